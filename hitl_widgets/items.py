@@ -1,0 +1,323 @@
+"""A lazy, indexable view over data already in memory (images or texts).
+
+Nothing is copied or encoded up front: an item is encoded (PNG/JPEG bytes) only when a widget
+asks for it, a few encodings are cached, and the next ones can be warmed in the background.
+
+Example:
+    >>> import numpy as np
+    >>> items = Items(np.zeros((3, 8, 8), dtype=np.uint8))
+    >>> len(items), items.ids[:2], items.kind(0)
+    (3, [0, 1], 'image')
+    >>> mime, data = items.media(0)
+    >>> mime, data[:4]
+    ('image/png', b'\\x89PNG')
+"""
+from __future__ import annotations
+
+import io
+import os
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Hashable, Iterable, Sequence
+
+import numpy as np
+from PIL import Image
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
+PASSTHROUGH_MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp"}
+PNG_MAX_PIXELS = 512 * 512  # larger RGB images travel as JPEG
+
+
+@dataclass(frozen=True)
+class Media:
+    """One encoded item: ``kind`` is "image" or "text"; ``data`` is bytes (image) or str (text)."""
+
+    kind: str
+    mime: str
+    data: bytes | str
+    width: int = 0
+    height: int = 0
+
+
+def _is_torch_dataset(data: Any) -> bool:
+    mod = type(data).__module__
+    return mod.startswith("torch") or any(c.__module__.startswith("torch.utils.data") for c in type(data).__mro__)
+
+
+class Items:
+    """Indexable binding over images or texts in memory.
+
+    Accepts a numpy array ``(N, H, W)`` or ``(N, H, W, 1|3|4)`` (uint8, or float in [0, 1]), a list
+    of image file paths, a list of PIL images, a list of strings (texts), a pandas Series of any of
+    these, or a torch ``Dataset`` whose items are CHW/HW tensors (or ``(tensor, target)`` tuples).
+
+    Args:
+        data: the items.
+        ids: item ids (unique ints or strs); default ``0..N-1`` (or the Series' index).
+        kind: "auto", "image" or "text" (for lists of strings: paths vs texts).
+        cache_size: how many encoded items to keep.
+        image_format: "auto" (PNG up to 512×512, JPEG above), "png" or "jpeg".
+
+    Example:
+        >>> Items(["a cat on a mat", "two dogs"], ids=["t1", "t2"]).media("t2").data
+        'two dogs'
+    """
+
+    def __init__(
+        self,
+        data: Any,
+        ids: Sequence[Hashable] | None = None,
+        kind: str = "auto",
+        cache_size: int = 64,
+        image_format: str = "auto",
+    ):
+        if kind not in ("auto", "image", "text"):
+            raise ValueError(f"kind must be 'auto', 'image' or 'text', not {kind!r}")
+        if image_format not in ("auto", "png", "jpeg"):
+            raise ValueError(f"image_format must be 'auto', 'png' or 'jpeg', not {image_format!r}")
+        self.image_format = image_format
+        self._source, self._kind, default_ids = self._bind(data, kind)
+        self.ids: list[Hashable] = self._check_ids(ids if ids is not None else default_ids, len(self._source))
+        self._index = {i: n for n, i in enumerate(self.ids)}
+        self._cache: OrderedDict[Hashable, Media] = OrderedDict()
+        self._cache_size = max(1, int(cache_size))
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    # ------------------------------------------------------------------ binding
+    def _bind(self, data: Any, kind: str):
+        try:
+            import pandas as pd
+        except ImportError:  # pragma: no cover - pandas is a dependency
+            pd = None
+        if pd is not None and isinstance(data, pd.Series):
+            ids = [i.item() if hasattr(i, "item") else i for i in data.index]
+            source, k, _ = self._bind(list(data.values), kind)
+            return source, k, ids
+        if isinstance(data, Items):
+            return data._source, data._kind, list(data.ids)
+        if isinstance(data, np.ndarray):
+            return self._bind_array(data), "image", list(range(len(data)))
+        if _is_torch_dataset(data) and hasattr(data, "__getitem__") and hasattr(data, "__len__"):
+            return _TorchSource(data), "image", list(range(len(data)))
+        if isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
+            raise ValueError(f"Items needs a sequence of items (array, list, Series, Dataset), not {type(data).__name__}")
+        seq = list(data)
+        if not seq:
+            raise ValueError("Items got an empty dataset")
+        if all(isinstance(x, Image.Image) for x in seq):
+            return seq, "image", list(range(len(seq)))
+        if all(isinstance(x, np.ndarray) for x in seq):
+            for n, x in enumerate(seq):
+                _check_image_array(x, f"item {n}")
+            return seq, "image", list(range(len(seq)))
+        if all(isinstance(x, (str, os.PathLike)) for x in seq):
+            return self._bind_strings(seq, kind), ("text" if self._texts else "image"), list(range(len(seq)))
+        bad = next(n for n, x in enumerate(seq) if not isinstance(x, type(seq[0])))
+        raise ValueError(
+            f"item {bad}: {type(seq[bad]).__name__} mixed with {type(seq[0]).__name__}; "
+            "Items takes all images (arrays, PIL, paths) or all texts"
+        )
+
+    def _bind_array(self, arr: np.ndarray) -> np.ndarray:
+        if arr.ndim == 4 and arr.shape[-1] == 1:
+            arr = arr[..., 0]
+        if arr.ndim not in (3, 4) or (arr.ndim == 4 and arr.shape[-1] not in (3, 4)):
+            raise ValueError(
+                f"image array must be (N, H, W) or (N, H, W, 1|3|4), got shape {arr.shape}"
+            )
+        if len(arr) == 0:
+            raise ValueError("Items got an empty array")
+        if arr.dtype == np.uint8:
+            return arr
+        if not np.issubdtype(arr.dtype, np.floating):
+            raise ValueError(f"image array dtype must be uint8 or float in [0, 1], got {arr.dtype}")
+        flat = arr.reshape(len(arr), -1)
+        bad = ~np.isfinite(flat).all(axis=1)
+        if bad.any():
+            raise ValueError(f"item {int(np.argmax(bad))}: NaN or infinite pixel values")
+        out = (flat.min(axis=1) < 0) | (flat.max(axis=1) > 1)
+        if out.any():
+            n = int(np.argmax(out))
+            raise ValueError(
+                f"item {n}: float pixels must lie in [0, 1] (found {flat[n].min():.3g}..{flat[n].max():.3g}); "
+                "divide by the maximum or pass uint8"
+            )
+        return arr
+
+    def _bind_strings(self, seq: list, kind: str) -> list:
+        as_paths = [Path(x) for x in seq]
+        if kind == "text":
+            self._texts = True
+            return [str(x) for x in seq]
+        looks_like_image = [p.suffix.lower() in IMAGE_SUFFIXES for p in as_paths]
+        if kind == "auto" and not any(looks_like_image) and not any(isinstance(x, os.PathLike) for x in seq):
+            self._texts = True
+            return [str(x) for x in seq]
+        self._texts = False
+        for n, p in enumerate(as_paths):
+            if not p.is_file():
+                raise ValueError(f"item {n}: image file not found: {p}")
+        return as_paths
+
+    _texts = False
+
+    @staticmethod
+    def _check_ids(ids: Sequence[Hashable], n: int) -> list[Hashable]:
+        ids = [i.item() if hasattr(i, "item") and not isinstance(i, (str, bytes)) else i for i in ids]
+        if len(ids) != n:
+            raise ValueError(f"got {len(ids)} ids for {n} items")
+        for k, i in enumerate(ids):
+            if isinstance(i, bool) or not isinstance(i, (int, str)):
+                raise ValueError(f"id {k}: ids must be ints or strs, not {type(i).__name__} ({i!r})")
+        if len(set(ids)) != n:
+            seen: set = set()
+            dup = next(i for i in ids if i in seen or seen.add(i))
+            raise ValueError(f"ids must be unique; {dup!r} appears more than once")
+        return ids
+
+    # ------------------------------------------------------------------ access
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __contains__(self, item_id: Hashable) -> bool:
+        return item_id in self._index
+
+    def __repr__(self) -> str:
+        return f"Items({len(self)} {self._kind}s, ids {self.ids[0]!r}..{self.ids[-1]!r})"
+
+    def position(self, item_id: Hashable) -> int:
+        """Index of ``item_id`` in the data."""
+        try:
+            return self._index[item_id]
+        except (KeyError, TypeError):
+            raise KeyError(f"unknown item id {item_id!r}") from None
+
+    def kind(self, item_id: Hashable) -> str:
+        """"image" or "text"."""
+        self.position(item_id)
+        return self._kind
+
+    @property
+    def is_text(self) -> bool:
+        return self._kind == "text"
+
+    def raw(self, item_id: Hashable) -> Any:
+        """The item as the user gave it (array, PIL image, path or text)."""
+        return self._source[self.position(item_id)]
+
+    def image(self, item_id: Hashable) -> Image.Image:
+        """The item as a PIL image (raises ValueError naming the item if it cannot be read)."""
+        if self._kind != "image":
+            raise ValueError(f"item {item_id!r} is text, not an image")
+        value = self.raw(item_id)
+        try:
+            if isinstance(value, Image.Image):
+                return value
+            if isinstance(value, Path):
+                with Image.open(value) as im:
+                    im.load()
+                    return im
+            return Image.fromarray(_to_uint8(_check_image_array(np.asarray(value), f"item {item_id!r}")))
+        except ValueError:
+            raise
+        except Exception as exc:
+            raise ValueError(f"item {item_id!r}: cannot read image ({exc})") from exc
+
+    def media(self, item_id: Hashable) -> Media:
+        """The item encoded for the browser (cached)."""
+        with self._lock:
+            hit = self._cache.get(item_id)
+            if hit is not None:
+                self._cache.move_to_end(item_id)
+                return hit
+        media = self._encode(item_id)
+        with self._lock:
+            self._cache[item_id] = media
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return media
+
+    def prefetch(self, item_ids: Iterable[Hashable]) -> None:
+        """Encode these items in a background thread so that the next ``media`` call is a hit."""
+        todo = [i for i in item_ids if i in self._index and i not in self._cache]
+        if not todo or self._kind == "text":
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hitl-prefetch")
+        for i in todo[: self._cache_size // 2]:
+            self._pool.submit(self._warm, i)
+
+    def _warm(self, item_id: Hashable) -> None:
+        try:
+            self.media(item_id)
+        except Exception:  # reported when the item is really asked for
+            pass
+
+    def _encode(self, item_id: Hashable) -> Media:
+        value = self.raw(item_id)
+        if self._kind == "text":
+            return Media("text", "text/plain", str(value))
+        if isinstance(value, Path) and value.suffix.lower() in PASSTHROUGH_MIME and self.image_format == "auto":
+            try:  # already encoded: send the file's own bytes
+                with Image.open(value) as im:
+                    w, h = im.size
+                return Media("image", PASSTHROUGH_MIME[value.suffix.lower()], value.read_bytes(), w, h)
+            except Exception as exc:
+                raise ValueError(f"item {item_id!r}: cannot read image {value} ({exc})") from exc
+        im = self.image(item_id)
+        fmt = self.image_format
+        if fmt == "auto":
+            fmt = "png" if im.width * im.height <= PNG_MAX_PIXELS or im.mode in ("RGBA", "LA", "P") else "jpeg"
+        buf = io.BytesIO()
+        if fmt == "jpeg":
+            im.convert("RGB").save(buf, format="JPEG", quality=90)
+        else:
+            im.save(buf, format="PNG", compress_level=1)
+        return Media("image", f"image/{fmt}", buf.getvalue(), im.width, im.height)
+
+
+class _TorchSource:
+    """Sequence adapter over a torch Dataset: CHW / HW tensors in [0, 1] or uint8 → HWC numpy."""
+
+    def __init__(self, dataset: Any):
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, n: int) -> np.ndarray:
+        value = self.dataset[n]
+        if isinstance(value, (tuple, list)):
+            value = value[0]
+        if isinstance(value, Image.Image):
+            return np.asarray(value)
+        arr = value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
+        if arr.ndim == 3 and arr.shape[0] in (1, 3, 4) and arr.shape[-1] not in (1, 3, 4):
+            arr = np.moveaxis(arr, 0, -1)
+        return arr
+
+
+def _check_image_array(arr: np.ndarray, where: str) -> np.ndarray:
+    if arr.ndim == 3 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[-1] not in (3, 4)):
+        raise ValueError(f"{where}: image must be (H, W) or (H, W, 1|3|4), got shape {arr.shape}")
+    if arr.dtype == np.uint8:
+        return arr
+    if not np.issubdtype(arr.dtype, np.floating):
+        raise ValueError(f"{where}: dtype must be uint8 or float in [0, 1], got {arr.dtype}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{where}: NaN or infinite pixel values")
+    if arr.min() < 0 or arr.max() > 1:
+        raise ValueError(f"{where}: float pixels must lie in [0, 1] (found {arr.min():.3g}..{arr.max():.3g})")
+    return arr
+
+
+def _to_uint8(arr: np.ndarray) -> np.ndarray:
+    if arr.dtype == np.uint8:
+        return arr
+    return np.round(arr * 255).astype(np.uint8)

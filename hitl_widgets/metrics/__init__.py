@@ -1,0 +1,10 @@
+"""Pure numpy metrics (no widget imports): agreement, geometry (RLE, IoU), ...
+
+Each submodule lists its public functions in ``__all__``; they are re-exported here.
+"""
+from .agreement import *  # noqa: F401,F403
+from .agreement import __all__ as _agreement_all
+from .geometry import *  # noqa: F401,F403
+from .geometry import __all__ as _geometry_all
+
+__all__ = [*_agreement_all, *_geometry_all]

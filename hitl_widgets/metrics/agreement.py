@@ -1,0 +1,3 @@
+"""Inter-annotator agreement metrics (pure numpy)."""
+
+__all__: list[str] = []

@@ -1,0 +1,215 @@
+"""Kernel side shared by every widget that steps through items.
+
+The browser renders and sends *intents* (``model.send({type, ...})``); this class validates each
+one before anything reaches the store, answers with an ``ack`` (carrying the client's ``seq``) or a
+``refused`` message that the view shows, and serves media on request as binary buffers.
+
+Protocol (browser → kernel):
+    {"type": "fetch", "ids": [...]}                 → {"type": "items", "items": [...]} + buffers
+    {"type": <intent>, "client": str, "seq": int, ...} → {"type": "ack" | "refused", "seq", ...}
+A repeated (client, seq) — a retry — gets the first answer again and changes nothing.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Callable, Hashable
+
+import anywidget
+import traitlets
+
+from .._version import __version__
+from ..items import Items
+from ..queue import QueueSpec, resolve_queue
+from ..store import AnnotationStore
+
+log = logging.getLogger("hitl_widgets")
+
+STATIC = Path(__file__).resolve().parents[1] / "static"
+MAX_FETCH = 64  # items per fetch request
+MAX_MESSAGE_BYTES = 256 * 1024  # larger intents are refused
+ACK_MEMORY = 10_000  # answers kept for retried intents
+
+
+def static_file(name: str) -> Path:
+    """Path of a built front-end file, with a clear error when the JS was never built."""
+    path = STATIC / name
+    if not path.is_file():
+        raise RuntimeError(
+            f"hitl-widgets front-end not built ({path} missing): run `npm install && npm run build` "
+            "in the source tree, or reinstall with `pip install .`"
+        )
+    return path
+
+
+class IntentError(ValueError):
+    """A message from the browser that is refused (shown in the view, nothing stored)."""
+
+
+def is_item_id(value: Any) -> bool:
+    return isinstance(value, (int, str)) and not isinstance(value, bool)
+
+
+class ReviewWidget(anywidget.AnyWidget):
+    """Base for widgets over ``Items`` with a queue, a store and validated intents."""
+
+    version = traitlets.Unicode(__version__).tag(sync=True)
+    task = traitlets.Unicode("default").tag(sync=True)
+    annotator = traitlets.Unicode("").tag(sync=True)
+    order = traitlets.List().tag(sync=True)  # item ids, in review order
+    position = traitlets.Int(0).tag(sync=True)
+    n_done = traitlets.Int(0).tag(sync=True)  # items of the queue with a current label
+    title = traitlets.Unicode("").tag(sync=True)
+    autofocus = traitlets.Bool(True).tag(sync=True)
+
+    def __init__(
+        self,
+        items: Any,
+        store: AnnotationStore | None = None,
+        task: str = "default",
+        queue: QueueSpec = None,
+        annotator: str | None = None,
+        **kwargs: Any,
+    ):
+        items = items if isinstance(items, Items) else Items(items)
+        store = store if store is not None else AnnotationStore()
+        if not isinstance(task, str) or not task:
+            raise ValueError(f"task must be a non-empty str, not {task!r}")
+        super().__init__(task=task, annotator=annotator or store.annotator, **kwargs)
+        self.items = items
+        self.store = store
+        self.refused: list[dict] = []  # every refused intent, newest last
+        self._handlers: dict[str, Callable[[dict], dict | None]] = {"fetch": self._on_fetch}
+        self._answers: OrderedDict[tuple[str, int], dict] = OrderedDict()
+        self._listeners: list[Callable[[dict], None]] = []
+        self.order = resolve_queue(queue, items)
+        self.on_msg(self._dispatch)
+
+    # ------------------------------------------------------------------ public API
+    def set_queue(self, queue: QueueSpec, position: int = 0) -> None:
+        """Review these item ids next (a sequence, or a callable returning one)."""
+        order = resolve_queue(queue, self.items)
+        self.order = order
+        self.position = max(0, min(position, len(order) - 1))
+        self._refresh_done()
+
+    def on_label(self, callback: Callable[[dict], None]) -> None:
+        """Call ``callback(event)`` after each stored change.
+
+        ``event`` has keys item_id, kind ("label", "skip" or "undo"), label (the current label
+        after the change, or None), event_id, annotator.
+        """
+        self._listeners.append(callback)
+
+    # ------------------------------------------------------------------ subclass hooks
+    def _item_info(self, item_id: Hashable) -> dict:
+        """Extra per-item fields sent with the media (current label, proposal, ...)."""
+        return {}
+
+    def _refresh_done(self) -> None:
+        """Recompute ``n_done`` for the current queue."""
+
+    # ------------------------------------------------------------------ dispatch
+    def _dispatch(self, _widget: Any, content: Any, buffers: list) -> None:
+        try:
+            size = len(json.dumps(content, default=str))
+        except (TypeError, ValueError):
+            size = MAX_MESSAGE_BYTES + 1
+        if size > MAX_MESSAGE_BYTES:
+            self._refuse(content if isinstance(content, dict) else {}, f"message too large ({size} bytes)")
+            return
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            self._refuse({}, f"malformed message: expected an object with a 'type', got {type(content).__name__}")
+            return
+        kind = content["type"]
+        handler = self._handlers.get(kind)
+        if handler is None:
+            self._refuse(content, f"unknown command {kind[:40]!r}")
+            return
+        key = None
+        if kind != "fetch":
+            client, seq = content.get("client"), content.get("seq")
+            if not isinstance(client, str) or not (1 <= len(client) <= 64) or not isinstance(seq, int) or isinstance(seq, bool):
+                self._refuse(content, "intent without a valid client id and sequence number")
+                return
+            key = (client, seq)
+            if key in self._answers:  # a retry: answer the same, change nothing
+                self.send(self._answers[key])
+                return
+        try:
+            reply = handler(content)
+        except IntentError as exc:
+            reply = self._refuse(content, str(exc), remember=False)
+        except Exception as exc:  # a bug or a store failure: report, never pretend it was saved
+            log.exception("hitl_widgets: %s failed", kind)
+            reply = self._refuse(content, f"could not save: {type(exc).__name__}: {exc}", remember=False)
+            key = None  # a retry may succeed
+        if key is not None and reply is not None:
+            self._answers[key] = reply
+            while len(self._answers) > ACK_MEMORY:
+                self._answers.popitem(last=False)
+
+    def _refuse(self, content: dict, message: str, remember: bool = True) -> dict:
+        reply = {"type": "refused", "message": message}
+        for k in ("client", "seq", "item_id", "type"):
+            if k in content and isinstance(content[k], (int, str)) and len(str(content[k])) < 200:
+                reply["intent" if k == "type" else k] = content[k]
+        self.refused.append({"message": message, "intent": reply.get("intent")})
+        log.warning("hitl_widgets refused an intent: %s", message)
+        self.send(reply)
+        return reply
+
+    def _ack(self, content: dict, **fields: Any) -> dict:
+        reply = {"type": "ack", "client": content["client"], "seq": content["seq"], "intent": content["type"], **fields}
+        self.send(reply)
+        return reply
+
+    def _emit(self, event: dict) -> None:
+        for callback in list(self._listeners):
+            try:
+                callback(event)
+            except Exception:  # a user's callback must not break labelling
+                log.exception("hitl_widgets: on_label callback failed")
+
+    # ------------------------------------------------------------------ validation helpers
+    def _item_id(self, content: dict, key: str = "item_id") -> Hashable:
+        item_id = content.get(key)
+        if not is_item_id(item_id) or item_id not in self.items:
+            raise IntentError(f"unknown item id {str(item_id)[:60]!r}")
+        return item_id
+
+    # ------------------------------------------------------------------ media
+    def _on_fetch(self, content: dict) -> None:
+        ids = content.get("ids")
+        if not isinstance(ids, list) or not ids or len(ids) > MAX_FETCH:
+            raise IntentError(f"fetch needs a list of 1 to {MAX_FETCH} item ids")
+        for i in ids:
+            if not is_item_id(i) or i not in self.items:
+                raise IntentError(f"unknown item id {str(i)[:60]!r}")
+        infos, buffers = [], []
+        for item_id in ids:
+            info: dict[str, Any] = {"id": item_id}
+            try:
+                media = self.items.media(item_id)
+                info.update(kind=media.kind, mime=media.mime, width=media.width, height=media.height)
+                if media.kind == "text":
+                    info["text"] = media.data
+                else:
+                    info["buffer"] = len(buffers)
+                    buffers.append(media.data)
+            except ValueError as exc:
+                info.update(kind="error", error=str(exc))
+            info.update(self._item_info(item_id))
+            infos.append(info)
+        self.send({"type": "items", "items": infos}, buffers=buffers)
+        self._prefetch_after(ids[-1])
+        return None
+
+    def _prefetch_after(self, item_id: Hashable, count: int = 8) -> None:
+        try:
+            start = self.order.index(item_id) + 1
+        except ValueError:
+            return
+        self.items.prefetch(self.order[start : start + count])

@@ -1,0 +1,256 @@
+"""ClassifyWidget: one class (or a set of classes) per item, by keyboard, with model proposals."""
+from __future__ import annotations
+
+from typing import Any, Hashable, Sequence
+
+import numpy as np
+import pandas as pd
+import traitlets
+
+from ..items import Items
+from ..queue import QueueSpec
+from ..store import AnnotationStore
+from .base import STATIC, IntentError, ReviewWidget, static_file
+
+Proposal = dict  # {"label": class or [classes], "score": float | None}
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+
+
+def normalise_classes(classes: Sequence[Any]) -> list:
+    """Classes as plain ints or strs, unique, at least two (a clear error otherwise)."""
+    if isinstance(classes, (str, bytes)):
+        raise ValueError("classes must be a sequence of class names, not a single string")
+    out = [_plain(c) for c in classes]
+    if len(out) < 1:
+        raise ValueError("ClassifyWidget needs at least one class")
+    for c in out:
+        if isinstance(c, bool) or not isinstance(c, (int, str)):
+            raise ValueError(f"class {c!r}: classes must be ints or strs")
+    if len(set(out)) != len(out):
+        raise ValueError(f"classes must be unique: {out}")
+    return out
+
+
+class ClassifyWidget(ReviewWidget):
+    """Label items with classes by keyboard; model proposals are accepted with Enter.
+
+    Keys (while the widget has focus): 1–9, 0 pick a class (toggle in multi-label mode), Enter
+    accepts the proposal (or confirms the selection), Space skips, ←/→ move, Backspace or Ctrl+Z
+    undoes, ? lists the keys.
+
+    Args:
+        items: ``Items`` or anything ``Items`` accepts (arrays, paths, PIL images, texts, ...).
+        classes: class names (strs or ints); labels are stored as these values.
+        store: the ``AnnotationStore`` (default: ``hitl.db`` in the working directory).
+        task: the task name in the store.
+        proposals: model output: an ``(N, C)`` probability array aligned with items (e.g.
+            ``predict_proba``), an ``(N,)`` array/list of classes, a pandas Series indexed by item
+            id, or a dict ``{item_id: class | (class, score)}``.
+        multi_label: each item gets a set of classes.
+        queue: review order: item ids, or a callable returning them (default: all items).
+
+    Example:
+        >>> from sklearn.datasets import load_digits
+        >>> d = load_digits()
+        >>> w = ClassifyWidget(d.images / 16, classes=list(range(10)), store=AnnotationStore(":memory:"))
+        >>> w.labels.empty
+        True
+    """
+
+    _esm = STATIC / "classify.js"
+    _css = STATIC / "classify.css"
+    classes = traitlets.List().tag(sync=True)
+    multi_label = traitlets.Bool(False).tag(sync=True)
+    display_size = traitlets.Int(320).tag(sync=True)
+
+    def __init__(
+        self,
+        items: Any,
+        classes: Sequence[Any],
+        store: AnnotationStore | None = None,
+        task: str = "classify",
+        proposals: Any = None,
+        multi_label: bool = False,
+        queue: QueueSpec = None,
+        annotator: str | None = None,
+        display_size: int = 320,
+        title: str = "",
+    ):
+        static_file("classify.js")  # a clear error when the front-end was never built
+        items = items if isinstance(items, Items) else Items(items)
+        classes = normalise_classes(classes)
+        self._proposals = _normalise_proposals(proposals, items, classes, multi_label)
+        super().__init__(
+            items, store=store, task=task, queue=queue, annotator=annotator,
+            classes=classes, multi_label=multi_label, display_size=display_size, title=title,
+        )
+        self._current: dict[Hashable, Any] = {}
+        for row in self.store.labels(task, annotator=self.annotator).itertuples():
+            if row.item_id in self.items:
+                self._current[row.item_id] = row.label
+        self._handlers.update(label=self._on_label, skip=self._on_skip, undo=self._on_undo)
+        self._refresh_done()
+        self.position = self._first_open()
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def labels(self) -> pd.DataFrame:
+        """This annotator's current labels for the task: item_id, annotator, label, event_id, created_at."""
+        return self.store.labels(self.task, annotator=self.annotator)
+
+    @property
+    def proposals(self) -> dict:
+        """The model proposals, ``{item_id: {"label": ..., "score": ...}}``."""
+        return dict(self._proposals)
+
+    def set_proposals(self, proposals: Any) -> None:
+        """Replace the model proposals (e.g. after retraining); the view refetches."""
+        self._proposals = _normalise_proposals(proposals, self.items, self.classes, self.multi_label)
+        self.send({"type": "invalidate"})
+
+    # ------------------------------------------------------------------ hooks
+    def _item_info(self, item_id: Hashable) -> dict:
+        return {"label": self._current.get(item_id), "proposal": self._proposals.get(item_id)}
+
+    def _refresh_done(self) -> None:
+        current = getattr(self, "_current", {})
+        self.n_done = sum(1 for i in self.order if i in current)
+
+    def _first_open(self) -> int:
+        for n, i in enumerate(self.order):
+            if i not in self._current:
+                return n
+        return 0
+
+    # ------------------------------------------------------------------ intents
+    def _check_label(self, value: Any) -> Any:
+        if self.multi_label:
+            if not isinstance(value, list):
+                raise IntentError(f"multi-label needs a list of classes, got {type(value).__name__}")
+            for v in value:
+                self._check_class(v)
+            if len({repr(v) for v in value}) != len(value):
+                raise IntentError("a class appears twice in the label set")
+            return [c for c in self.classes if any(_same(c, v) for v in value)]  # canonical order
+        return self._check_class(value)
+
+    def _check_class(self, value: Any) -> Any:
+        for c in self.classes:
+            if _same(c, value):
+                return c
+        raise IntentError(f"unknown class {str(value)[:60]!r}")
+
+    def _on_label(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        label = self._check_label(content.get("label"))
+        source = content.get("source", "human")
+        payload: dict[str, Any] = {"label": label, "source": source}
+        if source == "proposal":
+            proposal = self._proposals.get(item_id)
+            if proposal is None or proposal["label"] != label:
+                raise IntentError(f"item {item_id!r} has no proposal {label!r} to accept")
+            payload["score"] = proposal.get("score")
+        elif source != "human":
+            raise IntentError(f"unknown label source {str(source)[:40]!r}")
+        event_id = self.store.record(self.task, item_id, payload, kind="label", annotator=self.annotator)
+        self._current[item_id] = label
+        self._refresh_done()
+        self._emit({"item_id": item_id, "kind": "label", "label": label, "event_id": event_id, "annotator": self.annotator})
+        return self._ack(content, item_id=item_id, event_id=event_id, label=label, n_done=self.n_done)
+
+    def _on_skip(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        event_id = self.store.record(self.task, item_id, {}, kind="skip", annotator=self.annotator)
+        label = self._current.get(item_id)
+        self._emit({"item_id": item_id, "kind": "skip", "label": label, "event_id": event_id, "annotator": self.annotator})
+        return self._ack(content, item_id=item_id, event_id=event_id, label=label, n_done=self.n_done)
+
+    def _on_undo(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        event_id = self.store.undo(task=self.task, item_id=item_id, annotator=self.annotator)
+        if event_id is None:
+            raise IntentError(f"nothing to undo for item {item_id!r}")
+        now = self.store.labels(self.task, annotator=self.annotator)
+        row = now[now["item_id"].map(lambda v: v == item_id and type(v) is type(item_id))]
+        label = row["label"].iloc[0] if len(row) else None
+        if label is None:
+            self._current.pop(item_id, None)
+        else:
+            self._current[item_id] = label
+        self._refresh_done()
+        self._emit({"item_id": item_id, "kind": "undo", "label": label, "event_id": event_id, "annotator": self.annotator})
+        return self._ack(content, item_id=item_id, event_id=event_id, label=label, n_done=self.n_done)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of the same type (so ``True`` is not class ``1`` and ``"3"`` is not ``3``)."""
+    return type(a) is type(b) and a == b
+
+
+def _normalise_proposals(proposals: Any, items: Items, classes: list, multi_label: bool) -> dict[Hashable, Proposal]:
+    """Model output in any of the accepted shapes → ``{item_id: {"label", "score"}}``."""
+    if proposals is None:
+        return {}
+    if isinstance(proposals, pd.DataFrame):
+        if "label" not in proposals.columns:
+            raise ValueError("a proposals DataFrame needs a 'label' column (and optionally 'score'), indexed by item id")
+        scores = proposals["score"] if "score" in proposals.columns else None
+        pairs = {
+            _plain(i): (row, None if scores is None else scores.loc[i])
+            for i, row in proposals["label"].items()
+        }
+        return _from_pairs(pairs, items, classes, multi_label)
+    if isinstance(proposals, pd.Series):
+        return _from_pairs({_plain(i): (v, None) for i, v in proposals.items()}, items, classes, multi_label)
+    if isinstance(proposals, dict):
+        pairs = {}
+        for i, v in proposals.items():
+            if isinstance(v, dict):
+                pairs[_plain(i)] = (v.get("label"), v.get("score"))
+            elif isinstance(v, tuple) and len(v) == 2:
+                pairs[_plain(i)] = v
+            else:
+                pairs[_plain(i)] = (v, None)
+        return _from_pairs(pairs, items, classes, multi_label)
+    if hasattr(proposals, "detach"):  # torch tensor
+        proposals = proposals.detach().cpu().numpy()
+    arr = np.asarray(proposals)
+    if len(arr) != len(items):
+        raise ValueError(f"proposals has {len(arr)} rows for {len(items)} items")
+    if arr.ndim == 2 and np.issubdtype(arr.dtype, np.number):
+        if arr.shape[1] != len(classes):
+            raise ValueError(f"proposals has {arr.shape[1]} columns (probabilities) for {len(classes)} classes")
+        if not np.isfinite(arr).all():
+            raise ValueError(f"item {items.ids[int(np.argmax(~np.isfinite(arr).all(axis=1)))]!r}: NaN in proposals")
+        out = {}
+        for n, (item_id, row) in enumerate(zip(items.ids, arr)):
+            if multi_label:
+                out[item_id] = {"label": [c for c, p in zip(classes, row) if p >= 0.5], "score": float(row.max())}
+            else:
+                k = int(np.argmax(row))
+                out[item_id] = {"label": classes[k], "score": float(row[k])}
+        return out
+    if arr.ndim == 1 or multi_label:
+        return _from_pairs({i: (v, None) for i, v in zip(items.ids, list(proposals))}, items, classes, multi_label)
+    raise ValueError(f"proposals must be (N, C) probabilities or (N,) classes, got shape {arr.shape}")
+
+
+def _from_pairs(pairs: dict, items: Items, classes: list, multi_label: bool) -> dict[Hashable, Proposal]:
+    out = {}
+    for item_id, (label, score) in pairs.items():
+        if item_id not in items:
+            raise ValueError(f"proposal for unknown item id {item_id!r}")
+        if multi_label:
+            label = [_plain(v) for v in label]
+            unknown = [v for v in label if not any(_same(c, v) for c in classes)]
+        else:
+            label = _plain(label)
+            unknown = [] if any(_same(c, label) for c in classes) else [label]
+        if unknown:
+            raise ValueError(f"item {item_id!r}: proposed class {unknown[0]!r} is not one of {classes}")
+        score = None if score is None or (isinstance(score, float) and np.isnan(score)) else float(score)
+        out[item_id] = {"label": label, "score": score}
+    return out

@@ -1,0 +1,112 @@
+// Browser-side item cache: asks the kernel for items ahead of the view ({type: "fetch", ids}),
+// decodes images to ImageBitmaps as they arrive, so stepping to the next item never waits.
+import { Binary, decodeImage } from "./media";
+import type { Sender } from "./channel";
+
+export type ItemId = number | string;
+
+export interface ItemInfo {
+  id: ItemId;
+  kind: "image" | "text" | "error";
+  mime?: string;
+  text?: string;
+  width?: number;
+  height?: number;
+  error?: string;
+  buffer?: number;
+  image?: ImageBitmap;
+  [extra: string]: unknown;
+}
+
+export const itemKey = (id: ItemId): string => JSON.stringify(id);
+
+const CHUNK = 16;
+
+export class ItemCache {
+  private readonly items = new Map<string, ItemInfo>();
+  private readonly inflight = new Set<string>();
+  private readonly waiters = new Map<string, Array<(info: ItemInfo) => void>>();
+  private generation = 0;
+
+  constructor(private readonly model: Sender, private readonly capacity = 96) {}
+
+  get(id: ItemId): ItemInfo | undefined {
+    return this.items.get(itemKey(id));
+  }
+
+  has(id: ItemId): boolean {
+    return this.items.has(itemKey(id));
+  }
+
+  /** Request every id not cached and not already on its way. */
+  ensure(ids: ItemId[]): void {
+    const missing = ids.filter((id) => !this.items.has(itemKey(id)) && !this.inflight.has(itemKey(id)));
+    for (let i = 0; i < missing.length; i += CHUNK) {
+      const chunk = missing.slice(i, i + CHUNK);
+      chunk.forEach((id) => this.inflight.add(itemKey(id)));
+      this.model.send({ type: "fetch", ids: chunk });
+    }
+  }
+
+  /** Resolves once the item is cached (requests it if needed). */
+  whenReady(id: ItemId): Promise<ItemInfo> {
+    const hit = this.get(id);
+    if (hit) return Promise.resolve(hit);
+    this.ensure([id]);
+    return new Promise((resolve) => {
+      const key = itemKey(id);
+      this.waiters.set(key, [...(this.waiters.get(key) ?? []), resolve]);
+    });
+  }
+
+  /** Take an "items" message from the kernel; images are decoded before they count as cached. */
+  async receive(infos: ItemInfo[], buffers: Binary[], keep: ItemId[] = []): Promise<void> {
+    const generation = this.generation;
+    await Promise.all(
+      infos.map(async (info) => {
+        if (info.kind === "image" && typeof info.buffer === "number" && buffers[info.buffer]) {
+          try {
+            info.image = await decodeImage(buffers[info.buffer], info.mime ?? "image/png");
+          } catch (e) {
+            info.kind = "error";
+            info.error = `cannot decode image: ${e}`;
+          }
+        }
+      }),
+    );
+    if (generation !== this.generation) return; // invalidated while decoding
+    for (const info of infos) {
+      const key = itemKey(info.id);
+      this.inflight.delete(key);
+      this.items.set(key, info);
+      for (const resolve of this.waiters.get(key) ?? []) resolve(info);
+      this.waiters.delete(key);
+    }
+    this.evict(keep);
+  }
+
+  /** Patch a cached item's fields (e.g. its label after an ack). */
+  update(id: ItemId, patch: Partial<ItemInfo>): void {
+    const info = this.get(id);
+    if (info) Object.assign(info, patch);
+  }
+
+  /** Forget everything (the kernel's data changed); pending waiters are served by the refetch. */
+  invalidate(): void {
+    this.generation += 1;
+    for (const info of this.items.values()) info.image?.close?.();
+    this.items.clear();
+    this.inflight.clear();
+  }
+
+  private evict(keep: ItemId[]): void {
+    if (this.items.size <= this.capacity) return;
+    const protectedKeys = new Set(keep.map(itemKey));
+    for (const [key, info] of this.items) {
+      if (this.items.size <= this.capacity) break;
+      if (protectedKeys.has(key)) continue;
+      info.image?.close?.();
+      this.items.delete(key);
+    }
+  }
+}

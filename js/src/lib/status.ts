@@ -1,0 +1,41 @@
+// The status line: errors sent from Python, and whether every label has been saved.
+import { h, setText } from "./dom";
+
+export class StatusLine {
+  readonly node: HTMLDivElement;
+  private readonly message: HTMLSpanElement;
+  private readonly saved: HTMLSpanElement;
+
+  constructor() {
+    this.node = h("div", "hitl-status");
+    this.message = h("span", "hitl-status-message");
+    this.message.setAttribute("role", "status");
+    this.saved = h("span", "hitl-status-saved");
+    this.node.append(this.message, this.saved);
+  }
+
+  info(text: string): void {
+    this.message.classList.remove("hitl-error");
+    this.message.setAttribute("role", "status");
+    setText(this.message, text);
+  }
+
+  error(text: string): void {
+    this.message.classList.add("hitl-error");
+    this.message.setAttribute("role", "alert");
+    setText(this.message, text);
+  }
+
+  clear(): void {
+    this.info("");
+  }
+
+  /** Saved-state badge: "saved", "n unsaved", or "n not saved" (failed after retries). */
+  setSaved(pending: number, failed: number): void {
+    this.saved.classList.toggle("hitl-unsaved", pending > 0);
+    this.saved.classList.toggle("hitl-error", failed > 0);
+    if (failed > 0) setText(this.saved, `${failed} not saved`);
+    else if (pending > 0) setText(this.saved, `${pending} unsaved`);
+    else setText(this.saved, "all saved");
+  }
+}

@@ -1,0 +1,24 @@
+// Small helpers every widget view uses at start-up.
+import type { AnyModel } from "@anywidget/types";
+import type { StatusLine } from "./status";
+
+declare const __HITL_VERSION__: string;
+
+/** The front-end version baked in at build time (package.json). */
+export const FRONTEND_VERSION: string = typeof __HITL_VERSION__ === "string" ? __HITL_VERSION__ : "dev";
+
+/** Warn in the status line when the bundle and the Python package disagree (stale build/kernel). */
+export function checkVersion(model: AnyModel, status: StatusLine): boolean {
+  const python = model.get("version") as string | undefined;
+  if (!python || python === FRONTEND_VERSION || FRONTEND_VERSION === "test") return true;
+  status.error(
+    `hitl-widgets front-end ${FRONTEND_VERSION} differs from the Python package ${python}: ` +
+      "restart the kernel and reload the page (or rebuild with npm run build)",
+  );
+  return false;
+}
+
+/** Keep a (non-enumerable) handle on the model for tests that play a forged front end. */
+export function exposeModel(root: HTMLElement, model: unknown): void {
+  Object.defineProperty(root, "hitlModel", { value: model, enumerable: false });
+}

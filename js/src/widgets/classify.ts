@@ -1,0 +1,352 @@
+// ClassifyWidget front-end: shows the current item, its proposal and label; keys label at once.
+// The view never waits for the kernel: items ahead are prefetched, a key advances immediately,
+// and the label travels in the background, shown as unsaved until the kernel acknowledges it.
+import type { AnyModel, RenderProps } from "@anywidget/types";
+import "../lib/theme.css";
+import "./classify.css";
+import { IntentChannel, Reply } from "../lib/channel";
+import { h, labelText, setText } from "../lib/dom";
+import { HelpOverlay } from "../lib/help";
+import { ItemCache, ItemId, ItemInfo, itemKey } from "../lib/items";
+import { Keymap } from "../lib/keyboard";
+import { drawFit, Binary } from "../lib/media";
+import { StatusLine } from "../lib/status";
+import { checkVersion, exposeModel } from "../lib/widget";
+
+type Label = string | number | Array<string | number> | null;
+
+export interface ClassifyModel {
+  classes: Array<string | number>;
+  multi_label: boolean;
+  display_size: number;
+  order: ItemId[];
+  position: number;
+  n_done: number;
+  title: string;
+  task: string;
+  annotator: string;
+  autofocus: boolean;
+  version: string;
+}
+
+interface Proposal {
+  label: Label;
+  score: number | null;
+}
+
+type SaveState = "pending" | "failed";
+
+const AHEAD = 12; // items prefetched ahead of the view
+const BEHIND = 3;
+
+export function render({ model, el }: RenderProps<ClassifyModel>) {
+  const root = h("div", "hitl-root hitl-classify");
+  exposeModel(root, model);
+  el.append(root);
+
+  // ---------------------------------------------------------------- layout
+  const title = h("span", "hitl-title");
+  const progress = h("span", "hitl-progress");
+  const position = h("span", "hitl-muted hitl-position");
+  const header = h("div", "hitl-row");
+  header.append(title, h("span", "hitl-spacer"), position, progress);
+
+  const canvas = h("canvas");
+  const text = h("div", "hitl-text");
+  const placeholder = h("div", "hitl-muted hitl-placeholder");
+  const stage = h("div", "hitl-stage");
+  stage.append(canvas, text, placeholder);
+
+  const proposalLine = h("span", "hitl-proposal");
+  const currentLine = h("span", "hitl-current");
+  const info = h("div", "hitl-row");
+  info.append(proposalLine, h("span", "hitl-spacer"), currentLine);
+
+  const classBar = h("div", "hitl-row hitl-classes");
+  const prev = h("button", "hitl-button", "← prev");
+  const skip = h("button", "hitl-button", "skip (Space)");
+  const next = h("button", "hitl-button", "next →");
+  const undoButton = h("button", "hitl-button", "undo (⌫)");
+  const helpButton = h("button", "hitl-button", "?");
+  helpButton.title = "keyboard shortcuts";
+  const retry = h("button", "hitl-button hitl-retry", "retry unsaved");
+  retry.hidden = true;
+  const nav = h("div", "hitl-row hitl-nav");
+  nav.append(prev, skip, next, undoButton, h("span", "hitl-spacer"), retry, helpButton);
+
+  const status = new StatusLine();
+  root.append(header, stage, info, classBar, nav, status.node);
+
+  // ---------------------------------------------------------------- state
+  const channel = new IntentChannel(model);
+  const cache = new ItemCache(model);
+  const saving = new Map<string, SaveState>(); // item key -> state of its last change
+  const undoStack: ItemId[] = [];
+  let selection: Array<string | number> = [];
+  let pos = Math.max(0, model.get("position"));
+  let newlyDone = new Set<string>(); // pending labels on items that had none
+
+  const order = () => model.get("order");
+  const classes = () => model.get("classes");
+  const current = (): ItemId | undefined => order()[pos];
+  const atEnd = () => pos >= order().length;
+
+  // ---------------------------------------------------------------- drawing
+  function paintProgress(): void {
+    const total = order().length;
+    const done = Math.min(total, model.get("n_done") + newlyDone.size);
+    setText(progress, `labelled ${done} of ${total}`);
+    setText(position, atEnd() ? "end" : `item ${pos + 1} / ${total}`);
+    status.setSaved(channel.pendingCount, channel.failedCount);
+    retry.hidden = channel.failedCount === 0;
+  }
+
+  function paintClasses(item?: ItemInfo): void {
+    const label = (item?.label ?? null) as Label;
+    const chosen = model.get("multi_label") ? selection : label === null ? [] : [label as string | number];
+    classBar.replaceChildren(
+      ...classes().map((c, k) => {
+        const b = h("button", "hitl-button hitl-class");
+        if (k < 10) b.append(h("span", "hitl-key", String((k + 1) % 10)));
+        b.append(document.createTextNode(String(c)));
+        b.setAttribute("aria-pressed", String(chosen.some((v) => v === c)));
+        b.addEventListener("click", () => pick(k));
+        return b;
+      }),
+    );
+  }
+
+  function paint(): void {
+    setText(title, model.get("title"));
+    paintProgress();
+    canvas.hidden = text.hidden = true;
+    placeholder.hidden = false;
+    const id = current();
+    if (id === undefined) {
+      setText(placeholder, `All ${order().length} items reviewed. ← goes back.`);
+      placeholder.className = "hitl-done";
+      setText(proposalLine, "");
+      setText(currentLine, "");
+      paintClasses();
+      return;
+    }
+    placeholder.className = "hitl-muted hitl-placeholder";
+    const item = cache.get(id);
+    cache.ensure(nearby());
+    if (!item) {
+      setText(placeholder, "loading…");
+      setText(proposalLine, "");
+      setText(currentLine, "");
+      paintClasses();
+      cache.whenReady(id).then(() => {
+        if (current() === id) paint();
+      });
+      return;
+    }
+    if (item.kind === "image" && item.image) {
+      drawFit(canvas, item.image, model.get("display_size"));
+      canvas.hidden = false;
+      placeholder.hidden = true;
+    } else if (item.kind === "text") {
+      setText(text, item.text);
+      text.hidden = false;
+      placeholder.hidden = true;
+    } else {
+      setText(placeholder, item.error ?? "cannot show this item");
+    }
+    const proposal = item.proposal as Proposal | null | undefined;
+    setText(
+      proposalLine,
+      proposal
+        ? `model: ${labelText(proposal.label)}${proposal.score === null ? "" : ` (${proposal.score.toFixed(2)})`} — Enter accepts`
+        : "",
+    );
+    const state = saving.get(itemKey(id));
+    const label = (item.label ?? null) as Label;
+    setText(
+      currentLine,
+      label === null ? "unlabelled" : `label: ${labelText(label)}${state === "pending" ? " (unsaved)" : state === "failed" ? " (NOT saved)" : ""}`,
+    );
+    paintClasses(item);
+    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id, position: pos } }));
+  }
+
+  function nearby(): ItemId[] {
+    return order().slice(Math.max(0, pos - BEHIND), pos + AHEAD);
+  }
+
+  function go(to: number): void {
+    pos = Math.max(0, Math.min(to, order().length));
+    const item = cache.get(current() as ItemId);
+    selection = model.get("multi_label") && Array.isArray(item?.label) ? [...(item!.label as [])] : [];
+    paint();
+    model.set("position", Math.min(pos, Math.max(0, order().length - 1)));
+    model.save_changes();
+  }
+
+  // ---------------------------------------------------------------- intents
+  /** Follow an intent: unsaved until acked; on refusal restore `revert` (the label before). */
+  function track(id: ItemId, promise: Promise<Reply>, hadLabel: boolean, revert?: Label): void {
+    const key = itemKey(id);
+    saving.set(key, "pending");
+    if (!hadLabel) newlyDone.add(key);
+    paintProgress();
+    promise.then(
+      (reply) => {
+        saving.delete(key);
+        newlyDone.delete(key);
+        if (reply.type === "ack") {
+          cache.update(id, { label: (reply.label ?? null) as Label });
+          if (typeof reply.n_done === "number") model.set("n_done", reply.n_done);
+        } else {
+          if (revert !== undefined) cache.update(id, { label: revert });
+          status.error(`refused: ${reply.message ?? "invalid"}`);
+        }
+        if (current() === id) paint();
+        else paintProgress();
+      },
+      (error: Error) => {
+        saving.set(key, "failed");
+        status.error(`${error.message} (item ${JSON.stringify(id)})`);
+        if (current() === id) paint();
+        else paintProgress();
+      },
+    );
+  }
+
+  function label(value: Label, source: "human" | "proposal"): void {
+    const id = current();
+    if (id === undefined) return;
+    const item = cache.get(id);
+    const had = item?.label !== null && item?.label !== undefined;
+    const before = (item?.label ?? null) as Label;
+    if (item) cache.update(id, { label: value });
+    undoStack.push(id);
+    status.clear();
+    track(id, channel.send("label", { item_id: id, label: value, source }), had, before);
+    go(pos + 1); // at once: the kernel's answer is awaited in the background
+  }
+
+  function pick(k: number): void {
+    const c = classes()[k];
+    if (c === undefined || atEnd()) return;
+    if (model.get("multi_label")) {
+      selection = selection.includes(c) ? selection.filter((v) => v !== c) : [...selection, c];
+      paintClasses(cache.get(current() as ItemId));
+      return;
+    }
+    label(c, "human");
+  }
+
+  function accept(): void {
+    const id = current();
+    if (id === undefined) return;
+    const item = cache.get(id);
+    if (model.get("multi_label") && selection.length) return label([...selection], "human");
+    const proposal = item?.proposal as Proposal | undefined;
+    if (proposal) return label(proposal.label, "proposal");
+    if (model.get("multi_label")) return label([], "human");
+    status.info("no proposal for this item: pick a class with its number key");
+  }
+
+  function skipItem(): void {
+    const id = current();
+    if (id === undefined) return;
+    const item = cache.get(id);
+    undoStack.push(id);
+    const had = item?.label !== null && item?.label !== undefined;
+    track(id, channel.send("skip", { item_id: id }), had);
+    if (!had) newlyDone.delete(itemKey(id)); // a skip labels nothing
+    go(pos + 1);
+  }
+
+  function undo(): void {
+    const id = undoStack.pop() ?? current();
+    if (id === undefined) return;
+    const at = order().findIndex((v) => v === id);
+    if (at >= 0) go(at);
+    const item = cache.get(id);
+    const had = item?.label !== null && item?.label !== undefined;
+    track(id, channel.send("undo", { item_id: id }), had);
+    newlyDone.delete(itemKey(id));
+    status.info(`undo: item ${JSON.stringify(id)}`);
+  }
+
+  // ---------------------------------------------------------------- keyboard
+  const keymap = new Keymap(root);
+  const help = new HelpOverlay(keymap);
+  root.append(help.node);
+  const digits = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"];
+  keymap.add(
+    ...digits.map((d, k) => ({
+      keys: [d],
+      description: `class ${k + 1}`,
+      run: () => pick(k),
+      when: () => k < classes().length,
+    })),
+    { keys: ["Enter"], description: "accept the proposal (multi-label: confirm the selection)", run: accept },
+    { keys: ["Space"], description: "skip this item", run: skipItem },
+    { keys: ["ArrowRight"], description: "next item", run: () => go(pos + 1) },
+    { keys: ["ArrowLeft"], description: "previous item", run: () => go(pos - 1) },
+    { keys: ["Backspace", "Ctrl+Z"], description: "undo the last change", run: undo },
+    { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
+    { keys: ["Escape"], description: "close this help", run: () => help.toggle(false), when: () => help.open },
+  );
+  prev.addEventListener("click", () => go(pos - 1));
+  next.addEventListener("click", () => go(pos + 1));
+  skip.addEventListener("click", skipItem);
+  undoButton.addEventListener("click", undo);
+  helpButton.addEventListener("click", () => help.toggle());
+  retry.addEventListener("click", () => channel.retryFailed());
+  root.addEventListener("mousedown", (e) => {
+    if (e.target === root || !(e.target as HTMLElement).closest("button")) root.focus({ preventScroll: true });
+  });
+
+  // ---------------------------------------------------------------- kernel messages
+  channel.onChange = paintProgress;
+  const onMessage = (msg: Record<string, unknown>, buffers: Binary[] = []) => {
+    if (channel.handle(msg)) return;
+    if (msg.type === "items") {
+      cache.receive(msg.items as ItemInfo[], buffers, nearby()).then(() => {
+        const id = current();
+        if (id !== undefined && (msg.items as ItemInfo[]).some((i) => i.id === id)) paint();
+      });
+    } else if (msg.type === "refused") {
+      status.error(`refused: ${String(msg.message ?? "invalid message")}`);
+    } else if (msg.type === "invalidate") {
+      cache.invalidate();
+      paint();
+    }
+  };
+  const onOrder = () => {
+    pos = Math.min(Math.max(0, model.get("position")), order().length);
+    undoStack.length = 0;
+    newlyDone = new Set();
+    paint();
+  };
+  const onPosition = () => {
+    const wanted = model.get("position");
+    if (wanted !== Math.min(pos, order().length - 1)) go(wanted);
+  };
+  model.on("msg:custom", onMessage);
+  model.on("change:order", onOrder);
+  model.on("change:position", onPosition);
+  model.on("change:n_done", paintProgress);
+  model.on("change:classes change:title change:display_size change:multi_label", paint);
+
+  checkVersion(model as unknown as AnyModel, status);
+  paint();
+  if (model.get("autofocus")) requestAnimationFrame(() => root.focus({ preventScroll: true }));
+
+  return () => {
+    model.off("msg:custom", onMessage);
+    model.off("change:order", onOrder);
+    model.off("change:position", onPosition);
+    model.off("change:n_done", paintProgress);
+    model.off("change:classes change:title change:display_size change:multi_label", paint);
+    keymap.dispose();
+    channel.dispose();
+  };
+}
+
+export default { render };
