@@ -27,10 +27,15 @@ export function fitSize(w: number, h: number, max: number): { width: number; hei
 export function drawFit(canvas: HTMLCanvasElement, image: CanvasImageSource & { width: number; height: number }, max: number): void {
   const { width, height } = fitSize(image.width, image.height, max);
   const ratio = typeof devicePixelRatio === "number" && devicePixelRatio > 0 ? devicePixelRatio : 1;
-  canvas.width = Math.round(width * ratio);
-  canvas.height = Math.round(height * ratio);
-  canvas.style.width = `${width}px`;
-  canvas.style.height = `${height}px`;
+  const w = Math.round(width * ratio);
+  const hgt = Math.round(height * ratio);
+  if (canvas.width !== w || canvas.height !== hgt) {
+    // resizing clears and reallocates the canvas: only when the size really changes
+    canvas.width = w;
+    canvas.height = hgt;
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+  }
   const ctx = canvas.getContext("2d");
   if (!ctx) return;
   ctx.imageSmoothingEnabled = image.width * 2 > width; // pixelated when upscaled 2x or more

@@ -36,6 +36,16 @@ interface Proposal {
 
 type SaveState = "pending" | "failed";
 
+/**
+ * The key of each class: classes that are the digits themselves (0-9) keep their own digit;
+ * otherwise keys 1-9, 0 pick the first ten classes in order ("" = no key).
+ */
+export function classKeys(classes: Array<string | number>): string[] {
+  const names = classes.map(String);
+  if (names.every((n) => /^[0-9]$/.test(n)) && new Set(names).size === names.length) return names;
+  return names.map((_, k) => (k < 10 ? String((k + 1) % 10) : ""));
+}
+
 const AHEAD = 12; // items prefetched ahead of the view
 const BEHIND = 3;
 
@@ -107,7 +117,8 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
     classBar.replaceChildren(
       ...classes().map((c, k) => {
         const b = h("button", "hitl-button hitl-class");
-        if (k < 10) b.append(h("span", "hitl-key", String((k + 1) % 10)));
+        const key = classKeys(classes())[k];
+        if (key) b.append(h("span", "hitl-key", key));
         b.append(document.createTextNode(String(c)));
         b.setAttribute("aria-pressed", String(chosen.some((v) => v === c)));
         b.addEventListener("click", () => pick(k));
@@ -276,13 +287,12 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
   const keymap = new Keymap(root);
   const help = new HelpOverlay(keymap);
   root.append(help.node);
-  const digits = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"];
   keymap.add(
-    ...digits.map((d, k) => ({
+    ...["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"].map((d) => ({
       keys: [d],
-      description: `class ${k + 1}`,
-      run: () => pick(k),
-      when: () => k < classes().length,
+      description: "pick the class with this key",
+      run: () => pick(classKeys(classes()).indexOf(d)),
+      when: () => classKeys(classes()).includes(d),
     })),
     { keys: ["Enter"], description: "accept the proposal (multi-label: confirm the selection)", run: accept },
     { keys: ["Space"], description: "skip this item", run: skipItem },

@@ -1,0 +1,207 @@
+"""A throw-away JupyterLab server on 127.0.0.1 and a Playwright page driving it.
+
+Used by the browser tests (tests/browser/conftest.py) and the UI benchmarks (benchmarks/).
+
+Example:
+    >>> with lab_server(Path("/tmp/lab")) as server:          # doctest: +SKIP
+    ...     lab = Lab(page, server, server.root)
+    ...     lab.open(Path("notebooks/01_quickstart.ipynb"))
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Iterator
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # root in a container
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",  # the sandbox refuses outside connections
+    "--disable-component-update",
+    "--disable-sync",
+]
+TOKEN = "hitl-browser-tests"
+LAB_SETTINGS = {
+    # no "get notified about Jupyter news?" toast over the page
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    # keep every cell attached to the DOM
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LabServer:
+    """A running JupyterLab: its URL, root folder, log file and REST API."""
+
+    def __init__(self, url: str, root: Path, log: Path):
+        self.url, self.root, self.log = url, root, log
+
+    def api(self, method: str, path: str, body: dict | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            f"{self.url}{path}", data=data, method=method,
+            headers={"Authorization": f"token {TOKEN}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            text = response.read()
+        return json.loads(text) if text else None
+
+    def shutdown_all_sessions(self) -> None:
+        for session in self.api("GET", "/api/sessions"):
+            self.api("DELETE", f"/api/sessions/{session['id']}")
+
+
+@contextlib.contextmanager
+def lab_server(base: Path, env: dict | None = None, timeout: float = 90) -> Iterator[LabServer]:
+    """Start JupyterLab with settings, config and runtime dirs under ``base``; stop it on exit."""
+    base = Path(base)
+    root, settings = base / "root", base / "settings"
+    root.mkdir(parents=True, exist_ok=True)
+    for plugin, values in LAB_SETTINGS.items():
+        path = settings / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    full_env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(base / "config"),
+        "JUPYTER_DATA_DIR": str(base / "data"),  # kernels and labextensions still come from sys.prefix
+        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+        "IPYTHONDIR": str(base / "ipython"),
+        **(env or {}),
+    }
+    port = _free_port()
+    log = base / "server.log"
+    command = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+        "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={base / 'workspaces'}",
+        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp for commands
+    ]
+    with open(log, "w") as out:
+        process = subprocess.Popen(command, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+    server = LabServer(f"http://127.0.0.1:{port}", root, log)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited ({process.returncode}):\n{log.read_text()[-3000:]}")
+            try:
+                server.api("GET", "/api/status")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"jupyter lab did not start in {timeout} s:\n{log.read_text()[-3000:]}")
+                time.sleep(0.2)
+        yield server
+    finally:
+        process.terminate()  # the server shuts its kernels down
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+class Lab:
+    """One JupyterLab tab, driven through its UI and ``window.jupyterapp`` commands."""
+
+    _RUN = """async ([code, index]) => {
+        const app = window.jupyterapp;
+        const nb = app.shell.currentWidget.content;
+        if (index === null) {
+            nb.activeCellIndex = nb.widgets.length - 1;
+            await app.commands.execute('notebook:insert-cell-below');
+        } else {
+            nb.activeCellIndex = index;
+        }
+        nb.activeCell.model.sharedModel.setSource(code);
+        await app.commands.execute('notebook:run-cell');
+        const text = nb.activeCell.model.outputs.toJSON().map((o) =>
+            [].concat(o.text ?? o.data?.['text/plain'] ?? o.evalue ?? '').join('')).join('');
+        return [nb.activeCellIndex, text];
+    }"""
+    _IDLE = "() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'"
+
+    def __init__(self, page: Any, server: LabServer, workdir: Path):
+        self.page, self.server, self.workdir = page, server, Path(workdir)
+        self.console: list[str] = []
+        page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
+        page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
+
+    def open(self, notebook: Path, timeout: float = 90_000) -> None:
+        """Copy ``notebook`` into the work folder, open it, wait for an idle kernel."""
+        notebook = Path(notebook)
+        target = self.workdir / notebook.name
+        if notebook.resolve() != target.resolve():
+            shutil.copy(notebook, target)
+        rel = target.relative_to(self.server.root).as_posix()
+        self.page.goto(f"{self.server.url}/lab/tree/{rel}?reset&token={TOKEN}")
+        self.wait_idle(timeout)
+
+    def new_notebook(self, name: str, cells: list[str]) -> Path:
+        """Write a notebook of code cells into the work folder (then ``open`` it)."""
+        import nbformat
+
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        path = self.workdir / name
+        nbformat.write(nb, path)
+        return path
+
+    def wait_idle(self, timeout: float = 90_000) -> None:
+        self.page.wait_for_function(self._IDLE, timeout=timeout)
+
+    def run_all(self) -> None:
+        self.page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+    def cell_output(self, index: int) -> Any:
+        return self.page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".jp-OutputArea-output")
+
+    def run_code(self, code: str, index: int | None = None) -> Any:
+        """Run ``code`` in a new cell (or cell ``index``); return a Locator on its output."""
+        index, _ = self.page.evaluate(self._RUN, [code, index])
+        return self.cell_output(index)
+
+    def python(self, expr: str) -> str:
+        """``repr()`` of a kernel expression, as text."""
+        _, text = self.page.evaluate(self._RUN, [f"print(repr({expr}), end='')", None])
+        return text
+
+    def wait_for_python(self, expr: str, expected: Any, timeout: float = 20.0) -> None:
+        """Poll the kernel until ``repr(expr) == repr(expected)`` (browser → kernel sync is async)."""
+        code = f"print(repr({expr}), end='')"
+        index, text = self.page.evaluate(self._RUN, [code, None])
+        deadline = time.monotonic() + timeout
+        while text != repr(expected):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"kernel: {expr} = {text}, expected {expected!r}")
+            time.sleep(0.2)
+            index, text = self.page.evaluate(self._RUN, [code, index])
+
+    def restart_kernel(self) -> None:
+        """Restart the notebook's kernel through the REST API (as the Kernel menu does)."""
+        kernel_id = self.page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id")
+        self.server.api("POST", f"/api/kernels/{kernel_id}/restart")
+        self.wait_idle()
+
+    def set_theme(self, name: str) -> None:
+        """Switch to "JupyterLab Dark" / "JupyterLab Light" and wait for it."""
+        self.page.evaluate("(t) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})", name)
+        self.page.wait_for_function("(t) => document.body.dataset.jpThemeName === t", arg=name, timeout=20_000)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Set up a working copy: a virtualenv (.venv) with hitl-widgets installed editable (which runs the
+# esbuild bundle of js/ through hatch-jupyter-builder) and the extras named in $1 ("demo" or "test").
+# "test" also installs Debian's Chromium for the browser tests when it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EXTRAS=${1:-demo}
+
+need_apt=()
+command -v node >/dev/null || need_apt+=(nodejs npm)
+if [ "$EXTRAS" = test ] && [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+  need_apt+=(chromium fonts-dejavu-core)
+fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+npm ci --no-audit --no-fund --loglevel=error   # pinned by package-lock.json
+if [ "$EXTRAS" = test ]; then
+  # torch: the CPU build (an unpinned torch would pull a multi-GB CUDA build)
+  .venv/bin/pip install -q "torch==2.13.0"
+fi
+.venv/bin/pip install -q -e ".[$EXTRAS]"
+.venv/bin/python -c "import hitl_widgets, pathlib; p = pathlib.Path(hitl_widgets.__file__).parent / 'static' / 'classify.js'; assert p.is_file(), p; print('hitl-widgets', hitl_widgets.__version__, 'ready')"
