@@ -1,5 +1,8 @@
 """hitl-widgets: Jupyter widgets for human-in-the-loop review of multimodal ML data.
 
+The public API lives here; widgets and dashboards are imported on first use, so
+``import hitl_widgets`` stays light.
+
 Example:
     >>> import numpy as np, hitl_widgets as hw
     >>> store = hw.AnnotationStore(":memory:")
@@ -7,9 +10,43 @@ Example:
     >>> w.labels.empty
     True
 """
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from ._version import __version__
 from .items import Items
 from .store import AnnotationStore
-from .widgets import ClassifyWidget
 
-__all__ = ["AnnotationStore", "ClassifyWidget", "Items", "__version__"]
+# public name -> module that defines it (imported lazily by __getattr__)
+_LAZY = {
+    "ClassifyWidget": "hitl_widgets.widgets.classify",
+    "BBoxAnnotator": "hitl_widgets.widgets.bbox",
+    "SegmentationCanvas": "hitl_widgets.widgets.segmentation",
+    "RetrievalVerifier": "hitl_widgets.widgets.retrieval",
+    "HallucinationFlagger": "hitl_widgets.widgets.hallucination",
+    "VQAReview": "hitl_widgets.widgets.vqa",
+    "ActiveLearningLoop": "hitl_widgets.active.loop",
+    "AgreementDashboard": "hitl_widgets.dashboards.agreement",
+    "ConfusionDashboard": "hitl_widgets.dashboards.confusion",
+    "BiasAudit": "hitl_widgets.dashboards.bias",
+    "QualityGate": "hitl_widgets.gates",
+    "certify": "hitl_widgets.certificates",
+    "verify": "hitl_widgets.certificates",
+}
+
+__all__ = ["AnnotationStore", "Items", "__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hitl_widgets' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,5 +1,4 @@
-"""The widgets: one Python class (here) and one TypeScript module (js/src/widgets/) each."""
-from .base import ReviewWidget
-from .classify import ClassifyWidget
+"""The widgets: one Python module here and one TypeScript module (js/src/widgets/) each.
 
-__all__ = ["ClassifyWidget", "ReviewWidget"]
+Import them from ``hitl_widgets`` (e.g. ``hitl_widgets.ClassifyWidget``).
+"""
