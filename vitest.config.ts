@@ -27,6 +27,7 @@ export default defineConfig({
               },
             }),
             instances: [{ browser: "chromium" }],
+            screenshotFailures: false, // keep the source tree clean (no __screenshots__ next to tests)
           },
         },
       },

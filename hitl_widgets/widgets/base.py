@@ -207,9 +207,12 @@ class ReviewWidget(anywidget.AnyWidget):
         self._prefetch_after(ids[-1])
         return None
 
+    @traitlets.observe("order")
+    def _index_order(self, change: dict) -> None:
+        self._order_index = {item_id: n for n, item_id in enumerate(change["new"])}
+
     def _prefetch_after(self, item_id: Hashable, count: int = 8) -> None:
-        try:
-            start = self.order.index(item_id) + 1
-        except ValueError:
-            return
-        self.items.prefetch(self.order[start : start + count])
+        """Warm the kernel-side cache for the items after ``item_id`` in the queue."""
+        start = getattr(self, "_order_index", {}).get(item_id)
+        if start is not None:
+            self.items.prefetch(self.order[start + 1 : start + 1 + count])

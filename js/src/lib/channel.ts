@@ -27,6 +27,8 @@ interface Pending {
   timer: ReturnType<typeof setTimeout> | undefined;
   resolve: (reply: Reply) => void;
   reject: (error: Error) => void;
+  /** the promise was already rejected (failed); a later answer goes to onLateReply */
+  settled: boolean;
 }
 
 export class UnsavedError extends Error {
@@ -49,6 +51,8 @@ export class IntentChannel {
   private readonly options: ChannelOptions;
   /** called whenever the pending / failed counts change */
   onChange: () => void = () => {};
+  /** an answer to an intent whose promise had already failed (the kernel came back late) */
+  onLateReply: (reply: Reply, content: Record<string, unknown>) => void = () => {};
 
   constructor(private readonly model: Sender, options: Partial<ChannelOptions> = {}) {
     this.options = { retryMs: 3000, maxTries: 4, ...options };
@@ -67,7 +71,7 @@ export class IntentChannel {
     const seq = ++this.seq;
     const content = { ...fields, type, client: this.client, seq };
     return new Promise<Reply>((resolve, reject) => {
-      const entry: Pending = { content, tries: 0, timer: undefined, resolve, reject };
+      const entry: Pending = { content, tries: 0, timer: undefined, resolve, reject, settled: false };
       this.pending.set(seq, entry);
       this.transmit(seq, entry);
       this.onChange();
@@ -89,6 +93,7 @@ export class IntentChannel {
         this.pending.delete(seq);
         this.failed.set(seq, entry);
         this.onChange();
+        entry.settled = true;
         entry.reject(new UnsavedError(entry.content));
       }
     }, this.options.retryMs);
@@ -104,7 +109,8 @@ export class IntentChannel {
     this.pending.delete(seq);
     this.failed.delete(seq);
     this.onChange();
-    entry.resolve(msg as Reply);
+    if (entry.settled) this.onLateReply(msg as Reply, entry.content);
+    else entry.resolve(msg as Reply);
     return true;
   }
 

@@ -19,15 +19,16 @@ export class HelpOverlay {
 
   toggle(force?: boolean): void {
     const show = force ?? this.node.hidden;
-    if (show) this.fill();
     this.node.hidden = !show;
+    if (show) this.fill(); // after showing: bindings gated on the overlay being open are listed
   }
 
   private fill(): void {
     const table = h("table", "hitl-help-table");
-    for (const b of this.keymap.list()) {
+    for (const b of this.keymap.active()) {
       const row = h("tr");
-      row.append(h("td", "hitl-help-keys", b.keys.map(keyLabel).join("  ")), h("td", "", b.description));
+      const description = typeof b.description === "function" ? b.description() : b.description;
+      row.append(h("td", "hitl-help-keys", b.keys.map(keyLabel).join("  ")), h("td", "", description));
       table.append(row);
     }
     this.node.replaceChildren(this.node.firstChild as Node, table, h("div", "hitl-help-hint", "Esc or ? closes"));

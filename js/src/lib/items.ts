@@ -21,10 +21,11 @@ export interface ItemInfo {
 export const itemKey = (id: ItemId): string => JSON.stringify(id);
 
 const CHUNK = 16;
+const REFETCH_MS = 5000;
 
 export class ItemCache {
   private readonly items = new Map<string, ItemInfo>();
-  private readonly inflight = new Set<string>();
+  private readonly inflight = new Map<string, number>(); // key -> time asked
   private readonly waiters = new Map<string, Array<(info: ItemInfo) => void>>();
   private generation = 0;
 
@@ -38,12 +39,22 @@ export class ItemCache {
     return this.items.has(itemKey(id));
   }
 
-  /** Request every id not cached and not already on its way. */
+  /** Request every id not cached and not already on its way (a request unanswered for
+   *  REFETCH_MS is sent again: the kernel may have been busy or restarted). */
   ensure(ids: ItemId[]): void {
-    const missing = ids.filter((id) => !this.items.has(itemKey(id)) && !this.inflight.has(itemKey(id)));
+    const now = Date.now();
+    const asked = new Set<string>();
+    const missing: ItemId[] = [];
+    for (const id of ids) {
+      const key = itemKey(id);
+      const since = this.inflight.get(key);
+      if (this.items.has(key) || asked.has(key) || (since !== undefined && now - since < REFETCH_MS)) continue;
+      asked.add(key);
+      missing.push(id);
+    }
     for (let i = 0; i < missing.length; i += CHUNK) {
       const chunk = missing.slice(i, i + CHUNK);
-      chunk.forEach((id) => this.inflight.add(itemKey(id)));
+      chunk.forEach((id) => this.inflight.set(itemKey(id), now));
       this.model.send({ type: "fetch", ids: chunk });
     }
   }

@@ -4,8 +4,8 @@
 export interface Binding {
   /** Key names as produced by keyName(): "1", "Enter", "Space", "ArrowLeft", "Ctrl+Z", "?" ... */
   keys: string[];
-  /** What the key does, shown in the "?" overlay. */
-  description: string;
+  /** What the key does, shown in the "?" overlay (a function when it depends on state). */
+  description: string | (() => string);
   run: (event: KeyboardEvent) => void;
   /** The binding applies only when this returns true. */
   when?: () => boolean;
@@ -44,6 +44,11 @@ export class Keymap {
 
   list(): readonly Binding[] {
     return this.bindings;
+  }
+
+  /** The bindings that apply now (what the "?" overlay lists). */
+  active(): Binding[] {
+    return this.bindings.filter((b) => !b.when || b.when());
   }
 
   /** Run the binding for this event; returns whether one ran. */

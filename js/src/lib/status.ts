@@ -5,13 +5,23 @@ export class StatusLine {
   readonly node: HTMLDivElement;
   private readonly message: HTMLSpanElement;
   private readonly saved: HTMLSpanElement;
+  private readonly banner: HTMLDivElement;
 
   constructor() {
     this.node = h("div", "hitl-status");
+    this.banner = h("div", "hitl-status-banner hitl-error");
+    this.banner.setAttribute("role", "alert");
+    this.banner.hidden = true;
     this.message = h("span", "hitl-status-message");
     this.message.setAttribute("role", "status");
     this.saved = h("span", "hitl-status-saved");
-    this.node.append(this.message, this.saved);
+    this.node.append(this.banner, this.message, this.saved);
+  }
+
+  /** A lasting warning (e.g. a stale front-end) that messages do not replace. */
+  warn(text: string): void {
+    setText(this.banner, text);
+    this.banner.hidden = !text;
   }
 
   info(text: string): void {

@@ -11,7 +11,7 @@ export const FRONTEND_VERSION: string = typeof __HITL_VERSION__ === "string" ? _
 export function checkVersion(model: AnyModel, status: StatusLine): boolean {
   const python = model.get("version") as string | undefined;
   if (!python || python === FRONTEND_VERSION || FRONTEND_VERSION === "test") return true;
-  status.error(
+  status.warn(
     `hitl-widgets front-end ${FRONTEND_VERSION} differs from the Python package ${python}: ` +
       "restart the kernel and reload the page (or rebuild with npm run build)",
   );

@@ -196,26 +196,43 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
   }
 
   // ---------------------------------------------------------------- intents
-  /** Follow an intent: unsaved until acked; on refusal restore `revert` (the label before). */
-  function track(id: ItemId, promise: Promise<Reply>, hadLabel: boolean, revert?: Label): void {
+  /** What the view needs to settle an intent: was the item labelled, what to restore on refusal,
+   *  and whether the intent sits on the undo stack. */
+  interface Tracked {
+    hadLabel: boolean;
+    revert?: Label;
+    onStack: boolean;
+  }
+  const tracked = new Map<string, Tracked>(); // item key -> its latest intent
+
+  function settle(id: ItemId, reply: Reply, t: Tracked): void {
+    const key = itemKey(id);
+    saving.delete(key);
+    newlyDone.delete(key);
+    if (reply.type === "ack") {
+      cache.update(id, { label: (reply.label ?? null) as Label });
+      if (typeof reply.n_done === "number") model.set("n_done", reply.n_done);
+    } else {
+      if (t.revert !== undefined) cache.update(id, { label: t.revert });
+      if (t.onStack) {
+        const at = undoStack.lastIndexOf(id); // a refused change must not be undone later
+        if (at >= 0) undoStack.splice(at, 1);
+      }
+      status.error(`refused: ${reply.message ?? "invalid"}`);
+    }
+    if (current() === id) paint();
+    else paintProgress();
+  }
+
+  /** Follow an intent: shown unsaved until the kernel acknowledges it, failed if it never does. */
+  function track(id: ItemId, promise: Promise<Reply>, t: Tracked): void {
     const key = itemKey(id);
     saving.set(key, "pending");
-    if (!hadLabel) newlyDone.add(key);
+    tracked.set(key, t);
+    if (!t.hadLabel) newlyDone.add(key);
     paintProgress();
     promise.then(
-      (reply) => {
-        saving.delete(key);
-        newlyDone.delete(key);
-        if (reply.type === "ack") {
-          cache.update(id, { label: (reply.label ?? null) as Label });
-          if (typeof reply.n_done === "number") model.set("n_done", reply.n_done);
-        } else {
-          if (revert !== undefined) cache.update(id, { label: revert });
-          status.error(`refused: ${reply.message ?? "invalid"}`);
-        }
-        if (current() === id) paint();
-        else paintProgress();
-      },
+      (reply) => settle(id, reply, t),
       (error: Error) => {
         saving.set(key, "failed");
         status.error(`${error.message} (item ${JSON.stringify(id)})`);
@@ -225,16 +242,20 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
     );
   }
 
+  const hasLabel = (item?: ItemInfo) => item?.label !== null && item?.label !== undefined;
+
   function label(value: Label, source: "human" | "proposal"): void {
     const id = current();
     if (id === undefined) return;
     const item = cache.get(id);
-    const had = item?.label !== null && item?.label !== undefined;
-    const before = (item?.label ?? null) as Label;
-    if (item) cache.update(id, { label: value });
+    if (!item) return status.info("still loading this item: look before you label");
+    const before = (item.label ?? null) as Label;
+    cache.update(id, { label: value });
     undoStack.push(id);
     status.clear();
-    track(id, channel.send("label", { item_id: id, label: value, source }), had, before);
+    track(id, channel.send("label", { item_id: id, label: value, source }), {
+      hadLabel: before !== null, revert: before, onStack: true,
+    });
     go(pos + 1); // at once: the kernel's answer is awaited in the background
   }
 
@@ -263,10 +284,9 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
   function skipItem(): void {
     const id = current();
     if (id === undefined) return;
-    const item = cache.get(id);
+    const had = hasLabel(cache.get(id));
     undoStack.push(id);
-    const had = item?.label !== null && item?.label !== undefined;
-    track(id, channel.send("skip", { item_id: id }), had);
+    track(id, channel.send("skip", { item_id: id }), { hadLabel: had, onStack: true });
     if (!had) newlyDone.delete(itemKey(id)); // a skip labels nothing
     go(pos + 1);
   }
@@ -276,9 +296,7 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
     if (id === undefined) return;
     const at = order().findIndex((v) => v === id);
     if (at >= 0) go(at);
-    const item = cache.get(id);
-    const had = item?.label !== null && item?.label !== undefined;
-    track(id, channel.send("undo", { item_id: id }), had);
+    track(id, channel.send("undo", { item_id: id }), { hadLabel: hasLabel(cache.get(id)), onStack: false });
     newlyDone.delete(itemKey(id));
     status.info(`undo: item ${JSON.stringify(id)}`);
   }
@@ -290,7 +308,7 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
   keymap.add(
     ...["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"].map((d) => ({
       keys: [d],
-      description: "pick the class with this key",
+      description: () => `pick class ${String(classes()[classKeys(classes()).indexOf(d)])}`,
       run: () => pick(classKeys(classes()).indexOf(d)),
       when: () => classKeys(classes()).includes(d),
     })),
@@ -314,6 +332,10 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
 
   // ---------------------------------------------------------------- kernel messages
   channel.onChange = paintProgress;
+  channel.onLateReply = (reply, content) => {
+    const id = content.item_id as ItemId;
+    settle(id, reply, tracked.get(itemKey(id)) ?? { hadLabel: true, onStack: false });
+  };
   const onMessage = (msg: Record<string, unknown>, buffers: Binary[] = []) => {
     if (channel.handle(msg)) return;
     if (msg.type === "items") {

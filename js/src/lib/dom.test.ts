@@ -1,0 +1,79 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { h, labelText, setText } from "./dom";
+
+const PAYLOADS = [
+  `<img src=x onerror="window.__hitlPwned = 1">`,
+  `<script>window.__hitlPwned = 2</script>`,
+  `<b>bold</b><svg onload="window.__hitlPwned = 3"></svg>`,
+  `&lt;i&gt; &amp; "quotes" 'single'`,
+];
+
+describe("setText", () => {
+  afterEach(() => {
+    delete (window as any).__hitlPwned;
+    document.body.replaceChildren();
+  });
+
+  it.each(PAYLOADS)("shows %s as literal text and creates no element", (payload) => {
+    const node = document.createElement("div");
+    document.body.append(node);
+    setText(node, payload);
+    expect(node.textContent).toBe(payload);
+    expect(node.children.length).toBe(0);
+    expect(node.childNodes.length).toBe(1);
+    expect(node.firstChild?.nodeType).toBe(Node.TEXT_NODE);
+    expect(document.querySelector("img, script, b, svg")).toBeNull();
+    expect((window as any).__hitlPwned).toBeUndefined();
+  });
+
+  it("replaces existing children, elements included", () => {
+    const node = document.createElement("div");
+    node.append(document.createElement("span"), "old");
+    setText(node, "new");
+    expect(node.textContent).toBe("new");
+    expect(node.children.length).toBe(0);
+  });
+
+  it("shows null and undefined as empty, everything else through String()", () => {
+    const node = document.createElement("div");
+    setText(node, null);
+    expect(node.textContent).toBe("");
+    setText(node, undefined);
+    expect(node.textContent).toBe("");
+    setText(node, 0);
+    expect(node.textContent).toBe("0");
+    setText(node, false);
+    expect(node.textContent).toBe("false");
+    setText(node, ["a", 1]);
+    expect(node.textContent).toBe("a,1");
+  });
+});
+
+describe("h", () => {
+  it("creates the element with its classes and literal text", () => {
+    const node = h("span", "hitl-a hitl-b", `<img src=x onerror="window.__hitlPwned = 1">`);
+    expect(node.tagName).toBe("SPAN");
+    expect([...node.classList]).toEqual(["hitl-a", "hitl-b"]);
+    expect(node.textContent).toBe(`<img src=x onerror="window.__hitlPwned = 1">`);
+    expect(node.children.length).toBe(0);
+  });
+
+  it("without text or class creates an empty bare element", () => {
+    const node = h("div");
+    expect(node.className).toBe("");
+    expect(node.hasAttribute("class")).toBe(false);
+    expect(node.childNodes.length).toBe(0);
+  });
+});
+
+describe("labelText", () => {
+  it("shows a class, a list of classes, an empty list and no label", () => {
+    expect(labelText("cat")).toBe("cat");
+    expect(labelText(3)).toBe("3");
+    expect(labelText(0)).toBe("0");
+    expect(labelText(["cat", 2])).toBe("cat, 2");
+    expect(labelText([])).toBe("(none)");
+    expect(labelText(null)).toBe("");
+    expect(labelText(undefined)).toBe("");
+  });
+});

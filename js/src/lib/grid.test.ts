@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { gridMove, nextOpen } from "./grid";
+
+describe("gridMove", () => {
+  // 7 cells in rows of 3:  0 1 2 / 3 4 5 / 6
+  it("moves within a row and stops at its edges", () => {
+    expect(gridMove(1, 7, 3, "ArrowRight")).toBe(2);
+    expect(gridMove(2, 7, 3, "ArrowRight")).toBe(2);
+    expect(gridMove(3, 7, 3, "ArrowLeft")).toBe(3);
+    expect(gridMove(4, 7, 3, "ArrowLeft")).toBe(3);
+    expect(gridMove(6, 7, 3, "ArrowRight")).toBe(6);
+  });
+  it("moves between rows only onto existing cells", () => {
+    expect(gridMove(1, 7, 3, "ArrowDown")).toBe(4);
+    expect(gridMove(4, 7, 3, "ArrowDown")).toBe(4);
+    expect(gridMove(3, 7, 3, "ArrowDown")).toBe(6);
+    expect(gridMove(6, 7, 3, "ArrowUp")).toBe(3);
+    expect(gridMove(0, 7, 3, "ArrowUp")).toBe(0);
+  });
+  it("Home / End and out-of-range input", () => {
+    expect(gridMove(4, 7, 3, "End")).toBe(6);
+    expect(gridMove(4, 7, 3, "Home")).toBe(0);
+    expect(gridMove(99, 7, 3, "x")).toBe(6);
+    expect(gridMove(0, 0, 3, "ArrowRight")).toBe(0);
+  });
+});
+
+describe("nextOpen", () => {
+  it("skips cells that are done, else steps by one", () => {
+    const done = new Set([1, 2]);
+    expect(nextOpen(0, 5, (i) => !done.has(i))).toBe(3);
+    expect(nextOpen(3, 5, () => false)).toBe(4);
+    expect(nextOpen(4, 5, () => false)).toBe(4);
+  });
+});

@@ -1,0 +1,30 @@
+// Keyboard focus in a grid of n cells laid out in rows of `columns` (reading order).
+
+/** The cell index after an arrow key; stays put at the edges (no wrap-around between rows). */
+export function gridMove(index: number, n: number, columns: number, key: string): number {
+  if (n <= 0) return 0;
+  const cols = Math.max(1, Math.floor(columns));
+  const i = Math.max(0, Math.min(index, n - 1));
+  switch (key) {
+    case "ArrowLeft":
+      return i % cols === 0 ? i : i - 1;
+    case "ArrowRight":
+      return i % cols === cols - 1 || i + 1 >= n ? i : i + 1;
+    case "ArrowUp":
+      return i - cols >= 0 ? i - cols : i;
+    case "ArrowDown":
+      return i + cols < n ? i + cols : i;
+    case "Home":
+      return 0;
+    case "End":
+      return n - 1;
+    default:
+      return i;
+  }
+}
+
+/** The next cell in reading order that satisfies `open` (e.g. not judged yet), else the next cell. */
+export function nextOpen(index: number, n: number, open: (i: number) => boolean): number {
+  for (let i = index + 1; i < n; i++) if (open(i)) return i;
+  return Math.min(index + 1, Math.max(0, n - 1));
+}

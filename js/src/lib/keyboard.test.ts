@@ -1,0 +1,229 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { Keymap, keyLabel, keyName } from "./keyboard";
+
+const ev = (init: KeyboardEventInit) => new KeyboardEvent("keydown", { bubbles: true, cancelable: true, ...init });
+
+describe("keyName", () => {
+  it("names plain keys as KeyboardEvent.key", () => {
+    expect(keyName(ev({ key: "1" }))).toBe("1");
+    expect(keyName(ev({ key: "a" }))).toBe("a");
+    expect(keyName(ev({ key: "Enter" }))).toBe("Enter");
+    expect(keyName(ev({ key: "ArrowLeft" }))).toBe("ArrowLeft");
+    expect(keyName(ev({ key: "Backspace" }))).toBe("Backspace");
+  });
+
+  it("names the space bar Space, with or without modifiers", () => {
+    expect(keyName(ev({ key: " " }))).toBe("Space");
+    expect(keyName(ev({ key: " ", ctrlKey: true }))).toBe("Ctrl+Space");
+  });
+
+  it("prefixes Ctrl (Meta counts as Ctrl) and Alt, upper-casing letters under Ctrl", () => {
+    expect(keyName(ev({ key: "z", ctrlKey: true }))).toBe("Ctrl+Z");
+    expect(keyName(ev({ key: "z", metaKey: true }))).toBe("Ctrl+Z");
+    expect(keyName(ev({ key: "x", altKey: true }))).toBe("Alt+x");
+    expect(keyName(ev({ key: "Delete", ctrlKey: true, altKey: true }))).toBe("Ctrl+Alt+Delete");
+    expect(keyName(ev({ key: "z", ctrlKey: true, metaKey: true }))).toBe("Ctrl+Z");
+  });
+
+  it("folds Shift into the key", () => {
+    expect(keyName(ev({ key: "?", shiftKey: true }))).toBe("?");
+    expect(keyName(ev({ key: "A", shiftKey: true }))).toBe("A");
+    expect(keyName(ev({ key: "ArrowRight", shiftKey: true }))).toBe("ArrowRight");
+  });
+});
+
+describe("keyLabel", () => {
+  it("prettifies arrows and keeps the rest", () => {
+    expect(keyLabel("ArrowLeft")).toBe("←");
+    expect(keyLabel("ArrowRight")).toBe("→");
+    expect(keyLabel("ArrowUp")).toBe("↑");
+    expect(keyLabel("ArrowDown")).toBe("↓");
+    expect(keyLabel("Ctrl+Z")).toBe("Ctrl+Z");
+    expect(keyLabel("Space")).toBe("Space");
+    expect(keyLabel("Alt+ArrowLeft")).toBe("Alt+←");
+  });
+});
+
+describe("Keymap", () => {
+  let cleanup: Array<() => void> = [];
+  afterEach(() => {
+    cleanup.forEach((f) => f());
+    cleanup = [];
+    document.body.replaceChildren();
+  });
+
+  /** document > outer (an ancestor, e.g. JupyterLab's notebook panel) > root (the widget) */
+  function setup() {
+    const outer = document.createElement("div");
+    const root = document.createElement("div");
+    outer.append(root);
+    document.body.append(outer);
+    const keymap = new Keymap(root);
+    const seenByAncestor: string[] = [];
+    const seenByDocument: string[] = [];
+    const onOuter = (e: Event) => seenByAncestor.push((e as KeyboardEvent).key);
+    const onDoc = (e: Event) => seenByDocument.push((e as KeyboardEvent).key);
+    outer.addEventListener("keydown", onOuter);
+    document.addEventListener("keydown", onDoc);
+    cleanup.push(() => document.removeEventListener("keydown", onDoc));
+    return { outer, root, keymap, seenByAncestor, seenByDocument };
+  }
+
+  it("makes the root focusable and tells Lumino to skip its shortcuts", () => {
+    const { root } = setup();
+    expect(root.tabIndex).toBe(0);
+    expect(root.getAttribute("tabindex")).toBe("0");
+    expect(root.getAttribute("data-lm-suppress-shortcuts")).toBe("true");
+  });
+
+  it("runs a bound key, prevents its default and stops it before any ancestor or the document", () => {
+    const { root, keymap, seenByAncestor, seenByDocument } = setup();
+    const run = vi.fn();
+    keymap.add({ keys: ["1"], description: "one", run });
+    const e = ev({ key: "1" });
+    root.dispatchEvent(e);
+    expect(run).toHaveBeenCalledTimes(1);
+    expect(run.mock.calls[0][0]).toBe(e);
+    expect(e.defaultPrevented).toBe(true);
+    expect(seenByAncestor).toEqual([]);
+    expect(seenByDocument).toEqual([]);
+  });
+
+  it("handles keys from descendants of the root (e.g. a focused button) the same way", () => {
+    const { root, keymap, seenByAncestor } = setup();
+    const button = document.createElement("button");
+    root.append(button);
+    const run = vi.fn();
+    keymap.add({ keys: ["Space"], description: "skip", run });
+    const e = ev({ key: " " });
+    button.dispatchEvent(e);
+    expect(run).toHaveBeenCalledTimes(1);
+    expect(e.defaultPrevented).toBe(true);
+    expect(seenByAncestor).toEqual([]);
+  });
+
+  it("lets unbound keys through untouched", () => {
+    const { root, keymap, seenByAncestor, seenByDocument } = setup();
+    const run = vi.fn();
+    keymap.add({ keys: ["1"], description: "one", run });
+    const e = ev({ key: "x" });
+    root.dispatchEvent(e);
+    expect(run).not.toHaveBeenCalled();
+    expect(e.defaultPrevented).toBe(false);
+    expect(seenByAncestor).toEqual(["x"]);
+    expect(seenByDocument).toEqual(["x"]);
+  });
+
+  it("matches modifiers exactly: Ctrl+Z is not z, and Ctrl+1 is not 1", () => {
+    const { root, keymap } = setup();
+    const undo = vi.fn();
+    const one = vi.fn();
+    keymap.add({ keys: ["Ctrl+Z"], description: "undo", run: undo }, { keys: ["1"], description: "one", run: one });
+    root.dispatchEvent(ev({ key: "z" }));
+    expect(undo).not.toHaveBeenCalled();
+    root.dispatchEvent(ev({ key: "z", ctrlKey: true }));
+    root.dispatchEvent(ev({ key: "z", metaKey: true }));
+    expect(undo).toHaveBeenCalledTimes(2);
+    const e = ev({ key: "1", ctrlKey: true });
+    root.dispatchEvent(e);
+    expect(one).not.toHaveBeenCalled();
+    expect(e.defaultPrevented).toBe(false);
+  });
+
+  it("a binding with several keys runs for each", () => {
+    const { root, keymap } = setup();
+    const run = vi.fn();
+    keymap.add({ keys: ["Backspace", "Ctrl+Z"], description: "undo", run });
+    root.dispatchEvent(ev({ key: "Backspace" }));
+    root.dispatchEvent(ev({ key: "z", ctrlKey: true }));
+    expect(run).toHaveBeenCalledTimes(2);
+  });
+
+  it("gates bindings with `when`: a gated key is not handled and not stopped", () => {
+    const { root, keymap, seenByAncestor } = setup();
+    let enabled = false;
+    const run = vi.fn();
+    keymap.add({ keys: ["Escape"], description: "close", run, when: () => enabled });
+    const e1 = ev({ key: "Escape" });
+    root.dispatchEvent(e1);
+    expect(run).not.toHaveBeenCalled();
+    expect(e1.defaultPrevented).toBe(false);
+    expect(seenByAncestor).toEqual(["Escape"]);
+    enabled = true;
+    const e2 = ev({ key: "Escape" });
+    root.dispatchEvent(e2);
+    expect(run).toHaveBeenCalledTimes(1);
+    expect(e2.defaultPrevented).toBe(true);
+    expect(seenByAncestor).toEqual(["Escape"]);
+  });
+
+  it("falls through to the next binding for the same key when the first is gated off", () => {
+    const { root, keymap } = setup();
+    const first = vi.fn();
+    const second = vi.fn();
+    keymap.add(
+      { keys: ["Enter"], description: "first", run: first, when: () => false },
+      { keys: ["Enter"], description: "second", run: second },
+    );
+    root.dispatchEvent(ev({ key: "Enter" }));
+    expect(first).not.toHaveBeenCalled();
+    expect(second).toHaveBeenCalledTimes(1);
+  });
+
+  it("ignores keys typed into inputs, textareas and selects inside the widget", () => {
+    const { root, keymap, seenByAncestor } = setup();
+    const run = vi.fn();
+    keymap.add({ keys: ["1", "Space", "Backspace"], description: "x", run });
+    for (const tag of ["input", "textarea", "select"] as const) {
+      const field = document.createElement(tag);
+      root.append(field);
+      for (const key of ["1", " ", "Backspace"]) {
+        const e = ev({ key });
+        field.dispatchEvent(e);
+        expect(e.defaultPrevented).toBe(false);
+      }
+    }
+    expect(run).not.toHaveBeenCalled();
+    expect(seenByAncestor).toEqual(["1", " ", "Backspace", "1", " ", "Backspace", "1", " ", "Backspace"]);
+  });
+
+  it("ignores keys during IME composition", () => {
+    const { root, keymap } = setup();
+    const run = vi.fn();
+    keymap.add({ keys: ["Enter"], description: "x", run });
+    const e = ev({ key: "Enter", isComposing: true });
+    root.dispatchEvent(e);
+    expect(run).not.toHaveBeenCalled();
+    expect(e.defaultPrevented).toBe(false);
+  });
+
+  it("handle() reports whether a binding ran", () => {
+    const { root, keymap } = setup();
+    keymap.add({ keys: ["a"], description: "a", run: () => {} });
+    const hit = ev({ key: "a" });
+    Object.defineProperty(hit, "target", { value: root });
+    expect(keymap.handle(hit)).toBe(true);
+    expect(keymap.handle(ev({ key: "b" }))).toBe(false);
+  });
+
+  it("list() returns the bindings in the order they were added", () => {
+    const { keymap } = setup();
+    const a = { keys: ["a"], description: "A", run: () => {} };
+    const b = { keys: ["b"], description: "B", run: () => {} };
+    keymap.add(a).add(b);
+    expect(keymap.list()).toEqual([a, b]);
+  });
+
+  it("dispose() removes the listener and the bindings", () => {
+    const { root, keymap, seenByAncestor } = setup();
+    const run = vi.fn();
+    keymap.add({ keys: ["1"], description: "one", run });
+    keymap.dispose();
+    const e = ev({ key: "1" });
+    root.dispatchEvent(e);
+    expect(run).not.toHaveBeenCalled();
+    expect(e.defaultPrevented).toBe(false);
+    expect(seenByAncestor).toEqual(["1"]);
+    expect(keymap.list()).toEqual([]);
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { StatusLine } from "./status";
+
+function parts(s: StatusLine) {
+  return {
+    message: s.node.querySelector(".hitl-status-message") as HTMLElement,
+    saved: s.node.querySelector(".hitl-status-saved") as HTMLElement,
+  };
+}
+
+describe("StatusLine", () => {
+  it("has a message (a polite status region) and a saved badge", () => {
+    const s = new StatusLine();
+    const { message, saved } = parts(s);
+    expect(s.node.className).toBe("hitl-status");
+    expect(message.getAttribute("role")).toBe("status");
+    expect(message.textContent).toBe("");
+    expect(saved).not.toBeNull();
+  });
+
+  it("error() marks the message as an alert; info() and clear() undo that", () => {
+    const s = new StatusLine();
+    const { message } = parts(s);
+    s.error("refused: unknown class");
+    expect(message.textContent).toBe("refused: unknown class");
+    expect(message.classList.contains("hitl-error")).toBe(true);
+    expect(message.getAttribute("role")).toBe("alert");
+    s.info("undo: item 3");
+    expect(message.textContent).toBe("undo: item 3");
+    expect(message.classList.contains("hitl-error")).toBe(false);
+    expect(message.getAttribute("role")).toBe("status");
+    s.error("again");
+    s.clear();
+    expect(message.textContent).toBe("");
+    expect(message.classList.contains("hitl-error")).toBe(false);
+  });
+
+  it("shows messages as literal text", () => {
+    const s = new StatusLine();
+    s.error(`<img src=x onerror="window.__hitlPwned = 1">`);
+    expect(parts(s).message.textContent).toBe(`<img src=x onerror="window.__hitlPwned = 1">`);
+    expect(s.node.querySelector("img")).toBeNull();
+  });
+
+  it("setSaved() shows all saved / n unsaved / n not saved", () => {
+    const s = new StatusLine();
+    const { saved } = parts(s);
+    s.setSaved(0, 0);
+    expect(saved.textContent).toBe("all saved");
+    expect(saved.classList.contains("hitl-unsaved")).toBe(false);
+    expect(saved.classList.contains("hitl-error")).toBe(false);
+    s.setSaved(2, 0);
+    expect(saved.textContent).toBe("2 unsaved");
+    expect(saved.classList.contains("hitl-unsaved")).toBe(true);
+    expect(saved.classList.contains("hitl-error")).toBe(false);
+    s.setSaved(1, 3); // failures win the text
+    expect(saved.textContent).toBe("3 not saved");
+    expect(saved.classList.contains("hitl-error")).toBe(true);
+    s.setSaved(0, 0);
+    expect(saved.textContent).toBe("all saved");
+    expect(saved.classList.contains("hitl-unsaved")).toBe(false);
+    expect(saved.classList.contains("hitl-error")).toBe(false);
+  });
+
+  it("the saved badge and the message are independent", () => {
+    const s = new StatusLine();
+    s.error("boom");
+    s.setSaved(1, 0);
+    s.clear();
+    expect(parts(s).saved.textContent).toBe("1 unsaved");
+  });
+});

@@ -1,0 +1,381 @@
+// RetrievalVerifier front-end: a query above its ranked results in a grid; arrow keys move the
+// focus, 1/2/3 judge the focused result, Enter goes to the next query. Judgements show at once
+// and travel to Python in the background; the metrics shown are the ones Python computed.
+import type { AnyModel, RenderProps } from "@anywidget/types";
+import "../lib/theme.css";
+import "./retrieval.css";
+import { IntentChannel, Reply } from "../lib/channel";
+import { h, setText } from "../lib/dom";
+import { gridMove, nextOpen } from "../lib/grid";
+import { HelpOverlay } from "../lib/help";
+import { ItemCache, ItemId, ItemInfo } from "../lib/items";
+import { Keymap } from "../lib/keyboard";
+import type { Binary } from "../lib/media";
+import { StatusLine } from "../lib/status";
+import { fmt, itemView } from "../lib/view";
+import { checkVersion, exposeModel } from "../lib/widget";
+
+export type Judgement = "relevant" | "not_relevant" | "unsure";
+export const JUDGEMENT_TEXT: Record<Judgement, string> = {
+  relevant: "relevant",
+  not_relevant: "not relevant",
+  unsure: "unsure",
+};
+
+export interface RetrievalModel {
+  k: number;
+  columns: number;
+  thumb_size: number;
+  query_size: number;
+  overall: Record<string, number | null>;
+  relevant_known: boolean;
+  order: ItemId[];
+  position: number;
+  n_done: number;
+  title: string;
+  autofocus: boolean;
+  version: string;
+}
+
+interface Result {
+  id: ItemId;
+  key: string;
+  rank: number;
+  score: number | null;
+  judgement: Judgement | null;
+}
+
+type Metrics = Record<string, number | null>;
+
+export const queryKey = (id: ItemId): string => `q:${JSON.stringify(id)}`;
+
+/** "P@5 0.600 · R@5 0.750 · RR 1.000 · nDCG@5 0.812" (recall only when relevant sets are known). */
+export function metricsText(m: Metrics | undefined, k: number, recall: boolean): string {
+  if (!m) return "";
+  const parts = [`P@${k} ${fmt(m.precision_at_k)}`];
+  if (recall) parts.push(`R@${k} ${fmt(m.recall_at_k)}`);
+  parts.push(`${"mrr" in m ? "MRR" : "RR"} ${fmt("mrr" in m ? m.mrr : m.reciprocal_rank)}`, `nDCG@${k} ${fmt(m.ndcg_at_k)}`);
+  return parts.join(" · ");
+}
+
+const AHEAD = 3; // queries (with their results) prefetched ahead
+
+export function render({ model, el }: RenderProps<RetrievalModel>) {
+  const root = h("div", "hitl-root hitl-retrieval");
+  exposeModel(root, model);
+  el.append(root);
+
+  // ---------------------------------------------------------------- layout
+  const title = h("span", "hitl-title");
+  const position = h("span", "hitl-muted hitl-position");
+  const progress = h("span", "hitl-progress");
+  const header = h("div", "hitl-row");
+  header.append(title, h("span", "hitl-spacer"), position, progress);
+
+  const queryBox = h("div", "hitl-query");
+  const queryMetrics = h("div", "hitl-query-metrics");
+  const queryPanel = h("div", "hitl-row hitl-query-panel");
+  queryPanel.append(h("span", "hitl-muted", "query"), queryBox, h("span", "hitl-spacer"), queryMetrics);
+
+  const grid = h("div", "hitl-grid");
+  grid.setAttribute("role", "grid");
+
+  const buttons = {
+    relevant: h("button", "hitl-button hitl-judge-relevant"),
+    not_relevant: h("button", "hitl-button hitl-judge-not_relevant"),
+    unsure: h("button", "hitl-button hitl-judge-unsure"),
+  };
+  (["relevant", "not_relevant", "unsure"] as Judgement[]).forEach((j, n) => {
+    buttons[j].append(h("span", "hitl-key", String(n + 1)), document.createTextNode(JUDGEMENT_TEXT[j]));
+  });
+  const prev = h("button", "hitl-button", "← query ([)");
+  const next = h("button", "hitl-button hitl-next", "next query (Enter)");
+  const undoButton = h("button", "hitl-button", "undo (⌫)");
+  const helpButton = h("button", "hitl-button", "?");
+  helpButton.title = "keyboard shortcuts";
+  const retry = h("button", "hitl-button hitl-retry", "retry unsaved");
+  retry.hidden = true;
+  const bar = h("div", "hitl-row hitl-nav");
+  bar.append(buttons.relevant, buttons.not_relevant, buttons.unsure, h("span", "hitl-spacer"), prev, next, undoButton, retry, helpButton);
+
+  const overallLine = h("div", "hitl-overall");
+  const status = new StatusLine();
+  root.append(header, queryPanel, grid, bar, overallLine, status.node);
+
+  // ---------------------------------------------------------------- state
+  const channel = new IntentChannel(model);
+  const cache = new ItemCache(model, 256);
+  const saving = new Map<string, "pending" | "failed">(); // "<qkey> <rkey>" -> state
+  const undoStack: Array<{ query: ItemId; item: ItemId }> = [];
+  let pos = Math.max(0, model.get("position"));
+  let focus = 0;
+
+  const order = () => model.get("order");
+  const current = (): ItemId | undefined => order()[pos];
+  const queryInfo = (): ItemInfo | undefined => {
+    const q = current();
+    return q === undefined ? undefined : cache.get(queryKey(q));
+  };
+  const results = (info = queryInfo()): Result[] => (info?.results as Result[] | undefined) ?? [];
+
+  // ---------------------------------------------------------------- drawing
+  function paintProgress(): void {
+    const total = order().length;
+    setText(progress, `complete ${model.get("n_done")} of ${total}`);
+    setText(position, pos >= total ? "end" : `query ${pos + 1} / ${total}`);
+    status.setSaved(channel.pendingCount, channel.failedCount);
+    retry.hidden = channel.failedCount === 0;
+    const overall = model.get("overall") ?? {};
+    setText(
+      overallLine,
+      overall.n_queries
+        ? `overall (${overall.n_queries} ${overall.n_queries === 1 ? "query" : "queries"}): ${metricsText(overall, model.get("k"), model.get("relevant_known"))}`
+        : "overall: no judgements yet",
+    );
+  }
+
+  function paintGrid(info: ItemInfo | undefined): void {
+    const list = results(info);
+    const size = model.get("thumb_size");
+    grid.style.gridTemplateColumns = `repeat(${Math.max(1, model.get("columns"))}, minmax(0, ${size + 16}px))`;
+    const q = current();
+    grid.replaceChildren(
+      ...list.map((r, n) => {
+        const cell = h("div", "hitl-result");
+        cell.setAttribute("role", "gridcell");
+        cell.setAttribute("aria-selected", String(n === focus));
+        cell.dataset.rank = String(r.rank);
+        if (r.judgement) cell.classList.add(`hitl-is-${r.judgement}`);
+        const head = h("div", "hitl-result-head");
+        head.append(h("span", "hitl-rank", `#${r.rank}`), h("span", "hitl-spacer"), h("span", "hitl-score", r.score === null ? "" : fmt(r.score)));
+        const state = q === undefined ? undefined : saving.get(`${queryKey(q)} ${r.key}`);
+        const verdict = h(
+          "div",
+          "hitl-verdict",
+          (r.judgement ? JUDGEMENT_TEXT[r.judgement] : "—") + (state === "pending" ? " (unsaved)" : state === "failed" ? " (NOT saved)" : ""),
+        );
+        cell.append(head, itemView(cache.get(r.key), size), verdict);
+        cell.addEventListener("mousedown", () => {
+          focus = n;
+          paintGrid(queryInfo());
+        });
+        return cell;
+      }),
+    );
+  }
+
+  function paint(): void {
+    setText(title, model.get("title"));
+    paintProgress();
+    const q = current();
+    if (q === undefined) {
+      queryBox.replaceChildren(h("span", "hitl-done", `All ${order().length} queries reviewed. [ goes back.`));
+      setText(queryMetrics, "");
+      grid.replaceChildren();
+      return;
+    }
+    cache.ensure(nearbyKeys());
+    const info = queryInfo();
+    if (!info) {
+      queryBox.replaceChildren(itemView(undefined, model.get("query_size")));
+      setText(queryMetrics, "");
+      grid.replaceChildren();
+      cache.whenReady(queryKey(q)).then(() => {
+        if (current() === q) paint();
+      });
+      return;
+    }
+    queryBox.replaceChildren(itemView(info, model.get("query_size"), "hitl-query-media"));
+    const pending = [...saving.keys()].some((key) => key.startsWith(`${queryKey(q)} `));
+    setText(
+      queryMetrics,
+      metricsText(info.metrics as Metrics, model.get("k"), model.get("relevant_known")) + (pending ? " (updating…)" : ""),
+    );
+    focus = Math.max(0, Math.min(focus, results(info).length - 1));
+    paintGrid(info);
+    const missing = results(info).filter((r) => !cache.has(r.key));
+    if (missing.length) {
+      Promise.all(missing.map((r) => cache.whenReady(r.key))).then(() => {
+        if (current() === q) paintGrid(queryInfo());
+      });
+    }
+    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id: q, position: pos } }));
+  }
+
+  /** Keys of the queries near the view and of the results of those already cached. */
+  function nearbyKeys(): string[] {
+    const keys: string[] = [];
+    for (const q of order().slice(Math.max(0, pos - 1), pos + AHEAD + 1)) {
+      keys.push(queryKey(q));
+      const info = cache.get(queryKey(q));
+      if (info) keys.push(...results(info).map((r) => r.key));
+    }
+    return keys;
+  }
+
+  function firstOpen(info: ItemInfo | undefined): number {
+    const list = results(info);
+    const n = list.findIndex((r) => !r.judgement);
+    return n < 0 ? 0 : n;
+  }
+
+  function go(to: number): void {
+    pos = Math.max(0, Math.min(to, order().length));
+    focus = firstOpen(queryInfo());
+    paint();
+    model.set("position", Math.min(pos, Math.max(0, order().length - 1)));
+    model.save_changes();
+  }
+
+  // ---------------------------------------------------------------- intents
+  function setJudgement(q: ItemId, item: ItemId, value: Judgement | null): void {
+    const info = cache.get(queryKey(q));
+    const r = results(info).find((x) => x.id === item);
+    if (r) r.judgement = value;
+  }
+
+  function track(q: ItemId, r: Result, promise: Promise<Reply>, revert: Judgement | null | undefined): void {
+    const key = `${queryKey(q)} ${r.key}`;
+    saving.set(key, "pending");
+    paintProgress();
+    promise.then(
+      (reply) => {
+        saving.delete(key);
+        if (reply.type === "ack") {
+          setJudgement(q, r.id, (reply.judgement ?? null) as Judgement | null);
+          cache.update(queryKey(q), { metrics: reply.metrics });
+          if (typeof reply.n_done === "number") model.set("n_done", reply.n_done);
+        } else {
+          if (revert !== undefined) setJudgement(q, r.id, revert);
+          status.error(`refused: ${reply.message ?? "invalid"}`);
+        }
+        if (current() === q) paint();
+        else paintProgress();
+      },
+      (error: Error) => {
+        saving.set(key, "failed");
+        status.error(`${error.message} (query ${JSON.stringify(q)}, item ${JSON.stringify(r.id)})`);
+        if (current() === q) paint();
+        else paintProgress();
+      },
+    );
+  }
+
+  function judge(value: Judgement): void {
+    const q = current();
+    const info = queryInfo();
+    const r = results(info)[focus];
+    if (q === undefined || !r) return;
+    const before = r.judgement;
+    r.judgement = value;
+    undoStack.push({ query: q, item: r.id });
+    status.clear();
+    track(q, r, channel.send("judge", { query_id: q, item_id: r.id, judgement: value }), before);
+    const list = results(info);
+    focus = nextOpen(focus, list.length, (i) => !list[i].judgement);
+    paint();
+  }
+
+  function undo(): void {
+    const last = undoStack.pop();
+    const q = last?.query ?? current();
+    if (q === undefined) return;
+    const at = order().findIndex((v) => v === q);
+    if (at >= 0 && at !== pos) go(at);
+    const list = results(queryInfo());
+    const n = last ? list.findIndex((r) => r.id === last.item) : focus;
+    const r = list[n];
+    if (!r) return;
+    focus = n;
+    track(q, r, channel.send("undo", { query_id: q, item_id: r.id }), undefined);
+    status.info(`undo: query ${JSON.stringify(q)}, rank ${r.rank}`);
+    paint();
+  }
+
+  function move(key: string): void {
+    focus = gridMove(focus, results().length, model.get("columns"), key);
+    paintGrid(queryInfo());
+  }
+
+  // ---------------------------------------------------------------- keyboard
+  const keymap = new Keymap(root);
+  const help = new HelpOverlay(keymap);
+  root.append(help.node);
+  keymap.add(
+    { keys: ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End"], description: "move between results", run: (e) => move(e.key) },
+    { keys: ["1", "r"], description: "mark the result relevant", run: () => judge("relevant") },
+    { keys: ["2", "n"], description: "mark the result not relevant", run: () => judge("not_relevant") },
+    { keys: ["3", "u"], description: "mark the result unsure", run: () => judge("unsure") },
+    { keys: ["Enter", "]", "PageDown"], description: "next query", run: () => go(pos + 1) },
+    { keys: ["[", "PageUp"], description: "previous query", run: () => go(pos - 1) },
+    { keys: ["Backspace", "Ctrl+Z"], description: "undo the last judgement", run: undo },
+    { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
+    { keys: ["Escape"], description: "close this help", run: () => help.toggle(false), when: () => help.open },
+  );
+  buttons.relevant.addEventListener("click", () => judge("relevant"));
+  buttons.not_relevant.addEventListener("click", () => judge("not_relevant"));
+  buttons.unsure.addEventListener("click", () => judge("unsure"));
+  prev.addEventListener("click", () => go(pos - 1));
+  next.addEventListener("click", () => go(pos + 1));
+  undoButton.addEventListener("click", undo);
+  helpButton.addEventListener("click", () => help.toggle());
+  retry.addEventListener("click", () => channel.retryFailed());
+  root.addEventListener("mousedown", (e) => {
+    if (e.target === root || !(e.target as HTMLElement).closest("button")) root.focus({ preventScroll: true });
+  });
+
+  // ---------------------------------------------------------------- kernel messages
+  channel.onChange = paintProgress;
+  const onMessage = (msg: Record<string, unknown>, buffers: Binary[] = []) => {
+    if (channel.handle(msg)) return;
+    if (msg.type === "items") {
+      const infos = msg.items as ItemInfo[];
+      cache.receive(infos, buffers, nearbyKeys()).then(() => {
+        const q = current();
+        if (q === undefined) return;
+        const own = queryKey(q);
+        if (infos.some((i) => i.id === own)) {
+          focus = firstOpen(queryInfo());
+          paint();
+        } else {
+          cache.ensure(nearbyKeys());
+        }
+      });
+    } else if (msg.type === "refused") {
+      status.error(`refused: ${String(msg.message ?? "invalid message")}`);
+    } else if (msg.type === "invalidate") {
+      cache.invalidate();
+      paint();
+    }
+  };
+  const onOrder = () => {
+    pos = Math.min(Math.max(0, model.get("position")), order().length);
+    undoStack.length = 0;
+    paint();
+  };
+  const onPosition = () => {
+    const wanted = model.get("position");
+    if (wanted !== Math.min(pos, order().length - 1)) go(wanted);
+  };
+  model.on("msg:custom", onMessage);
+  model.on("change:order", onOrder);
+  model.on("change:position", onPosition);
+  model.on("change:n_done change:overall", paintProgress);
+  model.on("change:title change:columns change:thumb_size change:query_size", paint);
+
+  checkVersion(model as unknown as AnyModel, status);
+  paint();
+  if (model.get("autofocus")) requestAnimationFrame(() => root.focus({ preventScroll: true }));
+
+  return () => {
+    model.off("msg:custom", onMessage);
+    model.off("change:order", onOrder);
+    model.off("change:position", onPosition);
+    model.off("change:n_done change:overall", paintProgress);
+    model.off("change:title change:columns change:thumb_size change:query_size", paint);
+    keymap.dispose();
+    channel.dispose();
+  };
+}
+
+export default { render };
