@@ -8,8 +8,8 @@ Example:
     >>> items = Items(np.zeros((3, 8, 8), dtype=np.uint8))
     >>> len(items), items.ids[:2], items.kind(0)
     (3, [0, 1], 'image')
-    >>> mime, data = items.media(0)
-    >>> mime, data[:4]
+    >>> m = items.media(0)
+    >>> m.mime, m.data[:4]
     ('image/png', b'\\x89PNG')
 """
 from __future__ import annotations
@@ -29,6 +29,7 @@ from PIL import Image
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
 PASSTHROUGH_MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp"}
 PNG_MAX_PIXELS = 512 * 512  # larger RGB images travel as JPEG
+PNG_MODES = {"1", "L", "LA", "P", "RGB", "RGBA", "I;16"}  # modes Pillow writes as PNG
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ class Items:
     @staticmethod
     def _check_ids(ids: Sequence[Hashable], n: int) -> list[Hashable]:
         ids = [i.item() if hasattr(i, "item") and not isinstance(i, (str, bytes)) else i for i in ids]
+        ids = [str(i) if isinstance(i, str) else i for i in ids]  # numpy.str_ -> str
         if len(ids) != n:
             raise ValueError(f"got {len(ids)} ids for {n} items")
         for k, i in enumerate(ids):
@@ -269,14 +271,19 @@ class Items:
             except Exception as exc:
                 raise ValueError(f"item {item_id!r}: cannot read image {value} ({exc})") from exc
         im = self.image(item_id)
-        fmt = self.image_format
-        if fmt == "auto":
-            fmt = "png" if im.width * im.height <= PNG_MAX_PIXELS or im.mode in ("RGBA", "LA", "P") else "jpeg"
         buf = io.BytesIO()
-        if fmt == "jpeg":
-            im.convert("RGB").save(buf, format="JPEG", quality=90)
-        else:
-            im.save(buf, format="PNG", compress_level=1)
+        try:
+            if im.mode not in PNG_MODES:  # CMYK, YCbCr, LAB, F, ...: PNG cannot hold them, the browser neither
+                im = im.convert("RGBA" if im.mode in ("PA", "RGBa") else "RGB")
+            fmt = self.image_format
+            if fmt == "auto":
+                fmt = "png" if im.width * im.height <= PNG_MAX_PIXELS or im.mode in ("RGBA", "LA", "P") else "jpeg"
+            if fmt == "jpeg":
+                im.convert("RGB").save(buf, format="JPEG", quality=90)
+            else:
+                im.save(buf, format="PNG", compress_level=1)
+        except Exception as exc:
+            raise ValueError(f"item {item_id!r}: cannot encode image ({exc})") from exc
         return Media("image", f"image/{fmt}", buf.getvalue(), im.width, im.height)
 
 
@@ -295,8 +302,10 @@ class _TorchSource:
             value = value[0]
         if isinstance(value, Image.Image):
             return np.asarray(value)
-        arr = value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
-        if arr.ndim == 3 and arr.shape[0] in (1, 3, 4) and arr.shape[-1] not in (1, 3, 4):
+        is_tensor = hasattr(value, "detach")
+        arr = value.detach().cpu().numpy() if is_tensor else np.asarray(value)
+        # a tensor is CHW (torch's convention, even when W is 3 or 4); an array is CHW only if it cannot be HWC
+        if arr.ndim == 3 and arr.shape[0] in (1, 3, 4) and (is_tensor or arr.shape[-1] not in (1, 3, 4)):
             arr = np.moveaxis(arr, 0, -1)
         return arr
 

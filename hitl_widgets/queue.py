@@ -13,7 +13,7 @@ Example:
 """
 from __future__ import annotations
 
-from typing import Callable, Hashable, Sequence, Union
+from typing import Callable, Hashable, Iterable, Sequence, Union
 
 import numpy as np
 
@@ -28,9 +28,12 @@ def resolve_queue(queue: QueueSpec, items: Items) -> list[Hashable]:
         return list(items.ids)
     if callable(queue):
         queue = queue()
-    if isinstance(queue, (str, bytes)):
-        raise ValueError("queue must be a sequence of item ids (or a callable returning one), not a string")
+    if isinstance(queue, (str, bytes)) or not isinstance(queue, Iterable):
+        raise ValueError(
+            f"queue must be a sequence of item ids (or a callable returning one), not {type(queue).__name__}"
+        )
     ids = [q.item() if hasattr(q, "item") and not isinstance(q, (str, bytes)) else q for q in queue]
+    ids = [str(i) if isinstance(i, str) else i for i in ids]  # numpy.str_ -> str
     seen: set = set()
     for n, i in enumerate(ids):
         if isinstance(i, bool) or not isinstance(i, (int, str)) or i not in items:

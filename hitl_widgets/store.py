@@ -118,7 +118,12 @@ class AnnotationStore:
     # ------------------------------------------------------------------ schema
     def _create_schema(self) -> None:
         with self.engine.begin() as conn:
-            _metadata.create_all(conn, checkfirst=True)
+            # IF NOT EXISTS, not create_all's check-then-create: two processes opening a new file
+            # at once would both see no table and one would fail with "table already exists"
+            for table in _metadata.sorted_tables:
+                conn.execute(sa.schema.CreateTable(table, if_not_exists=True))
+                for index in sorted(table.indexes, key=lambda ix: ix.name):
+                    conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
             row = conn.execute(
                 sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")
             ).first()
@@ -171,12 +176,18 @@ class AnnotationStore:
             raise ValueError(f"task must be a non-empty str, not {task!r}")
         if not isinstance(kind, str) or not kind:
             raise ValueError(f"kind must be a non-empty str, not {kind!r}")
+        if payload is not None and not isinstance(payload, dict):  # a list would break labels() for good
+            raise ValueError(f"payload must be a dict, not {type(payload).__name__}")
+        try:
+            payload_json = json.dumps(payload if payload is not None else {}, allow_nan=False, ensure_ascii=False)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"payload is not JSON (no NaN/inf): {exc}") from None
         row = {
             "task": task,
             "item_id": encode_item_id(item_id),
             "annotator": annotator or self.annotator,
             "kind": kind,
-            "payload": json.dumps(payload if payload is not None else {}, allow_nan=False, ensure_ascii=False),
+            "payload": payload_json,
             "created_at": datetime.now(timezone.utc),
             "supersedes": supersedes,
         }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up a working copy: a virtualenv (.venv) with hitl-widgets installed editable (which runs the
-# esbuild bundle of js/ through hatch-jupyter-builder) and the extras named in $1 ("demo" or "test").
+# esbuild bundle of js/ through hatch-jupyter-builder), torch's CPU build for the notebooks, and
+# the extras named in $1 ("demo" or "test").
 # "test" also installs Debian's Chromium for the browser tests when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,9 +21,10 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 npm ci --no-audit --no-fund --loglevel=error   # pinned by package-lock.json
-if [ "$EXTRAS" = test ]; then
-  # torch: the CPU build (an unpinned torch would pull a multi-GB CUDA build)
-  .venv/bin/pip install -q "torch==2.13.0"
-fi
+# torch (the notebooks' CNN and the torch adapters): pinned to the CPU build, since an unpinned
+# torch pulls a multi-GB CUDA build. The package itself never needs it.
+.venv/bin/pip install -q "torch==2.13.0"
+# the tests also get the benchmark peers (modAL, scikit-activeml)
+if [ "$EXTRAS" = test ]; then EXTRAS="test,bench"; fi
 .venv/bin/pip install -q -e ".[$EXTRAS]"
 .venv/bin/python -c "import hitl_widgets, pathlib; p = pathlib.Path(hitl_widgets.__file__).parent / 'static' / 'classify.js'; assert p.is_file(), p; print('hitl-widgets', hitl_widgets.__version__, 'ready')"

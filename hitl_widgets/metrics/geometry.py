@@ -1,3 +1,491 @@
-"""Geometry of annotations: COCO RLE, IoU of boxes and masks, polygon rasterisation (pure numpy)."""
+"""Geometry of annotations: COCO RLE, IoU of boxes and masks, polygon rasterisation (pure numpy).
 
-__all__: list[str] = []
+Conventions (those of COCO):
+
+- A mask is a ``(height, width)`` array, truthy = foreground.
+- An RLE is ``{"size": [h, w], "counts": ...}`` over the mask flattened in *column-major*
+  (Fortran) order; runs alternate background/foreground and the first run is background, so
+  ``counts`` starts with ``0`` when pixel ``(0, 0)`` is set. ``counts`` is a list of ints
+  (uncompressed, as :func:`rle_encode` returns) or COCO's compressed ``bytes``/``str``
+  (as ``pycocotools.mask.encode`` returns; see :func:`rle_to_string`).
+- A box is ``(x, y, w, h)`` in pixels, no ``+1``: its area is ``w * h``.
+- A polygon is flat ``[x0, y0, x1, y1, ...]`` in image coordinates where pixel ``(row, col)``
+  covers ``[col, col + 1) x [row, row + 1)``; a pixel is inside when its centre
+  ``(col + 0.5, row + 0.5)`` is, as COCO computes it (see :func:`polygon_to_mask`).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__: list[str] = [
+    "box_from_mask",
+    "box_iou",
+    "clip_box",
+    "mask_iou",
+    "mask_to_polygons",
+    "polygon_to_mask",
+    "rle_area",
+    "rle_decode",
+    "rle_encode",
+    "rle_from_string",
+    "rle_to_string",
+]
+
+RLE = dict[str, Any]
+"""``{"size": [h, w], "counts": list[int] | bytes | str}`` (COCO run-length encoding)."""
+Masks = ArrayLike | RLE | Sequence[ArrayLike | RLE]
+
+
+# --------------------------------------------------------------------------- RLE
+
+
+def _as_mask(mask: ArrayLike) -> NDArray[np.bool_]:
+    m = np.asarray(mask)
+    if m.ndim != 2:
+        raise ValueError(f"a mask must be 2-D (height, width), got shape {m.shape}")
+    return m if m.dtype == np.bool_ else m != 0
+
+
+def _mask_counts(m: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Run lengths (int64) of a 2-D bool mask in column-major order, first run background."""
+    h, w = m.shape
+    n = h * w
+    if n == 0:
+        return np.zeros(1, np.int64)
+    if m.flags.f_contiguous and not m.flags.c_contiguous:
+        flat = m.ravel(order="F")  # a view: no copy
+        change = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+        first = bool(flat[0])
+    else:
+        # Vertical changes are cheap in C order; changes between the bottom of one column and
+        # the top of the next ("seams") come separately.
+        m = np.ascontiguousarray(m)
+        vert = m[1:] != m[:-1]
+        seam = m[0, 1:] != m[-1, :-1]
+        k = int(np.count_nonzero(vert)) + int(np.count_nonzero(seam))
+        if k * 16 < n:  # sparse (smooth masks): find in C order, then sort into F order
+            r, c = np.divmod(np.flatnonzero(vert), w)
+            change = np.concatenate([c * h + r + 1, (np.flatnonzero(seam) + 1) * h])
+            change.sort()
+        else:  # dense (noisy masks): one transposed copy, then a linear scan
+            flat = m.ravel(order="F")
+            change = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+        first = bool(m[0, 0])
+    lead = 1 if first else 0
+    edges = np.empty(change.size + 2 + lead, np.int64)
+    edges[: 1 + lead] = 0
+    edges[1 + lead : -1] = change
+    edges[-1] = n
+    return np.diff(edges)
+
+
+def _rle_size(rle: RLE) -> tuple[int, int]:
+    h, w = (int(v) for v in rle["size"])
+    return h, w
+
+
+def _rle_counts(rle: RLE) -> NDArray[np.int64]:
+    """Uncompressed counts (int64) of an uncompressed or compressed RLE."""
+    counts = rle["counts"]
+    if isinstance(counts, (bytes, bytearray, str)):
+        return _string_to_counts(counts)
+    return np.asarray(counts, dtype=np.int64).reshape(-1)
+
+
+def rle_encode(mask: ArrayLike, *, compress: bool = False) -> RLE:
+    """COCO RLE of a 2-D mask: counts as a list of ints (pycocotools' values), or with
+    ``compress=True`` as COCO's compressed ``bytes`` (equal to ``pycocotools.mask.encode``).
+
+    >>> rle_encode([[0, 1], [1, 1]])
+    {'size': [2, 2], 'counts': [1, 3]}
+    >>> rle_encode([[1, 0, 0]])
+    {'size': [1, 3], 'counts': [0, 1, 2]}
+    >>> rle_encode([[0, 1], [1, 1]], compress=True)
+    {'size': [2, 2], 'counts': b'13'}
+    """
+    m = _as_mask(mask)
+    c = _mask_counts(m)
+    return {
+        "size": [int(m.shape[0]), int(m.shape[1])],
+        "counts": _counts_to_string(c) if compress else c.tolist(),
+    }
+
+
+def _check_counts(counts: NDArray[np.int64], h: int, w: int) -> None:
+    if counts.size and counts.min() < 0:
+        raise ValueError("RLE counts must be non-negative")
+    if int(counts.sum()) != h * w:
+        raise ValueError(f"RLE counts sum to {int(counts.sum())}, expected h*w = {h * w}")
+
+
+def _counts_to_mask(counts: NDArray[np.int64], h: int, w: int) -> NDArray[np.bool_]:
+    _check_counts(counts, h, w)
+    n = h * w
+    if counts.size <= 64:  # few runs: fill slices
+        flat = np.zeros(n, np.bool_)
+        ends = np.cumsum(counts)
+        for s, e in zip(ends[0:-1:2].tolist(), ends[1::2].tolist()):
+            flat[s:e] = True
+    elif counts.size * 64 > n and counts[1:].min() > 0 and sys.byteorder == "little":
+        flat = _parity_fill(np.cumsum(counts[:-1]), n)  # many short runs (noisy masks)
+    else:
+        flat = np.repeat(np.arange(counts.size, dtype=np.uint8) & 1, counts).view(np.bool_)
+    return flat.reshape(w, h).T  # Fortran-ordered (h, w) view: no copy
+
+
+def _parity_fill(starts: NDArray[np.int64], n: int) -> NDArray[np.bool_]:
+    """Bool array of length n, True where an odd number of (distinct) ``starts`` are <= p:
+    a prefix xor done 8 bytes at a time (in-word by shifts, across words by a short scan)."""
+    marks = np.zeros(-(-n // 8) * 8, np.uint8)
+    marks[starts] = 1
+    y = marks.view(np.uint64)  # little-endian: byte k of a word is bits 8k..8k+7
+    y ^= y << 8
+    y ^= y << 16
+    y ^= y << 32  # byte k = xor of bytes 0..k of its word
+    carry = np.bitwise_xor.accumulate((y >> 56).astype(np.uint8))  # xor of whole words
+    y[1:] ^= carry[:-1].astype(np.uint64) * np.uint64(0x0101010101010101)
+    return marks[:n].view(np.bool_)
+
+
+def rle_decode(rle: RLE) -> NDArray[np.bool_]:
+    """Bool ``(h, w)`` mask of an RLE (uncompressed counts or COCO's compressed string).
+
+    The result is Fortran-ordered (a transposed view), like pycocotools' ``decode``.
+
+    >>> rle_decode({"size": [2, 2], "counts": [1, 3]}).astype(int).tolist()
+    [[0, 1], [1, 1]]
+    >>> rle_decode({"size": [2, 2], "counts": b"13"}).astype(int).tolist()
+    [[0, 1], [1, 1]]
+    """
+    h, w = _rle_size(rle)
+    return _counts_to_mask(_rle_counts(rle), h, w)
+
+
+def _string_to_counts(s: bytes | bytearray | str) -> NDArray[np.int64]:
+    """Decode COCO's compressed counts: each value is written low bits first in 5-bit chunks
+    (char = chunk + 48; bit 0x20 = "more chunks follow"; bit 0x10 of the last chunk = sign),
+    and each count after the third as its difference from the count two places back."""
+    raw = np.frombuffer(s.encode("ascii") if isinstance(s, str) else bytes(s), np.uint8)
+    if raw.size == 0:
+        return np.zeros(0, np.int64)
+    if raw.min() < 48 or raw.max() > 48 + 63:
+        raise ValueError("not a COCO compressed RLE string")
+    more = np.flatnonzero(raw >= 48 + 0x20)  # chunks with the "more" bit: rare
+    if more.size and more[-1] == raw.size - 1:
+        raise ValueError("truncated COCO compressed RLE string")
+    top = raw if more.size == 0 else np.delete(raw, more)  # last chunk of each value
+    x = ((top - 48) ^ 0x10).view(np.int8) - np.int8(0x10)  # 5-bit sign extension
+    counts = np.empty(top.size, np.int64)
+    if more.size:  # values with lower chunks: top * 32**n_lower + lower chunks
+        x = x.astype(np.int64)
+        val = more - np.arange(more.size)  # index of the value each "more" chunk belongs to
+        first = np.flatnonzero(np.diff(val, prepend=-1))
+        nlow = np.diff(first, append=more.size)
+        j = np.arange(more.size) - np.repeat(first, nlow)  # chunk index within its value
+        low = np.add.reduceat((raw[more].astype(np.int64) - 48 - 0x20) << (5 * j), first)
+        v = val[first]
+        x[v] = (x[v] << (5 * nlow)) + low
+    counts[0] = x[0]  # count i = delta i + count i-2, for i >= 3 (so 0, 1, 2 stored as is)
+    for k in (1, 2):  # (a strided cumsum is several times slower than copy + cumsum)
+        counts[k::2] = np.cumsum(np.ascontiguousarray(x[k::2]), dtype=np.int64)
+    return counts
+
+
+def _counts_to_string(counts: NDArray[np.int64]) -> bytes:
+    x = counts.astype(np.int64, copy=True)
+    x[3:] -= counts[1:-2]
+    out = ((x & 0x1F) + 48).astype(np.uint8)  # lowest (often only) chunk of each value
+    big = np.flatnonzero((x < -16) | (x > 15))  # values needing more than one chunk
+    if big.size:
+        xb, nb = x[big], np.full(big.size, 2, np.int64)
+        lim = 16
+        while True:  # chunks needed: smallest n with -16 * 32**(n-1) <= x < 16 * 32**(n-1)
+            lim <<= 5
+            more = (xb < -lim) | (xb >= lim)
+            if not more.any():
+                break
+            nb += more
+        out[big] += 0x20
+        rest = nb - 1
+        e = np.repeat(np.arange(big.size), rest)  # chunks 1 .. n-1 of each big value
+        j = np.arange(e.size) - np.repeat(np.cumsum(rest) - rest, rest) + 1
+        chunk = ((xb[e] >> (5 * j)) & 0x1F) + 48 + np.where(j < rest[e], 0x20, 0)
+        out = np.insert(out, big[e] + 1, chunk.astype(np.uint8))
+    return out.tobytes()
+
+
+def rle_to_string(rle: RLE) -> bytes:
+    """COCO's compressed counts string of an RLE (byte-identical to pycocotools' ``counts``).
+
+    >>> rle_to_string({"size": [2, 2], "counts": [1, 3]})
+    b'13'
+    """
+    return _counts_to_string(_rle_counts(rle))
+
+
+def rle_from_string(counts: bytes | str, size: Sequence[int]) -> RLE:
+    """Uncompressed RLE from COCO's compressed counts string and the mask ``size`` ``[h, w]``.
+
+    >>> rle_from_string(b"13", [2, 2])
+    {'size': [2, 2], 'counts': [1, 3]}
+    """
+    h, w = (int(v) for v in size)
+    c = _string_to_counts(counts)
+    _check_counts(c, h, w)
+    return {"size": [h, w], "counts": c.tolist()}
+
+
+def rle_area(rle: RLE) -> int:
+    """Foreground pixel count of an RLE (uncompressed or compressed).
+
+    >>> rle_area({"size": [2, 2], "counts": [1, 3]})
+    3
+    """
+    return int(_rle_counts(rle)[1::2].sum())
+
+
+# --------------------------------------------------------------------------- IoU
+
+
+def _as_boxes(boxes: ArrayLike) -> NDArray[np.float64]:
+    b = np.asarray(boxes, dtype=np.float64)
+    if b.size == 0:
+        return b.reshape(0, 4)
+    b = b.reshape(-1, 4) if b.ndim == 1 else b
+    if b.ndim != 2 or b.shape[1] != 4:
+        raise ValueError(f"boxes must be (N, 4) as (x, y, w, h), got shape {b.shape}")
+    return b
+
+
+def box_iou(a: ArrayLike, b: ArrayLike) -> NDArray[np.float64]:
+    """IoU matrix ``(len(a), len(b))`` of ``(x, y, w, h)`` boxes (COCO, no ``+1``).
+
+    Disjoint or empty boxes give 0, as in ``pycocotools.mask.iou`` with ``iscrowd`` all zero.
+
+    >>> box_iou([[0, 0, 2, 2]], [[1, 0, 2, 2], [5, 5, 1, 1]]).round(3).tolist()
+    [[0.333, 0.0]]
+    """
+    A, B = _as_boxes(a), _as_boxes(b)
+    ax, ay, aw, ah = (A[:, i, None] for i in range(4))
+    bx, by, bw, bh = (B[None, :, i] for i in range(4))
+    iw = np.minimum(ax + aw, bx + bw) - np.maximum(ax, bx)
+    ih = np.minimum(ay + ah, by + bh) - np.maximum(ay, by)
+    hit = (iw > 0) & (ih > 0)
+    inter = np.where(hit, iw * ih, 0.0)
+    union = aw * ah + bw * bh - inter
+    return np.divide(inter, union, out=np.zeros_like(inter), where=hit)
+
+
+def _is_rle(x: object) -> bool:
+    return isinstance(x, dict) and "counts" in x and "size" in x
+
+
+def _mask_items(x: Masks) -> list[Any]:
+    if _is_rle(x):
+        return [x]
+    if isinstance(x, np.ndarray):
+        return [x] if x.ndim == 2 else list(x)
+    return list(x)  # type: ignore[arg-type]
+
+
+def _fg_intervals(counts: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    ends = np.cumsum(counts)
+    return ends[0:-1:2], ends[1::2]  # foreground runs [start, end) in flat F order
+
+
+def _fg_before(x: NDArray[np.int64], s: NDArray[np.int64], e: NDArray[np.int64]) -> NDArray[Any]:
+    """Foreground pixels before flat index ``x``, given the foreground runs ``[s, e)``."""
+    n = e - s
+    k = np.maximum(np.searchsorted(s, x, side="right") - 1, 0)  # last run starting <= x
+    return (np.cumsum(n) - n)[k] + np.clip(x - s[k], 0, n[k])  # (x before run 0: 0 + 0)
+
+
+def _rle_inter(a: list[NDArray[np.int64]], b: list[NDArray[np.int64]]) -> NDArray[np.float64]:
+    """Pairwise intersections from runs, without decoding: a's foreground inside b's run
+    ``[t, u)`` is ``fg_a(u) - fg_a(t)``, summed over b's runs."""
+    runs = [_fg_intervals(c) for c in b]
+    t, u = np.concatenate([r[0] for r in runs]), np.concatenate([r[1] for r in runs])
+    owner = np.repeat(np.arange(len(b)), [r[0].size for r in runs])
+    out = np.zeros((len(a), len(b)))
+    for i, c in enumerate(a):
+        s, e = _fg_intervals(c)
+        if s.size:
+            inside = _fg_before(u, s, e) - _fg_before(t, s, e)
+            out[i] = np.bincount(owner, weights=inside, minlength=len(b))
+    return out
+
+
+def _stack(x: Masks) -> NDArray[np.bool_]:
+    if isinstance(x, np.ndarray) and x.ndim in (2, 3):
+        m = x[None] if x.ndim == 2 else x
+        return m if m.dtype == np.bool_ else m != 0
+    ms = [rle_decode(i) if _is_rle(i) else _as_mask(i) for i in _mask_items(x)]
+    return np.stack(ms) if ms else np.zeros((0, 0, 0), np.bool_)
+
+
+def mask_iou(a: Masks, b: Masks) -> NDArray[np.float64]:
+    """IoU matrix ``(len(a), len(b))`` of masks: ``(N, H, W)`` arrays, one 2-D mask, or RLEs.
+
+    Two empty masks give 0, as in ``pycocotools.mask.iou`` with ``iscrowd`` all zero. Lists of
+    RLEs are compared run by run, without decoding.
+
+    >>> m = np.zeros((1, 4, 4), bool); m[0, :2, :2] = True
+    >>> n = np.zeros((1, 4, 4), bool); n[0, :2, :] = True
+    >>> mask_iou(m, n).tolist()
+    [[0.5]]
+    """
+    ia, ib = _mask_items(a), _mask_items(b)
+    if ia and ib and all(map(_is_rle, ia)) and all(map(_is_rle, ib)):
+        sizes = {_rle_size(x) for x in ia + ib}
+        if len(sizes) > 1:
+            raise ValueError(f"masks of different sizes: {sorted(sizes)}")
+        ca, cb = [_rle_counts(x) for x in ia], [_rle_counts(x) for x in ib]
+        inter = _rle_inter(ca, cb)
+        area_a = np.array([c[1::2].sum() for c in ca], np.float64)
+        area_b = np.array([c[1::2].sum() for c in cb], np.float64)
+    else:
+        A, B = _stack(a), _stack(b)
+        if A.shape[0] and B.shape[0] and A.shape[1:] != B.shape[1:]:
+            raise ValueError(f"masks of different sizes: {A.shape[1:]} and {B.shape[1:]}")
+        A = A.reshape(A.shape[0], int(np.prod(A.shape[1:])))
+        B = B.reshape(B.shape[0], int(np.prod(B.shape[1:])))
+        area_a, area_b = A.sum(1, dtype=np.float64), B.sum(1, dtype=np.float64)
+        inter = np.zeros((A.shape[0], B.shape[0]))
+        if A.shape[0] and B.shape[0]:
+            step = 1 << 22  # pixel blocks: bounded memory, and float32 sums (<= 2**24) exact
+            for p in range(0, A.shape[1], step):
+                blk = slice(p, p + step)
+                inter += A[:, blk].astype(np.float32) @ B[:, blk].astype(np.float32).T
+    union = area_a[:, None] + area_b[None, :] - inter
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+
+
+# --------------------------------------------------------------------------- polygons & boxes
+
+
+def _polygons(polygon: ArrayLike | Sequence[ArrayLike]) -> list[NDArray[np.float64]]:
+    if isinstance(polygon, np.ndarray):
+        return [polygon.astype(np.float64).reshape(-1, 2)]
+    items = list(polygon)  # type: ignore[arg-type]
+    if items and np.ndim(items[0]) == 1 and np.size(items[0]) != 2:  # several flat polygons
+        return [np.asarray(p, np.float64).reshape(-1, 2) for p in items]
+    return [np.asarray(items, np.float64).reshape(-1, 2)]
+
+
+def _boundary_toggles(p: NDArray[np.float64], height: int) -> tuple[NDArray[np.int64], ...]:
+    """(column, row) where the inside/outside parity flips down each pixel column, COCO-style:
+    vertices snap to a 1/5-pixel grid, edges are traced point by point on that grid (one point
+    per step along the longer axis, the other coordinate rounded from the lower endpoint), and
+    a flip is kept where the trace crosses a pixel column's centre."""
+    q = np.trunc(5.0 * np.vstack([p, p[:1]]) + 0.5).astype(np.int64)  # closed, on the 1/5 grid
+    xs, ys, xe, ye = q[:-1, 0], q[:-1, 1], q[1:, 0], q[1:, 1]
+    dx, dy = np.abs(xe - xs), np.abs(ye - ys)
+    shallow = dx >= dy  # step along x, else along y
+    flip = np.where(shallow, xs > xe, ys > ye)  # parametrise from the lower end ...
+    x0, y0 = np.where(flip, xe, xs), np.where(flip, ye, ys)
+    x1, y1 = np.where(flip, xs, xe), np.where(flip, ys, ye)
+    steps = np.where(shallow, dx, dy)
+    slope = np.where(shallow, y1 - y0, x1 - x0) / np.maximum(steps, 1)
+    n = steps + 1
+    e = np.repeat(np.arange(len(n)), n)
+    d = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    t = np.where(flip[e], steps[e] - d, d)  # ... but walk in the polygon's own direction
+    along = np.trunc(slope[e] * t + np.where(shallow, y0, x0)[e] + 0.5).astype(np.int64)
+    u = np.where(shallow[e], x0[e] + t, along)
+    v = np.where(shallow[e], along, y0[e] + t)
+    j = np.flatnonzero(u[1:] != u[:-1])
+    um, vm = np.minimum(u[j], u[j + 1]), np.minimum(v[j], v[j + 1])
+    keep = um % 5 == 2  # the step from x = col + 0.4 to col + 0.6 crosses the centre
+    col = (um[keep] - 2) // 5
+    row = np.ceil(np.clip((vm[keep] + 0.5) / 5.0 - 0.5, 0, height)).astype(np.int64)
+    return col, row
+
+
+def polygon_to_mask(
+    polygon: ArrayLike | Sequence[ArrayLike], height: int, width: int
+) -> NDArray[np.bool_]:
+    """Rasterise a polygon (flat ``[x0, y0, x1, y1, ...]`` or ``(K, 2)``) into a bool mask.
+
+    Follows COCO's rasteriser (pycocotools' ``frPyObjects`` + ``decode``, own vectorised code):
+    vertices snap to a 1/5-pixel grid and a pixel is set when its centre
+    ``(col + 0.5, row + 0.5)`` is inside, the edge's height being sampled on that grid near
+    the column centre (even-odd rule). A list of flat polygons (a COCO ``segmentation``) gives
+    their union; polygons of fewer than 3 vertices are ignored.
+
+    >>> polygon_to_mask([0, 0, 3, 0, 3, 2, 0, 2], 3, 4).astype(int).tolist()
+    [[1, 1, 1, 0], [1, 1, 1, 0], [0, 0, 0, 0]]
+    """
+    n = height * width
+    out = np.zeros(n, np.bool_)
+    for p in _polygons(polygon):
+        if len(p) < 3:
+            continue
+        col, row = _boundary_toggles(p, height)
+        ok = (col >= 0) & (col < width)
+        flips = np.bincount(col[ok] * height + row[ok], minlength=n + 1)[:n]
+        out |= (np.cumsum(flips) & 1).astype(np.bool_)  # column-major parity
+    return out.reshape(width, height).T
+
+
+def mask_to_polygons(mask: ArrayLike, tolerance: float = 0.0) -> list[NDArray[np.float64]]:
+    """Outer boundaries of a mask as flat ``[x0, y0, ...]`` polygons (COCO ``segmentation``).
+
+    Uses ``skimage.measure.find_contours`` (foreground 4-connected); holes are dropped, as
+    COCO polygons cannot express them (use an RLE). ``tolerance > 0`` simplifies
+    (Douglas-Peucker). ``polygon_to_mask`` of the result gives back the mask (without holes).
+
+    >>> m = np.zeros((4, 4), bool); m[1:3, 1:3] = True
+    >>> [p.reshape(-1, 2).min(0).tolist() for p in mask_to_polygons(m)]
+    [[1.0, 1.0]]
+    """
+    from skimage.measure import approximate_polygon, find_contours
+
+    m = np.pad(_as_mask(mask), 1).astype(np.float64)
+    out = []
+    for c in find_contours(m, 0.5, positive_orientation="high"):
+        if tolerance > 0:
+            c = approximate_polygon(c, tolerance)
+        c = c[:-1]  # closed: the last point repeats the first
+        x, y = c[:, 1] - 0.5, c[:, 0] - 0.5  # padded index -> image coordinates
+        signed = np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))
+        if len(c) >= 3 and signed < 0:  # holes wind the other way
+            out.append(np.column_stack([x, y]).ravel())
+    return out
+
+
+def box_from_mask(mask: ArrayLike | RLE) -> NDArray[np.float64]:
+    """Tight ``(x, y, w, h)`` box of a mask or RLE (``[0, 0, 0, 0]`` if empty); a
+    ``(N, H, W)`` stack gives ``(N, 4)``. Same as ``pycocotools.mask.toBbox``.
+
+    >>> m = np.zeros((4, 5), bool); m[1:3, 2] = True
+    >>> box_from_mask(m).tolist()
+    [2.0, 1.0, 1.0, 2.0]
+    """
+    m = rle_decode(mask) if _is_rle(mask) else np.asarray(mask)  # type: ignore[arg-type]
+    if m.ndim == 3:
+        return np.array([box_from_mask(x) for x in m]).reshape(-1, 4)
+    m = _as_mask(m)
+    cols, rows = np.flatnonzero(m.any(0)), np.flatnonzero(m.any(1))
+    if cols.size == 0:
+        return np.zeros(4)
+    return np.array([cols[0], rows[0], cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1], float)
+
+
+def clip_box(box: ArrayLike, width: float, height: float) -> NDArray[np.float64]:
+    """Clip ``(x, y, w, h)`` box(es) to the image ``[0, width] x [0, height]``; same shape.
+
+    >>> clip_box([-2, 1, 5, 20], width=10, height=8).tolist()
+    [0.0, 1.0, 3.0, 7.0]
+    """
+    b = np.asarray(box, dtype=np.float64)
+    x0 = np.clip(b[..., 0], 0, width)
+    y0 = np.clip(b[..., 1], 0, height)
+    x1 = np.clip(b[..., 0] + b[..., 2], 0, width)
+    y1 = np.clip(b[..., 1] + b[..., 3], 0, height)
+    return np.stack([x0, y0, np.maximum(x1 - x0, 0), np.maximum(y1 - y0, 0)], axis=-1)

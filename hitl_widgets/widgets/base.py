@@ -52,64 +52,21 @@ def is_item_id(value: Any) -> bool:
     return isinstance(value, (int, str)) and not isinstance(value, bool)
 
 
-class ReviewWidget(anywidget.AnyWidget):
-    """Base for widgets over ``Items`` with a queue, a store and validated intents."""
+class IntentWidget(anywidget.AnyWidget):
+    """Base of every widget: validated, acknowledged intents from the browser.
+
+    Subclasses register handlers in ``self._handlers`` (intent type → method returning the reply
+    sent with ``_ack``); a handler raises ``IntentError`` to refuse.
+    """
 
     version = traitlets.Unicode(__version__).tag(sync=True)
-    task = traitlets.Unicode("default").tag(sync=True)
-    annotator = traitlets.Unicode("").tag(sync=True)
-    order = traitlets.List().tag(sync=True)  # item ids, in review order
-    position = traitlets.Int(0).tag(sync=True)
-    n_done = traitlets.Int(0).tag(sync=True)  # items of the queue with a current label
-    title = traitlets.Unicode("").tag(sync=True)
-    autofocus = traitlets.Bool(True).tag(sync=True)
 
-    def __init__(
-        self,
-        items: Any,
-        store: AnnotationStore | None = None,
-        task: str = "default",
-        queue: QueueSpec = None,
-        annotator: str | None = None,
-        **kwargs: Any,
-    ):
-        items = items if isinstance(items, Items) else Items(items)
-        store = store if store is not None else AnnotationStore()
-        if not isinstance(task, str) or not task:
-            raise ValueError(f"task must be a non-empty str, not {task!r}")
-        super().__init__(task=task, annotator=annotator or store.annotator, **kwargs)
-        self.items = items
-        self.store = store
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
         self.refused: list[dict] = []  # every refused intent, newest last
-        self._handlers: dict[str, Callable[[dict], dict | None]] = {"fetch": self._on_fetch}
+        self._handlers: dict[str, Callable[[dict], dict | None]] = {}
         self._answers: OrderedDict[tuple[str, int], dict] = OrderedDict()
-        self._listeners: list[Callable[[dict], None]] = []
-        self.order = resolve_queue(queue, items)
         self.on_msg(self._dispatch)
-
-    # ------------------------------------------------------------------ public API
-    def set_queue(self, queue: QueueSpec, position: int = 0) -> None:
-        """Review these item ids next (a sequence, or a callable returning one)."""
-        order = resolve_queue(queue, self.items)
-        self.order = order
-        self.position = max(0, min(position, len(order) - 1))
-        self._refresh_done()
-
-    def on_label(self, callback: Callable[[dict], None]) -> None:
-        """Call ``callback(event)`` after each stored change.
-
-        ``event`` has keys item_id, kind ("label", "skip" or "undo"), label (the current label
-        after the change, or None), event_id, annotator.
-        """
-        self._listeners.append(callback)
-
-    # ------------------------------------------------------------------ subclass hooks
-    def _item_info(self, item_id: Hashable) -> dict:
-        """Extra per-item fields sent with the media (current label, proposal, ...)."""
-        return {}
-
-    def _refresh_done(self) -> None:
-        """Recompute ``n_done`` for the current queue."""
 
     # ------------------------------------------------------------------ dispatch
     def _dispatch(self, _widget: Any, content: Any, buffers: list) -> None:
@@ -165,6 +122,61 @@ class ReviewWidget(anywidget.AnyWidget):
         reply = {"type": "ack", "client": content["client"], "seq": content["seq"], "intent": content["type"], **fields}
         self.send(reply)
         return reply
+
+class ReviewWidget(IntentWidget):
+    """Base for widgets that step through ``Items`` with a queue and a store."""
+
+    task = traitlets.Unicode("default").tag(sync=True)
+    annotator = traitlets.Unicode("").tag(sync=True)
+    order = traitlets.List().tag(sync=True)  # item ids, in review order
+    position = traitlets.Int(0).tag(sync=True)
+    n_done = traitlets.Int(0).tag(sync=True)  # items of the queue with a current label
+    title = traitlets.Unicode("").tag(sync=True)
+    autofocus = traitlets.Bool(True).tag(sync=True)
+
+    def __init__(
+        self,
+        items: Any,
+        store: AnnotationStore | None = None,
+        task: str = "default",
+        queue: QueueSpec = None,
+        annotator: str | None = None,
+        **kwargs: Any,
+    ):
+        items = items if isinstance(items, Items) else Items(items)
+        store = store if store is not None else AnnotationStore()
+        if not isinstance(task, str) or not task:
+            raise ValueError(f"task must be a non-empty str, not {task!r}")
+        super().__init__(task=task, annotator=annotator or store.annotator, **kwargs)
+        self.items = items
+        self.store = store
+        self._handlers["fetch"] = self._on_fetch
+        self._listeners: list[Callable[[dict], None]] = []
+        self.order = resolve_queue(queue, items)
+
+    # ------------------------------------------------------------------ public API
+    def set_queue(self, queue: QueueSpec, position: int = 0) -> None:
+        """Review these item ids next (a sequence, or a callable returning one)."""
+        order = resolve_queue(queue, self.items)
+        self.order = order
+        self.position = max(0, min(position, len(order) - 1))
+        self._refresh_done()
+
+    def on_label(self, callback: Callable[[dict], None]) -> None:
+        """Call ``callback(event)`` after each stored change.
+
+        ``event`` has keys item_id, kind ("label", "skip" or "undo"), label (the current label
+        after the change, or None), event_id, annotator.
+        """
+        self._listeners.append(callback)
+
+    # ------------------------------------------------------------------ subclass hooks
+    def _item_info(self, item_id: Hashable) -> dict:
+        """Extra per-item fields sent with the media (current label, proposal, ...)."""
+        return {}
+
+    def _refresh_done(self) -> None:
+        """Recompute ``n_done`` for the current queue."""
 
     def _emit(self, event: dict) -> None:
         for callback in list(self._listeners):

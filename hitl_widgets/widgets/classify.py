@@ -10,17 +10,19 @@ import traitlets
 from ..items import Items
 from ..queue import QueueSpec
 from ..store import AnnotationStore
-from .base import STATIC, IntentError, ReviewWidget, static_file
+from .base import STATIC, IntentError, ReviewWidget, is_item_id, static_file
 
 Proposal = dict  # {"label": class or [classes], "score": float | None}
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, str):
+        return str(value)  # np.str_ -> str, so the browser's plain strings match
     return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
 
 
 def normalise_classes(classes: Sequence[Any]) -> list:
-    """Classes as plain ints or strs, unique, at least two (a clear error otherwise)."""
+    """Classes as plain ints or strs, unique, at least one (a clear error otherwise)."""
     if isinstance(classes, (str, bytes)):
         raise ValueError("classes must be a sequence of class names, not a single string")
     out = [_plain(c) for c in classes]
@@ -143,23 +145,42 @@ class ClassifyWidget(ReviewWidget):
                 return c
         raise IntentError(f"unknown class {str(value)[:60]!r}")
 
-    def _on_label(self, content: dict) -> dict:
-        item_id = self._item_id(content)
-        label = self._check_label(content.get("label"))
-        source = content.get("source", "human")
+    @property
+    def current_labels(self) -> dict:
+        """This annotator's current label per item id (a copy)."""
+        return dict(self._current)
+
+    def record_label(self, item_id: Hashable, label: Any, source: str = "human", score: float | None = None) -> int:
+        """Validate and store a label for an item, as if typed in the view; return the event id.
+
+        ``source`` is "human", "proposal" (must equal the item's proposal) or "oracle" (a
+        simulation's known truth). Raises ``IntentError`` (a ValueError) for an unknown item or
+        class.
+        """
+        if not is_item_id(item_id) or item_id not in self.items:
+            raise IntentError(f"unknown item id {str(item_id)[:60]!r}")
+        label = self._check_label(label)
         payload: dict[str, Any] = {"label": label, "source": source}
         if source == "proposal":
             proposal = self._proposals.get(item_id)
             if proposal is None or proposal["label"] != label:
                 raise IntentError(f"item {item_id!r} has no proposal {label!r} to accept")
             payload["score"] = proposal.get("score")
-        elif source != "human":
+        elif source not in ("human", "oracle"):
             raise IntentError(f"unknown label source {str(source)[:40]!r}")
         event_id = self.store.record(self.task, item_id, payload, kind="label", annotator=self.annotator)
         self._current[item_id] = label
         self._refresh_done()
         self._emit({"item_id": item_id, "kind": "label", "label": label, "event_id": event_id, "annotator": self.annotator})
-        return self._ack(content, item_id=item_id, event_id=event_id, label=label, n_done=self.n_done)
+        return event_id
+
+    def _on_label(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        source = content.get("source", "human")
+        if source not in ("human", "proposal"):  # "oracle" is for Python-side simulations only
+            raise IntentError(f"unknown label source {str(source)[:40]!r}")
+        event_id = self.record_label(item_id, content.get("label"), source=source)
+        return self._ack(content, item_id=item_id, event_id=event_id, label=self._current[item_id], n_done=self.n_done)
 
     def _on_skip(self, content: dict) -> dict:
         item_id = self._item_id(content)
@@ -217,7 +238,11 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list, multi_labe
         return _from_pairs(pairs, items, classes, multi_label)
     if hasattr(proposals, "detach"):  # torch tensor
         proposals = proposals.detach().cpu().numpy()
-    arr = np.asarray(proposals)
+    try:
+        arr = np.asarray(proposals)
+    except ValueError:  # ragged lists (multi-label sets of different sizes)
+        arr = np.empty(len(proposals), dtype=object)
+        arr[:] = list(proposals)
     if len(arr) != len(items):
         raise ValueError(f"proposals has {len(arr)} rows for {len(items)} items")
     if arr.ndim == 2 and np.issubdtype(arr.dtype, np.number):
@@ -251,6 +276,8 @@ def _from_pairs(pairs: dict, items: Items, classes: list, multi_label: bool) -> 
             unknown = [] if any(_same(c, label) for c in classes) else [label]
         if unknown:
             raise ValueError(f"item {item_id!r}: proposed class {unknown[0]!r} is not one of {classes}")
+        if multi_label:  # canonical (class) order, as labels from the browser are stored
+            label = [c for c in classes if any(_same(c, v) for v in label)]
         score = None if score is None or (isinstance(score, float) and np.isnan(score)) else float(score)
         out[item_id] = {"label": label, "score": score}
     return out

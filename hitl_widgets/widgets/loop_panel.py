@@ -1,0 +1,46 @@
+"""LoopPanel: the active-learning loop's status, live learning curve and label counts."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import traitlets
+
+from .base import STATIC, IntentWidget, static_file
+
+
+class LoopPanel(IntentWidget):
+    """Display of an active-learning run (used by ``ActiveLearningLoop``).
+
+    ``history`` rows are ``{"n_labels", "accuracy", "macro_f1"}``; ``baselines`` maps a name to
+    ``[[n_labels, accuracy], ...]``; ``state`` is "idle", "training" or "error". The "retrain now"
+    button (key r) calls ``on_retrain``.
+
+    Example:
+        >>> panel = LoopPanel()
+        >>> panel.history = [{"n_labels": 20, "accuracy": 0.8, "macro_f1": 0.79}]
+    """
+
+    _esm = STATIC / "loop_panel.js"
+    _css = STATIC / "loop_panel.css"
+    history = traitlets.List().tag(sync=True)
+    baselines = traitlets.Dict().tag(sync=True)
+    state = traitlets.Unicode("idle").tag(sync=True)
+    message = traitlets.Unicode("").tag(sync=True)
+    class_counts = traitlets.List().tag(sync=True)
+    group_counts = traitlets.List().tag(sync=True)
+
+    def __init__(self, on_retrain: Callable[[], Any] | None = None, **kwargs: Any):
+        static_file("loop_panel.js")
+        super().__init__(**kwargs)
+        self._on_retrain = on_retrain
+        self._handlers["retrain"] = self._retrain_intent
+
+    def _retrain_intent(self, content: dict) -> dict:
+        from .base import IntentError
+
+        if self._on_retrain is None:
+            raise IntentError("nothing to retrain")
+        started = self._on_retrain()
+        if started is False:
+            raise IntentError("a retrain is already running, or there are no labels yet")
+        return self._ack(content)

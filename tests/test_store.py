@@ -1,0 +1,496 @@
+"""AnnotationStore: the append-only event log (SQLite through SQLAlchemy)."""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from hitl_widgets.store import SCHEMA_VERSION, AnnotationStore, default_annotator, meta_table
+
+
+@pytest.fixture
+def store():
+    return AnnotationStore(":memory:", annotator="ada")
+
+
+def pragma(store: AnnotationStore, name: str):
+    with store.engine.connect() as conn:
+        return conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+
+
+def label_map(store: AnnotationStore, task: str, annotator: str | None = None) -> dict:
+    """{(item_id, type name, annotator): label} of the current labels."""
+    df = store.labels(task, annotator=annotator)
+    return {(i, type(i).__name__, a): lab for i, a, lab in zip(df["item_id"], df["annotator"], df["label"])}
+
+
+# ---------------------------------------------------------------------------- locations
+def test_default_location_is_hitl_db_in_cwd(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert not (tmp_path / "hitl.db").exists()
+    store = AnnotationStore()
+    eid = store.record("t", 1, {"label": "x"})
+    assert (tmp_path / "hitl.db").is_file()
+    assert store.url == f"sqlite:///{(tmp_path / 'hitl.db').resolve()}"
+    # the file really holds the event: read it with the sqlite3 module, not through the store
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "hitl.db") as conn:
+        rows = conn.execute("SELECT event_id, task, item_id, payload FROM hitl_events").fetchall()
+    assert rows == [(eid, "t", "1", json.dumps({"label": "x"}))]
+
+
+def test_memory_store_writes_no_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    store = AnnotationStore(":memory:")
+    store.record("t", 0, {"label": 1})
+    store.record("t", 1, {"label": 2})
+    assert store.url == "sqlite://"
+    assert list(tmp_path.iterdir()) == []
+    # the same in-memory database is seen by every read (one shared connection)
+    assert len(store.events()) == 2
+    assert label_map(store, "t") == {(0, "int", store.annotator): 1, (1, "int", store.annotator): 2}
+
+
+def test_memory_stores_are_independent():
+    a, b = AnnotationStore(":memory:"), AnnotationStore(":memory:")
+    a.record("t", 0, {"label": 1})
+    assert len(a.events()) == 1
+    assert len(b.events()) == 0
+
+
+def test_file_path_str_and_pathlike(tmp_path):
+    p = tmp_path / "sub dir" / "labels.db"
+    p.parent.mkdir()
+    s1 = AnnotationStore(p)  # os.PathLike
+    s1.record("t", "a", {"label": "cat"})
+    assert p.is_file()
+    s2 = AnnotationStore(str(p))  # str
+    assert label_map(s2, "t") == {("a", "str", s1.annotator): "cat"}
+
+
+def test_sqlalchemy_url_is_used_as_is(tmp_path):
+    url = f"sqlite:///{tmp_path / 'u.db'}"
+    store = AnnotationStore(url)
+    assert store.url == url
+    store.record("t", 0, {})
+    assert (tmp_path / "u.db").is_file()
+
+
+def test_wal_journal_and_full_sync_on_file(tmp_path):
+    store = AnnotationStore(tmp_path / "w.db")
+    store.record("t", 0, {"label": 1})
+    assert pragma(store, "journal_mode").lower() == "wal"
+    assert pragma(store, "synchronous") == 2  # FULL: an acknowledged event survives a crash
+    assert pragma(store, "busy_timeout") >= 1000
+    # WAL is a property of the file: a plain sqlite3 connection sees it too
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "w.db") as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
+
+
+def test_schema_version(tmp_path):
+    store = AnnotationStore(tmp_path / "s.db")
+    assert store.schema_version == SCHEMA_VERSION == 1
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(meta_table.c.key, meta_table.c.value)).fetchall()
+    assert [tuple(r) for r in rows] == [("schema_version", "1")]
+    # reopening keeps one row, does not reset anything
+    again = AnnotationStore(tmp_path / "s.db")
+    assert again.schema_version == 1
+    with again.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(meta_table)).scalar() == 1
+
+
+def test_newer_schema_refuses_to_open(tmp_path):
+    store = AnnotationStore(tmp_path / "new.db")
+    with store.engine.begin() as conn:
+        conn.execute(meta_table.update().where(meta_table.c.key == "schema_version").values(value="99"))
+    store.engine.dispose()
+    with pytest.raises(RuntimeError, match="newer"):
+        AnnotationStore(tmp_path / "new.db")
+
+
+# ---------------------------------------------------------------------------- record
+def test_record_returns_increasing_committed_ids(store):
+    ids = [store.record("t", i, {"label": i % 2}) for i in range(5)]
+    assert ids == sorted(ids) and len(set(ids)) == 5
+    ev = store.events()
+    assert ev["event_id"].tolist() == ids
+    assert ev["item_id"].tolist() == [0, 1, 2, 3, 4]
+    assert [p["label"] for p in ev["payload"]] == [0, 1, 0, 1, 0]
+    assert set(ev["kind"]) == {"label"}
+    assert set(ev["annotator"]) == {"ada"}
+    assert ev["supersedes"].isna().all()
+    assert not ev["undone"].any()
+
+
+def test_events_columns_and_types(store):
+    before = datetime.now(timezone.utc)
+    store.record("t", 3, {"label": "x"})
+    after = datetime.now(timezone.utc)
+    ev = store.events()
+    assert list(ev.columns) == [
+        "event_id", "task", "item_id", "annotator", "kind", "payload", "created_at", "supersedes", "undone",
+    ]
+    created = ev["created_at"].iloc[0]
+    assert str(ev["created_at"].dtype).startswith("datetime64") and "UTC" in str(ev["created_at"].dtype)
+    assert before - timedelta(seconds=1) <= created.to_pydatetime() <= after + timedelta(seconds=1)
+    assert str(ev["supersedes"].dtype) == "Int64"
+    assert ev["undone"].dtype == bool
+
+
+def test_item_ids_keep_int_vs_str(store):
+    store.record("t", 7, {"label": "int"})
+    store.record("t", "7", {"label": "str"})
+    store.record("t", np.int64(8), {"label": "numpy"})
+    assert label_map(store, "t") == {
+        (7, "int", "ada"): "int",
+        (8, "int", "ada"): "numpy",
+        ("7", "str", "ada"): "str",
+    }
+    ev = store.events()
+    assert [type(i) for i in ev["item_id"]] == [int, str, int]
+    # labels sort mixed ids without TypeError: ints first by value, then strs
+    assert store.labels("t")["item_id"].tolist() == [7, 8, "7"]
+
+
+def test_undo_by_place_distinguishes_int_and_str_ids(store):
+    store.record("t", 7, {"label": "int"})
+    store.record("t", "7", {"label": "str"})
+    store.undo(task="t", item_id="7")
+    assert label_map(store, "t") == {(7, "int", "ada"): "int"}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"label": "chat 🐱", "note": "naïve café — ünïcödé ✓", "中文": "标签"},
+        {"label": [1, "b", None], "nested": {"a": {"b": [True, False, 1.5, -2, 1e300]}}},
+        {"boxes": [[0.1, 0.2, 0.3, 0.4]], "empty": [], "null": None, "zero": 0, "big": 2**62},
+        {"quote": 'he said "hi"\n\ttab\\backslash', "\u0000nul": "\u0000"},
+    ],
+)
+def test_json_payload_round_trips(store, payload):
+    eid = store.record("t", "x", payload)
+    ev = store.events("t")
+    assert ev["payload"].iloc[0] == payload
+    assert ev["event_id"].iloc[0] == eid
+    cur = store.current("t")
+    assert cur["payload"].iloc[0] == payload
+
+
+def test_none_payload_is_empty_dict(store):
+    store.record("t", 0)
+    assert store.events()["payload"].iloc[0] == {}
+
+
+def test_unicode_task_annotator_and_item_id(store):
+    store.record("tâche ✓", "élément-😀", {"label": "é"}, annotator="zoë")
+    assert store.tasks() == ["tâche ✓"]
+    assert label_map(store, "tâche ✓") == {("élément-😀", "str", "zoë"): "é"}
+
+
+@pytest.mark.parametrize("task", ["", None, 5, b"t", ["t"]])
+def test_bad_task_raises(store, task):
+    with pytest.raises(ValueError, match="task"):
+        store.record(task, 0, {"label": 1})
+    assert store.events().empty
+
+
+@pytest.mark.parametrize("kind", ["", None, 3])
+def test_bad_kind_raises(store, kind):
+    with pytest.raises(ValueError, match="kind"):
+        store.record("t", 0, {"label": 1}, kind=kind)
+    assert store.events().empty
+
+
+@pytest.mark.parametrize("item_id", [1.5, 1.0, True, False, None, (1, 2), b"x", [1], np.float32(2)])
+def test_bad_item_id_raises(store, item_id):
+    with pytest.raises(ValueError, match="item id"):
+        store.record("t", item_id, {"label": 1})
+    assert store.events().empty
+
+
+@pytest.mark.parametrize("payload", [[1, 2], "label", 3, {"x": float("nan")}, {"x": float("inf")}, {"x": {1, 2}}])
+def test_bad_payload_raises_and_stores_nothing(store, payload):
+    with pytest.raises(ValueError):
+        store.record("t", 0, payload)
+    assert store.events().empty
+    assert store.labels("t").empty  # reads still work
+
+
+# ---------------------------------------------------------------------------- annotator
+def test_annotator_from_env(monkeypatch):
+    monkeypatch.setenv("HITL_ANNOTATOR", "zed-from-env")
+    assert default_annotator() == "zed-from-env"
+    store = AnnotationStore(":memory:")
+    assert store.annotator == "zed-from-env"
+    store.record("t", 0, {"label": 1})
+    assert store.events()["annotator"].tolist() == ["zed-from-env"]
+
+
+def test_annotator_defaults_to_os_user(monkeypatch):
+    import getpass
+
+    monkeypatch.delenv("HITL_ANNOTATOR", raising=False)
+    # getpass.getuser() reads LOGNAME first: set it so that the expected value is known
+    monkeypatch.setenv("LOGNAME", "os-user-for-test")
+    assert getpass.getuser() == "os-user-for-test"
+    assert default_annotator() == "os-user-for-test"
+    assert AnnotationStore(":memory:").annotator == "os-user-for-test"
+
+
+def test_annotator_falls_back_when_no_user(monkeypatch):
+    import getpass
+
+    monkeypatch.delenv("HITL_ANNOTATOR", raising=False)
+
+    def no_user():
+        raise OSError("no user database")
+
+    monkeypatch.setattr(getpass, "getuser", no_user)
+    assert default_annotator() == "anonymous"
+
+
+def test_annotator_argument_and_per_record_override(monkeypatch):
+    monkeypatch.setenv("HITL_ANNOTATOR", "env-user")
+    store = AnnotationStore(":memory:", annotator="ada")
+    assert store.annotator == "ada"
+    store.record("t", 0, {"label": 1})
+    store.record("t", 0, {"label": 2}, annotator="bo")
+    assert label_map(store, "t") == {(0, "int", "ada"): 1, (0, "int", "bo"): 2}
+    assert label_map(store, "t", annotator="bo") == {(0, "int", "bo"): 2}
+
+
+# ---------------------------------------------------------------------------- current state
+def test_labels_after_relabel_is_latest(store):
+    store.record("t", 0, {"label": "a"})
+    store.record("t", 1, {"label": "b"})
+    last = store.record("t", 0, {"label": "c"})
+    lab = store.labels("t")
+    assert list(lab.columns) == ["item_id", "annotator", "label", "event_id", "created_at"]
+    assert lab["item_id"].tolist() == [0, 1]
+    assert lab["label"].tolist() == ["c", "b"]
+    assert lab["event_id"].iloc[0] == last
+    assert lab["event_id"].dtype == np.int64
+    assert len(store.events("t")) == 3  # nothing was overwritten
+
+
+def test_labels_per_annotator_and_multilabel(store):
+    store.record("t", 0, {"label": ["a", "b"]}, annotator="x")
+    store.record("t", 0, {"label": ["b"]}, annotator="y")
+    assert label_map(store, "t") == {(0, "int", "x"): ["a", "b"], (0, "int", "y"): ["b"]}
+
+
+def test_labels_ignore_other_kinds_but_current_keeps_them(store):
+    store.record("t", 0, {"label": "a"})
+    store.record("t", 0, {}, kind="skip")
+    store.record("t", 1, {}, kind="skip")
+    assert label_map(store, "t") == {(0, "int", "ada"): "a"}
+    cur = store.current("t")
+    assert list(cur.columns) == ["item_id", "annotator", "kind", "payload", "event_id", "created_at"]
+    assert dict(zip(cur["item_id"], cur["kind"])) == {0: "skip", 1: "skip"}
+    only_labels = store.current("t", kinds=("label",))
+    assert only_labels["item_id"].tolist() == [0]
+    assert only_labels["payload"].iloc[0] == {"label": "a"}
+
+
+def test_tasks_and_events_filter(store):
+    assert store.tasks() == []
+    store.record("zeta", 0, {"label": 1})
+    store.record("alpha", 0, {"label": 2})
+    store.record("zeta", 1, {"label": 3})
+    assert store.tasks() == ["alpha", "zeta"]
+    assert store.events("zeta")["item_id"].tolist() == [0, 1]
+    assert store.events("alpha")["payload"].tolist() == [{"label": 2}]
+    assert store.events("nope").empty
+    assert len(store.events()) == 3
+    assert label_map(store, "alpha") == {(0, "int", "ada"): 2}
+    assert store.labels("nope").empty
+
+
+# ---------------------------------------------------------------------------- undo
+def test_undo_by_event_id(store):
+    e0 = store.record("t", 0, {"label": "a"})
+    e1 = store.record("t", 1, {"label": "b"})
+    u = store.undo(e0)
+    assert isinstance(u, int) and u > e1
+    assert label_map(store, "t") == {(1, "int", "ada"): "b"}
+    ev = store.events("t").set_index("event_id")
+    assert ev.loc[u, "kind"] == "undo"
+    assert ev.loc[u, "supersedes"] == e0
+    assert ev.loc[u, "item_id"] == 0
+    assert ev.loc[u, "payload"] == {"undone_kind": "label"}
+    assert bool(ev.loc[e0, "undone"]) is True
+    assert bool(ev.loc[e1, "undone"]) is False
+    assert len(ev) == 3  # append-only: the label is still there
+
+
+def test_undo_restores_previous_label(store):
+    store.record("t", 0, {"label": "a"})
+    store.record("t", 0, {"label": "b"})
+    store.undo(task="t", item_id=0)
+    assert label_map(store, "t") == {(0, "int", "ada"): "a"}
+    store.undo(task="t", item_id=0)
+    assert store.labels("t").empty
+    assert store.undo(task="t", item_id=0) is None
+
+
+def test_undo_by_place_only_touches_that_annotator(store):
+    store.record("t", 0, {"label": "mine"})
+    store.record("t", 0, {"label": "theirs"}, annotator="bo")
+    store.undo(task="t", item_id=0)  # the store's annotator: ada
+    assert label_map(store, "t") == {(0, "int", "bo"): "theirs"}
+    store.record("t", 0, {"label": "mine again"})
+    store.undo(task="t", item_id=0, annotator="bo")
+    assert label_map(store, "t") == {(0, "int", "ada"): "mine again"}
+
+
+def test_undo_by_another_annotator_cancels_the_event(store):
+    e = store.record("t", 0, {"label": "a"}, annotator="bo")
+    u = store.undo(e, annotator="adjudicator")
+    assert store.labels("t").empty
+    row = store.events("t").set_index("event_id").loc[u]
+    assert row["annotator"] == "adjudicator" and row["supersedes"] == e
+
+
+def test_undo_of_nothing_returns_none(store):
+    assert store.undo(task="t", item_id=0) is None
+    store.record("t", 1, {"label": "a"})
+    assert store.undo(task="t", item_id=0) is None
+    assert store.undo(task="other", item_id=1) is None
+    assert len(store.events()) == 1  # no undo event was written
+
+
+def test_undo_errors(store):
+    with pytest.raises(ValueError):
+        store.undo()
+    with pytest.raises(ValueError):
+        store.undo(task="t")
+    with pytest.raises(ValueError, match="no event"):
+        store.undo(12345)
+    e = store.record("t", 0, {"label": "a"})
+    u = store.undo(e)
+    with pytest.raises(ValueError, match="undo"):
+        store.undo(u)
+    assert len(store.events()) == 2
+
+
+def test_undo_skip_then_label(store):
+    store.record("t", 0, {"label": "a"})
+    store.record("t", 0, {}, kind="skip")
+    store.undo(task="t", item_id=0)  # cancels the skip, the latest event
+    assert store.current("t")["kind"].tolist() == ["label"]
+    assert label_map(store, "t") == {(0, "int", "ada"): "a"}
+
+
+# ---------------------------------------------------------------------------- persistence
+def test_reopened_store_sees_everything(tmp_path):
+    path = tmp_path / "k.db"
+    s1 = AnnotationStore(path, annotator="ada")
+    s1.record("t", 0, {"label": "a"})
+    e1 = s1.record("t", "b", {"label": ["x", "y"]})
+    s1.record("t", 0, {"label": "c"})
+    s1.undo(task="t", item_id=0)
+    s1.record("u", 5, {}, kind="skip")
+    before = s1.events()
+    s1.engine.dispose()  # the kernel dies
+    del s1
+
+    s2 = AnnotationStore(path, annotator="ada")
+    after = s2.events()
+    pd.testing.assert_frame_equal(before, after)
+    assert s2.tasks() == ["t", "u"]
+    assert label_map(s2, "t") == {(0, "int", "ada"): "a", ("b", "str", "ada"): ["x", "y"]}
+    assert s2.labels("t").set_index("item_id").loc["b", "event_id"] == e1
+    # new events continue the numbering, and undo still works across the restart
+    e_new = s2.record("t", 0, {"label": "d"})
+    assert e_new > after["event_id"].max()
+    s2.undo(task="t", item_id=0)
+    assert label_map(s2, "t")[(0, "int", "ada")] == "a"
+
+
+def test_two_open_stores_see_each_others_writes(tmp_path):
+    path = tmp_path / "two.db"
+    a, b = AnnotationStore(path, annotator="a"), AnnotationStore(path, annotator="b")
+    a.record("t", 0, {"label": 1})
+    b.record("t", 0, {"label": 2})
+    assert label_map(a, "t") == label_map(b, "t") == {(0, "int", "a"): 1, (0, "int", "b"): 2}
+
+
+def _writer(path: str, k: int, n: int, barrier, results) -> None:
+    """One 'notebook': opens the (possibly brand-new) file and writes n events as fast as it can."""
+    barrier.wait(timeout=60)
+    store = AnnotationStore(path, annotator=f"proc{k}")
+    ids = [store.record("t", f"{k}-{i}", {"label": i, "proc": k}) for i in range(n)]
+    results.put((k, ids))
+
+
+def test_concurrent_processes_lose_no_event(tmp_path):
+    path = str(tmp_path / "shared.db")  # not created yet: the processes race to create the schema
+    n_proc, n_each = 4, 100
+    # forkserver: no fork of the threaded pytest process, and the imports are paid once, not per process
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["hitl_widgets.store", "pytest"])
+    barrier, results = ctx.Barrier(n_proc), ctx.Queue()
+    procs = [ctx.Process(target=_writer, args=(path, k, n_each, barrier, results)) for k in range(n_proc)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=90)
+    assert [p.exitcode for p in procs] == [0] * n_proc  # none crashed (e.g. on the schema race)
+    returned = dict(results.get(timeout=10) for _ in range(n_proc))
+
+    ev = AnnotationStore(path).events("t")
+    assert len(ev) == n_proc * n_each
+    assert ev["event_id"].is_unique
+    keys = list(zip(ev["annotator"], ev["item_id"]))
+    expected = {(f"proc{k}", f"{k}-{i}") for k in range(n_proc) for i in range(n_each)}
+    assert len(keys) == len(set(keys)) and set(keys) == expected  # every event exactly once
+    # each returned (acknowledged) id is the row that process wrote
+    by_id = ev.set_index("event_id")
+    for k, ids in returned.items():
+        assert len(ids) == n_each
+        assert [by_id.loc[e, "item_id"] for e in ids] == [f"{k}-{i}" for i in range(n_each)]
+        assert [by_id.loc[e, "payload"] for e in ids] == [{"label": i, "proc": k} for i in range(n_each)]
+    # the writes really overlapped in time (else the test proves nothing about concurrency)
+    first_ids = {k: min(ids) for k, ids in returned.items()}
+    last_ids = {k: max(ids) for k, ids in returned.items()}
+    assert sum(
+        1 for a in returned for b in returned if a != b and first_ids[a] < last_ids[b] and first_ids[b] < last_ids[a]
+    ) > 0
+
+
+def test_retry_on_locked_database(tmp_path):
+    """A write waits for another connection's write lock instead of failing."""
+    import sqlite3
+    import threading
+
+    path = tmp_path / "lock.db"
+    store = AnnotationStore(path)
+    store.record("t", 0, {"label": 0})
+    blocker = sqlite3.connect(path, check_same_thread=False)
+    blocker.execute("BEGIN IMMEDIATE")  # hold the write lock
+    blocker.execute("INSERT INTO hitl_meta (key, value) VALUES ('x', 'y')")
+    timer = threading.Timer(0.5, blocker.commit)
+    timer.start()
+    try:
+        eid = store.record("t", 1, {"label": 1})
+    finally:
+        timer.join()
+        blocker.close()
+    assert store.events()["event_id"].tolist() == [1, eid]
+    assert eid == 2
+
+
+def test_repr_names_url_and_annotator(store):
+    assert repr(store) == "AnnotationStore('sqlite://', annotator='ada')"
