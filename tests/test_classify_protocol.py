@@ -755,3 +755,20 @@ def test_failing_undo_write_is_refused(monkeypatch):
     reply = b.undo(0)
     assert reply["type"] == "refused" and reply["message"].startswith("could not save")
     assert state(w) == snapshot
+
+
+def test_notes_travel_with_the_item_and_refuse_unknown_ids():
+    import hitl_widgets as hw_
+
+    store = hw_.AnnotationStore(":memory:")
+    w = hw_.ClassifyWidget(np.zeros((3, 4, 4), np.uint8), ["a", "b"], store=store, notes={0: ["ann1: a", "ann2: b"], 2: "one line"})
+    sent = []
+    w.send = lambda content, buffers=None: sent.append(content)
+    w._dispatch(w, {"type": "fetch", "ids": [0, 1, 2]}, [])
+    notes = {i["id"]: i["notes"] for i in sent[-1]["items"]}
+    assert notes == {0: ["ann1: a", "ann2: b"], 1: [], 2: ["one line"]}
+    w.set_notes({1: ["later"]})
+    assert sent[-1] == {"type": "invalidate"}
+    assert w._item_info(1)["notes"] == ["later"] and w._item_info(0)["notes"] == []
+    with pytest.raises(ValueError, match="unknown item id 9"):
+        w.set_notes({9: "x"})

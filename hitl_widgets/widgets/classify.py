@@ -53,6 +53,8 @@ class ClassifyWidget(ReviewWidget):
             id, or a dict ``{item_id: class | (class, score)}``.
         multi_label: each item gets a set of classes.
         queue: review order: item ids, or a callable returning them (default: all items).
+        notes: extra lines shown under an item, ``{item_id: str | [str, ...]}`` (e.g. every
+            annotator's label when adjudicating); rendered as plain text.
 
     Example:
         >>> from sklearn.datasets import load_digits
@@ -80,11 +82,13 @@ class ClassifyWidget(ReviewWidget):
         annotator: str | None = None,
         display_size: int = 320,
         title: str = "",
+        notes: dict | None = None,
     ):
         static_file("classify.js")  # a clear error when the front-end was never built
         items = items if isinstance(items, Items) else Items(items)
         classes = normalise_classes(classes)
         self._proposals = _normalise_proposals(proposals, items, classes, multi_label)
+        self._notes = _normalise_notes(notes, items)
         super().__init__(
             items, store=store, task=task, queue=queue, annotator=annotator,
             classes=classes, multi_label=multi_label, display_size=display_size, title=title,
@@ -108,6 +112,11 @@ class ClassifyWidget(ReviewWidget):
         """The model proposals, ``{item_id: {"label": ..., "score": ...}}``."""
         return dict(self._proposals)
 
+    def set_notes(self, notes: dict | None) -> None:
+        """Replace the per-item notes (``{item_id: str | [str, ...]}``); the view refetches."""
+        self._notes = _normalise_notes(notes, self.items)
+        self.send({"type": "invalidate"})
+
     def set_proposals(self, proposals: Any) -> None:
         """Replace the model proposals (e.g. after retraining); the view refetches."""
         self._proposals = _normalise_proposals(proposals, self.items, self.classes, self.multi_label)
@@ -115,7 +124,11 @@ class ClassifyWidget(ReviewWidget):
 
     # ------------------------------------------------------------------ hooks
     def _item_info(self, item_id: Hashable) -> dict:
-        return {"label": self._current.get(item_id), "proposal": self._proposals.get(item_id)}
+        return {
+            "label": self._current.get(item_id),
+            "proposal": self._proposals.get(item_id),
+            "notes": self._notes.get(item_id, []),
+        }
 
     def _refresh_done(self) -> None:
         current = getattr(self, "_current", {})
@@ -204,6 +217,16 @@ class ClassifyWidget(ReviewWidget):
         self._refresh_done()
         self._emit({"item_id": item_id, "kind": "undo", "label": label, "event_id": event_id, "annotator": self.annotator})
         return self._ack(content, item_id=item_id, event_id=event_id, label=label, n_done=self.n_done)
+
+
+def _normalise_notes(notes: dict | None, items: Items) -> dict[Hashable, list[str]]:
+    out: dict[Hashable, list[str]] = {}
+    for item_id, value in (notes or {}).items():
+        item_id = _plain(item_id)
+        if item_id not in items:
+            raise ValueError(f"note for unknown item id {item_id!r}")
+        out[item_id] = [str(value)] if isinstance(value, str) else [str(v) for v in value]
+    return out
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -606,4 +606,18 @@ describe("ClassifyWidget view", () => {
       expect(t.intents().length).toBe(1);
     });
   });
+
+  describe("notes", () => {
+    it("shows an item's notes as literal text, and hides the list for items without", async () => {
+      const payload = "<img src=x onerror=\"window.__hitlPwned = 1\">";
+      const t = await setup({ items: { 10: { notes: ["ann1: cat", payload] } } });
+      cleanups.push(t.cleanup);
+      const list = t.root.querySelector(".hitl-notes") as HTMLElement;
+      expect(list.hidden).toBe(false);
+      expect([...list.querySelectorAll("li")].map((li) => li.textContent)).toEqual(["ann1: cat", payload]);
+      expect(list.querySelector("img")).toBeNull();
+      t.press("ArrowRight");
+      expect(list.hidden).toBe(true);
+    });
+  });
 });

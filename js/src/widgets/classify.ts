@@ -72,6 +72,7 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
   const info = h("div", "hitl-row");
   info.append(proposalLine, h("span", "hitl-spacer"), currentLine);
 
+  const notes = h("ul", "hitl-notes");
   const classBar = h("div", "hitl-row hitl-classes");
   const prev = h("button", "hitl-button", "← prev");
   const skip = h("button", "hitl-button", "skip (Space)");
@@ -85,7 +86,7 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
   nav.append(prev, skip, next, undoButton, h("span", "hitl-spacer"), retry, helpButton);
 
   const status = new StatusLine();
-  root.append(header, stage, info, classBar, nav, status.node);
+  root.append(header, stage, info, notes, classBar, nav, status.node);
 
   // ---------------------------------------------------------------- state
   const channel = new IntentChannel(model);
@@ -133,6 +134,7 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
     canvas.hidden = text.hidden = true;
     placeholder.hidden = false;
     const id = current();
+    notes.hidden = true;
     if (id === undefined) {
       setText(placeholder, `All ${order().length} items reviewed. ← goes back.`);
       placeholder.className = "hitl-done";
@@ -165,6 +167,9 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
     } else {
       setText(placeholder, item.error ?? "cannot show this item");
     }
+    const lines = Array.isArray(item.notes) ? (item.notes as unknown[]) : [];
+    notes.replaceChildren(...lines.map((line) => h("li", "", line)));
+    notes.hidden = lines.length === 0;
     const proposal = item.proposal as Proposal | null | undefined;
     setText(
       proposalLine,
