@@ -1,0 +1,437 @@
+"""HallucinationFlagger: mark the words of generated text (captions, answers) that the image does not support.
+
+The image is shown beside one or several models' texts. A span of words is selected with the mouse
+or the keyboard, tagged with a category, and linked to evidence: a box on the image, or "not in
+image". Each text gets a verdict. Every action is one store event:
+
+    kind="flag"     payload {model, start, end, span, category, evidence, token_start, token_end};
+                    an edit (new category or evidence) is a new "flag" event with ``supersedes`` =
+                    the flag it replaces
+    kind="unflag"   payload {model, flag}; ``supersedes`` = the removed flag
+    kind="verdict"  payload {model, verdict}
+    kind="undo"     cancels any of the above (the store's undo)
+
+``start``/``end`` are character offsets into the text (Python string indices, end exclusive).
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Hashable, Mapping, Sequence
+
+import pandas as pd
+import traitlets
+
+from ..items import Items
+from ..queue import QueueSpec
+from ..store import AnnotationStore
+from .base import STATIC, IntentError, ReviewWidget, static_file
+
+CATEGORIES = ("object", "attribute", "count", "relation", "other")
+VERDICTS = ("faithful", "hallucinated", "unsure")
+_PUNCT = ".,;:!?\"'()[]{}«»“”‘’"
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+
+
+def tokenize(text: str) -> list[tuple[int, int]]:
+    """Word spans ``(start, end)`` of ``text``: runs of non-space, without surrounding punctuation.
+
+    Example:
+        >>> t = "Two red (round) circles."
+        >>> [t[s:e] for s, e in tokenize(t)]
+        ['Two', 'red', 'round', 'circles']
+    """
+    spans = []
+    for m in re.finditer(r"\S+", text):
+        s, e = m.start(), m.end()
+        while s < e and text[s] in _PUNCT:
+            s += 1
+        while e > s and text[e - 1] in _PUNCT:
+            e -= 1
+        spans.append((s, e) if s < e else (m.start(), m.end()))
+    return spans
+
+
+def pieces(text: str, tokens: list[tuple[int, int]]) -> list[list]:
+    """The text cut into ``[substring, is_token]`` pieces (the view renders these, as text)."""
+    out, at = [], 0
+    for s, e in tokens:
+        if s > at:
+            out.append([text[at:s], 0])
+        out.append([text[s:e], 1])
+        at = e
+    if at < len(text):
+        out.append([text[at:], 0])
+    return out
+
+
+def normalise_texts(texts: Any, items: Items) -> tuple[list[str], dict[Hashable, dict[str, str]]]:
+    """Texts in any accepted shape → (model names, ``{item_id: {model: text}}``).
+
+    Accepted: a list / array / Series of strs aligned with the items (one model, named "text");
+    a dict ``{model: list aligned with items}``; a wide DataFrame (one column per model, indexed
+    by item id, or positional when the index is not item ids); a long DataFrame with columns
+    ``item_id, model, text``. Missing texts (None / NaN) are allowed.
+    """
+    def aligned(name: str, values: Any) -> dict:
+        if isinstance(values, pd.Series):
+            index = [_plain(i) for i in values.index]
+            if all(i in items for i in index):
+                return dict(zip(index, values.tolist()))
+            values = values.tolist()
+        values = list(values)
+        if len(values) != len(items):
+            raise ValueError(f"model {name!r}: {len(values)} texts for {len(items)} items")
+        return dict(zip(items.ids, values))
+
+    columns: dict[str, dict] = {}
+    if isinstance(texts, pd.DataFrame):
+        if {"item_id", "model", "text"} <= set(texts.columns):
+            for row in texts.itertuples(index=False):
+                columns.setdefault(str(row.model), {})[_plain(row.item_id)] = row.text
+        else:
+            for col in texts.columns:
+                columns[str(col)] = aligned(str(col), texts[col])
+    elif isinstance(texts, Mapping):
+        for name, values in texts.items():
+            columns[str(name)] = aligned(str(name), values)
+    elif isinstance(texts, (str, bytes)):
+        raise ValueError("texts must be a sequence of texts (one per item), not a single string")
+    else:
+        columns["text"] = aligned("text", texts)
+    if not columns:
+        raise ValueError("no texts given")
+    out: dict[Hashable, dict[str, str]] = {i: {} for i in items.ids}
+    for model, values in columns.items():
+        if not model or len(model) > 200:
+            raise ValueError(f"model names must be 1-200 characters, got {model[:40]!r}")
+        for item_id, text in values.items():
+            if item_id not in items:
+                raise ValueError(f"model {model!r}: text for unknown item id {item_id!r}")
+            if text is None or (isinstance(text, float) and math.isnan(text)):
+                continue
+            if not isinstance(text, str):
+                raise ValueError(f"item {item_id!r}, model {model!r}: text must be a str, not {type(text).__name__}")
+            out[item_id][model] = text
+    return list(columns), out
+
+
+class HallucinationFlagger(ReviewWidget):
+    """Flag hallucinated spans of generated text against the image, with categories and evidence.
+
+    Keys (while the widget has focus): ←/→ move the word cursor, Shift+←/→ extend the selection,
+    ↑/↓ switch between the models' texts, 1–9 tag the selection with a category, b draws an
+    evidence box (arrows move it, Shift+arrows resize, Enter keeps it, Esc cancels), n marks the
+    flag "not in image", Delete removes the flag under the cursor, a / h / u give the text's verdict
+    (faithful / hallucinated / unsure), Enter or ] goes to the next image, [ back, Backspace or
+    Ctrl+Z undoes, ? lists the keys. With the mouse: drag over words, click a category, drag a box
+    on the image.
+
+    Args:
+        items: the images (``Items`` or anything it accepts).
+        texts: the generated texts — see ``normalise_texts`` (a DataFrame with one column per model
+            shows the models side by side).
+        store: the ``AnnotationStore``; task: its task name.
+        categories: the hallucination categories (keys 1–9 pick the first nine).
+
+    Example:
+        >>> import numpy as np
+        >>> w = HallucinationFlagger(np.zeros((2, 8, 8), np.uint8), ["a red cat", "two dogs"],
+        ...                          store=AnnotationStore(":memory:"))
+        >>> w.flags.empty, list(w.summary().columns)
+        (True, ['model', 'category', 'n_reviewed', 'n_flagged', 'rate'])
+    """
+
+    _esm = STATIC / "hallucination.js"
+    _css = STATIC / "hallucination.css"
+    categories = traitlets.List().tag(sync=True)
+    models = traitlets.List().tag(sync=True)
+    display_size = traitlets.Int(320).tag(sync=True)
+
+    def __init__(
+        self,
+        items: Any,
+        texts: Any,
+        store: AnnotationStore | None = None,
+        task: str = "hallucination",
+        categories: Sequence[str] = CATEGORIES,
+        queue: QueueSpec = None,
+        annotator: str | None = None,
+        display_size: int = 320,
+        title: str = "",
+    ):
+        static_file("hallucination.js")
+        items = items if isinstance(items, Items) else Items(items)
+        if items.is_text:
+            raise ValueError("HallucinationFlagger needs images as items (the texts go in `texts`)")
+        if isinstance(categories, str) or not categories:
+            raise ValueError("categories must be a non-empty sequence of strs")
+        categories = [str(c) for c in categories]
+        if len(set(categories)) != len(categories) or any(not c or len(c) > 100 for c in categories):
+            raise ValueError(f"categories must be unique, 1-100 characters: {categories}")
+        models, self.texts = normalise_texts(texts, items)
+        self._tokens = {(i, m): tokenize(t) for i, d in self.texts.items() for m, t in d.items()}
+        super().__init__(
+            items, store=store, task=task, queue=queue, annotator=annotator,
+            categories=categories, models=models, display_size=display_size, title=title,
+        )
+        self._events: dict[int, dict] = {}  # event_id -> {kind, item_id, payload, supersedes}
+        self._undone: set[int] = set()
+        events = self.store.events(task)
+        for row in events.itertuples():
+            if row.annotator != self.annotator:
+                continue
+            if row.kind == "undo":
+                self._undone.add(int(row.supersedes))
+            elif row.kind in ("flag", "unflag", "verdict") and row.item_id in self.items:
+                sup = None if pd.isna(row.supersedes) else int(row.supersedes)
+                self._events[int(row.event_id)] = {"kind": row.kind, "item_id": row.item_id, "payload": row.payload, "supersedes": sup}
+        self._handlers.update(flag=self._on_flag, unflag=self._on_unflag, verdict=self._on_verdict, undo=self._on_undo)
+        self._refresh_done()
+        verdicts = self._verdicts()  # resume at the first image with a text still without a verdict
+        self.position = next(
+            (n for n, i in enumerate(self.order) if any((i, m) not in verdicts for m in self.texts[i])), 0
+        )
+
+    # ------------------------------------------------------------------ state
+    def _active(self) -> list[tuple[int, dict]]:
+        return [(e, ev) for e, ev in sorted(self._events.items()) if e not in self._undone]
+
+    def _live_flags(self, item_id: Hashable | None = None) -> list[tuple[int, dict]]:
+        active = self._active()
+        replaced = {ev["supersedes"] for _, ev in active if ev["kind"] in ("flag", "unflag") and ev["supersedes"] is not None}
+        return [
+            (e, ev) for e, ev in active
+            if ev["kind"] == "flag" and e not in replaced and (item_id is None or _same(ev["item_id"], item_id))
+        ]
+
+    def _verdicts(self) -> dict[tuple, str]:
+        out = {}
+        for _, ev in self._active():
+            if ev["kind"] == "verdict":
+                out[(ev["item_id"], ev["payload"]["model"])] = ev["payload"]["verdict"]
+        return out
+
+    def _refresh_done(self) -> None:
+        if not hasattr(self, "_events"):
+            return
+        verdicts = self._verdicts()
+        self.n_done = sum(
+            1 for i in self.order if self.texts[i] and all((i, m) in verdicts for m in self.texts[i])
+        )
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def flags(self) -> pd.DataFrame:
+        """Current flags: item_id, model, start, end, span, category, evidence ("box", "not_in_image"
+        or None), box ((x0, y0, x1, y1) in image pixels, or None), annotator, event_id."""
+        rows = []
+        for e, ev in self._live_flags():
+            p = ev["payload"]
+            evidence = p.get("evidence") or {}
+            box = tuple(evidence["box"]) if evidence.get("kind") == "box" else None
+            rows.append((ev["item_id"], p["model"], p["start"], p["end"], p["span"], p["category"],
+                         evidence.get("kind"), box, self.annotator, e))
+        cols = ["item_id", "model", "start", "end", "span", "category", "evidence", "box", "annotator", "event_id"]
+        df = pd.DataFrame(rows, columns=cols)
+        df["evidence"] = df["evidence"].astype(object).where(df["evidence"].notna(), None)  # None, not NaN
+        return df
+
+    @property
+    def verdicts(self) -> pd.DataFrame:
+        """Current verdict per text: item_id, model, verdict ("faithful", "hallucinated", "unsure"), n_flags."""
+        flags = self.flags
+        counts = flags.groupby(["item_id", "model"]).size().to_dict() if len(flags) else {}
+        rows = [(i, m, v, int(counts.get((i, m), 0))) for (i, m), v in self._verdicts().items()]
+        return pd.DataFrame(rows, columns=["item_id", "model", "verdict", "n_flags"])
+
+    def summary(self) -> pd.DataFrame:
+        """Hallucination rate per model, overall (category "any") and per category.
+
+        A text counts as reviewed when it has a flag or a verdict other than "unsure"; it counts as
+        hallucinated ("any") when it has at least one flag or the verdict "hallucinated", and in a
+        category when it has a flag of that category. Columns: model, category, n_reviewed,
+        n_flagged, rate (n_flagged / n_reviewed, NaN when nothing was reviewed).
+        """
+        verdicts = self._verdicts()
+        flagged: dict[tuple, set] = {}
+        for _, ev in self._live_flags():
+            flagged.setdefault((ev["item_id"], ev["payload"]["model"]), set()).add(ev["payload"]["category"])
+        rows = []
+        for model in self.models:
+            texts = [i for i in self.order if model in self.texts[i]]
+            reviewed = [i for i in texts if (i, model) in flagged or verdicts.get((i, model)) in ("faithful", "hallucinated")]
+            n = len(reviewed)
+            any_ = sum(1 for i in reviewed if (i, model) in flagged or verdicts.get((i, model)) == "hallucinated")
+            rows.append((model, "any", n, any_, any_ / n if n else float("nan")))
+            for c in self.categories:
+                k = sum(1 for i in reviewed if c in flagged.get((i, model), ()))
+                rows.append((model, c, n, k, k / n if n else float("nan")))
+        return pd.DataFrame(rows, columns=["model", "category", "n_reviewed", "n_flagged", "rate"])
+
+    def flag(
+        self, item_id: Hashable, model: str, start: int, end: int, category: str, evidence: dict | None = None
+    ) -> int:
+        """Flag the characters ``[start, end)`` of a text from code (an import, or a simulated
+        reviewer); the span must start and end on word boundaries. Validated as the view's flags
+        are; returns the event id.
+
+        Example:
+            >>> import numpy as np
+            >>> w = HallucinationFlagger(np.zeros((1, 8, 8), np.uint8), ["two red cats"],
+            ...                          store=AnnotationStore(":memory:"))
+            >>> _ = w.flag(0, "text", 4, 12, "object", {"kind": "not_in_image"})
+            >>> w.flags["span"].tolist()
+            ['red cats']
+        """
+        if item_id not in self.items:
+            raise ValueError(f"unknown item id {item_id!r}")
+        tokens = self._tokens.get((item_id, model), [])
+        starts = [n for n, (s, _) in enumerate(tokens) if s == start]
+        ends = [n for n, (_, e) in enumerate(tokens) if e == end]
+        if not starts or not ends:
+            raise ValueError(f"[{start}, {end}) does not start and end on word boundaries of item {item_id!r}, model {model!r}")
+        reply = self._on_flag({"type": "flag", "client": "python", "seq": 0, "item_id": item_id, "model": model,
+                               "token_start": starts[0], "token_end": ends[0], "category": category, "evidence": evidence})
+        self.send({"type": "invalidate"})
+        return reply["flag"]
+
+    def verdict(self, item_id: Hashable, model: str, verdict: str) -> int:
+        """Give a text its verdict ("faithful", "hallucinated" or "unsure") from code; returns the event id."""
+        reply = self._on_verdict({"type": "verdict", "client": "python", "seq": 0, "item_id": item_id, "model": model, "verdict": verdict})
+        self.send({"type": "invalidate"})
+        return reply["event_id"]
+
+    # ------------------------------------------------------------------ hooks
+    def _flag_info(self, event_id: int, ev: dict) -> dict:
+        p = ev["payload"]
+        return {"id": event_id, "model": p["model"], "t0": p["token_start"], "t1": p["token_end"],
+                "category": p["category"], "evidence": p.get("evidence"), "span": p["span"]}
+
+    def _item_info(self, item_id: Hashable) -> dict:
+        verdicts = self._verdicts()
+        return {
+            "texts": [
+                {"model": m, "pieces": pieces(t, self._tokens[(item_id, m)]), "verdict": verdicts.get((item_id, m))}
+                for m, t in self.texts[item_id].items()
+            ],
+            "flags": [self._flag_info(e, ev) for e, ev in self._live_flags(item_id)],
+        }
+
+    def _state_reply(self, content: dict, item_id: Hashable, event_id: int, **extra: Any) -> dict:
+        self._refresh_done()
+        info = self._item_info(item_id)
+        self._emit({"item_id": item_id, "kind": content["type"], "label": None, "event_id": event_id, "annotator": self.annotator})
+        return self._ack(content, item_id=item_id, event_id=event_id, flags=info["flags"],
+                         verdicts={t["model"]: t["verdict"] for t in info["texts"]}, n_done=self.n_done, **extra)
+
+    def _record(self, item_id: Hashable, kind: str, payload: dict, supersedes: int | None = None) -> int:
+        event_id = self.store.record(self.task, item_id, payload, kind=kind, annotator=self.annotator, supersedes=supersedes)
+        self._events[event_id] = {"kind": kind, "item_id": item_id, "payload": payload, "supersedes": supersedes}
+        return event_id
+
+    # ------------------------------------------------------------------ validation
+    def _model(self, content: dict, item_id: Hashable) -> str:
+        model = content.get("model")
+        if not isinstance(model, str) or model not in self.texts[item_id]:
+            raise IntentError(f"item {item_id!r} has no text from model {str(model)[:60]!r}")
+        return model
+
+    def _flag_ref(self, content: dict, item_id: Hashable, key: str) -> tuple[int, dict]:
+        ref = content.get(key)
+        live = dict(self._live_flags(item_id))
+        if isinstance(ref, bool) or not isinstance(ref, int) or ref not in live:
+            raise IntentError(f"no current flag {str(ref)[:30]!r} on item {item_id!r}")
+        return ref, live[ref]
+
+    def _evidence(self, value: Any, item_id: Hashable) -> dict | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict) or value.get("kind") not in ("box", "not_in_image"):
+            raise IntentError('evidence must be null, {"kind": "not_in_image"} or {"kind": "box", "box": [x0, y0, x1, y1]}')
+        if value["kind"] == "not_in_image":
+            if set(value) != {"kind"}:
+                raise IntentError("not_in_image evidence takes no other fields")
+            return {"kind": "not_in_image"}
+        box = value.get("box")
+        if set(value) != {"kind", "box"} or not isinstance(box, list) or len(box) != 4:
+            raise IntentError("a box is [x0, y0, x1, y1] in image pixels")
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) for v in box):
+            raise IntentError("box coordinates must be finite numbers")
+        media = self.items.media(item_id)
+        w, h = media.width, media.height
+        x0, y0, x1, y1 = (float(v) for v in box)
+        if not (0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h):
+            raise IntentError(f"box {[round(v, 1) for v in box]} is not inside the {w}×{h} image (or is empty)")
+        return {"kind": "box", "box": [round(x0, 2), round(y0, 2), round(x1, 2), round(y1, 2)]}
+
+    def _category(self, value: Any) -> str:
+        if not isinstance(value, str) or value not in self.categories:
+            raise IntentError(f"unknown category {str(value)[:60]!r}")
+        return value
+
+    # ------------------------------------------------------------------ intents
+    def _on_flag(self, content: dict) -> dict:
+        """New flag {item_id, model, token_start, token_end, category, evidence?}, or an edit of
+        one {item_id, replaces, category?, evidence?}."""
+        item_id = self._item_id(content)
+        if "replaces" in content:
+            old_id, old = self._flag_ref(content, item_id, "replaces")
+            payload = dict(old["payload"])
+            if "category" in content:
+                payload["category"] = self._category(content["category"])
+            if "evidence" in content:
+                payload["evidence"] = self._evidence(content["evidence"], item_id)
+            if payload == old["payload"]:
+                raise IntentError("the edit changes nothing")
+            event_id = self._record(item_id, "flag", payload, supersedes=old_id)
+            return self._state_reply(content, item_id, event_id, flag=event_id)
+        model = self._model(content, item_id)
+        tokens = self._tokens[(item_id, model)]
+        t0, t1 = content.get("token_start"), content.get("token_end")
+        if any(isinstance(t, bool) or not isinstance(t, int) for t in (t0, t1)) or not (0 <= t0 <= t1 < len(tokens)):
+            raise IntentError(f"words {str(t0)[:20]}..{str(t1)[:20]} are not a span of this text ({len(tokens)} words)")
+        category = self._category(content.get("category"))
+        evidence = self._evidence(content.get("evidence"), item_id)
+        start, end = tokens[t0][0], tokens[t1][1]
+        text = self.texts[item_id][model]
+        for e, ev in self._live_flags(item_id):
+            p = ev["payload"]
+            if p["model"] == model and p["start"] == start and p["end"] == end:
+                raise IntentError(f"this span is already flagged ({p['category']}): edit or remove that flag")
+        payload = {"model": model, "start": start, "end": end, "span": text[start:end], "category": category,
+                   "evidence": evidence, "token_start": t0, "token_end": t1}
+        event_id = self._record(item_id, "flag", payload)
+        return self._state_reply(content, item_id, event_id, flag=event_id)
+
+    def _on_unflag(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        flag_id, flag = self._flag_ref(content, item_id, "flag")
+        event_id = self._record(item_id, "unflag", {"model": flag["payload"]["model"], "flag": flag_id}, supersedes=flag_id)
+        return self._state_reply(content, item_id, event_id)
+
+    def _on_verdict(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        model = self._model(content, item_id)
+        verdict = content.get("verdict")
+        if verdict not in VERDICTS:
+            raise IntentError(f"unknown verdict {str(verdict)[:40]!r} (expected one of {', '.join(VERDICTS)})")
+        event_id = self._record(item_id, "verdict", {"model": model, "verdict": verdict})
+        return self._state_reply(content, item_id, event_id)
+
+    def _on_undo(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        target = content.get("event_id")
+        ev = self._events.get(target) if isinstance(target, int) and not isinstance(target, bool) else None
+        if ev is None or target in self._undone or not _same(ev["item_id"], item_id):
+            raise IntentError(f"nothing to undo: event {str(target)[:30]!r} is not a current action on item {item_id!r}")
+        event_id = self.store.undo(target, annotator=self.annotator)
+        self._undone.add(target)
+        return self._state_reply(content, item_id, event_id)
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b

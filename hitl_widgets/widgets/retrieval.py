@@ -1,0 +1,474 @@
+"""RetrievalVerifier: judge a query's ranked results (relevant / not relevant / unsure) by keyboard.
+
+A query (text or image) is shown above its ranked results in a grid. Each judgement is one store
+event; precision@k, recall@k (when the relevant sets are known), reciprocal rank and nDCG@k are
+recomputed in Python after each one and shown live, per query and overall.
+
+Store layout: ``kind="judge"`` events whose ``item_id`` is the JSON text of ``[query_id, item_id]``
+and whose payload is ``{query_id, item_id, judgement, rank, score}``; undo cancels the latest one.
+"""
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Hashable, Mapping
+
+import numpy as np
+import pandas as pd
+import traitlets
+
+from ..items import Items
+from ..metrics.retrieval import ndcg_at_k, precision_at_k, recall_at_k, reciprocal_rank
+from ..queue import QueueSpec
+from ..store import AnnotationStore
+from .base import MAX_FETCH, STATIC, IntentError, ReviewWidget, is_item_id, static_file
+
+JUDGEMENTS = ("relevant", "not_relevant", "unsure")
+Results = dict  # {query_id: [(item_id, score | None), ...]} in rank order
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+
+
+def _numpy(x: Any) -> np.ndarray:
+    """numpy array from numpy / torch (no torch import needed) / lists."""
+    if hasattr(x, "detach"):
+        x = x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def pair_key(query_id: Hashable, item_id: Hashable) -> str:
+    """The store's item id for one (query, result) pair."""
+    return json.dumps([query_id, item_id])
+
+
+def normalise_results(results: Any, queries: Items, items: Items) -> Results:
+    """Ranked results in any accepted shape → ``{query_id: [(item_id, score or None), ...]}``.
+
+    Accepted: a dict ``{query_id: [item_id, ...] | [(item_id, score), ...]}`` (rank order); a
+    DataFrame with columns ``query_id, item_id`` and optionally ``score`` / ``rank`` (sorted by
+    rank, else by score descending, else kept as given); or a tuple ``(indices, scores)`` of
+    ``(n_queries, k)`` arrays aligned with the queries, holding positions into ``items``.
+    """
+    out: Results = {}
+    if isinstance(results, tuple) and len(results) == 2 and not isinstance(results[0], (str, int)):
+        idx, scores = _numpy(results[0]), _numpy(results[1])
+        if idx.ndim != 2 or idx.shape != scores.shape or idx.shape[0] != len(queries):
+            raise ValueError(
+                f"(indices, scores) must both be (n_queries={len(queries)}, k) arrays, got {idx.shape} and {scores.shape}"
+            )
+        if not np.issubdtype(idx.dtype, np.integer) or idx.min(initial=0) < 0 or idx.max(initial=0) >= len(items):
+            raise ValueError(f"indices must be integer positions into items (0..{len(items) - 1})")
+        for qid, row, srow in zip(queries.ids, idx, scores):
+            out[qid] = [(items.ids[int(i)], float(s)) for i, s in zip(row, srow)]
+    elif isinstance(results, pd.DataFrame):
+        missing = {"query_id", "item_id"} - set(results.columns)
+        if missing:
+            raise ValueError(f"a results DataFrame needs columns query_id, item_id (missing {sorted(missing)})")
+        df = results
+        if "rank" in df.columns:
+            df = df.sort_values(["query_id", "rank"], kind="stable")
+        elif "score" in df.columns:
+            df = df.assign(_neg=-df["score"].astype(float)).sort_values(["query_id", "_neg"], kind="stable")
+        for row in df.itertuples(index=False):
+            score = getattr(row, "score", None)
+            score = None if score is None or (isinstance(score, float) and math.isnan(score)) else float(score)
+            out.setdefault(_plain(row.query_id), []).append((_plain(row.item_id), score))
+    elif isinstance(results, Mapping):
+        for qid, ranked in results.items():
+            if isinstance(ranked, (str, bytes)):
+                raise ValueError(f"query {qid!r}: results must be a list of item ids, not a string")
+            row = []
+            for r in ranked:
+                if isinstance(r, (tuple, list)) and len(r) == 2:
+                    row.append((_plain(r[0]), None if r[1] is None else float(r[1])))
+                else:
+                    row.append((_plain(r), None))
+            out[_plain(qid)] = row
+    else:
+        raise ValueError("results must be a dict {query_id: ranked item ids}, a DataFrame or (indices, scores)")
+    for qid, ranked in out.items():
+        if qid not in queries:
+            raise ValueError(f"results for unknown query id {qid!r}")
+        seen = set()
+        for rid, score in ranked:
+            if isinstance(rid, bool) or not isinstance(rid, (int, str)) or rid not in items:
+                raise ValueError(f"query {qid!r}: unknown result item id {rid!r}")
+            if rid in seen:
+                raise ValueError(f"query {qid!r}: item {rid!r} is ranked twice")
+            if score is not None and not math.isfinite(score):
+                raise ValueError(f"query {qid!r}, item {rid!r}: score is not finite")
+            seen.add(rid)
+    for qid in queries.ids:
+        out.setdefault(qid, [])
+    return out
+
+
+class RetrievalVerifier(ReviewWidget):
+    """Judge ranked retrieval results per query, with live precision@k, recall@k, MRR and nDCG@k.
+
+    Keys (while the widget has focus): arrows move between results, 1 / r marks relevant,
+    2 / n not relevant, 3 / u unsure (the focus then moves on), Enter or ] goes to the next query,
+    [ to the previous one, Backspace or Ctrl+Z undoes, ? lists the keys. The mouse picks a result;
+    the buttons judge it.
+
+    Metrics use the human judgements: a result counts as relevant only when judged relevant
+    (unsure and unjudged count as not relevant). With ``relevant`` given, recall@k and the ideal
+    ranking of nDCG@k use the known relevant set (plus any result judged relevant outside it);
+    without it, recall is ``nan`` and nDCG's ideal is the judged results re-sorted. Overall figures
+    are means over the queries with at least one judgement.
+
+    Args:
+        queries: the queries: texts, images, or anything ``Items`` accepts (ids = query ids).
+        results: ranked results: ``{query_id: [(item_id, score), ...]}``, a DataFrame
+            (query_id, item_id[, score][, rank]) or ``(indices, scores)`` arrays — see
+            ``normalise_results``.
+        items: the retrievable items (images or texts), ``Items`` or anything it accepts.
+        store: the ``AnnotationStore``; task: its task name.
+        relevant: optional ground truth ``{query_id: iterable of relevant item ids}``.
+        k: the cut-off of the metrics and the number of results shown (default: the longest list).
+        columns: results per grid row.
+
+    Example:
+        >>> w = RetrievalVerifier(["a red circle"], {0: [("x", 0.9), ("y", 0.4)]},
+        ...                       Items(["red circle", "blue square"], ids=["x", "y"]),
+        ...                       store=AnnotationStore(":memory:"), relevant={0: ["x"]})
+        >>> w.judgements.empty, w.overall_metrics["n_queries"]
+        (True, 0)
+    """
+
+    _esm = STATIC / "retrieval.js"
+    _css = STATIC / "retrieval.css"
+    k = traitlets.Int(10).tag(sync=True)
+    columns = traitlets.Int(5).tag(sync=True)
+    thumb_size = traitlets.Int(120).tag(sync=True)
+    query_size = traitlets.Int(200).tag(sync=True)
+    overall = traitlets.Dict().tag(sync=True)  # the overall metrics, live
+    relevant_known = traitlets.Bool(False).tag(sync=True)
+
+    def __init__(
+        self,
+        queries: Any,
+        results: Any,
+        items: Any,
+        store: AnnotationStore | None = None,
+        task: str = "retrieval",
+        relevant: Mapping[Hashable, Any] | None = None,
+        k: int | None = None,
+        queue: QueueSpec = None,
+        annotator: str | None = None,
+        columns: int = 5,
+        thumb_size: int = 120,
+        query_size: int = 200,
+        title: str = "",
+    ):
+        static_file("retrieval.js")
+        queries = queries if isinstance(queries, Items) else Items(queries)
+        result_items = items if isinstance(items, Items) else Items(items)
+        self.results: Results = normalise_results(results, queries, result_items)
+        longest = max((len(r) for r in self.results.values()), default=0)
+        if k is None:
+            k = max(1, longest)
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"k must be a positive int, not {k!r}")
+        self.relevant: dict[Hashable, set] | None = None
+        if relevant is not None:
+            self.relevant = {}
+            for qid, ids in relevant.items():
+                qid = _plain(qid)
+                if qid not in queries:
+                    raise ValueError(f"relevant: unknown query id {qid!r}")
+                ids = {_plain(i) for i in ([ids] if isinstance(ids, (str, int)) else ids)}
+                unknown = [i for i in ids if i not in result_items]
+                if unknown:
+                    raise ValueError(f"relevant[{qid!r}]: unknown item id {unknown[0]!r}")
+                self.relevant[qid] = ids
+            for qid in queries.ids:
+                self.relevant.setdefault(qid, set())
+        for name, value, low in (("columns", columns, 1), ("thumb_size", thumb_size, 16), ("query_size", query_size, 16)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} must be an int >= {low}, not {value!r}")
+        super().__init__(
+            queries, store=store, task=task, queue=queue, annotator=annotator, k=int(k), columns=columns,
+            thumb_size=thumb_size, query_size=query_size, title=title, relevant_known=relevant is not None,
+        )
+        self.queries = queries
+        self.result_items = result_items
+        self._rank = {qid: {rid: (n + 1, s) for n, (rid, s) in enumerate(r)} for qid, r in self.results.items()}
+        self._current: dict[tuple, str] = {}
+        self._metrics_cache: dict[Hashable, dict] = {}  # per query, dropped when its judgements change
+        current = self.store.current(task, kinds=("judge",), annotator=self.annotator)
+        for p in current["payload"]:
+            q, r, j = p.get("query_id"), p.get("item_id"), p.get("judgement")
+            if q in self._rank and r in self._rank[q] and j in JUDGEMENTS:
+                self._current[(q, r)] = j
+        self._handlers.update(fetch=self._on_fetch_keys, judge=self._on_judge, undo=self._on_undo)
+        self._refresh_done()
+        self.overall = self.overall_metrics
+        self.position = next((n for n, q in enumerate(self.order) if not self._complete(q)), 0)  # resume
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def from_embeddings(
+        cls,
+        query_texts: Any,
+        text_vectors: Any,
+        items: Any,
+        item_vectors: Any,
+        k: int = 10,
+        **kwargs: Any,
+    ) -> "RetrievalVerifier":
+        """Rank ``items`` for each query by cosine similarity of embeddings (numpy or torch).
+
+        Example:
+            >>> import numpy as np
+            >>> w = RetrievalVerifier.from_embeddings(["red", "blue"], np.eye(2), ["r", "b", "rb"],
+            ...     np.array([[1, 0], [0, 1], [1, 1]]), k=2, store=AnnotationStore(":memory:"))
+            >>> [r for r, _ in w.results[0]]
+            [0, 2]
+        """
+        queries = query_texts if isinstance(query_texts, Items) else Items(query_texts)
+        result_items = items if isinstance(items, Items) else Items(items)
+        q, v = _numpy(text_vectors).astype(np.float64), _numpy(item_vectors).astype(np.float64)
+        if q.ndim != 2 or v.ndim != 2 or q.shape[1] != v.shape[1]:
+            raise ValueError(f"text_vectors (Q, D) and item_vectors (N, D) must share D: got {q.shape} and {v.shape}")
+        if len(q) != len(queries) or len(v) != len(result_items):
+            raise ValueError(f"{len(q)} text vectors for {len(queries)} queries, {len(v)} item vectors for {len(result_items)} items")
+        if not (np.isfinite(q).all() and np.isfinite(v).all()):
+            raise ValueError("embeddings contain NaN or inf")
+        q = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
+        v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+        sim = q @ v.T
+        k = max(1, min(int(k), len(result_items)))
+        order = np.argsort(-sim, axis=1, kind="stable")[:, :k]
+        scores = np.take_along_axis(sim, order, axis=1)
+        return cls(queries, (order, scores), result_items, k=k, **kwargs)
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def judgements(self) -> pd.DataFrame:
+        """Current judgements: query_id, item_id, rank, score, judgement, annotator, event_id, created_at."""
+        cur = self.store.current(self.task, kinds=("judge",), annotator=self.annotator)
+        rows = []
+        for p, a, e, t in zip(cur["payload"], cur["annotator"], cur["event_id"], cur["created_at"]):
+            q, r = p.get("query_id"), p.get("item_id")
+            if q in self._rank and r in self._rank[q]:
+                rank, score = self._rank[q][r]
+                rows.append((q, r, rank, score, p.get("judgement"), a, int(e), t))
+        cols = ["query_id", "item_id", "rank", "score", "judgement", "annotator", "event_id", "created_at"]
+        df = pd.DataFrame(rows, columns=cols)
+        if len(df):
+            qpos = {q: n for n, q in enumerate(self.queries.ids)}
+            df = df.assign(_q=df["query_id"].map(qpos)).sort_values(["_q", "rank"]).drop(columns="_q")
+        return df.reset_index(drop=True)
+
+    def hard_negatives(self, min_score: float | None = None, max_rank: int | None = None) -> pd.DataFrame:
+        """Results judged not relevant, highest score first: query_id, item_id, rank, score.
+
+        These are the model's confident mistakes, ready to feed back into training as negatives.
+        ``min_score`` / ``max_rank`` keep only the confident ones.
+        """
+        df = self.judgements
+        df = df[df["judgement"] == "not_relevant"]
+        if min_score is not None:
+            df = df[df["score"].astype(float) >= min_score]
+        if max_rank is not None:
+            df = df[df["rank"] <= max_rank]
+        df = df.assign(_s=df["score"].astype(float).fillna(-np.inf)).sort_values(["_s", "rank"], ascending=[False, True])
+        return df[["query_id", "item_id", "rank", "score"]].reset_index(drop=True)
+
+    def query_metrics(self, query_id: Hashable) -> dict:
+        """Metrics of one query from the current judgements (see the class docstring)."""
+        if query_id not in self._rank:
+            raise KeyError(f"unknown query id {query_id!r}")
+        cached = self._metrics_cache.get(query_id)
+        if cached is None:
+            cached = self._metrics_cache[query_id] = self._compute_metrics(query_id)
+        return dict(cached)
+
+    def _compute_metrics(self, query_id: Hashable) -> dict:
+        k = self.k
+        ranked = self.results[query_id]
+        judged = {r: self._current[(query_id, r)] for r, _ in ranked if (query_id, r) in self._current}
+        rel = [1 if judged.get(r) == "relevant" else 0 for r, _ in ranked]
+        out: dict[str, Any] = {
+            "n_results": len(ranked),
+            "n_judged": sum(1 for r, _ in ranked[:k] if r in judged),
+            "n_relevant_judged": sum(1 for j in judged.values() if j == "relevant"),
+            "precision_at_k": precision_at_k(rel, k),
+            "reciprocal_rank": reciprocal_rank(rel, k),
+        }
+        if self.relevant is not None:
+            found = {r for r, j in judged.items() if j == "relevant"}
+            n_rel = len(self.relevant[query_id] | found)
+            out["recall_at_k"] = recall_at_k(rel, k, n_rel)
+            out["ndcg_at_k"] = ndcg_at_k(rel, k, ideal=[1] * n_rel)
+        else:
+            out["recall_at_k"] = float("nan")
+            out["ndcg_at_k"] = ndcg_at_k(rel, k)
+        return out
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """Per-query metrics, indexed by query_id: n_results, n_judged, n_relevant_judged,
+        precision_at_k, recall_at_k, reciprocal_rank, ndcg_at_k."""
+        rows = [{"query_id": q, **self.query_metrics(q)} for q in self.order]
+        return pd.DataFrame(rows).set_index("query_id")
+
+    @property
+    def overall_metrics(self) -> dict:
+        """Means over the queries with at least one judgement: n_queries, precision_at_k,
+        recall_at_k (``nan`` without relevant sets), mrr, ndcg_at_k, n_judged."""
+        per = [self.query_metrics(q) for q in self.order if any((q, r) in self._current for r, _ in self.results[q])]
+
+        def mean(key: str) -> float | None:
+            vals = [m[key] for m in per if not math.isnan(m[key])]
+            return float(np.mean(vals)) if vals else None
+
+        return {
+            "k": self.k,
+            "n_queries": len(per),
+            "n_judged": int(sum(m["n_judged"] for m in per)),
+            "precision_at_k": mean("precision_at_k"),
+            "recall_at_k": mean("recall_at_k"),
+            "mrr": mean("reciprocal_rank"),
+            "ndcg_at_k": mean("ndcg_at_k"),
+        }
+
+    @traitlets.observe("k")
+    def _k_changed(self, change: dict) -> None:
+        if getattr(self, "_metrics_cache", None) is None:
+            return
+        self._metrics_cache.clear()
+        self._refresh_done()
+        self.overall = self.overall_metrics
+        self.send({"type": "invalidate"})
+
+    # ------------------------------------------------------------------ hooks
+    def _complete(self, query_id: Hashable) -> bool:
+        """Every shown result of the query has a judgement."""
+        ranked = self.results[query_id][: self.k]
+        return bool(ranked) and all((query_id, r) in self._current for r, _ in ranked)
+
+    def _refresh_done(self) -> None:
+        if getattr(self, "_current", None) is None:
+            return
+        self.n_done = sum(1 for q in self.order if self._complete(q))
+
+    def _json_metrics(self, query_id: Hashable) -> dict:
+        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in self.query_metrics(query_id).items()}
+
+    # ------------------------------------------------------------------ fetch: "q:<json id>" / "r:<json id>"
+    def _parse_key(self, key: Any) -> tuple[str, Hashable]:
+        if not isinstance(key, str) or len(key) > 400 or key[:2] not in ("q:", "r:"):
+            raise IntentError(f"bad media key {str(key)[:60]!r}")
+        try:
+            value = json.loads(key[2:])
+        except ValueError:
+            raise IntentError(f"bad media key {key[:60]!r}") from None
+        source = self.queries if key[0] == "q" else self.result_items
+        if not is_item_id(value) or value not in source:
+            raise IntentError(f"unknown {'query' if key[0] == 'q' else 'item'} id {str(value)[:60]!r}")
+        return key[0], value
+
+    def _on_fetch_keys(self, content: dict) -> None:
+        keys = content.get("ids")
+        if not isinstance(keys, list) or not keys or len(keys) > MAX_FETCH:
+            raise IntentError(f"fetch needs a list of 1 to {MAX_FETCH} keys")
+        parsed = [(key, *self._parse_key(key)) for key in keys]
+        infos, buffers = [], []
+        for key, which, value in parsed:
+            info: dict[str, Any] = {"id": key}
+            source = self.queries if which == "q" else self.result_items
+            try:
+                media = source.media(value)
+                info.update(kind=media.kind, mime=media.mime, width=media.width, height=media.height)
+                if media.kind == "text":
+                    info["text"] = media.data
+                else:
+                    info["buffer"] = len(buffers)
+                    buffers.append(media.data)
+            except ValueError as exc:
+                info.update(kind="error", error=str(exc))
+            if which == "q":
+                info["query_id"] = value
+                info["results"] = [
+                    {"id": r, "key": "r:" + json.dumps(r), "rank": n + 1, "score": s, "judgement": self._current.get((value, r))}
+                    for n, (r, s) in enumerate(self.results[value][: self.k])
+                ]
+                info["metrics"] = self._json_metrics(value)
+            infos.append(info)
+        self.send({"type": "items", "items": infos}, buffers=buffers)
+        return None
+
+    # ------------------------------------------------------------------ intents
+    def _pair(self, content: dict) -> tuple[Hashable, Hashable]:
+        q = content.get("query_id")
+        if not is_item_id(q) or q not in self._rank:
+            raise IntentError(f"unknown query id {str(q)[:60]!r}")
+        r = content.get("item_id")
+        if not is_item_id(r) or r not in self._rank[q]:
+            raise IntentError(f"item {str(r)[:60]!r} is not a result of query {str(q)[:60]!r}")
+        if self._rank[q][r][0] > self.k:
+            raise IntentError(f"item {str(r)[:60]!r} is ranked below k={self.k}")
+        return q, r
+
+    def _after_change(self, content: dict, q: Hashable, r: Hashable, event_id: int, kind: str) -> dict:
+        self._refresh_done()
+        self.overall = self.overall_metrics
+        judgement = self._current.get((q, r))
+        self._emit({"item_id": q, "result_id": r, "kind": kind, "label": judgement, "event_id": event_id, "annotator": self.annotator})
+        return self._ack(
+            content, query_id=q, item_id=r, judgement=judgement, event_id=event_id,
+            metrics=self._json_metrics(q), n_done=self.n_done,
+        )
+
+    def _record_judgement(self, q: Hashable, r: Hashable, judgement: Any) -> int:
+        if judgement not in JUDGEMENTS:
+            raise IntentError(f"unknown judgement {str(judgement)[:40]!r} (expected one of {', '.join(JUDGEMENTS)})")
+        rank, score = self._rank[q][r]
+        payload = {"query_id": q, "item_id": r, "judgement": judgement, "rank": rank, "score": score}
+        event_id = self.store.record(self.task, pair_key(q, r), payload, kind="judge", annotator=self.annotator)
+        self._current[(q, r)] = judgement
+        self._metrics_cache.pop(q, None)
+        return event_id
+
+    def _on_judge(self, content: dict) -> dict:
+        q, r = self._pair(content)
+        event_id = self._record_judgement(q, r, content.get("judgement"))
+        return self._after_change(content, q, r, event_id, "judge")
+
+    def judge(self, query_id: Hashable, item_id: Hashable, judgement: str) -> int:
+        """Record a judgement from code (an import, or a simulated reviewer), validated as the
+        view's are; returns the event id. The view refreshes.
+
+        Example:
+            >>> w = RetrievalVerifier(["q"], {0: ["a", "b"]}, Items(["x", "y"], ids=["a", "b"]),
+            ...                       store=AnnotationStore(":memory:"))
+            >>> _ = w.judge(0, "b", "relevant")
+            >>> w.query_metrics(0)["reciprocal_rank"]
+            0.5
+        """
+        q, r = self._pair({"query_id": query_id, "item_id": item_id})
+        event_id = self._record_judgement(q, r, judgement)
+        self._refresh_done()
+        self.overall = self.overall_metrics
+        self._emit({"item_id": q, "result_id": r, "kind": "judge", "label": judgement, "event_id": event_id, "annotator": self.annotator})
+        self.send({"type": "invalidate"})
+        return event_id
+
+    def _on_undo(self, content: dict) -> dict:
+        q, r = self._pair(content)
+        event_id = self.store.undo(task=self.task, item_id=pair_key(q, r), annotator=self.annotator)
+        if event_id is None:
+            raise IntentError(f"nothing to undo for item {str(r)[:60]!r} of query {str(q)[:60]!r}")
+        now = self.store.current(self.task, kinds=("judge",), annotator=self.annotator)
+        latest = [p for p in now["payload"] if p.get("query_id") == q and p.get("item_id") == r
+                  and type(p.get("query_id")) is type(q) and type(p.get("item_id")) is type(r)]
+        if latest:
+            self._current[(q, r)] = latest[-1]["judgement"]
+        else:
+            self._current.pop((q, r), None)
+        self._metrics_cache.pop(q, None)
+        return self._after_change(content, q, r, event_id, "undo")

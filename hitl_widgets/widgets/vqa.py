@@ -1,0 +1,172 @@
+"""VQAReview: judge a model's answer to a question about an image, and type the corrected answer.
+
+Each review is one store event ``kind="verdict"`` with payload ``{verdict, corrected}``; the
+latest one per item counts (undo cancels it).
+"""
+from __future__ import annotations
+
+from typing import Any, Hashable
+
+import pandas as pd
+import traitlets
+
+from ..items import Items
+from ..queue import QueueSpec
+from ..store import AnnotationStore
+from .base import STATIC, IntentError, ReviewWidget, static_file
+
+VQA_VERDICTS = ("correct", "partly", "wrong")
+MAX_ANSWER = 2000  # characters of a corrected answer
+
+
+def _aligned(name: str, values: Any, items: Items) -> dict[Hashable, str]:
+    if isinstance(values, (str, bytes)):
+        raise ValueError(f"{name} must be a sequence of strs (one per item), not a single string")
+    if isinstance(values, pd.Series):
+        index = [i.item() if hasattr(i, "item") else i for i in values.index]
+        if all(i in items for i in index):
+            out = dict(zip(index, values.tolist()))
+            missing = [i for i in items.ids if i not in out]
+            if missing:
+                raise ValueError(f"{name}: no entry for item {missing[0]!r}")
+            values = [out[i] for i in items.ids]
+        else:
+            values = values.tolist()
+    values = list(values)
+    if len(values) != len(items):
+        raise ValueError(f"{len(values)} {name} for {len(items)} items")
+    for i, v in zip(items.ids, values):
+        if not isinstance(v, str):
+            raise ValueError(f"item {i!r}: {name[:-1]} must be a str, not {type(v).__name__}")
+    return dict(zip(items.ids, values))
+
+
+class VQAReview(ReviewWidget):
+    """Review visual question answering: image + question + the model's answer → correct / partly
+    / wrong, with a corrected answer typed in.
+
+    Keys (while the widget has focus): 1 / c correct (saves and moves on), 2 / p partly and
+    3 / w wrong (save, then put the cursor in the corrected-answer box: type, Enter saves the
+    correction and moves on, Esc leaves the box), e edits the corrected answer, Enter or → next,
+    ← previous, Backspace or Ctrl+Z undoes, ? lists the keys.
+
+    Args:
+        items: the images (``Items`` or anything it accepts).
+        questions, answers: one str per item (lists aligned with the items, or Series by item id).
+        store: the ``AnnotationStore``; task: its task name.
+        reference: optional reference answers (shown to the reviewer, copied into ``results``).
+
+    Example:
+        >>> import numpy as np
+        >>> w = VQAReview(np.zeros((1, 8, 8), np.uint8), ["What colour?"], ["red"],
+        ...               store=AnnotationStore(":memory:"))
+        >>> list(w.results.columns)
+        ['item_id', 'question', 'answer', 'reference', 'verdict', 'corrected', 'annotator', 'event_id', 'created_at']
+    """
+
+    _esm = STATIC / "vqa.js"
+    _css = STATIC / "vqa.css"
+    display_size = traitlets.Int(320).tag(sync=True)
+
+    def __init__(
+        self,
+        items: Any,
+        questions: Any,
+        answers: Any,
+        store: AnnotationStore | None = None,
+        task: str = "vqa",
+        reference: Any = None,
+        queue: QueueSpec = None,
+        annotator: str | None = None,
+        display_size: int = 320,
+        title: str = "",
+    ):
+        static_file("vqa.js")
+        items = items if isinstance(items, Items) else Items(items)
+        self.questions = _aligned("questions", questions, items)
+        self.answers = _aligned("answers", answers, items)
+        self.reference = _aligned("references", reference, items) if reference is not None else None
+        super().__init__(items, store=store, task=task, queue=queue, annotator=annotator,
+                         display_size=display_size, title=title)
+        self._current: dict[Hashable, dict] = {}
+        for row in self.store.current(task, kinds=("verdict",), annotator=self.annotator).itertuples():
+            if row.item_id in self.items:
+                self._current[row.item_id] = row.payload
+        self._handlers.update(verdict=self._on_verdict, undo=self._on_undo)
+        self._refresh_done()
+        self.position = next((n for n, i in enumerate(self.order) if i not in self._current), 0)
+
+    @property
+    def results(self) -> pd.DataFrame:
+        """Current reviews: item_id, question, answer, reference, verdict, corrected (str or None),
+        annotator, event_id, created_at."""
+        cur = self.store.current(self.task, kinds=("verdict",), annotator=self.annotator)
+        rows = []
+        for r in cur.itertuples():
+            if r.item_id not in self.items:
+                continue
+            rows.append((r.item_id, self.questions[r.item_id], self.answers[r.item_id],
+                         None if self.reference is None else self.reference[r.item_id],
+                         r.payload.get("verdict"), r.payload.get("corrected"), r.annotator, int(r.event_id), r.created_at))
+        cols = ["item_id", "question", "answer", "reference", "verdict", "corrected", "annotator", "event_id", "created_at"]
+        df = pd.DataFrame(rows, columns=cols)
+        if len(df):
+            pos = {i: n for n, i in enumerate(self.items.ids)}
+            df = df.assign(_p=df["item_id"].map(pos)).sort_values("_p").drop(columns="_p")
+            for col in ("reference", "corrected"):  # missing stays None (not NaN)
+                df[col] = df[col].astype(object).where(df[col].notna(), None)
+        return df.reset_index(drop=True)
+
+    def _item_info(self, item_id: Hashable) -> dict:
+        cur = self._current.get(item_id) or {}
+        return {
+            "question": self.questions[item_id],
+            "answer": self.answers[item_id],
+            "reference": None if self.reference is None else self.reference[item_id],
+            "verdict": cur.get("verdict"),
+            "corrected": cur.get("corrected"),
+        }
+
+    def _refresh_done(self) -> None:
+        current = getattr(self, "_current", {})
+        self.n_done = sum(1 for i in self.order if i in current)
+
+    def _reply(self, content: dict, item_id: Hashable, event_id: int, kind: str) -> dict:
+        self._refresh_done()
+        cur = self._current.get(item_id) or {}
+        self._emit({"item_id": item_id, "kind": kind, "label": cur.get("verdict"), "event_id": event_id, "annotator": self.annotator})
+        return self._ack(content, item_id=item_id, event_id=event_id, verdict=cur.get("verdict"),
+                         corrected=cur.get("corrected"), n_done=self.n_done)
+
+    def _on_verdict(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        verdict = content.get("verdict")
+        if verdict not in VQA_VERDICTS:
+            raise IntentError(f"unknown verdict {str(verdict)[:40]!r} (expected one of {', '.join(VQA_VERDICTS)})")
+        corrected = content.get("corrected")
+        if corrected is not None:
+            if not isinstance(corrected, str):
+                raise IntentError(f"corrected answer must be text, not {type(corrected).__name__}")
+            corrected = corrected.strip()
+            if len(corrected) > MAX_ANSWER:
+                raise IntentError(f"corrected answer too long ({len(corrected)} > {MAX_ANSWER} characters)")
+            if verdict == "correct" and corrected:
+                raise IntentError("a correct answer needs no correction")
+            corrected = corrected or None
+        payload = {"verdict": verdict, "corrected": corrected}
+        event_id = self.store.record(self.task, item_id, payload, kind="verdict", annotator=self.annotator)
+        self._current[item_id] = payload
+        return self._reply(content, item_id, event_id, "verdict")
+
+    def _on_undo(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        event_id = self.store.undo(task=self.task, item_id=item_id, annotator=self.annotator)
+        if event_id is None:
+            raise IntentError(f"nothing to undo for item {item_id!r}")
+        cur = self.store.current(self.task, kinds=("verdict",), annotator=self.annotator)
+        rows = [r.payload for r in cur.itertuples() if r.item_id == item_id and type(r.item_id) is type(item_id)]
+        if rows:
+            self._current[item_id] = rows[-1]
+        else:
+            self._current.pop(item_id, None)
+        return self._reply(content, item_id, event_id, "undo")

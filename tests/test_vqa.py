@@ -1,0 +1,81 @@
+"""VQAReview's kernel side: verdicts with corrected answers, validation, undo, results DataFrame."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hitl_widgets as hw
+from hitl_widgets.widgets.vqa import VQAReview
+
+IMAGES = np.zeros((3, 16, 16), np.uint8)
+QUESTIONS = ["How many circles?", "What colour is the square?", "Is there a star?"]
+ANSWERS = ["two", "blue", "yes"]
+
+
+class Recorder:
+    def __init__(self, w):
+        self.w, self.sent, self.seq = w, [], 0
+        w.send = lambda content, buffers=None: self.sent.append((content, buffers or []))
+
+    def intent(self, type_, **fields):
+        self.seq += 1
+        self.w._dispatch(self.w, {"type": type_, "client": "t", "seq": self.seq, **fields}, [])
+        return self.sent[-1][0]
+
+
+def make(store=None, **kw):
+    w = VQAReview(IMAGES, QUESTIONS, ANSWERS, store=store or hw.AnnotationStore(":memory:"), **kw)
+    return w, Recorder(w)
+
+
+def test_verdicts_and_results():
+    w, rec = make(reference=["three", "red", "yes"])
+    assert rec.intent("verdict", item_id=0, verdict="wrong")["type"] == "ack"
+    reply = rec.intent("verdict", item_id=0, verdict="wrong", corrected="  three  ")
+    assert reply["corrected"] == "three" and reply["n_done"] == 1
+    rec.intent("verdict", item_id=2, verdict="correct")
+    rec.intent("verdict", item_id=1, verdict="partly", corrected="dark blue")
+    df = w.results
+    assert df[["item_id", "question", "answer", "reference", "verdict", "corrected"]].values.tolist() == [
+        [0, "How many circles?", "two", "three", "wrong", "three"],
+        [1, "What colour is the square?", "blue", "red", "partly", "dark blue"],
+        [2, "Is there a star?", "yes", "yes", "correct", None],
+    ]
+    assert w.n_done == 3
+    assert w.store.events("vqa")["kind"].tolist() == ["verdict"] * 4
+
+
+def test_undo_and_resume(tmp_path):
+    w, rec = make(hw.AnnotationStore(tmp_path / "v.db"))
+    rec.intent("verdict", item_id=0, verdict="partly")
+    rec.intent("verdict", item_id=0, verdict="wrong", corrected="four")
+    reply = rec.intent("undo", item_id=0)
+    assert reply["verdict"] == "partly" and reply["corrected"] is None
+    w2, _ = make(hw.AnnotationStore(tmp_path / "v.db"))
+    assert w2.results["verdict"].tolist() == ["partly"] and w2.position == 1  # resumes at the first open item
+    assert w2._item_info(0)["verdict"] == "partly"
+
+
+@pytest.mark.parametrize(
+    "fields,message",
+    [
+        ({"item_id": 0, "verdict": "maybe"}, "unknown verdict"),
+        ({"item_id": 0, "verdict": "correct", "corrected": "x"}, "needs no correction"),
+        ({"item_id": 0, "verdict": "wrong", "corrected": 5}, "must be text"),
+        ({"item_id": 0, "verdict": "wrong", "corrected": "x" * 2001}, "too long"),
+        ({"item_id": 9, "verdict": "wrong"}, "unknown item id"),
+    ],
+)
+def test_bad_intents_are_refused(fields, message):
+    w, rec = make()
+    reply = rec.intent("verdict", **fields)
+    assert reply["type"] == "refused" and message in reply["message"]
+    assert w.store.events("vqa").empty
+
+
+def test_inputs_are_checked():
+    with pytest.raises(ValueError, match="2 answers for 3 items"):
+        VQAReview(IMAGES, QUESTIONS, ["a", "b"], store=hw.AnnotationStore(":memory:"))
+    w = VQAReview(IMAGES, pd.Series(QUESTIONS[::-1], index=[2, 1, 0]), ANSWERS, store=hw.AnnotationStore(":memory:"))
+    assert w.questions[0] == "How many circles?"
