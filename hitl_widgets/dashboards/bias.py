@@ -1,0 +1,558 @@
+"""BiasAudit: per-group and intersectional model metrics with bootstrap CIs, disparities, flags,
+representation of each group in the labelled set, and drill-down from a group into its errors.
+
+The numbers come from ``hitl_widgets.metrics.fairness`` (one ``np.bincount`` over group codes;
+the bootstrap resamples per-group counts, not rows). Clicking a group (or ↑/↓ then Enter) opens
+its errors in a ``ClassifyWidget`` (queue = the group's misclassified items, proposals = the
+model's predictions); each relabel goes to the store and the audit recomputes with the stored
+human label in place of ``y_true`` for that item.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Any, Callable, Hashable
+
+import anywidget
+import ipywidgets
+import numpy as np
+import pandas as pd
+import traitlets
+
+from .._version import __version__
+from ..items import Items
+from ..metrics.fairness import (
+    FAIRNESS_METRICS,
+    bootstrap_counts,
+    canonical_metric,
+    cell_counts,
+    disparity_table,
+    group_codes,
+    label_distribution,
+    metrics_from_counts,
+    representation,
+)
+from ..store import AnnotationStore
+from ..widgets.base import STATIC, static_file
+
+log = logging.getLogger("hitl_widgets")
+
+MAX_ROWS_SHOWN = 500  # groups sent to the browser (the DataFrames hold them all)
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+
+
+def _finite(value: Any) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _key_text(key: Any) -> list[str]:
+    return [str(_plain(k)) for k in key] if isinstance(key, tuple) else [str(_plain(key))]
+
+
+_VIEW_CLASS: type | None = None
+
+
+def _view_class() -> type:
+    """The anywidget view class, defined on first use (anywidget reads the built JS then)."""
+    global _VIEW_CLASS
+    if _VIEW_CLASS is None:
+        static_file("bias.js")  # a clear error when the front-end was never built
+
+        class BiasAuditView(anywidget.AnyWidget):
+            """The table of groups × metrics with flags; sends a validated ``drill`` intent."""
+
+            _esm = STATIC / "bias.js"
+            _css = STATIC / "bias.css"
+            version = traitlets.Unicode(__version__).tag(sync=True)
+            title = traitlets.Unicode("").tag(sync=True)
+            table = traitlets.Dict().tag(sync=True)
+            disparities = traitlets.List().tag(sync=True)
+            drilled = traitlets.Int(-1).tag(sync=True)  # row of the group whose errors are open
+            autofocus = traitlets.Bool(True).tag(sync=True)
+
+            def __init__(self, on_drill: Callable[[int], str], **kwargs: Any):
+                static_file("bias.js")
+                super().__init__(**kwargs)
+                self._on_drill = on_drill
+                self.refused: list[dict] = []
+                self._answers: dict[tuple[str, int], dict] = {}
+                self.on_msg(self._dispatch)
+
+            def _dispatch(self, _widget: Any, content: Any, _buffers: list) -> None:
+                if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+                    self._refuse({}, "malformed message: expected an object with a 'type'")
+                    return
+                if len(json.dumps(content, default=str)) > 10_000:
+                    self._refuse(content, "message too large")
+                    return
+                client, seq = content.get("client"), content.get("seq")
+                if not isinstance(client, str) or not 1 <= len(client) <= 64 or not isinstance(seq, int) or isinstance(seq, bool):
+                    self._refuse(content, "intent without a valid client id and sequence number")
+                    return
+                if (client, seq) in self._answers:
+                    self.send(self._answers[(client, seq)])
+                    return
+                if content["type"] != "drill":
+                    self._refuse(content, f"unknown command {content['type'][:40]!r}")
+                    return
+                row = content.get("row")
+                n_rows = len(self.table.get("rows", []))
+                if not isinstance(row, int) or isinstance(row, bool) or not 0 <= row < n_rows:
+                    self._refuse(content, f"unknown group row {str(row)[:40]!r}")
+                    return
+                try:
+                    message = self._on_drill(row)
+                except ValueError as exc:
+                    self._refuse(content, str(exc))
+                    return
+                reply = {"type": "ack", "client": client, "seq": seq, "intent": "drill", "row": row, "message": message}
+                self._answers[(client, seq)] = reply
+                self.send(reply)
+
+            def _refuse(self, content: dict, message: str) -> None:
+                reply = {"type": "refused", "message": message}
+                for k in ("client", "seq"):
+                    if isinstance(content.get(k), (int, str)):
+                        reply[k] = content[k]
+                self.refused.append({"message": message, "intent": content.get("type")})
+                self.send(reply)
+
+        _VIEW_CLASS = BiasAuditView
+    return _VIEW_CLASS
+
+
+class BiasAudit:
+    """Audit a model's predictions across sensitive groups (and their intersections).
+
+    Args:
+        y_true: true labels, one per row.
+        y_pred: the model's predicted labels.
+        groups: DataFrame of one or more sensitive columns (a Series or 1-D array also works);
+            several columns give intersectional groups (a MultiIndex).
+        metrics: any of ``accuracy``, ``precision``, ``recall``, ``fpr``, ``fnr``,
+            ``selection_rate`` (the last five for ``pos_label``, one-vs-rest).
+        labelled: which rows are in the labelled set (bool mask or item ids), for
+            ``representation``; default all rows.
+        pool: the sensitive columns of the pool (e.g. the unlabelled data) to compare the labelled
+            set against; default all rows of ``groups``.
+        store: an ``AnnotationStore``: adds ``disagreement`` (share of annotators who differ from
+            the item's majority, per group) and receives relabels from the drill-down; stored labels
+            of ``task`` replace ``y_true`` for their items.
+        items: the media of the rows (``Items`` or anything it accepts), for the drill-down; its
+            ids are the rows' item ids (default ``0..N-1``).
+        task: the store task of the relabels. pos_label: the positive class.
+        threshold: flag a group whose metric differs from overall by more than this.
+        ratio_threshold: also flag a group whose min(group/overall, overall/group) is below this
+            (e.g. 0.8, the four-fifths rule); None: off.
+        min_group_size: groups with fewer rows are shown but never flagged, nor counted in the
+            between-group disparities.
+        n_boot, ci_level, seed: the bootstrap (stratified by group; resamples counts, so it costs
+            the same for 1,000 or 1,000,000 rows).
+
+    Results (pandas): ``by_group`` (one row per group: ``n`` then one column per metric),
+    ``intervals`` (columns (metric, "low"/"high")), ``overall``, ``overall_intervals``,
+    ``disparities`` (one row per metric), ``flags`` (one row per flagged group and metric),
+    ``representation``, ``label_distribution``, ``marginal(column)`` (one sensitive column alone).
+    ``audit.drill(group)`` opens a group's errors in a ``ClassifyWidget``; displaying ``audit``
+    shows the table (``audit.view``: the table above the drill-down widget).
+
+    Example:
+        >>> import numpy as np, pandas as pd
+        >>> y = np.array([0, 1] * 50); p = y.copy(); p[:10] = 1 - p[:10]
+        >>> g = pd.DataFrame({"site": ["a"] * 50 + ["b"] * 50})
+        >>> audit = BiasAudit(y, p, g, metrics=("accuracy",), min_group_size=10, threshold=0.05)
+        >>> audit.by_group["accuracy"].tolist()
+        [0.8, 1.0]
+        >>> audit.flags[["group", "metric"]].values.tolist()  # both 0.1 from overall (0.9)
+        [['a', 'accuracy'], ['b', 'accuracy']]
+    """
+
+    def __init__(
+        self,
+        y_true: Any,
+        y_pred: Any,
+        groups: Any,
+        metrics: Sequence[str] = FAIRNESS_METRICS,
+        labelled: Any = None,
+        pool: Any = None,
+        store: AnnotationStore | None = None,
+        items: Any = None,
+        *,
+        task: str = "bias_audit",
+        pos_label: Any = 1,
+        threshold: float = 0.1,
+        ratio_threshold: float | None = None,
+        min_group_size: int = 30,
+        n_boot: int = 1000,
+        ci_level: float = 0.95,
+        seed: int | None = 0,
+        title: str = "Bias audit",
+    ):
+        if isinstance(metrics, str):
+            metrics = (metrics,)
+        self.metrics = [canonical_metric(m) for m in metrics]
+        if not self.metrics or len(set(self.metrics)) != len(self.metrics):
+            raise ValueError(f"metrics must be a non-empty list without repeats, got {list(metrics)}")
+        self._y_true = _array(y_true, "y_true")
+        self._y_pred = _array(y_pred, "y_pred")
+        if len(self._y_true) != len(self._y_pred):
+            raise ValueError(f"y_true has {len(self._y_true)} rows, y_pred {len(self._y_pred)}")
+        self.groups = _frame(groups)
+        if len(self.groups) != len(self._y_true):
+            raise ValueError(f"groups has {len(self.groups)} rows for {len(self._y_true)} labels")
+        if not 0 < ci_level < 1:
+            raise ValueError(f"ci_level must be in (0, 1), not {ci_level}")
+        if not (isinstance(threshold, (int, float)) and threshold >= 0):
+            raise ValueError(f"threshold must be a number >= 0, not {threshold!r}")
+        self.pos_label = pos_label
+        self.threshold = float(threshold)
+        self.ratio_threshold = ratio_threshold
+        self.min_group_size = int(min_group_size)
+        self.n_boot, self.ci_level, self.seed = int(n_boot), float(ci_level), seed
+        self.store = store
+        self.task = task
+        self.title = title
+        self.items = None if items is None else (items if isinstance(items, Items) else Items(items))
+        if self.items is not None and len(self.items) != len(self._y_true):
+            raise ValueError(f"items has {len(self.items)} entries for {len(self._y_true)} rows")
+        # the rows' item ids (a range when there are no items: no million-entry list)
+        self.item_ids: Sequence[Hashable] = list(self.items.ids) if self.items is not None else range(len(self._y_true))
+        self._labelled = _mask(labelled, self.item_ids, "labelled")
+        self._pool = None if pool is None else _frame(pool)
+        self.codes, self.index = group_codes(self.groups)
+        self._view: Any = None
+        self._layout: ipywidgets.VBox | None = None
+        self.drill_widget = None
+        self._drill_row: int | None = None
+        self.refresh()
+
+    # ------------------------------------------------------------------ computing
+    def _positions(self) -> Any:
+        """item id -> row number (a dict, or a range-backed lookup when ids are 0..N-1)."""
+        if isinstance(self.item_ids, range):
+            return _RangePositions(len(self.item_ids))
+        if not hasattr(self, "_position_map"):
+            self._position_map = {i: n for n, i in enumerate(self.item_ids)}
+        return self._position_map
+
+    @property
+    def y_true(self) -> np.ndarray:
+        """``y_true`` with every stored human label of ``task`` in place of the original."""
+        if self.store is None:
+            return self._y_true
+        labels = self.store.labels(self.task)
+        if labels.empty:
+            return self._y_true
+        latest = labels.sort_values("event_id").drop_duplicates("item_id", keep="last")
+        position = self._positions()
+        y = self._y_true.copy()
+        for item_id, label in zip(latest["item_id"], latest["label"]):
+            n = position.get(item_id)
+            if n is not None:
+                try:
+                    y[n] = label
+                except (TypeError, ValueError):
+                    log.warning("hitl_widgets: stored label %r does not fit y_true's dtype", label)
+        return y
+
+    def refresh(self) -> None:
+        """Recompute everything (after relabels in the store); the view updates."""
+        y_true = self.y_true
+        n_groups = len(self.index)
+        counts = cell_counts(y_true, self._y_pred, self.codes, n_groups, self.pos_label)
+        values = metrics_from_counts(counts, self.metrics)
+        overall_values = metrics_from_counts(counts.sum(axis=0), self.metrics)
+        sizes = counts.sum(axis=1)
+        by_group = pd.DataFrame({"n": sizes, **values}, index=self.index)
+        overall = pd.Series({m: float(overall_values[m]) for m in self.metrics}, name="overall")
+
+        boot = bootstrap_counts(counts, self.n_boot, self.seed)  # (B, G, 8)
+        boot_values = metrics_from_counts(boot, self.metrics)
+        boot_overall = metrics_from_counts(boot.sum(axis=1), self.metrics)
+        alpha = (1 - self.ci_level) / 2
+        qs = [100 * alpha, 100 * (1 - alpha)]
+        intervals = {}
+        overall_ci = {}
+        eligible = sizes >= self.min_group_size
+        diff_ci = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices (empty denominators)
+            for m in self.metrics:
+                lo, hi = np.nanpercentile(boot_values[m], qs, axis=0)
+                intervals[(m, "low")], intervals[(m, "high")] = lo, hi
+                overall_ci[m] = tuple(np.nanpercentile(boot_overall[m], qs))
+                sub = boot_values[m][:, eligible]
+                if sub.shape[1]:
+                    spread = np.nanmax(sub, axis=1) - np.nanmin(sub, axis=1)
+                    diff_ci[m] = tuple(np.nanpercentile(spread, qs))
+                else:
+                    diff_ci[m] = (np.nan, np.nan)
+
+        if self.store is not None:
+            by_group["disagreement"] = self._disagreement(n_groups)
+        self.by_group = by_group
+        self.intervals = pd.DataFrame(intervals, index=self.index)
+        self.intervals.columns = pd.MultiIndex.from_tuples(self.intervals.columns, names=["metric", "bound"])
+        self.overall = overall
+        self.overall_intervals = pd.DataFrame(overall_ci, index=["low", "high"]).T
+        disp = disparity_table(by_group[self.metrics], overall, eligible)
+        disp["difference_low"] = [diff_ci[m][0] for m in disp.index]
+        disp["difference_high"] = [diff_ci[m][1] for m in disp.index]
+        disp["flagged"] = disp["difference_to_overall"] > self.threshold
+        if self.ratio_threshold is not None:
+            disp["flagged"] |= disp["ratio_to_overall"] < self.ratio_threshold
+        self.disparities = disp
+        self.flags = self._flags(by_group, overall, eligible)
+        self.label_distribution = label_distribution(y_true, self.groups, codes=self.codes, index=self.index)
+        sample = self.groups[self._labelled] if self._labelled is not None else self.groups
+        population = self._pool if self._pool is not None else self.groups
+        self.representation = representation(sample, population) if (self._labelled is not None or self._pool is not None) else None
+        self._y_true_now = y_true
+        if self._view is not None:
+            self._sync_view()
+
+    def marginal(self, column: str) -> pd.DataFrame:
+        """Metrics per value of one sensitive column alone (``by_group`` crosses all columns).
+
+        Example:
+            >>> a = BiasAudit([1, 0, 1, 1], [1, 0, 0, 1], pd.DataFrame({"s": list("xxyy"), "t": list("abab")}),
+            ...               metrics=("accuracy",), n_boot=10)
+            >>> a.marginal("s")["accuracy"].tolist()
+            [1.0, 0.5]
+        """
+        if column not in self.groups.columns:
+            raise ValueError(f"unknown sensitive column {column!r}: one of {list(self.groups.columns)}")
+        from ..metrics.fairness import group_metrics
+
+        return group_metrics(self._y_true_now, self._y_pred, self.groups[[column]], self.metrics, self.pos_label)
+
+    def _flags(self, by_group: pd.DataFrame, overall: pd.Series, eligible: np.ndarray) -> pd.DataFrame:
+        rows = []
+        self._flagged_cells: set[tuple[int, str]] = set()
+        for m in self.metrics:
+            v = by_group[m].to_numpy(dtype=float)
+            o = float(overall[m])
+            diff = v - o
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.minimum(v / o, o / v) if o else np.full_like(v, np.nan)
+            hit = np.abs(diff) > self.threshold
+            if self.ratio_threshold is not None:
+                hit |= ratio < self.ratio_threshold
+            hit &= eligible & ~np.isnan(v)
+            lo = self.intervals[(m, "low")].to_numpy()
+            hi = self.intervals[(m, "high")].to_numpy()
+            for k in np.flatnonzero(hit):
+                self._flagged_cells.add((int(k), m))
+                rows.append(
+                    {
+                        "group": self.index[k],
+                        "metric": m,
+                        "value": v[k],
+                        "overall": o,
+                        "difference": diff[k],
+                        "ratio": ratio[k],
+                        "n": int(by_group["n"].iloc[k]),
+                        "ci_low": lo[k],
+                        "ci_high": hi[k],
+                        "significant": bool(not (lo[k] <= o <= hi[k])),
+                    }
+                )
+        columns = ["group", "metric", "value", "overall", "difference", "ratio", "n", "ci_low", "ci_high", "significant"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def _disagreement(self, n_groups: int) -> np.ndarray:
+        """Per group: mean over items with ≥ 2 annotators of the share that differ from the majority."""
+        labels = self.store.labels(self.task)
+        out = np.full(n_groups, np.nan)
+        if labels.empty:
+            return out
+        position = self._positions()
+        sums = np.zeros(n_groups)
+        nums = np.zeros(n_groups)
+        for item_id, grp in labels.groupby("item_id", sort=False):
+            n = position.get(item_id)
+            if n is None or len(grp) < 2:
+                continue
+            counts = pd.Series([json.dumps(v, sort_keys=True) for v in grp["label"]]).value_counts()
+            g = self.codes[n]
+            sums[g] += 1 - counts.iloc[0] / len(grp)
+            nums[g] += 1
+        np.divide(sums, nums, out=out, where=nums > 0)
+        return out
+
+    # ------------------------------------------------------------------ drill-down
+    def _row_of(self, group: Any) -> int:
+        """A group key (a tuple for intersections) or, when no group has that key, a row number."""
+        try:
+            loc = self.index.get_loc(group)
+        except (KeyError, TypeError):
+            if isinstance(group, (int, np.integer)) and not isinstance(group, bool) and 0 <= int(group) < len(self.index):
+                return int(group)
+            raise ValueError(f"unknown group {group!r}: one of {list(self.index)[:10]}") from None
+        if not isinstance(loc, (int, np.integer)):
+            raise ValueError(f"{group!r} names several groups: give the full key {list(self.index)[:3]}")
+        return int(loc)
+
+    def errors(self, group: Any) -> list[Hashable]:
+        """Item ids of the group's rows where the model is wrong (current ``y_true``)."""
+        row = self._row_of(group)
+        wrong = (self.codes == row) & (self._y_true_now != self._y_pred)
+        return [self.item_ids[n] for n in np.flatnonzero(wrong)]
+
+    def drill(self, group: Any, annotator: str | None = None):
+        """Open the group's errors in a ``ClassifyWidget`` (proposals: the model's predictions).
+
+        Relabels are stored under ``task`` and the audit refreshes after each one.
+        """
+        if self.items is None:
+            raise ValueError("drill-down needs items= (the media of the rows)")
+        if self.store is None:
+            raise ValueError("drill-down needs store= (where the relabels go)")
+        from ..widgets.classify import ClassifyWidget
+
+        row = self._row_of(group)
+        ids = self.errors(row)
+        if not ids:
+            raise ValueError(f"group {_key_text(self.index[row])} has no errors to review")
+        values = np.concatenate([np.unique(self._y_true_now), np.unique(self._y_pred)])
+        classes = sorted({_plain(v) for v in values}, key=lambda v: (str(type(v)), v))
+        position = self._positions()
+        proposals = {i: _plain(self._y_pred[position[i]]) for i in ids}
+        widget = ClassifyWidget(
+            self.items, classes=classes, store=self.store, task=self.task, proposals=proposals,
+            queue=ids, annotator=annotator, title=f"errors of {' × '.join(_key_text(self.index[row]))} ({len(ids)})",
+        )
+        widget.on_label(lambda _event: self.refresh())
+        self.drill_widget = widget
+        self._drill_row = row
+        if self._view is not None:
+            self._view.drilled = row
+            self._layout.children = (self._view, widget)
+        return widget
+
+    def _drill_from_view(self, row: int) -> str:
+        widget = self.drill(row)
+        return f"{len(widget.order)} errors of {' × '.join(_key_text(self.index[row]))} below"
+
+    # ------------------------------------------------------------------ view
+    @property
+    def view(self) -> ipywidgets.VBox:
+        """The table (an anywidget) above the drill-down widget, as one VBox."""
+        if self._view is None:
+            self._view = _view_class()(on_drill=self._drill_from_view, title=self.title)
+            self._layout = ipywidgets.VBox([self._view])
+            self._sync_view()
+        return self._layout
+
+    def _sync_view(self) -> None:
+        by_group = self.by_group
+        metrics = list(self.metrics) + (["disagreement"] if "disagreement" in by_group else [])
+        flagged = self._flagged_cells
+        rows = []
+        for k in range(min(len(by_group), MAX_ROWS_SHOWN)):
+            rows.append(
+                {
+                    "key": _key_text(self.index[k]),
+                    "n": int(by_group["n"].iloc[k]),
+                    "values": [_finite(by_group[m].iloc[k]) for m in metrics],
+                    "low": [_finite(self.intervals[(m, "low")].iloc[k]) if m in self.metrics else None for m in metrics],
+                    "high": [_finite(self.intervals[(m, "high")].iloc[k]) if m in self.metrics else None for m in metrics],
+                    "flagged": [(k, m) in flagged for m in metrics],
+                    "small": bool(by_group["n"].iloc[k] < self.min_group_size),
+                    "errors": int(((self.codes == k) & (self._y_true_now != self._y_pred)).sum()),
+                }
+            )
+        self._view.table = {
+            "columns": [str(c) for c in self.index.names],
+            "metrics": metrics,
+            "rows": rows,
+            "overall": [_finite(self.overall[m]) if m in self.overall else None for m in metrics],
+            "threshold": self.threshold,
+            "min_group_size": self.min_group_size,
+            "n_groups": len(by_group),
+            "can_drill": self.items is not None and self.store is not None,
+        }
+        self._view.disparities = [
+            {
+                "metric": m,
+                "difference": _finite(r["difference"]),
+                "ratio": _finite(r["ratio"]),
+                "difference_to_overall": _finite(r["difference_to_overall"]),
+                "worst": " × ".join(_key_text(r["worst_group"])) if r["worst_group"] is not None else "",
+                "flagged": bool(r["flagged"]),
+            }
+            for m, r in self.disparities.iterrows()
+        ]
+
+    def _repr_mimebundle_(self, **kwargs: Any):
+        return self.view._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:
+        return f"BiasAudit({len(self._y_true)} rows, {len(self.index)} groups, {len(self.flags)} flags)"
+
+
+class _RangePositions:
+    """``{i: i for i in range(n)}`` without building it."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def get(self, item_id: Any, default: Any = None) -> Any:
+        if isinstance(item_id, int) and not isinstance(item_id, bool) and 0 <= item_id < self.n:
+            return item_id
+        return default
+
+    def __getitem__(self, item_id: Any) -> int:
+        value = self.get(item_id)
+        if value is None:
+            raise KeyError(item_id)
+        return value
+
+
+def _array(values: Any, name: str) -> np.ndarray:
+    if hasattr(values, "detach"):
+        values = values.detach().cpu().numpy()
+    arr = np.asarray(values.to_numpy() if hasattr(values, "to_numpy") else values)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+    if len(arr) == 0:
+        raise ValueError(f"{name} is empty")
+    return arr
+
+
+def _frame(groups: Any) -> pd.DataFrame:
+    if isinstance(groups, pd.DataFrame):
+        return groups.reset_index(drop=True)
+    if isinstance(groups, pd.Series):
+        return groups.reset_index(drop=True).to_frame(groups.name if groups.name is not None else "group")
+    arr = np.asarray(groups)
+    if arr.ndim == 1:
+        return pd.DataFrame({"group": arr})
+    if arr.ndim == 2:
+        return pd.DataFrame(arr, columns=[f"group_{k}" for k in range(arr.shape[1])])
+    raise ValueError(f"groups must be a DataFrame, Series or 1-D/2-D array, not {arr.ndim}-D")
+
+
+def _mask(labelled: Any, item_ids: list, name: str) -> np.ndarray | None:
+    if labelled is None:
+        return None
+    arr = np.asarray(labelled)
+    if arr.dtype == bool:
+        if arr.shape != (len(item_ids),):
+            raise ValueError(f"{name} mask has shape {arr.shape}, expected ({len(item_ids)},)")
+        return arr
+    position = {i: n for n, i in enumerate(item_ids)}
+    mask = np.zeros(len(item_ids), bool)
+    for i in labelled:
+        i = _plain(i)
+        if i not in position:
+            raise ValueError(f"{name}: unknown item id {i!r}")
+        mask[position[i]] = True
+    return mask

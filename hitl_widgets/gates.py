@@ -1,0 +1,401 @@
+"""QualityGate: a human accepts or rejects a (stratified) sample of a batch; the batch passes or
+fails by an acceptance-sampling plan, and ``gate.require()`` stops a pipeline until it passes.
+
+Acceptance-sampling plan (single sampling, ``n`` items, acceptance number ``c``): the batch
+passes when every sampled item has a decision and at most ``c`` were rejected; it fails as soon
+as more than ``c`` are rejected. ``c`` is the largest number with
+
+    P(at most c rejects in n | the batch's true acceptance rate is exactly ``threshold``) <= risk
+
+so a batch whose acceptance rate is below ``threshold`` passes with probability at most ``risk``
+(the consumer's risk; a worse batch passes even less often). Equivalently: the batch passes only
+if the one-sided (1 − risk) Clopper-Pearson lower bound of its acceptance rate is at least
+``threshold``. A sample too small to ever pass (``threshold ** n > risk``) is refused up front,
+naming the smallest ``n`` that can. The reported interval is the two-sided 95% Clopper-Pearson
+interval of the acceptance rate among the decided items.
+
+Example:
+    >>> import numpy as np
+    >>> from hitl_widgets import AnnotationStore
+    >>> gate = QualityGate(np.zeros((100, 8, 8), np.uint8), name="aug-v1", sample=30,
+    ...                    threshold=0.9, store=AnnotationStore(":memory:"), risk=0.05)
+    >>> gate.plan
+    {'n': 30, 'c': 0, 'threshold': 0.9, 'risk': 0.05}
+    >>> gate.status
+    'pending'
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Hashable, Sequence
+
+import numpy as np
+import pandas as pd
+import traitlets
+from scipy import stats
+
+from .items import Items
+from .store import AnnotationStore
+from .widgets.base import MAX_FETCH, STATIC, IntentError, ReviewWidget, is_item_id, static_file
+
+DEFAULT_REASONS = ("wrong label", "corrupted / unreadable", "off-distribution", "duplicate", "artefact")
+
+
+class GateNotPassed(RuntimeError):
+    """Raised by ``QualityGate.require()`` while the gate has not passed."""
+
+
+def acceptance_number(n: int, threshold: float, risk: float) -> int:
+    """Largest ``c`` with P(≤ c rejects in ``n`` | acceptance rate = threshold) ≤ risk; −1: none.
+
+    Example:
+        >>> acceptance_number(50, 0.9, 0.05), acceptance_number(10, 0.9, 0.05)
+        (1, -1)
+    """
+    c = -1
+    while c + 1 <= n and stats.binom.cdf(c + 1, n, 1 - threshold) <= risk:
+        c += 1
+    return c
+
+
+def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Exact two-sided interval for a binomial proportion ``k / n`` (NaNs when n = 0)."""
+    if n == 0:
+        return (math.nan, math.nan)
+    a = (1 - level) / 2
+    low = 0.0 if k == 0 else float(stats.beta.ppf(a, k, n - k + 1))
+    high = 1.0 if k == n else float(stats.beta.ppf(1 - a, k + 1, n - k))
+    return (low, high)
+
+
+def stratified_sample(ids: Sequence[Hashable], n: int, strata: Sequence[Any] | None, seed: int | None) -> list[Hashable]:
+    """``n`` ids drawn without replacement; with strata, allocated in proportion (largest
+    remainder, at least one per stratum when n allows), in a shuffled review order."""
+    rng = np.random.default_rng(seed)
+    ids = list(ids)
+    if strata is None:
+        pick = rng.choice(len(ids), size=n, replace=False)
+        return [ids[k] for k in pick]
+    codes, uniques = pd.factorize(pd.Series(list(strata)), sort=True)
+    if (codes < 0).any():
+        raise ValueError("strata has missing values")
+    sizes = np.bincount(codes, minlength=len(uniques))
+    quota = sizes * n / len(ids)
+    alloc = np.floor(quota).astype(int)
+    if n >= len(uniques):
+        alloc = np.maximum(alloc, 1)
+    alloc = np.minimum(alloc, sizes)
+    while alloc.sum() < n:  # largest remainders first, where room is left
+        room = alloc < sizes
+        k = int(np.argmax(np.where(room, quota - alloc, -np.inf)))
+        alloc[k] += 1
+    while alloc.sum() > n:  # the minimum of one per stratum overshot: trim where most over quota
+        can = alloc > 1 if (alloc > 1).any() else alloc > 0
+        k = int(np.argmax(np.where(can, alloc - quota, -np.inf)))
+        alloc[k] -= 1
+    chosen: list[int] = []
+    for s, size in enumerate(alloc):
+        members = np.flatnonzero(codes == s)
+        chosen.extend(rng.choice(members, size=int(size), replace=False).tolist())
+    chosen = [chosen[k] for k in rng.permutation(len(chosen))]
+    return [ids[k] for k in chosen]
+
+
+class QualityGate(ReviewWidget):
+    """Accept or reject a sample of a batch by keyboard; pass / fail by an acceptance-sampling plan.
+
+    Keys: A accept, R reject (then 1–9 for the reason), 1–9 reject with that reason at once,
+    ←/→ move, Backspace undo, ? help.
+
+    Args:
+        items: the batch (``Items`` or anything it accepts).
+        name: the gate's name; its decisions are stored under task ``gate:<name>``.
+        store: the ``AnnotationStore``.
+        sample: items to review: a count, or a fraction of the batch in (0, 1].
+        threshold: the acceptance rate the batch must have.
+        reasons: reject reason codes (1 to 9 of them), shown with keys 1–9.
+        strata: one value per item (source, class, augmentation, ...): the sample is stratified.
+        originals: the items before augmentation (same ids), shown side by side.
+        risk: the consumer's risk of the plan (see the module docstring).
+        plan: ``(n, c)`` to set the sampling plan by hand instead.
+        seed: the sample's seed (the same sample after a kernel restart).
+
+    Results: ``gate.status`` ("pending", "passed", "failed"), ``gate.passed``, ``gate.report``
+    (dict), ``gate.decisions`` (DataFrame: item_id, verdict, reason, stratum, annotator, event_id,
+    created_at), ``gate.require()``.
+
+    Example:
+        >>> import numpy as np
+        >>> from hitl_widgets import AnnotationStore
+        >>> g = QualityGate(np.zeros((40, 8, 8), np.uint8), name="b1", sample=10, plan=(10, 1),
+        ...                 store=AnnotationStore(":memory:"))
+        >>> for i in g.order: _ = g.decide(i, "accept")
+        >>> g.passed, g.report["acceptance_rate"]
+        (True, 1.0)
+    """
+
+    _esm = STATIC / "gate.js"
+    _css = STATIC / "gate.css"
+    reasons = traitlets.List().tag(sync=True)
+    summary = traitlets.Dict().tag(sync=True)
+    side_by_side = traitlets.Bool(False).tag(sync=True)
+    display_size = traitlets.Int(256).tag(sync=True)
+
+    def __init__(
+        self,
+        items: Any,
+        name: str = "gate",
+        store: AnnotationStore | None = None,
+        sample: int | float = 50,
+        threshold: float = 0.9,
+        reasons: Sequence[str] = DEFAULT_REASONS,
+        strata: Sequence[Any] | None = None,
+        *,
+        originals: Any = None,
+        risk: float = 0.05,
+        plan: tuple[int, int] | None = None,
+        seed: int | None = 0,
+        annotator: str | None = None,
+        display_size: int = 256,
+        title: str = "",
+    ):
+        static_file("gate.js")
+        items = items if isinstance(items, Items) else Items(items)
+        if not isinstance(name, str) or not name.strip() or len(name) > 150:
+            raise ValueError(f"name must be a non-empty str (at most 150 characters), not {name!r}")
+        if not (isinstance(threshold, (int, float)) and 0 < threshold < 1):
+            raise ValueError(f"threshold must be in (0, 1), not {threshold!r}")
+        if not (isinstance(risk, (int, float)) and 0 < risk < 1):
+            raise ValueError(f"risk must be in (0, 1), not {risk!r}")
+        reasons = [str(r) for r in reasons]
+        if not 1 <= len(reasons) <= 9 or len(set(reasons)) != len(reasons):
+            raise ValueError(f"reasons must be 1 to 9 distinct reason codes, got {reasons}")
+        n_items = len(items)
+        if isinstance(sample, bool) or not isinstance(sample, (int, float, np.integer, np.floating)):
+            raise ValueError(f"sample must be a count or a fraction, not {sample!r}")
+        if isinstance(sample, (float, np.floating)) and 0 < sample <= 1:
+            n = max(1, math.ceil(float(sample) * n_items))
+        elif float(sample) >= 1 and float(sample) == int(sample):
+            n = min(int(sample), n_items)
+        else:
+            raise ValueError(f"sample must be a count >= 1 or a fraction in (0, 1], not {sample!r}")
+        if plan is not None:
+            pn, pc = plan
+            if not (isinstance(pn, int) and isinstance(pc, int) and 1 <= pn <= n_items and 0 <= pc < pn):
+                raise ValueError(f"plan must be (n, c) with 1 <= n <= {n_items} and 0 <= c < n, not {plan!r}")
+            n, c = pn, pc
+        else:
+            c = acceptance_number(n, float(threshold), float(risk))
+            if c < 0:
+                need = math.ceil(math.log(risk) / math.log(threshold))
+                raise ValueError(
+                    f"a sample of {n} can never show an acceptance rate of {threshold} at risk {risk}: "
+                    f"review at least {need} items (sample={need}), lower the threshold, or raise the risk"
+                    + (f" (the batch has only {n_items} items)" if need > n_items else "")
+                )
+        self._strata = None
+        if strata is not None:
+            strata = list(strata.to_numpy() if hasattr(strata, "to_numpy") else strata)
+            if len(strata) != n_items:
+                raise ValueError(f"strata has {len(strata)} values for {n_items} items")
+            self._strata = {i: (s.item() if hasattr(s, "item") else s) for i, s in zip(items.ids, strata)}
+        self.originals = None
+        if originals is not None:
+            originals = originals if isinstance(originals, Items) else Items(originals, ids=list(items.ids))
+            if set(originals.ids) != set(items.ids):
+                raise ValueError("originals must have the same item ids as items")
+            self.originals = originals
+        self.name = name
+        self.threshold, self.risk = float(threshold), float(risk)
+        self.plan = {"n": n, "c": c, "threshold": self.threshold, "risk": self.risk}
+        order = stratified_sample(items.ids, n, strata, seed)
+        super().__init__(
+            items, store=store, task=f"gate:{name}", queue=order, annotator=annotator,
+            reasons=reasons, side_by_side=self.originals is not None, display_size=display_size,
+            title=title or f"Quality gate {name!r}: sample of {n} from {n_items}",
+        )
+        self._decisions: dict[Hashable, dict] = {}
+        sampled = set(self.order)
+        current = self.store.current(self.task, kinds=("gate",))
+        for row in current.sort_values("event_id").itertuples():
+            if row.item_id in sampled:
+                self._decisions[row.item_id] = {**row.payload, "event_id": row.event_id, "annotator": row.annotator}
+        self._handlers.update(decide=self._on_decide, undo=self._on_undo)
+        self._refresh_done()
+        self.position = next((k for k, i in enumerate(self.order) if i not in self._decisions), 0)
+
+    # ------------------------------------------------------------------ results
+    @property
+    def status(self) -> str:
+        """"pending", "passed" or "failed" (by the plan in ``gate.plan``)."""
+        rejected = sum(1 for d in self._decisions.values() if d["verdict"] == "reject")
+        if rejected > self.plan["c"]:
+            return "failed"
+        if len(self._decisions) >= len(self.order):
+            return "passed"
+        return "pending"
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    @property
+    def report(self) -> dict:
+        """n, c, reviewed, accepted, rejected, acceptance_rate, ci_low, ci_high (95%
+        Clopper-Pearson), status, reasons (reject counts per reason code), threshold, risk."""
+        accepted = sum(1 for d in self._decisions.values() if d["verdict"] == "accept")
+        rejected = len(self._decisions) - accepted
+        reviewed = len(self._decisions)
+        low, high = clopper_pearson(accepted, reviewed)
+        reasons: dict[str, int] = {r: 0 for r in self.reasons}
+        for d in self._decisions.values():
+            if d["verdict"] == "reject":
+                reasons[d["reason"]] = reasons.get(d["reason"], 0) + 1
+        return {
+            "name": self.name,
+            "status": self.status,
+            "n": self.plan["n"],
+            "c": self.plan["c"],
+            "threshold": self.threshold,
+            "risk": self.risk,
+            "reviewed": reviewed,
+            "accepted": accepted,
+            "rejected": rejected,
+            "acceptance_rate": accepted / reviewed if reviewed else math.nan,
+            "ci_low": low,
+            "ci_high": high,
+            "reasons": reasons,
+        }
+
+    @property
+    def decisions(self) -> pd.DataFrame:
+        """One row per decided sample item: item_id, verdict, reason, stratum, annotator, event_id."""
+        rows = [
+            {
+                "item_id": i,
+                "verdict": d["verdict"],
+                "reason": d.get("reason"),
+                "stratum": None if self._strata is None else self._strata[i],
+                "annotator": d.get("annotator"),
+                "event_id": d.get("event_id"),
+            }
+            for i, d in self._decisions.items()
+        ]
+        df = pd.DataFrame(rows, columns=["item_id", "verdict", "reason", "stratum", "annotator", "event_id"])
+        df["reason"] = pd.Series([r["reason"] for r in rows], dtype=object)  # None for accepts, not NaN
+        return df
+
+    def require(self) -> None:
+        """Raise ``GateNotPassed`` unless the gate has passed (put it in a pipeline cell)."""
+        if not self.passed:
+            r = self.report
+            raise GateNotPassed(
+                f"quality gate {self.name!r} is {r['status']}: {r['reviewed']} of {r['n']} reviewed, "
+                f"{r['rejected']} rejected (at most {r['c']} allowed), acceptance "
+                f"{'n/a' if not r['reviewed'] else format(r['acceptance_rate'], '.1%')}"
+            )
+
+    def decide(self, item_id: Hashable, verdict: str, reason: str | None = None) -> int:
+        """Record a decision from Python (as the keys do); returns the event id."""
+        try:
+            return self._store_decision(item_id, verdict, reason)
+        except IntentError as exc:
+            raise ValueError(str(exc)) from None
+
+    # ------------------------------------------------------------------ hooks
+    def _item_info(self, item_id: Hashable) -> dict:
+        d = self._decisions.get(item_id)
+        return {
+            "verdict": None if d is None else d["verdict"],
+            "reason": None if d is None else d.get("reason"),
+            "stratum": None if self._strata is None else str(self._strata[item_id]),
+        }
+
+    def _refresh_done(self) -> None:
+        decisions = getattr(self, "_decisions", {})
+        self.n_done = sum(1 for i in self.order if i in decisions)
+        if hasattr(self, "plan"):
+            r = self.report
+            self.summary = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+
+    # ------------------------------------------------------------------ intents
+    def _store_decision(self, item_id: Any, verdict: Any, reason: Any) -> int:
+        if not is_item_id(item_id) or item_id not in self.items:
+            raise IntentError(f"unknown item id {str(item_id)[:60]!r}")
+        if item_id not in set(self.order):
+            raise IntentError(f"item {item_id!r} is not in this gate's sample")
+        if verdict not in ("accept", "reject"):
+            raise IntentError(f"verdict must be 'accept' or 'reject', not {str(verdict)[:40]!r}")
+        if verdict == "reject":
+            if not isinstance(reason, str) or reason not in self.reasons:
+                raise IntentError(f"a reject needs one of the reason codes {self.reasons}, not {str(reason)[:60]!r}")
+        elif reason is not None:
+            raise IntentError("an accept takes no reason")
+        payload = {"verdict": verdict, "reason": reason}
+        event_id = self.store.record(self.task, item_id, payload, kind="gate", annotator=self.annotator)
+        self._decisions[item_id] = {**payload, "event_id": event_id, "annotator": self.annotator}
+        self._refresh_done()
+        self._emit({"item_id": item_id, "kind": "gate", "label": verdict, "event_id": event_id, "annotator": self.annotator})
+        return event_id
+
+    def _on_decide(self, content: dict) -> dict:
+        item_id = content.get("item_id")
+        event_id = self._store_decision(item_id, content.get("verdict"), content.get("reason"))
+        return self._ack(
+            content, item_id=item_id, event_id=event_id, verdict=content["verdict"], reason=content.get("reason"),
+            status=self.status,
+        )
+
+    def _on_undo(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        if item_id not in self._decisions:
+            raise IntentError(f"nothing to undo for item {item_id!r}")
+        event_id = self.store.undo(task=self.task, item_id=item_id, annotator=self.annotator)
+        if event_id is None:
+            raise IntentError(f"nothing of yours to undo for item {item_id!r}")
+        now = self.store.current(self.task, kinds=("gate",))
+        now = now[now["item_id"].map(lambda v: v == item_id and type(v) is type(item_id))]
+        if len(now):
+            row = now.sort_values("event_id").iloc[-1]
+            self._decisions[item_id] = {**row["payload"], "event_id": int(row["event_id"]), "annotator": row["annotator"]}
+        else:
+            self._decisions.pop(item_id, None)
+        self._refresh_done()
+        d = self._decisions.get(item_id)
+        self._emit({"item_id": item_id, "kind": "undo", "label": d and d["verdict"], "event_id": event_id, "annotator": self.annotator})
+        return self._ack(
+            content, item_id=item_id, event_id=event_id, verdict=d and d["verdict"], reason=d and d.get("reason"),
+            status=self.status,
+        )
+
+    # ------------------------------------------------------------------ media (+ the original)
+    def _on_fetch(self, content: dict) -> None:
+        ids = content.get("ids")
+        if not isinstance(ids, list) or not ids or len(ids) > MAX_FETCH:
+            raise IntentError(f"fetch needs a list of 1 to {MAX_FETCH} item ids")
+        for i in ids:
+            if not is_item_id(i) or i not in self.items:
+                raise IntentError(f"unknown item id {str(i)[:60]!r}")
+        infos, buffers = [], []
+        for item_id in ids:
+            info: dict[str, Any] = {"id": item_id}
+            for prefix, source in (("", self.items), ("original_", self.originals)):
+                if source is None:
+                    continue
+                try:
+                    media = source.media(item_id)
+                    info.update({f"{prefix}kind": media.kind, f"{prefix}mime": media.mime})
+                    if prefix == "":
+                        info.update(width=media.width, height=media.height)
+                    if media.kind == "text":
+                        info[f"{prefix}text"] = media.data
+                    else:
+                        info[f"{prefix}buffer"] = len(buffers)
+                        buffers.append(media.data)
+                except ValueError as exc:
+                    info.update({f"{prefix}kind": "error", f"{prefix}error": str(exc)})
+            info.update(self._item_info(item_id))
+            infos.append(info)
+        self.send({"type": "items", "items": infos}, buffers=buffers)
+        self._prefetch_after(ids[-1])
+        return None

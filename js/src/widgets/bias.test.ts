@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it } from "vitest";
+import widget, { fmt } from "./bias";
+// @ts-expect-error plain JS helper without type declarations
+import { createFakeModel } from "../../testing/fake-model.js";
+
+type Any = any;
+
+const flush = async () => {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+};
+
+const TABLE = {
+  columns: ["site"],
+  metrics: ["accuracy", "fnr"],
+  rows: [
+    { key: ["<i>a</i>"], n: 100, values: [0.7, null], low: [0.62, null], high: [0.78, null], flagged: [true, false], small: false, errors: 30 },
+    { key: ["b"], n: 8, values: [0.95, 0.1], low: [0.9, 0], high: [0.99, 0.2], flagged: [false, false], small: true, errors: 1 },
+  ],
+  overall: [0.82, 0.1],
+  threshold: 0.1,
+  min_group_size: 10,
+  n_groups: 2,
+  can_drill: true,
+};
+
+function setup(state: Record<string, unknown> = {}) {
+  const model = createFakeModel({
+    table: TABLE,
+    disparities: [{ metric: "accuracy", difference: 0.25, ratio: 0.737, difference_to_overall: 0.12, worst: "a", flagged: true }],
+    drilled: -1,
+    title: "Audit",
+    autofocus: false,
+    version: "",
+    ...state,
+  });
+  const el = document.createElement("div");
+  document.body.append(el);
+  const cleanup = (widget as Any).render({ model, el }) as () => void;
+  const root = el.querySelector(".hitl-bias") as HTMLElement;
+  const press = (key: string) => root.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true }));
+  const rows = () => [...root.querySelectorAll("tr.hitl-bias-row")] as HTMLElement[];
+  return { model, root, press, rows, cleanup };
+}
+
+afterEach(() => {
+  document.body.replaceChildren();
+});
+
+describe("bias audit view", () => {
+  it("renders groups, values with CIs, flags and small groups, as text", () => {
+    const { root, rows } = setup();
+    expect(rows().length).toBe(2);
+    const cells = [...rows()[0].querySelectorAll("td")].map((td) => td.textContent);
+    expect(cells).toEqual(["<i>a</i>", "100", "⚑ 0.700 [0.620, 0.780]", "–", "30"]);
+    expect(root.querySelectorAll("i").length).toBe(0); // data never parsed as HTML
+    expect(rows()[0].querySelector(".hitl-flagged")).not.toBeNull();
+    expect(rows()[1].classList.contains("hitl-small")).toBe(true);
+    expect(rows()[1].querySelectorAll("td")[1].textContent).toBe("8 (small)");
+    expect(root.querySelector(".hitl-summary")!.textContent).toContain("2 groups · 1 flagged");
+    expect(root.querySelector(".hitl-disparities")!.textContent).toContain("between groups 0.250");
+  });
+
+  it("arrows select, Enter sends a drill intent; the ack's message is shown", async () => {
+    const { model, root, press, rows } = setup();
+    press("ArrowDown");
+    expect(rows()[1].getAttribute("aria-selected")).toBe("true");
+    press("ArrowDown"); // stays on the last row
+    press("Enter");
+    const sent = model.lastSent("drill");
+    expect(sent).toMatchObject({ type: "drill", row: 1 });
+    model.kernelSend({ type: "ack", client: sent.client, seq: sent.seq, message: "1 errors of b below" });
+    await flush();
+    expect(root.querySelector(".hitl-status-message")!.textContent).toBe("1 errors of b below");
+  });
+
+  it("a click drills into that row; a refusal is shown as an error", async () => {
+    const { model, root, rows } = setup();
+    rows()[0].dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    const sent = model.lastSent("drill");
+    expect(sent.row).toBe(0);
+    model.kernelSend({ type: "refused", client: sent.client, seq: sent.seq, message: "group a has no errors" });
+    await flush();
+    const message = root.querySelector(".hitl-status-message")!;
+    expect(message.textContent).toContain("group a has no errors");
+    expect(message.classList.contains("hitl-error")).toBe(true);
+  });
+
+  it("without items/store it explains instead of sending", () => {
+    const { model, press, root } = setup({ table: { ...TABLE, can_drill: false } });
+    press("Enter");
+    expect(model.sentContents("drill").length).toBe(0);
+    expect(root.querySelector(".hitl-status-message")!.textContent).toContain("needs items= and store=");
+  });
+
+  it("repaints when the kernel refreshes the table", () => {
+    const { model, rows } = setup();
+    model.kernelSet("table", { ...TABLE, rows: [{ ...TABLE.rows[0], values: [0.73, null], errors: 27 }] });
+    expect(rows().length).toBe(1);
+    expect(rows()[0].querySelectorAll("td")[2].textContent).toContain("0.730");
+  });
+
+  it("fmt", () => {
+    expect(fmt(null)).toBe("–");
+    expect(fmt(NaN)).toBe("–");
+    expect(fmt(0.12345)).toBe("0.123");
+  });
+});

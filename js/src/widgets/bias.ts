@@ -1,0 +1,213 @@
+// BiasAudit front-end: the groups × metrics table (value and bootstrap CI per cell), flagged
+// gaps, the disparities, and a "drill" intent that opens a group's errors in a ClassifyWidget
+// below (the kernel validates the row and builds the widget). ↑/↓ select a group, Enter drills.
+import type { AnyModel, RenderProps } from "@anywidget/types";
+import "../lib/theme.css";
+import "./bias.css";
+import { IntentChannel } from "../lib/channel";
+import { h, setText } from "../lib/dom";
+import { HelpOverlay } from "../lib/help";
+import { Keymap } from "../lib/keyboard";
+import { StatusLine } from "../lib/status";
+import { checkVersion, exposeModel } from "../lib/widget";
+
+export interface BiasRow {
+  key: string[];
+  n: number;
+  values: Array<number | null>;
+  low: Array<number | null>;
+  high: Array<number | null>;
+  flagged: boolean[];
+  small: boolean;
+  errors: number;
+}
+
+export interface BiasTable {
+  columns: string[];
+  metrics: string[];
+  rows: BiasRow[];
+  overall: Array<number | null>;
+  threshold: number;
+  min_group_size: number;
+  n_groups: number;
+  can_drill: boolean;
+}
+
+export interface Disparity {
+  metric: string;
+  difference: number | null;
+  ratio: number | null;
+  difference_to_overall: number | null;
+  worst: string;
+  flagged: boolean;
+}
+
+export interface BiasModel {
+  table: BiasTable;
+  disparities: Disparity[];
+  drilled: number;
+  title: string;
+  autofocus: boolean;
+  version: string;
+}
+
+/** A metric value as text: three decimals, "–" when undefined. */
+export function fmt(value: number | null | undefined): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? "–" : value.toFixed(3);
+}
+
+export function render({ model, el }: RenderProps<BiasModel>) {
+  const root = h("div", "hitl-root hitl-bias");
+  exposeModel(root, model);
+  el.append(root);
+
+  const title = h("span", "hitl-title");
+  const summary = h("span", "hitl-muted hitl-summary");
+  const header = h("div", "hitl-row");
+  const helpButton = h("button", "hitl-button", "?");
+  helpButton.title = "keyboard shortcuts";
+  header.append(title, h("span", "hitl-spacer"), summary, helpButton);
+  const table = h("table", "hitl-bias-table");
+  const tableBox = h("div", "hitl-bias-scroll");
+  tableBox.append(table);
+  const disparities = h("ul", "hitl-disparities");
+  const status = new StatusLine();
+  root.append(header, tableBox, disparities, status.node);
+
+  const channel = new IntentChannel(model);
+  let selected = 0;
+
+  const rows = (): BiasRow[] => model.get("table")?.rows ?? [];
+
+  function paint(): void {
+    const t = model.get("table");
+    setText(title, model.get("title"));
+    if (!t || !t.rows) {
+      table.replaceChildren();
+      return;
+    }
+    const nFlagged = t.rows.filter((r) => r.flagged.some(Boolean)).length;
+    setText(
+      summary,
+      `${t.n_groups} groups · ${nFlagged} flagged (gap > ${t.threshold} from overall, n ≥ ${t.min_group_size})`,
+    );
+    const head = h("tr");
+    for (const c of t.columns) head.append(h("th", "", c));
+    head.append(h("th", "hitl-num", "n"));
+    for (const m of t.metrics) head.append(h("th", "hitl-num", m));
+    head.append(h("th", "hitl-num", "errors"));
+    const body: HTMLTableRowElement[] = [];
+    t.rows.forEach((r, k) => {
+      const tr = h("tr", "hitl-bias-row");
+      tr.dataset.row = String(k);
+      tr.setAttribute("aria-selected", String(k === selected));
+      if (k === model.get("drilled")) tr.classList.add("hitl-drilled");
+      if (r.small) tr.classList.add("hitl-small");
+      if (r.flagged.some(Boolean)) tr.classList.add("hitl-row-flagged");
+      for (const part of r.key) tr.append(h("td", "hitl-group", part));
+      tr.append(h("td", "hitl-num", r.small ? `${r.n} (small)` : String(r.n)));
+      r.values.forEach((v, m) => {
+        const td = h("td", "hitl-num");
+        const lo = r.low[m];
+        const hi = r.high[m];
+        td.append(document.createTextNode(fmt(v)));
+        if (lo !== null && hi !== null) td.append(h("span", "hitl-ci", ` [${fmt(lo)}, ${fmt(hi)}]`));
+        if (r.flagged[m]) {
+          td.classList.add("hitl-flagged");
+          td.title = "gap from overall beyond the threshold";
+          td.prepend(h("span", "hitl-flag", "⚑ "));
+        }
+        tr.append(td);
+      });
+      tr.append(h("td", "hitl-num", String(r.errors)));
+      tr.addEventListener("click", () => {
+        select(k);
+        drill();
+      });
+      body.push(tr);
+    });
+    const overall = h("tr", "hitl-overall");
+    overall.append(h("td", "", "overall"));
+    for (let c = 1; c < t.columns.length; c++) overall.append(h("td"));
+    overall.append(h("td", "hitl-num", String(t.rows.reduce((s, r) => s + r.n, 0))));
+    for (const v of t.overall) overall.append(h("td", "hitl-num", fmt(v)));
+    overall.append(h("td"));
+    table.replaceChildren(head, ...body, overall);
+
+    disparities.replaceChildren(
+      ...model.get("disparities").map((d) => {
+        const li = h("li", d.flagged ? "hitl-flagged" : "");
+        setText(
+          li,
+          `${d.flagged ? "⚑ " : ""}${d.metric}: between groups ${fmt(d.difference)} (ratio ${fmt(d.ratio)}), ` +
+            `largest gap to overall ${fmt(d.difference_to_overall)} — ${d.worst}`,
+        );
+        return li;
+      }),
+    );
+  }
+
+  function select(k: number): void {
+    const n = rows().length;
+    if (!n) return;
+    selected = Math.max(0, Math.min(n - 1, k));
+    table.querySelectorAll<HTMLTableRowElement>("tr.hitl-bias-row").forEach((tr) => {
+      const on = tr.dataset.row === String(selected);
+      tr.setAttribute("aria-selected", String(on));
+      if (on) tr.scrollIntoView?.({ block: "nearest" });
+    });
+  }
+
+  function drill(): void {
+    const t = model.get("table");
+    if (!t?.can_drill) {
+      status.info("drill-down needs items= and store= in BiasAudit(...)");
+      return;
+    }
+    const row = rows()[selected];
+    if (!row) return;
+    status.info(`opening the errors of ${row.key.join(" × ")}…`);
+    channel.send("drill", { row: selected }).then(
+      (reply) => {
+        if (reply.type === "ack") status.info(String(reply.message ?? "opened below"));
+        else status.error(`refused: ${reply.message ?? "invalid"}`);
+      },
+      (error: Error) => status.error(error.message),
+    );
+  }
+
+  const keymap = new Keymap(root);
+  const help = new HelpOverlay(keymap);
+  root.append(help.node);
+  keymap.add(
+    { keys: ["ArrowDown", "j"], description: "next group", run: () => select(selected + 1) },
+    { keys: ["ArrowUp", "k"], description: "previous group", run: () => select(selected - 1) },
+    { keys: ["Enter"], description: "open this group's errors for relabelling (below)", run: drill },
+    { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
+    { keys: ["Escape"], description: "close this help", run: () => help.toggle(false), when: () => help.open },
+  );
+  helpButton.addEventListener("click", () => help.toggle());
+  root.addEventListener("mousedown", (e) => {
+    if (!(e.target as HTMLElement).closest("button")) root.focus({ preventScroll: true });
+  });
+
+  channel.onChange = () => status.setSaved(channel.pendingCount, channel.failedCount);
+  const onMessage = (msg: Record<string, unknown>) => {
+    if (channel.handle(msg as never)) return;
+    if (msg.type === "refused") status.error(`refused: ${String(msg.message ?? "invalid message")}`);
+  };
+  model.on("msg:custom", onMessage);
+  model.on("change:table change:disparities change:drilled change:title", paint);
+  checkVersion(model as unknown as AnyModel, status);
+  paint();
+  if (model.get("autofocus")) requestAnimationFrame(() => root.focus({ preventScroll: true }));
+
+  return () => {
+    model.off("msg:custom", onMessage);
+    model.off("change:table change:disparities change:drilled change:title", paint);
+    keymap.dispose();
+    channel.dispose();
+  };
+}
+
+export default { render };

@@ -1,0 +1,348 @@
+// QualityGate front-end: one sampled item at a time (beside its original for augmentation
+// audits); A accepts, R then 1-9 (or 1-9 at once) rejects with a reason code. Like the classify
+// view it never waits for the kernel: the decision travels in the background, unsaved until acked.
+import type { AnyModel, RenderProps } from "@anywidget/types";
+import "../lib/theme.css";
+import "./gate.css";
+import { IntentChannel, Reply } from "../lib/channel";
+import { h, setText } from "../lib/dom";
+import { HelpOverlay } from "../lib/help";
+import { ItemCache, ItemId, ItemInfo, itemKey } from "../lib/items";
+import { Keymap } from "../lib/keyboard";
+import { Binary, decodeImage, drawFit } from "../lib/media";
+import { StatusLine } from "../lib/status";
+import { checkVersion, exposeModel } from "../lib/widget";
+
+export interface GateSummary {
+  status: "pending" | "passed" | "failed";
+  n: number;
+  c: number;
+  threshold: number;
+  reviewed: number;
+  accepted: number;
+  rejected: number;
+  acceptance_rate: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+}
+
+export interface GateModel {
+  reasons: string[];
+  summary: GateSummary;
+  side_by_side: boolean;
+  display_size: number;
+  order: ItemId[];
+  position: number;
+  n_done: number;
+  title: string;
+  autofocus: boolean;
+  version: string;
+}
+
+type Verdict = "accept" | "reject" | null;
+
+/** The line describing the gate's state. */
+export function summaryText(s: GateSummary | undefined): string {
+  if (!s || typeof s.n !== "number") return "";
+  const rate =
+    s.acceptance_rate === null || s.acceptance_rate === undefined
+      ? "no decisions yet"
+      : `acceptance ${(100 * s.acceptance_rate).toFixed(1)}% (95% CI ${(100 * (s.ci_low ?? 0)).toFixed(1)}–${(100 * (s.ci_high ?? 1)).toFixed(1)}%)`;
+  return `${s.status.toUpperCase()} · reviewed ${s.reviewed} of ${s.n} · rejected ${s.rejected} (max ${s.c}) · ${rate}`;
+}
+
+/** Decode the original (pre-augmentation) image carried beside an item, if any. */
+async function decodeOriginal(info: ItemInfo, buffers: Binary[]): Promise<void> {
+  const k = info.original_buffer;
+  if (info.original_kind === "image" && typeof k === "number" && buffers[k]) {
+    try {
+      info.original_image = await decodeImage(buffers[k], String(info.original_mime ?? "image/png"));
+    } catch (e) {
+      info.original_kind = "error";
+      info.original_error = `cannot decode image: ${e}`;
+    }
+  }
+}
+
+const AHEAD = 10;
+
+export function render({ model, el }: RenderProps<GateModel>) {
+  const root = h("div", "hitl-root hitl-gate");
+  exposeModel(root, model);
+  el.append(root);
+
+  const title = h("span", "hitl-title");
+  const position = h("span", "hitl-muted hitl-position");
+  const header = h("div", "hitl-row");
+  header.append(title, h("span", "hitl-spacer"), position);
+  const banner = h("div", "hitl-gate-banner");
+
+  const panes = h("div", "hitl-row hitl-panes");
+  const makePane = (caption: string) => {
+    const pane = h("figure", "hitl-pane");
+    const canvas = h("canvas");
+    const text = h("div", "hitl-text");
+    const placeholder = h("div", "hitl-muted");
+    pane.append(canvas, text, placeholder, h("figcaption", "hitl-muted", caption));
+    panes.append(pane);
+    return { pane, canvas, text, placeholder };
+  };
+  const original = makePane("original");
+  const item = makePane("item under review");
+
+  const verdictLine = h("span", "hitl-verdict");
+  const stratum = h("span", "hitl-muted hitl-stratum");
+  const info = h("div", "hitl-row");
+  info.append(verdictLine, h("span", "hitl-spacer"), stratum);
+
+  const acceptButton = h("button", "hitl-button hitl-accept");
+  acceptButton.append(h("span", "hitl-key", "A"), document.createTextNode("accept"));
+  const rejectButton = h("button", "hitl-button hitl-reject");
+  rejectButton.append(h("span", "hitl-key", "R"), document.createTextNode("reject…"));
+  const actions = h("div", "hitl-row");
+  actions.append(acceptButton, rejectButton);
+  const reasonBar = h("div", "hitl-row hitl-reasons");
+  const prev = h("button", "hitl-button", "← prev");
+  const next = h("button", "hitl-button", "next →");
+  const undoButton = h("button", "hitl-button", "undo (⌫)");
+  const helpButton = h("button", "hitl-button", "?");
+  helpButton.title = "keyboard shortcuts";
+  const retry = h("button", "hitl-button hitl-retry", "retry unsaved");
+  retry.hidden = true;
+  const nav = h("div", "hitl-row hitl-nav");
+  nav.append(prev, next, undoButton, h("span", "hitl-spacer"), retry, helpButton);
+  const status = new StatusLine();
+  root.append(header, banner, panes, info, actions, reasonBar, nav, status.node);
+
+  const channel = new IntentChannel(model);
+  const cache = new ItemCache(model);
+  const saving = new Map<string, "pending" | "failed">();
+  const undoStack: ItemId[] = [];
+  let pos = Math.max(0, model.get("position"));
+  let rejecting = false; // R pressed: the next digit picks the reason
+
+  const order = () => model.get("order");
+  const current = (): ItemId | undefined => order()[pos];
+
+  function paintSummary(): void {
+    const s = model.get("summary");
+    setText(banner, summaryText(s));
+    banner.className = `hitl-gate-banner hitl-gate-${s?.status ?? "pending"}`;
+    setText(position, pos >= order().length ? "end" : `item ${pos + 1} / ${order().length}`);
+    status.setSaved(channel.pendingCount, channel.failedCount);
+    retry.hidden = channel.failedCount === 0;
+  }
+
+  function paintReasons(): void {
+    reasonBar.replaceChildren(
+      ...model.get("reasons").map((r, k) => {
+        const b = h("button", "hitl-button hitl-reason");
+        b.append(h("span", "hitl-key", String(k + 1)), document.createTextNode(r));
+        b.addEventListener("click", () => decide("reject", r));
+        return b;
+      }),
+    );
+    reasonBar.classList.toggle("hitl-choosing", rejecting);
+    rejectButton.setAttribute("aria-pressed", String(rejecting));
+  }
+
+  function showPane(p: ReturnType<typeof makePane>, kind: unknown, image: unknown, text: unknown, error: unknown): void {
+    p.canvas.hidden = p.text.hidden = true;
+    p.placeholder.hidden = false;
+    if (kind === "image" && image) {
+      drawFit(p.canvas, image as ImageBitmap, model.get("display_size"));
+      p.canvas.hidden = false;
+      p.placeholder.hidden = true;
+    } else if (kind === "text") {
+      setText(p.text, text);
+      p.text.hidden = false;
+      p.placeholder.hidden = true;
+    } else {
+      setText(p.placeholder, error ?? "loading…");
+    }
+  }
+
+  function paint(): void {
+    setText(title, model.get("title"));
+    original.pane.hidden = !model.get("side_by_side");
+    paintSummary();
+    paintReasons();
+    const id = current();
+    if (id === undefined) {
+      showPane(item, "none", null, null, `All ${order().length} sampled items reviewed. ← goes back.`);
+      original.pane.hidden = true;
+      setText(verdictLine, "");
+      setText(stratum, "");
+      return;
+    }
+    const info = cache.get(id);
+    cache.ensure(order().slice(Math.max(0, pos - 2), pos + AHEAD));
+    if (!info) {
+      showPane(item, "none", null, null, "loading…");
+      showPane(original, "none", null, null, "loading…");
+      setText(verdictLine, "");
+      cache.whenReady(id).then(() => {
+        if (current() === id) paint();
+      });
+      return;
+    }
+    showPane(item, info.kind, info.image, info.text, info.error);
+    if (model.get("side_by_side")) showPane(original, info.original_kind, info.original_image, info.original_text, info.original_error);
+    const verdict = (info.verdict ?? null) as Verdict;
+    const state = saving.get(itemKey(id));
+    const suffix = state === "pending" ? " (unsaved)" : state === "failed" ? " (NOT saved)" : "";
+    setText(
+      verdictLine,
+      verdict === null ? "undecided" : verdict === "accept" ? `accepted${suffix}` : `rejected: ${String(info.reason)}${suffix}`,
+    );
+    verdictLine.className = `hitl-verdict${verdict ? ` hitl-${verdict}ed` : ""}`;
+    setText(stratum, info.stratum ? `stratum: ${String(info.stratum)}` : "");
+    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id, position: pos } }));
+  }
+
+  function go(to: number): void {
+    pos = Math.max(0, Math.min(to, order().length));
+    rejecting = false;
+    paint();
+    model.set("position", Math.min(pos, Math.max(0, order().length - 1)));
+    model.save_changes();
+  }
+
+  function track(id: ItemId, promise: Promise<Reply>, revert: Partial<ItemInfo>): void {
+    const key = itemKey(id);
+    saving.set(key, "pending");
+    paintSummary();
+    promise.then(
+      (reply) => {
+        saving.delete(key);
+        if (reply.type === "ack") cache.update(id, { verdict: reply.verdict ?? null, reason: reply.reason ?? null });
+        else {
+          cache.update(id, revert);
+          status.error(`refused: ${reply.message ?? "invalid"}`);
+        }
+        if (current() === id) paint();
+        else paintSummary();
+      },
+      (error: Error) => {
+        saving.set(key, "failed");
+        status.error(`${error.message} (item ${JSON.stringify(id)})`);
+        if (current() === id) paint();
+        else paintSummary();
+      },
+    );
+  }
+
+  function decide(verdict: "accept" | "reject", reason: string | null = null): void {
+    const id = current();
+    if (id === undefined) return;
+    const info = cache.get(id);
+    const revert = { verdict: info?.verdict ?? null, reason: info?.reason ?? null };
+    cache.update(id, { verdict, reason });
+    undoStack.push(id);
+    status.clear();
+    track(id, channel.send("decide", { item_id: id, verdict, reason }), revert);
+    go(pos + 1);
+  }
+
+  function reasonKey(k: number): void {
+    const reason = model.get("reasons")[k];
+    if (reason === undefined || current() === undefined) return;
+    decide("reject", reason);
+  }
+
+  function undo(): void {
+    const id = undoStack.pop() ?? current();
+    if (id === undefined) return;
+    const at = order().findIndex((v) => v === id);
+    if (at >= 0) go(at);
+    const info = cache.get(id);
+    track(id, channel.send("undo", { item_id: id }), { verdict: info?.verdict ?? null, reason: info?.reason ?? null });
+    status.info(`undo: item ${JSON.stringify(id)}`);
+  }
+
+  const keymap = new Keymap(root);
+  const help = new HelpOverlay(keymap);
+  root.append(help.node);
+  keymap.add(
+    { keys: ["a", "A"], description: "accept this item", run: () => decide("accept") },
+    {
+      keys: ["r", "R"],
+      description: "reject: then pick the reason with its number",
+      run: () => {
+        rejecting = !rejecting;
+        paintReasons();
+        if (rejecting) status.info("reason? press 1–" + model.get("reasons").length);
+      },
+    },
+    ...["1", "2", "3", "4", "5", "6", "7", "8", "9"].map((d) => ({
+      keys: [d],
+      description: "reject with this reason code",
+      run: () => reasonKey(Number(d) - 1),
+      when: () => Number(d) <= model.get("reasons").length,
+    })),
+    { keys: ["ArrowRight"], description: "next item", run: () => go(pos + 1) },
+    { keys: ["ArrowLeft"], description: "previous item", run: () => go(pos - 1) },
+    { keys: ["Backspace", "Ctrl+Z"], description: "undo the last decision", run: undo },
+    { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
+    {
+      keys: ["Escape"],
+      description: "close this help / cancel a reject",
+      run: () => {
+        help.toggle(false);
+        rejecting = false;
+        paintReasons();
+      },
+    },
+  );
+  acceptButton.addEventListener("click", () => decide("accept"));
+  rejectButton.addEventListener("click", () => {
+    rejecting = !rejecting;
+    paintReasons();
+  });
+  prev.addEventListener("click", () => go(pos - 1));
+  next.addEventListener("click", () => go(pos + 1));
+  undoButton.addEventListener("click", undo);
+  helpButton.addEventListener("click", () => help.toggle());
+  retry.addEventListener("click", () => channel.retryFailed());
+  root.addEventListener("mousedown", (e) => {
+    if (!(e.target as HTMLElement).closest("button")) root.focus({ preventScroll: true });
+  });
+
+  channel.onChange = paintSummary;
+  const onMessage = (msg: Record<string, unknown>, buffers: Binary[] = []) => {
+    if (channel.handle(msg)) return;
+    if (msg.type === "items") {
+      const infos = msg.items as ItemInfo[];
+      Promise.all(infos.map((i) => decodeOriginal(i, buffers)))
+        .then(() => cache.receive(infos, buffers, order().slice(Math.max(0, pos - 2), pos + AHEAD)))
+        .then(() => {
+          const id = current();
+          if (id !== undefined && infos.some((i) => i.id === id)) paint();
+        });
+    } else if (msg.type === "refused") {
+      status.error(`refused: ${String(msg.message ?? "invalid message")}`);
+    }
+  };
+  const onOrder = () => {
+    pos = Math.min(Math.max(0, model.get("position")), order().length);
+    paint();
+  };
+  model.on("msg:custom", onMessage);
+  model.on("change:order", onOrder);
+  model.on("change:summary", paintSummary);
+  model.on("change:reasons change:title change:side_by_side", paint);
+  checkVersion(model as unknown as AnyModel, status);
+  paint();
+  if (model.get("autofocus")) requestAnimationFrame(() => root.focus({ preventScroll: true }));
+
+  return () => {
+    model.off("msg:custom", onMessage);
+    model.off("change:order", onOrder);
+    model.off("change:summary", paintSummary);
+    model.off("change:reasons change:title change:side_by_side", paint);
+    keymap.dispose();
+    channel.dispose();
+  };
+}
+
+export default { render };

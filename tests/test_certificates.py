@@ -1,0 +1,194 @@
+"""Dataset certificates and the hash-chained audit log: every kind of tampering is caught."""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hitl_widgets import AnnotationStore, QualityGate, certify, verify
+from hitl_widgets.certificates import Certificate, seal_log, verify_log
+from hitl_widgets.gates import GateNotPassed
+
+
+@pytest.fixture
+def setup(tmp_path):
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 255, (60, 8, 8), dtype=np.uint8)
+    path = tmp_path / "cert.db"
+    store = AnnotationStore(path, annotator="ada")
+    for i in range(60):
+        store.record("digits", i, {"label": int(i % 10)})
+    store.record("digits", 3, {"label": 3}, annotator="bo")
+    store.record("digits", 4, {"label": 9}, annotator="bo")
+    labels = store.labels("digits", annotator="ada")
+    gate = QualityGate(images, name="batch", sample=30, plan=(30, 1), store=store)
+    for i in gate.order:
+        gate.decide(i, "accept")
+    cert = certify(images, labels, store=store, gates=[gate], task="digits", name="digits v1",
+                   metrics={"accuracy": 0.93})
+    return images, labels, store, path, cert
+
+
+def sql(path, statement, *args):
+    with sqlite3.connect(path) as conn:
+        conn.execute(statement, args)
+
+
+def test_certificate_content(setup):
+    images, labels, store, _, cert = setup
+    assert cert["n_items"] == 60 and len(cert["item_hashes"]) == 60
+    assert cert["approver"] == "ada" and cert["name"] == "digits v1"
+    assert cert["gates"][0]["status"] == "passed" and cert["gates"][0]["reviewed"] == 30
+    assert cert["agreement"] == {
+        "task": "digits", "labelled_items": 60, "annotators": 2, "items_with_2_or_more_labels": 2, "unanimous_share": 0.5,
+    }
+    assert cert["errors"] == {"accuracy": 0.93}
+    assert len(cert["content_hash"]) == 64 and cert["log"]["seq"] > 60
+    report = verify(cert, images, labels, store=store)
+    assert report.ok and report.problems == []
+    assert verify_log(store).ok
+
+
+def test_hash_is_canonical_in_item_order(setup):
+    images, labels, store, _, cert = setup
+    shuffled = labels.sample(frac=1, random_state=1)  # another row order, the same labels
+    as_dict = dict(zip(labels["item_id"], labels["label"]))
+    assert verify(cert, images, shuffled).ok
+    assert verify(cert, images, as_dict).ok
+    assert verify(cert, images, pd.Series(as_dict)).ok
+    again = certify(images, shuffled, store=store)
+    assert again["content_hash"] == cert["content_hash"]
+
+
+def test_changed_item_is_caught(setup):
+    images, labels, _, _, cert = setup
+    tampered = images.copy()
+    tampered[17, 3, 3] ^= 1  # one bit of one pixel
+    report = verify(cert, tampered, labels)
+    assert not report.ok and report.changed_items == [17] and report.problems == ["item 17 changed"]
+
+
+def test_changed_label_is_caught(setup):
+    images, labels, _, _, cert = setup
+    tampered = labels.copy()
+    tampered.loc[tampered["item_id"] == 42, "label"] = 7
+    report = verify(cert, images, tampered)
+    assert not report.ok and report.changed_labels == [42] and report.changed_items == []
+
+
+def test_missing_and_added_items_are_caught(setup):
+    images, labels, _, _, cert = setup
+    fewer = verify(cert, images[:59], labels[labels["item_id"] < 59])
+    assert not fewer.ok and fewer.missing_items == [59]
+    more = np.concatenate([images, images[:1]])
+    added = verify(cert, more, list(labels["label"]) + [0])
+    assert not added.ok and added.extra_items == [60]
+
+
+def test_edited_certificate_json_is_caught(setup, tmp_path):
+    images, labels, store, _, cert = setup
+    path = tmp_path / "cert.json"
+    cert.to_json(path)
+    assert verify(path, images, labels, store=store).ok  # a round trip through JSON verifies
+    data = json.loads(path.read_text())
+    data["gates"][0]["status"] = "passed!"  # any edit of the certified content
+    path.write_text(json.dumps(data))
+    report = verify(path, images, labels)
+    assert not report.ok and "certificate itself was edited" in report.problems[0]
+    forged = dict(data)
+    forged["label_hashes"] = dict(data["label_hashes"])
+    forged["label_hashes"]["5"] = "0" * 64
+    assert not verify(forged, images, labels).ok
+
+
+def test_tampered_label_event_in_sqlite_is_caught(setup):
+    *_, store, path, _ = setup
+    sql(path, "UPDATE hitl_events SET payload = ? WHERE event_id = ?", json.dumps({"label": 8}), 10)
+    report = verify_log(store)
+    assert not report.ok and report.problems == ["event 10 was changed"]
+
+
+def test_deleted_event_is_caught(setup):
+    *_, store, path, _ = setup
+    sql(path, "DELETE FROM hitl_events WHERE event_id = ?", 25)
+    report = verify_log(store)
+    assert not report.ok and report.problems == ["event 25 was deleted"]
+
+
+def test_edited_certificate_log_entry_is_caught(setup):
+    images, labels, store, path, cert = setup
+    with sqlite3.connect(path) as conn:
+        body = conn.execute("SELECT body FROM hitl_audit_log WHERE entry_kind = 'certificate'").fetchone()[0]
+        conn.execute("UPDATE hitl_audit_log SET body = ? WHERE entry_kind = 'certificate'", (body.replace("ada", "eve"),))
+    report = verify_log(store)
+    assert not report.ok and report.problems == [f"certificate {cert['id']} (log entry {cert['log']['seq']}) was changed"]
+    assert not verify(cert, images, labels, store=store).ok
+
+
+def test_rewritten_chain_and_deleted_log_entries_are_caught(setup):
+    *_, store, path, cert = setup
+    sql(path, "UPDATE hitl_audit_log SET entry_hash = ? WHERE seq = 5", "f" * 64)
+    problems = verify_log(store).problems
+    assert "audit log entry 5: entry hash does not match its content (edited)" in problems
+    assert "audit log entry 6: chain broken (previous hash does not match)" in problems
+
+
+def test_deleted_log_entry_is_caught(setup):
+    *_, store, path, _ = setup
+    sql(path, "DELETE FROM hitl_audit_log WHERE seq = 7")
+    problems = verify_log(store).problems
+    assert any("entries were deleted" in p for p in problems)
+    assert any("event 7 was inserted after the log was sealed" in p for p in problems)
+
+
+def test_forged_event_with_a_reused_id_is_caught(setup):
+    *_, store, path, _ = setup
+    sql(path, "DELETE FROM hitl_events WHERE event_id = 30")
+    sql(
+        path,
+        "INSERT INTO hitl_events (event_id, task, item_id, annotator, kind, payload, created_at) VALUES (30, 'digits', '29', 'ada', 'label', ?, '2026-01-01 00:00:00')",
+        json.dumps({"label": 1}),
+    )
+    assert verify_log(store).problems == ["event 30 was changed"]
+
+
+def test_new_events_are_unsealed_not_tampering(setup):
+    *_, store, _, _ = setup
+    store.record("digits", 1, {"label": 5})
+    report = verify_log(store)
+    assert report.ok and report.unsealed_events == 1
+    assert seal_log(store) == 1
+    assert verify_log(store).unsealed_events == 0
+
+
+def test_a_failed_gate_blocks_certification(tmp_path):
+    images = np.zeros((40, 4, 4), np.uint8)
+    store = AnnotationStore(tmp_path / "g.db")
+    gate = QualityGate(images, name="bad", sample=20, plan=(20, 0), store=store)
+    gate.decide(gate.order[0], "reject", gate.reasons[0])
+    with pytest.raises(GateNotPassed, match="failed"):
+        certify(images, [0] * 40, store=store, gates=[gate])
+    cert = certify(images, [0] * 40, store=store, gates=[gate], require_gates=False)
+    assert cert["gates"][0]["status"] == "failed"
+
+
+def test_html_report_escapes_everything(setup):
+    images, labels, store, _, _ = setup
+    cert = certify(images, labels, store=store, name="<script>alert(1)</script>", note="a & b")
+    page = cert.to_html()
+    assert "<script>" not in page and "&lt;script&gt;" in page and "a &amp; b" in page
+    assert cert["content_hash"] in page
+    assert Certificate.from_json(cert.to_json())["content_hash"] == cert["content_hash"]
+    with pytest.raises(ValueError, match="not a hitl-widgets certificate"):
+        Certificate.from_json('{"format": "other"}')
+
+
+def test_labels_must_be_one_per_item(setup):
+    images, _, store, _, _ = setup
+    with pytest.raises(ValueError, match="several labels"):
+        certify(images, store.labels("digits"), store=store)  # two annotators on items 3 and 4
+    with pytest.raises(ValueError, match="labels has 3 entries"):
+        certify(images, [1, 2, 3], store=store)
