@@ -148,8 +148,10 @@ export class Viewport {
       canvas.width = w;
       canvas.height = h;
     }
-    canvas.style.width = `${this.viewWidth}px`;
-    canvas.style.height = `${this.viewHeight}px`;
+    const cssW = `${this.viewWidth}px`;
+    const cssH = `${this.viewHeight}px`;
+    if (canvas.style.width !== cssW) canvas.style.width = cssW;
+    if (canvas.style.height !== cssH) canvas.style.height = cssH;
   }
 
   /** Draw transform for the context: afterwards, draw in CSS pixels of the view. */
@@ -161,19 +163,84 @@ export class Viewport {
    * Draw the visible part of the image (only that part is read from the source): crisp when
    * zoomed in (no smoothing past 2 device pixels per image pixel), smooth when zoomed out.
    */
-  drawImage(ctx: CanvasRenderingContext2D, image: CanvasImageSource): void {
+  drawImage(ctx: CanvasRenderingContext2D, image: CanvasImageSource, pyramid?: ImagePyramid | null): void {
     const v = this.visibleRect();
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
     if (v.w <= 0 || v.h <= 0) return;
+    // zoomed out, read a smaller copy that still has at least one pixel per device pixel
+    const level = pyramid?.pick(this.scale * this.dpr) ?? { factor: 1, image };
+    const f = level.factor;
     // whole source pixels around the visible part, so that partial pixels at the edges show
-    const sx = Math.floor(v.x);
-    const sy = Math.floor(v.y);
-    const sw = Math.min(this.imageWidth, Math.ceil(v.x + v.w)) - sx;
-    const sh = Math.min(this.imageHeight, Math.ceil(v.y + v.h)) - sy;
-    const d = this.rectToScreen({ x: sx, y: sy, w: sw, h: sh });
+    const sx = Math.floor(v.x * f);
+    const sy = Math.floor(v.y * f);
+    const sw = Math.min(Math.round(this.imageWidth * f), Math.ceil((v.x + v.w) * f)) - sx;
+    const sh = Math.min(Math.round(this.imageHeight * f), Math.ceil((v.y + v.h) * f)) - sy;
+    if (sw <= 0 || sh <= 0) return;
+    const d = this.rectToScreen({ x: sx / f, y: sy / f, w: sw / f, h: sh / f });
     ctx.imageSmoothingEnabled = this.scale * this.dpr < 2;
-    ctx.drawImage(image, sx, sy, sw, sh, d.x * this.dpr, d.y * this.dpr, d.w * this.dpr, d.h * this.dpr);
+    ctx.drawImage(level.image, sx, sy, sw, sh, d.x * this.dpr, d.y * this.dpr, d.w * this.dpr, d.h * this.dpr);
+  }
+}
+
+/**
+ * Draw the visible part of an image-sized layer (a mask overlay) over what is drawn, pixel-crisp,
+ * with the given opacity.
+ */
+export function drawLayer(viewport: Viewport, ctx: CanvasRenderingContext2D, layer: CanvasImageSource, alpha: number): void {
+  const v = viewport.visibleRect();
+  if (v.w <= 0 || v.h <= 0 || alpha <= 0) return;
+  const sx = Math.floor(v.x);
+  const sy = Math.floor(v.y);
+  const sw = Math.min(viewport.imageWidth, Math.ceil(v.x + v.w)) - sx;
+  const sh = Math.min(viewport.imageHeight, Math.ceil(v.y + v.h)) - sy;
+  const d = viewport.rectToScreen({ x: sx, y: sy, w: sw, h: sh });
+  const k = viewport.dpr;
+  ctx.save();
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.globalAlpha = alpha;
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(layer, sx, sy, sw, sh, d.x * k, d.y * k, d.w * k, d.h * k);
+  ctx.restore();
+}
+
+/**
+ * Downscaled copies of a large image (1/2, 1/4, ... down to ~256 px), built once in the background:
+ * when zoomed out, a frame reads the smallest copy that still has a pixel per device pixel
+ * instead of filtering the whole full-resolution image.
+ */
+export class ImagePyramid {
+  readonly levels: Array<{ factor: number; image: CanvasImageSource }> = [];
+  private disposed = false;
+
+  constructor(readonly image: CanvasImageSource & { width: number; height: number }, onLevel: () => void = () => {}) {
+    if (typeof createImageBitmap !== "function") return;
+    const build = async () => {
+      for (let factor = 0.5; Math.min(image.width, image.height) * factor >= 256; factor /= 2) {
+        const level = await createImageBitmap(image as ImageBitmap, {
+          resizeWidth: Math.round(image.width * factor),
+          resizeHeight: Math.round(image.height * factor),
+          resizeQuality: "medium",
+        });
+        if (this.disposed) return level.close?.();
+        this.levels.push({ factor, image: level });
+        onLevel();
+      }
+    };
+    build().catch(() => undefined); // no pyramid: frames read the full image
+  }
+
+  /** The smallest level with at least `deviceScale` of the full resolution (the full image if none). */
+  pick(deviceScale: number): { factor: number; image: CanvasImageSource } {
+    let best: { factor: number; image: CanvasImageSource } = { factor: 1, image: this.image };
+    for (const level of this.levels) if (level.factor >= deviceScale && level.factor < best.factor) best = level;
+    return best;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const level of this.levels) (level.image as ImageBitmap).close?.();
+    this.levels.length = 0;
   }
 }
 
@@ -264,7 +331,7 @@ export class PanZoom {
     e.preventDefault();
     e.stopImmediatePropagation();
     this.dragging = { x: e.clientX, y: e.clientY, id: e.pointerId };
-    this.canvas.setPointerCapture?.(e.pointerId);
+    capturePointer(this.canvas, e.pointerId);
   }
 
   private onMove(e: PointerEvent): void {
@@ -290,6 +357,15 @@ export class PanZoom {
   dispose(): void {
     for (const [target, type, fn] of this.listeners) target.removeEventListener(type, fn);
     this.listeners.length = 0;
+  }
+}
+
+/** Capture the pointer for a drag (ignored for pointers the browser does not track, e.g. synthetic ones). */
+export function capturePointer(el: Element, pointerId: number): void {
+  try {
+    el.setPointerCapture?.(pointerId);
+  } catch {
+    // no active pointer with this id: the drag still works while the pointer stays over the element
   }
 }
 

@@ -1,0 +1,13 @@
+"""Import / export of annotations: COCO (``coco``), YOLO txt (``yolo``); pandas is the hub.
+
+Example:
+    >>> import pandas as pd
+    >>> from hitl_widgets.io import to_coco, from_coco
+    >>> df = pd.DataFrame({"item": [0], "x": [1.0], "y": [2.0], "w": [3.0], "h": [4.0], "class": ["cat"]})
+    >>> from_coco(to_coco(df, image_sizes={0: (10, 10)}))[["item", "x", "class"]].values.tolist()
+    [[0, 1.0, 'cat']]
+"""
+from .coco import coco_results, from_coco, to_coco
+from .yolo import from_yolo, to_yolo
+
+__all__ = ["to_coco", "from_coco", "coco_results", "to_yolo", "from_yolo"]

@@ -1,0 +1,237 @@
+"""COCO export / import of boxes (and instance masks) as plain dicts, loadable by pycocotools.
+
+``to_coco`` builds a COCO *dataset* (``images``, ``annotations``, ``categories``) from a
+``BBoxAnnotator`` or a DataFrame shaped like ``w.boxes``; ``coco_results`` turns model proposals
+into COCO *results* (``image_id``, ``category_id``, ``bbox``, ``score``) against that dataset, for
+``COCO.loadRes`` + ``COCOeval``; ``from_coco`` reads a dataset back into a DataFrame.
+
+Example:
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"item": ["a.png"], "x": [1.0], "y": [2.0], "w": [3.0], "h": [4.0], "class": ["cat"]})
+    >>> ds = to_coco(df, image_sizes={"a.png": (10, 8)})
+    >>> ds["images"][0]["file_name"], ds["annotations"][0]["bbox"], ds["categories"]
+    ('a.png', [1.0, 2.0, 3.0, 4.0], [{'id': 1, 'name': 'cat', 'supercategory': ''}])
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from datetime import datetime, timezone
+from typing import Any, Hashable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..metrics.geometry import rle_area, rle_encode, rle_to_string
+
+BOX_FIELDS = ["item", "x", "y", "w", "h", "class"]
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if hasattr(v, "item") and not isinstance(v, (str, bytes)) else v
+
+
+def _frame_and_sizes(source: Any, image_sizes: Mapping | None, classes: Sequence | None):
+    """(DataFrame of boxes, {item: (w, h)}, classes, item order) from a widget or a DataFrame."""
+    if hasattr(source, "boxes") and hasattr(source, "image_size") and hasattr(source, "items"):
+        df = source.boxes
+        items = list(source.items.ids)
+        sizes = dict(image_sizes or {})
+        for i in items:
+            if i not in sizes:
+                sizes[i] = source.image_size(i)
+        return df, sizes, list(classes if classes is not None else source.classes), items
+    if not isinstance(source, pd.DataFrame):
+        raise TypeError(f"to_coco needs a BBoxAnnotator or a DataFrame of boxes, not {type(source).__name__}")
+    missing = set(BOX_FIELDS) - set(source.columns)
+    if missing:
+        raise ValueError(f"the boxes DataFrame lacks columns {sorted(missing)} (needs {BOX_FIELDS})")
+    if image_sizes is None:
+        raise ValueError("image_sizes={item: (width, height)} is needed with a DataFrame (COCO records image sizes)")
+    sizes = {_plain(k): (int(v[0]), int(v[1])) for k, v in image_sizes.items()}
+    unknown = [i for i in source["item"].map(_plain).unique() if i not in sizes]
+    if unknown:
+        raise ValueError(f"no image size for item {unknown[0]!r}")
+    items = list(sizes)
+    if classes is None:
+        seen = list(dict.fromkeys(_plain(c) for c in source["class"]))
+        try:
+            classes = sorted(seen)
+        except TypeError:
+            classes = seen
+    return source, sizes, list(classes), items
+
+
+def _category_ids(classes: Sequence) -> dict:
+    if len(set(map(repr, classes))) != len(classes):
+        raise ValueError(f"classes must be unique: {list(classes)}")
+    return {_plain(c): k + 1 for k, c in enumerate(classes)}
+
+
+def _segmentation(value: Any, height: int, width: int) -> tuple[Any, float] | None:
+    """COCO segmentation (JSON-able) and its area, from an RLE, a polygon list or a bool mask."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, np.ndarray) and value.ndim == 2:
+        value = rle_encode(value)
+    if isinstance(value, dict) and "counts" in value:
+        area = float(rle_area(value))
+        counts = value["counts"]
+        if isinstance(counts, list):
+            counts = rle_to_string(value)
+        if isinstance(counts, bytes):
+            counts = counts.decode("ascii")
+        return {"size": [int(s) for s in value["size"]], "counts": counts}, area
+    if isinstance(value, (list, tuple)):
+        from ..metrics.geometry import polygon_to_mask
+
+        polys = [list(map(float, p)) for p in value]
+        area = float(polygon_to_mask(polys, height, width).sum())
+        return polys, area
+    raise ValueError(f"segmentation must be an RLE dict, a list of polygons or a 2-D mask, not {type(value).__name__}")
+
+
+def to_coco(
+    source: Any,
+    *,
+    image_sizes: Mapping[Hashable, tuple[int, int]] | None = None,
+    classes: Sequence | None = None,
+    file_names: Mapping[Hashable, str] | None = None,
+    path: str | os.PathLike | None = None,
+) -> dict:
+    """A COCO dataset dict of the boxes (one image entry per item, categories 1..K).
+
+    Args:
+        source: a ``BBoxAnnotator`` (its current boxes, classes and image sizes) or a DataFrame
+            with columns item, x, y, w, h, class (optional: source, score, segmentation — an
+            RLE dict, polygons, or a bool mask).
+        image_sizes: ``{item: (width, height)}``; required with a DataFrame (every item listed
+            becomes an image, boxed or not).
+        classes: category order (ids 1..K); default: the widget's classes, or the sorted classes.
+        file_names: ``{item: file name}``; default ``str(item)``.
+        path: also write the JSON there.
+
+    Each image keeps its item id in ``hitl_item``; each annotation keeps ``hitl_source`` (and
+    ``score`` for accepted / adjusted proposals), so ``from_coco`` gives the DataFrame back.
+
+    Example:
+        >>> df = pd.DataFrame({"item": [0], "x": [0.], "y": [0.], "w": [2.], "h": [2.], "class": ["a"]})
+        >>> to_coco(df, image_sizes={0: (4, 4)})["annotations"][0]["area"]
+        4.0
+    """
+    df, sizes, classes, items = _frame_and_sizes(source, image_sizes, classes)
+    cats = _category_ids(classes)
+    file_names = dict(file_names or {})
+    image_ids = {item: n + 1 for n, item in enumerate(items)}
+    images = [
+        {"id": image_ids[i], "file_name": str(file_names.get(i, i)), "width": int(sizes[i][0]),
+         "height": int(sizes[i][1]), "hitl_item": i}
+        for i in items
+    ]
+    annotations = []
+    for rec in df.to_dict("records"):
+        item = _plain(rec["item"])
+        cls = _plain(rec["class"])
+        if cls not in cats:
+            raise ValueError(f"class {cls!r} of item {item!r} is not one of {classes}")
+        bbox = [float(rec[k]) for k in ("x", "y", "w", "h")]
+        if not all(math.isfinite(v) for v in bbox) or bbox[2] <= 0 or bbox[3] <= 0:
+            raise ValueError(f"item {item!r}: box {bbox} must be finite with positive size")
+        width, height = sizes[item]
+        ann: dict[str, Any] = {
+            "id": len(annotations) + 1, "image_id": image_ids[item], "category_id": cats[cls],
+            "bbox": bbox, "area": bbox[2] * bbox[3], "iscrowd": 0,
+        }
+        seg = _segmentation(rec.get("segmentation"), height, width) if "segmentation" in rec else None
+        if seg is not None:
+            ann["segmentation"], ann["area"] = seg
+        if rec.get("source") is not None and not (isinstance(rec.get("source"), float)):
+            ann["hitl_source"] = str(rec["source"])
+        score = rec.get("score")
+        if score is not None and not (isinstance(score, float) and math.isnan(score)):
+            ann["score"] = float(score)
+        annotations.append(ann)
+    dataset = {
+        "info": {"description": "hitl-widgets export", "date_created": datetime.now(timezone.utc).isoformat()},
+        "images": images,
+        "annotations": annotations,
+        "categories": [{"id": k, "name": str(c) if not isinstance(c, str) else c, "supercategory": ""} for c, k in cats.items()],
+    }
+    if path is not None:
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(dataset, f)
+    return dataset
+
+
+def coco_results(proposals: Any, dataset: Mapping) -> list[dict]:
+    """Model detections as COCO results against ``dataset`` (for ``COCO.loadRes`` / ``COCOeval``).
+
+    Args:
+        proposals: a DataFrame with columns item, x, y, w, h, class, score (``w.proposals``), or
+            a ``BBoxAnnotator`` (its proposals).
+        dataset: the dict ``to_coco`` returned (maps items to image ids, classes to categories).
+
+    Example:
+        >>> df = pd.DataFrame({"item": [0], "x": [0.], "y": [0.], "w": [2.], "h": [2.], "class": ["a"], "score": [.9]})
+        >>> coco_results(df, to_coco(df, image_sizes={0: (4, 4)}))
+        [{'image_id': 1, 'category_id': 1, 'bbox': [0.0, 0.0, 2.0, 2.0], 'score': 0.9}]
+    """
+    if hasattr(proposals, "proposals") and not isinstance(proposals, pd.DataFrame):
+        proposals = proposals.proposals
+    image_ids = {_key(img.get("hitl_item", img["file_name"])): img["id"] for img in dataset["images"]}
+    cats = {c["name"]: c["id"] for c in dataset["categories"]}
+    out = []
+    for rec in proposals.to_dict("records"):
+        item, cls = _plain(rec["item"]), _plain(rec["class"])
+        if _key(item) not in image_ids:
+            raise ValueError(f"item {item!r} is not an image of the dataset")
+        name = cls if isinstance(cls, str) else str(cls)
+        if name not in cats:
+            raise ValueError(f"class {cls!r} is not a category of the dataset")
+        score = rec.get("score")
+        out.append({
+            "image_id": image_ids[_key(item)], "category_id": cats[name],
+            "bbox": [float(rec[k]) for k in ("x", "y", "w", "h")],
+            "score": 1.0 if score is None or (isinstance(score, float) and math.isnan(score)) else float(score),
+        })
+    return out
+
+
+def _key(v: Any) -> str:
+    return json.dumps(_plain(v))
+
+
+def from_coco(dataset: Mapping | str | os.PathLike) -> pd.DataFrame:
+    """Boxes of a COCO dataset (a dict or a JSON file) as a DataFrame.
+
+    Columns: item (``hitl_item`` if the file came from ``to_coco``, else the file name), x, y, w,
+    h, class (category name), source (``hitl_source`` or "coco"), score (NaN when absent),
+    segmentation (the COCO segmentation or None), image_width, image_height.
+
+    Example:
+        >>> ds = {"images": [{"id": 3, "file_name": "x.jpg", "width": 5, "height": 5}],
+        ...       "annotations": [{"id": 1, "image_id": 3, "category_id": 7, "bbox": [1, 1, 2, 2]}],
+        ...       "categories": [{"id": 7, "name": "dog"}]}
+        >>> from_coco(ds)[["item", "w", "class", "source"]].values.tolist()
+        [['x.jpg', 2.0, 'dog', 'coco']]
+    """
+    if not isinstance(dataset, Mapping):
+        with open(dataset, encoding="utf-8") as f:
+            dataset = json.load(f)
+    images = {img["id"]: img for img in dataset.get("images", [])}
+    cats = {c["id"]: c["name"] for c in dataset.get("categories", [])}
+    rows = []
+    for ann in dataset.get("annotations", []):
+        img = images.get(ann["image_id"])
+        if img is None:
+            raise ValueError(f"annotation {ann.get('id')} names unknown image {ann['image_id']}")
+        if ann["category_id"] not in cats:
+            raise ValueError(f"annotation {ann.get('id')} names unknown category {ann['category_id']}")
+        x, y, w, h = (float(v) for v in ann["bbox"])
+        rows.append((
+            img.get("hitl_item", img.get("file_name", img["id"])), x, y, w, h, cats[ann["category_id"]],
+            ann.get("hitl_source", "coco"), float(ann["score"]) if "score" in ann else np.nan,
+            ann.get("segmentation"), img.get("width"), img.get("height"),
+        ))
+    return pd.DataFrame(rows, columns=["item", "x", "y", "w", "h", "class", "source", "score", "segmentation", "image_width", "image_height"])

@@ -1,0 +1,444 @@
+"""BBoxAnnotator: draw, move and resize boxes on images; review a detector's proposals.
+
+Every change to an item's boxes is one store event (``kind="boxes"``) whose payload is the item's
+whole current box list (plus the ids of the rejected proposals), so undo is ``store.undo`` of the
+latest event and the current boxes are the latest active event's payload.
+
+Protocol (browser → kernel; each intent carries ``client``/``seq`` and ``item_id``):
+    add      {boxes: [{id, x, y, w, h, class}, ...]}        new human boxes (drawn, or copied)
+    update   {box_id, x, y, w, h, class}                    move / resize / reclass a box
+    delete   {box_ids: [...]}
+    accept   {proposal_ids: [...]}                          proposals become boxes (source "proposal")
+    adjust   {proposal_id, x, y, w, h, class}               a proposal, edited (source "adjusted")
+    reject   {proposal_ids: [...]}
+    undo / redo / sync                                      answer with the item's current state
+Every ack carries the item's state after the change: ``boxes`` and ``rejected``.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Hashable, Sequence
+
+import numpy as np
+import pandas as pd
+import traitlets
+
+from ..items import Items
+from ..metrics.geometry import clip_box
+from ..queue import QueueSpec
+from ..store import AnnotationStore
+from .base import STATIC, IntentError, ReviewWidget, static_file
+from .classify import _plain, _same, normalise_classes
+
+KIND = "boxes"
+MAX_BOXES = 5000  # per item
+BOX_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+SOURCES = ("human", "proposal", "adjusted")
+BOX_COLUMNS = ["item", "x", "y", "w", "h", "class", "source", "score", "box_id", "proposal_id", "annotator", "event_id"]
+PROPOSAL_COLUMNS = ["item", "x", "y", "w", "h", "class", "score", "proposal_id"]
+
+
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise IntentError(f"{name} must be a number, got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise IntentError(f"{name} must be finite, got {value}")
+    return value
+
+
+def _rounded(v: float) -> float:
+    return round(float(v), 3)
+
+
+class BBoxAnnotator(ReviewWidget):
+    """Draw boxes on images by mouse or keyboard; accept, adjust or reject a detector's proposals.
+
+    Mouse: drag on the image draws a box; click selects; drag a box moves it; drag a handle
+    resizes; wheel zooms around the cursor; space-drag (or middle-drag) pans.
+    Keys (``?`` lists them): 1–9, 0 class of the selected box (or of the next box), B new box,
+    arrows nudge the selected box (Shift: 10 px; Alt: resize; with nothing selected they pan),
+    Tab / Shift+Tab select the next / previous box or proposal, Enter accepts a proposal,
+    A accepts every proposal above the threshold, Delete deletes a box or rejects a proposal,
+    C copies the previous item's boxes, , and . move the score threshold, + / - / F zoom,
+    Ctrl+Z undo, Ctrl+Y redo, PageDown / PageUp next / previous item.
+
+    Coordinates are image pixels ``(x, y, w, h)``, top-left origin, clamped to the image.
+
+    Args:
+        items: ``Items`` or anything ``Items`` accepts (image arrays, paths, PIL images).
+        classes: class names (strs or ints).
+        store: the ``AnnotationStore`` (default: ``hitl.db`` in the working directory).
+        task: the task name in the store.
+        proposals: model boxes: a DataFrame with columns item, x, y, w, h, class, score (the
+            shape of ``w.boxes``), or a dict ``{item_id: [{"x", "y", "w", "h", "class",
+            "score"}, ...]}`` (tuples ``(x, y, w, h, class[, score])`` work too).
+        threshold: proposals scoring below it are hidden (and not accepted by "accept all").
+        queue: review order: item ids, or a callable returning them (default: all items).
+
+    Example:
+        >>> import numpy as np
+        >>> imgs = np.zeros((2, 60, 80), np.uint8)
+        >>> w = BBoxAnnotator(imgs, ["cat", "dog"], store=AnnotationStore(":memory:"),
+        ...                   proposals={0: [(10, 10, 20, 15, "cat", 0.9)]})
+        >>> w.boxes.empty, len(w.proposals)
+        (True, 1)
+    """
+
+    _esm = STATIC / "bbox.js"
+    _css = STATIC / "bbox.css"
+    classes = traitlets.List().tag(sync=True)
+    threshold = traitlets.Float(0.5).tag(sync=True)
+    display_height = traitlets.Int(480).tag(sync=True)
+
+    def __init__(
+        self,
+        items: Any,
+        classes: Sequence[Any],
+        store: AnnotationStore | None = None,
+        task: str = "boxes",
+        proposals: Any = None,
+        threshold: float = 0.5,
+        queue: QueueSpec = None,
+        annotator: str | None = None,
+        display_height: int = 480,
+        title: str = "",
+    ):
+        static_file("bbox.js")
+        items = items if isinstance(items, Items) else Items(items)
+        if items.is_text:
+            raise ValueError("BBoxAnnotator needs images, not texts")
+        classes = normalise_classes(classes)
+        self._proposals = _normalise_proposals(proposals, items, classes)
+        super().__init__(
+            items, store=store, task=task, queue=queue, annotator=annotator, classes=classes,
+            threshold=float(threshold), display_height=int(display_height), title=title,
+        )
+        self._sizes: dict[Hashable, tuple[int, int]] = {}
+        self._state: dict[Hashable, dict] = {}
+        self._redo: dict[Hashable, list[dict]] = {}
+        for row in self.store.current(task, kinds=(KIND,), annotator=self.annotator).itertuples():
+            if row.item_id in self.items:
+                self._state[row.item_id] = _state_of(row.payload)
+        self._handlers.update(
+            add=self._on_add, update=self._on_update, delete=self._on_delete, accept=self._on_accept,
+            adjust=self._on_adjust, reject=self._on_reject, undo=self._on_undo, redo=self._on_redo,
+            sync=self._on_sync,
+        )
+        self._refresh_done()
+
+    @traitlets.validate("threshold")
+    def _valid_threshold(self, proposal: dict) -> float:
+        value = float(proposal["value"])
+        if not math.isfinite(value):
+            raise traitlets.TraitError("threshold must be finite")
+        return min(1.0, max(0.0, value))
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def boxes(self) -> pd.DataFrame:
+        """This annotator's current boxes, one row per box.
+
+        Columns: item, x, y, w, h (image pixels, top-left origin), class, source ("human",
+        "proposal" = accepted as proposed, "adjusted" = a proposal edited by a human), score (the
+        proposal's score, NaN for human boxes), box_id, proposal_id (None for human boxes),
+        annotator, event_id.
+        """
+        rows = []
+        current = self.store.current(self.task, kinds=(KIND,), annotator=self.annotator)
+        for rec in current.itertuples():
+            if rec.item_id not in self.items:
+                continue
+            for b in _state_of(rec.payload)["boxes"]:
+                rows.append((
+                    rec.item_id, b["x"], b["y"], b["w"], b["h"], b["class"], b["source"],
+                    np.nan if b.get("score") is None else float(b["score"]), b["id"], b.get("proposal"),
+                    rec.annotator, int(rec.event_id),
+                ))
+        df = pd.DataFrame(rows, columns=BOX_COLUMNS)
+        return df.astype({"x": float, "y": float, "w": float, "h": float, "score": float})
+
+    @property
+    def proposals(self) -> pd.DataFrame:
+        """The model's proposals: item, x, y, w, h, class, score, proposal_id."""
+        rows = [
+            (item, p["x"], p["y"], p["w"], p["h"], p["class"], p["score"], p["id"])
+            for item, ps in self._proposals.items() for p in ps
+        ]
+        return pd.DataFrame(rows, columns=PROPOSAL_COLUMNS).astype({"score": float})
+
+    def boxes_of(self, item_id: Hashable) -> list[dict]:
+        """The current boxes of one item (dicts with id, x, y, w, h, class, source, score, proposal)."""
+        if item_id not in self.items:
+            raise KeyError(f"unknown item id {item_id!r}")
+        return [dict(b) for b in self._state.get(item_id, {"boxes": []})["boxes"]]
+
+    def set_proposals(self, proposals: Any) -> None:
+        """Replace the model proposals (e.g. after retraining); the view refetches."""
+        self._proposals = _normalise_proposals(proposals, self.items, self.classes)
+        self.send({"type": "invalidate"})
+
+    def image_size(self, item_id: Hashable) -> tuple[int, int]:
+        """``(width, height)`` of an item's image in pixels."""
+        if item_id not in self._sizes:
+            media = self.items.media(item_id)
+            self._sizes[item_id] = (int(media.width), int(media.height))
+        return self._sizes[item_id]
+
+    # ------------------------------------------------------------------ hooks
+    def _item_info(self, item_id: Hashable) -> dict:
+        state = self._state.get(item_id, {"boxes": [], "rejected": []})
+        return {"boxes": state["boxes"], "rejected": state["rejected"], "proposals": self._proposals.get(item_id, [])}
+
+    def _refresh_done(self) -> None:
+        state = getattr(self, "_state", {})
+        self.n_done = sum(1 for i in self.order if state.get(i, {}).get("boxes"))
+
+    # ------------------------------------------------------------------ validation
+    def _class(self, value: Any) -> Any:
+        for c in self.classes:
+            if _same(c, value):
+                return c
+        raise IntentError(f"unknown class {str(value)[:60]!r}")
+
+    def _geometry(self, item_id: Hashable, content: dict, where: str = "box") -> dict:
+        """x, y, w, h of a message: finite numbers, clamped to the image, positive size."""
+        x, y, w, h = (_number(content.get(k), f"{where} {k}") for k in ("x", "y", "w", "h"))
+        if w <= 0 or h <= 0:
+            raise IntentError(f"{where}: width and height must be positive, got {w:g} x {h:g}")
+        width, height = self.image_size(item_id)
+        cx, cy, cw, ch = clip_box([x, y, w, h], width, height).tolist()
+        if cw <= 0 or ch <= 0:
+            raise IntentError(f"{where} ({x:g}, {y:g}, {w:g}, {h:g}) lies outside the {width}x{height} image")
+        return {"x": _rounded(cx), "y": _rounded(cy), "w": _rounded(cw), "h": _rounded(ch)}
+
+    def _box_id(self, value: Any) -> str:
+        if not isinstance(value, str) or not BOX_ID.match(value):
+            raise IntentError(f"invalid box id {str(value)[:60]!r}")
+        return value
+
+    def _ids(self, content: dict, key: str) -> list[str]:
+        ids = content.get(key)
+        if not isinstance(ids, list) or not ids or len(ids) > MAX_BOXES:
+            raise IntentError(f"{key} must be a list of 1 to {MAX_BOXES} ids")
+        ids = [self._box_id(i) for i in ids]
+        if len(set(ids)) != len(ids):
+            raise IntentError(f"{key}: an id appears twice")
+        return ids
+
+    def _current(self, item_id: Hashable) -> dict:
+        state = self._state.get(item_id, {"boxes": [], "rejected": []})
+        return {"boxes": [dict(b) for b in state["boxes"]], "rejected": list(state["rejected"])}
+
+    def _pending(self, item_id: Hashable, state: dict) -> dict[str, dict]:
+        """Proposals of the item neither accepted, adjusted nor rejected: id -> proposal."""
+        used = {b.get("proposal") for b in state["boxes"]} | set(state["rejected"])
+        return {p["id"]: p for p in self._proposals.get(item_id, []) if p["id"] not in used}
+
+    def _find(self, state: dict, box_id: str) -> dict:
+        for b in state["boxes"]:
+            if b["id"] == box_id:
+                return b
+        raise IntentError(f"unknown box id {box_id[:60]!r}")
+
+    # ------------------------------------------------------------------ intents
+    def _commit(self, content: dict, item_id: Hashable, state: dict, op: str, clear_redo: bool = True) -> dict:
+        if len(state["boxes"]) > MAX_BOXES:
+            raise IntentError(f"more than {MAX_BOXES} boxes on one item")
+        payload = {"boxes": state["boxes"], "rejected": state["rejected"], "op": op}
+        event_id = self.store.record(self.task, item_id, payload, kind=KIND, annotator=self.annotator)
+        self._state[item_id] = _state_of(payload)
+        if clear_redo:
+            self._redo.pop(item_id, None)
+        self._refresh_done()
+        self._emit({"item_id": item_id, "kind": op, "label": state["boxes"], "event_id": event_id, "annotator": self.annotator})
+        return self._reply(content, item_id, event_id)
+
+    def _reply(self, content: dict, item_id: Hashable, event_id: int | None) -> dict:
+        state = self._current(item_id)
+        return self._ack(
+            content, item_id=item_id, event_id=event_id, boxes=state["boxes"], rejected=state["rejected"],
+            n_done=self.n_done, can_redo=bool(self._redo.get(item_id)),
+        )
+
+    def _on_add(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        state = self._current(item_id)
+        new = content.get("boxes")
+        if not isinstance(new, list) or not new or len(new) > MAX_BOXES:
+            raise IntentError(f"add needs a list of 1 to {MAX_BOXES} boxes")
+        taken = {b["id"] for b in state["boxes"]} | {p["id"] for p in self._proposals.get(item_id, [])}
+        for n, raw in enumerate(new):
+            if not isinstance(raw, dict):
+                raise IntentError(f"box {n} must be an object")
+            box_id = self._box_id(raw.get("id"))
+            if box_id in taken:
+                raise IntentError(f"box id {box_id!r} is already used on this item")
+            taken.add(box_id)
+            geometry = self._geometry(item_id, raw, f"box {n}")
+            state["boxes"].append({
+                "id": box_id, **geometry, "class": self._class(raw.get("class")),
+                "source": "human", "score": None, "proposal": None,
+            })
+        return self._commit(content, item_id, state, "add")
+
+    def _on_update(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        state = self._current(item_id)
+        box = self._find(state, self._box_id(content.get("box_id")))
+        geometry = self._geometry(item_id, content)
+        cls = self._class(content.get("class"))
+        changed = cls != box["class"] or any(abs(geometry[k] - box[k]) > 1e-6 for k in "xywh")
+        if not changed:
+            raise IntentError("update changes nothing")
+        box.update(geometry, **{"class": cls})
+        if box["source"] == "proposal":
+            box["source"] = "adjusted"  # still remembers its proposal and score
+        return self._commit(content, item_id, state, "update")
+
+    def _on_delete(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        state = self._current(item_id)
+        ids = self._ids(content, "box_ids")
+        for box_id in ids:
+            self._find(state, box_id)
+        state["boxes"] = [b for b in state["boxes"] if b["id"] not in ids]
+        return self._commit(content, item_id, state, "delete")
+
+    def _pending_ids(self, item_id: Hashable, state: dict, ids: list[str]) -> list[dict]:
+        pending = self._pending(item_id, state)
+        for pid in ids:
+            if pid not in pending:
+                raise IntentError(f"no open proposal {pid[:60]!r} on item {item_id!r}")
+        return [pending[pid] for pid in ids]
+
+    def _on_accept(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        state = self._current(item_id)
+        taken = {b["id"] for b in state["boxes"]}
+        for p in self._pending_ids(item_id, state, self._ids(content, "proposal_ids")):
+            if p["id"] in taken:
+                raise IntentError(f"box id {p['id']!r} is already used on this item")
+            geometry = self._geometry(item_id, p, f"proposal {p['id']}")
+            state["boxes"].append({
+                "id": p["id"], **geometry, "class": p["class"], "source": "proposal",
+                "score": p["score"], "proposal": p["id"],
+            })
+        return self._commit(content, item_id, state, "accept")
+
+    def _on_adjust(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        state = self._current(item_id)
+        pid = self._box_id(content.get("proposal_id"))
+        (p,) = self._pending_ids(item_id, state, [pid])
+        if pid in {b["id"] for b in state["boxes"]}:
+            raise IntentError(f"box id {pid!r} is already used on this item")
+        state["boxes"].append({
+            "id": pid, **self._geometry(item_id, content), "class": self._class(content.get("class")),
+            "source": "adjusted", "score": p["score"], "proposal": pid,
+        })
+        return self._commit(content, item_id, state, "adjust")
+
+    def _on_reject(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        state = self._current(item_id)
+        ids = self._ids(content, "proposal_ids")
+        self._pending_ids(item_id, state, ids)
+        state["rejected"].extend(ids)
+        return self._commit(content, item_id, state, "reject")
+
+    def _on_undo(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        before = self._current(item_id)
+        event_id = self.store.undo(task=self.task, item_id=item_id, annotator=self.annotator)
+        if event_id is None:
+            raise IntentError(f"nothing to undo on item {item_id!r}")
+        self._redo.setdefault(item_id, []).append(before)
+        self._reload(item_id)
+        self._emit({"item_id": item_id, "kind": "undo", "label": self._current(item_id)["boxes"], "event_id": event_id, "annotator": self.annotator})
+        return self._reply(content, item_id, event_id)
+
+    def _on_redo(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        stack = self._redo.get(item_id)
+        if not stack:
+            raise IntentError(f"nothing to redo on item {item_id!r}")
+        state = stack.pop()
+        return self._commit(content, item_id, state, "redo", clear_redo=False)
+
+    def _on_sync(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        return self._reply(content, item_id, None)
+
+    def _reload(self, item_id: Hashable) -> None:
+        current = self.store.current(self.task, kinds=(KIND,), annotator=self.annotator)
+        rows = current[current["item_id"].map(lambda v: v == item_id and type(v) is type(item_id))]
+        if len(rows):
+            self._state[item_id] = _state_of(rows["payload"].iloc[0])
+        else:
+            self._state.pop(item_id, None)
+        self._refresh_done()
+
+
+def _state_of(payload: dict) -> dict:
+    return {"boxes": [dict(b) for b in payload.get("boxes", [])], "rejected": list(payload.get("rejected", []))}
+
+
+def _normalise_proposals(proposals: Any, items: Items, classes: list) -> dict[Hashable, list[dict]]:
+    """Proposals as ``{item_id: [{"id", "x", "y", "w", "h", "class", "score"}, ...]}`` (ids p0, p1, ...)."""
+    if proposals is None:
+        return {}
+    if isinstance(proposals, pd.DataFrame):
+        missing = {"item", "x", "y", "w", "h", "class"} - set(proposals.columns)
+        if missing:
+            raise ValueError(f"a proposals DataFrame needs columns item, x, y, w, h, class (and score); missing {sorted(missing)}")
+        grouped: dict[Hashable, list] = {}
+        for rec in proposals.to_dict("records"):
+            score = rec.get("score")
+            grouped.setdefault(_plain(rec["item"]), []).append(
+                {"x": rec["x"], "y": rec["y"], "w": rec["w"], "h": rec["h"], "class": rec["class"], "score": score}
+            )
+        proposals = grouped
+    if not isinstance(proposals, dict):
+        raise ValueError("proposals must be a DataFrame (item, x, y, w, h, class, score) or a dict {item_id: [boxes]}")
+    out: dict[Hashable, list[dict]] = {}
+    for raw_id, boxes in proposals.items():
+        item_id = _plain(raw_id)
+        if item_id not in items:
+            raise ValueError(f"proposal for unknown item id {item_id!r}")
+        if isinstance(boxes, (str, bytes, dict)) or not hasattr(boxes, "__iter__"):
+            raise ValueError(f"item {item_id!r}: proposals must be a list of boxes")
+        rows = []
+        for n, box in enumerate(boxes):
+            if isinstance(box, dict):
+                cls = box.get("class", box.get("label"))
+                x, y, w, h, score = box.get("x"), box.get("y"), box.get("w"), box.get("h"), box.get("score")
+            elif isinstance(box, (tuple, list)) and len(box) in (5, 6):
+                x, y, w, h, cls = box[:5]
+                score = box[5] if len(box) == 6 else None
+            else:
+                raise ValueError(f"item {item_id!r} proposal {n}: expected a dict or (x, y, w, h, class[, score])")
+            where = f"item {item_id!r} proposal {n}"
+            try:
+                nums = [float(_plain(v)) for v in (x, y, w, h)]
+            except (TypeError, ValueError):
+                raise ValueError(f"{where}: x, y, w, h must be numbers") from None
+            if not all(math.isfinite(v) for v in nums) or nums[2] <= 0 or nums[3] <= 0:
+                raise ValueError(f"{where}: x, y, w, h must be finite with positive width and height, got {nums}")
+            cls = _plain(cls)
+            if not any(_same(c, cls) for c in classes):
+                raise ValueError(f"{where}: class {cls!r} is not one of {classes}")
+            score = _plain(score)
+            if score is not None:
+                if isinstance(score, float) and math.isnan(score):
+                    score = None
+                else:
+                    score = float(score)
+                    if not math.isfinite(score):
+                        raise ValueError(f"{where}: score must be finite")
+            rows.append({"x": nums[0], "y": nums[1], "w": nums[2], "h": nums[3], "class": cls, "score": score})
+        # highest score first; ids follow that order
+        rows.sort(key=lambda r: -(r["score"] if r["score"] is not None else math.inf))
+        out[item_id] = [{"id": f"p{k}", **r} for k, r in enumerate(rows)]
+    return out

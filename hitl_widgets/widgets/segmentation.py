@@ -1,0 +1,397 @@
+"""SegmentationCanvas: paint masks with a brush, an eraser and a polygon tool; accept model masks.
+
+The browser sends each edit as a compact binary delta: the pixels a stroke (or a closed
+polygon) covers, as row runs ``(y, x0, length)`` of little-endian uint16 (``runs="uint16"``; uint32
+for images over 65535 px a side) in one message buffer —
+never a whole image. The kernel validates the runs, applies them to the item's label map, and
+stores one event per change (``kind="masks"``) holding the item's whole current state as COCO
+compressed RLEs (one per segment), so undo is ``store.undo``. Kernel-side changes (undo, redo,
+hole fill, an accepted proposal) come back as a ``mask`` message whose buffer holds the label map
+as row-major runs ``(value, length)`` of uint32.
+
+Protocol (browser → kernel; each intent carries ``client``/``seq`` and ``item_id``):
+    paint      {value, erase, runs: "uint16"|"uint32", polygon?} + buffer of runs   brush, eraser, polygon
+    new_instance {value, class}                               instance mode: a new (empty) instance
+    fill_holes {value}
+    accept     {proposal_id}
+    undo / redo / sync
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Hashable, Sequence
+
+import numpy as np
+import pandas as pd
+import traitlets
+from scipy import ndimage
+
+from ..items import Items
+from ..metrics.geometry import rle_decode, rle_encode, rle_from_string, rle_to_string
+from ..queue import QueueSpec
+from ..store import AnnotationStore
+from .base import STATIC, IntentError, ReviewWidget, static_file
+from .classify import _plain, _same, normalise_classes
+
+KIND = "masks"
+MAX_RUNS = 1_000_000
+MAX_VALUE = 65535
+
+
+def _encode_segment(mask: np.ndarray) -> str:
+    return rle_to_string(rle_encode(mask)).decode("ascii")
+
+
+def label_map_runs(labels: np.ndarray) -> bytes:
+    """The label map as row-major runs ``(value, length)``, uint32 little-endian."""
+    flat = labels.ravel()
+    if flat.size == 0:
+        return b""
+    change = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+    starts = np.concatenate([[0], change])
+    lengths = np.diff(np.concatenate([starts, [flat.size]]))
+    return np.stack([flat[starts].astype("<u4"), lengths.astype("<u4")], axis=1).tobytes()
+
+
+class SegmentationCanvas(ReviewWidget):
+    """Paint segmentation masks on images: brush, eraser, polygon, hole fill; model masks as proposals.
+
+    Keys (``?`` lists them): 1–9, 0 pick the class, B brush, E eraser, P polygon (click vertices;
+    Enter or a click on the first vertex closes it; Backspace drops the last vertex), [ and ]
+    brush size, H fill the holes of the current segment, N new instance (instance mode), Enter
+    accept the best model mask, Ctrl+Z / Ctrl+Y undo / redo, wheel / + / - / F zoom, space-drag
+    pan, PageDown / PageUp next / previous item.
+
+    Args:
+        items: image items (``Items`` or anything it accepts).
+        classes: class names.
+        store: the ``AnnotationStore``.
+        task: the task name in the store.
+        proposals: model masks ``{item_id: [{"mask": bool (H, W) array or COCO RLE, "class": c,
+            "score": s}, ...]}``.
+        mode: "semantic" (one label per pixel: a class) or "instance" (separate objects).
+        opacity: mask opacity in the view (0–1).
+
+    Example:
+        >>> import numpy as np
+        >>> w = SegmentationCanvas(np.zeros((1, 20, 30), np.uint8), ["sky", "sea"], store=AnnotationStore(":memory:"))
+        >>> w.masks
+        {}
+    """
+
+    _esm = STATIC / "segmentation.js"
+    _css = STATIC / "segmentation.css"
+    classes = traitlets.List().tag(sync=True)
+    mode = traitlets.Unicode("semantic").tag(sync=True)
+    opacity = traitlets.Float(0.5).tag(sync=True)
+    display_height = traitlets.Int(480).tag(sync=True)
+
+    def __init__(
+        self,
+        items: Any,
+        classes: Sequence[Any],
+        store: AnnotationStore | None = None,
+        task: str = "segmentation",
+        proposals: Any = None,
+        mode: str = "semantic",
+        opacity: float = 0.5,
+        queue: QueueSpec = None,
+        annotator: str | None = None,
+        display_height: int = 480,
+        title: str = "",
+    ):
+        static_file("segmentation.js")
+        if mode not in ("semantic", "instance"):
+            raise ValueError(f"mode must be 'semantic' or 'instance', not {mode!r}")
+        items = items if isinstance(items, Items) else Items(items)
+        if items.is_text:
+            raise ValueError("SegmentationCanvas needs images, not texts")
+        classes = normalise_classes(classes)
+        if mode == "semantic" and len(classes) > 255:
+            raise ValueError("semantic mode takes at most 255 classes")
+        super().__init__(
+            items, store=store, task=task, queue=queue, annotator=annotator, classes=classes, mode=mode,
+            opacity=float(opacity), display_height=int(display_height), title=title,
+        )
+        self._sizes: dict[Hashable, tuple[int, int]] = {}
+        self._proposals = self._normalise_proposals(proposals)
+        self._state: dict[Hashable, dict] = {}  # item -> {"labels": uint16 (H, W), "classes": {value: class}}
+        self._redo: dict[Hashable, list[dict]] = {}
+        self._buffers: list = []
+        for row in self.store.current(task, kinds=(KIND,), annotator=self.annotator).itertuples():
+            if row.item_id in self.items:
+                self._state[row.item_id] = self._decode(row.item_id, row.payload)
+        self._handlers.update(
+            paint=self._on_paint, new_instance=self._on_new_instance, fill_holes=self._on_fill_holes,
+            accept=self._on_accept, undo=self._on_undo, redo=self._on_redo, sync=self._on_sync,
+        )
+        self._refresh_done()
+
+    @traitlets.validate("opacity")
+    def _valid_opacity(self, proposal: dict) -> float:
+        value = float(proposal["value"])
+        return 0.5 if not math.isfinite(value) else min(1.0, max(0.0, value))
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def masks(self) -> dict:
+        """Current masks per item (items with something painted).
+
+        Semantic mode: ``{item_id: uint8 (H, W) label map}`` where 0 is unlabelled and ``k`` is
+        ``classes[k - 1]``. Instance mode: ``{item_id: [(bool (H, W) mask, class), ...]}``.
+        """
+        out: dict = {}
+        for item_id, state in self._state.items():
+            labels = state["labels"]
+            if not labels.any():
+                continue
+            if self.mode == "semantic":
+                out[item_id] = labels.astype(np.uint8)
+            else:
+                out[item_id] = [(labels == v, c) for v, c in sorted(state["classes"].items()) if (labels == v).any()]
+        return out
+
+    @property
+    def segments(self) -> pd.DataFrame:
+        """One row per segment: item, value, class, area, rle (COCO compressed counts), x, y, w, h."""
+        from ..metrics.geometry import box_from_mask
+
+        rows = []
+        for item_id, state in self._state.items():
+            h, w = state["labels"].shape
+            for value, cls in sorted(state["classes"].items()):
+                m = state["labels"] == value
+                if m.any():
+                    x, y, bw, bh = box_from_mask(m).tolist()
+                    rows.append((item_id, value, cls, int(m.sum()), {"size": [h, w], "counts": _encode_segment(m)}, x, y, bw, bh))
+        return pd.DataFrame(rows, columns=["item", "value", "class", "area", "rle", "x", "y", "w", "h"])
+
+    def image_size(self, item_id: Hashable) -> tuple[int, int]:
+        """``(width, height)`` of an item's image."""
+        if item_id not in self._sizes:
+            media = self.items.media(item_id)
+            self._sizes[item_id] = (int(media.width), int(media.height))
+        return self._sizes[item_id]
+
+    # ------------------------------------------------------------------ state
+    def _empty(self, item_id: Hashable) -> dict:
+        w, h = self.image_size(item_id)
+        classes = {k + 1: c for k, c in enumerate(self.classes)} if self.mode == "semantic" else {}
+        return {"labels": np.zeros((h, w), np.uint16), "classes": classes, "accepted": []}
+
+    def _get(self, item_id: Hashable) -> dict:
+        state = self._state.get(item_id) or self._empty(item_id)
+        return {"labels": state["labels"].copy(), "classes": dict(state["classes"]), "accepted": list(state["accepted"])}
+
+    def _payload(self, state: dict, op: str) -> dict:
+        labels = state["labels"]
+        segments = [
+            {"value": int(v), "class": c, "rle": _encode_segment(labels == v)}
+            for v, c in sorted(state["classes"].items()) if (labels == v).any() or self.mode == "instance"
+        ]
+        return {"mode": self.mode, "size": list(labels.shape), "segments": segments, "accepted": state["accepted"], "op": op}
+
+    def _decode(self, item_id: Hashable, payload: dict) -> dict:
+        state = self._empty(item_id)
+        h, w = state["labels"].shape
+        for seg in payload.get("segments", []):
+            mask = rle_decode(rle_from_string(seg["rle"], [h, w]))
+            state["labels"][mask] = int(seg["value"])
+            state["classes"][int(seg["value"])] = seg["class"]
+        state["accepted"] = list(payload.get("accepted", []))
+        return state
+
+    def _normalise_proposals(self, proposals: Any) -> dict[Hashable, list[dict]]:
+        if proposals is None:
+            return {}
+        if not isinstance(proposals, dict):
+            raise ValueError("proposals must be a dict {item_id: [{'mask', 'class', 'score'}, ...]}")
+        out: dict[Hashable, list[dict]] = {}
+        for raw_id, masks in proposals.items():
+            item_id = _plain(raw_id)
+            if item_id not in self.items:
+                raise ValueError(f"proposal for unknown item id {item_id!r}")
+            w, h = self.image_size(item_id)
+            rows = []
+            for n, p in enumerate(masks):
+                m = p.get("mask")
+                m = rle_decode(m) if isinstance(m, dict) else np.asarray(m).astype(bool)
+                if m.shape != (h, w):
+                    raise ValueError(f"item {item_id!r} proposal {n}: mask shape {m.shape} != image ({h}, {w})")
+                cls = _plain(p.get("class"))
+                if not any(_same(c, cls) for c in self.classes):
+                    raise ValueError(f"item {item_id!r} proposal {n}: class {cls!r} is not one of {self.classes}")
+                score = p.get("score")
+                rows.append({"mask": m, "class": cls, "score": None if score is None else float(score)})
+            rows.sort(key=lambda r: -(r["score"] if r["score"] is not None else math.inf))
+            out[item_id] = [{"id": f"p{k}", **r} for k, r in enumerate(rows)]
+        return out
+
+    # ------------------------------------------------------------------ hooks
+    def _item_info(self, item_id: Hashable) -> dict:
+        state = self._state.get(item_id)
+        done = set(state["accepted"]) if state else set()
+        props = [
+            {"id": p["id"], "class": p["class"], "score": p["score"], "rle": rle_encode(p["mask"])}
+            for p in self._proposals.get(item_id, []) if p["id"] not in done
+        ]
+        info: dict[str, Any] = {"proposals": props, "instances": {}}
+        if state is not None:
+            info["instances"] = {str(v): c for v, c in state["classes"].items()}
+        return info
+
+    def _on_fetch(self, content: dict) -> None:
+        super()._on_fetch(content)
+        for item_id in content.get("ids", []):  # the current masks of those items, as binary runs
+            if item_id in self._state:
+                self._send_mask(item_id)
+        return None
+
+    def _refresh_done(self) -> None:
+        state = getattr(self, "_state", {})
+        self.n_done = sum(1 for i in self.order if i in state and state[i]["labels"].any())
+
+    def _dispatch(self, widget: Any, content: Any, buffers: list) -> None:
+        self._buffers = list(buffers or [])
+        try:
+            super()._dispatch(widget, content, buffers)
+        finally:
+            self._buffers = []
+
+    # ------------------------------------------------------------------ validation
+    def _value(self, content: dict, state: dict) -> int:
+        value = content.get("value")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VALUE:
+            raise IntentError(f"invalid segment value {str(value)[:40]!r}")
+        if value not in state["classes"]:
+            raise IntentError(f"unknown segment {value}" + (" (start an instance first)" if self.mode == "instance" else ""))
+        return value
+
+    def _runs(self, item_id: Hashable, dtype: Any = "uint32") -> np.ndarray:
+        if dtype not in ("uint16", "uint32"):
+            raise IntentError(f"runs must be 'uint16' or 'uint32', not {str(dtype)[:20]!r}")
+        if len(self._buffers) != 1:
+            raise IntentError("a paint needs exactly one binary buffer of runs")
+        raw = bytes(self._buffers[0])
+        size = 6 if dtype == "uint16" else 12
+        if not raw or len(raw) % size or len(raw) // size > MAX_RUNS:
+            raise IntentError(f"runs buffer must hold 1 to {MAX_RUNS} (y, x, length) {dtype} triples, got {len(raw)} bytes")
+        runs = np.frombuffer(raw, "<u2" if dtype == "uint16" else "<u4").reshape(-1, 3).astype(np.int64)
+        w, h = self.image_size(item_id)
+        y, x, n = runs[:, 0], runs[:, 1], runs[:, 2]
+        if (y >= h).any() or (n == 0).any() or (x + n > w).any():
+            raise IntentError(f"runs outside the {w}x{h} image (or of length 0)")
+        return runs
+
+    # ------------------------------------------------------------------ intents
+    def _commit(self, content: dict, item_id: Hashable, state: dict, op: str, clear_redo: bool = True, send_mask: bool = False) -> dict:
+        event_id = self.store.record(self.task, item_id, self._payload(state, op), kind=KIND, annotator=self.annotator)
+        self._state[item_id] = state
+        if clear_redo:
+            self._redo.pop(item_id, None)
+        self._refresh_done()
+        self._emit({"item_id": item_id, "kind": op, "label": None, "event_id": event_id, "annotator": self.annotator})
+        reply = self._ack(content, item_id=item_id, event_id=event_id, n_done=self.n_done,
+                          instances={str(v): c for v, c in state["classes"].items()})
+        if send_mask:
+            self._send_mask(item_id)
+        return reply
+
+    def _send_mask(self, item_id: Hashable) -> None:
+        state = self._state.get(item_id) or self._empty(item_id)
+        h, w = state["labels"].shape
+        self.send(
+            {"type": "mask", "item_id": item_id, "width": w, "height": h, "accepted": state["accepted"],
+             "instances": {str(v): c for v, c in state["classes"].items()}},
+            buffers=[label_map_runs(state["labels"])],
+        )
+
+    def _on_paint(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        state = self._get(item_id)
+        erase = content.get("erase", False)
+        if not isinstance(erase, bool):
+            raise IntentError("erase must be true or false")
+        value = 0 if erase else self._value(content, state)
+        runs = self._runs(item_id, content.get("runs", "uint32"))
+        labels = state["labels"]
+        flat = labels.reshape(-1)
+        w = labels.shape[1]
+        starts = runs[:, 0] * w + runs[:, 1]
+        idx = np.repeat(starts - np.concatenate([[0], np.cumsum(runs[:-1, 2])]), runs[:, 2]) + np.arange(int(runs[:, 2].sum()))
+        flat[idx] = value
+        return self._commit(content, item_id, state, "erase" if erase else ("polygon" if content.get("polygon") else "paint"))
+
+    def _on_new_instance(self, content: dict) -> dict:
+        if self.mode != "instance":
+            raise IntentError("new instances exist only in instance mode")
+        item_id = self._item_id(content)
+        state = self._get(item_id)
+        value = content.get("value")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VALUE or value in state["classes"]:
+            raise IntentError(f"instance id {str(value)[:40]!r} is invalid or taken")
+        cls = next((c for c in self.classes if _same(c, content.get("class"))), None)
+        if cls is None:
+            raise IntentError(f"unknown class {str(content.get('class'))[:60]!r}")
+        state["classes"][value] = cls
+        return self._commit(content, item_id, state, "new_instance")
+
+    def _on_fill_holes(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        state = self._get(item_id)
+        value = self._value(content, state)
+        mask = state["labels"] == value
+        filled = ndimage.binary_fill_holes(mask) & (state["labels"] == 0)
+        if not filled.any():
+            raise IntentError("no holes to fill")
+        state["labels"][filled] = value
+        return self._commit(content, item_id, state, "fill_holes", send_mask=True)
+
+    def _on_accept(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        state = self._get(item_id)
+        pid = content.get("proposal_id")
+        prop = next((p for p in self._proposals.get(item_id, []) if p["id"] == pid), None)
+        if prop is None or pid in state["accepted"]:
+            raise IntentError(f"no open proposal {str(pid)[:40]!r} on item {item_id!r}")
+        state["accepted"].append(pid)
+        if self.mode == "semantic":
+            value = self.classes.index(prop["class"]) + 1
+        else:
+            value = max(state["classes"], default=0) + 1
+            state["classes"][value] = prop["class"]
+        state["labels"][prop["mask"]] = value
+        return self._commit(content, item_id, state, "accept", send_mask=True)
+
+    def _on_undo(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        before = self._get(item_id)
+        event_id = self.store.undo(task=self.task, item_id=item_id, annotator=self.annotator)
+        if event_id is None:
+            raise IntentError(f"nothing to undo on item {item_id!r}")
+        self._redo.setdefault(item_id, []).append(before)
+        current = self.store.current(self.task, kinds=(KIND,), annotator=self.annotator)
+        rows = current[current["item_id"].map(lambda v: v == item_id and type(v) is type(item_id))]
+        if len(rows):
+            self._state[item_id] = self._decode(item_id, rows["payload"].iloc[0])
+        else:
+            self._state.pop(item_id, None)
+        self._refresh_done()
+        state = self._get(item_id)
+        reply = self._ack(content, item_id=item_id, event_id=event_id, n_done=self.n_done,
+                          instances={str(v): c for v, c in state["classes"].items()})
+        self._send_mask(item_id)
+        return reply
+
+    def _on_redo(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        stack = self._redo.get(item_id)
+        if not stack:
+            raise IntentError(f"nothing to redo on item {item_id!r}")
+        return self._commit(content, item_id, stack.pop(), "redo", clear_redo=False, send_mask=True)
+
+    def _on_sync(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        reply = self._ack(content, item_id=item_id, event_id=None, n_done=self.n_done)
+        self._send_mask(item_id)
+        return reply

@@ -1,0 +1,151 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import widget, { decodeCocoRle } from "./segmentation";
+// @ts-expect-error plain JS helper without type declarations
+import { createFakeModel } from "../../testing/fake-model.js";
+
+type Any = any;
+const flush = async () => {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+};
+
+async function setup(state: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+  const model = createFakeModel({
+    classes: ["sky", "sea"], mode: "semantic", opacity: 0.5, display_height: 480, order: [0, 1], position: 0, n_done: 0,
+    title: "Masks", task: "s", annotator: "a", autofocus: false, version: "", ...state,
+  });
+  const el = document.createElement("div");
+  document.body.append(el);
+  const cleanup = widget.render({ model, el } as Any) as () => void;
+  const root = el.querySelector(".hitl-segmentation") as HTMLElement;
+  const canvas = root.querySelector("canvas") as HTMLCanvasElement;
+  for (const c of model.sentContents("fetch")) {
+    model.kernelSend({ type: "items", items: c.ids.map((id: number) => ({
+      id, kind: "image", mime: "image/png", width: 640, height: 480, buffer: 0, proposals: [], instances: {}, ...extra,
+    })) }, [new Uint8Array([1])]);
+  }
+  await flush();
+  const press = (key: string, init: KeyboardEventInit = {}) =>
+    root.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true, ...init }));
+  const pointer = (type: string, x: number, y: number) =>
+    canvas.dispatchEvent(new PointerEvent(type, { clientX: x, clientY: y, button: 0, pointerId: 1, bubbles: true }));
+  const sent = () => model.sent.filter((m: Any) => m.content.type !== "fetch");
+  const q = (sel: string) => root.querySelector(sel) as HTMLElement;
+  return { model, root, press, pointer, sent, cleanup, q };
+}
+
+function triples(buf: ArrayBuffer): number[][] {
+  const a = new Uint16Array(buf);
+  const out = [];
+  for (let i = 0; i < a.length; i += 3) out.push([a[i], a[i + 1], a[i + 2]]);
+  return out;
+}
+
+describe("SegmentationCanvas view", () => {
+  let cleanups: Array<() => void> = [];
+  beforeEach(() => vi.stubGlobal("createImageBitmap", async () => ({ width: 640, height: 480, close() {} })));
+  afterEach(() => {
+    cleanups.forEach((f) => f());
+    cleanups = [];
+    document.body.replaceChildren();
+    vi.unstubAllGlobals();
+  });
+  const mount = async (state = {}, extra = {}) => {
+    const t = await setup(state, extra);
+    cleanups.push(t.cleanup);
+    return t;
+  };
+
+  it("a brush stroke is sent as one 'paint' with its pixels as binary row runs", async () => {
+    const t = await mount();
+    t.press("2");
+    t.pointer("pointerdown", 100, 100);
+    t.pointer("pointermove", 150, 100);
+    t.pointer("pointerup", 150, 100);
+    const [paint] = t.sent();
+    expect(paint.content).toMatchObject({ type: "paint", item_id: 0, value: 2, erase: false, runs: "uint16" });
+    expect(paint.buffers).toHaveLength(1);
+    const runs = triples(paint.buffers[0]);
+    // brush radius 8 around the segment y = 100, x 100..150: 16 rows, each one run
+    expect(runs.map((r) => r[0])).toEqual([...Array(16)].map((_, k) => 92 + k));
+    expect(runs[8]).toEqual([100, 92, 66]); // centre row: x 92..157 (centres within 8 px of the segment)
+    expect(paint.buffers[0].byteLength).toBe(16 * 6); // 96 bytes for the stroke
+    expect(t.q(".hitl-status-saved").textContent).toBe("1 unsaved");
+  });
+
+  it("eraser, brush size keys, polygon by clicks closed with Enter", async () => {
+    const t = await mount();
+    t.press("]");
+    expect(t.q(".hitl-size").textContent).toBe("size 22");
+    t.press("[");
+    t.press("[");
+    expect(t.q(".hitl-size").textContent).toBe("size 14");
+    t.press("e");
+    t.pointer("pointerdown", 10, 10);
+    t.pointer("pointerup", 10, 10);
+    expect(t.sent()[0].content).toMatchObject({ type: "paint", value: 0, erase: true });
+    t.press("p");
+    for (const [x, y] of [[10, 10], [40, 10], [40, 22]]) {
+      t.pointer("pointerdown", x, y);
+      t.pointer("pointerup", x, y);
+    }
+    expect(t.q(".hitl-info").textContent).toContain("3 vertices");
+    t.press("Enter");
+    const poly = t.sent().at(-1);
+    expect(poly.content).toMatchObject({ type: "paint", value: 1, polygon: [10, 10, 40, 10, 40, 22] });
+    // the pixels polygon_to_mask (COCO's rule) sets for this triangle, worked out in Python
+    expect(triples(poly.buffers[0])).toEqual([[10, 11, 29], [11, 14, 26], [12, 16, 24], [13, 19, 21], [14, 21, 19],
+      [15, 24, 16], [16, 26, 14], [17, 29, 11], [18, 31, 9], [19, 34, 6], [20, 36, 4], [21, 39, 1]]);
+  });
+
+  it("undo / fill holes / accept go to the kernel; its mask message replaces the view's", async () => {
+    const rle = { size: [480, 640], counts: [480 * 5 + 2, 3, 480 * 640 - 480 * 5 - 5] };
+    const t = await mount({}, { proposals: [{ id: "p0", class: "sea", score: 0.7, rle }] });
+    expect(t.q(".hitl-info").textContent).toContain("model mask sea (0.70): Enter accepts");
+    t.press("Enter");
+    expect(t.sent().at(-1).content).toMatchObject({ type: "accept", proposal_id: "p0" });
+    expect(t.q(".hitl-info").textContent).not.toContain("model mask");
+    t.press("h");
+    expect(t.sent().at(-1).content).toMatchObject({ type: "fill_holes", value: 1 });
+    t.press("z", { ctrlKey: true });
+    expect(t.sent().at(-1).content).toMatchObject({ type: "undo", item_id: 0 });
+    expect(decodeCocoRle(rle as Any).reduce((a, b) => a + b, 0)).toBe(3);
+    expect([...decodeCocoRle(rle as Any).slice(2 * 640 + 5, 2 * 640 + 6)]).toEqual([1]); // column 5, row 2
+  });
+
+  it("polygon vertices can be dragged, inserted on an edge and deleted with Alt+click", async () => {
+    const t = await mount();
+    t.press("p");
+    const click = (x: number, y: number, init: PointerEventInit = {}) => {
+      t.root.querySelector("canvas")!.dispatchEvent(new PointerEvent("pointerdown", { clientX: x, clientY: y, button: 0, pointerId: 1, bubbles: true, ...init }));
+      t.root.querySelector("canvas")!.dispatchEvent(new PointerEvent("pointerup", { clientX: x, clientY: y, button: 0, pointerId: 1, bubbles: true, ...init }));
+    };
+    for (const [x, y] of [[100, 100], [200, 100], [200, 200], [100, 200]]) click(x, y);
+    t.pointer("pointerdown", 200, 200); // drag the third vertex
+    t.pointer("pointermove", 220, 230);
+    t.pointer("pointerup", 220, 230);
+    click(150, 100); // on the first edge: inserts a vertex there
+    click(100, 200, { altKey: true }); // deletes the last vertex
+    expect(t.q(".hitl-info").textContent).toContain("4 vertices");
+    click(100, 100); // a click on the first vertex closes
+    expect(t.sent().at(-1).content.polygon).toEqual([100, 100, 150, 100, 200, 100, 220, 230]);
+  });
+
+  it("instance mode: painting starts an instance of the current class first", async () => {
+    const t = await mount({ mode: "instance" });
+    t.press("2");
+    t.pointer("pointerdown", 50, 50);
+    t.pointer("pointerup", 50, 50);
+    const [inst, paint] = t.sent().map((m: Any) => m.content);
+    expect(inst).toMatchObject({ type: "new_instance", value: 1, class: "sea" });
+    expect(paint).toMatchObject({ type: "paint", value: 1 });
+    t.press("n");
+    expect(t.sent().at(-1).content).toMatchObject({ type: "new_instance", value: 2, class: "sea" });
+  });
+
+  it("cleans up its listeners", async () => {
+    const t = await mount();
+    t.cleanup();
+    cleanups = [];
+    expect(t.model.totalListeners()).toBe(0);
+  });
+});

@@ -1,0 +1,155 @@
+"""COCO and YOLO export/import: round trips, pycocotools loads the export, COCOeval scores
+proposals against it with the values worked out by hand."""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from pycocotools import mask as mask_utils
+from pycocotools.coco import COCO
+from pycocotools.cocoeval import COCOeval
+
+import hitl_widgets as hw
+from hitl_widgets.io import coco_results, from_coco, from_yolo, to_coco, to_yolo
+from hitl_widgets.metrics.geometry import rle_decode, rle_encode
+from hitl_widgets.widgets.bbox import BBoxAnnotator
+
+SIZES = {0: (100, 80), 1: (100, 80), "c.png": (64, 48)}
+GT = pd.DataFrame({
+    "item": [0, 0, 1, "c.png"],
+    "x": [10.0, 50.0, 5.5, 0.0], "y": [10.0, 20.0, 6.25, 0.0], "w": [20.0, 30.0, 40.0, 64.0], "h": [20.0, 40.0, 10.0, 48.0],
+    "class": ["cat", "dog", "cat", "dog"], "source": ["human", "proposal", "adjusted", "human"], "score": [np.nan, 0.8, 0.6, np.nan],
+})
+
+
+def load(dataset: dict, tmp_path) -> COCO:
+    path = tmp_path / "coco.json"
+    path.write_text(json.dumps(dataset))
+    with contextlib.redirect_stdout(io.StringIO()):
+        return COCO(str(path))
+
+
+def evaluate(gt: COCO, results: list[dict]) -> np.ndarray:
+    with contextlib.redirect_stdout(io.StringIO()):
+        dt = gt.loadRes(results)
+        ev = COCOeval(gt, dt, "bbox")
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    return ev.stats
+
+
+def test_export_loads_in_pycocotools_and_round_trips(tmp_path):
+    ds = to_coco(GT, image_sizes=SIZES)
+    gt = load(ds, tmp_path)
+    assert sorted(gt.getImgIds()) == [1, 2, 3]
+    assert [c["name"] for c in gt.loadCats(gt.getCatIds())] == ["cat", "dog"]
+    anns = gt.loadAnns(gt.getAnnIds(imgIds=[1]))
+    assert [a["bbox"] for a in anns] == [[10.0, 10.0, 20.0, 20.0], [50.0, 20.0, 30.0, 40.0]]
+    assert [a["area"] for a in anns] == [400.0, 1200.0]
+    assert gt.imgs[3]["width"] == 64 and gt.imgs[3]["file_name"] == "c.png"
+    back = from_coco(ds)
+    pd.testing.assert_frame_equal(back[GT.columns.tolist()], GT, check_dtype=False)
+    # and from the JSON file
+    (tmp_path / "x.json").write_text(json.dumps(ds))
+    assert from_coco(tmp_path / "x.json")["item"].tolist() == [0, 0, 1, "c.png"]
+
+
+def test_cocoeval_scores_proposals_against_the_export(tmp_path):
+    gt = load(to_coco(GT, image_sizes=SIZES), tmp_path)
+    perfect = GT.assign(score=0.9)
+    stats = evaluate(gt, coco_results(perfect, to_coco(GT, image_sizes=SIZES)))
+    assert stats[0] == pytest.approx(1.0)  # AP@[.5:.95]
+    # one of the two cats found exactly, the other missed; a false dog at high score
+    dets = pd.DataFrame({
+        "item": [0, 0, 1, "c.png"], "x": [10.0, 50.0, 60.0, 0.0], "y": [10.0, 20.0, 60.0, 0.0],
+        "w": [20.0, 30.0, 10.0, 64.0], "h": [20.0, 40.0, 10.0, 48.0],
+        "class": ["cat", "dog", "dog", "dog"], "score": [0.9, 0.8, 0.95, 0.7],
+    })
+    stats = evaluate(gt, coco_results(dets, to_coco(GT, image_sizes=SIZES)))
+    # cat: recall 1/2 at precision 1 -> 101-point AP = 51/101; dog: ranks FP (0.95), TP, TP ->
+    # precision envelope 2/3 for every recall point -> 2/3. Mean over the classes, any IoU.
+    assert stats[1] == pytest.approx((51 / 101 + 2 / 3) / 2, abs=1e-6)  # AP@.5
+
+
+def test_to_coco_from_the_widget(tmp_path):
+    imgs = np.zeros((2, 40, 60, 3), np.uint8)
+    w = BBoxAnnotator(imgs, ["a", "b"], store=hw.AnnotationStore(":memory:"), proposals={1: [(1, 2, 3, 4, "b", 0.7)]})
+    w.send = lambda *a, **k: None
+    w._dispatch(w, {"type": "add", "client": "c", "seq": 1, "item_id": 0,
+                    "boxes": [{"id": "k", "x": 1, "y": 1, "w": 10, "h": 5, "class": "b"}]}, [])
+    w._dispatch(w, {"type": "accept", "client": "c", "seq": 2, "item_id": 1, "proposal_ids": ["p0"]}, [])
+    ds = to_coco(w, path=tmp_path / "w.json")
+    gt = load(ds, tmp_path)
+    assert [(i["width"], i["height"]) for i in ds["images"]] == [(60, 40), (60, 40)]
+    assert [a["category_id"] for a in gt.loadAnns(gt.getAnnIds())] == [2, 2]
+    assert [a.get("hitl_source") for a in ds["annotations"]] == ["human", "proposal"]
+    assert json.loads((tmp_path / "w.json").read_text())["categories"][0]["name"] == "a"
+    res = coco_results(w, ds)
+    assert res == [{"image_id": 2, "category_id": 2, "bbox": [1.0, 2.0, 3.0, 4.0], "score": 0.7}]
+    assert evaluate(gt, res)[1] == pytest.approx(0.5, abs=0.01)  # one of two boxes found at AP@.5
+
+
+def test_masks_export_as_rle_matching_pycocotools(tmp_path):
+    m = np.zeros((48, 64), bool)
+    m[5:20, 10:30] = True
+    m[30:40, 40:45] = True
+    df = pd.DataFrame({"item": ["c.png"], "x": [10.0], "y": [5.0], "w": [35.0], "h": [35.0], "class": ["dog"],
+                       "segmentation": [rle_encode(m)]})
+    ds = to_coco(df, image_sizes={"c.png": (64, 48)})
+    gt = load(ds, tmp_path)
+    ann = gt.loadAnns(gt.getAnnIds())[0]
+    assert ann["area"] == m.sum()
+    assert (gt.annToMask(ann) == m).all()
+    ref = mask_utils.encode(np.asfortranarray(m.astype(np.uint8)))
+    assert ann["segmentation"]["counts"] == ref["counts"].decode()
+    assert (rle_decode(from_coco(ds)["segmentation"][0]) == m).all()
+    # a polygon segmentation is stored as such, with its rasterised area
+    poly = pd.DataFrame({"item": [0], "x": [0.0], "y": [0.0], "w": [4.0], "h": [2.0], "class": ["cat"],
+                         "segmentation": [[[0, 0, 4, 0, 4, 2, 0, 2]]]})
+    ann = to_coco(poly, image_sizes={0: (10, 10)})["annotations"][0]
+    assert ann["segmentation"] == [[0.0, 0.0, 4.0, 0.0, 4.0, 2.0, 0.0, 2.0]] and ann["area"] == 8.0
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ValueError, match="image_sizes"):
+        to_coco(GT)
+    with pytest.raises(ValueError, match="no image size"):
+        to_coco(GT, image_sizes={0: (10, 10)})
+    with pytest.raises(ValueError, match="lacks columns"):
+        to_coco(GT.drop(columns="w"), image_sizes=SIZES)
+    with pytest.raises(ValueError, match="not one of"):
+        to_coco(GT, image_sizes=SIZES, classes=["cat"])
+    with pytest.raises(ValueError, match="positive"):
+        to_coco(GT.assign(w=0.0), image_sizes=SIZES)
+    with pytest.raises(TypeError):
+        to_coco([1, 2, 3])
+    ds = to_coco(GT, image_sizes=SIZES)
+    with pytest.raises(ValueError, match="not a category"):
+        coco_results(GT.assign(**{"class": "cow"}), ds)
+    with pytest.raises(ValueError, match="not an image"):
+        coco_results(GT.assign(item=99), ds)
+
+
+def test_yolo_round_trip(tmp_path):
+    texts = to_yolo(GT, tmp_path / "labels", image_sizes=SIZES, classes=["cat", "dog"])
+    assert texts[0] == "0 0.200000 0.250000 0.200000 0.250000\n1 0.650000 0.500000 0.300000 0.500000\n"
+    assert texts["c.png"] == "1 0.500000 0.500000 1.000000 1.000000\n"
+    assert (tmp_path / "labels" / "classes.txt").read_text() == "cat\ndog\n"
+    assert (tmp_path / "labels" / "c.png.txt").is_file()
+    back = from_yolo(texts, image_sizes=SIZES, classes=["cat", "dog"])
+    np.testing.assert_allclose(back[["x", "y", "w", "h"]].to_numpy(), GT[["x", "y", "w", "h"]].to_numpy(), atol=1e-4)
+    assert back["class"].tolist() == GT["class"].tolist()
+    from_dir = from_yolo(tmp_path / "labels", image_sizes=SIZES)
+    assert sorted(from_dir["item"].unique()) == ["0", "1", "c.png"]
+    assert len(from_dir) == 4
+    with pytest.raises(ValueError, match="class index"):
+        from_yolo({0: "5 0.5 0.5 0.1 0.1"}, image_sizes=SIZES, classes=["cat"])
+    with pytest.raises(ValueError, match="5 or 6"):
+        from_yolo({0: "0 0.5 0.5"}, image_sizes=SIZES, classes=["cat"])
+    with pytest.raises(ValueError, match="classes"):
+        from_yolo({0: ""}, image_sizes=SIZES)
