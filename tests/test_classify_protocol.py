@@ -147,9 +147,9 @@ def test_fetch_without_proposals_and_texts():
     assert buffers == []
     assert msg["items"] == [
         {"id": "b", "kind": "text", "mime": "text/plain", "width": 0, "height": 0, "text": "second ✓",
-         "label": None, "proposal": None},
+         "label": None, "proposal": None, "notes": []},
         {"id": "a", "kind": "text", "mime": "text/plain", "width": 0, "height": 0, "text": "first text",
-         "label": None, "proposal": None},
+         "label": None, "proposal": None, "notes": []},
     ]
 
 

@@ -30,6 +30,7 @@ log = logging.getLogger("hitl_widgets")
 STATIC = Path(__file__).resolve().parents[1] / "static"
 MAX_FETCH = 64  # items per fetch request
 MAX_MESSAGE_BYTES = 256 * 1024  # larger intents are refused
+MAX_BUFFER_BYTES = 32 * 1024 * 1024  # binary buffers of one intent, in all
 ACK_MEMORY = 10_000  # answers kept for retried intents
 
 
@@ -56,7 +57,8 @@ class IntentWidget(anywidget.AnyWidget):
     """Base of every widget: validated, acknowledged intents from the browser.
 
     Subclasses register handlers in ``self._handlers`` (intent type → method returning the reply
-    sent with ``_ack``); a handler raises ``IntentError`` to refuse.
+    sent with ``_ack``); a handler raises ``IntentError`` to refuse. The binary buffers that came
+    with the intent are in ``self.intent_buffers`` while its handler runs.
     """
 
     version = traitlets.Unicode(__version__).tag(sync=True)
@@ -66,6 +68,7 @@ class IntentWidget(anywidget.AnyWidget):
         self.refused: list[dict] = []  # every refused intent, newest last
         self._handlers: dict[str, Callable[[dict], dict | None]] = {}
         self._answers: OrderedDict[tuple[str, int], dict] = OrderedDict()
+        self.intent_buffers: list[bytes] = []
         self.on_msg(self._dispatch)
 
     # ------------------------------------------------------------------ dispatch
@@ -76,6 +79,10 @@ class IntentWidget(anywidget.AnyWidget):
             size = MAX_MESSAGE_BYTES + 1
         if size > MAX_MESSAGE_BYTES:
             self._refuse(content if isinstance(content, dict) else {}, f"message too large ({size} bytes)")
+            return
+        buffer_bytes = sum(len(memoryview(b).cast("B")) for b in buffers or [])
+        if buffer_bytes > MAX_BUFFER_BYTES:
+            self._refuse(content if isinstance(content, dict) else {}, f"binary data too large ({buffer_bytes} bytes)")
             return
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             self._refuse({}, f"malformed message: expected an object with a 'type', got {type(content).__name__}")
@@ -95,6 +102,7 @@ class IntentWidget(anywidget.AnyWidget):
             if key in self._answers:  # a retry: answer the same, change nothing
                 self.send(self._answers[key])
                 return
+        self.intent_buffers = [bytes(b) for b in buffers or []]
         try:
             reply = handler(content)
         except IntentError as exc:
@@ -103,6 +111,8 @@ class IntentWidget(anywidget.AnyWidget):
             log.exception("hitl_widgets: %s failed", kind)
             reply = self._refuse(content, f"could not save: {type(exc).__name__}: {exc}", remember=False)
             key = None  # a retry may succeed
+        finally:
+            self.intent_buffers = []
         if key is not None and reply is not None:
             self._answers[key] = reply
             while len(self._answers) > ACK_MEMORY:

@@ -117,7 +117,6 @@ class SegmentationCanvas(ReviewWidget):
         self._proposals = self._normalise_proposals(proposals)
         self._state: dict[Hashable, dict] = {}  # item -> {"labels": uint16 (H, W), "classes": {value: class}}
         self._redo: dict[Hashable, list[dict]] = {}
-        self._buffers: list = []
         for row in self.store.current(task, kinds=(KIND,), annotator=self.annotator).itertuples():
             if row.item_id in self.items:
                 self._state[row.item_id] = self._decode(row.item_id, row.payload)
@@ -251,13 +250,6 @@ class SegmentationCanvas(ReviewWidget):
         state = getattr(self, "_state", {})
         self.n_done = sum(1 for i in self.order if i in state and state[i]["labels"].any())
 
-    def _dispatch(self, widget: Any, content: Any, buffers: list) -> None:
-        self._buffers = list(buffers or [])
-        try:
-            super()._dispatch(widget, content, buffers)
-        finally:
-            self._buffers = []
-
     # ------------------------------------------------------------------ validation
     def _value(self, content: dict, state: dict) -> int:
         value = content.get("value")
@@ -270,9 +262,9 @@ class SegmentationCanvas(ReviewWidget):
     def _runs(self, item_id: Hashable, dtype: Any = "uint32") -> np.ndarray:
         if dtype not in ("uint16", "uint32"):
             raise IntentError(f"runs must be 'uint16' or 'uint32', not {str(dtype)[:20]!r}")
-        if len(self._buffers) != 1:
+        if len(self.intent_buffers) != 1:
             raise IntentError("a paint needs exactly one binary buffer of runs")
-        raw = bytes(self._buffers[0])
+        raw = self.intent_buffers[0]
         size = 6 if dtype == "uint16" else 12
         if not raw or len(raw) % size or len(raw) // size > MAX_RUNS:
             raise IntentError(f"runs buffer must hold 1 to {MAX_RUNS} (y, x, length) {dtype} triples, got {len(raw)} bytes")

@@ -23,6 +23,8 @@ export interface ChannelOptions {
 
 interface Pending {
   content: Record<string, unknown>;
+  /** binary buffers sent with the intent (and with each retry) */
+  buffers: ArrayBuffer[];
   tries: number;
   timer: ReturnType<typeof setTimeout> | undefined;
   resolve: (reply: Reply) => void;
@@ -66,12 +68,13 @@ export class IntentChannel {
     return this.failed.size;
   }
 
-  /** Send an intent; resolves with the kernel's ack or refusal, rejects with UnsavedError. */
-  send(type: string, fields: Record<string, unknown>): Promise<Reply> {
+  /** Send an intent (with optional binary buffers); resolves with the kernel's ack or refusal,
+   *  rejects with UnsavedError. */
+  send(type: string, fields: Record<string, unknown>, buffers: ArrayBuffer[] = []): Promise<Reply> {
     const seq = ++this.seq;
     const content = { ...fields, type, client: this.client, seq };
     return new Promise<Reply>((resolve, reject) => {
-      const entry: Pending = { content, tries: 0, timer: undefined, resolve, reject, settled: false };
+      const entry: Pending = { content, buffers, tries: 0, timer: undefined, resolve, reject, settled: false };
       this.pending.set(seq, entry);
       this.transmit(seq, entry);
       this.onChange();
@@ -81,7 +84,8 @@ export class IntentChannel {
   private transmit(seq: number, entry: Pending): void {
     entry.tries += 1;
     try {
-      this.model.send(entry.content);
+      if (entry.buffers.length) this.model.send(entry.content, undefined, entry.buffers);
+      else this.model.send(entry.content);
     } catch {
       // a closed comm throws: treated like a lost message, the retry timer handles it
     }

@@ -6,7 +6,7 @@
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./segmentation.css";
-import { IntentChannel, Reply, Sender } from "../lib/channel";
+import { IntentChannel, Reply } from "../lib/channel";
 import { ClassName, classColour, classKeys, rgb } from "../lib/classes";
 import { h, setText } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
@@ -118,16 +118,7 @@ export function render({ model, el }: RenderProps<SegModel>) {
   root.append(header, classBar, tools, stage, info, nav, status.node);
 
   // ---------------------------------------------------------------- state
-  // intents with a binary delta: the channel's sender attaches the buffer registered for it
-  const outgoing = new Map<number, ArrayBuffer[]>();
-  let deltaToken = 0;
-  const sender: Sender = {
-    send: (content, callbacks, buffers) => {
-      const token = (content as { delta?: number }).delta;
-      model.send(content, callbacks, (token !== undefined ? outgoing.get(token) : undefined) ?? (buffers as ArrayBuffer[]));
-    },
-  };
-  const channel = new IntentChannel(sender);
+  const channel = new IntentChannel(model);
   const cache = new ItemCache(model, 12);
   const viewport = new Viewport();
   const masks = new Map<string, MaskState>();
@@ -408,15 +399,11 @@ export function render({ model, el }: RenderProps<SegModel>) {
   function sendDelta(fields: Record<string, unknown>, runs: Uint32Array): void {
     const id = current();
     if (id === undefined || !runs.length) return;
-    const token = ++deltaToken;
     // uint16 runs when every coordinate fits (any image up to 65535 px a side), else uint32
     const small = runs.every((v) => v < 65536);
     const packed = small ? Uint16Array.from(runs) : runs;
     const buffer = packed.buffer.slice(packed.byteOffset, packed.byteOffset + packed.byteLength) as ArrayBuffer;
-    outgoing.set(token, [buffer]);
-    const promise = channel.send("paint", { item_id: id, ...fields, runs: small ? "uint16" : "uint32", delta: token });
-    promise.finally(() => outgoing.delete(token)).catch(() => undefined);
-    track(id, promise);
+    track(id, channel.send("paint", { item_id: id, ...fields, runs: small ? "uint16" : "uint32" }, [buffer]));
   }
 
   function ensureInstance(): boolean {
