@@ -1,9 +1,11 @@
-"""Pure numpy metrics (no widget imports): agreement, fairness, geometry (RLE, IoU), retrieval, ...
+"""Pure numpy metrics (no widget imports): agreement, confusion, fairness, geometry (RLE, IoU), retrieval, ...
 
 Each submodule lists its public functions in ``__all__``; they are re-exported here.
 """
 from .agreement import *  # noqa: F401,F403
 from .agreement import __all__ as _agreement_all
+from .confusion import *  # noqa: F401,F403
+from .confusion import __all__ as _confusion_all
 from .fairness import *  # noqa: F401,F403
 from .fairness import __all__ as _fairness_all
 from .geometry import *  # noqa: F401,F403
@@ -11,4 +13,4 @@ from .geometry import __all__ as _geometry_all
 from .retrieval import *  # noqa: F401,F403
 from .retrieval import __all__ as _retrieval_all
 
-__all__ = [*_agreement_all, *_fairness_all, *_geometry_all, *_retrieval_all]
+__all__ = [*_agreement_all, *_confusion_all, *_fairness_all, *_geometry_all, *_retrieval_all]

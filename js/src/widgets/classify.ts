@@ -12,6 +12,7 @@ import { Keymap } from "../lib/keyboard";
 import { drawFit, Binary } from "../lib/media";
 import { StatusLine } from "../lib/status";
 import { checkVersion, exposeModel } from "../lib/widget";
+import { classKeys } from "../lib/classes";
 
 type Label = string | number | Array<string | number> | null;
 
@@ -36,15 +37,7 @@ interface Proposal {
 
 type SaveState = "pending" | "failed";
 
-/**
- * The key of each class: classes that are the digits themselves (0-9) keep their own digit;
- * otherwise keys 1-9, 0 pick the first ten classes in order ("" = no key).
- */
-export function classKeys(classes: Array<string | number>): string[] {
-  const names = classes.map(String);
-  if (names.every((n) => /^[0-9]$/.test(n)) && new Set(names).size === names.length) return names;
-  return names.map((_, k) => (k < 10 ? String((k + 1) % 10) : ""));
-}
+export { classKeys }; // the shared rule (lib/classes.ts), re-exported for tests
 
 const AHEAD = 12; // items prefetched ahead of the view
 const BEHIND = 3;

@@ -1,0 +1,369 @@
+"""AgreementDashboard: inter-annotator agreement with CIs, a pairwise heatmap, per-annotator and
+per-class agreement, and a disagreement queue that opens adjudication.
+
+Numbers come from ``hitl_widgets.metrics.agreement`` (percent agreement, Fleiss' kappa,
+Krippendorff's alpha with percentile bootstrap CIs over items; Cohen's kappa per pair; majority
+vote and Dawid-Skene consensus). Adjudication is a ``ClassifyWidget`` over the disagreement queue
+(most disputed first) showing every annotator's label as a note and the majority as its proposal;
+its answers are stored under ``f"{task}/adjudicated"`` by annotator ``"adjudicator"``.
+
+Protocol (browser → kernel): {"type": "adjudicate", "item_id": id | null} → ack {item_id, position}.
+"""
+from __future__ import annotations
+
+import math
+from itertools import combinations
+from typing import Any, Hashable, Sequence
+
+import ipywidgets
+import numpy as np
+import pandas as pd
+import traitlets
+
+from ..items import Items
+from ..metrics.agreement import (
+    bootstrap_ci,
+    cohen_kappa,
+    dawid_skene,
+    fleiss_kappa,
+    krippendorff_alpha,
+    majority_vote,
+    percent_agreement,
+)
+from ..store import AnnotationStore
+from ..widgets.base import STATIC, IntentError, IntentWidget, is_item_id, static_file
+
+MAX_QUEUE_SHOWN = 500  # queue rows sent to the browser (``dash.queue`` holds them all)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str):
+        return str(value)
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+
+
+def _finite(value: Any) -> float | None:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+class AgreementView(IntentWidget):
+    """The dashboard's front-end: tables, the pairwise heatmap and the disagreement queue."""
+
+    _esm = STATIC / "agreement.js"
+    _css = STATIC / "agreement.css"
+    title = traitlets.Unicode("").tag(sync=True)
+    overall = traitlets.List().tag(sync=True)  # [{metric, estimate, low, high}]
+    annotators = traitlets.List().tag(sync=True)
+    pairwise = traitlets.List().tag(sync=True)  # R x R kappa (None = undefined)
+    pair_counts = traitlets.List().tag(sync=True)  # R x R items labelled by both
+    per_annotator = traitlets.List().tag(sync=True)  # [{annotator, n, agreement, accuracy, flagged}]
+    per_class = traitlets.List().tag(sync=True)  # [{class, agreement, n}]
+    queue = traitlets.List().tag(sync=True)  # [{item_id, disagreement, labels, adjudicated}]
+    n_queue = traitlets.Int(0).tag(sync=True)
+    n_items = traitlets.Int(0).tag(sync=True)
+    adjudicating = traitlets.Bool(False).tag(sync=True)
+    autofocus = traitlets.Bool(True).tag(sync=True)
+
+    def __init__(self, on_adjudicate: Any, **kwargs: Any):
+        static_file("agreement.js")
+        super().__init__(**kwargs)
+        self._on_adjudicate_cb = on_adjudicate
+        self._handlers["adjudicate"] = self._on_adjudicate
+
+    def _on_adjudicate(self, content: dict) -> dict:
+        item_id = content.get("item_id")
+        if item_id is not None and not is_item_id(item_id):
+            raise IntentError(f"unknown item id {str(item_id)[:60]!r}")
+        position = self._on_adjudicate_cb(item_id)
+        return self._ack(content, item_id=item_id, position=position)
+
+
+class AgreementDashboard:
+    """Inter-annotator agreement of a labelling task, with adjudication of the disagreements.
+
+    Args:
+        source: an ``AnnotationStore`` (its current labels of ``task``) or a DataFrame with
+            columns item (or item_id), annotator, label.
+        task: the store task (required with a store; names the adjudication task otherwise).
+        classes: the classes (default: the sorted labels seen).
+        items: the items' media for adjudication (``Items`` or anything it accepts, whose ids
+            are the item ids); default: the item ids shown as text.
+        store: where adjudications go (default: ``source`` when it is a store, else in memory).
+        consensus: "majority" or "dawid_skene" (the consensus annotators are compared with).
+        n_boot, level, seed: the bootstrap of the overall metrics.
+        flag_below: an annotator whose agreement with the consensus is this much below the
+            median of the others is flagged.
+
+    Results (pandas): ``overall`` (metric, estimate, low, high), ``pairwise`` (Cohen's kappa,
+    annotators x annotators), ``per_annotator`` (annotator, n, agreement, accuracy (Dawid-Skene),
+    flagged), ``per_class`` (class, agreement (specific agreement), n), ``queue`` (item_id,
+    disagreement, n_labels, labels, adjudicated), ``adjudicated`` (item_id, label, ...). Displaying
+    the dashboard shows the view above the adjudication widget; ``dash.adjudicate(item_id)``
+    opens it.
+
+    Example:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"item": [1, 1, 2, 2, 3, 3], "annotator": ["a", "b"] * 3,
+        ...                    "label": ["x", "x", "y", "x", "y", "y"]})
+        >>> dash = AgreementDashboard(df, task="toy", n_boot=50)
+        >>> dash.queue["item_id"].tolist()
+        [2]
+    """
+
+    def __init__(
+        self,
+        source: AnnotationStore | pd.DataFrame,
+        task: str | None = None,
+        classes: Sequence[Any] | None = None,
+        items: Any = None,
+        store: AnnotationStore | None = None,
+        *,
+        consensus: str = "majority",
+        n_boot: int = 500,
+        level: float = 0.95,
+        seed: int | None = 0,
+        flag_below: float = 0.15,
+        title: str = "Annotator agreement",
+    ):
+        if consensus not in ("majority", "dawid_skene"):
+            raise ValueError(f"consensus must be 'majority' or 'dawid_skene', not {consensus!r}")
+        if isinstance(source, AnnotationStore):
+            if not task:
+                raise ValueError("task is required when source is an AnnotationStore")
+            df = source.labels(task)[["item_id", "annotator", "label"]]
+            store = store if store is not None else source
+        elif isinstance(source, pd.DataFrame):
+            cols = {"item" if "item" in source.columns else "item_id", "annotator", "label"}
+            missing = cols - set(source.columns)
+            if missing:
+                raise ValueError(f"the DataFrame needs columns item (or item_id), annotator, label; missing {sorted(missing)}")
+            df = source.rename(columns={"item": "item_id"})[["item_id", "annotator", "label"]]
+            task = task or "agreement"
+        else:
+            raise ValueError(f"source must be an AnnotationStore or a DataFrame, not {type(source).__name__}")
+        df = df.dropna(subset=["label"])
+        if df.empty:
+            raise ValueError("no labels to compare")
+        if df.duplicated(["item_id", "annotator"]).any():
+            df = df.drop_duplicates(["item_id", "annotator"], keep="last")
+        self.task = task
+        self.store = store if store is not None else AnnotationStore(":memory:")
+        self.adjudication_task = f"{task}/adjudicated"
+        self.n_boot, self.level, self.seed, self.flag_below = int(n_boot), float(level), seed, float(flag_below)
+        self.consensus_method = consensus
+        self.title = title
+        self.labels_long = df.reset_index(drop=True)
+        self.classes = [_plain(c) for c in (classes if classes is not None else sorted(df["label"].map(_plain).unique(), key=lambda v: (isinstance(v, str), v)))]
+        wide = df.pivot(index="item_id", columns="annotator", values="label")
+        self.item_ids = [_plain(i) for i in wide.index]
+        self.annotators = [str(a) for a in wide.columns]
+        self.wide = wide  # items x annotators, NaN = missing
+        arr = wide.to_numpy(dtype=object).copy()
+        arr[pd.isna(arr)] = None
+        self._arr = arr
+        if items is None:
+            items = Items([f"item {i}" for i in self.item_ids], ids=self.item_ids, kind="text")
+        self.items = items if isinstance(items, Items) else Items(items)
+        unknown = [i for i in self.item_ids if i not in self.items]
+        if unknown:
+            raise ValueError(f"labelled item {unknown[0]!r} is not in items")
+        self._compute()
+        self.view = AgreementView(self._open_adjudication, title=title)
+        self.adjudicator = self._make_adjudicator()
+        self._layout = ipywidgets.VBox([self.view, self.adjudicator] if self.adjudicator is not None else [self.view])
+        if self.adjudicator is not None:
+            self.adjudicator.layout.display = "none"
+        self._sync_view()
+
+    # ------------------------------------------------------------------ computing
+    def _bootstrap(self, fn: Any, data: Any, axis: int = 0) -> dict:
+        try:
+            ci = bootstrap_ci(fn, data, n=self.n_boot, level=self.level, seed=self.seed, axis=axis)
+            return {"estimate": ci.estimate, "low": ci.low, "high": ci.high}
+        except ValueError:
+            try:
+                return {"estimate": float(fn(data)), "low": np.nan, "high": np.nan}
+            except ValueError:
+                return {"estimate": np.nan, "low": np.nan, "high": np.nan}
+
+    def _compute(self) -> None:
+        arr = self._arr
+        n_items, n_raters = arr.shape
+        codes = np.full(arr.shape, np.nan)
+        index = {c: k for k, c in enumerate(self.classes)}
+        for (i, r), v in np.ndenumerate(arr):
+            if v is not None:
+                k = index.get(_plain(v))
+                if k is None:
+                    raise ValueError(f"label {v!r} is not one of the classes {self.classes[:20]}")
+                codes[i, r] = k
+        self._codes = codes
+        rows = [
+            {"metric": "percent agreement", **self._bootstrap(percent_agreement, codes)},
+            {"metric": "Fleiss' kappa", **self._bootstrap(fleiss_kappa, codes)},
+            {"metric": "Krippendorff's alpha", **self._bootstrap(krippendorff_alpha, codes.T, axis=1)},
+        ]
+        self.overall = pd.DataFrame(rows, columns=["metric", "estimate", "low", "high"])
+        # pairwise Cohen's kappa over the items both labelled
+        kappa = np.full((n_raters, n_raters), np.nan)
+        both = np.zeros((n_raters, n_raters), dtype=int)
+        present = ~np.isnan(codes)
+        for a in range(n_raters):
+            both[a, a] = int(present[:, a].sum())
+            kappa[a, a] = 1.0 if both[a, a] else np.nan
+        for a, b in combinations(range(n_raters), 2):
+            m = present[:, a] & present[:, b]
+            both[a, b] = both[b, a] = int(m.sum())
+            if m.sum() >= 2:
+                try:
+                    kappa[a, b] = kappa[b, a] = cohen_kappa(codes[m, a], codes[m, b], labels=list(range(len(self.classes))))
+                except (ValueError, ZeroDivisionError):
+                    pass
+        self.pairwise = pd.DataFrame(kappa, index=self.annotators, columns=self.annotators)
+        self.pair_counts = both
+        # consensus and per-annotator agreement with it
+        labelled = present.any(axis=1)
+        vote = np.full(n_items, np.nan)
+        vote[labelled] = majority_vote(codes[labelled])
+        ds = dawid_skene(codes, classes=list(range(len(self.classes))))
+        consensus = ds.labels.astype(float) if self.consensus_method == "dawid_skene" else vote
+        self._consensus = consensus
+        per = []
+        for r, name in enumerate(self.annotators):
+            m = present[:, r]
+            agree = float(np.mean(codes[m, r] == consensus[m])) if m.any() else np.nan
+            per.append({"annotator": name, "n": int(m.sum()), "agreement": agree, "accuracy": float(ds.annotator_accuracy[r])})
+        per_df = pd.DataFrame(per, columns=["annotator", "n", "agreement", "accuracy"])
+        flagged = []
+        for r in range(n_raters):
+            others = per_df["agreement"].drop(index=r).dropna()
+            flagged.append(bool(len(others) and per_df["agreement"][r] < others.median() - self.flag_below))
+        per_df["flagged"] = flagged
+        self.per_annotator = per_df
+        # per-class specific agreement: sum n_ik (n_ik - 1) / sum n_ik (n_i - 1)
+        counts = np.stack([(codes == k).sum(axis=1) for k in range(len(self.classes))], axis=1)  # items x classes
+        n_i = counts.sum(axis=1, keepdims=True)
+        num = (counts * (counts - 1)).sum(axis=0)
+        den = (counts * (n_i - 1)).sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            spec = np.where(den > 0, num / den, np.nan)
+        self.per_class = pd.DataFrame({"class": self.classes, "agreement": spec, "n": counts.sum(axis=0)})
+        # disagreement per item: share of disagreeing rater pairs
+        pairs = n_i[:, 0] * (n_i[:, 0] - 1)
+        agree_pairs = (counts * (counts - 1)).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dis = np.where(pairs > 0, 1 - agree_pairs / pairs, 0.0)
+        self._disagreement = dis
+        order = np.lexsort((np.arange(n_items), -dis))
+        order = order[dis[order] > 0]
+        adjudicated = self._adjudicated_map()
+        self.queue = pd.DataFrame({
+            "item_id": pd.Series([self.item_ids[i] for i in order], dtype=object),
+            "disagreement": dis[order],
+            "n_labels": n_i[order, 0],
+            "labels": [self._labels_of(i) for i in order],
+            "adjudicated": pd.Series([adjudicated.get(self.item_ids[i]) for i in order], dtype=object),
+        })
+
+    def _labels_of(self, i: int) -> dict:
+        return {a: _plain(v) for a, v in zip(self.annotators, self._arr[i]) if v is not None}
+
+    def _adjudicated_map(self) -> dict:
+        df = self.store.labels(self.adjudication_task)
+        return dict(zip(df["item_id"], df["label"])) if len(df) else {}
+
+    @property
+    def adjudicated(self) -> pd.DataFrame:
+        """The adjudicated labels: item_id, annotator, label, event_id, created_at."""
+        return self.store.labels(self.adjudication_task)
+
+    @property
+    def consensus(self) -> pd.Series:
+        """The consensus label per item (majority vote or Dawid-Skene), adjudications applied."""
+        values = [None if np.isnan(c) else self.classes[int(c)] for c in self._consensus]
+        s = pd.Series(values, index=pd.Index(self.item_ids, name="item_id"), name="label", dtype=object)
+        for item_id, label in self._adjudicated_map().items():
+            if item_id in s.index:
+                s[item_id] = label
+        return s
+
+    # ------------------------------------------------------------------ adjudication
+    def _make_adjudicator(self) -> Any:
+        if self.queue.empty:
+            return None
+        from ..widgets.classify import ClassifyWidget
+
+        ids = self.queue["item_id"].tolist()
+        notes = {i: [f"{a}: {v}" for a, v in labels.items()] for i, labels in zip(ids, self.queue["labels"])}
+        proposals = {}
+        pos = {i: n for n, i in enumerate(self.item_ids)}
+        for i in ids:
+            c = self._consensus[pos[i]]
+            if not np.isnan(c):
+                proposals[i] = self.classes[int(c)]
+        widget = ClassifyWidget(
+            self.items, classes=self.classes, store=self.store, task=self.adjudication_task,
+            proposals=proposals, queue=ids, annotator="adjudicator", notes=notes,
+            title="Adjudication: most disputed first (notes: every annotator's label; proposal: the consensus)",
+        )
+        widget.autofocus = False
+        widget.on_label(lambda _event: self._after_adjudication())
+        return widget
+
+    def _after_adjudication(self) -> None:
+        adjudicated = self._adjudicated_map()
+        self.queue["adjudicated"] = pd.Series([adjudicated.get(i) for i in self.queue["item_id"]], index=self.queue.index, dtype=object)
+        self._sync_view()
+
+    def _open_adjudication(self, item_id: Hashable | None) -> int:
+        if self.adjudicator is None:
+            raise IntentError("no disagreements to adjudicate")
+        order = self.adjudicator.order
+        if item_id is None:
+            position = self.adjudicator._first_open()
+        else:
+            matches = [n for n, i in enumerate(order) if type(i) is type(item_id) and i == item_id]
+            if not matches:
+                raise IntentError(f"item {str(item_id)[:60]!r} is not in the disagreement queue")
+            position = matches[0]
+        self.adjudicator.layout.display = None
+        self.adjudicator.position = position
+        self.view.adjudicating = True
+        return position
+
+    def adjudicate(self, item_id: Hashable | None = None) -> Any:
+        """Open adjudication (at ``item_id``, or the first open item); returns the ClassifyWidget."""
+        try:
+            self._open_adjudication(None if item_id is None else _plain(item_id))
+        except IntentError as exc:
+            raise ValueError(str(exc)) from None
+        return self.adjudicator
+
+    # ------------------------------------------------------------------ view
+    def _sync_view(self) -> None:
+        v = self.view
+        v.overall = [{k: (_finite(r[k]) if k != "metric" else r[k]) for k in r} for r in self.overall.to_dict("records")]
+        v.annotators = self.annotators
+        v.pairwise = [[_finite(x) for x in row] for row in self.pairwise.to_numpy()]
+        v.pair_counts = self.pair_counts.tolist()
+        v.per_annotator = [
+            {"annotator": r["annotator"], "n": int(r["n"]), "agreement": _finite(r["agreement"]),
+             "accuracy": _finite(r["accuracy"]), "flagged": bool(r["flagged"])}
+            for r in self.per_annotator.to_dict("records")
+        ]
+        v.per_class = [{"class": c, "agreement": _finite(a), "n": int(n)} for c, a, n in self.per_class.itertuples(index=False)]
+        head = self.queue.head(MAX_QUEUE_SHOWN)
+        v.queue = [
+            {"item_id": i, "disagreement": float(d), "labels": [f"{a}: {lab}" for a, lab in labels.items()],
+             "adjudicated": None if adj is None or (isinstance(adj, float) and math.isnan(adj)) else _plain(adj)}
+            for i, d, labels, adj in zip(head["item_id"], head["disagreement"], head["labels"], head["adjudicated"])
+        ]
+        v.n_queue = len(self.queue)
+        v.n_items = len(self.item_ids)
+
+    def _repr_mimebundle_(self, **kwargs: Any):
+        return self._layout._repr_mimebundle_(**kwargs)

@@ -1,0 +1,416 @@
+"""ConfusionDashboard: a model's confusion matrix with drill-down into each cell and relabel in place.
+
+The heatmap shows counts or row-normalised shares (``n`` toggles); clicking a cell (or moving to it
+with the arrow keys and pressing Enter) opens a virtualised gallery of the cell's items, fetched as
+binary thumbnails through ``ReviewWidget``'s fetch. Relabelling an item (a class key, or its button)
+stores one ``label`` event for ``task``; the matrix, per-class precision / recall / F1 and the
+ranking of likely label errors (confident learning: ``cleanlab`` when installed, else
+``hitl_widgets.metrics.confusion.find_label_issues``) update at once (above 200,000 items the
+ranking is recomputed when next opened, so a relabel stays fast). Stored labels of ``task``
+replace ``y_true`` for their items when the dashboard is built, so the corrections persist.
+
+Protocol (browser → kernel, besides ``fetch``):
+    {"type": "open_cell", "row": int, "col": int, "first": int}  → ack {ids, total, row, col}
+    {"type": "open_issues", "first": int}                         → ack {ids, total}
+        before the answer, unasked, the first ``first`` thumbnails: {"type": "thumbs", "items":
+        [{id, width, height, channels, offset, ...}]} with one buffer of raw uint8 pixels for array
+        items, else an "items" message (encoded media).
+    {"type": "relabel", "item_id", "label"}         → ack {item_id, label, event_id, row, col}
+"""
+from __future__ import annotations
+
+from typing import Any, Hashable, Sequence
+
+import numpy as np
+import pandas as pd
+import traitlets
+
+from ..items import Items, Media
+from ..metrics.confusion import (
+    _classes_of,
+    confusion_matrix,
+    find_label_issues,
+    label_codes,
+    per_class_metrics,
+)
+from ..store import AnnotationStore
+from ..widgets.base import STATIC, IntentError, ReviewWidget, is_item_id, static_file
+
+MAX_CELL_IDS = 50_000  # ids sent to the browser for one cell (the gallery is virtualised)
+MAX_ISSUES_SHOWN = 5_000
+EAGER_ISSUES = 200_000  # above this many items the error ranking is recomputed on demand
+MAX_PUSH = 160  # thumbnails sent with an opened cell, unasked (saves the view a round trip)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str):
+        return str(value)
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+class _Placeholders(Items):
+    """Items ``0..N-1`` shown as the text "item n" when no media were given: built in O(1), so a
+    dashboard over a million predictions does not build a million strings."""
+
+    def __init__(self, n: int):  # noqa: D107 - deliberately not Items.__init__
+        self._n = int(n)
+        self.ids = range(self._n)  # type: ignore[assignment]
+        self._kind = "text"
+        self.image_format = "auto"
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __contains__(self, item_id: Any) -> bool:
+        return isinstance(item_id, int) and not isinstance(item_id, bool) and 0 <= item_id < self._n
+
+    def __repr__(self) -> str:
+        return f"placeholder items 0..{self._n - 1}"
+
+    def position(self, item_id: Hashable) -> int:
+        if item_id not in self:
+            raise KeyError(f"unknown item id {item_id!r}")
+        return int(item_id)  # type: ignore[arg-type]
+
+    def raw(self, item_id: Hashable) -> Any:
+        return f"item {self.position(item_id)}"
+
+    def media(self, item_id: Hashable) -> Media:
+        return Media("text", "text/plain", self.raw(item_id))
+
+    def prefetch(self, item_ids: Any) -> None:
+        return None
+
+
+class ConfusionDashboard(ReviewWidget):
+    """Confusion matrix of a model with drill-down, relabel in place and likely label errors.
+
+    Keys (while the dashboard has focus): arrows move in the matrix, Enter opens the cell's
+    gallery, ``n`` toggles counts / row shares, ``e`` opens the likely label errors; in the
+    gallery arrows move, 1–9/0 relabel the selected item, Esc goes back to the matrix; ``?``.
+
+    Args:
+        y_true: the given labels, one per item.
+        y_pred_or_proba: predicted classes ``(N,)``, or probabilities ``(N, C)`` (columns in the
+            order of ``classes``): these also rank the likely label errors.
+        items: the media (``Items`` or anything it accepts), aligned with ``y_true``; default:
+            placeholders "item n" with ids ``0..N-1``.
+        classes: class names in display order (default: the sorted classes present, or
+            ``0..C-1`` for probabilities).
+        store: the ``AnnotationStore`` receiving relabels (default: ``hitl.db``).
+        task: the store task of the relabels. rank_by: "self_confidence" or
+            "normalized_margin". backend: "auto" (cleanlab when installed), "own", "cleanlab".
+
+    Results (pandas): ``matrix_df`` (counts, index = true class, columns = predicted class),
+    ``per_class`` (class, precision, recall, f1, support, predicted), ``label_issues`` (item_id,
+    given, suggested, self_confidence, margin, rank), ``relabels`` (the stored labels of
+    ``task``). ``dash.open_cell(true_class, predicted_class)`` returns the cell's item ids.
+
+    Example:
+        >>> import numpy as np
+        >>> dash = ConfusionDashboard([0, 1, 1, 0], [0, 1, 0, 0], store=AnnotationStore(":memory:"))
+        >>> dash.matrix
+        [[2, 0], [1, 1]]
+        >>> dash.relabel(2, 0)  # doctest: +ELLIPSIS
+        {...}
+        >>> dash.matrix
+        [[3, 0], [0, 1]]
+    """
+
+    _esm = STATIC / "confusion.js"
+    _css = STATIC / "confusion.css"
+    classes = traitlets.List().tag(sync=True)
+    matrix = traitlets.List().tag(sync=True)  # counts, rows = true class
+    normalize = traitlets.Bool(False).tag(sync=True)
+    class_metrics = traitlets.List().tag(sync=True)  # [{class, precision, recall, f1, support}]
+    accuracy = traitlets.Float(0.0).tag(sync=True)
+    n_items = traitlets.Int(0).tag(sync=True)
+    cell = traitlets.List().tag(sync=True)  # [row, col] of the open cell, [] when none
+    n_issues = traitlets.Int(0).tag(sync=True)
+    has_proba = traitlets.Bool(False).tag(sync=True)
+    n_relabelled = traitlets.Int(0).tag(sync=True)
+    thumb_size = traitlets.Int(72).tag(sync=True)
+
+    def __init__(
+        self,
+        y_true: Any,
+        y_pred_or_proba: Any,
+        items: Any = None,
+        classes: Sequence[Any] | None = None,
+        store: AnnotationStore | None = None,
+        *,
+        task: str = "confusion",
+        annotator: str | None = None,
+        rank_by: str = "self_confidence",
+        backend: str = "auto",
+        title: str = "Confusion matrix",
+        thumb_size: int = 72,
+    ):
+        static_file("confusion.js")
+        y = np.asarray(y_true.detach().cpu().numpy() if hasattr(y_true, "detach") else y_true)
+        out = np.asarray(y_pred_or_proba.detach().cpu().numpy() if hasattr(y_pred_or_proba, "detach") else y_pred_or_proba)
+        if y.ndim != 1:
+            raise ValueError(f"y_true must be 1-D, got shape {y.shape}")
+        if len(out) != len(y):
+            raise ValueError(f"y_pred_or_proba has {len(out)} rows for {len(y)} labels")
+        if len(y) == 0:
+            raise ValueError("ConfusionDashboard needs at least one prediction")
+        proba = None
+        if out.ndim == 2:
+            if not np.issubdtype(out.dtype, np.number) or not np.isfinite(out).all():
+                raise ValueError("probabilities must be finite numbers")
+            proba = out.astype(float, copy=False)
+            if classes is None:
+                classes = list(range(proba.shape[1]))
+            if proba.shape[1] != len(classes):
+                raise ValueError(f"probabilities have {proba.shape[1]} columns for {len(classes)} classes")
+        elif out.ndim != 1:
+            raise ValueError(f"y_pred_or_proba must be (N,) classes or (N, C) probabilities, got shape {out.shape}")
+        if classes is None:
+            classes = _classes_of(y, out)
+        classes = [_plain(c) for c in classes]
+        for c in classes:
+            if isinstance(c, bool) or not isinstance(c, (int, str)):
+                raise ValueError(f"class {c!r}: classes must be ints or strs")
+        if len(set(classes)) != len(classes) or not classes:
+            raise ValueError(f"classes must be unique and non-empty: {classes[:20]}")
+        true_codes = label_codes(y, classes)
+        pred_codes = np.argmax(proba, axis=1) if proba is not None else label_codes(out, classes)
+        if items is None:
+            items = _Placeholders(len(y))
+        items = items if isinstance(items, Items) else Items(items)
+        if len(items) != len(y):
+            raise ValueError(f"items has {len(items)} entries for {len(y)} labels")
+        if rank_by not in ("self_confidence", "normalized_margin"):
+            raise ValueError(f"rank_by must be 'self_confidence' or 'normalized_margin', not {rank_by!r}")
+        if backend not in ("auto", "own", "cleanlab"):
+            raise ValueError(f"backend must be 'auto', 'own' or 'cleanlab', not {backend!r}")
+        super().__init__(
+            items, store=store, task=task, queue=[items.ids[0]], annotator=annotator,
+            classes=classes, title=title, has_proba=proba is not None, thumb_size=int(thumb_size),
+            n_items=len(y),
+        )
+        self.order = []
+        self._classes = classes
+        self._given = true_codes.copy()  # the labels as given (before any relabel)
+        self._true = true_codes.astype(np.intp, copy=True)
+        self._pred = np.asarray(pred_codes, dtype=np.intp)
+        self._proba = proba
+        self._rank_by = rank_by
+        self._backend = backend
+        self._relabelled: set[Hashable] = set()
+        for row in self.store.labels(task).sort_values("event_id").itertuples():
+            if row.item_id in self.items:
+                code = self._class_code(row.label)
+                if code is not None:
+                    self._true[self.items.position(row.item_id)] = code
+                    self._relabelled.add(row.item_id)
+        self._handlers.update(open_cell=self._on_open_cell, open_issues=self._on_open_issues, relabel=self._on_relabel)
+        self._recompute()
+
+    # ------------------------------------------------------------------ results
+    @property
+    def matrix_df(self) -> pd.DataFrame:
+        """Counts: index = true class, columns = predicted class."""
+        return pd.DataFrame(self._counts, index=pd.Index(self._classes, name="true"), columns=pd.Index(self._classes, name="predicted"))
+
+    @property
+    def per_class(self) -> pd.DataFrame:
+        """class, precision, recall, f1, support, predicted (NaN where undefined)."""
+        return per_class_metrics(self._counts, self._classes)
+
+    @property
+    def label_issues(self) -> pd.DataFrame:
+        """Likely label errors, most likely first: item_id, given, suggested, self_confidence,
+        margin, rank (empty without probabilities); ``attrs["backend"]`` names the ranker."""
+        issues = self._current_issues()
+        if issues is None:
+            return pd.DataFrame(columns=["item_id", "given", "suggested", "self_confidence", "margin", "rank"])
+        df = issues.copy()
+        ids = self.items.ids
+        df.insert(0, "item_id", [ids[p] for p in df.pop("position")])
+        df["given"] = [self._classes[k] for k in df["given"]]
+        df["suggested"] = [self._classes[k] for k in df["suggested"]]
+        return df
+
+    @property
+    def relabels(self) -> pd.DataFrame:
+        """The stored labels of ``task``: item_id, annotator, label, event_id, created_at."""
+        return self.store.labels(self.task)
+
+    @property
+    def y_true(self) -> np.ndarray:
+        """The current labels (given, with every relabel applied), as class values."""
+        return np.asarray(self._classes, dtype=object)[self._true]
+
+    def cell_items(self, true_class: Any, predicted_class: Any) -> list:
+        """Item ids in the cell (given ``true_class``, predicted ``predicted_class``); with
+        probabilities, the least self-confident first."""
+        r, c = self._class_code(true_class), self._class_code(predicted_class)
+        if r is None or c is None:
+            raise ValueError(f"unknown class {true_class if r is None else predicted_class!r}")
+        return self._cell_ids(r, c)
+
+    def open_cell(self, true_class: Any, predicted_class: Any) -> list:
+        """Open the cell's gallery in the view (as a click would); returns its item ids."""
+        ids = self.cell_items(true_class, predicted_class)
+        r, c = self._class_code(true_class), self._class_code(predicted_class)
+        self._show(ids, [r, c])
+        self.send({"type": "show", "ids": ids[:MAX_CELL_IDS], "total": len(ids), "row": r, "col": c})
+        return ids
+
+    def relabel(self, item_id: Hashable, label: Any) -> dict:
+        """Store ``label`` as the item's true class (one ``label`` event); everything updates.
+
+        Returns ``{"item_id", "label", "event_id", "row", "col"}`` (the item's new cell).
+        Raises ``ValueError`` for an unknown item or class.
+        """
+        if not is_item_id(item_id) or item_id not in self.items:
+            raise IntentError(f"unknown item id {str(item_id)[:60]!r}")
+        code = self._class_code(label)
+        if code is None:
+            raise IntentError(f"unknown class {str(label)[:60]!r}")
+        n = self.items.position(item_id)
+        payload = {
+            "label": self._classes[code],
+            "previous": self._classes[int(self._true[n])],
+            "predicted": self._classes[int(self._pred[n])],
+            "source": "confusion_dashboard",
+        }
+        event_id = self.store.record(self.task, item_id, payload, kind="label", annotator=self.annotator)
+        self._true[n] = code
+        self._relabelled.add(item_id)
+        self._recompute()
+        event = {"item_id": item_id, "kind": "label", "label": self._classes[code], "event_id": event_id, "annotator": self.annotator}
+        self._emit(event)
+        return {"item_id": item_id, "label": self._classes[code], "event_id": event_id, "row": code, "col": int(self._pred[n])}
+
+    # ------------------------------------------------------------------ computing
+    def _class_code(self, value: Any) -> int | None:
+        value = _plain(value)
+        for k, c in enumerate(self._classes):
+            if _same(c, value):
+                return k
+        return None
+
+    def _recompute(self) -> None:
+        n = len(self._classes)
+        self._counts = np.bincount(self._true * n + self._pred, minlength=n * n).reshape(n, n)
+        metrics = per_class_metrics(self._counts, self._classes)
+        self.class_metrics = [
+            {"class": c, "precision": _finite(p), "recall": _finite(r), "f1": _finite(f), "support": int(s)}
+            for c, p, r, f, s in zip(self._classes, metrics["precision"], metrics["recall"], metrics["f1"], metrics["support"])
+        ]
+        self.matrix = self._counts.tolist()
+        self.accuracy = float(np.trace(self._counts) / max(1, self._counts.sum()))
+        self.n_relabelled = len(self._relabelled)
+        self._issues = None
+        self._issues_stale = self._proba is not None
+        if self._proba is not None and (len(self._true) <= EAGER_ISSUES or not hasattr(self, "_issues_once")):
+            self._current_issues()
+            self._issues_once = True
+        elif self._proba is None:
+            self.n_issues = 0
+
+    def _current_issues(self) -> pd.DataFrame | None:
+        """The label-error ranking for the current labels (recomputed when a relabel made it stale)."""
+        if self._proba is None:
+            return None
+        if self._issues is None or self._issues_stale:
+            self._issues = find_label_issues(self._true, self._proba, rank_by=self._rank_by, backend=self._backend)
+            self._issues_stale = False
+            self.n_issues = len(self._issues)
+        return self._issues
+
+    def _cell_ids(self, r: int, c: int) -> list:
+        rows = np.flatnonzero((self._true == r) & (self._pred == c))
+        if self._proba is not None and len(rows):
+            rows = rows[np.argsort(self._proba[rows, r], kind="stable")]
+        ids = self.items.ids
+        return [ids[p] for p in rows]
+
+    def _show(self, ids: list, cell: list) -> None:
+        self.order = ids[:2000]  # the kernel prefetches along the open gallery
+        self.cell = cell
+
+    # ------------------------------------------------------------------ hooks
+    def _item_info(self, item_id: Hashable) -> dict:
+        n = self.items.position(item_id)
+        info: dict[str, Any] = {
+            "label": self._classes[int(self._true[n])],
+            "pred": self._classes[int(self._pred[n])],
+            "relabelled": item_id in self._relabelled,
+        }
+        if self._proba is not None:
+            info["score"] = float(self._proba[n, self._true[n]])
+        return info
+
+    # ------------------------------------------------------------------ intents
+    def _index(self, content: dict, key: str) -> int:
+        value = content.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < len(self._classes):
+            raise IntentError(f"{key} must be a class index in 0..{len(self._classes) - 1}, got {str(value)[:40]!r}")
+        return value
+
+    def _first(self, content: dict) -> int:
+        first = content.get("first", 0)
+        if not isinstance(first, int) or isinstance(first, bool) or not 0 <= first <= MAX_PUSH:
+            raise IntentError(f"first must be an int in 0..{MAX_PUSH}, got {str(first)[:40]!r}")
+        return first
+
+    def _on_open_cell(self, content: dict) -> dict:
+        r, c = self._index(content, "row"), self._index(content, "col")
+        first = self._first(content)
+        ids = self._cell_ids(r, c)
+        self._push(ids[:first])  # before the answer: the view decodes while the ack travels
+        reply = self._ack(content, row=r, col=c, ids=ids[:MAX_CELL_IDS], total=len(ids))
+        self._show(ids, [r, c])
+        return reply
+
+    def _on_open_issues(self, content: dict) -> dict:
+        if self._proba is None:
+            raise IntentError("no probabilities were given: the label-error ranking needs y_pred_or_proba as (N, C)")
+        first = self._first(content)
+        ids = self.label_issues["item_id"].tolist()
+        self._push(ids[:first])
+        reply = self._ack(content, ids=ids[:MAX_ISSUES_SHOWN], total=len(ids))
+        self._show(ids, [])
+        return reply
+
+    def _push(self, ids: list) -> None:
+        """Send the first thumbnails of a gallery without waiting to be asked."""
+        if not ids:
+            return
+        source = getattr(self.items, "_source", None)
+        if not isinstance(source, np.ndarray):  # paths, PIL images, texts: encoded media
+            for k in range(0, len(ids), 64):
+                self._on_fetch({"ids": ids[k : k + 64]})
+            return
+        positions = np.fromiter((self.items.position(i) for i in ids), dtype=np.intp, count=len(ids))
+        batch = source[positions]
+        step = max(1, -(-max(batch.shape[1], batch.shape[2]) // max(8, self.thumb_size)))
+        batch = batch[:, ::step, ::step]
+        if batch.dtype != np.uint8:
+            batch = (batch * 255 + 0.5).astype(np.uint8)
+        channels = 1 if batch.ndim == 3 else int(batch.shape[3])
+        height, width = int(batch.shape[1]), int(batch.shape[2])
+        size = height * width * channels
+        infos = [
+            {"id": item_id, "kind": "image", "width": width, "height": height, "channels": channels,
+             "offset": k * size, **self._item_info(item_id)}
+            for k, item_id in enumerate(ids)
+        ]
+        self.send({"type": "thumbs", "items": infos}, buffers=[np.ascontiguousarray(batch).tobytes()])
+
+    def _on_relabel(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        result = self.relabel(item_id, content.get("label"))
+        return self._ack(content, **result, matrix=self.matrix)

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { Gallery } from "./gallery";
+import { ItemCache } from "./items";
+// @ts-expect-error plain JS helper without type declarations
+import { createFakeModel } from "../../testing/fake-model.js";
+
+const flush = async () => {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+};
+
+function make(n: number) {
+  const model = createFakeModel({});
+  const cache = new ItemCache(model, 1000);
+  const painted: number[] = [];
+  const g = new Gallery(cache, {
+    thumb: 40, height: 128, columns: 5,
+    caption: (id, item) => (item ? `#${id}: ${String(item.label)}` : ""),
+    onPainted: (count) => painted.push(count),
+  });
+  document.body.append(g.node);
+  const ids = Array.from({ length: n }, (_, i) => i);
+  return { model, cache, g, ids, painted };
+}
+
+describe("Gallery", () => {
+  it("keeps only the rows in view in the DOM, for thousands of items", () => {
+    const { g, ids, model } = make(5000);
+    g.setIds(ids);
+    const tiles = g.node.querySelectorAll(".hitl-tile");
+    // rows of 64 px in 128 px: rows 0..2 are rendered (one row of overscan)
+    expect(tiles.length).toBe(15);
+    expect(g.node.querySelector(".hitl-gallery-inner")!.getAttribute("style")).toContain(`height: ${1000 * 64}px`);
+    const asked = model.sentContents("fetch").flatMap((c: { ids: number[] }) => c.ids);
+    expect(asked.slice(0, 15)).toEqual(ids.slice(0, 15));
+    expect(asked.length).toBeLessThan(40); // the view and the next rows, not everything
+    g.node.scrollTop = 64 * 500;
+    g.render();
+    const shown = [...g.node.querySelectorAll<HTMLElement>(".hitl-tile")].map((t) => Number(t.dataset.index));
+    expect(Math.min(...shown)).toBe(499 * 5);
+    expect(shown.length).toBeLessThanOrEqual(20);
+  });
+
+  it("fills tiles as text when items arrive, reports the paint once, moves the selection", async () => {
+    const { g, ids, cache, painted } = make(12);
+    g.setIds(ids, ids.slice(0, 15));
+    expect(painted).toEqual([]);
+    await cache.receive(ids.map((id) => ({ id, kind: "text", text: `<b>${id}</b>`, label: "a" })), []);
+    g.refresh();
+    expect(painted).toEqual([12]);
+    g.refresh();
+    expect(painted).toEqual([12]);
+    const first = g.node.querySelector(".hitl-tile")!;
+    expect(first.querySelector(".hitl-tile-caption")!.textContent).toBe("#0: a");
+    expect(first.querySelector(".hitl-tile-text")!.textContent).toBe("<b>0</b>");
+    expect(g.node.querySelector("b")).toBeNull();
+    g.handleKey("ArrowDown");
+    g.handleKey("ArrowRight");
+    expect(g.selected).toBe(6);
+    expect(g.selectedId).toBe(6);
+    g.handleKey("End");
+    expect(g.selected).toBe(11);
+    await flush();
+  });
+
+  it("does not ask for pushed ids it was told are on their way", () => {
+    const { g, ids, model } = make(30);
+    g.setIds(ids, ids.slice(0, 15));
+    const asked = model.sentContents("fetch").flatMap((c: { ids: number[] }) => c.ids);
+    expect(asked.some((id: number) => id < 15)).toBe(false);
+  });
+});

@@ -1,0 +1,339 @@
+// ConfusionDashboard front-end: the heatmap (counts or row shares), per-class precision / recall /
+// F1, and a virtualised gallery of the items of the opened cell (or of the likely label errors),
+// where an item is relabelled in place. Python validates every intent and answers with the cell's
+// ids; thumbnails come through the shared ItemCache (binary buffers).
+import type { AnyModel, RenderProps } from "@anywidget/types";
+import "../lib/theme.css";
+import "./confusion.css";
+import { IntentChannel, Reply } from "../lib/channel";
+import { h, setText } from "../lib/dom";
+import { Gallery, rawThumbnail } from "../lib/gallery";
+import { Heatmap } from "../lib/heatmap";
+import { HelpOverlay } from "../lib/help";
+import { ItemCache, ItemId, ItemInfo } from "../lib/items";
+import { Keymap } from "../lib/keyboard";
+import { Binary } from "../lib/media";
+import { StatusLine } from "../lib/status";
+import { checkVersion, exposeModel } from "../lib/widget";
+import { classKeys } from "../lib/classes";
+
+type Cls = string | number;
+
+export interface ClassMetric {
+  class: Cls;
+  precision: number | null;
+  recall: number | null;
+  f1: number | null;
+  support: number;
+}
+
+export interface ConfusionModel {
+  classes: Cls[];
+  matrix: number[][];
+  normalize: boolean;
+  class_metrics: ClassMetric[];
+  accuracy: number;
+  n_items: number;
+  cell: number[];
+  n_issues: number;
+  has_proba: boolean;
+  n_relabelled: number;
+  thumb_size: number;
+  title: string;
+  autofocus: boolean;
+  version: string;
+}
+
+/** Row shares of a count matrix (empty rows stay 0). */
+export function rowShares(matrix: number[][]): number[][] {
+  return matrix.map((row) => {
+    const sum = row.reduce((a, b) => a + b, 0);
+    return row.map((v) => (sum > 0 ? v / sum : 0));
+  });
+}
+
+const fmt = (v: number | null) => (v === null || v === undefined ? "–" : v.toFixed(2));
+const DIGITS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"];
+
+export function render({ model, el }: RenderProps<ConfusionModel>) {
+  const root = h("div", "hitl-root hitl-confusion");
+  exposeModel(root, model);
+  el.append(root);
+
+  // ---------------------------------------------------------------- layout
+  const title = h("span", "hitl-title");
+  const summary = h("span", "hitl-muted hitl-summary");
+  const modeButton = h("button", "hitl-button hitl-mode");
+  const issuesButton = h("button", "hitl-button hitl-issues");
+  const helpButton = h("button", "hitl-button", "?");
+  helpButton.title = "keyboard shortcuts";
+  const header = h("div", "hitl-row");
+  header.append(title, summary, h("span", "hitl-spacer"), modeButton, issuesButton, helpButton);
+
+  const channel = new IntentChannel(model);
+  const cache = new ItemCache(model, 400);
+  const classes = () => model.get("classes");
+  const heatmap = new Heatmap({ onOpen: (r, c) => openCell(r, c), corner: "true \\ pred", label: "confusion matrix" });
+  const metricsTable = h("table", "hitl-metrics");
+  const top = h("div", "hitl-confusion-top");
+  top.append(heatmap.node, metricsTable);
+
+  const galleryTitle = h("div", "hitl-gallery-title");
+  const gallery = new Gallery(cache, {
+    thumb: model.get("thumb_size"),
+    height: 300,
+    caption: (_id, item) => (item ? `${item.relabelled ? "✎ " : ""}${String(item.label)} · pred ${String(item.pred)}` : ""),
+    tileClass: (_id, item) => (item?.pending ? "hitl-pending" : item?.relabelled ? "hitl-changed" : ""),
+    onSelect: () => paintSelection(),
+    onPainted: (count) => root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { gallery: true, count } })),
+  });
+  const selectionLine = h("div", "hitl-row hitl-selection");
+  const classBar = h("div", "hitl-row hitl-classes");
+  const panel = h("div", "hitl-gallery-panel");
+  panel.append(galleryTitle, gallery.node, selectionLine, classBar);
+  panel.hidden = true;
+  const status = new StatusLine();
+  root.append(header, top, panel, status.node);
+
+  let mode: "matrix" | "gallery" = "matrix";
+  let openRequest = 0;
+
+  // ---------------------------------------------------------------- painting
+  function paintMatrix(): void {
+    const matrix = model.get("matrix");
+    const names = classes().map(String);
+    const shares = rowShares(matrix);
+    const normalize = model.get("normalize");
+    heatmap.set({
+      values: matrix,
+      rowLabels: names,
+      colLabels: names,
+      shade: shares,
+      diagonal: true,
+      text: (v, r, c) => (normalize ? shares[r][c].toFixed(2) : String(v)),
+    });
+    setText(modeButton, normalize ? "row shares (n)" : "counts (n)");
+    setText(title, model.get("title"));
+    setText(
+      summary,
+      `${model.get("n_items")} items · accuracy ${model.get("accuracy").toFixed(3)} · ${model.get("n_relabelled")} relabelled`,
+    );
+    issuesButton.hidden = !model.get("has_proba");
+    setText(issuesButton, `likely label errors: ${model.get("n_issues")} (e)`);
+    const head = h("tr");
+    for (const name of ["class", "precision", "recall", "F1", "support"]) head.append(h("th", "", name));
+    const rows = model.get("class_metrics").map((m) => {
+      const tr = h("tr");
+      tr.dataset.class = String(m.class);
+      tr.append(h("td", "", m.class), h("td", "hitl-num", fmt(m.precision)), h("td", "hitl-num", fmt(m.recall)),
+        h("td", "hitl-num", fmt(m.f1)), h("td", "hitl-num", m.support));
+      return tr;
+    });
+    metricsTable.replaceChildren(head, ...rows);
+    heatmap.node.classList.toggle("hitl-active", mode === "matrix");
+  }
+
+  function paintSelection(): void {
+    const id = gallery.selectedId;
+    const item = id === undefined ? undefined : cache.get(id);
+    setText(
+      selectionLine,
+      id === undefined
+        ? "no items"
+        : `item ${JSON.stringify(id)} (${gallery.selected + 1} / ${gallery.length})` +
+            (item ? ` — label ${String(item.label)}, predicted ${String(item.pred)}` +
+              (typeof item.score === "number" ? `, p(label) ${item.score.toFixed(2)}` : "") : ""),
+    );
+    const keys = classKeys(classes());
+    classBar.replaceChildren(
+      h("span", "hitl-muted", "relabel:"),
+      ...classes().map((c, k) => {
+        const b = h("button", "hitl-button hitl-class");
+        if (keys[k]) b.append(h("span", "hitl-key", keys[k]));
+        b.append(document.createTextNode(String(c)));
+        b.setAttribute("aria-pressed", String(item !== undefined && item.label === c));
+        b.addEventListener("click", () => relabel(k));
+        return b;
+      }),
+    );
+  }
+
+  function setMode(next: "matrix" | "gallery"): void {
+    mode = next;
+    heatmap.node.classList.toggle("hitl-active", mode === "matrix");
+    gallery.node.classList.toggle("hitl-active", mode === "gallery");
+  }
+
+  // ---------------------------------------------------------------- intents
+  function showIds(reply: Reply, heading: string): void {
+    const ids = (reply.ids as ItemId[]) ?? [];
+    const total = Number(reply.total ?? ids.length);
+    setText(galleryTitle, `${heading}: ${total} item${total === 1 ? "" : "s"}${ids.length < total ? ` (first ${ids.length} shown)` : ""} — Esc back to the matrix`);
+    panel.hidden = false;
+    gallery.setIds(ids, ids.slice(0, Number(reply.first ?? 0)));
+    setMode(ids.length ? "gallery" : "matrix");
+    paintSelection();
+  }
+
+  /** Tiles on the gallery's first screen: the kernel pushes these with its answer. */
+  function firstScreen(): number {
+    panel.hidden = false; // laid out, so the gallery knows its width
+    return Math.min(160, gallery.capacity());
+  }
+
+  function openCell(row: number, col: number): void {
+    const ask = ++openRequest;
+    const names = classes().map(String);
+    status.info(`opening ${names[row]} → ${names[col]}…`);
+    const first = firstScreen();
+    channel.send("open_cell", { row, col, first }).then(
+      (reply) => {
+        if (ask !== openRequest) return;
+        if (reply.type !== "ack") return status.error(`refused: ${reply.message ?? "invalid"}`);
+        status.clear();
+        showIds({ ...reply, first }, `true ${names[row]}, predicted ${names[col]}`);
+      },
+      (e: Error) => status.error(e.message),
+    );
+  }
+
+  function openIssues(): void {
+    if (!model.get("has_proba")) return status.info("no probabilities: the label-error ranking needs predict_proba output");
+    const ask = ++openRequest;
+    const first = firstScreen();
+    channel.send("open_issues", { first }).then(
+      (reply) => {
+        if (ask !== openRequest) return;
+        if (reply.type !== "ack") return status.error(`refused: ${reply.message ?? "invalid"}`);
+        status.clear();
+        showIds({ ...reply, first }, "likely label errors, most likely first");
+      },
+      (e: Error) => status.error(e.message),
+    );
+  }
+
+  function relabel(k: number): void {
+    const id = gallery.selectedId;
+    const c = classes()[k];
+    if (id === undefined || c === undefined || panel.hidden) return;
+    const item = cache.get(id);
+    if (!item) return status.info("still loading this item: look before you relabel");
+    const before = { label: item.label, relabelled: item.relabelled };
+    cache.update(id, { label: c, pending: true });
+    gallery.refresh([id]);
+    status.setSaved(channel.pendingCount + 1, channel.failedCount);
+    channel.send("relabel", { item_id: id, label: c }).then(
+      (reply) => {
+        if (reply.type === "ack") {
+          cache.update(id, { label: reply.label as Cls, relabelled: true, pending: false });
+          status.info(`item ${JSON.stringify(id)} relabelled ${String(reply.label)}`);
+        } else {
+          cache.update(id, { ...before, pending: false });
+          status.error(`refused: ${reply.message ?? "invalid"}`);
+        }
+        gallery.refresh([id]);
+        paintSelection();
+        status.setSaved(channel.pendingCount, channel.failedCount);
+      },
+      (e: Error) => {
+        status.error(`${e.message} (item ${JSON.stringify(id)})`);
+        status.setSaved(channel.pendingCount, channel.failedCount);
+      },
+    );
+    if (gallery.selected < gallery.length - 1) gallery.select(gallery.selected + 1);
+    else paintSelection();
+  }
+
+  function toggleNormalize(): void {
+    model.set("normalize", !model.get("normalize"));
+    model.save_changes();
+    paintMatrix();
+  }
+
+  // ---------------------------------------------------------------- keyboard
+  const keymap = new Keymap(root);
+  const help = new HelpOverlay(keymap);
+  root.append(help.node);
+  const inGallery = () => mode === "gallery" && !panel.hidden;
+  keymap.add(
+    { keys: ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End"], description: "move in the matrix (or in the gallery once open)",
+      run: (e) => (inGallery() ? gallery.handleKey(e.key) : heatmap.handleKey(e.key)) },
+    { keys: ["Enter"], description: "open the focused cell's items", run: () => heatmap.open(), when: () => !inGallery() },
+    { keys: ["PageUp", "PageDown"], description: "page through the gallery", run: (e) => gallery.handleKey(e.key), when: inGallery },
+    ...DIGITS.map((d) => ({
+      keys: [d],
+      description: () => `relabel the selected item ${String(classes()[classKeys(classes()).indexOf(d)])}`,
+      run: () => relabel(classKeys(classes()).indexOf(d)),
+      when: () => inGallery() && classKeys(classes()).includes(d),
+    })),
+    { keys: ["n"], description: "counts / row shares", run: toggleNormalize },
+    { keys: ["e"], description: "open the likely label errors", run: openIssues, when: () => model.get("has_proba") },
+    { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
+    { keys: ["Escape"], description: "close the help, or go back from the gallery to the matrix",
+      run: () => (help.open ? help.toggle(false) : setMode("matrix")), when: () => help.open || inGallery() },
+  );
+  modeButton.addEventListener("click", toggleNormalize);
+  issuesButton.addEventListener("click", openIssues);
+  helpButton.addEventListener("click", () => help.toggle());
+  heatmap.node.addEventListener("click", () => setMode("matrix"), true);
+  gallery.node.addEventListener("click", () => setMode("gallery"));
+  root.addEventListener("mousedown", (e) => {
+    if (!(e.target as HTMLElement).closest("button")) root.focus({ preventScroll: true });
+  });
+
+  // ---------------------------------------------------------------- kernel messages
+  channel.onChange = () => status.setSaved(channel.pendingCount, channel.failedCount);
+  const onMessage = (msg: Record<string, unknown>, buffers: Binary[] = []) => {
+    if (channel.handle(msg)) return;
+    if (msg.type === "items") {
+      const infos = msg.items as ItemInfo[];
+      cache.receive(infos, buffers, gallery.visibleIds()).then(() => {
+        gallery.refresh(infos.map((i) => i.id));
+        paintSelection();
+      });
+    } else if (msg.type === "thumbs") {
+      const infos = msg.items as ItemInfo[];
+      for (const info of infos) {
+        try {
+          const image = rawThumbnail(buffers[0], Number(info.offset), Number(info.width), Number(info.height), Number(info.channels));
+          info.image = image as unknown as ImageBitmap; // drawFit takes any canvas image source
+        } catch (e) {
+          info.kind = "error";
+          info.error = `cannot show thumbnail: ${e}`;
+        }
+      }
+      cache.receive(infos, [], gallery.visibleIds()).then(() => {
+        gallery.refresh(infos.map((i) => i.id));
+        paintSelection();
+      });
+    } else if (msg.type === "show") {
+      const names = classes().map(String);
+      heatmap.focus(Number(msg.row), Number(msg.col));
+      showIds({ type: "ack", client: "", seq: 0, ids: msg.ids, total: msg.total },
+        `true ${names[Number(msg.row)]}, predicted ${names[Number(msg.col)]}`);
+    } else if (msg.type === "refused") {
+      status.error(`refused: ${String(msg.message ?? "invalid message")}`);
+    } else if (msg.type === "invalidate") {
+      cache.invalidate();
+      gallery.refresh();
+    }
+  };
+  model.on("msg:custom", onMessage);
+  const watched = "change:matrix change:normalize change:class_metrics change:accuracy change:n_issues change:n_relabelled change:title change:classes";
+  model.on(watched, paintMatrix);
+
+  checkVersion(model as unknown as AnyModel, status);
+  status.setSaved(0, 0);
+  paintMatrix();
+  setMode("matrix");
+  if (model.get("autofocus")) requestAnimationFrame(() => root.focus({ preventScroll: true }));
+
+  return () => {
+    model.off("msg:custom", onMessage);
+    model.off(watched, paintMatrix);
+    keymap.dispose();
+    channel.dispose();
+  };
+}
+
+export default { render };
