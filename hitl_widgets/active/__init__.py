@@ -1,0 +1,54 @@
+"""Active learning: query strategies, model adapters and the query → label → retrain round.
+
+Pure Python (numpy, scikit-learn); torch is optional and imported only by :class:`TorchAdapter`.
+
+Example:
+    >>> import numpy as np
+    >>> from hitl_widgets.active import margin, select
+    >>> select(margin(np.array([[0.9, 0.1], [0.55, 0.45]])), 1).tolist()
+    [1]
+"""
+from .adapters import CallableAdapter, ModelAdapter, SklearnAdapter, TorchAdapter, as_adapter
+from .simulate import HISTORY_COLUMNS, ActiveSession, query, simulate
+from .strategies import (
+    CoreSetStrategy,
+    HybridStrategy,
+    RandomStrategy,
+    ScoreStrategy,
+    bald,
+    core_set,
+    density_weighted,
+    entropy,
+    get_strategy,
+    least_confident,
+    margin,
+    select,
+    select_stratified,
+    stratified_quota,
+)
+
+__all__ = [
+    "ActiveSession",
+    "CallableAdapter",
+    "CoreSetStrategy",
+    "HISTORY_COLUMNS",
+    "HybridStrategy",
+    "ModelAdapter",
+    "RandomStrategy",
+    "ScoreStrategy",
+    "SklearnAdapter",
+    "TorchAdapter",
+    "as_adapter",
+    "bald",
+    "core_set",
+    "density_weighted",
+    "entropy",
+    "get_strategy",
+    "least_confident",
+    "margin",
+    "query",
+    "select",
+    "select_stratified",
+    "simulate",
+    "stratified_quota",
+]

@@ -1,0 +1,287 @@
+"""ActiveLearningLoop: the model picks, the human labels, the model retrains — in one kernel.
+
+Displaying the loop shows a ClassifyWidget over the queried batch (with the model's proposals)
+above a LoopPanel (retrain status, live learning curve, label counts). When every item of the
+batch has a label, the model retrains in a background thread — the widget and the kernel stay
+usable — then the next batch is queried. The store holds every label; the same round runs
+headless in ``simulate``.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from typing import Any, Hashable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..items import Items
+from ..store import AnnotationStore
+from .simulate import ActiveSession
+from .strategies import as_numpy
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+
+
+class ActiveLearningLoop:
+    """Active learning with a human in the loop, for scikit-learn, torch or any fit/predict_proba model.
+
+    Args:
+        model: a scikit-learn classifier, a torch ``nn.Module`` or an adapter
+            (see ``hitl_widgets.active.as_adapter``).
+        pool: the features the model sees, one row per item (array, tensor, DataFrame).
+        items: what the human sees (``Items`` or anything it accepts); default: ``pool`` itself
+            when it is an image array.
+        strategy: "hybrid" (default: diversity first, then uncertainty + diversity), "margin",
+            "entropy", "least_confident", "bald", "core_set", "random", or a callable.
+        batch_size: items per round.
+        initial: labels known up front, ``{pool index: label}`` or ``(indices, labels)``; they
+            train the first model (without going to the store).
+        test: ``(X_test, y_test)`` for the learning curve.
+        groups: one group value per pool item (label counts per group are shown).
+        store: where the human's labels go (default ``hitl.db``); labels already stored for
+            ``task`` are picked up, so a restarted kernel resumes where it stopped.
+        classes: the classes to choose from (default: the sorted classes of ``y_test`` and
+            ``initial``).
+        background: retrain in a background thread (False: in the calling thread).
+
+    Example:
+        >>> from sklearn.datasets import load_digits
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> X, y = load_digits(return_X_y=True)
+        >>> loop = ActiveLearningLoop(LogisticRegression(max_iter=500), X[:500], items=X[:500].reshape(-1, 8, 8) / 16,
+        ...                           test=(X[500:800], y[500:800]), store=AnnotationStore(":memory:"), background=False)
+        >>> history = loop.simulate(y[:500], budget=40)
+        >>> history["n_labels"].tolist()
+        [10, 20, 30, 40]
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        pool: Any,
+        items: Any = None,
+        strategy: Any = "hybrid",
+        batch_size: int = 10,
+        initial: Any = None,
+        test: tuple[Any, Any] | None = None,
+        groups: Sequence[Any] | None = None,
+        store: AnnotationStore | None = None,
+        classes: Sequence[Any] | None = None,
+        task: str = "active-learning",
+        annotator: str | None = None,
+        embeddings: Any = None,
+        seed: int | None = 0,
+        background: bool = True,
+    ):
+        from ipywidgets import VBox
+
+        from ..widgets.classify import ClassifyWidget
+        from ..widgets.loop_panel import LoopPanel
+
+        if int(batch_size) < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        if items is None:
+            arr = np.asarray(pool) if not hasattr(pool, "detach") else as_numpy(pool)
+            if arr.ndim not in (3, 4):
+                raise ValueError("pass items= (what the human sees): the pool is not an image array")
+            items = arr
+        self.items = items if isinstance(items, Items) else Items(items)
+        if len(self.items) != len(pool):
+            raise ValueError(f"items has {len(self.items)} entries but the pool has {len(pool)} rows")
+        X_test, y_test = test if test is not None else (None, None)
+        self._initial = self._parse_initial(initial, len(pool))
+        if classes is None:
+            seen = list(as_numpy(y_test)) if y_test is not None else []
+            seen += list(self._initial.values())
+            if not seen:
+                raise ValueError("pass classes= (no test labels or initial labels to learn them from)")
+            classes = sorted({_plain(c) for c in seen}, key=lambda c: (isinstance(c, str), c))
+        self.groups = None if groups is None else np.asarray(groups)
+        if self.groups is not None and len(self.groups) != len(pool):
+            raise ValueError(f"groups has {len(self.groups)} entries but the pool has {len(pool)} rows")
+        self.session = ActiveSession(model, pool, strategy, X_test=X_test, y_test=y_test,
+                                     embeddings=embeddings, batch_size=batch_size, seed=seed)
+        self.batch_size = int(batch_size)
+        self.store = store if store is not None else AnnotationStore()
+        self.task = task
+        self.background = background
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.error: str | None = None
+
+        self.panel = LoopPanel(on_retrain=self.retrain)
+        self.classify = ClassifyWidget(self.items, classes, store=self.store, task=task,
+                                       annotator=annotator, title="Label this batch")
+        self.classify.on_label(self._on_label)
+        self.view = VBox([self.classify, self.panel])
+        self._round(first=True)  # resume from the store, train on what is known, query a batch
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def history(self) -> pd.DataFrame:
+        """One row per round: round, n_labels, accuracy, macro_f1, seconds, query_seconds, fit_seconds."""
+        return self.session.history
+
+    @property
+    def batch(self) -> list[Hashable]:
+        """Item ids of the batch on screen."""
+        return list(self.classify.order)
+
+    @property
+    def training(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until a background retrain finishes."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def retrain(self) -> bool:
+        """Retrain now on every label so far and query the next batch (False if already running)."""
+        if self.training:
+            return False
+        self._start_round()
+        return True
+
+    def add_baseline(self, name: str, history: pd.DataFrame, metric: str = "accuracy") -> None:
+        """Draw another run's curve (e.g. ``hitl_widgets.active.simulate(..., "random")``) beside ours."""
+        points = [[int(n), float(v)] for n, v in zip(history["n_labels"], history[metric]) if np.isfinite(v)]
+        self.panel.baselines = {**self.panel.baselines, name: points}
+
+    def simulate(self, oracle: Any, budget: int) -> pd.DataFrame:
+        """Label batches from ``oracle`` (the true label of every pool item) until ``budget`` labels.
+
+        Labels go through the widget's own validation and the store, and each full batch runs the
+        same retrain round as a human's would (in this thread).
+        """
+        truth = as_numpy(oracle)
+        if len(truth) != self.session.n_pool:
+            raise ValueError(f"oracle has {len(truth)} labels for a pool of {self.session.n_pool}")
+        background, self.background = self.background, False
+        try:
+            while self.session.n_labels < budget and self.batch:
+                before = self.session.n_labels
+                for item_id in self.batch:
+                    if item_id not in self.classify.current_labels:
+                        self.classify.record_label(item_id, _plain(truth[self.items.position(item_id)]), source="oracle")
+                if self.session.n_labels == before:
+                    break
+        finally:
+            self.background = background
+        return self.history
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.view._repr_mimebundle_(**kwargs)
+
+    # ------------------------------------------------------------------ the round
+    @staticmethod
+    def _parse_initial(initial: Any, n: int) -> dict[int, Any]:
+        if initial is None:
+            return {}
+        if isinstance(initial, pd.Series):
+            pairs = list(initial.items())
+        elif isinstance(initial, dict):
+            pairs = list(initial.items())
+        else:
+            idx, labels = initial
+            idx, labels = list(as_numpy(idx).ravel()), list(as_numpy(labels).ravel())
+            if len(idx) != len(labels):
+                raise ValueError(f"initial: {len(idx)} indices but {len(labels)} labels")
+            pairs = list(zip(idx, labels))
+        out = {}
+        for i, label in pairs:
+            i = int(i)
+            if not 0 <= i < n:
+                raise ValueError(f"initial: pool index {i} out of range (pool size {n})")
+            out[i] = _plain(label)
+        return out
+
+    def _on_label(self, event: dict) -> None:
+        batch = self.batch
+        if batch and all(i in self.classify.current_labels for i in batch) and not self.training:
+            self._start_round()
+
+    def _start_round(self) -> None:
+        if self.background:
+            self.panel.state, self.panel.message = "training", f"retraining on {self._count_labels()} labels…"
+            self._thread = threading.Thread(target=self._round, name="hitl-retrain", daemon=True)
+            self._thread.start()
+        else:
+            self._round()
+
+    def _count_labels(self) -> int:
+        return len(self._labels_by_position())
+
+    def _labels_by_position(self) -> dict[int, Any]:
+        """The initial labels, overridden by this annotator's current labels in the store."""
+        labels = dict(self._initial)
+        for item_id, label in self.classify.current_labels.items():
+            labels[self.items.position(item_id)] = label
+        return labels
+
+    def _round(self, first: bool = False) -> None:
+        """Teach every label, retrain, evaluate, query the next batch, update the view."""
+        with self._lock:
+            try:
+                started = time.perf_counter()
+                labels = self._labels_by_position()
+                self.panel.state = "training"
+                if labels:
+                    self.session.replace_labels(list(labels), list(labels.values()))
+                    self.session.retrain()
+                    self.session.evaluate()
+                next_idx = self.session.query(self.batch_size)
+                batch = [self.items.ids[int(i)] for i in next_idx]
+                self._show_batch(batch, next_idx)
+                self.panel.state = "idle"
+                if not batch:
+                    self.panel.message = f"pool exhausted: {self.session.n_labels} labels"
+                elif labels:
+                    self.panel.message = (
+                        f"retrained on {self.session.n_labels} labels in {time.perf_counter() - started:.1f} s; "
+                        f"label the next {len(batch)}"
+                    )
+                else:
+                    self.panel.message = f"no model yet: label these {len(batch)} items to train the first one"
+                self.error = None
+            except Exception as exc:  # shown in the panel; the labels are safe in the store
+                self.error = traceback.format_exc()
+                self.panel.state, self.panel.message = "error", f"retrain failed: {type(exc).__name__}: {exc}"
+            finally:
+                self._refresh_panel()
+
+    def _show_batch(self, batch: list, pool_idx: np.ndarray) -> None:
+        proba = self.session.last_proba if self.session.fitted else None
+        proposals = {}
+        if proba is not None and len(batch):
+            classes = np.asarray(self.session.adapter.classes_)
+            rows = np.asarray(proba)[np.asarray(pool_idx, dtype=np.int64)]
+            known = set(self.classify.classes)
+            for item_id, row in zip(batch, rows):
+                label = _plain(classes[int(np.argmax(row))])
+                if label in known:
+                    proposals[item_id] = (label, float(np.max(row)))
+        self.classify.set_proposals(proposals)
+        if batch:
+            self.classify.set_queue(batch)
+
+    def _refresh_panel(self) -> None:
+        history = self.session.history
+        self.panel.history = [
+            {"n_labels": int(r.n_labels),
+             "accuracy": None if not np.isfinite(r.accuracy) else float(r.accuracy),
+             "macro_f1": None if not np.isfinite(r.macro_f1) else float(r.macro_f1)}
+            for r in history.itertuples()
+        ]
+        labels = self._labels_by_position()
+        counts = pd.Series(list(labels.values()), dtype=object).value_counts() if labels else pd.Series(dtype=int)
+        self.panel.class_counts = [[str(c), int(counts.get(c, 0))] for c in self.classify.classes]
+        if self.groups is not None:
+            pool_counts = pd.Series(self.groups).value_counts()
+            labelled = pd.Series(self.groups[list(labels)]).value_counts() if labels else pd.Series(dtype=int)
+            self.panel.group_counts = [[str(g), int(labelled.get(g, 0)), int(n)] for g, n in pool_counts.items()]

@@ -1,0 +1,277 @@
+"""The active-learning round (query → label → retrain → evaluate) and a headless simulation.
+
+:class:`ActiveSession` holds the pool, the labels so far and the model adapter; the widget loop
+drives it with a human as the oracle, :func:`simulate` with the known labels::
+
+    session = ActiveSession(model, X_pool, strategy="hybrid", X_test=X_test, y_test=y_test)
+    idx = session.query(10)          # which items to show next
+    session.teach(idx, labels)       # what the human (or oracle) said, in any number of calls
+    session.retrain()                # refit the model on every label so far
+    session.evaluate()               # {"n_labels", "accuracy", "macro_f1"} on the test set
+    session.history                  # one row per round (a DataFrame)
+
+Example:
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X, y = load_digits(return_X_y=True)
+    >>> h = simulate(LogisticRegression(max_iter=500), X[:600], y[:600], X[600:900], y[600:900],
+    ...              "margin", initial=20, batch_size=20, budget=60, seed=0)
+    >>> h["n_labels"].tolist()
+    [20, 40, 60]
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .adapters import as_adapter
+from .strategies import RandomStrategy, ScoreStrategy, _rng, as_numpy, get_strategy
+
+__all__ = ["ActiveSession", "simulate", "query", "HISTORY_COLUMNS"]
+
+#: columns of :attr:`ActiveSession.history` and of :func:`simulate`'s result:
+#: round (0 = the initial labels), n_labels, accuracy and macro_f1 on the test set (NaN without
+#: one), seconds (wall time of that round's query + retrain, evaluation excluded), and
+#: query_seconds / fit_seconds (its two parts).
+HISTORY_COLUMNS = ["round", "n_labels", "accuracy", "macro_f1", "seconds", "query_seconds", "fit_seconds"]
+
+
+def _take(X: Any, idx: np.ndarray) -> Any:
+    """Rows ``idx`` of an array, tensor, DataFrame or list."""
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        return X.iloc[idx]
+    if isinstance(X, (list, tuple)):
+        return [X[i] for i in idx.tolist()]
+    if type(X).__module__.split(".")[0] == "torch":
+        import torch
+
+        return X[torch.as_tensor(idx, dtype=torch.long)]
+    return X[idx]
+
+
+class ActiveSession:
+    """One active-learning run over a fixed pool: the shared code path of the widget loop and
+    :func:`simulate`.
+
+    ``model`` is anything :func:`~hitl_widgets.active.as_adapter` accepts; ``strategy`` anything
+    :func:`~hitl_widgets.active.get_strategy` accepts. ``embeddings`` are used by diversity-aware
+    strategies: an array ``(N, D)``, ``"model"`` (ask ``adapter.embed`` after each retrain), or
+    ``None`` (default: ``adapter.embed`` when the adapter has one, else the pool itself when it is
+    a numeric array). ``mc_samples`` is T for strategies that need Monte-Carlo samples (BALD).
+    """
+
+    def __init__(self, model: Any, X_pool: Any, strategy: Any = "hybrid", *, X_test: Any = None,
+                 y_test: Any = None, embeddings: Any = None, batch_size: int = 10, seed: Any = None,
+                 mc_samples: int = 20):
+        self.adapter = as_adapter(model)
+        self.X_pool = X_pool
+        self.n_pool = len(X_pool)
+        self.strategy = get_strategy(strategy)
+        self.X_test, self.y_test = X_test, (None if y_test is None else as_numpy(y_test))
+        self.batch_size = int(batch_size)
+        self.rng = _rng(seed)
+        self.mc_samples = int(mc_samples)
+        self._embeddings_spec = embeddings
+        self._embeddings = None
+        self.labelled_idx: list[int] = []
+        self.labels: list[Any] = []
+        self._position: dict[int, int] = {}
+        self.fitted = False
+        self._rows: list[dict] = []
+        self._query_seconds = 0.0
+        self._fit_seconds = 0.0
+        self.last_proba: np.ndarray | None = None
+
+    # state --------------------------------------------------------------------------------------
+    @property
+    def n_labels(self) -> int:
+        return len(self.labelled_idx)
+
+    @property
+    def unlabelled_idx(self) -> np.ndarray:
+        mask = np.ones(self.n_pool, dtype=bool)
+        mask[self.labelled_idx] = False
+        return np.flatnonzero(mask)
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """One row per evaluated round; columns :data:`HISTORY_COLUMNS`."""
+        return pd.DataFrame(self._rows, columns=HISTORY_COLUMNS)
+
+    def embeddings(self, from_model: bool = True) -> np.ndarray | None:
+        """The embeddings that strategies see now (see the class docstring).
+
+        ``from_model=False`` skips computing model embeddings (the raw pool, or ``None``)."""
+        spec = self._embeddings_spec
+        if spec is not None and not isinstance(spec, str):
+            return as_numpy(spec)
+        use_model = spec == "model" or (spec is None and getattr(self.adapter, "has_embed", False))
+        use_model = use_model and from_model
+        if use_model and self.fitted:
+            if self._embeddings is None:
+                self._embeddings = as_numpy(self.adapter.embed(self.X_pool))
+            return self._embeddings
+        if (use_model and spec == "model") or isinstance(self.X_pool, (list, tuple)):
+            return None  # (a list may hold paths or images: never densify it here)
+        try:
+            x = as_numpy(self.X_pool)
+        except Exception:
+            return None
+        if x.dtype.kind not in "fiub" or x.ndim < 1:
+            return None
+        return x.reshape(x.shape[0], -1)
+
+    # the round ----------------------------------------------------------------------------------
+    def query(self, k: int | None = None) -> np.ndarray:
+        """Pool indices of the next ``k`` (default ``batch_size``) items to label."""
+        k = self.batch_size if k is None else int(k)
+        t0 = time.perf_counter()
+        proba = None
+        if self.fitted:
+            if getattr(self.strategy, "needs_mc", False):
+                proba = self.adapter.mc_predict_proba(self.X_pool, self.mc_samples)
+            else:
+                proba = self.adapter.predict_proba(self.X_pool)
+            self.last_proba = proba
+        emb = self.embeddings(from_model=getattr(self.strategy, "needs_embeddings", True))
+        labelled = np.asarray(self.labelled_idx, dtype=np.int64)
+        if proba is None and emb is None:  # nothing to go on yet: random
+            idx = RandomStrategy()(None, None, labelled, k, self.rng, n=self.n_pool)
+        else:
+            idx = self.strategy(proba, emb, labelled, k, self.rng)
+        idx = as_numpy(idx, dtype=np.int64).ravel()
+        if len(set(idx.tolist()) & set(self._position)):
+            raise RuntimeError(f"strategy {self.strategy!r} returned already-labelled items")
+        self._query_seconds += time.perf_counter() - t0
+        return idx
+
+    def teach(self, idx: Any, labels: Any) -> None:
+        """Record labels for pool indices; a label given again for an item replaces the old one."""
+        idx = np.atleast_1d(as_numpy(idx, dtype=np.int64))
+        labels = list(np.atleast_1d(as_numpy(labels)).tolist()) if not isinstance(labels, list) else labels
+        if len(idx) != len(labels):
+            raise ValueError(f"{len(idx)} indices but {len(labels)} labels")
+        for i, lab in zip(idx.tolist(), labels):
+            if not 0 <= i < self.n_pool:
+                raise IndexError(f"pool index {i} out of range (pool size {self.n_pool})")
+            if i in self._position:
+                self.labels[self._position[i]] = lab
+            else:
+                self._position[i] = len(self.labelled_idx)
+                self.labelled_idx.append(i)
+                self.labels.append(lab)
+
+    def replace_labels(self, idx: Any, labels: Any) -> None:
+        """Forget every label and record these, in this order (e.g. the store's current labels
+        after an undo: the store is the truth, labels can be removed or changed)."""
+        idx = np.atleast_1d(as_numpy(idx, dtype=np.int64))
+        labels = list(labels) if not hasattr(labels, "tolist") else list(np.atleast_1d(as_numpy(labels)).tolist())
+        if len(idx) != len(labels):
+            raise ValueError(f"{len(idx)} indices but {len(labels)} labels")
+        self.labelled_idx, self.labels, self._position = [], [], {}
+        if len(idx):
+            self.teach(idx, labels)
+
+    def retrain(self) -> None:
+        """Fit the adapter on every label so far (in labelling order)."""
+        if not self.labelled_idx:
+            return
+        t0 = time.perf_counter()
+        idx = np.asarray(self.labelled_idx, dtype=np.int64)
+        self.adapter.fit(_take(self.X_pool, idx), np.asarray(self.labels))
+        self.fitted = True
+        self._embeddings = None
+        self._fit_seconds += time.perf_counter() - t0
+
+    def evaluate(self) -> dict:
+        """Accuracy and macro-F1 on the test set (NaN without one); appends a history row."""
+        from sklearn.metrics import accuracy_score, f1_score
+
+        acc = f1 = float("nan")
+        if self.fitted and self.X_test is not None and self.y_test is not None:
+            p = self.adapter.predict_proba(self.X_test)
+            pred = np.asarray(self.adapter.classes_)[np.asarray(p).argmax(axis=1)]
+            acc = float(accuracy_score(self.y_test, pred))
+            f1 = float(f1_score(self.y_test, pred, average="macro", zero_division=0))
+        row = {
+            "round": len(self._rows),
+            "n_labels": self.n_labels,
+            "accuracy": acc,
+            "macro_f1": f1,
+            "seconds": self._query_seconds + self._fit_seconds,
+            "query_seconds": self._query_seconds,
+            "fit_seconds": self._fit_seconds,
+        }
+        self._query_seconds = self._fit_seconds = 0.0
+        self._rows.append(row)
+        return row
+
+    def step(self, oracle: Callable[[np.ndarray], Any], k: int | None = None) -> dict:
+        """One full round: query ``k`` items, label them with ``oracle(indices)``, retrain,
+        evaluate. Returns the new history row."""
+        idx = self.query(k)
+        if idx.shape[0]:
+            self.teach(idx, oracle(idx))
+            self.retrain()
+        return self.evaluate()
+
+
+def query(model: Any, X_pool: Any, strategy: Any = "hybrid", k: int = 10, labelled_idx: Any = None,
+          embeddings: Any = None, rng: Any = None, mc_samples: int = 20) -> np.ndarray:
+    """One query step with an already-fitted model: predict the pool, score, pick ``k``.
+
+    ``model`` is a fitted adapter, or a fitted estimator / object with ``predict_proba``.
+    ``labelled_idx`` are never returned.
+    """
+    adapter = model if getattr(model, "_hitl_adapter", False) else as_adapter(model)
+    if getattr(adapter, "model_", False) is None and hasattr(adapter, "estimator"):
+        adapter.use_fitted(adapter.estimator)
+    strat = get_strategy(strategy)
+    if getattr(strat, "needs_mc", False):
+        proba = adapter.mc_predict_proba(X_pool, mc_samples)
+    else:
+        proba = adapter.predict_proba(X_pool)
+    if embeddings is None and (not isinstance(strat, ScoreStrategy) or strat.density_beta):
+        if getattr(adapter, "has_embed", False):
+            embeddings = adapter.embed(X_pool)
+        else:
+            x = as_numpy(X_pool)
+            embeddings = x.reshape(x.shape[0], -1)
+    li = np.asarray([] if labelled_idx is None else as_numpy(labelled_idx), dtype=np.int64)
+    return as_numpy(strat(proba, embeddings, li, int(k), _rng(rng)), dtype=np.int64)
+
+
+def simulate(adapter_or_model: Any, X_pool: Any, y_oracle: Any, X_test: Any, y_test: Any,
+             strategy: Any = "hybrid", initial: int = 20, batch_size: int = 10, budget: int = 200,
+             seed: Any = None, embeddings: Any = None, initial_idx: Sequence[int] | None = None,
+             mc_samples: int = 20) -> pd.DataFrame:
+    """Run active learning with known labels (``y_oracle``) until ``budget`` labels.
+
+    ``initial`` items drawn at random (by ``seed``, or ``initial_idx`` when given) are labelled
+    first; then rounds of ``batch_size`` follow (the last one shortened to end at ``budget``).
+    Returns the history DataFrame (columns :data:`HISTORY_COLUMNS`), one row per round including
+    the initial one, so ``n_labels`` increases from ``initial`` to ``budget``.
+    """
+    rng = _rng(seed)
+    y_all = as_numpy(y_oracle)
+    n = len(X_pool)
+    budget = int(min(budget, n))
+    session = ActiveSession(adapter_or_model, X_pool, strategy, X_test=X_test, y_test=y_test,
+                            embeddings=embeddings, batch_size=batch_size, seed=rng,
+                            mc_samples=mc_samples)
+    if initial_idx is None:
+        initial_idx = rng.choice(n, size=min(int(initial), budget), replace=False)
+    first = np.asarray(initial_idx, dtype=np.int64)
+    session.teach(first, y_all[first])
+    session.retrain()
+    session.evaluate()
+    oracle = lambda idx: y_all[idx]  # noqa: E731
+    while session.n_labels < budget:
+        before = session.n_labels
+        session.step(oracle, min(int(batch_size), budget - session.n_labels))
+        if session.n_labels == before:
+            break
+    return session.history

@@ -1,0 +1,680 @@
+"""Active-learning query strategies: vectorised score functions and batch selectors.
+
+Every score function returns one float per item, **higher = more informative**, so any of them
+can be fed to :func:`select`. Inputs may be numpy arrays or torch tensors (converted to numpy on
+the CPU; torch is never imported here). Work is done in row chunks so that a pool of millions of
+items never needs more than a few cache-sized temporaries.
+
+A *strategy* is a callable ``strategy(model_proba, embeddings, labelled_idx, k, rng) -> indices``
+that returns ``k`` pool indices (never one already in ``labelled_idx``). ``model_proba`` is the
+model's ``(N, C)`` class probabilities over the whole pool, or ``None`` before any model exists;
+strategies with ``needs_mc = True`` get ``(T, N, C)`` Monte-Carlo samples instead. ``embeddings``
+is an ``(N, D)`` array or ``None``; a strategy with ``needs_embeddings = False`` is not made to
+wait for model embeddings to be computed. See
+:class:`HybridStrategy` (the default), :class:`ScoreStrategy`, :class:`RandomStrategy`,
+:class:`CoreSetStrategy` and :func:`get_strategy`.
+
+Example:
+    >>> import numpy as np
+    >>> p = np.array([[0.5, 0.3, 0.2], [0.9, 0.05, 0.05], [0.4, 0.4, 0.2]])
+    >>> margin(p).round(2).tolist()
+    [0.8, 0.15, 1.0]
+    >>> select(margin(p), 2).tolist()
+    [2, 0]
+    >>> select(margin(p), 2, exclude=[2]).tolist()
+    [0, 1]
+"""
+from __future__ import annotations
+
+import heapq
+from typing import Any, Callable, Hashable, Iterable
+
+import numpy as np
+
+__all__ = [
+    "least_confident",
+    "margin",
+    "entropy",
+    "bald",
+    "density_weighted",
+    "select",
+    "core_set",
+    "stratified_quota",
+    "select_stratified",
+    "HybridStrategy",
+    "ScoreStrategy",
+    "RandomStrategy",
+    "CoreSetStrategy",
+    "get_strategy",
+    "as_numpy",
+]
+
+#: rows processed at a time by the score functions (~ a few hundred KiB of temporaries).
+CHUNK_ROWS = 16384
+
+
+# --------------------------------------------------------------------------- helpers
+def as_numpy(x: Any, dtype: Any = None) -> np.ndarray:
+    """Return ``x`` as a numpy array; torch tensors are detached and moved to the CPU."""
+    if type(x).__module__.split(".")[0] == "torch":
+        x = x.detach()
+        if getattr(x, "dtype", None) is not None and str(x.dtype) == "torch.bfloat16":
+            x = x.float()
+        x = x.cpu().numpy()
+    return np.asarray(x, dtype=dtype)
+
+
+def _proba(proba: Any) -> np.ndarray:
+    """(N, C) float probabilities; a 1-D input is P(positive) of a binary task."""
+    p = as_numpy(proba)
+    if p.dtype.kind != "f":
+        p = p.astype(np.float64)
+    if p.ndim == 1:
+        p = np.stack([1.0 - p, p], axis=1)
+    if p.ndim != 2:
+        raise ValueError(f"proba must have shape (N, C) or (N,), got {p.shape}")
+    return p
+
+
+def _rng(rng: Any) -> np.random.Generator:
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
+def _chunks(n: int, size: int = CHUNK_ROWS) -> Iterable[slice]:
+    for s in range(0, n, size):
+        yield slice(s, min(s + size, n))
+
+
+def _top2(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Largest and second-largest value of each row, by a chunked pass over the columns.
+
+    For the usual few-to-hundreds of classes this is several times faster than
+    ``np.partition(p, axis=1)`` (which pays a per-row call) and needs O(chunk) memory.
+    """
+    n, c = p.shape
+    first = np.empty(n, dtype=p.dtype)
+    second = np.empty(n, dtype=p.dtype)
+    if c == 1:
+        first[:] = p[:, 0]
+        second[:] = 0.0
+        return first, second
+    tmp = np.empty(min(n, CHUNK_ROWS), dtype=p.dtype)
+    for sl in _chunks(n):
+        q = p[sl]
+        m1, m2, t = first[sl], second[sl], tmp[: q.shape[0]]
+        np.maximum(q[:, 0], q[:, 1], out=m1)
+        np.minimum(q[:, 0], q[:, 1], out=m2)
+        for j in range(2, c):
+            x = q[:, j]
+            np.minimum(m1, x, out=t)
+            np.maximum(m2, t, out=m2)
+            np.maximum(m1, x, out=m1)
+    return first, second
+
+
+def _xlogx_sum(p: np.ndarray) -> np.ndarray:
+    """sum_c p log p per row, with 0 log 0 = 0, chunked."""
+    out = np.empty(p.shape[0], dtype=p.dtype)
+    for sl in _chunks(p.shape[0]):
+        q = p[sl]
+        lg = np.zeros_like(q)
+        np.log(q, out=lg, where=q > 0)
+        lg *= q
+        out[sl] = lg.sum(axis=1)
+    return out
+
+
+# --------------------------------------------------------------------------- scores
+def least_confident(proba: Any) -> np.ndarray:
+    """``1 - max_c p(c|x)``: how far the top class is from certainty.
+
+    >>> least_confident(np.array([[0.5, 0.3, 0.2], [1.0, 0.0, 0.0]])).tolist()
+    [0.5, 0.0]
+    """
+    p = _proba(proba)
+    return 1.0 - p.max(axis=1)
+
+
+def margin(proba: Any) -> np.ndarray:
+    """``1 - (p_top1 - p_top2)``: 1 when the two best classes tie, 0 when one class is certain.
+
+    >>> margin(np.array([[0.5, 0.3, 0.2]])).round(3).tolist()
+    [0.8]
+    """
+    p = _proba(proba)
+    first, second = _top2(p)
+    first -= second
+    np.subtract(1.0, first, out=first)
+    return first
+
+
+def entropy(proba: Any) -> np.ndarray:
+    """Shannon entropy ``-sum_c p log p`` in nats (0 log 0 = 0).
+
+    >>> float(entropy(np.array([[0.5, 0.5]]))[0]) == float(np.log(2))
+    True
+    """
+    p = _proba(proba)
+    return -_xlogx_sum(p)
+
+
+def bald(mc_proba: Any) -> np.ndarray:
+    """BALD mutual information from Monte-Carlo samples of shape ``(T, N, C)``.
+
+    ``H(mean_t p_t) - mean_t H(p_t)``: the disagreement between stochastic forward passes
+    (e.g. MC dropout). Zero when all samples agree, clipped at 0 against round-off.
+
+    >>> same = np.tile(np.array([[[0.7, 0.3]]]), (5, 1, 1))
+    >>> bald(same).tolist()
+    [0.0]
+    >>> round(float(bald(np.array([[[1.0, 0.0]], [[0.0, 1.0]]]))[0]), 6) == round(float(np.log(2)), 6)
+    True
+    """
+    mc = as_numpy(mc_proba)
+    if mc.dtype.kind != "f":
+        mc = mc.astype(np.float64)
+    if mc.ndim != 3:
+        raise ValueError(f"mc_proba must have shape (T, N, C), got {mc.shape}")
+    t, n, _ = mc.shape
+    out = np.empty(n, dtype=mc.dtype)
+    for sl in _chunks(n, max(1, CHUNK_ROWS // max(t, 1))):
+        q = mc[:, sl, :]
+        mean_p = q.mean(axis=0)
+        h_mean = -_xlogx_sum(mean_p)
+        lg = np.zeros_like(q)
+        np.log(q, out=lg, where=q > 0)
+        lg *= q
+        mean_h = -lg.sum(axis=2).mean(axis=0)
+        out[sl] = h_mean - mean_h
+    np.maximum(out, 0.0, out=out)
+    return out
+
+
+def density_weighted(scores: Any, embeddings: Any, beta: float = 1.0) -> np.ndarray:
+    """Information density (Settles & Craven 2008): ``score * density ** beta``.
+
+    ``density_i`` is the mean cosine similarity of item ``i`` to every pool item, mapped from
+    [-1, 1] to [0, 1] by ``(1 + s) / 2`` so that it can be raised to a power. The mean over
+    the pool is computed exactly in O(N·D) as ``x̂_i · mean_j x̂_j`` (no N×N matrix).
+
+    >>> e = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    >>> density_weighted(np.ones(3), e).round(4).tolist()
+    [0.8333, 0.8333, 0.6667]
+    """
+    s = as_numpy(scores).astype(np.float64, copy=False)
+    e = _embeddings(embeddings)
+    if e.shape[0] != s.shape[0]:
+        raise ValueError(f"{s.shape[0]} scores but {e.shape[0]} embeddings")
+    norms = np.sqrt(np.einsum("ij,ij->i", e, e))
+    norms[norms == 0] = 1.0
+    centre = np.zeros(e.shape[1], dtype=np.float64)
+    for sl in _chunks(e.shape[0]):
+        centre += (e[sl] / norms[sl, None]).sum(axis=0)
+    centre /= max(e.shape[0], 1)
+    sim = (e @ centre.astype(e.dtype)) / norms
+    dens = (1.0 + np.clip(sim, -1.0, 1.0)) / 2.0
+    return s * dens**beta
+
+
+def _embeddings(embeddings: Any) -> np.ndarray:
+    e = as_numpy(embeddings)
+    if e.ndim == 1:
+        e = e[:, None]
+    elif e.ndim > 2:
+        e = e.reshape(e.shape[0], -1)
+    if e.dtype != np.float32:
+        e = e.astype(np.float64, copy=False)
+    return e
+
+
+# --------------------------------------------------------------------------- selection
+def _exclusion_mask(n: int, exclude: Any) -> np.ndarray | None:
+    if exclude is None:
+        return None
+    ex = as_numpy(exclude)
+    if ex.dtype == bool:
+        if ex.shape != (n,):
+            raise ValueError(f"boolean exclude must have shape ({n},), got {ex.shape}")
+        return ex
+    ex = ex.astype(np.int64, copy=False).ravel()
+    mask = np.zeros(n, dtype=bool)
+    mask[ex] = True
+    return mask
+
+
+def select(scores: Any, k: int, exclude: Any = None) -> np.ndarray:
+    """Indices of the ``k`` highest scores, best first.
+
+    Ties are broken by the lower index (so the result is deterministic); NaN ranks last.
+    ``exclude`` (indices or a boolean mask) is never returned; fewer than ``k`` indices come back
+    when fewer are available. O(N) via ``np.argpartition``.
+
+    >>> select(np.array([1.0, 3.0, 3.0, 2.0]), 2).tolist()
+    [1, 2]
+    >>> select(np.array([1.0, 3.0, 3.0, 2.0]), 2, exclude=[1]).tolist()
+    [2, 3]
+    """
+    s = as_numpy(scores).astype(np.float64).ravel()
+    n = s.shape[0]
+    s[np.isnan(s)] = -np.inf
+    mask = _exclusion_mask(n, exclude)
+    index = None
+    if mask is not None:
+        index = np.flatnonzero(~mask)
+        s = s[index]
+    k = int(min(max(int(k), 0), s.shape[0]))
+    if k == 0:
+        return np.empty(0, dtype=np.int64)
+    if k < s.shape[0]:
+        part = np.argpartition(-s, k - 1)[:k]
+        kth = s[part].min()
+        above = np.flatnonzero(s > kth)
+        ties = np.flatnonzero(s == kth)[: k - above.shape[0]]
+        chosen = np.concatenate([above, ties])
+    else:
+        chosen = np.arange(s.shape[0])
+    order = np.lexsort((chosen, -s[chosen]))
+    chosen = chosen[order]
+    return (index[chosen] if index is not None else chosen).astype(np.int64)
+
+
+def _sq_norms(e: np.ndarray) -> np.ndarray:
+    return np.einsum("ij,ij->i", e, e)
+
+
+def core_set(embeddings: Any, labelled_idx: Any, k: int, rng: Any = None) -> np.ndarray:
+    """k-center greedy (Sener & Savarese 2018): repeatedly take the pool item farthest from
+    everything labelled or already chosen.
+
+    The initial nearest-labelled distances are computed in blocks (memory O(N · block)); each
+    greedy step then costs one O(N·D) matrix-vector product. Ties go to the lower index. With
+    nothing labelled, the first pick is the item nearest the pool mean (or a random one when
+    ``rng`` is given).
+
+    >>> e = np.array([[0.0], [1.0], [2.0], [10.0]])
+    >>> core_set(e, [0], 2).tolist()
+    [3, 2]
+    """
+    e = _embeddings(embeddings)
+    n = e.shape[0]
+    lab = np.unique(as_numpy(labelled_idx if labelled_idx is not None else [], dtype=np.int64).ravel())
+    k = int(min(max(int(k), 0), n - lab.shape[0]))
+    if k == 0:
+        return np.empty(0, dtype=np.int64)
+    sq = _sq_norms(e)
+    min_d = np.full(n, np.inf, dtype=np.float64)
+    if lab.shape[0]:
+        # rows x labelled-block distance tiles of ~2^22 entries (16-32 MiB), one matmul each
+        block = min(lab.shape[0], 8192)
+        rows = max(256, (1 << 22) // block)
+        for b in range(0, lab.shape[0], block):
+            idx = lab[b : b + block]
+            el, sql = np.ascontiguousarray(e[idx].T), sq[idx]
+            for sl in _chunks(n, rows):
+                d = e[sl] @ el
+                d *= -2.0
+                d += sql[None, :]
+                np.minimum(min_d[sl], d.min(axis=1) + sq[sl], out=min_d[sl])
+        np.maximum(min_d, 0.0, out=min_d)
+        min_d[lab] = -1.0
+    chosen = np.empty(k, dtype=np.int64)
+    start = 0
+    if not lab.shape[0]:
+        if rng is not None:
+            first = int(_rng(rng).integers(n))
+        else:
+            mu = e.mean(axis=0)
+            first = int(np.argmin(sq - 2.0 * (e @ mu.astype(e.dtype))))
+        chosen[0] = first
+        d = sq - 2.0 * (e @ e[first]) + sq[first]
+        np.maximum(d, 0.0, out=min_d)
+        min_d[first] = -1.0
+        start = 1
+    for i in range(start, k):
+        j = int(np.argmax(min_d))
+        chosen[i] = j
+        d = sq - 2.0 * (e @ e[j]) + sq[j]
+        np.minimum(min_d, d, out=min_d)
+        min_d[j] = -1.0
+    return chosen
+
+
+def stratified_quota(groups: Any, k: int, labelled_groups: Any = None) -> dict[Hashable, int]:
+    """How many of the next ``k`` labels each group should get, favouring under-represented ones.
+
+    ``groups`` holds the group of every *candidate* (unlabelled) item, ``labelled_groups`` that of
+    every item already labelled. Quotas are water-filled: each unit goes to the group with the
+    fewest labels so far (counting quota already given), ties to the first group in sorted order,
+    and no group gets more than it has candidates. The result sums to ``min(k, len(groups))``.
+
+    >>> stratified_quota(["a"] * 5 + ["b"] * 5, 4, labelled_groups=["a", "a"])
+    {'a': 1, 'b': 3}
+    """
+    g = as_numpy(groups).ravel()
+    names, avail = np.unique(g, return_counts=True)
+    have = dict.fromkeys(names.tolist(), 0)
+    if labelled_groups is not None:
+        lg = as_numpy(labelled_groups).ravel()
+        if lg.size:
+            ln, lc = np.unique(lg, return_counts=True)
+            for name, c in zip(ln.tolist(), lc.tolist()):
+                if name in have:
+                    have[name] = c
+    quota = dict.fromkeys(names.tolist(), 0)
+    heap = [(have[name], i, name) for i, name in enumerate(names.tolist())]
+    heapq.heapify(heap)
+    left = int(min(max(int(k), 0), g.shape[0]))
+    cap = dict(zip(names.tolist(), avail.tolist()))
+    while left and heap:
+        count, i, name = heapq.heappop(heap)
+        quota[name] += 1
+        left -= 1
+        if quota[name] < cap[name]:
+            heapq.heappush(heap, (count + 1, i, name))
+    return quota
+
+
+def select_stratified(scores: Any, groups: Any, k: int, labelled_groups: Any = None,
+                      exclude: Any = None) -> np.ndarray:
+    """Top-scored items within each group, with per-group counts from :func:`stratified_quota`.
+
+    ``scores`` and ``groups`` cover the whole pool; excluded items are neither candidates nor
+    counted (pass the labelled items' groups as ``labelled_groups``).
+
+    >>> s = np.array([0.9, 0.8, 0.7, 0.1, 0.2])
+    >>> sorted(select_stratified(s, ["a", "a", "a", "b", "b"], 3).tolist())
+    [0, 1, 4]
+    """
+    s = as_numpy(scores).astype(np.float64).ravel()
+    g = as_numpy(groups).ravel()
+    mask = _exclusion_mask(s.shape[0], exclude)
+    cand = np.flatnonzero(~mask) if mask is not None else np.arange(s.shape[0])
+    quota = stratified_quota(g[cand], k, labelled_groups)
+    picked = []
+    for name, q in quota.items():
+        if q:
+            members = cand[g[cand] == name]
+            picked.append(members[select(s[members], q)])
+    if not picked:
+        return np.empty(0, dtype=np.int64)
+    out = np.concatenate(picked)
+    return out[select(s[out], out.shape[0])]
+
+
+# --------------------------------------------------------------------------- strategies
+def _labelled_mask(n: int, labelled_idx: Any) -> np.ndarray:
+    """Boolean mask of the labelled items from indices (or a mask, returned as is)."""
+    if labelled_idx is None:
+        return np.zeros(n, dtype=bool)
+    li = as_numpy(labelled_idx)
+    if li.dtype == bool and li.shape == (n,):
+        return li
+    mask = np.zeros(n, dtype=bool)
+    mask[li.astype(np.int64, copy=False).ravel()] = True
+    return mask
+
+
+class RandomStrategy:
+    """Uniform random sampling among unlabelled items (the baseline)."""
+
+    needs_mc = False
+    needs_embeddings = False
+    name = "random"
+
+    def __call__(self, model_proba, embeddings, labelled_idx, k, rng=None, *, n=None):
+        n = _pool_size(model_proba, embeddings, n)
+        free = np.flatnonzero(~_labelled_mask(n, labelled_idx))
+        k = min(int(k), free.shape[0])
+        return np.sort(_rng(rng).choice(free, size=k, replace=False)).astype(np.int64)
+
+    def __repr__(self) -> str:
+        return "RandomStrategy()"
+
+
+def _pool_size(model_proba, embeddings, n=None) -> int:
+    if n is not None:
+        return int(n)
+    if model_proba is not None:
+        shape = np.shape(model_proba)
+        return int(shape[1] if len(shape) == 3 else shape[0])
+    if embeddings is not None:
+        return int(np.shape(embeddings)[0])
+    raise ValueError("the strategy needs model_proba or embeddings to know the pool size")
+
+
+class ScoreStrategy:
+    """Top-k of a score function (``margin``, ``entropy``, ``least_confident``, ``bald``...).
+
+    Falls back to random sampling while there is no model (``model_proba is None``).
+    ``density_beta > 0`` multiplies the score by the information density of the embeddings.
+    """
+
+    def __init__(self, score: Callable[[Any], np.ndarray] | str = "margin", density_beta: float = 0.0):
+        if isinstance(score, str):
+            score = _SCORES[score]
+        self.score = score
+        self.density_beta = float(density_beta)
+        self.needs_mc = score is bald
+        self.needs_embeddings = bool(self.density_beta)
+        self.name = getattr(score, "__name__", "score")
+
+    def __call__(self, model_proba, embeddings, labelled_idx, k, rng=None):
+        if model_proba is None:
+            return RandomStrategy()(None, embeddings, labelled_idx, k, rng)
+        s = self.score(model_proba)
+        if self.density_beta and embeddings is not None:
+            s = density_weighted(s, embeddings, self.density_beta)
+        return select(s, k, exclude=_labelled_mask(s.shape[0], labelled_idx))
+
+    def __repr__(self) -> str:
+        return f"ScoreStrategy({self.name!r}, density_beta={self.density_beta})"
+
+
+class CoreSetStrategy:
+    """k-center greedy over the embeddings (:func:`core_set`); ignores the model."""
+
+    needs_mc = False
+    needs_embeddings = True
+    name = "core_set"
+
+    def __call__(self, model_proba, embeddings, labelled_idx, k, rng=None):
+        if embeddings is None:
+            raise ValueError("core_set needs embeddings")
+        return core_set(embeddings, labelled_idx, k)
+
+    def __repr__(self) -> str:
+        return "CoreSetStrategy()"
+
+
+def _nearest_centres(x: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest centre of each row of x and its squared distance (chunked)."""
+    n = x.shape[0]
+    lab = np.empty(n, dtype=np.int64)
+    dist = np.empty(n, dtype=np.float64)
+    csq = _sq_norms(centres)
+    for sl in _chunks(n, 1 << 15):
+        d = _sq_norms(x[sl])[:, None] - 2.0 * (x[sl] @ centres.T) + csq[None, :]
+        lab[sl] = d.argmin(axis=1)
+        dist[sl] = d[np.arange(d.shape[0]), lab[sl]]
+    return lab, np.maximum(dist, 0.0)
+
+
+def _kmeans(x: np.ndarray, n_clusters: int, seed: int, weights: np.ndarray | None = None,
+            n_init: int = 1) -> np.ndarray:
+    """Cluster centres of x by scikit-learn's k-means (k-means++ seeding)."""
+    from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
+
+    km = KMeans(n_clusters=n_clusters, n_init=n_init, random_state=seed, max_iter=100)
+    if x.shape[0] * n_clusters < 1_000_000:
+        # small problems: OpenMP threads cost more than they bring (and stall on a busy machine)
+        with threadpool_limits(limits=1):
+            km.fit(x, sample_weight=weights)
+    else:
+        km.fit(x, sample_weight=weights)
+    return km.cluster_centers_.astype(x.dtype, copy=False)
+
+
+class HybridStrategy:
+    """The default strategy: representative at cold start, then diverse uncertainty.
+
+    Three phases by the number of labels ``n`` so far:
+
+    1. ``n < warmup`` (or no model yet) — **representative**: the pool is clustered by k-means
+       into ``n + k`` clusters and the ``k`` largest clusters holding no labelled item each give
+       the item nearest their centre. With very few labels uncertainty is unreliable (entropy is
+       worse than random below ~100 labels on digits) and k-center greedy picks outliers.
+    2. ``warmup <= n < boundaries_from`` — **uncertain and spread out in embedding space**: the
+       ``candidates * k`` items with the highest ``uncertainty`` are clustered by score-weighted
+       k-means into ``k`` clusters and the candidate nearest each centre is taken (Zhdanov 2019,
+       "Diverse mini-batch active learning").
+    3. ``n >= boundaries_from`` — **uncertain and spread over decision boundaries**: the same
+       candidates, grouped by their two most probable classes, taken round-robin over the groups
+       (best first within each), so one confusable pair cannot fill a whole batch. By then the
+       model knows where its boundaries are and the embedding-space diversity of phase 2 starts
+       to cost accuracy (it trades too much uncertainty for spread).
+
+    Defaults (warmup=30, candidates=5, boundaries_from=80) were chosen on scikit-learn's digits
+    with a logistic regression and batches of 10, on train/test splits and seeds other than the
+    ones the benchmark reports (benchmarks/active_learning.py). For much larger batches or pools,
+    scale ``warmup`` and ``boundaries_from`` with the batch size.
+
+    Clustering is fitted on at most ``max_fit`` items (a random subsample of a large pool) and
+    assignment is chunked, so the strategy scales to large pools. Without embeddings it falls
+    back to phase 3 (or random sampling while there is no model).
+
+    Call as ``strategy(model_proba, embeddings, labelled_idx, k, rng)``.
+    """
+
+    needs_mc = False
+    needs_embeddings = True
+    name = "hybrid"
+
+    def __init__(self, warmup: int = 30, candidates: int = 5, boundaries_from: int = 80,
+                 uncertainty: str | Callable = "margin", max_fit: int = 20000):
+        self.warmup = int(warmup)
+        self.candidates = max(int(candidates), 1)
+        self.boundaries_from = int(boundaries_from)
+        self.uncertainty = _SCORES[uncertainty] if isinstance(uncertainty, str) else uncertainty
+        self.max_fit = int(max_fit)
+
+    def __repr__(self) -> str:
+        u = getattr(self.uncertainty, "__name__", "score")
+        return (f"HybridStrategy(warmup={self.warmup}, candidates={self.candidates}, "
+                f"boundaries_from={self.boundaries_from}, uncertainty={u!r})")
+
+    def phase(self, n_labels: int, has_model: bool = True, has_embeddings: bool = True) -> str:
+        """Which phase runs at ``n_labels`` labels: "representative", "diverse" or "boundaries"."""
+        if not has_model:
+            return "representative" if has_embeddings else "random"
+        if not has_embeddings:
+            return "boundaries"
+        if n_labels < self.warmup:
+            return "representative"
+        return "diverse" if n_labels < self.boundaries_from else "boundaries"
+
+    def __call__(self, model_proba, embeddings, labelled_idx, k, rng=None):
+        rng = _rng(rng)
+        n = _pool_size(model_proba, embeddings)
+        labelled = _labelled_mask(n, labelled_idx)
+        n_lab = int(labelled.sum())
+        k = int(min(max(int(k), 0), n - n_lab))
+        if k == 0:
+            return np.empty(0, dtype=np.int64)
+        phase = self.phase(n_lab, model_proba is not None, embeddings is not None)
+        if phase == "random":
+            return RandomStrategy()(None, None, labelled_idx, k, rng, n=n)
+        if phase == "representative":
+            return self._representative(_embeddings(embeddings), labelled, k, rng)
+        p = _proba(model_proba)
+        s = self.uncertainty(p)
+        cand = select(s, self.candidates * k, exclude=labelled)
+        if cand.shape[0] <= k:
+            return cand
+        if phase == "diverse":
+            return self._diverse(_embeddings(embeddings)[cand], s[cand], cand, k, rng)
+        return self._boundaries(p[cand], cand, k)
+
+    def _representative(self, e, labelled, k, rng):
+        n = e.shape[0]
+        m = min(n, int(labelled.sum()) + k)
+        fit_idx = np.arange(n)
+        if n > self.max_fit:
+            fit_idx = np.sort(rng.choice(n, size=self.max_fit, replace=False))
+        centres = _kmeans(e[fit_idx], m, int(rng.integers(2**31 - 1)))
+        assign, dist = _nearest_centres(e, centres)
+        m = centres.shape[0]
+        size = np.bincount(assign, minlength=m)
+        covered = np.bincount(assign[labelled], minlength=m) > 0
+        dist = np.where(labelled, np.inf, dist)
+        # the unlabelled item nearest each centre ("head" of its cluster)
+        order = np.lexsort((dist, assign))
+        first = np.ones(n, dtype=bool)
+        first[1:] = assign[order][1:] != assign[order][:-1]
+        heads = order[first & np.isfinite(dist[order])]
+        hc = assign[heads]
+        # uncovered clusters first, larger first, then by cluster id
+        chosen = heads[np.lexsort((hc, -size[hc], covered[hc]))][:k]
+        if chosen.shape[0] < k:
+            taken = labelled.copy()
+            taken[chosen] = True
+            chosen = np.concatenate([chosen, core_set(e, np.flatnonzero(taken), k - chosen.shape[0])])
+        return chosen.astype(np.int64)
+
+    @staticmethod
+    def _diverse(x, s, cand, k, rng):
+        w = np.maximum(s.astype(np.float64), 1e-12)
+        centres = _kmeans(x, k, int(rng.integers(2**31 - 1)), weights=w)
+        d = _sq_norms(x)[:, None] - 2.0 * (x @ centres.T) + _sq_norms(centres)[None, :]
+        chosen: list[int] = []
+        taken = np.zeros(cand.shape[0], dtype=bool)
+        for c in np.argsort(-np.bincount(d.argmin(axis=1), minlength=k), kind="stable"):
+            j = int(np.argmin(np.where(taken, np.inf, d[:, c])))
+            taken[j] = True
+            chosen.append(j)
+        return cand[np.asarray(chosen, dtype=np.int64)]
+
+    @staticmethod
+    def _boundaries(p, cand, k):
+        if p.shape[1] < 3:  # a single decision boundary: plain top-k
+            return cand[:k]
+        top2 = np.sort(np.argsort(-p, axis=1, kind="stable")[:, :2], axis=1)
+        key = top2[:, 0] * p.shape[1] + top2[:, 1]
+        # position of each candidate within its pair (cand is sorted best first)
+        order = np.argsort(key, kind="stable")
+        ks = key[order]
+        start = np.r_[0, np.flatnonzero(ks[1:] != ks[:-1]) + 1]
+        pos = np.arange(ks.shape[0]) - np.repeat(start, np.diff(np.r_[start, ks.shape[0]]))
+        rank = np.empty_like(pos)
+        rank[order] = pos
+        return cand[np.lexsort((np.arange(cand.shape[0]), rank))[:k]]
+
+
+_SCORES: dict[str, Callable[[Any], np.ndarray]] = {
+    "least_confident": least_confident,
+    "margin": margin,
+    "entropy": entropy,
+    "bald": bald,
+}
+
+
+def get_strategy(strategy: Any = "hybrid") -> Callable:
+    """A strategy callable from a name (``"hybrid"``, ``"random"``, ``"margin"``, ``"entropy"``,
+    ``"least_confident"``, ``"bald"``, ``"core_set"``), a score function, or a strategy callable
+    (returned as is)."""
+    if strategy is None or (isinstance(strategy, str) and strategy in ("hybrid", "default")):
+        return HybridStrategy()
+    if isinstance(strategy, str):
+        if strategy == "random":
+            return RandomStrategy()
+        if strategy in ("core_set", "coreset"):
+            return CoreSetStrategy()
+        if strategy in _SCORES:
+            return ScoreStrategy(strategy)
+        raise ValueError(f"unknown strategy {strategy!r}; try one of hybrid, random, core_set, "
+                         + ", ".join(_SCORES))
+    if strategy in _SCORES.values():
+        return ScoreStrategy(strategy)
+    if callable(strategy):
+        return strategy
+    raise TypeError(f"a strategy must be a name or a callable, not {type(strategy).__name__}")

@@ -1,0 +1,123 @@
+// Active-learning panel: retrain status (with a spinner while the model trains in the kernel's
+// background thread), the live learning curve against baselines, and label counts per class/group.
+import type { AnyModel, RenderProps } from "@anywidget/types";
+import "../lib/theme.css";
+import "./loop_panel.css";
+import { barChart, lineChart, Series, svg } from "../lib/chart";
+import { IntentChannel } from "../lib/channel";
+import { h, setText } from "../lib/dom";
+import { HelpOverlay } from "../lib/help";
+import { Keymap } from "../lib/keyboard";
+import { StatusLine } from "../lib/status";
+import { checkVersion, exposeModel } from "../lib/widget";
+
+interface HistoryRow {
+  n_labels: number;
+  accuracy: number | null;
+  macro_f1: number | null;
+}
+
+export interface LoopPanelModel {
+  history: HistoryRow[];
+  baselines: Record<string, Array<[number, number]>>;
+  state: "idle" | "training" | "error";
+  message: string;
+  class_counts: Array<[string, number]>;
+  group_counts: Array<[string, number, number]>;
+  version: string;
+}
+
+const num = (v: number | null | undefined) => (v === null || v === undefined ? NaN : v);
+
+export function render({ model, el }: RenderProps<LoopPanelModel>) {
+  const root = h("div", "hitl-root hitl-loop-panel");
+  exposeModel(root, model);
+  el.append(root);
+
+  const spinner = h("span", "hitl-spinner");
+  const message = h("span", "hitl-loop-message");
+  const retrain = h("button", "hitl-button hitl-retrain", "retrain now (r)");
+  const helpButton = h("button", "hitl-button", "?");
+  const header = h("div", "hitl-row");
+  header.append(spinner, message, h("span", "hitl-spacer"), retrain, helpButton);
+  const curve = svg("svg");
+  const latest = h("div", "hitl-muted hitl-loop-latest");
+  const classes = svg("svg");
+  const groups = h("table", "hitl-loop-groups");
+  const counts = h("div", "hitl-row hitl-loop-counts");
+  const classBox = h("div");
+  classBox.append(h("div", "hitl-muted", "labels per class"), classes);
+  counts.append(classBox, groups);
+  const status = new StatusLine();
+  root.append(header, curve, latest, counts, status.node);
+
+  const channel = new IntentChannel(model);
+  const keymap = new Keymap(root);
+  const help = new HelpOverlay(keymap);
+  root.append(help.node);
+  const askRetrain = () => {
+    channel.send("retrain", {}).then((reply) => {
+      if (reply.type === "refused") status.error(`refused: ${reply.message}`);
+    }, (e: Error) => status.error(e.message));
+  };
+  keymap.add(
+    { keys: ["r"], description: "retrain now on every label so far", run: askRetrain },
+    { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
+    { keys: ["Escape"], description: "close this help", run: () => help.toggle(false), when: () => help.open },
+  );
+  retrain.addEventListener("click", askRetrain);
+  helpButton.addEventListener("click", () => help.toggle());
+
+  function paint(): void {
+    const state = model.get("state");
+    spinner.hidden = state !== "training";
+    root.dataset.state = state;
+    setText(message, model.get("message"));
+    message.classList.toggle("hitl-error", state === "error");
+    retrain.disabled = state === "training";
+    const history = model.get("history");
+    const series: Series[] = [
+      { name: "accuracy", points: history.map((r) => [r.n_labels, num(r.accuracy)] as [number, number]) },
+      { name: "macro-F1", points: history.map((r) => [r.n_labels, num(r.macro_f1)] as [number, number]) },
+    ];
+    for (const [name, points] of Object.entries(model.get("baselines"))) {
+      series.push({ name: `${name} (baseline)`, points, dashed: true });
+    }
+    lineChart(curve, series, { width: 460, height: 220, xLabel: "labels", yLabel: "test score" });
+    const last = history[history.length - 1];
+    setText(
+      latest,
+      last
+        ? `round ${history.length - 1}: ${last.n_labels} labels, accuracy ${num(last.accuracy).toFixed(3)}, macro-F1 ${num(last.macro_f1).toFixed(3)}`
+        : "no model yet: label the first batch",
+    );
+    barChart(classes, model.get("class_counts"), { width: 260, height: 40 });
+    const rows = model.get("group_counts");
+    groups.hidden = rows.length === 0;
+    const head = h("tr");
+    head.append(h("th", "", "group"), h("th", "", "labelled"), h("th", "", "in pool"));
+    groups.replaceChildren(
+      head,
+      ...rows.map(([g, n, pool]) => {
+        const tr = h("tr");
+        tr.append(h("td", "", g), h("td", "", n), h("td", "", pool));
+        return tr;
+      }),
+    );
+  }
+
+  const events = "change:history change:baselines change:state change:message change:class_counts change:group_counts";
+  const onMessage = (msg: Record<string, unknown>) => channel.handle(msg);
+  model.on(events, paint);
+  model.on("msg:custom", onMessage);
+  checkVersion(model as unknown as AnyModel, status);
+  paint();
+  return () => {
+    model.off(events, paint);
+    model.off("msg:custom", onMessage);
+    keymap.dispose();
+    channel.dispose();
+  };
+}
+
+export default { render };

@@ -1,0 +1,143 @@
+"""ActiveLearningLoop without a browser: the widget code path, the store, the background retrain."""
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+
+import hitl_widgets as hw
+from hitl_widgets.active.loop import ActiveLearningLoop
+
+X, y = load_digits(return_X_y=True)
+POOL, Y_POOL = X[:600], y[:600]
+TEST = (X[1200:], y[1200:])
+IMAGES = (X / 16).reshape(-1, 8, 8)[:600]
+
+
+def make(store=None, **kwargs) -> ActiveLearningLoop:
+    kwargs.setdefault("background", False)
+    return ActiveLearningLoop(LogisticRegression(max_iter=300), POOL, items=IMAGES, test=TEST,
+                              store=store or hw.AnnotationStore(":memory:"), **kwargs)
+
+
+def label_batch(loop: ActiveLearningLoop, truth=Y_POOL) -> list:
+    """Label the batch on screen exactly as the browser would (intents through the widget)."""
+    batch = loop.batch
+    for n, item_id in enumerate(batch):
+        reply = loop.classify._on_label(
+            {"type": "label", "client": "t", "seq": 10_000 + len(loop.classify.current_labels),
+             "item_id": item_id, "label": int(truth[item_id]), "source": "human"}
+        )
+        assert reply["type"] == "ack"
+    return batch
+
+
+def test_cold_start_shows_a_batch_without_proposals():
+    loop = make(batch_size=10)
+    assert len(loop.batch) == 10
+    assert loop.classify.proposals == {}
+    assert loop.history.empty
+    assert loop.classify.classes == list(range(10))
+    assert "label these 10" in loop.panel.message
+
+
+def test_a_labelled_batch_retrains_and_queries_the_next_with_proposals():
+    loop = make(batch_size=10)
+    first = label_batch(loop)
+    assert loop.history["n_labels"].tolist() == [10]
+    assert 0 < loop.history["accuracy"].iloc[0] <= 1
+    second = loop.batch
+    assert len(second) == 10 and not set(first) & set(second)
+    assert set(loop.classify.proposals) == set(second)  # the new model proposes for the new batch
+    assert [r["n_labels"] for r in loop.panel.history] == [10]
+    assert sum(n for _, n in loop.panel.class_counts) == 10
+
+
+def test_simulate_runs_the_same_path_and_stores_every_label():
+    store = hw.AnnotationStore(":memory:")
+    loop = make(store=store, batch_size=20)
+    history = loop.simulate(Y_POOL, budget=100)
+    assert history["n_labels"].tolist() == [20, 40, 60, 80, 100]
+    labels = store.labels("active-learning")
+    assert len(labels) == 100
+    assert (labels["label"].to_numpy() == Y_POOL[labels["item_id"].to_numpy()]).all()
+    assert history["accuracy"].iloc[-1] > history["accuracy"].iloc[0]
+
+
+def test_initial_labels_train_the_first_model():
+    idx = np.arange(30)
+    loop = make(initial=(idx, Y_POOL[idx]))
+    assert loop.history["n_labels"].tolist() == [30]
+    assert not set(loop.batch) & set(idx.tolist())
+    assert loop.classify.proposals  # a model exists from the start
+
+
+def test_a_restarted_kernel_resumes_from_the_store(tmp_path):
+    path = tmp_path / "al.db"
+    loop = make(store=hw.AnnotationStore(path))
+    loop.simulate(Y_POOL, budget=30)
+    again = make(store=hw.AnnotationStore(path))
+    assert again.session.n_labels == 30
+    assert again.history["n_labels"].tolist() == [30]
+    assert not set(again.batch) & set(again.classify.current_labels)
+
+
+def test_background_retrain_keeps_the_caller_free():
+    gate = threading.Event()
+
+    class SlowModel(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):  # noqa: N803
+            gate.wait(10)
+            return super().fit(X, y)
+
+    loop = ActiveLearningLoop(SlowModel(max_iter=300), POOL, items=IMAGES, test=TEST,
+                              store=hw.AnnotationStore(":memory:"), batch_size=5)
+    label_batch(loop)
+    assert loop.training and loop.panel.state == "training"
+    assert "retraining on 5 labels" in loop.panel.message
+    assert loop.retrain() is False  # one retrain at a time
+    gate.set()
+    loop.wait(20)
+    assert not loop.training and loop.panel.state == "idle"
+    assert loop.history["n_labels"].tolist() == [5]
+
+
+def test_a_failing_retrain_is_reported_and_loses_no_label():
+    class Broken(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):  # noqa: N803
+            raise RuntimeError("out of memory")
+
+    store = hw.AnnotationStore(":memory:")
+    loop = ActiveLearningLoop(Broken(), POOL, items=IMAGES, test=TEST, store=store, batch_size=5, background=False)
+    label_batch(loop)
+    assert loop.panel.state == "error" and "out of memory" in loop.panel.message
+    assert len(store.labels("active-learning")) == 5
+
+
+def test_groups_are_counted_and_bad_input_is_refused():
+    groups = np.where(np.arange(600) % 3 == 0, "a", "b")
+    loop = make(groups=groups)
+    label_batch(loop)
+    counts = {g: (n, pool) for g, n, pool in loop.panel.group_counts}
+    assert counts["a"][1] == 200 and counts["b"][1] == 400
+    assert counts["a"][0] + counts["b"][0] == 10
+    with pytest.raises(ValueError, match="items"):
+        ActiveLearningLoop(LogisticRegression(), POOL, test=TEST, store=hw.AnnotationStore(":memory:"))
+    with pytest.raises(ValueError, match="groups"):
+        make(groups=groups[:10])
+    with pytest.raises(ValueError, match="batch_size"):
+        make(batch_size=0)
+    with pytest.raises(ValueError, match="classes"):
+        ActiveLearningLoop(LogisticRegression(), POOL, items=IMAGES, store=hw.AnnotationStore(":memory:"))
+
+
+def test_baselines_reach_the_panel():
+    loop = make()
+    base = hw.active.simulate(LogisticRegression(max_iter=300), POOL, Y_POOL, *TEST, "random",
+                              initial=10, batch_size=10, budget=30, seed=0)
+    loop.add_baseline("random", base)
+    assert [p[0] for p in loop.panel.baselines["random"]] == [10, 20, 30]
