@@ -24,7 +24,7 @@ npm ci --no-audit --no-fund --loglevel=error   # pinned by package-lock.json
 # torch (the notebooks' CNN and the torch adapters): pinned to the CPU build, since an unpinned
 # torch pulls a multi-GB CUDA build. The package itself never needs it.
 .venv/bin/pip install -q "torch==2.13.0"
-# the tests also get the benchmark peers (modAL, scikit-activeml)
-if [ "$EXTRAS" = test ]; then EXTRAS="test,bench"; fi
+# the tests also exercise the PostgreSQL backend
+if [ "$EXTRAS" = test ]; then EXTRAS="test,postgres"; fi
 .venv/bin/pip install -q -e ".[$EXTRAS]"
 .venv/bin/python -c "import hitl_widgets, pathlib; p = pathlib.Path(hitl_widgets.__file__).parent / 'static' / 'classify.js'; assert p.is_file(), p; print('hitl-widgets', hitl_widgets.__version__, 'ready')"

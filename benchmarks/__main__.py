@@ -1,0 +1,193 @@
+"""Run every benchmark script in benchmarks/ and write BENCHMARKS.md.
+
+Each ``benchmarks/<name>.py`` runs in its own process (one after another, never in parallel, so
+that timings do not disturb each other), with a per-script timeout; its stdout goes into
+BENCHMARKS.md in a code block, or its error (exit code, timeout, last lines of stderr) if it failed.
+The file starts with the machine: CPU model, cores, RAM, Python, JupyterLab, Chromium, date.
+
+Usage:
+    python -m benchmarks                      # every script, full size
+    python -m benchmarks --quick              # pass --quick to the scripts that accept it
+    python -m benchmarks --only ui_peers --only rle_speed   # updates only these sections
+    python -m benchmarks --timeout 300 --output /tmp/B.md
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import datetime as dt
+import importlib.metadata
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def scripts(only: list[str]) -> list[Path]:
+    found = sorted(p for p in HERE.glob("*.py") if not p.name.startswith("_"))
+    if not only:
+        return found
+    names = {n.removesuffix(".py") for n in only}
+    unknown = names - {p.stem for p in found}
+    if unknown:
+        raise SystemExit(f"no benchmark named {', '.join(sorted(unknown))}; have: {', '.join(p.stem for p in found)}")
+    return [p for p in found if p.stem in names]
+
+
+def summary(path: Path) -> str:
+    """The first line of the script's docstring (read without importing it)."""
+    try:
+        doc = ast.get_docstring(ast.parse(path.read_text()))
+    except SyntaxError as exc:
+        return f"(cannot parse: {exc})"
+    return doc.strip().splitlines()[0] if doc else ""
+
+
+def accepts_quick(path: Path) -> bool:
+    """Whether the script has a --quick option (read from its source: a script that does not parse
+    arguments would run in full on ``--help``)."""
+    return '"--quick"' in path.read_text()
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def machine() -> list[tuple[str, str]]:
+    cpu = platform.processor() or platform.machine()
+    ram = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram = f"{int(line.split()[1]) / 2**20:.1f} GiB"
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    try:
+        browser = subprocess.run([chromium, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        browser = f"not found ({chromium}: {exc})"
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        commit = ""
+    return [
+        ("date (UTC)", dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")),
+        ("CPU", f"{cpu}, {cores} cores available ({os.cpu_count()} logical in the machine)"),
+        ("RAM", ram),
+        ("OS", platform.platform()),
+        ("Python", platform.python_version()),
+        ("JupyterLab", _version("jupyterlab")),
+        ("ipywidgets / anywidget", f"{_version('ipywidgets')} / {_version('anywidget')}"),
+        ("Chromium", browser or "unknown"),
+        ("hitl-widgets", f"{_version('hitl-widgets')}" + (f" (commit {commit})" if commit else "")),
+    ]
+
+
+def run(path: Path, quick: bool, timeout: float) -> dict:
+    command = [sys.executable, str(path.relative_to(ROOT))]
+    if quick and accepts_quick(path):
+        command.append("--quick")
+    shown = "python " + " ".join(command[1:])
+    print(f"\n=== {shown}", flush=True)
+    started = time.monotonic()
+    try:
+        out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+        stdout, stderr, code, error = out.stdout, out.stderr, out.returncode, ""
+        if code != 0:
+            error = f"exit code {code}"
+    except subprocess.TimeoutExpired as exc:
+        def text(b) -> str:
+            return b.decode(errors="replace") if isinstance(b, bytes) else (b or "")
+        stdout, stderr, code, error = text(exc.stdout), text(exc.stderr), None, f"timed out after {timeout:.0f} s"
+    seconds = time.monotonic() - started
+    print(stdout, end="" if stdout.endswith("\n") or not stdout else "\n", flush=True)
+    if error:
+        print(f"!!! {error}\n{stderr[-3000:]}", flush=True)
+    return {"path": path, "command": shown, "stdout": stdout, "stderr": stderr, "error": error, "seconds": seconds}
+
+
+def sections(text: str) -> dict[str, str]:
+    """The "## name" sections of an existing BENCHMARKS.md, by name."""
+    out: dict[str, str] = {}
+    name = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            name = line[3:].strip()
+            out[name] = ""
+        if name is not None:
+            out[name] += line + "\n"
+    return out
+
+
+def markdown(results: list[dict], info: list[tuple[str, str]], quick: bool, keep: dict[str, str] | None = None) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `python -m benchmarks" + (" --quick" if quick else "") + "` (do not edit by hand: rerun it). "
+        "Each section is one script of `benchmarks/`, run alone on this machine (the command line "
+        "above each block says whether it ran with `--quick`); every figure is "
+        "measured beside its named peer in the same run. Timings depend on the machine below.",
+        "",
+        "| machine | |",
+        "| --- | --- |",
+        *[f"| {k} | {v} |" for k, v in info],
+        "",
+    ]
+    ran = {r["path"].stem: r for r in results}
+    order = sorted(set(ran) | set(keep or {}))
+    for name in order:
+        if name not in ran:  # --only: the other sections stay as they were
+            lines += [keep[name].rstrip("\n"), ""]
+            continue
+        r = ran[name]
+        lines += [f"## {r['path'].stem}", ""]
+        doc = summary(r["path"])
+        if doc:
+            lines += [doc, ""]
+        lines += [f"`{r['command']}` ({r['seconds']:.0f} s)", ""]
+        if r["stdout"].strip():
+            lines += ["```", r["stdout"].rstrip("\n"), "```", ""]
+        if r["error"]:
+            tail = "\n".join(r["stderr"].rstrip("\n").splitlines()[-25:])
+            lines += [f"**Failed: {r['error']}.**", ""]
+            if tail:
+                lines += ["```", tail, "```", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="pass --quick to every script that accepts it")
+    parser.add_argument("--only", action="append", default=[], metavar="NAME", help="run only this script (repeatable)")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per script (default 600)")
+    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = parser.parse_args()
+    selected = scripts(args.only)
+    info = machine()
+    results = [run(path, args.quick, args.timeout) for path in selected]
+    keep = None
+    if args.only and args.output.exists():  # update only the sections that ran
+        existing = {p.stem for p in scripts([])}
+        keep = {k: v for k, v in sections(args.output.read_text()).items() if k in existing}
+    args.output.write_text(markdown(results, info, args.quick, keep))
+    failed = [r["path"].stem for r in results if r["error"]]
+    print(f"\nwrote {args.output} ({len(results)} benchmarks" + (f"; failed: {', '.join(failed)}" if failed else "") + ")")
+
+
+if __name__ == "__main__":
+    main()
