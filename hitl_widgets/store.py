@@ -4,6 +4,16 @@ Each human action is one row in ``events``. Nothing is updated or deleted: an un
 event (``kind="undo"``) that names the event it cancels in ``supersedes``. The current state of a
 task is the latest event per (item, annotator) that no undo cancels.
 
+Backends: a SQLite file (default; WAL, ``synchronous=FULL``, one transaction per event) or a
+PostgreSQL database for a team (``AnnotationStore("postgresql://user@host/db")``, driver psycopg 3
+from the ``postgres`` extra). Writers retry while another holds a lock (SQLite) or after PostgreSQL
+rolled their transaction back (serialization failure, deadlock), so concurrent annotators never see
+those errors. ``record`` returns only once the event is committed.
+
+Schema versions: ``hitl_meta.schema_version``; ``MIGRATIONS[n]`` turns version n into n + 1. Opening a
+store runs the missing steps in one transaction under the write lock (all or nothing, once even when
+several processes open it together); a store written by a newer release refuses to open.
+
 Example:
     >>> store = AnnotationStore(":memory:", annotator="ada")
     >>> eid = store.record("digits", 7, {"label": 3})
@@ -18,6 +28,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import random
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,10 +36,13 @@ from typing import Any, Hashable
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
-SCHEMA_VERSION = 1
 LABEL_KINDS = ("label",)
+MAX_LENGTHS = {"task": 200, "item_id": 500, "annotator": 200, "kind": 50}  # the column sizes
+# SQLSTATEs after which PostgreSQL has rolled the transaction back, so a retry cannot duplicate
+_PG_RETRY_STATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
+_PG_LOCK_KEY = 0x68_69_74_6C  # "hitl": advisory lock that serialises schema creation and migrations
 
 _metadata = sa.MetaData()
 events_table = sa.Table(
@@ -50,6 +64,60 @@ meta_table = sa.Table(
     sa.Column("key", sa.String(100), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
+
+
+# ---------------------------------------------------------------------------- migrations
+# Version 0 (the pre-release layout): no ``hitl_meta`` table and no ``supersedes`` column; an undo
+# named its target in its payload, ``{"undoes": <event_id>}``.
+# Version 1: ``supersedes`` column + index, undo payload ``{"undone_kind": <kind>}``, ``hitl_meta``.
+def _migrate_0_to_1(conn: sa.Connection) -> None:
+    conn.execute(sa.text("ALTER TABLE hitl_events ADD COLUMN supersedes INTEGER"))
+    kinds = dict(conn.execute(sa.select(events_table.c.event_id, events_table.c.kind)).fetchall())
+    undos = conn.execute(
+        sa.select(events_table.c.event_id, events_table.c.payload).where(events_table.c.kind == "undo")
+    ).fetchall()
+    for event_id, payload in undos:
+        target = json.loads(payload).get("undoes")
+        target = int(target) if isinstance(target, int) and not isinstance(target, bool) else None
+        conn.execute(
+            events_table.update()
+            .where(events_table.c.event_id == event_id)
+            .values(supersedes=target, payload=json.dumps({"undone_kind": kinds.get(target, "label")}))
+        )
+    for index in events_table.indexes:
+        index.create(conn, checkfirst=True)
+    meta_table.create(conn)
+    conn.execute(meta_table.insert().values(key="schema_version", value="0"))
+
+
+# MIGRATIONS[n] turns a version-n store into version n+1; each runs inside the opening transaction.
+MIGRATIONS: list = [_migrate_0_to_1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def stored_schema_version(conn: sa.Connection) -> int | None:
+    """The schema version of the store behind ``conn`` (``None``: no store there yet)."""
+    tables = set(sa.inspect(conn).get_table_names())
+    if "hitl_meta" in tables:
+        value = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")).scalar()
+        return 1 if value is None else int(value)  # version 1 was the first to write hitl_meta
+    if "hitl_events" in tables:
+        return 0
+    return None
+
+
+def migrate(conn: sa.Connection, version: int, target: int | None = None) -> int:
+    """Run the migrations from ``version`` up to ``target`` (default: the newest) on ``conn``.
+
+    The caller owns the transaction: a failing step leaves the store as it was.
+    """
+    target = len(MIGRATIONS) if target is None else target
+    for step in range(version, target):
+        MIGRATIONS[step](conn)
+        conn.execute(
+            meta_table.update().where(meta_table.c.key == "schema_version").values(value=str(step + 1))
+        )
+    return target
 
 
 def default_annotator() -> str:
@@ -83,8 +151,22 @@ def _to_url(location: str | os.PathLike | None) -> str:
     if location == ":memory:":
         return "sqlite://"
     if "://" in location:
-        return location
+        return _with_driver(location)
     return f"sqlite:///{Path(location).expanduser().resolve()}"
+
+
+def _with_driver(url: str) -> str:
+    """``postgresql://`` / ``postgres://`` → ``postgresql+psycopg://`` (psycopg 3, the ``postgres`` extra)."""
+    scheme, sep, rest = url.partition("://")
+    if scheme in ("postgresql", "postgres"):
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            if scheme == "postgres":  # SQLAlchemy does not know this spelling at all
+                return f"postgresql://{rest}"
+            return url  # let SQLAlchemy try its default driver (psycopg2), with its own error
+        return f"postgresql+psycopg://{rest}"
+    return url
 
 
 class AnnotationStore:
@@ -92,8 +174,12 @@ class AnnotationStore:
 
     Args:
         location: ``None`` → ``hitl.db`` in the working directory; ``":memory:"`` for a throw-away
-            store; a file path (SQLite) or any SQLAlchemy URL (``postgresql://…``).
+            store; a file path (SQLite) or any SQLAlchemy URL. ``postgresql://user:pw@host:5432/db``
+            (or ``postgres://``) uses psycopg 3 (``pip install "hitl-widgets[postgres]"``); the
+            tables are created in the connection's schema (its ``search_path``).
         annotator: who records events by default (the OS user when ``None``).
+
+    Raises ``RuntimeError`` when the store was written by a newer hitl-widgets (a newer schema).
 
     Example:
         >>> store = AnnotationStore(":memory:")
@@ -111,32 +197,36 @@ class AnnotationStore:
                 kwargs["poolclass"] = sa.pool.StaticPool
             self.engine = sa.create_engine(self.url, **kwargs)
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            sa.event.listen(self.engine, "begin", _sqlite_begin)
         else:
             self.engine = sa.create_engine(self.url, pool_pre_ping=True)
-        self._retry(self._create_schema)
+        self._retry(self._open_schema)
 
     # ------------------------------------------------------------------ schema
-    def _create_schema(self) -> None:
-        with self.engine.begin() as conn:
-            # IF NOT EXISTS, not create_all's check-then-create: two processes opening a new file
-            # at once would both see no table and one would fail with "table already exists"
-            for table in _metadata.sorted_tables:
-                conn.execute(sa.schema.CreateTable(table, if_not_exists=True))
-                for index in sorted(table.indexes, key=lambda ix: ix.name):
-                    conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
-            row = conn.execute(
-                sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")
-            ).first()
-            if row is None:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(meta_table.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
-                except sa.exc.IntegrityError:  # another process created it first
-                    pass
-            elif int(row[0]) > SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"{self.url} was written by a newer hitl-widgets (schema {row[0]} > {SCHEMA_VERSION}): upgrade"
-                )
+    def _open_schema(self) -> None:
+        """Create a new store, or bring an older one up to ``SCHEMA_VERSION``, in one transaction.
+
+        The transaction holds the write lock (SQLite ``BEGIN IMMEDIATE``, a PostgreSQL advisory
+        lock), so processes opening the same store at once create or migrate it exactly once.
+        """
+        with self.engine.connect() as conn:
+            if self._is_sqlite:
+                conn.execution_options(hitl_begin="IMMEDIATE")
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+                version = stored_schema_version(conn)
+                if version is None:  # a new store: today's layout at once
+                    for table in _metadata.sorted_tables:
+                        table.create(conn)
+                    conn.execute(meta_table.insert().values(key="schema_version", value=str(len(MIGRATIONS))))
+                    return
+                if version > len(MIGRATIONS):
+                    raise RuntimeError(
+                        f"{self.url} was written by a newer hitl-widgets (schema {version} > {len(MIGRATIONS)}): "
+                        "upgrade hitl-widgets to open it"
+                    )
+                migrate(conn, version)
 
     @property
     def schema_version(self) -> int:
@@ -144,16 +234,16 @@ class AnnotationStore:
             return int(conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")).scalar_one())
 
     def _retry(self, fn, *args, **kwargs):
-        """Run a write, retrying while another process holds the SQLite write lock."""
+        """Run a write, retrying while another writer holds a lock (SQLite) or after PostgreSQL
+        rolled the transaction back because of a serialization failure or deadlock."""
         delay = 0.01
         for attempt in range(60):
             try:
                 return fn(*args, **kwargs)
-            except OperationalError as exc:
-                locked = "locked" in str(exc).lower() or "busy" in str(exc).lower()
-                if not locked or attempt == 59:
+            except DBAPIError as exc:
+                if not _retryable(exc) or attempt == 59:
                     raise
-                time.sleep(delay)
+                time.sleep(delay * (1 + random.random()))
                 delay = min(delay * 2, 0.5)
 
     # ------------------------------------------------------------------ writes
@@ -167,6 +257,10 @@ class AnnotationStore:
         supersedes: int | None = None,
     ) -> int:
         """Append one event; return its id once it is committed (durable).
+
+        Raises ``ValueError`` (and stores nothing) for a payload that is not a JSON object, and
+        for text that some backend could not keep: NUL characters, lone surrogates, a task or
+        annotator over 200 characters, a kind over 50, an item id over 500 once JSON-encoded.
 
         Example:
             >>> AnnotationStore(":memory:").record("t", 0, {"label": "dog"})
@@ -188,6 +282,11 @@ class AnnotationStore:
             "annotator": annotator or self.annotator,
             "kind": kind,
             "payload": payload_json,
+        }
+        for field, value in row.items():  # the same rules on every backend
+            _check_text(field, value)
+        row = {
+            **row,
             "created_at": datetime.now(timezone.utc),
             "supersedes": supersedes,
         }
@@ -237,8 +336,8 @@ class AnnotationStore:
     def tasks(self) -> list[str]:
         """Names of the tasks that have at least one event."""
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(events_table.c.task).distinct().order_by(events_table.c.task))
-            return [r[0] for r in rows]
+            rows = conn.execute(sa.select(events_table.c.task).distinct())
+            return sorted(r[0] for r in rows)  # code-point order on every backend (not a collation)
 
     def events(self, task: str | None = None) -> pd.DataFrame:
         """Every event (of one task, or all), oldest first.
@@ -318,8 +417,30 @@ class AnnotationStore:
         )
         return out.sort_values(["item_id", "annotator"], key=_sort_key).reset_index(drop=True) if len(out) else out
 
+    def verify_log(self) -> Any:
+        """Check the hash-chained audit log (see ``hitl_widgets.certificates.verify_log``)."""
+        from .certificates import verify_log
+
+        return verify_log(self)
+
     def __repr__(self) -> str:
-        return f"AnnotationStore({self.url!r}, annotator={self.annotator!r})"
+        url = self.url if self._is_sqlite else sa.engine.make_url(self.url).render_as_string(hide_password=True)
+        return f"AnnotationStore({url!r}, annotator={self.annotator!r})"
+
+
+def _check_text(field: str, value: str) -> None:
+    """Refuse what one backend would store and another would not (NUL, lone surrogates, length)."""
+    if not isinstance(value, str):
+        raise ValueError(f"{field} must be a str, not {type(value).__name__}")
+    limit = MAX_LENGTHS.get(field)
+    if limit is not None and len(value) > limit:
+        raise ValueError(f"{field} is too long ({len(value)} > {limit} characters)")
+    if "\x00" in value:
+        raise ValueError(f"{field} must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{field} is not valid unicode (lone surrogate)") from None
 
 
 def _sort_key(col: pd.Series) -> pd.Series:
@@ -328,8 +449,24 @@ def _sort_key(col: pd.Series) -> pd.Series:
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    dbapi_conn.isolation_level = None  # transactions are begun by _sqlite_begin
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
     cur.execute("PRAGMA synchronous=FULL")  # an acknowledged event survives a crash
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    """Real transactions on SQLite (the driver's own handling leaves DDL outside them), so a
+    migration is all or nothing; ``hitl_begin="IMMEDIATE"`` takes the write lock at once."""
+    conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('hitl_begin', '')}".strip())
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    """True when the failed transaction certainly did not commit and a retry may succeed."""
+    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+    if "database is locked" in text or "database table is locked" in text or "busy" in text:
+        return True
+    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return state in _PG_RETRY_STATES

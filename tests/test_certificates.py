@@ -111,6 +111,14 @@ def test_tampered_label_event_in_sqlite_is_caught(setup):
     assert not report.ok and report.problems == ["event 10 was changed"]
 
 
+def test_store_verify_log_is_the_same_check(setup):
+    *_, store, path, _ = setup
+    assert store.verify_log().ok
+    sql(path, "UPDATE hitl_events SET annotator = ? WHERE event_id = ?", "mallory", 3)
+    report = store.verify_log()
+    assert not report.ok and report.problems == ["event 3 was changed"]
+
+
 def test_deleted_event_is_caught(setup):
     *_, store, path, _ = setup
     sql(path, "DELETE FROM hitl_events WHERE event_id = ?", 25)

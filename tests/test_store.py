@@ -1,9 +1,13 @@
-"""AnnotationStore: the append-only event log (SQLite through SQLAlchemy)."""
+"""AnnotationStore: the append-only event log, on SQLite and on PostgreSQL.
+
+Tests taking the ``store`` or ``backend`` fixture (tests/store_backends.py) run once per backend;
+the others are about SQLite files and locations.
+"""
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
+import time
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -11,12 +15,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from hitl_widgets.store import SCHEMA_VERSION, AnnotationStore, default_annotator, meta_table
-
-
-@pytest.fixture
-def store():
-    return AnnotationStore(":memory:", annotator="ada")
+from hitl_widgets.store import SCHEMA_VERSION, AnnotationStore, _to_url, default_annotator, meta_table
+from store_backends import backend, store  # noqa: F401  (fixtures: every backend)
 
 
 def pragma(store: AnnotationStore, name: str):
@@ -96,26 +96,30 @@ def test_wal_journal_and_full_sync_on_file(tmp_path):
         assert conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
 
 
-def test_schema_version(tmp_path):
-    store = AnnotationStore(tmp_path / "s.db")
+def test_schema_version(backend):
+    store = AnnotationStore(backend)
     assert store.schema_version == SCHEMA_VERSION == 1
     with store.engine.connect() as conn:
         rows = conn.execute(sa.select(meta_table.c.key, meta_table.c.value)).fetchall()
     assert [tuple(r) for r in rows] == [("schema_version", "1")]
     # reopening keeps one row, does not reset anything
-    again = AnnotationStore(tmp_path / "s.db")
+    again = AnnotationStore(backend)
     assert again.schema_version == 1
     with again.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(meta_table)).scalar() == 1
 
 
-def test_newer_schema_refuses_to_open(tmp_path):
-    store = AnnotationStore(tmp_path / "new.db")
+def test_newer_schema_refuses_to_open(backend):
+    store = AnnotationStore(backend)
+    store.record("t", 0, {"label": 1})
     with store.engine.begin() as conn:
         conn.execute(meta_table.update().where(meta_table.c.key == "schema_version").values(value="99"))
     store.engine.dispose()
-    with pytest.raises(RuntimeError, match="newer"):
-        AnnotationStore(tmp_path / "new.db")
+    with pytest.raises(RuntimeError, match=r"newer hitl-widgets \(schema 99 > 1\)"):
+        AnnotationStore(backend)
+    with store.engine.connect() as conn:  # and it changed nothing
+        assert conn.execute(sa.select(meta_table.c.value)).scalar() == "99"
+    assert len(store.events()) == 1
 
 
 # ---------------------------------------------------------------------------- record
@@ -394,8 +398,8 @@ def test_undo_skip_then_label(store):
 
 
 # ---------------------------------------------------------------------------- persistence
-def test_reopened_store_sees_everything(tmp_path):
-    path = tmp_path / "k.db"
+def test_reopened_store_sees_everything(backend):
+    path = backend
     s1 = AnnotationStore(path, annotator="ada")
     s1.record("t", 0, {"label": "a"})
     e1 = s1.record("t", "b", {"label": ["x", "y"]})
@@ -419,55 +423,12 @@ def test_reopened_store_sees_everything(tmp_path):
     assert label_map(s2, "t")[(0, "int", "ada")] == "a"
 
 
-def test_two_open_stores_see_each_others_writes(tmp_path):
-    path = tmp_path / "two.db"
+def test_two_open_stores_see_each_others_writes(backend):
+    path = backend
     a, b = AnnotationStore(path, annotator="a"), AnnotationStore(path, annotator="b")
     a.record("t", 0, {"label": 1})
     b.record("t", 0, {"label": 2})
     assert label_map(a, "t") == label_map(b, "t") == {(0, "int", "a"): 1, (0, "int", "b"): 2}
-
-
-def _writer(path: str, k: int, n: int, barrier, results) -> None:
-    """One 'notebook': opens the (possibly brand-new) file and writes n events as fast as it can."""
-    barrier.wait(timeout=60)
-    store = AnnotationStore(path, annotator=f"proc{k}")
-    ids = [store.record("t", f"{k}-{i}", {"label": i, "proc": k}) for i in range(n)]
-    results.put((k, ids))
-
-
-def test_concurrent_processes_lose_no_event(tmp_path):
-    path = str(tmp_path / "shared.db")  # not created yet: the processes race to create the schema
-    n_proc, n_each = 4, 100
-    # forkserver: no fork of the threaded pytest process, and the imports are paid once, not per process
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["hitl_widgets.store", "pytest"])
-    barrier, results = ctx.Barrier(n_proc), ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(path, k, n_each, barrier, results)) for k in range(n_proc)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=90)
-    assert [p.exitcode for p in procs] == [0] * n_proc  # none crashed (e.g. on the schema race)
-    returned = dict(results.get(timeout=10) for _ in range(n_proc))
-
-    ev = AnnotationStore(path).events("t")
-    assert len(ev) == n_proc * n_each
-    assert ev["event_id"].is_unique
-    keys = list(zip(ev["annotator"], ev["item_id"]))
-    expected = {(f"proc{k}", f"{k}-{i}") for k in range(n_proc) for i in range(n_each)}
-    assert len(keys) == len(set(keys)) and set(keys) == expected  # every event exactly once
-    # each returned (acknowledged) id is the row that process wrote
-    by_id = ev.set_index("event_id")
-    for k, ids in returned.items():
-        assert len(ids) == n_each
-        assert [by_id.loc[e, "item_id"] for e in ids] == [f"{k}-{i}" for i in range(n_each)]
-        assert [by_id.loc[e, "payload"] for e in ids] == [{"label": i, "proc": k} for i in range(n_each)]
-    # the writes really overlapped in time (else the test proves nothing about concurrency)
-    first_ids = {k: min(ids) for k, ids in returned.items()}
-    last_ids = {k: max(ids) for k, ids in returned.items()}
-    assert sum(
-        1 for a in returned for b in returned if a != b and first_ids[a] < last_ids[b] and first_ids[b] < last_ids[a]
-    ) > 0
 
 
 def test_retry_on_locked_database(tmp_path):
@@ -492,5 +453,112 @@ def test_retry_on_locked_database(tmp_path):
     assert eid == 2
 
 
-def test_repr_names_url_and_annotator(store):
-    assert repr(store) == "AnnotationStore('sqlite://', annotator='ada')"
+def test_repr_names_url_and_annotator():
+    assert repr(AnnotationStore(":memory:", annotator="ada")) == "AnnotationStore('sqlite://', annotator='ada')"
+
+
+def test_postgres_urls_use_psycopg_3():
+    import psycopg  # noqa: F401
+
+    assert _to_url("postgresql://u@h:5/db") == "postgresql+psycopg://u@h:5/db"
+    assert _to_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert _to_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert _to_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+@pytest.mark.parametrize(
+    "field, kwargs",
+    [
+        ("task", {"task": "t" * 201}),
+        ("task", {"task": "a\x00b"}),
+        ("annotator", {"annotator": "x" * 201}),
+        ("annotator", {"annotator": "\ud800"}),
+        ("item_id", {"item_id": "i" * 600}),
+        ("kind", {"kind": "k" * 51}),
+        ("payload", {"payload": {"s": "\udfff"}}),
+    ],
+)
+def test_text_the_backends_disagree_on_is_refused_everywhere(store, field, kwargs):
+    """NUL, lone surrogates and over-long names: one rule on every backend, nothing stored."""
+    args = {"task": "t", "item_id": 0, "payload": {"label": 1}, **kwargs}
+    with pytest.raises(ValueError, match=field):
+        store.record(args.pop("task"), args.pop("item_id"), args.pop("payload"), **args)
+    assert store.events().empty
+
+
+def test_postgres_repr_hides_the_password():
+    from store_backends import fresh_postgres_url
+
+    with fresh_postgres_url() as url:
+        secret = url.replace("postgresql://postgres@", "postgresql://postgres:s3cret@", 1)
+        assert "s3cret" in secret  # the test server trusts local connections: any password opens it
+        store = AnnotationStore(secret, annotator="ada")
+        try:
+            store.record("t", 0, {"label": 1})
+            assert store.url.startswith("postgresql+psycopg://postgres:s3cret@")
+            assert "s3cret" not in repr(store) and "***" in repr(store)
+            assert repr(store).startswith("AnnotationStore('postgresql+psycopg://postgres:***@127.0.0.1:")
+        finally:
+            store.engine.dispose()
+
+
+def test_retries_only_errors_that_rolled_back(store, monkeypatch):
+    """Serialization failures / deadlocks (PostgreSQL) and locks (SQLite) are retried until the
+    write commits once; any other database error reaches the caller at once."""
+    import sqlite3
+
+    import psycopg.errors
+
+    real_insert = store._insert
+    failures = [
+        sa.exc.OperationalError("INSERT", {}, psycopg.errors.SerializationFailure("could not serialize")),
+        sa.exc.OperationalError("INSERT", {}, psycopg.errors.DeadlockDetected("deadlock detected")),
+        sa.exc.OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked")),
+    ]
+    calls = []
+
+    def flaky(row):
+        calls.append(row["item_id"])
+        if failures:
+            raise failures.pop(0)
+        return real_insert(row)
+
+    monkeypatch.setattr(store, "_insert", flaky)
+    eid = store.record("t", 0, {"label": 1})
+    assert len(calls) == 4  # three failures, then the commit
+    ev = store.events()
+    assert ev["event_id"].tolist() == [eid] and ev["payload"].tolist() == [{"label": 1}]
+
+    unique = sa.exc.IntegrityError("INSERT", {}, psycopg.errors.UniqueViolation("duplicate key"))
+    monkeypatch.setattr(store, "_insert", lambda row: (_ for _ in ()).throw(unique))
+    with pytest.raises(sa.exc.IntegrityError):
+        store.record("t", 1, {"label": 1})
+    assert len(store.events()) == 1
+
+
+def test_postgres_write_waits_for_a_table_lock():
+    """Another session holds an exclusive lock on the events table: the write waits, then commits."""
+    import threading
+
+    import psycopg
+
+    from store_backends import fresh_postgres_url
+
+    with fresh_postgres_url() as url:
+        store = AnnotationStore(url, annotator="ada")
+        try:
+            store.record("t", 0, {"label": 0})
+            blocker = psycopg.connect(store.engine.url.render_as_string(hide_password=False).replace("+psycopg", ""))
+            blocker.execute("LOCK TABLE hitl_events IN ACCESS EXCLUSIVE MODE")
+            timer = threading.Timer(0.5, blocker.commit)
+            timer.start()
+            t0 = time.monotonic()
+            try:
+                eid = store.record("t", 1, {"label": 1})
+            finally:
+                timer.join()
+                blocker.close()
+            assert time.monotonic() - t0 >= 0.4  # it did wait for the lock
+            assert store.events()["event_id"].tolist() == [1, eid] and eid == 2
+        finally:
+            store.engine.dispose()

@@ -1,0 +1,441 @@
+"""Forged and malformed messages, sent straight through the comm to every widget's handler.
+
+``widget._dispatch(widget, content, [])`` is exactly what ipywidgets calls with a message from the
+browser. Every message below must be refused — a ``refused`` reply through ``widget.send`` with a
+message naming the problem, one entry more in ``widget.refused`` — and leave the store as it was.
+
+The table ``SPECS`` has one entry per widget class that existed when this file was written:
+ClassifyWidget, LoopPanel, BBoxAnnotator, SegmentationCanvas, HallucinationFlagger,
+RetrievalVerifier, VQAReview, QualityGate, ConfusionDashboard and AgreementDashboard (its
+``AgreementView``). A new widget needs an entry here. An entry whose module does not import is
+left out at collection, and ``test_every_table_entry_imports`` fails then, so nothing drops out
+silently.
+"""
+from __future__ import annotations
+
+import importlib
+import itertools
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+from hitl_widgets.items import Items
+from hitl_widgets.store import AnnotationStore
+from hitl_widgets.widgets.base import MAX_MESSAGE_BYTES
+
+IMAGES = np.random.default_rng(0).integers(0, 256, size=(6, 60, 80), dtype=np.uint8)  # 80 wide, 60 high
+HUGE = "x" * (MAX_MESSAGE_BYTES + 10)
+
+
+@dataclass
+class Spec:
+    module: str
+    cls: str
+    make: Callable[[Any, AnnotationStore], Any]  # (class, store) -> widget
+    valid: Callable[[Any], dict]  # a message the widget accepts (proves the harness sees a change)
+    forged: Callable[[Any], list[tuple]]  # (message, text the refusal must contain[, buffers])
+    valid_buffers: Callable[[Any], list] = lambda w: []
+
+
+class Calls:
+    """Counts calls of a widget's callback (widgets without a store: a call is their 'change')."""
+
+    def __init__(self, fn: Callable = lambda *a: True):
+        self.fn, self.calls = fn, 0
+
+    def __call__(self, *args):
+        self.calls += 1
+        return self.fn(*args)
+
+
+def _agreement_view(store: AnnotationStore):
+    import pandas as pd
+
+    from hitl_widgets.dashboards.agreement import AgreementDashboard
+
+    df = pd.DataFrame({"item": [1, 1, 2, 2, 3, 3], "annotator": ["a", "b"] * 3, "label": ["x", "x", "y", "x", "y", "y"]})
+    dash = AgreementDashboard(df, task="toy", n_boot=50, store=store)
+    dash.view._on_adjudicate_cb = Calls(dash.view._on_adjudicate_cb)
+    return dash.view
+
+
+def _runs(*triples, dtype="<u4") -> list:
+    return [np.array(triples, dtype=dtype).tobytes()]
+
+
+def _item_forgeries(first, type_: str, extra: dict) -> list[tuple[dict, str]]:
+    """Unknown and wrongly typed item ids for an intent that names an item."""
+    return [
+        ({"type": type_, "item_id": 10_000, **extra}, "unknown item id"),
+        ({"type": type_, "item_id": str(first), **extra}, "unknown item id"),  # "0" is not 0
+        ({"type": type_, "item_id": [first], **extra}, "unknown item id"),
+        ({"type": type_, "item_id": {"$ne": None}, **extra}, "unknown item id"),
+        ({"type": type_, "item_id": True, **extra}, "unknown item id"),
+        ({"type": type_, "item_id": None, **extra}, "unknown item id"),
+        ({"type": type_, **extra}, "unknown item id"),
+    ]
+
+
+def _classify_forged(w) -> list:
+    first = w.order[0]
+    return [
+        *_item_forgeries(first, "label", {"label": 1}),
+        ({"type": "label", "item_id": first, "label": 10}, "unknown class"),
+        ({"type": "label", "item_id": first, "label": "1"}, "unknown class"),
+        ({"type": "label", "item_id": first, "label": True}, "unknown class"),
+        ({"type": "label", "item_id": first, "label": [1, 2]}, "unknown class"),
+        ({"type": "label", "item_id": first, "label": None}, "unknown class"),
+        ({"type": "label", "item_id": first, "label": 1, "source": "oracle"}, "unknown label source"),
+        ({"type": "label", "item_id": first, "label": 1, "source": "proposal"}, "no proposal"),
+        ({"type": "label", "item_id": first, "label": HUGE}, "too large"),
+        ({"type": "undo", "item_id": first}, "nothing to undo"),
+        *_item_forgeries(first, "skip", {}),
+        ({"type": "fetch", "ids": [10_000]}, "unknown item id"),
+        ({"type": "fetch", "ids": "0"}, "fetch needs a list"),
+        ({"type": "fetch", "ids": list(range(1000))}, "fetch needs a list"),
+    ]
+
+
+def _bbox_forged(w) -> list:
+    first = w.order[0]
+    box = {"id": "b1", "x": 10, "y": 10, "w": 20, "h": 15, "class": "cat"}
+    return [
+        *_item_forgeries(first, "add", {"boxes": [box]}),
+        ({"type": "add", "item_id": first, "boxes": [{**box, "x": 500, "y": 500}]}, "outside"),
+        ({"type": "add", "item_id": first, "boxes": [{**box, "x": -90}]}, "outside"),
+        ({"type": "add", "item_id": first, "boxes": [{**box, "w": -5}]}, "must be positive"),
+        ({"type": "add", "item_id": first, "boxes": [{**box, "w": 0}]}, "must be positive"),
+        ({"type": "add", "item_id": first, "boxes": [{**box, "x": "10"}]}, "must be a number"),
+        ({"type": "add", "item_id": first, "boxes": [{**box, "x": None}]}, "must be a number"),
+        ({"type": "add", "item_id": first, "boxes": [{**box, "x": True}]}, "must be a number"),
+        ({"type": "add", "item_id": first, "boxes": [{**box, "x": float("inf")}]}, "box 0 x"),
+        ({"type": "add", "item_id": first, "boxes": [{**box, "class": "cow"}]}, "unknown class"),
+        ({"type": "add", "item_id": first, "boxes": [{**box, "id": "<script>"}]}, "invalid box id"),
+        ({"type": "add", "item_id": first, "boxes": [box, box]}, "already used"),
+        ({"type": "add", "item_id": first, "boxes": box}, "list of 1 to"),
+        ({"type": "add", "item_id": first, "boxes": []}, "list of 1 to"),
+        ({"type": "add", "item_id": first, "boxes": [box] * 6000}, "too large"),
+        ({"type": "update", "item_id": first, "box_id": "nope", **{k: box[k] for k in "xywh"}, "class": "cat"}, "unknown box id"),
+        ({"type": "delete", "item_id": first, "box_ids": ["nope"]}, "unknown box id"),
+        ({"type": "accept", "item_id": first, "proposal_ids": ["p-none"]}, "no open proposal"),
+        ({"type": "reject", "item_id": first, "proposal_ids": "p"}, "list of 1 to"),
+        ({"type": "undo", "item_id": first}, "nothing to undo"),
+        ({"type": "redo", "item_id": first}, "nothing to redo"),
+    ]
+
+
+def _segmentation_forged(w) -> list:
+    first = w.order[0]  # a 30 x 20 image, semantic classes 1 "sky", 2 "sea"
+    paint = {"type": "paint", "item_id": first, "value": 1, "runs": "uint32"}
+    one_run = _runs((0, 0, 3))
+    return [
+        *[(m, e, one_run) for m, e in _item_forgeries(first, "paint", {"value": 1, "runs": "uint32"})],
+        (paint, "exactly one binary buffer", []),
+        (paint, "exactly one binary buffer", one_run * 2),
+        (paint, "runs outside", _runs((20, 0, 3))),  # row 20 of a 20-row image
+        (paint, "runs outside", _runs((0, 28, 3))),  # past the right edge
+        (paint, "runs outside", _runs((0, 0, 0))),  # empty run
+        (paint, "runs outside", _runs((2**31, 0, 1))),
+        (paint, "runs buffer must hold", [b"\x00" * 5]),
+        (paint, "runs buffer must hold", [b""]),
+        ({**paint, "runs": "float64"}, "runs must be", one_run),
+        ({**paint, "value": 0}, "invalid segment value", one_run),
+        ({**paint, "value": 3}, "unknown segment", one_run),
+        ({**paint, "value": "1"}, "invalid segment value", one_run),
+        ({**paint, "value": True}, "invalid segment value", one_run),
+        ({**paint, "erase": "yes"}, "erase must be", one_run),
+        ({"type": "new_instance", "item_id": first, "value": 5, "class": "sky"}, "only in instance mode"),
+        ({"type": "fill_holes", "item_id": first, "value": 1}, "no holes"),
+        ({"type": "accept", "item_id": first, "proposal_id": "p9"}, "proposal 'p9'"),
+        ({"type": "undo", "item_id": first}, "nothing to undo"),
+        ({"type": "redo", "item_id": first}, "nothing to redo"),
+    ]
+
+
+def _confusion_forged(w) -> list:
+    return [
+        *_item_forgeries(0, "relabel", {"label": 1}),
+        ({"type": "relabel", "item_id": 2, "label": 5}, "unknown class"),
+        ({"type": "relabel", "item_id": 2, "label": "0"}, "unknown class"),
+        ({"type": "relabel", "item_id": 2, "label": None}, "unknown class"),
+        ({"type": "open_cell", "row": 2, "col": 0}, "class index"),
+        ({"type": "open_cell", "row": -1, "col": 0}, "class index"),
+        ({"type": "open_cell", "row": "0", "col": 0}, "class index"),
+        ({"type": "open_cell", "row": 0, "col": True}, "class index"),
+        ({"type": "open_cell", "row": 0, "col": 0, "first": -1}, "first must be"),
+        ({"type": "open_cell", "row": 0, "col": 0, "first": 10**9}, "first must be"),
+        ({"type": "open_issues"}, "no probabilities"),
+    ]
+
+
+def _agreement_forged(w) -> list:
+    return [
+        ({"type": "adjudicate", "item_id": [2]}, "unknown item id"),
+        ({"type": "adjudicate", "item_id": {"id": 2}}, "unknown item id"),
+        ({"type": "adjudicate", "item_id": True}, "unknown item id"),
+        ({"type": "adjudicate", "item_id": 2.5}, "unknown item id"),
+    ]
+
+
+def _hallucination_forged(w) -> list:
+    first = w.order[0]
+    span = {"model": "text", "token_start": 0, "token_end": 1, "category": "object"}
+    return [
+        *_item_forgeries(first, "flag", span),
+        ({"type": "flag", "item_id": first, **span, "model": "gpt-9"}, "no text from model"),
+        ({"type": "flag", "item_id": first, **span, "token_end": 99}, "not a span"),
+        ({"type": "flag", "item_id": first, **span, "token_start": 2, "token_end": 1}, "not a span"),
+        ({"type": "flag", "item_id": first, **span, "token_start": -1}, "not a span"),
+        ({"type": "flag", "item_id": first, **span, "token_start": "0"}, "not a span"),
+        ({"type": "flag", "item_id": first, **span, "category": "vibes"}, "unknown category"),
+        ({"type": "flag", "item_id": first, **span, "evidence": {"kind": "box", "box": [0, 0, 999, 5]}}, "not inside"),
+        ({"type": "flag", "item_id": first, **span, "evidence": {"kind": "box", "box": [5, 5, 1, 1]}}, "not inside"),
+        ({"type": "flag", "item_id": first, **span, "evidence": {"kind": "box", "box": ["0", 0, 1, 1]}}, "finite numbers"),
+        ({"type": "flag", "item_id": first, **span, "evidence": "here"}, "evidence must be"),
+        ({"type": "unflag", "item_id": first, "flag": 12345}, "no current flag"),
+        ({"type": "verdict", "item_id": first, "model": "text", "verdict": "fine"}, "unknown verdict"),
+        ({"type": "undo", "item_id": first, "event_id": 1}, "nothing to undo"),
+    ]
+
+
+def _retrieval_forged(w) -> list:
+    return [
+        ({"type": "judge", "query_id": 7, "item_id": "a", "judgement": "relevant"}, "unknown query id"),
+        ({"type": "judge", "query_id": "0", "item_id": "a", "judgement": "relevant"}, "unknown query id"),
+        ({"type": "judge", "query_id": 0, "item_id": "zz", "judgement": "relevant"}, "is not a result"),
+        ({"type": "judge", "query_id": 0, "item_id": ["a"], "judgement": "relevant"}, "is not a result"),
+        ({"type": "judge", "query_id": 0, "item_id": "c", "judgement": "relevant"}, "ranked below k"),
+        ({"type": "judge", "query_id": 0, "item_id": "a", "judgement": "yes"}, "unknown judgement"),
+        ({"type": "judge", "query_id": 0, "item_id": "a", "judgement": 1}, "unknown judgement"),
+        ({"type": "undo", "query_id": 0, "item_id": "a"}, "nothing to undo"),
+    ]
+
+
+def _vqa_forged(w) -> list:
+    first = w.order[0]
+    return [
+        *_item_forgeries(first, "verdict", {"verdict": "wrong"}),
+        ({"type": "verdict", "item_id": first, "verdict": "meh"}, "unknown verdict"),
+        ({"type": "verdict", "item_id": first, "verdict": "wrong", "corrected": 5}, "must be text"),
+        ({"type": "verdict", "item_id": first, "verdict": "wrong", "corrected": "y" * 2001}, "too long"),
+        ({"type": "verdict", "item_id": first, "verdict": "correct", "corrected": "blue"}, "needs no correction"),
+        ({"type": "undo", "item_id": first}, "nothing to undo"),
+    ]
+
+
+def _gate_forged(w) -> list:
+    first = w.order[0]
+    outside = next(i for i in range(40) if i not in w.order)
+    return [
+        *_item_forgeries(first, "decide", {"verdict": "accept"})[:-1],
+        ({"type": "decide", "item_id": outside, "verdict": "accept"}, "not in this gate's sample"),
+        ({"type": "decide", "item_id": first, "verdict": "maybe"}, "verdict must be"),
+        ({"type": "decide", "item_id": first, "verdict": "reject"}, "needs one of the reason codes"),
+        ({"type": "decide", "item_id": first, "verdict": "reject", "reason": "vibes"}, "needs one of the reason codes"),
+        ({"type": "decide", "item_id": first, "verdict": "accept", "reason": "duplicate"}, "takes no reason"),
+        ({"type": "undo", "item_id": first}, "nothing to undo"),
+    ]
+
+
+SPECS: dict[str, Spec] = {
+    "ClassifyWidget": Spec(
+        "hitl_widgets.widgets.classify", "ClassifyWidget",
+        lambda C, s: C(IMAGES, classes=list(range(10)), store=s, proposals=[3, 1, 4, 1, 5, 9]),
+        lambda w: {"type": "label", "item_id": w.order[0], "label": 1},
+        _classify_forged,
+    ),
+    "LoopPanel": Spec(
+        "hitl_widgets.widgets.loop_panel", "LoopPanel",
+        lambda C, s: C(on_retrain=Calls()),
+        lambda w: {"type": "retrain"},
+        lambda w: [({"type": "retrain", "item_id": 0, "client": "c" * 65}, "valid client id")],
+    ),
+    "BBoxAnnotator": Spec(
+        "hitl_widgets.widgets.bbox", "BBoxAnnotator",
+        lambda C, s: C(IMAGES, ["cat", "dog"], store=s, proposals={0: [(10, 10, 20, 15, "cat", 0.9)]}),
+        lambda w: {"type": "add", "item_id": w.order[0], "boxes": [{"id": "h1", "x": 1, "y": 2, "w": 30, "h": 20, "class": "dog"}]},
+        _bbox_forged,
+    ),
+    "SegmentationCanvas": Spec(
+        "hitl_widgets.widgets.segmentation", "SegmentationCanvas",
+        lambda C, s: C(np.zeros((1, 20, 30), np.uint8), ["sky", "sea"], store=s),
+        lambda w: {"type": "paint", "item_id": w.order[0], "value": 2, "runs": "uint32"},
+        _segmentation_forged,
+        valid_buffers=lambda w: _runs((1, 2, 5), (3, 0, 30)),
+    ),
+    "ConfusionDashboard": Spec(
+        "hitl_widgets.dashboards.confusion", "ConfusionDashboard",
+        lambda C, s: C([0, 1, 1, 0], [0, 1, 0, 0], store=s),
+        lambda w: {"type": "relabel", "item_id": 2, "label": 0},
+        _confusion_forged,
+    ),
+    "AgreementDashboard": Spec(
+        "hitl_widgets.dashboards.agreement", "AgreementDashboard",
+        lambda C, s: _agreement_view(s),
+        lambda w: {"type": "adjudicate", "item_id": 2},
+        _agreement_forged,
+    ),
+    "HallucinationFlagger": Spec(
+        "hitl_widgets.widgets.hallucination", "HallucinationFlagger",
+        lambda C, s: C(IMAGES[:2], ["a red cat", "two dogs"], store=s),
+        lambda w: {"type": "flag", "item_id": w.order[0], "model": "text", "token_start": 1, "token_end": 2, "category": "attribute"},
+        _hallucination_forged,
+    ),
+    "RetrievalVerifier": Spec(
+        "hitl_widgets.widgets.retrieval", "RetrievalVerifier",
+        lambda C, s: C(["a red circle"], {0: ["a", "b", "c"]}, Items(["x", "y", "z"], ids=["a", "b", "c"]), store=s, k=2),
+        lambda w: {"type": "judge", "query_id": 0, "item_id": "b", "judgement": "relevant"},
+        _retrieval_forged,
+    ),
+    "VQAReview": Spec(
+        "hitl_widgets.widgets.vqa", "VQAReview",
+        lambda C, s: C(IMAGES[:2], ["What colour?", "How many?"], ["red", "two"], store=s),
+        lambda w: {"type": "verdict", "item_id": w.order[0], "verdict": "wrong", "corrected": "blue"},
+        _vqa_forged,
+    ),
+    "QualityGate": Spec(
+        "hitl_widgets.gates", "QualityGate",
+        lambda C, s: C(np.zeros((40, 8, 8), np.uint8), name="b1", sample=10, plan=(10, 1), store=s),
+        lambda w: {"type": "decide", "item_id": w.order[0], "verdict": "reject", "reason": "duplicate"},
+        _gate_forged,
+    ),
+}
+
+
+def _importable() -> dict[str, Any]:
+    out = {}
+    for name, spec in SPECS.items():
+        try:
+            out[name] = getattr(importlib.import_module(spec.module), spec.cls)
+        except (ImportError, AttributeError):
+            pass
+    return out
+
+
+CLASSES = _importable()
+
+# wrong envelope / unknown commands / sizes: the same for every widget
+COMMON: list[tuple[Any, str]] = [
+    (["label", 0], "malformed message"),
+    ("label", "malformed message"),
+    (None, "malformed message"),
+    (42, "malformed message"),
+    ({}, "malformed message"),
+    ({"type": 5}, "malformed message"),
+    ({"type": None, "item_id": 0}, "malformed message"),
+    ({"type": "drop_table"}, "unknown command"),
+    ({"type": "__init__"}, "unknown command"),
+    ({"type": "_dispatch"}, "unknown command"),
+    ({"type": "eval", "code": "import os; os.remove('hitl.db')"}, "unknown command"),
+    ({"type": "x" * 10_000}, "unknown command"),
+    ({"type": "retrain", "payload": HUGE}, "too large"),
+    ({"type": "label", "blob": ["y" * 1000] * 300}, "too large"),
+]
+
+
+class Harness:
+    def __init__(self, name: str, store: AnnotationStore):
+        spec = SPECS[name]
+        self.spec, self.store = spec, store
+        self.w = spec.make(CLASSES[name], store)
+        self.sent: list[dict] = []
+        self.w.send = lambda content, buffers=None: self.sent.append(content)
+        self._seq = itertools.count(1)
+
+    def changes(self) -> int:
+        """What a message could have changed: the store's events, and callback calls (LoopPanel's
+        retrain, the agreement view's adjudication)."""
+        calls = sum(
+            cb.calls for cb in (getattr(self.w, "_on_retrain", None), getattr(self.w, "_on_adjudicate_cb", None))
+            if isinstance(cb, Calls)
+        )
+        return len(self.store.events()) + calls
+
+    def deliver(self, content: Any, envelope: bool = True, buffers: list | None = None) -> dict:
+        if envelope and isinstance(content, dict) and isinstance(content.get("type"), str) and content["type"] != "fetch":
+            content = {"client": "forger", "seq": next(self._seq), **content}
+        before = len(self.sent)
+        self.w._dispatch(self.w, content, list(buffers or []))
+        answers = [r for r in self.sent[before:] if r.get("type") in ("ack", "refused")]  # not pushed media
+        assert len(answers) == 1, self.sent[before:]
+        return answers[0]
+
+    def deliver_valid(self) -> dict:
+        return self.deliver(self.spec.valid(self.w), buffers=self.spec.valid_buffers(self.w))
+
+
+@pytest.fixture
+def memory_store():
+    return AnnotationStore(":memory:", annotator="ada")
+
+
+def test_every_table_entry_imports():
+    assert sorted(CLASSES) == sorted(SPECS), f"not importable: {sorted(set(SPECS) - set(CLASSES))}"
+
+
+@pytest.mark.parametrize("name", sorted(CLASSES))
+def test_valid_message_is_acknowledged_and_stored(name, memory_store):
+    """The control: the harness does see an accepted message change the store."""
+    h = Harness(name, memory_store)
+    before = h.changes()
+    reply = h.deliver_valid()
+    assert reply["type"] == "ack", reply
+    assert h.changes() == before + 1
+    assert h.w.refused == []
+
+
+@pytest.mark.parametrize("name", sorted(CLASSES))
+def test_common_forgeries_are_refused(name, memory_store):
+    h = Harness(name, memory_store)
+    before = h.changes()
+    for n, (content, expected) in enumerate(COMMON):
+        reply = h.deliver(content, envelope=False)
+        assert reply["type"] == "refused", (content, reply)
+        assert expected in reply["message"], (content, reply["message"])
+        assert len(h.w.refused) == n + 1 and h.w.refused[-1]["message"] == reply["message"]
+        assert h.changes() == before, content
+    # an intent without a valid client id / sequence number (the retry key) is refused too
+    valid = h.spec.valid(h.w)
+    for envelope in ({}, {"client": "c"}, {"client": "c", "seq": "1"}, {"client": "c", "seq": True},
+                     {"client": "", "seq": 1}, {"client": 7, "seq": 1}, {"client": "c" * 65, "seq": 1}):
+        reply = h.deliver({**valid, **envelope}, envelope=False, buffers=h.spec.valid_buffers(h.w))
+        assert reply["type"] == "refused" and "valid client id" in reply["message"], (envelope, reply)
+    assert h.changes() == before
+
+
+@pytest.mark.parametrize("name", sorted(CLASSES))
+def test_widget_specific_forgeries_are_refused(name, memory_store):
+    """Wrong types, unknown ids, out-of-range coordinates, oversized fields."""
+    h = Harness(name, memory_store)
+    before = h.changes()
+    forged = h.spec.forged(h.w)
+    assert forged
+    for content, expected, *buffers in forged:
+        n_refused = len(h.w.refused)
+        reply = h.deliver(content, buffers=buffers[0] if buffers else None)
+        assert reply["type"] == "refused", (content, reply)
+        assert expected in reply["message"], (str(content)[:200], reply["message"])
+        assert len(h.w.refused) == n_refused + 1
+        assert h.changes() == before, str(content)[:200]
+    # after all that the widget still works
+    assert h.deliver_valid()["type"] == "ack"
+    assert h.changes() == before + 1
+
+
+def test_forged_messages_change_nothing_on_postgresql(request):
+    """The same refusals on a PostgreSQL store (nothing written, the table stays empty)."""
+    from store_backends import fresh_postgres_url
+
+    with fresh_postgres_url() as url:
+        store = AnnotationStore(url, annotator="ada")
+        try:
+            h = Harness("ClassifyWidget", store)
+            for content, _ in COMMON + _classify_forged(h.w):
+                assert h.deliver(content, envelope=isinstance(content, dict))["type"] == "refused"
+            assert store.events().empty
+            assert h.deliver(h.spec.valid(h.w))["type"] == "ack"
+            assert len(store.events()) == 1
+        finally:
+            store.engine.dispose()
