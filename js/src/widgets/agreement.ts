@@ -1,7 +1,7 @@
 // AgreementDashboard front-end: overall metrics with CIs, the pairwise Cohen's kappa heatmap,
 // per-annotator and per-class agreement, and the disagreement queue; "a" (or a click on a queue
 // row) asks Python to open adjudication (a ClassifyWidget below), which then takes the focus.
-import type { AnyModel, RenderProps } from "@anywidget/types";
+import type { RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./agreement.css";
 import { IntentChannel } from "../lib/channel";
@@ -10,7 +10,8 @@ import { Heatmap } from "../lib/heatmap";
 import { HelpOverlay } from "../lib/help";
 import { Keymap } from "../lib/keyboard";
 import { StatusLine } from "../lib/status";
-import { checkVersion, exposeModel } from "../lib/widget";
+import { exposeModel } from "../lib/widget";
+import { helpKeys, kernelMessages, startView } from "../lib/review";
 
 type Num = number | null;
 interface QueueRow { item_id: string | number; disagreement: number; labels: string[]; adjudicated: unknown }
@@ -167,30 +168,20 @@ export function render({ model, el }: RenderProps<AgreementModel>) {
     { keys: ["j"], description: "next item in the disagreement queue", run: () => moveQueue(1) },
     { keys: ["k"], description: "previous item in the disagreement queue", run: () => moveQueue(-1) },
     { keys: ["a"], description: "adjudicate the selected item (opens the widget below and focuses it)", run: adjudicate },
-    { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
-    { keys: ["Escape"], description: "close this help", run: () => help.toggle(false), when: () => help.open },
+    ...helpKeys(help),
   );
   adjudicateButton.addEventListener("click", adjudicate);
   helpButton.addEventListener("click", () => help.toggle());
 
-  const onMessage = (msg: Record<string, unknown>) => {
-    if (channel.handle(msg as never)) return;
-    if (msg.type === "refused") status.error(`refused: ${String(msg.message ?? "invalid message")}`);
-  };
-  model.on("msg:custom", onMessage);
-  const watched = "change:overall change:pairwise change:per_annotator change:per_class change:n_items change:title";
-  model.on(watched, paint);
-  model.on("change:queue change:n_queue", paintQueue);
-  checkVersion(model as unknown as AnyModel, status);
-  paint();
-  if (model.get("autofocus")) requestAnimationFrame(() => root.focus({ preventScroll: true }));
-  return () => {
-    model.off("msg:custom", onMessage);
-    model.off(watched, paint);
-    model.off("change:queue change:n_queue", paintQueue);
-    keymap.dispose();
-    channel.dispose();
-  };
+  return startView(model, root, status, {
+    on: {
+      "msg:custom": kernelMessages(channel, status, {}),
+      "change:overall change:pairwise change:per_annotator change:per_class change:n_items change:title": paint,
+      "change:queue change:n_queue": paintQueue,
+    },
+    paint,
+    dispose: [keymap, channel],
+  });
 }
 
 export default { render };

@@ -2,18 +2,19 @@
 // Every change is applied at once in the view and travels to the kernel as an intent (add,
 // update, delete, accept, adjust, reject, undo, redo); the kernel validates it, stores one event
 // with the item's whole box list, and answers with that list, which then replaces the view's copy.
-import type { AnyModel, RenderProps } from "@anywidget/types";
+import type { RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
+import { CanvasStage, editorKeys, editorNav, editorRootClass, wireEditorNav } from "../lib/canvas_stage";
 import "./bbox.css";
 import { IntentChannel, Reply } from "../lib/channel";
 import { h, setText } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId, ItemInfo, itemKey } from "../lib/items";
 import { Keymap } from "../lib/keyboard";
-import { Binary } from "../lib/media";
 import { StatusLine } from "../lib/status";
 import { capturePointer, FrameScheduler, ImagePyramid, PanZoom, Point, Rect, Viewport } from "../lib/viewport";
-import { checkVersion, exposeModel } from "../lib/widget";
+import { exposeModel } from "../lib/widget";
+import { followPosition, headerRow, kernelMessages, kernelPosition, receiveItems, startView } from "../lib/review";
 import { ClassName, classColour, classKeys } from "../lib/classes";
 
 
@@ -120,16 +121,12 @@ const NUDGE_COMMIT_MS = 400;
 const LABEL_LIMIT = 250; // draw class/score text only when at most this many boxes are in view
 
 export function render({ model, el }: RenderProps<BBoxModel>) {
-  const root = h("div", "hitl-root hitl-bbox");
+  const root = h("div", editorRootClass("bbox"));
   exposeModel(root, model);
   el.append(root);
 
   // ---------------------------------------------------------------- layout
-  const title = h("span", "hitl-title");
-  const position = h("span", "hitl-muted hitl-position");
-  const progress = h("span", "hitl-progress");
-  const header = h("div", "hitl-row");
-  header.append(title, h("span", "hitl-spacer"), position, progress);
+  const { header, title, position, progress } = headerRow();
 
   const classBar = h("div", "hitl-row hitl-classes");
   const thresholdInput = h("input", "hitl-threshold");
@@ -148,26 +145,16 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
   tools.append(h("span", "hitl-muted", "proposals ≥"), thresholdInput, thresholdValue, acceptAll,
     h("span", "hitl-spacer"), zoomOut, zoomText, zoomIn, zoomFit);
 
-  const canvas = h("canvas", "hitl-canvas");
-  const placeholder = h("div", "hitl-muted hitl-placeholder");
-  const stage = h("div", "hitl-stage");
-  stage.append(canvas, placeholder);
+  const stageView = new CanvasStage();
+  const { canvas, node: stage } = stageView;
 
   const selectionLine = h("span", "hitl-selection");
   const countLine = h("span", "hitl-muted hitl-counts");
   const info = h("div", "hitl-row");
   info.append(selectionLine, h("span", "hitl-spacer"), countLine);
 
-  const prev = h("button", "hitl-button", "← prev (PgUp)");
-  const next = h("button", "hitl-button", "next (PgDn) →");
-  const undoButton = h("button", "hitl-button", "undo (Ctrl+Z)");
-  const redoButton = h("button", "hitl-button", "redo (Ctrl+Y)");
-  const helpButton = h("button", "hitl-button", "?");
-  helpButton.title = "keyboard shortcuts";
-  const retry = h("button", "hitl-button hitl-retry", "retry unsaved");
-  retry.hidden = true;
-  const nav = h("div", "hitl-row hitl-nav");
-  nav.append(prev, next, undoButton, redoButton, h("span", "hitl-spacer"), retry, helpButton);
+  const navRow = editorNav();
+  const { nav, retry } = navRow;
 
   const status = new StatusLine();
   root.append(header, classBar, tools, stage, info, nav, status.node);
@@ -230,17 +217,7 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
 
   function fitStage(): void {
     if (!stageWidth) measureStage();
-    const width = stageWidth;
-    const height = model.get("display_height");
-    const css = `${height}px`;
-    if (stage.style.height !== css) stage.style.height = css;
-    const dpr = typeof devicePixelRatio === "number" && devicePixelRatio > 0 ? devicePixelRatio : 1;
-    if (width !== viewport.viewWidth || height !== viewport.viewHeight || dpr !== viewport.dpr) {
-      const wasFit = Math.abs(viewport.scale - viewport.fitScale) < 1e-9;
-      viewport.setView(width, height, dpr);
-      if (wasFit) viewport.fit();
-      viewport.sizeCanvas(canvas);
-    }
+    stageView.fit(viewport, stageWidth, model.get("display_height"));
   }
 
   let zoomShown = "";
@@ -369,9 +346,7 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
     setText(thresholdValue, t.toFixed(2));
     const id = current();
     if (id === undefined) {
-      placeholder.hidden = false;
-      setText(placeholder, `All ${order().length} items reviewed. PgUp goes back.`);
-      canvas.hidden = true;
+      stageView.message(`All ${order().length} items reviewed. PgUp goes back.`);
       setText(selectionLine, "");
       setText(countLine, "");
       return;
@@ -379,22 +354,17 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
     const it = item();
     cache.ensure(nearby());
     if (!it) {
-      placeholder.hidden = false;
-      canvas.hidden = true;
-      setText(placeholder, "loading…");
+      stageView.message("loading…");
       cache.whenReady(id).then(() => {
         if (current() === id) paint();
       });
       return;
     }
     if (it.kind !== "image" || !it.image) {
-      placeholder.hidden = false;
-      canvas.hidden = true;
-      setText(placeholder, it.error ?? "cannot show this item");
+      stageView.message(it.error ?? "cannot show this item");
       return;
     }
-    placeholder.hidden = true;
-    canvas.hidden = false;
+    stageView.showCanvas();
     if (shownId !== itemKey(id)) {
       shownId = itemKey(id);
       measureStage();
@@ -842,15 +812,7 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
     { keys: ["c"], description: "copy the previous item's boxes", run: copyPrevious },
     { keys: [","], description: "lower the proposal threshold", run: () => setThreshold(model.get("threshold") - 0.05) },
     { keys: ["."], description: "raise the proposal threshold", run: () => setThreshold(model.get("threshold") + 0.05) },
-    { keys: ["+", "="], description: "zoom in (wheel too; space-drag pans)", run: () => panZoom.zoomIn() },
-    { keys: ["-"], description: "zoom out", run: () => panZoom.zoomOut() },
-    { keys: ["f"], description: "fit the image to the view", run: () => panZoom.fit() },
-    { keys: ["Ctrl+Z"], description: "undo the last change on this item (Ctrl+Shift+Z: redo)", run: (e) => undoRedo(e.shiftKey ? "redo" : "undo") },
-    { keys: ["Ctrl+Y"], description: "redo", run: () => undoRedo("redo") },
-    { keys: ["PageDown"], description: "next item", run: () => go(pos + 1) },
-    { keys: ["PageUp"], description: "previous item", run: () => go(pos - 1) },
-    { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
-    { keys: ["Escape"], description: "close this help", run: () => help.toggle(false), when: () => help.open },
+    ...editorKeys(panZoom, undoRedo, (delta) => go(pos + delta), help),
     { keys: ["Escape"], description: "cancel the drawing / clear the selection", run: () => {
       drawing = null;
       drag = null;
@@ -864,51 +826,24 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
   zoomIn.addEventListener("click", () => panZoom.zoomIn());
   zoomOut.addEventListener("click", () => panZoom.zoomOut());
   zoomFit.addEventListener("click", () => panZoom.fit());
-  prev.addEventListener("click", () => go(pos - 1));
-  next.addEventListener("click", () => go(pos + 1));
-  undoButton.addEventListener("click", () => undoRedo("undo"));
-  redoButton.addEventListener("click", () => undoRedo("redo"));
-  helpButton.addEventListener("click", () => help.toggle());
-  retry.addEventListener("click", () => channel.retryFailed());
-  root.addEventListener("mousedown", (e) => {
-    const t = e.target as HTMLElement;
-    if (!t.closest("button") && !t.closest("input")) root.focus({ preventScroll: true });
-  });
+  wireEditorNav(navRow, root, { step: (delta) => go(pos + delta), undoRedo, help, channel });
 
   // ---------------------------------------------------------------- kernel messages
   channel.onChange = paintProgress;
-  const onMessage = (msg: Record<string, unknown>, buffers: Binary[] = []) => {
-    if (channel.handle(msg)) return;
-    if (msg.type === "items") {
-      cache.receive(msg.items as ItemInfo[], buffers, nearby()).then(() => {
-        const id = current();
-        if (id !== undefined && (msg.items as ItemInfo[]).some((i) => i.id === id)) paint();
-      });
-    } else if (msg.type === "refused") {
-      status.error(`refused: ${String(msg.message ?? "invalid message")}`);
-    } else if (msg.type === "invalidate") {
+  const onMessage = kernelMessages(channel, status, {
+    items: receiveItems(cache, nearby, current, paint),
+    invalidate: () => {
       cache.invalidate();
       shownId = null;
       paint();
-    }
-  };
+    },
+  });
   const onOrder = () => {
-    pos = Math.min(Math.max(0, model.get("position")), order().length);
+    pos = kernelPosition(model);
     selection = null;
     shownId = null;
     paint();
   };
-  const onPosition = () => {
-    const wanted = model.get("position");
-    if (wanted !== Math.min(pos, order().length - 1)) go(wanted);
-  };
-  const onThreshold = () => redraw();
-  model.on("msg:custom", onMessage);
-  model.on("change:order", onOrder);
-  model.on("change:position", onPosition);
-  model.on("change:n_done", paintProgress);
-  model.on("change:threshold", onThreshold);
-  model.on("change:classes change:title change:display_height", paint);
   const resize = typeof ResizeObserver === "function"
     ? new ResizeObserver(() => {
       measureStage();
@@ -917,23 +852,21 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
     : null;
   resize?.observe(stage);
 
-  checkVersion(model as unknown as AnyModel, status);
-  paint();
-  if (model.get("autofocus")) requestAnimationFrame(() => root.focus({ preventScroll: true }));
-
+  const stop = startView(model, root, status, {
+    on: {
+      "msg:custom": onMessage,
+      "change:order": onOrder,
+      "change:position": followPosition(model, () => pos, go),
+      "change:n_done": paintProgress,
+      "change:threshold": () => redraw(),
+      "change:classes change:title change:display_height": paint,
+    },
+    paint,
+    dispose: [() => resize?.disconnect(), () => pyramid?.dispose(), panZoom, keymap, channel],
+  });
   return () => {
     flushDraft();
-    model.off("msg:custom", onMessage);
-    model.off("change:order", onOrder);
-    model.off("change:position", onPosition);
-    model.off("change:n_done", paintProgress);
-    model.off("change:threshold", onThreshold);
-    model.off("change:classes change:title change:display_height", paint);
-    resize?.disconnect();
-    pyramid?.dispose();
-    panZoom.dispose();
-    keymap.dispose();
-    channel.dispose();
+    stop();
   };
 }
 

@@ -1,7 +1,7 @@
 // BiasAudit front-end: the groups × metrics table (value and bootstrap CI per cell), flagged
 // gaps, the disparities, and a "drill" intent that opens a group's errors in a ClassifyWidget
 // below (the kernel validates the row and builds the widget). ↑/↓ select a group, Enter drills.
-import type { AnyModel, RenderProps } from "@anywidget/types";
+import type { RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./bias.css";
 import { IntentChannel } from "../lib/channel";
@@ -9,7 +9,8 @@ import { h, setText } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
 import { Keymap } from "../lib/keyboard";
 import { StatusLine } from "../lib/status";
-import { checkVersion, exposeModel } from "../lib/widget";
+import { exposeModel } from "../lib/widget";
+import { helpKeys, kernelMessages, startView } from "../lib/review";
 
 export interface BiasRow {
   key: string[];
@@ -183,8 +184,7 @@ export function render({ model, el }: RenderProps<BiasModel>) {
     { keys: ["ArrowDown", "j"], description: "next group", run: () => select(selected + 1) },
     { keys: ["ArrowUp", "k"], description: "previous group", run: () => select(selected - 1) },
     { keys: ["Enter"], description: "open this group's errors for relabelling (below)", run: drill },
-    { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
-    { keys: ["Escape"], description: "close this help", run: () => help.toggle(false), when: () => help.open },
+    ...helpKeys(help),
   );
   helpButton.addEventListener("click", () => help.toggle());
   root.addEventListener("mousedown", (e) => {
@@ -192,22 +192,14 @@ export function render({ model, el }: RenderProps<BiasModel>) {
   });
 
   channel.onChange = () => status.setSaved(channel.pendingCount, channel.failedCount);
-  const onMessage = (msg: Record<string, unknown>) => {
-    if (channel.handle(msg as never)) return;
-    if (msg.type === "refused") status.error(`refused: ${String(msg.message ?? "invalid message")}`);
-  };
-  model.on("msg:custom", onMessage);
-  model.on("change:table change:disparities change:drilled change:title", paint);
-  checkVersion(model as unknown as AnyModel, status);
-  paint();
-  if (model.get("autofocus")) requestAnimationFrame(() => root.focus({ preventScroll: true }));
-
-  return () => {
-    model.off("msg:custom", onMessage);
-    model.off("change:table change:disparities change:drilled change:title", paint);
-    keymap.dispose();
-    channel.dispose();
-  };
+  return startView(model, root, status, {
+    on: {
+      "msg:custom": kernelMessages(channel, status, {}),
+      "change:table change:disparities change:drilled change:title": paint,
+    },
+    paint,
+    dispose: [keymap, channel],
+  });
 }
 
 export default { render };

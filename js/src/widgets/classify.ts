@@ -1,7 +1,7 @@
 // ClassifyWidget front-end: shows the current item, its proposal and label; keys label at once.
 // The view never waits for the kernel: items ahead are prefetched, a key advances immediately,
 // and the label travels in the background, shown as unsaved until the kernel acknowledges it.
-import type { AnyModel, RenderProps } from "@anywidget/types";
+import type { RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./classify.css";
 import { IntentChannel, Reply } from "../lib/channel";
@@ -9,9 +9,10 @@ import { h, labelText, setText } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId, ItemInfo, itemKey } from "../lib/items";
 import { Keymap } from "../lib/keyboard";
-import { drawFit, Binary } from "../lib/media";
+import { drawFit } from "../lib/media";
 import { StatusLine } from "../lib/status";
-import { checkVersion, exposeModel } from "../lib/widget";
+import { exposeModel } from "../lib/widget";
+import { followPosition, headerRow, helpKeys, kernelMessages, kernelPosition, receiveItems, startView } from "../lib/review";
 import { classKeys } from "../lib/classes";
 
 type Label = string | number | Array<string | number> | null;
@@ -48,11 +49,7 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
   el.append(root);
 
   // ---------------------------------------------------------------- layout
-  const title = h("span", "hitl-title");
-  const progress = h("span", "hitl-progress");
-  const position = h("span", "hitl-muted hitl-position");
-  const header = h("div", "hitl-row");
-  header.append(title, h("span", "hitl-spacer"), position, progress);
+  const { header, title, position, progress } = headerRow();
 
   const canvas = h("canvas");
   const text = h("div", "hitl-text");
@@ -315,8 +312,7 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
     { keys: ["ArrowRight"], description: "next item", run: () => go(pos + 1) },
     { keys: ["ArrowLeft"], description: "previous item", run: () => go(pos - 1) },
     { keys: ["Backspace", "Ctrl+Z"], description: "undo the last change", run: undo },
-    { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
-    { keys: ["Escape"], description: "close this help", run: () => help.toggle(false), when: () => help.open },
+    ...helpKeys(help),
   );
   prev.addEventListener("click", () => go(pos - 1));
   next.addEventListener("click", () => go(pos + 1));
@@ -334,49 +330,30 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
     const id = content.item_id as ItemId;
     settle(id, reply, tracked.get(itemKey(id)) ?? { hadLabel: true, onStack: false });
   };
-  const onMessage = (msg: Record<string, unknown>, buffers: Binary[] = []) => {
-    if (channel.handle(msg)) return;
-    if (msg.type === "items") {
-      cache.receive(msg.items as ItemInfo[], buffers, nearby()).then(() => {
-        const id = current();
-        if (id !== undefined && (msg.items as ItemInfo[]).some((i) => i.id === id)) paint();
-      });
-    } else if (msg.type === "refused") {
-      status.error(`refused: ${String(msg.message ?? "invalid message")}`);
-    } else if (msg.type === "invalidate") {
+  const onMessage = kernelMessages(channel, status, {
+    items: receiveItems(cache, nearby, current, paint),
+    invalidate: () => {
       cache.invalidate();
       paint();
-    }
-  };
+    },
+  });
   const onOrder = () => {
-    pos = Math.min(Math.max(0, model.get("position")), order().length);
+    pos = kernelPosition(model);
     undoStack.length = 0;
     newlyDone = new Set();
     paint();
   };
-  const onPosition = () => {
-    const wanted = model.get("position");
-    if (wanted !== Math.min(pos, order().length - 1)) go(wanted);
-  };
-  model.on("msg:custom", onMessage);
-  model.on("change:order", onOrder);
-  model.on("change:position", onPosition);
-  model.on("change:n_done", paintProgress);
-  model.on("change:classes change:title change:display_size change:multi_label", paint);
-
-  checkVersion(model as unknown as AnyModel, status);
-  paint();
-  if (model.get("autofocus")) requestAnimationFrame(() => root.focus({ preventScroll: true }));
-
-  return () => {
-    model.off("msg:custom", onMessage);
-    model.off("change:order", onOrder);
-    model.off("change:position", onPosition);
-    model.off("change:n_done", paintProgress);
-    model.off("change:classes change:title change:display_size change:multi_label", paint);
-    keymap.dispose();
-    channel.dispose();
-  };
+  return startView(model, root, status, {
+    on: {
+      "msg:custom": onMessage,
+      "change:order": onOrder,
+      "change:position": followPosition(model, () => pos, go),
+      "change:n_done": paintProgress,
+      "change:classes change:title change:display_size change:multi_label": paint,
+    },
+    paint,
+    dispose: [keymap, channel],
+  });
 }
 
 export default { render };

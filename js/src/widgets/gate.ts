@@ -1,7 +1,7 @@
 // QualityGate front-end: one sampled item at a time (beside its original for augmentation
 // audits); A accepts, R then 1-9 (or 1-9 at once) rejects with a reason code. Like the classify
 // view it never waits for the kernel: the decision travels in the background, unsaved until acked.
-import type { AnyModel, RenderProps } from "@anywidget/types";
+import type { RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./gate.css";
 import { IntentChannel, Reply } from "../lib/channel";
@@ -11,7 +11,8 @@ import { ItemCache, ItemId, ItemInfo, itemKey } from "../lib/items";
 import { Keymap } from "../lib/keyboard";
 import { Binary, decodeImage, drawFit } from "../lib/media";
 import { StatusLine } from "../lib/status";
-import { checkVersion, exposeModel } from "../lib/widget";
+import { exposeModel } from "../lib/widget";
+import { kernelMessages, kernelPosition, startView } from "../lib/review";
 
 export interface GateSummary {
   status: "pending" | "passed" | "failed";
@@ -309,40 +310,30 @@ export function render({ model, el }: RenderProps<GateModel>) {
   });
 
   channel.onChange = paintSummary;
-  const onMessage = (msg: Record<string, unknown>, buffers: Binary[] = []) => {
-    if (channel.handle(msg)) return;
-    if (msg.type === "items") {
-      const infos = msg.items as ItemInfo[];
+  const onMessage = kernelMessages(channel, status, {
+    items: (infos, buffers) => {
       Promise.all(infos.map((i) => decodeOriginal(i, buffers)))
         .then(() => cache.receive(infos, buffers, order().slice(Math.max(0, pos - 2), pos + AHEAD)))
         .then(() => {
           const id = current();
           if (id !== undefined && infos.some((i) => i.id === id)) paint();
         });
-    } else if (msg.type === "refused") {
-      status.error(`refused: ${String(msg.message ?? "invalid message")}`);
-    }
-  };
+    },
+  });
   const onOrder = () => {
-    pos = Math.min(Math.max(0, model.get("position")), order().length);
+    pos = kernelPosition(model);
     paint();
   };
-  model.on("msg:custom", onMessage);
-  model.on("change:order", onOrder);
-  model.on("change:summary", paintSummary);
-  model.on("change:reasons change:title change:side_by_side", paint);
-  checkVersion(model as unknown as AnyModel, status);
-  paint();
-  if (model.get("autofocus")) requestAnimationFrame(() => root.focus({ preventScroll: true }));
-
-  return () => {
-    model.off("msg:custom", onMessage);
-    model.off("change:order", onOrder);
-    model.off("change:summary", paintSummary);
-    model.off("change:reasons change:title change:side_by_side", paint);
-    keymap.dispose();
-    channel.dispose();
-  };
+  return startView(model, root, status, {
+    on: {
+      "msg:custom": onMessage,
+      "change:order": onOrder,
+      "change:summary": paintSummary,
+      "change:reasons change:title change:side_by_side": paint,
+    },
+    paint,
+    dispose: [keymap, channel],
+  });
 }
 
 export default { render };

@@ -1,6 +1,6 @@
 // Active-learning panel: retrain status (with a spinner while the model trains in the kernel's
 // background thread), the live learning curve against baselines, and label counts per class/group.
-import type { AnyModel, RenderProps } from "@anywidget/types";
+import type { RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./loop_panel.css";
 import { barChart, lineChart, Series, svg } from "../lib/chart";
@@ -9,7 +9,8 @@ import { h, setText } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
 import { Keymap } from "../lib/keyboard";
 import { StatusLine } from "../lib/status";
-import { checkVersion, exposeModel } from "../lib/widget";
+import { exposeModel } from "../lib/widget";
+import { helpKeys, startView } from "../lib/review";
 
 interface HistoryRow {
   n_labels: number;
@@ -62,8 +63,7 @@ export function render({ model, el }: RenderProps<LoopPanelModel>) {
   };
   keymap.add(
     { keys: ["r"], description: "retrain now on every label so far", run: askRetrain },
-    { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
-    { keys: ["Escape"], description: "close this help", run: () => help.toggle(false), when: () => help.open },
+    ...helpKeys(help),
   );
   retrain.addEventListener("click", askRetrain);
   helpButton.addEventListener("click", () => help.toggle());
@@ -106,18 +106,14 @@ export function render({ model, el }: RenderProps<LoopPanelModel>) {
     );
   }
 
-  const events = "change:history change:baselines change:state change:message change:class_counts change:group_counts";
-  const onMessage = (msg: Record<string, unknown>) => channel.handle(msg);
-  model.on(events, paint);
-  model.on("msg:custom", onMessage);
-  checkVersion(model as unknown as AnyModel, status);
-  paint();
-  return () => {
-    model.off(events, paint);
-    model.off("msg:custom", onMessage);
-    keymap.dispose();
-    channel.dispose();
-  };
+  return startView(model, root, status, {
+    on: {
+      "change:history change:baselines change:state change:message change:class_counts change:group_counts": paint,
+      "msg:custom": (msg: Record<string, unknown>) => channel.handle(msg),
+    },
+    paint,
+    dispose: [keymap, channel],
+  });
 }
 
 export default { render };

@@ -1,7 +1,7 @@
 // RetrievalVerifier front-end: a query above its ranked results in a grid; arrow keys move the
 // focus, 1/2/3 judge the focused result, Enter goes to the next query. Judgements show at once
 // and travel to Python in the background; the metrics shown are the ones Python computed.
-import type { AnyModel, RenderProps } from "@anywidget/types";
+import type { RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./retrieval.css";
 import { IntentChannel, Reply } from "../lib/channel";
@@ -10,10 +10,10 @@ import { gridMove, nextOpen } from "../lib/grid";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId, ItemInfo } from "../lib/items";
 import { Keymap } from "../lib/keyboard";
-import type { Binary } from "../lib/media";
 import { StatusLine } from "../lib/status";
 import { fmt, itemView } from "../lib/view";
-import { checkVersion, exposeModel } from "../lib/widget";
+import { exposeModel } from "../lib/widget";
+import { followPosition, headerRow, helpKeys, kernelMessages, kernelPosition, startView } from "../lib/review";
 
 export type Judgement = "relevant" | "not_relevant" | "unsure";
 export const JUDGEMENT_TEXT: Record<Judgement, string> = {
@@ -66,11 +66,7 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
   el.append(root);
 
   // ---------------------------------------------------------------- layout
-  const title = h("span", "hitl-title");
-  const position = h("span", "hitl-muted hitl-position");
-  const progress = h("span", "hitl-progress");
-  const header = h("div", "hitl-row");
-  header.append(title, h("span", "hitl-spacer"), position, progress);
+  const { header, title, position, progress } = headerRow();
 
   const queryBox = h("div", "hitl-query");
   const queryMetrics = h("div", "hitl-query-metrics");
@@ -309,8 +305,7 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
     { keys: ["Enter", "]", "PageDown"], description: "next query", run: () => go(pos + 1) },
     { keys: ["[", "PageUp"], description: "previous query", run: () => go(pos - 1) },
     { keys: ["Backspace", "Ctrl+Z"], description: "undo the last judgement", run: undo },
-    { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
-    { keys: ["Escape"], description: "close this help", run: () => help.toggle(false), when: () => help.open },
+    ...helpKeys(help),
   );
   buttons.relevant.addEventListener("click", () => judge("relevant"));
   buttons.not_relevant.addEventListener("click", () => judge("not_relevant"));
@@ -326,10 +321,8 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
 
   // ---------------------------------------------------------------- kernel messages
   channel.onChange = paintProgress;
-  const onMessage = (msg: Record<string, unknown>, buffers: Binary[] = []) => {
-    if (channel.handle(msg)) return;
-    if (msg.type === "items") {
-      const infos = msg.items as ItemInfo[];
+  const onMessage = kernelMessages(channel, status, {
+    items: (infos, buffers) => {
       cache.receive(infos, buffers, nearbyKeys()).then(() => {
         const q = current();
         if (q === undefined) return;
@@ -341,41 +334,28 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
           cache.ensure(nearbyKeys());
         }
       });
-    } else if (msg.type === "refused") {
-      status.error(`refused: ${String(msg.message ?? "invalid message")}`);
-    } else if (msg.type === "invalidate") {
+    },
+    invalidate: () => {
       cache.invalidate();
       paint();
-    }
-  };
+    },
+  });
   const onOrder = () => {
-    pos = Math.min(Math.max(0, model.get("position")), order().length);
+    pos = kernelPosition(model);
     undoStack.length = 0;
     paint();
   };
-  const onPosition = () => {
-    const wanted = model.get("position");
-    if (wanted !== Math.min(pos, order().length - 1)) go(wanted);
-  };
-  model.on("msg:custom", onMessage);
-  model.on("change:order", onOrder);
-  model.on("change:position", onPosition);
-  model.on("change:n_done change:overall", paintProgress);
-  model.on("change:title change:columns change:thumb_size change:query_size", paint);
-
-  checkVersion(model as unknown as AnyModel, status);
-  paint();
-  if (model.get("autofocus")) requestAnimationFrame(() => root.focus({ preventScroll: true }));
-
-  return () => {
-    model.off("msg:custom", onMessage);
-    model.off("change:order", onOrder);
-    model.off("change:position", onPosition);
-    model.off("change:n_done change:overall", paintProgress);
-    model.off("change:title change:columns change:thumb_size change:query_size", paint);
-    keymap.dispose();
-    channel.dispose();
-  };
+  return startView(model, root, status, {
+    on: {
+      "msg:custom": onMessage,
+      "change:order": onOrder,
+      "change:position": followPosition(model, () => pos, go),
+      "change:n_done change:overall": paintProgress,
+      "change:title change:columns change:thumb_size change:query_size": paint,
+    },
+    paint,
+    dispose: [keymap, channel],
+  });
 }
 
 export default { render };

@@ -3,8 +3,9 @@
 // row runs (y, x0, length) of uint32 in one binary message buffer; the kernel validates and stores
 // it. Kernel-side changes (undo, redo, hole fill, accepted model masks) arrive as "mask" messages
 // holding the label map as row-major runs (value, length).
-import type { AnyModel, RenderProps } from "@anywidget/types";
+import type { RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
+import { CanvasStage, editorKeys, editorNav, editorRootClass, wireEditorNav } from "../lib/canvas_stage";
 import "./segmentation.css";
 import { IntentChannel, Reply } from "../lib/channel";
 import { ClassName, classColour, classKeys, rgb } from "../lib/classes";
@@ -12,11 +13,12 @@ import { h, setText } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId, ItemInfo, itemKey } from "../lib/items";
 import { Keymap } from "../lib/keyboard";
-import { Binary, toBytes } from "../lib/media";
+import { toBytes } from "../lib/media";
 import { applyRuns, Box, clearBox, decodeLabelRuns, emptyBox, maskRuns, polygonRuns, stampLine } from "../lib/runs";
 import { StatusLine } from "../lib/status";
 import { capturePointer, drawLayer, FrameScheduler, ImagePyramid, PanZoom, Point, Viewport } from "../lib/viewport";
-import { checkVersion, exposeModel } from "../lib/widget";
+import { exposeModel } from "../lib/widget";
+import { followPosition, headerRow, kernelMessages, kernelPosition, receiveItems, startView } from "../lib/review";
 
 export interface SegModel {
   classes: ClassName[];
@@ -68,16 +70,12 @@ const BEHIND = 1;
 const CLOSE_PX = 8; // CSS px: a click this close to the first vertex closes the polygon
 
 export function render({ model, el }: RenderProps<SegModel>) {
-  const root = h("div", "hitl-root hitl-segmentation");
+  const root = h("div", editorRootClass("segmentation"));
   exposeModel(root, model);
   el.append(root);
 
   // ---------------------------------------------------------------- layout
-  const title = h("span", "hitl-title");
-  const position = h("span", "hitl-muted hitl-position");
-  const progress = h("span", "hitl-progress");
-  const header = h("div", "hitl-row");
-  header.append(title, h("span", "hitl-spacer"), position, progress);
+  const { header, title, position, progress } = headerRow();
   const classBar = h("div", "hitl-row hitl-classes");
   const toolButtons: Record<Tool, HTMLButtonElement> = {
     brush: h("button", "hitl-button hitl-tool", "brush (B)"),
@@ -97,23 +95,14 @@ export function render({ model, el }: RenderProps<SegModel>) {
   const tools = h("div", "hitl-row hitl-tools");
   tools.append(toolButtons.brush, toolButtons.eraser, toolButtons.polygon, sizeText, h("span", "hitl-muted", "opacity"),
     opacityInput, fillButton, instanceButton, acceptButton);
-  const canvas = h("canvas", "hitl-canvas");
-  const placeholder = h("div", "hitl-muted hitl-placeholder");
-  const stage = h("div", "hitl-stage");
-  stage.append(canvas, placeholder);
+  const stageView = new CanvasStage();
+  const { canvas, node: stage } = stageView;
   const infoLine = h("span", "hitl-info");
   const zoomText = h("span", "hitl-muted hitl-zoom");
   const info = h("div", "hitl-row");
   info.append(infoLine, h("span", "hitl-spacer"), zoomText);
-  const prev = h("button", "hitl-button", "← prev (PgUp)");
-  const next = h("button", "hitl-button", "next (PgDn) →");
-  const undoButton = h("button", "hitl-button", "undo (Ctrl+Z)");
-  const redoButton = h("button", "hitl-button", "redo (Ctrl+Y)");
-  const helpButton = h("button", "hitl-button", "?");
-  const retry = h("button", "hitl-button hitl-retry", "retry unsaved");
-  retry.hidden = true;
-  const nav = h("div", "hitl-row hitl-nav");
-  nav.append(prev, next, undoButton, redoButton, h("span", "hitl-spacer"), retry, helpButton);
+  const navRow = editorNav();
+  const { nav, retry } = navRow;
   const status = new StatusLine();
   root.append(header, classBar, tools, stage, info, nav, status.node);
 
@@ -242,15 +231,7 @@ export function render({ model, el }: RenderProps<SegModel>) {
 
   function fitStage(): void {
     if (!stageWidth) stageWidth = stage.clientWidth || 640;
-    const height = model.get("display_height");
-    if (stage.style.height !== `${height}px`) stage.style.height = `${height}px`;
-    const dpr = typeof devicePixelRatio === "number" && devicePixelRatio > 0 ? devicePixelRatio : 1;
-    if (stageWidth !== viewport.viewWidth || height !== viewport.viewHeight || dpr !== viewport.dpr) {
-      const wasFit = Math.abs(viewport.scale - viewport.fitScale) < 1e-9;
-      viewport.setView(stageWidth, height, dpr);
-      if (wasFit) viewport.fit();
-      viewport.sizeCanvas(canvas);
-    }
+    stageView.fit(viewport, stageWidth, model.get("display_height"));
   }
 
   function drawFrame(): void {
@@ -327,30 +308,23 @@ export function render({ model, el }: RenderProps<SegModel>) {
     paintInfo();
     const id = current();
     if (id === undefined) {
-      placeholder.hidden = false;
-      canvas.hidden = true;
-      setText(placeholder, `All ${order().length} items reviewed. PgUp goes back.`);
+      stageView.message(`All ${order().length} items reviewed. PgUp goes back.`);
       return;
     }
     cache.ensure(order().slice(Math.max(0, pos - BEHIND), pos + AHEAD));
     const it = item();
     if (!it) {
-      placeholder.hidden = false;
-      canvas.hidden = true;
-      setText(placeholder, "loading…");
+      stageView.message("loading…");
       cache.whenReady(id).then(() => {
         if (current() === id) paint();
       });
       return;
     }
     if (it.kind !== "image" || !it.image) {
-      placeholder.hidden = false;
-      canvas.hidden = true;
-      setText(placeholder, it.error ?? "cannot show this item");
+      stageView.message(it.error ?? "cannot show this item");
       return;
     }
-    placeholder.hidden = true;
-    canvas.hidden = false;
+    stageView.showCanvas();
     if (shownId !== itemKey(id)) {
       shownId = itemKey(id);
       stageWidth = stage.clientWidth || 640;
@@ -603,15 +577,7 @@ export function render({ model, el }: RenderProps<SegModel>) {
     { keys: ["n"], description: "new instance (instance mode)", run: newInstance, when: instanceMode },
     { keys: ["Enter"], description: "close the polygon, or accept the model's mask", run: acceptBest },
     { keys: ["Backspace"], description: "drop the polygon's last vertex", run: () => { polygon.pop(); paintInfo(); scheduler.request(); } },
-    { keys: ["+", "="], description: "zoom in (wheel too; space-drag pans)", run: () => panZoom.zoomIn() },
-    { keys: ["-"], description: "zoom out", run: () => panZoom.zoomOut() },
-    { keys: ["f"], description: "fit the image to the view", run: () => panZoom.fit() },
-    { keys: ["Ctrl+Z"], description: "undo the last change on this item (Ctrl+Shift+Z: redo)", run: (e) => undoRedo(e.shiftKey ? "redo" : "undo") },
-    { keys: ["Ctrl+Y"], description: "redo", run: () => undoRedo("redo") },
-    { keys: ["PageDown"], description: "next item", run: () => go(pos + 1) },
-    { keys: ["PageUp"], description: "previous item", run: () => go(pos - 1) },
-    { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
-    { keys: ["Escape"], description: "close this help", run: () => help.toggle(false), when: () => help.open },
+    ...editorKeys(panZoom, undoRedo, (delta) => go(pos + delta), help),
     { keys: ["Escape"], description: "drop the polygon being drawn", run: () => { polygon = []; paintInfo(); scheduler.request(); } },
   );
   (Object.keys(toolButtons) as Tool[]).forEach((t) => toolButtons[t].addEventListener("click", () => setTool(t)));
@@ -623,27 +589,19 @@ export function render({ model, el }: RenderProps<SegModel>) {
   fillButton.addEventListener("click", fillHoles);
   instanceButton.addEventListener("click", newInstance);
   acceptButton.addEventListener("click", acceptBest);
-  prev.addEventListener("click", () => go(pos - 1));
-  next.addEventListener("click", () => go(pos + 1));
-  undoButton.addEventListener("click", () => undoRedo("undo"));
-  redoButton.addEventListener("click", () => undoRedo("redo"));
-  helpButton.addEventListener("click", () => help.toggle());
-  retry.addEventListener("click", () => channel.retryFailed());
-  root.addEventListener("mousedown", (e) => {
-    const t = e.target as HTMLElement;
-    if (!t.closest("button") && !t.closest("input")) root.focus({ preventScroll: true });
-  });
+  wireEditorNav(navRow, root, { step: (delta) => go(pos + delta), undoRedo, help, channel });
 
   // ---------------------------------------------------------------- kernel messages
   channel.onChange = paintInfo;
-  const onMessage = (msg: Record<string, unknown>, buffers: Binary[] = []) => {
-    if (channel.handle(msg)) return;
-    if (msg.type === "items") {
-      cache.receive(msg.items as ItemInfo[], buffers, order().slice(Math.max(0, pos - BEHIND), pos + AHEAD)).then(() => {
-        const id = current();
-        if (id !== undefined && (msg.items as ItemInfo[]).some((i) => i.id === id)) paint();
-      });
-    } else if (msg.type === "mask") {
+  const onMessage = kernelMessages(channel, status, {
+    items: receiveItems(cache, () => order().slice(Math.max(0, pos - BEHIND), pos + AHEAD), current, paint),
+    invalidate: () => {
+      cache.invalidate();
+      shownId = null;
+      paint();
+    },
+    other: (msg, buffers) => {
+      if (msg.type !== "mask") return;
       const key = itemKey(msg.item_id as ItemId);
       const w = msg.width as number;
       const hh = msg.height as number;
@@ -658,20 +616,10 @@ export function render({ model, el }: RenderProps<SegModel>) {
         rebuildOverlay(m);
         scheduler.request();
       }
-    } else if (msg.type === "refused") {
-      status.error(`refused: ${String(msg.message ?? "invalid message")}`);
-    } else if (msg.type === "invalidate") {
-      cache.invalidate();
-      shownId = null;
-      paint();
-    }
-  };
-  const onPosition = () => {
-    const wanted = model.get("position");
-    if (wanted !== Math.min(pos, order().length - 1)) go(wanted);
-  };
+    },
+  });
   const onOrder = () => {
-    pos = Math.min(Math.max(0, model.get("position")), order().length);
+    pos = kernelPosition(model);
     shownId = null;
     paint();
   };
@@ -679,12 +627,6 @@ export function render({ model, el }: RenderProps<SegModel>) {
     opacityInput.value = String(model.get("opacity"));
     scheduler.request();
   };
-  model.on("msg:custom", onMessage);
-  model.on("change:position", onPosition);
-  model.on("change:order", onOrder);
-  model.on("change:opacity", onOpacity);
-  model.on("change:n_done", paintInfo);
-  model.on("change:classes change:title change:display_height change:mode", paint);
   const resize = typeof ResizeObserver === "function"
     ? new ResizeObserver(() => {
       stageWidth = stage.clientWidth || 640;
@@ -693,23 +635,18 @@ export function render({ model, el }: RenderProps<SegModel>) {
     : null;
   resize?.observe(stage);
 
-  checkVersion(model as unknown as AnyModel, status);
-  paint();
-  if (model.get("autofocus")) requestAnimationFrame(() => root.focus({ preventScroll: true }));
-
-  return () => {
-    model.off("msg:custom", onMessage);
-    model.off("change:position", onPosition);
-    model.off("change:order", onOrder);
-    model.off("change:opacity", onOpacity);
-    model.off("change:n_done", paintInfo);
-    model.off("change:classes change:title change:display_height change:mode", paint);
-    resize?.disconnect();
-    pyramid?.dispose();
-    panZoom.dispose();
-    keymap.dispose();
-    channel.dispose();
-  };
+  return startView(model, root, status, {
+    on: {
+      "msg:custom": onMessage,
+      "change:position": followPosition(model, () => pos, go),
+      "change:order": onOrder,
+      "change:opacity": onOpacity,
+      "change:n_done": paintInfo,
+      "change:classes change:title change:display_height change:mode": paint,
+    },
+    paint,
+    dispose: [() => resize?.disconnect(), () => pyramid?.dispose(), panZoom, keymap, channel],
+  });
 }
 
 export default { render };

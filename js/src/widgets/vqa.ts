@@ -1,6 +1,6 @@
 // VQAReview front-end: image, question and the model's answer; 1/2/3 judge it, a text box takes
 // the corrected answer. Everything from data or models is shown as text.
-import type { AnyModel, RenderProps } from "@anywidget/types";
+import type { RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./vqa.css";
 import { IntentChannel, Reply } from "../lib/channel";
@@ -8,10 +8,10 @@ import { h, setText } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId, ItemInfo, itemKey } from "../lib/items";
 import { Keymap } from "../lib/keyboard";
-import type { Binary } from "../lib/media";
 import { StatusLine } from "../lib/status";
 import { itemView } from "../lib/view";
-import { checkVersion, exposeModel } from "../lib/widget";
+import { exposeModel } from "../lib/widget";
+import { followPosition, headerRow, helpKeys, kernelMessages, kernelPosition, receiveItems, startView } from "../lib/review";
 
 export type Verdict = "correct" | "partly" | "wrong";
 
@@ -32,11 +32,7 @@ export function render({ model, el }: RenderProps<VQAModel>) {
   exposeModel(root, model);
   el.append(root);
 
-  const title = h("span", "hitl-title");
-  const position = h("span", "hitl-muted hitl-position");
-  const progress = h("span", "hitl-progress");
-  const header = h("div", "hitl-row");
-  header.append(title, h("span", "hitl-spacer"), position, progress);
+  const { header, title, position, progress } = headerRow();
 
   const image = h("div", "hitl-vqa-image");
   const question = h("div", "hitl-literal hitl-question");
@@ -231,8 +227,7 @@ export function render({ model, el }: RenderProps<VQAModel>) {
     { keys: ["Enter", "ArrowRight"], description: "next item", run: () => go(pos + 1) },
     { keys: ["ArrowLeft"], description: "previous item", run: () => go(pos - 1) },
     { keys: ["Backspace", "Ctrl+Z"], description: "undo the last review", run: undo },
-    { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
-    { keys: ["Escape"], description: "close this help", run: () => help.toggle(false), when: () => help.open },
+    ...helpKeys(help),
   );
   prev.addEventListener("click", () => go(pos - 1));
   next.addEventListener("click", () => go(pos + 1));
@@ -245,48 +240,29 @@ export function render({ model, el }: RenderProps<VQAModel>) {
   });
 
   channel.onChange = paintProgress;
-  const onMessage = (msg: Record<string, unknown>, buffers: Binary[] = []) => {
-    if (channel.handle(msg)) return;
-    if (msg.type === "items") {
-      cache.receive(msg.items as ItemInfo[], buffers, order().slice(Math.max(0, pos - 2), pos + AHEAD)).then(() => {
-        const id = currentId();
-        if (id !== undefined && (msg.items as ItemInfo[]).some((i) => i.id === id)) paint();
-      });
-    } else if (msg.type === "refused") {
-      status.error(`refused: ${String(msg.message ?? "invalid message")}`);
-    } else if (msg.type === "invalidate") {
+  const onMessage = kernelMessages(channel, status, {
+    items: receiveItems(cache, () => order().slice(Math.max(0, pos - 2), pos + AHEAD), currentId, paint),
+    invalidate: () => {
       cache.invalidate();
       paint();
-    }
-  };
+    },
+  });
   const onOrder = () => {
-    pos = Math.min(Math.max(0, model.get("position")), order().length);
+    pos = kernelPosition(model);
     undoStack.length = 0;
     paint();
   };
-  const onPosition = () => {
-    const wanted = model.get("position");
-    if (wanted !== Math.min(pos, order().length - 1)) go(wanted);
-  };
-  model.on("msg:custom", onMessage);
-  model.on("change:order", onOrder);
-  model.on("change:position", onPosition);
-  model.on("change:n_done", paintProgress);
-  model.on("change:title change:display_size", paint);
-
-  checkVersion(model as unknown as AnyModel, status);
-  paint();
-  if (model.get("autofocus")) requestAnimationFrame(() => root.focus({ preventScroll: true }));
-
-  return () => {
-    model.off("msg:custom", onMessage);
-    model.off("change:order", onOrder);
-    model.off("change:position", onPosition);
-    model.off("change:n_done", paintProgress);
-    model.off("change:title change:display_size", paint);
-    keymap.dispose();
-    channel.dispose();
-  };
+  return startView(model, root, status, {
+    on: {
+      "msg:custom": onMessage,
+      "change:order": onOrder,
+      "change:position": followPosition(model, () => pos, go),
+      "change:n_done": paintProgress,
+      "change:title change:display_size": paint,
+    },
+    paint,
+    dispose: [keymap, channel],
+  });
 }
 
 export default { render };

@@ -1,0 +1,159 @@
+import { describe, expect, it, vi } from "vitest";
+import { IntentChannel } from "./channel";
+import { HelpOverlay } from "./help";
+import { Keymap } from "./keyboard";
+import { StatusLine } from "./status";
+import { followPosition, headerRow, helpKeys, kernelMessages, kernelPosition, listen, receiveItems, startView } from "./review";
+// @ts-expect-error plain JS helper without type declarations
+import { createFakeModel } from "../../testing/fake-model.js";
+
+const statusText = (s: StatusLine) => (s.node.querySelector(".hitl-status-message") as HTMLElement).textContent;
+
+describe("headerRow", () => {
+  it("puts title, spacer, position and progress in one row", () => {
+    const { header, title, position, progress } = headerRow();
+    expect([...header.children]).toEqual([title, header.children[1], position, progress]);
+    expect(header.children[1].className).toBe("hitl-spacer");
+  });
+});
+
+describe("listen", () => {
+  it("registers every handler and removes them all", () => {
+    const model = createFakeModel({ a: 1, b: 2 });
+    const seen: string[] = [];
+    const stop = listen(model, { "change:a": () => seen.push("a"), "change:a change:b": () => seen.push("ab") });
+    model.kernelSet("a", 5);
+    model.kernelSet("b", 6);
+    expect(seen).toEqual(["a", "ab", "ab"]);
+    stop();
+    expect(model.totalListeners()).toBe(0);
+    model.kernelSet("a", 7);
+    expect(seen).toHaveLength(3);
+  });
+});
+
+describe("kernelMessages", () => {
+  it("routes items, refusals, invalidate and other messages; intent replies go to the channel", () => {
+    const model = createFakeModel({});
+    const channel = new IntentChannel(model);
+    const status = new StatusLine();
+    const items = vi.fn();
+    const invalidate = vi.fn();
+    const other = vi.fn();
+    const on = kernelMessages(channel, status, { items, invalidate, other });
+    const buffers = [new DataView(new ArrayBuffer(2))];
+    on({ type: "items", items: [{ id: 1 }] }, buffers);
+    expect(items).toHaveBeenCalledWith([{ id: 1 }], buffers);
+    on({ type: "refused", message: "bad id" });
+    expect(statusText(status)).toBe("refused: bad id");
+    on({ type: "invalidate" });
+    expect(invalidate).toHaveBeenCalledTimes(1);
+    on({ type: "mask", item_id: 3 });
+    expect(other).toHaveBeenCalledWith({ type: "mask", item_id: 3 }, []);
+    on({ type: "ack", client: channel.client, seq: 99 }); // our (late) reply: the channel's, routed nowhere else
+    expect(other).toHaveBeenCalledTimes(1);
+    channel.dispose();
+  });
+
+  it("ignores what has no route", () => {
+    const channel = new IntentChannel(createFakeModel({}));
+    const on = kernelMessages(channel, new StatusLine(), {});
+    expect(() => on({ type: "items", items: [] })).not.toThrow();
+    expect(() => on({ type: "invalidate" })).not.toThrow();
+    channel.dispose();
+  });
+});
+
+describe("position sync", () => {
+  it("clamps the kernel's position to 0..len(order)", () => {
+    expect(kernelPosition(createFakeModel({ position: 9, order: [1, 2, 3] }))).toBe(3);
+    expect(kernelPosition(createFakeModel({ position: -2, order: [1, 2, 3] }))).toBe(0);
+    expect(kernelPosition(createFakeModel({ position: 1, order: [1, 2, 3] }))).toBe(1);
+  });
+
+  it("goes to the kernel's position unless the view shows it (the end screen counts as the last item)", () => {
+    const model = createFakeModel({ position: 0, order: [1, 2, 3] });
+    let shown = 3;
+    const go = vi.fn();
+    const onPosition = followPosition(model, () => shown, go);
+    model.set("position", 2);
+    onPosition();
+    expect(go).not.toHaveBeenCalled();
+    shown = 0;
+    onPosition();
+    expect(go).toHaveBeenCalledWith(2);
+  });
+});
+
+describe("startView", () => {
+  it("listens, paints once, and cleans up in order", () => {
+    const model = createFakeModel({ version: "" });
+    const root = document.createElement("div");
+    const order: string[] = [];
+    const paint = vi.fn();
+    const stop = startView(model, root, new StatusLine(), {
+      on: { "change:x": paint },
+      paint,
+      dispose: [() => order.push("fn"), { dispose: () => order.push("obj") }],
+    });
+    expect(paint).toHaveBeenCalledTimes(1);
+    model.kernelSet("x", 1);
+    expect(paint).toHaveBeenCalledTimes(2);
+    stop();
+    expect(model.totalListeners()).toBe(0);
+    expect(order).toEqual(["fn", "obj"]);
+  });
+});
+
+describe("helpKeys", () => {
+  it("? toggles the overlay and Escape closes it only while open", () => {
+    const root = document.createElement("div");
+    const keymap = new Keymap(root);
+    const help = new HelpOverlay(keymap);
+    const [toggle, close] = helpKeys(help);
+    expect(toggle.keys).toEqual(["?"]);
+    expect(close.when!()).toBe(false);
+    toggle.run(new KeyboardEvent("keydown"));
+    expect(help.open).toBe(true);
+    expect(close.when!()).toBe(true);
+    close.run(new KeyboardEvent("keydown"));
+    expect(help.open).toBe(false);
+    keymap.dispose();
+  });
+});
+
+describe("receiveItems", () => {
+  it("caches the items with the nearby ids kept, and repaints only when the shown item arrived", async () => {
+    const receive = vi.fn(() => Promise.resolve());
+    const cache = { receive } as unknown as import("./items").ItemCache;
+    const paint = vi.fn();
+    let shown: number | undefined = 2;
+    const route = receiveItems(cache, () => [1, 2, 3], () => shown, paint);
+    route([{ id: 5, kind: "text" }], []);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(receive).toHaveBeenCalledWith([{ id: 5, kind: "text" }], [], [1, 2, 3]);
+    expect(paint).not.toHaveBeenCalled();
+    route([{ id: 2, kind: "text" }], []);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(paint).toHaveBeenCalledTimes(1);
+    shown = undefined;
+    route([{ id: 2, kind: "text" }], []);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(paint).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("receiveItems with compound ids", () => {
+  it("matches the shown item by key, not by identity", async () => {
+    const cache = { receive: vi.fn(() => Promise.resolve()) } as unknown as import("./items").ItemCache;
+    const paint = vi.fn();
+    const route = receiveItems(cache, () => [], () => [0, "a"] as unknown as number, paint);
+    route([{ id: [0, "a"] as unknown as number, kind: "text" }], []);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(paint).toHaveBeenCalledTimes(1);
+  });
+});

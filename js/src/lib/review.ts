@@ -1,0 +1,121 @@
+// The skeleton the widgets share: header row, kernel message routing, position sync with the
+// kernel, model listeners with one cleanup (listen, startView), start-up focus, the help keys.
+import type { AnyModel } from "@anywidget/types";
+import type { IntentChannel } from "./channel";
+import { h } from "./dom";
+import type { HelpOverlay } from "./help";
+import { itemKey } from "./items";
+import type { ItemCache, ItemId, ItemInfo } from "./items";
+import type { Binding } from "./keyboard";
+import type { Binary } from "./media";
+import type { StatusLine } from "./status";
+import { checkVersion } from "./widget";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Model = AnyModel<any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Handler = (...args: any[]) => void;
+
+/** The header row: title, then (right-aligned) the position and progress texts. */
+export function headerRow() {
+  const title = h("span", "hitl-title");
+  const position = h("span", "hitl-muted hitl-position");
+  const progress = h("span", "hitl-progress");
+  const header = h("div", "hitl-row");
+  header.append(title, h("span", "hitl-spacer"), position, progress);
+  return { header, title, position, progress };
+}
+
+/** Register `{event: handler}` on the model (in that order); the returned function removes them all. */
+export function listen(model: Model, handlers: Record<string, Handler>): () => void {
+  const entries = Object.entries(handlers);
+  for (const [event, handler] of entries) model.on(event, handler);
+  return () => {
+    for (const [event, handler] of entries) model.off(event, handler);
+  };
+}
+
+/** What a widget does with the kernel's own messages (intent replies and refusals are handled here). */
+export interface KernelRoutes {
+  /** "items": prefetched item infos with their media buffers; ignored when absent */
+  items?: (infos: ItemInfo[], buffers: Binary[]) => void;
+  /** "invalidate": the kernel's items changed; ignored when absent */
+  invalidate?: () => void;
+  /** any other message type */
+  other?: (msg: Record<string, unknown>, buffers: Binary[]) => void;
+}
+
+/** A "msg:custom" handler: intent replies go to the channel, a refusal to the status line, the rest to `routes`. */
+export function kernelMessages(channel: IntentChannel, status: StatusLine, routes: KernelRoutes) {
+  return (msg: Record<string, unknown>, buffers: Binary[] = []) => {
+    if (channel.handle(msg)) return;
+    if (msg.type === "items") routes.items?.(msg.items as ItemInfo[], buffers);
+    else if (msg.type === "refused") status.error(`refused: ${String(msg.message ?? "invalid message")}`);
+    else if (msg.type === "invalidate") routes.invalidate?.();
+    else routes.other?.(msg, buffers);
+  };
+}
+
+/** The usual "items" route: cache what arrived (keeping `nearby()`), and repaint when it holds the
+ *  item shown. */
+export function receiveItems(cache: ItemCache, nearby: () => ItemId[], shown: () => ItemId | undefined, paint: () => void) {
+  return (infos: ItemInfo[], buffers: Binary[]) => {
+    cache.receive(infos, buffers, nearby()).then(() => {
+      const id = shown();
+      if (id === undefined) return;
+      const key = itemKey(id); // compared by key: an id may be a compound value from JSON
+      if (infos.some((i) => itemKey(i.id) === key)) paint();
+    });
+  };
+}
+
+/** The kernel's position clamped to 0..len(order) (len(order) is the end screen). */
+export function kernelPosition(model: Model): number {
+  return Math.min(Math.max(0, model.get("position")), model.get("order").length);
+}
+
+/** A "change:position" handler: go to the kernel's position unless the view (at `shown()`) is there. */
+export function followPosition(model: Model, shown: () => number, go: (to: number) => void) {
+  return () => {
+    const wanted = model.get("position");
+    if (wanted !== Math.min(shown(), model.get("order").length - 1)) go(wanted);
+  };
+}
+
+/** Focus the root on the next frame when the model asks for it. */
+export function autofocus(model: Model, root: HTMLElement): void {
+  if (model.get("autofocus")) requestAnimationFrame(() => root.focus({ preventScroll: true }));
+}
+
+/** The "?" (show / hide the shortcuts) and Escape (close them) keys of a help overlay. */
+export function helpKeys(help: HelpOverlay): Binding[] {
+  return [
+    { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
+    { keys: ["Escape"], description: "close this help", run: () => help.toggle(false), when: () => help.open },
+  ];
+}
+
+/** What startView wires up. */
+export interface ViewParts {
+  /** model events → handlers (see listen), removed on cleanup */
+  on: Record<string, Handler>;
+  /** the first paint, after the version check */
+  paint: () => void;
+  /** run (a function) or disposed (an object) on cleanup, in order, after the handlers are removed */
+  dispose: Array<{ dispose(): void } | (() => void)>;
+}
+
+/** Listen to the model, check the version, paint, focus when asked; returns render()'s cleanup. */
+export function startView(model: Model, root: HTMLElement, status: StatusLine, parts: ViewParts): () => void {
+  const unlisten = listen(model, parts.on);
+  checkVersion(model, status);
+  parts.paint();
+  autofocus(model, root);
+  return () => {
+    unlisten();
+    for (const d of parts.dispose) {
+      if (typeof d === "function") d();
+      else d.dispose();
+    }
+  };
+}
