@@ -168,11 +168,12 @@ def test_hallucination_flagger_by_keyboard(lab):
     expect(root.locator(".hitl-status-saved")).to_have_text("all saved")
     # box: centred in the 60x40 image -> [round(22.5), 15, round(37.5), 25] = [23, 15, 38, 25];
     # step = round(60/32) = 2 px: two moves left -> [19, 15, 34, 25]; Shift+↓ -> y1 27; Shift+→ -> x1 36
+    # (sorted: a flag's evidence may reach the kernel after a later flag, when it waited for its ack)
     lab.wait_for_python(
-        "w.flags[['item_id', 'model', 'span', 'category', 'evidence', 'box']].values.tolist()",
-        [[0, "model-a", "two", "count", "not_in_image", None],
-         [0, "model-a", "red circles", "attribute", "box", (19.0, 15.0, 36.0, 27.0)],
-         [0, "model-b", "cat", "object", None, None]],
+        "sorted(w.flags[['item_id', 'model', 'span', 'category', 'evidence', 'box']].values.tolist())",
+        sorted([[0, "model-a", "two", "count", "not_in_image", None],
+                [0, "model-a", "red circles", "attribute", "box", (19.0, 15.0, 36.0, 27.0)],
+                [0, "model-b", "cat", "object", None, None]]),
     )
     assert kernel(lab, "sorted(map(tuple, w.verdicts[['item_id', 'model', 'verdict']].values.tolist()))") == [
         (0, "model-a", "hallucinated"), (0, "model-b", "hallucinated"), (1, "model-a", "faithful")]

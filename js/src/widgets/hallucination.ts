@@ -1,19 +1,19 @@
 // HallucinationFlagger front-end: the image beside one or several models' texts. Words are
 // selected with the mouse or the keyboard, tagged with a category, and linked to evidence (a box
 // on the image, or "not in image"). Texts and model names are untrusted: shown as text only.
-import type { AnyModel, RenderProps } from "@anywidget/types";
+import type { RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./hallucination.css";
 import { Box, DrawnBox, canvasPoint, centredBox, clampBox, drawBoxes, nudgeBox } from "../lib/boxes";
 import { IntentChannel, Reply } from "../lib/channel";
 import { h, setText } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
-import { ItemCache, ItemId, ItemInfo, itemKey } from "../lib/items";
+import { ItemCache, ItemId, ItemInfo } from "../lib/items";
 import { Keymap } from "../lib/keyboard";
-import type { Binary } from "../lib/media";
 import { Piece, Span, renderPieces, spanOf, wordCount, wordIndex } from "../lib/spans";
 import { StatusLine } from "../lib/status";
-import { checkVersion, exposeModel } from "../lib/widget";
+import { exposeModel } from "../lib/widget";
+import { followPosition, headerRow, kernelMessages, kernelPosition, receiveItems, startView } from "../lib/review";
 
 export interface FlaggerModel {
   categories: string[];
@@ -63,11 +63,7 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
   el.append(root);
 
   // ---------------------------------------------------------------- layout
-  const title = h("span", "hitl-title");
-  const position = h("span", "hitl-muted hitl-position");
-  const progress = h("span", "hitl-progress");
-  const header = h("div", "hitl-row");
-  header.append(title, h("span", "hitl-spacer"), position, progress);
+  const { header, title, position, progress } = headerRow();
 
   const canvas = h("canvas", "hitl-evidence-canvas");
   const imageMessage = h("div", "hitl-muted");
@@ -305,8 +301,10 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
     return promise.then(
       (reply) => {
         if (reply.type === "ack") {
-          const patch: Partial<ItemInfo> = { flags: reply.flags };
           const info = cache.get(id);
+          // the kernel's flags, plus the ones still on their way (their own ack replaces them)
+          const pending = flags(info).filter((f) => typeof f.id === "string");
+          const patch: Partial<ItemInfo> = { flags: [...((reply.flags as Flag[] | undefined) ?? []), ...pending] };
           const verdicts = reply.verdicts as Record<string, string | null> | undefined;
           if (info && verdicts) patch.texts = texts(info).map((t) => ({ ...t, verdict: verdicts[t.model] ?? null }));
           cache.update(id, patch);
@@ -342,7 +340,10 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
       if (typeof same.id === "string" || same.category === category) return;
       same.category = category;
       activeFlag = same.id;
-      track(id, channel.send("flag", { item_id: id, replaces: same.id, category }), (r) => (activeFlag = r.flag as number));
+      const edited = same.id;
+      track(id, channel.send("flag", { item_id: id, replaces: edited, category }), (r) => {
+        if (activeFlag === edited) activeFlag = r.flag as number; // unless the user moved on
+      });
       paint();
       return;
     }
@@ -353,6 +354,7 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
       id,
       channel.send("flag", { item_id: id, model: t.model, token_start: sel.t0, token_end: sel.t1, category }),
       (r) => {
+        cache.update(id, { flags: flags(cache.get(id)).filter((f) => f !== temp) });
         if (activeFlag === temp.id) activeFlag = r.flag as number;
       },
       () => cache.update(id, { flags: flags(cache.get(id)).filter((f) => f !== temp) }),
@@ -378,7 +380,9 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
       const f = flags(cache.get(id)).find((x) => x.id === flagId);
       if (f) f.evidence = evidence; // shown at once; the ack brings the kernel's state
       activeFlag = flagId;
-      track(id, channel.send("flag", { item_id: id, replaces: flagId, evidence }), (r) => (activeFlag = r.flag as number));
+      track(id, channel.send("flag", { item_id: id, replaces: flagId, evidence }), (r) => {
+        if (activeFlag === flagId) activeFlag = r.flag as number; // unless the user moved on
+      });
       paint();
     });
   }
@@ -570,53 +574,40 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
 
   // ---------------------------------------------------------------- kernel messages
   channel.onChange = paintProgress;
-  const onMessage = (msg: Record<string, unknown>, buffers: Binary[] = []) => {
-    if (channel.handle(msg)) return;
-    if (msg.type === "items") {
-      cache.receive(msg.items as ItemInfo[], buffers, order().slice(Math.max(0, pos - 2), pos + AHEAD)).then(() => {
-        const id = currentId();
-        if (id !== undefined && (msg.items as ItemInfo[]).some((i) => itemKey(i.id) === itemKey(id))) paint();
-      });
-    } else if (msg.type === "refused") {
-      status.error(`refused: ${String(msg.message ?? "invalid message")}`);
-    } else if (msg.type === "invalidate") {
+  const onMessage = kernelMessages(channel, status, {
+    items: receiveItems(cache, () => order().slice(Math.max(0, pos - 2), pos + AHEAD), currentId, paint),
+    invalidate: () => {
       cache.invalidate();
       paint();
-    }
-  };
+    },
+  });
   const onOrder = () => {
-    pos = Math.min(Math.max(0, model.get("position")), order().length);
+    pos = kernelPosition(model);
     undoStack.length = 0;
     paint();
   };
-  const onPosition = () => {
-    const wanted = model.get("position");
-    if (wanted !== Math.min(pos, order().length - 1)) go(wanted);
-  };
-  model.on("msg:custom", onMessage);
-  model.on("change:order", onOrder);
-  model.on("change:position", onPosition);
-  model.on("change:n_done", paintProgress);
-  model.on("change:categories", paintCategories);
-  model.on("change:title change:display_size change:categories", paint);
-
-  checkVersion(model as unknown as AnyModel, status);
-  paintCategories();
-  paint();
-  if (model.get("autofocus")) requestAnimationFrame(() => root.focus({ preventScroll: true }));
-
-  return () => {
-    model.off("msg:custom", onMessage);
-    model.off("change:order", onOrder);
-    model.off("change:position", onPosition);
-    model.off("change:n_done", paintProgress);
-    model.off("change:categories", paintCategories);
-    model.off("change:title change:display_size change:categories", paint);
-    window.removeEventListener("mousemove", onMove);
-    window.removeEventListener("mouseup", onUp);
-    keymap.dispose();
-    channel.dispose();
-  };
+  return startView(model, root, status, {
+    on: {
+      "msg:custom": onMessage,
+      "change:order": onOrder,
+      "change:position": followPosition(model, () => pos, go),
+      "change:n_done": paintProgress,
+      "change:categories": paintCategories,
+      "change:title change:display_size change:categories": paint,
+    },
+    paint: () => {
+      paintCategories();
+      paint();
+    },
+    dispose: [
+      () => {
+        window.removeEventListener("mousemove", onMove);
+        window.removeEventListener("mouseup", onUp);
+      },
+      keymap,
+      channel,
+    ],
+  });
 }
 
 export default { render };
