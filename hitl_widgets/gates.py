@@ -269,7 +269,9 @@ class QualityGate(ReviewWidget):
 
     @property
     def decisions(self) -> pd.DataFrame:
-        """One row per decided sample item: item_id, verdict, reason, stratum, annotator, event_id."""
+        """One row per decided sample item, in sample order: item_id, verdict, reason, stratum,
+        annotator, event_id."""
+        position = {item_id: k for k, item_id in enumerate(self.order)}
         rows = [
             {
                 "item_id": i,
@@ -279,7 +281,7 @@ class QualityGate(ReviewWidget):
                 "annotator": d.get("annotator"),
                 "event_id": d.get("event_id"),
             }
-            for i, d in self._decisions.items()
+            for i, d in sorted(self._decisions.items(), key=lambda kv: position.get(kv[0], len(position)))
         ]
         df = pd.DataFrame(rows, columns=["item_id", "verdict", "reason", "stratum", "annotator", "event_id"])
         df["reason"] = pd.Series([r["reason"] for r in rows], dtype=object)  # None for accepts, not NaN

@@ -181,3 +181,11 @@ def test_strata_and_python_decide():
     with pytest.raises(ValueError, match="reason code"):
         gate.decide(gate.order[1], "reject", "nope")
     assert math.isclose(gate.report["acceptance_rate"], 0.0)
+
+
+def test_decisions_are_listed_in_sample_order_whatever_order_they_arrived_in():
+    gate = make()
+    picked = [gate.order[3], gate.order[0], gate.order[7]]  # decided out of sample order
+    for seq, item_id in enumerate(picked, start=1):
+        assert intent(gate, seq, type="decide", item_id=item_id, verdict="accept")["type"] == "ack"
+    assert gate.decisions["item_id"].tolist() == [gate.order[0], gate.order[3], gate.order[7]]

@@ -121,20 +121,36 @@ def lab_server(base: Path, env: dict | None = None, timeout: float = 90) -> Iter
 class Lab:
     """One JupyterLab tab, driven through its UI and ``window.jupyterapp`` commands."""
 
-    _RUN = """async ([code, index]) => {
+    # Every wait in the page is bounded: a kernel that never answers (dead, restarting, a
+    # "select kernel" dialog) turns into an error that says what the page showed, never a hang.
+    _WITHIN = """
+        const within = (promise, ms, what) => {
+            let timer;
+            const late = new Promise((_, reject) => { timer = setTimeout(() => {
+                const app = window.jupyterapp;
+                const status = app?.shell?.currentWidget?.sessionContext?.session?.kernel?.status;
+                const dialogs = [...document.querySelectorAll('.jp-Dialog')].map((d) => d.textContent.trim());
+                reject(new Error(`${what}: no answer in ${ms} ms (kernel ${status}; dialogs ${JSON.stringify(dialogs)})`));
+            }, ms); });
+            return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+        };"""
+    _RUN = """async ([code, index, ms]) => {""" + _WITHIN + """
         const app = window.jupyterapp;
         const nb = app.shell.currentWidget.content;
         if (index === null) {
             nb.activeCellIndex = nb.widgets.length - 1;
-            await app.commands.execute('notebook:insert-cell-below');
+            await within(app.commands.execute('notebook:insert-cell-below'), ms, 'insert cell');
         } else {
             nb.activeCellIndex = index;
         }
         nb.activeCell.model.sharedModel.setSource(code);
-        await app.commands.execute('notebook:run-cell');
+        await within(app.commands.execute('notebook:run-cell'), ms, `run cell ${JSON.stringify(code.slice(0, 80))}`);
         const text = nb.activeCell.model.outputs.toJSON().map((o) =>
             [].concat(o.text ?? o.data?.['text/plain'] ?? o.evalue ?? '').join('')).join('');
         return [nb.activeCellIndex, text];
+    }"""
+    _RUN_ALL = """async (ms) => {""" + _WITHIN + """
+        await within(window.jupyterapp.commands.execute('notebook:run-all-cells'), ms, 'run all cells');
     }"""
     _IDLE = "() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'"
 
@@ -168,32 +184,33 @@ class Lab:
     def wait_idle(self, timeout: float = 90_000) -> None:
         self.page.wait_for_function(self._IDLE, timeout=timeout)
 
-    def run_all(self) -> None:
-        self.page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    def run_all(self, timeout: float = 120_000) -> None:
+        """Run every cell and wait (at most ``timeout`` ms) until they have run."""
+        self.page.evaluate(self._RUN_ALL, timeout)
 
     def cell_output(self, index: int) -> Any:
         return self.page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".jp-OutputArea-output")
 
-    def run_code(self, code: str, index: int | None = None) -> Any:
+    def run_code(self, code: str, index: int | None = None, timeout: float = 60_000) -> Any:
         """Run ``code`` in a new cell (or cell ``index``); return a Locator on its output."""
-        index, _ = self.page.evaluate(self._RUN, [code, index])
+        index, _ = self.page.evaluate(self._RUN, [code, index, timeout])
         return self.cell_output(index)
 
-    def python(self, expr: str) -> str:
-        """``repr()`` of a kernel expression, as text."""
-        _, text = self.page.evaluate(self._RUN, [f"print(repr({expr}), end='')", None])
+    def python(self, expr: str, timeout: float = 60_000) -> str:
+        """``repr()`` of a kernel expression, as text (an error after ``timeout`` ms)."""
+        _, text = self.page.evaluate(self._RUN, [f"print(repr({expr}), end='')", None, timeout])
         return text
 
     def wait_for_python(self, expr: str, expected: Any, timeout: float = 20.0) -> None:
         """Poll the kernel until ``repr(expr) == repr(expected)`` (browser → kernel sync is async)."""
         code = f"print(repr({expr}), end='')"
-        index, text = self.page.evaluate(self._RUN, [code, None])
+        index, text = self.page.evaluate(self._RUN, [code, None, timeout * 1000])
         deadline = time.monotonic() + timeout
         while text != repr(expected):
             if time.monotonic() > deadline:
                 raise AssertionError(f"kernel: {expr} = {text}, expected {expected!r}")
             time.sleep(0.2)
-            index, text = self.page.evaluate(self._RUN, [code, index])
+            index, text = self.page.evaluate(self._RUN, [code, index, timeout * 1000])
 
     def restart_kernel(self) -> None:
         """Restart the notebook's kernel through the REST API (as the Kernel menu does)."""
