@@ -34,6 +34,23 @@ describe("setText", () => {
     expect(node.children.length).toBe(0);
   });
 
+  it("leaves an unchanged text node in place, and replaces elements even when their text matches", () => {
+    const node = document.createElement("div");
+    setText(node, "same");
+    const first = node.firstChild;
+    setText(node, "same");
+    expect(node.firstChild).toBe(first);
+    setText(node, "other");
+    expect(node.firstChild).not.toBe(first);
+    expect(node.textContent).toBe("other");
+    const holder = document.createElement("div");
+    holder.append(document.createElement("b"));
+    (holder.firstChild as HTMLElement).textContent = "same";
+    setText(holder, "same");
+    expect(holder.children.length).toBe(0);
+    expect(holder.textContent).toBe("same");
+  });
+
   it("shows null and undefined as empty, everything else through String()", () => {
     const node = document.createElement("div");
     setText(node, null);

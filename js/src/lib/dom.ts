@@ -14,7 +14,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 
 /** Show any value as literal text (never parsed as HTML). */
 export function setText(node: Node, value: unknown): void {
-  node.textContent = value === null || value === undefined ? "" : String(value);
+  const text = value === null || value === undefined ? "" : String(value);
+  // an unchanged text is not rewritten (that would replace the text node and cost a relayout)
+  const only = node.firstChild;
+  const unchanged = text === "" ? only === null : only !== null && only === node.lastChild && only.nodeType === Node.TEXT_NODE && (only as Text).data === text;
+  if (!unchanged) node.textContent = text;
 }
 
 /** A short display form of a label value (class, list of classes, or nothing). */

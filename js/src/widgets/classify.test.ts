@@ -118,6 +118,21 @@ describe("ClassifyWidget view", () => {
       expect(t.ui.placeholder().hidden).toBe(true);
     });
 
+    it("keeps its class buttons across items and only flips which one is pressed", async () => {
+      const t = await mount();
+      const before = t.ui.classButtons();
+      t.press("2");
+      await t.ackLast({ label: "dog" });
+      t.press("ArrowLeft");
+      expect(t.ui.shown()).toBe("a cat on a mat");
+      expect(t.ui.classButtons()).toEqual(before);
+      expect(t.ui.classButtons().every((b, k) => b === before[k])).toBe(true);
+      expect(before.map((b) => b.getAttribute("aria-pressed"))).toEqual(["false", "true", "false"]);
+      t.model.set("classes", ["x", "y"]);
+      t.press("ArrowRight");
+      expect(t.ui.classButtons().map((b) => b.textContent)).toEqual(["1x", "2y"]);
+    });
+
     it("shows the item, its state, progress, position and one button per class", async () => {
       const t = await mount({ items: { 10: { proposal: { label: "cat", score: 0.873 } } } });
       expect(t.ui.shown()).toBe("a cat on a mat");

@@ -102,30 +102,46 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
     retry.hidden = channel.failedCount === 0;
   }
 
+  // the class buttons are built once per class list; a paint only flips their aria-pressed
+  let classButtons: HTMLElement[] = [];
+  let builtFor: unknown = null;
   function paintClasses(item?: ItemInfo): void {
     const label = (item?.label ?? null) as Label;
     const chosen = model.get("multi_label") ? selection : label === null ? [] : [label as string | number];
-    classBar.replaceChildren(
-      ...classes().map((c, k) => {
+    const list = classes();
+    if (list !== builtFor) {
+      builtFor = list;
+      const keys = classKeys(list);
+      classButtons = list.map((c, k) => {
         const b = h("button", "hitl-button hitl-class");
-        const key = classKeys(classes())[k];
-        if (key) b.append(h("span", "hitl-key", key));
+        if (keys[k]) b.append(h("span", "hitl-key", keys[k]));
         b.append(document.createTextNode(String(c)));
-        b.setAttribute("aria-pressed", String(chosen.some((v) => v === c)));
         b.addEventListener("click", () => pick(k));
         return b;
-      }),
-    );
+      });
+      classBar.replaceChildren(...classButtons);
+    }
+    list.forEach((c, k) => {
+      const pressed = String(chosen.some((v) => v === c));
+      if (classButtons[k].getAttribute("aria-pressed") !== pressed) classButtons[k].setAttribute("aria-pressed", pressed);
+    });
+  }
+
+  /** Show exactly one of canvas, text and placeholder (each `hidden` is written only when it changes). */
+  function showOnly(visible: HTMLElement): void {
+    for (const el of [canvas, text, placeholder]) {
+      const hide = el !== visible;
+      if (el.hidden !== hide) el.hidden = hide;
+    }
   }
 
   function paint(): void {
     setText(title, model.get("title"));
     paintProgress();
-    canvas.hidden = text.hidden = true;
-    placeholder.hidden = false;
     const id = current();
-    notes.hidden = true;
     if (id === undefined) {
+      showOnly(placeholder);
+      notes.hidden = true;
       setText(placeholder, `All ${order().length} items reviewed. ← goes back.`);
       placeholder.className = "hitl-done";
       setText(proposalLine, "");
@@ -133,10 +149,12 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
       paintClasses();
       return;
     }
-    placeholder.className = "hitl-muted hitl-placeholder";
+    if (placeholder.className !== "hitl-muted hitl-placeholder") placeholder.className = "hitl-muted hitl-placeholder";
     const item = cache.get(id);
     cache.ensure(nearby());
     if (!item) {
+      showOnly(placeholder);
+      notes.hidden = true;
       setText(placeholder, "loading…");
       setText(proposalLine, "");
       setText(currentLine, "");
@@ -148,18 +166,17 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
     }
     if (item.kind === "image" && item.image) {
       drawFit(canvas, item.image, model.get("display_size"));
-      canvas.hidden = false;
-      placeholder.hidden = true;
+      showOnly(canvas);
     } else if (item.kind === "text") {
       setText(text, item.text);
-      text.hidden = false;
-      placeholder.hidden = true;
+      showOnly(text);
     } else {
       setText(placeholder, item.error ?? "cannot show this item");
+      showOnly(placeholder);
     }
     const lines = Array.isArray(item.notes) ? (item.notes as unknown[]) : [];
-    notes.replaceChildren(...lines.map((line) => h("li", "", line)));
-    notes.hidden = lines.length === 0;
+    if (lines.length || notes.childElementCount) notes.replaceChildren(...lines.map((line) => h("li", "", line)));
+    if (notes.hidden !== (lines.length === 0)) notes.hidden = lines.length === 0;
     const proposal = item.proposal as Proposal | null | undefined;
     setText(
       proposalLine,
