@@ -40,6 +40,23 @@ describe("Gallery", () => {
     expect(shown.length).toBeLessThanOrEqual(20);
   });
 
+  it("a new set of ids refills the tiles already on screen instead of building new ones", async () => {
+    const { g, cache, painted } = make(0);
+    const a = Array.from({ length: 12 }, (_, i) => i);
+    const b = Array.from({ length: 7 }, (_, i) => 100 + i);
+    await cache.receive([...a, ...b].map((id) => ({ id, kind: "text", text: `t${id}`, label: "a" })), []);
+    g.setIds(a);
+    const before = [...g.node.querySelectorAll<HTMLElement>(".hitl-tile")];
+    expect(before.length).toBe(12);
+    g.setIds(b);
+    const after = [...g.node.querySelectorAll<HTMLElement>(".hitl-tile")].sort((x, y) => Number(x.dataset.index) - Number(y.dataset.index));
+    expect(after.length).toBe(7); // the 5 tiles left over are gone from the page
+    expect(after.every((t) => before.includes(t))).toBe(true);
+    expect(after.map((t) => t.querySelector(".hitl-tile-text")!.textContent)).toEqual(b.map((id) => `t${id}`));
+    expect(after.map((t) => t.dataset.id)).toEqual(b.map(String));
+    expect(painted).toEqual([12, 7]);
+  });
+
   it("fills tiles as text when items arrive, reports the paint once, moves the selection", async () => {
     const { g, ids, cache, painted } = make(12);
     g.setIds(ids, ids.slice(0, 15));

@@ -31,6 +31,7 @@ export class Gallery {
   private readonly inner: HTMLDivElement;
   private ids: ItemId[] = [];
   private tiles = new Map<number, HTMLDivElement>();
+  private spare: HTMLDivElement[] = []; // tiles out of view, refilled before any new one is built
   private pushed = new Map<string, number>(); // ids the kernel is sending unasked -> time
   private paintedFor = -1; // generation whose paint was reported
   private generation = 0;
@@ -88,7 +89,9 @@ export class Gallery {
     this.generation += 1;
     const now = Date.now();
     for (const id of pushed) this.pushed.set(itemKey(id), now);
-    for (const tile of this.tiles.values()) tile.remove();
+    // the tiles stay in the page and are refilled for the new ids (render reuses them): building
+    // a screen of new canvases costs far more than redrawing the ones there
+    for (const tile of this.tiles.values()) this.spare.push(tile);
     this.tiles.clear();
     this.node.scrollTop = 0;
     this.render();
@@ -141,22 +144,27 @@ export class Gallery {
     }
     for (const [index, tile] of this.tiles) {
       if (!wanted.has(index)) {
-        tile.remove();
+        this.spare.push(tile);
         this.tiles.delete(index);
       }
     }
     for (const index of wanted) {
       let tile = this.tiles.get(index);
       if (!tile) {
-        tile = this.makeTile(index, cols);
+        tile = this.spare.shift();
+        if (tile) tile.dataset.index = String(index);
+        else {
+          tile = this.makeTile(index, cols);
+          this.inner.append(tile);
+        }
         this.tiles.set(index, tile);
-        this.inner.append(tile);
       }
       tile.style.left = `${(index % cols) * this.cellW + GAP}px`;
       tile.style.top = `${Math.floor(index / cols) * this.cellH + GAP}px`;
       tile.setAttribute("aria-selected", String(index === this.selected));
       this.fill(tile, index);
     }
+    for (const tile of this.spare.splice(0)) tile.remove(); // more tiles than this screen needs
     // ask for what is in view and the next page (not what the kernel is already pushing)
     const now = Date.now();
     const ahead = this.ids.slice((last + 1) * cols, (last + 3) * cols);
