@@ -2,7 +2,7 @@
 (``hitl_widgets.metrics.confusion.confusion_matrix``, one np.bincount) vs
 ``sklearn.metrics.confusion_matrix`` in the same run; (2) in a real JupyterLab + headless Chromium,
 click on a confusion cell -> its gallery of thumbnails painted (the view's ``hitl:painted`` event
-once every tile in view has its image, then the next animation frame and a macrotask), each click
+once every tile in view has its image, then the end of the next frame: ``AFTER_FRAME_JS``), each click
 on a different cell so the thumbnails come from the kernel. Prints medians; asserts nothing.
 
 Run: .venv/bin/python benchmarks/confusion_speed.py [--n 1000000] [--clicks 12] [--no-browser]
@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from hitl_widgets.metrics.confusion import confusion_matrix  # noqa: E402
+from hitl_widgets.testing.jupyterlab import AFTER_FRAME_JS  # noqa: E402
 
 
 def timed(fn, repeats: int = 7) -> float:
@@ -63,6 +64,7 @@ dash
 """
 
 PROBE = """(root) => {
+""" + AFTER_FRAME_JS + """
   window.__bench = { clicks: [] };
   root.addEventListener("click", (e) => {
     if (e.target.closest(".hitl-heat-cell")) window.__bench.clicks.push({ t: performance.now(), paint: null, count: 0 });
@@ -72,7 +74,7 @@ PROBE = """(root) => {
     if (!c || c.paint !== null || c.pending || !e.detail || !e.detail.gallery) return;
     c.pending = true;
     c.count = e.detail.count;
-    requestAnimationFrame(() => setTimeout(() => { c.paint = performance.now(); }, 0));
+    afterFrame(() => { c.paint = performance.now(); });
   });
 }"""
 
