@@ -305,6 +305,12 @@ class QualityGate(ReviewWidget):
             raise ValueError(str(exc)) from None
 
     # ------------------------------------------------------------------ hooks
+    _last_wins = frozenset({"decide", "undo"})
+
+    def _item_state(self, item_id: Any) -> dict:
+        d = self._decisions.get(item_id)
+        return {"verdict": d and d["verdict"], "reason": d and d.get("reason"), "status": self.status}
+
     def _item_info(self, item_id: Hashable) -> dict:
         d = self._decisions.get(item_id)
         return {

@@ -255,6 +255,28 @@ def test_retry_of_same_client_seq_changes_nothing_and_resends_the_ack():
     assert labels_of(w) == {2: "dog"}
 
 
+def test_an_intent_overtaken_by_a_newer_one_for_the_same_item_changes_nothing():
+    # the browser labelled item 2 "cat" (seq 5) then "dog" (seq 6); seq 5 was lost and re-sent late
+    w, b = make()
+    assert b.label(2, "dog", seq=6)["label"] == "dog"
+    snapshot = state(w)
+    late = b.label(2, "cat", seq=5)
+    assert late["type"] == "ack" and late["stale"] is True
+    assert late["label"] == "dog" and late["n_done"] == 1  # the view is told what the kernel holds
+    assert state(w) == snapshot and labels_of(w) == {2: "dog"}
+    assert b.label(2, "cat", seq=5) == late  # its own retry: the same answer
+    assert b.skip(2, seq=4)["stale"] is True and b.undo(2, seq=3)["stale"] is True
+    assert state(w) == snapshot
+    # other items, other clients and newer intents are not held back
+    assert "stale" not in b.label(3, "bird", seq=1)
+    assert "stale" not in b.label(2, "bird", seq=1, client="client-2")
+    assert "stale" not in b.undo(2, seq=7)
+    # a refused newer intent does not make an older one stale
+    w2, b2 = make()
+    assert b2.label(1, "zebra", seq=9)["type"] == "refused"
+    assert "stale" not in b2.label(1, "cat", seq=8) and labels_of(w2) == {1: "cat"}
+
+
 def test_retry_of_a_refused_intent_is_refused_again():
     w, b = make()
     first = b.label(0, "zebra", seq=9)

@@ -189,3 +189,14 @@ def test_decisions_are_listed_in_sample_order_whatever_order_they_arrived_in():
     for seq, item_id in enumerate(picked, start=1):
         assert intent(gate, seq, type="decide", item_id=item_id, verdict="accept")["type"] == "ack"
     assert gate.decisions["item_id"].tolist() == [gate.order[0], gate.order[3], gate.order[7]]
+
+
+def test_a_decision_overtaken_by_a_newer_one_for_the_same_item_changes_nothing():
+    gate = make()
+    item = gate.order[0]
+    assert intent(gate, 8, type="decide", item_id=item, verdict="reject", reason=REASONS[0])["type"] == "ack"
+    late = intent(gate, 7, type="decide", item_id=item, verdict="accept")  # sent first, arrived last
+    assert late["type"] == "ack" and late["stale"] is True
+    assert (late["verdict"], late["reason"], late["status"]) == ("reject", REASONS[0], gate.status)
+    assert gate.decisions[["item_id", "verdict"]].values.tolist() == [[item, "reject"]]
+    assert len(gate.store.events()) == 1

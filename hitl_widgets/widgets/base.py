@@ -8,6 +8,10 @@ Protocol (browser → kernel):
     {"type": "fetch", "ids": [...]}                 → {"type": "items", "items": [...]} + buffers
     {"type": <intent>, "client": str, "seq": int, ...} → {"type": "ack" | "refused", "seq", ...}
 A repeated (client, seq) — a retry — gets the first answer again and changes nothing.
+For the intents a widget lists in ``_last_wins`` (setting an item's label or verdict), an intent
+that arrives after a newer one from the same client for the same item (a lost message re-sent
+late) is answered ``stale`` with the item's current state and changes nothing: the user's last
+action on an item wins whatever order the network delivers them in.
 """
 from __future__ import annotations
 
@@ -68,6 +72,7 @@ class IntentWidget(anywidget.AnyWidget):
         self.refused: list[dict] = []  # every refused intent, newest last
         self._handlers: dict[str, Callable[[dict], dict | None]] = {}
         self._answers: OrderedDict[tuple[str, int], dict] = OrderedDict()
+        self._applied: dict[tuple[str, Any], int] = {}  # (client, item id) -> newest seq applied
         self.intent_buffers: list[bytes] = []
         self.on_msg(self._dispatch)
 
@@ -92,7 +97,7 @@ class IntentWidget(anywidget.AnyWidget):
         if handler is None:
             self._refuse(content, f"unknown command {kind[:40]!r}")
             return
-        key = None
+        key = slot = None
         if kind != "fetch":
             client, seq = content.get("client"), content.get("seq")
             if not isinstance(client, str) or not (1 <= len(client) <= 64) or not isinstance(seq, int) or isinstance(seq, bool):
@@ -101,6 +106,10 @@ class IntentWidget(anywidget.AnyWidget):
             key = (client, seq)
             if key in self._answers:  # a retry: answer the same, change nothing
                 self.send(self._answers[key])
+                return
+            slot = self._slot(kind, content, client)
+            if slot is not None and self._applied.get(slot, -1) > seq:  # overtaken by a newer intent
+                self._answers[key] = self._stale_reply(content)
                 return
         self.intent_buffers = [bytes(b) for b in buffers or []]
         try:
@@ -115,8 +124,27 @@ class IntentWidget(anywidget.AnyWidget):
             self.intent_buffers = []
         if key is not None and reply is not None:
             self._answers[key] = reply
+            if reply.get("type") == "ack" and slot is not None:
+                self._applied[slot] = max(self._applied.get(slot, -1), seq)
             while len(self._answers) > ACK_MEMORY:
                 self._answers.popitem(last=False)
+
+    _last_wins: frozenset[str] = frozenset()  # intents that set an item's state: the newest wins
+
+    def _slot(self, kind: str, content: dict, client: str) -> tuple[str, Any] | None:
+        """(client, item id) for a last-wins intent naming a valid item id, else None."""
+        item_id = content.get("item_id")
+        if kind not in self._last_wins or not is_item_id(item_id):
+            return None
+        return (client, (type(item_id).__name__, item_id))
+
+    def _stale_reply(self, content: dict) -> dict:
+        """Answer an overtaken intent: an ack marked stale with the item's current state."""
+        return self._ack(content, item_id=content.get("item_id"), stale=True, **self._item_state(content.get("item_id")))
+
+    def _item_state(self, item_id: Any) -> dict:
+        """What the view shows of an item's state (its label, its verdict...), for stale answers."""
+        return {}
 
     def _refuse(self, content: dict, message: str, remember: bool = True) -> dict:
         reply = {"type": "refused", "message": message}

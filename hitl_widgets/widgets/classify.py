@@ -123,6 +123,11 @@ class ClassifyWidget(ReviewWidget):
         self.send({"type": "invalidate"})
 
     # ------------------------------------------------------------------ hooks
+    _last_wins = frozenset({"label", "skip", "undo"})
+
+    def _item_state(self, item_id: Any) -> dict:
+        return {"label": self._current.get(item_id), "n_done": self.n_done}
+
     def _item_info(self, item_id: Hashable) -> dict:
         return {
             "label": self._current.get(item_id),
