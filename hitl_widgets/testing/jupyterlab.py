@@ -223,11 +223,18 @@ class Lab:
             time.sleep(0.2)
             index, text = self.page.evaluate(self._RUN, [code, index, timeout * 1000])
 
-    def restart_kernel(self) -> None:
-        """Restart the notebook's kernel through the REST API (as the Kernel menu does)."""
-        kernel_id = self.page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id")
-        self.server.api("POST", f"/api/kernels/{kernel_id}/restart")
-        self.wait_idle()
+    _RESTART = """async (ms) => {""" + _WITHIN + """
+        const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+        await within(kernel.restart(), ms, 'restart kernel');
+        await within(kernel.info, ms, 'kernel info after restart');
+    }"""
+
+    def restart_kernel(self, timeout: float = 90_000) -> None:
+        """Restart the notebook's kernel as the Kernel menu does (through the page's kernel
+        connection, which sees the restart happen: a restart made behind its back can leave the
+        page sending its next cell to a kernel that is going away), then wait until it is idle."""
+        self.page.evaluate(self._RESTART, timeout)
+        self.wait_idle(timeout)
 
     def set_theme(self, name: str) -> None:
         """Switch to "JupyterLab Dark" / "JupyterLab Light" and wait for it."""
