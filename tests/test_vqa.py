@@ -79,3 +79,15 @@ def test_inputs_are_checked():
         VQAReview(IMAGES, QUESTIONS, ["a", "b"], store=hw.AnnotationStore(":memory:"))
     w = VQAReview(IMAGES, pd.Series(QUESTIONS[::-1], index=[2, 1, 0]), ANSWERS, store=hw.AnnotationStore(":memory:"))
     assert w.questions[0] == "How many circles?"
+
+
+def test_a_verdict_overtaken_by_a_newer_one_for_the_same_item_changes_nothing():
+    w, rec = make()
+    rec.seq = 10
+    assert rec.intent("verdict", item_id=1, verdict="partly", corrected="navy")["type"] == "ack"
+    rec.seq = 3  # an older intent, sent first, arriving last
+    late = rec.intent("verdict", item_id=1, verdict="correct")
+    assert late["type"] == "ack" and late["stale"] is True
+    assert (late["verdict"], late["corrected"], late["n_done"]) == ("partly", "navy", 1)
+    assert w.results.loc[w.results["item_id"] == 1, "verdict"].tolist() == ["partly"]
+    assert len(w.store.events("vqa")) == 1

@@ -127,6 +127,12 @@ class VQAReview(ReviewWidget):
             "corrected": cur.get("corrected"),
         }
 
+    _last_wins = frozenset({"verdict", "undo"})
+
+    def _item_state(self, item_id: Any) -> dict:
+        cur = self._current.get(item_id) or {}
+        return {"verdict": cur.get("verdict"), "corrected": cur.get("corrected"), "n_done": self.n_done}
+
     def _refresh_done(self) -> None:
         current = getattr(self, "_current", {})
         self.n_done = sum(1 for i in self.order if i in current)
