@@ -150,19 +150,22 @@ class Items:
         return arr
 
     def _bind_strings(self, seq: list, kind: str) -> list:
-        as_paths = [Path(x) for x in seq]
         if kind == "text":
             self._texts = True
             return [str(x) for x in seq]
-        looks_like_image = [p.suffix.lower() in IMAGE_SUFFIXES for p in as_paths]
-        if kind == "auto" and not any(looks_like_image) and not any(isinstance(x, os.PathLike) for x in seq):
+        # plain strings, not Path objects: a Path costs ~300 bytes and a parse per item, which adds
+        # up over 10^5-10^6 items; raw() hands out a Path when asked
+        names = [os.fspath(x) for x in seq]
+        if kind == "auto" and not any(isinstance(x, os.PathLike) for x in seq) and not any(
+            os.path.splitext(x)[1].lower() in IMAGE_SUFFIXES for x in names
+        ):
             self._texts = True
             return [str(x) for x in seq]
         self._texts = False
-        for n, p in enumerate(as_paths):
-            if not p.is_file():
-                raise ValueError(f"item {n}: image file not found: {p}")
-        return as_paths
+        for n, name in enumerate(names):
+            if not os.path.isfile(name):
+                raise ValueError(f"item {n}: image file not found: {name}")
+        return names
 
     _texts = False
 
@@ -208,8 +211,9 @@ class Items:
         return self._kind == "text"
 
     def raw(self, item_id: Hashable) -> Any:
-        """The item as the user gave it (array, PIL image, path or text)."""
-        return self._source[self.position(item_id)]
+        """The item as the user gave it (array, PIL image, text), or its file as a ``Path``."""
+        value = self._source[self.position(item_id)]
+        return Path(value) if self._kind == "image" and isinstance(value, str) else value
 
     def image(self, item_id: Hashable) -> Image.Image:
         """The item as a PIL image (raises ValueError naming the item if it cannot be read)."""

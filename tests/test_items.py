@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -450,3 +451,28 @@ def test_prefetch_of_a_broken_item_is_silent_then_reported(tmp_path):
 
 def test_repr():
     assert repr(Items(["a", "b"], ids=["x", "y"])) == "Items(2 texts, ids 'x'..'y')"
+
+
+def test_a_long_list_of_image_paths_costs_little_memory_and_raw_still_gives_a_path(tmp_path):
+    import gc
+    import os
+    import tracemalloc
+
+    first = tmp_path / "img0.png"
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(first)
+    paths = [str(first)] + [str(tmp_path / f"img{n}.png") for n in range(1, 20_000)]
+    for p in paths[1:]:
+        os.link(first, p)  # 20,000 real files, one inode
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        items = Items(paths)
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    # ids, their index and the list itself: about 100 bytes an item (a Path object each was ~400)
+    assert grown < 20_000 * 150, grown
+    assert isinstance(items.raw(19_999), Path) and items.raw(19_999) == Path(paths[-1])
+    assert items.media(19_999).mime == "image/png"
