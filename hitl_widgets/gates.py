@@ -349,10 +349,7 @@ class QualityGate(ReviewWidget):
     def _on_decide(self, content: dict) -> dict:
         item_id = content.get("item_id")
         event_id = self._store_decision(item_id, content.get("verdict"), content.get("reason"))
-        return self._ack(
-            content, item_id=item_id, event_id=event_id, verdict=content["verdict"], reason=content.get("reason"),
-            status=self.status,
-        )
+        return self._ack(content, item_id=item_id, event_id=event_id, **self._item_state(item_id))
 
     def _on_undo(self, content: dict) -> dict:
         item_id = self._item_id(content)
@@ -369,12 +366,9 @@ class QualityGate(ReviewWidget):
         else:
             self._decisions.pop(item_id, None)
         self._refresh_done()
-        d = self._decisions.get(item_id)
-        self._emit({"item_id": item_id, "kind": "undo", "label": d and d["verdict"], "event_id": event_id, "annotator": self.annotator})
-        return self._ack(
-            content, item_id=item_id, event_id=event_id, verdict=d and d["verdict"], reason=d and d.get("reason"),
-            status=self.status,
-        )
+        state = self._item_state(item_id)
+        self._emit({"item_id": item_id, "kind": "undo", "label": state["verdict"], "event_id": event_id, "annotator": self.annotator})
+        return self._ack(content, item_id=item_id, event_id=event_id, **state)
 
     # ------------------------------------------------------------------ media (+ the original)
     def _on_fetch(self, content: dict) -> None:

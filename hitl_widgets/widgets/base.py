@@ -109,7 +109,7 @@ class IntentWidget(anywidget.AnyWidget):
                 return
             slot = self._slot(kind, content, client)
             if slot is not None and self._applied.get(slot, -1) > seq:  # overtaken by a newer intent
-                self._answers[key] = self._stale_reply(content)
+                self._remember(key, self._stale_reply(content))
                 return
         self.intent_buffers = [bytes(b) for b in buffers or []]
         try:
@@ -123,11 +123,15 @@ class IntentWidget(anywidget.AnyWidget):
         finally:
             self.intent_buffers = []
         if key is not None and reply is not None:
-            self._answers[key] = reply
+            self._remember(key, reply)
             if reply.get("type") == "ack" and slot is not None:
                 self._applied[slot] = max(self._applied.get(slot, -1), seq)
-            while len(self._answers) > ACK_MEMORY:
-                self._answers.popitem(last=False)
+
+    def _remember(self, key: tuple[str, int], reply: dict) -> None:
+        """Keep the answer to (client, seq) for its retries (the newest ACK_MEMORY answers)."""
+        self._answers[key] = reply
+        while len(self._answers) > ACK_MEMORY:
+            self._answers.popitem(last=False)
 
     _last_wins: frozenset[str] = frozenset()  # intents that set an item's state: the newest wins
 

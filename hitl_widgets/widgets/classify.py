@@ -198,14 +198,14 @@ class ClassifyWidget(ReviewWidget):
         if source not in ("human", "proposal"):  # "oracle" is for Python-side simulations only
             raise IntentError(f"unknown label source {str(source)[:40]!r}")
         event_id = self.record_label(item_id, content.get("label"), source=source)
-        return self._ack(content, item_id=item_id, event_id=event_id, label=self._current[item_id], n_done=self.n_done)
+        return self._ack(content, item_id=item_id, event_id=event_id, **self._item_state(item_id))
 
     def _on_skip(self, content: dict) -> dict:
         item_id = self._item_id(content)
         event_id = self.store.record(self.task, item_id, {}, kind="skip", annotator=self.annotator)
         label = self._current.get(item_id)
         self._emit({"item_id": item_id, "kind": "skip", "label": label, "event_id": event_id, "annotator": self.annotator})
-        return self._ack(content, item_id=item_id, event_id=event_id, label=label, n_done=self.n_done)
+        return self._ack(content, item_id=item_id, event_id=event_id, **self._item_state(item_id))
 
     def _on_undo(self, content: dict) -> dict:
         item_id = self._item_id(content)
@@ -221,7 +221,7 @@ class ClassifyWidget(ReviewWidget):
             self._current[item_id] = label
         self._refresh_done()
         self._emit({"item_id": item_id, "kind": "undo", "label": label, "event_id": event_id, "annotator": self.annotator})
-        return self._ack(content, item_id=item_id, event_id=event_id, label=label, n_done=self.n_done)
+        return self._ack(content, item_id=item_id, event_id=event_id, **self._item_state(item_id))
 
 
 def _normalise_notes(notes: dict | None, items: Items) -> dict[Hashable, list[str]]:

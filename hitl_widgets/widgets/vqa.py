@@ -139,10 +139,9 @@ class VQAReview(ReviewWidget):
 
     def _reply(self, content: dict, item_id: Hashable, event_id: int, kind: str) -> dict:
         self._refresh_done()
-        cur = self._current.get(item_id) or {}
-        self._emit({"item_id": item_id, "kind": kind, "label": cur.get("verdict"), "event_id": event_id, "annotator": self.annotator})
-        return self._ack(content, item_id=item_id, event_id=event_id, verdict=cur.get("verdict"),
-                         corrected=cur.get("corrected"), n_done=self.n_done)
+        state = self._item_state(item_id)
+        self._emit({"item_id": item_id, "kind": kind, "label": state["verdict"], "event_id": event_id, "annotator": self.annotator})
+        return self._ack(content, item_id=item_id, event_id=event_id, **state)
 
     def _on_verdict(self, content: dict) -> dict:
         item_id = self._item_id(content)

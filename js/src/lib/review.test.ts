@@ -3,7 +3,7 @@ import { IntentChannel } from "./channel";
 import { HelpOverlay } from "./help";
 import { Keymap } from "./keyboard";
 import { StatusLine } from "./status";
-import { followPosition, headerRow, helpKeys, kernelMessages, kernelPosition, listen, receiveItems, startView } from "./review";
+import { followPosition, headerRow, helpKeys, kernelMessages, kernelPosition, listen, receiveItems, startView, stepperListeners } from "./review";
 // @ts-expect-error plain JS helper without type declarations
 import { createFakeModel } from "../../testing/fake-model.js";
 
@@ -14,6 +14,29 @@ describe("headerRow", () => {
     const { header, title, position, progress } = headerRow();
     expect([...header.children]).toEqual([title, header.children[1], position, progress]);
     expect(header.children[1].className).toBe("hitl-spacer");
+  });
+});
+
+describe("stepperListeners", () => {
+  it("routes messages, restarts at the kernel's position on a new order, follows the kernel, repaints progress", () => {
+    const model = createFakeModel({ order: [1, 2, 3], position: 0, n_done: 0 });
+    let pos = 0;
+    const seen: string[] = [];
+    const stop = listen(model, stepperListeners(model, {
+      onMessage: (m: unknown) => seen.push(`msg ${JSON.stringify(m)}`),
+      shown: () => pos,
+      go: (to) => { pos = to; seen.push(`go ${to}`); },
+      restart: (at) => { pos = at; seen.push(`restart ${at}`); },
+      paintProgress: () => seen.push("progress"),
+    }));
+    model.kernelSend({ type: "x" });
+    model.kernelSet("position", 2);
+    model.kernelSet("position", 2); // already shown: no move
+    model.kernelSet("order", [7, 8]); // position 2 is now the end screen
+    model.kernelSet("n_done", 1);
+    expect(seen).toEqual(['msg {"type":"x"}', "go 2", "restart 2", "progress"]);
+    stop();
+    expect(model.totalListeners()).toBe(0);
   });
 });
 

@@ -82,6 +82,28 @@ export function followPosition(model: Model, shown: () => number, go: (to: numbe
   };
 }
 
+/** What every view that steps through the kernel's queue listens to. */
+export interface StepperHooks {
+  onMessage: Handler;
+  /** the position shown now, and how to move it */
+  shown: () => number;
+  go: (to: number) => void;
+  /** a new order from the kernel: start over at this position (drop the undo history, repaint) */
+  restart: (position: number) => void;
+  paintProgress: () => void;
+}
+
+/** The listeners of a stepping view: kernel messages, a new order, the kernel moving the position,
+ *  progress. Spread into startView's `on` beside the widget's own. */
+export function stepperListeners(model: Model, hooks: StepperHooks): Record<string, Handler> {
+  return {
+    "msg:custom": hooks.onMessage,
+    "change:order": () => hooks.restart(kernelPosition(model)),
+    "change:position": followPosition(model, hooks.shown, hooks.go),
+    "change:n_done": hooks.paintProgress,
+  };
+}
+
 /** Focus the root on the next frame when the model asks for it. */
 export function autofocus(model: Model, root: HTMLElement): void {
   if (model.get("autofocus")) requestAnimationFrame(() => root.focus({ preventScroll: true }));

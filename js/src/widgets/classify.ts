@@ -12,7 +12,7 @@ import { Keymap } from "../lib/keyboard";
 import { drawFit } from "../lib/media";
 import { StatusLine } from "../lib/status";
 import { exposeModel } from "../lib/widget";
-import { followPosition, headerRow, helpKeys, kernelMessages, kernelPosition, receiveItems, startView } from "../lib/review";
+import { headerRow, helpKeys, kernelMessages, receiveItems, startView, stepperListeners } from "../lib/review";
 import { classKeys } from "../lib/classes";
 
 type Label = string | number | Array<string | number> | null;
@@ -354,18 +354,15 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
       paint();
     },
   });
-  const onOrder = () => {
-    pos = kernelPosition(model);
+  const restart = (position: number) => {
+    pos = position;
     undoStack.length = 0;
     newlyDone = new Set();
     paint();
   };
   return startView(model, root, status, {
     on: {
-      "msg:custom": onMessage,
-      "change:order": onOrder,
-      "change:position": followPosition(model, () => pos, go),
-      "change:n_done": paintProgress,
+      ...stepperListeners(model, { onMessage, shown: () => pos, go, restart, paintProgress }),
       "change:classes change:title change:display_size change:multi_label": paint,
     },
     paint,

@@ -13,7 +13,7 @@ import { Keymap } from "../lib/keyboard";
 import { Piece, Span, renderPieces, spanOf, wordCount, wordIndex } from "../lib/spans";
 import { StatusLine } from "../lib/status";
 import { exposeModel } from "../lib/widget";
-import { followPosition, headerRow, kernelMessages, kernelPosition, receiveItems, startView } from "../lib/review";
+import { headerRow, kernelMessages, receiveItems, startView, stepperListeners } from "../lib/review";
 
 export interface FlaggerModel {
   categories: string[];
@@ -581,17 +581,14 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
       paint();
     },
   });
-  const onOrder = () => {
-    pos = kernelPosition(model);
+  const restart = (position: number) => {
+    pos = position;
     undoStack.length = 0;
     paint();
   };
   return startView(model, root, status, {
     on: {
-      "msg:custom": onMessage,
-      "change:order": onOrder,
-      "change:position": followPosition(model, () => pos, go),
-      "change:n_done": paintProgress,
+      ...stepperListeners(model, { onMessage, shown: () => pos, go, restart, paintProgress }),
       "change:categories": paintCategories,
       "change:title change:display_size change:categories": paint,
     },

@@ -13,7 +13,7 @@ import { Keymap } from "../lib/keyboard";
 import { StatusLine } from "../lib/status";
 import { fmt, itemView } from "../lib/view";
 import { exposeModel } from "../lib/widget";
-import { followPosition, headerRow, helpKeys, kernelMessages, kernelPosition, startView } from "../lib/review";
+import { headerRow, helpKeys, kernelMessages, startView, stepperListeners } from "../lib/review";
 
 export type Judgement = "relevant" | "not_relevant" | "unsure";
 export const JUDGEMENT_TEXT: Record<Judgement, string> = {
@@ -340,17 +340,15 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
       paint();
     },
   });
-  const onOrder = () => {
-    pos = kernelPosition(model);
+  const restart = (position: number) => {
+    pos = position;
     undoStack.length = 0;
     paint();
   };
   return startView(model, root, status, {
     on: {
-      "msg:custom": onMessage,
-      "change:order": onOrder,
-      "change:position": followPosition(model, () => pos, go),
-      "change:n_done change:overall": paintProgress,
+      ...stepperListeners(model, { onMessage, shown: () => pos, go, restart, paintProgress }),
+      "change:overall": paintProgress,
       "change:title change:columns change:thumb_size change:query_size": paint,
     },
     paint,

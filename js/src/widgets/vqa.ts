@@ -11,7 +11,7 @@ import { Keymap } from "../lib/keyboard";
 import { StatusLine } from "../lib/status";
 import { itemView } from "../lib/view";
 import { exposeModel } from "../lib/widget";
-import { followPosition, headerRow, helpKeys, kernelMessages, kernelPosition, receiveItems, startView } from "../lib/review";
+import { headerRow, helpKeys, kernelMessages, receiveItems, startView, stepperListeners } from "../lib/review";
 
 export type Verdict = "correct" | "partly" | "wrong";
 
@@ -247,17 +247,14 @@ export function render({ model, el }: RenderProps<VQAModel>) {
       paint();
     },
   });
-  const onOrder = () => {
-    pos = kernelPosition(model);
+  const restart = (position: number) => {
+    pos = position;
     undoStack.length = 0;
     paint();
   };
   return startView(model, root, status, {
     on: {
-      "msg:custom": onMessage,
-      "change:order": onOrder,
-      "change:position": followPosition(model, () => pos, go),
-      "change:n_done": paintProgress,
+      ...stepperListeners(model, { onMessage, shown: () => pos, go, restart, paintProgress }),
       "change:title change:display_size": paint,
     },
     paint,
