@@ -9,7 +9,10 @@ export default defineConfig({
     projects: [
       {
         define: { __HITL_VERSION__: JSON.stringify("test") },
-        test: { name: "dom", include: ["js/**/*.test.ts"], exclude: ["js/**/*.browser.test.ts"], environment: "happy-dom" },
+        test: {
+          name: "dom", include: ["js/**/*.test.ts"], exclude: ["js/**/*.browser.test.ts"], environment: "happy-dom",
+          setupFiles: ["js/testing/setup-views.ts"],
+        },
       },
       {
         define: { __HITL_VERSION__: JSON.stringify("test") },

@@ -7,6 +7,10 @@ one before anything reaches the store, answers with an ``ack`` (carrying the cli
 Protocol (browser → kernel):
     {"type": "fetch", "ids": [...]}                 → {"type": "items", "items": [...]} + buffers
     {"type": <intent>, "client": str, "seq": int, ...} → {"type": "ack" | "refused", "seq", ...}
+    {"type": "batch", "intents": [<intent>, ...]}  → one answer per intent, as above
+A batch (intents made while an earlier one was unanswered, sent together by the view) is handled
+intent by intent, in order, exactly as if each had come alone: each answer leaves as soon as its
+intent is handled, so answers and trait changes reach the browser in the order they happened.
 A repeated (client, seq) — a retry — gets the first answer again and changes nothing.
 For the intents a widget lists in ``_last_wins`` (setting an item's label or verdict), an intent
 that arrives after a newer one from the same client for the same item (a lost message re-sent
@@ -36,6 +40,7 @@ MAX_FETCH = 64  # items per fetch request
 MAX_MESSAGE_BYTES = 256 * 1024  # larger intents are refused
 MAX_BUFFER_BYTES = 32 * 1024 * 1024  # binary buffers of one intent, in all
 ACK_MEMORY = 10_000  # answers kept for retried intents
+MAX_BATCH = 64  # intents in one batch message
 
 
 def static_file(name: str) -> Path:
@@ -92,6 +97,24 @@ class IntentWidget(anywidget.AnyWidget):
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             self._refuse({}, f"malformed message: expected an object with a 'type', got {type(content).__name__}")
             return
+        if content["type"] == "batch":
+            self._dispatch_batch(content.get("intents"))
+            return
+        self._dispatch_one(content, buffers)
+
+    def _dispatch_batch(self, intents: Any) -> None:
+        if not isinstance(intents, list) or not intents or len(intents) > MAX_BATCH:
+            self._refuse({}, f"malformed batch: expected a list of 1 to {MAX_BATCH} intents")
+            return
+        for intent in intents:
+            if isinstance(intent, dict) and intent.get("type") in ("batch", "fetch"):
+                self._refuse(intent, f"a batch holds intents, not {intent['type']!r}")
+            elif not isinstance(intent, dict) or not isinstance(intent.get("type"), str):
+                self._refuse({}, "malformed intent in a batch: expected an object with a 'type'")
+            else:
+                self._dispatch_one(intent, [])
+
+    def _dispatch_one(self, content: dict, buffers: list) -> None:
         kind = content["type"]
         handler = self._handlers.get(kind)
         if handler is None:

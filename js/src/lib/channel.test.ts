@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { IntentChannel, Reply, UnsavedError } from "./channel";
+import { IntentChannel, MAX_BATCH, Reply, UnsavedError } from "./channel";
 // @ts-expect-error plain JS helper without type declarations
 import { createFakeModel } from "../../testing/fake-model.js";
 
@@ -257,5 +257,118 @@ describe("IntentChannel", () => {
     channel.dispose();
     vi.advanceTimersByTime(60_000);
     expect(model.sent.length).toBe(1);
+  });
+});
+
+describe("IntentChannel with coalesce", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    IntentChannel.coalescing = true;
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function setup() {
+    const model = createFakeModel();
+    const channel = new IntentChannel(model, { retryMs: 1000, maxTries: 3, coalesce: true, holdMs: 100 });
+    return { model, channel };
+  }
+  const frame = () => vi.advanceTimersByTime(17); // a requestAnimationFrame, then the task after it
+
+  it("sends after the next frame, not during the key that made the intent", () => {
+    const { model, channel } = setup();
+    watch(channel.send("label", { item_id: 1 }));
+    expect(model.sent).toEqual([]);
+    expect(channel.pendingCount).toBe(1); // shown as unsaved at once
+    frame();
+    expect(model.sentContents()).toEqual([{ item_id: 1, type: "label", client: channel.client, seq: 1 }]);
+  });
+
+  it("holds the intents made while one is unanswered and sends them as one batch when it is answered", async () => {
+    const { model, channel } = setup();
+    const first = watch(channel.send("label", { item_id: 1 }));
+    frame();
+    const second = watch(channel.send("label", { item_id: 2 }));
+    const third = watch(channel.send("skip", { item_id: 3 }));
+    frame();
+    expect(model.sent.length).toBe(1); // held: #1 is unanswered
+    channel.handle({ type: "ack", client: channel.client, seq: 1 });
+    expect(model.sentContents().at(-1)).toEqual({
+      type: "batch",
+      intents: [
+        { item_id: 2, type: "label", client: channel.client, seq: 2 },
+        { item_id: 3, type: "skip", client: channel.client, seq: 3 },
+      ],
+    });
+    expect(channel.handle({ type: "ack", client: channel.client, seq: 3 })).toBe(true);
+    expect(channel.handle({ type: "ack", client: channel.client, seq: 2 })).toBe(true);
+    await flush();
+    expect([first.settled, second.settled, third.settled]).toEqual([true, true, true]);
+    expect(second.value).toMatchObject({ type: "ack", seq: 2 });
+    expect(channel.pendingCount).toBe(0);
+  });
+
+  it("does not hold longer than holdMs when the kernel is slow to answer", () => {
+    const { model, channel } = setup();
+    watch(channel.send("label", { item_id: 1 }));
+    frame();
+    watch(channel.send("label", { item_id: 2 }));
+    frame();
+    expect(model.sent.length).toBe(1);
+    vi.advanceTimersByTime(100);
+    expect(model.sentContents().map((c: any) => c.seq)).toEqual([1, 2]);
+  });
+
+  it("a batched intent left unanswered is re-sent alone with its seq, and fails like any other", async () => {
+    const { model, channel } = setup();
+    watch(channel.send("label", { item_id: 1 }));
+    frame();
+    const a = watch(channel.send("label", { item_id: 2 }));
+    watch(channel.send("label", { item_id: 3 }));
+    channel.handle({ type: "ack", client: channel.client, seq: 1 });
+    frame();
+    expect(model.sentContents().at(-1).type).toBe("batch");
+    channel.handle({ type: "ack", client: channel.client, seq: 3 });
+    vi.advanceTimersByTime(1000);
+    expect(model.sentContents().at(-1)).toEqual({ item_id: 2, type: "label", client: channel.client, seq: 2 });
+    vi.advanceTimersByTime(2000);
+    await flush();
+    expect(a.error).toBeInstanceOf(UnsavedError);
+    expect(channel.failedCount).toBe(1);
+  });
+
+  it("binary intents travel alone and in order; batches hold at most MAX_BATCH intents", () => {
+    const { model, channel } = setup();
+    watch(channel.send("label", { item_id: 0 }));
+    frame();
+    for (let i = 1; i <= MAX_BATCH + 2; i++) watch(channel.send("label", { item_id: i }));
+    watch(channel.send("mask", { item_id: 99 }, [new ArrayBuffer(4)]));
+    watch(channel.send("label", { item_id: 100 }));
+    channel.handle({ type: "ack", client: channel.client, seq: 1 });
+    const sent = model.sent.slice(1);
+    expect(sent.map((m: any) => m.content.type)).toEqual(["batch", "batch", "mask", "label"]);
+    expect(sent[0].content.intents.length).toBe(MAX_BATCH);
+    expect(sent[1].content.intents.map((c: any) => c.item_id)).toEqual([MAX_BATCH + 1, MAX_BATCH + 2]);
+    expect(sent[2].buffers.length).toBe(1);
+  });
+
+  it("dispose() sends what still waits", () => {
+    const { model, channel } = setup();
+    watch(channel.send("label", { item_id: 1 }));
+    channel.dispose();
+    expect(model.sentContents().map((c: any) => c.seq)).toEqual([1]);
+  });
+
+  it("without coalescing (the views' tests) every intent leaves at once", () => {
+    IntentChannel.coalescing = false;
+    try {
+      const { model, channel } = setup();
+      watch(channel.send("label", { item_id: 1 }));
+      watch(channel.send("label", { item_id: 2 }));
+      expect(model.sent.length).toBe(2);
+    } finally {
+      IntentChannel.coalescing = true;
+    }
   });
 });

@@ -1,6 +1,13 @@
 // Intents to the kernel with acknowledgement: each carries (client, seq); the kernel answers
 // "ack" or "refused" with the same pair. An unanswered intent is re-sent (the kernel dedups by
 // (client, seq)) and, after the last try, kept as failed and reported: never silently dropped.
+//
+// With `coalesce`, an intent leaves after the frame that shows its effect is painted (the key
+// that made it is answered on screen first), and while an earlier one is still unanswered the
+// new ones wait (at most holdMs) to leave together as one {type: "batch", intents} message (the
+// kernel handles and answers them one by one). Each message to the kernel costs the page a
+// busy and an idle status, which JupyterLab shows (its favicon and kernel indicator); under fast
+// typing batching halves their number.
 
 export interface Sender {
   send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void;
@@ -19,6 +26,27 @@ export interface ChannelOptions {
   retryMs: number;
   /** total sends before the intent counts as failed */
   maxTries: number;
+  /** send after the next paint, and batch the intents made while one is unanswered */
+  coalesce: boolean;
+  /** with coalesce: the longest an intent waits for the unanswered one before it leaves anyway */
+  holdMs: number;
+}
+
+/** The most intents in one batch message. */
+export const MAX_BATCH = 32;
+
+/** Run `fn` once the next frame is painted (a task after its requestAnimationFrame), or after
+ *  `fallbackMs` if no frame comes (a hidden tab draws none). */
+export function afterPaint(fn: () => void, fallbackMs: number): void {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    fn();
+  };
+  const timer = setTimeout(once, fallbackMs);
+  if (typeof requestAnimationFrame === "function") requestAnimationFrame(() => setTimeout(once, 0));
 }
 
 interface Pending {
@@ -46,9 +74,18 @@ function randomId(): string {
 }
 
 export class IntentChannel {
+  /** Tests of the views set this to false: every intent then leaves at once, as without coalesce. */
+  static coalescing = true;
   readonly client = randomId();
   private seq = 0;
   private readonly pending = new Map<number, Pending>();
+  /** coalesce: intents not sent yet, oldest first */
+  private readonly outbox: number[] = [];
+  private flushScheduled = false;
+  private holdTimer: ReturnType<typeof setTimeout> | undefined;
+  /** coalesce: when the oldest unanswered first send left (undefined: none unanswered) */
+  private inFlightSince: number | undefined;
+  private readonly inFlight = new Set<number>();
   private readonly failed = new Map<number, Pending>();
   private readonly options: ChannelOptions;
   /** called whenever the pending / failed counts change */
@@ -57,7 +94,11 @@ export class IntentChannel {
   onLateReply: (reply: Reply, content: Record<string, unknown>) => void = () => {};
 
   constructor(private readonly model: Sender, options: Partial<ChannelOptions> = {}) {
-    this.options = { retryMs: 3000, maxTries: 4, ...options };
+    this.options = { retryMs: 3000, maxTries: 4, coalesce: false, holdMs: 100, ...options };
+  }
+
+  private get coalesce(): boolean {
+    return this.options.coalesce && IntentChannel.coalescing;
   }
 
   get pendingCount(): number {
@@ -76,18 +117,87 @@ export class IntentChannel {
     return new Promise<Reply>((resolve, reject) => {
       const entry: Pending = { content, buffers, tries: 0, timer: undefined, resolve, reject, settled: false };
       this.pending.set(seq, entry);
-      this.transmit(seq, entry);
+      if (this.coalesce) {
+        this.outbox.push(seq);
+        this.scheduleFlush();
+      } else {
+        this.transmit(seq, entry);
+      }
       this.onChange();
     });
   }
 
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    afterPaint(() => {
+      this.flushScheduled = false;
+      this.flush(false);
+    }, this.options.holdMs);
+  }
+
+  /** Send what waits in the outbox: batched, unless an earlier intent is still unanswered
+   *  (then the answer, or the hold timer, sends it). `force` sends regardless. */
+  flush(force = true): void {
+    if (!this.outbox.length) return;
+    const now = Date.now();
+    if (!force && this.inFlightSince !== undefined && now - this.inFlightSince < this.options.holdMs) {
+      if (this.holdTimer === undefined) {
+        this.holdTimer = setTimeout(() => {
+          this.holdTimer = undefined;
+          this.flush(true);
+        }, this.inFlightSince + this.options.holdMs - now);
+      }
+      return;
+    }
+    clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    const ready = this.outbox.splice(0).filter((seq) => this.pending.has(seq));
+    let batch: number[] = [];
+    const sendBatch = () => {
+      if (batch.length === 1) this.transmit(batch[0], this.pending.get(batch[0])!);
+      else if (batch.length) this.transmitBatch(batch);
+      batch = [];
+    };
+    for (const seq of ready) {
+      const entry = this.pending.get(seq)!;
+      if (entry.buffers.length) {
+        sendBatch(); // binary intents travel alone, in order
+        this.transmit(seq, entry);
+        continue;
+      }
+      batch.push(seq);
+      if (batch.length === MAX_BATCH) sendBatch();
+    }
+    sendBatch();
+  }
+
+  private transmitBatch(seqs: number[]): void {
+    const entries = seqs.map((seq) => this.pending.get(seq)!);
+    try {
+      this.model.send({ type: "batch", intents: entries.map((e) => e.content) });
+    } catch {
+      // lost like any send: each intent's retry timer re-sends it alone
+    }
+    seqs.forEach((seq, k) => this.arm(seq, entries[k]));
+  }
+
   private transmit(seq: number, entry: Pending): void {
-    entry.tries += 1;
     try {
       if (entry.buffers.length) this.model.send(entry.content, undefined, entry.buffers);
       else this.model.send(entry.content);
     } catch {
       // a closed comm throws: treated like a lost message, the retry timer handles it
+    }
+    this.arm(seq, entry);
+  }
+
+  /** Count one send of the intent and start its retry timer. */
+  private arm(seq: number, entry: Pending): void {
+    entry.tries += 1;
+    if (this.coalesce && entry.tries === 1) {
+      this.inFlight.add(seq);
+      this.inFlightSince ??= Date.now();
     }
     entry.timer = setTimeout(() => {
       if (!this.pending.has(seq)) return;
@@ -95,6 +205,8 @@ export class IntentChannel {
         this.transmit(seq, entry);
       } else {
         this.pending.delete(seq);
+        this.inFlight.delete(seq);
+        this.afterAnswers(); // given up on: it holds nothing back any more
         this.failed.set(seq, entry);
         this.onChange();
         entry.settled = true;
@@ -106,16 +218,28 @@ export class IntentChannel {
   /** Feed a kernel message; returns true when it answered one of our intents. */
   handle(msg: Partial<Reply>): boolean {
     if ((msg.type !== "ack" && msg.type !== "refused") || msg.client !== this.client) return false;
+    this.answer(msg as Reply);
+    this.afterAnswers();
+    return true;
+  }
+
+  /** An answer may free the way for the held intents. */
+  private afterAnswers(): void {
+    if (this.inFlight.size === 0) this.inFlightSince = undefined;
+    if (this.outbox.length && this.inFlightSince === undefined) this.flush(true);
+  }
+
+  private answer(msg: Reply): void {
     const seq = msg.seq as number;
+    this.inFlight.delete(seq);
     const entry = this.pending.get(seq) ?? this.failed.get(seq);
-    if (!entry) return true; // a late duplicate answer
+    if (!entry) return; // a late duplicate answer
     clearTimeout(entry.timer);
     this.pending.delete(seq);
     this.failed.delete(seq);
     this.onChange();
-    if (entry.settled) this.onLateReply(msg as Reply, entry.content);
-    else entry.resolve(msg as Reply);
-    return true;
+    if (entry.settled) this.onLateReply(msg, entry.content);
+    else entry.resolve(msg);
   }
 
   /** Send the failed intents again (after the kernel came back). */
@@ -129,7 +253,11 @@ export class IntentChannel {
     this.onChange();
   }
 
+  /** Sends what still waits (the view is closing: nothing made in it may be lost), then stops
+   *  the retry timers. */
   dispose(): void {
+    this.flush(true);
+    clearTimeout(this.holdTimer);
     for (const entry of this.pending.values()) clearTimeout(entry.timer);
   }
 }

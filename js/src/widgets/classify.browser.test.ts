@@ -121,7 +121,8 @@ describe("ClassifyWidget in Chromium", () => {
     } finally {
       document.removeEventListener("keydown", onDoc);
     }
-    expect(model.sentContents("label")).toEqual([
+    // the label leaves once the next item is painted (coalesced intents: lib/channel.ts)
+    await expect.poll(() => model.sentContents("label")).toEqual([
       { type: "label", item_id: "img", label: "dog", source: "human", client: expect.any(String), seq: 1 },
     ]);
     const text = root.querySelector(".hitl-text") as HTMLElement;
