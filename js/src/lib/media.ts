@@ -1,4 +1,5 @@
 // Binary media from the kernel (DataView / ArrayBuffer buffers, never base64) -> drawable images.
+import { offThreadDecoder, WorkerUnavailable } from "./decoder";
 
 export type Binary = DataView | ArrayBuffer | Uint8Array;
 
@@ -9,9 +10,19 @@ export function toBytes(buf: Binary): Uint8Array {
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
-/** Decode encoded image bytes (PNG/JPEG/...) off the main thread into an ImageBitmap. */
+/** Decode encoded image bytes (PNG/JPEG/...) into an ImageBitmap: in a worker where one can run
+ *  (lib/decoder.ts), else on the page (createImageBitmap still decodes off the main thread, but
+ *  the Blob around the bytes is built on it). */
 export async function decodeImage(buf: Binary, mime: string): Promise<ImageBitmap> {
   const bytes = toBytes(buf);
+  const worker = offThreadDecoder();
+  if (worker) {
+    try {
+      return await worker.decode(bytes, mime);
+    } catch (e) {
+      if (!(e instanceof WorkerUnavailable)) throw e; // a real decoding error
+    }
+  }
   const blob = new Blob([bytes as BlobPart], { type: mime });
   return createImageBitmap(blob);
 }
