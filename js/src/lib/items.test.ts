@@ -62,6 +62,30 @@ describe("ItemCache", () => {
     expect(fetched(model).flat()).toEqual([7, 8]);
   });
 
+  it("around() asks for the whole read-ahead at first, then once its far half is all missing", async () => {
+    const { model, cache } = setup();
+    const order = range(0, 100);
+    cache.around(order, 0, 3, 12);
+    expect(fetched(model)).toEqual([range(0, 12)]);
+    await cache.receive(range(0, 12).map((i) => text(i)), []);
+    for (let pos = 1; pos <= 5; pos++) cache.around(order, pos, 3, 12); // 12..16 missing: far, only 5
+    expect(fetched(model)).toHaveLength(1);
+    cache.around(order, 6, 3, 12); // 12..17 missing: the whole far half
+    expect(fetched(model)).toEqual([range(0, 12), range(12, 18)]);
+    cache.around(order, 7, 3, 12); // 18 missing, 12..17 on their way: nothing yet
+    expect(fetched(model)).toHaveLength(2);
+  });
+
+  it("around() asks at once for a missing item in the near half (a jump or a step back)", async () => {
+    const { model, cache } = setup();
+    const order = range(0, 100);
+    await cache.receive(range(40, 52).map((i) => text(i)), []);
+    cache.around(order, 40, 3, 12); // 37..39 behind are missing: near, asked at once
+    expect(fetched(model)).toEqual([[37, 38, 39]]);
+    cache.around(order, 60, 3, 12);
+    expect(fetched(model)[1]).toEqual(range(57, 72));
+  });
+
   it("treats 1 and '1' as different items", () => {
     const { model, cache } = setup();
     cache.ensure([1]);

@@ -42,18 +42,44 @@ export class ItemCache {
   /** Request every id not cached and not already on its way (a request unanswered for
    *  REFETCH_MS is sent again: the kernel may have been busy or restarted). */
   ensure(ids: ItemId[]): void {
+    this.ask(this.missing(ids).map(([id]) => id));
+  }
+
+  /** The read-ahead of a view stepping through `order` at `pos`: `behind` items back and `ahead`
+   *  forward (the current item included). Missing items in the near half are asked for at once;
+   *  the far half is asked for once all of it is missing, so that stepping forward sends one
+   *  request every ahead/2 steps instead of one per step (each request is a kernel round trip
+   *  that competes with the next keystroke).
+   *
+   *  Example: `cache.around(order, pos, 3, 12)` after every step of a labelling view. */
+  around(order: ItemId[], pos: number, behind: number, ahead: number): void {
+    const start = Math.max(0, pos - behind);
+    const missing = this.missing(order.slice(start, pos + ahead));
+    const near = pos - start + Math.ceil(ahead / 2); // index where the far half begins
+    if (missing.some(([, at]) => at < near) || missing.length >= Math.floor(ahead / 2)) {
+      this.ask(missing.map(([id]) => id));
+    }
+  }
+
+  /** The ids neither cached nor recently asked for, with their index in `ids` (first of each). */
+  private missing(ids: ItemId[]): Array<[ItemId, number]> {
     const now = Date.now();
-    const asked = new Set<string>();
-    const missing: ItemId[] = [];
-    for (const id of ids) {
+    const seen = new Set<string>();
+    const out: Array<[ItemId, number]> = [];
+    ids.forEach((id, at) => {
       const key = itemKey(id);
       const since = this.inflight.get(key);
-      if (this.items.has(key) || asked.has(key) || (since !== undefined && now - since < REFETCH_MS)) continue;
-      asked.add(key);
-      missing.push(id);
-    }
-    for (let i = 0; i < missing.length; i += CHUNK) {
-      const chunk = missing.slice(i, i + CHUNK);
+      if (this.items.has(key) || seen.has(key) || (since !== undefined && now - since < REFETCH_MS)) return;
+      seen.add(key);
+      out.push([id, at]);
+    });
+    return out;
+  }
+
+  private ask(ids: ItemId[]): void {
+    const now = Date.now();
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const chunk = ids.slice(i, i + CHUNK);
       chunk.forEach((id) => this.inflight.set(itemKey(id), now));
       this.model.send({ type: "fetch", ids: chunk });
     }

@@ -3,7 +3,7 @@ import { IntentChannel } from "./channel";
 import { HelpOverlay } from "./help";
 import { Keymap } from "./keyboard";
 import { StatusLine } from "./status";
-import { followPosition, headerRow, helpKeys, kernelMessages, kernelPosition, listen, receiveItems, startView, stepperListeners } from "./review";
+import { followPosition, headerRow, helpKeys, kernelMessages, kernelPosition, listen, PositionSync, receiveItems, startView, stepperListeners } from "./review";
 // @ts-expect-error plain JS helper without type declarations
 import { createFakeModel } from "../../testing/fake-model.js";
 
@@ -105,6 +105,48 @@ describe("position sync", () => {
     shown = 0;
     onPosition();
     expect(go).toHaveBeenCalledWith(2);
+  });
+});
+
+describe("PositionSync", () => {
+  it("saves the newest position once stepping pauses, clamped to the last item, and skips a save that changes nothing", () => {
+    vi.useFakeTimers();
+    try {
+      const model = createFakeModel({ position: 0, order: [1, 2, 3] });
+      const sync = new PositionSync(model, 100, 1000);
+      sync.set(1);
+      sync.set(5); // the end screen: saved as the last item
+      vi.advanceTimersByTime(99);
+      expect(model.saved).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(model.saved.map((s: any) => s.position)).toEqual([2]);
+      sync.set(2); // already the kernel's: nothing to send
+      vi.advanceTimersByTime(100);
+      expect(model.saved.length).toBe(1);
+      sync.set(0);
+      sync.dispose(); // closing the view saves at once
+      expect(model.saved.map((s: any) => s.position)).toEqual([2, 0]);
+      vi.advanceTimersByTime(1000);
+      expect(model.saved.length).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("saves at least every `most` ms while steps keep coming", () => {
+    vi.useFakeTimers();
+    try {
+      const model = createFakeModel({ position: 0, order: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] });
+      const sync = new PositionSync(model, 100, 300);
+      for (let pos = 1; pos <= 10; pos++) {
+        sync.set(pos);
+        vi.advanceTimersByTime(50); // never a 100 ms pause
+      }
+      // the step taken at 250 ms is saved at 300 ms; the steps after it wait for a pause
+      expect(model.saved.map((s: any) => s.position)).toEqual([6]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

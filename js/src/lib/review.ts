@@ -82,6 +82,50 @@ export function followPosition(model: Model, shown: () => number, go: (to: numbe
   };
 }
 
+/** Tells the kernel which item a stepping view shows (the model's `position`) without one
+ *  message per step: the newest position is saved once stepping pauses for `quiet` ms, and at
+ *  least every `most` ms while it goes on. Each save is a kernel round trip (request, echo,
+ *  busy / idle) that would otherwise compete with the next keystroke.
+ *
+ *  Example: `const sync = new PositionSync(model); sync.set(3); ... sync.dispose();` */
+export class PositionSync {
+  private pending: number | undefined;
+  private since = 0; // when the oldest unsaved step was taken
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly model: Model, private readonly quiet = 250, private readonly most = 1000) {}
+
+  /** The view now shows `pos` (clamped to the last item: the end screen counts as the last). */
+  set(pos: number): void {
+    const last = Math.max(0, this.model.get("order").length - 1);
+    const now = Date.now();
+    if (this.pending === undefined) this.since = now;
+    this.pending = Math.min(Math.max(0, pos), last);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush(), Math.max(0, Math.min(this.quiet, this.since + this.most - now)));
+  }
+
+  /** Save the newest position now (if any is unsaved). */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending === undefined) return;
+    const pos = this.pending;
+    this.pending = undefined;
+    if (this.model.get("position") === pos) return;
+    this.model.set("position", pos);
+    this.model.save_changes();
+  }
+
+  dispose(): void {
+    try {
+      this.flush();
+    } catch {
+      // the model is gone with the widget: nothing to tell
+    }
+  }
+}
+
 /** What every view that steps through the kernel's queue listens to. */
 export interface StepperHooks {
   onMessage: Handler;

@@ -14,7 +14,7 @@ import { Keymap } from "../lib/keyboard";
 import { StatusLine } from "../lib/status";
 import { capturePointer, FrameScheduler, ImagePyramid, PanZoom, Point, Rect, Viewport } from "../lib/viewport";
 import { exposeModel } from "../lib/widget";
-import { followPosition, headerRow, kernelMessages, kernelPosition, receiveItems, startView } from "../lib/review";
+import { followPosition, headerRow, kernelMessages, kernelPosition, PositionSync, receiveItems, startView } from "../lib/review";
 import { ClassName, classColour, classKeys } from "../lib/classes";
 
 
@@ -165,6 +165,7 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
   const viewport = new Viewport();
   const pendingByItem = new Map<string, number>();
   let pos = Math.max(0, model.get("position"));
+  const positionSync = new PositionSync(model);
   let selection: Selection = null;
   let currentClass = 0;
   let draft: Box | null = null; // the box being edited (drawn over its stored version)
@@ -352,7 +353,7 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
       return;
     }
     const it = item();
-    cache.ensure(nearby());
+    cache.around(order(), pos, BEHIND, AHEAD);
     if (!it) {
       stageView.message("loading…");
       cache.whenReady(id).then(() => {
@@ -413,8 +414,7 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
     selection = null;
     shownId = null;
     paint();
-    model.set("position", Math.min(pos, Math.max(0, order().length - 1)));
-    model.save_changes();
+    positionSync.set(pos);
   }
 
   // ---------------------------------------------------------------- intents
@@ -862,7 +862,7 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
       "change:classes change:title change:display_height": paint,
     },
     paint,
-    dispose: [() => resize?.disconnect(), () => pyramid?.dispose(), panZoom, keymap, channel],
+    dispose: [positionSync, () => resize?.disconnect(), () => pyramid?.dispose(), panZoom, keymap, channel],
   });
   return () => {
     flushDraft();

@@ -178,8 +178,6 @@ describe("ClassifyWidget view", () => {
       expect(t.intents()).toEqual([
         { type: "label", item_id: 10, label: "dog", source: "human", client: expect.any(String), seq: 1 },
       ]);
-      expect(t.model.get("position")).toBe(1);
-      expect(t.model.saved.at(-1).position).toBe(1); // save_changes() sent it to Python
       expect(e.defaultPrevented).toBe(true);
       expect(t.leaked).toEqual([]); // never reaches JupyterLab
     });
@@ -285,7 +283,6 @@ describe("ClassifyWidget view", () => {
       t.press("3");
       expect(t.ui.placeholder().textContent).toBe("All 4 items reviewed. ← goes back.");
       expect(t.ui.position()).toBe("end");
-      expect(t.model.get("position")).toBe(3);
       t.press("1"); // nothing to label at the end
       expect(t.intents().length).toBe(1);
     });
@@ -300,7 +297,6 @@ describe("ClassifyWidget view", () => {
       expect(e.defaultPrevented).toBe(true);
       expect(t.intents().at(-1)).toEqual({ type: "undo", item_id: 10, client: t.client(), seq: 2 });
       expect(t.ui.shown()).toBe("a cat on a mat");
-      expect(t.model.get("position")).toBe(0);
       expect(t.ui.message().textContent).toBe("undo: item 10");
     });
 
@@ -340,27 +336,47 @@ describe("ClassifyWidget view", () => {
   });
 
   describe("navigation", () => {
-    it("ArrowRight / ArrowLeft move and set the model's position", async () => {
+    it("ArrowRight / ArrowLeft move at once; the model's position is saved once stepping pauses", async () => {
+      vi.useFakeTimers();
       const t = await mount();
       t.press("ArrowRight");
       expect(t.ui.shown()).toBe("a dog in fog");
-      expect(t.model.get("position")).toBe(1);
       t.press("ArrowRight");
-      expect(t.model.get("position")).toBe(2);
       t.press("ArrowLeft");
       expect(t.ui.shown()).toBe("a dog in fog");
-      expect(t.model.get("position")).toBe(1);
-      expect(t.model.saved.map((s: Any) => s.position)).toEqual([1, 2, 1]);
+      expect(t.model.saved).toEqual([]); // no message per step
+      vi.advanceTimersByTime(249);
+      expect(t.model.saved).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(t.model.saved.map((s: Any) => s.position)).toEqual([1]); // one save, the newest position
+      t.press("ArrowLeft");
+      vi.advanceTimersByTime(250);
+      expect(t.model.saved.map((s: Any) => s.position)).toEqual([1, 0]);
       expect(t.intents()).toEqual([]); // moving sends no intent
     });
 
+    it("saves the position at least every second while stepping goes on, and when the view closes", async () => {
+      vi.useFakeTimers();
+      const t = await mount({ state: { order: [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21] } });
+      for (let i = 0; i < 8; i++) {
+        t.press(i % 2 ? "ArrowLeft" : "ArrowRight"); // a key every 200 ms: never a 250 ms pause
+        vi.advanceTimersByTime(200);
+      }
+      expect(t.model.saved.length).toBe(1); // at 1 s
+      t.press("ArrowRight");
+      t.press("ArrowRight");
+      t.cleanup();
+      expect(t.model.get("position")).toBe(2);
+    });
+
     it("stops at the first item and at the end", async () => {
+      vi.useFakeTimers();
       const t = await mount();
       t.press("ArrowLeft");
       expect(t.ui.shown()).toBe("a cat on a mat");
-      expect(t.model.get("position")).toBe(0);
       for (let i = 0; i < 6; i++) t.press("ArrowRight");
       expect(t.ui.position()).toBe("end");
+      vi.advanceTimersByTime(250);
       expect(t.model.get("position")).toBe(3); // clamped to the last item
       t.press("ArrowLeft");
       expect(t.ui.shown()).toBe("the end");

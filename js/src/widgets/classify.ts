@@ -12,7 +12,7 @@ import { Keymap } from "../lib/keyboard";
 import { drawFit } from "../lib/media";
 import { StatusLine } from "../lib/status";
 import { exposeModel } from "../lib/widget";
-import { headerRow, helpKeys, kernelMessages, receiveItems, startView, stepperListeners } from "../lib/review";
+import { headerRow, helpKeys, kernelMessages, PositionSync, receiveItems, startView, stepperListeners } from "../lib/review";
 import { classKeys } from "../lib/classes";
 
 type Label = string | number | Array<string | number> | null;
@@ -79,12 +79,13 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
   root.append(header, stage, info, notes, classBar, nav, status.node);
 
   // ---------------------------------------------------------------- state
-  const channel = new IntentChannel(model);
+  const channel = new IntentChannel(model, { coalesce: true }); // keys come fast: see lib/channel.ts
   const cache = new ItemCache(model);
   const saving = new Map<string, SaveState>(); // item key -> state of its last change
   const undoStack: ItemId[] = [];
   let selection: Array<string | number> = [];
   let pos = Math.max(0, model.get("position"));
+  const positionSync = new PositionSync(model);
   let newlyDone = new Set<string>(); // pending labels on items that had none
 
   const order = () => model.get("order");
@@ -151,7 +152,7 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
     }
     if (placeholder.className !== "hitl-muted hitl-placeholder") placeholder.className = "hitl-muted hitl-placeholder";
     const item = cache.get(id);
-    cache.ensure(nearby());
+    cache.around(order(), pos, BEHIND, AHEAD);
     if (!item) {
       showOnly(placeholder);
       notes.hidden = true;
@@ -203,8 +204,7 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
     const item = cache.get(current() as ItemId);
     selection = model.get("multi_label") && Array.isArray(item?.label) ? [...(item!.label as [])] : [];
     paint();
-    model.set("position", Math.min(pos, Math.max(0, order().length - 1)));
-    model.save_changes();
+    positionSync.set(pos);
   }
 
   // ---------------------------------------------------------------- intents
@@ -366,7 +366,7 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
       "change:classes change:title change:display_size change:multi_label": paint,
     },
     paint,
-    dispose: [keymap, channel],
+    dispose: [positionSync, keymap, channel],
   });
 }
 

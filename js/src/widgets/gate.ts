@@ -12,7 +12,7 @@ import { Keymap } from "../lib/keyboard";
 import { Binary, decodeImage, drawFit } from "../lib/media";
 import { StatusLine } from "../lib/status";
 import { exposeModel } from "../lib/widget";
-import { kernelMessages, kernelPosition, startView } from "../lib/review";
+import { kernelMessages, kernelPosition, PositionSync, startView } from "../lib/review";
 
 export interface GateSummary {
   status: "pending" | "passed" | "failed";
@@ -115,11 +115,12 @@ export function render({ model, el }: RenderProps<GateModel>) {
   const status = new StatusLine();
   root.append(header, banner, panes, info, actions, reasonBar, nav, status.node);
 
-  const channel = new IntentChannel(model);
+  const channel = new IntentChannel(model, { coalesce: true }); // keys come fast: see lib/channel.ts
   const cache = new ItemCache(model);
   const saving = new Map<string, "pending" | "failed">();
   const undoStack: ItemId[] = [];
   let pos = Math.max(0, model.get("position"));
+  const positionSync = new PositionSync(model);
   let rejecting = false; // R pressed: the next digit picks the reason
 
   const order = () => model.get("order");
@@ -177,7 +178,7 @@ export function render({ model, el }: RenderProps<GateModel>) {
       return;
     }
     const info = cache.get(id);
-    cache.ensure(order().slice(Math.max(0, pos - 2), pos + AHEAD));
+    cache.around(order(), pos, 2, AHEAD);
     if (!info) {
       showPane(item, "none", null, null, "loading…");
       showPane(original, "none", null, null, "loading…");
@@ -205,8 +206,7 @@ export function render({ model, el }: RenderProps<GateModel>) {
     pos = Math.max(0, Math.min(to, order().length));
     rejecting = false;
     paint();
-    model.set("position", Math.min(pos, Math.max(0, order().length - 1)));
-    model.save_changes();
+    positionSync.set(pos);
   }
 
   function track(id: ItemId, promise: Promise<Reply>, revert: Partial<ItemInfo>): void {
@@ -332,7 +332,7 @@ export function render({ model, el }: RenderProps<GateModel>) {
       "change:reasons change:title change:side_by_side": paint,
     },
     paint,
-    dispose: [keymap, channel],
+    dispose: [positionSync, keymap, channel],
   });
 }
 

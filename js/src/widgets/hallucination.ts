@@ -13,7 +13,7 @@ import { Keymap } from "../lib/keyboard";
 import { Piece, Span, renderPieces, spanOf, wordCount, wordIndex } from "../lib/spans";
 import { StatusLine } from "../lib/status";
 import { exposeModel } from "../lib/widget";
-import { headerRow, kernelMessages, receiveItems, startView, stepperListeners } from "../lib/review";
+import { headerRow, kernelMessages, PositionSync, receiveItems, startView, stepperListeners } from "../lib/review";
 
 export interface FlaggerModel {
   categories: string[];
@@ -102,10 +102,11 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
   root.append(header, stage, categoryBar, evidenceBar, verdictBar, nav, status.node);
 
   // ---------------------------------------------------------------- state
-  const channel = new IntentChannel(model);
+  const channel = new IntentChannel(model, { coalesce: true }); // keys come fast: see lib/channel.ts
   const cache = new ItemCache(model);
   const undoStack: Array<{ item: ItemId; event: Promise<number | null> }> = []; // newest last, in key order
   let pos = Math.max(0, model.get("position"));
+  const positionSync = new PositionSync(model);
   let textIdx = 0;
   let cursor = 0;
   let anchor = 0;
@@ -262,7 +263,7 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
       panels.replaceChildren();
       return;
     }
-    cache.ensure(order().slice(Math.max(0, pos - 2), pos + AHEAD));
+    cache.around(order(), pos, 2, AHEAD);
     if (!item()) {
       paintImage();
       panels.replaceChildren();
@@ -281,8 +282,7 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
     activeFlag = null;
     boxEdit = null;
     paint();
-    model.set("position", Math.min(pos, Math.max(0, order().length - 1)));
-    model.save_changes();
+    positionSync.set(pos);
   }
 
   // ---------------------------------------------------------------- intents
@@ -597,6 +597,7 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
       paint();
     },
     dispose: [
+      positionSync,
       () => {
         window.removeEventListener("mousemove", onMove);
         window.removeEventListener("mouseup", onUp);

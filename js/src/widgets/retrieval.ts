@@ -13,7 +13,7 @@ import { Keymap } from "../lib/keyboard";
 import { StatusLine } from "../lib/status";
 import { fmt, itemView } from "../lib/view";
 import { exposeModel } from "../lib/widget";
-import { headerRow, helpKeys, kernelMessages, startView, stepperListeners } from "../lib/review";
+import { headerRow, helpKeys, kernelMessages, PositionSync, startView, stepperListeners } from "../lib/review";
 
 export type Judgement = "relevant" | "not_relevant" | "unsure";
 export const JUDGEMENT_TEXT: Record<Judgement, string> = {
@@ -99,11 +99,12 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
   root.append(header, queryPanel, grid, bar, overallLine, status.node);
 
   // ---------------------------------------------------------------- state
-  const channel = new IntentChannel(model);
+  const channel = new IntentChannel(model, { coalesce: true }); // keys come fast: see lib/channel.ts
   const cache = new ItemCache(model, 256);
   const saving = new Map<string, "pending" | "failed">(); // "<qkey> <rkey>" -> state
   const undoStack: Array<{ query: ItemId; item: ItemId }> = [];
   let pos = Math.max(0, model.get("position"));
+  const positionSync = new PositionSync(model);
   let focus = 0;
 
   const order = () => model.get("order");
@@ -219,8 +220,7 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
     pos = Math.max(0, Math.min(to, order().length));
     focus = firstOpen(queryInfo());
     paint();
-    model.set("position", Math.min(pos, Math.max(0, order().length - 1)));
-    model.save_changes();
+    positionSync.set(pos);
   }
 
   // ---------------------------------------------------------------- intents
@@ -352,7 +352,7 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
       "change:title change:columns change:thumb_size change:query_size": paint,
     },
     paint,
-    dispose: [keymap, channel],
+    dispose: [positionSync, keymap, channel],
   });
 }
 

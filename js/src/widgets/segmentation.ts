@@ -18,7 +18,7 @@ import { applyRuns, Box, clearBox, decodeLabelRuns, emptyBox, maskRuns, polygonR
 import { StatusLine } from "../lib/status";
 import { capturePointer, drawLayer, FrameScheduler, ImagePyramid, PanZoom, Point, Viewport } from "../lib/viewport";
 import { exposeModel } from "../lib/widget";
-import { followPosition, headerRow, kernelMessages, kernelPosition, receiveItems, startView } from "../lib/review";
+import { followPosition, headerRow, kernelMessages, kernelPosition, PositionSync, receiveItems, startView } from "../lib/review";
 
 export interface SegModel {
   classes: ClassName[];
@@ -114,6 +114,7 @@ export function render({ model, el }: RenderProps<SegModel>) {
   const pendingByItem = new Map<string, number>();
   const accepted = new Map<string, Set<string>>(); // proposals accepted in this view, per item
   let pos = Math.max(0, model.get("position"));
+  const positionSync = new PositionSync(model);
   let tool: Tool = "brush";
   let brush = 8; // radius, image pixels
   let currentClass = 0;
@@ -311,7 +312,7 @@ export function render({ model, el }: RenderProps<SegModel>) {
       stageView.message(`All ${order().length} items reviewed. PgUp goes back.`);
       return;
     }
-    cache.ensure(order().slice(Math.max(0, pos - BEHIND), pos + AHEAD));
+    cache.around(order(), pos, BEHIND, AHEAD);
     const it = item();
     if (!it) {
       stageView.message("loading…");
@@ -340,8 +341,7 @@ export function render({ model, el }: RenderProps<SegModel>) {
     pos = Math.max(0, Math.min(to, order().length));
     shownId = null;
     paint();
-    model.set("position", Math.min(pos, Math.max(0, order().length - 1)));
-    model.save_changes();
+    positionSync.set(pos);
   }
 
   // ---------------------------------------------------------------- intents
@@ -645,7 +645,7 @@ export function render({ model, el }: RenderProps<SegModel>) {
       "change:classes change:title change:display_height change:mode": paint,
     },
     paint,
-    dispose: [() => resize?.disconnect(), () => pyramid?.dispose(), panZoom, keymap, channel],
+    dispose: [positionSync, () => resize?.disconnect(), () => pyramid?.dispose(), panZoom, keymap, channel],
   });
 }
 

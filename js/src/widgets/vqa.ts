@@ -11,7 +11,7 @@ import { Keymap } from "../lib/keyboard";
 import { StatusLine } from "../lib/status";
 import { itemView } from "../lib/view";
 import { exposeModel } from "../lib/widget";
-import { headerRow, helpKeys, kernelMessages, receiveItems, startView, stepperListeners } from "../lib/review";
+import { headerRow, helpKeys, kernelMessages, PositionSync, receiveItems, startView, stepperListeners } from "../lib/review";
 
 export type Verdict = "correct" | "partly" | "wrong";
 
@@ -71,11 +71,12 @@ export function render({ model, el }: RenderProps<VQAModel>) {
   const status = new StatusLine();
   root.append(header, stage, bar, status.node);
 
-  const channel = new IntentChannel(model);
+  const channel = new IntentChannel(model, { coalesce: true }); // keys come fast: see lib/channel.ts
   const cache = new ItemCache(model);
   const saving = new Map<string, "pending" | "failed">();
   const undoStack: ItemId[] = [];
   let pos = Math.max(0, model.get("position"));
+  const positionSync = new PositionSync(model);
 
   const order = () => model.get("order");
   const currentId = (): ItemId | undefined => order()[pos];
@@ -99,7 +100,7 @@ export function render({ model, el }: RenderProps<VQAModel>) {
       input.disabled = true;
       return;
     }
-    cache.ensure(order().slice(Math.max(0, pos - 2), pos + AHEAD));
+    cache.around(order(), pos, 2, AHEAD);
     const item = cache.get(id);
     image.replaceChildren(itemView(item, model.get("display_size")));
     input.disabled = !item;
@@ -130,8 +131,7 @@ export function render({ model, el }: RenderProps<VQAModel>) {
     if (document.activeElement === input) root.focus({ preventScroll: true });
     input.value = "";
     paint();
-    model.set("position", Math.min(pos, Math.max(0, order().length - 1)));
-    model.save_changes();
+    positionSync.set(pos);
   }
 
   function track(id: ItemId, promise: Promise<Reply>, revert?: Partial<ItemInfo>): void {
@@ -258,7 +258,7 @@ export function render({ model, el }: RenderProps<VQAModel>) {
       "change:title change:display_size": paint,
     },
     paint,
-    dispose: [keymap, channel],
+    dispose: [positionSync, keymap, channel],
   });
 }
 
