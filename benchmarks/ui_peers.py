@@ -175,6 +175,33 @@ CLASSIFIERS = [
 ]
 
 
+# The floor of the keystroke rows: a trivial anywidget whose key handler draws a bitmap already in
+# the browser and writes one line of text ("item n"), and does nothing else (no kernel message). What it measures is the page's own cost of one
+# key and one frame (input dispatch, JupyterLab's layout and paint, the frame clock): no widget
+# that shows a new image on a key can be faster in this page.
+FLOOR_IMPORTS = "import anywidget"
+FLOOR_MAKE = '''class _Floor(anywidget.AnyWidget):
+    _esm = """export default { render({ el }) {
+      const canvas = document.createElement("canvas");
+      canvas.width = canvas.height = 256;
+      const bitmaps = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => {
+        const o = document.createElement("canvas"); o.width = o.height = 256;
+        const g = o.getContext("2d");
+        g.fillStyle = "hsl(" + k * 45 + ", 70%, 50%)"; g.fillRect(0, 0, 256, 256);
+        return o;
+      });
+      let n = 0;
+      const line = document.createElement("div");
+      const draw = () => { canvas.getContext("2d").drawImage(bitmaps[n % 8], 0, 0); line.textContent = "item " + (n + 1); };
+      const root = document.createElement("div");
+      root.className = "hitl-floor"; root.tabIndex = 0;
+      root.addEventListener("keydown", (e) => { n += 1; draw(); e.preventDefault(); e.stopPropagation(); });
+      root.append(line, canvas); el.append(root); draw();
+    } };"""
+w = _Floor()
+w'''
+
+
 @dataclass
 class BoxWidget:
     name: str
@@ -370,8 +397,8 @@ class Bench:
     def focus(self, spec: Classifier, locator: Any) -> Callable[[int], None]:
         """Give the widget the keyboard; return press(n) that labels the current item."""
         keys = ["1", "2", "3"]
-        if spec.drive == "ours":
-            root = locator.locator(".hitl-classify")
+        if spec.drive in ("ours", "floor"):
+            root = locator.locator(".hitl-classify" if spec.drive == "ours" else ".hitl-floor")
             root.scroll_into_view_if_needed()
             root.focus()
             return lambda n: self.page.keyboard.press(keys[n % 3])
@@ -457,6 +484,21 @@ def measure_latency(bench: Bench, spec: Classifier, args: argparse.Namespace, co
         bench.page.evaluate(CLEAR_CELL, index)
     except Exception as exc:
         row.error = f"does not run: {short_error(exc)}"
+    return row
+
+
+FLOOR = Classifier("floor: trivial anywidget, no kernel", "anywidget", FLOOR_IMPORTS, FLOOR_MAKE, "0", "w.close()", "floor")
+
+
+def measure_floor(bench: Bench, args: argparse.Namespace, suffix: str = "") -> Row:
+    """The keystroke row of FLOOR, in its own notebook and kernel."""
+    log("floor (trivial anywidget)" + suffix)
+    try:
+        bench.open("floor" + suffix.replace(" ", "_"), FLOOR.imports)
+    except Exception as exc:
+        return Row(FLOOR.name, version(FLOOR.package), error=f"does not import: {short_error(exc)}")
+    row = measure_latency(bench, FLOOR, args, code_writer())
+    row.values.pop("stored", None)
     return row
 
 
@@ -617,9 +659,11 @@ def fmt_latency(row: Row) -> tuple[str, float | None]:
         return "no sample", None
     med = statistics.median(t)
     extra = ""
-    if "stored" in row.values:
+    if "parts" in row.values:
         p = row.values["parts"]
-        extra = (f"  ({row.values['stored']}/{row.values['n']} labels held by the kernel)\n"
+        held = (f"({row.values['stored']}/{row.values['n']} labels held by the kernel)" if "stored" in row.values
+                else "(no kernel message: what one key and one frame cost in this page)")
+        extra = (f"  {held}\n"
                  f"      medians: key event -> page handler {p['input']:.1f} ms, handler -> new image content "
                  f"{p['content']:.1f} ms, content -> frame on screen (decode + frame) {p['frame']:.1f} ms")
     if row.values.get("arrived"):
@@ -648,6 +692,12 @@ def print_table(title: str, rows: list[Row], cell: Callable[[Row], tuple[str, fl
             else:
                 ratio = "   ours/peer n/a"
         print(f"  {(row.widget + ' ' + row.version).ljust(width)} {text}{ratio}")
+
+
+def print_floor(row: Row) -> None:
+    """The floor of a keystroke table: not a peer, so no ratio."""
+    text, _ = fmt_latency(row)
+    print(f"  {row.widget} {row.version}: {text}")
 
 
 def main() -> None:
@@ -695,6 +745,7 @@ def main() -> None:
                 traceback.print_exc(file=sys.stderr)
                 box_results.append({k: Row(spec.name, version(spec.package), error=f"failed: {short_error(exc)}")
                                     for k in ("boxes", "memory")})
+        floor = measure_floor(bench, args)
         chromium = browser.version
         browser.close()
 
@@ -714,6 +765,7 @@ def main() -> None:
                 except Exception as exc:
                     traceback.print_exc(file=sys.stderr)
                     on_demand.append(Row(spec.name, version(spec.package), error=f"failed: {short_error(exc)}"))
+            floor_on_demand = measure_floor(bench, args, " on demand")
             browser.close()
 
     print(f"UI speed against peers: JupyterLab {version('jupyterlab')}, ipywidgets {version('ipywidgets')}, "
@@ -724,11 +776,14 @@ def main() -> None:
         "pigeon has no label keys: Enter on its focused label button)",
         [r["latency"] for r in results], fmt_latency, "faster",
     )
+    print_floor(floor)
     print_table(
         f"Classification again, frames on demand (Chromium {' '.join(UNTHROTTLED_FRAMES)}: a frame is drawn as "
         "soon as something changed, so the figure leaves out the wait for the next 60 Hz tick, up to 16.7 ms)",
         on_demand, fmt_latency, "faster",
     )
+    if on_demand:
+        print_floor(floor_on_demand)
     print_table(
         f"Boxes: mouse-up after drawing a box -> the box in the kernel ({args.boxes} boxes on a "
         f"{BOX_IMAGE[0]}x{BOX_IMAGE[1]} JPEG)",
