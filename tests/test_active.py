@@ -487,3 +487,46 @@ def test_query_with_fitted_estimator(digits):
     expected = select(margin(est.predict_proba(Xt)), 5, exclude=[0, 1])
     assert idx.tolist() == expected.tolist()
     assert len(query(est, Xt, "hybrid", k=5, rng=0)) == 5
+
+
+# ---------------------------------------------------------------------------- float32 fast path
+def _digits_lr(**kw):
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    return X, y, LogisticRegression(max_iter=2000, **kw).fit(X[:400], y[:400])
+
+
+def test_float32_logistic_proba_matches_scikit_learn_and_ranks_the_same():
+    from hitl_widgets.active.adapters import linear_proba_float32
+
+    X, _, clf = _digits_lr()
+    pool = (X + np.random.default_rng(0).normal(0, 0.05, X.shape)).astype(np.float32)
+    fast = linear_proba_float32(clf, pool, chunk_size=100)  # several chunks
+    slow = clf.predict_proba(pool)
+    assert fast is not None and fast.dtype == np.float32 and fast.shape == slow.shape
+    assert np.abs(fast - slow).max() < 1e-5
+    ad = SklearnAdapter(clf).use_fitted(clf)
+    assert ad.predict_proba(pool).dtype == np.float32
+    assert sorted(query(ad, pool, "margin", 10).tolist()) == sorted(select(margin(slow), 10).tolist())
+
+
+def test_float32_path_only_where_it_is_exact():
+    from sklearn.linear_model import LogisticRegression
+
+    from hitl_widgets.active.adapters import linear_proba_float32
+
+    X, y, clf = _digits_lr()
+    x32 = X.astype(np.float32)
+    assert linear_proba_float32(clf, X) is None  # float64 pool: scikit-learn's own path
+    binary = LogisticRegression().fit(X[:200], y[:200] > 4)
+    assert linear_proba_float32(binary, x32) is None  # expit, not softmax
+    class Sub(LogisticRegression):
+        pass
+    assert linear_proba_float32(Sub(max_iter=2000).fit(X[:400], y[:400]), x32) is None
+    # a model whose predict_proba is not what its coefficients say: the check falls back
+    clf.predict_proba = lambda rows: np.full((len(rows), 10), 0.1)
+    assert linear_proba_float32(clf, x32) is None
+    assert np.allclose(SklearnAdapter(clf).use_fitted(clf).predict_proba(x32), 0.1)
