@@ -17,7 +17,10 @@
 (b) Query-step time. A 1,000,000 x 64 float32 pool (digits rows resampled + noise), a fitted
     LogisticRegression; one query of 10 by margin = predict_proba over the pool + score + top-10.
     Ours (``hitl_widgets.active.query``) vs modAL's ``margin_sampling`` on the same pool in the
-    same run, interleaved, median of the repeats. Both return the same 10 items (checked).
+    same run, interleaved, median of the repeats. Both return the same 10 items (checked). Ours
+    predicts this float32 pool in float32 (SklearnAdapter's path for a multinomial
+    LogisticRegression, checked against scikit-learn on every call); modAL calls scikit-learn,
+    which casts the pool to float64 first.
 
 Usage:  python benchmarks/active_learning.py [--quick] [--jobs N] [--skip-a] [--skip-b]
 """
