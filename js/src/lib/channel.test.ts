@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { IntentChannel, MAX_BATCH, Reply, UnsavedError } from "./channel";
+import { IntentChannel, MAX_BATCH, MAX_BATCH_CHARS, Reply, UnsavedError } from "./channel";
 // @ts-expect-error plain JS helper without type declarations
 import { createFakeModel } from "../../testing/fake-model.js";
 
@@ -351,6 +351,33 @@ describe("IntentChannel with coalesce", () => {
     expect(sent[0].content.intents.length).toBe(MAX_BATCH);
     expect(sent[1].content.intents.map((c: any) => c.item_id)).toEqual([MAX_BATCH + 1, MAX_BATCH + 2]);
     expect(sent[2].buffers.length).toBe(1);
+  });
+
+  it("a batch never grows past MAX_BATCH_CHARS of JSON (the kernel refuses larger messages whole)", () => {
+    const { model, channel } = setup();
+    watch(channel.send("label", { item_id: 0 }));
+    frame();
+    const big = "x".repeat(Math.floor(MAX_BATCH_CHARS / 3));
+    for (let i = 1; i <= 4; i++) watch(channel.send("answer", { item_id: i, text: big }));
+    channel.handle({ type: "ack", client: channel.client, seq: 1 });
+    const sent = model.sentContents().slice(1);
+    expect(sent.map((c: any) => (c.type === "batch" ? c.intents.map((i: any) => i.item_id) : [c.item_id]))).toEqual([[1, 2], [3, 4]]);
+    for (const c of sent) expect(JSON.stringify(c).length).toBeLessThan(MAX_BATCH_CHARS + 200);
+  });
+
+  it("while the kernel stays busy, what waits leaves every holdMs as one batch", () => {
+    const { model, channel } = setup();
+    watch(channel.send("label", { item_id: 0 })); // never answered: the kernel is busy
+    frame();
+    for (let round = 0; round < 3; round++) {
+      watch(channel.send("label", { item_id: 10 * round + 1 }));
+      frame();
+      watch(channel.send("label", { item_id: 10 * round + 2 }));
+      vi.advanceTimersByTime(100);
+    }
+    const batches = model.sentContents().slice(1);
+    expect(batches.map((c: any) => c.type)).toEqual(["batch", "batch", "batch"]);
+    expect(batches.map((c: any) => c.intents.map((i: any) => i.item_id))).toEqual([[1, 2], [11, 12], [21, 22]]);
   });
 
   it("dispose() sends what still waits", () => {

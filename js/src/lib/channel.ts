@@ -32,8 +32,12 @@ export interface ChannelOptions {
   holdMs: number;
 }
 
-/** The most intents in one batch message. */
+/** The most intents in one batch message, and the most JSON characters (the kernel refuses a
+ *  message over 256 KiB as a whole). */
 export const MAX_BATCH = 32;
+export const MAX_BATCH_CHARS = 128 * 1024;
+
+const now = () => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
 /** Run `fn` once the next frame is painted (a task after its requestAnimationFrame), or after
  *  `fallbackMs` if no frame comes (a hidden tab draws none). */
@@ -83,8 +87,9 @@ export class IntentChannel {
   private readonly outbox: number[] = [];
   private flushScheduled = false;
   private holdTimer: ReturnType<typeof setTimeout> | undefined;
-  /** coalesce: when the oldest unanswered first send left (undefined: none unanswered) */
-  private inFlightSince: number | undefined;
+  /** coalesce: since when the oldest intent in the outbox waits */
+  private outboxSince = 0;
+  /** coalesce: intents sent once and not answered yet */
   private readonly inFlight = new Set<number>();
   private readonly failed = new Map<number, Pending>();
   private readonly options: ChannelOptions;
@@ -118,6 +123,7 @@ export class IntentChannel {
       const entry: Pending = { content, buffers, tries: 0, timer: undefined, resolve, reject, settled: false };
       this.pending.set(seq, entry);
       if (this.coalesce) {
+        if (!this.outbox.length) this.outboxSince = now();
         this.outbox.push(seq);
         this.scheduleFlush();
       } else {
@@ -136,17 +142,17 @@ export class IntentChannel {
     }, this.options.holdMs);
   }
 
-  /** Send what waits in the outbox: batched, unless an earlier intent is still unanswered
-   *  (then the answer, or the hold timer, sends it). `force` sends regardless. */
+  /** Send what waits in the outbox, batched. Unless `force`, it keeps waiting while an earlier
+   *  intent is unanswered (its answer sends it), but no intent waits more than holdMs. */
   flush(force = true): void {
     if (!this.outbox.length) return;
-    const now = Date.now();
-    if (!force && this.inFlightSince !== undefined && now - this.inFlightSince < this.options.holdMs) {
+    const waited = now() - this.outboxSince;
+    if (!force && this.inFlight.size > 0 && waited < this.options.holdMs) {
       if (this.holdTimer === undefined) {
         this.holdTimer = setTimeout(() => {
           this.holdTimer = undefined;
           this.flush(true);
-        }, this.inFlightSince + this.options.holdMs - now);
+        }, this.options.holdMs - waited);
       }
       return;
     }
@@ -154,10 +160,12 @@ export class IntentChannel {
     this.holdTimer = undefined;
     const ready = this.outbox.splice(0).filter((seq) => this.pending.has(seq));
     let batch: number[] = [];
+    let chars = 0;
     const sendBatch = () => {
       if (batch.length === 1) this.transmit(batch[0], this.pending.get(batch[0])!);
       else if (batch.length) this.transmitBatch(batch);
       batch = [];
+      chars = 0;
     };
     for (const seq of ready) {
       const entry = this.pending.get(seq)!;
@@ -166,7 +174,10 @@ export class IntentChannel {
         this.transmit(seq, entry);
         continue;
       }
+      const size = JSON.stringify(entry.content).length;
+      if (batch.length && chars + size > MAX_BATCH_CHARS) sendBatch();
       batch.push(seq);
+      chars += size;
       if (batch.length === MAX_BATCH) sendBatch();
     }
     sendBatch();
@@ -195,10 +206,7 @@ export class IntentChannel {
   /** Count one send of the intent and start its retry timer. */
   private arm(seq: number, entry: Pending): void {
     entry.tries += 1;
-    if (this.coalesce && entry.tries === 1) {
-      this.inFlight.add(seq);
-      this.inFlightSince ??= Date.now();
-    }
+    if (this.coalesce && entry.tries === 1) this.inFlight.add(seq);
     entry.timer = setTimeout(() => {
       if (!this.pending.has(seq)) return;
       if (entry.tries < this.options.maxTries) {
@@ -225,8 +233,7 @@ export class IntentChannel {
 
   /** An answer may free the way for the held intents. */
   private afterAnswers(): void {
-    if (this.inFlight.size === 0) this.inFlightSince = undefined;
-    if (this.outbox.length && this.inFlightSince === undefined) this.flush(true);
+    if (this.outbox.length && this.inFlight.size === 0) this.flush(true);
   }
 
   private answer(msg: Reply): void {

@@ -1,7 +1,7 @@
 // Decoding in a worker, in real Chromium: the bitmap that comes back has the image's pixels, a
 // corrupt image is a decoding error (not a fallback), and the page path still works.
-import { describe, expect, it } from "vitest";
-import { offThreadDecoder } from "./decoder";
+import { describe, expect, it, vi } from "vitest";
+import { DECODE_TIMEOUT_MS, offThreadDecoder, WorkerDecoder, WorkerUnavailable } from "./decoder";
 import { decodeImage } from "./media";
 
 async function png(w: number, h: number): Promise<Uint8Array> {
@@ -45,5 +45,32 @@ describe("off-thread image decoding", () => {
     expect(offThreadDecoder()).not.toBeNull();
     const bitmap = await decodeImage(await png(2, 2), "image/png");
     expect([bitmap.width, bitmap.height]).toEqual([2, 2]);
+  });
+
+  it("a worker that stops answering gives its images back to the page", async () => {
+    vi.useFakeTimers();
+    try {
+      const posted: unknown[] = [];
+      const fake = { postMessage: (m: unknown) => posted.push(m), terminate: vi.fn() } as unknown as Worker;
+      const decoder = new WorkerDecoder(fake);
+      const pending = decoder.decode(new Uint8Array([1, 2, 3]), "image/png");
+      const outcome = pending.then(() => "resolved", (e) => e);
+      vi.advanceTimersByTime(DECODE_TIMEOUT_MS);
+      expect(await outcome).toBeInstanceOf(WorkerUnavailable);
+      expect(decoder.broken).toBe(true);
+      expect((fake.terminate as any).mock.calls.length).toBe(1);
+      expect(posted.length).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("a worker without createImageBitmap says so, and the caller falls back to the page", async () => {
+    const fake = { postMessage: vi.fn(), terminate: vi.fn() } as unknown as Worker;
+    const decoder = new WorkerDecoder(fake);
+    const outcome = decoder.decode(new Uint8Array([1]), "image/png").then(() => "resolved", (e) => e);
+    (fake as any).onmessage({ data: { id: 1, unavailable: true } });
+    expect(await outcome).toBeInstanceOf(WorkerUnavailable);
+    expect(decoder.broken).toBe(true);
   });
 });

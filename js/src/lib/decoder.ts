@@ -9,6 +9,7 @@
 
 const WORKER_SOURCE = `self.onmessage = async (e) => {
   const { id, bytes, mime } = e.data;
+  if (typeof createImageBitmap !== "function") return self.postMessage({ id, unavailable: true });
   try {
     const bitmap = await createImageBitmap(new Blob([bytes], { type: mime }));
     self.postMessage({ id, bitmap }, [bitmap]);
@@ -23,7 +24,11 @@ export class WorkerUnavailable extends Error {}
 interface Waiter {
   resolve: (bitmap: ImageBitmap) => void;
   reject: (error: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
 }
+
+/** A decode unanswered this long means the worker is gone (it died without an error event). */
+export const DECODE_TIMEOUT_MS = 20_000;
 
 export class WorkerDecoder {
   private next = 0;
@@ -32,14 +37,17 @@ export class WorkerDecoder {
 
   constructor(private readonly worker: Worker) {
     worker.onmessage = (e: MessageEvent) => {
-      const { id, bitmap, error } = e.data as { id: number; bitmap?: ImageBitmap; error?: string };
+      const { id, bitmap, error, unavailable } = e.data as { id: number; bitmap?: ImageBitmap; error?: string; unavailable?: boolean };
+      if (unavailable) return this.fail(); // no createImageBitmap in workers here: the page decodes
       const w = this.waiting.get(id);
       if (!w) return;
       this.waiting.delete(id);
+      clearTimeout(w.timer);
       if (bitmap) w.resolve(bitmap);
       else w.reject(new Error(error ?? "cannot decode image"));
     };
     worker.onerror = () => this.fail();
+    worker.onmessageerror = () => this.fail();
   }
 
   /** Decode encoded image bytes (copied once, for the transfer). */
@@ -48,7 +56,8 @@ export class WorkerDecoder {
     const id = ++this.next;
     const copy = bytes.slice().buffer;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+      const timer = setTimeout(() => this.fail(), DECODE_TIMEOUT_MS);
+      this.waiting.set(id, { resolve, reject, timer });
       try {
         this.worker.postMessage({ id, bytes: copy, mime }, [copy]);
       } catch {
@@ -59,7 +68,10 @@ export class WorkerDecoder {
 
   private fail(): void {
     this.broken = true;
-    for (const w of this.waiting.values()) w.reject(new WorkerUnavailable());
+    for (const w of this.waiting.values()) {
+      clearTimeout(w.timer);
+      w.reject(new WorkerUnavailable()); // each caller decodes on the page instead
+    }
     this.waiting.clear();
     this.worker.terminate();
   }

@@ -76,6 +76,16 @@ describe("ItemCache", () => {
     expect(fetched(model)).toHaveLength(2);
   });
 
+  it("around() near the end of the order asks for the rest of the far half, however short", async () => {
+    const { model, cache } = setup();
+    const order = range(0, 20);
+    await cache.receive(range(7, 18).map((i) => text(i)), []);
+    cache.around(order, 11, 3, 12); // far half 17..19: 18, 19 missing, 17 is not
+    expect(fetched(model)).toEqual([]);
+    cache.around(order, 12, 3, 12); // far half 18, 19: all of it missing (the order ends there)
+    expect(fetched(model)).toEqual([[18, 19]]);
+  });
+
   it("around() asks at once for a missing item in the near half (a jump or a step back)", async () => {
     const { model, cache } = setup();
     const order = range(0, 100);

@@ -54,9 +54,12 @@ export class ItemCache {
    *  Example: `cache.around(order, pos, 3, 12)` after every step of a labelling view. */
   around(order: ItemId[], pos: number, behind: number, ahead: number): void {
     const start = Math.max(0, pos - behind);
-    const missing = this.missing(order.slice(start, pos + ahead));
+    const ids = order.slice(start, pos + ahead);
+    const missing = this.missing(ids);
     const near = pos - start + Math.ceil(ahead / 2); // index where the far half begins
-    if (missing.some(([, at]) => at < near) || missing.length >= Math.floor(ahead / 2)) {
+    // near the end of the order the far half is shorter: all of what is left of it will do
+    const enough = Math.max(1, Math.min(Math.floor(ahead / 2), ids.length - near));
+    if (missing.some(([, at]) => at < near) || missing.length >= enough) {
       this.ask(missing.map(([id]) => id));
     }
   }

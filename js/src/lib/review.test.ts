@@ -133,6 +133,24 @@ describe("PositionSync", () => {
     }
   });
 
+  it("drops a pending position when the kernel replaces the order (a new batch starts where the kernel says)", () => {
+    vi.useFakeTimers();
+    try {
+      const model = createFakeModel({ position: 0, order: [1, 2, 3] });
+      const sync = new PositionSync(model, 100, 1000);
+      sync.set(2); // the end of a batch
+      model.kernelSet("order", [7, 8, 9]); // the next batch, before the save left
+      vi.advanceTimersByTime(100);
+      expect(model.saved).toEqual([]);
+      expect(model.get("position")).toBe(0);
+      sync.set(1); // steps in the new order are saved as usual
+      vi.advanceTimersByTime(100);
+      expect(model.saved.map((s: any) => s.position)).toEqual([1]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("saves at least every `most` ms while steps keep coming", () => {
     vi.useFakeTimers();
     try {

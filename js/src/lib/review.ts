@@ -85,11 +85,13 @@ export function followPosition(model: Model, shown: () => number, go: (to: numbe
 /** Tells the kernel which item a stepping view shows (the model's `position`) without one
  *  message per step: the newest position is saved once stepping pauses for `quiet` ms, and at
  *  least every `most` ms while it goes on. Each save is a kernel round trip (request, echo,
- *  busy / idle) that would otherwise compete with the next keystroke.
+ *  busy / idle) that would otherwise compete with the next keystroke. A position taken in an
+ *  order the kernel has since replaced is dropped, never saved into the new one.
  *
  *  Example: `const sync = new PositionSync(model); sync.set(3); ... sync.dispose();` */
 export class PositionSync {
   private pending: number | undefined;
+  private orderOfPending: unknown; // the order the pending position is a place in
   private since = 0; // when the oldest unsaved step was taken
   private timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -101,6 +103,7 @@ export class PositionSync {
     const now = Date.now();
     if (this.pending === undefined) this.since = now;
     this.pending = Math.min(Math.max(0, pos), last);
+    this.orderOfPending = this.model.get("order");
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.flush(), Math.max(0, Math.min(this.quiet, this.since + this.most - now)));
   }
@@ -112,6 +115,9 @@ export class PositionSync {
     if (this.pending === undefined) return;
     const pos = this.pending;
     this.pending = undefined;
+    // a new order came from the kernel meanwhile: the old place means nothing in it (the kernel
+    // chose the position in the new order, and the view followed)
+    if (this.model.get("order") !== this.orderOfPending) return;
     if (this.model.get("position") === pos) return;
     this.model.set("position", pos);
     this.model.save_changes();
