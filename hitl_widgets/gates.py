@@ -271,7 +271,7 @@ class QualityGate(ReviewWidget):
     def decisions(self) -> pd.DataFrame:
         """One row per decided sample item, in sample order: item_id, verdict, reason, stratum,
         annotator, event_id."""
-        position = {item_id: k for k, item_id in enumerate(self.order)}
+        position = getattr(self, "_order_index", {})  # kept by ReviewWidget as the order changes
         rows = [
             {
                 "item_id": i,

@@ -158,7 +158,7 @@ export class IntentChannel {
     }
     clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
-    const ready = this.outbox.splice(0).filter((seq) => this.pending.has(seq));
+    const ready = this.outbox.splice(0); // all pending: nothing unsent can be answered or fail
     let batch: number[] = [];
     let chars = 0;
     const sendBatch = () => {
@@ -174,7 +174,7 @@ export class IntentChannel {
         this.transmit(seq, entry);
         continue;
       }
-      const size = JSON.stringify(entry.content).length;
+      const size = ready.length > 1 ? JSON.stringify(entry.content).length : 0; // alone: no batch to cap
       if (batch.length && chars + size > MAX_BATCH_CHARS) sendBatch();
       batch.push(seq);
       chars += size;

@@ -99,11 +99,11 @@ export class PositionSync {
 
   /** The view now shows `pos` (clamped to the last item: the end screen counts as the last). */
   set(pos: number): void {
-    const last = Math.max(0, this.model.get("order").length - 1);
+    const order = this.model.get("order");
     const now = Date.now();
     if (this.pending === undefined) this.since = now;
-    this.pending = Math.min(Math.max(0, pos), last);
-    this.orderOfPending = this.model.get("order");
+    this.pending = Math.min(Math.max(0, pos), Math.max(0, order.length - 1));
+    this.orderOfPending = order;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.flush(), Math.max(0, Math.min(this.quiet, this.since + this.most - now)));
   }
