@@ -3,7 +3,10 @@ import { IntentChannel } from "./channel";
 import { HelpOverlay } from "./help";
 import { Keymap } from "./keyboard";
 import { StatusLine } from "./status";
-import { followPosition, headerRow, helpKeys, kernelMessages, kernelPosition, listen, PositionSync, receiveItems, startView, stepperListeners } from "./review";
+import {
+  focusOnClick, followPosition, headerRow, helpKeys, kernelMessages, kernelPosition, listen, navButtons, PositionSync, receiveItems,
+  showSaved, startView, stepperListeners, wireNav,
+} from "./review";
 // @ts-expect-error plain JS helper without type declarations
 import { createFakeModel } from "../../testing/fake-model.js";
 
@@ -238,5 +241,85 @@ describe("receiveItems with compound ids", () => {
     await Promise.resolve();
     await Promise.resolve();
     expect(paint).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("navButtons and wireNav", () => {
+  it("builds prev / next / undo / ? / retry (hidden) with the given labels", () => {
+    const b = navButtons("← query", "next query");
+    expect([b.prev, b.next, b.undoButton, b.helpButton, b.retry].map((x) => x.textContent)).toEqual([
+      "← query", "next query", "undo (⌫)", "?", "retry unsaved",
+    ]);
+    expect(b.retry.hidden).toBe(true);
+    expect(b.retry.className).toBe("hitl-button hitl-retry");
+    expect(navButtons("a", "b", "undo (Ctrl+Z)").undoButton.textContent).toBe("undo (Ctrl+Z)");
+  });
+
+  it("wires the buttons to step, undo, help and retry", () => {
+    const model = createFakeModel({});
+    const channel = new IntentChannel(model);
+    const retryFailed = vi.spyOn(channel, "retryFailed");
+    const root = document.createElement("div");
+    const help = new HelpOverlay(new Keymap(root));
+    const b = navButtons("prev", "next");
+    root.append(b.prev, b.next, b.undoButton, b.helpButton, b.retry);
+    const steps: number[] = [];
+    const undo = vi.fn();
+    wireNav(root, b, { step: (d) => steps.push(d), undo, help, channel });
+    b.next.click();
+    b.prev.click();
+    b.next.click();
+    expect(steps).toEqual([1, -1, 1]);
+    b.undoButton.click();
+    expect(undo).toHaveBeenCalledTimes(1);
+    b.helpButton.click();
+    expect(help.open).toBe(true);
+    b.retry.click();
+    expect(retryFailed).toHaveBeenCalledTimes(1);
+    channel.dispose();
+  });
+});
+
+describe("focusOnClick", () => {
+  it("focuses the root on a press anywhere but a button or an input", () => {
+    const root = document.createElement("div");
+    root.tabIndex = 0;
+    const text = document.createElement("span");
+    const button = document.createElement("button");
+    const inner = document.createElement("span"); // inside the button
+    button.append(inner);
+    const input = document.createElement("input");
+    root.append(text, button, input);
+    document.body.append(root);
+    focusOnClick(root);
+    const press = (target: HTMLElement) => target.dispatchEvent(new MouseEvent("mousedown", { bubbles: true }));
+    for (const target of [inner, button, input]) {
+      input.focus();
+      press(target);
+      expect(document.activeElement).toBe(input);
+    }
+    press(text);
+    expect(document.activeElement).toBe(root);
+    input.focus();
+    press(root);
+    expect(document.activeElement).toBe(root);
+    root.remove();
+  });
+});
+
+describe("showSaved", () => {
+  it("shows the channel's counts and the retry button only while something failed", () => {
+    const status = new StatusLine();
+    const retry = document.createElement("button");
+    const badge = () => (status.node.querySelector(".hitl-status-saved") as HTMLElement).textContent;
+    showSaved(status, { pendingCount: 2, failedCount: 0 } as IntentChannel, retry);
+    expect(badge()).toBe("2 unsaved");
+    expect(retry.hidden).toBe(true);
+    showSaved(status, { pendingCount: 2, failedCount: 1 } as IntentChannel, retry);
+    expect(badge()).toBe("1 not saved");
+    expect(retry.hidden).toBe(false);
+    showSaved(status, { pendingCount: 0, failedCount: 0 } as IntentChannel, retry);
+    expect(badge()).toBe("all saved");
+    expect(retry.hidden).toBe(true);
   });
 });

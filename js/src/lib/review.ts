@@ -1,5 +1,6 @@
 // The skeleton the widgets share: header row, kernel message routing, position sync with the
-// kernel, model listeners with one cleanup (listen, startView), start-up focus, the help keys.
+// kernel, model listeners with one cleanup (listen, startView), start-up focus, the help keys, the
+// nav row's wiring and saved-state badge. The stepping itself is lib/stepper.ts.
 import type { AnyModel } from "@anywidget/types";
 import type { IntentChannel } from "./channel";
 import { h } from "./dom";
@@ -15,6 +16,19 @@ import { checkVersion } from "./widget";
 type Model = AnyModel<any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Handler = (...args: any[]) => void;
+
+/** The traits every review view syncs with Python's ReviewWidget (hitl_widgets/widgets/base.py);
+ *  a view's own model interface extends it. */
+export interface ReviewModel {
+  task: string;
+  annotator: string;
+  order: ItemId[]; // item ids, in review order
+  position: number;
+  n_done: number;
+  title: string;
+  autofocus: boolean;
+  version: string;
+}
 
 /** The header row: title, then (right-aligned) the position and progress texts. */
 export function headerRow() {
@@ -152,6 +166,65 @@ export function stepperListeners(model: Model, hooks: StepperHooks): Record<stri
     "change:position": followPosition(model, hooks.shown, hooks.go),
     "change:n_done": hooks.paintProgress,
   };
+}
+
+/** Focus the root on a mouse press outside its buttons and inputs, so that its keys work after a click. */
+export function focusOnClick(root: HTMLElement): void {
+  root.addEventListener("mousedown", (e) => {
+    const t = e.target as HTMLElement;
+    if (!t.closest("button") && !t.closest("input")) root.focus({ preventScroll: true });
+  });
+}
+
+/** The buttons of a stepping view's nav row that every such view has and wires alike. */
+export interface NavButtons {
+  prev: HTMLButtonElement;
+  next: HTMLButtonElement;
+  undoButton: HTMLButtonElement;
+  helpButton: HTMLButtonElement;
+  retry: HTMLButtonElement;
+}
+
+/** The nav buttons, labelled `prev`, `next` and `undo`, with "?" and "retry unsaved" (hidden until
+ *  an intent fails); the view places them in its rows. */
+export function navButtons(prev: string, next: string, undo = "undo (⌫)"): NavButtons {
+  const retry = h("button", "hitl-button hitl-retry", "retry unsaved");
+  retry.hidden = true;
+  return {
+    prev: h("button", "hitl-button", prev),
+    next: h("button", "hitl-button", next),
+    undoButton: h("button", "hitl-button", undo),
+    helpButton: h("button", "hitl-button", "?"),
+    retry,
+  };
+}
+
+/** What the nav buttons do. */
+export interface NavActions {
+  /** move by -1 (← prev) or +1 (next →) */
+  step: (delta: number) => void;
+  undo: () => void;
+  help: HelpOverlay;
+  /** its failed intents are sent again by "retry unsaved" */
+  channel: IntentChannel;
+}
+
+/** Wire the nav buttons to `actions`, and focus the root on a mouse press elsewhere than a button
+ *  or input (focusOnClick). */
+export function wireNav(root: HTMLElement, buttons: NavButtons, actions: NavActions): void {
+  buttons.prev.addEventListener("click", () => actions.step(-1));
+  buttons.next.addEventListener("click", () => actions.step(1));
+  buttons.undoButton.addEventListener("click", () => actions.undo());
+  buttons.helpButton.addEventListener("click", () => actions.help.toggle());
+  buttons.retry.addEventListener("click", () => actions.channel.retryFailed());
+  focusOnClick(root);
+}
+
+/** Show the channel's unsaved / failed counts on the status line; the retry button only while
+ *  something failed. */
+export function showSaved(status: StatusLine, channel: IntentChannel, retry: HTMLElement): void {
+  status.setSaved(channel.pendingCount, channel.failedCount);
+  retry.hidden = channel.failedCount === 0;
 }
 
 /** Focus the root on the next frame when the model asks for it. */

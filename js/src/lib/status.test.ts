@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { StatusLine } from "./status";
+import { saveSuffix, StatusLine } from "./status";
 
 function parts(s: StatusLine) {
   return {
@@ -68,5 +68,13 @@ describe("StatusLine", () => {
     s.setSaved(1, 0);
     s.clear();
     expect(parts(s).saved.textContent).toBe("1 unsaved");
+  });
+});
+
+describe("saveSuffix", () => {
+  it("marks a change unsaved while pending, NOT saved once failed, and nothing once acknowledged", () => {
+    expect(saveSuffix("pending")).toBe(" (unsaved)");
+    expect(saveSuffix("failed")).toBe(" (NOT saved)");
+    expect(saveSuffix(undefined)).toBe("");
   });
 });

@@ -1,6 +1,14 @@
 // The status line: errors sent from Python, and whether every label has been saved.
 import { h, setText } from "./dom";
 
+/** Where one change stands until the kernel acknowledges it (none once it has). */
+export type SaveState = "pending" | "failed";
+
+/** What follows a change's text while it is unacknowledged: " (unsaved)", " (NOT saved)", or "". */
+export function saveSuffix(state: SaveState | undefined): string {
+  return state === "pending" ? " (unsaved)" : state === "failed" ? " (NOT saved)" : "";
+}
+
 export class StatusLine {
   readonly node: HTMLDivElement;
   private readonly message: HTMLSpanElement;

@@ -61,3 +61,16 @@ describe("exposeModel", () => {
     expect(Object.keys(root)).not.toContain("hitlModel");
   });
 });
+
+describe("mountRoot", () => {
+  it("appends a root of the given class to el, holding the model", async () => {
+    const { mountRoot } = await import("./widget");
+    const el = document.createElement("div");
+    const model = createFakeModel();
+    const root = mountRoot(el, model, "hitl-root hitl-vqa");
+    expect(root.tagName).toBe("DIV");
+    expect(root.className).toBe("hitl-root hitl-vqa");
+    expect([...el.children]).toEqual([root]);
+    expect((root as any).hitlModel).toBe(model);
+  });
+});

@@ -1,5 +1,6 @@
 // Small helpers every widget view uses at start-up.
 import type { AnyModel } from "@anywidget/types";
+import { h } from "./dom";
 import type { StatusLine } from "./status";
 
 declare const __HITL_VERSION__: string;
@@ -16,6 +17,15 @@ export function checkVersion(model: AnyModel, status: StatusLine): boolean {
       "restart the kernel and reload the page (or rebuild with npm run build)",
   );
   return false;
+}
+
+/** The view's root: a div of class `className` appended to anywidget's `el`, holding the model
+ *  for tests (exposeModel). */
+export function mountRoot(el: HTMLElement, model: unknown, className: string): HTMLDivElement {
+  const root = h("div", className);
+  exposeModel(root, model);
+  el.append(root);
+  return root;
 }
 
 /** Keep a (non-enumerable) handle on the model for tests that play a forged front end. */

@@ -10,25 +10,18 @@ import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId, ItemInfo, itemKey } from "../lib/items";
 import { Keymap } from "../lib/keyboard";
 import { drawFit } from "../lib/media";
-import { StatusLine } from "../lib/status";
-import { exposeModel } from "../lib/widget";
-import { headerRow, helpKeys, kernelMessages, PositionSync, receiveItems, startView, stepperListeners } from "../lib/review";
+import { SaveState, saveSuffix, StatusLine } from "../lib/status";
+import { Stepper, stepKeys } from "../lib/stepper";
+import { mountRoot } from "../lib/widget";
+import { headerRow, helpKeys, kernelMessages, navButtons, ReviewModel, showSaved, startView, wireNav } from "../lib/review";
 import { classKeys } from "../lib/classes";
 
 type Label = string | number | Array<string | number> | null;
 
-export interface ClassifyModel {
+export interface ClassifyModel extends ReviewModel {
   classes: Array<string | number>;
   multi_label: boolean;
   display_size: number;
-  order: ItemId[];
-  position: number;
-  n_done: number;
-  title: string;
-  task: string;
-  annotator: string;
-  autofocus: boolean;
-  version: string;
 }
 
 interface Proposal {
@@ -36,17 +29,13 @@ interface Proposal {
   score: number | null;
 }
 
-type SaveState = "pending" | "failed";
-
 export { classKeys }; // the shared rule (lib/classes.ts), re-exported for tests
 
 const AHEAD = 12; // items prefetched ahead of the view
 const BEHIND = 3;
 
 export function render({ model, el }: RenderProps<ClassifyModel>) {
-  const root = h("div", "hitl-root hitl-classify");
-  exposeModel(root, model);
-  el.append(root);
+  const root = mountRoot(el, model, "hitl-root hitl-classify");
 
   // ---------------------------------------------------------------- layout
   const { header, title, position, progress } = headerRow();
@@ -64,14 +53,10 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
 
   const notes = h("ul", "hitl-notes");
   const classBar = h("div", "hitl-row hitl-classes");
-  const prev = h("button", "hitl-button", "← prev");
+  const buttons = navButtons("← prev", "next →");
+  const { prev, next, undoButton, helpButton, retry } = buttons;
   const skip = h("button", "hitl-button", "skip (Space)");
-  const next = h("button", "hitl-button", "next →");
-  const undoButton = h("button", "hitl-button", "undo (⌫)");
-  const helpButton = h("button", "hitl-button", "?");
   helpButton.title = "keyboard shortcuts";
-  const retry = h("button", "hitl-button hitl-retry", "retry unsaved");
-  retry.hidden = true;
   const nav = h("div", "hitl-row hitl-nav");
   nav.append(prev, skip, next, undoButton, h("span", "hitl-spacer"), retry, helpButton);
 
@@ -84,23 +69,30 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
   const saving = new Map<string, SaveState>(); // item key -> state of its last change
   const undoStack: ItemId[] = [];
   let selection: Array<string | number> = [];
-  let pos = Math.max(0, model.get("position"));
-  const positionSync = new PositionSync(model);
+  const stepper = new Stepper(model, {
+    behind: BEHIND, ahead: AHEAD, paint, paintProgress,
+    enter: () => {
+      const item = cache.get(current() as ItemId);
+      selection = model.get("multi_label") && Array.isArray(item?.label) ? [...(item!.label as [])] : [];
+    },
+    restart: () => {
+      undoStack.length = 0;
+      newlyDone = new Set();
+    },
+  });
   let newlyDone = new Set<string>(); // pending labels on items that had none
 
   const order = () => model.get("order");
   const classes = () => model.get("classes");
-  const current = (): ItemId | undefined => order()[pos];
-  const atEnd = () => pos >= order().length;
+  const current = () => stepper.current();
 
   // ---------------------------------------------------------------- drawing
   function paintProgress(): void {
     const total = order().length;
     const done = Math.min(total, model.get("n_done") + newlyDone.size);
     setText(progress, `labelled ${done} of ${total}`);
-    setText(position, atEnd() ? "end" : `item ${pos + 1} / ${total}`);
-    status.setSaved(channel.pendingCount, channel.failedCount);
-    retry.hidden = channel.failedCount === 0;
+    setText(position, stepper.positionText());
+    showSaved(status, channel, retry);
   }
 
   // the class buttons are built once per class list; a paint only flips their aria-pressed
@@ -152,7 +144,7 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
     }
     if (placeholder.className !== "hitl-muted hitl-placeholder") placeholder.className = "hitl-muted hitl-placeholder";
     const item = cache.get(id);
-    cache.around(order(), pos, BEHIND, AHEAD);
+    stepper.prefetch(cache);
     if (!item) {
       showOnly(placeholder);
       notes.hidden = true;
@@ -189,22 +181,10 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
     const label = (item.label ?? null) as Label;
     setText(
       currentLine,
-      label === null ? "unlabelled" : `label: ${labelText(label)}${state === "pending" ? " (unsaved)" : state === "failed" ? " (NOT saved)" : ""}`,
+      label === null ? "unlabelled" : `label: ${labelText(label)}${saveSuffix(state)}`,
     );
     paintClasses(item);
-    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id, position: pos } }));
-  }
-
-  function nearby(): ItemId[] {
-    return order().slice(Math.max(0, pos - BEHIND), pos + AHEAD);
-  }
-
-  function go(to: number): void {
-    pos = Math.max(0, Math.min(to, order().length));
-    const item = cache.get(current() as ItemId);
-    selection = model.get("multi_label") && Array.isArray(item?.label) ? [...(item!.label as [])] : [];
-    paint();
-    positionSync.set(pos);
+    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id, position: stepper.pos } }));
   }
 
   // ---------------------------------------------------------------- intents
@@ -232,8 +212,7 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
       }
       status.error(`refused: ${reply.message ?? "invalid"}`);
     }
-    if (current() === id) paint();
-    else paintProgress();
+    stepper.repaint(id);
   }
 
   /** Follow an intent: shown unsaved until the kernel acknowledges it, failed if it never does. */
@@ -248,8 +227,7 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
       (error: Error) => {
         saving.set(key, "failed");
         status.error(`${error.message} (item ${JSON.stringify(id)})`);
-        if (current() === id) paint();
-        else paintProgress();
+        stepper.repaint(id);
       },
     );
   }
@@ -268,12 +246,12 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
     track(id, channel.send("label", { item_id: id, label: value, source }), {
       hadLabel: before !== null, revert: before, onStack: true,
     });
-    go(pos + 1); // at once: the kernel's answer is awaited in the background
+    stepper.step(1); // at once: the kernel's answer is awaited in the background
   }
 
   function pick(k: number): void {
     const c = classes()[k];
-    if (c === undefined || atEnd()) return;
+    if (c === undefined || stepper.atEnd()) return;
     if (model.get("multi_label")) {
       selection = selection.includes(c) ? selection.filter((v) => v !== c) : [...selection, c];
       paintClasses(cache.get(current() as ItemId));
@@ -300,14 +278,13 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
     undoStack.push(id);
     track(id, channel.send("skip", { item_id: id }), { hadLabel: had, onStack: true });
     if (!had) newlyDone.delete(itemKey(id)); // a skip labels nothing
-    go(pos + 1);
+    stepper.step(1);
   }
 
   function undo(): void {
     const id = undoStack.pop() ?? current();
     if (id === undefined) return;
-    const at = order().findIndex((v) => v === id);
-    if (at >= 0) go(at);
+    stepper.seek(id);
     track(id, channel.send("undo", { item_id: id }), { hadLabel: hasLabel(cache.get(id)), onStack: false });
     newlyDone.delete(itemKey(id));
     status.info(`undo: item ${JSON.stringify(id)}`);
@@ -326,20 +303,12 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
     })),
     { keys: ["Enter"], description: "accept the proposal (multi-label: confirm the selection)", run: accept },
     { keys: ["Space"], description: "skip this item", run: skipItem },
-    { keys: ["ArrowRight"], description: "next item", run: () => go(pos + 1) },
-    { keys: ["ArrowLeft"], description: "previous item", run: () => go(pos - 1) },
+    ...stepKeys(stepper, ["ArrowRight"], ["ArrowLeft"]),
     { keys: ["Backspace", "Ctrl+Z"], description: "undo the last change", run: undo },
     ...helpKeys(help),
   );
-  prev.addEventListener("click", () => go(pos - 1));
-  next.addEventListener("click", () => go(pos + 1));
   skip.addEventListener("click", skipItem);
-  undoButton.addEventListener("click", undo);
-  helpButton.addEventListener("click", () => help.toggle());
-  retry.addEventListener("click", () => channel.retryFailed());
-  root.addEventListener("mousedown", (e) => {
-    if (e.target === root || !(e.target as HTMLElement).closest("button")) root.focus({ preventScroll: true });
-  });
+  wireNav(root, buttons, { step: (delta) => stepper.step(delta), undo, help, channel });
 
   // ---------------------------------------------------------------- kernel messages
   channel.onChange = paintProgress;
@@ -347,26 +316,14 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
     const id = content.item_id as ItemId;
     settle(id, reply, tracked.get(itemKey(id)) ?? { hadLabel: true, onStack: false });
   };
-  const onMessage = kernelMessages(channel, status, {
-    items: receiveItems(cache, nearby, current, paint),
-    invalidate: () => {
-      cache.invalidate();
-      paint();
-    },
-  });
-  const restart = (position: number) => {
-    pos = position;
-    undoStack.length = 0;
-    newlyDone = new Set();
-    paint();
-  };
+  const onMessage = kernelMessages(channel, status, stepper.itemRoutes(cache));
   return startView(model, root, status, {
     on: {
-      ...stepperListeners(model, { onMessage, shown: () => pos, go, restart, paintProgress }),
+      ...stepper.listeners(onMessage),
       "change:classes change:title change:display_size change:multi_label": paint,
     },
     paint,
-    dispose: [positionSync, keymap, channel],
+    dispose: [stepper, keymap, channel],
   });
 }
 

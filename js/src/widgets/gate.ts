@@ -10,9 +10,10 @@ import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId, ItemInfo, itemKey } from "../lib/items";
 import { Keymap } from "../lib/keyboard";
 import { Binary, decodeImage, drawFit } from "../lib/media";
-import { StatusLine } from "../lib/status";
-import { exposeModel } from "../lib/widget";
-import { kernelMessages, kernelPosition, PositionSync, startView } from "../lib/review";
+import { SaveState, saveSuffix, StatusLine } from "../lib/status";
+import { Stepper, stepKeys } from "../lib/stepper";
+import { mountRoot } from "../lib/widget";
+import { kernelMessages, kernelPosition, navButtons, ReviewModel, showSaved, startView, wireNav } from "../lib/review";
 
 export interface GateSummary {
   status: "pending" | "passed" | "failed";
@@ -27,17 +28,11 @@ export interface GateSummary {
   ci_high: number | null;
 }
 
-export interface GateModel {
+export interface GateModel extends ReviewModel {
   reasons: string[];
   summary: GateSummary;
   side_by_side: boolean;
   display_size: number;
-  order: ItemId[];
-  position: number;
-  n_done: number;
-  title: string;
-  autofocus: boolean;
-  version: string;
 }
 
 type Verdict = "accept" | "reject" | null;
@@ -66,11 +61,10 @@ async function decodeOriginal(info: ItemInfo, buffers: Binary[]): Promise<void> 
 }
 
 const AHEAD = 10;
+const BEHIND = 2;
 
 export function render({ model, el }: RenderProps<GateModel>) {
-  const root = h("div", "hitl-root hitl-gate");
-  exposeModel(root, model);
-  el.append(root);
+  const root = mountRoot(el, model, "hitl-root hitl-gate");
 
   const title = h("span", "hitl-title");
   const position = h("span", "hitl-muted hitl-position");
@@ -103,13 +97,9 @@ export function render({ model, el }: RenderProps<GateModel>) {
   const actions = h("div", "hitl-row");
   actions.append(acceptButton, rejectButton);
   const reasonBar = h("div", "hitl-row hitl-reasons");
-  const prev = h("button", "hitl-button", "← prev");
-  const next = h("button", "hitl-button", "next →");
-  const undoButton = h("button", "hitl-button", "undo (⌫)");
-  const helpButton = h("button", "hitl-button", "?");
+  const buttons = navButtons("← prev", "next →");
+  const { prev, next, undoButton, helpButton, retry } = buttons;
   helpButton.title = "keyboard shortcuts";
-  const retry = h("button", "hitl-button hitl-retry", "retry unsaved");
-  retry.hidden = true;
   const nav = h("div", "hitl-row hitl-nav");
   nav.append(prev, next, undoButton, h("span", "hitl-spacer"), retry, helpButton);
   const status = new StatusLine();
@@ -117,22 +107,26 @@ export function render({ model, el }: RenderProps<GateModel>) {
 
   const channel = new IntentChannel(model, { coalesce: true }); // keys come fast: see lib/channel.ts
   const cache = new ItemCache(model);
-  const saving = new Map<string, "pending" | "failed">();
+  const saving = new Map<string, SaveState>();
   const undoStack: ItemId[] = [];
-  let pos = Math.max(0, model.get("position"));
-  const positionSync = new PositionSync(model);
+  // a new order keeps the undo history (unlike the other review views)
+  const stepper = new Stepper(model, {
+    behind: BEHIND, ahead: AHEAD, paint, paintProgress: paintSummary,
+    enter: () => {
+      rejecting = false;
+    },
+  });
   let rejecting = false; // R pressed: the next digit picks the reason
 
   const order = () => model.get("order");
-  const current = (): ItemId | undefined => order()[pos];
+  const current = () => stepper.current();
 
   function paintSummary(): void {
     const s = model.get("summary");
     setText(banner, summaryText(s));
     banner.className = `hitl-gate-banner hitl-gate-${s?.status ?? "pending"}`;
-    setText(position, pos >= order().length ? "end" : `item ${pos + 1} / ${order().length}`);
-    status.setSaved(channel.pendingCount, channel.failedCount);
-    retry.hidden = channel.failedCount === 0;
+    setText(position, stepper.positionText());
+    showSaved(status, channel, retry);
   }
 
   function paintReasons(): void {
@@ -178,7 +172,7 @@ export function render({ model, el }: RenderProps<GateModel>) {
       return;
     }
     const info = cache.get(id);
-    cache.around(order(), pos, 2, AHEAD);
+    stepper.prefetch(cache);
     if (!info) {
       showPane(item, "none", null, null, "loading…");
       showPane(original, "none", null, null, "loading…");
@@ -192,21 +186,14 @@ export function render({ model, el }: RenderProps<GateModel>) {
     if (model.get("side_by_side")) showPane(original, info.original_kind, info.original_image, info.original_text, info.original_error);
     const verdict = (info.verdict ?? null) as Verdict;
     const state = saving.get(itemKey(id));
-    const suffix = state === "pending" ? " (unsaved)" : state === "failed" ? " (NOT saved)" : "";
+    const suffix = saveSuffix(state);
     setText(
       verdictLine,
       verdict === null ? "undecided" : verdict === "accept" ? `accepted${suffix}` : `rejected: ${String(info.reason)}${suffix}`,
     );
     verdictLine.className = `hitl-verdict${verdict ? ` hitl-${verdict}ed` : ""}`;
     setText(stratum, info.stratum ? `stratum: ${String(info.stratum)}` : "");
-    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id, position: pos } }));
-  }
-
-  function go(to: number): void {
-    pos = Math.max(0, Math.min(to, order().length));
-    rejecting = false;
-    paint();
-    positionSync.set(pos);
+    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id, position: stepper.pos } }));
   }
 
   function track(id: ItemId, promise: Promise<Reply>, revert: Partial<ItemInfo>): void {
@@ -221,14 +208,12 @@ export function render({ model, el }: RenderProps<GateModel>) {
           cache.update(id, revert);
           status.error(`refused: ${reply.message ?? "invalid"}`);
         }
-        if (current() === id) paint();
-        else paintSummary();
+        stepper.repaint(id);
       },
       (error: Error) => {
         saving.set(key, "failed");
         status.error(`${error.message} (item ${JSON.stringify(id)})`);
-        if (current() === id) paint();
-        else paintSummary();
+        stepper.repaint(id);
       },
     );
   }
@@ -242,7 +227,7 @@ export function render({ model, el }: RenderProps<GateModel>) {
     undoStack.push(id);
     status.clear();
     track(id, channel.send("decide", { item_id: id, verdict, reason }), revert);
-    go(pos + 1);
+    stepper.step(1);
   }
 
   function reasonKey(k: number): void {
@@ -254,8 +239,7 @@ export function render({ model, el }: RenderProps<GateModel>) {
   function undo(): void {
     const id = undoStack.pop() ?? current();
     if (id === undefined) return;
-    const at = order().findIndex((v) => v === id);
-    if (at >= 0) go(at);
+    stepper.seek(id);
     const info = cache.get(id);
     track(id, channel.send("undo", { item_id: id }), { verdict: info?.verdict ?? null, reason: info?.reason ?? null });
     status.info(`undo: item ${JSON.stringify(id)}`);
@@ -281,8 +265,7 @@ export function render({ model, el }: RenderProps<GateModel>) {
       run: () => reasonKey(Number(d) - 1),
       when: () => Number(d) <= model.get("reasons").length,
     })),
-    { keys: ["ArrowRight"], description: "next item", run: () => go(pos + 1) },
-    { keys: ["ArrowLeft"], description: "previous item", run: () => go(pos - 1) },
+    ...stepKeys(stepper, ["ArrowRight"], ["ArrowLeft"]),
     { keys: ["Backspace", "Ctrl+Z"], description: "undo the last decision", run: undo },
     { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
     {
@@ -300,39 +283,28 @@ export function render({ model, el }: RenderProps<GateModel>) {
     rejecting = !rejecting;
     paintReasons();
   });
-  prev.addEventListener("click", () => go(pos - 1));
-  next.addEventListener("click", () => go(pos + 1));
-  undoButton.addEventListener("click", undo);
-  helpButton.addEventListener("click", () => help.toggle());
-  retry.addEventListener("click", () => channel.retryFailed());
-  root.addEventListener("mousedown", (e) => {
-    if (!(e.target as HTMLElement).closest("button")) root.focus({ preventScroll: true });
-  });
+  wireNav(root, buttons, { step: (delta) => stepper.step(delta), undo, help, channel });
 
   channel.onChange = paintSummary;
   const onMessage = kernelMessages(channel, status, {
     items: (infos, buffers) => {
       Promise.all(infos.map((i) => decodeOriginal(i, buffers)))
-        .then(() => cache.receive(infos, buffers, order().slice(Math.max(0, pos - 2), pos + AHEAD)))
+        .then(() => cache.receive(infos, buffers, stepper.nearby()))
         .then(() => {
           const id = current();
           if (id !== undefined && infos.some((i) => i.id === id)) paint();
         });
     },
   });
-  const onOrder = () => {
-    pos = kernelPosition(model);
-    paint();
-  };
   return startView(model, root, status, {
     on: {
       "msg:custom": onMessage,
-      "change:order": onOrder,
+      "change:order": () => stepper.restart(kernelPosition(model)),
       "change:summary": paintSummary,
       "change:reasons change:title change:side_by_side": paint,
     },
     paint,
-    dispose: [positionSync, keymap, channel],
+    dispose: [stepper, keymap, channel],
   });
 }
 

@@ -12,19 +12,14 @@ import { ItemCache, ItemId, ItemInfo } from "../lib/items";
 import { Keymap } from "../lib/keyboard";
 import { Piece, Span, renderPieces, spanOf, wordCount, wordIndex } from "../lib/spans";
 import { StatusLine } from "../lib/status";
-import { exposeModel } from "../lib/widget";
-import { headerRow, kernelMessages, PositionSync, receiveItems, startView, stepperListeners } from "../lib/review";
+import { Stepper, stepKeys } from "../lib/stepper";
+import { mountRoot } from "../lib/widget";
+import { headerRow, kernelMessages, navButtons, ReviewModel, showSaved, startView, wireNav } from "../lib/review";
 
-export interface FlaggerModel {
+export interface FlaggerModel extends ReviewModel {
   categories: string[];
   models: string[];
   display_size: number;
-  order: ItemId[];
-  position: number;
-  n_done: number;
-  title: string;
-  autofocus: boolean;
-  version: string;
 }
 
 export interface Evidence {
@@ -53,14 +48,13 @@ type Verdict = (typeof VERDICTS)[number];
 const VERDICT_KEYS: Record<Verdict, string> = { faithful: "a", hallucinated: "h", unsure: "u" };
 const PALETTE = ["#e53935", "#fb8c00", "#8e24aa", "#1e88e5", "#43a047", "#6d4c41", "#00897b", "#c0ca33", "#546e7a"];
 const AHEAD = 6;
+const BEHIND = 2;
 
 export const evidenceText = (e: Evidence | null): string =>
   !e ? "no evidence yet" : e.kind === "not_in_image" ? "not in image" : `box ${e.box!.map((v) => Math.round(v)).join(",")}`;
 
 export function render({ model, el }: RenderProps<FlaggerModel>) {
-  const root = h("div", "hitl-root hitl-hallucination");
-  exposeModel(root, model);
-  el.append(root);
+  const root = mountRoot(el, model, "hitl-root hitl-hallucination");
 
   // ---------------------------------------------------------------- layout
   const { header, title, position, progress } = headerRow();
@@ -90,12 +84,8 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
   const verdictBar = h("div", "hitl-row");
   verdictBar.append(h("span", "hitl-muted", "verdict:"), ...verdictButtons);
 
-  const prev = h("button", "hitl-button", "← image ([)");
-  const next = h("button", "hitl-button", "next image (Enter)");
-  const undoButton = h("button", "hitl-button", "undo (⌫)");
-  const helpButton = h("button", "hitl-button", "?");
-  const retry = h("button", "hitl-button hitl-retry", "retry unsaved");
-  retry.hidden = true;
+  const buttons = navButtons("← image ([)", "next image (Enter)");
+  const { prev, next, undoButton, helpButton, retry } = buttons;
   const nav = h("div", "hitl-row hitl-nav");
   nav.append(h("span", "hitl-spacer"), prev, next, undoButton, retry, helpButton);
   const status = new StatusLine();
@@ -105,8 +95,17 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
   const channel = new IntentChannel(model, { coalesce: true }); // keys come fast: see lib/channel.ts
   const cache = new ItemCache(model);
   const undoStack: Array<{ item: ItemId; event: Promise<number | null> }> = []; // newest last, in key order
-  let pos = Math.max(0, model.get("position"));
-  const positionSync = new PositionSync(model);
+  const stepper = new Stepper(model, {
+    behind: BEHIND, ahead: AHEAD, paint, paintProgress,
+    enter: () => {
+      textIdx = cursor = anchor = 0;
+      activeFlag = null;
+      boxEdit = null;
+    },
+    restart: () => {
+      undoStack.length = 0;
+    },
+  });
   let textIdx = 0;
   let cursor = 0;
   let anchor = 0;
@@ -119,7 +118,7 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
 
   const order = () => model.get("order");
   const categories = () => model.get("categories");
-  const currentId = (): ItemId | undefined => order()[pos];
+  const currentId = () => stepper.current();
   const item = (): ItemInfo | undefined => {
     const id = currentId();
     return id === undefined ? undefined : cache.get(id);
@@ -147,9 +146,8 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
   function paintProgress(): void {
     const total = order().length;
     setText(progress, `done ${model.get("n_done")} of ${total}`);
-    setText(position, pos >= total ? "end" : `image ${pos + 1} / ${total}`);
-    status.setSaved(channel.pendingCount, channel.failedCount);
-    retry.hidden = channel.failedCount === 0;
+    setText(position, stepper.positionText("image"));
+    showSaved(status, channel, retry);
   }
 
   function paintImage(): void {
@@ -263,7 +261,7 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
       panels.replaceChildren();
       return;
     }
-    cache.around(order(), pos, 2, AHEAD);
+    stepper.prefetch(cache);
     if (!item()) {
       paintImage();
       panels.replaceChildren();
@@ -273,16 +271,7 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
     textIdx = Math.max(0, Math.min(textIdx, texts().length - 1));
     paintTexts();
     paintImage();
-    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id, position: pos } }));
-  }
-
-  function go(to: number): void {
-    pos = Math.max(0, Math.min(to, order().length));
-    textIdx = cursor = anchor = 0;
-    activeFlag = null;
-    boxEdit = null;
-    paint();
-    positionSync.set(pos);
+    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id, position: stepper.pos } }));
   }
 
   // ---------------------------------------------------------------- intents
@@ -314,8 +303,7 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
           status.error(`refused: ${reply.message ?? "invalid"}`);
           onFail?.();
         }
-        if (currentId() === id) paint();
-        else paintProgress();
+        stepper.repaint(id);
         return reply;
       },
       (error: Error) => {
@@ -410,8 +398,7 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
       status.info("nothing to undo");
       return;
     }
-    const at = order().findIndex((v) => v === last.item);
-    if (at >= 0 && at !== pos) go(at);
+    stepper.seek(last.item, false);
     status.info("undo");
     last.event.then((eventId) => {
       if (eventId === null) status.info("nothing to undo (that action was not saved)");
@@ -544,8 +531,7 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
     { keys: ["a"], description: "verdict: the text is faithful", run: () => verdict("faithful") },
     { keys: ["h"], description: "verdict: the text hallucinates", run: () => verdict("hallucinated") },
     { keys: ["u"], description: "verdict: unsure", run: () => verdict("unsure") },
-    { keys: ["Enter", "]"], description: "next image", run: () => go(pos + 1) },
-    { keys: ["["], description: "previous image", run: () => go(pos - 1) },
+    ...stepKeys(stepper, ["Enter", "]"], ["["], "image"),
     { keys: ["Backspace", "Ctrl+Z"], description: "undo the last action", run: undo },
     { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
     {
@@ -563,32 +549,14 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
   boxButton.addEventListener("click", startBox);
   absentButton.addEventListener("click", () => setEvidence({ kind: "not_in_image" }));
   removeButton.addEventListener("click", removeFlag);
-  prev.addEventListener("click", () => go(pos - 1));
-  next.addEventListener("click", () => go(pos + 1));
-  undoButton.addEventListener("click", undo);
-  helpButton.addEventListener("click", () => help.toggle());
-  retry.addEventListener("click", () => channel.retryFailed());
-  root.addEventListener("mousedown", (e) => {
-    if (e.target === root || !(e.target as HTMLElement).closest("button")) root.focus({ preventScroll: true });
-  });
+  wireNav(root, buttons, { step: (delta) => stepper.step(delta), undo, help, channel });
 
   // ---------------------------------------------------------------- kernel messages
   channel.onChange = paintProgress;
-  const onMessage = kernelMessages(channel, status, {
-    items: receiveItems(cache, () => order().slice(Math.max(0, pos - 2), pos + AHEAD), currentId, paint),
-    invalidate: () => {
-      cache.invalidate();
-      paint();
-    },
-  });
-  const restart = (position: number) => {
-    pos = position;
-    undoStack.length = 0;
-    paint();
-  };
+  const onMessage = kernelMessages(channel, status, stepper.itemRoutes(cache));
   return startView(model, root, status, {
     on: {
-      ...stepperListeners(model, { onMessage, shown: () => pos, go, restart, paintProgress }),
+      ...stepper.listeners(onMessage),
       "change:categories": paintCategories,
       "change:title change:display_size change:categories": paint,
     },
@@ -597,7 +565,7 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
       paint();
     },
     dispose: [
-      positionSync,
+      stepper,
       () => {
         window.removeEventListener("mousemove", onMove);
         window.removeEventListener("mouseup", onUp);

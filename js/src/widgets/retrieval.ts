@@ -10,10 +10,11 @@ import { gridMove, nextOpen } from "../lib/grid";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId, ItemInfo } from "../lib/items";
 import { Keymap } from "../lib/keyboard";
-import { StatusLine } from "../lib/status";
+import { SaveState, saveSuffix, StatusLine } from "../lib/status";
+import { Stepper, stepKeys } from "../lib/stepper";
 import { fmt, itemView } from "../lib/view";
-import { exposeModel } from "../lib/widget";
-import { headerRow, helpKeys, kernelMessages, PositionSync, startView, stepperListeners } from "../lib/review";
+import { mountRoot } from "../lib/widget";
+import { headerRow, helpKeys, kernelMessages, navButtons, ReviewModel, showSaved, startView, wireNav } from "../lib/review";
 
 export type Judgement = "relevant" | "not_relevant" | "unsure";
 export const JUDGEMENT_TEXT: Record<Judgement, string> = {
@@ -22,19 +23,13 @@ export const JUDGEMENT_TEXT: Record<Judgement, string> = {
   unsure: "unsure",
 };
 
-export interface RetrievalModel {
+export interface RetrievalModel extends ReviewModel {
   k: number;
   columns: number;
   thumb_size: number;
   query_size: number;
   overall: Record<string, number | null>;
   relevant_known: boolean;
-  order: ItemId[];
-  position: number;
-  n_done: number;
-  title: string;
-  autofocus: boolean;
-  version: string;
 }
 
 interface Result {
@@ -61,9 +56,7 @@ export function metricsText(m: Metrics | undefined, k: number, recall: boolean):
 const AHEAD = 3; // queries (with their results) prefetched ahead
 
 export function render({ model, el }: RenderProps<RetrievalModel>) {
-  const root = h("div", "hitl-root hitl-retrieval");
-  exposeModel(root, model);
-  el.append(root);
+  const root = mountRoot(el, model, "hitl-root hitl-retrieval");
 
   // ---------------------------------------------------------------- layout
   const { header, title, position, progress } = headerRow();
@@ -84,13 +77,10 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
   (["relevant", "not_relevant", "unsure"] as Judgement[]).forEach((j, n) => {
     buttons[j].append(h("span", "hitl-key", String(n + 1)), document.createTextNode(JUDGEMENT_TEXT[j]));
   });
-  const prev = h("button", "hitl-button", "← query ([)");
-  const next = h("button", "hitl-button hitl-next", "next query (Enter)");
-  const undoButton = h("button", "hitl-button", "undo (⌫)");
-  const helpButton = h("button", "hitl-button", "?");
+  const navRow = navButtons("← query ([)", "next query (Enter)");
+  const { prev, next, undoButton, helpButton, retry } = navRow;
+  next.classList.add("hitl-next");
   helpButton.title = "keyboard shortcuts";
-  const retry = h("button", "hitl-button hitl-retry", "retry unsaved");
-  retry.hidden = true;
   const bar = h("div", "hitl-row hitl-nav");
   bar.append(buttons.relevant, buttons.not_relevant, buttons.unsure, h("span", "hitl-spacer"), prev, next, undoButton, retry, helpButton);
 
@@ -101,14 +91,22 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
   // ---------------------------------------------------------------- state
   const channel = new IntentChannel(model, { coalesce: true }); // keys come fast: see lib/channel.ts
   const cache = new ItemCache(model, 256);
-  const saving = new Map<string, "pending" | "failed">(); // "<qkey> <rkey>" -> state
+  const saving = new Map<string, SaveState>(); // "<qkey> <rkey>" -> state
   const undoStack: Array<{ query: ItemId; item: ItemId }> = [];
-  let pos = Math.max(0, model.get("position"));
-  const positionSync = new PositionSync(model);
+  // the queries kept and read ahead (with the results of those cached): one back, AHEAD + 1 on
+  const stepper = new Stepper(model, {
+    behind: 1, ahead: AHEAD + 1, paint, paintProgress,
+    enter: () => {
+      focus = firstOpen(queryInfo());
+    },
+    restart: () => {
+      undoStack.length = 0;
+    },
+  });
   let focus = 0;
 
   const order = () => model.get("order");
-  const current = (): ItemId | undefined => order()[pos];
+  const current = () => stepper.current();
   const queryInfo = (): ItemInfo | undefined => {
     const q = current();
     return q === undefined ? undefined : cache.get(queryKey(q));
@@ -119,9 +117,8 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
   function paintProgress(): void {
     const total = order().length;
     setText(progress, `complete ${model.get("n_done")} of ${total}`);
-    setText(position, pos >= total ? "end" : `query ${pos + 1} / ${total}`);
-    status.setSaved(channel.pendingCount, channel.failedCount);
-    retry.hidden = channel.failedCount === 0;
+    setText(position, stepper.positionText("query"));
+    showSaved(status, channel, retry);
     const overall = model.get("overall") ?? {};
     setText(
       overallLine,
@@ -149,7 +146,7 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
         const verdict = h(
           "div",
           "hitl-verdict",
-          (r.judgement ? JUDGEMENT_TEXT[r.judgement] : "—") + (state === "pending" ? " (unsaved)" : state === "failed" ? " (NOT saved)" : ""),
+          (r.judgement ? JUDGEMENT_TEXT[r.judgement] : "—") + saveSuffix(state),
         );
         cell.append(head, itemView(cache.get(r.key), size), verdict);
         cell.addEventListener("mousedown", () => {
@@ -196,13 +193,13 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
         if (current() === q) paintGrid(queryInfo());
       });
     }
-    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id: q, position: pos } }));
+    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id: q, position: stepper.pos } }));
   }
 
   /** Keys of the queries near the view and of the results of those already cached. */
   function nearbyKeys(): string[] {
     const keys: string[] = [];
-    for (const q of order().slice(Math.max(0, pos - 1), pos + AHEAD + 1)) {
+    for (const q of stepper.nearby()) {
       keys.push(queryKey(q));
       const info = cache.get(queryKey(q));
       if (info) keys.push(...results(info).map((r) => r.key));
@@ -214,13 +211,6 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
     const list = results(info);
     const n = list.findIndex((r) => !r.judgement);
     return n < 0 ? 0 : n;
-  }
-
-  function go(to: number): void {
-    pos = Math.max(0, Math.min(to, order().length));
-    focus = firstOpen(queryInfo());
-    paint();
-    positionSync.set(pos);
   }
 
   // ---------------------------------------------------------------- intents
@@ -245,14 +235,12 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
           if (revert !== undefined) setJudgement(q, r.id, revert);
           status.error(`refused: ${reply.message ?? "invalid"}`);
         }
-        if (current() === q) paint();
-        else paintProgress();
+        stepper.repaint(q);
       },
       (error: Error) => {
         saving.set(key, "failed");
         status.error(`${error.message} (query ${JSON.stringify(q)}, item ${JSON.stringify(r.id)})`);
-        if (current() === q) paint();
-        else paintProgress();
+        stepper.repaint(q);
       },
     );
   }
@@ -276,8 +264,7 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
     const last = undoStack.pop();
     const q = last?.query ?? current();
     if (q === undefined) return;
-    const at = order().findIndex((v) => v === q);
-    if (at >= 0 && at !== pos) go(at);
+    stepper.seek(q, false);
     const list = results(queryInfo());
     const n = last ? list.findIndex((r) => r.id === last.item) : focus;
     const r = list[n];
@@ -302,26 +289,20 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
     { keys: ["1", "r"], description: "mark the result relevant", run: () => judge("relevant") },
     { keys: ["2", "n"], description: "mark the result not relevant", run: () => judge("not_relevant") },
     { keys: ["3", "u"], description: "mark the result unsure", run: () => judge("unsure") },
-    { keys: ["Enter", "]", "PageDown"], description: "next query", run: () => go(pos + 1) },
-    { keys: ["[", "PageUp"], description: "previous query", run: () => go(pos - 1) },
+    ...stepKeys(stepper, ["Enter", "]", "PageDown"], ["[", "PageUp"], "query"),
     { keys: ["Backspace", "Ctrl+Z"], description: "undo the last judgement", run: undo },
     ...helpKeys(help),
   );
   buttons.relevant.addEventListener("click", () => judge("relevant"));
   buttons.not_relevant.addEventListener("click", () => judge("not_relevant"));
   buttons.unsure.addEventListener("click", () => judge("unsure"));
-  prev.addEventListener("click", () => go(pos - 1));
-  next.addEventListener("click", () => go(pos + 1));
-  undoButton.addEventListener("click", undo);
-  helpButton.addEventListener("click", () => help.toggle());
-  retry.addEventListener("click", () => channel.retryFailed());
-  root.addEventListener("mousedown", (e) => {
-    if (e.target === root || !(e.target as HTMLElement).closest("button")) root.focus({ preventScroll: true });
-  });
+  wireNav(root, navRow, { step: (delta) => stepper.step(delta), undo, help, channel });
 
   // ---------------------------------------------------------------- kernel messages
   channel.onChange = paintProgress;
   const onMessage = kernelMessages(channel, status, {
+    invalidate: stepper.itemRoutes(cache).invalidate,
+    // a query's item holds its results: they are fetched once it is here
     items: (infos, buffers) => {
       cache.receive(infos, buffers, nearbyKeys()).then(() => {
         const q = current();
@@ -335,24 +316,15 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
         }
       });
     },
-    invalidate: () => {
-      cache.invalidate();
-      paint();
-    },
   });
-  const restart = (position: number) => {
-    pos = position;
-    undoStack.length = 0;
-    paint();
-  };
   return startView(model, root, status, {
     on: {
-      ...stepperListeners(model, { onMessage, shown: () => pos, go, restart, paintProgress }),
+      ...stepper.listeners(onMessage),
       "change:overall": paintProgress,
       "change:title change:columns change:thumb_size change:query_size": paint,
     },
     paint,
-    dispose: [positionSync, keymap, channel],
+    dispose: [stepper, keymap, channel],
   });
 }
 

@@ -8,29 +8,23 @@ import { h, setText } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId, ItemInfo, itemKey } from "../lib/items";
 import { Keymap } from "../lib/keyboard";
-import { StatusLine } from "../lib/status";
+import { SaveState, saveSuffix, StatusLine } from "../lib/status";
+import { Stepper, stepKeys } from "../lib/stepper";
 import { itemView } from "../lib/view";
-import { exposeModel } from "../lib/widget";
-import { headerRow, helpKeys, kernelMessages, PositionSync, receiveItems, startView, stepperListeners } from "../lib/review";
+import { mountRoot } from "../lib/widget";
+import { headerRow, helpKeys, kernelMessages, navButtons, ReviewModel, showSaved, startView, wireNav } from "../lib/review";
 
 export type Verdict = "correct" | "partly" | "wrong";
 
-export interface VQAModel {
+export interface VQAModel extends ReviewModel {
   display_size: number;
-  order: ItemId[];
-  position: number;
-  n_done: number;
-  title: string;
-  autofocus: boolean;
-  version: string;
 }
 
 const AHEAD = 8;
+const BEHIND = 2;
 
 export function render({ model, el }: RenderProps<VQAModel>) {
-  const root = h("div", "hitl-root hitl-vqa");
-  exposeModel(root, model);
-  el.append(root);
+  const root = mountRoot(el, model, "hitl-root hitl-vqa");
 
   const { header, title, position, progress } = headerRow();
 
@@ -60,12 +54,8 @@ export function render({ model, el }: RenderProps<VQAModel>) {
     b.addEventListener("click", () => judge(v));
     return b;
   });
-  const prev = h("button", "hitl-button", "← prev");
-  const next = h("button", "hitl-button", "next →");
-  const undoButton = h("button", "hitl-button", "undo (⌫)");
-  const helpButton = h("button", "hitl-button", "?");
-  const retry = h("button", "hitl-button hitl-retry", "retry unsaved");
-  retry.hidden = true;
+  const buttons = navButtons("← prev", "next →");
+  const { prev, next, undoButton, helpButton, retry } = buttons;
   const bar = h("div", "hitl-row hitl-nav");
   bar.append(...verdictButtons, h("span", "hitl-spacer"), prev, next, undoButton, retry, helpButton);
   const status = new StatusLine();
@@ -73,20 +63,27 @@ export function render({ model, el }: RenderProps<VQAModel>) {
 
   const channel = new IntentChannel(model, { coalesce: true }); // keys come fast: see lib/channel.ts
   const cache = new ItemCache(model);
-  const saving = new Map<string, "pending" | "failed">();
+  const saving = new Map<string, SaveState>();
   const undoStack: ItemId[] = [];
-  let pos = Math.max(0, model.get("position"));
-  const positionSync = new PositionSync(model);
+  const stepper = new Stepper(model, {
+    behind: BEHIND, ahead: AHEAD, paint, paintProgress,
+    enter: () => {
+      if (document.activeElement === input) root.focus({ preventScroll: true });
+      input.value = "";
+    },
+    restart: () => {
+      undoStack.length = 0;
+    },
+  });
 
   const order = () => model.get("order");
-  const currentId = (): ItemId | undefined => order()[pos];
+  const currentId = () => stepper.current();
 
   function paintProgress(): void {
     const total = order().length;
     setText(progress, `reviewed ${model.get("n_done")} of ${total}`);
-    setText(position, pos >= total ? "end" : `item ${pos + 1} / ${total}`);
-    status.setSaved(channel.pendingCount, channel.failedCount);
-    retry.hidden = channel.failedCount === 0;
+    setText(position, stepper.positionText());
+    showSaved(status, channel, retry);
   }
 
   function paint(): void {
@@ -100,7 +97,7 @@ export function render({ model, el }: RenderProps<VQAModel>) {
       input.disabled = true;
       return;
     }
-    cache.around(order(), pos, 2, AHEAD);
+    stepper.prefetch(cache);
     const item = cache.get(id);
     image.replaceChildren(itemView(item, model.get("display_size")));
     input.disabled = !item;
@@ -118,20 +115,12 @@ export function render({ model, el }: RenderProps<VQAModel>) {
     setText(
       current,
       verdict
-        ? `verdict: ${verdict}${item.corrected ? ` — corrected: ${item.corrected}` : ""}${state === "pending" ? " (unsaved)" : state === "failed" ? " (NOT saved)" : ""}`
+        ? `verdict: ${verdict}${item.corrected ? ` — corrected: ${item.corrected}` : ""}${saveSuffix(state)}`
         : "not reviewed",
     );
     if (document.activeElement !== input) input.value = (item.corrected as string | null) ?? "";
     verdictButtons.forEach((b, n) => b.setAttribute("aria-pressed", String(["correct", "partly", "wrong"][n] === verdict)));
-    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id, position: pos } }));
-  }
-
-  function go(to: number): void {
-    pos = Math.max(0, Math.min(to, order().length));
-    if (document.activeElement === input) root.focus({ preventScroll: true });
-    input.value = "";
-    paint();
-    positionSync.set(pos);
+    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id, position: stepper.pos } }));
   }
 
   function track(id: ItemId, promise: Promise<Reply>, revert?: Partial<ItemInfo>): void {
@@ -148,14 +137,12 @@ export function render({ model, el }: RenderProps<VQAModel>) {
           if (revert) cache.update(id, revert);
           status.error(`refused: ${reply.message ?? "invalid"}`);
         }
-        if (currentId() === id) paint();
-        else paintProgress();
+        stepper.repaint(id);
       },
       (error: Error) => {
         saving.set(key, "failed");
         status.error(`${error.message} (item ${JSON.stringify(id)})`);
-        if (currentId() === id) paint();
-        else paintProgress();
+        stepper.repaint(id);
       },
     );
   }
@@ -175,7 +162,7 @@ export function render({ model, el }: RenderProps<VQAModel>) {
     if (currentId() === undefined) return;
     if (verdict === "correct") {
       send("correct", null);
-      go(pos + 1);
+      stepper.step(1);
       return;
     }
     const typed = input.value.trim();
@@ -192,14 +179,13 @@ export function render({ model, el }: RenderProps<VQAModel>) {
     const verdict = (item.verdict as Verdict | null) === "partly" ? "partly" : "wrong";
     send(verdict, input.value.trim() || null);
     root.focus({ preventScroll: true });
-    go(pos + 1);
+    stepper.step(1);
   }
 
   function undo(): void {
     const id = undoStack.pop() ?? currentId();
     if (id === undefined) return;
-    const at = order().findIndex((v) => v === id);
-    if (at >= 0) go(at);
+    stepper.seek(id);
     track(id, channel.send("undo", { item_id: id }));
     status.info(`undo: item ${JSON.stringify(id)}`);
   }
@@ -224,41 +210,21 @@ export function render({ model, el }: RenderProps<VQAModel>) {
     { keys: ["2", "p"], description: "partly correct: then type the corrected answer", run: () => judge("partly") },
     { keys: ["3", "w"], description: "wrong: then type the corrected answer", run: () => judge("wrong") },
     { keys: ["e"], description: "edit the corrected answer (Enter saves, Esc leaves)", run: () => { input.focus(); input.select(); } },
-    { keys: ["Enter", "ArrowRight"], description: "next item", run: () => go(pos + 1) },
-    { keys: ["ArrowLeft"], description: "previous item", run: () => go(pos - 1) },
+    ...stepKeys(stepper, ["Enter", "ArrowRight"], ["ArrowLeft"]),
     { keys: ["Backspace", "Ctrl+Z"], description: "undo the last review", run: undo },
     ...helpKeys(help),
   );
-  prev.addEventListener("click", () => go(pos - 1));
-  next.addEventListener("click", () => go(pos + 1));
-  undoButton.addEventListener("click", undo);
-  helpButton.addEventListener("click", () => help.toggle());
-  retry.addEventListener("click", () => channel.retryFailed());
-  root.addEventListener("mousedown", (e) => {
-    const t = e.target as HTMLElement;
-    if (t === root || !(t.closest("button") || t.closest("input"))) root.focus({ preventScroll: true });
-  });
+  wireNav(root, buttons, { step: (delta) => stepper.step(delta), undo, help, channel });
 
   channel.onChange = paintProgress;
-  const onMessage = kernelMessages(channel, status, {
-    items: receiveItems(cache, () => order().slice(Math.max(0, pos - 2), pos + AHEAD), currentId, paint),
-    invalidate: () => {
-      cache.invalidate();
-      paint();
-    },
-  });
-  const restart = (position: number) => {
-    pos = position;
-    undoStack.length = 0;
-    paint();
-  };
+  const onMessage = kernelMessages(channel, status, stepper.itemRoutes(cache));
   return startView(model, root, status, {
     on: {
-      ...stepperListeners(model, { onMessage, shown: () => pos, go, restart, paintProgress }),
+      ...stepper.listeners(onMessage),
       "change:title change:display_size": paint,
     },
     paint,
-    dispose: [positionSync, keymap, channel],
+    dispose: [stepper, keymap, channel],
   });
 }
 

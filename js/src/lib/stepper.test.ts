@@ -1,0 +1,183 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ItemCache } from "./items";
+import { listen } from "./review";
+import { Stepper, StepperParts, stepKeys } from "./stepper";
+// @ts-expect-error plain JS helper without type declarations
+import { createFakeModel } from "../../testing/fake-model.js";
+
+/** A stepper over `order` whose hooks write what they see into `log`. */
+function make(order: unknown[], position = 0, extra: Partial<StepperParts> = {}) {
+  const model = createFakeModel({ order, position, n_done: 0 });
+  const log: string[] = [];
+  const stepper: Stepper = new Stepper(model, {
+    behind: 2,
+    ahead: 3,
+    paint: () => log.push(`paint ${stepper.pos}`),
+    paintProgress: () => log.push("progress"),
+    leave: () => log.push(`leave ${String(stepper.current())}`),
+    enter: () => log.push(`enter ${String(stepper.current())}`),
+    restart: () => log.push(`restart ${stepper.pos}`),
+    ...extra,
+  });
+  return { model, stepper, log };
+}
+
+const savedPositions = (model: { saved: Array<{ position: number }> }) => model.saved.map((s) => s.position);
+
+describe("Stepper", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("starts at the model's position (never below 0)", () => {
+    expect(make([1, 2, 3], 2).stepper.pos).toBe(2);
+    expect(make([1, 2, 3], -4).stepper.pos).toBe(0);
+    expect(make(["a", "b"], 1).stepper.current()).toBe("b");
+  });
+
+  it("steps: leave on the old item, enter on the new one, paint, then tell the kernel once stepping pauses", () => {
+    const { model, stepper, log } = make(["a", "b", "c", "d"]);
+    stepper.step(1);
+    stepper.step(1);
+    expect(log).toEqual(["leave a", "enter b", "paint 1", "leave b", "enter c", "paint 2"]);
+    expect(model.saved).toEqual([]); // not one save per step
+    vi.advanceTimersByTime(250);
+    expect(savedPositions(model)).toEqual([2]);
+    expect(model.get("position")).toBe(2);
+  });
+
+  it("clamps to 0..len(order); len(order) is the end screen, saved as the last item", () => {
+    const { model, stepper } = make(["a", "b", "c"], 1);
+    stepper.go(-5);
+    expect(stepper.pos).toBe(0);
+    expect(stepper.atEnd()).toBe(false);
+    stepper.go(99);
+    expect(stepper.pos).toBe(3);
+    expect(stepper.atEnd()).toBe(true);
+    expect(stepper.current()).toBeUndefined();
+    stepper.step(1);
+    expect(stepper.pos).toBe(3);
+    vi.advanceTimersByTime(250);
+    expect(savedPositions(model)).toEqual([2]);
+  });
+
+  it("seeks an item: always repaints by default, leaves a shown item alone when asked, and reports a missing one", () => {
+    const { stepper, log } = make(["a", "b", "c"], 1);
+    expect(stepper.seek("c")).toBe(true);
+    expect(stepper.pos).toBe(2);
+    log.length = 0;
+    expect(stepper.seek("c")).toBe(true); // shown already: stepped to again
+    expect(log).toEqual(["leave c", "enter c", "paint 2"]);
+    log.length = 0;
+    expect(stepper.seek("c", false)).toBe(true); // shown already: nothing happens
+    expect(stepper.seek("zz")).toBe(false);
+    expect(log).toEqual([]);
+    expect(stepper.seek("a", false)).toBe(true);
+    expect(stepper.pos).toBe(0);
+  });
+
+  it("restarts at a position of a new order: its own hook and a paint, no step and no save", () => {
+    const { model, stepper, log } = make(["a", "b", "c"], 2);
+    model.set("order", ["x", "y"]);
+    stepper.restart(1);
+    expect(log).toEqual(["restart 1", "paint 1"]);
+    expect(stepper.current()).toBe("y");
+    vi.advanceTimersByTime(2000);
+    expect(model.saved).toEqual([]);
+  });
+
+  it("repaints the view for the item shown, and only the progress for another", () => {
+    const { stepper, log } = make(["a", "b"]);
+    stepper.repaint("a");
+    stepper.repaint("b");
+    expect(log).toEqual(["paint 0", "progress"]);
+  });
+
+  it("names the position, or the end", () => {
+    const { stepper } = make(["a", "b", "c"], 1);
+    expect(stepper.positionText()).toBe("item 2 / 3");
+    expect(stepper.positionText("query")).toBe("query 2 / 3");
+    stepper.go(3);
+    expect(stepper.positionText("image")).toBe("end");
+  });
+
+  it("keeps the window of `behind` items back and `ahead` forward (the current one included)", () => {
+    const { stepper } = make([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 0);
+    expect(stepper.nearby()).toEqual([0, 1, 2]);
+    stepper.go(5);
+    expect(stepper.nearby()).toEqual([3, 4, 5, 6, 7]);
+    stepper.go(9);
+    expect(stepper.nearby()).toEqual([7, 8, 9]);
+  });
+
+  it("prefetches the window through the cache's read-ahead", () => {
+    const { model, stepper } = make([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 4);
+    const cache = new ItemCache(model);
+    stepper.prefetch(cache);
+    expect(model.sentContents("fetch").map((c: { ids: number[] }) => c.ids)).toEqual([[2, 3, 4, 5, 6]]);
+  });
+
+  it("routes items into the cache (repainting when the shown one arrives) and empties it on invalidate", async () => {
+    const { model, stepper, log } = make(["a", "b"], 1, { enter: undefined, leave: undefined });
+    const cache = new ItemCache(model);
+    const routes = stepper.itemRoutes(cache);
+    routes.items!([{ id: "a", kind: "text", text: "A" }], []);
+    await vi.runAllTimersAsync();
+    expect(cache.has("a")).toBe(true);
+    expect(log).toEqual([]); // not the item shown
+    routes.items!([{ id: "b", kind: "text", text: "B" }], []);
+    await vi.runAllTimersAsync();
+    expect(log).toEqual(["paint 1"]);
+    routes.invalidate!();
+    expect(cache.has("a")).toBe(false);
+    expect(cache.has("b")).toBe(false);
+    expect(log).toEqual(["paint 1", "paint 1"]);
+  });
+
+  it("listens to the kernel: messages, its position, a new order (restart at its position), n_done", () => {
+    const { model, stepper, log } = make(["a", "b", "c"], 0);
+    const messages: unknown[] = [];
+    const stop = listen(model, stepper.listeners((m: unknown) => messages.push(m)));
+    model.kernelSend({ type: "x" });
+    expect(messages).toEqual([{ type: "x" }]);
+    model.kernelSet("position", 2);
+    expect(stepper.pos).toBe(2);
+    expect(log).toEqual(["leave a", "enter c", "paint 2"]);
+    log.length = 0;
+    model.kernelSet("order", ["x", "y", "z", "w"]); // the kernel's position (2) in the new order
+    expect(log).toEqual(["restart 2", "paint 2"]);
+    expect(stepper.current()).toBe("z");
+    log.length = 0;
+    model.kernelSet("n_done", 1);
+    expect(log).toEqual(["progress"]);
+    stop();
+    expect(model.totalListeners()).toBe(0);
+  });
+
+  it("saves an unsaved position when disposed", () => {
+    const { model, stepper } = make(["a", "b", "c"]);
+    stepper.step(1);
+    stepper.dispose();
+    expect(savedPositions(model)).toEqual([1]);
+  });
+});
+
+describe("stepKeys", () => {
+  it("binds the next and previous keys to steps of +1 and -1", () => {
+    const { stepper } = make(["a", "b", "c"], 1, { leave: undefined, enter: undefined });
+    const [next, prev] = stepKeys(stepper, ["Enter", "]"], ["["], "query");
+    expect(next.keys).toEqual(["Enter", "]"]);
+    expect(next.description).toBe("next query");
+    expect(prev.keys).toEqual(["["]);
+    expect(prev.description).toBe("previous query");
+    next.run(new KeyboardEvent("keydown"));
+    expect(stepper.pos).toBe(2);
+    prev.run(new KeyboardEvent("keydown"));
+    prev.run(new KeyboardEvent("keydown"));
+    expect(stepper.pos).toBe(0);
+    expect(stepKeys(stepper, ["ArrowRight"], ["ArrowLeft"])[0].description).toBe("next item");
+  });
+});

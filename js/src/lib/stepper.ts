@@ -1,0 +1,152 @@
+// The position of a view that steps through the kernel's queue one item at a time: where it is,
+// how a step moves it (clamped to 0..len(order), len(order) being the end screen), the kernel
+// told in the background (PositionSync), the items around it read ahead (ItemCache.around), and
+// what a new order from the kernel does. Shared by the review views and the canvas editors.
+import type { AnyModel } from "@anywidget/types";
+import type { ItemCache, ItemId } from "./items";
+import type { Binding } from "./keyboard";
+import { KernelRoutes, PositionSync, receiveItems, stepperListeners } from "./review";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Model = AnyModel<any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Handler = (...args: any[]) => void;
+
+/** What a view tells its Stepper. */
+export interface StepperParts {
+  /** the read-ahead: `behind` items back and `ahead` forward, the current one included */
+  behind: number;
+  ahead: number;
+  /** repaint the whole view (after every step and restart) */
+  paint: () => void;
+  /** repaint the progress texts only (an intent settled on an item not shown, n_done changed) */
+  paintProgress: () => void;
+  /** before a step, while the old item is still current (e.g. send the draft being edited) */
+  leave?: () => void;
+  /** after a step, before the paint: reset what belongs to one item (selection, focus, input) */
+  enter?: () => void;
+  /** a new order from the kernel, before the paint: drop what belonged to the old one (undo history) */
+  restart?: () => void;
+}
+
+/** One view's place in `model.get("order")`, starting at the model's `position`.
+ *
+ *  Example: `const stepper = new Stepper(model, { behind: 2, ahead: 8, paint, paintProgress });`
+ *  then `stepper.step(1)` on a key, `stepper.prefetch(cache)` in paint, `stepper.listeners(onMessage)`
+ *  in startView's `on`, and the stepper in its `dispose`. */
+export class Stepper {
+  private at: number;
+  private readonly sync: PositionSync;
+
+  constructor(private readonly model: Model, private readonly parts: StepperParts) {
+    this.at = Math.max(0, model.get("position"));
+    this.sync = new PositionSync(model);
+  }
+
+  /** The position shown: 0..len(order), len(order) being the end screen. */
+  get pos(): number {
+    return this.at;
+  }
+
+  order(): ItemId[] {
+    return this.model.get("order");
+  }
+
+  /** The item shown (undefined on the end screen). */
+  current(): ItemId | undefined {
+    return this.order()[this.at];
+  }
+
+  atEnd(): boolean {
+    return this.at >= this.order().length;
+  }
+
+  /** Move to `to` (clamped), repaint at once, and tell the kernel once stepping pauses. */
+  go(to: number): void {
+    this.parts.leave?.();
+    this.at = Math.max(0, Math.min(to, this.order().length));
+    this.parts.enter?.();
+    this.parts.paint();
+    this.sync.set(this.at);
+  }
+
+  /** Move by `delta` items (+1 next, -1 previous). */
+  step(delta: number): void {
+    this.go(this.at + delta);
+  }
+
+  /** Go to `id`'s (first) place in the order; false when the order lacks it. With `again` false,
+   *  an item already shown is left as it is (no step, no repaint). */
+  seek(id: ItemId, again = true): boolean {
+    const to = this.order().findIndex((v) => v === id);
+    if (to < 0) return false;
+    if (again || to !== this.at) this.go(to);
+    return true;
+  }
+
+  /** The kernel's order changed: show `position` in it (no step: nothing is left, nothing synced). */
+  restart(position: number): void {
+    this.at = position;
+    this.parts.restart?.();
+    this.parts.paint();
+  }
+
+  /** The ids of the read-ahead window (kept in the cache when new items arrive). */
+  nearby(): ItemId[] {
+    return this.order().slice(Math.max(0, this.at - this.parts.behind), this.at + this.parts.ahead);
+  }
+
+  /** Ask `cache` for the read-ahead window's missing items (see ItemCache.around). */
+  prefetch(cache: ItemCache): void {
+    cache.around(this.order(), this.at, this.parts.behind, this.parts.ahead);
+  }
+
+  /** The usual kernel routes: "items" go to `cache` (the window kept) and repaint when they hold the
+   *  item shown; "invalidate" empties `cache` and repaints. */
+  itemRoutes(cache: ItemCache): KernelRoutes {
+    return {
+      items: receiveItems(cache, () => this.nearby(), () => this.current(), this.parts.paint),
+      invalidate: () => {
+        cache.invalidate();
+        this.parts.paint();
+      },
+    };
+  }
+
+  /** Something about `id` changed: repaint the view if it shows `id`, else the progress only. */
+  repaint(id: ItemId): void {
+    if (this.current() === id) this.parts.paint();
+    else this.parts.paintProgress();
+  }
+
+  /** "end" on the end screen, else "<noun> 3 / 10". */
+  positionText(noun = "item"): string {
+    const total = this.order().length;
+    return this.at >= total ? "end" : `${noun} ${this.at + 1} / ${total}`;
+  }
+
+  /** Model listeners (kernel messages, a new order, the kernel moving the position, n_done), to
+   *  spread into startView's `on`. */
+  listeners(onMessage: Handler): Record<string, Handler> {
+    return stepperListeners(this.model, {
+      onMessage,
+      shown: () => this.at,
+      go: (to) => this.go(to),
+      restart: (position) => this.restart(position),
+      paintProgress: this.parts.paintProgress,
+    });
+  }
+
+  /** Save an unsaved position now (the view is going away). */
+  dispose(): void {
+    this.sync.dispose();
+  }
+}
+
+/** The next / previous keys of a stepper, described as "next <noun>" / "previous <noun>". */
+export function stepKeys(stepper: Stepper, next: string[], prev: string[], noun = "item"): Binding[] {
+  return [
+    { keys: next, description: `next ${noun}`, run: () => stepper.step(1) },
+    { keys: prev, description: `previous ${noun}`, run: () => stepper.step(-1) },
+  ];
+}
