@@ -28,8 +28,9 @@ from ..items import Items
 from ..metrics.geometry import clip_box
 from ..queue import QueueSpec
 from ..store import AnnotationStore
-from .base import STATIC, IntentError, ReviewWidget, static_file
+from .base import STATIC, IntentError, static_file
 from .classify import _plain, _same, normalise_classes
+from .image_editor import ImageEditor
 
 KIND = "boxes"
 MAX_BOXES = 5000  # per item
@@ -52,7 +53,7 @@ def _rounded(v: float) -> float:
     return round(float(v), 3)
 
 
-class BBoxAnnotator(ReviewWidget):
+class BBoxAnnotator(ImageEditor):
     """Draw boxes on images by mouse or keyboard; accept, adjust or reject a detector's proposals.
 
     Mouse: drag on the image draws a box; click selects; drag a box moves it; drag a handle
@@ -88,9 +89,8 @@ class BBoxAnnotator(ReviewWidget):
 
     _esm = STATIC / "bbox.js"
     _css = STATIC / "bbox.css"
-    classes = traitlets.List().tag(sync=True)
+    KIND = KIND
     threshold = traitlets.Float(0.5).tag(sync=True)
-    display_height = traitlets.Int(480).tag(sync=True)
 
     def __init__(
         self,
@@ -106,21 +106,14 @@ class BBoxAnnotator(ReviewWidget):
         title: str = "",
     ):
         static_file("bbox.js")
-        items = items if isinstance(items, Items) else Items(items)
-        if items.is_text:
-            raise ValueError("BBoxAnnotator needs images, not texts")
+        items = self._image_items(items)
         classes = normalise_classes(classes)
         self._proposals = _normalise_proposals(proposals, items, classes)
         super().__init__(
             items, store=store, task=task, queue=queue, annotator=annotator, classes=classes,
             threshold=float(threshold), display_height=int(display_height), title=title,
         )
-        self._sizes: dict[Hashable, tuple[int, int]] = {}
-        self._state: dict[Hashable, dict] = {}
-        self._redo: dict[Hashable, list[dict]] = {}
-        for row in self.store.current(task, kinds=(KIND,), annotator=self.annotator).itertuples():
-            if row.item_id in self.items:
-                self._state[row.item_id] = _state_of(row.payload)
+        self._load_states()
         self._handlers.update(
             add=self._on_add, update=self._on_update, delete=self._on_delete, accept=self._on_accept,
             adjust=self._on_adjust, reject=self._on_reject, undo=self._on_undo, redo=self._on_redo,
@@ -179,14 +172,10 @@ class BBoxAnnotator(ReviewWidget):
         self._proposals = _normalise_proposals(proposals, self.items, self.classes)
         self.send({"type": "invalidate"})
 
-    def image_size(self, item_id: Hashable) -> tuple[int, int]:
-        """``(width, height)`` of an item's image in pixels."""
-        if item_id not in self._sizes:
-            media = self.items.media(item_id)
-            self._sizes[item_id] = (int(media.width), int(media.height))
-        return self._sizes[item_id]
-
     # ------------------------------------------------------------------ hooks
+    def _decode(self, item_id: Hashable, payload: dict) -> dict:
+        return _state_of(payload)
+
     def _item_info(self, item_id: Hashable) -> dict:
         state = self._state.get(item_id, {"boxes": [], "rejected": []})
         return {"boxes": state["boxes"], "rejected": state["rejected"], "proposals": self._proposals.get(item_id, [])}
@@ -247,12 +236,7 @@ class BBoxAnnotator(ReviewWidget):
         if len(state["boxes"]) > MAX_BOXES:
             raise IntentError(f"more than {MAX_BOXES} boxes on one item")
         payload = {"boxes": state["boxes"], "rejected": state["rejected"], "op": op}
-        event_id = self.store.record(self.task, item_id, payload, kind=KIND, annotator=self.annotator)
-        self._state[item_id] = _state_of(payload)
-        if clear_redo:
-            self._redo.pop(item_id, None)
-        self._refresh_done()
-        self._emit({"item_id": item_id, "kind": op, "label": state["boxes"], "event_id": event_id, "annotator": self.annotator})
+        event_id = self._store_state(item_id, payload, _state_of(payload), op, state["boxes"], clear_redo)
         return self._reply(content, item_id, event_id)
 
     def _reply(self, content: dict, item_id: Hashable, event_id: int | None) -> dict:
@@ -350,35 +334,17 @@ class BBoxAnnotator(ReviewWidget):
 
     def _on_undo(self, content: dict) -> dict:
         item_id = self._item_id(content)
-        before = self._current(item_id)
-        event_id = self.store.undo(task=self.task, item_id=item_id, annotator=self.annotator)
-        if event_id is None:
-            raise IntentError(f"nothing to undo on item {item_id!r}")
-        self._redo.setdefault(item_id, []).append(before)
-        self._reload(item_id)
+        event_id = self._undo_last(item_id, self._current(item_id))
         self._emit({"item_id": item_id, "kind": "undo", "label": self._current(item_id)["boxes"], "event_id": event_id, "annotator": self.annotator})
         return self._reply(content, item_id, event_id)
 
     def _on_redo(self, content: dict) -> dict:
         item_id = self._item_id(content)
-        stack = self._redo.get(item_id)
-        if not stack:
-            raise IntentError(f"nothing to redo on item {item_id!r}")
-        state = stack.pop()
-        return self._commit(content, item_id, state, "redo", clear_redo=False)
+        return self._commit(content, item_id, self._pop_redo(item_id), "redo", clear_redo=False)
 
     def _on_sync(self, content: dict) -> dict:
         item_id = self._item_id(content)
         return self._reply(content, item_id, None)
-
-    def _reload(self, item_id: Hashable) -> None:
-        current = self.store.current(self.task, kinds=(KIND,), annotator=self.annotator)
-        rows = current[current["item_id"].map(lambda v: v == item_id and type(v) is type(item_id))]
-        if len(rows):
-            self._state[item_id] = _state_of(rows["payload"].iloc[0])
-        else:
-            self._state.pop(item_id, None)
-        self._refresh_done()
 
 
 def _state_of(payload: dict) -> dict:

@@ -26,12 +26,12 @@ import pandas as pd
 import traitlets
 from scipy import ndimage
 
-from ..items import Items
 from ..metrics.geometry import rle_decode, rle_encode, rle_from_string, rle_to_string
 from ..queue import QueueSpec
 from ..store import AnnotationStore
-from .base import STATIC, IntentError, ReviewWidget, static_file
+from .base import STATIC, IntentError, static_file
 from .classify import _plain, _same, normalise_classes
+from .image_editor import ImageEditor
 
 KIND = "masks"
 MAX_RUNS = 1_000_000
@@ -53,7 +53,7 @@ def label_map_runs(labels: np.ndarray) -> bytes:
     return np.stack([flat[starts].astype("<u4"), lengths.astype("<u4")], axis=1).tobytes()
 
 
-class SegmentationCanvas(ReviewWidget):
+class SegmentationCanvas(ImageEditor):
     """Paint segmentation masks on images: brush, eraser, polygon, hole fill; model masks as proposals.
 
     Keys (``?`` lists them): 1–9, 0 pick the class, B brush, E eraser, P polygon (click vertices;
@@ -81,10 +81,9 @@ class SegmentationCanvas(ReviewWidget):
 
     _esm = STATIC / "segmentation.js"
     _css = STATIC / "segmentation.css"
-    classes = traitlets.List().tag(sync=True)
+    KIND = KIND
     mode = traitlets.Unicode("semantic").tag(sync=True)
     opacity = traitlets.Float(0.5).tag(sync=True)
-    display_height = traitlets.Int(480).tag(sync=True)
 
     def __init__(
         self,
@@ -103,9 +102,7 @@ class SegmentationCanvas(ReviewWidget):
         static_file("segmentation.js")
         if mode not in ("semantic", "instance"):
             raise ValueError(f"mode must be 'semantic' or 'instance', not {mode!r}")
-        items = items if isinstance(items, Items) else Items(items)
-        if items.is_text:
-            raise ValueError("SegmentationCanvas needs images, not texts")
+        items = self._image_items(items)
         classes = normalise_classes(classes)
         if mode == "semantic" and len(classes) > 255:
             raise ValueError("semantic mode takes at most 255 classes")
@@ -113,13 +110,9 @@ class SegmentationCanvas(ReviewWidget):
             items, store=store, task=task, queue=queue, annotator=annotator, classes=classes, mode=mode,
             opacity=float(opacity), display_height=int(display_height), title=title,
         )
-        self._sizes: dict[Hashable, tuple[int, int]] = {}
         self._proposals = self._normalise_proposals(proposals)
-        self._state: dict[Hashable, dict] = {}  # item -> {"labels": uint16 (H, W), "classes": {value: class}}
-        self._redo: dict[Hashable, list[dict]] = {}
-        for row in self.store.current(task, kinds=(KIND,), annotator=self.annotator).itertuples():
-            if row.item_id in self.items:
-                self._state[row.item_id] = self._decode(row.item_id, row.payload)
+        # self._state: item -> {"labels": uint16 (H, W), "classes": {value: class}, "accepted": [ids]}
+        self._load_states()
         self._handlers.update(
             paint=self._on_paint, new_instance=self._on_new_instance, fill_holes=self._on_fill_holes,
             accept=self._on_accept, undo=self._on_undo, redo=self._on_redo, sync=self._on_sync,
@@ -164,13 +157,6 @@ class SegmentationCanvas(ReviewWidget):
                     x, y, bw, bh = box_from_mask(m).tolist()
                     rows.append((item_id, value, cls, int(m.sum()), {"size": [h, w], "counts": _encode_segment(m)}, x, y, bw, bh))
         return pd.DataFrame(rows, columns=["item", "value", "class", "area", "rle", "x", "y", "w", "h"])
-
-    def image_size(self, item_id: Hashable) -> tuple[int, int]:
-        """``(width, height)`` of an item's image."""
-        if item_id not in self._sizes:
-            media = self.items.media(item_id)
-            self._sizes[item_id] = (int(media.width), int(media.height))
-        return self._sizes[item_id]
 
     # ------------------------------------------------------------------ state
     def _empty(self, item_id: Hashable) -> dict:
@@ -277,12 +263,7 @@ class SegmentationCanvas(ReviewWidget):
 
     # ------------------------------------------------------------------ intents
     def _commit(self, content: dict, item_id: Hashable, state: dict, op: str, clear_redo: bool = True, send_mask: bool = False) -> dict:
-        event_id = self.store.record(self.task, item_id, self._payload(state, op), kind=KIND, annotator=self.annotator)
-        self._state[item_id] = state
-        if clear_redo:
-            self._redo.pop(item_id, None)
-        self._refresh_done()
-        self._emit({"item_id": item_id, "kind": op, "label": None, "event_id": event_id, "annotator": self.annotator})
+        event_id = self._store_state(item_id, self._payload(state, op), state, op, None, clear_redo)
         reply = self._ack(content, item_id=item_id, event_id=event_id, n_done=self.n_done,
                           instances={str(v): c for v, c in state["classes"].items()})
         if send_mask:
@@ -357,18 +338,7 @@ class SegmentationCanvas(ReviewWidget):
 
     def _on_undo(self, content: dict) -> dict:
         item_id = self._item_id(content)
-        before = self._get(item_id)
-        event_id = self.store.undo(task=self.task, item_id=item_id, annotator=self.annotator)
-        if event_id is None:
-            raise IntentError(f"nothing to undo on item {item_id!r}")
-        self._redo.setdefault(item_id, []).append(before)
-        current = self.store.current(self.task, kinds=(KIND,), annotator=self.annotator)
-        rows = current[current["item_id"].map(lambda v: v == item_id and type(v) is type(item_id))]
-        if len(rows):
-            self._state[item_id] = self._decode(item_id, rows["payload"].iloc[0])
-        else:
-            self._state.pop(item_id, None)
-        self._refresh_done()
+        event_id = self._undo_last(item_id, self._get(item_id))
         state = self._get(item_id)
         reply = self._ack(content, item_id=item_id, event_id=event_id, n_done=self.n_done,
                           instances={str(v): c for v, c in state["classes"].items()})
@@ -377,10 +347,7 @@ class SegmentationCanvas(ReviewWidget):
 
     def _on_redo(self, content: dict) -> dict:
         item_id = self._item_id(content)
-        stack = self._redo.get(item_id)
-        if not stack:
-            raise IntentError(f"nothing to redo on item {item_id!r}")
-        return self._commit(content, item_id, stack.pop(), "redo", clear_redo=False, send_mask=True)
+        return self._commit(content, item_id, self._pop_redo(item_id), "redo", clear_redo=False, send_mask=True)
 
     def _on_sync(self, content: dict) -> dict:
         item_id = self._item_id(content)

@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
-import { CanvasStage, editorKeys, editorNav, editorRootClass, wireEditorNav } from "./canvas_stage";
+import { CanvasStage, classSwatches, editorKeys, editorNav, editorRootClass, wireEditorNav } from "./canvas_stage";
 import { IntentChannel } from "./channel";
+import { ItemCache } from "./items";
+import { Stepper } from "./stepper";
 import { HelpOverlay } from "./help";
 import { Keymap } from "./keyboard";
 import type { PanZoom } from "./viewport";
@@ -30,6 +32,75 @@ describe("CanvasStage", () => {
   });
 });
 
+describe("CanvasStage.showCurrent", () => {
+  const image = (width: number, height: number) => ({ width, height, close: () => undefined }) as unknown as ImageBitmap;
+
+  function setup(order: unknown[], position = 0) {
+    const model = createFakeModel({ order, position, n_done: 0 });
+    const paint = vi.fn();
+    const stepper = new Stepper(model, { behind: 1, ahead: 2, paint, paintProgress: () => undefined });
+    const cache = new ItemCache(model);
+    const stage = new CanvasStage();
+    const viewport = new Viewport();
+    const show = () => stage.showCurrent(stepper, cache, viewport, 300, paint, "the end");
+    return { model, stepper, cache, stage, viewport, show, paint };
+  }
+
+  it("shows the end screen past the last item", () => {
+    const { stage, show } = setup(["a"], 1);
+    expect(show()).toBeNull();
+    expect(stage.canvas.hidden).toBe(true);
+    expect(stage.placeholder.textContent).toBe("the end");
+  });
+
+  it("shows loading… and asks for the window, then repaints once the item is cached", async () => {
+    const { model, cache, stage, show, paint } = setup(["a", "b", "c"]);
+    expect(show()).toBeNull();
+    expect(stage.placeholder.textContent).toBe("loading…");
+    expect(model.sentContents("fetch")[0].ids).toEqual(["a", "b"]);
+    await cache.receive([{ id: "a", kind: "error", error: "broken file" }], []);
+    await Promise.resolve();
+    expect(paint).toHaveBeenCalledTimes(1);
+    expect(show()).toBeNull(); // not an image: its error instead
+    expect(stage.placeholder.textContent).toBe("broken file");
+  });
+
+  it("sets the viewport to an image the first time it is shown, until forget()", async () => {
+    const { cache, stage, viewport, show } = setup(["a"]);
+    await cache.receive([{ id: "a", kind: "image", width: 400, height: 200, image: image(400, 200) }], []);
+    const first = show();
+    expect(first?.fresh).toBe(true);
+    expect(first?.item.id).toBe("a");
+    expect(stage.canvas.hidden).toBe(false);
+    expect(stage.placeholder.hidden).toBe(true);
+    expect([viewport.imageWidth, viewport.imageHeight]).toEqual([400, 200]);
+    expect(viewport.viewHeight).toBe(300);
+    expect(viewport.viewWidth).toBe(640); // not laid out: the default width
+    expect(stage.shows('"a"')).toBe(true);
+    viewport.setImage(10, 10); // moved on by hand: an image already shown is left alone
+    expect(show()?.fresh).toBe(false);
+    expect(viewport.imageWidth).toBe(10);
+    stage.forget();
+    expect(stage.shows('"a"')).toBe(false);
+    expect(show()?.fresh).toBe(true);
+    expect(viewport.imageWidth).toBe(400);
+  });
+});
+
+describe("classSwatches", () => {
+  it("makes one button per class with its key, swatch and name, the current one pressed", () => {
+    const picked: number[] = [];
+    const buttons = classSwatches(["cat", "dog", 7], 1, (k) => picked.push(k));
+    expect(buttons.map((b) => b.textContent)).toEqual(["1cat", "2dog", "37"]);
+    expect(buttons.map((b) => b.getAttribute("aria-pressed"))).toEqual(["false", "true", "false"]);
+    expect(buttons[0].querySelector(".hitl-swatch")).not.toBeNull();
+    buttons[2].click();
+    expect(picked).toEqual([2]);
+    const evil = classSwatches(["<img src=x onerror=alert(1)>"], 0, () => undefined);
+    expect(evil[0].querySelector("img")).toBeNull(); // a class name is text, never markup
+  });
+});
+
 describe("editor nav and keys", () => {
   it("root classes carry the shared stage class", () => {
     expect(editorRootClass("bbox")).toBe("hitl-root hitl-bbox hitl-canvas-editor");
@@ -44,6 +115,9 @@ describe("editor nav and keys", () => {
     const undoRedo = vi.fn();
     const nav = editorNav();
     expect(nav.retry.hidden).toBe(true);
+    expect([...nav.nav.children].map((b) => b.textContent)).toEqual([
+      "← prev (PgUp)", "next (PgDn) →", "undo (Ctrl+Z)", "redo (Ctrl+Y)", "", "retry unsaved", "?",
+    ]);
     wireEditorNav(nav, root, { step, undoRedo, help, channel });
     nav.prev.click();
     nav.next.click();

@@ -1,24 +1,126 @@
-// Shared parts of the pan/zoom canvas editors (bbox, segmentation): the stage (canvas + message),
-// fitting the viewport to it, the prev/next/undo/redo nav row, and the zoom/undo/paging keys.
+// Shared parts of the pan/zoom canvas editors (bbox, segmentation): the stage (canvas + message,
+// its width, the item shown, the image pyramid), fitting the viewport to it, the class swatches,
+// the prev/next/undo/redo nav row, and the zoom/undo/paging keys.
 import "./canvas_stage.css";
 import type { IntentChannel } from "./channel";
+import { ClassName, classColour, classKeys } from "./classes";
 import { h, setText } from "./dom";
 import type { HelpOverlay } from "./help";
+import type { ItemCache, ItemInfo } from "./items";
+import { itemKey } from "./items";
 import type { Binding } from "./keyboard";
-import { helpKeys } from "./review";
+import { helpKeys, navButtons, ReviewModel, wireNav } from "./review";
+import type { Stepper } from "./stepper";
+import { ImagePyramid } from "./viewport";
 import type { PanZoom, Viewport } from "./viewport";
+
+/** The traits both editors sync (BBoxAnnotator, SegmentationCanvas: hitl_widgets/widgets/image_editor.py). */
+export interface EditorModel extends ReviewModel {
+  classes: ClassName[];
+  display_height: number;
+}
 
 /** Root classes of a canvas editor named `name` (the shared stage CSS keys on hitl-canvas-editor). */
 export const editorRootClass = (name: string) => `hitl-root hitl-${name} hitl-canvas-editor`;
+
+/** An image item ready to draw. */
+export type ImageItem = ItemInfo & { image: ImageBitmap };
 
 /** The stage: a canvas, or a message in its place ("loading…", an error, the end screen). */
 export class CanvasStage {
   readonly node = h("div", "hitl-stage");
   readonly canvas = h("canvas", "hitl-canvas");
   readonly placeholder = h("div", "hitl-muted hitl-placeholder");
+  /** CSS px, measured when an item is set up and on resize (never inside a frame: no forced layout) */
+  private width = 0;
+  private shown: string | null = null; // key of the item the viewport is set to
+  private pyramid: ImagePyramid | null = null;
+  private resize: ResizeObserver | null = null;
 
   constructor() {
     this.node.append(this.canvas, this.placeholder);
+  }
+
+  /** Measure the stage's width again (0 when not laid out: 640). */
+  measure(): void {
+    this.width = this.node.clientWidth || 640;
+  }
+
+  /** Measure again and call `onResize` whenever the stage's size changes (where ResizeObserver exists). */
+  observeResize(onResize: () => void): void {
+    if (typeof ResizeObserver !== "function") return;
+    this.resize = new ResizeObserver(() => {
+      this.measure();
+      onResize();
+    });
+    this.resize.observe(this.node);
+  }
+
+  /** fit() to the measured width (measured now if never) and `height`. */
+  fitWidth(viewport: Viewport, height: number): void {
+    if (!this.width) this.measure();
+    this.fit(viewport, this.width, height);
+  }
+
+  /** Whether the viewport is set to the item of key `key`. */
+  shows(key: string): boolean {
+    return this.shown === key;
+  }
+
+  /** The item shown is stale (a step, a new order, new data): the next showCurrent sets it up again. */
+  forget(): void {
+    this.shown = null;
+  }
+
+  /** Show the stepper's current item: the end screen (`endText`), "loading…" until the cache holds it
+   *  (then `repaint`), its error when it is no image, else the canvas, fitting the viewport to a
+   *  `height` px stage and to the image the first time since forget(). Returns the item to draw
+   *  and whether it was just set up (`fresh`), or null when there is none. */
+  showCurrent(
+    stepper: Stepper, cache: ItemCache, viewport: Viewport, height: number, repaint: () => void, endText: string,
+  ): { item: ImageItem; fresh: boolean } | null {
+    const id = stepper.current();
+    if (id === undefined) {
+      this.message(endText);
+      return null;
+    }
+    stepper.prefetch(cache);
+    const item = cache.get(id);
+    if (!item) {
+      this.message("loading…");
+      cache.whenReady(id).then(() => {
+        if (stepper.current() === id) repaint();
+      });
+      return null;
+    }
+    if (item.kind !== "image" || !item.image) {
+      this.message(item.error ?? "cannot show this item");
+      return null;
+    }
+    this.showCanvas();
+    const key = itemKey(id);
+    if (this.shown === key) return { item: item as ImageItem, fresh: false };
+    this.shown = key;
+    this.measure();
+    this.fitWidth(viewport, height);
+    viewport.setImage(item.width || item.image.width, item.height || item.image.height);
+    return { item: item as ImageItem, fresh: true };
+  }
+
+  /** Draw `image` through the viewport from a pyramid of smaller copies, built once per image
+   *  (`onLevel` runs as each copy is ready: request a frame). */
+  drawImage(ctx: CanvasRenderingContext2D, viewport: Viewport, image: ImageBitmap, onLevel: () => void): void {
+    if (this.pyramid?.image !== image) {
+      this.pyramid?.dispose();
+      this.pyramid = new ImagePyramid(image, onLevel);
+    }
+    viewport.drawImage(ctx, image, this.pyramid);
+  }
+
+  /** Stop observing the size and free the pyramid. */
+  dispose(): void {
+    this.resize?.disconnect();
+    this.pyramid?.dispose();
   }
 
   /** Hide the canvas and show `text` instead. */
@@ -48,38 +150,41 @@ export class CanvasStage {
   }
 }
 
+/** The class buttons of an editor: key, colour swatch and name each, the `current` one pressed;
+ *  a click picks its class. */
+export function classSwatches(classes: ClassName[], current: number, pick: (k: number) => void): HTMLButtonElement[] {
+  const keys = classKeys(classes);
+  return classes.map((c, k) => {
+    const b = h("button", "hitl-button hitl-class");
+    if (keys[k]) b.append(h("span", "hitl-key", keys[k]));
+    const swatch = h("span", "hitl-swatch");
+    swatch.style.background = classColour(k);
+    b.append(swatch, document.createTextNode(String(c)));
+    b.setAttribute("aria-pressed", String(k === current));
+    b.addEventListener("click", () => pick(k));
+    return b;
+  });
+}
+
 type UndoRedo = (which: "undo" | "redo") => void;
 
 /** The nav row: ← prev, next →, undo, redo, then (right) retry unsaved and "?". */
 export function editorNav() {
-  const prev = h("button", "hitl-button", "← prev (PgUp)");
-  const next = h("button", "hitl-button", "next (PgDn) →");
-  const undoButton = h("button", "hitl-button", "undo (Ctrl+Z)");
+  const buttons = navButtons("← prev (PgUp)", "next (PgDn) →", "undo (Ctrl+Z)");
   const redoButton = h("button", "hitl-button", "redo (Ctrl+Y)");
-  const helpButton = h("button", "hitl-button", "?");
-  const retry = h("button", "hitl-button hitl-retry", "retry unsaved");
-  retry.hidden = true;
   const nav = h("div", "hitl-row hitl-nav");
-  nav.append(prev, next, undoButton, redoButton, h("span", "hitl-spacer"), retry, helpButton);
-  return { nav, prev, next, undoButton, redoButton, helpButton, retry };
+  nav.append(buttons.prev, buttons.next, buttons.undoButton, redoButton, h("span", "hitl-spacer"), buttons.retry, buttons.helpButton);
+  return { nav, ...buttons, redoButton };
 }
 
-/** Wire the nav row's buttons, and focus the root on a click outside buttons and inputs. */
+/** Wire the nav row's buttons (wireNav, plus redo), and focus the root on a click outside buttons and inputs. */
 export function wireEditorNav(
   buttons: ReturnType<typeof editorNav>,
   root: HTMLElement,
   actions: { step: (delta: number) => void; undoRedo: UndoRedo; help: HelpOverlay; channel: IntentChannel },
 ): void {
-  buttons.prev.addEventListener("click", () => actions.step(-1));
-  buttons.next.addEventListener("click", () => actions.step(1));
-  buttons.undoButton.addEventListener("click", () => actions.undoRedo("undo"));
+  wireNav(root, buttons, { step: actions.step, undo: () => actions.undoRedo("undo"), help: actions.help, channel: actions.channel });
   buttons.redoButton.addEventListener("click", () => actions.undoRedo("redo"));
-  buttons.helpButton.addEventListener("click", () => actions.help.toggle());
-  buttons.retry.addEventListener("click", () => actions.channel.retryFailed());
-  root.addEventListener("mousedown", (e) => {
-    const t = e.target as HTMLElement;
-    if (!t.closest("button") && !t.closest("input")) root.focus({ preventScroll: true });
-  });
 }
 
 /** Zoom, undo/redo, paging and help keys, in the order the "?" overlay lists them. */

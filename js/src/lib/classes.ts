@@ -1,4 +1,5 @@
-// Class keys and colours shared by the drawing widgets (boxes, masks).
+// Class keys and colours shared by the widgets that pick classes (classify, boxes, masks).
+import type { Binding } from "./keyboard";
 
 export type ClassName = string | number;
 
@@ -7,6 +8,21 @@ export function classKeys(classes: ClassName[]): string[] {
   const names = classes.map(String);
   if (names.every((n) => /^[0-9]$/.test(n)) && new Set(names).size === names.length) return names;
   return names.map((_, k) => (k < 10 ? String((k + 1) % 10) : ""));
+}
+
+const DIGITS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"];
+
+/** The digit bindings of a class list (the keys of classKeys, read when pressed): a digit calls
+ *  `pick` with its class's index; `description` is shown in the help, or made from the class. */
+export function classDigitKeys(
+  classes: () => ClassName[], pick: (k: number) => void, description: string | ((cls: ClassName) => string),
+): Binding[] {
+  return DIGITS.map((d) => ({
+    keys: [d],
+    description: typeof description === "string" ? description : () => description(classes()[classKeys(classes()).indexOf(d)]),
+    run: () => pick(classKeys(classes()).indexOf(d)),
+    when: () => classKeys(classes()).includes(d),
+  }));
 }
 
 const PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#9a6324", "#469990"];

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { h, labelText, setText } from "./dom";
+import { h, labelText, setText, slider } from "./dom";
 
 const PAYLOADS = [
   `<img src=x onerror="window.__hitlPwned = 1">`,
@@ -92,5 +92,16 @@ describe("labelText", () => {
     expect(labelText([])).toBe("(none)");
     expect(labelText(null)).toBe("");
     expect(labelText(undefined)).toBe("");
+  });
+});
+
+describe("slider", () => {
+  it("is a labelled range input, 0 to 1 by 0.05 unless told", () => {
+    const s = slider("hitl-opacity", "mask opacity");
+    expect(s.tagName).toBe("INPUT");
+    expect([s.className, s.type, s.min, s.max, s.step]).toEqual(["hitl-opacity", "range", "0", "1", "0.05"]);
+    expect(s.getAttribute("aria-label")).toBe("mask opacity");
+    const t = slider("x", "size", 1, 50, 1);
+    expect([t.min, t.max, t.step]).toEqual(["1", "50", "1"]);
   });
 });

@@ -12,6 +12,17 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
+/** A range input of class `className` from `min` to `max` by `step`, named `label` for screen readers. */
+export function slider(className: string, label: string, min = 0, max = 1, step = 0.05): HTMLInputElement {
+  const input = h("input", className);
+  input.type = "range";
+  input.min = String(min);
+  input.max = String(max);
+  input.step = String(step);
+  input.setAttribute("aria-label", label);
+  return input;
+}
+
 /** Show any value as literal text (never parsed as HTML). */
 export function setText(node: Node, value: unknown): void {
   const text = value === null || value === undefined ? "" : String(value);

@@ -135,6 +135,13 @@ describe("Stepper", () => {
     expect(cache.has("a")).toBe(false);
     expect(cache.has("b")).toBe(false);
     expect(log).toEqual(["paint 1", "paint 1"]);
+    // with a hook: it runs once the cache is empty, before the paint
+    const hooked = stepper.itemRoutes(cache, () => log.push(`invalidated ${cache.has("b")}`));
+    routes.items!([{ id: "b", kind: "text", text: "B" }], []);
+    await vi.runAllTimersAsync();
+    log.length = 0;
+    hooked.invalidate!();
+    expect(log).toEqual(["invalidated false", "paint 1"]);
   });
 
   it("listens to the kernel: messages, its position, a new order (restart at its position), n_done", () => {

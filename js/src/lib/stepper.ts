@@ -102,12 +102,14 @@ export class Stepper {
   }
 
   /** The usual kernel routes: "items" go to `cache` (the window kept) and repaint when they hold the
-   *  item shown; "invalidate" empties `cache` and repaints. */
-  itemRoutes(cache: ItemCache): KernelRoutes {
+   *  item shown; "invalidate" empties `cache`, runs `invalidated` (drop what was built from the
+   *  old items), and repaints. */
+  itemRoutes(cache: ItemCache, invalidated?: () => void): KernelRoutes {
     return {
       items: receiveItems(cache, () => this.nearby(), () => this.current(), this.parts.paint),
       invalidate: () => {
         cache.invalidate();
+        invalidated?.();
         this.parts.paint();
       },
     };

@@ -4,32 +4,23 @@
 // with the item's whole box list, and answers with that list, which then replaces the view's copy.
 import type { RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
-import { CanvasStage, editorKeys, editorNav, editorRootClass, wireEditorNav } from "../lib/canvas_stage";
+import { CanvasStage, classSwatches, EditorModel, editorKeys, editorNav, editorRootClass, wireEditorNav } from "../lib/canvas_stage";
 import "./bbox.css";
 import { IntentChannel, Reply } from "../lib/channel";
-import { h, setText } from "../lib/dom";
+import { h, setText, slider } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId, ItemInfo, itemKey } from "../lib/items";
 import { Keymap } from "../lib/keyboard";
 import { StatusLine } from "../lib/status";
-import { capturePointer, FrameScheduler, ImagePyramid, PanZoom, Point, Rect, Viewport } from "../lib/viewport";
-import { exposeModel } from "../lib/widget";
-import { followPosition, headerRow, kernelMessages, kernelPosition, PositionSync, receiveItems, startView } from "../lib/review";
-import { ClassName, classColour, classKeys } from "../lib/classes";
+import { Stepper } from "../lib/stepper";
+import { capturePointer, FrameScheduler, PanZoom, Point, Rect, Viewport } from "../lib/viewport";
+import { mountRoot } from "../lib/widget";
+import { headerRow, kernelMessages, showSaved, startView } from "../lib/review";
+import { ClassName, classColour, classDigitKeys, classKeys } from "../lib/classes";
 
 
-export interface BBoxModel {
-  classes: ClassName[];
+export interface BBoxModel extends EditorModel {
   threshold: number;
-  display_height: number;
-  order: ItemId[];
-  position: number;
-  n_done: number;
-  title: string;
-  task: string;
-  annotator: string;
-  autofocus: boolean;
-  version: string;
 }
 
 export interface Box extends Rect {
@@ -121,20 +112,13 @@ const NUDGE_COMMIT_MS = 400;
 const LABEL_LIMIT = 250; // draw class/score text only when at most this many boxes are in view
 
 export function render({ model, el }: RenderProps<BBoxModel>) {
-  const root = h("div", editorRootClass("bbox"));
-  exposeModel(root, model);
-  el.append(root);
+  const root = mountRoot(el, model, editorRootClass("bbox"));
 
   // ---------------------------------------------------------------- layout
   const { header, title, position, progress } = headerRow();
 
   const classBar = h("div", "hitl-row hitl-classes");
-  const thresholdInput = h("input", "hitl-threshold");
-  thresholdInput.type = "range";
-  thresholdInput.min = "0";
-  thresholdInput.max = "1";
-  thresholdInput.step = "0.05";
-  thresholdInput.setAttribute("aria-label", "proposal score threshold");
+  const thresholdInput = slider("hitl-threshold", "proposal score threshold");
   const thresholdValue = h("span", "hitl-threshold-value");
   const acceptAll = h("button", "hitl-button hitl-accept-all", "accept all ≥ threshold (A)");
   const tools = h("div", "hitl-row hitl-tools");
@@ -164,20 +148,29 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
   const cache = new ItemCache(model, 24);
   const viewport = new Viewport();
   const pendingByItem = new Map<string, number>();
-  let pos = Math.max(0, model.get("position"));
-  const positionSync = new PositionSync(model);
+  const stepper = new Stepper(model, {
+    behind: BEHIND, ahead: AHEAD, paint, paintProgress,
+    leave: flushDraft, // the box being edited belongs to the item left
+    enter: () => {
+      selection = null;
+      stageView.forget();
+    },
+    restart: () => {
+      selection = null;
+      stageView.forget();
+    },
+  });
   let selection: Selection = null;
   let currentClass = 0;
   let draft: Box | null = null; // the box being edited (drawn over its stored version)
   let draftOp: "update" | "adjust" | "add" | null = null;
   let drawing: Rect | null = null; // rubber band of a new box
   let nudgeTimer: ReturnType<typeof setTimeout> | null = null;
-  let shownId: string | null = null; // item key whose image the viewport is set to
   let boxCounter = 0;
 
   const order = () => model.get("order");
   const classes = () => model.get("classes");
-  const current = (): ItemId | undefined => order()[pos];
+  const current = () => stepper.current();
   const item = (): BoxItem | undefined => {
     const id = current();
     return id === undefined ? undefined : (cache.get(id) as BoxItem | undefined);
@@ -211,33 +204,16 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
   // ---------------------------------------------------------------- drawing
   const scheduler = new FrameScheduler(() => drawFrame());
 
-  let stageWidth = 0; // CSS px, measured on resize (never inside a frame: no forced layout)
-  function measureStage(): void {
-    stageWidth = stage.clientWidth || 640;
-  }
-
-  function fitStage(): void {
-    if (!stageWidth) measureStage();
-    stageView.fit(viewport, stageWidth, model.get("display_height"));
-  }
-
   let zoomShown = "";
-  let pyramid: ImagePyramid | null = null;
   function drawFrame(): void {
     const t0 = performance.now();
-    fitStage();
+    stageView.fitWidth(viewport, model.get("display_height"));
     const zoom = `${Math.round(viewport.scale * 100)}%`;
     if (zoom !== zoomShown) setText(zoomText, (zoomShown = zoom));
     const ctx = canvas.getContext("2d");
     const it = item();
     if (!ctx) return;
-    if (it?.image) {
-      if (pyramid?.image !== it.image) {
-        pyramid?.dispose();
-        pyramid = new ImagePyramid(it.image, () => scheduler.request());
-      }
-      viewport.drawImage(ctx, it.image, pyramid);
-    }
+    if (it?.image) stageView.drawImage(ctx, viewport, it.image, () => scheduler.request());
     else {
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -345,76 +321,30 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
     const t = model.get("threshold");
     thresholdInput.value = String(t);
     setText(thresholdValue, t.toFixed(2));
-    const id = current();
-    if (id === undefined) {
-      stageView.message(`All ${order().length} items reviewed. PgUp goes back.`);
+    if (stepper.atEnd()) {
       setText(selectionLine, "");
       setText(countLine, "");
-      return;
     }
-    const it = item();
-    cache.around(order(), pos, BEHIND, AHEAD);
-    if (!it) {
-      stageView.message("loading…");
-      cache.whenReady(id).then(() => {
-        if (current() === id) paint();
-      });
-      return;
-    }
-    if (it.kind !== "image" || !it.image) {
-      stageView.message(it.error ?? "cannot show this item");
-      return;
-    }
-    stageView.showCanvas();
-    if (shownId !== itemKey(id)) {
-      shownId = itemKey(id);
-      measureStage();
-      fitStage();
-      viewport.setImage(it.width || it.image.width, it.height || it.image.height);
-    }
+    const end = `All ${order().length} items reviewed. PgUp goes back.`;
+    const shown = stageView.showCurrent(stepper, cache, viewport, model.get("display_height"), paint, end);
+    if (!shown) return;
+    const it = shown.item as BoxItem;
     const pending = pendingProposals(it);
     const hidden = pending.length - visibleProposals(it).length;
     setText(countLine, `${(it.boxes ?? []).length} boxes, ${pending.length} open proposals${hidden ? ` (${hidden} below threshold)` : ""}`);
     describeSelection();
     scheduler.flush();
-    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id, position: pos } }));
+    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id: current(), position: stepper.pos } }));
   }
 
   function paintProgress(): void {
-    const total = order().length;
-    setText(progress, `boxed ${model.get("n_done")} of ${total}`);
-    setText(position, pos >= total ? "end" : `item ${pos + 1} / ${total}`);
-    status.setSaved(channel.pendingCount, channel.failedCount);
-    retry.hidden = channel.failedCount === 0;
+    setText(progress, `boxed ${model.get("n_done")} of ${order().length}`);
+    setText(position, stepper.positionText());
+    showSaved(status, channel, retry);
   }
 
   function paintClasses(): void {
-    const keys = classKeys(classes());
-    classBar.replaceChildren(
-      ...classes().map((c, k) => {
-        const b = h("button", "hitl-button hitl-class");
-        if (keys[k]) b.append(h("span", "hitl-key", keys[k]));
-        const swatch = h("span", "hitl-swatch");
-        swatch.style.background = classColour(k);
-        b.append(swatch, document.createTextNode(String(c)));
-        b.setAttribute("aria-pressed", String(k === currentClass));
-        b.addEventListener("click", () => pickClass(k));
-        return b;
-      }),
-    );
-  }
-
-  function nearby(): ItemId[] {
-    return order().slice(Math.max(0, pos - BEHIND), pos + AHEAD);
-  }
-
-  function go(to: number): void {
-    flushDraft();
-    pos = Math.max(0, Math.min(to, order().length));
-    selection = null;
-    shownId = null;
-    paint();
-    positionSync.set(pos);
+    classBar.replaceChildren(...classSwatches(classes(), currentClass, pickClass));
   }
 
   // ---------------------------------------------------------------- intents
@@ -638,7 +568,7 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
 
   function copyPrevious(): void {
     flushDraft();
-    const prevId = order()[pos - 1];
+    const prevId = order()[stepper.pos - 1];
     const id = current();
     if (prevId === undefined || id === undefined) return status.info("no previous item to copy from");
     cache.whenReady(prevId).then((p) => {
@@ -790,14 +720,8 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
   const keymap = new Keymap(root);
   const help = new HelpOverlay(keymap);
   root.append(help.node);
-  const digits = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"];
   keymap.add(
-    ...digits.map((d) => ({
-      keys: [d],
-      description: "class of the selected box (or of new boxes)",
-      run: () => pickClass(classKeys(classes()).indexOf(d)),
-      when: () => classKeys(classes()).includes(d),
-    })),
+    ...classDigitKeys(classes, pickClass, "class of the selected box (or of new boxes)"),
     { keys: ["b"], description: "new box in the middle of the view", run: newBoxByKey },
     { keys: ["Tab"], description: "select the next box or proposal (Shift: previous)", run: (e) => cycle(e.shiftKey ? -1 : 1) },
     { keys: ["Enter"], description: "accept the selected (or best) proposal", run: acceptProposal },
@@ -812,7 +736,7 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
     { keys: ["c"], description: "copy the previous item's boxes", run: copyPrevious },
     { keys: [","], description: "lower the proposal threshold", run: () => setThreshold(model.get("threshold") - 0.05) },
     { keys: ["."], description: "raise the proposal threshold", run: () => setThreshold(model.get("threshold") + 0.05) },
-    ...editorKeys(panZoom, undoRedo, (delta) => go(pos + delta), help),
+    ...editorKeys(panZoom, undoRedo, (delta) => stepper.step(delta), help),
     { keys: ["Escape"], description: "cancel the drawing / clear the selection", run: () => {
       drawing = null;
       drag = null;
@@ -826,43 +750,21 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
   zoomIn.addEventListener("click", () => panZoom.zoomIn());
   zoomOut.addEventListener("click", () => panZoom.zoomOut());
   zoomFit.addEventListener("click", () => panZoom.fit());
-  wireEditorNav(navRow, root, { step: (delta) => go(pos + delta), undoRedo, help, channel });
+  wireEditorNav(navRow, root, { step: (delta) => stepper.step(delta), undoRedo, help, channel });
 
   // ---------------------------------------------------------------- kernel messages
   channel.onChange = paintProgress;
-  const onMessage = kernelMessages(channel, status, {
-    items: receiveItems(cache, nearby, current, paint),
-    invalidate: () => {
-      cache.invalidate();
-      shownId = null;
-      paint();
-    },
-  });
-  const onOrder = () => {
-    pos = kernelPosition(model);
-    selection = null;
-    shownId = null;
-    paint();
-  };
-  const resize = typeof ResizeObserver === "function"
-    ? new ResizeObserver(() => {
-      measureStage();
-      scheduler.request();
-    })
-    : null;
-  resize?.observe(stage);
+  const onMessage = kernelMessages(channel, status, stepper.itemRoutes(cache, () => stageView.forget()));
+  stageView.observeResize(() => scheduler.request());
 
   const stop = startView(model, root, status, {
     on: {
-      "msg:custom": onMessage,
-      "change:order": onOrder,
-      "change:position": followPosition(model, () => pos, go),
-      "change:n_done": paintProgress,
+      ...stepper.listeners(onMessage),
       "change:threshold": () => redraw(),
       "change:classes change:title change:display_height": paint,
     },
     paint,
-    dispose: [positionSync, () => resize?.disconnect(), () => pyramid?.dispose(), panZoom, keymap, channel],
+    dispose: [stepper, stageView, panZoom, keymap, channel],
   });
   return () => {
     flushDraft();

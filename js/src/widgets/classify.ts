@@ -14,7 +14,7 @@ import { SaveState, saveSuffix, StatusLine } from "../lib/status";
 import { Stepper, stepKeys } from "../lib/stepper";
 import { mountRoot } from "../lib/widget";
 import { headerRow, helpKeys, kernelMessages, navButtons, ReviewModel, showSaved, startView, wireNav } from "../lib/review";
-import { classKeys } from "../lib/classes";
+import { classDigitKeys, classKeys } from "../lib/classes";
 
 type Label = string | number | Array<string | number> | null;
 
@@ -295,12 +295,7 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
   const help = new HelpOverlay(keymap);
   root.append(help.node);
   keymap.add(
-    ...["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"].map((d) => ({
-      keys: [d],
-      description: () => `pick class ${String(classes()[classKeys(classes()).indexOf(d)])}`,
-      run: () => pick(classKeys(classes()).indexOf(d)),
-      when: () => classKeys(classes()).includes(d),
-    })),
+    ...classDigitKeys(classes, pick, (c) => `pick class ${String(c)}`),
     { keys: ["Enter"], description: "accept the proposal (multi-label: confirm the selection)", run: accept },
     { keys: ["Space"], description: "skip this item", run: skipItem },
     ...stepKeys(stepper, ["ArrowRight"], ["ArrowLeft"]),

@@ -5,34 +5,25 @@
 // holding the label map as row-major runs (value, length).
 import type { RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
-import { CanvasStage, editorKeys, editorNav, editorRootClass, wireEditorNav } from "../lib/canvas_stage";
+import { CanvasStage, classSwatches, EditorModel, editorKeys, editorNav, editorRootClass, wireEditorNav } from "../lib/canvas_stage";
 import "./segmentation.css";
 import { IntentChannel, Reply } from "../lib/channel";
-import { ClassName, classColour, classKeys, rgb } from "../lib/classes";
-import { h, setText } from "../lib/dom";
+import { ClassName, classColour, classDigitKeys, rgb } from "../lib/classes";
+import { h, setText, slider } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId, ItemInfo, itemKey } from "../lib/items";
 import { Keymap } from "../lib/keyboard";
 import { toBytes } from "../lib/media";
 import { applyRuns, Box, clearBox, decodeLabelRuns, emptyBox, maskRuns, polygonRuns, stampLine } from "../lib/runs";
 import { StatusLine } from "../lib/status";
-import { capturePointer, drawLayer, FrameScheduler, ImagePyramid, PanZoom, Point, Viewport } from "../lib/viewport";
-import { exposeModel } from "../lib/widget";
-import { followPosition, headerRow, kernelMessages, kernelPosition, PositionSync, receiveItems, startView } from "../lib/review";
+import { Stepper } from "../lib/stepper";
+import { capturePointer, drawLayer, FrameScheduler, PanZoom, Point, Viewport } from "../lib/viewport";
+import { mountRoot } from "../lib/widget";
+import { headerRow, kernelMessages, showSaved, startView } from "../lib/review";
 
-export interface SegModel {
-  classes: ClassName[];
+export interface SegModel extends EditorModel {
   mode: "semantic" | "instance";
   opacity: number;
-  display_height: number;
-  order: ItemId[];
-  position: number;
-  n_done: number;
-  title: string;
-  task: string;
-  annotator: string;
-  autofocus: boolean;
-  version: string;
 }
 
 interface MaskProposal {
@@ -70,9 +61,7 @@ const BEHIND = 1;
 const CLOSE_PX = 8; // CSS px: a click this close to the first vertex closes the polygon
 
 export function render({ model, el }: RenderProps<SegModel>) {
-  const root = h("div", editorRootClass("segmentation"));
-  exposeModel(root, model);
-  el.append(root);
+  const root = mountRoot(el, model, editorRootClass("segmentation"));
 
   // ---------------------------------------------------------------- layout
   const { header, title, position, progress } = headerRow();
@@ -83,12 +72,7 @@ export function render({ model, el }: RenderProps<SegModel>) {
     polygon: h("button", "hitl-button hitl-tool", "polygon (P)"),
   };
   const sizeText = h("span", "hitl-muted hitl-size");
-  const opacityInput = h("input", "hitl-opacity");
-  opacityInput.type = "range";
-  opacityInput.min = "0";
-  opacityInput.max = "1";
-  opacityInput.step = "0.05";
-  opacityInput.setAttribute("aria-label", "mask opacity");
+  const opacityInput = slider("hitl-opacity", "mask opacity");
   const fillButton = h("button", "hitl-button", "fill holes (H)");
   const instanceButton = h("button", "hitl-button hitl-new-instance", "new instance (N)");
   const acceptButton = h("button", "hitl-button hitl-accept", "accept model mask (Enter)");
@@ -113,24 +97,25 @@ export function render({ model, el }: RenderProps<SegModel>) {
   const masks = new Map<string, MaskState>();
   const pendingByItem = new Map<string, number>();
   const accepted = new Map<string, Set<string>>(); // proposals accepted in this view, per item
-  let pos = Math.max(0, model.get("position"));
-  const positionSync = new PositionSync(model);
+  const stepper = new Stepper(model, {
+    behind: BEHIND, ahead: AHEAD, paint, paintProgress: paintInfo,
+    enter: () => stageView.forget(),
+    restart: () => stageView.forget(),
+  });
   let tool: Tool = "brush";
   let brush = 8; // radius, image pixels
   let currentClass = 0;
   let currentInstance = 0; // instance mode: the value painted
   let polygon: Point[] = [];
-  let shownId: string | null = null;
   let overlay: HTMLCanvasElement | null = null;
   let overlayData: ImageData | null = null;
   let proposalLayer: HTMLCanvasElement | null = null;
-  let pyramid: ImagePyramid | null = null;
   let stroke: { mask: Uint8Array; box: Box; last: Point; erase: boolean; value: number; id: number } | null = null;
   let strokeBuffer: Uint8Array | null = null;
 
   const order = () => model.get("order");
   const classes = () => model.get("classes");
-  const current = (): ItemId | undefined => order()[pos];
+  const current = () => stepper.current();
   const item = () => {
     const id = current();
     return id === undefined ? undefined : cache.get(id);
@@ -228,25 +213,15 @@ export function render({ model, el }: RenderProps<SegModel>) {
 
   // ---------------------------------------------------------------- drawing
   const scheduler = new FrameScheduler(() => drawFrame());
-  let stageWidth = 0;
-
-  function fitStage(): void {
-    if (!stageWidth) stageWidth = stage.clientWidth || 640;
-    stageView.fit(viewport, stageWidth, model.get("display_height"));
-  }
 
   function drawFrame(): void {
     const t0 = performance.now();
-    fitStage();
+    stageView.fitWidth(viewport, model.get("display_height"));
     setText(zoomText, `${Math.round(viewport.scale * 100)}%`);
     const ctx = canvas.getContext("2d");
     const it = item();
     if (!ctx || !it?.image) return;
-    if (pyramid?.image !== it.image) {
-      pyramid?.dispose();
-      pyramid = new ImagePyramid(it.image, () => scheduler.request());
-    }
-    viewport.drawImage(ctx, it.image, pyramid);
+    stageView.drawImage(ctx, viewport, it.image, () => scheduler.request());
     if (proposalLayer) drawLayer(viewport, ctx, proposalLayer, 0.35);
     if (overlay) drawLayer(viewport, ctx, overlay, model.get("opacity"));
     viewport.screenTransform(ctx);
@@ -271,11 +246,9 @@ export function render({ model, el }: RenderProps<SegModel>) {
   }
 
   function paintInfo(): void {
-    const total = order().length;
-    setText(progress, `masked ${model.get("n_done")} of ${total}`);
-    setText(position, pos >= total ? "end" : `item ${pos + 1} / ${total}`);
-    status.setSaved(channel.pendingCount, channel.failedCount);
-    retry.hidden = channel.failedCount === 0;
+    setText(progress, `masked ${model.get("n_done")} of ${order().length}`);
+    setText(position, stepper.positionText());
+    showSaved(status, channel, retry);
     setText(sizeText, `size ${brush * 2}`);
     for (const [name, b] of Object.entries(toolButtons)) b.setAttribute("aria-pressed", String(name === tool));
     instanceButton.hidden = !instanceMode();
@@ -288,60 +261,19 @@ export function render({ model, el }: RenderProps<SegModel>) {
   }
 
   function paintClasses(): void {
-    const keys = classKeys(classes());
-    classBar.replaceChildren(
-      ...classes().map((c, k) => {
-        const b = h("button", "hitl-button hitl-class");
-        if (keys[k]) b.append(h("span", "hitl-key", keys[k]));
-        const swatch = h("span", "hitl-swatch");
-        swatch.style.background = classColour(k);
-        b.append(swatch, document.createTextNode(String(c)));
-        b.setAttribute("aria-pressed", String(k === currentClass));
-        b.addEventListener("click", () => pickClass(k));
-        return b;
-      }),
-    );
+    classBar.replaceChildren(...classSwatches(classes(), currentClass, pickClass));
   }
 
   function paint(): void {
     setText(title, model.get("title"));
     paintClasses();
     paintInfo();
-    const id = current();
-    if (id === undefined) {
-      stageView.message(`All ${order().length} items reviewed. PgUp goes back.`);
-      return;
-    }
-    cache.around(order(), pos, BEHIND, AHEAD);
-    const it = item();
-    if (!it) {
-      stageView.message("loading…");
-      cache.whenReady(id).then(() => {
-        if (current() === id) paint();
-      });
-      return;
-    }
-    if (it.kind !== "image" || !it.image) {
-      stageView.message(it.error ?? "cannot show this item");
-      return;
-    }
-    stageView.showCanvas();
-    if (shownId !== itemKey(id)) {
-      shownId = itemKey(id);
-      stageWidth = stage.clientWidth || 640;
-      fitStage();
-      viewport.setImage(it.width || it.image.width, it.height || it.image.height);
-      setupItem(it);
-    }
+    const end = `All ${order().length} items reviewed. PgUp goes back.`;
+    const shown = stageView.showCurrent(stepper, cache, viewport, model.get("display_height"), paint, end);
+    if (!shown) return;
+    if (shown.fresh) setupItem(shown.item);
     scheduler.flush();
-    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id, position: pos } }));
-  }
-
-  function go(to: number): void {
-    pos = Math.max(0, Math.min(to, order().length));
-    shownId = null;
-    paint();
-    positionSync.set(pos);
+    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id: current(), position: stepper.pos } }));
   }
 
   // ---------------------------------------------------------------- intents
@@ -562,12 +494,7 @@ export function render({ model, el }: RenderProps<SegModel>) {
   const help = new HelpOverlay(keymap);
   root.append(help.node);
   keymap.add(
-    ...["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"].map((d) => ({
-      keys: [d],
-      description: "pick the class with this key",
-      run: () => pickClass(classKeys(classes()).indexOf(d)),
-      when: () => classKeys(classes()).includes(d),
-    })),
+    ...classDigitKeys(classes, pickClass, "pick the class with this key"),
     { keys: ["b"], description: "brush", run: () => setTool("brush") },
     { keys: ["e"], description: "eraser", run: () => setTool("eraser") },
     { keys: ["p"], description: "polygon: click vertices (drag one to move it, click an edge to insert one, Alt+click deletes); Enter or a click on the first closes", run: () => setTool("polygon") },
@@ -577,7 +504,7 @@ export function render({ model, el }: RenderProps<SegModel>) {
     { keys: ["n"], description: "new instance (instance mode)", run: newInstance, when: instanceMode },
     { keys: ["Enter"], description: "close the polygon, or accept the model's mask", run: acceptBest },
     { keys: ["Backspace"], description: "drop the polygon's last vertex", run: () => { polygon.pop(); paintInfo(); scheduler.request(); } },
-    ...editorKeys(panZoom, undoRedo, (delta) => go(pos + delta), help),
+    ...editorKeys(panZoom, undoRedo, (delta) => stepper.step(delta), help),
     { keys: ["Escape"], description: "drop the polygon being drawn", run: () => { polygon = []; paintInfo(); scheduler.request(); } },
   );
   (Object.keys(toolButtons) as Tool[]).forEach((t) => toolButtons[t].addEventListener("click", () => setTool(t)));
@@ -589,17 +516,12 @@ export function render({ model, el }: RenderProps<SegModel>) {
   fillButton.addEventListener("click", fillHoles);
   instanceButton.addEventListener("click", newInstance);
   acceptButton.addEventListener("click", acceptBest);
-  wireEditorNav(navRow, root, { step: (delta) => go(pos + delta), undoRedo, help, channel });
+  wireEditorNav(navRow, root, { step: (delta) => stepper.step(delta), undoRedo, help, channel });
 
   // ---------------------------------------------------------------- kernel messages
   channel.onChange = paintInfo;
   const onMessage = kernelMessages(channel, status, {
-    items: receiveItems(cache, () => order().slice(Math.max(0, pos - BEHIND), pos + AHEAD), current, paint),
-    invalidate: () => {
-      cache.invalidate();
-      shownId = null;
-      paint();
-    },
+    ...stepper.itemRoutes(cache, () => stageView.forget()),
     other: (msg, buffers) => {
       if (msg.type !== "mask") return;
       const key = itemKey(msg.item_id as ItemId);
@@ -610,7 +532,7 @@ export function render({ model, el }: RenderProps<SegModel>) {
       if ((pendingByItem.get(key) ?? 0) > 0) return; // local edits still on their way: a newer answer follows
       masks.set(key, m);
       accepted.set(key, new Set((msg.accepted as string[] | undefined) ?? []));
-      if (shownId === key) {
+      if (stageView.shows(key)) {
         const it = item();
         if (it) buildProposalLayer(it, m);
         rebuildOverlay(m);
@@ -618,34 +540,20 @@ export function render({ model, el }: RenderProps<SegModel>) {
       }
     },
   });
-  const onOrder = () => {
-    pos = kernelPosition(model);
-    shownId = null;
-    paint();
-  };
   const onOpacity = () => {
     opacityInput.value = String(model.get("opacity"));
     scheduler.request();
   };
-  const resize = typeof ResizeObserver === "function"
-    ? new ResizeObserver(() => {
-      stageWidth = stage.clientWidth || 640;
-      scheduler.request();
-    })
-    : null;
-  resize?.observe(stage);
+  stageView.observeResize(() => scheduler.request());
 
   return startView(model, root, status, {
     on: {
-      "msg:custom": onMessage,
-      "change:position": followPosition(model, () => pos, go),
-      "change:order": onOrder,
+      ...stepper.listeners(onMessage),
       "change:opacity": onOpacity,
-      "change:n_done": paintInfo,
       "change:classes change:title change:display_height change:mode": paint,
     },
     paint,
-    dispose: [positionSync, () => resize?.disconnect(), () => pyramid?.dispose(), panZoom, keymap, channel],
+    dispose: [stepper, stageView, panZoom, keymap, channel],
   });
 }
 
