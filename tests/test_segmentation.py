@@ -89,6 +89,8 @@ def test_bad_paints_are_refused_and_store_nothing(fields, buffers, expected):
 
 def test_undo_redo_and_mask_messages_as_binary_runs():
     w, send, store = make()
+    heard = []
+    w.on_label(heard.append)
     send("paint", [runs((0, 0, 4))], item_id=1, value=1, erase=False)
     send("paint", [runs((1, 0, 4))], item_id=1, value=2, erase=False)
     r = send("undo", item_id=1)
@@ -102,6 +104,9 @@ def test_undo_redo_and_mask_messages_as_binary_runs():
     assert (w.masks[1][1, :4] == 2).all()
     assert send("redo", item_id=1)["type"] == "refused"
     assert list(store.events("s")["kind"]) == ["masks", "masks", "undo", "masks"]
+    # listeners hear every change, the undo included (as BBoxAnnotator's do)
+    assert [e["kind"] for e in heard] == ["paint", "paint", "undo", "redo"]
+    assert heard[2]["item_id"] == 1 and heard[2]["event_id"] == store.events("s")["event_id"].iloc[2]
 
 
 def test_fill_holes_and_new_widget_reloads(tmp_path):

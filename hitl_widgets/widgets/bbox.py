@@ -334,8 +334,7 @@ class BBoxAnnotator(ImageEditor):
 
     def _on_undo(self, content: dict) -> dict:
         item_id = self._item_id(content)
-        event_id = self._undo_last(item_id, self._current(item_id))
-        self._emit({"item_id": item_id, "kind": "undo", "label": self._current(item_id)["boxes"], "event_id": event_id, "annotator": self.annotator})
+        event_id = self._undo_last(item_id, self._current(item_id), lambda: self._current(item_id)["boxes"])
         return self._reply(content, item_id, event_id)
 
     def _on_redo(self, content: dict) -> dict:

@@ -11,7 +11,7 @@ state), calls ``_load_states()`` once its own attributes are set, and changes an
 """
 from __future__ import annotations
 
-from typing import Any, Hashable
+from typing import Any, Callable, Hashable
 
 import traitlets
 
@@ -80,14 +80,16 @@ class ImageEditor(ReviewWidget):
         self._emit({"item_id": item_id, "kind": op, "label": label, "event_id": event_id, "annotator": self.annotator})
         return event_id
 
-    def _undo_last(self, item_id: Hashable, before: dict) -> int:
+    def _undo_last(self, item_id: Hashable, before: dict, label: Callable[[], Any] = lambda: None) -> int:
         """Undo the item's newest event in the store (refused when there is none), keep ``before``
-        (the state it undoes) for redo, and reload the item's state. Returns the undone event id."""
+        (the state it undoes) for redo, reload the item's state and tell the ``on_label``
+        listeners (kind ``"undo"``, ``label()`` read after the reload). Returns the undo event's id."""
         event_id = self.store.undo(task=self.task, item_id=item_id, annotator=self.annotator)
         if event_id is None:
             raise IntentError(f"nothing to undo on item {item_id!r}")
         self._redo.setdefault(item_id, []).append(before)
         self._reload(item_id)
+        self._emit({"item_id": item_id, "kind": "undo", "label": label(), "event_id": event_id, "annotator": self.annotator})
         return event_id
 
     def _pop_redo(self, item_id: Hashable) -> dict:

@@ -112,6 +112,19 @@ describe("gate view", () => {
     expect(q(".hitl-status-message").textContent).toContain("not in this gate's sample");
   });
 
+  it("follows a position set from Python; a new order forgets the old order's undo history", async () => {
+    const { model, press, q } = await setup();
+    model.kernelSet("position", 2);
+    expect(q(".hitl-position").textContent).toBe("item 3 / 3");
+    press("a"); // decides 7, then the end screen
+    expect(model.lastSent("decide")).toMatchObject({ item_id: 7 });
+    model.kernelSet("order", [8, 9]);
+    model.kernelSet("position", 0);
+    expect(q(".hitl-position").textContent).toBe("item 1 / 2");
+    press("Backspace"); // nothing of the new order decided: undo asks about the item shown
+    expect(model.lastSent("undo")).toMatchObject({ item_id: 8 });
+  });
+
   it("Backspace undoes the last decision; the banner follows the summary", async () => {
     const { model, press, q } = await setup();
     press("a");

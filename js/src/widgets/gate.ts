@@ -13,7 +13,7 @@ import { Binary, decodeImage, drawFit } from "../lib/media";
 import { SaveState, saveSuffix, StatusLine } from "../lib/status";
 import { Stepper, stepKeys } from "../lib/stepper";
 import { mountRoot } from "../lib/widget";
-import { kernelMessages, kernelPosition, navButtons, ReviewModel, showSaved, startView, wireNav } from "../lib/review";
+import { kernelMessages, navButtons, ReviewModel, showSaved, startView, wireNav } from "../lib/review";
 
 export interface GateSummary {
   status: "pending" | "passed" | "failed";
@@ -109,10 +109,13 @@ export function render({ model, el }: RenderProps<GateModel>) {
   const cache = new ItemCache(model);
   const saving = new Map<string, SaveState>();
   const undoStack: ItemId[] = [];
-  // a new order keeps the undo history (unlike the other review views)
   const stepper = new Stepper(model, {
     behind: BEHIND, ahead: AHEAD, paint, paintProgress: paintSummary,
     enter: () => {
+      rejecting = false;
+    },
+    restart: () => {
+      undoStack.length = 0; // the decisions of an earlier order are not undone from this one
       rejecting = false;
     },
   });
@@ -298,8 +301,7 @@ export function render({ model, el }: RenderProps<GateModel>) {
   });
   return startView(model, root, status, {
     on: {
-      "msg:custom": onMessage,
-      "change:order": () => stepper.restart(kernelPosition(model)),
+      ...stepper.listeners(onMessage),
       "change:summary": paintSummary,
       "change:reasons change:title change:side_by_side": paint,
     },
