@@ -2,17 +2,26 @@
 
 (a) Label efficiency. scikit-learn's digits (pixels / 16), one fixed stratified 70/30 train/test
     split (random_state=0), LogisticRegression(max_iter=5000), 20 random seed labels (the same
-    20 for every strategy of a seed), batches of 10, seeds 0-4. Test accuracy at 50/100/150/200/
-    300 labels, mean over seeds, for our strategies (random, least confident, margin, entropy,
-    the default hybrid) and for the same ideas in modAL (uncertainty/margin/entropy sampling
-    on a refit loop) and scikit-activeml (UncertaintySampling), all run here in the same process.
+    20 for every strategy of a seed), batches of 10. Test accuracy at 50/100/150/200/300 labels,
+    mean over seeds, for our strategies (random, least confident, margin, entropy, the default
+    hybrid) and for the same ideas in modAL (uncertainty/margin/entropy sampling on a refit loop)
+    and scikit-activeml (UncertaintySampling), all run here in the same process. Two tables: seeds
+    0-4 (the protocol the issue gives) and seeds 0-19. Under each, the default minus the best
+    other row, also seed by seed (paired: same seed labels) with its standard error.
+
+    Why 20 seeds as well: at 300 labels every good strategy is at the model's ceiling (fitted on
+    all 1,257 pool labels it scores 0.970), and the rows differ by about one test item (0.0019),
+    which is within the seed-to-seed noise of 5 seeds. The 20-seed table was added after the
+    5-seed one showed the default one test item behind margin at 300 (-0.0019 +- 0.0019); both
+    are printed, so read them together.
 
     How the default (HybridStrategy: warmup=30, candidates=5, boundaries_from=80) was tuned:
-    only on other splits (random_state=1 and 2) with other seeds (100-109), 20 runs per setting,
-    comparing ~20 variants (warm-up length, candidate factor, embedding vs class-pair diversity,
-    density weighting); then checked once on a held-out split (random_state=3, seeds 200-209).
-    Never on this split or these seeds. The table here is the first and only run of the chosen
-    setting on this split.
+    only on other splits (random_state=1 and 2) with other seeds (100-119), comparing ~35
+    variants (warm-up length, candidate factor, embedding vs class-pair diversity, density
+    weighting, plain margin late, k-means++ / farthest-first on gradient embeddings as in BADGE,
+    maximal-marginal-relevance batches); then checked on a held-out split (random_state=3,
+    seeds 200-209). Never on this split or these seeds: the setting was fixed before this split
+    was first run and has not changed since.
 
 (b) Query-step time. A 1,000,000 x 64 float32 pool (digits rows resampled + noise), a fitted
     LogisticRegression; one query of 10 by margin = predict_proba over the pool + score + top-10.
@@ -22,7 +31,7 @@
     LogisticRegression, checked against scikit-learn on every call); modAL calls scikit-learn,
     which casts the pool to float64 first.
 
-Usage:  python benchmarks/active_learning.py [--quick] [--jobs N] [--skip-a] [--skip-b]
+Usage:  python benchmarks/active_learning.py [--quick] [--seeds N] [--jobs N] [--skip-a] [--skip-b]
 """
 from __future__ import annotations
 
@@ -148,7 +157,9 @@ def _job(args):
         return label, seed, acc, time.perf_counter() - t0
 
 
-def label_efficiency(seeds: list[int], jobs: int, budgets: list[int]) -> pd.DataFrame:
+def label_efficiency(seeds: list[int], jobs: int, budgets: list[int]) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """The table (mean test accuracy per row and budget, s/run) and each row's per-seed
+    accuracies (seeds x budgets, seeds in the order given)."""
     budget = max(budgets)
     tasks = [(label, pkg, strat, s, budget) for label, pkg, strat in ROWS for s in seeds]
     results = []
@@ -157,15 +168,34 @@ def label_efficiency(seeds: list[int], jobs: int, budgets: list[int]) -> pd.Data
             results = list(ex.map(_job, tasks))
     else:
         results = [_job(t) for t in tasks]
-    acc = {label: [] for label, _, _ in ROWS}
+    acc: dict[str, dict[int, list[float]]] = {label: {} for label, _, _ in ROWS}
     secs = {label: 0.0 for label, _, _ in ROWS}
-    for label, _seed, a, sec in results:
-        acc[label].append([a[b] for b in budgets])
+    for label, seed, a, sec in results:
+        acc[label][seed] = [a[b] for b in budgets]
         secs[label] += sec
-    table = pd.DataFrame({label: np.mean(v, axis=0) for label, v in acc.items()}, index=budgets).T
+    per_seed = {label: np.array([v[s] for s in seeds]) for label, v in acc.items()}
+    table = pd.DataFrame({label: v.mean(axis=0) for label, v in per_seed.items()}, index=budgets).T
     table.columns = [f"@{b}" for b in budgets]
     table["s/run"] = [secs[label] / len(seeds) for label in table.index]  # wall time, fits included
-    return table
+    return table, per_seed
+
+
+def paired_gap(per_seed: dict[str, np.ndarray], ours: str, budgets: list[int]) -> list[tuple[int, str, float, float]]:
+    """At each budget: the best other row by mean, and ours minus it seed by seed (same seed
+    labels, same split) as (budget, row, mean difference, standard error of that mean)."""
+    out = []
+    for j, b in enumerate(budgets):
+        best = max((r for r in per_seed if r != ours), key=lambda r: per_seed[r][:, j].mean())
+        d = per_seed[ours][:, j] - per_seed[best][:, j]
+        se = float(d.std(ddof=1) / np.sqrt(d.shape[0])) if d.shape[0] > 1 else float("nan")
+        out.append((b, best, float(d.mean()), se))
+    return out
+
+
+def full_pool_accuracy() -> float:
+    """Test accuracy of the same model fitted on every pool label (1,257): the reference ceiling."""
+    Xp, Xt, yp, yt = _data()
+    return float(_model().fit(Xp, yp).score(Xt, yt))
 
 
 # ----------------------------------------------------------------------------- query time
@@ -202,6 +232,8 @@ def query_time(n: int, repeats: int) -> dict:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="3 seeds, 5 repeats of the query timing")
+    ap.add_argument("--seeds", type=int, default=20,
+                    help="seeds 0..N-1 for (a); the first 5 (the issue's protocol) get their own table")
     ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="processes for (a)")
     ap.add_argument("--skip-a", action="store_true")
     ap.add_argument("--skip-b", action="store_true")
@@ -213,16 +245,29 @@ def main(argv=None) -> None:
 
     print(f"numpy {np.__version__}, scikit-activeml {skactiveml.__version__}, cores {os.cpu_count()}")
     if not args.skip_a:
-        seeds = [0, 1, 2] if args.quick else [0, 1, 2, 3, 4]
+        seeds = [0, 1, 2] if args.quick else list(range(max(args.seeds, 5)))
         t0 = time.perf_counter()
-        table = label_efficiency(seeds, args.jobs, BUDGETS)
+        table, per_seed = label_efficiency(seeds, args.jobs, BUDGETS)
         print(f"\n(a) digits, LogisticRegression, {INITIAL} seed labels + batches of {BATCH}, "
-              f"test accuracy (mean of seeds {seeds}), {time.perf_counter() - t0:.0f} s")
-        with pd.option_context("display.width", 140, "display.float_format", "{:.3f}".format):
-            print(table.to_string())
-        ours = table.loc["hybrid (default)", [f"@{b}" for b in BUDGETS]]
-        others = table.drop(index="hybrid (default)")[[f"@{b}" for b in BUDGETS]].max()
-        print("hybrid minus best other row:", " ".join(f"{c} {v:+.3f}" for c, v in (ours - others).items()))
+              f"test accuracy, {len(seeds) * len(ROWS)} runs in {time.perf_counter() - t0:.0f} s; "
+              f"one test item = {1 / len(_data()[3]):.4f}; the same model fitted on all "
+              f"{len(_data()[2]):,} pool labels scores {full_pool_accuracy():.3f}")
+        first = seeds[:5]  # the issue's protocol: seeds 0-4
+        groups = [first] if len(seeds) == len(first) else [first, seeds]
+        for group in groups:
+            sub = {r: v[: len(group)] for r, v in per_seed.items()}
+            t = pd.DataFrame({r: v.mean(axis=0) for r, v in sub.items()}, index=BUDGETS).T
+            t.columns = [f"@{b}" for b in BUDGETS]
+            t["s/run"] = table["s/run"]
+            name = f"seeds {group}" if len(group) <= 5 else f"seeds {group[0]}-{group[-1]}"
+            print(f"\nmean of {name}")
+            with pd.option_context("display.width", 140, "display.float_format", "{:.3f}".format):
+                print(t.to_string())
+            gaps = paired_gap(sub, "hybrid (default)", BUDGETS)
+            print("hybrid minus best other row:", " ".join(f"@{b} {d:+.3f}" for b, _, d, _ in gaps))
+            print("  seed by seed, mean ± standard error:",
+                  " ".join(f"@{b} {d:+.4f}±{se:.4f}" for b, _, d, se in gaps),
+                  f"(best other: {', '.join(sorted({best for _, best, _, _ in gaps}))})")
     if not args.skip_b:
         repeats = 5 if args.quick else 9
         r = query_time(args.pool, repeats)
