@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HelpOverlay } from "./help";
+import { HelpOverlay, helpButton } from "./help";
 import { Keymap } from "./keyboard";
 
 function setup() {
@@ -76,5 +76,15 @@ describe("HelpOverlay", () => {
     expect(help.node.querySelector("img")).toBeNull();
     expect(rows(help)).toEqual([["x", `<img src=x onerror="window.__hitlPwned = 1">`]]);
     expect(help.node.getAttribute("aria-label")).toBe("Keyboard shortcuts");
+  });
+});
+
+describe("helpButton", () => {
+  it('is a "?" button named "keyboard shortcuts" for screen readers and as a tooltip', () => {
+    const b = helpButton();
+    expect(b.tagName).toBe("BUTTON");
+    expect(b.textContent).toBe("?");
+    expect(b.getAttribute("aria-label")).toBe("keyboard shortcuts");
+    expect(b.title).toBe("keyboard shortcuts");
   });
 });

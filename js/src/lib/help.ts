@@ -2,6 +2,15 @@
 import { h } from "./dom";
 import { Keymap, keyLabel } from "./keyboard";
 
+/** The "?" button that shows / hides a HelpOverlay, named for screen readers and with a tooltip.
+ *  Example: `const b = helpButton(); b.addEventListener("click", () => help.toggle());` */
+export function helpButton(): HTMLButtonElement {
+  const button = h("button", "hitl-button", "?");
+  button.title = "keyboard shortcuts";
+  button.setAttribute("aria-label", "keyboard shortcuts");
+  return button;
+}
+
 export class HelpOverlay {
   readonly node: HTMLDivElement;
 

@@ -4,7 +4,7 @@
 import type { AnyModel } from "@anywidget/types";
 import type { IntentChannel } from "./channel";
 import { h } from "./dom";
-import type { HelpOverlay } from "./help";
+import { helpButton, type HelpOverlay } from "./help";
 import { itemKey } from "./items";
 import type { ItemCache, ItemId, ItemInfo } from "./items";
 import type { Binding } from "./keyboard";
@@ -194,7 +194,7 @@ export function navButtons(prev: string, next: string, undo = "undo (⌫)"): Nav
     prev: h("button", "hitl-button", prev),
     next: h("button", "hitl-button", next),
     undoButton: h("button", "hitl-button", undo),
-    helpButton: h("button", "hitl-button", "?"),
+    helpButton: helpButton(),
     retry,
   };
 }

@@ -7,7 +7,7 @@ import "./agreement.css";
 import { IntentChannel } from "../lib/channel";
 import { h, setText } from "../lib/dom";
 import { Heatmap } from "../lib/heatmap";
-import { HelpOverlay } from "../lib/help";
+import { HelpOverlay, helpButton as newHelpButton } from "../lib/help";
 import { Keymap } from "../lib/keyboard";
 import { StatusLine } from "../lib/status";
 import { exposeModel } from "../lib/widget";
@@ -56,7 +56,7 @@ export function render({ model, el }: RenderProps<AgreementModel>) {
   const title = h("span", "hitl-title");
   const summary = h("span", "hitl-muted");
   const adjudicateButton = h("button", "hitl-button hitl-adjudicate", "adjudicate (a)");
-  const helpButton = h("button", "hitl-button", "?");
+  const helpButton = newHelpButton();
   const header = h("div", "hitl-row");
   header.append(title, summary, h("span", "hitl-spacer"), adjudicateButton, helpButton);
   const overall = h("div", "hitl-overall");

@@ -6,7 +6,7 @@ import "../lib/theme.css";
 import "./bias.css";
 import { IntentChannel } from "../lib/channel";
 import { h, setText } from "../lib/dom";
-import { HelpOverlay } from "../lib/help";
+import { HelpOverlay, helpButton as newHelpButton } from "../lib/help";
 import { Keymap } from "../lib/keyboard";
 import { StatusLine } from "../lib/status";
 import { exposeModel } from "../lib/widget";
@@ -65,8 +65,7 @@ export function render({ model, el }: RenderProps<BiasModel>) {
   const title = h("span", "hitl-title");
   const summary = h("span", "hitl-muted hitl-summary");
   const header = h("div", "hitl-row");
-  const helpButton = h("button", "hitl-button", "?");
-  helpButton.title = "keyboard shortcuts";
+  const helpButton = newHelpButton();
   header.append(title, h("span", "hitl-spacer"), summary, helpButton);
   const table = h("table", "hitl-bias-table");
   const tableBox = h("div", "hitl-bias-scroll");

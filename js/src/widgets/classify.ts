@@ -56,7 +56,6 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
   const buttons = navButtons("← prev", "next →");
   const { prev, next, undoButton, helpButton, retry } = buttons;
   const skip = h("button", "hitl-button", "skip (Space)");
-  helpButton.title = "keyboard shortcuts";
   const nav = h("div", "hitl-row hitl-nav");
   nav.append(prev, skip, next, undoButton, h("span", "hitl-spacer"), retry, helpButton);
 

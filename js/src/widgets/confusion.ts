@@ -9,7 +9,7 @@ import { IntentChannel, Reply } from "../lib/channel";
 import { h, setText } from "../lib/dom";
 import { Gallery, rawThumbnail } from "../lib/gallery";
 import { Heatmap } from "../lib/heatmap";
-import { HelpOverlay } from "../lib/help";
+import { HelpOverlay, helpButton as newHelpButton } from "../lib/help";
 import { ItemCache, ItemId, ItemInfo } from "../lib/items";
 import { Keymap } from "../lib/keyboard";
 import { Binary } from "../lib/media";
@@ -65,8 +65,7 @@ export function render({ model, el }: RenderProps<ConfusionModel>) {
   const summary = h("span", "hitl-muted hitl-summary");
   const modeButton = h("button", "hitl-button hitl-mode");
   const issuesButton = h("button", "hitl-button hitl-issues");
-  const helpButton = h("button", "hitl-button", "?");
-  helpButton.title = "keyboard shortcuts";
+  const helpButton = newHelpButton();
   const header = h("div", "hitl-row");
   header.append(title, summary, h("span", "hitl-spacer"), modeButton, issuesButton, helpButton);
 

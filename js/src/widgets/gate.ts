@@ -99,7 +99,6 @@ export function render({ model, el }: RenderProps<GateModel>) {
   const reasonBar = h("div", "hitl-row hitl-reasons");
   const buttons = navButtons("← prev", "next →");
   const { prev, next, undoButton, helpButton, retry } = buttons;
-  helpButton.title = "keyboard shortcuts";
   const nav = h("div", "hitl-row hitl-nav");
   nav.append(prev, next, undoButton, h("span", "hitl-spacer"), retry, helpButton);
   const status = new StatusLine();

@@ -6,7 +6,7 @@ import "./loop_panel.css";
 import { barChart, lineChart, Series, svg } from "../lib/chart";
 import { IntentChannel } from "../lib/channel";
 import { h, setText } from "../lib/dom";
-import { HelpOverlay } from "../lib/help";
+import { HelpOverlay, helpButton as newHelpButton } from "../lib/help";
 import { Keymap } from "../lib/keyboard";
 import { StatusLine } from "../lib/status";
 import { exposeModel } from "../lib/widget";
@@ -38,7 +38,7 @@ export function render({ model, el }: RenderProps<LoopPanelModel>) {
   const spinner = h("span", "hitl-spinner");
   const message = h("span", "hitl-loop-message");
   const retrain = h("button", "hitl-button hitl-retrain", "retrain now (r)");
-  const helpButton = h("button", "hitl-button", "?");
+  const helpButton = newHelpButton();
   const header = h("div", "hitl-row");
   header.append(spinner, message, h("span", "hitl-spacer"), retrain, helpButton);
   const curve = svg("svg");

@@ -80,7 +80,6 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
   const navRow = navButtons("← query ([)", "next query (Enter)");
   const { prev, next, undoButton, helpButton, retry } = navRow;
   next.classList.add("hitl-next");
-  helpButton.title = "keyboard shortcuts";
   const bar = h("div", "hitl-row hitl-nav");
   bar.append(buttons.relevant, buttons.not_relevant, buttons.unsure, h("span", "hitl-spacer"), prev, next, undoButton, retry, helpButton);
 
