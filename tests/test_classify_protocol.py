@@ -794,3 +794,24 @@ def test_notes_travel_with_the_item_and_refuse_unknown_ids():
     assert w._item_info(1)["notes"] == ["later"] and w._item_info(0)["notes"] == []
     with pytest.raises(ValueError, match="unknown item id 9"):
         w.set_notes({9: "x"})
+
+
+def test_n_done_kept_by_each_change_equals_a_full_recount():
+    """n_done moves by the one item changed (not a recount of the queue per label); after any mix
+    of labels, relabels, skips, undos and new queues it equals a count from scratch."""
+    w, b = make(items=np.zeros((40, 2, 2), np.uint8), queue=list(range(0, 40, 2)))
+    ops = np.random.default_rng(7)
+    for step in range(300):
+        item = int(ops.integers(0, 40))  # half of them outside the queue at first
+        kind = ops.choice(["label", "label", "skip", "undo", "queue"])
+        if kind == "label":
+            b.label(item, ["cat", "dog", "bird"][int(ops.integers(0, 3))])
+        elif kind == "skip":
+            b.skip(item)
+        elif kind == "undo":
+            b.undo(item)  # refused when the item has nothing to undo: n_done unchanged
+        elif step % 7 == 0:
+            w.set_queue([int(i) for i in ops.permutation(40)[: int(ops.integers(1, 40))]])
+        expected = sum(1 for i in w.order if i in w.current_labels)
+        assert w.n_done == expected, f"step {step} ({kind} {item})"
+    assert 0 < w.n_done < len(w.order)  # the walk covered both kinds of item

@@ -104,8 +104,14 @@ def test_undo_redo_and_mask_messages_as_binary_runs():
     assert (w.masks[1][1, :4] == 2).all()
     assert send("redo", item_id=1)["type"] == "refused"
     assert list(store.events("s")["kind"]) == ["masks", "masks", "undo", "masks"]
+    assert w.n_done == 1
+    send("paint", [runs((1, 0, 4))], item_id=1, value=2, erase=True)
+    send("paint", [runs((0, 0, 4))], item_id=1, value=1, erase=True)  # nothing painted is left
+    assert w.n_done == 0
+    send("undo", item_id=1)
+    assert w.n_done == 1
     # listeners hear every change, the undo included (as BBoxAnnotator's do)
-    assert [e["kind"] for e in heard] == ["paint", "paint", "undo", "redo"]
+    assert [e["kind"] for e in heard][:4] == ["paint", "paint", "undo", "redo"]
     assert heard[2]["item_id"] == 1 and heard[2]["event_id"] == store.events("s")["event_id"].iloc[2]
 
 

@@ -240,8 +240,28 @@ class ReviewWidget(IntentWidget):
         """Extra per-item fields sent with the media (current label, proposal, ...)."""
         return {}
 
+    def _is_done(self, item_id: Hashable) -> bool:
+        """Whether one item counts towards ``n_done`` (labelled, reviewed, boxed, ...)."""
+        return False
+
     def _refresh_done(self) -> None:
-        """Recompute ``n_done`` for the current queue."""
+        """Recount ``n_done`` over the whole queue (a new queue, state loaded in bulk)."""
+        self._done = {i for i in self.order if self._is_done(i)}
+        self.n_done = len(self._done)
+
+    def _recount_item(self, item_id: Hashable) -> None:
+        """One item changed: update ``n_done`` by that item alone (O(1), where a recount is
+        O(queue): 2 ms per label on a 100,000-item queue)."""
+        done = getattr(self, "_done", None)
+        if done is None:  # a new queue since the last count
+            return self._refresh_done()
+        if item_id not in self._order_index:
+            return None
+        now = self._is_done(item_id)
+        if now != (item_id in done):
+            (done.add if now else done.discard)(item_id)
+            self.n_done = len(done)
+        return None
 
     def _emit(self, event: dict) -> None:
         for callback in list(self._listeners):
@@ -287,6 +307,7 @@ class ReviewWidget(IntentWidget):
     @traitlets.observe("order")
     def _index_order(self, change: dict) -> None:
         self._order_index = {item_id: n for n, item_id in enumerate(change["new"])}
+        self._done = None  # counted again on the next change (set_queue counts at once)
 
     def _prefetch_after(self, item_id: Hashable, count: int = 8) -> None:
         """Warm the kernel-side cache for the items after ``item_id`` in the queue."""

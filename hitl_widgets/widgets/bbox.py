@@ -180,9 +180,8 @@ class BBoxAnnotator(ImageEditor):
         state = self._state.get(item_id, {"boxes": [], "rejected": []})
         return {"boxes": state["boxes"], "rejected": state["rejected"], "proposals": self._proposals.get(item_id, [])}
 
-    def _refresh_done(self) -> None:
-        state = getattr(self, "_state", {})
-        self.n_done = sum(1 for i in self.order if state.get(i, {}).get("boxes"))
+    def _is_done(self, item_id: Hashable) -> bool:
+        return bool(getattr(self, "_state", {}).get(item_id, {}).get("boxes"))
 
     # ------------------------------------------------------------------ validation
     def _class(self, value: Any) -> Any:

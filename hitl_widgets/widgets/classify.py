@@ -135,9 +135,8 @@ class ClassifyWidget(ReviewWidget):
             "notes": self._notes.get(item_id, []),
         }
 
-    def _refresh_done(self) -> None:
-        current = getattr(self, "_current", {})
-        self.n_done = sum(1 for i in self.order if i in current)
+    def _is_done(self, item_id: Hashable) -> bool:
+        return item_id in getattr(self, "_current", {})
 
     def _first_open(self) -> int:
         for n, i in enumerate(self.order):
@@ -188,7 +187,7 @@ class ClassifyWidget(ReviewWidget):
             raise IntentError(f"unknown label source {str(source)[:40]!r}")
         event_id = self.store.record(self.task, item_id, payload, kind="label", annotator=self.annotator)
         self._current[item_id] = label
-        self._refresh_done()
+        self._recount_item(item_id)
         self._emit({"item_id": item_id, "kind": "label", "label": label, "event_id": event_id, "annotator": self.annotator})
         return event_id
 
@@ -219,7 +218,7 @@ class ClassifyWidget(ReviewWidget):
             self._current.pop(item_id, None)
         else:
             self._current[item_id] = label
-        self._refresh_done()
+        self._recount_item(item_id)
         self._emit({"item_id": item_id, "kind": "undo", "label": label, "event_id": event_id, "annotator": self.annotator})
         return self._ack(content, item_id=item_id, event_id=event_id, **self._item_state(item_id))
 

@@ -66,7 +66,7 @@ class ImageEditor(ReviewWidget):
             self._state[item_id] = self._decode(item_id, rows["payload"].iloc[0])
         else:
             self._state.pop(item_id, None)
-        self._refresh_done()
+        self._recount_item(item_id)
 
     def _store_state(self, item_id: Hashable, payload: dict, state: dict, op: str, label: Any, clear_redo: bool = True) -> int:
         """Record ``payload`` (the item's whole new state) as one event and make ``state`` the item's
@@ -76,7 +76,7 @@ class ImageEditor(ReviewWidget):
         self._state[item_id] = state
         if clear_redo:
             self._redo.pop(item_id, None)
-        self._refresh_done()
+        self._recount_item(item_id)
         self._emit({"item_id": item_id, "kind": op, "label": label, "event_id": event_id, "annotator": self.annotator})
         return event_id
 

@@ -232,9 +232,9 @@ class SegmentationCanvas(ImageEditor):
                 self._send_mask(item_id)
         return None
 
-    def _refresh_done(self) -> None:
-        state = getattr(self, "_state", {})
-        self.n_done = sum(1 for i in self.order if i in state and state[i]["labels"].any())
+    def _is_done(self, item_id: Hashable) -> bool:
+        state = getattr(self, "_state", {}).get(item_id)
+        return state is not None and bool(state["labels"].any())
 
     # ------------------------------------------------------------------ validation
     def _value(self, content: dict, state: dict) -> int:

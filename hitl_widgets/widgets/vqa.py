@@ -133,12 +133,11 @@ class VQAReview(ReviewWidget):
         cur = self._current.get(item_id) or {}
         return {"verdict": cur.get("verdict"), "corrected": cur.get("corrected"), "n_done": self.n_done}
 
-    def _refresh_done(self) -> None:
-        current = getattr(self, "_current", {})
-        self.n_done = sum(1 for i in self.order if i in current)
+    def _is_done(self, item_id: Hashable) -> bool:
+        return item_id in getattr(self, "_current", {})
 
     def _reply(self, content: dict, item_id: Hashable, event_id: int, kind: str) -> dict:
-        self._refresh_done()
+        self._recount_item(item_id)
         state = self._item_state(item_id)
         self._emit({"item_id": item_id, "kind": kind, "label": state["verdict"], "event_id": event_id, "annotator": self.annotator})
         return self._ack(content, item_id=item_id, event_id=event_id, **state)
