@@ -187,6 +187,10 @@ def test_undo_restores_the_previous_judgement():
     reply = rec.intent("undo", query_id=0, item_id="d")
     assert reply["judgement"] is None and w.judgements.empty
     assert rec.intent("undo", query_id=0, item_id="d")["type"] == "refused"
+    for r in ("a", "d", "c", "e"):  # every shown result of query 0 judged: one query done
+        rec.intent("judge", query_id=0, item_id=r, judgement="unsure")
+    assert w.n_done == 1
+    assert rec.intent("undo", query_id=0, item_id="c")["n_done"] == 0
 
 
 BAD = [
@@ -308,3 +312,9 @@ def test_metrics_follow_a_new_k():
     w.k = 1
     assert w.query_metrics(0)["precision_at_k"] == 1.0 and w.overall["precision_at_k"] == 1.0
     assert rec.sent[-1][0] == {"type": "invalidate"}
+    assert w.n_done == 1  # query 0's one shown result is judged: a new k recounts every query
+    w.k = 4
+    assert w.n_done == 0
+    rec.intent("undo", query_id=0, item_id="a")
+    w.k = 1
+    assert w.n_done == 0

@@ -351,10 +351,8 @@ class RetrievalVerifier(ReviewWidget):
         ranked = self.results[query_id][: self.k]
         return bool(ranked) and all((query_id, r) in self._current for r, _ in ranked)
 
-    def _refresh_done(self) -> None:
-        if getattr(self, "_current", None) is None:
-            return
-        self.n_done = sum(1 for q in self.order if self._complete(q))
+    def _is_done(self, query_id: Hashable) -> bool:
+        return getattr(self, "_current", None) is not None and self._complete(query_id)
 
     def _json_metrics(self, query_id: Hashable) -> dict:
         return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in self.query_metrics(query_id).items()}
@@ -415,7 +413,7 @@ class RetrievalVerifier(ReviewWidget):
         return q, r
 
     def _after_change(self, content: dict, q: Hashable, r: Hashable, event_id: int, kind: str) -> dict:
-        self._refresh_done()
+        self._recount_item(q)
         self.overall = self.overall_metrics
         judgement = self._current.get((q, r))
         self._emit({"item_id": q, "result_id": r, "kind": kind, "label": judgement, "event_id": event_id, "annotator": self.annotator})
@@ -452,7 +450,7 @@ class RetrievalVerifier(ReviewWidget):
         """
         q, r = self._pair({"query_id": query_id, "item_id": item_id})
         event_id = self._record_judgement(q, r, judgement)
-        self._refresh_done()
+        self._recount_item(q)
         self.overall = self.overall_metrics
         self._emit({"item_id": q, "result_id": r, "kind": "judge", "label": judgement, "event_id": event_id, "annotator": self.annotator})
         self.send({"type": "invalidate"})
