@@ -358,7 +358,7 @@ class QualityGate(ReviewWidget):
         event_id = self.store.undo(task=self.task, item_id=item_id, annotator=self.annotator)
         if event_id is None:
             raise IntentError(f"nothing of yours to undo for item {item_id!r}")
-        now = self.store.current(self.task, kinds=("gate",))
+        now = self.store.current(self.task, kinds=("gate",), item_ids=[item_id])
         now = now[now["item_id"].map(lambda v: v == item_id and type(v) is type(item_id))]
         if len(now):
             row = now.sort_values("event_id").iloc[-1]

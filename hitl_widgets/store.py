@@ -32,7 +32,7 @@ import random
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Hashable
+from typing import Any, Hashable, Sequence
 
 import pandas as pd
 import sqlalchemy as sa
@@ -369,29 +369,40 @@ class AnnotationStore:
             query = query.where(events_table.c.item_id.in_([encode_item_id(i) for i in item_ids]))
         with self.engine.connect() as conn:
             rows = conn.execute(query).fetchall()
-        # an undo may be recorded by someone else (an adjudicator), so look at the whole task
-        cancelled = self._cancelled_ids(task)
+        # an undo may be recorded by someone else (an adjudicator): every annotator's undos count
+        cancelled = self._cancelled_ids(task, item_ids)
         kept = [r for r in rows if r.kind != "undo" and r.event_id not in cancelled]
         return pd.DataFrame(
             [(r.event_id, decode_item_id(r.item_id), r.annotator, r.kind, r.payload, r.created_at) for r in kept],
             columns=["event_id", "item_id", "annotator", "kind", "payload", "created_at"],
         )
 
-    def _cancelled_ids(self, task: str) -> set[int]:
+    def _cancelled_ids(self, task: str, item_ids=None) -> set[int]:
+        """Ids of the events an undo cancels (an undo carries its target's item id)."""
+        query = sa.select(events_table.c.supersedes).where(
+            (events_table.c.task == task) & (events_table.c.kind == "undo")
+        )
+        if item_ids is not None:
+            query = query.where(events_table.c.item_id.in_([encode_item_id(i) for i in item_ids]))
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(events_table.c.supersedes).where(
-                    (events_table.c.task == task) & (events_table.c.kind == "undo")
-                )
-            )
-            return {r[0] for r in rows}
+            return {r[0] for r in conn.execute(query)}
 
-    def current(self, task: str, kinds: tuple[str, ...] | None = None, annotator: str | None = None) -> pd.DataFrame:
-        """The latest active event per (item, annotator) among ``kinds`` (all kinds when None).
+    def current(
+        self,
+        task: str,
+        kinds: tuple[str, ...] | None = None,
+        annotator: str | None = None,
+        item_ids: Sequence[Hashable] | None = None,
+    ) -> pd.DataFrame:
+        """The latest active event per (item, annotator) among ``kinds`` (all kinds when None),
+        for every item or only ``item_ids`` (read through the (task, item) index: an undo in a
+        widget reads one item, not the whole task).
 
         Columns: item_id, annotator, kind, payload (dict), event_id, created_at.
+
+        Example: ``store.current("classify", kinds=("label",), item_ids=[3])``
         """
-        df = self._active(task, annotator=annotator)
+        df = self._active(task, item_ids=item_ids, annotator=annotator)
         if kinds is not None:
             df = df[df["kind"].isin(kinds)]
         df = df.drop_duplicates(subset=["item_id", "annotator"], keep="last") if len(df) else df
@@ -399,13 +410,13 @@ class AnnotationStore:
         df["created_at"] = pd.to_datetime(df["created_at"], utc=True)
         return df[["item_id", "annotator", "kind", "payload", "event_id", "created_at"]].reset_index(drop=True)
 
-    def labels(self, task: str, annotator: str | None = None) -> pd.DataFrame:
-        """Current label per item and annotator.
+    def labels(self, task: str, annotator: str | None = None, item_ids: Sequence[Hashable] | None = None) -> pd.DataFrame:
+        """Current label per item and annotator (of every item, or only ``item_ids``).
 
         Columns: item_id, annotator, label (the class, or a list for multi-label), event_id,
         created_at.
         """
-        df = self.current(task, kinds=LABEL_KINDS, annotator=annotator)
+        df = self.current(task, kinds=LABEL_KINDS, annotator=annotator, item_ids=item_ids)
         out = pd.DataFrame(
             {
                 "item_id": df["item_id"],

@@ -367,6 +367,29 @@ def test_undo_by_another_annotator_cancels_the_event(store):
     assert row["annotator"] == "adjudicator" and row["supersedes"] == e
 
 
+def test_current_of_some_items_equals_the_whole_task_narrowed(store):
+    """current(item_ids=...) reads only those items yet sees what a full read sees: relabels,
+    undos by any annotator, int and str ids kept apart, other kinds."""
+    store.record("t", 1, {"label": "a"}, annotator="ann")
+    store.record("t", "1", {"label": "s"}, annotator="ann")
+    e = store.record("t", 2, {"label": "b"}, annotator="ann")
+    store.record("t", 2, {"label": "c"}, annotator="bob")
+    store.record("t", 3, {"label": "d"}, annotator="ann")
+    store.record("t", 3, {}, kind="skip", annotator="ann")
+    store.undo(e, annotator="adjudicator")  # cancels ann's label of 2
+    store.record("t", 1, {"label": "a2"}, annotator="ann")
+    whole = store.current("t")
+    for ids in ([1], ["1"], [2], [3], [1, 3], [7], []):
+        part = store.current("t", item_ids=ids)
+        keep = [any(v == i and type(v) is type(i) for i in ids) for v in whole["item_id"]]
+        expected = whole[keep].reset_index(drop=True)
+        assert part[["item_id", "annotator", "kind", "event_id"]].values.tolist() == \
+            expected[["item_id", "annotator", "kind", "event_id"]].values.tolist(), ids
+    assert store.current("t", item_ids=[2])["annotator"].tolist() == ["bob"]  # ann's was undone
+    assert store.labels("t", annotator="ann", item_ids=[1])["label"].tolist() == ["a2"]
+    assert store.labels("t", item_ids=["1"])["label"].tolist() == ["s"]
+
+
 def test_undo_of_nothing_returns_none(store):
     assert store.undo(task="t", item_id=0) is None
     store.record("t", 1, {"label": "a"})

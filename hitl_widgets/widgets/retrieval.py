@@ -461,7 +461,7 @@ class RetrievalVerifier(ReviewWidget):
         event_id = self.store.undo(task=self.task, item_id=pair_key(q, r), annotator=self.annotator)
         if event_id is None:
             raise IntentError(f"nothing to undo for item {str(r)[:60]!r} of query {str(q)[:60]!r}")
-        now = self.store.current(self.task, kinds=("judge",), annotator=self.annotator)
+        now = self.store.current(self.task, kinds=("judge",), annotator=self.annotator, item_ids=[pair_key(q, r)])
         latest = [p for p in now["payload"] if p.get("query_id") == q and p.get("item_id") == r
                   and type(p.get("query_id")) is type(q) and type(p.get("item_id")) is type(r)]
         if latest:
