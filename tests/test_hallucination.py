@@ -210,3 +210,37 @@ def test_resumes_at_the_first_image_without_all_verdicts(tmp_path):
     assert make(hw.AnnotationStore(tmp_path / "r.db"))[0].position == 0  # model-b of image 0 still open
     rec.intent("verdict", item_id=0, model="model-b", verdict="unsure")
     assert make(hw.AnnotationStore(tmp_path / "r.db"))[0].position == 1
+
+
+def test_per_item_reads_and_n_done_agree_with_the_whole_log(tmp_path):
+    """Replies read one item's events (not the whole log per intent); after any mix of flags,
+    verdicts and undos they agree with reading every event, and n_done with a full recount."""
+    store = hw.AnnotationStore(tmp_path / "h.db")
+    w, rec = make(store=store)
+    ops = np.random.default_rng(3)
+    done_events: list[tuple[int, int]] = []  # (item, event id) still undoable
+    for step in range(120):
+        item = int(ops.integers(0, 3))
+        model = "model-a" if item == 2 else ["model-a", "model-b"][int(ops.integers(0, 2))]
+        kind = ops.choice(["verdict", "verdict", "flag", "undo"])
+        if kind == "undo" and done_events:
+            item, target = done_events.pop(int(ops.integers(0, len(done_events))))
+            reply = rec.intent("undo", item_id=item, event_id=target)
+        elif kind == "flag":
+            reply = rec.intent("flag", item_id=item, model=model, token_start=(t := int(ops.integers(0, 2))), token_end=t, category="count")
+        else:
+            reply = rec.intent("verdict", item_id=item, model=model, verdict=["faithful", "hallucinated", "unsure"][int(ops.integers(0, 3))])
+        if kind == "flag" and reply["type"] == "refused":  # that word is flagged already
+            assert "already flagged" in reply["message"]
+            continue
+        assert reply["type"] == "ack", reply
+        if kind != "undo":
+            done_events.append((item, reply["event_id"]))
+        for i in range(3):
+            assert w._live_flags(i) == [(e, ev) for e, ev in w._live_flags() if ev["item_id"] == i]
+            assert w._verdicts(i) == {k: v for k, v in w._verdicts().items() if k[0] == i}
+        everything = w._verdicts()
+        assert w.n_done == sum(all((i, m) in everything for m in w.texts[i]) for i in w.order), step
+    again = HallucinationFlagger(IMAGES, TEXTS, store=store)  # the same state read back from the store
+    assert again.n_done == w.n_done and again._verdicts() == w._verdicts()
+    assert [ev for _, ev in again._live_flags()] == [ev for _, ev in w._live_flags()]

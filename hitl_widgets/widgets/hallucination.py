@@ -179,6 +179,7 @@ class HallucinationFlagger(ReviewWidget):
             categories=categories, models=models, display_size=display_size, title=title,
         )
         self._events: dict[int, dict] = {}  # event_id -> {kind, item_id, payload, supersedes}
+        self._by_item: dict[tuple, list[int]] = {}  # _key(item_id) -> its event ids, oldest first
         self._undone: set[int] = set()
         events = self.store.events(task)
         for row in events.itertuples():
@@ -188,7 +189,7 @@ class HallucinationFlagger(ReviewWidget):
                 self._undone.add(int(row.supersedes))
             elif row.kind in ("flag", "unflag", "verdict") and row.item_id in self.items:
                 sup = None if pd.isna(row.supersedes) else int(row.supersedes)
-                self._events[int(row.event_id)] = {"kind": row.kind, "item_id": row.item_id, "payload": row.payload, "supersedes": sup}
+                self._keep(int(row.event_id), row.kind, row.item_id, row.payload, sup)
         self._handlers.update(flag=self._on_flag, unflag=self._on_unflag, verdict=self._on_verdict, undo=self._on_undo)
         self._refresh_done()
         verdicts = self._verdicts()  # resume at the first image with a text still without a verdict
@@ -197,31 +198,33 @@ class HallucinationFlagger(ReviewWidget):
         )
 
     # ------------------------------------------------------------------ state
-    def _active(self) -> list[tuple[int, dict]]:
-        return [(e, ev) for e, ev in sorted(self._events.items()) if e not in self._undone]
+    def _keep(self, event_id: int, kind: str, item_id: Hashable, payload: dict, supersedes: int | None) -> None:
+        self._events[event_id] = {"kind": kind, "item_id": item_id, "payload": payload, "supersedes": supersedes}
+        self._by_item.setdefault(_key(item_id), []).append(event_id)
+
+    def _active(self, item_id: Hashable | None = None) -> list[tuple[int, dict]]:
+        """The events no undo cancels, oldest first: all, or one item's (read from its own list)."""
+        ids = sorted(self._events) if item_id is None else self._by_item.get(_key(item_id), [])
+        return [(e, self._events[e]) for e in ids if e not in self._undone]
 
     def _live_flags(self, item_id: Hashable | None = None) -> list[tuple[int, dict]]:
-        active = self._active()
+        active = self._active(item_id)  # an edit or removal supersedes a flag of the same item
         replaced = {ev["supersedes"] for _, ev in active if ev["kind"] in ("flag", "unflag") and ev["supersedes"] is not None}
-        return [
-            (e, ev) for e, ev in active
-            if ev["kind"] == "flag" and e not in replaced and (item_id is None or _same(ev["item_id"], item_id))
-        ]
+        return [(e, ev) for e, ev in active if ev["kind"] == "flag" and e not in replaced]
 
-    def _verdicts(self) -> dict[tuple, str]:
+    def _verdicts(self, item_id: Hashable | None = None) -> dict[tuple, str]:
         out = {}
-        for _, ev in self._active():
+        for _, ev in self._active(item_id):
             if ev["kind"] == "verdict":
                 out[(ev["item_id"], ev["payload"]["model"])] = ev["payload"]["verdict"]
         return out
 
-    def _refresh_done(self) -> None:
-        if not hasattr(self, "_events"):
-            return
-        verdicts = self._verdicts()
-        self.n_done = sum(
-            1 for i in self.order if self.texts[i] and all((i, m) in verdicts for m in self.texts[i])
-        )
+    def _is_done(self, item_id: Hashable) -> bool:
+        """Every text of the item has a verdict."""
+        if not hasattr(self, "_events") or not self.texts[item_id]:
+            return False
+        verdicts = self._verdicts(item_id)
+        return all((item_id, m) in verdicts for m in self.texts[item_id])
 
     # ------------------------------------------------------------------ public API
     @property
@@ -312,7 +315,7 @@ class HallucinationFlagger(ReviewWidget):
                 "category": p["category"], "evidence": p.get("evidence"), "span": p["span"]}
 
     def _item_info(self, item_id: Hashable) -> dict:
-        verdicts = self._verdicts()
+        verdicts = self._verdicts(item_id)
         return {
             "texts": [
                 {"model": m, "pieces": pieces(t, self._tokens[(item_id, m)]), "verdict": verdicts.get((item_id, m))}
@@ -322,7 +325,7 @@ class HallucinationFlagger(ReviewWidget):
         }
 
     def _state_reply(self, content: dict, item_id: Hashable, event_id: int, **extra: Any) -> dict:
-        self._refresh_done()
+        self._recount_item(item_id)
         info = self._item_info(item_id)
         self._emit({"item_id": item_id, "kind": content["type"], "label": None, "event_id": event_id, "annotator": self.annotator})
         return self._ack(content, item_id=item_id, event_id=event_id, flags=info["flags"],
@@ -330,7 +333,7 @@ class HallucinationFlagger(ReviewWidget):
 
     def _record(self, item_id: Hashable, kind: str, payload: dict, supersedes: int | None = None) -> int:
         event_id = self.store.record(self.task, item_id, payload, kind=kind, annotator=self.annotator, supersedes=supersedes)
-        self._events[event_id] = {"kind": kind, "item_id": item_id, "payload": payload, "supersedes": supersedes}
+        self._keep(event_id, kind, item_id, payload, supersedes)
         return event_id
 
     # ------------------------------------------------------------------ validation
@@ -435,3 +438,8 @@ class HallucinationFlagger(ReviewWidget):
 
 def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
+
+
+def _key(item_id: Hashable) -> tuple:
+    """A dict key that keeps 1, True and 1.0 apart, as ``_same`` does."""
+    return (type(item_id).__name__, item_id)
