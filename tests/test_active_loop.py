@@ -141,3 +141,82 @@ def test_baselines_reach_the_panel():
                               initial=10, batch_size=10, budget=30, seed=0)
     loop.add_baseline("random", base)
     assert [p[0] for p in loop.panel.baselines["random"]] == [10, 20, 30]
+
+
+# ------------------------------------------------------------------ strategies, oracles, torch
+def test_simulate_cuts_the_last_batch_at_the_budget_and_takes_any_oracle():
+    names = np.array([f"d{v}" for v in Y_POOL])  # numpy strings (np.str_), not Python str
+    test = (TEST[0], np.array([f"d{v}" for v in TEST[1]]))
+
+    def loop_of_names():
+        return ActiveLearningLoop(LogisticRegression(max_iter=300), POOL, items=IMAGES, test=test,
+                                  store=hw.AnnotationStore(":memory:"), background=False)
+
+    loop = loop_of_names()
+    assert loop.classify.classes == [f"d{v}" for v in range(10)]
+    history = loop.simulate(names, budget=25)
+    assert history["n_labels"].tolist() == [10, 20, 25]
+    labels = loop.store.labels("active-learning")
+    assert len(labels) == 25 and all(type(v) is str for v in labels["label"])
+    assert loop_of_names().simulate(lambda i: names[i], budget=20)["n_labels"].tolist() == [10, 20]  # a function
+    assert make().simulate(list(Y_POOL), budget=10)["n_labels"].tolist() == [10]  # a list
+
+
+def test_a_failing_round_raises_in_simulate_and_keeps_the_labels():
+    class Breaks(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            if len(y) > 10:
+                raise FloatingPointError("diverged")
+            return super().fit(X, y)
+
+    store = hw.AnnotationStore(":memory:")
+    loop = ActiveLearningLoop(Breaks(max_iter=300), POOL, items=IMAGES, test=TEST, store=store, background=False)
+    with pytest.raises(RuntimeError, match="FloatingPointError: diverged"):
+        loop.simulate(Y_POOL, budget=40)
+    assert len(store.labels("active-learning")) == 20  # what was labelled stays stored
+    assert loop.panel.state == "error"
+
+
+def test_bald_needs_monte_carlo_samples():
+    with pytest.raises(ValueError, match="'bald' needs Monte-Carlo samples"):
+        make(strategy="bald")
+
+
+def _mlp(torch, n_out=10):
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Dropout(0.2), torch.nn.Linear(64, n_out))
+
+
+def test_bald_with_a_torch_module_runs_the_loop_with_proposals():
+    torch = pytest.importorskip("torch")
+    loop = ActiveLearningLoop(_mlp(torch), POOL.astype(np.float32) / 16, items=IMAGES, test=(TEST[0].astype(np.float32) / 16, TEST[1]),
+                              strategy="bald", batch_size=20, store=hw.AnnotationStore(":memory:"), background=False)
+    history = loop.simulate(Y_POOL, budget=60)
+    assert history["n_labels"].tolist() == [20, 40, 60]
+    assert set(loop.classify.proposals) == set(loop.batch)  # proposals from the mean of the MC samples
+    assert history["accuracy"].iloc[-1] > 0.5
+
+
+def test_a_torch_module_learns_labels_that_are_not_0_to_c_minus_1():
+    torch = pytest.importorskip("torch")
+    shifted = Y_POOL + 10
+    loop = ActiveLearningLoop(_mlp(torch), POOL.astype(np.float32) / 16, items=IMAGES,
+                              test=(TEST[0].astype(np.float32) / 16, TEST[1] + 10), strategy="random",
+                              store=hw.AnnotationStore(":memory:"), background=False)
+    assert loop.classify.classes == list(range(10, 20))
+    history = loop.simulate(shifted, budget=100)
+    assert history["accuracy"].iloc[-1] > 0.7  # the default trainer makes enough steps on few labels
+
+
+def test_default_trainer_makes_at_least_min_steps():
+    torch = pytest.importorskip("torch")
+    from hitl_widgets.active.adapters import default_train
+
+    net = _mlp(torch)
+    calls = []
+    net.register_forward_hook(lambda m, i, o: calls.append(1))
+    default_train(net, torch.randn(40, 64), torch.randint(0, 10, (40,)), epochs=2, batch_size=16, min_steps=30)
+    assert len(calls) == 30  # 3 batches per epoch: 10 epochs, not 2
+    calls.clear()
+    default_train(net, torch.randn(40, 64), torch.randint(0, 10, (40,)), epochs=20, batch_size=16, min_steps=30)
+    assert len(calls) == 60  # epochs already give more than min_steps

@@ -243,15 +243,21 @@ class CallableAdapter(_Base):
 
 def default_train(module: Any, X: Any, y: Any, *, epochs: int = 20, batch_size: int = 64,
                   lr: float = 1e-3, weight_decay: float = 0.0, device: Any = "cpu",
-                  generator: Any = None) -> Any:
-    """Adam + cross-entropy over shuffled mini-batches (``X`` float, ``y`` class indices)."""
+                  generator: Any = None, min_steps: int = 300) -> Any:
+    """Adam + cross-entropy over shuffled mini-batches (``X`` float, ``y`` class indices):
+    ``epochs`` passes, more when needed to make at least ``min_steps`` optimiser steps (with the
+    few labels of active learning, 20 epochs would be 20 steps: an untrained model).
+
+    Example: ``default_train(net, torch.randn(40, 64), torch.randint(0, 10, (40,)))``
+    """
     import torch
 
     module.train()
     opt = torch.optim.Adam(module.parameters(), lr=lr, weight_decay=weight_decay)
     loss_fn = torch.nn.CrossEntropyLoss()
     n = X.shape[0]
-    for _ in range(int(epochs)):
+    steps_per_epoch = max(1, -(-n // int(batch_size)))
+    for _ in range(max(int(epochs), -(-int(min_steps) // steps_per_epoch))):
         perm = torch.randperm(n, generator=generator)
         for s in range(0, n, batch_size):
             idx = perm[s : s + batch_size]
@@ -269,8 +275,9 @@ class TorchAdapter(_Base):
     """A torch ``nn.Module`` classifier that outputs logits ``(N, C)``.
 
     * ``train_fn(module, X, y)`` trains it (``X`` a float tensor, ``y`` a long tensor of class
-      indices, both on the CPU); the default is :func:`default_train` — Adam, cross-entropy,
-      ``epochs`` epochs of mini-batches of ``batch_size`` on ``device``.
+      indices, both on ``device``, where the module is); the default is :func:`default_train` —
+      Adam, cross-entropy, ``epochs`` epochs of mini-batches of ``batch_size`` and at least
+      ``min_steps`` steps.
     * Each fit starts from the initial weights (``warm_start=False``) so rounds are comparable;
       ``warm_start=True`` continues from the previous round.
     * ``classes``: the label of each output unit (default ``0..C-1``, labels must then be ints).
@@ -284,7 +291,7 @@ class TorchAdapter(_Base):
 
     def __init__(self, module: Any, train_fn: Callable | None = None, *, classes: Any = None,
                  epochs: int = 20, batch_size: int = 64, lr: float = 1e-3, weight_decay: float = 0.0,
-                 device: Any = "cpu", warm_start: bool = False, seed: int | None = 0,
+                 min_steps: int = 300, device: Any = "cpu", warm_start: bool = False, seed: int | None = 0,
                  embed_fn: Callable | None = None, chunk_size: int = 4096, num_threads: int | None = None):
         import torch
 
@@ -294,6 +301,7 @@ class TorchAdapter(_Base):
         self.classes = None if classes is None else np.asarray(classes)
         self.epochs, self.batch_size, self.lr = int(epochs), int(batch_size), float(lr)
         self.weight_decay = float(weight_decay)
+        self.min_steps = int(min_steps)
         self.device = torch.device(device)
         self.warm_start = bool(warm_start)
         self.seed = seed
@@ -326,7 +334,7 @@ class TorchAdapter(_Base):
         import torch
 
         if isinstance(X, torch.Tensor):
-            return X.detach().float().cpu()
+            return X.detach().float()  # left where it is: a pool on the GPU is not copied back
         return torch.as_tensor(np.asarray(X), dtype=torch.float32)
 
     def _y(self, y: Any):
@@ -364,11 +372,11 @@ class TorchAdapter(_Base):
             if self.seed is not None:
                 torch.manual_seed(int(self.seed))
             if self.train_fn is not None:
-                self.train_fn(self.module, xt, yt)
+                self.train_fn(self.module, xt.to(self.device), yt.to(self.device))
             else:
                 default_train(self.module, xt, yt, epochs=self.epochs, batch_size=self.batch_size,
                               lr=self.lr, weight_decay=self.weight_decay, device=self.device,
-                              generator=gen)
+                              generator=gen, min_steps=self.min_steps)
         self.module.eval()
         self._fitted = True
         if self.classes is not None:

@@ -18,12 +18,17 @@ import pandas as pd
 
 from ..items import Items
 from ..store import AnnotationStore
+from .adapters import _is_torch_module, as_adapter
 from .simulate import ActiveSession
 from .strategies import as_numpy
 
 
 def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+    """A label as a plain Python value (np.str_ -> str, np.int64 -> int, 0-d tensor -> number),
+    the types ClassifyWidget's classes are."""
+    if isinstance(value, str):
+        return str(value)
+    return value.item() if hasattr(value, "item") and not isinstance(value, bytes) else value
 
 
 class ActiveLearningLoop:
@@ -103,6 +108,8 @@ class ActiveLearningLoop:
         self.groups = None if groups is None else np.asarray(groups)
         if self.groups is not None and len(self.groups) != len(pool):
             raise ValueError(f"groups has {len(self.groups)} entries but the pool has {len(pool)} rows")
+        if _is_torch_module(model):  # its output units are the classes, in this order
+            model = as_adapter(model, classes=list(classes))
         self.session = ActiveSession(model, pool, strategy, X_test=X_test, y_test=y_test,
                                      embeddings=embeddings, batch_size=batch_size, seed=seed)
         self.batch_size = int(batch_size)
@@ -154,21 +161,34 @@ class ActiveLearningLoop:
         self.panel.baselines = {**self.panel.baselines, name: points}
 
     def simulate(self, oracle: Any, budget: int) -> pd.DataFrame:
-        """Label batches from ``oracle`` (the true label of every pool item) until ``budget`` labels.
+        """Label batches from ``oracle`` until ``budget`` labels: the true label of every pool
+        item (array, list, Series, tensor), or a function of the pool index.
 
-        Labels go through the widget's own validation and the store, and each full batch runs the
-        same retrain round as a human's would (in this thread).
+        Labels go through the widget's own validation and the store, and each batch runs the same
+        retrain round as a human's would (in this thread); the last batch is cut short at
+        ``budget``. A round that fails raises here (with the panel's message).
         """
-        truth = as_numpy(oracle)
-        if len(truth) != self.session.n_pool:
-            raise ValueError(f"oracle has {len(truth)} labels for a pool of {self.session.n_pool}")
+        if callable(oracle):
+            label_of = oracle
+        else:
+            truth = as_numpy(oracle)
+            if len(truth) != self.session.n_pool:
+                raise ValueError(f"oracle has {len(truth)} labels for a pool of {self.session.n_pool}")
+            label_of = truth.__getitem__
+        self.wait()  # a retrain the human started finishes first
         background, self.background = self.background, False
         try:
             while self.session.n_labels < budget and self.batch:
                 before = self.session.n_labels
-                for item_id in self.batch:
-                    if item_id not in self.classify.current_labels:
-                        self.classify.record_label(item_id, _plain(truth[self.items.position(item_id)]), source="oracle")
+                room = int(budget) - self._count_labels()
+                open_ = [i for i in self.batch if i not in self.classify.current_labels]
+                todo = open_[: max(room, 0)]
+                for item_id in todo:  # the last label of a batch starts its round (in this thread)
+                    self.classify.record_label(item_id, _plain(label_of(self.items.position(item_id))), source="oracle")
+                if todo and len(todo) < len(open_):
+                    self._start_round()  # the batch was cut at the budget: retrain on what there is
+                if self.error is not None:
+                    raise RuntimeError(f"the active-learning round failed:\n{self.error}")
                 if self.session.n_labels == before:
                     break
         finally:
@@ -260,7 +280,10 @@ class ActiveLearningLoop:
         proposals = {}
         if proba is not None and len(batch):
             classes = np.asarray(self.session.adapter.classes_)
-            rows = np.asarray(proba)[np.asarray(pool_idx, dtype=np.int64)]
+            proba = np.asarray(proba)
+            if proba.ndim == 3:  # Monte-Carlo samples (T, N, C): propose from their mean
+                proba = proba.mean(axis=0)
+            rows = proba[np.asarray(pool_idx, dtype=np.int64)]
             known = set(self.classify.classes)
             for item_id, row in zip(batch, rows):
                 label = _plain(classes[int(np.argmax(row))])

@@ -66,10 +66,13 @@ class ActiveSession:
     def __init__(self, model: Any, X_pool: Any, strategy: Any = "hybrid", *, X_test: Any = None,
                  y_test: Any = None, embeddings: Any = None, batch_size: int = 10, seed: Any = None,
                  mc_samples: int = 20):
+        if int(batch_size) < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
         self.adapter = as_adapter(model)
         self.X_pool = X_pool
         self.n_pool = len(X_pool)
         self.strategy = get_strategy(strategy)
+        _check_mc(self.strategy, self.adapter)
         self.X_test, self.y_test = X_test, (None if y_test is None else as_numpy(y_test))
         self.batch_size = int(batch_size)
         self.rng = _rng(seed)
@@ -230,6 +233,7 @@ def query(model: Any, X_pool: Any, strategy: Any = "hybrid", k: int = 10, labell
     if getattr(adapter, "model_", False) is None and hasattr(adapter, "estimator"):
         adapter.use_fitted(adapter.estimator)
     strat = get_strategy(strategy)
+    _check_mc(strat, adapter)
     if getattr(strat, "needs_mc", False):
         proba = adapter.mc_predict_proba(X_pool, mc_samples)
     else:
@@ -242,6 +246,16 @@ def query(model: Any, X_pool: Any, strategy: Any = "hybrid", k: int = 10, labell
             embeddings = x.reshape(x.shape[0], -1)
     li = np.asarray([] if labelled_idx is None else as_numpy(labelled_idx), dtype=np.int64)
     return as_numpy(strat(proba, embeddings, li, int(k), _rng(rng)), dtype=np.int64)
+
+
+def _check_mc(strategy: Any, adapter: Any) -> None:
+    """A strategy that needs Monte-Carlo samples (BALD) gets a model that can give them."""
+    if getattr(strategy, "needs_mc", False) and not hasattr(adapter, "mc_predict_proba"):
+        raise ValueError(
+            f"strategy {getattr(strategy, 'name', strategy)!r} needs Monte-Carlo samples: use a torch "
+            f"module with dropout (TorchAdapter) or an adapter with mc_predict_proba(X, T); "
+            f"{type(adapter).__name__} has none"
+        )
 
 
 def simulate(adapter_or_model: Any, X_pool: Any, y_oracle: Any, X_test: Any, y_test: Any,
