@@ -220,3 +220,22 @@ def test_default_trainer_makes_at_least_min_steps():
     calls.clear()
     default_train(net, torch.randn(40, 64), torch.randint(0, 10, (40,)), epochs=20, batch_size=16, min_steps=30)
     assert len(calls) == 60  # epochs already give more than min_steps
+
+
+def test_stratified_gives_a_small_group_its_share_of_each_batch():
+    groups = np.where(np.arange(len(Y_POOL)) % 20 == 0, "rare", "common")  # 5% of the pool
+    loop = make(batch_size=10, strategy="stratified", groups=groups)
+    loop.simulate(Y_POOL, budget=60)
+    labelled = [loop.items.position(i) for i in loop.classify.current_labels]
+    rare = int((groups[labelled] == "rare").sum())
+    assert rare >= 25  # water-filled quotas: about half of every batch until the groups even out
+    counts = dict((g, n) for g, n, _ in loop.panel.group_counts)
+    assert counts["rare"] == rare
+    with pytest.raises(ValueError, match="needs groups="):
+        make(strategy="stratified")
+
+
+def test_density_weighted_by_name():
+    loop = make(batch_size=10, strategy="density_weighted")
+    assert loop.simulate(Y_POOL, budget=30)["n_labels"].tolist() == [10, 20, 30]
+    assert loop.session.strategy.density_beta == 1.0

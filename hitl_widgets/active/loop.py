@@ -20,7 +20,7 @@ from ..items import Items
 from ..store import AnnotationStore
 from .adapters import _is_torch_module, as_adapter
 from .simulate import ActiveSession
-from .strategies import as_numpy
+from .strategies import StratifiedStrategy, as_numpy
 
 
 def _plain(value: Any) -> Any:
@@ -41,7 +41,8 @@ class ActiveLearningLoop:
         items: what the human sees (``Items`` or anything it accepts); default: ``pool`` itself
             when it is an image array.
         strategy: "hybrid" (default: diversity first, then uncertainty + diversity), "margin",
-            "entropy", "least_confident", "bald", "core_set", "random", or a callable.
+            "entropy", "least_confident", "bald", "core_set", "density_weighted", "random",
+            "stratified" (per-group quotas from ``groups``, then margin), or a callable.
         batch_size: items per round.
         initial: labels known up front, ``{pool index: label}`` or ``(indices, labels)``; they
             train the first model (without going to the store).
@@ -108,6 +109,10 @@ class ActiveLearningLoop:
         self.groups = None if groups is None else np.asarray(groups)
         if self.groups is not None and len(self.groups) != len(pool):
             raise ValueError(f"groups has {len(self.groups)} entries but the pool has {len(pool)} rows")
+        if isinstance(strategy, str) and strategy == "stratified":
+            if self.groups is None:
+                raise ValueError('strategy="stratified" needs groups= (one group per pool item)')
+            strategy = StratifiedStrategy(self.groups)
         if _is_torch_module(model):  # its output units are the classes, in this order
             model = as_adapter(model, classes=list(classes))
         self.session = ActiveSession(model, pool, strategy, X_test=X_test, y_test=y_test,

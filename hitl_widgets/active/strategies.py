@@ -470,6 +470,45 @@ class ScoreStrategy:
         return f"ScoreStrategy({self.name!r}, density_beta={self.density_beta})"
 
 
+class StratifiedStrategy:
+    """Uncertainty within per-group quotas: each batch gives under-represented groups their share
+    first (:func:`stratified_quota`), then takes the most uncertain items within each group
+    (:func:`select_stratified`). Random within the quotas while there is no model.
+
+    ``groups`` holds one group per pool item (e.g. a subgroup column of the data set);
+    ``score`` is the uncertainty ("margin", "entropy", "least_confident" or a function).
+
+    >>> strat = StratifiedStrategy(["a"] * 8 + ["b"] * 2)
+    >>> p = np.full((10, 2), 0.5)
+    >>> sorted(np.asarray(["a"] * 8 + ["b"] * 2)[strat(p, None, [0, 1, 2], 4, 0)].tolist())
+    ['a', 'a', 'b', 'b']
+    """
+
+    needs_mc = False
+    needs_embeddings = False
+    name = "stratified"
+
+    def __init__(self, groups: Any, score: Callable[[Any], np.ndarray] | str = "margin"):
+        self.groups = as_numpy(groups).ravel()
+        self.score = _SCORES[score] if isinstance(score, str) else score
+        if self.score is bald:
+            raise ValueError("StratifiedStrategy takes a score of one prediction, not BALD's samples")
+
+    def __call__(self, model_proba, embeddings, labelled_idx, k, rng=None):
+        n = _pool_size(model_proba, embeddings, self.groups.shape[0])
+        if n != self.groups.shape[0]:
+            raise ValueError(f"{self.groups.shape[0]} groups for a pool of {n} items")
+        labelled = _labelled_mask(n, labelled_idx)
+        if model_proba is None:
+            scores = _rng(rng).random(n)
+        else:
+            scores = self.score(model_proba)
+        return select_stratified(scores, self.groups, k, labelled_groups=self.groups[labelled], exclude=labelled)
+
+    def __repr__(self) -> str:
+        return f"StratifiedStrategy({np.unique(self.groups).shape[0]} groups, score={getattr(self.score, '__name__', 'score')!r})"
+
+
 class CoreSetStrategy:
     """k-center greedy over the embeddings (:func:`core_set`); ignores the model."""
 
@@ -660,8 +699,9 @@ _SCORES: dict[str, Callable[[Any], np.ndarray]] = {
 
 def get_strategy(strategy: Any = "hybrid") -> Callable:
     """A strategy callable from a name (``"hybrid"``, ``"random"``, ``"margin"``, ``"entropy"``,
-    ``"least_confident"``, ``"bald"``, ``"core_set"``), a score function, or a strategy callable
-    (returned as is)."""
+    ``"least_confident"``, ``"bald"``, ``"core_set"``, ``"density_weighted"`` (margin times
+    information density)), a score function, or a strategy callable (returned as is).
+    ``"stratified"`` needs groups: :class:`StratifiedStrategy`."""
     if strategy is None or (isinstance(strategy, str) and strategy in ("hybrid", "default")):
         return HybridStrategy()
     if isinstance(strategy, str):
@@ -671,8 +711,13 @@ def get_strategy(strategy: Any = "hybrid") -> Callable:
             return CoreSetStrategy()
         if strategy in _SCORES:
             return ScoreStrategy(strategy)
+        if strategy in ("density_weighted", "density"):
+            return ScoreStrategy("margin", density_beta=1.0)
+        if strategy == "stratified":
+            raise ValueError('"stratified" needs the group of every pool item: pass '
+                             "StratifiedStrategy(groups), or groups= to ActiveLearningLoop")
         raise ValueError(f"unknown strategy {strategy!r}; try one of hybrid, random, core_set, "
-                         + ", ".join(_SCORES))
+                         "density_weighted, stratified, " + ", ".join(_SCORES))
     if strategy in _SCORES.values():
         return ScoreStrategy(strategy)
     if callable(strategy):
