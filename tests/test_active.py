@@ -341,6 +341,29 @@ def test_sklearn_adapter_partial_fit(digits):
     assert (a.predict(Xt) == yt).mean() > 0.7
 
 
+def test_partial_fit_starts_over_when_seen_rows_change_or_a_class_is_new(digits):
+    from sklearn.naive_bayes import MultinomialNB
+
+    X, y, Xt, yt = digits
+    a = SklearnAdapter(MultinomialNB(), partial_fit=True)  # no classes given
+    small = np.isin(y, [0, 1, 2])
+    a.fit(X[small][:30], y[small][:30])
+    assert a.classes_.tolist() == [0, 1, 2]
+    a.fit(X[:200], y[:200])  # classes 3..9 appear: sklearn would refuse them, so start over
+    assert a.classes_.tolist() == list(range(10)) and a._seen == 200
+    fresh = MultinomialNB().fit(X[:200], y[:200])
+    np.testing.assert_allclose(a.predict_proba(Xt), fresh.predict_proba(Xt))
+    model = a.model_
+    relabelled = y[:250].copy()
+    relabelled[5] = (relabelled[5] + 1) % 10  # a label the model has seen is changed
+    a.fit(X[:250], relabelled)
+    assert a.model_ is not model  # refitted from a clone, not fed the changed row twice
+    np.testing.assert_allclose(a.predict_proba(Xt), MultinomialNB().fit(X[:250], relabelled).predict_proba(Xt))
+    model = a.model_
+    a.fit(X[:260], np.r_[relabelled, y[250:260]])  # only new rows: updated in place
+    assert a.model_ is model and a._seen == 260
+
+
 def test_callable_adapter(digits):
     from sklearn.naive_bayes import GaussianNB
 

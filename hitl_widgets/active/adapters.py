@@ -121,10 +121,12 @@ class SklearnAdapter(_Base):
     """A scikit-learn classifier.
 
     Each :meth:`fit` clones the estimator and fits it on all labels so far (no state leaks between
-    rounds). With ``partial_fit=True`` and an estimator that has ``partial_fit``, the same
-    estimator is updated instead, with only the rows it has not seen yet (``fit`` is always given
-    the labels in labelling order, so the new rows are the tail); pass ``classes`` then, since the
-    first batch rarely holds every class.
+    rounds). That is the default because with the few hundred labels of active learning a refit
+    is cheap and gives the best model (one ``partial_fit`` pass over the new rows does not).
+    With ``partial_fit=True`` and an estimator that has ``partial_fit`` (for models too slow to
+    refit), the same estimator is updated instead, with only the rows it has not seen yet; when
+    those rows changed (a relabel, an undo) or a new class appears, it starts over from a clone.
+    Pass ``classes`` then, so that the first batch need not hold every class.
 
     ``predict_proba`` runs in chunks of ``chunk_size`` rows: the same result, but the
     temporaries stay in cache, which is faster on large pools. For a float32 pool and a
@@ -141,7 +143,8 @@ class SklearnAdapter(_Base):
         self._embed = embed
         self.chunk_size = int(chunk_size)
         self.model_ = None
-        self._seen = 0
+        self._seen = 0  # partial_fit: how many rows the model has seen, and which
+        self._seen_X = self._seen_y = np.empty(0)
         self._constant = None
 
     def __repr__(self) -> str:
@@ -157,28 +160,34 @@ class SklearnAdapter(_Base):
     def fit(self, X: Any, y: Any) -> "SklearnAdapter":
         y = as_numpy(y)
         if self.partial_fit and hasattr(self.estimator, "partial_fit"):
-            if self.model_ is None:
-                from sklearn.base import clone
-
-                self.model_ = clone(self.estimator)
-                self._seen = 0
-            classes = self.classes if self.classes is not None else np.unique(y)
-            if self._seen > len(y):  # labels were removed: start over
-                from sklearn.base import clone
-
-                self.model_, self._seen = clone(self.estimator), 0
-            new = slice(self._seen, len(y))
-            if len(y) > self._seen:
-                self.model_.partial_fit(X[new], y[new], classes=classes)
-            self._seen = len(y)
-            self._constant = None
-            self.classes_ = np.asarray(self.model_.classes_)
-            return self
+            return self._partial_fit(X, y)
         if self._single_class(y):
             return self
         from sklearn.base import clone
 
         self.model_ = clone(self.estimator).fit(X, y)
+        self.classes_ = np.asarray(self.model_.classes_)
+        return self
+
+    def _partial_fit(self, X: Any, y: np.ndarray) -> "SklearnAdapter":
+        """Update the estimator with the rows it has not seen; start over (a fresh clone fed every
+        row) when the rows it saw changed (a relabel, an undo) or a class it was not told of
+        appears."""
+        from sklearn.base import clone
+
+        X = as_numpy(X)
+        seen = self._seen
+        same_start = (self.model_ is not None and seen <= len(y)
+                      and np.array_equal(y[:seen], self._seen_y) and np.array_equal(X[:seen], self._seen_X))
+        classes = self.classes if self.classes is not None else np.unique(y)
+        if same_start and not np.isin(y[seen:], self.model_.classes_).all():
+            same_start = False  # a class the model was not told of: the classes must be given again
+        if not same_start:
+            self.model_, seen = clone(self.estimator), 0
+        if len(y) > seen:
+            self.model_.partial_fit(X[seen:], y[seen:], classes=None if seen else classes)
+        self._seen, self._seen_X, self._seen_y = len(y), X.copy(), y.copy()
+        self._constant = None
         self.classes_ = np.asarray(self.model_.classes_)
         return self
 
