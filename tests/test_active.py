@@ -282,6 +282,14 @@ def test_torch_tensors_match_numpy():
         np.testing.assert_allclose(fn(torch.from_numpy(p)), fn(p))
     np.testing.assert_allclose(fn(torch.from_numpy(p).float()), fn(p.astype(np.float32)), rtol=1e-6)
     np.testing.assert_allclose(bald(torch.from_numpy(mc)), bald(mc))
+    # tensors are scored in torch: a tensor comes back, with the input's float dtype (and device)
+    for fn, x in ((least_confident, p), (margin, p), (entropy, p), (bald, mc)):
+        out = fn(torch.from_numpy(x).float())
+        assert isinstance(out, torch.Tensor) and out.dtype == torch.float32 and out.shape == (100,)
+    np.testing.assert_allclose(margin(torch.tensor([0.2, 0.9])), margin(np.array([0.2, 0.9])), rtol=1e-6)  # P(positive)
+    np.testing.assert_allclose(entropy(torch.tensor([[1.0, 0.0]])), [0.0])  # 0 log 0 = 0
+    with pytest.raises(ValueError, match="must have shape"):
+        bald(torch.from_numpy(p))
     s = margin(p)
     np.testing.assert_allclose(density_weighted(torch.from_numpy(s), torch.from_numpy(emb)), density_weighted(s, emb))
     assert select(torch.from_numpy(s), 5, exclude=torch.tensor([0, 1])).tolist() == select(s, 5, exclude=[0, 1]).tolist()

@@ -1,9 +1,11 @@
 """Active-learning query strategies: vectorised score functions and batch selectors.
 
 Every score function returns one float per item, **higher = more informative**, so any of them
-can be fed to :func:`select`. Inputs may be numpy arrays or torch tensors (converted to numpy on
-the CPU; torch is never imported here). Work is done in row chunks so that a pool of millions of
-items never needs more than a few cache-sized temporaries.
+can be fed to :func:`select`. Inputs may be numpy arrays or torch tensors: the four score
+functions compute a tensor's scores in torch, on its device, and return a tensor; everything
+else converts tensors to numpy on the CPU (torch is imported only when a tensor is given). numpy
+work is done in row chunks so that a pool of millions of items never needs more than a few
+cache-sized temporaries.
 
 A *strategy* is a callable ``strategy(model_proba, embeddings, labelled_idx, k, rng) -> indices``
 that returns ``k`` pool indices (never one already in ``labelled_idx``). ``model_proba`` is the
@@ -76,6 +78,28 @@ def _proba(proba: Any) -> np.ndarray:
     return p
 
 
+def _torch_of(x: Any) -> Any:
+    """The torch module when ``x`` is a torch tensor (its scores are computed in torch), else None."""
+    if type(x).__module__.split(".")[0] == "torch":
+        import torch
+
+        return torch
+    return None
+
+
+def _torch_proba(torch: Any, p: Any, ndim: int = 2) -> Any:
+    """A detached float tensor of ``ndim`` dimensions (a 1-D P(positive) made (N, 2))."""
+    p = p.detach()
+    if not p.is_floating_point() or p.dtype == torch.bfloat16:
+        p = p.float() if p.dtype == torch.bfloat16 else p.double()
+    if ndim == 2 and p.ndim == 1:
+        p = torch.stack([1.0 - p, p], dim=1)
+    if p.ndim != ndim:
+        want = "(N, C) or (N,)" if ndim == 2 else "(T, N, C)"
+        raise ValueError(f"{'proba' if ndim == 2 else 'mc_proba'} must have shape {want}, got {tuple(p.shape)}")
+    return p
+
+
 def _rng(rng: Any) -> np.random.Generator:
     return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
@@ -131,6 +155,9 @@ def least_confident(proba: Any) -> np.ndarray:
     >>> least_confident(np.array([[0.5, 0.3, 0.2], [1.0, 0.0, 0.0]])).tolist()
     [0.5, 0.0]
     """
+    torch = _torch_of(proba)
+    if torch is not None:
+        return 1.0 - _torch_proba(torch, proba).max(dim=1).values
     p = _proba(proba)
     return 1.0 - p.max(axis=1)
 
@@ -141,6 +168,12 @@ def margin(proba: Any) -> np.ndarray:
     >>> margin(np.array([[0.5, 0.3, 0.2]])).round(3).tolist()
     [0.8]
     """
+    torch = _torch_of(proba)
+    if torch is not None:
+        p = _torch_proba(torch, proba)
+        top = p.topk(min(2, p.shape[1]), dim=1).values
+        second = top[:, 1] if p.shape[1] > 1 else torch.zeros_like(top[:, 0])
+        return 1.0 - (top[:, 0] - second)
     p = _proba(proba)
     first, second = _top2(p)
     first -= second
@@ -154,6 +187,10 @@ def entropy(proba: Any) -> np.ndarray:
     >>> float(entropy(np.array([[0.5, 0.5]]))[0]) == float(np.log(2))
     True
     """
+    torch = _torch_of(proba)
+    if torch is not None:
+        p = _torch_proba(torch, proba)
+        return -torch.special.xlogy(p, p).sum(dim=1)
     p = _proba(proba)
     return -_xlogx_sum(p)
 
@@ -170,6 +207,13 @@ def bald(mc_proba: Any) -> np.ndarray:
     >>> round(float(bald(np.array([[[1.0, 0.0]], [[0.0, 1.0]]]))[0]), 6) == round(float(np.log(2)), 6)
     True
     """
+    torch = _torch_of(mc_proba)
+    if torch is not None:
+        mc = _torch_proba(torch, mc_proba, ndim=3)
+        mean_p = mc.mean(dim=0)
+        h_mean = -torch.special.xlogy(mean_p, mean_p).sum(dim=1)
+        mean_h = -torch.special.xlogy(mc, mc).sum(dim=2).mean(dim=0)
+        return (h_mean - mean_h).clamp_min(0.0)
     mc = as_numpy(mc_proba)
     if mc.dtype.kind != "f":
         mc = mc.astype(np.float64)
