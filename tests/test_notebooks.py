@@ -1,6 +1,7 @@
 """Every tutorial notebook runs top to bottom in a fresh kernel (in a temporary folder)."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -23,6 +24,12 @@ def test_notebook_runs(path: Path, tmp_path: Path, monkeypatch):
     # a widget was displayed and the notebook's store was written where the notebook ran
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+    if path.name == "03_active_learning.ipynb":  # both curves beat their random baselines
+        text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+        found = re.findall(r"at (\d+) labels: hybrid ([\d.]+), random ([\d.]+)", text)
+        assert [n for n, _, _ in found] == ["100", "120"], text  # scikit-learn, then the torch CNN
+        for n, ours, theirs in found:
+            assert float(ours) > float(theirs), (n, ours, theirs)
 
 
 def test_notebooks_have_no_outputs():
