@@ -322,7 +322,7 @@ class QualityGate(ReviewWidget):
     def _refresh_done(self) -> None:
         decisions = getattr(self, "_decisions", {})
         self.n_done = sum(1 for i in self.order if i in decisions)
-        if hasattr(self, "plan"):
+        if hasattr(self, "plan") and hasattr(self, "_decisions"):  # not while __init__ sets the order
             r = self.report
             self.summary = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
 

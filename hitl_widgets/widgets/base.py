@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Callable, Hashable
@@ -217,6 +218,7 @@ class ReviewWidget(IntentWidget):
         self.store = store
         self._handlers["fetch"] = self._on_fetch
         self._listeners: list[Callable[[dict], None]] = []
+        self._done_lock = threading.RLock()  # n_done's count, shared with a background set_queue
         self.order = resolve_queue(queue, items)
 
     # ------------------------------------------------------------------ public API
@@ -246,22 +248,24 @@ class ReviewWidget(IntentWidget):
 
     def _refresh_done(self) -> None:
         """Recount ``n_done`` over the whole queue (a new queue, state loaded in bulk)."""
-        self._done = {i for i in self.order if self._is_done(i)}
-        self.n_done = len(self._done)
+        with self._done_lock:  # a background thread (the active-learning loop) may set the queue
+            self._done = {i for i in self.order if self._is_done(i)}
+            self.n_done = len(self._done)
 
     def _recount_item(self, item_id: Hashable) -> None:
         """One item changed: update ``n_done`` by that item alone (O(1), where a recount is
         O(queue): 2 ms per label on a 100,000-item queue)."""
-        done = getattr(self, "_done", None)
-        if done is None:  # a new queue since the last count
-            return self._refresh_done()
-        if item_id not in self._order_index:
+        with self._done_lock:
+            done = getattr(self, "_done", None)
+            if done is None:  # a new queue since the last count
+                return self._refresh_done()
+            if item_id not in self._order_index:
+                return None
+            now = self._is_done(item_id)
+            if now != (item_id in done):
+                (done.add if now else done.discard)(item_id)
+                self.n_done = len(done)
             return None
-        now = self._is_done(item_id)
-        if now != (item_id in done):
-            (done.add if now else done.discard)(item_id)
-            self.n_done = len(done)
-        return None
 
     def _emit(self, event: dict) -> None:
         for callback in list(self._listeners):
@@ -306,8 +310,10 @@ class ReviewWidget(IntentWidget):
 
     @traitlets.observe("order")
     def _index_order(self, change: dict) -> None:
-        self._order_index = {item_id: n for n, item_id in enumerate(change["new"])}
-        self._done = None  # counted again on the next change (set_queue counts at once)
+        with self._done_lock:
+            self._order_index = {item_id: n for n, item_id in enumerate(change["new"])}
+            self._done = None
+            self._refresh_done()  # also when ``w.order`` is assigned directly
 
     def _prefetch_after(self, item_id: Hashable, count: int = 8) -> None:
         """Warm the kernel-side cache for the items after ``item_id`` in the queue."""

@@ -162,6 +162,21 @@ describe("BBoxAnnotator view", () => {
     expect(t.leaked).toEqual([]);
   });
 
+  it("a box still being nudged when a new order arrives is saved to its own item", async () => {
+    vi.useFakeTimers();
+    const box = { id: "k", x: 10, y: 10, w: 20, h: 20, class: "cat", source: "human", score: null, proposal: null };
+    const t = await mount({ 0: { boxes: [box] }, 7: { boxes: [{ ...box }] } });
+    t.press("Tab");
+    t.press("ArrowRight"); // waits for a pause before it is sent
+    expect(t.intents()).toHaveLength(0);
+    t.model.kernelSet("order", [7, 0]);
+    t.model.kernelSet("position", 0);
+    expect(t.intents()).toHaveLength(1);
+    expect(t.intents()[0]).toMatchObject({ type: "update", item_id: 0, box_id: "k", x: 11 }); // not item 7
+    vi.advanceTimersByTime(500);
+    expect(t.intents()).toHaveLength(1);
+  });
+
   it("b adds a box in the middle of the view with the current class", async () => {
     const t = await mount();
     t.press("2");

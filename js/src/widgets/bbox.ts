@@ -156,6 +156,7 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
       stageView.forget();
     },
     restart: () => {
+      flushDraft(); // to the item it was made on, which the new order may no longer hold
       selection = null;
       stageView.forget();
     },
@@ -164,6 +165,7 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
   let currentClass = 0;
   let draft: Box | null = null; // the box being edited (drawn over its stored version)
   let draftOp: "update" | "adjust" | "add" | null = null;
+  let draftItem: ItemId | undefined; // the item it belongs to (a new order may come before it is sent)
   let drawing: Rect | null = null; // rubber band of a new box
   let nudgeTimer: ReturnType<typeof setTimeout> | null = null;
   let boxCounter = 0;
@@ -349,9 +351,9 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
 
   // ---------------------------------------------------------------- intents
   /** Send an intent about the current item; `apply` changes the view's copy at once. */
-  function send(type: string, fields: Record<string, unknown>, apply?: (it: BoxItem) => void): void {
-    const id = current();
-    const it = item();
+  /** Send an edit of item `id` (default: the one shown), applying it locally first. */
+  function send(type: string, fields: Record<string, unknown>, apply?: (it: BoxItem) => void, id = current()): void {
+    const it = id === undefined ? undefined : (cache.get(id) as BoxItem | undefined);
     if (id === undefined || !it) return;
     if (apply) apply(it);
     const key = itemKey(id);
@@ -418,17 +420,18 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
     }
     const d = draft;
     const op = draftOp;
+    const of = draftItem;
     draft = null;
     draftOp = null;
-    if (!d || !op) return;
+    if (!d || !op || of === undefined) return;
     const geometry = roundRect(d);
     const done = { ...d, ...geometry };
     if (op === "adjust") {
       send("adjust", { proposal_id: d.id, ...geometry, class: d.class }, (it) => {
         it.boxes = [...(it.boxes ?? []), done];
-      });
+      }, of);
     } else {
-      const before = item()?.boxes?.find((b) => b.id === d.id);
+      const before = (cache.get(of) as BoxItem | undefined)?.boxes?.find((b) => b.id === d.id);
       if (before && before.x === done.x && before.y === done.y && before.w === done.w && before.h === done.h && before.class === done.class) {
         redraw();
         return;
@@ -437,7 +440,7 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
         it.boxes = (it.boxes ?? []).map((b) =>
           b.id === d.id ? { ...done, source: b.source === "proposal" ? "adjusted" : b.source } : b,
         );
-      });
+      }, of);
     }
   }
 
@@ -447,6 +450,7 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
     if (!it || !selection) return null;
     if (draft && draft.id === selection.id) return draft;
     flushDraft();
+    draftItem = current();
     if (selection.kind === "box") {
       const b = (it.boxes ?? []).find((v) => v.id === selection!.id);
       if (!b) return null;
