@@ -285,12 +285,22 @@ class AnnotationStore:
         }
         for field, value in row.items():  # the same rules on every backend
             _check_text(field, value)
+        if kind == "undo":  # reads by item find an undo by its target's task and item id
+            self._check_undo_target(task, row["item_id"], supersedes)
         row = {
             **row,
             "created_at": datetime.now(timezone.utc),
             "supersedes": supersedes,
         }
         return self._retry(self._insert, row)
+
+    def _check_undo_target(self, task: str, encoded_item_id: str, supersedes: Any) -> None:
+        if not isinstance(supersedes, int) or isinstance(supersedes, bool):
+            raise ValueError("an undo event needs supersedes=<the event id it cancels> (or use undo())")
+        with self.engine.connect() as conn:
+            target = conn.execute(sa.select(events_table).where(events_table.c.event_id == supersedes)).first()
+        if target is None or target.task != task or target.item_id != encoded_item_id:
+            raise ValueError(f"an undo must name the task and item of the event it cancels ({supersedes}); use undo()")
 
     def _insert(self, row: dict) -> int:
         with self.engine.begin() as conn:  # one transaction per event

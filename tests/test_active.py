@@ -561,3 +561,31 @@ def test_float32_path_only_where_it_is_exact():
     clf.predict_proba = lambda rows: np.full((len(rows), 10), 0.1)
     assert linear_proba_float32(clf, x32) is None
     assert np.allclose(SklearnAdapter(clf).use_fitted(clf).predict_proba(x32), 0.1)
+
+
+def test_stratified_strategy_takes_missing_and_mixed_groups():
+    from hitl_widgets.active import StratifiedStrategy
+
+    groups = ["a"] * 6 + [None, float("nan"), 3, 3]  # missing values form one group of their own
+    strat = StratifiedStrategy(groups)
+    assert len(strat.group_names) == 3
+    picked = strat(np.full((10, 2), 0.5), None, [0, 1, 2, 3], 3, 0)
+    got = strat.groups[picked].tolist()  # "a" (code 0) has 4 labels: the others come first
+    assert len(got) == 3 and set(got) == {1, 2}
+
+
+def test_partial_fit_keeps_a_dataframes_feature_names(digits):
+    import warnings
+
+    import pandas as pd
+    from sklearn.naive_bayes import MultinomialNB
+
+    X, y, Xt, yt = digits
+    cols = [f"px{i}" for i in range(X.shape[1])]
+    a = SklearnAdapter(MultinomialNB(), partial_fit=True, classes=np.arange(10))
+    a.fit(pd.DataFrame(X[:100], columns=cols), y[:100])
+    a.fit(pd.DataFrame(X[:150], columns=cols), y[:150])
+    assert list(a.model_.feature_names_in_) == cols
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "X has feature names, but ... fitted without"
+        a.predict_proba(pd.DataFrame(Xt[:5], columns=cols))

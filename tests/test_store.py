@@ -390,6 +390,19 @@ def test_current_of_some_items_equals_the_whole_task_narrowed(store):
     assert store.labels("t", item_ids=["1"])["label"].tolist() == ["s"]
 
 
+def test_a_hand_written_undo_must_name_its_targets_task_and_item(store):
+    e = store.record("t", 1, {"label": "a"})
+    with pytest.raises(ValueError, match="task and item of the event it cancels"):
+        store.record("t", 2, {}, kind="undo", supersedes=e)
+    with pytest.raises(ValueError, match="task and item"):
+        store.record("other", 1, {}, kind="undo", supersedes=e)
+    with pytest.raises(ValueError, match="needs supersedes"):
+        store.record("t", 1, {}, kind="undo")
+    assert len(store.events("t")) == 1  # nothing stored
+    store.record("t", 1, {}, kind="undo", supersedes=e)  # the right one is taken
+    assert store.labels("t").empty
+
+
 def test_undo_of_nothing_returns_none(store):
     assert store.undo(task="t", item_id=0) is None
     store.record("t", 1, {"label": "a"})

@@ -175,18 +175,19 @@ class SklearnAdapter(_Base):
         appears."""
         from sklearn.base import clone
 
-        X = as_numpy(X)
+        x = as_numpy(X)  # to compare the rows seen; the estimator gets X as given (feature names kept)
         seen = self._seen
         same_start = (self.model_ is not None and seen <= len(y)
-                      and np.array_equal(y[:seen], self._seen_y) and np.array_equal(X[:seen], self._seen_X))
+                      and np.array_equal(y[:seen], self._seen_y) and np.array_equal(x[:seen], self._seen_X))
         classes = self.classes if self.classes is not None else np.unique(y)
         if same_start and not np.isin(y[seen:], self.model_.classes_).all():
             same_start = False  # a class the model was not told of: the classes must be given again
         if not same_start:
             self.model_, seen = clone(self.estimator), 0
         if len(y) > seen:
-            self.model_.partial_fit(X[seen:], y[seen:], classes=None if seen else classes)
-        self._seen, self._seen_X, self._seen_y = len(y), X.copy(), y.copy()
+            rows = X.iloc[seen:] if hasattr(X, "iloc") else X[seen:]
+            self.model_.partial_fit(rows, y[seen:], classes=None if seen else classes)
+        self._seen, self._seen_X, self._seen_y = len(y), x.copy(), y.copy()
         self._constant = None
         self.classes_ = np.asarray(self.model_.classes_)
         return self

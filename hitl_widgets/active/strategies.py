@@ -533,7 +533,11 @@ class StratifiedStrategy:
     name = "stratified"
 
     def __init__(self, groups: Any, score: Callable[[Any], np.ndarray] | str = "margin"):
-        self.groups = as_numpy(groups).ravel()
+        import pandas as pd
+
+        # group codes: missing values (None, NaN) form a group of their own, mixed types are fine
+        values = pd.Series(as_numpy(groups).ravel() if not isinstance(groups, pd.Series) else groups.to_numpy())
+        self.groups, self.group_names = pd.factorize(values, use_na_sentinel=False)
         self.score = _SCORES[score] if isinstance(score, str) else score
         if self.score is bald:
             raise ValueError("StratifiedStrategy takes a score of one prediction, not BALD's samples")
@@ -550,7 +554,7 @@ class StratifiedStrategy:
         return select_stratified(scores, self.groups, k, labelled_groups=self.groups[labelled], exclude=labelled)
 
     def __repr__(self) -> str:
-        return f"StratifiedStrategy({np.unique(self.groups).shape[0]} groups, score={getattr(self.score, '__name__', 'score')!r})"
+        return f"StratifiedStrategy({len(self.group_names)} groups, score={getattr(self.score, '__name__', 'score')!r})"
 
 
 class CoreSetStrategy:
