@@ -359,7 +359,6 @@ class QualityGate(ReviewWidget):
         if event_id is None:
             raise IntentError(f"nothing of yours to undo for item {item_id!r}")
         now = self.store.current(self.task, kinds=("gate",), item_ids=[item_id])
-        now = now[now["item_id"].map(lambda v: v == item_id and type(v) is type(item_id))]
         if len(now):
             row = now.sort_values("event_id").iloc[-1]
             self._decisions[item_id] = {**row["payload"], "event_id": int(row["event_id"]), "annotator": row["annotator"]}

@@ -287,18 +287,21 @@ class AnnotationStore:
             _check_text(field, value)
         if kind == "undo":  # reads by item find an undo by its target's task and item id
             self._check_undo_target(task, row["item_id"], supersedes)
-        row = {
-            **row,
-            "created_at": datetime.now(timezone.utc),
-            "supersedes": supersedes,
-        }
-        return self._retry(self._insert, row)
+        return self._append(row, supersedes)
+
+    def _append(self, row: dict, supersedes: int | None) -> int:
+        """Insert a checked row (task, item_id, annotator, kind, payload); return its id."""
+        return self._retry(self._insert, {**row, "created_at": datetime.now(timezone.utc), "supersedes": supersedes})
+
+    def _event(self, event_id: int) -> Any:
+        """One event's row (None when there is none)."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(events_table).where(events_table.c.event_id == int(event_id))).first()
 
     def _check_undo_target(self, task: str, encoded_item_id: str, supersedes: Any) -> None:
         if not isinstance(supersedes, int) or isinstance(supersedes, bool):
             raise ValueError("an undo event needs supersedes=<the event id it cancels> (or use undo())")
-        with self.engine.connect() as conn:
-            target = conn.execute(sa.select(events_table).where(events_table.c.event_id == supersedes)).first()
+        target = self._event(supersedes)
         if target is None or target.task != task or target.item_id != encoded_item_id:
             raise ValueError(f"an undo must name the task and item of the event it cancels ({supersedes}); use undo()")
 
@@ -327,20 +330,21 @@ class AnnotationStore:
             if active.empty:
                 return None
             event_id = int(active["event_id"].max())
-        with self.engine.connect() as conn:
-            target = conn.execute(sa.select(events_table).where(events_table.c.event_id == int(event_id))).first()
+        target = self._event(event_id)
         if target is None:
             raise ValueError(f"no event {event_id} in {self.url}")
         if target.kind == "undo":
             raise ValueError(f"event {event_id} is itself an undo; record the label again instead")
-        return self.record(
-            target.task,
-            decode_item_id(target.item_id),
-            {"undone_kind": target.kind},
-            kind="undo",
-            annotator=annotator or self.annotator,
-            supersedes=int(event_id),
-        )
+        annotator = annotator or self.annotator
+        _check_text("annotator", annotator)
+        row = {  # the target's own task and item id, as stored
+            "task": target.task,
+            "item_id": target.item_id,
+            "annotator": annotator,
+            "kind": "undo",
+            "payload": json.dumps({"undone_kind": target.kind}, ensure_ascii=False),
+        }
+        return self._append(row, int(event_id))
 
     # ------------------------------------------------------------------ reads
     def tasks(self) -> list[str]:

@@ -143,8 +143,7 @@ class SklearnAdapter(_Base):
         self._embed = embed
         self.chunk_size = int(chunk_size)
         self.model_ = None
-        self._seen = 0  # partial_fit: how many rows the model has seen, and which
-        self._seen_X = self._seen_y = np.empty(0)
+        self._seen_X = self._seen_y = np.empty(0)  # partial_fit: the rows the model has seen
         self._constant = None
 
     def __repr__(self) -> str:
@@ -169,6 +168,11 @@ class SklearnAdapter(_Base):
         self.classes_ = np.asarray(self.model_.classes_)
         return self
 
+    @property
+    def _seen(self) -> int:
+        """How many rows the partially fitted model has seen."""
+        return len(self._seen_y)
+
     def _partial_fit(self, X: Any, y: np.ndarray) -> "SklearnAdapter":
         """Update the estimator with the rows it has not seen; start over (a fresh clone fed every
         row) when the rows it saw changed (a relabel, an undo) or a class it was not told of
@@ -187,7 +191,7 @@ class SklearnAdapter(_Base):
         if len(y) > seen:
             rows = X.iloc[seen:] if hasattr(X, "iloc") else X[seen:]
             self.model_.partial_fit(rows, y[seen:], classes=None if seen else classes)
-        self._seen, self._seen_X, self._seen_y = len(y), x.copy(), y.copy()
+        self._seen_X, self._seen_y = x.copy(), y.copy()
         self._constant = None
         self.classes_ = np.asarray(self.model_.classes_)
         return self

@@ -18,17 +18,10 @@ import pandas as pd
 
 from ..items import Items
 from ..store import AnnotationStore
+from ..widgets.classify import _plain
 from .adapters import _is_torch_module, as_adapter
 from .simulate import ActiveSession
 from .strategies import StratifiedStrategy, as_numpy
-
-
-def _plain(value: Any) -> Any:
-    """A label as a plain Python value (np.str_ -> str, np.int64 -> int, 0-d tensor -> number),
-    the types ClassifyWidget's classes are."""
-    if isinstance(value, str):
-        return str(value)
-    return value.item() if hasattr(value, "item") and not isinstance(value, bytes) else value
 
 
 class ActiveLearningLoop:

@@ -543,9 +543,7 @@ class StratifiedStrategy:
             raise ValueError("StratifiedStrategy takes a score of one prediction, not BALD's samples")
 
     def __call__(self, model_proba, embeddings, labelled_idx, k, rng=None):
-        n = _pool_size(model_proba, embeddings, self.groups.shape[0])
-        if n != self.groups.shape[0]:
-            raise ValueError(f"{self.groups.shape[0]} groups for a pool of {n} items")
+        n = self.groups.shape[0]
         labelled = _labelled_mask(n, labelled_idx)
         if model_proba is None:
             scores = _rng(rng).random(n)

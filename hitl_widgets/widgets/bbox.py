@@ -119,7 +119,6 @@ class BBoxAnnotator(ImageEditor):
             adjust=self._on_adjust, reject=self._on_reject, undo=self._on_undo, redo=self._on_redo,
             sync=self._on_sync,
         )
-        self._refresh_done()
 
     @traitlets.validate("threshold")
     def _valid_threshold(self, proposal: dict) -> float:

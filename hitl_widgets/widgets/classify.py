@@ -211,8 +211,7 @@ class ClassifyWidget(ReviewWidget):
         event_id = self.store.undo(task=self.task, item_id=item_id, annotator=self.annotator)
         if event_id is None:
             raise IntentError(f"nothing to undo for item {item_id!r}")
-        now = self.store.labels(self.task, annotator=self.annotator, item_ids=[item_id])
-        row = now[now["item_id"].map(lambda v: v == item_id and type(v) is type(item_id))]
+        row = self.store.labels(self.task, annotator=self.annotator, item_ids=[item_id])
         label = row["label"].iloc[0] if len(row) else None
         if label is None:
             self._current.pop(item_id, None)

@@ -179,7 +179,7 @@ class HallucinationFlagger(ReviewWidget):
             categories=categories, models=models, display_size=display_size, title=title,
         )
         self._events: dict[int, dict] = {}  # event_id -> {kind, item_id, payload, supersedes}
-        self._by_item: dict[tuple, list[int]] = {}  # _key(item_id) -> its event ids, oldest first
+        self._by_item: dict[Hashable, list[int]] = {}  # item id (an int or a str) -> its event ids, oldest first
         self._undone: set[int] = set()
         events = self.store.events(task)
         for row in events.itertuples():
@@ -192,19 +192,17 @@ class HallucinationFlagger(ReviewWidget):
                 self._keep(int(row.event_id), row.kind, row.item_id, row.payload, sup)
         self._handlers.update(flag=self._on_flag, unflag=self._on_unflag, verdict=self._on_verdict, undo=self._on_undo)
         self._refresh_done()
-        verdicts = self._verdicts()  # resume at the first image with a text still without a verdict
-        self.position = next(
-            (n for n, i in enumerate(self.order) if any((i, m) not in verdicts for m in self.texts[i])), 0
-        )
+        # resume at the first image with a text still without a verdict
+        self.position = next((n for n, i in enumerate(self.order) if self.texts[i] and i not in self._done), 0)
 
     # ------------------------------------------------------------------ state
     def _keep(self, event_id: int, kind: str, item_id: Hashable, payload: dict, supersedes: int | None) -> None:
         self._events[event_id] = {"kind": kind, "item_id": item_id, "payload": payload, "supersedes": supersedes}
-        self._by_item.setdefault(_key(item_id), []).append(event_id)
+        self._by_item.setdefault(item_id, []).append(event_id)
 
     def _active(self, item_id: Hashable | None = None) -> list[tuple[int, dict]]:
         """The events no undo cancels, oldest first: all, or one item's (read from its own list)."""
-        ids = sorted(self._events) if item_id is None else self._by_item.get(_key(item_id), [])
+        ids = sorted(self._events) if item_id is None else self._by_item.get(item_id, [])
         return [(e, self._events[e]) for e in ids if e not in self._undone]
 
     def _live_flags(self, item_id: Hashable | None = None) -> list[tuple[int, dict]]:
@@ -438,8 +436,3 @@ class HallucinationFlagger(ReviewWidget):
 
 def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
-
-
-def _key(item_id: Hashable) -> tuple:
-    """A dict key that keeps 1, True and 1.0 apart, as ``_same`` does."""
-    return (type(item_id).__name__, item_id)

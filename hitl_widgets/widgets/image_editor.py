@@ -57,11 +57,11 @@ class ImageEditor(ReviewWidget):
         for row in self.store.current(self.task, kinds=(self.KIND,), annotator=self.annotator).itertuples():
             if row.item_id in self.items:
                 self._state[row.item_id] = self._decode(row.item_id, row.payload)
+        self._refresh_done()
 
     def _reload(self, item_id: Hashable) -> None:
         """Read one item's state from the store again (none once its events are all undone)."""
-        current = self.store.current(self.task, kinds=(self.KIND,), annotator=self.annotator, item_ids=[item_id])
-        rows = current[current["item_id"].map(lambda v: v == item_id and type(v) is type(item_id))]
+        rows = self.store.current(self.task, kinds=(self.KIND,), annotator=self.annotator, item_ids=[item_id])
         if len(rows):
             self._state[item_id] = self._decode(item_id, rows["payload"].iloc[0])
         else:

@@ -462,8 +462,7 @@ class RetrievalVerifier(ReviewWidget):
         if event_id is None:
             raise IntentError(f"nothing to undo for item {str(r)[:60]!r} of query {str(q)[:60]!r}")
         now = self.store.current(self.task, kinds=("judge",), annotator=self.annotator, item_ids=[pair_key(q, r)])
-        latest = [p for p in now["payload"] if p.get("query_id") == q and p.get("item_id") == r
-                  and type(p.get("query_id")) is type(q) and type(p.get("item_id")) is type(r)]
+        latest = now["payload"].tolist()  # the store's item id is the pair
         if latest:
             self._current[(q, r)] = latest[-1]["judgement"]
         else:

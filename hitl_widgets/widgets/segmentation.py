@@ -117,7 +117,6 @@ class SegmentationCanvas(ImageEditor):
             paint=self._on_paint, new_instance=self._on_new_instance, fill_holes=self._on_fill_holes,
             accept=self._on_accept, undo=self._on_undo, redo=self._on_redo, sync=self._on_sync,
         )
-        self._refresh_done()
 
     @traitlets.validate("opacity")
     def _valid_opacity(self, proposal: dict) -> float:

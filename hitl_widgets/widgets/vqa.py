@@ -168,7 +168,7 @@ class VQAReview(ReviewWidget):
         if event_id is None:
             raise IntentError(f"nothing to undo for item {item_id!r}")
         cur = self.store.current(self.task, kinds=("verdict",), annotator=self.annotator, item_ids=[item_id])
-        rows = [r.payload for r in cur.itertuples() if r.item_id == item_id and type(r.item_id) is type(item_id)]
+        rows = cur["payload"].tolist()
         if rows:
             self._current[item_id] = rows[-1]
         else:
