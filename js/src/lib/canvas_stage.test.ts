@@ -42,7 +42,7 @@ describe("CanvasStage.showCurrent", () => {
     const cache = new ItemCache(model);
     const stage = new CanvasStage();
     const viewport = new Viewport();
-    const show = () => stage.showCurrent(stepper, cache, viewport, 300, paint, "the end");
+    const show = () => stage.showCurrent(stepper, cache, viewport, 300, "the end");
     return { model, stepper, cache, stage, viewport, show, paint };
   }
 

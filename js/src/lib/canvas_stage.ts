@@ -73,11 +73,11 @@ export class CanvasStage {
   }
 
   /** Show the stepper's current item: the end screen (`endText`), "loading…" until the cache holds it
-   *  (then `repaint`), its error when it is no image, else the canvas, fitting the viewport to a
+   *  (then the stepper repaints), its error when it is no image, else the canvas, fitting the viewport to a
    *  `height` px stage and to the image the first time since forget(). Returns the item to draw
    *  and whether it was just set up (`fresh`), or null when there is none. */
   showCurrent(
-    stepper: Stepper, cache: ItemCache, viewport: Viewport, height: number, repaint: () => void, endText: string,
+    stepper: Stepper, cache: ItemCache, viewport: Viewport, height: number, endText: string,
   ): { item: ImageItem; fresh: boolean } | null {
     const id = stepper.current();
     if (id === undefined) {
@@ -88,9 +88,7 @@ export class CanvasStage {
     const item = cache.get(id);
     if (!item) {
       this.message("loading…");
-      cache.whenReady(id).then(() => {
-        if (stepper.current() === id) repaint();
-      });
+      stepper.paintWhenReady(cache, id);
       return null;
     }
     if (item.kind !== "image" || !item.image) {

@@ -41,7 +41,7 @@ const now = () => (typeof performance !== "undefined" ? performance.now() : Date
 
 /** Run `fn` once the next frame is painted (a task after its requestAnimationFrame), or after
  *  `fallbackMs` if no frame comes (a hidden tab draws none). */
-export function afterPaint(fn: () => void, fallbackMs: number): void {
+function afterPaint(fn: () => void, fallbackMs: number): void {
   let done = false;
   const once = () => {
     if (done) return;

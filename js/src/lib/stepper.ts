@@ -101,6 +101,13 @@ export class Stepper {
     cache.around(this.order(), this.at, this.parts.behind, this.parts.ahead);
   }
 
+  /** Repaint once `id` is in `cache`, if it is still the item shown (after a "loading…" paint). */
+  paintWhenReady(cache: ItemCache, id: ItemId): void {
+    cache.whenReady(id).then(() => {
+      if (this.current() === id) this.parts.paint();
+    });
+  }
+
   /** The usual kernel routes: "items" go to `cache` (the window kept) and repaint when they hold the
    *  item shown; "invalidate" empties `cache`, runs `invalidated` (drop what was built from the
    *  old items), and repaints. */

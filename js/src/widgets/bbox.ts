@@ -148,17 +148,16 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
   const cache = new ItemCache(model, 24);
   const viewport = new Viewport();
   const pendingByItem = new Map<string, number>();
+  const enter = () => {
+    selection = null;
+    stageView.forget();
+  };
   const stepper = new Stepper(model, {
-    behind: BEHIND, ahead: AHEAD, paint, paintProgress,
+    behind: BEHIND, ahead: AHEAD, paint, paintProgress, enter,
     leave: flushDraft, // the box being edited belongs to the item left
-    enter: () => {
-      selection = null;
-      stageView.forget();
-    },
     restart: () => {
       flushDraft(); // to the item it was made on, which the new order may no longer hold
-      selection = null;
-      stageView.forget();
+      enter();
     },
   });
   let selection: Selection = null;
@@ -328,7 +327,7 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
       setText(countLine, "");
     }
     const end = `All ${order().length} items reviewed. PgUp goes back.`;
-    const shown = stageView.showCurrent(stepper, cache, viewport, model.get("display_height"), paint, end);
+    const shown = stageView.showCurrent(stepper, cache, viewport, model.get("display_height"), end);
     if (!shown) return;
     const it = shown.item as BoxItem;
     const pending = pendingProposals(it);
@@ -350,8 +349,7 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
   }
 
   // ---------------------------------------------------------------- intents
-  /** Send an intent about the current item; `apply` changes the view's copy at once. */
-  /** Send an edit of item `id` (default: the one shown), applying it locally first. */
+  /** Send an intent about item `id` (default: the one shown); `apply` changes the view's copy at once. */
   function send(type: string, fields: Record<string, unknown>, apply?: (it: BoxItem) => void, id = current()): void {
     const it = id === undefined ? undefined : (cache.get(id) as BoxItem | undefined);
     if (id === undefined || !it) return;
@@ -423,6 +421,7 @@ export function render({ model, el }: RenderProps<BBoxModel>) {
     const of = draftItem;
     draft = null;
     draftOp = null;
+    draftItem = undefined;
     if (!d || !op || of === undefined) return;
     const geometry = roundRect(d);
     const done = { ...d, ...geometry };

@@ -151,9 +151,7 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
       setText(proposalLine, "");
       setText(currentLine, "");
       paintClasses();
-      cache.whenReady(id).then(() => {
-        if (current() === id) paint();
-      });
+      stepper.paintWhenReady(cache, id);
       return;
     }
     if (item.kind === "image" && item.image) {

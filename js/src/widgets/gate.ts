@@ -179,9 +179,7 @@ export function render({ model, el }: RenderProps<GateModel>) {
       showPane(item, "none", null, null, "loading…");
       showPane(original, "none", null, null, "loading…");
       setText(verdictLine, "");
-      cache.whenReady(id).then(() => {
-        if (current() === id) paint();
-      });
+      stepper.paintWhenReady(cache, id);
       return;
     }
     showPane(item, info.kind, info.image, info.text, info.error);
@@ -288,14 +286,10 @@ export function render({ model, el }: RenderProps<GateModel>) {
   wireNav(root, buttons, { step: (delta) => stepper.step(delta), undo, help, channel });
 
   channel.onChange = paintSummary;
+  const receive = stepper.itemRoutes(cache).items!; // the usual items route, once the originals are decoded
   const onMessage = kernelMessages(channel, status, {
     items: (infos, buffers) => {
-      Promise.all(infos.map((i) => decodeOriginal(i, buffers)))
-        .then(() => cache.receive(infos, buffers, stepper.nearby()))
-        .then(() => {
-          const id = current();
-          if (id !== undefined && infos.some((i) => i.id === id)) paint();
-        });
+      Promise.all(infos.map((i) => decodeOriginal(i, buffers))).then(() => receive(infos, buffers));
     },
   });
   return startView(model, root, status, {

@@ -265,7 +265,7 @@ export function render({ model, el }: RenderProps<FlaggerModel>) {
     if (!item()) {
       paintImage();
       panels.replaceChildren();
-      cache.whenReady(id).then(() => currentId() === id && paint());
+      stepper.paintWhenReady(cache, id);
       return;
     }
     textIdx = Math.max(0, Math.min(textIdx, texts().length - 1));

@@ -269,7 +269,7 @@ export function render({ model, el }: RenderProps<SegModel>) {
     paintClasses();
     paintInfo();
     const end = `All ${order().length} items reviewed. PgUp goes back.`;
-    const shown = stageView.showCurrent(stepper, cache, viewport, model.get("display_height"), paint, end);
+    const shown = stageView.showCurrent(stepper, cache, viewport, model.get("display_height"), end);
     if (!shown) return;
     if (shown.fresh) setupItem(shown.item);
     scheduler.flush();

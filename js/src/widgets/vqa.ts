@@ -103,7 +103,7 @@ export function render({ model, el }: RenderProps<VQAModel>) {
     input.disabled = !item;
     if (!item) {
       for (const n of [question, answer, reference, current]) setText(n, "");
-      cache.whenReady(id).then(() => currentId() === id && paint());
+      stepper.paintWhenReady(cache, id);
       return;
     }
     setText(question, item.question);
