@@ -424,6 +424,33 @@ class AnnotationStore:
         df["created_at"] = pd.to_datetime(df["created_at"], utc=True)
         return df[["item_id", "annotator", "kind", "payload", "event_id", "created_at"]].reset_index(drop=True)
 
+    def latest(
+        self,
+        task: str,
+        item_ids: Sequence[Hashable],
+        kinds: tuple[str, ...] | None = None,
+        annotator: str | None = None,
+    ) -> dict[Hashable, dict]:
+        """The latest active event among ``kinds`` for each of ``item_ids`` (by any annotator, or
+        only ``annotator``): ``{item_id: {"event_id", "annotator", "kind", "payload", "created_at"}}``.
+        Items with no active event are absent. This is the read a widget makes after an undo.
+
+        Example: ``store.latest("classify", [3], kinds=("label",), annotator="bo").get(3)``
+        """
+        df = self._active(task, item_ids=item_ids, annotator=annotator)
+        if kinds is not None:
+            df = df[df["kind"].isin(kinds)]
+        out: dict[Hashable, dict] = {}
+        for row in df.itertuples(index=False):  # oldest first: the last one per item wins
+            out[row.item_id] = {
+                "event_id": int(row.event_id),
+                "annotator": row.annotator,
+                "kind": row.kind,
+                "payload": json.loads(row.payload),
+                "created_at": pd.Timestamp(row.created_at, tz="UTC") if pd.Timestamp(row.created_at).tzinfo is None else pd.Timestamp(row.created_at),
+            }
+        return out
+
     def labels(self, task: str, annotator: str | None = None, item_ids: Sequence[Hashable] | None = None) -> pd.DataFrame:
         """Current label per item and annotator (of every item, or only ``item_ids``).
 
