@@ -162,12 +162,12 @@ def normalise_classes(classes: Sequence[Any]) -> list:
         raise ValueError("classes must be a sequence of class names, not a single string")
     out = [plain(c) for c in (to_numpy(classes).tolist() if is_tensor(classes) else classes)]
     if len(out) < 1:
-        raise ValueError("ClassifyWidget needs at least one class")
+        raise ValueError("classes is empty: give at least one class")
     for c in out:
         if isinstance(c, bool) or not isinstance(c, (int, str)):
             raise ValueError(f"class {c!r}: classes must be ints or strs")
     if len(set(out)) != len(out):
-        raise ValueError(f"classes must be unique: {out}")
+        raise ValueError(f"classes must be unique: {out[:20]}")
     return out
 
 
