@@ -34,6 +34,7 @@ __all__ = [
     "json_default",
     "normalise_classes",
     "plain",
+    "plain_array",
     "same",
     "to_numpy",
 ]
@@ -117,6 +118,22 @@ def to_numpy(x: Any, dtype: Any = None) -> np.ndarray:
     elif isinstance(x, (list, tuple)) and any(is_tensor(v) for v in x):
         x = [plain(v) for v in x]  # a list of 0-d tensors (e.g. from iterating a tensor)
     return np.asarray(x, dtype=dtype)
+
+
+_PLAIN_TYPES = frozenset({int, float, str, bool, type(None)})
+
+
+def plain_array(arr: np.ndarray) -> np.ndarray:
+    """An object array with :func:`plain` applied to each element (``np.str_`` → ``str``, 0-d
+    tensors → numbers, ``pd.NA`` → ``None``); any other array, or one already plain, as it is.
+
+    Example:
+        >>> plain_array(np.array([np.str_("a"), np.int64(1), pd.NA], dtype=object)).tolist()
+        ['a', 1, None]
+    """
+    if arr.dtype != object or not arr.size or set(map(type, arr.flat)) <= _PLAIN_TYPES:
+        return arr
+    return np.fromiter((plain(v) for v in arr.flat), dtype=object, count=arr.size).reshape(arr.shape)
 
 
 def is_item_id(value: Any) -> bool:

@@ -23,7 +23,7 @@ import pandas as pd
 import traitlets
 
 from .._version import __version__
-from ..coerce import plain, to_numpy
+from ..coerce import plain, plain_array, to_numpy
 from ..items import Items
 from ..metrics.fairness import (
     FAIRNESS_METRICS,
@@ -208,7 +208,7 @@ class BiasAudit:
             raise ValueError(f"ci_level must be in (0, 1), not {ci_level}")
         if not (isinstance(threshold, (int, float)) and threshold >= 0):
             raise ValueError(f"threshold must be a number >= 0, not {threshold!r}")
-        self.pos_label = pos_label
+        self.pos_label = plain(pos_label)
         self.threshold = float(threshold)
         self.ratio_threshold = ratio_threshold
         self.min_group_size = int(min_group_size)
@@ -514,7 +514,7 @@ class _RangePositions:
 
 
 def _array(values: Any, name: str) -> np.ndarray:
-    arr = to_numpy(values)
+    arr = plain_array(to_numpy(values))
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
     if len(arr) == 0:

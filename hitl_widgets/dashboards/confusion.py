@@ -240,6 +240,7 @@ class ConfusionDashboard(ReviewWidget):
     def cell_items(self, true_class: Any, predicted_class: Any) -> list:
         """Item ids in the cell (given ``true_class``, predicted ``predicted_class``); with
         probabilities, the least self-confident first."""
+        true_class, predicted_class = plain(true_class), plain(predicted_class)
         r, c = self._class_code(true_class), self._class_code(predicted_class)
         if r is None or c is None:
             raise ValueError(f"unknown class {true_class if r is None else predicted_class!r}")
@@ -259,7 +260,7 @@ class ConfusionDashboard(ReviewWidget):
         Returns ``{"item_id", "label", "event_id", "row", "col"}`` (the item's new cell).
         Raises ``ValueError`` for an unknown item or class.
         """
-        item_id = check_item_id(item_id, self.items, error=IntentError)
+        item_id, label = check_item_id(item_id, self.items, error=IntentError), plain(label)
         code = self._class_code(label)
         if code is None:
             raise IntentError(f"unknown class {str(label)[:60]!r}")

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from ..coerce import plain, to_numpy
+from ..coerce import plain, plain_array, to_numpy
 
 __all__ = [
     "label_codes",
@@ -34,7 +34,7 @@ RankBy = Literal["self_confidence", "normalized_margin"]
 
 
 def _as_array(values: ArrayLike, what: str) -> np.ndarray:
-    arr = to_numpy(values)
+    arr = plain_array(to_numpy(values))
     if arr.ndim != 1:
         raise ValueError(f"{what} must be 1-D, got shape {arr.shape}")
     return arr
@@ -206,7 +206,7 @@ def per_class_metrics(matrix: ArrayLike, classes: Sequence[Any] | None = None) -
         recall = np.where(support > 0, tp / support, np.nan)
         f1 = np.where(predicted + support > 0, 2 * tp / (predicted + support), np.nan)
     return pd.DataFrame({
-        "class": list(classes) if classes is not None else list(range(len(m))),
+        "class": [plain(c) for c in classes] if classes is not None else list(range(len(m))),
         "precision": precision,
         "recall": recall,
         "f1": f1,

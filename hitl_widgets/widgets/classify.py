@@ -137,6 +137,7 @@ class ClassifyWidget(ReviewWidget):
         return self._check_class(value)
 
     def _check_class(self, value: Any) -> Any:
+        value = plain(value)
         for c in self.classes:
             if same(c, value):
                 return c

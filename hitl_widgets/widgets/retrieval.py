@@ -438,7 +438,7 @@ class RetrievalVerifier(ReviewWidget):
             >>> w.query_metrics(0)["reciprocal_rank"]
             0.5
         """
-        q, r = self._pair({"query_id": query_id, "item_id": item_id})
+        q, r = self._pair({"query_id": plain(query_id), "item_id": plain(item_id)})
         event_id = self._record_judgement(q, r, judgement)
         self._recount_item(q)
         self.overall = self.overall_metrics
