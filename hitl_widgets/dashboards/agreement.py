@@ -31,7 +31,7 @@ from ..metrics.agreement import (
     percent_agreement,
 )
 from ..store import AnnotationStore
-from ..widgets.base import STATIC, IntentError, IntentWidget, is_item_id, static_file
+from ..widgets.base import STATIC, IntentError, IntentWidget, intent, is_item_id, static_file
 
 MAX_QUEUE_SHOWN = 500  # queue rows sent to the browser (``dash.queue`` holds them all)
 
@@ -72,8 +72,8 @@ class AgreementView(IntentWidget):
         static_file("agreement.js")
         super().__init__(**kwargs)
         self._on_adjudicate_cb = on_adjudicate
-        self._handlers["adjudicate"] = self._on_adjudicate
 
+    @intent("adjudicate")
     def _on_adjudicate(self, content: dict) -> dict:
         item_id = content.get("item_id")
         if item_id is not None and not is_item_id(item_id):
