@@ -95,7 +95,7 @@ def _view_class() -> type:
     return _VIEW_CLASS
 
 
-class BiasAudit:
+class BiasAudit(ipywidgets.VBox):
     """Audit a model's predictions across sensitive groups (and their intersections).
 
     Args:
@@ -127,8 +127,8 @@ class BiasAudit:
     ``intervals`` (columns (metric, "low"/"high")), ``overall``, ``overall_intervals``,
     ``disparities`` (one row per metric), ``flags`` (one row per flagged group and metric),
     ``representation``, ``label_distribution``, ``marginal(column)`` (one sensitive column alone).
-    ``audit.drill(group)`` opens a group's errors in a ``ClassifyWidget``; displaying ``audit``
-    shows the table (``audit.view``: the table above the drill-down widget).
+    ``audit.drill(group)`` opens a group's errors in a ``ClassifyWidget``. The audit is a widget (a
+    VBox): the table above the drill-down widget, built when first shown (``audit.view``).
 
     Example:
         >>> import numpy as np, pandas as pd
@@ -195,10 +195,10 @@ class BiasAudit:
         self._pool = None if pool is None else _frame(pool)
         self.codes, self.index = group_codes(self.groups)
         self._view: Any = None
-        self._layout: ipywidgets.VBox | None = None
         self.drill_widget = None
         self._drill_row: int | None = None
         self.refresh()
+        super().__init__()
 
     # ------------------------------------------------------------------ computing
     def _positions(self) -> Any:
@@ -401,7 +401,7 @@ class BiasAudit:
         self._drill_row = row
         if self._view is not None:
             self._view.drilled = row
-            self._layout.children = (self._view, widget)
+            self.children = (self._view, widget)
         return widget
 
     def _drill_from_view(self, row: int) -> str:
@@ -411,12 +411,12 @@ class BiasAudit:
     # ------------------------------------------------------------------ view
     @property
     def view(self) -> ipywidgets.VBox:
-        """The table (an anywidget) above the drill-down widget, as one VBox."""
+        """The audit itself, its table (an anywidget, built on first use) above the drill-down widget."""
         if self._view is None:
             self._view = _view_class()(on_drill=self._drill_from_view, title=self.title)
-            self._layout = ipywidgets.VBox([self._view])
             self._sync_view()
-        return self._layout
+            self.children = (self._view,)
+        return self
 
     def _sync_view(self) -> None:
         by_group = self.by_group
@@ -458,8 +458,9 @@ class BiasAudit:
             for m, r in self.disparities.iterrows()
         ]
 
-    def _repr_mimebundle_(self, **kwargs: Any):
-        return self.view._repr_mimebundle_(**kwargs)
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        self.view  # noqa: B018 - builds the table on first display
+        return super()._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:
         return f"BiasAudit({len(self._y_true)} rows, {len(self.index)} groups, {len(self.flags)} flags)"
