@@ -37,7 +37,7 @@ from scipy import stats
 from .coerce import check_item_id, plain
 from .items import Items
 from .store import AnnotationStore
-from .widgets.base import MAX_FETCH, STATIC, IntentError, ReviewWidget, static_file
+from .widgets.base import STATIC, Committed, IntentError, ReviewWidget, intent, media_info, static_file
 
 DEFAULT_REASONS = ("wrong label", "corrupted / unreadable", "off-distribution", "duplicate", "artefact")
 
@@ -209,21 +209,21 @@ class QualityGate(ReviewWidget):
         self.name = name
         self.threshold, self.risk = float(threshold), float(risk)
         self.plan = {"n": n, "c": c, "threshold": self.threshold, "risk": self.risk}
-        order = stratified_sample(items.ids, n, strata, seed)
+        self._sample = stratified_sample(items.ids, n, strata, seed)
+        self._decisions: dict[Hashable, dict] = {}
         super().__init__(
-            items, store=store, task=f"gate:{name}", queue=order, annotator=annotator,
+            items, store=store, task=f"gate:{name}", queue=self._sample, annotator=annotator,
             reasons=reasons, side_by_side=self.originals is not None, display_size=display_size,
             title=title or f"Quality gate {name!r}: sample of {n} from {n_items}",
         )
-        self._decisions: dict[Hashable, dict] = {}
-        sampled = set(self.order)
-        current = self.store.current(self.task, kinds=("gate",))
+        self.position = self._first_open()
+
+    def _load(self) -> None:
+        sampled = set(self._sample)
+        current = self.store.current(self.task, kinds=self._state_kinds)
         for row in current.sort_values("event_id").itertuples():
             if row.item_id in sampled:
                 self._decisions[row.item_id] = {**row.payload, "event_id": row.event_id, "annotator": row.annotator}
-        self._handlers.update(decide=self._on_decide, undo=self._on_undo)
-        self._refresh_done()
-        self.position = next((k for k, i in enumerate(self.order) if i not in self._decisions), 0)
 
     # ------------------------------------------------------------------ results
     @property
@@ -272,7 +272,7 @@ class QualityGate(ReviewWidget):
     def decisions(self) -> pd.DataFrame:
         """One row per decided sample item, in sample order: item_id, verdict, reason, stratum,
         annotator, event_id."""
-        position = getattr(self, "_order_index", {})  # kept by ReviewWidget as the order changes
+        position = self._order_index  # kept by ReviewWidget as the order changes
         rows = [
             {
                 "item_id": i,
@@ -301,12 +301,23 @@ class QualityGate(ReviewWidget):
     def decide(self, item_id: Hashable, verdict: str, reason: str | None = None) -> int:
         """Record a decision from Python (as the keys do); returns the event id."""
         try:
-            return self._store_decision(item_id, verdict, reason)
+            return self._store_decision(item_id, verdict, reason).event_id
         except IntentError as exc:
             raise ValueError(str(exc)) from None
 
     # ------------------------------------------------------------------ hooks
-    _last_wins = frozenset({"decide", "undo"})
+    _state_kinds = ("gate",)
+    _own_state = False  # a decision by anyone counts: the latest one
+
+    def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
+        if event is None:
+            self._decisions.pop(key, None)
+        else:
+            self._decisions[key] = {**event["payload"], "event_id": event["event_id"], "annotator": event["annotator"]}
+
+    def _label(self, key: Hashable) -> Any:
+        d = self._decisions.get(key)
+        return d and d["verdict"]
 
     def _item_state(self, item_id: Any) -> dict:
         d = self._decisions.get(item_id)
@@ -320,15 +331,22 @@ class QualityGate(ReviewWidget):
             "stratum": None if self._strata is None else str(self._strata[item_id]),
         }
 
+    def _is_done(self, item_id: Hashable) -> bool:
+        return item_id in self._decisions
+
     def _refresh_done(self) -> None:
-        decisions = getattr(self, "_decisions", {})
-        self.n_done = sum(1 for i in self.order if i in decisions)
-        if hasattr(self, "plan") and hasattr(self, "_decisions"):  # not while __init__ sets the order
-            r = self.report
-            self.summary = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+        super()._refresh_done()
+        self._summarise()
+
+    def _recount_item(self, item_id: Hashable) -> None:
+        super()._recount_item(item_id)
+        self._summarise()
+
+    def _summarise(self) -> None:
+        self.summary = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in self.report.items()}
 
     # ------------------------------------------------------------------ intents
-    def _store_decision(self, item_id: Any, verdict: Any, reason: Any) -> int:
+    def _store_decision(self, item_id: Any, verdict: Any, reason: Any) -> Committed:
         item_id = check_item_id(item_id, self.items, error=IntentError)
         if item_id not in set(self.order):
             raise IntentError(f"item {item_id!r} is not in this gate's sample")
@@ -339,63 +357,22 @@ class QualityGate(ReviewWidget):
                 raise IntentError(f"a reject needs one of the reason codes {self.reasons}, not {str(reason)[:60]!r}")
         elif reason is not None:
             raise IntentError("an accept takes no reason")
-        payload = {"verdict": verdict, "reason": reason}
-        event_id = self.store.record(self.task, item_id, payload, kind="gate", annotator=self.annotator)
-        self._decisions[item_id] = {**payload, "event_id": event_id, "annotator": self.annotator}
-        self._refresh_done()
-        self._emit({"item_id": item_id, "kind": "gate", "label": verdict, "event_id": event_id, "annotator": self.annotator})
-        return event_id
+        return self._commit(item_id, "gate", {"verdict": verdict, "reason": reason})
 
+    @intent("decide", last_wins=True)
     def _on_decide(self, content: dict) -> dict:
-        item_id = content.get("item_id")
-        event_id = self._store_decision(item_id, content.get("verdict"), content.get("reason"))
-        return self._ack(content, item_id=item_id, event_id=event_id, **self._item_state(item_id))
+        return self._answer(content, self._store_decision(content.get("item_id"), content.get("verdict"), content.get("reason")))
 
+    @intent("undo", last_wins=True)
     def _on_undo(self, content: dict) -> dict:
         item_id = self._item_id(content)
         if item_id not in self._decisions:
             raise IntentError(f"nothing to undo for item {item_id!r}")
-        event_id = self.store.undo(task=self.task, item_id=item_id, annotator=self.annotator)
-        if event_id is None:
-            raise IntentError(f"nothing of yours to undo for item {item_id!r}")
-        now = self.store.current(self.task, kinds=("gate",), item_ids=[item_id])
-        if len(now):
-            row = now.sort_values("event_id").iloc[-1]
-            self._decisions[item_id] = {**row["payload"], "event_id": int(row["event_id"]), "annotator": row["annotator"]}
-        else:
-            self._decisions.pop(item_id, None)
-        self._refresh_done()
-        state = self._item_state(item_id)
-        self._emit({"item_id": item_id, "kind": "undo", "label": state["verdict"], "event_id": event_id, "annotator": self.annotator})
-        return self._ack(content, item_id=item_id, event_id=event_id, **state)
+        return self._answer(content, self._undo(item_id, missing=f"nothing of yours to undo for item {item_id!r}"))
 
     # ------------------------------------------------------------------ media (+ the original)
-    def _on_fetch(self, content: dict) -> None:
-        ids = content.get("ids")
-        if not isinstance(ids, list) or not ids or len(ids) > MAX_FETCH:
-            raise IntentError(f"fetch needs a list of 1 to {MAX_FETCH} item ids")
-        for i in ids:
-            check_item_id(i, self.items, error=IntentError)
-        infos, buffers = [], []
-        for item_id in ids:
-            info: dict[str, Any] = {"id": item_id}
-            for prefix, source in (("", self.items), ("original_", self.originals)):
-                if source is None:
-                    continue
-                try:
-                    media = source.media(item_id)
-                    info.update({f"{prefix}kind": media.kind, f"{prefix}mime": media.mime})
-                    if prefix == "":
-                        info.update(width=media.width, height=media.height)
-                    if media.kind == "text":
-                        info[f"{prefix}text"] = media.data
-                    else:
-                        info[f"{prefix}buffer"] = len(buffers)
-                        buffers.append(media.data)
-                except ValueError as exc:
-                    info.update({f"{prefix}kind": "error", f"{prefix}error": str(exc)})
-            info.update(self._item_info(item_id))
-            infos.append(info)
-        self.send({"type": "items", "items": infos}, buffers=buffers)
-        self._prefetch_after(ids[-1])
-        return None
+    def _media(self, key: Any, buffers: list) -> dict:
+        info = media_info(self.items, key, buffers)
+        if self.originals is not None:
+            info.update(media_info(self.originals, key, buffers, prefix="original_", size=False))
+        return {**info, **self._item_info(key)}

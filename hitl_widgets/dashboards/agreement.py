@@ -32,7 +32,7 @@ from ..metrics.agreement import (
     percent_agreement,
 )
 from ..store import AnnotationStore
-from ..widgets.base import STATIC, IntentError, IntentWidget, static_file
+from ..widgets.base import STATIC, IntentError, IntentWidget, intent, static_file
 
 MAX_QUEUE_SHOWN = 500  # queue rows sent to the browser (``dash.queue`` holds them all)
 
@@ -67,8 +67,8 @@ class AgreementView(IntentWidget):
         static_file("agreement.js")
         super().__init__(**kwargs)
         self._on_adjudicate_cb = on_adjudicate
-        self._handlers["adjudicate"] = self._on_adjudicate
 
+    @intent("adjudicate")
     def _on_adjudicate(self, content: dict) -> dict:
         item_id = content.get("item_id")
         if item_id is not None and not is_item_id(item_id):
@@ -77,7 +77,7 @@ class AgreementView(IntentWidget):
         return self._ack(content, item_id=item_id, position=position)
 
 
-class AgreementDashboard:
+class AgreementDashboard(ipywidgets.VBox):
     """Inter-annotator agreement of a labelling task, with adjudication of the disagreements.
 
     Args:
@@ -96,9 +96,9 @@ class AgreementDashboard:
     Results (pandas): ``overall`` (metric, estimate, low, high), ``pairwise`` (Cohen's kappa,
     annotators x annotators), ``per_annotator`` (annotator, n, agreement, accuracy (Dawid-Skene),
     flagged), ``per_class`` (class, agreement (specific agreement), n), ``queue`` (item_id,
-    disagreement, n_labels, labels, adjudicated), ``adjudicated`` (item_id, label, ...). Displaying
-    the dashboard shows the view above the adjudication widget; ``dash.adjudicate(item_id)``
-    opens it.
+    disagreement, n_labels, labels, adjudicated), ``adjudicated`` (item_id, label, ...). The
+    dashboard is a widget (a VBox): its view (``dash.view``) above the adjudication widget
+    (``dash.adjudicator``); ``dash.adjudicate(item_id)`` opens it.
 
     Example:
         >>> import pandas as pd
@@ -169,10 +169,10 @@ class AgreementDashboard:
         self._compute()
         self.view = AgreementView(self._open_adjudication, title=title)
         self.adjudicator = self._make_adjudicator()
-        self._layout = ipywidgets.VBox([self.view, self.adjudicator] if self.adjudicator is not None else [self.view])
         if self.adjudicator is not None:
             self.adjudicator.layout.display = "none"
         self._sync_view()
+        super().__init__([self.view, self.adjudicator] if self.adjudicator is not None else [self.view])
 
     # ------------------------------------------------------------------ computing
     def _bootstrap(self, fn: Any, data: Any, axis: int = 0) -> dict:
@@ -359,6 +359,3 @@ class AgreementDashboard:
         ]
         v.n_queue = len(self.queue)
         v.n_items = len(self.item_ids)
-
-    def _repr_mimebundle_(self, **kwargs: Any):
-        return self._layout._repr_mimebundle_(**kwargs)

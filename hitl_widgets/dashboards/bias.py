@@ -16,13 +16,11 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, Callable, Hashable
 
-import anywidget
 import ipywidgets
 import numpy as np
 import pandas as pd
 import traitlets
 
-from .._version import __version__
 from ..coerce import plain, plain_array, to_numpy
 from ..items import Items
 from ..metrics.fairness import (
@@ -37,7 +35,7 @@ from ..metrics.fairness import (
     representation,
 )
 from ..store import AnnotationStore
-from ..widgets.base import STATIC, static_file
+from ..widgets.base import STATIC, IntentError, IntentWidget, intent, static_file
 
 log = logging.getLogger("hitl_widgets")
 
@@ -62,12 +60,11 @@ def _view_class() -> type:
     if _VIEW_CLASS is None:
         static_file("bias.js")  # a clear error when the front-end was never built
 
-        class BiasAuditView(anywidget.AnyWidget):
+        class BiasAuditView(IntentWidget):
             """The table of groups × metrics with flags; sends a validated ``drill`` intent."""
 
             _esm = STATIC / "bias.js"
             _css = STATIC / "bias.css"
-            version = traitlets.Unicode(__version__).tag(sync=True)
             title = traitlets.Unicode("").tag(sync=True)
             table = traitlets.Dict().tag(sync=True)
             disparities = traitlets.List().tag(sync=True)
@@ -76,56 +73,26 @@ def _view_class() -> type:
 
             def __init__(self, on_drill: Callable[[int], str], **kwargs: Any):
                 static_file("bias.js")
-                super().__init__(**kwargs)
                 self._on_drill = on_drill
-                self.refused: list[dict] = []
-                self._answers: dict[tuple[str, int], dict] = {}
-                self.on_msg(self._dispatch)
+                super().__init__(**kwargs)
 
-            def _dispatch(self, _widget: Any, content: Any, _buffers: list) -> None:
-                if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-                    self._refuse({}, "malformed message: expected an object with a 'type'")
-                    return
-                if len(json.dumps(content, default=str)) > 10_000:
-                    self._refuse(content, "message too large")
-                    return
-                client, seq = content.get("client"), content.get("seq")
-                if not isinstance(client, str) or not 1 <= len(client) <= 64 or not isinstance(seq, int) or isinstance(seq, bool):
-                    self._refuse(content, "intent without a valid client id and sequence number")
-                    return
-                if (client, seq) in self._answers:
-                    self.send(self._answers[(client, seq)])
-                    return
-                if content["type"] != "drill":
-                    self._refuse(content, f"unknown command {content['type'][:40]!r}")
-                    return
+            @intent("drill")
+            def _drill(self, content: dict) -> dict:
                 row = content.get("row")
                 n_rows = len(self.table.get("rows", []))
                 if not isinstance(row, int) or isinstance(row, bool) or not 0 <= row < n_rows:
-                    self._refuse(content, f"unknown group row {str(row)[:40]!r}")
-                    return
+                    raise IntentError(f"unknown group row {str(row)[:40]!r}")
                 try:
                     message = self._on_drill(row)
                 except ValueError as exc:
-                    self._refuse(content, str(exc))
-                    return
-                reply = {"type": "ack", "client": client, "seq": seq, "intent": "drill", "row": row, "message": message}
-                self._answers[(client, seq)] = reply
-                self.send(reply)
-
-            def _refuse(self, content: dict, message: str) -> None:
-                reply = {"type": "refused", "message": message}
-                for k in ("client", "seq"):
-                    if isinstance(content.get(k), (int, str)):
-                        reply[k] = content[k]
-                self.refused.append({"message": message, "intent": content.get("type")})
-                self.send(reply)
+                    raise IntentError(str(exc)) from None
+                return self._ack(content, row=row, message=message)
 
         _VIEW_CLASS = BiasAuditView
     return _VIEW_CLASS
 
 
-class BiasAudit:
+class BiasAudit(ipywidgets.VBox):
     """Audit a model's predictions across sensitive groups (and their intersections).
 
     Args:
@@ -157,8 +124,8 @@ class BiasAudit:
     ``intervals`` (columns (metric, "low"/"high")), ``overall``, ``overall_intervals``,
     ``disparities`` (one row per metric), ``flags`` (one row per flagged group and metric),
     ``representation``, ``label_distribution``, ``marginal(column)`` (one sensitive column alone).
-    ``audit.drill(group)`` opens a group's errors in a ``ClassifyWidget``; displaying ``audit``
-    shows the table (``audit.view``: the table above the drill-down widget).
+    ``audit.drill(group)`` opens a group's errors in a ``ClassifyWidget``. The audit is a widget (a
+    VBox): the table above the drill-down widget, built when first shown (``audit.view``).
 
     Example:
         >>> import numpy as np, pandas as pd
@@ -225,10 +192,10 @@ class BiasAudit:
         self._pool = None if pool is None else _frame(pool)
         self.codes, self.index = group_codes(self.groups)
         self._view: Any = None
-        self._layout: ipywidgets.VBox | None = None
         self.drill_widget = None
         self._drill_row: int | None = None
         self.refresh()
+        super().__init__()
 
     # ------------------------------------------------------------------ computing
     def _positions(self) -> Any:
@@ -431,7 +398,7 @@ class BiasAudit:
         self._drill_row = row
         if self._view is not None:
             self._view.drilled = row
-            self._layout.children = (self._view, widget)
+            self.children = (self._view, widget)
         return widget
 
     def _drill_from_view(self, row: int) -> str:
@@ -441,12 +408,12 @@ class BiasAudit:
     # ------------------------------------------------------------------ view
     @property
     def view(self) -> ipywidgets.VBox:
-        """The table (an anywidget) above the drill-down widget, as one VBox."""
+        """The audit itself, its table (an anywidget, built on first use) above the drill-down widget."""
         if self._view is None:
             self._view = _view_class()(on_drill=self._drill_from_view, title=self.title)
-            self._layout = ipywidgets.VBox([self._view])
             self._sync_view()
-        return self._layout
+            self.children = (self._view,)
+        return self
 
     def _sync_view(self) -> None:
         by_group = self.by_group
@@ -488,8 +455,9 @@ class BiasAudit:
             for m, r in self.disparities.iterrows()
         ]
 
-    def _repr_mimebundle_(self, **kwargs: Any):
-        return self.view._repr_mimebundle_(**kwargs)
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        self.view  # noqa: B018 - builds the table on first display
+        return super()._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:
         return f"BiasAudit({len(self._y_true)} rows, {len(self.index)} groups, {len(self.flags)} flags)"

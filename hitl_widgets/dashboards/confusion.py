@@ -2,7 +2,7 @@
 
 The heatmap shows counts or row-normalised shares (``n`` toggles); clicking a cell (or moving to it
 with the arrow keys and pressing Enter) opens a virtualised gallery of the cell's items, fetched as
-binary thumbnails through ``ReviewWidget``'s fetch. Relabelling an item (a class key, or its button)
+binary thumbnails through ``ItemsWidget``'s fetch. Relabelling an item (a class key, or its button)
 stores one ``label`` event for ``task``; the matrix, per-class precision / recall / F1 and the
 ranking of likely label errors (confident learning: ``cleanlab`` when installed, else
 ``hitl_widgets.metrics.confusion.find_label_issues``) update at once (above 200,000 items the
@@ -35,7 +35,7 @@ from ..metrics.confusion import (
     per_class_metrics,
 )
 from ..store import AnnotationStore
-from ..widgets.base import STATIC, IntentError, ReviewWidget, static_file
+from ..widgets.base import STATIC, Committed, IntentError, ItemsWidget, intent, static_file
 
 MAX_CELL_IDS = 50_000  # ids sent to the browser for one cell (the gallery is virtualised)
 MAX_ISSUES_SHOWN = 5_000
@@ -81,7 +81,7 @@ class _Placeholders(Items):
         return None
 
 
-class ConfusionDashboard(ReviewWidget):
+class ConfusionDashboard(ItemsWidget):
     """Confusion matrix of a model with drill-down, relabel in place and likely label errors.
 
     Keys (while the dashboard has focus): arrows move in the matrix, Enter opens the cell's
@@ -179,12 +179,6 @@ class ConfusionDashboard(ReviewWidget):
             raise ValueError(f"rank_by must be 'self_confidence' or 'normalized_margin', not {rank_by!r}")
         if backend not in ("auto", "own", "cleanlab"):
             raise ValueError(f"backend must be 'auto', 'own' or 'cleanlab', not {backend!r}")
-        super().__init__(
-            items, store=store, task=task, queue=[items.ids[0]], annotator=annotator,
-            classes=classes, title=title, has_proba=proba is not None, thumb_size=int(thumb_size),
-            n_items=len(y),
-        )
-        self.order = []
         self._classes = classes
         self._given = true_codes.copy()  # the labels as given (before any relabel)
         self._true = true_codes.astype(np.intp, copy=True)
@@ -193,14 +187,22 @@ class ConfusionDashboard(ReviewWidget):
         self._rank_by = rank_by
         self._backend = backend
         self._relabelled: set[Hashable] = set()
-        for row in self.store.labels(task).sort_values("event_id").itertuples():
+        self._gallery: dict[Hashable, int] = {}  # the open gallery's first ids -> position (prefetch)
+        self._gallery_ids: list = []
+        super().__init__(
+            items, store=store, task=task, annotator=annotator,
+            classes=classes, title=title, has_proba=proba is not None, thumb_size=int(thumb_size),
+            n_items=len(y),
+        )
+        self._recompute()
+
+    def _load(self) -> None:
+        for row in self.store.labels(self.task).sort_values("event_id").itertuples():
             if row.item_id in self.items:
                 code = self._class_code(row.label)
                 if code is not None:
                     self._true[self.items.position(row.item_id)] = code
                     self._relabelled.add(row.item_id)
-        self._handlers.update(open_cell=self._on_open_cell, open_issues=self._on_open_issues, relabel=self._on_relabel)
-        self._recompute()
 
     # ------------------------------------------------------------------ results
     @property
@@ -260,7 +262,12 @@ class ConfusionDashboard(ReviewWidget):
         Returns ``{"item_id", "label", "event_id", "row", "col"}`` (the item's new cell).
         Raises ``ValueError`` for an unknown item or class.
         """
-        item_id, label = check_item_id(item_id, self.items, error=IntentError), plain(label)
+        item_id = check_item_id(item_id, self.items, error=IntentError)
+        done = self._relabel(item_id, label)
+        return {"item_id": item_id, "event_id": done.event_id, **self._item_state(item_id)}
+
+    def _relabel(self, item_id: Hashable, label: Any) -> Committed:
+        label = plain(label)
         code = self._class_code(label)
         if code is None:
             raise IntentError(f"unknown class {str(label)[:60]!r}")
@@ -271,13 +278,7 @@ class ConfusionDashboard(ReviewWidget):
             "predicted": self._classes[int(self._pred[n])],
             "source": "confusion_dashboard",
         }
-        event_id = self.store.record(self.task, item_id, payload, kind="label", annotator=self.annotator)
-        self._true[n] = code
-        self._relabelled.add(item_id)
-        self._recompute()
-        event = {"item_id": item_id, "kind": "label", "label": self._classes[code], "event_id": event_id, "annotator": self.annotator}
-        self._emit(event)
-        return {"item_id": item_id, "label": self._classes[code], "event_id": event_id, "row": code, "col": int(self._pred[n])}
+        return self._commit(item_id, "label", payload)
 
     # ------------------------------------------------------------------ computing
     def _class_code(self, value: Any) -> int | None:
@@ -324,10 +325,31 @@ class ConfusionDashboard(ReviewWidget):
         return [ids[p] for p in rows]
 
     def _show(self, ids: list, cell: list) -> None:
-        self.order = ids[:2000]  # the kernel prefetches along the open gallery
+        self._gallery_ids = ids[:2000]  # the kernel prefetches along the open gallery
+        self._gallery = {item_id: n for n, item_id in enumerate(self._gallery_ids)}
         self.cell = cell
 
     # ------------------------------------------------------------------ hooks
+    def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
+        if event is not None:  # a relabel (the dashboard has no undo)
+            self._true[self.items.position(key)] = self._class_code(event["payload"]["label"])
+            self._relabelled.add(key)
+
+    def _label(self, key: Hashable) -> Any:
+        return self._classes[int(self._true[self.items.position(key)])]
+
+    def _recount_item(self, item_id: Hashable) -> None:
+        self._recompute()
+
+    def _item_state(self, item_id: Any) -> dict:
+        n = self.items.position(item_id)
+        return {"label": self._label(item_id), "row": int(self._true[n]), "col": int(self._pred[n])}
+
+    def _prefetch_after(self, item_id: Hashable, count: int = 8) -> None:
+        start = self._gallery.get(item_id)
+        if start is not None:
+            self.items.prefetch(self._gallery_ids[start + 1 : start + 1 + count])
+
     def _item_info(self, item_id: Hashable) -> dict:
         n = self.items.position(item_id)
         info: dict[str, Any] = {
@@ -352,6 +374,7 @@ class ConfusionDashboard(ReviewWidget):
             raise IntentError(f"first must be an int in 0..{MAX_PUSH}, got {str(first)[:40]!r}")
         return first
 
+    @intent("open_cell")
     def _on_open_cell(self, content: dict) -> dict:
         r, c = self._index(content, "row"), self._index(content, "col")
         first = self._first(content)
@@ -361,6 +384,7 @@ class ConfusionDashboard(ReviewWidget):
         self._show(ids, [r, c])
         return reply
 
+    @intent("open_issues")
     def _on_open_issues(self, content: dict) -> dict:
         if self._proba is None:
             raise IntentError("no probabilities were given: the label-error ranking needs y_pred_or_proba as (N, C)")
@@ -396,7 +420,7 @@ class ConfusionDashboard(ReviewWidget):
         ]
         self.send({"type": "thumbs", "items": infos}, buffers=[np.ascontiguousarray(batch).tobytes()])
 
+    @intent("relabel")
     def _on_relabel(self, content: dict) -> dict:
-        item_id = self._item_id(content)
-        result = self.relabel(item_id, content.get("label"))
-        return self._ack(content, **result, matrix=self.matrix)
+        done = self._relabel(self._item_id(content), content.get("label"))
+        return self._answer(content, done, matrix=self.matrix)

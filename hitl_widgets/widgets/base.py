@@ -1,8 +1,10 @@
-"""Kernel side shared by every widget that steps through items.
+"""Kernel side shared by every widget: declared intents, one commit path, media on request.
 
-The browser renders and sends *intents* (``model.send({type, ...})``); this class validates each
-one before anything reaches the store, answers with an ``ack`` (carrying the client's ``seq``) or a
-``refused`` message that the view shows, and serves media on request as binary buffers.
+The browser renders and sends *intents* (``model.send({type, ...})``); a widget declares the
+handler of each where it is defined, with ``@intent("label", last_wins=True)``, and
+``IntentWidget`` validates the envelope before any handler runs, answers with an ``ack``
+(carrying the client's ``seq``) or a ``refused`` message that the view shows, and serves media on
+request as binary buffers.
 
 Protocol (browser → kernel):
     {"type": "fetch", "ids": [...]}                 → {"type": "items", "items": [...]} + buffers
@@ -12,10 +14,15 @@ A batch (intents made while an earlier one was unanswered, sent together by the 
 intent by intent, in order, exactly as if each had come alone: each answer leaves as soon as its
 intent is handled, so answers and trait changes reach the browser in the order they happened.
 A repeated (client, seq) — a retry — gets the first answer again and changes nothing.
-For the intents a widget lists in ``_last_wins`` (setting an item's label or verdict), an intent
-that arrives after a newer one from the same client for the same item (a lost message re-sent
-late) is answered ``stale`` with the item's current state and changes nothing: the user's last
-action on an item wins whatever order the network delivers them in.
+For an intent declared ``last_wins`` (setting an item's label or verdict), an intent that arrives
+after a newer one from the same client for the same item (a lost message re-sent late) is
+answered ``stale`` with the item's current state and changes nothing: the user's last action on
+an item wins whatever order the network delivers them in.
+
+A change goes through one path (``ItemsWidget._commit`` / ``_undo``): record the event in the
+store → mirror it into the widget's state (``_mirror``) → recount (``_recount_item``: ``n_done``,
+which reaches the view by trait sync) → tell the ``on_label`` listeners → the handler
+acknowledges it (``_answer``).
 """
 from __future__ import annotations
 
@@ -23,8 +30,10 @@ import json
 import logging
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Hashable
+from types import MappingProxyType
+from typing import Any, Callable, ClassVar, Hashable, Mapping, TypeVar
 
 import anywidget
 import traitlets
@@ -60,23 +69,86 @@ class IntentError(ValueError):
     """A message from the browser that is refused (shown in the view, nothing stored)."""
 
 
-class IntentWidget(anywidget.AnyWidget):
-    """Base of every widget: validated, acknowledged intents from the browser.
+@dataclass(frozen=True)
+class IntentSpec:
+    """What ``@intent`` declares about a handler."""
 
-    Subclasses register handlers in ``self._handlers`` (intent type → method returning the reply
-    sent with ``_ack``); a handler raises ``IntentError`` to refuse. The binary buffers that came
-    with the intent are in ``self.intent_buffers`` while its handler runs.
+    name: str  # the message's "type"
+    method: str  # the handler's attribute name (an override without ``@intent`` keeps the declaration)
+    last_wins: bool = False  # sets an item's state: an intent overtaken by a newer one is answered stale
+    sequenced: bool = True  # carries client/seq: remembered for retries, answered ack / refused
+
+
+_Handler = TypeVar("_Handler", bound=Callable[..., Any])
+
+
+def intent(name: str, *, last_wins: bool = False, sequenced: bool = True) -> Callable[[_Handler], _Handler]:
+    """Declare the decorated method the handler of the browser's intent ``name``.
+
+    The handler takes the message (a dict) and returns the reply it sent: ``self._answer(content,
+    self._commit(...))`` for a change, ``self._ack(...)`` otherwise, or None (``sequenced=False``: a
+    read such as ``fetch``, which answers with its own message). It raises ``IntentError`` to
+    refuse.
+    ``last_wins``: the intent sets the state of the item it names (``item_id``).
+
+    Example:
+        >>> class Bell(IntentWidget):
+        ...     @intent("ring")
+        ...     def _on_ring(self, content):
+        ...         return self._ack(content)
+        >>> sorted(Bell._intents)
+        ['ring']
+    """
+
+    def declare(method: _Handler) -> _Handler:
+        method.__hitl_intent__ = IntentSpec(name, method.__name__, last_wins, sequenced)  # type: ignore[attr-defined]
+        return method
+
+    return declare
+
+
+@dataclass(frozen=True)
+class Committed:
+    """A change the commit path stored: event ``event_id`` (an ``op``) on ``item_id``; a handler
+    answers it with ``_answer``."""
+
+    item_id: Hashable
+    event_id: int
+    op: str
+
+
+class IntentWidget(anywidget.AnyWidget):
+    """Base of every widget: declared, validated, acknowledged intents from the browser.
+
+    A subclass declares each handler with ``@intent`` (collected from the class and its bases when
+    the class is made: ``cls._intents``, name → ``IntentSpec``); a handler raises ``IntentError``
+    to refuse. The binary buffers that came with the intent are in ``self.intent_buffers`` while
+    its handler runs.
     """
 
     version = traitlets.Unicode(__version__).tag(sync=True)
+    _intents: ClassVar[Mapping[str, IntentSpec]] = MappingProxyType({})
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        intents: dict[str, IntentSpec] = {}
+        for klass in reversed(cls.__mro__):
+            for attr, value in vars(klass).items():
+                spec = getattr(value, "__hitl_intent__", None)
+                if not isinstance(spec, IntentSpec):
+                    continue
+                for name, old in list(intents.items()):  # a method re-declared for another intent
+                    if old.method == attr and name != spec.name:
+                        del intents[name]
+                intents[spec.name] = IntentSpec(spec.name, attr, spec.last_wins, spec.sequenced)
+        cls._intents = MappingProxyType(intents)
 
     def __init__(self, **kwargs: Any):
-        super().__init__(**kwargs)
         self.refused: list[dict] = []  # every refused intent, newest last
-        self._handlers: dict[str, Callable[[dict], dict | None]] = {}
         self._answers: OrderedDict[tuple[str, int], dict] = OrderedDict()
         self._applied: dict[tuple[str, Any], int] = {}  # (client, item id) -> newest seq applied
         self.intent_buffers: list[bytes] = []
+        super().__init__(**kwargs)
         self.on_msg(self._dispatch)
 
     # ------------------------------------------------------------------ dispatch
@@ -104,22 +176,24 @@ class IntentWidget(anywidget.AnyWidget):
         if not isinstance(intents, list) or not intents or len(intents) > MAX_BATCH:
             self._refuse({}, f"malformed batch: expected a list of 1 to {MAX_BATCH} intents")
             return
-        for intent in intents:
-            if isinstance(intent, dict) and intent.get("type") in ("batch", "fetch"):
-                self._refuse(intent, f"a batch holds intents, not {intent['type']!r}")
-            elif not isinstance(intent, dict) or not isinstance(intent.get("type"), str):
+        for one in intents:
+            kind = one.get("type") if isinstance(one, dict) else None
+            spec = self._intents.get(kind) if isinstance(kind, str) else None
+            if kind == "batch" or (spec is not None and not spec.sequenced):
+                self._refuse(one, f"a batch holds intents, not {kind!r}")
+            elif not isinstance(kind, str):
                 self._refuse({}, "malformed intent in a batch: expected an object with a 'type'")
             else:
-                self._dispatch_one(intent, [])
+                self._dispatch_one(one, [])
 
     def _dispatch_one(self, content: dict, buffers: list) -> None:
         kind = content["type"]
-        handler = self._handlers.get(kind)
-        if handler is None:
+        spec = self._intents.get(kind)
+        if spec is None:
             self._refuse(content, f"unknown command {kind[:40]!r}")
             return
         key = slot = None
-        if kind != "fetch":
+        if spec.sequenced:
             client, seq = content.get("client"), content.get("seq")
             if not isinstance(client, str) or not (1 <= len(client) <= 64) or not isinstance(seq, int) or isinstance(seq, bool):
                 self._refuse(content, "intent without a valid client id and sequence number")
@@ -128,13 +202,13 @@ class IntentWidget(anywidget.AnyWidget):
             if key in self._answers:  # a retry: answer the same, change nothing
                 self.send(self._answers[key])
                 return
-            slot = self._slot(kind, content, client)
+            slot = self._slot(content, client) if spec.last_wins else None
             if slot is not None and self._applied.get(slot, -1) > seq:  # overtaken by a newer intent
                 self._remember(key, self._stale_reply(content))
                 return
         self.intent_buffers = [bytes(b) for b in buffers or []]
         try:
-            reply = handler(content)
+            reply = getattr(self, spec.method)(content)
         except IntentError as exc:
             reply = self._refuse(content, str(exc), remember=False)
         except Exception as exc:  # a bug or a store failure: report, never pretend it was saved
@@ -146,7 +220,7 @@ class IntentWidget(anywidget.AnyWidget):
         if key is not None and reply is not None:
             self._remember(key, reply)
             if reply.get("type") == "ack" and slot is not None:
-                self._applied[slot] = max(self._applied.get(slot, -1), seq)
+                self._applied[slot] = max(self._applied.get(slot, -1), content["seq"])
 
     def _remember(self, key: tuple[str, int], reply: dict) -> None:
         """Keep the answer to (client, seq) for its retries (the newest ACK_MEMORY answers)."""
@@ -154,12 +228,10 @@ class IntentWidget(anywidget.AnyWidget):
         while len(self._answers) > ACK_MEMORY:
             self._answers.popitem(last=False)
 
-    _last_wins: frozenset[str] = frozenset()  # intents that set an item's state: the newest wins
-
-    def _slot(self, kind: str, content: dict, client: str) -> tuple[str, Any] | None:
+    def _slot(self, content: dict, client: str) -> tuple[str, Any] | None:
         """(client, item id) for a last-wins intent naming a valid item id, else None."""
         item_id = content.get("item_id")
-        if kind not in self._last_wins or not is_item_id(item_id):
+        if not is_item_id(item_id):
             return None
         return (client, (type(item_id).__name__, item_id))
 
@@ -168,8 +240,14 @@ class IntentWidget(anywidget.AnyWidget):
         return self._ack(content, item_id=content.get("item_id"), stale=True, **self._item_state(content.get("item_id")))
 
     def _item_state(self, item_id: Any) -> dict:
-        """What the view shows of an item's state (its label, its verdict...), for stale answers."""
+        """What the view is told of an item's state (its label, its verdict...) in every answer
+        about it: a change's ack, a stale answer."""
         return {}
+
+    def _answer(self, content: dict, done: Committed, **fields: Any) -> dict:
+        """The last step of the commit path: acknowledge a committed change with its item, its
+        event and the item's state after it (``fields``: more)."""
+        return self._ack(content, item_id=done.item_id, event_id=done.event_id, **self._item_state(done.item_id), **fields)
 
     def _refuse(self, content: dict, message: str, remember: bool = True) -> dict:
         reply = {"type": "refused", "message": message}
@@ -186,16 +264,185 @@ class IntentWidget(anywidget.AnyWidget):
         self.send(reply)
         return reply
 
-class ReviewWidget(IntentWidget):
-    """Base for widgets that step through ``Items`` with a queue and a store."""
+
+def media_info(source: Items, item_id: Hashable, buffers: list, prefix: str = "", size: bool = True) -> dict:
+    """One item's media as fields of an ``items`` message: kind, mime (and, with ``size``, width
+    and height), then its text, or the index of its binary buffer (appended to ``buffers``); kind
+    "error" with the reason when it cannot be read. ``prefix`` names a second medium ("original_")."""
+    try:
+        media = source.media(item_id)
+    except ValueError as exc:
+        return {f"{prefix}kind": "error", f"{prefix}error": str(exc)}
+    info: dict[str, Any] = {f"{prefix}kind": media.kind, f"{prefix}mime": media.mime}
+    if size:
+        info.update(width=media.width, height=media.height)
+    if media.kind == "text":
+        info[f"{prefix}text"] = media.data
+    else:
+        info[f"{prefix}buffer"] = len(buffers)
+        buffers.append(media.data)
+    return info
+
+
+class ItemsWidget(IntentWidget):
+    """Base for widgets over ``Items`` and a store: media on request, the commit path, ``on_label``.
+
+    A subclass sets its own attributes before calling ``__init__`` and reads its state from the
+    store in ``_load`` (called here, before anything counts or shows an item); it mirrors one
+    event into that state in ``_mirror`` and changes an item only through ``_commit`` / ``_undo``.
+    """
 
     task = traitlets.Unicode("default").tag(sync=True)
     annotator = traitlets.Unicode("").tag(sync=True)
+    title = traitlets.Unicode("").tag(sync=True)
+    autofocus = traitlets.Bool(True).tag(sync=True)
+    _state_kinds: ClassVar[tuple[str, ...]] = ()  # the kinds whose latest event per item is its state
+    _own_state: ClassVar[bool] = True  # the state is this annotator's events (False: everyone's)
+
+    def __init__(
+        self,
+        items: Any,
+        store: AnnotationStore | None = None,
+        task: str = "default",
+        annotator: str | None = None,
+        **kwargs: Any,
+    ):
+        items = items if isinstance(items, Items) else Items(items)
+        store = store if store is not None else AnnotationStore()
+        if not isinstance(task, str) or not task:
+            raise ValueError(f"task must be a non-empty str, not {task!r}")
+        self.items = items
+        self.store = store
+        self._listeners: list[Callable[[dict], None]] = []
+        super().__init__(task=task, annotator=annotator or store.annotator, **kwargs)
+        self._load()
+
+    # ------------------------------------------------------------------ public API
+    def on_label(self, callback: Callable[[dict], None]) -> None:
+        """Call ``callback(event)`` after each stored change.
+
+        ``event`` has keys item_id, kind ("label", "skip" or "undo"), label (the current label
+        after the change, or None), event_id, annotator.
+        """
+        self._listeners.append(callback)
+
+    # ------------------------------------------------------------------ subclass hooks
+    def _load(self) -> None:
+        """Read the widget's state from the store (once, before the queue is set)."""
+
+    def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
+        """Make ``event`` (event_id, annotator, kind, payload) the state of the item the store calls
+        ``key``; None: the item has no current event. ``state``: that state, when the handler
+        already holds it (so it need not be decoded from the payload again)."""
+
+    def _label(self, key: Hashable) -> Any:
+        """What ``on_label`` listeners are told is the item's label after a change."""
+        return None
+
+    def _recount_item(self, item_id: Hashable) -> None:
+        """One item changed: bring what is counted over the items up to date."""
+
+    def _item_info(self, item_id: Hashable) -> dict:
+        """Extra per-item fields sent with the media (current label, proposal, ...)."""
+        return {}
+
+    # ------------------------------------------------------------------ the commit path
+    def _commit(
+        self,
+        item_id: Hashable,
+        kind: str,
+        payload: dict,
+        *,
+        op: str | None = None,
+        key: Hashable = None,
+        supersedes: int | None = None,
+        state: Any = None,
+        **told: Any,
+    ) -> Committed:
+        """Record ``payload`` as one event of ``kind`` → mirror it → recount → tell the ``on_label``
+        listeners (``op``, default ``kind``; ``told``: more fields for them); the handler then
+        answers (``_answer``). ``key``: the store's item id when it is not ``item_id`` (a query's
+        result)."""
+        key = item_id if key is None else key
+        event_id = self.store.record(self.task, key, payload, kind=kind, annotator=self.annotator, supersedes=supersedes)
+        event = {"event_id": event_id, "annotator": self.annotator, "kind": kind, "payload": payload, "supersedes": supersedes}
+        self._mirror(key, event, state)
+        return self._settle(item_id, key, op or kind, event_id, told)
+
+    def _undo(
+        self, item_id: Hashable, *, key: Hashable = None, target: int | None = None, missing: str | None = None, **told: Any
+    ) -> Committed:
+        """Undo the item's newest event by this annotator (or event ``target``) → mirror what is
+        current now (``_mirror_undo``) → recount → tell the listeners. Refused (``missing``) when
+        there is nothing to undo."""
+        key = item_id if key is None else key
+        if target is None:
+            event_id = self.store.undo(task=self.task, item_id=key, annotator=self.annotator)
+        else:
+            event_id = self.store.undo(target, annotator=self.annotator)
+        if event_id is None:
+            raise IntentError(missing or f"nothing to undo for item {item_id!r}")
+        self._mirror_undo(key, target)
+        return self._settle(item_id, key, "undo", event_id, told)
+
+    def _mirror_undo(self, key: Hashable, target: int | None) -> None:
+        """After an undo: the item's state is its latest event still current (one store read)."""
+        latest = self.store.latest(
+            self.task, [key], kinds=self._state_kinds or None, annotator=self.annotator if self._own_state else None
+        )
+        self._mirror(key, latest.get(key))
+
+    def _settle(self, item_id: Hashable, key: Hashable, op: str, event_id: int, told: dict) -> Committed:
+        self._recount_item(item_id)
+        self._emit({"item_id": item_id, "kind": op, "label": self._label(key), "event_id": event_id, "annotator": self.annotator, **told})
+        return Committed(item_id, event_id, op)
+
+    def _emit(self, event: dict) -> None:
+        for callback in list(self._listeners):
+            try:
+                callback(event)
+            except Exception:  # a user's callback must not break labelling
+                log.exception("hitl_widgets: on_label callback failed")
+
+    # ------------------------------------------------------------------ validation helpers
+    def _item_id(self, content: dict, key: str = "item_id") -> Hashable:
+        return check_item_id(content.get(key), self.items, error=IntentError)
+
+    # ------------------------------------------------------------------ media
+    @intent("fetch", sequenced=False)
+    def _on_fetch(self, content: dict) -> None:
+        """Serve media: every id is checked first (``_fetch_key``), then one ``items`` message
+        carries them all (``_media``), binary media as its buffers."""
+        ids = content.get("ids")
+        if not isinstance(ids, list) or not ids or len(ids) > MAX_FETCH:
+            raise IntentError(f"fetch needs a list of 1 to {MAX_FETCH} {self._fetch_noun}")
+        keys = [self._fetch_key(i) for i in ids]
+        buffers: list = []
+        infos = [{"id": i, **self._media(k, buffers)} for i, k in zip(ids, keys)]
+        self.send({"type": "items", "items": infos}, buffers=buffers)
+        self._prefetch_after(keys[-1])
+        return None
+
+    _fetch_noun: ClassVar[str] = "item ids"
+
+    def _fetch_key(self, value: Any) -> Any:
+        """A requested id, checked (refused when unknown)."""
+        return check_item_id(value, self.items, error=IntentError)
+
+    def _media(self, key: Any, buffers: list) -> dict:
+        """What the view gets of one requested item: its media and ``_item_info``."""
+        return {**media_info(self.items, key, buffers), **self._item_info(key)}
+
+    def _prefetch_after(self, item_id: Hashable, count: int = 8) -> None:
+        """Warm the kernel-side cache for the items the view will ask for after ``item_id``."""
+
+
+class ReviewWidget(ItemsWidget):
+    """Base for widgets that step through ``Items`` with a queue and a store."""
+
     order = traitlets.List().tag(sync=True)  # item ids, in review order
     position = traitlets.Int(0).tag(sync=True)
     n_done = traitlets.Int(0).tag(sync=True)  # items of the queue with a current label
-    title = traitlets.Unicode("").tag(sync=True)
-    autofocus = traitlets.Bool(True).tag(sync=True)
 
     def __init__(
         self,
@@ -206,17 +453,11 @@ class ReviewWidget(IntentWidget):
         annotator: str | None = None,
         **kwargs: Any,
     ):
-        items = items if isinstance(items, Items) else Items(items)
-        store = store if store is not None else AnnotationStore()
-        if not isinstance(task, str) or not task:
-            raise ValueError(f"task must be a non-empty str, not {task!r}")
-        super().__init__(task=task, annotator=annotator or store.annotator, **kwargs)
-        self.items = items
-        self.store = store
-        self._handlers["fetch"] = self._on_fetch
-        self._listeners: list[Callable[[dict], None]] = []
         self._done_lock = threading.RLock()  # n_done's count, shared with a background set_queue
-        self.order = resolve_queue(queue, items)
+        self._done: set[Hashable] = set()
+        self._order_index: dict[Hashable, int] = {}
+        super().__init__(items, store=store, task=task, annotator=annotator, **kwargs)  # loads the state
+        self.order = resolve_queue(queue, self.items)  # counts n_done (the order observer)
 
     # ------------------------------------------------------------------ public API
     def set_queue(self, queue: QueueSpec, position: int = 0) -> None:
@@ -225,22 +466,14 @@ class ReviewWidget(IntentWidget):
         self.order = order  # counts n_done again (the order observer)
         self.position = max(0, min(position, len(order) - 1))
 
-    def on_label(self, callback: Callable[[dict], None]) -> None:
-        """Call ``callback(event)`` after each stored change.
-
-        ``event`` has keys item_id, kind ("label", "skip" or "undo"), label (the current label
-        after the change, or None), event_id, annotator.
-        """
-        self._listeners.append(callback)
-
     # ------------------------------------------------------------------ subclass hooks
-    def _item_info(self, item_id: Hashable) -> dict:
-        """Extra per-item fields sent with the media (current label, proposal, ...)."""
-        return {}
-
     def _is_done(self, item_id: Hashable) -> bool:
         """Whether one item counts towards ``n_done`` (labelled, reviewed, boxed, ...)."""
         return False
+
+    def _first_open(self) -> int:
+        """Position of the first item of the queue not done (0 when all are): where to resume."""
+        return next((n for n, i in enumerate(self.order) if not self._is_done(i)), 0)
 
     def _refresh_done(self) -> None:
         """Recount ``n_done`` over the whole queue (a new queue, state loaded in bulk)."""
@@ -259,43 +492,6 @@ class ReviewWidget(IntentWidget):
                 (done.add if now else done.discard)(item_id)
                 self.n_done = len(done)
 
-    def _emit(self, event: dict) -> None:
-        for callback in list(self._listeners):
-            try:
-                callback(event)
-            except Exception:  # a user's callback must not break labelling
-                log.exception("hitl_widgets: on_label callback failed")
-
-    # ------------------------------------------------------------------ validation helpers
-    def _item_id(self, content: dict, key: str = "item_id") -> Hashable:
-        return check_item_id(content.get(key), self.items, error=IntentError)
-
-    # ------------------------------------------------------------------ media
-    def _on_fetch(self, content: dict) -> None:
-        ids = content.get("ids")
-        if not isinstance(ids, list) or not ids or len(ids) > MAX_FETCH:
-            raise IntentError(f"fetch needs a list of 1 to {MAX_FETCH} item ids")
-        for i in ids:
-            check_item_id(i, self.items, error=IntentError)
-        infos, buffers = [], []
-        for item_id in ids:
-            info: dict[str, Any] = {"id": item_id}
-            try:
-                media = self.items.media(item_id)
-                info.update(kind=media.kind, mime=media.mime, width=media.width, height=media.height)
-                if media.kind == "text":
-                    info["text"] = media.data
-                else:
-                    info["buffer"] = len(buffers)
-                    buffers.append(media.data)
-            except ValueError as exc:
-                info.update(kind="error", error=str(exc))
-            info.update(self._item_info(item_id))
-            infos.append(info)
-        self.send({"type": "items", "items": infos}, buffers=buffers)
-        self._prefetch_after(ids[-1])
-        return None
-
     @traitlets.observe("order")
     def _index_order(self, change: dict) -> None:
         with self._done_lock:
@@ -304,6 +500,6 @@ class ReviewWidget(IntentWidget):
 
     def _prefetch_after(self, item_id: Hashable, count: int = 8) -> None:
         """Warm the kernel-side cache for the items after ``item_id`` in the queue."""
-        start = getattr(self, "_order_index", {}).get(item_id)
+        start = self._order_index.get(item_id)
         if start is not None:
             self.items.prefetch(self.order[start + 1 : start + 1 + count])

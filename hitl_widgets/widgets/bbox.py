@@ -29,7 +29,7 @@ from ..items import Items
 from ..metrics.geometry import clip_box
 from ..queue import QueueSpec
 from ..store import AnnotationStore
-from .base import STATIC, IntentError, static_file
+from .base import STATIC, Committed, IntentError, intent, static_file
 from .image_editor import ImageEditor
 
 KIND = "boxes"
@@ -90,6 +90,7 @@ class BBoxAnnotator(ImageEditor):
     _esm = STATIC / "bbox.js"
     _css = STATIC / "bbox.css"
     KIND = KIND
+    _state_kinds = (KIND,)
     threshold = traitlets.Float(0.5).tag(sync=True)
 
     def __init__(
@@ -112,12 +113,6 @@ class BBoxAnnotator(ImageEditor):
         super().__init__(
             items, store=store, task=task, queue=queue, annotator=annotator, classes=classes,
             threshold=float(threshold), display_height=int(display_height), title=title,
-        )
-        self._load_states()
-        self._handlers.update(
-            add=self._on_add, update=self._on_update, delete=self._on_delete, accept=self._on_accept,
-            adjust=self._on_adjust, reject=self._on_reject, undo=self._on_undo, redo=self._on_redo,
-            sync=self._on_sync,
         )
 
     @traitlets.validate("threshold")
@@ -180,7 +175,17 @@ class BBoxAnnotator(ImageEditor):
         return {"boxes": state["boxes"], "rejected": state["rejected"], "proposals": self._proposals.get(item_id, [])}
 
     def _is_done(self, item_id: Hashable) -> bool:
-        return bool(getattr(self, "_state", {}).get(item_id, {}).get("boxes"))
+        return bool(self._state.get(item_id, {}).get("boxes"))
+
+    def _snapshot(self, item_id: Hashable) -> dict:
+        return self._current(item_id)
+
+    def _label(self, key: Hashable) -> Any:
+        return self._current(key)["boxes"]
+
+    def _item_state(self, item_id: Any) -> dict:
+        state = self._current(item_id)
+        return {"boxes": state["boxes"], "rejected": state["rejected"], "n_done": self.n_done, "can_redo": bool(self._redo.get(item_id))}
 
     # ------------------------------------------------------------------ validation
     def _class(self, value: Any) -> Any:
@@ -230,20 +235,13 @@ class BBoxAnnotator(ImageEditor):
         raise IntentError(f"unknown box id {box_id[:60]!r}")
 
     # ------------------------------------------------------------------ intents
-    def _commit(self, content: dict, item_id: Hashable, state: dict, op: str, clear_redo: bool = True) -> dict:
+    def _change(self, item_id: Hashable, state: dict, op: str, clear_redo: bool = True) -> Committed:
         if len(state["boxes"]) > MAX_BOXES:
             raise IntentError(f"more than {MAX_BOXES} boxes on one item")
         payload = {"boxes": state["boxes"], "rejected": state["rejected"], "op": op}
-        event_id = self._store_state(item_id, payload, _state_of(payload), op, state["boxes"], clear_redo)
-        return self._reply(content, item_id, event_id)
+        return self._store_state(item_id, payload, _state_of(payload), op, clear_redo)
 
-    def _reply(self, content: dict, item_id: Hashable, event_id: int | None) -> dict:
-        state = self._current(item_id)
-        return self._ack(
-            content, item_id=item_id, event_id=event_id, boxes=state["boxes"], rejected=state["rejected"],
-            n_done=self.n_done, can_redo=bool(self._redo.get(item_id)),
-        )
-
+    @intent("add")
     def _on_add(self, content: dict) -> dict:
         item_id = self._item_id(content)
         state = self._current(item_id)
@@ -263,8 +261,9 @@ class BBoxAnnotator(ImageEditor):
                 "id": box_id, **geometry, "class": self._class(raw.get("class")),
                 "source": "human", "score": None, "proposal": None,
             })
-        return self._commit(content, item_id, state, "add")
+        return self._answer(content, self._change(item_id, state, "add"))
 
+    @intent("update")
     def _on_update(self, content: dict) -> dict:
         item_id = self._item_id(content)
         state = self._current(item_id)
@@ -277,8 +276,9 @@ class BBoxAnnotator(ImageEditor):
         box.update(geometry, **{"class": cls})
         if box["source"] == "proposal":
             box["source"] = "adjusted"  # still remembers its proposal and score
-        return self._commit(content, item_id, state, "update")
+        return self._answer(content, self._change(item_id, state, "update"))
 
+    @intent("delete")
     def _on_delete(self, content: dict) -> dict:
         item_id = self._item_id(content)
         state = self._current(item_id)
@@ -286,7 +286,7 @@ class BBoxAnnotator(ImageEditor):
         for box_id in ids:
             self._find(state, box_id)
         state["boxes"] = [b for b in state["boxes"] if b["id"] not in ids]
-        return self._commit(content, item_id, state, "delete")
+        return self._answer(content, self._change(item_id, state, "delete"))
 
     def _pending_ids(self, item_id: Hashable, state: dict, ids: list[str]) -> list[dict]:
         pending = self._pending(item_id, state)
@@ -295,6 +295,7 @@ class BBoxAnnotator(ImageEditor):
                 raise IntentError(f"no open proposal {pid[:60]!r} on item {item_id!r}")
         return [pending[pid] for pid in ids]
 
+    @intent("accept")
     def _on_accept(self, content: dict) -> dict:
         item_id = self._item_id(content)
         state = self._current(item_id)
@@ -307,8 +308,9 @@ class BBoxAnnotator(ImageEditor):
                 "id": p["id"], **geometry, "class": p["class"], "source": "proposal",
                 "score": p["score"], "proposal": p["id"],
             })
-        return self._commit(content, item_id, state, "accept")
+        return self._answer(content, self._change(item_id, state, "accept"))
 
+    @intent("adjust")
     def _on_adjust(self, content: dict) -> dict:
         item_id = self._item_id(content)
         state = self._current(item_id)
@@ -320,28 +322,21 @@ class BBoxAnnotator(ImageEditor):
             "id": pid, **self._geometry(item_id, content), "class": self._class(content.get("class")),
             "source": "adjusted", "score": p["score"], "proposal": pid,
         })
-        return self._commit(content, item_id, state, "adjust")
+        return self._answer(content, self._change(item_id, state, "adjust"))
 
+    @intent("reject")
     def _on_reject(self, content: dict) -> dict:
         item_id = self._item_id(content)
         state = self._current(item_id)
         ids = self._ids(content, "proposal_ids")
         self._pending_ids(item_id, state, ids)
         state["rejected"].extend(ids)
-        return self._commit(content, item_id, state, "reject")
+        return self._answer(content, self._change(item_id, state, "reject"))
 
-    def _on_undo(self, content: dict) -> dict:
-        item_id = self._item_id(content)
-        event_id = self._undo_last(item_id, self._current(item_id), lambda: self._current(item_id)["boxes"])
-        return self._reply(content, item_id, event_id)
-
-    def _on_redo(self, content: dict) -> dict:
-        item_id = self._item_id(content)
-        return self._commit(content, item_id, self._pop_redo(item_id), "redo", clear_redo=False)
-
+    @intent("sync")
     def _on_sync(self, content: dict) -> dict:
         item_id = self._item_id(content)
-        return self._reply(content, item_id, None)
+        return self._ack(content, item_id=item_id, event_id=None, **self._item_state(item_id))
 
 
 def _state_of(payload: dict) -> dict:

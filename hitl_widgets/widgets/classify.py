@@ -11,7 +11,7 @@ from ..coerce import check_item_id, is_missing, is_tensor, normalise_classes, pl
 from ..items import Items
 from ..queue import QueueSpec
 from ..store import AnnotationStore
-from .base import STATIC, IntentError, ReviewWidget, static_file
+from .base import STATIC, Committed, IntentError, ReviewWidget, intent, static_file
 
 Proposal = dict  # {"label": class or [classes], "score": float | None}
 
@@ -69,16 +69,11 @@ class ClassifyWidget(ReviewWidget):
         classes = normalise_classes(classes)
         self._proposals = _normalise_proposals(proposals, items, classes, multi_label)
         self._notes = _normalise_notes(notes, items)
+        self._current: dict[Hashable, Any] = {}
         super().__init__(
             items, store=store, task=task, queue=queue, annotator=annotator,
             classes=classes, multi_label=multi_label, display_size=display_size, title=title,
         )
-        self._current: dict[Hashable, Any] = {}
-        for row in self.store.labels(task, annotator=self.annotator).itertuples():
-            if row.item_id in self.items:
-                self._current[row.item_id] = row.label
-        self._handlers.update(label=self._on_label, skip=self._on_skip, undo=self._on_undo)
-        self._refresh_done()
         self.position = self._first_open()
 
     # ------------------------------------------------------------------ public API
@@ -103,7 +98,21 @@ class ClassifyWidget(ReviewWidget):
         self.send({"type": "invalidate"})
 
     # ------------------------------------------------------------------ hooks
-    _last_wins = frozenset({"label", "skip", "undo"})
+    _state_kinds = ("label",)
+
+    def _load(self) -> None:
+        for row in self.store.labels(self.task, annotator=self.annotator).itertuples():
+            if row.item_id in self.items:
+                self._current[row.item_id] = row.label
+
+    def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
+        if event is None:
+            self._current.pop(key, None)
+        elif event["kind"] == "label":  # a skip leaves the label
+            self._current[key] = event["payload"]["label"]
+
+    def _label(self, key: Hashable) -> Any:
+        return self._current.get(key)
 
     def _item_state(self, item_id: Any) -> dict:
         return {"label": self._current.get(item_id), "n_done": self.n_done}
@@ -116,13 +125,7 @@ class ClassifyWidget(ReviewWidget):
         }
 
     def _is_done(self, item_id: Hashable) -> bool:
-        return item_id in getattr(self, "_current", {})
-
-    def _first_open(self) -> int:
-        for n, i in enumerate(self.order):
-            if i not in self._current:
-                return n
-        return 0
+        return item_id in self._current
 
     # ------------------------------------------------------------------ intents
     def _check_label(self, value: Any) -> Any:
@@ -156,6 +159,9 @@ class ClassifyWidget(ReviewWidget):
         class.
         """
         item_id = check_item_id(item_id, self.items, error=IntentError)
+        return self._commit_label(item_id, label, source).event_id
+
+    def _commit_label(self, item_id: Hashable, label: Any, source: str) -> Committed:
         label = self._check_label(label)
         payload: dict[str, Any] = {"label": label, "source": source}
         if source == "proposal":
@@ -165,41 +171,23 @@ class ClassifyWidget(ReviewWidget):
             payload["score"] = proposal.get("score")
         elif source not in ("human", "oracle"):
             raise IntentError(f"unknown label source {str(source)[:40]!r}")
-        event_id = self.store.record(self.task, item_id, payload, kind="label", annotator=self.annotator)
-        self._current[item_id] = label
-        self._recount_item(item_id)
-        self._emit({"item_id": item_id, "kind": "label", "label": label, "event_id": event_id, "annotator": self.annotator})
-        return event_id
+        return self._commit(item_id, "label", payload)
 
+    @intent("label", last_wins=True)
     def _on_label(self, content: dict) -> dict:
         item_id = self._item_id(content)
         source = content.get("source", "human")
         if source not in ("human", "proposal"):  # "oracle" is for Python-side simulations only
             raise IntentError(f"unknown label source {str(source)[:40]!r}")
-        event_id = self.record_label(item_id, content.get("label"), source=source)
-        return self._ack(content, item_id=item_id, event_id=event_id, **self._item_state(item_id))
+        return self._answer(content, self._commit_label(item_id, content.get("label"), source))
 
+    @intent("skip", last_wins=True)
     def _on_skip(self, content: dict) -> dict:
-        item_id = self._item_id(content)
-        event_id = self.store.record(self.task, item_id, {}, kind="skip", annotator=self.annotator)
-        label = self._current.get(item_id)
-        self._emit({"item_id": item_id, "kind": "skip", "label": label, "event_id": event_id, "annotator": self.annotator})
-        return self._ack(content, item_id=item_id, event_id=event_id, **self._item_state(item_id))
+        return self._answer(content, self._commit(self._item_id(content), "skip", {}))
 
+    @intent("undo", last_wins=True)
     def _on_undo(self, content: dict) -> dict:
-        item_id = self._item_id(content)
-        event_id = self.store.undo(task=self.task, item_id=item_id, annotator=self.annotator)
-        if event_id is None:
-            raise IntentError(f"nothing to undo for item {item_id!r}")
-        row = self.store.labels(self.task, annotator=self.annotator, item_ids=[item_id])
-        label = row["label"].iloc[0] if len(row) else None
-        if label is None:
-            self._current.pop(item_id, None)
-        else:
-            self._current[item_id] = label
-        self._recount_item(item_id)
-        self._emit({"item_id": item_id, "kind": "undo", "label": label, "event_id": event_id, "annotator": self.annotator})
-        return self._ack(content, item_id=item_id, event_id=event_id, **self._item_state(item_id))
+        return self._answer(content, self._undo(self._item_id(content)))
 
 
 def _normalise_notes(notes: dict | None, items: Items) -> dict[Hashable, list[str]]:

@@ -26,7 +26,7 @@ from ..coerce import is_missing, plain, same
 from ..items import Items
 from ..queue import QueueSpec
 from ..store import AnnotationStore
-from .base import STATIC, IntentError, ReviewWidget, static_file
+from .base import STATIC, IntentError, ReviewWidget, intent, static_file
 
 CATEGORIES = ("object", "attribute", "count", "relation", "other")
 VERDICTS = ("faithful", "hallucinated", "unsure")
@@ -171,15 +171,19 @@ class HallucinationFlagger(ReviewWidget):
             raise ValueError(f"categories must be unique, 1-100 characters: {categories}")
         models, self.texts = normalise_texts(texts, items)
         self._tokens = {(i, m): tokenize(t) for i, d in self.texts.items() for m, t in d.items()}
+        self._events: dict[int, dict] = {}  # event_id -> {kind, item_id, payload, supersedes}
+        self._by_item: dict[Hashable, list[int]] = {}  # item id (an int or a str) -> its event ids, oldest first
+        self._undone: set[int] = set()
         super().__init__(
             items, store=store, task=task, queue=queue, annotator=annotator,
             categories=categories, models=models, display_size=display_size, title=title,
         )
-        self._events: dict[int, dict] = {}  # event_id -> {kind, item_id, payload, supersedes}
-        self._by_item: dict[Hashable, list[int]] = {}  # item id (an int or a str) -> its event ids, oldest first
-        self._undone: set[int] = set()
-        events = self.store.events(task)
-        for row in events.itertuples():
+        # resume at the first image with a text still without a verdict
+        self.position = next((n for n, i in enumerate(self.order) if self.texts[i] and i not in self._done), 0)
+
+    # ------------------------------------------------------------------ state
+    def _load(self) -> None:
+        for row in self.store.events(self.task).itertuples():
             if row.annotator != self.annotator:
                 continue
             if row.kind == "undo":
@@ -187,12 +191,14 @@ class HallucinationFlagger(ReviewWidget):
             elif row.kind in ("flag", "unflag", "verdict") and row.item_id in self.items:
                 sup = None if pd.isna(row.supersedes) else int(row.supersedes)
                 self._keep(int(row.event_id), row.kind, row.item_id, row.payload, sup)
-        self._handlers.update(flag=self._on_flag, unflag=self._on_unflag, verdict=self._on_verdict, undo=self._on_undo)
-        self._refresh_done()
-        # resume at the first image with a text still without a verdict
-        self.position = next((n for n, i in enumerate(self.order) if self.texts[i] and i not in self._done), 0)
 
-    # ------------------------------------------------------------------ state
+    def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
+        if event is not None:
+            self._keep(event["event_id"], event["kind"], key, event["payload"], event["supersedes"])
+
+    def _mirror_undo(self, key: Hashable, target: int | None) -> None:
+        self._undone.add(target)  # the log is kept whole: the undone event drops out of every read
+
     def _keep(self, event_id: int, kind: str, item_id: Hashable, payload: dict, supersedes: int | None) -> None:
         self._events[event_id] = {"kind": kind, "item_id": item_id, "payload": payload, "supersedes": supersedes}
         self._by_item.setdefault(item_id, []).append(event_id)
@@ -216,7 +222,7 @@ class HallucinationFlagger(ReviewWidget):
 
     def _is_done(self, item_id: Hashable) -> bool:
         """Every text of the item has a verdict."""
-        if not hasattr(self, "_events") or not self.texts[item_id]:
+        if not self.texts[item_id]:
             return False
         verdicts = self._verdicts(item_id)
         return all((item_id, m) in verdicts for m in self.texts[item_id])
@@ -319,17 +325,9 @@ class HallucinationFlagger(ReviewWidget):
             "flags": [self._flag_info(e, ev) for e, ev in self._live_flags(item_id)],
         }
 
-    def _state_reply(self, content: dict, item_id: Hashable, event_id: int, **extra: Any) -> dict:
-        self._recount_item(item_id)
+    def _item_state(self, item_id: Any) -> dict:
         info = self._item_info(item_id)
-        self._emit({"item_id": item_id, "kind": content["type"], "label": None, "event_id": event_id, "annotator": self.annotator})
-        return self._ack(content, item_id=item_id, event_id=event_id, flags=info["flags"],
-                         verdicts={t["model"]: t["verdict"] for t in info["texts"]}, n_done=self.n_done, **extra)
-
-    def _record(self, item_id: Hashable, kind: str, payload: dict, supersedes: int | None = None) -> int:
-        event_id = self.store.record(self.task, item_id, payload, kind=kind, annotator=self.annotator, supersedes=supersedes)
-        self._keep(event_id, kind, item_id, payload, supersedes)
-        return event_id
+        return {"flags": info["flags"], "verdicts": {t["model"]: t["verdict"] for t in info["texts"]}, "n_done": self.n_done}
 
     # ------------------------------------------------------------------ validation
     def _model(self, content: dict, item_id: Hashable) -> str:
@@ -372,6 +370,7 @@ class HallucinationFlagger(ReviewWidget):
         return value
 
     # ------------------------------------------------------------------ intents
+    @intent("flag")
     def _on_flag(self, content: dict) -> dict:
         """New flag {item_id, model, token_start, token_end, category, evidence?}, or an edit of
         one {item_id, replaces, category?, evidence?}."""
@@ -385,8 +384,8 @@ class HallucinationFlagger(ReviewWidget):
                 payload["evidence"] = self._evidence(content["evidence"], item_id)
             if payload == old["payload"]:
                 raise IntentError("the edit changes nothing")
-            event_id = self._record(item_id, "flag", payload, supersedes=old_id)
-            return self._state_reply(content, item_id, event_id, flag=event_id)
+            done = self._commit(item_id, "flag", payload, supersedes=old_id)
+            return self._answer(content, done, flag=done.event_id)
         model = self._model(content, item_id)
         tokens = self._tokens[(item_id, model)]
         t0, t1 = content.get("token_start"), content.get("token_end")
@@ -402,30 +401,29 @@ class HallucinationFlagger(ReviewWidget):
                 raise IntentError(f"this span is already flagged ({p['category']}): edit or remove that flag")
         payload = {"model": model, "start": start, "end": end, "span": text[start:end], "category": category,
                    "evidence": evidence, "token_start": t0, "token_end": t1}
-        event_id = self._record(item_id, "flag", payload)
-        return self._state_reply(content, item_id, event_id, flag=event_id)
+        done = self._commit(item_id, "flag", payload)
+        return self._answer(content, done, flag=done.event_id)
 
+    @intent("unflag")
     def _on_unflag(self, content: dict) -> dict:
         item_id = self._item_id(content)
         flag_id, flag = self._flag_ref(content, item_id, "flag")
-        event_id = self._record(item_id, "unflag", {"model": flag["payload"]["model"], "flag": flag_id}, supersedes=flag_id)
-        return self._state_reply(content, item_id, event_id)
+        return self._answer(content, self._commit(item_id, "unflag", {"model": flag["payload"]["model"], "flag": flag_id}, supersedes=flag_id))
 
+    @intent("verdict")
     def _on_verdict(self, content: dict) -> dict:
         item_id = self._item_id(content)
         model = self._model(content, item_id)
         verdict = content.get("verdict")
         if verdict not in VERDICTS:
             raise IntentError(f"unknown verdict {str(verdict)[:40]!r} (expected one of {', '.join(VERDICTS)})")
-        event_id = self._record(item_id, "verdict", {"model": model, "verdict": verdict})
-        return self._state_reply(content, item_id, event_id)
+        return self._answer(content, self._commit(item_id, "verdict", {"model": model, "verdict": verdict}))
 
+    @intent("undo")
     def _on_undo(self, content: dict) -> dict:
         item_id = self._item_id(content)
         target = content.get("event_id")
         ev = self._events.get(target) if isinstance(target, int) and not isinstance(target, bool) else None
         if ev is None or target in self._undone or not same(ev["item_id"], item_id):
             raise IntentError(f"nothing to undo: event {str(target)[:30]!r} is not a current action on item {item_id!r}")
-        event_id = self.store.undo(target, annotator=self.annotator)
-        self._undone.add(target)
-        return self._state_reply(content, item_id, event_id)
+        return self._answer(content, self._undo(item_id, target=target))

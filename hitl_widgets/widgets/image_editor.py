@@ -6,31 +6,31 @@ item's whole state), and offer per-item undo (the store's) and redo (a stack of 
 dropped by the next change).
 
 A subclass sets ``KIND``, implements ``_decode(item_id, payload)`` (a stored payload → the item's
-state), calls ``_load_states()`` once its own attributes are set, and changes an item through
-``_store_state`` / ``_undo_last`` / ``_pop_redo``.
+state), ``_snapshot(item_id)`` (a copy of the item's state, kept for redo) and ``_change`` (a new
+state → its payload → ``_store_state``); undo and redo are shared.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Hashable
+from typing import Any, Hashable
 
 import traitlets
 
 from ..items import Items
-from .base import IntentError, ReviewWidget
+from .base import Committed, IntentError, ReviewWidget, intent
 
 
 class ImageEditor(ReviewWidget):
     """Base for the widgets that edit image items class by class, with undo and redo per item."""
 
-    KIND = ""  # the store's event kind of this editor's changes
+    KIND = ""  # the store's event kind of this editor's changes (a subclass sets _state_kinds = (KIND,))
     classes = traitlets.List().tag(sync=True)
     display_height = traitlets.Int(480).tag(sync=True)
 
     def __init__(self, items: Any, **kwargs: Any):
-        super().__init__(items, **kwargs)
         self._sizes: dict[Hashable, tuple[int, int]] = {}
         self._state: dict[Hashable, dict] = {}
         self._redo: dict[Hashable, list[dict]] = {}  # item -> states undone, newest last
+        super().__init__(items, **kwargs)
 
     @classmethod
     def _image_items(cls, items: Any) -> Items:
@@ -52,45 +52,49 @@ class ImageEditor(ReviewWidget):
         """An item's state from the payload of its current event."""
         raise NotImplementedError
 
-    def _load_states(self) -> None:
+    def _snapshot(self, item_id: Hashable) -> dict:
+        """A copy of the item's current state (what an undo keeps for redo)."""
+        raise NotImplementedError
+
+    def _load(self) -> None:
         """Every item's state from this annotator's current events of ``KIND`` in the task."""
-        for row in self.store.current(self.task, kinds=(self.KIND,), annotator=self.annotator).itertuples():
+        for row in self.store.current(self.task, kinds=self._state_kinds, annotator=self.annotator).itertuples():
             if row.item_id in self.items:
                 self._state[row.item_id] = self._decode(row.item_id, row.payload)
-        self._refresh_done()
 
-    def _reload(self, item_id: Hashable) -> None:
-        """Read one item's state from the store again (none once its events are all undone)."""
-        rows = self.store.current(self.task, kinds=(self.KIND,), annotator=self.annotator, item_ids=[item_id])
-        if len(rows):
-            self._state[item_id] = self._decode(item_id, rows["payload"].iloc[0])
+    def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
+        if event is None:
+            self._state.pop(key, None)
         else:
-            self._state.pop(item_id, None)
-        self._recount_item(item_id)
+            self._state[key] = state if state is not None else self._decode(key, event["payload"])
 
-    def _store_state(self, item_id: Hashable, payload: dict, state: dict, op: str, label: Any, clear_redo: bool = True) -> int:
+    def _mirror_undo(self, key: Hashable, target: int | None) -> None:
+        self._redo.setdefault(key, []).append(self._snapshot(key))  # the state the undo leaves
+        super()._mirror_undo(key, target)
+
+    def _store_state(self, item_id: Hashable, payload: dict, state: dict, op: str, clear_redo: bool = True) -> Committed:
         """Record ``payload`` (the item's whole new state) as one event and make ``state`` the item's
-        state; a change other than a redo drops the item's redo stack. Tells the ``on_label``
-        listeners (kind ``op``, ``label``) and returns the event id."""
-        event_id = self.store.record(self.task, item_id, payload, kind=self.KIND, annotator=self.annotator)
-        self._state[item_id] = state
+        state; a change other than a redo drops the item's redo stack (``op`` names the change to
+        the ``on_label`` listeners)."""
+        done = self._commit(item_id, self.KIND, payload, op=op, state=state)
         if clear_redo:
             self._redo.pop(item_id, None)
-        self._recount_item(item_id)
-        self._emit({"item_id": item_id, "kind": op, "label": label, "event_id": event_id, "annotator": self.annotator})
-        return event_id
+        return done
 
-    def _undo_last(self, item_id: Hashable, before: dict, label: Callable[[], Any] = lambda: None) -> int:
-        """Undo the item's newest event in the store (refused when there is none), keep ``before``
-        (the state it undoes) for redo, reload the item's state and tell the ``on_label``
-        listeners (kind ``"undo"``, ``label()`` read after the reload). Returns the undo event's id."""
-        event_id = self.store.undo(task=self.task, item_id=item_id, annotator=self.annotator)
-        if event_id is None:
-            raise IntentError(f"nothing to undo on item {item_id!r}")
-        self._redo.setdefault(item_id, []).append(before)
-        self._reload(item_id)
-        self._emit({"item_id": item_id, "kind": "undo", "label": label(), "event_id": event_id, "annotator": self.annotator})
-        return event_id
+    @intent("undo")
+    def _on_undo(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        return self._answer(content, self._undo(item_id, missing=f"nothing to undo on item {item_id!r}"))
+
+    @intent("redo")
+    def _on_redo(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        return self._answer(content, self._change(item_id, self._pop_redo(item_id), "redo", clear_redo=False))
+
+    def _change(self, item_id: Hashable, state: dict, op: str, clear_redo: bool = True) -> Committed:
+        """Make ``state`` the item's new state (its payload built by the subclass, then
+        ``_store_state``)."""
+        raise NotImplementedError
 
     def _pop_redo(self, item_id: Hashable) -> dict:
         """The item's most recently undone state (refused when there is none)."""

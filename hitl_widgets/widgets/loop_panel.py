@@ -5,7 +5,7 @@ from typing import Any, Callable
 
 import traitlets
 
-from .base import STATIC, IntentWidget, static_file
+from .base import STATIC, IntentError, IntentWidget, intent, static_file
 
 
 class LoopPanel(IntentWidget):
@@ -33,11 +33,9 @@ class LoopPanel(IntentWidget):
         static_file("loop_panel.js")
         super().__init__(**kwargs)
         self._on_retrain = on_retrain
-        self._handlers["retrain"] = self._retrain_intent
 
+    @intent("retrain")
     def _retrain_intent(self, content: dict) -> dict:
-        from .base import IntentError
-
         if self._on_retrain is None:
             raise IntentError("nothing to retrain")
         started = self._on_retrain()

@@ -22,7 +22,7 @@ from ..items import Items
 from ..metrics.retrieval import ndcg_at_k, precision_at_k, recall_at_k, reciprocal_rank
 from ..queue import QueueSpec
 from ..store import AnnotationStore
-from .base import MAX_FETCH, STATIC, IntentError, ReviewWidget, static_file
+from .base import STATIC, Committed, IntentError, ReviewWidget, intent, media_info, static_file
 
 JUDGEMENTS = ("relevant", "not_relevant", "unsure")
 Results = dict  # {query_id: [(item_id, score | None), ...]} in rank order
@@ -179,24 +179,23 @@ class RetrievalVerifier(ReviewWidget):
         for name, value, low in (("columns", columns, 1), ("thumb_size", thumb_size, 16), ("query_size", query_size, 16)):
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"{name} must be an int >= {low}, not {value!r}")
-        super().__init__(
-            queries, store=store, task=task, queue=queue, annotator=annotator, k=int(k), columns=columns,
-            thumb_size=thumb_size, query_size=query_size, title=title, relevant_known=relevant is not None,
-        )
         self.queries = queries
         self.result_items = result_items
         self._rank = {qid: {rid: (n + 1, s) for n, (rid, s) in enumerate(r)} for qid, r in self.results.items()}
         self._current: dict[tuple, str] = {}
         self._metrics_cache: dict[Hashable, dict] = {}  # per query, dropped when its judgements change
-        current = self.store.current(task, kinds=("judge",), annotator=self.annotator)
-        for p in current["payload"]:
+        super().__init__(
+            queries, store=store, task=task, queue=queue, annotator=annotator, k=int(k), columns=columns,
+            thumb_size=thumb_size, query_size=query_size, title=title, relevant_known=relevant is not None,
+        )
+        self.overall = self.overall_metrics
+        self.position = self._first_open()  # resume
+
+    def _load(self) -> None:
+        for p in self.store.current(self.task, kinds=self._state_kinds, annotator=self.annotator)["payload"]:
             q, r, j = p.get("query_id"), p.get("item_id"), p.get("judgement")
             if q in self._rank and r in self._rank[q] and j in JUDGEMENTS:
                 self._current[(q, r)] = j
-        self._handlers.update(fetch=self._on_fetch_keys, judge=self._on_judge, undo=self._on_undo)
-        self._refresh_done()
-        self.overall = self.overall_metrics
-        self.position = next((n for n, q in enumerate(self.order) if not self._complete(q)), 0)  # resume
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -328,8 +327,6 @@ class RetrievalVerifier(ReviewWidget):
 
     @traitlets.observe("k")
     def _k_changed(self, change: dict) -> None:
-        if getattr(self, "_metrics_cache", None) is None:
-            return
         self._metrics_cache.clear()
         self._refresh_done()
         self.overall = self.overall_metrics
@@ -342,13 +339,37 @@ class RetrievalVerifier(ReviewWidget):
         return bool(ranked) and all((query_id, r) in self._current for r, _ in ranked)
 
     def _is_done(self, query_id: Hashable) -> bool:
-        return getattr(self, "_current", None) is not None and self._complete(query_id)
+        return self._complete(query_id)
+
+    _state_kinds = ("judge",)
+
+    def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
+        q, r = _pair_of(key)
+        if event is None:
+            self._current.pop((q, r), None)
+        else:
+            self._current[(q, r)] = event["payload"]["judgement"]
+        self._metrics_cache.pop(q, None)
+
+    def _label(self, key: Hashable) -> Any:
+        return self._current.get(_pair_of(key))
+
+    def _recount_item(self, item_id: Hashable) -> None:
+        super()._recount_item(item_id)
+        self.overall = self.overall_metrics
+
+    def _answer(self, content: dict, done: Committed, **fields: Any) -> dict:
+        q, r = done.item_id, content["item_id"]
+        return self._ack(
+            content, query_id=q, item_id=r, judgement=self._current.get((q, r)), event_id=done.event_id,
+            metrics=self._json_metrics(q), n_done=self.n_done,
+        )
 
     def _json_metrics(self, query_id: Hashable) -> dict:
         return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in self.query_metrics(query_id).items()}
 
     # ------------------------------------------------------------------ fetch: "q:<json id>" / "r:<json id>"
-    def _parse_key(self, key: Any) -> tuple[str, Hashable]:
+    def _fetch_key(self, key: Any) -> tuple[str, Hashable]:
         if not isinstance(key, str) or len(key) > 400 or key[:2] not in ("q:", "r:"):
             raise IntentError(f"bad media key {str(key)[:60]!r}")
         try:
@@ -360,35 +381,17 @@ class RetrievalVerifier(ReviewWidget):
             raise IntentError(f"unknown {'query' if key[0] == 'q' else 'item'} id {str(value)[:60]!r}")
         return key[0], value
 
-    def _on_fetch_keys(self, content: dict) -> None:
-        keys = content.get("ids")
-        if not isinstance(keys, list) or not keys or len(keys) > MAX_FETCH:
-            raise IntentError(f"fetch needs a list of 1 to {MAX_FETCH} keys")
-        parsed = [(key, *self._parse_key(key)) for key in keys]
-        infos, buffers = [], []
-        for key, which, value in parsed:
-            info: dict[str, Any] = {"id": key}
-            source = self.queries if which == "q" else self.result_items
-            try:
-                media = source.media(value)
-                info.update(kind=media.kind, mime=media.mime, width=media.width, height=media.height)
-                if media.kind == "text":
-                    info["text"] = media.data
-                else:
-                    info["buffer"] = len(buffers)
-                    buffers.append(media.data)
-            except ValueError as exc:
-                info.update(kind="error", error=str(exc))
-            if which == "q":
-                info["query_id"] = value
-                info["results"] = [
-                    {"id": r, "key": "r:" + json.dumps(r), "rank": n + 1, "score": s, "judgement": self._current.get((value, r))}
-                    for n, (r, s) in enumerate(self.results[value][: self.k])
-                ]
-                info["metrics"] = self._json_metrics(value)
-            infos.append(info)
-        self.send({"type": "items", "items": infos}, buffers=buffers)
-        return None
+    _fetch_noun = "keys"
+
+    def _media(self, key: Any, buffers: list) -> dict:
+        which, value = key
+        if which == "r":
+            return media_info(self.result_items, value, buffers)
+        results = [
+            {"id": r, "key": "r:" + json.dumps(r), "rank": n + 1, "score": s, "judgement": self._current.get((value, r))}
+            for n, (r, s) in enumerate(self.results[value][: self.k])
+        ]
+        return {**media_info(self.queries, value, buffers), "query_id": value, "results": results, "metrics": self._json_metrics(value)}
 
     # ------------------------------------------------------------------ intents
     def _pair(self, content: dict) -> tuple[Hashable, Hashable]:
@@ -402,30 +405,17 @@ class RetrievalVerifier(ReviewWidget):
             raise IntentError(f"item {str(r)[:60]!r} is ranked below k={self.k}")
         return q, r
 
-    def _after_change(self, content: dict, q: Hashable, r: Hashable, event_id: int, kind: str) -> dict:
-        self._recount_item(q)
-        self.overall = self.overall_metrics
-        judgement = self._current.get((q, r))
-        self._emit({"item_id": q, "result_id": r, "kind": kind, "label": judgement, "event_id": event_id, "annotator": self.annotator})
-        return self._ack(
-            content, query_id=q, item_id=r, judgement=judgement, event_id=event_id,
-            metrics=self._json_metrics(q), n_done=self.n_done,
-        )
-
-    def _record_judgement(self, q: Hashable, r: Hashable, judgement: Any) -> int:
+    def _record_judgement(self, q: Hashable, r: Hashable, judgement: Any) -> Committed:
         if judgement not in JUDGEMENTS:
             raise IntentError(f"unknown judgement {str(judgement)[:40]!r} (expected one of {', '.join(JUDGEMENTS)})")
         rank, score = self._rank[q][r]
         payload = {"query_id": q, "item_id": r, "judgement": judgement, "rank": rank, "score": score}
-        event_id = self.store.record(self.task, pair_key(q, r), payload, kind="judge", annotator=self.annotator)
-        self._current[(q, r)] = judgement
-        self._metrics_cache.pop(q, None)
-        return event_id
+        return self._commit(q, "judge", payload, key=pair_key(q, r), result_id=r)
 
+    @intent("judge")
     def _on_judge(self, content: dict) -> dict:
         q, r = self._pair(content)
-        event_id = self._record_judgement(q, r, content.get("judgement"))
-        return self._after_change(content, q, r, event_id, "judge")
+        return self._answer(content, self._record_judgement(q, r, content.get("judgement")))
 
     def judge(self, query_id: Hashable, item_id: Hashable, judgement: str) -> int:
         """Record a judgement from code (an import, or a simulated reviewer), validated as the
@@ -439,23 +429,18 @@ class RetrievalVerifier(ReviewWidget):
             0.5
         """
         q, r = self._pair({"query_id": plain(query_id), "item_id": plain(item_id)})
-        event_id = self._record_judgement(q, r, judgement)
-        self._recount_item(q)
-        self.overall = self.overall_metrics
-        self._emit({"item_id": q, "result_id": r, "kind": "judge", "label": judgement, "event_id": event_id, "annotator": self.annotator})
+        event_id = self._record_judgement(q, r, judgement).event_id
         self.send({"type": "invalidate"})
         return event_id
 
+    @intent("undo")
     def _on_undo(self, content: dict) -> dict:
         q, r = self._pair(content)
-        event_id = self.store.undo(task=self.task, item_id=pair_key(q, r), annotator=self.annotator)
-        if event_id is None:
-            raise IntentError(f"nothing to undo for item {str(r)[:60]!r} of query {str(q)[:60]!r}")
-        now = self.store.current(self.task, kinds=("judge",), annotator=self.annotator, item_ids=[pair_key(q, r)])
-        latest = now["payload"].tolist()  # the store's item id is the pair
-        if latest:
-            self._current[(q, r)] = latest[-1]["judgement"]
-        else:
-            self._current.pop((q, r), None)
-        self._metrics_cache.pop(q, None)
-        return self._after_change(content, q, r, event_id, "undo")
+        missing = f"nothing to undo for item {str(r)[:60]!r} of query {str(q)[:60]!r}"
+        return self._answer(content, self._undo(q, key=pair_key(q, r), missing=missing, result_id=r))
+
+
+def _pair_of(key: str) -> tuple[Hashable, Hashable]:
+    """(query id, item id) of the store's item id of a pair (``pair_key``)."""
+    q, r = json.loads(key)
+    return q, r

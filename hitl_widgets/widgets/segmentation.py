@@ -30,7 +30,7 @@ from ..coerce import normalise_classes, plain, same
 from ..metrics.geometry import rle_decode, rle_encode, rle_from_string, rle_to_string
 from ..queue import QueueSpec
 from ..store import AnnotationStore
-from .base import STATIC, IntentError, static_file
+from .base import STATIC, Committed, IntentError, intent, static_file
 from .image_editor import ImageEditor
 
 KIND = "masks"
@@ -82,6 +82,7 @@ class SegmentationCanvas(ImageEditor):
     _esm = STATIC / "segmentation.js"
     _css = STATIC / "segmentation.css"
     KIND = KIND
+    _state_kinds = (KIND,)
     mode = traitlets.Unicode("semantic").tag(sync=True)
     opacity = traitlets.Float(0.5).tag(sync=True)
 
@@ -110,13 +111,8 @@ class SegmentationCanvas(ImageEditor):
             items, store=store, task=task, queue=queue, annotator=annotator, classes=classes, mode=mode,
             opacity=float(opacity), display_height=int(display_height), title=title,
         )
-        self._proposals = self._normalise_proposals(proposals)
         # self._state: item -> {"labels": uint16 (H, W), "classes": {value: class}, "accepted": [ids]}
-        self._load_states()
-        self._handlers.update(
-            paint=self._on_paint, new_instance=self._on_new_instance, fill_holes=self._on_fill_holes,
-            accept=self._on_accept, undo=self._on_undo, redo=self._on_redo, sync=self._on_sync,
-        )
+        self._proposals = self._normalise_proposals(proposals)
 
     @traitlets.validate("opacity")
     def _valid_opacity(self, proposal: dict) -> float:
@@ -232,8 +228,24 @@ class SegmentationCanvas(ImageEditor):
         return None
 
     def _is_done(self, item_id: Hashable) -> bool:
-        state = getattr(self, "_state", {}).get(item_id)
+        state = self._state.get(item_id)
         return state is not None and bool(state["labels"].any())
+
+    def _snapshot(self, item_id: Hashable) -> dict:
+        return self._get(item_id)
+
+    def _item_state(self, item_id: Any) -> dict:
+        state = self._state.get(item_id)
+        classes = state["classes"] if state else self._empty(item_id)["classes"]
+        return {"n_done": self.n_done, "instances": {str(v): c for v, c in classes.items()}}
+
+    _SENDS_MASK = frozenset({"fill_holes", "accept", "undo", "redo"})  # changes the view cannot draw itself
+
+    def _answer(self, content: dict, done: Committed, **fields: Any) -> dict:
+        reply = super()._answer(content, done, **fields)
+        if done.op in self._SENDS_MASK:
+            self._send_mask(done.item_id)
+        return reply
 
     # ------------------------------------------------------------------ validation
     def _value(self, content: dict, state: dict) -> int:
@@ -261,13 +273,8 @@ class SegmentationCanvas(ImageEditor):
         return runs
 
     # ------------------------------------------------------------------ intents
-    def _commit(self, content: dict, item_id: Hashable, state: dict, op: str, clear_redo: bool = True, send_mask: bool = False) -> dict:
-        event_id = self._store_state(item_id, self._payload(state, op), state, op, None, clear_redo)
-        reply = self._ack(content, item_id=item_id, event_id=event_id, n_done=self.n_done,
-                          instances={str(v): c for v, c in state["classes"].items()})
-        if send_mask:
-            self._send_mask(item_id)
-        return reply
+    def _change(self, item_id: Hashable, state: dict, op: str, clear_redo: bool = True) -> Committed:
+        return self._store_state(item_id, self._payload(state, op), state, op, clear_redo)
 
     def _send_mask(self, item_id: Hashable) -> None:
         state = self._state.get(item_id) or self._empty(item_id)
@@ -278,6 +285,7 @@ class SegmentationCanvas(ImageEditor):
             buffers=[label_map_runs(state["labels"])],
         )
 
+    @intent("paint")
     def _on_paint(self, content: dict) -> dict:
         item_id = self._item_id(content)
         state = self._get(item_id)
@@ -292,8 +300,9 @@ class SegmentationCanvas(ImageEditor):
         starts = runs[:, 0] * w + runs[:, 1]
         idx = np.repeat(starts - np.concatenate([[0], np.cumsum(runs[:-1, 2])]), runs[:, 2]) + np.arange(int(runs[:, 2].sum()))
         flat[idx] = value
-        return self._commit(content, item_id, state, "erase" if erase else ("polygon" if content.get("polygon") else "paint"))
+        return self._answer(content, self._change(item_id, state, "erase" if erase else ("polygon" if content.get("polygon") else "paint")))
 
+    @intent("new_instance")
     def _on_new_instance(self, content: dict) -> dict:
         if self.mode != "instance":
             raise IntentError("new instances exist only in instance mode")
@@ -306,8 +315,9 @@ class SegmentationCanvas(ImageEditor):
         if cls is None:
             raise IntentError(f"unknown class {str(content.get('class'))[:60]!r}")
         state["classes"][value] = cls
-        return self._commit(content, item_id, state, "new_instance")
+        return self._answer(content, self._change(item_id, state, "new_instance"))
 
+    @intent("fill_holes")
     def _on_fill_holes(self, content: dict) -> dict:
         item_id = self._item_id(content)
         state = self._get(item_id)
@@ -317,8 +327,9 @@ class SegmentationCanvas(ImageEditor):
         if not filled.any():
             raise IntentError("no holes to fill")
         state["labels"][filled] = value
-        return self._commit(content, item_id, state, "fill_holes", send_mask=True)
+        return self._answer(content, self._change(item_id, state, "fill_holes"))
 
+    @intent("accept")
     def _on_accept(self, content: dict) -> dict:
         item_id = self._item_id(content)
         state = self._get(item_id)
@@ -333,21 +344,9 @@ class SegmentationCanvas(ImageEditor):
             value = max(state["classes"], default=0) + 1
             state["classes"][value] = prop["class"]
         state["labels"][prop["mask"]] = value
-        return self._commit(content, item_id, state, "accept", send_mask=True)
+        return self._answer(content, self._change(item_id, state, "accept"))
 
-    def _on_undo(self, content: dict) -> dict:
-        item_id = self._item_id(content)
-        event_id = self._undo_last(item_id, self._get(item_id))
-        state = self._get(item_id)
-        reply = self._ack(content, item_id=item_id, event_id=event_id, n_done=self.n_done,
-                          instances={str(v): c for v, c in state["classes"].items()})
-        self._send_mask(item_id)
-        return reply
-
-    def _on_redo(self, content: dict) -> dict:
-        item_id = self._item_id(content)
-        return self._commit(content, item_id, self._pop_redo(item_id), "redo", clear_redo=False, send_mask=True)
-
+    @intent("sync")
     def _on_sync(self, content: dict) -> dict:
         item_id = self._item_id(content)
         reply = self._ack(content, item_id=item_id, event_id=None, n_done=self.n_done)

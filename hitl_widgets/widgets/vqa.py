@@ -14,7 +14,7 @@ from ..coerce import plain
 from ..items import Items
 from ..queue import QueueSpec
 from ..store import AnnotationStore
-from .base import STATIC, IntentError, ReviewWidget, static_file
+from .base import STATIC, IntentError, ReviewWidget, intent, static_file
 
 VQA_VERDICTS = ("correct", "partly", "wrong")
 MAX_ANSWER = 2000  # characters of a corrected answer
@@ -87,15 +87,15 @@ class VQAReview(ReviewWidget):
         self.questions = _aligned("questions", questions, items)
         self.answers = _aligned("answers", answers, items)
         self.reference = _aligned("references", reference, items) if reference is not None else None
+        self._current: dict[Hashable, dict] = {}
         super().__init__(items, store=store, task=task, queue=queue, annotator=annotator,
                          display_size=display_size, title=title)
-        self._current: dict[Hashable, dict] = {}
-        for row in self.store.current(task, kinds=("verdict",), annotator=self.annotator).itertuples():
+        self.position = self._first_open()
+
+    def _load(self) -> None:
+        for row in self.store.current(self.task, kinds=self._state_kinds, annotator=self.annotator).itertuples():
             if row.item_id in self.items:
                 self._current[row.item_id] = row.payload
-        self._handlers.update(verdict=self._on_verdict, undo=self._on_undo)
-        self._refresh_done()
-        self.position = next((n for n, i in enumerate(self.order) if i not in self._current), 0)
 
     @property
     def results(self) -> pd.DataFrame:
@@ -128,21 +128,25 @@ class VQAReview(ReviewWidget):
             "corrected": cur.get("corrected"),
         }
 
-    _last_wins = frozenset({"verdict", "undo"})
+    _state_kinds = ("verdict",)
+
+    def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
+        if event is None:
+            self._current.pop(key, None)
+        else:
+            self._current[key] = event["payload"]
+
+    def _label(self, key: Hashable) -> Any:
+        return (self._current.get(key) or {}).get("verdict")
 
     def _item_state(self, item_id: Any) -> dict:
         cur = self._current.get(item_id) or {}
         return {"verdict": cur.get("verdict"), "corrected": cur.get("corrected"), "n_done": self.n_done}
 
     def _is_done(self, item_id: Hashable) -> bool:
-        return item_id in getattr(self, "_current", {})
+        return item_id in self._current
 
-    def _reply(self, content: dict, item_id: Hashable, event_id: int, kind: str) -> dict:
-        self._recount_item(item_id)
-        state = self._item_state(item_id)
-        self._emit({"item_id": item_id, "kind": kind, "label": state["verdict"], "event_id": event_id, "annotator": self.annotator})
-        return self._ack(content, item_id=item_id, event_id=event_id, **state)
-
+    @intent("verdict", last_wins=True)
     def _on_verdict(self, content: dict) -> dict:
         item_id = self._item_id(content)
         verdict = content.get("verdict")
@@ -158,20 +162,8 @@ class VQAReview(ReviewWidget):
             if verdict == "correct" and corrected:
                 raise IntentError("a correct answer needs no correction")
             corrected = corrected or None
-        payload = {"verdict": verdict, "corrected": corrected}
-        event_id = self.store.record(self.task, item_id, payload, kind="verdict", annotator=self.annotator)
-        self._current[item_id] = payload
-        return self._reply(content, item_id, event_id, "verdict")
+        return self._answer(content, self._commit(item_id, "verdict", {"verdict": verdict, "corrected": corrected}))
 
+    @intent("undo", last_wins=True)
     def _on_undo(self, content: dict) -> dict:
-        item_id = self._item_id(content)
-        event_id = self.store.undo(task=self.task, item_id=item_id, annotator=self.annotator)
-        if event_id is None:
-            raise IntentError(f"nothing to undo for item {item_id!r}")
-        cur = self.store.current(self.task, kinds=("verdict",), annotator=self.annotator, item_ids=[item_id])
-        rows = cur["payload"].tolist()
-        if rows:
-            self._current[item_id] = rows[-1]
-        else:
-            self._current.pop(item_id, None)
-        return self._reply(content, item_id, event_id, "undo")
+        return self._answer(content, self._undo(self._item_id(content)))
