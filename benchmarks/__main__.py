@@ -5,10 +5,17 @@ that timings do not disturb each other), with a per-script timeout; its stdout g
 BENCHMARKS.md in a code block, or its error (exit code, timeout, last lines of stderr) if it failed.
 The file starts with the machine: CPU model, cores, RAM, Python, JupyterLab, Chromium, date.
 
+Every section records the run it came from: its command, the commit it ran at (with "+dirty" when
+tracked files had uncommitted changes), the date and its duration. ``--only`` rewrites some sections
+and keeps the others; when a kept section comes from another commit (or records none), the file
+would mix runs, and the runner refuses before running anything unless ``--allow-mixed`` is given;
+then the file says, at its top, which sections come from which commit.
+
 Usage:
-    python -m benchmarks                      # every script, full size
+    python -m benchmarks                      # every script, full size, one commit
     python -m benchmarks --quick              # pass --quick to the scripts that accept it
     python -m benchmarks --only ui_peers --only rle_speed   # updates only these sections
+    python -m benchmarks --only rle_speed --allow-mixed     # ... even if the others are from another commit
     python -m benchmarks --timeout 300 --output /tmp/B.md
 """
 from __future__ import annotations
@@ -19,6 +26,7 @@ import datetime as dt
 import importlib.metadata
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -81,12 +89,8 @@ def machine() -> list[tuple[str, str]]:
         browser = subprocess.run([chromium, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
     except (OSError, subprocess.TimeoutExpired) as exc:
         browser = f"not found ({chromium}: {exc})"
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        commit = ""
     return [
-        ("date (UTC)", dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")),
+        ("written (UTC)", now()),
         ("CPU", f"{cpu}, {cores} cores available ({os.cpu_count()} logical in the machine)"),
         ("RAM", ram),
         ("OS", platform.platform()),
@@ -94,17 +98,48 @@ def machine() -> list[tuple[str, str]]:
         ("JupyterLab", _version("jupyterlab")),
         ("ipywidgets / anywidget", f"{_version('ipywidgets')} / {_version('anywidget')}"),
         ("Chromium", browser or "unknown"),
-        ("hitl-widgets", f"{_version('hitl-widgets')}" + (f" (commit {commit})" if commit else "")),
+        ("hitl-widgets", _version("hitl-widgets")),
     ]
 
 
-def run(path: Path, quick: bool, timeout: float) -> dict:
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+def commit() -> str:
+    """The checkout's commit (short hash), "+dirty" when tracked files have uncommitted changes;
+    "unknown" outside a git checkout."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=30, check=True).stdout.strip()
+
+    try:
+        head = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "") if head else "unknown"
+
+
+# The line under each section's heading that names its run (written by ``markdown``, read back by
+# ``section_commit`` when --only keeps the section).
+RUN_LINE = "Ran `{command}` at commit {commit}, {date} UTC ({seconds:.0f} s)."
+RUN_RE = re.compile(r"^Ran `[^`]*` at commit (\S+), (\d{4}-\d\d-\d\d \d\d:\d\d) UTC", re.M)
+
+
+def section_commit(text: str) -> str:
+    """The commit a section of BENCHMARKS.md says it ran at; "unknown" when it names none (a
+    section written before sections recorded their run)."""
+    found = RUN_RE.search(text)
+    return found.group(1) if found else "unknown"
+
+
+def run(path: Path, quick: bool, timeout: float, at: str = "unknown") -> dict:
     command = [sys.executable, str(path.relative_to(ROOT))]
     if quick and accepts_quick(path):
         command.append("--quick")
     shown = "python " + " ".join(command[1:])
     print(f"\n=== {shown}", flush=True)
-    started = time.monotonic()
+    started, date = time.monotonic(), now()
     try:
         out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
         stdout, stderr, code, error = out.stdout, out.stderr, out.returncode, ""
@@ -118,7 +153,8 @@ def run(path: Path, quick: bool, timeout: float) -> dict:
     print(stdout, end="" if stdout.endswith("\n") or not stdout else "\n", flush=True)
     if error:
         print(f"!!! {error}\n{stderr[-3000:]}", flush=True)
-    return {"path": path, "command": shown, "stdout": stdout, "stderr": stderr, "error": error, "seconds": seconds}
+    return {"path": path, "command": shown, "stdout": stdout, "stderr": stderr, "error": error, "seconds": seconds,
+            "commit": at, "date": date}
 
 
 def sections(text: str) -> dict[str, str]:
@@ -135,21 +171,34 @@ def sections(text: str) -> dict[str, str]:
 
 
 def markdown(results: list[dict], info: list[tuple[str, str]], quick: bool, keep: dict[str, str] | None = None) -> str:
+    ran = {r["path"].stem: r for r in results}
+    order = sorted(set(ran) | set(keep or {}))
+    commits: dict[str, list[str]] = {}
+    for name in order:
+        commits.setdefault(ran[name]["commit"] if name in ran else section_commit(keep[name]), []).append(name)
+    if len(commits) == 1:
+        (only,) = commits
+        runs = (f"Every section ran at commit {only}" + (" (uncommitted changes)" if only.endswith("+dirty") else "")
+                + "; each names its own command, date and duration.")
+    else:
+        runs = ("**Mixed runs (written with `--allow-mixed`): these sections come from different commits, "
+                "so figures from different sections are not from one version of the code: "
+                + "; ".join(f"commit {c}: {', '.join(names)}" for c, names in sorted(commits.items())) + ".**")
     lines = [
         "# Benchmarks",
         "",
-        "Written by `python -m benchmarks" + (" --quick" if quick else "") + "` (do not edit by hand: rerun it). "
-        "Each section is one script of `benchmarks/`, run alone on this machine (the command line "
-        "above each block says whether it ran with `--quick`); every figure is "
+        "Written by `python -m benchmarks` (do not edit by hand: rerun it). "
+        "Each section is one script of `benchmarks/`, run alone on this machine; the line under its heading "
+        "names the command (with `--quick` or not), the commit and the date it ran at. Every figure is "
         "measured beside its named peer in the same run. Timings depend on the machine below.",
+        "",
+        runs,
         "",
         "| machine | |",
         "| --- | --- |",
         *[f"| {k} | {v} |" for k, v in info],
         "",
     ]
-    ran = {r["path"].stem: r for r in results}
-    order = sorted(set(ran) | set(keep or {}))
     for name in order:
         if name not in ran:  # --only: the other sections stay as they were
             lines += [keep[name].rstrip("\n"), ""]
@@ -159,7 +208,7 @@ def markdown(results: list[dict], info: list[tuple[str, str]], quick: bool, keep
         doc = summary(r["path"])
         if doc:
             lines += [doc, ""]
-        lines += [f"`{r['command']}` ({r['seconds']:.0f} s)", ""]
+        lines += [RUN_LINE.format(command=r["command"], commit=r["commit"], date=r["date"], seconds=r["seconds"]), ""]
         if r["stdout"].strip():
             lines += ["```", r["stdout"].rstrip("\n"), "```", ""]
         if r["error"]:
@@ -174,20 +223,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="pass --quick to every script that accepts it")
     parser.add_argument("--only", action="append", default=[], metavar="NAME", help="run only this script (repeatable)")
+    parser.add_argument("--allow-mixed", action="store_true",
+                        help="with --only: keep sections from other commits (the file then says it mixes runs)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per script (default 600)")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args()
     selected = scripts(args.only)
-    info = machine()
-    results = [run(path, args.quick, args.timeout) for path in selected]
+    at = commit()
     keep = None
     if args.only and args.output.exists():  # update only the sections that ran
         existing = {p.stem for p in scripts([])}
-        keep = {k: v for k, v in sections(args.output.read_text()).items() if k in existing}
+        chosen = {p.stem for p in selected}
+        keep = {k: v for k, v in sections(args.output.read_text()).items() if k in existing and k not in chosen}
+        other = {k: section_commit(v) for k, v in keep.items()}
+        other = {k: c for k, c in other.items() if c != at or c == "unknown" or c.endswith("+dirty")}
+        if other and not args.allow_mixed:
+            raise SystemExit(
+                f"refusing to write {args.output}: this run is at commit {at}, but the sections it would keep come "
+                "from other runs (" + ", ".join(f"{k}: {c}" for k, c in sorted(other.items())) + "). "
+                "Run every benchmark (no --only), or pass --allow-mixed to write a file that says it mixes commits.")
+    info = machine()
+    results = [run(path, args.quick, args.timeout, at) for path in selected]
     args.output.write_text(markdown(results, info, args.quick, keep))
     failed = [r["path"].stem for r in results if r["error"]]
     print(f"\nwrote {args.output} ({len(results)} benchmarks" + (f"; failed: {', '.join(failed)}" if failed else "") + ")")
-
 
 if __name__ == "__main__":
     main()

@@ -8,8 +8,21 @@ time plus the time to flush the canvas (``getImageData`` of one pixel forces ras
 the figure is the whole cost of a frame on the main thread.
 
 Peer, measured in the same page on the same states: a naive canvas redraw (the whole image scaled
-each frame, then one strokeRect + label per box, no culling) — what a canvas widget without a
-viewport does. Target: median <= 16 ms (one 60 Hz frame). Prints medians, p90s and the ratio.
+each frame, then one strokeRect per box, all 1,000, no culling and no batching) — what a canvas
+widget without a viewport does. Labels are the same work on both sides: the widget draws a label
+(class, and score for a proposal, on a filled tab) only for boxes in view at least 24 px wide, and
+none at all when more than 250 boxes are in view (``LABEL_LIMIT`` in js/src/widgets/bbox.ts); the
+peer draws exactly those labels, the same way, in the same frames. What differs is only the image
+and box drawing: the widget draws the visible part of the image and the boxes in view, one stroke
+per class; the peer the whole image and every box, one stroke each. Target: median <= 16 ms (one
+60 Hz frame). Prints medians, p90s and the ratio.
+
+Second part: SegmentationCanvas's bytes for one brush stroke, measured from the widget (the
+messages it sends, on a photo: scikit-image's astronaut at 1920x1080). No peer segmentation widget
+is measured (none is in the ``bench`` extra); beside it is what a widget that syncs the whole mask
+as a base64 PNG after each edit would send, computed with Pillow for the same stroke on an empty
+mask and on a mask already segmented (SLIC superpixels of that photo grouped into 2 classes by
+brightness: regions with natural boundaries, as after accepting a model's mask).
 
     .venv/bin/python benchmarks/canvas_frame_time.py
 """
@@ -30,6 +43,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 W, H, N_BOXES = 3840, 2160, 1000
+LABEL_LIMIT = 250  # js/src/widgets/bbox.ts: no labels when more boxes than this are in view (checked below)
 jpeg_1080 = b""  # the 1080p image of the brush-stroke measurement (set by make_assets)
 WHEEL_STEPS, PAN_STEPS, FIT_STEPS, WARMUP = 8, 120, 40, 5  # 1.2 ** 8 = 4.3x zoom
 
@@ -110,7 +124,7 @@ DRIVE = """async ([wheelSteps, panSteps, fitSteps, warmup]) => {
 }"""
 
 # The peer: the same views (scale, offset of each of the widget's frames), drawn naively (whole image, every box with its own stroke and label).
-NAIVE = """async ([states, width, height]) => {
+NAIVE = """async ([states, width, height, labelLimit]) => {
   const info = await (await fetch("boxes.json")).json();
   const img = await createImageBitmap(await (await fetch("image.jpg")).blob());
   const canvas = document.createElement("canvas");
@@ -122,26 +136,45 @@ NAIVE = """async ([states, width, height]) => {
   const colours = ["#e6194b", "#3cb44b", "#4363d8"];
   const classes = ["car", "person", "sign"];
   const all = [...info.boxes.map((b) => ({ ...b, dashed: false })), ...info.proposals.map((p) => ({ ...p, dashed: true }))];
-  const times = [];
+  // labels: the widget's rule (bbox.ts: LABEL_LIMIT and label()), the same text and drawing
+  const text = (b) => b.dashed ? `${b.class}${b.score === null ? "" : ` ${b.score.toFixed(2)}`}` : String(b.class);
+  const times = [], inView = [], labelled = [];
   for (const [scale, tx, ty] of states) {  // the widget's own view of each frame
     const t0 = performance.now();
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, width, height);
     ctx.drawImage(img, tx, ty, img.width * scale, img.height * scale);
-    ctx.font = "12px sans-serif";
     for (const b of all) {
       ctx.setLineDash(b.dashed ? [6, 4] : []);
       ctx.strokeStyle = colours[classes.indexOf(b.class)];
-      ctx.lineWidth = 2;
+      ctx.lineWidth = b.dashed ? 1.5 : 2;
       ctx.strokeRect(b.x * scale + tx, b.y * scale + ty, b.w * scale, b.h * scale);
-      ctx.fillStyle = "#fff";
-      ctx.fillText(b.class, b.x * scale + tx + 3, b.y * scale + ty - 2);
+    }
+    const v = { x: -tx / scale, y: -ty / scale, w: width / scale, h: height / scale };
+    const shown = all.filter((r) => r.x <= v.x + v.w && r.x + r.w >= v.x && r.y <= v.y + v.h && r.y + r.h >= v.y);
+    let n = 0;
+    if (shown.length <= labelLimit) {
+      ctx.setLineDash([]);
+      ctx.font = "12px sans-serif";
+      ctx.textBaseline = "bottom";
+      for (const b of [...shown.filter((r) => r.dashed), ...shown.filter((r) => !r.dashed)]) {
+        const s = { x: b.x * scale + tx, y: b.y * scale + ty, w: b.w * scale };
+        if (s.w < 24) continue;
+        const t = text(b), tw = ctx.measureText(t).width + 6, y = s.y > 16 ? s.y : s.y + 16;
+        ctx.fillStyle = colours[classes.indexOf(b.class)];
+        ctx.fillRect(s.x, y - 15, tw, 15);
+        ctx.fillStyle = "#ffffff";
+        ctx.fillText(t, s.x + 3, y - 2);
+        n += 1;
+      }
     }
     ctx.getImageData(0, 0, 1, 1);
     times.push(performance.now() - t0);
+    inView.push(shown.length);
+    labelled.push(n);
     await new Promise((r) => requestAnimationFrame(r));
   }
-  return times;
+  return { times, inView, labelled };
 }"""
 
 
@@ -210,9 +243,11 @@ def make_assets(folder: Path) -> None:
     (folder / "boxes.json").write_text(json.dumps({"boxes": boxes, "proposals": proposals, "rejected": []}))
     (folder / "index.html").write_text(PAGE % {"W": W, "H": H})
     (folder / "seg.html").write_text(SEG_PAGE)
-    small = Image.open(io.BytesIO(buf.getvalue())).resize((1920, 1080))
+    from skimage import data as samples
+
+    photo = Image.fromarray(samples.astronaut()).resize((1920, 1080), Image.Resampling.LANCZOS)
     buf2 = io.BytesIO()
-    small.save(buf2, format="JPEG", quality=88)
+    photo.save(buf2, format="JPEG", quality=88)
     (folder / "image1080.jpg").write_bytes(buf2.getvalue())
     global jpeg_1080
     jpeg_1080 = buf2.getvalue()
@@ -240,6 +275,9 @@ def main() -> None:
 
     if not (ROOT / "hitl_widgets" / "static" / "bbox.js").is_file():
         raise SystemExit("build the front-end first: npm run build")
+    source = (ROOT / "js" / "src" / "widgets" / "bbox.ts").read_text()
+    if f"const LABEL_LIMIT = {LABEL_LIMIT};" not in source:
+        raise SystemExit(f"bbox.ts no longer has LABEL_LIMIT = {LABEL_LIMIT}: update the peer's label rule here")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         make_assets(folder)
@@ -255,7 +293,7 @@ def main() -> None:
                 page.evaluate("() => window.benchReady")
                 ours = page.evaluate(DRIVE, [WHEEL_STEPS, PAN_STEPS, FIT_STEPS, WARMUP])
                 views = [f["view"] for f in ours["frames"]]
-                naive = page.evaluate(NAIVE, [views, ours["width"], ours["height"]])
+                naive = page.evaluate(NAIVE, [views, ours["width"], ours["height"], LABEL_LIMIT])
                 page.goto(f"http://127.0.0.1:{server.server_address[1]}/seg.html")
                 page.wait_for_function("() => window.benchReady", timeout=60_000)
                 page.evaluate("() => window.benchReady")
@@ -265,32 +303,49 @@ def main() -> None:
             server.shutdown()
     keep = [n for n, phase in enumerate(ours["phases"]) if phase != "warmup"]
     frames = [ours["frames"][n]["ms"] for n in keep]
-    naive_frames = [naive[n] for n in keep]
+    naive_frames = [naive["times"][n] for n in keep]
+    # the peer labels the boxes the widget counted in view: the two counts must agree frame by frame
+    disagree = sum(ours["frames"][n]["drawn"] != naive["inView"][n] for n in keep)
     print(f"BBoxAnnotator canvas: {N_BOXES} boxes ({N_BOXES // 2} dashed proposals) on a {W}x{H} JPEG, "
           f"view {ours['width']:.0f}x{ours['height']:.0f} CSS px, headless Chromium (software raster, dpr 1)")
-    print("frame = the widget's draw + canvas flush; the first frames (image upload) are a warm-up, not counted")
+    print("frame = the draw + canvas flush; the first frames (image upload) are a warm-up, not counted")
+    print(f"same labels on both sides: class (+ score on proposals) on boxes in view >= 24 px wide, none when more "
+          f"than {LABEL_LIMIT} boxes are in view; differs: hitl draws the visible part of the image and the boxes in "
+          "view, one stroke per class; the peer the whole image and all 1,000 boxes, one stroke each")
+    if disagree:
+        print(f"  WARNING: boxes in view differ between the widget and the peer in {disagree} frames: labels not equal")
     for phase in ("pan at fit", "wheel zoom in", "pan zoomed in", "wheel zoom out"):
         idx = [n for n in keep if ours["phases"][n] == phase]
         drawn = [ours["frames"][n]["drawn"] for n in idx]
-        print(f"{phase} (boxes in view: median {statistics.median(drawn):.0f}, max {max(drawn)}):")
+        with_labels = sum(d <= LABEL_LIMIT for d in drawn)
+        labels = [naive["labelled"][n] for n in idx if drawn[idx.index(n)] <= LABEL_LIMIT]
+        print(f"{phase} (boxes in view: median {statistics.median(drawn):.0f}, max {max(drawn)}; frames with labels "
+              f"{with_labels} of {len(idx)}" + (f", labels per such frame: median {statistics.median(labels):.0f}" if labels else "")
+              + "):")
         a, _ = summary("hitl viewport (visible part, batched strokes)", [ours["frames"][n]["ms"] for n in idx])
-        b, _ = summary("naive redraw (whole image, every box) [peer]", [naive[n] for n in idx])
+        b, _ = summary("naive redraw (whole image, every box) [peer]", [naive["times"][n] for n in idx])
         print(f"  {'ratio naive / hitl (median)':<44} {b / a:.1f}x")
     print("all frames:")
     med, _ = summary("hitl viewport", frames)
     peer, _ = summary("naive redraw [peer]", naive_frames)
     print(f"  ratio naive / hitl (median): {peer / med:.1f}x   target median <= 16 ms: {'met' if med <= 16 else 'NOT met'}")
     print()
-    print("SegmentationCanvas: bytes sent from the browser for one brush stroke on a 1920x1080 mask")
-    print("  (a diagonal stroke across ~60% of the view). Peer: widgets that sync the whole mask image send it")
-    print("  as a base64 PNG after each edit; sizes from Pillow (optimize=True) for the same stroke on an empty")
-    print("  mask, and on a mask that already holds a 2-class segmentation (as after accepting a model's mask)")
+    print("SegmentationCanvas: bytes sent from the browser for one brush stroke on a 1920x1080 mask (measured from")
+    print("  the widget's messages; a diagonal stroke across ~60% of the view, on scikit-image's astronaut photo).")
+    print("  No peer widget measured (none in the bench extra). Computed beside it, not measured: what a widget")
+    print("  that syncs the whole mask as a base64 PNG after each edit would send (Pillow, optimize=True), for the")
+    print("  same stroke on an empty mask and on a segmented one (SLIC superpixels of the photo, 2 classes by")
+    print("  brightness, as after accepting a model's mask)")
     import base64
 
-    from skimage.filters import threshold_otsu
+    from skimage.segmentation import slic
 
-    gray = np.asarray(Image.open(io.BytesIO(jpeg_1080)).convert("L"), np.float32)
-    base = (gray > threshold_otsu(gray)).astype(np.uint8) + 1  # labels 1 and 2 everywhere
+    rgb = np.asarray(Image.open(io.BytesIO(jpeg_1080)).convert("RGB"))
+    regions = slic(rgb, n_segments=60, compactness=10, start_label=0)
+    gray = rgb.mean(axis=-1)
+    brightness = np.bincount(regions.ravel(), gray.ravel()) / np.maximum(np.bincount(regions.ravel()), 1)
+    base = (brightness[regions] > np.median(brightness)).astype(np.uint8) + 1  # classes 1 and 2, region by region
+    print(f"  segmented mask: {regions.max() + 1} regions, class 2 on {np.mean(base == 2):.0%} of the pixels")
 
     def b64_png(labels: np.ndarray) -> int:
         png = io.BytesIO()
@@ -305,9 +360,9 @@ def main() -> None:
         total = msg["json"] + msg["buffers"]
         empty = b64_png(painted.astype(np.uint8))
         full = b64_png(np.where(painted, 2, base).astype(np.uint8))
-        print(f"  brush {msg['size']:<8} ({int(painted.sum()):>6} px): hitl {total:>5} bytes "
-              f"({msg['buffers']} binary runs + {msg['json']} JSON)   peer: {empty:>6} bytes on an empty mask "
-              f"({empty / total:.1f}x), {full:>7} bytes on a segmented one ({full / total:.0f}x)")
+        print(f"  brush {msg['size']:<8} ({int(painted.sum()):>6} px): hitl {total:>5} bytes measured "
+              f"({msg['buffers']} binary runs + {msg['json']} JSON)   whole-mask base64 PNG, computed: {empty:>6} bytes "
+              f"on an empty mask ({empty / total:.1f}x), {full:>7} bytes on a segmented one ({full / total:.0f}x)")
 
 
 if __name__ == "__main__":

@@ -18,9 +18,15 @@ classification  keystroke -> next item painted, over ``--items`` items of 256x25
                 Enter on the focused first label button for pigeon, which has no label keys.
                 A third pass at 60 Hz presses each key 150-400 ms (random) after the last paint,
                 over ``--paced-items`` items: at that pace keys land anywhere in the frame cycle, as
-                a person's do, instead of just after a frame as the fast driver's do. Each pass
-                also measures a floor: a trivial anywidget that draws a canvas already in the page
-                and writes one line of text on each key, with no kernel message.
+                a person's do, instead of just after a frame as the fast driver's do. That pass is
+                printed first: it is the one a person sees.
+                Every row also gives its own floor, measured on the same key presses: from the
+                keydown to the end of the first frame after it (the probe's keydown listener, which
+                runs before the widget's, asks for that frame with the same afterFrame marker). No
+                widget can paint a key's item before that frame ends, so a row's paint times are
+                never below its floor, key by key; the floor shares the row's frame-phase alignment
+                (where each key landed in the frame cycle), which a floor measured on another
+                widget's keys would not.
 boxes           mouse-up after drawing a box -> the box in the kernel's state: the page records
                 performance.timeOrigin + the mouseup's timeStamp; the kernel records time.time()
                 when it has the box (jupyter-bbox-widget: an observer on ``bboxes``; ours: a
@@ -108,7 +114,12 @@ PROBE = """(scope) => {
       else for (const n of r.addedNodes) for (const img of imgs(n)) window.__uiContent(img, 'img');
     }
   }).observe(scope, { subtree: true, childList: true, attributes: true, attributeFilter: ['src'] });
-  window.addEventListener('keydown', (e) => S.presses.push({ key: e.timeStamp, handled: performance.now(), paint: null }), true);
+  // the floor of this key: the end of the first frame after it (no paint can come earlier)
+  window.addEventListener('keydown', (e) => {
+    const press = { key: e.timeStamp, handled: performance.now(), paint: null, frame: null };
+    S.presses.push(press);
+    afterFrame(() => { press.frame = performance.now(); });
+  }, true);
   window.addEventListener('mouseup', (e) => S.ups.push(performance.timeOrigin + e.timeStamp), true);
 }"""
 
@@ -181,32 +192,7 @@ CLASSIFIERS = [
 ]
 
 
-# The floor of the keystroke rows: a trivial anywidget whose key handler draws a bitmap already in
-# the browser and writes one line of text ("item n"), and does nothing else (no kernel message). What it measures is the page's own cost of one
-# key and one frame (input dispatch, JupyterLab's layout and paint, the frame clock): no widget
-# that shows a new image on a key can be faster in this page.
-FLOOR_IMPORTS = "import anywidget"
 PACE_MS = (150, 400)  # the wait before each key at a person's pace (random, uniform)
-FLOOR_MAKE = '''class _Floor(anywidget.AnyWidget):
-    _esm = """export default { render({ el }) {
-      const canvas = document.createElement("canvas");
-      canvas.width = canvas.height = 256;
-      const bitmaps = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => {
-        const o = document.createElement("canvas"); o.width = o.height = 256;
-        const g = o.getContext("2d");
-        g.fillStyle = "hsl(" + k * 45 + ", 70%, 50%)"; g.fillRect(0, 0, 256, 256);
-        return o;
-      });
-      let n = 0;
-      const line = document.createElement("div");
-      const draw = () => { canvas.getContext("2d").drawImage(bitmaps[n % 8], 0, 0); line.textContent = "item " + (n + 1); };
-      const root = document.createElement("div");
-      root.className = "hitl-floor"; root.tabIndex = 0;
-      root.addEventListener("keydown", (e) => { n += 1; draw(); e.preventDefault(); e.stopPropagation(); });
-      root.append(line, canvas); el.append(root); draw();
-    } };"""
-w = _Floor()
-w'''
 
 
 @dataclass
@@ -404,8 +390,8 @@ class Bench:
     def focus(self, spec: Classifier, locator: Any) -> Callable[[int], None]:
         """Give the widget the keyboard; return press(n) that labels the current item."""
         keys = ["1", "2", "3"]
-        if spec.drive in ("ours", "floor"):
-            root = locator.locator(".hitl-classify" if spec.drive == "ours" else ".hitl-floor")
+        if spec.drive == "ours":
+            root = locator.locator(".hitl-classify")
             root.scroll_into_view_if_needed()
             root.focus()
             return lambda n: self.page.keyboard.press(keys[n % 3])
@@ -487,10 +473,14 @@ def measure_latency(bench: Bench, spec: Classifier, args: argparse.Namespace, co
         stored = int(lab.python(spec.count))
         presses = ui["presses"][:n]
         times = [p["paint"] - p["key"] for p in presses]
+        floors = [p["frame"] - p["key"] for p in presses]
         parts = {  # where the time goes
             "input": statistics.median(p["handled"] - p["key"] for p in presses),
             "content": statistics.median(p["content"] - p["handled"] for p in presses),
             "frame": statistics.median(p["paint"] - p["content"] for p in presses),
+            "floor": statistics.median(floors),
+            "above": statistics.median(t - f for t, f in zip(times, floors)),
+            "below": sum(t < f - 1e-6 for t, f in zip(times, floors)),  # must be 0: a floor is one
         }
         row.values = {"times": times, "stored": stored, "n": n, "parts": parts}
         lab.run_code(spec.close)
@@ -498,26 +488,6 @@ def measure_latency(bench: Bench, spec: Classifier, args: argparse.Namespace, co
     except Exception as exc:
         row.error = f"does not run: {short_error(exc)}"
     return row
-
-
-FLOOR = Classifier("floor: trivial anywidget, no kernel", "anywidget", FLOOR_IMPORTS, FLOOR_MAKE, "0", "w.close()", "floor")
-
-
-def measure_floor(bench: Bench, args: argparse.Namespace, suffix: str = "", paced: bool = False) -> dict[str, Row]:
-    """The keystroke rows of FLOOR ("latency", and "paced" when asked), in its own notebook and kernel."""
-    log("floor (trivial anywidget)" + suffix)
-    try:
-        bench.open("floor" + suffix.replace(" ", "_"), FLOOR.imports)
-    except Exception as exc:
-        err = Row(FLOOR.name, version(FLOOR.package), error=f"does not import: {short_error(exc)}")
-        return {"latency": err, "paced": err}
-    code = code_writer()
-    rows = {"latency": measure_latency(bench, FLOOR, args, code)}
-    if paced:
-        rows["paced"] = measure_latency(bench, FLOOR, args, code, paced=True)
-    for row in rows.values():
-        row.values.pop("stored", None)
-    return rows
 
 
 def measure_classifier(bench: Bench, spec: Classifier, args: argparse.Namespace) -> dict[str, Row]:
@@ -680,9 +650,11 @@ def fmt_latency(row: Row) -> tuple[str, float | None]:
     extra = ""
     if "parts" in row.values:
         p = row.values["parts"]
-        held = (f"({row.values['stored']}/{row.values['n']} labels held by the kernel)" if "stored" in row.values
-                else "(no kernel message: what one key and one frame cost in this page)")
+        held = f"({row.values['stored']}/{row.values['n']} labels held by the kernel)"
+        below = f"; {p['below']} keys painted BEFORE their floor: the probe is wrong" if p["below"] else ""
         extra = (f"  {held}\n"
+                 f"      floor (these keys: keydown -> end of the first frame after it) median {p['floor']:.1f} ms; "
+                 f"paint - floor, key by key: median {p['above']:.1f} ms{below}\n"
                  f"      medians: key event -> page handler {p['input']:.1f} ms, handler -> new image content "
                  f"{p['content']:.1f} ms, content -> frame on screen (decode + frame) {p['frame']:.1f} ms")
     if row.values.get("arrived"):
@@ -711,12 +683,6 @@ def print_table(title: str, rows: list[Row], cell: Callable[[Row], tuple[str, fl
             else:
                 ratio = "   ours/peer n/a"
         print(f"  {(row.widget + ' ' + row.version).ljust(width)} {text}{ratio}")
-
-
-def print_floor(row: Row) -> None:
-    """The floor of a keystroke table: not a peer, so no ratio."""
-    text, _ = fmt_latency(row)
-    print(f"  {row.widget} {row.version}: {text}")
 
 
 def main() -> None:
@@ -767,7 +733,6 @@ def main() -> None:
                 traceback.print_exc(file=sys.stderr)
                 box_results.append({k: Row(spec.name, version(spec.package), error=f"failed: {short_error(exc)}")
                                     for k in ("boxes", "memory")})
-        floor = measure_floor(bench, args, paced=True)
         chromium = browser.version
         browser.close()
 
@@ -787,32 +752,28 @@ def main() -> None:
                 except Exception as exc:
                     traceback.print_exc(file=sys.stderr)
                     on_demand.append(Row(spec.name, version(spec.package), error=f"failed: {short_error(exc)}"))
-            floor_on_demand = measure_floor(bench, args, " on demand")["latency"]
             browser.close()
 
     print(f"UI speed against peers: JupyterLab {version('jupyterlab')}, ipywidgets {version('ipywidgets')}, "
           f"anywidget {version('anywidget')}, headless Chromium {chromium}; every widget in its own kernel, "
           f"same server, same page, same run ({time.monotonic() - started:.0f} s)")
     print_table(
-        f"Classification: keystroke -> next item painted ({args.items} items, 256x256 PNG files; "
-        "pigeon has no label keys: Enter on its focused label button)",
-        [r["latency"] for r in results], fmt_latency, "faster",
-    )
-    print_floor(floor["latency"])
-    print_table(
         f"Classification at a person's pace, 60 Hz ({args.paced_items} items, each key {PACE_MS[0]}-{PACE_MS[1]} ms "
-        "(random) after the last paint, so keys land anywhere in the frame cycle, as a person's do; the fast driver "
-        "above presses just after a frame, and a paint then waits for the next 60 Hz tick)",
+        "(random) after the last paint, so keys land anywhere in the frame cycle, as a person's do)",
         [r["paced"] for r in results], fmt_latency, "faster",
     )
-    print_floor(floor["paced"])
+    print_table(
+        f"Classification, keys as fast as the widget paints, 60 Hz ({args.items} items, 256x256 PNG files; each key "
+        "is pressed just after the last paint's frame, so a paint then waits for the next 60 Hz tick: compare each "
+        "row with its own floor)",
+        [r["latency"] for r in results], fmt_latency, "faster",
+    )
     print_table(
         f"Classification again, frames on demand (Chromium {' '.join(UNTHROTTLED_FRAMES)}: a frame is drawn as "
         "soon as something changed, so the figure leaves out the wait for the next 60 Hz tick, up to 16.7 ms)",
         on_demand, fmt_latency, "faster",
     )
-    if on_demand:
-        print_floor(floor_on_demand)
+    print("  (pigeon has no label keys: Enter on its focused label button; floor: see the script's docstring)")
     print_table(
         f"Boxes: mouse-up after drawing a box -> the box in the kernel ({args.boxes} boxes on a "
         f"{BOX_IMAGE[0]}x{BOX_IMAGE[1]} JPEG)",

@@ -6,6 +6,7 @@ failing, one too slow), so these tests check its behaviour, not the real benchma
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -45,6 +46,7 @@ def runner(tmp_path, monkeypatch):
     (here / "_helper.py").write_text("raise SystemExit('never run')\n")
     monkeypatch.setattr(module, "HERE", here)
     monkeypatch.setattr(module, "ROOT", tmp_path)
+    monkeypatch.setattr(module, "commit", lambda: "aaaaaaa")
     return module
 
 
@@ -67,16 +69,80 @@ def test_every_script_runs_and_failures_are_written(runner, monkeypatch, tmp_pat
     slow = runner.sections(text)["c_slow"]
     assert "timed out after 4 s" in slow and "started" in slow
     assert "--quick" not in slow  # c_slow does not accept --quick: not passed
+    # every section names its own run: command, commit, date; the header says they are one commit
+    for name in names:
+        line = next(x for x in runner.sections(text)[name].splitlines() if x.startswith("Ran `"))
+        assert f"benchmarks/{name}.py" in line and "at commit aaaaaaa, 20" in line and " UTC (" in line
+        assert runner.section_commit(runner.sections(text)[name]) == "aaaaaaa"
+    assert "Every section ran at commit aaaaaaa;" in text and "Mixed" not in text
 
 
-def test_only_updates_its_sections_and_keeps_the_others(runner, monkeypatch, tmp_path):
+def old_file(commit_of_broken: str | None) -> str:
+    ran = (f"Ran `python benchmarks/b_broken.py` at commit {commit_of_broken}, 2026-11-20 10:00 UTC (3 s).\n\n"
+           if commit_of_broken else "`python benchmarks/b_broken.py` (3 s)\n\n")  # the old format: no commit
+    return ("# Benchmarks\n\n## a_fine\n\nold fine figures\n\n## b_broken\n\n" + ran
+            + "old broken figures\n\n## gone\n\nstale\n")
+
+
+def test_only_updates_its_sections_and_keeps_the_others_of_the_same_commit(runner, monkeypatch, tmp_path):
     out = tmp_path / "B.md"
-    out.write_text("# Benchmarks\n\n## a_fine\n\nold fine figures\n\n## b_broken\n\nold broken figures\n\n## gone\n\nstale\n")
+    out.write_text(old_file("aaaaaaa"))
     run_main(runner, monkeypatch, "--only", "a_fine", "--output", str(out))
-    parts = runner.sections(out.read_text())
+    text = out.read_text()
+    parts = runner.sections(text)
     assert "median 1.0 ms full" in parts["a_fine"] and "old fine figures" not in parts["a_fine"]
     assert "old broken figures" in parts["b_broken"]
     assert "gone" not in parts  # a section whose script no longer exists is dropped
+    assert "Every section ran at commit aaaaaaa;" in text and "Mixed" not in text
+
+
+@pytest.mark.parametrize("other", ["bbbbbbb", None, "aaaaaaa+dirty"])
+def test_only_refuses_to_mix_commits_unless_allowed(runner, monkeypatch, tmp_path, other):
+    out = tmp_path / "B.md"
+    before = old_file(other)
+    out.write_text(before)
+    shown = other or "unknown"
+    with pytest.raises(SystemExit, match=rf"refusing to write .*commit aaaaaaa.*b_broken: {re.escape(shown)}.*--allow-mixed"):
+        run_main(runner, monkeypatch, "--only", "a_fine", "--output", str(out))
+    assert out.read_text() == before  # nothing written (and nothing ran: refused before the scripts)
+
+    run_main(runner, monkeypatch, "--only", "a_fine", "--allow-mixed", "--output", str(out))
+    text = out.read_text()
+    parts = runner.sections(text)
+    assert "median 1.0 ms full" in parts["a_fine"] and "old broken figures" in parts["b_broken"]
+    assert runner.section_commit(parts["a_fine"]) == "aaaaaaa" and runner.section_commit(parts["b_broken"]) == shown
+    header = text.split("## ", 1)[0]
+    assert "**Mixed runs (written with `--allow-mixed`)" in header
+    assert "commit aaaaaaa: a_fine" in header and f"commit {shown}: b_broken" in header
+    assert "Every section ran at" not in text
+
+
+def test_only_into_a_new_file_needs_no_permission(runner, monkeypatch, tmp_path):
+    out = tmp_path / "new.md"
+    run_main(runner, monkeypatch, "--only", "a_fine", "--output", str(out))
+    assert list(runner.sections(out.read_text())) == ["a_fine"]
+
+
+def test_commit_marks_uncommitted_changes(tmp_path, monkeypatch):
+    import subprocess
+
+    spec = importlib.util.spec_from_file_location("benchmarks_runner_commit", RUNNER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "ROOT", tmp_path)
+    assert module.commit() == "unknown"  # not a git checkout
+    git = lambda *a: subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *a], cwd=tmp_path, check=True,
+                                    capture_output=True)
+    git("init", "-q")
+    (tmp_path / "f.txt").write_text("1")
+    git("add", "f.txt")
+    git("commit", "-q", "-m", "one")
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=tmp_path, capture_output=True, text=True).stdout.strip()
+    assert module.commit() == head
+    (tmp_path / "untracked.txt").write_text("not part of the commit, not a change to it")
+    assert module.commit() == head
+    (tmp_path / "f.txt").write_text("2")
+    assert module.commit() == head + "+dirty"
 
 
 def test_unknown_name_is_refused_with_the_list(runner):

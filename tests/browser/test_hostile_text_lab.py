@@ -1,0 +1,222 @@
+"""Hostile text through the text fields of the image, gate and dashboard widgets, in a real
+JupyterLab + kernel (headless Chromium): class names in ClassifyWidget, BBoxAnnotator,
+SegmentationCanvas and ConfusionDashboard, a gate's name and reject reasons, BiasAudit's sensitive
+column and group names, AgreementDashboard's annotators and labels. (RetrievalVerifier, HallucinationFlagger and VQAReview get the same in
+tests/browser/test_cross_modal_lab.py.)
+
+Each field gets markup that runs script when parsed as HTML, and a right-to-left override. What
+must hold: no handler, script or link runs, no element is created from the text, every payload is
+shown literally (as the text it is), and a right-to-left override stays inside the text it came in:
+the widget's own words beside it are not reordered.
+"""
+from __future__ import annotations
+
+import ast
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.lab]
+
+IMG = '<img src=x onerror="window.__xss=(window.__xss||0)+1">'
+SCRIPT = "<script>window.__xss=(window.__xss||0)+1</script>"
+RTL = "\u202eLTR"  # RIGHT-TO-LEFT OVERRIDE, then letters: shown reversed, as "RTL"
+SVG = '<svg onload="window.__xss=(window.__xss||0)+1"></svg>'
+PAYLOADS = [IMG, SCRIPT, RTL]
+
+SETUP = """
+import numpy as np, pandas as pd, hitl_widgets as hw
+P = {payloads!r}
+SVG = {column!r}
+rng = np.random.default_rng(0)
+store = hw.AnnotationStore("hostile.db")
+imgs = rng.integers(0, 255, (3, 120, 160, 3), dtype=np.uint8)
+"""
+CELLS = {
+    "classify": "cw = hw.ClassifyWidget(imgs, P, store=store, task='classify')\ncw",
+    "confusion": "yt = rng.integers(0, 3, 60); yp = yt.copy(); yp[:15] = (yt[:15] + 1) % 3\n"
+                 "cd = hw.ConfusionDashboard(np.array(P, dtype=object)[yt], np.array(P, dtype=object)[yp],\n"
+                 "                           items=rng.integers(0, 255, (60, 8, 8), dtype=np.uint8))\ncd",
+    "bbox": "bb = hw.BBoxAnnotator(imgs, P, store=store, task='boxes', display_height=240,\n"
+            "                      proposals={0: [(10, 5, 60, 30, P[0], 0.9), (90, 5, 60, 30, P[2], 0.8)]})\nbb",
+    "segmentation": "sg = hw.SegmentationCanvas(imgs, P, store=store, task='masks', display_height=240)\nsg",
+    "gate": "gate = hw.QualityGate(imgs, name=P[0], reasons=P, sample=3, plan=(3, 1), store=store)\ngate",
+    "bias": "y = rng.integers(0, 2, 300); p = y.copy(); p[:40] = 1 - p[:40]\n"
+            "groups = pd.DataFrame({SVG: np.repeat(P, 100)})\n"
+            "audit = hw.BiasAudit(y, p, groups, metrics=('accuracy',), threshold=0.1, min_group_size=10)\naudit",
+    "agreement": "truth = rng.integers(0, 3, 40)\n"
+                 "rows = [(i, name, P[(t + (k == 2 and i % 3 == 0)) % 3]) for k, name in enumerate(P) for i, t in enumerate(truth)]\n"
+                 "dash = hw.AgreementDashboard(pd.DataFrame(rows, columns=['item', 'annotator', 'label']), task='pets',\n"
+                 "                             store=store, n_boot=50)\ndash",
+}
+# the first ClassifyWidget in the page is ours (its cell comes first): ConfusionDashboard relabels
+# in a ClassifyWidget of its own, shown below its heatmap
+CLASSIFY = ".hitl-classify"
+ROOTS = {"classify": CLASSIFY, "confusion": ".hitl-confusion", "bbox": ".hitl-bbox", "segmentation": ".hitl-segmentation", "gate": ".hitl-gate", "bias": ".hitl-bias",
+         "agreement": ".hitl-agreement"}
+
+# Per widget root: markup made from text (an element only a payload could have made), whether each
+# payload is in the text, and every text holding the RTL override with the widget's own text after
+# it in the override's reach (the rest of its paragraph, or of the inline element isolating it):
+# that text is shown reordered.
+CHECK = """([roots, payloads, rtl, rtlPayload]) => {
+  const out = { xss: window.__xss ?? null, widgets: {} };
+  for (const [name, selector] of Object.entries(roots)) {
+    const root = document.querySelector(selector);
+    if (!root) { out.widgets[name] = null; continue; }
+    const made = root.querySelectorAll('script, img[src="x"], svg[onload], [onerror], [onload], a[href^="javascript"]');
+    const text = root.textContent;
+    const leaks = [];
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.data.includes(rtl)) continue;
+      // the override holds to the end of its paragraph: the nearest ancestor that is not inline
+      // (a block, an inline-block such as a button, a table cell), or an inline one that isolates
+      // (bdi, unicode-bidi isolate / plaintext), whichever comes first. Block elements are
+      // unicode-bidi: isolate in Chromium's own style sheet: that does not stop it inside them.
+      let scope = node.parentElement;
+      for (; scope; scope = scope.parentElement) {
+        const style = getComputedStyle(scope);
+        if (style.display !== 'inline') break;
+        if (scope.tagName === 'BDI' || style.unicodeBidi.includes('isolate') || style.unicodeBidi === 'plaintext') break;
+      }
+      const at = node.data.indexOf(rtlPayload);
+      const after = at < 0 ? node.data.slice(node.data.indexOf(rtl) + 1) : node.data.slice(at + rtlPayload.length);
+      const range = document.createRange();
+      range.setStartAfter(node);
+      range.setEnd(scope, scope.childNodes.length);
+      const following = (after + range.toString()).trim();
+      if (following) leaks.push({ text: node.data, following: following.slice(0, 80), where: node.parentElement.className });
+    }
+    out.widgets[name] = { made: made.length, shown: payloads.map((p) => text.includes(p)), leaks };
+  }
+  return out;
+}"""
+
+
+def start(lab, payloads=PAYLOADS, column=SVG):
+    """The five widgets with ``payloads`` as their texts (the first: gate name, first proposal's class)
+    and ``column`` as the bias audit's sensitive column."""
+    setup = SETUP.format(payloads=payloads, column=column)
+    lab.open(lab.new_notebook("hostile.ipynb", [setup, *CELLS.values()]))
+    lab.run_all()
+    page = lab.page
+    expect(page.locator(CLASSIFY).first.locator(".hitl-current")).to_have_text("unlabelled", timeout=90_000)
+    expect(page.locator(".hitl-confusion .hitl-heat-cell")).to_have_count(9, timeout=60_000)
+    expect(page.locator(".hitl-bbox .hitl-position")).not_to_have_text("", timeout=60_000)
+    expect(page.locator(".hitl-segmentation .hitl-info")).to_contain_text("brush", timeout=60_000)
+    expect(page.locator(".hitl-gate .hitl-verdict")).to_have_text("undecided", timeout=60_000)
+    expect(page.locator(".hitl-bias tr.hitl-bias-row")).to_have_count(3, timeout=60_000)
+    expect(page.locator(".hitl-agreement .hitl-annotators tr[data-annotator]")).to_have_count(3, timeout=90_000)
+    lab.wait_idle()
+    return page
+
+
+def check(lab, dialogs, expect_shown: dict[str, list[bool]]) -> None:
+    state = lab.page.evaluate(CHECK, [ROOTS, PAYLOADS, RTL[0], RTL])
+    assert state["xss"] is None, state  # no handler, script or link ran
+    assert dialogs == []
+    for name, want in expect_shown.items():
+        got = state["widgets"][name]
+        assert got is not None, f"{name}: no widget root"
+        assert got["made"] == 0, (name, got)  # no element was made from text
+        assert got["shown"] == want, (name, got)  # each payload shown literally, as text
+
+
+def rtl_leaks(lab) -> dict[str, list]:
+    state = lab.page.evaluate(CHECK, [ROOTS, PAYLOADS, RTL[0], RTL])
+    return {name: w["leaks"] for name, w in state["widgets"].items() if w and w["leaks"]}
+
+
+def test_hostile_text_renders_literally_and_runs_nothing(lab):
+    dialogs: list[str] = []
+    lab.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page = start(lab)
+    every = [True, True, True]
+    # at rest: class bars, gate name and reason buttons, bias group rows, agreement tables
+    check(lab, dialogs, {name: every for name in ROOTS})
+
+    bb = page.locator(".hitl-bbox")
+    for payload in PAYLOADS:
+        expect(bb.locator(".hitl-classes")).to_contain_text(payload)
+        expect(page.locator(".hitl-segmentation .hitl-classes")).to_contain_text(payload)
+        expect(page.locator(".hitl-gate .hitl-reasons")).to_contain_text(payload)
+    expect(page.locator(".hitl-gate .hitl-title")).to_contain_text(f"'{IMG}'")
+    groups = page.locator(".hitl-bias tr.hitl-bias-row .hitl-group").all_text_contents()
+    assert sorted(groups) == sorted(PAYLOADS), groups
+    annotators = page.locator(".hitl-agreement .hitl-annotators tr[data-annotator]")
+    assert sorted(annotators.evaluate_all("rows => rows.map((r) => r.dataset.annotator)")) == sorted(PAYLOADS)
+
+    # BBoxAnnotator: pick each class by key, draw a box with it; the kernel has the names as given
+    canvas = bb.locator("canvas")
+    canvas.scroll_into_view_if_needed()
+    rect = canvas.bounding_box()
+    scale = min(rect["width"] / 160, rect["height"] / 120)  # the 160x120 image fitted in the canvas
+    left, top = rect["x"] + (rect["width"] - 160 * scale) / 2, rect["y"] + (rect["height"] - 120 * scale) / 2
+    for k in range(3):
+        bb.focus()
+        page.keyboard.press("Escape")  # no box selected: the digit picks the class to draw with
+        page.keyboard.press(str(k + 1))
+        x, y = left + scale * (15 + 45 * k), top + scale * 80
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + 25 * scale, y + 20 * scale, steps=3)
+        page.mouse.up()
+    lab.wait_for_python("len(bb.boxes)", 3)
+    assert sorted(ast.literal_eval(lab.python("bb.boxes['class'].tolist()"))) == sorted(PAYLOADS)
+
+    # QualityGate: reject each sampled item with one of the reasons; the verdict line shows it
+    gate = page.locator(".hitl-gate")
+    gate.focus()
+    page.keyboard.press("r")
+    page.keyboard.press("1")  # rejects with reason 1 and steps on
+    page.keyboard.press("ArrowLeft")
+    expect(gate.locator(".hitl-verdict")).to_contain_text(f"rejected: {IMG}")
+    page.keyboard.press("ArrowRight")
+    for key in "23":
+        page.keyboard.press("r")
+        page.keyboard.press(key)
+    lab.wait_for_python("sorted(gate.decisions['reason'].tolist())", sorted(PAYLOADS))
+
+    check(lab, dialogs, {name: every for name in ROOTS})
+    # control: the same payload parsed as HTML (what innerHTML would do) does run: the probe works
+    page.evaluate("(p) => { const d = document.createElement('div'); d.innerHTML = p; document.body.append(d); }", IMG)
+    page.wait_for_function("() => window.__xss === 1", timeout=10_000)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "front-end bug, reported (js/src is not this change's): a right-to-left override in a class name, "
+    "label or annotator reorders the widget's own text after it where the text is composed into one "
+    "string: BBoxAnnotator's 'new boxes: <class> — drag to draw', ConfusionDashboard's gallery title, "
+    "selection line and tile captions, AgreementDashboard's queue labels ('a: x · b: y'), and the gate's "
+    "verdict while a decision is unsaved ('rejected: <reason> (unsaved)'). Fix: put each piece of data "
+    "in its own <bdi> (or unicode-bidi: isolate) element; then remove this mark"))
+def test_a_right_to_left_override_stays_inside_its_text(lab):
+    """A class name, gate name or reason, group, column or annotator that holds U+202E must not
+    reorder the widget's own text after it (a count, a score, "sample of 3"): the element showing
+    it isolates it (bdi or unicode-bidi: isolate), or nothing of the widget's follows it in its
+    paragraph. Here the override is the first text of each widget (gate name, first class, column)."""
+    page = start(lab, [RTL, IMG, SCRIPT], column=RTL)
+    gate = page.locator(".hitl-gate")
+    gate.focus()
+    page.keyboard.press("r")
+    page.keyboard.press("1")  # rejected: <RTL>: the verdict line has the reason
+    page.keyboard.press("ArrowLeft")
+    expect(gate.locator(".hitl-verdict")).to_contain_text("rejected: ")
+    page.locator(".hitl-confusion .hitl-heat-cell").last.click()  # (RTL, RTL): the gallery title names them
+    expect(page.locator(".hitl-confusion .hitl-gallery-title")).to_contain_text(RTL)
+    classify = page.locator(CLASSIFY).first
+    classify.focus()
+    page.keyboard.press("1")  # labelled with the first class, then back to it
+    page.keyboard.press("ArrowLeft")
+    expect(classify.locator(".hitl-current")).to_contain_text(RTL)
+    lab.wait_idle()
+    leaks = rtl_leaks(lab)
+    # control: an override with text after it, not isolated, is found (the probe works)
+    page.locator(".hitl-bbox").evaluate("(el, t) => { const d = document.createElement('div'); d.className = 'probe';"
+                                        " d.textContent = t + ' (3 items)'; el.append(d); }", RTL)
+    assert any(x["following"] == "(3 items)" for x in rtl_leaks(lab).get("bbox", [])), rtl_leaks(lab)
+    page.locator(".hitl-bbox .probe").evaluate("el => el.remove()")
+    assert leaks == {}, "the override reorders the widget's text after it:\n" + "\n".join(sorted({
+        f"  {name} .{x['where'] or '?'}: {x['text'][:100]!r}, then {x['following'][:60]!r}"
+        for name, found in leaks.items() for x in found}))
