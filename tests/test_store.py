@@ -98,13 +98,13 @@ def test_wal_journal_and_full_sync_on_file(tmp_path):
 
 def test_schema_version(backend):
     store = AnnotationStore(backend)
-    assert store.schema_version == SCHEMA_VERSION == 1
+    assert store.schema_version == SCHEMA_VERSION == 2
     with store.engine.connect() as conn:
         rows = conn.execute(sa.select(meta_table.c.key, meta_table.c.value)).fetchall()
-    assert [tuple(r) for r in rows] == [("schema_version", "1")]
+    assert [tuple(r) for r in rows] == [("schema_version", str(SCHEMA_VERSION))]
     # reopening keeps one row, does not reset anything
     again = AnnotationStore(backend)
-    assert again.schema_version == 1
+    assert again.schema_version == SCHEMA_VERSION
     with again.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(meta_table)).scalar() == 1
 
@@ -115,7 +115,7 @@ def test_newer_schema_refuses_to_open(backend):
     with store.engine.begin() as conn:
         conn.execute(meta_table.update().where(meta_table.c.key == "schema_version").values(value="99"))
     store.engine.dispose()
-    with pytest.raises(RuntimeError, match=r"newer hitl-widgets \(schema 99 > 1\)"):
+    with pytest.raises(RuntimeError, match=rf"newer hitl-widgets \(schema 99 > {SCHEMA_VERSION}\)"):
         AnnotationStore(backend)
     with store.engine.connect() as conn:  # and it changed nothing
         assert conn.execute(sa.select(meta_table.c.value)).scalar() == "99"
@@ -598,3 +598,20 @@ def test_postgres_write_waits_for_a_table_lock():
             assert store.events()["event_id"].tolist() == [1, eid] and eid == 2
         finally:
             store.engine.dispose()
+
+
+def test_store_imports_no_other_module_of_the_package():
+    """The store is the bottom layer: certificates (and every widget) import it, never the reverse,
+    so the package's imports have no circle through it (verify_log lives with the store)."""
+    import ast
+    from pathlib import Path
+
+    import hitl_widgets.store as store_mod
+
+    tree = ast.parse(Path(store_mod.__file__).read_text())
+    inner = [
+        ast.unparse(node) for node in ast.walk(tree)
+        if (isinstance(node, ast.ImportFrom) and (node.level > 0 or (node.module or "").startswith("hitl_widgets")))
+        or (isinstance(node, ast.Import) and any(a.name.startswith("hitl_widgets") for a in node.names))
+    ]
+    assert inner == []
