@@ -37,6 +37,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import functools
 import getpass
 import hashlib
 import json
@@ -991,6 +992,17 @@ def _latest_rows(
     an undo and that no undo cancels: one query, a window over the (task, item) index."""
     if not encoded_ids or (kinds is not None and not len(kinds)):
         return []
+    params: dict[str, Any] = {"task": task, "ids": list(encoded_ids)}
+    if kinds is not None:
+        params["kinds"] = list(kinds)
+    if annotator is not None:
+        params["annotator"] = annotator
+    return conn.execute(_latest_query(kinds is not None, annotator is not None), params).fetchall()
+
+
+@functools.lru_cache(maxsize=None)
+def _latest_query(by_kind: bool, by_annotator: bool) -> sa.Select:
+    """latest()'s statement, built once per shape (its parameters: task, ids, kinds, annotator)."""
     e, u = events_table.alias("e"), events_table.alias("u")
     cancelled = (
         sa.select(u.c.event_id)
@@ -1002,15 +1014,20 @@ def _latest_rows(
         )
         .exists()
     )
-    where = [e.c.task == task, e.c.item_id.in_(list(encoded_ids)), e.c.kind != "undo", ~cancelled]
-    if kinds is not None:
-        where.append(e.c.kind.in_(list(kinds)))
-    if annotator is not None:
-        where.append(e.c.annotator == annotator)
+    where = [
+        e.c.task == sa.bindparam("task"),
+        e.c.item_id.in_(sa.bindparam("ids", expanding=True)),
+        e.c.kind != "undo",
+        ~cancelled,
+    ]
+    if by_kind:
+        where.append(e.c.kind.in_(sa.bindparam("kinds", expanding=True)))
+    if by_annotator:
+        where.append(e.c.annotator == sa.bindparam("annotator"))
     newest_first = sa.func.row_number().over(partition_by=e.c.item_id, order_by=e.c.event_id.desc())
     ranked = sa.select(e, newest_first.label("rank")).where(*where).subquery("ranked")
     columns = [ranked.c[name] for name in events_table.c.keys()]
-    return conn.execute(sa.select(*columns).where(ranked.c.rank == 1)).fetchall()
+    return sa.select(*columns).where(ranked.c.rank == 1)
 
 
 def _check_text(field: str, value: str) -> None:

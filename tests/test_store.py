@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+import hitl_widgets.store as store_mod
 from hitl_widgets.store import SCHEMA_VERSION, AnnotationStore, _to_url, default_annotator, meta_table
 from store_backends import backend, store  # noqa: F401  (fixtures: every backend)
 
@@ -615,3 +616,82 @@ def test_store_imports_no_other_module_of_the_package():
         or (isinstance(node, ast.Import) and any(a.name.startswith("hitl_widgets") for a in node.names))
     ]
     assert inner == []
+
+
+# ---------------------------------------------------------------------------- latest()
+def brute_latest(events: pd.DataFrame, task, item_ids, kinds=None, annotator=None) -> dict:
+    """latest() read off store.events() by hand: oldest first, the last match per item wins."""
+    wanted = {(type(i), i) for i in item_ids}
+    out = {}
+    for row in events[events["task"] == task].itertuples(index=False):
+        if row.kind == "undo" or row.undone or (type(row.item_id), row.item_id) not in wanted:
+            continue
+        if (kinds is not None and row.kind not in kinds) or (annotator is not None and row.annotator != annotator):
+            continue
+        out[row.item_id] = {"event_id": int(row.event_id), "annotator": row.annotator, "kind": row.kind,
+                            "payload": row.payload, "created_at": row.created_at}
+    return out
+
+
+def random_history(store: AnnotationStore, rng: np.random.Generator, n: int) -> None:
+    """Labels, relabels, other kinds, undos by place and by id, by several annotators, two tasks,
+    int and str ids that print alike."""
+    items, people, kinds = [0, 1, 2, "1", "a"], ["ada", "bo", "cy"], ["label", "label", "skip", "flag"]
+    for _ in range(n):
+        task = "t" if rng.random() < 0.8 else "u"
+        item, who = items[rng.integers(len(items))], people[rng.integers(len(people))]
+        roll = rng.random()
+        if roll < 0.65:
+            kind = kinds[rng.integers(len(kinds))]
+            store.record(task, item, {"label": int(rng.integers(5))} if kind == "label" else {}, kind=kind, annotator=who)
+        elif roll < 0.85:
+            store.undo(task=task, item_id=item, annotator=who)
+        else:
+            ev = store.events(task)
+            live = ev[(ev["kind"] != "undo") & ~ev["undone"]]
+            if len(live):  # an adjudicator undoes someone's event by id
+                store.undo(int(live["event_id"].iloc[rng.integers(len(live))]), annotator="adjudicator")
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_latest_equals_a_brute_force_reading_of_the_events(store, seed):
+    rng = np.random.default_rng(seed)
+    random_history(store, rng, 60)
+    events = store.events()
+    asks = [[1], ["1"], [0, 1, 2, "1", "a"], ["a", 2, 7], [], [1, 1, "1"]]
+    for item_ids in asks:
+        for kinds in (None, ("label",), ("label", "skip"), ("flag",), ()):
+            for annotator in (None, "ada", "nobody"):
+                for task in ("t", "u"):
+                    got = store.latest(task, item_ids, kinds=kinds, annotator=annotator)
+                    want = brute_latest(events, task, item_ids, kinds, annotator)
+                    assert got == want, (seed, task, item_ids, kinds, annotator)
+                    assert {(type(k), k) for k in got} == {(type(k), k) for k in want}  # 1 and "1" apart
+
+
+def test_latest_return_shape(store):
+    store.record("t", 3, {"label": "a"}, annotator="bo")
+    e = store.record("t", 3, {"label": "b"}, annotator="bo")
+    store.record("t", "3", {"label": "s"}, annotator="ada")
+    got = store.latest("t", [3, "3", 4], kinds=("label",))
+    assert list(got) == [3, "3"]
+    row = got[3]
+    assert set(row) == {"event_id", "annotator", "kind", "payload", "created_at"}
+    assert (row["event_id"], row["annotator"], row["kind"], row["payload"]) == (e, "bo", "label", {"label": "b"})
+    assert isinstance(row["created_at"], pd.Timestamp) and str(row["created_at"].tz) == "UTC"
+    store.undo(e, annotator="adjudicator")  # an undo by anyone counts
+    assert store.latest("t", [3], kinds=("label",))[3]["payload"] == {"label": "a"}
+    assert store.latest("t", [3], kinds=("label",), annotator="ada") == {}
+    assert store.latest("t", np.array([3]), kinds="label")[3]["payload"] == {"label": "a"}  # numpy ids, one kind
+
+
+def test_latest_of_many_items_reads_them_all(store):
+    """More ids than one IN list holds (the query runs per 500 ids)."""
+    ids = list(range(1203))
+    store.transaction(lambda conn: conn.execute(
+        store_mod.events_table.insert(),
+        [{"task": "t", "item_id": str(i), "annotator": "ada", "kind": "label", "payload": json.dumps({"label": i % 3}),
+          "created_at": datetime.now(timezone.utc), "supersedes": None} for i in ids],
+    ))
+    got = store.latest("t", ids[::-1])
+    assert list(got) == ids[::-1] and all(got[i]["payload"] == {"label": i % 3} for i in ids)
