@@ -200,3 +200,25 @@ def test_labels_must_be_one_per_item(setup):
         certify(images, store.labels("digits"), store=store)  # two annotators on items 3 and 4
     with pytest.raises(ValueError, match="labels has 3 entries"):
         certify(images, [1, 2, 3], store=store)
+
+
+# ---------------------------------------------------------------------------- #15: a partial label set
+def test_certify_refuses_labels_that_miss_items(tmp_path):
+    images = np.zeros((6, 2, 2), np.uint8)
+    store = AnnotationStore(tmp_path / "p.db", annotator="ada")
+    partial = {0: "a", 1: "b", 3: "c", 5: "d"}
+    with pytest.raises(ValueError, match=r"no label for 2 of 6 items: 2, 4\. .*None for an item certified as unlabelled"):
+        certify(images, partial, store=store)
+    with pytest.raises(ValueError, match=r"no label for 2 of 6 items: 2, 4"):
+        certify(images, pd.Series(partial), store=store)
+    for i in range(6):
+        if i not in (2, 4):
+            store.record("t", i, {"label": i})
+    with pytest.raises(ValueError, match=r"no label for 2 of 6 items: 2, 4"):  # store.labels of a half-done task
+        certify(images, store.labels("t"), store=store)
+    assert store.verify_log().entries == 0  # nothing was logged
+    many = np.zeros((30, 2, 2), np.uint8)
+    with pytest.raises(ValueError, match=r"no label for 29 of 30 items: 1, 2, .*, 10, … \(19 more\)"):
+        certify(many, {0: "a"}, store=store)
+    cert = certify(images, {**partial, 2: None, 4: None}, store=store)  # an explicit None is a choice
+    assert verify(cert, images, {**partial, 2: None, 4: None}).ok

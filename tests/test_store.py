@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -695,3 +696,196 @@ def test_latest_of_many_items_reads_them_all(store):
     ))
     got = store.latest("t", ids[::-1])
     assert list(got) == ids[::-1] and all(got[i]["payload"] == {"label": i % 3} for i in ids)
+
+
+# ---------------------------------------------------------------------------- #15: threads, undo, errors
+def test_memory_store_shared_by_threads_acknowledges_only_its_own_rows():
+    """The active-learning loop writes from a thread: 4 threads x 100 writes (and reads between
+    them) on one ':memory:' store give no error, and every acknowledged id is the caller's row."""
+    import threading
+
+    store = AnnotationStore(":memory:", annotator="ada")
+    barrier, errors, acks = threading.Barrier(4), [], {}
+
+    def writer(k: int) -> None:
+        try:
+            barrier.wait(10)
+            mine = []
+            for n in range(100):
+                mine.append(store.record("t", k * 1000 + n, {"label": n % 7, "by": k, "n": n}, annotator=f"w{k}"))
+                if n % 10 == 0:
+                    store.labels("t")
+                    store.latest("t", [k * 1000 + n])
+            acks[k] = mine
+        except Exception as exc:  # collected: an exception in a thread would otherwise vanish
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    ev = store.events("t").set_index("event_id")
+    assert len(ev) == 400 and ev.index.is_unique
+    for k, ids in acks.items():
+        assert len(set(ids)) == 100
+        assert ev.loc[ids, "payload"].tolist() == [{"label": n % 7, "by": k, "n": n} for n in range(100)]
+        assert ev.loc[ids, "annotator"].tolist() == [f"w{k}"] * 100
+
+
+def test_a_second_undo_of_one_event_is_refused(store):
+    e = store.record("t", 0, {"label": "a"})
+    u = store.undo(e)
+    with pytest.raises(ValueError, match=rf"event {e} is already undone \(by event {u}\)"):
+        store.undo(e)
+    with pytest.raises(ValueError, match="already undone"):
+        store.undo(e, annotator="adjudicator")
+    with pytest.raises(ValueError, match="already undone"):
+        store.record("t", 0, {}, kind="undo", supersedes=e)
+    with pytest.raises(ValueError, match="itself an undo"):
+        store.record("t", 0, {}, kind="undo", supersedes=u)
+    assert len(store.events()) == 2  # nothing added
+    store.record("t", 0, {"label": "b"})  # relabelling is the way back
+    assert store.labels("t")["label"].tolist() == ["b"]
+
+
+@pytest.mark.parametrize("annotator", ["x" * 201, "bad\ud800", "nul\x00"])
+def test_an_annotator_no_backend_keeps_is_refused_by_the_constructor(tmp_path, annotator):
+    with pytest.raises(ValueError, match=r"AnnotationStore\(annotator=.*annotator (is too long|must not|is not valid)"):
+        AnnotationStore(tmp_path / "a.db", annotator=annotator)
+    assert list(tmp_path.iterdir()) == []  # refused before anything was created
+
+
+def test_an_annotator_from_the_environment_is_checked_too(tmp_path, monkeypatch):
+    monkeypatch.setenv("HITL_ANNOTATOR", "y" * 250)
+    with pytest.raises(ValueError, match=r"annotator is too long \(250 > 200"):
+        AnnotationStore(":memory:")
+
+
+def test_a_path_in_a_missing_folder_names_it(tmp_path):
+    path = tmp_path / "nope" / "labels.db"
+    with pytest.raises(FileNotFoundError, match=rf"cannot create the store {path}: the folder {path.parent} does not exist"):
+        AnnotationStore(path)
+    assert not path.parent.exists()
+
+
+def test_a_folder_given_as_the_path_is_named(tmp_path):
+    with pytest.raises(IsADirectoryError, match=rf"the store path {tmp_path} is a folder.*{tmp_path / 'hitl.db'}"):
+        AnnotationStore(tmp_path)
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        AnnotationStore(f"sqlite:///{tmp_path}")  # a SQLAlchemy URL is checked the same way
+
+
+def test_a_file_that_is_not_a_database_is_named(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("not a database at all, but long enough to have a header " * 20)
+    with pytest.raises(RuntimeError, match=rf"{path} is not a SQLite database"):
+        AnnotationStore(path)
+
+
+def _read_only(monkeypatch, *paths):
+    """Make the store see ``paths`` as not writable (tests run as root, which writes anything)."""
+    blocked = {str(p) for p in paths}
+    real = store_mod._writable
+    monkeypatch.setattr(store_mod, "_writable", lambda p: str(p) not in blocked and real(p))
+
+
+def test_a_new_store_in_a_read_only_folder_is_refused_with_its_path(tmp_path, monkeypatch):
+    _read_only(monkeypatch, tmp_path)
+    with pytest.raises(PermissionError, match=rf"cannot create the store {tmp_path / 'x.db'}: the folder {tmp_path} is not writable"):
+        AnnotationStore(tmp_path / "x.db")
+
+
+def _filled(path) -> pd.DataFrame:
+    s = AnnotationStore(path, annotator="ada")
+    e = s.record("t", 0, {"label": "a"})
+    s.record("t", 1, {"label": "b"})
+    s.undo(e)
+    s.seal_log()
+    before = s.events()
+    s.engine.dispose()
+    return before
+
+
+@pytest.mark.parametrize("blocked", ["file", "file and folder"])
+def test_a_store_this_process_cannot_write_opens_read_only(tmp_path, monkeypatch, blocked):
+    path = tmp_path / "ro.db"
+    before = _filled(path)
+    _read_only(monkeypatch, path, *([tmp_path] if blocked == "file and folder" else []))
+    store = AnnotationStore(path, annotator="bo")
+    assert store.read_only
+    pd.testing.assert_frame_equal(store.events(), before)
+    assert store.labels("t")["label"].tolist() == ["b"] and store.latest("t", [1])[1]["payload"] == {"label": "b"}
+    assert store.verify_log().ok and store.schema_version == SCHEMA_VERSION
+    for write in (lambda: store.record("t", 2, {"label": "c"}), lambda: store.undo(task="t", item_id=1),
+                  store.seal_log, lambda: store.transaction(lambda conn: None)):
+        with pytest.raises(store_mod.StoreReadOnlyError, match=rf"{path} is open read-only"):
+            write()
+    assert isinstance(store_mod.StoreReadOnlyError("x"), PermissionError)
+    monkeypatch.undo()
+    assert len(AnnotationStore(path).events()) == len(before)  # nothing was written
+
+
+def test_a_read_only_store_of_an_early_layout_says_so(tmp_path, monkeypatch):
+    from test_migrations import write_v0_store
+
+    path = tmp_path / "v0.db"
+    write_v0_store(str(path))
+    _read_only(monkeypatch, path)
+    with pytest.raises(RuntimeError, match=r"early release \(schema 0\).*open it once where the file and its folder are writable"):
+        AnnotationStore(path)
+
+
+def test_a_really_read_only_store_opens_for_reading(tmp_path):
+    """Without the stand-in above: the file and its folder made read-only for real (as a user
+    other than root when the tests run as root, since root writes anything)."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="hitl-ro-"))
+    try:
+        path = folder / "ro.db"
+        before = _filled(path)
+        path.chmod(0o444)
+        folder.chmod(0o555)
+        script = (
+            "import sys; from hitl_widgets.store import AnnotationStore\n"
+            "s = AnnotationStore(sys.argv[1]); print(s.read_only, len(s.events()), s.labels('t')['label'].tolist())\n"
+            "try:\n    s.record('t', 5, {})\nexcept PermissionError as e:\n    print('refused', 'read-only' in str(e))\n"
+        )
+        command = [sys.executable, "-c", script, str(path)]
+        if os.geteuid() == 0:
+            if not shutil.which("setpriv"):
+                pytest.skip("running as root without setpriv: cannot drop the rights to test this")
+            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+        root = Path(__file__).resolve().parent.parent
+        out = subprocess.run(command, capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(root)})
+        if os.geteuid() == 0 and "Permission denied" in out.stderr and "hitl_widgets" not in out.stderr:
+            pytest.skip(f"the unprivileged user cannot read the checkout or the interpreter: {out.stderr[-300:]}")
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.split("\n")[:2] == [f"True {len(before)} ['b']", "refused True"]
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "0", "1.5", "", " 2x", "٣"])
+def test_a_bad_stored_schema_version_is_named(backend, value):
+    store = AnnotationStore(backend)
+    with store.engine.begin() as conn:
+        conn.execute(meta_table.update().where(meta_table.c.key == "schema_version").values(value=value))
+    store.engine.dispose()
+    with pytest.raises(RuntimeError, match=rf"hitl_meta.schema_version is {value!r}, which no hitl-widgets writes.*restore it from a backup"):
+        AnnotationStore(backend)
+
+
+def test_a_store_whose_events_table_is_gone_is_named(backend):
+    store = AnnotationStore(backend)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE hitl_events"))
+    store.engine.dispose()
+    with pytest.raises(RuntimeError, match="has hitl_meta but no hitl_events table"):
+        AnnotationStore(backend)
