@@ -64,7 +64,7 @@ def fill(store: AnnotationStore, n_events: int, seed: int = 0) -> dict:
         next_id += 1
     for start in range(0, len(rows), 20_000):
         chunk = rows[start:start + 20_000]
-        store.transaction(lambda conn: conn.execute(events_table.insert(), chunk))
+        store.transaction(lambda conn, chunk=chunk: conn.execute(events_table.insert(), chunk))
     if store.engine.dialect.name == "postgresql":  # explicit ids: move the sequence past them
         store.transaction(lambda conn: conn.exec_driver_sql(
             "SELECT setval(pg_get_serial_sequence('hitl_events', 'event_id'), (SELECT max(event_id) FROM hitl_events))"))
@@ -95,10 +95,14 @@ def bench(store: AnnotationStore, name: str) -> None:
         lab = lab[lab["item_id"].isin(ids)]
         assert dict(zip(lab["item_id"], lab["event_id"])) == want, "labels() disagrees with latest()"
 
-        t_latest = median_s(lambda: store.latest(TASK, ids, kinds=("label",), annotator=who))
-        t_current = median_s(lambda: store.current(TASK, kinds=("label",), annotator=who, item_ids=ids))
+        def whole_task(ids=ids):
+            d = store.labels(TASK, annotator=who)
+            return d[d["item_id"].isin(ids)]
+
+        t_latest = median_s(lambda ids=ids: store.latest(TASK, ids, kinds=("label",), annotator=who))
+        t_current = median_s(lambda ids=ids: store.current(TASK, kinds=("label",), annotator=who, item_ids=ids))
         if t_labels is None:  # reads the whole task whatever the ids: timed once, 3 repeats
-            t_labels = median_s(lambda: (lambda d: d[d["item_id"].isin(ids)])(store.labels(TASK, annotator=who)), 3, False)
+            t_labels = median_s(whole_task, 3, False)
         print(f"{name:<10} {n:>5} item{'s' if n > 1 else ' '}  latest {t_latest * 1e3:8.2f} ms   "
               f"current narrowed {t_current * 1e3:8.2f} ms ({t_current / t_latest:6.1f}x latest)   "
               f"labels (whole task) {t_labels * 1e3:8.1f} ms ({t_labels / t_latest:7.1f}x latest)")

@@ -113,7 +113,7 @@ def _label_map(labels: Any, items: Items) -> dict[Hashable, Any]:
                 f"item {labels['item_id'][dup].iloc[0]!r} has several labels (several annotators?): "
                 "certify one label per item, e.g. a majority vote"
             )
-        pairs = zip(labels["item_id"], labels["label"])
+        pairs: Iterable[tuple[Any, Any]] = zip(labels["item_id"], labels["label"])
     elif isinstance(labels, pd.Series):
         pairs = labels.items()
     elif isinstance(labels, Mapping):
@@ -425,7 +425,8 @@ def verify(certificate: Mapping | str | os.PathLike, items: Any, labels: Any, st
             problems.append("content hash does not match")
     if store is not None:
         log = cert.get("log") or {}
-        entry = store.log_entry(log.get("seq"))
+        seq = log.get("seq")
+        entry = store.log_entry(seq) if isinstance(seq, int) else None
         if entry is None or entry["entry_hash"] != log.get("entry_hash") or entry["ref"] != cert.get("id"):
             problems.append("the certificate is not in the store's audit log (or the log was rewritten)")
         elif entry["body"] != body:

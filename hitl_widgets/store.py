@@ -981,8 +981,9 @@ def _undo_lock(task: str, encoded_item_id: str) -> str:
 
 
 def _insert_event(conn: sa.Connection, row: dict) -> int:
-    result = conn.execute(events_table.insert().values(**row))
-    return int(result.inserted_primary_key[0])
+    key = conn.execute(events_table.insert().values(**row)).inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _latest_rows(
@@ -997,7 +998,7 @@ def _latest_rows(
         params["kinds"] = list(kinds)
     if annotator is not None:
         params["annotator"] = annotator
-    return conn.execute(_latest_query(kinds is not None, annotator is not None), params).fetchall()
+    return list(conn.execute(_latest_query(kinds is not None, annotator is not None), params).fetchall())
 
 
 @functools.lru_cache(maxsize=None)
