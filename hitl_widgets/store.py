@@ -467,7 +467,10 @@ class AnnotationStore:
                 self._retry(self._open_schema)
         except DBAPIError as exc:
             self.engine.dispose()
-            raise self._explain(exc) from exc
+            explained = self._explain(exc)
+            if explained is exc:
+                raise
+            raise explained from exc
         except BaseException:
             self.engine.dispose()
             raise
