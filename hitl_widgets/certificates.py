@@ -6,11 +6,12 @@ the store, an error summary (a ``BiasAudit`` or a dict of numbers), the approver
 appends the certificate to the store's audit log. ``verify(certificate, items, labels)`` names
 every item or label that changed since, and whether the certificate itself was edited.
 
-The audit log (table ``hitl_audit_log``, on the store's own database) is a hash chain: each entry
-holds the hash of its content and ``entry_hash = sha256(previous entry_hash | kind | ref |
-content_hash | created_at)``. Entries are the store's annotation events (sealed in ``event_id``
-order — ``seal_log(store)``, which ``certify`` calls first) and the certificates.
-``verify_log(store)`` recomputes the chain and the hash of every sealed event: an edited, deleted
+The audit log (table ``hitl_audit_log``, part of the store's schema; ``hitl_widgets.store`` owns
+it) is a hash chain: each entry holds the hash of its content and ``entry_hash = sha256(previous
+entry_hash | kind | ref | content_hash | created_at)``. Entries are the store's annotation events
+(sealed in ``event_id`` order — ``store.seal_log()``, which ``certify`` runs in the transaction that
+appends the certificate) and the certificates. ``verify_log(store)`` (the same as
+``store.verify_log()``) recomputes the chain and the hash of every sealed event: an edited, deleted
 or inserted event, an edited certificate entry and a broken or cut chain are all reported. Events
 recorded after the last seal are counted as ``unsealed``, not as problems.
 
@@ -44,31 +45,16 @@ from typing import Any, Hashable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
 from ._version import __version__
 from .coerce import is_missing, is_tensor, json_default, plain, to_numpy
 from .items import Items
-from .store import AnnotationStore, encode_item_id, events_table
+from .store import GENESIS, AnnotationStore, LogReport, encode_item_id  # noqa: F401  (GENESIS: kept importable here)
+from .store import audit_log_table as log_table
 
 __all__ = ["Certificate", "VerifyReport", "LogReport", "certify", "verify", "verify_log", "seal_log", "log_table"]
 
 CERTIFICATE_FORMAT = "hitl-widgets/certificate/1"
-GENESIS = "0" * 64
-
-_metadata = sa.MetaData()
-log_table = sa.Table(
-    "hitl_audit_log",
-    _metadata,
-    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("entry_kind", sa.String(20), nullable=False),  # "event" | "certificate"
-    sa.Column("ref", sa.String(200), nullable=False),  # the event id, or the certificate id
-    sa.Column("content_hash", sa.String(64), nullable=False),
-    sa.Column("prev_hash", sa.String(64), nullable=False),
-    sa.Column("entry_hash", sa.String(64), nullable=False),
-    sa.Column("created_at", sa.String(40), nullable=False),
-    sa.Column("body", sa.Text, nullable=False),  # the certificate JSON ("" for events)
-)
 
 
 def _sha(data: bytes | str) -> str:
@@ -116,7 +102,7 @@ def _label_map(labels: Any, items: Items) -> dict[Hashable, Any]:
                 f"item {labels['item_id'][dup].iloc[0]!r} has several labels (several annotators?): "
                 "certify one label per item, e.g. a majority vote"
             )
-        pairs = zip(labels["item_id"], labels["label"])
+        pairs: Iterable[tuple[Any, Any]] = zip(labels["item_id"], labels["label"])
     elif isinstance(labels, pd.Series):
         pairs = labels.items()
     elif isinstance(labels, Mapping):
@@ -134,12 +120,23 @@ def _label_map(labels: Any, items: Items) -> dict[Hashable, Any]:
     return out
 
 
-def _content_hashes(items: Any, labels: Any) -> tuple[dict[str, str], dict[str, str]]:
+def _content_hashes(items: Any, labels: Any, complete: bool = False) -> tuple[dict[str, str], dict[str, str]]:
+    """Item and label hashes by encoded item id. ``complete``: every item must have a label (an
+    explicit ``None`` counts), else ``ValueError`` names the items without one."""
     items = items if isinstance(items, Items) else Items(items)
     label_map = _label_map(labels, items)
     unknown = [i for i in label_map if i not in items]
     if unknown:
         raise ValueError(f"label for unknown item id {unknown[0]!r}")
+    if complete:
+        missing = sorted((i for i in items.ids if i not in label_map), key=_id_key)
+        if missing:
+            shown = ", ".join(repr(i) for i in missing[:10]) + (f", … ({len(missing) - 10} more)" if len(missing) > 10 else "")
+            raise ValueError(
+                f"labels has no label for {len(missing)} of {len(items)} items: {shown}. A certificate "
+                "certifies one label per item: give the missing labels (None for an item certified as "
+                "unlabelled), or certify only the labelled items"
+            )
     ids = sorted(items.ids, key=_id_key)
     item_hashes = {encode_item_id(i): item_hash(items, i) for i in ids}
     label_hashes = {encode_item_id(i): _sha(_canonical(label_map.get(i))) for i in ids}
@@ -152,92 +149,14 @@ def _digest(hashes: dict[str, str]) -> str:
 
 
 # ---------------------------------------------------------------------------------- the log
-def _ensure_table(store: AnnotationStore) -> None:
-    with store.engine.begin() as conn:
-        conn.execute(sa.schema.CreateTable(log_table, if_not_exists=True))
-
-
-def _event_content(row: Any) -> str:
-    """Canonical text of one event row, as stored (every column)."""
-    created = row.created_at
-    created = created.isoformat() if hasattr(created, "isoformat") else str(created)
-    return _canonical(
-        [row.event_id, row.task, row.item_id, row.annotator, row.kind, row.payload, created, row.supersedes]
-    )
-
-
-def _entry_hash(prev: str, kind: str, ref: str, content_hash: str, created_at: str) -> str:
-    return _sha(f"{prev}|{kind}|{ref}|{content_hash}|{created_at}")
-
-
-def _append(conn: Any, kind: str, ref: str, content_hash: str, body: str = "") -> dict:
-    last = conn.execute(sa.select(log_table).order_by(log_table.c.seq.desc()).limit(1)).first()
-    seq = 1 if last is None else last.seq + 1
-    prev = GENESIS if last is None else last.entry_hash
-    created = datetime.now(timezone.utc).isoformat()
-    entry = {
-        "seq": seq,
-        "entry_kind": kind,
-        "ref": ref,
-        "content_hash": content_hash,
-        "prev_hash": prev,
-        "entry_hash": _entry_hash(prev, kind, ref, content_hash, created),
-        "created_at": created,
-        "body": body,
-    }
-    conn.execute(log_table.insert().values(**entry))
-    return entry
-
-
-def _sealed_max(conn: Any) -> int:
-    refs = conn.execute(sa.select(log_table.c.ref).where(log_table.c.entry_kind == "event")).fetchall()
-    return max((int(r[0]) for r in refs), default=0)
-
-
-def _chained(store: AnnotationStore, fn: Any) -> Any:
-    """Run a log append; two writers racing for the same ``seq`` retry (the loser re-reads)."""
-    for attempt in range(20):
-        try:
-            return store._retry(fn)
-        except sa.exc.IntegrityError:
-            if attempt == 19:
-                raise
-
-
 def seal_log(store: AnnotationStore) -> int:
-    """Append every event not yet in the audit log to the hash chain; return how many."""
-    _ensure_table(store)
-
-    def run() -> int:
-        with store.engine.begin() as conn:
-            after = _sealed_max(conn)
-            rows = conn.execute(
-                sa.select(events_table).where(events_table.c.event_id > after).order_by(events_table.c.event_id)
-            ).fetchall()
-            for row in rows:
-                _append(conn, "event", str(row.event_id), _sha(_event_content(row)))
-            return len(rows)
-
-    return _chained(store, run)
-
-
-@dataclass
-class LogReport:
-    """What ``verify_log`` found: ``ok`` is False when anything was changed, deleted or inserted."""
-
-    ok: bool
-    problems: list[str] = field(default_factory=list)
-    entries: int = 0
-    sealed_events: int = 0
-    unsealed_events: int = 0
-    head: str = GENESIS
-
-    def __bool__(self) -> bool:
-        return self.ok
+    """Append every event not yet in the store's audit log to the hash chain; return how many
+    (``store.seal_log()``)."""
+    return store.seal_log()
 
 
 def verify_log(store: AnnotationStore) -> LogReport:
-    """Recompute the audit log's hash chain and every sealed event's hash.
+    """Recompute the audit log's hash chain and every sealed event's hash (``store.verify_log()``).
 
     Example:
         >>> store = AnnotationStore(":memory:")
@@ -245,47 +164,7 @@ def verify_log(store: AnnotationStore) -> LogReport:
         >>> verify_log(store).ok
         True
     """
-    _ensure_table(store)
-    problems: list[str] = []
-    with store.engine.connect() as conn:
-        log = conn.execute(sa.select(log_table).order_by(log_table.c.seq)).fetchall()
-        events = {r.event_id: r for r in conn.execute(sa.select(events_table).order_by(events_table.c.event_id))}
-    prev = GENESIS
-    sealed: set[int] = set()
-    for n, entry in enumerate(log, start=1):
-        if entry.seq != n:
-            problems.append(f"audit log entry {n} is missing (the next is {entry.seq}): entries were deleted")
-        if entry.prev_hash != prev:
-            problems.append(f"audit log entry {entry.seq}: chain broken (previous hash does not match)")
-        if _entry_hash(entry.prev_hash, entry.entry_kind, entry.ref, entry.content_hash, entry.created_at) != entry.entry_hash:
-            problems.append(f"audit log entry {entry.seq}: entry hash does not match its content (edited)")
-        prev = entry.entry_hash
-        if entry.entry_kind == "event":
-            try:
-                event_id = int(entry.ref)
-            except ValueError:
-                problems.append(f"audit log entry {entry.seq}: bad event reference {entry.ref!r}")
-                continue
-            sealed.add(event_id)
-            row = events.get(event_id)
-            if row is None:
-                problems.append(f"event {event_id} was deleted")
-            elif _sha(_event_content(row)) != entry.content_hash:
-                problems.append(f"event {event_id} was changed")
-        elif entry.entry_kind == "certificate":
-            if _sha(entry.body) != entry.content_hash:
-                problems.append(f"certificate {entry.ref} (log entry {entry.seq}) was changed")
-        else:
-            problems.append(f"audit log entry {entry.seq}: unknown kind {entry.entry_kind!r}")
-    top = max(sealed, default=0)
-    inserted = sorted(e for e in events if e <= top and e not in sealed)
-    for e in inserted:
-        problems.append(f"event {e} was inserted after the log was sealed")
-    unsealed = sum(1 for e in events if e > top)
-    return LogReport(
-        ok=not problems, problems=problems, entries=len(log), sealed_events=len(sealed),
-        unsealed_events=unsealed, head=prev,
-    )
+    return store.verify_log()
 
 
 # ---------------------------------------------------------------------------------- certificates
@@ -443,7 +322,8 @@ def certify(
     Args:
         items: the items (``Items`` or anything it accepts).
         labels: one label per item: ``store.labels(task)`` (one annotator), a Series or dict by
-            item id, or a sequence aligned with items.
+            item id, or a sequence aligned with items. Every item needs a label (``None`` for one
+            certified as unlabelled): ``ValueError`` names the items that have none.
         store: the ``AnnotationStore`` whose audit log receives the certificate.
         gates: ``QualityGate`` objects (their reports go in); with ``require_gates`` each must
             have passed (``GateNotPassed`` otherwise).
@@ -460,7 +340,7 @@ def certify(
             gate.require()
         report = dict(gate.report)
         gate_reports.append(json.loads(_canonical({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in report.items()})))
-    item_hashes, label_hashes = _content_hashes(items, labels)
+    item_hashes, label_hashes = _content_hashes(items, labels, complete=True)
     items_hash, labels_hash = _digest(item_hashes), _digest(label_hashes)
     created = datetime.now(timezone.utc).isoformat()
     cert = Certificate(
@@ -483,13 +363,7 @@ def certify(
     cert["id"] = _sha(_canonical(cert.body()))[:16]
     body = _canonical(cert.body())
     cert["certificate_hash"] = _sha(body)
-    seal_log(store)
-
-    def run() -> dict:
-        with store.engine.begin() as conn:
-            return _append(conn, "certificate", cert["id"], _sha(body), body)
-
-    entry = _chained(store, run)
+    entry = store.append_log("certificate", cert["id"], body)  # seals the events first, one transaction
     cert["log"] = {"seq": entry["seq"], "prev_hash": entry["prev_hash"], "entry_hash": entry["entry_hash"]}
     return cert
 
@@ -538,13 +412,12 @@ def verify(certificate: Mapping | str | os.PathLike, items: Any, labels: Any, st
         if _sha(f"{items_hash}|{labels_hash}") != cert.get("content_hash"):
             problems.append("content hash does not match")
     if store is not None:
-        _ensure_table(store)
         log = cert.get("log") or {}
-        with store.engine.connect() as conn:
-            entry = conn.execute(sa.select(log_table).where(log_table.c.seq == log.get("seq"))).first()
-        if entry is None or entry.entry_hash != log.get("entry_hash") or entry.ref != cert.get("id"):
+        seq = log.get("seq")
+        entry = store.log_entry(seq) if isinstance(seq, int) else None
+        if entry is None or entry["entry_hash"] != log.get("entry_hash") or entry["ref"] != cert.get("id"):
             problems.append("the certificate is not in the store's audit log (or the log was rewritten)")
-        elif entry.body != body:
+        elif entry["body"] != body:
             problems.append("the certificate differs from the one in the store's audit log")
         problems += [f"audit log: {p}" for p in verify_log(store).problems]
     return VerifyReport(

@@ -11,6 +11,7 @@ import pytest
 from hitl_widgets import AnnotationStore, QualityGate, certify, verify
 from hitl_widgets.certificates import Certificate, seal_log, verify_log
 from hitl_widgets.gates import GateNotPassed
+from store_backends import backend  # noqa: F401  (fixture: every backend)
 
 
 @pytest.fixture
@@ -200,3 +201,68 @@ def test_labels_must_be_one_per_item(setup):
         certify(images, store.labels("digits"), store=store)  # two annotators on items 3 and 4
     with pytest.raises(ValueError, match="labels has 3 entries"):
         certify(images, [1, 2, 3], store=store)
+
+
+# ---------------------------------------------------------------------------- #15: a partial label set
+def test_certify_refuses_labels_that_miss_items(tmp_path):
+    images = np.zeros((6, 2, 2), np.uint8)
+    store = AnnotationStore(tmp_path / "p.db", annotator="ada")
+    partial = {0: "a", 1: "b", 3: "c", 5: "d"}
+    with pytest.raises(ValueError, match=r"no label for 2 of 6 items: 2, 4\. .*None for an item certified as unlabelled"):
+        certify(images, partial, store=store)
+    with pytest.raises(ValueError, match=r"no label for 2 of 6 items: 2, 4"):
+        certify(images, pd.Series(partial), store=store)
+    for i in range(6):
+        if i not in (2, 4):
+            store.record("t", i, {"label": i})
+    with pytest.raises(ValueError, match=r"no label for 2 of 6 items: 2, 4"):  # store.labels of a half-done task
+        certify(images, store.labels("t"), store=store)
+    assert store.verify_log().entries == 0  # nothing was logged
+    many = np.zeros((30, 2, 2), np.uint8)
+    with pytest.raises(ValueError, match=r"no label for 29 of 30 items: 1, 2, .*, 10, … \(19 more\)"):
+        certify(many, {0: "a"}, store=store)
+    cert = certify(images, {**partial, 2: None, 4: None}, store=store)  # an explicit None is a choice
+    assert verify(cert, images, {**partial, 2: None, 4: None}).ok
+
+
+def test_concurrent_log_appends_keep_one_chain(backend):
+    """Three writers append certificates and seal while a fourth records events: one unbroken
+    chain, every event sealed once, no writer sees an error (the log's write lock, not retries)."""
+    import threading
+
+    AnnotationStore(backend).engine.dispose()  # created once, before the race
+    barrier, errors, entries = threading.Barrier(4), [], []
+
+    def certifier(k: int) -> None:
+        try:
+            store = AnnotationStore(backend, annotator=f"c{k}")
+            barrier.wait(30)
+            for n in range(8):
+                entries.append(store.append_log("certificate", f"c{k}-{n}", json.dumps({"k": k, "n": n})))
+                store.seal_log()
+            store.engine.dispose()
+        except Exception as exc:  # collected: an exception in a thread would otherwise vanish
+            errors.append(repr(exc))
+
+    def recorder() -> None:
+        try:
+            store = AnnotationStore(backend, annotator="ada")
+            barrier.wait(30)
+            for i in range(30):
+                store.record("t", i, {"label": i % 3})
+            store.engine.dispose()
+        except Exception as exc:
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=certifier, args=(k,)) for k in range(3)] + [threading.Thread(target=recorder)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    store = AnnotationStore(backend)
+    store.seal_log()
+    report = store.verify_log()
+    assert report.ok, report.problems
+    assert report.sealed_events == 30 and report.unsealed_events == 0 and report.entries == 30 + 24
+    assert sorted(e["seq"] for e in entries) == sorted({e["seq"] for e in entries})  # no seq handed out twice

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -15,6 +16,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+import hitl_widgets.store as store_mod
 from hitl_widgets.store import SCHEMA_VERSION, AnnotationStore, _to_url, default_annotator, meta_table
 from store_backends import backend, store  # noqa: F401  (fixtures: every backend)
 
@@ -98,13 +100,13 @@ def test_wal_journal_and_full_sync_on_file(tmp_path):
 
 def test_schema_version(backend):
     store = AnnotationStore(backend)
-    assert store.schema_version == SCHEMA_VERSION == 1
+    assert store.schema_version == SCHEMA_VERSION == 2
     with store.engine.connect() as conn:
         rows = conn.execute(sa.select(meta_table.c.key, meta_table.c.value)).fetchall()
-    assert [tuple(r) for r in rows] == [("schema_version", "1")]
+    assert [tuple(r) for r in rows] == [("schema_version", str(SCHEMA_VERSION))]
     # reopening keeps one row, does not reset anything
     again = AnnotationStore(backend)
-    assert again.schema_version == 1
+    assert again.schema_version == SCHEMA_VERSION
     with again.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(meta_table)).scalar() == 1
 
@@ -115,7 +117,7 @@ def test_newer_schema_refuses_to_open(backend):
     with store.engine.begin() as conn:
         conn.execute(meta_table.update().where(meta_table.c.key == "schema_version").values(value="99"))
     store.engine.dispose()
-    with pytest.raises(RuntimeError, match=r"newer hitl-widgets \(schema 99 > 1\)"):
+    with pytest.raises(RuntimeError, match=rf"newer hitl-widgets \(schema 99 > {SCHEMA_VERSION}\)"):
         AnnotationStore(backend)
     with store.engine.connect() as conn:  # and it changed nothing
         assert conn.execute(sa.select(meta_table.c.value)).scalar() == "99"
@@ -598,3 +600,293 @@ def test_postgres_write_waits_for_a_table_lock():
             assert store.events()["event_id"].tolist() == [1, eid] and eid == 2
         finally:
             store.engine.dispose()
+
+
+def test_store_imports_only_the_coercion_module_of_the_package():
+    """The store is the bottom layer: certificates (and every widget) import it, never the reverse,
+    so the package's imports have no circle through it (verify_log lives with the store). It uses
+    only hitl_widgets.coerce, which imports nothing of the package (tests/test_imports.py)."""
+    import ast
+    from pathlib import Path
+
+    import hitl_widgets.store as store_mod
+
+    tree = ast.parse(Path(store_mod.__file__).read_text())
+    inner = [
+        ast.unparse(node) for node in ast.walk(tree)
+        if (isinstance(node, ast.ImportFrom) and (node.level > 0 or (node.module or "").startswith("hitl_widgets")))
+        or (isinstance(node, ast.Import) and any(a.name.startswith("hitl_widgets") for a in node.names))
+    ]
+    assert inner == ["from .coerce import is_item_id, plain"]
+
+
+# ---------------------------------------------------------------------------- latest()
+def brute_latest(events: pd.DataFrame, task, item_ids, kinds=None, annotator=None) -> dict:
+    """latest() read off store.events() by hand: oldest first, the last match per item wins."""
+    wanted = {(type(i), i) for i in item_ids}
+    out = {}
+    for row in events[events["task"] == task].itertuples(index=False):
+        if row.kind == "undo" or row.undone or (type(row.item_id), row.item_id) not in wanted:
+            continue
+        if (kinds is not None and row.kind not in kinds) or (annotator is not None and row.annotator != annotator):
+            continue
+        out[row.item_id] = {"event_id": int(row.event_id), "annotator": row.annotator, "kind": row.kind,
+                            "payload": row.payload, "created_at": row.created_at}
+    return out
+
+
+def random_history(store: AnnotationStore, rng: np.random.Generator, n: int) -> None:
+    """Labels, relabels, other kinds, undos by place and by id, by several annotators, two tasks,
+    int and str ids that print alike."""
+    items, people, kinds = [0, 1, 2, "1", "a"], ["ada", "bo", "cy"], ["label", "label", "skip", "flag"]
+    for _ in range(n):
+        task = "t" if rng.random() < 0.8 else "u"
+        item, who = items[rng.integers(len(items))], people[rng.integers(len(people))]
+        roll = rng.random()
+        if roll < 0.65:
+            kind = kinds[rng.integers(len(kinds))]
+            store.record(task, item, {"label": int(rng.integers(5))} if kind == "label" else {}, kind=kind, annotator=who)
+        elif roll < 0.85:
+            store.undo(task=task, item_id=item, annotator=who)
+        else:
+            ev = store.events(task)
+            live = ev[(ev["kind"] != "undo") & ~ev["undone"]]
+            if len(live):  # an adjudicator undoes someone's event by id
+                store.undo(int(live["event_id"].iloc[rng.integers(len(live))]), annotator="adjudicator")
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_latest_equals_a_brute_force_reading_of_the_events(store, seed):
+    rng = np.random.default_rng(seed)
+    random_history(store, rng, 60)
+    events = store.events()
+    asks = [[1], ["1"], [0, 1, 2, "1", "a"], ["a", 2, 7], [], [1, 1, "1"]]
+    for item_ids in asks:
+        for kinds in (None, ("label",), ("label", "skip"), ("flag",), ()):
+            for annotator in (None, "ada", "nobody"):
+                for task in ("t", "u"):
+                    got = store.latest(task, item_ids, kinds=kinds, annotator=annotator)
+                    want = brute_latest(events, task, item_ids, kinds, annotator)
+                    assert got == want, (seed, task, item_ids, kinds, annotator)
+                    assert {(type(k), k) for k in got} == {(type(k), k) for k in want}  # 1 and "1" apart
+
+
+def test_latest_return_shape(store):
+    store.record("t", 3, {"label": "a"}, annotator="bo")
+    e = store.record("t", 3, {"label": "b"}, annotator="bo")
+    store.record("t", "3", {"label": "s"}, annotator="ada")
+    got = store.latest("t", [3, "3", 4], kinds=("label",))
+    assert list(got) == [3, "3"]
+    row = got[3]
+    assert set(row) == {"event_id", "annotator", "kind", "payload", "created_at"}
+    assert (row["event_id"], row["annotator"], row["kind"], row["payload"]) == (e, "bo", "label", {"label": "b"})
+    assert isinstance(row["created_at"], pd.Timestamp) and str(row["created_at"].tz) == "UTC"
+    store.undo(e, annotator="adjudicator")  # an undo by anyone counts
+    assert store.latest("t", [3], kinds=("label",))[3]["payload"] == {"label": "a"}
+    assert store.latest("t", [3], kinds=("label",), annotator="ada") == {}
+    assert store.latest("t", np.array([3]), kinds="label")[3]["payload"] == {"label": "a"}  # numpy ids, one kind
+
+
+def test_latest_of_many_items_reads_them_all(store):
+    """More ids than one IN list holds (the query runs per 500 ids)."""
+    ids = list(range(1203))
+    store.transaction(lambda conn: conn.execute(
+        store_mod.events_table.insert(),
+        [{"task": "t", "item_id": str(i), "annotator": "ada", "kind": "label", "payload": json.dumps({"label": i % 3}),
+          "created_at": datetime.now(timezone.utc), "supersedes": None} for i in ids],
+    ))
+    got = store.latest("t", ids[::-1])
+    assert list(got) == ids[::-1] and all(got[i]["payload"] == {"label": i % 3} for i in ids)
+
+
+# ---------------------------------------------------------------------------- #15: threads, undo, errors
+def test_memory_store_shared_by_threads_acknowledges_only_its_own_rows():
+    """The active-learning loop writes from a thread: 4 threads x 100 writes (and reads between
+    them) on one ':memory:' store give no error, and every acknowledged id is the caller's row."""
+    import threading
+
+    store = AnnotationStore(":memory:", annotator="ada")
+    barrier, errors, acks = threading.Barrier(4), [], {}
+
+    def writer(k: int) -> None:
+        try:
+            barrier.wait(10)
+            mine = []
+            for n in range(100):
+                mine.append(store.record("t", k * 1000 + n, {"label": n % 7, "by": k, "n": n}, annotator=f"w{k}"))
+                if n % 10 == 0:
+                    store.labels("t")
+                    store.latest("t", [k * 1000 + n])
+            acks[k] = mine
+        except Exception as exc:  # collected: an exception in a thread would otherwise vanish
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    ev = store.events("t").set_index("event_id")
+    assert len(ev) == 400 and ev.index.is_unique
+    for k, ids in acks.items():
+        assert len(set(ids)) == 100
+        assert ev.loc[ids, "payload"].tolist() == [{"label": n % 7, "by": k, "n": n} for n in range(100)]
+        assert ev.loc[ids, "annotator"].tolist() == [f"w{k}"] * 100
+
+
+def test_a_second_undo_of_one_event_is_refused(store):
+    e = store.record("t", 0, {"label": "a"})
+    u = store.undo(e)
+    with pytest.raises(ValueError, match=rf"event {e} is already undone \(by event {u}\)"):
+        store.undo(e)
+    with pytest.raises(ValueError, match="already undone"):
+        store.undo(e, annotator="adjudicator")
+    with pytest.raises(ValueError, match="already undone"):
+        store.record("t", 0, {}, kind="undo", supersedes=e)
+    with pytest.raises(ValueError, match="itself an undo"):
+        store.record("t", 0, {}, kind="undo", supersedes=u)
+    assert len(store.events()) == 2  # nothing added
+    store.record("t", 0, {"label": "b"})  # relabelling is the way back
+    assert store.labels("t")["label"].tolist() == ["b"]
+
+
+@pytest.mark.parametrize("annotator", ["x" * 201, "bad\ud800", "nul\x00"])
+def test_an_annotator_no_backend_keeps_is_refused_by_the_constructor(tmp_path, annotator):
+    with pytest.raises(ValueError, match=r"AnnotationStore\(annotator=.*annotator (is too long|must not|is not valid)"):
+        AnnotationStore(tmp_path / "a.db", annotator=annotator)
+    assert list(tmp_path.iterdir()) == []  # refused before anything was created
+
+
+def test_an_annotator_from_the_environment_is_checked_too(tmp_path, monkeypatch):
+    monkeypatch.setenv("HITL_ANNOTATOR", "y" * 250)
+    with pytest.raises(ValueError, match=r"annotator is too long \(250 > 200"):
+        AnnotationStore(":memory:")
+
+
+def test_a_path_in_a_missing_folder_names_it(tmp_path):
+    path = tmp_path / "nope" / "labels.db"
+    with pytest.raises(FileNotFoundError, match=rf"cannot create the store {path}: the folder {path.parent} does not exist"):
+        AnnotationStore(path)
+    assert not path.parent.exists()
+
+
+def test_a_folder_given_as_the_path_is_named(tmp_path):
+    with pytest.raises(IsADirectoryError, match=rf"the store path {tmp_path} is a folder.*{tmp_path / 'hitl.db'}"):
+        AnnotationStore(tmp_path)
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        AnnotationStore(f"sqlite:///{tmp_path}")  # a SQLAlchemy URL is checked the same way
+
+
+def test_a_file_that_is_not_a_database_is_named(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("not a database at all, but long enough to have a header " * 20)
+    with pytest.raises(RuntimeError, match=rf"{path} is not a SQLite database"):
+        AnnotationStore(path)
+
+
+def _read_only(monkeypatch, *paths):
+    """Make the store see ``paths`` as not writable (tests run as root, which writes anything)."""
+    blocked = {str(p) for p in paths}
+    real = store_mod._writable
+    monkeypatch.setattr(store_mod, "_writable", lambda p: str(p) not in blocked and real(p))
+
+
+def test_a_new_store_in_a_read_only_folder_is_refused_with_its_path(tmp_path, monkeypatch):
+    _read_only(monkeypatch, tmp_path)
+    with pytest.raises(PermissionError, match=rf"cannot create the store {tmp_path / 'x.db'}: the folder {tmp_path} is not writable"):
+        AnnotationStore(tmp_path / "x.db")
+
+
+def _filled(path) -> pd.DataFrame:
+    s = AnnotationStore(path, annotator="ada")
+    e = s.record("t", 0, {"label": "a"})
+    s.record("t", 1, {"label": "b"})
+    s.undo(e)
+    s.seal_log()
+    before = s.events()
+    s.engine.dispose()
+    return before
+
+
+@pytest.mark.parametrize("blocked", ["file", "file and folder"])
+def test_a_store_this_process_cannot_write_opens_read_only(tmp_path, monkeypatch, blocked):
+    path = tmp_path / "ro.db"
+    before = _filled(path)
+    _read_only(monkeypatch, path, *([tmp_path] if blocked == "file and folder" else []))
+    store = AnnotationStore(path, annotator="bo")
+    assert store.read_only
+    pd.testing.assert_frame_equal(store.events(), before)
+    assert store.labels("t")["label"].tolist() == ["b"] and store.latest("t", [1])[1]["payload"] == {"label": "b"}
+    assert store.verify_log().ok and store.schema_version == SCHEMA_VERSION
+    for write in (lambda: store.record("t", 2, {"label": "c"}), lambda: store.undo(task="t", item_id=1),
+                  store.seal_log, lambda: store.transaction(lambda conn: None)):
+        with pytest.raises(store_mod.StoreReadOnlyError, match=rf"{path} is open read-only"):
+            write()
+    assert isinstance(store_mod.StoreReadOnlyError("x"), PermissionError)
+    monkeypatch.undo()
+    assert len(AnnotationStore(path).events()) == len(before)  # nothing was written
+
+
+def test_a_read_only_store_of_an_early_layout_says_so(tmp_path, monkeypatch):
+    from test_migrations import write_v0_store
+
+    path = tmp_path / "v0.db"
+    write_v0_store(str(path))
+    _read_only(monkeypatch, path)
+    with pytest.raises(RuntimeError, match=r"early release \(schema 0\).*open it once where the file and its folder are writable"):
+        AnnotationStore(path)
+
+
+def test_a_really_read_only_store_opens_for_reading(tmp_path):
+    """Without the stand-in above: the file and its folder made read-only for real (as a user
+    other than root when the tests run as root, since root writes anything)."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="hitl-ro-"))
+    try:
+        path = folder / "ro.db"
+        before = _filled(path)
+        path.chmod(0o444)
+        folder.chmod(0o555)
+        script = (
+            "import sys; from hitl_widgets.store import AnnotationStore\n"
+            "s = AnnotationStore(sys.argv[1]); print(s.read_only, len(s.events()), s.labels('t')['label'].tolist())\n"
+            "try:\n    s.record('t', 5, {})\nexcept PermissionError as e:\n    print('refused', 'read-only' in str(e))\n"
+        )
+        command = [sys.executable, "-c", script, str(path)]
+        if os.geteuid() == 0:
+            if not shutil.which("setpriv"):
+                pytest.skip("running as root without setpriv: cannot drop the rights to test this")
+            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+        root = Path(__file__).resolve().parent.parent
+        out = subprocess.run(command, capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(root)})
+        if os.geteuid() == 0 and "Permission denied" in out.stderr and "hitl_widgets" not in out.stderr:
+            pytest.skip(f"the unprivileged user cannot read the checkout or the interpreter: {out.stderr[-300:]}")
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.split("\n")[:2] == [f"True {len(before)} ['b']", "refused True"]
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "0", "1.5", "", " 2x", "٣"])
+def test_a_bad_stored_schema_version_is_named(backend, value):
+    store = AnnotationStore(backend)
+    with store.engine.begin() as conn:
+        conn.execute(meta_table.update().where(meta_table.c.key == "schema_version").values(value=value))
+    store.engine.dispose()
+    with pytest.raises(RuntimeError, match=rf"hitl_meta.schema_version is {value!r}, which no hitl-widgets writes.*restore it from a backup"):
+        AnnotationStore(backend)
+
+
+def test_a_store_whose_events_table_is_gone_is_named(backend):
+    store = AnnotationStore(backend)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE hitl_events"))
+    store.engine.dispose()
+    with pytest.raises(RuntimeError, match="has hitl_meta but no hitl_events table"):
+        AnnotationStore(backend)
