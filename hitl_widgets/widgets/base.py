@@ -354,7 +354,7 @@ class ItemsWidget(IntentWidget):
         payload: dict,
         *,
         op: str | None = None,
-        key: Hashable = None,
+        key: Hashable | None = None,
         supersedes: int | None = None,
         state: Any = None,
         **told: Any,
@@ -370,7 +370,7 @@ class ItemsWidget(IntentWidget):
         return self._settle(item_id, key, op or kind, event_id, told)
 
     def _undo(
-        self, item_id: Hashable, *, key: Hashable = None, target: int | None = None, missing: str | None = None, **told: Any
+        self, item_id: Hashable, *, key: Hashable | None = None, target: int | None = None, missing: str | None = None, **told: Any
     ) -> Committed:
         """Undo the item's newest event by this annotator (or event ``target``) → mirror what is
         current now (``_mirror_undo``) → recount → tell the listeners. Refused (``missing``) when
