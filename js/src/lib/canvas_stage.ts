@@ -179,7 +179,7 @@ export function editorNav() {
 export function wireEditorNav(
   buttons: ReturnType<typeof editorNav>,
   root: HTMLElement,
-  actions: { step: (delta: number) => void; undoRedo: UndoRedo; help: HelpOverlay; channel: IntentChannel },
+  actions: { step: (delta: number) => void; undoRedo: UndoRedo; help: HelpOverlay; channel: Pick<IntentChannel, "retryFailed"> },
 ): void {
   wireNav(root, buttons, { step: actions.step, undo: () => actions.undoRedo("undo"), help: actions.help, channel: actions.channel });
   buttons.redoButton.addEventListener("click", () => actions.undoRedo("redo"));

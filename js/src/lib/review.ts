@@ -205,8 +205,8 @@ export interface NavActions {
   step: (delta: number) => void;
   undo: () => void;
   help: HelpOverlay;
-  /** its failed intents are sent again by "retry unsaved" */
-  channel: IntentChannel;
+  /** its failed intents are sent again by "retry unsaved" (an IntentChannel or an EditLedger) */
+  channel: Pick<IntentChannel, "retryFailed">;
 }
 
 /** Wire the nav buttons to `actions`, and focus the root on a mouse press elsewhere than a button
@@ -222,7 +222,7 @@ export function wireNav(root: HTMLElement, buttons: NavButtons, actions: NavActi
 
 /** Show the channel's unsaved / failed counts on the status line; the retry button only while
  *  something failed. */
-export function showSaved(status: StatusLine, channel: IntentChannel, retry: HTMLElement): void {
+export function showSaved(status: StatusLine, channel: Pick<IntentChannel, "pendingCount" | "failedCount">, retry: HTMLElement): void {
   status.setSaved(channel.pendingCount, channel.failedCount);
   retry.hidden = channel.failedCount === 0;
 }
