@@ -5,13 +5,14 @@
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./confusion.css";
-import { IntentChannel, Reply } from "../lib/channel";
+import type { Reply } from "../lib/channel";
 import { h, setText } from "../lib/dom";
 import { Gallery, rawThumbnail } from "../lib/gallery";
 import { Heatmap } from "../lib/heatmap";
 import { HelpOverlay, helpButton as newHelpButton } from "../lib/help";
 import { ItemCache, ItemId, ItemInfo } from "../lib/items";
 import { Keymap } from "../lib/keyboard";
+import { DoneModel, EditLedger } from "../lib/ledger";
 import { Binary } from "../lib/media";
 import { StatusLine } from "../lib/status";
 import { checkVersion, exposeModel } from "../lib/widget";
@@ -69,7 +70,18 @@ export function render({ model, el }: RenderProps<ConfusionModel>) {
   const header = h("div", "hitl-row");
   header.append(title, summary, h("span", "hitl-spacer"), modeButton, issuesButton, helpButton);
 
-  const channel = new IntentChannel(model);
+  const status = new StatusLine();
+  const saved = () => status.setSaved(ledger.pendingCount, ledger.failedCount);
+  // the dashboard shows no n_done (done() is never asked) and a relabel's ack carries none
+  const ledger: EditLedger = new EditLedger(model as unknown as DoneModel, {
+    status,
+    repaint: (id) => {
+      gallery.refresh([id]);
+      paintSelection();
+    },
+    progress: saved,
+  });
+  const channel = ledger.channel; // the requests that are no edits (open a cell, the issues) go as they are
   const cache = new ItemCache(model, 400);
   const classes = () => model.get("classes");
   const heatmap = new Heatmap({ onOpen: (r, c) => openCell(r, c), corner: "true \\ pred", label: "confusion matrix" });
@@ -91,7 +103,6 @@ export function render({ model, el }: RenderProps<ConfusionModel>) {
   const panel = h("div", "hitl-gallery-panel");
   panel.append(galleryTitle, gallery.node, selectionLine, classBar);
   panel.hidden = true;
-  const status = new StatusLine();
   root.append(header, top, panel, status.node);
 
   let mode: "matrix" | "gallery" = "matrix";
@@ -220,25 +231,14 @@ export function render({ model, el }: RenderProps<ConfusionModel>) {
     const before = { label: item.label, relabelled: item.relabelled };
     cache.update(id, { label: c, pending: true });
     gallery.refresh([id]);
-    status.setSaved(channel.pendingCount + 1, channel.failedCount);
-    channel.send("relabel", { item_id: id, label: c }).then(
-      (reply) => {
-        if (reply.type === "ack") {
-          cache.update(id, { label: reply.label as Cls, relabelled: true, pending: false });
-          status.info(`item ${JSON.stringify(id)} relabelled ${String(reply.label)}`);
-        } else {
-          cache.update(id, { ...before, pending: false });
-          status.error(`refused: ${reply.message ?? "invalid"}`);
-        }
-        gallery.refresh([id]);
-        paintSelection();
-        status.setSaved(channel.pendingCount, channel.failedCount);
+    void ledger.send("relabel", { item_id: id, label: c }, {
+      item: id,
+      ack: (reply) => {
+        cache.update(id, { label: reply.label as Cls, relabelled: true, pending: false });
+        status.info(`item ${JSON.stringify(id)} relabelled ${String(reply.label)}`);
       },
-      (e: Error) => {
-        status.error(`${e.message} (item ${JSON.stringify(id)})`);
-        status.setSaved(channel.pendingCount, channel.failedCount);
-      },
-    );
+      refused: () => cache.update(id, { ...before, pending: false }),
+    });
     if (gallery.selected < gallery.length - 1) gallery.select(gallery.selected + 1);
     else paintSelection();
   }
@@ -281,7 +281,6 @@ export function render({ model, el }: RenderProps<ConfusionModel>) {
   });
 
   // ---------------------------------------------------------------- kernel messages
-  channel.onChange = () => status.setSaved(channel.pendingCount, channel.failedCount);
   const onMessage = (msg: Record<string, unknown>, buffers: Binary[] = []) => {
     if (channel.handle(msg)) return;
     if (msg.type === "items") {
@@ -331,7 +330,7 @@ export function render({ model, el }: RenderProps<ConfusionModel>) {
     model.off("msg:custom", onMessage);
     model.off(watched, paintMatrix);
     keymap.dispose();
-    channel.dispose();
+    ledger.dispose();
   };
 }
 
