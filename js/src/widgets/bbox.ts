@@ -5,7 +5,7 @@
 // The parts: bbox/geometry.ts (data, box maths), layout.ts (DOM), state.ts (selection, draft),
 // draw.ts (canvas frame), paint.ts (texts), edits.ts (intents through the ledger), actions.ts
 // (commands), pointer.ts (mouse), keys.ts (keyboard).
-import type { RenderProps } from "@anywidget/types";
+import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import { editorRootClass, wireEditorNav } from "../lib/canvas_stage";
 import "./bbox.css";
@@ -107,4 +107,5 @@ function render({ model, el }: RenderProps<BBoxModel>) {
   };
 }
 
-export default { render };
+// anywidget's current module form: a default export holding render (a direct `render` export is deprecated)
+export default { render } satisfies AnyWidget<BBoxModel>;

@@ -1,7 +1,7 @@
 // ClassifyWidget front-end: shows the current item, its proposal and label; keys label at once.
 // The view never waits for the kernel: items ahead are prefetched, a key advances immediately,
 // and the label travels in the background, shown as unsaved until the kernel acknowledges it.
-import type { RenderProps } from "@anywidget/types";
+import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./classify.css";
 import type { Reply } from "../lib/channel";
@@ -35,7 +35,7 @@ export { classKeys }; // the shared rule (lib/classes.ts), re-exported for tests
 const AHEAD = 12; // items prefetched ahead of the view
 const BEHIND = 3;
 
-export function render({ model, el }: RenderProps<ClassifyModel>) {
+function render({ model, el }: RenderProps<ClassifyModel>) {
   const root = mountRoot(el, model, "hitl-root hitl-classify");
 
   // ---------------------------------------------------------------- layout
@@ -263,4 +263,5 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
   });
 }
 
-export default { render };
+// anywidget's current module form: a default export holding render (a direct `render` export is deprecated)
+export default { render } satisfies AnyWidget<ClassifyModel>;

@@ -2,7 +2,7 @@
 // F1, and a virtualised gallery of the items of the opened cell (or of the likely label errors),
 // where an item is relabelled in place. Python validates every intent and answers with the cell's
 // ids; thumbnails come through the shared ItemCache (binary buffers).
-import type { AnyModel, RenderProps } from "@anywidget/types";
+import type { AnyModel, AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./confusion.css";
 import type { Reply } from "../lib/channel";
@@ -56,7 +56,7 @@ export function rowShares(matrix: number[][]): number[][] {
 const fmt = (v: number | null) => (v === null || v === undefined ? "–" : v.toFixed(2));
 const DIGITS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"];
 
-export function render({ model, el }: RenderProps<ConfusionModel>) {
+function render({ model, el }: RenderProps<ConfusionModel>) {
   const root = h("div", "hitl-root hitl-confusion");
   exposeModel(root, model);
   el.append(root);
@@ -334,4 +334,5 @@ export function render({ model, el }: RenderProps<ConfusionModel>) {
   };
 }
 
-export default { render };
+// anywidget's current module form: a default export holding render (a direct `render` export is deprecated)
+export default { render } satisfies AnyWidget<ConfusionModel>;

@@ -1,7 +1,7 @@
 // QualityGate front-end: one sampled item at a time (beside its original for augmentation
 // audits); A accepts, R then 1-9 (or 1-9 at once) rejects with a reason code. Like the classify
 // view it never waits for the kernel: the decision travels in the background, unsaved until acked.
-import type { RenderProps } from "@anywidget/types";
+import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./gate.css";
 import { h, setText } from "../lib/dom";
@@ -63,7 +63,7 @@ async function decodeOriginal(info: ItemInfo, buffers: Binary[]): Promise<void> 
 const AHEAD = 10;
 const BEHIND = 2;
 
-export function render({ model, el }: RenderProps<GateModel>) {
+function render({ model, el }: RenderProps<GateModel>) {
   const root = mountRoot(el, model, "hitl-root hitl-gate");
 
   const title = h("span", "hitl-title");
@@ -287,4 +287,5 @@ export function render({ model, el }: RenderProps<GateModel>) {
   });
 }
 
-export default { render };
+// anywidget's current module form: a default export holding render (a direct `render` export is deprecated)
+export default { render } satisfies AnyWidget<GateModel>;

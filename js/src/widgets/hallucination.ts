@@ -3,7 +3,7 @@
 // on the image, or "not in image"). Texts and model names are untrusted: shown as text only.
 // The parts: hallucination/model.ts (data), layout.ts (DOM), state.ts (cursor, selection, box),
 // paint.ts (drawing), intents.ts (edits through the ledger), input.ts (mouse and keys).
-import type { RenderProps } from "@anywidget/types";
+import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./hallucination.css";
 import { HelpOverlay } from "../lib/help";
@@ -76,4 +76,5 @@ function render({ model, el }: RenderProps<FlaggerModel>) {
   });
 }
 
-export default { render };
+// anywidget's current module form: a default export holding render (a direct `render` export is deprecated)
+export default { render } satisfies AnyWidget<FlaggerModel>;

@@ -1,7 +1,7 @@
 // RetrievalVerifier front-end: a query above its ranked results in a grid; arrow keys move the
 // focus, 1/2/3 judge the focused result, Enter goes to the next query. Judgements show at once
 // and travel to Python in the background; the metrics shown are the ones Python computed.
-import type { RenderProps } from "@anywidget/types";
+import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./retrieval.css";
 import { h, setText } from "../lib/dom";
@@ -57,7 +57,7 @@ export function metricsText(m: Metrics | undefined, k: number, recall: boolean):
 
 const AHEAD = 3; // queries (with their results) prefetched ahead
 
-export function render({ model, el }: RenderProps<RetrievalModel>) {
+function render({ model, el }: RenderProps<RetrievalModel>) {
   const root = mountRoot(el, model, "hitl-root hitl-retrieval");
 
   // ---------------------------------------------------------------- layout
@@ -316,4 +316,5 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
   });
 }
 
-export default { render };
+// anywidget's current module form: a default export holding render (a direct `render` export is deprecated)
+export default { render } satisfies AnyWidget<RetrievalModel>;

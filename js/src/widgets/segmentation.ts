@@ -6,7 +6,7 @@
 // The parts: segmentation/model.ts (data), layout.ts (DOM), state.ts (tools, label maps),
 // layers.ts (canvas drawing), paint.ts (texts), edits.ts (intents and commands through the
 // ledger), pointer.ts (mouse), keys.ts (keyboard).
-import type { RenderProps } from "@anywidget/types";
+import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import { editorRootClass, wireEditorNav } from "../lib/canvas_stage";
 import "./segmentation.css";
@@ -95,4 +95,5 @@ function render({ model, el }: RenderProps<SegModel>) {
   });
 }
 
-export default { render };
+// anywidget's current module form: a default export holding render (a direct `render` export is deprecated)
+export default { render } satisfies AnyWidget<SegModel>;

@@ -1,6 +1,6 @@
 // VQAReview front-end: image, question and the model's answer; 1/2/3 judge it, a text box takes
 // the corrected answer. Everything from data or models is shown as text.
-import type { RenderProps } from "@anywidget/types";
+import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./vqa.css";
 import type { Reply } from "../lib/channel";
@@ -24,7 +24,7 @@ export interface VQAModel extends ReviewModel {
 const AHEAD = 8;
 const BEHIND = 2;
 
-export function render({ model, el }: RenderProps<VQAModel>) {
+function render({ model, el }: RenderProps<VQAModel>) {
   const root = mountRoot(el, model, "hitl-root hitl-vqa");
 
   const { header, title, position, progress } = headerRow();
@@ -207,4 +207,5 @@ export function render({ model, el }: RenderProps<VQAModel>) {
   });
 }
 
-export default { render };
+// anywidget's current module form: a default export holding render (a direct `render` export is deprecated)
+export default { render } satisfies AnyWidget<VQAModel>;
