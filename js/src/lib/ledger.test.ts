@@ -6,7 +6,7 @@ import { StatusLine } from "./status";
 // @ts-expect-error plain JS helper without type declarations
 import { createFakeModel } from "../../testing/fake-model.js";
 
-type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- the fake model is untyped JS
+type Any = any; // the fake model is untyped JS
 
 const flush = async () => {
   for (let i = 0; i < 10; i++) await Promise.resolve();

@@ -11,10 +11,10 @@ import type { Binary } from "./media";
 import type { StatusLine } from "./status";
 import { checkVersion } from "./widget";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Model = AnyModel<any>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Handler = (...args: any[]) => void;
+/** Any widget's model (the views' own model interfaces narrow it). */
+type Model = AnyModel;
+/** A model event handler, as anywidget types it. */
+type Handler = Parameters<AnyModel["on"]>[1];
 
 /** The traits every review view syncs with Python's ReviewWidget (hitl_widgets/widgets/base.py);
  *  a view's own model interface extends it. */

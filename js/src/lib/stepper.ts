@@ -9,10 +9,10 @@ import type { Binding } from "./keyboard";
 import type { Binary } from "./media";
 import type { KernelRoutes } from "./review";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Model = AnyModel<any>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Handler = (...args: any[]) => void;
+/** Any widget's model (the views' own model interfaces narrow it). */
+type Model = AnyModel;
+/** A model event handler, as anywidget types it. */
+type Handler = Parameters<AnyModel["on"]>[1];
 
 /** The usual "items" route: cache what arrived (keeping `nearby()`), and repaint when it holds the
  *  item shown. */
