@@ -2,6 +2,7 @@
 // through the edit ledger; the kernel answers with the item's whole box list, which replaces the
 // view's copy once no other edit of that item is on its way (a refusal fetches the kernel's list).
 // The draft (a box being moved, resized or nudged) is sent when editing it ends.
+import { editorEdit } from "../../lib/canvas_stage";
 import type { ClassName } from "../../lib/classes";
 import type { ItemCache, ItemId } from "../../lib/items";
 import type { Edit, EditLedger } from "../../lib/ledger";
@@ -27,14 +28,9 @@ export class BoxEdits {
   /** An edit of item `id`: its ack's box list replaces the view's once nothing else is on its way. */
   private edit(id: ItemId): Edit {
     const { cache, ledger } = this.p;
-    return {
-      item: id,
-      ack: (reply) => {
-        if (ledger.pending(id) === 0) cache.update(id, { boxes: reply.boxes as Box[], rejected: reply.rejected as string[] });
-      },
-      // the view's copy may now differ from the kernel's: fetch the truth
-      refused: () => void ledger.send("sync", { item_id: id }, this.edit(id)),
-    };
+    return editorEdit(ledger, id, (reply) => {
+      if (ledger.pending(id) === 0) cache.update(id, { boxes: reply.boxes as Box[], rejected: reply.rejected as string[] });
+    });
   }
 
   /** Send an intent about item `id` (default: the one shown); `apply` changes the view's copy at once. */

@@ -8,7 +8,7 @@ import type { Edit, EditLedger } from "../../lib/ledger";
 import { Binary, toBytes } from "../../lib/media";
 import { applyRuns, decodeLabelRuns, polygonRuns } from "../../lib/runs";
 import type { StatusLine } from "../../lib/status";
-import type { CanvasStage } from "../../lib/canvas_stage";
+import { CanvasStage, editorEdit } from "../../lib/canvas_stage";
 import type { MaskLayers } from "./layers";
 import type { MaskState, Tool } from "./model";
 import type { SegPainter } from "./paint";
@@ -26,17 +26,14 @@ export interface EditParts {
 export class SegEdits {
   constructor(private readonly p: EditParts) {}
 
-  /** An edit of item `id`: the ack names the item's instances; a refusal fetches the kernel's mask. */
+  /** An edit of item `id`: the ack names the item's instances; a refusal fetches the kernel's mask
+   *  (a "mask" message). */
   private edit(id: ItemId): Edit {
     const { state, ledger } = this.p;
-    return {
-      item: id,
-      ack: (reply) => {
-        const m = state.masks.get(itemKey(id));
-        if (m && reply.instances) m.instances = reply.instances as Record<string, ClassName>;
-      },
-      refused: () => void ledger.send("sync", { item_id: id }, this.edit(id)), // the kernel's mask replaces the view's
-    };
+    return editorEdit(ledger, id, (reply) => {
+      const m = state.masks.get(itemKey(id));
+      if (m && reply.instances) m.instances = reply.instances as Record<string, ClassName>;
+    });
   }
 
   /** Send intent `type` about item `id` (default: the one shown). */
