@@ -47,6 +47,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ._version import __version__
+from .coerce import is_missing, is_tensor, json_default, plain, to_numpy
 from .items import Items
 from .store import AnnotationStore, encode_item_id, events_table
 
@@ -76,19 +77,7 @@ def _sha(data: bytes | str) -> str:
 
 def _canonical(value: Any) -> str:
     """JSON with sorted keys and no whitespace: the form every hash is taken over."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_plain)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (pd.Timestamp, datetime)):
-        return value.isoformat()
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=json_default)
 
 
 def _id_key(item_id: Hashable) -> tuple:
@@ -99,8 +88,8 @@ def _id_key(item_id: Hashable) -> tuple:
 def item_hash(items: Items, item_id: Hashable) -> str:
     """SHA-256 of one item's content (array bytes with dtype and shape, file bytes, or text)."""
     raw = items.raw(item_id)
-    if hasattr(raw, "detach"):
-        raw = raw.detach().cpu().numpy()
+    if is_tensor(raw):
+        raw = to_numpy(raw)
     if isinstance(raw, np.ndarray):
         arr = np.ascontiguousarray(raw)
         head = f"ndarray|{arr.dtype.str}|{arr.shape}|".encode()
@@ -139,10 +128,9 @@ def _label_map(labels: Any, items: Items) -> dict[Hashable, Any]:
         pairs = zip(items.ids, seq)
     out = {}
     for item_id, label in pairs:
-        item_id = _plain(item_id) if isinstance(item_id, np.generic) else item_id
-        if isinstance(label, float) and math.isnan(label):
-            label = None
-        out[item_id] = _plain(label) if isinstance(label, (np.generic, np.ndarray)) else label
+        item_id = plain(item_id)
+        label = None if is_missing(label) else plain(label)
+        out[item_id] = json_default(label) if isinstance(label, np.ndarray) or is_tensor(label) else label
     return out
 
 
@@ -310,7 +298,7 @@ class Certificate(dict):
     """
 
     def to_json(self, path: str | os.PathLike | None = None, indent: int | None = 1) -> str:
-        text = json.dumps(self, indent=indent, sort_keys=True, ensure_ascii=False, default=_plain)
+        text = json.dumps(self, indent=indent, sort_keys=True, ensure_ascii=False, default=json_default)
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
         return text

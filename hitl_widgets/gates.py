@@ -34,9 +34,10 @@ import pandas as pd
 import traitlets
 from scipy import stats
 
+from .coerce import check_item_id, plain
 from .items import Items
 from .store import AnnotationStore
-from .widgets.base import MAX_FETCH, STATIC, IntentError, ReviewWidget, is_item_id, static_file
+from .widgets.base import MAX_FETCH, STATIC, IntentError, ReviewWidget, static_file
 
 DEFAULT_REASONS = ("wrong label", "corrupted / unreadable", "off-distribution", "duplicate", "artefact")
 
@@ -198,7 +199,7 @@ class QualityGate(ReviewWidget):
             strata = list(strata.to_numpy() if hasattr(strata, "to_numpy") else strata)
             if len(strata) != n_items:
                 raise ValueError(f"strata has {len(strata)} values for {n_items} items")
-            self._strata = {i: (s.item() if hasattr(s, "item") else s) for i, s in zip(items.ids, strata)}
+            self._strata = {i: plain(s) for i, s in zip(items.ids, strata)}
         self.originals = None
         if originals is not None:
             originals = originals if isinstance(originals, Items) else Items(originals, ids=list(items.ids))
@@ -328,8 +329,7 @@ class QualityGate(ReviewWidget):
 
     # ------------------------------------------------------------------ intents
     def _store_decision(self, item_id: Any, verdict: Any, reason: Any) -> int:
-        if not is_item_id(item_id) or item_id not in self.items:
-            raise IntentError(f"unknown item id {str(item_id)[:60]!r}")
+        item_id = check_item_id(item_id, self.items, error=IntentError)
         if item_id not in set(self.order):
             raise IntentError(f"item {item_id!r} is not in this gate's sample")
         if verdict not in ("accept", "reject"):
@@ -375,8 +375,7 @@ class QualityGate(ReviewWidget):
         if not isinstance(ids, list) or not ids or len(ids) > MAX_FETCH:
             raise IntentError(f"fetch needs a list of 1 to {MAX_FETCH} item ids")
         for i in ids:
-            if not is_item_id(i) or i not in self.items:
-                raise IntentError(f"unknown item id {str(i)[:60]!r}")
+            check_item_id(i, self.items, error=IntentError)
         infos, buffers = [], []
         for item_id in ids:
             info: dict[str, Any] = {"id": item_id}

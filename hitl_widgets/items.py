@@ -26,6 +26,8 @@ from typing import Any, Hashable, Iterable, Sequence
 import numpy as np
 from PIL import Image
 
+from .coerce import is_item_id, is_tensor, plain, to_numpy
+
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
 PASSTHROUGH_MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp"}
 PNG_MAX_PIXELS = 512 * 512  # larger RGB images travel as JPEG
@@ -95,7 +97,7 @@ class Items:
         except ImportError:  # pragma: no cover - pandas is a dependency
             pd = None
         if pd is not None and isinstance(data, pd.Series):
-            ids = [i.item() if hasattr(i, "item") else i for i in data.index]
+            ids = [plain(i) for i in data.index]
             source, k, _ = self._bind(list(data.values), kind)
             return source, k, ids
         if isinstance(data, Items):
@@ -171,12 +173,11 @@ class Items:
 
     @staticmethod
     def _check_ids(ids: Sequence[Hashable], n: int) -> list[Hashable]:
-        ids = [i.item() if hasattr(i, "item") and not isinstance(i, (str, bytes)) else i for i in ids]
-        ids = [str(i) if isinstance(i, str) else i for i in ids]  # numpy.str_ -> str
+        ids = [plain(i) for i in ids]
         if len(ids) != n:
             raise ValueError(f"got {len(ids)} ids for {n} items")
         for k, i in enumerate(ids):
-            if isinstance(i, bool) or not isinstance(i, (int, str)):
+            if not is_item_id(i):
                 raise ValueError(f"id {k}: ids must be ints or strs, not {type(i).__name__} ({i!r})")
         if len(set(ids)) != n:
             seen: set = set()
@@ -306,10 +307,10 @@ class _TorchSource:
             value = value[0]
         if isinstance(value, Image.Image):
             return np.asarray(value)
-        is_tensor = hasattr(value, "detach")
-        arr = value.detach().cpu().numpy() if is_tensor else np.asarray(value)
+        tensor = is_tensor(value)
+        arr = to_numpy(value)
         # a tensor is CHW (torch's convention, even when W is 3 or 4); an array is CHW only if it cannot be HWC
-        if arr.ndim == 3 and arr.shape[0] in (1, 3, 4) and (is_tensor or arr.shape[-1] not in (1, 3, 4)):
+        if arr.ndim == 3 and arr.shape[0] in (1, 3, 4) and (tensor or arr.shape[-1] not in (1, 3, 4)):
             arr = np.moveaxis(arr, 0, -1)
         return arr
 

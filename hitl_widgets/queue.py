@@ -17,6 +17,7 @@ from typing import Callable, Hashable, Iterable, Sequence, Union
 
 import numpy as np
 
+from .coerce import is_item_id, plain
 from .items import Items
 
 QueueSpec = Union[None, Sequence[Hashable], np.ndarray, Callable[[], Sequence[Hashable]]]
@@ -32,11 +33,10 @@ def resolve_queue(queue: QueueSpec, items: Items) -> list[Hashable]:
         raise ValueError(
             f"queue must be a sequence of item ids (or a callable returning one), not {type(queue).__name__}"
         )
-    ids = [q.item() if hasattr(q, "item") and not isinstance(q, (str, bytes)) else q for q in queue]
-    ids = [str(i) if isinstance(i, str) else i for i in ids]  # numpy.str_ -> str
+    ids = [plain(q) for q in queue]
     seen: set = set()
     for n, i in enumerate(ids):
-        if isinstance(i, bool) or not isinstance(i, (int, str)) or i not in items:
+        if not is_item_id(i) or i not in items:
             raise ValueError(f"queue position {n}: unknown item id {i!r}")
         if i in seen:
             raise ValueError(f"queue position {n}: item id {i!r} is queued twice")

@@ -38,6 +38,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
+from .coerce import is_item_id, plain
+
 LABEL_KINDS = ("label",)
 MAX_LENGTHS = {"task": 200, "item_id": 500, "annotator": 200, "kind": 50}  # the column sizes
 # SQLSTATEs after which PostgreSQL has rolled the transaction back, so a retry cannot duplicate
@@ -133,9 +135,8 @@ def default_annotator() -> str:
 
 def encode_item_id(item_id: Hashable) -> str:
     """Item ids are stored as JSON so that ``7`` and ``"7"`` stay different."""
-    if hasattr(item_id, "item") and not isinstance(item_id, (str, bytes)):
-        item_id = item_id.item()  # numpy scalar -> Python scalar
-    if isinstance(item_id, bool) or not isinstance(item_id, (int, str)):
+    item_id = plain(item_id)
+    if not is_item_id(item_id):
         raise ValueError(f"item id must be an int or a str, not {type(item_id).__name__}: {item_id!r}")
     return json.dumps(item_id)
 

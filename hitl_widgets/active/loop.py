@@ -16,9 +16,9 @@ from typing import Any, Hashable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..coerce import plain
 from ..items import Items
 from ..store import AnnotationStore
-from ..widgets.classify import _plain
 from .adapters import _is_torch_module, as_adapter
 from .simulate import ActiveSession
 from .strategies import StratifiedStrategy, as_numpy
@@ -84,7 +84,7 @@ class ActiveLearningLoop:
         if int(batch_size) < 1:
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
         if items is None:
-            arr = np.asarray(pool) if not hasattr(pool, "detach") else as_numpy(pool)
+            arr = as_numpy(pool)
             if arr.ndim not in (3, 4):
                 raise ValueError("pass items= (what the human sees): the pool is not an image array")
             items = arr
@@ -98,7 +98,7 @@ class ActiveLearningLoop:
             seen += list(self._initial.values())
             if not seen:
                 raise ValueError("pass classes= (no test labels or initial labels to learn them from)")
-            classes = sorted({_plain(c) for c in seen}, key=lambda c: (isinstance(c, str), c))
+            classes = sorted({plain(c) for c in seen}, key=lambda c: (isinstance(c, str), c))
         self.groups = None if groups is None else np.asarray(groups)
         if self.groups is not None and len(self.groups) != len(pool):
             raise ValueError(f"groups has {len(self.groups)} entries but the pool has {len(pool)} rows")
@@ -182,7 +182,7 @@ class ActiveLearningLoop:
                 open_ = [i for i in self.batch if i not in self.classify.current_labels]
                 todo = open_[: max(room, 0)]
                 for item_id in todo:  # the last label of a batch starts its round (in this thread)
-                    self.classify.record_label(item_id, _plain(label_of(self.items.position(item_id))), source="oracle")
+                    self.classify.record_label(item_id, plain(label_of(self.items.position(item_id))), source="oracle")
                 if todo and len(todo) < len(open_):
                     self._start_round()  # the batch was cut at the budget: retrain on what there is
                 if self.error is not None:
@@ -216,7 +216,7 @@ class ActiveLearningLoop:
             i = int(i)
             if not 0 <= i < n:
                 raise ValueError(f"initial: pool index {i} out of range (pool size {n})")
-            out[i] = _plain(label)
+            out[i] = plain(label)
         return out
 
     def _on_label(self, event: dict) -> None:
@@ -284,7 +284,7 @@ class ActiveLearningLoop:
             rows = proba[np.asarray(pool_idx, dtype=np.int64)]
             known = set(self.classify.classes)
             for item_id, row in zip(batch, rows):
-                label = _plain(classes[int(np.argmax(row))])
+                label = plain(classes[int(np.argmax(row))])
                 if label in known:
                     proposals[item_id] = (label, float(np.max(row)))
         self.classify.set_proposals(proposals)

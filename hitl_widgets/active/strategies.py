@@ -33,6 +33,8 @@ from typing import Any, Callable, Hashable, Iterable
 
 import numpy as np
 
+from ..coerce import to_numpy as as_numpy  # public here under its old name
+
 __all__ = [
     "least_confident",
     "margin",
@@ -56,16 +58,6 @@ CHUNK_ROWS = 16384
 
 
 # --------------------------------------------------------------------------- helpers
-def as_numpy(x: Any, dtype: Any = None) -> np.ndarray:
-    """Return ``x`` as a numpy array; torch tensors are detached and moved to the CPU."""
-    if type(x).__module__.split(".")[0] == "torch":
-        x = x.detach()
-        if getattr(x, "dtype", None) is not None and str(x.dtype) == "torch.bfloat16":
-            x = x.float()
-        x = x.cpu().numpy()
-    return np.asarray(x, dtype=dtype)
-
-
 def _proba(proba: Any) -> np.ndarray:
     """(N, C) float probabilities; a 1-D input is P(positive) of a binary task."""
     p = as_numpy(proba)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import traitlets
 
+from ..coerce import is_item_id, is_missing, plain
 from ..items import Items
 from ..metrics.agreement import (
     bootstrap_ci,
@@ -31,15 +32,9 @@ from ..metrics.agreement import (
     percent_agreement,
 )
 from ..store import AnnotationStore
-from ..widgets.base import STATIC, IntentError, IntentWidget, is_item_id, static_file
+from ..widgets.base import STATIC, IntentError, IntentWidget, static_file
 
 MAX_QUEUE_SHOWN = 500  # queue rows sent to the browser (``dash.queue`` holds them all)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, str):
-        return str(value)
-    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
 
 
 def _finite(value: Any) -> float | None:
@@ -157,9 +152,9 @@ class AgreementDashboard:
         self.consensus_method = consensus
         self.title = title
         self.labels_long = df.reset_index(drop=True)
-        self.classes = [_plain(c) for c in (classes if classes is not None else sorted(df["label"].map(_plain).unique(), key=lambda v: (isinstance(v, str), v)))]
+        self.classes = [plain(c) for c in (classes if classes is not None else sorted(df["label"].map(plain).unique(), key=lambda v: (isinstance(v, str), v)))]
         wide = df.pivot(index="item_id", columns="annotator", values="label")
-        self.item_ids = [_plain(i) for i in wide.index]
+        self.item_ids = [plain(i) for i in wide.index]
         self.annotators = [str(a) for a in wide.columns]
         self.wide = wide  # items x annotators, NaN = missing
         arr = wide.to_numpy(dtype=object).copy()
@@ -197,7 +192,7 @@ class AgreementDashboard:
         index = {c: k for k, c in enumerate(self.classes)}
         for (i, r), v in np.ndenumerate(arr):
             if v is not None:
-                k = index.get(_plain(v))
+                k = index.get(plain(v))
                 if k is None:
                     raise ValueError(f"label {v!r} is not one of the classes {self.classes[:20]}")
                 codes[i, r] = k
@@ -270,7 +265,7 @@ class AgreementDashboard:
         })
 
     def _labels_of(self, i: int) -> dict:
-        return {a: _plain(v) for a, v in zip(self.annotators, self._arr[i]) if v is not None}
+        return {a: plain(v) for a, v in zip(self.annotators, self._arr[i]) if v is not None}
 
     def _adjudicated_map(self) -> dict:
         df = self.store.labels(self.adjudication_task)
@@ -338,7 +333,7 @@ class AgreementDashboard:
     def adjudicate(self, item_id: Hashable | None = None) -> Any:
         """Open adjudication (at ``item_id``, or the first open item); returns the ClassifyWidget."""
         try:
-            self._open_adjudication(None if item_id is None else _plain(item_id))
+            self._open_adjudication(None if item_id is None else plain(item_id))
         except IntentError as exc:
             raise ValueError(str(exc)) from None
         return self.adjudicator
@@ -359,7 +354,7 @@ class AgreementDashboard:
         head = self.queue.head(MAX_QUEUE_SHOWN)
         v.queue = [
             {"item_id": i, "disagreement": float(d), "labels": [f"{a}: {lab}" for a, lab in labels.items()],
-             "adjudicated": None if adj is None or (isinstance(adj, float) and math.isnan(adj)) else _plain(adj)}
+             "adjudicated": None if is_missing(adj) else plain(adj)}
             for i, d, labels, adj in zip(head["item_id"], head["disagreement"], head["labels"], head["adjudicated"])
         ]
         v.n_queue = len(self.queue)

@@ -23,6 +23,7 @@ import pandas as pd
 import traitlets
 
 from .._version import __version__
+from ..coerce import plain, plain_array, to_numpy
 from ..items import Items
 from ..metrics.fairness import (
     FAIRNESS_METRICS,
@@ -43,17 +44,13 @@ log = logging.getLogger("hitl_widgets")
 MAX_ROWS_SHOWN = 500  # groups sent to the browser (the DataFrames hold them all)
 
 
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
-
-
 def _finite(value: Any) -> float | None:
     value = float(value)
     return value if math.isfinite(value) else None
 
 
 def _key_text(key: Any) -> list[str]:
-    return [str(_plain(k)) for k in key] if isinstance(key, tuple) else [str(_plain(key))]
+    return [str(plain(k)) for k in key] if isinstance(key, tuple) else [str(plain(key))]
 
 
 _VIEW_CLASS: type | None = None
@@ -211,7 +208,7 @@ class BiasAudit:
             raise ValueError(f"ci_level must be in (0, 1), not {ci_level}")
         if not (isinstance(threshold, (int, float)) and threshold >= 0):
             raise ValueError(f"threshold must be a number >= 0, not {threshold!r}")
-        self.pos_label = pos_label
+        self.pos_label = plain(pos_label)
         self.threshold = float(threshold)
         self.ratio_threshold = ratio_threshold
         self.min_group_size = int(min_group_size)
@@ -422,9 +419,9 @@ class BiasAudit:
         if not ids:
             raise ValueError(f"group {_key_text(self.index[row])} has no errors to review")
         values = np.concatenate([np.unique(self._y_true_now), np.unique(self._y_pred)])
-        classes = sorted({_plain(v) for v in values}, key=lambda v: (str(type(v)), v))
+        classes = sorted({plain(v) for v in values}, key=lambda v: (str(type(v)), v))
         position = self._positions()
-        proposals = {i: _plain(self._y_pred[position[i]]) for i in ids}
+        proposals = {i: plain(self._y_pred[position[i]]) for i in ids}
         widget = ClassifyWidget(
             self.items, classes=classes, store=self.store, task=self.task, proposals=proposals,
             queue=ids, annotator=annotator, title=f"errors of {' × '.join(_key_text(self.index[row]))} ({len(ids)})",
@@ -517,9 +514,7 @@ class _RangePositions:
 
 
 def _array(values: Any, name: str) -> np.ndarray:
-    if hasattr(values, "detach"):
-        values = values.detach().cpu().numpy()
-    arr = np.asarray(values.to_numpy() if hasattr(values, "to_numpy") else values)
+    arr = plain_array(to_numpy(values))
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
     if len(arr) == 0:
@@ -551,7 +546,7 @@ def _mask(labelled: Any, item_ids: list, name: str) -> np.ndarray | None:
     position = {i: n for n, i in enumerate(item_ids)}
     mask = np.zeros(len(item_ids), bool)
     for i in labelled:
-        i = _plain(i)
+        i = plain(i)
         if i not in position:
             raise ValueError(f"{name}: unknown item id {i!r}")
         mask[position[i]] = True

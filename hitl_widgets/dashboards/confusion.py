@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import traitlets
 
+from ..coerce import check_item_id, normalise_classes, plain, same, to_numpy
 from ..items import Items, Media
 from ..metrics.confusion import (
     _classes_of,
@@ -34,22 +35,12 @@ from ..metrics.confusion import (
     per_class_metrics,
 )
 from ..store import AnnotationStore
-from ..widgets.base import STATIC, IntentError, ReviewWidget, is_item_id, static_file
+from ..widgets.base import STATIC, IntentError, ReviewWidget, static_file
 
 MAX_CELL_IDS = 50_000  # ids sent to the browser for one cell (the gallery is virtualised)
 MAX_ISSUES_SHOWN = 5_000
 EAGER_ISSUES = 200_000  # above this many items the error ranking is recomputed on demand
 MAX_PUSH = 160  # thumbnails sent with an opened cell, unasked (saves the view a round trip)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, str):
-        return str(value)
-    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
-
-
-def _same(a: Any, b: Any) -> bool:
-    return type(a) is type(b) and a == b
 
 
 def _finite(value: float) -> float | None:
@@ -155,8 +146,8 @@ class ConfusionDashboard(ReviewWidget):
         thumb_size: int = 72,
     ):
         static_file("confusion.js")
-        y = np.asarray(y_true.detach().cpu().numpy() if hasattr(y_true, "detach") else y_true)
-        out = np.asarray(y_pred_or_proba.detach().cpu().numpy() if hasattr(y_pred_or_proba, "detach") else y_pred_or_proba)
+        y = to_numpy(y_true)
+        out = to_numpy(y_pred_or_proba)
         if y.ndim != 1:
             raise ValueError(f"y_true must be 1-D, got shape {y.shape}")
         if len(out) != len(y):
@@ -176,12 +167,7 @@ class ConfusionDashboard(ReviewWidget):
             raise ValueError(f"y_pred_or_proba must be (N,) classes or (N, C) probabilities, got shape {out.shape}")
         if classes is None:
             classes = _classes_of(y, out)
-        classes = [_plain(c) for c in classes]
-        for c in classes:
-            if isinstance(c, bool) or not isinstance(c, (int, str)):
-                raise ValueError(f"class {c!r}: classes must be ints or strs")
-        if len(set(classes)) != len(classes) or not classes:
-            raise ValueError(f"classes must be unique and non-empty: {classes[:20]}")
+        classes = normalise_classes(classes)
         true_codes = label_codes(y, classes)
         pred_codes = np.argmax(proba, axis=1) if proba is not None else label_codes(out, classes)
         if items is None:
@@ -254,6 +240,7 @@ class ConfusionDashboard(ReviewWidget):
     def cell_items(self, true_class: Any, predicted_class: Any) -> list:
         """Item ids in the cell (given ``true_class``, predicted ``predicted_class``); with
         probabilities, the least self-confident first."""
+        true_class, predicted_class = plain(true_class), plain(predicted_class)
         r, c = self._class_code(true_class), self._class_code(predicted_class)
         if r is None or c is None:
             raise ValueError(f"unknown class {true_class if r is None else predicted_class!r}")
@@ -273,8 +260,7 @@ class ConfusionDashboard(ReviewWidget):
         Returns ``{"item_id", "label", "event_id", "row", "col"}`` (the item's new cell).
         Raises ``ValueError`` for an unknown item or class.
         """
-        if not is_item_id(item_id) or item_id not in self.items:
-            raise IntentError(f"unknown item id {str(item_id)[:60]!r}")
+        item_id, label = check_item_id(item_id, self.items, error=IntentError), plain(label)
         code = self._class_code(label)
         if code is None:
             raise IntentError(f"unknown class {str(label)[:60]!r}")
@@ -295,9 +281,9 @@ class ConfusionDashboard(ReviewWidget):
 
     # ------------------------------------------------------------------ computing
     def _class_code(self, value: Any) -> int | None:
-        value = _plain(value)
+        value = plain(value)
         for k, c in enumerate(self._classes):
-            if _same(c, value):
+            if same(c, value):
                 return k
         return None
 

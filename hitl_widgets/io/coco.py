@@ -23,13 +23,10 @@ from typing import Any, Hashable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..coerce import is_missing, plain
 from ..metrics.geometry import rle_area, rle_encode, rle_to_string
 
 BOX_FIELDS = ["item", "x", "y", "w", "h", "class"]
-
-
-def _plain(v: Any) -> Any:
-    return v.item() if hasattr(v, "item") and not isinstance(v, (str, bytes)) else v
 
 
 def _frame_and_sizes(source: Any, image_sizes: Mapping | None, classes: Sequence | None):
@@ -49,13 +46,13 @@ def _frame_and_sizes(source: Any, image_sizes: Mapping | None, classes: Sequence
         raise ValueError(f"the boxes DataFrame lacks columns {sorted(missing)} (needs {BOX_FIELDS})")
     if image_sizes is None:
         raise ValueError("image_sizes={item: (width, height)} is needed with a DataFrame (COCO records image sizes)")
-    sizes = {_plain(k): (int(v[0]), int(v[1])) for k, v in image_sizes.items()}
-    unknown = [i for i in source["item"].map(_plain).unique() if i not in sizes]
+    sizes = {plain(k): (int(v[0]), int(v[1])) for k, v in image_sizes.items()}
+    unknown = [i for i in source["item"].map(plain).unique() if i not in sizes]
     if unknown:
         raise ValueError(f"no image size for item {unknown[0]!r}")
     items = list(sizes)
     if classes is None:
-        seen = list(dict.fromkeys(_plain(c) for c in source["class"]))
+        seen = list(dict.fromkeys(plain(c) for c in source["class"]))
         try:
             classes = sorted(seen)
         except TypeError:
@@ -66,12 +63,12 @@ def _frame_and_sizes(source: Any, image_sizes: Mapping | None, classes: Sequence
 def _category_ids(classes: Sequence) -> dict:
     if len(set(map(repr, classes))) != len(classes):
         raise ValueError(f"classes must be unique: {list(classes)}")
-    return {_plain(c): k + 1 for k, c in enumerate(classes)}
+    return {plain(c): k + 1 for k, c in enumerate(classes)}
 
 
 def _segmentation(value: Any, height: int, width: int) -> tuple[Any, float] | None:
     """COCO segmentation (JSON-able) and its area, from an RLE, a polygon list or a bool mask."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return None
     if isinstance(value, np.ndarray) and value.ndim == 2:
         value = rle_encode(value)
@@ -131,8 +128,8 @@ def to_coco(
     ]
     annotations = []
     for rec in df.to_dict("records"):
-        item = _plain(rec["item"])
-        cls = _plain(rec["class"])
+        item = plain(rec["item"])
+        cls = plain(rec["class"])
         if cls not in cats:
             raise ValueError(f"class {cls!r} of item {item!r} is not one of {classes}")
         bbox = [float(rec[k]) for k in ("x", "y", "w", "h")]
@@ -149,7 +146,7 @@ def to_coco(
         if rec.get("source") is not None and not (isinstance(rec.get("source"), float)):
             ann["hitl_source"] = str(rec["source"])
         score = rec.get("score")
-        if score is not None and not (isinstance(score, float) and math.isnan(score)):
+        if not is_missing(score):
             ann["score"] = float(score)
         annotations.append(ann)
     dataset = {
@@ -183,7 +180,7 @@ def coco_results(proposals: Any, dataset: Mapping) -> list[dict]:
     cats = {c["name"]: c["id"] for c in dataset["categories"]}
     out = []
     for rec in proposals.to_dict("records"):
-        item, cls = _plain(rec["item"]), _plain(rec["class"])
+        item, cls = plain(rec["item"]), plain(rec["class"])
         if _key(item) not in image_ids:
             raise ValueError(f"item {item!r} is not an image of the dataset")
         name = cls if isinstance(cls, str) else str(cls)
@@ -193,13 +190,13 @@ def coco_results(proposals: Any, dataset: Mapping) -> list[dict]:
         out.append({
             "image_id": image_ids[_key(item)], "category_id": cats[name],
             "bbox": [float(rec[k]) for k in ("x", "y", "w", "h")],
-            "score": 1.0 if score is None or (isinstance(score, float) and math.isnan(score)) else float(score),
+            "score": 1.0 if is_missing(score) else float(score),
         })
     return out
 
 
 def _key(v: Any) -> str:
-    return json.dumps(_plain(v))
+    return json.dumps(plain(v))
 
 
 def from_coco(dataset: Mapping | str | os.PathLike) -> pd.DataFrame:

@@ -17,7 +17,8 @@ from typing import Any, Hashable, Mapping, Sequence
 
 import pandas as pd
 
-from .coco import _frame_and_sizes, _plain
+from ..coerce import plain
+from .coco import _frame_and_sizes
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -43,10 +44,10 @@ def to_yolo(
         precision: decimals of the normalised coordinates.
     """
     df, sizes, classes, items = _frame_and_sizes(source, image_sizes, classes)
-    index = {_plain(c): k for k, c in enumerate(classes)}
+    index = {plain(c): k for k, c in enumerate(classes)}
     lines: dict[Hashable, list[str]] = {i: [] for i in items}
     for rec in df.to_dict("records"):
-        item, cls = _plain(rec["item"]), _plain(rec["class"])
+        item, cls = plain(rec["item"]), plain(rec["class"])
         if cls not in index:
             raise ValueError(f"class {cls!r} of item {item!r} is not one of {classes}")
         width, height = sizes[item]

@@ -27,6 +27,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 
+from ..coerce import is_missing, plain_array, to_numpy
+
 __all__ = [
     "BootstrapCI",
     "BoxSetAgreement",
@@ -54,16 +56,6 @@ _DENSE_CATEGORIES = 2048
 
 
 # --------------------------------------------------------------------------- label encoding
-
-
-def _is_missing(value: Any) -> bool:
-    """None, NaN (float / numpy), and pandas' NA / NaT."""
-    if value is None or type(value).__name__ in ("NAType", "NaTType"):
-        return True
-    try:
-        return bool(value != value)  # NaN (float, numpy) is the only value unequal to itself
-    except (TypeError, ValueError):
-        return False
 
 
 def _factorize(arr: np.ndarray, ordered: bool = False) -> tuple[NDArray[np.intp], np.ndarray]:
@@ -107,7 +99,7 @@ def _factorize(arr: np.ndarray, ordered: bool = False) -> tuple[NDArray[np.intp]
     lookup: dict[Any, int] = {}
     first = np.empty(flat.size, dtype=np.intp)  # codes in order of first appearance
     for i, value in enumerate(flat):
-        if _is_missing(value):
+        if is_missing(value):
             first[i] = -1
         else:
             first[i] = lookup.setdefault(value, len(lookup))
@@ -138,7 +130,7 @@ def _encode(
     ordered: bool = False,
 ) -> tuple[NDArray[np.intp], np.ndarray]:
     """Integer codes (-1 = missing) into ``categories`` (given, or the sorted values present)."""
-    arr = values if isinstance(values, np.ndarray) else np.asarray(values)
+    arr = plain_array(to_numpy(values))
     if (
         arr.dtype.kind == "O"
         and arr.size
@@ -241,7 +233,7 @@ def _unit_totals(counts: np.ndarray | sparse.csr_array) -> np.ndarray:
 
 
 def _2d(data: ArrayLike, what: str) -> np.ndarray:
-    arr = data if isinstance(data, np.ndarray) else np.asarray(data)
+    arr = plain_array(to_numpy(data))
     if arr.ndim != 2:
         raise ValueError(f"{what} must be 2-D, got shape {arr.shape}")
     return arr

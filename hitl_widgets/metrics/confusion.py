@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from ..coerce import plain, plain_array, to_numpy
+
 __all__ = [
     "label_codes",
     "confusion_matrix",
@@ -31,16 +33,8 @@ __all__ = [
 RankBy = Literal["self_confidence", "normalized_margin"]
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, str):
-        return str(value)
-    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
-
-
 def _as_array(values: ArrayLike, what: str) -> np.ndarray:
-    if hasattr(values, "detach"):  # torch
-        values = values.detach().cpu().numpy()
-    arr = np.asarray(values)
+    arr = plain_array(to_numpy(values))
     if arr.ndim != 1:
         raise ValueError(f"{what} must be 1-D, got shape {arr.shape}")
     return arr
@@ -62,9 +56,9 @@ def _classes_of(*arrays: np.ndarray) -> list:
         parts.append(found[0].astype(object) if found is not None else pd.unique(a.astype(object) if a.dtype.kind in "OUS" else a))
     seen = pd.unique(np.concatenate(parts)) if parts else []
     try:
-        return [_plain(v) for v in sorted(seen)]
+        return [plain(v) for v in sorted(seen)]
     except TypeError:  # mixed types: ints first, then strs
-        return [_plain(v) for v in sorted(seen, key=lambda v: (isinstance(v, str), v if not isinstance(v, str) else 0, str(v)))]
+        return [plain(v) for v in sorted(seen, key=lambda v: (isinstance(v, str), v if not isinstance(v, str) else 0, str(v)))]
 
 
 _HASH_WEIGHTS = np.random.default_rng(12345).integers(1, 2**62, 4096, dtype=np.uint64) | np.uint64(1)
@@ -98,7 +92,7 @@ def _fixed_width_codes(arr: np.ndarray, classes: list) -> np.ndarray | None:
     if found is None:
         return None
     values, inverse = found
-    lut = label_codes(np.asarray([_plain(v) for v in values], dtype=object), classes)
+    lut = label_codes(np.asarray([plain(v) for v in values], dtype=object), classes)
     return lut[inverse]
 
 
@@ -109,7 +103,7 @@ def label_codes(values: ArrayLike, classes: Sequence[Any]) -> np.ndarray:
     [1, 0, 1]
     """
     arr = _as_array(values, "labels")
-    classes = [_plain(c) for c in classes]
+    classes = [plain(c) for c in classes]
     n = len(classes)
     if arr.size == 0:
         return np.zeros(0, dtype=np.intp)
@@ -134,7 +128,7 @@ def label_codes(values: ArrayLike, classes: Sequence[Any]) -> np.ndarray:
             if ok.all():
                 return order[pos].astype(np.intp)
             bad = arr[np.argmin(ok)]
-            raise ValueError(f"label {_plain(bad)!r} is not one of the classes {classes[:20]}")
+            raise ValueError(f"label {plain(bad)!r} is not one of the classes {classes[:20]}")
         except TypeError:
             pass  # mixed types: the dict path below
     index = {c: k for k, c in enumerate(classes)}
@@ -164,7 +158,7 @@ def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, classes: Sequence[Any
         if ft is not None and fp is not None:  # strings: hash once, then work on the few distinct
             if classes is None:
                 classes = _classes_of(ft[0].astype(object), fp[0].astype(object))
-            classes = [_plain(c) for c in classes]
+            classes = [plain(c) for c in classes]
             ct = label_codes(ft[0].astype(object), classes)[ft[1]]
             cp = label_codes(fp[0].astype(object), classes)[fp[1]]
             return _bincount(ct, cp, len(classes))
@@ -212,7 +206,7 @@ def per_class_metrics(matrix: ArrayLike, classes: Sequence[Any] | None = None) -
         recall = np.where(support > 0, tp / support, np.nan)
         f1 = np.where(predicted + support > 0, 2 * tp / (predicted + support), np.nan)
     return pd.DataFrame({
-        "class": list(classes) if classes is not None else list(range(len(m))),
+        "class": [plain(c) for c in classes] if classes is not None else list(range(len(m))),
         "precision": precision,
         "recall": recall,
         "f1": f1,

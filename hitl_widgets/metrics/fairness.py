@@ -41,6 +41,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from ..coerce import plain, plain_array, to_numpy
+
 __all__ = [
     "FAIRNESS_METRICS",
     "group_codes",
@@ -146,7 +148,7 @@ def _as_frame(groups: Any) -> pd.DataFrame:
 
 
 def _labels(y: ArrayLike, name: str) -> np.ndarray:
-    arr = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
+    arr = plain_array(to_numpy(y))
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
     return arr
@@ -160,6 +162,7 @@ def cell_counts(
     p = _labels(y_pred, "y_pred")
     if not (len(t) == len(p) == len(codes)):
         raise ValueError(f"y_true ({len(t)}), y_pred ({len(p)}) and groups ({len(codes)}) differ in length")
+    pos_label = plain(pos_label)
     cell = (t == p).astype(np.intp) * 4
     cell += (t == pos_label) * 2
     cell += p == pos_label

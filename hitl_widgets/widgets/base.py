@@ -30,6 +30,7 @@ import anywidget
 import traitlets
 
 from .._version import __version__
+from ..coerce import check_item_id, is_item_id
 from ..items import Items
 from ..queue import QueueSpec, resolve_queue
 from ..store import AnnotationStore
@@ -57,10 +58,6 @@ def static_file(name: str) -> Path:
 
 class IntentError(ValueError):
     """A message from the browser that is refused (shown in the view, nothing stored)."""
-
-
-def is_item_id(value: Any) -> bool:
-    return isinstance(value, (int, str)) and not isinstance(value, bool)
 
 
 class IntentWidget(anywidget.AnyWidget):
@@ -271,10 +268,7 @@ class ReviewWidget(IntentWidget):
 
     # ------------------------------------------------------------------ validation helpers
     def _item_id(self, content: dict, key: str = "item_id") -> Hashable:
-        item_id = content.get(key)
-        if not is_item_id(item_id) or item_id not in self.items:
-            raise IntentError(f"unknown item id {str(item_id)[:60]!r}")
-        return item_id
+        return check_item_id(content.get(key), self.items, error=IntentError)
 
     # ------------------------------------------------------------------ media
     def _on_fetch(self, content: dict) -> None:
@@ -282,8 +276,7 @@ class ReviewWidget(IntentWidget):
         if not isinstance(ids, list) or not ids or len(ids) > MAX_FETCH:
             raise IntentError(f"fetch needs a list of 1 to {MAX_FETCH} item ids")
         for i in ids:
-            if not is_item_id(i) or i not in self.items:
-                raise IntentError(f"unknown item id {str(i)[:60]!r}")
+            check_item_id(i, self.items, error=IntentError)
         infos, buffers = [], []
         for item_id in ids:
             info: dict[str, Any] = {"id": item_id}

@@ -24,12 +24,12 @@ import numpy as np
 import pandas as pd
 import traitlets
 
+from ..coerce import is_missing, normalise_classes, plain, same
 from ..items import Items
 from ..metrics.geometry import clip_box
 from ..queue import QueueSpec
 from ..store import AnnotationStore
 from .base import STATIC, IntentError, static_file
-from .classify import _plain, _same, normalise_classes
 from .image_editor import ImageEditor
 
 KIND = "boxes"
@@ -185,7 +185,7 @@ class BBoxAnnotator(ImageEditor):
     # ------------------------------------------------------------------ validation
     def _class(self, value: Any) -> Any:
         for c in self.classes:
-            if _same(c, value):
+            if same(c, value):
                 return c
         raise IntentError(f"unknown class {str(value)[:60]!r}")
 
@@ -359,7 +359,7 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list) -> dict[Ha
         grouped: dict[Hashable, list] = {}
         for rec in proposals.to_dict("records"):
             score = rec.get("score")
-            grouped.setdefault(_plain(rec["item"]), []).append(
+            grouped.setdefault(plain(rec["item"]), []).append(
                 {"x": rec["x"], "y": rec["y"], "w": rec["w"], "h": rec["h"], "class": rec["class"], "score": score}
             )
         proposals = grouped
@@ -367,7 +367,7 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list) -> dict[Ha
         raise ValueError("proposals must be a DataFrame (item, x, y, w, h, class, score) or a dict {item_id: [boxes]}")
     out: dict[Hashable, list[dict]] = {}
     for raw_id, boxes in proposals.items():
-        item_id = _plain(raw_id)
+        item_id = plain(raw_id)
         if item_id not in items:
             raise ValueError(f"proposal for unknown item id {item_id!r}")
         if isinstance(boxes, (str, bytes, dict)) or not hasattr(boxes, "__iter__"):
@@ -384,17 +384,17 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list) -> dict[Ha
                 raise ValueError(f"item {item_id!r} proposal {n}: expected a dict or (x, y, w, h, class[, score])")
             where = f"item {item_id!r} proposal {n}"
             try:
-                nums = [float(_plain(v)) for v in (x, y, w, h)]
+                nums = [float(plain(v)) for v in (x, y, w, h)]
             except (TypeError, ValueError):
                 raise ValueError(f"{where}: x, y, w, h must be numbers") from None
             if not all(math.isfinite(v) for v in nums) or nums[2] <= 0 or nums[3] <= 0:
                 raise ValueError(f"{where}: x, y, w, h must be finite with positive width and height, got {nums}")
-            cls = _plain(cls)
-            if not any(_same(c, cls) for c in classes):
+            cls = plain(cls)
+            if not any(same(c, cls) for c in classes):
                 raise ValueError(f"{where}: class {cls!r} is not one of {classes}")
-            score = _plain(score)
+            score = plain(score)
             if score is not None:
-                if isinstance(score, float) and math.isnan(score):
+                if is_missing(score):
                     score = None
                 else:
                     score = float(score)

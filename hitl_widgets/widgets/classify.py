@@ -7,33 +7,13 @@ import numpy as np
 import pandas as pd
 import traitlets
 
+from ..coerce import check_item_id, is_missing, is_tensor, normalise_classes, plain, same, to_numpy
 from ..items import Items
 from ..queue import QueueSpec
 from ..store import AnnotationStore
-from .base import STATIC, IntentError, ReviewWidget, is_item_id, static_file
+from .base import STATIC, IntentError, ReviewWidget, static_file
 
 Proposal = dict  # {"label": class or [classes], "score": float | None}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, str):
-        return str(value)  # np.str_ -> str, so the browser's plain strings match
-    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
-
-
-def normalise_classes(classes: Sequence[Any]) -> list:
-    """Classes as plain ints or strs, unique, at least one (a clear error otherwise)."""
-    if isinstance(classes, (str, bytes)):
-        raise ValueError("classes must be a sequence of class names, not a single string")
-    out = [_plain(c) for c in classes]
-    if len(out) < 1:
-        raise ValueError("ClassifyWidget needs at least one class")
-    for c in out:
-        if isinstance(c, bool) or not isinstance(c, (int, str)):
-            raise ValueError(f"class {c!r}: classes must be ints or strs")
-    if len(set(out)) != len(out):
-        raise ValueError(f"classes must be unique: {out}")
-    return out
 
 
 class ClassifyWidget(ReviewWidget):
@@ -151,14 +131,15 @@ class ClassifyWidget(ReviewWidget):
                 raise IntentError(f"multi-label needs a list of classes, got {type(value).__name__}")
             for v in value:
                 self._check_class(v)
-            if len({repr(v) for v in value}) != len(value):
+            if len({repr(plain(v)) for v in value}) != len(value):
                 raise IntentError("a class appears twice in the label set")
-            return [c for c in self.classes if any(_same(c, v) for v in value)]  # canonical order
+            return [c for c in self.classes if any(same(c, v) for v in value)]  # canonical order
         return self._check_class(value)
 
     def _check_class(self, value: Any) -> Any:
+        value = plain(value)
         for c in self.classes:
-            if _same(c, value):
+            if same(c, value):
                 return c
         raise IntentError(f"unknown class {str(value)[:60]!r}")
 
@@ -174,8 +155,7 @@ class ClassifyWidget(ReviewWidget):
         simulation's known truth). Raises ``IntentError`` (a ValueError) for an unknown item or
         class.
         """
-        if not is_item_id(item_id) or item_id not in self.items:
-            raise IntentError(f"unknown item id {str(item_id)[:60]!r}")
+        item_id = check_item_id(item_id, self.items, error=IntentError)
         label = self._check_label(label)
         payload: dict[str, Any] = {"label": label, "source": source}
         if source == "proposal":
@@ -225,16 +205,11 @@ class ClassifyWidget(ReviewWidget):
 def _normalise_notes(notes: dict | None, items: Items) -> dict[Hashable, list[str]]:
     out: dict[Hashable, list[str]] = {}
     for item_id, value in (notes or {}).items():
-        item_id = _plain(item_id)
+        item_id = plain(item_id)
         if item_id not in items:
             raise ValueError(f"note for unknown item id {item_id!r}")
         out[item_id] = [str(value)] if isinstance(value, str) else [str(v) for v in value]
     return out
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal and of the same type (so ``True`` is not class ``1`` and ``"3"`` is not ``3``)."""
-    return type(a) is type(b) and a == b
 
 
 def _normalise_proposals(proposals: Any, items: Items, classes: list, multi_label: bool) -> dict[Hashable, Proposal]:
@@ -246,24 +221,24 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list, multi_labe
             raise ValueError("a proposals DataFrame needs a 'label' column (and optionally 'score'), indexed by item id")
         scores = proposals["score"] if "score" in proposals.columns else None
         pairs = {
-            _plain(i): (row, None if scores is None else scores.loc[i])
+            plain(i): (row, None if scores is None else scores.loc[i])
             for i, row in proposals["label"].items()
         }
         return _from_pairs(pairs, items, classes, multi_label)
     if isinstance(proposals, pd.Series):
-        return _from_pairs({_plain(i): (v, None) for i, v in proposals.items()}, items, classes, multi_label)
+        return _from_pairs({plain(i): (v, None) for i, v in proposals.items()}, items, classes, multi_label)
     if isinstance(proposals, dict):
         pairs = {}
         for i, v in proposals.items():
             if isinstance(v, dict):
-                pairs[_plain(i)] = (v.get("label"), v.get("score"))
+                pairs[plain(i)] = (v.get("label"), v.get("score"))
             elif isinstance(v, tuple) and len(v) == 2:
-                pairs[_plain(i)] = v
+                pairs[plain(i)] = v
             else:
-                pairs[_plain(i)] = (v, None)
+                pairs[plain(i)] = (v, None)
         return _from_pairs(pairs, items, classes, multi_label)
-    if hasattr(proposals, "detach"):  # torch tensor
-        proposals = proposals.detach().cpu().numpy()
+    if is_tensor(proposals):
+        proposals = to_numpy(proposals)
     try:
         arr = np.asarray(proposals)
     except ValueError:  # ragged lists (multi-label sets of different sizes)
@@ -295,15 +270,15 @@ def _from_pairs(pairs: dict, items: Items, classes: list, multi_label: bool) -> 
         if item_id not in items:
             raise ValueError(f"proposal for unknown item id {item_id!r}")
         if multi_label:
-            label = [_plain(v) for v in label]
-            unknown = [v for v in label if not any(_same(c, v) for c in classes)]
+            label = [plain(v) for v in label]
+            unknown = [v for v in label if not any(same(c, v) for c in classes)]
         else:
-            label = _plain(label)
-            unknown = [] if any(_same(c, label) for c in classes) else [label]
+            label = plain(label)
+            unknown = [] if any(same(c, label) for c in classes) else [label]
         if unknown:
             raise ValueError(f"item {item_id!r}: proposed class {unknown[0]!r} is not one of {classes}")
         if multi_label:  # canonical (class) order, as labels from the browser are stored
-            label = [c for c in classes if any(_same(c, v) for v in label)]
-        score = None if score is None or (isinstance(score, float) and np.isnan(score)) else float(score)
+            label = [c for c in classes if any(same(c, v) for v in label)]
+        score = None if is_missing(score) else float(plain(score))
         out[item_id] = {"label": label, "score": score}
     return out

@@ -22,6 +22,7 @@ from typing import Any, Hashable, Mapping, Sequence
 import pandas as pd
 import traitlets
 
+from ..coerce import is_missing, plain, same
 from ..items import Items
 from ..queue import QueueSpec
 from ..store import AnnotationStore
@@ -30,10 +31,6 @@ from .base import STATIC, IntentError, ReviewWidget, static_file
 CATEGORIES = ("object", "attribute", "count", "relation", "other")
 VERDICTS = ("faithful", "hallucinated", "unsure")
 _PUNCT = ".,;:!?\"'()[]{}«»“”‘’"
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
 
 
 def tokenize(text: str) -> list[tuple[int, int]]:
@@ -78,7 +75,7 @@ def normalise_texts(texts: Any, items: Items) -> tuple[list[str], dict[Hashable,
     """
     def aligned(name: str, values: Any) -> dict:
         if isinstance(values, pd.Series):
-            index = [_plain(i) for i in values.index]
+            index = [plain(i) for i in values.index]
             if all(i in items for i in index):
                 return dict(zip(index, values.tolist()))
             values = values.tolist()
@@ -91,7 +88,7 @@ def normalise_texts(texts: Any, items: Items) -> tuple[list[str], dict[Hashable,
     if isinstance(texts, pd.DataFrame):
         if {"item_id", "model", "text"} <= set(texts.columns):
             for row in texts.itertuples(index=False):
-                columns.setdefault(str(row.model), {})[_plain(row.item_id)] = row.text
+                columns.setdefault(str(row.model), {})[plain(row.item_id)] = row.text
         else:
             for col in texts.columns:
                 columns[str(col)] = aligned(str(col), texts[col])
@@ -111,7 +108,7 @@ def normalise_texts(texts: Any, items: Items) -> tuple[list[str], dict[Hashable,
         for item_id, text in values.items():
             if item_id not in items:
                 raise ValueError(f"model {model!r}: text for unknown item id {item_id!r}")
-            if text is None or (isinstance(text, float) and math.isnan(text)):
+            if is_missing(text):
                 continue
             if not isinstance(text, str):
                 raise ValueError(f"item {item_id!r}, model {model!r}: text must be a str, not {type(text).__name__}")
@@ -427,12 +424,8 @@ class HallucinationFlagger(ReviewWidget):
         item_id = self._item_id(content)
         target = content.get("event_id")
         ev = self._events.get(target) if isinstance(target, int) and not isinstance(target, bool) else None
-        if ev is None or target in self._undone or not _same(ev["item_id"], item_id):
+        if ev is None or target in self._undone or not same(ev["item_id"], item_id):
             raise IntentError(f"nothing to undo: event {str(target)[:30]!r} is not a current action on item {item_id!r}")
         event_id = self.store.undo(target, annotator=self.annotator)
         self._undone.add(target)
         return self._state_reply(content, item_id, event_id)
-
-
-def _same(a: Any, b: Any) -> bool:
-    return type(a) is type(b) and a == b

@@ -17,25 +17,15 @@ import numpy as np
 import pandas as pd
 import traitlets
 
+from ..coerce import is_item_id, is_missing, plain, to_numpy
 from ..items import Items
 from ..metrics.retrieval import ndcg_at_k, precision_at_k, recall_at_k, reciprocal_rank
 from ..queue import QueueSpec
 from ..store import AnnotationStore
-from .base import MAX_FETCH, STATIC, IntentError, ReviewWidget, is_item_id, static_file
+from .base import MAX_FETCH, STATIC, IntentError, ReviewWidget, static_file
 
 JUDGEMENTS = ("relevant", "not_relevant", "unsure")
 Results = dict  # {query_id: [(item_id, score | None), ...]} in rank order
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
-
-
-def _numpy(x: Any) -> np.ndarray:
-    """numpy array from numpy / torch (no torch import needed) / lists."""
-    if hasattr(x, "detach"):
-        x = x.detach().cpu().numpy()
-    return np.asarray(x)
 
 
 def pair_key(query_id: Hashable, item_id: Hashable) -> str:
@@ -53,7 +43,7 @@ def normalise_results(results: Any, queries: Items, items: Items) -> Results:
     """
     out: Results = {}
     if isinstance(results, tuple) and len(results) == 2 and not isinstance(results[0], (str, int)):
-        idx, scores = _numpy(results[0]), _numpy(results[1])
+        idx, scores = to_numpy(results[0]), to_numpy(results[1])
         if idx.ndim != 2 or idx.shape != scores.shape or idx.shape[0] != len(queries):
             raise ValueError(
                 f"(indices, scores) must both be (n_queries={len(queries)}, k) arrays, got {idx.shape} and {scores.shape}"
@@ -73,8 +63,8 @@ def normalise_results(results: Any, queries: Items, items: Items) -> Results:
             df = df.assign(_neg=-df["score"].astype(float)).sort_values(["query_id", "_neg"], kind="stable")
         for row in df.itertuples(index=False):
             score = getattr(row, "score", None)
-            score = None if score is None or (isinstance(score, float) and math.isnan(score)) else float(score)
-            out.setdefault(_plain(row.query_id), []).append((_plain(row.item_id), score))
+            score = None if is_missing(score) else float(plain(score))
+            out.setdefault(plain(row.query_id), []).append((plain(row.item_id), score))
     elif isinstance(results, Mapping):
         for qid, ranked in results.items():
             if isinstance(ranked, (str, bytes)):
@@ -82,10 +72,10 @@ def normalise_results(results: Any, queries: Items, items: Items) -> Results:
             row = []
             for r in ranked:
                 if isinstance(r, (tuple, list)) and len(r) == 2:
-                    row.append((_plain(r[0]), None if r[1] is None else float(r[1])))
+                    row.append((plain(r[0]), None if r[1] is None else float(r[1])))
                 else:
-                    row.append((_plain(r), None))
-            out[_plain(qid)] = row
+                    row.append((plain(r), None))
+            out[plain(qid)] = row
     else:
         raise ValueError("results must be a dict {query_id: ranked item ids}, a DataFrame or (indices, scores)")
     for qid, ranked in out.items():
@@ -93,7 +83,7 @@ def normalise_results(results: Any, queries: Items, items: Items) -> Results:
             raise ValueError(f"results for unknown query id {qid!r}")
         seen = set()
         for rid, score in ranked:
-            if isinstance(rid, bool) or not isinstance(rid, (int, str)) or rid not in items:
+            if not is_item_id(rid) or rid not in items:
                 raise ValueError(f"query {qid!r}: unknown result item id {rid!r}")
             if rid in seen:
                 raise ValueError(f"query {qid!r}: item {rid!r} is ranked twice")
@@ -176,10 +166,10 @@ class RetrievalVerifier(ReviewWidget):
         if relevant is not None:
             self.relevant = {}
             for qid, ids in relevant.items():
-                qid = _plain(qid)
+                qid = plain(qid)
                 if qid not in queries:
                     raise ValueError(f"relevant: unknown query id {qid!r}")
-                ids = {_plain(i) for i in ([ids] if isinstance(ids, (str, int)) else ids)}
+                ids = {plain(i) for i in ([ids] if isinstance(ids, (str, int)) else ids)}
                 unknown = [i for i in ids if i not in result_items]
                 if unknown:
                     raise ValueError(f"relevant[{qid!r}]: unknown item id {unknown[0]!r}")
@@ -230,7 +220,7 @@ class RetrievalVerifier(ReviewWidget):
         """
         queries = query_texts if isinstance(query_texts, Items) else Items(query_texts)
         result_items = items if isinstance(items, Items) else Items(items)
-        q, v = _numpy(text_vectors).astype(np.float64), _numpy(item_vectors).astype(np.float64)
+        q, v = to_numpy(text_vectors).astype(np.float64), to_numpy(item_vectors).astype(np.float64)
         if q.ndim != 2 or v.ndim != 2 or q.shape[1] != v.shape[1]:
             raise ValueError(f"text_vectors (Q, D) and item_vectors (N, D) must share D: got {q.shape} and {v.shape}")
         if len(q) != len(queries) or len(v) != len(result_items):
@@ -448,7 +438,7 @@ class RetrievalVerifier(ReviewWidget):
             >>> w.query_metrics(0)["reciprocal_rank"]
             0.5
         """
-        q, r = self._pair({"query_id": query_id, "item_id": item_id})
+        q, r = self._pair({"query_id": plain(query_id), "item_id": plain(item_id)})
         event_id = self._record_judgement(q, r, judgement)
         self._recount_item(q)
         self.overall = self.overall_metrics

@@ -26,11 +26,11 @@ import pandas as pd
 import traitlets
 from scipy import ndimage
 
+from ..coerce import normalise_classes, plain, same
 from ..metrics.geometry import rle_decode, rle_encode, rle_from_string, rle_to_string
 from ..queue import QueueSpec
 from ..store import AnnotationStore
 from .base import STATIC, IntentError, static_file
-from .classify import _plain, _same, normalise_classes
 from .image_editor import ImageEditor
 
 KIND = "masks"
@@ -192,7 +192,7 @@ class SegmentationCanvas(ImageEditor):
             raise ValueError("proposals must be a dict {item_id: [{'mask', 'class', 'score'}, ...]}")
         out: dict[Hashable, list[dict]] = {}
         for raw_id, masks in proposals.items():
-            item_id = _plain(raw_id)
+            item_id = plain(raw_id)
             if item_id not in self.items:
                 raise ValueError(f"proposal for unknown item id {item_id!r}")
             w, h = self.image_size(item_id)
@@ -202,8 +202,8 @@ class SegmentationCanvas(ImageEditor):
                 m = rle_decode(m) if isinstance(m, dict) else np.asarray(m).astype(bool)
                 if m.shape != (h, w):
                     raise ValueError(f"item {item_id!r} proposal {n}: mask shape {m.shape} != image ({h}, {w})")
-                cls = _plain(p.get("class"))
-                if not any(_same(c, cls) for c in self.classes):
+                cls = plain(p.get("class"))
+                if not any(same(c, cls) for c in self.classes):
                     raise ValueError(f"item {item_id!r} proposal {n}: class {cls!r} is not one of {self.classes}")
                 score = p.get("score")
                 rows.append({"mask": m, "class": cls, "score": None if score is None else float(score)})
@@ -302,7 +302,7 @@ class SegmentationCanvas(ImageEditor):
         value = content.get("value")
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VALUE or value in state["classes"]:
             raise IntentError(f"instance id {str(value)[:40]!r} is invalid or taken")
-        cls = next((c for c in self.classes if _same(c, content.get("class"))), None)
+        cls = next((c for c in self.classes if same(c, content.get("class"))), None)
         if cls is None:
             raise IntentError(f"unknown class {str(content.get('class'))[:60]!r}")
         state["classes"][value] = cls

@@ -10,6 +10,7 @@ from typing import Any, Hashable
 import pandas as pd
 import traitlets
 
+from ..coerce import plain
 from ..items import Items
 from ..queue import QueueSpec
 from ..store import AnnotationStore
@@ -23,7 +24,7 @@ def _aligned(name: str, values: Any, items: Items) -> dict[Hashable, str]:
     if isinstance(values, (str, bytes)):
         raise ValueError(f"{name} must be a sequence of strs (one per item), not a single string")
     if isinstance(values, pd.Series):
-        index = [i.item() if hasattr(i, "item") else i for i in values.index]
+        index = [plain(i) for i in values.index]
         if all(i in items for i in index):
             out = dict(zip(index, values.tolist()))
             missing = [i for i in items.ids if i not in out]

@@ -69,11 +69,48 @@ describe("Keymap", () => {
     return { outer, root, keymap, seenByAncestor, seenByDocument };
   }
 
-  it("makes the root focusable and tells Lumino to skip its shortcuts", () => {
+  it("makes the root focusable and does not tell Lumino to skip the host's shortcuts", () => {
     const { root } = setup();
     expect(root.tabIndex).toBe(0);
     expect(root.getAttribute("tabindex")).toBe("0");
-    expect(root.getAttribute("data-lm-suppress-shortcuts")).toBe("true");
+    expect(root.hasAttribute("data-lm-suppress-shortcuts")).toBe(false);
+  });
+
+  it("never takes the host's keys (run, save, palette), even where a binding names them", () => {
+    const { root, keymap, seenByDocument } = setup();
+    const enter = vi.fn();
+    const save = vi.fn();
+    keymap.add({ keys: ["Enter"], description: "accept", run: enter }, { keys: ["Ctrl+S"], description: "s", run: save });
+    const events = [
+      ev({ key: "Enter", shiftKey: true }), ev({ key: "Enter", ctrlKey: true }), ev({ key: "Enter", metaKey: true }),
+      ev({ key: "Enter", altKey: true }), ev({ key: "s", ctrlKey: true }), ev({ key: "S", ctrlKey: true, shiftKey: true }),
+      ev({ key: "C", ctrlKey: true, shiftKey: true }),
+    ];
+    for (const e of events) root.dispatchEvent(e);
+    expect(enter).not.toHaveBeenCalled();
+    expect(save).not.toHaveBeenCalled();
+    expect(events.every((e) => !e.defaultPrevented)).toBe(true);
+    expect(seenByDocument).toEqual(["Enter", "Enter", "Enter", "Enter", "s", "S", "C"]);
+    root.dispatchEvent(ev({ key: "Enter" })); // plain Enter is still the widget's
+    expect(enter).toHaveBeenCalledTimes(1);
+  });
+
+  it("releases the focus to the enclosing notebook on an Escape no binding wants", () => {
+    const { outer, root, keymap, seenByDocument } = setup();
+    outer.className = "jp-Notebook";
+    outer.tabIndex = 0;
+    let helpOpen = true;
+    const close = vi.fn(() => { helpOpen = false; });
+    keymap.add({ keys: ["Escape"], description: "close help", run: close, when: () => helpOpen });
+    root.focus();
+    root.dispatchEvent(ev({ key: "Escape" })); // first Escape: the widget's (closes the help)
+    expect(close).toHaveBeenCalledTimes(1);
+    expect(document.activeElement).toBe(root);
+    expect(seenByDocument).toEqual([]);
+    root.dispatchEvent(ev({ key: "Escape" })); // second: leaves the widget, and reaches the host
+    expect(close).toHaveBeenCalledTimes(1);
+    expect(document.activeElement).toBe(outer);
+    expect(seenByDocument).toEqual(["Escape"]);
   });
 
   it("runs a bound key, prevents its default and stops it before any ancestor or the document", () => {
@@ -225,5 +262,29 @@ describe("Keymap", () => {
     expect(e.defaultPrevented).toBe(false);
     expect(seenByAncestor).toEqual(["1"]);
     expect(keymap.list()).toEqual([]);
+  });
+
+  it("Shift+Enter makes the next notebook cell the focus target, so the host runs that cell", () => {
+    const nb = document.createElement("div");
+    nb.className = "jp-Notebook";
+    const cells = [0, 1, 2].map(() => { const c = document.createElement("div"); c.className = "jp-Cell"; nb.append(c); return c; });
+    const root = document.createElement("div");
+    cells[1].append(root);
+    document.body.append(nb);
+    new Keymap(root);
+    const focusins: Element[] = [];
+    nb.addEventListener("focusin", (e) => focusins.push(e.target as Element));
+    const seen: string[] = [];
+    const onDoc = (e: Event) => seen.push((e as KeyboardEvent).key);
+    document.addEventListener("keydown", onDoc);
+    cleanup.push(() => document.removeEventListener("keydown", onDoc));
+    root.dispatchEvent(ev({ key: "Enter", shiftKey: true }));
+    expect(focusins).toEqual([cells[2]]);
+    expect(seen).toEqual(["Enter"]); // and the host still gets the key
+    const last = document.createElement("div");
+    cells[2].append(last);
+    new Keymap(last);
+    last.dispatchEvent(ev({ key: "Enter", shiftKey: true })); // the last cell: nothing to move to
+    expect(focusins).toEqual([cells[2]]);
   });
 });

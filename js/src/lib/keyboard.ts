@@ -1,5 +1,8 @@
-// A keyboard map that acts only while the widget has focus, and never lets a handled key reach
-// JupyterLab (Lumino skips elements marked data-lm-suppress-shortcuts; we also stop propagation).
+// A keyboard map that acts only while the widget has focus. A key the widget handles stops at the
+// widget (JupyterLab 4 and Notebook 7 read shortcuts in the bubbling phase, so stopPropagation is
+// enough); every other key reaches the host. The host's own keys always pass, even where a binding
+// would match: run (Shift/Ctrl/Alt+Enter), save (Ctrl+S) and the command palette. Escape that no
+// binding wants gives the focus back to the notebook (command mode).
 
 export interface Binding {
   /** Key names as produced by keyName(): "1", "Enter", "Space", "ArrowLeft", "Ctrl+Z", "?" ... */
@@ -27,13 +30,46 @@ export function keyLabel(name: string): string {
   return name.split("+").map((k) => pretty[k] ?? k).join("+");
 }
 
+/** The host's keys, never taken by a widget (names with Shift spelled out: see hostKeyName). */
+export const HOST_KEYS: ReadonlySet<string> = new Set([
+  "Shift+Enter", "Ctrl+Enter", "Alt+Enter", // run the cell (and select / insert the next)
+  "Ctrl+S", "Ctrl+Shift+S", // save, save as
+  "Ctrl+Shift+C", // command palette
+]);
+
+/** Like keyName, with Shift spelled out (Shift+Enter is not Enter, to the host). */
+export function hostKeyName(e: KeyboardEvent): string {
+  let key = e.key === " " ? "Space" : e.key;
+  if (key.length === 1) key = key.toUpperCase();
+  const mods = [e.ctrlKey || e.metaKey ? "Ctrl" : "", e.altKey ? "Alt" : "", e.shiftKey ? "Shift" : ""];
+  return [...mods.filter(Boolean), key].join("+");
+}
+
+/** Give the focus back to the host: the enclosing notebook (command mode) when there is one. */
+export function releaseFocus(root: HTMLElement): void {
+  const active = document.activeElement as HTMLElement | null;
+  if (active && root.contains(active)) active.blur();
+  const notebook = root.closest(".jp-Notebook") as HTMLElement | null;
+  notebook?.focus({ preventScroll: true });
+}
+
+/** Shift+Enter in a widget continues the notebook: the cell after the widget's becomes the active
+ *  one before JupyterLab reads the key, so the key runs that cell (focus inside an output makes its
+ *  own cell active, and running the widget's cell again would step in place). Nothing happens
+ *  outside a notebook or in its last cell (the key then does what the host does). */
+export function continueNotebook(root: HTMLElement): void {
+  const next = root.closest(".jp-Cell")?.nextElementSibling as HTMLElement | null | undefined;
+  if (!next || !next.classList.contains("jp-Cell")) return;
+  // the notebook follows focus into a cell (its focusin handler sets the active cell)
+  next.dispatchEvent(new FocusEvent("focusin", { bubbles: true }));
+}
+
 export class Keymap {
   private bindings: Binding[] = [];
   private readonly listener = (e: KeyboardEvent) => this.handle(e);
 
   constructor(private readonly root: HTMLElement) {
     root.tabIndex = 0;
-    root.setAttribute("data-lm-suppress-shortcuts", "true");
     root.addEventListener("keydown", this.listener);
   }
 
@@ -51,14 +87,23 @@ export class Keymap {
     return this.bindings.filter((b) => !b.when || b.when());
   }
 
-  /** Run the binding for this event; returns whether one ran. */
+  /** Run the binding for this event; returns whether one ran. The host's keys (HOST_KEYS) are
+   *  never handled; an Escape no binding wants releases the focus (and still reaches the host). */
   handle(e: KeyboardEvent): boolean {
     const target = e.target as HTMLElement | null;
     if (target && target !== this.root && /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) return false;
     if (e.isComposing) return false;
+    const host = hostKeyName(e);
+    if (HOST_KEYS.has(host)) {
+      if (host === "Shift+Enter") continueNotebook(this.root);
+      return false;
+    }
     const name = keyName(e);
     const binding = this.bindings.find((b) => b.keys.includes(name) && (!b.when || b.when()));
-    if (!binding) return false;
+    if (!binding) {
+      if (name === "Escape") releaseFocus(this.root);
+      return false;
+    }
     e.preventDefault();
     e.stopPropagation();
     binding.run(e);

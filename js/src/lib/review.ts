@@ -1,6 +1,7 @@
 // The skeleton the widgets share: header row, kernel message routing, model listeners with one
 // cleanup (listen, startView), start-up focus, the help keys, the nav row's wiring and saved-state
 // badge. The stepping itself (position sync with the kernel included) is lib/stepper.ts.
+import { takeFocusWhenShown } from "./focus";
 import type { AnyModel } from "@anywidget/types";
 import type { IntentChannel } from "./channel";
 import { h } from "./dom";
@@ -128,9 +129,10 @@ export function showSaved(status: StatusLine, channel: Pick<IntentChannel, "pend
   retry.hidden = channel.failedCount === 0;
 }
 
-/** Focus the root on the next frame when the model asks for it. */
+/** Focus the root on the next frame when the model asks for it and the person just ran its cell
+ *  (lib/focus.ts: not on Run All, not on a page reload, never away from another widget). */
 export function autofocus(model: Model, root: HTMLElement): void {
-  if (model.get("autofocus")) requestAnimationFrame(() => root.focus({ preventScroll: true }));
+  if (model.get("autofocus")) takeFocusWhenShown(root);
 }
 
 /** The "?" (show / hide the shortcuts) and Escape (close them) keys of a help overlay. */

@@ -4,6 +4,7 @@
 // ids; thumbnails come through the shared ItemCache (binary buffers).
 import type { AnyModel, AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
+import { takeFocusWhenShown } from "../lib/focus";
 import "./confusion.css";
 import type { Reply } from "../lib/channel";
 import { h, setText } from "../lib/dom";
@@ -324,7 +325,7 @@ function render({ model, el }: RenderProps<ConfusionModel>) {
   status.setSaved(0, 0);
   paintMatrix();
   setMode("matrix");
-  if (model.get("autofocus")) requestAnimationFrame(() => root.focus({ preventScroll: true }));
+  if (model.get("autofocus")) takeFocusWhenShown(root);
 
   return () => {
     model.off("msg:custom", onMessage);

@@ -1,0 +1,208 @@
+"""Coercion of user values to the plain Python values that the package stores and compares.
+
+Labels, classes and item ids arrive as Python values, numpy scalars (``np.int64``, ``np.str_``,
+``np.bool_``), 0-d torch tensors or pandas values; arrays arrive as numpy, torch (any device),
+pandas or lists. Every module turns them into one form here, so that ``np.int64(1)`` is class ``1``
+everywhere and ``np.str_("cat")`` is ``"cat"`` everywhere.
+
+Missing values, one rule: ``None`` and ``pd.NA`` are the missing value (``plain`` turns ``pd.NA``
+into ``None``); a float NaN stays a float (``plain(np.float64("nan"))`` is ``float("nan")``);
+:func:`is_missing` is true for all three (and ``pd.NaT``).
+
+No torch import: a tensor is recognised only when torch is already imported.
+
+Example:
+    >>> import numpy as np
+    >>> plain(np.int64(1)), plain(np.str_("cat")), same(np.int64(1), 1), same(True, 1)
+    (1, 'cat', True, False)
+"""
+from __future__ import annotations
+
+import math
+import sys
+from datetime import datetime
+from typing import Any, Callable, Container, Hashable, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "check_item_id",
+    "is_item_id",
+    "is_missing",
+    "is_tensor",
+    "json_default",
+    "normalise_classes",
+    "plain",
+    "plain_array",
+    "same",
+    "to_numpy",
+]
+
+
+def is_tensor(value: Any) -> bool:
+    """True for a torch tensor (without importing torch: only when torch is already imported).
+
+    Example:
+        >>> is_tensor(np.zeros(2))
+        False
+    """
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.Tensor)
+
+
+def plain(value: Any) -> Any:
+    """A scalar as a plain Python value: numpy scalars and 0-d arrays, 0-d torch tensors → ``int``,
+    ``float``, ``bool``, ``str`` (``np.str_`` → ``str``); ``pd.NA`` → ``None``; anything else is
+    returned as it is (lists, arrays of several values, Python values).
+
+    Example:
+        >>> [plain(v) for v in (np.int64(3), np.float64(0.5), np.bool_(True), np.str_("a"), pd.NA)]
+        [3, 0.5, True, 'a', None]
+    """
+    if isinstance(value, str):
+        return str(value)  # np.str_ (a str subclass) → str, so it matches the browser's strings
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.item() if value.ndim == 0 else value
+    if value is pd.NA:
+        return None
+    if is_tensor(value):
+        return value.item() if value.ndim == 0 else value
+    return value
+
+
+def is_missing(value: Any) -> bool:
+    """True for ``None``, ``pd.NA``, ``pd.NaT`` and a float NaN (Python, numpy or 0-d torch).
+
+    Example:
+        >>> [is_missing(v) for v in (None, pd.NA, float("nan"), np.float32("nan"), 0.0, "")]
+        [True, True, True, True, False, False]
+    """
+    value = plain(value)
+    if value is None or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal and of the same type after :func:`plain` (so ``True`` is not class ``1`` and ``"3"``
+    is not ``3``, but ``np.int64(1)`` is ``1``).
+
+    Example:
+        >>> same(np.int64(1), 1), same(True, 1), same("3", 3), same(np.str_("a"), "a")
+        (True, False, False, True)
+    """
+    a, b = plain(a), plain(b)
+    return type(a) is type(b) and a == b
+
+
+def to_numpy(x: Any, dtype: Any = None) -> np.ndarray:
+    """``x`` as a numpy array: a torch tensor on any device is detached and moved to the CPU
+    (bfloat16 → float32), a pandas object gives its values, a list is converted; a numpy array
+    of the right dtype is returned as it is (no copy).
+
+    Example:
+        >>> a = np.arange(3)
+        >>> to_numpy(a) is a, to_numpy(pd.Series([1, 2])).tolist()
+        (True, [1, 2])
+    """
+    if is_tensor(x):
+        x = x.detach()
+        if str(x.dtype) == "torch.bfloat16":  # numpy has no bfloat16
+            x = x.float()
+        x = x.cpu().numpy()
+    elif isinstance(x, (pd.Series, pd.Index, pd.DataFrame)):
+        x = x.to_numpy()
+    elif isinstance(x, (list, tuple)) and any(is_tensor(v) for v in x):
+        x = [plain(v) for v in x]  # a list of 0-d tensors (e.g. from iterating a tensor)
+    return np.asarray(x, dtype=dtype)
+
+
+_PLAIN_TYPES = frozenset({int, float, str, bool, type(None)})
+
+
+def plain_array(arr: np.ndarray) -> np.ndarray:
+    """An object array with :func:`plain` applied to each element (``np.str_`` → ``str``, 0-d
+    tensors → numbers, ``pd.NA`` → ``None``); any other array, or one already plain, as it is.
+
+    Example:
+        >>> plain_array(np.array([np.str_("a"), np.int64(1), pd.NA], dtype=object)).tolist()
+        ['a', 1, None]
+    """
+    if arr.dtype != object or not arr.size or set(map(type, arr.flat)) <= _PLAIN_TYPES:
+        return arr
+    return np.fromiter((plain(v) for v in arr.flat), dtype=object, count=arr.size).reshape(arr.shape)
+
+
+def is_item_id(value: Any) -> bool:
+    """True for a valid item id as stored: a plain ``int`` (not ``bool``) or ``str``.
+
+    Example:
+        >>> is_item_id(3), is_item_id("a"), is_item_id(True), is_item_id(np.int64(3))
+        (True, True, False, False)
+    """
+    return isinstance(value, (int, str)) and not isinstance(value, bool)
+
+
+def check_item_id(value: Any, items: Container | None = None, *, error: Callable[[str], Exception] = ValueError) -> Hashable:
+    """``value`` as a plain item id (``np.int64(3)`` → ``3``), checked to be an ``int`` or ``str``
+    and, when ``items`` is given, one of them; else raise ``error`` with a message naming the item.
+
+    Example:
+        >>> check_item_id(np.int64(3), [1, 2, 3])
+        3
+        >>> check_item_id(9, [1, 2, 3])
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown item id 9
+    """
+    item_id = plain(value)
+    shown = repr(item_id) if len(repr(item_id)) <= 60 else repr(item_id)[:59] + "…"
+    if not is_item_id(item_id):
+        what = "missing" if is_missing(item_id) else f"a {type(item_id).__name__}, not an int or a str"
+        raise error(f"unknown item id {shown}: item ids are ints or strs, this one is {what}")
+    if items is not None and item_id not in items:
+        raise error(f"unknown item id {shown}")
+    return item_id
+
+
+def normalise_classes(classes: Sequence[Any]) -> list:
+    """Classes as plain ints or strs, unique, at least one (a clear error otherwise).
+
+    Example:
+        >>> normalise_classes([np.str_("cat"), "dog"]), normalise_classes(np.arange(2))
+        (['cat', 'dog'], [0, 1])
+    """
+    if isinstance(classes, (str, bytes)):
+        raise ValueError("classes must be a sequence of class names, not a single string")
+    out = [plain(c) for c in (to_numpy(classes).tolist() if is_tensor(classes) else classes)]
+    if len(out) < 1:
+        raise ValueError("classes is empty: give at least one class")
+    for c in out:
+        if isinstance(c, bool) or not isinstance(c, (int, str)):
+            raise ValueError(f"class {c!r}: classes must be ints or strs")
+    if len(set(out)) != len(out):
+        raise ValueError(f"classes must be unique: {out[:20]}")
+    return out
+
+
+def json_default(value: Any) -> Any:
+    """``default=`` for ``json.dumps``: numpy scalars and arrays, torch tensors, timestamps and
+    sets / tuples; anything else raises ``TypeError``.
+
+    Example:
+        >>> import json
+        >>> json.dumps({"n": np.int64(2), "v": np.arange(2)}, default=json_default)
+        '{"n": 2, "v": [0, 1]}'
+    """
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray) or is_tensor(value):
+        return to_numpy(value).tolist()
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

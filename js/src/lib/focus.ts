@@ -1,0 +1,33 @@
+// When a widget may take the keyboard focus on its own: only when the person just ran its cell.
+//
+// In JupyterLab / Notebook 7 a cell's output is shown while its cell is the active one (Ctrl+Enter)
+// or the one just before the active cell (Shift+Enter moved on). A widget in any other cell — Run
+// All of a notebook with many widgets, a page reload — leaves the focus where it is. Outside a
+// notebook (VS Code, marimo, a bare page) the first widget shown in a burst takes it.
+
+const BURST_MS = 1500; // outside a notebook: widgets shown within this of the last one stay unfocused
+let lastClaim = -Infinity;
+
+/** Whether `root`, just shown, may take the focus (see the module comment). */
+export function mayTakeFocus(root: HTMLElement, now: number = performance.now()): boolean {
+  const active = document.activeElement;
+  if (active && active !== document.body && !root.contains(active) && active.closest(".hitl-root")) {
+    return false; // another widget has it: the person is working there
+  }
+  const cell = root.closest(".jp-Cell");
+  if (cell) {
+    if (cell.classList.contains("jp-mod-active")) return true;
+    const next = cell.nextElementSibling;
+    return next !== null && next.classList.contains("jp-mod-active");
+  }
+  if (now - lastClaim < BURST_MS) return false;
+  lastClaim = now;
+  return true;
+}
+
+/** Focus `root` on the next frame if it may take the focus (mayTakeFocus). */
+export function takeFocusWhenShown(root: HTMLElement): void {
+  requestAnimationFrame(() => {
+    if (root.isConnected && mayTakeFocus(root)) root.focus({ preventScroll: true });
+  });
+}
