@@ -1,14 +1,15 @@
 // Shared parts of the pan/zoom canvas editors (bbox, segmentation): the stage (canvas + message,
 // its width, the item shown, the image pyramid), fitting the viewport to it, the class swatches,
-// the prev/next/undo/redo nav row, and the zoom/undo/paging keys.
+// the prev/next/undo/redo nav row, the zoom/undo/paging keys, and how an edit settles.
 import "./canvas_stage.css";
-import type { IntentChannel } from "./channel";
+import type { IntentChannel, Reply } from "./channel";
 import { ClassName, classColour, classKeys } from "./classes";
 import { h, setText } from "./dom";
 import type { HelpOverlay } from "./help";
-import type { ItemCache, ItemInfo } from "./items";
+import type { ItemCache, ItemId, ItemInfo } from "./items";
 import { itemKey } from "./items";
 import type { Binding } from "./keyboard";
+import type { Edit, EditLedger } from "./ledger";
 import { helpKeys, navButtons, ReviewModel, wireNav } from "./review";
 import type { Stepper } from "./stepper";
 import { ImagePyramid } from "./viewport";
@@ -18,6 +19,12 @@ import type { PanZoom, Viewport } from "./viewport";
 export interface EditorModel extends ReviewModel {
   classes: ClassName[];
   display_height: number;
+}
+
+/** An edit of item `id` in an editor: `ack` applies the kernel's state of the item; a refusal asks
+ *  for that state again ("sync": the view's copy may now differ from the kernel's), settled alike. */
+export function editorEdit(ledger: EditLedger, id: ItemId, ack: (reply: Reply) => void): Edit {
+  return { item: id, ack, refused: () => void ledger.send("sync", { item_id: id }, editorEdit(ledger, id, ack)) };
 }
 
 /** Root classes of a canvas editor named `name` (the shared stage CSS keys on hitl-canvas-editor). */
@@ -179,7 +186,7 @@ export function editorNav() {
 export function wireEditorNav(
   buttons: ReturnType<typeof editorNav>,
   root: HTMLElement,
-  actions: { step: (delta: number) => void; undoRedo: UndoRedo; help: HelpOverlay; channel: IntentChannel },
+  actions: { step: (delta: number) => void; undoRedo: UndoRedo; help: HelpOverlay; channel: Pick<IntentChannel, "retryFailed"> },
 ): void {
   wireNav(root, buttons, { step: actions.step, undo: () => actions.undoRedo("undo"), help: actions.help, channel: actions.channel });
   buttons.redoButton.addEventListener("click", () => actions.undoRedo("redo"));

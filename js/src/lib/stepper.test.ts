@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ItemCache } from "./items";
 import { listen } from "./review";
-import { Stepper, StepperParts, stepKeys } from "./stepper";
+import { followPosition, kernelPosition, PositionSync, receiveItems, Stepper, StepperParts, stepKeys, stepperListeners } from "./stepper";
 // @ts-expect-error plain JS helper without type declarations
 import { createFakeModel } from "../../testing/fake-model.js";
 
@@ -186,5 +186,145 @@ describe("stepKeys", () => {
     prev.run(new KeyboardEvent("keydown"));
     expect(stepper.pos).toBe(0);
     expect(stepKeys(stepper, ["ArrowRight"], ["ArrowLeft"])[0].description).toBe("next item");
+  });
+});
+
+describe("stepperListeners", () => {
+  it("routes messages, restarts at the kernel's position on a new order, follows the kernel, repaints progress", () => {
+    const model = createFakeModel({ order: [1, 2, 3], position: 0, n_done: 0 });
+    let pos = 0;
+    const seen: string[] = [];
+    const stop = listen(model, stepperListeners(model, {
+      onMessage: (m: unknown) => seen.push(`msg ${JSON.stringify(m)}`),
+      shown: () => pos,
+      go: (to) => { pos = to; seen.push(`go ${to}`); },
+      restart: (at) => { pos = at; seen.push(`restart ${at}`); },
+      paintProgress: () => seen.push("progress"),
+    }));
+    model.kernelSend({ type: "x" });
+    model.kernelSet("position", 2);
+    model.kernelSet("position", 2); // already shown: no move
+    model.kernelSet("order", [7, 8]); // position 2 is now the end screen
+    model.kernelSet("n_done", 1);
+    expect(seen).toEqual(['msg {"type":"x"}', "go 2", "restart 2", "progress"]);
+    stop();
+    expect(model.totalListeners()).toBe(0);
+  });
+});
+
+describe("position sync", () => {
+  it("clamps the kernel's position to 0..len(order)", () => {
+    expect(kernelPosition(createFakeModel({ position: 9, order: [1, 2, 3] }))).toBe(3);
+    expect(kernelPosition(createFakeModel({ position: -2, order: [1, 2, 3] }))).toBe(0);
+    expect(kernelPosition(createFakeModel({ position: 1, order: [1, 2, 3] }))).toBe(1);
+  });
+
+  it("goes to the kernel's position unless the view shows it (the end screen counts as the last item)", () => {
+    const model = createFakeModel({ position: 0, order: [1, 2, 3] });
+    let shown = 3;
+    const go = vi.fn();
+    const onPosition = followPosition(model, () => shown, go);
+    model.set("position", 2);
+    onPosition();
+    expect(go).not.toHaveBeenCalled();
+    shown = 0;
+    onPosition();
+    expect(go).toHaveBeenCalledWith(2);
+  });
+});
+
+describe("PositionSync", () => {
+  it("saves the newest position once stepping pauses, clamped to the last item, and skips a save that changes nothing", () => {
+    vi.useFakeTimers();
+    try {
+      const model = createFakeModel({ position: 0, order: [1, 2, 3] });
+      const sync = new PositionSync(model, 100, 1000);
+      sync.set(1);
+      sync.set(5); // the end screen: saved as the last item
+      vi.advanceTimersByTime(99);
+      expect(model.saved).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(model.saved.map((s: any) => s.position)).toEqual([2]);
+      sync.set(2); // already the kernel's: nothing to send
+      vi.advanceTimersByTime(100);
+      expect(model.saved.length).toBe(1);
+      sync.set(0);
+      sync.dispose(); // closing the view saves at once
+      expect(model.saved.map((s: any) => s.position)).toEqual([2, 0]);
+      vi.advanceTimersByTime(1000);
+      expect(model.saved.length).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("drops a pending position when the kernel replaces the order (a new batch starts where the kernel says)", () => {
+    vi.useFakeTimers();
+    try {
+      const model = createFakeModel({ position: 0, order: [1, 2, 3] });
+      const sync = new PositionSync(model, 100, 1000);
+      sync.set(2); // the end of a batch
+      model.kernelSet("order", [7, 8, 9]); // the next batch, before the save left
+      vi.advanceTimersByTime(100);
+      expect(model.saved).toEqual([]);
+      expect(model.get("position")).toBe(0);
+      sync.set(1); // steps in the new order are saved as usual
+      vi.advanceTimersByTime(100);
+      expect(model.saved.map((s: any) => s.position)).toEqual([1]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("saves at least every `most` ms while steps keep coming", () => {
+    vi.useFakeTimers();
+    try {
+      const model = createFakeModel({ position: 0, order: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] });
+      const sync = new PositionSync(model, 100, 300);
+      for (let pos = 1; pos <= 10; pos++) {
+        sync.set(pos);
+        vi.advanceTimersByTime(50); // never a 100 ms pause
+      }
+      // the step taken at 250 ms is saved at 300 ms; the steps after it wait for a pause
+      expect(model.saved.map((s: any) => s.position)).toEqual([6]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe("receiveItems", () => {
+  it("caches the items with the nearby ids kept, and repaints only when the shown item arrived", async () => {
+    const receive = vi.fn(() => Promise.resolve());
+    const cache = { receive } as unknown as import("./items").ItemCache;
+    const paint = vi.fn();
+    let shown: number | undefined = 2;
+    const route = receiveItems(cache, () => [1, 2, 3], () => shown, paint);
+    route([{ id: 5, kind: "text" }], []);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(receive).toHaveBeenCalledWith([{ id: 5, kind: "text" }], [], [1, 2, 3]);
+    expect(paint).not.toHaveBeenCalled();
+    route([{ id: 2, kind: "text" }], []);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(paint).toHaveBeenCalledTimes(1);
+    shown = undefined;
+    route([{ id: 2, kind: "text" }], []);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(paint).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("receiveItems with compound ids", () => {
+  it("matches the shown item by key, not by identity", async () => {
+    const cache = { receive: vi.fn(() => Promise.resolve()) } as unknown as import("./items").ItemCache;
+    const paint = vi.fn();
+    const route = receiveItems(cache, () => [], () => [0, "a"] as unknown as number, paint);
+    route([{ id: [0, "a"] as unknown as number, kind: "text" }], []);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(paint).toHaveBeenCalledTimes(1);
   });
 });

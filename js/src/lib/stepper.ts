@@ -3,14 +3,114 @@
 // told in the background (PositionSync), the items around it read ahead (ItemCache.around), and
 // what a new order from the kernel does. Shared by the review views and the canvas editors.
 import type { AnyModel } from "@anywidget/types";
-import type { ItemCache, ItemId } from "./items";
+import { itemKey } from "./items";
+import type { ItemCache, ItemId, ItemInfo } from "./items";
 import type { Binding } from "./keyboard";
-import { KernelRoutes, PositionSync, receiveItems, stepperListeners } from "./review";
+import type { Binary } from "./media";
+import type { KernelRoutes } from "./review";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Model = AnyModel<any>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Handler = (...args: any[]) => void;
+/** Any widget's model (the views' own model interfaces narrow it). */
+type Model = AnyModel;
+/** A model event handler, as anywidget types it. */
+type Handler = Parameters<AnyModel["on"]>[1];
+
+/** The usual "items" route: cache what arrived (keeping `nearby()`), and repaint when it holds the
+ *  item shown. */
+export function receiveItems(cache: ItemCache, nearby: () => ItemId[], shown: () => ItemId | undefined, paint: () => void) {
+  return (infos: ItemInfo[], buffers: Binary[]) => {
+    cache.receive(infos, buffers, nearby()).then(() => {
+      const id = shown();
+      if (id === undefined) return;
+      const key = itemKey(id); // compared by key: an id may be a compound value from JSON
+      if (infos.some((i) => itemKey(i.id) === key)) paint();
+    });
+  };
+}
+
+/** The kernel's position clamped to 0..len(order) (len(order) is the end screen). */
+export function kernelPosition(model: Model): number {
+  return Math.min(Math.max(0, model.get("position")), model.get("order").length);
+}
+
+/** A "change:position" handler: go to the kernel's position unless the view (at `shown()`) is there. */
+export function followPosition(model: Model, shown: () => number, go: (to: number) => void) {
+  return () => {
+    const wanted = model.get("position");
+    if (wanted !== Math.min(shown(), model.get("order").length - 1)) go(wanted);
+  };
+}
+
+/** Tells the kernel which item a stepping view shows (the model's `position`) without one
+ *  message per step: the newest position is saved once stepping pauses for `quiet` ms, and at
+ *  least every `most` ms while it goes on. Each save is a kernel round trip (request, echo,
+ *  busy / idle) that would otherwise compete with the next keystroke. A position taken in an
+ *  order the kernel has since replaced is dropped, never saved into the new one.
+ *
+ *  Example: `const sync = new PositionSync(model); sync.set(3); ... sync.dispose();` */
+export class PositionSync {
+  private pending: number | undefined;
+  private orderOfPending: unknown; // the order the pending position is a place in
+  private since = 0; // when the oldest unsaved step was taken
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly model: Model, private readonly quiet = 250, private readonly most = 1000) {}
+
+  /** The view now shows `pos` (clamped to the last item: the end screen counts as the last). */
+  set(pos: number): void {
+    const order = this.model.get("order");
+    const now = Date.now();
+    if (this.pending === undefined) this.since = now;
+    this.pending = Math.min(Math.max(0, pos), Math.max(0, order.length - 1));
+    this.orderOfPending = order;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush(), Math.max(0, Math.min(this.quiet, this.since + this.most - now)));
+  }
+
+  /** Save the newest position now (if any is unsaved). */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending === undefined) return;
+    const pos = this.pending;
+    this.pending = undefined;
+    // a new order came from the kernel meanwhile: the old place means nothing in it (the kernel
+    // chose the position in the new order, and the view followed)
+    if (this.model.get("order") !== this.orderOfPending) return;
+    if (this.model.get("position") === pos) return;
+    this.model.set("position", pos);
+    this.model.save_changes();
+  }
+
+  dispose(): void {
+    try {
+      this.flush();
+    } catch {
+      // the model is gone with the widget: nothing to tell
+    }
+  }
+}
+
+/** What every view that steps through the kernel's queue listens to. */
+export interface StepperHooks {
+  onMessage: Handler;
+  /** the position shown now, and how to move it */
+  shown: () => number;
+  go: (to: number) => void;
+  /** a new order from the kernel: start over at this position (drop the undo history, repaint) */
+  restart: (position: number) => void;
+  paintProgress: () => void;
+}
+
+/** The listeners of a stepping view: kernel messages, a new order, the kernel moving the position,
+ *  progress. Spread into startView's `on` beside the widget's own. */
+export function stepperListeners(model: Model, hooks: StepperHooks): Record<string, Handler> {
+  return {
+    "msg:custom": hooks.onMessage,
+    "change:order": () => hooks.restart(kernelPosition(model)),
+    "change:position": followPosition(model, hooks.shown, hooks.go),
+    "change:n_done": hooks.paintProgress,
+  };
+}
 
 /** What a view tells its Stepper. */
 export interface StepperParts {

@@ -1,7 +1,7 @@
 // AgreementDashboard front-end: overall metrics with CIs, the pairwise Cohen's kappa heatmap,
 // per-annotator and per-class agreement, and the disagreement queue; "a" (or a click on a queue
 // row) asks Python to open adjudication (a ClassifyWidget below), which then takes the focus.
-import type { RenderProps } from "@anywidget/types";
+import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./agreement.css";
 import { IntentChannel } from "../lib/channel";
@@ -48,7 +48,7 @@ function row(cells: unknown[], className = ""): HTMLTableRowElement {
   return tr;
 }
 
-export function render({ model, el }: RenderProps<AgreementModel>) {
+function render({ model, el }: RenderProps<AgreementModel>) {
   const root = h("div", "hitl-root hitl-agreement");
   exposeModel(root, model);
   el.append(root);
@@ -184,4 +184,5 @@ export function render({ model, el }: RenderProps<AgreementModel>) {
   });
 }
 
-export default { render };
+// anywidget's current module form: a default export holding render (a direct `render` export is deprecated)
+export default { render } satisfies AnyWidget<AgreementModel>;

@@ -1,7 +1,7 @@
 // BiasAudit front-end: the groups × metrics table (value and bootstrap CI per cell), flagged
 // gaps, the disparities, and a "drill" intent that opens a group's errors in a ClassifyWidget
 // below (the kernel validates the row and builds the widget). ↑/↓ select a group, Enter drills.
-import type { RenderProps } from "@anywidget/types";
+import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./bias.css";
 import { IntentChannel } from "../lib/channel";
@@ -57,7 +57,7 @@ export function fmt(value: number | null | undefined): string {
   return value === null || value === undefined || !Number.isFinite(value) ? "–" : value.toFixed(3);
 }
 
-export function render({ model, el }: RenderProps<BiasModel>) {
+function render({ model, el }: RenderProps<BiasModel>) {
   const root = h("div", "hitl-root hitl-bias");
   exposeModel(root, model);
   el.append(root);
@@ -201,4 +201,5 @@ export function render({ model, el }: RenderProps<BiasModel>) {
   });
 }
 
-export default { render };
+// anywidget's current module form: a default export holding render (a direct `render` export is deprecated)
+export default { render } satisfies AnyWidget<BiasModel>;

@@ -1,16 +1,17 @@
 // ClassifyWidget front-end: shows the current item, its proposal and label; keys label at once.
 // The view never waits for the kernel: items ahead are prefetched, a key advances immediately,
 // and the label travels in the background, shown as unsaved until the kernel acknowledges it.
-import type { RenderProps } from "@anywidget/types";
+import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./classify.css";
-import { IntentChannel, Reply } from "../lib/channel";
+import type { Reply } from "../lib/channel";
 import { h, labelText, setText } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
-import { ItemCache, ItemId, ItemInfo, itemKey } from "../lib/items";
+import { ItemCache, ItemId, ItemInfo } from "../lib/items";
+import { EditLedger } from "../lib/ledger";
 import { Keymap } from "../lib/keyboard";
 import { drawFit } from "../lib/media";
-import { SaveState, saveSuffix, StatusLine } from "../lib/status";
+import { saveSuffix, StatusLine } from "../lib/status";
 import { Stepper, stepKeys } from "../lib/stepper";
 import { mountRoot } from "../lib/widget";
 import { headerRow, helpKeys, kernelMessages, navButtons, ReviewModel, showSaved, startView, wireNav } from "../lib/review";
@@ -34,7 +35,7 @@ export { classKeys }; // the shared rule (lib/classes.ts), re-exported for tests
 const AHEAD = 12; // items prefetched ahead of the view
 const BEHIND = 3;
 
-export function render({ model, el }: RenderProps<ClassifyModel>) {
+function render({ model, el }: RenderProps<ClassifyModel>) {
   const root = mountRoot(el, model, "hitl-root hitl-classify");
 
   // ---------------------------------------------------------------- layout
@@ -63,10 +64,10 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
   root.append(header, stage, info, notes, classBar, nav, status.node);
 
   // ---------------------------------------------------------------- state
-  const channel = new IntentChannel(model, { coalesce: true }); // keys come fast: see lib/channel.ts
+  const repaint = (id: ItemId) => stepper.repaint(id);
+  // keys come fast: intents are coalesced (see lib/channel.ts)
+  const ledger = new EditLedger(model, { status, repaint, progress: paintProgress }, { coalesce: true });
   const cache = new ItemCache(model);
-  const saving = new Map<string, SaveState>(); // item key -> state of its last change
-  const undoStack: ItemId[] = [];
   let selection: Array<string | number> = [];
   const stepper = new Stepper(model, {
     behind: BEHIND, ahead: AHEAD, paint, paintProgress,
@@ -74,12 +75,8 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
       const item = cache.get(current() as ItemId);
       selection = model.get("multi_label") && Array.isArray(item?.label) ? [...(item!.label as [])] : [];
     },
-    restart: () => {
-      undoStack.length = 0;
-      newlyDone = new Set();
-    },
+    restart: () => ledger.restart(),
   });
-  let newlyDone = new Set<string>(); // pending labels on items that had none
 
   const order = () => model.get("order");
   const classes = () => model.get("classes");
@@ -88,10 +85,9 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
   // ---------------------------------------------------------------- drawing
   function paintProgress(): void {
     const total = order().length;
-    const done = Math.min(total, model.get("n_done") + newlyDone.size);
-    setText(progress, `labelled ${done} of ${total}`);
+    setText(progress, `labelled ${ledger.done(total)} of ${total}`);
     setText(position, stepper.positionText());
-    showSaved(status, channel, retry);
+    showSaved(status, ledger, retry);
   }
 
   // the class buttons are built once per class list; a paint only flips their aria-pressed
@@ -174,7 +170,7 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
         ? `model: ${labelText(proposal.label)}${proposal.score === null ? "" : ` (${proposal.score.toFixed(2)})`} — Enter accepts`
         : "",
     );
-    const state = saving.get(itemKey(id));
+    const state = ledger.stateOf(id);
     const label = (item.label ?? null) as Label;
     setText(
       currentLine,
@@ -185,51 +181,8 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
   }
 
   // ---------------------------------------------------------------- intents
-  /** What the view needs to settle an intent: was the item labelled, what to restore on refusal,
-   *  and whether the intent sits on the undo stack. */
-  interface Tracked {
-    hadLabel: boolean;
-    revert?: Label;
-    onStack: boolean;
-  }
-  const tracked = new Map<string, Tracked>(); // item key -> its latest intent
-
-  function settle(id: ItemId, reply: Reply, t: Tracked): void {
-    const key = itemKey(id);
-    saving.delete(key);
-    newlyDone.delete(key);
-    if (reply.type === "ack") {
-      cache.update(id, { label: (reply.label ?? null) as Label });
-      if (typeof reply.n_done === "number") model.set("n_done", reply.n_done);
-    } else {
-      if (t.revert !== undefined) cache.update(id, { label: t.revert });
-      if (t.onStack) {
-        const at = undoStack.lastIndexOf(id); // a refused change must not be undone later
-        if (at >= 0) undoStack.splice(at, 1);
-      }
-      status.error(`refused: ${reply.message ?? "invalid"}`);
-    }
-    stepper.repaint(id);
-  }
-
-  /** Follow an intent: shown unsaved until the kernel acknowledges it, failed if it never does. */
-  function track(id: ItemId, promise: Promise<Reply>, t: Tracked): void {
-    const key = itemKey(id);
-    saving.set(key, "pending");
-    tracked.set(key, t);
-    if (!t.hadLabel) newlyDone.add(key);
-    paintProgress();
-    promise.then(
-      (reply) => settle(id, reply, t),
-      (error: Error) => {
-        saving.set(key, "failed");
-        status.error(`${error.message} (item ${JSON.stringify(id)})`);
-        stepper.repaint(id);
-      },
-    );
-  }
-
-  const hasLabel = (item?: ItemInfo) => item?.label !== null && item?.label !== undefined;
+  /** The kernel's label for `id` replaces the view's (the ack of a label, skip or undo). */
+  const takeLabel = (id: ItemId) => (reply: Reply) => cache.update(id, { label: (reply.label ?? null) as Label });
 
   function label(value: Label, source: "human" | "proposal"): void {
     const id = current();
@@ -238,10 +191,10 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
     if (!item) return status.info("still loading this item: look before you label");
     const before = (item.label ?? null) as Label;
     cache.update(id, { label: value });
-    undoStack.push(id);
     status.clear();
-    track(id, channel.send("label", { item_id: id, label: value, source }), {
-      hadLabel: before !== null, revert: before, onStack: true,
+    ledger.send("label", { item_id: id, label: value, source }, {
+      item: id, undo: true, done: before === null ? true : undefined,
+      ack: takeLabel(id), refused: () => cache.update(id, { label: before }),
     });
     stepper.step(1); // at once: the kernel's answer is awaited in the background
   }
@@ -271,19 +224,15 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
   function skipItem(): void {
     const id = current();
     if (id === undefined) return;
-    const had = hasLabel(cache.get(id));
-    undoStack.push(id);
-    track(id, channel.send("skip", { item_id: id }), { hadLabel: had, onStack: true });
-    if (!had) newlyDone.delete(itemKey(id)); // a skip labels nothing
+    ledger.send("skip", { item_id: id }, { item: id, undo: true, ack: takeLabel(id) }); // labels nothing
     stepper.step(1);
   }
 
   function undo(): void {
-    const id = undoStack.pop() ?? current();
+    const id = ledger.popUndo()?.item ?? current();
     if (id === undefined) return;
     stepper.seek(id);
-    track(id, channel.send("undo", { item_id: id }), { hadLabel: hasLabel(cache.get(id)), onStack: false });
-    newlyDone.delete(itemKey(id));
+    ledger.send("undo", { item_id: id }, { item: id, done: false, ack: takeLabel(id) });
     status.info(`undo: item ${JSON.stringify(id)}`);
   }
 
@@ -300,23 +249,19 @@ export function render({ model, el }: RenderProps<ClassifyModel>) {
     ...helpKeys(help),
   );
   skip.addEventListener("click", skipItem);
-  wireNav(root, buttons, { step: (delta) => stepper.step(delta), undo, help, channel });
+  wireNav(root, buttons, { step: (delta) => stepper.step(delta), undo, help, channel: ledger });
 
   // ---------------------------------------------------------------- kernel messages
-  channel.onChange = paintProgress;
-  channel.onLateReply = (reply, content) => {
-    const id = content.item_id as ItemId;
-    settle(id, reply, tracked.get(itemKey(id)) ?? { hadLabel: true, onStack: false });
-  };
-  const onMessage = kernelMessages(channel, status, stepper.itemRoutes(cache));
+  const onMessage = kernelMessages(ledger.channel, status, stepper.itemRoutes(cache));
   return startView(model, root, status, {
     on: {
       ...stepper.listeners(onMessage),
       "change:classes change:title change:display_size change:multi_label": paint,
     },
     paint,
-    dispose: [stepper, keymap, channel],
+    dispose: [stepper, keymap, ledger],
   });
 }
 
-export default { render };
+// anywidget's current module form: a default export holding render (a direct `render` export is deprecated)
+export default { render } satisfies AnyWidget<ClassifyModel>;

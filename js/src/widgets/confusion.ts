@@ -2,17 +2,18 @@
 // F1, and a virtualised gallery of the items of the opened cell (or of the likely label errors),
 // where an item is relabelled in place. Python validates every intent and answers with the cell's
 // ids; thumbnails come through the shared ItemCache (binary buffers).
-import type { AnyModel, RenderProps } from "@anywidget/types";
+import type { AnyModel, AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import { takeFocusWhenShown } from "../lib/focus";
 import "./confusion.css";
-import { IntentChannel, Reply } from "../lib/channel";
+import type { Reply } from "../lib/channel";
 import { h, setText } from "../lib/dom";
 import { Gallery, rawThumbnail } from "../lib/gallery";
 import { Heatmap } from "../lib/heatmap";
 import { HelpOverlay, helpButton as newHelpButton } from "../lib/help";
 import { ItemCache, ItemId, ItemInfo } from "../lib/items";
 import { Keymap } from "../lib/keyboard";
+import { DoneModel, EditLedger } from "../lib/ledger";
 import { Binary } from "../lib/media";
 import { StatusLine } from "../lib/status";
 import { checkVersion, exposeModel } from "../lib/widget";
@@ -56,7 +57,7 @@ export function rowShares(matrix: number[][]): number[][] {
 const fmt = (v: number | null) => (v === null || v === undefined ? "–" : v.toFixed(2));
 const DIGITS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"];
 
-export function render({ model, el }: RenderProps<ConfusionModel>) {
+function render({ model, el }: RenderProps<ConfusionModel>) {
   const root = h("div", "hitl-root hitl-confusion");
   exposeModel(root, model);
   el.append(root);
@@ -70,7 +71,18 @@ export function render({ model, el }: RenderProps<ConfusionModel>) {
   const header = h("div", "hitl-row");
   header.append(title, summary, h("span", "hitl-spacer"), modeButton, issuesButton, helpButton);
 
-  const channel = new IntentChannel(model);
+  const status = new StatusLine();
+  const saved = () => status.setSaved(ledger.pendingCount, ledger.failedCount);
+  // the dashboard shows no n_done (done() is never asked) and a relabel's ack carries none
+  const ledger: EditLedger = new EditLedger(model as unknown as DoneModel, {
+    status,
+    repaint: (id) => {
+      gallery.refresh([id]);
+      paintSelection();
+    },
+    progress: saved,
+  });
+  const channel = ledger.channel; // the requests that are no edits (open a cell, the issues) go as they are
   const cache = new ItemCache(model, 400);
   const classes = () => model.get("classes");
   const heatmap = new Heatmap({ onOpen: (r, c) => openCell(r, c), corner: "true \\ pred", label: "confusion matrix" });
@@ -92,7 +104,6 @@ export function render({ model, el }: RenderProps<ConfusionModel>) {
   const panel = h("div", "hitl-gallery-panel");
   panel.append(galleryTitle, gallery.node, selectionLine, classBar);
   panel.hidden = true;
-  const status = new StatusLine();
   root.append(header, top, panel, status.node);
 
   let mode: "matrix" | "gallery" = "matrix";
@@ -221,25 +232,14 @@ export function render({ model, el }: RenderProps<ConfusionModel>) {
     const before = { label: item.label, relabelled: item.relabelled };
     cache.update(id, { label: c, pending: true });
     gallery.refresh([id]);
-    status.setSaved(channel.pendingCount + 1, channel.failedCount);
-    channel.send("relabel", { item_id: id, label: c }).then(
-      (reply) => {
-        if (reply.type === "ack") {
-          cache.update(id, { label: reply.label as Cls, relabelled: true, pending: false });
-          status.info(`item ${JSON.stringify(id)} relabelled ${String(reply.label)}`);
-        } else {
-          cache.update(id, { ...before, pending: false });
-          status.error(`refused: ${reply.message ?? "invalid"}`);
-        }
-        gallery.refresh([id]);
-        paintSelection();
-        status.setSaved(channel.pendingCount, channel.failedCount);
+    void ledger.send("relabel", { item_id: id, label: c }, {
+      item: id,
+      ack: (reply) => {
+        cache.update(id, { label: reply.label as Cls, relabelled: true, pending: false });
+        status.info(`item ${JSON.stringify(id)} relabelled ${String(reply.label)}`);
       },
-      (e: Error) => {
-        status.error(`${e.message} (item ${JSON.stringify(id)})`);
-        status.setSaved(channel.pendingCount, channel.failedCount);
-      },
-    );
+      refused: () => cache.update(id, { ...before, pending: false }),
+    });
     if (gallery.selected < gallery.length - 1) gallery.select(gallery.selected + 1);
     else paintSelection();
   }
@@ -282,7 +282,6 @@ export function render({ model, el }: RenderProps<ConfusionModel>) {
   });
 
   // ---------------------------------------------------------------- kernel messages
-  channel.onChange = () => status.setSaved(channel.pendingCount, channel.failedCount);
   const onMessage = (msg: Record<string, unknown>, buffers: Binary[] = []) => {
     if (channel.handle(msg)) return;
     if (msg.type === "items") {
@@ -332,8 +331,9 @@ export function render({ model, el }: RenderProps<ConfusionModel>) {
     model.off("msg:custom", onMessage);
     model.off(watched, paintMatrix);
     keymap.dispose();
-    channel.dispose();
+    ledger.dispose();
   };
 }
 
-export default { render };
+// anywidget's current module form: a default export holding render (a direct `render` export is deprecated)
+export default { render } satisfies AnyWidget<ConfusionModel>;

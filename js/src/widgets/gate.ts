@@ -1,16 +1,16 @@
 // QualityGate front-end: one sampled item at a time (beside its original for augmentation
 // audits); A accepts, R then 1-9 (or 1-9 at once) rejects with a reason code. Like the classify
 // view it never waits for the kernel: the decision travels in the background, unsaved until acked.
-import type { RenderProps } from "@anywidget/types";
+import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./gate.css";
-import { IntentChannel, Reply } from "../lib/channel";
 import { h, setText } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
-import { ItemCache, ItemId, ItemInfo, itemKey } from "../lib/items";
+import { ItemCache, ItemId, ItemInfo } from "../lib/items";
+import { Edit, EditLedger } from "../lib/ledger";
 import { Keymap } from "../lib/keyboard";
 import { Binary, decodeImage, drawFit } from "../lib/media";
-import { SaveState, saveSuffix, StatusLine } from "../lib/status";
+import { saveSuffix, StatusLine } from "../lib/status";
 import { Stepper, stepKeys } from "../lib/stepper";
 import { mountRoot } from "../lib/widget";
 import { kernelMessages, navButtons, ReviewModel, showSaved, startView, wireNav } from "../lib/review";
@@ -63,7 +63,7 @@ async function decodeOriginal(info: ItemInfo, buffers: Binary[]): Promise<void> 
 const AHEAD = 10;
 const BEHIND = 2;
 
-export function render({ model, el }: RenderProps<GateModel>) {
+function render({ model, el }: RenderProps<GateModel>) {
   const root = mountRoot(el, model, "hitl-root hitl-gate");
 
   const title = h("span", "hitl-title");
@@ -104,17 +104,17 @@ export function render({ model, el }: RenderProps<GateModel>) {
   const status = new StatusLine();
   root.append(header, banner, panes, info, actions, reasonBar, nav, status.node);
 
-  const channel = new IntentChannel(model, { coalesce: true }); // keys come fast: see lib/channel.ts
+  const repaint = (id: ItemId) => stepper.repaint(id);
+  // keys come fast: intents are coalesced (see lib/channel.ts)
+  const ledger = new EditLedger(model, { status, repaint, progress: paintSummary }, { coalesce: true });
   const cache = new ItemCache(model);
-  const saving = new Map<string, SaveState>();
-  const undoStack: ItemId[] = [];
   const stepper = new Stepper(model, {
     behind: BEHIND, ahead: AHEAD, paint, paintProgress: paintSummary,
     enter: () => {
       rejecting = false;
     },
     restart: () => {
-      undoStack.length = 0; // the decisions of an earlier order are not undone from this one
+      ledger.restart(); // the decisions of an earlier order are not undone from this one
       rejecting = false;
     },
   });
@@ -128,7 +128,7 @@ export function render({ model, el }: RenderProps<GateModel>) {
     setText(banner, summaryText(s));
     banner.className = `hitl-gate-banner hitl-gate-${s?.status ?? "pending"}`;
     setText(position, stepper.positionText());
-    showSaved(status, channel, retry);
+    showSaved(status, ledger, retry);
   }
 
   function paintReasons(): void {
@@ -185,8 +185,7 @@ export function render({ model, el }: RenderProps<GateModel>) {
     showPane(item, info.kind, info.image, info.text, info.error);
     if (model.get("side_by_side")) showPane(original, info.original_kind, info.original_image, info.original_text, info.original_error);
     const verdict = (info.verdict ?? null) as Verdict;
-    const state = saving.get(itemKey(id));
-    const suffix = saveSuffix(state);
+    const suffix = saveSuffix(ledger.stateOf(id));
     setText(
       verdictLine,
       verdict === null ? "undecided" : verdict === "accept" ? `accepted${suffix}` : `rejected: ${String(info.reason)}${suffix}`,
@@ -196,26 +195,13 @@ export function render({ model, el }: RenderProps<GateModel>) {
     root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id, position: stepper.pos } }));
   }
 
-  function track(id: ItemId, promise: Promise<Reply>, revert: Partial<ItemInfo>): void {
-    const key = itemKey(id);
-    saving.set(key, "pending");
-    paintSummary();
-    promise.then(
-      (reply) => {
-        saving.delete(key);
-        if (reply.type === "ack") cache.update(id, { verdict: reply.verdict ?? null, reason: reply.reason ?? null });
-        else {
-          cache.update(id, revert);
-          status.error(`refused: ${reply.message ?? "invalid"}`);
-        }
-        stepper.repaint(id);
-      },
-      (error: Error) => {
-        saving.set(key, "failed");
-        status.error(`${error.message} (item ${JSON.stringify(id)})`);
-        stepper.repaint(id);
-      },
-    );
+  /** An edit of `id`'s verdict: the kernel's verdict and reason replace the view's; a refusal restores `revert`. */
+  function edit(id: ItemId, revert: Partial<ItemInfo>, undo?: true): Edit {
+    return {
+      item: id, undo,
+      ack: (reply) => cache.update(id, { verdict: reply.verdict ?? null, reason: reply.reason ?? null }),
+      refused: () => cache.update(id, revert),
+    };
   }
 
   function decide(verdict: "accept" | "reject", reason: string | null = null): void {
@@ -224,9 +210,8 @@ export function render({ model, el }: RenderProps<GateModel>) {
     const info = cache.get(id);
     const revert = { verdict: info?.verdict ?? null, reason: info?.reason ?? null };
     cache.update(id, { verdict, reason });
-    undoStack.push(id);
     status.clear();
-    track(id, channel.send("decide", { item_id: id, verdict, reason }), revert);
+    ledger.send("decide", { item_id: id, verdict, reason }, edit(id, revert, true));
     stepper.step(1);
   }
 
@@ -237,11 +222,11 @@ export function render({ model, el }: RenderProps<GateModel>) {
   }
 
   function undo(): void {
-    const id = undoStack.pop() ?? current();
+    const id = ledger.popUndo()?.item ?? current();
     if (id === undefined) return;
     stepper.seek(id);
     const info = cache.get(id);
-    track(id, channel.send("undo", { item_id: id }), { verdict: info?.verdict ?? null, reason: info?.reason ?? null });
+    ledger.send("undo", { item_id: id }, edit(id, { verdict: info?.verdict ?? null, reason: info?.reason ?? null }));
     status.info(`undo: item ${JSON.stringify(id)}`);
   }
 
@@ -283,11 +268,10 @@ export function render({ model, el }: RenderProps<GateModel>) {
     rejecting = !rejecting;
     paintReasons();
   });
-  wireNav(root, buttons, { step: (delta) => stepper.step(delta), undo, help, channel });
+  wireNav(root, buttons, { step: (delta) => stepper.step(delta), undo, help, channel: ledger });
 
-  channel.onChange = paintSummary;
   const receive = stepper.itemRoutes(cache).items!; // the usual items route, once the originals are decoded
-  const onMessage = kernelMessages(channel, status, {
+  const onMessage = kernelMessages(ledger.channel, status, {
     items: (infos, buffers) => {
       Promise.all(infos.map((i) => decodeOriginal(i, buffers))).then(() => receive(infos, buffers));
     },
@@ -299,8 +283,9 @@ export function render({ model, el }: RenderProps<GateModel>) {
       "change:reasons change:title change:side_by_side": paint,
     },
     paint,
-    dispose: [stepper, keymap, channel],
+    dispose: [stepper, keymap, ledger],
   });
 }
 
-export default { render };
+// anywidget's current module form: a default export holding render (a direct `render` export is deprecated)
+export default { render } satisfies AnyWidget<GateModel>;

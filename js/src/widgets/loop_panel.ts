@@ -1,6 +1,6 @@
 // Active-learning panel: retrain status (with a spinner while the model trains in the kernel's
 // background thread), the live learning curve against baselines, and label counts per class/group.
-import type { RenderProps } from "@anywidget/types";
+import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./loop_panel.css";
 import { barChart, lineChart, Series, svg } from "../lib/chart";
@@ -30,7 +30,7 @@ export interface LoopPanelModel {
 
 const num = (v: number | null | undefined) => (v === null || v === undefined ? NaN : v);
 
-export function render({ model, el }: RenderProps<LoopPanelModel>) {
+function render({ model, el }: RenderProps<LoopPanelModel>) {
   const root = h("div", "hitl-root hitl-loop-panel");
   exposeModel(root, model);
   el.append(root);
@@ -116,4 +116,5 @@ export function render({ model, el }: RenderProps<LoopPanelModel>) {
   });
 }
 
-export default { render };
+// anywidget's current module form: a default export holding render (a direct `render` export is deprecated)
+export default { render } satisfies AnyWidget<LoopPanelModel>;

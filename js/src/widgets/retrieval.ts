@@ -1,16 +1,16 @@
 // RetrievalVerifier front-end: a query above its ranked results in a grid; arrow keys move the
 // focus, 1/2/3 judge the focused result, Enter goes to the next query. Judgements show at once
 // and travel to Python in the background; the metrics shown are the ones Python computed.
-import type { RenderProps } from "@anywidget/types";
+import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./retrieval.css";
-import { IntentChannel, Reply } from "../lib/channel";
 import { h, setText } from "../lib/dom";
 import { gridMove, nextOpen } from "../lib/grid";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId, ItemInfo } from "../lib/items";
+import { Edit, EditLedger } from "../lib/ledger";
 import { Keymap } from "../lib/keyboard";
-import { SaveState, saveSuffix, StatusLine } from "../lib/status";
+import { saveSuffix, StatusLine } from "../lib/status";
 import { Stepper, stepKeys } from "../lib/stepper";
 import { fmt, itemView } from "../lib/view";
 import { mountRoot } from "../lib/widget";
@@ -43,6 +43,8 @@ interface Result {
 type Metrics = Record<string, number | null>;
 
 export const queryKey = (id: ItemId): string => `q:${JSON.stringify(id)}`;
+/** The key a judgement's saved state is shown on: query `q`'s result `r`. */
+const resultKey = (q: ItemId, r: Result): string => `${queryKey(q)} ${r.key}`;
 
 /** "P@5 0.600 · R@5 0.750 · RR 1.000 · nDCG@5 0.812" (recall only when relevant sets are known). */
 export function metricsText(m: Metrics | undefined, k: number, recall: boolean): string {
@@ -55,7 +57,7 @@ export function metricsText(m: Metrics | undefined, k: number, recall: boolean):
 
 const AHEAD = 3; // queries (with their results) prefetched ahead
 
-export function render({ model, el }: RenderProps<RetrievalModel>) {
+function render({ model, el }: RenderProps<RetrievalModel>) {
   const root = mountRoot(el, model, "hitl-root hitl-retrieval");
 
   // ---------------------------------------------------------------- layout
@@ -88,19 +90,18 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
   root.append(header, queryPanel, grid, bar, overallLine, status.node);
 
   // ---------------------------------------------------------------- state
-  const channel = new IntentChannel(model, { coalesce: true }); // keys come fast: see lib/channel.ts
+  // a judgement's saved state is shown on its result ("<qkey> <rkey>"); undo names the result's item
+  const repaint = (q: ItemId) => stepper.repaint(q);
+  // keys come fast: intents are coalesced (see lib/channel.ts)
+  const ledger = new EditLedger<ItemId>(model, { status, repaint, progress: paintProgress }, { coalesce: true });
   const cache = new ItemCache(model, 256);
-  const saving = new Map<string, SaveState>(); // "<qkey> <rkey>" -> state
-  const undoStack: Array<{ query: ItemId; item: ItemId }> = [];
   // the queries kept and read ahead (with the results of those cached): one back, AHEAD + 1 on
   const stepper = new Stepper(model, {
     behind: 1, ahead: AHEAD + 1, paint, paintProgress,
     enter: () => {
       focus = firstOpen(queryInfo());
     },
-    restart: () => {
-      undoStack.length = 0;
-    },
+    restart: () => ledger.restart(),
   });
   let focus = 0;
 
@@ -115,9 +116,9 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
   // ---------------------------------------------------------------- drawing
   function paintProgress(): void {
     const total = order().length;
-    setText(progress, `complete ${model.get("n_done")} of ${total}`);
+    setText(progress, `complete ${ledger.done(total)} of ${total}`);
     setText(position, stepper.positionText("query"));
-    showSaved(status, channel, retry);
+    showSaved(status, ledger, retry);
     const overall = model.get("overall") ?? {};
     setText(
       overallLine,
@@ -141,7 +142,7 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
         if (r.judgement) cell.classList.add(`hitl-is-${r.judgement}`);
         const head = h("div", "hitl-result-head");
         head.append(h("span", "hitl-rank", `#${r.rank}`), h("span", "hitl-spacer"), h("span", "hitl-score", r.score === null ? "" : fmt(r.score)));
-        const state = q === undefined ? undefined : saving.get(`${queryKey(q)} ${r.key}`);
+        const state = q === undefined ? undefined : ledger.state(resultKey(q, r));
         const verdict = h(
           "div",
           "hitl-verdict",
@@ -179,7 +180,7 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
       return;
     }
     queryBox.replaceChildren(itemView(info, model.get("query_size"), "hitl-query-media"));
-    const pending = [...saving.keys()].some((key) => key.startsWith(`${queryKey(q)} `));
+    const pending = ledger.pending(q) > 0;
     setText(
       queryMetrics,
       metricsText(info.metrics as Metrics, model.get("k"), model.get("relevant_known")) + (pending ? " (updating…)" : ""),
@@ -219,29 +220,19 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
     if (r) r.judgement = value;
   }
 
-  function track(q: ItemId, r: Result, promise: Promise<Reply>, revert: Judgement | null | undefined): void {
-    const key = `${queryKey(q)} ${r.key}`;
-    saving.set(key, "pending");
-    paintProgress();
-    promise.then(
-      (reply) => {
-        saving.delete(key);
-        if (reply.type === "ack") {
-          setJudgement(q, r.id, (reply.judgement ?? null) as Judgement | null);
-          cache.update(queryKey(q), { metrics: reply.metrics });
-          if (typeof reply.n_done === "number") model.set("n_done", reply.n_done);
-        } else {
-          if (revert !== undefined) setJudgement(q, r.id, revert);
-          status.error(`refused: ${reply.message ?? "invalid"}`);
-        }
-        stepper.repaint(q);
+  /** An edit of result `r` of query `q`: the kernel's judgement and the query's metrics replace the
+   *  view's; a refusal restores `revert` (when given). */
+  function edit(q: ItemId, r: Result, revert?: Judgement | null): Edit<ItemId> {
+    return {
+      item: q, key: resultKey(q, r), describe: `query ${JSON.stringify(q)}, item ${JSON.stringify(r.id)}`,
+      ack: (reply) => {
+        setJudgement(q, r.id, (reply.judgement ?? null) as Judgement | null);
+        cache.update(queryKey(q), { metrics: reply.metrics });
       },
-      (error: Error) => {
-        saving.set(key, "failed");
-        status.error(`${error.message} (query ${JSON.stringify(q)}, item ${JSON.stringify(r.id)})`);
-        stepper.repaint(q);
+      refused: () => {
+        if (revert !== undefined) setJudgement(q, r.id, revert);
       },
-    );
+    };
   }
 
   function judge(value: Judgement): void {
@@ -251,25 +242,24 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
     if (q === undefined || !r) return;
     const before = r.judgement;
     r.judgement = value;
-    undoStack.push({ query: q, item: r.id });
     status.clear();
-    track(q, r, channel.send("judge", { query_id: q, item_id: r.id, judgement: value }), before);
+    ledger.send("judge", { query_id: q, item_id: r.id, judgement: value }, { ...edit(q, r, before), undo: r.id });
     const list = results(info);
     focus = nextOpen(focus, list.length, (i) => !list[i].judgement);
     paint();
   }
 
   function undo(): void {
-    const last = undoStack.pop();
-    const q = last?.query ?? current();
+    const last = ledger.popUndo();
+    const q = last?.item ?? current();
     if (q === undefined) return;
     stepper.seek(q, false);
     const list = results(queryInfo());
-    const n = last ? list.findIndex((r) => r.id === last.item) : focus;
+    const n = last ? list.findIndex((r) => r.id === last.value) : focus;
     const r = list[n];
     if (!r) return;
     focus = n;
-    track(q, r, channel.send("undo", { query_id: q, item_id: r.id }), undefined);
+    ledger.send("undo", { query_id: q, item_id: r.id }, edit(q, r));
     status.info(`undo: query ${JSON.stringify(q)}, rank ${r.rank}`);
     paint();
   }
@@ -295,11 +285,10 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
   buttons.relevant.addEventListener("click", () => judge("relevant"));
   buttons.not_relevant.addEventListener("click", () => judge("not_relevant"));
   buttons.unsure.addEventListener("click", () => judge("unsure"));
-  wireNav(root, navRow, { step: (delta) => stepper.step(delta), undo, help, channel });
+  wireNav(root, navRow, { step: (delta) => stepper.step(delta), undo, help, channel: ledger });
 
   // ---------------------------------------------------------------- kernel messages
-  channel.onChange = paintProgress;
-  const onMessage = kernelMessages(channel, status, {
+  const onMessage = kernelMessages(ledger.channel, status, {
     invalidate: stepper.itemRoutes(cache).invalidate,
     // a query's item holds its results: they are fetched once it is here
     items: (infos, buffers) => {
@@ -323,8 +312,9 @@ export function render({ model, el }: RenderProps<RetrievalModel>) {
       "change:title change:columns change:thumb_size change:query_size": paint,
     },
     paint,
-    dispose: [stepper, keymap, channel],
+    dispose: [stepper, keymap, ledger],
   });
 }
 
-export default { render };
+// anywidget's current module form: a default export holding render (a direct `render` export is deprecated)
+export default { render } satisfies AnyWidget<RetrievalModel>;

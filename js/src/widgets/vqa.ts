@@ -1,14 +1,15 @@
 // VQAReview front-end: image, question and the model's answer; 1/2/3 judge it, a text box takes
 // the corrected answer. Everything from data or models is shown as text.
-import type { RenderProps } from "@anywidget/types";
+import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./vqa.css";
-import { IntentChannel, Reply } from "../lib/channel";
+import type { Reply } from "../lib/channel";
 import { h, setText } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
-import { ItemCache, ItemId, ItemInfo, itemKey } from "../lib/items";
+import { ItemCache, ItemId } from "../lib/items";
+import { EditLedger } from "../lib/ledger";
 import { Keymap } from "../lib/keyboard";
-import { SaveState, saveSuffix, StatusLine } from "../lib/status";
+import { saveSuffix, StatusLine } from "../lib/status";
 import { Stepper, stepKeys } from "../lib/stepper";
 import { itemView } from "../lib/view";
 import { mountRoot } from "../lib/widget";
@@ -23,7 +24,7 @@ export interface VQAModel extends ReviewModel {
 const AHEAD = 8;
 const BEHIND = 2;
 
-export function render({ model, el }: RenderProps<VQAModel>) {
+function render({ model, el }: RenderProps<VQAModel>) {
   const root = mountRoot(el, model, "hitl-root hitl-vqa");
 
   const { header, title, position, progress } = headerRow();
@@ -61,19 +62,17 @@ export function render({ model, el }: RenderProps<VQAModel>) {
   const status = new StatusLine();
   root.append(header, stage, bar, status.node);
 
-  const channel = new IntentChannel(model, { coalesce: true }); // keys come fast: see lib/channel.ts
+  const repaint = (id: ItemId) => stepper.repaint(id);
+  // keys come fast: intents are coalesced (see lib/channel.ts)
+  const ledger = new EditLedger(model, { status, repaint, progress: paintProgress }, { coalesce: true });
   const cache = new ItemCache(model);
-  const saving = new Map<string, SaveState>();
-  const undoStack: ItemId[] = [];
   const stepper = new Stepper(model, {
     behind: BEHIND, ahead: AHEAD, paint, paintProgress,
     enter: () => {
       if (document.activeElement === input) root.focus({ preventScroll: true });
       input.value = "";
     },
-    restart: () => {
-      undoStack.length = 0;
-    },
+    restart: () => ledger.restart(),
   });
 
   const order = () => model.get("order");
@@ -81,9 +80,9 @@ export function render({ model, el }: RenderProps<VQAModel>) {
 
   function paintProgress(): void {
     const total = order().length;
-    setText(progress, `reviewed ${model.get("n_done")} of ${total}`);
+    setText(progress, `reviewed ${ledger.done(total)} of ${total}`);
     setText(position, stepper.positionText());
-    showSaved(status, channel, retry);
+    showSaved(status, ledger, retry);
   }
 
   function paint(): void {
@@ -110,7 +109,7 @@ export function render({ model, el }: RenderProps<VQAModel>) {
     setText(answer, item.answer);
     setText(reference, item.reference ?? "");
     (reference.parentElement as HTMLElement).hidden = item.reference === null || item.reference === undefined;
-    const state = saving.get(itemKey(id));
+    const state = ledger.stateOf(id);
     const verdict = item.verdict as Verdict | null;
     setText(
       current,
@@ -123,29 +122,9 @@ export function render({ model, el }: RenderProps<VQAModel>) {
     root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id, position: stepper.pos } }));
   }
 
-  function track(id: ItemId, promise: Promise<Reply>, revert?: Partial<ItemInfo>): void {
-    const key = itemKey(id);
-    saving.set(key, "pending");
-    paintProgress();
-    promise.then(
-      (reply) => {
-        saving.delete(key);
-        if (reply.type === "ack") {
-          cache.update(id, { verdict: reply.verdict ?? null, corrected: reply.corrected ?? null });
-          if (typeof reply.n_done === "number") model.set("n_done", reply.n_done);
-        } else {
-          if (revert) cache.update(id, revert);
-          status.error(`refused: ${reply.message ?? "invalid"}`);
-        }
-        stepper.repaint(id);
-      },
-      (error: Error) => {
-        saving.set(key, "failed");
-        status.error(`${error.message} (item ${JSON.stringify(id)})`);
-        stepper.repaint(id);
-      },
-    );
-  }
+  /** The kernel's verdict and corrected answer replace the view's (the ack of a verdict or an undo). */
+  const takeVerdict = (id: ItemId) => (reply: Reply) =>
+    cache.update(id, { verdict: reply.verdict ?? null, corrected: reply.corrected ?? null });
 
   function send(verdict: Verdict, corrected: string | null): void {
     const id = currentId();
@@ -153,9 +132,10 @@ export function render({ model, el }: RenderProps<VQAModel>) {
     if (id === undefined || !item) return;
     const revert = { verdict: item.verdict, corrected: item.corrected };
     cache.update(id, { verdict, corrected });
-    undoStack.push(id);
     status.clear();
-    track(id, channel.send("verdict", { item_id: id, verdict, corrected }), revert);
+    ledger.send("verdict", { item_id: id, verdict, corrected }, {
+      item: id, undo: true, ack: takeVerdict(id), refused: () => cache.update(id, revert),
+    });
   }
 
   function judge(verdict: Verdict): void {
@@ -183,10 +163,10 @@ export function render({ model, el }: RenderProps<VQAModel>) {
   }
 
   function undo(): void {
-    const id = undoStack.pop() ?? currentId();
+    const id = ledger.popUndo()?.item ?? currentId();
     if (id === undefined) return;
     stepper.seek(id);
-    track(id, channel.send("undo", { item_id: id }));
+    ledger.send("undo", { item_id: id }, { item: id, ack: takeVerdict(id) });
     status.info(`undo: item ${JSON.stringify(id)}`);
   }
 
@@ -214,18 +194,18 @@ export function render({ model, el }: RenderProps<VQAModel>) {
     { keys: ["Backspace", "Ctrl+Z"], description: "undo the last review", run: undo },
     ...helpKeys(help),
   );
-  wireNav(root, buttons, { step: (delta) => stepper.step(delta), undo, help, channel });
+  wireNav(root, buttons, { step: (delta) => stepper.step(delta), undo, help, channel: ledger });
 
-  channel.onChange = paintProgress;
-  const onMessage = kernelMessages(channel, status, stepper.itemRoutes(cache));
+  const onMessage = kernelMessages(ledger.channel, status, stepper.itemRoutes(cache));
   return startView(model, root, status, {
     on: {
       ...stepper.listeners(onMessage),
       "change:title change:display_size": paint,
     },
     paint,
-    dispose: [stepper, keymap, channel],
+    dispose: [stepper, keymap, ledger],
   });
 }
 
-export default { render };
+// anywidget's current module form: a default export holding render (a direct `render` export is deprecated)
+export default { render } satisfies AnyWidget<VQAModel>;

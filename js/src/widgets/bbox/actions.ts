@@ -1,0 +1,192 @@
+// BBoxAnnotator's commands, by key or button: pick a class, accept / reject proposals, delete,
+// undo / redo, cycle the selection, add a box, copy the previous item's boxes, nudge, threshold.
+import type { AnyModel } from "@anywidget/types";
+import { setText } from "../../lib/dom";
+import type { ItemCache } from "../../lib/items";
+import type { StatusLine } from "../../lib/status";
+import type { Stepper } from "../../lib/stepper";
+import type { PanZoom, Viewport } from "../../lib/viewport";
+import type { BoxEdits } from "./edits";
+import { BBoxModel, Box, BoxItem, moveBox, Proposal, rectFromPoints, Selection } from "./geometry";
+import type { BoxLayout } from "./layout";
+import type { BoxPainter } from "./paint";
+import type { BoxState } from "./state";
+
+export interface ActionParts {
+  model: AnyModel<BBoxModel>;
+  ui: BoxLayout;
+  state: BoxState;
+  cache: ItemCache;
+  viewport: Viewport;
+  stepper: Stepper;
+  status: StatusLine;
+  edits: BoxEdits;
+  painter: BoxPainter;
+  panZoom: PanZoom;
+}
+
+export class BoxActions {
+  constructor(private readonly p: ActionParts) {}
+
+  /** Class `k` for the selected box, or for new boxes when none is selected. */
+  pickClass(k: number): void {
+    const { state, edits, painter } = this.p;
+    if (k < 0 || k >= state.classes().length) return;
+    const c = state.classes()[k];
+    if (state.selection) {
+      const d = edits.beginEdit();
+      if (d) {
+        d.class = c;
+        edits.flushDraft();
+      }
+    } else {
+      state.currentClass = k;
+    }
+    painter.classes();
+    painter.redraw();
+  }
+
+  /** Accept the selected proposal, else the best one above the threshold; select the next. */
+  acceptProposal(): void {
+    const { state, edits, status, painter } = this.p;
+    edits.flushDraft();
+    const it = state.item();
+    if (!it) return;
+    const sel = state.selection;
+    let target: Proposal | undefined;
+    if (sel?.kind === "proposal") target = state.pendingProposals(it).find((p) => p.id === sel.id);
+    target ??= state.visibleProposals(it)[0];
+    if (!target) return status.info("no open proposal above the threshold");
+    const p = target;
+    edits.send("accept", { proposal_ids: [p.id] }, (item) => {
+      item.boxes = [...(item.boxes ?? []), { ...p, source: "proposal", proposal: p.id } as Box];
+    });
+    const nextOne = state.visibleProposals(it)[0];
+    state.selection = nextOne ? { kind: "proposal", id: nextOne.id } : null;
+    painter.redraw();
+  }
+
+  acceptAllAbove(): void {
+    const { state, edits, status } = this.p;
+    edits.flushDraft();
+    const list = state.visibleProposals();
+    if (!list.length) return status.info("no open proposal above the threshold");
+    edits.send("accept", { proposal_ids: list.map((p) => p.id) }, (it) => {
+      it.boxes = [...(it.boxes ?? []), ...list.map((p) => ({ ...p, source: "proposal", proposal: p.id }) as Box)];
+    });
+    state.selection = null;
+    status.info(`accepted ${list.length} proposals`);
+  }
+
+  /** Delete the selected box, or reject the selected proposal (and select the next). */
+  deleteSelected(): void {
+    const { state, edits, status, painter } = this.p;
+    edits.flushDraft();
+    const sel = state.selection;
+    if (!sel) return status.info("nothing selected: click a box or press Tab");
+    if (sel.kind === "proposal") {
+      edits.send("reject", { proposal_ids: [sel.id] }, (it) => {
+        it.rejected = [...(it.rejected ?? []), sel.id];
+      });
+      const nextOne = state.visibleProposals()[0];
+      state.selection = nextOne ? { kind: "proposal", id: nextOne.id } : null;
+    } else {
+      edits.send("delete", { box_ids: [sel.id] }, (it) => {
+        it.boxes = (it.boxes ?? []).filter((b) => b.id !== sel.id);
+      });
+      state.selection = null;
+    }
+    painter.redraw();
+  }
+
+  /** The kernel undoes (redoes) the item's last change and answers with its box list. */
+  undoRedo(kind: "undo" | "redo"): void {
+    this.p.edits.flushDraft();
+    this.p.edits.send(kind, {});
+  }
+
+  /** Select the next (`step` 1) or previous (-1) box or proposal, bringing it into view. */
+  cycle(step: number): void {
+    const { state, edits, viewport, painter } = this.p;
+    edits.flushDraft();
+    const it = state.item();
+    if (!it) return;
+    const list: Selection[] = [
+      ...(it.boxes ?? []).map((b) => ({ kind: "box" as const, id: b.id })),
+      ...state.visibleProposals(it).map((p) => ({ kind: "proposal" as const, id: p.id })),
+    ];
+    if (!list.length) {
+      state.selection = null;
+      return;
+    }
+    const at = state.selection ? list.findIndex((s) => state.isSelected(s)) : -1;
+    state.selection = list[(at + step + list.length * 2 + (at < 0 && step < 0 ? 1 : 0)) % list.length];
+    const r = state.selectedRect(it);
+    if (r && !viewport.isVisible(r)) viewport.centreOn(r.x + r.w / 2, r.y + r.h / 2);
+    painter.redraw();
+  }
+
+  /** A new box in the middle of the view, selected. */
+  newBoxByKey(): void {
+    const { state, edits, viewport, painter } = this.p;
+    edits.flushDraft();
+    if (!state.item()?.image) return;
+    const v = viewport.visibleRect();
+    const side = Math.max(1, Math.min(v.w, v.h) / 4);
+    const ids = edits.addBoxes([{ x: v.x + v.w / 2 - side / 2, y: v.y + v.h / 2 - side / 2, w: side, h: side, class: state.classes()[state.currentClass] }]);
+    state.selection = { kind: "box", id: ids[0] };
+    painter.redraw();
+  }
+
+  /** Copy the previous item's boxes (those inside this image) onto this one. */
+  copyPrevious(): void {
+    const { state, cache, stepper, edits, status } = this.p;
+    edits.flushDraft();
+    const prevId = stepper.order()[stepper.pos - 1];
+    const id = state.current();
+    if (prevId === undefined || id === undefined) return status.info("no previous item to copy from");
+    cache.whenReady(prevId).then((p) => {
+      const boxes = ((p as BoxItem).boxes ?? []);
+      if (state.current() !== id) return;
+      if (!boxes.length) return status.info("the previous item has no boxes");
+      const { w, h: hh } = state.imageSize();
+      const rects = boxes
+        .map((b) => ({ ...rectFromPoints({ x: b.x, y: b.y }, { x: b.x + b.w, y: b.y + b.h }, w, hh), class: b.class }))
+        .filter((r) => r.w > 0 && r.h > 0);
+      if (!rects.length) return status.info("the previous item's boxes lie outside this image");
+      edits.addBoxes(rects);
+      status.info(`copied ${rects.length} boxes from the previous item`);
+    });
+  }
+
+  /** An arrow key: nudge the selected box (Alt: resize it; Shift: 10 px), or pan when none. */
+  arrow(dx: number, dy: number, e: KeyboardEvent): void {
+    const { state, edits } = this.p;
+    const step = e.shiftKey ? 10 : 1;
+    if (!state.selection) {
+      this.p.panZoom.pan(-dx * 40, -dy * 40);
+      return;
+    }
+    const d = edits.beginEdit();
+    if (!d) return;
+    const { w, h: hh } = state.imageSize();
+    const r = e.altKey
+      ? rectFromPoints({ x: d.x, y: d.y }, { x: d.x + Math.max(1, d.w + dx * step), y: d.y + Math.max(1, d.h + dy * step) }, w, hh)
+      : moveBox(d, dx * step, dy * step, w, hh);
+    Object.assign(d, r);
+    edits.commitSoon();
+  }
+
+  /** Set the proposal threshold (0..1, to 1/100); a proposal now hidden is unselected. */
+  setThreshold(t: number): void {
+    const { model, ui, state, painter } = this.p;
+    const v = Math.round(Math.min(1, Math.max(0, t)) * 100) / 100;
+    model.set("threshold", v);
+    model.save_changes();
+    const sel = state.selection;
+    if (sel?.kind === "proposal" && !state.visibleProposals().some((p) => p.id === sel.id)) state.selection = null;
+    ui.thresholdInput.value = String(v);
+    setText(ui.thresholdValue, v.toFixed(2));
+    painter.redraw();
+  }
+}

@@ -1,0 +1,100 @@
+// BBoxAnnotator's texts around the canvas: title, progress, class swatches, threshold, counts and
+// the selection line; paint() shows the item (or the end / loading screen), redraw() an edit.
+import type { AnyModel } from "@anywidget/types";
+import { classSwatches } from "../../lib/canvas_stage";
+import { setText } from "../../lib/dom";
+import type { ItemCache } from "../../lib/items";
+import type { EditLedger } from "../../lib/ledger";
+import { showSaved } from "../../lib/review";
+import type { Stepper } from "../../lib/stepper";
+import type { Viewport } from "../../lib/viewport";
+import type { BoxFrame } from "./draw";
+import type { BBoxModel, Box, BoxItem, Proposal } from "./geometry";
+import type { BoxLayout } from "./layout";
+import type { BoxState } from "./state";
+
+export interface PainterParts {
+  model: AnyModel<BBoxModel>;
+  root: HTMLElement;
+  ui: BoxLayout;
+  state: BoxState;
+  cache: ItemCache;
+  viewport: Viewport;
+  stepper: Stepper;
+  ledger: EditLedger;
+  frame: BoxFrame;
+  /** a class swatch was clicked */
+  pickClass: (k: number) => void;
+}
+
+export class BoxPainter {
+  constructor(private readonly p: PainterParts) {}
+
+  /** The whole view. */
+  paint(): void {
+    const { model, root, ui, state, cache, viewport, stepper, frame } = this.p;
+    setText(ui.title, model.get("title"));
+    this.progress();
+    this.classes();
+    const t = model.get("threshold");
+    ui.thresholdInput.value = String(t);
+    setText(ui.thresholdValue, t.toFixed(2));
+    if (stepper.atEnd()) {
+      setText(ui.selectionLine, "");
+      setText(ui.countLine, "");
+    }
+    const end = `All ${stepper.order().length} items reviewed. PgUp goes back.`;
+    const shown = ui.stage.showCurrent(stepper, cache, viewport, model.get("display_height"), end);
+    if (!shown) return;
+    this.counts(shown.item as BoxItem);
+    this.selectionText();
+    frame.scheduler.flush();
+    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id: state.current(), position: stepper.pos } }));
+  }
+
+  /** After an edit: progress, counts, selection line, and a frame. */
+  redraw(): void {
+    this.progress();
+    const it = this.p.state.item();
+    if (it) this.counts(it);
+    this.selectionText();
+    this.p.frame.scheduler.request();
+  }
+
+  progress(): void {
+    const { ui, stepper, ledger } = this.p;
+    const total = stepper.order().length;
+    setText(ui.progress, `boxed ${ledger.done(total)} of ${total}`);
+    setText(ui.position, stepper.positionText());
+    showSaved(ui.status, ledger, ui.nav.retry);
+  }
+
+  classes(): void {
+    const { ui, state, pickClass } = this.p;
+    ui.classBar.replaceChildren(...classSwatches(state.classes(), state.currentClass, pickClass));
+  }
+
+  private counts(it: BoxItem): void {
+    const { ui, state } = this.p;
+    const pending = state.pendingProposals(it);
+    const hidden = pending.length - state.visibleProposals(it).length;
+    setText(ui.countLine, `${(it.boxes ?? []).length} boxes, ${pending.length} open proposals${hidden ? ` (${hidden} below threshold)` : ""}`);
+  }
+
+  private selectionText(): void {
+    const { ui, state } = this.p;
+    const it = state.item();
+    const r = it ? state.selectedRect(it) : null;
+    if (!r || !state.selection) {
+      setText(ui.selectionLine, `new boxes: ${state.classes()[state.currentClass] ?? ""} — drag to draw, B adds one`);
+      return;
+    }
+    const b = r as Box & Proposal;
+    const coords = `x ${b.x.toFixed(1)} y ${b.y.toFixed(1)} w ${b.w.toFixed(1)} h ${b.h.toFixed(1)}`;
+    if (state.selection.kind === "proposal") {
+      setText(ui.selectionLine, `proposal ${b.class}${b.score === null ? "" : ` (${b.score.toFixed(2)})`} ${coords} — Enter accepts, Delete rejects`);
+    } else {
+      setText(ui.selectionLine, `box ${b.class} [${b.source}] ${coords}`);
+    }
+  }
+}

@@ -1,0 +1,186 @@
+// HallucinationFlagger's input: a box drawn on the image (mouse drag, or b then arrows), and the
+// keys (word cursor, texts, categories, evidence, verdicts, steps, undo, help).
+import { canvasPoint, centredBox, clampBox, nudgeBox } from "../../lib/boxes";
+import type { HelpOverlay } from "../../lib/help";
+import type { Binding } from "../../lib/keyboard";
+import { wordCount } from "../../lib/spans";
+import type { StatusLine } from "../../lib/status";
+import { Stepper, stepKeys } from "../../lib/stepper";
+import type { FlaggerIntents } from "./intents";
+import type { FlaggerLayout } from "./layout";
+import type { FlaggerPainter } from "./paint";
+import type { FlaggerState } from "./state";
+
+export interface InputParts {
+  root: HTMLElement;
+  ui: FlaggerLayout;
+  state: FlaggerState;
+  status: StatusLine;
+  painter: FlaggerPainter;
+  intents: FlaggerIntents;
+  stepper: Stepper;
+  help: HelpOverlay;
+}
+
+const NEEDS_FLAG = "select words and tag them with a category first (1–9)";
+
+/** Drawing a box as the target flag's evidence, by keyboard or mouse. */
+export class BoxDrawing {
+  constructor(private readonly p: InputParts) {}
+
+  /** b: start a box (the flag's own, else one in the middle of the image) to move with the arrows. */
+  start(): void {
+    const { state, status, painter } = this.p;
+    const size = state.imageSize();
+    const f = state.targetFlag();
+    if (!size || !f) {
+      status.info(size ? NEEDS_FLAG : "no image");
+      return;
+    }
+    state.boxEdit = f.evidence?.kind === "box" ? ([...f.evidence.box!] as typeof state.boxEdit) : centredBox(size[0], size[1]);
+    status.info("box: arrows move it, Shift+arrows resize it, Enter keeps it, Esc cancels");
+    painter.image();
+  }
+
+  /** Keep the box as the target flag's evidence. */
+  keep(): void {
+    const { state, intents, painter } = this.p;
+    const box = state.boxEdit;
+    state.boxEdit = null;
+    if (box) intents.setEvidence({ kind: "box", box });
+    painter.image();
+  }
+
+  /** Whether a box is being drawn by keyboard. */
+  active(): boolean {
+    return this.p.state.boxEdit !== null && this.p.state.dragFrom === null;
+  }
+
+  nudge(e: KeyboardEvent): void {
+    const { state, painter } = this.p;
+    const size = state.imageSize();
+    if (!size || !state.boxEdit) return;
+    const step = Math.max(1, Math.round(Math.max(size[0], size[1]) / 32));
+    state.boxEdit = nudgeBox(state.boxEdit, e.key, e.shiftKey, step, size[0], size[1]);
+    painter.image();
+  }
+
+  cancel(): void {
+    this.p.state.boxEdit = null;
+    this.p.status.clear();
+    this.p.painter.image();
+  }
+
+  /** Listen for mouse drags on the image; returns the function that stops listening. */
+  listen(): () => void {
+    const { root, ui, state, status, painter } = this.p;
+    ui.canvas.addEventListener("mousedown", (e) => {
+      const size = state.imageSize();
+      if (!size) return;
+      e.preventDefault();
+      root.focus({ preventScroll: true });
+      if (!state.targetFlag()) {
+        status.info(NEEDS_FLAG);
+        return;
+      }
+      const from = canvasPoint(e, ui.canvas, size[0], size[1]);
+      state.dragFrom = from;
+      state.boxEdit = clampBox([from[0], from[1], from[0] + 1, from[1] + 1], size[0], size[1]);
+      painter.image();
+    });
+    const onMove = (e: MouseEvent) => {
+      const size = state.imageSize();
+      const from = state.dragFrom;
+      if (!from || !size) return;
+      const [x, y] = canvasPoint(e, ui.canvas, size[0], size[1]);
+      state.boxEdit = clampBox([from[0], from[1], x, y], size[0], size[1]);
+      painter.image();
+    };
+    const onUp = () => {
+      state.selecting = false;
+      if (!state.dragFrom) return;
+      state.dragFrom = null;
+      const b = state.boxEdit;
+      if (b && b[2] - b[0] >= 2 && b[3] - b[1] >= 2) this.keep();
+      else {
+        state.boxEdit = null;
+        painter.image();
+      }
+    };
+    window.addEventListener("mousemove", onMove);
+    window.addEventListener("mouseup", onUp);
+    return () => {
+      window.removeEventListener("mousemove", onMove);
+      window.removeEventListener("mouseup", onUp);
+    };
+  }
+}
+
+/** Move the word cursor (Shift: extend the selection); in right-to-left text the arrows follow the
+ *  visual direction. */
+function moveCursor(p: InputParts, e: KeyboardEvent): void {
+  const { root, ui, state, painter } = p;
+  const t = state.activeText();
+  if (!t) return;
+  const n = wordCount(t.pieces);
+  const step = e.key === "ArrowLeft" ? -1 : 1;
+  const rtl = getComputedStyle(ui.panels.children[state.textIdx]?.querySelector(".hitl-generated") ?? root).direction === "rtl";
+  state.cursor = Math.max(0, Math.min(n - 1, state.cursor + (rtl ? -step : step)));
+  if (!e.shiftKey) state.anchor = state.cursor;
+  painter.texts();
+  painter.image();
+}
+
+function switchText(p: InputParts, step: number): void {
+  const { state, painter } = p;
+  const n = state.texts().length;
+  if (!n) return;
+  state.textIdx = (state.textIdx + step + n) % n;
+  state.cursor = state.anchor = 0;
+  painter.texts();
+  painter.image();
+}
+
+/** The view's keys, in the order the "?" overlay lists them. */
+export function flaggerKeys(p: InputParts, box: BoxDrawing): Binding[] {
+  const { state, painter, intents, stepper, help } = p;
+  return [
+    {
+      keys: ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"],
+      description: "while drawing a box: move it (Shift: resize)",
+      when: () => box.active(),
+      run: (e) => box.nudge(e),
+    },
+    { keys: ["Enter"], description: "while drawing a box: keep it as the flag's evidence", when: () => box.active(), run: () => box.keep() },
+    { keys: ["Escape"], description: "while drawing a box: cancel it", when: () => box.active() && !help.open, run: () => box.cancel() },
+    { keys: ["ArrowLeft", "ArrowRight"], description: "move the word cursor (Shift: extend the selection)", run: (e) => moveCursor(p, e) },
+    { keys: ["ArrowDown"], description: "next model's text", run: () => switchText(p, 1) },
+    { keys: ["ArrowUp"], description: "previous model's text", run: () => switchText(p, -1) },
+    ...["1", "2", "3", "4", "5", "6", "7", "8", "9"].map((d, n) => ({
+      keys: [d],
+      description: "tag the selected words with this category",
+      when: () => n < state.categories().length,
+      run: () => intents.tag(n),
+    })),
+    { keys: ["b"], description: "evidence: draw a box on the image", run: () => box.start() },
+    { keys: ["n"], description: "evidence: not in the image", run: () => intents.setEvidence({ kind: "not_in_image" }) },
+    { keys: ["Delete"], description: "remove the flag under the cursor", run: () => intents.removeFlag() },
+    { keys: ["a"], description: "verdict: the text is faithful", run: () => intents.verdict("faithful") },
+    { keys: ["h"], description: "verdict: the text hallucinates", run: () => intents.verdict("hallucinated") },
+    { keys: ["u"], description: "verdict: unsure", run: () => intents.verdict("unsure") },
+    ...stepKeys(stepper, ["Enter", "]"], ["["], "image"),
+    { keys: ["Backspace", "Ctrl+Z"], description: "undo the last action", run: () => intents.undo() },
+    { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
+    {
+      keys: ["Escape"],
+      description: "close this help / clear the selection",
+      run: () => {
+        if (help.open) help.toggle(false);
+        else {
+          state.anchor = state.cursor;
+          painter.texts();
+        }
+      },
+    },
+  ];
+}

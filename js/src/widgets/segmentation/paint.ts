@@ -1,0 +1,70 @@
+// SegmentationCanvas's texts: title, progress, class swatches, the tool row's state and the info
+// line; paint() shows the item (or the end / loading screen) and sets it up the first time.
+import type { AnyModel } from "@anywidget/types";
+import { classSwatches } from "../../lib/canvas_stage";
+import { setText } from "../../lib/dom";
+import type { ItemCache } from "../../lib/items";
+import type { EditLedger } from "../../lib/ledger";
+import { showSaved } from "../../lib/review";
+import type { Stepper } from "../../lib/stepper";
+import type { Viewport } from "../../lib/viewport";
+import type { MaskLayers } from "./layers";
+import type { SegLayout } from "./layout";
+import type { SegModel } from "./model";
+import type { SegState } from "./state";
+
+export interface PainterParts {
+  model: AnyModel<SegModel>;
+  root: HTMLElement;
+  ui: SegLayout;
+  state: SegState;
+  cache: ItemCache;
+  viewport: Viewport;
+  stepper: Stepper;
+  ledger: EditLedger;
+  layers: MaskLayers;
+  /** a class swatch was clicked */
+  pickClass: (k: number) => void;
+}
+
+export class SegPainter {
+  constructor(private readonly p: PainterParts) {}
+
+  /** Progress, tool state and the info line (what a stroke would paint, the model's mask). */
+  info(): void {
+    const { model, ui, state, stepper, ledger } = this.p;
+    const total = stepper.order().length;
+    setText(ui.progress, `masked ${ledger.done(total)} of ${total}`);
+    setText(ui.position, stepper.positionText());
+    showSaved(ui.status, ledger, ui.nav.retry);
+    setText(ui.sizeText, `size ${state.brush * 2}`);
+    for (const [name, b] of Object.entries(ui.toolButtons)) b.setAttribute("aria-pressed", String(name === state.tool));
+    ui.instanceButton.hidden = !state.instanceMode();
+    ui.opacityInput.value = String(model.get("opacity"));
+    const best = state.openProposals()[0];
+    ui.acceptButton.disabled = !best;
+    const cls = state.classes()[state.currentClass];
+    const what = state.instanceMode() ? `instance ${state.currentInstance || "(new)"} of ${cls}` : String(cls);
+    setText(ui.infoLine, `${state.tool}: ${what}${state.polygon.length ? ` — ${state.polygon.length} vertices, Enter closes` : ""}` +
+      (best ? ` — model mask ${best.class}${best.score === null ? "" : ` (${best.score.toFixed(2)})`}: Enter accepts` : ""));
+  }
+
+  classes(): void {
+    const { ui, state, pickClass } = this.p;
+    ui.classBar.replaceChildren(...classSwatches(state.classes(), state.currentClass, pickClass));
+  }
+
+  /** The whole view. */
+  paint(): void {
+    const { model, root, ui, state, cache, viewport, stepper, layers } = this.p;
+    setText(ui.title, model.get("title"));
+    this.classes();
+    this.info();
+    const end = `All ${stepper.order().length} items reviewed. PgUp goes back.`;
+    const shown = ui.stage.showCurrent(stepper, cache, viewport, model.get("display_height"), end);
+    if (!shown) return;
+    if (shown.fresh) layers.setup(shown.item, state.enterItem(shown.item));
+    layers.scheduler.flush();
+    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id: state.current(), position: stepper.pos } }));
+  }
+}
