@@ -27,6 +27,7 @@ _LAZY = {
     "RetrievalVerifier": "hitl_widgets.widgets.retrieval",
     "HallucinationFlagger": "hitl_widgets.widgets.hallucination",
     "VQAReview": "hitl_widgets.widgets.vqa",
+    "YesNoReview": "hitl_widgets.widgets.yesno",
     "ActiveLearningLoop": "hitl_widgets.active.loop",
     "AgreementDashboard": "hitl_widgets.dashboards.agreement",
     "ConfusionDashboard": "hitl_widgets.dashboards.confusion",
