@@ -129,3 +129,146 @@ def test_agreement_mixed_single_and_set_labels_are_refused():
     df = pd.DataFrame({"item": [1, 1], "annotator": ["a", "b"], "label": [["x"], "x"]})
     with pytest.raises(ValueError, match="mixes single labels with label sets"):
         _dash(df)
+
+
+# --------------------------------------------------------------------------- 5: proposals are checked when given
+
+
+def _store():
+    from hitl_widgets.store import AnnotationStore
+
+    return AnnotationStore(":memory:")
+
+
+IMAGES = np.zeros((3, 8, 10), dtype=np.uint8)
+
+
+def test_segmentation_refuses_probability_map_and_nan_mask():
+    from hitl_widgets.widgets.segmentation import SegmentationCanvas
+
+    for mask, word in ((np.full((8, 10), 0.01), "0.01"), (np.full((8, 10), np.nan), "nan")):
+        with pytest.raises(ValueError, match=f"item 0 proposal 0: mask holds {word}"):
+            SegmentationCanvas(IMAGES, classes=["a"], store=_store(), proposals={0: [{"mask": mask, "class": "a"}]})
+    ok = SegmentationCanvas(IMAGES, classes=["a"], store=_store(),
+                            proposals={0: [{"mask": np.eye(8, 10), "class": "a", "score": 0.5}]})
+    assert ok._proposals[0][0]["mask"].sum() == 8
+
+
+@pytest.mark.parametrize("score", [float("nan"), float("inf"), "high"])
+def test_segmentation_refuses_non_finite_scores(score):
+    from hitl_widgets.widgets.segmentation import SegmentationCanvas
+
+    with pytest.raises(ValueError, match="item 0 proposal 0: score must be a finite number"):
+        SegmentationCanvas(IMAGES, classes=["a"], store=_store(),
+                           proposals={0: [{"mask": np.eye(8, 10, dtype=bool), "class": "a", "score": score}]})
+
+
+def test_classify_refuses_inf_score_logits_and_unnormalised_rows():
+    from hitl_widgets.widgets.classify import ClassifyWidget
+
+    with pytest.raises(ValueError, match="item 1: proposal score must be a finite number"):
+        ClassifyWidget(IMAGES, classes=["a", "b"], store=_store(), proposals={1: ("a", float("inf"))})
+    logits = np.array([[2.0, -1.0], [0.5, 0.2], [-3.0, 4.0]])
+    with pytest.raises(ValueError, match="item 0: proposals must be probabilities in \\[0, 1\\].*softmax"):
+        ClassifyWidget(IMAGES, classes=["a", "b"], store=_store(), proposals=logits)
+    with pytest.raises(ValueError, match="item 2: a row of class probabilities must sum to 1"):
+        ClassifyWidget(IMAGES, classes=["a", "b"], store=_store(), proposals=np.array([[0.5, 0.5], [0.2, 0.8], [0.3, 0.3]]))
+    w = ClassifyWidget(IMAGES, classes=["a", "b"], store=_store(), multi_label=True,
+                       proposals=np.array([[0.9, 0.8], [0.1, 0.2], [0.6, 0.3]]))  # independent: no sum rule
+    assert w.proposals[0]["label"] == ["a", "b"]
+
+
+def test_classify_refuses_duplicated_series_index_and_string_multi_label():
+    from hitl_widgets.widgets.classify import ClassifyWidget
+
+    with pytest.raises(ValueError, match="item 1 more than once"):
+        ClassifyWidget(IMAGES, classes=["a", "b"], store=_store(), proposals=pd.Series(["a", "b"], index=[1, 1]))
+    with pytest.raises(ValueError, match="item 0: a multi-label proposal is a list of classes, not 'ab'"):
+        ClassifyWidget(IMAGES, classes=["a", "b"], store=_store(), multi_label=True, proposals={0: "ab"})
+
+
+def test_bbox_refuses_a_proposal_wholly_outside_the_image():
+    from hitl_widgets.widgets.bbox import BBoxAnnotator
+
+    with pytest.raises(ValueError, match="item 0 proposal 0: box .* lies wholly outside the 10x8 image"):
+        BBoxAnnotator(IMAGES, classes=["a"], store=_store(), proposals={0: [(20, 20, 5, 5, "a", 0.9)]})
+    with pytest.raises(ValueError, match="outside"):
+        BBoxAnnotator(IMAGES, classes=["a"], store=_store(), proposals={0: [(-9, 0, 5, 5, "a")]})
+    w = BBoxAnnotator(IMAGES, classes=["a"], store=_store(), proposals={0: [(8, 6, 5, 5, "a", 0.9)]})  # partly inside
+    assert len(w.proposals) == 1
+
+
+# --------------------------------------------------------------------------- 6: numpy scalars, record_label(score=)
+
+
+def test_classify_record_label_takes_numpy_scalars():
+    from hitl_widgets.widgets.classify import ClassifyWidget
+
+    w = ClassifyWidget(IMAGES, classes=[0, 1, 2], store=_store())
+    w.record_label(np.int64(2), np.int64(1))
+    assert w.current_labels == {2: 1} and type(w.current_labels[2]) is int
+    m = ClassifyWidget(IMAGES, classes=["a", "b"], store=_store(), multi_label=True)
+    m.record_label(0, [np.str_("b"), np.str_("a")])
+    assert m.current_labels == {0: ["a", "b"]}
+
+
+def test_classify_record_label_stores_the_score():
+    from hitl_widgets.widgets.classify import ClassifyWidget
+
+    w = ClassifyWidget(IMAGES, classes=["a", "b"], store=_store(), proposals={0: ("a", 0.75)})
+    w.record_label(1, "b", source="oracle", score=np.float32(0.5))
+    w.record_label(0, "a", source="proposal")
+    payloads = w.store.events(w.task)["payload"].tolist() if hasattr(w.store, "events") else None
+    current = w.store.current(w.task, kinds=("label",))
+    scores = {i: p.get("score") for i, p in zip(current["item_id"], current["payload"])}
+    assert scores == {1: 0.5, 0: 0.75}, payloads
+    with pytest.raises(ValueError, match="score must be a finite number"):
+        w.record_label(2, "a", score=float("nan"))
+    with pytest.raises(ValueError, match="not the proposal's"):
+        w.record_label(0, "a", source="proposal", score=0.1)
+
+
+# --------------------------------------------------------------------------- 7 + unclear errors: geometry
+
+
+def test_rle_encode_refuses_float_probability_map_and_nan():
+    from hitl_widgets.metrics.geometry import rle_encode
+
+    with pytest.raises(ValueError, match="holds 0.3 at \\(0, 0\\).*threshold"):
+        rle_encode(np.full((2, 3), 0.3))
+    with pytest.raises(ValueError, match="holds nan"):
+        rle_encode(np.array([[0.0, np.nan]]))
+    assert rle_encode(np.array([[0.0, 1.0]])) == rle_encode(np.array([[False, True]]))
+    assert rle_encode(np.array([[0, 255]], np.uint8)) == rle_encode(np.array([[False, True]]))  # integers: non-zero
+
+
+@pytest.mark.parametrize("box", [[0, 0, -2, 2], [0, 0, np.nan, 2], [np.inf, 0, 1, 1]])
+def test_box_iou_refuses_negative_or_non_finite_boxes(box):
+    from hitl_widgets.metrics.geometry import box_iou
+
+    with pytest.raises(ValueError, match="box 0 has a (negative width|NaN)"):
+        box_iou([box], [[0, 0, 2, 2]])
+    with pytest.raises(ValueError, match="^b: box 0"):
+        box_iou([[0, 0, 2, 2]], [box])
+
+
+def test_polygon_to_mask_with_nan_names_the_vertex():
+    from hitl_widgets.metrics.geometry import polygon_to_mask
+
+    with pytest.raises(ValueError, match="polygon 0 has a NaN or infinite vertex"):
+        polygon_to_mask([0, 0, 3, np.nan, 3, 2], 4, 4)
+
+
+def test_rle_decode_of_non_ascii_string_is_a_value_error():
+    from hitl_widgets.metrics.geometry import rle_decode
+
+    with pytest.raises(ValueError, match="non-ASCII character 'é'"):
+        rle_decode({"size": [2, 2], "counts": "1é"})
+
+
+def test_krippendorff_alpha_refuses_infinity():
+    from hitl_widgets.metrics.agreement import krippendorff_alpha
+
+    for level in ("nominal", "interval", "ratio", "ordinal"):
+        with pytest.raises(ValueError, match="infinite value at \\(0, 1\\)"):
+            krippendorff_alpha([[1.0, np.inf, 2.0], [1.0, 2.0, 2.0]], level=level)
