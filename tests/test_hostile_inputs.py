@@ -272,3 +272,32 @@ def test_krippendorff_alpha_refuses_infinity():
     for level in ("nominal", "interval", "ratio", "ordinal"):
         with pytest.raises(ValueError, match="infinite value at \\(0, 1\\)"):
             krippendorff_alpha([[1.0, np.inf, 2.0], [1.0, 2.0, 2.0]], level=level)
+
+
+# --------------------------------------------------------------------------- 7 + unclear errors: confusion
+
+
+@pytest.mark.parametrize("proba", [[[0.9, 0.2], [0.5, 0.5]], [[-0.1, 1.1], [0.5, 0.5]], [[2.0, 1.0], [0.5, 0.5]]])
+def test_confusion_refuses_negative_or_unnormalised_probabilities(proba):
+    from hitl_widgets.dashboards.confusion import ConfusionDashboard
+    from hitl_widgets.metrics.confusion import find_label_issues
+
+    with pytest.raises(ValueError, match="row 0: probabilities must lie in \\[0, 1\\] and sum to 1"):
+        ConfusionDashboard([0, 1], proba, store=_store())
+    with pytest.raises(ValueError, match="row 0 is not a probability distribution"):
+        find_label_issues(np.array([0, 1]), np.array(proba))
+
+
+@pytest.mark.parametrize("y", [["a", None, "b"], [0.0, np.nan, 1.0]])
+def test_confusion_missing_labels_name_the_row(y):
+    from hitl_widgets.dashboards.confusion import ConfusionDashboard
+
+    with pytest.raises(ValueError, match="y_true has a missing label \\(None/NaN\\) at row 1"):
+        ConfusionDashboard(np.array(y, dtype=object), ["a", "b", "b"], store=_store())
+
+
+def test_confusion_float_labels_say_so():
+    from hitl_widgets.dashboards.confusion import ConfusionDashboard
+
+    with pytest.raises(ValueError, match="y_true holds floats .*astype\\(int\\)"):
+        ConfusionDashboard([0.0, 1.0, 1.0], [0, 1, 1], store=_store())
