@@ -301,3 +301,86 @@ def test_confusion_float_labels_say_so():
 
     with pytest.raises(ValueError, match="y_true holds floats .*astype\\(int\\)"):
         ConfusionDashboard([0.0, 1.0, 1.0], [0, 1, 1], store=_store())
+
+
+# --------------------------------------------------------------------------- 7 + 8: the active-learning loop
+
+
+def _digits():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return X[:150], y[:150], (X[300:400], y[300:400])
+
+
+def _loop(**kw):
+    from sklearn.linear_model import LogisticRegression
+
+    from hitl_widgets.active.loop import ActiveLearningLoop
+
+    X, _, test = _digits()
+    return ActiveLearningLoop(LogisticRegression(max_iter=300), X, items=X.reshape(-1, 8, 8) / 16, test=test,
+                              batch_size=10, background=False, **kw)
+
+
+def test_loop_refuses_an_initial_label_that_is_not_a_class():
+    with pytest.raises(ValueError, match="initial: pool index 3 has label 'seven', which is not one of the classes"):
+        _loop(initial={0: 1, 3: "seven"}, classes=list(range(10)), store=_store())
+    with pytest.raises(ValueError, match="initial: pool index 0 has label 1.5"):
+        _loop(initial={0: 1.5}, classes=list(range(10)), store=_store())
+
+
+def test_simulations_without_store_never_mix_and_never_touch_hitl_db(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _, y, _ = _digits()
+    first = _loop(strategy="margin")
+    h1 = first.simulate(y, budget=40)
+    assert h1["n_labels"].tolist() == [10, 20, 30, 40]
+    assert "memory" in h1.attrs["store"] and h1.attrs["simulated"] and h1.attrs["resumed_from"] == 0
+    second = _loop(strategy="random", seed=1)
+    assert second.resumed_from == 0  # the first run's labels are not in hitl.db
+    h2 = second.simulate(y, budget=30)
+    assert h2["n_labels"].tolist() == [10, 20, 30]  # a fresh start, not a row at 40
+    from hitl_widgets.store import AnnotationStore
+
+    assert AnnotationStore("hitl.db").labels("active-learning").empty
+
+
+def test_a_resumed_loop_says_so(tmp_path, caplog):
+    from hitl_widgets.store import AnnotationStore
+
+    store = AnnotationStore(str(tmp_path / "h.db"))
+    human = _loop(store=store)
+    for item_id in human.batch[:4]:
+        human.classify.record_label(item_id, 3)
+    with caplog.at_level("WARNING", logger="hitl_widgets"):
+        again = _loop(store=AnnotationStore(str(tmp_path / "h.db")))
+    assert again.resumed_from == 4 and again.history.attrs["resumed_from"] == 4
+    assert "resumed from 4 labels" in caplog.text and "resumed from 4 stored labels" in again.panel.message
+    _, y, _ = _digits()
+    with pytest.raises(ValueError, match="would mix oracle labels with 4 labels already stored"):
+        again.simulate(y, budget=20)
+
+
+# --------------------------------------------------------------------------- 7: VQA; unclear errors: gate originals
+
+
+def test_vqa_wrong_with_an_empty_correction_is_refused():
+    from hitl_widgets.widgets.vqa import VQAReview
+
+    w = VQAReview(IMAGES, ["q0", "q1", "q2"], ["a0", "a1", "a2"], store=_store())
+    sent = []
+    w.send = lambda content, buffers=None: sent.append(content)
+    for n, (verdict, corrected) in enumerate([("wrong", ""), ("partly", "   "), ("wrong", None), ("wrong", "b0")]):
+        w._dispatch(w, {"type": "verdict", "client": "t", "seq": n, "item_id": 0, "verdict": verdict, "corrected": corrected}, [])
+    assert [m["type"] for m in sent] == ["refused", "refused", "ack", "ack"]
+    assert "empty correction" in sent[0]["message"]
+    assert w.results.set_index("item_id").loc[0, "corrected"] == "b0"
+
+
+def test_gate_originals_of_the_wrong_count_say_so():
+    from hitl_widgets.gates import QualityGate
+
+    items = np.zeros((40, 8, 8), np.uint8)
+    with pytest.raises(ValueError, match="originals has 2 items for the 40 items under review"):
+        QualityGate(items, name="g", originals=np.zeros((2, 8, 8), np.uint8), sample=30, plan=(30, 1), store=_store())
