@@ -384,3 +384,40 @@ def test_gate_originals_of_the_wrong_count_say_so():
     items = np.zeros((40, 8, 8), np.uint8)
     with pytest.raises(ValueError, match="originals has 2 items for the 40 items under review"):
         QualityGate(items, name="g", originals=np.zeros((2, 8, 8), np.uint8), sample=30, plan=(30, 1), store=_store())
+
+
+# --------------------------------------------------------------------------- unclear errors: Items
+
+
+def test_items_of_bytes_say_what_to_do():
+    from hitl_widgets.items import Items
+
+    with pytest.raises(ValueError, match="Items cannot show bytes items.*decode"):
+        Items([b"abc", b"def"])
+    with pytest.raises(ValueError, match="Items cannot show int items"):
+        Items([1, 2])
+
+
+def test_items_refuse_ids_the_store_cannot_keep():
+    from hitl_widgets.items import Items
+    from hitl_widgets.store import AnnotationStore
+
+    with pytest.raises(ValueError, match="id 1 .* too long: 503 characters"):
+        Items(["a", "b"], ids=["ok", "x" * 501])
+    with pytest.raises(ValueError, match="id 0 .* too long"):
+        Items(["a"], ids=["é" * 100])  # 600 characters as the store writes it
+    with pytest.raises(ValueError, match="id 0 .*lone surrogate"):
+        Items(["a"], ids=["bad\ud800"])
+    longest = "x" * 498  # 500 with its quotes: the store keeps it
+    items = Items(["a"], ids=[longest])
+    AnnotationStore(":memory:").record("t", items.ids[0], {"label": 1})
+
+
+def test_items_refuse_texts_with_lone_surrogates():
+    from hitl_widgets.items import Items
+    from hitl_widgets.widgets.classify import ClassifyWidget
+
+    with pytest.raises(ValueError, match="item 1: text is not valid unicode \\(a lone surrogate"):
+        Items(["fine", "bro\udc80ken"])
+    with pytest.raises(ValueError, match="item 1: text is not valid unicode"):
+        ClassifyWidget(["fine", "bro\udc80ken"], classes=["a"], store=_store())
