@@ -421,3 +421,11 @@ def test_items_refuse_texts_with_lone_surrogates():
         Items(["fine", "bro\udc80ken"])
     with pytest.raises(ValueError, match="item 1: text is not valid unicode"):
         ClassifyWidget(["fine", "bro\udc80ken"], classes=["a"], store=_store())
+
+
+def test_no_dead_parameters_left():
+    import inspect
+
+    from hitl_widgets.widgets.base import IntentWidget
+
+    assert "remember" not in inspect.signature(IntentWidget._refuse).parameters  # it was ignored
