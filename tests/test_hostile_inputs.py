@@ -429,3 +429,14 @@ def test_no_dead_parameters_left():
     from hitl_widgets.widgets.base import IntentWidget
 
     assert "remember" not in inspect.signature(IntentWidget._refuse).parameters  # it was ignored
+
+
+def test_group_metrics_refuses_labels_of_mixed_kinds():
+    """Found by the property pass: False was silently the class 0, "1" silently not the class 1."""
+    with pytest.raises(ValueError, match="mix booleans with numbers other than 0/1"):
+        group_metrics(np.array([0, 2, 0, 2], dtype=object), np.array([False, 2, 0, 2], dtype=object), G, pos_label=2)
+    with pytest.raises(ValueError, match="mix strs with ints"):
+        group_metrics(np.array(["1", 0, 1, 0], dtype=object), np.array([1, 0, 1, 0], dtype=object), G)
+    # y_pred = score > 0.5 (booleans) against 0/1 labels: False is 0, True is 1
+    out = group_metrics([1, 0, 1, 0], np.array([True, False, False, False]), G)
+    assert out["accuracy"].tolist() == [1.0, 0.5] and out.loc["a", "recall"] == 1.0

@@ -206,6 +206,8 @@ def check_labels(
     - Probabilities or other non-whole numbers: refused in ``y_true`` always; in ``y_pred``
       unless ``threshold`` is given, which turns the positive class's scores into labels
       (``pos_label`` where ``score >= threshold``, else ``y_true``'s other class).
+    - Strs mixed with numbers or booleans, and booleans mixed with numbers other than 0/1, are
+      refused (is "1" the class 1?).
     - ``pos_label=None`` is inferred when unambiguous: booleans → True, labels within {0, 1} → 1;
       any other label set (strings, {1, 2}, {-1, 1}, several classes) needs ``pos_label=``
       (only when ``need_pos_label``: accuracy alone needs none).
@@ -234,7 +236,8 @@ def check_labels(
         if not np.isfinite(p).all():
             raise ValueError(f"y_pred has a non-finite score at row {int(np.argmax(~np.isfinite(p)))}")
         classes = _distinct(t)
-        if pos_label is _INFER:
+        inferred = pos_label is _INFER
+        if inferred:
             pos_label = _inferred(classes, "y_true")
             if pos_label is None:
                 raise ValueError(f"cannot tell the positive class among y_true's labels {classes[:10]}: pass pos_label=")
@@ -254,12 +257,16 @@ def check_labels(
         out[...] = negative
         out[p >= threshold] = pos_label
         p = out
+        _check_kinds(t, p)
+        if inferred:
+            return t, p, pos_label
     elif _is_scores(p):
         k = next(n for n, v in enumerate(p.tolist()) if isinstance(v, float) and not (np.isfinite(v) and v.is_integer()))
         raise ValueError(
             f"y_pred holds probabilities or scores ({p.tolist()[k]!r} at row {k}), not labels: pass threshold= "
             "(predicted positive when score >= threshold) or the predicted labels"
         )
+    _check_kinds(t, p)
     if pos_label is _INFER:
         if need_pos_label:
             classes = _distinct(t, p)
@@ -295,10 +302,30 @@ def check_labels(
     return t, p, pos_label
 
 
+def _check_kinds(t: np.ndarray, p: np.ndarray) -> None:
+    """Labels of one kind: strs are never mixed with numbers or booleans (is "1" the class 1?),
+    and booleans mix only with 0/1 (False is 0, True is 1, as numpy compares them)."""
+    kinds: dict[str, Any] = {}
+    for v in _distinct(t, p):
+        kind = "str" if isinstance(v, str) else "bool" if isinstance(v, (bool, np.bool_)) else "number"
+        kinds.setdefault(kind, v)
+        if kind == "number" and v not in (0, 1):
+            kinds["number>1"] = v
+    if "str" in kinds and len({k for k in kinds if k != "number>1"}) > 1:
+        other = next(v for k, v in kinds.items() if k not in ("str", "number>1"))
+        raise ValueError(
+            f"the labels mix strs with {type(other).__name__}s ({kinds['str']!r} and {other!r}): "
+            "give every label of y_true and y_pred one type"
+        )
+    if "bool" in kinds and "number>1" in kinds:
+        raise ValueError(
+            f"the labels mix booleans with numbers other than 0/1 ({kinds['bool']!r} and {kinds['number>1']!r}): "
+            "give every label of y_true and y_pred one type"
+        )
+
+
 def _same_label(a: Any, b: Any) -> bool:
-    """Equal labels: numbers by value (1 == 1.0), but a str is never a number and a bool only a bool."""
-    if isinstance(a, (bool, np.bool_)) or isinstance(b, (bool, np.bool_)):
-        return isinstance(a, (bool, np.bool_)) and isinstance(b, (bool, np.bool_)) and bool(a) == bool(b)
+    """Equal labels: numbers by value (1 == 1.0 == True, as numpy compares them), a str only a str."""
     if isinstance(a, str) or isinstance(b, str):
         return isinstance(a, str) and isinstance(b, str) and a == b
     try:
@@ -312,9 +339,9 @@ def _inferred(classes: list, what: str) -> Any:
     if classes and all(isinstance(c, (bool, np.bool_)) for c in classes):
         return True
     if classes and all(
-        not isinstance(c, (bool, np.bool_, str)) and isinstance(c, (int, float, np.number)) and c in (0, 1) for c in classes
+        not isinstance(c, str) and isinstance(c, (bool, int, float, np.number, np.bool_)) and c in (0, 1) for c in classes
     ):
-        return 1
+        return 1  # 0/1 labels (True / False among them count as 1 / 0)
     return None
 
 
