@@ -37,6 +37,7 @@ from scipy import stats
 from .items import Items
 from .store import AnnotationStore
 from .widgets.base import MAX_FETCH, STATIC, IntentError, ReviewWidget, is_item_id, static_file
+from .widgets.classify import _plain
 
 DEFAULT_REASONS = ("wrong label", "corrupted / unreadable", "off-distribution", "duplicate", "artefact")
 
@@ -308,7 +309,7 @@ class QualityGate(ReviewWidget):
     def decide(self, item_id: Hashable, verdict: str, reason: str | None = None) -> int:
         """Record a decision from Python (as the keys do); returns the event id."""
         try:
-            return self._store_decision(item_id, verdict, reason)
+            return self._store_decision(_plain(item_id), verdict, reason)  # numpy scalars too
         except IntentError as exc:
             raise ValueError(str(exc)) from None
 

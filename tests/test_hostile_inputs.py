@@ -440,3 +440,15 @@ def test_group_metrics_refuses_labels_of_mixed_kinds():
     # y_pred = score > 0.5 (booleans) against 0/1 labels: False is 0, True is 1
     out = group_metrics([1, 0, 1, 0], np.array([True, False, False, False]), G)
     assert out["accuracy"].tolist() == [1.0, 0.5] and out.loc["a", "recall"] == 1.0
+
+
+def test_python_apis_take_numpy_item_ids():
+    """#15 item 6: numpy scalars were refused as 'unknown item id' throughout."""
+    from hitl_widgets.dashboards.confusion import ConfusionDashboard
+    from hitl_widgets.gates import QualityGate
+
+    dash = ConfusionDashboard([0, 1, 1], [0, 1, 0], store=_store())
+    assert dash.relabel(np.int64(2), np.int64(0))["row"] == 0
+    gate = QualityGate(np.zeros((40, 8, 8), np.uint8), name="g", sample=30, plan=(30, 1), store=_store())
+    gate.send = lambda *a, **k: None
+    assert gate.decide(np.int64(gate.order[0]), "accept") > 0

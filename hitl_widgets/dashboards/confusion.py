@@ -311,8 +311,9 @@ class ConfusionDashboard(ReviewWidget):
         """Store ``label`` as the item's true class (one ``label`` event); everything updates.
 
         Returns ``{"item_id", "label", "event_id", "row", "col"}`` (the item's new cell).
-        Raises ``ValueError`` for an unknown item or class.
+        Raises ``ValueError`` for an unknown item or class (numpy scalars are taken as their values).
         """
+        item_id = _plain(item_id)
         if not is_item_id(item_id) or item_id not in self.items:
             raise IntentError(f"unknown item id {str(item_id)[:60]!r}")
         code = self._class_code(label)

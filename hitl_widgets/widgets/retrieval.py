@@ -448,7 +448,7 @@ class RetrievalVerifier(ReviewWidget):
             >>> w.query_metrics(0)["reciprocal_rank"]
             0.5
         """
-        q, r = self._pair({"query_id": query_id, "item_id": item_id})
+        q, r = self._pair({"query_id": _plain(query_id), "item_id": _plain(item_id)})  # numpy scalars too
         event_id = self._record_judgement(q, r, judgement)
         self._recount_item(q)
         self.overall = self.overall_metrics
