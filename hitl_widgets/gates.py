@@ -202,9 +202,17 @@ class QualityGate(ReviewWidget):
             self._strata = {i: plain(s) for i, s in zip(items.ids, strata)}
         self.originals = None
         if originals is not None:
-            originals = originals if isinstance(originals, Items) else Items(originals, ids=list(items.ids))
+            if not isinstance(originals, Items):
+                originals = Items(originals)  # its own length first: a clear count mismatch below
+                if len(originals) != len(items):
+                    raise ValueError(
+                        f"originals has {len(originals)} items for the {len(items)} items under review: "
+                        "give one original per item, in the same order (or Items with the same ids)"
+                    )
+                originals = Items(originals, ids=list(items.ids))
             if set(originals.ids) != set(items.ids):
-                raise ValueError("originals must have the same item ids as items")
+                missing = [i for i in items.ids if i not in originals][:3]
+                raise ValueError(f"originals must have the same item ids as items (missing e.g. {missing})")
             self.originals = originals
         self.name = name
         self.threshold, self.risk = float(threshold), float(risk)

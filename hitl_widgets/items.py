@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import io
+import json
 import os
 import threading
 from collections import OrderedDict
@@ -32,6 +33,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".ti
 PASSTHROUGH_MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp"}
 PNG_MAX_PIXELS = 512 * 512  # larger RGB images travel as JPEG
 PNG_MODES = {"1", "L", "LA", "P", "RGB", "RGBA", "I;16"}  # modes Pillow writes as PNG
+MAX_ID_CHARS = 500  # an item id, JSON-encoded, must fit the store's item_id column (store.MAX_LENGTHS)
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,16 @@ class Items:
             return seq, "image", list(range(len(seq)))
         if all(isinstance(x, (str, os.PathLike)) for x in seq):
             return self._bind_strings(seq, kind), ("text" if self._texts else "image"), list(range(len(seq)))
-        bad = next(n for n, x in enumerate(seq) if not isinstance(x, type(seq[0])))
+        bad = next((n for n, x in enumerate(seq) if not isinstance(x, type(seq[0]))), None)
+        if bad is None:  # all one type, but not one Items can show (bytes, numbers, dicts, ...)
+            hint = (
+                "; bytes? decode text with b.decode() or open an image with PIL.Image.open(io.BytesIO(b))"
+                if isinstance(seq[0], (bytes, bytearray)) else ""
+            )
+            raise ValueError(
+                f"item 0: Items cannot show {type(seq[0]).__name__} items ({str(seq[0])[:40]!r}): give images "
+                f"(arrays, PIL images, file paths) or texts (str){hint}"
+            )
         raise ValueError(
             f"item {bad}: {type(seq[bad]).__name__} mixed with {type(seq[0]).__name__}; "
             "Items takes all images (arrays, PIL, paths) or all texts"
@@ -154,7 +165,7 @@ class Items:
     def _bind_strings(self, seq: list, kind: str) -> list:
         if kind == "text":
             self._texts = True
-            return [str(x) for x in seq]
+            return _check_texts([str(x) for x in seq])
         # plain strings, not Path objects: a Path costs ~300 bytes and a parse per item, which adds
         # up over 10^5-10^6 items; raw() hands out a Path when asked
         names = [os.fspath(x) for x in seq]
@@ -162,7 +173,7 @@ class Items:
             os.path.splitext(x)[1].lower() in IMAGE_SUFFIXES for x in names
         ):
             self._texts = True
-            return [str(x) for x in seq]
+            return _check_texts([str(x) for x in seq])
         self._texts = False
         for n, name in enumerate(names):
             if not os.path.isfile(name):
@@ -179,6 +190,19 @@ class Items:
         for k, i in enumerate(ids):
             if not is_item_id(i):
                 raise ValueError(f"id {k}: ids must be ints or strs, not {type(i).__name__} ({i!r})")
+            if isinstance(i, str):
+                if "\x00" in i:
+                    raise ValueError(f"id {k} ({i[:40]!r}...): ids must not contain NUL characters")
+                try:
+                    i.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ValueError(f"id {k} ({i[:40]!r}...) is not valid unicode (a lone surrogate)") from None
+            size = len(json.dumps(i))  # as the store writes it (non-ASCII as \uXXXX escapes)
+            if size > MAX_ID_CHARS:
+                raise ValueError(
+                    f"id {k} ({str(i)[:40]!r}...) is too long: {size} characters once JSON-encoded, the store "
+                    f"keeps at most {MAX_ID_CHARS}: use shorter ids (e.g. a hash or row number)"
+                )
         if len(set(ids)) != n:
             seen: set = set()
             dup = next(i for i in ids if i in seen or seen.add(i))
@@ -313,6 +337,19 @@ class _TorchSource:
         if arr.ndim == 3 and arr.shape[0] in (1, 3, 4) and (tensor or arr.shape[-1] not in (1, 3, 4)):
             arr = np.moveaxis(arr, 0, -1)
         return arr
+
+
+def _check_texts(texts: list[str]) -> list[str]:
+    """Texts must be valid unicode: a lone surrogate cannot travel to the browser or the store."""
+    for n, text in enumerate(texts):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(
+                f"item {n}: text is not valid unicode (a lone surrogate {text[exc.start]!r} at character "
+                f"{exc.start}); fix it, e.g. text.encode('utf-8', 'replace').decode()"
+            ) from None
+    return texts
 
 
 def _check_image_array(arr: np.ndarray, where: str) -> np.ndarray:

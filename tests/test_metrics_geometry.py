@@ -64,7 +64,7 @@ def test_rle_matches_pycocotools(shape):
     rng = np.random.default_rng(sum(shape))
     for m in sample_masks(rng, shape):
         ref = coco_encode(m)
-        for variant in (m, np.asfortranarray(m), m.astype(np.uint8), m.astype(float) * 3):
+        for variant in (m, np.asfortranarray(m), m.astype(np.uint8), m.astype(np.uint8) * 255, m.astype(float)):
             ours = rle_encode(variant)
             assert ours["size"] == ref["size"] == list(shape)
             assert all(isinstance(c, int) for c in ours["counts"])

@@ -8,6 +8,7 @@ headless in ``simulate``.
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import traceback
@@ -16,12 +17,14 @@ from typing import Any, Hashable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..coerce import plain
+from ..coerce import normalise_classes, plain, same
 from ..items import Items
 from ..store import AnnotationStore
 from .adapters import _is_torch_module, as_adapter
 from .simulate import ActiveSession
 from .strategies import StratifiedStrategy, as_numpy
+
+log = logging.getLogger("hitl_widgets")
 
 
 class ActiveLearningLoop:
@@ -42,7 +45,12 @@ class ActiveLearningLoop:
         test: ``(X_test, y_test)`` for the learning curve.
         groups: one group value per pool item (label counts per group are shown).
         store: where the human's labels go (default ``hitl.db``); labels already stored for
-            ``task`` are picked up, so a restarted kernel resumes where it stopped.
+            ``task`` are picked up, so a restarted kernel resumes where it stopped. A resumed loop
+            says so: a logged warning, the panel's message and ``resumed_from`` (the number of
+            stored labels it started from; 0 for a fresh start). ``simulate`` never writes oracle
+            labels into a store you did not give: a loop on the default store simulates in its own
+            in-memory store (the history's ``attrs`` name the store and task); with a store you
+            gave, it refuses a task that already holds labels it did not write itself.
         classes: the classes to choose from (default: the sorted classes of ``y_test`` and
             ``initial``).
         background: retrain in a background thread (False: in the calling thread).
@@ -78,7 +86,6 @@ class ActiveLearningLoop:
     ):
         from ipywidgets import VBox
 
-        from ..widgets.classify import ClassifyWidget
         from ..widgets.loop_panel import LoopPanel
 
         if int(batch_size) < 1:
@@ -108,28 +115,56 @@ class ActiveLearningLoop:
             strategy = StratifiedStrategy(self.groups)
         if _is_torch_module(model):  # its output units are the classes, in this order
             model = as_adapter(model, classes=list(classes))
-        self.session = ActiveSession(model, pool, strategy, X_test=X_test, y_test=y_test,
-                                     embeddings=embeddings, batch_size=batch_size, seed=seed)
+        classes = normalise_classes(classes)
+        for i, label in self._initial.items():
+            if not any(same(c, label) for c in classes):
+                raise ValueError(f"initial: pool index {i} has label {label!r}, which is not one of the classes {classes[:20]}")
+        self._session_args = dict(model=model, X_pool=pool, strategy=strategy, X_test=X_test, y_test=y_test,
+                                  embeddings=embeddings, batch_size=batch_size, seed=seed)
+        self._classes, self._annotator = classes, annotator
         self.batch_size = int(batch_size)
-        self.store = store if store is not None else AnnotationStore()
-        self.task = task
+        self._store_given = store is not None
+        self._oracle_ids: set = set()  # items this loop's simulate labelled
         self.background = background
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.error: str | None = None
 
         self.panel = LoopPanel(on_retrain=self.retrain)
-        self.classify = ClassifyWidget(self.items, classes, store=self.store, task=task,
-                                       annotator=annotator, title="Label this batch")
+        self.view = VBox([])
+        self._bind(store if store is not None else AnnotationStore(), task)
+
+    def _bind(self, store: AnnotationStore, task: str) -> None:
+        """A fresh session and labelling widget over ``store``/``task``; resume from its labels."""
+        from ..widgets.classify import ClassifyWidget
+
+        args = self._session_args
+        self.session = ActiveSession(args["model"], args["X_pool"], args["strategy"], X_test=args["X_test"],
+                                     y_test=args["y_test"], embeddings=args["embeddings"],
+                                     batch_size=args["batch_size"], seed=args["seed"])
+        self.store, self.task = store, task
+        self.classify = ClassifyWidget(self.items, self._classes, store=store, task=task,
+                                       annotator=self._annotator, title="Label this batch")
         self.classify.on_label(self._on_label)
-        self.view = VBox([self.classify, self.panel])
+        self.resumed_from = len(self.classify.current_labels)
+        if self.resumed_from:
+            log.warning("hitl_widgets: ActiveLearningLoop resumed from %d labels stored for task %r in %r",
+                        self.resumed_from, task, store)
+        self.view.children = (self.classify, self.panel)
         self._round(first=True)  # resume from the store, train on what is known, query a batch
 
     # ------------------------------------------------------------------ public API
     @property
     def history(self) -> pd.DataFrame:
-        """One row per round: round, n_labels, accuracy, macro_f1, seconds, query_seconds, fit_seconds."""
-        return self.session.history
+        """One row per round: round, n_labels, accuracy, macro_f1, seconds, query_seconds, fit_seconds.
+
+        ``history.attrs`` name where its labels are: ``store`` (its repr), ``task``,
+        ``resumed_from`` (stored labels the loop started from) and ``simulated`` (oracle labels).
+        """
+        history = self.session.history
+        history.attrs.update(store=getattr(self, "_store_name", None) or repr(self.store), task=self.task, resumed_from=self.resumed_from,
+                             simulated=bool(self._oracle_ids))
+        return history
 
     @property
     def batch(self) -> list[Hashable]:
@@ -165,6 +200,11 @@ class ActiveLearningLoop:
         Labels go through the widget's own validation and the store, and each batch runs the same
         retrain round as a human's would (in this thread); the last batch is cut short at
         ``budget``. A round that fails raises here (with the panel's message).
+
+        Oracle labels never mix with a human's or another run's: on a loop built without
+        ``store=``, the first ``simulate`` moves the loop to its own in-memory store (a fresh
+        session from the ``initial`` labels; ``hitl.db`` is not written); with a store you gave,
+        a task that already holds labels this loop's ``simulate`` did not write is refused.
         """
         if callable(oracle):
             label_of = oracle
@@ -174,6 +214,19 @@ class ActiveLearningLoop:
                 raise ValueError(f"oracle has {len(truth)} labels for a pool of {self.session.n_pool}")
             label_of = truth.__getitem__
         self.wait()  # a retrain the human started finishes first
+        if not self._store_given and not self._oracle_ids:
+            log.warning("hitl_widgets: ActiveLearningLoop.simulate runs in its own in-memory store "
+                        "(the loop was built without store=, and oracle labels never go to hitl.db)")
+            self._bind(AnnotationStore(":memory:"), self.task)
+            self._store_given = True  # from now on this loop is the simulation's
+            self._store_name = "in-memory store of this simulation"
+        foreign = [i for i in self.classify.current_labels if i not in self._oracle_ids]
+        if foreign:
+            raise ValueError(
+                f"simulate() would mix oracle labels with {len(foreign)} labels already stored for task "
+                f"{self.task!r} in {self.store!r} (a human's, or another run's): use another task= or a "
+                "fresh store, e.g. store=AnnotationStore(':memory:')"
+            )
         background, self.background = self.background, False
         try:
             while self.session.n_labels < budget and self.batch:
@@ -183,6 +236,7 @@ class ActiveLearningLoop:
                 todo = open_[: max(room, 0)]
                 for item_id in todo:  # the last label of a batch starts its round (in this thread)
                     self.classify.record_label(item_id, plain(label_of(self.items.position(item_id))), source="oracle")
+                    self._oracle_ids.add(item_id)
                 if todo and len(todo) < len(open_):
                     self._start_round()  # the batch was cut at the budget: retrain on what there is
                 if self.error is not None:
@@ -266,6 +320,8 @@ class ActiveLearningLoop:
                     )
                 else:
                     self.panel.message = f"no model yet: label these {len(batch)} items to train the first one"
+                if first and self.resumed_from:
+                    self.panel.message = f"resumed from {self.resumed_from} stored labels of task {self.task!r}; {self.panel.message}"
                 self.error = None
             except Exception as exc:  # shown in the panel; the labels are safe in the store
                 self.error = traceback.format_exc()

@@ -23,6 +23,8 @@ import traitlets
 from ..coerce import is_item_id, is_missing, plain
 from ..items import Items
 from ..metrics.agreement import (
+    SET_LEVELS,
+    alpha_from_codes,
     bootstrap_ci,
     cohen_kappa,
     dawid_skene,
@@ -30,6 +32,7 @@ from ..metrics.agreement import (
     krippendorff_alpha,
     majority_vote,
     percent_agreement,
+    set_distances,
 )
 from ..store import AnnotationStore
 from ..widgets.base import STATIC, IntentError, IntentWidget, intent, static_file
@@ -43,6 +46,81 @@ def _finite(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return value if math.isfinite(value) else None
+
+
+def _same_label(a: Any, b: Any) -> bool:
+    """Equal and of the same kind: "1" is not 1 and True is not 1."""
+    if isinstance(a, bool) or isinstance(b, bool) or isinstance(a, str) or isinstance(b, str):
+        return type(a) is type(b) and a == b
+    return a == b
+
+
+def _missing_label(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, (list, tuple, set, frozenset, np.ndarray, dict)):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _multi_label(df: pd.DataFrame) -> bool:
+    """True when the labels are sets (lists, tuples, sets); a mix of sets and single labels is refused."""
+    is_set = [isinstance(v, (list, tuple, set, frozenset, np.ndarray)) for v in df["label"]]
+    if any(is_set) and not all(is_set):
+        k = is_set.index(not is_set[0])
+        row = df.iloc[k]
+        raise ValueError(
+            f"item {plain(row['item_id'])!r}, annotator {row['annotator']!r}: label {row['label']!r} mixes single "
+            "labels with label sets (lists): a multi-label task needs every label as a list"
+        )
+    return bool(is_set) and all(is_set)
+
+
+def _label_set(value: Any, item_id: Any, annotator: Any) -> tuple:
+    """A label set as a sorted tuple of plain values (hashable; duplicates refused)."""
+    values = [plain(v) for v in (value.tolist() if isinstance(value, np.ndarray) else value)]
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (int, str)):
+            raise ValueError(f"item {plain(item_id)!r}, annotator {annotator!r}: class {v!r} in a label set must be an int or str")
+    if len(set(values)) != len(values):
+        raise ValueError(f"item {plain(item_id)!r}, annotator {annotator!r}: a class appears twice in {values!r}")
+    return tuple(sorted(values, key=lambda v: (isinstance(v, str), v)))
+
+
+def _latest(df: pd.DataFrame, time_cols: list, where: str) -> pd.DataFrame:
+    """One label per (item, annotator): the latest by ``time_cols``; duplicates without a time, or
+    tied at the latest time, are refused naming the item and annotator."""
+    missing = {"item_id", "annotator", "label"} - set(df.columns)
+    if missing:
+        raise ValueError(f"{where} needs columns item (or item_id), annotator, label; missing {sorted(missing)}")
+    keys = ["item_id", "annotator"]
+    df = df.reset_index(drop=True)
+    keyed = df.assign(item_id=[(type(plain(i)).__name__, plain(i)) for i in df["item_id"]])
+    dup = keyed.duplicated(keys, keep=False)
+    if not dup.any():
+        return df[["item_id", "annotator", "label"]]
+    first = keyed[dup].iloc[0]
+    who = f"item {first['item_id'][1]!r}, annotator {first['annotator']!r}"
+    if not time_cols:
+        raise ValueError(
+            f"{where} has {int((keyed[dup][keys] == first[keys]).all(axis=1).sum())} labels for {who}: "
+            "give one label per (item, annotator), or a 'time' column (the latest label wins)"
+        )
+    if keyed[time_cols[0]].isna().any():
+        raise ValueError(f"{where}: column {time_cols[0]!r} has missing times: the latest label cannot be told")
+    order = keyed.sort_values(time_cols, kind="stable")
+    last = order.drop_duplicates(keys, keep="last")
+    tie = order.duplicated(keys + [time_cols[0]], keep=False) & order.index.isin(last.index)
+    if tie.any() and len(time_cols) == 1:
+        row = order[tie].iloc[0]
+        raise ValueError(
+            f"{where}: item {row['item_id'][1]!r}, annotator {row['annotator']!r} has two labels at the same "
+            f"latest time {plain(row[time_cols[0]])!r}: which one counts cannot be told"
+        )
+    return df.loc[last.index, ["item_id", "annotator", "label"]].sort_index()
 
 
 class AgreementView(IntentWidget):
@@ -82,7 +160,14 @@ class AgreementDashboard(ipywidgets.VBox):
 
     Args:
         source: an ``AnnotationStore`` (its current labels of ``task``) or a DataFrame with
-            columns item (or item_id), annotator, label.
+            columns item (or item_id), annotator, label. One label per (item, annotator): a
+            DataFrame with several is refused unless it has a ``time`` (or ``created_at``) column,
+            and then the latest by time wins (a tie at the latest time is refused); from a store
+            the latest event wins (by created_at, then event id).
+            Multi-label tasks (each label a list or set of classes) are compared by set: percent
+            agreement, Fleiss' kappa, Cohen's kappa and the majority consensus count equal sets
+            as agreeing, Krippendorff's alpha uses ``set_distance`` between sets (partial
+            overlap is partial agreement), per-class agreement is per class within the sets.
         task: the store task (required with a store; names the adjudication task otherwise).
         classes: the classes (default: the sorted labels seen).
         items: the items' media for adjudication (``Items`` or anything it accepts, whose ids
@@ -92,6 +177,8 @@ class AgreementDashboard(ipywidgets.VBox):
         n_boot, level, seed: the bootstrap of the overall metrics.
         flag_below: an annotator whose agreement with the consensus is this much below the
             median of the others is flagged.
+        set_distance: for multi-label tasks, alpha's distance between label sets: "jaccard"
+            (1 - |A ∩ B| / |A ∪ B|, the default) or "masi" (Passonneau's MASI).
 
     Results (pandas): ``overall`` (metric, estimate, low, high), ``pairwise`` (Cohen's kappa,
     annotators x annotators), ``per_annotator`` (annotator, n, agreement, accuracy (Dawid-Skene),
@@ -123,28 +210,34 @@ class AgreementDashboard(ipywidgets.VBox):
         seed: int | None = 0,
         flag_below: float = 0.15,
         title: str = "Annotator agreement",
+        set_distance: str = "jaccard",
     ):
         if consensus not in ("majority", "dawid_skene"):
             raise ValueError(f"consensus must be 'majority' or 'dawid_skene', not {consensus!r}")
+        if set_distance not in SET_LEVELS:
+            raise ValueError(f"set_distance must be one of {SET_LEVELS}, not {set_distance!r}")
+        self.set_distance = set_distance
         if isinstance(source, AnnotationStore):
             if not task:
                 raise ValueError("task is required when source is an AnnotationStore")
-            df = source.labels(task)[["item_id", "annotator", "label"]]
+            labels = source.labels(task)
+            df = _latest(labels, ["created_at", "event_id"], "the store")
             store = store if store is not None else source
         elif isinstance(source, pd.DataFrame):
             cols = {"item" if "item" in source.columns else "item_id", "annotator", "label"}
             missing = cols - set(source.columns)
             if missing:
                 raise ValueError(f"the DataFrame needs columns item (or item_id), annotator, label; missing {sorted(missing)}")
-            df = source.rename(columns={"item": "item_id"})[["item_id", "annotator", "label"]]
+            renamed = source.rename(columns={"item": "item_id"})
+            time_col = next((c for c in ("time", "created_at") if c in renamed.columns), None)
+            df = _latest(renamed, [time_col] if time_col else [], "the DataFrame")
             task = task or "agreement"
         else:
             raise ValueError(f"source must be an AnnotationStore or a DataFrame, not {type(source).__name__}")
-        df = df.dropna(subset=["label"])
+        df = df[[not _missing_label(v) for v in df["label"]]]
         if df.empty:
             raise ValueError("no labels to compare")
-        if df.duplicated(["item_id", "annotator"]).any():
-            df = df.drop_duplicates(["item_id", "annotator"], keep="last")
+        self.multi_label = _multi_label(df)
         self.task = task
         self.store = store if store is not None else AnnotationStore(":memory:")
         self.adjudication_task = f"{task}/adjudicated"
@@ -152,13 +245,26 @@ class AgreementDashboard(ipywidgets.VBox):
         self.consensus_method = consensus
         self.title = title
         self.labels_long = df.reset_index(drop=True)
-        self.classes = [plain(c) for c in (classes if classes is not None else sorted(df["label"].map(plain).unique(), key=lambda v: (isinstance(v, str), v)))]
-        wide = df.pivot(index="item_id", columns="annotator", values="label")
-        self.item_ids = [plain(i) for i in wide.index]
-        self.annotators = [str(a) for a in wide.columns]
-        self.wide = wide  # items x annotators, NaN = missing
-        arr = wide.to_numpy(dtype=object).copy()
-        arr[pd.isna(arr)] = None
+        if self.multi_label:  # each label a set: canonical sorted lists of plain values
+            df = df.assign(label=[_label_set(v, i, a) for v, i, a in zip(df["label"], df["item_id"], df["annotator"])])
+            seen = sorted({c for v in df["label"] for c in v}, key=lambda v: (isinstance(v, str), v))
+        else:
+            seen = sorted(df["label"].map(plain).unique(), key=lambda v: (isinstance(v, str), v))
+        self.classes = [plain(c) for c in (classes if classes is not None else seen)]
+        # items x annotators (None = missing); built by hand so list labels survive
+        self.item_ids = [plain(i) for i in pd.unique(df["item_id"])]
+        try:
+            self.item_ids = sorted(self.item_ids, key=lambda v: (isinstance(v, str), v))
+        except TypeError:
+            pass
+        self.annotators = sorted({str(a) for a in df["annotator"]})
+        row_of = {i: n for n, i in enumerate(self.item_ids)}
+        col_of = {a: n for n, a in enumerate(self.annotators)}
+        arr = np.full((len(self.item_ids), len(self.annotators)), None, dtype=object)
+        for i, a, v in zip(df["item_id"], df["annotator"], df["label"]):
+            arr[row_of[plain(i)], col_of[str(a)]] = v
+        self.wide = pd.DataFrame(arr, index=pd.Index(self.item_ids, name="item_id"),
+                                 columns=pd.Index(self.annotators, name="annotator"))  # None = missing
         self._arr = arr
         if items is None:
             items = Items([f"item {i}" for i in self.item_ids], ids=self.item_ids, kind="text")
@@ -189,18 +295,41 @@ class AgreementDashboard(ipywidgets.VBox):
         arr = self._arr
         n_items, n_raters = arr.shape
         codes = np.full(arr.shape, np.nan)
-        index = {c: k for k, c in enumerate(self.classes)}
+        # the categories compared: the classes, or (multi-label) the distinct label sets
+        if self.multi_label:
+            class_set = set(self.classes)
+            for (i, r), v in np.ndenumerate(arr):
+                if v is not None and not set(v) <= class_set:
+                    bad = next(c for c in v if c not in class_set)
+                    raise ValueError(f"item {self.item_ids[i]!r}, annotator {self.annotators[r]!r}: label {bad!r} is not one of the classes {self.classes[:20]}")
+            found = {tuple(v) for v in arr.ravel() if v is not None}
+            self._categories = sorted(found, key=lambda t: (len(t), [self.classes.index(c) for c in t]))
+            index = {c: k for k, c in enumerate(self._categories)}
+        else:
+            self._categories = list(self.classes)
+            index = {c: k for k, c in enumerate(self.classes)}
         for (i, r), v in np.ndenumerate(arr):
             if v is not None:
-                k = index.get(plain(v))
-                if k is None:
-                    raise ValueError(f"label {v!r} is not one of the classes {self.classes[:20]}")
+                k = index.get(tuple(v) if self.multi_label else plain(v))
+                if k is None or not (self.multi_label or _same_label(self._categories[k], plain(v))):
+                    raise ValueError(f"item {self.item_ids[i]!r}, annotator {self.annotators[r]!r}: label {v!r} is not one of the classes {self.classes[:20]}")
                 codes[i, r] = k
         self._codes = codes
+        n_cat = len(self._categories)
+        if self.multi_label:
+            delta = set_distances([frozenset(c) for c in self._categories], self.set_distance)
+            int_codes = np.where(np.isnan(codes), -1, codes).astype(np.intp).T
+
+            def alpha(c: np.ndarray) -> float:
+                return alpha_from_codes(c, delta)
+
+            alpha_row = {"metric": f"Krippendorff's alpha ({self.set_distance} distance)", **self._bootstrap(alpha, int_codes, axis=1)}
+        else:
+            alpha_row = {"metric": "Krippendorff's alpha", **self._bootstrap(krippendorff_alpha, codes.T, axis=1)}
         rows = [
             {"metric": "percent agreement", **self._bootstrap(percent_agreement, codes)},
             {"metric": "Fleiss' kappa", **self._bootstrap(fleiss_kappa, codes)},
-            {"metric": "Krippendorff's alpha", **self._bootstrap(krippendorff_alpha, codes.T, axis=1)},
+            alpha_row,
         ]
         self.overall = pd.DataFrame(rows, columns=["metric", "estimate", "low", "high"])
         # pairwise Cohen's kappa over the items both labelled
@@ -215,7 +344,7 @@ class AgreementDashboard(ipywidgets.VBox):
             both[a, b] = both[b, a] = int(m.sum())
             if m.sum() >= 2:
                 try:
-                    kappa[a, b] = kappa[b, a] = cohen_kappa(codes[m, a], codes[m, b], labels=list(range(len(self.classes))))
+                    kappa[a, b] = kappa[b, a] = cohen_kappa(codes[m, a], codes[m, b], labels=list(range(n_cat)))
                 except (ValueError, ZeroDivisionError):
                     pass
         self.pairwise = pd.DataFrame(kappa, index=self.annotators, columns=self.annotators)
@@ -224,7 +353,7 @@ class AgreementDashboard(ipywidgets.VBox):
         labelled = present.any(axis=1)
         vote = np.full(n_items, np.nan)
         vote[labelled] = majority_vote(codes[labelled])
-        ds = dawid_skene(codes, classes=list(range(len(self.classes))))
+        ds = dawid_skene(codes, classes=list(range(n_cat)))
         consensus = ds.labels.astype(float) if self.consensus_method == "dawid_skene" else vote
         self._consensus = consensus
         per = []
@@ -239,14 +368,20 @@ class AgreementDashboard(ipywidgets.VBox):
             flagged.append(bool(len(others) and per_df["agreement"][r] < others.median() - self.flag_below))
         per_df["flagged"] = flagged
         self.per_annotator = per_df
-        # per-class specific agreement: sum n_ik (n_ik - 1) / sum n_ik (n_i - 1)
-        counts = np.stack([(codes == k).sum(axis=1) for k in range(len(self.classes))], axis=1)  # items x classes
+        # per-class specific agreement: sum n_ik (n_ik - 1) / sum n_ik (n_i - 1), where n_ik is
+        # the number of the item's raters who gave class k (multi-label: whose set holds k)
+        counts = np.stack([(codes == k).sum(axis=1) for k in range(n_cat)], axis=1)  # items x categories
         n_i = counts.sum(axis=1, keepdims=True)
-        num = (counts * (counts - 1)).sum(axis=0)
-        den = (counts * (n_i - 1)).sum(axis=0)
+        if self.multi_label:
+            holds = np.array([[c in cat for cat in self._categories] for c in self.classes], dtype=np.int64)  # classes x categories
+            class_counts = counts @ holds.T  # items x classes
+        else:
+            class_counts = counts
+        num = (class_counts * (class_counts - 1)).sum(axis=0)
+        den = (class_counts * (n_i - 1)).sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
             spec = np.where(den > 0, num / den, np.nan)
-        self.per_class = pd.DataFrame({"class": self.classes, "agreement": spec, "n": counts.sum(axis=0)})
+        self.per_class = pd.DataFrame({"class": self.classes, "agreement": spec, "n": class_counts.sum(axis=0)})
         # disagreement per item: share of disagreeing rater pairs
         pairs = n_i[:, 0] * (n_i[:, 0] - 1)
         agree_pairs = (counts * (counts - 1)).sum(axis=1)
@@ -264,8 +399,12 @@ class AgreementDashboard(ipywidgets.VBox):
             "adjudicated": pd.Series([adjudicated.get(self.item_ids[i]) for i in order], dtype=object),
         })
 
+    def _category_label(self, k: int) -> Any:
+        """The label of category ``k``: a class, or (multi-label) a list of classes."""
+        return list(self._categories[k]) if self.multi_label else self._categories[k]
+
     def _labels_of(self, i: int) -> dict:
-        return {a: plain(v) for a, v in zip(self.annotators, self._arr[i]) if v is not None}
+        return {a: (list(v) if self.multi_label else plain(v)) for a, v in zip(self.annotators, self._arr[i]) if v is not None}
 
     def _adjudicated_map(self) -> dict:
         df = self.store.labels(self.adjudication_task)
@@ -279,7 +418,7 @@ class AgreementDashboard(ipywidgets.VBox):
     @property
     def consensus(self) -> pd.Series:
         """The consensus label per item (majority vote or Dawid-Skene), adjudications applied."""
-        values = [None if np.isnan(c) else self.classes[int(c)] for c in self._consensus]
+        values = [None if np.isnan(c) else self._category_label(int(c)) for c in self._consensus]
         s = pd.Series(values, index=pd.Index(self.item_ids, name="item_id"), name="label", dtype=object)
         for item_id, label in self._adjudicated_map().items():
             if item_id in s.index:
@@ -299,10 +438,10 @@ class AgreementDashboard(ipywidgets.VBox):
         for i in ids:
             c = self._consensus[pos[i]]
             if not np.isnan(c):
-                proposals[i] = self.classes[int(c)]
+                proposals[i] = self._category_label(int(c))
         widget = ClassifyWidget(
             self.items, classes=self.classes, store=self.store, task=self.adjudication_task,
-            proposals=proposals, queue=ids, annotator="adjudicator", notes=notes,
+            proposals=proposals, queue=ids, annotator="adjudicator", notes=notes, multi_label=self.multi_label,
             title="Adjudication: most disputed first (notes: every annotator's label; proposal: the consensus)",
         )
         widget.autofocus = False

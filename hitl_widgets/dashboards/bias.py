@@ -25,9 +25,11 @@ from ..coerce import plain, plain_array, to_numpy
 from ..items import Items
 from ..metrics.fairness import (
     FAIRNESS_METRICS,
+    _NO_POSITIVE,
+    _cells,
     bootstrap_counts,
     canonical_metric,
-    cell_counts,
+    check_labels,
     disparity_table,
     group_codes,
     label_distribution,
@@ -111,7 +113,13 @@ class BiasAudit(ipywidgets.VBox):
             of ``task`` replace ``y_true`` for their items.
         items: the media of the rows (``Items`` or anything it accepts), for the drill-down; its
             ids are the rows' item ids (default ``0..N-1``).
-        task: the store task of the relabels. pos_label: the positive class.
+        task: the store task of the relabels.
+        pos_label: the positive class of precision, recall, fpr, fnr and selection_rate. Inferred
+            only when unambiguous (0/1 labels → 1, booleans → True); any other labels (strings,
+            {1, 2}, several classes) need it, and a ValueError says so. Accuracy alone needs none.
+        pred_threshold: ``y_pred`` holds the positive class's probability or score (not labels):
+            predicted positive when ``score >= pred_threshold``. Without it, probabilities in
+            ``y_pred`` are refused (ValueError), as are NaN/None in either array.
         threshold: flag a group whose metric differs from overall by more than this.
         ratio_threshold: also flag a group whose min(group/overall, overall/group) is below this
             (e.g. 0.8, the four-fifths rule); None: off.
@@ -150,7 +158,8 @@ class BiasAudit(ipywidgets.VBox):
         items: Any = None,
         *,
         task: str = "bias_audit",
-        pos_label: Any = 1,
+        pos_label: Any = None,
+        pred_threshold: float | None = None,
         threshold: float = 0.1,
         ratio_threshold: float | None = None,
         min_group_size: int = 30,
@@ -164,10 +173,14 @@ class BiasAudit(ipywidgets.VBox):
         self.metrics = [canonical_metric(m) for m in metrics]
         if not self.metrics or len(set(self.metrics)) != len(self.metrics):
             raise ValueError(f"metrics must be a non-empty list without repeats, got {list(metrics)}")
-        self._y_true = _array(y_true, "y_true")
-        self._y_pred = _array(y_pred, "y_pred")
-        if len(self._y_true) != len(self._y_pred):
-            raise ValueError(f"y_true has {len(self._y_true)} rows, y_pred {len(self._y_pred)}")
+        y_true = _array(y_true, "y_true")
+        y_pred = _array(y_pred, "y_pred")
+        if len(y_true) != len(y_pred):
+            raise ValueError(f"y_true has {len(y_true)} rows, y_pred {len(y_pred)}")
+        self._need_pos = any(m != "accuracy" for m in self.metrics)
+        self._y_true, self._y_pred, pos_label = check_labels(
+            y_true, y_pred, pos_label, threshold=pred_threshold, need_pos_label=self._need_pos
+        )
         self.groups = _frame(groups)
         if len(self.groups) != len(self._y_true):
             raise ValueError(f"groups has {len(self.groups)} rows for {len(self._y_true)} labels")
@@ -230,7 +243,8 @@ class BiasAudit(ipywidgets.VBox):
         """Recompute everything (after relabels in the store); the view updates."""
         y_true = self.y_true
         n_groups = len(self.index)
-        counts = cell_counts(y_true, self._y_pred, self.codes, n_groups, self.pos_label)
+        y_true, _, pos = check_labels(y_true, self._y_pred, self.pos_label, need_pos_label=self._need_pos)
+        counts = _cells(y_true, self._y_pred, self.codes, n_groups, _NO_POSITIVE if pos is None else pos)
         values = metrics_from_counts(counts, self.metrics)
         overall_values = metrics_from_counts(counts.sum(axis=0), self.metrics)
         sizes = counts.sum(axis=1)

@@ -43,6 +43,32 @@ EAGER_ISSUES = 200_000  # above this many items the error ranking is recomputed 
 MAX_PUSH = 160  # thumbnails sent with an opened cell, unasked (saves the view a round trip)
 
 
+def _refuse_missing(arr: np.ndarray, name: str) -> None:
+    """None / NaN is not a label: refuse it naming the row (it gave TypeError '<' or 'class 0.0')."""
+    if arr.dtype.kind == "f":
+        bad = np.isnan(arr)
+    elif arr.dtype.kind == "O":
+        bad = pd.isna(arr)
+    else:
+        return
+    if np.ndim(bad) == 1 and bad.any():
+        raise ValueError(f"{name} has a missing label (None/NaN) at row {int(np.argmax(bad))}: every row needs a class")
+
+
+def _refuse_label_kinds(arr: np.ndarray, name: str) -> None:
+    """Labels are ints or strs: say which value is neither (floats, bools, mixed objects)."""
+    if arr.dtype.kind in "iuUS":
+        return
+    if arr.dtype.kind == "f":
+        raise ValueError(
+            f"{name} holds floats ({arr[0].item()!r} at row 0): labels are ints or strs "
+            "(whole-number floats: convert with .astype(int); probabilities: pass the (N, C) array)"
+        )
+    for n, v in enumerate(arr.tolist()):
+        if isinstance(v, bool) or not isinstance(v, (int, str)):
+            raise ValueError(f"{name} has the label {v!r} ({type(v).__name__}) at row {n}: labels are ints or strs")
+
+
 def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
@@ -154,18 +180,32 @@ class ConfusionDashboard(ItemsWidget):
             raise ValueError(f"y_pred_or_proba has {len(out)} rows for {len(y)} labels")
         if len(y) == 0:
             raise ValueError("ConfusionDashboard needs at least one prediction")
+        _refuse_missing(y, "y_true")
         proba = None
         if out.ndim == 2:
             if not np.issubdtype(out.dtype, np.number) or not np.isfinite(out).all():
                 raise ValueError("probabilities must be finite numbers")
             proba = out.astype(float, copy=False)
+            outside = (proba < 0).any(axis=1) | (proba > 1).any(axis=1)
+            sums = proba.sum(axis=1)
+            off = np.abs(sums - 1.0) > 1e-3
+            if outside.any() or off.any():
+                n = int(np.argmax(outside | off))
+                raise ValueError(
+                    f"row {n}: probabilities must lie in [0, 1] and sum to 1, got {proba[n].tolist()[:10]} "
+                    f"(sum {sums[n]:.4g}; logits or scores? apply a softmax first)"
+                )
             if classes is None:
                 classes = list(range(proba.shape[1]))
             if proba.shape[1] != len(classes):
                 raise ValueError(f"probabilities have {proba.shape[1]} columns for {len(classes)} classes")
         elif out.ndim != 1:
             raise ValueError(f"y_pred_or_proba must be (N,) classes or (N, C) probabilities, got shape {out.shape}")
+        else:
+            _refuse_missing(out, "y_pred")
         if classes is None:
+            _refuse_label_kinds(y, "y_true")
+            _refuse_label_kinds(out, "y_pred")
             classes = _classes_of(y, out)
         classes = normalise_classes(classes)
         true_codes = label_codes(y, classes)
@@ -260,7 +300,7 @@ class ConfusionDashboard(ItemsWidget):
         """Store ``label`` as the item's true class (one ``label`` event); everything updates.
 
         Returns ``{"item_id", "label", "event_id", "row", "col"}`` (the item's new cell).
-        Raises ``ValueError`` for an unknown item or class.
+        Raises ``ValueError`` for an unknown item or class (numpy scalars are taken as their values).
         """
         item_id = check_item_id(item_id, self.items, error=IntentError)
         done = self._relabel(item_id, label)

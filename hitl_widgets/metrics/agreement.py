@@ -41,13 +41,18 @@ __all__ = [
     "dawid_skene",
     "fleiss_kappa",
     "krippendorff_alpha",
+    "alpha_from_codes",
+    "encode_label_sets",
+    "set_distance",
+    "set_distances",
     "majority_vote",
     "mask_agreement",
     "percent_agreement",
     "span_agreement",
 ]
 
-Level = Literal["nominal", "ordinal", "interval", "ratio"]
+Level = Literal["nominal", "ordinal", "interval", "ratio", "jaccard", "masi"]
+SET_LEVELS = ("jaccard", "masi")
 
 # A dense categories x units count matrix is used up to this many cells, a sparse one beyond.
 _DENSE_CELLS = 10_000_000
@@ -371,6 +376,19 @@ def _alpha_from_moments(m: np.ndarray, s1: np.ndarray, s2: np.ndarray, keep: np.
     return 1.0 - (n - 1.0) * d_o / d_e
 
 
+def _refuse_infinite(arr: np.ndarray) -> None:
+    """Infinity is not a rating: refuse it (it made alpha NaN) instead of computing with it."""
+    if arr.dtype.kind == "f":
+        bad = np.isinf(arr)
+    elif arr.dtype.kind == "O":
+        bad = np.array([isinstance(v, (float, np.floating)) and math.isinf(v) for v in arr.flat]).reshape(arr.shape)
+    else:
+        return
+    if bad.any():
+        where = tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), arr.shape))
+        raise ValueError(f"data holds an infinite value at {where}: ratings must be finite (NaN/None = missing)")
+
+
 def _pairable(m: np.ndarray) -> np.ndarray:
     keep = m >= 2
     if not keep.any():
@@ -387,6 +405,97 @@ def _ratio_delta(vc: np.ndarray, vk: np.ndarray) -> np.ndarray:
     return d * d
 
 
+def _as_label_set(value: Any, where: str) -> frozenset:
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, set, frozenset, np.ndarray)):
+        raise ValueError(f"{where}: {value!r} is not a set of labels (multi-label data needs a list/set per rating)")
+    out = []
+    for v in (value.tolist() if isinstance(value, np.ndarray) else value):
+        v = v.item() if isinstance(v, np.generic) else v
+        try:
+            hash(v)
+        except TypeError:
+            raise ValueError(f"{where}: label {v!r} in a label set is not hashable") from None
+        out.append(v)
+    return frozenset(out)
+
+
+def set_distance(a: Any, b: Any, kind: Literal["jaccard", "masi"] = "jaccard") -> float:
+    """Distance between two label sets: ``jaccard`` = 1 - |A ∩ B| / |A ∪ B|; ``masi``
+    (Passonneau 2006) = 1 - J * M with M = 1 (equal), 2/3 (one contains the other), 1/3 (they
+    overlap), 0 (disjoint). Two empty sets are at distance 0.
+
+    >>> set_distance({"a", "b"}, {"a"}), round(set_distance({"a", "b"}, {"a"}, "masi"), 4)
+    (0.5, 0.6667)
+    """
+    a, b = frozenset(a), frozenset(b)
+    if a == b:
+        return 0.0
+    jaccard = len(a & b) / len(a | b)
+    if kind == "jaccard":
+        return 1.0 - jaccard
+    if kind != "masi":
+        raise ValueError(f"set distance must be 'jaccard' or 'masi', not {kind!r}")
+    m = 2 / 3 if (a <= b or b <= a) else (1 / 3 if a & b else 0.0)
+    return 1.0 - jaccard * m
+
+
+def encode_label_sets(data: ArrayLike) -> tuple[NDArray[np.intp], list[frozenset]]:
+    """Codes (-1 = missing) of a 2-D array of label sets (lists, tuples, sets; None/NaN missing)
+    and the distinct sets (sorted by size, then by their sorted labels' text)."""
+    arr = _2d(data if isinstance(data, np.ndarray) else _object_2d(data), "data")
+    flat = arr.ravel()
+    sets: list = [None] * flat.size
+    for i, v in enumerate(flat):
+        if not (v is None or (not isinstance(v, (list, tuple, set, frozenset, np.ndarray)) and is_missing(v))):
+            sets[i] = _as_label_set(v, f"rating {np.unravel_index(i, arr.shape)}")
+    found = sorted({s for s in sets if s is not None}, key=lambda s: (len(s), sorted(map(repr, s))))
+    index = {s: k for k, s in enumerate(found)}
+    codes = np.array([-1 if s is None else index[s] for s in sets], dtype=np.intp).reshape(arr.shape)
+    return codes, found
+
+
+def _object_2d(data: Any) -> np.ndarray:
+    rows = list(data)
+    out = np.empty((len(rows), len(rows[0]) if rows else 0), dtype=object)
+    for i, row in enumerate(rows):
+        row = list(row)
+        if len(row) != out.shape[1]:
+            raise ValueError("data must be 2-D (rows of equal length)")
+        for j, v in enumerate(row):
+            out[i, j] = v
+    return out
+
+
+def set_distances(sets: Sequence[frozenset], kind: Literal["jaccard", "masi"] = "jaccard") -> np.ndarray:
+    """The ``K x K`` distance matrix between distinct label sets (see ``set_distance``)."""
+    k = len(sets)
+    out = np.zeros((k, k))
+    for i in range(k):
+        for j in range(i + 1, k):
+            out[i, j] = out[j, i] = set_distance(sets[i], sets[j], kind)
+    return out
+
+
+def alpha_from_codes(codes: ArrayLike, delta: np.ndarray) -> float:
+    """Krippendorff's alpha of **raters x units** integer codes (-1 = missing) under any
+    distance ``delta[c, k]`` between categories (zero diagonal): 1 - (n - 1) sum o_ck d_ck /
+    sum n_c n_k d_ck from the coincidence matrix o of the pairable values."""
+    codes = np.asarray(codes, dtype=np.intp)
+    k = len(delta)
+    counts = np.asarray(_counts(codes, k, axis=1).todense() if k * codes.shape[1] > _DENSE_CELLS else _counts(codes, k, axis=1), dtype=np.float64)
+    m = counts.sum(axis=0)
+    keep = _pairable(m)
+    n_c = counts @ keep.astype(np.float64)
+    n = float(n_c.sum())
+    w = np.where(keep, 1.0 / np.maximum(m - 1.0, 1.0), 0.0)
+    o = counts @ (counts * w).T
+    d_o = float((o * delta).sum())
+    d_e = float(n_c @ delta @ n_c)
+    if d_e == 0.0:
+        raise ValueError("krippendorff_alpha is undefined: every pairable value is the same")
+    return 1.0 - (n - 1.0) * d_o / d_e
+
+
 def krippendorff_alpha(data: ArrayLike, level: Level = "nominal") -> float:
     """Krippendorff's alpha for **raters x units** data (NaN/None = missing).
 
@@ -396,6 +505,9 @@ def krippendorff_alpha(data: ArrayLike, level: Level = "nominal") -> float:
     distance: ``nominal`` (0/1), ``ordinal`` (rank mass between the two values), ``interval``
     (squared difference), ``ratio`` (((c - k) / (c + k))**2, values must be >= 0).
     Nominal and ordinal accept any sortable labels; interval and ratio need numbers.
+    Multi-label data (each rating a set of labels: a list, tuple or set) takes ``jaccard``
+    (1 - |A ∩ B| / |A ∪ B|) or ``masi`` (Passonneau's MASI distance); see ``set_distance``.
+    Infinite values are refused (use NaN/None for a missing rating).
 
     Vectorised: the coincidence matrix is summed from a units x values count matrix
     (nominal: its diagonal; ratio: ``N.T @ diag(1 / (m_u - 1)) @ N``). Interval and ordinal
@@ -408,9 +520,13 @@ def krippendorff_alpha(data: ArrayLike, level: Level = "nominal") -> float:
     >>> round(krippendorff_alpha([[1, 2, 3, 3], [1, 2, 3, 4]], level="nominal"), 6)  # 1 - 7 * 2 / 46
     0.695652
     """
+    if level in SET_LEVELS:
+        codes, sets = encode_label_sets(data)
+        return alpha_from_codes(codes, set_distances(sets, level))
     arr = _2d(data, "data")
     if level not in ("nominal", "ordinal", "interval", "ratio"):
-        raise ValueError(f"level must be nominal, ordinal, interval or ratio, got {level!r}")
+        raise ValueError(f"level must be nominal, ordinal, interval, ratio, jaccard or masi, got {level!r}")
+    _refuse_infinite(arr)
     if level in ("interval", "ratio") and arr.dtype.kind not in "iuf":
         try:
             arr = arr.astype(np.float64)  # None -> NaN

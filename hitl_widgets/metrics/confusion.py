@@ -228,6 +228,13 @@ def _check_probs(labels: ArrayLike, pred_probs: ArrayLike) -> tuple[np.ndarray, 
         raise ValueError(f"labels must be in 0..{p.shape[1] - 1}")
     if not np.isfinite(p).all():
         raise ValueError("pred_probs holds NaN or infinite values")
+    bad = (p < 0).any(axis=1) | (p > 1).any(axis=1) | (np.abs(p.sum(axis=1) - 1.0) > 1e-3)
+    if bad.any():
+        n = int(np.argmax(bad))
+        raise ValueError(
+            f"pred_probs row {n} is not a probability distribution ({p[n].tolist()[:10]}, sum {p[n].sum():.4g}): "
+            "each row must lie in [0, 1] and sum to 1 (logits? apply a softmax first)"
+        )
     return y.astype(np.intp, copy=False), p
 
 

@@ -20,7 +20,13 @@ cell  meaning                                     used by
 
 Metrics (``METRICS``): ``accuracy`` (y_true == y_pred, any number of classes), ``precision``,
 ``recall``, ``fpr``, ``fnr`` and ``selection_rate`` (share of ``y_pred == pos_label``), the last
-five for the positive class ``pos_label`` (one-vs-rest when there are more classes). They match
+five for the positive class ``pos_label`` (one-vs-rest when there are more classes).
+
+Labels are checked before counting (``check_labels``): missing values (NaN/None) are refused
+naming the row; ``pos_label`` is inferred only when it is unambiguous (0/1 labels → 1, booleans
+→ True), otherwise it must be given and must occur in ``y_true`` or ``y_pred``; probabilities or
+scores where labels are expected are refused unless ``threshold=`` is given (then ``y_pred`` is
+the positive class's score, predicted positive when ``score >= threshold``). They match
 fairlearn's ``MetricFrame`` with sklearn's ``accuracy_score`` / ``precision_score`` /
 ``recall_score`` and fairlearn's ``false_positive_rate`` / ``false_negative_rate`` /
 ``selection_rate``. A rate whose denominator is 0 is ``NaN`` here (sklearn and fairlearn return 0).
@@ -49,6 +55,7 @@ __all__ = [
     "cell_counts",
     "metrics_from_counts",
     "group_metrics",
+    "check_labels",
     "bootstrap_counts",
     "disparity_table",
     "label_distribution",
@@ -154,18 +161,215 @@ def _labels(y: ArrayLike, name: str) -> np.ndarray:
     return arr
 
 
-def cell_counts(
-    y_true: ArrayLike, y_pred: ArrayLike, codes: np.ndarray, n_groups: int, pos_label: Any = 1
-) -> np.ndarray:
-    """``(n_groups, 8)`` counts of the eight cells (see the module docstring) per group."""
+def _missing_rows(arr: np.ndarray) -> np.ndarray:
+    if arr.dtype.kind == "f":
+        return np.flatnonzero(np.isnan(arr))
+    if arr.dtype.kind == "O":
+        return np.flatnonzero(pd.isna(arr))
+    return np.zeros(0, np.intp)
+
+
+def _is_scores(arr: np.ndarray) -> bool:
+    """Float values that are not all whole numbers (probabilities, scores, logits)."""
+    if arr.dtype.kind == "f":
+        finite = arr[np.isfinite(arr)]
+        return bool(len(finite) < len(arr) or (finite != np.round(finite)).any())
+    if arr.dtype.kind == "O":
+        return any(isinstance(v, (float, np.floating)) and not (np.isfinite(v) and float(v).is_integer()) for v in arr.tolist())
+    return False
+
+
+def _distinct(*arrays: np.ndarray) -> list:
+    values: list = []
+    for a in arrays:
+        values.extend(pd.unique(a.astype(object) if a.dtype.kind in "OUS" else a).tolist())
+    out: list = []
+    for v in values:
+        if not any(type(v) is type(w) and v == w for w in out):
+            out.append(v)
+    return out
+
+
+_INFER = None  # pos_label=None: infer it when unambiguous (0/1 or booleans)
+
+
+def check_labels(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    pos_label: Any = _INFER,
+    *,
+    threshold: float | None = None,
+    need_pos_label: bool = True,
+) -> tuple[np.ndarray, np.ndarray, Any]:
+    """Validated ``(y_true, y_pred, pos_label)`` for the fairness metrics; ValueError naming the
+    problem otherwise.
+
+    - NaN/None in either array: refused, naming the row.
+    - Probabilities or other non-whole numbers: refused in ``y_true`` always; in ``y_pred``
+      unless ``threshold`` is given, which turns the positive class's scores into labels
+      (``pos_label`` where ``score >= threshold``, else ``y_true``'s other class).
+    - Strs mixed with numbers or booleans, and booleans mixed with numbers other than 0/1, are
+      refused (is "1" the class 1?).
+    - ``pos_label=None`` is inferred when unambiguous: booleans → True, labels within {0, 1} → 1;
+      any other label set (strings, {1, 2}, {-1, 1}, several classes) needs ``pos_label=``
+      (only when ``need_pos_label``: accuracy alone needs none).
+    - A given ``pos_label`` must occur in ``y_true`` or ``y_pred`` (else every rate would be 0).
+
+    Example:
+        >>> check_labels(["yes", "no"], ["yes", "yes"], "yes")[2]
+        'yes'
+        >>> check_labels([0, 1], [0.2, 0.9], threshold=0.5)[1].tolist()
+        [0, 1]
+    """
     t = _labels(y_true, "y_true")
     p = _labels(y_pred, "y_pred")
+    for arr, name in ((t, "y_true"), (p, "y_pred")):
+        bad = _missing_rows(arr)
+        if len(bad):
+            raise ValueError(f"{name} has a missing value (NaN/None) at row {int(bad[0])}: every row needs a label")
+    if _is_scores(t):
+        k = next(n for n, v in enumerate(t.tolist()) if isinstance(v, float) and not (np.isfinite(v) and v.is_integer()))
+        raise ValueError(f"y_true holds a non-label number ({t.tolist()[k]!r} at row {k}): y_true must be class labels")
+    if threshold is not None:
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number)) or not np.isfinite(threshold):
+            raise ValueError(f"threshold must be a finite number, not {threshold!r}")
+        if p.dtype.kind not in "iuf":
+            raise ValueError(f"threshold= needs y_pred to be the positive class's scores (numbers), got {p.dtype} values")
+        if not np.isfinite(p).all():
+            raise ValueError(f"y_pred has a non-finite score at row {int(np.argmax(~np.isfinite(p)))}")
+        classes = _distinct(t)
+        inferred = pos_label is _INFER
+        if inferred:
+            pos_label = _inferred(classes, "y_true")
+            if pos_label is None:
+                raise ValueError(f"cannot tell the positive class among y_true's labels {classes[:10]}: pass pos_label=")
+        if t.dtype.kind == "b" or all(isinstance(c, (bool, np.bool_)) for c in classes):
+            negative = not pos_label
+        elif all(not isinstance(c, (bool, np.bool_, str)) and c in (0, 1) for c in classes + [pos_label]):
+            negative = type(pos_label)(1 - pos_label)
+        else:
+            others = [c for c in classes if not (type(c) is type(pos_label) and c == pos_label)]
+            if len(others) != 1:
+                raise ValueError(
+                    f"threshold= makes binary predictions, but y_true has {len(others)} classes besides "
+                    f"pos_label {pos_label!r}: {others[:10]}"
+                )
+            negative = others[0]
+        out = np.empty(len(p), dtype=object if t.dtype.kind == "O" else t.dtype)
+        out[...] = negative
+        out[p >= threshold] = pos_label
+        p = out
+        _check_kinds(t, p)
+        if inferred:
+            return t, p, pos_label
+    elif _is_scores(p):
+        k = next(n for n, v in enumerate(p.tolist()) if isinstance(v, float) and not (np.isfinite(v) and v.is_integer()))
+        raise ValueError(
+            f"y_pred holds probabilities or scores ({p.tolist()[k]!r} at row {k}), not labels: pass threshold= "
+            "(predicted positive when score >= threshold) or the predicted labels"
+        )
+    _check_kinds(t, p)
+    if pos_label is _INFER:
+        if need_pos_label:
+            classes = _distinct(t, p)
+            pos_label = _inferred(classes, "labels")
+            if pos_label is None:
+                raise ValueError(
+                    f"cannot tell the positive class among the labels {classes[:10]} (it is inferred only "
+                    "for 0/1 labels and booleans): pass pos_label=, e.g. pos_label="
+                    f"{next((c for c in classes if c not in (0, False)), classes[0])!r}"
+                )
+        return t, p, pos_label
+    if isinstance(pos_label, np.generic):
+        pos_label = pos_label.item()
+    hit = False
+    for arr in (t, p):
+        with np.errstate(all="ignore"):
+            try:
+                eq = arr == pos_label
+            except (TypeError, ValueError):
+                eq = np.zeros(len(arr), bool)
+        if isinstance(eq, np.ndarray) and eq.any():
+            if arr.dtype.kind == "O":  # "1" is never the label 1
+                hit = any(_same_label(v, pos_label) for v in arr[eq].tolist()[:1])
+            else:
+                hit = _same_label(arr[np.argmax(eq)].item(), pos_label)
+        if hit:
+            break
+    if not hit:
+        raise ValueError(
+            f"pos_label {pos_label!r} occurs in neither y_true nor y_pred (labels: {_distinct(t, p)[:10]}): "
+            "every rate of the positive class would be 0; pass one of the labels"
+        )
+    return t, p, pos_label
+
+
+def _check_kinds(t: np.ndarray, p: np.ndarray) -> None:
+    """Labels of one kind: strs are never mixed with numbers or booleans (is "1" the class 1?),
+    and booleans mix only with 0/1 (False is 0, True is 1, as numpy compares them)."""
+    kinds: dict[str, Any] = {}
+    for v in _distinct(t, p):
+        kind = "str" if isinstance(v, str) else "bool" if isinstance(v, (bool, np.bool_)) else "number"
+        kinds.setdefault(kind, v)
+        if kind == "number" and v not in (0, 1):
+            kinds["number>1"] = v
+    if "str" in kinds and len({k for k in kinds if k != "number>1"}) > 1:
+        other = next(v for k, v in kinds.items() if k not in ("str", "number>1"))
+        raise ValueError(
+            f"the labels mix strs with {type(other).__name__}s ({kinds['str']!r} and {other!r}): "
+            "give every label of y_true and y_pred one type"
+        )
+    if "bool" in kinds and "number>1" in kinds:
+        raise ValueError(
+            f"the labels mix booleans with numbers other than 0/1 ({kinds['bool']!r} and {kinds['number>1']!r}): "
+            "give every label of y_true and y_pred one type"
+        )
+
+
+def _same_label(a: Any, b: Any) -> bool:
+    """Equal labels: numbers by value (1 == 1.0 == True, as numpy compares them), a str only a str."""
+    if isinstance(a, str) or isinstance(b, str):
+        return isinstance(a, str) and isinstance(b, str) and a == b
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def _inferred(classes: list, what: str) -> Any:
+    """True for booleans, 1 for labels within {0, 1}, else None (ambiguous)."""
+    if classes and all(isinstance(c, (bool, np.bool_)) for c in classes):
+        return True
+    if classes and all(
+        not isinstance(c, str) and isinstance(c, (bool, int, float, np.number, np.bool_)) and c in (0, 1) for c in classes
+    ):
+        return 1  # 0/1 labels (True / False among them count as 1 / 0)
+    return None
+
+
+def cell_counts(
+    y_true: ArrayLike, y_pred: ArrayLike, codes: np.ndarray, n_groups: int, pos_label: Any = _INFER,
+    *, threshold: float | None = None,
+) -> np.ndarray:
+    """``(n_groups, 8)`` counts of the eight cells (see the module docstring) per group.
+
+    The labels go through ``check_labels`` first (``pos_label`` / ``threshold`` as there).
+    """
+    t, p, pos_label = check_labels(y_true, y_pred, pos_label, threshold=threshold)
+    return _cells(t, p, codes, n_groups, pos_label)
+
+
+_NO_POSITIVE = object()  # accuracy alone: no row is of the positive class
+
+
+def _cells(t: np.ndarray, p: np.ndarray, codes: np.ndarray, n_groups: int, pos_label: Any) -> np.ndarray:
     if not (len(t) == len(p) == len(codes)):
         raise ValueError(f"y_true ({len(t)}), y_pred ({len(p)}) and groups ({len(codes)}) differ in length")
     pos_label = plain(pos_label)
     cell = (t == p).astype(np.intp) * 4
-    cell += (t == pos_label) * 2
-    cell += p == pos_label
+    if pos_label is not _NO_POSITIVE:
+        cell += (t == pos_label) * 2
+        cell += p == pos_label
     flat = np.bincount(codes * N_CELLS + cell, minlength=n_groups * N_CELLS)
     return flat.reshape(n_groups, N_CELLS)
 
@@ -207,11 +411,23 @@ def group_metrics(
     y_pred: ArrayLike,
     groups: Any,
     metrics: Sequence[str] = FAIRNESS_METRICS,
-    pos_label: Any = 1,
+    pos_label: Any = _INFER,
+    *,
+    threshold: float | None = None,
 ) -> pd.DataFrame:
-    """One row per group (MultiIndex for several sensitive columns): ``n`` and each metric."""
+    """One row per group (MultiIndex for several sensitive columns): ``n`` and each metric.
+
+    ``pos_label``: the positive class (inferred only for 0/1 labels and booleans; required
+    otherwise when a metric other than accuracy is asked for). ``threshold``: ``y_pred`` holds
+    the positive class's scores, predicted positive when ``score >= threshold``. See
+    ``check_labels`` for what is refused.
+    """
+    keys = [canonical_metric(m) for m in metrics]
+    t, p, pos_label = check_labels(
+        y_true, y_pred, pos_label, threshold=threshold, need_pos_label=any(k != "accuracy" for k in keys)
+    )
     codes, index = group_codes(groups)
-    counts = cell_counts(y_true, y_pred, codes, len(index), pos_label)
+    counts = _cells(t, p, codes, len(index), _NO_POSITIVE if pos_label is _INFER else pos_label)
     values = metrics_from_counts(counts, metrics)
     frame = pd.DataFrame({"n": counts.sum(axis=1), **values}, index=index)
     return frame
@@ -287,6 +503,9 @@ def label_distribution(
     if codes is None or index is None:
         codes, index = group_codes(groups)
     arr = _labels(y, "y")
+    bad = _missing_rows(arr)
+    if len(bad):
+        raise ValueError(f"y has a missing value (NaN/None) at row {int(bad[0])}: every row needs a label")
     if len(arr) != len(codes):
         raise ValueError(f"y ({len(arr)}) and groups ({len(codes)}) differ in length")
     ycodes, classes = _column_codes(pd.Series(arr, name="y", copy=False))

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__: list[str] = [
+    "as_bool_mask",
     "box_from_mask",
     "box_iou",
     "clip_box",
@@ -45,11 +46,35 @@ Masks = ArrayLike | RLE | Sequence[ArrayLike | RLE]
 # --------------------------------------------------------------------------- RLE
 
 
-def _as_mask(mask: ArrayLike) -> NDArray[np.bool_]:
+def as_bool_mask(mask: ArrayLike, what: str = "mask") -> NDArray[np.bool_]:
+    """A 2-D bool mask from bool, integer (non-zero is foreground, e.g. 0/255 images) or float
+    values; floats are accepted only when every value is 0 or 1.
+
+    A float probability map (0.01, 0.3, ...) or NaN is refused with a ValueError naming the value,
+    rather than every non-zero pixel silently becoming True: threshold it first (``prob >= 0.5``).
+    """
     m = np.asarray(mask)
     if m.ndim != 2:
-        raise ValueError(f"a mask must be 2-D (height, width), got shape {m.shape}")
-    return m if m.dtype == np.bool_ else m != 0
+        raise ValueError(f"{what} must be 2-D (height, width), got shape {m.shape}")
+    if m.dtype == np.bool_:
+        return m
+    if m.dtype.kind in "iu":
+        return m != 0
+    if m.dtype.kind != "f":
+        raise ValueError(f"{what} must be bool, integers or floats 0/1, not {m.dtype}")
+    bad = (m != 0) & (m != 1)
+    if bad.any():
+        r, c = np.unravel_index(int(np.argmax(bad)), m.shape)
+        value = m[r, c].item()
+        raise ValueError(
+            f"{what} holds {value!r} at ({r}, {c}): a float mask must hold only 0 and 1 "
+            "(a probability map? threshold it first, e.g. mask >= 0.5)"
+        )
+    return m != 0
+
+
+def _as_mask(mask: ArrayLike) -> NDArray[np.bool_]:
+    return as_bool_mask(mask)
 
 
 def _mask_counts(m: NDArray[np.bool_]) -> NDArray[np.int64]:
@@ -99,7 +124,8 @@ def _rle_counts(rle: RLE) -> NDArray[np.int64]:
 
 
 def rle_encode(mask: ArrayLike, *, compress: bool = False) -> RLE:
-    """COCO RLE of a 2-D mask: counts as a list of ints (pycocotools' values), or with
+    """COCO RLE of a 2-D mask (bool; integers: non-zero is foreground; floats only 0/1 — a
+    probability map or NaN is refused, see ``as_bool_mask``): counts as a list of ints (pycocotools' values), or with
     ``compress=True`` as COCO's compressed ``bytes`` (equal to ``pycocotools.mask.encode``).
 
     >>> rle_encode([[0, 1], [1, 1]])
@@ -171,7 +197,13 @@ def _string_to_counts(s: bytes | bytearray | str) -> NDArray[np.int64]:
     """Decode COCO's compressed counts: each value is written low bits first in 5-bit chunks
     (char = chunk + 48; bit 0x20 = "more chunks follow"; bit 0x10 of the last chunk = sign),
     and each count after the third as its difference from the count two places back."""
-    raw = np.frombuffer(s.encode("ascii") if isinstance(s, str) else bytes(s), np.uint8)
+    if isinstance(s, str):
+        try:
+            s = s.encode("ascii")
+        except UnicodeEncodeError:
+            bad = next(ch for ch in s if ord(ch) > 127)
+            raise ValueError(f"not a COCO compressed RLE string: it holds the non-ASCII character {bad!r}") from None
+    raw = np.frombuffer(bytes(s), np.uint8)
     if raw.size == 0:
         return np.zeros(0, np.int64)
     if raw.min() < 48 or raw.max() > 48 + 63:
@@ -253,13 +285,21 @@ def rle_area(rle: RLE) -> int:
 # --------------------------------------------------------------------------- IoU
 
 
-def _as_boxes(boxes: ArrayLike) -> NDArray[np.float64]:
-    b = np.asarray(boxes, dtype=np.float64)
+def _as_boxes(boxes: ArrayLike, what: str = "boxes") -> NDArray[np.float64]:
+    try:
+        b = np.asarray(boxes, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be numbers (x, y, w, h)") from None
     if b.size == 0:
         return b.reshape(0, 4)
     b = b.reshape(-1, 4) if b.ndim == 1 else b
     if b.ndim != 2 or b.shape[1] != 4:
-        raise ValueError(f"boxes must be (N, 4) as (x, y, w, h), got shape {b.shape}")
+        raise ValueError(f"{what} must be (N, 4) as (x, y, w, h), got shape {b.shape}")
+    if not np.isfinite(b).all():
+        raise ValueError(f"{what}: box {int(np.argmax(~np.isfinite(b).all(axis=1)))} has a NaN or infinite coordinate")
+    if (b[:, 2:] < 0).any():
+        k = int(np.argmax((b[:, 2:] < 0).any(axis=1)))
+        raise ValueError(f"{what}: box {k} has a negative width or height {b[k, 2:].tolist()}")
     return b
 
 
@@ -267,11 +307,12 @@ def box_iou(a: ArrayLike, b: ArrayLike) -> NDArray[np.float64]:
     """IoU matrix ``(len(a), len(b))`` of ``(x, y, w, h)`` boxes (COCO, no ``+1``).
 
     Disjoint or empty boxes give 0, as in ``pycocotools.mask.iou`` with ``iscrowd`` all zero.
+    NaN or infinite coordinates and negative widths or heights are refused (ValueError).
 
     >>> box_iou([[0, 0, 2, 2]], [[1, 0, 2, 2], [5, 5, 1, 1]]).round(3).tolist()
     [[0.333, 0.0]]
     """
-    A, B = _as_boxes(a), _as_boxes(b)
+    A, B = _as_boxes(a, "a"), _as_boxes(b, "b")
     ax, ay, aw, ah = (A[:, i, None] for i in range(4))
     bx, by, bw, bh = (B[None, :, i] for i in range(4))
     iw = np.minimum(ax + aw, bx + bw) - np.maximum(ax, bx)
@@ -421,9 +462,16 @@ def polygon_to_mask(
     >>> polygon_to_mask([0, 0, 3, 0, 3, 2, 0, 2], 3, 4).astype(int).tolist()
     [[1, 1, 1, 0], [1, 1, 1, 0], [0, 0, 0, 0]]
     """
+    for name, value in (("height", height), ("width", width)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise ValueError(f"polygon_to_mask: {name} must be a non-negative int, not {value!r}")
     n = height * width
     out = np.zeros(n, np.bool_)
-    for p in _polygons(polygon):
+    polygons = _polygons(polygon)
+    for k, p in enumerate(polygons):
+        if not np.isfinite(p).all():
+            raise ValueError(f"polygon {k} has a NaN or infinite vertex coordinate")
+    for p in polygons:
         if len(p) < 3:
             continue
         col, row = _boundary_toggles(p, height)

@@ -210,10 +210,10 @@ class IntentWidget(anywidget.AnyWidget):
         try:
             reply = getattr(self, spec.method)(content)
         except IntentError as exc:
-            reply = self._refuse(content, str(exc), remember=False)
+            reply = self._refuse(content, str(exc))
         except Exception as exc:  # a bug or a store failure: report, never pretend it was saved
             log.exception("hitl_widgets: %s failed", kind)
-            reply = self._refuse(content, f"could not save: {type(exc).__name__}: {exc}", remember=False)
+            reply = self._refuse(content, f"could not save: {type(exc).__name__}: {exc}")
             key = None  # a retry may succeed
         finally:
             self.intent_buffers = []
@@ -249,7 +249,9 @@ class IntentWidget(anywidget.AnyWidget):
         event and the item's state after it (``fields``: more)."""
         return self._ack(content, item_id=done.item_id, event_id=done.event_id, **self._item_state(done.item_id), **fields)
 
-    def _refuse(self, content: dict, message: str, remember: bool = True) -> dict:
+    def _refuse(self, content: dict, message: str) -> dict:
+        """Send a refusal (the caller decides whether a retry gets the same answer: _dispatch_one
+        remembers a refused intent, not a failed save)."""
         reply = {"type": "refused", "message": message}
         for k in ("client", "seq", "item_id", "type"):
             if k in content and isinstance(content[k], (int, str)) and len(str(content[k])) < 200:

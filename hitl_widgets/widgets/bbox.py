@@ -23,6 +23,7 @@ from typing import Any, Hashable, Sequence
 import numpy as np
 import pandas as pd
 import traitlets
+from PIL import Image
 
 from ..coerce import is_missing, normalise_classes, plain, same
 from ..items import Items
@@ -343,6 +344,17 @@ def _state_of(payload: dict) -> dict:
     return {"boxes": [dict(b) for b in payload.get("boxes", [])], "rejected": list(payload.get("rejected", []))}
 
 
+def _image_size(items: Items, item_id: Hashable) -> tuple[int, int]:
+    """``(width, height)`` of an item's image, without encoding it where the raw item tells."""
+    value = items.raw(item_id)
+    if isinstance(value, np.ndarray) and value.ndim >= 2:
+        return int(value.shape[1]), int(value.shape[0])
+    if isinstance(value, Image.Image):
+        return value.size
+    media = items.media(item_id)
+    return int(media.width), int(media.height)
+
+
 def _normalise_proposals(proposals: Any, items: Items, classes: list) -> dict[Hashable, list[dict]]:
     """Proposals as ``{item_id: [{"id", "x", "y", "w", "h", "class", "score"}, ...]}`` (ids p0, p1, ...)."""
     if proposals is None:
@@ -384,6 +396,10 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list) -> dict[Ha
                 raise ValueError(f"{where}: x, y, w, h must be numbers") from None
             if not all(math.isfinite(v) for v in nums) or nums[2] <= 0 or nums[3] <= 0:
                 raise ValueError(f"{where}: x, y, w, h must be finite with positive width and height, got {nums}")
+            width, height = _image_size(items, item_id)
+            cw, ch = clip_box(nums, width, height).tolist()[2:]
+            if cw <= 0 or ch <= 0:
+                raise ValueError(f"{where}: box {nums} lies wholly outside the {width}x{height} image")
             cls = plain(cls)
             if not any(same(c, cls) for c in classes):
                 raise ValueError(f"{where}: class {cls!r} is not one of {classes}")

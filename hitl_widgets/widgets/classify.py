@@ -132,6 +132,7 @@ class ClassifyWidget(ReviewWidget):
         if self.multi_label:
             if not isinstance(value, list):
                 raise IntentError(f"multi-label needs a list of classes, got {type(value).__name__}")
+            value = [plain(v) for v in value]  # numpy scalars from Python callers
             for v in value:
                 self._check_class(v)
             if len({repr(plain(v)) for v in value}) != len(value):
@@ -155,22 +156,33 @@ class ClassifyWidget(ReviewWidget):
         """Validate and store a label for an item, as if typed in the view; return the event id.
 
         ``source`` is "human", "proposal" (must equal the item's proposal) or "oracle" (a
-        simulation's known truth). Raises ``IntentError`` (a ValueError) for an unknown item or
-        class.
+        simulation's known truth). ``score`` (a finite number, e.g. the model's or the oracle's
+        confidence) is stored in the event's payload; for "proposal" it is the proposal's score
+        (a different one is refused). Item ids and classes may be numpy scalars. Raises
+        ``IntentError`` (a ValueError) for an unknown item, class or source, or a bad score.
         """
         item_id = check_item_id(item_id, self.items, error=IntentError)
-        return self._commit_label(item_id, label, source).event_id
+        return self._commit_label(item_id, label, source, score).event_id
 
-    def _commit_label(self, item_id: Hashable, label: Any, source: str) -> Committed:
+    def _commit_label(self, item_id: Hashable, label: Any, source: str, score: Any = None) -> Committed:
         label = self._check_label(label)
+        if score is not None:
+            score = plain(score)
+            if isinstance(score, bool) or not isinstance(score, (int, float)) or not np.isfinite(score):
+                raise IntentError(f"item {item_id!r}: score must be a finite number, not {score!r}")
+            score = float(score)
         payload: dict[str, Any] = {"label": label, "source": source}
         if source == "proposal":
             proposal = self._proposals.get(item_id)
             if proposal is None or proposal["label"] != label:
                 raise IntentError(f"item {item_id!r} has no proposal {label!r} to accept")
+            if score is not None and score != proposal.get("score"):
+                raise IntentError(f"item {item_id!r}: score {score} is not the proposal's ({proposal.get('score')})")
             payload["score"] = proposal.get("score")
         elif source not in ("human", "oracle"):
             raise IntentError(f"unknown label source {str(source)[:40]!r}")
+        elif score is not None:
+            payload["score"] = score
         return self._commit(item_id, "label", payload)
 
     @intent("label", last_wins=True)
@@ -204,6 +216,9 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list, multi_labe
     """Model output in any of the accepted shapes → ``{item_id: {"label", "score"}}``."""
     if proposals is None:
         return {}
+    if isinstance(proposals, (pd.DataFrame, pd.Series)) and not proposals.index.is_unique:
+        dup = proposals.index[proposals.index.duplicated()][0]
+        raise ValueError(f"proposals name item {plain(dup)!r} more than once (a duplicated index entry): give one proposal per item")
     if isinstance(proposals, pd.DataFrame):
         if "label" not in proposals.columns:
             raise ValueError("a proposals DataFrame needs a 'label' column (and optionally 'score'), indexed by item id")
@@ -218,12 +233,13 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list, multi_labe
     if isinstance(proposals, dict):
         pairs = {}
         for i, v in proposals.items():
+            key = plain(i)
             if isinstance(v, dict):
-                pairs[plain(i)] = (v.get("label"), v.get("score"))
+                pairs[key] = (v.get("label"), v.get("score"))
             elif isinstance(v, tuple) and len(v) == 2:
-                pairs[plain(i)] = v
+                pairs[key] = v
             else:
-                pairs[plain(i)] = (v, None)
+                pairs[key] = (v, None)
         return _from_pairs(pairs, items, classes, multi_label)
     if is_tensor(proposals):
         proposals = to_numpy(proposals)
@@ -238,7 +254,24 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list, multi_labe
         if arr.shape[1] != len(classes):
             raise ValueError(f"proposals has {arr.shape[1]} columns (probabilities) for {len(classes)} classes")
         if not np.isfinite(arr).all():
-            raise ValueError(f"item {items.ids[int(np.argmax(~np.isfinite(arr).all(axis=1)))]!r}: NaN in proposals")
+            raise ValueError(f"item {items.ids[int(np.argmax(~np.isfinite(arr).all(axis=1)))]!r}: NaN or infinite value in proposals")
+        outside = (arr < 0).any(axis=1) | (arr > 1).any(axis=1)
+        if outside.any():
+            n = int(np.argmax(outside))
+            raise ValueError(
+                f"item {items.ids[n]!r}: proposals must be probabilities in [0, 1], got {arr[n].tolist()[:10]} "
+                "(logits or scores? apply a softmax, or sigmoid for multi-label, first)"
+            )
+        if not multi_label:
+            sums = arr.sum(axis=1)
+            off = np.abs(sums - 1.0) > 1e-3
+            if off.any():
+                n = int(np.argmax(off))
+                raise ValueError(
+                    f"item {items.ids[n]!r}: a row of class probabilities must sum to 1, this one sums to {sums[n]:.4g} "
+                    "(scores or logits? normalise or apply a softmax first; for independent per-class "
+                    "probabilities use multi_label=True)"
+                )
         out = {}
         for n, (item_id, row) in enumerate(zip(items.ids, arr)):
             if multi_label:
@@ -258,6 +291,11 @@ def _from_pairs(pairs: dict, items: Items, classes: list, multi_label: bool) -> 
         if item_id not in items:
             raise ValueError(f"proposal for unknown item id {item_id!r}")
         if multi_label:
+            if isinstance(label, (str, bytes, dict)) or not hasattr(label, "__iter__"):
+                raise ValueError(
+                    f"item {item_id!r}: a multi-label proposal is a list of classes, not {label!r} "
+                    "(a single class? give [class])"
+                )
             label = [plain(v) for v in label]
             unknown = [v for v in label if not any(same(c, v) for c in classes)]
         else:
@@ -267,6 +305,12 @@ def _from_pairs(pairs: dict, items: Items, classes: list, multi_label: bool) -> 
             raise ValueError(f"item {item_id!r}: proposed class {unknown[0]!r} is not one of {classes}")
         if multi_label:  # canonical (class) order, as labels from the browser are stored
             label = [c for c in classes if any(same(c, v) for v in label)]
-        score = None if is_missing(score) else float(plain(score))
+        score = plain(score)
+        if score is not None and not (isinstance(score, float) and np.isnan(score)):  # NaN: no score (a gap in a column)
+            if isinstance(score, bool) or not isinstance(score, (int, float)) or not np.isfinite(score):
+                raise ValueError(f"item {item_id!r}: proposal score must be a finite number, not {score!r}")
+            score = float(score)
+        else:
+            score = None
         out[item_id] = {"label": label, "score": score}
     return out

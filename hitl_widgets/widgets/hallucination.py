@@ -305,7 +305,7 @@ class HallucinationFlagger(ReviewWidget):
 
     def verdict(self, item_id: Hashable, model: str, verdict: str) -> int:
         """Give a text its verdict ("faithful", "hallucinated" or "unsure") from code; returns the event id."""
-        reply = self._on_verdict({"type": "verdict", "client": "python", "seq": 0, "item_id": item_id, "model": model, "verdict": verdict})
+        reply = self._on_verdict({"type": "verdict", "client": "python", "seq": 0, "item_id": plain(item_id), "model": model, "verdict": verdict})
         self.send({"type": "invalidate"})
         return reply["event_id"]
 

@@ -428,7 +428,7 @@ class RetrievalVerifier(ReviewWidget):
             >>> w.query_metrics(0)["reciprocal_rank"]
             0.5
         """
-        q, r = self._pair({"query_id": plain(query_id), "item_id": plain(item_id)})
+        q, r = self._pair({"query_id": plain(query_id), "item_id": plain(item_id)})  # numpy scalars too
         event_id = self._record_judgement(q, r, judgement).event_id
         self.send({"type": "invalidate"})
         return event_id

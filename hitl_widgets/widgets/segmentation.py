@@ -27,7 +27,7 @@ import traitlets
 from scipy import ndimage
 
 from ..coerce import normalise_classes, plain, same
-from ..metrics.geometry import rle_decode, rle_encode, rle_from_string, rle_to_string
+from ..metrics.geometry import as_bool_mask, rle_decode, rle_encode, rle_from_string, rle_to_string
 from ..queue import QueueSpec
 from ..store import AnnotationStore
 from .base import STATIC, Committed, IntentError, intent, static_file
@@ -193,16 +193,25 @@ class SegmentationCanvas(ImageEditor):
                 raise ValueError(f"proposal for unknown item id {item_id!r}")
             w, h = self.image_size(item_id)
             rows = []
+            if isinstance(masks, (str, bytes, dict)) or not hasattr(masks, "__iter__"):
+                raise ValueError(f"item {item_id!r}: proposals must be a list of {{'mask', 'class', 'score'}} dicts")
             for n, p in enumerate(masks):
+                where = f"item {item_id!r} proposal {n}"
+                if not isinstance(p, dict):
+                    raise ValueError(f"{where}: expected a dict {{'mask', 'class', 'score'}}, got {type(p).__name__}")
                 m = p.get("mask")
-                m = rle_decode(m) if isinstance(m, dict) else np.asarray(m).astype(bool)
+                m = rle_decode(m) if isinstance(m, dict) else as_bool_mask(m, f"{where}: mask")
                 if m.shape != (h, w):
                     raise ValueError(f"item {item_id!r} proposal {n}: mask shape {m.shape} != image ({h}, {w})")
                 cls = plain(p.get("class"))
                 if not any(same(c, cls) for c in self.classes):
                     raise ValueError(f"item {item_id!r} proposal {n}: class {cls!r} is not one of {self.classes}")
-                score = p.get("score")
-                rows.append({"mask": m, "class": cls, "score": None if score is None else float(score)})
+                score = plain(p.get("score"))
+                if score is not None:
+                    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+                        raise ValueError(f"{where}: score must be a finite number, not {score!r}")
+                    score = float(score)
+                rows.append({"mask": m, "class": cls, "score": score})
             rows.sort(key=lambda r: -(r["score"] if r["score"] is not None else math.inf))
             out[item_id] = [{"id": f"p{k}", **r} for k, r in enumerate(rows)]
         return out

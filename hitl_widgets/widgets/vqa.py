@@ -161,6 +161,11 @@ class VQAReview(ReviewWidget):
                 raise IntentError(f"corrected answer too long ({len(corrected)} > {MAX_ANSWER} characters)")
             if verdict == "correct" and corrected:
                 raise IntentError("a correct answer needs no correction")
+            if verdict != "correct" and not corrected:
+                raise IntentError(
+                    f"an empty correction for a {verdict!r} verdict: type the corrected answer, "
+                    "or send no correction (null) to save the verdict alone"
+                )
             corrected = corrected or None
         return self._answer(content, self._commit(item_id, "verdict", {"verdict": verdict, "corrected": corrected}))
 
