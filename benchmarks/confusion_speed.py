@@ -43,8 +43,8 @@ def matrix_speed(n: int) -> None:
         ("str labels, 10 classes", *(np.array([f"class{k}" for k in range(10)])[rng.integers(0, 10, (2, n))])),
     ]:
         assert np.array_equal(confusion_matrix(t, p), sk_confusion(t, p))
-        ours = timed(lambda: confusion_matrix(t, p))
-        theirs = timed(lambda: sk_confusion(t, p))
+        ours = timed(lambda t=t, p=p: confusion_matrix(t, p))
+        theirs = timed(lambda t=t, p=p: sk_confusion(t, p))
         print(f"{n:,} predictions -> matrix ({name}): ours {ours * 1e3:.1f} ms, "
               f"sklearn {theirs * 1e3:.1f} ms, sklearn/ours {theirs / ours:.1f}x")
 

@@ -152,7 +152,7 @@ def run_writers(target, location: str, writers: int, n: int) -> tuple[float, lis
             if failed or time.monotonic() > deadline:
                 for p in procs:
                     p.terminate()
-                raise RuntimeError(f"a writer failed (exit codes {[p.exitcode for p in procs]})")
+                raise RuntimeError(f"a writer failed (exit codes {[p.exitcode for p in procs]})") from None
     for p in procs:
         p.join(60)
     if any(p.exitcode != 0 for p in procs):

@@ -62,7 +62,10 @@ def cases(m: np.ndarray) -> list[tuple[str, Callable[[], Any], Callable[[], Any]
     ours, comp = rle_encode(m), coco.encode(np.asfortranarray(m.view(np.uint8)))
     assert ours == rle_from_string(comp["counts"], comp["size"])  # same results, or no race
     assert rle_to_string(ours) == comp["counts"]
-    fortran = lambda: np.asfortranarray(m.view(np.uint8))
+
+    def fortran():
+        return np.asfortranarray(m.view(np.uint8))
+
     return [
         # mask -> RLE. Peer: pycocotools.mask.encode, which makes compressed counts only (and
         # needs a Fortran-ordered uint8 array: that copy is part of its cost, as the user pays it).

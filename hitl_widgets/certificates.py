@@ -38,10 +38,11 @@ import html
 import json
 import math
 import os
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Hashable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -183,7 +184,7 @@ class Certificate(dict):
         return text
 
     @classmethod
-    def from_json(cls, source: str | os.PathLike) -> "Certificate":
+    def from_json(cls, source: str | os.PathLike) -> Certificate:
         """From JSON text or a file path."""
         text = str(source)
         if not text.lstrip().startswith("{"):

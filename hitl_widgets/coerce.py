@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable, Container, Hashable, Sequence
 from datetime import datetime
-from typing import Any, Callable, Container, Hashable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd

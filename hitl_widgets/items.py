@@ -19,10 +19,11 @@ import json
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Hashable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Hashable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 from PIL import Image

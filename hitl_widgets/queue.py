@@ -13,14 +13,14 @@ Example:
 """
 from __future__ import annotations
 
-from typing import Callable, Hashable, Iterable, Sequence, Union
+from collections.abc import Callable, Hashable, Iterable, Sequence
 
 import numpy as np
 
 from .coerce import is_item_id, plain
 from .items import Items
 
-QueueSpec = Union[None, Sequence[Hashable], np.ndarray, Callable[[], Sequence[Hashable]]]
+QueueSpec = None | Sequence[Hashable] | np.ndarray | Callable[[], Sequence[Hashable]]
 
 
 def resolve_queue(queue: QueueSpec, items: Items) -> list[Hashable]:

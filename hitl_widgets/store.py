@@ -45,10 +45,11 @@ import os
 import random
 import threading
 import time
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Hashable, Iterator, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import pandas as pd
 import sqlalchemy as sa
@@ -1005,7 +1006,7 @@ def _latest_rows(
     return list(conn.execute(_latest_query(kinds is not None, annotator is not None), params).fetchall())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _latest_query(by_kind: bool, by_annotator: bool) -> sa.Select:
     """latest()'s statement, built once per shape (its parameters: task, ids, kinds, annotator)."""
     e, u = events_table.alias("e"), events_table.alias("u")

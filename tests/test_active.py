@@ -31,6 +31,7 @@ from hitl_widgets.active import (
     stratified_quota,
 )
 
+
 @pytest.fixture(autouse=True, scope="module")
 def _single_threaded_blas():
     """Tiny fits: BLAS/OpenMP threads only add overhead (and stall badly on a busy machine)."""

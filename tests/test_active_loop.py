@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -27,7 +26,7 @@ def make(store=None, **kwargs) -> ActiveLearningLoop:
 def label_batch(loop: ActiveLearningLoop, truth=Y_POOL) -> list:
     """Label the batch on screen exactly as the browser would (intents through the widget)."""
     batch = loop.batch
-    for n, item_id in enumerate(batch):
+    for item_id in batch:
         reply = loop.classify._on_label(
             {"type": "label", "client": "t", "seq": 10_000 + len(loop.classify.current_labels),
              "item_id": item_id, "label": int(truth[item_id]), "source": "human"}

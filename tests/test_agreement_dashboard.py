@@ -17,7 +17,7 @@ def simulated(n=150, seed=0):
     rows = []
     for name, acc in [("ann", 0.95), ("bob", 0.9), ("cat", 0.88), ("poor", 0.35)]:
         lab = np.where(rng.random(n) < acc, truth, rng.integers(0, 3, n))
-        rows += [(i, name, ["x", "y", "z"][l]) for i, l in enumerate(lab)]
+        rows += [(i, name, ["x", "y", "z"][k]) for i, k in enumerate(lab)]
     return pd.DataFrame(rows, columns=["item", "annotator", "label"]), truth
 
 

@@ -131,8 +131,11 @@ def test_commit_marks_uncommitted_changes(tmp_path, monkeypatch):
     spec.loader.exec_module(module)
     monkeypatch.setattr(module, "ROOT", tmp_path)
     assert module.commit() == "unknown"  # not a git checkout
-    git = lambda *a: subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *a], cwd=tmp_path, check=True,
-                                    capture_output=True)
+
+    def git(*a):
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *a], cwd=tmp_path, check=True,
+                              capture_output=True)
+
     git("init", "-q")
     (tmp_path / "f.txt").write_text("1")
     git("add", "f.txt")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import doctest
 import json
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd

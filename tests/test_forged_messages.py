@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import importlib
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest

@@ -3,7 +3,8 @@ shared commit and undo paths. Toy widgets keep each rule visible; the real widge
 tested in test_classify_protocol.py, test_forged_messages.py and test_intent_batch.py."""
 from __future__ import annotations
 
-from typing import Any, Hashable
+from collections.abc import Hashable
+from typing import Any
 
 import numpy as np
 import pytest

@@ -7,9 +7,7 @@ examples: each example writes under its own task name).
 from __future__ import annotations
 
 import io
-import itertools
 import json
-import math
 import uuid
 
 import numpy as np
@@ -22,7 +20,13 @@ from PIL import Image
 from hitl_widgets.items import Items
 from hitl_widgets.metrics.agreement import cohen_kappa, fleiss_kappa, krippendorff_alpha, percent_agreement
 from hitl_widgets.metrics.geometry import (
-    box_iou, mask_iou, rle_area, rle_decode, rle_encode, rle_from_string, rle_to_string,
+    box_iou,
+    mask_iou,
+    rle_area,
+    rle_decode,
+    rle_encode,
+    rle_from_string,
+    rle_to_string,
 )
 from hitl_widgets.store import MAX_LENGTHS, AnnotationStore
 from store_backends import BACKENDS, backend_location

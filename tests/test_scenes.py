@@ -8,8 +8,17 @@ import numpy as np
 import pytest
 
 from hitl_widgets.demo import (
-    COLOURS, ERROR_KINDS, SHAPES, Scene, Shape, caption, make_scenes, model_captions, render,
-    retrieval_queries, vqa_pairs,
+    COLOURS,
+    ERROR_KINDS,
+    SHAPES,
+    Scene,
+    Shape,
+    caption,
+    make_scenes,
+    model_captions,
+    render,
+    retrieval_queries,
+    vqa_pairs,
 )
 from hitl_widgets.demo.scenes import NUMBERS
 

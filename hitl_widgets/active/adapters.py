@@ -26,7 +26,8 @@ from __future__ import annotations
 import contextlib
 import copy
 import sys
-from typing import Any, Callable, Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -39,7 +40,7 @@ __all__ = ["ModelAdapter", "SklearnAdapter", "TorchAdapter", "CallableAdapter", 
 class ModelAdapter(Protocol):
     """What the loop needs from a model. ``embed`` and ``mc_predict_proba`` are optional."""
 
-    def fit(self, X: Any, y: Any) -> "ModelAdapter": ...
+    def fit(self, X: Any, y: Any) -> ModelAdapter: ...
 
     def predict_proba(self, X: Any) -> np.ndarray: ...
 
@@ -149,14 +150,14 @@ class SklearnAdapter(_Base):
     def __repr__(self) -> str:
         return f"SklearnAdapter({self.estimator!r}, partial_fit={self.partial_fit})"
 
-    def use_fitted(self, model: Any) -> "SklearnAdapter":
+    def use_fitted(self, model: Any) -> SklearnAdapter:
         """Adopt an already-fitted estimator (used as is, until the next :meth:`fit`)."""
         self.model_ = model
         self.classes_ = np.asarray(model.classes_)
         self._constant = None
         return self
 
-    def fit(self, X: Any, y: Any) -> "SklearnAdapter":
+    def fit(self, X: Any, y: Any) -> SklearnAdapter:
         y = as_numpy(y)
         if self.partial_fit and hasattr(self.estimator, "partial_fit"):
             return self._partial_fit(X, y)
@@ -173,7 +174,7 @@ class SklearnAdapter(_Base):
         """How many rows the partially fitted model has seen."""
         return len(self._seen_y)
 
-    def _partial_fit(self, X: Any, y: np.ndarray) -> "SklearnAdapter":
+    def _partial_fit(self, X: Any, y: np.ndarray) -> SklearnAdapter:
         """Update the estimator with the rows it has not seen; start over (a fresh clone fed every
         row) when the rows it saw changed (a relabel, an undo) or a class it was not told of
         appears."""
@@ -227,7 +228,7 @@ class CallableAdapter(_Base):
     def __repr__(self) -> str:
         return f"CallableAdapter({self.model!r})"
 
-    def fit(self, X: Any, y: Any) -> "CallableAdapter":
+    def fit(self, X: Any, y: Any) -> CallableAdapter:
         y = as_numpy(y)
         self.model.fit(X, y)
         cls = getattr(self.model, "classes_", None)
@@ -366,11 +367,11 @@ class TorchAdapter(_Base):
         return torch.as_tensor(codes)
 
     # protocol ---------------------------------------------------------------------------------
-    def fit(self, X: Any, y: Any) -> "TorchAdapter":
+    def fit(self, X: Any, y: Any) -> TorchAdapter:
         with self._threads():
             return self._fit(X, y)
 
-    def _fit(self, X: Any, y: Any) -> "TorchAdapter":
+    def _fit(self, X: Any, y: Any) -> TorchAdapter:
         import torch
 
         if not self.warm_start or not self._fitted:

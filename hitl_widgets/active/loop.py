@@ -12,7 +12,8 @@ import logging
 import threading
 import time
 import traceback
-from typing import Any, Hashable, Sequence
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd

@@ -29,7 +29,8 @@ Example:
 from __future__ import annotations
 
 import heapq
-from typing import Any, Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
 
 import numpy as np
 

@@ -12,8 +12,9 @@ Protocol (browser → kernel): {"type": "adjudicate", "item_id": id | null} → 
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Sequence
 from itertools import combinations
-from typing import Any, Hashable, Sequence
+from typing import Any
 
 import ipywidgets
 import numpy as np

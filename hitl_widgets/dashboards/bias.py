@@ -13,8 +13,8 @@ import json
 import logging
 import math
 import warnings
-from collections.abc import Sequence
-from typing import Any, Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
 
 import ipywidgets
 import numpy as np
@@ -24,8 +24,8 @@ import traitlets
 from ..coerce import plain, plain_array, to_numpy
 from ..items import Items
 from ..metrics.fairness import (
-    FAIRNESS_METRICS,
     _NO_POSITIVE,
+    FAIRNESS_METRICS,
     _cells,
     bootstrap_counts,
     canonical_metric,

@@ -19,7 +19,8 @@ Protocol (browser → kernel, besides ``fetch``):
 """
 from __future__ import annotations
 
-from typing import Any, Hashable, Sequence
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,6 @@ from ..coerce import check_item_id, normalise_classes, plain, same, to_numpy
 from ..items import Items, Media
 from ..metrics.confusion import (
     _classes_of,
-    confusion_matrix,
     find_label_issues,
     label_codes,
     per_class_metrics,

@@ -13,7 +13,8 @@ the probability of its given label (self-confidence) or by the normalised margin
 """
 from __future__ import annotations
 
-from typing import Any, Literal, Sequence
+from collections.abc import Sequence
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd

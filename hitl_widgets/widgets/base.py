@@ -30,10 +30,11 @@ import json
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, ClassVar, Hashable, Mapping, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import anywidget
 import traitlets

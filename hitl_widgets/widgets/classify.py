@@ -1,13 +1,14 @@
 """ClassifyWidget: one class (or a set of classes) per item, by keyboard, with model proposals."""
 from __future__ import annotations
 
-from typing import Any, Hashable, Sequence
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import traitlets
 
-from ..coerce import check_item_id, is_missing, is_tensor, normalise_classes, plain, same, to_numpy
+from ..coerce import check_item_id, is_tensor, normalise_classes, plain, same, to_numpy
 from ..items import Items
 from ..queue import QueueSpec
 from ..store import AnnotationStore
@@ -273,7 +274,7 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list, multi_labe
                     "probabilities use multi_label=True)"
                 )
         out = {}
-        for n, (item_id, row) in enumerate(zip(items.ids, arr)):
+        for item_id, row in zip(items.ids, arr):
             if multi_label:
                 out[item_id] = {"label": [c for c, p in zip(classes, row) if p >= 0.5], "score": float(row.max())}
             else:

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 import traitlets
@@ -395,7 +396,7 @@ class HallucinationFlagger(ReviewWidget):
         evidence = self._evidence(content.get("evidence"), item_id)
         start, end = tokens[t0][0], tokens[t1][1]
         text = self.texts[item_id][model]
-        for e, ev in self._live_flags(item_id):
+        for _, ev in self._live_flags(item_id):
             p = ev["payload"]
             if p["model"] == model and p["start"] == start and p["end"] == end:
                 raise IntentError(f"this span is already flagged ({p['category']}): edit or remove that flag")

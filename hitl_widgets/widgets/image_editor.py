@@ -11,7 +11,8 @@ state → its payload → ``_store_state``); undo and redo are shared.
 """
 from __future__ import annotations
 
-from typing import Any, Hashable
+from collections.abc import Hashable
+from typing import Any
 
 import traitlets
 

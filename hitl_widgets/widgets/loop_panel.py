@@ -1,7 +1,8 @@
 """LoopPanel: the active-learning loop's status, live learning curve and label counts."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import traitlets
 

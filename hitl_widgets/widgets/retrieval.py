@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Hashable, Mapping
+from collections.abc import Hashable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -207,7 +208,7 @@ class RetrievalVerifier(ReviewWidget):
         item_vectors: Any,
         k: int = 10,
         **kwargs: Any,
-    ) -> "RetrievalVerifier":
+    ) -> RetrievalVerifier:
         """Rank ``items`` for each query by cosine similarity of embeddings (numpy or torch).
 
         Example:

@@ -19,7 +19,8 @@ Protocol (browser → kernel; each intent carries ``client``/``seq`` and ``item_
 from __future__ import annotations
 
 import math
-from typing import Any, Hashable, Sequence
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd

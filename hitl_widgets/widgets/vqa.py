@@ -5,7 +5,8 @@ latest one per item counts (undo cancels it).
 """
 from __future__ import annotations
 
-from typing import Any, Hashable
+from collections.abc import Hashable
+from typing import Any
 
 import pandas as pd
 import traitlets

@@ -6,7 +6,8 @@ answers (IntentWidget), the commit path and undo (ItemsWidget), n_done (ReviewWi
 """
 from __future__ import annotations
 
-from typing import Any, ClassVar, Hashable
+from collections.abc import Hashable
+from typing import Any, ClassVar
 
 import pandas as pd
 import traitlets

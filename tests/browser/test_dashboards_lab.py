@@ -88,7 +88,7 @@ def test_keyboard_navigation_opens_cell_and_relabels(lab):
         expect(root.locator(".hitl-selection")).to_contain_text(f"item {second} (2 / {n})")
     target = second if second is not None else ids[0]
     lab.page.keyboard.press(str(c))  # digit classes are picked by their own digit
-    lab.wait_for_python(f"dash.relabels.set_index('item_id')['label'].to_dict()", {target: c})
+    lab.wait_for_python("dash.relabels.set_index('item_id')['label'].to_dict()", {target: c})
     expect(cell(root, r, c)).to_have_text(str(n - 1))
     share = value(lab, f"dash.matrix[{c}][{c}] / sum(dash.matrix[{c}])")
     root.focus()

@@ -3,6 +3,7 @@ mouse, checked pixel by pixel in Python; undo by keyboard."""
 from __future__ import annotations
 
 import ast
+
 import numpy as np
 import pytest
 from playwright.sync_api import expect
