@@ -25,6 +25,7 @@ from ..coerce import is_item_id, is_missing, plain
 from ..items import Items
 from ..metrics.agreement import (
     SET_LEVELS,
+    SetLevel,
     alpha_from_codes,
     bootstrap_ci,
     cohen_kappa,
@@ -130,13 +131,13 @@ class AgreementView(IntentWidget):
     _esm = STATIC / "agreement.js"
     _css = STATIC / "agreement.css"
     title = traitlets.Unicode("").tag(sync=True)
-    overall = traitlets.List().tag(sync=True)  # [{metric, estimate, low, high}]
-    annotators = traitlets.List().tag(sync=True)
-    pairwise = traitlets.List().tag(sync=True)  # R x R kappa (None = undefined)
-    pair_counts = traitlets.List().tag(sync=True)  # R x R items labelled by both
-    per_annotator = traitlets.List().tag(sync=True)  # [{annotator, n, agreement, accuracy, flagged}]
-    per_class = traitlets.List().tag(sync=True)  # [{class, agreement, n}]
-    queue = traitlets.List().tag(sync=True)  # [{item_id, disagreement, labels, adjudicated}]
+    overall: traitlets.List[Any] = traitlets.List().tag(sync=True)  # [{metric, estimate, low, high}]
+    annotators: traitlets.List[Any] = traitlets.List().tag(sync=True)
+    pairwise: traitlets.List[Any] = traitlets.List().tag(sync=True)  # R x R kappa (None = undefined)
+    pair_counts: traitlets.List[Any] = traitlets.List().tag(sync=True)  # R x R items labelled by both
+    per_annotator: traitlets.List[Any] = traitlets.List().tag(sync=True)  # [{annotator, n, agreement, accuracy, flagged}]
+    per_class: traitlets.List[Any] = traitlets.List().tag(sync=True)  # [{class, agreement, n}]
+    queue: traitlets.List[Any] = traitlets.List().tag(sync=True)  # [{item_id, disagreement, labels, adjudicated}]
     n_queue = traitlets.Int(0).tag(sync=True)
     n_items = traitlets.Int(0).tag(sync=True)
     adjudicating = traitlets.Bool(False).tag(sync=True)
@@ -211,7 +212,7 @@ class AgreementDashboard(ipywidgets.VBox):
         seed: int | None = 0,
         flag_below: float = 0.15,
         title: str = "Annotator agreement",
-        set_distance: str = "jaccard",
+        set_distance: SetLevel = "jaccard",
     ):
         if consensus not in ("majority", "dawid_skene"):
             raise ValueError(f"consensus must be 'majority' or 'dawid_skene', not {consensus!r}")

@@ -51,8 +51,9 @@ __all__ = [
     "span_agreement",
 ]
 
-Level = Literal["nominal", "ordinal", "interval", "ratio", "jaccard", "masi"]
-SET_LEVELS = ("jaccard", "masi")
+SetLevel = Literal["jaccard", "masi"]
+Level = Literal["nominal", "ordinal", "interval", "ratio", SetLevel]
+SET_LEVELS: tuple[SetLevel, ...] = ("jaccard", "masi")
 
 # A dense categories x units count matrix is used up to this many cells, a sparse one beyond.
 _DENSE_CELLS = 10_000_000
@@ -419,7 +420,7 @@ def _as_label_set(value: Any, where: str) -> frozenset:
     return frozenset(out)
 
 
-def set_distance(a: Any, b: Any, kind: Literal["jaccard", "masi"] = "jaccard") -> float:
+def set_distance(a: Any, b: Any, kind: SetLevel = "jaccard") -> float:
     """Distance between two label sets: ``jaccard`` = 1 - |A ∩ B| / |A ∪ B|; ``masi``
     (Passonneau 2006) = 1 - J * M with M = 1 (equal), 2/3 (one contains the other), 1/3 (they
     overlap), 0 (disjoint). Two empty sets are at distance 0.
@@ -466,7 +467,7 @@ def _object_2d(data: Any) -> np.ndarray:
     return out
 
 
-def set_distances(sets: Sequence[frozenset], kind: Literal["jaccard", "masi"] = "jaccard") -> np.ndarray:
+def set_distances(sets: Sequence[frozenset], kind: SetLevel = "jaccard") -> np.ndarray:
     """The ``K x K`` distance matrix between distinct label sets (see ``set_distance``)."""
     k = len(sets)
     out = np.zeros((k, k))
@@ -482,7 +483,8 @@ def alpha_from_codes(codes: ArrayLike, delta: np.ndarray) -> float:
     sum n_c n_k d_ck from the coincidence matrix o of the pairable values."""
     codes = np.asarray(codes, dtype=np.intp)
     k = len(delta)
-    counts = np.asarray(_counts(codes, k, axis=1).todense() if k * codes.shape[1] > _DENSE_CELLS else _counts(codes, k, axis=1), dtype=np.float64)
+    unit_counts = _counts(codes, k, axis=1)  # dense or sparse by size
+    counts = np.asarray(unit_counts if isinstance(unit_counts, np.ndarray) else unit_counts.todense(), dtype=np.float64)
     m = counts.sum(axis=0)
     keep = _pairable(m)
     n_c = counts @ keep.astype(np.float64)

@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 RankBy = Literal["self_confidence", "normalized_margin"]
+Backend = Literal["auto", "own", "cleanlab"]  # find_label_issues' ranker
 
 
 def _as_array(values: ArrayLike, what: str) -> np.ndarray:
@@ -288,7 +289,7 @@ def find_label_issues(
     labels: ArrayLike,
     pred_probs: ArrayLike,
     rank_by: RankBy = "self_confidence",
-    backend: Literal["auto", "own", "cleanlab"] = "own",
+    backend: Backend = "own",
 ) -> pd.DataFrame:
     """Likely label errors, most likely first, by confident learning.
 

@@ -198,10 +198,11 @@ def _string_to_counts(s: bytes | bytearray | str) -> NDArray[np.int64]:
     (char = chunk + 48; bit 0x20 = "more chunks follow"; bit 0x10 of the last chunk = sign),
     and each count after the third as its difference from the count two places back."""
     if isinstance(s, str):
+        text = s
         try:
-            s = s.encode("ascii")
+            s = text.encode("ascii")
         except UnicodeEncodeError:
-            bad = next(ch for ch in s if ord(ch) > 127)
+            bad = next(ch for ch in text if ord(ch) > 127)
             raise ValueError(f"not a COCO compressed RLE string: it holds the non-ASCII character {bad!r}") from None
     raw = np.frombuffer(bytes(s), np.uint8)
     if raw.size == 0:
