@@ -14,7 +14,7 @@ import logging
 import math
 import warnings
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets
 import numpy as np
@@ -38,6 +38,9 @@ from ..metrics.fairness import (
 )
 from ..store import AnnotationStore
 from ..widgets.base import STATIC, IntentError, IntentWidget, intent, static_file
+
+if TYPE_CHECKING:
+    from ..widgets.classify import ClassifyWidget
 
 log = logging.getLogger("hitl_widgets")
 
@@ -69,7 +72,7 @@ def _view_class() -> type:
             _css = STATIC / "bias.css"
             title = traitlets.Unicode("").tag(sync=True)
             table = traitlets.Dict().tag(sync=True)
-            disparities = traitlets.List().tag(sync=True)
+            disparities: traitlets.List[Any] = traitlets.List().tag(sync=True)
             drilled = traitlets.Int(-1).tag(sync=True)  # row of the group whose errors are open
             autofocus = traitlets.Bool(True).tag(sync=True)
 
@@ -146,6 +149,8 @@ class BiasAudit(ipywidgets.VBox):
         [['a', 'accuracy'], ['b', 'accuracy']]
     """
 
+    children: tuple[Any, ...]  # the view, then the drill-down widget while one is open
+
     def __init__(
         self,
         y_true: Any,
@@ -205,7 +210,7 @@ class BiasAudit(ipywidgets.VBox):
         self._pool = None if pool is None else _frame(pool)
         self.codes, self.index = group_codes(self.groups)
         self._view: Any = None
-        self.drill_widget = None
+        self.drill_widget: ClassifyWidget | None = None
         self._drill_row: int | None = None
         self.refresh()
         super().__init__()
@@ -274,7 +279,7 @@ class BiasAudit(ipywidgets.VBox):
                     diff_ci[m] = (np.nan, np.nan)
 
         if self.store is not None:
-            by_group["disagreement"] = self._disagreement(n_groups)
+            by_group["disagreement"] = self._disagreement(self.store, n_groups)
         self.by_group = by_group
         self.intervals = pd.DataFrame(intervals, index=self.index)
         self.intervals.columns = pd.MultiIndex.from_tuples(self.intervals.columns, names=["metric", "bound"])
@@ -345,9 +350,9 @@ class BiasAudit(ipywidgets.VBox):
         columns = ["group", "metric", "value", "overall", "difference", "ratio", "n", "ci_low", "ci_high", "significant"]
         return pd.DataFrame(rows, columns=columns)
 
-    def _disagreement(self, n_groups: int) -> np.ndarray:
+    def _disagreement(self, store: AnnotationStore, n_groups: int) -> np.ndarray:
         """Per group: mean over items with ≥ 2 annotators of the share that differ from the majority."""
-        labels = self.store.labels(self.task)
+        labels = store.labels(self.task)
         out = np.full(n_groups, np.nan)
         if labels.empty:
             return out
@@ -382,7 +387,7 @@ class BiasAudit(ipywidgets.VBox):
         """Item ids of the group's rows where the model is wrong (current ``y_true``)."""
         row = self._row_of(group)
         wrong = (self.codes == row) & (self._y_true_now != self._y_pred)
-        return [self.item_ids[n] for n in np.flatnonzero(wrong)]
+        return [self.item_ids[int(n)] for n in np.flatnonzero(wrong)]
 
     def drill(self, group: Any, annotator: str | None = None):
         """Open the group's errors in a ``ClassifyWidget`` (proposals: the model's predictions).
@@ -517,7 +522,7 @@ def _frame(groups: Any) -> pd.DataFrame:
     raise ValueError(f"groups must be a DataFrame, Series or 1-D/2-D array, not {arr.ndim}-D")
 
 
-def _mask(labelled: Any, item_ids: list, name: str) -> np.ndarray | None:
+def _mask(labelled: Any, item_ids: Sequence[Hashable], name: str) -> np.ndarray | None:
     if labelled is None:
         return None
     arr = np.asarray(labelled)

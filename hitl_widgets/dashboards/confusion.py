@@ -29,6 +29,8 @@ import traitlets
 from ..coerce import check_item_id, normalise_classes, plain, same, to_numpy
 from ..items import Items, Media
 from ..metrics.confusion import (
+    Backend,
+    RankBy,
     _classes_of,
     find_label_issues,
     label_codes,
@@ -93,9 +95,9 @@ class _Placeholders(Items):
         return f"placeholder items 0..{self._n - 1}"
 
     def position(self, item_id: Hashable) -> int:
-        if item_id not in self:
+        if not isinstance(item_id, int) or item_id not in self:
             raise KeyError(f"unknown item id {item_id!r}")
-        return int(item_id)  # type: ignore[arg-type]
+        return int(item_id)
 
     def raw(self, item_id: Hashable) -> Any:
         return f"item {self.position(item_id)}"
@@ -144,13 +146,13 @@ class ConfusionDashboard(ItemsWidget):
 
     _esm = STATIC / "confusion.js"
     _css = STATIC / "confusion.css"
-    classes = traitlets.List().tag(sync=True)
-    matrix = traitlets.List().tag(sync=True)  # counts, rows = true class
+    classes: traitlets.List[Any] = traitlets.List().tag(sync=True)
+    matrix: traitlets.List[Any] = traitlets.List().tag(sync=True)  # counts, rows = true class
     normalize = traitlets.Bool(False).tag(sync=True)
-    class_metrics = traitlets.List().tag(sync=True)  # [{class, precision, recall, f1, support}]
+    class_metrics: traitlets.List[Any] = traitlets.List().tag(sync=True)  # [{class, precision, recall, f1, support}]
     accuracy = traitlets.Float(0.0).tag(sync=True)
     n_items = traitlets.Int(0).tag(sync=True)
-    cell = traitlets.List().tag(sync=True)  # [row, col] of the open cell, [] when none
+    cell: traitlets.List[Any] = traitlets.List().tag(sync=True)  # [row, col] of the open cell, [] when none
     n_issues = traitlets.Int(0).tag(sync=True)
     has_proba = traitlets.Bool(False).tag(sync=True)
     n_relabelled = traitlets.Int(0).tag(sync=True)
@@ -166,8 +168,8 @@ class ConfusionDashboard(ItemsWidget):
         *,
         task: str = "confusion",
         annotator: str | None = None,
-        rank_by: str = "self_confidence",
-        backend: str = "auto",
+        rank_by: RankBy = "self_confidence",
+        backend: Backend = "auto",
         title: str = "Confusion matrix",
         thumb_size: int = 72,
     ):
@@ -339,7 +341,7 @@ class ConfusionDashboard(ItemsWidget):
         self.matrix = self._counts.tolist()
         self.accuracy = float(np.trace(self._counts) / max(1, self._counts.sum()))
         self.n_relabelled = len(self._relabelled)
-        self._issues = None
+        self._issues: pd.DataFrame | None = None
         self._issues_stale = self._proba is not None
         if self._proba is not None and (len(self._true) <= EAGER_ISSUES or not hasattr(self, "_issues_once")):
             self._current_issues()
@@ -372,7 +374,9 @@ class ConfusionDashboard(ItemsWidget):
     # ------------------------------------------------------------------ hooks
     def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
         if event is not None:  # a relabel (the dashboard has no undo)
-            self._true[self.items.position(key)] = self._class_code(event["payload"]["label"])
+            code = self._class_code(event["payload"]["label"])
+            if code is not None:  # always: _relabel records one of the classes
+                self._true[self.items.position(key)] = code
             self._relabelled.add(key)
 
     def _label(self, key: Hashable) -> Any:
