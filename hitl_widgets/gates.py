@@ -138,7 +138,7 @@ class QualityGate(ReviewWidget):
 
     _esm = STATIC / "gate.js"
     _css = STATIC / "gate.css"
-    reasons = traitlets.List().tag(sync=True)
+    reasons: traitlets.List[Any] = traitlets.List().tag(sync=True)
     summary = traitlets.Dict().tag(sync=True)
     side_by_side = traitlets.Bool(False).tag(sync=True)
     display_size = traitlets.Int(256).tag(sync=True)

@@ -443,7 +443,7 @@ class ItemsWidget(IntentWidget):
 class ReviewWidget(ItemsWidget):
     """Base for widgets that step through ``Items`` with a queue and a store."""
 
-    order = traitlets.List().tag(sync=True)  # item ids, in review order
+    order: traitlets.List[Any] = traitlets.List().tag(sync=True)  # item ids, in review order
     position = traitlets.Int(0).tag(sync=True)
     n_done = traitlets.Int(0).tag(sync=True)  # items of the queue with a current label
 

@@ -47,7 +47,7 @@ class ClassifyWidget(ReviewWidget):
 
     _esm = STATIC / "classify.js"
     _css = STATIC / "classify.css"
-    classes = traitlets.List().tag(sync=True)
+    classes: traitlets.List[Any] = traitlets.List().tag(sync=True)
     multi_label = traitlets.Bool(False).tag(sync=True)
     display_size = traitlets.Int(320).tag(sync=True)
 

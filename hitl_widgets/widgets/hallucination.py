@@ -145,8 +145,8 @@ class HallucinationFlagger(ReviewWidget):
 
     _esm = STATIC / "hallucination.js"
     _css = STATIC / "hallucination.css"
-    categories = traitlets.List().tag(sync=True)
-    models = traitlets.List().tag(sync=True)
+    categories: traitlets.List[Any] = traitlets.List().tag(sync=True)
+    models: traitlets.List[Any] = traitlets.List().tag(sync=True)
     display_size = traitlets.Int(320).tag(sync=True)
 
     def __init__(
@@ -198,7 +198,8 @@ class HallucinationFlagger(ReviewWidget):
             self._keep(event["event_id"], event["kind"], key, event["payload"], event["supersedes"])
 
     def _mirror_undo(self, key: Hashable, target: int | None) -> None:
-        self._undone.add(target)  # the log is kept whole: the undone event drops out of every read
+        if target is not None:  # always: _on_undo names the flag's event
+            self._undone.add(target)  # the log is kept whole: the undone event drops out of every read
 
     def _keep(self, event_id: int, kind: str, item_id: Hashable, payload: dict, supersedes: int | None) -> None:
         self._events[event_id] = {"kind": kind, "item_id": item_id, "payload": payload, "supersedes": supersedes}
@@ -390,7 +391,10 @@ class HallucinationFlagger(ReviewWidget):
         model = self._model(content, item_id)
         tokens = self._tokens[(item_id, model)]
         t0, t1 = content.get("token_start"), content.get("token_end")
-        if any(isinstance(t, bool) or not isinstance(t, int) for t in (t0, t1)) or not (0 <= t0 <= t1 < len(tokens)):
+        if not (
+            isinstance(t0, int) and not isinstance(t0, bool) and isinstance(t1, int) and not isinstance(t1, bool)
+            and 0 <= t0 <= t1 < len(tokens)
+        ):
             raise IntentError(f"words {str(t0)[:20]}..{str(t1)[:20]} are not a span of this text ({len(tokens)} words)")
         category = self._category(content.get("category"))
         evidence = self._evidence(content.get("evidence"), item_id)

@@ -24,7 +24,7 @@ class ImageEditor(ReviewWidget):
     """Base for the widgets that edit image items class by class, with undo and redo per item."""
 
     KIND = ""  # the store's event kind of this editor's changes (a subclass sets _state_kinds = (KIND,))
-    classes = traitlets.List().tag(sync=True)
+    classes: traitlets.List[Any] = traitlets.List().tag(sync=True)
     display_height = traitlets.Int(480).tag(sync=True)
 
     def __init__(self, items: Any, **kwargs: Any):

@@ -23,12 +23,12 @@ class LoopPanel(IntentWidget):
 
     _esm = STATIC / "loop_panel.js"
     _css = STATIC / "loop_panel.css"
-    history = traitlets.List().tag(sync=True)
+    history: traitlets.List[Any] = traitlets.List().tag(sync=True)
     baselines = traitlets.Dict().tag(sync=True)
     state = traitlets.Unicode("idle").tag(sync=True)
     message = traitlets.Unicode("").tag(sync=True)
-    class_counts = traitlets.List().tag(sync=True)
-    group_counts = traitlets.List().tag(sync=True)
+    class_counts: traitlets.List[Any] = traitlets.List().tag(sync=True)
+    group_counts: traitlets.List[Any] = traitlets.List().tag(sync=True)
 
     def __init__(self, on_retrain: Callable[[], Any] | None = None, **kwargs: Any):
         static_file("loop_panel.js")

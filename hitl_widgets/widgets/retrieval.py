@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Hashable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -441,7 +441,7 @@ class RetrievalVerifier(ReviewWidget):
         return self._answer(content, self._undo(q, key=pair_key(q, r), missing=missing, result_id=r))
 
 
-def _pair_of(key: str) -> tuple[Hashable, Hashable]:
-    """(query id, item id) of the store's item id of a pair (``pair_key``)."""
-    q, r = json.loads(key)
+def _pair_of(key: Hashable) -> tuple[Hashable, Hashable]:
+    """(query id, item id) of the store's item id of a pair (``pair_key``: a JSON string)."""
+    q, r = json.loads(cast(str, key))
     return q, r

@@ -200,8 +200,8 @@ class SegmentationCanvas(ImageEditor):
                 where = f"item {item_id!r} proposal {n}"
                 if not isinstance(p, dict):
                     raise ValueError(f"{where}: expected a dict {{'mask', 'class', 'score'}}, got {type(p).__name__}")
-                m = p.get("mask")
-                m = rle_decode(m) if isinstance(m, dict) else as_bool_mask(m, f"{where}: mask")
+                raw = p.get("mask")
+                m = rle_decode(raw) if isinstance(raw, dict) else as_bool_mask(np.asarray(raw), f"{where}: mask")
                 if m.shape != (h, w):
                     raise ValueError(f"item {item_id!r} proposal {n}: mask shape {m.shape} != image ({h}, {w})")
                 cls = plain(p.get("class"))
