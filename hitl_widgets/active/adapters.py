@@ -51,6 +51,7 @@ class _Base:
     _hitl_adapter = True
     classes_: np.ndarray | None = None
     chunk_size: int = 16384
+    predict_proba: Callable[[Any], np.ndarray]  # each adapter's own
 
     def _single_class(self, y: np.ndarray) -> bool:
         """With one class seen so far nothing can be fitted: predict it with certainty."""
@@ -69,11 +70,11 @@ class _Base:
         n = len(X)
         if n <= self.chunk_size:
             return as_numpy(fn(X))
-        out = None
-        for s in range(0, n, self.chunk_size):
+        first = as_numpy(fn(X[: self.chunk_size]))
+        out = np.empty((n,) + first.shape[1:], dtype=first.dtype)
+        out[: first.shape[0]] = first
+        for s in range(self.chunk_size, n, self.chunk_size):
             part = as_numpy(fn(X[s : s + self.chunk_size]))
-            if out is None:
-                out = np.empty((n,) + part.shape[1:], dtype=part.dtype)
             out[s : s + part.shape[0]] = part
         return out
 
@@ -143,7 +144,7 @@ class SklearnAdapter(_Base):
         self.classes = None if classes is None else np.asarray(classes)
         self._embed = embed
         self.chunk_size = int(chunk_size)
-        self.model_ = None
+        self.model_: Any = None  # the fitted sklearn estimator
         self._seen_X = self._seen_y = np.empty(0)  # partial_fit: the rows the model has seen
         self._constant = None
 

@@ -79,7 +79,7 @@ class ActiveSession:
         self.rng = _rng(seed)
         self.mc_samples = int(mc_samples)
         self._embeddings_spec = embeddings
-        self._embeddings = None
+        self._embeddings: np.ndarray | None = None  # the model's, computed once per fit
         self.labelled_idx: list[int] = []
         self.labels: list[Any] = []
         self._position: dict[int, int] = {}
@@ -277,9 +277,9 @@ def simulate(adapter_or_model: Any, X_pool: Any, y_oracle: Any, X_test: Any, y_t
     session = ActiveSession(adapter_or_model, X_pool, strategy, X_test=X_test, y_test=y_test,
                             embeddings=embeddings, batch_size=batch_size, seed=rng,
                             mc_samples=mc_samples)
-    if initial_idx is None:
-        initial_idx = rng.choice(n, size=min(int(initial), budget), replace=False)
-    first = np.asarray(initial_idx, dtype=np.int64)
+    first = np.asarray(
+        rng.choice(n, size=min(int(initial), budget), replace=False) if initial_idx is None else initial_idx, dtype=np.int64
+    )
     session.teach(first, y_all[first])
     session.retrain()
     session.evaluate()

@@ -700,7 +700,7 @@ class HybridStrategy:
         return chosen.astype(np.int64)
 
     @staticmethod
-    def _diverse(x, s, cand, k, rng):
+    def _diverse(x: np.ndarray, s: np.ndarray, cand: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
         w = np.maximum(s.astype(np.float64), 1e-12)
         centres = _kmeans(x, k, int(rng.integers(2**31 - 1)), weights=w)
         d = _sq_norms(x)[:, None] - 2.0 * (x @ centres.T) + _sq_norms(centres)[None, :]
