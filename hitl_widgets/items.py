@@ -206,7 +206,10 @@ class Items:
                 )
         if len(set(ids)) != n:
             seen: set = set()
-            dup = next(i for i in ids if i in seen or seen.add(i))
+            for dup in ids:  # the first id seen twice
+                if dup in seen:
+                    break
+                seen.add(dup)
             raise ValueError(f"ids must be unique; {dup!r} appears more than once")
         return ids
 

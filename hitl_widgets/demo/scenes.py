@@ -171,7 +171,7 @@ def caption(scene: Scene, error: str | None = None, seed: int | None = None) -> 
     if error is not None and error not in ERROR_KINDS:
         raise ValueError(f"error must be one of {ERROR_KINDS} or None, not {error!r}")
     rng = np.random.default_rng(seed)
-    groups = [list(g) for g in scene.groups()]
+    groups = scene.groups()
     relation = scene.relation()
     if error == "relation" and relation is None:
         error = "colour"
@@ -278,7 +278,8 @@ def vqa_pairs(scenes: Sequence[Scene], error_rate: float = 0.3, seed: int = 0) -
 def retrieval_queries(scenes: Sequence[Scene]) -> tuple[list[str], dict[int, set[int]]]:
     """Queries "a <colour> <shape>" for every kind present in some scene, and their exact
     relevant sets (positions of the scenes that contain such an object)."""
-    queries, relevant = [], {}
+    queries: list[str] = []
+    relevant: dict[int, set[int]] = {}
     for c in COLOURS:
         for s in SHAPES:
             hits = {i for i, sc in enumerate(scenes) if sc.contains(c, s)}

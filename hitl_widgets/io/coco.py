@@ -127,7 +127,7 @@ def to_coco(
          "height": int(sizes[i][1]), "hitl_item": i}
         for i in items
     ]
-    annotations = []
+    annotations: list[dict[str, Any]] = []
     for rec in df.to_dict("records"):
         item = plain(rec["item"])
         cls = plain(rec["class"])
@@ -214,13 +214,15 @@ def from_coco(dataset: Mapping | str | os.PathLike) -> pd.DataFrame:
         >>> from_coco(ds)[["item", "w", "class", "source"]].values.tolist()
         [['x.jpg', 2.0, 'dog', 'coco']]
     """
-    if not isinstance(dataset, Mapping):
+    if isinstance(dataset, Mapping):
+        data = dataset
+    else:
         with open(dataset, encoding="utf-8") as f:
-            dataset = json.load(f)
-    images = {img["id"]: img for img in dataset.get("images", [])}
-    cats = {c["id"]: c["name"] for c in dataset.get("categories", [])}
+            data = json.load(f)
+    images = {img["id"]: img for img in data.get("images", [])}
+    cats = {c["id"]: c["name"] for c in data.get("categories", [])}
     rows = []
-    for ann in dataset.get("annotations", []):
+    for ann in data.get("annotations", []):
         img = images.get(ann["image_id"])
         if img is None:
             raise ValueError(f"annotation {ann.get('id')} names unknown image {ann['image_id']}")

@@ -89,7 +89,7 @@ def from_yolo(
         if classes is None and (folder / "classes.txt").is_file():
             classes = [c for c in (folder / "classes.txt").read_text().splitlines() if c]
         labels = {p.stem: p.read_text() for p in sorted(folder.glob("*.txt")) if p.name != "classes.txt"}
-        sizes = {str(k): v for k, v in image_sizes.items()}
+        sizes: dict[Hashable, tuple[int, int]] = {str(k): v for k, v in image_sizes.items()}
     else:
         sizes = dict(image_sizes)
     if classes is None:
