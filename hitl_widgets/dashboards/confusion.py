@@ -81,7 +81,7 @@ class _Placeholders(Items):
 
     def __init__(self, n: int):  # noqa: D107 - deliberately not Items.__init__
         self._n = int(n)
-        self.ids = range(self._n)  # type: ignore[assignment]
+        self.ids = range(self._n)  # type: ignore[assignment]  # a range serves as Items.ids' list, in O(1)
         self._kind = "text"
         self.image_format = "auto"
 

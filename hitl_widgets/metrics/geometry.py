@@ -333,7 +333,7 @@ def _mask_items(x: Masks) -> list[Any]:
         return [x]
     if isinstance(x, np.ndarray):
         return [x] if x.ndim == 2 else list(x)
-    return list(x)  # type: ignore[arg-type]
+    return list(x)  # type: ignore[arg-type]  # _is_rle is no TypeGuard: a dict RLE returned above
 
 
 def _fg_intervals(counts: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -414,7 +414,7 @@ def mask_iou(a: Masks, b: Masks) -> NDArray[np.float64]:
 def _polygons(polygon: ArrayLike | Sequence[ArrayLike]) -> list[NDArray[np.float64]]:
     if isinstance(polygon, np.ndarray):
         return [polygon.astype(np.float64).reshape(-1, 2)]
-    items = list(polygon)  # type: ignore[arg-type]
+    items = list(polygon)  # type: ignore[arg-type]  # ArrayLike admits scalars; one fails here with list's TypeError
     if items and np.ndim(items[0]) == 1 and np.size(items[0]) != 2:  # several flat polygons
         return [np.asarray(p, np.float64).reshape(-1, 2) for p in items]
     return [np.asarray(items, np.float64).reshape(-1, 2)]
@@ -516,7 +516,7 @@ def box_from_mask(mask: ArrayLike | RLE) -> NDArray[np.float64]:
     >>> box_from_mask(m).tolist()
     [2.0, 1.0, 1.0, 2.0]
     """
-    m = rle_decode(mask) if _is_rle(mask) else np.asarray(mask)  # type: ignore[arg-type]
+    m = rle_decode(mask) if _is_rle(mask) else np.asarray(mask)  # type: ignore[arg-type]  # _is_rle is no TypeGuard
     if m.ndim == 3:
         return np.array([box_from_mask(x) for x in m]).reshape(-1, 4)
     m = _as_mask(m)

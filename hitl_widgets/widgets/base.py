@@ -102,7 +102,7 @@ def intent(name: str, *, last_wins: bool = False, sequenced: bool = True) -> Cal
     """
 
     def declare(method: _Handler) -> _Handler:
-        method.__hitl_intent__ = IntentSpec(name, method.__name__, last_wins, sequenced)  # type: ignore[attr-defined]
+        method.__hitl_intent__ = IntentSpec(name, method.__name__, last_wins, sequenced)  # type: ignore[attr-defined]  # read back by IntentWidget
         return method
 
     return declare
