@@ -493,6 +493,7 @@ class AgreementDashboard(ipywidgets.VBox):
         head = self.queue.head(MAX_QUEUE_SHOWN)
         v.queue = [
             {"item_id": i, "disagreement": float(d), "labels": [f"{a}: {lab}" for a, lab in labels.items()],
+             "pairs": [[a, lab] for a, lab in labels.items()],  # the view isolates each one (right-to-left text)
              "adjudicated": None if is_missing(adj) else plain(adj)}
             for i, d, labels, adj in zip(head["item_id"], head["disagreement"], head["labels"], head["adjudicated"])
         ]
