@@ -255,7 +255,8 @@ function render({ model, el }: RenderProps<GateModel>) {
     { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
     {
       keys: ["Escape"],
-      description: "close this help / cancel a reject",
+      description: "close this help / cancel a reject (else: leave the widget)",
+      when: () => help.open || rejecting,
       run: () => {
         help.toggle(false);
         rejecting = false;
