@@ -312,7 +312,7 @@ class AgreementDashboard(ipywidgets.VBox):
             if v is not None:
                 k = index.get(tuple(v) if self.multi_label else plain(v))
                 if k is None or not (self.multi_label or _same_label(self._categories[k], plain(v))):
-                    raise ValueError(f"item {self.item_ids[i]!r}, annotator {self.annotators[r]!r}: label {v!r} is not one of the classes {self.classes[:20]}")
+                    raise ValueError(f"item {self.item_ids[i]!r}, annotator {self.annotators[r]!r}: label {plain(v)!r} is not one of the classes {self.classes[:20]}")
                 codes[i, r] = k
         self._codes = codes
         n_cat = len(self._categories)
