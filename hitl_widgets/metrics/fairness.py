@@ -288,7 +288,7 @@ def check_labels(
             except (TypeError, ValueError):
                 eq = np.zeros(len(arr), bool)
         if isinstance(eq, np.ndarray) and eq.any():
-            if arr.dtype.kind == "O":  # same type: "1" is not 1, True is not 1
+            if arr.dtype.kind == "O":  # "1" is never the label 1
                 hit = any(_same_label(v, pos_label) for v in arr[eq].tolist()[:1])
             else:
                 hit = _same_label(arr[np.argmax(eq)].item(), pos_label)
