@@ -314,7 +314,7 @@ class AgreementDashboard(ipywidgets.VBox):
             if v is not None:
                 k = index.get(tuple(v) if self.multi_label else plain(v))
                 if k is None or not (self.multi_label or _same_label(self._categories[k], plain(v))):
-                    raise ValueError(f"item {self.item_ids[i]!r}, annotator {self.annotators[r]!r}: label {v!r} is not one of the classes {self.classes[:20]}")
+                    raise ValueError(f"item {self.item_ids[i]!r}, annotator {self.annotators[r]!r}: label {plain(v)!r} is not one of the classes {self.classes[:20]}")
                 codes[i, r] = k
         self._codes = codes
         n_cat = len(self._categories)
@@ -495,6 +495,7 @@ class AgreementDashboard(ipywidgets.VBox):
         head = self.queue.head(MAX_QUEUE_SHOWN)
         v.queue = [
             {"item_id": i, "disagreement": float(d), "labels": [f"{a}: {lab}" for a, lab in labels.items()],
+             "pairs": [[a, lab] for a, lab in labels.items()],  # the view isolates each one (right-to-left text)
              "adjudicated": None if is_missing(adj) else plain(adj)}
             for i, d, labels, adj in zip(head["item_id"], head["disagreement"], head["labels"], head["adjudicated"])
         ]

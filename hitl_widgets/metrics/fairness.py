@@ -223,6 +223,8 @@ def check_labels(
     """
     t = _labels(y_true, "y_true")
     p = _labels(y_pred, "y_pred")
+    if pos_label is not _INFER:
+        pos_label = plain(pos_label)  # numpy scalars, np.str_, 0-d tensors: their plain value
     for arr, name in ((t, "y_true"), (p, "y_pred")):
         bad = _missing_rows(arr)
         if len(bad):
@@ -280,8 +282,6 @@ def check_labels(
                     f"{next((c for c in classes if c not in (0, False)), classes[0])!r}"
                 )
         return t, p, pos_label
-    if isinstance(pos_label, np.generic):
-        pos_label = pos_label.item()
     hit = False
     for arr in (t, p):
         with np.errstate(all="ignore"):

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { h, labelText, setText, slider } from "./dom";
+import { data, h, labelText, setParts, setText, slider } from "./dom";
 
 const PAYLOADS = [
   `<img src=x onerror="window.__hitlPwned = 1">`,
@@ -103,5 +103,33 @@ describe("slider", () => {
     expect(s.getAttribute("aria-label")).toBe("mask opacity");
     const t = slider("x", "size", 1, 50, 1);
     expect([t.min, t.max, t.step]).toEqual(["1", "50", "1"]);
+  });
+});
+
+describe("setParts", () => {
+  it("puts each data piece in its own bdi and the widget's words in text nodes", () => {
+    const line = h("div");
+    const rtl = "\u202eLTR";
+    setParts(line, ["new boxes: ", data(rtl), " — drag to draw"]);
+    expect(line.childNodes.length).toBe(3);
+    expect(line.childNodes[0].nodeType).toBe(Node.TEXT_NODE);
+    expect((line.childNodes[1] as HTMLElement).tagName).toBe("BDI");
+    expect(line.childNodes[1].textContent).toBe(rtl);
+    expect(line.textContent).toBe(`new boxes: ${rtl} — drag to draw`);
+    setParts(line, ["x ", data("<img src=x onerror=alert(1)>")]);
+    expect(line.querySelector("img")).toBeNull();
+    expect(line.textContent).toBe("x <img src=x onerror=alert(1)>");
+  });
+
+  it("does not rewrite an unchanged line, and setText after it takes over", () => {
+    const line = h("div");
+    setParts(line, ["a ", data(["x", "y"])]);
+    const bdi = line.childNodes[1];
+    expect(bdi.textContent).toBe("x, y");
+    setParts(line, ["a ", data(["x", "y"])]);
+    expect(line.childNodes[1]).toBe(bdi);
+    setText(line, "plain");
+    setParts(line, ["a ", data(["x", "y"])]);
+    expect(line.textContent).toBe("a x, y");
   });
 });

@@ -25,11 +25,39 @@ export function slider(className: string, label: string, min = 0, max = 1, step 
 
 /** Show any value as literal text (never parsed as HTML). */
 export function setText(node: Node, value: unknown): void {
+  shownParts.delete(node); // a line setParts wrote is now plain text
   const text = value === null || value === undefined ? "" : String(value);
   // an unchanged text is not rewritten (that would replace the text node and cost a relayout)
   const only = node.firstChild;
   const unchanged = text === "" ? only === null : only !== null && only === node.lastChild && only.nodeType === Node.TEXT_NODE && (only as Text).data === text;
   if (!unchanged) node.textContent = text;
+}
+
+/** A piece of data or model text inside a line the widget composes (see setParts). */
+export interface DataPart {
+  data: unknown;
+}
+
+/** Mark `value` as data in a composed line: setParts shows it in its own <bdi>. */
+export const data = (value: unknown): DataPart => ({ data: value });
+
+/** What setParts takes: the widget's own words as strings, data pieces wrapped by data(). */
+export type Part = string | DataPart;
+
+const shownParts = new WeakMap<Node, string>();
+
+/** Set `node`'s content to `parts`: the widget's own words as text, each data piece as the text of
+ *  its own <bdi>, so a right-to-left override in a class name or annotator cannot reorder the
+ *  words around it. An unchanged line is not rewritten.
+ *
+ *  Example: setParts(line, ["new boxes: ", data(className), " — drag to draw"]) */
+export function setParts(node: HTMLElement, parts: Part[]): void {
+  const key = JSON.stringify(parts.map((p) => (typeof p === "string" ? p : [labelText(p.data)])));
+  if (shownParts.get(node) === key) return;
+  shownParts.set(node, key);
+  node.replaceChildren(
+    ...parts.map((p) => (typeof p === "string" ? document.createTextNode(p) : h("bdi", "", labelText(p.data)))),
+  );
 }
 
 /** A short display form of a label value (class, list of classes, or nothing). */

@@ -2,7 +2,7 @@
 // below) are in the DOM, so a gallery of many thousands of items stays cheap. Tiles draw their
 // image (drawFit) as soon as the cache has it; a caption per tile is plain text.
 import "./gallery.css";
-import { h, setText } from "./dom";
+import { h, Part, setParts, setText } from "./dom";
 import { gridMove } from "./grid";
 import { ItemCache, ItemId, ItemInfo, itemKey } from "./items";
 import { Binary, drawFit, toBytes } from "./media";
@@ -14,7 +14,8 @@ export interface GalleryOptions {
   height: number;
   /** columns when the gallery has no layout width (e.g. in tests) */
   columns?: number;
-  caption: (id: ItemId, item: ItemInfo | undefined) => string;
+  /** a tile's caption: plain text, or parts whose data pieces are isolated (setParts) */
+  caption: (id: ItemId, item: ItemInfo | undefined) => string | Part[];
   /** extra classes per tile (e.g. "hitl-changed") */
   tileClass?: (id: ItemId, item: ItemInfo | undefined) => string;
   onSelect?: (index: number) => void;
@@ -194,7 +195,9 @@ export class Gallery {
     const item = this.cache.get(id);
     const canvas = tile.children[0] as HTMLCanvasElement;
     const text = tile.children[1] as HTMLDivElement;
-    setText(tile.children[2], this.options.caption(id, item));
+    const caption = this.options.caption(id, item);
+    if (typeof caption === "string") setText(tile.children[2], caption);
+    else setParts(tile.children[2] as HTMLElement, caption);
     tile.className = `hitl-tile ${this.options.tileClass?.(id, item) ?? ""}`.trim();
     tile.dataset.id = JSON.stringify(id);
     const drawn = tile.dataset.drawn === itemKey(id);

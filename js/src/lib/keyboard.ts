@@ -1,8 +1,9 @@
-// A keyboard map that acts only while the widget has focus. A key the widget handles stops at the
-// widget (JupyterLab 4 and Notebook 7 read shortcuts in the bubbling phase, so stopPropagation is
-// enough); every other key reaches the host. The host's own keys always pass, even where a binding
-// would match: run (Shift/Ctrl/Alt+Enter), save (Ctrl+S) and the command palette. Escape that no
-// binding wants gives the focus back to the notebook (command mode).
+// A keyboard map that acts only while the widget has focus. Keys stop at the widget (JupyterLab 4
+// and Notebook 7 read shortcuts in the bubbling phase, so stopPropagation is enough): a bound key
+// runs and its default is prevented; an unbound one keeps its default but never reaches the host's
+// single-key commands. The host's own keys always pass, even where a binding would match: run
+// (Shift/Ctrl/Alt+Enter), save (Ctrl+S) and the command palette. Escape that no binding wants gives
+// the focus back to the notebook (command mode) and reaches the host.
 
 export interface Binding {
   /** Key names as produced by keyName(): "1", "Enter", "Space", "ArrowLeft", "Ctrl+Z", "?" ... */
@@ -102,6 +103,9 @@ export class Keymap {
     const binding = this.bindings.find((b) => b.keys.includes(name) && (!b.when || b.when()));
     if (!binding) {
       if (name === "Escape") releaseFocus(this.root);
+      // any other key stays in the widget (its default, e.g. Tab or a copy, still happens): a
+      // stray "d d" or "m" must not reach JupyterLab's command-mode keys and delete or change a cell
+      else e.stopPropagation();
       return false;
     }
     e.preventDefault();

@@ -5,7 +5,7 @@ import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./agreement.css";
 import { IntentChannel } from "../lib/channel";
-import { h, setText } from "../lib/dom";
+import { data, h, Part, setParts, setText } from "../lib/dom";
 import { Heatmap } from "../lib/heatmap";
 import { HelpOverlay, helpButton as newHelpButton } from "../lib/help";
 import { Keymap } from "../lib/keyboard";
@@ -14,7 +14,7 @@ import { exposeModel } from "../lib/widget";
 import { helpKeys, kernelMessages, startView } from "../lib/review";
 
 type Num = number | null;
-interface QueueRow { item_id: string | number; disagreement: number; labels: string[]; adjudicated: unknown }
+interface QueueRow { item_id: string | number; disagreement: number; labels: string[]; pairs?: Array<[string, unknown]>; adjudicated: unknown }
 
 export interface AgreementModel {
   title: string;
@@ -46,6 +46,12 @@ function row(cells: unknown[], className = ""): HTMLTableRowElement {
   const tr = h("tr", className);
   cells.forEach((c, k) => tr.append(h("td", k > 0 && typeof c !== "string" ? "hitl-num" : "", c)));
   return tr;
+}
+
+/** "a: x · b: y", each annotator and label isolated (a right-to-left name cannot reorder the rest). */
+function labelParts(r: QueueRow): Part[] {
+  if (!r.pairs) return [r.labels.join(" · ")];
+  return r.pairs.flatMap(([annotator, label], k) => [k ? " · " : "", data(annotator), ": ", data(label)]);
 }
 
 function render({ model, el }: RenderProps<AgreementModel>) {
@@ -115,8 +121,9 @@ function render({ model, el }: RenderProps<AgreementModel>) {
     setText(queueTitle, `disagreement queue: ${model.get("n_queue")} items (${done} adjudicated) — j/k select, a adjudicates`);
     queue.replaceChildren(
       table(["item", "disagreement", "labels", "adjudicated"], rows.map((r, k) => {
-        const tr = row([JSON.stringify(r.item_id), fmt(r.disagreement), r.labels.join(" · "),
+        const tr = row([JSON.stringify(r.item_id), fmt(r.disagreement), "",
           r.adjudicated === null || r.adjudicated === undefined ? "" : String(r.adjudicated)], "hitl-queue-row");
+        setParts(tr.children[2] as HTMLElement, labelParts(r));
         tr.setAttribute("aria-selected", String(k === selected));
         tr.addEventListener("click", () => {
           selected = k;

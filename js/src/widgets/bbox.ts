@@ -75,12 +75,15 @@ function render({ model, el }: RenderProps<BBoxModel>) {
   const keymap = new Keymap(root);
   const help = new HelpOverlay(keymap);
   root.append(help.node);
-  keymap.add(...boxKeys(model, actions, stepper, panZoom, help, () => {
-    state.drawing = null;
-    pointer.cancel();
-    edits.flushDraft();
-    state.selection = null;
-    painter.redraw();
+  keymap.add(...boxKeys(model, actions, stepper, panZoom, help, {
+    run: () => {
+      state.drawing = null;
+      pointer.cancel();
+      edits.flushDraft();
+      state.selection = null;
+      painter.redraw();
+    },
+    when: () => state.drawing !== null || state.selection !== null || state.draft !== null,
   }));
   ui.thresholdInput.addEventListener("input", () => actions.setThreshold(Number(ui.thresholdInput.value)));
   ui.acceptAll.addEventListener("click", () => actions.acceptAllAbove());

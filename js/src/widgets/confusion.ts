@@ -7,7 +7,7 @@ import "../lib/theme.css";
 import { takeFocusWhenShown } from "../lib/focus";
 import "./confusion.css";
 import type { Reply } from "../lib/channel";
-import { h, setText } from "../lib/dom";
+import { data, h, Part, setParts, setText } from "../lib/dom";
 import { Gallery, rawThumbnail } from "../lib/gallery";
 import { Heatmap } from "../lib/heatmap";
 import { HelpOverlay, helpButton as newHelpButton } from "../lib/help";
@@ -94,7 +94,7 @@ function render({ model, el }: RenderProps<ConfusionModel>) {
   const gallery = new Gallery(cache, {
     thumb: model.get("thumb_size"),
     height: 300,
-    caption: (_id, item) => (item ? `${item.relabelled ? "✎ " : ""}${String(item.label)} · pred ${String(item.pred)}` : ""),
+    caption: (_id, item) => (item ? [item.relabelled ? "✎ " : "", data(item.label), " · pred ", data(item.pred)] : ""),
     tileClass: (_id, item) => (item?.pending ? "hitl-pending" : item?.relabelled ? "hitl-changed" : ""),
     onSelect: () => paintSelection(),
     onPainted: (count) => root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { gallery: true, count } })),
@@ -147,13 +147,13 @@ function render({ model, el }: RenderProps<ConfusionModel>) {
   function paintSelection(): void {
     const id = gallery.selectedId;
     const item = id === undefined ? undefined : cache.get(id);
-    setText(
+    setParts(
       selectionLine,
       id === undefined
-        ? "no items"
-        : `item ${JSON.stringify(id)} (${gallery.selected + 1} / ${gallery.length})` +
-            (item ? ` — label ${String(item.label)}, predicted ${String(item.pred)}` +
-              (typeof item.score === "number" ? `, p(label) ${item.score.toFixed(2)}` : "") : ""),
+        ? ["no items"]
+        : [`item ${JSON.stringify(id)} (${gallery.selected + 1} / ${gallery.length})`,
+          ...(item ? [" — label ", data(item.label), ", predicted ", data(item.pred),
+            typeof item.score === "number" ? `, p(label) ${item.score.toFixed(2)}` : ""] : [])],
     );
     const keys = classKeys(classes());
     classBar.replaceChildren(
@@ -176,10 +176,10 @@ function render({ model, el }: RenderProps<ConfusionModel>) {
   }
 
   // ---------------------------------------------------------------- intents
-  function showIds(reply: Reply, heading: string): void {
+  function showIds(reply: Reply, heading: Part[]): void {
     const ids = (reply.ids as ItemId[]) ?? [];
     const total = Number(reply.total ?? ids.length);
-    setText(galleryTitle, `${heading}: ${total} item${total === 1 ? "" : "s"}${ids.length < total ? ` (first ${ids.length} shown)` : ""} — Esc back to the matrix`);
+    setParts(galleryTitle, [...heading, `: ${total} item${total === 1 ? "" : "s"}${ids.length < total ? ` (first ${ids.length} shown)` : ""} — Esc back to the matrix`]);
     panel.hidden = false;
     gallery.setIds(ids, ids.slice(0, Number(reply.first ?? 0)));
     setMode(ids.length ? "gallery" : "matrix");
@@ -202,7 +202,7 @@ function render({ model, el }: RenderProps<ConfusionModel>) {
         if (ask !== openRequest) return;
         if (reply.type !== "ack") return status.error(`refused: ${reply.message ?? "invalid"}`);
         status.clear();
-        showIds({ ...reply, first }, `true ${names[row]}, predicted ${names[col]}`);
+        showIds({ ...reply, first }, ["true ", data(names[row]), ", predicted ", data(names[col])]);
       },
       (e: Error) => status.error(e.message),
     );
@@ -217,7 +217,7 @@ function render({ model, el }: RenderProps<ConfusionModel>) {
         if (ask !== openRequest) return;
         if (reply.type !== "ack") return status.error(`refused: ${reply.message ?? "invalid"}`);
         status.clear();
-        showIds({ ...reply, first }, "likely label errors, most likely first");
+        showIds({ ...reply, first }, ["likely label errors, most likely first"]);
       },
       (e: Error) => status.error(e.message),
     );
@@ -309,7 +309,7 @@ function render({ model, el }: RenderProps<ConfusionModel>) {
       const names = classes().map(String);
       heatmap.focus(Number(msg.row), Number(msg.col));
       showIds({ type: "ack", client: "", seq: 0, ids: msg.ids, total: msg.total },
-        `true ${names[Number(msg.row)]}, predicted ${names[Number(msg.col)]}`);
+        ["true ", data(names[Number(msg.row)]), ", predicted ", data(names[Number(msg.col)])]);
     } else if (msg.type === "refused") {
       status.error(`refused: ${String(msg.message ?? "invalid message")}`);
     } else if (msg.type === "invalidate") {

@@ -4,7 +4,7 @@
 import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./gate.css";
-import { h, setText } from "../lib/dom";
+import { data, h, setParts, setText } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId, ItemInfo } from "../lib/items";
 import { Edit, EditLedger } from "../lib/ledger";
@@ -186,9 +186,9 @@ function render({ model, el }: RenderProps<GateModel>) {
     if (model.get("side_by_side")) showPane(original, info.original_kind, info.original_image, info.original_text, info.original_error);
     const verdict = (info.verdict ?? null) as Verdict;
     const suffix = saveSuffix(ledger.stateOf(id));
-    setText(
+    setParts(
       verdictLine,
-      verdict === null ? "undecided" : verdict === "accept" ? `accepted${suffix}` : `rejected: ${String(info.reason)}${suffix}`,
+      verdict === null ? ["undecided"] : verdict === "accept" ? [`accepted${suffix}`] : ["rejected: ", data(info.reason), suffix],
     );
     verdictLine.className = `hitl-verdict${verdict ? ` hitl-${verdict}ed` : ""}`;
     setText(stratum, info.stratum ? `stratum: ${String(info.stratum)}` : "");
@@ -255,7 +255,8 @@ function render({ model, el }: RenderProps<GateModel>) {
     { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
     {
       keys: ["Escape"],
-      description: "close this help / cancel a reject",
+      description: "close this help / cancel a reject (else: leave the widget)",
+      when: () => help.open || rejecting,
       run: () => {
         help.toggle(false);
         rejecting = false;

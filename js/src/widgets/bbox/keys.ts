@@ -16,7 +16,8 @@ const arrowDelta = (key: string): [number, number] => [
 ];
 
 export function boxKeys(
-  model: AnyModel<BBoxModel>, a: BoxActions, stepper: Stepper, panZoom: PanZoom, help: HelpOverlay, escape: () => void,
+  model: AnyModel<BBoxModel>, a: BoxActions, stepper: Stepper, panZoom: PanZoom, help: HelpOverlay,
+  escape: { run: () => void; when: () => boolean },
 ): Binding[] {
   return [
     ...classDigitKeys(() => model.get("classes"), (k) => a.pickClass(k), "class of the selected box (or of new boxes)"),
@@ -35,6 +36,6 @@ export function boxKeys(
     { keys: [","], description: "lower the proposal threshold", run: () => a.setThreshold(model.get("threshold") - 0.05) },
     { keys: ["."], description: "raise the proposal threshold", run: () => a.setThreshold(model.get("threshold") + 0.05) },
     ...editorKeys(panZoom, (kind) => a.undoRedo(kind), (delta) => stepper.step(delta), help),
-    { keys: ["Escape"], description: "cancel the drawing / clear the selection", run: escape },
+    { keys: ["Escape"], description: "cancel the drawing / clear the selection (else: leave the widget)", ...escape },
   ];
 }

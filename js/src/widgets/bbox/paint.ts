@@ -2,7 +2,7 @@
 // the selection line; paint() shows the item (or the end / loading screen), redraw() an edit.
 import type { AnyModel } from "@anywidget/types";
 import { classSwatches } from "../../lib/canvas_stage";
-import { setText } from "../../lib/dom";
+import { data, setParts, setText } from "../../lib/dom";
 import type { ItemCache } from "../../lib/items";
 import type { EditLedger } from "../../lib/ledger";
 import { showSaved } from "../../lib/review";
@@ -86,15 +86,15 @@ export class BoxPainter {
     const it = state.item();
     const r = it ? state.selectedRect(it) : null;
     if (!r || !state.selection) {
-      setText(ui.selectionLine, `new boxes: ${state.classes()[state.currentClass] ?? ""} — drag to draw, B adds one`);
+      setParts(ui.selectionLine, ["new boxes: ", data(state.classes()[state.currentClass] ?? ""), " — drag to draw, B adds one"]);
       return;
     }
     const b = r as Box & Proposal;
     const coords = `x ${b.x.toFixed(1)} y ${b.y.toFixed(1)} w ${b.w.toFixed(1)} h ${b.h.toFixed(1)}`;
     if (state.selection.kind === "proposal") {
-      setText(ui.selectionLine, `proposal ${b.class}${b.score === null ? "" : ` (${b.score.toFixed(2)})`} ${coords} — Enter accepts, Delete rejects`);
+      setParts(ui.selectionLine, ["proposal ", data(b.class), `${b.score === null ? "" : ` (${b.score.toFixed(2)})`} ${coords} — Enter accepts, Delete rejects`]);
     } else {
-      setText(ui.selectionLine, `box ${b.class} [${b.source}] ${coords}`);
+      setParts(ui.selectionLine, ["box ", data(b.class), ` [${b.source}] ${coords}`]);
     }
   }
 }

@@ -173,7 +173,8 @@ export function flaggerKeys(p: InputParts, box: BoxDrawing): Binding[] {
     { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
     {
       keys: ["Escape"],
-      description: "close this help / clear the selection",
+      description: "close this help / clear the selection (else: leave the widget)",
+      when: () => help.open || state.anchor !== state.cursor,
       run: () => {
         if (help.open) help.toggle(false);
         else {
