@@ -111,7 +111,9 @@ audit_log_table = sa.Table(
 # Version 2: the audit log table ``hitl_audit_log`` (before, certificates.py created it on first use).
 def _migrate_0_to_1(conn: sa.Connection) -> None:
     conn.execute(sa.text("ALTER TABLE hitl_events ADD COLUMN supersedes INTEGER"))
-    kinds = dict(conn.execute(sa.select(events_table.c.event_id, events_table.c.kind)).fetchall())
+    kinds: dict[int, str] = {
+        event_id: kind for event_id, kind in conn.execute(sa.select(events_table.c.event_id, events_table.c.kind)).fetchall()
+    }
     undos = conn.execute(
         sa.select(events_table.c.event_id, events_table.c.payload).where(events_table.c.kind == "undo")
     ).fetchall()
@@ -121,7 +123,7 @@ def _migrate_0_to_1(conn: sa.Connection) -> None:
         conn.execute(
             events_table.update()
             .where(events_table.c.event_id == event_id)
-            .values(supersedes=target, payload=json.dumps({"undone_kind": kinds.get(target, "label")}))
+            .values(supersedes=target, payload=json.dumps({"undone_kind": "label" if target is None else kinds.get(target, "label")}))
         )
     for index in events_table.indexes:
         index.create(conn, checkfirst=True)
