@@ -11,7 +11,7 @@ Peer, measured in the same page on the same states: a naive canvas redraw (the w
 each frame, then one strokeRect per box, all 1,000, no culling and no batching) — what a canvas
 widget without a viewport does. Labels are the same work on both sides: the widget draws a label
 (class, and score for a proposal, on a filled tab) only for boxes in view at least 24 px wide, and
-none at all when more than 250 boxes are in view (``LABEL_LIMIT`` in js/src/widgets/bbox.ts); the
+none at all when more than 250 boxes are in view (``LABEL_LIMIT`` in js/src/widgets/bbox/draw.ts); the
 peer draws exactly those labels, the same way, in the same frames. What differs is only the image
 and box drawing: the widget draws the visible part of the image and the boxes in view, one stroke
 per class; the peer the whole image and every box, one stroke each. Target: median <= 16 ms (one
@@ -43,7 +43,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 W, H, N_BOXES = 3840, 2160, 1000
-LABEL_LIMIT = 250  # js/src/widgets/bbox.ts: no labels when more boxes than this are in view (checked below)
+LABEL_LIMIT = 250  # js/src/widgets/bbox/draw.ts: no labels when more boxes than this are in view (checked below)
 jpeg_1080 = b""  # the 1080p image of the brush-stroke measurement (set by make_assets)
 WHEEL_STEPS, PAN_STEPS, FIT_STEPS, WARMUP = 8, 120, 40, 5  # 1.2 ** 8 = 4.3x zoom
 
@@ -136,7 +136,7 @@ NAIVE = """async ([states, width, height, labelLimit]) => {
   const colours = ["#e6194b", "#3cb44b", "#4363d8"];
   const classes = ["car", "person", "sign"];
   const all = [...info.boxes.map((b) => ({ ...b, dashed: false })), ...info.proposals.map((p) => ({ ...p, dashed: true }))];
-  // labels: the widget's rule (bbox.ts: LABEL_LIMIT and label()), the same text and drawing
+  // labels: the widget's rule (bbox/draw.ts: LABEL_LIMIT and the label text), the same text and drawing
   const text = (b) => b.dashed ? `${b.class}${b.score === null ? "" : ` ${b.score.toFixed(2)}`}` : String(b.class);
   const times = [], inView = [], labelled = [];
   for (const [scale, tx, ty] of states) {  // the widget's own view of each frame
@@ -275,9 +275,9 @@ def main() -> None:
 
     if not (ROOT / "hitl_widgets" / "static" / "bbox.js").is_file():
         raise SystemExit("build the front-end first: npm run build")
-    source = (ROOT / "js" / "src" / "widgets" / "bbox.ts").read_text()
+    source = (ROOT / "js" / "src" / "widgets" / "bbox" / "draw.ts").read_text()
     if f"const LABEL_LIMIT = {LABEL_LIMIT};" not in source:
-        raise SystemExit(f"bbox.ts no longer has LABEL_LIMIT = {LABEL_LIMIT}: update the peer's label rule here")
+        raise SystemExit(f"bbox/draw.ts no longer has LABEL_LIMIT = {LABEL_LIMIT}: update the peer's label rule here")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         make_assets(folder)
