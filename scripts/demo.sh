@@ -8,6 +8,7 @@
 #
 #   bash scripts/demo.sh                                   # opens 01_quickstart.ipynb
 #   bash scripts/demo.sh 03_active_learning.ipynb          # or another notebook
+#   bash scripts/demo.sh --port 8899                       # JupyterLab's own options follow
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
@@ -15,9 +16,10 @@ bash scripts/setup.sh demo
 WORK="${HITL_DEMO_DIR:-$ROOT/demo-work}"
 mkdir -p "$WORK"
 cp -n notebooks/*.ipynb "$WORK"/
-NOTEBOOK="$(basename "${1:-01_quickstart.ipynb}")"
+NOTEBOOK=01_quickstart.ipynb
+if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then NOTEBOOK="$(basename "$1")"; shift; fi  # the rest: JupyterLab's options
 [ -f "$WORK/$NOTEBOOK" ] || { echo "demo.sh: no notebook $NOTEBOOK in notebooks/" >&2; exit 1; }
 echo "==> JupyterLab in $WORK (the notebooks there are copies; the repository stays clean)"
 ROOT_FLAG=""; [ "$(id -u)" = 0 ] && ROOT_FLAG="--allow-root"
 cd "$WORK"
-exec "$ROOT/.venv/bin/jupyter" lab $ROOT_FLAG "$NOTEBOOK" "${@:2}"
+exec "$ROOT/.venv/bin/jupyter" lab $ROOT_FLAG "$NOTEBOOK" "$@"
