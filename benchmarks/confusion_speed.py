@@ -13,7 +13,6 @@ import argparse
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -21,17 +20,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _timing import median_seconds  # noqa: E402  (beside this script: python benchmarks/<name>.py)
+
 from hitl_widgets.metrics.confusion import confusion_matrix  # noqa: E402
 from hitl_widgets.testing.jupyterlab import AFTER_FRAME_JS  # noqa: E402
 
 
 def timed(fn, repeats: int = 7) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_seconds(fn, repeats)
 
 
 def matrix_speed(n: int) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -30,6 +29,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
+
+from _timing import median_seconds  # noqa: E402  (beside this script: python benchmarks/<name>.py)
 
 from hitl_widgets.store import AnnotationStore, events_table  # noqa: E402
 
@@ -72,14 +73,7 @@ def fill(store: AnnotationStore, n_events: int, seed: int = 0) -> dict:
 
 
 def median_s(fn, repeats: int = REPEATS, warm_up: bool = True) -> float:
-    if warm_up:
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_seconds(fn, repeats, warm_up)
 
 
 def bench(store: AnnotationStore, name: str) -> None:
