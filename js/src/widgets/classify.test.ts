@@ -189,6 +189,8 @@ describe("ClassifyWidget view", () => {
       expect(t.ui.progress()).toBe("labelled 1 of 4");
       t.press("ArrowLeft");
       expect(t.ui.current()).toBe("label: dog (unsaved)");
+      // the class is data in its own <bdi>: an override in a class name cannot reorder "(unsaved)"
+      expect(t.ui.root.querySelector(".hitl-current bdi")!.textContent).toBe("dog");
       expect(t.ui.classButtons().map((b) => b.getAttribute("aria-pressed"))).toEqual(["false", "true", "false"]);
       t.model.kernelSend({ type: "ack", client: t.client(), seq: 1, label: "dog", n_done: 1 });
       await flush();

@@ -5,7 +5,7 @@ import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./classify.css";
 import type { Reply } from "../lib/channel";
-import { h, labelText, setText } from "../lib/dom";
+import { data, h, setParts, setText } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId, ItemInfo } from "../lib/items";
 import { EditLedger } from "../lib/ledger";
@@ -164,18 +164,15 @@ function render({ model, el }: RenderProps<ClassifyModel>) {
     if (lines.length || notes.childElementCount) notes.replaceChildren(...lines.map((line) => h("li", "", line)));
     if (notes.hidden !== (lines.length === 0)) notes.hidden = lines.length === 0;
     const proposal = item.proposal as Proposal | null | undefined;
-    setText(
+    setParts(
       proposalLine,
       proposal
-        ? `model: ${labelText(proposal.label)}${proposal.score === null ? "" : ` (${proposal.score.toFixed(2)})`} — Enter accepts`
-        : "",
+        ? ["model: ", data(proposal.label), `${proposal.score === null ? "" : ` (${proposal.score.toFixed(2)})`} — Enter accepts`]
+        : [],
     );
     const state = ledger.stateOf(id);
     const label = (item.label ?? null) as Label;
-    setText(
-      currentLine,
-      label === null ? "unlabelled" : `label: ${labelText(label)}${saveSuffix(state)}`,
-    );
+    setParts(currentLine, label === null ? ["unlabelled"] : ["label: ", data(label), saveSuffix(state)]);
     paintClasses(item);
     root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id, position: stepper.pos } }));
   }

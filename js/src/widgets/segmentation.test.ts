@@ -101,6 +101,7 @@ describe("SegmentationCanvas view", () => {
     const rle = { size: [480, 640], counts: [480 * 5 + 2, 3, 480 * 640 - 480 * 5 - 5] };
     const t = await mount({}, { proposals: [{ id: "p0", class: "sea", score: 0.7, rle }] });
     expect(t.q(".hitl-info").textContent).toContain("model mask sea (0.70): Enter accepts");
+    expect([...t.root.querySelectorAll(".hitl-info bdi")].map((b) => b.textContent)).toContain("sea"); // isolated
     t.press("Enter");
     expect(t.sent().at(-1).content).toMatchObject({ type: "accept", proposal_id: "p0" });
     expect(t.q(".hitl-info").textContent).not.toContain("model mask");

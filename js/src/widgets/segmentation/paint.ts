@@ -2,7 +2,7 @@
 // line; paint() shows the item (or the end / loading screen) and sets it up the first time.
 import type { AnyModel } from "@anywidget/types";
 import { classSwatches } from "../../lib/canvas_stage";
-import { setText } from "../../lib/dom";
+import { data, setParts, setText } from "../../lib/dom";
 import type { ItemCache } from "../../lib/items";
 import type { EditLedger } from "../../lib/ledger";
 import { showSaved } from "../../lib/review";
@@ -44,9 +44,11 @@ export class SegPainter {
     const best = state.openProposals()[0];
     ui.acceptButton.disabled = !best;
     const cls = state.classes()[state.currentClass];
-    const what = state.instanceMode() ? `instance ${state.currentInstance || "(new)"} of ${cls}` : String(cls);
-    setText(ui.infoLine, `${state.tool}: ${what}${state.polygon.length ? ` — ${state.polygon.length} vertices, Enter closes` : ""}` +
-      (best ? ` — model mask ${best.class}${best.score === null ? "" : ` (${best.score.toFixed(2)})`}: Enter accepts` : ""));
+    const what = state.instanceMode() ? [`instance ${state.currentInstance || "(new)"} of `, data(cls)] : [data(cls)];
+    setParts(ui.infoLine, [
+      `${state.tool}: `, ...what, state.polygon.length ? ` — ${state.polygon.length} vertices, Enter closes` : "",
+      ...(best ? [" — model mask ", data(best.class), `${best.score === null ? "" : ` (${best.score.toFixed(2)})`}: Enter accepts`] : []),
+    ]);
   }
 
   classes(): void {
