@@ -132,7 +132,10 @@ class ActiveLearningLoop:
         self.error: str | None = None
 
         self.panel = LoopPanel(on_retrain=self.retrain)
+        # one key scope (js/src/lib/keyboard.ts, KEY_SCOPE_CLASS): r retrains and "?" shows every key
+        # wherever the focus is in the loop, the labelling part included
         self.view = VBox([])
+        self.view.add_class("hitl-key-scope")
         self._bind(store if store is not None else AnnotationStore(), task)
 
     def _bind(self, store: AnnotationStore, task: str) -> None:

@@ -76,7 +76,26 @@ def test_retrain_now_by_key(lab):
     for digit in truth:
         lab.page.keyboard.press(str(digit))
     lab.wait_for_python("len(loop.classify.current_labels)", 2)
-    panel.focus()
+    assert lab.python("len(loop.history)") == "0"
+    # one focus scope: r retrains with the focus in the labelling part (lab.python took the focus)
+    classify.focus()
+    assert lab.page.evaluate("document.activeElement.closest('.hitl-classify') !== null")
     lab.page.keyboard.press("r")  # retrain now, on the 2 labels so far
     expect(panel.locator(".hitl-loop-latest")).to_contain_text("round 0: 2 labels", timeout=30_000)
+    # one help: a single visible "?", and it lists the labelling keys and the loop's
+    loop_box = lab.page.locator(".hitl-key-scope")
+    expect(loop_box.locator("button:visible", has_text="?")).to_have_count(1)
+    lab.page.keyboard.press("?")
+    help_ = loop_box.locator(".hitl-help:visible")
+    expect(help_).to_have_count(1)
+    expect(help_).to_contain_text("retrain now on every label so far")
+    expect(help_).to_contain_text("accept the proposal")
+    lab.page.keyboard.press("Escape")
+    expect(loop_box.locator(".hitl-help:visible")).to_have_count(0)
     lab.wait_for_python("loop.history['n_labels'].tolist()", [2])
+    # and the other way round: with the focus in the panel, a digit labels the batch's item
+    new_batch = ast.literal_eval(lab.python("loop.batch"))
+    first = ast.literal_eval(lab.python("int(y[loop.batch[0]])"))
+    panel.focus()
+    lab.page.keyboard.press(str(first))
+    lab.wait_for_python(f"loop.classify.current_labels.get({new_batch[0]!r})", first)

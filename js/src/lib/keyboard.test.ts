@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { Keymap, keyLabel, keyName } from "./keyboard";
+import { KEY_SCOPE_CLASS, Keymap, keyLabel, keyName } from "./keyboard";
 
 const ev = (init: KeyboardEventInit) => new KeyboardEvent("keydown", { bubbles: true, cancelable: true, ...init });
 
@@ -286,5 +286,93 @@ describe("Keymap", () => {
     new Keymap(last);
     last.dispatchEvent(ev({ key: "Enter", shiftKey: true })); // the last cell: nothing to move to
     expect(focusins).toEqual([cells[2]]);
+  });
+
+  describe("a key scope (widgets shown as one tool)", () => {
+    /** scope > [a's root, b's root], each with its keymap; `outside` is a keymap beside the scope */
+    function scoped() {
+      const scope = document.createElement("div");
+      scope.className = KEY_SCOPE_CLASS;
+      const a = document.createElement("div");
+      const b = document.createElement("div");
+      const wrapB = document.createElement("div"); // roots sit in the host's own containers
+      wrapB.append(b);
+      scope.append(a, wrapB);
+      const outside = document.createElement("div");
+      document.body.append(scope, outside);
+      const seen: string[] = [];
+      const onDoc = (e: Event) => seen.push((e as KeyboardEvent).key);
+      document.addEventListener("keydown", onDoc);
+      cleanup.push(() => document.removeEventListener("keydown", onDoc));
+      return { a, b, outside, ka: new Keymap(a), kb: new Keymap(b), ko: new Keymap(outside), seen };
+    }
+
+    it("a key the focused widget does not bind runs the binding of another widget of its scope", () => {
+      const { a, b, ka, kb, seen } = scoped();
+      const retrain = vi.fn();
+      const label = vi.fn();
+      ka.add({ keys: ["1"], description: "label", run: label });
+      kb.add({ keys: ["r"], description: "retrain", run: retrain });
+      const e = ev({ key: "r" });
+      a.dispatchEvent(e); // the focus is in a (the labelling part); r is b's
+      expect(retrain).toHaveBeenCalledTimes(1);
+      expect(retrain.mock.calls[0][0]).toBe(e);
+      expect(e.defaultPrevented).toBe(true);
+      b.dispatchEvent(ev({ key: "1" })); // and the other way round
+      expect(label).toHaveBeenCalledTimes(1);
+      expect(seen).toEqual([]);
+      expect(ka.scoped()).toBe(true);
+    });
+
+    it("the focused widget's own binding wins; a key no widget of the scope binds still stops", () => {
+      const { a, ka, kb, seen } = scoped();
+      const mine = vi.fn();
+      const theirs = vi.fn();
+      ka.add({ keys: ["?"], description: "help", run: mine });
+      kb.add({ keys: ["?"], description: "other help", run: theirs });
+      a.dispatchEvent(ev({ key: "?" }));
+      expect(mine).toHaveBeenCalledTimes(1);
+      expect(theirs).not.toHaveBeenCalled();
+      const stray = ev({ key: "d" });
+      a.dispatchEvent(stray);
+      expect(stray.defaultPrevented).toBe(false);
+      expect(seen).toEqual([]);
+    });
+
+    it("gated bindings of the scope count only while their `when` holds", () => {
+      const { a, kb } = scoped();
+      let open = false;
+      const close = vi.fn();
+      kb.add({ keys: ["Escape"], description: "close", run: close, when: () => open });
+      a.dispatchEvent(ev({ key: "Escape" }));
+      expect(close).not.toHaveBeenCalled();
+      open = true;
+      a.dispatchEvent(ev({ key: "Escape" }));
+      expect(close).toHaveBeenCalledTimes(1);
+    });
+
+    it("active() lists the scope's bindings after the keymap's own, without keys it takes itself", () => {
+      const { ka, kb, ko } = scoped();
+      ka.add({ keys: ["1"], description: "label", run: () => {} }, { keys: ["?"], description: "help", run: () => {} });
+      kb.add({ keys: ["r"], description: "retrain", run: () => {} }, { keys: ["?"], description: "b's help", run: () => {} });
+      expect(ka.active().map((b) => b.description)).toEqual(["label", "help", "retrain"]);
+      expect(ko.active()).toEqual([]);
+      expect(ko.scoped()).toBe(false);
+    });
+
+    it("keymaps outside the scope share nothing; a disposed keymap leaves its scope", () => {
+      const { a, outside, kb, ko } = scoped();
+      const retrain = vi.fn();
+      const other = vi.fn();
+      kb.add({ keys: ["r"], description: "retrain", run: retrain });
+      ko.add({ keys: ["x"], description: "x", run: other });
+      outside.dispatchEvent(ev({ key: "r" }));
+      a.dispatchEvent(ev({ key: "x" }));
+      expect(retrain).not.toHaveBeenCalled();
+      expect(other).not.toHaveBeenCalled();
+      kb.dispose();
+      a.dispatchEvent(ev({ key: "r" }));
+      expect(retrain).not.toHaveBeenCalled();
+    });
   });
 });

@@ -4,6 +4,15 @@
 // single-key commands. The host's own keys always pass, even where a binding would match: run
 // (Shift/Ctrl/Alt+Enter), save (Ctrl+S) and the command palette. Escape that no binding wants gives
 // the focus back to the notebook (command mode) and reaches the host.
+//
+// Widgets shown together as one tool (ActiveLearningLoop: a ClassifyWidget above a LoopPanel) share
+// one key scope: an element of class KEY_SCOPE_CLASS around them. A key the focused widget does not
+// bind is offered to the other keymaps of its scope before it stops (its own bindings come first),
+// and active() — what the "?" overlay lists — holds the scope's bindings too. The widgets are
+// separate bundles, so the keymaps find each other through the DOM (data-hitl-keymap, and a
+// synchronous custom event on each peer's root), not through module state.
+
+import { refocusAfterMouse } from "./focus";
 
 export interface Binding {
   /** Key names as produced by keyName(): "1", "Enter", "Space", "ArrowLeft", "Ctrl+Z", "?" ... */
@@ -65,13 +74,64 @@ export function continueNotebook(root: HTMLElement): void {
   next.dispatchEvent(new FocusEvent("focusin", { bubbles: true }));
 }
 
+/** The class of an element whose widgets share one key scope (see the module comment). */
+export const KEY_SCOPE_CLASS = "hitl-key-scope";
+const SCOPE_EVENT = "hitl:scope-keys";
+
+/** What one keymap asks the other keymaps of its scope (the detail of a SCOPE_EVENT). */
+type ScopeRequest =
+  | { kind: "key"; name: string; event: KeyboardEvent; handled: boolean }
+  | { kind: "list"; bindings: Binding[] };
+
 export class Keymap {
   private bindings: Binding[] = [];
   private readonly listener = (e: KeyboardEvent) => this.handle(e);
+  private readonly scopeListener = (e: Event) => this.answer((e as CustomEvent<ScopeRequest>).detail);
+  private readonly unfocus: () => void;
 
   constructor(private readonly root: HTMLElement) {
     root.tabIndex = 0;
+    this.unfocus = refocusAfterMouse(root); // a clicked button keeps no focus ring (lib/focus.ts)
+    root.setAttribute("data-hitl-keymap", "");
     root.addEventListener("keydown", this.listener);
+    root.addEventListener(SCOPE_EVENT, this.scopeListener);
+  }
+
+  /** Whether this keymap's widget shares a key scope with others (see the module comment). */
+  scoped(): boolean {
+    return this.peers().length > 0;
+  }
+
+  /** The roots of the other keymaps in this one's scope, in document order. */
+  private peers(): HTMLElement[] {
+    const scope = this.root.parentElement?.closest(`.${KEY_SCOPE_CLASS}`);
+    if (!scope) return [];
+    return [...scope.querySelectorAll<HTMLElement>("[data-hitl-keymap]")].filter((el) => el !== this.root);
+  }
+
+  private ask(request: ScopeRequest): void {
+    for (const peer of this.peers()) peer.dispatchEvent(new CustomEvent(SCOPE_EVENT, { detail: request }));
+  }
+
+  /** A peer's request: run our binding for its key, or list our bindings. */
+  private answer(request: ScopeRequest): void {
+    if (request.kind === "list") {
+      request.bindings.push(...this.own());
+    } else if (!request.handled) {
+      const binding = this.find(request.name);
+      if (binding) {
+        request.handled = true;
+        binding.run(request.event);
+      }
+    }
+  }
+
+  private find(name: string): Binding | undefined {
+    return this.bindings.find((b) => b.keys.includes(name) && (!b.when || b.when()));
+  }
+
+  private own(): Binding[] {
+    return this.bindings.filter((b) => !b.when || b.when());
   }
 
   add(...bindings: Binding[]): this {
@@ -83,13 +143,20 @@ export class Keymap {
     return this.bindings;
   }
 
-  /** The bindings that apply now (what the "?" overlay lists). */
+  /** The bindings that apply now (what the "?" overlay lists): this keymap's, then those of its
+   *  scope's other keymaps for keys this one does not take. */
   active(): Binding[] {
-    return this.bindings.filter((b) => !b.when || b.when());
+    const own = this.own();
+    const request: ScopeRequest = { kind: "list", bindings: [] };
+    this.ask(request);
+    const taken = new Set(own.flatMap((b) => b.keys));
+    const shared = request.bindings.filter((b) => !b.keys.some((k) => taken.has(k)));
+    return [...own, ...shared];
   }
 
-  /** Run the binding for this event; returns whether one ran. The host's keys (HOST_KEYS) are
-   *  never handled; an Escape no binding wants releases the focus (and still reaches the host). */
+  /** Run the binding for this event (this keymap's, else one of its scope's); returns whether one
+   *  ran. The host's keys (HOST_KEYS) are never handled; an Escape no binding wants releases the
+   *  focus (and still reaches the host). */
   handle(e: KeyboardEvent): boolean {
     const target = e.target as HTMLElement | null;
     if (target && target !== this.root && /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) return false;
@@ -100,8 +167,15 @@ export class Keymap {
       return false;
     }
     const name = keyName(e);
-    const binding = this.bindings.find((b) => b.keys.includes(name) && (!b.when || b.when()));
+    const binding = this.find(name);
     if (!binding) {
+      const offered: ScopeRequest = { kind: "key", name, event: e, handled: false };
+      this.ask(offered); // another widget of the scope may take it
+      if (offered.handled) {
+        e.preventDefault();
+        e.stopPropagation();
+        return true;
+      }
       if (name === "Escape") releaseFocus(this.root);
       // any other key stays in the widget (its default, e.g. Tab or a copy, still happens): a
       // stray "d d" or "m" must not reach JupyterLab's command-mode keys and delete or change a cell
@@ -116,6 +190,9 @@ export class Keymap {
 
   dispose(): void {
     this.root.removeEventListener("keydown", this.listener);
+    this.root.removeEventListener(SCOPE_EVENT, this.scopeListener);
+    this.unfocus();
+    this.root.removeAttribute("data-hitl-keymap");
     this.bindings = [];
   }
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import widget from "./loop_panel";
+import classify from "./classify";
+import { KEY_SCOPE_CLASS } from "../lib/keyboard";
 // @ts-expect-error plain JS helper without type declarations
 import { createFakeModel } from "../../testing/fake-model.js";
 
@@ -66,5 +68,46 @@ describe("LoopPanel view", () => {
     cleanup();
     expect(model.listenerCount("change:history")).toBe(0);
     expect(model.listenerCount("msg:custom")).toBe(0);
+  });
+
+  it("in the loop's key scope: r retrains from the labelling part, and one '?' lists both widgets' keys", () => {
+    // ActiveLearningLoop's box: a ClassifyWidget above a LoopPanel, each in its own output element
+    const scope = document.createElement("div");
+    scope.className = KEY_SCOPE_CLASS;
+    document.body.append(scope);
+    const cModel = createFakeModel({
+      classes: ["0", "1"], multi_label: false, display_size: 64, order: [7], position: 0, n_done: 0, title: "batch",
+      task: "t", annotator: "me", autofocus: false, version: "",
+    });
+    const pModel = createFakeModel({
+      history: [], baselines: {}, state: "idle", message: "", class_counts: [], group_counts: [], version: "",
+    });
+    const cEl = document.createElement("div");
+    const pEl = document.createElement("div");
+    scope.append(cEl, pEl);
+    classify.render({ model: cModel, el: cEl } as any);
+    widget.render({ model: pModel, el: pEl } as any);
+    const cRoot = cEl.querySelector(".hitl-classify") as HTMLElement;
+    const pRoot = pEl.querySelector(".hitl-loop-panel") as HTMLElement;
+    const press = (root: HTMLElement, key: string) =>
+      root.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true }));
+
+    press(cRoot, "r"); // the focus in the labelling part
+    expect(pModel.sentContents("retrain")).toHaveLength(1);
+    expect(cModel.sent).toHaveLength(cModel.sentContents("fetch").length); // classify sent nothing of its own
+
+    const cHelp = cRoot.querySelector(".hitl-help") as HTMLElement;
+    const pHelp = pRoot.querySelector(".hitl-help") as HTMLElement;
+    press(pRoot, "?"); // from the panel: the one help, the labelling part's
+    expect(cHelp.hidden).toBe(false);
+    expect(pHelp.hidden).toBe(true);
+    const rows = [...cHelp.querySelectorAll("tr")].map((tr) => tr.textContent ?? "");
+    expect(rows.some((r) => r.startsWith("r") && r.includes("retrain now"))).toBe(true);
+    expect(rows.some((r) => r.includes("accept the proposal"))).toBe(true);
+    expect(rows.filter((r) => r.startsWith("?"))).toHaveLength(1);
+    press(pRoot, "Escape"); // closes it, from either part
+    expect(cHelp.hidden).toBe(true);
+    // the panel's own "?" button is marked for the scope's stylesheet rule (hidden in the loop)
+    expect(pRoot.querySelector(".hitl-loop-help")).not.toBeNull();
   });
 });

@@ -39,6 +39,9 @@ function render({ model, el }: RenderProps<LoopPanelModel>) {
   const message = h("span", "hitl-loop-message");
   const retrain = h("button", "hitl-button hitl-retrain", "retrain now (r)");
   const helpButton = newHelpButton();
+  // inside ActiveLearningLoop (a key scope with its ClassifyWidget) the labelling part's "?" lists
+  // both widgets' keys: this one is hidden there (loop_panel.css) and its "?" key defers to that one
+  helpButton.classList.add("hitl-loop-help");
   const header = h("div", "hitl-row");
   header.append(spinner, message, h("span", "hitl-spacer"), retrain, helpButton);
   const curve = svg("svg");
@@ -63,7 +66,7 @@ function render({ model, el }: RenderProps<LoopPanelModel>) {
   };
   keymap.add(
     { keys: ["r"], description: "retrain now on every label so far", run: askRetrain },
-    ...helpKeys(help),
+    ...helpKeys(help).map((b) => ({ ...b, when: () => !keymap.scoped() && (!b.when || b.when()) })),
   );
   retrain.addEventListener("click", askRetrain);
   helpButton.addEventListener("click", () => help.toggle());
