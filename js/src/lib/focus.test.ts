@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { mayTakeFocus } from "./focus";
+import { mayTakeFocus, refocusAfterMouse } from "./focus";
 
 /** A notebook of `n` cells, each with a widget root; cell `active` carries jp-mod-active. */
 function notebook(n: number, active: number): HTMLElement[] {
@@ -44,5 +44,46 @@ describe("mayTakeFocus", () => {
     expect(mayTakeFocus(a, 10_000)).toBe(true);
     expect(mayTakeFocus(b, 10_500)).toBe(false);
     expect(mayTakeFocus(c, 20_000)).toBe(true);
+  });
+});
+
+describe("refocusAfterMouse", () => {
+  afterEach(() => document.body.replaceChildren());
+
+  function widget() {
+    const root = document.createElement("div");
+    root.tabIndex = 0;
+    const button = document.createElement("button");
+    const label = document.createElement("span");
+    button.append(label);
+    const input = document.createElement("input");
+    root.append(button, input);
+    document.body.append(root);
+    return { root, button, label, input, off: refocusAfterMouse(root) };
+  }
+
+  it("a mouse click on a button (on its label too) leaves the focus on the root, not the button", () => {
+    const { root, button, label } = widget();
+    button.focus(); // what the browser does on the mouse press
+    label.dispatchEvent(new MouseEvent("click", { bubbles: true, detail: 1 }));
+    expect(document.activeElement).toBe(root);
+  });
+
+  it("a keyboard activation (detail 0) keeps the focus on the button", () => {
+    const { button } = widget();
+    button.focus();
+    button.dispatchEvent(new MouseEvent("click", { bubbles: true, detail: 0 }));
+    expect(document.activeElement).toBe(button);
+  });
+
+  it("leaves inputs alone, and stops once removed", () => {
+    const { button, input, off } = widget();
+    input.focus();
+    input.dispatchEvent(new MouseEvent("click", { bubbles: true, detail: 1 }));
+    expect(document.activeElement).toBe(input);
+    off();
+    button.focus();
+    button.dispatchEvent(new MouseEvent("click", { bubbles: true, detail: 1 }));
+    expect(document.activeElement).toBe(button);
   });
 });

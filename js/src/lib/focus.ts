@@ -31,3 +31,22 @@ export function takeFocusWhenShown(root: HTMLElement): void {
     if (root.isConnected && mayTakeFocus(root)) root.focus({ preventScroll: true });
   });
 }
+
+/** After a mouse click on one of `root`'s buttons, give the focus back to `root`: a button keeps no
+ *  focus ring that would show on the next item as if it were pre-selected (class buttons persist
+ *  from item to item), and the widget's keys still work. A keyboard activation (Enter / Space on a
+ *  focused button: a click with detail 0) leaves the focus on the button, for keyboard users.
+ *  Keymap calls it on every widget root. */
+export function refocusAfterMouse(root: HTMLElement): () => void {
+  const onClick = (e: MouseEvent) => {
+    if (e.detail === 0) return;
+    const button = (e.target as Element | null)?.closest?.("button");
+    if (!button || !root.contains(button)) return;
+    const active = document.activeElement;
+    if (active === button || (active instanceof Node && button.contains(active)) || active === document.body) {
+      root.focus({ preventScroll: true });
+    }
+  };
+  root.addEventListener("click", onClick);
+  return () => root.removeEventListener("click", onClick);
+}
