@@ -10,6 +10,15 @@ describe("gridMove", () => {
     expect(gridMove(4, 7, 3, "ArrowLeft")).toBe(3);
     expect(gridMove(6, 7, 3, "ArrowRight")).toBe(6);
   });
+  it("with wrap, → at a row's end goes to the next row's first cell and ← back; the grid's ends stay", () => {
+    expect(gridMove(2, 7, 3, "ArrowRight", true)).toBe(3);
+    expect(gridMove(5, 7, 3, "ArrowRight", true)).toBe(6);
+    expect(gridMove(3, 7, 3, "ArrowLeft", true)).toBe(2);
+    expect(gridMove(1, 7, 3, "ArrowRight", true)).toBe(2);
+    expect(gridMove(6, 7, 3, "ArrowRight", true)).toBe(6);
+    expect(gridMove(0, 7, 3, "ArrowLeft", true)).toBe(0);
+    expect(gridMove(1, 7, 3, "ArrowDown", true)).toBe(4); // up / down are the same either way
+  });
   it("moves between rows only onto existing cells", () => {
     expect(gridMove(1, 7, 3, "ArrowDown")).toBe(4);
     expect(gridMove(4, 7, 3, "ArrowDown")).toBe(4);

@@ -1,15 +1,17 @@
 // Keyboard focus in a grid of n cells laid out in rows of `columns` (reading order).
 
-/** The cell index after an arrow key; stays put at the edges (no wrap-around between rows). */
-export function gridMove(index: number, n: number, columns: number, key: string): number {
+/** The cell index after an arrow key; stays put at the grid's edges. With `wrap` (a grid read in
+ *  order, e.g. ranked results), → at a row's end goes to the next row's first cell and ← at a
+ *  row's start to the previous row's last; without it (a matrix) they stay put at the row's edges. */
+export function gridMove(index: number, n: number, columns: number, key: string, wrap = false): number {
   if (n <= 0) return 0;
   const cols = Math.max(1, Math.floor(columns));
   const i = Math.max(0, Math.min(index, n - 1));
   switch (key) {
     case "ArrowLeft":
-      return i % cols === 0 ? i : i - 1;
+      return i === 0 || (!wrap && i % cols === 0) ? i : i - 1;
     case "ArrowRight":
-      return i % cols === cols - 1 || i + 1 >= n ? i : i + 1;
+      return i + 1 >= n || (!wrap && i % cols === cols - 1) ? i : i + 1;
     case "ArrowUp":
       return i - cols >= 0 ? i - cols : i;
     case "ArrowDown":

@@ -67,6 +67,30 @@ describe("RetrievalVerifier view", () => {
     expect(root.querySelector(".hitl-position")!.textContent).toBe("query 2 / 2");
   });
 
+  it("→ at a row's end goes on to the next row: after the auto-advance, '→ then 3' judges the next tile", async () => {
+    const { model, root, serve, press } = setup(); // 3 results in rows of 2: #1 #2 / #3
+    await serve();
+    press("1"); // judges #1; the auto-advance lands on #2, the first row's end
+    const selected = () => [...root.querySelectorAll(".hitl-result")].findIndex((c) => c.getAttribute("aria-selected") === "true");
+    expect(selected()).toBe(1);
+    press("ArrowRight");
+    expect(selected()).toBe(2);
+    press("3");
+    expect(model.sentContents("judge").map((c: Any) => c.item_id)).toEqual(["r0", "r2"]);
+    expect(selected()).toBe(2); // nothing open after it: the auto-advance stays on the last tile
+    press("ArrowLeft"); // ← at the second row's start goes to the first row's end
+    expect(selected()).toBe(1);
+  });
+
+  it("a later copy of the query shown keeps the focus where the person moved it", async () => {
+    const { root, serve, press } = setup();
+    await serve();
+    press("ArrowRight");
+    press("ArrowRight");
+    await serve(); // the kernel sends the query again (e.g. a prefetch answered late)
+    expect(root.querySelectorAll(".hitl-result")[2].getAttribute("aria-selected")).toBe("true");
+  });
+
   it("a refusal reverts the judgement and shows the message", async () => {
     const { model, root, serve, press } = setup();
     await serve();

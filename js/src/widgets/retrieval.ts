@@ -265,7 +265,8 @@ function render({ model, el }: RenderProps<RetrievalModel>) {
   }
 
   function move(key: string): void {
-    focus = gridMove(focus, results().length, model.get("columns"), key);
+    // results are read in rank order: ← / → wrap between rows, as the auto-advance after a judgement does
+    focus = gridMove(focus, results().length, model.get("columns"), key, true);
     paintGrid(queryInfo());
   }
 
@@ -292,12 +293,16 @@ function render({ model, el }: RenderProps<RetrievalModel>) {
     invalidate: stepper.itemRoutes(cache).invalidate,
     // a query's item holds its results: they are fetched once it is here
     items: (infos, buffers) => {
+      const shown = current();
+      const known = shown !== undefined && cache.has(queryKey(shown));
       cache.receive(infos, buffers, nearbyKeys()).then(() => {
         const q = current();
         if (q === undefined) return;
         const own = queryKey(q);
         if (infos.some((i) => i.id === own)) {
-          focus = firstOpen(queryInfo());
+          // the query's first arrival starts at its first open result; a later copy of the query
+          // shown keeps the focus where the person moved it (the tile judged next is the one outlined)
+          if (!(known && q === shown)) focus = firstOpen(queryInfo());
           paint();
         } else {
           cache.ensure(nearbyKeys());
