@@ -91,6 +91,29 @@ def test_retrieval_by_keyboard_with_live_metrics(lab):
     expect(root.locator(".hitl-help")).to_be_hidden()
 
 
+def test_retrieval_arrow_right_wraps_to_the_next_row(lab):
+    """After the auto-advance to a row's end, → goes on to the next row, so "→ then 3" judges the next
+    tile (it used to stay put and judge the tile the auto-advance had landed on)."""
+    root = open_cells(lab, "retrieval.ipynb", [RETRIEVAL_SETUP], ".hitl-retrieval")
+    expect(root.locator(".hitl-result")).to_have_count(4)
+    focus(root)
+    keys = lab.page.keyboard
+    keys.press("1")  # a (rank 1) relevant; the focus moves on to c, the end of row 1 (2 columns)
+    expect(root.locator(".hitl-result").nth(1)).to_have_attribute("aria-selected", "true")
+    keys.press("ArrowRight")  # wraps: f, the first of row 2
+    expect(root.locator(".hitl-result").nth(2)).to_have_attribute("aria-selected", "true")
+    keys.press("3")
+    keys.press("ArrowLeft")  # d -> f ...
+    keys.press("ArrowLeft")  # ... -> c: ← at row 2's start goes to row 1's end
+    expect(root.locator(".hitl-result").nth(1)).to_have_attribute("aria-selected", "true")
+    keys.press("2")
+    expect(root.locator(".hitl-status-saved")).to_have_text("all saved")
+    lab.wait_for_python(
+        "w.judgements[['query_id', 'item_id', 'judgement']].values.tolist()",
+        [[0, "a", "relevant"], [0, "f", "unsure"], [0, "c", "not_relevant"]],
+    )
+
+
 def test_retrieval_image_results_by_mouse(lab):
     setup = """
 import numpy as np, hitl_widgets as hw

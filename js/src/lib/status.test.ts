@@ -77,4 +77,49 @@ describe("saveSuffix", () => {
     expect(saveSuffix("failed")).toBe(" (NOT saved)");
     expect(saveSuffix(undefined)).toBe("");
   });
+
+  describe("a message belongs to its item", () => {
+    it("is cleared when the view shows another item; kept while it shows the same one", () => {
+      const s = new StatusLine();
+      const { message } = parts(s);
+      s.showing(26);
+      s.info("adjudicating item 26");
+      s.showing(26);
+      expect(message.textContent).toBe("adjudicating item 26");
+      s.showing(47);
+      expect(message.textContent).toBe("");
+      s.error("refused: unknown class"); // said while 47 is shown: about 47
+      s.showing(undefined); // the end screen
+      expect(message.textContent).toBe("");
+      expect(message.classList.contains("hitl-error")).toBe(false);
+    });
+
+    it("an explicit item wins over the item shown; ids compare by value (compound ids too)", () => {
+      const s = new StatusLine();
+      const { message } = parts(s);
+      s.showing(["a", 1]);
+      s.info("undo: item 3 / 10", { item: ["b", 2] });
+      s.showing(["b", 2]);
+      expect(message.textContent).toBe("undo: item 3 / 10");
+      s.showing(["a", 1]);
+      expect(message.textContent).toBe("");
+    });
+
+    it("a view that never says what it shows keeps its messages", () => {
+      const s = new StatusLine();
+      const { message } = parts(s);
+      s.info("no disagreements to adjudicate");
+      s.showing(3);
+      expect(message.textContent).toBe("no disagreements to adjudicate");
+    });
+
+    it("takes a tooltip (e.g. the internal id), dropped by the next message", () => {
+      const s = new StatusLine();
+      const { message } = parts(s);
+      s.info("undo: item 4 / 100", { title: "item id 829" });
+      expect(message.title).toBe("item id 829");
+      s.info("next");
+      expect(message.hasAttribute("title")).toBe(false);
+    });
+  });
 });

@@ -1,5 +1,18 @@
 // The status line: errors sent from Python, and whether every label has been saved.
+//
+// A message belongs to the item it is about: the view tells the line which item it shows
+// (showing(), the Stepper does it on every step), and a message about another item is cleared then.
+// A message is about `about.item` when given, else about the item shown when it was said; a view
+// that never calls showing() keeps its messages until it replaces them.
 import { h, setText } from "./dom";
+
+/** What a message is about (see the module comment); `title`: its tooltip (e.g. an internal id). */
+export interface About {
+  item?: unknown;
+  title?: string;
+}
+
+const keyOf = (item: unknown): string => JSON.stringify(item) ?? "undefined";
 
 /** Where one change stands until the kernel acknowledges it (none once it has). */
 export type SaveState = "pending" | "failed";
@@ -14,6 +27,8 @@ export class StatusLine {
   private readonly message: HTMLSpanElement;
   private readonly saved: HTMLSpanElement;
   private readonly banner: HTMLDivElement;
+  private shown: string | undefined; // the item the view shows (its key), once told
+  private about: string | undefined; // the item the message is about
 
   constructor() {
     this.node = h("div", "hitl-status");
@@ -32,16 +47,32 @@ export class StatusLine {
     this.banner.hidden = !text;
   }
 
-  info(text: string): void {
+  info(text: string, about?: About): void {
     this.message.classList.remove("hitl-error");
     this.message.setAttribute("role", "status");
-    setText(this.message, text);
+    this.say(text, about);
   }
 
-  error(text: string): void {
+  error(text: string, about?: About): void {
     this.message.classList.add("hitl-error");
     this.message.setAttribute("role", "alert");
+    this.say(text, about);
+  }
+
+  /** The view now shows `item` (undefined: none, e.g. its end screen): a message about another
+   *  item is cleared. */
+  showing(item: unknown): void {
+    const key = keyOf(item);
+    if (key === this.shown) return;
+    this.shown = key;
+    if (this.about !== undefined && this.about !== key) this.info("");
+  }
+
+  private say(text: string, about?: About): void {
     setText(this.message, text);
+    this.about = !text ? undefined : about && "item" in about ? keyOf(about.item) : this.shown;
+    if (about?.title) this.message.title = about.title;
+    else this.message.removeAttribute("title");
   }
 
   clear(): void {

@@ -104,6 +104,23 @@ describe("Stepper", () => {
     expect(stepper.positionText("image")).toBe("end");
   });
 
+  it("names an item by its place in the order (never by its internal id, unless it is not there)", () => {
+    const { stepper } = make([829, 17, ["x", 1]], 0);
+    expect(stepper.placeText(829)).toBe("item 1");
+    expect(stepper.placeText(["x", 1], "image")).toBe("image 3");
+    expect(stepper.placeText(5)).toBe("item 5"); // not in the order: its id
+    expect(stepper.placeText("gone")).toBe('item "gone"');
+  });
+
+  it("tells the status line which item it shows on every step and restart", () => {
+    const told: unknown[] = [];
+    const { stepper } = make(["a", "b"], 0, { status: { showing: (id: unknown) => told.push(id) } });
+    stepper.step(1);
+    stepper.step(1); // the end screen: none
+    stepper.restart(0);
+    expect(told).toEqual(["a", "b", undefined, "a"]);
+  });
+
   it("keeps the window of `behind` items back and `ahead` forward (the current one included)", () => {
     const { stepper } = make([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 0);
     expect(stepper.nearby()).toEqual([0, 1, 2]);

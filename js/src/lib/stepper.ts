@@ -8,6 +8,7 @@ import type { ItemCache, ItemId, ItemInfo } from "./items";
 import type { Binding } from "./keyboard";
 import type { Binary } from "./media";
 import type { KernelRoutes } from "./review";
+import type { StatusLine } from "./status";
 
 /** Any widget's model (the views' own model interfaces narrow it). */
 type Model = AnyModel;
@@ -127,6 +128,8 @@ export interface StepperParts {
   enter?: () => void;
   /** a new order from the kernel, before the paint: drop what belonged to the old one (undo history) */
   restart?: () => void;
+  /** told which item is shown after every step and restart: a message about another item goes */
+  status?: Pick<StatusLine, "showing">;
 }
 
 /** One view's place in `model.get("order")`, starting at the model's `position`.
@@ -141,6 +144,7 @@ export class Stepper {
   constructor(private readonly model: Model, private readonly parts: StepperParts) {
     this.at = Math.max(0, model.get("position"));
     this.sync = new PositionSync(model);
+    parts.status?.showing(this.current());
   }
 
   /** The position shown: 0..len(order), len(order) being the end screen. */
@@ -166,6 +170,7 @@ export class Stepper {
     this.parts.leave?.();
     this.at = Math.max(0, Math.min(to, this.order().length));
     this.parts.enter?.();
+    this.parts.status?.showing(this.current());
     this.parts.paint();
     this.sync.set(this.at);
   }
@@ -188,6 +193,7 @@ export class Stepper {
   restart(position: number): void {
     this.at = position;
     this.parts.restart?.();
+    this.parts.status?.showing(this.current());
     this.parts.paint();
   }
 
@@ -226,6 +232,15 @@ export class Stepper {
   repaint(id: ItemId): void {
     if (this.current() === id) this.parts.paint();
     else this.parts.paintProgress();
+  }
+
+  /** Where `id` is for the person: "<noun> 3" (its place in the order, from 1), as the position
+   *  text counts; `<noun> <id>` for an id not in the order. For status lines, which never show
+   *  internal ids (those go in a tooltip: see StatusLine's About.title). */
+  placeText(id: ItemId, noun = "item"): string {
+    const key = itemKey(id);
+    const at = this.order().findIndex((v) => itemKey(v) === key);
+    return at < 0 ? `${noun} ${JSON.stringify(id)}` : `${noun} ${at + 1}`;
   }
 
   /** "end" on the end screen, else "<noun> 3 / 10". */

@@ -63,6 +63,7 @@ async function setup({ state = {}, items = {}, serve = true }: Setup = {}, w: An
     saved: () => q(".hitl-status-saved").textContent,
     help: () => q(".hitl-help"),
     classButtons: () => [...root.querySelectorAll(".hitl-class")] as HTMLButtonElement[],
+    classBar: () => q(".hitl-classes"),
     retry: () => q(".hitl-retry") as HTMLButtonElement,
   };
   const serveFetches = async () => {
@@ -141,7 +142,7 @@ describe("ClassifyWidget view", () => {
       expect(t.ui.progress()).toBe("labelled 0 of 4");
       expect(t.ui.position()).toBe("item 1 / 4");
       expect(t.ui.saved()).toBe("all saved");
-      expect(t.ui.classButtons().map((b) => b.textContent)).toEqual(["1cat", "2dog", "3bird"]);
+      expect(t.ui.classButtons().map((b) => b.textContent)).toEqual(["1catmodel", "2dog", "3bird"]);
       expect(t.ui.classButtons().map((b) => b.getAttribute("aria-pressed"))).toEqual(["false", "false", "false"]);
       expect(t.root.getAttribute("tabindex")).toBe("0");
       expect(t.root.hasAttribute("data-lm-suppress-shortcuts")).toBe(false); // the host's own keys pass (lib/keyboard.ts)
@@ -245,6 +246,28 @@ describe("ClassifyWidget view", () => {
       expect(t.ui.shown()).toBe("a cat on a mat");
     });
 
+    it("marks the model's proposed class on its button (outline and a 'model' badge), item by item", async () => {
+      const t = await mount({ items: { 10: { proposal: { label: "dog", score: 0.8 } } } });
+      const [cat, dog] = t.ui.classButtons();
+      expect(dog.classList.contains("hitl-proposed")).toBe(true);
+      expect(dog.querySelector(".hitl-model-badge")?.textContent).toBe("model");
+      expect(dog.textContent).toBe("2dogmodel"); // in its accessible name, not colour alone
+      expect(cat.classList.contains("hitl-proposed")).toBe(false);
+      expect(cat.querySelector(".hitl-model-badge")).toBeNull();
+      t.press("1"); // item 11 has no proposal
+      expect(t.ui.classButtons().some((b) => b.classList.contains("hitl-proposed"))).toBe(false);
+      expect(t.ui.classBar().querySelector(".hitl-model-badge")).toBeNull();
+    });
+
+    it("a mouse click on a class button leaves no focus on it for the next item", async () => {
+      const t = await mount();
+      const bird = t.ui.classButtons()[2];
+      bird.focus(); // the browser focuses a button on the mouse press
+      bird.dispatchEvent(new MouseEvent("click", { bubbles: true, detail: 1 }));
+      expect(t.ui.shown()).toBe("a dog in fog");
+      expect(document.activeElement).toBe(t.root);
+    });
+
     it("clicking a class button labels like its key", async () => {
       const t = await mount();
       t.ui.classButtons()[2].click();
@@ -299,7 +322,23 @@ describe("ClassifyWidget view", () => {
       expect(e.defaultPrevented).toBe(true);
       expect(t.intents().at(-1)).toEqual({ type: "undo", item_id: 10, client: t.client(), seq: 2 });
       expect(t.ui.shown()).toBe("a cat on a mat");
-      expect(t.ui.message().textContent).toBe("undo: item 10");
+      // the place the header shows, not the internal id (that is in the tooltip)
+      expect(t.ui.position()).toBe("item 1 / 4");
+      expect(t.ui.message().textContent).toBe("undo: item 1");
+      expect(t.ui.message().title).toBe("item id 10");
+    });
+
+    it("a message belongs to its item: it is cleared when the view moves to the next", async () => {
+      const t = await mount();
+      t.press("Enter"); // no proposal
+      expect(t.ui.message().textContent).toBe("no proposal for this item: pick a class with its number key");
+      t.press("ArrowRight");
+      expect(t.ui.message().textContent).toBe("");
+      t.press("2");
+      t.press("Backspace");
+      expect(t.ui.message().textContent).toBe("undo: item 2");
+      t.press("ArrowRight");
+      expect(t.ui.message().textContent).toBe("");
     });
 
     it("Ctrl+Z walks back through the labelled items, newest first", async () => {
@@ -506,7 +545,7 @@ describe("ClassifyWidget view", () => {
       expect(t.intents().length).toBe(4);
       expect(new Set(t.intents().map((c: Any) => c.seq))).toEqual(new Set([1]));
       expect(t.ui.saved()).toBe("1 not saved");
-      expect(t.ui.message().textContent).toMatch(/not saved .*item 10/);
+      expect(t.ui.message().textContent).toMatch(/not saved .*\(item 1\)$/);
       expect(t.ui.retry().hidden).toBe(false);
       t.press("ArrowLeft");
       expect(t.ui.current()).toBe("label: dog (NOT saved)");

@@ -76,6 +76,7 @@ function render({ model, el }: RenderProps<ClassifyModel>) {
       selection = model.get("multi_label") && Array.isArray(item?.label) ? [...(item!.label as [])] : [];
     },
     restart: () => ledger.restart(),
+    status,
   });
 
   const order = () => model.get("order");
@@ -93,17 +94,24 @@ function render({ model, el }: RenderProps<ClassifyModel>) {
   // the class buttons are built once per class list; a paint only flips their aria-pressed
   let classButtons: HTMLElement[] = [];
   let builtFor: unknown = null;
+  // the model's proposed class is marked on its button: an outline (.hitl-proposed) and a "model"
+  // badge, in the button's text, so it is not told by colour alone and screen readers hear it
+  let badges: HTMLElement[] = [];
   function paintClasses(item?: ItemInfo): void {
     const label = (item?.label ?? null) as Label;
     const chosen = model.get("multi_label") ? selection : label === null ? [] : [label as string | number];
+    const proposal = item?.proposal as Proposal | null | undefined;
+    const proposed = proposal ? (Array.isArray(proposal.label) ? proposal.label : [proposal.label]) : [];
     const list = classes();
     if (list !== builtFor) {
       builtFor = list;
       const keys = classKeys(list);
+      badges = [];
       classButtons = list.map((c, k) => {
         const b = h("button", "hitl-button hitl-class");
         if (keys[k]) b.append(h("span", "hitl-key", keys[k]));
         b.append(document.createTextNode(String(c)));
+        badges.push(h("span", "hitl-model-badge", "model")); // in the button while its class is proposed
         b.addEventListener("click", () => pick(k));
         return b;
       });
@@ -112,6 +120,12 @@ function render({ model, el }: RenderProps<ClassifyModel>) {
     list.forEach((c, k) => {
       const pressed = String(chosen.some((v) => v === c));
       if (classButtons[k].getAttribute("aria-pressed") !== pressed) classButtons[k].setAttribute("aria-pressed", pressed);
+      const isProposed = proposed.some((v) => v === c);
+      if (badges[k].isConnected !== isProposed) {
+        if (isProposed) classButtons[k].append(badges[k]);
+        else badges[k].remove();
+        classButtons[k].classList.toggle("hitl-proposed", isProposed);
+      }
     });
   }
 
@@ -190,7 +204,7 @@ function render({ model, el }: RenderProps<ClassifyModel>) {
     cache.update(id, { label: value });
     status.clear();
     ledger.send("label", { item_id: id, label: value, source }, {
-      item: id, undo: true, done: before === null ? true : undefined,
+      item: id, describe: stepper.placeText(id), undo: true, done: before === null ? true : undefined,
       ack: takeLabel(id), refused: () => cache.update(id, { label: before }),
     });
     stepper.step(1); // at once: the kernel's answer is awaited in the background
@@ -221,7 +235,7 @@ function render({ model, el }: RenderProps<ClassifyModel>) {
   function skipItem(): void {
     const id = current();
     if (id === undefined) return;
-    ledger.send("skip", { item_id: id }, { item: id, undo: true, ack: takeLabel(id) }); // labels nothing
+    ledger.send("skip", { item_id: id }, { item: id, describe: stepper.placeText(id), undo: true, ack: takeLabel(id) }); // labels nothing
     stepper.step(1);
   }
 
@@ -229,8 +243,8 @@ function render({ model, el }: RenderProps<ClassifyModel>) {
     const id = ledger.popUndo()?.item ?? current();
     if (id === undefined) return;
     stepper.seek(id);
-    ledger.send("undo", { item_id: id }, { item: id, done: false, ack: takeLabel(id) });
-    status.info(`undo: item ${JSON.stringify(id)}`);
+    ledger.send("undo", { item_id: id }, { item: id, describe: stepper.placeText(id), done: false, ack: takeLabel(id) });
+    status.info(`undo: ${stepper.placeText(id)}`, { title: `item id ${JSON.stringify(id)}` }); // the place the header shows
   }
 
   // ---------------------------------------------------------------- keyboard
