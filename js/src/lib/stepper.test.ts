@@ -105,9 +105,9 @@ describe("Stepper", () => {
   });
 
   it("names an item by its place in the order (never by its internal id, unless it is not there)", () => {
-    const { stepper } = make([829, 17, ["x", 1]], 0);
+    const { stepper } = make([829, 17, "x1"], 0);
     expect(stepper.placeText(829)).toBe("item 1");
-    expect(stepper.placeText(["x", 1], "image")).toBe("image 3");
+    expect(stepper.placeText("x1", "image")).toBe("image 3");
     expect(stepper.placeText(5)).toBe("item 5"); // not in the order: its id
     expect(stepper.placeText("gone")).toBe('item "gone"');
   });
