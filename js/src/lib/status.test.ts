@@ -83,34 +83,37 @@ describe("saveSuffix", () => {
       const s = new StatusLine();
       const { message } = parts(s);
       s.showing(26);
-      s.info("adjudicating item 26");
+      s.info("adjudicating item 26", { item: 26 });
       s.showing(26);
       expect(message.textContent).toBe("adjudicating item 26");
       s.showing(47);
       expect(message.textContent).toBe("");
-      s.error("refused: unknown class"); // said while 47 is shown: about 47
+      s.error("refused: unknown class", { item: 47 });
       s.showing(undefined); // the end screen
       expect(message.textContent).toBe("");
       expect(message.classList.contains("hitl-error")).toBe(false);
     });
 
-    it("an explicit item wins over the item shown; ids compare by value (compound ids too)", () => {
+    it("said about an item not shown (a late answer), it stays until the view moves on; ids compare by value", () => {
       const s = new StatusLine();
       const { message } = parts(s);
       s.showing(["a", 1]);
-      s.info("undo: item 3 / 10", { item: ["b", 2] });
+      s.info("refused: item 3", { item: ["b", 2] });
       s.showing(["b", 2]);
-      expect(message.textContent).toBe("undo: item 3 / 10");
+      expect(message.textContent).toBe("refused: item 3");
       s.showing(["a", 1]);
       expect(message.textContent).toBe("");
     });
 
-    it("a view that never says what it shows keeps its messages", () => {
+    it("a message about no item stays until the next message", () => {
       const s = new StatusLine();
       const { message } = parts(s);
+      s.showing(2);
       s.info("no disagreements to adjudicate");
       s.showing(3);
       expect(message.textContent).toBe("no disagreements to adjudicate");
+      s.info("");
+      expect(message.textContent).toBe("");
     });
 
     it("takes a tooltip (e.g. the internal id), dropped by the next message", () => {

@@ -1,9 +1,8 @@
 // The status line: errors sent from Python, and whether every label has been saved.
 //
 // A message belongs to the item it is about: the view tells the line which item it shows
-// (showing(), the Stepper does it on every step), and a message about another item is cleared then.
-// A message is about `about.item` when given, else about the item shown when it was said; a view
-// that never calls showing() keeps its messages until it replaces them.
+// (showing(); the Stepper does it on every step), and a message said about another item
+// (`about.item`) is cleared then. A message said about no item stays until the next one.
 import { h, setText } from "./dom";
 
 /** What a message is about (see the module comment); `title`: its tooltip (e.g. an internal id). */
@@ -70,7 +69,7 @@ export class StatusLine {
 
   private say(text: string, about?: About): void {
     setText(this.message, text);
-    this.about = !text ? undefined : about && "item" in about ? keyOf(about.item) : this.shown;
+    this.about = text && about && "item" in about ? keyOf(about.item) : undefined;
     if (about?.title) this.message.title = about.title;
     else this.message.removeAttribute("title");
   }

@@ -199,7 +199,7 @@ function render({ model, el }: RenderProps<ClassifyModel>) {
     const id = current();
     if (id === undefined) return;
     const item = cache.get(id);
-    if (!item) return status.info("still loading this item: look before you label");
+    if (!item) return status.info("still loading this item: look before you label", { item: id });
     const before = (item.label ?? null) as Label;
     cache.update(id, { label: value });
     status.clear();
@@ -229,7 +229,7 @@ function render({ model, el }: RenderProps<ClassifyModel>) {
     const proposal = item?.proposal as Proposal | undefined;
     if (proposal) return label(proposal.label, "proposal");
     if (model.get("multi_label")) return label([], "human");
-    status.info("no proposal for this item: pick a class with its number key");
+    status.info("no proposal for this item: pick a class with its number key", { item: id });
   }
 
   function skipItem(): void {
@@ -244,7 +244,7 @@ function render({ model, el }: RenderProps<ClassifyModel>) {
     if (id === undefined) return;
     stepper.seek(id);
     ledger.send("undo", { item_id: id }, { item: id, describe: stepper.placeText(id), done: false, ack: takeLabel(id) });
-    status.info(`undo: ${stepper.placeText(id)}`, { title: `item id ${JSON.stringify(id)}` }); // the place the header shows
+    status.info(`undo: ${stepper.placeText(id)}`, { item: id, title: `item id ${JSON.stringify(id)}` }); // the place the header shows
   }
 
   // ---------------------------------------------------------------- keyboard

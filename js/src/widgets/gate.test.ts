@@ -101,6 +101,25 @@ describe("gate view", () => {
     expect(model.sentContents("decide").length).toBe(2);
   });
 
+  it("the reason prompt belongs to the item: cancelled by Escape, gone on the next item", async () => {
+    const { press, q, root } = await setup();
+    const message = () => q(".hitl-status-message").textContent;
+    press("r");
+    expect(message()).toBe("reason? press 1–2");
+    press("Escape");
+    expect(message()).toBe("");
+    press("r");
+    press("ArrowRight");
+    expect(message()).toBe("");
+    expect(q(".hitl-reasons").classList.contains("hitl-choosing")).toBe(false);
+    // a mouse click on accept leaves no focus ring on it for the next item
+    const accept = q(".hitl-accept");
+    accept.focus();
+    accept.dispatchEvent(new MouseEvent("click", { bubbles: true, detail: 1 }));
+    expect(q(".hitl-position").textContent).toBe("item 3 / 3");
+    expect(document.activeElement).toBe(root);
+  });
+
   it("a refusal restores the previous verdict and shows the message", async () => {
     const { model, press, q } = await setup();
     press("a");
@@ -131,6 +150,8 @@ describe("gate view", () => {
     press("Backspace");
     expect(model.lastSent("undo")).toMatchObject({ item_id: 5 });
     expect(q(".hitl-position").textContent).toBe("item 1 / 3");
+    expect(q(".hitl-status-message").textContent).toBe("undo: item 1"); // the place shown, not the id 5
+    expect(q(".hitl-status-message").title).toBe("item id 5");
     model.kernelSet("summary", { ...SUMMARY, status: "failed", reviewed: 2, rejected: 2, acceptance_rate: 0, ci_low: 0, ci_high: 0.84 });
     expect(q(".hitl-gate-banner").textContent).toContain("FAILED · reviewed 2 of 3 · rejected 2 (max 1)");
     expect(q(".hitl-gate-banner").classList.contains("hitl-gate-failed")).toBe(true);
@@ -140,7 +161,12 @@ describe("gate view", () => {
     const { model, press, q, cleanup } = await setup();
     press("?");
     expect(q(".hitl-help").hidden).toBe(false);
-    expect(q(".hitl-help").textContent).toContain("reject with this reason code");
+    const rows = [...q(".hitl-help").querySelectorAll("tr")].map((tr) => [...tr.cells].map((c) => c.textContent));
+    // each reason key with its reason (as text), and no key for a reason that does not exist
+    expect(rows).toContainEqual(["1", "reject: blurry"]);
+    expect(rows).toContainEqual(["2", "reject: <b>bold</b>"]);
+    expect(rows.some((r) => r[0] === "3")).toBe(false);
+    expect(q(".hitl-help b")).toBeNull();
     cleanup();
     expect(model.listenerCount("msg:custom")).toBe(0);
   });

@@ -117,6 +117,7 @@ function render({ model, el }: RenderProps<GateModel>) {
       ledger.restart(); // the decisions of an earlier order are not undone from this one
       rejecting = false;
     },
+    status,
   });
   let rejecting = false; // R pressed: the next digit picks the reason
 
@@ -198,7 +199,7 @@ function render({ model, el }: RenderProps<GateModel>) {
   /** An edit of `id`'s verdict: the kernel's verdict and reason replace the view's; a refusal restores `revert`. */
   function edit(id: ItemId, revert: Partial<ItemInfo>, undo?: true): Edit {
     return {
-      item: id, undo,
+      item: id, undo, describe: stepper.placeText(id),
       ack: (reply) => cache.update(id, { verdict: reply.verdict ?? null, reason: reply.reason ?? null }),
       refused: () => cache.update(id, revert),
     };
@@ -227,7 +228,7 @@ function render({ model, el }: RenderProps<GateModel>) {
     stepper.seek(id);
     const info = cache.get(id);
     ledger.send("undo", { item_id: id }, edit(id, { verdict: info?.verdict ?? null, reason: info?.reason ?? null }));
-    status.info(`undo: item ${JSON.stringify(id)}`);
+    status.info(`undo: ${stepper.placeText(id)}`, { item: id, title: `item id ${JSON.stringify(id)}` }); // the place the header shows
   }
 
   const keymap = new Keymap(root);
@@ -238,15 +239,11 @@ function render({ model, el }: RenderProps<GateModel>) {
     {
       keys: ["r", "R"],
       description: "reject: then pick the reason with its number",
-      run: () => {
-        rejecting = !rejecting;
-        paintReasons();
-        if (rejecting) status.info("reason? press 1–" + model.get("reasons").length);
-      },
+      run: () => toggleReject(),
     },
     ...["1", "2", "3", "4", "5", "6", "7", "8", "9"].map((d) => ({
       keys: [d],
-      description: "reject with this reason code",
+      description: () => `reject: ${String(model.get("reasons")[Number(d) - 1])}`, // each key with its reason
       run: () => reasonKey(Number(d) - 1),
       when: () => Number(d) <= model.get("reasons").length,
     })),
@@ -259,16 +256,19 @@ function render({ model, el }: RenderProps<GateModel>) {
       when: () => help.open || rejecting,
       run: () => {
         help.toggle(false);
-        rejecting = false;
-        paintReasons();
+        if (rejecting) toggleReject();
       },
     },
   );
-  acceptButton.addEventListener("click", () => decide("accept"));
-  rejectButton.addEventListener("click", () => {
+  /** R (or the reject button): choose a reason next, or stop choosing; the prompt goes with it. */
+  function toggleReject(): void {
     rejecting = !rejecting;
     paintReasons();
-  });
+    if (rejecting) status.info("reason? press 1–" + model.get("reasons").length, { item: current() });
+    else status.clear();
+  }
+  acceptButton.addEventListener("click", () => decide("accept"));
+  rejectButton.addEventListener("click", () => toggleReject());
   wireNav(root, buttons, { step: (delta) => stepper.step(delta), undo, help, channel: ledger });
 
   const receive = stepper.itemRoutes(cache).items!; // the usual items route, once the originals are decoded
