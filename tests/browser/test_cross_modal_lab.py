@@ -109,8 +109,8 @@ def test_retrieval_arrow_right_wraps_to_the_next_row(lab):
     keys.press("2")
     expect(root.locator(".hitl-status-saved")).to_have_text("all saved")
     lab.wait_for_python(
-        "w.judgements[['query_id', 'item_id', 'judgement']].values.tolist()",
-        [[0, "a", "relevant"], [0, "f", "unsure"], [0, "c", "not_relevant"]],
+        "sorted(w.judgements[['query_id', 'item_id', 'judgement']].values.tolist())",
+        [[0, "a", "relevant"], [0, "c", "not_relevant"], [0, "f", "unsure"]],
     )
 
 

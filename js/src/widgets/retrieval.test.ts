@@ -82,6 +82,19 @@ describe("RetrievalVerifier view", () => {
     expect(selected()).toBe(1);
   });
 
+  it("undo names the query's place and the result's rank (ids in the tooltip); the message goes with the query", async () => {
+    const { root, serve, press } = setup();
+    await serve();
+    press("ArrowRight");
+    press("1");
+    press("Backspace");
+    const message = root.querySelector(".hitl-status-message") as HTMLElement;
+    expect(message.textContent).toBe("undo: query 1, rank 2");
+    expect(message.title).toBe('query id 0, item id "r1"');
+    press("Enter");
+    expect(message.textContent).toBe("");
+  });
+
   it("a later copy of the query shown keeps the focus where the person moved it", async () => {
     const { root, serve, press } = setup();
     await serve();

@@ -102,6 +102,7 @@ function render({ model, el }: RenderProps<RetrievalModel>) {
       focus = firstOpen(queryInfo());
     },
     restart: () => ledger.restart(),
+    status,
   });
   let focus = 0;
 
@@ -224,7 +225,7 @@ function render({ model, el }: RenderProps<RetrievalModel>) {
    *  view's; a refusal restores `revert` (when given). */
   function edit(q: ItemId, r: Result, revert?: Judgement | null): Edit<ItemId> {
     return {
-      item: q, key: resultKey(q, r), describe: `query ${JSON.stringify(q)}, item ${JSON.stringify(r.id)}`,
+      item: q, key: resultKey(q, r), describe: `${stepper.placeText(q, "query")}, rank ${r.rank}`,
       ack: (reply) => {
         setJudgement(q, r.id, (reply.judgement ?? null) as Judgement | null);
         cache.update(queryKey(q), { metrics: reply.metrics });
@@ -260,7 +261,10 @@ function render({ model, el }: RenderProps<RetrievalModel>) {
     if (!r) return;
     focus = n;
     ledger.send("undo", { query_id: q, item_id: r.id }, edit(q, r));
-    status.info(`undo: query ${JSON.stringify(q)}, rank ${r.rank}`);
+    // the places the person sees (the header's query number, the tile's rank); the ids in the tooltip
+    status.info(`undo: ${stepper.placeText(q, "query")}, rank ${r.rank}`, {
+      item: q, title: `query id ${JSON.stringify(q)}, item id ${JSON.stringify(r.id)}`,
+    });
     paint();
   }
 

@@ -50,4 +50,17 @@ describe("VQAReview view", () => {
     expect(root.querySelector(".hitl-position")!.textContent).toBe("item 2 / 2");
     expect(outer).toEqual([]); // neither the widget's keys nor the typing reached the page
   });
+
+  it("undo names the place the header shows (the id in a tooltip); the message goes with the item", async () => {
+    const { root, serve, press } = setup();
+    await serve();
+    press("c");
+    press("Backspace");
+    const message = root.querySelector(".hitl-status-message") as HTMLElement;
+    expect(root.querySelector(".hitl-position")!.textContent).toBe("item 1 / 2");
+    expect(message.textContent).toBe("undo: item 1");
+    expect(message.title).toBe("item id 0");
+    press("ArrowRight");
+    expect(message.textContent).toBe("");
+  });
 });

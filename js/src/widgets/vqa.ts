@@ -73,6 +73,7 @@ function render({ model, el }: RenderProps<VQAModel>) {
       input.value = "";
     },
     restart: () => ledger.restart(),
+    status,
   });
 
   const order = () => model.get("order");
@@ -134,7 +135,7 @@ function render({ model, el }: RenderProps<VQAModel>) {
     cache.update(id, { verdict, corrected });
     status.clear();
     ledger.send("verdict", { item_id: id, verdict, corrected }, {
-      item: id, undo: true, ack: takeVerdict(id), refused: () => cache.update(id, revert),
+      item: id, describe: stepper.placeText(id), undo: true, ack: takeVerdict(id), refused: () => cache.update(id, revert),
     });
   }
 
@@ -166,8 +167,8 @@ function render({ model, el }: RenderProps<VQAModel>) {
     const id = ledger.popUndo()?.item ?? currentId();
     if (id === undefined) return;
     stepper.seek(id);
-    ledger.send("undo", { item_id: id }, { item: id, ack: takeVerdict(id) });
-    status.info(`undo: item ${JSON.stringify(id)}`);
+    ledger.send("undo", { item_id: id }, { item: id, describe: stepper.placeText(id), ack: takeVerdict(id) });
+    status.info(`undo: ${stepper.placeText(id)}`, { item: id, title: `item id ${JSON.stringify(id)}` }); // the place the header shows
   }
 
   input.addEventListener("keydown", (e) => {

@@ -49,7 +49,7 @@ function render({ model, el }: RenderProps<YesNoModel>) {
   // ---------------------------------------------------------------- state: the kit's pieces
   const cache = new ItemCache(model); // media and per-item fields, prefetched around the position
   const ledger = new EditLedger(model, { status, repaint: (id) => stepper.repaint(id), progress: paintProgress }, { coalesce: true });
-  const stepper = new Stepper(model, { behind: 2, ahead: 8, paint, paintProgress, restart: () => ledger.restart() });
+  const stepper = new Stepper(model, { behind: 2, ahead: 8, paint, paintProgress, restart: () => ledger.restart(), status });
   const order = () => model.get("order");
 
   // ---------------------------------------------------------------- drawing
@@ -95,7 +95,7 @@ function render({ model, el }: RenderProps<YesNoModel>) {
     cache.update(id, { answer: value }); // optimistic: shown at once, "unsaved" until the ack
     status.clear();
     ledger.send("answer", { item_id: id, answer: value }, {
-      item: id, undo: true, done: before === null ? true : undefined,
+      item: id, describe: stepper.placeText(id), undo: true, done: before === null ? true : undefined,
       ack: takeAnswer(id), refused: () => cache.update(id, { answer: before }),
     });
     stepper.step(1);
@@ -105,8 +105,8 @@ function render({ model, el }: RenderProps<YesNoModel>) {
     const id = ledger.popUndo()?.item ?? stepper.current();
     if (id === undefined) return;
     stepper.seek(id);
-    ledger.send("undo", { item_id: id }, { item: id, ack: takeAnswer(id) });
-    status.info(`undo: item ${stepper.positionText()}`);
+    ledger.send("undo", { item_id: id }, { item: id, describe: stepper.placeText(id), ack: takeAnswer(id) });
+    status.info(`undo: ${stepper.placeText(id)}`, { item: id, title: `item id ${JSON.stringify(id)}` }); // the place the header shows
   }
 
   // ---------------------------------------------------------------- keys
