@@ -68,6 +68,27 @@ describe("HallucinationFlagger view", () => {
     expect(model.lastSent("verdict")).toMatchObject({ model: XSS, verdict: "hallucinated" });
   });
 
+  it("the box hint goes once the box is kept; undo names the place, and its message goes with the item", async () => {
+    const { model, root, serve, press } = setup();
+    model.kernelSet("order", [40, 0]); // the item shown is the 2nd, of id 0
+    model.kernelSet("position", 1);
+    await serve();
+    const message = () => root.querySelector(".hitl-status-message")!.textContent;
+    press("1"); // flag the first word
+    const flag = model.lastSent("flag");
+    model.kernelSend({ type: "ack", client: flag.client, seq: flag.seq, flag: 7, event_id: 7,
+      flags: [{ id: 7, model: "m1", t0: 0, t1: 0, category: "object", evidence: null }], verdicts: { m1: null } });
+    await flush();
+    press("b");
+    expect(message()).toBe("no image"); // a text item: no box; the message is about this item
+    press("Backspace");
+    expect(message()).toBe("undo: image 2");
+    expect(root.querySelector(".hitl-status-message")!.getAttribute("title")).toBe("item id 0");
+    press("["); // the previous image
+    expect(root.querySelector(".hitl-position")!.textContent).toBe("image 1 / 2");
+    expect(message()).toBe("");
+  });
+
   it("describes evidence", () => {
     expect(evidenceText(null)).toBe("no evidence yet");
     expect(evidenceText({ kind: "box", box: [1.2, 2, 3.7, 4] })).toBe("box 1,2,4,4");

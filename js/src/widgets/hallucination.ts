@@ -42,6 +42,7 @@ function render({ model, el }: RenderProps<FlaggerModel>) {
     paintProgress: () => painter.progress(),
     enter: () => state.enter(),
     restart: () => ledger.restart(),
+    status,
   });
   const painter: FlaggerPainter = new FlaggerPainter({
     model, root, ui, state, cache, stepper, ledger, tag: (n) => intents.tag(n),

@@ -33,20 +33,22 @@ export class BoxDrawing {
     const { state, status, painter } = this.p;
     const size = state.imageSize();
     const f = state.targetFlag();
+    const item = { item: state.currentId() }; // the hint is about this item's box
     if (!size || !f) {
-      status.info(size ? NEEDS_FLAG : "no image");
+      status.info(size ? NEEDS_FLAG : "no image", item);
       return;
     }
     state.boxEdit = f.evidence?.kind === "box" ? ([...f.evidence.box!] as typeof state.boxEdit) : centredBox(size[0], size[1]);
-    status.info("box: arrows move it, Shift+arrows resize it, Enter keeps it, Esc cancels");
+    status.info("box: arrows move it, Shift+arrows resize it, Enter keeps it, Esc cancels", item);
     painter.image();
   }
 
-  /** Keep the box as the target flag's evidence. */
+  /** Keep the box as the target flag's evidence (the drawing hint goes with the drawing). */
   keep(): void {
-    const { state, intents, painter } = this.p;
+    const { state, intents, painter, status } = this.p;
     const box = state.boxEdit;
     state.boxEdit = null;
+    status.clear();
     if (box) intents.setEvidence({ kind: "box", box });
     painter.image();
   }
@@ -80,7 +82,7 @@ export class BoxDrawing {
       e.preventDefault();
       root.focus({ preventScroll: true });
       if (!state.targetFlag()) {
-        status.info(NEEDS_FLAG);
+        status.info(NEEDS_FLAG, { item: state.currentId() });
         return;
       }
       const from = canvasPoint(e, ui.canvas, size[0], size[1]);

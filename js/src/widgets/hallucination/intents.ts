@@ -28,9 +28,10 @@ export class FlaggerIntents {
   /** An edit of item `id`: the ack's flags (plus the new ones still on their way) and verdicts
    *  replace the view's; `onAck` runs after, `onFail` when refused or never answered. */
   private edit(id: ItemId, onAck?: (reply: Reply) => void, onFail?: () => void, undoable = true): Edit {
-    const { cache, state } = this.p;
+    const { cache, state, stepper } = this.p;
     return {
       item: id,
+      describe: stepper.placeText(id, "image"), // the place the header shows, not the internal id
       undo: undoable ? true : undefined,
       ack: (reply) => {
         const info = cache.get(id);
@@ -90,7 +91,7 @@ export class FlaggerIntents {
     const id = state.currentId();
     const f = state.targetFlag();
     if (id === undefined || !f) {
-      status.info("select words and tag them with a category first (1–9)");
+      status.info("select words and tag them with a category first (1–9)", { item: id });
       return;
     }
     if (typeof f.id === "number") fn(f.id, id);
@@ -138,10 +139,10 @@ export class FlaggerIntents {
       return;
     }
     stepper.seek(last.item, false);
-    status.info("undo");
+    status.info(`undo: ${stepper.placeText(last.item, "image")}`, { item: last.item, title: `item id ${JSON.stringify(last.item)}` });
     last.reply.then((r) => {
       const eventId = r?.type === "ack" && typeof r.event_id === "number" ? r.event_id : null;
-      if (eventId === null) status.info("nothing to undo (that action was not saved)");
+      if (eventId === null) status.info("nothing to undo (that action was not saved)", { item: last.item });
       else ledger.send("undo", { item_id: last.item, event_id: eventId }, this.edit(last.item, undefined, undefined, false));
     });
   }
