@@ -59,6 +59,8 @@ def test_from_store_and_adjudication_event():
     w = dash.adjudicate(first)
     assert isinstance(w, hw.ClassifyWidget) and w.order[w.position] == first and w.task == "pets/adjudicated"
     assert dash.view.adjudicating and w.layout.display is None
+    # the proposal is the annotators' consensus: the view calls it that, not "model"
+    assert w.proposal_label == "consensus" and hw.ClassifyWidget(["a"], ["x", "y"], store=store).proposal_label == "model"
     info = w._item_info(first)
     assert info["notes"] == [f"{a}: {v}" for a, v in dash.queue["labels"].iloc[0].items()]
     w.record_label(first, "z")

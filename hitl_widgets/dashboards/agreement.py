@@ -445,6 +445,7 @@ class AgreementDashboard(ipywidgets.VBox):
             self.items, classes=self.classes, store=self.store, task=self.adjudication_task,
             proposals=proposals, queue=ids, annotator="adjudicator", notes=notes, multi_label=self.multi_label,
             title="Adjudication: most disputed first (notes: every annotator's label; proposal: the consensus)",
+            proposal_label="consensus",  # the proposal is the annotators' consensus, not a model's
         )
         widget.autofocus = False
         widget.on_label(lambda _event: self._after_adjudication())

@@ -36,6 +36,9 @@ class ClassifyWidget(ReviewWidget):
         queue: review order: item ids, or a callable returning them (default: all items).
         notes: extra lines shown under an item, ``{item_id: str | [str, ...]}`` (e.g. every
             annotator's label when adjudicating); rendered as plain text.
+        proposal_label: what the proposals are called in the view ("model": "model: cat — Enter
+            accepts", and a "model" badge on the proposed class's button); e.g. "consensus" when
+            the proposals are the annotators' consensus.
 
     Example:
         >>> from sklearn.datasets import load_digits
@@ -50,6 +53,7 @@ class ClassifyWidget(ReviewWidget):
     classes: traitlets.List[Any] = traitlets.List().tag(sync=True)
     multi_label = traitlets.Bool(False).tag(sync=True)
     display_size = traitlets.Int(320).tag(sync=True)
+    proposal_label = traitlets.Unicode("model").tag(sync=True)
 
     def __init__(
         self,
@@ -64,6 +68,7 @@ class ClassifyWidget(ReviewWidget):
         display_size: int = 320,
         title: str = "",
         notes: dict | None = None,
+        proposal_label: str = "model",
     ):
         static_file("classify.js")  # a clear error when the front-end was never built
         items = items if isinstance(items, Items) else Items(items)
@@ -74,6 +79,7 @@ class ClassifyWidget(ReviewWidget):
         super().__init__(
             items, store=store, task=task, queue=queue, annotator=annotator,
             classes=classes, multi_label=multi_label, display_size=display_size, title=title,
+            proposal_label=str(proposal_label),
         )
         self.position = self._first_open()
 

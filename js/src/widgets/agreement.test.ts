@@ -68,4 +68,30 @@ describe("AgreementDashboard view", () => {
     t.press("Enter");
     expect(t.root.querySelector(".hitl-status-message")!.textContent).toContain("kappa 0.30 over 10 items");
   });
+
+  it("the 'adjudicating' message names the adjudicator's place and goes once it moves to another item", async () => {
+    const t = setup();
+    cleanup = t.cleanup;
+    // the adjudication ClassifyWidget sits below, in the same output box
+    const box = document.createElement("div");
+    box.className = "widget-vbox";
+    t.root.parentElement!.before(box);
+    box.append(t.root.parentElement!);
+    const adjudicator = document.createElement("div");
+    adjudicator.className = "hitl-classify";
+    box.append(adjudicator);
+    t.press("a");
+    const sent = t.model.lastSent("adjudicate");
+    t.model.kernelSend({ type: "ack", client: sent.client, seq: sent.seq, item_id: 4, position: 0 });
+    await flush();
+    const message = t.root.querySelector(".hitl-status-message") as HTMLElement;
+    expect(message.textContent).toBe("adjudicating below: item 1 / 2");
+    expect(message.title).toBe("item id 4");
+    const painted = (id: unknown, position: number) =>
+      adjudicator.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id, position } }));
+    painted(4, 0); // the adjudicator repaints the same item: kept
+    expect(message.textContent).toBe("adjudicating below: item 1 / 2");
+    painted("s", 1); // it moved on
+    expect(message.textContent).toBe("");
+  });
 });

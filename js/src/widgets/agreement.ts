@@ -156,14 +156,30 @@ function render({ model, el }: RenderProps<AgreementModel>) {
     channel.send("adjudicate", { item_id: id }).then(
       (reply) => {
         if (reply.type !== "ack") return status.error(`refused: ${reply.message ?? "invalid"}`);
-        status.info(`adjudicating item ${JSON.stringify(id)} below`);
+        // the place the adjudicator's header shows (the id in the tooltip); the message is about
+        // this item and goes once the adjudicator moves on
+        const place = typeof reply.position === "number" ? `item ${reply.position + 1} / ${model.get("n_queue")}` : "the queue";
+        status.info(`adjudicating below: ${place}`, { item: id, title: `item id ${JSON.stringify(id)}` });
+        status.showing(id);
         // the adjudication widget sits below this view in the same output: give it the keys
         const box = root.closest(".jp-OutputArea-output, .widget-vbox, .jupyter-widgets") ?? document;
         const target = [...box.querySelectorAll<HTMLElement>(".hitl-classify")].pop();
+        if (target) follow(target);
         setTimeout(() => target?.focus({ preventScroll: false }), 50);
       },
       (e: Error) => status.error(e.message),
     );
+  }
+
+  /** Follow the adjudicator's steps (its "hitl:painted" events): what it shows is what our message
+   *  is about. */
+  let followed: HTMLElement | null = null;
+  const onPainted = (e: Event) => status.showing((e as CustomEvent<{ id: unknown }>).detail.id);
+  function follow(target: HTMLElement): void {
+    if (followed === target) return;
+    followed?.removeEventListener("hitl:painted", onPainted);
+    followed = target;
+    target.addEventListener("hitl:painted", onPainted);
   }
 
   const keymap = new Keymap(root);
@@ -187,7 +203,7 @@ function render({ model, el }: RenderProps<AgreementModel>) {
       "change:queue change:n_queue": paintQueue,
     },
     paint,
-    dispose: [keymap, channel],
+    dispose: [keymap, channel, () => followed?.removeEventListener("hitl:painted", onPainted)],
   });
 }
 

@@ -259,6 +259,12 @@ describe("ClassifyWidget view", () => {
       expect(t.ui.classBar().querySelector(".hitl-model-badge")).toBeNull();
     });
 
+    it("names the proposal as the kernel says (adjudication: 'consensus'), on the line and the badge", async () => {
+      const t = await mount({ state: { proposal_label: "consensus" }, items: { 10: { proposal: { label: "dog", score: null } } } });
+      expect(t.ui.proposal()).toBe("consensus: dog — Enter accepts");
+      expect(t.ui.classButtons()[1].querySelector(".hitl-model-badge")?.textContent).toBe("consensus");
+    });
+
     it("a mouse click on a class button leaves no focus on it for the next item", async () => {
       const t = await mount();
       const bird = t.ui.classButtons()[2];

@@ -23,6 +23,8 @@ export interface ClassifyModel extends ReviewModel {
   classes: Array<string | number>;
   multi_label: boolean;
   display_size: number;
+  /** what the proposals are called: "model", or "consensus" in adjudication */
+  proposal_label: string;
 }
 
 interface Proposal {
@@ -81,6 +83,7 @@ function render({ model, el }: RenderProps<ClassifyModel>) {
 
   const order = () => model.get("order");
   const classes = () => model.get("classes");
+  const proposalName = () => model.get("proposal_label") || "model";
   const current = () => stepper.current();
 
   // ---------------------------------------------------------------- drawing
@@ -111,7 +114,7 @@ function render({ model, el }: RenderProps<ClassifyModel>) {
         const b = h("button", "hitl-button hitl-class");
         if (keys[k]) b.append(h("span", "hitl-key", keys[k]));
         b.append(document.createTextNode(String(c)));
-        badges.push(h("span", "hitl-model-badge", "model")); // in the button while its class is proposed
+        badges.push(h("span", "hitl-model-badge")); // in the button while its class is proposed
         b.addEventListener("click", () => pick(k));
         return b;
       });
@@ -121,6 +124,7 @@ function render({ model, el }: RenderProps<ClassifyModel>) {
       const pressed = String(chosen.some((v) => v === c));
       if (classButtons[k].getAttribute("aria-pressed") !== pressed) classButtons[k].setAttribute("aria-pressed", pressed);
       const isProposed = proposed.some((v) => v === c);
+      if (isProposed) setText(badges[k], proposalName());
       if (badges[k].isConnected !== isProposed) {
         if (isProposed) classButtons[k].append(badges[k]);
         else badges[k].remove();
@@ -181,7 +185,7 @@ function render({ model, el }: RenderProps<ClassifyModel>) {
     setParts(
       proposalLine,
       proposal
-        ? ["model: ", data(proposal.label), `${proposal.score === null ? "" : ` (${proposal.score.toFixed(2)})`} — Enter accepts`]
+        ? [`${proposalName()}: `, data(proposal.label), `${proposal.score === null ? "" : ` (${proposal.score.toFixed(2)})`} — Enter accepts`]
         : [],
     );
     const state = ledger.stateOf(id);
@@ -267,7 +271,7 @@ function render({ model, el }: RenderProps<ClassifyModel>) {
   return startView(model, root, status, {
     on: {
       ...stepper.listeners(onMessage),
-      "change:classes change:title change:display_size change:multi_label": paint,
+      "change:classes change:title change:display_size change:multi_label change:proposal_label": paint,
     },
     paint,
     dispose: [stepper, keymap, ledger],
