@@ -193,6 +193,24 @@ def test_relabel_moves_counts_and_records_one_event(dash):
     assert len(dash.store.events("cm")) == 1
 
 
+def test_relabel_to_the_same_label_is_not_a_change(dash):
+    rec = Recorder(dash)
+    item = dash.cell_items("b", "c")[0]
+    before = [row[:] for row in dash.matrix]
+    intent(dash, 1, type="relabel", item_id=item, label="b")  # its label already
+    reply = rec.last()
+    assert reply["type"] == "ack" and reply["unchanged"] is True and reply["event_id"] is None
+    assert reply["label"] == "b" and reply["row"] == 1 and reply["col"] == 2
+    assert dash.matrix == before and dash.n_relabelled == 0
+    assert dash.store.events("cm").empty and dash.relabels.empty
+    assert dash.relabel(item, "b") == {"item_id": item, "event_id": None, "unchanged": True, "label": "b", "row": 1, "col": 2}
+    assert dash.store.events("cm").empty and dash.n_relabelled == 0
+    # a real change still counts, and changing it back is a change too (one event each)
+    dash.relabel(item, "c")
+    dash.relabel(item, "b")
+    assert len(dash.store.events("cm")) == 2 and dash.n_relabelled == 1 and dash.matrix == before
+
+
 def test_relabels_persist_into_a_new_dashboard(dash):
     item = dash.cell_items("a", "b")[0]
     dash.relabel(item, "b")

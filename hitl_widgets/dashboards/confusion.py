@@ -16,6 +16,7 @@ Protocol (browser → kernel, besides ``fetch``):
         [{id, width, height, channels, offset, ...}]} with one buffer of raw uint8 pixels for array
         items, else an "items" message (encoded media).
     {"type": "relabel", "item_id", "label"}         → ack {item_id, label, event_id, row, col}
+                                                      (its label already: event_id None, unchanged)
 """
 from __future__ import annotations
 
@@ -301,19 +302,27 @@ class ConfusionDashboard(ItemsWidget):
     def relabel(self, item_id: Hashable, label: Any) -> dict:
         """Store ``label`` as the item's true class (one ``label`` event); everything updates.
 
-        Returns ``{"item_id", "label", "event_id", "row", "col"}`` (the item's new cell).
+        Returns ``{"item_id", "label", "event_id", "row", "col"}`` (the item's new cell). The item's
+        current label again changes nothing: no event, not counted as relabelled
+        (``{"event_id": None, "unchanged": True, ...}``).
         Raises ``ValueError`` for an unknown item or class (numpy scalars are taken as their values).
         """
         item_id = check_item_id(item_id, self.items, error=IntentError)
         done = self._relabel(item_id, label)
+        if done is None:
+            return {"item_id": item_id, "event_id": None, "unchanged": True, **self._item_state(item_id)}
         return {"item_id": item_id, "event_id": done.event_id, **self._item_state(item_id)}
 
-    def _relabel(self, item_id: Hashable, label: Any) -> Committed:
+    def _relabel(self, item_id: Hashable, label: Any) -> Committed | None:
+        """Store the new label; None (nothing stored, nothing counted as relabelled) when the item
+        already has it."""
         label = plain(label)
         code = self._class_code(label)
         if code is None:
             raise IntentError(f"unknown class {str(label)[:60]!r}")
         n = self.items.position(item_id)
+        if code == int(self._true[n]):
+            return None
         payload = {
             "label": self._classes[code],
             "previous": self._classes[int(self._true[n])],
@@ -466,5 +475,8 @@ class ConfusionDashboard(ItemsWidget):
 
     @intent("relabel")
     def _on_relabel(self, content: dict) -> dict:
-        done = self._relabel(self._item_id(content), content.get("label"))
+        item_id = self._item_id(content)
+        done = self._relabel(item_id, content.get("label"))
+        if done is None:  # its label already: acknowledged, nothing stored
+            return self._ack(content, item_id=item_id, event_id=None, unchanged=True, **self._item_state(item_id), matrix=self.matrix)
         return self._answer(content, done, matrix=self.matrix)

@@ -78,6 +78,36 @@ describe("ConfusionDashboard view", () => {
     expect(t.intents().filter((c: Any) => c.type === "relabel")).toHaveLength(1);
   });
 
+  it("relabelling to the item's own label is no change: nothing sent, said so; messages name the place and go with the item", async () => {
+    const t = setup();
+    cleanups.push(t.cleanup);
+    t.press("ArrowDown");
+    t.press("Enter");
+    await t.ack({ ids: [7, 9, 11], total: 3 });
+    t.model.kernelSend({ type: "items", items: [7, 9, 11].map((id) => ({ id, kind: "text", text: `t${id}`, label: "dog", pred: "cat" })) });
+    await flush();
+    const message = () => t.root.querySelector(".hitl-status-message") as HTMLElement;
+    expect(t.root.querySelector(".hitl-selection")!.textContent).toMatch(/^item 1 \/ 3 — label dog/);
+    t.press("2"); // "dog": its label already
+    expect(t.intents().filter((c: Any) => c.type === "relabel")).toHaveLength(0);
+    expect(message().textContent).toBe("item 1 / 3 is already labelled dog: nothing changed");
+    expect(t.root.querySelectorAll(".hitl-tile-caption")[0].textContent).toBe("dog · pred cat"); // no ✎
+    t.press("ArrowRight"); // the selection had moved on to item 2; moving again: the message goes
+    expect(message().textContent).toBe("");
+    t.press("ArrowLeft");
+    t.press("1"); // item 9 (2 / 3) relabelled cat; the selection moves on to 11
+    await t.ack({ item_id: 9, label: "cat", row: 0, col: 0 });
+    expect(message().textContent).toBe("item 2 / 3 relabelled cat");
+    expect(message().title).toBe("item id 9");
+    // a kernel that finds the label unchanged (e.g. another view changed it meanwhile) is believed
+    t.press("1");
+    await t.ack({ item_id: 11, label: "cat", row: 0, col: 0, unchanged: true, event_id: null });
+    expect(message().textContent).toBe("item 3 / 3 is already labelled cat: nothing changed");
+    expect(t.root.querySelectorAll(".hitl-tile-caption")[2].textContent).toBe("cat · pred cat");
+    t.press("ArrowLeft");
+    expect(message().textContent).toBe("");
+  });
+
   it("shows a refusal and restores the label", async () => {
     const t = setup();
     cleanups.push(t.cleanup);

@@ -147,11 +147,13 @@ function render({ model, el }: RenderProps<ConfusionModel>) {
   function paintSelection(): void {
     const id = gallery.selectedId;
     const item = id === undefined ? undefined : cache.get(id);
+    status.showing(panel.hidden ? undefined : id); // a message about another item goes
+    selectionLine.title = id === undefined ? "" : `item id ${JSON.stringify(id)}`;
     setParts(
       selectionLine,
       id === undefined
         ? ["no items"]
-        : [`item ${JSON.stringify(id)} (${gallery.selected + 1} / ${gallery.length})`,
+        : [`item ${gallery.selected + 1} / ${gallery.length}`,
           ...(item ? [" — label ", data(item.label), ", predicted ", data(item.pred),
             typeof item.score === "number" ? `, p(label) ${item.score.toFixed(2)}` : ""] : [])],
     );
@@ -228,20 +230,29 @@ function render({ model, el }: RenderProps<ConfusionModel>) {
     const c = classes()[k];
     if (id === undefined || c === undefined || panel.hidden) return;
     const item = cache.get(id);
-    if (!item) return status.info("still loading this item: look before you relabel");
-    const before = { label: item.label, relabelled: item.relabelled };
-    cache.update(id, { label: c, pending: true });
-    gallery.refresh([id]);
-    void ledger.send("relabel", { item_id: id, label: c }, {
-      item: id,
-      ack: (reply) => {
-        cache.update(id, { label: reply.label as Cls, relabelled: true, pending: false });
-        status.info(`item ${JSON.stringify(id)} relabelled ${String(reply.label)}`);
-      },
-      refused: () => cache.update(id, { ...before, pending: false }),
-    });
+    if (!item) return status.info("still loading this item: look before you relabel", { item: id });
+    // the place the person sees in the gallery (the id in the tooltip)
+    const place = `item ${gallery.selected + 1} / ${gallery.length}`;
+    const about = { item: id, title: `item id ${JSON.stringify(id)}` };
+    const same = item.label === c; // its label already: not a change, nothing is sent (the kernel would store nothing either)
+    if (!same) {
+      const before = { label: item.label, relabelled: item.relabelled };
+      cache.update(id, { label: c, pending: true });
+      gallery.refresh([id]);
+      void ledger.send("relabel", { item_id: id, label: c }, {
+        item: id, describe: place,
+        ack: (reply) => {
+          const changed = !reply.unchanged;
+          cache.update(id, { label: reply.label as Cls, relabelled: changed || before.relabelled, pending: false });
+          status.info(changed ? `${place} relabelled ${String(reply.label)}` : `${place} is already labelled ${String(reply.label)}: nothing changed`, about);
+        },
+        refused: () => cache.update(id, { ...before, pending: false }),
+      });
+    }
     if (gallery.selected < gallery.length - 1) gallery.select(gallery.selected + 1);
     else paintSelection();
+    // said once the selection moved on: it stays until the person moves again
+    if (same) status.info(`${place} is already labelled ${String(c)}: nothing changed`, about);
   }
 
   function toggleNormalize(): void {
