@@ -54,6 +54,12 @@ def test_label_five_digits_by_keyboard_then_undo(lab):
     lab.page.keyboard.press("Backspace")  # undo the last label: back to item 5, unlabelled
     expect(root.locator(".hitl-position")).to_have_text("item 5 / 100")
     expect(root.locator(".hitl-current")).to_have_text("unlabelled")
+    # the status line names the place the header shows (not the internal id) ...
+    expect(root.locator(".hitl-status-message")).to_have_text("undo: item 5")
+    # ... and the message belongs to that item: it goes on the next one
+    lab.page.keyboard.press("ArrowRight")
+    expect(root.locator(".hitl-status-message")).to_have_text("")
+    lab.page.keyboard.press("ArrowLeft")
     expect(root.locator(".hitl-status-saved")).to_have_text("all saved")
     expect(root.locator(".hitl-progress")).to_have_text("labelled 4 of 100")
 
@@ -72,6 +78,9 @@ def test_enter_accepts_proposal_arrows_and_help(lab):
     n_cells = lab.page.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets.length")
     focus(root)
     expect(root.locator(".hitl-proposal")).to_contain_text(f"model: {proposal}")
+    # the proposed class is marked on its button, by text (a "model" badge), not colour alone
+    expect(root.locator(".hitl-class.hitl-proposed")).to_have_count(1)
+    expect(root.locator(".hitl-class.hitl-proposed")).to_contain_text(f"{proposal}model")
     lab.screenshot_element(root, "classify-widget.png")
     lab.page.keyboard.press("Enter")
     expect(root.locator(".hitl-position")).to_have_text("item 2 / 100")
@@ -96,6 +105,12 @@ def test_enter_accepts_proposal_arrows_and_help(lab):
     # the mouse works too: click the class button for digit 5
     root.locator(".hitl-class").nth(5).click()
     expect(root.locator(".hitl-position")).to_have_text("item 4 / 100")
+    # ... and leaves no focus ring on that button for the next item: the focus is back on the root,
+    # also once a key is pressed (after which Chromium shows :focus-visible on a focused button)
+    assert root.evaluate("el => document.activeElement === el")
+    lab.page.keyboard.press("ArrowLeft")
+    lab.page.keyboard.press("ArrowRight")
+    assert root.locator(".hitl-class:focus, .hitl-class:focus-visible").count() == 0
     lab.wait_for_python("w.labels.set_index('item_id')['label'].to_dict().get(w.order[2])", 5)
 
 

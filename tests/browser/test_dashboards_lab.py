@@ -166,14 +166,20 @@ def test_adjudicate_by_mouse_accepting_the_consensus(lab):
     root = lab.page.locator(".hitl-agreement")
     expect(root.locator(".hitl-queue-row").first).to_be_visible(timeout=90_000)
     lab.wait_idle()
-    third, consensus = ast.literal_eval(lab.python("(dash.queue['item_id'].iloc[2], dash.consensus[dash.queue['item_id'].iloc[2]])"))
+    third, consensus, n_queue = ast.literal_eval(
+        lab.python("(dash.queue['item_id'].iloc[2], dash.consensus[dash.queue['item_id'].iloc[2]], len(dash.queue))"))
     expect(lab.page.locator(".hitl-classify")).to_be_hidden()  # adjudication opens on demand
     root.locator(".hitl-queue-row").nth(2).click()
     classify = lab.page.locator(".hitl-classify")
     expect(classify).to_be_visible()
-    expect(classify.locator(".hitl-proposal")).to_contain_text(f"model: {consensus}")
+    # the proposal is the annotators' consensus, named so (not "model"), also on its class button
+    expect(classify.locator(".hitl-proposal")).to_contain_text(f"consensus: {consensus}")
+    expect(classify.locator(".hitl-class.hitl-proposed")).to_have_count(1)
+    expect(classify.locator(".hitl-class.hitl-proposed .hitl-model-badge")).to_have_text("consensus")
+    expect(root.locator(".hitl-status-message")).to_have_text(f"adjudicating below: item 3 / {n_queue}")
     lab.page.wait_for_function("() => document.activeElement?.classList.contains('hitl-classify')")
     lab.page.keyboard.press("Enter")  # accept the consensus shown as the proposal
     lab.wait_for_python("dash.adjudicated[['item_id', 'label']].values.tolist()", [[third, consensus]])
     expect(root.locator(".hitl-queue-row").nth(2).locator("td").nth(3)).to_have_text(consensus)
+    expect(root.locator(".hitl-status-message")).to_have_text("")  # the adjudicator moved on: the message went
     assert value(lab, "store.events('pets/adjudicated')['payload'].iloc[0]['source']") == "proposal"

@@ -76,15 +76,24 @@ def test_mouse_and_keyboard_pass_the_gate_after_undo(lab):
     for _ in range(5):
         lab.page.keyboard.press("A")
     root.locator(".hitl-reject").click()  # the mouse: reject ... with reason "blurry"
+    expect(root.locator(".hitl-status-message")).to_have_text("reason? press 1–3")
     root.locator(".hitl-reason").first.click()
+    # the mouse leaves no focus on the button it clicked (no ring on the next item), and the prompt
+    # belonged to the item decided: gone
+    assert root.evaluate("el => document.activeElement === el")
+    assert root.locator("button:focus, button:focus-visible").count() == 0
+    expect(root.locator(".hitl-status-message")).to_have_text("")
     expect(root.locator(".hitl-gate-banner")).to_contain_text("PASSED", timeout=20_000)  # 1 reject <= c
     lab.wait_for_python("(gate.status, gate.report['rejected'])", ("passed", 1))
     focus(root)
     lab.page.keyboard.press("Backspace")  # undo the reject: pending again
     expect(root.locator(".hitl-gate-banner")).to_contain_text("PENDING", timeout=20_000)
     expect(root.locator(".hitl-verdict")).to_have_text("undecided")
+    expect(root.locator(".hitl-status-message")).to_have_text("undo: item 6")  # the place shown, not the id
     lab.page.keyboard.press("?")
-    expect(root.locator(".hitl-help")).to_contain_text("reject with this reason code")
+    # each reason key with its reason
+    for key, reason in [("1", "blurry"), ("2", "wrong class"), ("3", "artefact")]:
+        expect(root.locator(".hitl-help tr", has_text=f"reject: {reason}").locator("td").first).to_have_text(key)
     lab.page.keyboard.press("Escape")
     expect(root.locator(".hitl-help")).to_be_hidden()
     root.locator(".hitl-accept").click()
