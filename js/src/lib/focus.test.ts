@@ -69,6 +69,14 @@ describe("refocusAfterMouse", () => {
     expect(document.activeElement).toBe(root);
   });
 
+  it("also when the click's handler rebuilt the buttons (the clicked one is gone, the focus with it)", () => {
+    const { root, button } = widget();
+    button.addEventListener("click", () => button.remove()); // e.g. a repaint of the reason bar
+    button.focus();
+    button.dispatchEvent(new MouseEvent("click", { bubbles: true, detail: 1 }));
+    expect(document.activeElement).toBe(root);
+  });
+
   it("a keyboard activation (detail 0) keeps the focus on the button", () => {
     const { button } = widget();
     button.focus();

@@ -40,10 +40,12 @@ export function takeFocusWhenShown(root: HTMLElement): void {
 export function refocusAfterMouse(root: HTMLElement): () => void {
   const onClick = (e: MouseEvent) => {
     if (e.detail === 0) return;
+    // the click reached the root, so the button was inside it (its handler may have removed it
+    // since: a repaint that rebuilds the buttons, leaving the focus nowhere)
     const button = (e.target as Element | null)?.closest?.("button");
-    if (!button || !root.contains(button)) return;
+    if (!button) return;
     const active = document.activeElement;
-    if (active === button || (active instanceof Node && button.contains(active)) || active === document.body) {
+    if (!active || active === button || button.contains(active) || active === document.body) {
       root.focus({ preventScroll: true });
     }
   };
