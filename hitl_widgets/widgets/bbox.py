@@ -294,7 +294,7 @@ class BBoxAnnotator(ImageEditor):
         pending = self._pending(item_id, state)
         for pid in ids:
             if pid not in pending:
-                raise IntentError(f"no open proposal {pid[:60]!r} on item {item_id!r}")
+                raise IntentError(f"no open proposal {pid[:60]!r} on this item")
         return [pending[pid] for pid in ids]
 
     @intent("accept")

@@ -346,7 +346,7 @@ class SegmentationCanvas(ImageEditor):
         pid = content.get("proposal_id")
         prop = next((p for p in self._proposals.get(item_id, []) if p["id"] == pid), None)
         if prop is None or pid in state["accepted"]:
-            raise IntentError(f"no open proposal {str(pid)[:40]!r} on item {item_id!r}")
+            raise IntentError(f"no open proposal {str(pid)[:40]!r} on this item")
         state["accepted"].append(pid)
         if self.mode == "semantic":
             value = self.classes.index(prop["class"]) + 1
