@@ -60,7 +60,8 @@ class SegmentationCanvas(ImageEditor):
     Keys (``?`` lists them): 1–9, 0 pick the class, B brush, E eraser, P polygon (click vertices;
     Enter or a click on the first vertex closes it; Backspace drops the last vertex), [ and ]
     brush size, H fill the holes of the current segment, N new instance (instance mode), Enter
-    accept the best model mask, Ctrl+Z / Ctrl+Y undo / redo, wheel / + / - / F zoom, space-drag
+    accept the best model mask, Ctrl+Z / Ctrl+Y undo / redo (the status line says what was undone),
+    wheel / + / - / F zoom, space-drag
     pan, PageDown / PageUp next / previous item.
 
     Args:
