@@ -61,8 +61,7 @@ class SegmentationCanvas(ImageEditor):
     Enter or a click on the first vertex closes it; Backspace drops the last vertex), [ and ]
     brush size, H fill the holes of the current segment, N new instance (instance mode), Enter
     accept the best model mask, Ctrl+Z / Ctrl+Y undo / redo (the status line says what was undone),
-    wheel / + / - / F zoom, space-drag
-    pan, PageDown / PageUp next / previous item.
+    wheel / + / - / F zoom, space-drag pan, PageDown / PageUp next / previous item.
 
     Args:
         items: image items (``Items`` or anything it accepts).
