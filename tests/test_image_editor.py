@@ -38,13 +38,37 @@ def test_undo_keeps_the_state_for_redo_and_a_new_change_drops_it():
     assert intent(w, "add", 1, item_id=0, boxes=[box])["type"] == "ack"
     assert intent(w, "undo", 2, item_id=0)["type"] == "ack"
     assert w.boxes_of(0) == [] and w._redo[0][-1]["boxes"][0]["id"] == "b1"
-    assert intent(w, "undo", 3, item_id=0)["message"] == "nothing to undo on item 0"
+    assert intent(w, "undo", 3, item_id=0)["message"] == "nothing to undo on this item"  # shown to the person: no internal id
     assert intent(w, "redo", 4, item_id=0)["type"] == "ack"
     assert [b["id"] for b in w.boxes_of(0)] == ["b1"]
-    assert intent(w, "redo", 5, item_id=0)["message"] == "nothing to redo on item 0"
+    assert intent(w, "redo", 5, item_id=0)["message"] == "nothing to redo on this item"
     assert intent(w, "undo", 6, item_id=0)["type"] == "ack"
     assert intent(w, "add", 7, item_id=0, boxes=[{**box, "id": "b2"}])["type"] == "ack"
     assert 0 not in w._redo  # a new change drops the redo stack
+
+
+def test_undo_and_redo_acks_name_the_change():
+    store = hw.AnnotationStore(":memory:", annotator="a")
+    w = BBoxAnnotator(np.zeros((2, H, W), np.uint8), ["x"], store=store, task="t", proposals={0: [(1, 1, 5, 5, "x", 0.9)]})
+    box = {"id": "b1", "x": 1, "y": 2, "w": 3, "h": 4, "class": "x"}
+    intent(w, "add", 1, item_id=0, boxes=[box])
+    intent(w, "accept", 2, item_id=0, proposal_ids=["p0"])
+    assert intent(w, "undo", 3, item_id=0)["undone"] == "accept"
+    assert intent(w, "undo", 4, item_id=0)["undone"] == "add"
+    assert intent(w, "redo", 5, item_id=0)["redone"] == "add"  # newest undone first
+    assert intent(w, "redo", 6, item_id=0)["redone"] == "accept"
+    assert intent(w, "undo", 7, item_id=0)["undone"] == "redo"  # the redo is a change of its own
+
+    seg = SegmentationCanvas(np.zeros((2, H, W), np.uint8), ["x", "y"], store=hw.AnnotationStore(":memory:"), task="s")
+    runs = np.array([(1, 2, 4)], "<u4").tobytes()
+    seg.send = lambda content, buffers=None: None
+    seg._dispatch(seg, {"type": "paint", "client": "t", "seq": 1, "item_id": 0, "value": 1, "erase": False}, [runs])
+    seg._dispatch(seg, {"type": "paint", "client": "t", "seq": 2, "item_id": 0, "value": 0, "erase": True}, [runs])
+    assert intent(seg, "undo", 3, item_id=0)["undone"] == "erase"
+    assert intent(seg, "undo", 4, item_id=0)["undone"] == "paint"
+    assert intent(seg, "redo", 5, item_id=0)["redone"] == "paint"
+    intent(seg, "fill_holes", 6, item_id=0, value=1)  # refused (no holes): the redo stack stays
+    assert intent(seg, "redo", 7, item_id=0)["redone"] == "erase"
 
 
 @pytest.mark.parametrize("cls", [BBoxAnnotator, SegmentationCanvas])

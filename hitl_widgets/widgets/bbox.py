@@ -60,10 +60,11 @@ class BBoxAnnotator(ImageEditor):
 
     Mouse: drag on the image draws a box; click selects; drag a box moves it; drag a handle
     resizes; wheel zooms around the cursor; space-drag (or middle-drag) pans.
-    Keys (``?`` lists them): 1–9, 0 class of the selected box (or of the next box), B new box,
+    Keys (``?`` lists them): 1–9, 0 class of the next boxes (or of a box you clicked or Tabbed to;
+    a class key never changes or accepts a proposal), B new box,
     arrows nudge the selected box (Shift: 10 px; Alt: resize; with nothing selected they pan),
     Tab / Shift+Tab select the next / previous box or proposal, Enter accepts a proposal,
-    A accepts every proposal above the threshold, Delete deletes a box or rejects a proposal,
+    a / A accept every proposal above the threshold, Delete deletes a box or rejects a proposal,
     C copies the previous item's boxes, , and . move the score threshold, + / - / F zoom,
     Ctrl+Z undo, Ctrl+Y redo, PageDown / PageUp next / previous item.
 
@@ -294,7 +295,7 @@ class BBoxAnnotator(ImageEditor):
         pending = self._pending(item_id, state)
         for pid in ids:
             if pid not in pending:
-                raise IntentError(f"no open proposal {pid[:60]!r} on item {item_id!r}")
+                raise IntentError(f"no open proposal {pid[:60]!r} on this item")
         return [pending[pid] for pid in ids]
 
     @intent("accept")

@@ -7,7 +7,9 @@ dropped by the next change).
 
 A subclass sets ``KIND``, implements ``_decode(item_id, payload)`` (a stored payload → the item's
 state), ``_snapshot(item_id)`` (a copy of the item's state, kept for redo) and ``_change`` (a new
-state → its payload → ``_store_state``); undo and redo are shared.
+state → its payload → ``_store_state``); undo and redo are shared. Their acks name the change
+undone or redone (``undone`` / ``redone``: the ``op`` of its payload, e.g. "paint"), so the view can
+say what the key did.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ class ImageEditor(ReviewWidget):
         self._sizes: dict[Hashable, tuple[int, int]] = {}
         self._state: dict[Hashable, dict] = {}
         self._redo: dict[Hashable, list[dict]] = {}  # item -> states undone, newest last
+        self._redo_ops: dict[Hashable, list[str | None]] = {}  # item -> the op of each change undone (as _redo)
         super().__init__(items, **kwargs)
 
     @classmethod
@@ -80,17 +83,30 @@ class ImageEditor(ReviewWidget):
         done = self._commit(item_id, self.KIND, payload, op=op, state=state)
         if clear_redo:
             self._redo.pop(item_id, None)
+            self._redo_ops.pop(item_id, None)
         return done
+
+    def _newest_op(self, item_id: Hashable) -> str | None:
+        """The ``op`` of the change an undo of the item would cancel (this annotator's newest)."""
+        event = self.store.latest(self.task, [item_id], annotator=self.annotator).get(item_id)
+        op = event["payload"].get("op") if event and isinstance(event.get("payload"), dict) else None
+        return op if isinstance(op, str) else None
 
     @intent("undo")
     def _on_undo(self, content: dict) -> dict:
         item_id = self._item_id(content)
-        return self._answer(content, self._undo(item_id, missing=f"nothing to undo on item {item_id!r}"))
+        op = self._newest_op(item_id)
+        done = self._undo(item_id, missing="nothing to undo on this item")
+        self._redo_ops.setdefault(item_id, []).append(op)
+        return self._answer(content, done, undone=op)
 
     @intent("redo")
     def _on_redo(self, content: dict) -> dict:
         item_id = self._item_id(content)
-        return self._answer(content, self._change(item_id, self._pop_redo(item_id), "redo", clear_redo=False))
+        state = self._pop_redo(item_id)
+        ops = self._redo_ops.get(item_id)
+        op = ops.pop() if ops else None
+        return self._answer(content, self._change(item_id, state, "redo", clear_redo=False), redone=op)
 
     def _change(self, item_id: Hashable, state: dict, op: str, clear_redo: bool = True) -> Committed:
         """Make ``state`` the item's new state (its payload built by the subclass, then
@@ -101,5 +117,5 @@ class ImageEditor(ReviewWidget):
         """The item's most recently undone state (refused when there is none)."""
         stack = self._redo.get(item_id)
         if not stack:
-            raise IntentError(f"nothing to redo on item {item_id!r}")
+            raise IntentError("nothing to redo on this item")
         return stack.pop()

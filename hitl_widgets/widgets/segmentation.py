@@ -60,8 +60,8 @@ class SegmentationCanvas(ImageEditor):
     Keys (``?`` lists them): 1–9, 0 pick the class, B brush, E eraser, P polygon (click vertices;
     Enter or a click on the first vertex closes it; Backspace drops the last vertex), [ and ]
     brush size, H fill the holes of the current segment, N new instance (instance mode), Enter
-    accept the best model mask, Ctrl+Z / Ctrl+Y undo / redo, wheel / + / - / F zoom, space-drag
-    pan, PageDown / PageUp next / previous item.
+    accept the best model mask, Ctrl+Z / Ctrl+Y undo / redo (the status line says what was undone),
+    wheel / + / - / F zoom, space-drag pan, PageDown / PageUp next / previous item.
 
     Args:
         items: image items (``Items`` or anything it accepts).
@@ -346,7 +346,7 @@ class SegmentationCanvas(ImageEditor):
         pid = content.get("proposal_id")
         prop = next((p for p in self._proposals.get(item_id, []) if p["id"] == pid), None)
         if prop is None or pid in state["accepted"]:
-            raise IntentError(f"no open proposal {str(pid)[:40]!r} on item {item_id!r}")
+            raise IntentError(f"no open proposal {str(pid)[:40]!r} on this item")
         state["accepted"].append(pid)
         if self.mode == "semantic":
             value = self.classes.index(prop["class"]) + 1

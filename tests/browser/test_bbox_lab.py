@@ -202,7 +202,10 @@ def test_keyboard_only_flow(lab):
     page.keyboard.press("Alt+ArrowRight")  # 1 px wider
     lab.wait_for_python("w.boxes[['x', 'y', 'w']].values.tolist()", [[first[1] + 10, first[2] + 1, first[3] + 1]])
     focus(root)
-    page.keyboard.press("1")  # reclass the selected box
+    page.keyboard.press("Escape")  # the box b added is selected, but not chosen: a class key would set new boxes' class
+    page.keyboard.press("Tab")  # choose it (boxes come first)
+    expect(root.locator(".hitl-selection")).to_contain_text("a class key re-classes it")
+    page.keyboard.press("1")  # reclass the chosen box
     lab.wait_for_python("w.boxes['class'].tolist()", ["cat"])
     focus(root)
     page.keyboard.press("Escape")
@@ -222,7 +225,7 @@ def test_keyboard_only_flow(lab):
     expect(root.locator(".hitl-help")).to_contain_text("copy the previous item's boxes")
     page.keyboard.press("Escape")
     expect(root.locator(".hitl-help")).to_be_hidden()
-    for key in ["a", "m", "b"]:  # JupyterLab's "insert above", "to markdown", "insert below"; b is ours
+    for key in ["a", "m", "b"]:  # JupyterLab's "insert above", "to markdown", "insert below"; a and b are ours
         page.keyboard.press(key)
     # the keys were ours: JupyterLab added no cells and left the widget's cell a code cell
     assert page.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets.length") == n_cells
@@ -230,3 +233,57 @@ def test_keyboard_only_flow(lab):
     lab.wait_for_python("len(w.boxes)", 3)
     rows = boxes(lab)
     assert close(rows[1][1:5], rows[0][1:5], 1e-6) and rows[1][5] == "cat"  # the copy
+
+
+def ops(lab):
+    return kernel_value(lab, "[e.payload['op'] for e in store.events('boxes').itertuples()]")
+
+
+def test_class_key_after_enter_sets_the_class_of_new_boxes(lab):
+    """#16 item 2: after Enter the next proposal is selected automatically; "2" then means "the
+    next box is a dog", never "re-class and accept that proposal"."""
+    root, canvas = start(lab)
+    page = lab.page
+    focus(root)
+    page.keyboard.press("Enter")  # accept the best proposal (dog 0.92); the next (cat 0.55) is selected
+    expect(root.locator(".hitl-selection")).to_contain_text("proposal cat (0.55)")
+    page.keyboard.press("2")
+    expect(root.locator(".hitl-classes .hitl-button[aria-pressed=true]")).to_contain_text("dog")
+    expect(root.locator(".hitl-counts")).to_have_text("1 boxes, 2 open proposals (1 below threshold)")
+    t = Transform(canvas)
+    drag(page, t.page(40, 300), t.page(90, 380))  # clear of the proposals
+    lab.wait_for_python("len(store.events('boxes'))", 2)
+    assert ops(lab) == ["accept", "add"]  # nothing adjusted or accepted by the key
+    rows = kernel_value(lab, "[[c, s, p if isinstance(p, str) else None] for c, s, p in w.boxes[['class', 'source', 'proposal_id']].values.tolist()]")
+    assert rows == [["dog", "proposal", "p0"], ["dog", "human", None]]
+    # the proposal the key would have taken is still open, with its own class
+    expect(root.locator(".hitl-counts")).to_have_text("2 boxes, 2 open proposals (1 below threshold)")
+    # a mouse click on a class button leaves the focus on the widget (no focus ring on the button)
+    root.locator(".hitl-classes .hitl-button").first.click()
+    assert root.evaluate("el => document.activeElement === el")
+
+
+def test_a_accepts_all_and_its_message_goes_with_the_item(lab):
+    """#16 items 2 and 7: plain `a` accepts all (as the button's "(A)" says); "accepted 2 proposals"
+    belongs to the first image and is gone on the second."""
+    root, canvas = start(lab)
+    page = lab.page
+    focus(root)
+    page.keyboard.press("a")
+    lab.wait_for_python("w.boxes[['class', 'source', 'proposal_id']].values.tolist()",
+                        [["dog", "proposal", "p0"], ["cat", "proposal", "p1"]])
+    assert ops(lab) == ["accept"]
+    message = root.locator(".hitl-status-message")
+    expect(message).to_have_text("accepted 2 proposals")
+    focus(root)  # running Python in the kernel (wait_for_python) moved the focus to the notebook
+    page.keyboard.press("PageDown")
+    expect(root.locator(".hitl-position")).to_have_text("item 2 / 3")
+    expect(message).to_have_text("")
+    page.keyboard.press("PageUp")  # nor does it come back: it was said once, about that action
+    expect(root.locator(".hitl-position")).to_have_text("item 1 / 3")
+    expect(message).to_have_text("")
+    focus(root)
+    page.keyboard.press("Control+z")  # undo: said by the item's place, its id in the tooltip
+    lab.wait_for_python("len(w.boxes)", 0)
+    expect(message).to_have_text("undone on item 1: accepted proposals")
+    expect(message).to_have_attribute("title", "item id 0")

@@ -79,7 +79,14 @@ def test_brush_stroke_pixels_in_python_then_undo(lab):
     focus(root)
     page.keyboard.press("Control+z")
     lab.wait_for_python("0 in w.masks", False)
+    message = root.locator(".hitl-status-message")
+    expect(message).to_have_text("undone on item 1: a brush stroke")  # the undo says what it undid
+    expect(root.locator(".hitl-opacity-value")).to_have_text(f"{round(float(lab.python('w.opacity')) * 100)}%")
     lab.screenshot_element(root, "segmentation-brush.png")
+    focus(root)  # running Python in the kernel moved the focus to the notebook
+    page.keyboard.press("PageDown")  # the message belongs to the first image
+    expect(root.locator(".hitl-position")).to_have_text("item 2 / 2")
+    expect(message).to_have_text("")
 
 
 def test_polygon_by_clicks_matches_polygon_to_mask(lab):

@@ -1,5 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
-import { CanvasStage, classSwatches, editorKeys, editorNav, editorRootClass, wireEditorNav } from "./canvas_stage";
+import {
+  CanvasStage, classSwatches, countOf, editorEdit, editorKeys, editorNav, editorRootClass, placeOf, sayAbout,
+  undoText, wireEditorNav,
+} from "./canvas_stage";
+import type { EditLedger } from "./ledger";
+import { StatusLine } from "./status";
 import { IntentChannel } from "./channel";
 import { ItemCache } from "./items";
 import { Stepper } from "./stepper";
@@ -152,5 +157,46 @@ describe("editor nav and keys", () => {
     expect(undoRedo.mock.calls).toEqual([["undo"], ["redo"]]);
     expect(step.mock.calls).toEqual([[1], [-1]]);
     keymap.dispose();
+  });
+});
+
+describe("messages about an item", () => {
+  it("placeOf counts as the header does (1-based place in the order), not the internal id", () => {
+    expect(placeOf([829, 17, 4], 17)).toBe("item 2");
+    expect(placeOf([[1, "a"], [2, "b"]] as unknown as number[], [2, "b"] as unknown as number)).toBe("item 2");
+    expect(placeOf([829], 5)).toBe("an item no longer in the queue");
+  });
+
+  it("countOf puts the noun in the right number", () => {
+    expect(countOf(1, "proposal")).toBe("1 proposal");
+    expect(countOf(3, "proposal")).toBe("3 proposals");
+    expect(countOf(0, "box", "boxes")).toBe("0 boxes");
+    expect(countOf(1, "box", "boxes")).toBe("1 box");
+  });
+
+  it("undoText names what the kernel undid or redid", () => {
+    const reply = (extra: Record<string, unknown>) => ({ type: "ack" as const, client: "c", seq: 1, ...extra });
+    expect(undoText("undo", "item 4", reply({ undone: "paint" }), { paint: "a brush stroke" })).toBe("undone on item 4: a brush stroke");
+    expect(undoText("redo", "item 4", reply({ redone: "fill_holes" }), {})).toBe("redone on item 4: fill holes");
+    expect(undoText("undo", "item 4", reply({}), {})).toBe("undone on item 4");
+  });
+
+  it("sayAbout shows the message for the item, the id as its tooltip, cleared on another item", () => {
+    const status = new StatusLine();
+    sayAbout(status, 829, "undone on item 4");
+    const message = status.node.querySelector(".hitl-status-message") as HTMLElement;
+    expect(message.textContent).toBe("undone on item 4");
+    expect(message.title).toBe("item id 829");
+    status.showing(830);
+    expect(message.textContent).toBe("");
+  });
+
+  it("editorEdit names the item by its place in an error, and a refusal's sync keeps that name", () => {
+    const send = vi.fn();
+    const ledger = { send } as unknown as EditLedger;
+    const edit = editorEdit(ledger, 829, () => undefined, "item 4");
+    expect(edit.describe).toBe("item 4");
+    edit.refused?.({ type: "refused", client: "c", seq: 1 });
+    expect(send.mock.calls[0][2].describe).toBe("item 4");
   });
 });

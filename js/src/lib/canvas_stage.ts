@@ -11,6 +11,7 @@ import { itemKey } from "./items";
 import type { Binding } from "./keyboard";
 import type { Edit, EditLedger } from "./ledger";
 import { helpKeys, navButtons, ReviewModel, wireNav } from "./review";
+import type { StatusLine } from "./status";
 import type { Stepper } from "./stepper";
 import { ImagePyramid } from "./viewport";
 import type { PanZoom, Viewport } from "./viewport";
@@ -22,9 +23,40 @@ export interface EditorModel extends ReviewModel {
 }
 
 /** An edit of item `id` in an editor: `ack` applies the kernel's state of the item; a refusal asks
- *  for that state again ("sync": the view's copy may now differ from the kernel's), settled alike. */
-export function editorEdit(ledger: EditLedger, id: ItemId, ack: (reply: Reply) => void): Edit {
-  return { item: id, ack, refused: () => void ledger.send("sync", { item_id: id }, editorEdit(ledger, id, ack)) };
+ *  for that state again ("sync": the view's copy may now differ from the kernel's), settled alike.
+ *  `describe` names the item in an error ("item 4": its place, not its internal id). */
+export function editorEdit(ledger: EditLedger, id: ItemId, ack: (reply: Reply) => void, describe?: string): Edit {
+  return {
+    item: id, ack, describe,
+    refused: () => void ledger.send("sync", { item_id: id }, editorEdit(ledger, id, ack, describe)),
+  };
+}
+
+/** "item 4": where `id` stands in `order`, counted as the header counts ("item 4 / 100"), not its
+ *  internal id (which goes in a tooltip: sayAbout). */
+export function placeOf(order: ItemId[], id: ItemId): string {
+  const key = itemKey(id);
+  const at = order.findIndex((v) => itemKey(v) === key);
+  return at < 0 ? "an item no longer in the queue" : `item ${at + 1}`;
+}
+
+/** Show `text` on the status line as a message about item `id` (cleared when another item is
+ *  shown), with the internal id as its tooltip. */
+export function sayAbout(status: StatusLine, id: ItemId, text: string): void {
+  status.info(text, { item: id, title: `item id ${JSON.stringify(id)}` });
+}
+
+/** "1 box", "3 boxes": `n` and its noun in the right number. */
+export function countOf(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** What an undo / redo of item `place` did, from the kernel's ack (`undone` / `redone`: the op of
+ *  the change, named through `names`): "undone on item 4: a brush stroke". */
+export function undoText(kind: "undo" | "redo", place: string, reply: Reply, names: Record<string, string>): string {
+  const op = reply[kind === "undo" ? "undone" : "redone"];
+  const what = typeof op === "string" ? (names[op] ?? op.replace(/_/g, " ")) : "";
+  return `${kind === "undo" ? "undone" : "redone"} on ${place}${what ? `: ${what}` : ""}`;
 }
 
 /** Root classes of a canvas editor named `name` (the shared stage CSS keys on hitl-canvas-editor). */
@@ -182,7 +214,8 @@ export function editorNav() {
   return { nav, ...buttons, redoButton };
 }
 
-/** Wire the nav row's buttons (wireNav, plus redo), and focus the root on a click outside buttons and inputs. */
+/** Wire the nav row's buttons (wireNav, plus redo), and focus the root on a click outside buttons
+ *  and inputs (a mouse click on a button gives the focus back to the root: Keymap's refocusAfterMouse). */
 export function wireEditorNav(
   buttons: ReturnType<typeof editorNav>,
   root: HTMLElement,

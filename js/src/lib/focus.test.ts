@@ -69,6 +69,14 @@ describe("refocusAfterMouse", () => {
     expect(document.activeElement).toBe(root);
   });
 
+  it("a slider let go gives the focus back to the root (it would take the arrow keys)", () => {
+    const { root, input } = widget();
+    input.type = "range";
+    input.focus();
+    input.dispatchEvent(new PointerEvent("pointerup", { bubbles: true }));
+    expect(document.activeElement).toBe(root);
+  });
+
   it("also when the click's handler rebuilt the buttons (the clicked one is gone, the focus with it)", () => {
     const { root, button } = widget();
     button.addEventListener("click", () => button.remove()); // e.g. a repaint of the reason bar

@@ -32,7 +32,7 @@ export function takeFocusWhenShown(root: HTMLElement): void {
   });
 }
 
-/** After a mouse click on one of `root`'s buttons, give the focus back to `root`: a button keeps no
+/** After a mouse click on one of `root`'s buttons (or a slider let go), give the focus back to `root`: a button keeps no
  *  focus ring that would show on the next item as if it were pre-selected (class buttons persist
  *  from item to item), and the widget's keys still work. A keyboard activation (Enter / Space on a
  *  focused button: a click with detail 0) leaves the focus on the button, for keyboard users.
@@ -49,6 +49,15 @@ export function refocusAfterMouse(root: HTMLElement): () => void {
       root.focus({ preventScroll: true });
     }
   };
+  // a focused slider would take the widget's arrow keys
+  const onPointerUp = (e: PointerEvent) => {
+    const t = e.target;
+    if (t instanceof HTMLInputElement && t.type === "range") root.focus({ preventScroll: true });
+  };
   root.addEventListener("click", onClick);
-  return () => root.removeEventListener("click", onClick);
+  root.addEventListener("pointerup", onPointerUp);
+  return () => {
+    root.removeEventListener("click", onClick);
+    root.removeEventListener("pointerup", onPointerUp);
+  };
 }

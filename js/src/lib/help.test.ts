@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HelpOverlay, helpButton } from "./help";
+import { HelpOverlay, helpButton, helpRows } from "./help";
 import { Keymap } from "./keyboard";
 
 function setup() {
@@ -36,9 +36,12 @@ describe("HelpOverlay", () => {
     expect(help.node.hidden).toBe(false);
     expect(rows(help)).toEqual([
       ["1", "class 1"],
-      ["Backspace  Ctrl+Z", "undo the last change"],
+      ["Backspace / Ctrl+Z", "undo the last change"],
       ["←", "previous item"],
+      ["Escape", "leave the widget (back to the notebook)"], // the Keymap's own Escape, listed though unbound
     ]);
+    const kbds = [...help.node.querySelectorAll("tr")][1].querySelectorAll("kbd");
+    expect([...kbds].map((k) => k.textContent)).toEqual(["Backspace", "Ctrl+Z"]); // each key its own <kbd>
     expect(help.node.querySelector(".hitl-help-title")?.textContent).toBe("Shortcuts");
     expect(help.node.querySelector(".hitl-help-hint")?.textContent).toMatch(/Esc/);
   });
@@ -63,7 +66,7 @@ describe("HelpOverlay", () => {
     help.toggle(false);
     keymap.add({ keys: ["?"], description: "show / hide these shortcuts", run: () => {} });
     help.toggle(true);
-    expect(rows(help).length).toBe(4);
+    expect(rows(help).length).toBe(5);
     expect(rows(help)[3]).toEqual(["?", "show / hide these shortcuts"]);
   });
 
@@ -74,8 +77,34 @@ describe("HelpOverlay", () => {
     const help = new HelpOverlay(keymap);
     help.toggle(true);
     expect(help.node.querySelector("img")).toBeNull();
-    expect(rows(help)).toEqual([["x", `<img src=x onerror="window.__hitlPwned = 1">`]]);
+    expect(rows(help)[0]).toEqual(["x", `<img src=x onerror="window.__hitlPwned = 1">`]);
     expect(help.node.getAttribute("aria-label")).toBe("Keyboard shortcuts");
+  });
+});
+
+describe("helpRows", () => {
+  const run = () => {};
+  it("lists Escape once: its bindings' meanings in the order tried, then leaving the widget", () => {
+    const rows = helpRows([
+      { keys: ["Escape"], description: "close this help", run },
+      { keys: ["Delete", "Backspace"], description: "delete", run },
+      { keys: ["Escape"], description: () => "clear the selection", run },
+    ]);
+    expect(rows).toEqual([
+      { keys: ["Escape"], description: "close this help; else: clear the selection; else: leave the widget (back to the notebook)" },
+      { keys: ["Delete", "Backspace"], description: "delete" },
+    ]);
+  });
+  it("does not say 'leave the widget' twice when a description already does", () => {
+    const rows = helpRows([{ keys: ["Escape"], description: "cancel a reject (else: leave the widget)", run }]);
+    expect(rows).toEqual([{ keys: ["Escape"], description: "cancel a reject (else: leave the widget)" }]);
+  });
+  it("keeps bindings of different key lists apart", () => {
+    const rows = helpRows([
+      { keys: ["a", "A"], description: "accept all", run },
+      { keys: ["a"], description: "other", run },
+    ]);
+    expect(rows.map((r) => r.description)).toEqual(["accept all", "other", "leave the widget (back to the notebook)"]);
   });
 });
 

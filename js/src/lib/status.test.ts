@@ -62,6 +62,42 @@ describe("StatusLine", () => {
     expect(saved.classList.contains("hitl-error")).toBe(false);
   });
 
+  it("info() with an item: showing() of another item (or of none) clears it, of the same item keeps it", () => {
+    const s = new StatusLine();
+    const { message } = parts(s);
+    s.info("accepted 1 proposal", { item: 829, title: "item id 829" });
+    expect(message.textContent).toBe("accepted 1 proposal");
+    expect(message.title).toBe("item id 829");
+    s.showing(829);
+    expect(message.textContent).toBe("accepted 1 proposal"); // the same item: stays
+    s.showing(830);
+    expect(message.textContent).toBe("");
+    expect(message.hasAttribute("title")).toBe(false);
+    s.info("undo: image 2", { item: [1, "a"] }); // compound ids compare by value
+    s.showing([1, "a"]);
+    expect(message.textContent).toBe("undo: image 2");
+    s.showing(undefined); // the end screen
+    expect(message.textContent).toBe("");
+  });
+
+  it("a message without an item stays across items; a newer message replaces the owner", () => {
+    const s = new StatusLine();
+    const { message } = parts(s);
+    s.info("kept");
+    s.showing(1);
+    expect(message.textContent).toBe("kept");
+    s.info("of item 1", { item: 1 });
+    s.error("refused: no"); // no item: not cleared by a step
+    s.showing(2);
+    expect(message.textContent).toBe("refused: no");
+    expect(message.getAttribute("role")).toBe("alert");
+    s.error("bad", { item: 2 });
+    expect(message.classList.contains("hitl-error")).toBe(true);
+    s.showing(3);
+    expect(message.textContent).toBe("");
+    expect(message.classList.contains("hitl-error")).toBe(false);
+  });
+
   it("the saved badge and the message are independent", () => {
     const s = new StatusLine();
     s.error("boom");

@@ -204,6 +204,104 @@ describe("BBoxAnnotator view", () => {
     expect(t.q(".hitl-counts").textContent).toBe("2 boxes, 0 open proposals");
   });
 
+  it("after Enter, a class key sets the class of new boxes: the next proposal (selected automatically) is not touched", async () => {
+    const t = await mount({ 0: { proposals: PROPOSALS } });
+    t.press("Enter"); // accept p0; p1 is selected automatically
+    expect(t.intents()).toHaveLength(1);
+    expect(t.q(".hitl-selection").textContent).toContain("proposal cat (0.60)");
+    t.press("2");
+    expect(t.intents()).toHaveLength(1); // nothing re-classed, nothing accepted
+    expect(t.q(".hitl-counts").textContent).toBe("1 boxes, 2 open proposals (1 below threshold)");
+    expect(t.q(".hitl-selection").textContent).toContain("new boxes: dog");
+    const pressed = [...t.root.querySelectorAll(".hitl-class")].map((b) => b.getAttribute("aria-pressed"));
+    expect(pressed).toEqual(["false", "true"]); // the class bar shows what a new box gets
+    t.drag(20, 300, 80, 380); // clear of the proposals
+    expect(t.intents().at(-1)).toMatchObject({ type: "add", boxes: [{ class: "dog" }] });
+    expect(t.intents().filter((c: Any) => c.type === "accept" || c.type === "adjust")).toHaveLength(1);
+  });
+
+  it("a class key never accepts a proposal, even one the person clicked; it re-classes a box they clicked", async () => {
+    const box = { id: "k", x: 20, y: 300, w: 60, h: 60, class: "cat", source: "human", score: null, proposal: null };
+    const t = await mount({ 0: { proposals: PROPOSALS, boxes: [box] } });
+    t.drag(310, 210, 310, 210); // a click on p1
+    expect(t.q(".hitl-selection").textContent).toContain("proposal cat (0.60)");
+    t.press("2");
+    expect(t.intents()).toEqual([]);
+    expect(t.q(".hitl-status-message").textContent).toContain("the selected proposal is unchanged");
+    expect(t.q(".hitl-counts").textContent).toBe("1 boxes, 3 open proposals (1 below threshold)");
+    t.drag(50, 330, 50, 330); // a click on the box
+    expect(t.q(".hitl-selection").textContent).toContain("a class key re-classes it");
+    t.press("1");
+    t.press("2");
+    expect(t.intents().at(-1)).toMatchObject({ type: "update", box_id: "k", class: "dog" });
+  });
+
+  it("a box just drawn or added is not chosen: a class key then sets the next box's class", async () => {
+    const t = await mount();
+    t.drag(100, 50, 220, 130);
+    t.press("2");
+    expect(t.intents()).toHaveLength(1); // the add only
+    t.press("b");
+    expect(t.intents().at(-1)).toMatchObject({ type: "add", boxes: [{ class: "dog" }] });
+    t.press("1");
+    expect(t.intents()).toHaveLength(2);
+    t.press("Tab"); // Tab is a choice: the first box, then a class key re-classes it
+    t.press("2");
+    expect(t.intents().at(-1)).toMatchObject({ type: "update", class: "dog" });
+  });
+
+  it("a and A both accept every proposal above the threshold; the message counts in the right number", async () => {
+    const t = await mount({ 0: { proposals: PROPOSALS }, 1: { proposals: PROPOSALS.slice(0, 1) } });
+    t.press("a");
+    expect(t.intents().at(-1)).toMatchObject({ type: "accept", proposal_ids: ["p0", "p1"] });
+    expect(t.q(".hitl-status-message").textContent).toBe("accepted 2 proposals");
+    t.press("PageDown");
+    expect(t.q(".hitl-status-message").textContent).toBe(""); // a message of item 1 is gone on item 2
+    t.press("A");
+    expect(t.intents().at(-1)).toMatchObject({ type: "accept", item_id: 1, proposal_ids: ["p0"] });
+    expect(t.q(".hitl-status-message").textContent).toBe("accepted 1 proposal");
+    expect(t.q(".hitl-status-message").title).toBe("item id 1");
+    t.press("b"); // another action on the same item: the message stays with it
+    expect(t.q(".hitl-status-message").textContent).toBe("accepted 1 proposal");
+  });
+
+  it("undo says what it undid on which item, by its place (the id in the tooltip)", async () => {
+    const t = await mount({}, { order: [829, 17, 4] });
+    t.press("PageDown");
+    t.press("z", { ctrlKey: true });
+    const undo = t.intents().at(-1);
+    expect(undo).toMatchObject({ type: "undo", item_id: 17 });
+    await t.ack(undo, { boxes: [], rejected: [], n_done: 0, undone: "add" });
+    const message = t.q(".hitl-status-message");
+    expect(message.textContent).toBe("undone on item 2: new boxes");
+    expect(message.title).toBe("item id 17");
+    t.press("y", { ctrlKey: true });
+    await t.ack(t.intents().at(-1), { boxes: [], rejected: [], n_done: 0, redone: "add" });
+    expect(message.textContent).toBe("redone on item 2: new boxes");
+    t.press("PageUp");
+    expect(message.textContent).toBe("");
+  });
+
+  it("help lists Escape once (with leaving the widget) and a / A with a separator", async () => {
+    const t = await mount({ 0: { proposals: PROPOSALS } });
+    t.press("Tab"); // a selection: the widget's own Escape applies too
+    t.press("?");
+    const rows = [...t.root.querySelectorAll(".hitl-help tr")].map((r) => [...r.querySelectorAll("td")].map((d) => d.textContent));
+    const escape = rows.filter(([k]) => k === "Escape");
+    expect(escape).toEqual([["Escape", "close this help; else: cancel the drawing / clear the selection; else: leave the widget (back to the notebook)"]]);
+    expect(rows.find(([, d]) => d?.startsWith("accept every proposal"))?.[0]).toBe("a / A");
+    expect(rows.find(([, d]) => d?.startsWith("delete the selected box"))?.[0]).toBe("Delete / Backspace");
+  });
+
+  it("a mouse click on accept all leaves the focus on the widget, not the button", async () => {
+    const t = await mount({ 0: { proposals: PROPOSALS } });
+    const button = t.q(".hitl-accept-all") as HTMLButtonElement;
+    button.focus();
+    button.dispatchEvent(new MouseEvent("click", { bubbles: true, detail: 1 }));
+    expect(t.intents().at(-1)).toMatchObject({ type: "accept", proposal_ids: ["p0", "p1"] });
+    expect(document.activeElement).toBe(t.root);
+  });
+
   it("dragging a proposal adjusts it (kept as the same id, remembering the proposal)", async () => {
     const t = await mount({ 0: { proposals: PROPOSALS } });
     t.drag(120, 120, 130, 125);

@@ -464,7 +464,7 @@ describe("ClassifyWidget view", () => {
       const rows = [...t.ui.help().querySelectorAll("tr")].map((r) => r.textContent);
       expect(rows.length).toBe(10); // a digit per class (3) + Enter, Space, →, ←, undo, ?, Escape
       const keys = [...t.ui.help().querySelectorAll(".hitl-help-keys")].map((k) => k.textContent);
-      expect(keys).toEqual(["1", "2", "3", "Enter", "Space", "→", "←", "Backspace  Ctrl+Z", "?", "Escape"]);
+      expect(keys).toEqual(["1", "2", "3", "Enter", "Space", "→", "←", "Backspace / Ctrl+Z", "?", "Escape"]);
       expect(rows[1]).toContain("pick class dog");
       for (const d of ["accept the proposal", "skip this item", "next item", "previous item", "undo the last change", "show / hide", "close this help"]) {
         expect(rows.some((r) => r?.includes(d))).toBe(true);

@@ -113,6 +113,62 @@ describe("SegmentationCanvas view", () => {
     expect([...decodeCocoRle(rle as Any).slice(2 * 640 + 5, 2 * 640 + 6)]).toEqual([1]); // column 5, row 2
   });
 
+  it("undo says what it undid on which item (its place, the id in the tooltip); the message goes on the next item", async () => {
+    const t = await mount({ order: [829, 17] });
+    t.pointer("pointerdown", 100, 100);
+    t.pointer("pointerup", 100, 100);
+    t.press("z", { ctrlKey: true });
+    const undo = t.sent().at(-1).content;
+    expect(undo).toMatchObject({ type: "undo", item_id: 829 });
+    const message = t.q(".hitl-status-message");
+    expect(message.textContent).toBe(""); // said once the kernel has undone it
+    t.model.kernelSend({ type: "ack", client: undo.client, seq: undo.seq, item_id: 829, undone: "paint", instances: {} });
+    await flush();
+    expect(message.textContent).toBe("undone on item 1: a brush stroke");
+    expect(message.title).toBe("item id 829");
+    t.press("y", { ctrlKey: true });
+    const redo = t.sent().at(-1).content;
+    t.model.kernelSend({ type: "ack", client: redo.client, seq: redo.seq, item_id: 829, redone: "paint", instances: {} });
+    await flush();
+    expect(message.textContent).toBe("redone on item 1: a brush stroke");
+    t.press("PageDown");
+    expect(t.q(".hitl-position").textContent).toBe("item 2 / 2");
+    expect(message.textContent).toBe("");
+  });
+
+  it("the opacity slider shows its value", async () => {
+    const t = await mount({ opacity: 0.6 });
+    expect(t.q(".hitl-opacity-value").textContent).toBe("60%");
+    const input = t.q(".hitl-opacity") as HTMLInputElement;
+    input.value = "0.35";
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    expect(t.q(".hitl-opacity-value").textContent).toBe("35%");
+    expect(t.model.get("opacity")).toBeCloseTo(0.35);
+    t.model.kernelSet("opacity", 0.8);
+    expect(t.q(".hitl-opacity-value").textContent).toBe("80%");
+  });
+
+  it("help lists Escape once, with the polygon's meaning and leaving the widget", async () => {
+    const t = await mount();
+    t.press("p");
+    t.pointer("pointerdown", 100, 100);
+    t.pointer("pointerup", 100, 100);
+    t.press("?");
+    const rows = [...t.root.querySelectorAll(".hitl-help tr")].map((r) => [...r.querySelectorAll("td")].map((d) => d.textContent));
+    expect(rows.filter(([k]) => k === "Escape")).toEqual([
+      ["Escape", "close this help; else: drop the polygon being drawn; else: leave the widget (back to the notebook)"],
+    ]);
+    expect(rows.some(([k]) => k === "Ctrl+Z")).toBe(true);
+  });
+
+  it("a message about one item (no model mask to accept) is gone on the next", async () => {
+    const t = await mount();
+    t.press("Enter");
+    expect(t.q(".hitl-status-message").textContent).toBe("no model mask to accept");
+    t.press("PageDown");
+    expect(t.q(".hitl-status-message").textContent).toBe("");
+  });
+
   it("polygon vertices can be dragged, inserted on an edge and deleted with Alt+click", async () => {
     const t = await mount();
     t.press("p");

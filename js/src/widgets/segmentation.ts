@@ -53,7 +53,7 @@ function render({ model, el }: RenderProps<SegModel>) {
   const painter: SegPainter = new SegPainter({
     model, root, ui, state, cache, viewport, stepper, ledger, layers, pickClass: (k) => edits.pickClass(k),
   });
-  const edits = new SegEdits({ state, ledger, status, stage, layers, painter });
+  const edits = new SegEdits({ state, ledger, status, stage, layers, painter, order: () => stepper.order() });
   const panZoom = new PanZoom(viewport, canvas, root, { onChange: () => layers.scheduler.request() });
   new SegPointer({ root, canvas, state, viewport, edits, layers, painter });
 
@@ -65,6 +65,7 @@ function render({ model, el }: RenderProps<SegModel>) {
   ui.opacityInput.addEventListener("input", () => {
     model.set("opacity", Number(ui.opacityInput.value));
     model.save_changes();
+    painter.opacity();
     layers.scheduler.request();
   });
   ui.fillButton.addEventListener("click", () => edits.fillHoles());
@@ -79,7 +80,7 @@ function render({ model, el }: RenderProps<SegModel>) {
     },
   });
   const onOpacity = () => {
-    ui.opacityInput.value = String(model.get("opacity"));
+    painter.opacity();
     layers.scheduler.request();
   };
   stage.observeResize(() => layers.scheduler.request());

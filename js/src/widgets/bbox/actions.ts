@@ -1,6 +1,7 @@
 // BBoxAnnotator's commands, by key or button: pick a class, accept / reject proposals, delete,
 // undo / redo, cycle the selection, add a box, copy the previous item's boxes, nudge, threshold.
 import type { AnyModel } from "@anywidget/types";
+import { countOf, placeOf, sayAbout, undoText } from "../../lib/canvas_stage";
 import { setText } from "../../lib/dom";
 import type { ItemCache } from "../../lib/items";
 import type { StatusLine } from "../../lib/status";
@@ -25,15 +26,31 @@ export interface ActionParts {
   panZoom: PanZoom;
 }
 
+/** What an undo / redo took back or did again, by the op the kernel names (hitl_widgets/widgets/bbox.py). */
+const CHANGES: Record<string, string> = {
+  add: "new boxes", update: "a box moved or re-classed", delete: "a deletion", accept: "accepted proposals",
+  adjust: "an adjusted proposal", reject: "a rejected proposal", redo: "a redo",
+};
+
 export class BoxActions {
   constructor(private readonly p: ActionParts) {}
 
-  /** Class `k` for the selected box, or for new boxes when none is selected. */
+  /** Show `text` as a message about the item shown (cleared when another item is shown). */
+  private say(text: string): void {
+    const id = this.p.state.current();
+    if (id === undefined) this.p.status.info(text);
+    else sayAbout(this.p.status, id, text);
+  }
+
+  /** A class key (or swatch): re-class the box the person chose (a click on it, Tab); else set
+   *  the class of new boxes. It never changes or accepts a proposal, and a box selected
+   *  automatically (the next proposal after Enter, a box just drawn) is left as it is. */
   pickClass(k: number): void {
     const { state, edits, painter } = this.p;
     if (k < 0 || k >= state.classes().length) return;
     const c = state.classes()[k];
-    if (state.selection) {
+    const sel = state.selection;
+    if (sel?.kind === "box" && state.chosen) {
       const d = edits.beginEdit();
       if (d) {
         d.class = c;
@@ -41,6 +58,9 @@ export class BoxActions {
       }
     } else {
       state.currentClass = k;
+      if (sel?.kind === "proposal" && state.chosen) {
+        this.say("class of new boxes set; the selected proposal is unchanged: accept it (Enter), then click it to re-class it");
+      }
     }
     painter.classes();
     painter.redraw();
@@ -48,7 +68,7 @@ export class BoxActions {
 
   /** Accept the selected proposal, else the best one above the threshold; select the next. */
   acceptProposal(): void {
-    const { state, edits, status, painter } = this.p;
+    const { state, edits, painter } = this.p;
     edits.flushDraft();
     const it = state.item();
     if (!it) return;
@@ -56,7 +76,7 @@ export class BoxActions {
     let target: Proposal | undefined;
     if (sel?.kind === "proposal") target = state.pendingProposals(it).find((p) => p.id === sel.id);
     target ??= state.visibleProposals(it)[0];
-    if (!target) return status.info("no open proposal above the threshold");
+    if (!target) return this.say("no open proposal above the threshold");
     const p = target;
     edits.send("accept", { proposal_ids: [p.id] }, (item) => {
       item.boxes = [...(item.boxes ?? []), { ...p, source: "proposal", proposal: p.id } as Box];
@@ -67,23 +87,23 @@ export class BoxActions {
   }
 
   acceptAllAbove(): void {
-    const { state, edits, status } = this.p;
+    const { state, edits } = this.p;
     edits.flushDraft();
     const list = state.visibleProposals();
-    if (!list.length) return status.info("no open proposal above the threshold");
+    if (!list.length) return this.say("no open proposal above the threshold");
     edits.send("accept", { proposal_ids: list.map((p) => p.id) }, (it) => {
       it.boxes = [...(it.boxes ?? []), ...list.map((p) => ({ ...p, source: "proposal", proposal: p.id }) as Box)];
     });
     state.selection = null;
-    status.info(`accepted ${list.length} proposals`);
+    this.say(`accepted ${countOf(list.length, "proposal")}`);
   }
 
   /** Delete the selected box, or reject the selected proposal (and select the next). */
   deleteSelected(): void {
-    const { state, edits, status, painter } = this.p;
+    const { state, edits, painter } = this.p;
     edits.flushDraft();
     const sel = state.selection;
-    if (!sel) return status.info("nothing selected: click a box or press Tab");
+    if (!sel) return this.say("nothing selected: click a box or press Tab");
     if (sel.kind === "proposal") {
       edits.send("reject", { proposal_ids: [sel.id] }, (it) => {
         it.rejected = [...(it.rejected ?? []), sel.id];
@@ -99,10 +119,16 @@ export class BoxActions {
     painter.redraw();
   }
 
-  /** The kernel undoes (redoes) the item's last change and answers with its box list. */
+  /** The kernel undoes (redoes) the item's last change and answers with its box list and what it
+   *  undid, said on the status line while the item is shown ("undone on item 4: new boxes"). */
   undoRedo(kind: "undo" | "redo"): void {
-    this.p.edits.flushDraft();
-    this.p.edits.send(kind, {});
+    const { edits, state, stepper } = this.p;
+    edits.flushDraft();
+    const id = state.current();
+    if (id === undefined) return;
+    edits.send(kind, {}, undefined, id, (reply) => {
+      if (state.current() === id) this.say(undoText(kind, placeOf(stepper.order(), id), reply, CHANGES));
+    });
   }
 
   /** Select the next (`step` 1) or previous (-1) box or proposal, bringing it into view. */
@@ -120,7 +146,7 @@ export class BoxActions {
       return;
     }
     const at = state.selection ? list.findIndex((s) => state.isSelected(s)) : -1;
-    state.selection = list[(at + step + list.length * 2 + (at < 0 && step < 0 ? 1 : 0)) % list.length];
+    state.choose(list[(at + step + list.length * 2 + (at < 0 && step < 0 ? 1 : 0)) % list.length]);
     const r = state.selectedRect(it);
     if (r && !viewport.isVisible(r)) viewport.centreOn(r.x + r.w / 2, r.y + r.h / 2);
     painter.redraw();
@@ -140,22 +166,22 @@ export class BoxActions {
 
   /** Copy the previous item's boxes (those inside this image) onto this one. */
   copyPrevious(): void {
-    const { state, cache, stepper, edits, status } = this.p;
+    const { state, cache, stepper, edits } = this.p;
     edits.flushDraft();
     const prevId = stepper.order()[stepper.pos - 1];
     const id = state.current();
-    if (prevId === undefined || id === undefined) return status.info("no previous item to copy from");
+    if (prevId === undefined || id === undefined) return this.say("no previous item to copy from");
     cache.whenReady(prevId).then((p) => {
       const boxes = ((p as BoxItem).boxes ?? []);
       if (state.current() !== id) return;
-      if (!boxes.length) return status.info("the previous item has no boxes");
+      if (!boxes.length) return this.say("the previous item has no boxes");
       const { w, h: hh } = state.imageSize();
       const rects = boxes
         .map((b) => ({ ...rectFromPoints({ x: b.x, y: b.y }, { x: b.x + b.w, y: b.y + b.h }, w, hh), class: b.class }))
         .filter((r) => r.w > 0 && r.h > 0);
-      if (!rects.length) return status.info("the previous item's boxes lie outside this image");
+      if (!rects.length) return this.say("the previous item's boxes lie outside this image");
       edits.addBoxes(rects);
-      status.info(`copied ${rects.length} boxes from the previous item`);
+      this.say(`copied ${countOf(rects.length, "box", "boxes")} from the previous item`);
     });
   }
 

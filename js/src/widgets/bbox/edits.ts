@@ -3,6 +3,7 @@
 // view's copy once no other edit of that item is on its way (a refusal fetches the kernel's list).
 // The draft (a box being moved, resized or nudged) is sent when editing it ends.
 import { editorEdit } from "../../lib/canvas_stage";
+import type { Reply } from "../../lib/channel";
 import type { ClassName } from "../../lib/classes";
 import type { ItemCache, ItemId } from "../../lib/items";
 import type { Edit, EditLedger } from "../../lib/ledger";
@@ -18,6 +19,8 @@ export interface EditParts {
   ledger: EditLedger;
   /** repaint after a change to the item shown */
   redraw: () => void;
+  /** where item `id` stands, as the person counts ("item 4"), for messages */
+  place: (id: ItemId) => string;
 }
 
 export class BoxEdits {
@@ -25,21 +28,27 @@ export class BoxEdits {
 
   constructor(private readonly p: EditParts) {}
 
-  /** An edit of item `id`: its ack's box list replaces the view's once nothing else is on its way. */
-  private edit(id: ItemId): Edit {
-    const { cache, ledger } = this.p;
+  /** An edit of item `id`: its ack's box list replaces the view's once nothing else is on its way
+   *  (then `acked` runs with the reply). */
+  private edit(id: ItemId, acked?: (reply: Reply) => void): Edit {
+    const { cache, ledger, place } = this.p;
     return editorEdit(ledger, id, (reply) => {
       if (ledger.pending(id) === 0) cache.update(id, { boxes: reply.boxes as Box[], rejected: reply.rejected as string[] });
-    });
+      acked?.(reply);
+    }, place(id));
   }
 
-  /** Send an intent about item `id` (default: the one shown); `apply` changes the view's copy at once. */
-  send(type: string, fields: Record<string, unknown>, apply?: (it: BoxItem) => void, id = this.p.state.current()): void {
+  /** Send an intent about item `id` (default: the one shown); `apply` changes the view's copy at
+   *  once; `acked` runs with the kernel's acknowledgement. */
+  send(
+    type: string, fields: Record<string, unknown>, apply?: (it: BoxItem) => void, id = this.p.state.current(),
+    acked?: (reply: Reply) => void,
+  ): void {
     const { cache, ledger, redraw } = this.p;
     const it = id === undefined ? undefined : (cache.get(id) as BoxItem | undefined);
     if (id === undefined || !it) return;
     if (apply) apply(it);
-    void ledger.send(type, { item_id: id, ...fields }, this.edit(id));
+    void ledger.send(type, { item_id: id, ...fields }, this.edit(id, acked));
     redraw();
   }
 
@@ -108,7 +117,7 @@ export class BoxEdits {
       if (!p) return null;
       state.draft = { id: p.id, x: p.x, y: p.y, w: p.w, h: p.h, class: p.class, source: "adjusted", score: p.score, proposal: p.id };
       state.draftOp = "adjust";
-      state.selection = { kind: "box", id: p.id };
+      state.becomeBox(p.id);
     }
     return state.draft;
   }

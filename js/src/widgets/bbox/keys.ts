@@ -20,11 +20,12 @@ export function boxKeys(
   escape: { run: () => void; when: () => boolean },
 ): Binding[] {
   return [
-    ...classDigitKeys(() => model.get("classes"), (k) => a.pickClass(k), "class of the selected box (or of new boxes)"),
+    ...classDigitKeys(() => model.get("classes"), (k) => a.pickClass(k),
+      "class of new boxes (of the box you clicked or Tabbed to, if any; never accepts a proposal)"),
     { keys: ["b"], description: "new box in the middle of the view", run: () => a.newBoxByKey() },
     { keys: ["Tab"], description: "select the next box or proposal (Shift: previous)", run: (e) => a.cycle(e.shiftKey ? -1 : 1) },
     { keys: ["Enter"], description: "accept the selected (or best) proposal", run: () => a.acceptProposal() },
-    { keys: ["A"], description: "accept every proposal above the threshold (Shift+A)", run: () => a.acceptAllAbove() },
+    { keys: ["a", "A"], description: "accept every proposal above the threshold", run: () => a.acceptAllAbove() },
     { keys: ["Delete", "Backspace"], description: "delete the selected box / reject the selected proposal", run: () => a.deleteSelected() },
     { keys: ["ArrowLeft"], description: "nudge the selected box (Shift: 10 px); pan when none", run: (e) => a.arrow(-1, 0, e) },
     { keys: ["ArrowRight"], description: "nudge right", run: (e) => a.arrow(1, 0, e) },
@@ -36,6 +37,6 @@ export function boxKeys(
     { keys: [","], description: "lower the proposal threshold", run: () => a.setThreshold(model.get("threshold") - 0.05) },
     { keys: ["."], description: "raise the proposal threshold", run: () => a.setThreshold(model.get("threshold") + 0.05) },
     ...editorKeys(panZoom, (kind) => a.undoRedo(kind), (delta) => stepper.step(delta), help),
-    { keys: ["Escape"], description: "cancel the drawing / clear the selection (else: leave the widget)", ...escape },
+    { keys: ["Escape"], description: "cancel the drawing / clear the selection", ...escape },
   ];
 }

@@ -33,6 +33,7 @@ export class BoxPainter {
   /** The whole view. */
   paint(): void {
     const { model, root, ui, state, cache, viewport, stepper, frame } = this.p;
+    ui.status.showing(state.current()); // a message about another item goes
     setText(ui.title, model.get("title"));
     this.progress();
     this.classes();
@@ -91,10 +92,14 @@ export class BoxPainter {
     }
     const b = r as Box & Proposal;
     const coords = `x ${b.x.toFixed(1)} y ${b.y.toFixed(1)} w ${b.w.toFixed(1)} h ${b.h.toFixed(1)}`;
+    // what a class key does now: re-class a box the person chose, else set the class of new boxes
+    const newBoxes = ["; new boxes: ", data(state.classes()[state.currentClass] ?? "")];
     if (state.selection.kind === "proposal") {
-      setParts(ui.selectionLine, ["proposal ", data(b.class), `${b.score === null ? "" : ` (${b.score.toFixed(2)})`} ${coords} — Enter accepts, Delete rejects`]);
+      setParts(ui.selectionLine, ["proposal ", data(b.class), `${b.score === null ? "" : ` (${b.score.toFixed(2)})`} ${coords} — Enter accepts, Delete rejects`, ...newBoxes]);
+    } else if (state.chosen) {
+      setParts(ui.selectionLine, ["box ", data(b.class), ` [${b.source}] ${coords} — a class key re-classes it`]);
     } else {
-      setParts(ui.selectionLine, ["box ", data(b.class), ` [${b.source}] ${coords}`]);
+      setParts(ui.selectionLine, ["box ", data(b.class), ` [${b.source}] ${coords}`, ...newBoxes]);
     }
   }
 }

@@ -94,7 +94,7 @@ export class BoxPointer {
       this.drag = { mode: "resize", start: ip, orig: { ...d }, handle: hit.handle, id: e.pointerId, moved: false, sx: sp.x, sy: sp.y };
     } else if (hit) {
       if (!state.isSelected(hit)) edits.flushDraft();
-      state.selection = { kind: hit.kind, id: hit.id };
+      state.choose({ kind: hit.kind, id: hit.id }); // a click on it: class keys re-class it
       const orig = { ...(state.selectedRect(state.item()!) as Rect) };
       this.drag = { mode: "move", start: ip, orig, handle: -1, id: e.pointerId, moved: false, sx: sp.x, sy: sp.y };
     } else {

@@ -8,7 +8,8 @@ import type { Rect, Viewport } from "../../lib/viewport";
 import type { BBoxModel, Box, BoxItem, Proposal, Selection } from "./geometry";
 
 export class BoxState {
-  selection: Selection = null;
+  private selected: Selection = null;
+  private explicit = false;
   /** the class of new boxes (an index into the classes) */
   currentClass = 0;
   /** the box being edited (drawn over its stored version) */
@@ -26,6 +27,33 @@ export class BoxState {
     private readonly viewport: Viewport,
     readonly current: () => ItemId | undefined,
   ) {}
+
+  /** The selected box or proposal. Setting it is an automatic selection (the next proposal after
+   *  an accept, a box just drawn): class keys then still set the class of new boxes. */
+  get selection(): Selection {
+    return this.selected;
+  }
+
+  set selection(s: Selection) {
+    this.selected = s;
+    this.explicit = false;
+  }
+
+  /** Select `s` because the person chose it (a click on it, Tab): class keys re-class it. */
+  choose(s: Selection): void {
+    this.selected = s;
+    this.explicit = s !== null;
+  }
+
+  /** Whether the selection was chosen by the person (see choose), not made automatically. */
+  get chosen(): boolean {
+    return this.explicit && this.selected !== null;
+  }
+
+  /** The chosen selection, now a box of the same id (a proposal dragged becomes an adjusted box). */
+  becomeBox(id: string): void {
+    this.selected = { kind: "box", id };
+  }
 
   classes(): ClassName[] {
     return this.model.get("classes");

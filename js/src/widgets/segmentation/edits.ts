@@ -8,7 +8,8 @@ import type { Edit, EditLedger } from "../../lib/ledger";
 import { Binary, toBytes } from "../../lib/media";
 import { applyRuns, decodeLabelRuns, polygonRuns } from "../../lib/runs";
 import type { StatusLine } from "../../lib/status";
-import { CanvasStage, editorEdit } from "../../lib/canvas_stage";
+import { CanvasStage, editorEdit, placeOf, sayAbout, undoText } from "../../lib/canvas_stage";
+import type { Reply } from "../../lib/channel";
 import type { MaskLayers } from "./layers";
 import type { MaskState, Tool } from "./model";
 import type { SegPainter } from "./paint";
@@ -21,25 +22,44 @@ export interface EditParts {
   stage: CanvasStage;
   layers: MaskLayers;
   painter: SegPainter;
+  /** the order of items, as the header counts them (for "item 4" in messages) */
+  order: () => ItemId[];
 }
+
+/** What an undo / redo took back or did again, by the op the kernel names (hitl_widgets/widgets/segmentation.py). */
+const CHANGES: Record<string, string> = {
+  paint: "a brush stroke", erase: "an eraser stroke", polygon: "a polygon", new_instance: "a new instance",
+  fill_holes: "filled holes", accept: "an accepted model mask", redo: "a redo",
+};
 
 export class SegEdits {
   constructor(private readonly p: EditParts) {}
 
-  /** An edit of item `id`: the ack names the item's instances; a refusal fetches the kernel's mask
-   *  (a "mask" message). */
-  private edit(id: ItemId): Edit {
-    const { state, ledger } = this.p;
+  /** An edit of item `id`: the ack names the item's instances (then `acked` runs with it); a
+   *  refusal fetches the kernel's mask (a "mask" message). */
+  private edit(id: ItemId, acked?: (reply: Reply) => void): Edit {
+    const { state, ledger, order } = this.p;
     return editorEdit(ledger, id, (reply) => {
       const m = state.masks.get(itemKey(id));
       if (m && reply.instances) m.instances = reply.instances as Record<string, ClassName>;
-    });
+      acked?.(reply);
+    }, placeOf(order(), id));
   }
 
   /** Send intent `type` about item `id` (default: the one shown). */
-  private send(type: string, fields: Record<string, unknown>, id = this.p.state.current(), buffers: ArrayBuffer[] = []): void {
+  private send(
+    type: string, fields: Record<string, unknown>, id = this.p.state.current(), buffers: ArrayBuffer[] = [],
+    acked?: (reply: Reply) => void,
+  ): void {
     if (id === undefined) return;
-    void this.p.ledger.send(type, { item_id: id, ...fields }, this.edit(id), buffers);
+    void this.p.ledger.send(type, { item_id: id, ...fields }, this.edit(id, acked), buffers);
+  }
+
+  /** Show `text` as a message about the item shown (cleared when another item is shown). */
+  private say(text: string): void {
+    const id = this.p.state.current();
+    if (id === undefined) this.p.status.info(text);
+    else sayAbout(this.p.status, id, text);
   }
 
   /** Send painted (or erased) row runs (y, x0, length) of the item shown. */
@@ -84,9 +104,9 @@ export class SegEdits {
   }
 
   closePolygon(): void {
-    const { state, status, layers } = this.p;
+    const { state, layers } = this.p;
     const m = state.mask();
-    if (!m || state.polygon.length < 3) return status.info("a polygon needs at least 3 vertices");
+    if (!m || state.polygon.length < 3) return this.say("a polygon needs at least 3 vertices");
     if (!this.ensureInstance()) return;
     const flat = state.polygon.flatMap((p) => [Math.round(p.x * 100) / 100, Math.round(p.y * 100) / 100]);
     const runs = polygonRuns(flat, m.width, m.height);
@@ -104,11 +124,11 @@ export class SegEdits {
 
   /** Enter: close the polygon being drawn, else accept the best model mask. */
   acceptBest(): void {
-    const { state, status, layers } = this.p;
+    const { state, layers } = this.p;
     if (state.tool === "polygon" && state.polygon.length >= 3) return this.closePolygon();
     const id = state.current();
     const best = state.openProposals()[0];
-    if (id === undefined || !best) return status.info("no model mask to accept");
+    if (id === undefined || !best) return this.say("no model mask to accept");
     const key = itemKey(id);
     state.accepted.set(key, new Set([...(state.accepted.get(key) ?? []), best.id]));
     this.send("accept", { proposal_id: best.id }, id);
@@ -118,8 +138,15 @@ export class SegEdits {
     layers.scheduler.request();
   }
 
+  /** The kernel undoes (redoes) the item's last change and sends its mask; what it undid is said
+   *  on the status line while the item is shown ("undone on item 4: a brush stroke"). */
   undoRedo(kind: "undo" | "redo"): void {
-    this.send(kind, {});
+    const { state, order } = this.p;
+    const id = state.current();
+    if (id === undefined) return;
+    this.send(kind, {}, id, [], (reply) => {
+      if (state.current() === id) this.say(undoText(kind, placeOf(order(), id), reply, CHANGES));
+    });
   }
 
   setTool(t: Tool): void {

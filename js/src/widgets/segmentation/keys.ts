@@ -39,7 +39,7 @@ export function segKeys({ state, edits, painter, layers, stepper, panZoom, help 
     { keys: ["Enter"], description: "close the polygon, or accept the model's mask", run: () => edits.acceptBest() },
     { keys: ["Backspace"], description: "drop the polygon's last vertex", run: then(() => state.polygon.pop()) },
     ...editorKeys(panZoom, (kind) => edits.undoRedo(kind), (delta) => stepper.step(delta), help),
-    { keys: ["Escape"], description: "drop the polygon being drawn (else: leave the widget)", when: () => state.polygon.length > 0,
+    { keys: ["Escape"], description: "drop the polygon being drawn", when: () => state.polygon.length > 0,
       run: then(() => { state.polygon = []; }) },
   ];
 }

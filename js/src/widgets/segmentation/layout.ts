@@ -19,12 +19,13 @@ export function segLayout(root: HTMLElement) {
   };
   const sizeText = h("span", "hitl-muted hitl-size");
   const opacityInput = slider("hitl-opacity", "mask opacity");
+  const opacityValue = h("span", "hitl-muted hitl-opacity-value");
   const fillButton = h("button", "hitl-button", "fill holes (H)");
   const instanceButton = h("button", "hitl-button hitl-new-instance", "new instance (N)");
   const acceptButton = h("button", "hitl-button hitl-accept", "accept model mask (Enter)");
   const tools = h("div", "hitl-row hitl-tools");
   tools.append(toolButtons.brush, toolButtons.eraser, toolButtons.polygon, sizeText, h("span", "hitl-muted", "opacity"),
-    opacityInput, fillButton, instanceButton, acceptButton);
+    opacityInput, opacityValue, fillButton, instanceButton, acceptButton);
   const stage = new CanvasStage();
   const infoLine = h("span", "hitl-info");
   const zoomText = h("span", "hitl-muted hitl-zoom");
@@ -34,7 +35,7 @@ export function segLayout(root: HTMLElement) {
   const status = new StatusLine();
   root.append(header, classBar, tools, stage.node, info, nav.nav, status.node);
   return {
-    title, position, progress, classBar, toolButtons, sizeText, opacityInput, fillButton, instanceButton,
+    title, position, progress, classBar, toolButtons, sizeText, opacityInput, opacityValue, fillButton, instanceButton,
     acceptButton, stage, canvas: stage.canvas, infoLine, zoomText, nav, status,
   };
 }

@@ -32,7 +32,7 @@ export class SegPainter {
 
   /** Progress, tool state and the info line (what a stroke would paint, the model's mask). */
   info(): void {
-    const { model, ui, state, stepper, ledger } = this.p;
+    const { ui, state, stepper, ledger } = this.p;
     const total = stepper.order().length;
     setText(ui.progress, `masked ${ledger.done(total)} of ${total}`);
     setText(ui.position, stepper.positionText());
@@ -40,7 +40,7 @@ export class SegPainter {
     setText(ui.sizeText, `size ${state.brush * 2}`);
     for (const [name, b] of Object.entries(ui.toolButtons)) b.setAttribute("aria-pressed", String(name === state.tool));
     ui.instanceButton.hidden = !state.instanceMode();
-    ui.opacityInput.value = String(model.get("opacity"));
+    this.opacity();
     const best = state.openProposals()[0];
     ui.acceptButton.disabled = !best;
     const cls = state.classes()[state.currentClass];
@@ -51,6 +51,15 @@ export class SegPainter {
     ]);
   }
 
+  /** The opacity slider and its value ("60%"). */
+  opacity(): void {
+    const { model, ui } = this.p;
+    const v = model.get("opacity");
+    ui.opacityInput.value = String(v);
+    setText(ui.opacityValue, `${Math.round(v * 100)}%`);
+    ui.opacityInput.setAttribute("aria-valuetext", `${Math.round(v * 100)}%`);
+  }
+
   classes(): void {
     const { ui, state, pickClass } = this.p;
     ui.classBar.replaceChildren(...classSwatches(state.classes(), state.currentClass, pickClass));
@@ -59,6 +68,7 @@ export class SegPainter {
   /** The whole view. */
   paint(): void {
     const { model, root, ui, state, cache, viewport, stepper, layers } = this.p;
+    ui.status.showing(state.current()); // a message about another item goes
     setText(ui.title, model.get("title"));
     this.classes();
     this.info();
