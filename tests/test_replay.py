@@ -89,7 +89,7 @@ def test_an_edit_older_than_the_items_newest_change_is_not_stored(tmp_path):
     t0 = now_ms() - 5 * MINUTE_MS
     b.label(0, "bird")  # made now: newer than what the browser kept
     reply = b.intent("replay", edits=[edit(0, "dog", t0), edit(1, "cat", t0)])
-    assert reply["results"][0]["ok"] is False and "made after this one" in reply["results"][0]["message"]
+    assert reply["results"][0]["ok"] is False and "changed after this edit was made" in reply["results"][0]["message"]
     assert reply["results"][0]["retry"] is False
     assert reply["results"][1] == {"ok": True}
     assert reply["stored"] == 1
@@ -103,6 +103,11 @@ def test_an_edit_already_saved_before_the_kill_is_not_stored_twice(tmp_path):
     b.label(5, "cat")
     before = len(w.store.events("t"))
     reply = b.intent("replay", edits=[edit(5, "cat", made)])
+    assert reply["results"] == [{"ok": True, "already": True}]
+    assert reply["stored"] == 0
+    assert len(w.store.events("t")) == before
+    # a different label made before the stored one is not "already saved": the newer one stands
+    reply = b.intent("replay", edits=[edit(5, "dog", made)])
     assert reply["results"][0]["ok"] is False
     assert len(w.store.events("t")) == before
 

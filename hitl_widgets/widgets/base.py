@@ -84,6 +84,10 @@ class IntentError(ValueError):
     """A message from the browser that is refused (shown in the view, nothing stored)."""
 
 
+class AlreadySaved(IntentError):
+    """A replayed edit the store already holds (its answer was lost with the kernel, not the edit)."""
+
+
 @dataclass(frozen=True)
 class IntentSpec:
     """What ``@intent`` declares about a handler."""
@@ -290,6 +294,13 @@ class IntentWidget(anywidget.AnyWidget):
             self.send(reply)
 
 
+def _same_json(a: Any, b: Any) -> bool:
+    try:
+        return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        return False
+
+
 def store_identity(store: AnnotationStore, task: str, annotator: str) -> str:
     """What names a widget's store, task and annotator in the browser (where it keeps the edits
     the kernel has not acknowledged): a hash, so no path or URL reaches the page; "" for an
@@ -403,7 +414,7 @@ class ItemsWidget(IntentWidget):
             raise IntentError(f"replay needs a list of 1 to {MAX_REPLAY} edits")
         checked = [self._replay_edit(n, edit) for n, edit in enumerate(edits)]
         results = [self._replay_one(kind, fields, at, content) for kind, fields, at in checked]
-        stored = sum(r["ok"] for r in results)
+        stored = sum(r["ok"] and not r.get("already", False) for r in results)
         if stored:
             self.send({"type": "invalidate"})  # the view's copies of those items are out of date
         return self._ack(content, results=results, stored=stored, **self._replay_counts())
@@ -437,6 +448,8 @@ class ItemsWidget(IntentWidget):
         self._replay_at, self._muted = at, []
         try:
             reply = getattr(self, self._intents[kind].method)(one)
+        except AlreadySaved:
+            return {"ok": True, "already": True}
         except IntentError as exc:
             return {"ok": False, "message": str(exc), "retry": False}
         except Exception as exc:  # a store failure: not saved, the view keeps it
@@ -448,14 +461,20 @@ class ItemsWidget(IntentWidget):
             return {"ok": False, "message": str((reply or {}).get("message", "not saved")), "retry": False}
         return {"ok": True}
 
-    def _check_newest(self, item_id: Hashable, key: Hashable) -> datetime | None:
-        """While replaying: the edit's time, refused when the item has a change made after it."""
+    def _check_newest(self, item_id: Hashable, key: Hashable, kind: str | None = None, payload: dict | None = None) -> datetime | None:
+        """While replaying: the edit's time, refused when the item has a change made at or after
+        it (``AlreadySaved`` when that change is this very edit, of ``kind`` with ``payload``)."""
         at = self._replay_at
-        if at is not None:
-            newest = self.store.newest_time(self.task, key, self.annotator)
-            if newest is not None and newest >= at:
-                raise IntentError(f"item {item_id!r} has a change made after this one: the newer one stands")
-        return at
+        if at is None:
+            return None
+        newest = self.store.newest_time(self.task, key, self.annotator)
+        if newest is None or newest < at:
+            return at
+        if kind is not None:
+            latest = self.store.latest(self.task, [key], annotator=self.annotator).get(key)
+            if latest is not None and latest["kind"] == kind and latest["created_at"] >= at and _same_json(latest["payload"], payload):
+                raise AlreadySaved(f"item {item_id!r}: already saved")
+        raise IntentError(f"item {item_id!r} was changed after this edit was made: the newer change stands")
 
     # ------------------------------------------------------------------ the commit path
     def _commit(
@@ -475,7 +494,7 @@ class ItemsWidget(IntentWidget):
         answers (``_answer``). ``key``: the store's item id when it is not ``item_id`` (a query's
         result)."""
         key = item_id if key is None else key
-        at = self._check_newest(item_id, key)
+        at = self._check_newest(item_id, key, kind, payload)
         event_id = self.store.record(self.task, key, payload, kind=kind, annotator=self.annotator, supersedes=supersedes, at=at)
         event = {"event_id": event_id, "annotator": self.annotator, "kind": kind, "payload": payload, "supersedes": supersedes}
         self._mirror(key, event, state)

@@ -32,6 +32,8 @@ export const KEPT_NOTE = "; unsaved edits are kept in this browser";
 /** One replayed edit's result, as the kernel's replay ack lists them. */
 interface ReplayResult {
   ok: boolean;
+  /** the store held it already (the kernel died after storing it, before answering) */
+  already?: boolean;
   message?: string;
   /** not saved for a reason that may pass (the store failed): kept for another try */
   retry?: boolean;
@@ -266,6 +268,7 @@ export class EditLedger<U = true> {
   private async replay(edits: KeptEdit[], busy: (text: string) => void): Promise<void> {
     busy(`saving ${plural(edits.length, "edit")} from before the restart…`);
     let stored = 0;
+    let already = 0;
     let answered = 0; // stored or refused: gone from the browser
     const refused: string[] = [];
     let stopped = ""; // why the rest was not sent
@@ -285,7 +288,8 @@ export class EditLedger<U = true> {
       const gone = chunk.filter((_, k) => results[k] && !results[k].retry);
       chunk.forEach((_, k) => {
         const r = results[k];
-        if (r?.ok) stored += 1;
+        if (r?.ok && r.already) already += 1;
+        else if (r?.ok) stored += 1;
         else if (r && !r.retry) refused.push(r.message ?? "refused");
       });
       answered += gone.length;
@@ -295,6 +299,7 @@ export class EditLedger<U = true> {
     this.closeOffer();
     const left = edits.length - answered;
     let text = `saved ${stored} of ${plural(edits.length, "edit")} from before the restart`;
+    if (already) text += `, ${already} already saved`;
     if (refused.length) text += `; ${refused.length} not stored: ${refused[0]}`;
     if (left) text += `; ${left} kept in this browser, not saved${stopped ? ` (${stopped})` : ""}`;
     if (refused.length || left) this.hooks.status.error(text);

@@ -220,6 +220,20 @@ describe("edits from before the restart, offered to the next view", () => {
     await flush();
     expect((await kept(store)).map((e) => e.fields.item_id)).toEqual([2]);
     expect(t.message()).toBe("saved 1 of 3 edits from before the restart; 1 not stored: unknown class 'c1'; 1 kept in this browser, not saved");
+    expect(t.status.node.querySelector(".hitl-status-message")!.classList.contains("hitl-error")).toBe(true);
+  });
+
+  it("an edit the store already held (its answer died with the kernel) counts as saved, not as new", async () => {
+    await deadView(2);
+    const t = view(store);
+    await flush();
+    (t.offer()!.querySelector(".hitl-offer-save") as HTMLButtonElement).click();
+    await flush();
+    t.answer((t.model.lastSent("replay") as Any).seq, { results: [{ ok: true, already: true }, { ok: true }] });
+    await flush();
+    expect(await kept(store)).toEqual([]);
+    expect(t.message()).toBe("saved 1 of 2 edits from before the restart, 1 already saved");
+    expect(t.status.node.querySelector(".hitl-status-message")!.classList.contains("hitl-error")).toBe(false);
   });
 
   it("a replay refused whole, or never answered, keeps every edit", async () => {
