@@ -79,6 +79,7 @@ interface Tracked<U> {
   n: number; // order of sending, in this ledger
   key: string;
   kept?: string; // its id in the browser's kept edits
+  binary?: boolean; // sent with buffers: not kept, nor are the item's later edits while it is unanswered
   edit: Edit<U>;
   entry?: UndoEntry<U>;
 }
@@ -97,6 +98,7 @@ export class EditLedger<U = true> {
   private readonly doneSoon = new Set<string>(); // item keys done by an unsettled edit
   private readonly lost = new Map<number, Tracked<U>>(); // channel seq -> edit never answered
   private readonly stack: UndoEntry<U>[] = [];
+  private readonly binaryOpen = new Map<string, number>(); // item key -> unanswered binary edits
   private live = true;
   private readonly unwatch: () => void;
   /** the edits kept in the browser until answered (none without a store_key or IndexedDB) */
@@ -137,7 +139,15 @@ export class EditLedger<U = true> {
   send(type: string, fields: Record<string, unknown>, edit: Edit<U>, buffers: ArrayBuffer[] = []): Promise<Reply | null> {
     const promise = this.channel.send(type, fields, buffers);
     const t: Tracked<U> = { n: ++this.sent, key: edit.key ?? itemKey(edit.item), edit };
-    if (!buffers.length) t.kept = this.kept?.keep(type, fields); // binary edits are not kept
+    // binary edits (mask strokes) are not kept, nor what follows them on the item until answered:
+    // replayed without the stroke, a later edit would not mean what it meant
+    const item0 = itemKey(edit.item);
+    if (buffers.length) {
+      t.binary = true;
+      this.binaryOpen.set(item0, (this.binaryOpen.get(item0) ?? 0) + 1);
+    } else if (!this.binaryOpen.has(item0)) {
+      t.kept = this.kept?.keep(type, fields);
+    }
     this.keyState(t.key).pending += 1;
     const item = itemKey(edit.item);
     this.open.set(item, (this.open.get(item) ?? 0) + 1);
@@ -328,6 +338,12 @@ export class EditLedger<U = true> {
    *  its key that came before it: the kernel's state now stands for them. */
   private settle(t: Tracked<U>, reply: Reply): void {
     if (t.kept) this.kept?.settled(t.kept); // answered: stored or refused on purpose
+    if (t.binary) {
+      const item = itemKey(t.edit.item);
+      const left = (this.binaryOpen.get(item) ?? 1) - 1;
+      if (left > 0) this.binaryOpen.set(item, left);
+      else this.binaryOpen.delete(item);
+    }
     const s = this.keyState(t.key);
     for (const n of s.failed) if (n <= t.n) s.failed.delete(n);
     if (s.pending === 0 && s.failed.size === 0) this.keys.delete(t.key);

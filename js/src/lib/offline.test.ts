@@ -98,6 +98,20 @@ describe("edits kept in the browser until the kernel answers", () => {
     expect(store.scopes.size === 0 || (await kept(store)).length === 0).toBe(true);
   });
 
+  it("keeps no edit of an item after its unanswered binary edit (it would not mean the same without it)", async () => {
+    const t = view(store);
+    t.ledger.send("paint", { item_id: 1 }, { item: 1 }, [new ArrayBuffer(4)]);
+    t.ledger.send("fill_holes", { item_id: 1 }, { item: 1 });
+    t.ledger.send("fill_holes", { item_id: 2 }, { item: 2 }); // another item: kept
+    await flush();
+    expect((await kept(store)).map((e) => e.fields.item_id)).toEqual([2]);
+    t.answer(t.seqOf("paint"));
+    await flush();
+    t.ledger.send("fill_holes", { item_id: 1, value: 3 }, { item: 1 }); // the stroke is stored: kept again
+    await flush();
+    expect((await kept(store)).map((e) => e.fields)).toEqual([{ item_id: 2 }, { item_id: 1, value: 3 }]);
+  });
+
   it("says the kernel is gone when the comm goes, and retry unsaved does not pretend", async () => {
     const t = view(store);
     t.ledger.send("label", { item_id: 1 }, { item: 1 });
