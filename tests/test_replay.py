@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from hitl_widgets import AnnotationStore, ClassifyWidget
 from hitl_widgets.store import MAX_CLOCK_SKEW_S, event_time
 from hitl_widgets.widgets.base import MAX_MESSAGE_BYTES, MAX_REPLAY, store_identity
+from store_backends import backend  # noqa: F401  (fixture: every backend)
 from tests.test_classify_protocol import Browser
 
 IMAGES = np.random.default_rng(2).integers(0, 256, size=(6, 5, 4), dtype=np.uint8)
@@ -33,8 +35,11 @@ class Replayer(Browser):
         return got[-1]
 
 
-def make(tmp_path, annotator="ada", task="t"):
-    store = AnnotationStore(tmp_path / "replay.db", annotator=annotator)
+def make(where, annotator="ada", task="t"):
+    """A widget on a store in the folder ``where`` (tmp_path), or at the location ``where`` (the
+    ``backend`` fixture: SQLite and PostgreSQL)."""
+    location = where / "replay.db" if isinstance(where, Path) else where
+    store = AnnotationStore(location, annotator=annotator)
     w = ClassifyWidget(IMAGES, classes=["cat", "dog", "bird"], store=store, task=task)
     return w, Replayer(w)
 
@@ -54,8 +59,8 @@ def created(w, item_id) -> datetime:
     return row["created_at"].to_pydatetime()
 
 
-def test_replayed_edits_are_stored_with_their_original_times(tmp_path):
-    w, b = make(tmp_path)
+def test_replayed_edits_are_stored_with_their_original_times(backend):
+    w, b = make(backend)
     t0 = now_ms() - 10 * MINUTE_MS
     reply = b.intent("replay", edits=[edit(0, "dog", t0), edit(1, "cat", t0 + 1000), edit(2, "bird", t0 + 2000)])
     assert reply["type"] == "ack"
@@ -70,8 +75,8 @@ def test_replayed_edits_are_stored_with_their_original_times(tmp_path):
     assert [m["type"] for m, _ in b.sent] == ["invalidate", "ack"]
 
 
-def test_an_undo_is_replayed_in_order_and_the_audit_log_seals_the_original_times(tmp_path):
-    w, b = make(tmp_path)
+def test_an_undo_is_replayed_in_order_and_the_audit_log_seals_the_original_times(backend):
+    w, b = make(backend)
     t0 = now_ms() - 5 * MINUTE_MS
     reply = b.intent("replay", edits=[edit(3, "dog", t0), edit(3, None, t0 + 500, kind="undo"), edit(4, "cat", t0 + 900)])
     assert reply["results"] == [{"ok": True}] * 3
@@ -84,8 +89,8 @@ def test_an_undo_is_replayed_in_order_and_the_audit_log_seals_the_original_times
     assert report.sealed_events == 3
 
 
-def test_an_edit_older_than_the_items_newest_change_is_not_stored(tmp_path):
-    w, b = make(tmp_path)
+def test_an_edit_older_than_the_items_newest_change_is_not_stored(backend):
+    w, b = make(backend)
     t0 = now_ms() - 5 * MINUTE_MS
     b.label(0, "bird")  # made now: newer than what the browser kept
     reply = b.intent("replay", edits=[edit(0, "dog", t0), edit(1, "cat", t0)])
@@ -96,9 +101,9 @@ def test_an_edit_older_than_the_items_newest_change_is_not_stored(tmp_path):
     assert dict(zip(w.labels["item_id"], w.labels["label"])) == {0: "bird", 1: "cat"}
 
 
-def test_an_edit_already_saved_before_the_kill_is_not_stored_twice(tmp_path):
+def test_an_edit_already_saved_before_the_kill_is_not_stored_twice(backend):
     """The ack was lost, not the edit: the store has it with a time after made_at."""
-    w, b = make(tmp_path)
+    w, b = make(backend)
     made = now_ms() - 50
     b.label(5, "cat")
     before = len(w.store.events("t"))
@@ -201,8 +206,8 @@ def test_the_store_key_names_store_task_and_annotator_and_hides_the_url(tmp_path
     assert memory.store_key == ""  # an in-memory store does not outlive its kernel: nothing to keep
 
 
-def test_store_record_checks_at(tmp_path):
-    store = AnnotationStore(tmp_path / "at.db", annotator="ada")
+def test_store_record_checks_at(backend):
+    store = AnnotationStore(backend, annotator="ada")
     then = datetime.now(timezone.utc) - timedelta(hours=1)
     eid = store.record("t", 1, {"label": "a"}, at=then)
     assert store.events("t").set_index("event_id").loc[eid, "created_at"].to_pydatetime() == then
