@@ -23,15 +23,11 @@ interface Watched {
   widget_manager?: { kernel?: { statusChanged?: Signal<string> } | null };
 }
 
-/** Call `lost(why)` once, when the view's kernel is gone; returns the function that stops watching. */
+/** Call `lost(why)` when the view's kernel is gone (each time a signal says so); returns the
+ *  function that stops watching. */
 export function watchConnection(model: unknown, lost: (why: string) => void): () => void {
   const m = model as Watched;
-  let gone = false;
-  const once = (why: string) => {
-    if (gone) return;
-    gone = true;
-    lost(why);
-  };
+  const once = (why: string) => lost(why);
   const commLive = () => once("comm closed");
   const events = ["comm_live_update", "comm:close"];
   for (const event of events) m.on?.(event, commLive);

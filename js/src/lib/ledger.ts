@@ -234,8 +234,9 @@ export class EditLedger<U = true> {
     return DISCONNECTED + (this.kept ? KEPT_NOTE : "");
   }
 
-  /** The kernel is gone: say so, for good (a new kernel means a new view). */
+  /** The kernel is gone: say so (a new kernel means a new view: re-run the cell). */
   private disconnected(): void {
+    if (!this.live) return;
     this.live = false;
     this.hooks.status.warn(this.disconnectedText());
     this.hooks.progress();
@@ -337,6 +338,11 @@ export class EditLedger<U = true> {
   /** The kernel answered `t` (in time or late). An answer also settles the failures shown on
    *  its key that came before it: the kernel's state now stands for them. */
   private settle(t: Tracked<U>, reply: Reply): void {
+    if (!this.live) {
+      // an answer after a signal of loss (a host's false alarm): the kernel is there after all
+      this.live = true;
+      this.hooks.status.warn("");
+    }
     if (t.kept) this.kept?.settled(t.kept); // answered: stored or refused on purpose
     if (t.binary) {
       const item = itemKey(t.edit.item);

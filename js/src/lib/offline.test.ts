@@ -143,6 +143,19 @@ describe("edits kept in the browser until the kernel answers", () => {
     expect(t.model.listenerCount("comm_live_update")).toBe(0);
   });
 
+  it("an answer after a false alarm (the comm still works) makes the view connected again", async () => {
+    const t = view(store);
+    t.ledger.send("label", { item_id: 1 }, { item: 1 });
+    emit(t.model, "comm_live_update");
+    expect(t.ledger.connected).toBe(false);
+    t.answer(t.seqOf("label"));
+    await flush();
+    expect(t.ledger.connected).toBe(true);
+    expect(t.banner().hidden).toBe(true);
+    emit(t.model, "comm_live_update"); // and a second loss is heard again
+    expect(t.ledger.connected).toBe(false);
+  });
+
   it("without a place to keep them, the message does not claim the edits are kept", () => {
     setEditStore(null);
     const t = view(store);
