@@ -141,15 +141,14 @@ export class EditLedger<U = true> {
     const t: Tracked<U> = { n: ++this.sent, key: edit.key ?? itemKey(edit.item), edit };
     // binary edits (mask strokes) are not kept, nor what follows them on the item until answered:
     // replayed without the stroke, a later edit would not mean what it meant
-    const item0 = itemKey(edit.item);
+    const item = itemKey(edit.item);
     if (buffers.length) {
       t.binary = true;
-      this.binaryOpen.set(item0, (this.binaryOpen.get(item0) ?? 0) + 1);
-    } else if (!this.binaryOpen.has(item0)) {
+      this.binaryOpen.set(item, (this.binaryOpen.get(item) ?? 0) + 1);
+    } else if (!this.binaryOpen.has(item)) {
       t.kept = this.kept?.keep(type, fields);
     }
     this.keyState(t.key).pending += 1;
-    const item = itemKey(edit.item);
     this.open.set(item, (this.open.get(item) ?? 0) + 1);
     if (edit.done === true) this.doneSoon.add(item);
     else if (edit.done === false) this.doneSoon.delete(item);
