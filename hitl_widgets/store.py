@@ -67,6 +67,8 @@ _PG_LOCK_KEY = 0x68_69_74_6C  # "hitl": advisory lock that serialises schema cre
 _PG_NAMED_LOCKS = 0x68_69_74_6D  # first key of the two-key advisory locks taken by transaction(lock=)
 _IN_CHUNK = 500  # item ids per IN (...) list: well under every backend's bound-parameter limit
 GENESIS = "0" * 64  # the audit log's "previous hash" before its first entry
+EARLIEST_EVENT = datetime(2000, 1, 1, tzinfo=timezone.utc)  # an event time given with ``at`` is not older
+MAX_CLOCK_SKEW_S = 300  # ... nor later than now by more than this (a browser's clock vs the kernel's)
 
 _metadata = sa.MetaData()
 events_table = sa.Table(
@@ -645,8 +647,15 @@ class AnnotationStore:
         kind: str = "label",
         annotator: str | None = None,
         supersedes: int | None = None,
+        at: datetime | None = None,
     ) -> int:
         """Append one event; return its id once it is committed (durable).
+
+        ``at``: when the change was made, if not now (a timezone-aware datetime; an edit kept in
+        the browser while the kernel was down and saved later keeps its original time). It must
+        not be before 2000-01-01 nor in the future by more than ``MAX_CLOCK_SKEW_S`` (a time
+        within that skew is stored as now). The event's place in the log (its id) is still the
+        order of recording: the current state is the newest *recorded* event.
 
         Raises ``ValueError`` (and stores nothing) for a payload that is not a JSON object, and
         for text that some backend could not keep: NUL characters, lone surrogates, a task or
@@ -664,6 +673,7 @@ class AnnotationStore:
             raise ValueError(f"kind must be a non-empty str, not {kind!r}")
         if payload is not None and not isinstance(payload, dict):  # a list would break labels() for good
             raise ValueError(f"payload must be a dict, not {type(payload).__name__}")
+        created = event_time(at)
         try:
             payload_json = json.dumps(payload if payload is not None else {}, allow_nan=False, ensure_ascii=False)
         except (TypeError, ValueError) as exc:
@@ -679,12 +689,13 @@ class AnnotationStore:
             _check_text(field_name, value)
         if kind == "undo":  # reads by item find an undo by its target's task and item id
             target = self._check_undo_target(task, row["item_id"], supersedes)
-            return self._write_undo(target, row["annotator"], payload_json)
-        return self._append(row, supersedes)
+            return self._write_undo(target, row["annotator"], payload_json, at=created)
+        return self._append(row, supersedes, created)
 
-    def _append(self, row: dict, supersedes: int | None) -> int:
+    def _append(self, row: dict, supersedes: int | None, created: datetime | None = None) -> int:
         """Insert a checked row (task, item_id, annotator, kind, payload); return its id."""
-        return self._retry(self._insert, {**row, "created_at": datetime.now(timezone.utc), "supersedes": supersedes})
+        created = created or datetime.now(timezone.utc)
+        return self._retry(self._insert, {**row, "created_at": created, "supersedes": supersedes})
 
     def _event(self, event_id: int) -> Any:
         """One event's row (None when there is none)."""
@@ -704,7 +715,7 @@ class AnnotationStore:
     def _insert(self, row: dict) -> int:
         return self._run_transaction(lambda conn: _insert_event(conn, row))  # one transaction per event
 
-    def _write_undo(self, target: Any, annotator: str, payload_json: str | None = None) -> int:
+    def _write_undo(self, target: Any, annotator: str, payload_json: str | None = None, at: datetime | None = None) -> int:
         """Cancel ``target`` (an event row) unless an undo already cancels it: the check and the
         write are one locked transaction, so two concurrent undos of one event write one undo."""
         row = {  # the target's own task and item id, as stored
@@ -730,7 +741,7 @@ class AnnotationStore:
                     f"event {target.event_id} is already undone (by event {done}): there is nothing left to "
                     "cancel; to change the label, record a new one"
                 )
-            return _insert_event(conn, {**row, "created_at": datetime.now(timezone.utc)})
+            return _insert_event(conn, {**row, "created_at": at or datetime.now(timezone.utc)})
 
         return self.transaction(cancel, lock=_undo_lock(target.task, target.item_id))
 
@@ -741,6 +752,7 @@ class AnnotationStore:
         task: str | None = None,
         item_id: Hashable | None = None,
         annotator: str | None = None,
+        at: datetime | None = None,
     ) -> int | None:
         """Cancel one event; return the undo event's id (``None`` if there was nothing to undo).
 
@@ -748,10 +760,12 @@ class AnnotationStore:
         latest still-active event of that item by that annotator is cancelled. Reading the target
         and writing the undo are one locked transaction, so concurrent undos of one place cancel
         one event each, newest first. Raises ``ValueError`` for an event that an undo already
-        cancels (an event is undone once) and for an undo event.
+        cancels (an event is undone once) and for an undo event. ``at``: when the undo was made,
+        checked as in ``record``.
         """
         annotator = annotator or self.annotator
         _check_text("annotator", annotator)
+        created = event_time(at)
         if event_id is None:
             if task is None or item_id is None:
                 raise ValueError("undo() needs an event_id, or task= and item_id=")
@@ -768,7 +782,7 @@ class AnnotationStore:
                     "annotator": annotator,
                     "kind": "undo",
                     "payload": json.dumps({"undone_kind": target.kind}, ensure_ascii=False),
-                    "created_at": datetime.now(timezone.utc),
+                    "created_at": created,
                     "supersedes": int(target.event_id),
                 }
                 return _insert_event(conn, row)
@@ -779,9 +793,24 @@ class AnnotationStore:
             raise ValueError(f"no event {event_id} in {self._where()}")
         if target.kind == "undo":
             raise ValueError(f"event {event_id} is itself an undo; record the label again instead")
-        return self._write_undo(target, annotator)
+        return self._write_undo(target, annotator, at=created)
 
     # ------------------------------------------------------------------ reads
+    def newest_time(self, task: str, item_id: Hashable, annotator: str | None = None) -> datetime | None:
+        """When the newest event (an undo included) of ``annotator`` on one item was made (UTC),
+        or None when there is none: whether a change made at some time is still the newest."""
+        annotator = annotator or self.annotator
+        e = events_table.c
+        query = sa.select(sa.func.max(e.created_at)).where(
+            (e.task == task) & (e.item_id == encode_item_id(item_id)) & (e.annotator == annotator)
+        )
+        with self.connect() as conn:
+            newest = conn.execute(query).scalar()
+        if newest is None:
+            return None
+        newest = pd.Timestamp(newest).to_pydatetime()  # SQLite gives text or a naive datetime
+        return newest.replace(tzinfo=timezone.utc) if newest.tzinfo is None else newest.astimezone(timezone.utc)
+
     def tasks(self) -> list[str]:
         """Names of the tasks that have at least one event."""
         with self.connect() as conn:
@@ -1036,6 +1065,23 @@ def _latest_query(by_kind: bool, by_annotator: bool) -> sa.Select:
     ranked = sa.select(e, newest_first.label("rank")).where(*where).subquery("ranked")
     columns = [ranked.c[name] for name in events_table.c.keys()]
     return sa.select(*columns).where(ranked.c.rank == 1)
+
+
+def event_time(at: datetime | None) -> datetime:
+    """The time an event is stored with: now, or ``at`` checked (timezone-aware, not before
+    ``EARLIEST_EVENT``, not later than now by more than ``MAX_CLOCK_SKEW_S``; a time within the
+    skew is now)."""
+    now = datetime.now(timezone.utc)
+    if at is None:
+        return now
+    if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"at must be a timezone-aware datetime, not {at!r}")
+    at = at.astimezone(timezone.utc)
+    if at < EARLIEST_EVENT:
+        raise ValueError(f"at {at.isoformat()} is before {EARLIEST_EVENT.date()}")
+    if (at - now).total_seconds() > MAX_CLOCK_SKEW_S:
+        raise ValueError(f"at {at.isoformat()} is in the future (now {now.isoformat()})")
+    return min(at, now)
 
 
 def _check_text(field: str, value: str) -> None:

@@ -99,11 +99,11 @@ def test_the_real_widgets_declare_their_intents():
     from hitl_widgets.widgets.retrieval import RetrievalVerifier
 
     assert {n: s.last_wins for n, s in ClassifyWidget._intents.items()} == {
-        "fetch": False, "label": True, "skip": True, "undo": True}
-    assert QualityGate._intents.keys() == {"fetch", "decide", "undo"} and QualityGate._intents["decide"].last_wins
-    assert BBoxAnnotator._intents.keys() == {"fetch", "add", "update", "delete", "accept", "adjust", "reject", "undo", "redo", "sync"}
+        "fetch": False, "label": True, "skip": True, "undo": True, "replay": False}
+    assert QualityGate._intents.keys() == {"fetch", "decide", "undo", "replay"} and QualityGate._intents["decide"].last_wins
+    assert BBoxAnnotator._intents.keys() == {"fetch", "add", "update", "delete", "accept", "adjust", "reject", "undo", "redo", "sync", "replay"}
     assert RetrievalVerifier._intents["fetch"].method == "_on_fetch"  # the one media server, its keys parsed by a hook
-    assert ConfusionDashboard._intents.keys() == {"fetch", "open_cell", "open_issues", "relabel"}  # no queue: no undo
+    assert ConfusionDashboard._intents.keys() == {"fetch", "open_cell", "open_issues", "relabel", "replay"}  # no queue: no undo
 
 
 def test_an_override_without_the_decorator_handles_the_intent():

@@ -10,6 +10,8 @@ Protocol (browser → kernel):
     {"type": "fetch", "ids": [...]}                 → {"type": "items", "items": [...]} + buffers
     {"type": <intent>, "client": str, "seq": int, ...} → {"type": "ack" | "refused", "seq", ...}
     {"type": "batch", "intents": [<intent>, ...]}  → one answer per intent, as above
+    {"type": "replay", "edits": [{"type", "fields", "made_at"}, ...], "client", "seq"}
+                                                   → one ack with a result per edit (ItemsWidget)
 A batch (intents made while an earlier one was unanswered, sent together by the view) is handled
 intent by intent, in order, exactly as if each had come alone: each answer leaves as soon as its
 intent is handled, so answers and trait changes reach the browser in the order they happened.
@@ -23,27 +25,37 @@ A change goes through one path (``ItemsWidget._commit`` / ``_undo``): record the
 store → mirror it into the widget's state (``_mirror``) → recount (``_recount_item``: ``n_done``,
 which reaches the view by trait sync) → tell the ``on_label`` listeners → the handler
 acknowledges it (``_answer``).
+
+Edits the kernel never acknowledged (it died) are kept in the browser (js/src/lib/offline.ts) under
+the widget's ``store_key`` (a hash of the store, task and annotator); a new widget on the same
+store, task and annotator offers them, and those the person keeps come back as one ``replay``
+intent: each edit runs through its own intent's handler, validated as if it came alone, and is
+stored with the time it was made (``made_at``), unless the item has a change made after it.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
 
 import anywidget
+import sqlalchemy as sa
 import traitlets
 
 from .._version import __version__
 from ..coerce import check_item_id, is_item_id
 from ..items import Items
 from ..queue import QueueSpec, resolve_queue
-from ..store import AnnotationStore
+from ..store import AnnotationStore, event_time
 
 log = logging.getLogger("hitl_widgets")
 
@@ -53,6 +65,8 @@ MAX_MESSAGE_BYTES = 256 * 1024  # larger intents are refused
 MAX_BUFFER_BYTES = 32 * 1024 * 1024  # binary buffers of one intent, in all
 ACK_MEMORY = 10_000  # answers kept for retried intents
 MAX_BATCH = 64  # intents in one batch message
+MAX_REPLAY = 200  # edits in one replay message (the view sends more in several)
+REPLAY_EXCLUDED = frozenset({"replay", "batch", "fetch"})  # intents a replay cannot hold
 
 
 def static_file(name: str) -> Path:
@@ -68,6 +82,10 @@ def static_file(name: str) -> Path:
 
 class IntentError(ValueError):
     """A message from the browser that is refused (shown in the view, nothing stored)."""
+
+
+class AlreadySaved(IntentError):
+    """A replayed edit the store already holds (its answer was lost with the kernel, not the edit)."""
 
 
 @dataclass(frozen=True)
@@ -259,13 +277,38 @@ class IntentWidget(anywidget.AnyWidget):
                 reply["intent" if k == "type" else k] = content[k]
         self.refused.append({"message": message, "intent": reply.get("intent")})
         log.warning("hitl_widgets refused an intent: %s", message)
-        self.send(reply)
+        self._reply(reply)
         return reply
 
     def _ack(self, content: dict, **fields: Any) -> dict:
         reply = {"type": "ack", "client": content["client"], "seq": content["seq"], "intent": content["type"], **fields}
-        self.send(reply)
+        self._reply(reply)
         return reply
+
+    _muted: list[dict] | None = None  # while replaying: the edits' own answers, kept instead of sent
+
+    def _reply(self, reply: dict) -> None:
+        if self._muted is not None:
+            self._muted.append(reply)
+        else:
+            self.send(reply)
+
+
+def _same_json(a: Any, b: Any) -> bool:
+    try:
+        return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        return False
+
+
+def store_identity(store: AnnotationStore, task: str, annotator: str) -> str:
+    """What names a widget's store, task and annotator in the browser (where it keeps the edits
+    the kernel has not acknowledged): a hash, so no path or URL reaches the page; "" for an
+    in-memory store, which does not outlive its kernel."""
+    if store.url == "sqlite://":
+        return ""
+    url = sa.engine.make_url(store.url).render_as_string(hide_password=True)
+    return hashlib.sha256(json.dumps([url, task, annotator]).encode("utf-8")).hexdigest()[:32]
 
 
 def media_info(source: Items, item_id: Hashable, buffers: list, prefix: str = "", size: bool = True) -> dict:
@@ -297,6 +340,8 @@ class ItemsWidget(IntentWidget):
 
     task = traitlets.Unicode("default").tag(sync=True)
     annotator = traitlets.Unicode("").tag(sync=True)
+    # where the view keeps unacknowledged edits (js/src/lib/offline.ts): store + task + annotator
+    store_key = traitlets.Unicode("").tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
     autofocus = traitlets.Bool(True).tag(sync=True)
     _state_kinds: ClassVar[tuple[str, ...]] = ()  # the kinds whose latest event per item is its state
@@ -317,7 +362,8 @@ class ItemsWidget(IntentWidget):
         self.items = items
         self.store = store
         self._listeners: list[Callable[[dict], None]] = []
-        super().__init__(task=task, annotator=annotator or store.annotator, **kwargs)
+        annotator = annotator or store.annotator
+        super().__init__(task=task, annotator=annotator, store_key=store_identity(store, task, annotator), **kwargs)
         self._load()
 
     # ------------------------------------------------------------------ public API
@@ -349,6 +395,87 @@ class ItemsWidget(IntentWidget):
         """Extra per-item fields sent with the media (current label, proposal, ...)."""
         return {}
 
+    # ------------------------------------------------------------------ edits from before a restart
+    _replay_at: datetime | None = None  # while replaying one edit: when it was made
+
+    @intent("replay")
+    def _on_replay(self, content: dict) -> dict:
+        """Edits kept in the browser while the kernel was down, that the person chose to save.
+
+        ``edits``: a list of ``{"type", "fields", "made_at"}`` (the intent, its fields, when it was
+        made in ms since 1970), all checked before any runs. Each runs through its own intent's
+        handler, as if it came alone, and is stored with the time it was made; an edit on an item
+        that has a change made after it is not stored (the newer one stands). The ack holds one
+        result per edit: ``{"ok": True}`` or ``{"ok": False, "message", "retry"}`` (``retry``: a
+        failure to save, not a refusal).
+        """
+        edits = content.get("edits")
+        if not isinstance(edits, list) or not edits or len(edits) > MAX_REPLAY:
+            raise IntentError(f"replay needs a list of 1 to {MAX_REPLAY} edits")
+        checked = [self._replay_edit(n, edit) for n, edit in enumerate(edits)]
+        results = [self._replay_one(kind, fields, at, content) for kind, fields, at in checked]
+        stored = sum(r["ok"] and not r.get("already", False) for r in results)
+        if stored:
+            self.send({"type": "invalidate"})  # the view's copies of those items are out of date
+        return self._ack(content, results=results, stored=stored, **self._replay_counts())
+
+    def _replay_counts(self) -> dict:
+        n_done = getattr(self, "n_done", None)
+        return {} if n_done is None else {"n_done": n_done}
+
+    def _replay_edit(self, n: int, edit: Any) -> tuple[str, dict, datetime]:
+        """One replayed edit, checked: (its intent, its fields, when it was made)."""
+        if not isinstance(edit, dict) or set(edit) != {"type", "fields", "made_at"}:
+            raise IntentError(f"replay edit {n}: expected an object with type, fields and made_at")
+        kind, fields, made_at = edit["type"], edit["fields"], edit["made_at"]
+        spec = self._intents.get(kind) if isinstance(kind, str) else None
+        if spec is None or not spec.sequenced or kind in REPLAY_EXCLUDED:
+            shown = kind[:40] if isinstance(kind, str) else type(kind).__name__
+            raise IntentError(f"replay edit {n}: {shown!r} is not an edit this widget takes")
+        if not isinstance(fields, dict) or {"type", "client", "seq"} & set(fields):
+            raise IntentError(f"replay edit {n}: fields must be an object without type, client or seq")
+        if not isinstance(made_at, (int, float)) or isinstance(made_at, bool) or not math.isfinite(made_at):
+            raise IntentError(f"replay edit {n}: made_at must be a finite number (ms since 1970)")
+        try:
+            at = event_time(datetime.fromtimestamp(made_at / 1000, tz=timezone.utc))
+        except (ValueError, OverflowError, OSError) as exc:
+            raise IntentError(f"replay edit {n}: made_at {made_at!r}: {exc}") from None
+        return kind, fields, at
+
+    def _replay_one(self, kind: str, fields: dict, at: datetime, content: dict) -> dict:
+        """Run one checked edit through its handler with its time; its own answer is not sent."""
+        one = {**fields, "type": kind, "client": content["client"], "seq": content["seq"]}
+        self._replay_at, self._muted = at, []
+        try:
+            reply = getattr(self, self._intents[kind].method)(one)
+        except AlreadySaved:
+            return {"ok": True, "already": True}
+        except IntentError as exc:
+            return {"ok": False, "message": str(exc), "retry": False}
+        except Exception as exc:  # a store failure: not saved, the view keeps it
+            log.exception("hitl_widgets: replaying %s failed", kind)
+            return {"ok": False, "message": f"could not save: {type(exc).__name__}: {exc}", "retry": True}
+        finally:
+            self._replay_at, self._muted = None, None
+        if not isinstance(reply, dict) or reply.get("type") != "ack":
+            return {"ok": False, "message": str((reply or {}).get("message", "not saved")), "retry": False}
+        return {"ok": True}
+
+    def _check_newest(self, item_id: Hashable, key: Hashable, kind: str | None = None, payload: dict | None = None) -> datetime | None:
+        """While replaying: the edit's time, refused when the item has a change made at or after
+        it (``AlreadySaved`` when that change is this very edit, of ``kind`` with ``payload``)."""
+        at = self._replay_at
+        if at is None:
+            return None
+        newest = self.store.newest_time(self.task, key, self.annotator)
+        if newest is None or newest < at:
+            return at
+        if kind is not None:
+            latest = self.store.latest(self.task, [key], annotator=self.annotator).get(key)
+            if latest is not None and latest["kind"] == kind and latest["created_at"] >= at and _same_json(latest["payload"], payload):
+                raise AlreadySaved(f"item {item_id!r}: already saved")
+        raise IntentError(f"item {item_id!r} was changed after this edit was made: the newer change stands")
+
     # ------------------------------------------------------------------ the commit path
     def _commit(
         self,
@@ -367,7 +494,8 @@ class ItemsWidget(IntentWidget):
         answers (``_answer``). ``key``: the store's item id when it is not ``item_id`` (a query's
         result)."""
         key = item_id if key is None else key
-        event_id = self.store.record(self.task, key, payload, kind=kind, annotator=self.annotator, supersedes=supersedes)
+        at = self._check_newest(item_id, key, kind, payload)
+        event_id = self.store.record(self.task, key, payload, kind=kind, annotator=self.annotator, supersedes=supersedes, at=at)
         event = {"event_id": event_id, "annotator": self.annotator, "kind": kind, "payload": payload, "supersedes": supersedes}
         self._mirror(key, event, state)
         return self._settle(item_id, key, op or kind, event_id, told)
@@ -379,10 +507,11 @@ class ItemsWidget(IntentWidget):
         current now (``_mirror_undo``) → recount → tell the listeners. Refused (``missing``) when
         there is nothing to undo."""
         key = item_id if key is None else key
+        at = self._check_newest(item_id, key)
         if target is None:
-            event_id = self.store.undo(task=self.task, item_id=key, annotator=self.annotator)
+            event_id = self.store.undo(task=self.task, item_id=key, annotator=self.annotator, at=at)
         else:
-            event_id = self.store.undo(target, annotator=self.annotator)
+            event_id = self.store.undo(target, annotator=self.annotator, at=at)
         if event_id is None:
             raise IntentError(missing or f"nothing to undo for item {item_id!r}")
         self._mirror_undo(key, target)

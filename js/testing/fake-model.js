@@ -72,6 +72,8 @@ export function createFakeModel(initial = {}) {
     kernelSet: (key, value) => model.set(key, value),
     /** simulate Python `widget.send(content, buffers=[...])` (a custom message, with binary buffers) */
     kernelSend: (content, buffers = []) => emit("msg:custom", content, buffers),
+    /** fire any model event (e.g. "comm_live_update" when the widget manager marks the comm dead) */
+    fire: (event, ...args) => emit(event, ...args),
     /** number of listeners registered for an event (to check cleanup) */
     listenerCount: (event) => handlers.get(event)?.size ?? 0,
     /** total listeners over all events */
