@@ -121,6 +121,10 @@ describe("EditLedger", () => {
     expect(t.repainted).toEqual([2]);
     expect(t.ledger.popUndo()?.value).toBe("first");
     expect(t.ledger.popUndo()).toBeUndefined();
+    t.status.showing(2);
+    expect(t.message()).toBe("refused: unknown class"); // still on item 2: it stays
+    t.status.showing(3);
+    expect(t.message()).toBe(""); // the refusal belongs to item 2
   });
 
   it("keeps undoable edits newest last, each with its item and the kernel's answer", async () => {

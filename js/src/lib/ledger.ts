@@ -361,7 +361,7 @@ export class EditLedger<U = true> {
         const at = this.stack.lastIndexOf(t.entry); // a refused change must not be undone later
         if (at >= 0) this.stack.splice(at, 1);
       }
-      this.hooks.status.error(`refused: ${reply.message ?? "invalid"}`);
+      this.hooks.status.error(`refused: ${reply.message ?? "invalid"}`, { item: t.edit.item, title: t.edit.describe }); // goes with its item
       t.edit.refused?.(reply);
     }
     this.hooks.repaint(t.edit.item);
