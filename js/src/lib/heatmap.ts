@@ -100,10 +100,15 @@ export class Heatmap {
     this.shares = heatShares(data.values, data.shade, data.diagonal);
     this.node.style.gridTemplateColumns = `auto repeat(${cols}, minmax(2.6em, 1fr))`;
     const children: HTMLElement[] = [h("div", "hitl-heat-corner", this.options.corner ?? "")];
-    data.colLabels.forEach((l) => children.push(h("div", "hitl-heat-head hitl-heat-colhead", l)));
+    const head = (label: string, cls: string) => {
+      const node = h("div", `hitl-heat-head ${cls}`, label);
+      node.title = label; // the whole name of a head cut with …
+      return node;
+    };
+    data.colLabels.forEach((l) => children.push(head(l, "hitl-heat-colhead")));
     this.cells = [];
     for (let r = 0; r < rows; r++) {
-      children.push(h("div", "hitl-heat-head hitl-heat-rowhead", data.rowLabels[r] ?? ""));
+      children.push(head(data.rowLabels[r] ?? "", "hitl-heat-rowhead"));
       const line: HTMLDivElement[] = [];
       for (let c = 0; c < cols; c++) {
         const v = data.values[r][c];

@@ -143,21 +143,23 @@ function render({ model, el }: RenderProps<BiasModel>) {
       if (r.small) tr.classList.add("hitl-small");
       if (r.flagged.some(Boolean)) tr.classList.add("hitl-row-flagged");
       for (const part of r.key) tr.append(h("td", "hitl-group", part));
-      tr.append(h("td", "hitl-num", r.small ? `${r.n} (small)` : String(r.n)));
+      const n = h("td", "hitl-num", String(r.n));
+      if (r.small) n.append(h("span", "hitl-ci", "(small)"));
+      tr.append(n);
       tr.append(h("td", "hitl-num hitl-errors", String(r.errors)));
       r.values.forEach((v, m) => {
         const td = h("td", "hitl-num");
         const lo = r.low[m];
         const hi = r.high[m];
         td.append(document.createTextNode(fmt(v)));
-        if (lo !== null && hi !== null) td.append(h("span", "hitl-ci", `[${fmt(lo)}, ${fmt(hi)}]`));
+        if (lo !== null && hi !== null) td.append(h("span", "hitl-ci", `${fmt(lo)}–${fmt(hi)}`));
         if (r.flagged[m]) {
           const dir = flagDirection(r.direction?.[m] ?? 0, better[m]);
           td.classList.add("hitl-flagged", `hitl-${dir.kind}`);
           const o = t.overall[m];
           const gap = v !== null && o !== null ? Math.abs(v - o) : null;
           td.title = `${dir.word}: ${dir.arrow === "▲" ? "above" : "below"} overall (${fmt(o)}) by ${fmt(gap)}, beyond the threshold ${t.threshold}`;
-          td.prepend(h("span", "hitl-flag", `${dir.arrow} ${dir.word} `));
+          td.prepend(h("span", "hitl-flag", `${dir.arrow} ${dir.word} `)); // its own line, above the value
         }
         tr.append(td);
       });
