@@ -105,16 +105,29 @@ OVERFLOW = """(root) => {
 
 # WCAG contrast of the text of every coloured cell (heatmaps, flagged bias cells) on its background
 CONTRAST = """(root) => {
-  const rgb = (s) => { const m = s.match(/[\\d.]+/g) || []; return s.startsWith('color(srgb')
-      ? m.slice(0, 3).map((v) => Number(v) * 255) : m.slice(0, 3).map(Number); };
+  // a computed colour as [[r, g, b], alpha]: rgb(), rgba(), color(srgb r g b / a) (Chromium's color-mix)
+  const parse = (s) => {
+    const m = (s.match(/[\\d.]+/g) || []).map(Number);
+    if (s.startsWith('color(srgb')) return [m.slice(0, 3).map((v) => v * 255), s.includes('/') ? m[3] : 1];
+    return [m.slice(0, 3), s.startsWith('rgba') ? m[3] : 1];
+  };
   const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
     return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
   const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((m, n) => n - m); return (x + 0.05) / (y + 0.05); };
-  const behind = (el) => { for (let e = el; e; e = e.parentElement) { const s = getComputedStyle(e).backgroundColor;
-      const a = s.startsWith('rgba') ? Number((s.match(/[\\d.]+/g) || [])[3]) : 1;
-      if (s !== 'transparent' && a > 0.5) return rgb(s); } return [255, 255, 255]; };
-  const cells = [...root.querySelectorAll('.hitl-heat-cell, td.hitl-flagged')].filter((e) => e.textContent.trim());
-  const all = cells.map((e) => [e.textContent.trim().slice(0, 20), ratio(rgb(getComputedStyle(e).color), behind(e))]);
+  // the colour behind an element: its own and its ancestors' backgrounds composited down to an opaque one
+  const behind = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const [c, a] = parse(getComputedStyle(e).backgroundColor);
+      if (a > 0) { layers.push([c, a]); if (a >= 1) break; }
+    }
+    let out = [255, 255, 255];
+    for (const [c, a] of layers.reverse()) out = out.map((v, k) => c[k] * a + v * (1 - a));
+    return out;
+  };
+  const cells = [...root.querySelectorAll('.hitl-heat-cell, td.hitl-flagged, td.hitl-flagged .hitl-ci')]
+    .filter((e) => e.textContent.trim());
+  const all = cells.map((e) => [e.textContent.trim().slice(0, 20), ratio(parse(getComputedStyle(e).color)[0], behind(e))]);
   all.sort((a, b) => a[1] - b[1]);
   return { n: all.length, worst: all[0] ?? null };
 }"""

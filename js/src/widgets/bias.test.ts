@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import widget, { flagDirection, fmt } from "./bias";
+import widget, { flagDirection, fmt, metricHeading } from "./bias";
 // @ts-expect-error plain JS helper without type declarations
 import { createFakeModel } from "../../testing/fake-model.js";
 
@@ -131,6 +131,12 @@ describe("bias audit view", () => {
     expect(flagDirection(1, 0)).toEqual({ arrow: "▲", word: "higher", kind: "differs" });
     expect(flagDirection(-1, 0)).toEqual({ arrow: "▼", word: "lower", kind: "differs" });
     expect(flagDirection(0, 1).kind).toBe("differs");
+  });
+
+  it("metricHeading breaks between words", () => {
+    expect(metricHeading("selection_rate")).toBe("selection rate");
+    expect(metricHeading("disagreement")).toBe("disagree\u00adment");
+    expect(metricHeading("fnr")).toBe("fnr");
   });
 
   it("fmt", () => {

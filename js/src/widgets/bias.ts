@@ -81,6 +81,12 @@ export function flagDirection(direction: number, better: number): FlagDirection 
   return direction === better ? { arrow, word: "better", kind: "better" } : { arrow, word: "worse", kind: "worse" };
 }
 
+/** A metric's column heading: words split at "_" and a soft hyphen in "disagreement", so a narrow
+ *  table breaks its headings between words instead of mid-word ("selection_rat|e"). */
+export function metricHeading(metric: string): string {
+  return metric.replace(/_/g, " ").replace("disagreement", "disagree\u00adment");
+}
+
 function render({ model, el }: RenderProps<BiasModel>) {
   const root = h("div", "hitl-root hitl-bias");
   exposeModel(root, model);
@@ -130,7 +136,7 @@ function render({ model, el }: RenderProps<BiasModel>) {
     for (const c of t.columns) head.append(h("th", "", c));
     head.append(h("th", "hitl-num", "n"), h("th", "hitl-num hitl-errors", "errors"));
     t.metrics.forEach((m, k) => {
-      const th = h("th", "hitl-num", m);
+      const th = h("th", "hitl-num", metricHeading(m));
       th.title = better[k] > 0 ? "higher is better" : better[k] < 0 ? "lower is better" : "neither higher nor lower is better";
       head.append(th);
     });
