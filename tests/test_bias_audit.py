@@ -173,6 +173,10 @@ def test_view_drill_intent_is_validated(tmp_path):
     assert [r["key"] for r in rows] == [["a"], ["b"]]
     assert view.table["metrics"] == ["accuracy", "disagreement"]  # disagreement: a store was given
     assert rows[0]["flagged"] == [True, False] and rows[0]["errors"] == 30
+    # which way each group lies from overall, and which way is better, for the ▲/▼ better/worse marks
+    assert view.table["better"] == [1, -1]  # accuracy: higher is better; disagreement: lower
+    assert rows[0]["direction"][0] == -1 and rows[1]["direction"][0] == 1  # a below overall, b above
+    assert rows[0]["direction"][1] == 0  # no disagreement value: no direction
     for n, bad in enumerate([{"row": 5}, {"row": True}, {"row": "0"}, {}]):
         view._dispatch(None, {"type": "drill", "client": "c", "seq": n + 1, **bad}, [])
         assert sent[-1]["type"] == "refused" and "unknown group row" in sent[-1]["message"]

@@ -46,6 +46,22 @@ log = logging.getLogger("hitl_widgets")
 
 MAX_ROWS_SHOWN = 500  # groups sent to the browser (the DataFrames hold them all)
 
+# which way is better for each metric: +1 higher, -1 lower, 0 neither (a selection rate only differs);
+# the table marks a flagged group ▲/▼ (above/below overall) and "better"/"worse"/"differs" from this
+BETTER = {"accuracy": 1, "precision": 1, "recall": 1, "fpr": -1, "fnr": -1, "selection_rate": 0, "disagreement": -1}
+
+
+def direction(value: float | None, overall: float | None) -> int:
+    """+1 when ``value`` is above ``overall``, -1 below, 0 equal or unknown.
+
+    Example:
+        >>> direction(0.7, 0.9), direction(0.95, 0.9), direction(None, 0.9)
+        (-1, 1, 0)
+    """
+    if value is None or overall is None or value == overall:
+        return 0
+    return 1 if value > overall else -1
+
 
 def _finite(value: Any) -> float | None:
     value = float(value)
@@ -438,13 +454,16 @@ class BiasAudit(ipywidgets.VBox):
         by_group = self.by_group
         metrics = list(self.metrics) + (["disagreement"] if "disagreement" in by_group else [])
         flagged = self._flagged_cells
+        overall = [_finite(self.overall[m]) if m in self.overall else None for m in metrics]
         rows = []
         for k in range(min(len(by_group), MAX_ROWS_SHOWN)):
+            values = [_finite(by_group[m].iloc[k]) for m in metrics]
             rows.append(
                 {
                     "key": _key_text(self.index[k]),
                     "n": int(by_group["n"].iloc[k]),
-                    "values": [_finite(by_group[m].iloc[k]) for m in metrics],
+                    "values": values,
+                    "direction": [direction(v, o) for v, o in zip(values, overall)],
                     "low": [_finite(self.intervals[(m, "low")].iloc[k]) if m in self.metrics else None for m in metrics],
                     "high": [_finite(self.intervals[(m, "high")].iloc[k]) if m in self.metrics else None for m in metrics],
                     "flagged": [(k, m) in flagged for m in metrics],
@@ -455,8 +474,9 @@ class BiasAudit(ipywidgets.VBox):
         self._view.table = {
             "columns": [str(c) for c in self.index.names],
             "metrics": metrics,
+            "better": [BETTER.get(m, 0) for m in metrics],
             "rows": rows,
-            "overall": [_finite(self.overall[m]) if m in self.overall else None for m in metrics],
+            "overall": overall,
             "threshold": self.threshold,
             "min_group_size": self.min_group_size,
             "n_groups": len(by_group),

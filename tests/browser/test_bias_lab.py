@@ -43,6 +43,7 @@ def test_keyboard_drill_into_flagged_group_and_relabel(lab):
     # group a (70% accurate vs 86.7% overall) is flagged on accuracy; b and c (95%) are not
     expect(rows.nth(0).locator("td.hitl-flagged")).to_have_count(1)
     expect(rows.nth(0).locator("td.hitl-flagged")).to_contain_text("0.700")
+    expect(rows.nth(0).locator("td.hitl-flagged .hitl-flag")).to_have_text("▼ worse ")  # below overall
     expect(rows.nth(1).locator("td.hitl-flagged")).to_have_count(0)
     expect(rows.nth(2).locator("td.hitl-flagged")).to_have_count(0)
     expect(root.locator(".hitl-summary")).to_contain_text("3 groups · 1 flagged")
@@ -66,8 +67,8 @@ def test_keyboard_drill_into_flagged_group_and_relabel(lab):
     assert kernel(lab, "store.labels('audit')['item_id'].tolist()") == first
     # the audit refreshed: 73 of 100 right in group a, shown in the table
     lab.wait_for_python("round(float(audit.by_group.loc['a', 'accuracy']), 3)", 0.73)
-    expect(rows.nth(0).locator("td").nth(2)).to_contain_text("0.730")
-    expect(rows.nth(0).locator("td").last).to_have_text("27")  # errors left
+    expect(rows.nth(0).locator("td").nth(3)).to_contain_text("0.730")
+    expect(rows.nth(0).locator("td.hitl-errors")).to_have_text("27")  # errors left
 
 
 def test_mouse_drill_into_other_group_and_relabel_by_digit(lab):

@@ -197,6 +197,7 @@ export function classSwatches(classes: ClassName[], current: number, pick: (k: n
     const swatch = h("span", "hitl-swatch");
     swatch.style.background = classColour(k);
     b.append(swatch, document.createTextNode(String(c)));
+    b.title = String(c); // the whole name when a long one is cut with …
     b.setAttribute("aria-pressed", String(k === current));
     b.addEventListener("click", () => pick(k));
     return b;

@@ -19,6 +19,35 @@ export interface ChartOptions {
 }
 
 const MARGIN = { left: 44, right: 12, top: 10, bottom: 34 };
+/** Legend rows sit above the plot area (never on the curves): height of one row, swatch length. */
+const LEGEND_ROW = 16;
+const SWATCH = 16;
+/** Rough width of a character of the 11px chart font (for laying out the legend and cutting labels). */
+const CHAR_W = 6.4;
+
+/** Where each legend entry goes: entries left to right, wrapping to a new row when the next one
+ *  would pass `width` (swatch, gap, the name's estimated width, spacing). */
+export function legendLayout(names: string[], width: number, left = MARGIN.left): Array<{ x: number; row: number }> {
+  const out: Array<{ x: number; row: number }> = [];
+  let x = left;
+  let row = 0;
+  for (const name of names) {
+    const w = SWATCH + 4 + name.length * CHAR_W + 14;
+    if (x > left && x + w > width) {
+      row += 1;
+      x = left;
+    }
+    out.push({ x, row });
+    x += w;
+  }
+  return out;
+}
+
+/** `text` cut to about `px` pixels of chart font, with "…" when cut. */
+export function clip(text: string, px: number): string {
+  const n = Math.max(1, Math.floor(px / CHAR_W));
+  return text.length <= n ? text : `${text.slice(0, n - 1)}…`;
+}
 
 export function svg<K extends keyof SVGElementTagNameMap>(
   tag: K,
@@ -42,18 +71,22 @@ export function ticks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-function frame(root: SVGSVGElement, o: ChartOptions) {
+function frame(root: SVGSVGElement, o: ChartOptions, top = MARGIN.top) {
   root.replaceChildren();
   root.setAttribute("viewBox", `0 0 ${o.width} ${o.height}`);
   root.setAttribute("width", String(o.width));
   root.setAttribute("height", String(o.height));
   root.classList.add("hitl-chart");
-  return { w: o.width - MARGIN.left - MARGIN.right, h: o.height - MARGIN.top - MARGIN.bottom };
+  return { w: o.width - MARGIN.left - MARGIN.right, h: o.height - top - MARGIN.bottom };
 }
 
-/** Draw line series into `root` (replacing what was there). */
+/** Draw line series into `root` (replacing what was there), with a legend of swatches above the
+ *  plot area (the plot shrinks by the legend's rows). */
 export function lineChart(root: SVGSVGElement, series: Series[], o: ChartOptions): void {
-  const { w, h } = frame(root, o);
+  const legend = legendLayout(series.map((s) => s.name), o.width - MARGIN.right);
+  const legendRows = series.length ? Math.max(...legend.map((e) => e.row)) + 1 : 0;
+  const top = MARGIN.top + legendRows * LEGEND_ROW;
+  const { w, h } = frame(root, o, top);
   const all = series.flatMap((s) => s.points);
   const xs = all.map((p) => p[0]);
   const ys = all.map((p) => p[1]).filter((v) => Number.isFinite(v));
@@ -62,19 +95,19 @@ export function lineChart(root: SVGSVGElement, series: Series[], o: ChartOptions
   const y0 = o.yMin ?? (ys.length ? Math.min(...ys) : 0);
   const y1 = o.yMax ?? (ys.length ? Math.max(...ys) : 1);
   const sx = (x: number) => MARGIN.left + (x1 > x0 ? ((x - x0) / (x1 - x0)) * w : w / 2);
-  const sy = (y: number) => MARGIN.top + h - (y1 > y0 ? ((y - y0) / (y1 - y0)) * h : h / 2);
+  const sy = (y: number) => top + h - (y1 > y0 ? ((y - y0) / (y1 - y0)) * h : h / 2);
   const axes = svg("g", { class: "hitl-axis" });
-  axes.append(svg("line", { x1: MARGIN.left, y1: MARGIN.top + h, x2: MARGIN.left + w, y2: MARGIN.top + h }));
-  axes.append(svg("line", { x1: MARGIN.left, y1: MARGIN.top, x2: MARGIN.left, y2: MARGIN.top + h }));
+  axes.append(svg("line", { x1: MARGIN.left, y1: top + h, x2: MARGIN.left + w, y2: top + h }));
+  axes.append(svg("line", { x1: MARGIN.left, y1: top, x2: MARGIN.left, y2: top + h }));
   for (const t of ticks(x0, x1)) {
-    axes.append(svg("text", { x: sx(t), y: MARGIN.top + h + 14, "text-anchor": "middle" }, String(t)));
+    axes.append(svg("text", { x: sx(t), y: top + h + 14, "text-anchor": "middle" }, String(t)));
   }
   for (const t of ticks(y0, y1, 4)) {
     axes.append(svg("line", { class: "hitl-grid", x1: MARGIN.left, y1: sy(t), x2: MARGIN.left + w, y2: sy(t) }));
     axes.append(svg("text", { x: MARGIN.left - 4, y: sy(t) + 4, "text-anchor": "end" }, String(t)));
   }
   if (o.xLabel) axes.append(svg("text", { x: MARGIN.left + w / 2, y: o.height - 4, "text-anchor": "middle" }, o.xLabel));
-  if (o.yLabel) axes.append(svg("text", { x: 4, y: MARGIN.top + 8 }, o.yLabel));
+  if (o.yLabel) axes.append(svg("text", { x: 4, y: top + 8 }, o.yLabel));
   root.append(axes);
   series.forEach((s, k) => {
     const g = svg("g", { class: `hitl-series hitl-series-${k % 6}`, "data-name": s.name });
@@ -91,9 +124,18 @@ export function lineChart(root: SVGSVGElement, series: Series[], o: ChartOptions
       dot.append(svg("title", {}, `${s.name}: ${p[1].toFixed(3)} at ${p[0]}`));
       g.append(dot);
     }
-    g.append(svg("text", { class: "hitl-legend", x: MARGIN.left + 8, y: MARGIN.top + 12 + 13 * k }, s.name));
     root.append(g);
   });
+  const box = svg("g", { class: "hitl-legend-box" });
+  series.forEach((s, k) => {
+    const { x, row } = legend[k];
+    const y = 4 + row * LEGEND_ROW + LEGEND_ROW / 2;
+    const item = svg("g", { class: `hitl-legend-item hitl-series-${k % 6}`, "data-name": s.name });
+    item.append(svg("line", { class: "hitl-swatch", x1: x, y1: y, x2: x + SWATCH, y2: y, ...(s.dashed ? { "stroke-dasharray": "4 3" } : {}) }));
+    item.append(svg("text", { class: "hitl-legend", x: x + SWATCH + 4, y: y + 4 }, s.name));
+    box.append(item);
+  });
+  root.append(box);
 }
 
 /** Horizontal bars: one row per (label, value). */
@@ -106,7 +148,9 @@ export function barChart(root: SVGSVGElement, bars: Array<[string, number]>, o: 
   bars.forEach(([label, value], k) => {
     const y = 4 + 16 * k;
     const g = svg("g", { class: "hitl-bar", "data-label": label });
-    g.append(svg("text", { x: labelWidth - 4, y: y + 11, "text-anchor": "end" }, label));
+    const name = svg("text", { x: labelWidth - 4, y: y + 11, "text-anchor": "end" }, clip(label, labelWidth - 6));
+    name.append(svg("title", {}, label)); // the whole label on hover
+    g.append(name);
     g.append(svg("rect", { x: labelWidth, y, width: Math.max(0, (value / max) * w).toFixed(1), height: 12 }));
     g.append(svg("text", { x: labelWidth + (value / max) * w + 4, y: y + 11 }, String(value)));
     root.append(g);

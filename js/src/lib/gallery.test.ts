@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Gallery } from "./gallery";
+import { Gallery, tileLayout } from "./gallery";
 import { ItemCache } from "./items";
 // @ts-expect-error plain JS helper without type declarations
 import { createFakeModel } from "../../testing/fake-model.js";
@@ -85,4 +85,24 @@ describe("Gallery", () => {
     const asked = model.sentContents("fetch").flatMap((c: { ids: number[] }) => c.ids);
     expect(asked.some((id: number) => id < 15)).toBe(false);
   });
+
+  it("a short list shrinks the viewport to its rows; a long one keeps the set height", () => {
+    const { g } = make(0);
+    g.setIds([1, 2, 3]);
+    expect(g.node.style.height).toBe(`${64 + 6 + 4}px`); // one row of 40 px tiles + caption + gaps
+    g.setIds(Array.from({ length: 100 }, (_, i) => i));
+    expect(g.node.style.height).toBe("128px");
+  });
 });
+
+describe("tileLayout", () => {
+  it("widens the tiles to fill the row, at most twice the thumbnail", () => {
+    // 1000 px of 72 px thumbs: 12 columns, each widened to (1000 - 6) / 12 - 6 = 76 px
+    expect(tileLayout(1000, 72)).toEqual({ columns: 12, size: 76 });
+    // 150 px: one column of 72 would leave half empty, so it grows to 138 (< 2 x 72)
+    expect(tileLayout(150, 72)).toEqual({ columns: 1, size: 138 });
+    expect(tileLayout(400, 72 * 4)).toEqual({ columns: 1, size: 388 });
+    expect(tileLayout(0, 72, 5)).toEqual({ columns: 5, size: 72 }); // not laid out yet
+  });
+});
+

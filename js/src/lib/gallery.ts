@@ -1,6 +1,8 @@
 // A virtualised thumbnail grid over the ItemCache: only the rows in view (plus one above and
 // below) are in the DOM, so a gallery of many thousands of items stays cheap. Tiles draw their
-// image (drawFit) as soon as the cache has it; a caption per tile is plain text.
+// image (drawFit) as soon as the cache has it; a caption per tile is plain text. The tiles grow
+// (up to twice `thumb`) to fill the width, and a short list shrinks the viewport to its rows, so
+// a gallery of a few items is not a field of empty grey.
 import "./gallery.css";
 import { h, Part, setParts, setText } from "./dom";
 import { gridMove } from "./grid";
@@ -26,6 +28,15 @@ export interface GalleryOptions {
 const GAP = 6;
 const CAPTION = 18;
 const PUSH_GRACE_MS = 3000;
+
+/** Columns and tile size for `width` pixels: as many `thumb` columns as fit, each tile then
+ *  widened to share the row (at most 2 x thumb); `fallbackColumns` when there is no width yet. */
+export function tileLayout(width: number, thumb: number, fallbackColumns = 8): { columns: number; size: number } {
+  if (!width) return { columns: Math.max(1, fallbackColumns), size: thumb };
+  const columns = Math.max(1, Math.floor((width - GAP) / (thumb + GAP)));
+  const size = Math.max(thumb, Math.min(2 * thumb, Math.floor((width - GAP) / columns) - GAP));
+  return { columns, size };
+}
 
 export class Gallery {
   readonly node: HTMLDivElement;
@@ -64,18 +75,25 @@ export class Gallery {
     return [...this.tiles.keys()].sort((a, b) => a - b).map((i) => this.ids[i]);
   }
 
+  private get layout(): { columns: number; size: number } {
+    return tileLayout(this.node.clientWidth, this.options.thumb, this.options.columns);
+  }
+
+  /** The tiles' image size now (thumb, widened to fill the row). */
+  get size(): number {
+    return this.layout.size;
+  }
+
   private get cellW(): number {
-    return this.options.thumb + GAP;
+    return this.size + GAP;
   }
 
   private get cellH(): number {
-    return this.options.thumb + CAPTION + GAP;
+    return this.size + CAPTION + GAP;
   }
 
   get columns(): number {
-    const width = this.node.clientWidth;
-    if (!width) return Math.max(1, this.options.columns ?? 8);
-    return Math.max(1, Math.floor((width - GAP) / this.cellW));
+    return this.layout.columns;
   }
 
   /** How many tiles the first screen holds (what to ask the kernel to push with a new gallery). */
@@ -131,9 +149,12 @@ export class Gallery {
   }
 
   render(): void {
-    const cols = this.columns;
+    const { columns: cols, size } = this.layout;
     const rows = Math.ceil(this.ids.length / cols);
     this.inner.style.height = `${rows * this.cellH}px`;
+    // a short list: the viewport ends below its last row (a scrollbar's worth of slack)
+    const needed = Math.max(1, rows) * this.cellH + GAP + 4;
+    this.node.style.height = `${Math.min(this.options.height, needed)}px`;
     const first = Math.max(0, Math.floor(this.node.scrollTop / this.cellH) - 1);
     const last = Math.min(rows - 1, Math.ceil((this.node.scrollTop + this.options.height) / this.cellH));
     const wanted = new Set<number>();
@@ -160,6 +181,7 @@ export class Gallery {
         }
         this.tiles.set(index, tile);
       }
+      this.resize(tile, size);
       tile.style.left = `${(index % cols) * this.cellW + GAP}px`;
       tile.style.top = `${Math.floor(index / cols) * this.cellH + GAP}px`;
       tile.setAttribute("aria-selected", String(index === this.selected));
@@ -181,13 +203,22 @@ export class Gallery {
     const tile = h("div", "hitl-tile");
     tile.dataset.index = String(index);
     tile.setAttribute("role", "option");
-    tile.style.width = `${this.options.thumb}px`;
     const canvas = h("canvas", "hitl-tile-image");
-    canvas.style.width = canvas.style.height = `${this.options.thumb}px`;
     const text = h("div", "hitl-tile-text");
-    text.style.height = `${this.options.thumb}px`;
     tile.append(canvas, text, h("div", "hitl-tile-caption"));
+    this.resize(tile, this.size);
     return tile;
+  }
+
+  /** Size a tile for `size` pixel images (its image is redrawn at that size by fill). */
+  private resize(tile: HTMLDivElement, size: number): void {
+    if (tile.dataset.size === String(size)) return;
+    tile.dataset.size = String(size);
+    tile.style.width = `${size}px`;
+    const canvas = tile.children[0] as HTMLCanvasElement;
+    canvas.style.width = canvas.style.height = `${size}px`;
+    (tile.children[1] as HTMLElement).style.height = `${size}px`;
+    delete tile.dataset.drawn;
   }
 
   private fill(tile: HTMLDivElement, index: number): void {
@@ -202,7 +233,7 @@ export class Gallery {
     tile.dataset.id = JSON.stringify(id);
     const drawn = tile.dataset.drawn === itemKey(id);
     if (item?.kind === "image" && item.image) {
-      if (!drawn) drawFit(canvas, item.image, this.options.thumb);
+      if (!drawn) drawFit(canvas, item.image, Number(tile.dataset.size) || this.options.thumb);
       canvas.hidden = false;
       text.hidden = true;
       tile.dataset.drawn = itemKey(id);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gridMove, nextOpen } from "./grid";
+import { fillColumns, gridMove, nextOpen } from "./grid";
 
 describe("gridMove", () => {
   // 7 cells in rows of 3:  0 1 2 / 3 4 5 / 6
@@ -40,5 +40,16 @@ describe("nextOpen", () => {
     expect(nextOpen(0, 5, (i) => !done.has(i))).toBe(3);
     expect(nextOpen(3, 5, () => false)).toBe(4);
     expect(nextOpen(4, 5, () => false)).toBe(4);
+  });
+});
+
+describe("fillColumns", () => {
+  it("shares the width in equal columns, capped at 2.5 x the thumbnail per tile", () => {
+    const el = document.createElement("div");
+    fillColumns(el, 5, 120);
+    expect(el.style.gridTemplateColumns).toBe("repeat(5, minmax(0, 1fr))");
+    expect(el.style.maxWidth).toBe(`${5 * (300 + 16) + 4 * 8}px`);
+    fillColumns(el, 0, 64);
+    expect(el.style.gridTemplateColumns).toBe("repeat(1, minmax(0, 1fr))");
   });
 });

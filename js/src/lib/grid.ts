@@ -30,3 +30,12 @@ export function nextOpen(index: number, n: number, open: (i: number) => boolean)
   for (let i = index + 1; i < n; i++) if (open(i)) return i;
   return Math.min(index + 1, Math.max(0, n - 1));
 }
+
+/** Lay `grid` (a CSS grid) out in `columns` equal columns that share the width, each at most
+ *  `maxScale` x `thumb` (+ `pad` for the tile's frame): tiles grow to fill the widget instead of
+ *  leaving half of it empty, without blowing small thumbnails up without limit. */
+export function fillColumns(grid: HTMLElement, columns: number, thumb: number, pad = 16, gap = 8, maxScale = 2.5): void {
+  const cols = Math.max(1, Math.floor(columns));
+  grid.style.gridTemplateColumns = `repeat(${cols}, minmax(0, 1fr))`;
+  grid.style.maxWidth = `${Math.round(cols * (thumb * maxScale + pad) + (cols - 1) * gap)}px`;
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Heatmap } from "./heatmap";
+import { contrastRatio, parseColour } from "./contrast";
+import { Heatmap, heatShares, MAX_TINT, MIN_OFF_TINT } from "./heatmap";
 
 function make() {
   const opened: Array<[number, number]> = [];
@@ -48,4 +49,39 @@ describe("Heatmap", () => {
     hm.open();
     expect(opened).toEqual([]);
   });
+
+  it("scales off-diagonal cells apart from the diagonal: an error of 12 is far stronger than 1", () => {
+    const values = [[500, 12, 1], [0, 400, 3], [1, 0, 300]];
+    const rowShare = values.map((r) => r.map((v) => v / r.reduce((a, b) => a + b, 0)));
+    const s = heatShares(values, rowShare, true);
+    expect(s[0][0]).toBeCloseTo(500 / 513, 6); // the diagonal keeps the given scale
+    expect(s[0][1]).toBe(1); // the largest error count gets the full tint
+    expect(s[0][2]).toBeCloseTo(MIN_OFF_TINT / MAX_TINT + (1 - MIN_OFF_TINT / MAX_TINT) / 12, 6);
+    expect(s[0][1] - s[0][2]).toBeGreaterThan(0.7);
+    expect(s[1][0]).toBe(0); // no errors: no tint
+    expect(s[0][2] * MAX_TINT).toBeGreaterThanOrEqual(MIN_OFF_TINT - 1e-9); // a single error is still visible
+    // with the row shares alone (the old scale) the two errors were 0.023 and 0.002: both invisible
+    expect(heatShares(values, rowShare, false)[0][1]).toBeLessThan(0.03);
+    // without a diagonal: value / max, non-finite as 0
+    expect(heatShares([[2, 4], [NaN, 0]])).toEqual([[0.5, 1], [0, 0]]);
+  });
+
+  it("paints every cell with a text colour that reads at >= 4.5:1 on its background", () => {
+    const hm = new Heatmap({ onOpen: () => {} });
+    document.body.append(hm.node);
+    const values = [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11], [12, 13, 14, 15]];
+    for (const diagonal of [false, true]) {
+      hm.set({ values, rowLabels: ["a", "b", "c", "d"], colLabels: ["a", "b", "c", "d"], diagonal });
+      for (const cell of hm.node.querySelectorAll<HTMLElement>(".hitl-heat-cell")) {
+        const bg = parseColour(cell.style.backgroundColor)!;
+        const fg = parseColour(cell.style.color)!;
+        expect(bg).not.toBeNull();
+        expect(contrastRatio(fg, bg)).toBeGreaterThanOrEqual(4.5);
+      }
+    }
+    // the strongest diagonal cell is the ok colour mixed in: a different background from an empty cell
+    expect(hm.cell(3, 3)!.style.backgroundColor).not.toBe(hm.cell(0, 0)!.style.backgroundColor);
+    hm.dispose();
+  });
 });
+

@@ -1,6 +1,9 @@
 // BiasAudit front-end: the groups × metrics table (value and bootstrap CI per cell), flagged
 // gaps, the disparities, and a "drill" intent that opens a group's errors in a ClassifyWidget
 // below (the kernel validates the row and builds the widget). ↑/↓ select a group, Enter drills.
+// The table fits a notebook cell: the errors column (what people drill into) comes right after
+// n, each CI goes under its value, and a flagged cell says which way it lies from overall
+// (▲/▼) and whether that is better or worse, in text and colour.
 import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./bias.css";
@@ -19,6 +22,8 @@ export interface BiasRow {
   low: Array<number | null>;
   high: Array<number | null>;
   flagged: boolean[];
+  /** per metric: +1 above overall, -1 below, 0 equal or unknown */
+  direction?: number[];
   small: boolean;
   errors: number;
 }
@@ -26,6 +31,8 @@ export interface BiasRow {
 export interface BiasTable {
   columns: string[];
   metrics: string[];
+  /** per metric: +1 higher is better, -1 lower is better, 0 neither (e.g. selection rate) */
+  better?: number[];
   rows: BiasRow[];
   overall: Array<number | null>;
   threshold: number;
@@ -57,6 +64,29 @@ export function fmt(value: number | null | undefined): string {
   return value === null || value === undefined || !Number.isFinite(value) ? "–" : value.toFixed(3);
 }
 
+export interface FlagDirection {
+  /** ▲ above overall, ▼ below */
+  arrow: string;
+  /** "better", "worse", or "higher"/"lower" where neither way is better */
+  word: string;
+  kind: "better" | "worse" | "differs";
+}
+
+/** How a flagged value lies from overall: `direction` +1 above / -1 below, `better` +1 when higher
+ *  is better, -1 when lower is, 0 when neither. */
+export function flagDirection(direction: number, better: number): FlagDirection {
+  const arrow = direction > 0 ? "▲" : direction < 0 ? "▼" : "⚑";
+  if (!direction) return { arrow, word: "differs", kind: "differs" };
+  if (!better) return { arrow, word: direction > 0 ? "higher" : "lower", kind: "differs" };
+  return direction === better ? { arrow, word: "better", kind: "better" } : { arrow, word: "worse", kind: "worse" };
+}
+
+/** A metric's column heading: words split at "_" and a soft hyphen in "disagreement", so a narrow
+ *  table breaks its headings between words instead of mid-word ("selection_rat|e"). */
+export function metricHeading(metric: string): string {
+  return metric.replace(/_/g, " ").replace("disagreement", "disagree\u00adment");
+}
+
 function render({ model, el }: RenderProps<BiasModel>) {
   const root = h("div", "hitl-root hitl-bias");
   exposeModel(root, model);
@@ -70,9 +100,10 @@ function render({ model, el }: RenderProps<BiasModel>) {
   const table = h("table", "hitl-bias-table");
   const tableBox = h("div", "hitl-bias-scroll");
   tableBox.append(table);
+  const legend = h("div", "hitl-muted hitl-bias-legend");
   const disparities = h("ul", "hitl-disparities");
   const status = new StatusLine();
-  root.append(header, tableBox, disparities, status.node);
+  root.append(header, tableBox, legend, disparities, status.node);
 
   const channel = new IntentChannel(model);
   let selected = 0;
@@ -86,16 +117,29 @@ function render({ model, el }: RenderProps<BiasModel>) {
       table.replaceChildren();
       return;
     }
+    const better = t.metrics.map((_, m) => t.better?.[m] ?? 0);
+    const kinds = (r: BiasRow) =>
+      r.flagged.map((f, m) => (f ? flagDirection(r.direction?.[m] ?? 0, better[m]).kind : null));
     const nFlagged = t.rows.filter((r) => r.flagged.some(Boolean)).length;
+    const nWorse = t.rows.filter((r) => kinds(r).includes("worse")).length;
+    const nBetter = t.rows.filter((r) => kinds(r).includes("better")).length;
     setText(
       summary,
-      `${t.n_groups} groups · ${nFlagged} flagged (gap > ${t.threshold} from overall, n ≥ ${t.min_group_size})`,
+      `${t.n_groups} groups · ${nFlagged} flagged (${nWorse} worse, ${nBetter} better; gap > ${t.threshold} from overall, n ≥ ${t.min_group_size})`,
+    );
+    setText(
+      legend,
+      "flagged: ▼ worse / ▲ better than overall (▲ higher / ▼ lower where neither way is better); " +
+        "its bootstrap CI under each value" + (t.can_drill ? "; click a group (or Enter) to relabel its errors" : ""),
     );
     const head = h("tr");
     for (const c of t.columns) head.append(h("th", "", c));
-    head.append(h("th", "hitl-num", "n"));
-    for (const m of t.metrics) head.append(h("th", "hitl-num", m));
-    head.append(h("th", "hitl-num", "errors"));
+    head.append(h("th", "hitl-num", "n"), h("th", "hitl-num hitl-errors", "errors"));
+    t.metrics.forEach((m, k) => {
+      const th = h("th", "hitl-num", metricHeading(m));
+      th.title = better[k] > 0 ? "higher is better" : better[k] < 0 ? "lower is better" : "neither higher nor lower is better";
+      head.append(th);
+    });
     const body: HTMLTableRowElement[] = [];
     t.rows.forEach((r, k) => {
       const tr = h("tr", "hitl-bias-row");
@@ -105,21 +149,26 @@ function render({ model, el }: RenderProps<BiasModel>) {
       if (r.small) tr.classList.add("hitl-small");
       if (r.flagged.some(Boolean)) tr.classList.add("hitl-row-flagged");
       for (const part of r.key) tr.append(h("td", "hitl-group", part));
-      tr.append(h("td", "hitl-num", r.small ? `${r.n} (small)` : String(r.n)));
+      const n = h("td", "hitl-num", String(r.n));
+      if (r.small) n.append(h("span", "hitl-ci", "(small)"));
+      tr.append(n);
+      tr.append(h("td", "hitl-num hitl-errors", String(r.errors)));
       r.values.forEach((v, m) => {
         const td = h("td", "hitl-num");
         const lo = r.low[m];
         const hi = r.high[m];
         td.append(document.createTextNode(fmt(v)));
-        if (lo !== null && hi !== null) td.append(h("span", "hitl-ci", ` [${fmt(lo)}, ${fmt(hi)}]`));
+        if (lo !== null && hi !== null) td.append(h("span", "hitl-ci", `${fmt(lo)}–${fmt(hi)}`));
         if (r.flagged[m]) {
-          td.classList.add("hitl-flagged");
-          td.title = "gap from overall beyond the threshold";
-          td.prepend(h("span", "hitl-flag", "⚑ "));
+          const dir = flagDirection(r.direction?.[m] ?? 0, better[m]);
+          td.classList.add("hitl-flagged", `hitl-${dir.kind}`);
+          const o = t.overall[m];
+          const gap = v !== null && o !== null ? Math.abs(v - o) : null;
+          td.title = `${dir.word}: ${dir.arrow === "▲" ? "above" : "below"} overall (${fmt(o)}) by ${fmt(gap)}, beyond the threshold ${t.threshold}`;
+          td.prepend(h("span", "hitl-flag", `${dir.arrow} ${dir.word} `)); // its own line, above the value
         }
         tr.append(td);
       });
-      tr.append(h("td", "hitl-num", String(r.errors)));
       tr.addEventListener("click", () => {
         select(k);
         drill();
@@ -130,8 +179,8 @@ function render({ model, el }: RenderProps<BiasModel>) {
     overall.append(h("td", "", "overall"));
     for (let c = 1; c < t.columns.length; c++) overall.append(h("td"));
     overall.append(h("td", "hitl-num", String(t.rows.reduce((s, r) => s + r.n, 0))));
+    overall.append(h("td", "hitl-num hitl-errors", String(t.rows.reduce((s, r) => s + r.errors, 0))));
     for (const v of t.overall) overall.append(h("td", "hitl-num", fmt(v)));
-    overall.append(h("td"));
     table.replaceChildren(head, ...body, overall);
 
     disparities.replaceChildren(

@@ -114,6 +114,7 @@ function render({ model, el }: RenderProps<ClassifyModel>) {
         const b = h("button", "hitl-button hitl-class");
         if (keys[k]) b.append(h("span", "hitl-key", keys[k]));
         b.append(document.createTextNode(String(c)));
+        b.title = String(c); // the whole name when a long one is cut with … (issue 16)
         badges.push(h("span", "hitl-model-badge")); // in the button while its class is proposed
         b.addEventListener("click", () => pick(k));
         return b;

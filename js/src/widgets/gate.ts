@@ -137,6 +137,7 @@ function render({ model, el }: RenderProps<GateModel>) {
       ...model.get("reasons").map((r, k) => {
         const b = h("button", "hitl-button hitl-reason");
         b.append(h("span", "hitl-key", String(k + 1)), document.createTextNode(r));
+        b.title = r; // the whole reason when a long one is cut with … (issue 16)
         b.addEventListener("click", () => decide("reject", r));
         return b;
       }),

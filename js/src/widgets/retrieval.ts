@@ -6,6 +6,7 @@ import "../lib/theme.css";
 import "./retrieval.css";
 import { h, setText } from "../lib/dom";
 import { gridMove, nextOpen } from "../lib/grid";
+import { fillColumns } from "../lib/grid";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId, ItemInfo } from "../lib/items";
 import { Edit, EditLedger } from "../lib/ledger";
@@ -132,7 +133,7 @@ function render({ model, el }: RenderProps<RetrievalModel>) {
   function paintGrid(info: ItemInfo | undefined): void {
     const list = results(info);
     const size = model.get("thumb_size");
-    grid.style.gridTemplateColumns = `repeat(${Math.max(1, model.get("columns"))}, minmax(0, ${size + 16}px))`;
+    fillColumns(grid, model.get("columns"), size); // tiles share the width (lib/grid.ts)
     const q = current();
     grid.replaceChildren(
       ...list.map((r, n) => {

@@ -61,6 +61,7 @@ export class FlaggerPainter {
         const b = h("button", "hitl-button hitl-category");
         if (n < 9) b.append(h("span", "hitl-key", String(n + 1)));
         b.append(document.createTextNode(c));
+        b.title = c; // the whole category when a long one is cut with … (issue 16)
         b.style.borderLeft = `4px solid ${state.colour(c)}`;
         b.addEventListener("click", () => tag(n));
         return b;
