@@ -55,9 +55,11 @@ export function setParts(node: HTMLElement, parts: Part[]): void {
   const key = JSON.stringify(parts.map((p) => (typeof p === "string" ? p : [labelText(p.data)])));
   if (shownParts.get(node) === key) return;
   shownParts.set(node, key);
-  node.replaceChildren(
-    ...parts.map((p) => (typeof p === "string" ? document.createTextNode(p) : h("bdi", "", labelText(p.data)))),
-  );
+  // one inline span holds the line, so a flex parent (.hitl-row) lays it out as one item, not as
+  // words and <bdi>s spread apart by its gap
+  const line = h("span", "hitl-parts");
+  line.append(...parts.map((p) => (typeof p === "string" ? document.createTextNode(p) : h("bdi", "", labelText(p.data)))));
+  node.replaceChildren(line);
 }
 
 /** A short display form of a label value (class, list of classes, or nothing). */
