@@ -151,7 +151,7 @@ def _table(
         bad = ~np.isfinite(sc)
         if bad.any():
             k = int(np.argmax(bad))
-            raise ValueError(f"{what}: {_label(labels, k)} has a NaN or infinite score {sc[k]!r}")
+            raise ValueError(f"{what}: {_label(labels, k)} has a NaN or infinite score {float(sc[k])!r}")
     return _Table(seg, out["video"], out["class"], sc, labels)
 
 
@@ -259,7 +259,7 @@ def _scores(scores: ArrayLike, n: int) -> NDArray[np.float64]:
     bad = ~np.isfinite(s)
     if bad.any():
         k = int(np.argmax(bad))
-        raise ValueError(f"scores: the score of prediction {k} is {s[k]!r}")
+        raise ValueError(f"scores: the score of prediction {k} is {float(s[k])!r}")
     return s
 
 
@@ -531,7 +531,7 @@ def _track(df: Any, what: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     ):
         if bad.any():
             k = int(np.argmax(bad))
-            raise ValueError(f"{what}: box {k} (row {labels[k]!r}) has {why}: frame {frames[k]!r}, box {boxes[k].tolist()}")
+            raise ValueError(f"{what}: box {k} (row {labels[k]!r}) has {why}: frame {float(frames[k])!r}, box {boxes[k].tolist()}")
     f = frames.astype(np.int64)
     uniq, first, counts = np.unique(f, return_index=True, return_counts=True)
     if (counts > 1).any():
