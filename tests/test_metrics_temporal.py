@@ -551,3 +551,5 @@ def test_table_validation():
             mean_average_precision_tiou(pred, gt, thresholds=thresholds)
     with pytest.raises(ValueError, match=r"threshold must be in \(0, 1\]"):
         average_precision_at_tiou(pred, gt, 1.01)
+    with pytest.raises(ValueError, match="gt has no segments: average precision is undefined"):
+        mean_average_precision_tiou(pred, gt.iloc[:0])

@@ -284,10 +284,16 @@ def _ap_table(pred: Any, gt: Any, thresholds: Sequence[float], inclusive_frames:
     G = _table(gt, "gt", inclusive_frames)
     assert P.video is not None and G.video is not None and P.cls is not None and G.cls is not None
     assert P.score is not None
+    if len(G.seg) == 0:
+        raise ValueError("gt has no segments: average precision is undefined")
     classes = _sorted_unique(G.cls)
     out = np.zeros((len(classes), len(thresholds)))
-    videos = pd.factorize(np.concatenate([P.video, G.video]))[0]
-    pv, gv = videos[: len(P.seg)], videos[len(P.seg) :]
+    n_p = len(P.seg)
+    cls_codes = pd.factorize(np.concatenate([P.cls, G.cls]))[0]
+    # one key per (class, video) pair, shared by predictions and ground truth
+    keys = pd.factorize(pd.MultiIndex.from_arrays([cls_codes, np.concatenate([P.video, G.video])]))[0]
+    pk, gk = keys[:n_p], keys[n_p:]
+    gt_of = dict(_groups(gk))
     for ci, c in enumerate(classes):
         gmask = G.cls == c
         p = np.flatnonzero(P.cls == c)
@@ -295,10 +301,9 @@ def _ap_table(pred: Any, gt: Any, thresholds: Sequence[float], inclusive_frames:
             continue
         p = p[np.argsort(-P.score[p], kind="stable")]  # ranked: score down, earlier row first
         tp = np.zeros((len(thresholds), p.size), dtype=bool)
-        for v in np.unique(pv[p]):
-            rank = np.flatnonzero(pv[p] == v)  # this video's predictions, in rank order
-            g = np.flatnonzero(gmask & (gv == v))
-            if g.size == 0:
+        for key, rank in _groups(pk[p]):  # one video's predictions, in rank order
+            g = gt_of.get(key)
+            if g is None:
                 continue
             iou = temporal_iou(P.seg[p[rank]], G.seg[g], inclusive_frames=inclusive_frames)
             for ti, t in enumerate(thresholds):
@@ -306,6 +311,13 @@ def _ap_table(pred: Any, gt: Any, thresholds: Sequence[float], inclusive_frames:
         n_gt = int(gmask.sum())
         out[ci] = [_interpolated_ap(tp[ti], n_gt) for ti in range(len(thresholds))]
     return pd.DataFrame(out, index=pd.Index(classes, name="class"), columns=pd.Index(list(thresholds), name="tiou"))
+
+
+def _groups(keys: NDArray[np.intp]) -> list[tuple[int, NDArray[np.intp]]]:
+    """(key, positions in ascending order) for each distinct key."""
+    order = np.argsort(keys, kind="stable")
+    cuts = np.flatnonzero(np.diff(keys[order])) + 1
+    return [(int(keys[grp[0]]), grp) for grp in np.split(order, cuts) if grp.size]
 
 
 def _check_thresholds(thresholds: ArrayLike) -> list[float]:
