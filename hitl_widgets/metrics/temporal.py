@@ -227,8 +227,8 @@ def match_segments(
     Predictions are taken by decreasing ``scores`` (without scores: in the order given; equal
     scores: the earlier prediction first, a stable sort); each takes the still-unmatched ground
     truth with the highest tIoU ``>= threshold`` (equal tIoU: the lowest ground-truth index), so
-    each ground truth is matched at most once. ActivityNet's own code breaks both ties by numpy's
-    unstable sort; otherwise the result is the same. Frames with inclusive ends by default
+    each ground truth is matched at most once. ActivityNet's own code orders both by a reversed
+    ``argsort`` (ties then go, in practice, to the later one); apart from ties the result is the same. Frames with inclusive ends by default
     (``[3, 3]`` is one frame); seconds with ``inclusive_frames=False`` (see :func:`temporal_iou`).
 
     >>> m = match_segments([[0, 9], [1, 10], [40, 49]], [[0, 9], [20, 29]], 0.5, scores=[0.5, 0.9, 0.8])
