@@ -1,4 +1,4 @@
-"""Pure numpy metrics (no widget imports): agreement, confusion, fairness, geometry (RLE, IoU), retrieval, ...
+"""Pure numpy metrics (no widget imports): agreement, confusion, fairness, geometry (RLE, IoU), retrieval, temporal (video segments and tracks), ...
 
 Each submodule lists its public functions in ``__all__``; they are re-exported here.
 """
@@ -12,5 +12,7 @@ from .geometry import *  # noqa: F401,F403
 from .geometry import __all__ as _geometry_all
 from .retrieval import *  # noqa: F401,F403
 from .retrieval import __all__ as _retrieval_all
+from .temporal import *  # noqa: F401,F403
+from .temporal import __all__ as _temporal_all
 
-__all__ = [*_agreement_all, *_confusion_all, *_fairness_all, *_geometry_all, *_retrieval_all]
+__all__ = [*_agreement_all, *_confusion_all, *_fairness_all, *_geometry_all, *_retrieval_all, *_temporal_all]
