@@ -139,7 +139,7 @@ class VideoSource:
             raise ValueError(f"{where}: cannot open video (corrupt, truncated or not a video file): {exc}") from exc
         try:
             if not container.streams.video:
-                raise ValueError(f"{where}: the file has no video stream")
+                raise ValueError(f"{where}: the file has no video stream (or a video stream with no frames)")
             stream = container.streams.video[0]
             stamps: list[int] = []
             key: list[int] = []
@@ -173,6 +173,7 @@ class VideoSource:
         if len(self.keyframes) == 0 or self.keyframes[0] != 0:  # no keyframe flag: start from the beginning
             self.keyframes = np.union1d([0], self.keyframes).astype(np.int64)
         self.times = (pts - pts[0]) * float(self.time_base)
+        self._check_duration(container, stream)
         self.width = int(stream.codec_context.width)
         self.height = int(stream.codec_context.height)
         rate = stream.average_rate or stream.guessed_rate
@@ -187,6 +188,22 @@ class VideoSource:
         if self.width <= 0 or self.height <= 0:
             container.close()
             raise ValueError(f"{where}: the video stream has no frame size (corrupt header)")
+
+    def _check_duration(self, container: Any, stream: Any) -> None:
+        """A streamable file (mkv, webm) cut short still demuxes; its header's duration tells."""
+        if stream.duration:
+            declared = float(stream.duration * self.time_base)
+        elif container.duration and len(container.streams) == 1:
+            declared = container.duration / 1_000_000  # AV_TIME_BASE
+        else:
+            return
+        period = float(self.times[-1]) / (self.n_frames - 1) if self.n_frames > 1 else 0.0
+        found = float(self.times[-1]) + period
+        if found < declared - max(0.5, 0.1 * declared):
+            container.close()
+            raise ValueError(
+                f"{self.name}: truncated or corrupt: the header says {declared:.3f} s, its frames end at {found:.3f} s"
+            )
 
     # -- access ----------------------------------------------------------------------------------------
 

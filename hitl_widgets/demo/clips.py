@@ -170,9 +170,11 @@ def _outline(t: _Track, f: int, hop: float) -> list[tuple[float, float]]:
     cy = t.y - hop * math.sin(math.pi * _phase(f, t.jump))
     if t.shape == "circle":
         return [(cx - t.r, cy - t.r), (cx + t.r, cy + t.r)]
-    angle = 2 * math.pi * _phase(f, t.spin) + math.pi / 4
     corners = 4 if t.shape == "square" else 3
-    start = angle if corners == 4 else angle - math.pi / 4 - math.pi / 2
+    # a spin turns the shape by one symmetry step (a quarter turn for the square, a third for the triangle):
+    # strictly between the rest poses on every frame of the spin, back at rest (no snap) after it
+    rest = math.pi / 4 if corners == 4 else -math.pi / 2  # square axis-aligned, triangle apex up
+    start = rest + 2 * math.pi / corners * _phase(f, t.spin)
     return [(cx + t.r * math.cos(start + 2 * math.pi * j / corners), cy + t.r * math.sin(start + 2 * math.pi * j / corners))
             for j in range(corners)]
 
@@ -227,7 +229,7 @@ def synthetic_clip(
     tracks = _plan(n, width, height, m, rng)
     hop = max(4.0, height / 6)
 
-    av = None
+    av: Any = None
     chosen = None
     suffix = Path(path).suffix.lower() if path is not None else ""
     if path is not None:
@@ -237,6 +239,8 @@ def synthetic_clip(
             raise FileNotFoundError(f"synthetic_clip: no directory {Path(path).parent} to write {Path(path).name} in")
         av = _import_av()
         chosen = _choose_codec(av, suffix, codec)
+    if vfr and suffix == ".avi":
+        raise ValueError("an AVI file has no per-frame timestamps: write a variable frame rate clip as .mp4, .mkv or .webm")
     rate = Fraction(fps).limit_denominator(1001 * 1000)
     if vfr:
         time_base = Fraction(1, 60000) if chosen == "mpeg4" else VFR_TIME_BASE
@@ -250,7 +254,8 @@ def synthetic_clip(
 
     boxes: list[dict[str, Any]] = []
     frames = np.empty((n, height, width, 3), np.uint8) if path is None else None
-    container = stream = None
+    container: Any = None
+    stream: Any = None
     if av is not None:
         container = av.open(str(path), "w")
         stream = container.add_stream(chosen, rate=rate)
