@@ -147,6 +147,8 @@ class VideoSource:
                 ts = packet.pts if packet.pts is not None else packet.dts
                 if ts is None or packet.size == 0:  # the flush packet at the end
                     continue
+                if packet.is_discard:  # before an edit list's start (a trimmed mp4): decoded, never shown
+                    continue
                 stamps.append(int(ts))
                 if packet.is_keyframe:
                     key.append(int(ts))
@@ -317,20 +319,19 @@ class VideoSource:
         raise ValueError(f"{self.name}: frame {i} (pts {int(self.pts[i])}) could not be decoded (corrupt or truncated file)")
 
     def _decode_forward(self, i: int) -> np.ndarray | None:
-        """Decode until frame ``i`` (identified by its timestamp); None if the decoder passed it or ended."""
-        target = int(self.pts[i])
+        """Decode until frame ``i`` (identified by its timestamp, ``pts[i]``); None if the decoder passed it or ended."""
         assert self._frames is not None
         try:
             for frame in self._frames:
                 self.decoded += 1
-                ts = frame.pts
+                ts = frame.pts if frame.pts is not None else frame.dts
                 n = self._index.get(int(ts)) if ts is not None else None
                 if n is None:
                     continue
                 self._at = n
                 if n == i:
                     return frame.to_ndarray(format="rgb24")
-                if n > i and int(ts) > target:
+                if n > i:  # passed frame i without seeing it (an open GOP's leading frames)
                     return None
         except Exception as exc:
             self._frames = None
