@@ -1,4 +1,4 @@
-"""A lazy, indexable view over data already in memory (images or texts).
+"""A lazy, indexable view over data already in memory (images, texts or videos).
 
 Nothing is copied or encoded up front: an item is encoded (PNG/JPEG bytes) only when a widget
 asks for it, a few encodings are cached, and the next ones can be warmed in the background.
@@ -39,7 +39,8 @@ MAX_ID_CHARS = 500  # an item id, JSON-encoded, must fit the store's item_id col
 
 @dataclass(frozen=True)
 class Media:
-    """One encoded item: ``kind`` is "image" or "text"; ``data`` is bytes (image) or str (text)."""
+    """One encoded item: ``kind`` is "image", "text" or "video"; ``data`` is bytes (image; for a video,
+    its first frame as JPEG, a poster: its frames come from ``Items.video``) or str (text)."""
 
     kind: str
     mime: str
@@ -54,16 +55,24 @@ def _is_torch_dataset(data: Any) -> bool:
 
 
 class Items:
-    """Indexable binding over images or texts in memory.
+    """Indexable binding over images, texts or videos in memory.
 
     Accepts a numpy array ``(N, H, W)`` or ``(N, H, W, 1|3|4)`` (uint8, or float in [0, 1]), a list
     of image file paths, a list of PIL images, a list of strings (texts), a pandas Series of any of
     these, or a torch ``Dataset`` whose items are CHW/HW tensors (or ``(tensor, target)`` tuples).
 
+    Videos: a list (or Series) of video file paths (mp4, m4v, mov, webm, mkv, avi: recognised by their
+    suffix with ``kind="auto"``) or of ``(T, H, W[, C])`` arrays (a list of 4-D arrays is recognised;
+    ``(T, H, W)`` grey arrays need ``kind="video"``), or a mix of both. Each is checked when ``Items``
+    is made (a file's header and packets are read through PyAV: a missing, corrupt, truncated or
+    zero-frame video raises ``ValueError`` naming the item), its ``n_frames``, ``fps``, ``width``,
+    ``height`` kept (``info``); its frames are read later through ``video(item_id)``, a
+    ``VideoSource`` opened on first use (a few kept open).
+
     Args:
         data: the items.
         ids: item ids (unique ints or strs); default ``0..N-1`` (or the Series' index).
-        kind: "auto", "image" or "text" (for lists of strings: paths vs texts).
+        kind: "auto", "image", "text" (for lists of strings: paths vs texts) or "video".
         cache_size: how many encoded items to keep.
         image_format: "auto" (PNG up to 512×512, JPEG above), "png" or "jpeg".
 
@@ -80,8 +89,8 @@ class Items:
         cache_size: int = 64,
         image_format: str = "auto",
     ):
-        if kind not in ("auto", "image", "text"):
-            raise ValueError(f"kind must be 'auto', 'image' or 'text', not {kind!r}")
+        if kind not in ("auto", "image", "text", "video"):
+            raise ValueError(f"kind must be 'auto', 'image', 'text' or 'video', not {kind!r}")
         if image_format not in ("auto", "png", "jpeg"):
             raise ValueError(f"image_format must be 'auto', 'png' or 'jpeg', not {image_format!r}")
         self.image_format = image_format
@@ -92,6 +101,7 @@ class Items:
         self._cache_size = max(1, int(cache_size))
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
+        self._videos: OrderedDict[int, Any] = OrderedDict()  # position -> open VideoSource (a few)
 
     # ------------------------------------------------------------------ binding
     def _bind(self, data: Any, kind: str):
@@ -104,7 +114,10 @@ class Items:
             source, k, _ = self._bind(list(data.values), kind)
             return source, k, ids
         if isinstance(data, Items):
+            self._video_info = data._video_info
             return data._source, data._kind, list(data.ids)
+        if kind == "video" or (kind == "auto" and _looks_like_videos(data)):
+            return self._bind_videos(data), "video", list(range(len(data)))
         if isinstance(data, np.ndarray):
             return self._bind_array(data), "image", list(range(len(data)))
         if _is_torch_dataset(data) and hasattr(data, "__getitem__") and hasattr(data, "__len__"):
@@ -182,6 +195,38 @@ class Items:
         return names
 
     _texts = False
+    _video_info: list[dict[str, Any]] = []
+
+    def _bind_videos(self, data: Any) -> list:
+        """Check every video where it enters (open its header, demux its packets) and keep its info."""
+        if isinstance(data, np.ndarray) or isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
+            raise ValueError(
+                "videos must be a list of video file paths or of (T, H, W[, C]) arrays (one array per video)"
+            )
+        from .video import VideoSource
+
+        seq = list(data)
+        if not seq:
+            raise ValueError("Items got an empty dataset")
+        source: list = []
+        infos: list[dict[str, Any]] = []
+        for n, x in enumerate(seq):
+            if isinstance(x, (str, os.PathLike)):
+                value: Any = os.fspath(x)
+                where = f"item {n} ({value})"
+            elif isinstance(x, np.ndarray):
+                value, where = x, f"item {n}"
+            else:
+                raise ValueError(f"item {n}: a video must be a file path or a (T, H, W[, C]) array, not {type(x).__name__}")
+            try:
+                with VideoSource(value, cache_size=0, name=where) as src:
+                    infos.append({"n_frames": src.n_frames, "fps": src.fps, "width": src.width, "height": src.height,
+                                  "duration_s": float(src.times[-1]) + 1.0 / src.fps})
+            except FileNotFoundError as exc:
+                raise ValueError(str(exc)) from None  # as a missing image file: ValueError
+            source.append(value)
+        self._video_info = infos
+        return source
 
     @staticmethod
     def _check_ids(ids: Sequence[Hashable], n: int) -> list[Hashable]:
@@ -231,7 +276,7 @@ class Items:
             raise KeyError(f"unknown item id {item_id!r}") from None
 
     def kind(self, item_id: Hashable) -> str:
-        """"image" or "text"."""
+        """"image", "text" or "video"."""
         self.position(item_id)
         return self._kind
 
@@ -239,15 +284,52 @@ class Items:
     def is_text(self) -> bool:
         return self._kind == "text"
 
+    @property
+    def is_video(self) -> bool:
+        return self._kind == "video"
+
+    def info(self, item_id: Hashable) -> dict[str, Any]:
+        """``{"kind": ...}``; for a video also n_frames, fps (nominal), width, height and duration_s
+        (read when ``Items`` was made: no file is opened)."""
+        n = self.position(item_id)
+        if self._kind == "video":
+            return {"kind": "video", **self._video_info[n]}
+        return {"kind": self._kind}
+
+    def video(self, item_id: Hashable) -> Any:
+        """The item as a ``hitl_widgets.video.VideoSource`` (opened on first use; the 4 most recently used
+        stay open)."""
+        n = self.position(item_id)
+        if self._kind != "video":
+            raise ValueError(f"item {item_id!r} is {'text' if self._kind == 'text' else 'an image'}, not a video")
+        from .video import VideoSource
+
+        with self._lock:
+            src = self._videos.get(n)
+            if src is not None:
+                self._videos.move_to_end(n)
+                return src
+        value = self._source[n]
+        try:
+            src = VideoSource(value, name=f"item {item_id!r}" + (f" ({value})" if isinstance(value, str) else ""))
+        except FileNotFoundError as exc:  # deleted since Items was made
+            raise ValueError(str(exc)) from None
+        with self._lock:
+            self._videos[n] = src
+            self._videos.move_to_end(n)
+            while len(self._videos) > 4:
+                self._videos.popitem(last=False)  # not closed: another thread may still read it; GC closes it
+        return src
+
     def raw(self, item_id: Hashable) -> Any:
         """The item as the user gave it (array, PIL image, text), or its file as a ``Path``."""
         value = self._source[self.position(item_id)]
-        return Path(value) if self._kind == "image" and isinstance(value, str) else value
+        return Path(value) if self._kind in ("image", "video") and isinstance(value, str) else value
 
     def image(self, item_id: Hashable) -> Image.Image:
         """The item as a PIL image (raises ValueError naming the item if it cannot be read)."""
         if self._kind != "image":
-            raise ValueError(f"item {item_id!r} is text, not an image")
+            raise ValueError(f"item {item_id!r} is {self._kind}, not an image")
         value = self.raw(item_id)
         try:
             if isinstance(value, Image.Image):
@@ -296,6 +378,14 @@ class Items:
         value = self.raw(item_id)
         if self._kind == "text":
             return Media("text", "text/plain", str(value))
+        if self._kind == "video":  # a poster: the first frame; the frames themselves come from video()
+            src = self.video(item_id)
+            try:
+                return Media("video", "image/jpeg", src.encoded_frame(0), src.width, src.height)
+            except ValueError:
+                raise
+            except Exception as exc:
+                raise ValueError(f"item {item_id!r}: cannot read the video's first frame ({exc})") from exc
         if isinstance(value, Path) and value.suffix.lower() in PASSTHROUGH_MIME and self.image_format == "auto":
             try:  # already encoded: send the file's own bytes
                 with Image.open(value) as im:
@@ -341,6 +431,17 @@ class _TorchSource:
         if arr.ndim == 3 and arr.shape[0] in (1, 3, 4) and (tensor or arr.shape[-1] not in (1, 3, 4)):
             arr = np.moveaxis(arr, 0, -1)
         return arr
+
+
+def _looks_like_videos(data: Any) -> bool:
+    """A list of paths that all end in a video suffix, or of 4-D arrays (``kind="auto"``)."""
+    if isinstance(data, (str, bytes, np.ndarray)) or not isinstance(data, (list, tuple)) or not data:
+        return False
+    from .video import VIDEO_SUFFIXES
+
+    if all(isinstance(x, (str, os.PathLike)) for x in data):
+        return all(os.path.splitext(os.fspath(x))[1].lower() in VIDEO_SUFFIXES for x in data)
+    return all(isinstance(x, np.ndarray) and x.ndim == 4 for x in data)
 
 
 def _check_texts(texts: list[str]) -> list[str]:

@@ -313,8 +313,9 @@ def store_identity(store: AnnotationStore, task: str, annotator: str) -> str:
 
 def media_info(source: Items, item_id: Hashable, buffers: list, prefix: str = "", size: bool = True) -> dict:
     """One item's media as fields of an ``items`` message: kind, mime (and, with ``size``, width
-    and height), then its text, or the index of its binary buffer (appended to ``buffers``); kind
-    "error" with the reason when it cannot be read. ``prefix`` names a second medium ("original_")."""
+    and height), then its text, or the index of its binary buffer (appended to ``buffers``; a video's
+    is its first frame, with n_frames, fps and duration_s beside it); kind "error" with the reason
+    when it cannot be read. ``prefix`` names a second medium ("original_")."""
     try:
         media = source.media(item_id)
     except ValueError as exc:
@@ -322,6 +323,9 @@ def media_info(source: Items, item_id: Hashable, buffers: list, prefix: str = ""
     info: dict[str, Any] = {f"{prefix}kind": media.kind, f"{prefix}mime": media.mime}
     if size:
         info.update(width=media.width, height=media.height)
+    if media.kind == "video":  # its poster is the buffer; frame count, rate and duration come along
+        video = source.info(item_id)
+        info.update({f"{prefix}{k}": video[k] for k in ("n_frames", "fps", "duration_s")})
     if media.kind == "text":
         info[f"{prefix}text"] = media.data
     else:

@@ -163,7 +163,7 @@ class HallucinationFlagger(ReviewWidget):
     ):
         static_file("hallucination.js")
         items = items if isinstance(items, Items) else Items(items)
-        if items.is_text:
+        if items.is_text or items.is_video:
             raise ValueError("HallucinationFlagger needs images as items (the texts go in `texts`)")
         if isinstance(categories, str) or not categories:
             raise ValueError("categories must be a non-empty sequence of strs")

@@ -40,8 +40,8 @@ class ImageEditor(ReviewWidget):
     def _image_items(cls, items: Any) -> Items:
         """``items`` as ``Items`` of images (texts are refused)."""
         items = items if isinstance(items, Items) else Items(items)
-        if items.is_text:
-            raise ValueError(f"{cls.__name__} needs images, not texts")
+        if items.is_text or items.is_video:
+            raise ValueError(f"{cls.__name__} needs images, not {'texts' if items.is_text else 'videos'}")
         return items
 
     def image_size(self, item_id: Hashable) -> tuple[int, int]:
