@@ -148,3 +148,18 @@ def test_image_widgets_refuse_videos():
 
     with pytest.raises(ValueError, match="needs images, not videos"):
         ImageEditor._image_items(Items([_frames()]))
+
+
+@pytest.mark.parametrize("make", ["ClassifyWidget", "YesNoReview", "QualityGate", "VQAReview"])
+def test_review_widgets_refuse_videos_instead_of_judging_the_first_frame(make):
+    import hitl_widgets as hw
+
+    videos = Items([_frames(n=20, seed=k) for k in range(2)])
+    build = {
+        "ClassifyWidget": lambda: hw.ClassifyWidget(videos, classes=["a", "b"]),
+        "YesNoReview": lambda: hw.YesNoReview(videos, question="ok?"),
+        "QualityGate": lambda: hw.QualityGate(videos, reasons=["blurry"], plan=(2, 0)),
+        "VQAReview": lambda: hw.VQAReview(videos, questions=["q"] * 2, answers=["a"] * 2),
+    }[make]
+    with pytest.raises(ValueError, match=f"{make} shows images and texts, not videos"):
+        build()

@@ -350,6 +350,8 @@ class ItemsWidget(IntentWidget):
     autofocus = traitlets.Bool(True).tag(sync=True)
     _state_kinds: ClassVar[tuple[str, ...]] = ()  # the kinds whose latest event per item is its state
     _own_state: ClassVar[bool] = True  # the state is this annotator's events (False: everyone's)
+    # a widget that shows a video whole (not only its first frame as a poster) sets this
+    _takes_video: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -360,6 +362,10 @@ class ItemsWidget(IntentWidget):
         **kwargs: Any,
     ):
         items = items if isinstance(items, Items) else Items(items)
+        if items.is_video and not self._takes_video:
+            # it would show each video's first frame only: a label judged on one frame, silently
+            raise ValueError(f"{type(self).__name__} shows images and texts, not videos: "
+                             f"review videos with a video widget (frame-exact review of videos is issue 17)")
         store = store if store is not None else AnnotationStore()
         if not isinstance(task, str) or not task:
             raise ValueError(f"task must be a non-empty str, not {task!r}")
