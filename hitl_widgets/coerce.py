@@ -137,6 +137,33 @@ def plain_array(arr: np.ndarray) -> np.ndarray:
     return np.fromiter((plain(v) for v in arr.flat), dtype=object, count=arr.size).reshape(arr.shape)
 
 
+def check_pixel_stack(arr: np.ndarray, name: Callable[[int], str], what: str = "image array") -> None:
+    """Refuse a stack of images or frames ``(N, H, W[, C])`` that is neither uint8 nor float in [0, 1],
+    naming the first bad one with ``name(n)`` ("item 3", "clip.mp4: frame 3") and the whole stack
+    with ``what``.
+
+    Example:
+        >>> check_pixel_stack(np.full((2, 4, 4), 1.5), lambda n: f"item {n}")
+        Traceback (most recent call last):
+        ValueError: item 0: float pixels must lie in [0, 1] (found 1.5..1.5); divide by the maximum or pass uint8
+    """
+    if arr.dtype == np.uint8:
+        return
+    if not np.issubdtype(arr.dtype, np.floating):
+        raise ValueError(f"{what} dtype must be uint8 or float in [0, 1], got {arr.dtype}")
+    flat = arr.reshape(len(arr), -1)
+    bad = ~np.isfinite(flat).all(axis=1)
+    if bad.any():
+        raise ValueError(f"{name(int(np.argmax(bad)))}: NaN or infinite pixel values")
+    out = (flat.min(axis=1) < 0) | (flat.max(axis=1) > 1)
+    if out.any():
+        n = int(np.argmax(out))
+        raise ValueError(
+            f"{name(n)}: float pixels must lie in [0, 1] (found {flat[n].min():.3g}..{flat[n].max():.3g}); "
+            "divide by the maximum or pass uint8"
+        )
+
+
 def is_item_id(value: Any) -> bool:
     """True for a valid item id as stored: a plain ``int`` (not ``bool``) or ``str``.
 

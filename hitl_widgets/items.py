@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .coerce import is_item_id, is_tensor, plain, to_numpy
+from .coerce import check_pixel_stack, is_item_id, is_tensor, plain, to_numpy
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
 PASSTHROUGH_MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp"}
@@ -159,21 +159,7 @@ class Items:
             )
         if len(arr) == 0:
             raise ValueError("Items got an empty array")
-        if arr.dtype == np.uint8:
-            return arr
-        if not np.issubdtype(arr.dtype, np.floating):
-            raise ValueError(f"image array dtype must be uint8 or float in [0, 1], got {arr.dtype}")
-        flat = arr.reshape(len(arr), -1)
-        bad = ~np.isfinite(flat).all(axis=1)
-        if bad.any():
-            raise ValueError(f"item {int(np.argmax(bad))}: NaN or infinite pixel values")
-        out = (flat.min(axis=1) < 0) | (flat.max(axis=1) > 1)
-        if out.any():
-            n = int(np.argmax(out))
-            raise ValueError(
-                f"item {n}: float pixels must lie in [0, 1] (found {flat[n].min():.3g}..{flat[n].max():.3g}); "
-                "divide by the maximum or pass uint8"
-            )
+        check_pixel_stack(arr, lambda n: f"item {n}")
         return arr
 
     def _bind_strings(self, seq: list, kind: str) -> list:

@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from .coerce import check_pixel_stack
+
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi")
 
 
@@ -102,20 +104,7 @@ class VideoSource:
             raise ValueError(f"{where}: the video has no frames (empty array, shape {arr.shape})")
         if arr.shape[1] == 0 or arr.shape[2] == 0:
             raise ValueError(f"{where}: frames have no pixels (shape {arr.shape})")
-        if arr.dtype != np.uint8:
-            if not np.issubdtype(arr.dtype, np.floating):
-                raise ValueError(f"{where}: dtype must be uint8 or float in [0, 1], got {arr.dtype}")
-            flat = arr.reshape(len(arr), -1)
-            bad = ~np.isfinite(flat).all(axis=1)
-            if bad.any():
-                raise ValueError(f"{where}: frame {int(np.argmax(bad))}: NaN or infinite pixel values")
-            out = (flat.min(axis=1) < 0) | (flat.max(axis=1) > 1)
-            if out.any():
-                n = int(np.argmax(out))
-                raise ValueError(
-                    f"{where}: frame {n}: float pixels must lie in [0, 1] (found {flat[n].min():.3g}..{flat[n].max():.3g}); "
-                    "divide by the maximum or pass uint8"
-                )
+        check_pixel_stack(arr, lambda n: f"{where}: frame {n}", what=f"{where}:")
         self._array = arr
         self.n_frames = int(arr.shape[0])
         self.height, self.width = int(arr.shape[1]), int(arr.shape[2])
