@@ -1,9 +1,11 @@
-"""Pure numpy metrics (no widget imports): agreement, confusion, fairness, geometry (RLE, IoU), retrieval, temporal (video segments and tracks), ...
+"""Pure numpy metrics (no widget imports): agreement, confusion, fairness, geometry (RLE, IoU), retrieval, temporal (video segments and tracks), speech recognition errors (asr), ...
 
 Each submodule lists its public functions in ``__all__``; they are re-exported here.
 """
 from .agreement import *  # noqa: F401,F403
 from .agreement import __all__ as _agreement_all
+from .asr import *  # noqa: F401,F403
+from .asr import __all__ as _asr_all
 from .confusion import *  # noqa: F401,F403
 from .confusion import __all__ as _confusion_all
 from .fairness import *  # noqa: F401,F403
@@ -15,4 +17,4 @@ from .retrieval import __all__ as _retrieval_all
 from .temporal import *  # noqa: F401,F403
 from .temporal import __all__ as _temporal_all
 
-__all__ = [*_agreement_all, *_confusion_all, *_fairness_all, *_geometry_all, *_retrieval_all, *_temporal_all]
+__all__ = [*_agreement_all, *_asr_all, *_confusion_all, *_fairness_all, *_geometry_all, *_retrieval_all, *_temporal_all]

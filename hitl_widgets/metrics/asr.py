@@ -1,0 +1,286 @@
+"""Speech-recognition errors: WER and CER with their alignment, per utterance and per speaker group.
+
+Normalisation (``normalise=True``, the default; :func:`normalise_text`): Unicode NFKC, case folded,
+curly apostrophes made straight, every punctuation or symbol character a space except an apostrophe
+between two letters or digits ("don't" stays one word, "'quoted'" loses its quotes), then words are
+split on whitespace. With ``normalise=False`` the text is only split on whitespace (what jiwer's
+default transforms do).
+
+Counting: the alignment is a minimum edit-distance alignment of reference words to hypothesis words
+(each substitution, deletion and insertion costs 1). WER = (S + D + I) / N over all utterances
+together (the corpus figure, not the mean of per-utterance rates), N the number of reference words;
+CER the same over characters, a single space between words counting as one (as jiwer does). An
+empty reference (after normalisation) has no defined rate and is refused, naming the utterance.
+
+Example:
+    >>> wer(["the cat sat"], ["the cat sat down"])
+    0.3333333333333333
+    >>> align("a b c".split(), "a x c d".split()).counts
+    (2, 1, 0, 1)
+"""
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from ..coerce import is_missing, plain
+from .fairness import group_codes
+
+__all__ = ["normalise_text", "Alignment", "align", "wer", "cer", "utterance_errors", "wer_by_group"]
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+
+def normalise_text(text: str) -> str:
+    """The text as WER compares it (see the module's docstring).
+
+    Example:
+        >>> normalise_text("Don’t  STOP, the GPU-kernel!")
+        "don't stop the gpu kernel"
+    """
+    s = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
+    out = []
+    for i, ch in enumerate(s):
+        cat = unicodedata.category(ch)
+        if cat[0] in "PS":
+            inner = ch == "'" and 0 < i < len(s) - 1 and s[i - 1].isalnum() and s[i + 1].isalnum()
+            out.append(ch if inner else " ")
+        else:
+            out.append(ch)
+    return " ".join("".join(out).split())
+
+
+class Alignment(NamedTuple):
+    """One utterance's alignment: ``ops`` is a list of ``(op, ref_index, hyp_index)`` with op one of
+    "equal", "substitute", "delete" (ref_index only; hyp_index None) and "insert" (hyp_index only)."""
+
+    ops: list[tuple[str, int | None, int | None]]
+    n_ref: int
+
+    @property
+    def counts(self) -> tuple[int, int, int, int]:
+        """(hits, substitutions, deletions, insertions)."""
+        c = {"equal": 0, "substitute": 0, "delete": 0, "insert": 0}
+        for op, _, _ in self.ops:
+            c[op] += 1
+        return c["equal"], c["substitute"], c["delete"], c["insert"]
+
+    @property
+    def errors(self) -> int:
+        _, s, d, i = self.counts
+        return s + d + i
+
+
+def _distance_table(ref: Sequence[Any], hyp: Sequence[Any]) -> np.ndarray:
+    """Edit distances ``D[i, j]`` between ref[:i] and hyp[:j] (rows vectorised: an insertion chain
+    along a row is a running minimum of ``D[i, k] - k``, plus j)."""
+    vocab: dict[Any, int] = {}
+    r = np.array([vocab.setdefault(w, len(vocab)) for w in ref], dtype=np.int64)
+    h = np.array([vocab.setdefault(w, len(vocab)) for w in hyp], dtype=np.int64)
+    m = len(h)
+    table = np.empty((len(r) + 1, m + 1), dtype=np.int64)
+    table[0] = np.arange(m + 1)
+    cols = np.arange(m + 1)
+    for i in range(1, len(r) + 1):
+        prev = table[i - 1]
+        best = np.empty(m + 1, dtype=np.int64)
+        best[0] = i
+        best[1:] = np.minimum(prev[:-1] + (h != r[i - 1]), prev[1:] + 1)  # substitute/equal, delete
+        table[i] = np.minimum.accumulate(best - cols) + cols  # then insertions along the row
+    return table
+
+
+def align(reference: Sequence[Any], hypothesis: Sequence[Any]) -> Alignment:
+    """A minimum edit-distance alignment of two word (or character) sequences. Where several are
+    minimal the backtrace prefers, from the end: equal/substitute, then deletion, then insertion.
+
+    Example:
+        >>> align(["a", "b"], ["a"]).ops
+        [('equal', 0, 0), ('delete', 1, None)]
+    """
+    table = _distance_table(reference, hypothesis)
+    i, j = len(reference), len(hypothesis)
+    ops: list[tuple[str, int | None, int | None]] = []
+    while i or j:
+        if i and j:
+            same = reference[i - 1] == hypothesis[j - 1]
+            if table[i, j] == table[i - 1, j - 1] + (not same):
+                ops.append(("equal" if same else "substitute", i - 1, j - 1))
+                i, j = i - 1, j - 1
+                continue
+        if i and table[i, j] == table[i - 1, j] + 1:
+            ops.append(("delete", i - 1, None))
+            i -= 1
+        else:
+            ops.append(("insert", None, j - 1))
+            j -= 1
+    ops.reverse()
+    return Alignment(ops, len(reference))
+
+
+def _texts(values: Any, what: str) -> list[str]:
+    if isinstance(values, str):
+        return [values]
+    if isinstance(values, pd.Series):
+        labels = list(values.index)
+        values = list(values)
+    else:
+        try:
+            values = list(values)
+        except TypeError:
+            raise TypeError(f"{what} must be a string or a sequence of strings, not {type(values).__name__}") from None
+        labels = list(range(len(values)))
+    out = []
+    for label, v in zip(labels, values):
+        v = plain(v)
+        if is_missing(v):
+            raise ValueError(f"{what}: utterance {label!r} is missing (None/NaN); give its text, '' for silence")
+        if not isinstance(v, str):
+            raise TypeError(f"{what}: utterance {label!r} is {type(v).__name__}, not a string")
+        out.append(v)
+    return out
+
+
+def _pairs(references: Any, hypotheses: Any) -> tuple[list[str], list[str]]:
+    refs, hyps = _texts(references, "references"), _texts(hypotheses, "hypotheses")
+    if len(refs) != len(hyps):
+        raise ValueError(f"got {len(refs)} references for {len(hyps)} hypotheses; give one of each per utterance")
+    if not refs:
+        raise ValueError("no utterances")
+    return refs, hyps
+
+
+def _tokens(text: str, normalise: bool, chars: bool) -> list[str]:
+    words = (normalise_text(text) if normalise else text).split()
+    return list(" ".join(words)) if chars else words
+
+
+def _counts(refs: list[str], hyps: list[str], normalise: bool, chars: bool, ids: Sequence[Any]) -> np.ndarray:
+    """(n_utterances, 5): n_ref, hits, substitutions, deletions, insertions."""
+    out = np.zeros((len(refs), 5), dtype=np.int64)
+    for n, (r, h) in enumerate(zip(refs, hyps)):
+        rt, ht = _tokens(r, normalise, chars), _tokens(h, normalise, chars)
+        if not rt:
+            raise ValueError(
+                f"utterance {ids[n]!r}: the reference is empty{' after normalisation' if normalise else ''}, "
+                "so its error rate is undefined; leave it out or give its text"
+            )
+        out[n, 0] = len(rt)
+        out[n, 1:] = align(rt, ht).counts
+    return out
+
+
+def _rate(counts: np.ndarray) -> float:
+    return float(counts[:, 2:].sum() / counts[:, 0].sum())
+
+
+def wer(references: Any, hypotheses: Any, *, normalise: bool = True) -> float:
+    """Word error rate over all utterances together: (S + D + I) / reference words.
+
+    Example:
+        >>> wer("the cat", "a cat")
+        0.5
+    """
+    refs, hyps = _pairs(references, hypotheses)
+    return _rate(_counts(refs, hyps, normalise, False, range(len(refs))))
+
+
+def cer(references: Any, hypotheses: Any, *, normalise: bool = True) -> float:
+    """Character error rate over all utterances together (a space between words is one character).
+
+    Example:
+        >>> cer("ab cd", "abcd")
+        0.2
+    """
+    refs, hyps = _pairs(references, hypotheses)
+    return _rate(_counts(refs, hyps, normalise, True, range(len(refs))))
+
+
+def _ids(references: Any, n: int, ids: Sequence[Any] | None) -> list[Any]:
+    if ids is not None:
+        out = [plain(i) for i in ids]
+        if len(out) != n:
+            raise ValueError(f"got {len(out)} ids for {n} utterances")
+        return out
+    return list(references.index) if isinstance(references, pd.Series) else list(range(n))
+
+
+def utterance_errors(references: Any, hypotheses: Any, *, ids: Sequence[Any] | None = None, normalise: bool = True) -> pd.DataFrame:
+    """One row per utterance: n_words, hits, substitutions, deletions, insertions, wer, n_chars,
+    char_errors, cer (index: ``ids``, the references' Series index, or 0..n-1).
+
+    Example:
+        >>> utterance_errors(["a b c"], ["a x c d"])[["substitutions", "insertions", "wer"]].iloc[0].tolist()
+        [1.0, 1.0, 0.6666666666666666]
+    """
+    refs, hyps = _pairs(references, hypotheses)
+    names = _ids(references, len(refs), ids)
+    w = _counts(refs, hyps, normalise, False, names)
+    c = _counts(refs, hyps, normalise, True, names)
+    frame = pd.DataFrame(w, columns=["n_words", "hits", "substitutions", "deletions", "insertions"],
+                         index=pd.Index(names, name="utterance"))
+    frame["wer"] = w[:, 2:].sum(axis=1) / w[:, 0]
+    frame["n_chars"] = c[:, 0]
+    frame["char_errors"] = c[:, 2:].sum(axis=1)
+    frame["cer"] = frame["char_errors"] / frame["n_chars"]
+    return frame
+
+
+def _bootstrap_rates(errors: np.ndarray, words: np.ndarray, codes: np.ndarray, n_groups: int,
+                     n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """(n_boot, G) corpus rates, utterances resampled with replacement within each group."""
+    out = np.empty((n_boot, n_groups))
+    for g in range(n_groups):
+        rows = np.flatnonzero(codes == g)
+        draw = rows[rng.integers(0, len(rows), size=(n_boot, len(rows)))]
+        out[:, g] = errors[draw].sum(axis=1) / words[draw].sum(axis=1)
+    return out
+
+
+def wer_by_group(
+    references: Any,
+    hypotheses: Any,
+    groups: Any,
+    *,
+    normalise: bool = True,
+    n_boot: int = 1000,
+    level: float = 0.95,
+    seed: int | None = 0,
+) -> pd.DataFrame:
+    """WER and CER per speaker group (accent, speaker, ...) with percentile bootstrap intervals
+    (utterances resampled within each group, ``n_boot`` times; the rate of a resample is its corpus
+    rate). ``groups``: one value per utterance (a Series, array or a DataFrame of several columns: the
+    groups are their combinations, as in ``group_metrics``). Rows: one per group, sorted; columns
+    n_utterances, n_words, wer, wer_low, wer_high, cer, cer_low, cer_high.
+
+    Example:
+        >>> t = wer_by_group(["a b", "a b", "c d"], ["a b", "a x", "x y"], ["uk", "uk", "us"], n_boot=50)
+        >>> t["wer"].tolist()
+        [0.25, 1.0]
+    """
+    refs, hyps = _pairs(references, hypotheses)
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
+        raise ValueError(f"n_boot must be an int >= 1, not {n_boot!r}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), not {level!r}")
+    codes, index = group_codes(groups)
+    if len(codes) != len(refs):
+        raise ValueError(f"got {len(codes)} group values for {len(refs)} utterances")
+    names = _ids(references, len(refs), None)
+    rng = np.random.default_rng(seed)
+    tail = (1 - level) / 2
+    frame = pd.DataFrame(index=index)
+    frame["n_utterances"] = np.bincount(codes, minlength=len(index))
+    for unit, chars in (("wer", False), ("cer", True)):
+        counts = _counts(refs, hyps, normalise, chars, names)
+        words, errors = counts[:, 0], counts[:, 2:].sum(axis=1)
+        if not chars:
+            frame["n_words"] = np.bincount(codes, weights=words, minlength=len(index)).astype(np.int64)
+        frame[unit] = np.bincount(codes, weights=errors, minlength=len(index)) / np.bincount(codes, weights=words, minlength=len(index))
+        boot = _bootstrap_rates(errors, words, codes, len(index), int(n_boot), rng)
+        frame[f"{unit}_low"], frame[f"{unit}_high"] = np.quantile(boot, [tail, 1 - tail], axis=0)
+    return frame
