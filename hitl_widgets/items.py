@@ -39,7 +39,8 @@ MAX_ID_CHARS = 500  # an item id, JSON-encoded, must fit the store's item_id col
 
 @dataclass(frozen=True)
 class Media:
-    """One encoded item: ``kind`` is "image", "text" or "video"; ``data`` is bytes (image; for a video,
+    """One encoded item: ``kind`` is "image", "text", "video" or "audio"; ``data`` is bytes (image; for an
+    audio item, a WAV of its first 10 seconds; for a video,
     its first frame as JPEG, a poster: its frames come from ``Items.video``) or str (text)."""
 
     kind: str
@@ -69,10 +70,16 @@ class Items:
     ``height`` kept (``info``); its frames are read later through ``video(item_id)``, a
     ``VideoSource`` opened on first use (a few kept open).
 
+    Audio: a list (or Series) of audio file paths (wav, flac, ogg, opus, mp3, m4a, aac: recognised by
+    their suffix; the audio track of a video file with ``kind="audio"``) or of ``(samples, sample_rate)``
+    pairs, ``samples`` being ``(n,)`` or ``(n, channels)`` (float in [-1, 1], int16, int32). Each is
+    checked when ``Items`` is made (empty, NaN, a bad rate: ``ValueError`` naming the item); ``info``
+    gives sample_rate, n_samples, n_channels, duration_s; ``audio(item_id)`` an ``AudioSource``.
+
     Args:
         data: the items.
         ids: item ids (unique ints or strs); default ``0..N-1`` (or the Series' index).
-        kind: "auto", "image", "text" (for lists of strings: paths vs texts) or "video".
+        kind: "auto", "image", "text" (for lists of strings: paths vs texts), "video" or "audio".
         cache_size: how many encoded items to keep.
         image_format: "auto" (PNG up to 512×512, JPEG above), "png" or "jpeg".
 
@@ -89,8 +96,8 @@ class Items:
         cache_size: int = 64,
         image_format: str = "auto",
     ):
-        if kind not in ("auto", "image", "text", "video"):
-            raise ValueError(f"kind must be 'auto', 'image', 'text' or 'video', not {kind!r}")
+        if kind not in ("auto", "image", "text", "video", "audio"):
+            raise ValueError(f"kind must be 'auto', 'image', 'text', 'video' or 'audio', not {kind!r}")
         if image_format not in ("auto", "png", "jpeg"):
             raise ValueError(f"image_format must be 'auto', 'png' or 'jpeg', not {image_format!r}")
         self.image_format = image_format
@@ -101,7 +108,7 @@ class Items:
         self._cache_size = max(1, int(cache_size))
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
-        self._videos: OrderedDict[int, Any] = OrderedDict()  # position -> open VideoSource (a few)
+        self._open: OrderedDict[int, Any] = OrderedDict()  # position -> open VideoSource / AudioSource (a few)
 
     # ------------------------------------------------------------------ binding
     def _bind(self, data: Any, kind: str):
@@ -114,10 +121,12 @@ class Items:
             source, k, _ = self._bind(list(data.values), kind)
             return source, k, ids
         if isinstance(data, Items):
-            self._video_info = data._video_info
+            self._timed_info = data._timed_info
             return data._source, data._kind, list(data.ids)
+        if kind == "audio" or (kind == "auto" and _looks_like_audio(data)):
+            return self._bind_timed(data, "audio"), "audio", list(range(len(data)))
         if kind == "video" or (kind == "auto" and _looks_like_videos(data)):
-            return self._bind_videos(data), "video", list(range(len(data)))
+            return self._bind_timed(data, "video"), "video", list(range(len(data)))
         if isinstance(data, np.ndarray):
             return self._bind_array(data), "image", list(range(len(data)))
         if _is_torch_dataset(data) and hasattr(data, "__getitem__") and hasattr(data, "__len__"):
@@ -181,37 +190,29 @@ class Items:
         return names
 
     _texts = False
-    _video_info: list[dict[str, Any]] = []
+    _timed_info: list[dict[str, Any]] = []
 
-    def _bind_videos(self, data: Any) -> list:
-        """Check every video where it enters (open its header, demux its packets) and keep its info."""
+    def _bind_timed(self, data: Any, kind: str) -> list:
+        """Check every video or recording where it enters (a video's header and packets; an audio file's
+        header, or an array's samples) and keep its info."""
+        what = "video file paths or of (T, H, W[, C]) arrays (one array per video)" if kind == "video" else \
+            "audio file paths or of (samples, sample_rate) pairs"
         if isinstance(data, np.ndarray) or isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
-            raise ValueError(
-                "videos must be a list of video file paths or of (T, H, W[, C]) arrays (one array per video)"
-            )
-        from .video import VideoSource
-
+            raise ValueError(f"{kind}s must be a list of {what}")
         seq = list(data)
         if not seq:
             raise ValueError("Items got an empty dataset")
         source: list = []
         infos: list[dict[str, Any]] = []
         for n, x in enumerate(seq):
-            if isinstance(x, (str, os.PathLike)):
-                value: Any = os.fspath(x)
-                where = f"item {n} ({value})"
-            elif isinstance(x, np.ndarray):
-                value, where = x, f"item {n}"
-            else:
-                raise ValueError(f"item {n}: a video must be a file path or a (T, H, W[, C]) array, not {type(x).__name__}")
+            value = os.fspath(x) if isinstance(x, os.PathLike) else x
             try:
-                with VideoSource(value, cache_size=0, name=where) as src:
-                    infos.append({"n_frames": src.n_frames, "fps": src.fps, "width": src.width, "height": src.height,
-                                  "duration_s": float(src.times[-1]) + 1.0 / src.fps})
+                with _open_timed(kind, value, f"item {n}" + (f" ({value})" if isinstance(value, str) else ""), probe=True) as src:
+                    infos.append(_timed_info(src))
             except FileNotFoundError as exc:
                 raise ValueError(str(exc)) from None  # as a missing image file: ValueError
             source.append(value)
-        self._video_info = infos
+        self._timed_info = infos
         return source
 
     @staticmethod
@@ -262,7 +263,7 @@ class Items:
             raise KeyError(f"unknown item id {item_id!r}") from None
 
     def kind(self, item_id: Hashable) -> str:
-        """"image", "text" or "video"."""
+        """"image", "text", "video" or "audio"."""
         self.position(item_id)
         return self._kind
 
@@ -274,43 +275,58 @@ class Items:
     def is_video(self) -> bool:
         return self._kind == "video"
 
+    @property
+    def is_audio(self) -> bool:
+        return self._kind == "audio"
+
+    @property
+    def kind_of_all(self) -> str:
+        """What every item is: "image", "text", "video" or "audio"."""
+        return self._kind
+
     def info(self, item_id: Hashable) -> dict[str, Any]:
         """``{"kind": ...}``; for a video also n_frames, fps (nominal), width, height and duration_s
         (read when ``Items`` was made: no file is opened)."""
         n = self.position(item_id)
-        if self._kind == "video":
-            return {"kind": "video", **self._video_info[n]}
+        if self._kind in ("video", "audio"):
+            return {"kind": self._kind, **self._timed_info[n]}
         return {"kind": self._kind}
 
     def video(self, item_id: Hashable) -> Any:
         """The item as a ``hitl_widgets.video.VideoSource`` (opened on first use; the 4 most recently used
-        stay open)."""
-        n = self.position(item_id)
-        if self._kind != "video":
-            raise ValueError(f"item {item_id!r} is {'text' if self._kind == 'text' else 'an image'}, not a video")
-        from .video import VideoSource
+        videos or recordings stay open)."""
+        return self._source_of(item_id, "video")
 
+    def audio(self, item_id: Hashable) -> Any:
+        """The item as a ``hitl_widgets.audio.AudioSource`` (opened on first use, as ``video``)."""
+        return self._source_of(item_id, "audio")
+
+    def _source_of(self, item_id: Hashable, kind: str) -> Any:
+        n = self.position(item_id)
+        if self._kind != kind:
+            what = {"image": "an image", "text": "text", "video": "a video", "audio": "audio"}
+            raise ValueError(f"item {item_id!r} is {what[self._kind]}, not {what[kind]}")
         with self._lock:
-            src = self._videos.get(n)
+            src = self._open.get(n)
             if src is not None:
-                self._videos.move_to_end(n)
+                self._open.move_to_end(n)
                 return src
         value = self._source[n]
         try:
-            src = VideoSource(value, name=f"item {item_id!r}" + (f" ({value})" if isinstance(value, str) else ""))
+            src = _open_timed(kind, value, f"item {item_id!r}" + (f" ({value})" if isinstance(value, str) else ""))
         except FileNotFoundError as exc:  # deleted since Items was made
             raise ValueError(str(exc)) from None
         with self._lock:
-            self._videos[n] = src
-            self._videos.move_to_end(n)
-            while len(self._videos) > 4:
-                self._videos.popitem(last=False)  # not closed: another thread may still read it; GC closes it
+            self._open[n] = src
+            self._open.move_to_end(n)
+            while len(self._open) > 4:
+                self._open.popitem(last=False)  # not closed: another thread may still read it; GC closes it
         return src
 
     def raw(self, item_id: Hashable) -> Any:
         """The item as the user gave it (array, PIL image, text), or its file as a ``Path``."""
         value = self._source[self.position(item_id)]
-        return Path(value) if self._kind in ("image", "video") and isinstance(value, str) else value
+        return Path(value) if self._kind in ("image", "video", "audio") and isinstance(value, str) else value
 
     def image(self, item_id: Hashable) -> Image.Image:
         """The item as a PIL image (raises ValueError naming the item if it cannot be read)."""
@@ -364,6 +380,9 @@ class Items:
         value = self.raw(item_id)
         if self._kind == "text":
             return Media("text", "text/plain", str(value))
+        if self._kind == "audio":  # a preview: the first 10 seconds; the rest comes from audio()
+            a = self.audio(item_id)
+            return Media("audio", "audio/wav", a.wav_bytes(0, min(10.0, a.duration_s)))
         if self._kind == "video":  # a poster: the first frame; the frames themselves come from video()
             src = self.video(item_id)
             try:
@@ -417,6 +436,44 @@ class _TorchSource:
         if arr.ndim == 3 and arr.shape[0] in (1, 3, 4) and (tensor or arr.shape[-1] not in (1, 3, 4)):
             arr = np.moveaxis(arr, 0, -1)
         return arr
+
+
+def _open_timed(kind: str, value: Any, where: str, probe: bool = False) -> Any:
+    """A VideoSource or AudioSource over a path or array (an audio array comes as ``(samples, rate)``)."""
+    if kind == "video":
+        if not isinstance(value, (str, np.ndarray)):
+            raise ValueError(f"{where}: a video must be a file path or a (T, H, W[, C]) array, not {type(value).__name__}")
+        from .video import VideoSource
+
+        return VideoSource(value, cache_size=0 if probe else 64, name=where)
+    from .audio import AudioSource
+
+    if isinstance(value, str):
+        return AudioSource(value, name=where)
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], np.ndarray):
+        return AudioSource(value[0], sample_rate=value[1], name=where)
+    raise ValueError(f"{where}: audio must be a file path or a (samples, sample_rate) pair, not {type(value).__name__}")
+
+
+def _timed_info(src: Any) -> dict[str, Any]:
+    from .video import VideoSource
+
+    if isinstance(src, VideoSource):
+        return {"n_frames": src.n_frames, "fps": src.fps, "width": src.width, "height": src.height,
+                "duration_s": float(src.times[-1]) + 1.0 / src.fps}
+    return {"sample_rate": src.sample_rate, "n_samples": src.n_samples, "n_channels": src.n_channels,
+            "duration_s": src.duration_s}
+
+
+def _looks_like_audio(data: Any) -> bool:
+    """A list of paths that all end in an audio suffix, or of (array, rate) pairs (``kind="auto"``)."""
+    if isinstance(data, (str, bytes, np.ndarray)) or not isinstance(data, (list, tuple)) or not data:
+        return False
+    from .audio import AUDIO_SUFFIXES
+
+    if all(isinstance(x, (str, os.PathLike)) for x in data):
+        return all(os.path.splitext(os.fspath(x))[1].lower() in AUDIO_SUFFIXES for x in data)
+    return all(isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], np.ndarray) for x in data)
 
 
 def _looks_like_videos(data: Any) -> bool:

@@ -139,7 +139,7 @@ def test_a_video_deleted_after_binding_is_reported_on_use(tmp_path):
 def test_at_most_four_videos_stay_open():
     items = Items([_frames(n=20, seed=k) for k in range(6)])
     sources = [items.video(k) for k in range(6)]
-    assert len(items._videos) == 4 and list(items._videos) == [2, 3, 4, 5]
+    assert len(items._open) == 4 and list(items._open) == [2, 3, 4, 5]
     assert items.video(5) is sources[5] and items.video(0) is not sources[0]
 
 

@@ -350,8 +350,10 @@ class ItemsWidget(IntentWidget):
     autofocus = traitlets.Bool(True).tag(sync=True)
     _state_kinds: ClassVar[tuple[str, ...]] = ()  # the kinds whose latest event per item is its state
     _own_state: ClassVar[bool] = True  # the state is this annotator's events (False: everyone's)
-    # a widget that shows a video whole (not only its first frame as a poster) sets this
+    # a widget that shows a video whole (not only its first frame as a poster) sets this; one that
+    # plays and shows recordings sets _takes_audio
     _takes_video: ClassVar[bool] = False
+    _takes_audio: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -366,6 +368,9 @@ class ItemsWidget(IntentWidget):
             # it would show each video's first frame only: a label judged on one frame, silently
             raise ValueError(f"{type(self).__name__} shows images and texts, not videos: "
                              f"review videos with a video widget (frame-exact review of videos is issue 17)")
+        if items.is_audio and not self._takes_audio:
+            raise ValueError(f"{type(self).__name__} shows images and texts, not audio: "
+                             f"review recordings with an audio widget (speech review is issue 18)")
         store = store if store is not None else AnnotationStore()
         if not isinstance(task, str) or not task:
             raise ValueError(f"task must be a non-empty str, not {task!r}")

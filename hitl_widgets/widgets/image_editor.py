@@ -40,8 +40,8 @@ class ImageEditor(ReviewWidget):
     def _image_items(cls, items: Any) -> Items:
         """``items`` as ``Items`` of images (texts are refused)."""
         items = items if isinstance(items, Items) else Items(items)
-        if items.is_text or items.is_video:
-            raise ValueError(f"{cls.__name__} needs images, not {'texts' if items.is_text else 'videos'}")
+        if items.kind_of_all != "image":
+            raise ValueError(f"{cls.__name__} needs images, not {'audio' if items.is_audio else items.kind_of_all + 's'}")
         return items
 
     def image_size(self, item_id: Hashable) -> tuple[int, int]:
