@@ -13,6 +13,8 @@ command -v node >/dev/null || need_apt+=(nodejs npm)
 if [ "$EXTRAS" = test ] && [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   need_apt+=(chromium fonts-dejavu-core)
 fi
+# espeak-ng speaks the synthetic utterances of the speech tests and notebook (hitl_widgets.demo.speech)
+command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)
 if [ ${#need_apt[@]} -gt 0 ]; then
   step "Debian packages: ${need_apt[*]} (apt-get, about a minute)"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

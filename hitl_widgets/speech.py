@@ -1,0 +1,128 @@
+"""A real speech recogniser, offline: pocketsphinx (its wheel ships a US-English acoustic model, language
+model and dictionary), for word hypotheses with times and confidences, and forced alignment of a
+corrected transcript to give its words times. Optional: ``pip install "hitl-widgets[speech]"``.
+
+Example:
+    >>> words = recognise(items)                       # doctest: +SKIP
+    >>> words.columns.tolist()                         # doctest: +SKIP
+    ['utterance', 'index', 'text', 'start_s', 'end_s', 'confidence']
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .audio import AudioSource
+from .items import Items
+
+RATE = 16000  # the bundled model's sample rate
+FRAMES_PER_S = 100  # pocketsphinx's feature frames
+_FILLERS = re.compile(r"^(<s>|</s>|<sil>|\[.*\]|\+\+.*\+\+)$")
+WORD_COLUMNS = ["utterance", "index", "text", "start_s", "end_s", "confidence"]
+
+
+def _decoder() -> Any:
+    try:
+        from pocketsphinx import Decoder
+    except ImportError:  # pragma: no cover - the speech extra
+        raise ImportError('speech recognition needs pocketsphinx: pip install "hitl-widgets[speech]"') from None
+    return Decoder(samprate=RATE, loglevel="FATAL")
+
+
+def _pcm(source: AudioSource) -> bytes:
+    x = source.window(0, source.duration_s, rate=RATE)
+    return np.clip(np.round(x * 32767.0), -32768, 32767).astype("<i2").tobytes()
+
+
+def _words(decoder: Any, utterance: Hashable) -> list[dict]:
+    out: list[dict] = []
+    for seg in decoder.seg():
+        if _FILLERS.match(seg.word):
+            continue
+        out.append({"utterance": utterance, "index": len(out), "text": re.sub(r"\(\d+\)$", "", seg.word),
+                    "start_s": seg.start_frame / FRAMES_PER_S, "end_s": (seg.end_frame + 1) / FRAMES_PER_S,
+                    "confidence": float(min(1.0, max(0.0, seg.prob)))})
+    return out
+
+
+def _sources(audio: Any, ids: Iterable[Hashable] | None) -> list[tuple[Hashable, AudioSource]]:
+    items = audio if isinstance(audio, Items) else Items(audio, kind="audio")
+    if not items.is_audio:
+        raise ValueError(f"recognise takes recordings, not {items.kind_of_all}s")
+    chosen = list(items.ids) if ids is None else list(ids)
+    return [(i, items.audio(i)) for i in chosen]
+
+
+def recognise(audio: Any, ids: Iterable[Hashable] | None = None) -> pd.DataFrame:
+    """Word hypotheses of every recording (``Items`` of audio, or what ``Items(..., kind="audio")``
+    takes): one row per word with its times and the recogniser's posterior probability as
+    ``confidence`` (fillers and silences left out)."""
+    decoder = _decoder()
+    rows: list[dict] = []
+    for item_id, source in _sources(audio, ids):
+        decoder.start_utt()
+        decoder.process_raw(_pcm(source), full_utt=True)
+        decoder.end_utt()
+        rows += _words(decoder, item_id)
+    return pd.DataFrame(rows, columns=WORD_COLUMNS)
+
+
+def hypotheses(words: pd.DataFrame, ids: Iterable[Hashable]) -> pd.Series:
+    """The transcript of each utterance from a words table ("" where no word was recognised)."""
+    text = words.sort_values(["utterance", "index"]).groupby("utterance", sort=False)["text"].agg(" ".join)
+    return pd.Series([text.get(i, "") for i in ids], index=list(ids), dtype=object)
+
+
+def force_align(source: AudioSource, transcript: str, utterance: Hashable = 0) -> pd.DataFrame:
+    """Times for the words of a known transcript (lower-cased, split on spaces). Words the
+    dictionary lacks cannot be aligned: they are left out of the alignment and get the gap between
+    their aligned neighbours, with confidence NaN (``aligned`` False), so no time is invented silently."""
+    decoder = _decoder()
+    words = transcript.lower().split()
+    if not words:
+        raise ValueError(f"utterance {utterance!r}: the transcript is empty")
+    known = [w for w in words if decoder.lookup_word(w) is not None]
+    rows: list[dict] = []
+    if known:
+        decoder.set_align_text(" ".join(known))
+        decoder.start_utt()
+        decoder.process_raw(_pcm(source), full_utt=True)
+        decoder.end_utt()
+        rows = [r for r in _words(decoder, utterance)]
+    if [r["text"] for r in rows] != known:
+        raise ValueError(f"utterance {utterance!r}: the recogniser could not align the transcript to the audio")
+    out, k = [], 0
+    for n, w in enumerate(words):
+        if k < len(rows) and w == known[k]:
+            out.append({**rows[k], "index": n, "aligned": True})
+            k += 1
+        else:
+            out.append({"utterance": utterance, "index": n, "text": w, "start_s": np.nan, "end_s": np.nan,
+                        "confidence": np.nan, "aligned": False})
+    frame = pd.DataFrame(out)
+    _fill_gaps(frame, source.duration_s)
+    return frame
+
+
+def _fill_gaps(frame: pd.DataFrame, duration: float) -> None:
+    """Unaligned words share the time between their aligned neighbours equally."""
+    n = len(frame)
+    k = 0
+    while k < n:
+        if frame.at[k, "aligned"]:
+            k += 1
+            continue
+        j = k
+        while j < n and not frame.at[j, "aligned"]:
+            j += 1
+        lo = float(frame.at[k - 1, "end_s"]) if k > 0 else 0.0
+        hi = float(frame.at[j, "start_s"]) if j < n else duration
+        step = (hi - lo) / (j - k)
+        for m in range(k, j):
+            frame.at[m, "start_s"] = lo + (m - k) * step
+            frame.at[m, "end_s"] = lo + (m - k + 1) * step
+        k = j
