@@ -1,0 +1,100 @@
+"""Audio ↔ video alignment: the offset between two recordings of one event from the cross-correlation
+of their onset envelopes, and word (or segment) times turned into the video's frame ranges.
+
+``estimate_offset(reference, other)`` answers: how many seconds to add to a time in ``other`` to get
+the time of the same sound in ``reference`` (the video's own soundtrack, say). ``to_frames`` then
+maps times (plus that offset) to frames with the video's own presentation times, so a variable frame
+rate is followed exactly: a time belongs to the frame on screen at that time.
+
+Example:
+    >>> import numpy as np
+    >>> from hitl_widgets.demo.beeps import beep_track
+    >>> a = beep_track([0.5, 1.3, 2.0], duration_s=3.0)
+    >>> b = beep_track([0.25, 1.05, 1.75], duration_s=3.0)   # the same, 0.25 s earlier
+    >>> round(estimate_offset((a, 16000), (b, 16000)).offset_s, 3)
+    0.25
+"""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from .audio import AudioSource
+
+HOP_S = 0.005  # the envelope's resolution: 5 ms, an eighth of a 25 fps frame
+
+
+class OffsetEstimate(NamedTuple):
+    """``offset_s``: add it to a time in ``other`` to get the time in ``reference``. ``score``: the
+    normalised correlation at the peak (1: identical envelopes); ``margin``: how far the peak stands
+    above the best peak at least 0.1 s away from it (a small margin: a repetitive sound, ambiguous)."""
+
+    offset_s: float
+    score: float
+    margin: float
+
+
+def _source(x: Any, what: str) -> AudioSource:
+    if isinstance(x, AudioSource):
+        return x
+    if isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], np.ndarray):
+        return AudioSource(x[0], sample_rate=x[1], name=what)
+    raise ValueError(f"{what} must be an AudioSource or a (samples, sample_rate) pair, not {type(x).__name__}")
+
+
+def onset_envelope(source: AudioSource, hop_s: float = HOP_S) -> np.ndarray:
+    """Half-wave rectified rise of the log energy per ``hop_s``: large where a sound starts."""
+    hop = max(1, int(round(source.sample_rate * hop_s)))
+    x = source.samples()
+    n = len(x) // hop
+    if n < 2:
+        raise ValueError(f"{source.name}: too short to align ({source.duration_s:.3f} s)")
+    energy = np.log1p(1e4 * (x[: n * hop].reshape(n, hop) ** 2).mean(axis=1))
+    rise = np.maximum(np.diff(energy, prepend=energy[0]), 0.0)
+    return rise - rise.mean()
+
+
+def estimate_offset(reference: Any, other: Any, *, max_offset_s: float = 10.0, hop_s: float = HOP_S) -> OffsetEstimate:
+    """The offset that best lines ``other`` up with ``reference`` (within ±``max_offset_s``)."""
+    ref, oth = _source(reference, "reference"), _source(other, "other")
+    if not (isinstance(max_offset_s, (int, float)) and np.isfinite(max_offset_s) and max_offset_s > 0):
+        raise ValueError(f"max_offset_s must be a positive number of seconds, not {max_offset_s!r}")
+    if ref.silent() or oth.silent():
+        raise ValueError(f"{(ref if ref.silent() else oth).name} is silent: there is nothing to align on")
+    a, b = onset_envelope(ref, hop_s), onset_envelope(oth, hop_s)
+    size = 1 << int(np.ceil(np.log2(len(a) + len(b))))
+    corr = np.fft.irfft(np.fft.rfft(a, size) * np.conj(np.fft.rfft(b, size)), size)
+    lags = np.concatenate([np.arange(0, len(a)), np.arange(-len(b) + 1, 0)])
+    values = np.concatenate([corr[: len(a)], corr[size - len(b) + 1:]])
+    keep = np.abs(lags) * hop_s <= max_offset_s
+    lags, values = lags[keep], values[keep]
+    best = int(np.argmax(values))
+    norm = float(np.sqrt((a ** 2).sum() * (b ** 2).sum())) or 1.0
+    away = np.abs(lags - lags[best]) * hop_s >= 0.1
+    runner_up = float(values[away].max()) if away.any() else 0.0
+    return OffsetEstimate(float(lags[best] * hop_s), float(values[best] / norm), float((values[best] - runner_up) / norm))
+
+
+def to_frames(table: pd.DataFrame, times: Any, *, offset_s: float = 0.0) -> pd.DataFrame:
+    """``table`` (with start_s, end_s) with start_frame and end_frame (inclusive) added: the frames on
+    screen from ``start_s + offset_s`` until just before ``end_s + offset_s``. ``times`` are the
+    video's presentation times (``VideoSource.times``); a row outside the video is refused, naming it."""
+    t = np.asarray(times, dtype=float)
+    if t.ndim != 1 or not len(t) or not np.all(np.diff(t) > 0):
+        raise ValueError("times must be the video's strictly increasing frame times (VideoSource.times)")
+    period = float(t[-1] - t[-2]) if len(t) > 1 else 1.0
+    end_of_video = float(t[-1]) + period
+    start = table["start_s"].to_numpy(dtype=float) + offset_s
+    end = table["end_s"].to_numpy(dtype=float) + offset_s
+    bad = ~np.isfinite(start) | ~np.isfinite(end) | (end < start) | (start < 0) | (end > end_of_video + 1e-9)
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise ValueError(f"row {table.index[k]!r}: {start[k]:.3f}..{end[k]:.3f} s (offset included) is not a time span "
+                         f"inside the video (0..{end_of_video:.3f} s)")
+    out = table.copy()
+    out["start_frame"] = np.searchsorted(t, start, side="right") - 1
+    last = np.searchsorted(t, end, side="left") - 1  # the frame on screen just before end
+    out["end_frame"] = np.maximum(last, out["start_frame"])
+    return out
