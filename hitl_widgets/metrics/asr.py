@@ -75,23 +75,54 @@ class Alignment(NamedTuple):
         return s + d + i
 
 
-def _distance_table(ref: Sequence[Any], hyp: Sequence[Any]) -> np.ndarray:
-    """Edit distances ``D[i, j]`` between ref[:i] and hyp[:j] (rows vectorised: an insertion chain
-    along a row is a running minimum of ``D[i, k] - k``, plus j)."""
-    vocab: dict[Any, int] = {}
-    r = np.array([vocab.setdefault(w, len(vocab)) for w in ref], dtype=np.int64)
-    h = np.array([vocab.setdefault(w, len(vocab)) for w in hyp], dtype=np.int64)
-    m = len(h)
-    table = np.empty((len(r) + 1, m + 1), dtype=np.int64)
-    table[0] = np.arange(m + 1)
-    cols = np.arange(m + 1)
-    for i in range(1, len(r) + 1):
-        prev = table[i - 1]
-        best = np.empty(m + 1, dtype=np.int64)
-        best[0] = i
-        best[1:] = np.minimum(prev[:-1] + (h != r[i - 1]), prev[1:] + 1)  # substitute/equal, delete
-        table[i] = np.minimum.accumulate(best - cols) + cols  # then insertions along the row
+def _tables(refs: Sequence[np.ndarray], hyps: Sequence[np.ndarray]) -> np.ndarray:
+    """Edit-distance tables ``D[b, i, j]`` between refs[b][:i] and hyps[b][:j] for a batch of integer
+    sequences, padded to the longest (a pad never equals a token, and ``D[b, len(ref), len(hyp)]`` is
+    the distance: a cell depends only on the prefixes). Rows are vectorised over the batch and the
+    row: an insertion chain along a row is a running minimum of ``D[b, i, k] - k``, plus j."""
+    n_rows = max(len(r) for r in refs)
+    n_cols = max(len(h) for h in hyps)
+    ref = np.full((len(refs), n_rows), -1, dtype=np.int64)
+    hyp = np.full((len(hyps), n_cols), -2, dtype=np.int64)
+    for b, (r, h) in enumerate(zip(refs, hyps)):
+        ref[b, : len(r)] = r
+        hyp[b, : len(h)] = h
+    cols = np.arange(n_cols + 1)
+    table = np.empty((len(refs), n_rows + 1, n_cols + 1), dtype=np.int64)
+    table[:, 0] = cols
+    best = np.empty((len(refs), n_cols + 1), dtype=np.int64)
+    for i in range(1, n_rows + 1):
+        prev = table[:, i - 1]
+        best[:, 0] = i
+        np.minimum(prev[:, :-1] + (hyp != ref[:, i - 1 : i]), prev[:, 1:] + 1, out=best[:, 1:])  # sub/equal, delete
+        table[:, i] = np.minimum.accumulate(best - cols, axis=1) + cols  # then insertions along the row
     return table
+
+
+def _codes(*sequences: Sequence[Sequence[Any]]) -> list[list[np.ndarray]]:
+    vocab: dict[Any, int] = {}
+    return [[np.fromiter((vocab.setdefault(w, len(vocab)) for w in seq), dtype=np.int64, count=len(seq)) for seq in group]
+            for group in sequences]
+
+
+def _backtrace(table: list[list[int]], reference: Sequence[Any], hypothesis: Sequence[Any]) -> list[tuple[str, int | None, int | None]]:
+    i, j = len(reference), len(hypothesis)
+    ops: list[tuple[str, int | None, int | None]] = []
+    while i or j:
+        if i and j:
+            same = reference[i - 1] == hypothesis[j - 1]
+            if table[i][j] == table[i - 1][j - 1] + (not same):
+                ops.append(("equal" if same else "substitute", i - 1, j - 1))
+                i, j = i - 1, j - 1
+                continue
+        if i and table[i][j] == table[i - 1][j] + 1:
+            ops.append(("delete", i - 1, None))
+            i -= 1
+        else:
+            ops.append(("insert", None, j - 1))
+            j -= 1
+    ops.reverse()
+    return ops
 
 
 def align(reference: Sequence[Any], hypothesis: Sequence[Any]) -> Alignment:
@@ -102,23 +133,8 @@ def align(reference: Sequence[Any], hypothesis: Sequence[Any]) -> Alignment:
         >>> align(["a", "b"], ["a"]).ops
         [('equal', 0, 0), ('delete', 1, None)]
     """
-    table = _distance_table(reference, hypothesis)
-    i, j = len(reference), len(hypothesis)
-    ops: list[tuple[str, int | None, int | None]] = []
-    while i or j:
-        if i and j:
-            same = reference[i - 1] == hypothesis[j - 1]
-            if table[i, j] == table[i - 1, j - 1] + (not same):
-                ops.append(("equal" if same else "substitute", i - 1, j - 1))
-                i, j = i - 1, j - 1
-                continue
-        if i and table[i, j] == table[i - 1, j] + 1:
-            ops.append(("delete", i - 1, None))
-            i -= 1
-        else:
-            ops.append(("insert", None, j - 1))
-            j -= 1
-    ops.reverse()
+    (r, h), = zip(*_codes([reference], [hypothesis]))
+    ops = _backtrace(_tables([r], [h])[0].tolist(), reference, hypothesis)
     return Alignment(ops, len(reference))
 
 
@@ -159,18 +175,31 @@ def _tokens(text: str, normalise: bool, chars: bool) -> list[str]:
     return list(" ".join(words)) if chars else words
 
 
+_BATCH = 256  # pairs per distance-table batch (bounds the memory: batch x longest ref x longest hyp)
+
+
 def _counts(refs: list[str], hyps: list[str], normalise: bool, chars: bool, ids: Sequence[Any]) -> np.ndarray:
     """(n_utterances, 5): n_ref, hits, substitutions, deletions, insertions."""
-    out = np.zeros((len(refs), 5), dtype=np.int64)
-    for n, (r, h) in enumerate(zip(refs, hyps)):
-        rt, ht = _tokens(r, normalise, chars), _tokens(h, normalise, chars)
-        if not rt:
+    rt = [_tokens(r, normalise, chars) for r in refs]
+    ht = [_tokens(h, normalise, chars) for h in hyps]
+    for n, tokens in enumerate(rt):
+        if not tokens:
             raise ValueError(
                 f"utterance {ids[n]!r}: the reference is empty{' after normalisation' if normalise else ''}, "
                 "so its error rate is undefined; leave it out or give its text"
             )
-        out[n, 0] = len(rt)
-        out[n, 1:] = align(rt, ht).counts
+    rc, hc = _codes(rt, ht)
+    out = np.zeros((len(refs), 5), dtype=np.int64)
+    order = np.argsort([len(r) * max(1, len(h)) for r, h in zip(rt, ht)], kind="stable")  # alike sizes together
+    for start in range(0, len(order), _BATCH):
+        chunk = order[start : start + _BATCH]
+        tables = _tables([rc[n] for n in chunk], [hc[n] for n in chunk])
+        for b, n in enumerate(chunk):
+            table = tables[b, : len(rc[n]) + 1, : len(hc[n]) + 1].tolist()
+            counts = {"equal": 0, "substitute": 0, "delete": 0, "insert": 0}
+            for op, _, _ in _backtrace(table, rc[n].tolist(), hc[n].tolist()):
+                counts[op] += 1
+            out[n] = (len(rt[n]), counts["equal"], counts["substitute"], counts["delete"], counts["insert"])
     return out
 
 
