@@ -67,6 +67,7 @@ class AudioSource:
     def __init__(self, source: Any, sample_rate: int | None = None, *, name: str | None = None):
         self._lock = threading.RLock()
         self._file: Any = None
+        self._int16 = False
         self._data: np.ndarray | None = None
         self._peaks: dict[int, np.ndarray] = {}
         self.path: Path | None = None
@@ -112,6 +113,7 @@ class AudioSource:
                 self._file = soundfile.SoundFile(str(self.path))
             except Exception as exc:
                 raise ValueError(f"{self.name}: cannot open audio (corrupt, truncated or not an audio file): {exc}") from exc
+            self._int16 = self._file.subtype in ("PCM_16", "PCM_S8", "PCM_U8")  # read exactly as int16
             self.sample_rate = int(self._file.samplerate)
             self.n_samples, self.n_channels = int(self._file.frames), int(self._file.channels)
             return
@@ -154,12 +156,16 @@ class AudioSource:
             raise ValueError(f"{self.name}: samples {start}..{stop} outside 0..{self.n_samples}")
         if self._data is not None:
             block = self._data[start:stop]
+        elif self._int16:  # integer PCM: no NaN or out-of-range sample can be stored, nothing to check
+            block = self._read(start, stop, "int16").astype(np.float32) / 32768.0
         else:
-            with self._lock:
-                self._file.seek(int(start))
-                block = self._file.read(int(stop - start), dtype="float32", always_2d=True)
-            block = _as_float(block, self.name, offset=int(start))
+            block = _as_float(self._read(start, stop, "float32"), self.name, offset=int(start))
         return block.mean(axis=1) if mix else block
+
+    def _read(self, start: int, stop: int, dtype: str) -> np.ndarray:
+        with self._lock:
+            self._file.seek(int(start))
+            return self._file.read(int(stop - start), dtype=dtype, always_2d=True)
 
     def _index(self, seconds: Any, what: str) -> int:
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float, np.integer, np.floating)) or not np.isfinite(seconds):
@@ -207,12 +213,17 @@ class AudioSource:
         step = max(bucket, (_BLOCK // bucket) * bucket)  # whole buckets per block
         parts = []
         for start in range(0, self.n_samples, step):
-            x = self.samples(start, min(self.n_samples, start + step))
+            stop = min(self.n_samples, start + step)
+            if self._int16 and self.n_channels == 1:  # min/max of the int16 samples, scaled after
+                x = self._read(start, stop, "int16")[:, 0]
+            else:
+                x = self.samples(start, stop)
             pad = (-len(x)) % bucket
             if pad:  # the last bucket is short: pad with its own last value (changes neither min nor max)
-                x = np.concatenate([x, np.full(pad, x[-1], np.float32)])
+                x = np.concatenate([x, np.full(pad, x[-1], x.dtype)])
             x = x.reshape(-1, bucket)
-            parts.append(np.stack([x.min(axis=1), x.max(axis=1)], axis=1))
+            part = np.stack([x.min(axis=1), x.max(axis=1)], axis=1)
+            parts.append(part.astype(np.float32) / 32768.0 if part.dtype == np.int16 else part)
         out = np.concatenate(parts).astype(np.float32)
         with self._lock:
             self._peaks[bucket] = out

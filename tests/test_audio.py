@@ -169,3 +169,18 @@ def test_widgets_refuse_recordings():
         hw.ClassifyWidget(items, classes=["a", "b"])
     with pytest.raises(ValueError, match="needs images, not audio"):
         ImageEditor._image_items(items)
+
+
+def test_peaks_of_16_bit_pcm_equal_the_float_samples(tmp_path):
+    rng = np.random.default_rng(1)
+    x = (rng.integers(-32768, 32767, 50_001)).astype(np.int16)
+    path = tmp_path / "pcm16.wav"
+    soundfile.write(path, x, SR, subtype="PCM_16")
+    a = AudioSource(path)
+    y = a.samples()
+    np.testing.assert_array_equal(y, x.astype(np.float32) / 32768.0)
+    p = a.peaks(1000)  # read as int16 and scaled after
+    assert p.shape == (51, 2)
+    for k in (0, 25, 50):
+        chunk = y[k * 1000:(k + 1) * 1000]
+        assert p[k].tolist() == [chunk.min(), chunk.max()]
