@@ -27,6 +27,14 @@ from .strategies import (
     select_stratified,
     stratified_quota,
 )
+from .task_scores import (
+    alignment_uncertainty,
+    boundary_uncertainty,
+    box_uncertainty,
+    localisation_stability,
+    mean_pixel_entropy,
+    scene_complexity,
+)
 
 __all__ = [
     "ActiveSession",
@@ -40,15 +48,21 @@ __all__ = [
     "SklearnAdapter",
     "StratifiedStrategy",
     "TorchAdapter",
+    "alignment_uncertainty",
     "as_adapter",
+    "boundary_uncertainty",
+    "box_uncertainty",
     "bald",
     "core_set",
     "density_weighted",
     "entropy",
     "get_strategy",
     "least_confident",
+    "localisation_stability",
     "margin",
+    "mean_pixel_entropy",
     "query",
+    "scene_complexity",
     "select",
     "select_stratified",
     "simulate",

@@ -1,0 +1,192 @@
+"""Informativeness scores for boxes, masks and image–text pairs: one score per item, higher = ask first,
+to hand to ``select`` / ``select_stratified`` like the classification scores.
+
+Detection (per image, from the model's boxes):
+* ``box_uncertainty`` — each box's entropy (its class distribution, or the binary entropy of its one
+  confidence), aggregated per image by mean, max or sum. An image with no box scores 0.
+* ``localisation_stability`` — 1 − the mean, over the boxes predicted on the image, of their best IoU
+  with the boxes predicted on a flipped or shifted copy (mapped back): boxes that move score high. No
+  box on either side: 0; boxes on one side only: 1.
+* ``scene_complexity`` — expected objects (the sum of box confidences) × the entropy of the image's
+  mean class distribution: many objects of mixed classes ("complex scenes") score high.
+Segmentation (per image, from class-probability maps ``(C, H, W)``):
+* ``mean_pixel_entropy`` — the mean of the per-pixel entropies.
+* ``boundary_uncertainty`` — the mean entropy over the pixels on a boundary of the predicted labels
+  (a pixel whose arg-max differs from a 4-neighbour's); 0 for an image with one predicted class.
+Image–text alignment (per pair, from a similarity matrix whose diagonal holds the pairs):
+* ``alignment_uncertainty`` — 1 − the smaller of the two margins of the pair's match: best minus
+  second-best similarity along its row (image → texts) and along its column (text → images), where
+  "best" is the pair's own similarity when it is the best, and the margin is negative when another text
+  (image) beats it. Low confidence in either direction scores high.
+
+Entropies are in nats (0 log 0 = 0). Every function validates its input and names the image.
+
+Example:
+    >>> import numpy as np
+    >>> box_uncertainty([np.array([0.5, 0.99]), np.array([])], aggregate="max").round(3).tolist()
+    [0.693, 0.0]
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..coerce import to_numpy
+from ..metrics.geometry import box_iou
+
+__all__ = ["box_uncertainty", "localisation_stability", "scene_complexity", "mean_pixel_entropy",
+           "boundary_uncertainty", "alignment_uncertainty"]
+
+
+def _entropy_rows(p: np.ndarray) -> np.ndarray:
+    logs = np.zeros_like(p)
+    np.log(p, out=logs, where=p > 0)
+    return -(p * logs).sum(axis=-1)
+
+
+def _box_probs(scores: Any, image: int) -> np.ndarray:
+    """(B, C) class distributions of one image's boxes: a 1-D confidence becomes (p, 1 - p)."""
+    p = np.asarray(to_numpy(scores), dtype=np.float64)
+    if p.ndim == 1:
+        p = np.stack([p, 1.0 - p], axis=1) if p.size else np.zeros((0, 2))
+    if p.ndim != 2:
+        raise ValueError(f"image {image}: box scores must be (boxes,) confidences or (boxes, classes) probabilities, "
+                         f"got shape {p.shape}")
+    if p.size and (not np.isfinite(p).all() or (p < 0).any() or (p > 1).any()):
+        raise ValueError(f"image {image}: box scores must be probabilities in [0, 1] (found NaN, inf or a value outside)")
+    if p.size and p.shape[1] > 1 and not np.allclose(p.sum(axis=1), 1.0, atol=1e-3):
+        raise ValueError(f"image {image}: each box's class probabilities must sum to 1")
+    return p
+
+
+def box_uncertainty(box_scores: Sequence[Any], aggregate: str = "mean") -> np.ndarray:
+    """Per-image aggregate of per-box entropy (see the module).
+
+    Example:
+        >>> box_uncertainty([np.array([[0.5, 0.5], [1.0, 0.0]])], aggregate="sum").round(3).tolist()
+        [0.693]
+    """
+    reduce = {"mean": np.mean, "max": np.max, "sum": np.sum}.get(aggregate)
+    if reduce is None:
+        raise ValueError(f"aggregate must be 'mean', 'max' or 'sum', not {aggregate!r}")
+    out = np.zeros(len(box_scores))
+    for n, scores in enumerate(box_scores):
+        p = _box_probs(scores, n)
+        if len(p):
+            out[n] = reduce(_entropy_rows(p))
+    return out
+
+
+def _boxes(boxes: Any, image: int, what: str) -> np.ndarray:
+    b = np.asarray(to_numpy(boxes), dtype=np.float64).reshape(-1, 4) if np.size(boxes) else np.zeros((0, 4))
+    if not np.isfinite(b).all() or (b[:, 2:] < 0).any():
+        raise ValueError(f"image {image}: {what} boxes must be finite (x, y, w, h) with w, h >= 0")
+    return b
+
+
+def localisation_stability(boxes: Sequence[Any], boxes_augmented: Sequence[Any]) -> np.ndarray:
+    """1 − mean best IoU of each image's boxes with its augmented copy's boxes, mapped back.
+
+    Example:
+        >>> localisation_stability([[[0, 0, 2, 2]]], [[[1, 0, 2, 2]]]).round(3).tolist()
+        [0.667]
+    """
+    if len(boxes) != len(boxes_augmented):
+        raise ValueError(f"got boxes for {len(boxes)} images and augmented boxes for {len(boxes_augmented)}")
+    out = np.zeros(len(boxes))
+    for n, (a, b) in enumerate(zip(boxes, boxes_augmented)):
+        a, b = _boxes(a, n, "predicted"), _boxes(b, n, "augmented")
+        if len(a) == 0 and len(b) == 0:
+            continue
+        if len(a) == 0 or len(b) == 0:
+            out[n] = 1.0
+            continue
+        out[n] = 1.0 - box_iou(a, b).max(axis=1).mean()
+    return out
+
+
+def scene_complexity(box_scores: Sequence[Any]) -> np.ndarray:
+    """Expected number of objects × entropy of the mean class distribution, per image. Boxes come as
+    ``(boxes, classes)`` probabilities with a confidence each: give ``(probs, confidences)`` pairs, or
+    probabilities alone (confidence = the top probability).
+
+    Example:
+        >>> scene_complexity([np.array([[1.0, 0.0], [0.0, 1.0]])]).round(3).tolist()
+        [1.386]
+    """
+    out = np.zeros(len(box_scores))
+    for n, scores in enumerate(box_scores):
+        if isinstance(scores, tuple):
+            probs, conf = _box_probs(scores[0], n), np.asarray(to_numpy(scores[1]), dtype=np.float64)
+            if conf.shape != (len(probs),) or not np.isfinite(conf).all() or (conf < 0).any() or (conf > 1).any():
+                raise ValueError(f"image {n}: give one confidence in [0, 1] per box ({len(probs)} boxes)")
+        else:
+            probs = _box_probs(scores, n)
+            conf = probs.max(axis=1) if len(probs) else np.zeros(0)
+        if len(probs):
+            out[n] = conf.sum() * _entropy_rows(probs.mean(axis=0, keepdims=True))[0]
+    return out
+
+
+def _maps(prob_maps: Any) -> list[np.ndarray]:
+    maps = list(prob_maps) if not isinstance(prob_maps, np.ndarray) or prob_maps.ndim == 4 else [prob_maps]
+    out = []
+    for n, m in enumerate(maps):
+        p = np.asarray(to_numpy(m), dtype=np.float64)
+        if p.ndim != 3:
+            raise ValueError(f"image {n}: a probability map must be (classes, H, W), got shape {p.shape}")
+        if not np.isfinite(p).all() or (p < 0).any() or (p > 1).any() or not np.allclose(p.sum(axis=0), 1.0, atol=1e-3):
+            raise ValueError(f"image {n}: each pixel's class probabilities must lie in [0, 1] and sum to 1")
+        out.append(p)
+    return out
+
+
+def mean_pixel_entropy(prob_maps: Any) -> np.ndarray:
+    """Mean per-pixel entropy of each ``(C, H, W)`` map (a list, or an ``(N, C, H, W)`` array).
+
+    Example:
+        >>> mean_pixel_entropy(np.full((1, 2, 2, 2), 0.5)).round(3).tolist()
+        [0.693]
+    """
+    return np.array([_entropy_rows(np.moveaxis(p, 0, -1)).mean() for p in _maps(prob_maps)])
+
+
+def boundary_uncertainty(prob_maps: Any) -> np.ndarray:
+    """Mean entropy over each map's predicted-label boundary pixels (0 when there is no boundary)."""
+    out = []
+    for p in _maps(prob_maps):
+        label = p.argmax(axis=0)
+        edge = np.zeros(label.shape, dtype=bool)
+        dy = label[1:, :] != label[:-1, :]
+        dx = label[:, 1:] != label[:, :-1]
+        edge[1:, :] |= dy
+        edge[:-1, :] |= dy
+        edge[:, 1:] |= dx
+        edge[:, :-1] |= dx
+        ent = _entropy_rows(np.moveaxis(p, 0, -1))
+        out.append(float(ent[edge].mean()) if edge.any() else 0.0)
+    return np.array(out)
+
+
+def alignment_uncertainty(similarity: Any) -> np.ndarray:
+    """Per pair ``i`` (row i = image i, column i = its text): 1 − min(row margin, column margin).
+
+    Example:
+        >>> alignment_uncertainty(np.array([[0.9, 0.1], [0.5, 0.6]])).round(2).tolist()
+        [0.6, 0.9]
+    """
+    s = np.asarray(to_numpy(similarity), dtype=np.float64)
+    if s.ndim != 2 or s.shape[0] != s.shape[1] or s.shape[0] < 2:
+        raise ValueError(f"similarity must be a square (pairs, pairs) matrix with the pairs on its diagonal "
+                         f"and at least 2 pairs, got shape {s.shape}")
+    if not np.isfinite(s).all():
+        k = int(np.argwhere(~np.isfinite(s))[0][0])
+        raise ValueError(f"pair {k}: similarity is NaN or infinite")
+    own = np.diag(s)
+    others = s.copy()
+    np.fill_diagonal(others, -np.inf)
+    row = own - others.max(axis=1)
+    col = own - others.max(axis=0)
+    return 1.0 - np.minimum(row, col)
