@@ -28,7 +28,7 @@ Example:
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -68,7 +68,8 @@ def box_uncertainty(box_scores: Sequence[Any], aggregate: str = "mean") -> np.nd
         >>> box_uncertainty([np.array([[0.5, 0.5], [1.0, 0.0]])], aggregate="sum").round(3).tolist()
         [0.693]
     """
-    reduce = {"mean": np.mean, "max": np.max, "sum": np.sum}.get(aggregate)
+    reducers: dict[str, Callable[[np.ndarray], Any]] = {"mean": np.mean, "max": np.max, "sum": np.sum}
+    reduce = reducers.get(aggregate)
     if reduce is None:
         raise ValueError(f"aggregate must be 'mean', 'max' or 'sum', not {aggregate!r}")
     out = np.zeros(len(box_scores))
