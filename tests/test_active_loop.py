@@ -124,8 +124,8 @@ def test_groups_are_counted_and_bad_input_is_refused():
     counts = {g: (n, pool) for g, n, pool in loop.panel.group_counts}
     assert counts["a"][1] == 200 and counts["b"][1] == 400
     assert counts["a"][0] + counts["b"][0] == 10
-    with pytest.raises(ValueError, match="items"):
-        ActiveLearningLoop(LogisticRegression(), POOL, test=TEST, store=hw.AnnotationStore(":memory:"))
+    with pytest.raises(ValueError, match="items has 10 entries but the pool has 600 rows"):
+        ActiveLearningLoop(LogisticRegression(), POOL, items=IMAGES[:10], test=TEST, store=hw.AnnotationStore(":memory:"))
     with pytest.raises(ValueError, match="groups"):
         make(groups=groups[:10])
     with pytest.raises(ValueError, match="batch_size"):
@@ -238,3 +238,23 @@ def test_density_weighted_by_name():
     loop = make(batch_size=10, strategy="density_weighted")
     assert loop.simulate(Y_POOL, budget=30)["n_labels"].tolist() == [10, 20, 30]
     assert loop.session.strategy.density_beta == 1.0
+
+
+def test_a_tabular_pool_needs_no_items_and_simulates_headless():
+    """#21 item 1: a table's rows are shown as texts; simulate runs on it without items=."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+
+    from hitl_widgets import ActiveLearningLoop, AnnotationStore
+
+    data = load_breast_cancer(as_frame=True)
+    X, y = data.data.iloc[:300], data.target.iloc[:300].to_numpy()
+    loop = ActiveLearningLoop(LogisticRegression(max_iter=2000), X, batch_size=10, classes=[0, 1],
+                              test=(data.data.iloc[300:], data.target.iloc[300:].to_numpy()),
+                              initial={0: int(y[0]), 1: int(y[1]), int(np.argmin(y)): 0, int(np.argmax(y)): 1},
+                              store=AnnotationStore(":memory:"), background=False)
+    assert loop.items.is_text and loop.items.media(5).data.startswith("row 5: mean radius=")
+    history = loop.simulate(y, budget=34)
+    assert history["n_labels"].iloc[-1] == 34 and history["accuracy"].iloc[-1] > 0.8
+    with pytest.raises(ValueError, match="neither images .* nor a table"):
+        ActiveLearningLoop(LogisticRegression(), np.zeros((5, 2, 2, 2, 2)))

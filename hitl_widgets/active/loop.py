@@ -36,7 +36,8 @@ class ActiveLearningLoop:
             (see ``hitl_widgets.active.as_adapter``).
         pool: the features the model sees, one row per item (array, tensor, DataFrame).
         items: what the human sees (``Items`` or anything it accepts); default: ``pool`` itself
-            when it is an image array.
+            when it is an image array, else each row's values as a short text ("row 3: 0.12, 4.5,
+            ..."): a tabular pool (a headless ``simulate`` on it, say) needs no ``items``.
         strategy: "hybrid" (default: diversity first, then uncertainty + diversity), "margin",
             "entropy", "least_confident", "bald", "core_set", "density_weighted", "random",
             "stratified" (per-group quotas from ``groups``, then margin), or a callable.
@@ -92,10 +93,7 @@ class ActiveLearningLoop:
         if int(batch_size) < 1:
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
         if items is None:
-            arr = as_numpy(pool)
-            if arr.ndim not in (3, 4):
-                raise ValueError("pass items= (what the human sees): the pool is not an image array")
-            items = arr
+            items = _default_items(pool)
         self.items = items if isinstance(items, Items) else Items(items)
         if len(self.items) != len(pool):
             raise ValueError(f"items has {len(self.items)} entries but the pool has {len(pool)} rows")
@@ -366,3 +364,23 @@ class ActiveLearningLoop:
             pool_counts = pd.Series(self.groups).value_counts()
             labelled = pd.Series(self.groups[list(labels)]).value_counts() if labels else pd.Series(dtype=int)
             self.panel.group_counts = [[str(g), int(labelled.get(g, 0)), int(n)] for g, n in pool_counts.items()]
+
+
+def _default_items(pool: Any) -> Any:
+    """What the human sees when ``items`` is not given: an image pool itself, a table's rows as texts."""
+    arr = as_numpy(pool)
+    if arr.ndim in (3, 4):
+        return arr
+    if arr.ndim != 2:
+        raise ValueError(f"pass items= (what the human sees): the pool has shape {arr.shape}, neither images "
+                         "(N, H, W[, C]) nor a table (N, features)")
+    names = list(pool.columns) if isinstance(pool, pd.DataFrame) else None
+
+    def text(n: int, row: np.ndarray) -> str:
+        values = [f"{v:.4g}" if isinstance(v, (float, np.floating)) else str(v) for v in row[:12]]
+        if names is not None:
+            values = [f"{k}={v}" for k, v in zip(names, values)]
+        more = f", ... ({len(row) - 12} more)" if len(row) > 12 else ""
+        return f"row {n}: " + ", ".join(values) + more
+
+    return [text(n, row) for n, row in enumerate(arr)]
