@@ -1,0 +1,120 @@
+"""Ingestion checks (hitl_widgets.checks) on a delivery with injected problems: every problem found,
+and nothing flagged on the clean items."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+from sklearn.datasets import load_digits
+
+from hitl_widgets.checks import (
+    difference_hash,
+    embed_images,
+    exact_duplicates,
+    file_problems,
+    load_images,
+    metadata_anomalies,
+    near_duplicates,
+    outliers,
+    schema_violations,
+)
+
+
+def digit_images(n, offset=0):
+    d = load_digits()
+    return [np.kron(d.images[offset + k] / 16 * 255, np.ones((4, 4))).astype(np.uint8) for k in range(n)]
+
+
+@pytest.fixture(scope="module")
+def delivery(tmp_path_factory):
+    """60 existing digit images as PNG files; a new delivery of 12: 6 clean new digits, then an exact copy,
+    a re-encoded (JPEG) and resized copy, a photo (out of domain), a truncated file, a missing one, an
+    EXIF-rotated clean digit."""
+    folder = tmp_path_factory.mktemp("delivery")
+    existing = []
+    for k, img in enumerate(digit_images(60)):
+        p = folder / f"old_{k}.png"
+        Image.fromarray(img).save(p)
+        existing.append(str(p))
+    new = []
+    for k, img in enumerate(digit_images(6, offset=100)):
+        p = folder / f"new_{k}.png"
+        Image.fromarray(img).save(p)
+        new.append(str(p))
+    new.append(existing[3])  # 6: exact copy
+    Image.fromarray(np.asarray(Image.open(existing[7]).resize((40, 40)))).save(folder / "near.jpg", quality=85)
+    new.append(str(folder / "near.jpg"))  # 7: near duplicate
+    from skimage import data as skd
+
+    Image.fromarray(skd.astronaut()[::4, ::4]).save(folder / "photo.png")
+    new.append(str(folder / "photo.png"))  # 8: out of domain (and 3 channels, 128x128)
+    raw = (folder / "new_0.png").read_bytes()
+    (folder / "cut.png").write_bytes(raw[: len(raw) // 2])
+    new.append(str(folder / "cut.png"))  # 9: truncated
+    new.append(str(folder / "gone.png"))  # 10: missing
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(digit_images(1, offset=200)[0]).save(folder / "rot.jpg", exif=exif)
+    new.append(str(folder / "rot.jpg"))  # 11: EXIF rotation
+    return existing, new
+
+
+def test_file_problems(delivery):
+    _, new = delivery
+    found = file_problems(new)
+    assert dict(zip(found["item"], found["problem"])) == {9: "unreadable", 10: "missing"} or \
+        dict(zip(found["item"], found["problem"])) == {9: "truncated", 10: "missing"}
+    assert "gone.png" in found.set_index("item").loc[10, "detail"]
+
+
+def test_exact_and_near_duplicates(delivery):
+    existing, new = delivery
+    exact = exact_duplicates(new, existing)
+    assert exact.to_dict("records") == [{"item": 6, "duplicate_of": 3, "where": "existing"}]
+    near = near_duplicates(new, existing)
+    assert near["item"].tolist() == [7] and near.iloc[0]["match"] == 7 and near.iloc[0]["where"] == "existing"
+    assert near.iloc[0]["hamming"] <= 2 or near.iloc[0]["cosine"] >= 0.97
+    # within the new items: a copy of an earlier new item points back to it
+    inside = exact_duplicates([new[0], new[1], new[0]])
+    assert inside.to_dict("records") == [{"item": 2, "duplicate_of": 0, "where": "new"}]
+
+
+def test_outliers_flag_the_photo_only(delivery):
+    existing, new = delivery
+    old_e, new_e = embed_images(existing), embed_images(new)
+    found = outliers(new_e, old_e, k=5, quantile=0.99)
+    assert found.loc[found.outlier, "item"].tolist() == [8]
+    assert len(found.iloc[0]["nearest"]) == 5 and found["threshold"].nunique() == 1
+
+
+def test_metadata_and_schema(delivery):
+    existing, new = delivery
+    meta = metadata_anomalies(new, existing)
+    by_item = meta.groupby("item")["field"].apply(set).to_dict()
+    assert by_item[8] >= {"channels", "size"} and by_item[11] == {"orientation"}
+    assert set(by_item) == {8, 11}  # 7 (40x40 against 32x32) is within the size spread allowed
+    schema = schema_violations(new, {"classes": list(range(10)), "channels": 1, "min_size": (32, 32)},
+                               labels=[1, 2, 3, 4, 5, 6, 3, 7, 11, 0, 0, 2])
+    rows = set(zip(schema["item"], schema["field"]))
+    assert rows == {(8, "label"), (8, "channels")}  # the photo: label 11 and 3 channels
+
+
+def test_difference_hash_is_stable_under_resizing():
+    img = digit_images(1)[0]
+    small = np.asarray(Image.fromarray(img).resize((20, 20)))
+    assert bin(difference_hash(img) ^ difference_hash(small)).count("1") <= 4
+    other = digit_images(1, offset=1)[0]
+    assert bin(difference_hash(img) ^ difference_hash(other)).count("1") > 10
+
+
+def test_arrays_and_bad_calls():
+    a = np.zeros((8, 8), np.uint8)
+    loaded = load_images([a, np.full((2,), 3), np.full((4, 4), np.nan)])
+    assert set(loaded.errors) == {1, 2} and loaded.errors[1][0] == "unreadable"
+    with pytest.raises(ValueError, match="got 1 ids for 2 items"):
+        load_images([a, a], ids=["x"])
+    with pytest.raises(ValueError, match="unknown schema keys \\['colour'\\]"):
+        schema_violations([a], {"colour": "red"})
+    with pytest.raises(ValueError, match="need more than k=5 existing items"):
+        outliers(pd.DataFrame(np.ones((2, 3))), pd.DataFrame(np.ones((3, 3))))
