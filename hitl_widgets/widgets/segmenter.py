@@ -14,7 +14,7 @@ Protocol (browser → kernel; each intent carries ``client``/``seq`` and ``item_
     accept  {proposal_id, segment_id?}                                   a proposal becomes a segment
     adjust  {proposal_id, start_frame, end_frame, class?, segment_id?}   accepted with new edges
     reject  {proposal_id}
-    undo / redo                                                          the video's last change
+    undo / redo / sync                                                   the last change / the state
 Every ack carries the video's state after the change: ``segments`` and ``decided``.
 """
 from __future__ import annotations
@@ -325,3 +325,9 @@ class TemporalSegmenter(VideoWidget, ImageEditor):
         state = self._copy(video)
         state["decided"][p["id"]] = "rejected"
         return self._answer(content, self._change(video, state, "reject"), proposal_id=p["id"])
+
+    @intent("sync")
+    def _on_sync(self, content: dict) -> dict:
+        """Answer with the video's current state (the view asks after a refusal)."""
+        video = self._item_id(content)
+        return self._ack(content, item_id=video, event_id=None, **self._item_state(video))
