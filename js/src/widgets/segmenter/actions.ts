@@ -113,8 +113,8 @@ export class SegmentActions {
       return;
     }
     const seg: Segment = { id: segment_id, parent: null, class: cls, start, end, source: "human", score: null, proposal: null };
+    this.selection = null; // a digit now picks the next segment's class, not this one's
     this.patch(v.id, v.info, [...(v.info.segments ?? []), seg]);
-    this.selection = { kind: "segment", id: segment_id };
     this.send("add", v.id, { segment_id, class: cls, start_frame: start, end_frame: end });
     sayAbout(this.p.status, v.id, `segment ${start}–${end} added`);
   }
