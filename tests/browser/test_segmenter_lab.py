@@ -133,3 +133,64 @@ def test_frame_exact_seek_step_play_and_marks(lab, vfr):
     times = ast.literal_eval(lab.python("[round(float(t), 6) for t in clip.times]"))
     got = ast.literal_eval(lab.python("w.segments.sort_values('start_frame')['start_s'].round(6).tolist()"))
     assert got[0] == times[start]
+
+
+PROPOSAL_CELLS = [
+    "import hitl_widgets as hw\n"
+    "from hitl_widgets.demo.clips import synthetic_clip\n"
+    f"clip = synthetic_clip('clip.mp4', n_frames={N_FRAMES}, fps=25, size=(128, 96), seed=4)\n"
+    "props = [dict(video=0, start_frame=10, end_frame=20, score=0.9, **{'class': 'jump'}),\n"
+    "         dict(video=0, start_frame=30, end_frame=40, score=0.8, **{'class': 'spin'})]\n"
+    "w = hw.TemporalSegmenter(['clip.mp4'], ['appear', 'jump', 'spin'], store=hw.AnnotationStore('seg.db'), proposals=props)\n"
+    "w",
+]
+SEGS = "w.segments[['start_frame', 'end_frame', 'class', 'source']].values.tolist()"
+
+
+def test_proposals_edge_drag_nudge_undo_and_reload(lab):
+    lab.open(lab.new_notebook("props.ipynb", PROPOSAL_CELLS))
+    lab.run_all()
+    root = lab.page.locator(".hitl-segmenter")
+    expect(root.locator(".hitl-seg-frame")).to_have_text(re.compile(r"frame 0 / "), timeout=60_000)
+    lab.wait_idle()
+    root.focus()
+    keys = lab.page.keyboard
+    keys.press("n")  # the first proposal
+    assert shown(lab, root) == 10
+    keys.press("a")
+    keys.press("n")  # the next one
+    assert shown(lab, root) == 30
+    keys.press("r")
+    lab.wait_for_python(SEGS, [[10, 20, "jump", "proposal"]])
+    assert ast.literal_eval(lab.python("w.proposals['status'].tolist()")) == ["accepted", "rejected"]
+
+    # drag the accepted segment's end edge (lane 1: 'jump') from boundary 21 to 25 with the mouse
+    timeline = root.locator(".hitl-timeline")
+    box = timeline.bounding_box()
+    x = lambda b: box["x"] + b * box["width"] / N_FRAMES  # noqa: E731 - the whole video is in view
+    y = box["y"] + 18 + 36 + 16 + 8
+    lab.page.mouse.move(x(21), y)
+    lab.page.mouse.down()
+    lab.page.mouse.move(x(23), y, steps=3)
+    lab.page.mouse.move(x(25), y, steps=3)
+    lab.page.mouse.up()
+    lab.wait_for_python(SEGS, [[10, 24, "jump", "proposal"]])
+    root.focus()
+    keys.press("Alt+ArrowRight")  # the selected (dragged) segment's start, one frame later
+    lab.wait_for_python(SEGS, [[11, 24, "jump", "proposal"]])
+    root.focus()
+    keys.press("Alt+Shift+ArrowLeft")  # its end, one frame earlier
+    lab.wait_for_python(SEGS, [[11, 23, "jump", "proposal"]])
+    root.focus()
+    keys.press("Control+z")
+    lab.wait_for_python(SEGS, [[11, 24, "jump", "proposal"]])
+    root.focus()
+    keys.press("Control+Shift+z")
+    lab.wait_for_python(SEGS, [[11, 23, "jump", "proposal"]])
+    expect(root.locator(".hitl-status-saved")).to_have_text("all saved", timeout=20_000)
+
+    # everything is in the store: a new kernel, the same cells, the same segments
+    lab.restart_kernel()
+    lab.run_all()
+    lab.wait_for_python(SEGS, [[11, 23, "jump", "proposal"]])
+    assert ast.literal_eval(lab.python("w.proposals['status'].tolist()")) == ["accepted", "rejected"]

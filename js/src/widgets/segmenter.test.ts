@@ -40,3 +40,26 @@ describe("segmenter model", () => {
     expect(frameText(-1, 50, [])).toBe("loading frame…");
   });
 });
+
+describe("indexCache", () => {
+  it("rebuilds only when the data changes, and stays fast with 10,000 segments", async () => {
+    const { indexCache } = await import("./segmenter/model");
+    const segments = Array.from({ length: 10_000 }, (_, k) => ({
+      id: `s${k}`, parent: null, class: k % 2 ? "run" : "jump", start: (k * 7) % 60_000, end: ((k * 7) % 60_000) + 20,
+      source: "human" as const, score: null, proposal: null,
+    }));
+    const big: VideoInfo = { id: 1, kind: "image", n_frames: 60_100, segments, proposals: [], decided: {} };
+    const classes = ["run", "jump"];
+    const cached = indexCache();
+    const first = cached(big, classes, 0);
+    expect(cached(big, classes, 0)).toBe(first);
+    const t0 = performance.now();
+    for (let f = 0; f < 600; f++) {
+      cached(big, classes, 0).segments.visible(f * 100, f * 100 + 300);
+    }
+    expect(performance.now() - t0).toBeLessThan(100); // 600 frames of playback, no re-sort
+    big.segments = [...segments];
+    expect(cached(big, classes, 0)).not.toBe(first);
+    expect(first.sorted.map((s) => s.start).every((v, k, a) => k === 0 || a[k - 1] <= v)).toBe(true);
+  });
+});

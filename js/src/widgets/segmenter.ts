@@ -21,7 +21,7 @@ import { SegmentIndex, TimelineSegment } from "../lib/timeline";
 import { mountRoot } from "../lib/widget";
 import { SegmentActions } from "./segmenter/actions";
 import { paintClasses, paintList, segmenterLayout } from "./segmenter/layout";
-import { SegmenterModel, timelineIndices } from "./segmenter/model";
+import { indexCache, SegmenterModel } from "./segmenter/model";
 import { Player } from "./segmenter/player";
 
 export { frameText, nudged, openProposals, pendingRange, proposalAt } from "./segmenter/model";
@@ -40,6 +40,7 @@ function render({ model, el }: RenderProps<SegmenterModel>) {
     },
   });
   let both = new SegmentIndex<TimelineSegment>([]);
+  const indices = indexCache();
   const player: Player = new Player(model, ui, {
     moved: () => paintParts(),
     select: (s) => actions.select(s),
@@ -61,11 +62,11 @@ function render({ model, el }: RenderProps<SegmenterModel>) {
     if (!v) return;
     const classes = model.get("classes");
     const tl = player.timeline;
-    const idx = timelineIndices(v.info, classes, model.get("threshold"));
+    const idx = indices(v.info, classes, model.get("threshold"));
     both = idx.both;
     Object.assign(tl.state, { segments: idx.segments, proposals: idx.proposals, lanes: classes.length, shots: v.info.shots ?? [],
       selected: actions.selection?.id ?? null, pending: actions.mark });
-    paintList(ui, v.info.segments ?? [], classes, player.shown(), actions.selection?.id ?? null, (s) => {
+    paintList(ui, idx.sorted, classes, player.shown(), actions.selection?.id ?? null, (s) => {
       actions.select({ id: s.id, cls: 0, start: s.start, end: s.end });
       player.seek(s.start);
     });

@@ -35,19 +35,29 @@ export function segmenterLayout(root: HTMLElement) {
 
 export type SegmenterUI = ReturnType<typeof segmenterLayout>;
 
+/** What each view's list shows now (its rows are rebuilt only when this changes). */
+const shownList = new WeakMap<SegmenterUI, { sorted: Segment[]; from: number; selected: string | null; classes: ClassName[] }>();
+
 /** The class buttons, the current class pressed. */
 export function paintClasses(ui: SegmenterUI, classes: ClassName[], current: number, pick: (k: number) => void): void {
   ui.classes.replaceChildren(...classSwatches(classes, current, pick));
 }
 
-/** The segment list: the LIST_ROWS segments nearest `frame`, in start order; a click selects. */
+/** The segment list: the LIST_ROWS segments (`sorted` by start) nearest `frame`; a click selects. */
 export function paintList(
-  ui: SegmenterUI, segments: Segment[], classes: ClassName[], frame: number, selected: string | null, select: (s: Segment) => void,
+  ui: SegmenterUI, sorted: Segment[], classes: ClassName[], frame: number, selected: string | null, select: (s: Segment) => void,
 ): void {
-  const sorted = [...segments].sort((a, b) => a.start - b.start || a.end - b.end);
-  let at = sorted.findIndex((s) => s.end >= frame);
-  if (at < 0) at = sorted.length;
+  let at = 0;
+  let hi = sorted.length;
+  while (at < hi) {
+    const mid = (at + hi) >> 1;
+    if (sorted[mid].start < frame) at = mid + 1;
+    else hi = mid;
+  }
   const from = Math.max(0, Math.min(at - LIST_ROWS / 2, sorted.length - LIST_ROWS));
+  const was = shownList.get(ui);
+  if (was && was.sorted === sorted && was.from === from && was.selected === selected && was.classes === classes) return; // playback: no DOM work
+  shownList.set(ui, { sorted, from, selected, classes });
   const rows: HTMLElement[] = sorted.slice(from, from + LIST_ROWS).map((s) => {
     const row = h("button", "hitl-button hitl-seg-row");
     row.setAttribute("role", "listitem");

@@ -58,12 +58,32 @@ export function proposalAt(open: Proposal[], frame: number): Proposal | undefine
   return open.find((p) => p.start <= frame && frame <= p.end);
 }
 
-/** The timeline's view of the video: segments and open proposals in class lanes. */
+/** The timeline's view of the video: segments and open proposals in class lanes, and the segments
+ *  in start order (for the list). Built once per change of the data, not per frame shown. */
 export function timelineIndices(info: VideoInfo, classes: ClassName[], threshold: number) {
   const lane = (c: ClassName) => Math.max(0, classIndex(classes, c));
   const segs: TimelineSegment[] = (info.segments ?? []).map((s) => ({ id: s.id, cls: lane(s.class), start: s.start, end: s.end }));
   const props: TimelineSegment[] = openProposals(info, threshold).map((p) => ({ id: p.id, cls: lane(p.class), start: p.start, end: p.end, proposal: true }));
-  return { segments: new SegmentIndex(segs), proposals: new SegmentIndex(props), both: new SegmentIndex([...segs, ...props]) };
+  const sorted = [...(info.segments ?? [])].sort((a, b) => a.start - b.start || a.end - b.end);
+  return { segments: new SegmentIndex(segs), proposals: new SegmentIndex(props), both: new SegmentIndex([...segs, ...props]), sorted };
+}
+
+export type Indices = ReturnType<typeof timelineIndices>;
+
+/** timelineIndices, remembered while the segments, decisions, classes and threshold stay the same
+ *  objects (every edit and every ack replaces them), so playback does not re-sort 10,000 segments
+ *  on every frame. */
+export function indexCache(): (info: VideoInfo, classes: ClassName[], threshold: number) => Indices {
+  let key: unknown[] = [];
+  let value: Indices | undefined;
+  return (info, classes, threshold) => {
+    const now = [info, info.segments, info.decided, info.proposals, classes, threshold];
+    if (!value || now.some((v, k) => v !== key[k])) {
+      value = timelineIndices(info, classes, threshold);
+      key = now;
+    }
+    return value;
+  };
 }
 
 /** The pending segment of `[` / `]` marks as an inclusive range: a missing mark is the frame shown;
