@@ -187,10 +187,26 @@ def test_proposals_edge_drag_nudge_undo_and_reload(lab):
     root.focus()
     keys.press("Control+Shift+z")
     lab.wait_for_python(SEGS, [[11, 23, "jump", "proposal"]])
+    # marks inside the selected segment: Enter adds its child
+    root.focus()
+    keys.press("Home")
+    keys.press(">")
+    for _ in range(4):
+        keys.press(".")
+    assert shown(lab, root) == 14
+    keys.press("[")
+    keys.press(".")
+    keys.press(".")
+    keys.press("]")
+    keys.press("Enter")
+    lab.wait_for_python("len(w.segments)", 2)
+    rows = ast.literal_eval(lab.python("w.segments[['segment_id', 'parent', 'start_frame', 'end_frame', 'class']].values.tolist()"))
+    (outer_id, _, *_), (_, parent, start, end, cls) = rows
+    assert (parent, start, end, cls) == (outer_id, 14, 16, "appear")
     expect(root.locator(".hitl-status-saved")).to_have_text("all saved", timeout=20_000)
 
     # everything is in the store: a new kernel, the same cells, the same segments
     lab.restart_kernel()
     lab.run_all()
-    lab.wait_for_python(SEGS, [[11, 23, "jump", "proposal"]])
+    lab.wait_for_python(SEGS, [[11, 23, "jump", "proposal"], [14, 16, "appear", "human"]])
     assert ast.literal_eval(lab.python("w.proposals['status'].tolist()")) == ["accepted", "rejected"]

@@ -100,7 +100,7 @@ function render({ model, el }: RenderProps<SegmenterModel>) {
       return;
     }
     if (v.info.video_error) status.error(`${placeOf(stepper.order(), id)}: ${v.info.video_error}`);
-    player.setVideo(id, v.info.n_frames ?? 0, v.info.times ?? []);
+    player.setVideo(id, v.info.n_frames ?? 0, v.info.times ?? [], v.info.width ?? 0, v.info.height ?? 0);
     repaint();
   }
 
@@ -139,7 +139,7 @@ function segmenterKeys(
     ...player.shuttle.bindings(),
     { keys: ["["], description: "mark the start at the frame shown", run: () => a.setMark("start") },
     { keys: ["]"], description: "mark the end at the frame shown", run: () => a.setMark("end") },
-    { keys: ["Enter"], description: "add the marked segment (with a proposal selected: accept it with these edges)", run: () => a.commit() },
+    { keys: ["Enter"], description: "add the marked segment (inside the selected segment: as its child; with a proposal selected: accept it with these edges)", run: () => a.commit() },
     ...classDigitKeys(() => model.get("classes"), (k) => a.pickClass(k), "class of new segments (and of the selected one)"),
     { keys: ["a"], description: "accept the selected proposal, else the one under the playhead", run: () => a.decideHere("accept") },
     { keys: ["r"], description: "reject the selected proposal, else the one under the playhead", run: () => a.decideHere("reject") },

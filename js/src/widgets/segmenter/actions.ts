@@ -93,8 +93,9 @@ export class SegmentActions {
     this.p.repaint();
   }
 
-  /** Enter: the marked range becomes a segment of the current class (or, with a proposal selected,
-   *  that proposal accepted with these edges). */
+  /** Enter: the marked range becomes a segment of the current class, the child of the selected
+   *  segment when it lies inside it (with a proposal selected: that proposal accepted with these
+   *  edges). */
   commit(): void {
     const v = this.video();
     const f = this.shown();
@@ -112,11 +113,13 @@ export class SegmentActions {
       this.decide(v, sel.id, "adjust", { start_frame: start, end_frame: end, segment_id });
       return;
     }
-    const seg: Segment = { id: segment_id, parent: null, class: cls, start, end, source: "human", score: null, proposal: null };
+    const outer = this.selectedSegment(v);
+    const parent = outer && outer.start <= start && end <= outer.end ? outer.id : null; // inside the selected one: its child
+    const seg: Segment = { id: segment_id, parent, class: cls, start, end, source: "human", score: null, proposal: null };
     this.selection = null; // a digit now picks the next segment's class, not this one's
     this.patch(v.id, v.info, [...(v.info.segments ?? []), seg]);
-    this.send("add", v.id, { segment_id, class: cls, start_frame: start, end_frame: end });
-    sayAbout(this.p.status, v.id, `segment ${start}–${end} added`);
+    this.send("add", v.id, { segment_id, class: cls, start_frame: start, end_frame: end, ...(parent ? { parent } : {}) });
+    sayAbout(this.p.status, v.id, `segment ${start}–${end} added${parent ? " inside the selected one" : ""}`);
   }
 
   // ------------------------------------------------------------------ the selected segment

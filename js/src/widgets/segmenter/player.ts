@@ -60,10 +60,10 @@ export class Player {
   }
 
   /** Show video `id` of `count` frames with these times; a new video starts at frame 0. */
-  setVideo(id: ItemId, count: number, times: number[]): void {
+  setVideo(id: ItemId, count: number, times: number[], width = 0, height = 0): void {
     if (this.frames.video === id && this.count === count) return;
     this.shuttle.pause();
-    this.frames.setVideo(id, count);
+    this.frames.setVideo(id, count, width, height);
     this.painter.reset();
     this.count = count;
     this.times = times;
