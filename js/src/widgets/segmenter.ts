@@ -84,7 +84,7 @@ function render({ model, el }: RenderProps<SegmenterModel>) {
     setText(ui.title, model.get("title"));
     paintProgress();
     paintClasses(ui, model.get("classes"), actions.currentClass, (k) => actions.pickClass(k));
-    ui.canvas.style.maxHeight = `${model.get("display_height")}px`;
+    ui.canvas.style.height = `${model.get("display_height")}px`; // the frame fitted in it (object-fit: contain)
     const id = stepper.current();
     if (id === undefined) {
       ui.placeholder.hidden = false;
@@ -140,7 +140,7 @@ function segmenterKeys(
     { keys: ["["], description: "mark the start at the frame shown", run: () => a.setMark("start") },
     { keys: ["]"], description: "mark the end at the frame shown", run: () => a.setMark("end") },
     { keys: ["Enter"], description: "add the marked segment (inside the selected segment: as its child; with a proposal selected: accept it with these edges)", run: () => a.commit() },
-    ...classDigitKeys(() => model.get("classes"), (k) => a.pickClass(k), "class of new segments (and of the selected one)"),
+    ...classDigitKeys(() => model.get("classes"), (k) => a.pickClass(k), (c) => `class ${String(c)} for new segments (and the selected one)`),
     { keys: ["a"], description: "accept the selected proposal, else the one under the playhead", run: () => a.decideHere("accept") },
     { keys: ["r"], description: "reject the selected proposal, else the one under the playhead", run: () => a.decideHere("reject") },
     { keys: ["n"], description: "next segment or proposal", run: () => a.jump(1, both()) },
