@@ -216,9 +216,12 @@ export class SegmentActions {
 
   // ------------------------------------------------------------------ moving around, undo
   /** n / p: the next (previous) segment or open proposal by start frame: seek to it and select it. */
-  jump(dir: 1 | -1, both: { neighbour(f: number, d: 1 | -1): TimelineSegment | undefined }): void {
+  jump(dir: 1 | -1, both: { sorted: TimelineSegment[]; neighbour(f: number, d: 1 | -1): TimelineSegment | undefined }): void {
     const f = this.p.player.shown();
-    const to = both.neighbour(f, dir);
+    const sel = this.selection;
+    const at = sel ? both.sorted.findIndex((s) => s.id === sel.id && !!s.proposal === (sel.kind === "proposal")) : -1;
+    // from the selected one (those starting on the same frame are reached too), else from the frame shown
+    const to = at >= 0 && both.sorted[at].start === f ? both.sorted[at + dir] : both.neighbour(f, dir);
     if (!to) {
       this.p.status.info(dir > 0 ? "no segment or proposal after this frame" : "no segment or proposal before this frame");
       return;
