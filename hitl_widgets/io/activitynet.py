@@ -27,17 +27,14 @@ from typing import Any
 
 import pandas as pd
 
-from ..coerce import plain
+from ..coerce import is_missing, plain
 
 COLUMNS = ["video", "segment_id", "parent", "class", "start_frame", "end_frame", "start_s", "end_s",
            "source", "score", "annotator"]
 
 
 def _plain_or_none(v: Any) -> Any:
-    v = plain(v)
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None
-    return v
+    return None if is_missing(v) else plain(v)
 
 
 def to_activitynet(segments: Any, durations: Mapping | None = None, version: str = "hitl-widgets 1") -> dict:
