@@ -1,4 +1,5 @@
-"""Import / export of annotations: COCO (``coco``), YOLO txt (``yolo``); pandas is the hub.
+"""Import / export of annotations: COCO (``coco``), YOLO txt (``yolo``), and object tracks on video as
+MOT-challenge text (``mot``) and COCO-video JSON (``coco_video``); pandas is the hub.
 
 Example:
     >>> import pandas as pd
@@ -8,6 +9,9 @@ Example:
     [[0, 1.0, 'cat']]
 """
 from .coco import coco_results, from_coco, to_coco
+from .coco_video import from_coco_video, to_coco_video
+from .mot import from_mot, to_mot
 from .yolo import from_yolo, to_yolo
 
-__all__ = ["to_coco", "from_coco", "coco_results", "to_yolo", "from_yolo"]
+__all__ = ["to_coco", "from_coco", "coco_results", "to_yolo", "from_yolo", "to_mot", "from_mot", "to_coco_video",
+           "from_coco_video"]
