@@ -196,3 +196,33 @@ def test_doctests():
 
     result = doctest.testmod(module)
     assert result.attempted >= 3 and result.failed == 0
+
+
+@pytest.mark.parametrize("kind, fields", [
+    ("key", dict(frame="0", **box(0.0), **{"class": "car"})),
+    ("key", dict(frame=True, **box(0.0), **{"class": "car"})),
+    ("key", dict(frame=0, x=None, y=0, w=1, h=1, **{"class": "car"})),
+    ("key", dict(frame=0, x=float("nan"), y=0, w=1, h=1, **{"class": "car"})),
+    ("key", dict(frame=0, x=0, y=0, w=float("inf"), h=1, **{"class": "car"})),
+    ("key", dict(frame=0, track="0", **box(0.0))),
+    ("key", dict(frame=0, track=True, **box(0.0))),
+    ("key", dict(frame=0, track=[0], **box(0.0))),
+    ("key", dict(frame=0, **box(0.0), **{"class": ["car"]})),
+    ("delete_key", dict(track=0.0, frame=0)),
+    ("delete_track", dict(track=None)),
+    ("set_class", dict(track=0, **{"class": None})),
+    ("split", dict(track=0, frame=-1)),
+    ("merge", dict(keep=0)),
+    ("accept", dict(proposal_id=0)),
+    ("reject", dict(proposal_id={"id": "p0"})),
+])
+def test_forged_fields_are_refused_and_nothing_is_stored(kind, fields):
+    w, sent = make()
+    c = Client(w, sent)
+    c("key", item_id=0, frame=0, **box(0.0), **{"class": "car"})
+    before = w.tracks
+    n_events = len(w.store.events("tracks"))
+    r = c(kind, item_id=0, **fields)
+    assert r["type"] == "refused" and r["message"].startswith("item 0"), r
+    pd.testing.assert_frame_equal(w.tracks, before)
+    assert len(w.store.events("tracks")) == n_events

@@ -119,3 +119,36 @@ def test_split_with_the_keyboard_and_survive_a_new_widget(lab):
     # a new widget on the same store (as after a kernel restart) has the same tracks
     lab.wait_for_python("hw.TrackAnnotator([clip.frames], ['car', 'person'], store=hw.AnnotationStore('tracks.db'),"
                         " task='tracks').tracks.equals(w.tracks)", True)
+
+
+def test_accept_and_reject_proposals_from_the_tracker(lab):
+    cells = [
+        CELLS[0].replace("w = hw.TrackAnnotator(", "from hitl_widgets.tracks import propagate_detections\n"
+                         "det = clip.boxes[['frame', 'x', 'y', 'w', 'h', 'class']].assign(score=0.9)\n"
+                         "props = propagate_detections(det, iou_threshold=0.1).assign(video=0)\n"
+                         "w = hw.TrackAnnotator(").replace("['car', 'person']", "['circle', 'square', 'triangle']")
+        .replace("display_height=360)", "display_height=360, proposals=props)"),
+        "w",
+    ]
+    lab.open(lab.new_notebook("proposals.ipynb", cells))
+    lab.run_all()
+    root = lab.page.locator(".hitl-tracks")
+    expect(root.locator(".hitl-track-frame")).to_have_text("frame 1 / 30 (index 0)", timeout=60_000)
+    lab.wait_idle()
+    n = int(lab.python("len(w.proposals)"))
+    assert n >= 3
+    focus(root)
+    page = lab.page
+    page.keyboard.press("a")  # selects the first open proposal
+    expect(root.locator(".hitl-selection")).to_contain_text("proposal p0")
+    page.keyboard.press("a")  # accepts it: a track of the proposal's keyframes
+    lab.wait_for_python("w.proposals['status'].tolist()[0]", "accepted")
+    expect(root.locator(".hitl-selection")).to_contain_text("track 0")
+    focus(root)  # running Python in the page took the focus
+    page.keyboard.press("Escape")
+    page.keyboard.press("r")  # selects the next open one
+    expect(root.locator(".hitl-selection")).to_contain_text("proposal p1")
+    page.keyboard.press("r")
+    lab.wait_for_python("w.proposals['status'].tolist()[:2]", ["accepted", "rejected"])
+    assert lab.python("sorted(set(w.tracks['source']))") == "['proposal']"
+    assert lab.python("bool((w.tracks['track'] == 0).all())") == "True"
