@@ -96,6 +96,12 @@ def test_draw_step_move_makes_a_keyframe_and_interpolates(lab):
     focus(root)
     page.keyboard.press("Control+y")
     lab.wait_for_python("len(w.tracks)", 11)
+    x9 = tracks(lab)[9][2]
+    focus(root)
+    page.keyboard.press("Shift+ArrowRight")  # nudge the interpolated box of frame 9 by 10 px: a keyframe
+    page.keyboard.press("ArrowRight")  # and 1 more (one keyframe once the keys pause)
+    lab.wait_for_python("w.tracks['keyframe'].tolist()", [True] + [False] * 8 + [True, True])
+    assert abs(tracks(lab)[9][2] - (x9 + 11)) <= 0.11
     expect(root.locator(".hitl-status-saved")).to_have_text("all saved")
     lab.screenshot_element(root, "tracks.png")
 

@@ -8,6 +8,7 @@
 import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./tracks.css";
+import { nudgeBox } from "../lib/boxes";
 import { classSwatches, editorEdit, editorNav, editorRootClass, placeOf, sayAbout, undoText, wireEditorNav } from "../lib/canvas_stage";
 import type { Reply } from "../lib/channel";
 import { classDigitKeys } from "../lib/classes";
@@ -107,6 +108,7 @@ function render({ model, el }: RenderProps<TrackModel>) {
   const ledger = new EditLedger(model, { status, repaint: (id) => stepper.repaint(id), progress: paintProgress });
   const stepper: Stepper = new Stepper(model, {
     behind: 1, ahead: 2, paint, paintProgress, status,
+    leave: () => flushNudge(),
     enter: () => {
       selected = previous = null;
       stage.cancel();
@@ -157,6 +159,7 @@ function render({ model, el }: RenderProps<TrackModel>) {
   }
 
   function seek(i: number): void {
+    flushNudge(); // a nudged box belongs to the frame it was nudged on
     playhead = i;
     frames.around(i);
     timeline.scale.follow(i);
@@ -225,6 +228,29 @@ function render({ model, el }: RenderProps<TrackModel>) {
     scheduler.request();
   }
 
+  /** Arrow keys: move the selected track's box on this frame (Alt: resize it; Shift: 10 px); sent
+   *  as one keyframe once the keys pause. */
+  let nudgeTimer: ReturnType<typeof setTimeout> | null = null;
+  function nudge(e: KeyboardEvent): void {
+    const b = boxes().find((v) => v.track === selected && !v.proposal);
+    if (!b || painter.painted < 0) return status.info("select a track's box on this frame first (click it)");
+    const r = stage.draft?.box?.track === b.track ? stage.draft.rect : b;
+    const [x0, y0, x1, y1] = nudgeBox([r.x, r.y, r.x + r.w, r.y + r.h], e.key, e.altKey, e.shiftKey ? 10 : 1, canvas.width, canvas.height);
+    stage.draft = { box: b, rect: { x: x0, y: y0, w: x1 - x0, h: y1 - y0 } };
+    if (nudgeTimer !== null) clearTimeout(nudgeTimer);
+    nudgeTimer = setTimeout(flushNudge, 400);
+    scheduler.request();
+  }
+
+  function flushNudge(): void {
+    if (nudgeTimer === null) return;
+    clearTimeout(nudgeTimer);
+    nudgeTimer = null;
+    const d = stage.draft;
+    stage.draft = null;
+    if (d?.box) boxDone(d.box, d.rect);
+  }
+
   function pickClass(k: number): void {
     if (k < 0 || k >= classes().length) return;
     if (typeof selected === "number") {
@@ -284,6 +310,7 @@ function render({ model, el }: RenderProps<TrackModel>) {
   function undoRedo(kind: "undo" | "redo"): void {
     const id = stepper.current();
     if (id === undefined) return;
+    flushNudge();
     stage.cancel();
     send(kind, {}, (reply) => {
       if (stepper.current() === id) sayAbout(status, id, undoText(kind, placeOf(stepper.order(), id), reply, CHANGES));
@@ -297,8 +324,13 @@ function render({ model, el }: RenderProps<TrackModel>) {
   keymap.add(
     ...shuttle.bindings(),
     ...classDigitKeys(classes, pickClass, (c) => `class ${String(c)}: new tracks, or the selected track's`),
-    { keys: ["Delete"], description: "delete the selected track's keyframe on this frame", run: deleteKey },
-    { keys: ["Shift+Delete", "x"], description: "delete the selected track", run: deleteTrack },
+    { keys: ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"], description: "nudge the selected box: a keyframe (Shift: 10 px)",
+      run: nudge, when: () => typeof selected === "number" },
+    { keys: ["Alt+ArrowLeft", "Alt+ArrowRight", "Alt+ArrowUp", "Alt+ArrowDown"], description: "resize the selected box (Shift: 10 px)",
+      run: nudge, when: () => typeof selected === "number" },
+    { keys: ["Delete"], description: "delete the selected track's keyframe on this frame (Shift: the whole track)",
+      run: (e) => (e.shiftKey ? deleteTrack() : deleteKey()) },
+    { keys: ["x"], description: "delete the selected track", run: deleteTrack },
     { keys: ["s"], description: "split the selected track: from this frame on it is a new track", run: split },
     { keys: ["m"], description: "merge the selected track into the track selected before it", run: merge },
     { keys: ["a"], description: "accept the selected proposal (or select the first open one)", run: () => decide("accept") },
@@ -324,7 +356,7 @@ function render({ model, el }: RenderProps<TrackModel>) {
   return startView(model, root, status, {
     on: { ...stepper.listeners(onMessage), "change:classes change:title change:display_height": paint },
     paint,
-    dispose: [stepper, keymap, ledger, shuttle, frames, timeline, () => resize?.disconnect()],
+    dispose: [flushNudge, stepper, keymap, ledger, shuttle, frames, timeline, () => resize?.disconnect()],
   });
 }
 
