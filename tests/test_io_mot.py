@@ -88,6 +88,9 @@ def test_refusals_with_a_class_map_and_the_video():
         to_mot(TRACKS, classes={"car": 1})
     with pytest.raises(ValueError, match="map two classes to one id"):
         to_mot(TRACKS, classes={"car": 1, "person": 1})
+    with pytest.raises(ValueError, match="MOT text holds one video and these tracks have 2"):
+        to_mot(pd.concat([TRACKS.assign(video="a"), TRACKS.assign(video="b")]))
+    assert to_mot(TRACKS.assign(video="a")) == to_mot(TRACKS)  # one video: its column is ignored
     with pytest.raises(ValueError, match="default_class"):
         from_mot("1,1,0,0,1,1", default_class=None)  # type: ignore[arg-type]
 

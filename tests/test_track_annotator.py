@@ -226,3 +226,19 @@ def test_forged_fields_are_refused_and_nothing_is_stored(kind, fields):
     assert r["type"] == "refused" and r["message"].startswith("item 0"), r
     pd.testing.assert_frame_equal(w.tracks, before)
     assert len(w.store.events("tracks")) == n_events
+
+
+def test_export_the_widgets_tracks_to_coco_video_and_mot():
+    from hitl_widgets.io import from_coco_video, from_mot, to_coco_video, to_mot
+
+    w, sent = make()
+    c = Client(w, sent)
+    c("key", item_id=0, frame=0, **box(0.0), **{"class": "car"})
+    c("key", item_id=0, frame=6, track=0, **box(12.0))
+    c("key", item_id=1, frame=2, **box(5.0, 5.0), **{"class": "person"})
+    tracks = w.tracks
+    back = from_coco_video(to_coco_video(tracks, size=(64, 48), n_frames={0: 30, 1: 12}))
+    pd.testing.assert_frame_equal(back, tracks)
+    one = tracks[tracks["video"] == 0]
+    mot = from_mot(to_mot(one, classes=CLASSES), classes=CLASSES)
+    np.testing.assert_allclose(mot[["frame", "x", "y", "w", "h"]], one[["frame", "x", "y", "w", "h"]])

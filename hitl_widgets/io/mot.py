@@ -74,6 +74,9 @@ def to_mot(
         1,0,0,0,2,2,1,-1,-1,-1
         2,0,0,0,2,2,1,-1,-1,-1
     """
+    if isinstance(tracks, pd.DataFrame) and "video" in tracks.columns and tracks["video"].nunique() > 1:
+        raise ValueError(f"MOT text holds one video and these tracks have {tracks['video'].nunique()}: write each "
+                         "video's rows to its own file (tracks[tracks['video'] == v])")
     v = validate_tracks(tracks)
     ids = _class_ids(classes)
     if keyframes_only:

@@ -146,6 +146,7 @@ function render({ model, el }: RenderProps<TrackModel>) {
     if (frames.video !== id) {
       frames.setVideo(id, it.n_frames);
       timeline.setVideo(it.n_frames);
+      requestAnimationFrame(() => frames.ask(timeline.thumbnailFrames())); // once the timeline has its width
     }
     seek(playhead);
   }
