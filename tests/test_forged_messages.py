@@ -7,7 +7,7 @@ message naming the problem, one entry more in ``widget.refused`` — and leave t
 The table ``SPECS`` has one entry per widget class that existed when this file was written:
 ClassifyWidget, LoopPanel, BBoxAnnotator, SegmentationCanvas, HallucinationFlagger,
 RetrievalVerifier, VQAReview, QualityGate, ConfusionDashboard and AgreementDashboard (its
-``AgreementView``). A new widget needs an entry here. An entry whose module does not import is
+``AgreementView``); TemporalSegmenter since. A new widget needs an entry here. An entry whose module does not import is
 left out at collection, and ``test_every_table_entry_imports`` fails then, so nothing drops out
 silently.
 """
@@ -96,6 +96,36 @@ def _classify_forged(w) -> list:
         ({"type": "fetch", "ids": [10_000]}, "unknown item id"),
         ({"type": "fetch", "ids": "0"}, "fetch needs a list"),
         ({"type": "fetch", "ids": list(range(1000))}, "fetch needs a list"),
+    ]
+
+
+def _segmenter_forged(w) -> list:
+    first = w.order[0]
+    seg = {"class": "run", "start_frame": 2, "end_frame": 5}
+    return [
+        *_item_forgeries(first, "add", seg),
+        ({"type": "add", "item_id": first, **seg, "end_frame": 12}, "end frame 12 is outside the video"),
+        ({"type": "add", "item_id": first, **seg, "start_frame": -1}, "start frame -1 is outside"),
+        ({"type": "add", "item_id": first, **seg, "start_frame": 6}, "end frame 5 is before start frame 6"),
+        ({"type": "add", "item_id": first, **seg, "start_frame": 2.0}, "must be an int"),
+        ({"type": "add", "item_id": first, **seg, "start_frame": True}, "must be an int"),
+        ({"type": "add", "item_id": first, **seg, "start_frame": "2"}, "must be an int"),
+        ({"type": "add", "item_id": first, **seg, "class": "fly"}, "is not one of"),
+        ({"type": "add", "item_id": first, **seg, "class": ["run"]}, "is not one of"),
+        ({"type": "add", "item_id": first, **seg, "segment_id": "<img>"}, "segment id must be"),
+        ({"type": "add", "item_id": first, **seg, "segment_id": "x" * 65}, "segment id must be"),
+        ({"type": "add", "item_id": first, **seg, "parent": "nope"}, "does not exist"),
+        ({"type": "add", "item_id": first, **seg, "parent": {"$ne": 1}}, "segment id must be"),
+        ({"type": "update", "item_id": first, "segment_id": "nope", "end_frame": 3}, "no segment 'nope'"),
+        ({"type": "delete", "item_id": first, "segment_id": None}, "segment id must be"),
+        ({"type": "accept", "item_id": first, "proposal_id": "p9"}, "no proposal"),
+        ({"type": "adjust", "item_id": first, "proposal_id": "p0", "start_frame": 0, "end_frame": 99}, "outside the video"),
+        ({"type": "reject", "item_id": first, "proposal_id": ["p0"]}, "no proposal"),
+        ({"type": "undo", "item_id": first}, "nothing to undo"),
+        ({"type": "redo", "item_id": first}, "nothing to redo"),
+        ({"type": "frames", "item_id": first, "frames": [10]}, "frame 10 is outside"),
+        ({"type": "frames", "item_id": first, "frames": list(range(10)) * 4}, "1 to 32"),
+        ({"type": "frames", "item_id": 10_000, "frames": [0]}, "unknown item id"),
     ]
 
 
@@ -252,6 +282,13 @@ SPECS: dict[str, Spec] = {
         lambda C, s: C(on_retrain=Calls()),
         lambda w: {"type": "retrain"},
         lambda w: [({"type": "retrain", "item_id": 0, "client": "c" * 65}, "valid client id")],
+    ),
+    "TemporalSegmenter": Spec(
+        "hitl_widgets.widgets.segmenter", "TemporalSegmenter",
+        lambda C, s: C([np.zeros((10, 16, 16), np.uint8)], ["run", "jump"], store=s,
+                       proposals=[{"video": 0, "class": "jump", "start_frame": 1, "end_frame": 4, "score": 0.8}]),
+        lambda w: {"type": "add", "item_id": w.order[0], "class": "jump", "start_frame": 0, "end_frame": 9},
+        _segmenter_forged,
     ),
     "BBoxAnnotator": Spec(
         "hitl_widgets.widgets.bbox", "BBoxAnnotator",

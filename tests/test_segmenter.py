@@ -214,3 +214,39 @@ def test_frames_and_info_for_the_view():
     assert info["n_frames"] == 20 and len(info["times"]) == 20 and info["segments"] == [] and info["proposals"] == []
     w._dispatch(w, {"type": "frames", "item_id": 1, "frames": [0, 19]}, [])
     assert sent[-1]["type"] == "frames" and [f["index"] for f in sent[-1]["frames"]] == [0, 19]
+
+
+def test_snap_to_shots_moves_proposal_edges_to_cuts():
+    frames = np.zeros((40, 32, 32, 3), np.uint8)
+    frames[20:] = 255  # one hard cut at frame 20
+    props = [{"video": 0, "class": "run", "start_frame": 18, "end_frame": 30, "score": 0.5},
+             {"video": 0, "class": "jump", "start_frame": 2, "end_frame": 21, "score": 0.4}]
+    w = hw.TemporalSegmenter([frames], CLASSES, store=hw.AnnotationStore(":memory:"), proposals=props, snap_to_shots=True)
+    assert w.shots(0) == [20]
+    info = w._item_info(0)
+    assert info["shots"] == [20]
+    assert [(p["start"], p["end"]) for p in info["proposals"]] == [(20, 30), (2, 19)]
+
+
+def test_replayed_edits_are_stored_with_their_time():
+    import time
+
+    w, sent = make()
+    made = time.time() * 1000 - 60_000
+    edits = [{"type": "add", "fields": {"item_id": 0, "segment_id": "k", "class": "run", "start_frame": 1, "end_frame": 4},
+              "made_at": made},
+             {"type": "add", "fields": {"item_id": 0, "class": "run", "start_frame": 9, "end_frame": 4}, "made_at": made + 1}]
+    w._dispatch(w, {"type": "replay", "client": "c", "seq": 1, "edits": edits}, [])
+    results = sent[-1]["results"]
+    assert results[0] == {"ok": True} and results[1]["ok"] is False and "before start frame" in results[1]["message"]
+    assert w.segments["segment_id"].tolist() == ["k"]
+
+
+def test_refusals_never_store_and_sync_answers_the_state():
+    w, sent = make()
+    c = Client(w, sent)
+    n = len(w.store.events("segments"))
+    c("add", item_id=0, **{"class": "run"}, start_frame=10, end_frame=3)
+    assert len(w.store.events("segments")) == n
+    r = c("sync", item_id=0)
+    assert r["type"] == "ack" and r["segments"] == [] and r["decided"] == {}

@@ -10,6 +10,9 @@ state), ``_snapshot(item_id)`` (a copy of the item's state, kept for redo) and `
 state → its payload → ``_store_state``); undo and redo are shared. Their acks name the change
 undone or redone (``undone`` / ``redone``: the ``op`` of its payload, e.g. "paint"), so the view can
 say what the key did.
+
+``TemporalSegmenter`` (a video widget) mixes this class in for the same whole-state undo / redo: nothing
+here is about images but ``image_size`` and ``_image_items``.
 """
 from __future__ import annotations
 

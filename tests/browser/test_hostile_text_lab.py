@@ -1,6 +1,6 @@
 """Hostile text through the text fields of the image, gate and dashboard widgets, in a real
 JupyterLab + kernel (headless Chromium): class names in ClassifyWidget, BBoxAnnotator,
-SegmentationCanvas and ConfusionDashboard, a gate's name and reject reasons, BiasAudit's sensitive
+SegmentationCanvas, TemporalSegmenter and ConfusionDashboard, a gate's name and reject reasons, BiasAudit's sensitive
 column and group names, AgreementDashboard's annotators and labels. (RetrievalVerifier, HallucinationFlagger and VQAReview get the same in
 tests/browser/test_cross_modal_lab.py.)
 
@@ -40,6 +40,11 @@ CELLS = {
     "bbox": "bb = hw.BBoxAnnotator(imgs, P, store=store, task='boxes', display_height=240,\n"
             "                      proposals={0: [(10, 5, 60, 30, P[0], 0.9), (90, 5, 60, 30, P[2], 0.8)]})\nbb",
     "segmentation": "sg = hw.SegmentationCanvas(imgs, P, store=store, task='masks', display_height=240)\nsg",
+    "segmenter": "from hitl_widgets.demo.clips import synthetic_clip\n"
+                 "tsg = hw.TemporalSegmenter([synthetic_clip(n_frames=20, size=(64, 48), seed=0).frames], P, store=store,\n"
+                 "                            task='segments', proposals=[dict(video=0, start_frame=2, end_frame=9, score=0.9, **{'class': P[0]})])\n"
+                 "for k, c in enumerate(P): tsg.add_segment(0, c, 3 * k, 3 * k + 2)\n"
+                 "tsg",
     "gate": "gate = hw.QualityGate(imgs, name=P[0], reasons=P, sample=3, plan=(3, 1), store=store)\ngate",
     "bias": "y = rng.integers(0, 2, 300); p = y.copy(); p[:40] = 1 - p[:40]\n"
             "groups = pd.DataFrame({SVG: np.repeat(P, 100)})\n"
@@ -52,7 +57,7 @@ CELLS = {
 # the first ClassifyWidget in the page is ours (its cell comes first): ConfusionDashboard relabels
 # in a ClassifyWidget of its own, shown below its heatmap
 CLASSIFY = ".hitl-classify"
-ROOTS = {"classify": CLASSIFY, "confusion": ".hitl-confusion", "bbox": ".hitl-bbox", "segmentation": ".hitl-segmentation", "gate": ".hitl-gate", "bias": ".hitl-bias",
+ROOTS = {"classify": CLASSIFY, "confusion": ".hitl-confusion", "bbox": ".hitl-bbox", "segmentation": ".hitl-segmentation", "segmenter": ".hitl-segmenter", "gate": ".hitl-gate", "bias": ".hitl-bias",
          "agreement": ".hitl-agreement"}
 
 # Per widget root: markup made from text (an element only a payload could have made), whether each
@@ -106,6 +111,7 @@ def start(lab, payloads=PAYLOADS, column=SVG):
     expect(page.locator(".hitl-bbox .hitl-position")).not_to_have_text("", timeout=60_000)
     expect(page.locator(".hitl-segmentation .hitl-info")).to_contain_text("brush", timeout=60_000)
     expect(page.locator(".hitl-gate .hitl-verdict")).to_have_text("undecided", timeout=60_000)
+    expect(page.locator(".hitl-segmenter .hitl-seg-row")).to_have_count(3, timeout=60_000)
     expect(page.locator(".hitl-bias tr.hitl-bias-row")).to_have_count(3, timeout=60_000)
     expect(page.locator(".hitl-agreement .hitl-annotators tr[data-annotator]")).to_have_count(3, timeout=90_000)
     lab.wait_idle()
@@ -141,6 +147,8 @@ def test_hostile_text_renders_literally_and_runs_nothing(lab):
         expect(bb.locator(".hitl-classes")).to_contain_text(payload)
         expect(page.locator(".hitl-segmentation .hitl-classes")).to_contain_text(payload)
         expect(page.locator(".hitl-gate .hitl-reasons")).to_contain_text(payload)
+        expect(page.locator(".hitl-segmenter .hitl-classes")).to_contain_text(payload)
+        expect(page.locator(".hitl-segmenter .hitl-seg-list")).to_contain_text(payload)
     expect(page.locator(".hitl-gate .hitl-title")).to_contain_text(f"'{IMG}'")
     groups = page.locator(".hitl-bias tr.hitl-bias-row .hitl-group").all_text_contents()
     assert sorted(groups) == sorted(PAYLOADS), groups

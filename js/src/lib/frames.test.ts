@@ -72,6 +72,10 @@ describe("FrameCache and FramePainter", () => {
     expect(cache.around(3, 1, 2)).toEqual([4, 2, 5]); // unanswered for long: asked again
     cache.setVideo("w", 5);
     expect(cache.has(3)).toBe(false);
+    cache.setVideo("hd", 100, 1920, 1080);
+    expect(cache.capacity).toBe(64); // 512 MB of 8 MB frames
+    cache.setVideo("4k", 100, 7680, 4320);
+    expect(cache.capacity).toBe(16);
     expect(painter.paint(3)).toBe(-1);
   });
 });

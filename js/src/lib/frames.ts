@@ -44,7 +44,7 @@ export function framesAround(centre: number, behind: number, ahead: number, coun
 /** A least-recently-used map; `evict` is called for each entry pushed out (an ImageBitmap's close). */
 export class Lru<K, V> {
   private readonly map = new Map<K, V>();
-  constructor(readonly capacity: number, private readonly evict: (value: V, key: K) => void = () => {}) {}
+  constructor(public capacity: number, private readonly evict: (value: V, key: K) => void = () => {}) {}
   get size(): number {
     return this.map.size;
   }
@@ -90,7 +90,10 @@ export interface FrameMsg {
 }
 
 export interface FrameCacheOptions {
+  /** most frames kept decoded */
   capacity: number;
+  /** most bytes of decoded frames kept (4 per pixel): fewer frames of a large video */
+  budgetBytes: number;
   /** called when frame `index` of the current video is decoded and cached */
   onFrame: (index: number) => void;
   /** called with the kernel's reason when a frame cannot be decoded */
@@ -111,20 +114,28 @@ export class FrameCache {
 
   constructor(private readonly model: Sender, options: Partial<FrameCacheOptions> = {}) {
     this.options = {
-      capacity: 240, onFrame: () => {}, onError: () => {}, decode: decodeImage, now: () => performance.now(), ...options,
+      capacity: 240, budgetBytes: 512 * 1024 * 1024, onFrame: () => {}, onError: () => {}, decode: decodeImage, now: () => performance.now(), ...options,
     };
     this.frames = new Lru<number, Drawable>(this.options.capacity, (bitmap) => {
       if ("close" in bitmap && typeof bitmap.close === "function") bitmap.close();
     });
   }
 
-  /** Show video `item` (of `count` frames) from now on: the cache of another video is dropped. */
-  setVideo(item: ItemId, count: number): void {
+  /** Show video `item` (of `count` frames, `width` x `height` px) from now on: the cache of another
+   *  video is dropped, and as many frames are kept as the byte budget allows (16 at least). */
+  setVideo(item: ItemId, count: number, width = 0, height = 0): void {
     if (this.item === item && this.count === count) return;
     this.item = item;
     this.count = count;
     this.frames.clear();
     this.asked.clear();
+    const perFrame = Math.max(1, width * height * 4);
+    this.frames.capacity = width && height ? Math.max(16, Math.min(this.options.capacity, Math.floor(this.options.budgetBytes / perFrame))) : this.options.capacity;
+  }
+
+  /** How many decoded frames are kept at most (for this video). */
+  get capacity(): number {
+    return this.frames.capacity;
   }
 
   get video(): ItemId | undefined {
@@ -153,7 +164,7 @@ export class FrameCache {
     if (this.item === undefined || !this.count) return [];
     const now = this.options.now();
     const pending = (i: number) => this.frames.has(i) || now - (this.asked.get(i) ?? -Infinity) < REASK_MS;
-    const want = framesAround(centre, behind, Math.min(ahead, this.options.capacity / 2), this.count, pending);
+    const want = framesAround(centre, Math.min(behind, this.capacity / 4), Math.min(ahead, this.capacity / 2), this.count, pending);
     return this.ask(want);
   }
 
