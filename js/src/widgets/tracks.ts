@@ -144,7 +144,7 @@ function render({ model, el }: RenderProps<TrackModel>) {
     canvas.hidden = false;
     canvas.style.height = `${model.get("display_height")}px`;
     if (frames.video !== id) {
-      frames.setVideo(id, it.n_frames);
+      frames.setVideo(id, it.n_frames, it.width ?? 0, it.height ?? 0); // fewer frames kept of a large video
       timeline.setVideo(it.n_frames);
       requestAnimationFrame(() => frames.ask(timeline.thumbnailFrames())); // once the timeline has its width
     }
