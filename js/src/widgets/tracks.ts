@@ -142,13 +142,23 @@ function render({ model, el }: RenderProps<TrackModel>) {
     if (typeof it.video_error === "string" || !it.n_frames) return message(String(it.video_error ?? it.error ?? "cannot show this video"));
     placeholder.hidden = true;
     canvas.hidden = false;
-    canvas.style.height = `${model.get("display_height")}px`;
     if (frames.video !== id) {
       frames.setVideo(id, it.n_frames, it.width ?? 0, it.height ?? 0); // fewer frames kept of a large video
       timeline.setVideo(it.n_frames);
       requestAnimationFrame(() => frames.ask(timeline.thumbnailFrames())); // once the timeline has its width
     }
     seek(playhead);
+  }
+
+  /** Scale the canvas (the frame at its own size) by CSS to fit the stage's width and display_height,
+   *  keeping its aspect ratio (the mouse maps through its box: lib/boxes.ts canvasPoint). */
+  function fitCanvas(): void {
+    const room = stageNode.clientWidth || 640;
+    const scale = Math.min(room / canvas.width, model.get("display_height") / canvas.height);
+    const w = `${Math.max(1, Math.floor(canvas.width * scale))}px`;
+    const hgt = `${Math.max(1, Math.floor(canvas.height * scale))}px`;
+    if (canvas.style.width !== w) canvas.style.width = w;
+    if (canvas.style.height !== hgt) canvas.style.height = hgt;
   }
 
   function message(text: string): void {
@@ -171,6 +181,7 @@ function render({ model, el }: RenderProps<TrackModel>) {
     const it = item();
     if (!it || canvas.hidden) return;
     const shown = stage.draw(playhead);
+    if (shown >= 0) fitCanvas();
     const n = it.n_frames ?? 0;
     canvas.dataset.frame = String(shown);
     setText(frameLine, shown < 0 ? "loading frame…" : `frame ${shown + 1} / ${n} (index ${shown})${shown !== playhead ? " — loading…" : ""}`);

@@ -67,9 +67,11 @@ export class TrackStage {
       ctx.strokeRect(r.x, r.y, r.w, r.h);
       if (b.track === sel) {
         ctx.setLineDash([]);
-        ctx.strokeStyle = "#ffffff";
-        ctx.lineWidth = px(1);
-        ctx.strokeRect(r.x - px(3), r.y - px(3), r.w + px(6), r.h + px(6));
+        for (const [colour, width] of [["#000000", 3], ["#ffffff", 1]] as const) { // seen on light and dark frames
+          ctx.strokeStyle = colour;
+          ctx.lineWidth = px(width);
+          ctx.strokeRect(r.x - px(3), r.y - px(3), r.w + px(6), r.h + px(6));
+        }
         if (!b.proposal) {
           ctx.fillStyle = "#ffffff";
           ctx.fillRect(r.x + r.w - px(4), r.y + r.h - px(4), px(8), px(8));
