@@ -29,6 +29,7 @@ _LAZY = {
     "VQAReview": "hitl_widgets.widgets.vqa",
     "YesNoReview": "hitl_widgets.widgets.yesno",
     "TemporalSegmenter": "hitl_widgets.widgets.segmenter",
+    "TrackAnnotator": "hitl_widgets.widgets.tracks",
     "ActiveLearningLoop": "hitl_widgets.active.loop",
     "AgreementDashboard": "hitl_widgets.dashboards.agreement",
     "ConfusionDashboard": "hitl_widgets.dashboards.confusion",

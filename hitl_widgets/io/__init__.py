@@ -1,5 +1,6 @@
 """Import / export of annotations: COCO (``coco``), YOLO txt (``yolo``), ActivityNet-style temporal
-segments (``activitynet``); pandas is the hub.
+segments (``activitynet``), and object tracks on video as MOT-challenge text (``mot``) and COCO-video
+JSON (``coco_video``); pandas is the hub.
 
 Example:
     >>> import pandas as pd
@@ -10,6 +11,9 @@ Example:
 """
 from .activitynet import from_activitynet, to_activitynet
 from .coco import coco_results, from_coco, to_coco
+from .coco_video import from_coco_video, to_coco_video
+from .mot import from_mot, to_mot
 from .yolo import from_yolo, to_yolo
 
-__all__ = ["to_coco", "from_coco", "coco_results", "to_yolo", "from_yolo", "to_activitynet", "from_activitynet"]
+__all__ = ["to_coco", "from_coco", "coco_results", "to_yolo", "from_yolo", "to_activitynet", "from_activitynet", "to_mot",
+           "from_mot", "to_coco_video", "from_coco_video"]
