@@ -1,4 +1,5 @@
-"""Import / export of annotations: COCO (``coco``), YOLO txt (``yolo``); pandas is the hub.
+"""Import / export of annotations: COCO (``coco``), YOLO txt (``yolo``), ActivityNet-style temporal
+segments (``activitynet``); pandas is the hub.
 
 Example:
     >>> import pandas as pd
@@ -7,7 +8,8 @@ Example:
     >>> from_coco(to_coco(df, image_sizes={0: (10, 10)}))[["item", "x", "class"]].values.tolist()
     [[0, 1.0, 'cat']]
 """
+from .activitynet import from_activitynet, to_activitynet
 from .coco import coco_results, from_coco, to_coco
 from .yolo import from_yolo, to_yolo
 
-__all__ = ["to_coco", "from_coco", "coco_results", "to_yolo", "from_yolo"]
+__all__ = ["to_coco", "from_coco", "coco_results", "to_yolo", "from_yolo", "to_activitynet", "from_activitynet"]

@@ -1,0 +1,123 @@
+"""Temporal segments of a video, as ``TemporalSegmenter`` keeps them: plain checks, no widget.
+
+A segment is ``{"id", "parent", "class", "start", "end", "source", "score", "proposal"}`` with
+``start``/``end`` inclusive frame indices. A parent is another segment of the same video that
+contains its children (``parent.start <= child.start`` and ``child.end <= parent.end``); there are
+no cycles. Segments of different classes may overlap.
+
+Example:
+    >>> segs = {"a": {"id": "a", "parent": None, "start": 0, "end": 9}}
+    >>> check_tree(segs, {"id": "b", "parent": "a", "start": 2, "end": 5}, "item 0")
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from ..coerce import is_missing, plain, same
+
+SEGMENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+PROPOSAL_COLUMNS = ("video", "class", "start_frame", "end_frame", "score")
+
+
+def check_segment_id(value: Any, error: type[Exception], where: str) -> str:
+    """A segment id: 1..64 characters of letters, digits and ``_ . : -``."""
+    if not isinstance(value, str) or not SEGMENT_ID.match(value):
+        raise error(f"{where}: segment id must be 1-64 letters, digits, '_', '.', ':' or '-', not {str(value)[:40]!r}")
+    return value
+
+
+def check_class(value: Any, classes: Sequence[Any], error: type[Exception], where: str) -> Any:
+    """``value`` as one of ``classes`` (numpy scalars made plain), else ``error``."""
+    value = plain(value)
+    for c in classes:
+        if same(c, value):
+            return c
+    raise error(f"{where}: class {str(value)[:40]!r} is not one of {list(classes)[:20]}")
+
+
+def check_tree(segments: dict[str, dict], seg: dict, where: str, error: type[Exception] = ValueError) -> None:
+    """Refuse ``seg`` (new or changed) when its parent is unknown, does not contain it, makes a cycle,
+    or when it no longer contains one of its own children."""
+    parent = seg.get("parent")
+    if parent is not None:
+        if parent == seg["id"]:
+            raise error(f"{where}: segment {seg['id']!r} cannot be its own parent")
+        up = segments.get(parent)
+        if up is None:
+            raise error(f"{where}: parent segment {parent!r} does not exist in this video")
+        if not (up["start"] <= seg["start"] and seg["end"] <= up["end"]):
+            raise error(
+                f"{where}: segment {seg['id']!r} (frames {seg['start']}..{seg['end']}) is not inside its parent "
+                f"{parent!r} (frames {up['start']}..{up['end']})"
+            )
+        seen = {seg["id"]}
+        while up is not None:
+            if up["id"] in seen:
+                raise error(f"{where}: parent {parent!r} would make a cycle with segment {seg['id']!r}")
+            seen.add(up["id"])
+            up = segments.get(up["parent"]) if up.get("parent") is not None else None
+    for child in segments.values():
+        if child.get("parent") == seg["id"] and not (seg["start"] <= child["start"] and child["end"] <= seg["end"]):
+            raise error(
+                f"{where}: segment {seg['id']!r} (frames {seg['start']}..{seg['end']}) would no longer contain its "
+                f"child {child['id']!r} (frames {child['start']}..{child['end']})"
+            )
+
+
+def _score(value: Any, where: str) -> float:
+    value = plain(value)
+    if value is None or is_missing(value) or isinstance(value, bool):
+        raise ValueError(f"{where}: score must be a number in [0, 1], not {value!r}")
+    try:
+        score = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: score must be a number in [0, 1], not {str(value)[:40]!r}") from None
+    if not math.isfinite(score) or not 0.0 <= score <= 1.0:
+        raise ValueError(f"{where}: score must be a finite number in [0, 1], not {score!r}")
+    return score
+
+
+def normalise_proposals(
+    proposals: Any,
+    has_video: Callable[[Hashable], bool],
+    check_range: Callable[[Hashable, Any, Any], tuple[int, int]],
+    classes: Sequence[Any],
+) -> dict[Hashable, list[dict]]:
+    """Proposals (a DataFrame or a list of dicts with video, class, start_frame, end_frame, score)
+    as ``{video: [{"id", "class", "start", "end", "score"}, ...]}``, highest score first, ids ``p0``,
+    ``p1``, ... per video. Every row is checked (known video, class, range inside the video, a
+    finite score in [0, 1]); an error names the row."""
+    if proposals is None:
+        return {}
+    if isinstance(proposals, pd.DataFrame):
+        missing = set(PROPOSAL_COLUMNS) - set(proposals.columns)
+        if missing:
+            raise ValueError(f"proposals need columns {list(PROPOSAL_COLUMNS)}; missing {sorted(missing)}")
+        rows = proposals.to_dict("records")
+    elif isinstance(proposals, (list, tuple)):
+        rows = list(proposals)
+    else:
+        raise ValueError(f"proposals must be a DataFrame or a list of dicts, not {type(proposals).__name__}")
+    out: dict[Hashable, list[dict]] = {}
+    for n, row in enumerate(rows):
+        if not isinstance(row, dict) or set(PROPOSAL_COLUMNS) - set(row):
+            raise ValueError(f"proposal {n}: expected a dict with {list(PROPOSAL_COLUMNS)}")
+        video = plain(row["video"])
+        where = f"proposal {n} (video {video!r})"
+        if not isinstance(video, Hashable) or not has_video(video):
+            raise ValueError(f"proposal {n}: unknown video {video!r}")
+        cls = check_class(row["class"], classes, ValueError, where)
+        try:
+            start, end = check_range(video, plain(row["start_frame"]), plain(row["end_frame"]))
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+        out.setdefault(video, []).append({"class": cls, "start": start, "end": end, "score": _score(row["score"], where)})
+    for video, props in out.items():
+        props.sort(key=lambda p: (-p["score"], p["start"], p["end"]))
+        out[video] = [{"id": f"p{k}", **p} for k, p in enumerate(props)]
+    return out

@@ -1,0 +1,142 @@
+"""VideoWidget: the kernel side shared by every widget that shows videos whole, frame by frame.
+
+A video widget steps through an ``Items`` of videos like any ``ReviewWidget``; what it adds:
+
+* each item's info carries ``n_frames``, ``fps`` (nominal) and ``times`` (each frame's presentation
+  time in seconds, from the file's timestamps: variable frame rate is exact), so the browser maps a
+  frame index to a time and back without guessing;
+* the ``frames`` intent (a read, like ``fetch``): the view asks for a few frames of one video,
+  ``{"type": "frames", "item_id": id, "frames": [i, ...]}`` (at most ``MAX_FRAMES`` ints in range),
+  and gets one ``{"type": "frames", "item_id": id, "frames": [{"index", "time", "buffer"}, ...]}``
+  message whose JPEG frames travel as binary buffers (never base64); a frame that cannot be decoded
+  comes back as ``{"index", "error"}``;
+* frame-exact checks (``check_frame``, ``check_range``) whose errors name the item and the frame.
+
+Example:
+    >>> import numpy as np
+    >>> from hitl_widgets.store import AnnotationStore
+    >>> w = VideoWidget([np.zeros((5, 8, 8), np.uint8)], store=AnnotationStore(":memory:"))
+    >>> w.check_range(0, 1, 4)
+    (1, 4)
+    >>> w.frame_times(0)[:2]
+    [0.0, 0.04]
+"""
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any, ClassVar
+
+from ..items import Items
+from .base import IntentError, ReviewWidget, intent
+
+MAX_FRAMES = 32  # frames per ``frames`` request
+JPEG_QUALITY = 90
+
+
+def _as_index(value: Any) -> int | None:
+    """An int frame index (numpy ints too), or None (bools, floats, strings are not indices)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        import numpy as np
+
+        if isinstance(value, np.integer):
+            return int(value)
+    except ImportError:  # pragma: no cover
+        pass
+    return None
+
+
+class VideoWidget(ReviewWidget):
+    """Base of the video widgets: frame serving with presentation times, frame-exact checks.
+
+    Subclasses extend ``_item_info`` with ``{**super()._item_info(item_id), ...}``.
+    """
+
+    _takes_video: ClassVar[bool] = True
+    _jpeg_quality: ClassVar[int] = JPEG_QUALITY
+
+    def __init__(self, items: Any, **kwargs: Any):
+        items = items if isinstance(items, Items) else Items(items, kind="video")
+        if not items.is_video:
+            raise ValueError(f"{type(self).__name__} reviews videos: pass Items(..., kind='video') or a list of video paths/arrays")
+        self._times: dict[Hashable, list[float]] = {}  # item id -> per-frame times (s), read once
+        super().__init__(items, **kwargs)
+
+    # ------------------------------------------------------------------ frame-exact helpers
+    def n_frames(self, item_id: Hashable) -> int:
+        """Number of frames of video ``item_id``."""
+        return int(self.items.info(item_id)["n_frames"])
+
+    def frame_times(self, item_id: Hashable) -> list[float]:
+        """Each frame's presentation time in seconds (relative to the first frame)."""
+        times = self._times.get(item_id)
+        if times is None:
+            times = [float(t) for t in self.items.video(item_id).times]
+            self._times[item_id] = times
+        return times
+
+    def frame_end_time(self, item_id: Hashable, frame: int) -> float:
+        """When frame ``frame`` stops being shown: the next frame's time; for the last frame, its time
+        plus the mean frame duration (the nominal 1/fps for a one-frame video)."""
+        times = self.frame_times(item_id)
+        if frame + 1 < len(times):
+            return times[frame + 1]
+        if len(times) > 1:
+            return times[-1] + (times[-1] - times[0]) / (len(times) - 1)
+        return times[-1] + 1.0 / float(self.items.info(item_id)["fps"])
+
+    def check_frame(self, item_id: Hashable, frame: Any, what: str = "frame", error: type[Exception] = IntentError) -> int:
+        """``frame`` as an int index inside video ``item_id``, else ``error`` naming both."""
+        i = _as_index(frame)
+        n = self.n_frames(item_id)
+        if i is None:
+            raise error(f"item {item_id!r}: {what} must be an int frame index, not {str(frame)[:40]!r}")
+        if not 0 <= i < n:
+            raise error(f"item {item_id!r}: {what} {i} is outside the video (frames 0..{n - 1})")
+        return i
+
+    def check_range(self, item_id: Hashable, start: Any, end: Any, error: type[Exception] = IntentError) -> tuple[int, int]:
+        """``(start, end)``, an inclusive frame range inside video ``item_id`` (end >= start), else
+        ``error`` naming the item and the frames."""
+        s = self.check_frame(item_id, start, "start frame", error)
+        e = self.check_frame(item_id, end, "end frame", error)
+        if e < s:
+            raise error(f"item {item_id!r}: end frame {e} is before start frame {s}")
+        return s, e
+
+    # ------------------------------------------------------------------ what the view gets
+    def _item_info(self, item_id: Hashable) -> dict:
+        try:
+            times = self.frame_times(item_id)
+        except ValueError as exc:  # unreadable since Items was made: the media says why
+            return {"video_error": str(exc)}
+        info = self.items.info(item_id)
+        return {"n_frames": len(times), "fps": float(info["fps"]), "times": times}
+
+    @intent("frames", sequenced=False)
+    def _on_frames(self, content: dict) -> None:
+        """Serve up to ``MAX_FRAMES`` frames of one video as JPEG buffers, each with its index and time."""
+        item_id = self._item_id(content)
+        wanted = content.get("frames")
+        if not isinstance(wanted, list) or not wanted or len(wanted) > MAX_FRAMES:
+            raise IntentError(f"item {item_id!r}: frames needs a list of 1 to {MAX_FRAMES} frame indices")
+        indices = [self.check_frame(item_id, f) for f in wanted]
+        try:
+            video = self.items.video(item_id)
+        except ValueError as exc:
+            raise IntentError(str(exc)) from None
+        buffers: list[bytes] = []
+        frames: list[dict] = []
+        for i in dict.fromkeys(indices):  # each once, in the order asked
+            try:
+                data = video.encoded_frame(i, "jpeg", self._jpeg_quality)
+            except (ValueError, OSError) as exc:
+                frames.append({"index": i, "error": str(exc)[:300]})
+                continue
+            frames.append({"index": i, "time": float(video.times[i]), "buffer": len(buffers)})
+            buffers.append(data)
+        self.send({"type": "frames", "item_id": item_id, "frames": frames}, buffers=buffers)
+        return None
