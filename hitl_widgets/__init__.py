@@ -29,6 +29,7 @@ _LAZY = {
     "VQAReview": "hitl_widgets.widgets.vqa",
     "YesNoReview": "hitl_widgets.widgets.yesno",
     "TemporalSegmenter": "hitl_widgets.widgets.segmenter",
+    "TranscriptReview": "hitl_widgets.widgets.transcript",
     "ActiveLearningLoop": "hitl_widgets.active.loop",
     "AgreementDashboard": "hitl_widgets.dashboards.agreement",
     "ConfusionDashboard": "hitl_widgets.dashboards.confusion",

@@ -1,5 +1,5 @@
 """Import / export of annotations: COCO (``coco``), YOLO txt (``yolo``), ActivityNet-style temporal
-segments (``activitynet``); pandas is the hub.
+segments (``activitynet``), subtitles and CTM of timed words (``subtitles``); pandas is the hub.
 
 Example:
     >>> import pandas as pd
@@ -10,6 +10,8 @@ Example:
 """
 from .activitynet import from_activitynet, to_activitynet
 from .coco import coco_results, from_coco, to_coco
+from .subtitles import to_ctm, to_srt, to_webvtt
 from .yolo import from_yolo, to_yolo
 
-__all__ = ["to_coco", "from_coco", "coco_results", "to_yolo", "from_yolo", "to_activitynet", "from_activitynet"]
+__all__ = ["to_coco", "from_coco", "coco_results", "to_yolo", "from_yolo", "to_activitynet", "from_activitynet",
+           "to_srt", "to_webvtt", "to_ctm"]

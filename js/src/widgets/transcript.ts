@@ -1,0 +1,3 @@
+// placeholder, replaced below
+import "./transcript.css";
+export default { render() {} };
