@@ -106,6 +106,13 @@ def test_split_merge_insert_delete():
     assert texts(w, 1)[0] == "oh"
     c(type="delete", item_id=1, word=wid(w, 1, 1))
     assert texts(w, 1) == ["oh", "world", "again"]
+    c(type="split", item_id=1, word=wid(w, 1, 1), at_s=0.9, new_word="hview1")  # the view names it
+    c(type="text", item_id=1, word="hview1", text="wide")
+    assert texts(w, 1) == ["oh", "world", "wide", "again"]
+    c(type="insert", item_id=1, after=None, text="x", start_s=0.16, end_s=0.18, new_word="hview1")
+    assert sent.pop()["type"] == "refused" and "already exists" in w.refused[-1]["message"]
+    c(type="sync", item_id=1)
+    assert sent[-1]["type"] == "ack" and len(sent[-1]["words"]) == 4
     assert all(m["type"] == "ack" for m in sent)
 
 
@@ -123,6 +130,8 @@ def test_split_merge_insert_delete():
     ({"type": "split", "word": "m1", "at_s": 0.3}, "not inside the word"),
     ({"type": "split", "word": "m1", "at_s": 0.5, "texts": ["a"]}, "texts"),
     ({"type": "merge", "word": "m2"}, "last word"),
+    ({"type": "split", "word": "m1", "at_s": 0.5, "new_word": "m0"}, "new_word must be"),
+    ({"type": "split", "word": "m1", "at_s": 0.5, "new_word": "h<x>"}, "new_word must be"),
     ({"type": "insert", "after": "m0", "text": "x", "start_s": 0.25, "end_s": 0.35}, "overlaps"),
     ({"type": "insert", "after": "zz", "text": "x", "start_s": 0.3, "end_s": 0.35}, "no word"),
     ({"type": "flag", "word": "m0", "flag": "rude"}, "flag must be"),

@@ -9,13 +9,16 @@ Protocol (browser → kernel; each edit carries ``client``/``seq`` and ``item_id
 ``word`` is a word's ``id``):
     text    {word, text}                          a word's text (one token: no spaces)
     time    {word, start_s?, end_s?}              move a boundary (inside the audio, no overlap)
-    split   {word, at_s, texts?: [left, right]}   split a word at ``at_s`` (default: both keep the text)
+    split   {word, at_s, texts?: [left, right], new_word?}   split a word at ``at_s`` (default: both
+                                                  keep the text); the right part is word ``new_word``
     merge   {word}                                merge a word with the next (texts joined)
-    insert  {after: word | null, text, start_s, end_s}   a new word after ``after`` (null: first)
+    insert  {after: word | null, text, start_s, end_s, new_word?}   a new word after ``after`` (null: first)
     delete  {word}
     flag    {word, flag: "unclear" | "jargon" | null}
     verdict {verdict: "accept" | "corrected" | "unusable" | null}
-    undo / redo
+    undo / redo / sync                            the last change / the utterance's state
+``new_word``: the id the view gives the word it makes (``h`` and 1 to 32 letters or digits, not in
+use), so that its next edits can name it before the ack; else the kernel picks one.
 Every ack carries the utterance's state after the change: ``words`` and ``verdict`` (and ``word``:
 the word made or changed). Reads (no client/seq; answered with their own message and binary buffer):
     peaks {item_id, bucket, start, count, req?}  → {"type": "peaks", item_id, bucket, start, count, req}
@@ -27,6 +30,7 @@ the word made or changed). Reads (no client/seq; answered with their own message
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Hashable
 from typing import Any, ClassVar, TypeGuard
 
@@ -57,6 +61,7 @@ MIN_BUCKET, MAX_BUCKET = 1, 1 << 20
 DIRECT_BUCKET = 256  # buckets smaller than this are computed from the samples of the range alone
 MAX_PLAY_S = 30.0  # seconds per audio request
 MAX_PLAY_RATE = 48000
+_NEW_ID = re.compile(r"h[A-Za-z0-9]{1,32}")
 
 
 class TranscriptReview(ImageEditor):
@@ -246,6 +251,16 @@ class TranscriptReview(ImageEditor):
         check_span(start, end, self._durations[u], where, IntentError)
         return start, end
 
+    def _new_id(self, u: Hashable, content: dict) -> str:
+        wid = content.get("new_word")
+        if wid is None:
+            return new_word_id()
+        if not isinstance(wid, str) or not _NEW_ID.fullmatch(wid):
+            raise IntentError(f"item {u!r}: new_word must be 'h' and 1 to 32 letters or digits, not {str(wid)[:40]!r}")
+        if any(w["id"] == wid for w in self._current(u)["words"]):
+            raise IntentError(f"item {u!r}: word {wid!r} already exists")
+        return wid
+
     # ------------------------------------------------------------------ edits
     def _edited(self, u: Hashable, words: list[dict], op: str, verdict: Any = "same") -> Committed:
         state = self._snapshot(u)
@@ -302,7 +317,7 @@ class TranscriptReview(ImageEditor):
             raise IntentError(f"{where}: texts must be a list of the two new words' texts")
         left, right = (check_text(t, where, IntentError) for t in texts)
         words = self._snapshot(u)["words"]
-        new = {**words[k], "id": new_word_id(), "text": right, "start": at, "source": "human"}
+        new = {**words[k], "id": self._new_id(u, content), "text": right, "start": at, "source": "human"}
         words[k].update(text=left, end=at, source="human")
         words.insert(k + 1, new)
         return self._answer(content, self._edited(u, words, "split"), word=new["id"])
@@ -329,7 +344,7 @@ class TranscriptReview(ImageEditor):
         where = f"item {u!r} new word after word {k}" if k >= 0 else f"item {u!r} new first word"
         text = check_text(content.get("text"), where, IntentError)
         start, end = self._times(u, content, None, where)
-        new = {"id": new_word_id(), "text": text, "start": start, "end": end, "source": "human", "confidence": None, "flag": None}
+        new = {"id": self._new_id(u, content), "text": text, "start": start, "end": end, "source": "human", "confidence": None, "flag": None}
         words.insert(k + 1, new)
         check_neighbours(words, k + 1, start, end, where, IntentError)
         return self._answer(content, self._edited(u, words, "insert"), word=new["id"])
@@ -355,6 +370,12 @@ class TranscriptReview(ImageEditor):
     def _on_verdict(self, content: dict) -> dict:
         u = self._item_id(content)
         return self._answer(content, self._edit_verdict(u, content))
+
+    @intent("sync")
+    def _on_sync(self, content: dict) -> dict:
+        """Answer with the utterance's current state (the view asks after a refusal)."""
+        u = self._item_id(content)
+        return self._ack(content, item_id=u, event_id=None, **self._item_state(u))
 
     # ------------------------------------------------------------------ reads: peaks and playback
     @intent("peaks", sequenced=False)
