@@ -50,6 +50,10 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
   const wave = new WaveView(ui.canvas, peaks, {
     clickWord: (k) => playWord(k),
     seek: (t) => player.seek(t),
+    grab: (k, edge) => {
+      actions.edge = edge;
+      actions.select(k);
+    },
     dragged: (k, _edge, start, end) => actions.retime(k, start, end),
     changed: () => queueDraw(),
   });

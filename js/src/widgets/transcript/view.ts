@@ -47,6 +47,8 @@ export interface WaveHooks {
   clickWord: (k: number) => void;
   /** a click on the waveform at `t` seconds */
   seek: (t: number) => void;
+  /** a boundary grabbed: its word and edge become the selection */
+  grab: (k: number, edge: Edge) => void;
   /** a boundary dragged to a new place (released) */
   dragged: (k: number, edge: Edge, start: number, end: number) => void;
   /** the view changed (zoom / pan): repaint */
@@ -222,6 +224,7 @@ export class WaveView {
       this.drag = { k: near.index, edge: near.edge, start: w.start, end: w.end };
       this.state.selected = near.index;
       this.state.edge = near.edge;
+      this.hooks.grab(near.index, near.edge);
       e.preventDefault();
       this.hooks.changed();
       return;
