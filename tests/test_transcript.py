@@ -292,3 +292,22 @@ def test_exports_srt_webvtt_ctm_escape_text():
         to_srt(w.words)
     with pytest.raises(ValueError, match="no words of utterance 9"):
         to_webvtt(w.words, utterance=9)
+
+
+def test_edits_kept_in_the_browser_replay_in_order_new_words_by_their_view_ids(tmp_path):
+    import time
+
+    w, sent, _ = make(hw.AnnotationStore(tmp_path / "r.db", annotator="ann"))
+    t0 = time.time() * 1000 - 60_000
+    edits = [
+        {"type": "split", "fields": {"item_id": 0, "word": "m1", "at_s": 0.5, "new_word": "habc"}, "made_at": t0},
+        {"type": "text", "fields": {"item_id": 0, "word": "habc", "text": "at"}, "made_at": t0 + 1000},
+        {"type": "verdict", "fields": {"item_id": 0, "verdict": "corrected"}, "made_at": t0 + 2000},
+        {"type": "peaks", "fields": {"item_id": 0, "bucket": 16, "start": 0, "count": 4}, "made_at": t0 + 3000},
+    ]
+    c = Client(w)
+    c(type="replay", edits=edits)
+    assert sent[-1]["type"] == "refused" and "not an edit" in sent[-1]["message"]  # a read is not an edit
+    c(type="replay", edits=edits[:3])
+    assert sent[-1]["type"] == "ack" and sent[-1]["results"] == [{"ok": True}] * 3
+    assert texts(w, 0) == ["the", "cat", "at", "sat"] and w.n_done == 1

@@ -110,3 +110,29 @@ def test_play_edit_and_retime_by_keyboard_and_mouse(lab):
     page.wait_for_function(RAN_CELL_1, timeout=20_000)  # before another cell is added and run
     lab.wait_for_python("after", "ran")
     assert not [m for m in lab.console if m.startswith("pageerror")]
+
+
+SCRIPT = "<script>window.__xss=(window.__xss||0)+1</script>"
+IMG = '<img src=x onerror="window.__xss=(window.__xss||0)+1">'
+RTL = "\u202eLTR"
+HOSTILE = [
+    "import numpy as np, pandas as pd, hitl_widgets as hw\n"
+    "tone = (0.4 * np.sin(np.arange(32000) / 3)).astype(np.float32)\n"
+    f"texts = [{SCRIPT!r}, {RTL!r}, '<b>bold</b>', '&amp;']\n"
+    "hyp = pd.DataFrame({'utterance': 0, 'index': range(4), 'text': texts, 'start_s': [0.1, 0.5, 0.9, 1.3],\n"
+    "                    'end_s': [0.4, 0.8, 1.2, 1.6], 'confidence': [0.2, 0.5, 0.9, 0.99]})\n"
+    f"h = hw.TranscriptReview([(tone, 16000)], hyp, store=hw.AnnotationStore('hostile.db'), title={IMG!r})\n"
+    "h",
+]
+
+
+def test_word_texts_and_title_are_shown_literally(lab):
+    lab.open(lab.new_notebook("hostile.ipynb", HOSTILE))
+    lab.run_all()
+    root = lab.page.locator(".hitl-transcript")
+    words = root.locator(".hitl-transcript-word")
+    expect(words).to_have_count(4, timeout=60_000)
+    assert words.all_text_contents() == [SCRIPT, RTL, "<b>bold</b>", "&amp;"]
+    expect(root.locator(".hitl-title")).to_have_text(IMG)
+    assert root.locator("script, img, b").count() == 0
+    assert lab.page.evaluate("window.__xss") is None
