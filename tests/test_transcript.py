@@ -238,9 +238,11 @@ def test_hypotheses_are_checked_naming_utterance_and_word(change, message):
         make(hypotheses=change(hyps()))
 
 
-def test_unordered_rows_are_sorted_by_index():
+def test_unordered_rows_are_sorted_by_index_and_a_last_frame_past_the_end_is_cut():
     w, _, _ = make(hypotheses=hyps().iloc[::-1])
     assert texts(w, 0) == ["the", "cat", "sat"]
+    w, _, _ = make(hypotheses=hyps().assign(end_s=hyps().end_s.where(hyps().index != 2, 1.505)))
+    assert w.words.loc[2, "end_s"] == 1.5
 
 
 def test_silent_and_empty_audio_and_non_audio_are_refused():

@@ -32,6 +32,7 @@ FLAGS = ("unclear", "jargon")
 MAX_TEXT = 200  # characters in one word
 _BAD_CHARS = re.compile(r"[\s\x00-\x1f\x7f]")
 TIME_SLACK = 1e-6  # s: a word may end this far past the recording's end (rounding of times)
+FRAME_SLACK = 0.01  # s: a hypothesis ending at most this far past the end is cut at the end (one 10 ms frame)
 
 
 def new_word_id() -> str:
@@ -93,8 +94,8 @@ def _confidence(value: Any, where: str) -> float:
 def check_hypotheses(frame: Any, durations: Mapping[Hashable, float]) -> dict[Hashable, list[dict]]:
     """The recogniser's words, checked: a DataFrame with COLUMNS (as ``speech.recognise`` gives),
     each utterance a known item id (``durations``: id -> length in seconds), words ordered by
-    ``index`` with increasing, non-overlapping times inside the audio, non-empty text, confidence
-    in [0, 1]. Returns utterance -> its words (every known utterance, [] when it has none)."""
+    ``index`` with increasing, non-overlapping times inside the audio (a word ending at most
+    FRAME_SLACK past the end is cut at the end), non-empty text, confidence in [0, 1]. Returns utterance -> its words (every known utterance, [] when it has none)."""
     if not isinstance(frame, pd.DataFrame):
         raise ValueError(f"hypotheses must be a DataFrame with columns {list(COLUMNS)}, not {type(frame).__name__}")
     missing = [c for c in COLUMNS if c not in frame.columns]
@@ -113,6 +114,8 @@ def check_hypotheses(frame: Any, durations: Mapping[Hashable, float]) -> dict[Ha
         text = check_text(row.text, where, ValueError)
         start = check_time(row.start_s, "start_s", where + f" ({text!r})", ValueError)
         end = check_time(row.end_s, "end_s", where + f" ({text!r})", ValueError)
+        if durations[utt] < end <= durations[utt] + FRAME_SLACK:  # a recogniser's last frame, rounded up
+            end = durations[utt]
         check_span(start, end, durations[utt], where + f" ({text!r})", ValueError)
         conf = _confidence(plain(row.confidence), where + f" ({text!r})")
         rows.setdefault(utt, []).append((index, {"id": f"m{index}", "text": text, "start": start, "end": end,
