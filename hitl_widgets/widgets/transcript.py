@@ -230,6 +230,9 @@ class TranscriptReview(ImageEditor):
         return {"kind": "audio", "sample_rate": int(info["sample_rate"]), "n_samples": int(info["n_samples"]),
                 "duration_s": float(info["duration_s"]), **self._item_state(key)}
 
+    def _prefetch_after(self, item_id: Hashable, count: int = 8) -> None:
+        """Nothing to warm: the view asks for peaks and playback windows, never the items' media."""
+
     # ------------------------------------------------------------------ checks
     def _word_at(self, u: Hashable, index: Any) -> dict:
         words = self._current(u)["words"]

@@ -9,17 +9,20 @@ import "./transcript.css";
 import { wireEditorNav } from "../lib/canvas_stage";
 import { setText } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
-import { ItemCache } from "../lib/items";
-import { Binding, HOST_KEYS, hostKeyName, Keymap } from "../lib/keyboard";
+import type { Sender } from "../lib/channel";
+import { ItemCache, ItemId } from "../lib/items";
+import { Binding, Keymap } from "../lib/keyboard";
 import { EditLedger } from "../lib/ledger";
 import { helpKeys, kernelMessages, showSaved, startView } from "../lib/review";
+import type { StatusLine } from "../lib/status";
 import { Stepper } from "../lib/stepper";
 import { mountRoot } from "../lib/widget";
 import { AudioMsg, AudioPlayer, nextRate } from "../lib/player";
 import { PeakCache, PeaksMsg } from "../lib/waveform";
 import { TranscriptActions } from "./transcript/actions";
+import { WordEditor } from "./transcript/editor";
 import { seconds, TranscriptModel, wordAt } from "./transcript/model";
-import { paintText, transcriptLayout, WaveView } from "./transcript/view";
+import { TextView, transcriptLayout, WaveView } from "./transcript/view";
 
 export { boundaryNear, confidenceClass, insertSpan, movedEdge, splitPoint, wordAt } from "./transcript/model";
 
@@ -33,7 +36,7 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
     behind: 1, ahead: 3, paint, paintProgress: () => paintProgress(), status,
     enter: () => {
       actions.selected = null;
-      closeEditor(null);
+      editor.close(null);
       player.stop();
     },
   });
@@ -58,16 +61,10 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
     changed: () => queueDraw(),
   });
   let shown: unknown = undefined; // the utterance the waveform and player are set to
-  const player = new AudioPlayer({
-    ask: (start_s, end_s, req) => model.send({ type: "audio", item_id: stepper.current(), start_s, end_s, req }),
-    time: (t) => {
-      wave.follow(t);
-      queueDraw();
-    },
-    playing: () => queueDraw(),
-    error: (text) => status.error(text),
-  });
+  const player = makePlayer(model, () => stepper.current(), wave, status, queueDraw);
   root.append(player.audio);
+  const text = new TextView(ui.text, (k) => playWord(k));
+  const editor = new WordEditor(ui.editor, ui.input, root, (value) => actions.editorDone(value));
   const actions = new TranscriptActions({
     cache, ledger, stepper, status, playhead: () => player.time, pixel: () => wave.secondsPerPx(), edit: openEditor, repaint: () => repaint(),
   });
@@ -88,7 +85,7 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
     const playing = wordAt(words, player.time);
     Object.assign(wave.state, { words, selected: actions.index(words), edge: actions.edge, playhead: player.time, playing });
     wave.draw();
-    paintText(ui.text, words, wave.state.selected, playing, (k) => playWord(k));
+    text.paint(words, wave.state.selected, playing);
     const sel = words[wave.state.selected];
     setText(ui.readout, `${seconds(player.time)} / ${seconds(v.u.duration_s)} · ${player.speed}x${player.playing ? " · playing" : ""}`
       + (sel ? ` · “${sel.text}” ${sel.start.toFixed(2)}–${sel.end.toFixed(2)} s (${actions.edge} boundary)` : ""));
@@ -106,14 +103,14 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
     paintProgress();
     const id = stepper.current();
     if (id === undefined) {
-      setText(ui.text, `All ${stepper.order().length} utterances seen. ← goes back.`);
+      text.say(`All ${stepper.order().length} utterances seen. ← goes back.`);
       setText(ui.verdict, "");
       return;
     }
     stepper.prefetch(cache);
     const v = actions.utterance();
     if (!v) {
-      setText(ui.text, cache.get(id)?.error ?? "loading…");
+      text.say(cache.get(id)?.error ?? "loading…");
       stepper.paintWhenReady(cache, id);
       return;
     }
@@ -144,7 +141,6 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
     queueDraw();
   }
 
-  // ---------------------------------------------------------------- the text editor
   function openEditor(): void {
     const v = actions.utterance();
     const k = actions.index();
@@ -153,31 +149,8 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
       return;
     }
     player.stop();
-    ui.editor.hidden = false;
-    ui.input.value = v.u.words[k].text === "…" && actions.pendingInsert ? "" : v.u.words[k].text;
-    ui.input.focus();
-    ui.input.select();
+    editor.show(actions.pendingInsert ? "" : v.u.words[k].text);
   }
-
-  function closeEditor(text: string | null): void {
-    if (ui.editor.hidden) return;
-    ui.editor.hidden = true;
-    root.focus({ preventScroll: true });
-    actions.editorDone(text);
-  }
-
-  ui.input.addEventListener("keydown", (e) => {
-    if (HOST_KEYS.has(hostKeyName(e))) return; // Shift+Enter runs the cell, as everywhere
-    e.stopPropagation(); // typing stays in the input: never a notebook command
-    if (e.key === "Enter" && !e.isComposing) {
-      e.preventDefault();
-      closeEditor(ui.input.value);
-    } else if (e.key === "Escape") {
-      e.preventDefault();
-      closeEditor(null);
-    }
-  });
-  ui.input.addEventListener("blur", () => closeEditor(null));
 
   // ---------------------------------------------------------------- keys
   const keymap = new Keymap(root);
@@ -198,6 +171,20 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
     on: { ...stepper.listeners(onMessage), "change:title": () => paint() },
     paint,
     dispose: [() => resize.disconnect(), player, wave, stepper, keymap, ledger],
+  });
+}
+
+/** The player of the utterance shown (`current`): windows asked for by "audio" intents, the
+ *  waveform following the playhead. */
+function makePlayer(model: Sender, current: () => ItemId | undefined, wave: WaveView, status: StatusLine, redraw: () => void): AudioPlayer {
+  return new AudioPlayer({
+    ask: (start_s, end_s, req) => model.send({ type: "audio", item_id: current(), start_s, end_s, req }),
+    time: (t) => {
+      wave.follow(t);
+      redraw();
+    },
+    playing: () => redraw(),
+    error: (text) => status.error(text),
   });
 }
 

@@ -268,17 +268,36 @@ export class WaveView {
 }
 
 /** The utterance's words as text, each in its own span (textContent), the selected and the playing
- *  one marked; a click selects a word and plays from it. */
-export function paintText(node: HTMLElement, words: readonly Word[], selected: number, playing: number, click: (k: number) => void): void {
-  const spans = words.map((w, k) => {
-    const s = h("span", `hitl-transcript-word hitl-conf-${confidenceClass(w)}`);
-    setText(s, w.text);
-    if (w.flag) s.dataset.flag = w.flag;
-    if (k === selected) s.classList.add("hitl-selected");
-    if (k === playing) s.classList.add("hitl-playing");
-    s.dataset.index = String(k);
-    s.addEventListener("click", () => click(k));
-    return s;
-  });
-  node.replaceChildren(...spans.flatMap((s, k) => (k ? [document.createTextNode(" "), s] : [s])));
+ *  one marked; a click selects a word and plays from it. The spans are rebuilt only when the words
+ *  change (the playing mark moves every frame while playing). */
+export class TextView {
+  private words: readonly Word[] | null = null;
+  private spans: HTMLSpanElement[] = [];
+
+  constructor(private readonly node: HTMLElement, private readonly click: (k: number) => void) {}
+
+  paint(words: readonly Word[], selected: number, playing: number): void {
+    if (words !== this.words) {
+      this.words = words;
+      this.spans = words.map((w, k) => {
+        const s = h("span", `hitl-transcript-word hitl-conf-${confidenceClass(w)}`);
+        setText(s, w.text);
+        if (w.flag) s.dataset.flag = w.flag;
+        s.addEventListener("click", () => this.click(k));
+        return s;
+      });
+      this.node.replaceChildren(...this.spans.flatMap((s, k) => (k ? [document.createTextNode(" "), s] : [s])));
+    }
+    this.spans.forEach((s, k) => {
+      s.classList.toggle("hitl-selected", k === selected);
+      s.classList.toggle("hitl-playing", k === playing);
+    });
+  }
+
+  /** Show `message` instead of words (loading, the end). */
+  say(message: string): void {
+    this.words = null;
+    this.spans = [];
+    setText(this.node, message);
+  }
 }
