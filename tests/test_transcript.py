@@ -313,3 +313,21 @@ def test_edits_kept_in_the_browser_replay_in_order_new_words_by_their_view_ids(t
     c(type="replay", edits=edits[:3])
     assert sent[-1]["type"] == "ack" and sent[-1]["results"] == [{"ok": True}] * 3
     assert texts(w, 0) == ["the", "cat", "at", "sat"] and w.n_done == 1
+
+
+def test_fine_peaks_and_playback_read_only_their_window_of_a_long_recording(monkeypatch):
+    from hitl_widgets.audio import AudioSource
+
+    long = (0.3 * np.sin(np.arange(RATE * 600) / 7)).astype(np.float32)  # ten minutes
+    hyp = pd.DataFrame({"utterance": [0], "index": [0], "text": ["x"], "start_s": [1.0], "end_s": [2.0], "confidence": [0.5]})
+    w = hw.TranscriptReview([(long, RATE)], hyp, store=hw.AnnotationStore(":memory:"))
+    sent: list = []
+    w.send = lambda msg, buffers=None: sent.append((msg, buffers))
+    reads: list = []
+    real = AudioSource.samples
+    monkeypatch.setattr(AudioSource, "samples", lambda self, a=0, b=None, **k: reads.append((a, b)) or real(self, a, b, **k))
+    w._dispatch(w, {"type": "peaks", "item_id": 0, "bucket": 8, "start": 100_000, "count": MAX_PEAKS}, [])
+    assert reads == [(800_000, 800_000 + 8 * MAX_PEAKS)] and len(sent[-1][1][0]) == MAX_PEAKS * 8
+    reads.clear()
+    w._dispatch(w, {"type": "audio", "item_id": 0, "start_s": 300.0, "end_s": 320.0}, [])
+    assert reads == [(300 * RATE, 320 * RATE)] and len(sent[-1][1][0]) == 44 + 2 * 20 * RATE

@@ -136,3 +136,53 @@ def test_word_texts_and_title_are_shown_literally(lab):
     expect(root.locator(".hitl-title")).to_have_text(IMG)
     assert root.locator("script, img, b").count() == 0
     assert lab.page.evaluate("window.__xss") is None
+
+
+EDITS = [
+    "import numpy as np, pandas as pd, hitl_widgets as hw\n"
+    "tone = (0.4 * np.sin(np.arange(40000) / 3)).astype(np.float32)\n"
+    "hyp = pd.DataFrame({'utterance': 0, 'index': range(4), 'text': ['one', 'two', 'three', 'four'],\n"
+    "                    'start_s': [0.1, 0.6, 1.1, 1.6], 'end_s': [0.5, 1.0, 1.5, 2.0], 'confidence': 0.5})\n"
+    "e = hw.TranscriptReview([(tone, 16000)], hyp, store=hw.AnnotationStore('edits.db'))\n"
+    "e",
+]
+
+
+def test_split_merge_insert_delete_flag_undo_and_verdict_keys(lab):
+    lab.open(lab.new_notebook("edits.ipynb", EDITS))
+    lab.run_all()
+    page = lab.page
+    root = page.locator(".hitl-transcript")
+    expect(root.locator(".hitl-transcript-word")).to_have_count(4, timeout=60_000)
+    lab.wait_idle()
+    shown = lambda: root.locator(".hitl-transcript-word").all_text_contents()  # noqa: E731
+    texts = "e.words.text.tolist()"
+
+    def keys(*names):
+        root.focus()
+        for name in names:
+            page.keyboard.press(name)
+
+    keys("Tab", "Tab", "s")  # split "two" in its middle: the new word is selected
+    lab.wait_for_python(texts, ["one", "two", "two", "three", "four"])
+    assert ast.literal_eval(lab.python("e.words.loc[2, ['start_s', 'end_s']].tolist()")) == [0.8, 1.0]
+    keys("Shift+Tab", "m")  # merge them again
+    lab.wait_for_python(texts, ["one", "twotwo", "three", "four"])
+    keys("i")  # insert after "twotwo", in the gap: the editor opens for its text
+    expect(root.locator(".hitl-transcript-input")).to_be_focused()
+    page.keyboard.type("and")
+    page.keyboard.press("Enter")
+    lab.wait_for_python(texts, ["one", "twotwo", "and", "three", "four"])
+    keys("Tab", "Delete")  # delete "three"
+    lab.wait_for_python(texts, ["one", "twotwo", "and", "four"])
+    keys("j")  # the selection moved to "four": jargon
+    lab.wait_for_python("e.words.flag.tolist()", [None, None, None, "jargon"])
+    keys("Control+z")
+    lab.wait_for_python("e.words.flag.tolist()", [None, None, None, None])
+    keys("Control+Shift+z")
+    lab.wait_for_python("e.words.flag.tolist()", [None, None, None, "jargon"])
+    expect(root.locator(".hitl-transcript-word")).to_have_count(4)
+    assert shown() == ["one", "twotwo", "and", "four"]
+    keys("c")  # verdict: corrected (and on to the end screen)
+    lab.wait_for_python("e.transcripts.verdict.tolist()", ["corrected"])
+    expect(root.locator(".hitl-progress")).to_have_text("judged 1 of 1 utterances")
