@@ -50,6 +50,7 @@ from .words import (
     check_text,
     check_time,
     new_word_id,
+    secs,
     transcript_text,
 )
 
@@ -314,7 +315,7 @@ class TranscriptReview(ImageEditor):
         where = f"item {u!r} word {k} ({w['text']!r})"
         at = check_time(content.get("at_s"), "at_s", where, IntentError)
         if not w["start"] < at < w["end"]:
-            raise IntentError(f"{where}: split point {at:.3f} s is not inside the word ({w['start']:.3f}..{w['end']:.3f} s)")
+            raise IntentError(f"{where}: split point {secs(at)} s is not inside the word ({w['start']:.3f}..{w['end']:.3f} s)")
         texts = content.get("texts", [w["text"], w["text"]])
         if not isinstance(texts, list) or len(texts) != 2:
             raise IntentError(f"{where}: texts must be a list of the two new words' texts")
@@ -418,10 +419,10 @@ class TranscriptReview(ImageEditor):
         start = check_time(content.get("start_s"), "start_s", where, IntentError)
         end = check_time(content.get("end_s"), "end_s", where, IntentError)
         if end - start > MAX_PLAY_S + 1e-9:
-            raise IntentError(f"{where}: at most {MAX_PLAY_S:g} s at a time, not {end - start:.1f} s")
+            raise IntentError(f"{where}: at most {MAX_PLAY_S:g} s at a time, not {secs(end - start)} s")
         end = min(end, self._durations[u])  # a window may run past the end: it stops there
         if not 0 <= start < end:
-            raise IntentError(f"{where}: {start:.3f}..{end:.3f} s is not a range inside the audio (0..{self._durations[u]:.3f} s)")
+            raise IntentError(f"{where}: {secs(start)}..{secs(end)} s is not a range inside the audio (0..{self._durations[u]:.3f} s)")
         source = self.items.audio(u)
         rate = min(source.sample_rate, MAX_PLAY_RATE)
         wav = source.wav_bytes(start, end, rate=rate)

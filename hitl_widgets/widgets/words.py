@@ -60,12 +60,17 @@ def check_time(value: Any, what: str, where: str, error: type[Exception]) -> flo
     return float(value)
 
 
+def secs(t: float) -> str:
+    """A time for a message: 3 decimals, or 3 significant digits when huge."""
+    return f"{t:.3f}" if abs(t) < 1e6 else f"{t:.3g}"
+
+
 def check_span(start: float, end: float, duration: float, where: str, error: type[Exception]) -> None:
     """``0 <= start < end <= duration``."""
     if start < 0 or end > duration + TIME_SLACK:
-        raise error(f"{where}: {start:.3f}..{end:.3f} s is outside the audio (0..{duration:.3f} s)")
+        raise error(f"{where}: {secs(start)}..{secs(end)} s is outside the audio (0..{duration:.3f} s)")
     if end <= start:
-        raise error(f"{where}: end {end:.3f} s is not after start {start:.3f} s")
+        raise error(f"{where}: end {secs(end)} s is not after start {secs(start)} s")
 
 
 def check_neighbours(words: list[dict], k: int, start: float, end: float, where: str, error: type[Exception]) -> None:
