@@ -7,6 +7,7 @@ import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./transcript.css";
 import { wireEditorNav } from "../lib/canvas_stage";
+import { onThemeChange } from "../lib/contrast";
 import { setText } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
 import type { Sender } from "../lib/channel";
@@ -167,10 +168,11 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
   });
   const resize = new ResizeObserver(() => queueDraw());
   resize.observe(ui.box);
+  const unTheme = onThemeChange(queueDraw); // the canvas takes the theme's colours when it draws
   return startView(model, root, status, {
     on: { ...stepper.listeners(onMessage), "change:title": () => paint() },
     paint,
-    dispose: [() => resize.disconnect(), player, wave, stepper, keymap, ledger],
+    dispose: [() => resize.disconnect(), unTheme, player, wave, stepper, keymap, ledger],
   });
 }
 
