@@ -81,7 +81,16 @@ def _one_line(text: str) -> str:
 
 
 def to_srt(words: Any, utterance: Hashable | None = None, max_words: int = 10, max_s: float = 5.0, max_gap_s: float = 1.0) -> str:
-    """SubRip subtitles of one recording's words (see the module's notes on escaping)."""
+    """SubRip subtitles of one recording's words (see the module's notes on escaping).
+
+    Example:
+        >>> w = pd.DataFrame({"utterance": 0, "index": [0, 1], "text": ["a", "<b>"], "start_s": [0.0, 0.5], "end_s": [0.4, 1.0]})
+        >>> print(to_srt(w))
+        1
+        00:00:00,000 --> 00:00:01,000
+        a ‹b›
+        <BLANKLINE>
+    """
     ws = _words(words, utterance, one=True)
     parts = []
     for n, (start, end, texts) in enumerate(cues(ws, max_words, max_s, max_gap_s), 1):
@@ -102,7 +111,14 @@ def to_webvtt(words: Any, utterance: Hashable | None = None, max_words: int = 10
 
 def to_ctm(words: Any, channel: str = "A") -> str:
     """NIST CTM: ``<utterance> <channel> <start> <duration> <word> [<confidence>]`` per word, every
-    utterance; the confidence column is written when every word has a finite one."""
+    utterance; the confidence column is written when every word has a finite one.
+
+    Example:
+        >>> w = pd.DataFrame({"utterance": "u1", "index": [0], "text": ["hi"], "start_s": [0.25], "end_s": [0.5],
+        ...                   "confidence": [0.9]})
+        >>> to_ctm(w)
+        'u1 A 0.250 0.250 hi 0.900\\n'
+    """
     ws = _words(words, None, one=False)
     conf = ws["confidence"] if "confidence" in ws.columns else None
     with_conf = conf is not None and all(isinstance(c, (int, float)) and math.isfinite(c) for c in conf)
