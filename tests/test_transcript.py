@@ -269,6 +269,11 @@ def test_reference_wer_and_wer_by_group():
     assert w2.wer_by_group(n_boot=10).loc["b", "wer"] == 0.5
     with pytest.raises(ValueError, match="utterance 2"):
         make(groups={0: "a", 1: "b"})
+    both = pd.DataFrame({"accent": ["uk", "us", "us"], "sex": ["f", "m", "m"]})
+    w3, _, _ = make(reference={0: "the cat sat", 1: "hello there world", 2: "fine"}, groups=both)
+    assert len(w3.wer_by_group(n_boot=10)) == 2
+    with pytest.raises(ValueError, match="utterance 1 is missing"):
+        make(groups=both.assign(sex=["f", None, "m"]))
     with pytest.raises(ValueError, match="groups="):
         make()[0].wer_by_group()
 

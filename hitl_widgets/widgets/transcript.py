@@ -75,7 +75,8 @@ class TranscriptReview(ImageEditor):
             ``speech.recognise`` gives; checked here (errors name the utterance and word).
         reference: reference transcripts per utterance (a Series / dict by utterance id, or a list in
             item order): ``transcripts`` gains their WER.
-        groups: a group per utterance (accent, speaker; same forms) for ``wer_by_group``.
+        groups: a group per utterance (accent, speaker; same forms, or a DataFrame of several
+            columns: their combinations) for ``wer_by_group``.
         order: "confidence" (lowest mean word confidence first) or "sequential" (item order).
 
     Example:
@@ -120,7 +121,7 @@ class TranscriptReview(ImageEditor):
         self._model = check_hypotheses(hypotheses, durations)
         self._durations = durations
         self._reference = None if reference is None else _per_utterance(reference, items.ids, "reference")
-        self._groups = None if groups is None else _per_utterance(groups, items.ids, "groups")
+        self._groups = None if groups is None else _per_utterance(groups, items.ids, "groups", frame=True)
         queue = list(items.ids) if order == "sequential" else _by_confidence(items.ids, self._model)
         super().__init__(items, store=store, task=task, queue=queue, annotator=annotator, title=title)
         self.position = self._first_open()
@@ -453,11 +454,21 @@ def _by_confidence(ids: list[Hashable], model: dict[Hashable, list[dict]]) -> li
     return sorted(ids, key=mean)
 
 
-def _per_utterance(value: Any, ids: list[Hashable], what: str) -> pd.Series:
+def _per_utterance(value: Any, ids: list[Hashable], what: str, frame: bool = False) -> Any:
     """One value per utterance, as a Series indexed by item id (from a Series / dict by id, or a list
-    in item order); an utterance without one is refused by name."""
+    in item order; with ``frame``, a DataFrame too: its rows by utterance id, or in item order); an
+    utterance without one is refused by name."""
     if isinstance(value, pd.DataFrame):
-        raise ValueError(f"{what}: give a Series, dict or list (one value per utterance), not a DataFrame")
+        if not frame:
+            raise ValueError(f"{what}: give a Series, dict or list (one value per utterance), not a DataFrame")
+        if not all(u in value.index for u in ids):
+            if len(value) != len(ids):
+                raise ValueError(f"{what}: got {len(value)} rows for {len(ids)} utterances (index them by utterance id)")
+            value = value.set_axis(ids)
+        out = value.loc[ids]
+        if out.isna().any(axis=None):
+            raise ValueError(f"{what}: utterance {out.index[out.isna().any(axis=1)][0]!r} is missing a group (None/NaN)")
+        return out
     if isinstance(value, dict):
         value = pd.Series(value)
     elif not isinstance(value, pd.Series):
@@ -468,11 +479,11 @@ def _per_utterance(value: Any, ids: list[Hashable], what: str) -> pd.Series:
     missing = [u for u in ids if u not in value.index]
     if missing:
         raise ValueError(f"{what}: utterance {missing[0]!r} has no value ({len(missing)} missing)")
-    out = value.loc[ids]
-    bad = [u for u, v in out.items() if v is None or (isinstance(v, float) and math.isnan(v))]
+    series = value.loc[ids]
+    bad = [u for u, v in series.items() if v is None or (isinstance(v, float) and math.isnan(v))]
     if bad:
         raise ValueError(f"{what}: utterance {bad[0]!r} is missing (None/NaN)")
-    return out
+    return series
 
 
 __all__ = ["TranscriptReview", "VERDICTS", "FLAGS"]
