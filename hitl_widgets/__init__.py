@@ -30,6 +30,7 @@ _LAZY = {
     "YesNoReview": "hitl_widgets.widgets.yesno",
     "TemporalSegmenter": "hitl_widgets.widgets.segmenter",
     "TrackAnnotator": "hitl_widgets.widgets.tracks",
+    "TranscriptReview": "hitl_widgets.widgets.transcript",
     "ActiveLearningLoop": "hitl_widgets.active.loop",
     "AgreementDashboard": "hitl_widgets.dashboards.agreement",
     "ConfusionDashboard": "hitl_widgets.dashboards.confusion",

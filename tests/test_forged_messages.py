@@ -7,7 +7,7 @@ message naming the problem, one entry more in ``widget.refused`` — and leave t
 The table ``SPECS`` has one entry per widget class that existed when this file was written:
 ClassifyWidget, LoopPanel, BBoxAnnotator, SegmentationCanvas, HallucinationFlagger,
 RetrievalVerifier, VQAReview, QualityGate, ConfusionDashboard and AgreementDashboard (its
-``AgreementView``); TemporalSegmenter since. A new widget needs an entry here. An entry whose module does not import is
+``AgreementView``); TemporalSegmenter and TranscriptReview since. A new widget needs an entry here. An entry whose module does not import is
 left out at collection, and ``test_every_table_entry_imports`` fails then, so nothing drops out
 silently.
 """
@@ -270,6 +270,39 @@ def _gate_forged(w) -> list:
     ]
 
 
+def _transcript_widget(C, store: AnnotationStore):
+    import pandas as pd
+
+    tone = (0.4 * np.sin(np.arange(16000) / 3)).astype(np.float32)
+    hyp = pd.DataFrame({"utterance": 0, "index": [0, 1], "text": ["hi", "there"], "start_s": [0.1, 0.5],
+                        "end_s": [0.4, 0.9], "confidence": [0.4, 0.8]})
+    return C([(tone, 16000)], hyp, store=store)
+
+
+def _transcript_forged(w) -> list:
+    first = w.order[0]
+    return [
+        *_item_forgeries(first, "text", {"word": "m0", "text": "hey"}),
+        ({"type": "text", "item_id": first, "word": {"$ne": None}, "text": "x"}, "no word"),
+        ({"type": "text", "item_id": first, "word": "m0", "text": "<b> </b>"}, "space"),
+        ({"type": "text", "item_id": first, "word": "m0", "text": "x" * 201}, "longer than"),
+        ({"type": "text", "item_id": first, "word": "m0", "text": "a\x00b"}, "control"),
+        ({"type": "time", "item_id": first, "word": "m0", "start_s": "0.2"}, "finite time"),
+        ({"type": "time", "item_id": first, "word": "m0", "start_s": -1}, "outside the audio"),
+        ({"type": "time", "item_id": first, "word": "m0", "end_s": 1e308}, "outside the audio"),
+        ({"type": "time", "item_id": first, "word": "m1", "end_s": float("inf")}, "finite time"),
+        ({"type": "split", "item_id": first, "word": "m0", "at_s": 0.2, "texts": "ab"}, "texts"),
+        ({"type": "split", "item_id": first, "word": "m0", "at_s": 0.2, "new_word": "m1"}, "new_word must be"),
+        ({"type": "insert", "item_id": first, "after": "m1", "text": "x", "start_s": 0.95, "end_s": 2.0}, "outside the audio"),
+        ({"type": "flag", "item_id": first, "word": "m0", "flag": ["unclear"]}, "flag must be"),
+        ({"type": "verdict", "item_id": first, "verdict": "ACCEPT"}, "verdict must be"),
+        ({"type": "peaks", "item_id": first, "bucket": 2**21, "start": 0, "count": 1}, "power of two"),
+        ({"type": "peaks", "item_id": first, "bucket": 16, "start": 0, "count": 10**6}, "count must be"),
+        ({"type": "audio", "item_id": first, "start_s": 0, "end_s": 10**9}, "at most"),
+        ({"type": "undo", "item_id": first}, "nothing to undo"),
+    ]
+
+
 SPECS: dict[str, Spec] = {
     "ClassifyWidget": Spec(
         "hitl_widgets.widgets.classify", "ClassifyWidget",
@@ -338,6 +371,12 @@ SPECS: dict[str, Spec] = {
         lambda C, s: C(np.zeros((40, 8, 8), np.uint8), name="b1", sample=10, plan=(10, 1), store=s),
         lambda w: {"type": "decide", "item_id": w.order[0], "verdict": "reject", "reason": "duplicate"},
         _gate_forged,
+    ),
+    "TranscriptReview": Spec(
+        "hitl_widgets.widgets.transcript", "TranscriptReview",
+        _transcript_widget,
+        lambda w: {"type": "text", "item_id": w.order[0], "word": "m1", "text": "where"},
+        _transcript_forged,
     ),
 }
 

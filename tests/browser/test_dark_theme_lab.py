@@ -19,6 +19,8 @@ y = rng.integers(0, 3, 60)
 p = np.where(rng.random(60) < 0.8, y, (y + 1) % 3)
 rows = [(i, a, ["x", "y", "z"][int(v)]) for a in ("ann", "bob") for i, v in enumerate(np.where(rng.random(60) < 0.9, y, p))]
 items = hw.Items(["a cat", "a dog", "a bird", "a fish"], ids=["t0", "t1", "t2", "t3"])
+tone = (0.4 * np.sin(np.arange(16000) / 3)).astype(np.float32)
+words = pd.DataFrame({"utterance": 0, "index": [0, 1], "text": ["a", "tone"], "start_s": [0.1, 0.5], "end_s": [0.4, 0.9], "confidence": [0.3, 0.9]})
 """
 WIDGETS = {
     "hitl-classify": "hw.ClassifyWidget(images, classes=['x', 'y', 'z'], store=store, task='c')",
@@ -31,6 +33,7 @@ WIDGETS = {
     "hitl-agreement": "hw.AgreementDashboard(pd.DataFrame(rows, columns=['item', 'annotator', 'label']), task='ag', store=store, n_boot=50)",
     "hitl-gate": "hw.QualityGate(images, name='g', sample=6, plan=(6, 1), reasons=['blurry'], store=store)",
     "hitl-segmenter": "hw.TemporalSegmenter([rng.integers(0, 255, (20, 24, 24), dtype=np.uint8)], classes=['x', 'y'], store=store, task='seg')",
+    "hitl-transcript": "hw.TranscriptReview([(tone, 16000)], words, store=store, task='asr')",
     "hitl-bias": "hw.BiasAudit(y, p, pd.DataFrame({'site': np.repeat(['a', 'b', 'c'], 20)}), metrics=('accuracy',), store=store, items=images, task='bias', min_group_size=5)",
 }
 

@@ -1,0 +1,136 @@
+"""Timed words → subtitles and scoring files: SRT, WebVTT and NIST CTM.
+
+Input: a words table with utterance, index, text, start_s, end_s (and optionally confidence), as
+``TranscriptReview.words`` or ``speech.recognise`` give. SRT and WebVTT are per recording: give the
+words of one utterance (or name it with ``utterance=``); words are grouped into cues of at most
+``max_words`` words and ``max_s`` seconds, a new cue also starting after a pause longer than
+``max_gap_s``. CTM takes every utterance, one word per line.
+
+Escaping: WebVTT text escapes ``&``, ``<`` and ``>`` as character references (so no text becomes a
+tag, and ``-->`` cannot appear); SRT has no escape mechanism and players read HTML-like tags, so
+``<`` and ``>`` become ``‹`` and ``›``; both collapse line breaks (a blank line would end the cue).
+CTM fields are space-separated: whitespace inside a word or utterance id becomes ``_``.
+
+Example:
+    >>> import pandas as pd
+    >>> words = pd.DataFrame({"utterance": ["a"] * 2, "index": [0, 1], "text": ["fish", "&chips"],
+    ...                       "start_s": [0.5, 1.0], "end_s": [0.9, 1.62]})
+    >>> print(to_webvtt(words))
+    WEBVTT
+    <BLANKLINE>
+    1
+    00:00:00.500 --> 00:00:01.620
+    fish &amp;chips
+    <BLANKLINE>
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Hashable
+from typing import Any
+
+import pandas as pd
+
+_NEEDED = ("utterance", "index", "text", "start_s", "end_s")
+_SPACE = re.compile(r"\s+")
+
+
+def _words(words: Any, utterance: Hashable | None, one: bool) -> pd.DataFrame:
+    if not isinstance(words, pd.DataFrame):
+        raise ValueError(f"words must be a DataFrame with columns {list(_NEEDED)}, not {type(words).__name__}")
+    missing = [c for c in _NEEDED if c not in words.columns]
+    if missing:
+        raise ValueError(f"words lack the columns {missing}")
+    if utterance is not None:
+        words = words[words["utterance"] == utterance]
+        if words.empty:
+            raise ValueError(f"no words of utterance {utterance!r}")
+    if one and words["utterance"].nunique() > 1:
+        raise ValueError(f"these words are of {words['utterance'].nunique()} utterances: a subtitle file is of one "
+                         "recording: pass utterance=")
+    for row in words.itertuples(index=False):
+        if not (math.isfinite(row.start_s) and math.isfinite(row.end_s) and 0 <= row.start_s <= row.end_s):
+            raise ValueError(f"utterance {row.utterance!r} word {row.index}: times {row.start_s}..{row.end_s} are not a span")
+    return words.sort_values(["utterance", "index"])
+
+
+def _stamp(seconds: float, sep: str) -> str:
+    ms = int(round(seconds * 1000))
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def cues(words: pd.DataFrame, max_words: int = 10, max_s: float = 5.0, max_gap_s: float = 1.0) -> list[tuple[float, float, list[str]]]:
+    """The words (of one recording, in order) grouped into cues ``(start_s, end_s, texts)``."""
+    out: list[tuple[float, float, list[str]]] = []
+    for row in words.itertuples(index=False):
+        if out:
+            start, end, texts = out[-1]
+            if len(texts) < max_words and row.end_s - start <= max_s and row.start_s - end <= max_gap_s:
+                out[-1] = (start, row.end_s, [*texts, str(row.text)])
+                continue
+        out.append((float(row.start_s), float(row.end_s), [str(row.text)]))
+    return out
+
+
+def _one_line(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def to_srt(words: Any, utterance: Hashable | None = None, max_words: int = 10, max_s: float = 5.0, max_gap_s: float = 1.0) -> str:
+    """SubRip subtitles of one recording's words (see the module's notes on escaping).
+
+    Example:
+        >>> w = pd.DataFrame({"utterance": 0, "index": [0, 1], "text": ["a", "<b>"], "start_s": [0.0, 0.5], "end_s": [0.4, 1.0]})
+        >>> print(to_srt(w))
+        1
+        00:00:00,000 --> 00:00:01,000
+        a ‹b›
+        <BLANKLINE>
+    """
+    ws = _words(words, utterance, one=True)
+    parts = []
+    for n, (start, end, texts) in enumerate(cues(ws, max_words, max_s, max_gap_s), 1):
+        text = _one_line(" ".join(texts)).replace("<", "\u2039").replace(">", "\u203a")
+        parts.append(f"{n}\n{_stamp(start, ',')} --> {_stamp(end, ',')}\n{text}\n")
+    return "\n".join(parts)
+
+
+def to_webvtt(words: Any, utterance: Hashable | None = None, max_words: int = 10, max_s: float = 5.0, max_gap_s: float = 1.0) -> str:
+    """WebVTT subtitles of one recording's words (text escaped as character references)."""
+    ws = _words(words, utterance, one=True)
+    parts = ["WEBVTT\n"]
+    for n, (start, end, texts) in enumerate(cues(ws, max_words, max_s, max_gap_s), 1):
+        text = _one_line(" ".join(texts)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        parts.append(f"{n}\n{_stamp(start, '.')} --> {_stamp(end, '.')}\n{text}\n")
+    return "\n".join(parts)
+
+
+def to_ctm(words: Any, channel: str = "A") -> str:
+    """NIST CTM: ``<utterance> <channel> <start> <duration> <word> [<confidence>]`` per word, every
+    utterance; the confidence column is written when every word has a finite one.
+
+    Example:
+        >>> w = pd.DataFrame({"utterance": "u1", "index": [0], "text": ["hi"], "start_s": [0.25], "end_s": [0.5],
+        ...                   "confidence": [0.9]})
+        >>> to_ctm(w)
+        'u1 A 0.250 0.250 hi 0.900\\n'
+    """
+    ws = _words(words, None, one=False)
+    conf = ws["confidence"] if "confidence" in ws.columns else None
+    with_conf = conf is not None and all(isinstance(c, (int, float)) and math.isfinite(c) for c in conf)
+    lines = []
+    for n, row in enumerate(ws.itertuples(index=False)):
+        utt = _SPACE.sub("_", str(row.utterance).strip()) or "_"
+        word = _SPACE.sub("_", str(row.text).strip()) or "_"
+        line = f"{utt} {channel} {row.start_s:.3f} {row.end_s - row.start_s:.3f} {word}"
+        if with_conf:
+            line += f" {float(conf.iloc[n]):.3f}"  # type: ignore[union-attr]
+        lines.append(line)
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+__all__ = ["to_srt", "to_webvtt", "to_ctm", "cues"]

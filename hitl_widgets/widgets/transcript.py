@@ -1,0 +1,489 @@
+"""TranscriptReview: correct ASR transcripts word by word against the waveform, with word timings.
+
+Each utterance (an audio item) starts from the recogniser's words (``hypotheses``, as
+``speech.recognise`` gives). Every change to an utterance is one store event (``kind="transcript"``)
+whose payload is its whole state (words and verdict), so undo is ``store.undo`` of the latest event
+and redo re-applies the state undone (``ImageEditor``'s, shared with the image editors).
+
+Protocol (browser → kernel; each edit carries ``client``/``seq`` and ``item_id``, the utterance;
+``word`` is a word's ``id``):
+    text    {word, text}                          a word's text (one token: no spaces)
+    time    {word, start_s?, end_s?}              move a boundary (inside the audio, no overlap)
+    split   {word, at_s, texts?: [left, right], new_word?}   split a word at ``at_s`` (default: both
+                                                  keep the text); the right part is word ``new_word``
+    merge   {word}                                merge a word with the next (texts joined)
+    insert  {after: word | null, text, start_s, end_s, new_word?}   a new word after ``after`` (null: first)
+    delete  {word}
+    flag    {word, flag: "unclear" | "jargon" | null}
+    verdict {verdict: "accept" | "corrected" | "unusable" | null}
+    undo / redo / sync                            the last change / the utterance's state
+``new_word``: the id the view gives the word it makes (``h`` and 1 to 32 letters or digits, not in
+use), so that its next edits can name it before the ack; else the kernel picks one.
+Every ack carries the utterance's state after the change: ``words`` and ``verdict`` (and ``word``:
+the word made or changed). Reads (no client/seq; answered with their own message and binary buffer):
+    peaks {item_id, bucket, start, count, req?}  → {"type": "peaks", item_id, bucket, start, count, req}
+        min/max of the mono mix over ``count`` (<= MAX_PEAKS) buckets of ``bucket`` samples (a power
+        of two) from bucket ``start``: float32 pairs, one buffer
+    audio {item_id, start_s, end_s, req?}         → {"type": "audio", item_id, start_s, end_s, req}
+        a 16-bit WAV of at most MAX_PLAY_S seconds, one buffer
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Hashable
+from typing import Any, ClassVar, TypeGuard
+
+import numpy as np
+import pandas as pd
+
+from ..items import Items
+from ..store import AnnotationStore
+from .base import STATIC, Committed, IntentError, intent, static_file
+from .image_editor import ImageEditor
+from .words import (
+    FLAGS,
+    check_flag,
+    check_hypotheses,
+    check_neighbours,
+    check_span,
+    check_text,
+    check_time,
+    new_word_id,
+    secs,
+    transcript_text,
+)
+
+KIND = "transcript"
+VERDICTS = ("accept", "corrected", "unusable")
+WORD_COLUMNS = ["utterance", "index", "text", "start_s", "end_s", "source", "confidence", "flag"]
+MAX_PEAKS = 4096  # buckets per peaks request
+MIN_BUCKET, MAX_BUCKET = 1, 1 << 20
+DIRECT_BUCKET = 256  # buckets smaller than this are computed from the samples of the range alone
+MAX_PLAY_S = 30.0  # seconds per audio request
+MAX_PLAY_RATE = 48000
+_NEW_ID = re.compile(r"h[A-Za-z0-9]{1,32}")
+
+
+class TranscriptReview(ImageEditor):
+    """Correct ASR transcripts: edit, retime, split, merge, insert, delete and flag words; a verdict
+    per utterance. Least confident utterances first (``order="confidence"``).
+
+    Args:
+        audio: an ``Items`` of audio, or what ``Items(..., kind="audio")`` takes.
+        hypotheses: words DataFrame (utterance, index, text, start_s, end_s, confidence), as
+            ``speech.recognise`` gives; checked here (errors name the utterance and word).
+        reference: reference transcripts per utterance (a Series / dict by utterance id, or a list in
+            item order): ``transcripts`` gains their WER.
+        groups: a group per utterance (accent, speaker; same forms, or a DataFrame of several
+            columns: their combinations) for ``wer_by_group``.
+        order: "confidence" (lowest mean word confidence first) or "sequential" (item order).
+
+    Example:
+        >>> import numpy as np, pandas as pd
+        >>> tone = (np.sin(np.arange(16000) / 5) * 0.5).astype(np.float32)
+        >>> hyp = pd.DataFrame({"utterance": [0], "index": [0], "text": ["helo"], "start_s": [0.1],
+        ...                     "end_s": [0.5], "confidence": [0.4]})
+        >>> w = TranscriptReview([(tone, 16000)], hyp, store=AnnotationStore(":memory:"))
+        >>> _ = w.edit(0, 0, "hello")
+        >>> w.words[["text", "source"]].values.tolist()
+        [['hello', 'human']]
+    """
+
+    _esm = STATIC / "transcript.js"
+    _css = STATIC / "transcript.css"
+    KIND = KIND
+    _state_kinds: ClassVar[tuple[str, ...]] = (KIND,)
+    _takes_audio: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        audio: Any,
+        hypotheses: Any,
+        store: AnnotationStore | None = None,
+        task: str = "transcripts",
+        reference: Any = None,
+        groups: Any = None,
+        annotator: str | None = None,
+        order: str = "confidence",
+        title: str = "",
+    ):
+        static_file("transcript.js")
+        items = audio if isinstance(audio, Items) else Items(audio, kind="audio")
+        if not items.is_audio:
+            raise ValueError(f"TranscriptReview reviews recordings: pass Items(..., kind='audio'), not {items.kind_of_all}s")
+        if order not in ("confidence", "sequential"):
+            raise ValueError(f"order must be 'confidence' or 'sequential', not {order!r}")
+        durations = {i: float(items.info(i)["duration_s"]) for i in items.ids}
+        for i in items.ids:
+            if items.audio(i).silent():
+                raise ValueError(f"audio item {i!r} is silent: nothing to transcribe")
+        self._model = check_hypotheses(hypotheses, durations)
+        self._durations = durations
+        self._reference = None if reference is None else _per_utterance(reference, items.ids, "reference")
+        self._groups = None if groups is None else _per_utterance(groups, items.ids, "groups", frame=True)
+        queue = list(items.ids) if order == "sequential" else _by_confidence(items.ids, self._model)
+        super().__init__(items, store=store, task=task, queue=queue, annotator=annotator, title=title)
+        self.position = self._first_open()
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def words(self) -> pd.DataFrame:
+        """Every utterance's current words: utterance, index, text, start_s, end_s, source ("model" /
+        "human": edited, split, merged or inserted), confidence (the recogniser's; None for a word a
+        person made), flag (None, "unclear", "jargon")."""
+        rows = [{"utterance": u, "index": k, "text": w["text"], "start_s": w["start"], "end_s": w["end"],
+                 "source": w["source"], "confidence": w["confidence"], "flag": w["flag"]}
+                for u in self.items.ids for k, w in enumerate(self._current(u)["words"])]
+        df = pd.DataFrame(rows, columns=WORD_COLUMNS)
+        for col in ("confidence", "flag"):  # None stays None
+            df[col] = pd.Series([r[col] for r in rows], dtype=object, index=df.index)
+        return df
+
+    @property
+    def transcripts(self) -> pd.DataFrame:
+        """One row per utterance: utterance, text (current), model_text (the hypothesis), verdict
+        (None, "accept", "corrected", "unusable"), n_words; with ``reference``: reference, wer (current
+        text) and model_wer (the hypothesis), None where the reference is empty."""
+        ids = list(self.items.ids)
+        df = pd.DataFrame({
+            "utterance": ids,
+            "text": [transcript_text(self._current(u)["words"]) for u in ids],
+            "model_text": [transcript_text(self._model[u]) for u in ids],
+            "verdict": pd.Series([self._current(u)["verdict"] for u in ids], dtype=object),
+            "n_words": [len(self._current(u)["words"]) for u in ids],
+        })
+        if self._reference is not None:
+            from ..metrics.asr import wer
+
+            ref = [str(self._reference[u]) for u in ids]
+            df["reference"] = ref
+            df["wer"] = pd.Series([_wer_or_none(wer, r, t) for r, t in zip(ref, df["text"])], dtype=object)
+            df["model_wer"] = pd.Series([_wer_or_none(wer, r, t) for r, t in zip(ref, df["model_text"])], dtype=object)
+        return df
+
+    def wer_by_group(self, **kwargs: Any) -> pd.DataFrame:
+        """The recogniser's WER and CER per group (``metrics.asr.wer_by_group``, ``kwargs`` passed on):
+        its hypotheses against ``reference`` when given, else against the corrected transcripts of the
+        utterances judged "accept" or "corrected"; unusable utterances and empty references left out."""
+        if self._groups is None:
+            raise ValueError("wer_by_group needs groups=: give TranscriptReview a group per utterance")
+        from ..metrics.asr import wer_by_group
+
+        t = self.transcripts
+        ref = t["reference"] if self._reference is not None else t["text"].where(t["verdict"].isin(["accept", "corrected"]))
+        keep = ref.notna() & (t["verdict"] != "unusable") & ref.fillna("").str.strip().ne("")
+        if not keep.any():
+            raise ValueError("no utterance to score yet: judge some (accept / corrected) or give reference=")
+        ids = t.loc[keep, "utterance"].tolist()
+        return wer_by_group(pd.Series(ref[keep].tolist(), index=ids), pd.Series(t.loc[keep, "model_text"].tolist(), index=ids),
+                            self._groups.loc[ids], **kwargs)
+
+    def edit(self, utterance: Hashable, index: int, text: str) -> int:
+        """Set the text of word ``index`` of ``utterance`` from code; returns the event id."""
+        u = self._item_id({"item_id": utterance})
+        return self._edit_text(u, {"word": self._word_at(u, index)["id"], "text": text}).event_id
+
+    def retime(self, utterance: Hashable, index: int, start_s: float | None = None, end_s: float | None = None) -> int:
+        """Move word ``index``'s boundaries from code (checked as the view's are); returns the event id."""
+        u = self._item_id({"item_id": utterance})
+        fields = {k: v for k, v in (("start_s", start_s), ("end_s", end_s)) if v is not None}
+        return self._edit_time(u, {"word": self._word_at(u, index)["id"], **fields}).event_id
+
+    def set_verdict(self, utterance: Hashable, verdict: str | None) -> int:
+        """Judge an utterance ("accept", "corrected", "unusable", None); returns the event id."""
+        u = self._item_id({"item_id": utterance})
+        return self._edit_verdict(u, {"verdict": verdict}).event_id
+
+    def duration(self, utterance: Hashable) -> float:
+        """Length of an utterance's audio in seconds."""
+        return self._durations[utterance]
+
+    # ------------------------------------------------------------------ state (ImageEditor's hooks)
+    def _decode(self, item_id: Hashable, payload: dict) -> dict:
+        return {"words": [dict(w) for w in payload.get("words", [])], "verdict": payload.get("verdict")}
+
+    def _current(self, item_id: Hashable) -> dict:
+        return self._state.get(item_id) or {"words": self._model.get(item_id, []), "verdict": None}
+
+    def _snapshot(self, item_id: Hashable) -> dict:
+        cur = self._current(item_id)
+        return {"words": [dict(w) for w in cur["words"]], "verdict": cur["verdict"]}
+
+    def _change(self, item_id: Hashable, state: dict, op: str, clear_redo: bool = True) -> Committed:
+        payload = {"op": op, "words": state["words"], "verdict": state["verdict"]}
+        return self._store_state(item_id, payload, state, op, clear_redo)
+
+    def _is_done(self, item_id: Hashable) -> bool:
+        return self._current(item_id)["verdict"] is not None
+
+    def _label(self, key: Hashable) -> Any:
+        return self._current(key)["verdict"]
+
+    def _item_state(self, item_id: Any) -> dict:
+        if item_id not in self.items:
+            return {}
+        cur = self._current(item_id)
+        return {"words": cur["words"], "verdict": cur["verdict"]}
+
+    def _media(self, key: Any, buffers: list) -> dict:
+        """No audio in the fetch: the view asks for peaks and playback windows as it needs them."""
+        info = self.items.info(key)
+        return {"kind": "audio", "sample_rate": int(info["sample_rate"]), "n_samples": int(info["n_samples"]),
+                "duration_s": float(info["duration_s"]), **self._item_state(key)}
+
+    def _prefetch_after(self, item_id: Hashable, count: int = 8) -> None:
+        """Nothing to warm: the view asks for peaks and playback windows, never the items' media."""
+
+    # ------------------------------------------------------------------ checks
+    def _word_at(self, u: Hashable, index: Any) -> dict:
+        words = self._current(u)["words"]
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < len(words):
+            raise IntentError(f"item {u!r}: no word {index!r} (it has {len(words)})")
+        return words[int(index)]
+
+    def _find(self, u: Hashable, content: dict, key: str = "word") -> tuple[int, dict]:
+        wid = content.get(key)
+        for k, w in enumerate(self._current(u)["words"]):
+            if w["id"] == wid:
+                return k, w
+        raise IntentError(f"item {u!r}: no word {str(wid)[:40]!r}")
+
+    def _times(self, u: Hashable, content: dict, old: dict | None, where: str) -> tuple[float, float]:
+        start = content.get("start_s", old["start"] if old else None)
+        end = content.get("end_s", old["end"] if old else None)
+        start, end = check_time(start, "start_s", where, IntentError), check_time(end, "end_s", where, IntentError)
+        check_span(start, end, self._durations[u], where, IntentError)
+        return start, end
+
+    def _new_id(self, u: Hashable, content: dict) -> str:
+        wid = content.get("new_word")
+        if wid is None:
+            return new_word_id()
+        if not isinstance(wid, str) or not _NEW_ID.fullmatch(wid):
+            raise IntentError(f"item {u!r}: new_word must be 'h' and 1 to 32 letters or digits, not {str(wid)[:40]!r}")
+        if any(w["id"] == wid for w in self._current(u)["words"]):
+            raise IntentError(f"item {u!r}: word {wid!r} already exists")
+        return wid
+
+    # ------------------------------------------------------------------ edits
+    def _edited(self, u: Hashable, words: list[dict], op: str, verdict: Any = "same") -> Committed:
+        state = self._snapshot(u)
+        state["words"] = words
+        if verdict != "same":
+            state["verdict"] = verdict
+        return self._change(u, state, op)
+
+    def _edit_text(self, u: Hashable, content: dict) -> Committed:
+        k, w = self._find(u, content)
+        text = check_text(content.get("text"), f"item {u!r} word {k} ({w['text']!r})", IntentError)
+        words = self._snapshot(u)["words"]
+        words[k].update(text=text, source="human")
+        return self._edited(u, words, "text")
+
+    def _edit_time(self, u: Hashable, content: dict) -> Committed:
+        k, w = self._find(u, content)
+        where = f"item {u!r} word {k} ({w['text']!r})"
+        if "start_s" not in content and "end_s" not in content:
+            raise IntentError(f"{where}: time needs start_s or end_s")
+        start, end = self._times(u, content, w, where)
+        words = self._snapshot(u)["words"]
+        check_neighbours(words, k, start, end, where, IntentError)
+        words[k].update(start=start, end=end, source="human")
+        return self._edited(u, words, "time")
+
+    def _edit_verdict(self, u: Hashable, content: dict) -> Committed:
+        verdict = content.get("verdict")
+        if verdict is not None and verdict not in VERDICTS:
+            raise IntentError(f"item {u!r}: verdict must be 'accept', 'corrected', 'unusable' or null, not {str(verdict)[:40]!r}")
+        return self._edited(u, self._snapshot(u)["words"], "verdict", verdict)
+
+    # ------------------------------------------------------------------ intents
+    @intent("text")
+    def _on_text(self, content: dict) -> dict:
+        u = self._item_id(content)
+        return self._answer(content, self._edit_text(u, content), word=content.get("word"))
+
+    @intent("time")
+    def _on_time(self, content: dict) -> dict:
+        u = self._item_id(content)
+        return self._answer(content, self._edit_time(u, content), word=content.get("word"))
+
+    @intent("split")
+    def _on_split(self, content: dict) -> dict:
+        u = self._item_id(content)
+        k, w = self._find(u, content)
+        where = f"item {u!r} word {k} ({w['text']!r})"
+        at = check_time(content.get("at_s"), "at_s", where, IntentError)
+        if not w["start"] < at < w["end"]:
+            raise IntentError(f"{where}: split point {secs(at)} s is not inside the word ({w['start']:.3f}..{w['end']:.3f} s)")
+        texts = content.get("texts", [w["text"], w["text"]])
+        if not isinstance(texts, list) or len(texts) != 2:
+            raise IntentError(f"{where}: texts must be a list of the two new words' texts")
+        left, right = (check_text(t, where, IntentError) for t in texts)
+        words = self._snapshot(u)["words"]
+        new = {**words[k], "id": self._new_id(u, content), "text": right, "start": at, "source": "human"}
+        words[k].update(text=left, end=at, source="human")
+        words.insert(k + 1, new)
+        return self._answer(content, self._edited(u, words, "split"), word=new["id"])
+
+    @intent("merge")
+    def _on_merge(self, content: dict) -> dict:
+        u = self._item_id(content)
+        k, w = self._find(u, content)
+        words = self._snapshot(u)["words"]
+        if k + 1 >= len(words):
+            raise IntentError(f"item {u!r} word {k} ({w['text']!r}) is the last word: nothing to merge it with")
+        nxt = words.pop(k + 1)
+        text = check_text(w["text"] + nxt["text"], f"item {u!r} word {k} ({w['text']!r})", IntentError)
+        confs = [c for c in (w["confidence"], nxt["confidence"]) if c is not None]
+        words[k].update(text=text, end=nxt["end"], source="human", confidence=min(confs) if confs else None,
+                        flag=w["flag"] or nxt["flag"])
+        return self._answer(content, self._edited(u, words, "merge"), word=w["id"])
+
+    @intent("insert")
+    def _on_insert(self, content: dict) -> dict:
+        u = self._item_id(content)
+        words = self._snapshot(u)["words"]
+        k = -1 if content.get("after") is None else self._find(u, content, "after")[0]
+        where = f"item {u!r} new word after word {k}" if k >= 0 else f"item {u!r} new first word"
+        text = check_text(content.get("text"), where, IntentError)
+        start, end = self._times(u, content, None, where)
+        new = {"id": self._new_id(u, content), "text": text, "start": start, "end": end, "source": "human", "confidence": None, "flag": None}
+        words.insert(k + 1, new)
+        check_neighbours(words, k + 1, start, end, where, IntentError)
+        return self._answer(content, self._edited(u, words, "insert"), word=new["id"])
+
+    @intent("delete")
+    def _on_delete(self, content: dict) -> dict:
+        u = self._item_id(content)
+        k, _ = self._find(u, content)
+        words = self._snapshot(u)["words"]
+        del words[k]
+        return self._answer(content, self._edited(u, words, "delete"), word=content.get("word"))
+
+    @intent("flag")
+    def _on_flag(self, content: dict) -> dict:
+        u = self._item_id(content)
+        k, w = self._find(u, content)
+        flag = check_flag(content.get("flag"), f"item {u!r} word {k} ({w['text']!r})", IntentError)
+        words = self._snapshot(u)["words"]
+        words[k]["flag"] = flag
+        return self._answer(content, self._edited(u, words, "flag"), word=w["id"])
+
+    @intent("verdict")
+    def _on_verdict(self, content: dict) -> dict:
+        u = self._item_id(content)
+        return self._answer(content, self._edit_verdict(u, content))
+
+    @intent("sync")
+    def _on_sync(self, content: dict) -> dict:
+        """Answer with the utterance's current state (the view asks after a refusal)."""
+        u = self._item_id(content)
+        return self._ack(content, item_id=u, event_id=None, **self._item_state(u))
+
+    # ------------------------------------------------------------------ reads: peaks and playback
+    @intent("peaks", sequenced=False)
+    def _on_peaks(self, content: dict) -> None:
+        """Min/max peaks of ``count`` buckets of ``bucket`` samples from bucket ``start``."""
+        u = self._item_id(content)
+        bucket, start, count = content.get("bucket"), content.get("start"), content.get("count")
+        if not _int(bucket) or not MIN_BUCKET <= bucket <= MAX_BUCKET or bucket & (bucket - 1):
+            raise IntentError(f"item {u!r}: bucket must be a power of two from {MIN_BUCKET} to {MAX_BUCKET}, not {str(bucket)[:40]!r}")
+        n = self.items.info(u)["n_samples"]
+        total = -(-n // bucket)
+        if not _int(start) or not 0 <= start < total:
+            raise IntentError(f"item {u!r}: start must be a bucket index in 0..{total - 1}, not {str(start)[:40]!r}")
+        if not _int(count) or not 1 <= count <= MAX_PEAKS:
+            raise IntentError(f"item {u!r}: count must be an int from 1 to {MAX_PEAKS}, not {str(count)[:40]!r}")
+        count = min(count, total - start)
+        source = self.items.audio(u)
+        if bucket >= DIRECT_BUCKET:
+            peaks = source.peaks(bucket)[start:start + count]
+        else:  # small buckets: reduce the samples of this range only (bounded by MAX_PEAKS * DIRECT_BUCKET)
+            x = source.samples(start * bucket, min(n, (start + count) * bucket))
+            pad = (-len(x)) % bucket
+            if pad:
+                x = np.concatenate([x, np.full(pad, x[-1], np.float32)])
+            x = x.reshape(-1, bucket)
+            peaks = np.stack([x.min(axis=1), x.max(axis=1)], axis=1)
+        data = np.ascontiguousarray(peaks, dtype="<f4").tobytes()
+        self.send({"type": "peaks", "item_id": u, "bucket": bucket, "start": start, "count": count,
+                   "req": _req(content)}, buffers=[data])
+        return None
+
+    @intent("audio", sequenced=False)
+    def _on_audio(self, content: dict) -> None:
+        """A WAV window (at most MAX_PLAY_S seconds) for playback."""
+        u = self._item_id(content)
+        where = f"item {u!r} audio"
+        start = check_time(content.get("start_s"), "start_s", where, IntentError)
+        end = check_time(content.get("end_s"), "end_s", where, IntentError)
+        if end - start > MAX_PLAY_S + 1e-9:
+            raise IntentError(f"{where}: at most {MAX_PLAY_S:g} s at a time, not {secs(end - start)} s")
+        end = min(end, self._durations[u])  # a window may run past the end: it stops there
+        if not 0 <= start < end:
+            raise IntentError(f"{where}: {secs(start)}..{secs(end)} s is not a range inside the audio (0..{self._durations[u]:.3f} s)")
+        source = self.items.audio(u)
+        rate = min(source.sample_rate, MAX_PLAY_RATE)
+        wav = source.wav_bytes(start, end, rate=rate)
+        self.send({"type": "audio", "item_id": u, "start_s": start, "end_s": end, "rate": rate, "req": _req(content)},
+                  buffers=[wav])
+        return None
+
+
+def _int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _req(content: dict) -> int | None:
+    req = content.get("req")
+    return req if _int(req) and abs(req) < 2**53 else None
+
+
+def _wer_or_none(wer: Any, ref: str, hyp: str) -> float | None:
+    return float(wer([ref], [hyp])) if ref.split() and any(c.isalnum() for c in ref) else None
+
+
+def _by_confidence(ids: list[Hashable], model: dict[Hashable, list[dict]]) -> list[Hashable]:
+    """Item ids, lowest mean word confidence first (no words: first of all); ties in item order."""
+    def mean(u: Hashable) -> float:
+        confs = [w["confidence"] for w in model.get(u, []) if w["confidence"] is not None]
+        return float(np.mean(confs)) if confs else -1.0
+
+    return sorted(ids, key=mean)
+
+
+def _per_utterance(value: Any, ids: list[Hashable], what: str, frame: bool = False) -> Any:
+    """One value per utterance, as a Series indexed by item id (from a Series / dict by id, or a list
+    in item order; with ``frame``, a DataFrame too: its rows by utterance id, or in item order); an
+    utterance without one is refused by name."""
+    if isinstance(value, pd.DataFrame):
+        if not frame:
+            raise ValueError(f"{what}: give a Series, dict or list (one value per utterance), not a DataFrame")
+        if not all(u in value.index for u in ids):
+            if len(value) != len(ids):
+                raise ValueError(f"{what}: got {len(value)} rows for {len(ids)} utterances (index them by utterance id)")
+            value = value.set_axis(ids)
+        out = value.loc[ids]
+        if out.isna().any(axis=None):
+            raise ValueError(f"{what}: utterance {out.index[out.isna().any(axis=1)][0]!r} is missing a group (None/NaN)")
+        return out
+    if isinstance(value, dict):
+        value = pd.Series(value)
+    elif not isinstance(value, pd.Series):
+        value = list(value)
+        if len(value) != len(ids):
+            raise ValueError(f"{what}: got {len(value)} values for {len(ids)} utterances")
+        value = pd.Series(value, index=ids)
+    missing = [u for u in ids if u not in value.index]
+    if missing:
+        raise ValueError(f"{what}: utterance {missing[0]!r} has no value ({len(missing)} missing)")
+    series = value.loc[ids]
+    bad = [u for u, v in series.items() if v is None or (isinstance(v, float) and math.isnan(v))]
+    if bad:
+        raise ValueError(f"{what}: utterance {bad[0]!r} is missing (None/NaN)")
+    return series
+
+
+__all__ = ["TranscriptReview", "VERDICTS", "FLAGS"]

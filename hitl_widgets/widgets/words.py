@@ -1,0 +1,142 @@
+"""Timed words of a transcript: the checks ``TranscriptReview`` makes of the hypotheses it is given
+and of every edit to them (text, times, flags), with errors that name the utterance and the word.
+
+A word is a dict ``{id, text, start, end, source, confidence, flag}``: ``id`` a short str stable
+across edits (model words ``m<index>``, words made by an edit ``h<hex>``), times in seconds,
+``source`` "model" or "human", ``confidence`` the recogniser's (None for a word a person made),
+``flag`` None, "unclear" or "jargon".
+
+Example:
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"utterance": [0, 0], "index": [0, 1], "text": ["hi", "there"],
+    ...                    "start_s": [0.1, 0.5], "end_s": [0.4, 0.9], "confidence": [0.9, 0.4]})
+    >>> words = check_hypotheses(df, {0: 1.0})
+    >>> [(w["id"], w["text"]) for w in words[0]]
+    [('m0', 'hi'), ('m1', 'there')]
+"""
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Hashable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..coerce import plain
+
+COLUMNS = ("utterance", "index", "text", "start_s", "end_s", "confidence")
+FLAGS = ("unclear", "jargon")
+MAX_TEXT = 200  # characters in one word
+_BAD_CHARS = re.compile(r"[\s\x00-\x1f\x7f]")
+TIME_SLACK = 1e-6  # s: a word may end this far past the recording's end (rounding of times)
+FRAME_SLACK = 0.01  # s: a hypothesis ending at most this far past the end is cut at the end (one 10 ms frame)
+
+
+def new_word_id() -> str:
+    return f"h{uuid.uuid4().hex[:10]}"
+
+
+def check_text(text: Any, where: str, error: type[Exception]) -> str:
+    """A word's text: a non-empty str of at most MAX_TEXT characters, no spaces or control characters."""
+    if not isinstance(text, str):
+        raise error(f"{where}: text must be a str, not {type(text).__name__}")
+    text = text.strip()
+    if not text:
+        raise error(f"{where}: text is empty (delete the word instead)")
+    if len(text) > MAX_TEXT:
+        raise error(f"{where}: text is longer than {MAX_TEXT} characters")
+    if _BAD_CHARS.search(text):
+        raise error(f"{where}: text {text[:40]!r} holds a space or control character: one word per word (split it)")
+    return text
+
+
+def check_time(value: Any, what: str, where: str, error: type[Exception]) -> float:
+    """A finite time in seconds (an int or float, not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value):
+        raise error(f"{where}: {what} must be a finite time in seconds, not {str(value)[:40]!r}")
+    return float(value)
+
+
+def secs(t: float) -> str:
+    """A time for a message: 3 decimals, or 3 significant digits when huge."""
+    return f"{t:.3f}" if abs(t) < 1e6 else f"{t:.3g}"
+
+
+def check_span(start: float, end: float, duration: float, where: str, error: type[Exception]) -> None:
+    """``0 <= start < end <= duration``."""
+    if start < 0 or end > duration + TIME_SLACK:
+        raise error(f"{where}: {secs(start)}..{secs(end)} s is outside the audio (0..{duration:.3f} s)")
+    if end <= start:
+        raise error(f"{where}: end {secs(end)} s is not after start {secs(start)} s")
+
+
+def check_neighbours(words: list[dict], k: int, start: float, end: float, where: str, error: type[Exception]) -> None:
+    """Word ``k`` spanning ``start..end`` overlaps neither the word before nor the word after it."""
+    if k > 0 and start < words[k - 1]["end"] - TIME_SLACK:
+        prev = words[k - 1]
+        raise error(f"{where}: start {start:.3f} s overlaps the word before ({prev['text']!r}, ends {prev['end']:.3f} s)")
+    if k + 1 < len(words) and end > words[k + 1]["start"] + TIME_SLACK:
+        nxt = words[k + 1]
+        raise error(f"{where}: end {end:.3f} s overlaps the word after ({nxt['text']!r}, starts {nxt['start']:.3f} s)")
+
+
+def check_flag(flag: Any, where: str, error: type[Exception]) -> str | None:
+    if flag is not None and flag not in FLAGS:
+        raise error(f"{where}: flag must be 'unclear', 'jargon' or null, not {str(flag)[:40]!r}")
+    return flag
+
+
+def _confidence(value: Any, where: str) -> float:
+    c = check_time(value, "confidence", where, ValueError) if value is not None else math.nan
+    if not 0.0 <= c <= 1.0:  # NaN fails too
+        raise ValueError(f"{where}: confidence {value!r} is outside [0, 1]")
+    return c
+
+
+def check_hypotheses(frame: Any, durations: Mapping[Hashable, float]) -> dict[Hashable, list[dict]]:
+    """The recogniser's words, checked: a DataFrame with COLUMNS (as ``speech.recognise`` gives),
+    each utterance a known item id (``durations``: id -> length in seconds), words ordered by
+    ``index`` with increasing, non-overlapping times inside the audio (a word ending at most
+    FRAME_SLACK past the end is cut at the end), non-empty text, confidence in [0, 1]. Returns utterance -> its words (every known utterance, [] when it has none)."""
+    if not isinstance(frame, pd.DataFrame):
+        raise ValueError(f"hypotheses must be a DataFrame with columns {list(COLUMNS)}, not {type(frame).__name__}")
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"hypotheses lack the columns {missing} (need {list(COLUMNS)}, as speech.recognise gives)")
+    out: dict[Hashable, list[dict]] = {u: [] for u in durations}
+    rows: dict[Hashable, list[tuple[int, dict]]] = {}
+    for n, row in enumerate(frame[list(COLUMNS)].itertuples(index=False)):
+        utt = plain(row.utterance)
+        if not isinstance(utt, (int, str)) or utt not in durations:
+            raise ValueError(f"hypotheses row {n}: unknown utterance id {row.utterance!r} (not an item of the audio)")
+        index = plain(row.index)
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise ValueError(f"hypotheses row {n}: utterance {utt!r} word index must be an int, not {row.index!r}")
+        where = f"hypotheses: utterance {utt!r} word {index}"
+        text = check_text(row.text, where, ValueError)
+        start = check_time(row.start_s, "start_s", where + f" ({text!r})", ValueError)
+        end = check_time(row.end_s, "end_s", where + f" ({text!r})", ValueError)
+        if durations[utt] < end <= durations[utt] + FRAME_SLACK:  # a recogniser's last frame, rounded up
+            end = durations[utt]
+        check_span(start, end, durations[utt], where + f" ({text!r})", ValueError)
+        conf = _confidence(plain(row.confidence), where + f" ({text!r})")
+        rows.setdefault(utt, []).append((index, {"id": f"m{index}", "text": text, "start": start, "end": end,
+                                                 "source": "model", "confidence": conf, "flag": None}))
+    for utt, pairs in rows.items():
+        pairs.sort(key=lambda p: p[0])
+        for (i, a), (j, b) in zip(pairs, pairs[1:]):
+            if i == j:
+                raise ValueError(f"hypotheses: utterance {utt!r} word {j}: index {j} appears twice")
+            if b["start"] < a["end"] - TIME_SLACK:
+                raise ValueError(f"hypotheses: utterance {utt!r} word {j} ({b['text']!r}) starts at {b['start']:.3f} s, "
+                                 f"before word {i} ({a['text']!r}) ends ({a['end']:.3f} s): words overlap or are out of order")
+        out[utt] = [w for _, w in pairs]
+    return out
+
+
+def transcript_text(words: list[dict]) -> str:
+    """The words' texts joined by single spaces."""
+    return " ".join(w["text"] for w in words)

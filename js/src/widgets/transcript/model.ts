@@ -1,0 +1,137 @@
+// TranscriptReview's data and the pure helpers over it: which word plays at a time, which boundary
+// is under the pointer, how far a boundary may move, where a new word fits, and the optimistic
+// versions of the kernel's edits (the kernel's ack then replaces the words with its own).
+import type { ItemInfo } from "../../lib/items";
+import type { ReviewModel } from "../../lib/review";
+
+export interface Word {
+  id: string;
+  text: string;
+  start: number;
+  end: number;
+  source: "model" | "human";
+  confidence: number | null;
+  flag: "unclear" | "jargon" | null;
+}
+
+export type Verdict = "accept" | "corrected" | "unusable";
+export type Edge = "start" | "end";
+
+export interface Utterance extends ItemInfo {
+  sample_rate: number;
+  n_samples: number;
+  duration_s: number;
+  words: Word[];
+  verdict: Verdict | null;
+}
+
+export type TranscriptModel = ReviewModel;
+
+export const MIN_WORD_S = 0.01; // a word stays at least this long when a boundary moves
+export const MIN_GAP_S = 0.02; // room a new word needs
+
+/** "low" / "mid" / "high" confidence, or "human" for a word a person made or changed. */
+export function confidenceClass(w: Word): "human" | "low" | "mid" | "high" {
+  if (w.source === "human" || w.confidence === null) return "human";
+  return w.confidence < 0.5 ? "low" : w.confidence < 0.8 ? "mid" : "high";
+}
+
+/** The index of the word playing at `t` (its start <= t < its end), or -1. */
+export function wordAt(words: readonly Word[], t: number): number {
+  let lo = 0;
+  let hi = words.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (words[mid].end <= t) lo = mid + 1;
+    else if (words[mid].start > t) hi = mid - 1;
+    else return mid;
+  }
+  return -1;
+}
+
+/** The boundary nearest `t` within `tol` seconds: {index, edge}, or null. */
+export function boundaryNear(words: readonly Word[], t: number, tol: number): { index: number; edge: Edge } | null {
+  let best: { index: number; edge: Edge } | null = null;
+  let dist = tol;
+  words.forEach((w, index) => {
+    for (const edge of ["start", "end"] as Edge[]) {
+      const d = Math.abs(w[edge] - t);
+      if (d <= dist) {
+        dist = d;
+        best = { index, edge };
+      }
+    }
+  });
+  return best;
+}
+
+/** Where word `k`'s `edge` may go: between its neighbour (or the recording's ends) and its other
+ *  edge less MIN_WORD_S. */
+export function edgeLimits(words: readonly Word[], k: number, edge: Edge, duration: number): [number, number] {
+  const w = words[k];
+  if (edge === "start") return [k > 0 ? words[k - 1].end : 0, w.end - MIN_WORD_S];
+  return [w.start + MIN_WORD_S, k + 1 < words.length ? words[k + 1].start : duration];
+}
+
+/** Word `k` with `edge` moved to `t`, clamped to its limits. */
+export function movedEdge(words: readonly Word[], k: number, edge: Edge, t: number, duration: number): { start: number; end: number } {
+  const [lo, hi] = edgeLimits(words, k, edge, duration);
+  const v = Math.max(lo, Math.min(hi, t));
+  return edge === "start" ? { start: v, end: words[k].end } : { start: words[k].start, end: v };
+}
+
+/** The span a new word after word `k` (-1: before the first) takes: the gap there, less 10 ms at
+ *  each side when it is long enough; at most 0.5 s; null when the gap is shorter than MIN_GAP_S. */
+export function insertSpan(words: readonly Word[], k: number, duration: number): [number, number] | null {
+  const a = k >= 0 ? words[k].end : 0;
+  const b = k + 1 < words.length ? words[k + 1].start : duration;
+  if (b - a < MIN_GAP_S) return null;
+  const pad = b - a > 0.06 ? 0.01 : 0;
+  return [a + pad, Math.min(b - pad, a + pad + 0.5)];
+}
+
+/** Where to split word `w`: at the playhead when it is inside the word, else in its middle. */
+export function splitPoint(w: Word, playhead: number): number {
+  return playhead > w.start + MIN_WORD_S && playhead < w.end - MIN_WORD_S ? playhead : (w.start + w.end) / 2;
+}
+
+/** A fresh id for a word the view makes ("h" + 12 letters / digits: the kernel's form). */
+export function newWordId(): string {
+  const bytes = new Uint8Array(6);
+  crypto.getRandomValues(bytes);
+  return `h${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+// ------------------------------------------------------------------ optimistic edits
+const human = (w: Word, patch: Partial<Word>): Word => ({ ...w, ...patch, source: "human" });
+
+export function withText(words: readonly Word[], k: number, text: string): Word[] {
+  return words.map((w, i) => (i === k ? human(w, { text }) : w));
+}
+
+export function withTimes(words: readonly Word[], k: number, start: number, end: number): Word[] {
+  return words.map((w, i) => (i === k ? human(w, { start, end }) : w));
+}
+
+export function withSplit(words: readonly Word[], k: number, at: number, id: string): Word[] {
+  const w = words[k];
+  return [...words.slice(0, k), human(w, { end: at }), human(w, { id, start: at }), ...words.slice(k + 1)];
+}
+
+export function withMerge(words: readonly Word[], k: number): Word[] {
+  const [a, b] = [words[k], words[k + 1]];
+  const confs = [a.confidence, b.confidence].filter((c): c is number => c !== null);
+  const merged = human(a, { text: a.text + b.text, end: b.end, confidence: confs.length ? Math.min(...confs) : null, flag: a.flag ?? b.flag });
+  return [...words.slice(0, k), merged, ...words.slice(k + 2)];
+}
+
+export function withInsert(words: readonly Word[], k: number, word: Word): Word[] {
+  return [...words.slice(0, k + 1), word, ...words.slice(k + 1)];
+}
+
+export function withFlag(words: readonly Word[], k: number, flag: Word["flag"]): Word[] {
+  return words.map((w, i) => (i === k ? { ...w, flag } : w));
+}
+
+/** "12.34 s" */
+export const seconds = (t: number): string => `${t.toFixed(2)} s`;
