@@ -26,7 +26,9 @@ zoom    A 5,000-frame 160x120 clip with 10,000 segments on its timeline (given a
         same SegmentIndex and lanes, drawn dashed): wheel events dispatched on the timeline canvas,
         one per animation frame (zoom in to the closest zoom, pan across, zoom out). Measured:
         the wheel handler's own time (zoom/pan + the timeline's draw, synchronous), and the
-        requestAnimationFrame deltas while it runs, beside the 16.7 ms frame budget.
+        requestAnimationFrame deltas while it runs, beside the 16.7 ms frame budget, and the long
+        tasks (over 50 ms) the page had meanwhile. Each zoom or pan also asks the kernel for the
+        thumbnail strip's frames, as a person's wheel does.
 
 Prints medians and p90s; asserts nothing about time.
 
@@ -127,7 +129,9 @@ MARKER = """(c) => {
 # one wheel event per animation frame on the timeline: its handler's time and the rAF deltas
 WHEEL = """async ([canvas, plan]) => {
   const r = canvas.getBoundingClientRect();
-  const handler = [], deltas = [];
+  const handler = [], deltas = [], long = [];
+  const observer = new PerformanceObserver((list) => { for (const e of list.getEntries()) long.push(e.duration); });
+  observer.observe({ type: 'longtask' });
   let last = null;
   for (const [dx, dy, shift, fx] of plan) {
     const t = await new Promise(requestAnimationFrame);
@@ -140,7 +144,9 @@ WHEEL = """async ([canvas, plan]) => {
     handler.push(performance.now() - t0);
   }
   last = await new Promise(requestAnimationFrame).then((t) => { deltas.push(t - last); return t; });
-  return { handler, deltas };
+  await new Promise((done) => setTimeout(done, 100));
+  observer.disconnect();
+  return { handler, deltas, long };
 }"""
 
 
@@ -333,6 +339,10 @@ def main() -> None:
     print(f"    wheel handler (zoom/pan + timeline draw): {stats(z['handler'])}  (frame budget {FRAME_BUDGET_MS:.1f} ms)")
     print(f"    requestAnimationFrame deltas meanwhile:   {stats(z['deltas'])}  (frame budget {FRAME_BUDGET_MS:.1f} ms; "
           f"{sum(d > FRAME_BUDGET_MS * 1.5 for d in z['deltas'])} frames over 1.5x the budget)")
+    print(f"    long tasks (> 50 ms, PerformanceObserver) meanwhile: {len(z['long'])}"
+          + (f", median {statistics.median(z['long']):.0f} ms, longest {max(z['long']):.0f} ms" if z["long"] else "")
+          + "  (tasks of the page's thread: the wheel's own frames, the thumbnails' 'frames' replies and their "
+          "decoding, rendering; not told apart here)")
 
 
 if __name__ == "__main__":
