@@ -7,7 +7,7 @@ message naming the problem, one entry more in ``widget.refused`` — and leave t
 The table ``SPECS`` has one entry per widget class that existed when this file was written:
 ClassifyWidget, LoopPanel, BBoxAnnotator, SegmentationCanvas, HallucinationFlagger,
 RetrievalVerifier, VQAReview, QualityGate, ConfusionDashboard and AgreementDashboard (its
-``AgreementView``); TemporalSegmenter and TranscriptReview since. A new widget needs an entry here. An entry whose module does not import is
+``AgreementView``); TemporalSegmenter, TrackAnnotator and TranscriptReview since. A new widget needs an entry here. An entry whose module does not import is
 left out at collection, and ``test_every_table_entry_imports`` fails then, so nothing drops out
 silently.
 """
@@ -127,6 +127,69 @@ def _segmenter_forged(w) -> list:
         ({"type": "frames", "item_id": first, "frames": list(range(10)) * 4}, "1 to 32"),
         ({"type": "frames", "item_id": 10_000, "frames": [0]}, "unknown item id"),
     ]
+
+
+def _tracks_forged(w) -> list:
+    """TrackAnnotator on two 10-frame 32x24 videos, the first holding track 0 (class "car", a
+    keyframe at frame 2) and one proposal "p0"."""
+    first = w.order[0]
+    key = {"frame": 3, "x": 2, "y": 2, "w": 8, "h": 6}
+    return [
+        *_item_forgeries(first, "key", {**key, "class": "car"}),
+        ({"type": "key", "item_id": first, **key, "frame": 10}, "frame 10 is outside the video"),
+        ({"type": "key", "item_id": first, **key, "frame": -1}, "frame -1 is outside"),
+        ({"type": "key", "item_id": first, **key, "frame": 3.0}, "must be an int"),
+        ({"type": "key", "item_id": first, **key, "frame": True}, "must be an int"),
+        ({"type": "key", "item_id": first, **key, "frame": "3"}, "must be an int"),
+        ({"type": "key", "item_id": first, **key, "x": "2"}, "x must be a finite number"),
+        ({"type": "key", "item_id": first, **key, "y": float("nan")}, "y must be a finite number"),
+        ({"type": "key", "item_id": first, **key, "w": float("inf")}, "w must be a finite number"),
+        ({"type": "key", "item_id": first, **key, "h": True}, "h must be a finite number"),
+        ({"type": "key", "item_id": first, **key, "x": [2]}, "x must be a finite number"),
+        ({"type": "key", "item_id": first, **key, "w": 0}, "w > 0 and h > 0"),
+        ({"type": "key", "item_id": first, **key, "h": -6}, "w > 0 and h > 0"),
+        ({"type": "key", "item_id": first, **key, "x": 30}, "leaves the 32 x 24 frame"),
+        ({"type": "key", "item_id": first, **key, "y": -5}, "leaves the 32 x 24 frame"),
+        ({"type": "key", "item_id": first, **key, "class": "plane"}, "is not one of"),
+        ({"type": "key", "item_id": first, **key, "class": ["car"]}, "is not one of"),
+        ({"type": "key", "item_id": first, **key, "class": {"$ne": 1}}, "is not one of"),
+        ({"type": "key", "item_id": first, **key, "class": HUGE}, "too large"),
+        ({"type": "key", "item_id": first, **key, "track": 7}, "no track 7"),
+        ({"type": "key", "item_id": first, **key, "track": "0"}, "no track 0"),
+        ({"type": "key", "item_id": first, **key, "track": True}, "no track True"),
+        ({"type": "key", "item_id": first, **key, "track": 0.0}, "no track 0.0"),
+        ({"type": "delete_key", "item_id": first, "track": 0, "frame": 5}, "has no keyframe at frame 5"),
+        ({"type": "delete_key", "item_id": first, "track": [0], "frame": 2}, "no track [0]"),
+        ({"type": "delete_track", "item_id": first, "track": None}, "no track None"),
+        ({"type": "delete_track", "item_id": first, "track": "<img src=x onerror=alert(1)>"}, "no track <img"),
+        ({"type": "set_class", "item_id": first, "track": 0, "class": "plane"}, "is not one of"),
+        ({"type": "set_class", "item_id": first, "track": 9, "class": "person"}, "no track 9"),
+        ({"type": "split", "item_id": first, "track": 0, "frame": 99}, "outside the video"),
+        ({"type": "split", "item_id": first, "track": 0, "frame": 2.5}, "must be an int"),
+        ({"type": "merge", "item_id": first, "keep": 0, "absorb": 0}, "cannot merge track 0 with itself"),
+        ({"type": "merge", "item_id": first, "keep": 0, "absorb": 5}, "no track to absorb 5"),
+        ({"type": "accept", "item_id": first, "proposal_id": "p9"}, "no proposal"),
+        ({"type": "accept", "item_id": first, "proposal_id": ["p0"]}, "no proposal"),
+        ({"type": "reject", "item_id": first, "proposal_id": None}, "no proposal"),
+        ({"type": "undo", "item_id": w.order[1]}, "nothing to undo"),  # the second video has no change
+        ({"type": "redo", "item_id": first}, "nothing to redo"),
+        ({"type": "frames", "item_id": first, "frames": [10]}, "frame 10 is outside"),
+        ({"type": "frames", "item_id": first, "frames": ["0"]}, "must be an int"),
+        ({"type": "frames", "item_id": first, "frames": []}, "1 to 32"),
+        ({"type": "frames", "item_id": first, "frames": list(range(10)) * 4}, "1 to 32"),
+        ({"type": "frames", "item_id": 10_000, "frames": [0]}, "unknown item id"),
+    ]
+
+
+def _tracks_widget(C, store: AnnotationStore):
+    """A TrackAnnotator with track 0 (made before the harness counts the store's events) and a proposal."""
+    import pandas as pd
+
+    proposal = pd.DataFrame({"video": 0, "track": 0, "frame": [0, 4], "x": 1.0, "y": 1.0, "w": 5.0, "h": 5.0,
+                             "class": "person", "keyframe": True, "source": "proposal", "score": 0.7})
+    w = C([np.zeros((10, 24, 32), np.uint8)] * 2, ["car", "person"], store=store, proposals=proposal)
+    w.add_keyframe(0, 2, (4, 4, 8, 6), "car")
+    return w
 
 
 def _bbox_forged(w) -> list:
@@ -322,6 +385,12 @@ SPECS: dict[str, Spec] = {
                        proposals=[{"video": 0, "class": "jump", "start_frame": 1, "end_frame": 4, "score": 0.8}]),
         lambda w: {"type": "add", "item_id": w.order[0], "class": "jump", "start_frame": 0, "end_frame": 9},
         _segmenter_forged,
+    ),
+    "TrackAnnotator": Spec(
+        "hitl_widgets.widgets.tracks", "TrackAnnotator",
+        _tracks_widget,
+        lambda w: {"type": "key", "item_id": w.order[0], "frame": 6, "track": 0, "x": 10, "y": 8, "w": 8, "h": 6},
+        _tracks_forged,
     ),
     "BBoxAnnotator": Spec(
         "hitl_widgets.widgets.bbox", "BBoxAnnotator",

@@ -1,6 +1,6 @@
 """Hostile text through the text fields of the image, gate and dashboard widgets, in a real
 JupyterLab + kernel (headless Chromium): class names in ClassifyWidget, BBoxAnnotator,
-SegmentationCanvas, TemporalSegmenter and ConfusionDashboard, a gate's name and reject reasons, BiasAudit's sensitive
+SegmentationCanvas, TemporalSegmenter, TrackAnnotator and ConfusionDashboard, a gate's name and reject reasons, BiasAudit's sensitive
 column and group names, AgreementDashboard's annotators and labels. (RetrievalVerifier, HallucinationFlagger and VQAReview get the same in
 tests/browser/test_cross_modal_lab.py.)
 
@@ -45,6 +45,12 @@ CELLS = {
                  "                            task='segments', proposals=[dict(video=0, start_frame=2, end_frame=9, score=0.9, **{'class': P[0]})])\n"
                  "for k, c in enumerate(P): tsg.add_segment(0, c, 3 * k, 3 * k + 2)\n"
                  "tsg",
+    "tracks": "from hitl_widgets.demo.clips import synthetic_clip\n"
+              "tra = hw.TrackAnnotator([synthetic_clip(n_frames=20, size=(64, 48), seed=1).frames], P, store=store, task='tracks',\n"
+              "                        display_height=240, proposals=pd.DataFrame({'video': 0, 'track': 0, 'frame': [0, 8], 'x': 2.0,\n"
+              "                        'y': 2.0, 'w': 12.0, 'h': 10.0, 'class': P[0], 'keyframe': True, 'source': 'proposal', 'score': 0.8}))\n"
+              "for k, c in enumerate(P): tra.add_keyframe(0, 0, (20 + 12 * k, 20, 10, 10), c)\n"
+              "tra",
     "gate": "gate = hw.QualityGate(imgs, name=P[0], reasons=P, sample=3, plan=(3, 1), store=store)\ngate",
     "bias": "y = rng.integers(0, 2, 300); p = y.copy(); p[:40] = 1 - p[:40]\n"
             "groups = pd.DataFrame({SVG: np.repeat(P, 100)})\n"
@@ -57,7 +63,7 @@ CELLS = {
 # the first ClassifyWidget in the page is ours (its cell comes first): ConfusionDashboard relabels
 # in a ClassifyWidget of its own, shown below its heatmap
 CLASSIFY = ".hitl-classify"
-ROOTS = {"classify": CLASSIFY, "confusion": ".hitl-confusion", "bbox": ".hitl-bbox", "segmentation": ".hitl-segmentation", "segmenter": ".hitl-segmenter", "gate": ".hitl-gate", "bias": ".hitl-bias",
+ROOTS = {"classify": CLASSIFY, "confusion": ".hitl-confusion", "bbox": ".hitl-bbox", "segmentation": ".hitl-segmentation", "segmenter": ".hitl-segmenter", "tracks": ".hitl-tracks", "gate": ".hitl-gate", "bias": ".hitl-bias",
          "agreement": ".hitl-agreement"}
 
 # Per widget root: markup made from text (an element only a payload could have made), whether each
@@ -100,7 +106,7 @@ CHECK = """([roots, payloads, rtl, rtlPayload]) => {
 
 
 def start(lab, payloads=PAYLOADS, column=SVG):
-    """The five widgets with ``payloads`` as their texts (the first: gate name, first proposal's class)
+    """The widgets with ``payloads`` as their texts (the first: gate name, first proposal's class)
     and ``column`` as the bias audit's sensitive column."""
     setup = SETUP.format(payloads=payloads, column=column)
     lab.open(lab.new_notebook("hostile.ipynb", [setup, *CELLS.values()]))
@@ -112,6 +118,7 @@ def start(lab, payloads=PAYLOADS, column=SVG):
     expect(page.locator(".hitl-segmentation .hitl-info")).to_contain_text("brush", timeout=60_000)
     expect(page.locator(".hitl-gate .hitl-verdict")).to_have_text("undecided", timeout=60_000)
     expect(page.locator(".hitl-segmenter .hitl-seg-row")).to_have_count(3, timeout=60_000)
+    expect(page.locator(".hitl-tracks .hitl-track-frame")).to_contain_text("frame 1 /", timeout=60_000)
     expect(page.locator(".hitl-bias tr.hitl-bias-row")).to_have_count(3, timeout=60_000)
     expect(page.locator(".hitl-agreement .hitl-annotators tr[data-annotator]")).to_have_count(3, timeout=90_000)
     lab.wait_idle()
@@ -149,6 +156,7 @@ def test_hostile_text_renders_literally_and_runs_nothing(lab):
         expect(page.locator(".hitl-gate .hitl-reasons")).to_contain_text(payload)
         expect(page.locator(".hitl-segmenter .hitl-classes")).to_contain_text(payload)
         expect(page.locator(".hitl-segmenter .hitl-seg-list")).to_contain_text(payload)
+        expect(page.locator(".hitl-tracks .hitl-classes")).to_contain_text(payload)
     expect(page.locator(".hitl-gate .hitl-title")).to_contain_text(f"'{IMG}'")
     groups = page.locator(".hitl-bias tr.hitl-bias-row .hitl-group").all_text_contents()
     assert sorted(groups) == sorted(PAYLOADS), groups
@@ -186,6 +194,22 @@ def test_hostile_text_renders_literally_and_runs_nothing(lab):
         page.keyboard.press("r")
         page.keyboard.press(key)
     lab.wait_for_python("sorted(gate.decisions['reason'].tolist())", sorted(PAYLOADS))
+
+    # TrackAnnotator: accept the proposal (class P[0]) by key; the kernel has the track's class as given
+    tracks = page.locator(".hitl-tracks")
+    tracks.focus()
+    page.keyboard.press("a")  # selects the first open proposal
+    page.keyboard.press("a")  # accepts it
+    lab.wait_for_python("sorted(tra.tracks.drop_duplicates('track')['class'].tolist())", sorted([*PAYLOADS, IMG]))
+    # undo / redo name the video, as the header counts it ("video 1 / 1"), not "item 1"
+    tracks.focus()
+    page.keyboard.press("Control+z")
+    expect(tracks.locator(".hitl-status-message")).to_contain_text("undone on video 1")
+    lab.wait_for_python("len(tra.tracks.drop_duplicates('track'))", 3)
+    tracks.focus()
+    page.keyboard.press("Control+y")
+    expect(tracks.locator(".hitl-status-message")).to_contain_text("redone on video 1")
+    lab.wait_for_python("sorted(tra.tracks.drop_duplicates('track')['class'].tolist())", sorted([*PAYLOADS, IMG]))
 
     check(lab, dialogs, {name: every for name in ROOTS})
     # control: the same payload parsed as HTML (what innerHTML would do) does run: the probe works

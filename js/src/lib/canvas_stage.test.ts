@@ -167,6 +167,14 @@ describe("messages about an item", () => {
     expect(placeOf([829], 5)).toBe("an item no longer in the queue");
   });
 
+  it("placeOf names the unit the widget counts in (the video widgets: \"video 2\"), items by default", () => {
+    expect(placeOf([829, 17, 4], 17, "video")).toBe("video 2");
+    expect(placeOf([829], 5, "video")).toBe("a video no longer in the queue");
+    expect(placeOf([829, 17], 829, "image")).toBe("image 1");
+    expect(undoText("undo", placeOf([3, 9], 9, "video"), { type: "ack" as const, client: "c", seq: 1, undone: "key" }, { key: "a keyframe" }))
+      .toBe("undone on video 2: a keyframe");
+  });
+
   it("countOf puts the noun in the right number", () => {
     expect(countOf(1, "proposal")).toBe("1 proposal");
     expect(countOf(3, "proposal")).toBe("3 proposals");

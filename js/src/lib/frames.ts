@@ -133,6 +133,11 @@ export class FrameCache {
     this.frames.capacity = width && height ? Math.max(16, Math.min(this.options.capacity, Math.floor(this.options.budgetBytes / perFrame))) : this.options.capacity;
   }
 
+  /** How many decoded frames are kept now. */
+  get size(): number {
+    return this.frames.size;
+  }
+
   /** How many decoded frames are kept at most (for this video). */
   get capacity(): number {
     return this.frames.capacity;
@@ -214,7 +219,8 @@ export class FrameCache {
 
 /** Paints frames of a FrameCache onto a canvas and remembers which frame is on it.
  *
- *  Example: `painter.paint(i)` after every seek; the view reports `painter.painted`. */
+ *  Example: `painter.paint(i)` after every seek; the view reports `painter.painted`. Each paint
+ *  dispatches a bubbling "hitl:painted" event ({frame, video}) from the canvas. */
 export class FramePainter {
   /** the frame on the canvas now (-1: none yet) */
   painted = -1;
@@ -240,6 +246,8 @@ export class FramePainter {
     this.painted = i;
     this.paintedVideo = this.frames.video;
     this.canvas.dataset.frame = String(i); // for tests and assistive tools: the frame shown
+    // the frame is on the canvas: benchmarks and tests time "seek -> painted" from this event
+    this.canvas.dispatchEvent(new CustomEvent("hitl:painted", { bubbles: true, detail: { frame: i, video: this.frames.video } }));
     return i;
   }
 

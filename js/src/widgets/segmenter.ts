@@ -99,7 +99,7 @@ function render({ model, el }: RenderProps<SegmenterModel>) {
       stepper.paintWhenReady(cache, id);
       return;
     }
-    if (v.info.video_error) status.error(`${placeOf(stepper.order(), id)}: ${v.info.video_error}`);
+    if (v.info.video_error) status.error(`${placeOf(stepper.order(), id, "video")}: ${v.info.video_error}`);
     player.setVideo(id, v.info.n_frames ?? 0, v.info.times ?? [], v.info.width ?? 0, v.info.height ?? 0);
     repaint();
   }

@@ -74,4 +74,36 @@ describe("TrackAnnotator view", () => {
     expect(model.sent.map((m: Any) => m.content.type).filter((t: string) => t !== "fetch" && t !== "frames")).toEqual([]);
     cleanup();
   });
+
+  it("undo / redo say which video, by its place as the header counts (\"video 2\", not \"item 2\")", async () => {
+    const model = createFakeModel({
+      classes: ["car"], display_height: 200, order: [829, 17], position: 1, n_done: 0,
+      title: "Tracks", task: "t", annotator: "a", autofocus: false, version: "",
+    });
+    const el = document.createElement("div");
+    document.body.append(el);
+    const cleanup = widget.render({ model, el } as Any) as () => void;
+    const info = (id: number) => ({ id, kind: "image", mime: "image/jpeg", buffer: 0, width: 64, height: 48, n_frames: 30, fps: 25,
+      times: Array.from({ length: 30 }, (_, i) => i / 25), tracks: [], proposals: [], decided: {} });
+    model.kernelSend({ type: "items", items: [info(829), info(17)] }, [new Uint8Array([1])]);
+    await flush();
+    const root = el.querySelector(".hitl-tracks") as HTMLElement;
+    expect(root.querySelector(".hitl-position")?.textContent).toContain("video 2"); // the header counts videos too
+    const press = (key: string, init: KeyboardEventInit = {}) =>
+      root.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true, ...init }));
+    const last = () => model.sent.map((m: Any) => m.content).filter((c: Any) => c.type === "undo" || c.type === "redo").at(-1);
+    press("z", { ctrlKey: true });
+    expect(last()).toMatchObject({ type: "undo", item_id: 17 });
+    model.kernelSend({ type: "ack", client: last().client, seq: last().seq, tracks: [], decided: {}, n_done: 0, undone: "key" });
+    await flush();
+    const message = root.querySelector(".hitl-status-message") as HTMLElement;
+    expect(message.textContent).toBe("undone on video 2: a keyframe");
+    expect(message.title).toBe("item id 17");
+    press("y", { ctrlKey: true });
+    expect(last()).toMatchObject({ type: "redo", item_id: 17 });
+    model.kernelSend({ type: "ack", client: last().client, seq: last().seq, tracks: [], decided: {}, n_done: 0, redone: "key" });
+    await flush();
+    expect(message.textContent).toBe("redone on video 2: a keyframe");
+    cleanup();
+  });
 });

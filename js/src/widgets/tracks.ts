@@ -208,7 +208,7 @@ function render({ model, el }: RenderProps<TrackModel>) {
     void ledger.send(type, { item_id: id, ...fields }, editorEdit(ledger, id, (reply) => {
       take(id)(reply);
       after?.(reply);
-    }, placeOf(stepper.order(), id)));
+    }, placeOf(stepper.order(), id, "video")));
   }
 
   function choose(track: number | string | null): void {
@@ -325,7 +325,7 @@ function render({ model, el }: RenderProps<TrackModel>) {
     flushNudge();
     stage.cancel();
     send(kind, {}, (reply) => {
-      if (stepper.current() === id) sayAbout(status, id, undoText(kind, placeOf(stepper.order(), id), reply, CHANGES));
+      if (stepper.current() === id) sayAbout(status, id, undoText(kind, placeOf(stepper.order(), id, "video"), reply, CHANGES));
     });
   }
 

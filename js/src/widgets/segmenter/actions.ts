@@ -53,7 +53,7 @@ export class SegmentActions {
   }
 
   private place(id: ItemId): string {
-    return placeOf(this.p.stepper.order(), id);
+    return placeOf(this.p.stepper.order(), id, "video");
   }
 
   /** The frame the person sees (refused while none is painted). */

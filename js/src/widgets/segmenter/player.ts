@@ -101,6 +101,7 @@ export class Player {
   refresh(): void {
     this.ui.placeholder.hidden = this.painter.painted >= 0;
     this.ui.canvas.dataset.playhead = String(this.playhead);
+    this.ui.canvas.dataset.cache = `${this.frames.size}/${this.frames.capacity}`; // decoded frames kept / at most (benchmarks)
     setText(this.ui.frameLabel, frameText(this.painter.painted, this.count, this.times));
     this.timeline.state.playhead = this.shown();
     this.timeline.draw();
