@@ -33,7 +33,7 @@ def test_frames_come_as_jpeg_buffers_with_index_and_time(vfr_clip):
     w._dispatch(w, {"type": "frames", "item_id": 0, "frames": [7, 0, 39, 7]}, [])
     msg, buffers = sent[-1]
     assert msg["type"] == "frames" and msg["item_id"] == 0
-    assert [f["index"] for f in msg["frames"]] == [7, 0, 39]
+    assert [f["index"] for f in msg["frames"]] == [0, 7, 39]  # once each, ascending (decoded forward)
     times = w.frame_times(0)
     for f in msg["frames"]:
         data = buffers[f["buffer"]]

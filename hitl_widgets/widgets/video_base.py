@@ -130,7 +130,7 @@ class VideoWidget(ReviewWidget):
             raise IntentError(str(exc)) from None
         buffers: list[bytes] = []
         frames: list[dict] = []
-        for i in dict.fromkeys(indices):  # each once, in the order asked
+        for i in sorted(set(indices)):  # each once, ascending: one seek, then decoding forward
             try:
                 data = video.encoded_frame(i, "jpeg", self._jpeg_quality)
             except (ValueError, OSError) as exc:

@@ -163,13 +163,16 @@ export class FrameCache {
     return this.frames.keys();
   }
 
-  /** Ask for the frames around `centre` not cached nor on their way (one request, nearest first).
+  /** Ask for the frames around `centre` not cached nor on their way, nearest first. The centre frame,
+   *  when it is missing, goes in a request of its own ahead of the rest: the kernel answers requests
+   *  in order, so the frame to show does not wait for its neighbours to be decoded and encoded.
    *  Returns the indices asked for. */
   around(centre: number, behind = 8, ahead = 24): number[] {
     if (this.item === undefined || !this.count) return [];
     const now = this.options.now();
     const pending = (i: number) => this.frames.has(i) || now - (this.asked.get(i) ?? -Infinity) < REASK_MS;
     const want = framesAround(centre, Math.min(behind, this.capacity / 4), Math.min(ahead, this.capacity / 2), this.count, pending);
+    if (want.length > 1 && want[0] === centre) return [...this.ask([centre]), ...this.ask(want.slice(1))];
     return this.ask(want);
   }
 
