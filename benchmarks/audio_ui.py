@@ -82,6 +82,21 @@ CanvasRenderingContext2D.prototype.fillRect = function (x, y, w, h) {
   }
   return fillRect.call(this, x, y, w, h);
 };
+// where the time goes: main-thread long tasks (> 50 ms) and the kernel's messages (arrival, size)
+window.__lt = [];
+new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__lt.push([e.startTime, e.duration]); })
+  .observe({ type: "longtask", buffered: true });
+window.__ws = [];
+const PageSocket = window.WebSocket;
+window.WebSocket = class extends PageSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("message", (e) => {
+      const size = typeof e.data === "string" ? e.data.length : (e.data.byteLength ?? e.data.size);
+      window.__ws.push([performance.now(), size]);
+    });
+  }
+};
 """
 
 PROBE = """(root) => {
@@ -146,14 +161,18 @@ def make_recording(path: Path, seconds: int) -> int:
     return n
 
 
-def display(lab: Lab, page, timeout_ms: float = 120_000) -> tuple[float, float, float]:
-    """Run the display cell (cell 1) again: a new view. (cell run → root, root → painted, drawn)."""
-    page.evaluate("() => { window.__fp = { root: null, drawn: null, painted: null }; }")
+def display(lab: Lab, page, timeout_ms: float = 120_000) -> tuple[float, float, float, float, int]:
+    """Run the display cell (cell 1) again: a new view. (cell run → root, root → painted, root →
+    drawn, main-thread long tasks between root and painted, the largest kernel message then)."""
+    page.evaluate("() => { window.__fp = { root: null, drawn: null, painted: null }; window.__lt = []; window.__ws = []; }")
     ran = page.evaluate("performance.now()")
     lab.run_code("w", index=1)
     page.wait_for_function("() => window.__fp.painted !== null", timeout=timeout_ms)
     fp = page.evaluate("() => window.__fp")
-    return fp["root"] - ran, fp["painted"] - fp["root"], fp["drawn"] - fp["root"]
+    r, end = fp["root"], fp["painted"]
+    busy = sum(max(0.0, min(s + d, end) - max(s, r)) for s, d in page.evaluate("() => window.__lt"))
+    biggest = max((size for t, size in page.evaluate("() => window.__ws") if r <= t <= end), default=0)
+    return r - ran, end - r, fp["drawn"] - r, busy, int(biggest)
 
 
 def main() -> None:
@@ -200,6 +219,9 @@ def main() -> None:
         print("(a) first painted waveform")
         print(line("view displayed (root in the page) -> first waveform frame painted", [f[1] for f in firsts], "<= 300 ms"))
         print(line("  of which: root -> first waveform drawn (before its frame)", [f[2] for f in firsts], "-"))
+        print(line("  of which: main-thread long tasks (> 50 ms each)", [f[3] for f in firsts], "-"))
+        print(f"    each view, in order: {', '.join(f'{f[1]:.0f}' for f in firsts)} ms; largest kernel message meanwhile "
+              f"(the item with its {words.strip()} words): {max(f[4] for f in firsts):,} B")
         print(line("display cell run -> root in the page (kernel executes `w`, JupyterLab renders)", [f[0] for f in firsts], "-"))
         print(line("display cell run -> first waveform frame painted", [f[0] + f[1] for f in firsts], "-"))
 
