@@ -17,6 +17,7 @@ const WAVE = 110;
 const LANE = 30;
 export const CANVAS_HEIGHT = RULER + WAVE + LANE;
 const GRAB_PX = 5;
+const MIN_LABEL_PX = 8; // narrower word boxes get no label on the canvas
 const INITIAL_VIEW_S = 12;
 
 export function transcriptLayout(root: HTMLElement) {
@@ -172,23 +173,35 @@ export class WaveView {
     const words = this.words();
     ctx.font = "12px sans-serif";
     ctx.textBaseline = "middle";
-    words.forEach((w, k) => {
+    // words are in time order and never overlap: start at the first one that ends in view, stop after the view
+    let lo = 0;
+    let hi = words.length;
+    const t0 = this.tOf(0);
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (words[mid].end < t0) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = lo; k < words.length; k++) {
+      const w = words[k];
       const x0 = this.xOf(w.start);
       const x1 = this.xOf(w.end);
-      if (x1 < 0 || x0 > width) return;
+      if (x0 > width) break;
       ctx.globalAlpha = k === this.state.playing ? 0.55 : 0.25;
       ctx.fillStyle = fills[confidenceClass(w)];
       ctx.fillRect(x0, top + 2, Math.max(1, x1 - x0), LANE - 4);
       ctx.globalAlpha = 0.12;
       ctx.fillRect(x0, RULER, Math.max(1, x1 - x0), WAVE); // the word's span over the waveform
       ctx.globalAlpha = 1;
-      ctx.save();
-      ctx.beginPath();
-      ctx.rect(x0, top, Math.max(0, x1 - x0), LANE);
-      ctx.clip();
-      ctx.fillStyle = fg;
-      ctx.fillText(w.flag ? `${w.text} (${w.flag})` : w.text, x0 + 3, top + LANE / 2);
-      ctx.restore();
+      if (x1 - x0 >= MIN_LABEL_PX) { // no legible label fits a narrower box: the text under the canvas has it
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(x0, top, Math.max(0, x1 - x0), LANE);
+        ctx.clip();
+        ctx.fillStyle = fg;
+        ctx.fillText(w.flag ? `${w.text} (${w.flag})` : w.text, x0 + 3, top + LANE / 2);
+        ctx.restore();
+      }
       if (k === this.state.selected) {
         ctx.strokeStyle = accent;
         ctx.lineWidth = 2;
@@ -196,7 +209,7 @@ export class WaveView {
         ctx.fillStyle = accent;
         ctx.fillRect((this.state.edge === "start" ? x0 : x1) - 1.5, RULER, 3, WAVE + LANE); // the boundary Alt+arrows move
       }
-    });
+    }
   }
 
   /** What the browser tests read: the view in seconds and pixels. */
