@@ -1,4 +1,5 @@
-"""Import / export of annotations: COCO (``coco``), YOLO txt (``yolo``); pandas is the hub.
+"""Import / export of annotations: COCO (``coco``), YOLO txt (``yolo``), point-cloud labels
+(``pointcloud``: SemanticKITTI ``.label``, PLY); pandas is the hub.
 
 Example:
     >>> import pandas as pd
@@ -8,6 +9,7 @@ Example:
     [[0, 1.0, 'cat']]
 """
 from .coco import coco_results, from_coco, to_coco
+from .pointcloud import read_label, read_ply, write_label, write_ply
 from .yolo import from_yolo, to_yolo
 
-__all__ = ["to_coco", "from_coco", "coco_results", "to_yolo", "from_yolo"]
+__all__ = ["to_coco", "from_coco", "coco_results", "to_yolo", "from_yolo", "write_label", "read_label", "write_ply", "read_ply"]
