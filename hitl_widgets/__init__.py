@@ -28,6 +28,7 @@ _LAZY = {
     "HallucinationFlagger": "hitl_widgets.widgets.hallucination",
     "VQAReview": "hitl_widgets.widgets.vqa",
     "YesNoReview": "hitl_widgets.widgets.yesno",
+    "PointCloudAnnotator": "hitl_widgets.widgets.pointcloud",
     "ActiveLearningLoop": "hitl_widgets.active.loop",
     "AgreementDashboard": "hitl_widgets.dashboards.agreement",
     "ConfusionDashboard": "hitl_widgets.dashboards.confusion",
