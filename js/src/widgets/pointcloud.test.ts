@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { pointColours } from "./pointcloud/colours";
 import { editable } from "./pointcloud/edits";
-import { decodeFrame, dequantise } from "./pointcloud/frame";
+import { decodeFrame, dequantise, robustBounds } from "./pointcloud/frame";
 
 function frameMessage() {
   const xyz = new Uint8Array(new Uint16Array([0, 0, 0, 65535, 65535, 65535]).buffer);
@@ -24,6 +24,14 @@ describe("point frames", () => {
     expect(Array.from(f.labels)).toEqual([-1, 1]);
     expect(Array.from(f.proposal ?? [])).toEqual([0, 0]);
     expect(f.lo).toEqual([1, 2, 3]);
+  });
+  it("robust bounds ignore a few far points", () => {
+    const xyz = new Float32Array(300);
+    for (let i = 0; i < 100; i++) xyz.set([i / 100, i / 100, 0], 3 * i);
+    xyz.set([1000, 1000, 1000], 297);
+    const [lo, hi] = robustBounds(xyz);
+    expect(hi[0]).toBeLessThan(1);
+    expect(lo[0]).toBeGreaterThanOrEqual(0);
   });
   it("colours by label, hides hidden classes, shows disagreement; editable honours protection", () => {
     const { info, buffers } = frameMessage();

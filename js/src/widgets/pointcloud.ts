@@ -20,7 +20,7 @@ import { StatusLine } from "../lib/status";
 import { mountRoot } from "../lib/widget";
 import { pointColours, COLOUR_MODES, type ColourMode } from "./pointcloud/colours";
 import { PointEdits, editable } from "./pointcloud/edits";
-import { decodeFrame, decodeLabels, uint16s, type FrameData, type FrameInfo } from "./pointcloud/frame";
+import { decodeFrame, decodeLabels, robustBounds, uint16s, type FrameData, type FrameInfo } from "./pointcloud/frame";
 import { buildLayout, classButtons, TOOLS } from "./pointcloud/layout";
 import { PointerControl, type Tool } from "./pointcloud/pointer";
 import { PointRenderer } from "./pointcloud/renderer";
@@ -155,7 +155,7 @@ function render({ model, el }: RenderProps<PointCloudModel>) {
     frame = decodeFrame(info, buffers);
     selected = new Uint8Array(frame.n);
     renderer?.setPositions(frame.xyz);
-    if (first) camera.fit(frame.lo, frame.hi);
+    if (first) camera.fit(...robustBounds(frame.xyz));
     let max = 0;
     for (const v of frame.instances) max = Math.max(max, v);
     instance = max + 1;
@@ -182,7 +182,7 @@ function render({ model, el }: RenderProps<PointCloudModel>) {
   }
   ui.toolButtons.forEach((b, name) => b.addEventListener("click", () => setTool(name)));
   const setView = (v: ViewName) => {
-    if (frame) camera.fit(frame.lo, frame.hi, v);
+    if (frame) camera.fit(...robustBounds(frame.xyz), v);
     draw();
   };
   const setMode = (m: ColourMode) => {

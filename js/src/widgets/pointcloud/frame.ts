@@ -35,6 +35,22 @@ export interface FrameData {
   hi: number[];
 }
 
+/** Where most points are: the 2nd and 98th percentile per axis of up to 20,000 sampled points
+ *  (what the camera frames first: a few far returns would leave the scene a speck). */
+export function robustBounds(xyz: Float32Array): [number[], number[]] {
+  const n = xyz.length / 3;
+  const step = Math.max(1, Math.floor(n / 20000));
+  const lo: number[] = [], hi: number[] = [];
+  for (let a = 0; a < 3; a++) {
+    const v: number[] = [];
+    for (let i = 0; i < n; i += step) v.push(xyz[3 * i + a]);
+    v.sort((p, q) => p - q);
+    lo.push(v[Math.floor(0.02 * (v.length - 1))]);
+    hi.push(v[Math.ceil(0.98 * (v.length - 1))]);
+  }
+  return [lo, hi];
+}
+
 /** Little-endian uint16 values of a buffer (copied: a kernel buffer need not be aligned). */
 export function uint16s(buf: Binary): Uint16Array {
   const bytes = toBytes(buf);
