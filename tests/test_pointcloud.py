@@ -7,7 +7,15 @@ import pytest
 
 import hitl_widgets as hw
 from hitl_widgets.io import read_label, read_ply
-from hitl_widgets.widgets.pointcloud_frames import decode_indices, dequantise, pack, quantise, unpack
+from hitl_widgets.widgets.pointcloud_frames import (
+    decode_indices,
+    dequantise,
+    pack,
+    pack_values,
+    quantise,
+    unpack,
+    unpack_values,
+)
 
 CLASSES = ["ground", "car", "pedestrian"]
 
@@ -204,9 +212,10 @@ def test_first_display_is_binary_and_compact():
 
 
 def test_codecs_round_trip():
-    idx = np.array([0, 3, 4, 1000, 99999])
-    assert unpack(pack(idx)).tolist() == idx.tolist()
-    assert unpack(pack(np.array([2, -1, 0]), delta=False), delta=False).tolist() == [2, -1, 0]
+    for idx in (np.array([0, 3, 4, 1000, 99999]), np.arange(5, 5000), np.array([], np.int64)):
+        assert unpack(pack(idx)).tolist() == idx.tolist()
+    assert pack(np.arange(100)).startswith("b:") and pack(np.array([7, 99999])).startswith("d:")
+    assert unpack_values(pack_values(np.array([2, -1, 0]))).tolist() == [2, -1, 0]
     q, off, sc = quantise(np.array([[0.0, 1, 2], [10, 1, 4]]))
     assert q.max() == 65535 and sc[1] == 1.0
 

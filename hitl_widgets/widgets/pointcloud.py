@@ -40,9 +40,11 @@ from .pointcloud_frames import (
     dequantise,
     label_codes,
     pack,
+    pack_values,
     quantise,
     unit_bytes,
     unpack,
+    unpack_values,
 )
 
 KIND = "points"
@@ -190,9 +192,10 @@ class PointCloudAnnotator(ItemsWidget):
         return int(frame)
 
     @staticmethod
-    def _apply(labels: np.ndarray, instances: np.ndarray, payload: dict) -> None:
-        idx = unpack(payload["indices"])
-        labels[idx] = unpack(payload["classes"], delta=False) if "classes" in payload else payload["class"]
+    def _apply(labels: np.ndarray, instances: np.ndarray, payload: dict, idx: np.ndarray | None = None) -> None:
+        """Replay one stored edit (``idx``: its indices, when the caller has them decoded)."""
+        idx = unpack(payload["indices"]) if idx is None else idx
+        labels[idx] = unpack_values(payload["classes"]) if "classes" in payload else payload["class"]
         if payload.get("instance") is not None:
             instances[idx] = payload["instance"]
 
@@ -218,7 +221,7 @@ class PointCloudAnnotator(ItemsWidget):
 
     def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
         if event is not None:
-            self._apply(self._labels[int(key)], self._instances[int(key)], event["payload"])  # type: ignore[call-overload]
+            self._apply(self._labels[int(key)], self._instances[int(key)], event["payload"], state)  # type: ignore[call-overload]
 
     def _mirror_undo(self, key: Hashable, target: int | None) -> None:
         self._load_frame(int(key))  # type: ignore[call-overload]
@@ -318,10 +321,10 @@ class PointCloudAnnotator(ItemsWidget):
         payload: dict[str, Any] = {"op": "paint", "indices": pack(idx), "class": cls, "n": len(idx)}
         if instance is not None:
             payload["instance"] = instance
-        return self._store(frame, payload)
+        return self._store(frame, payload, idx=idx)
 
-    def _store(self, frame: int, payload: dict, clear_redo: bool = True) -> Committed:
-        done = self._commit(frame, KIND, payload, op=payload["op"])
+    def _store(self, frame: int, payload: dict, clear_redo: bool = True, idx: np.ndarray | None = None) -> Committed:
+        done = self._commit(frame, KIND, payload, op=payload["op"], state=idx)
         if clear_redo:
             self._redo.pop(frame, None)
         return done
@@ -359,7 +362,7 @@ class PointCloudAnnotator(ItemsWidget):
         idx = idx[self._labels[frame][idx] != fr.prop_classes[idx]]
         if len(idx) == 0:
             raise IntentError(f"frame {frame}: no proposal changes any point")
-        done = self._store(frame, {"op": "accept", "indices": pack(idx), "classes": pack(fr.prop_classes[idx], delta=False), "n": len(idx)})
+        done = self._store(frame, {"op": "accept", "indices": pack(idx), "classes": pack_values(fr.prop_classes[idx]), "n": len(idx)}, idx=idx)
         self._send_labels(frame)
         return self._answer(content, done, changed=len(idx))
 

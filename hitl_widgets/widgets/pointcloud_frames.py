@@ -14,7 +14,8 @@ xyz + label + intensity is 8 bytes/point.
 From the browser, an edit names its points in one buffer (``encoding``):
     "bitmask" ceil(N / 8) bytes, point i is bit i % 8 (LSB first) of byte i // 8; padding bits 0
     "delta"   uint32 little-endian: the first index, then the gaps to each next (each > 0)
-In the store, an edit's indices are kept as zlib-compressed delta-coded uint32, base64 (``pack``).
+In the store, an edit's indices are kept as a zlib-compressed bitmask or delta-coded uint32,
+whichever is smaller, in base64 (``pack``).
 """
 from __future__ import annotations
 
@@ -173,13 +174,37 @@ def decode_indices(raw: bytes, encoding: Any, n: int, count: Any) -> np.ndarray:
     return idx
 
 
-def pack(values: np.ndarray, delta: bool = True) -> str:
-    """Integers (indices, delta-coded when ``delta``) as base64 of zlib-compressed uint32 / int32."""
-    arr = np.diff(values, prepend=0) if delta else values
-    return base64.b64encode(zlib.compress(arr.astype("<i4").tobytes(), 6)).decode("ascii")
+def pack(indices: np.ndarray) -> str:
+    """Increasing point indices as text for the store: ``"b:"`` + base64 of a zlib-compressed
+    bitmask (LSB first) when that is smaller than 4 bytes an index, else ``"d:"`` + base64 of
+    zlib-compressed delta-coded uint32. Level 1 zlib: 300k of a 1M-point scan in a few ms.
+
+    Example:
+        >>> unpack(pack(np.array([0, 3, 4]))).tolist()
+        [0, 3, 4]
+    """
+    idx = np.asarray(indices, np.int64)
+    n = int(idx[-1]) + 1 if len(idx) else 0
+    if (n + 7) // 8 < 4 * len(idx):
+        bits = np.zeros(n, np.uint8)
+        bits[idx] = 1
+        return "b:" + base64.b64encode(zlib.compress(np.packbits(bits, bitorder="little").tobytes(), 1)).decode("ascii")
+    return "d:" + base64.b64encode(zlib.compress(np.diff(idx, prepend=0).astype("<u4").tobytes(), 1)).decode("ascii")
 
 
-def unpack(text: str, delta: bool = True) -> np.ndarray:
+def unpack(text: str) -> np.ndarray:
     """The inverse of ``pack``."""
-    arr = np.frombuffer(zlib.decompress(base64.b64decode(text)), "<i4").astype(np.int64)
-    return np.cumsum(arr) if delta else arr
+    raw = zlib.decompress(base64.b64decode(text[2:]))
+    if text.startswith("b:"):
+        return np.flatnonzero(np.unpackbits(np.frombuffer(raw, np.uint8), bitorder="little"))
+    return np.cumsum(np.frombuffer(raw, "<u4").astype(np.int64))
+
+
+def pack_values(values: np.ndarray) -> str:
+    """Class indices (-1 .. 32767) as base64 of zlib-compressed int16."""
+    return base64.b64encode(zlib.compress(np.asarray(values).astype("<i2").tobytes(), 1)).decode("ascii")
+
+
+def unpack_values(text: str) -> np.ndarray:
+    """The inverse of ``pack_values``."""
+    return np.frombuffer(zlib.decompress(base64.b64decode(text)), "<i2").astype(np.int64)
