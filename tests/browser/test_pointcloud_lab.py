@@ -134,3 +134,76 @@ def test_lasso_labels_exactly_the_points_inside_then_protection_and_undo(lab):
     assert np.array_equal(labels(lab), first)
     expect(root.locator(".hitl-progress")).to_have_text(f"labelled {len(want)} of {n} points")
     lab.screenshot_element(root, "pointcloud_lasso.png")
+
+
+PROPOSAL_CELLS = [
+    "import numpy as np, hitl_widgets as hw\n"
+    "from hitl_widgets.demo.lidar import CLASSES, synthetic_scan\n"
+    "from hitl_widgets.pointcloud import propose\n"
+    "scan = synthetic_scan(beams=32, azimuth_steps=256, seed=1)\n"
+    "prop = propose(scan.points)\n"
+    "w = hw.PointCloudAnnotator(scan.points, list(CLASSES), store=hw.AnnotationStore('pc.db'), proposals=prop)\n"
+    "np.save('view_positions.npy', w.view_positions())\n"
+    "w",
+]
+
+
+def drag(lab, stage, a: tuple[int, int], b: tuple[int, int], steps: int = 1) -> tuple[float, float, float, float]:
+    """Drag from offset a to offset b of the stage's centre; returns (ax, ay, bx, by) in stage px."""
+    stage.scroll_into_view_if_needed()
+    box = stage.bounding_box()
+    cx, cy = int(box["x"] + box["width"] / 2), int(box["y"] + box["height"] / 2)
+    mouse = lab.page.mouse
+    mouse.move(cx + a[0], cy + a[1])
+    mouse.down()
+    mouse.move(cx + b[0], cy + b[1], steps=steps)
+    mouse.up()
+    return (cx + a[0] - box["x"], cy + a[1] - box["y"], cx + b[0] - box["x"], cy + b[1] - box["y"])
+
+
+def test_box_brush_proposals_help_and_a_kernel_restart(lab):
+    lab.open(lab.new_notebook("proposals.ipynb", PROPOSAL_CELLS))
+    lab.run_all()
+    root = lab.page.locator(".hitl-pointcloud")
+    expect(root).to_have_attribute("data-frame-loaded", "0", timeout=60_000)
+    lab.wait_idle()
+    canvas, stage = root.locator(".hitl-pc-canvas"), root.locator(".hitl-pc-stage")
+    xyz = np.load(lab.workdir / "view_positions.npy")
+
+    root.focus()
+    lab.page.keyboard.press("?")
+    expect(root.locator(".hitl-help")).to_contain_text("lasso tool")
+    lab.page.keyboard.press("?")
+    lab.page.keyboard.press("a")  # accept every proposal
+    expect(root.locator(".hitl-status-saved")).to_have_text("all saved", timeout=20_000)
+    lab.wait_for_python("bool((w.labels == prop.classes).all())", True)
+    accepted = labels(lab)
+
+    root.focus()
+    lab.page.keyboard.press("b")  # box select, then paint "wall" (5)
+    ax, ay, bx, by = drag(lab, stage, (-40, -30), (30, 25))
+    m = json.loads(canvas.get_attribute("data-view-projection"))
+    size = json.loads(canvas.get_attribute("data-view-size"))
+    want = expected_selection(xyz, m, size, [ax, ay, bx, ay, bx, by, ax, by])
+    expect(root).to_have_attribute("data-selected", str(len(want)))
+    lab.page.keyboard.press("5")
+    expect(root.locator(".hitl-status-saved")).to_have_text("all saved", timeout=20_000)
+    got = labels(lab)
+    boxed = np.zeros(len(got), bool)
+    boxed[list(want)] = True
+    assert np.array_equal(got, np.where(boxed, 4, accepted))  # exactly the boxed points changed
+
+    root.focus()
+    lab.page.keyboard.press("r")  # brush: a stroke selects points near the path
+    drag(lab, stage, (60, 0), (120, 0), steps=6)
+    assert int(root.get_attribute("data-selected")) > 0
+    lab.page.keyboard.press("Escape")  # clears the selection (not idle: the widget keeps the key)
+    expect(root).to_have_attribute("data-selected", "0")
+
+    lab.restart_kernel()
+    lab.run_all()
+    root = lab.page.locator(".hitl-pointcloud")
+    expect(root).to_have_attribute("data-frame-loaded", "0", timeout=60_000)
+    lab.wait_idle()
+    assert np.array_equal(labels(lab), got)  # replayed from the store
+    expect(root.locator(".hitl-progress")).to_have_text(f"labelled {int((got >= 0).sum())} of {len(got)} points")
