@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import traitlets
 
 import hitl_widgets as hw
 from hitl_widgets.io import read_label, read_ply
@@ -133,6 +134,9 @@ def test_several_frames_instances_and_summary():
     intent(w, [delta([3, 4])], type="paint", item_id=1, **{"class": 1}, encoding="delta", count=2, instance=7)
     intent(w, [delta([5])], type="paint", item_id=1, **{"class": 1}, encoding="delta", count=1, instance=8)
     assert w.instances[1][[3, 4, 5]].tolist() == [7, 7, 8] and (w.instances[0] == 0).all()
+    w.frame = 1
+    with pytest.raises(traitlets.TraitError, match="frame 2 does not exist"):
+        w.frame = 2
     s = w.summary.set_index("class")
     assert s.loc["car", "points"] == 3 and s.loc["car", "instances"] == 2 and s.loc["car", "share"] == pytest.approx(3 / 160)
 

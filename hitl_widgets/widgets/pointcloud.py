@@ -119,6 +119,7 @@ class PointCloudAnnotator(ItemsWidget):
                     frame.prop_classes, frame.prop_scores = check_proposal(prop, frame, len(class_list), f"frame {n}")
         self._labels = [np.full(len(f), -1, np.int64) for f in self._frames]
         self._instances = [np.zeros(len(f), np.int64) for f in self._frames]
+        self._edits: dict[int, dict[int, dict]] = {}  # frame -> {event id: payload} of its current edits, in order
         self._redo: dict[int, list[dict]] = {}
         self._last_changed = 0  # points the last paint changed
         super().__init__(
@@ -185,6 +186,13 @@ class PointCloudAnnotator(ItemsWidget):
         names = (["intensity"] if fr.intensity is not None else []) + (["red", "green", "blue"] if fr.rgb is not None else [])
         write_ply(path, np.concatenate([fr.xyz, *extra], axis=1), self._labels[f], self._instances[f], extra=names)
 
+    @traitlets.validate("frame")
+    def _valid_frame(self, proposal: dict) -> int:
+        value = proposal["value"]
+        if not 0 <= value < len(self._frames):
+            raise traitlets.TraitError(f"frame {value} does not exist (there are {len(self._frames)})")
+        return value
+
     # ------------------------------------------------------------------ state
     def _frame_index(self, frame: Any) -> int:
         if isinstance(frame, bool) or not isinstance(frame, (int, np.integer)) or not 0 <= frame < len(self._frames):
@@ -199,38 +207,34 @@ class PointCloudAnnotator(ItemsWidget):
         if payload.get("instance") is not None:
             instances[idx] = payload["instance"]
 
-    def _rebuild(self, frame: int, events: Sequence[dict]) -> None:
+    def _rebuild(self, frame: int) -> None:
+        """A frame's labels from scratch: its current edits replayed in order."""
         labels, instances = self._labels[frame], self._instances[frame]
         labels.fill(-1)
         instances.fill(0)
-        for payload in events:
+        for payload in self._edits.get(frame, {}).values():
             self._apply(labels, instances, payload)
 
     def _load(self) -> None:
-        """Every frame's labels: this annotator's current events replayed in order."""
-        import json
-
-        active = self.store._active(self.task, annotator=self.annotator)  # non-undone, oldest first
-        by_frame: dict[int, list[dict]] = {}
-        for row in active.itertuples():
-            if row.kind == KIND and row.item_id in self.items:
-                payload = row.payload if isinstance(row.payload, dict) else json.loads(row.payload)
-                by_frame.setdefault(row.item_id, []).append(payload)
-        for frame, events in by_frame.items():
-            self._rebuild(frame, events)
+        """Every frame's labels: this annotator's current edits (no undo cancels them), oldest first."""
+        events = self.store.events(self.task)
+        mine = events[(events["kind"] == KIND) & (events["annotator"] == self.annotator) & ~events["undone"]]
+        for row in mine.itertuples():
+            if row.item_id in self.items:
+                self._edits.setdefault(row.item_id, {})[int(row.event_id)] = row.payload
+        for frame in self._edits:
+            self._rebuild(frame)
 
     def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
         if event is not None:
-            self._apply(self._labels[int(key)], self._instances[int(key)], event["payload"], state)  # type: ignore[call-overload]
+            frame = int(key)  # type: ignore[call-overload]
+            self._edits.setdefault(frame, {})[event["event_id"]] = event["payload"]
+            self._apply(self._labels[frame], self._instances[frame], event["payload"], state)
 
     def _mirror_undo(self, key: Hashable, target: int | None) -> None:
-        self._load_frame(int(key))  # type: ignore[call-overload]
-
-    def _load_frame(self, frame: int) -> None:
-        import json
-
-        active = self.store._active(self.task, item_ids=[frame], annotator=self.annotator)
-        self._rebuild(frame, [p if isinstance(p, dict) else json.loads(p) for k, p in zip(active["kind"], active["payload"]) if k == KIND])
+        frame = int(key)  # type: ignore[call-overload]
+        self._edits.get(frame, {}).pop(target, None)  # type: ignore[arg-type]
+        self._rebuild(frame)
 
     def _recount_item(self, item_id: Hashable) -> None:
         self.n_done = int(sum((lab >= 0).sum() for lab in self._labels))
@@ -369,12 +373,13 @@ class PointCloudAnnotator(ItemsWidget):
     @intent("undo")
     def _on_undo(self, content: dict) -> dict:
         frame = self._frame_index(content.get("item_id"))
-        event = self.store.latest(self.task, [frame], annotator=self.annotator).get(frame)
-        done = self._undo(frame, missing=f"frame {frame}: nothing to undo")
-        if event is not None:
-            self._redo.setdefault(frame, []).append(event["payload"])
+        event = self.store.latest(self.task, [frame], kinds=self._state_kinds, annotator=self.annotator).get(frame)
+        if event is None:
+            raise IntentError(f"frame {frame}: nothing to undo")
+        done = self._undo(frame, target=event["event_id"])
+        self._redo.setdefault(frame, []).append(event["payload"])
         self._send_labels(frame)
-        return self._answer(content, done, undone=event["payload"].get("op") if event else None)
+        return self._answer(content, done, undone=event["payload"].get("op"))
 
     @intent("redo")
     def _on_redo(self, content: dict) -> dict:
