@@ -5,6 +5,7 @@ overwrite protection holds; undo restores."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -91,6 +92,7 @@ def test_lasso_labels_exactly_the_points_inside_then_protection_and_undo(lab):
     expect(root).to_have_attribute("data-frame-loaded", "0", timeout=60_000)
     lab.wait_idle()
     canvas = root.locator(".hitl-pc-canvas")
+    expect(canvas).to_have_attribute("data-drawn", re.compile(r"\d+"))
     assert "cannot draw" not in root.locator(".hitl-status").inner_text()
     assert canvas.evaluate(COUNT_DRAWN) > 500  # WebGL2 (software) drew the points
     xyz = np.load(lab.workdir / "view_positions.npy")

@@ -78,6 +78,12 @@ function render({ model, el }: RenderProps<PointCloudModel>) {
     return [ui.stage.clientWidth || 800, model.get("display_height")];
   }
 
+  let drawPending = false;
+  let draws = 0;
+
+  /** Bring the view-projection matrix (and its data attributes) up to date now; draw the points
+   *  on the next animation frame (several changes in one frame draw once: a software renderer
+   *  takes a while over a million points). */
   function draw(): void {
     const [w, h] = size();
     ui.stage.style.height = `${h}px`;
@@ -89,7 +95,14 @@ function render({ model, el }: RenderProps<PointCloudModel>) {
     screen = undefined;
     ui.canvas.dataset.viewProjection = JSON.stringify(Array.from(vp));
     ui.canvas.dataset.viewSize = JSON.stringify([w, h]);
-    if (frame && renderer) renderer.draw(vp, model.get("point_size"), [17, 17, 17]);
+    if (drawPending) return;
+    drawPending = true;
+    requestAnimationFrame(() => {
+      drawPending = false;
+      if (!frame || !renderer || !vp) return;
+      renderer.draw(vp, model.get("point_size"), [17, 17, 17]);
+      ui.canvas.dataset.drawn = String(++draws);
+    });
   }
 
   function recolour(): void {
