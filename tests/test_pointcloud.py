@@ -71,6 +71,15 @@ def test_paint_by_bitmask_and_delta_then_undo_and_redo():
     assert sent[-1][0]["type"] == "refused" and "nothing to redo" in sent[-1][0]["message"]
 
 
+def test_a_retried_paint_is_answered_again_and_applied_once():
+    w, sent = make()
+    msg = {"client": "c", "seq": 99_999_999, "type": "paint", "item_id": 0, "class": 1, "encoding": "delta", "count": 2}
+    w._dispatch(w, msg, [delta([3, 4])])
+    w._dispatch(w, msg, [delta([3, 4])])
+    assert sent[-1][0] == sent[-2][0] and sent[-1][0]["type"] == "ack"
+    assert len(w.store.events("points")) == 1 and w.n_done == 2
+
+
 def test_overwrite_protection_and_class_filter_are_applied_by_the_kernel():
     w, sent = make()
     w.paint([0, 1, 2], "car")
