@@ -27,6 +27,15 @@ export function editable(frame: FrameData, s: Pick<EditState, "onlyUnlabelled" |
   return (i: number) => (!protect || frame.labels[i] < 0) && (!visible || !hidden.has(frame.labels[i]));
 }
 
+/** Add to the selection every point of an instance it touches (`ok`: the points it may take). */
+export function selectInstances(frame: FrameData, selected: Uint8Array, ok: (i: number) => boolean): void {
+  const ids = new Set<number>();
+  selected.forEach((v, i) => {
+    if (v && frame.instances[i]) ids.add(frame.instances[i]);
+  });
+  for (let i = 0; i < frame.n; i++) if (ids.has(frame.instances[i]) && ok(i)) selected[i] = 1;
+}
+
 /** The classes the "only visible classes" filter lets through (-1: unlabelled), or null. */
 function visibleClasses(s: EditState): number[] | null {
   if (!s.onlyVisible()) return null;
