@@ -46,3 +46,80 @@ describe("point frames", () => {
     expect([ok2(0), ok2(1)]).toEqual([true, true]);
   });
 });
+
+describe("point edits through the ledger", () => {
+  async function setup(protect = false) {
+    const { EditLedger } = await import("../lib/ledger");
+    const { StatusLine } = await import("../lib/status");
+    const { PointEdits } = await import("./pointcloud/edits");
+    // @ts-expect-error plain JS helper without type declarations
+    const { createFakeModel } = await import("../../testing/fake-model.js");
+    const model = createFakeModel({ n_done: 0 });
+    const status = new StatusLine();
+    const ledger = new EditLedger(model, { status, repaint: () => undefined, progress: () => undefined });
+    model.on("msg:custom", (msg: Record<string, unknown>) => ledger.channel.handle(msg));
+    const { info, buffers } = frameMessage();
+    const frame = decodeFrame(info, buffers);
+    const selected = Uint8Array.from([1, 1]);
+    let changed = 0;
+    const edits = new PointEdits(ledger, status, {
+      frame: () => frame, selected: () => selected, onlyUnlabelled: () => protect, onlyVisible: () => false, hidden: () => new Set(),
+      nClasses: () => 2, instanceMode: () => false, instance: () => 1, changed: () => (changed += 1), clearSelection: () => selected.fill(0),
+    });
+    return { model, ledger, frame, selected, edits, changed: () => changed };
+  }
+  const flush = async () => {
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+  };
+
+  it("paint changes the view's copy at once and sends the indices as one binary buffer", async () => {
+    const t = await setup();
+    t.edits.paint(0);
+    expect(Array.from(t.frame.labels)).toEqual([0, 0]);
+    expect(Array.from(t.selected)).toEqual([0, 0]);
+    const sent = t.model.sent.at(-1);
+    expect(sent.content).toMatchObject({ type: "paint", item_id: 0, class: 0, count: 2, encoding: "bitmask", instance: null });
+    expect(Array.from(new Uint8Array(sent.buffers[0]))).toEqual([0b11]);
+  });
+
+  it("a refusal restores the labels; overwrite protection leaves labelled points out", async () => {
+    const t = await setup(true);
+    t.edits.paint(0); // point 1 is labelled (1): protected
+    const sent = t.model.sent.at(-1);
+    expect(sent.content).toMatchObject({ count: 1, only_unlabelled: true });
+    expect(Array.from(t.frame.labels)).toEqual([0, 1]);
+    t.model.kernelSend({ type: "refused", client: t.ledger.channel.client, seq: sent.content.seq, message: "no" });
+    await flush();
+    expect(Array.from(t.frame.labels)).toEqual([-1, 1]);
+    expect(t.changed()).toBeGreaterThanOrEqual(2);
+  });
+
+  it("undo pops the stack and asks the kernel (which answers with the frame's labels)", async () => {
+    const t = await setup();
+    t.edits.paint(1);
+    t.edits.undoRedo("undo");
+    expect(t.model.lastSent("undo")).toMatchObject({ type: "undo", item_id: 0 });
+    t.edits.undoRedo("redo");
+    expect(t.model.lastSent("redo")).toMatchObject({ type: "redo", item_id: 0 });
+  });
+});
+
+describe("point view keys", () => {
+  it("bind no host key, no key twice (but Escape's guard), and describe every one", async () => {
+    const { pointKeys } = await import("./pointcloud/keys");
+    const { HOST_KEYS } = await import("../lib/keyboard");
+    const noop = () => undefined;
+    const bindings = pointKeys({
+      classes: () => ["a", "b"], paint: noop, setTool: noop, setView: noop, nextColour: noop, disagreement: noop, toggleUnlabelled: noop,
+      toggleVisible: noop, showAll: noop, accept: noop, newInstance: noop, selectInstances: noop, pointSize: noop, step: noop,
+      severalFrames: () => false, instanceMode: () => false, undoRedo: noop, clear: noop, clearable: () => false,
+    });
+    const keys = bindings.flatMap((b) => b.keys);
+    expect(keys.filter((k) => HOST_KEYS.has(k))).toEqual([]);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(bindings.every((b) => (typeof b.description === "function" ? b.description() : b.description).length > 3)).toBe(true);
+    const escape = bindings.find((b) => b.keys.includes("Escape"));
+    expect(escape?.when?.()).toBe(false); // an idle Escape leaves the widget
+    for (const k of ["l", "b", "r", "o", "t", "s", "p", "u", "v", "a", "A", "Ctrl+Z", "1", "2"]) expect(keys).toContain(k);
+  });
+});
