@@ -61,3 +61,11 @@ def test_ply_refusals(tmp_path):
     (tmp_path / "t.ply").write_bytes(b"ply\nformat ascii 1.0\nelement vertex 0\nend_header\n")
     with pytest.raises(ValueError, match="binary_little_endian"):
         read_ply(tmp_path / "t.ply")
+
+
+def test_doctests():
+    import doctest
+
+    from hitl_widgets.io import pointcloud
+
+    assert doctest.testmod(pointcloud).failed == 0

@@ -110,3 +110,12 @@ def test_ransac_plane_and_proposals(scan):
     assert (prop.classes[ground] == 0).mean() > 0.99
     assert (prop.classes == scan.labels).mean() > 0.9
     assert (prop.classes != scan.labels).sum() > 0  # a model with mistakes to fix
+
+
+def test_doctests():
+    import doctest
+
+    from hitl_widgets import pointcloud
+    from hitl_widgets.demo import lidar
+
+    assert doctest.testmod(lidar).failed == 0 and doctest.testmod(pointcloud).failed == 0

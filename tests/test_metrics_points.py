@@ -51,3 +51,11 @@ def test_alpha_by_hand_and_as_the_shared_implementation():
     assert point_alpha(missing) == pytest.approx(alpha_from_codes(missing, 1 - np.eye(3)))
     with pytest.raises(ValueError, match="annotators x points"):
         point_alpha([0, 1])
+
+
+def test_doctests():
+    import doctest
+
+    from hitl_widgets.metrics import points
+
+    assert doctest.testmod(points).failed == 0

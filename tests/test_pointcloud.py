@@ -261,3 +261,11 @@ def test_a_synthetic_scan_with_its_proposals():
         if len(fix):
             w.paint(fix, LIDAR[k])
     assert point_iou(w.labels, scan.labels).miou == 1.0 > before
+
+
+def test_doctests():
+    import doctest
+
+    from hitl_widgets.widgets import pointcloud, pointcloud_frames
+
+    assert doctest.testmod(pointcloud).failed == 0 and doctest.testmod(pointcloud_frames).failed == 0
