@@ -121,6 +121,17 @@ def test_a_bitmask_with_padding_bits_set_is_refused():
         decode_indices(bytes([0, 0x80]), "bitmask", 10, 1)
 
 
+def test_varint_deltas_as_the_view_sends_them():
+    raw = bytes([3, 0xE5, 0x07, 1, 0xF7, 0x9F, 0x12])  # js/src/lib/selection.test.ts's example
+    assert decode_indices(raw, "varint", 1_000_000, 4).tolist() == [3, 1000, 1001, 300000]
+    assert decode_indices(b"", "varint", 10, 0).tolist() == []
+    for bad, message in [(bytes([0x85]), "ends inside"), (bytes([0xFF] * 5 + [1]), "longer than 5"),
+                         (bytes([0xFF] * 4 + [0x7F]), "over 32 bits"), (bytes([2, 0]), "gap of 0"),
+                         (bytes([0x80, 0x08]), "outside")]:
+        with pytest.raises(ValueError, match=message):
+            decode_indices(bad, "varint", 1000, 1 if len(bad) < 3 else 2)
+
+
 def test_labels_survive_a_restart_and_undo_rebuilds_from_the_store(tmp_path):
     path = tmp_path / "p.db"
     w, _ = make(store=hw.AnnotationStore(path, annotator="ann"))

@@ -3,7 +3,7 @@
 The kernel holds the truth: an int array of labels (-1: unlabelled) and of instance ids (0: none)
 per frame. The browser renders the points (compact binary buffers, see ``pointcloud_frames``),
 selects in screen space (lasso, box, brush) and sends each edit as the selected point indices in
-one binary buffer (a bitmask or delta-coded uint32) with the class. Every edit is one store event
+one binary buffer (a bitmask, or delta-coded as uint32 or LEB128 varints) with the class. Every edit is one store event
 (``kind="points"``) holding the indices it changed, zlib-compressed, and the value(s) it set; a
 frame's state is its events replayed in order, so undo is the store's undo (and a redo stack), and
 the labels come back after a kernel restart.

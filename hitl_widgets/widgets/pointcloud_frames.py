@@ -14,6 +14,8 @@ xyz + label + intensity is 8 bytes/point.
 From the browser, an edit names its points in one buffer (``encoding``):
     "bitmask" ceil(N / 8) bytes, point i is bit i % 8 (LSB first) of byte i // 8; padding bits 0
     "delta"   uint32 little-endian: the first index, then the gaps to each next (each > 0)
+    "varint"  the same numbers as unsigned LEB128 (7 bits a byte, low first; a set high bit: more
+              bytes follow): 1 byte a point while the gaps are under 128
 In the store, an edit's indices are kept as a zlib-compressed bitmask or delta-coded uint32,
 whichever is smaller, in base64 (``pack``).
 """
@@ -167,11 +169,37 @@ def decode_indices(raw: bytes, encoding: Any, n: int, count: Any) -> np.ndarray:
         idx = np.cumsum(gaps)
         if len(idx) and idx[-1] >= n:
             raise ValueError(f"point index {int(idx[-1])} is outside the frame's {n} points")
+    elif encoding == "varint":
+        gaps = _leb128(raw)
+        if len(gaps) > 1 and (gaps[1:] == 0).any():
+            raise ValueError("delta-coded indices must increase (a gap of 0)")
+        idx = np.cumsum(gaps)
+        if len(idx) and idx[-1] >= n:
+            raise ValueError(f"point index {int(idx[-1])} is outside the frame's {n} points")
     else:
-        raise ValueError(f"encoding must be 'bitmask' or 'delta', not {str(encoding)[:20]!r}")
+        raise ValueError(f"encoding must be 'bitmask', 'delta' or 'varint', not {str(encoding)[:20]!r}")
     if not isinstance(count, int) or isinstance(count, bool) or count != len(idx):
         raise ValueError(f"count {str(count)[:20]} does not match the {len(idx)} points in the buffer")
     return idx
+
+
+def _leb128(raw: bytes) -> np.ndarray:
+    """Unsigned LEB128 numbers (each at most 5 bytes, below 2**32), vectorised."""
+    b = np.frombuffer(raw, np.uint8).astype(np.int64)
+    if len(b) == 0:
+        return b
+    if b[-1] >= 128:
+        raise ValueError("varint buffer ends inside a number")
+    ends = np.flatnonzero(b < 128)
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    lengths = ends - starts + 1
+    if lengths.max() > 5:
+        raise ValueError("varint number longer than 5 bytes")
+    position = np.arange(len(b)) - np.repeat(starts, lengths)
+    values = np.add.reduceat((b & 0x7F) << (7 * position), starts)
+    if values.max() >= 1 << 32:
+        raise ValueError("varint number over 32 bits")
+    return values
 
 
 def pack(indices: np.ndarray) -> str:

@@ -60,13 +60,16 @@ describe("selection", () => {
     expect(Array.from(combine(Uint8Array.from([1, 0, 1]), Uint8Array.from([0, 1, 1]), "replace"))).toEqual([0, 1, 1]);
     expect(Array.from(indicesOf(Uint8Array.from([0, 1, 1, 1]), (i) => i !== 2))).toEqual([1, 3]);
   });
-  it("indices go as the smaller of a bitmask and delta-coded uint32", () => {
-    const few = encodeIndices(Uint32Array.from([3, 1000]), 100_000);
-    expect(few.encoding).toBe("delta");
-    const v = new DataView(few.buffer);
-    expect([v.getUint32(0, true), v.getUint32(4, true)]).toEqual([3, 997]);
+  it("indices go as the smaller of a bitmask and varint (LEB128) deltas", () => {
+    const few = encodeIndices(Uint32Array.from([3, 1000, 1001, 300000]), 1_000_000);
+    expect(few.encoding).toBe("varint");
+    // 3; gap 997 = 7 * 128 + 101 -> 0xe5 0x07; gap 1; gap 298999 = (18 * 128 + 31) * 128 + 119 -> 3 bytes
+    expect(Array.from(new Uint8Array(few.buffer))).toEqual([3, 0xe5, 0x07, 1, 0xf7, 0x9f, 0x12]);
     const many = encodeIndices(Uint32Array.from([0, 1, 2, 9]), 10);
     expect(many.encoding).toBe("bitmask");
     expect(Array.from(new Uint8Array(many.buffer))).toEqual([0b111, 0b10]);
+    const dense = encodeIndices(Uint32Array.from({ length: 5000 }, (_, i) => 2 * i), 10_000);
+    expect(dense.encoding).toBe("bitmask"); // 1250 bytes < 5000
+    expect(encodeIndices(new Uint32Array(0), 100).buffer.byteLength).toBe(0);
   });
 });

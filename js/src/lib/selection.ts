@@ -99,21 +99,23 @@ export function indicesOf(mask: Uint8Array, keep?: (i: number) => boolean): Uint
 }
 
 /** Increasing indices of an N-point frame as the smaller of a bitmask (ceil(N/8) bytes, LSB
- *  first) and delta-coded little-endian uint32 (the first index, then the gaps). */
-export function encodeIndices(indices: Uint32Array, n: number): { encoding: "bitmask" | "delta"; buffer: ArrayBuffer } {
+ *  first) and varint deltas (the first index, then the gaps, as unsigned LEB128: one byte a point
+ *  while the gaps are under 128). */
+export function encodeIndices(indices: Uint32Array, n: number): { encoding: "bitmask" | "varint"; buffer: ArrayBuffer } {
   const maskBytes = Math.ceil(n / 8);
-  if (maskBytes <= indices.length * 4) {
-    const bits = new Uint8Array(maskBytes);
-    for (const i of indices) bits[i >> 3] |= 1 << (i & 7);
-    return { encoding: "bitmask", buffer: bits.buffer };
+  const varint = new Uint8Array(Math.min(indices.length * 5, maskBytes + 5));
+  let k = 0;
+  let j = 0;
+  for (; j < indices.length && k < maskBytes; j++) { // stop once it is no smaller than the bitmask
+    let v = j === 0 ? indices[0] : indices[j] - indices[j - 1];
+    while (v >= 128) {
+      varint[k++] = (v & 127) | 128;
+      v = Math.floor(v / 128);
+    }
+    varint[k++] = v;
   }
-  const out = new Uint32Array(indices.length);
-  let prev = 0;
-  indices.forEach((v, k) => {
-    out[k] = k === 0 ? v : v - prev;
-    prev = v;
-  });
-  const view = new DataView(new ArrayBuffer(out.length * 4));
-  out.forEach((v, k) => view.setUint32(k * 4, v, true));
-  return { encoding: "delta", buffer: view.buffer };
+  if (j === indices.length && k < maskBytes) return { encoding: "varint", buffer: varint.slice(0, k).buffer };
+  const bits = new Uint8Array(maskBytes);
+  for (const i of indices) bits[i >> 3] |= 1 << (i & 7);
+  return { encoding: "bitmask", buffer: bits.buffer };
 }
