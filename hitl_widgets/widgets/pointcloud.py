@@ -1,0 +1,393 @@
+"""PointCloudAnnotator: paint classes (and instances) on LiDAR / RGB point clouds in WebGL.
+
+The kernel holds the truth: an int array of labels (-1: unlabelled) and of instance ids (0: none)
+per frame. The browser renders the points (compact binary buffers, see ``pointcloud_frames``),
+selects in screen space (lasso, box, brush) and sends each edit as the selected point indices in
+one binary buffer (a bitmask, or delta-coded as uint32 or LEB128 varints) with the class. Every edit is one store event
+(``kind="points"``) holding the indices it changed, zlib-compressed, and the value(s) it set; a
+frame's state is its events replayed in order, so undo is the store's undo (and a redo stack), and
+the labels come back after a kernel restart.
+
+Protocol (browser → kernel; each intent carries ``client``/``seq`` and ``item_id`` = the frame):
+    paint   {class, encoding, count, instance?, only_unlabelled?, only_classes?} + 1 buffer
+    accept  {scope: "all" | "selection", min_score?, only_unlabelled?, encoding?, count?} (+ buffer)
+    undo / redo {}
+    fetch   {ids: [frame]} → "items" with the frame's buffers (the kit's fetch)
+Kernel → browser: "labels" {item_id, dtype} + buffers [label codes, instance ids] after a change
+the view cannot know (undo, redo, an edit the kernel narrowed), then the ack.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Hashable, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import traitlets
+
+from ..coerce import normalise_classes
+from ..items import Items
+from ..store import AnnotationStore
+from .base import STATIC, Committed, IntentError, ItemsWidget, intent, static_file
+from .pointcloud_frames import (
+    MAX_INSTANCE,
+    Frame,
+    as_frames,
+    check_frame,
+    check_proposal,
+    decode_indices,
+    dequantise,
+    label_codes,
+    pack,
+    pack_values,
+    quantise,
+    unit_bytes,
+    unpack,
+    unpack_values,
+)
+
+KIND = "points"
+PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#9a6324", "#469990"]
+
+
+def _check_colours(colors: Any, n: int) -> list[str]:
+    if colors is None:
+        return [PALETTE[k % len(PALETTE)] for k in range(n)]
+    out = [str(c) for c in colors]
+    if len(out) != n:
+        raise ValueError(f"colors has {len(out)} entries for {n} classes")
+    for c in out:
+        if len(c) != 7 or c[0] != "#" or any(ch not in "0123456789abcdefABCDEF" for ch in c[1:]):
+            raise ValueError(f"colour {c[:20]!r}: colours must be '#rrggbb'")
+    return out
+
+
+class PointCloudAnnotator(ItemsWidget):
+    """Label every point of a scan (or of each scan of a sequence) with a class, in WebGL.
+
+    Mouse: drag orbits, right-drag (or Shift+drag in orbit mode) pans, the wheel zooms; L lasso,
+    B box, R brush, O orbit; in a selection tool Shift adds, Alt subtracts. Digit keys paint the
+    selection with a class, ``?`` lists every key.
+
+    Example:
+        >>> import numpy as np
+        >>> pts = np.random.default_rng(0).normal(size=(100, 3)).astype(np.float32)
+        >>> w = PointCloudAnnotator(pts, ["ground", "car"], store=AnnotationStore(":memory:"))
+        >>> w.paint(np.arange(10), "car")
+        1
+        >>> int((w.labels == 1).sum()), w.summary["points"].tolist()
+        (10, [0, 10])
+    """
+
+    _esm = STATIC / "pointcloud.js"
+    _css = STATIC / "pointcloud.css"
+    classes: traitlets.List[Any] = traitlets.List().tag(sync=True)
+    colors: traitlets.List[Any] = traitlets.List().tag(sync=True)
+    mode = traitlets.Unicode("semantic").tag(sync=True)
+    frame = traitlets.Int(0).tag(sync=True)  # the frame shown
+    n_frames = traitlets.Int(1).tag(sync=True)
+    n_done = traitlets.Int(0).tag(sync=True)  # labelled points, all frames
+    point_size = traitlets.Float(2.0).tag(sync=True)
+    display_height = traitlets.Int(480).tag(sync=True)
+    _state_kinds: ClassVar[tuple[str, ...]] = (KIND,)
+    _fetch_noun: ClassVar[str] = "frames"
+
+    def __init__(
+        self,
+        points: Any,
+        classes: Sequence[Any],
+        store: AnnotationStore | None = None,
+        task: str = "points",
+        colors: Sequence[str] | None = None,
+        proposals: Any = None,
+        mode: str = "semantic",
+        annotator: str | None = None,
+    ):
+        static_file("pointcloud.js")
+        if mode not in ("semantic", "instance"):
+            raise ValueError(f"mode must be 'semantic' or 'instance', not {mode!r}")
+        class_list = normalise_classes(classes)
+        raw, self._several = as_frames(points)
+        self._frames: list[Frame] = [check_frame(p, f"frame {n}") for n, p in enumerate(raw)]
+        if proposals is not None:
+            props, _ = as_frames(proposals) if len(self._frames) > 1 else ([proposals], False)
+            if len(props) != len(self._frames):
+                raise ValueError(f"proposals for {len(props)} frames, points for {len(self._frames)}")
+            for n, (frame, prop) in enumerate(zip(self._frames, props)):
+                if prop is not None:
+                    frame.prop_classes, frame.prop_scores = check_proposal(prop, frame, len(class_list), f"frame {n}")
+        self._labels = [np.full(len(f), -1, np.int64) for f in self._frames]
+        self._instances = [np.zeros(len(f), np.int64) for f in self._frames]
+        self._edits: dict[int, dict[int, dict]] = {}  # frame -> {event id: payload} of its current edits, in order
+        self._redo: dict[int, list[dict]] = {}
+        self._last_changed = 0  # points the last paint changed
+        super().__init__(
+            Items([f"frame {n}" for n in range(len(self._frames))]), store=store, task=task, annotator=annotator,
+            classes=class_list, colors=_check_colours(colors, len(class_list)), mode=mode, n_frames=len(self._frames),
+        )
+        self._recount_item(0)
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def labels(self) -> np.ndarray | list[np.ndarray]:
+        """Class index per point (-1: unlabelled): an int array (N,), a list of them for several frames."""
+        out = [lab.copy() for lab in self._labels]
+        return out if self._several else out[0]
+
+    @property
+    def instances(self) -> np.ndarray | list[np.ndarray]:
+        """Instance id per point (0: none), as ``labels``."""
+        out = [inst.copy() for inst in self._instances]
+        return out if self._several else out[0]
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per class: class, points (over all frames), share (of all points), instances
+        (distinct instance ids among its points, counted per frame)."""
+        total = sum(len(f) for f in self._frames)
+        rows = []
+        for k, name in enumerate(self.classes):
+            n = sum(int((lab == k).sum()) for lab in self._labels)
+            inst = sum(len(np.setdiff1d(np.unique(i[lab == k]), [0])) for lab, i in zip(self._labels, self._instances))
+            rows.append({"class": name, "points": n, "share": n / total, "instances": inst})
+        return pd.DataFrame(rows, columns=["class", "points", "share", "instances"])
+
+    def view_positions(self, frame: int = 0) -> np.ndarray:
+        """The float32 (N, 3) positions the view draws and selects on (xyz quantised to 16 bits
+        per axis, see ``pointcloud_frames``)."""
+        q, offset, scale = quantise(self._frames[self._frame_index(frame)].xyz)
+        return dequantise(q, offset, scale)
+
+    def paint(self, indices: Any, cls: Any, frame: int = 0, instance: int | None = None, only_unlabelled: bool = False) -> int:
+        """Give points ``indices`` of ``frame`` the class ``cls`` (a name or an index; None
+        unlabels), validated as the view's edits are; returns the event id."""
+        k = -1 if cls is None else (self.classes.index(cls) if cls in self.classes else cls)
+        f = self._frame_index(frame)
+        idx = np.unique(np.asarray(indices, np.int64))
+        if len(idx) and (idx[0] < 0 or idx[-1] >= len(self._frames[f])):
+            raise IntentError(f"frame {f}: point indices must be in 0 .. {len(self._frames[f]) - 1}")
+        return self._paint(f, idx, self._class(k), instance, only_unlabelled, None).event_id
+
+    def to_semantickitti(self, path: str | os.PathLike, frame: int = 0, codes: Sequence[int] | None = None) -> None:
+        """Write a frame's labels and instances as a SemanticKITTI ``.label`` file (io.pointcloud)."""
+        from ..io.pointcloud import write_label
+
+        f = self._frame_index(frame)
+        write_label(path, self._labels[f], self._instances[f], codes=codes or list(range(1, len(self.classes) + 1)))
+
+    def to_ply(self, path: str | os.PathLike, frame: int = 0) -> None:
+        """Write a frame's points with ``label`` and ``instance`` properties as binary PLY."""
+        from ..io.pointcloud import write_ply
+
+        f = self._frame_index(frame)
+        fr = self._frames[f]
+        extra = [c for c in (fr.intensity[:, None] if fr.intensity is not None else None, fr.rgb) if c is not None]
+        names = (["intensity"] if fr.intensity is not None else []) + (["red", "green", "blue"] if fr.rgb is not None else [])
+        write_ply(path, np.concatenate([fr.xyz, *extra], axis=1), self._labels[f], self._instances[f], extra=names)
+
+    @traitlets.validate("frame")
+    def _valid_frame(self, proposal: dict) -> int:
+        value = proposal["value"]
+        if not 0 <= value < len(self._frames):
+            raise traitlets.TraitError(f"frame {value} does not exist (there are {len(self._frames)})")
+        return value
+
+    # ------------------------------------------------------------------ state
+    def _frame_index(self, frame: Any) -> int:
+        if isinstance(frame, bool) or not isinstance(frame, (int, np.integer)) or not 0 <= frame < len(self._frames):
+            raise IntentError(f"unknown frame {str(frame)[:40]!r} (there are {len(self._frames)})")
+        return int(frame)
+
+    @staticmethod
+    def _apply(labels: np.ndarray, instances: np.ndarray, payload: dict, idx: np.ndarray | None = None) -> None:
+        """Replay one stored edit (``idx``: its indices, when the caller has them decoded)."""
+        idx = unpack(payload["indices"]) if idx is None else idx
+        labels[idx] = unpack_values(payload["classes"]) if "classes" in payload else payload["class"]
+        if payload.get("instance") is not None:
+            instances[idx] = payload["instance"]
+
+    def _rebuild(self, frame: int) -> None:
+        """A frame's labels from scratch: its current edits replayed in order."""
+        labels, instances = self._labels[frame], self._instances[frame]
+        labels.fill(-1)
+        instances.fill(0)
+        for payload in self._edits.get(frame, {}).values():
+            self._apply(labels, instances, payload)
+
+    def _load(self) -> None:
+        """Every frame's labels: this annotator's current edits (no undo cancels them), oldest first."""
+        events = self.store.events(self.task)
+        mine = events[(events["kind"] == KIND) & (events["annotator"] == self.annotator) & ~events["undone"]]
+        for row in mine.itertuples():
+            if row.item_id in self.items:
+                self._edits.setdefault(row.item_id, {})[int(row.event_id)] = row.payload
+        for frame in self._edits:
+            self._rebuild(frame)
+
+    def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
+        if event is not None:
+            frame = int(key)  # type: ignore[call-overload]
+            self._edits.setdefault(frame, {})[event["event_id"]] = event["payload"]
+            self._apply(self._labels[frame], self._instances[frame], event["payload"], state)
+
+    def _mirror_undo(self, key: Hashable, target: int | None) -> None:
+        frame = int(key)  # type: ignore[call-overload]
+        self._edits.get(frame, {}).pop(target, None)  # type: ignore[arg-type]
+        self._rebuild(frame)
+
+    def _recount_item(self, item_id: Hashable) -> None:
+        self.n_done = int(sum((lab >= 0).sum() for lab in self._labels))
+
+    def _label(self, key: Hashable) -> Any:
+        return int((self._labels[int(key)] >= 0).sum())  # type: ignore[call-overload]
+
+    def _item_state(self, item_id: Any) -> dict:
+        if isinstance(item_id, int) and 0 <= item_id < len(self._frames):
+            return {"labelled": int((self._labels[item_id] >= 0).sum())}
+        return {}
+
+    # ------------------------------------------------------------------ the frame, to the browser
+    def _media(self, key: Any, buffers: list) -> dict:
+        """A frame as binary buffers (module docstring of pointcloud_frames): 6 bytes of xyz, 1 of
+        label, then intensity / RGB / proposals / instances when present."""
+        f = int(key)
+        fr = self._frames[f]
+        q, offset, scale = quantise(fr.xyz)
+        info: dict[str, Any] = {"kind": "points", "n": len(fr), "offset": offset, "scale": scale,
+                                "label_dtype": "u2" if len(self.classes) > 254 else "u1"}
+
+        def put(name: str, arr: np.ndarray) -> None:
+            info[f"{name}_buffer"] = len(buffers)
+            buffers.append(np.ascontiguousarray(arr).tobytes())
+
+        put("xyz", q)
+        put("labels", label_codes(self._labels[f], len(self.classes)))
+        if fr.intensity is not None:
+            put("intensity", unit_bytes(fr.intensity))
+        if fr.rgb is not None:
+            put("rgb", unit_bytes(fr.rgb))
+        if fr.prop_classes is not None and fr.prop_scores is not None:
+            put("proposal", label_codes(fr.prop_classes, len(self.classes)))
+            put("score", unit_bytes(fr.prop_scores))
+        if self.mode == "instance":
+            put("instances", self._instances[f].astype("<u2"))
+        return info
+
+    def _send_labels(self, frame: int) -> None:
+        buffers = [label_codes(self._labels[frame], len(self.classes)).tobytes(), self._instances[frame].astype("<u2").tobytes()]
+        self.send({"type": "labels", "item_id": frame, "labelled": int((self._labels[frame] >= 0).sum())}, buffers=buffers)
+
+    # ------------------------------------------------------------------ validation
+    def _class(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not -1 <= value < len(self.classes):
+            raise IntentError(f"class must be an index in -1 .. {len(self.classes) - 1} (-1 unlabels), not {str(value)[:40]!r}")
+        return int(value)
+
+    def _instance(self, value: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value <= MAX_INSTANCE:
+            raise IntentError(f"instance must be an id in 0 .. {MAX_INSTANCE}, not {str(value)[:40]!r}")
+        return int(value)
+
+    def _selection(self, content: dict, frame: int) -> np.ndarray:
+        if len(self.intent_buffers) != 1:
+            raise IntentError(f"frame {frame}: a selection needs exactly one binary buffer of point indices")
+        try:
+            return decode_indices(self.intent_buffers[0], content.get("encoding"), len(self._frames[frame]), content.get("count"))
+        except ValueError as exc:
+            raise IntentError(f"frame {frame}: {exc}") from None
+
+    def _narrow(self, frame: int, idx: np.ndarray, only_unlabelled: Any, only_classes: Any) -> np.ndarray:
+        """The selection less the points that overwrite protection or the class filter keep out."""
+        if not isinstance(only_unlabelled, bool):
+            raise IntentError("only_unlabelled must be true or false")
+        labels = self._labels[frame]
+        if only_unlabelled:
+            idx = idx[labels[idx] < 0]
+        if only_classes is not None:
+            if not isinstance(only_classes, list) or len(only_classes) > len(self.classes) + 1:
+                raise IntentError("only_classes must be a list of class indices (-1: unlabelled)")
+            keep = np.array([self._class(c) for c in only_classes], np.int64)
+            idx = idx[np.isin(labels[idx], keep)]
+        return idx
+
+    def _paint(self, frame: int, idx: np.ndarray, cls: int, instance: int | None, only_unlabelled: Any, only_classes: Any) -> Committed:
+        idx = self._narrow(frame, idx, only_unlabelled, only_classes)
+        changed = self._labels[frame][idx] != cls
+        if instance is not None:
+            changed |= self._instances[frame][idx] != instance
+        idx = idx[changed]
+        if len(idx) == 0:
+            raise IntentError(f"frame {frame}: no point changes (selection empty, already so, or protected)")
+        self._last_changed = len(idx)
+        payload: dict[str, Any] = {"op": "paint", "indices": pack(idx), "class": cls, "n": len(idx)}
+        if instance is not None:
+            payload["instance"] = instance
+        return self._store(frame, payload, idx=idx)
+
+    def _store(self, frame: int, payload: dict, clear_redo: bool = True, idx: np.ndarray | None = None) -> Committed:
+        done = self._commit(frame, KIND, payload, op=payload["op"], state=idx)
+        if clear_redo:
+            self._redo.pop(frame, None)
+        return done
+
+    # ------------------------------------------------------------------ intents
+    @intent("paint")
+    def _on_paint(self, content: dict) -> dict:
+        frame = self._frame_index(content.get("item_id"))
+        idx = self._selection(content, frame)
+        cls, instance = self._class(content.get("class")), self._instance(content.get("instance"))
+        done = self._paint(frame, idx, cls, instance, content.get("only_unlabelled", False), content.get("only_classes"))
+        changed = self._last_changed
+        if changed != len(idx):  # the kernel narrowed it: the view's optimistic copy is wrong
+            self._send_labels(frame)
+        return self._answer(content, done, changed=changed)
+
+    @intent("accept")
+    def _on_accept(self, content: dict) -> dict:
+        frame = self._frame_index(content.get("item_id"))
+        fr = self._frames[frame]
+        if fr.prop_classes is None or fr.prop_scores is None:
+            raise IntentError(f"frame {frame} has no proposals")
+        scope = content.get("scope")
+        if scope == "all":
+            idx = np.arange(len(fr))
+        elif scope == "selection":
+            idx = self._selection(content, frame)
+        else:
+            raise IntentError(f"scope must be 'all' or 'selection', not {str(scope)[:20]!r}")
+        min_score = content.get("min_score", 0.0)
+        if isinstance(min_score, bool) or not isinstance(min_score, (int, float)) or not 0 <= min_score <= 1:
+            raise IntentError("min_score must be a number in [0, 1]")
+        idx = idx[(fr.prop_classes[idx] >= 0) & (fr.prop_scores[idx] >= min_score)]
+        idx = self._narrow(frame, idx, content.get("only_unlabelled", False), content.get("only_classes"))
+        idx = idx[self._labels[frame][idx] != fr.prop_classes[idx]]
+        if len(idx) == 0:
+            raise IntentError(f"frame {frame}: no proposal changes any point")
+        done = self._store(frame, {"op": "accept", "indices": pack(idx), "classes": pack_values(fr.prop_classes[idx]), "n": len(idx)}, idx=idx)
+        self._send_labels(frame)
+        return self._answer(content, done, changed=len(idx))
+
+    @intent("undo")
+    def _on_undo(self, content: dict) -> dict:
+        frame = self._frame_index(content.get("item_id"))
+        event = self.store.latest(self.task, [frame], kinds=self._state_kinds, annotator=self.annotator).get(frame)
+        if event is None:
+            raise IntentError(f"frame {frame}: nothing to undo")
+        done = self._undo(frame, target=event["event_id"])
+        self._redo.setdefault(frame, []).append(event["payload"])
+        self._send_labels(frame)
+        return self._answer(content, done, undone=event["payload"].get("op"))
+
+    @intent("redo")
+    def _on_redo(self, content: dict) -> dict:
+        frame = self._frame_index(content.get("item_id"))
+        stack = self._redo.get(frame)
+        if not stack:
+            raise IntentError(f"frame {frame}: nothing to redo")
+        payload = stack.pop()
+        done = self._store(frame, {**payload, "op": "redo"}, clear_redo=False)
+        self._send_labels(frame)
+        return self._answer(content, done, redone=payload.get("op"))

@@ -1,0 +1,119 @@
+// Label edits of the point view, through the edit ledger: paint the selection with a class (or an
+// instance), accept proposals, undo / redo. Each edit changes the view's copy at once and sends
+// the point indices as one binary buffer (lib/selection.ts encodeIndices); a refusal restores them.
+import type { Reply } from "../../lib/channel";
+import type { EditLedger } from "../../lib/ledger";
+import { encodeIndices, indicesOf } from "../../lib/selection";
+import type { StatusLine } from "../../lib/status";
+import type { FrameData } from "./frame";
+
+export interface EditState {
+  frame: () => FrameData | undefined;
+  selected: () => Uint8Array;
+  onlyUnlabelled: () => boolean;
+  onlyVisible: () => boolean;
+  hidden: () => Set<number>;
+  nClasses: () => number;
+  instanceMode: () => boolean;
+  instance: () => number;
+  /** labels changed in the view: recolour and redraw */
+  changed: () => void;
+  clearSelection: () => void;
+}
+
+/** Whether point i may be edited now: overwrite protection and the visible-classes filter. */
+export function editable(frame: FrameData, s: Pick<EditState, "onlyUnlabelled" | "onlyVisible" | "hidden">) {
+  const hidden = s.hidden(), protect = s.onlyUnlabelled(), visible = s.onlyVisible();
+  return (i: number) => (!protect || frame.labels[i] < 0) && (!visible || !hidden.has(frame.labels[i]));
+}
+
+/** Add to the selection every point of an instance it touches (`ok`: the points it may take). */
+export function selectInstances(frame: FrameData, selected: Uint8Array, ok: (i: number) => boolean): void {
+  const ids = new Set<number>();
+  selected.forEach((v, i) => {
+    if (v && frame.instances[i]) ids.add(frame.instances[i]);
+  });
+  for (let i = 0; i < frame.n; i++) if (ids.has(frame.instances[i]) && ok(i)) selected[i] = 1;
+}
+
+/** The classes the "only visible classes" filter lets through (-1: unlabelled), or null. */
+function visibleClasses(s: EditState): number[] | null {
+  if (!s.onlyVisible()) return null;
+  const out: number[] = [];
+  for (let k = -1; k < s.nClasses(); k++) if (!s.hidden().has(k)) out.push(k);
+  return out;
+}
+
+export class PointEdits {
+  constructor(private readonly ledger: EditLedger, private readonly status: StatusLine, private readonly s: EditState) {}
+
+  private common(frame: FrameData): Record<string, unknown> {
+    return { item_id: frame.id, only_unlabelled: this.s.onlyUnlabelled(), only_classes: visibleClasses(this.s) };
+  }
+
+  /** Paint the selected (editable) points with class k (-1: unlabel). */
+  paint(k: number): void {
+    const frame = this.s.frame();
+    if (!frame) return;
+    const instance = this.s.instanceMode() ? this.s.instance() : null;
+    const ok = editable(frame, this.s);
+    const idx = indicesOf(this.s.selected(), (i) => ok(i) && (frame.labels[i] !== k || (instance !== null && frame.instances[i] !== instance)));
+    if (!idx.length) {
+      this.status.info("nothing to paint: select points first (lasso l, box b, brush r)" + (this.s.onlyUnlabelled() ? "; only unlabelled points can change" : ""));
+      return;
+    }
+    const before = Int16Array.from(idx, (i) => frame.labels[i]);
+    const beforeInst = Uint16Array.from(idx, (i) => frame.instances[i]);
+    for (const i of idx) {
+      frame.labels[i] = k;
+      if (instance !== null) frame.instances[i] = instance;
+    }
+    this.s.clearSelection();
+    this.s.changed();
+    const { encoding, buffer } = encodeIndices(idx, frame.n);
+    this.status.info(`painted ${idx.length} points`);
+    this.ledger.send("paint", { ...this.common(frame), class: k, instance, encoding, count: idx.length }, {
+      item: frame.id, undo: true,
+      refused: () => {
+        idx.forEach((i, n) => {
+          frame.labels[i] = before[n];
+          frame.instances[i] = beforeInst[n];
+        });
+        this.s.changed();
+      },
+    }, [buffer]);
+  }
+
+  /** Accept the model's proposals: everywhere, or in the selection. */
+  accept(scope: "all" | "selection"): void {
+    const frame = this.s.frame();
+    if (!frame?.proposal) {
+      this.status.info("this frame has no proposals");
+      return;
+    }
+    const fields: Record<string, unknown> = { ...this.common(frame), scope };
+    const buffers: ArrayBuffer[] = [];
+    if (scope === "selection") {
+      const idx = indicesOf(this.s.selected());
+      if (!idx.length) {
+        this.status.info("nothing selected");
+        return;
+      }
+      const { encoding, buffer } = encodeIndices(idx, frame.n);
+      Object.assign(fields, { encoding, count: idx.length });
+      buffers.push(buffer);
+    }
+    this.status.info(`accepting proposals (${scope})…`);
+    this.ledger.send("accept", fields, { item: frame.id, undo: true, ack: (r: Reply) => this.status.info(`accepted ${String(r.changed)} proposals`) }, buffers);
+  }
+
+  undoRedo(which: "undo" | "redo"): void {
+    const frame = this.s.frame();
+    if (!frame) return;
+    if (which === "undo") this.ledger.popUndo();
+    this.ledger.send(which, { item_id: frame.id }, {
+      item: frame.id,
+      ack: (r: Reply) => this.status.info(`${which === "undo" ? "undone" : "redone"}: ${String(r[which === "undo" ? "undone" : "redone"] ?? "")}`),
+    });
+  }
+}
