@@ -55,6 +55,13 @@ class ActiveLearningLoop:
         classes: the classes to choose from (default: the sorted classes of ``y_test`` and
             ``initial``).
         background: retrain in a background thread (False: in the calling thread).
+        scheduler: score the pool on Dask instead of in this process: a ``dask.distributed``
+            Client, a scheduler address (``"tcp://host:8786"``) or ``"local"`` (see
+            ``hitl_widgets.active.distributed.score_pool``: each partition's top-k on its worker,
+            the model sent once per worker). The pool is then a numpy or dask array, and
+            ``strategy`` a score ("margin", "entropy", "least_confident", "bald"; "hybrid", the
+            default, becomes "margin", since it needs every item's probabilities in one process).
+        progress: show a progress bar while the pool is scored on Dask and while ``simulate`` runs.
 
     Example:
         >>> from sklearn.datasets import load_digits
@@ -84,6 +91,8 @@ class ActiveLearningLoop:
         embeddings: Any = None,
         seed: int | None = 0,
         background: bool = True,
+        scheduler: Any = None,
+        progress: bool = True,
     ):
         from ipywidgets import VBox
 
@@ -114,6 +123,11 @@ class ActiveLearningLoop:
             if self.groups is None:
                 raise ValueError('strategy="stratified" needs groups= (one group per pool item)')
             strategy = StratifiedStrategy(self.groups)
+        if scheduler is not None:
+            from .distributed import PoolScorer
+
+            strategy = PoolScorer.from_strategy("margin" if strategy in ("hybrid", None) else strategy, scheduler, progress=progress)
+        self.progress = bool(progress)
         if _is_torch_module(model):  # its output units are the classes, in this order
             model = as_adapter(model, classes=list(classes))
         classes = normalise_classes(classes)
@@ -336,12 +350,16 @@ class ActiveLearningLoop:
     def _show_batch(self, batch: list, pool_idx: np.ndarray) -> None:
         proba = self.session.last_proba if self.session.fitted else None
         proposals = {}
+        rows = None
         if proba is not None and len(batch):
-            classes = np.asarray(self.session.adapter.classes_)
             proba = np.asarray(proba)
             if proba.ndim == 3:  # Monte-Carlo samples (T, N, C): propose from their mean
                 proba = proba.mean(axis=0)
             rows = proba[np.asarray(pool_idx, dtype=np.int64)]
+        elif self.session.fitted and len(batch):  # scored on Dask: only the batch's own rows came back
+            rows = getattr(self.session.strategy, "last_batch_proba", None)
+        if rows is not None:
+            classes = np.asarray(self.session.adapter.classes_)
             known = set(self.classify.classes)
             for item_id, row in zip(batch, rows):
                 label = plain(classes[int(np.argmax(row))])
