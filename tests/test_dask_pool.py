@@ -207,3 +207,34 @@ def test_loop_with_a_scheduler_queries_as_the_single_process_loop(client, data):
     with pytest.raises(ValueError, match="needs the whole pool's probabilities"):
         ActiveLearningLoop(LogisticRegression(), X, items=texts, strategy="core_set", classes=[0, 1, 2],
                            store=AnnotationStore(":memory:"), background=False, scheduler=client)
+
+
+def test_loop_round_fails_clearly_when_a_worker_dies_and_retrain_retries(client, data, tmp_path):
+    from hitl_widgets import AnnotationStore
+    from hitl_widgets.active import ScoreStrategy
+    from hitl_widgets.active.loop import ActiveLearningLoop
+
+    X, y, _ = data
+    X, y = X[:600], y[:600]
+    marker = str(tmp_path / "die")
+
+    def score(proba):
+        if os.path.exists(marker):
+            os._exit(1)  # the worker process dies
+        return margin(proba)
+
+    store = AnnotationStore(":memory:")
+    loop = ActiveLearningLoop(LogisticRegression(max_iter=500), X, items=[f"row {i}" for i in range(len(X))],
+                              strategy=ScoreStrategy(score), batch_size=10, initial=(np.arange(6), y[:6]), classes=[0, 1, 2],
+                              store=store, background=False, scheduler=client, progress=False)
+    batch = loop.batch
+    open(marker, "w").close()
+    for item_id in batch:  # the last label starts the round, whose scoring kills a worker
+        loop.classify.record_label(item_id, int(y[loop.items.position(item_id)]))
+    assert "PoolScoringError" in loop.error and "nothing was stored: call again to retry" in loop.error
+    assert loop.panel.state == "error"
+    assert len(store.labels(loop.task)) == 10 and loop.batch == batch  # the labels are whole; the batch stays
+    os.unlink(marker)
+    client.wait_for_workers(2, timeout=60)
+    assert loop.retrain() and loop.error is None
+    assert len(loop.batch) == 10 and not set(loop.batch) & set(batch)

@@ -9,6 +9,7 @@ Example:
     [1]
 """
 from .adapters import CallableAdapter, ModelAdapter, SklearnAdapter, TorchAdapter, as_adapter
+from .distributed import PoolScoringError, score_pool  # dask is imported only when a pool is scored on it
 from .simulate import HISTORY_COLUMNS, ActiveSession, query, simulate
 from .strategies import (
     CoreSetStrategy,
@@ -34,6 +35,7 @@ __all__ = [
     "CoreSetStrategy",
     "HISTORY_COLUMNS",
     "HybridStrategy",
+    "PoolScoringError",
     "ModelAdapter",
     "RandomStrategy",
     "ScoreStrategy",
@@ -49,6 +51,7 @@ __all__ = [
     "least_confident",
     "margin",
     "query",
+    "score_pool",
     "select",
     "select_stratified",
     "simulate",
