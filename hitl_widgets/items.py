@@ -77,7 +77,8 @@ class Items:
     ``remote_options["concurrency"]`` requests at once (default 8), the most recent objects' bytes
     kept up to ``remote_options["cache_bytes"]`` (default 256 MiB); ``remote_options["storage_options"]``
     go to fsspec (credentials, ``anon``…). A missing object raises ``ValueError`` naming the item and
-    its URL when it is fetched (see ``hitl_widgets.remote``; the ``remote`` extra).
+    its URL when it is fetched (see ``hitl_widgets.remote``; the ``remote`` extra). URLs are images
+    when they end in an image suffix (``kind="image"`` for others, e.g. ``https://host/img?id=3``).
 
     Audio: a list (or Series) of audio file paths (wav, flac, ogg, opus, mp3, m4a, aac: recognised by
     their suffix; the audio track of a video file with ``kind="audio"``) or of ``(samples, sample_rate)``

@@ -13,7 +13,6 @@ imports it: this module imports it on first use. Credentials and options for a f
 from __future__ import annotations
 
 import glob
-import os
 import re
 import threading
 from collections import OrderedDict
@@ -125,8 +124,3 @@ class Fetcher:
                     _, old = self._cache.popitem(last=False)
                     self._size -= len(old)
         return data
-
-
-def local_name(value: str) -> str:
-    """A ``file://`` URL as a local path (other names as they are)."""
-    return value[len("file://"):] if value.startswith("file://") else os.fspath(value)

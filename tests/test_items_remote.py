@@ -144,3 +144,12 @@ def test_import_hitl_widgets_does_not_import_fsspec():
     code = "import sys, hitl_widgets; from hitl_widgets import Items; Items(['a.txt']); print('fsspec' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_local_glob_string(tmp_path):
+    for name in ("b.png", "a.png", "c.txt"):
+        (tmp_path / name).write_bytes(_png(7) if name.endswith(".png") else b"x")
+    items = Items(str(tmp_path / "*.png"))
+    assert [items.raw(i).name for i in items.ids] == ["a.png", "b.png"]
+    with pytest.raises(ValueError, match=r"no files match"):
+        Items(str(tmp_path / "*.jpg"))

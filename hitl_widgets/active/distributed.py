@@ -9,7 +9,9 @@ The pool is one of
 * a **list of file paths or URLs** (one item per file; ``loader(paths) -> X`` reads a partition's
   files on the worker; the default reads ``.npy`` files and images, through fsspec for URLs);
 * a **Dask dataframe** (one item per row; the model gets each partition as a pandas DataFrame);
-* a numpy array (or anything array-like): split into partitions of ``partition_rows``.
+* a numpy array (or anything array-like): split into partitions of ``partition_rows``; with a
+  scheduler it travels with the task graph on every call (the loop's :class:`PoolScorer` sends it
+  once, with ``client.persist``; do the same to score one numpy pool many times).
 
 How: the fitted model is sent to every worker once (``client.scatter(..., broadcast=True)``), not
 with every task; ``map_blocks`` / ``map_partitions`` predict, score (the functions of
@@ -65,7 +67,8 @@ class PoolScoringError(RuntimeError):
 # --------------------------------------------------------------------------- the scheduler
 def get_client(scheduler: Any) -> Any:
     """A ``dask.distributed.Client`` for ``scheduler``: a Client (used as is), ``"local"`` (a
-    ``LocalCluster`` of worker processes on this machine, started once and reused), or a scheduler
+    ``LocalCluster`` of worker processes on this machine, started once and reused; in a script, under
+    ``if __name__ == "__main__":``, since its workers are started by spawning), or a scheduler
     address such as ``"tcp://10.0.0.5:8786"`` (connected once and reused). Clients made here do not
     become dask's default scheduler, so the rest of a session's dask work is not moved to them."""
     from distributed import Client, LocalCluster
