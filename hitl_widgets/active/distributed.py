@@ -154,7 +154,11 @@ def load_files(paths: Sequence[str]) -> np.ndarray:
     rows = []
     for path in paths:
         path = os.fspath(path)
-        data = read_bytes(path) if is_url(path) else open(path, "rb").read()
+        if is_url(path):
+            data = read_bytes(path)
+        else:
+            with open(path, "rb") as f:
+                data = f.read()
         if path.lower().endswith(".npy"):
             rows.append(np.load(io.BytesIO(data), allow_pickle=False))
         else:
