@@ -6,7 +6,7 @@ The pool (float32, 64 features; --quick: 1M rows) is generated block by block fr
 once in this process (for the numpy paths) and once on the workers (``persist``: the data lives
 on the cluster before the clock starts, as a pool read from storage by the workers would). The
 model is a multinomial LogisticRegression over 10 classes fitted on 2,000 rows. Timed (median of
---repeats): ``select(margin(predict_proba(pool)))`` in one process; ``score_pool(scheduler=None)``
+--repeats after one untimed warm-up call each, the paths timed in turn, round after round): ``select(margin(predict_proba(pool)))`` in one process; ``score_pool(scheduler=None)``
 (the same, partition by partition); ``score_pool`` on a LocalCluster of 1 and of 2 worker
 processes (one thread each; spilling to disk off). Every path's top-k (k = 100, 1,000 labelled positions excluded) is
 checked equal to the first's. Prints the times, the scaling ratio (1 worker / 2 workers) and how
@@ -22,14 +22,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
-import sys  # noqa: E402
+import contextlib  # noqa: E402
+import statistics  # noqa: E402
 import time  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import median_seconds  # noqa: E402
 
 D, CLASSES, K, BLOCK = 64, 10, 100, 250_000
 
@@ -71,27 +68,37 @@ def main() -> None:
           f"of {BLOCK:,} rows; model: LogisticRegression, {CLASSES} classes; k = {K}, {len(exclude)} labelled excluded; "
           f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f} at the start; median of {args.repeats}")
 
-    results: dict[str, tuple[float, np.ndarray]] = {}
-
-    def timed(name: str, fn) -> None:
-        out: list = []
-        seconds = median_seconds(lambda: out.append(fn()), args.repeats)
-        results[name] = (seconds, np.asarray(out[-1]))
-        print(f"  {name:<42} {seconds:7.2f} s")
-
-    timed("numpy, one process: select(margin(proba))", lambda: select(margin(model.predict_proba(pool)), K, exclude=exclude))
-    timed("score_pool(scheduler=None), one process", lambda: score_pool(model, pool, K, exclude=exclude, partition_rows=BLOCK,
-                                                                         progress=False)[0])
-    for workers in (1, 2):
-        config = {"distributed.worker.memory.spill": False, "distributed.worker.memory.target": False}
-        with dask.config.set(config), \
-                LocalCluster(processes=True, n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster, \
-                Client(cluster) as client:
+    paths = {
+        "numpy, one process: select(margin(proba))": lambda: select(margin(model.predict_proba(pool)), K, exclude=exclude),
+        "score_pool(scheduler=None), one process": lambda: score_pool(model, pool, K, exclude=exclude, partition_rows=BLOCK,
+                                                                      progress=False)[0],
+    }
+    config = {"distributed.worker.memory.spill": False, "distributed.worker.memory.target": False}
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(dask.config.set(config))
+        for workers in (1, 2):  # both clusters up at once, so that the paths can be timed in alternation
+            cluster = stack.enter_context(LocalCluster(processes=True, n_workers=workers, threads_per_worker=1,
+                                                       dashboard_address=None))
+            client = stack.enter_context(Client(cluster, set_as_default=False))
             on_cluster = client.persist(lazy)
-            wait(on_cluster)  # generated on the workers before the clock starts
-            timed(f"score_pool on Dask, {workers} worker{'s' if workers > 1 else ''}",
-                  lambda c=client, x=on_cluster: score_pool(model, x, K, exclude=exclude, scheduler=c, progress=False)[0])
-            del on_cluster
+            with client.as_current():
+                wait(on_cluster)  # generated on the workers before the clock starts
+            paths[f"score_pool on Dask, {workers} worker{'s' if workers > 1 else ''}"] = (
+                lambda c=client, x=on_cluster: score_pool(model, x, K, exclude=exclude, scheduler=c, progress=False)[0])
+        # each round times every path once, in turn: the load of a shared machine falls on all alike
+        times: dict[str, list[float]] = {name: [] for name in paths}
+        outputs: dict[str, np.ndarray] = {}
+        for fn in paths.values():  # warm-up, untimed: the workers import scikit-learn and hitl_widgets
+            fn()
+        for _ in range(args.repeats):
+            for name, fn in paths.items():
+                t0 = time.perf_counter()
+                outputs[name] = np.asarray(fn())
+                times[name].append(time.perf_counter() - t0)
+    results = {name: (statistics.median(times[name]), outputs[name]) for name in paths}
+    for name, (seconds, _) in results.items():
+        print(f"  {name:<42} {seconds:7.2f} s   (each run: {', '.join(f'{t:.2f}' for t in times[name])})")
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
     reference = results["numpy, one process: select(margin(proba))"][1]
     for name, (_, idx) in results.items():
