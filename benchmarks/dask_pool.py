@@ -25,6 +25,7 @@ import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
+from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -47,7 +48,7 @@ def main() -> None:
 
     import dask
     import dask.array as da
-    from distributed import Client, LocalCluster, wait
+    from distributed import Client, LocalCluster, get_task_stream, wait
     from sklearn.linear_model import LogisticRegression
 
     from hitl_widgets.active import margin, select
@@ -73,6 +74,8 @@ def main() -> None:
         "score_pool(scheduler=None), one process": lambda: score_pool(model, pool, K, exclude=exclude, partition_rows=BLOCK,
                                                                       progress=False)[0],
     }
+    clients: dict[str, Any] = {}
+    busy: dict[str, str] = {}
     config = {"distributed.worker.memory.spill": False, "distributed.worker.memory.target": False}
     with contextlib.ExitStack() as stack:
         stack.enter_context(dask.config.set(config))
@@ -83,8 +86,9 @@ def main() -> None:
             on_cluster = client.persist(lazy)
             with client.as_current():
                 wait(on_cluster)  # generated on the workers before the clock starts
-            paths[f"score_pool on Dask, {workers} worker{'s' if workers > 1 else ''}"] = (
-                lambda c=client, x=on_cluster: score_pool(model, x, K, exclude=exclude, scheduler=c, progress=False)[0])
+            name = f"score_pool on Dask, {workers} worker{'s' if workers > 1 else ''}"
+            clients[name] = client
+            paths[name] = lambda c=client, x=on_cluster: score_pool(model, x, K, exclude=exclude, scheduler=c, progress=False)[0]
         # each round times every path once, in turn: the load of a shared machine falls on all alike
         times: dict[str, list[float]] = {name: [] for name in paths}
         outputs: dict[str, np.ndarray] = {}
@@ -92,13 +96,24 @@ def main() -> None:
             fn()
         for _ in range(args.repeats):
             for name, fn in paths.items():
-                t0 = time.perf_counter()
-                outputs[name] = np.asarray(fn())
-                times[name].append(time.perf_counter() - t0)
+                with contextlib.ExitStack() as watch:
+                    stream = watch.enter_context(get_task_stream(clients[name])) if name in clients else None
+                    t0 = time.perf_counter()
+                    outputs[name] = np.asarray(fn())
+                    times[name].append(time.perf_counter() - t0)
+                if stream is not None:  # how the last run's partitions were spread, and how busy each worker was
+                    per: dict[str, list[float]] = {}
+                    for task in stream.data:
+                        per.setdefault(task["worker"], []).append(
+                            sum(s["stop"] - s["start"] for s in task["startstops"] if s["action"] == "compute"))
+                    busy[name] = "; ".join(f"worker {n}: {len(v)} partitions, computing {sum(v):.2f} s"
+                                           for n, v in enumerate(per.values()))
     results = {name: (statistics.median(times[name]), outputs[name]) for name in paths}
     for name, (seconds, _) in results.items():
         print(f"  {name:<42} {seconds:7.2f} s   (each run: {', '.join(f'{t:.2f}' for t in times[name])})")
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
+    for name, line in busy.items():
+        print(f"  {name}, last run: {line}")
 
     reference = results["numpy, one process: select(margin(proba))"][1]
     for name, (_, idx) in results.items():
