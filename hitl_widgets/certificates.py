@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._progress import progress_bar
 from ._version import __version__
 from .coerce import is_missing, is_tensor, json_default, plain, to_numpy
 from .items import Items
@@ -121,9 +122,10 @@ def _label_map(labels: Any, items: Items) -> dict[Hashable, Any]:
     return out
 
 
-def _content_hashes(items: Any, labels: Any, complete: bool = False) -> tuple[dict[str, str], dict[str, str]]:
+def _content_hashes(items: Any, labels: Any, complete: bool = False, progress: bool = False) -> tuple[dict[str, str], dict[str, str]]:
     """Item and label hashes by encoded item id. ``complete``: every item must have a label (an
-    explicit ``None`` counts), else ``ValueError`` names the items without one."""
+    explicit ``None`` counts), else ``ValueError`` names the items without one. ``progress``: a
+    progress bar over the items (hashing reads every item: minutes for large datasets)."""
     items = items if isinstance(items, Items) else Items(items)
     label_map = _label_map(labels, items)
     unknown = [i for i in label_map if i not in items]
@@ -139,7 +141,11 @@ def _content_hashes(items: Any, labels: Any, complete: bool = False) -> tuple[di
                 "unlabelled), or certify only the labelled items"
             )
     ids = sorted(items.ids, key=_id_key)
-    item_hashes = {encode_item_id(i): item_hash(items, i) for i in ids}
+    item_hashes = {}
+    with progress_bar(len(ids), "hashing items", progress, unit="item") as bar:
+        for i in ids:
+            item_hashes[encode_item_id(i)] = item_hash(items, i)
+            bar.update(1)
     label_hashes = {encode_item_id(i): _sha(_canonical(label_map.get(i))) for i in ids}
     return item_hashes, label_hashes
 
@@ -317,6 +323,7 @@ def certify(
     approver: str | None = None,
     note: str = "",
     require_gates: bool = True,
+    progress: bool = True,
 ) -> Certificate:
     """Certify a dataset version: content hashes, gate decisions, summaries; logged in ``store``.
 
@@ -331,6 +338,11 @@ def certify(
         metrics: a ``BiasAudit`` or a dict of numbers (error summary).
         task: the store task whose labels give the agreement summary.
         approver: who approves (default ``store.annotator``).
+        progress: show a progress bar while the items are hashed (every item is read).
+
+    Nothing is written before the certificate is complete: it enters the audit log in one
+    transaction at the end, so an interrupted ``certify`` (``KeyboardInterrupt``) leaves the store
+    as it was.
     """
     if not isinstance(store, AnnotationStore):
         raise ValueError("certify needs store= (an AnnotationStore) for its audit log")
@@ -341,7 +353,7 @@ def certify(
             gate.require()
         report = dict(gate.report)
         gate_reports.append(json.loads(_canonical({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in report.items()})))
-    item_hashes, label_hashes = _content_hashes(items, labels, complete=True)
+    item_hashes, label_hashes = _content_hashes(items, labels, complete=True, progress=progress)
     items_hash, labels_hash = _digest(item_hashes), _digest(label_hashes)
     created = datetime.now(timezone.utc).isoformat()
     cert = Certificate(

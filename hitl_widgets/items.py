@@ -1,4 +1,4 @@
-"""A lazy, indexable view over data already in memory (images, texts or videos).
+"""A lazy, indexable view over data in memory, in files or in remote storage (images, texts or videos).
 
 Nothing is copied or encoded up front: an item is encoded (PNG/JPEG bytes) only when a widget
 asks for it, a few encodings are cached, and the next ones can be warmed in the background.
@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from . import remote
 from .coerce import check_pixel_stack, is_item_id, is_tensor, plain, to_numpy
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
@@ -70,6 +71,15 @@ class Items:
     ``height`` kept (``info``); its frames are read later through ``video(item_id)``, a
     ``VideoSource`` opened on first use (a few kept open).
 
+    Remote images: URLs that fsspec opens (``s3://``, ``gs://``, ``http(s)://``, ``memory://``, …), in
+    a list or as one string, and globs (``"s3://bucket/cats/*.jpg"``, or a local ``"images/*.png"``),
+    expanded once here. Nothing is fetched until an item is shown or prefetched: at most
+    ``remote_options["concurrency"]`` requests at once (default 8), the most recent objects' bytes
+    kept up to ``remote_options["cache_bytes"]`` (default 256 MiB); ``remote_options["storage_options"]``
+    go to fsspec (credentials, ``anon``…). A missing object raises ``ValueError`` naming the item and
+    its URL when it is fetched (see ``hitl_widgets.remote``; the ``remote`` extra). URLs are images
+    when they end in an image suffix (``kind="image"`` for others, e.g. ``https://host/img?id=3``).
+
     Audio: a list (or Series) of audio file paths (wav, flac, ogg, opus, mp3, m4a, aac: recognised by
     their suffix; the audio track of a video file with ``kind="audio"``) or of ``(samples, sample_rate)``
     pairs, ``samples`` being ``(n,)`` or ``(n, channels)`` (float in [-1, 1], int16, int32). Each is
@@ -82,6 +92,7 @@ class Items:
         kind: "auto", "image", "text" (for lists of strings: paths vs texts), "video" or "audio".
         cache_size: how many encoded items to keep.
         image_format: "auto" (PNG up to 512×512, JPEG above), "png" or "jpeg".
+        remote_options: for URLs: ``concurrency``, ``cache_bytes``, ``storage_options``.
 
     Example:
         >>> Items(["a cat on a mat", "two dogs"], ids=["t1", "t2"]).media("t2").data
@@ -95,12 +106,14 @@ class Items:
         kind: str = "auto",
         cache_size: int = 64,
         image_format: str = "auto",
+        remote_options: dict | None = None,
     ):
         if kind not in ("auto", "image", "text", "video", "audio"):
             raise ValueError(f"kind must be 'auto', 'image', 'text', 'video' or 'audio', not {kind!r}")
         if image_format not in ("auto", "png", "jpeg"):
             raise ValueError(f"image_format must be 'auto', 'png' or 'jpeg', not {image_format!r}")
         self.image_format = image_format
+        self._remote_options = dict(remote_options or {})
         self._source, self._kind, default_ids = self._bind(data, kind)
         self.ids: list[Hashable] = self._check_ids(ids if ids is not None else default_ids, len(self._source))
         self._index = {i: n for n, i in enumerate(self.ids)}
@@ -121,8 +134,10 @@ class Items:
             source, k, _ = self._bind(list(data.values), kind)
             return source, k, ids
         if isinstance(data, Items):
-            self._timed_info = data._timed_info
+            self._timed_info, self._fetcher = data._timed_info, data._fetcher
             return data._source, data._kind, list(data.ids)
+        if isinstance(data, str) and (remote.is_url(data) or remote.has_glob(data)):  # one URL or glob: its objects
+            data = remote.expand([data], self._remote_options.get("storage_options"))
         if kind == "audio" or (kind == "auto" and _looks_like_audio(data)):
             return self._bind_timed(data, "audio"), "audio", list(range(len(data)))
         if kind == "video" or (kind == "auto" and _looks_like_videos(data)):
@@ -178,6 +193,11 @@ class Items:
         # plain strings, not Path objects: a Path costs ~300 bytes and a parse per item, which adds
         # up over 10^5-10^6 items; raw() hands out a Path when asked
         names = [os.fspath(x) for x in seq]
+        if any(remote.is_url(x) for x in names):
+            names = remote.expand(names, self._remote_options.get("storage_options"))
+            if len(names) != len(seq):
+                raise ValueError("a list with URL globs becomes a different number of items: pass ids= after expanding "
+                                 "them yourself (hitl_widgets.remote.expand), or give the glob alone")
         if kind == "auto" and not any(isinstance(x, os.PathLike) for x in seq) and not any(
             os.path.splitext(x)[1].lower() in IMAGE_SUFFIXES for x in names
         ):
@@ -185,12 +205,16 @@ class Items:
             return _check_texts([str(x) for x in seq])
         self._texts = False
         for n, name in enumerate(names):
-            if not os.path.isfile(name):
+            if remote.is_url(name):  # fetched lazily: a missing object is reported when the item is shown
+                if self._fetcher is None:
+                    self._fetcher = remote.Fetcher(**self._remote_options)
+            elif not os.path.isfile(name):
                 raise ValueError(f"item {n}: image file not found: {name}")
         return names
 
     _texts = False
     _timed_info: list[dict[str, Any]] = []
+    _fetcher: remote.Fetcher | None = None  # set when some items are URLs
 
     def _bind_timed(self, data: Any, kind: str) -> list:
         """Check every video or recording where it enters (a video's header and packets; an audio file's
@@ -326,7 +350,13 @@ class Items:
     def raw(self, item_id: Hashable) -> Any:
         """The item as the user gave it (array, PIL image, text), or its file as a ``Path``."""
         value = self._source[self.position(item_id)]
-        return Path(value) if self._kind in ("image", "video", "audio") and isinstance(value, str) else value
+        if isinstance(value, str) and self._kind in ("image", "video", "audio") and not remote.is_url(value):
+            return Path(value)
+        return value  # (a URL stays a str)
+
+    def _fetch(self, item_id: Hashable, url: str) -> bytes:
+        assert self._fetcher is not None
+        return self._fetcher.get(url, f"item {item_id!r}")
 
     def image(self, item_id: Hashable) -> Image.Image:
         """The item as a PIL image (raises ValueError naming the item if it cannot be read)."""
@@ -336,6 +366,10 @@ class Items:
         try:
             if isinstance(value, Image.Image):
                 return value
+            if isinstance(value, str) and remote.is_url(value):
+                with Image.open(io.BytesIO(self._fetch(item_id, value))) as im:
+                    im.load()
+                    return im
             if isinstance(value, Path):
                 with Image.open(value) as im:
                     im.load()
@@ -365,8 +399,9 @@ class Items:
         todo = [i for i in item_ids if i in self._index and i not in self._cache]
         if not todo or self._kind == "text":
             return
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hitl-prefetch")
+        if self._pool is None:  # remote objects: as many fetches at once as the fetcher allows
+            workers = self._fetcher.concurrency if self._fetcher is not None else 1
+            self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hitl-prefetch")
         for i in todo[: self._cache_size // 2]:
             self._pool.submit(self._warm, i)
 
@@ -391,6 +426,16 @@ class Items:
                 raise
             except Exception as exc:
                 raise ValueError(f"item {item_id!r}: cannot read the video's first frame ({exc})") from exc
+        if isinstance(value, str) and remote.is_url(value) and self.image_format == "auto":
+            suffix = os.path.splitext(value.split("?")[0])[1].lower()
+            if suffix in PASSTHROUGH_MIME:  # already encoded: send the object's own bytes
+                data = self._fetch(item_id, value)
+                try:
+                    with Image.open(io.BytesIO(data)) as im:
+                        w, h = im.size
+                except Exception as exc:
+                    raise ValueError(f"item {item_id!r}: cannot read image {value} ({exc})") from exc
+                return Media("image", PASSTHROUGH_MIME[suffix], data, w, h)
         if isinstance(value, Path) and value.suffix.lower() in PASSTHROUGH_MIME and self.image_format == "auto":
             try:  # already encoded: send the file's own bytes
                 with Image.open(value) as im:

@@ -15,7 +15,7 @@ import re
 import pytest
 
 # top-level modules that the test extra of pyproject.toml installs and tests import-or-skip
-TEST_EXTRA = {"av", "soundfile", "jiwer", "pocketsphinx", "torch", "pycocotools", "krippendorff", "statsmodels", "skimage", "scipy", "fairlearn", "sklearn", "pandas"}
+TEST_EXTRA = {"av", "soundfile", "jiwer", "pocketsphinx", "torch", "pycocotools", "krippendorff", "statsmodels", "skimage", "scipy", "fairlearn", "sklearn", "pandas", "dask", "distributed", "fsspec", "aiohttp"}
 _IMPORT_SKIP = re.compile(r"could not import '([\w.]+)'")
 
 

@@ -9,6 +9,7 @@ Example:
     [1]
 """
 from .adapters import CallableAdapter, ModelAdapter, SklearnAdapter, TorchAdapter, as_adapter
+from .distributed import PoolScoringError, score_pool  # dask is imported only when a pool is scored on it
 from .simulate import HISTORY_COLUMNS, ActiveSession, query, simulate
 from .strategies import (
     CoreSetStrategy,
@@ -42,6 +43,7 @@ __all__ = [
     "CoreSetStrategy",
     "HISTORY_COLUMNS",
     "HybridStrategy",
+    "PoolScoringError",
     "ModelAdapter",
     "RandomStrategy",
     "ScoreStrategy",
@@ -63,6 +65,7 @@ __all__ = [
     "mean_pixel_entropy",
     "query",
     "scene_complexity",
+    "score_pool",
     "select",
     "select_stratified",
     "simulate",

@@ -8,6 +8,7 @@ headless in ``simulate``.
 """
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._progress import progress_bar
 from ..coerce import normalise_classes, plain, same
 from ..items import Items
 from ..store import AnnotationStore
@@ -26,6 +28,15 @@ from .simulate import ActiveSession
 from .strategies import StratifiedStrategy, as_numpy
 
 log = logging.getLogger("hitl_widgets")
+
+#: what a round changes in an ActiveSession (besides its adapter): saved before a simulated batch
+_SESSION_STATE = ("labelled_idx", "labels", "_position", "fitted", "_rows", "last_proba", "_embeddings",
+                  "_query_seconds", "_fit_seconds")
+
+
+def _shallow(value: Any) -> Any:
+    """A copy of a list or dict (a round appends to them); anything else as it is (a round replaces it)."""
+    return value.copy() if isinstance(value, (list, dict)) else value
 
 
 class ActiveLearningLoop:
@@ -56,6 +67,13 @@ class ActiveLearningLoop:
         classes: the classes to choose from (default: the sorted classes of ``y_test`` and
             ``initial``).
         background: retrain in a background thread (False: in the calling thread).
+        scheduler: score the pool on Dask instead of in this process: a ``dask.distributed``
+            Client, a scheduler address (``"tcp://host:8786"``) or ``"local"`` (see
+            ``hitl_widgets.active.distributed.score_pool``: each partition's top-k on its worker,
+            the model sent once per worker). The pool is then a numpy or dask array, and
+            ``strategy`` a score ("margin", "entropy", "least_confident", "bald"; "hybrid", the
+            default, becomes "margin", since it needs every item's probabilities in one process).
+        progress: show a progress bar while the pool is scored on Dask and while ``simulate`` runs.
 
     Example:
         >>> from sklearn.datasets import load_digits
@@ -85,6 +103,8 @@ class ActiveLearningLoop:
         embeddings: Any = None,
         seed: int | None = 0,
         background: bool = True,
+        scheduler: Any = None,
+        progress: bool = True,
     ):
         from ipywidgets import VBox
 
@@ -112,6 +132,11 @@ class ActiveLearningLoop:
             if self.groups is None:
                 raise ValueError('strategy="stratified" needs groups= (one group per pool item)')
             strategy = StratifiedStrategy(self.groups)
+        if scheduler is not None:
+            from .distributed import PoolScorer
+
+            strategy = PoolScorer.from_strategy("margin" if strategy in ("hybrid", None) else strategy, scheduler, progress=progress)
+        self.progress = bool(progress)
         if _is_torch_module(model):  # its output units are the classes, in this order
             model = as_adapter(model, classes=list(classes))
         classes = normalise_classes(classes)
@@ -207,6 +232,13 @@ class ActiveLearningLoop:
         ``store=``, the first ``simulate`` moves the loop to its own in-memory store (a fresh
         session from the ``initial`` labels; ``hitl.db`` is not written); with a store you gave,
         a task that already holds labels this loop's ``simulate`` did not write is refused.
+
+        A progress bar counts the labels (``progress=False`` on the loop hides it). Each batch is
+        all or nothing: the oracle answers the whole batch before any label is stored, and when
+        the batch's labels or its retrain are interrupted (``KeyboardInterrupt``, or an error) its
+        labels are undone in the store (the log keeps the label and its undo, as for any undo), and
+        the session, the model and the batch on screen are put back as they were before the batch:
+        the rounds completed before it stay, and calling ``simulate`` again continues from there.
         """
         if callable(oracle):
             label_of = oracle
@@ -231,23 +263,53 @@ class ActiveLearningLoop:
             )
         background, self.background = self.background, False
         try:
-            while self.session.n_labels < budget and self.batch:
-                before = self.session.n_labels
-                room = int(budget) - self._count_labels()
-                open_ = [i for i in self.batch if i not in self.classify.current_labels]
-                todo = open_[: max(room, 0)]
-                for item_id in todo:  # the last label of a batch starts its round (in this thread)
-                    self.classify.record_label(item_id, plain(label_of(self.items.position(item_id))), source="oracle")
-                    self._oracle_ids.add(item_id)
-                if todo and len(todo) < len(open_):
-                    self._start_round()  # the batch was cut at the budget: retrain on what there is
-                if self.error is not None:
-                    raise RuntimeError(f"the active-learning round failed:\n{self.error}")
-                if self.session.n_labels == before:
-                    break
+            with progress_bar(int(budget), "simulating", self.progress, unit="label") as bar:
+                bar.update(min(self._count_labels(), int(budget)))
+                while self.session.n_labels < budget and self.batch:
+                    before, counted = self.session.n_labels, self._count_labels()
+                    room = int(budget) - counted
+                    open_ = [i for i in self.batch if i not in self.classify.current_labels]
+                    todo = open_[: max(room, 0)]
+                    # the oracle answers first: interrupting it stores nothing
+                    answers = [(item_id, plain(label_of(self.items.position(item_id)))) for item_id in todo]
+                    self._label_batch(answers, cut=bool(todo) and len(todo) < len(open_))
+                    bar.update(max(min(self._count_labels(), int(budget)) - counted, 0))
+                    if self.error is not None:
+                        raise RuntimeError(f"the active-learning round failed:\n{self.error}")
+                    if self.session.n_labels == before:
+                        break
         finally:
             self.background = background
         return self.history
+
+    def _label_batch(self, answers: list[tuple[Hashable, Any]], cut: bool) -> None:
+        """Store a batch of oracle labels and run its round (the last label starts it; ``cut``: the
+        batch was cut at the budget, so start it here) — all or nothing (see ``simulate``)."""
+        saved = (copy.deepcopy(self.session.adapter), {k: _shallow(getattr(self.session, k)) for k in _SESSION_STATE},
+                 list(self.classify.order), dict(self.classify._proposals))
+        try:
+            for item_id, label in answers:  # the last label of a batch starts its round (in this thread)
+                self._oracle_ids.add(item_id)
+                self.classify.record_label(item_id, label, source="oracle")
+            if cut:
+                self._start_round()  # retrain on what there is
+        except BaseException:
+            # the batch's items had no label: those that have one now were stored (even when the
+            # interrupt came after the store, in a listener) and are undone
+            stored = [i for i, _ in answers if i in self.classify.current_labels]
+            for item_id in reversed(stored):
+                self.classify._undo(item_id)
+            self._oracle_ids.difference_update(i for i, _ in answers)
+            adapter, state, order, proposals = saved
+            self.session.adapter = adapter
+            for name, value in state.items():
+                setattr(self.session, name, value)
+            self.classify._proposals = proposals
+            self.classify.send({"type": "invalidate"})
+            if list(self.classify.order) != order:
+                self.classify.set_queue(order)
+            self._refresh_panel()
+            raise
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.view._repr_mimebundle_(**kwargs)
@@ -334,12 +396,16 @@ class ActiveLearningLoop:
     def _show_batch(self, batch: list, pool_idx: np.ndarray) -> None:
         proba = self.session.last_proba if self.session.fitted else None
         proposals = {}
+        rows = None
         if proba is not None and len(batch):
-            classes = np.asarray(self.session.adapter.classes_)
             proba = np.asarray(proba)
             if proba.ndim == 3:  # Monte-Carlo samples (T, N, C): propose from their mean
                 proba = proba.mean(axis=0)
             rows = proba[np.asarray(pool_idx, dtype=np.int64)]
+        elif self.session.fitted and len(batch):  # scored on Dask: only the batch's own rows came back
+            rows = getattr(self.session.strategy, "last_batch_proba", None)
+        if rows is not None:
+            classes = np.asarray(self.session.adapter.classes_)
             known = set(self.classify.classes)
             for item_id, row in zip(batch, rows):
                 label = plain(classes[int(np.argmax(row))])

@@ -133,6 +133,14 @@ class ActiveSession:
         """Pool indices of the next ``k`` (default ``batch_size``) items to label."""
         k = self.batch_size if k is None else int(k)
         t0 = time.perf_counter()
+        if getattr(self.strategy, "scores_pool", False):  # scored where the pool lives (distributed.PoolScorer)
+            self.last_proba = None
+            labelled = np.asarray(self.labelled_idx, dtype=np.int64)
+            pool_query: Any = getattr(self.strategy, "query")  # noqa: B009 (a PoolScorer's; strategy is typed Callable)
+            idx = as_numpy(pool_query(self.adapter if self.fitted else None, self.X_pool, labelled, k, self.rng,
+                                      n=self.n_pool), dtype=np.int64).ravel()
+            self._query_seconds += time.perf_counter() - t0
+            return idx
         proba = None
         if self.fitted:
             if getattr(self.strategy, "needs_mc", False):

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._progress import progress_bar
 from ..coerce import is_missing, plain
 from ..metrics.geometry import rle_area, rle_encode, rle_to_string
 
@@ -97,6 +98,7 @@ def to_coco(
     classes: Sequence | None = None,
     file_names: Mapping[Hashable, str] | None = None,
     path: str | os.PathLike | None = None,
+    progress: bool = True,
 ) -> dict:
     """A COCO dataset dict of the boxes (one image entry per item, categories 1..K).
 
@@ -108,7 +110,9 @@ def to_coco(
             becomes an image, boxed or not).
         classes: category order (ids 1..K); default: the widget's classes, or the sorted classes.
         file_names: ``{item: file name}``; default ``str(item)``.
-        path: also write the JSON there.
+        path: also write the JSON there: to a temporary file beside it, renamed over ``path`` once
+            complete, so an interrupted export (``KeyboardInterrupt``) leaves ``path`` as it was.
+        progress: show a progress bar over the annotations.
 
     Each image keeps its item id in ``hitl_item``; each annotation keeps ``hitl_source`` (and
     ``score`` for accepted / adjusted proposals), so ``from_coco`` gives the DataFrame back.
@@ -128,28 +132,11 @@ def to_coco(
         for i in items
     ]
     annotations: list[dict[str, Any]] = []
-    for rec in df.to_dict("records"):
-        item = plain(rec["item"])
-        cls = plain(rec["class"])
-        if cls not in cats:
-            raise ValueError(f"class {cls!r} of item {item!r} is not one of {classes}")
-        bbox = [float(rec[k]) for k in ("x", "y", "w", "h")]
-        if not all(math.isfinite(v) for v in bbox) or bbox[2] <= 0 or bbox[3] <= 0:
-            raise ValueError(f"item {item!r}: box {bbox} must be finite with positive size")
-        width, height = sizes[item]
-        ann: dict[str, Any] = {
-            "id": len(annotations) + 1, "image_id": image_ids[item], "category_id": cats[cls],
-            "bbox": bbox, "area": bbox[2] * bbox[3], "iscrowd": 0,
-        }
-        seg = _segmentation(rec.get("segmentation"), height, width) if "segmentation" in rec else None
-        if seg is not None:
-            ann["segmentation"], ann["area"] = seg
-        if rec.get("source") is not None and not (isinstance(rec.get("source"), float)):
-            ann["hitl_source"] = str(rec["source"])
-        score = rec.get("score")
-        if not is_missing(score):
-            ann["score"] = float(score)
-        annotations.append(ann)
+    records = df.to_dict("records")
+    with progress_bar(len(records), "COCO export", progress, unit="box") as bar:
+        for rec in records:
+            annotations.append(_annotation(rec, len(annotations) + 1, cats, classes, image_ids, sizes))
+            bar.update(1)
     dataset = {
         "info": {"description": "hitl-widgets export", "date_created": datetime.now(timezone.utc).isoformat()},
         "images": images,
@@ -157,9 +144,48 @@ def to_coco(
         "categories": [{"id": k, "name": str(c) if not isinstance(c, str) else c, "supercategory": ""} for c, k in cats.items()],
     }
     if path is not None:
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(dataset, f)
+        _write_json_atomically(dataset, path)
     return dataset
+
+
+def _write_json_atomically(data: Any, path: str | os.PathLike) -> None:
+    """JSON to a temporary file in ``path``'s folder, then renamed over ``path`` (removed if interrupted)."""
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".coco-", suffix=".json.part", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _annotation(rec: dict, ann_id: int, cats: dict, classes: Any, image_ids: dict, sizes: Any) -> dict[str, Any]:
+    """One COCO annotation of a box row (checked: a known class, a finite box of positive size)."""
+    item = plain(rec["item"])
+    cls = plain(rec["class"])
+    if cls not in cats:
+        raise ValueError(f"class {cls!r} of item {item!r} is not one of {classes}")
+    bbox = [float(rec[k]) for k in ("x", "y", "w", "h")]
+    if not all(math.isfinite(v) for v in bbox) or bbox[2] <= 0 or bbox[3] <= 0:
+        raise ValueError(f"item {item!r}: box {bbox} must be finite with positive size")
+    width, height = sizes[item]
+    ann: dict[str, Any] = {
+        "id": ann_id, "image_id": image_ids[item], "category_id": cats[cls],
+        "bbox": bbox, "area": bbox[2] * bbox[3], "iscrowd": 0,
+    }
+    seg = _segmentation(rec.get("segmentation"), height, width) if "segmentation" in rec else None
+    if seg is not None:
+        ann["segmentation"], ann["area"] = seg
+    if rec.get("source") is not None and not (isinstance(rec.get("source"), float)):
+        ann["hitl_source"] = str(rec["source"])
+    score: Any = rec.get("score")
+    if not is_missing(score):
+        ann["score"] = float(score)
+    return ann
 
 
 def coco_results(proposals: Any, dataset: Mapping) -> list[dict]:

@@ -1,0 +1,240 @@
+"""Pool scoring on Dask (hitl_widgets.active.distributed): on a LocalCluster of two worker processes,
+the top-k of a dask array, a list of files and a Dask dataframe equal the single-process path's;
+the model reaches each worker once; NaN scores, an empty pool, a model with the wrong number of
+rows and a worker that dies mid-scoring fail clearly, and the scoring can be retried."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+
+from hitl_widgets.active import entropy, margin, select  # noqa: E402
+from hitl_widgets.active.distributed import PoolScoringError, score_pool  # noqa: E402
+
+N, D = 3000, 6
+
+
+@pytest.fixture(scope="module")
+def client():
+    import dask
+
+    # a dead worker fails the scoring at once (Dask's default retries a task on 3 workers first)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None)
+        c = distributed.Client(cluster, set_as_default=False)
+        yield c
+        c.close()
+        cluster.close()
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(N, D)).astype(np.float32)
+    y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(int) + (X[:, 2] > 1)
+    model = LogisticRegression(max_iter=500).fit(X[:300], y[:300])
+    return X, y, model
+
+
+def test_dask_array_topk_equals_single_process(client, data):
+    X, _, model = data
+    exclude = np.arange(0, 300, 3)
+    ref = select(margin(model.predict_proba(X)), 25, exclude=exclude)
+    local, local_scores = score_pool(model, X, 25, exclude=exclude, partition_rows=400, progress=False)
+    assert local.tolist() == ref.tolist()
+    x = da.from_array(X, chunks=(350, 3))  # split along the features too: rechunked to whole rows
+    idx, scores = score_pool(model, x, 25, exclude=exclude, scheduler=client, progress=False)
+    assert idx.tolist() == ref.tolist()
+    np.testing.assert_allclose(scores, margin(model.predict_proba(X))[ref], rtol=1e-6)
+    np.testing.assert_array_equal(scores, local_scores)
+    ent = select(entropy(model.predict_proba(X)), 10)
+    assert score_pool(model, x, 10, score="entropy", scheduler=client, progress=False)[0].tolist() == ent.tolist()
+
+
+def test_file_list_and_dataframe_pools(client, data, tmp_path):
+    X, y, model = data
+    paths = []
+    for i in range(200):
+        np.save(tmp_path / f"{i}.npy", X[i])
+        paths.append(str(tmp_path / f"{i}.npy"))
+    ref = select(margin(model.predict_proba(X[:200])), 8, exclude=[5, 6])
+    idx, _ = score_pool(model, paths, 8, exclude=[5, 6], scheduler=client, partition_rows=64, progress=False)
+    assert idx.tolist() == ref.tolist()
+
+    cols = [f"f{j}" for j in range(D)]
+    frame = pd.DataFrame(X, columns=cols)
+    fmodel = LogisticRegression(max_iter=500).fit(frame.iloc[:300], y[:300])
+    exclude = np.arange(0, 3000, 11)
+    ref = select(margin(fmodel.predict_proba(frame)), 15, exclude=exclude)
+    ddf = dd.from_pandas(frame, npartitions=7)
+    idx, _ = score_pool(fmodel, ddf, 15, exclude=exclude, scheduler=client, progress=False)
+    assert idx.tolist() == ref.tolist()
+
+
+class _Counted:
+    """A model that counts how often it is unpickled in each process (in its environment, so that
+    it counts whether cloudpickle ships the class by reference or by value)."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        os.environ["HITL_TEST_UNPICKLED"] = str(int(os.environ.get("HITL_TEST_UNPICKLED", "0")) + 1)
+
+    def fit(self, X, y):
+        return self
+
+    def predict_proba(self, X):
+        return self.model.predict_proba(X)
+
+
+def test_model_reaches_each_worker_once(client, data):
+    X, _, model = data
+    client.run(lambda: os.environ.pop("HITL_TEST_UNPICKLED", None))
+    x = da.from_array(X, chunks=200)  # 15 partitions for 2 workers
+    idx, _ = score_pool(_Counted(model), x, 5, scheduler=client, progress=False)
+    assert idx.tolist() == select(margin(model.predict_proba(X)), 5).tolist()
+    counts = client.run(lambda: int(os.environ.get("HITL_TEST_UNPICKLED", "0")))
+    assert sum(counts.values()) <= len(counts), counts  # once per worker, not once per partition
+    assert max(counts.values()) == 1
+
+
+class _Broken:
+    def __init__(self, model, mode):
+        self.model, self.mode = model, mode
+
+    def fit(self, X, y):
+        return self
+
+    def predict_proba(self, X):
+        p = self.model.predict_proba(X)
+        if self.mode == "short":
+            return p[:-1]
+        if self.mode == "nan":
+            p = p.copy()
+            p[np.asarray(X)[:, 3] > 2.2] = np.nan  # by content: the same rows however the pool is split
+        return p
+
+
+def test_nan_scores_refused_or_ranked_last(client, data):
+    X, _, model = data
+    nan_model = _Broken(model, "nan")
+    x = da.from_array(X, chunks=500)
+    bad = np.flatnonzero(X[:, 3] > 2.2)
+    with pytest.raises(ValueError, match=r"NaN scores to \d+ of the 500 pool items at positions \d+\.\.\d+ \(the first: position \d+\)"):
+        score_pool(nan_model, x, 5, scheduler=client, progress=False)
+    first = (bad < 500).sum()
+    with pytest.raises(ValueError, match=rf"NaN scores to {first} of the 500 pool items at positions 0\.\.499 \(the first: position {bad[0]}\)"):
+        score_pool(nan_model, X, 5, partition_rows=500, progress=False)
+    scores = margin(nan_model.predict_proba(X))
+    everything = select(scores, N)  # NaN last, as select ranks them
+    got, s = score_pool(nan_model, x, N, scheduler=client, nan="last", progress=False)
+    assert got.tolist() == everything.tolist()
+    assert np.isnan(s[-len(bad):]).all() and not np.isnan(s[: -len(bad)]).any() and len(bad) > 5
+    assert score_pool(nan_model, X, 40, nan="last", progress=False)[0].tolist() == everything[:40].tolist()
+
+
+def test_wrong_number_of_scores_and_empty_pool(client, data):
+    X, _, model = data
+    with pytest.raises(ValueError, match=r"returned 499 rows of probabilities for the 500 pool items at positions \d+\.\.\d+"):
+        score_pool(_Broken(model, "short"), da.from_array(X, chunks=500), 5, scheduler=client, progress=False)
+    with pytest.raises(ValueError, match="score function returned 1 scores"):
+        score_pool(model, X[:10], 2, score=lambda p: np.ones(1), progress=False)
+    for empty in (np.empty((0, D), np.float32), da.zeros((0, D), chunks=10)):
+        with pytest.raises(ValueError, match="the pool is empty"):
+            score_pool(model, empty, 5, scheduler=client, progress=False)
+    with pytest.raises(ValueError, match="the pool is empty"):
+        score_pool(model, dd.from_pandas(pd.DataFrame({"a": []}, dtype=float), npartitions=1), 5, scheduler=client, progress=False)
+
+
+class _DiesOnce:
+    """Kills its worker process while scoring the partition at ``position``, while ``marker`` exists."""
+
+    def __init__(self, model, marker, position):
+        self.model, self.marker, self.position = model, marker, position
+        self.seen = 0
+
+    def fit(self, X, y):
+        return self
+
+    def predict_proba(self, X):
+        if os.path.exists(self.marker) and len(X) and np.array_equal(X[0], self.row):
+            os._exit(1)
+        return self.model.predict_proba(X)
+
+
+def test_worker_dies_mid_scoring_fails_clearly_and_can_be_retried(client, data, tmp_path):
+    X, _, model = data
+    marker = tmp_path / "die"
+    marker.write_text("1")
+    dying = _DiesOnce(model, str(marker), 1500)
+    dying.row = X[1500]
+    x = da.from_array(X, chunks=500)
+    with pytest.raises(PoolScoringError, match="nothing was stored: call again"):
+        score_pool(dying, x, 10, scheduler=client, progress=False)
+    marker.unlink()
+    client.wait_for_workers(2, timeout=60)  # the nanny restarts the dead worker
+    idx, _ = score_pool(dying, x, 10, scheduler=client, progress=False)
+    assert idx.tolist() == select(margin(model.predict_proba(X)), 10).tolist()
+
+
+def test_loop_with_a_scheduler_queries_as_the_single_process_loop(client, data):
+    from hitl_widgets import AnnotationStore
+    from hitl_widgets.active.loop import ActiveLearningLoop
+
+    X, y, _ = data
+    X, y = X[:600], y[:600]
+    texts = [f"row {i}" for i in range(len(X))]
+    runs = []
+    for scheduler in (None, client):
+        loop = ActiveLearningLoop(LogisticRegression(max_iter=500), X, items=texts, strategy="margin", batch_size=10,
+                                  initial=(np.arange(6), y[:6]), classes=[0, 1, 2], store=AnnotationStore(":memory:"),
+                                  background=False, scheduler=scheduler, progress=False)
+        history = loop.simulate(y, budget=36)
+        runs.append((list(loop.session.labelled_idx), history["n_labels"].tolist()))
+        if scheduler is not None:
+            assert loop.classify.proposals, "the batch on screen has the model's proposals"
+    assert runs[0] == runs[1]
+    with pytest.raises(ValueError, match="needs the whole pool's probabilities"):
+        ActiveLearningLoop(LogisticRegression(), X, items=texts, strategy="core_set", classes=[0, 1, 2],
+                           store=AnnotationStore(":memory:"), background=False, scheduler=client)
+
+
+def test_loop_round_fails_clearly_when_a_worker_dies_and_retrain_retries(client, data, tmp_path):
+    from hitl_widgets import AnnotationStore
+    from hitl_widgets.active import ScoreStrategy
+    from hitl_widgets.active.loop import ActiveLearningLoop
+
+    X, y, _ = data
+    X, y = X[:600], y[:600]
+    marker = str(tmp_path / "die")
+
+    def score(proba):
+        if os.path.exists(marker):
+            os._exit(1)  # the worker process dies
+        return margin(proba)
+
+    store = AnnotationStore(":memory:")
+    loop = ActiveLearningLoop(LogisticRegression(max_iter=500), X, items=[f"row {i}" for i in range(len(X))],
+                              strategy=ScoreStrategy(score), batch_size=10, initial=(np.arange(6), y[:6]), classes=[0, 1, 2],
+                              store=store, background=False, scheduler=client, progress=False)
+    batch = loop.batch
+    open(marker, "w").close()
+    for item_id in batch:  # the last label starts the round, whose scoring kills a worker
+        loop.classify.record_label(item_id, int(y[loop.items.position(item_id)]))
+    assert "PoolScoringError" in loop.error and "nothing was stored: call again to retry" in loop.error
+    assert loop.panel.state == "error"
+    assert len(store.labels(loop.task)) == 10 and loop.batch == batch  # the labels are whole; the batch stays
+    os.unlink(marker)
+    client.wait_for_workers(2, timeout=60)
+    assert loop.retrain() and loop.error is None
+    assert len(loop.batch) == 10 and not set(loop.batch) & set(batch)

@@ -1,0 +1,155 @@
+"""Items from remote storage (hitl_widgets.remote): fsspec URLs and globs, fetched lazily with a
+bounded cache and bounded concurrency, a missing object named by its item; on fsspec's memory
+filesystem and on a local HTTP server started here."""
+from __future__ import annotations
+
+import functools
+import http.server
+import io
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+fsspec = pytest.importorskip("fsspec")
+pytest.importorskip("aiohttp")
+
+from hitl_widgets import Items  # noqa: E402
+from hitl_widgets.remote import Fetcher  # noqa: E402
+
+
+def _png(value: int, size: int = 6) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(np.full((size, size, 3), value, dtype=np.uint8)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def bucket():
+    fs = fsspec.filesystem("memory")
+    for i in range(5):
+        fs.pipe(f"/bucket-{id(fs)}/cats/{i}.png", _png(10 * i))
+    fs.pipe(f"/bucket-{id(fs)}/cats/notes.txt", b"not an image")
+    yield f"memory://bucket-{id(fs)}"
+    fs.rm(f"/bucket-{id(fs)}", recursive=True)
+
+
+def test_memory_urls_are_fetched_lazily_and_cached(bucket):
+    urls = [f"{bucket}/cats/{i}.png" for i in range(5)]
+    items = Items(urls, ids=[f"cat{i}" for i in range(5)], remote_options={"cache_bytes": 10_000})
+    assert items._fetcher.fetches == 0  # nothing fetched when Items is made
+    m = items.media("cat3")
+    assert m.mime == "image/png" and m.data == _png(30) and (m.width, m.height) == (6, 6)
+    assert np.asarray(items.image("cat2"))[0, 0].tolist() == [20, 20, 20]
+    assert items.raw("cat1") == urls[1]
+    assert items._fetcher.fetches == 2
+    items.image("cat2")
+    assert items._fetcher.fetches == 2  # from the cache
+
+
+def test_glob_expands_sorted_and_names_no_match(bucket):
+    items = Items(f"{bucket}/cats/*.png")
+    assert len(items) == 5
+    assert [str(items.raw(i)).rsplit("/", 1)[1] for i in items.ids] == [f"{i}.png" for i in range(5)]
+    assert np.asarray(items.image(4))[0, 0, 0] == 40
+    with pytest.raises(ValueError, match=r"no files match .*dogs/\*\.png"):
+        Items(f"{bucket}/dogs/*.png")
+
+
+def test_missing_object_names_the_item(bucket):
+    items = Items([f"{bucket}/cats/0.png", f"{bucket}/cats/gone.png"], ids=["ok", "lost"])
+    items.media("ok")
+    with pytest.raises(ValueError, match=r"item 'lost': no object at memory://.*/cats/gone\.png"):
+        items.media("lost")
+    with pytest.raises(ValueError, match=r"item 'lost'"):
+        items.image("lost")
+
+
+def test_cache_is_bounded_by_bytes(bucket):
+    limit = len(_png(30)) + len(_png(40))  # room for the last two objects
+    fetcher = Fetcher(cache_bytes=limit)
+    for i in range(5):
+        fetcher.get(f"{bucket}/cats/{i}.png", f"item {i}")
+    assert fetcher.cached_bytes == limit and len(fetcher._cache) == 2
+    fetcher.get(f"{bucket}/cats/4.png")
+    assert fetcher.fetches == 5  # the most recent stayed
+    fetcher.get(f"{bucket}/cats/0.png")
+    assert fetcher.fetches == 6  # the oldest was dropped
+
+
+class _SlowHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a folder; each request takes 50 ms and is counted while in flight."""
+
+    lock = threading.Lock()
+    active = 0
+    peak = 0
+
+    def do_GET(self):
+        cls = type(self)
+        with cls.lock:
+            cls.active += 1
+            cls.peak = max(cls.peak, cls.active)
+        try:
+            time.sleep(0.05)
+            super().do_GET()
+        finally:
+            with cls.lock:
+                cls.active -= 1
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server(tmp_path):
+    for i in range(12):
+        (tmp_path / f"{i}.png").write_bytes(_png(i * 20))
+    handler = type("Handler", (_SlowHandler,), {"active": 0, "peak": 0, "lock": threading.Lock()})
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(tmp_path)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", handler
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_http_items_with_bounded_concurrency(server):
+    base, handler = server
+    items = Items([f"{base}/{i}.png" for i in range(12)], remote_options={"concurrency": 3})
+    assert handler.peak == 0  # lazily: no request yet
+    assert np.asarray(items.image(5))[0, 0, 0] == 100
+    handler.peak = 0
+    items.prefetch(items.ids)  # 12 wanted, 11 not cached yet: fetched in the background, 3 at a time
+    deadline = time.time() + 20
+    while len(items._cache) < 11 and time.time() < deadline:
+        time.sleep(0.02)
+    assert items._fetcher.peak <= 3 and handler.peak <= 3
+    assert handler.peak >= 2  # it did fetch concurrently
+    assert items.media(11).data == _png(220)
+
+
+def test_http_missing_object_names_the_item(server):
+    base, _ = server
+    items = Items([f"{base}/0.png", f"{base}/nope.png"], ids=["a", "b"])
+    assert items.media("a").mime == "image/png"
+    with pytest.raises(ValueError, match=r"item 'b': no object at http://127\.0\.0\.1:\d+/nope\.png"):
+        items.media("b")
+
+
+def test_import_hitl_widgets_does_not_import_fsspec():
+    code = "import sys, hitl_widgets; from hitl_widgets import Items; Items(['a.txt']); print('fsspec' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_local_glob_string(tmp_path):
+    for name in ("b.png", "a.png", "c.txt"):
+        (tmp_path / name).write_bytes(_png(7) if name.endswith(".png") else b"x")
+    items = Items(str(tmp_path / "*.png"))
+    assert [items.raw(i).name for i in items.ids] == ["a.png", "b.png"]
+    with pytest.raises(ValueError, match=r"no files match"):
+        Items(str(tmp_path / "*.jpg"))
