@@ -33,7 +33,7 @@ from ..store import AnnotationStore
 from .base import STATIC, Committed, IntentError, intent, static_file
 from .image_editor import ImageEditor
 from .segments import check_class, check_segment_id, check_tree, normalise_proposals
-from .video_base import VideoWidget
+from .video_base import VideoCollectionEditor
 
 KIND = "segments"
 SEGMENT_COLUMNS = ["video", "segment_id", "parent", "class", "start_frame", "end_frame", "start_s", "end_s",
@@ -41,7 +41,7 @@ SEGMENT_COLUMNS = ["video", "segment_id", "parent", "class", "start_frame", "end
 _DECISIONS = ("accepted", "rejected")
 
 
-class TemporalSegmenter(VideoWidget, ImageEditor):
+class TemporalSegmenter(VideoCollectionEditor, ImageEditor):
     """Mark temporal segments (action, event, shot...) in videos, frame-exact, and review proposals.
 
     Args:
@@ -65,6 +65,7 @@ class TemporalSegmenter(VideoWidget, ImageEditor):
     _esm = STATIC / "segmenter.js"
     _css = STATIC / "segmenter.css"
     KIND = KIND
+    _collection: ClassVar[str] = "segments"
     _state_kinds: ClassVar[tuple[str, ...]] = (KIND,)
     threshold = traitlets.Float(0.0).tag(sync=True)
 
@@ -197,18 +198,6 @@ class TemporalSegmenter(VideoWidget, ImageEditor):
     def _change(self, item_id: Hashable, state: dict, op: str, clear_redo: bool = True) -> Committed:
         payload = {"op": op, "segments": list(state["segments"].values()), "decided": state["decided"]}
         return self._store_state(item_id, payload, state, op, clear_redo)
-
-    def _is_done(self, item_id: Hashable) -> bool:
-        return bool(self._current(item_id)["segments"])
-
-    def _label(self, key: Hashable) -> Any:
-        return len(self._current(key)["segments"])
-
-    def _item_state(self, item_id: Any) -> dict:
-        if item_id not in self.items:
-            return {}
-        cur = self._current(item_id)
-        return {"segments": list(cur["segments"].values()), "decided": cur["decided"]}
 
     def _item_info(self, item_id: Hashable) -> dict:
         info = {**super()._item_info(item_id), **self._item_state(item_id)}

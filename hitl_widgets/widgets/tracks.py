@@ -35,7 +35,7 @@ from ..tracks import TRACK_COLUMNS, interpolate, merge_tracks, split_track, vali
 from .base import STATIC, Committed, IntentError, intent, static_file
 from .image_editor import ImageEditor
 from .segments import check_class
-from .video_base import VideoWidget
+from .video_base import VideoCollectionEditor
 
 KIND = "tracks"
 _EDGE = 0.5  # px a box may pass the frame's edge by (the view clamps; this is rounding)
@@ -46,7 +46,7 @@ def _track_rows(video: Any, state: dict) -> list[tuple]:
     return [(t["id"], k[0], *k[1:5], t["class"], True, k[5]) for t in state["tracks"].values() for k in t["keys"]]
 
 
-class TrackAnnotator(VideoWidget, ImageEditor):
+class TrackAnnotator(VideoCollectionEditor, ImageEditor):
     """Annotate object tracks in videos: boxes on keyframes, interpolated between them; split, merge,
     and review tracks proposed by a detector (``hitl_widgets.tracks.propagate_detections``).
 
@@ -69,6 +69,7 @@ class TrackAnnotator(VideoWidget, ImageEditor):
     _esm = STATIC / "tracks.js"
     _css = STATIC / "tracks.css"
     KIND = KIND
+    _collection: ClassVar[str] = "tracks"
     _state_kinds: ClassVar[tuple[str, ...]] = (KIND,)
 
     def __init__(
@@ -151,18 +152,6 @@ class TrackAnnotator(VideoWidget, ImageEditor):
     def _change(self, item_id: Hashable, state: dict, op: str, clear_redo: bool = True) -> Committed:
         payload = {"op": op, "tracks": list(state["tracks"].values()), "decided": state["decided"], "next": state["next"]}
         return self._store_state(item_id, payload, state, op, clear_redo)
-
-    def _is_done(self, item_id: Hashable) -> bool:
-        return bool(self._current(item_id)["tracks"])
-
-    def _label(self, key: Hashable) -> Any:
-        return len(self._current(key)["tracks"])
-
-    def _item_state(self, item_id: Any) -> dict:
-        if item_id not in self.items:
-            return {}
-        cur = self._current(item_id)
-        return {"tracks": list(cur["tracks"].values()), "decided": cur["decided"]}
 
     def _item_info(self, item_id: Hashable) -> dict:
         info = {**super()._item_info(item_id), **self._item_state(item_id)}

@@ -140,3 +140,23 @@ class VideoWidget(ReviewWidget):
             buffers.append(data)
         self.send({"type": "frames", "item_id": item_id, "frames": frames}, buffers=buffers)
         return None
+
+
+class VideoCollectionEditor(VideoWidget):
+    """What the whole-state video editors share (mixed with ``ImageEditor``): a video's state is a
+    collection of elements (``_collection``: "segments", "tracks") keyed by id, plus the proposals
+    decided. A video is done once it has an element; its label is how many it has."""
+
+    _collection: ClassVar[str] = ""
+
+    def _is_done(self, item_id: Hashable) -> bool:
+        return bool(self._current(item_id)[self._collection])
+
+    def _label(self, key: Hashable) -> Any:
+        return len(self._current(key)[self._collection])
+
+    def _item_state(self, item_id: Any) -> dict:
+        if item_id not in self.items:
+            return {}
+        cur = self._current(item_id)
+        return {self._collection: list(cur[self._collection].values()), "decided": cur["decided"]}
