@@ -62,7 +62,11 @@ export class TranscriptActions {
 
   private send(type: string, id: ItemId, fields: Record<string, unknown>, after?: (reply: Reply) => void): void {
     const ack = (reply: Reply) => {
-      if (Array.isArray(reply.words)) this.p.cache.update(id, { words: reply.words as Word[], verdict: (reply.verdict ?? null) as Verdict | null });
+      // the kernel's state replaces the view's only when no later edit of this utterance is on its way:
+      // an older state would undo those edits in the view (and the next nudge would start from it)
+      if (Array.isArray(reply.words) && this.p.ledger.pending(id) === 0) {
+        this.p.cache.update(id, { words: reply.words as Word[], verdict: (reply.verdict ?? null) as Verdict | null });
+      }
       after?.(reply);
       this.p.repaint();
     };
