@@ -307,16 +307,3 @@ class TemporalSegmenter(VideoCollectionEditor, ImageEditor):
     def _on_adjust(self, content: dict) -> dict:
         return self._take_proposal(content, adjusted=True)
 
-    @intent("reject")
-    def _on_reject(self, content: dict) -> dict:
-        video = self._item_id(content)
-        p = self._proposal(video, content)
-        state = self._copy(video)
-        state["decided"][p["id"]] = "rejected"
-        return self._answer(content, self._change(video, state, "reject"), proposal_id=p["id"])
-
-    @intent("sync")
-    def _on_sync(self, content: dict) -> dict:
-        """Answer with the video's current state (the view asks after a refusal)."""
-        video = self._item_id(content)
-        return self._ack(content, item_id=video, event_id=None, **self._item_state(video))

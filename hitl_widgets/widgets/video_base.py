@@ -145,7 +145,10 @@ class VideoWidget(ReviewWidget):
 class VideoCollectionEditor(VideoWidget):
     """What the whole-state video editors share (mixed with ``ImageEditor``): a video's state is a
     collection of elements (``_collection``: "segments", "tracks") keyed by id, plus the proposals
-    decided. A video is done once it has an element; its label is how many it has."""
+    decided. A video is done once it has an element; its label is how many it has. The "reject"
+    (a proposal) and "sync" (the video's state, asked after a refusal) intents live here; a
+    subclass gives ``_copy`` (a deep copy of the state), ``_change`` (store a new state) and
+    ``_proposal`` (the open proposal a message names)."""
 
     _collection: ClassVar[str] = ""
 
@@ -160,3 +163,17 @@ class VideoCollectionEditor(VideoWidget):
             return {}
         cur = self._current(item_id)
         return {self._collection: list(cur[self._collection].values()), "decided": cur["decided"]}
+
+    @intent("reject")
+    def _on_reject(self, content: dict) -> dict:
+        video = self._item_id(content)
+        p = self._proposal(video, content)
+        state = self._copy(video)
+        state["decided"][p["id"]] = "rejected"
+        return self._answer(content, self._change(video, state, "reject"), proposal_id=p["id"])
+
+    @intent("sync")
+    def _on_sync(self, content: dict) -> dict:
+        """Answer with the video's current state (the view asks after a refusal)."""
+        video = self._item_id(content)
+        return self._ack(content, item_id=video, event_id=None, **self._item_state(video))

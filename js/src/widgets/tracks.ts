@@ -198,7 +198,8 @@ function render({ model, el }: RenderProps<TrackModel>) {
   // ---------------------------------------------------------------- edits, through the ledger
   /** The kernel's state of video `id` replaces the view's copy. */
   const take = (id: ItemId) => (reply: Reply) => {
-    if (reply.tracks !== undefined) cache.update(id, { tracks: reply.tracks, decided: reply.decided ?? {} });
+    // an older ack must not undo newer edits of the video still on their way: their acks follow
+    if (reply.tracks !== undefined && ledger.pending(id) === 0) cache.update(id, { tracks: reply.tracks, decided: reply.decided ?? {} });
     if (stepper.current() === id) scheduler.request();
   };
 

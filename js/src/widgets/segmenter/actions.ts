@@ -68,7 +68,10 @@ export class SegmentActions {
 
   private send(type: string, id: ItemId, fields: Record<string, unknown>, after?: (reply: Reply) => void): void {
     const ack = (reply: Reply) => {
-      this.p.cache.update(id, { segments: reply.segments as Segment[], decided: reply.decided as VideoInfo["decided"] });
+      // an older ack must not undo newer edits of the video still on their way: their acks follow
+      if (this.p.ledger.pending(id) === 0) {
+        this.p.cache.update(id, { segments: reply.segments as Segment[], decided: reply.decided as VideoInfo["decided"] });
+      }
       after?.(reply);
       this.p.repaint();
     };
