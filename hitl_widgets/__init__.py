@@ -33,6 +33,7 @@ _LAZY = {
     "TrackAnnotator": "hitl_widgets.widgets.tracks",
     "TranscriptReview": "hitl_widgets.widgets.transcript",
     "ActiveLearningLoop": "hitl_widgets.active.loop",
+    "TaskLoop": "hitl_widgets.active.task_loop",
     "AgreementDashboard": "hitl_widgets.dashboards.agreement",
     "ConfusionDashboard": "hitl_widgets.dashboards.confusion",
     "BiasAudit": "hitl_widgets.dashboards.bias",

@@ -28,6 +28,7 @@ from .strategies import (
     select_stratified,
     stratified_quota,
 )
+from .task_loop import TaskLoop
 from .task_scores import (
     alignment_uncertainty,
     boundary_uncertainty,
@@ -36,9 +37,15 @@ from .task_scores import (
     mean_pixel_entropy,
     scene_complexity,
 )
+from .tasks import BoxTask, LoopTask, MaskTask, as_task
 
 __all__ = [
     "ActiveSession",
+    "BoxTask",
+    "LoopTask",
+    "MaskTask",
+    "TaskLoop",
+    "as_task",
     "CallableAdapter",
     "CoreSetStrategy",
     "HISTORY_COLUMNS",

@@ -1,4 +1,4 @@
-"""Pure numpy metrics (no widget imports): agreement, confusion, fairness, geometry (RLE, IoU), points (per-point IoU / mIoU, alpha), retrieval, temporal (video segments and tracks), speech recognition errors (asr), ...
+"""Pure numpy metrics (no widget imports): agreement, confusion, detection (COCO-style AP), fairness, geometry (RLE, IoU), points (per-point IoU / mIoU, alpha), retrieval, temporal (video segments and tracks), speech recognition errors (asr), ...
 
 Each submodule lists its public functions in ``__all__``; they are re-exported here.
 """
@@ -8,6 +8,8 @@ from .asr import *  # noqa: F401,F403
 from .asr import __all__ as _asr_all
 from .confusion import *  # noqa: F401,F403
 from .confusion import __all__ as _confusion_all
+from .detection import *  # noqa: F401,F403
+from .detection import __all__ as _detection_all
 from .fairness import *  # noqa: F401,F403
 from .fairness import __all__ as _fairness_all
 from .geometry import *  # noqa: F401,F403
@@ -19,4 +21,4 @@ from .retrieval import __all__ as _retrieval_all
 from .temporal import *  # noqa: F401,F403
 from .temporal import __all__ as _temporal_all
 
-__all__ = [*_agreement_all, *_asr_all, *_confusion_all, *_fairness_all, *_geometry_all, *_points_all, *_retrieval_all, *_temporal_all]
+__all__ = [*_agreement_all, *_asr_all, *_confusion_all, *_detection_all, *_fairness_all, *_geometry_all, *_points_all, *_retrieval_all, *_temporal_all]

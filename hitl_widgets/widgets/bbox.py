@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import uuid
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -163,6 +164,41 @@ class BBoxAnnotator(ImageEditor):
         if item_id not in self.items:
             raise KeyError(f"unknown item id {item_id!r}")
         return [dict(b) for b in self._state.get(item_id, {"boxes": []})["boxes"]]
+
+    def set_boxes(self, item_id: Hashable, boxes: Any) -> int:
+        """Make ``boxes`` the item's boxes (one undoable change, as if drawn by hand), for a script or
+        an oracle: a DataFrame with columns x, y, w, h, class, or a list of ``(x, y, w, h, class)``
+        or dicts. Every box is checked like a drawn one; nothing is stored when one fails. Returns
+        the event id.
+
+        Example:
+            >>> import numpy as np
+            >>> w = BBoxAnnotator(np.zeros((1, 60, 80), np.uint8), ["cat"], store=AnnotationStore(":memory:"))
+            >>> _ = w.set_boxes(0, [(10, 10, 20, 15, "cat")])
+            >>> w.boxes[["x", "w", "class"]].values.tolist()
+            [[10.0, 20.0, 'cat']]
+        """
+        item_id = plain(item_id)
+        if item_id not in self.items:
+            raise KeyError(f"unknown item id {item_id!r}")
+        rows = boxes.to_dict("records") if isinstance(boxes, pd.DataFrame) else list(boxes)
+        if len(rows) > MAX_BOXES:
+            raise ValueError(f"item {item_id!r}: more than {MAX_BOXES} boxes")
+        state = self._current(item_id)
+        new = []
+        for n, raw in enumerate(rows):
+            if not isinstance(raw, dict):
+                raw = dict(zip(("x", "y", "w", "h", "class"), raw))
+            try:
+                geometry = self._geometry(item_id, raw, f"box {n}")
+                cls = self._class(raw.get("class"))
+            except IntentError as exc:
+                raise ValueError(f"item {item_id!r}: {exc}") from None
+            new.append({"id": f"b{uuid.uuid4().hex[:12]}", **geometry, "class": cls, "source": "human", "score": None, "proposal": None})
+        state["boxes"] = new
+        done = self._change(item_id, state, "set")
+        self.send({"type": "invalidate"})
+        return done.event_id
 
     def set_proposals(self, proposals: Any) -> None:
         """Replace the model proposals (e.g. after retraining); the view refetches."""

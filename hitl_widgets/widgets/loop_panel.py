@@ -12,7 +12,7 @@ from .base import STATIC, IntentError, IntentWidget, intent, static_file
 class LoopPanel(IntentWidget):
     """Display of an active-learning run (used by ``ActiveLearningLoop``).
 
-    ``history`` rows are ``{"n_labels", "accuracy", "macro_f1"}``; ``baselines`` maps a name to
+    ``history`` rows are ``{"n_labels", "accuracy", "macro_f1"}`` (or the keys ``metrics`` names); ``baselines`` maps a name to
     ``[[n_labels, accuracy], ...]``; ``state`` is "idle", "training" or "error". The "retrain now"
     button (key r) calls ``on_retrain``.
 
@@ -24,6 +24,8 @@ class LoopPanel(IntentWidget):
     _esm = STATIC / "loop_panel.js"
     _css = STATIC / "loop_panel.css"
     history: traitlets.List[Any] = traitlets.List().tag(sync=True)
+    #: the curves drawn: ``[key in the history rows, label]``
+    metrics: traitlets.List[Any] = traitlets.List([["accuracy", "accuracy"], ["macro_f1", "macro-F1"]]).tag(sync=True)
     baselines = traitlets.Dict().tag(sync=True)
     state = traitlets.Unicode("idle").tag(sync=True)
     message = traitlets.Unicode("").tag(sync=True)

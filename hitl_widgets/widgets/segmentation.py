@@ -27,7 +27,7 @@ import pandas as pd
 import traitlets
 from scipy import ndimage
 
-from ..coerce import normalise_classes, plain, same
+from ..coerce import normalise_classes, plain, same, to_numpy
 from ..metrics.geometry import as_bool_mask, rle_decode, rle_encode, rle_from_string, rle_to_string
 from ..queue import QueueSpec
 from ..store import AnnotationStore
@@ -138,6 +138,40 @@ class SegmentationCanvas(ImageEditor):
             else:
                 out[item_id] = [(labels == v, c) for v, c in sorted(state["classes"].items()) if (labels == v).any()]
         return out
+
+    def set_proposals(self, proposals: Any) -> None:
+        """Replace the model masks (the form of ``proposals=``; e.g. after retraining); the view refetches."""
+        self._proposals = self._normalise_proposals(proposals)
+        self.send({"type": "invalidate"})
+
+    def set_mask(self, item_id: Hashable, labels: Any) -> int:
+        """Make ``labels`` the item's mask (one undoable change, as if painted), for a script or an
+        oracle (semantic mode): an integer ``(H, W)`` label map of the image's size where 0 is
+        unlabelled and ``k`` is ``classes[k - 1]`` (the form of ``w.masks``). Returns the event id.
+
+        Example:
+            >>> import numpy as np
+            >>> w = SegmentationCanvas(np.zeros((1, 2, 3), np.uint8), ["sky", "sea"], store=AnnotationStore(":memory:"))
+            >>> _ = w.set_mask(0, [[1, 1, 2], [0, 2, 2]])
+            >>> w.masks[0].tolist()
+            [[1, 1, 2], [0, 2, 2]]
+        """
+        item_id = plain(item_id)
+        if item_id not in self.items:
+            raise KeyError(f"unknown item id {item_id!r}")
+        if self.mode != "semantic":
+            raise ValueError("set_mask takes a semantic label map: this canvas is in instance mode")
+        arr = to_numpy(labels)
+        w, h = self.image_size(item_id)
+        if arr.shape != (h, w):
+            raise ValueError(f"item {item_id!r}: the label map is {arr.shape}, the image is {(h, w)}")
+        if arr.dtype.kind not in "iub" or (arr.size and (arr.min() < 0 or arr.max() > len(self.classes))):
+            raise ValueError(f"item {item_id!r}: labels must be integers in 0 .. {len(self.classes)} (0: unlabelled)")
+        state = self._get(item_id)
+        state["labels"] = arr.astype(np.uint16)
+        done = self._change(item_id, state, "set")
+        self._send_mask(item_id)
+        return done.event_id
 
     @property
     def segments(self) -> pd.DataFrame:

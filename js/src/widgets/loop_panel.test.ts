@@ -7,7 +7,7 @@ import { createFakeModel } from "../../testing/fake-model.js";
 
 function setup(state: Record<string, unknown> = {}) {
   const model = createFakeModel({
-    history: [], baselines: {}, state: "idle", message: "", class_counts: [], group_counts: [], version: "", ...state,
+    history: [], metrics: [["accuracy", "accuracy"], ["macro_f1", "macro-F1"]], baselines: {}, state: "idle", message: "", class_counts: [], group_counts: [], version: "", ...state,
   });
   const el = document.createElement("div");
   document.body.append(el);
@@ -42,6 +42,14 @@ describe("LoopPanel view", () => {
     expect(root.querySelector(".hitl-loop-latest")?.textContent).toBe("round 1: 20 labels, accuracy 0.750, macro-F1 0.700");
     model.kernelSet("baselines", { random: [[10, 0.5], [20, 0.6]] });
     expect(root.querySelector('[data-name="random (baseline)"] polyline')?.getAttribute("stroke-dasharray")).toBe("4 3");
+  });
+
+  it("draws the metrics the kernel names (a detection loop's mAP)", () => {
+    const { model, root } = setup({ metrics: [["mAP@0.5", "mAP@0.5"]] });
+    model.kernelSet("history", [{ n_labels: 5, "mAP@0.5": 0.4 }, { n_labels: 10, "mAP@0.5": 0.7 }]);
+    expect(root.querySelectorAll(".hitl-series-0 circle").length).toBe(2);
+    expect(root.querySelectorAll(".hitl-series-1 circle").length).toBe(0);
+    expect(root.querySelector(".hitl-loop-latest")?.textContent).toBe("round 1: 10 labels, mAP@0.5 0.700");
   });
 
   it("key r asks the kernel to retrain, with an acknowledged intent", () => {
@@ -80,7 +88,7 @@ describe("LoopPanel view", () => {
       task: "t", annotator: "me", autofocus: false, version: "",
     });
     const pModel = createFakeModel({
-      history: [], baselines: {}, state: "idle", message: "", class_counts: [], group_counts: [], version: "",
+      history: [], metrics: [["accuracy", "accuracy"], ["macro_f1", "macro-F1"]], baselines: {}, state: "idle", message: "", class_counts: [], group_counts: [], version: "",
     });
     const cEl = document.createElement("div");
     const pEl = document.createElement("div");

@@ -12,14 +12,13 @@ import { StatusLine } from "../lib/status";
 import { exposeModel } from "../lib/widget";
 import { helpKeys, startView } from "../lib/review";
 
-interface HistoryRow {
-  n_labels: number;
-  accuracy: number | null;
-  macro_f1: number | null;
-}
+/** One round: `n_labels` and a value (or null) per metric key. */
+type HistoryRow = { n_labels: number } & Record<string, number | null>;
 
 export interface LoopPanelModel {
   history: HistoryRow[];
+  /** the curves to draw: [key in the history rows, its label] */
+  metrics: Array<[string, string]>;
   baselines: Record<string, Array<[number, number]>>;
   state: "idle" | "training" | "error";
   message: string;
@@ -79,10 +78,10 @@ function render({ model, el }: RenderProps<LoopPanelModel>) {
     message.classList.toggle("hitl-error", state === "error");
     retrain.disabled = state === "training";
     const history = model.get("history");
-    const series: Series[] = [
-      { name: "accuracy", points: history.map((r) => [r.n_labels, num(r.accuracy)] as [number, number]) },
-      { name: "macro-F1", points: history.map((r) => [r.n_labels, num(r.macro_f1)] as [number, number]) },
-    ];
+    const metrics = model.get("metrics");
+    const series: Series[] = metrics.map(([key, label]) => (
+      { name: label, points: history.map((r) => [r.n_labels, num(r[key])] as [number, number]) }
+    ));
     for (const [name, points] of Object.entries(model.get("baselines"))) {
       series.push({ name: `${name} (baseline)`, points, dashed: true });
     }
@@ -91,7 +90,7 @@ function render({ model, el }: RenderProps<LoopPanelModel>) {
     setText(
       latest,
       last
-        ? `round ${history.length - 1}: ${last.n_labels} labels, accuracy ${num(last.accuracy).toFixed(3)}, macro-F1 ${num(last.macro_f1).toFixed(3)}`
+        ? [`round ${history.length - 1}: ${last.n_labels} labels`, ...metrics.map(([key, label]) => `${label} ${num(last[key]).toFixed(3)}`)].join(", ")
         : "no model yet: label the first batch",
     );
     barChart(classes, model.get("class_counts"), { width: 260, height: 40 });

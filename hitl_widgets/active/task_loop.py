@@ -1,0 +1,292 @@
+"""TaskLoop: active learning for boxes and masks — the model picks, the human draws, the model retrains.
+
+The same round as ``ActiveLearningLoop`` (which drives classification), for the tasks of
+``hitl_widgets.active.tasks``: displaying the loop shows the batch in the task's widget
+(``BBoxAnnotator``, ``SegmentationCanvas``) with the model's output as proposals to accept or fix,
+above the ``LoopPanel`` (status, the learning curve in the task's metric). When every image of the
+batch is annotated (or on "retrain now", key r) the model retrains — in a background thread, so
+the widget stays usable — on every annotation in the store, is evaluated on ``test``, and the next
+batch is the most informative of the unlabelled images by the task's score.
+
+``simulate(oracle, budget)`` runs the same rounds headless, the oracle's annotations going through
+the widget's own checks into the store.
+
+Example:
+    >>> from hitl_widgets.demo.scenes import make_scenes
+    >>> from hitl_widgets.demo.shape_models import NAMED_CLASSES, ShapeDetector, scene_boxes
+    >>> from hitl_widgets.store import AnnotationStore
+    >>> images, scenes = make_scenes(60, seed=0)
+    >>> boxes = scene_boxes(scenes, by="name")
+    >>> loop = TaskLoop(ShapeDetector(NAMED_CLASSES), images[:40], "boxes", NAMED_CLASSES, batch_size=5,
+    ...                 test=(images[40:], boxes[40:]), store=AnnotationStore(":memory:"), background=False)
+    >>> loop.simulate(boxes[:40], budget=15)["n_labels"].tolist()
+    [5, 10, 15]
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._progress import progress_bar
+from ..items import Items
+from ..store import AnnotationStore
+from .strategies import select
+from .tasks import LoopTask, as_task
+
+log = logging.getLogger("hitl_widgets")
+
+
+class TaskLoop:
+    """Active learning with a human in the loop for boxes or masks.
+
+    Args:
+        model: the task's model (see ``hitl_widgets.active.tasks`` for the methods each task calls:
+            boxes ``fit(images, box_tables)`` / ``predict(images)``; masks ``fit(images, label_maps)`` /
+            ``predict_proba(images)``).
+        images: the pool (``Items`` or anything it accepts: an image array, paths, ...).
+        task: "boxes", "masks", or a ``LoopTask``.
+        classes: the classes (masks: a semantic canvas's classes; label ``k`` is ``classes[k - 1]``).
+        strategy: one of the task's ``strategies`` ("default", "random", and the task's single
+            scores) or a callable ``predictions -> one score per image`` (higher: asked first).
+        batch_size: images per round.
+        test: ``(test_images, test_annotations)`` for the learning curve (the task's metric).
+        store: where the annotations go (default ``hitl.db``); annotations already stored for
+            ``task_name`` are picked up, so a restarted kernel resumes.
+        task_name: the task's name in the store.
+        background: retrain in a background thread (False: in the calling thread).
+        seed: the random order of the first batch (before there is a model) and of "random".
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        images: Any,
+        task: Any,
+        classes: Sequence[Any],
+        strategy: Any = "default",
+        batch_size: int = 5,
+        test: tuple[Any, Any] | None = None,
+        store: AnnotationStore | None = None,
+        task_name: str | None = None,
+        annotator: str | None = None,
+        background: bool = True,
+        seed: int | None = 0,
+        progress: bool = True,
+    ):
+        from ipywidgets import VBox
+
+        from ..widgets.loop_panel import LoopPanel
+
+        if int(batch_size) < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        self.task: LoopTask = as_task(task, classes)
+        self.strategy = self.task.check_strategy(strategy)
+        self.model = model
+        self.items = images if isinstance(images, Items) else Items(images)
+        if len(self.items) == 0:
+            raise ValueError("the pool is empty")
+        self.batch_size = int(batch_size)
+        self.test = self._check_test(test)
+        self.rng = np.random.default_rng(seed)
+        self.progress = bool(progress)
+        self.background = background
+        self.fitted = False
+        self.error: str | None = None
+        self._rows: list[dict] = []
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._oracle_ids: set = set()
+        self.store = store if store is not None else AnnotationStore()
+        self.task_name = task_name or f"active-{self.task.name}"
+        self.widget = self.task.make_widget(self.items, self.store, self.task_name, annotator)
+        self.widget.on_label(self._on_label)
+        self.panel = LoopPanel(on_retrain=self.retrain)
+        self.panel.metrics = [[self.task.metric, self.task.metric]]
+        self.view = VBox([self.widget, self.panel])
+        self.view.add_class("hitl-key-scope")
+        self.resumed_from = len(self.annotations)
+        if self.resumed_from:
+            log.warning("hitl_widgets: TaskLoop resumed from %d annotated images of task %r", self.resumed_from, self.task_name)
+        self._round()
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def annotations(self) -> dict[Hashable, Any]:
+        """The annotated images of the pool: ``{item_id: annotation}`` (the form the model's ``fit`` takes)."""
+        return self.task.annotations(self.widget)
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """One row per round: round, n_labels (annotated images), the task's metric on ``test`` (NaN
+        without one), seconds (fit + scoring)."""
+        return pd.DataFrame(self._rows, columns=["round", "n_labels", self.task.metric, "seconds"])
+
+    @property
+    def batch(self) -> list[Hashable]:
+        """Item ids of the batch on screen."""
+        return list(self.widget.order)
+
+    @property
+    def training(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until a background retrain finishes."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def retrain(self) -> bool:
+        """Retrain now on every annotation so far and query the next batch (False while one runs)."""
+        if self.training:
+            return False
+        self._start_round()
+        return True
+
+    def simulate(self, oracle: Any, budget: int) -> pd.DataFrame:
+        """Annotate batches from ``oracle`` (one annotation per pool image, in pool order, or a function
+        of the pool position) until ``budget`` images are annotated; each batch runs the round a
+        human's would (in this thread). Every oracle answer of a batch is checked before any is
+        stored; an interrupted batch is undone in the store. Refuses a task already holding
+        annotations this loop's ``simulate`` did not write."""
+        if callable(oracle):
+            answer = oracle
+        else:
+            truth = list(oracle)
+            if len(truth) != len(self.items):
+                raise ValueError(f"oracle has {len(truth)} annotations for a pool of {len(self.items)} images")
+            answer = truth.__getitem__
+        self.wait()
+        foreign = [i for i in self.annotations if i not in self._oracle_ids]
+        if foreign:
+            raise ValueError(f"simulate() would mix oracle annotations with {len(foreign)} already stored for task "
+                             f"{self.task_name!r} (a human's, or another run's): use another task_name= or a fresh store")
+        background, self.background = self.background, False
+        try:
+            with progress_bar(int(budget), "simulating", self.progress, unit="image") as bar:
+                while len(self.annotations) < budget and self.batch:
+                    done = self.annotations
+                    before = len(done)
+                    todo = [i for i in self.batch if i not in done][: int(budget) - before]
+                    if not todo:
+                        break
+                    answers = [(i, self.task.check(answer(self.items.position(i)), f"oracle, image {i!r}")) for i in todo]
+                    self._store_batch(answers)
+                    bar.update(len(self.annotations) - before)
+                    if self.error is not None:
+                        raise RuntimeError(f"the active-learning round failed:\n{self.error}")
+        finally:
+            self.background = background
+        return self.history
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.view._repr_mimebundle_(**kwargs)
+
+    # ------------------------------------------------------------------ the round
+    def _check_test(self, test: Any) -> tuple[list, list] | None:
+        if test is None:
+            return None
+        images, truths = test
+        test_items = images if isinstance(images, Items) else Items(images)
+        truths = list(truths)
+        if len(truths) != len(test_items):
+            raise ValueError(f"test has {len(test_items)} images but {len(truths)} annotations")
+        return [np.asarray(test_items.image(i)) for i in test_items.ids], [self.task.check(t, f"test image {n}") for n, t in enumerate(truths)]
+
+    def _store_batch(self, answers: list[tuple[Hashable, Any]]) -> None:
+        """Store a batch's oracle annotations (the last of a whole batch starts its round; a batch cut
+        at the budget starts it here) — all or nothing."""
+        stored: list[Hashable] = []
+        done, answered = self.annotations, {i for i, _ in answers}
+        cut = any(i not in done and i not in answered for i in self.batch)
+        try:
+            for item_id, annotation in answers:
+                self._oracle_ids.add(item_id)
+                stored.append(item_id)
+                self.task.record(self.widget, item_id, annotation)
+            if cut:
+                self._start_round()
+        except BaseException:
+            done = self.annotations
+            for item_id in reversed(stored):
+                if item_id in done:
+                    self.widget._undo(item_id)
+            self._oracle_ids.difference_update(stored)
+            raise
+
+    def _on_label(self, event: dict) -> None:
+        batch = self.batch
+        done = self.annotations
+        if batch and all(i in done for i in batch) and not self.training:
+            self._start_round()
+
+    def _start_round(self) -> None:
+        if self.background:
+            self.panel.state, self.panel.message = "training", f"retraining on {len(self.annotations)} images…"
+            self._thread = threading.Thread(target=self._round, name="hitl-retrain", daemon=True)
+            self._thread.start()
+        else:
+            self._round()
+
+    def _images(self, ids: Sequence[Hashable]) -> list[np.ndarray]:
+        return [np.asarray(self.items.image(i)) for i in ids]
+
+    def _round(self) -> None:
+        """Fit on every annotation, evaluate, score the unlabelled images, show the next batch."""
+        with self._lock:
+            try:
+                started = time.perf_counter()
+                self.panel.state = "training"
+                done = self.annotations
+                if done:
+                    ids = list(done)
+                    self.task.fit(self.model, self._images(ids), [done[i] for i in ids])
+                    self.fitted = True
+                open_ids = [i for i in self.items.ids if i not in done]
+                predictions = self.task.predict(self.model, self._images(open_ids)) if self.fitted and open_ids else None
+                batch = self._choose(open_ids, predictions)
+                seconds = time.perf_counter() - started
+                if done:
+                    score = float("nan")
+                    if self.test is not None:
+                        score = self.task.evaluate(self.task.predict(self.model, self.test[0]), self.test[1])
+                    self._rows.append({"round": len(self._rows), "n_labels": len(done), self.task.metric: score, "seconds": seconds})
+                if predictions is not None and batch:
+                    at = {i: n for n, i in enumerate(open_ids)}
+                    self.task.propose(self.widget, batch, [predictions[at[i]] for i in batch])
+                if batch:
+                    self.widget.set_queue(batch)
+                self.panel.state = "idle"
+                self.panel.message = (f"pool exhausted: {len(done)} images annotated" if not batch else
+                                      f"retrained on {len(done)} images in {seconds:.1f} s; annotate the next {len(batch)}" if done else
+                                      f"no model yet: annotate these {len(batch)} images to train the first one")
+                self.error = None
+            except Exception as exc:  # shown in the panel; the annotations are safe in the store
+                self.error = traceback.format_exc()
+                self.panel.state, self.panel.message = "error", f"retrain failed: {type(exc).__name__}: {exc}"
+            finally:
+                self.panel.history = [{"n_labels": r["n_labels"], self.task.metric: None if not np.isfinite(r[self.task.metric]) else r[self.task.metric]}
+                                      for r in self._rows]
+
+    def _choose(self, open_ids: list[Hashable], predictions: list[Any] | None) -> list[Hashable]:
+        """The next batch: random before the first model (and for "random"), else the top scores."""
+        k = min(self.batch_size, len(open_ids))
+        if k == 0:
+            return []
+        if predictions is None or self.strategy == "random":
+            return [open_ids[int(i)] for i in self.rng.choice(len(open_ids), size=k, replace=False)]
+        if callable(self.strategy):
+            scores = np.asarray(self.strategy(predictions), dtype=np.float64)
+        else:
+            scores = np.asarray(self.task.score(predictions, self.strategy), dtype=np.float64)
+        if scores.shape != (len(open_ids),):
+            raise ValueError(f"the strategy gave {scores.shape} scores for {len(open_ids)} images")
+        if not np.isfinite(scores).all():
+            raise ValueError(f"the strategy gave a NaN or infinite score for image {open_ids[int(np.argmax(~np.isfinite(scores)))]!r}")
+        return [open_ids[int(i)] for i in select(scores, k)]

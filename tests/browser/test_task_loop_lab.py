@@ -1,0 +1,91 @@
+"""TaskLoop for boxes in a real JupyterLab: draw a box on each image of the batch with the mouse, the
+detector retrains in the background, the curve gains a point (mAP), and the next batch comes with
+the detector's boxes as proposals, accepted by key."""
+from __future__ import annotations
+
+import ast
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from .test_bbox_lab import drag
+
+pytestmark = [pytest.mark.browser, pytest.mark.lab]
+
+SIZE = 64
+SETUP = '''
+import numpy as np
+import hitl_widgets as hw
+from hitl_widgets.demo.scenes import make_scenes
+from hitl_widgets.demo.shape_models import SHAPE_CLASSES, ShapeDetector, scene_boxes
+
+images, scenes = make_scenes(40, seed=1)
+truth = scene_boxes(scenes)
+loop = hw.TaskLoop(ShapeDetector(SHAPE_CLASSES), images[:30], "boxes", SHAPE_CLASSES, batch_size=2,
+                   test=(images[30:], truth[30:]), store=hw.AnnotationStore("loop.db"))
+loop
+'''
+
+
+def kernel_value(lab, expr: str):
+    """A kernel value through JSON (numpy numbers become plain ones; dict keys become strings)."""
+    return json.loads(ast.literal_eval(lab.python(f"__import__('json').dumps({expr}, default=lambda v: v.item())")))
+
+
+def page_point(canvas, x: float, y: float) -> tuple[float, float]:
+    """Image pixel (x, y) on the page: the image is fitted and centred in the canvas."""
+    box = canvas.bounding_box()
+    scale = min(box["width"] / SIZE, box["height"] / SIZE)
+    return (box["x"] + (box["width"] - SIZE * scale) / 2 + x * scale, box["y"] + (box["height"] - SIZE * scale) / 2 + y * scale)
+
+
+def test_draw_a_batch_retrain_and_accept_the_next_batchs_proposals(lab):
+    lab.open(lab.new_notebook("task_loop.ipynb", [SETUP]))
+    lab.run_all()
+    root = lab.page.locator(".hitl-bbox")
+    panel = lab.page.locator(".hitl-loop-panel")
+    expect(panel.locator(".hitl-loop-latest")).to_have_text("no model yet: label the first batch", timeout=60_000)
+    lab.wait_idle()
+    batch = kernel_value(lab, "loop.batch")
+    assert len(batch) == 2
+    canvas = root.locator("canvas")
+    root.scroll_into_view_if_needed()
+    drawn = {}
+    for n, item_id in enumerate(batch):
+        x, y, w, h, cls = kernel_value(lab, f"truth[{item_id}].iloc[0][['x', 'y', 'w', 'h', 'class']].tolist()")
+        root.focus()
+        lab.page.keyboard.press(str(["circle", "square", "triangle"].index(cls) + 1))  # the class of the next box
+        drag(lab.page, page_point(canvas, x, y), page_point(canvas, x + w, y + h))
+        drawn[item_id] = (x, y, w, h, cls)
+        if n == 0:
+            lab.wait_for_python("len(loop.annotations)", 1)
+            root.focus()
+            lab.page.keyboard.press("PageDown")
+    # the batch is complete: the detector retrains (in the background) and the curve gains a point
+    expect(panel.locator(".hitl-series-0 circle")).to_have_count(1, timeout=30_000)
+    expect(panel.locator(".hitl-loop-latest")).to_contain_text("round 0: 2 labels, mAP@0.5")
+    assert kernel_value(lab, "loop.history['n_labels'].tolist()") == [2]
+    stored = {int(k): v for k, v in kernel_value(lab, "{i: t.iloc[0].tolist() for i, t in loop.annotations.items()}").items()}
+    scale = canvas.bounding_box()["height"] / SIZE
+    for item_id, (x, y, w, h, cls) in drawn.items():  # within one screen pixel of the drag
+        got = stored[item_id]
+        assert got[4] == cls
+        assert all(abs(a - b) <= 1.5 / scale + 0.01 for a, b in zip(got[:4], (x, y, w, h))), (got, drawn[item_id])
+    # the next batch: new images, the detector's boxes waiting as proposals; "a" accepts them
+    second = kernel_value(lab, "loop.batch")
+    assert not set(second) & set(batch)
+    first_shown = second[0]
+    n_proposed = int(lab.python(f"int((loop.widget.proposals['item'] == {first_shown}).sum())"))
+    assert n_proposed >= 1
+    expect(root.locator(".hitl-counts")).to_contain_text("open proposal", timeout=20_000)
+    root.focus()
+    lab.page.keyboard.press("a")
+    lab.wait_for_python(f"len(loop.annotations.get({first_shown}, []))", n_proposed)
+    sources = kernel_value(lab, f"loop.widget.boxes.query('item == {first_shown}')['source'].unique().tolist()")
+    assert sources == ["proposal"]
+    # "r" with the focus in the annotator retrains now (one key scope with the panel), on 3 images
+    root.focus()
+    lab.page.keyboard.press("r")
+    expect(panel.locator(".hitl-series-0 circle")).to_have_count(2, timeout=30_000)
+    assert kernel_value(lab, "loop.history['n_labels'].tolist()") == [2, 3]

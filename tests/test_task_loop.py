@@ -1,0 +1,190 @@
+"""TaskLoop: active learning for boxes and masks (query -> annotate -> retrain), headless."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hitl_widgets.active.task_loop import TaskLoop
+from hitl_widgets.active.tasks import BoxTask, MaskTask
+from hitl_widgets.demo.scenes import make_scenes
+from hitl_widgets.demo.shape_models import NAMED_CLASSES, ShapeDetector, ShapeSegmenter, scene_boxes, scene_masks
+from hitl_widgets.store import AnnotationStore
+from hitl_widgets.widgets.bbox import BBoxAnnotator
+from hitl_widgets.widgets.segmentation import SegmentationCanvas
+
+MASK_CLASSES = ["background", "circle", "square", "triangle"]
+
+
+@pytest.fixture(scope="module")
+def scenes():
+    images, scenes = make_scenes(90, seed=3)
+    return images, scene_boxes(scenes, by="name"), scene_masks(images, scenes, MASK_CLASSES)
+
+
+def box_loop(scenes, store=None, **kw):
+    images, boxes, _ = scenes
+    kw = {"batch_size": 5, "background": False, "progress": False, **kw}
+    return TaskLoop(ShapeDetector(NAMED_CLASSES), images[:60], "boxes", NAMED_CLASSES, test=(images[60:], boxes[60:]),
+                    store=store or AnnotationStore(":memory:"), **kw)
+
+
+def test_simulated_boxes_loop_learns_and_stores_the_oracle_boxes(scenes):
+    images, boxes, _ = scenes
+    loop = box_loop(scenes)
+    history = loop.simulate(boxes[:60], budget=20)
+    assert history["n_labels"].tolist() == [5, 10, 15, 20]
+    assert history["mAP@0.5"].iloc[-1] > history["mAP@0.5"].iloc[0]
+    stored = loop.widget.boxes
+    assert stored["item"].nunique() == 20
+    for item_id, table in loop.annotations.items():  # the store holds exactly the oracle's boxes
+        assert table["class"].tolist() == boxes[item_id]["class"].tolist()
+        assert np.allclose(table[["x", "y", "w", "h"]].to_numpy(), boxes[item_id][["x", "y", "w", "h"]].to_numpy(), atol=0.01)
+    assert not set(loop.batch) & set(loop.annotations)  # the next batch is unlabelled images
+    assert loop.panel.metrics == [["mAP@0.5", "mAP@0.5"]]
+    assert [r["n_labels"] for r in loop.panel.history] == [5, 10, 15, 20]
+
+
+def test_a_human_batch_starts_the_round_and_the_model_proposes_the_next(scenes):
+    images, boxes, _ = scenes
+    loop = box_loop(scenes)
+    first = loop.batch
+    assert len(first) == 5 and loop.history.empty and "no model yet" in loop.panel.message
+    for item_id in first[:-1]:
+        loop.widget.set_boxes(item_id, boxes[item_id])
+    assert loop.history.empty  # the batch is not finished
+    loop.widget.set_boxes(first[-1], boxes[first[-1]])
+    assert loop.history["n_labels"].tolist() == [5]
+    second = loop.batch
+    assert not set(second) & set(first)
+    proposed = loop.widget.proposals
+    assert set(proposed["item"]) <= set(second) and len(proposed)  # the model's boxes wait as proposals
+    assert proposed["score"].between(0, 1).all()
+
+
+def test_default_scores_pick_the_most_uncertain_images(scenes):
+    loop = box_loop(scenes)
+    loop.simulate(scenes[1][:60], budget=10)
+    done = loop.annotations
+    open_ids = [i for i in loop.items.ids if i not in done]
+    preds = loop.task.predict(loop.model, loop._images(open_ids))
+    scores = loop.task.score(preds, "default")
+    top = {open_ids[i] for i in np.argsort(-scores, kind="stable")[:5]}
+    assert set(loop.batch) == top
+
+
+def test_resume_from_the_store_after_a_restart(scenes):
+    store = AnnotationStore(":memory:")
+    loop = box_loop(scenes, store=store)
+    loop.simulate(scenes[1][:60], budget=10)
+    again = box_loop(scenes, store=store)
+    assert again.resumed_from == 10
+    assert again.history["n_labels"].tolist() == [10]
+    assert not set(again.batch) & set(again.annotations)
+    with pytest.raises(ValueError, match="would mix oracle annotations with 10"):
+        again.simulate(scenes[1][:60], budget=20)
+
+
+def test_a_bad_oracle_answer_stores_nothing_of_its_batch(scenes):
+    images, boxes, _ = scenes
+    loop = box_loop(scenes)
+    bad = list(boxes[:60])
+    victim = loop.batch[2]
+    bad[victim] = pd.DataFrame({"x": [1.0], "y": [1.0], "w": [5.0], "h": [5.0], "class": ["purple hexagon"]})
+    with pytest.raises(ValueError, match=rf"oracle, image {victim}: class 'purple hexagon'"):
+        loop.simulate(bad, budget=10)
+    assert loop.annotations == {}
+    outside = list(boxes[:60])
+    victim = loop.batch[3]
+    outside[victim] = pd.DataFrame({"x": [500.0], "y": [500.0], "w": [5.0], "h": [5.0], "class": [NAMED_CLASSES[0]]})
+    with pytest.raises(ValueError, match=rf"item {victim}: .*outside"):
+        loop.simulate(outside, budget=10)
+    assert loop.annotations == {}  # the three stored before it were undone
+    with pytest.raises(ValueError, match="oracle has 3 annotations for a pool of 60"):
+        loop.simulate(boxes[:3], budget=10)
+
+
+def test_random_strategy_and_a_callable_strategy(scenes):
+    a = box_loop(scenes, strategy="random", seed=5)
+    b = box_loop(scenes, strategy="random", seed=5)
+    assert a.batch == b.batch
+    a.simulate(scenes[1][:60], budget=10)
+    b.simulate(scenes[1][:60], budget=10)
+    assert a.batch == b.batch
+    last = box_loop(scenes, strategy=lambda preds: -np.arange(len(preds), dtype=float))
+    last.simulate(scenes[1][:60], budget=5)
+    open_ids = [i for i in last.items.ids if i not in last.annotations]
+    assert last.batch == open_ids[:5]  # the callable's highest scores: the first open images
+    with pytest.raises(ValueError, match="strategy for boxes must be one of"):
+        box_loop(scenes, strategy="margin")
+
+
+def test_a_model_that_breaks_its_contract_fails_the_round_clearly(scenes):
+    class Short(ShapeDetector):
+        def predict(self, images):
+            return super().predict(images)[:-1]
+
+    images, boxes, _ = scenes
+    loop = TaskLoop(Short(NAMED_CLASSES), images[:30], "boxes", NAMED_CLASSES, batch_size=5, background=False,
+                    progress=False, store=AnnotationStore(":memory:"))
+    with pytest.raises(RuntimeError, match="box tables for"):
+        loop.simulate(boxes[:30], budget=10)
+    assert loop.panel.state == "error" and "retrain failed" in loop.panel.message
+    assert len(loop.annotations) == 5  # the annotations are safe in the store
+
+
+def test_simulated_masks_loop(scenes):
+    images, _, masks = scenes
+    loop = TaskLoop(ShapeSegmenter(MASK_CLASSES), images[:60], "masks", MASK_CLASSES, batch_size=4,
+                    test=(images[60:], masks[60:]), store=AnnotationStore(":memory:"), background=False, progress=False)
+    history = loop.simulate(masks[:60], budget=8)
+    assert history["n_labels"].tolist() == [4, 8]
+    assert history["mIoU"].iloc[-1] > 0.5
+    assert set(loop.widget.masks) == set(loop.annotations)
+    assert all(len(loop.widget._proposals.get(i, [])) for i in loop.batch)
+    with pytest.raises(ValueError, match="labels must be in 0 .. 4"):
+        loop.simulate([np.full((64, 64), 9)] * 60, budget=12)
+
+
+def test_mask_task_metric_is_mean_iou_over_labelled_pixels():
+    task = MaskTask(["a", "b"])
+    p = np.zeros((2, 1, 4))
+    p[0, 0, :2] = p[1, 0, 2:] = 1  # predicts a a b b
+    truth = np.array([[1, 2, 2, 0]])  # a b b (unlabelled)
+    # a: inter 1, union 2; b: inter 1 (pixel 2; pixel 3 unlabelled), union 2
+    assert task.evaluate([p], [truth]) == pytest.approx(0.5)
+
+
+def test_box_task_scores_follow_their_definitions():
+    task = BoxTask(["a", "b"])
+    certain = pd.DataFrame({"x": [0.0], "y": [0.0], "w": [1.0], "h": [1.0], "class": ["a"], "score": [0.99],
+                            "probs": [np.array([0.99, 0.01])]})
+    unsure = certain.assign(score=[0.5], probs=[np.array([0.5, 0.5])])
+    busy = pd.concat([unsure, unsure.assign(probs=[np.array([0.4, 0.6])])], ignore_index=True)
+    scores = task.score([certain, unsure, busy], "uncertainty")
+    assert scores[0] < scores[1] < scores[2]
+    assert scores[1] == pytest.approx(np.log(2))
+    assert task.score([certain, unsure, busy], "max")[2] == pytest.approx(np.log(2))
+    assert task.score([certain, unsure, busy], "default").argmax() == 2
+
+
+def test_set_boxes_and_set_mask_are_checked_and_undoable():
+    store = AnnotationStore(":memory:")
+    w = BBoxAnnotator(np.zeros((2, 40, 50), np.uint8), ["cat"], store=store)
+    w.set_boxes(0, [(1, 2, 10, 5, "cat")])
+    w.set_boxes(0, [(3, 3, 4, 4, "cat"), (20, 20, 5, 5, "cat")])
+    assert len(w.boxes_of(0)) == 2
+    w._undo(0)
+    assert [(b["x"], b["w"]) for b in w.boxes_of(0)] == [(1.0, 10.0)]
+    with pytest.raises(ValueError, match="item 1: unknown class 'dog'"):
+        w.set_boxes(1, [(1, 2, 10, 5, "dog")])
+    with pytest.raises(KeyError):
+        w.set_boxes(7, [])
+    assert w.boxes_of(1) == []
+    s = SegmentationCanvas(np.zeros((1, 3, 4), np.uint8), ["sky", "sea"], store=store)
+    s.set_mask(0, np.array([[1, 1, 2, 2]] * 3))
+    assert s.masks[0].tolist() == [[1, 1, 2, 2]] * 3
+    with pytest.raises(ValueError, match="the label map is"):
+        s.set_mask(0, np.zeros((2, 2), int))
+    with pytest.raises(ValueError, match="labels must be integers in 0 .. 2"):
+        s.set_mask(0, np.full((3, 4), 3))
