@@ -149,6 +149,12 @@ class TaskLoop:
         self._start_round()
         return True
 
+    def add_baseline(self, name: str, history: pd.DataFrame) -> None:
+        """Draw another run's curve (e.g. a ``strategy="random"`` loop's ``history``) beside ours."""
+        metric = self.task.metric
+        points = [[int(n), float(v)] for n, v in zip(history["n_labels"], history[metric]) if np.isfinite(v)]
+        self.panel.baselines = {**self.panel.baselines, name: points}
+
     def simulate(self, oracle: Any, budget: int) -> pd.DataFrame:
         """Annotate batches from ``oracle`` (one annotation per pool image, in pool order, or a function
         of the pool position) until ``budget`` images are annotated; each batch runs the round a
