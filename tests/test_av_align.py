@@ -26,7 +26,10 @@ def clip(tmp_path_factory):
     beeps = np.asarray(c.times)[BEEP_FRAMES]
     video = with_soundtrack(c.path, beep_track(beeps, duration_s=2.1), RATE, folder / "sound.mp4")
     recording = beep_track(beeps - SHIFT_FRAMES / FPS, duration_s=2.0, noise=0.01, seed=1)
-    return {"video": str(video), "silent_video": str(c.path), "recording": recording, "times": np.asarray(c.times)}
+    ticks = np.arange(0.1, 1.9, 0.2)  # a beep every 5 frames: any shift by 5 frames lines most of them up
+    periodic = with_soundtrack(c.path, beep_track(ticks, duration_s=2.1), RATE, folder / "periodic.mp4")
+    return {"video": str(video), "silent_video": str(c.path), "recording": recording, "times": np.asarray(c.times),
+            "periodic": str(periodic), "periodic_recording": beep_track(ticks[:-1] + 0.1, duration_s=2.0)}
 
 
 def make(clip, store=None, **kwargs):
@@ -58,6 +61,13 @@ def test_the_proposal_recovers_the_known_shift(clip):
     beeps = pd.DataFrame({"item": 0, "start_s": clip["times"][BEEP_FRAMES] - SHIFT_FRAMES / FPS + 0.01, "end_s": np.nan})
     beeps["end_s"] = beeps["start_s"] + 0.001
     assert w.segments_to_frames(beeps, confirmed_only=False)["start_frame"].tolist() == BEEP_FRAMES
+
+
+def test_a_periodic_sound_is_flagged_ambiguous(clip):
+    w = hw.AVAlignReview([clip["periodic"]], audio=[(clip["periodic_recording"], RATE)], store=hw.AnnotationStore(":memory:"))
+    p = w.proposal(0)
+    assert p["ambiguous"] and p["margin"] < 0.15 and "ambiguous" in p["note"]
+    assert bool(w.offsets["ambiguous"][0]) and w._item_info(0)["proposal"]["ambiguous"]
 
 
 def test_without_a_soundtrack_there_is_no_proposal_to_compute():
@@ -151,6 +161,10 @@ def test_segments_to_frames_with_the_confirmed_offset(clip):
     t = clip["times"]
     off = t[12] - 0.1
     assert got["start_frame"][1] == np.searchsorted(t, 0.5 + off, side="right") - 1
+    twice = pd.concat([words, words])  # a repeated index: rows kept in order, by position
+    assert w.segments_to_frames(twice)["start_frame"].tolist() == got["start_frame"].tolist() * 2
+    with pytest.raises(ValueError, match="no video nan"):
+        w.segments_to_frames(words.assign(utterance=[0, None]))
     with pytest.raises(ValueError, match="row 0: no video 5"):
         w.segments_to_frames(words.assign(utterance=5))
     with pytest.raises(ValueError, match="item 0: row 0: .* not a time span inside the video"):

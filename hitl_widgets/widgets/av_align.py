@@ -95,12 +95,10 @@ class AVAlignReview(AudioReads, ImageEditor, VideoWidget):
                 raise ValueError(f"{name} must be a positive number, not {v!r}")
         separate = _recordings(audio, items)
         self._separate: dict[Hashable, AudioSource] = separate
-        self._soundtracks: dict[Hashable, AudioSource | None] = {}
+        self._soundtracks: dict[Hashable, AudioSource | None] = {}  # decoded when first needed
         for i in items.ids:
-            track = _soundtrack(items, i)
-            if track is None and i not in separate:
+            if i not in separate and _soundtrack_path(items, i) is None:
                 raise ValueError(f"item {i!r}: the video has no soundtrack and no recording was given for it (audio=)")
-            self._soundtracks[i] = track
         self._max_offset_s = float(max_offset_s)
         self._ambiguous_margin = float(ambiguous_margin)
         self._proposals: dict[Hashable, dict] = {}
@@ -114,7 +112,7 @@ class AVAlignReview(AudioReads, ImageEditor, VideoWidget):
         item_id = self._known(item_id)
         hit = self._proposals.get(item_id)
         if hit is None:
-            track, separate = self._soundtracks[item_id], self._separate.get(item_id)
+            track, separate = self._soundtrack(item_id), self._separate.get(item_id)
             hit = {"offset_s": 0.0, "score": None, "margin": None, "ambiguous": False, "method": "none",
                    "note": "no separate recording: mark an event heard and seen" if separate is None else
                    "the video has no soundtrack: mark an event heard and seen"}
@@ -159,8 +157,11 @@ class AVAlignReview(AudioReads, ImageEditor, VideoWidget):
         missing = [c for c in (col, "start_s", "end_s") if c not in table.columns]
         if missing:
             raise ValueError(f"segments_to_frames: the table has no column {missing[0]!r} (it needs {col!r}, start_s, end_s)")
+        index = table.index
+        if not index.is_unique:  # rows are put back in order by position
+            table = table.reset_index(drop=True)
         parts = []
-        for vid, rows in table.groupby(col, sort=False):
+        for vid, rows in table.groupby(col, sort=False, dropna=False):
             if vid not in self.items:
                 raise ValueError(f"row {rows.index[0]!r}: no video {vid!r} in this widget")
             cur = self._current(vid)
@@ -172,7 +173,9 @@ class AVAlignReview(AudioReads, ImageEditor, VideoWidget):
                 raise ValueError(f"item {vid!r}: {exc}") from None
         if not parts:
             return table.assign(start_frame=pd.Series(dtype=int), end_frame=pd.Series(dtype=int))
-        return pd.concat(parts).loc[table.index]
+        out = pd.concat(parts).loc[table.index]
+        out.index = index
+        return out
 
     def set_offset(self, item_id: Hashable, offset_s: float) -> int:
         """Set a video's offset from code (checked as the view's are); returns the event id."""
@@ -197,8 +200,15 @@ class AVAlignReview(AudioReads, ImageEditor, VideoWidget):
     def _known(self, item_id: Hashable) -> Hashable:
         return self._item_id({"item_id": item_id})
 
+    def _soundtrack(self, item_id: Hashable) -> AudioSource | None:
+        """The video file's own audio track (decoded once, when first needed), or None."""
+        if item_id not in self._soundtracks:
+            path = _soundtrack_path(self.items, item_id)
+            self._soundtracks[item_id] = None if path is None else AudioSource(path, name=f"item {item_id!r} soundtrack")
+        return self._soundtracks[item_id]
+
     def _recording(self, item_id: Hashable) -> AudioSource:
-        track = self._separate.get(item_id) or self._soundtracks.get(item_id)
+        track = self._separate.get(item_id) or self._soundtrack(item_id)
         if track is None:  # pragma: no cover - refused in __init__
             raise IntentError(f"item {item_id!r} has no recording")
         return track
@@ -306,17 +316,19 @@ class AVAlignReview(AudioReads, ImageEditor, VideoWidget):
         return self._ack(content, item_id=i, event_id=None, **self._item_state(i))
 
 
-def _soundtrack(items: Items, item_id: Hashable) -> AudioSource | None:
-    """The video file's own audio track, or None (an array, or a file without one)."""
+def _soundtrack_path(items: Items, item_id: Hashable) -> str | None:
+    """The video's file when it has an audio stream (probed, not decoded), else None (an array, or a
+    file without one)."""
     path = getattr(items.video(item_id), "path", None)
     if path is None:
         return None
+    from ..video import _import_av
+
     try:
-        return AudioSource(path, name=f"item {item_id!r} soundtrack")
-    except ValueError as exc:
-        if "no audio stream" in str(exc):
-            return None
-        raise
+        with _import_av().open(str(path)) as container:
+            return str(path) if container.streams.audio else None
+    except Exception as exc:  # unreadable since Items was made
+        raise ValueError(f"item {item_id!r}: cannot open the video to find its soundtrack: {exc}") from exc
 
 
 def _recordings(audio: Any, items: Items) -> dict[Hashable, AudioSource]:
