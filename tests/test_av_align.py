@@ -91,6 +91,8 @@ def test_nudge_mark_confirm_reset_acks_and_state(clip):
     assert sent[-1]["confirmed"] is True and w.n_done == 1 and w.offsets["confirmed"][0]
     c(type="reset")
     assert sent[-1]["offset_s"] == p and sent[-1]["source"] == "proposed" and not sent[-1]["confirmed"] and w.n_done == 0
+    w.set_offset(0, p + 1 / FPS)
+    assert w.reset(0) and w.offsets["source"][0] == "proposed" and w.offsets["offset_s"][0] == p
     c(type="sync")
     assert sent[-1]["type"] == "ack" and sent[-1]["offset_s"] == p
 
@@ -206,6 +208,11 @@ def test_constructor_checks_name_the_item(clip):
         hw.AVAlignReview([silent], audio=[(clip["recording"], RATE)], max_offset_s=float("nan"))
     with pytest.raises(ValueError, match="aligns videos"):
         hw.AVAlignReview(hw.Items([(clip["recording"], RATE)], kind="audio"))
+    # (video, recording) pairs
+    w = hw.AVAlignReview([(silent, (clip["recording"], RATE))], store=hw.AnnotationStore(":memory:"))
+    assert w.recording(0).duration_s == pytest.approx(2.0) and w._item_info(0)["separate"]
+    with pytest.raises(ValueError, match="item 0 recording: audio must be a file path or a \\(samples, sample_rate\\) pair"):
+        hw.AVAlignReview([(silent, 3)])
     # its own soundtrack only: proposal 0, the person marks
     w = hw.AVAlignReview([clip["video"]], store=hw.AnnotationStore(":memory:"))
     assert w.proposal(0)["method"] == "none" and not w._item_info(0)["separate"]

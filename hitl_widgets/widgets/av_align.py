@@ -26,6 +26,7 @@ leave the recording overlapping the video (``-recording length < offset_s < vide
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Hashable, Mapping
 from typing import Any, ClassVar
 
@@ -52,7 +53,8 @@ class AVAlignReview(AudioReads, ImageEditor, VideoWidget):
     confirm.
 
     Args:
-        videos: what ``Items(..., kind="video")`` takes (paths, arrays), or such an ``Items``.
+        videos: what ``Items(..., kind="video")`` takes (paths, arrays), or such an ``Items``; or a list
+            of ``(video, recording)`` pairs (then no ``audio=``).
         audio: a separate recording per video: a list in item order, or a dict / Series by item id (a
             video left out, or None, uses its own soundtrack); each a file path, an ``AudioSource``
             or a ``(samples, sample_rate)`` pair. None: every video's own soundtrack.
@@ -87,6 +89,8 @@ class AVAlignReview(AudioReads, ImageEditor, VideoWidget):
         title: str = "",
     ):
         static_file("av_align.js")
+        if audio is None and _are_pairs(videos):  # [(video, recording), ...]
+            videos, audio = [v for v, _ in videos], [a for _, a in videos]
         items = videos if isinstance(videos, Items) else Items(videos, kind="video")
         if not items.is_video:
             raise ValueError(f"AVAlignReview aligns videos: pass Items(..., kind='video') or video paths / arrays, not {items.kind_of_all}s")
@@ -191,6 +195,10 @@ class AVAlignReview(AudioReads, ImageEditor, VideoWidget):
         """Confirm a video's current offset; returns the event id."""
         i = self._known(item_id)
         return self._confirm(i, {}).event_id
+
+    def reset(self, item_id: Hashable) -> int:
+        """Put a video's offset back to the proposal, unconfirmed; returns the event id."""
+        return self._reset(self._known(item_id)).event_id
 
     def recording(self, item_id: Hashable) -> AudioSource:
         """The recording aligned with a video (its separate recording, else its soundtrack)."""
@@ -303,17 +311,29 @@ class AVAlignReview(AudioReads, ImageEditor, VideoWidget):
         i = self._item_id(content)
         return self._answer(content, self._confirm(i, content))
 
+    def _reset(self, item_id: Hashable) -> Committed:
+        state = {"offset_s": self.proposal(item_id)["offset_s"], "source": "proposed", "confirmed": False, "marks": None}
+        return self._change(item_id, state, "reset")
+
     @intent("reset")
     def _on_reset(self, content: dict) -> dict:
-        i = self._item_id(content)
-        state = {"offset_s": self.proposal(i)["offset_s"], "source": "proposed", "confirmed": False, "marks": None}
-        return self._answer(content, self._change(i, state, "reset"))
+        return self._answer(content, self._reset(self._item_id(content)))
 
     @intent("sync")
     def _on_sync(self, content: dict) -> dict:
         """Answer with the item's current state (the view asks after a refusal)."""
         i = self._item_id(content)
         return self._ack(content, item_id=i, event_id=None, **self._item_state(i))
+
+
+def _are_pairs(videos: Any) -> bool:
+    """Whether ``videos`` is a list of ``(video, recording)`` pairs: a path or a frames array first."""
+    import numpy as np
+
+    if not isinstance(videos, (list, tuple)) or not videos:
+        return False
+    return all(isinstance(v, tuple) and len(v) == 2 and (isinstance(v[0], (str, os.PathLike))
+               or (isinstance(v[0], np.ndarray) and v[0].ndim >= 3)) for v in videos)
 
 
 def _soundtrack_path(items: Items, item_id: Hashable) -> str | None:
