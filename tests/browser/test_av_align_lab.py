@@ -1,7 +1,8 @@
 """AVAlignReview in a real JupyterLab, by keyboard and mouse in headless Chromium, on a synthetic clip
 whose soundtrack beeps at known frames and a separate recording of the beeps 7 frames earlier; asserts
 on the Python side, in frame units: the proposal, nudges by keyboard (arrows, Shift: 10 frames) and
-undo, a drag of the waveform by whole frames, a sound and its frame marked by clicks, Enter confirms;
+undo, a drag of the waveform by whole frames, a sound and its frame marked by clicks, reset to the
+proposal and undo, Enter confirms;
 playing moves the playhead; the frame strip shows decoded frames."""
 from __future__ import annotations
 
@@ -85,6 +86,18 @@ def test_nudge_drag_mark_and_confirm_by_keyboard_and_mouse(lab):
     assert marks["frame"] == 30 and abs(marks["audio_s"] - 0.5) <= 1.5 * spp
     assert float(lab.python("float(w.offsets.offset_s[0])")) == times[30] - marks["audio_s"]
     assert lab.python("w.offsets.source[0]") == "'marked'"
+
+    # r: back to the proposal; Ctrl+Z: the marks again
+    marked = offset_now(lab)
+    root.focus()
+    page.keyboard.press("r")
+    lab.wait_for_python("w.offsets.source[0]", "proposed")
+    assert frames_now(lab) == pytest.approx(proposed, abs=1e-6)
+    root.focus()
+    page.keyboard.press("Control+z")
+    lab.wait_for_python("w.offsets.source[0]", "marked")
+    assert offset_now(lab) == marked
+    expect(root.locator(".hitl-status-message")).to_contain_text("undone on video 1")
 
     # play from the playhead: it moves; then Enter confirms (and the view moves on to the end)
     later = offset_now(lab) + 0.3
