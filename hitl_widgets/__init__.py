@@ -32,6 +32,7 @@ _LAZY = {
     "TemporalSegmenter": "hitl_widgets.widgets.segmenter",
     "TrackAnnotator": "hitl_widgets.widgets.tracks",
     "TranscriptReview": "hitl_widgets.widgets.transcript",
+    "AVAlignReview": "hitl_widgets.widgets.av_align",
     "ActiveLearningLoop": "hitl_widgets.active.loop",
     "TaskLoop": "hitl_widgets.active.task_loop",
     "AgreementDashboard": "hitl_widgets.dashboards.agreement",

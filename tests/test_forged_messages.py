@@ -7,7 +7,7 @@ message naming the problem, one entry more in ``widget.refused`` — and leave t
 The table ``SPECS`` has one entry per widget class that existed when this file was written:
 ClassifyWidget, LoopPanel, BBoxAnnotator, SegmentationCanvas, HallucinationFlagger,
 RetrievalVerifier, VQAReview, QualityGate, ConfusionDashboard and AgreementDashboard (its
-``AgreementView``); TemporalSegmenter, TrackAnnotator and TranscriptReview since. A new widget needs an entry here. An entry whose module does not import is
+``AgreementView``); TemporalSegmenter, TrackAnnotator, TranscriptReview and AVAlignReview since. A new widget needs an entry here. An entry whose module does not import is
 left out at collection, and ``test_every_table_entry_imports`` fails then, so nothing drops out
 silently.
 """
@@ -366,6 +366,37 @@ def _transcript_forged(w) -> list:
     ]
 
 
+def _av_align_widget(C, store: AnnotationStore):
+    from hitl_widgets.demo.beeps import beep_track
+
+    video = np.zeros((25, 16, 16), np.uint8)  # 1 s at 25 fps, no soundtrack: the recording is given
+    return C([video], audio=[(beep_track([0.2, 0.7], 1.0), 16000)], store=store)
+
+
+def _av_align_forged(w) -> list:
+    first = w.order[0]
+    return [
+        *_item_forgeries(first, "offset", {"offset_s": 0.1}),
+        ({"type": "offset", "item_id": first, "offset_s": "0.1"}, "finite time"),
+        ({"type": "offset", "item_id": first, "offset_s": float("nan")}, "finite time"),
+        ({"type": "offset", "item_id": first, "offset_s": None}, "finite time"),
+        ({"type": "offset", "item_id": first, "offset_s": 1e308}, "off the video"),
+        ({"type": "offset", "item_id": first, "offset_s": -1.0}, "off the video"),
+        ({"type": "mark", "item_id": first, "audio_s": 0.2, "frame": 25}, "outside the video"),
+        ({"type": "mark", "item_id": first, "audio_s": 0.2, "frame": "3"}, "int frame index"),
+        ({"type": "mark", "item_id": first, "audio_s": 0.2, "frame": True}, "int frame index"),
+        ({"type": "mark", "item_id": first, "audio_s": -0.1, "frame": 3}, "outside the recording"),
+        ({"type": "mark", "item_id": first, "audio_s": [0.2], "frame": 3}, "finite time"),
+        ({"type": "confirm", "item_id": first, "offset_s": 0.5}, "not the current one"),
+        ({"type": "confirm", "item_id": first, "offset_s": {"$ne": 0}}, "finite time"),
+        ({"type": "peaks", "item_id": first, "bucket": 3, "start": 0, "count": 1}, "power of two"),
+        ({"type": "audio", "item_id": first, "start_s": 0, "end_s": 10**9}, "at most"),
+        ({"type": "frames", "item_id": first, "frames": [25]}, "outside the video"),
+        ({"type": "undo", "item_id": first}, "nothing to undo"),
+        ({"type": "redo", "item_id": first}, "nothing to redo"),
+    ]
+
+
 SPECS: dict[str, Spec] = {
     "ClassifyWidget": Spec(
         "hitl_widgets.widgets.classify", "ClassifyWidget",
@@ -446,6 +477,12 @@ SPECS: dict[str, Spec] = {
         _transcript_widget,
         lambda w: {"type": "text", "item_id": w.order[0], "word": "m1", "text": "where"},
         _transcript_forged,
+    ),
+    "AVAlignReview": Spec(
+        "hitl_widgets.widgets.av_align", "AVAlignReview",
+        _av_align_widget,
+        lambda w: {"type": "offset", "item_id": w.order[0], "offset_s": 0.12},
+        _av_align_forged,
     ),
 }
 

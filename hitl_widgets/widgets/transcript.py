@@ -20,25 +20,21 @@ Protocol (browser → kernel; each edit carries ``client``/``seq`` and ``item_id
 ``new_word``: the id the view gives the word it makes (``h`` and 1 to 32 letters or digits, not in
 use), so that its next edits can name it before the ack; else the kernel picks one.
 Every ack carries the utterance's state after the change: ``words`` and ``verdict`` (and ``word``:
-the word made or changed). Reads (no client/seq; answered with their own message and binary buffer):
-    peaks {item_id, bucket, start, count, req?}  → {"type": "peaks", item_id, bucket, start, count, req}
-        min/max of the mono mix over ``count`` (<= MAX_PEAKS) buckets of ``bucket`` samples (a power
-        of two) from bucket ``start``: float32 pairs, one buffer
-    audio {item_id, start_s, end_s, req?}         → {"type": "audio", item_id, start_s, end_s, req}
-        a 16-bit WAV of at most MAX_PLAY_S seconds, one buffer
+the word made or changed). Reads: ``peaks`` and ``audio`` (``AudioReads``, widgets/audio_reads.py).
 """
 from __future__ import annotations
 
 import math
 import re
 from collections.abc import Hashable
-from typing import Any, ClassVar, TypeGuard
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from ..items import Items
 from ..store import AnnotationStore
+from .audio_reads import MAX_PEAKS, MAX_PLAY_S, AudioReads
 from .base import STATIC, Committed, IntentError, intent, static_file
 from .image_editor import ImageEditor
 from .words import (
@@ -57,15 +53,10 @@ from .words import (
 KIND = "transcript"
 VERDICTS = ("accept", "corrected", "unusable")
 WORD_COLUMNS = ["utterance", "index", "text", "start_s", "end_s", "source", "confidence", "flag"]
-MAX_PEAKS = 4096  # buckets per peaks request
-MIN_BUCKET, MAX_BUCKET = 1, 1 << 20
-DIRECT_BUCKET = 256  # buckets smaller than this are computed from the samples of the range alone
-MAX_PLAY_S = 30.0  # seconds per audio request
-MAX_PLAY_RATE = 48000
 _NEW_ID = re.compile(r"h[A-Za-z0-9]{1,32}")
 
 
-class TranscriptReview(ImageEditor):
+class TranscriptReview(AudioReads, ImageEditor):
     """Correct ASR transcripts: edit, retime, split, merge, insert, delete and flag words; a verdict
     per utterance. Least confident utterances first (``order="confidence"``).
 
@@ -382,64 +373,6 @@ class TranscriptReview(ImageEditor):
         u = self._item_id(content)
         return self._ack(content, item_id=u, event_id=None, **self._item_state(u))
 
-    # ------------------------------------------------------------------ reads: peaks and playback
-    @intent("peaks", sequenced=False)
-    def _on_peaks(self, content: dict) -> None:
-        """Min/max peaks of ``count`` buckets of ``bucket`` samples from bucket ``start``."""
-        u = self._item_id(content)
-        bucket, start, count = content.get("bucket"), content.get("start"), content.get("count")
-        if not _int(bucket) or not MIN_BUCKET <= bucket <= MAX_BUCKET or bucket & (bucket - 1):
-            raise IntentError(f"item {u!r}: bucket must be a power of two from {MIN_BUCKET} to {MAX_BUCKET}, not {str(bucket)[:40]!r}")
-        n = self.items.info(u)["n_samples"]
-        total = -(-n // bucket)
-        if not _int(start) or not 0 <= start < total:
-            raise IntentError(f"item {u!r}: start must be a bucket index in 0..{total - 1}, not {str(start)[:40]!r}")
-        if not _int(count) or not 1 <= count <= MAX_PEAKS:
-            raise IntentError(f"item {u!r}: count must be an int from 1 to {MAX_PEAKS}, not {str(count)[:40]!r}")
-        count = min(count, total - start)
-        source = self.items.audio(u)
-        if bucket >= DIRECT_BUCKET:
-            peaks = source.peaks(bucket)[start:start + count]
-        else:  # small buckets: reduce the samples of this range only (bounded by MAX_PEAKS * DIRECT_BUCKET)
-            x = source.samples(start * bucket, min(n, (start + count) * bucket))
-            pad = (-len(x)) % bucket
-            if pad:
-                x = np.concatenate([x, np.full(pad, x[-1], np.float32)])
-            x = x.reshape(-1, bucket)
-            peaks = np.stack([x.min(axis=1), x.max(axis=1)], axis=1)
-        data = np.ascontiguousarray(peaks, dtype="<f4").tobytes()
-        self.send({"type": "peaks", "item_id": u, "bucket": bucket, "start": start, "count": count,
-                   "req": _req(content)}, buffers=[data])
-        return None
-
-    @intent("audio", sequenced=False)
-    def _on_audio(self, content: dict) -> None:
-        """A WAV window (at most MAX_PLAY_S seconds) for playback."""
-        u = self._item_id(content)
-        where = f"item {u!r} audio"
-        start = check_time(content.get("start_s"), "start_s", where, IntentError)
-        end = check_time(content.get("end_s"), "end_s", where, IntentError)
-        if end - start > MAX_PLAY_S + 1e-9:
-            raise IntentError(f"{where}: at most {MAX_PLAY_S:g} s at a time, not {secs(end - start)} s")
-        end = min(end, self._durations[u])  # a window may run past the end: it stops there
-        if not 0 <= start < end:
-            raise IntentError(f"{where}: {secs(start)}..{secs(end)} s is not a range inside the audio (0..{self._durations[u]:.3f} s)")
-        source = self.items.audio(u)
-        rate = min(source.sample_rate, MAX_PLAY_RATE)
-        wav = source.wav_bytes(start, end, rate=rate)
-        self.send({"type": "audio", "item_id": u, "start_s": start, "end_s": end, "rate": rate, "req": _req(content)},
-                  buffers=[wav])
-        return None
-
-
-def _int(value: Any) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _req(content: dict) -> int | None:
-    req = content.get("req")
-    return req if _int(req) and abs(req) < 2**53 else None
-
 
 def _wer_or_none(wer: Any, ref: str, hyp: str) -> float | None:
     return float(wer([ref], [hyp])) if ref.split() and any(c.isalnum() for c in ref) else None
@@ -486,4 +419,4 @@ def _per_utterance(value: Any, ids: list[Hashable], what: str, frame: bool = Fal
     return series
 
 
-__all__ = ["TranscriptReview", "VERDICTS", "FLAGS"]
+__all__ = ["TranscriptReview", "VERDICTS", "FLAGS", "MAX_PEAKS", "MAX_PLAY_S"]

@@ -1,6 +1,6 @@
 """Hostile text through the text fields of the image, gate and dashboard widgets, in a real
 JupyterLab + kernel (headless Chromium): class names in ClassifyWidget, BBoxAnnotator,
-SegmentationCanvas, TemporalSegmenter, TrackAnnotator, PointCloudAnnotator and ConfusionDashboard, a gate's name and reject reasons, BiasAudit's sensitive
+SegmentationCanvas, TemporalSegmenter, TrackAnnotator, PointCloudAnnotator and ConfusionDashboard, AVAlignReview's title, a gate's name and reject reasons, BiasAudit's sensitive
 column and group names, AgreementDashboard's annotators and labels. (RetrievalVerifier, HallucinationFlagger and VQAReview get the same in
 tests/browser/test_cross_modal_lab.py.)
 
@@ -51,6 +51,11 @@ CELLS = {
               "                        'y': 2.0, 'w': 12.0, 'h': 10.0, 'class': P[0], 'keyframe': True, 'source': 'proposal', 'score': 0.8}))\n"
               "for k, c in enumerate(P): tra.add_keyframe(0, 0, (20 + 12 * k, 20, 10, 10), c)\n"
               "tra",
+    "avalign": "from hitl_widgets.demo.clips import synthetic_clip\n"
+               "from hitl_widgets.demo.beeps import beep_track\n"
+               "ava = hw.AVAlignReview([synthetic_clip(n_frames=20, size=(64, 48), seed=2).frames], audio=[(beep_track([0.2], 1.0), 16000)],\n"
+               "                       store=store, task='av', title=P[0])\n"
+               "ava",
     "pointcloud": "pc = hw.PointCloudAnnotator(rng.normal(size=(500, 3)).astype(np.float32), P, store=store, task='points')\n"
                   "pc.display_height = 200\npc",
     "gate": "gate = hw.QualityGate(imgs, name=P[0], reasons=P, sample=3, plan=(3, 1), store=store)\ngate",
@@ -65,7 +70,7 @@ CELLS = {
 # the first ClassifyWidget in the page is ours (its cell comes first): ConfusionDashboard relabels
 # in a ClassifyWidget of its own, shown below its heatmap
 CLASSIFY = ".hitl-classify"
-ROOTS = {"classify": CLASSIFY, "confusion": ".hitl-confusion", "bbox": ".hitl-bbox", "segmentation": ".hitl-segmentation", "segmenter": ".hitl-segmenter", "tracks": ".hitl-tracks", "pointcloud": ".hitl-pointcloud", "gate": ".hitl-gate", "bias": ".hitl-bias",
+ROOTS = {"classify": CLASSIFY, "confusion": ".hitl-confusion", "bbox": ".hitl-bbox", "segmentation": ".hitl-segmentation", "segmenter": ".hitl-segmenter", "tracks": ".hitl-tracks", "avalign": ".hitl-avalign", "pointcloud": ".hitl-pointcloud", "gate": ".hitl-gate", "bias": ".hitl-bias",
          "agreement": ".hitl-agreement"}
 
 # Per widget root: markup made from text (an element only a payload could have made), whether each
@@ -122,6 +127,7 @@ def start(lab, payloads=PAYLOADS, column=SVG):
     expect(page.locator(".hitl-gate .hitl-verdict")).to_have_text("undecided", timeout=60_000)
     expect(page.locator(".hitl-segmenter .hitl-seg-row")).to_have_count(3, timeout=60_000)
     expect(page.locator(".hitl-tracks .hitl-track-frame")).to_contain_text("frame 1 /", timeout=60_000)
+    expect(page.locator(".hitl-avalign .hitl-avalign-offset")).to_contain_text("offset", timeout=60_000)
     expect(page.locator(".hitl-bias tr.hitl-bias-row")).to_have_count(3, timeout=60_000)
     expect(page.locator(".hitl-agreement .hitl-annotators tr[data-annotator]")).to_have_count(3, timeout=90_000)
     lab.wait_idle()
@@ -149,8 +155,9 @@ def test_hostile_text_renders_literally_and_runs_nothing(lab):
     lab.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page = start(lab)
     every = [True, True, True]
-    # at rest: class bars, gate name and reason buttons, bias group rows, agreement tables
-    check(lab, dialogs, {name: every for name in ROOTS})
+    shown = {name: every for name in ROOTS} | {"avalign": [True, False, False]}  # AVAlignReview: its title only
+    # at rest: class bars, gate name and reason buttons, bias group rows, agreement tables, titles
+    check(lab, dialogs, shown)
 
     bb = page.locator(".hitl-bbox")
     for payload in PAYLOADS:
@@ -214,7 +221,8 @@ def test_hostile_text_renders_literally_and_runs_nothing(lab):
     expect(tracks.locator(".hitl-status-message")).to_contain_text("redone on video 1")
     lab.wait_for_python("sorted(tra.tracks.drop_duplicates('track')['class'].tolist())", sorted([*PAYLOADS, IMG]))
 
-    check(lab, dialogs, {name: every for name in ROOTS})
+    expect(page.locator(".hitl-avalign .hitl-title")).to_have_text(IMG)
+    check(lab, dialogs, shown)
     # control: the same payload parsed as HTML (what innerHTML would do) does run: the probe works
     page.evaluate("(p) => { const d = document.createElement('div'); d.innerHTML = p; document.body.append(d); }", IMG)
     page.wait_for_function("() => window.__xss === 1", timeout=10_000)

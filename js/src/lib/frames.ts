@@ -261,3 +261,10 @@ export class FramePainter {
     delete this.canvas.dataset.frame;
   }
 }
+
+/** "frame 12 · 0.480 s": the readout of the frame shown (the painted one, never a requested one). */
+export function frameText(painted: number, count: number, times: readonly number[]): string {
+  if (painted < 0) return "loading frame…";
+  const t = times[painted];
+  return `frame ${painted} / ${count - 1} · ${typeof t === "number" ? t.toFixed(3) : "?"} s`;
+}

@@ -35,6 +35,21 @@ export function tickStep(raw: number): number {
   return niceStep(Math.max(1, raw * 1000)) / 1000;
 }
 
+/** A ruler in seconds along the top `height` px of `ctx`: a tick and a label ("1.5s") every
+ *  tickStep(minPx × secondsPerPx) seconds from `t0` (the time at x = 0) to `width`. */
+export function drawSecondsRuler(
+  ctx: CanvasRenderingContext2D, xOf: (t: number) => number, t0: number, secondsPerPx: number, width: number, height: number, colour: string, minPx = 70,
+): void {
+  const step = tickStep(minPx * secondsPerPx);
+  ctx.fillStyle = colour;
+  ctx.font = "10px sans-serif";
+  for (let t = Math.ceil(t0 / step) * step; xOf(t) < width; t += step) {
+    const x = xOf(t);
+    ctx.fillRect(x, height - 5, 1, 5);
+    ctx.fillText(`${+t.toFixed(3)}s`, x + 2, 10);
+  }
+}
+
 export interface PeaksMsg {
   type: "peaks";
   item_id: ItemId;

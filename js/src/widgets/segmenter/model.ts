@@ -5,6 +5,8 @@ import type { ItemInfo } from "../../lib/items";
 import type { EditorModel } from "../../lib/canvas_stage";
 import { SegmentIndex, TimelineSegment } from "../../lib/timeline";
 
+export { frameText } from "../../lib/frames";
+
 export interface SegmenterModel extends EditorModel {
   threshold: number;
 }
@@ -103,9 +105,3 @@ export function nudged(seg: { start: number; end: number }, edge: "start" | "end
   return { start, end };
 }
 
-/** "frame 12 · 0.480 s": the readout of the frame shown (the painted one, never a requested one). */
-export function frameText(painted: number, count: number, times: readonly number[]): string {
-  if (painted < 0) return "loading frame…";
-  const t = times[painted];
-  return `frame ${painted} / ${count - 1} · ${typeof t === "number" ? t.toFixed(3) : "?"} s`;
-}

@@ -10,7 +10,7 @@ import { Timeline, TimelineSegment } from "../../lib/timeline";
 import type { Sender } from "../../lib/channel";
 import type { SegmenterUI } from "./layout";
 import { setSpeed } from "./layout";
-import { frameText } from "./model";
+import { frameText } from "../../lib/frames";
 
 export interface PlayerHooks {
   /** the playhead moved or a frame was painted: repaint what depends on it (list, pending) */

@@ -9,7 +9,7 @@ import { editorNav } from "../../lib/canvas_stage";
 import { headerRow } from "../../lib/review";
 import { StatusLine } from "../../lib/status";
 import { TimeScale } from "../../lib/timeline";
-import { drawWaveform, PeakCache, tickStep } from "../../lib/waveform";
+import { drawSecondsRuler, drawWaveform, PeakCache } from "../../lib/waveform";
 import { boundaryNear, confidenceClass, Edge, movedEdge, Word } from "./model";
 
 const RULER = 16;
@@ -157,15 +157,7 @@ export class WaveView {
   }
 
   private ruler(ctx: CanvasRenderingContext2D, width: number, muted: string): void {
-    const step = tickStep(70 * this.secondsPerPx());
-    const t0 = this.tOf(0);
-    ctx.fillStyle = muted;
-    ctx.font = "10px sans-serif";
-    for (let t = Math.ceil(t0 / step) * step; this.xOf(t) < width; t += step) {
-      const x = this.xOf(t);
-      ctx.fillRect(x, RULER - 5, 1, 5);
-      ctx.fillText(`${+t.toFixed(3)}s`, x + 2, 10);
-    }
+    drawSecondsRuler(ctx, (t) => this.xOf(t), this.tOf(0), this.secondsPerPx(), width, RULER, muted);
   }
 
   private lane(ctx: CanvasRenderingContext2D, width: number, fills: Record<string, string>, fg: string, accent: string): void {
