@@ -30,7 +30,7 @@ def test_notebook_runs(path: Path, tmp_path: Path, monkeypatch):
         assert [n for n, _, _ in found] == ["100", "120"], text  # scikit-learn, then the torch CNN
         for n, ours, theirs in found:
             assert float(ours) > float(theirs), (n, ours, theirs)
-    if path.name == "11_active_learning_for_boxes_and_masks.ipynb":  # the detector's curve: ahead of random
+    if path.name == "11_active_learning_for_boxes_and_pairs.ipynb":  # the detector's curve: ahead of random
         text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
         found = [(int(n), float(a), float(b)) for n, a, b in re.findall(r"at (\d+) labels: default ([\d.]+), random ([\d.]+)", text)]
         assert [n for n, _, _ in found] == [5, 10, 15, 20, 25], text

@@ -67,7 +67,7 @@ def test_default_scores_pick_the_most_uncertain_images(scenes):
     loop.simulate(scenes[1][:60], budget=10)
     done = loop.annotations
     open_ids = [i for i in loop.items.ids if i not in done]
-    preds = loop.task.predict(loop.model, loop._images(open_ids))
+    preds = loop.task.predict(loop.model, loop._inputs(open_ids))
     scores = loop.task.score(preds, "default")
     top = {open_ids[i] for i in np.argsort(-scores, kind="stable")[:5]}
     assert set(loop.batch) == top
@@ -188,3 +188,83 @@ def test_set_boxes_and_set_mask_are_checked_and_undoable():
         s.set_mask(0, np.zeros((2, 2), int))
     with pytest.raises(ValueError, match="labels must be integers in 0 .. 2"):
         s.set_mask(0, np.full((3, 4), 3))
+
+
+# --------------------------------------------------------------------------- image-text pairs
+from hitl_widgets.active.tasks import PairTask  # noqa: E402
+from hitl_widgets.demo.shape_models import ShapeTextMatcher  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def captions():
+    images, scenes = make_scenes(160, seed=2, n_objects=(2, 4))
+    return images, [s.description() for s in scenes]
+
+
+def pair_loop(captions, store=None, **kw):
+    images, texts = captions
+    kw = {"batch_size": 8, "background": False, "progress": False, **kw}
+    return TaskLoop(ShapeTextMatcher(), texts[:120], PairTask(images, k=10), initial={i: i for i in range(10)},
+                    test=(texts[120:], list(range(120, 160))), store=store or AnnotationStore(":memory:"), **kw)
+
+
+def test_pairs_loop_shows_each_text_with_the_models_top_k_and_learns_from_found_pairs(captions):
+    images, texts = captions
+    loop = pair_loop(captions)
+    assert loop.history["n_labels"].tolist() == [10]  # the initial pairs trained the first model
+    w = loop.widget
+    for q in loop.batch:  # each shown text lists the model's 10 best images, best first
+        sim = loop.model.similarity(loop.task._images(), [texts[q]])[0]
+        assert [r for r, _ in w.results[q]] == [int(i) for i in np.argsort(-sim, kind="stable")[:10]]
+    history = loop.simulate(list(range(120)), budget=42)
+    assert history["n_labels"].tolist() == [10, 18, 26, 34, 42]
+    found = {q: a for q, a in loop.annotations.items()}
+    assert len(found) == 32 and set(found) & set(range(10)) == set()
+    for q, a in found.items():  # a found pair is the text's own image; otherwise every shown image is "not relevant"
+        shown = [r for r, _ in w.results[q]]
+        if a is None:
+            assert q not in shown and all(w._current[(q, r)] == "not_relevant" for r in shown)
+        else:
+            assert a == q and w._current[(q, q)] == "relevant"
+    assert history["recall@1"].iloc[-1] > history["recall@1"].iloc[0]
+
+
+def test_pairs_margin_scores_follow_the_definition():
+    task = PairTask(["a", "b", "c"], k=2)
+    S = [np.array([0.9, 0.5, 0.1]), np.array([0.8, 0.7, 0.0])]
+    # text 0: best image 0, row margin .4, column rival (text 1 on image 0) .8 -> margin .1 -> 0.9
+    # text 1: best image 0, row margin .1, column rival .9 -> margin -.1 -> 1.1
+    assert task.score(S, "margin").tolist() == pytest.approx([0.9, 1.1])
+    assert task.evaluate(S, [0, 1]) == pytest.approx(0.5)
+
+
+def test_pairs_resume_rebuilds_the_judged_lists_and_bad_input_is_refused(captions):
+    images, texts = captions
+    store = AnnotationStore(":memory:")
+    loop = pair_loop(captions, store=store, strategy="margin")
+    loop.simulate(list(range(120)), budget=18)
+    judged = dict(loop.annotations)
+    again = pair_loop(captions, store=store, strategy="margin")
+    assert again.annotations == judged and again.resumed_from == len(judged)
+    with pytest.raises(ValueError, match=r"oracle, text \d+: 'nope' is not an image id of the gallery"):
+        pair_loop(captions).simulate(["nope"] * 120, budget=18)
+    with pytest.raises(ValueError, match="initial, item 3: 999 is not an image id"):
+        TaskLoop(ShapeTextMatcher(), texts[:20], PairTask(images), initial={3: 999})
+    with pytest.raises(ValueError, match="PairTask"):
+        TaskLoop(ShapeTextMatcher(), texts[:20], "pairs")
+
+
+def test_retrieval_set_results_replaces_the_lists_given_and_keeps_stored_judgements():
+    from hitl_widgets.items import Items
+    from hitl_widgets.widgets.retrieval import RetrievalVerifier
+
+    store = AnnotationStore(":memory:")
+    w = RetrievalVerifier(["q0", "q1"], {0: ["a", "b"], 1: ["b"]}, Items(["x", "y", "z"], ids=["a", "b", "c"]), k=2, store=store)
+    w.judge(0, "b", "relevant")
+    w.set_results({0: [("c", 0.9), ("a", 0.5)]})
+    assert [r for r, _ in w.results[0]] == ["c", "a"] and w.results[1] == [("b", None)]
+    assert w.query_metrics(0)["n_judged"] == 0  # "b" left the list, and its judgement the metrics
+    w.set_results({0: [("b", 0.9)]})
+    assert w._current[(0, "b")] == "relevant"  # back in the list: its stored judgement too
+    with pytest.raises(ValueError, match="unknown result item id 'zz'"):
+        w.set_results({0: ["zz"]})

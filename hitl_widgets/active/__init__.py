@@ -37,13 +37,14 @@ from .task_scores import (
     mean_pixel_entropy,
     scene_complexity,
 )
-from .tasks import BoxTask, LoopTask, MaskTask, as_task
+from .tasks import BoxTask, LoopTask, MaskTask, PairTask, as_task
 
 __all__ = [
     "ActiveSession",
     "BoxTask",
     "LoopTask",
     "MaskTask",
+    "PairTask",
     "TaskLoop",
     "as_task",
     "CallableAdapter",

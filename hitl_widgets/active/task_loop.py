@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .._progress import progress_bar
+from ..coerce import plain
 from ..items import Items
 from ..store import AnnotationStore
 from .strategies import select
@@ -69,10 +70,11 @@ class TaskLoop:
         model: Any,
         images: Any,
         task: Any,
-        classes: Sequence[Any],
+        classes: Sequence[Any] | None = None,
         strategy: Any = "default",
         batch_size: int = 5,
         test: tuple[Any, Any] | None = None,
+        initial: dict[Hashable, Any] | None = None,
         store: AnnotationStore | None = None,
         task_name: str | None = None,
         annotator: str | None = None,
@@ -94,6 +96,7 @@ class TaskLoop:
             raise ValueError("the pool is empty")
         self.batch_size = int(batch_size)
         self.test = self._check_test(test)
+        self.initial = self._check_initial(initial)
         self.rng = np.random.default_rng(seed)
         self.progress = bool(progress)
         self.background = background
@@ -166,7 +169,7 @@ class TaskLoop:
         else:
             truth = list(oracle)
             if len(truth) != len(self.items):
-                raise ValueError(f"oracle has {len(truth)} annotations for a pool of {len(self.items)} images")
+                raise ValueError(f"oracle has {len(truth)} annotations for a pool of {len(self.items)} {self.task.noun}s")
             answer = truth.__getitem__
         self.wait()
         foreign = [i for i in self.annotations if i not in self._oracle_ids]
@@ -175,16 +178,17 @@ class TaskLoop:
                              f"{self.task_name!r} (a human's, or another run's): use another task_name= or a fresh store")
         background, self.background = self.background, False
         try:
-            with progress_bar(int(budget), "simulating", self.progress, unit="image") as bar:
-                while len(self.annotations) < budget and self.batch:
-                    done = self.annotations
+            with progress_bar(int(budget), "simulating", self.progress, unit="label") as bar:
+                bar.update(min(len(self._known()), int(budget)))
+                while len(self._known()) < budget and self.batch:
+                    done = self._known()
                     before = len(done)
                     todo = [i for i in self.batch if i not in done][: int(budget) - before]
                     if not todo:
                         break
-                    answers = [(i, self.task.check(answer(self.items.position(i)), f"oracle, image {i!r}")) for i in todo]
+                    answers = [(i, self.task.check(answer(self.items.position(i)), f"oracle, {self.task.noun} {i!r}")) for i in todo]
                     self._store_batch(answers)
-                    bar.update(len(self.annotations) - before)
+                    bar.update(len(self._known()) - before)
                     if self.error is not None:
                         raise RuntimeError(f"the active-learning round failed:\n{self.error}")
         finally:
@@ -198,12 +202,11 @@ class TaskLoop:
     def _check_test(self, test: Any) -> tuple[list, list] | None:
         if test is None:
             return None
-        images, truths = test
-        test_items = images if isinstance(images, Items) else Items(images)
-        truths = list(truths)
-        if len(truths) != len(test_items):
-            raise ValueError(f"test has {len(test_items)} images but {len(truths)} annotations")
-        return [np.asarray(test_items.image(i)) for i in test_items.ids], [self.task.check(t, f"test image {n}") for n, t in enumerate(truths)]
+        data, truths = test
+        inputs, truths = self.task.test_inputs(data), list(truths)
+        if len(truths) != len(inputs):
+            raise ValueError(f"test has {len(inputs)} inputs but {len(truths)} annotations")
+        return inputs, [self.task.check(t, f"test item {n}") for n, t in enumerate(truths)]
 
     def _store_batch(self, answers: list[tuple[Hashable, Any]]) -> None:
         """Store a batch's oracle annotations (the last of a whole batch starts its round; a batch cut
@@ -234,14 +237,31 @@ class TaskLoop:
 
     def _start_round(self) -> None:
         if self.background:
-            self.panel.state, self.panel.message = "training", f"retraining on {len(self.annotations)} images…"
+            self.panel.state, self.panel.message = "training", f"retraining on {len(self._known())} {self.task.noun}s…"
             self._thread = threading.Thread(target=self._round, name="hitl-retrain", daemon=True)
             self._thread.start()
         else:
             self._round()
 
-    def _images(self, ids: Sequence[Hashable]) -> list[np.ndarray]:
-        return [np.asarray(self.items.image(i)) for i in ids]
+    def _inputs(self, ids: Sequence[Hashable]) -> list[Any]:
+        return self.task.inputs(self.items, ids)
+
+    def _check_initial(self, initial: Any) -> dict[Hashable, Any]:
+        if initial is None:
+            return {}
+        if not isinstance(initial, dict):
+            raise ValueError("initial must be a dict {item_id: annotation}")
+        out = {}
+        for raw, annotation in initial.items():
+            item_id = plain(raw)
+            if item_id not in self.items:
+                raise ValueError(f"initial: unknown item id {item_id!r}")
+            out[item_id] = self.task.check(annotation, f"initial, item {item_id!r}")
+        return out
+
+    def _known(self) -> dict[Hashable, Any]:
+        """What the model learns from: the initial annotations, overridden by the stored ones."""
+        return {**self.initial, **self.annotations}
 
     def _round(self) -> None:
         """Fit on every annotation, evaluate, score the unlabelled images, show the next batch."""
@@ -249,13 +269,13 @@ class TaskLoop:
             try:
                 started = time.perf_counter()
                 self.panel.state = "training"
-                done = self.annotations
+                done = self._known()
                 if done:
                     ids = list(done)
-                    self.task.fit(self.model, self._images(ids), [done[i] for i in ids])
+                    self.task.fit(self.model, self._inputs(ids), [done[i] for i in ids])
                     self.fitted = True
                 open_ids = [i for i in self.items.ids if i not in done]
-                predictions = self.task.predict(self.model, self._images(open_ids)) if self.fitted and open_ids else None
+                predictions = self.task.predict(self.model, self._inputs(open_ids)) if self.fitted and open_ids else None
                 batch = self._choose(open_ids, predictions)
                 seconds = time.perf_counter() - started
                 if done:
@@ -269,9 +289,10 @@ class TaskLoop:
                 if batch:
                     self.widget.set_queue(batch)
                 self.panel.state = "idle"
-                self.panel.message = (f"pool exhausted: {len(done)} images annotated" if not batch else
-                                      f"retrained on {len(done)} images in {seconds:.1f} s; annotate the next {len(batch)}" if done else
-                                      f"no model yet: annotate these {len(batch)} images to train the first one")
+                noun = self.task.noun
+                self.panel.message = (f"pool exhausted: {len(done)} {noun}s labelled" if not batch else
+                                      f"retrained on {len(done)} {noun}s in {seconds:.1f} s; label the next {len(batch)}" if done else
+                                      f"no model yet: label these {len(batch)} {noun}s to train the first one")
                 self.error = None
             except Exception as exc:  # shown in the panel; the annotations are safe in the store
                 self.error = traceback.format_exc()
@@ -285,7 +306,7 @@ class TaskLoop:
         k = min(self.batch_size, len(open_ids))
         if k == 0:
             return []
-        if predictions is None or self.strategy == "random":
+        if predictions is None or self.strategy == "random" or (self.strategy == "default" and self.task.default == "random"):
             return [open_ids[int(i)] for i in self.rng.choice(len(open_ids), size=k, replace=False)]
         if callable(self.strategy):
             scores = np.asarray(self.strategy(predictions), dtype=np.float64)

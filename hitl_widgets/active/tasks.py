@@ -16,8 +16,13 @@ The model interface each task asks for (duck-typed: any object with these method
   ``predict_proba(images)`` → one ``(len(classes), H, W)`` probability map per image. Scores:
   ``"entropy"`` (mean pixel entropy), ``"boundary"`` (entropy on predicted boundaries),
   ``"default"`` (the mean of the two ranks), ``"random"``. Evaluated by mean IoU over classes.
+* image–text pairs (``PairTask(gallery_images, k=10)``, shown in ``RetrievalVerifier``: each text
+  of the pool with the ``k`` images the model ranks highest): ``fit(images, texts)`` on matched
+  pairs, ``similarity(images, texts)`` → ``(len(texts), len(images))``. Scores: ``"margin"``
+  (both directions), ``"random"``; ``"default"`` is random (see ``PairTask``). Evaluated by recall@1.
 
-An image with nothing drawn or painted counts as not yet labelled; "retrain now" (the panel's
+An image with nothing drawn or painted counts as not yet labelled (a text, until its match is
+marked relevant or every image shown is judged not relevant); "retrain now" (the panel's
 button, key r) trains on what there is.
 
 Example:
@@ -37,7 +42,7 @@ from ..coerce import normalise_classes, plain, to_numpy
 from ..metrics.detection import box_columns, detection_table, mean_average_precision
 from .task_scores import boundary_uncertainty, box_uncertainty, mean_pixel_entropy, scene_complexity
 
-__all__ = ["LoopTask", "BoxTask", "MaskTask", "as_task"]
+__all__ = ["LoopTask", "BoxTask", "MaskTask", "PairTask", "as_task"]
 
 
 def _ranks(scores: np.ndarray) -> np.ndarray:
@@ -52,11 +57,27 @@ class LoopTask:
     metric = ""
     strategies: tuple[str, ...] = ("default", "random")
 
-    def __init__(self, classes: Sequence[Any]):
-        self.classes = normalise_classes(classes)
+    #: what "default" means when it is not the task's own score: "random" (see PairTask)
+    default = "score"
+    #: what a pool item is, in messages
+    noun = "image"
+
+    def __init__(self, classes: Sequence[Any] | None):
+        self.classes = normalise_classes(classes) if classes is not None else []
 
     def make_widget(self, items: Any, store: Any, task: str, annotator: str | None) -> Any:
         raise NotImplementedError
+
+    def inputs(self, items: Any, ids: Sequence[Hashable]) -> list[Any]:
+        """What the model takes for these pool items (images as arrays)."""
+        return [np.asarray(items.image(i)) for i in ids]
+
+    def test_inputs(self, data: Any) -> list[Any]:
+        """The test set's inputs, from anything ``Items`` accepts."""
+        from ..items import Items
+
+        test_items = data if isinstance(data, Items) else Items(data)
+        return self.inputs(test_items, test_items.ids)
 
     def annotations(self, widget: Any) -> dict[Hashable, Any]:
         """The labelled items' annotations in the form the model's ``fit`` takes."""
@@ -246,14 +267,143 @@ class MaskTask(LoopTask):
         return float((inter[present] / union[present]).mean()) if present.any() else float("nan")
 
 
+class PairTask(LoopTask):
+    """Image–text alignment: the pool is texts (captions, queries), each to be matched with an image of
+    ``gallery``. A batch is shown in a ``RetrievalVerifier``: each text with the ``k`` images the model
+    ranks highest; the human marks the matching one relevant (a text whose shown images are all
+    judged not relevant counts as labelled with no match). The model's interface:
+    ``fit(images, texts)`` on matched pairs (image ``i`` goes with text ``i``) and
+    ``similarity(images, texts)`` → ``(len(texts), len(images))``. Scores:
+    ``"margin"`` (1 − the smaller margin of the text's best match, both directions: its best image
+    against its second best, and that image's similarity with this text against the other open
+    texts' — ``alignment_uncertainty``'s definition) and ``"random"``. ``"default"`` is random: on
+    the demo matcher every uncertainty score we measured fell behind random texts (uncertain texts
+    seldom have their image among the ``k`` shown, so their label finds no pair; see the README). Evaluated by recall@1: the top
+    image is the text's own. An oracle's annotation is the matching image's id in ``gallery``.
+
+    Example:
+        >>> PairTask(["img a", "img b"], k=2).metric
+        'recall@1'
+    """
+
+    name = "pairs"
+    metric = "recall@1"
+    strategies = ("default", "margin", "random")
+    default = "random"
+    noun = "text"
+
+    def __init__(self, gallery: Any, k: int = 10, classes: Sequence[Any] | None = None):
+        from ..items import Items
+
+        super().__init__(None)
+        self.gallery = gallery if isinstance(gallery, Items) else Items(gallery)
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"k must be a positive int, not {k!r}")
+        self.k = int(min(k, len(self.gallery)))
+        self._gallery_inputs: list[Any] | None = None
+
+    def _images(self) -> list[Any]:
+        if self._gallery_inputs is None:
+            self._gallery_inputs = LoopTask.inputs(self, self.gallery, self.gallery.ids)
+        return self._gallery_inputs
+
+    def inputs(self, items: Any, ids: Sequence[Hashable]) -> list[Any]:
+        return [str(items.raw(i)) for i in ids]
+
+    def test_inputs(self, data: Any) -> list[Any]:
+        return [str(t) for t in data]
+
+    def make_widget(self, items: Any, store: Any, task: str, annotator: str | None) -> Any:
+        from ..widgets.retrieval import RetrievalVerifier
+
+        # the lists judged before (a restarted kernel): rebuilt from the stored judgements' ranks
+        shown: dict[Hashable, dict[Hashable, tuple[int, Any]]] = {}
+        for p in store.current(task, kinds=("judge",), annotator=annotator)["payload"]:
+            q, r = p.get("query_id"), p.get("item_id")
+            if q in items and r in self.gallery:
+                shown.setdefault(q, {})[r] = (p.get("rank") or 0, p.get("score"))
+        results = {q: [(r, s) for r, (_, s) in sorted(rows.items(), key=lambda kv: kv[1][0])] for q, rows in shown.items()}
+        return RetrievalVerifier(items, results, self.gallery, store=store, task=task, k=self.k, annotator=annotator,
+                                 title="Mark the image that matches each text")
+
+    def annotations(self, widget: Any) -> dict[Hashable, Any]:
+        out: dict[Hashable, Any] = {}
+        judged: dict[Hashable, dict[Hashable, str]] = {}
+        for (q, r), j in widget._current.items():  # the widget's mirror of the store
+            judged.setdefault(q, {})[r] = j
+        for q, marks in judged.items():
+            relevant = [r for r, _ in widget.results[q] if marks.get(r) == "relevant"]
+            if relevant:
+                out[q] = relevant[0]
+            elif widget._complete(q) and all(j == "not_relevant" for j in marks.values()):
+                out[q] = None  # no match among the images shown
+        return out
+
+    def check(self, annotation: Any, where: str) -> Any:
+        annotation = plain(annotation)
+        if annotation is not None and annotation not in self.gallery:
+            raise ValueError(f"{where}: {annotation!r} is not an image id of the gallery")
+        return annotation
+
+    def record(self, widget: Any, item_id: Hashable, annotation: Any) -> None:
+        shown = [r for r, _ in widget.results[item_id][: widget.k]]
+        if annotation in shown:
+            widget.judge(item_id, annotation, "relevant")
+        else:  # what a person sees: no match among the images shown
+            for r in shown:
+                widget.judge(item_id, r, "not_relevant")
+
+    def fit(self, model: Any, texts: list[Any], annotations: list[Any]) -> None:
+        pairs = [(self.gallery.position(a), t) for t, a in zip(texts, annotations) if a is not None]
+        if not pairs:
+            raise ValueError("no matched pair yet: mark the matching image of some texts (or give initial= pairs)")
+        images = self._images()
+        model.fit([images[i] for i, _ in pairs], [t for _, t in pairs])
+
+    def predict(self, model: Any, texts: list[Any]) -> list[np.ndarray]:
+        sim = np.asarray(to_numpy(model.similarity(self._images(), texts)), dtype=np.float64)
+        if sim.shape != (len(texts), len(self.gallery)):
+            raise ValueError(f"the model's similarity gave shape {sim.shape}, expected (texts, images) = {(len(texts), len(self.gallery))}")
+        if not np.isfinite(sim).all():
+            raise ValueError("the model's similarity has NaN or infinite values")
+        return list(sim)
+
+    def score(self, predictions: list[np.ndarray], strategy: str) -> np.ndarray:
+        S = np.stack(predictions)
+        n = len(S)
+        best = S.argmax(axis=1)
+        own = S[np.arange(n), best]
+        second = np.sort(S, axis=1)[:, -2] if S.shape[1] > 1 else np.full(n, -np.inf)
+        column = S[:, best]  # (texts, texts): every text's similarity with each text's best image
+        np.fill_diagonal(column, -np.inf)
+        rival = column.max(axis=0) if n > 1 else np.full(n, -np.inf)
+        margin = np.minimum(own - second, own - rival)
+        return 1.0 - np.where(np.isfinite(margin), margin, 1.0)
+
+    def propose(self, widget: Any, item_ids: list[Hashable], predictions: list[np.ndarray]) -> None:
+        results = {}
+        for q, row in zip(item_ids, predictions):
+            top = np.argsort(-row, kind="stable")[: self.k]
+            results[q] = [(self.gallery.ids[int(i)], float(row[i])) for i in top]
+        widget.set_results(results)
+
+    def evaluate(self, predictions: list[np.ndarray], truths: list[Any]) -> float:
+        hits = [self.gallery.ids[int(np.argmax(row))] == t for row, t in zip(predictions, truths) if t is not None]
+        return float(np.mean(hits)) if hits else float("nan")
+
+
 _TASKS = {"boxes": BoxTask, "masks": MaskTask}
 
 
-def as_task(task: Any, classes: Sequence[Any]) -> LoopTask:
+def as_task(task: Any, classes: Sequence[Any] | None) -> LoopTask:
     """A ``LoopTask`` from its name ("boxes", "masks") or a ``LoopTask`` itself."""
     if isinstance(task, LoopTask):
         return task
+    if task == "pairs":
+        raise ValueError('for image-text pairs pass task=PairTask(gallery_images, k=10): the loop needs the images to match')
     if task not in _TASKS:
         raise ValueError(f"task must be one of {sorted(_TASKS)} or a LoopTask, not {task!r} "
                          "(classes: use ActiveLearningLoop)")
+    if not classes:
+        raise ValueError(f"task {task!r} needs classes=")
     return _TASKS[task](classes)

@@ -212,4 +212,63 @@ class ShapeSegmenter(_RegionClassifier):
         return out
 
 
-__all__ = ["NAMED_CLASSES", "SHAPE_CLASSES", "ShapeDetector", "ShapeSegmenter", "scene_boxes", "scene_masks"]
+__all__ = ["NAMED_CLASSES", "SHAPE_CLASSES", "ShapeDetector", "ShapeSegmenter", "ShapeTextMatcher", "scene_boxes", "scene_masks"]
+
+
+def _colour_shape_vector(image: np.ndarray) -> np.ndarray:
+    """An image as 12 counts: its regions by nearest colour and by how much of their box they fill
+    (under 0.65: a triangle's half, under 0.9: a circle's pi/4, else a square's whole box)."""
+    names = list(COLOURS)
+    palette = np.array([COLOURS[c] for c in names], float) / 255.0
+    _, feats, _ = _boxes_and_features(image)
+    out = np.zeros((len(names), 3))
+    for f in feats:
+        shape = 0 if f[3] < 0.65 else 1 if f[3] < 0.9 else 2
+        out[int(np.argmin(((palette - f[:3]) ** 2).sum(axis=1))), shape] += 1
+    return out.ravel()
+
+
+class ShapeTextMatcher:
+    """A small image–text matcher for the synthetic scenes' captions: a ridge regression from each
+    image's colour × shape counts (fixed features) to the counts of its caption's number words and colour-shape word pairs ('red square'),
+    and the cosine similarity of the prediction with each text's counts. It needs some matched pairs to start (``fit``); more pairs refine it.
+
+    ``fit(images, texts)``: matched pairs (image ``i`` goes with text ``i``). ``similarity(images,
+    texts)`` → ``(len(texts), len(images))``.
+
+    Example:
+        >>> from hitl_widgets.demo.scenes import make_scenes
+        >>> images, scenes = make_scenes(40, seed=0, n_objects=(2, 4))
+        >>> texts = [s.description() for s in scenes]
+        >>> m = ShapeTextMatcher().fit(images[:20], texts[:20])
+        >>> m.similarity(images[20:23], texts[20:22]).shape
+        (2, 3)
+    """
+
+    def __init__(self, alpha: float = 1.0):
+        self.alpha = float(alpha)
+        self._vectorizer: Any = None
+        self._ridge: Any = None
+
+    def fit(self, images: Sequence[np.ndarray], texts: Sequence[str]) -> ShapeTextMatcher:
+        from sklearn.feature_extraction.text import CountVectorizer
+        from sklearn.linear_model import Ridge
+
+        from .scenes import NUMBERS, SHAPES
+
+        if len(images) != len(texts) or not len(texts):
+            raise ValueError(f"fit takes matched pairs: {len(images)} images and {len(texts)} texts")
+        pairs = [f"{c} {s}" for c in COLOURS for s in (*SHAPES, *(f"{s}s" for s in SHAPES))]
+        self._vectorizer = CountVectorizer(vocabulary=sorted({*NUMBERS, *pairs}), ngram_range=(1, 2))
+        X = np.stack([_colour_shape_vector(im) for im in images])
+        self._ridge = Ridge(alpha=self.alpha).fit(X, self._vectorizer.transform(texts).toarray())
+        return self
+
+    def similarity(self, images: Sequence[np.ndarray], texts: Sequence[str]) -> np.ndarray:
+        if self._ridge is None:
+            raise RuntimeError("fit the matcher on some matched pairs first")
+        predicted = self._ridge.predict(np.stack([_colour_shape_vector(im) for im in images]))
+        words = self._vectorizer.transform(list(texts)).toarray().astype(np.float64)
+        predicted /= np.maximum(np.linalg.norm(predicted, axis=1, keepdims=True), 1e-12)
+        words /= np.maximum(np.linalg.norm(words, axis=1, keepdims=True), 1e-12)
+        return words @ predicted.T

@@ -418,6 +418,37 @@ class RetrievalVerifier(ReviewWidget):
         q, r = self._pair(content)
         return self._answer(content, self._record_judgement(q, r, content.get("judgement")))
 
+    def set_results(self, results: Mapping[Hashable, Any]) -> None:
+        """Replace the ranked results of the queries given (``{query_id: [(item_id, score), ...]}``, e.g.
+        a retrained model's), keeping the others; the view refetches. A judgement of a result no
+        longer in a query's list stays in the store but leaves the view and the metrics.
+
+        Example:
+            >>> w = RetrievalVerifier(["q"], {0: ["a"]}, Items(["x", "y"], ids=["a", "b"]), k=2,
+            ...                       store=AnnotationStore(":memory:"))
+            >>> w.set_results({0: [("b", 0.9), ("a", 0.2)]})
+            >>> [r for r, _ in w.results[0]]
+            ['b', 'a']
+        """
+        if not isinstance(results, Mapping):
+            raise ValueError("set_results takes a dict {query_id: ranked item ids or (item id, score) pairs}")
+        new = normalise_results(results, self.queries, self.result_items)
+        given = {plain(raw) for raw in results}
+        for q in given:
+            self.results[q] = new[q]
+            self._rank[q] = {rid: (n + 1, s) for n, (rid, s) in enumerate(new[q])}
+            for pair in [p for p in self._current if p[0] == q]:
+                del self._current[pair]
+            self._metrics_cache.pop(q, None)
+        # the stored judgements of the results now shown (a result may come back into a list)
+        for p in self.store.current(self.task, kinds=self._state_kinds, annotator=self.annotator)["payload"]:
+            q, r, j = p.get("query_id"), p.get("item_id"), p.get("judgement")
+            if q in given and r in self._rank[q] and j in JUDGEMENTS:
+                self._current[(q, r)] = j
+        self._refresh_done()
+        self.overall = self.overall_metrics
+        self.send({"type": "invalidate"})
+
     def judge(self, query_id: Hashable, item_id: Hashable, judgement: str) -> int:
         """Record a judgement from code (an import, or a simulated reviewer), validated as the
         view's are; returns the event id. The view refreshes.

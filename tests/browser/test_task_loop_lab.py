@@ -89,3 +89,53 @@ def test_draw_a_batch_retrain_and_accept_the_next_batchs_proposals(lab):
     lab.page.keyboard.press("r")
     expect(panel.locator(".hitl-series-0 circle")).to_have_count(2, timeout=30_000)
     assert kernel_value(lab, "loop.history['n_labels'].tolist()") == [2, 3]
+
+
+PAIRS = '''
+import hitl_widgets as hw
+from hitl_widgets.active import PairTask
+from hitl_widgets.demo.scenes import make_scenes
+from hitl_widgets.demo.shape_models import ShapeTextMatcher
+
+images, scenes = make_scenes(80, seed=2, n_objects=(2, 4))
+texts = [s.description() for s in scenes]
+loop = hw.TaskLoop(ShapeTextMatcher(), texts[:60], PairTask(images, k=6), strategy="margin", batch_size=2,
+                   initial={i: i for i in range(10)}, test=(texts[60:], list(range(60, 80))),
+                   store=hw.AnnotationStore("pairs.db"))
+loop
+'''
+
+
+def test_pairs_mark_the_matching_image_by_keyboard_and_the_matcher_retrains(lab):
+    lab.open(lab.new_notebook("pairs.ipynb", [PAIRS]))
+    lab.run_all()
+    root = lab.page.locator(".hitl-retrieval")
+    panel = lab.page.locator(".hitl-loop-panel")
+    expect(panel.locator(".hitl-series-0 circle")).to_have_count(1, timeout=60_000)  # the initial pairs' model
+    expect(root.locator(".hitl-result")).to_have_count(6)
+    lab.wait_idle()
+    batch = kernel_value(lab, "loop.batch")
+    expected = {}
+    for q in batch:
+        shown = kernel_value(lab, f"[r for r, _ in loop.widget.results[{q}]]")
+        expect(root.locator(".hitl-query")).to_have_text(kernel_value(lab, f"texts[{q}]"))
+        root.focus()
+        if q in shown:  # the text's own image is among the six: go to it and mark it relevant
+            for _ in range(shown.index(q)):
+                lab.page.keyboard.press("ArrowRight")
+            lab.page.keyboard.press("1")
+            expected[str(q)] = q
+        else:  # none of the six: each is not relevant
+            for _ in shown:
+                lab.page.keyboard.press("2")
+            expected[str(q)] = None
+        lab.wait_for_python(f"{q} in loop.annotations", True)
+        if q != batch[-1]:
+            root.focus()
+            lab.page.keyboard.press("Enter")  # the next text
+    expect(panel.locator(".hitl-series-0 circle")).to_have_count(2, timeout=30_000)
+    assert kernel_value(lab, "loop.history['n_labels'].tolist()") == [10, 12]
+    assert kernel_value(lab, "{q: a for q, a in loop.annotations.items()}") == expected
+    nxt = kernel_value(lab, "loop.batch")
+    assert not set(nxt) & set(batch)
+    expect(root.locator(".hitl-query")).to_have_text(kernel_value(lab, f"texts[{nxt[0]}]"), timeout=20_000)
