@@ -32,6 +32,7 @@ _LAZY = {
     "TemporalSegmenter": "hitl_widgets.widgets.segmenter",
     "TrackAnnotator": "hitl_widgets.widgets.tracks",
     "TranscriptReview": "hitl_widgets.widgets.transcript",
+    "ReasoningChainReview": "hitl_widgets.widgets.reasoning",
     "ActiveLearningLoop": "hitl_widgets.active.loop",
     "AgreementDashboard": "hitl_widgets.dashboards.agreement",
     "ConfusionDashboard": "hitl_widgets.dashboards.confusion",
