@@ -52,8 +52,13 @@ export class BoxDrag {
   }
 
   cancel(): void {
-    this.box = this.from = null;
+    this.reset();
     this.hooks.changed();
+  }
+
+  /** Forget the box without a repaint (the view steps to another item and repaints anyway). */
+  reset(): void {
+    this.box = this.from = null;
   }
 
   private permitted(): boolean {
