@@ -316,6 +316,9 @@ function render({ model, el }: RenderProps<ReasoningModel>) {
 
   function judge(v: string | null): void {
     if (v !== null && afterFirst()) return;
+    const info = item();
+    const c = chains(info)[chainIdx];
+    if (v === null && (!info || !c || reviewOf(info, c).verdicts[stepIdx] === null)) return; // nothing to clear
     if (!edit("verdict", { verdict: v }, (r) => { r.verdicts = withVerdict(r.verdicts, stepIdx, v); })) return;
     if (v !== null) advance(ERRORS.includes(v));
   }
