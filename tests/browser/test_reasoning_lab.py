@@ -109,3 +109,12 @@ def test_reasoning_review_by_keyboard_and_mouse(lab):
     assert kernel(lab, f"{again}.steps.equals(w.steps)") is True
     acc = kernel(lab, "w.summary(n_boot=100).query('measure == \"step_accuracy\"').set_index('model').estimate.to_dict()")
     assert acc == {"model-a": pytest.approx(3 / 4), "model-b": 0.0}
+    # a kernel restart and the notebook run again: the view shows the stored review
+    lab.restart_kernel()
+    lab.run_all()
+    root = lab.page.locator(".hitl-reasoning")
+    expect(root.locator(".hitl-position")).to_have_text("image 1 / 2", timeout=60_000)
+    expect(root.locator(".hitl-first")).to_have_count(2)
+    expect(root.locator(".hitl-step-region")).to_have_count(1)
+    expect(root.locator(".hitl-step-fix")).to_contain_text("so there are 1 + 1 = 2 shapes")
+    expect(root.locator(".hitl-progress")).to_have_text("reviewed 2 of 2")
