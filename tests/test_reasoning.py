@@ -302,3 +302,25 @@ def test_demo_chains_have_known_errors():
     assert none["good"] == pytest.approx(1 - rates["good"]) and none["bad"] == pytest.approx(1 - rates["bad"])
     with pytest.raises(ValueError, match="error must be one of"):
         reasoning_chain(scene, error="typo")
+
+
+def test_agreement_between_two_annotators_widgets():
+    from hitl_widgets.metrics import first_error_table
+
+    store = hw.AnnotationStore(":memory:")
+    ann = ReasoningChainReview(IMAGES, CHAINS, store=store, annotator="ann")
+    bob = ReasoningChainReview(IMAGES, CHAINS, store=store, annotator="bob")
+    ann.mark_first_error(0, "a", 2)
+    bob.mark_first_error(0, "a", 1)  # one step apart
+    ann.mark_first_error(0, "b", 0)
+    bob.mark_first_error(0, "b", 0)  # the same
+    for n in range(2):
+        ann.verdict(1, "a", n, "correct")  # no error
+    bob.mark_first_error(1, "a", 1)  # an error: no agreement
+    table = first_error_table(pd.concat([ann.steps, bob.steps]))
+    assert table.values.tolist() == [[2, 1], [0, 0], [None, 1]]
+    assert list(table.columns) == ["ann", "bob"]
+    r = first_error_agreement(table, n_boot=0)
+    assert (r.n_chains, r.exact, r.within_one) == (3, pytest.approx(1 / 3), pytest.approx(2 / 3))
+    bob.verdict(0, "b", 0, None)  # bob's chain b no longer reviewed: left out
+    assert len(first_error_table(pd.concat([ann.steps, bob.steps]))) == 2

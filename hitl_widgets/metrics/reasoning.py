@@ -20,6 +20,7 @@ __all__ = [
     "FirstErrorAgreement",
     "first_error_agreement",
     "first_error_positions",
+    "first_error_table",
     "chain_summary",
 ]
 
@@ -100,6 +101,35 @@ def first_error_agreement(ratings: Any, n_boot: int = 1000, level: float = 0.95,
         exact_ci = bootstrap_ci(np.mean, exact, n=n_boot, level=level, seed=seed)
         near_ci = bootstrap_ci(np.mean, near, n=n_boot, level=level, seed=seed)
     return FirstErrorAgreement(len(codes), float(exact.mean()), float(near.mean()), exact_ci, near_ci)
+
+
+def first_error_table(steps: pd.DataFrame) -> pd.DataFrame:
+    """Several annotators' step verdicts (``ReasoningChainReview.steps`` of each, concatenated:
+    columns item_id, model, step, verdict, reviewed, annotator) as a chains x annotators table of
+    first-error positions (None: no error), for ``first_error_agreement``. Only the chains every
+    annotator reviewed (judged up to its first error) are kept.
+
+    >>> a = pd.DataFrame({"item_id": 0, "model": "m", "step": [0, 1], "reviewed": True,
+    ...                   "verdict": ["correct", "unsupported"], "annotator": "ann"})
+    >>> b = a.assign(verdict=["perception error", None], annotator="bob")
+    >>> first_error_table(pd.concat([a, b])).values.tolist()
+    [[1, 0]]
+    """
+    missing = {"item_id", "model", "step", "verdict", "reviewed", "annotator"} - set(steps.columns)
+    if missing:
+        raise ValueError(f"steps needs the columns {sorted(missing)}")
+    annotators = list(dict.fromkeys(steps["annotator"].tolist()))
+    out: dict[tuple, dict] = {}
+    for (item_id, model, annotator), chain in steps.groupby(["item_id", "model", "annotator"], sort=False):
+        if not chain["reviewed"].astype(bool).all():
+            continue
+        chain = chain.sort_values("step")
+        wrong = [int(s) for s, v in zip(chain["step"], chain["verdict"]) if v in ERROR_VERDICTS]
+        out.setdefault((item_id, model), {})[annotator] = wrong[0] if wrong else None
+    keys = [k for k, v in out.items() if len(v) == len(annotators)]
+    index = pd.MultiIndex.from_tuples(keys, names=["item_id", "model"])
+    table = pd.DataFrame([[out[k][a] for a in annotators] for k in keys], index=index, columns=annotators, dtype=object)
+    return table
 
 
 def _ci(values: np.ndarray, fn: Any, n_boot: int, level: float, seed: int | None) -> tuple[float, float]:
