@@ -33,6 +33,7 @@ _LAZY = {
     "TrackAnnotator": "hitl_widgets.widgets.tracks",
     "TranscriptReview": "hitl_widgets.widgets.transcript",
     "AVAlignReview": "hitl_widgets.widgets.av_align",
+    "ReasoningChainReview": "hitl_widgets.widgets.reasoning",
     "ActiveLearningLoop": "hitl_widgets.active.loop",
     "TaskLoop": "hitl_widgets.active.task_loop",
     "AgreementDashboard": "hitl_widgets.dashboards.agreement",

@@ -7,7 +7,7 @@ message naming the problem, one entry more in ``widget.refused`` — and leave t
 The table ``SPECS`` has one entry per widget class that existed when this file was written:
 ClassifyWidget, LoopPanel, BBoxAnnotator, SegmentationCanvas, HallucinationFlagger,
 RetrievalVerifier, VQAReview, QualityGate, ConfusionDashboard and AgreementDashboard (its
-``AgreementView``); TemporalSegmenter, TrackAnnotator, TranscriptReview and AVAlignReview since. A new widget needs an entry here. An entry whose module does not import is
+``AgreementView``); TemporalSegmenter, TrackAnnotator, TranscriptReview, AVAlignReview and ReasoningChainReview since. A new widget needs an entry here. An entry whose module does not import is
 left out at collection, and ``test_every_table_entry_imports`` fails then, so nothing drops out
 silently.
 """
@@ -319,6 +319,26 @@ def _vqa_forged(w) -> list:
     ]
 
 
+def _reasoning_forged(w) -> list:
+    first = w.order[0]
+    step = {"item_id": first, "model": "model", "step": 0}
+    return [
+        *_item_forgeries(first, "verdict", {"model": "model", "step": 0, "verdict": "correct"}),
+        ({"type": "verdict", **step, "verdict": "meh"}, "unknown verdict"),
+        ({"type": "verdict", **step, "model": "other"}, "no chain from model"),
+        ({"type": "verdict", **step, "step": 9, "verdict": "correct"}, "no step 9"),
+        ({"type": "verdict", **step, "step": "0", "verdict": "correct"}, "no step 0"),
+        ({"type": "first_error", **step, "kind": "correct"}, "a first error is one of"),
+        ({"type": "box", **step, "box": [0, 0, 81, 10]}, "not inside the 80×60 image"),
+        ({"type": "box", **step, "box": [0, 0, "1", 10]}, "finite numbers"),
+        ({"type": "box", **step, "step": 1, "box": [0, 0, 5, 5]}, "not a perception step"),
+        ({"type": "fix", **step, "text": ["x"]}, "is text"),
+        ({"type": "fix", **step, "text": "y" * 5001}, "at most 5000 characters"),
+        ({"type": "undo", "item_id": first}, "nothing to undo"),
+        ({"type": "redo", "item_id": first}, "nothing to redo"),
+    ]
+
+
 def _gate_forged(w) -> list:
     first = w.order[0]
     outside = next(i for i in range(40) if i not in w.order)
@@ -465,6 +485,12 @@ SPECS: dict[str, Spec] = {
         lambda C, s: C(IMAGES[:2], ["What colour?", "How many?"], ["red", "two"], store=s),
         lambda w: {"type": "verdict", "item_id": w.order[0], "verdict": "wrong", "corrected": "blue"},
         _vqa_forged,
+    ),
+    "ReasoningChainReview": Spec(
+        "hitl_widgets.widgets.reasoning", "ReasoningChainReview",
+        lambda C, s: C(IMAGES[:2], [[{"text": "a red cat", "kind": "perception"}, {"text": "so one cat", "kind": "inference"}], ["x"]], store=s),
+        lambda w: {"type": "verdict", "item_id": w.order[0], "model": "model", "step": 0, "verdict": "correct"},
+        _reasoning_forged,
     ),
     "QualityGate": Spec(
         "hitl_widgets.gates", "QualityGate",

@@ -19,6 +19,7 @@ several English voices, every word's time known to the sample). Imported from it
 """
 from .clips import SyntheticClip, bundled_sample_clips, draw_frame_marker, read_frame_marker, synthetic_clip
 from .lidar import LidarScan, motorcycle_cloud, synthetic_scan
+from .reasoning import CHAIN_ERRORS, Chain, model_chains, reasoning_chain
 from .scenes import (
     COLOURS,
     ERROR_CATEGORY,
@@ -41,5 +42,6 @@ __all__ = [
     "COLOURS", "ERROR_CATEGORY", "ERROR_KINDS", "SHAPES", "Caption", "CaptionError", "Scene", "Shape",
     "caption", "make_scene", "make_scenes", "model_captions", "render", "retrieval_queries", "vqa_pairs",
     "LidarScan", "motorcycle_cloud", "synthetic_scan",
+    "CHAIN_ERRORS", "Chain", "model_chains", "reasoning_chain",
     "SyntheticClip", "bundled_sample_clips", "draw_frame_marker", "read_frame_marker", "synthetic_clip",
 ]

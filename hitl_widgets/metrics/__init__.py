@@ -16,9 +16,11 @@ from .geometry import *  # noqa: F401,F403
 from .geometry import __all__ as _geometry_all
 from .points import *  # noqa: F401,F403
 from .points import __all__ as _points_all
+from .reasoning import *  # noqa: F401,F403
+from .reasoning import __all__ as _reasoning_all
 from .retrieval import *  # noqa: F401,F403
 from .retrieval import __all__ as _retrieval_all
 from .temporal import *  # noqa: F401,F403
 from .temporal import __all__ as _temporal_all
 
-__all__ = [*_agreement_all, *_asr_all, *_confusion_all, *_detection_all, *_fairness_all, *_geometry_all, *_points_all, *_retrieval_all, *_temporal_all]
+__all__ = [*_agreement_all, *_asr_all, *_confusion_all, *_detection_all, *_fairness_all, *_geometry_all, *_points_all, *_reasoning_all, *_retrieval_all, *_temporal_all]

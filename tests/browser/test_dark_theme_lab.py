@@ -29,6 +29,7 @@ WIDGETS = {
     "hitl-retrieval": "hw.RetrievalVerifier(['pets'], {0: ['t0', 't1', 't2', 't3']}, items, store=store)",
     "hitl-hallucination": "hw.HallucinationFlagger(images[:4], ['a grey square'] * 4, store=store)",
     "hitl-vqa": "hw.VQAReview(images[:4], ['what is it?'] * 4, ['a square'] * 4, store=store)",
+    "hitl-reasoning": "hw.ReasoningChainReview(images[:4], [['a grey square', 'so one square']] * 4, questions=['how many?'] * 4, store=store, task='rc')",
     "hitl-confusion": "hw.ConfusionDashboard(y, p, items=images, store=store, task='cm')",
     "hitl-agreement": "hw.AgreementDashboard(pd.DataFrame(rows, columns=['item', 'annotator', 'label']), task='ag', store=store, n_boot=50)",
     "hitl-gate": "hw.QualityGate(images, name='g', sample=6, plan=(6, 1), reasons=['blurry'], store=store)",

@@ -1,6 +1,7 @@
 """Hostile text through the text fields of the image, gate and dashboard widgets, in a real
 JupyterLab + kernel (headless Chromium): class names in ClassifyWidget, BBoxAnnotator,
-SegmentationCanvas, TemporalSegmenter, TrackAnnotator, PointCloudAnnotator and ConfusionDashboard, AVAlignReview's title, a gate's name and reject reasons, BiasAudit's sensitive
+SegmentationCanvas, TemporalSegmenter, TrackAnnotator, PointCloudAnnotator and ConfusionDashboard, AVAlignReview's title,
+ReasoningChainReview's questions, model names and steps (and a corrected step typed in), a gate's name and reject reasons, BiasAudit's sensitive
 column and group names, AgreementDashboard's annotators and labels. (RetrievalVerifier, HallucinationFlagger and VQAReview get the same in
 tests/browser/test_cross_modal_lab.py.)
 
@@ -58,6 +59,8 @@ CELLS = {
                "ava",
     "pointcloud": "pc = hw.PointCloudAnnotator(rng.normal(size=(500, 3)).astype(np.float32), P, store=store, task='points')\n"
                   "pc.display_height = 200\npc",
+    "reasoning": "rc = hw.ReasoningChainReview(imgs, {P[0]: [[{'text': p, 'kind': 'perception'} for p in P]] * 3, P[1]: [P] * 3},\n"
+                 "                             questions=P, store=store, task='chains')\nrc",
     "gate": "gate = hw.QualityGate(imgs, name=P[0], reasons=P, sample=3, plan=(3, 1), store=store)\ngate",
     "bias": "y = rng.integers(0, 2, 300); p = y.copy(); p[:40] = 1 - p[:40]\n"
             "groups = pd.DataFrame({SVG: np.repeat(P, 100)})\n"
@@ -70,7 +73,7 @@ CELLS = {
 # the first ClassifyWidget in the page is ours (its cell comes first): ConfusionDashboard relabels
 # in a ClassifyWidget of its own, shown below its heatmap
 CLASSIFY = ".hitl-classify"
-ROOTS = {"classify": CLASSIFY, "confusion": ".hitl-confusion", "bbox": ".hitl-bbox", "segmentation": ".hitl-segmentation", "segmenter": ".hitl-segmenter", "tracks": ".hitl-tracks", "avalign": ".hitl-avalign", "pointcloud": ".hitl-pointcloud", "gate": ".hitl-gate", "bias": ".hitl-bias",
+ROOTS = {"classify": CLASSIFY, "confusion": ".hitl-confusion", "bbox": ".hitl-bbox", "segmentation": ".hitl-segmentation", "segmenter": ".hitl-segmenter", "tracks": ".hitl-tracks", "avalign": ".hitl-avalign", "pointcloud": ".hitl-pointcloud", "gate": ".hitl-gate", "bias": ".hitl-bias", "reasoning": ".hitl-reasoning",
          "agreement": ".hitl-agreement"}
 
 # Per widget root: markup made from text (an element only a payload could have made), whether each
@@ -125,6 +128,7 @@ def start(lab, payloads=PAYLOADS, column=SVG):
     expect(page.locator(".hitl-segmentation .hitl-info")).to_contain_text("brush", timeout=60_000)
     expect(page.locator(".hitl-pointcloud")).to_have_attribute("data-frame-loaded", "0", timeout=60_000)
     expect(page.locator(".hitl-gate .hitl-verdict")).to_have_text("undecided", timeout=60_000)
+    expect(page.locator(".hitl-reasoning .hitl-step")).to_have_count(6, timeout=60_000)
     expect(page.locator(".hitl-segmenter .hitl-seg-row")).to_have_count(3, timeout=60_000)
     expect(page.locator(".hitl-tracks .hitl-track-frame")).to_contain_text("frame 1 /", timeout=60_000)
     expect(page.locator(".hitl-avalign .hitl-avalign-offset")).to_contain_text("offset", timeout=60_000)
@@ -191,6 +195,20 @@ def test_hostile_text_renders_literally_and_runs_nothing(lab):
         page.mouse.up()
     lab.wait_for_python("len(bb.boxes)", 3)
     assert sorted(ast.literal_eval(lab.python("bb.boxes['class'].tolist()"))) == sorted(PAYLOADS)
+
+    # ReasoningChainReview: question, model names and steps as text; a payload typed as a corrected step
+    rc = page.locator(".hitl-reasoning")
+    expect(rc.locator(".hitl-question")).to_have_text(PAYLOADS[0])
+    assert rc.locator(".hitl-model").all_text_contents() == PAYLOADS[:2]
+    assert rc.locator(".hitl-step-text").all_text_contents() == PAYLOADS * 2
+    rc.focus()
+    page.keyboard.press("1")  # step 1 correct: acks and repaints with the texts
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("e")
+    page.keyboard.type(IMG)
+    page.keyboard.press("Enter")
+    expect(rc.locator(".hitl-step-fix")).to_contain_text(IMG)
+    lab.wait_for_python("rc.steps.corrected.dropna().tolist()", [IMG])
 
     # QualityGate: reject each sampled item with one of the reasons; the verdict line shows it
     gate = page.locator(".hitl-gate")

@@ -1,6 +1,7 @@
 // HallucinationFlagger's tool state: which text has the word cursor, the selection, the flag the
 // evidence keys act on, the box being drawn; and what the view reads of the item shown.
 import type { AnyModel } from "@anywidget/types";
+import type { BoxDrag } from "../../lib/box_drag";
 import type { Box } from "../../lib/boxes";
 import type { ItemCache, ItemId, ItemInfo } from "../../lib/items";
 import { Span, spanOf } from "../../lib/spans";
@@ -13,10 +14,8 @@ export class FlaggerState {
   anchor = 0;
   /** the flag tagged or picked last */
   activeFlag: number | string | null = null;
-  /** a box being drawn (keyboard or mouse), image pixels */
-  boxEdit: Box | null = null;
-  /** where a mouse drag on the image started */
-  dragFrom: [number, number] | null = null;
+  /** the evidence box tool (lib/box_drag.ts), set by the view */
+  drag: BoxDrag | null = null;
   /** words are being selected with the mouse */
   selecting = false;
 
@@ -30,7 +29,12 @@ export class FlaggerState {
   enter(): void {
     this.textIdx = this.cursor = this.anchor = 0;
     this.activeFlag = null;
-    this.boxEdit = null;
+    this.drag?.reset();
+  }
+
+  /** a box being drawn (keyboard or mouse), image pixels */
+  get boxEdit(): Box | null {
+    return this.drag?.box ?? null;
   }
 
   item(): ItemInfo | undefined {
