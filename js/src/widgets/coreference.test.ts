@@ -67,10 +67,13 @@ describe("CoreferenceLinker view", () => {
     expect(root.querySelector(".hitl-mention")!.textContent).toContain("(adjusted)");
     press("Delete");
     expect(model.lastSent("unlink")).toMatchObject({ t0: 3, t1: 3 });
-    press("z"); // unbound: nothing sent
-    const n = model.sent.length;
-    press("Control+Z");
-    expect(model.sent.length).toBe(n);
+    root.dispatchEvent(new KeyboardEvent("keydown", { key: "z", ctrlKey: true, bubbles: true, cancelable: true }));
+    const undo = model.lastSent("undo");
+    expect(undo).toMatchObject({ item_id: 0 });
+    model.kernelSend({ type: "ack", client: undo.client, seq: undo.seq, intent: "undo", item_id: 0, event_id: 9, undone: "link",
+      links: [], drawn: [], rejected: [], n_done: 0, can_redo: true });
+    await flush();
+    expect(root.querySelector(".hitl-status-message")!.textContent).toBe("undone on image 1: a link");
   });
 
   it("finds the smallest region under a point", () => {

@@ -100,11 +100,14 @@ export class CorefPainter {
       state.selectWord(n);
       state.picked = -1;
       state.selecting = true;
+      state.pressed = n;
       this.paint();
     };
     ui.caption.onmouseover = (e) => {
       const n = wordIndex(e.target);
-      if (!state.selecting || n < 0 || n === state.cursor) return;
+      // the word pressed (the caption is redrawn under the pointer) keeps the mention it selected
+      if (!state.selecting || n < 0 || n === state.cursor || n === state.pressed) return;
+      state.pressed = -1;
       state.cursor = n;
       this.paint();
     };

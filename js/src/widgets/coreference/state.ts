@@ -61,6 +61,8 @@ export class CorefState {
   picked = -1;
   /** words are being selected with the mouse */
   selecting = false;
+  /** the word the mouse pressed, until the drag leaves it */
+  pressed = -1;
 
   constructor(
     private readonly model: AnyModel<CorefModel>,
