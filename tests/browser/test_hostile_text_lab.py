@@ -1,6 +1,6 @@
 """Hostile text through the text fields of the image, gate and dashboard widgets, in a real
 JupyterLab + kernel (headless Chromium): class names in ClassifyWidget, BBoxAnnotator,
-SegmentationCanvas, TemporalSegmenter, TrackAnnotator, PointCloudAnnotator and ConfusionDashboard, a gate's name and reject reasons, BiasAudit's sensitive
+SegmentationCanvas, TemporalSegmenter, TrackAnnotator, PointCloudAnnotator and ConfusionDashboard, CoreferenceLinker's captions and region labels, a gate's name and reject reasons, BiasAudit's sensitive
 column and group names, AgreementDashboard's annotators and labels. (RetrievalVerifier, HallucinationFlagger and VQAReview get the same in
 tests/browser/test_cross_modal_lab.py.)
 
@@ -53,6 +53,8 @@ CELLS = {
               "tra",
     "pointcloud": "pc = hw.PointCloudAnnotator(rng.normal(size=(500, 3)).astype(np.float32), P, store=store, task='points')\n"
                   "pc.display_height = 200\npc",
+    "coref": "co = hw.CoreferenceLinker(imgs, P, store=store, task='coref', display_size=200,\n"
+             "                          regions={0: [(5, 5, 30, 30, P[0]), (50, 5, 30, 30, P[1]), (95, 5, 30, 30, P[2])]})\nco",
     "gate": "gate = hw.QualityGate(imgs, name=P[0], reasons=P, sample=3, plan=(3, 1), store=store)\ngate",
     "bias": "y = rng.integers(0, 2, 300); p = y.copy(); p[:40] = 1 - p[:40]\n"
             "groups = pd.DataFrame({SVG: np.repeat(P, 100)})\n"
@@ -65,7 +67,7 @@ CELLS = {
 # the first ClassifyWidget in the page is ours (its cell comes first): ConfusionDashboard relabels
 # in a ClassifyWidget of its own, shown below its heatmap
 CLASSIFY = ".hitl-classify"
-ROOTS = {"classify": CLASSIFY, "confusion": ".hitl-confusion", "bbox": ".hitl-bbox", "segmentation": ".hitl-segmentation", "segmenter": ".hitl-segmenter", "tracks": ".hitl-tracks", "pointcloud": ".hitl-pointcloud", "gate": ".hitl-gate", "bias": ".hitl-bias",
+ROOTS = {"classify": CLASSIFY, "confusion": ".hitl-confusion", "bbox": ".hitl-bbox", "segmentation": ".hitl-segmentation", "segmenter": ".hitl-segmenter", "tracks": ".hitl-tracks", "pointcloud": ".hitl-pointcloud", "coref": ".hitl-coreference", "gate": ".hitl-gate", "bias": ".hitl-bias",
          "agreement": ".hitl-agreement"}
 
 # Per widget root: markup made from text (an element only a payload could have made), whether each
@@ -120,6 +122,7 @@ def start(lab, payloads=PAYLOADS, column=SVG):
     expect(page.locator(".hitl-segmentation .hitl-info")).to_contain_text("brush", timeout=60_000)
     expect(page.locator(".hitl-pointcloud")).to_have_attribute("data-frame-loaded", "0", timeout=60_000)
     expect(page.locator(".hitl-gate .hitl-verdict")).to_have_text("undecided", timeout=60_000)
+    expect(page.locator(".hitl-coreference .hitl-region")).to_have_count(3, timeout=60_000)
     expect(page.locator(".hitl-segmenter .hitl-seg-row")).to_have_count(3, timeout=60_000)
     expect(page.locator(".hitl-tracks .hitl-track-frame")).to_contain_text("frame 1 /", timeout=60_000)
     expect(page.locator(".hitl-bias tr.hitl-bias-row")).to_have_count(3, timeout=60_000)
@@ -184,6 +187,18 @@ def test_hostile_text_renders_literally_and_runs_nothing(lab):
         page.mouse.up()
     lab.wait_for_python("len(bb.boxes)", 3)
     assert sorted(ast.literal_eval(lab.python("bb.boxes['class'].tolist()"))) == sorted(PAYLOADS)
+
+    # CoreferenceLinker: the caption (the first payload) and the region labels stay text; a link
+    # to each region by its digit (the first word of the caption, relinked) reaches the kernel
+    co = page.locator(".hitl-coreference")
+    for payload in PAYLOADS:
+        expect(co.locator(".hitl-regions")).to_contain_text(payload)
+    for k in "123":
+        co.focus()
+        page.keyboard.press(k)
+        expect(co.locator(".hitl-chains")).to_contain_text(PAYLOADS[int(k) - 1])
+    lab.wait_for_python("co.links['region'].tolist()", ["r3"])
+    assert ast.literal_eval(lab.python("co.regions['label'].tolist()")) == PAYLOADS
 
     # QualityGate: reject each sampled item with one of the reasons; the verdict line shows it
     gate = page.locator(".hitl-gate")
