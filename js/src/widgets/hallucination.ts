@@ -40,12 +40,15 @@ function render({ model, el }: RenderProps<FlaggerModel>) {
     behind: BEHIND, ahead: AHEAD,
     paint: () => painter.paint(),
     paintProgress: () => painter.progress(),
-    enter: () => state.enter(),
+    enter: () => {
+      state.enter();
+      box.draft.cancel(); // (not the status line: a message about the item stepped to stays)
+    },
     restart: () => ledger.restart(),
     status,
   });
   const painter: FlaggerPainter = new FlaggerPainter({
-    model, root, ui, state, cache, stepper, ledger, tag: (n) => intents.tag(n),
+    model, root, ui, state, cache, stepper, ledger, tag: (n) => intents.tag(n), drawing: () => box.draft.box,
   });
   const intents = new FlaggerIntents({ state, cache, stepper, ledger, status, paint: () => painter.paint() });
 

@@ -1,6 +1,7 @@
 // HallucinationFlagger's input: a box drawn on the image (mouse drag, or b then arrows), and the
 // keys (word cursor, texts, categories, evidence, verdicts, steps, undo, help).
-import { canvasPoint, centredBox, clampBox, nudgeBox } from "../../lib/boxes";
+import { BoxDraft } from "../../lib/box_draft";
+import type { Box } from "../../lib/boxes";
 import type { HelpOverlay } from "../../lib/help";
 import type { Binding } from "../../lib/keyboard";
 import { wordCount } from "../../lib/spans";
@@ -24,95 +25,67 @@ export interface InputParts {
 
 const NEEDS_FLAG = "select words and tag them with a category first (1–9)";
 
-/** Drawing a box as the target flag's evidence, by keyboard or mouse. */
+/** Drawing a box as the target flag's evidence, by keyboard or mouse (lib/box_draft.ts). */
 export class BoxDrawing {
-  constructor(private readonly p: InputParts) {}
+  readonly draft: BoxDraft;
+
+  constructor(private readonly p: InputParts) {
+    const { root, ui, state, status, painter, intents } = p;
+    const hint = () => status.info(state.imageSize() ? NEEDS_FLAG : "no image", { item: state.currentId() }); // about this item
+    this.draft = new BoxDraft({
+      canvas: ui.canvas, root,
+      size: () => state.imageSize(),
+      canStart: () => state.targetFlag() !== undefined,
+      refuse: hint,
+      repaint: () => painter.image(),
+      keep: (box) => {
+        status.clear(); // the drawing hint goes with the drawing
+        intents.setEvidence({ kind: "box", box });
+      },
+      click: () => {
+        if (!state.targetFlag()) hint();
+      },
+    });
+  }
 
   /** b: start a box (the flag's own, else one in the middle of the image) to move with the arrows. */
   start(): void {
-    const { state, status, painter } = this.p;
-    const size = state.imageSize();
+    const { state, status } = this.p;
     const f = state.targetFlag();
-    const item = { item: state.currentId() }; // the hint is about this item's box
-    if (!size || !f) {
-      status.info(size ? NEEDS_FLAG : "no image", item);
-      return;
+    const own = f?.evidence?.kind === "box" ? ([...f.evidence.box!] as Box) : undefined;
+    if (this.draft.start(own)) {
+      status.info("box: arrows move it, Shift+arrows resize it, Enter keeps it, Esc cancels", { item: state.currentId() });
     }
-    state.boxEdit = f.evidence?.kind === "box" ? ([...f.evidence.box!] as typeof state.boxEdit) : centredBox(size[0], size[1]);
-    status.info("box: arrows move it, Shift+arrows resize it, Enter keeps it, Esc cancels", item);
-    painter.image();
   }
 
-  /** Keep the box as the target flag's evidence (the drawing hint goes with the drawing). */
   keep(): void {
-    const { state, intents, painter, status } = this.p;
-    const box = state.boxEdit;
-    state.boxEdit = null;
-    status.clear();
-    if (box) intents.setEvidence({ kind: "box", box });
-    painter.image();
+    this.draft.keep();
   }
 
   /** Whether a box is being drawn by keyboard. */
   active(): boolean {
-    return this.p.state.boxEdit !== null && this.p.state.dragFrom === null;
+    return this.draft.active();
   }
 
   nudge(e: KeyboardEvent): void {
-    const { state, painter } = this.p;
-    const size = state.imageSize();
-    if (!size || !state.boxEdit) return;
-    const step = Math.max(1, Math.round(Math.max(size[0], size[1]) / 32));
-    state.boxEdit = nudgeBox(state.boxEdit, e.key, e.shiftKey, step, size[0], size[1]);
-    painter.image();
+    this.draft.nudge(e);
   }
 
   cancel(): void {
-    this.p.state.boxEdit = null;
     this.p.status.clear();
-    this.p.painter.image();
+    this.draft.cancel();
   }
 
-  /** Listen for mouse drags on the image; returns the function that stops listening. */
+  /** Listen for mouse drags on the image (and the end of a word selection); returns the function
+   *  that stops listening. */
   listen(): () => void {
-    const { root, ui, state, status, painter } = this.p;
-    ui.canvas.addEventListener("mousedown", (e) => {
-      const size = state.imageSize();
-      if (!size) return;
-      e.preventDefault();
-      root.focus({ preventScroll: true });
-      if (!state.targetFlag()) {
-        status.info(NEEDS_FLAG, { item: state.currentId() });
-        return;
-      }
-      const from = canvasPoint(e, ui.canvas, size[0], size[1]);
-      state.dragFrom = from;
-      state.boxEdit = clampBox([from[0], from[1], from[0] + 1, from[1] + 1], size[0], size[1]);
-      painter.image();
-    });
-    const onMove = (e: MouseEvent) => {
-      const size = state.imageSize();
-      const from = state.dragFrom;
-      if (!from || !size) return;
-      const [x, y] = canvasPoint(e, ui.canvas, size[0], size[1]);
-      state.boxEdit = clampBox([from[0], from[1], x, y], size[0], size[1]);
-      painter.image();
-    };
+    const stop = this.draft.listen();
     const onUp = () => {
-      state.selecting = false;
-      if (!state.dragFrom) return;
-      state.dragFrom = null;
-      const b = state.boxEdit;
-      if (b && b[2] - b[0] >= 2 && b[3] - b[1] >= 2) this.keep();
-      else {
-        state.boxEdit = null;
-        painter.image();
-      }
+      this.p.state.selecting = false;
     };
-    window.addEventListener("mousemove", onMove);
     window.addEventListener("mouseup", onUp);
     return () => {
-      window.removeEventListener("mousemove", onMove);
+      stop();
       window.removeEventListener("mouseup", onUp);
     };
   }

@@ -22,6 +22,8 @@ export interface PainterParts {
   ledger: EditLedger;
   /** a category button was clicked */
   tag: (n: number) => void;
+  /** the box being drawn, if any (image pixels) */
+  drawing: () => Box | null;
 }
 
 export class FlaggerPainter {
@@ -49,7 +51,8 @@ export class FlaggerPainter {
     const boxes: DrawnBox[] = state.flags()
       .filter((f) => f.evidence?.kind === "box")
       .map((f) => ({ box: f.evidence!.box as Box, colour: state.colour(f.category), width: f === target ? 3 : 1.5 }));
-    if (state.boxEdit) boxes.push({ box: state.boxEdit, colour: "#00bcd4", dashed: true, width: 2 });
+    const drawing = this.p.drawing();
+    if (drawing) boxes.push({ box: drawing, colour: "#00bcd4", dashed: true, width: 2 });
     drawBoxes(ui.canvas, info.image, model.get("display_size"), boxes);
   }
 

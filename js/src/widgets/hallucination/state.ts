@@ -1,7 +1,6 @@
 // HallucinationFlagger's tool state: which text has the word cursor, the selection, the flag the
 // evidence keys act on, the box being drawn; and what the view reads of the item shown.
 import type { AnyModel } from "@anywidget/types";
-import type { Box } from "../../lib/boxes";
 import type { ItemCache, ItemId, ItemInfo } from "../../lib/items";
 import { Span, spanOf } from "../../lib/spans";
 import { Flag, FlaggerModel, PALETTE, TextInfo } from "./model";
@@ -13,10 +12,6 @@ export class FlaggerState {
   anchor = 0;
   /** the flag tagged or picked last */
   activeFlag: number | string | null = null;
-  /** a box being drawn (keyboard or mouse), image pixels */
-  boxEdit: Box | null = null;
-  /** where a mouse drag on the image started */
-  dragFrom: [number, number] | null = null;
   /** words are being selected with the mouse */
   selecting = false;
 
@@ -26,11 +21,10 @@ export class FlaggerState {
     readonly currentId: () => ItemId | undefined,
   ) {}
 
-  /** A step to another image: cursor, selection, target and box start over. */
+  /** A step to another image: cursor, selection and target start over (and the box: the view). */
   enter(): void {
     this.textIdx = this.cursor = this.anchor = 0;
     this.activeFlag = null;
-    this.boxEdit = null;
   }
 
   item(): ItemInfo | undefined {
