@@ -263,3 +263,26 @@ def test_link_agreement_table_over_annotators_from_widgets(tmp_path):
     # the drawn d1 (30, 5, 12, 12) is the given sq (30, 5, 12, 12): IoU 1; "It" differs: 2 of 3
     assert t[["annotator_a", "annotator_b", "n_items", "n_match"]].values.tolist() == [["ann", "bob", 1, 2]]
     assert t["f1"].tolist() == [2 / 3] and t["mention_f1"].tolist() == [1.0]
+
+
+def test_links_kept_in_the_browser_are_replayed_with_their_times(tmp_path):
+    """Edits made while the kernel was down come back as one replay: each runs through its own
+    handler (validated as if it came alone) and is stored with the time it was made."""
+    import time
+
+    w, r = make(hw.AnnotationStore(str(tmp_path / "replay.db")))
+    made = time.time() * 1000 - 60_000
+    edits = [
+        {"type": "link", "fields": {"item_id": 0, "t0": 0, "t1": 2, "region": "r1"}, "made_at": made},
+        {"type": "link", "fields": {"item_id": 0, "t0": 3, "t1": 3, "region": "r9"}, "made_at": made + 1},  # refused
+        {"type": "link", "fields": {"item_id": 1, "t0": 0, "t1": 1, "region": None}, "made_at": made + 2},
+    ]
+    reply = r.intent("replay", edits=edits)
+    assert reply["type"] == "ack" and reply["stored"] == 2
+    assert [x["ok"] for x in reply["results"]] == [True, False, True] and "no region" in reply["results"][1]["message"]
+    assert w.links["text"].tolist() == ["A red circle", "The sky"]
+    times = w.store.events("coreference")["created_at"]
+    assert abs(times.iloc[0].timestamp() * 1000 - made) < 5
+    # the same replay again (its answer was lost): nothing is stored twice
+    again = r.intent("replay", edits=[edits[0]])
+    assert again["results"][0]["ok"] and len(w.store.events("coreference")) == 2

@@ -331,6 +331,8 @@ class CoreferenceLinker(ImageEditor):
         tokens = self._tokens[item_id]
         old = next((x for x in state["links"] if (x["t0"], x["t1"]) == (t0, t1)), None)
         if old is not None and old["region"] == region and "box" not in content:
+            if self._replay_at is not None:  # a replayed link the store may already hold (its answer was lost)
+                self._check_newest(item_id, item_id, KIND, {**state, "op": "link"})
             raise IntentError(f"item {item_id!r}: this mention is already linked there")
         link = {"start": tokens[t0][0], "end": tokens[t1][1], "t0": t0, "t1": t1, "region": region,
                 "source": "human", "score": None, "proposal": None}

@@ -76,6 +76,28 @@ describe("CoreferenceLinker view", () => {
     expect(root.querySelector(".hitl-status-message")!.textContent).toBe("undone on image 1: a link");
   });
 
+  it("an ack replaces the view's links only when no later edit of the image is on its way", async () => {
+    const { model, root, serve, press } = setup();
+    await serve();
+    press("1"); // "A" -> r1
+    const first = model.lastSent("link");
+    press("ArrowRight");
+    press("2"); // "red" -> r2 (sent once the first is answered: intents are coalesced)
+    const a = { t0: 0, t1: 0, region: "r1", source: "human", score: null, proposal: null };
+    model.kernelSend({ type: "ack", client: first.client, seq: first.seq, intent: "link", item_id: 0, event_id: 1,
+      links: [a], drawn: [], rejected: [], n_done: 1, can_redo: false });
+    await flush();
+    const chains = () => [...root.querySelectorAll(".hitl-chain")].map((n) => n.textContent);
+    expect(chains()).toEqual(["e1A→1 circle", "e2red→2 " + XSS]); // the older ack did not undo "red"
+    const second = model.lastSent("link");
+    expect(second).toMatchObject({ t0: 1, t1: 1, region: "r2" });
+    const b = { t0: 1, t1: 1, region: "r1", source: "human", score: null, proposal: null };
+    model.kernelSend({ type: "ack", client: second.client, seq: second.seq, intent: "link", item_id: 0, event_id: 2,
+      links: [a, b], drawn: [], rejected: [], n_done: 1, can_redo: false });
+    await flush();
+    expect(chains()).toEqual(["e1A, red→1 circle"]); // the newest ack is the kernel's truth
+  });
+
   it("finds the smallest region under a point", () => {
     const regions = [{ box: [0, 0, 10, 10] as [number, number, number, number], value: "big" }, { box: [2, 2, 4, 4] as [number, number, number, number], value: "small" }];
     expect(boxAt(regions, [3, 3])).toBe("small");

@@ -184,7 +184,9 @@ export class CorefPainter {
       li.style.borderLeftColor = region === null ? "var(--hitl-border)" : state.colour(ents.get(region));
       const label = region === null ? "no referent" : `e${(ents.get(region) ?? 0) + 1}`;
       li.append(h("span", "hitl-chain-entity", label));
-      for (const l of ls) li.append(h("bdi", "hitl-chain-mention", wordsOf(pieces, l.t0, l.t1)));
+      const mentions = h("span", "hitl-chain-mentions");
+      ls.forEach((l, k) => mentions.append(...(k ? [", "] : []), h("bdi", "hitl-chain-mention", wordsOf(pieces, l.t0, l.t1))));
+      li.append(mentions);
       if (region !== null) li.append(h("span", "hitl-muted", "→"), h("bdi", "hitl-chain-region", regionName(regions, region)));
       return li;
     }));
