@@ -67,6 +67,7 @@ function render({ model, el }: RenderProps<CorefModel>) {
     },
   });
   const stopDraft = draft.listen();
+  painter.listen();
   const stopSelecting = () => {
     state.selecting = false;
   };

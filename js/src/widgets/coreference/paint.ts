@@ -8,7 +8,7 @@ import { DrawnBox, drawBoxes } from "../../lib/boxes";
 import { data, h, setParts, setText } from "../../lib/dom";
 import type { EditLedger } from "../../lib/ledger";
 import { showSaved } from "../../lib/review";
-import { Piece, renderPieces, wordIndex } from "../../lib/spans";
+import { listenWordDrag, Piece, renderPieces } from "../../lib/spans";
 import type { Stepper } from "../../lib/stepper";
 import type { ItemCache } from "../../lib/items";
 import type { CorefLayout } from "./layout";
@@ -77,7 +77,7 @@ export class CorefPainter {
   }
 
   caption(): void {
-    const { ui, state, root } = this.p;
+    const { ui, state } = this.p;
     const it = state.item();
     const links = state.links(it);
     const ents = state.entities(it);
@@ -92,25 +92,24 @@ export class CorefPainter {
       if (n === state.cursor) cls.push("hitl-cursor");
       return cls;
     }));
-    ui.caption.onmousedown = (e) => {
-      const n = wordIndex(e.target);
-      if (n < 0) return;
-      e.preventDefault(); // no native text selection: words are the unit
-      root.focus({ preventScroll: true });
+  }
+
+  /** Mouse selection on the caption (once: the caption element stays, its words are redrawn). */
+  listen(): void {
+    const { ui, state, root } = this.p;
+    listenWordDrag(ui.caption, root, (n) => {
       state.selectWord(n);
       state.picked = -1;
       state.selecting = true;
       state.pressed = n;
       this.paint();
-    };
-    ui.caption.onmouseover = (e) => {
-      const n = wordIndex(e.target);
+    }, (n) => {
       // the word pressed (the caption is redrawn under the pointer) keeps the mention it selected
-      if (!state.selecting || n < 0 || n === state.cursor || n === state.pressed) return;
+      if (!state.selecting || n === state.cursor || n === state.pressed) return;
       state.pressed = -1;
       state.cursor = n;
       this.paint();
-    };
+    });
   }
 
   /** The selected mention, what it is linked to, and its proposal. */

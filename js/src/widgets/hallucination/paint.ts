@@ -6,7 +6,7 @@ import { h, setText } from "../../lib/dom";
 import type { ItemCache } from "../../lib/items";
 import type { EditLedger } from "../../lib/ledger";
 import { showSaved } from "../../lib/review";
-import { renderPieces, wordIndex } from "../../lib/spans";
+import { listenWordDrag, renderPieces } from "../../lib/spans";
 import type { Stepper } from "../../lib/stepper";
 import type { FlaggerLayout } from "./layout";
 import { evidenceText, Flag, FlaggerModel, TextInfo } from "./model";
@@ -99,20 +99,14 @@ export class FlaggerPainter {
         return cls;
       }),
     );
-    body.addEventListener("mousedown", (e) => {
-      const n = wordIndex(e.target);
-      if (n < 0) return;
-      e.preventDefault(); // no native text selection: words are the unit
-      root.focus({ preventScroll: true });
+    listenWordDrag(body, root, (n) => {
       state.textIdx = k;
       state.anchor = state.cursor = n;
       state.selecting = true;
       this.texts();
       this.image();
-    });
-    body.addEventListener("mouseover", (e) => {
-      const n = wordIndex(e.target);
-      if (!state.selecting || k !== state.textIdx || n < 0 || n === state.cursor) return;
+    }, (n) => {
+      if (!state.selecting || k !== state.textIdx || n === state.cursor) return;
       state.cursor = n;
       this.texts();
     });
