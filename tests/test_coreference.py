@@ -258,7 +258,8 @@ def test_link_agreement_table_over_annotators_from_widgets(tmp_path):
     ann.link(0, 28, 38, box=(30, 5, 12, 12))
     for start, end, region in ((0, 12, "r1"), (14, 16, "sq"), (28, 38, "sq")):
         bob.link(0, start, end, region)
-    links = pd.concat([ann.links, bob.links])
+    links = ann.all_links()
+    pd.testing.assert_frame_equal(links.reset_index(drop=True), pd.concat([ann.links, bob.links]).reset_index(drop=True))
     t = link_agreement_table(links)
     # the drawn d1 (30, 5, 12, 12) is the given sq (30, 5, 12, 12): IoU 1; "It" differs: 2 of 3
     assert t[["annotator_a", "annotator_b", "n_items", "n_match"]].values.tolist() == [["ann", "bob", 1, 2]]

@@ -151,8 +151,16 @@ class CoreferenceLinker(ImageEditor):
         no referent), source ("human", "proposal", "adjusted"), score (the proposal's, NaN for a
         human link), proposal_id, annotator, event_id.
         """
+        return self._links_frame(self.annotator)
+
+    def all_links(self) -> pd.DataFrame:
+        """Every annotator's current links in this task (the columns of ``links``): what
+        ``metrics.link_agreement_table`` compares."""
+        return self._links_frame(None)
+
+    def _links_frame(self, annotator: str | None) -> pd.DataFrame:
         rows = []
-        current = self.store.current(self.task, kinds=(KIND,), annotator=self.annotator)
+        current = self.store.current(self.task, kinds=(KIND,), annotator=annotator)
         for rec in current.itertuples():
             if rec.item_id not in self.items:
                 continue
@@ -169,7 +177,7 @@ class CoreferenceLinker(ImageEditor):
                     link.get("proposal"), rec.annotator, int(rec.event_id),
                 ))
         where = {i: n for n, i in enumerate(self.items.ids)}
-        rows.sort(key=lambda row: (where[row[0]], row[1], row[2]))
+        rows.sort(key=lambda row: (where[row[0]], str(row[10]), row[1], row[2]))
         df = pd.DataFrame(rows, columns=LINK_COLUMNS).astype({"score": float})
         for c in ("region", "box", "entity", "proposal_id"):  # None (no referent, no proposal), not NaN
             df[c] = df[c].astype(object).where(df[c].notna(), None)
