@@ -209,6 +209,18 @@ def test_item_info_has_pieces_regions_and_proposals():
     assert info["proposals"][0] == {"id": "p0", "t0": 0, "t1": 2, "region": "r1", "score": 0.9}
 
 
+def test_doctests():
+    import doctest
+
+    from hitl_widgets.demo import captions
+    from hitl_widgets.metrics import coreference as metric
+    from hitl_widgets.widgets import coreference as widget
+
+    for module in (widget, metric, captions):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
+
+
 def test_entities_follow_first_mention():
     assert entities([{"t0": 5, "t1": 5, "region": "a"}, {"t0": 1, "t1": 2, "region": "b"}, {"t0": 0, "t1": 0, "region": None}]) == {"b": "e1", "a": "e2"}
 
