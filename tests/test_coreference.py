@@ -299,3 +299,13 @@ def test_links_kept_in_the_browser_are_replayed_with_their_times(tmp_path):
     # the same replay again (its answer was lost): nothing is stored twice
     again = r.intent("replay", edits=[edits[0]])
     assert again["results"][0]["ok"] and len(w.store.events("coreference")) == 2
+
+
+def test_accept_several_proposals_at_once_is_one_change():
+    w, r = make()
+    a = r.intent("accept", item_id=0, proposal_ids=["p0", "p1"])
+    assert a["type"] == "ack" and [x["proposal"] for x in a["links"]] == ["p0", "p1"]
+    assert w.links[["text", "region", "entity", "source"]].values.tolist() == [
+        ["A red circle", "r1", "e1", "proposal"], ["It", "sq", "e2", "proposal"]]
+    assert r.intent("accept", item_id=0, proposal_ids=["p0", "p0"])["type"] == "refused"
+    assert r.intent("undo", item_id=0)["links"] == [] and w.links.empty

@@ -84,7 +84,8 @@ class CoreferenceLinker(ImageEditor):
     Shift+Tab pick the next / previous region, Enter links the mention to it (or accepts the
     mention's proposal when no region is picked); 1–9 link the mention to region 1–9 at once;
     b draws a new box for it (arrows move it, Shift+arrows resize, Enter keeps it, Esc cancels);
-    n marks it "no visual referent"; a accepts the mention's proposal, x rejects it; Delete unlinks
+    n marks it "no visual referent"; a accepts the mention's proposal, x rejects it, A accepts every
+    open proposal of the image; Delete unlinks
     it; ] / PageDown next image, [ / PageUp previous; Ctrl+Z undo, Ctrl+Y redo. Mouse: drag over
     words (or click one) to select a mention, then click a region, or drag a new box on the image.
 

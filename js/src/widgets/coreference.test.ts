@@ -98,6 +98,16 @@ describe("CoreferenceLinker view", () => {
     expect(chains()).toEqual(["e1A, red→1 circle"]); // the newest ack is the kernel's truth
   });
 
+  it("A accepts every open proposal of the image", async () => {
+    const { model, root, serve, press } = setup();
+    await serve();
+    press("A");
+    expect(model.lastSent("accept")).toMatchObject({ item_id: 0, proposal_ids: ["p0"] });
+    expect(root.querySelector(".hitl-chains")!.textContent).toContain("It");
+    press("A");
+    expect(root.querySelector(".hitl-status-message")!.textContent).toBe("no open proposals on this image");
+  });
+
   it("finds the smallest region under a point", () => {
     const regions = [{ box: [0, 0, 10, 10] as [number, number, number, number], value: "big" }, { box: [2, 2, 4, 4] as [number, number, number, number], value: "small" }];
     expect(boxAt(regions, [3, 3])).toBe("small");

@@ -117,6 +117,7 @@ function render({ model, el }: RenderProps<CorefModel>) {
     { keys: ["n"], description: "the mention has no visual referent", run: () => actions.link(null) },
     { keys: ["a"], description: "accept the mention's proposal", run: () => actions.proposal("accept") },
     { keys: ["x"], description: "reject the mention's proposal", run: () => actions.proposal("reject") },
+    { keys: ["A"], description: "accept every open proposal of the image", run: () => actions.acceptAll() },
     { keys: ["Delete"], description: "unlink the mention", run: () => actions.unlink() },
     ...stepKeys(stepper, ["]", "PageDown"], ["[", "PageUp"], "image"),
     { keys: ["Ctrl+Z"], description: "undo the image's last change", run: () => actions.undoRedo("undo") },

@@ -140,6 +140,18 @@ export class CorefActions {
     }
   }
 
+  /** Accept every open proposal of the image shown (one change, one undo). */
+  acceptAll(): void {
+    const { state, status } = this.p;
+    const open = state.openProposals();
+    if (!open.length) {
+      status.info("no open proposals on this image", { item: state.current() });
+      return;
+    }
+    const links: Link[] = open.map((p) => ({ t0: p.t0, t1: p.t1, region: p.region, source: "proposal", score: p.score, proposal: p.id }));
+    this.send("accept", { proposal_ids: open.map((p) => p.id) }, (it) => links.forEach((l) => this.replace(it, l)));
+  }
+
   /** The kernel undoes (redoes) the shown image's last change; the status line says what. */
   undoRedo(kind: "undo" | "redo"): void {
     const { state, cache, ledger, stepper, status, paint } = this.p;
