@@ -26,6 +26,7 @@ _LAZY = {
     "SegmentationCanvas": "hitl_widgets.widgets.segmentation",
     "RetrievalVerifier": "hitl_widgets.widgets.retrieval",
     "HallucinationFlagger": "hitl_widgets.widgets.hallucination",
+    "CoreferenceLinker": "hitl_widgets.widgets.coreference",
     "VQAReview": "hitl_widgets.widgets.vqa",
     "YesNoReview": "hitl_widgets.widgets.yesno",
     "PointCloudAnnotator": "hitl_widgets.widgets.pointcloud",

@@ -7,7 +7,7 @@ message naming the problem, one entry more in ``widget.refused`` — and leave t
 The table ``SPECS`` has one entry per widget class that existed when this file was written:
 ClassifyWidget, LoopPanel, BBoxAnnotator, SegmentationCanvas, HallucinationFlagger,
 RetrievalVerifier, VQAReview, QualityGate, ConfusionDashboard and AgreementDashboard (its
-``AgreementView``); TemporalSegmenter, TrackAnnotator, TranscriptReview, AVAlignReview and ReasoningChainReview since. A new widget needs an entry here. An entry whose module does not import is
+``AgreementView``); TemporalSegmenter, TrackAnnotator, TranscriptReview, AVAlignReview, ReasoningChainReview and CoreferenceLinker since. A new widget needs an entry here. An entry whose module does not import is
 left out at collection, and ``test_every_table_entry_imports`` fails then, so nothing drops out
 silently.
 """
@@ -294,6 +294,29 @@ def _hallucination_forged(w) -> list:
     ]
 
 
+def _coreference_forged(w) -> list:
+    first = w.order[0]  # "a red cat" (words 0-2) over an 80 x 60 image, region r1
+    link = {"t0": 1, "t1": 2, "region": "r1"}
+    return [
+        *_item_forgeries(first, "link", link),
+        ({"type": "link", "item_id": first, **link, "t1": 3}, "not a span"),
+        ({"type": "link", "item_id": first, **link, "t0": 2, "t1": 1}, "not a span"),
+        ({"type": "link", "item_id": first, **link, "t0": "0"}, "not a span"),
+        ({"type": "link", "item_id": first, **link, "region": "r9"}, "has no region"),
+        ({"type": "link", "item_id": first, **link, "region": ["r1"]}, "has no region"),
+        ({"type": "link", "item_id": first, "t0": 0, "t1": 0}, "either a region"),
+        ({"type": "link", "item_id": first, "t0": 0, "t1": 0, "box": {"x": 500, "y": 5, "w": 5, "h": 5}}, "outside"),
+        ({"type": "link", "item_id": first, "t0": 0, "t1": 0, "box": {"x": 5, "y": 5, "w": -5, "h": 5}}, "positive width"),
+        ({"type": "link", "item_id": first, "t0": 0, "t1": 0, "box": {"x": None, "y": 5, "w": 5, "h": 5}}, "finite number"),
+        ({"type": "link", "item_id": first, "t0": 0, "t1": 0, "box": {"x": 1, "y": 5, "w": 5, "h": 5, "js": 1}}, "box must be"),
+        ({"type": "unlink", "item_id": first, "t0": 0, "t1": 0}, "not a linked mention"),
+        ({"type": "accept", "item_id": first, "proposal_ids": ["p9"]}, "no open proposal"),
+        ({"type": "reject", "item_id": first, "proposal_ids": "p0"}, "list of 1 to"),
+        ({"type": "undo", "item_id": first}, "nothing to undo"),
+        ({"type": "redo", "item_id": first}, "nothing to redo"),
+    ]
+
+
 def _retrieval_forged(w) -> list:
     return [
         ({"type": "judge", "query_id": 7, "item_id": "a", "judgement": "relevant"}, "unknown query id"),
@@ -473,6 +496,13 @@ SPECS: dict[str, Spec] = {
         lambda C, s: C(IMAGES[:2], ["a red cat", "two dogs"], store=s),
         lambda w: {"type": "flag", "item_id": w.order[0], "model": "text", "token_start": 1, "token_end": 2, "category": "attribute"},
         _hallucination_forged,
+    ),
+    "CoreferenceLinker": Spec(
+        "hitl_widgets.widgets.coreference", "CoreferenceLinker",
+        lambda C, s: C(IMAGES[:2], ["a red cat", "two dogs"], store=s, regions={0: [(2, 2, 20, 20, "cat")]},
+                       proposals={0: [(2, 9, "r1", 0.8)]}),
+        lambda w: {"type": "link", "item_id": w.order[0], "t0": 0, "t1": 2, "region": "r1"},
+        _coreference_forged,
     ),
     "RetrievalVerifier": Spec(
         "hitl_widgets.widgets.retrieval", "RetrievalVerifier",

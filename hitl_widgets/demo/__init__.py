@@ -17,6 +17,7 @@ exact per-point classes and instances, and a camera image through the same calib
 Speech: ``synthetic_speech`` (``hitl_widgets.demo.speech``: sentences with ML jargon spoken by espeak-ng in
 several English voices, every word's time known to the sample). Imported from its module: it needs espeak-ng.
 """
+from .captions import CorefScenes, coreference_scenes, linked_caption
 from .clips import SyntheticClip, bundled_sample_clips, draw_frame_marker, read_frame_marker, synthetic_clip
 from .lidar import LidarScan, motorcycle_cloud, synthetic_scan
 from .reasoning import CHAIN_ERRORS, Chain, model_chains, reasoning_chain
@@ -41,6 +42,7 @@ from .scenes import (
 __all__ = [
     "COLOURS", "ERROR_CATEGORY", "ERROR_KINDS", "SHAPES", "Caption", "CaptionError", "Scene", "Shape",
     "caption", "make_scene", "make_scenes", "model_captions", "render", "retrieval_queries", "vqa_pairs",
+    "CorefScenes", "coreference_scenes", "linked_caption",
     "LidarScan", "motorcycle_cloud", "synthetic_scan",
     "CHAIN_ERRORS", "Chain", "model_chains", "reasoning_chain",
     "SyntheticClip", "bundled_sample_clips", "draw_frame_marker", "read_frame_marker", "synthetic_clip",

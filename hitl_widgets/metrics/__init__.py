@@ -8,6 +8,8 @@ from .asr import *  # noqa: F401,F403
 from .asr import __all__ as _asr_all
 from .confusion import *  # noqa: F401,F403
 from .confusion import __all__ as _confusion_all
+from .coreference import *  # noqa: F401,F403
+from .coreference import __all__ as _coreference_all
 from .detection import *  # noqa: F401,F403
 from .detection import __all__ as _detection_all
 from .fairness import *  # noqa: F401,F403
@@ -23,4 +25,4 @@ from .retrieval import __all__ as _retrieval_all
 from .temporal import *  # noqa: F401,F403
 from .temporal import __all__ as _temporal_all
 
-__all__ = [*_agreement_all, *_asr_all, *_confusion_all, *_detection_all, *_fairness_all, *_geometry_all, *_points_all, *_reasoning_all, *_retrieval_all, *_temporal_all]
+__all__ = [*_agreement_all, *_asr_all, *_confusion_all, *_coreference_all, *_detection_all, *_fairness_all, *_geometry_all, *_points_all, *_reasoning_all, *_retrieval_all, *_temporal_all]

@@ -1,7 +1,8 @@
 """Hostile text through the text fields of the image, gate and dashboard widgets, in a real
 JupyterLab + kernel (headless Chromium): class names in ClassifyWidget, BBoxAnnotator,
 SegmentationCanvas, TemporalSegmenter, TrackAnnotator, PointCloudAnnotator and ConfusionDashboard, AVAlignReview's title,
-ReasoningChainReview's questions, model names and steps (and a corrected step typed in), a gate's name and reject reasons, BiasAudit's sensitive
+ReasoningChainReview's questions, model names and steps (and a corrected step typed in), CoreferenceLinker's captions and
+region labels, a gate's name and reject reasons, BiasAudit's sensitive
 column and group names, AgreementDashboard's annotators and labels. (RetrievalVerifier, HallucinationFlagger and VQAReview get the same in
 tests/browser/test_cross_modal_lab.py.)
 
@@ -61,6 +62,8 @@ CELLS = {
                   "pc.display_height = 200\npc",
     "reasoning": "rc = hw.ReasoningChainReview(imgs, {P[0]: [[{'text': p, 'kind': 'perception'} for p in P]] * 3, P[1]: [P] * 3},\n"
                  "                             questions=P, store=store, task='chains')\nrc",
+    "coref": "co = hw.CoreferenceLinker(imgs, P, store=store, task='coref', display_size=200,\n"
+             "                          regions={0: [(5, 5, 30, 30, P[0]), (50, 5, 30, 30, P[1]), (95, 5, 30, 30, P[2])]})\nco",
     "gate": "gate = hw.QualityGate(imgs, name=P[0], reasons=P, sample=3, plan=(3, 1), store=store)\ngate",
     "bias": "y = rng.integers(0, 2, 300); p = y.copy(); p[:40] = 1 - p[:40]\n"
             "groups = pd.DataFrame({SVG: np.repeat(P, 100)})\n"
@@ -73,7 +76,7 @@ CELLS = {
 # the first ClassifyWidget in the page is ours (its cell comes first): ConfusionDashboard relabels
 # in a ClassifyWidget of its own, shown below its heatmap
 CLASSIFY = ".hitl-classify"
-ROOTS = {"classify": CLASSIFY, "confusion": ".hitl-confusion", "bbox": ".hitl-bbox", "segmentation": ".hitl-segmentation", "segmenter": ".hitl-segmenter", "tracks": ".hitl-tracks", "avalign": ".hitl-avalign", "pointcloud": ".hitl-pointcloud", "gate": ".hitl-gate", "bias": ".hitl-bias", "reasoning": ".hitl-reasoning",
+ROOTS = {"classify": CLASSIFY, "confusion": ".hitl-confusion", "bbox": ".hitl-bbox", "segmentation": ".hitl-segmentation", "segmenter": ".hitl-segmenter", "tracks": ".hitl-tracks", "avalign": ".hitl-avalign", "pointcloud": ".hitl-pointcloud", "gate": ".hitl-gate", "bias": ".hitl-bias", "reasoning": ".hitl-reasoning", "coref": ".hitl-coreference",
          "agreement": ".hitl-agreement"}
 
 # Per widget root: markup made from text (an element only a payload could have made), whether each
@@ -129,6 +132,7 @@ def start(lab, payloads=PAYLOADS, column=SVG):
     expect(page.locator(".hitl-pointcloud")).to_have_attribute("data-frame-loaded", "0", timeout=60_000)
     expect(page.locator(".hitl-gate .hitl-verdict")).to_have_text("undecided", timeout=60_000)
     expect(page.locator(".hitl-reasoning .hitl-step")).to_have_count(6, timeout=60_000)
+    expect(page.locator(".hitl-coreference .hitl-region")).to_have_count(3, timeout=60_000)
     expect(page.locator(".hitl-segmenter .hitl-seg-row")).to_have_count(3, timeout=60_000)
     expect(page.locator(".hitl-tracks .hitl-track-frame")).to_contain_text("frame 1 /", timeout=60_000)
     expect(page.locator(".hitl-avalign .hitl-avalign-offset")).to_contain_text("offset", timeout=60_000)
@@ -209,6 +213,17 @@ def test_hostile_text_renders_literally_and_runs_nothing(lab):
     page.keyboard.press("Enter")
     expect(rc.locator(".hitl-step-fix")).to_contain_text(IMG)
     lab.wait_for_python("rc.steps.corrected.dropna().tolist()", [IMG])
+    # CoreferenceLinker: the caption (the first payload) and the region labels stay text; a link
+    # to each region by its digit (the first word of the caption, relinked) reaches the kernel
+    co = page.locator(".hitl-coreference")
+    for payload in PAYLOADS:
+        expect(co.locator(".hitl-regions")).to_contain_text(payload)
+    for k in "123":
+        co.focus()
+        page.keyboard.press(k)
+        expect(co.locator(".hitl-chains")).to_contain_text(PAYLOADS[int(k) - 1])
+    lab.wait_for_python("co.links['region'].tolist()", ["r3"])
+    assert ast.literal_eval(lab.python("co.regions['label'].tolist()")) == PAYLOADS
 
     # QualityGate: reject each sampled item with one of the reasons; the verdict line shows it
     gate = page.locator(".hitl-gate")

@@ -49,6 +49,7 @@ WIDGETS = {
         " hw.Items(list(photos), ids=[f'i{k}' for k in range(8)]), store=store)"
     ),
     "hitl-hallucination": "hw.HallucinationFlagger(photos[:4], [LONG_TEXT[:3000]] * 4, store=store, categories=[LONG_CLASS[:100], 'object'])",
+    "hitl-coreference": "hw.CoreferenceLinker(photos[:4], [LONG_TEXT[:3000]] * 4, store=store, regions={0: [(5, 5, 60, 40, LONG_CLASS)]})",
     "hitl-confusion": "hw.ConfusionDashboard(names[y], names[p], items=np.repeat(photos, 50, 0), store=store, task='cm')",
     "hitl-agreement": (
         "hw.AgreementDashboard(pd.DataFrame([(i, a, ['x', 'y', LONG_CLASS][int(v)]) for a in"

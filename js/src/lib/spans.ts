@@ -45,3 +45,22 @@ export function wordIndex(target: EventTarget | null): number {
   const t = el instanceof HTMLElement ? Number(el.dataset.t) : NaN;
   return Number.isInteger(t) ? t : -1;
 }
+
+/**
+ * Words selected with the mouse over rendered pieces in `container`: a press on word n calls
+ * `press(n)` (no native text selection: words are the unit; `root` takes the focus), and moving
+ * over word n while the button is down calls `extend(n)` (the caller knows whether a drag is on).
+ */
+export function listenWordDrag(container: HTMLElement, root: HTMLElement, press: (n: number) => void, extend: (n: number) => void): void {
+  container.addEventListener("mousedown", (e) => {
+    const n = wordIndex(e.target);
+    if (n < 0) return;
+    e.preventDefault();
+    root.focus({ preventScroll: true });
+    press(n);
+  });
+  container.addEventListener("mouseover", (e) => {
+    const n = wordIndex(e.target);
+    if (n >= 0) extend(n);
+  });
+}

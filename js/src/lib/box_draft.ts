@@ -1,0 +1,136 @@
+// A box being drawn on an image shown with drawBoxes (lib/boxes.ts): dragged with the mouse, or
+// started with a key and moved / resized with the arrows. A press without a drag is a click (a
+// point in image pixels), so a view can pick what is under it instead.
+import { Box, canvasPoint, centredBox, clampBox, nudgeBox } from "./boxes";
+
+export interface DraftHost {
+  canvas: HTMLCanvasElement;
+  /** the widget's root: takes the focus back on a press */
+  root: HTMLElement;
+  /** the image's size in pixels, or null when none is shown */
+  size: () => [number, number] | null;
+  /** whether a box may be drawn now (else `refuse` says why) */
+  canStart: () => boolean;
+  refuse: () => void;
+  repaint: () => void;
+  /** a box was drawn (at least 2 pixels each way) */
+  keep: (box: Box) => void;
+  /** a press without a drag, at this point of the image */
+  click?: (point: [number, number]) => void;
+}
+
+/** The smallest drag that draws a box, in image pixels each way. */
+const MIN_SIDE = 2;
+
+export class BoxDraft {
+  /** the box being drawn, image pixels */
+  box: Box | null = null;
+  /** where a mouse drag started */
+  dragFrom: [number, number] | null = null;
+  private dragged = false;
+
+  constructor(private readonly host: DraftHost) {}
+
+  /** Start a box to move with the arrows: `initial`, else one in the middle of the image. */
+  start(initial?: Box): boolean {
+    const size = this.host.size();
+    if (!size || !this.host.canStart()) {
+      this.host.refuse();
+      return false;
+    }
+    this.box = initial ?? centredBox(size[0], size[1]);
+    this.host.repaint();
+    return true;
+  }
+
+  /** A box is being drawn by keyboard. */
+  active(): boolean {
+    return this.box !== null && this.dragFrom === null;
+  }
+
+  /** Arrows move the box (Shift: resize it), by 1/32 of the image's longer side. */
+  nudge(e: KeyboardEvent): void {
+    const size = this.host.size();
+    if (!size || !this.box) return;
+    const step = Math.max(1, Math.round(Math.max(size[0], size[1]) / 32));
+    this.box = nudgeBox(this.box, e.key, e.shiftKey, step, size[0], size[1]);
+    this.host.repaint();
+  }
+
+  keep(): void {
+    const box = this.box;
+    this.box = null;
+    if (box) this.host.keep(box);
+    this.host.repaint();
+  }
+
+  cancel(): void {
+    this.box = null;
+    this.dragFrom = null;
+    this.host.repaint();
+  }
+
+  /** Listen for presses and drags on the canvas; returns the function that stops listening. */
+  listen(): () => void {
+    const { canvas, root } = this.host;
+    const onDown = (e: MouseEvent) => {
+      const size = this.host.size();
+      if (!size || e.button !== 0) return;
+      e.preventDefault();
+      root.focus({ preventScroll: true });
+      const from = canvasPoint(e, canvas, size[0], size[1]);
+      this.dragFrom = from;
+      this.dragged = false;
+    };
+    const onMove = (e: MouseEvent) => {
+      const size = this.host.size();
+      const from = this.dragFrom;
+      if (!from || !size) return;
+      const [x, y] = canvasPoint(e, canvas, size[0], size[1]);
+      if (!this.dragged && Math.abs(x - from[0]) < MIN_SIDE && Math.abs(y - from[1]) < MIN_SIDE) return;
+      if (!this.dragged) {
+        this.dragged = true;
+        if (!this.host.canStart()) {
+          this.dragFrom = null;
+          this.host.refuse();
+          return;
+        }
+      }
+      this.box = clampBox([from[0], from[1], x, y], size[0], size[1]);
+      this.host.repaint();
+    };
+    const onUp = () => {
+      const from = this.dragFrom;
+      if (!from) return;
+      this.dragFrom = null;
+      if (!this.dragged) {
+        this.host.click?.(from);
+        return;
+      }
+      const b = this.box;
+      if (b && b[2] - b[0] >= MIN_SIDE && b[3] - b[1] >= MIN_SIDE) this.keep();
+      else this.cancel();
+    };
+    canvas.addEventListener("mousedown", onDown);
+    window.addEventListener("mousemove", onMove);
+    window.addEventListener("mouseup", onUp);
+    return () => {
+      canvas.removeEventListener("mousedown", onDown);
+      window.removeEventListener("mousemove", onMove);
+      window.removeEventListener("mouseup", onUp);
+    };
+  }
+}
+
+/** The region under an image point: the smallest box containing it (boxes as [x0, y0, x1, y1]). */
+export function boxAt<T>(regions: Array<{ box: Box; value: T }>, point: [number, number]): T | undefined {
+  const [x, y] = point;
+  let best: { area: number; value: T } | undefined;
+  for (const r of regions) {
+    const [x0, y0, x1, y1] = r.box;
+    if (x < x0 || x > x1 || y < y0 || y > y1) continue;
+    const area = (x1 - x0) * (y1 - y0);
+    if (!best || area < best.area) best = { area, value: r.value };
+  }
+  return best?.value;
+}
