@@ -314,7 +314,7 @@ def lasso_edits(lab: Lab, wire: KernelWire, name: str, repeats: int) -> dict:
     handled = ast.literal_eval(lab.python(f"_handled[-{repeats}:]"))
     probes = page.evaluate("() => window.__lasso")[-repeats:]
     uploads = page.evaluate("() => window.__pc.uploads")
-    parts: dict[str, list[float]] = {"select": [], "paint": [], "wire": [], "kernel": [], "queued": [], "upload_select": [], "upload_paint": []}
+    parts: dict[str, list[float]] = {"select": [], "paint": [], "wire": [], "kernel": [], "queued": [], "upload_select": [], "uploads_select": [], "upload_paint": []}
     for a, kernel_t, (k0, _) in zip(probes, stored, handled):
         times.append(kernel_t * 1000 - a["upEpoch"])
         gaps.append(max(0.0, a["key"] - a["handled"]))
@@ -325,6 +325,7 @@ def lasso_edits(lab: Lab, wire: KernelWire, name: str, repeats: int) -> dict:
         parts["wire"].append(k0 * 1000 - a["sentEpoch"])
         parts["kernel"].append((kernel_t - k0) * 1000)
         parts["upload_select"].append(sum(d for t, d, _ in uploads if a["up"] <= t <= a["handled"]))
+        parts["uploads_select"].append(sum(1 for t, _, b in uploads if a["up"] <= t <= a["handled"] and b >= 4 * a["selected"]))
         parts["upload_paint"].append(sum(d for t, d, _ in uploads if a["key"] <= t <= a["sent"]))
     return {"times": times, "gaps": gaps, "saved": saw, "bytes": first_bytes, "changed": changed,
             "selected": int(statistics.median(a["selected"] for a in probes)), "parts": parts}
@@ -459,7 +460,8 @@ def main() -> None:
             print(f"      the same less the wait for the selection's frame:   {stats(own)}  (the view's two handlers, "
                   "the websocket and the kernel: what a GPU would leave; the frame's wait is software WebGL's raster)")
             print("      where the time goes (medians): the view's mouse-up handler (selection, recolour) "
-                  f"{statistics.median(p['select']):.0f} ms (of which WebGL bufferData {statistics.median(p['upload_select']):.0f} ms); key -> its handler starts (the page busy) {statistics.median(p['queued']):.0f} ms; "
+                  f"{statistics.median(p['select']):.0f} ms (of which WebGL bufferData {statistics.median(p['upload_select']):.0f} ms; "
+                  f"colour uploads {statistics.median(p['uploads_select']):.0f}); key -> its handler starts (the page busy) {statistics.median(p['queued']):.0f} ms; "
                   f"handler -> the paint sent (the view's handler: recolour, encode) "
                   f"{statistics.median(p['paint']):.0f} ms (of which WebGL bufferData {statistics.median(p['upload_paint']):.0f} ms); sent -> the kernel's paint handler starts "
                   f"{statistics.median(p['wire']):.0f} ms; that handler -> stored {statistics.median(p['kernel']):.0f} ms")
