@@ -47,10 +47,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from _wire import parse_v1, stats  # noqa: E402  (benchmarks/, the script's folder)
 
 from hitl_widgets.testing.jupyterlab import AFTER_FRAME_JS, CHROMIUM, CHROMIUM_ARGS, Lab, lab_server  # noqa: E402
 
@@ -148,28 +148,6 @@ WHEEL = """async ([canvas, plan]) => {
   observer.disconnect();
   return { handler, deltas, long };
 }"""
-
-
-def pct(values: list[float], q: float) -> float:
-    return float(np.percentile(np.asarray(values, dtype=float), q))
-
-
-def stats(values: list[float]) -> str:
-    return f"median {statistics.median(values):6.1f} ms, p90 {pct(values, 90):6.1f} ms  (n={len(values)})"
-
-
-def parse_v1(payload: bytes) -> tuple[list[bytes], list[bytes]] | None:
-    """Jupyter's v1 kernel websocket message: ([header, parent, metadata, content], buffers)."""
-    try:
-        n = int.from_bytes(payload[:8], "little")
-        if not 3 <= n <= 1000:
-            return None
-        offsets = [int.from_bytes(payload[8 * (i + 1): 8 * (i + 2)], "little") for i in range(n)]
-        # offsets: the channel's start, then the end of the channel and of each part
-        parts = [payload[offsets[i]: offsets[i + 1]] for i in range(1, n - 1)]
-        return parts[:4], parts[4:]
-    except (IndexError, ValueError):
-        return None
 
 
 class Wire:

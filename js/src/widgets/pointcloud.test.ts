@@ -48,7 +48,7 @@ describe("point frames", () => {
 });
 
 describe("point edits through the ledger", () => {
-  async function setup(protect = false) {
+  async function setup(protect = false, onChanged: () => void = () => undefined) {
     const { EditLedger } = await import("../lib/ledger");
     const { StatusLine } = await import("../lib/status");
     const { PointEdits } = await import("./pointcloud/edits");
@@ -64,7 +64,7 @@ describe("point edits through the ledger", () => {
     let changed = 0;
     const edits = new PointEdits(ledger, status, {
       frame: () => frame, selected: () => selected, onlyUnlabelled: () => protect, onlyVisible: () => false, hidden: () => new Set(),
-      nClasses: () => 2, instanceMode: () => false, instance: () => 1, changed: () => (changed += 1), clearSelection: () => selected.fill(0),
+      nClasses: () => 2, instanceMode: () => false, instance: () => 1, changed: () => { changed += 1; onChanged(); }, clearSelection: () => selected.fill(0),
     });
     return { model, ledger, frame, selected, edits, changed: () => changed };
   }
@@ -80,6 +80,15 @@ describe("point edits through the ledger", () => {
     const sent = t.model.sent.at(-1);
     expect(sent.content).toMatchObject({ type: "paint", item_id: 0, class: 0, count: 2, encoding: "bitmask", instance: null });
     expect(Array.from(new Uint8Array(sent.buffers[0]))).toEqual([0b11]);
+  });
+
+  it("the paint leaves for the kernel before the view recolours (slow over a million points)", async () => {
+    let sentAtRecolour = -1;
+    const t = await setup(false, () => (sentAtRecolour = t.model.sent.length));
+    const before = t.model.sent.length;
+    t.edits.paint(0);
+    expect(sentAtRecolour).toBe(before + 1);
+    expect(t.changed()).toBe(1);
   });
 
   it("a refusal restores the labels; overwrite protection leaves labelled points out", async () => {

@@ -62,16 +62,20 @@ export class PointEdits {
       this.status.info("nothing to paint: select points first (lasso l, box b, brush r)" + (this.s.onlyUnlabelled() ? "; only unlabelled points can change" : ""));
       return;
     }
-    const before = Int16Array.from(idx, (i) => frame.labels[i]);
-    const beforeInst = Uint16Array.from(idx, (i) => frame.instances[i]);
-    for (const i of idx) {
+    // plain loops: TypedArray.from with a map function took ~0.25 s for 800k points in V8
+    const before = new Int16Array(idx.length);
+    const beforeInst = new Uint16Array(idx.length);
+    for (let n = 0; n < idx.length; n++) {
+      const i = idx[n];
+      before[n] = frame.labels[i];
+      beforeInst[n] = frame.instances[i];
       frame.labels[i] = k;
       if (instance !== null) frame.instances[i] = instance;
     }
     this.s.clearSelection();
-    this.s.changed();
     const { encoding, buffer } = encodeIndices(idx, frame.n);
     this.status.info(`painted ${idx.length} points`);
+    // sent before the recolour: the kernel has the edit while the view recolours
     this.ledger.send("paint", { ...this.common(frame), class: k, instance, encoding, count: idx.length }, {
       item: frame.id, undo: true,
       refused: () => {
@@ -82,6 +86,7 @@ export class PointEdits {
         this.s.changed();
       },
     }, [buffer]);
+    this.s.changed();
   }
 
   /** Accept the model's proposals: everywhere, or in the selection. */
