@@ -7,7 +7,7 @@ message naming the problem, one entry more in ``widget.refused`` — and leave t
 The table ``SPECS`` has one entry per widget class that existed when this file was written:
 ClassifyWidget, LoopPanel, BBoxAnnotator, SegmentationCanvas, HallucinationFlagger,
 RetrievalVerifier, VQAReview, QualityGate, ConfusionDashboard and AgreementDashboard (its
-``AgreementView``); TemporalSegmenter, TrackAnnotator and TranscriptReview since. A new widget needs an entry here. An entry whose module does not import is
+``AgreementView``); TemporalSegmenter, TrackAnnotator, TranscriptReview and IngestionReview since. A new widget needs an entry here. An entry whose module does not import is
 left out at collection, and ``test_every_table_entry_imports`` fails then, so nothing drops out
 silently.
 """
@@ -319,6 +319,33 @@ def _vqa_forged(w) -> list:
     ]
 
 
+def _ingestion_widget(C, store):
+    items = np.zeros((6, 8, 8), np.uint8)
+    items[5] = 255  # unlike the existing items: an outlier
+    existing = np.random.default_rng(1).integers(0, 40, (20, 8, 8), dtype=np.uint8)
+    return C(items, existing, store=store, classes=["a", "b"], progress=False)
+
+
+def _ingestion_forged(w) -> list:
+    first = w.findings["item"].iloc[0]
+    group = w.groups[0]["key"]
+    return [
+        *_item_forgeries(first, "decide", {"decision": "keep"}),
+        ({"type": "decide", "item_id": first, "decision": "maybe"}, "decision must be one of"),
+        ({"type": "decide", "item_id": first, "decision": ["keep"]}, "decision must be one of"),
+        ({"type": "decide", "item_id": first, "decision": "relabel"}, "is not one of the classes"),
+        ({"type": "decide", "item_id": first, "decision": "relabel", "label": "<script>"}, "is not one of the classes"),
+        ({"type": "decide", "item_id": first, "decision": "drop", "label": "a"}, "takes no label"),
+        ({"type": "undo", "item_id": first}, "nothing to undo"),
+        ({"type": "decide_group", "group": "nope", "decision": "drop"}, "unknown group"),
+        ({"type": "decide_group", "group": ["file"], "decision": "drop"}, "unknown group"),
+        ({"type": "decide_group", "group": group, "decision": "burn"}, "decision must be one of"),
+        ({"type": "undo_group", "group": group}, "nothing to undo"),
+        ({"type": "open_group", "group": {"$ne": 1}}, "unknown group"),
+        ({"type": "evidence", "item_id": 10_000}, "unknown item id"),
+    ]
+
+
 def _gate_forged(w) -> list:
     first = w.order[0]
     outside = next(i for i in range(40) if i not in w.order)
@@ -440,6 +467,12 @@ SPECS: dict[str, Spec] = {
         lambda C, s: C(np.zeros((40, 8, 8), np.uint8), name="b1", sample=10, plan=(10, 1), store=s),
         lambda w: {"type": "decide", "item_id": w.order[0], "verdict": "reject", "reason": "duplicate"},
         _gate_forged,
+    ),
+    "IngestionReview": Spec(
+        "hitl_widgets.widgets.ingestion", "IngestionReview",
+        _ingestion_widget,
+        lambda w: {"type": "decide", "item_id": w.findings["item"].iloc[0], "decision": "drop"},
+        _ingestion_forged,
     ),
     "TranscriptReview": Spec(
         "hitl_widgets.widgets.transcript", "TranscriptReview",
