@@ -1,7 +1,8 @@
 """Hostile text through the text fields of the image, gate and dashboard widgets, in a real
 JupyterLab + kernel (headless Chromium): class names in ClassifyWidget, BBoxAnnotator,
 SegmentationCanvas, TemporalSegmenter, TrackAnnotator, PointCloudAnnotator and ConfusionDashboard, a gate's name and reject reasons, BiasAudit's sensitive
-column and group names, AgreementDashboard's annotators and labels. (RetrievalVerifier, HallucinationFlagger and VQAReview get the same in
+column and group names, AgreementDashboard's annotators and labels, IngestionReview's classes and file
+names (in its findings). (RetrievalVerifier, HallucinationFlagger and VQAReview get the same in
 tests/browser/test_cross_modal_lab.py.)
 
 Each field gets markup that runs script when parsed as HTML, and a right-to-left override. What
@@ -54,6 +55,9 @@ CELLS = {
     "pointcloud": "pc = hw.PointCloudAnnotator(rng.normal(size=(500, 3)).astype(np.float32), P, store=store, task='points')\n"
                   "pc.display_height = 200\npc",
     "gate": "gate = hw.QualityGate(imgs, name=P[0], reasons=P, sample=3, plan=(3, 1), store=store)\ngate",
+    "ingestion": "import os\nfrom PIL import Image\nos.makedirs('ing', exist_ok=True)\nImage.fromarray(imgs[0]).save('ing/ok.png')\n"
+                 "ing = hw.IngestionReview(['ing/ok.png'] + [f'missing/{p}' for p in P[1:]], store=store, task='ingest',\n"
+                 "                         classes=P, progress=False)\ning",
     "bias": "y = rng.integers(0, 2, 300); p = y.copy(); p[:40] = 1 - p[:40]\n"
             "groups = pd.DataFrame({SVG: np.repeat(P, 100)})\n"
             "audit = hw.BiasAudit(y, p, groups, metrics=('accuracy',), threshold=0.1, min_group_size=10)\naudit",
@@ -66,6 +70,7 @@ CELLS = {
 # in a ClassifyWidget of its own, shown below its heatmap
 CLASSIFY = ".hitl-classify"
 ROOTS = {"classify": CLASSIFY, "confusion": ".hitl-confusion", "bbox": ".hitl-bbox", "segmentation": ".hitl-segmentation", "segmenter": ".hitl-segmenter", "tracks": ".hitl-tracks", "pointcloud": ".hitl-pointcloud", "gate": ".hitl-gate", "bias": ".hitl-bias",
+         "ingestion": ".hitl-ingestion",
          "agreement": ".hitl-agreement"}
 
 # Per widget root: markup made from text (an element only a payload could have made), whether each
@@ -123,6 +128,7 @@ def start(lab, payloads=PAYLOADS, column=SVG):
     expect(page.locator(".hitl-segmenter .hitl-seg-row")).to_have_count(3, timeout=60_000)
     expect(page.locator(".hitl-tracks .hitl-track-frame")).to_contain_text("frame 1 /", timeout=60_000)
     expect(page.locator(".hitl-bias tr.hitl-bias-row")).to_have_count(3, timeout=60_000)
+    expect(page.locator(".hitl-ingestion .hitl-finding-head").first).to_contain_text("unreadable files", timeout=60_000)
     expect(page.locator(".hitl-agreement .hitl-annotators tr[data-annotator]")).to_have_count(3, timeout=90_000)
     lab.wait_idle()
     return page
@@ -213,6 +219,17 @@ def test_hostile_text_renders_literally_and_runs_nothing(lab):
     page.keyboard.press("Control+y")
     expect(tracks.locator(".hitl-status-message")).to_contain_text("redone on video 1")
     lab.wait_for_python("sorted(tra.tracks.drop_duplicates('track')['class'].tolist())", sorted([*PAYLOADS, IMG]))
+
+    # IngestionReview: the file name of a missing file is its finding's text; relabel it with class 1 by key
+    ingest = page.locator(".hitl-ingestion")
+    expect(ingest.locator(".hitl-finding-detail").first).to_contain_text(f"missing/{PAYLOADS[1]}")
+    ingest.focus()
+    page.keyboard.press("r")
+    page.keyboard.press("1")
+    lab.wait_for_python("ing.decisions['label'].tolist()", [PAYLOADS[0]])
+    ingest.focus()
+    page.keyboard.press("ArrowLeft")
+    expect(ingest.locator(".hitl-decision")).to_contain_text(f"relabel → {PAYLOADS[0]}")
 
     check(lab, dialogs, {name: every for name in ROOTS})
     # control: the same payload parsed as HTML (what innerHTML would do) does run: the probe works
