@@ -8,7 +8,8 @@ memory is O(items x dims), not O(pixels).
 
 Near duplicates (``near_duplicate_pairs``): a new item whose difference hash is within ``max_hamming``
 bits of another's, or whose embedding has cosine >= ``min_cosine`` with it, against the existing items
-and the earlier new ones (as ``checks.near_duplicates``). Up to ``exact_limit`` (new x pool) pairs the
+and the earlier new ones (as ``checks.near_duplicates``); ``max_hamming=None`` leaves the difference hash
+out (on low-detail images such as upscaled digits, different images come within 2 bits). Up to ``exact_limit`` (new x pool) pairs the
 search is exact (chunked matrix products). Above it an index answers instead, because exact search of
 10^5 x 10^6 x 262 float32 is ~2.6e13 multiply-adds (hours on two cores):
 
@@ -168,7 +169,7 @@ def _bucket_pairs(q_keys: np.ndarray, order: np.ndarray, sorted_keys: np.ndarray
 
 def near_duplicate_pairs(
     new_hash: np.ndarray, new_emb: np.ndarray, old_hash: np.ndarray | None, old_emb: np.ndarray | None, *,
-    max_hamming: int = 2, min_cosine: float = 0.97, exclude: dict[int, int] | None = None,
+    max_hamming: int | None = 2, min_cosine: float = 0.97, exclude: dict[int, int] | None = None,
     exact_limit: float = 5e7, tables: int = 8, bits: int = 16, bucket_cap: int = 1000, seed: int = 0,
     chunk: int = 8192, progress: bool = False,
 ) -> pd.DataFrame:
@@ -178,7 +179,7 @@ def near_duplicate_pairs(
     Hashes may be None (embeddings only); rows are unit vectors (float32)."""
     n_new = len(new_emb)
     emb = new_emb if old_emb is None else np.vstack([new_emb, old_emb])
-    use_hash = new_hash is not None and (old_emb is None or old_hash is not None)
+    use_hash = max_hamming is not None and new_hash is not None and (old_emb is None or old_hash is not None)
     hashes = None
     if use_hash:
         hashes = new_hash if old_hash is None else np.concatenate([new_hash, old_hash])
@@ -219,7 +220,9 @@ def near_duplicate_pairs(
                 ham = np.bitwise_count(hashes[gi] ^ hashes[pj]).astype(np.int64)
             else:
                 ham = np.full(len(gi), 64, np.int64)
-            hit = allowed & ((ham <= max_hamming) | (cosv >= min_cosine))
+            hit = allowed & (cosv >= min_cosine)
+            if hashes is not None:
+                hit |= allowed & (ham <= max_hamming)
             if exclude:
                 ex = np.array([exclude.get(int(g), -1) for g in gi[hit]])
                 hit[np.flatnonzero(hit)[ex == pj[hit]]] = False
@@ -260,7 +263,7 @@ def knn_outliers(new_emb: np.ndarray, old_emb: np.ndarray, *, k: int = 5, quanti
 def scan(
     new: Items, existing: Items | None = None, *, embed: Any = None, schema: dict | None = None,
     labels: Sequence[Any] | None = None, embeddings: Any = None, existing_embeddings: Any = None,
-    k: int = 5, quantile: float = 0.99, max_hamming: int = 2, min_cosine: float = 0.97, max_z: float = 4.0,
+    k: int = 5, quantile: float = 0.99, max_hamming: int | None = 2, min_cosine: float = 0.97, max_z: float = 4.0,
     chunk: int = 1024, progress: bool = True, exact_limit: float = 5e7,
 ) -> tuple[pd.DataFrame, Digest, Digest | None]:
     """Every check on ``new`` against ``existing``: (findings, new digest, existing digest).

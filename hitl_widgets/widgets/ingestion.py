@@ -79,7 +79,7 @@ def _as_items(data: Any, what: str) -> Items:
 class IngestionReview(ItemsWidget):
     """Review what the checks flag in a new data source; decide what is ingested.
 
-    Keys: ``k`` keep, ``d`` drop, ``n`` not a problem, ``r`` then 1-9 relabel (each and next);
+    Keys: ``k`` keep, ``d`` drop, ``n`` not a problem, ``r`` then 1-9 relabel (the first nine classes; the others by their buttons);
     ``K`` ``D`` ``N`` ``R`` the same for every undecided item of the group; ``[`` / ``]`` previous /
     next group; arrows move; ``Backspace`` undo (the last decision, an item's or a group's); ``?`` help.
 
@@ -131,7 +131,7 @@ class IngestionReview(ItemsWidget):
         max_drop: float | None = None,
         k: int = 5,
         quantile: float = 0.99,
-        max_hamming: int = 2,
+        max_hamming: int | None = 2,
         min_cosine: float = 0.97,
         max_z: float = 4.0,
         progress: bool = True,
@@ -151,8 +151,8 @@ class IngestionReview(ItemsWidget):
         if classes is None and schema and "classes" in schema:
             classes = list(schema["classes"])
         class_list = [plain(c) for c in classes] if classes is not None else []
-        if len(set(map(repr, class_list))) != len(class_list) or len(class_list) > 9:
-            raise ValueError(f"classes must be at most 9 distinct values (keys 1-9), got {class_list[:12]}")
+        if len(set(map(repr, class_list))) != len(class_list):
+            raise ValueError(f"classes must be distinct, got {class_list[:12]}")
         if max_drop is not None and not (isinstance(max_drop, (int, float)) and 0 <= max_drop <= 1):
             raise ValueError(f"max_drop must be a fraction in [0, 1], not {max_drop!r}")
         self._labels = None if labels is None else dict(zip(items.ids, labels))
