@@ -255,3 +255,16 @@ def test_scan_agrees_with_the_checks_module(delivery):
     assert sorted(got.item) == sorted(ref.item)
     ref_out = checks.outliers(checks.embed_images(new[:9]), checks.embed_images(existing))
     assert sorted(findings[findings.check == "outlier"].item) == sorted(ref_out[ref_out.outlier].item)
+
+
+def test_unreadable_inputs_never_stop_the_run(tmp_path):
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "junk.jpg").write_bytes(b"not an image at all")
+    paths = [str(tmp_path / "gone.png"), str(tmp_path / "empty.png"), str(tmp_path / "junk.jpg")]
+    w = hw.IngestionReview(paths, store=hw.AnnotationStore(":memory:"), progress=False)
+    assert w.findings[["item", "check", "problem"]].values.tolist() == [
+        [0, "file", "missing"], [1, "file", "empty"], [2, "file", "unreadable"]]
+    assert w.accepted == [] and w.status == "pending"
+    w.decide_group("file", "drop")
+    assert w.status == "passed" and w.accepted == []
+    assert hw.IngestionReview(["a cat", "a dog"], progress=False).items.is_text  # texts stay texts

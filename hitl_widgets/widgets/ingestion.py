@@ -23,16 +23,18 @@ Intents (browser -> kernel):
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Hashable, Sequence
 from typing import Any, ClassVar
 
 import pandas as pd
 import traitlets
 
+from .. import remote
 from ..coerce import plain
 from ..gates import GateNotPassed, clopper_pearson
 from ..ingestion import CHECKS, TITLES, scan
-from ..items import Items
+from ..items import IMAGE_SUFFIXES, Items
 from ..store import AnnotationStore
 from .base import STATIC, Committed, IntentError, ItemsWidget, intent, media_info, static_file
 
@@ -47,13 +49,11 @@ class _Delivery(Items):
     item that shows its error), not an error of the constructor."""
 
     def _bind_strings(self, seq: list, kind: str) -> list:
-        import os
-
-        from .. import remote
-
         names = [os.fspath(x) for x in seq]
+        paths = kind == "image" or any(isinstance(x, os.PathLike) for x in seq) or any(
+            os.path.splitext(x)[1].lower() in IMAGE_SUFFIXES for x in names)
         missing = [n for n, x in enumerate(names) if not remote.is_url(x) and not os.path.isfile(x)]
-        if not missing or len(missing) == len(names) and kind == "text":
+        if not missing or kind == "text" or not paths:  # texts, or every file there
             return super()._bind_strings(seq, kind)
         present = next((x for x in names if x not in {names[m] for m in missing}), None)
         if present is None:  # every file is missing: checked against a file that exists
