@@ -41,6 +41,7 @@ _LAZY = {
     "ConfusionDashboard": "hitl_widgets.dashboards.confusion",
     "BiasAudit": "hitl_widgets.dashboards.bias",
     "QualityGate": "hitl_widgets.gates",
+    "IngestionReview": "hitl_widgets.widgets.ingestion",
     "certify": "hitl_widgets.certificates",
     "verify": "hitl_widgets.certificates",
 }

@@ -7,7 +7,7 @@ message naming the problem, one entry more in ``widget.refused`` — and leave t
 The table ``SPECS`` has one entry per widget class that existed when this file was written:
 ClassifyWidget, LoopPanel, BBoxAnnotator, SegmentationCanvas, HallucinationFlagger,
 RetrievalVerifier, VQAReview, QualityGate, ConfusionDashboard and AgreementDashboard (its
-``AgreementView``); TemporalSegmenter, TrackAnnotator, TranscriptReview, AVAlignReview, ReasoningChainReview and CoreferenceLinker since. A new widget needs an entry here. An entry whose module does not import is
+``AgreementView``); TemporalSegmenter, TrackAnnotator, TranscriptReview, AVAlignReview, ReasoningChainReview, CoreferenceLinker and IngestionReview since. A new widget needs an entry here. An entry whose module does not import is
 left out at collection, and ``test_every_table_entry_imports`` fails then, so nothing drops out
 silently.
 """
@@ -527,6 +527,12 @@ SPECS: dict[str, Spec] = {
         lambda C, s: C(np.zeros((40, 8, 8), np.uint8), name="b1", sample=10, plan=(10, 1), store=s),
         lambda w: {"type": "decide", "item_id": w.order[0], "verdict": "reject", "reason": "duplicate"},
         _gate_forged,
+    ),
+    "IngestionReview": Spec(
+        "hitl_widgets.widgets.ingestion", "IngestionReview",
+        _ingestion_widget,
+        lambda w: {"type": "decide", "item_id": w.findings["item"].iloc[0], "decision": "drop"},
+        _ingestion_forged,
     ),
     "TranscriptReview": Spec(
         "hitl_widgets.widgets.transcript", "TranscriptReview",

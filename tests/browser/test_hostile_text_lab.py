@@ -3,7 +3,8 @@ JupyterLab + kernel (headless Chromium): class names in ClassifyWidget, BBoxAnno
 SegmentationCanvas, TemporalSegmenter, TrackAnnotator, PointCloudAnnotator and ConfusionDashboard, AVAlignReview's title,
 ReasoningChainReview's questions, model names and steps (and a corrected step typed in), CoreferenceLinker's captions and
 region labels, a gate's name and reject reasons, BiasAudit's sensitive
-column and group names, AgreementDashboard's annotators and labels. (RetrievalVerifier, HallucinationFlagger and VQAReview get the same in
+column and group names, AgreementDashboard's annotators and labels, IngestionReview's classes and file
+names (in its findings). (RetrievalVerifier, HallucinationFlagger and VQAReview get the same in
 tests/browser/test_cross_modal_lab.py.)
 
 Each field gets markup that runs script when parsed as HTML, and a right-to-left override. What
@@ -65,6 +66,9 @@ CELLS = {
     "coref": "co = hw.CoreferenceLinker(imgs, P, store=store, task='coref', display_size=200,\n"
              "                          regions={0: [(5, 5, 30, 30, P[0]), (50, 5, 30, 30, P[1]), (95, 5, 30, 30, P[2])]})\nco",
     "gate": "gate = hw.QualityGate(imgs, name=P[0], reasons=P, sample=3, plan=(3, 1), store=store)\ngate",
+    "ingestion": "import os\nfrom PIL import Image\nos.makedirs('ing', exist_ok=True)\nImage.fromarray(imgs[0]).save('ing/ok.png')\n"
+                 "ing = hw.IngestionReview(['ing/ok.png'] + [f'missing/{p}' for p in P[1:]], store=store, task='ingest',\n"
+                 "                         classes=P, progress=False)\ning",
     "bias": "y = rng.integers(0, 2, 300); p = y.copy(); p[:40] = 1 - p[:40]\n"
             "groups = pd.DataFrame({SVG: np.repeat(P, 100)})\n"
             "audit = hw.BiasAudit(y, p, groups, metrics=('accuracy',), threshold=0.1, min_group_size=10)\naudit",
@@ -77,6 +81,7 @@ CELLS = {
 # in a ClassifyWidget of its own, shown below its heatmap
 CLASSIFY = ".hitl-classify"
 ROOTS = {"classify": CLASSIFY, "confusion": ".hitl-confusion", "bbox": ".hitl-bbox", "segmentation": ".hitl-segmentation", "segmenter": ".hitl-segmenter", "tracks": ".hitl-tracks", "avalign": ".hitl-avalign", "pointcloud": ".hitl-pointcloud", "gate": ".hitl-gate", "bias": ".hitl-bias", "reasoning": ".hitl-reasoning", "coref": ".hitl-coreference",
+         "ingestion": ".hitl-ingestion",
          "agreement": ".hitl-agreement"}
 
 # Per widget root: markup made from text (an element only a payload could have made), whether each
@@ -137,6 +142,7 @@ def start(lab, payloads=PAYLOADS, column=SVG):
     expect(page.locator(".hitl-tracks .hitl-track-frame")).to_contain_text("frame 1 /", timeout=60_000)
     expect(page.locator(".hitl-avalign .hitl-avalign-offset")).to_contain_text("offset", timeout=60_000)
     expect(page.locator(".hitl-bias tr.hitl-bias-row")).to_have_count(3, timeout=60_000)
+    expect(page.locator(".hitl-ingestion .hitl-finding-head").first).to_contain_text("unreadable files", timeout=60_000)
     expect(page.locator(".hitl-agreement .hitl-annotators tr[data-annotator]")).to_have_count(3, timeout=90_000)
     lab.wait_idle()
     return page
@@ -255,6 +261,17 @@ def test_hostile_text_renders_literally_and_runs_nothing(lab):
     lab.wait_for_python("sorted(tra.tracks.drop_duplicates('track')['class'].tolist())", sorted([*PAYLOADS, IMG]))
 
     expect(page.locator(".hitl-avalign .hitl-title")).to_have_text(IMG)
+    # IngestionReview: the file name of a missing file is its finding's text; relabel it with class 1 by key
+    ingest = page.locator(".hitl-ingestion")
+    expect(ingest.locator(".hitl-finding-detail").first).to_contain_text(f"missing/{PAYLOADS[1]}")
+    ingest.focus()
+    page.keyboard.press("r")
+    page.keyboard.press("1")
+    lab.wait_for_python("ing.decisions['label'].tolist()", [PAYLOADS[0]])
+    ingest.focus()
+    page.keyboard.press("ArrowLeft")
+    expect(ingest.locator(".hitl-decision")).to_contain_text(f"relabel → {PAYLOADS[0]}")
+
     check(lab, dialogs, shown)
     # control: the same payload parsed as HTML (what innerHTML would do) does run: the probe works
     page.evaluate("(p) => { const d = document.createElement('div'); d.innerHTML = p; document.body.append(d); }", IMG)
