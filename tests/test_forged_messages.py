@@ -409,6 +409,33 @@ def _transcript_forged(w) -> list:
     ]
 
 
+def _ingestion_widget(C, store):
+    items = np.zeros((6, 8, 8), np.uint8)
+    items[5] = 255  # unlike the existing items: an outlier
+    existing = np.random.default_rng(1).integers(0, 40, (20, 8, 8), dtype=np.uint8)
+    return C(items, existing, store=store, classes=["a", "b"], progress=False)
+
+
+def _ingestion_forged(w) -> list:
+    first = w.findings["item"].iloc[0]
+    group = w.groups[0]["key"]
+    return [
+        *_item_forgeries(first, "decide", {"decision": "keep"}),
+        ({"type": "decide", "item_id": first, "decision": "maybe"}, "decision must be one of"),
+        ({"type": "decide", "item_id": first, "decision": ["keep"]}, "decision must be one of"),
+        ({"type": "decide", "item_id": first, "decision": "relabel"}, "is not one of the classes"),
+        ({"type": "decide", "item_id": first, "decision": "relabel", "label": "<script>"}, "is not one of the classes"),
+        ({"type": "decide", "item_id": first, "decision": "drop", "label": "a"}, "takes no label"),
+        ({"type": "undo", "item_id": first}, "nothing to undo"),
+        ({"type": "decide_group", "group": "nope", "decision": "drop"}, "unknown group"),
+        ({"type": "decide_group", "group": ["file"], "decision": "drop"}, "unknown group"),
+        ({"type": "decide_group", "group": group, "decision": "burn"}, "decision must be one of"),
+        ({"type": "undo_group", "group": group}, "nothing to undo"),
+        ({"type": "open_group", "group": {"$ne": 1}}, "unknown group"),
+        ({"type": "evidence", "item_id": 10_000}, "unknown item id"),
+    ]
+
+
 def _av_align_widget(C, store: AnnotationStore):
     from hitl_widgets.demo.beeps import beep_track
 
