@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import hitl_widgets as hw
-from fusion_frames import CLASSES, K, T, tiny_frame
 from hitl_widgets import fusion as F
+from hitl_widgets.demo.fusion import CLASSES, K, T, tiny_frame
 from hitl_widgets.demo.lidar import Faults, default_camera, render_camera, synthetic_scan
 from hitl_widgets.widgets.base import IntentError
 from hitl_widgets.widgets.pointcloud_frames import decode_indices
@@ -51,7 +51,7 @@ def test_points_in_box_is_the_frustum_in_view():
 
 def test_disagreements_of_each_kind():
     f = tiny_frame()
-    cam = F.check_camera_boxes(f["camera_boxes"], CLASSES, 100, 100, "frame 0")
+    cam = F.check_camera_boxes(f["camera_boxes"], list(CLASSES), 100, 100, "frame 0")
     uv, depth = F.project(f["points"], K, T)
     lid = F.lidar_detections(uv, depth, f["lidar_instances"], f["lidar_labels"], 100, 100)
     assert lid["instance"].tolist() == [1, 2, 3] and lid["class"].tolist() == [1, 2, 1]
@@ -64,11 +64,11 @@ def test_disagreements_of_each_kind():
 
 def test_bad_camera_boxes_are_refused():
     with pytest.raises(ValueError, match="camera box 0.*x0 < x1"):
-        F.check_camera_boxes([{"x0": 5, "y0": 0, "x1": 1, "y1": 3, "class": "car"}], CLASSES, 100, 100, "frame 0")
+        F.check_camera_boxes([{"x0": 5, "y0": 0, "x1": 1, "y1": 3, "class": "car"}], list(CLASSES), 100, 100, "frame 0")
     with pytest.raises(ValueError, match="camera box 0.*class 'tree'"):
-        F.check_camera_boxes([{"x0": 0, "y0": 0, "x1": 1, "y1": 3, "class": "tree"}], CLASSES, 100, 100, "frame 0")
+        F.check_camera_boxes([{"x0": 0, "y0": 0, "x1": 1, "y1": 3, "class": "tree"}], list(CLASSES), 100, 100, "frame 0")
     with pytest.raises(ValueError, match="outside the 100x100"):
-        F.check_camera_boxes([{"x0": 200, "y0": 0, "x1": 210, "y1": 3, "class": "car"}], CLASSES, 100, 100, "frame 0")
+        F.check_camera_boxes([{"x0": 200, "y0": 0, "x1": 210, "y1": 3, "class": "car"}], list(CLASSES), 100, 100, "frame 0")
 
 
 def test_the_edge_check_drops_when_the_camera_turns():

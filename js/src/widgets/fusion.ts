@@ -83,12 +83,13 @@ function render({ model, el }: RenderProps<FusionModel>) {
   const panels = h("div", "hitl-fusion-panels");
   panels.append(imageStage, cloudStage);
   const info = h("div", "hitl-muted hitl-fusion-info");
+  const legend = h("div", "hitl-row hitl-fusion-legend");
   const buttons = navButtons("← prev", "next →", "undo (⌫)");
   const redoButton = h("button", "hitl-button", "redo (Ctrl+Shift+Z)");
   const bar = h("div", "hitl-row hitl-nav");
   bar.append(buttons.prev, buttons.next, buttons.undoButton, redoButton, h("span", "hitl-spacer"), buttons.retry, buttons.helpButton);
   const status = new StatusLine();
-  root.append(header, what, verdictRow, panels, info, bar, status.node);
+  root.append(header, what, verdictRow, panels, info, legend, bar, status.node);
 
   // ---------------------------------------------------------------- state
   const cache = new ItemCache(model);
@@ -116,6 +117,20 @@ function render({ model, el }: RenderProps<FusionModel>) {
   }
 
   const className = (k: unknown) => (typeof k === "number" && k >= 0 ? model.get("classes")[k] : undefined);
+
+  /** One swatch and name per class (the label colours of the points). */
+  function paintLegend(): void {
+    const colours = model.get("colors");
+    legend.replaceChildren(...model.get("classes").map((name, k) => {
+      const cell = h("span", "hitl-fusion-class");
+      const swatch = h("span", "hitl-fusion-swatch");
+      swatch.style.background = colours[k] ?? "#888";
+      const text = h("bdi", "");
+      setText(text, name);
+      cell.append(swatch, text);
+      return cell;
+    }));
+  }
 
   function paint(): void {
     setText(title, model.get("title"));
@@ -270,7 +285,8 @@ function render({ model, el }: RenderProps<FusionModel>) {
     const id = which === "undo" ? ledger.popUndo()?.item ?? stepper.current() : stepper.current();
     if (id === undefined) return;
     stepper.seek(id);
-    ledger.send(which, { item_id: id }, { item: id, describe: stepper.placeText(id, "disagreement"), ack: takeVerdict(id) });
+    // a redo goes on the undo stack: the next undo takes it back
+    ledger.send(which, { item_id: id }, { item: id, describe: stepper.placeText(id, "disagreement"), ack: takeVerdict(id), undo: which === "redo" ? true : undefined });
     status.info(`${which}: ${stepper.placeText(id, "disagreement")}`, { item: id, title: `item id ${JSON.stringify(id)}` });
   }
 
@@ -303,6 +319,7 @@ function render({ model, el }: RenderProps<FusionModel>) {
   wireNav(root, buttons, { step: (delta) => stepper.step(delta), undo: () => undoRedo("undo"), help, channel: ledger });
   redoButton.addEventListener("click", () => undoRedo("redo"));
 
+  paintLegend();
   const observer = new ResizeObserver(() => { scene.draw(); drawAll(); });
   observer.observe(panels);
   const routes = stepper.itemRoutes(cache);
@@ -310,7 +327,7 @@ function render({ model, el }: RenderProps<FusionModel>) {
     ...routes, items: (infos: ItemInfo[], buffers: Binary[]) => routes.items?.(infos, buffers), other: takeFrame,
   });
   return startView(model, root, status, {
-    on: { ...stepper.listeners(onMessage), "change:title": paint, "change:point_size": () => { scene.draw(); drawAll(); } },
+    on: { ...stepper.listeners(onMessage), "change:title": paint, "change:classes change:colors": () => { paintLegend(); drawAll(); }, "change:point_size": () => { scene.draw(); drawAll(); } },
     paint,
     dispose: [stepper, keymap, ledger, imagePointer, cloudPointer, () => observer.disconnect(), scene],
   });
