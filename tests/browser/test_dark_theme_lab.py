@@ -35,6 +35,7 @@ WIDGETS = {
     "hitl-segmenter": "hw.TemporalSegmenter([rng.integers(0, 255, (20, 24, 24), dtype=np.uint8)], classes=['x', 'y'], store=store, task='seg')",
     "hitl-transcript": "hw.TranscriptReview([(tone, 16000)], words, store=store, task='asr')",
     "hitl-tracks": "hw.TrackAnnotator([rng.integers(0, 255, (20, 24, 24), dtype=np.uint8)], classes=['x', 'y'], store=store, task='tr')",
+    "hitl-fusion": "hw.SensorFusionReview(__import__('hitl_widgets.demo.fusion', fromlist=['tiny_frame']).tiny_frame(), store=store, task='fu')",
     "hitl-bias": "hw.BiasAudit(y, p, pd.DataFrame({'site': np.repeat(['a', 'b', 'c'], 20)}), metrics=('accuracy',), store=store, items=images, task='bias', min_group_size=5)",
 }
 

@@ -1,6 +1,6 @@
 """Hostile text through the text fields of the image, gate and dashboard widgets, in a real
 JupyterLab + kernel (headless Chromium): class names in ClassifyWidget, BBoxAnnotator,
-SegmentationCanvas, TemporalSegmenter, TrackAnnotator, PointCloudAnnotator and ConfusionDashboard, a gate's name and reject reasons, BiasAudit's sensitive
+SegmentationCanvas, TemporalSegmenter, TrackAnnotator, PointCloudAnnotator, SensorFusionReview and ConfusionDashboard, a gate's name and reject reasons, BiasAudit's sensitive
 column and group names, AgreementDashboard's annotators and labels. (RetrievalVerifier, HallucinationFlagger and VQAReview get the same in
 tests/browser/test_cross_modal_lab.py.)
 
@@ -53,6 +53,8 @@ CELLS = {
               "tra",
     "pointcloud": "pc = hw.PointCloudAnnotator(rng.normal(size=(500, 3)).astype(np.float32), P, store=store, task='points')\n"
                   "pc.display_height = 200\npc",
+    "fusion": "from hitl_widgets.demo.fusion import tiny_frame\n"
+              "fu = hw.SensorFusionReview(tiny_frame(classes=P), store=store, task='fusion')\nfu",
     "gate": "gate = hw.QualityGate(imgs, name=P[0], reasons=P, sample=3, plan=(3, 1), store=store)\ngate",
     "bias": "y = rng.integers(0, 2, 300); p = y.copy(); p[:40] = 1 - p[:40]\n"
             "groups = pd.DataFrame({SVG: np.repeat(P, 100)})\n"
@@ -65,7 +67,7 @@ CELLS = {
 # the first ClassifyWidget in the page is ours (its cell comes first): ConfusionDashboard relabels
 # in a ClassifyWidget of its own, shown below its heatmap
 CLASSIFY = ".hitl-classify"
-ROOTS = {"classify": CLASSIFY, "confusion": ".hitl-confusion", "bbox": ".hitl-bbox", "segmentation": ".hitl-segmentation", "segmenter": ".hitl-segmenter", "tracks": ".hitl-tracks", "pointcloud": ".hitl-pointcloud", "gate": ".hitl-gate", "bias": ".hitl-bias",
+ROOTS = {"classify": CLASSIFY, "confusion": ".hitl-confusion", "bbox": ".hitl-bbox", "segmentation": ".hitl-segmentation", "segmenter": ".hitl-segmenter", "tracks": ".hitl-tracks", "pointcloud": ".hitl-pointcloud", "fusion": ".hitl-fusion", "gate": ".hitl-gate", "bias": ".hitl-bias",
          "agreement": ".hitl-agreement"}
 
 # Per widget root: markup made from text (an element only a payload could have made), whether each
@@ -119,6 +121,7 @@ def start(lab, payloads=PAYLOADS, column=SVG):
     expect(page.locator(".hitl-bbox .hitl-position")).not_to_have_text("", timeout=60_000)
     expect(page.locator(".hitl-segmentation .hitl-info")).to_contain_text("brush", timeout=60_000)
     expect(page.locator(".hitl-pointcloud")).to_have_attribute("data-frame-loaded", "0", timeout=60_000)
+    expect(page.locator(".hitl-fusion")).to_have_attribute("data-frame-loaded", "0", timeout=60_000)
     expect(page.locator(".hitl-gate .hitl-verdict")).to_have_text("undecided", timeout=60_000)
     expect(page.locator(".hitl-segmenter .hitl-seg-row")).to_have_count(3, timeout=60_000)
     expect(page.locator(".hitl-tracks .hitl-track-frame")).to_contain_text("frame 1 /", timeout=60_000)
