@@ -209,3 +209,12 @@ def test_frames_from_the_synthetic_scan_show_the_injected_faults():
     lidar_only = d[d["kind"] == "lidar_only"]
     _, clusters = w.detections()
     assert 17 in clusters.loc[lidar_only["lidar"], "instance"].tolist()  # the pedestrian the camera missed
+
+
+def test_doctests():
+    import doctest
+
+    from hitl_widgets import fusion
+    from hitl_widgets.widgets import fusion as widget
+
+    assert doctest.testmod(fusion).failed == 0 and doctest.testmod(widget).failed == 0

@@ -148,7 +148,7 @@ class SensorFusionReview(ReviewWidget):
 
     Example:
         >>> from hitl_widgets.demo.lidar import synthetic_scan, Faults
-        >>> scan = synthetic_scan(beams=32, azimuth_steps=256, seed=0, faults=Faults(missed_pedestrian=19))
+        >>> scan = synthetic_scan(beams=32, azimuth_steps=256, seed=0, faults=Faults(missed_pedestrian=17))
         >>> w = SensorFusionReview([F.frame_from_scan(scan)], store=AnnotationStore(":memory:"))
         >>> w.verdict(0, "lidar", "the camera missed it")
         1
