@@ -14,7 +14,8 @@ Detections
     camera: a DataFrame (or list of dicts) with x0, y0, x1, y1, class (a name of ``classes``),
     optionally score. LiDAR: clusters, given per point as ``lidar_instances`` (0: no cluster) and
     ``lidar_labels`` (class index, -1 none); a cluster's class is the most common label of its
-    points and its 2D box the bounds of its points in view.
+    points and its 2D box the bounds of its points in view. Or 3D boxes (``BOX3D_COLUMNS``), whose
+    2D box is the bounds of their projected corners.
 
 Example (a known projection: a point 10 m ahead at the camera's height lands on the principal point):
     >>> import numpy as np
@@ -166,6 +167,64 @@ def lidar_detections(uv: np.ndarray, depth: np.ndarray, instances: np.ndarray, l
         u, v = uv[m, 0], uv[m, 1]
         rows.append({"instance": int(inst), "class": cls, "points": int(m.sum()), "x0": float(np.floor(u.min())),
                      "y0": float(np.floor(v.min())), "x1": float(np.floor(u.max()) + 1), "y1": float(np.floor(v.max()) + 1)})
+    return pd.DataFrame(rows, columns=["instance", "class", "points", "x0", "y0", "x1", "y1"])
+
+
+BOX3D_COLUMNS = ["x", "y", "z", "length", "width", "height", "yaw", "class"]
+
+
+def check_lidar_boxes(boxes: Any, classes: list, where: str) -> pd.DataFrame:
+    """LiDAR 3D boxes (``BOX3D_COLUMNS``: centre x, y, z of the box's base, length along the yaw,
+    width, height, yaw in radians about z, class name) as a DataFrame with class indices, checked."""
+    df = pd.DataFrame(boxes)
+    missing = set(BOX3D_COLUMNS) - set(df.columns)
+    if missing:
+        raise ValueError(f"{where}: LiDAR boxes need columns {BOX3D_COLUMNS} (missing {sorted(missing)})")
+    num = df[BOX3D_COLUMNS[:-1]].to_numpy(np.float64)
+    for n, row in enumerate(num):
+        if not np.isfinite(row).all() or (row[3:6] <= 0).any():
+            raise ValueError(f"{where}, LiDAR box {n}: needs finite values and positive sizes, got {row.tolist()}")
+    cls = []
+    for n, c in enumerate(df["class"]):
+        if c not in classes:
+            raise ValueError(f"{where}, LiDAR box {n}: class {str(c)[:40]!r} is not one of {classes}")
+        cls.append(classes.index(c))
+    out = pd.DataFrame(num, columns=BOX3D_COLUMNS[:-1])
+    out["class"] = np.array(cls, np.int64)
+    return out
+
+
+def points_in_boxes3d(xyz: np.ndarray, boxes: pd.DataFrame) -> np.ndarray:
+    """Per point, 1 + the row of the first 3D box holding it (0: none): the boxes as clusters."""
+    out = np.zeros(len(xyz), np.int64)
+    for n, b in enumerate(boxes.itertuples()):
+        c, s = np.cos(b.yaw), np.sin(b.yaw)
+        dx, dy = xyz[:, 0] - b.x, xyz[:, 1] - b.y
+        inside = ((np.abs(c * dx + s * dy) <= b.length / 2) & (np.abs(-s * dx + c * dy) <= b.width / 2)
+                  & (xyz[:, 2] >= b.z) & (xyz[:, 2] <= b.z + b.height) & (out == 0))
+        out[inside] = n + 1
+    return out
+
+
+def box3d_detections(boxes: pd.DataFrame, K: np.ndarray, T_cam_lidar: np.ndarray, width: int, height: int,
+                     instances: np.ndarray) -> pd.DataFrame:
+    """The 2D boxes of LiDAR 3D boxes: the bounds of their 8 corners projected, clipped to the
+    image (a box with a corner behind the camera, or none of it in the image, is left out);
+    columns as ``lidar_detections`` (instance: 1 + the row; points: the points inside it)."""
+    rows = []
+    for n, b in enumerate(boxes.itertuples()):
+        c, s = np.cos(b.yaw), np.sin(b.yaw)
+        lx, ly = np.array([1, 1, -1, -1]) * b.length / 2, np.array([1, -1, -1, 1]) * b.width / 2
+        xs, ys = b.x + c * lx - s * ly, b.y + s * lx + c * ly
+        corners = np.c_[np.r_[xs, xs], np.r_[ys, ys], np.r_[[b.z] * 4, [b.z + b.height] * 4]]
+        uv, depth = project(corners, K, T_cam_lidar)
+        if (depth < MIN_DEPTH).any():
+            continue
+        x0, y0 = max(0.0, float(uv[:, 0].min())), max(0.0, float(uv[:, 1].min()))
+        x1, y1 = min(float(width), float(uv[:, 0].max())), min(float(height), float(uv[:, 1].max()))
+        if x0 >= x1 or y0 >= y1:
+            continue
+        rows.append({"instance": n + 1, "class": int(boxes["class"].iloc[n]), "points": int((instances == n + 1).sum()), "x0": x0, "y0": y0, "x1": x1, "y1": y1})
     return pd.DataFrame(rows, columns=["instance", "class", "points", "x0", "y0", "x1", "y1"])
 
 

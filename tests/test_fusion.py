@@ -218,3 +218,22 @@ def test_doctests():
     from hitl_widgets.widgets import fusion as widget
 
     assert doctest.testmod(fusion).failed == 0 and doctest.testmod(widget).failed == 0
+
+
+def test_lidar_3d_boxes_instead_of_clusters():
+    import pandas as pd
+
+    boxes = pd.DataFrame({"x": [10.0, 10.0], "y": [0.0, -3.0], "z": [-0.6, -0.6], "length": [0.4, 0.4], "width": [0.8, 0.8],
+                          "height": [1.2, 1.2], "yaw": [0.0, 0.0], "class": ["car", "car"]})
+    frame = {**tiny_frame(), "lidar_boxes": boxes}
+    w = hw.SensorFusionReview(frame, store=hw.AnnotationStore(":memory:"))
+    _, lidar = w.detections()
+    # the first box's corners: u = 50 -+ 100 * 0.4 / (10 -+ 0.2), v from z in [-0.6, 0.6]
+    assert lidar.loc[0, "x0"] == pytest.approx(50 - 40 / 9.8) and lidar.loc[0, "y1"] == pytest.approx(50 + 60 / 9.8)
+    assert lidar["points"].tolist() == [40, 40]  # the clusters' points are inside
+    kinds = sorted(w.disagreements["kind"].tolist())
+    assert kinds == ["camera_only", "camera_only", "lidar_only"]  # box 2 (y = -3) has no camera box; (16, 40, 24, 60) no box
+    with pytest.raises(ValueError, match="LiDAR box 0: needs finite"):
+        hw.SensorFusionReview({**frame, "lidar_boxes": boxes.assign(length=[-1.0, 0.4])})
+    with pytest.raises(ValueError, match="LiDAR box 1: class 'bus'"):
+        hw.SensorFusionReview({**frame, "lidar_boxes": boxes.assign(**{"class": ["car", "bus"]})})

@@ -2,7 +2,7 @@
 
 Each frame is a camera image, a point cloud, the calibration between them (``K``,
 ``T_cam_lidar``; conventions in ``hitl_widgets.fusion``) and each sensor's detections (camera 2D
-boxes; LiDAR clusters as per-point instance ids and classes). The detections are matched by
+boxes; LiDAR clusters as per-point instance ids and classes, or LiDAR 3D boxes). The detections are matched by
 projection (``fusion.disagreements``) and every disagreement (camera only, LiDAR only, low
 overlap, class conflict) is one item of the review queue; its verdict (camera right, LiDAR right,
 both wrong, ambiguous) and a reason are one store event (``kind="verdict"``), so they survive a
@@ -108,7 +108,8 @@ def _per_point(value: Any, n: int, name: str, where: str, lo: int, hi: int, defa
 
 def check_fusion_frame(frame: Any, n: int, classes: list, min_points: int) -> FusionFrame:
     """A frame (a mapping, or an object such as ``demo.lidar.LidarScan``, with points, image, K,
-    T_cam_lidar, camera_boxes, lidar_labels, lidar_instances), validated; ``ValueError`` naming it."""
+    T_cam_lidar, camera_boxes, and lidar_labels + lidar_instances or lidar_boxes (3D)), validated;
+    ``ValueError`` naming it."""
     where = f"frame {n}"
     camera = _field(frame, "camera")
     K = _field(frame, "K", None if camera is None else camera.K)
@@ -125,7 +126,13 @@ def check_fusion_frame(frame: Any, n: int, classes: list, min_points: int) -> Fu
     boxes = _field(frame, "camera_boxes")
     cam = F.check_camera_boxes(boxes, classes, width, height, where)
     uv, depth = F.project(fr.xyz, K, T)
-    lidar = F.lidar_detections(uv, depth, instances, labels, width, height, min_points)
+    boxes3d = _field(frame, "lidar_boxes")
+    if boxes3d is not None:  # 3D boxes: their points are the clusters, their corners the 2D box
+        b3 = F.check_lidar_boxes(boxes3d, classes, where)
+        instances = F.points_in_boxes3d(fr.xyz, b3)
+        lidar = F.box3d_detections(b3, K, T, width, height, instances)
+    else:
+        lidar = F.lidar_detections(uv, depth, instances, labels, width, height, min_points)
     return FusionFrame(fr.xyz, img, K, T, cam, lidar, labels, instances, uv, depth, F.view_uv(uv, depth, width, height),
                        F.edge_check(img, uv, depth))
 
