@@ -1,6 +1,7 @@
 """SensorFusionReview in a real JupyterLab (headless Chromium, software WebGL): a box dragged on the
 camera image selects exactly the points whose projection falls inside it (recomputed here with
-hitl_widgets.fusion from the kernel's pixel positions), and the kernel gets that selection;
+hitl_widgets.fusion from the kernel's pixel positions), and the kernel gets that selection; a
+box in the cloud lights its points up in the image;
 verdicts by keyboard (with a typed reason) and by mouse, undo, and the verdicts after a kernel
 restart."""
 from __future__ import annotations
@@ -97,6 +98,22 @@ def test_a_box_on_the_image_selects_its_frustum_and_verdicts_by_key_and_mouse(la
     lab.wait_for_python("w.verdicts['verdict'].tolist()", ["lidar", "both_wrong"])
     expect(root.locator(".hitl-status-saved")).to_have_text("all saved", timeout=20_000)
     expect(root.locator(".hitl-progress")).to_have_text(f"reviewed 2 of {n_items}")
+    # a box in the cloud ("b"): the kernel gets the view's selection, and its points in view light up in the image
+    root.focus()
+    lab.page.keyboard.press("b")
+    cloud = root.locator(".hitl-fusion-cloud")
+    cb = cloud.bounding_box()
+    drag(lab, cloud, (cb["width"] / 2 - 90, cb["height"] / 2 - 60), (cb["width"] / 2 + 90, cb["height"] / 2 + 60))
+    n_cloud = int(root.get_attribute("data-selected"))
+    assert n_cloud > 0
+    lab.wait_for_python("len(w.selection[1])", n_cloud)
+    lab.wait_for_python("w.selection[2] is None", True)
+    lab.python("np.save('selection.npy', w.selection[1])")
+    seen = np.isfinite(uv[np.load(lab.workdir / "selection.npy"), 0]).sum()
+    yellow = image.evaluate("""el => { const d = el.getContext('2d').getImageData(0, 0, el.width, el.height).data;
+      let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] === 255 && d[i + 1] === 255 && d[i + 2] === 0) n++; return n; }""")
+    assert seen > 0 and yellow > 0, (yellow, seen)
+
     # keys are in the help; Escape clears the selection
     root.focus()
     lab.page.keyboard.press("?")
