@@ -375,6 +375,7 @@ def _fusion_forged(w) -> list:
         ({"type": "verdict", "item_id": first, "verdict": ["camera"]}, "verdict must be one of"),
         ({"type": "verdict", "item_id": first, "verdict": "camera", "reason": "x" * 501}, "at most 500"),
         ({"type": "verdict", "item_id": first, "verdict": "camera", "reason": {"$ne": 1}}, "reason must be text"),
+        ({"type": "verdict", "item_id": first, "verdict": "camera", "reason": "a\x00b"}, "control characters"),
         ({"type": "undo", "item_id": first}, "no verdict to undo"),
         ({"type": "redo", "item_id": first}, "nothing to redo"),
         ({"type": "select", "frame": 1, "encoding": "delta", "count": 2}, "unknown frame", gaps),

@@ -322,6 +322,8 @@ class SensorFusionReview(ReviewWidget):
             return ""
         if not isinstance(reason, str) or len(reason) > MAX_REASON:
             raise IntentError(f"reason must be text of at most {MAX_REASON} characters")
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in reason):
+            raise IntentError("reason must not hold control characters")
         return reason
 
     # ------------------------------------------------------------------ intents
