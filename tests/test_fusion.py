@@ -237,3 +237,18 @@ def test_lidar_3d_boxes_instead_of_clusters():
         hw.SensorFusionReview({**frame, "lidar_boxes": boxes.assign(length=[-1.0, 0.4])})
     with pytest.raises(ValueError, match="LiDAR box 1: class 'bus'"):
         hw.SensorFusionReview({**frame, "lidar_boxes": boxes.assign(**{"class": ["car", "bus"]})})
+
+
+def test_verdicts_kept_in_the_browser_are_replayed_after_a_restart(tmp_path):
+    import time
+
+    w, sent = make(hw.AnnotationStore(tmp_path / "r.db", annotator="ann"))
+    made = time.time() * 1000 - 5000
+    edits = [{"type": "verdict", "fields": {"item_id": 2, "verdict": "camera", "reason": "kept"}, "made_at": made},
+             {"type": "verdict", "fields": {"item_id": 0, "verdict": "nope"}, "made_at": made}]
+    intent(w, 1, type="replay", edits=edits)
+    reply = sent[-1][0]
+    assert reply["type"] == "ack" and [r["ok"] for r in reply["results"]] == [True, False]
+    assert w.verdicts[["item_id", "verdict", "reason"]].values.tolist() == [[2, "camera", "kept"]]
+    intent(w, 2, type="replay", edits=edits[:1])  # the same edit again: already saved, not stored twice
+    assert sent[-1][0]["results"][0].get("already") is True and len(w.store.events()) == 1
