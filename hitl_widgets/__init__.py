@@ -30,6 +30,7 @@ _LAZY = {
     "VQAReview": "hitl_widgets.widgets.vqa",
     "YesNoReview": "hitl_widgets.widgets.yesno",
     "PointCloudAnnotator": "hitl_widgets.widgets.pointcloud",
+    "SensorFusionReview": "hitl_widgets.widgets.fusion",
     "TemporalSegmenter": "hitl_widgets.widgets.segmenter",
     "TrackAnnotator": "hitl_widgets.widgets.tracks",
     "TranscriptReview": "hitl_widgets.widgets.transcript",

@@ -7,7 +7,7 @@ message naming the problem, one entry more in ``widget.refused`` — and leave t
 The table ``SPECS`` has one entry per widget class that existed when this file was written:
 ClassifyWidget, LoopPanel, BBoxAnnotator, SegmentationCanvas, HallucinationFlagger,
 RetrievalVerifier, VQAReview, QualityGate, ConfusionDashboard and AgreementDashboard (its
-``AgreementView``); TemporalSegmenter, TrackAnnotator, TranscriptReview, AVAlignReview, ReasoningChainReview, CoreferenceLinker and IngestionReview since. A new widget needs an entry here. An entry whose module does not import is
+``AgreementView``); TemporalSegmenter, TrackAnnotator, TranscriptReview, AVAlignReview, ReasoningChainReview, CoreferenceLinker, IngestionReview and SensorFusionReview since. A new widget needs an entry here. An entry whose module does not import is
 left out at collection, and ``test_every_table_entry_imports`` fails then, so nothing drops out
 silently.
 """
@@ -467,6 +467,29 @@ def _av_align_forged(w) -> list:
     ]
 
 
+def _fusion_forged(w) -> list:
+    first = w.order[0]
+    gaps = [np.array([3, 1], "<u4").tobytes()]
+    return [
+        *_item_forgeries(first, "verdict", {"verdict": "camera"}),
+        ({"type": "verdict", "item_id": first, "verdict": "CAMERA"}, "verdict must be one of"),
+        ({"type": "verdict", "item_id": first, "verdict": ["camera"]}, "verdict must be one of"),
+        ({"type": "verdict", "item_id": first, "verdict": "camera", "reason": "x" * 501}, "at most 500"),
+        ({"type": "verdict", "item_id": first, "verdict": "camera", "reason": {"$ne": 1}}, "reason must be text"),
+        ({"type": "verdict", "item_id": first, "verdict": "camera", "reason": "a\x00b"}, "control characters"),
+        ({"type": "undo", "item_id": first}, "no verdict to undo"),
+        ({"type": "redo", "item_id": first}, "nothing to redo"),
+        ({"type": "select", "frame": 1, "encoding": "delta", "count": 2}, "unknown frame", gaps),
+        ({"type": "select", "frame": True, "encoding": "delta", "count": 2}, "unknown frame", gaps),
+        ({"type": "select", "frame": 0, "encoding": "delta", "count": 2}, "exactly one binary buffer"),
+        ({"type": "select", "frame": 0, "encoding": "rle", "count": 2}, "encoding must be", gaps),
+        ({"type": "select", "frame": 0, "encoding": "delta", "count": 3}, "count", gaps),
+        ({"type": "select", "frame": 0, "box": [0, 0, float("nan"), 1], "encoding": "delta", "count": 2}, "four finite", gaps),
+        ({"type": "select", "frame": 0, "box": "all", "encoding": "delta", "count": 2}, "four finite", gaps),
+        ({"type": "select", "frame": 0, "encoding": "delta", "count": 1}, "outside", [np.array([10**6], "<u4").tobytes()]),
+    ]
+
+
 SPECS: dict[str, Spec] = {
     "ClassifyWidget": Spec(
         "hitl_widgets.widgets.classify", "ClassifyWidget",
@@ -572,6 +595,12 @@ SPECS: dict[str, Spec] = {
         _av_align_widget,
         lambda w: {"type": "offset", "item_id": w.order[0], "offset_s": 0.12},
         _av_align_forged,
+    ),
+    "SensorFusionReview": Spec(
+        "hitl_widgets.widgets.fusion", "SensorFusionReview",
+        lambda C, s: C(__import__("hitl_widgets.demo.fusion", fromlist=["tiny_frame"]).tiny_frame(), store=s),
+        lambda w: {"type": "verdict", "item_id": w.order[0], "verdict": "lidar", "reason": "a pedestrian"},
+        _fusion_forged,
     ),
 }
 

@@ -39,6 +39,7 @@ WIDGETS = {
     "hitl-avalign": "hw.AVAlignReview([rng.integers(0, 255, (20, 24, 24), dtype=np.uint8)], audio=[(tone, 16000)], store=store, task='av')",
     "hitl-tracks": "hw.TrackAnnotator([rng.integers(0, 255, (20, 24, 24), dtype=np.uint8)], classes=['x', 'y'], store=store, task='tr')",
     "hitl-ingestion": "hw.IngestionReview(images[:8], images[8:40], store=store, task='ing', classes=['x', 'y'], progress=False)",
+    "hitl-fusion": "hw.SensorFusionReview(__import__('hitl_widgets.demo.fusion', fromlist=['tiny_frame']).tiny_frame(), store=store, task='fu')",
     "hitl-bias": "hw.BiasAudit(y, p, pd.DataFrame({'site': np.repeat(['a', 'b', 'c'], 20)}), metrics=('accuracy',), store=store, items=images, task='bias', min_group_size=5)",
 }
 

@@ -4,7 +4,7 @@ SegmentationCanvas, TemporalSegmenter, TrackAnnotator, PointCloudAnnotator and C
 ReasoningChainReview's questions, model names and steps (and a corrected step typed in), CoreferenceLinker's captions and
 region labels, a gate's name and reject reasons, BiasAudit's sensitive
 column and group names, AgreementDashboard's annotators and labels, IngestionReview's classes and file
-names (in its findings). (RetrievalVerifier, HallucinationFlagger and VQAReview get the same in
+names (in its findings), SensorFusionReview's classes. (RetrievalVerifier, HallucinationFlagger and VQAReview get the same in
 tests/browser/test_cross_modal_lab.py.)
 
 Each field gets markup that runs script when parsed as HTML, and a right-to-left override. What
@@ -65,6 +65,8 @@ CELLS = {
                  "                             questions=P, store=store, task='chains')\nrc",
     "coref": "co = hw.CoreferenceLinker(imgs, P, store=store, task='coref', display_size=200,\n"
              "                          regions={0: [(5, 5, 30, 30, P[0]), (50, 5, 30, 30, P[1]), (95, 5, 30, 30, P[2])]})\nco",
+    "fusion": "from hitl_widgets.demo.fusion import tiny_frame\n"
+              "fu = hw.SensorFusionReview(tiny_frame(classes=P), store=store, task='fusion')\nfu",
     "gate": "gate = hw.QualityGate(imgs, name=P[0], reasons=P, sample=3, plan=(3, 1), store=store)\ngate",
     "ingestion": "import os\nfrom PIL import Image\nos.makedirs('ing', exist_ok=True)\nImage.fromarray(imgs[0]).save('ing/ok.png')\n"
                  "ing = hw.IngestionReview(['ing/ok.png'] + [f'missing/{p}' for p in P[1:]], store=store, task='ingest',\n"
@@ -81,7 +83,7 @@ CELLS = {
 # in a ClassifyWidget of its own, shown below its heatmap
 CLASSIFY = ".hitl-classify"
 ROOTS = {"classify": CLASSIFY, "confusion": ".hitl-confusion", "bbox": ".hitl-bbox", "segmentation": ".hitl-segmentation", "segmenter": ".hitl-segmenter", "tracks": ".hitl-tracks", "avalign": ".hitl-avalign", "pointcloud": ".hitl-pointcloud", "gate": ".hitl-gate", "bias": ".hitl-bias", "reasoning": ".hitl-reasoning", "coref": ".hitl-coreference",
-         "ingestion": ".hitl-ingestion",
+         "ingestion": ".hitl-ingestion", "fusion": ".hitl-fusion",
          "agreement": ".hitl-agreement"}
 
 # Per widget root: markup made from text (an element only a payload could have made), whether each
@@ -135,6 +137,7 @@ def start(lab, payloads=PAYLOADS, column=SVG):
     expect(page.locator(".hitl-bbox .hitl-position")).not_to_have_text("", timeout=60_000)
     expect(page.locator(".hitl-segmentation .hitl-info")).to_contain_text("brush", timeout=60_000)
     expect(page.locator(".hitl-pointcloud")).to_have_attribute("data-frame-loaded", "0", timeout=60_000)
+    expect(page.locator(".hitl-fusion")).to_have_attribute("data-frame-loaded", "0", timeout=60_000)
     expect(page.locator(".hitl-gate .hitl-verdict")).to_have_text("undecided", timeout=60_000)
     expect(page.locator(".hitl-reasoning .hitl-step")).to_have_count(6, timeout=60_000)
     expect(page.locator(".hitl-coreference .hitl-region")).to_have_count(3, timeout=60_000)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { pointColours } from "./pointcloud/colours";
+import { pointColours } from "../lib/point_colours";
 import { editable } from "./pointcloud/edits";
-import { decodeFrame, dequantise, robustBounds } from "./pointcloud/frame";
+import { decodeFrame, dequantise, robustBounds } from "../lib/point_frame";
 
 function frameMessage() {
   const xyz = new Uint8Array(new Uint16Array([0, 0, 0, 65535, 65535, 65535]).buffer);

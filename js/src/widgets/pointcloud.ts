@@ -5,6 +5,7 @@
 // canvas (data-view-projection, data-view-size) so a test can recompute a selection independently.
 import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
+import "../lib/point_stage.css";
 import "./pointcloud.css";
 import type { ViewName } from "../lib/camera3d";
 import type { ClassName } from "../lib/classes";
@@ -17,13 +18,13 @@ import type { Binary } from "../lib/media";
 import { helpKeys, kernelMessages, showSaved, startView, wireNav } from "../lib/review";
 import { StatusLine } from "../lib/status";
 import { mountRoot } from "../lib/widget";
-import { COLOUR_MODES, type ColourMode } from "./pointcloud/colours";
+import { COLOUR_MODES, type ColourMode } from "../lib/point_colours";
 import { PointEdits, editable, selectInstances } from "./pointcloud/edits";
 import { pointKeys } from "./pointcloud/keys";
-import { decodeFrame, decodeLabels, uint16s, type FrameInfo } from "./pointcloud/frame";
+import { decodeFrame, decodeLabels, uint16s, type FrameInfo } from "../lib/point_frame";
 import { buildLayout, classButtons } from "./pointcloud/layout";
-import { PointerControl, type Tool } from "./pointcloud/pointer";
-import { PointScene } from "./pointcloud/scene";
+import { PointerControl, type Tool } from "../lib/point_pointer";
+import { PointScene } from "../lib/point_scene";
 
 export interface PointCloudModel {
   classes: ClassName[];

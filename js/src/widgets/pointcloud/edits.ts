@@ -5,7 +5,7 @@ import type { Reply } from "../../lib/channel";
 import type { EditLedger } from "../../lib/ledger";
 import { encodeIndices, indicesOf } from "../../lib/selection";
 import type { StatusLine } from "../../lib/status";
-import type { FrameData } from "./frame";
+import type { FrameData } from "../../lib/point_frame";
 
 export interface EditState {
   frame: () => FrameData | undefined;

@@ -4,7 +4,7 @@ import type { ViewName } from "../../lib/camera3d";
 import { classDigitKeys, type ClassName } from "../../lib/classes";
 import type { Binding } from "../../lib/keyboard";
 import { TOOLS } from "./layout";
-import type { Tool } from "./pointer";
+import type { Tool } from "../../lib/point_pointer";
 
 export interface KeyActions {
   classes: () => ClassName[];

@@ -3,8 +3,8 @@
 import { classKeys, type ClassName } from "../../lib/classes";
 import { h, setText } from "../../lib/dom";
 import { headerRow, navButtons } from "../../lib/review";
-import { COLOUR_MODES } from "./colours";
-import type { Tool } from "./pointer";
+import { COLOUR_MODES } from "../../lib/point_colours";
+import type { Tool } from "../../lib/point_pointer";
 
 export const TOOLS: Array<[Tool, string, string]> = [
   ["orbit", "o", "orbit"], ["lasso", "l", "lasso"], ["box", "b", "box"], ["brush", "r", "brush"],

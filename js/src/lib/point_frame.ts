@@ -1,7 +1,7 @@
 // One frame of points as the kernel sends it (hitl_widgets/widgets/pointcloud_frames.py):
 // quantised xyz, label codes (label + 1), optional intensity, RGB, proposals and instances.
-import type { Binary } from "../../lib/media";
-import { toBytes } from "../../lib/media";
+import type { Binary } from "./media";
+import { toBytes } from "./media";
 
 export interface FrameInfo {
   id: number;

@@ -1,8 +1,8 @@
 // Mouse on the point view: orbit / pan / zoom, and the selection gestures (lasso, box, brush)
 // drawn on a 2D overlay. Right-drag orbits and middle-drag pans in every tool; in the orbit tool
 // the left button orbits (Shift: pans). A selection starts as replace, Shift adds, Alt subtracts.
-import type { OrbitCamera } from "../../lib/camera3d";
-import { boxPolygon, type Combine } from "../../lib/selection";
+import type { OrbitCamera } from "./camera3d";
+import { boxPolygon, type Combine } from "./selection";
 
 export type Tool = "orbit" | "lasso" | "box" | "brush";
 

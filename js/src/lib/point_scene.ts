@@ -3,11 +3,11 @@
 // data-view-projection, data-view-size on the canvas) update at once; the points are drawn on
 // the next animation frame (several changes in one frame draw once: a software renderer takes a
 // while over a million points).
-import { OrbitCamera, type Mat4, type ViewName } from "../../lib/camera3d";
-import { brushAt, combine, type Combine, projectPoints, selectPolygon } from "../../lib/selection";
-import { pointColours, type ColourMode } from "./colours";
-import { robustBounds, type FrameData } from "./frame";
-import { PointRenderer } from "./renderer";
+import { OrbitCamera, type Mat4, type ViewName } from "./camera3d";
+import { brushAt, combine, type Combine, projectPoints, selectPolygon } from "./selection";
+import { pointColours, type ColourMode } from "./point_colours";
+import { robustBounds, type FrameData } from "./point_frame";
+import { PointRenderer } from "./point_renderer";
 
 export interface SceneOptions {
   stage: HTMLElement;

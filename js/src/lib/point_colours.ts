@@ -1,6 +1,6 @@
 // The colour of every point (RGBA bytes; alpha 0: not drawn) by the view's colour mode.
-import { rgb } from "../../lib/classes";
-import type { FrameData } from "./frame";
+import { rgb } from "./classes";
+import type { FrameData } from "./point_frame";
 
 export type ColourMode = "label" | "height" | "intensity" | "rgb" | "disagreement";
 export const COLOUR_MODES: ColourMode[] = ["label", "height", "intensity", "rgb", "disagreement"];

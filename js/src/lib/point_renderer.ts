@@ -1,6 +1,6 @@
 // A small WebGL2 point renderer: gl.POINTS from a float32 position buffer and an RGBA uint8
 // colour buffer; alpha 0 discards a point (a hidden class). Draws on demand.
-import type { Mat4 } from "../../lib/camera3d";
+import type { Mat4 } from "./camera3d";
 
 const VERTEX = `#version 300 es
 in vec3 a_pos;
