@@ -36,7 +36,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from ..coerce import normalise_classes, plain, to_numpy
 from ..metrics.detection import box_columns, detection_table, mean_average_precision
@@ -47,7 +46,8 @@ __all__ = ["LoopTask", "BoxTask", "MaskTask", "PairTask", "as_task"]
 
 def _ranks(scores: np.ndarray) -> np.ndarray:
     """Ranks scaled to [0, 1] (ties share their mean rank): comparable across scores of any scale."""
-    return (rankdata(scores) - 1) / max(len(scores) - 1, 1)
+    ranks = pd.Series(np.asarray(scores, dtype=np.float64)).rank(method="average").to_numpy()
+    return (ranks - 1) / max(len(scores) - 1, 1)
 
 
 class LoopTask:

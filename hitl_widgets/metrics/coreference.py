@@ -64,7 +64,7 @@ def _links(links: Any, what: str) -> dict[tuple[Hashable, int, int], tuple[Any, 
     return out
 
 
-def _same(a: tuple[Any, Any], b: tuple[Any, Any], iou_threshold: float) -> bool:
+def _links_match(a: tuple[Any, Any], b: tuple[Any, Any], iou_threshold: float) -> bool:
     (ra, ba), (rb, bb) = a, b
     if ra is None or rb is None:
         return ra is None and rb is None
@@ -89,7 +89,7 @@ def link_agreement(a: Any, b: Any, iou_threshold: float = 0.5) -> LinkAgreement:
         raise ValueError(f"iou_threshold must be in (0, 1], got {iou_threshold}")
     la, lb = _links(a, "a"), _links(b, "b")
     common = la.keys() & lb.keys()
-    n_match = sum(_same(la[k], lb[k], iou_threshold) for k in common)
+    n_match = sum(_links_match(la[k], lb[k], iou_threshold) for k in common)
     n_a, n_b = len(la), len(lb)
     total = n_a + n_b
     return LinkAgreement(
