@@ -11,8 +11,9 @@ logistic regression (boxes) and a ridge regression from colour × shape counts t
 (random, before any model) are the same for every strategy, so the per-budget gaps are paired.
 
 * Boxes: 12 classes ("red circle", …), a pool of 200 images (1–3 objects), 100 test images, batches
-  of 5 up to 40 labels; mAP@0.5 (COCO-style, equal to pycocotools'). Strategies: default (the mean
-  rank of summed box entropy and scene complexity), uncertainty, max, complexity, random.
+  of 5 up to 40 labels; mAP@0.5 (COCO-style, equal to pycocotools'). Strategies: default (=
+  uncertainty: summed box entropy), max, complexity, hybrid (the mean rank of summed box entropy
+  and scene complexity), random.
 * Pairs: a pool of 160 captions (2–4 objects) matched against 240 images, 10 initial pairs, batches
   of 10 up to 60 labels, each text shown with its 6 best images; recall@1 on 80 held-out captions.
   Strategies: margin (two-way), random (= the pairs default).
@@ -99,7 +100,7 @@ def main() -> None:
     args = parser.parse_args()
     seeds = range(2 if args.quick else args.seeds)
     started = time.perf_counter()
-    box_strategies = ["default", "uncertainty", "max", "complexity", "random"]
+    box_strategies = ["default", "max", "complexity", "hybrid", "random"]
     report("Boxes (BBoxAnnotator, ShapeDetector)", "mAP@0.5", [box_runs(s, box_strategies) for s in seeds], box_strategies)
     pair_strategies = ["margin", "random"]
     report("Image-text pairs (RetrievalVerifier, ShapeTextMatcher; default = random)", "recall@1",

@@ -165,7 +165,9 @@ def test_box_task_scores_follow_their_definitions():
     assert scores[0] < scores[1] < scores[2]
     assert scores[1] == pytest.approx(np.log(2))
     assert task.score([certain, unsure, busy], "max")[2] == pytest.approx(np.log(2))
-    assert task.score([certain, unsure, busy], "default").argmax() == 2
+    np.testing.assert_array_equal(task.score([certain, unsure, busy], "default"), scores)  # default = uncertainty
+    hybrid = task.score([certain, unsure, busy], "hybrid")  # mean of the uncertainty and complexity ranks
+    assert hybrid.argmax() == 2 and hybrid[0] == 0.0
 
 
 def test_set_boxes_and_set_mask_are_checked_and_undoable():
