@@ -45,6 +45,9 @@ _LAZY = {
     "IngestionReview": "hitl_widgets.widgets.ingestion",
     "certify": "hitl_widgets.certificates",
     "verify": "hitl_widgets.certificates",
+    "sign_log": "hitl_widgets.certificates",
+    "verify_log": "hitl_widgets.certificates",
+    "generate_key": "hitl_widgets.signing",
 }
 
 __all__ = ["AnnotationStore", "Items", "__version__", *_LAZY]

@@ -51,10 +51,11 @@ from ._progress import progress_bar
 from ._version import __version__
 from .coerce import is_missing, is_tensor, json_default, plain, to_numpy
 from .items import Items
+from .signing import ALGORITHM, PublicKey, SigningKey, as_public_key
 from .store import GENESIS, AnnotationStore, LogReport, encode_item_id  # noqa: F401  (GENESIS: kept importable here)
 from .store import audit_log_table as log_table
 
-__all__ = ["Certificate", "VerifyReport", "LogReport", "certify", "verify", "verify_log", "seal_log", "log_table"]
+__all__ = ["Certificate", "VerifyReport", "LogReport", "certify", "verify", "verify_log", "seal_log", "sign_log", "log_table"]
 
 CERTIFICATE_FORMAT = "hitl-widgets/certificate/1"
 
@@ -162,8 +163,11 @@ def seal_log(store: AnnotationStore) -> int:
     return store.seal_log()
 
 
-def verify_log(store: AnnotationStore) -> LogReport:
-    """Recompute the audit log's hash chain and every sealed event's hash (``store.verify_log()``).
+def verify_log(store: AnnotationStore, public_key: Any = None) -> LogReport:
+    """Recompute the audit log's hash chain and every sealed event's hash (``store.verify_log()``),
+    and check every signature in it (``sign_log``); with ``public_key`` the log must carry a valid
+    signature by that key. ``report.signed_through`` is the last log entry a valid signature (by
+    that key) covers: entries after it are hash-chained only.
 
     Example:
         >>> store = AnnotationStore(":memory:")
@@ -171,7 +175,11 @@ def verify_log(store: AnnotationStore) -> LogReport:
         >>> verify_log(store).ok
         True
     """
-    return store.verify_log()
+    report = store.verify_log()
+    problems, report.signed_through = _log_signature_problems(store, public_key)
+    report.problems += problems
+    report.ok = report.ok and not problems
+    return report
 
 
 # ---------------------------------------------------------------------------------- certificates
@@ -201,8 +209,9 @@ class Certificate(dict):
         return cls(data)
 
     def body(self) -> dict:
-        """The certified content: everything but ``certificate_hash`` and ``log``."""
-        return {k: v for k, v in self.items() if k not in ("certificate_hash", "log")}
+        """The certified content: everything but ``certificate_hash``, ``log`` and ``signature``
+        (the signer's name and public key are part of it)."""
+        return {k: v for k, v in self.items() if k not in ("certificate_hash", "log", "signature")}
 
     def to_html(self, path: str | os.PathLike | None = None) -> str:
         """A readable, self-contained HTML report (every value escaped)."""
@@ -213,6 +222,7 @@ class Certificate(dict):
             ("content hash (SHA-256)", self.get("content_hash")), ("items hash", self.get("items_hash")),
             ("labels hash", self.get("labels_hash")), ("certificate hash", self.get("certificate_hash")),
             ("audit log entry", f"#{self.get('log', {}).get('seq')} {self.get('log', {}).get('entry_hash')}"),
+            ("signed by", _signer_text(self.get("signer"))),
             ("hitl-widgets", self.get("hitl_widgets_version")),
         ]
         parts = [
@@ -259,6 +269,12 @@ class Certificate(dict):
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+
+def _signer_text(signer: Any) -> str:
+    if not isinstance(signer, Mapping):
+        return "not signed (hash-chained only)"
+    return f"{signer.get('name')} ({signer.get('algorithm')} key, SHA-256 fingerprint {signer.get('fingerprint')})"
 
 
 def _short(value: Any) -> str:
@@ -324,6 +340,8 @@ def certify(
     note: str = "",
     require_gates: bool = True,
     progress: bool = True,
+    signing_key: SigningKey | None = None,
+    signer: str | None = None,
 ) -> Certificate:
     """Certify a dataset version: content hashes, gate decisions, summaries; logged in ``store``.
 
@@ -339,6 +357,9 @@ def certify(
         task: the store task whose labels give the agreement summary.
         approver: who approves (default ``store.annotator``).
         progress: show a progress bar while the items are hashed (every item is read).
+        signing_key: a ``hitl_widgets.signing.SigningKey``: the certificate is signed (Ed25519,
+            over its content) and names its signer (``signer``, default the approver) and the
+            signer's public key; check it with ``verify(..., public_key=...)``.
 
     Nothing is written before the certificate is complete: it enters the audit log in one
     transaction at the end, so an interrupted ``certify`` (``KeyboardInterrupt``) leaves the store
@@ -373,12 +394,113 @@ def certify(
         errors=_errors(metrics),
         note=str(note),
     )
+    if signing_key is not None:
+        if not isinstance(signing_key, SigningKey):
+            raise ValueError(f"signing_key must be a hitl_widgets.signing.SigningKey, not {type(signing_key).__name__}")
+        public = signing_key.public_key
+        cert["signer"] = {"name": str(signer or cert["approver"]), "algorithm": ALGORITHM,
+                          "public_key": public.to_base64(), "fingerprint": public.fingerprint}
+    elif signer is not None:
+        raise ValueError("signer= names who signs: it needs signing_key=")
     cert["id"] = _sha(_canonical(cert.body()))[:16]
     body = _canonical(cert.body())
     cert["certificate_hash"] = _sha(body)
+    if signing_key is not None:
+        cert["signature"] = signing_key.sign(body.encode("utf-8"))
     entry = store.append_log("certificate", cert["id"], body)  # seals the events first, one transaction
     cert["log"] = {"seq": entry["seq"], "prev_hash": entry["prev_hash"], "entry_hash": entry["entry_hash"]}
     return cert
+
+
+def _check_signature(cert: Mapping, body: str, public_key: Any) -> tuple[list[str], str | None]:
+    """Problems with a certificate's signature, and the signer's name when it verified."""
+    expected = None if public_key is None else as_public_key(public_key)
+    signer, signature = cert.get("signer"), cert.get("signature")
+    if signer is None and signature is None:
+        return (["the certificate is not signed (a public key was given to check it)"] if expected else []), None
+    if not isinstance(signer, Mapping) or signer.get("algorithm") != ALGORITHM:
+        return ["the certificate's signer entry is missing or not an Ed25519 key (edited)"], None
+    if not isinstance(signature, str):
+        return ["the certificate names a signer but its signature is missing (removed)"], None
+    try:
+        carried = PublicKey.from_base64(str(signer.get("public_key")))
+    except ValueError:
+        return ["the certificate's signer public key is not a valid Ed25519 key (edited)"], None
+    problems = []
+    if expected is not None and carried != expected:
+        problems.append(f"the certificate is signed by key {carried.fingerprint[:16]}…, not by the given key {expected.fingerprint[:16]}…")
+    if not carried.verify(body.encode("utf-8"), signature):
+        problems.append("the signature does not match the certificate's content (the certificate or its signature was changed)")
+    return problems, (None if problems else str(signer.get("name")))
+
+
+# ---------------------------------------------------------------------------------- signed log
+def _head_message(seq: int, entry_hash: str) -> bytes:
+    return f"hitl-widgets/audit-log-head/1|{seq}|{entry_hash}".encode()
+
+
+def sign_log(store: AnnotationStore, signing_key: SigningKey, signer: str | None = None) -> dict:
+    """Seal the audit log and sign its head with an Ed25519 key: the signature (with the signer's
+    name and public key) enters the log as a ``"signature"`` entry. Whoever rewrites an event and
+    recomputes every later hash cannot remake the signature: ``verify_log(store, public_key=...)``
+    finds that the signed entry changed.
+
+    Returns the signature entry's content: ``seq`` and ``entry_hash`` of the head it signs,
+    ``signer``, ``algorithm``, ``public_key``, ``fingerprint``, ``signature``.
+
+    Example:
+        >>> from hitl_widgets.signing import generate_key
+        >>> key, store = generate_key(), AnnotationStore(":memory:")
+        >>> _ = store.record("t", 1, {"label": "a"})
+        >>> sign_log(store, key)["seq"], verify_log(store, public_key=key.public_key).ok
+        (1, True)
+    """
+    if not isinstance(signing_key, SigningKey):
+        raise ValueError(f"signing_key must be a hitl_widgets.signing.SigningKey, not {type(signing_key).__name__}")
+    store.seal_log()
+    entries = store.log_entries()
+    if not entries:
+        raise ValueError("the audit log is empty: nothing to sign (record or certify something first)")
+    head = entries[-1]
+    public = signing_key.public_key
+    content = {
+        "seq": int(head["seq"]), "entry_hash": head["entry_hash"], "signer": str(signer or store.annotator),
+        "algorithm": ALGORITHM, "public_key": public.to_base64(), "fingerprint": public.fingerprint,
+        "signature": signing_key.sign(_head_message(int(head["seq"]), head["entry_hash"])),
+    }
+    store.append_log("signature", f"head {head['seq']}", _canonical(content))
+    return content
+
+
+def _log_signature_problems(store: AnnotationStore, public_key: Any) -> tuple[list[str], int | None]:
+    """Check every signature entry of the log; return the problems and the last entry a valid
+    signature (by ``public_key`` when given) covers."""
+    expected = None if public_key is None else as_public_key(public_key)
+    entries = {e["seq"]: e for e in store.log_entries()}
+    problems: list[str] = []
+    signed_through: int | None = None
+    for entry in (e for e in entries.values() if e["entry_kind"] == "signature"):
+        where = f"signature in log entry {entry['seq']}"
+        try:
+            content = json.loads(entry["body"])
+            key = PublicKey.from_base64(content["public_key"])
+            seq, entry_hash = int(content["seq"]), str(content["entry_hash"])
+        except (ValueError, KeyError, TypeError):
+            problems.append(f"{where}: unreadable (edited)")
+            continue
+        if not key.verify(_head_message(seq, entry_hash), str(content.get("signature"))):
+            problems.append(f"{where}: the signature does not verify (the signature or what it names was edited)")
+            continue
+        signed = entries.get(seq)
+        if signed is None or signed["entry_hash"] != entry_hash:
+            problems.append(f"{where}: log entry {seq}, signed by {content.get('signer')!r}, changed after it was signed "
+                            "(the log was rewritten)")
+            continue
+        if expected is None or key == expected:
+            signed_through = seq if signed_through is None else max(signed_through, seq)
+    if expected is not None and signed_through is None and not problems:
+        problems.append(f"the audit log has no signature by key {expected.fingerprint[:16]}…")
+    return problems, signed_through
 
 
 @dataclass
@@ -391,16 +513,34 @@ class VerifyReport:
     changed_labels: list[Hashable] = field(default_factory=list)
     missing_items: list[Hashable] = field(default_factory=list)
     extra_items: list[Hashable] = field(default_factory=list)
+    signed_by: str | None = None  # the signer's name, when the signature verified
 
     def __bool__(self) -> bool:
         return self.ok
 
 
-def verify(certificate: Mapping | str | os.PathLike, items: Any, labels: Any, store: AnnotationStore | None = None) -> VerifyReport:
+def verify(
+    certificate: Mapping | str | os.PathLike,
+    items: Any,
+    labels: Any,
+    store: AnnotationStore | None = None,
+    public_key: Any = None,
+) -> VerifyReport:
     """Check items and labels against a certificate (a ``Certificate``, its JSON, or a path).
 
     With ``store``, also check that the certificate is the one in the store's audit log and that
-    the log verifies.
+    the log verifies. A signed certificate's signature is always checked against the public key it
+    carries; with ``public_key`` (a ``PublicKey``, PEM text or a ``.pem`` path) the certificate must
+    also be signed by that key.
+
+    Example:
+        >>> from hitl_widgets.signing import generate_key
+        >>> key, store = generate_key(), AnnotationStore(":memory:", annotator="ada")
+        >>> cert = certify(["x", "y"], ["a", "b"], store=store, signing_key=key, progress=False)
+        >>> verify(cert, ["x", "y"], ["a", "b"], public_key=key.public_key).ok
+        True
+        >>> verify(cert, ["x", "y"], ["a", "b"], public_key=generate_key().public_key).problems[0][:33]
+        'the certificate is signed by key '
     """
     cert = certificate if isinstance(certificate, Certificate) else (
         Certificate(certificate) if isinstance(certificate, Mapping) else Certificate.from_json(certificate)
@@ -409,6 +549,8 @@ def verify(certificate: Mapping | str | os.PathLike, items: Any, labels: Any, st
     body = _canonical(cert.body())
     if _sha(body) != cert.get("certificate_hash"):
         problems.append("the certificate itself was edited (its hash does not match its content)")
+    signature_problems, signed_by = _check_signature(cert, body, public_key)
+    problems += signature_problems
     item_hashes, label_hashes = _content_hashes(items, labels)
     old_items, old_labels = cert.get("item_hashes", {}), cert.get("label_hashes", {})
     decode = json.loads
@@ -436,6 +578,7 @@ def verify(certificate: Mapping | str | os.PathLike, items: Any, labels: Any, st
     return VerifyReport(
         ok=not problems,
         problems=problems,
+        signed_by=signed_by,
         changed_items=[decode(k) for k in changed],
         changed_labels=[decode(k) for k in relabelled],
         missing_items=[decode(k) for k in missing],

@@ -96,7 +96,7 @@ audit_log_table = sa.Table(
     "hitl_audit_log",
     _metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("entry_kind", sa.String(20), nullable=False),  # "event" | "certificate"
+    sa.Column("entry_kind", sa.String(20), nullable=False),  # "event" | "certificate" | "signature"
     sa.Column("ref", sa.String(200), nullable=False),  # the event id, or the certificate id
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("prev_hash", sa.String(64), nullable=False),
@@ -306,6 +306,7 @@ class LogReport:
     sealed_events: int = 0
     unsealed_events: int = 0
     head: str = GENESIS
+    signed_through: int | None = None  # set by certificates.verify_log: the last entry a signature covers
 
     def __bool__(self) -> bool:
         return self.ok
@@ -388,9 +389,9 @@ def _check_log(log: Sequence[Any], events: dict[int, Any]) -> LogReport:
                 problems.append(f"event {event_id} was deleted")
             elif _sha(_event_content(row)) != entry.content_hash:
                 problems.append(f"event {event_id} was changed")
-        elif entry.entry_kind == "certificate":
+        elif entry.entry_kind in ("certificate", "signature"):
             if _sha(entry.body) != entry.content_hash:
-                problems.append(f"certificate {entry.ref} (log entry {entry.seq}) was changed")
+                problems.append(f"{entry.entry_kind} {entry.ref} (log entry {entry.seq}) was changed")
         else:
             problems.append(f"audit log entry {entry.seq}: unknown kind {entry.entry_kind!r}")
     top = max(sealed, default=0)
@@ -960,6 +961,8 @@ class AnnotationStore:
         """
         if entry_kind == "event":
             raise ValueError('events enter the audit log through seal_log(), not append_log("event", ...)')
+        if entry_kind not in ("certificate", "signature"):
+            raise ValueError(f'entry_kind must be "certificate" or "signature", not {entry_kind!r}')
         for name, value, limit in (("entry_kind", entry_kind, 20), ("ref", ref, 200)):
             if not isinstance(value, str) or not value or len(value) > limit:
                 raise ValueError(f"{name} must be a non-empty str of at most {limit} characters, not {value!r}")
@@ -980,6 +983,17 @@ class AnnotationStore:
         with self.connect() as conn:
             row = conn.execute(sa.select(audit_log_table).where(audit_log_table.c.seq == seq)).first()
         return None if row is None else dict(row._mapping)
+
+    def log_entries(self, entry_kind: str | None = None) -> list[dict]:
+        """The audit log's entries in order (of one ``entry_kind`` when given: "event",
+        "certificate", "signature"), each a dict as ``log_entry`` returns it."""
+        if self._log_missing:
+            return []
+        query = sa.select(audit_log_table).order_by(audit_log_table.c.seq)
+        if entry_kind is not None:
+            query = query.where(audit_log_table.c.entry_kind == entry_kind)
+        with self.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
 
     def verify_log(self) -> LogReport:
         """Recompute the audit log's hash chain and the hash of every sealed event.
