@@ -48,6 +48,7 @@ _LAZY = {
     "sign_log": "hitl_widgets.certificates",
     "verify_log": "hitl_widgets.certificates",
     "generate_key": "hitl_widgets.signing",
+    "audit_report": "hitl_widgets.reports",
 }
 
 __all__ = ["AnnotationStore", "Items", "__version__", *_LAZY]

@@ -213,9 +213,10 @@ class Certificate(dict):
         (the signer's name and public key are part of it)."""
         return {k: v for k, v in self.items() if k not in ("certificate_hash", "log", "signature")}
 
-    def to_html(self, path: str | os.PathLike | None = None) -> str:
-        """A readable, self-contained HTML report (every value escaped)."""
+    def html_body(self, level: int = 2) -> str:
+        """The certificate's content as escaped HTML (no document around it), headings at ``level``."""
         e = lambda v: html.escape(str(v))  # noqa: E731
+        h = f"h{int(level)}"
         rows = [
             ("name", self.get("name")), ("certificate id", self.get("id")), ("created (UTC)", self.get("created_at")),
             ("approver", self.get("approver")), ("items", self.get("n_items")),
@@ -225,16 +226,9 @@ class Certificate(dict):
             ("signed by", _signer_text(self.get("signer"))),
             ("hitl-widgets", self.get("hitl_widgets_version")),
         ]
-        parts = [
-            "<!doctype html><html><head><meta charset='utf-8'><title>Dataset certificate: ",
-            e(self.get("name")),
-            "</title><style>body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;}"
-            "td,th{padding:3px 10px;border-bottom:1px solid #ccc;text-align:left;vertical-align:top}"
-            "code{font-size:.85em;word-break:break-all}.pass{color:#2e7d32}.fail{color:#c62828}</style></head><body>",
-            f"<h1>Dataset certificate: {e(self.get('name'))}</h1><table>",
-        ]
+        parts = ["<table>"]
         parts += [f"<tr><th>{e(k)}</th><td><code>{e(v)}</code></td></tr>" for k, v in rows]
-        parts.append("</table><h2>Quality gates</h2>")
+        parts.append(f"</table><{h}>Quality gates</{h}>")
         gates = self.get("gates") or []
         if gates:
             parts.append("<table><tr><th>gate</th><th>status</th><th>reviewed</th><th>rejected (max)</th><th>acceptance (95% CI)</th></tr>")
@@ -251,7 +245,7 @@ class Certificate(dict):
         else:
             parts.append("<p>none</p>")
         for title, key in (("Agreement", "agreement"), ("Errors", "errors")):
-            parts.append(f"<h2>{title}</h2>")
+            parts.append(f"<{h}>{title}</{h}>")
             value = self.get(key)
             if not value:
                 parts.append("<p>none</p>")
@@ -260,12 +254,15 @@ class Certificate(dict):
             parts += [f"<tr><th>{e(k)}</th><td>{e(_short(v))}</td></tr>" for k, v in value.items()]
             parts.append("</table>")
         if self.get("note"):
-            parts.append(f"<h2>Note</h2><p>{e(self['note'])}</p>")
-        parts.append("</body></html>")
-        text = "".join(parts)
-        if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
-        return text
+            parts.append(f"<{h}>Note</{h}><p>{e(self['note'])}</p>")
+        return "".join(parts)
+
+    def to_html(self, path: str | os.PathLike | None = None) -> str:
+        """A readable, self-contained HTML report (every value escaped; no scripts, no network:
+        ``hitl_widgets.reports.audit_report`` with this certificate alone)."""
+        from .reports import audit_report
+
+        return audit_report(self, title=f"Dataset certificate: {self.get('name')}").to_html(path)
 
     def _repr_html_(self) -> str:
         return self.to_html()

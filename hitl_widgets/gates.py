@@ -27,6 +27,7 @@ Example:
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -276,6 +277,14 @@ class QualityGate(ReviewWidget):
             "ci_high": high,
             "reasons": reasons,
         }
+
+    def to_html(self, path: str | os.PathLike | None = None, title: str | None = None) -> str:
+        """A self-contained HTML report of the current state for a reviewer (figures embedded, every
+        value escaped, no scripts): ``hitl_widgets.reports.audit_report`` with this QualityGate alone;
+        written to ``path`` when given."""
+        from .reports import to_html
+
+        return to_html(self, path, title)
 
     @property
     def decisions(self) -> pd.DataFrame:

@@ -12,6 +12,7 @@ Protocol (browser → kernel): {"type": "adjudicate", "item_id": id | null} → 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Hashable, Sequence
 from itertools import combinations
 from typing import Any
@@ -411,6 +412,14 @@ class AgreementDashboard(ipywidgets.VBox):
     def _adjudicated_map(self) -> dict:
         df = self.store.labels(self.adjudication_task)
         return dict(zip(df["item_id"], df["label"])) if len(df) else {}
+
+    def to_html(self, path: str | os.PathLike | None = None, title: str | None = None) -> str:
+        """A self-contained HTML report of the current state for a reviewer (figures embedded, every
+        value escaped, no scripts): ``hitl_widgets.reports.audit_report`` with this AgreementDashboard alone;
+        written to ``path`` when given."""
+        from ..reports import to_html
+
+        return to_html(self, path, title)
 
     @property
     def adjudicated(self) -> pd.DataFrame:

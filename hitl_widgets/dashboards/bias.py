@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import warnings
 from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -259,6 +260,14 @@ class BiasAudit(ipywidgets.VBox):
                 except (TypeError, ValueError):
                     log.warning("hitl_widgets: stored label %r does not fit y_true's dtype", label)
         return y
+
+    def to_html(self, path: str | os.PathLike | None = None, title: str | None = None) -> str:
+        """A self-contained HTML report of the current state for a reviewer (figures embedded, every
+        value escaped, no scripts): ``hitl_widgets.reports.audit_report`` with this BiasAudit alone;
+        written to ``path`` when given."""
+        from ..reports import to_html
+
+        return to_html(self, path, title)
 
     def refresh(self) -> None:
         """Recompute everything (after relabels in the store); the view updates."""

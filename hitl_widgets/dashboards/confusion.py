@@ -20,6 +20,7 @@ Protocol (browser → kernel, besides ``fetch``):
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -248,6 +249,14 @@ class ConfusionDashboard(ItemsWidget):
                     self._relabelled.add(row.item_id)
 
     # ------------------------------------------------------------------ results
+    def to_html(self, path: str | os.PathLike | None = None, title: str | None = None) -> str:
+        """A self-contained HTML report of the current state for a reviewer (figures embedded, every
+        value escaped, no scripts): ``hitl_widgets.reports.audit_report`` with this ConfusionDashboard alone;
+        written to ``path`` when given."""
+        from ..reports import to_html
+
+        return to_html(self, path, title)
+
     @property
     def matrix_df(self) -> pd.DataFrame:
         """Counts: index = true class, columns = predicted class."""
