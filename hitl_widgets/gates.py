@@ -38,6 +38,7 @@ from scipy import stats
 
 from .coerce import check_item_id, plain
 from .items import Items
+from .static import StaticCard, section_card
 from .store import AnnotationStore
 from .widgets.base import STATIC, Committed, IntentError, ReviewWidget, intent, media_info, static_file
 
@@ -285,6 +286,9 @@ class QualityGate(ReviewWidget):
         from .reports import to_html
 
         return to_html(self, path, title)
+
+    def _static_card(self) -> StaticCard | None:
+        return section_card(self)
 
     @property
     def decisions(self) -> pd.DataFrame:

@@ -118,8 +118,30 @@ def _heatmap(matrix: np.ndarray, rows: list[str], cols: list[str], title: str, f
     return _figure_png(fig)
 
 
+def _cell_heatmap(matrix: np.ndarray, rows: list[str], cols: list[str], title: str, fmt: str = "{:.0f}") -> str:
+    """A heatmap as an HTML table with shaded cells: no figure to draw (quick enough for a widget's
+    static card), readable with images off."""
+    finite = matrix[np.isfinite(matrix)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    span = (high - low) or 1.0
+    header = "<tr><th></th>" + "".join(f"<th style='font-size:11px'>{_e(c[:20])}</th>" for c in cols) + "</tr>"
+    body = []
+    for name, values in zip(rows, matrix):
+        cells = []
+        for v in values:
+            if not np.isfinite(v):
+                cells.append("<td>–</td>")
+                continue
+            t = (float(v) - low) / span  # white → dark blue
+            r, g, b = (round(255 - t * (255 - 21)), round(255 - t * (255 - 101)), round(255 - t * (255 - 192)))
+            ink = "#fff" if t > 0.55 else "#000"
+            cells.append(f"<td style='background:rgb({r},{g},{b});color:{ink};text-align:center'>{_e(fmt.format(v))}</td>")
+        body.append(f"<tr><th style='font-size:11px'>{_e(name[:20])}</th>{''.join(cells)}</tr>")
+    return f"<p><b>{_e(title)}</b></p><table>{header}{''.join(body)}</table>"
+
+
 # ------------------------------------------------------------------------------- sections
-def _bias_section(audit: Any) -> tuple[str, str]:
+def _bias_section(audit: Any, light: bool = False) -> tuple[str, str]:
     metrics = [c for c in audit.by_group.columns if c in audit.overall.index]  # not n, not the error counts
     groups = [" × ".join(map(str, g)) if isinstance(g, tuple) else str(g) for g in audit.by_group.index]
     flagged_pairs = {(str(g), str(m)) for g, m in zip(audit.flags["group"].map(
@@ -137,7 +159,21 @@ def _bias_section(audit: Any) -> tuple[str, str]:
         rows.append(cells)
         flags.append(any((group, m) in flagged_pairs for m in metrics))
     overall = _table(["metric", "overall"], [[_e(m), _num(v)] for m, v in audit.overall.items()])
-    # a dot per group with its CI, per metric, the overall value as a line
+    figure = "" if light else _bias_figure(audit, metrics, groups)
+    flags_html = (
+        "<p>No group is flagged.</p>" if audit.flags.empty else _frame(audit.flags.assign(
+            group=audit.flags["group"].map(lambda g: " × ".join(map(str, g)) if isinstance(g, tuple) else str(g))))
+    )
+    body = (
+        f"<p>{len(audit.by_group)} groups over {int(audit.by_group['n'].sum())} rows; a group is flagged when a metric "
+        f"differs from overall by more than {_e(getattr(audit, 'threshold', '?'))} (⚑, shaded rows).</p>"
+        + overall + _table(header, rows, flags) + figure + "<h3>Flags</h3>" + flags_html
+    )
+    return "Bias audit", body
+
+
+def _bias_figure(audit: Any, metrics: list[str], groups: list[str]) -> str:
+    """A dot per group with its CI, per metric, the overall value as a line."""
     fig = _new_figure(min(2.5 * len(metrics), 15), 1.6 + 0.3 * len(groups))
     axes = np.atleast_1d(fig.subplots(1, len(metrics), sharey=True))
     ys = np.arange(len(groups))
@@ -154,19 +190,10 @@ def _bias_section(audit: Any) -> tuple[str, str]:
     axes[0].set_yticks(ys, [g[:24] for g in groups])
     axes[0].invert_yaxis()
     fig.suptitle("per group, with the bootstrap CI; dashed: overall", fontsize=9)
-    flags_html = (
-        "<p>No group is flagged.</p>" if audit.flags.empty else _frame(audit.flags.assign(
-            group=audit.flags["group"].map(lambda g: " × ".join(map(str, g)) if isinstance(g, tuple) else str(g))))
-    )
-    body = (
-        f"<p>{len(audit.by_group)} groups over {int(audit.by_group['n'].sum())} rows; a group is flagged when a metric "
-        f"differs from overall by more than {_e(getattr(audit, 'threshold', '?'))} (⚑, shaded rows).</p>"
-        + overall + _table(header, rows, flags) + _figure_png(fig) + "<h3>Flags</h3>" + flags_html
-    )
-    return "Bias audit", body
+    return _figure_png(fig)
 
 
-def _agreement_section(dash: Any) -> tuple[str, str]:
+def _agreement_section(dash: Any, light: bool = False) -> tuple[str, str]:
     overall = _table(["metric", "estimate (CI)"], [[_e(r["metric"]), _ci(r["estimate"], r["low"], r["high"])] for _, r in dash.overall.iterrows()])
     annotators = dash.per_annotator
     per_annotator = _table(
@@ -174,8 +201,8 @@ def _agreement_section(dash: Any) -> tuple[str, str]:
         [bool(f) for f in annotators.get("flagged", pd.Series(False, index=annotators.index))],
     )
     pairwise = dash.pairwise
-    figure = _heatmap(pairwise.to_numpy(float), [str(a) for a in pairwise.index], [str(a) for a in pairwise.columns],
-                      "Cohen's kappa between annotators", fmt="{:.2f}", cmap="viridis") if len(pairwise) > 1 else ""
+    figure = (_cell_heatmap if light else _heatmap)(pairwise.to_numpy(float), [str(a) for a in pairwise.index], [str(a) for a in pairwise.columns],
+                      "Cohen's kappa between annotators", fmt="{:.2f}", **({} if light else {"cmap": "viridis"})) if len(pairwise) > 1 else ""
     queue = dash.queue
     adjudicated = int(queue["adjudicated"].notna().sum()) if "adjudicated" in queue else 0
     body = (
@@ -187,9 +214,9 @@ def _agreement_section(dash: Any) -> tuple[str, str]:
     return "Inter-annotator agreement", body
 
 
-def _confusion_section(dash: Any) -> tuple[str, str]:
+def _confusion_section(dash: Any, light: bool = False) -> tuple[str, str]:
     matrix = dash.matrix_df
-    figure = _heatmap(matrix.to_numpy(float), [str(c) for c in matrix.index], [str(c) for c in matrix.columns],
+    figure = (_cell_heatmap if light else _heatmap)(matrix.to_numpy(float), [str(c) for c in matrix.index], [str(c) for c in matrix.columns],
                       "confusion (rows: given label, columns: predicted)")
     total = int(matrix.to_numpy().sum())
     correct = int(np.trace(matrix.to_numpy()))
@@ -233,7 +260,8 @@ def _certificate_section(cert: Any) -> tuple[str, str]:
     return f"Certificate: {cert.get('name')}", body
 
 
-def _section(part: Any) -> tuple[str, str]:
+def _section(part: Any, light: bool = False) -> tuple[str, str]:
+    """(title, escaped HTML) of one part; ``light``: leave out the figures that are slow to draw."""
     from .certificates import Certificate
     from .dashboards.agreement import AgreementDashboard
     from .dashboards.bias import BiasAudit
@@ -241,11 +269,11 @@ def _section(part: Any) -> tuple[str, str]:
     from .gates import QualityGate
 
     if isinstance(part, BiasAudit):
-        return _bias_section(part)
+        return _bias_section(part, light)
     if isinstance(part, AgreementDashboard):
-        return _agreement_section(part)
+        return _agreement_section(part, light)
     if isinstance(part, ConfusionDashboard):
-        return _confusion_section(part)
+        return _confusion_section(part, light)
     if isinstance(part, QualityGate):
         return _gate_section(part)
     if isinstance(part, Certificate):

@@ -22,6 +22,7 @@ import pandas as pd
 from .._progress import progress_bar
 from ..coerce import normalise_classes, plain, same
 from ..items import Items
+from ..static import with_static
 from ..store import AnnotationStore
 from .adapters import _is_torch_module, as_adapter
 from .simulate import ActiveSession
@@ -312,7 +313,13 @@ class ActiveLearningLoop:
             raise
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.view._repr_mimebundle_(**kwargs)
+        return with_static(self.view._repr_mimebundle_(**kwargs), self)
+
+    def _static_card(self) -> Any:
+        """The panel's card: the learning curve so far and the last round's figures."""
+        card = self.panel._static_card()
+        card.title = type(self).__name__
+        return card
 
     # ------------------------------------------------------------------ the round
     @staticmethod

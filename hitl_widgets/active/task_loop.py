@@ -37,6 +37,7 @@ import pandas as pd
 from .._progress import progress_bar
 from ..coerce import plain
 from ..items import Items
+from ..static import with_static
 from ..store import AnnotationStore
 from .strategies import select
 from .tasks import LoopTask, as_task
@@ -196,7 +197,13 @@ class TaskLoop:
         return self.history
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.view._repr_mimebundle_(**kwargs)
+        return with_static(self.view._repr_mimebundle_(**kwargs), self)
+
+    def _static_card(self) -> Any:
+        """The panel's card: the learning curve so far and the last round's figures."""
+        card = self.panel._static_card()
+        card.title = type(self).__name__
+        return card
 
     # ------------------------------------------------------------------ the round
     def _check_test(self, test: Any) -> tuple[list, list] | None:

@@ -37,6 +37,7 @@ from ..metrics.agreement import (
     percent_agreement,
     set_distances,
 )
+from ..static import StaticCard, section_card, with_static
 from ..store import AnnotationStore
 from ..widgets.base import STATIC, IntentError, IntentWidget, intent, static_file
 
@@ -420,6 +421,12 @@ class AgreementDashboard(ipywidgets.VBox):
         from ..reports import to_html
 
         return to_html(self, path, title)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return with_static(super()._repr_mimebundle_(**kwargs), self)
+
+    def _static_card(self) -> StaticCard:
+        return section_card(self)
 
     @property
     def adjudicated(self) -> pd.DataFrame:

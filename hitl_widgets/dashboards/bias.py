@@ -37,6 +37,7 @@ from ..metrics.fairness import (
     metrics_from_counts,
     representation,
 )
+from ..static import StaticCard, section_card, with_static
 from ..store import AnnotationStore
 from ..widgets.base import STATIC, IntentError, IntentWidget, intent, static_file
 
@@ -505,7 +506,10 @@ class BiasAudit(ipywidgets.VBox):
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         self.view  # noqa: B018 - builds the table on first display
-        return super()._repr_mimebundle_(**kwargs)
+        return with_static(super()._repr_mimebundle_(**kwargs), self)
+
+    def _static_card(self) -> StaticCard:
+        return section_card(self)
 
     def __repr__(self) -> str:
         return f"BiasAudit({len(self._y_true)} rows, {len(self.index)} groups, {len(self.flags)} flags)"

@@ -38,6 +38,7 @@ from ..metrics.confusion import (
     label_codes,
     per_class_metrics,
 )
+from ..static import StaticCard, section_card
 from ..store import AnnotationStore
 from ..widgets.base import STATIC, Committed, IntentError, ItemsWidget, intent, static_file
 
@@ -256,6 +257,9 @@ class ConfusionDashboard(ItemsWidget):
         from ..reports import to_html
 
         return to_html(self, path, title)
+
+    def _static_card(self) -> StaticCard | None:
+        return section_card(self)
 
     @property
     def matrix_df(self) -> pd.DataFrame:

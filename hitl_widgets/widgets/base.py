@@ -55,6 +55,7 @@ from .._version import __version__
 from ..coerce import check_item_id, is_item_id
 from ..items import Items
 from ..queue import QueueSpec, resolve_queue
+from ..static import StaticCard, thumbnail_jpeg, with_static
 from ..store import AnnotationStore, event_time
 
 log = logging.getLogger("hitl_widgets")
@@ -169,6 +170,15 @@ class IntentWidget(anywidget.AnyWidget):
         self.intent_buffers: list[bytes] = []
         super().__init__(**kwargs)
         self.on_msg(self._dispatch)
+
+    # ------------------------------------------------------------------ static view
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The live view, and a static card (``text/html``) for where no JavaScript runs."""
+        return with_static(super()._repr_mimebundle_(**kwargs), self)
+
+    def _static_card(self) -> StaticCard | None:
+        """What this widget shows without JavaScript (``hitl_widgets.static``); None: nothing."""
+        return None
 
     # ------------------------------------------------------------------ dispatch
     def _dispatch(self, _widget: Any, content: Any, buffers: list) -> None:
@@ -389,6 +399,22 @@ class ItemsWidget(IntentWidget):
         after the change, or None), event_id, annotator.
         """
         self._listeners.append(callback)
+
+    # ------------------------------------------------------------------ static view
+    def _static_card(self) -> StaticCard | None:
+        title = type(self).__name__ + (f": {self.title}" if self.title else "")
+        rows: list[tuple[str, Any]] = [("task", self.task), ("annotator", self.annotator), ("items", len(self.items))]
+        return StaticCard(title, rows + self._static_rows())
+
+    def _static_rows(self) -> list[tuple[str, Any]]:
+        """Rows a subclass adds to its static card (counts of what was done)."""
+        return []
+
+    def _static_picture(self, item_id: Hashable) -> bytes | None:
+        """A thumbnail of one item as the widget shows it (PNG bytes), or None (not an image)."""
+        if self.items.kind(item_id) != "image":
+            return None
+        return thumbnail_jpeg(self.items.image(item_id))
 
     # ------------------------------------------------------------------ subclass hooks
     def _load(self) -> None:
@@ -612,6 +638,22 @@ class ReviewWidget(ItemsWidget):
         order = resolve_queue(queue, self.items)
         self.order = order  # counts n_done again (the order observer)
         self.position = max(0, min(position, len(order) - 1))
+
+    # ------------------------------------------------------------------ static view
+    def _static_card(self) -> StaticCard | None:
+        card = super()._static_card()
+        assert card is not None
+        n = len(self.order)
+        card.rows += [("done", f"{self.n_done} of {n}")]
+        if n:
+            item_id = self.order[min(max(self.position, 0), n - 1)]
+            card.rows.append(("current item", f"{item_id!r} ({self.position + 1} of {n})"))
+            if self.items.kind(item_id) == "text":
+                text = str(self.items.raw(item_id))
+                card.rows.append(("text", text if len(text) <= 300 else text[:300] + "…"))
+            else:
+                card.picture = self._static_picture(item_id)
+        return card
 
     # ------------------------------------------------------------------ subclass hooks
     def _is_done(self, item_id: Hashable) -> bool:

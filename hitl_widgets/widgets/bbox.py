@@ -31,6 +31,7 @@ from ..coerce import is_missing, normalise_classes, plain, same
 from ..items import Items
 from ..metrics.geometry import clip_box
 from ..queue import QueueSpec
+from ..static import thumbnail_jpeg
 from ..store import AnnotationStore
 from .base import STATIC, Committed, IntentError, intent, static_file
 from .image_editor import ImageEditor
@@ -204,6 +205,16 @@ class BBoxAnnotator(ImageEditor):
         """Replace the model proposals (e.g. after retraining); the view refetches."""
         self._proposals = _normalise_proposals(proposals, self.items, self.classes)
         self.send({"type": "invalidate"})
+
+    # ------------------------------------------------------------------ static view
+    def _static_rows(self) -> list[tuple[str, Any]]:
+        n_boxes = sum(len(s.get("boxes", [])) for s in self._state.values())
+        return [("boxes", f"{n_boxes} on {sum(1 for s in self._state.values() if s.get('boxes'))} items")]
+
+    def _static_picture(self, item_id: Hashable) -> bytes | None:
+        index = {c: n for n, c in enumerate(self.classes)}
+        boxes = [(b["x"], b["y"], b["w"], b["h"], index.get(b["class"], 0)) for b in self.boxes_of(item_id)]
+        return thumbnail_jpeg(self.items.image(item_id), boxes=boxes)
 
     # ------------------------------------------------------------------ hooks
     def _decode(self, item_id: Hashable, payload: dict) -> dict:

@@ -154,6 +154,11 @@ class ClassifyWidget(ReviewWidget):
                 return c
         raise IntentError(f"unknown class {str(value)[:60]!r}")
 
+    def _static_rows(self) -> list[tuple[str, Any]]:
+        counts = pd.Series([str(v) for v in self._current.values()], dtype=object).value_counts()
+        shown = ", ".join(f"{c} {n}" for c, n in counts.head(12).items()) + (" …" if len(counts) > 12 else "")
+        return [("labelled", f"{len(self._current)} items" + (f": {shown}" if shown else ""))]
+
     @property
     def current_labels(self) -> dict:
         """This annotator's current label per item id (a copy)."""

@@ -6,6 +6,7 @@ from typing import Any
 
 import traitlets
 
+from ..static import StaticCard, curve_svg
 from .base import STATIC, IntentError, IntentWidget, intent, static_file
 
 
@@ -36,6 +37,26 @@ class LoopPanel(IntentWidget):
         static_file("loop_panel.js")
         super().__init__(**kwargs)
         self._on_retrain = on_retrain
+
+    def _static_card(self) -> StaticCard:
+        """The learning curve so far and the baselines (an SVG picture), and the last round."""
+        card = StaticCard("Active learning", [("state", self.state), ("rounds", len(self.history))])
+        if self.message:
+            card.rows.append(("message", self.message))
+        if not self.history:
+            return card
+        series: dict[str, list[tuple[float, float]]] = {}
+        for key, label in self.metrics:
+            points = [(float(r["n_labels"]), float(r[key])) for r in self.history if isinstance(r.get(key), (int, float))]
+            if points:
+                series[str(label)] = points
+        for name, points in self.baselines.items():
+            series[str(name)] = [(float(x), float(y)) for x, y in points]
+        card.picture = curve_svg(series, dashed=[str(n) for n in self.baselines]) or None
+        last = self.history[-1]
+        card.rows.append(("last round", ", ".join(f"{k} {last[k]:.3f}" if isinstance(last.get(k), float) else f"{k} {last.get(k)}"
+                                                  for k in ["n_labels", *(m for m, _ in self.metrics)] if k in last)))
+        return card
 
     @intent("retrain")
     def _retrain_intent(self, content: dict) -> dict:

@@ -30,6 +30,7 @@ from scipy import ndimage
 from ..coerce import normalise_classes, plain, same, to_numpy
 from ..metrics.geometry import as_bool_mask, rle_decode, rle_encode, rle_from_string, rle_to_string
 from ..queue import QueueSpec
+from ..static import thumbnail_jpeg
 from ..store import AnnotationStore
 from .base import STATIC, Committed, IntentError, intent, static_file
 from .image_editor import ImageEditor
@@ -119,6 +120,15 @@ class SegmentationCanvas(ImageEditor):
     def _valid_opacity(self, proposal: dict) -> float:
         value = float(proposal["value"])
         return 0.5 if not math.isfinite(value) else min(1.0, max(0.0, value))
+
+    # ------------------------------------------------------------------ static view
+    def _static_rows(self) -> list[tuple[str, Any]]:
+        return [("masks", f"{sum(1 for s in self._state.values() if s['labels'].any())} items painted")]
+
+    def _static_picture(self, item_id: Hashable) -> bytes | None:
+        state = self._state.get(item_id)
+        mask = None if state is None else np.asarray(state["labels"])
+        return thumbnail_jpeg(self.items.image(item_id), mask=mask)
 
     # ------------------------------------------------------------------ public API
     @property
