@@ -3,6 +3,8 @@ positions. The metrics equal the pure functions', the disagreement queue names t
 differs, and adjudicating a disputed unit stores the adjudicated answer under the adjudication task."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -233,6 +235,18 @@ def test_first_errors_metrics_queue_and_adjudication():
     # a label that is no step of the classes is refused and nothing is stored
     assert dispatch(dash.adjudicator, {"type": "label", "item_id": row["item_id"], "label": "step 99"}, sent)["type"] == "refused"
     assert len(dash.adjudicated) == 1
+
+
+def test_view_state_travels_as_json():
+    data, df = annotators_triples(n=4)
+    _, links = annotators_links()
+    for dash in (AgreementDashboard.for_triples(df, data.objects, n_boot=10), AgreementDashboard.for_links(links, n_boot=10),
+                 AgreementDashboard.for_first_errors(annotators_steps(), n_boot=10)):
+        dash.adjudicate().record_label(dash.queue["item_id"].iloc[0], dash.consensus[dash.queue["item_id"].iloc[0]])
+        state = dash.view.get_state()
+        text = json.dumps({k: state[k] for k in ("overall", "queue", "per_class", "pairwise", "title")}, allow_nan=False, ensure_ascii=False)
+        assert dash.queue["item_id"].iloc[0] in text and dash.view.queue[0]["adjudicated"] is not None
+        assert [r["metric"] for r in state["overall"]][-1] == dash.overall["metric"].iloc[-1]
 
 
 # ---------------------------------------------------------------------------- bad input

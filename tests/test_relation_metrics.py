@@ -284,6 +284,10 @@ def test_bad_input_names_the_item():
         triple_agreement_table(ref)  # no annotator column
     with pytest.raises(ValueError, match="two or more values"):
         triple_alpha(ref.assign(annotator="solo"))
+    with pytest.raises(ValueError, match="object ids shared by the annotators"):
+        triple_alpha(ref.assign(annotator="a"), objects=good.assign(annotator="a"))
+    with pytest.raises(ValueError, match=r"item 3: object 'o2' is not among its objects"):
+        triple_units(ref.assign(annotator="a"), objects=good.iloc[:1])
     with pytest.raises(ValueError, match="level"):
         triple_alpha(ref.assign(annotator="a"), level="ordinal")
     with pytest.raises(ValueError, match="iou_threshold"):

@@ -327,6 +327,9 @@ def triple_units(triples: pd.DataFrame, annotator: str = "annotator", *, objects
         rated.setdefault(item, []).append(a)
     if objects is not None:
         _columns(objects, ["item", "object"], "objects")
+        if annotator in objects.columns:
+            raise ValueError(f"objects has an {annotator!r} column: the units need object ids shared by the annotators "
+                             "(annotators' own boxes are compared by triple_agreement_table)")
         ids: dict[Hashable, list] = {}
         for item, obj in zip(objects["item"], objects["object"]):
             ids.setdefault(plain(item), []).append(plain(obj))
