@@ -56,7 +56,7 @@ def test_triples_metrics_are_the_pure_functions():
     # one unit per ordered pair of objects of each item, each annotator's label its predicate set
     n_pairs = sum(k * (k - 1) for k in data.objects.groupby("item").size())
     assert len(dash.item_ids) == n_pairs and dash.annotators == ["r0", "r1", "r2"]
-    assert set(dash.classes) == set(df["predicate"])
+    assert set(dash.classes) == {*df["predicate"], "none"} and dash.classes[-1] == "none"
 
 
 def test_triples_queue_names_the_pair_and_what_differs():
@@ -75,7 +75,7 @@ def test_triples_queue_names_the_pair_and_what_differs():
     row = dash.queue.iloc[0]
     item, pair = row["item_id"].split(": ")
     s, o = pair.split(" → ")
-    assert row["labels"] == {a: given.get((int(item), s, o, a), []) for a in ["r0", "r1", "r2"]}
+    assert row["labels"] == {a: given.get((int(item), s, o, a), ["none"]) for a in ["r0", "r1", "r2"]}
     cls = dict(zip(zip(data.objects["item"], data.objects["object"]), data.objects["class"]))
     assert row["description"].startswith(f"item {item}: is {cls[(int(item), s)]} {s} (subject) related to {cls[(int(item), o)]} {o}")
     shown = dash.view.queue[0]
@@ -94,19 +94,19 @@ def test_adjudicating_a_disputed_pair_stores_the_predicates():
     assert w.task == "sg/adjudicated" and w.multi_label and w.order[w.position] == first
     notes = w._item_info(first)["notes"]
     assert notes[0] == dash.queue["description"].iloc[0]
-    assert notes[1:] == [f"{a}: {', '.join(v) or '(none)'}" for a, v in dash.queue["labels"].iloc[0].items()]
+    assert notes[1:] == [f"{a}: {', '.join(v)}" for a, v in dash.queue["labels"].iloc[0].items()]
     # the adjudicator answers in the view: a label intent with the pair's predicates, and none for the next
     reply = dispatch(w, {"type": "label", "item_id": first, "label": ["left of", "above"]}, sent)
     assert reply["type"] == "ack"
-    w.record_label(second, [])
+    w.record_label(second, ["none"])
     adj = store.labels("sg/adjudicated")
     assert adj[["item_id", "annotator"]].values.tolist() == [[first, "adjudicator"], [second, "adjudicator"]]
-    assert adj["label"].tolist() == [["left of", "above"] if dash.classes.index("left of") < dash.classes.index("above") else ["above", "left of"], []]
+    assert adj["label"].tolist() == [["left of", "above"] if dash.classes.index("left of") < dash.classes.index("above") else ["above", "left of"], ["none"]]
     units = dash.adjudicated_units.set_index("item_id")
     item, pair = first.split(": ")
     assert units.loc[first, ["item", "subject", "object"]].tolist() == [int(item), *pair.split(" → ")]
     assert sorted(units.loc[first, "predicates"]) == ["above", "left of"] and units.loc[second, "predicates"] == []
-    assert dash.queue.set_index("item_id").loc[second, "adjudicated"] == []
+    assert dash.queue.set_index("item_id").loc[second, "adjudicated"] == ["none"]
     assert dash.consensus[first] == units.loc[first, "label"]
     assert len(store.labels("sg")) == 0  # the annotators' triples came from the DataFrame: nothing else stored
 
@@ -259,6 +259,8 @@ def test_bad_input_is_refused_naming_the_item():
         AgreementDashboard.for_triples(pd.concat([df, pd.DataFrame([(2, "o9", "above", "o1", "r0")], columns=[*COLS, "annotator"])]), data.objects)
     with pytest.raises(ValueError, match="'above' is not one of the predicates"):
         AgreementDashboard.for_triples(df, predicates=["left of", "right of"])
+    with pytest.raises(ValueError, match="'none' cannot be a predicate"):
+        AgreementDashboard.for_triples(df.assign(predicate=np.where(df.index == 0, "none", df["predicate"])))
     with pytest.raises(ValueError, match="classes is set by triples"):
         AgreementDashboard.for_triples(df, classes=["x"])
     with pytest.raises(ValueError, match="item 7 has no image"):

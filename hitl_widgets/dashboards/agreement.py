@@ -533,15 +533,17 @@ class AgreementDashboard(ipywidgets.VBox):
         Each candidate (item, subject, object) pair is one unit (``metrics.triple_units``: with
         ``objects`` (item, object[, class, x, y, w, h]) every ordered pair of the item's objects, else
         every pair some annotator related; object ids are shared by the annotators), its label the
-        list of predicates the annotator gave it (``[]``: none). Unit ids read ``"3: o1 → o2"``. The
+        list of predicates the annotator gave it (``["none"]``: none; "none" is a class, so the
+        adjudicator can pick it). Unit ids read ``"3: o1 → o2"``. The
         metrics are the dashboard's multi-label ones (alpha with ``set_distance``), plus alpha with
         the sets compared whole (nominal) and the mean triple F1 over annotator pairs
         (``pair_agreement`` = ``metrics.triple_agreement_table``). The adjudicator picks the pair's
-        predicates (none selected: none); with ``images`` (``images[item]``: (H, W, 3) uint8) each
+        predicates, or "none" ("none" picked with predicates counts as those predicates); with ``images`` (``images[item]``: (H, W, 3) uint8) each
         disputed pair shows its item's image with the subject's box in black and the object's in
         magenta (needs boxes in ``objects``). ``predicates``: the classes offered (default: those
-        given). Other keyword arguments go to ``AgreementDashboard``. ``adjudicated_units`` reads the
-        adjudications back (item, subject, object, predicates).
+        given; "none" is refused as a predicate). Other keyword arguments go to ``AgreementDashboard``.
+        ``adjudicated_units`` reads the adjudications back (item, subject, object, predicates: a list,
+        empty for none).
 
         Example:
             >>> df = pd.DataFrame({"item": 0, "subject": "o1", "object": "o2", "annotator": ["ann", "bob"],

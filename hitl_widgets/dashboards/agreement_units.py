@@ -3,7 +3,7 @@ relation annotation turned into one label per (unit, annotator), so the dashboar
 disagreement queue and adjudication work on it unchanged.
 
   * triples: a unit is a candidate (item, subject, object) pair (``metrics.triple_units``), its
-    label the list of predicates the annotator gave the pair ([]: none);
+    label the list of predicates the annotator gave the pair (["none"]: none);
   * links: a unit is a mention (item, start, end), its label the region it is linked to ("none":
     no visual referent);
   * first errors: a unit is a chain (item_id, model), its label "step k" (1-based) or "no error".
@@ -90,14 +90,16 @@ def triple_units_for_dashboard(triples: pd.DataFrame, objects: pd.DataFrame | No
     unknown = [p for p in seen if p not in classes]
     if unknown:
         raise ValueError(f"predicate {unknown[0]!r} is not one of the predicates {classes[:20]}")
+    if NONE in classes:
+        raise ValueError(f"{NONE!r} cannot be a predicate: it is the label of a pair with no relation")
     labels = pd.DataFrame({
         "item": [ids[(i, s, o)] for i, s, o in zip(units["item"], units["subject"], units["object"])],
         "annotator": units[annotator].astype(str),
-        "label": [list(p) for p in units["predicates"]],
+        "label": [list(p) or [NONE] for p in units["predicates"]],  # an explicit class: the adjudicator can pick it
     })
     descriptions = {
         uid: [f"item {k[0]}: is {name(k[0], k[1])} (subject{', black box' if images is not None else ''}) "
-              f"related to {name(k[0], k[2])} (object{', magenta box' if images is not None else ''})? (no predicate: none)"]
+              f"related to {name(k[0], k[2])} (object{', magenta box' if images is not None else ''})? ({NONE}: no predicate)"]
         for k, uid in ids.items()
     }
     table = pd.DataFrame([(uid, *k) for k, uid in ids.items()], columns=["item_id", "item", "subject", "object"])
@@ -107,7 +109,7 @@ def triple_units_for_dashboard(triples: pd.DataFrame, objects: pd.DataFrame | No
     pairs = triple_agreement_table(triples, annotator)
     extra = [{"metric": "triple F1 (mean over annotator pairs)", "estimate": float(pairs["f1"].mean()) if len(pairs) else math.nan,
               "low": math.nan, "high": math.nan}]
-    return Units(labels, classes, descriptions, table, lambda v: {"predicates": list(v)}, pairs, extra, items, True)
+    return Units(labels, [*classes, NONE], descriptions, table, lambda v: {"predicates": [p for p in v if p != NONE]}, pairs, extra, items, True)
 
 
 def _pair_images(images: Any, table: pd.DataFrame, labels: pd.DataFrame, known: dict) -> Any:
