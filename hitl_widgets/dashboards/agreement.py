@@ -7,13 +7,20 @@ vote and Dawid-Skene consensus). Adjudication is a ``ClassifyWidget`` over the d
 (most disputed first) showing every annotator's label as a note and the majority as its proposal;
 its answers are stored under ``f"{task}/adjudicated"`` by annotator ``"adjudicator"``.
 
+Relations: ``AgreementDashboard.for_triples`` (scene-graph triples: one unit per candidate (subject,
+object) pair, its label the predicates given), ``for_links`` (mention-region links: one unit per
+mention) and ``for_first_errors`` (reasoning chains: one unit per chain, its label the first error's
+step) turn relation annotations into one label per (unit, annotator) (``agreement_units.py``), so the
+same metrics, queue and adjudication apply; each adds its own agreement measures to ``overall`` and
+``pair_agreement``, and ``adjudicated_units`` reads the adjudications back.
+
 Protocol (browser → kernel): {"type": "adjudicate", "item_id": id | null} → ack {item_id, position}.
 """
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
@@ -183,11 +190,13 @@ class AgreementDashboard(ipywidgets.VBox):
             median of the others is flagged.
         set_distance: for multi-label tasks, alpha's distance between label sets: "jaccard"
             (1 - |A ∩ B| / |A ∪ B|, the default) or "masi" (Passonneau's MASI).
+        descriptions: a text (or lines) per item saying what it is, shown first in the
+            adjudicator's notes, as the text item when no ``items`` are given, and in the queue.
 
     Results (pandas): ``overall`` (metric, estimate, low, high), ``pairwise`` (Cohen's kappa,
     annotators x annotators), ``per_annotator`` (annotator, n, agreement, accuracy (Dawid-Skene),
     flagged), ``per_class`` (class, agreement (specific agreement), n), ``queue`` (item_id,
-    disagreement, n_labels, labels, adjudicated), ``adjudicated`` (item_id, label, ...). The
+    disagreement, n_labels, labels, description, adjudicated), ``adjudicated`` (item_id, label, ...). The
     dashboard is a widget (a VBox): its view (``dash.view``) above the adjudication widget
     (``dash.adjudicator``); ``dash.adjudicate(item_id)`` opens it.
 
@@ -215,7 +224,12 @@ class AgreementDashboard(ipywidgets.VBox):
         flag_below: float = 0.15,
         title: str = "Annotator agreement",
         set_distance: SetLevel = "jaccard",
+        descriptions: Mapping[Hashable, str | Sequence[str]] | None = None,
     ):
+        self.kind = "labels"
+        self.units: pd.DataFrame | None = None
+        self.pair_agreement: pd.DataFrame | None = None
+        self._decode: Any = None
         if consensus not in ("majority", "dawid_skene"):
             raise ValueError(f"consensus must be 'majority' or 'dawid_skene', not {consensus!r}")
         if set_distance not in SET_LEVELS:
@@ -270,8 +284,14 @@ class AgreementDashboard(ipywidgets.VBox):
         self.wide = pd.DataFrame(arr, index=pd.Index(self.item_ids, name="item_id"),
                                  columns=pd.Index(self.annotators, name="annotator"))  # None = missing
         self._arr = arr
+        self.descriptions: dict[Hashable, list[str]] = {}
+        for key, text in (descriptions or {}).items():
+            key = plain(key)
+            if key not in row_of:
+                raise ValueError(f"descriptions: item {key!r} has no label")
+            self.descriptions[key] = [text] if isinstance(text, str) else [str(t) for t in text]
         if items is None:
-            items = Items([f"item {i}" for i in self.item_ids], ids=self.item_ids, kind="text")
+            items = Items(["\n".join(self.descriptions.get(i, [])) or f"item {i}" for i in self.item_ids], ids=self.item_ids, kind="text")
         self.items = items if isinstance(items, Items) else Items(items)
         unknown = [i for i in self.item_ids if i not in self.items]
         if unknown:
@@ -400,6 +420,7 @@ class AgreementDashboard(ipywidgets.VBox):
             "disagreement": dis[order],
             "n_labels": n_i[order, 0],
             "labels": [self._labels_of(i) for i in order],
+            "description": pd.Series([" ".join(self.descriptions.get(self.item_ids[i], [])) or None for i in order], dtype=object),
             "adjudicated": pd.Series([adjudicated.get(self.item_ids[i]) for i in order], dtype=object),
         })
 
@@ -450,7 +471,11 @@ class AgreementDashboard(ipywidgets.VBox):
         from ..widgets.classify import ClassifyWidget
 
         ids = self.queue["item_id"].tolist()
-        notes = {i: [f"{a}: {v}" for a, v in labels.items()] for i, labels in zip(ids, self.queue["labels"])}
+        def shown(v: Any) -> Any:  # a label set as the view shows it
+            return (", ".join(map(str, v)) or "(none)") if self.multi_label else v
+
+        notes = {i: [*self.descriptions.get(i, []), *(f"{a}: {shown(v)}" for a, v in labels.items())]
+                 for i, labels in zip(ids, self.queue["labels"])}
         proposals = {}
         pos = {i: n for n, i in enumerate(self.item_ids)}
         for i in ids:
@@ -495,6 +520,122 @@ class AgreementDashboard(ipywidgets.VBox):
         except IntentError as exc:
             raise ValueError(str(exc)) from None
         return self.adjudicator
+
+    # ------------------------------------------------------------------ relations
+    @classmethod
+    def _of_units(cls, units: Any, kind: str, task: str, kwargs: dict) -> AgreementDashboard:
+        for name in ("classes", "descriptions"):
+            if name in kwargs:
+                raise ValueError(f"{name} is set by {kind}: leave it out")
+        if units.items is not None and kwargs.get("items") is None:
+            kwargs["items"] = units.items
+        dash = cls(units.labels, task=task, classes=units.classes, descriptions=units.descriptions, **kwargs)
+        dash.kind, dash.units, dash.pair_agreement, dash._decode = kind, units.units, units.pair_agreement, units.decode
+        extra = list(units.extra)
+        if kind == "triples":  # the dashboard's alpha gives partial credit to overlapping sets; this one none
+            extra.insert(0, {"metric": "Krippendorff's alpha (nominal: the same predicates)",
+                             **dash._bootstrap(krippendorff_alpha, dash._codes.T, axis=1)})
+        dash.overall = pd.concat([dash.overall, pd.DataFrame(extra, columns=dash.overall.columns)], ignore_index=True)
+        dash._sync_view()
+        return dash
+
+    @classmethod
+    def for_triples(cls, triples: pd.DataFrame, objects: pd.DataFrame | None = None, images: Any = None, *,
+                    annotator: str = "annotator", task: str = "triples", predicates: Sequence[str] | None = None,
+                    **kwargs: Any) -> AgreementDashboard:
+        """Agreement on scene-graph triples (columns item, subject, predicate, object and
+        ``annotator``), adjudicated pair by pair.
+
+        Each candidate (item, subject, object) pair is one unit (``metrics.triple_units``: with
+        ``objects`` (item, object[, class, x, y, w, h]) every ordered pair of the item's objects, else
+        every pair some annotator related; object ids are shared by the annotators), its label the
+        list of predicates the annotator gave it (``["none"]``: none; "none" is a class, so the
+        adjudicator can pick it). Unit ids read ``"3: o1 → o2"``. The
+        metrics are the dashboard's multi-label ones (alpha with ``set_distance``), plus alpha with
+        the sets compared whole (nominal) and the mean triple F1 over annotator pairs
+        (``pair_agreement`` = ``metrics.triple_agreement_table``). The adjudicator picks the pair's
+        predicates, or "none" ("none" picked with predicates counts as those predicates); with ``images`` (``images[item]``: (H, W, 3) uint8) each
+        disputed pair shows its item's image with the subject's box in black and the object's in
+        magenta (needs boxes in ``objects``). ``predicates``: the classes offered (default: those
+        given; "none" is refused as a predicate). Other keyword arguments go to ``AgreementDashboard``.
+        ``adjudicated_units`` reads the adjudications back (item, subject, object, predicates: a list,
+        empty for none).
+
+        Example:
+            >>> df = pd.DataFrame({"item": 0, "subject": "o1", "object": "o2", "annotator": ["ann", "bob"],
+            ...                    "predicate": ["left of", "above"]})
+            >>> dash = AgreementDashboard.for_triples(df, n_boot=20)
+            >>> dash.queue[["item_id", "labels"]].values.tolist()
+            [['0: o1 → o2', {'ann': ['left of'], 'bob': ['above']}]]
+            >>> dash.adjudicate().record_label("0: o1 → o2", ["left of"]) > 0
+            True
+            >>> dash.adjudicated_units[["item", "subject", "object", "predicates"]].values.tolist()
+            [[0, 'o1', 'o2', ['left of']]]
+        """
+        from .agreement_units import triple_units_for_dashboard
+
+        units = triple_units_for_dashboard(triples, objects, images, annotator, None if predicates is None else list(predicates))
+        kwargs.setdefault("title", "Agreement on relation triples")
+        return cls._of_units(units, "triples", task, kwargs)
+
+    @classmethod
+    def for_links(cls, links: pd.DataFrame, *, annotator: str = "annotator", task: str = "links", iou_threshold: float = 0.5,
+                  **kwargs: Any) -> AgreementDashboard:
+        """Agreement on mention-region links (``CoreferenceLinker.all_links()``: columns item, start,
+        end, region (None: no visual referent), ``annotator``, and optionally text, box).
+
+        Each mention (item, start, end) is one unit, its label the region linked ("none": no visual
+        referent); an annotator who did not link a mention has no label for it. Regions are compared
+        as ``metrics.link_agreement`` does: on an item, two referents are the same region when their
+        boxes have IoU >= ``iou_threshold`` (regions each annotator drew, "d1", ...), or the same id
+        where a box is missing; such a group takes a given region's id (else its smallest). Unit ids
+        read ``'3: “the circle” [10, 20)'``. Adds the mean link F1 over annotator pairs
+        (``pair_agreement`` = ``metrics.link_agreement_table``). ``adjudicated_units``: item, start,
+        end, region.
+        """
+        from .agreement_units import link_units_for_dashboard
+
+        units = link_units_for_dashboard(links, annotator, iou_threshold)
+        kwargs.setdefault("title", "Agreement on mention-region links")
+        return cls._of_units(units, "links", task, kwargs)
+
+    @classmethod
+    def for_first_errors(cls, steps: pd.DataFrame, *, task: str = "first_errors", **kwargs: Any) -> AgreementDashboard:
+        """Agreement on where each reasoning chain's first error is (``ReasoningChainReview.steps``
+        of every annotator, concatenated: item_id, model, step, verdict, reviewed, annotator[, text]).
+
+        Each chain (item_id, model) that every annotator reviewed is one unit
+        (``metrics.first_error_table``), its label "step k" (1-based) or "no error". Unit ids read
+        ``"3 / model_a"``; the adjudicator's notes list the chain's steps. Adds
+        ``metrics.first_error_agreement``'s exact and within-one-step agreement with bootstrap CIs;
+        ``pair_agreement`` has both per annotator pair. ``adjudicated_units``: item, model,
+        first_error (0-based step, or None).
+        """
+        from .agreement_units import first_error_units_for_dashboard
+
+        units = first_error_units_for_dashboard(steps, int(kwargs.get("n_boot", 500)), float(kwargs.get("level", 0.95)),
+                                                kwargs.get("seed", 0))
+        kwargs.setdefault("title", "Agreement on first-error positions")
+        return cls._of_units(units, "first_errors", task, kwargs)
+
+    @property
+    def adjudicated_units(self) -> pd.DataFrame:
+        """The adjudications of a ``for_triples`` / ``for_links`` / ``for_first_errors`` dashboard,
+        one row per adjudicated unit: item_id (the unit id), the unit's keys, label, and the answer
+        read back (triples: predicates; links: region; first errors: first_error)."""
+        if self.units is None:
+            raise ValueError("adjudicated_units is for dashboards made by for_triples, for_links or for_first_errors")
+        adj = self._adjudicated_map()
+        rows = []
+        for unit in self.units.to_dict("records"):
+            if unit["item_id"] in adj:
+                label = adj[unit["item_id"]]
+                rows.append({**unit, "label": label, **self._decode(label)})
+        answer = {"triples": ["predicates"], "links": ["region"], "first_errors": ["first_error"]}[self.kind]
+        df = pd.DataFrame(rows, columns=[*self.units.columns, "label", *answer])
+        for c in ("label", *answer):  # None stays None (no region, no error), never NaN
+            df[c] = pd.Series([r.get(c) for r in rows], index=df.index, dtype=object)
+        return df
 
     # ------------------------------------------------------------------ view
     def _sync_view(self) -> None:

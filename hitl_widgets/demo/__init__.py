@@ -14,6 +14,10 @@ Point clouds: ``synthetic_scan`` (``hitl_widgets.demo.lidar``: a spinning LiDAR 
 exact per-point classes and instances, and a camera image through the same calibration) and
 ``motorcycle_cloud`` (scikit-image's real stereo pair as an RGB point cloud).
 
+Scene graphs: ``scene_graphs`` (``hitl_widgets.demo.scene_graphs``: shapes of several sizes, some inside or
+touching another, their exact objects and the spatial triples computed from their boxes) and
+``model_scene_graphs`` (a simulated model's scored triples with dropped, swapped and spurious ones).
+
 Speech: ``synthetic_speech`` (``hitl_widgets.demo.speech``: sentences with ML jargon spoken by espeak-ng in
 several English voices, every word's time known to the sample). Imported from its module: it needs espeak-ng.
 """
@@ -21,6 +25,7 @@ from .captions import CorefScenes, coreference_scenes, linked_caption
 from .clips import SyntheticClip, bundled_sample_clips, draw_frame_marker, read_frame_marker, synthetic_clip
 from .lidar import LidarScan, motorcycle_cloud, synthetic_scan
 from .reasoning import CHAIN_ERRORS, Chain, model_chains, reasoning_chain
+from .scene_graphs import PREDICATES, SceneGraph, SceneGraphs, model_scene_graphs, scene_graph, scene_graphs
 from .scenes import (
     COLOURS,
     ERROR_CATEGORY,
@@ -45,5 +50,6 @@ __all__ = [
     "CorefScenes", "coreference_scenes", "linked_caption",
     "LidarScan", "motorcycle_cloud", "synthetic_scan",
     "CHAIN_ERRORS", "Chain", "model_chains", "reasoning_chain",
+    "PREDICATES", "SceneGraph", "SceneGraphs", "model_scene_graphs", "scene_graph", "scene_graphs",
     "SyntheticClip", "bundled_sample_clips", "draw_frame_marker", "read_frame_marker", "synthetic_clip",
 ]

@@ -1,4 +1,4 @@
-"""Pure numpy metrics (no widget imports): agreement, confusion, detection (COCO-style AP), fairness, geometry (RLE, IoU), points (per-point IoU / mIoU, alpha), retrieval, temporal (video segments and tracks), speech recognition errors (asr), ...
+"""Pure numpy metrics (no widget imports): agreement, confusion, detection (COCO-style AP), fairness, geometry (RLE, IoU), points (per-point IoU / mIoU, alpha), retrieval, temporal (video segments and tracks), speech recognition errors (asr), scene-graph triples (relations), ...
 
 Each submodule lists its public functions in ``__all__``; they are re-exported here.
 """
@@ -20,9 +20,11 @@ from .points import *  # noqa: F401,F403
 from .points import __all__ as _points_all
 from .reasoning import *  # noqa: F401,F403
 from .reasoning import __all__ as _reasoning_all
+from .relations import *  # noqa: F401,F403
+from .relations import __all__ as _relations_all
 from .retrieval import *  # noqa: F401,F403
 from .retrieval import __all__ as _retrieval_all
 from .temporal import *  # noqa: F401,F403
 from .temporal import __all__ as _temporal_all
 
-__all__ = [*_agreement_all, *_asr_all, *_confusion_all, *_coreference_all, *_detection_all, *_fairness_all, *_geometry_all, *_points_all, *_reasoning_all, *_retrieval_all, *_temporal_all]
+__all__ = [*_agreement_all, *_asr_all, *_confusion_all, *_coreference_all, *_detection_all, *_fairness_all, *_geometry_all, *_points_all, *_reasoning_all, *_relations_all, *_retrieval_all, *_temporal_all]
