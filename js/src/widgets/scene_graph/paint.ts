@@ -8,7 +8,7 @@ import { DrawnArrow, drawArrows } from "../../lib/arrows";
 import type { BoxDraft } from "../../lib/box_draft";
 import { DrawnBox, drawBoxes } from "../../lib/boxes";
 import { classColour } from "../../lib/classes";
-import { data, h, labelText, setParts, setText } from "../../lib/dom";
+import { data, h, labelText, Part, setParts, setText } from "../../lib/dom";
 import type { ItemCache } from "../../lib/items";
 import type { EditLedger } from "../../lib/ledger";
 import { showSaved } from "../../lib/review";
@@ -33,8 +33,8 @@ const RELATION = "#00bcd4";
 const PROPOSED = "#ff9800";
 const SELECTED = "#ffeb3b";
 
-/** "h1 (cup)": an object's id and class. */
-export const objectName = (o: SgObject | undefined, id: string): string => (o ? `${id} (${labelText(o.class)})` : id);
+/** "h1 (cup)": an object's id and class, each isolated in its own element (setParts). */
+export const nameParts = (o: SgObject | undefined, id: string): Part[] => (o ? [data(id), " (", data(labelText(o.class)), ")"] : [data(id)]);
 
 export class ScenePainter {
   constructor(private readonly p: PaintParts) {}
@@ -106,18 +106,18 @@ export class ScenePainter {
   pending(): void {
     const { ui, state } = this.p;
     const it = state.item();
-    const name = (id: string | null) => (id === null ? "?" : objectName(state.object_(id, it), id));
+    const name = (id: string | null): Part[] => (id === null ? ["?"] : nameParts(state.object_(id, it), id));
     const preds = state.predicates();
     const prop = state.selectedProposal(it);
     const rel = state.selectedRelation(it);
     if (state.subject !== null) {
-      setParts(ui.pending, ["relation: ", data(name(state.subject)), " → ", state.filter ? data(`${state.filter}…`) : "?", " → ",
-        data(name(state.object)), state.awaiting() ? "" : "  (click the object box)"]);
+      setParts(ui.pending, ["relation: ", ...name(state.subject), " → ", state.filter ? data(`${state.filter}…`) : "?", " → ",
+        ...name(state.object), state.awaiting() ? "" : "  (click the object box)"]);
     } else if (prop) {
-      setParts(ui.pending, ["proposal: ", data(name(prop.subject)), " → ", data(prop.predicate), " → ", data(name(prop.object)),
+      setParts(ui.pending, ["proposal: ", ...name(prop.subject), " → ", data(prop.predicate), " → ", ...name(prop.object),
         prop.score === null ? "" : ` (${prop.score.toFixed(2)})`, "  Enter accepts, x rejects, a digit changes the predicate"]);
     } else if (rel) {
-      setParts(ui.pending, ["selected: ", data(name(rel.subject)), " → ", data(rel.predicate), " → ", data(name(rel.object)),
+      setParts(ui.pending, ["selected: ", ...name(rel.subject), " → ", data(rel.predicate), " → ", ...name(rel.object),
         "  (Delete removes it)"]);
     } else setText(ui.pending, "click a box (the subject), then another (the object), then a predicate");
     const choosing = state.awaiting() || prop !== undefined;
@@ -162,23 +162,27 @@ export class ScenePainter {
     const it = state.item();
     const rels = state.relations(it);
     const props = openProposals(it);
-    const name = (id: string) => objectName(state.object_(id, it), id);
+    const name = (cls: string, id: string) => {
+      const span = h("span", cls);
+      setParts(span, nameParts(state.object_(id, it), id));
+      return span;
+    };
     setText(ui.triplesHead, `${rels.length} relation${rels.length === 1 ? "" : "s"}, ${props.length} open proposal${props.length === 1 ? "" : "s"}`
       + `, ${state.objects(it).length} boxes${state.showArrows ? "" : " (arrows hidden)"}`);
-    const row = (kind: "relation" | "proposal", key: string, parts: string[], selected: boolean, extra: string) => {
+    const row = (kind: "relation" | "proposal", key: string, t: { subject: string; predicate: string; object: string }, selected: boolean, extra: string) => {
       const li = h("li", `hitl-sg-triple${kind === "proposal" ? " hitl-sg-proposal" : ""}`);
       li.dataset.key = key;
       li.dataset.kind = kind;
-      li.append(h("bdi", "hitl-sg-s", parts[0]), " → ", h("bdi", "hitl-sg-p", parts[1]), " → ", h("bdi", "hitl-sg-o", parts[2]));
+      li.append(name("hitl-sg-s", t.subject), " → ", h("bdi", "hitl-sg-p", t.predicate), " → ", name("hitl-sg-o", t.object));
       if (extra) li.append(h("span", "hitl-muted", extra));
       li.setAttribute("aria-selected", String(selected));
       li.addEventListener("click", () => select(kind, key));
       return li;
     };
     ui.triples.replaceChildren(
-      ...rels.map((r) => row("relation", tripleKey(r), [name(r.subject), r.predicate, name(r.object)], tripleKey(r) === state.relation,
+      ...rels.map((r) => row("relation", tripleKey(r), r, tripleKey(r) === state.relation,
         r.source === "model" ? " (model)" : "")),
-      ...props.map((p) => row("proposal", p.id, [name(p.subject), p.predicate, name(p.object)], p.id === state.proposal,
+      ...props.map((p) => row("proposal", p.id, p, p.id === state.proposal,
         ` proposed${p.score === null ? "" : ` ${p.score.toFixed(2)}`}`)),
     );
     ui.triples.querySelector("[aria-selected=true]")?.scrollIntoView?.({ block: "nearest" });
