@@ -238,3 +238,14 @@ def test_visual_genome_export():
     assert vg[1]["objects"][0]["object_id"] == 4 and vg[1]["relationships"] == []
     with pytest.raises(ValueError, match="names an object not in objects"):
         to_visual_genome(w.objects[w.objects["object_id"] != "tbl"], w.triples)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import hitl_widgets.io.visual_genome as vg
+    import hitl_widgets.widgets.scene_graph as sg
+
+    for module in (sg, vg):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

@@ -37,6 +37,10 @@ const SELECTED = "#ffeb3b";
 export const nameParts = (o: SgObject | undefined, id: string): Part[] => (o ? [data(id), " (", data(labelText(o.class)), ")"] : [data(id)]);
 
 export class ScenePainter {
+  /** what the triples list was built from: rebuilt only when one of these changes */
+  private listed: unknown[] = [];
+  private listedSelection: string | null = null;
+
   constructor(private readonly p: PaintParts) {}
 
   progress(): void {
@@ -156,8 +160,29 @@ export class ScenePainter {
     if (document.activeElement !== ui.attrInput) ui.attrInput.value = o ? o.attributes.join(", ") : "";
   }
 
-  /** The triples, then the open proposals (dashed); a click selects one. */
+  /** The triples, then the open proposals (dashed); a click selects one. The rows are rebuilt only
+   *  when the item's objects, relations or proposals change (a selection only marks its row). */
   triples(): void {
+    const { ui, state } = this.p;
+    const it = state.item();
+    const sources = [it, it?.objects, it?.relations, it?.proposals, it?.rejected, state.showArrows];
+    if (sources.length !== this.listed.length || sources.some((v, k) => v !== this.listed[k])) {
+      this.listed = sources;
+      this.buildTriples();
+    }
+    const selected = state.relation ?? state.proposal;
+    for (const li of ui.triples.children) {
+      const el = li as HTMLElement;
+      const on = el.dataset.key === (el.dataset.kind === "relation" ? state.relation : state.proposal);
+      if ((el.getAttribute("aria-selected") === "true") !== on) el.setAttribute("aria-selected", String(on));
+    }
+    if (selected !== null && selected !== this.listedSelection) {
+      ui.triples.querySelector("[aria-selected=true]")?.scrollIntoView?.({ block: "nearest" });
+    }
+    this.listedSelection = selected;
+  }
+
+  private buildTriples(): void {
     const { ui, state, select } = this.p;
     const it = state.item();
     const rels = state.relations(it);
@@ -169,23 +194,21 @@ export class ScenePainter {
     };
     setText(ui.triplesHead, `${rels.length} relation${rels.length === 1 ? "" : "s"}, ${props.length} open proposal${props.length === 1 ? "" : "s"}`
       + `, ${state.objects(it).length} boxes${state.showArrows ? "" : " (arrows hidden)"}`);
-    const row = (kind: "relation" | "proposal", key: string, t: { subject: string; predicate: string; object: string }, selected: boolean, extra: string) => {
+    const row = (kind: "relation" | "proposal", key: string, t: { subject: string; predicate: string; object: string }, extra: string) => {
       const li = h("li", `hitl-sg-triple${kind === "proposal" ? " hitl-sg-proposal" : ""}`);
       li.dataset.key = key;
       li.dataset.kind = kind;
       li.append(name("hitl-sg-s", t.subject), " → ", h("bdi", "hitl-sg-p", t.predicate), " → ", name("hitl-sg-o", t.object));
       if (extra) li.append(h("span", "hitl-muted", extra));
-      li.setAttribute("aria-selected", String(selected));
       li.addEventListener("click", () => select(kind, key));
       return li;
     };
     ui.triples.replaceChildren(
-      ...rels.map((r) => row("relation", tripleKey(r), r, tripleKey(r) === state.relation,
+      ...rels.map((r) => row("relation", tripleKey(r), r,
         r.source === "model" ? " (model)" : "")),
-      ...props.map((p) => row("proposal", p.id, p, p.id === state.proposal,
+      ...props.map((p) => row("proposal", p.id, p,
         ` proposed${p.score === null ? "" : ` ${p.score.toFixed(2)}`}`)),
     );
-    ui.triples.querySelector("[aria-selected=true]")?.scrollIntoView?.({ block: "nearest" });
   }
 
   paint(): void {
