@@ -134,6 +134,39 @@ def test_relations_by_mouse_and_keys_proposals_and_delete(lab):
     lab.screenshot_element(root, "scene-graph-widget.png")
 
 
+HOST_KEYS_SEEN = """(root) => {
+  window.__hostKeys = [];
+  root.parentElement.addEventListener("keydown", (e) => {
+    const name = [e.ctrlKey ? "Ctrl" : "", e.shiftKey ? "Shift" : "", e.key].filter(Boolean).join("+");
+    window.__hostKeys.push(name + (e.defaultPrevented ? " prevented" : ""));
+  });
+}"""
+
+
+def test_host_keys_pass_while_choosing_a_predicate_and_typing_attributes(lab):
+    root = start(lab, "scene_graph_keys.ipynb")
+    canvas = root.locator("canvas")
+    b = canvas.bounding_box()
+    root.evaluate(HOST_KEYS_SEEN)
+    lab.page.mouse.click(b["x"] + 40, b["y"] + 80)  # man
+    lab.page.mouse.click(b["x"] + 116, b["y"] + 56)  # cup: the predicate is next, letters filter it
+    expect(root.locator(".hitl-sg-pending")).to_contain_text("cup (cup)")
+    root.focus()
+    lab.page.keyboard.press("Control+s")
+    expect(root.locator(".hitl-sg-pending")).to_contain_text("cup (cup)")  # still choosing: Ctrl+S changed nothing here
+    lab.page.mouse.click(b["x"] + 40, b["y"] + 80)  # man again: a new subject
+    root.focus()
+    lab.page.keyboard.press("t")  # into the attributes field
+    expect(root.locator(".hitl-sg-attributes")).to_be_focused()
+    lab.page.keyboard.press("Control+s")
+    assert kernel(lab, "len(w.triples)") == 0  # nothing was related by these keys
+    root.evaluate("el => el.querySelector('.hitl-sg-attributes').focus()")
+    lab.page.keyboard.press("Shift+Enter")  # (runs the cell again: last)
+    seen = lab.page.evaluate("() => window.__hostKeys")
+    # each host key reached the notebook around the widget, its default not prevented
+    assert [k for k in seen if k.startswith(("Ctrl+s", "Ctrl+S", "Shift+Enter"))] == ["Ctrl+s", "Ctrl+s", "Shift+Enter"], seen
+
+
 def test_state_survives_a_kernel_restart(lab):
     root = start(lab, "scene_graph_restart.ipynb")
     canvas = root.locator("canvas")

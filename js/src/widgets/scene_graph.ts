@@ -12,7 +12,7 @@ import { boxAt, BoxDraft } from "../lib/box_draft";
 import { canvasPoint } from "../lib/boxes";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache } from "../lib/items";
-import { Binding, Keymap } from "../lib/keyboard";
+import { Binding, HOST_KEYS, hostKeyName, Keymap } from "../lib/keyboard";
 import { EditLedger } from "../lib/ledger";
 import { kernelMessages, startView, wireNav } from "../lib/review";
 import { Stepper, stepKeys } from "../lib/stepper";
@@ -263,6 +263,7 @@ function render({ model, el }: RenderProps<SceneModel>) {
     if (attrs.join("\u0000") !== o.attributes.join("\u0000")) actions.updateBox(o.id, { attributes: attrs });
   };
   ui.attrInput.addEventListener("keydown", (e) => {
+    if (HOST_KEYS.has(hostKeyName(e))) return; // Shift+Enter, Ctrl+S, ...: the host's
     if (e.key === "Enter" && !e.shiftKey && !e.ctrlKey && !e.metaKey && !e.altKey) {
       e.preventDefault();
       e.stopPropagation();
