@@ -199,6 +199,16 @@ def test_proposals_accept_change_predicate_reject():
     assert bad["type"] == "refused"
 
 
+def test_removing_an_accepted_proposal_rejects_it():
+    w, r = make()
+    r.intent("accept", item_id=0, proposal_id="p0")
+    u = r.intent("unrelate", item_id=0, subject="man", predicate="holding", object="cup")
+    assert u["type"] == "ack" and u["relations"] == [] and u["rejected"] == ["p0"]
+    assert r.intent("accept", item_id=0, proposal_id="p0")["type"] == "refused"
+    r.intent("undo", item_id=0)
+    assert w.triples["source"].tolist() == ["model"] and w._item_info(0)["rejected"] == []
+
+
 def test_proposal_of_a_deleted_box_is_refused():
     w, r = make()
     r.intent("delete_object", item_id=0, object_id="tbl")

@@ -10,7 +10,8 @@ whole state, so undo / redo are those of ``ImageEditor``:
 
 An object's ``source`` is "given" (from ``objects=``) or "human" (drawn); a relation's is "human"
 or "model" (a proposal accepted as proposed; one whose predicate was changed is "human" and keeps
-the proposal's id and score). Until an item has an event its state is its given objects. Deleting
+the proposal's id and score; removing a relation that came from a proposal rejects the proposal).
+Until an item has an event its state is its given objects. Deleting
 an object deletes its relations in the same event (the ack says how many), so one undo restores
 both. A relation is identified by its triple (subject, predicate, object): a triple is stored once.
 
@@ -386,10 +387,12 @@ class SceneGraphAnnotator(ImageEditor):
         item_id = self._item_id(content)
         state = self._current(item_id)
         key = (content.get("subject"), content.get("predicate"), content.get("object"))
-        kept = [r for r in state["relations"] if _triple(r) != key]
-        if len(kept) == len(state["relations"]):
+        gone = [r for r in state["relations"] if _triple(r) == key]
+        if not gone:
             raise IntentError(f"item {item_id!r} has no relation {str(key[0])[:40]} -> {str(key[1])[:40]} -> {str(key[2])[:40]}")
-        state["relations"] = kept
+        state["relations"] = [r for r in state["relations"] if _triple(r) != key]
+        if gone[0].get("proposal") and gone[0]["proposal"] not in state["rejected"]:
+            state["rejected"].append(gone[0]["proposal"])  # an accepted proposal removed: rejected, not open again
         return self._answer(content, self._change(item_id, state, "unrelate"))
 
     @intent("accept")

@@ -129,8 +129,10 @@ def test_relations_by_mouse_and_keys_proposals_and_delete(lab):
     root.locator(".hitl-sg-triple").first.click()
     expect(root.locator(".hitl-sg-triple[aria-selected=true]")).to_have_count(1)
     focus(root)
-    keys.press("Delete")
+    keys.press("Delete")  # the model's relation, removed: its proposal is rejected, not offered again
     lab.wait_for_python("len(w.triples)", 0)
+    assert kernel(lab, "w._item_info(0)['rejected']") == ["p1", "p0"]
+    expect(root.locator(".hitl-sg-proposal")).to_have_count(0)
     lab.screenshot_element(root, "scene-graph-widget.png")
 
 

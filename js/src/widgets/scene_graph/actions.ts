@@ -115,6 +115,7 @@ export class SceneActions {
   unrelate(rel: Relation): void {
     this.send("unrelate", { subject: rel.subject, predicate: rel.predicate, object: rel.object }, (it) => {
       it.relations = (it.relations ?? []).filter((r) => tripleKey(r) !== tripleKey(rel));
+      if (rel.proposal && !(it.rejected ?? []).includes(rel.proposal)) it.rejected = [...(it.rejected ?? []), rel.proposal]; // as the kernel does
     });
   }
 

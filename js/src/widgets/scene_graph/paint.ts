@@ -32,6 +32,8 @@ export interface PaintParts {
 const RELATION = "#00bcd4";
 const PROPOSED = "#ff9800";
 const SELECTED = "#ffeb3b";
+/** Up to this many arrows, each has its label; beyond, only the focused box's and the selected one. */
+const LABEL_ALL = 40;
 
 /** "h1 (cup)": an object's id and class, each isolated in its own element (setParts). */
 export const nameParts = (o: SgObject | undefined, id: string): Part[] => (o ? [data(id), " (", data(labelText(o.class)), ")"] : [data(id)]);
@@ -80,6 +82,8 @@ export class ScenePainter {
     drawBoxes(ui.canvas, it.image, state.displaySize(), boxes);
     if (!state.showArrows) return;
     const dim = focus !== null || rel !== undefined || prop !== undefined;
+    // every arrow's label while there are few; with many, only those of the focused box, the selection
+    const labelAll = state.relations(it).length + openProposals(it).length <= LABEL_ALL;
     const arrows: DrawnArrow[] = [];
     for (const r of state.relations(it)) {
       const s = byId.get(r.subject);
@@ -88,7 +92,7 @@ export class ScenePainter {
       const selected = rel !== undefined && tripleKey(r) === tripleKey(rel);
       const touches = focus !== null && (r.subject === focus || r.object === focus);
       arrows.push({
-        from: asBox(s), to: asBox(o), label: r.predicate, colour: selected ? SELECTED : RELATION,
+        from: asBox(s), to: asBox(o), label: labelAll || selected || touches ? r.predicate : undefined, colour: selected ? SELECTED : RELATION,
         width: selected ? 3.5 : touches ? 2.5 : 1.5, alpha: !dim || selected || touches ? 1 : 0.2,
       });
     }
@@ -99,7 +103,7 @@ export class ScenePainter {
       const selected = p.id === prop?.id;
       const touches = focus !== null && (p.subject === focus || p.object === focus);
       arrows.push({
-        from: asBox(s), to: asBox(o), label: p.predicate, colour: selected ? SELECTED : PROPOSED, dashed: true,
+        from: asBox(s), to: asBox(o), label: labelAll || selected || touches ? p.predicate : undefined, colour: selected ? SELECTED : PROPOSED, dashed: true,
         width: selected ? 3.5 : 1.5, alpha: !dim || selected || touches ? 1 : 0.2,
       });
     }
