@@ -259,3 +259,36 @@ def test_docstring_examples_run():
     for module in (sg, vg):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__
+
+
+def test_edits_kept_in_the_browser_are_replayed_after_a_restart(tmp_path):
+    """The kernel died with edits unanswered: a new widget on the same store stores them with the
+    time they were made; a relation the store already has (its ack was lost) is answered 'already'."""
+    import time
+
+    w, r = make(hw.AnnotationStore(tmp_path / "sg.db"))
+    made = time.time() * 1000 - 60_000
+    edits = [
+        {"type": "relate", "fields": {"item_id": 0, "subject": "man", "predicate": "holding", "object": "cup"}, "made_at": made},
+        {"type": "accept", "fields": {"item_id": 0, "proposal_id": "p1"}, "made_at": made + 1000},
+        {"type": "relate", "fields": {"item_id": 0, "subject": "man", "predicate": "eats", "object": "cup"}, "made_at": made + 2000},
+    ]
+    reply = r.intent("replay", edits=edits)
+    assert reply["type"] == "ack" and reply["stored"] == 2
+    assert [x["ok"] for x in reply["results"]] == [True, True, False]
+    assert "not in the list of predicates" in reply["results"][2]["message"]
+    assert w.triples[["subject", "predicate", "object", "source"]].values.tolist() == [
+        ["man", "holding", "cup", "human"], ["cup", "on", "tbl", "model"]]
+    w2, r2 = make(hw.AnnotationStore(tmp_path / "sg.db"))
+    again = r2.intent("replay", edits=[{"type": "relate", "fields": {"item_id": 1, "subject": "x", "predicate": "on", "object": "x"},
+                                        "made_at": made}])
+    assert again["results"][0]["ok"] is False  # a self-relation: refused on replay too
+    assert len(w2.triples) == 2
+    # stored, then its answer lost: the replay of the same relation is 'already', stored once
+    made = time.time() * 1000 - 50
+    r2.intent("relate", item_id=0, subject="tbl", predicate="next to", object="man")
+    before = len(w2.store.events(w2.task))
+    dup = r2.intent("replay", edits=[{"type": "relate", "fields": {"item_id": 0, "subject": "tbl", "predicate": "next to", "object": "man"},
+                                      "made_at": made}])
+    assert dup["results"] == [{"ok": True, "already": True}] and len(w2.store.events(w2.task)) == before
+    assert len(w2.triples) == 3
