@@ -25,6 +25,9 @@ export interface DrawnArrow {
   alpha?: number;
 }
 
+/** Labels longer than this are cut (with …) so they do not hide the arrows. */
+export const MAX_LABEL = 24;
+
 /** Where the ray from the centre of `box` towards (tx, ty) leaves the box. */
 export function edgePoint(box: Box, tx: number, ty: number): [number, number] {
   const cx = (box[0] + box[2]) / 2;
@@ -88,7 +91,8 @@ export function drawArrows(canvas: HTMLCanvasElement, imageWidth: number, imageH
   ctx.textAlign = "center";
   ctx.textBaseline = "middle";
   for (const [a, mx, my] of labels) {
-    const text = a.label ?? "";
+    const label = a.label ?? "";
+    const text = label.length > MAX_LABEL ? `${label.slice(0, MAX_LABEL - 1)}…` : label;
     const w = ctx.measureText(text).width + 6 * ratio;
     ctx.fillStyle = "rgba(0, 0, 0, 0.7)";
     ctx.fillRect(mx - w / 2, my - 8 * ratio, w, 16 * ratio);
