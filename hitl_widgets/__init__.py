@@ -27,6 +27,7 @@ _LAZY = {
     "RetrievalVerifier": "hitl_widgets.widgets.retrieval",
     "HallucinationFlagger": "hitl_widgets.widgets.hallucination",
     "CoreferenceLinker": "hitl_widgets.widgets.coreference",
+    "SceneGraphAnnotator": "hitl_widgets.widgets.scene_graph",
     "VQAReview": "hitl_widgets.widgets.vqa",
     "YesNoReview": "hitl_widgets.widgets.yesno",
     "PointCloudAnnotator": "hitl_widgets.widgets.pointcloud",

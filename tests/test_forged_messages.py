@@ -7,7 +7,7 @@ message naming the problem, one entry more in ``widget.refused`` — and leave t
 The table ``SPECS`` has one entry per widget class that existed when this file was written:
 ClassifyWidget, LoopPanel, BBoxAnnotator, SegmentationCanvas, HallucinationFlagger,
 RetrievalVerifier, VQAReview, QualityGate, ConfusionDashboard and AgreementDashboard (its
-``AgreementView``); TemporalSegmenter, TrackAnnotator, TranscriptReview, AVAlignReview, ReasoningChainReview, CoreferenceLinker, IngestionReview and SensorFusionReview since. A new widget needs an entry here. An entry whose module does not import is
+``AgreementView``); TemporalSegmenter, TrackAnnotator, TranscriptReview, AVAlignReview, ReasoningChainReview, CoreferenceLinker, IngestionReview, SensorFusionReview and SceneGraphAnnotator since. A new widget needs an entry here. An entry whose module does not import is
 left out at collection, and ``test_every_table_entry_imports`` fails then, so nothing drops out
 silently.
 """
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hitl_widgets.items import Items
@@ -317,6 +318,38 @@ def _coreference_forged(w) -> list:
     ]
 
 
+def _scene_graph_forged(w) -> list:
+    first = w.order[0]  # boxes a, b over an 80 x 60 image; predicates on, near; proposal p0: a -> on -> b
+    rel = {"subject": "a", "predicate": "near", "object": "b"}
+    box = {"id": "h1", "x": 1, "y": 1, "w": 5, "h": 5, "class": "cup", "attributes": []}
+    return [
+        *_item_forgeries(first, "relate", rel),
+        ({"type": "relate", "item_id": first, **rel, "object": "ghost"}, "is not a box of this image"),
+        ({"type": "relate", "item_id": first, **rel, "subject": ["a"]}, "is not a box of this image"),
+        ({"type": "relate", "item_id": first, **rel, "predicate": "eats"}, "not in the list of predicates"),
+        ({"type": "relate", "item_id": first, **rel, "predicate": None}, "not in the list of predicates"),
+        ({"type": "relate", "item_id": first, **rel, "object": "a"}, "related to itself"),
+        ({"type": "unrelate", "item_id": first, **rel}, "has no relation"),
+        ({"type": "add_object", "item_id": first, "object": {**box, "id": "a"}}, "already has a box"),
+        ({"type": "add_object", "item_id": first, "object": {**box, "id": "<b>"}}, "object id"),
+        ({"type": "add_object", "item_id": first, "object": {**box, "class": "dog"}}, "unknown object class"),
+        ({"type": "add_object", "item_id": first, "object": {**box, "x": 500}}, "outside"),
+        ({"type": "add_object", "item_id": first, "object": {**box, "w": float("nan")}}, "finite number"),
+        ({"type": "add_object", "item_id": first, "object": {**box, "attributes": "red"}}, "attributes must be a list"),
+        ({"type": "add_object", "item_id": first, "object": {**box, "attributes": ["x" * 65]}}, "at most 64"),
+        ({"type": "add_object", "item_id": first, "object": {**box, "js": 1}}, "object must be"),
+        ({"type": "update_object", "item_id": first, "object_id": "zz", "class": "cup"}, "is not a box"),
+        ({"type": "update_object", "item_id": first, "object_id": "a"}, "nothing to change"),
+        ({"type": "update_object", "item_id": first, "object_id": "a", "x": 1}, "give all of"),
+        ({"type": "delete_object", "item_id": first, "object_id": "zz"}, "is not a box"),
+        ({"type": "accept", "item_id": first, "proposal_id": "p9"}, "has no proposal"),
+        ({"type": "accept", "item_id": first, "proposal_id": "p0", "predicate": "eats"}, "not in the list of predicates"),
+        ({"type": "reject", "item_id": first, "proposal_id": ["p0"]}, "has no proposal"),
+        ({"type": "undo", "item_id": first}, "nothing to undo"),
+        ({"type": "redo", "item_id": first}, "nothing to redo"),
+    ]
+
+
 def _retrieval_forged(w) -> list:
     return [
         ({"type": "judge", "query_id": 7, "item_id": "a", "judgement": "relevant"}, "unknown query id"),
@@ -553,6 +586,14 @@ SPECS: dict[str, Spec] = {
                        proposals={0: [(2, 9, "r1", 0.8)]}),
         lambda w: {"type": "link", "item_id": w.order[0], "t0": 0, "t1": 2, "region": "r1"},
         _coreference_forged,
+    ),
+    "SceneGraphAnnotator": Spec(
+        "hitl_widgets.widgets.scene_graph", "SceneGraphAnnotator",
+        lambda C, s: C(IMAGES[:2], ["cup", "table"], ["on", "near"], store=s, objects=pd.DataFrame(
+            {"item": [0, 0], "object_id": ["a", "b"], "x": [2, 30], "y": [2, 2], "w": [20, 20], "h": [20, 20], "class": ["cup", "table"]}),
+            proposals=pd.DataFrame({"item": [0], "subject": ["a"], "predicate": ["on"], "object": ["b"], "score": [0.7]})),
+        lambda w: {"type": "relate", "item_id": w.order[0], "subject": "a", "predicate": "near", "object": "b"},
+        _scene_graph_forged,
     ),
     "RetrievalVerifier": Spec(
         "hitl_widgets.widgets.retrieval", "RetrievalVerifier",

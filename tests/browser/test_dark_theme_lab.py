@@ -29,6 +29,8 @@ WIDGETS = {
     "hitl-retrieval": "hw.RetrievalVerifier(['pets'], {0: ['t0', 't1', 't2', 't3']}, items, store=store)",
     "hitl-hallucination": "hw.HallucinationFlagger(images[:4], ['a grey square'] * 4, store=store)",
     "hitl-coreference": "hw.CoreferenceLinker(images[:4], ['a grey square'] * 4, store=store, regions={0: [(2, 2, 10, 10, 'square')]})",
+    "hitl-scene-graph": "hw.SceneGraphAnnotator(images[:4], ['x', 'y'], ['on', 'near'], store=store, task='sg', objects=pd.DataFrame("
+                        "{'item': [0, 0], 'object_id': ['a', 'b'], 'x': [2, 12], 'y': 2, 'w': 8, 'h': 8, 'class': ['x', 'y']}))",
     "hitl-vqa": "hw.VQAReview(images[:4], ['what is it?'] * 4, ['a square'] * 4, store=store)",
     "hitl-reasoning": "hw.ReasoningChainReview(images[:4], [['a grey square', 'so one square']] * 4, questions=['how many?'] * 4, store=store, task='rc')",
     "hitl-confusion": "hw.ConfusionDashboard(y, p, items=images, store=store, task='cm')",

@@ -2,7 +2,7 @@
 JupyterLab + kernel (headless Chromium): class names in ClassifyWidget, BBoxAnnotator,
 SegmentationCanvas, TemporalSegmenter, TrackAnnotator, PointCloudAnnotator and ConfusionDashboard, AVAlignReview's title,
 ReasoningChainReview's questions, model names and steps (and a corrected step typed in), CoreferenceLinker's captions and
-region labels, a gate's name and reject reasons, BiasAudit's sensitive
+region labels, SceneGraphAnnotator's object classes, predicates and attributes, a gate's name and reject reasons, BiasAudit's sensitive
 column and group names, AgreementDashboard's annotators and labels, IngestionReview's classes and file
 names (in its findings), SensorFusionReview's classes. (RetrievalVerifier, HallucinationFlagger and VQAReview get the same in
 tests/browser/test_cross_modal_lab.py.)
@@ -65,6 +65,11 @@ CELLS = {
                  "                             questions=P, store=store, task='chains')\nrc",
     "coref": "co = hw.CoreferenceLinker(imgs, P, store=store, task='coref', display_size=200,\n"
              "                          regions={0: [(5, 5, 30, 30, P[0]), (50, 5, 30, 30, P[1]), (95, 5, 30, 30, P[2])]})\nco",
+    "scene": "sgo = pd.DataFrame({'item': 0, 'object_id': ['a', 'b', 'c'], 'x': [5, 50, 95], 'y': 5, 'w': 30, 'h': 30,\n"
+             "                    'class': P, 'attributes': [[p] for p in P]})\n"
+             "sgw = hw.SceneGraphAnnotator(imgs, P, P, store=store, task='scene', objects=sgo, attributes=P, display_size=200,\n"
+             "                             proposals=pd.DataFrame({'item': [0], 'subject': ['a'], 'predicate': [P[0]], 'object': ['b']}))\n"
+             "sgw",
     "fusion": "from hitl_widgets.demo.fusion import tiny_frame\n"
               "fu = hw.SensorFusionReview(tiny_frame(classes=P), store=store, task='fusion')\nfu",
     "gate": "gate = hw.QualityGate(imgs, name=P[0], reasons=P, sample=3, plan=(3, 1), store=store)\ngate",
@@ -83,7 +88,7 @@ CELLS = {
 # in a ClassifyWidget of its own, shown below its heatmap
 CLASSIFY = ".hitl-classify"
 ROOTS = {"classify": CLASSIFY, "confusion": ".hitl-confusion", "bbox": ".hitl-bbox", "segmentation": ".hitl-segmentation", "segmenter": ".hitl-segmenter", "tracks": ".hitl-tracks", "avalign": ".hitl-avalign", "pointcloud": ".hitl-pointcloud", "gate": ".hitl-gate", "bias": ".hitl-bias", "reasoning": ".hitl-reasoning", "coref": ".hitl-coreference",
-         "ingestion": ".hitl-ingestion", "fusion": ".hitl-fusion",
+         "scene": ".hitl-scene-graph", "ingestion": ".hitl-ingestion", "fusion": ".hitl-fusion",
          "agreement": ".hitl-agreement"}
 
 # Per widget root: markup made from text (an element only a payload could have made), whether each
@@ -141,6 +146,7 @@ def start(lab, payloads=PAYLOADS, column=SVG):
     expect(page.locator(".hitl-gate .hitl-verdict")).to_have_text("undecided", timeout=60_000)
     expect(page.locator(".hitl-reasoning .hitl-step")).to_have_count(6, timeout=60_000)
     expect(page.locator(".hitl-coreference .hitl-region")).to_have_count(3, timeout=60_000)
+    expect(page.locator(".hitl-scene-graph .hitl-sg-predicate")).to_have_count(3, timeout=60_000)
     expect(page.locator(".hitl-segmenter .hitl-seg-row")).to_have_count(3, timeout=60_000)
     expect(page.locator(".hitl-tracks .hitl-track-frame")).to_contain_text("frame 1 /", timeout=60_000)
     expect(page.locator(".hitl-avalign .hitl-avalign-offset")).to_contain_text("offset", timeout=60_000)
@@ -233,6 +239,20 @@ def test_hostile_text_renders_literally_and_runs_nothing(lab):
         expect(co.locator(".hitl-chains")).to_contain_text(PAYLOADS[int(k) - 1])
     lab.wait_for_python("co.links['region'].tolist()", ["r3"])
     assert ast.literal_eval(lab.python("co.regions['label'].tolist()")) == PAYLOADS
+    # SceneGraphAnnotator: predicates and classes (in the proposal's row) stay text; the proposal
+    # accepted with predicate 3 (p, 3) and a relation made by keys (Tab Enter, Tab Enter, 1) reach the kernel
+    sg = page.locator(".hitl-scene-graph")
+    for payload in PAYLOADS:
+        expect(sg.locator(".hitl-sg-predicates")).to_contain_text(payload)
+    expect(sg.locator(".hitl-sg-proposal")).to_contain_text(f"a ({PAYLOADS[0]})")
+    sg.focus()
+    for key in ("p", "3", "Tab", "Enter", "Tab", "Enter"):
+        page.keyboard.press(key)
+    expect(sg.locator(".hitl-sg-pending")).to_contain_text(f"b ({PAYLOADS[1]})")
+    page.keyboard.press("1")
+    expect(sg.locator(".hitl-sg-triple")).to_have_count(2)
+    lab.wait_for_python("sgw.triples[['predicate', 'subject_class']].values.tolist()", [[PAYLOADS[2], PAYLOADS[0]], [PAYLOADS[0], PAYLOADS[0]]])
+    assert ast.literal_eval(lab.python("sgw.objects['attributes'].tolist()")) == [[p] for p in PAYLOADS]
 
     # QualityGate: reject each sampled item with one of the reasons; the verdict line shows it
     gate = page.locator(".hitl-gate")

@@ -50,6 +50,12 @@ WIDGETS = {
     ),
     "hitl-hallucination": "hw.HallucinationFlagger(photos[:4], [LONG_TEXT[:3000]] * 4, store=store, categories=[LONG_CLASS[:100], 'object'])",
     "hitl-coreference": "hw.CoreferenceLinker(photos[:4], [LONG_TEXT[:3000]] * 4, store=store, regions={0: [(5, 5, 60, 40, LONG_CLASS)]})",
+    "hitl-scene-graph": (
+        "hw.SceneGraphAnnotator(photos[:4], [LONG_CLASS, 'cup'], [LONG_CLASS[:64], 'on'], store=store, task='sg',"
+        " objects=pd.DataFrame({'item': [0, 0], 'object_id': ['a', 'b'], 'x': [5, 80], 'y': 5, 'w': 60, 'h': 40,"
+        " 'class': [LONG_CLASS, 'cup'], 'attributes': [[LONG_CLASS[:64]], []]}),"
+        " proposals=pd.DataFrame({'item': [0], 'subject': ['a'], 'predicate': [LONG_CLASS[:64]], 'object': ['b']}))"
+    ),
     "hitl-confusion": "hw.ConfusionDashboard(names[y], names[p], items=np.repeat(photos, 50, 0), store=store, task='cm')",
     "hitl-agreement": (
         "hw.AgreementDashboard(pd.DataFrame([(i, a, ['x', 'y', LONG_CLASS][int(v)]) for a in"

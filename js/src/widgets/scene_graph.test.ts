@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { nextObjectId, openProposals, SceneItem, tripleKey } from "./scene_graph/state";
+
+const obj = (id: string) => ({ id, x: 0, y: 0, w: 1, h: 1, class: "cup", attributes: [], source: "human" as const });
+
+describe("scene graph state", () => {
+  it("numbers drawn boxes after the largest h<n>", () => {
+    expect(nextObjectId([])).toBe("h1");
+    expect(nextObjectId([obj("h2"), obj("man"), obj("h10x"), obj("h7")])).toBe("h8");
+  });
+  it("keeps open the proposals not rejected, not accepted, with both boxes, not already a triple", () => {
+    const it: SceneItem = {
+      id: 0, kind: "image",
+      objects: [obj("a"), obj("b"), obj("c")],
+      relations: [{ subject: "a", predicate: "on", object: "c", source: "human", score: null, proposal: null },
+        { subject: "b", predicate: "near", object: "a", source: "model", score: 0.5, proposal: "p3" }],
+      rejected: ["p1"],
+      proposals: [
+        { id: "p0", subject: "a", predicate: "on", object: "b", score: 0.9 },
+        { id: "p1", subject: "b", predicate: "on", object: "c", score: 0.8 },
+        { id: "p2", subject: "a", predicate: "on", object: "c", score: 0.7 },
+        { id: "p3", subject: "b", predicate: "near", object: "a", score: 0.5 },
+        { id: "p4", subject: "a", predicate: "on", object: "gone", score: 0.4 },
+      ],
+    } as SceneItem;
+    expect(openProposals(it).map((p) => p.id)).toEqual(["p0"]);
+    expect(openProposals(undefined)).toEqual([]);
+  });
+  it("keys a triple unambiguously", () => {
+    expect(tripleKey({ subject: "a b", predicate: "c", object: "d" })).not.toBe(tripleKey({ subject: "a", predicate: "b c", object: "d" }));
+  });
+});

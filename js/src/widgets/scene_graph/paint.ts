@@ -1,0 +1,243 @@
+// SceneGraphAnnotator's drawing: the image with its boxes (class colours; the subject, the object,
+// the Tab cursor and the box under the pointer stand out) and the relations as labelled arrows
+// (those of the focused box highlighted, the others dimmed; proposals dashed); the relation being
+// made and the predicate list; the selected box's class and attributes; the triples and open
+// proposals. Ids, classes, predicates and attributes go in as text only.
+import type { AnyModel } from "@anywidget/types";
+import { DrawnArrow, drawArrows } from "../../lib/arrows";
+import type { BoxDraft } from "../../lib/box_draft";
+import { DrawnBox, drawBoxes } from "../../lib/boxes";
+import { classColour } from "../../lib/classes";
+import { data, h, labelText, Part, setParts, setText } from "../../lib/dom";
+import type { ItemCache } from "../../lib/items";
+import type { EditLedger } from "../../lib/ledger";
+import { showSaved } from "../../lib/review";
+import type { Stepper } from "../../lib/stepper";
+import type { SceneLayout } from "./layout";
+import { asBox, openProposals, SceneModel, SceneState, SgObject, tripleKey } from "./state";
+
+export interface PaintParts {
+  model: AnyModel<SceneModel>;
+  root: HTMLElement;
+  ui: SceneLayout;
+  state: SceneState;
+  cache: ItemCache;
+  stepper: Stepper;
+  ledger: EditLedger;
+  draft: () => BoxDraft;
+  /** a relation (tripleKey) or proposal (id) in the side list was clicked */
+  select: (kind: "relation" | "proposal", key: string) => void;
+}
+
+const RELATION = "#00bcd4";
+const PROPOSED = "#ff9800";
+const SELECTED = "#ffeb3b";
+/** Up to this many arrows, each has its label; beyond, only the focused box's and the selected one. */
+const LABEL_ALL = 40;
+
+/** "h1 (cup)": an object's id and class, each isolated in its own element (setParts). */
+export const nameParts = (o: SgObject | undefined, id: string): Part[] => (o ? [data(id), " (", data(labelText(o.class)), ")"] : [data(id)]);
+
+export class ScenePainter {
+  /** what the triples list was built from: rebuilt only when one of these changes */
+  private listed: unknown[] = [];
+  private listedSelection: string | null = null;
+
+  constructor(private readonly p: PaintParts) {}
+
+  progress(): void {
+    const { ui, stepper, ledger } = this.p;
+    const total = stepper.order().length;
+    setText(ui.progress, `annotated ${ledger.done(total)} of ${total}`);
+    setText(ui.position, stepper.positionText("image"));
+    showSaved(ui.status, ledger, ui.nav.retry);
+  }
+
+  /** The canvas: image, boxes, arrows (all this runs on a hover: nothing else). */
+  image(): void {
+    const { ui, state } = this.p;
+    const it = state.item();
+    if (!it || it.kind !== "image" || !it.image) {
+      ui.canvas.hidden = true;
+      setText(ui.imageMessage, !it ? "loading…" : it.error ?? "cannot show this image");
+      return;
+    }
+    ui.canvas.hidden = false;
+    setText(ui.imageMessage, "");
+    const classes = state.classes();
+    const objects = state.objects(it);
+    const byId = new Map(objects.map((o) => [o.id, o]));
+    const focus = state.focus();
+    const rel = state.selectedRelation(it);
+    const prop = state.selectedProposal(it);
+    const marked = new Set([state.subject, state.object, state.hover, rel?.subject, rel?.object, prop?.subject, prop?.object]);
+    const boxes: DrawnBox[] = objects.map((o, k) => ({
+      box: asBox(o),
+      colour: o.id === state.subject || o.id === state.object ? SELECTED : classColour(classes.findIndex((c) => c === o.class)),
+      width: marked.has(o.id) || k === state.cursor ? 3.5 : 1.5,
+      dashed: k === state.cursor && !marked.has(o.id),
+    }));
+    const draft = this.p.draft().box;
+    if (draft) boxes.push({ box: draft, colour: SELECTED, dashed: true, width: 2 });
+    drawBoxes(ui.canvas, it.image, state.displaySize(), boxes);
+    if (!state.showArrows) return;
+    const dim = focus !== null || rel !== undefined || prop !== undefined;
+    // every arrow's label while there are few; with many, only those of the focused box, the selection
+    const labelAll = state.relations(it).length + openProposals(it).length <= LABEL_ALL;
+    const arrows: DrawnArrow[] = [];
+    for (const r of state.relations(it)) {
+      const s = byId.get(r.subject);
+      const o = byId.get(r.object);
+      if (!s || !o) continue;
+      const selected = rel !== undefined && tripleKey(r) === tripleKey(rel);
+      const touches = focus !== null && (r.subject === focus || r.object === focus);
+      arrows.push({
+        from: asBox(s), to: asBox(o), label: labelAll || selected || touches ? r.predicate : undefined, colour: selected ? SELECTED : RELATION,
+        width: selected ? 3.5 : touches ? 2.5 : 1.5, alpha: !dim || selected || touches ? 1 : 0.2,
+      });
+    }
+    for (const p of openProposals(it)) {
+      const s = byId.get(p.subject);
+      const o = byId.get(p.object);
+      if (!s || !o) continue;
+      const selected = p.id === prop?.id;
+      const touches = focus !== null && (p.subject === focus || p.object === focus);
+      arrows.push({
+        from: asBox(s), to: asBox(o), label: labelAll || selected || touches ? p.predicate : undefined, colour: selected ? SELECTED : PROPOSED, dashed: true,
+        width: selected ? 3.5 : 1.5, alpha: !dim || selected || touches ? 1 : 0.2,
+      });
+    }
+    drawArrows(ui.canvas, it.image.width, it.image.height, arrows);
+  }
+
+  /** The relation being made ("subject → ? → object") and the predicates to pick from. */
+  pending(): void {
+    const { ui, state } = this.p;
+    const it = state.item();
+    const name = (id: string | null): Part[] => (id === null ? ["?"] : nameParts(state.object_(id, it), id));
+    const preds = state.predicates();
+    const prop = state.selectedProposal(it);
+    const rel = state.selectedRelation(it);
+    if (state.subject !== null) {
+      setParts(ui.pending, ["relation: ", ...name(state.subject), " → ", state.filter ? data(`${state.filter}…`) : "?", " → ",
+        ...name(state.object), state.awaiting() ? "" : "  (click the object box)"]);
+    } else if (prop) {
+      setParts(ui.pending, ["proposal: ", ...name(prop.subject), " → ", data(prop.predicate), " → ", ...name(prop.object),
+        prop.score === null ? "" : ` (${prop.score.toFixed(2)})`, "  Enter accepts, x rejects, a digit changes the predicate"]);
+    } else if (rel) {
+      setParts(ui.pending, ["selected: ", ...name(rel.subject), " → ", data(rel.predicate), " → ", ...name(rel.object),
+        "  (Delete removes it)"]);
+    } else setText(ui.pending, "click a box (the subject), then another (the object), then a predicate");
+    const choosing = state.awaiting() || prop !== undefined;
+    const shown = choosing ? state.choices() : preds.map((_, k) => k);
+    ui.predicateList.classList.toggle("hitl-sg-choosing", choosing);
+    ui.predicateList.replaceChildren(...shown.map((k, n) => {
+      const li = h("li", "hitl-sg-predicate");
+      if (n < 9) li.append(h("span", "hitl-key", String(n + 1)));
+      li.append(h("bdi", "", preds[k]));
+      li.dataset.predicate = preds[k];
+      if (choosing && n === 0 && state.filter) li.classList.add("hitl-sg-first");
+      return li;
+    }));
+  }
+
+  /** The selected box's class and attributes. */
+  objectPanel(): void {
+    const { ui, state } = this.p;
+    const o = state.object_(state.subject);
+    const classes = state.classes();
+    if (ui.classSelect.options.length !== classes.length) {
+      ui.classSelect.replaceChildren(...classes.map((c, k) => {
+        const opt = h("option", "", labelText(c));
+        opt.value = String(k);
+        return opt;
+      }));
+      ui.attrList.replaceChildren(...(this.p.model.get("attribute_choices") ?? []).map((a) => {
+        const opt = h("option");
+        opt.value = a;
+        return opt;
+      }));
+    }
+    setText(ui.objectName, o ? `box ${o.id}:` : "next boxes:");
+    ui.classSelect.value = String(o ? classes.findIndex((c) => c === o.class) : state.classIndex);
+    ui.attrInput.disabled = !o;
+    if (document.activeElement !== ui.attrInput) ui.attrInput.value = o ? o.attributes.join(", ") : "";
+  }
+
+  /** The triples, then the open proposals (dashed); a click selects one. The rows are rebuilt only
+   *  when the item's objects, relations or proposals change (a selection only marks its row). */
+  triples(): void {
+    const { ui, state } = this.p;
+    const it = state.item();
+    const sources = [it, it?.objects, it?.relations, it?.proposals, it?.rejected, state.showArrows];
+    if (sources.length !== this.listed.length || sources.some((v, k) => v !== this.listed[k])) {
+      this.listed = sources;
+      this.buildTriples();
+    }
+    const selected = state.relation ?? state.proposal;
+    for (const li of ui.triples.children) {
+      const el = li as HTMLElement;
+      const on = el.dataset.key === (el.dataset.kind === "relation" ? state.relation : state.proposal);
+      if ((el.getAttribute("aria-selected") === "true") !== on) el.setAttribute("aria-selected", String(on));
+    }
+    if (selected !== null && selected !== this.listedSelection) {
+      ui.triples.querySelector("[aria-selected=true]")?.scrollIntoView?.({ block: "nearest" });
+    }
+    this.listedSelection = selected;
+  }
+
+  private buildTriples(): void {
+    const { ui, state, select } = this.p;
+    const it = state.item();
+    const rels = state.relations(it);
+    const props = openProposals(it);
+    const name = (cls: string, id: string) => {
+      const span = h("span", cls);
+      setParts(span, nameParts(state.object_(id, it), id));
+      return span;
+    };
+    setText(ui.triplesHead, `${rels.length} relation${rels.length === 1 ? "" : "s"}, ${props.length} open proposal${props.length === 1 ? "" : "s"}`
+      + `, ${state.objects(it).length} boxes${state.showArrows ? "" : " (arrows hidden)"}`);
+    const row = (kind: "relation" | "proposal", key: string, t: { subject: string; predicate: string; object: string }, extra: string) => {
+      const li = h("li", `hitl-sg-triple${kind === "proposal" ? " hitl-sg-proposal" : ""}`);
+      li.dataset.key = key;
+      li.dataset.kind = kind;
+      li.append(name("hitl-sg-s", t.subject), " → ", h("bdi", "hitl-sg-p", t.predicate), " → ", name("hitl-sg-o", t.object));
+      if (extra) li.append(h("span", "hitl-muted", extra));
+      li.addEventListener("click", () => select(kind, key));
+      return li;
+    };
+    ui.triples.replaceChildren(
+      ...rels.map((r) => row("relation", tripleKey(r), r,
+        r.source === "model" ? " (model)" : "")),
+      ...props.map((p) => row("proposal", p.id, p,
+        ` proposed${p.score === null ? "" : ` ${p.score.toFixed(2)}`}`)),
+    );
+  }
+
+  paint(): void {
+    const { model, root, ui, state, cache, stepper } = this.p;
+    setText(ui.title, model.get("title"));
+    this.progress();
+    const id = stepper.current();
+    if (id === undefined) {
+      ui.canvas.hidden = true;
+      setText(ui.imageMessage, `All ${stepper.order().length} images shown. [ goes back.`);
+      for (const n of [ui.triples, ui.predicateList]) n.replaceChildren();
+      setText(ui.pending, "");
+      return;
+    }
+    stepper.prefetch(cache);
+    if (!state.item()) {
+      this.image();
+      for (const n of [ui.triples, ui.predicateList]) n.replaceChildren();
+      stepper.paintWhenReady(cache, id);
+      return;
+    }
+    this.pending();
+    this.objectPanel();
+    this.triples();
+    this.image();
+    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id, position: stepper.pos } }));
+  }
+}
