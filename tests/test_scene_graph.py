@@ -292,3 +292,32 @@ def test_edits_kept_in_the_browser_are_replayed_after_a_restart(tmp_path):
                                       "made_at": made}])
     assert dup["results"] == [{"ok": True, "already": True}] and len(w2.store.events(w2.task)) == before
     assert len(w2.triples) == 3
+
+
+def test_accept_and_reject_from_code_and_the_static_card():
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    objs = pd.DataFrame({"item": [0, 0, 0], "object_id": ["a", "b", "c"], "x": [2, 20, 2], "y": [2, 2, 20],
+                         "w": [10, 10, 10], "h": [10, 10, 10], "class": ["cup", "table", "cup"]})
+    props = pd.DataFrame({"item": [0, 0, 0], "subject": ["a", "a", "c"], "predicate": ["on", "near", "near"],
+                          "object": ["b", "c", "b"], "score": [0.9, 0.4, 0.7]})
+    w = SceneGraphAnnotator(np.full((1, 40, 40, 3), 200, np.uint8), ["cup", "table"], ["on", "near"], objects=objs,
+                            proposals=props, store=hw.AnnotationStore(":memory:"))
+    pid = {(r.subject, r.object): r.proposal_id for r in w.proposals.itertuples()}
+    ids = [pid["a", "b"], pid["a", "c"], pid["c", "b"]]
+    w.accept(0, ids[0])
+    w.accept(0, ids[2], predicate="on")
+    w.reject(0, ids[1])
+    got = w.triples[["subject", "predicate", "object", "source"]].values.tolist()
+    assert sorted(got) == [["a", "on", "b", "model"], ["c", "on", "b", "human"]]
+    with pytest.raises(ValueError, match="proposal"):
+        w.accept(0, ids[1])  # rejected: no longer open
+    bundle = w._repr_mimebundle_()
+    html = (bundle[0] if isinstance(bundle, tuple) else bundle)["text/html"]
+    assert "3 objects, 2 relations on 1 images" in html
+    thumb = np.asarray(Image.open(io.BytesIO(base64.b64decode(re.search(r"base64,([^']+)'", html)[1]))).convert("RGB")).astype(int)
+    assert np.abs(thumb - 200).max() > 60  # the boxes are drawn on the plain image

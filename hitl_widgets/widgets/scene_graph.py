@@ -39,6 +39,7 @@ import traitlets
 from ..coerce import is_missing, normalise_classes, plain, same
 from ..metrics.geometry import clip_box
 from ..queue import QueueSpec
+from ..static import thumbnail_jpeg
 from ..store import AnnotationStore
 from .base import STATIC, Committed, IntentError, intent, static_file
 from .image_editor import ImageEditor
@@ -201,6 +202,29 @@ class SceneGraphAnnotator(ImageEditor):
         self._call("add_object", item_id, object={"id": object_id, **dict(zip("xywh", (plain(v) for v in box))),
                                                   "class": plain(cls), "attributes": list(attributes)})
         return object_id
+
+    def accept(self, item_id: Hashable, proposal_id: str, predicate: str | None = None) -> int:
+        """Accept a proposed relation (with another ``predicate`` when given), as Enter / a digit
+        does in the view. Returns the event id."""
+        fields: dict[str, Any] = {"proposal_id": proposal_id}
+        if predicate is not None:
+            fields["predicate"] = predicate
+        return self._call("accept", item_id, **fields)
+
+    def reject(self, item_id: Hashable, proposal_id: str) -> int:
+        """Reject a proposed relation, as x does in the view. Returns the event id."""
+        return self._call("reject", item_id, proposal_id=proposal_id)
+
+    # ------------------------------------------------------------------ static view
+    def _static_rows(self) -> list[tuple[str, Any]]:
+        states = [self._current(i) for i in self._state]
+        return [("scene graphs", f"{sum(len(s['objects']) for s in states)} objects, "
+                                 f"{sum(len(s['relations']) for s in states)} relations on {len(states)} images")]
+
+    def _static_picture(self, item_id: Hashable) -> bytes | None:
+        index = {c: n for n, c in enumerate(self.classes)}
+        boxes = [(o["x"], o["y"], o["w"], o["h"], index.get(o["class"], 0)) for o in self._current(item_id)["objects"]]
+        return thumbnail_jpeg(self.items.image(item_id), boxes=boxes)
 
     def delete_object(self, item_id: Hashable, object_id: str) -> int:
         """Delete an object and its relations (one event: one undo restores both)."""
