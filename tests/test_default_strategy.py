@@ -43,6 +43,8 @@ def test_binary_resolves_to_plain_margin_and_no_model_to_the_representative_phas
     assert type(s) is ScoreStrategy and s.score is margin and s.density_beta == 0.0
     cold = DefaultStrategy().resolve(None)
     assert type(cold) is HybridStrategy and cold.phase(0, has_model=False) == "representative"
+    one = DefaultStrategy().resolve(1)  # a model fitted on one class so far
+    assert type(one) is HybridStrategy and (one.warmup, one.boundaries_from) == (30, 80)
     custom = DefaultStrategy(warmup_per_class=2, boundaries_per_class=5).resolve(4)
     assert (custom.warmup, custom.boundaries_from) == (8, 20)
 

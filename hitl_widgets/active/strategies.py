@@ -742,7 +742,11 @@ class DefaultStrategy:
       (8·C), then uncertainty spread round-robin over class pairs. C = 10 gives the 30 and 80 that
       HybridStrategy was tuned to on digits;
     * no model yet: HybridStrategy's representative phase (k-means heads of the embeddings), or
-      random sampling without embeddings.
+      random sampling without embeddings; a model that has seen one class only: HybridStrategy
+      with its own 30 / 80.
+
+    C counts the classes the model predicts now, so a model that has not seen every class yet
+    (a three-class task whose first labels hold two) gets the rule for the classes it knows.
 
     The rule was chosen in ``benchmarks/default_rule.py`` on tuning splits and seeds that its
     reported tables never use, on six scikit-learn data sets (breast cancer, wine, iris, digits,
