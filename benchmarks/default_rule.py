@@ -48,8 +48,8 @@ Known, after the rule was fixed (and not used to change it): with ``--seeds 20``
 split has one cell below -2 SE, iris at 21 labels (default − margin -0.017 ± 0.008; there one
 test item is 0.022), and wine at 30 labels is at -2 SE (-0.006 ± 0.003). On the tuning splits
 with 20 seeds (``--tune --seeds 20 --only iris --only wine``, 40 runs per row) the same cells
-were -0.004 ± 0.006 and +0.001 ± 0.002, and no variant tried (2·C / 6·C, 3·C / 6·C, 3·C / 3·C)
-was ahead of 3·C / 8·C on both sets.
+were -0.004 ± 0.006 and +0.001 ± 0.002, and no variant tried there (2·C / 6·C, 3·C / 6·C, 3·C / 3·C)
+was ahead of 3·C / 8·C at every budget of both sets.
 
 Usage:  python benchmarks/default_rule.py [--quick] [--seeds N] [--tune]
 """
