@@ -26,7 +26,7 @@ def test_notebook_runs(path: Path, tmp_path: Path, monkeypatch):
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
     if path.name == "03_active_learning.ipynb":  # both curves beat their random baselines
         text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
-        found = re.findall(r"at (\d+) labels: hybrid ([\d.]+), random ([\d.]+)", text)
+        found = re.findall(r"at (\d+) labels: default ([\d.]+), random ([\d.]+)", text)
         assert [n for n, _, _ in found] == ["100", "120"], text  # scikit-learn, then the torch CNN
         for n, ours, theirs in found:
             assert float(ours) > float(theirs), (n, ours, theirs)

@@ -13,6 +13,7 @@ from .distributed import PoolScoringError, score_pool  # dask is imported only w
 from .simulate import HISTORY_COLUMNS, ActiveSession, query, simulate
 from .strategies import (
     CoreSetStrategy,
+    DefaultStrategy,
     HybridStrategy,
     RandomStrategy,
     ScoreStrategy,
@@ -49,6 +50,7 @@ __all__ = [
     "as_task",
     "CallableAdapter",
     "CoreSetStrategy",
+    "DefaultStrategy",
     "HISTORY_COLUMNS",
     "HybridStrategy",
     "PoolScoringError",

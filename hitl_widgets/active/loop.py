@@ -50,8 +50,11 @@ class ActiveLearningLoop:
         items: what the human sees (``Items`` or anything it accepts); default: ``pool`` itself
             when it is an image array, else each row's values as a short text ("row 3: 0.12, 4.5,
             ..."): a tabular pool (a headless ``simulate`` on it, say) needs no ``items``.
-        strategy: "hybrid" (default: diversity first, then uncertainty + diversity), "margin",
-            "entropy", "least_confident", "bald", "core_set", "density_weighted", "random",
+        strategy: "default" (chosen per task by the number of classes C the model predicts:
+            plain margin when C = 2; else the hybrid with its phases scaled with C, diversity
+            until 3·C labels, then uncertainty + diversity, then uncertainty spread over class
+            pairs from 8·C; see ``hitl_widgets.active.DefaultStrategy``), "hybrid" (the same
+            phases at the fixed 30 and 80 labels tuned on digits), "margin", "entropy", "least_confident", "bald", "core_set", "density_weighted", "random",
             "stratified" (per-group quotas from ``groups``, then margin), or a callable.
         batch_size: items per round.
         initial: labels known up front, ``{pool index: label}`` or ``(indices, labels)``; they
@@ -72,8 +75,8 @@ class ActiveLearningLoop:
             Client, a scheduler address (``"tcp://host:8786"``) or ``"local"`` (see
             ``hitl_widgets.active.distributed.score_pool``: each partition's top-k on its worker,
             the model sent once per worker). The pool is then a numpy or dask array, and
-            ``strategy`` a score ("margin", "entropy", "least_confident", "bald"; "hybrid", the
-            default, becomes "margin", since it needs every item's probabilities in one process).
+            ``strategy`` a score ("margin", "entropy", "least_confident", "bald"; "default"
+            and "hybrid" become "margin", since they need every item's probabilities in one process).
         progress: show a progress bar while the pool is scored on Dask and while ``simulate`` runs.
 
     Example:
@@ -92,7 +95,7 @@ class ActiveLearningLoop:
         model: Any,
         pool: Any,
         items: Any = None,
-        strategy: Any = "hybrid",
+        strategy: Any = "default",
         batch_size: int = 10,
         initial: Any = None,
         test: tuple[Any, Any] | None = None,
@@ -136,7 +139,7 @@ class ActiveLearningLoop:
         if scheduler is not None:
             from .distributed import PoolScorer
 
-            strategy = PoolScorer.from_strategy("margin" if strategy in ("hybrid", None) else strategy, scheduler, progress=progress)
+            strategy = PoolScorer.from_strategy("margin" if strategy in ("default", "hybrid", None) else strategy, scheduler, progress=progress)
         self.progress = bool(progress)
         if _is_torch_module(model):  # its output units are the classes, in this order
             model = as_adapter(model, classes=list(classes))

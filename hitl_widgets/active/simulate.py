@@ -3,7 +3,7 @@
 :class:`ActiveSession` holds the pool, the labels so far and the model adapter; the widget loop
 drives it with a human as the oracle, :func:`simulate` with the known labels::
 
-    session = ActiveSession(model, X_pool, strategy="hybrid", X_test=X_test, y_test=y_test)
+    session = ActiveSession(model, X_pool, strategy="default", X_test=X_test, y_test=y_test)
     idx = session.query(10)          # which items to show next
     session.teach(idx, labels)       # what the human (or oracle) said, in any number of calls
     session.retrain()                # refit the model on every label so far
@@ -64,7 +64,7 @@ class ActiveSession:
     a numeric array). ``mc_samples`` is T for strategies that need Monte-Carlo samples (BALD).
     """
 
-    def __init__(self, model: Any, X_pool: Any, strategy: Any = "hybrid", *, X_test: Any = None,
+    def __init__(self, model: Any, X_pool: Any, strategy: Any = "default", *, X_test: Any = None,
                  y_test: Any = None, embeddings: Any = None, batch_size: int = 10, seed: Any = None,
                  mc_samples: int = 20):
         if int(batch_size) < 1:
@@ -231,7 +231,7 @@ class ActiveSession:
         return self.evaluate()
 
 
-def query(model: Any, X_pool: Any, strategy: Any = "hybrid", k: int = 10, labelled_idx: Any = None,
+def query(model: Any, X_pool: Any, strategy: Any = "default", k: int = 10, labelled_idx: Any = None,
           embeddings: Any = None, rng: Any = None, mc_samples: int = 20) -> np.ndarray:
     """One query step with an already-fitted model: predict the pool, score, pick ``k``.
 
@@ -268,7 +268,7 @@ def _check_mc(strategy: Any, adapter: Any) -> None:
 
 
 def simulate(adapter_or_model: Any, X_pool: Any, y_oracle: Any, X_test: Any, y_test: Any,
-             strategy: Any = "hybrid", initial: int = 20, batch_size: int = 10, budget: int = 200,
+             strategy: Any = "default", initial: int = 20, batch_size: int = 10, budget: int = 200,
              seed: Any = None, embeddings: Any = None, initial_idx: Sequence[int] | None = None,
              mc_samples: int = 20) -> pd.DataFrame:
     """Run active learning with known labels (``y_oracle``) until ``budget`` labels.
