@@ -161,8 +161,11 @@ def sections(text: str) -> dict[str, str]:
     """The "## name" sections of an existing BENCHMARKS.md, by name."""
     out: dict[str, str] = {}
     name = None
+    fenced = False  # inside a ``` block: a script's own "## " lines are its output, not headings
     for line in text.splitlines():
-        if line.startswith("## "):
+        if line.startswith("```"):
+            fenced = not fenced
+        if line.startswith("## ") and not fenced:
             name = line[3:].strip()
             out[name] = ""
         if name is not None:

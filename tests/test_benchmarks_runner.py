@@ -151,3 +151,13 @@ def test_commit_marks_uncommitted_changes(tmp_path, monkeypatch):
 def test_unknown_name_is_refused_with_the_list(runner):
     with pytest.raises(SystemExit, match="no benchmark named nope; have: a_fine, b_broken, c_slow"):
         runner.scripts(["nope"])
+
+
+def test_a_scripts_own_headings_inside_its_output_stay_in_its_section(runner, monkeypatch, tmp_path):
+    (runner.HERE / "d_tables.py").write_text('"""Tables."""\nprint("## Boxes: mean over seeds")\nprint("| a | b |")\n')
+    out = tmp_path / "B.md"
+    run_main(runner, monkeypatch, "--only", "d_tables", "--output", str(out))
+    run_main(runner, monkeypatch, "--only", "a_fine", "--output", str(out))  # rewrites the file, keeping d_tables
+    parts = runner.sections(out.read_text())
+    assert "## Boxes: mean over seeds\n| a | b |" in parts["d_tables"]
+    assert "Boxes: mean over seeds" not in parts and set(parts) == {"a_fine", "d_tables"}
