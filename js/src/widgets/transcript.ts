@@ -172,7 +172,7 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
   return startView(model, root, status, {
     on: { ...stepper.listeners(onMessage), "change:title": () => paint() },
     paint,
-    dispose: [() => resize.disconnect(), unTheme, player, wave, stepper, keymap, ledger],
+    dispose: [() => resize.disconnect(), unTheme, player, wave, text, stepper, keymap, ledger],
   });
 }
 
