@@ -11,7 +11,8 @@ import { onThemeChange } from "../lib/contrast";
 import { setText } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
 import type { Sender } from "../lib/channel";
-import { ItemCache, ItemId } from "../lib/items";
+import { ItemCache, ItemId, ItemInfo } from "../lib/items";
+import { Binary, toBytes } from "../lib/media";
 import { Binding, Keymap } from "../lib/keyboard";
 import { EditLedger } from "../lib/ledger";
 import { helpKeys, kernelMessages, showSaved, startView } from "../lib/review";
@@ -22,7 +23,7 @@ import { AudioMsg, AudioPlayer, nextRate } from "../lib/player";
 import { PeakCache, PeaksMsg } from "../lib/waveform";
 import { TranscriptActions } from "./transcript/actions";
 import { WordEditor } from "./transcript/editor";
-import { seconds, TranscriptModel, wordAt } from "./transcript/model";
+import { PackedWords, seconds, TranscriptModel, unpackWords, wordAt } from "./transcript/model";
 import { TextView, transcriptLayout, WaveView } from "./transcript/view";
 
 export { boundaryNear, confidenceClass, insertSpan, movedEdge, splitPoint, wordAt } from "./transcript/model";
@@ -118,6 +119,7 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
     if (shown !== id) {
       shown = id;
       peaks.setItem(id, v.u.n_samples);
+      peaks.preload(v.u.first_peaks ?? []);
       wave.setRecording(v.u.n_samples, v.u.sample_rate, v.u.duration_s);
       player.reset(v.u.duration_s);
     }
@@ -159,8 +161,10 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
   root.append(help.node);
   keymap.add(...transcriptKeys(actions, player, stepper, help, { stepWord, openEditor, zoom: (f) => wave.zoom(f), redraw: queueDraw }));
   wireEditorNav(ui.nav, root, { step: (d) => stepper.step(d), undoRedo: (k) => actions.undoRedo(k), help, channel: ledger });
+  const routes = stepper.itemRoutes(cache);
   const onMessage = kernelMessages(ledger.channel, status, {
-    ...stepper.itemRoutes(cache),
+    ...routes,
+    items: (infos, buffers) => routes.items?.(infos.map((info) => unpackItem(info, buffers)), buffers),
     other: (msg, buffers) => {
       if (msg.type === "peaks") peaks.receive(msg as unknown as PeaksMsg, buffers[0]);
       else if (msg.type === "audio" && msg.item_id === stepper.current()) player.receive(msg as unknown as AudioMsg, buffers[0]);
@@ -174,6 +178,31 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
     paint,
     dispose: [() => resize.disconnect(), unTheme, player, wave, text, stepper, keymap, ledger],
   });
+}
+
+/** An utterance as a fetch sends it, made whole: its words unpacked (an error item when they are
+ *  misshapen), its first screen's peaks as float32 values for PeakCache.preload. */
+function unpackItem(info: ItemInfo, buffers: Binary[]): ItemInfo {
+  const { packed_words: packed, first_peaks: first, ...rest } = info;
+  if (!packed) return info;
+  const words = unpackWords(packed as PackedWords, buffers);
+  if (typeof words === "string") return { id: info.id, kind: "error", error: `utterance ${JSON.stringify(info.id)}: ${words}` };
+  const chunks = Array.isArray(first) ? (first as FirstPeaks[]) : [];
+  const first_peaks = chunks.flatMap((c) => {
+    const buffer = buffers[c.buffer];
+    if (!buffer) return [];
+    const bytes = toBytes(buffer);
+    if (bytes.byteLength % 8) return [];
+    return [{ type: "peaks" as const, item_id: info.id, bucket: c.bucket, start: c.start, count: c.count, values: new Float32Array(bytes.slice().buffer) }];
+  });
+  return { ...rest, words, first_peaks };
+}
+
+interface FirstPeaks {
+  bucket: number;
+  start: number;
+  count: number;
+  buffer: number;
 }
 
 /** The player of the utterance shown (`current`): windows asked for by "audio" intents, the
