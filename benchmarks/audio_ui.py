@@ -127,7 +127,8 @@ PROBE = """(root) => {
   canvas.addEventListener('wheel', (e) => B.wheels.push({ t: e.timeStamp, seen: performance.now(), drawn: null, painted: null }), true);
   root.addEventListener('click', (e) => {
     const word = e.target.closest && e.target.closest('.hitl-transcript-word');
-    if (word) B.plays.push({ t: e.timeStamp, from: +word.dataset.benchStart, playing: null, moving: null });
+    // the word's start: marked by SHOW_WORD (on the element, or on the page where the view made the element again)
+    if (word) B.plays.push({ t: e.timeStamp, from: +(word.dataset.benchStart ?? window.__benchFrom), playing: null, moving: null });
   }, true);
   // 'playing' of any <audio> of the view (capture: the event does not bubble)
   root.addEventListener('playing', () => { const p = B.plays.at(-1); if (p && p.playing === null) p.playing = performance.now(); }, true);
@@ -153,6 +154,7 @@ SHOW_WORD = """async ([j, start]) => {
   const word = find();
   word.scrollIntoView({ block: 'nearest' });
   word.dataset.benchStart = String(start);
+  window.__benchFrom = start;
   return indexed() ? `.hitl-transcript-word[data-index="${j}"]` : null;
 }"""
 

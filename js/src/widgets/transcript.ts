@@ -28,6 +28,9 @@ import { TextView, transcriptLayout, WaveView } from "./transcript/view";
 
 export { boundaryNear, confidenceClass, insertSpan, movedEdge, splitPoint, wordAt } from "./transcript/model";
 
+const PREFETCH_DELAY_MS = 150; // after a scroll or a draw, then the windows in view are asked for
+const PREFETCH_WAVE_S = 40; // the waveform's view is prefetched when it spans at most this
+
 function render({ model, el }: RenderProps<TranscriptModel>) {
   const root = mountRoot(el, model, "hitl-root hitl-transcript");
   const ui = transcriptLayout(root);
@@ -64,8 +67,18 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
   });
   let shown: unknown = undefined; // the utterance the waveform and player are set to
   const player = makePlayer(model, () => stepper.current(), wave, status, queueDraw);
-  root.append(player.audio);
-  const text = new TextView(ui.text, (k) => playWord(k));
+  root.append(player.node);
+  const text = new TextView(ui.text, (k) => playWord(k), () => prefetchSoon());
+  // the playback windows of what is on the screen (the words in the text box, the waveform when it
+  // shows at most PREFETCH_WAVE_S) are fetched ahead, so a click plays from a buffer already here
+  let prefetchTimer = 0;
+  const prefetchSoon = () => {
+    if (prefetchTimer) return;
+    prefetchTimer = window.setTimeout(() => {
+      prefetchTimer = 0;
+      prefetchVisible();
+    }, PREFETCH_DELAY_MS);
+  };
   const editor = new WordEditor(ui.editor, ui.input, root, (value) => actions.editorDone(value));
   const actions = new TranscriptActions({
     cache, ledger, stepper, status, playhead: () => player.time, pixel: () => wave.secondsPerPx(), edit: openEditor, repaint: () => repaint(),
@@ -88,9 +101,20 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
     Object.assign(wave.state, { words, selected: actions.index(words), edge: actions.edge, playhead: player.time, playing });
     wave.draw();
     text.paint(words, wave.state.selected, playing);
+    prefetchSoon();
     const sel = words[wave.state.selected];
     setText(ui.readout, `${seconds(player.time)} / ${seconds(v.u.duration_s)} · ${player.speed}x${player.playing ? " · playing" : ""}`
       + (sel ? ` · “${sel.text}” ${sel.start.toFixed(2)}–${sel.end.toFixed(2)} s (${actions.edge} boundary)` : ""));
+  }
+
+  function prefetchVisible(): void {
+    const v = actions.utterance();
+    if (!v || v.id !== shown) return;
+    const words = v.u.words;
+    const [a, b] = text.inView();
+    if (b > a) player.prefetch(words[a].start, words[b - 1].end);
+    const [t0, t1] = [wave.tOf(0), wave.tOf(wave.scale.width)];
+    if (t1 - t0 <= PREFETCH_WAVE_S) player.prefetch(t0, t1);
   }
 
   function repaint(): void {
@@ -176,7 +200,7 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
   return startView(model, root, status, {
     on: { ...stepper.listeners(onMessage), "change:title": () => paint() },
     paint,
-    dispose: [() => resize.disconnect(), unTheme, player, wave, text, stepper, keymap, ledger],
+    dispose: [() => resize.disconnect(), () => clearTimeout(prefetchTimer), unTheme, player, wave, text, stepper, keymap, ledger],
   });
 }
 

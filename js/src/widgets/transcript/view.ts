@@ -284,12 +284,16 @@ export class TextView {
   private playing = -1;
   private readonly list: WindowedList;
 
-  constructor(private readonly node: HTMLElement, private readonly click: (k: number) => void) {
+  /** `viewed`: the words in view changed (scrolled, laid out again). */
+  constructor(private readonly node: HTMLElement, private readonly click: (k: number) => void, private readonly viewed: () => void = () => {}) {
     this.list = new WindowedList(node, {
       render: (k) => this.span(k),
       text: (k) => this.words?.[k]?.text ?? "",
       pad: WORD_PAD_PX,
-      rendered: () => this.mark(),
+      rendered: () => {
+        this.mark();
+        this.viewed();
+      },
     });
     node.addEventListener("click", (e) => {
       const span = e.target instanceof Element ? e.target.closest<HTMLElement>(".hitl-transcript-word") : null;
