@@ -8,8 +8,10 @@ confidences): 7,200 words for the hour, all given to the widget. Measured in one
 (a) first paint: from the widget's root element entering the page (anywidget's render: the view
     is displayed) to the end of the frame that first shows waveform columns drawn from the kernel's
     peaks (the first ``fillRect`` of a waveform column on the widget's canvas, then the end of the
-    next frame: ``AFTER_FRAME_JS``). Includes the item fetch (the 7,200 words) and the first peaks
-    request, two kernel round trips. Also printed: from the moment the display cell is run.
+    next frame: ``AFTER_FRAME_JS``). Includes the item fetch (the 7,200 words) and, where the view
+    does not get the first screen's peaks with the item, a peaks request: one or two kernel round
+    trips. Also printed: from the moment the display cell is run, and the item message's size
+    (kernel side: JSON + buffers).
 (b) zoom / pan: for wheel events on the waveform (real input from Playwright; wheel zooms by 1.25,
     Shift+wheel pans by a view), the view's own draw time per frame (from the draw's first canvas
     call to the end of its animation-frame callback: waveform, word lane, transcript text and
@@ -248,8 +250,9 @@ def main() -> None:
         print(line("view displayed (root in the page) -> first waveform frame painted", [f[1] for f in firsts], "<= 300 ms"))
         print(line("  of which: root -> first waveform drawn (before its frame)", [f[2] for f in firsts], "-"))
         print(line("  of which: main-thread long tasks (> 50 ms each)", [f[3] for f in firsts], "-"))
-        print(f"    each view, in order: {', '.join(f'{f[1]:.0f}' for f in firsts)} ms; largest kernel message meanwhile "
-              f"(the item with its {words.strip()} words): {max(f[4] for f in firsts):,} B")
+        item = ast.literal_eval(lab.python("[s for s in sent if s[0] == 'items'][-1]"))
+        print(f"    each view, in order: {', '.join(f'{f[1]:.0f}' for f in firsts)} ms; the item message (its {words.strip()} words): "
+              f"{item[2]:,} B JSON + {item[3]:,} B buffers; largest kernel message meanwhile: {max(f[4] for f in firsts):,} B")
         print(line("display cell run -> root in the page (kernel executes `w`, JupyterLab renders)", [f[0] for f in firsts], "-"))
         print(line("display cell run -> first waveform frame painted", [f[0] + f[1] for f in firsts], "-"))
 
