@@ -120,7 +120,10 @@ export class WindowedList {
     this.layer.className = "hitl-windowed-layer";
     this.box.addEventListener("scroll", this.onScroll);
     this.resize = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(() => {
-      if (this.n && this.box.clientWidth > 0 && this.box.clientWidth !== this.laidWidth) this.layout();
+      if (this.n && this.box.clientWidth > 0 && this.box.clientWidth !== this.laidWidth) {
+        this.measure = null; // laid out before the box was in the page: its font may not have been known
+        this.layout();
+      }
     });
     this.resize?.observe(this.box);
   }
@@ -169,8 +172,8 @@ export class WindowedList {
   private layout(): void {
     const css = getComputedStyle(this.box);
     this.lineHeight = parseFloat(css.lineHeight) || (parseFloat(css.fontSize) || 13) * 1.9;
-    this.measure ??= measurer(this.box);
-    const measure = this.measure;
+    const measure = this.measure ?? measurer(this.box);
+    if (this.box.isConnected) this.measure = measure; // a box out of the page has no font yet: measured again
     const width = this.box.clientWidth;
     this.laidWidth = width;
     const widths = new Float64Array(this.n);
