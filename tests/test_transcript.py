@@ -215,11 +215,64 @@ def test_audio_window_is_a_bounded_wav():
     assert "at most" in sent[-1]["message"] or "inside" in sent[-1]["message"]
 
 
-def test_fetch_sends_no_audio_only_words_and_length():
+def unpack(packed: dict, buffers: list) -> list[dict]:
+    """The words of a fetch's ``packed_words`` (as js/src/widgets/transcript/model.ts unpackWords reads them)."""
+    n, raw = packed["n"], bytes(buffers[packed["buffer"]])
+    assert len(raw) == 26 * n
+    start, end, conf = np.frombuffer(raw[:24 * n], "<f8").reshape(3, n)
+    source, flag = np.frombuffer(raw[24 * n:], np.uint8).reshape(2, n)
+    return [{"id": i, "text": t, "start": float(a), "end": float(b), "source": ("model", "human")[s],
+             "confidence": None if np.isnan(c) else float(c), "flag": (None, "unclear", "jargon")[f]}
+            for i, t, a, b, c, s, f in zip(packed["id"].split(" ") if n else [], packed["text"].split(" ") if n else [],
+                                           start, end, conf, source, flag)]
+
+
+def test_fetch_sends_no_audio_only_words_length_and_first_peaks():
     w, sent, bufs = make()
     w._dispatch(w, {"type": "fetch", "ids": [0]}, [])
-    item = sent[-1]["items"][0]
-    assert item["kind"] == "audio" and item["duration_s"] == 1.5 and len(item["words"]) == 3 and bufs[-1] == []
+    item, buffers = sent[-1]["items"][0], bufs[-1]
+    assert item["kind"] == "audio" and item["duration_s"] == 1.5 and "words" not in item
+    assert unpack(item["packed_words"], buffers) == w._current(0)["words"]
+    # no audio: the words' buffer and the first screen's peaks only, each a "peaks" reply's values
+    assert not any(bytes(b).startswith(b"RIFF") for b in buffers) and len(buffers) == 1 + len(item["first_peaks"])
+    first = item["first_peaks"]
+    assert [f["bucket"] for f in first] == [4, 4, 4, 8, 8, 16, 32]  # 1.5 s at 8 kHz on a 200..3000 px canvas
+    for f in first:
+        w._dispatch(w, {"type": "peaks", "item_id": 0, "bucket": f["bucket"], "start": f["start"], "count": 1024}, [])
+        assert sent[-1]["count"] == f["count"] and bytes(bufs[-1][0]) == bytes(buffers[f["buffer"]]), f
+
+
+def test_packed_words_carry_edits_none_and_flags():
+    w, sent, bufs = make()
+    c = Client(w)
+    c(type="insert", item_id=1, after=None, text="oh", start_s=0.0, end_s=0.1)  # a person's word: no confidence
+    c(type="flag", item_id=1, word=wid(w, 1, 2), flag="jargon")
+    c(type="split", item_id=1, word=wid(w, 1, 1), at_s=0.4, texts=["hel", "lo"])
+    assert sent[-1]["type"] == "ack"
+    w._dispatch(w, {"type": "fetch", "ids": [1, 2]}, [])
+    one, two = sent[-1]["items"]
+    words = unpack(one["packed_words"], bufs[-1])
+    assert words == w._current(1)["words"] and [x["text"] for x in words] == ["oh", "hel", "lo", "world"]
+    assert words[0]["confidence"] is None and words[3]["flag"] == "jargon" and words[1]["source"] == "human"
+    assert unpack(two["packed_words"], bufs[-1]) == w._current(2)["words"]
+
+
+def test_first_peaks_of_a_long_recording_cover_the_first_screen_only():
+    audio = [(np.tile(tone(1.0), 600), RATE)]  # 10 minutes
+    hyp = pd.DataFrame({"utterance": 0, "index": [0], "text": ["a"], "start_s": [0.1], "end_s": [0.4], "confidence": [0.5]})
+    w = hw.TranscriptReview(audio, hyp, store=hw.AnnotationStore(":memory:"))
+    buffers: list = []
+    first = w._first_peaks(0, buffers)
+    span = 12 * RATE  # FIRST_VIEW_S
+    for b in {f["bucket"] for f in first}:  # every level the view may pick: its chunks over the first 12 s, no more
+        mine = [f for f in first if f["bucket"] == b]
+        assert [f["start"] for f in mine] == [1024 * c for c in range(len(mine))]
+        assert (mine[-1]["start"] + mine[-1]["count"]) * b >= span > mine[-1]["start"] * b
+    for f in first:
+        assert np.allclose(np.frombuffer(buffers[f["buffer"]], "<f4").reshape(-1, 2),
+                           w.items.audio(0).peaks(f["bucket"])[f["start"]:f["start"] + f["count"]])
+    assert sorted({f["bucket"] for f in first}) == [32, 64, 128, 256]
+    assert sum(len(b) for b in buffers) <= 8 * 8 * 1024
 
 
 @pytest.mark.parametrize("change, message", [

@@ -26,6 +26,9 @@ MIN_BUCKET, MAX_BUCKET = 1, 1 << 20
 DIRECT_BUCKET = 256  # buckets smaller than this are computed from the samples of the range alone
 MAX_PLAY_S = 30.0  # seconds per audio request
 MAX_PLAY_RATE = 48000
+CHUNK = 1024  # buckets per peaks request the views make (js/src/lib/waveform.ts CHUNK)
+FIRST_VIEW_S = 12.0  # seconds a view shows of a recording first (js/src/widgets/transcript/view.ts INITIAL_VIEW_S)
+FIRST_WIDTHS = (200, 3000)  # px: the canvas widths the first screen's peaks serve (narrower / wider: coarser levels)
 
 
 class AudioReads(ItemsWidget):
@@ -54,16 +57,33 @@ class AudioReads(ItemsWidget):
         if bucket >= DIRECT_BUCKET:
             peaks = source.peaks(bucket)[start:start + count]
         else:  # small buckets: reduce the samples of this range only (bounded by MAX_PEAKS * DIRECT_BUCKET)
-            x = source.samples(start * bucket, min(n, (start + count) * bucket))
-            pad = (-len(x)) % bucket
-            if pad:
-                x = np.concatenate([x, np.full(pad, x[-1], np.float32)])
-            x = x.reshape(-1, bucket)
-            peaks = np.stack([x.min(axis=1), x.max(axis=1)], axis=1)
+            peaks = _reduce(source.samples(start * bucket, min(n, (start + count) * bucket)), bucket)
         data = np.ascontiguousarray(peaks, dtype="<f4").tobytes()
         self.send({"type": "peaks", "item_id": u, "bucket": bucket, "start": start, "count": count,
                    "req": _req(content)}, buffers=[data])
         return None
+
+    def _first_peaks(self, item_id: Hashable, buffers: list) -> list[dict]:
+        """The peaks the view draws its first screen from (the first FIRST_VIEW_S seconds), sent with
+        the item so that the waveform needs no ``peaks`` round trip before it is painted: the chunks
+        (CHUNK buckets, as ``peaks`` replies are asked for) covering them at every zoom level a canvas
+        FIRST_WIDTHS px wide picks, each ``{bucket, start, count, buffer}`` (float32 min/max pairs in
+        ``buffers[buffer]``, the values a ``peaks`` reply gives). Read from the first samples only."""
+        source = self._recording(item_id)
+        n = source.n_samples
+        span = min(n, int(FIRST_VIEW_S * source.sample_rate))
+        levels = [b for b in (1 << k for k in range(21)) if choose_bucket(span / FIRST_WIDTHS[1]) <= b <= choose_bucket(span / FIRST_WIDTHS[0])]
+        chunks = [(b, c) for b in levels for c in range(-(-span // (b * CHUNK)))]
+        if not chunks:
+            return []
+        x = source.samples(0, min(n, max((c + 1) * CHUNK * b for b, c in chunks)))
+        out = []
+        for b, c in chunks:
+            lo, hi = c * CHUNK * b, min(len(x), (c + 1) * CHUNK * b)
+            peaks = _reduce(x[lo:hi], b)
+            out.append({"bucket": b, "start": c * CHUNK, "count": len(peaks), "buffer": len(buffers)})
+            buffers.append(np.ascontiguousarray(peaks, dtype="<f4").tobytes())
+        return out
 
     @intent("audio", sequenced=False)
     def _on_audio(self, content: dict) -> None:
@@ -83,6 +103,23 @@ class AudioReads(ItemsWidget):
         self.send({"type": "audio", "item_id": u, "start_s": start, "end_s": end, "rate": rate, "req": _req(content)},
                   buffers=[wav])
         return None
+
+
+def choose_bucket(samples_per_px: float) -> int:
+    """The zoom level a view draws ``samples_per_px`` at (js/src/lib/waveform.ts chooseBucket): the
+    largest power of two <= it, 1..MAX_BUCKET."""
+    if not samples_per_px >= 2:
+        return 1
+    return min(MAX_BUCKET, 1 << int(np.floor(np.log2(samples_per_px))))
+
+
+def _reduce(x: np.ndarray, bucket: int) -> np.ndarray:
+    """Min/max pairs of ``x`` over each ``bucket`` samples (the last bucket may be short)."""
+    pad = (-len(x)) % bucket
+    if pad:  # pad with the last value: changes neither min nor max
+        x = np.concatenate([x, np.full(pad, x[-1], np.float32)])
+    x = x.reshape(-1, bucket)
+    return np.stack([x.min(axis=1), x.max(axis=1)], axis=1)
 
 
 def _int(value: Any) -> TypeGuard[int]:

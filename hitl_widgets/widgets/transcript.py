@@ -46,6 +46,7 @@ from .words import (
     check_text,
     check_time,
     new_word_id,
+    pack_words,
     secs,
     transcript_text,
 )
@@ -218,10 +219,14 @@ class TranscriptReview(AudioReads, ImageEditor):
         return {"words": cur["words"], "verdict": cur["verdict"]}
 
     def _media(self, key: Any, buffers: list) -> dict:
-        """No audio in the fetch: the view asks for peaks and playback windows as it needs them."""
+        """No audio in the fetch: the words packed (``pack_words``: two strings and one buffer, not a
+        dict per word), the verdict, and the peaks of the first screen (``_first_peaks``); the view
+        asks for other peaks and for playback windows as it needs them."""
         info = self.items.info(key)
+        cur = self._current(key)
         return {"kind": "audio", "sample_rate": int(info["sample_rate"]), "n_samples": int(info["n_samples"]),
-                "duration_s": float(info["duration_s"]), **self._item_state(key)}
+                "duration_s": float(info["duration_s"]), "packed_words": pack_words(cur["words"], buffers),
+                "verdict": cur["verdict"], "first_peaks": self._first_peaks(key, buffers)}
 
     def _prefetch_after(self, item_id: Hashable, count: int = 8) -> None:
         """Nothing to warm: the view asks for peaks and playback windows, never the items' media."""

@@ -137,6 +137,38 @@ def check_hypotheses(frame: Any, durations: Mapping[Hashable, float]) -> dict[Ha
     return out
 
 
+PACKED_FLAGS = (None, *FLAGS)  # a flag's code in pack_words
+PACKED_SOURCES = ("model", "human")
+
+
+def pack_words(words: list[dict], buffers: list) -> dict:
+    """Words for the view in one message part instead of a dict per word: ``{n, id, text, buffer}``,
+    ``id`` and ``text`` the words' ids and texts joined by single spaces (neither holds a space:
+    ``check_text``), ``buffers[buffer]`` (appended) n little-endian float64 starts, n ends, n
+    confidences (NaN: None), then n uint8 sources (``PACKED_SOURCES``) and n uint8 flags
+    (``PACKED_FLAGS``). js/src/widgets/transcript/model.ts ``unpackWords`` reads it.
+
+    Example:
+        >>> bufs = []
+        >>> pack_words([{"id": "m0", "text": "hi", "start": 0.1, "end": 0.4, "source": "model",
+        ...              "confidence": 0.9, "flag": None}], bufs)
+        {'n': 1, 'id': 'm0', 'text': 'hi', 'buffer': 0}
+        >>> len(bufs[0])
+        26
+    """
+    n = len(words)
+    times = np.empty((3, n), dtype="<f8")
+    codes = np.empty((2, n), dtype=np.uint8)
+    for k, w in enumerate(words):
+        times[0, k], times[1, k] = w["start"], w["end"]
+        times[2, k] = math.nan if w["confidence"] is None else w["confidence"]
+        codes[0, k] = PACKED_SOURCES.index(w["source"])
+        codes[1, k] = PACKED_FLAGS.index(w["flag"])
+    out = {"n": n, "id": " ".join(w["id"] for w in words), "text": " ".join(w["text"] for w in words), "buffer": len(buffers)}
+    buffers.append(times.tobytes() + codes.tobytes())
+    return out
+
+
 def transcript_text(words: list[dict]) -> str:
     """The words' texts joined by single spaces."""
     return " ".join(w["text"] for w in words)

@@ -186,3 +186,52 @@ def test_split_merge_insert_delete_flag_undo_and_verdict_keys(lab):
     keys("c")  # verdict: corrected (and on to the end screen)
     lab.wait_for_python("e.transcripts.verdict.tolist()", ["corrected"])
     expect(root.locator(".hitl-progress")).to_have_text("judged 1 of 1 utterances")
+
+
+LONG = [
+    "import numpy as np, pandas as pd, hitl_widgets as hw\n"
+    "tone = (0.3 * np.sin(np.arange(16000 * 600) / 3)).astype(np.float32)  # 10 minutes\n"
+    "n = 1200\n"
+    "hyp = pd.DataFrame({'utterance': 0, 'index': range(n), 'text': [f'w{k}' for k in range(n)],\n"
+    "                    'start_s': np.arange(n) * 0.5 + 0.05, 'end_s': np.arange(n) * 0.5 + 0.45, 'confidence': 0.5})\n"
+    "audio_asks = []\n"
+    "L = hw.TranscriptReview([(tone, 16000)], hyp, store=hw.AnnotationStore('long.db'))\n"
+    "_on_audio = L._on_audio\n"
+    "L._on_audio = lambda content: (audio_asks.append(content.get('start_s')), _on_audio(content))[1]\n"
+    "L",
+]
+
+
+def test_a_long_transcript_renders_only_the_lines_in_view_and_a_word_far_down_is_edited_by_mouse(lab):
+    lab.open(lab.new_notebook("long.ipynb", LONG))
+    lab.run_all()
+    page = lab.page
+    root = page.locator(".hitl-transcript")
+    text = root.locator(".hitl-transcript-text")
+    expect(root.locator(".hitl-transcript-word").first).to_have_text("w0", timeout=60_000)
+    lab.wait_idle()
+    assert 10 < root.locator(".hitl-transcript-word").count() < 200  # of 1,200 words
+    # the mouse wheel scrolls the text box far down: the lines there are made, the first ones go
+    text.hover()
+    for _ in range(30):
+        page.mouse.wheel(0, 600)
+    page.wait_for_function("() => !document.querySelector('.hitl-transcript-word[data-index=\"0\"]')", timeout=10_000)
+    spans = root.locator(".hitl-transcript-word")
+    word = spans.nth(spans.count() // 2)  # the lines made reach a few beyond the box: the middle one is in view
+    k = int(word.get_attribute("data-index"))
+    assert k > 300, k
+    page.wait_for_timeout(1000)  # the playback windows of the words in view are fetched ahead
+    asked = ast.literal_eval(lab.python("audio_asks"))
+    assert any(s <= k * 0.5 + 0.05 < s + 20 for s in asked), (k, asked)
+    word.click()  # plays from it, from the window already there: no new request
+    page.wait_for_function(f"+document.querySelector('.hitl-transcript-canvas').dataset.playhead > {k * 0.5 + 0.1}", timeout=20_000)
+    assert ast.literal_eval(lab.python("len(audio_asks)")) == len(asked)
+    expect(root.locator(".hitl-transcript-word.hitl-selected")).to_have_text(f"w{k}")
+    root.focus()
+    page.keyboard.press("Space")  # pause
+    page.keyboard.press("Enter")
+    root.locator(".hitl-transcript-input").fill("far")
+    page.keyboard.press("Enter")
+    lab.wait_for_python(f"L.words.loc[{k}, 'text']", "far")
+    expect(root.locator(f'.hitl-transcript-word[data-index="{k}"]')).to_have_text("far")
+    assert not [m for m in lab.console if m.startswith("pageerror")]

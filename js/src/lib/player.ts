@@ -2,12 +2,28 @@
 // seconds ("audio" intent), played through an <audio> element (its playbackRate keeps the pitch);
 // the playhead is the window's start plus the element's currentTime, reported every animation
 // frame while playing. Near a window's end the next one is asked for, and playing goes on into it;
-// never the whole file at once.
+// never the whole file at once. A view may also prefetch the windows of what is on its screen
+// (`prefetch`: windows on a WINDOW_S grid, at most HELD of them kept), so that playing from there
+// starts from a buffer already in the page, with no kernel round trip: each held window has its
+// own <audio> element, loaded ahead, so playing it is a play() on an element that is ready. The
+// elements sit in `node` (hidden), which the view appends to its root.
 import type { Binary } from "./media";
 
 export const WINDOW_S = 20; // seconds per window (the kernel allows up to 30)
 export const SPEEDS = [0.5, 0.75, 1, 1.25, 1.5, 2] as const;
 const AHEAD_S = 4; // ask for the next window this long before the current one ends
+export const HELD = 8; // prefetched windows kept (the least recently used goes first)
+export const PREFETCH_MAX_S = 90; // at most this span is prefetched at once
+
+/** The grid windows (starts, WINDOW_S apart) that cover [t0, t1] of a recording `duration` s long,
+ *  at most PREFETCH_MAX_S of them from t0. Example: gridWindows(15, 41, 100) → [0, 20, 40]. */
+export function gridWindows(t0: number, t1: number, duration: number, length = WINDOW_S): number[] {
+  const out: number[] = [];
+  const a = Math.max(0, Math.min(t0, duration));
+  const b = Math.min(duration, t1, a + PREFETCH_MAX_S);
+  for (let g = Math.floor(a / length) * length; g < b || (g === a && g < duration); g += length) out.push(g);
+  return out;
+}
 
 /** The speed after `speed` one step slower (-1) or faster (1) in SPEEDS. Example: nextRate(1, 1) === 1.25. */
 export function nextRate(speed: number, dir: 1 | -1): number {
@@ -51,10 +67,15 @@ interface Window {
   start: number;
   end: number;
   url: string;
+  /** a prefetched window's own element (loaded ahead); else it plays in the main element */
+  el?: HTMLAudioElement;
 }
 
 export class AudioPlayer {
-  readonly audio: HTMLAudioElement;
+  /** hidden: the main <audio> element and those of the prefetched windows */
+  readonly node: HTMLSpanElement;
+  private readonly main: HTMLAudioElement;
+  private active: HTMLAudioElement; // the element that plays the current window
   duration = 0;
   time = 0;
   speed = 1;
@@ -65,11 +86,30 @@ export class AudioPlayer {
   private pendingReq = -1;
   private pendingStart = 0;
   private frame = 0;
+  private held: Window[] = []; // prefetched grid windows, least recently used first
+  private readonly prefetching = new Map<number, number>(); // req -> grid start
 
   constructor(private readonly hooks: PlayerHooks) {
-    this.audio = document.createElement("audio");
-    this.audio.preload = "auto";
-    this.audio.addEventListener("ended", () => this.windowEnded());
+    this.node = document.createElement("span");
+    this.node.className = "hitl-audio-windows";
+    this.node.hidden = true;
+    this.main = this.active = this.element();
+  }
+
+  /** The element playing (or about to play) the current window. */
+  get audio(): HTMLAudioElement {
+    return this.active;
+  }
+
+  private element(url?: string): HTMLAudioElement {
+    const el = document.createElement("audio");
+    el.preload = "auto";
+    el.addEventListener("ended", () => {
+      if (el === this.active) this.windowEnded();
+    });
+    if (url) el.src = url;
+    this.node.append(el);
+    return el;
   }
 
   get playing(): boolean {
@@ -87,12 +127,40 @@ export class AudioPlayer {
   /** Move the playhead to `t` (keeps playing if it was). */
   seek(t: number): void {
     this.time = Math.max(0, Math.min(this.duration, t));
-    if (this.current && covers(this.current, this.time, this.duration)) {
+    const held = this.current && covers(this.current, this.time, this.duration) ? null : this.heldAt(this.time);
+    if (held) { // prefetched: no kernel round trip
+      this.pendingReq = -1;
+      this.release(this.next);
+      this.next = null;
+      this.use(held);
+      if (this.wanted) this.start();
+    } else if (this.current && covers(this.current, this.time, this.duration)) {
       this.audio.currentTime = this.time - this.current.start;
     } else if (this.wanted) {
       this.load(this.time);
     }
     this.hooks.time(this.time);
+  }
+
+  /** Ask for the grid windows over [t0, t1] that are neither held nor on their way. */
+  prefetch(t0: number, t1: number): void {
+    if (!(this.duration > 0)) return;
+    const asked = new Set(this.prefetching.values());
+    for (const g of gridWindows(t0, t1, this.duration)) {
+      if (asked.has(g) || this.held.some((w) => w.start === g)) continue;
+      const req = ++this.req;
+      this.prefetching.set(req, g);
+      this.hooks.ask(g, Math.min(this.duration, g + WINDOW_S), req);
+    }
+  }
+
+  /** A held window with room to play from `t` (made the most recently used), or null. */
+  private heldAt(t: number): Window | null {
+    const k = this.held.findIndex((w) => covers(w, t, this.duration));
+    if (k < 0) return null;
+    const [w] = this.held.splice(k, 1);
+    this.held.push(w);
+    return w;
   }
 
   /** Play from `from` (default: the playhead). */
@@ -125,13 +193,16 @@ export class AudioPlayer {
 
   /** Take an "audio" reply: the window asked for last (older replies are dropped). */
   receive(msg: AudioMsg, buffer: Binary | undefined): void {
+    const grid = typeof msg.req === "number" ? this.prefetching.get(msg.req) : undefined;
+    if (buffer && grid !== undefined && this.prefetching.delete(msg.req as number)) {
+      this.hold({ start: msg.start_s, end: msg.end_s, url: windowUrl(buffer) });
+      return;
+    }
     if (!buffer || msg.req !== this.pendingReq) return;
-    const bytes = buffer instanceof ArrayBuffer ? new Uint8Array(buffer) : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-    const url = URL.createObjectURL(new Blob([bytes.slice()], { type: "audio/wav" }));
-    const w = { start: msg.start_s, end: msg.end_s, url };
+    const w = { start: msg.start_s, end: msg.end_s, url: windowUrl(buffer) };
     this.pendingReq = -1;
     if (this.current && Math.abs(msg.start_s - this.current.end) < 1e-6 && this.wanted && covers(this.current, this.time, this.duration)) {
-      if (this.next) URL.revokeObjectURL(this.next.url);
+      this.release(this.next);
       this.next = w; // the window after this one: used when it ends
       return;
     }
@@ -139,12 +210,33 @@ export class AudioPlayer {
     if (this.wanted) this.start();
   }
 
+  /** Keep a prefetched window (the least recently used one goes beyond HELD); a window asked for
+   *  while playing waits for its turn in `next`. */
+  private hold(w: Window): void {
+    w.el = this.element(w.url);
+    this.held.push(w);
+    while (this.held.length > HELD) {
+      const old = this.held.shift() as Window;
+      if (old !== this.current && old !== this.next) forget(old);
+    }
+  }
+
+  /** Let go of a window no longer current (a held one stays held). */
+  private release(w: Window | null): void {
+    if (w && !this.held.includes(w)) forget(w);
+  }
+
   private use(w: Window): void {
-    if (this.current) URL.revokeObjectURL(this.current.url);
+    if (this.current !== w) this.release(this.current);
     this.current = w;
-    this.audio.src = w.url;
-    this.audio.playbackRate = this.speed;
-    this.audio.currentTime = Math.max(0, this.time - w.start);
+    const el = w.el ?? this.main;
+    if (el !== this.active) {
+      this.active.pause();
+      this.active = el;
+    }
+    if (!w.el) this.main.src = w.url;
+    el.playbackRate = this.speed;
+    el.currentTime = Math.max(0, this.time - w.start);
   }
 
   private load(t: number): void {
@@ -170,7 +262,9 @@ export class AudioPlayer {
       this.time = Math.min(this.duration, this.current.start + this.audio.currentTime);
       this.hooks.time(this.time);
       if (this.current.end < this.duration && this.current.end - this.time < AHEAD_S && !this.next && this.pendingReq < 0) {
-        this.load(this.current.end);
+        const after = this.held.find((w) => Math.abs(w.start - (this.current as Window).end) < 1e-6);
+        if (after) this.next = after;
+        else this.load(this.current.end);
       }
       this.frame = requestAnimationFrame(tick);
     };
@@ -193,14 +287,32 @@ export class AudioPlayer {
   }
 
   private drop(): void {
-    for (const w of [this.current, this.next]) if (w) URL.revokeObjectURL(w.url);
+    this.active.pause();
+    for (const w of new Set([this.current, this.next, ...this.held])) if (w) forget(w);
     this.current = this.next = null;
+    this.held = [];
+    this.prefetching.clear();
     this.pendingReq = -1;
-    this.audio.removeAttribute("src");
+    this.active = this.main;
+    this.main.removeAttribute("src");
   }
 
   dispose(): void {
     this.stop();
     this.drop();
   }
+}
+
+function forget(w: Window): void {
+  URL.revokeObjectURL(w.url);
+  if (w.el) {
+    w.el.pause();
+    w.el.removeAttribute("src");
+    w.el.remove();
+  }
+}
+
+function windowUrl(buffer: Binary): string {
+  const bytes = buffer instanceof ArrayBuffer ? new Uint8Array(buffer) : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  return URL.createObjectURL(new Blob([bytes.slice()], { type: "audio/wav" }));
 }

@@ -68,4 +68,20 @@ describe("PeakCache", () => {
     cache.setItem(8, 64);
     expect(cache.has(4, 0)).toBe(false);
   });
+
+  it("takes the peaks that came with the item: nothing asked for where they cover the view", () => {
+    const sent: unknown[] = [];
+    const cache = new PeakCache((m) => sent.push(m));
+    cache.setItem(7, 3 * CHUNK * 64);
+    const values = new Float32Array(CHUNK * 2).fill(0.5);
+    cache.preload([
+      { type: "peaks", item_id: 7, bucket: 64, start: 0, count: CHUNK, values },
+      { type: "peaks", item_id: 8, bucket: 64, start: CHUNK, count: CHUNK, values }, // another item: not taken
+      { type: "peaks", item_id: 7, bucket: 64, start: 2 * CHUNK, count: CHUNK, values: values.subarray(2) }, // misshapen
+    ]);
+    expect(cache.has(64, 0) && !cache.has(64, 1) && !cache.has(64, 2)).toBe(true);
+    expect(cache.ensure(64, 0, CHUNK * 64)).toEqual([]);
+    expect(cache.column(64, 0, 640)).toEqual([0.5, 0.5]);
+    expect(cache.ensure(64, 0, 2 * CHUNK * 64)).toEqual([1]);
+  });
 });

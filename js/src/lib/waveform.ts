@@ -102,6 +102,16 @@ export class PeakCache {
     return true;
   }
 
+  /** Take peaks that came with the item (`first_peaks` of a fetch: the first screen's chunks, each
+   *  a "peaks" reply's fields with its values), so the first paint needs no request. */
+  preload(chunks: ReadonlyArray<PeaksMsg & { values?: Float32Array }>): void {
+    for (const c of chunks) {
+      if (c.values && c.item_id === this.item && c.start % CHUNK === 0 && c.values.length === c.count * 2) {
+        this.chunks.set(`${c.bucket}:${c.start / CHUNK}`, c.values);
+      }
+    }
+  }
+
   has(bucket: number, chunk: number): boolean {
     return this.chunks.has(`${bucket}:${chunk}`);
   }

@@ -85,7 +85,7 @@ function render({ model, el }: RenderProps<AlignModel>) {
     playing: () => queueDraw(),
     error: (text) => status.error(text),
   });
-  root.append(player.audio);
+  root.append(player.node);
 
   // ---------------------------------------------------------------- the item shown
   function item(): { id: ItemId; v: AlignItem } | undefined {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  boundaryNear, confidenceClass, edgeLimits, insertSpan, movedEdge, newWordId, splitPoint, withMerge, withSplit, wordAt, Word,
+  boundaryNear, confidenceClass, edgeLimits, insertSpan, movedEdge, newWordId, splitPoint, unpackWords, withMerge, withSplit, wordAt, Word,
 } from "./transcript/model";
 
 const word = (id: string, start: number, end: number, confidence: number | null = 0.9, text = id): Word =>
@@ -42,5 +42,22 @@ describe("transcript model", () => {
     const m = withMerge(words, 0);
     expect(m.map((w) => [w.text, w.start, w.end, w.confidence, w.source])).toEqual([["ab", 0.1, 0.7, 0.3, "human"], ["c", 0.8, 1.1, 0.95, "model"]]);
     expect(newWordId()).toMatch(/^h[0-9a-f]{12}$/);
+  });
+
+  it("unpacks the words a fetch packs (words.py pack_words), refusing a misshapen pack", () => {
+    const n = 3;
+    const bytes = new Uint8Array(26 * n);
+    new Float64Array(bytes.buffer, 0, 3 * n).set([0.1, 0.4, 0.8, 0.3, 0.7, 1.1, 0.9, NaN, 0.25]);
+    bytes.set([0, 1, 0, 0, 2, 1], 24 * n);
+    const packed = { n, id: "m0 h1a m2", text: "the <b>cat</b> sat", buffer: 1 };
+    expect(unpackWords(packed, [new ArrayBuffer(0), new DataView(bytes.buffer)])).toEqual([
+      { id: "m0", text: "the", start: 0.1, end: 0.3, source: "model", confidence: 0.9, flag: null },
+      { id: "h1a", text: "<b>cat</b>", start: 0.4, end: 0.7, source: "human", confidence: null, flag: "jargon" },
+      { id: "m2", text: "sat", start: 0.8, end: 1.1, source: "model", confidence: 0.25, flag: "unclear" },
+    ]);
+    expect(unpackWords({ ...packed, n: 0, id: "", text: "", buffer: 0 }, [new ArrayBuffer(0)])).toEqual([]);
+    expect(unpackWords({ ...packed, text: "the cat" }, [new ArrayBuffer(0), bytes])).toBe("misshapen words");
+    expect(unpackWords(packed, [new ArrayBuffer(0), bytes.subarray(1)])).toBe("misshapen words");
+    expect(unpackWords({ ...packed, buffer: 5 }, [bytes])).toBe("misshapen words");
   });
 });

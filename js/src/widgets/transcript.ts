@@ -11,7 +11,8 @@ import { onThemeChange } from "../lib/contrast";
 import { setText } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
 import type { Sender } from "../lib/channel";
-import { ItemCache, ItemId } from "../lib/items";
+import { ItemCache, ItemId, ItemInfo } from "../lib/items";
+import { Binary, toBytes } from "../lib/media";
 import { Binding, Keymap } from "../lib/keyboard";
 import { EditLedger } from "../lib/ledger";
 import { helpKeys, kernelMessages, showSaved, startView } from "../lib/review";
@@ -22,10 +23,13 @@ import { AudioMsg, AudioPlayer, nextRate } from "../lib/player";
 import { PeakCache, PeaksMsg } from "../lib/waveform";
 import { TranscriptActions } from "./transcript/actions";
 import { WordEditor } from "./transcript/editor";
-import { seconds, TranscriptModel, wordAt } from "./transcript/model";
+import { PackedWords, seconds, TranscriptModel, unpackWords, wordAt } from "./transcript/model";
 import { TextView, transcriptLayout, WaveView } from "./transcript/view";
 
 export { boundaryNear, confidenceClass, insertSpan, movedEdge, splitPoint, wordAt } from "./transcript/model";
+
+const PREFETCH_DELAY_MS = 150; // after a scroll or a draw, then the windows in view are asked for
+const PREFETCH_WAVE_S = 40; // the waveform's view is prefetched when it spans at most this
 
 function render({ model, el }: RenderProps<TranscriptModel>) {
   const root = mountRoot(el, model, "hitl-root hitl-transcript");
@@ -63,8 +67,18 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
   });
   let shown: unknown = undefined; // the utterance the waveform and player are set to
   const player = makePlayer(model, () => stepper.current(), wave, status, queueDraw);
-  root.append(player.audio);
-  const text = new TextView(ui.text, (k) => playWord(k));
+  root.append(player.node);
+  const text = new TextView(ui.text, (k) => playWord(k), () => prefetchSoon());
+  // the playback windows of what is on the screen (the words in the text box, the waveform when it
+  // shows at most PREFETCH_WAVE_S) are fetched ahead, so a click plays from a buffer already here
+  let prefetchTimer = 0;
+  const prefetchSoon = () => {
+    if (prefetchTimer) return;
+    prefetchTimer = window.setTimeout(() => {
+      prefetchTimer = 0;
+      prefetchVisible();
+    }, PREFETCH_DELAY_MS);
+  };
   const editor = new WordEditor(ui.editor, ui.input, root, (value) => actions.editorDone(value));
   const actions = new TranscriptActions({
     cache, ledger, stepper, status, playhead: () => player.time, pixel: () => wave.secondsPerPx(), edit: openEditor, repaint: () => repaint(),
@@ -87,9 +101,20 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
     Object.assign(wave.state, { words, selected: actions.index(words), edge: actions.edge, playhead: player.time, playing });
     wave.draw();
     text.paint(words, wave.state.selected, playing);
+    prefetchSoon();
     const sel = words[wave.state.selected];
     setText(ui.readout, `${seconds(player.time)} / ${seconds(v.u.duration_s)} · ${player.speed}x${player.playing ? " · playing" : ""}`
       + (sel ? ` · “${sel.text}” ${sel.start.toFixed(2)}–${sel.end.toFixed(2)} s (${actions.edge} boundary)` : ""));
+  }
+
+  function prefetchVisible(): void {
+    const v = actions.utterance();
+    if (!v || v.id !== shown) return;
+    const words = v.u.words;
+    const [a, b] = text.inView();
+    if (b > a) player.prefetch(words[a].start, words[b - 1].end);
+    const [t0, t1] = [wave.tOf(0), wave.tOf(wave.scale.width)];
+    if (t1 - t0 <= PREFETCH_WAVE_S) player.prefetch(t0, t1);
   }
 
   function repaint(): void {
@@ -118,6 +143,7 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
     if (shown !== id) {
       shown = id;
       peaks.setItem(id, v.u.n_samples);
+      peaks.preload(v.u.first_peaks ?? []);
       wave.setRecording(v.u.n_samples, v.u.sample_rate, v.u.duration_s);
       player.reset(v.u.duration_s);
     }
@@ -159,8 +185,10 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
   root.append(help.node);
   keymap.add(...transcriptKeys(actions, player, stepper, help, { stepWord, openEditor, zoom: (f) => wave.zoom(f), redraw: queueDraw }));
   wireEditorNav(ui.nav, root, { step: (d) => stepper.step(d), undoRedo: (k) => actions.undoRedo(k), help, channel: ledger });
+  const routes = stepper.itemRoutes(cache);
   const onMessage = kernelMessages(ledger.channel, status, {
-    ...stepper.itemRoutes(cache),
+    ...routes,
+    items: (infos, buffers) => routes.items?.(infos.map((info) => unpackItem(info, buffers)), buffers),
     other: (msg, buffers) => {
       if (msg.type === "peaks") peaks.receive(msg as unknown as PeaksMsg, buffers[0]);
       else if (msg.type === "audio" && msg.item_id === stepper.current()) player.receive(msg as unknown as AudioMsg, buffers[0]);
@@ -172,8 +200,33 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
   return startView(model, root, status, {
     on: { ...stepper.listeners(onMessage), "change:title": () => paint() },
     paint,
-    dispose: [() => resize.disconnect(), unTheme, player, wave, stepper, keymap, ledger],
+    dispose: [() => resize.disconnect(), () => clearTimeout(prefetchTimer), unTheme, player, wave, text, stepper, keymap, ledger],
   });
+}
+
+/** An utterance as a fetch sends it, made whole: its words unpacked (an error item when they are
+ *  misshapen), its first screen's peaks as float32 values for PeakCache.preload. */
+function unpackItem(info: ItemInfo, buffers: Binary[]): ItemInfo {
+  const { packed_words: packed, first_peaks: first, ...rest } = info;
+  if (!packed) return info;
+  const words = unpackWords(packed as PackedWords, buffers);
+  if (typeof words === "string") return { id: info.id, kind: "error", error: `utterance ${JSON.stringify(info.id)}: ${words}` };
+  const chunks = Array.isArray(first) ? (first as FirstPeaks[]) : [];
+  const first_peaks = chunks.flatMap((c) => {
+    const buffer = buffers[c.buffer];
+    if (!buffer) return [];
+    const bytes = toBytes(buffer);
+    if (bytes.byteLength % 8) return [];
+    return [{ type: "peaks" as const, item_id: info.id, bucket: c.bucket, start: c.start, count: c.count, values: new Float32Array(bytes.slice().buffer) }];
+  });
+  return { ...rest, words, first_peaks };
+}
+
+interface FirstPeaks {
+  bucket: number;
+  start: number;
+  count: number;
+  buffer: number;
 }
 
 /** The player of the utterance shown (`current`): windows asked for by "audio" intents, the

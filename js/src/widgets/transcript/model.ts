@@ -2,6 +2,8 @@
 // is under the pointer, how far a boundary may move, where a new word fits, and the optimistic
 // versions of the kernel's edits (the kernel's ack then replaces the words with its own).
 import type { ItemInfo } from "../../lib/items";
+import { Binary, toBytes } from "../../lib/media";
+import type { PeaksMsg } from "../../lib/waveform";
 import type { ReviewModel } from "../../lib/review";
 
 export interface Word {
@@ -23,9 +25,48 @@ export interface Utterance extends ItemInfo {
   duration_s: number;
   words: Word[];
   verdict: Verdict | null;
+  /** the first screen's peaks, sent with the utterance (PeakCache.preload) */
+  first_peaks?: Array<PeaksMsg & { values: Float32Array }>;
 }
 
 export type TranscriptModel = ReviewModel;
+
+/** The words as a fetch sends them (hitl_widgets/widgets/words.py pack_words): ids and texts joined
+ *  by single spaces, and one buffer of n float64 starts, ends and confidences (NaN: none), n uint8
+ *  sources and n uint8 flags. */
+export interface PackedWords {
+  n: number;
+  id: string;
+  text: string;
+  buffer: number;
+}
+
+const SOURCES = ["model", "human"] as const;
+const FLAGS = [null, "unclear", "jargon"] as const;
+
+/** The words of `packed` (its buffer in `buffers`), or an error message when it is misshapen.
+ *  Example: unpackWords({n: 1, id: "m0", text: "hi", buffer: 0}, [bytes]) → [{id: "m0", text: "hi", …}]. */
+export function unpackWords(packed: PackedWords, buffers: readonly Binary[]): Word[] | string {
+  const n = packed.n;
+  const buffer = buffers[packed.buffer];
+  if (!Number.isInteger(n) || n < 0 || !buffer) return "misshapen words";
+  if (n === 0) return [];
+  const ids = packed.id.split(" ");
+  const texts = packed.text.split(" ");
+  const bytes = toBytes(buffer);
+  if (ids.length !== n || texts.length !== n || bytes.byteLength !== 26 * n) return "misshapen words";
+  const times = new Float64Array(bytes.slice(0, 24 * n).buffer); // an aligned copy
+  const codes = bytes.subarray(24 * n);
+  const words: Word[] = new Array(n);
+  for (let k = 0; k < n; k++) {
+    const confidence = times[2 * n + k];
+    words[k] = {
+      id: ids[k], text: texts[k], start: times[k], end: times[n + k], source: SOURCES[codes[k]] ?? "human",
+      confidence: Number.isNaN(confidence) ? null : confidence, flag: FLAGS[codes[n + k]] ?? null,
+    };
+  }
+  return words;
+}
 
 export const MIN_WORD_S = 0.01; // a word stays at least this long when a boundary moves
 export const MIN_GAP_S = 0.02; // room a new word needs

@@ -10,6 +10,7 @@ import { headerRow } from "../../lib/review";
 import { StatusLine } from "../../lib/status";
 import { TimeScale } from "../../lib/timeline";
 import { drawSecondsRuler, drawWaveform, PeakCache } from "../../lib/waveform";
+import { WindowedList } from "../../lib/windowed";
 import { boundaryNear, confidenceClass, Edge, movedEdge, Word } from "./model";
 
 const RULER = 16;
@@ -19,6 +20,7 @@ export const CANVAS_HEIGHT = RULER + WAVE + LANE;
 const GRAB_PX = 5;
 const MIN_LABEL_PX = 8; // narrower word boxes get no label on the canvas
 const INITIAL_VIEW_S = 12;
+const WORD_PAD_PX = 6; // .hitl-transcript-word's horizontal padding (transcript.css)
 
 export function transcriptLayout(root: HTMLElement) {
   const { header, title, position, progress } = headerRow();
@@ -273,36 +275,76 @@ export class WaveView {
 }
 
 /** The utterance's words as text, each in its own span (textContent), the selected and the playing
- *  one marked; a click selects a word and plays from it. The spans are rebuilt only when the words
- *  change (the playing mark moves every frame while playing). */
+ *  one marked; a click selects a word and plays from it. Windowed (lib/windowed.ts): only the lines
+ *  in view of the text box are DOM nodes; the box scrolls to the selected word and to the playing
+ *  one when they change. The lines are laid out again only when the words change. */
 export class TextView {
   private words: readonly Word[] | null = null;
-  private spans: HTMLSpanElement[] = [];
+  private selected = -1;
+  private playing = -1;
+  private readonly list: WindowedList;
 
-  constructor(private readonly node: HTMLElement, private readonly click: (k: number) => void) {}
+  /** `viewed`: the words in view changed (scrolled, laid out again). */
+  constructor(private readonly node: HTMLElement, private readonly click: (k: number) => void, private readonly viewed: () => void = () => {}) {
+    this.list = new WindowedList(node, {
+      render: (k) => this.span(k),
+      text: (k) => this.words?.[k]?.text ?? "",
+      pad: WORD_PAD_PX,
+      rendered: () => {
+        this.mark();
+        this.viewed();
+      },
+    });
+    node.addEventListener("click", (e) => {
+      const span = e.target instanceof Element ? e.target.closest<HTMLElement>(".hitl-transcript-word") : null;
+      if (span && node.contains(span) && span.dataset.index !== undefined) this.click(Number(span.dataset.index));
+    });
+  }
 
   paint(words: readonly Word[], selected: number, playing: number): void {
-    if (words !== this.words) {
+    const changed = words !== this.words;
+    if (changed) {
       this.words = words;
-      this.spans = words.map((w, k) => {
-        const s = h("span", `hitl-transcript-word hitl-conf-${confidenceClass(w)}`);
-        setText(s, w.text);
-        if (w.flag) s.dataset.flag = w.flag;
-        s.addEventListener("click", () => this.click(k));
-        return s;
-      });
-      this.node.replaceChildren(...this.spans.flatMap((s, k) => (k ? [document.createTextNode(" "), s] : [s])));
+      this.list.setItems(words.length);
     }
-    this.spans.forEach((s, k) => {
-      s.classList.toggle("hitl-selected", k === selected);
-      s.classList.toggle("hitl-playing", k === playing);
-    });
+    const moved = selected !== this.selected || playing !== this.playing;
+    if (selected !== this.selected && selected >= 0) this.list.show(selected);
+    if (playing !== this.playing && playing >= 0) this.list.show(playing);
+    this.selected = selected;
+    this.playing = playing;
+    if (moved || changed) this.mark();
+  }
+
+  /** The words [first, end) on the lines in view. */
+  inView(): [number, number] {
+    return this.words ? this.list.inView() : [0, 0];
+  }
+
+  private span(k: number): HTMLElement {
+    const w = (this.words ?? [])[k];
+    const s = h("span", `hitl-transcript-word hitl-conf-${confidenceClass(w)}`);
+    setText(s, w.text);
+    s.dataset.index = String(k);
+    if (w.flag) s.dataset.flag = w.flag;
+    return s;
+  }
+
+  /** The selected and playing marks on the rendered words. */
+  private mark(): void {
+    for (const [k, s] of this.list.each()) {
+      s.classList.toggle("hitl-selected", k === this.selected);
+      s.classList.toggle("hitl-playing", k === this.playing);
+    }
   }
 
   /** Show `message` instead of words (loading, the end). */
   say(message: string): void {
     this.words = null;
-    this.spans = [];
-    setText(this.node, message);
+    this.selected = this.playing = -1;
+    this.list.showInstead(message);
+  }
+
+  dispose(): void {
+    this.list.dispose();
   }
 }
