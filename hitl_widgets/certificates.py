@@ -264,6 +264,12 @@ class Certificate(dict):
 
         return audit_report(self, title=f"Dataset certificate: {self.get('name')}").to_html(path)
 
+    def _report_section(self, light: bool = False) -> tuple[str, str]:
+        """This object's section of an audit report (``hitl_widgets.reports``)."""
+        from .reports import certificate_section
+
+        return certificate_section(self, light)
+
     def _repr_html_(self) -> str:
         return self.to_html()
 

@@ -287,6 +287,12 @@ class QualityGate(ReviewWidget):
 
         return to_html(self, path, title)
 
+    def _report_section(self, light: bool = False) -> tuple[str, str]:
+        """This object's section of an audit report (``hitl_widgets.reports``)."""
+        from .reports import gate_section
+
+        return gate_section(self, light)
+
     def _static_card(self) -> StaticCard | None:
         return section_card(self)
 

@@ -141,7 +141,7 @@ def _cell_heatmap(matrix: np.ndarray, rows: list[str], cols: list[str], title: s
 
 
 # ------------------------------------------------------------------------------- sections
-def _bias_section(audit: Any, light: bool = False) -> tuple[str, str]:
+def bias_section(audit: Any, light: bool = False) -> tuple[str, str]:
     metrics = [c for c in audit.by_group.columns if c in audit.overall.index]  # not n, not the error counts
     groups = [" × ".join(map(str, g)) if isinstance(g, tuple) else str(g) for g in audit.by_group.index]
     flagged_pairs = {(str(g), str(m)) for g, m in zip(audit.flags["group"].map(
@@ -193,7 +193,7 @@ def _bias_figure(audit: Any, metrics: list[str], groups: list[str]) -> str:
     return _figure_png(fig)
 
 
-def _agreement_section(dash: Any, light: bool = False) -> tuple[str, str]:
+def agreement_section(dash: Any, light: bool = False) -> tuple[str, str]:
     overall = _table(["metric", "estimate (CI)"], [[_e(r["metric"]), _ci(r["estimate"], r["low"], r["high"])] for _, r in dash.overall.iterrows()])
     annotators = dash.per_annotator
     per_annotator = _table(
@@ -214,7 +214,7 @@ def _agreement_section(dash: Any, light: bool = False) -> tuple[str, str]:
     return "Inter-annotator agreement", body
 
 
-def _confusion_section(dash: Any, light: bool = False) -> tuple[str, str]:
+def confusion_section(dash: Any, light: bool = False) -> tuple[str, str]:
     matrix = dash.matrix_df
     figure = (_cell_heatmap if light else _heatmap)(matrix.to_numpy(float), [str(c) for c in matrix.index], [str(c) for c in matrix.columns],
                       "confusion (rows: given label, columns: predicted)")
@@ -229,7 +229,7 @@ def _confusion_section(dash: Any, light: bool = False) -> tuple[str, str]:
     return "Confusion", body
 
 
-def _gate_section(gate: Any) -> tuple[str, str]:
+def gate_section(gate: Any, light: bool = False) -> tuple[str, str]:
     r = gate.report
     status = str(r["status"])
     rows = [
@@ -248,7 +248,7 @@ def _gate_section(gate: Any) -> tuple[str, str]:
     return f"Quality gate: {r['name']}", body
 
 
-def _certificate_section(cert: Any) -> tuple[str, str]:
+def certificate_section(cert: Any, light: bool = False) -> tuple[str, str]:
     body = cert.html_body(level=3)
     body += (
         "<h3>How to verify</h3><p>With the items and labels at hand: <code>hw.verify(certificate, items, labels"
@@ -261,23 +261,14 @@ def _certificate_section(cert: Any) -> tuple[str, str]:
 
 
 def _section(part: Any, light: bool = False) -> tuple[str, str]:
-    """(title, escaped HTML) of one part; ``light``: leave out the figures that are slow to draw."""
-    from .certificates import Certificate
-    from .dashboards.agreement import AgreementDashboard
-    from .dashboards.bias import BiasAudit
-    from .dashboards.confusion import ConfusionDashboard
-    from .gates import QualityGate
+    """(title, escaped HTML) of one part; ``light``: leave out the figures that are slow to draw.
 
-    if isinstance(part, BiasAudit):
-        return _bias_section(part, light)
-    if isinstance(part, AgreementDashboard):
-        return _agreement_section(part, light)
-    if isinstance(part, ConfusionDashboard):
-        return _confusion_section(part, light)
-    if isinstance(part, QualityGate):
-        return _gate_section(part)
-    if isinstance(part, Certificate):
-        return _certificate_section(part)
+    A part reports itself (``part._report_section(light)``: BiasAudit, AgreementDashboard,
+    ConfusionDashboard, QualityGate and certificates call the builders above), so this module
+    imports none of them."""
+    own = getattr(part, "_report_section", None)
+    if callable(own):
+        return own(light)
     if isinstance(part, tuple) and len(part) == 2 and isinstance(part[0], str) and isinstance(part[1], (pd.DataFrame, str)):
         title, content = part
         return title, (_frame(content) if isinstance(content, pd.DataFrame) else f"<p>{_e(content)}</p>")

@@ -446,6 +446,12 @@ class AgreementDashboard(ipywidgets.VBox):
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return with_static(super()._repr_mimebundle_(**kwargs), self)
 
+    def _report_section(self, light: bool = False) -> tuple[str, str]:
+        """This object's section of an audit report (``hitl_widgets.reports``)."""
+        from ..reports import agreement_section
+
+        return agreement_section(self, light)
+
     def _static_card(self) -> StaticCard:
         return section_card(self)
 

@@ -508,6 +508,12 @@ class BiasAudit(ipywidgets.VBox):
         self.view  # noqa: B018 - builds the table on first display
         return with_static(super()._repr_mimebundle_(**kwargs), self)
 
+    def _report_section(self, light: bool = False) -> tuple[str, str]:
+        """This object's section of an audit report (``hitl_widgets.reports``)."""
+        from ..reports import bias_section
+
+        return bias_section(self, light)
+
     def _static_card(self) -> StaticCard:
         return section_card(self)
 

@@ -258,6 +258,12 @@ class ConfusionDashboard(ItemsWidget):
 
         return to_html(self, path, title)
 
+    def _report_section(self, light: bool = False) -> tuple[str, str]:
+        """This object's section of an audit report (``hitl_widgets.reports``)."""
+        from ..reports import confusion_section
+
+        return confusion_section(self, light)
+
     def _static_card(self) -> StaticCard | None:
         return section_card(self)
 
