@@ -11,8 +11,11 @@ import type { Stepper } from "../../lib/stepper";
 import type { Viewport } from "../../lib/viewport";
 import type { MaskLayers } from "./layers";
 import type { SegLayout } from "./layout";
-import type { SegModel } from "./model";
+import type { SegModel, Tool } from "./model";
 import type { SegState } from "./state";
+
+/** The info line's name of a tool (else its own name). */
+const TOOL_NAMES: Partial<Record<Tool, string>> = { assist: "click-to-segment", superpixel: "superpixel brush" };
 
 export interface PainterParts {
   model: AnyModel<SegModel>;
@@ -57,7 +60,7 @@ export class SegPainter {
       extra = sp ? ` — ${sp.count} superpixels` : " — superpixels on their way";
     }
     setParts(ui.infoLine, [
-      `${state.tool === "assist" ? "click-to-segment" : state.tool}: `, ...what, extra,
+      `${TOOL_NAMES[state.tool] ?? state.tool}: `, ...what, extra,
       state.polygon.length ? ` — ${state.polygon.length} vertices, Enter closes` : "",
       ...(best ? [" — model mask ", data(best.class), `${best.score === null ? "" : ` (${best.score.toFixed(2)})`}: Enter accepts`] : []),
     ]);
