@@ -46,7 +46,7 @@ def _need_skimage(what: str) -> Any:
     try:
         import skimage.filters  # noqa: F401
         import skimage.segmentation  # noqa: F401
-    except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    except ImportError as exc:
         raise ImportError(
             f"{what} needs scikit-image: pip install 'hitl-widgets[assist]' "
             "(or use method='flood', which needs only numpy and scipy)"

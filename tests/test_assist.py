@@ -304,3 +304,24 @@ def test_flood_assist_on_a_drawn_scene():
     gts = object_masks(scene)
     region = w.assist_region(0, [click(30, 30), click(70, 70)])
     assert mask_iou(region, gts[0] | gts[1]) == 1.0
+
+
+def test_without_scikit_image_the_flood_works_and_the_rest_says_what_to_install(monkeypatch):
+    import sys
+
+    for name in ("skimage", "skimage.segmentation", "skimage.filters"):
+        monkeypatch.setitem(sys.modules, name, None)  # import raises ImportError
+    img, left, _ = two_touching_squares()
+    assert mask_iou(assist.click_region(img, [click(20, 20)], "flood", tolerance=5), left) == 1.0
+    for call in (lambda: assist.click_region(img, [click(20, 20)], "watershed"),
+                 lambda: assist.click_region(img, [click(20, 20)], "random_walker"),
+                 lambda: assist.superpixels(img)):
+        with pytest.raises(ImportError, match=r"hitl-widgets\[assist\]"):
+            call()
+    with pytest.raises(ImportError, match="needs scikit-image"):
+        SegmentationCanvas(img[None], ["a"], assist="watershed")
+    w = SegmentationCanvas(img[None], ["a"], store=hw.AnnotationStore(":memory:"), assist="flood")
+    send = Browser(w)
+    assert send.read("assist", item_id=0, clicks=[click(20, 20)])[0]["type"] == "assist"
+    reply, _ = send.read("superpixels", item_id=0)
+    assert reply["type"] == "refused" and "item 0" in reply["message"] and "needs scikit-image" in reply["message"]
