@@ -225,6 +225,8 @@ def _segmentation_forged(w) -> list:
     first = w.order[0]  # a 30 x 20 image, semantic classes 1 "sky", 2 "sea"
     paint = {"type": "paint", "item_id": first, "value": 1, "runs": "uint32"}
     one_run = _runs((0, 0, 3))
+    click = {"x": 2, "y": 3, "positive": True}
+    assist = {"type": "assist", "item_id": first}
     return [
         *[(m, e, one_run) for m, e in _item_forgeries(first, "paint", {"value": 1, "runs": "uint32"})],
         (paint, "exactly one binary buffer", []),
@@ -246,6 +248,24 @@ def _segmentation_forged(w) -> list:
         ({"type": "accept", "item_id": first, "proposal_id": "p9"}, "proposal 'p9'"),
         ({"type": "undo", "item_id": first}, "nothing to undo"),
         ({"type": "redo", "item_id": first}, "nothing to redo"),
+        ({**paint, "assisted": "magic"}, "assisted must be", one_run),
+        ({**paint, "assisted": ["clicks"]}, "assisted must be", one_run),
+        ({**paint, "erase": True, "assisted": "clicks"}, "assisted must be", one_run),
+        # click-to-segment reads (assist="flood" here): every field checked, nothing stored
+        *_item_forgeries(first, "assist", {"clicks": [click]}),
+        ({**assist, "clicks": []}, "1 to 64 clicks"),
+        ({**assist, "clicks": "x"}, "1 to 64 clicks"),
+        ({**assist, "clicks": {"x": 1, "y": 1, "positive": True}}, "1 to 64 clicks"),
+        ({**assist, "clicks": [click] * 65}, "1 to 64 clicks"),
+        ({**assist, "clicks": [[1, 1, True]]}, "must be an object"),
+        ({**assist, "clicks": [{**click, "x": "1"}]}, "x must be a finite number"),
+        ({**assist, "clicks": [{**click, "y": 1e400}]}, "y must be a finite number"),
+        ({**assist, "clicks": [{**click, "x": True}]}, "x must be a finite number"),
+        ({**assist, "clicks": [{**click, "x": 30}]}, "outside the 30x20 image"),
+        ({**assist, "clicks": [{**click, "y": -0.5}]}, "outside the 30x20 image"),
+        ({**assist, "clicks": [{**click, "positive": "yes"}]}, "positive must be true or false"),
+        ({**assist, "clicks": [{**click, "positive": False}]}, "at least one positive"),
+        *_item_forgeries(first, "superpixels", {}),
     ]
 
 
@@ -557,7 +577,7 @@ SPECS: dict[str, Spec] = {
     ),
     "SegmentationCanvas": Spec(
         "hitl_widgets.widgets.segmentation", "SegmentationCanvas",
-        lambda C, s: C(np.zeros((1, 20, 30), np.uint8), ["sky", "sea"], store=s),
+        lambda C, s: C(np.zeros((1, 20, 30), np.uint8), ["sky", "sea"], store=s, assist="flood"),
         lambda w: {"type": "paint", "item_id": w.order[0], "value": 2, "runs": "uint32"},
         _segmentation_forged,
         valid_buffers=lambda w: _runs((1, 2, 5), (3, 0, 30)),

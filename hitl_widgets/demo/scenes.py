@@ -109,9 +109,9 @@ class Caption:
     errors: list[CaptionError] = field(default_factory=list)
 
 
-def _draw(img: np.ndarray, o: Shape) -> None:
-    n = img.shape[0]
-    yy, xx = np.mgrid[0:n, 0:n] + 0.5
+def shape_mask(o: Shape, size: int) -> np.ndarray:
+    """The exact pixels of shape ``o`` in a ``size`` x ``size`` image (bool; before any later object covers them)."""
+    yy, xx = np.mgrid[0:size, 0:size] + 0.5
     if o.shape == "circle":
         mask = (xx - o.x) ** 2 + (yy - o.y) ** 2 <= o.r**2
     elif o.shape == "square":
@@ -120,7 +120,27 @@ def _draw(img: np.ndarray, o: Shape) -> None:
         top, bottom = o.y - o.r, o.y + o.r
         t = np.clip((yy - top) / (bottom - top), 0, 1)
         mask = (yy >= top) & (yy <= bottom) & (np.abs(xx - o.x) <= t * o.r)
-    img[mask] = COLOURS[o.colour]
+    return mask
+
+
+def object_masks(scene: Scene) -> list[np.ndarray]:
+    """The exact visible pixels of each object of ``scene`` (bool (size, size), drawing order: a
+    later object covers an earlier one where they overlap).
+
+    Example:
+        >>> scene = Scene((Shape("square", "red", 10, 10, 5),), 20)
+        >>> int(object_masks(scene)[0].sum())
+        64
+    """
+    masks = [shape_mask(o, scene.size) for o in scene.objects]
+    for k in range(len(masks)):
+        for later in masks[k + 1:]:
+            masks[k] = masks[k] & ~later
+    return masks
+
+
+def _draw(img: np.ndarray, o: Shape) -> None:
+    img[shape_mask(o, img.shape[0])] = COLOURS[o.colour]
 
 
 def render(scene: Scene) -> np.ndarray:

@@ -10,16 +10,25 @@ hole fill, an accepted proposal) come back as a ``mask`` message whose buffer ho
 as row-major runs ``(value, length)`` of uint32.
 
 Protocol (browser → kernel; each intent carries ``client``/``seq`` and ``item_id``):
-    paint      {value, erase, runs: "uint16"|"uint32", polygon?} + buffer of runs   brush, eraser, polygon
+    paint      {value, erase, runs: "uint16"|"uint32", polygon?, assisted?} + buffer of runs
+               brush, eraser, polygon; ``assisted``: "clicks" (an applied click-to-segment region) or
+               "superpixels" (a superpixel-brush stroke)
     new_instance {value, class}                               instance mode: a new (empty) instance
     fill_holes {value}
     accept     {proposal_id}
     undo / redo / sync
+Reads (no client/seq; answered with their own message and one buffer; nothing is stored):
+    assist      {item_id, clicks: [{x, y, positive}], req?}  → {"type": "assist", item_id, req, width,
+                height, area} + the region's row runs (y, x0, length) uint32: a preview the view
+                shows; Enter sends it as a ``paint`` (``assisted="clicks"``)
+    superpixels {item_id}  → {"type": "superpixels", item_id, width, height, count} + the SLIC label
+                map as row-major runs (value, length) uint32
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,6 +36,7 @@ import pandas as pd
 import traitlets
 from scipy import ndimage
 
+from .. import assist as _assist
 from ..coerce import normalise_classes, plain, same, to_numpy
 from ..metrics.geometry import as_bool_mask, rle_decode, rle_encode, rle_from_string, rle_to_string
 from ..queue import QueueSpec
@@ -38,6 +48,19 @@ from .image_editor import ImageEditor
 KIND = "masks"
 MAX_RUNS = 1_000_000
 MAX_VALUE = 65535
+ASSIST_CACHE = 4  # items whose image (and gradient, superpixels) the assist keeps
+ASSISTED = ("clicks", "superpixels")
+
+
+def mask_row_runs(mask: np.ndarray) -> bytes:
+    """A bool mask as row runs ``(y, x0, length)``, uint32 little-endian (the ``paint`` form)."""
+    m = np.asarray(mask, bool)
+    padded = np.zeros((m.shape[0], m.shape[1] + 2), np.int8)
+    padded[:, 1:-1] = m
+    d = np.diff(padded, axis=1)
+    ys, starts = np.nonzero(d == 1)
+    _, ends = np.nonzero(d == -1)  # row-major order: the k-th end closes the k-th start
+    return np.stack([ys, starts, ends - starts], axis=1).astype("<u4").tobytes()
 
 
 def _encode_segment(mask: np.ndarray) -> str:
@@ -63,6 +86,10 @@ class SegmentationCanvas(ImageEditor):
     brush size, H fill the holes of the current segment, N new instance (instance mode), Enter
     accept the best model mask, Ctrl+Z / Ctrl+Y undo / redo (the status line says what was undone),
     wheel / + / - / F zoom, space-drag pan, PageDown / PageUp next / previous item.
+    With ``assist``: A click-to-segment (a click adds a positive point, Shift+click or a right
+    click a negative one; the kernel answers the region as a preview; Enter paints it as one
+    undoable stroke; Esc drops the clicks). S the superpixel brush (paints whole SLIC superpixels
+    under the stroke; needs scikit-image).
 
     Args:
         items: image items (``Items`` or anything it accepts).
@@ -73,6 +100,13 @@ class SegmentationCanvas(ImageEditor):
             "score": s}, ...]}``.
         mode: "semantic" (one label per pixel: a class) or "instance" (separate objects).
         opacity: mask opacity in the view (0–1).
+        assist: click-to-segment: None (off), "watershed" (on the Sobel gradient), "flood"
+            (colour tolerance; numpy/scipy only), "random_walker", or your own model, a callable
+            ``assist(image, clicks) -> (H, W) bool mask`` given the item's image as a numpy array
+            and ``[{"x", "y", "positive"}, ...]`` (e.g. a SAM checkpoint you have). See
+            ``hitl_widgets.assist``.
+        tolerance: the flood fill's colour tolerance (0-255 scale).
+        superpixels: about how many SLIC superpixels the superpixel brush divides an image into.
 
     Example:
         >>> import numpy as np
@@ -87,6 +121,8 @@ class SegmentationCanvas(ImageEditor):
     _state_kinds = (KIND,)
     mode = traitlets.Unicode("semantic").tag(sync=True)
     opacity = traitlets.Float(0.5).tag(sync=True)
+    # "" (off), a method of hitl_widgets.assist, or "model" (a callable): the view offers the tool
+    assist = traitlets.Unicode("").tag(sync=True)
 
     def __init__(
         self,
@@ -101,10 +137,25 @@ class SegmentationCanvas(ImageEditor):
         annotator: str | None = None,
         display_height: int = 480,
         title: str = "",
+        assist: str | Callable[[np.ndarray, list[dict]], Any] | None = None,
+        tolerance: float = _assist.DEFAULT_TOLERANCE,
+        superpixels: int = 300,
     ):
         static_file("segmentation.js")
         if mode not in ("semantic", "instance"):
             raise ValueError(f"mode must be 'semantic' or 'instance', not {mode!r}")
+        if assist is not None and not callable(assist) and assist not in _assist.METHODS:
+            raise ValueError(f"assist must be None, one of {_assist.METHODS} or a callable(image, clicks) -> mask, not {assist!r}")
+        if assist in ("watershed", "random_walker"):
+            _assist._need_skimage(f"assist={assist!r}")
+        if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not math.isfinite(tolerance) or tolerance < 0:
+            raise ValueError(f"tolerance must be a finite number >= 0, not {tolerance!r}")
+        if isinstance(superpixels, bool) or not isinstance(superpixels, int) or not 1 <= superpixels <= 65535:
+            raise ValueError(f"superpixels must be an int from 1 to 65535, not {superpixels!r}")
+        self._assist_fn = assist
+        self._tolerance = float(tolerance)
+        self._n_superpixels = superpixels
+        self._assist_cache: OrderedDict[Hashable, dict] = OrderedDict()
         items = self._image_items(items)
         classes = normalise_classes(classes)
         if mode == "semantic" and len(classes) > 255:
@@ -112,6 +163,7 @@ class SegmentationCanvas(ImageEditor):
         super().__init__(
             items, store=store, task=task, queue=queue, annotator=annotator, classes=classes, mode=mode,
             opacity=float(opacity), display_height=int(display_height), title=title,
+            assist="" if assist is None else ("model" if callable(assist) else assist),
         )
         # self._state: item -> {"labels": uint16 (H, W), "classes": {value: class}, "accepted": [ids]}
         self._proposals = self._normalise_proposals(proposals)
@@ -354,7 +406,11 @@ class SegmentationCanvas(ImageEditor):
         starts = runs[:, 0] * w + runs[:, 1]
         idx = np.repeat(starts - np.concatenate([[0], np.cumsum(runs[:-1, 2])]), runs[:, 2]) + np.arange(int(runs[:, 2].sum()))
         flat[idx] = value
-        return self._answer(content, self._change(item_id, state, "erase" if erase else ("polygon" if content.get("polygon") else "paint")))
+        assisted = content.get("assisted")
+        if assisted is not None and (assisted not in ASSISTED or erase):
+            raise IntentError(f"item {item_id!r}: assisted must be one of {ASSISTED} (and not an erase), not {str(assisted)[:40]!r}")
+        op = "erase" if erase else ("polygon" if content.get("polygon") else ("superpixel" if assisted == "superpixels" else ("assist" if assisted else "paint")))
+        return self._answer(content, self._change(item_id, state, op))
 
     @intent("new_instance")
     def _on_new_instance(self, content: dict) -> dict:
@@ -406,3 +462,87 @@ class SegmentationCanvas(ImageEditor):
         reply = self._ack(content, item_id=item_id, event_id=None, n_done=self.n_done)
         self._send_mask(item_id)
         return reply
+
+    # ------------------------------------------------------------------ assisted segmentation
+    def _assist_entry(self, item_id: Hashable) -> dict:
+        """The item's image as numpy (and, once computed, its gradient and superpixels), for the
+        last ASSIST_CACHE items."""
+        entry = self._assist_cache.get(item_id)
+        if entry is None:
+            entry = {"image": np.asarray(self.items.image(item_id))}
+            self._assist_cache[item_id] = entry
+            while len(self._assist_cache) > ASSIST_CACHE:
+                self._assist_cache.popitem(last=False)
+        self._assist_cache.move_to_end(item_id)
+        return entry
+
+    def assist_region(self, item_id: Hashable, clicks: Any) -> np.ndarray:
+        """The region (bool ``(H, W)``) the assist gives for ``clicks`` on an item (what the view
+        previews; nothing is stored). Raises ValueError naming the item for bad clicks or a bad
+        mask from a callable ``assist``.
+
+        Example:
+            >>> import numpy as np
+            >>> img = np.zeros((1, 20, 20), np.uint8); img[0, 5:15, 5:15] = 200
+            >>> w = SegmentationCanvas(img, ["box"], store=AnnotationStore(":memory:"), assist="flood")
+            >>> int(w.assist_region(0, [{"x": 9, "y": 9, "positive": True}]).sum())
+            100
+        """
+        item_id = plain(item_id)
+        if item_id not in self.items:
+            raise KeyError(f"unknown item id {item_id!r}")
+        where = f"item {item_id!r}"
+        fn = self._assist_fn
+        if fn is None:
+            raise ValueError(f"{where}: click-to-segment is off (SegmentationCanvas(assist=...))")
+        w, h = self.image_size(item_id)
+        cl = _assist.check_clicks(clicks, (h, w), f"{where}: clicks")
+        entry = self._assist_entry(item_id)
+        if callable(fn):
+            try:
+                out = fn(entry["image"].copy(), [dict(c) for c in cl])
+            except Exception as exc:
+                raise ValueError(f"{where}: the assist model failed: {type(exc).__name__}: {str(exc)[:200]}") from exc
+            return _assist.check_mask(out, (h, w), f"{where}: the assist model's mask")
+        if fn == "watershed" and "gradient" not in entry:
+            entry["gradient"] = _assist.gradient(entry["image"])
+        return _assist.click_region(entry["image"], cl, fn, tolerance=self._tolerance, grad=entry.get("gradient"))
+
+    def superpixel_labels(self, item_id: Hashable) -> np.ndarray:
+        """The item's SLIC superpixels (int32 ``(H, W)``, labels 0..n-1) that the superpixel brush paints."""
+        item_id = plain(item_id)
+        if item_id not in self.items:
+            raise KeyError(f"unknown item id {item_id!r}")
+        entry = self._assist_entry(item_id)
+        if "superpixels" not in entry:
+            entry["superpixels"] = _assist.superpixels(entry["image"], self._n_superpixels)
+        return entry["superpixels"]
+
+    @staticmethod
+    def _req(content: dict) -> int | None:
+        req = content.get("req")
+        return req if isinstance(req, int) and not isinstance(req, bool) and 0 <= req < 2**53 else None
+
+    @intent("assist", sequenced=False)
+    def _on_assist(self, content: dict) -> None:
+        item_id = self._item_id(content)
+        try:
+            region = self.assist_region(item_id, content.get("clicks"))
+        except (ValueError, ImportError) as exc:
+            raise IntentError(str(exc)) from exc
+        w, h = self.image_size(item_id)
+        self.send({"type": "assist", "item_id": item_id, "req": self._req(content), "width": w, "height": h,
+                   "area": int(region.sum())}, buffers=[mask_row_runs(region)])
+        return None
+
+    @intent("superpixels", sequenced=False)
+    def _on_superpixels(self, content: dict) -> None:
+        item_id = self._item_id(content)
+        try:
+            labels = self.superpixel_labels(item_id)
+        except (ValueError, ImportError) as exc:
+            raise IntentError(f"item {item_id!r}: superpixels: {exc}") from exc
+        w, h = self.image_size(item_id)
+        self.send({"type": "superpixels", "item_id": item_id, "width": w, "height": h, "count": int(labels.max()) + 1},
+                  buffers=[label_map_runs(labels)])
+        return None

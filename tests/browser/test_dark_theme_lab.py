@@ -25,7 +25,7 @@ words = pd.DataFrame({"utterance": 0, "index": [0, 1], "text": ["a", "tone"], "s
 WIDGETS = {
     "hitl-classify": "hw.ClassifyWidget(images, classes=['x', 'y', 'z'], store=store, task='c')",
     "hitl-bbox": "hw.BBoxAnnotator(images, classes=['x', 'y'], store=store, task='b')",
-    "hitl-segmentation": "hw.SegmentationCanvas(images, classes=['x', 'y'], store=store, task='s')",
+    "hitl-segmentation": "hw.SegmentationCanvas(images, classes=['x', 'y'], store=store, task='s', assist='flood')",
     "hitl-retrieval": "hw.RetrievalVerifier(['pets'], {0: ['t0', 't1', 't2', 't3']}, items, store=store)",
     "hitl-hallucination": "hw.HallucinationFlagger(images[:4], ['a grey square'] * 4, store=store)",
     "hitl-coreference": "hw.CoreferenceLinker(images[:4], ['a grey square'] * 4, store=store, regions={0: [(2, 2, 10, 10, 'square')]})",

@@ -156,7 +156,7 @@ describe("SegmentationCanvas view", () => {
     t.press("?");
     const rows = [...t.root.querySelectorAll(".hitl-help tr")].map((r) => [...r.querySelectorAll("td")].map((d) => d.textContent));
     expect(rows.filter(([k]) => k === "Escape")).toEqual([
-      ["Escape", "close this help; else: drop the polygon being drawn; else: leave the widget (back to the notebook)"],
+      ["Escape", "close this help; else: drop the polygon being drawn, or the click-to-segment clicks; else: leave the widget (back to the notebook)"],
     ]);
     expect(rows.some(([k]) => k === "Ctrl+Z")).toBe(true);
   });
@@ -204,5 +204,94 @@ describe("SegmentationCanvas view", () => {
     t.cleanup();
     cleanups = [];
     expect(t.model.totalListeners()).toBe(0);
+  });
+});
+
+describe("SegmentationCanvas assisted segmentation", () => {
+  let cleanups: Array<() => void> = [];
+  beforeEach(() => vi.stubGlobal("createImageBitmap", async () => ({ width: 640, height: 480, close() {} })));
+  afterEach(() => {
+    cleanups.forEach((f) => f());
+    cleanups = [];
+    document.body.replaceChildren();
+    vi.unstubAllGlobals();
+  });
+  const reads = (t: Any, type: string) => t.model.sent.filter((m: Any) => m.content.type === type).map((m: Any) => m.content);
+  const click = (t: Any, x: number, y: number, init: PointerEventInit = {}) => {
+    t.root.querySelector("canvas").dispatchEvent(new PointerEvent("pointerdown", { clientX: x, clientY: y, button: 0, pointerId: 1, bubbles: true, ...init }));
+    t.pointer("pointerup", x, y);
+  };
+
+  it("A: clicks ask the kernel for the region (Shift / right click negative); Enter paints it as one 'paint'; Esc drops the clicks", async () => {
+    const t = await setup({ assist: "watershed" });
+    cleanups.push(t.cleanup);
+    expect(t.q(".hitl-tool-assist").hidden).toBe(false);
+    t.press("a");
+    expect(t.q(".hitl-info").textContent).toContain("click-to-segment: ");
+    click(t, 50.6, 40.2);
+    click(t, 80, 40, { shiftKey: true });
+    click(t, 90, 40, { button: 2 });
+    const asked = reads(t, "assist");
+    expect(asked.map((c: Any) => c.req)).toEqual([1, 2, 3]);
+    expect(asked[2]).toMatchObject({ item_id: 0, clicks: [
+      { x: 50, y: 40, positive: true }, { x: 80, y: 40, positive: false }, { x: 90, y: 40, positive: false }] });
+    expect(t.q(".hitl-info").textContent).toContain("3 clicks (+1 −2), region on its way");
+    const region = new Uint32Array([40, 45, 10, 41, 45, 10]);
+    t.model.kernelSend({ type: "assist", item_id: 0, req: 2, width: 640, height: 480, area: 20 }, [region.buffer]); // an older answer
+    t.press("Enter");
+    expect(t.sent().filter((m: Any) => m.content.type === "paint")).toHaveLength(0);
+    t.model.kernelSend({ type: "assist", item_id: 0, req: 3, width: 640, height: 480, area: 20 }, [region.buffer]);
+    expect(t.q(".hitl-info").textContent).toContain("region 20 px: Enter paints it");
+    t.press("Enter");
+    const paint = t.sent().filter((m: Any) => m.content.type === "paint");
+    expect(paint).toHaveLength(1);
+    expect(paint[0].content).toMatchObject({ type: "paint", item_id: 0, value: 1, erase: false, assisted: "clicks", runs: "uint16" });
+    expect(triples(paint[0].buffers[0])).toEqual([[40, 45, 10], [41, 45, 10]]);
+    expect(t.q(".hitl-info").textContent).not.toContain("click (");
+    // Esc drops clicks; with none, Esc is not taken (the host's own Escape)
+    click(t, 10, 10);
+    const esc = new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true });
+    t.root.dispatchEvent(esc);
+    expect(esc.defaultPrevented).toBe(true);
+    expect(t.q(".hitl-info").textContent).toContain("click the object");
+    const idle = new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true });
+    t.root.dispatchEvent(idle);
+    expect(idle.defaultPrevented).toBe(false);
+  });
+
+  it("a refused assist request drops its click; without assist the tool is hidden and A does nothing", async () => {
+    const t = await setup({ assist: "model" });
+    cleanups.push(t.cleanup);
+    t.press("a");
+    click(t, 5, 5);
+    t.model.kernelSend({ type: "refused", intent: "assist", item_id: 0, message: "item 0: the assist model's mask: returned None" });
+    expect(t.q(".hitl-info").textContent).toContain("click the object");
+    const off = await setup({ assist: "" });
+    cleanups.push(off.cleanup);
+    expect(off.q(".hitl-tool-assist").hidden).toBe(true);
+    off.press("a");
+    expect(off.q(".hitl-info").textContent).toContain("brush: ");
+  });
+
+  it("S: the superpixel brush asks for the map once and paints whole superpixels", async () => {
+    const t = await setup();
+    cleanups.push(t.cleanup);
+    t.press("s");
+    expect(reads(t, "superpixels")).toEqual([{ type: "superpixels", item_id: 0 }]);
+    t.press("b");
+    t.press("s");
+    expect(reads(t, "superpixels")).toHaveLength(1);
+    // two superpixels: the left half (x < 320) and the right half of the 640 x 480 image
+    const runs: number[] = [];
+    for (let y = 0; y < 480; y++) runs.push(0, 320, 1, 320);
+    t.model.kernelSend({ type: "superpixels", item_id: 0, width: 640, height: 480, count: 2 }, [new Uint32Array(runs).buffer]);
+    expect(t.q(".hitl-info").textContent).toContain("2 superpixels");
+    t.pointer("pointerdown", 100, 100);
+    t.pointer("pointerup", 100, 100);
+    const [paint] = t.sent().filter((m: Any) => m.content.type === "paint");
+    expect(paint.content).toMatchObject({ value: 1, assisted: "superpixels", runs: "uint16" });
+    const painted = triples(paint.buffers[0]);
+    expect(painted).toHaveLength(480);
+    expect(painted.every(([, x0, n]) => x0 === 0 && n === 320)).toBe(true);
   });
 });

@@ -5,7 +5,7 @@
 // holding the label map as row-major runs (value, length).
 // The parts: segmentation/model.ts (data), layout.ts (DOM), state.ts (tools, label maps),
 // layers.ts (canvas drawing), paint.ts (texts), edits.ts (intents and commands through the
-// ledger), pointer.ts (mouse), keys.ts (keyboard).
+// ledger), pointer.ts (mouse), keys.ts (keyboard), assist.ts (click-to-segment and superpixels).
 import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import { editorRootClass, wireEditorNav } from "../lib/canvas_stage";
@@ -44,7 +44,10 @@ function render({ model, el }: RenderProps<SegModel>) {
   const ledger = new EditLedger(model, { status, repaint: info, progress: info });
   const stepper: Stepper = new Stepper(model, {
     behind: BEHIND, ahead: AHEAD,
-    paint: () => painter.paint(),
+    paint: () => {
+      painter.paint();
+      edits.ensureSuperpixels();
+    },
     paintProgress: info,
     enter: () => stage.forget(),
     restart: () => stage.forget(),
@@ -53,7 +56,9 @@ function render({ model, el }: RenderProps<SegModel>) {
   const painter: SegPainter = new SegPainter({
     model, root, ui, state, cache, viewport, stepper, ledger, layers, pickClass: (k) => edits.pickClass(k),
   });
-  const edits = new SegEdits({ state, ledger, status, stage, layers, painter, order: () => stepper.order() });
+  const edits = new SegEdits({
+    state, ledger, status, stage, layers, painter, order: () => stepper.order(), read: (msg) => model.send(msg),
+  });
   const panZoom = new PanZoom(viewport, canvas, root, { onChange: () => layers.scheduler.request() });
   new SegPointer({ root, canvas, state, viewport, edits, layers, painter });
 
@@ -73,12 +78,19 @@ function render({ model, el }: RenderProps<SegModel>) {
   ui.acceptButton.addEventListener("click", () => edits.acceptBest());
   wireEditorNav(ui.nav, root, { step: (delta) => stepper.step(delta), undoRedo: (kind) => edits.undoRedo(kind), help, channel: ledger });
 
-  const onMessage = kernelMessages(ledger.channel, status, {
+  const kernel = kernelMessages(ledger.channel, status, {
     ...stepper.itemRoutes(cache, () => stage.forget()),
     other: (msg, buffers) => {
       if (msg.type === "mask") edits.receiveMask(msg, buffers);
+      else if (msg.type === "assist") edits.receiveAssist(msg, buffers);
+      else if (msg.type === "superpixels") edits.receiveSuperpixels(msg, buffers);
     },
   });
+  const onMessage: typeof kernel = (msg, buffers) => {
+    if (msg.type === "refused" && msg.intent === "assist") edits.assistRefused();
+    if (msg.type === "refused" && msg.intent === "superpixels") edits.superpixelsRefused(msg.item_id);
+    kernel(msg, buffers); // the refusal's message shows on the status line
+  };
   const onOpacity = () => {
     painter.opacity();
     layers.scheduler.request();
@@ -89,7 +101,7 @@ function render({ model, el }: RenderProps<SegModel>) {
     on: {
       ...stepper.listeners(onMessage),
       "change:opacity": onOpacity,
-      "change:classes change:title change:display_height change:mode": () => painter.paint(),
+      "change:classes change:title change:display_height change:mode change:assist": () => painter.paint(),
     },
     paint: () => painter.paint(),
     dispose: [stepper, stage, panZoom, keymap, ledger],

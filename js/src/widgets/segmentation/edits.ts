@@ -10,6 +10,7 @@ import { applyRuns, decodeLabelRuns, polygonRuns } from "../../lib/runs";
 import type { StatusLine } from "../../lib/status";
 import { CanvasStage, editorEdit, placeOf, sayAbout, undoText } from "../../lib/canvas_stage";
 import type { Reply } from "../../lib/channel";
+import { clickAt, decodeSuperpixels, runsArea, uint32s } from "./assist";
 import type { MaskLayers } from "./layers";
 import type { MaskState, Tool } from "./model";
 import type { SegPainter } from "./paint";
@@ -24,12 +25,18 @@ export interface EditParts {
   painter: SegPainter;
   /** the order of items, as the header counts them (for "item 4" in messages) */
   order: () => ItemId[];
+  /** send a read to the kernel (no client/seq: click-to-segment, superpixels) */
+  read: (msg: Record<string, unknown>) => void;
 }
+
+/** The most clicks one click-to-segment region takes (hitl_widgets/assist.py MAX_CLICKS). */
+export const MAX_CLICKS = 64;
 
 /** What an undo / redo took back or did again, by the op the kernel names (hitl_widgets/widgets/segmentation.py). */
 const CHANGES: Record<string, string> = {
   paint: "a brush stroke", erase: "an eraser stroke", polygon: "a polygon", new_instance: "a new instance",
   fill_holes: "filled holes", accept: "an accepted model mask", redo: "a redo",
+  assist: "a click-to-segment region", superpixel: "a superpixel stroke",
 };
 
 export class SegEdits {
@@ -95,10 +102,12 @@ export class SegEdits {
   }
 
   pickClass(k: number): void {
-    const { state, painter } = this.p;
+    const { state, painter, layers } = this.p;
     if (k < 0 || k >= state.classes().length) return;
     state.currentClass = k;
     if (state.instanceMode()) state.currentInstance = 0; // the next stroke starts a new instance of this class
+    const m = state.mask();
+    if (m && state.preview) layers.preview(m); // the region in the new class's colour
     painter.classes();
     painter.info();
   }
@@ -122,10 +131,12 @@ export class SegEdits {
     this.send("fill_holes", { value: this.p.state.paintValue() || 1 });
   }
 
-  /** Enter: close the polygon being drawn, else accept the best model mask. */
+  /** Enter: close the polygon being drawn, else paint the click-to-segment region, else accept
+   *  the best model mask. */
   acceptBest(): void {
     const { state, layers } = this.p;
     if (state.tool === "polygon" && state.polygon.length >= 3) return this.closePolygon();
+    if (state.tool === "assist" && state.clicks.length) return this.applyAssist();
     const id = state.current();
     const best = state.openProposals()[0];
     if (id === undefined || !best) return this.say("no model mask to accept");
@@ -151,8 +162,11 @@ export class SegEdits {
 
   setTool(t: Tool): void {
     const { state, painter, layers } = this.p;
+    if (t === "assist" && !state.assistOn()) return this.say("click-to-segment is off: SegmentationCanvas(assist=...)");
     state.tool = t;
     if (t !== "polygon") state.polygon = [];
+    if (t !== "assist") this.clearClicks();
+    this.ensureSuperpixels();
     painter.info();
     layers.scheduler.request();
   }
@@ -175,5 +189,111 @@ export class SegEdits {
       layers.rebuild(m);
       layers.scheduler.request();
     }
+  }
+
+  // ---------------------------------------------------------------- assisted segmentation
+
+  /** Click-to-segment: a click at image point (x, y) (positive: on the object; else not this part);
+   *  the kernel answers the region for all the clicks so far (an "assist" message). */
+  addClick(x: number, y: number, positive: boolean): void {
+    const { state, painter, layers } = this.p;
+    const m = state.mask();
+    const id = state.current();
+    if (!m || id === undefined) return;
+    const c = clickAt(x, y, m.width, m.height, positive);
+    if (!c) return;
+    if (!state.clicks.length && !positive) return this.say("click-to-segment: the first click marks the object (a plain click)");
+    if (state.clicks.length >= MAX_CLICKS) return this.say(`at most ${MAX_CLICKS} clicks: Enter paints the region, Esc drops the clicks`);
+    state.clicks.push(c);
+    state.assistReq += 1;
+    this.p.read({ type: "assist", item_id: id, clicks: state.clicks, req: state.assistReq });
+    painter.info();
+    layers.scheduler.request();
+  }
+
+  /** An "assist" message: the region for the newest clicks (an older answer, or one about another
+   *  item, is dropped). */
+  receiveAssist(msg: Record<string, unknown>, buffers: Binary[]): void {
+    const { state, painter, layers } = this.p;
+    const id = state.current();
+    const m = state.mask();
+    if (id === undefined || !m || msg.item_id !== id || msg.req !== state.assistReq || !state.clicks.length) return;
+    if (msg.width !== m.width || msg.height !== m.height) return;
+    const runs = buffers[0] ? uint32s(toBytes(buffers[0])) : new Uint32Array(0);
+    for (let i = 0; i + 2 < runs.length; i += 3) {
+      if (runs[i] >= m.height || runs[i + 2] === 0 || runs[i + 1] + runs[i + 2] > m.width) return; // misshapen
+    }
+    state.preview = { key: itemKey(id), req: state.assistReq, runs, area: runsArea(runs) };
+    layers.preview(m);
+    painter.info();
+    layers.scheduler.request();
+  }
+
+  /** The kernel refused an assist request (bad clicks, or the user's model failed): the newest
+   *  click goes; the region shown stays that of the clicks before it. */
+  assistRefused(): void {
+    const { state, painter, layers } = this.p;
+    state.clicks.pop();
+    if (!state.clicks.length) state.preview = null;
+    painter.info();
+    layers.scheduler.request();
+  }
+
+  /** Enter: paint the region as one stroke of the current class (the normal paint path: one
+   *  undoable stored change), then drop the clicks. */
+  applyAssist(): void {
+    const { state, layers } = this.p;
+    const m = state.mask();
+    const id = state.current();
+    const pv = state.preview;
+    if (!m || id === undefined) return;
+    if (!pv || pv.key !== itemKey(id) || pv.req !== state.assistReq) return this.say("click-to-segment: the region is on its way");
+    if (!pv.runs.length) return this.say("click-to-segment: the region is empty");
+    if (!this.ensureInstance()) return;
+    const value = state.paintValue();
+    const box = applyRuns(m.labels, m.width, pv.runs, value);
+    layers.rebuild(m, box);
+    this.sendDelta({ value, erase: false, assisted: "clicks" }, pv.runs);
+    this.clearClicks();
+  }
+
+  /** Drop the click-to-segment clicks and the region (an answer on its way is dropped too). */
+  clearClicks(): void {
+    const { state, painter, layers } = this.p;
+    state.clicks = [];
+    state.preview = null;
+    state.assistReq += 1;
+    painter.info();
+    layers.scheduler.request();
+  }
+
+  /** With the superpixel brush on, ask for the shown item's superpixels (once). */
+  ensureSuperpixels(): void {
+    const { state } = this.p;
+    const id = state.current();
+    if (state.tool !== "superpixel" || id === undefined) return;
+    const key = itemKey(id);
+    if (state.superpixels.has(key) || state.superpixelsAsked.has(key)) return;
+    state.superpixelsAsked.add(key);
+    this.p.read({ type: "superpixels", item_id: id });
+  }
+
+  /** A "superpixels" message: an item's SLIC label map. */
+  receiveSuperpixels(msg: Record<string, unknown>, buffers: Binary[]): void {
+    const { state, painter, layers } = this.p;
+    const w = msg.width as number, hh = msg.height as number, count = msg.count as number;
+    if (!buffers[0] || !Number.isInteger(w) || !Number.isInteger(hh) || !Number.isInteger(count) || count < 1) return;
+    const sp = decodeSuperpixels(toBytes(buffers[0]), w, hh, count);
+    if (!sp) return;
+    const key = itemKey(msg.item_id as ItemId);
+    state.superpixels.set(key, sp);
+    if (state.current() !== undefined && itemKey(state.current() as ItemId) === key) layers.superpixelEdges(sp);
+    painter.info();
+    layers.scheduler.request();
+  }
+
+  /** The kernel refused the superpixels (no scikit-image, ...): ask again on the next use. */
+  superpixelsRefused(id: unknown): void {
+    this.p.state.superpixelsAsked.delete(itemKey(id as ItemId));
   }
 }

@@ -1,7 +1,10 @@
 // SegmentationCanvas's drawing: the label map as a colour overlay (rebuilt only where it changed),
-// the best open model mask hatched beneath it, the polygon being drawn, composed into one frame.
+// the best open model mask hatched beneath it, the polygon being drawn, the click-to-segment
+// region and its clicks, the superpixels' edges (superpixel brush), composed into one frame.
 import type { AnyModel } from "@anywidget/types";
 import { classColour } from "../../lib/classes";
+import type { SuperpixelMap } from "./assist";
+import { itemKey } from "../../lib/items";
 import { setText } from "../../lib/dom";
 import type { ItemInfo } from "../../lib/items";
 import type { Box } from "../../lib/runs";
@@ -16,6 +19,8 @@ export class MaskLayers {
   private overlay: HTMLCanvasElement | null = null;
   private overlayData: ImageData | null = null;
   private proposalLayer: HTMLCanvasElement | null = null;
+  private previewLayer: HTMLCanvasElement | null = null;
+  private edgeLayer: HTMLCanvasElement | null = null;
 
   constructor(
     private readonly model: AnyModel<SegModel>,
@@ -34,6 +39,58 @@ export class MaskLayers {
     this.overlayData = octx ? octx.createImageData(m.width, m.height) : null;
     this.rebuild(m);
     this.proposals(it, m);
+    this.previewLayer = null;
+    const sp = this.state.superpixels.get(itemKey(it.id));
+    this.edgeLayer = null;
+    if (sp) this.superpixelEdges(sp);
+  }
+
+  /** The click-to-segment region (state.preview) in the colour the current class paints. */
+  preview(m: MaskState): void {
+    const pv = this.state.preview;
+    this.previewLayer = null;
+    if (!pv) return;
+    const layer = document.createElement("canvas");
+    layer.width = m.width;
+    layer.height = m.height;
+    const ctx = layer.getContext("2d");
+    if (!ctx) return;
+    const img = ctx.createImageData(m.width, m.height);
+    const value = this.state.paintValue();
+    const c = value ? this.state.colourOf(value, m) : [255, 255, 255];
+    const runs = pv.runs;
+    for (let i = 0; i + 2 < runs.length; i += 3) {
+      for (let p = runs[i] * m.width + runs[i + 1], end = p + runs[i + 2]; p < end; p++) {
+        img.data[p * 4] = c[0];
+        img.data[p * 4 + 1] = c[1];
+        img.data[p * 4 + 2] = c[2];
+        img.data[p * 4 + 3] = 255;
+      }
+    }
+    ctx.putImageData(img, 0, 0);
+    this.previewLayer = layer;
+  }
+
+  /** The superpixels' edges (a pixel whose right or lower neighbour is another superpixel). */
+  superpixelEdges(sp: SuperpixelMap): void {
+    const layer = document.createElement("canvas");
+    layer.width = sp.width;
+    layer.height = sp.height;
+    const ctx = layer.getContext("2d");
+    this.edgeLayer = null;
+    if (!ctx) return;
+    const img = ctx.createImageData(sp.width, sp.height);
+    const { labels, width, height } = sp;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = y * width + x;
+        if ((x + 1 < width && labels[i + 1] !== labels[i]) || (y + 1 < height && labels[i + width] !== labels[i])) {
+          img.data[i * 4] = img.data[i * 4 + 1] = img.data[i * 4 + 2] = img.data[i * 4 + 3] = 255;
+        }
+      }
+    }
+    ctx.putImageData(img, 0, 0);
+    this.edgeLayer = layer;
   }
 
   /** Repaint the overlay from `m`'s labels inside `box` (default: all of it). */
@@ -96,9 +153,36 @@ export class MaskLayers {
     ui.stage.drawImage(ctx, viewport, it.image, () => this.scheduler.request());
     if (this.proposalLayer) drawLayer(viewport, ctx, this.proposalLayer, 0.35);
     if (this.overlay) drawLayer(viewport, ctx, this.overlay, this.model.get("opacity"));
+    if (state.tool === "superpixel" && this.edgeLayer) drawLayer(viewport, ctx, this.edgeLayer, 0.45);
+    if (state.tool === "assist" && state.preview && this.previewLayer) drawLayer(viewport, ctx, this.previewLayer, 0.6);
     viewport.screenTransform(ctx);
     if (state.polygon.length) this.polygon(ctx);
+    if (state.tool === "assist" && state.clicks.length) this.clicks(ctx);
     this.root.dispatchEvent(new CustomEvent("hitl:frame", { detail: { ms: performance.now() - t0 } }));
+  }
+
+  /** The click-to-segment clicks: a green dot with "+" (the object), a red one with "−" (not this). */
+  private clicks(ctx: CanvasRenderingContext2D): void {
+    const { state, viewport } = this;
+    ctx.setLineDash([]);
+    for (const c of state.clicks) {
+      const s = viewport.toScreen(c.x + 0.5, c.y + 0.5);
+      ctx.beginPath();
+      ctx.arc(s.x, s.y, 6, 0, 2 * Math.PI);
+      ctx.fillStyle = c.positive ? "#1a9641" : "#d7191c";
+      ctx.fill();
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = "#ffffff";
+      ctx.stroke();
+      ctx.beginPath();
+      ctx.moveTo(s.x - 3, s.y);
+      ctx.lineTo(s.x + 3, s.y);
+      if (c.positive) {
+        ctx.moveTo(s.x, s.y - 3);
+        ctx.lineTo(s.x, s.y + 3);
+      }
+      ctx.stroke();
+    }
   }
 
   /** The polygon being drawn: its edges, and its vertices in the class colour. */

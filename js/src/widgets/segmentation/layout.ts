@@ -16,6 +16,8 @@ export function segLayout(root: HTMLElement) {
     brush: h("button", "hitl-button hitl-tool", "brush (B)"),
     eraser: h("button", "hitl-button hitl-tool", "eraser (E)"),
     polygon: h("button", "hitl-button hitl-tool", "polygon (P)"),
+    assist: h("button", "hitl-button hitl-tool hitl-tool-assist", "click-to-segment (A)"),
+    superpixel: h("button", "hitl-button hitl-tool hitl-tool-superpixel", "superpixels (S)"),
   };
   const sizeText = h("span", "hitl-muted hitl-size");
   const opacityInput = slider("hitl-opacity", "mask opacity");
@@ -24,7 +26,7 @@ export function segLayout(root: HTMLElement) {
   const instanceButton = h("button", "hitl-button hitl-new-instance", "new instance (N)");
   const acceptButton = h("button", "hitl-button hitl-accept", "accept model mask (Enter)");
   const tools = h("div", "hitl-row hitl-tools");
-  tools.append(toolButtons.brush, toolButtons.eraser, toolButtons.polygon, sizeText, h("span", "hitl-muted", "opacity"),
+  tools.append(toolButtons.brush, toolButtons.eraser, toolButtons.polygon, toolButtons.assist, toolButtons.superpixel, sizeText, h("span", "hitl-muted", "opacity"),
     opacityInput, opacityValue, fillButton, instanceButton, acceptButton);
   const stage = new CanvasStage();
   const infoLine = h("span", "hitl-info");

@@ -6,6 +6,8 @@ import type { ClassName } from "../../lib/classes";
 export interface SegModel extends EditorModel {
   mode: "semantic" | "instance";
   opacity: number;
+  /** click-to-segment: "" (off), "watershed", "flood", "random_walker" or "model" (the user's callable) */
+  assist: string;
 }
 
 export interface MaskProposal {
@@ -22,7 +24,7 @@ export interface MaskState {
   instances: Record<string, ClassName>; // value -> class
 }
 
-export type Tool = "brush" | "eraser" | "polygon";
+export type Tool = "brush" | "eraser" | "polygon" | "assist" | "superpixel";
 
 /** Decode an uncompressed COCO RLE (column-major) into a row-major 0/1 mask. */
 export function decodeCocoRle(rle: { size: [number, number]; counts: number[] }): Uint8Array {

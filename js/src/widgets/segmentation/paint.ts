@@ -3,15 +3,19 @@
 import type { AnyModel } from "@anywidget/types";
 import { classSwatches } from "../../lib/canvas_stage";
 import { data, setParts, setText } from "../../lib/dom";
-import type { ItemCache } from "../../lib/items";
+import { itemKey, type ItemCache } from "../../lib/items";
+import { clicksText } from "./assist";
 import type { EditLedger } from "../../lib/ledger";
 import { showSaved } from "../../lib/review";
 import type { Stepper } from "../../lib/stepper";
 import type { Viewport } from "../../lib/viewport";
 import type { MaskLayers } from "./layers";
 import type { SegLayout } from "./layout";
-import type { SegModel } from "./model";
+import type { SegModel, Tool } from "./model";
 import type { SegState } from "./state";
+
+/** The info line's name of a tool (else its own name). */
+const TOOL_NAMES: Partial<Record<Tool, string>> = { assist: "click-to-segment", superpixel: "superpixel brush" };
 
 export interface PainterParts {
   model: AnyModel<SegModel>;
@@ -40,13 +44,24 @@ export class SegPainter {
     setText(ui.sizeText, `size ${state.brush * 2}`);
     for (const [name, b] of Object.entries(ui.toolButtons)) b.setAttribute("aria-pressed", String(name === state.tool));
     ui.instanceButton.hidden = !state.instanceMode();
+    ui.toolButtons.assist.hidden = !state.assistOn();
     this.opacity();
     const best = state.openProposals()[0];
     ui.acceptButton.disabled = !best;
     const cls = state.classes()[state.currentClass];
     const what = state.instanceMode() ? [`instance ${state.currentInstance || "(new)"} of `, data(cls)] : [data(cls)];
+    const id = state.current();
+    let extra = "";
+    if (state.tool === "assist") {
+      extra = !state.clicks.length ? " — click the object (Shift+click or right click: not this part)"
+        : ` — ${clicksText(state.clicks)}, ${state.preview ? `region ${state.preview.area} px: Enter paints it, Esc drops the clicks` : "region on its way"}`;
+    } else if (state.tool === "superpixel") {
+      const sp = id === undefined ? undefined : state.superpixels.get(itemKey(id));
+      extra = sp ? ` — ${sp.count} superpixels` : " — superpixels on their way";
+    }
     setParts(ui.infoLine, [
-      `${state.tool}: `, ...what, state.polygon.length ? ` — ${state.polygon.length} vertices, Enter closes` : "",
+      `${TOOL_NAMES[state.tool] ?? state.tool}: `, ...what, extra,
+      state.polygon.length ? ` — ${state.polygon.length} vertices, Enter closes` : "",
       ...(best ? [" — model mask ", data(best.class), `${best.score === null ? "" : ` (${best.score.toFixed(2)})`}: Enter accepts`] : []),
     ]);
   }

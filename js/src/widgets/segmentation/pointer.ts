@@ -1,8 +1,12 @@
 // SegmentationCanvas's mouse: brush and eraser strokes (stamped into the stroke buffer, applied to
 // the label map as they go, sent as runs when the stroke ends), and the polygon tool (click adds a
-// vertex, drag moves one, a click on an edge inserts one, Alt+click deletes, a click on the first closes).
+// vertex, drag moves one, a click on an edge inserts one, Alt+click deletes, a click on the first closes),
+// click-to-segment (a click marks the object, Shift+click or a right click what is not) and the
+// superpixel brush (a stroke widened to the whole superpixels it touches).
 import { capturePointer, Point, Viewport } from "../../lib/viewport";
 import { Box, clearBox, emptyBox, maskRuns, stampLine } from "../../lib/runs";
+import { itemKey } from "../../lib/items";
+import { SuperpixelMap, touchSuperpixels } from "./assist";
 import type { SegEdits } from "./edits";
 import type { MaskLayers } from "./layers";
 import type { SegPainter } from "./paint";
@@ -27,6 +31,9 @@ interface Stroke {
   erase: boolean;
   value: number;
   id: number;
+  /** superpixel brush: the map, and the superpixels the stroke has touched */
+  sp?: SuperpixelMap;
+  touched?: Set<number>;
 }
 
 /** The vertex (or else the edge) of `points` within CLOSE_PX of CSS point `sp`. */
@@ -54,6 +61,9 @@ export class SegPointer {
     canvas.addEventListener("pointerup", (e) => this.upVertex(e));
     canvas.addEventListener("pointerup", (e) => this.endStroke(e));
     canvas.addEventListener("pointercancel", (e) => this.endStroke(e));
+    canvas.addEventListener("contextmenu", (e) => {
+      if (p.state.tool === "assist") e.preventDefault(); // a right click is a negative click
+    });
   }
 
   /** The image point under a mouse event. */
@@ -65,14 +75,29 @@ export class SegPointer {
   private down(e: PointerEvent): void {
     const { root, canvas, state, edits } = this.p;
     const m = state.mask();
+    if (state.tool === "assist" && e.button === 2 && m) { // right click: not this part
+      root.focus({ preventScroll: true });
+      const p = this.point(e);
+      return edits.addClick(p.x, p.y, false);
+    }
     if (e.button !== 0 || !m || !state.strokeBuffer) return;
     root.focus({ preventScroll: true });
     const p = this.point(e);
     if (state.tool === "polygon") return this.polygonDown(e, p);
+    if (state.tool === "assist") return edits.addClick(p.x, p.y, !e.shiftKey);
+    const id = state.current();
+    let sp: SuperpixelMap | undefined;
+    if (state.tool === "superpixel") {
+      sp = id === undefined ? undefined : state.superpixels.get(itemKey(id));
+      if (!sp || sp.width !== m.width || sp.height !== m.height) return edits.ensureSuperpixels();
+    }
     const erase = state.tool === "eraser";
     if (!erase && !edits.ensureInstance()) return;
     capturePointer(canvas, e.pointerId);
-    this.stroke = { mask: state.strokeBuffer, box: emptyBox(), last: p, erase, value: erase ? 0 : state.paintValue(), id: e.pointerId };
+    this.stroke = {
+      mask: state.strokeBuffer, box: emptyBox(), last: p, erase, value: erase ? 0 : state.paintValue(), id: e.pointerId,
+      sp, touched: sp ? new Set() : undefined,
+    };
     this.extendStroke(p);
   }
 
@@ -101,10 +126,15 @@ export class SegPointer {
     const stroke = this.stroke;
     if (!stroke || !m) return;
     const before = { ...stroke.box };
-    const seg = emptyBox();
+    let seg = emptyBox();
     stampLine(stroke.mask, m.width, m.height, stroke.last.x, stroke.last.y, p.x, p.y, state.brush, seg);
     stroke.last = p;
     if (seg.x1 <= seg.x0) return;
+    if (stroke.sp && stroke.touched) { // the whole superpixels under the brush
+      const grown = { ...seg };
+      touchSuperpixels(stroke.sp, stroke.mask, seg, stroke.touched, grown);
+      seg = grown;
+    }
     for (let y = seg.y0; y < seg.y1; y++) {
       for (let x = seg.x0; x < seg.x1; x++) {
         const i = y * m.width + x;
@@ -150,6 +180,6 @@ export class SegPointer {
     this.stroke = null;
     const runs = maskRuns(s.mask, m.width, s.box);
     clearBox(s.mask, m.width, s.box);
-    edits.sendDelta({ value: s.erase ? 0 : s.value, erase: s.erase }, runs);
+    edits.sendDelta({ value: s.erase ? 0 : s.value, erase: s.erase, ...(s.sp ? { assisted: "superpixels" } : {}) }, runs);
   }
 }

@@ -4,6 +4,7 @@ import type { AnyModel } from "@anywidget/types";
 import { ClassName, classColour, rgb } from "../../lib/classes";
 import { ItemCache, ItemId, ItemInfo, itemKey } from "../../lib/items";
 import type { Point } from "../../lib/viewport";
+import type { AssistClick, AssistPreview, SuperpixelMap } from "./assist";
 import type { MaskProposal, MaskState, SegModel, Tool } from "./model";
 
 export class SegState {
@@ -20,6 +21,14 @@ export class SegState {
   readonly masks = new Map<string, MaskState>();
   /** proposals accepted in this view, per item key */
   readonly accepted = new Map<string, Set<string>>();
+  /** click-to-segment: the clicks on the item shown, and the region the kernel answered for them */
+  clicks: AssistClick[] = [];
+  preview: AssistPreview | null = null;
+  /** the number of the newest assist request (an older answer is dropped) */
+  assistReq = 0;
+  /** the superpixels of items, per item key (fetched once, when the superpixel brush is first used) */
+  readonly superpixels = new Map<string, SuperpixelMap>();
+  readonly superpixelsAsked = new Set<string>();
 
   constructor(
     private readonly model: AnyModel<SegModel>,
@@ -29,6 +38,11 @@ export class SegState {
 
   classes(): ClassName[] {
     return this.model.get("classes");
+  }
+
+  /** Whether click-to-segment is on (the `assist` trait). */
+  assistOn(): boolean {
+    return Boolean(this.model.get("assist"));
   }
 
   instanceMode(): boolean {
@@ -76,6 +90,8 @@ export class SegState {
     }
     this.strokeBuffer = new Uint8Array(m.width * m.height);
     this.polygon = [];
+    this.clicks = [];
+    this.preview = null;
     this.currentInstance = Math.max(0, ...Object.keys(m.instances).map(Number));
     return m;
   }
