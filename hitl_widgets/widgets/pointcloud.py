@@ -303,15 +303,19 @@ class PointCloudAnnotator(ItemsWidget):
         """The selection less the points that overwrite protection or the class filter keep out."""
         if not isinstance(only_unlabelled, bool):
             raise IntentError("only_unlabelled must be true or false")
-        labels = self._labels[frame]
-        if only_unlabelled:
-            idx = idx[labels[idx] < 0]
+        keep = None
         if only_classes is not None:
             if not isinstance(only_classes, list) or len(only_classes) > len(self.classes) + 1:
                 raise IntentError("only_classes must be a list of class indices (-1: unlabelled)")
-            keep = np.array([self._class(c) for c in only_classes], np.int64)
-            idx = idx[np.isin(labels[idx], keep)]
-        return idx
+            keep = np.zeros(len(self.classes) + 1, bool)  # label + 1 -> kept (a table, not np.isin: one gather)
+            keep[np.array([self._class(c) for c in only_classes], np.int64) + 1] = True
+        if not only_unlabelled and keep is None:
+            return idx
+        current = self._labels[frame][idx]
+        if only_unlabelled:
+            return idx[current < 0] if keep is None else idx[(current < 0) & keep[current + 1]]
+        assert keep is not None
+        return idx[keep[current + 1]]
 
     def _paint(self, frame: int, idx: np.ndarray, cls: int, instance: int | None, only_unlabelled: Any, only_classes: Any) -> Committed:
         idx = self._narrow(frame, idx, only_unlabelled, only_classes)
