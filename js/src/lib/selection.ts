@@ -44,7 +44,21 @@ export function insidePolygon(x: number, y: number, poly: number[]): boolean {
  *  exactly. The answers are insidePolygon's (the points it could round differently lie on an edge,
  *  in marked cells). Outside the polygon's bounding box (and NaN): false. */
 export function polygonTest(poly: number[], cell = 4): (x: number, y: number) => boolean {
-  if (poly.length < 6) return () => false;
+  const g = polygonGrid(poly, cell);
+  if (!g) return () => false;
+  const { x0, y0, x1, y1, gw, grid } = g;
+  if (!grid) return (x, y) => x >= x0 && x <= x1 && y >= y0 && y <= y1 && insidePolygon(x, y, poly);
+  return (x, y) => {
+    if (!(x >= x0 && x <= x1 && y >= y0 && y <= y1)) return false; // NaN fails too
+    const v = grid[Math.floor((y - y0) / cell) * gw + Math.floor((x - x0) / cell)];
+    return v === 2 ? insidePolygon(x, y, poly) : v === 1;
+  };
+}
+
+/** The polygon's bounding box and polygonTest's grid (null for a polygon too large to grid;
+ *  undefined for fewer than 3 vertices). */
+function polygonGrid(poly: number[], cell: number): { x0: number; y0: number; x1: number; y1: number; gw: number; grid: Uint8Array | null } | undefined {
+  if (poly.length < 6) return undefined;
   let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
   for (let k = 0; k + 1 < poly.length; k += 2) {
     x0 = Math.min(x0, poly[k]);
@@ -52,7 +66,7 @@ export function polygonTest(poly: number[], cell = 4): (x: number, y: number) =>
     y0 = Math.min(y0, poly[k + 1]);
     y1 = Math.max(y1, poly[k + 1]);
   }
-  if (!(x1 - x0 < 1e5 && y1 - y0 < 1e5)) return (x, y) => x >= x0 && x <= x1 && y >= y0 && y <= y1 && insidePolygon(x, y, poly);
+  if (!(x1 - x0 < 1e5 && y1 - y0 < 1e5)) return { x0, y0, x1, y1, gw: 0, grid: null };
   const gw = Math.floor((x1 - x0) / cell) + 1, gh = Math.floor((y1 - y0) / cell) + 1;
   const grid = new Uint8Array(gw * gh); // 0 outside, 1 inside, 2 near an edge
   const n = poly.length >> 1;
@@ -73,11 +87,7 @@ export function polygonTest(poly: number[], cell = 4): (x: number, y: number) =>
       if (grid[v * gw + u] !== 2) grid[v * gw + u] = insidePolygon(x0 + (u + 0.5) * cell, y0 + (v + 0.5) * cell, poly) ? 1 : 0;
     }
   }
-  return (x, y) => {
-    if (!(x >= x0 && x <= x1 && y >= y0 && y <= y1)) return false; // NaN fails too
-    const g = grid[Math.floor((y - y0) / cell) * gw + Math.floor((x - x0) / cell)];
-    return g === 2 ? insidePolygon(x, y, poly) : g === 1;
-  };
+  return { x0, y0, x1, y1, gw, grid };
 }
 
 /** 1 for each projected point inside the polygon (and `allowed`, when given), else 0. */
@@ -96,12 +106,24 @@ export function selectPolygonInto(
   screen: Float64Array, poly: number[], selected: Uint8Array, how: Combine, allowed?: (i: number) => boolean, changed?: (i: number) => void,
 ): [number, number] {
   const n = selected.length;
-  const inside = polygonTest(poly);
+  const cell = 4;
+  const g = polygonGrid(poly, cell);
+  const inside = g?.grid ? undefined : polygonTest(poly, cell); // the grid's test is inlined below
+  const [x0, y0, x1, y1, gw, grid] = g?.grid ? [g.x0, g.y0, g.x1, g.y1, g.gw, g.grid] : [0, 0, -1, -1, 0, new Uint8Array(0)];
+  const skip = how === "add" ? 1 : how === "subtract" ? 0 : -1; // a point so selected cannot change
   let lo = n, hi = 0;
   for (let i = 0; i < n; i++) {
     const old = selected[i];
-    if (how === "add" ? old : how === "subtract" ? !old : false) continue; // it cannot change
-    const fresh = inside(screen[2 * i], screen[2 * i + 1]) && (!allowed || allowed(i)) ? 1 : 0;
+    if (old === skip) continue;
+    const x = screen[2 * i], y = screen[2 * i + 1];
+    let hit: boolean;
+    if (inside) hit = inside(x, y);
+    else if (!(x >= x0 && x <= x1 && y >= y0 && y <= y1)) hit = false; // NaN fails too
+    else {
+      const v = grid[Math.floor((y - y0) / cell) * gw + Math.floor((x - x0) / cell)];
+      hit = v === 2 ? insidePolygon(x, y, poly) : v === 1;
+    }
+    const fresh = hit && (!allowed || allowed(i)) ? 1 : 0;
     const next = how === "subtract" ? 1 - fresh : fresh;
     if (next === old) continue;
     selected[i] = next;
