@@ -190,17 +190,35 @@ export class PointScene {
     this.reselect((changed) => selectPolygonInto(screen, polygon, this.selected, how, allowed, changed));
   }
 
+  /** Deselect every point, recolouring only those that were selected (after a paint of the
+   *  selection their labels changed too: each is coloured from its label now). */
+  deselect(): void {
+    const selected = this.selected;
+    this.reselect((changed) => {
+      let lo = selected.length, hi = 0;
+      for (let i = 0; i < selected.length; i++) {
+        if (!selected[i]) continue;
+        selected[i] = 0;
+        changed(i);
+        if (i < lo) lo = i;
+        hi = i + 1;
+      }
+      return [lo, hi];
+    });
+  }
+
   brush(x: number, y: number, radius: number, how: Combine, first: boolean): void {
     if (!this.frame) return;
     const screen = this.projected(), allowed = this.drawn(), selected = this.selected;
     this.reselect((changed) => {
-      let [lo, hi] = [selected.length, 0];
+      let lo = selected.length, hi = 0;
       if (first && how === "replace") {
         for (let i = 0; i < selected.length; i++) {
           if (!selected[i]) continue;
           selected[i] = 0;
           changed(i);
-          [lo, hi] = [Math.min(lo, i), i + 1];
+          if (i < lo) lo = i;
+        hi = i + 1;
         }
       }
       const [a, b] = brushInto(screen, x, y, radius, selected, how === "subtract" ? "subtract" : "add", allowed, changed);

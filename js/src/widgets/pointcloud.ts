@@ -62,6 +62,7 @@ function render({ model, el }: RenderProps<PointCloudModel>) {
     onlyUnlabelled: () => ui.onlyUnlabelled.checked, onlyVisible: () => ui.onlyVisible.checked,
     instanceMode: () => model.get("mode") === "instance", instance: () => instance,
     changed: recolour, clearSelection: () => scene.selected.fill(0),
+    paintedSelection: () => { scene.deselect(); showSelection(); paintProgress(); },
   });
   ui.onlyVisible.checked = true;
   ui.size.value = String(model.get("point_size"));

@@ -19,6 +19,9 @@ export interface EditState {
   /** labels changed in the view: recolour and redraw */
   changed: () => void;
   clearSelection: () => void;
+  /** the selected points were painted: deselect them and recolour them (only them); without
+   *  it, clearSelection then changed */
+  paintedSelection?: () => void;
 }
 
 /** Whether point i may be edited now: overwrite protection and the visible-classes filter. */
@@ -93,7 +96,6 @@ export class PointEdits {
       frame.labels[i] = k;
       if (instance !== null) frame.instances[i] = instance;
     }
-    this.s.clearSelection();
     const { encoding, buffer } = encodeIndices(idx, frame.n);
     this.status.info(`painted ${idx.length} points`);
     // sent before the recolour: the kernel has the edit while the view recolours
@@ -107,7 +109,11 @@ export class PointEdits {
         this.s.changed();
       },
     }, [buffer]);
-    this.s.changed();
+    if (this.s.paintedSelection) this.s.paintedSelection();
+    else {
+      this.s.clearSelection();
+      this.s.changed();
+    }
   }
 
   /** Accept the model's proposals: everywhere, or in the selection. */
