@@ -19,6 +19,12 @@ export interface SceneOptions {
 }
 
 const BACKGROUND: [number, number, number] = [17, 17, 17];
+/** A renderer slower than this (ms for an off-screen image: software WebGL over ~1M points) gathers colour changes. */
+const SLOW_MS = 100;
+/** ...until none came for this long (a lasso, then its class key: one image) */
+const QUIET_MS = 120;
+/** ...but no longer after the first (a brush stroke still shows while it goes on) */
+const MAX_WAIT_MS = 300;
 
 export class PointScene {
   frame: FrameData | undefined;
@@ -36,7 +42,12 @@ export class PointScene {
   private pending = false;
   private direct = false; // a draw since the last frame moved the camera or resized
   private again = false; // colours changed while an off-screen image was being drawn
-  private drawnFor: number[] = []; // the view-projection, canvas size and point size last drawn onto the canvas
+  private drawnFor: number[] = [];
+  private changedAt = 0; // the last colour change (performance.now())
+  private waitingSince: number | undefined; // the first colour change not drawn yet
+  private quiet: number | undefined; // the timer of a gathered colour redraw
+  private issuedAt = 0; // when the off-screen image being drawn was asked for
+  private rasterMs = 0; // how long the last off-screen image took to draw // the view-projection, canvas size and point size last drawn onto the canvas
   private draws = 0;
 
   constructor(private readonly o: SceneOptions) {
@@ -70,7 +81,11 @@ export class PointScene {
   /** Draw on the next animation frame. `coloursOnly`: only colours changed (a selection, a
    *  label): unless the camera or the size changed too, the points are drawn off screen and shown
    *  once the GPU has drawn them, so that a slow (software) renderer does not hold up the keys
-   *  that follow a lasso; one such image is drawn at a time, the latest colours the next. */
+   *  that follow a lasso; one such image is drawn at a time, the latest colours the next. On a
+   *  renderer that took over SLOW_MS for the last such image, colour changes are gathered first:
+   *  drawn once none came for QUIET_MS (at most MAX_WAIT_MS after the first), so that a lasso and
+   *  the class key that follows cost one image, not two, and the paint does not travel to the
+   *  kernel while the renderer takes every CPU. */
   draw(coloursOnly = false): void {
     const [w, h] = this.size();
     this.o.stage.style.height = `${h}px`;
@@ -82,6 +97,14 @@ export class PointScene {
     this.o.canvas.dataset.viewProjection = JSON.stringify(Array.from(vp));
     this.o.canvas.dataset.viewSize = JSON.stringify([w, h]);
     if (!coloursOnly) this.direct = true;
+    else {
+      this.changedAt = performance.now();
+      this.waitingSince ??= this.changedAt;
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (this.pending) return;
     this.pending = true;
     requestAnimationFrame(() => this.frameDraw());
@@ -95,12 +118,23 @@ export class PointScene {
     const same = key.length === this.drawnFor.length && key.every((v, k) => v === this.drawnFor[k]);
     if (this.direct || !same) {
       this.direct = this.again = false;
+      this.waitingSince = undefined;
+      clearTimeout(this.quiet);
+      this.quiet = undefined;
       r.draw(this.vp, this.o.pointSize(), BACKGROUND);
       this.drawnFor = key;
       this.o.canvas.dataset.drawn = String(++this.draws);
     } else if (r.offscreenPending) {
       this.again = true; // drawn once the image being drawn is shown
-    } else {
+    } else if (this.waitingSince !== undefined) {
+      const now = performance.now();
+      const wait = this.rasterMs > SLOW_MS ? Math.min(this.changedAt + QUIET_MS, this.waitingSince + MAX_WAIT_MS) - now : 0;
+      if (wait > 0) {
+        if (this.quiet === undefined) this.quiet = window.setTimeout(() => { this.quiet = undefined; this.schedule(); }, wait);
+        return;
+      }
+      this.waitingSince = undefined;
+      this.issuedAt = now;
       r.drawOffscreen(this.vp, this.o.pointSize(), BACKGROUND);
       this.watch();
     }
@@ -112,11 +146,13 @@ export class PointScene {
       const r = this.renderer;
       if (!r || !r.offscreenPending) return; // a direct draw replaced it
       if (!r.ready()) return this.watch();
+      this.rasterMs = performance.now() - this.issuedAt;
       r.present();
       this.o.canvas.dataset.drawn = String(++this.draws);
+      this.o.canvas.dataset.rasterMs = String(Math.round(this.rasterMs));
       if (this.again) {
         this.again = false;
-        this.draw(true);
+        this.schedule();
       }
     });
   }
@@ -227,6 +263,7 @@ export class PointScene {
   }
 
   dispose(): void {
+    clearTimeout(this.quiet);
     this.renderer?.dispose();
   }
 }
