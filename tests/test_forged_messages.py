@@ -7,7 +7,7 @@ message naming the problem, one entry more in ``widget.refused`` — and leave t
 The table ``SPECS`` has one entry per widget class that existed when this file was written:
 ClassifyWidget, LoopPanel, BBoxAnnotator, SegmentationCanvas, HallucinationFlagger,
 RetrievalVerifier, VQAReview, QualityGate, ConfusionDashboard and AgreementDashboard (its
-``AgreementView``); TemporalSegmenter, TrackAnnotator, TranscriptReview, AVAlignReview, ReasoningChainReview, CoreferenceLinker, IngestionReview, SensorFusionReview and SceneGraphAnnotator since. A new widget needs an entry here. An entry whose module does not import is
+``AgreementView``); TemporalSegmenter, TrackAnnotator, TranscriptReview, AVAlignReview, ReasoningChainReview, CoreferenceLinker, IngestionReview, SensorFusionReview, SceneGraphAnnotator and PointCloudAnnotator since. A new widget needs an entry here. An entry whose module does not import is
 left out at collection, and ``test_every_table_entry_imports`` fails then, so nothing drops out
 silently.
 """
@@ -266,6 +266,62 @@ def _segmentation_forged(w) -> list:
         ({**assist, "clicks": [{**click, "positive": "yes"}]}, "positive must be true or false"),
         ({**assist, "clicks": [{**click, "positive": False}]}, "at least one positive"),
         *_item_forgeries(first, "superpixels", {}),
+    ]
+
+
+POINTS = np.random.default_rng(0).normal(size=(20, 3)).astype(np.float32)
+
+
+def _bits(*idx: int, n: int = 20) -> list:
+    """A bitmask (LSB first) of the point indices, as the view sends a selection."""
+    bits = np.zeros(n, np.uint8)
+    bits[list(idx)] = 1
+    return [np.packbits(bits, bitorder="little").tobytes()]
+
+
+def _pointcloud_forged(w) -> list:
+    paint = {"type": "paint", "item_id": 0, "class": 1, "encoding": "bitmask", "count": 3}
+    three = _bits(0, 5, 19)
+    varint = {**paint, "encoding": "varint"}
+    delta = {**paint, "encoding": "delta"}
+    return [
+        (paint, "exactly one binary buffer", []),
+        (paint, "exactly one binary buffer", three * 2),
+        ({**paint, "item_id": 1}, "unknown frame", three),
+        ({**paint, "item_id": "0"}, "unknown frame", three),
+        ({**paint, "item_id": True}, "unknown frame", three),
+        (paint, "a bitmask of 20 points is 3 bytes, not 2", [b"\x01\x00"]),
+        (paint, "a bitmask of 20 points is 3 bytes, not 4", [b"\x01\x00\x00\x00"]),
+        (paint, "bits past point 19", [bytes([1, 0, 0b10000])]),  # bit 20 of 24
+        ({**paint, "count": 2}, "count 2 does not match the 3 points", three),
+        ({**paint, "count": "3"}, "does not match", three),
+        ({**paint, "count": True}, "does not match", three),
+        ({**paint, "count": 3.0}, "does not match", three),
+        ({**paint, "encoding": "json"}, "encoding must be", three),
+        ({**paint, "encoding": None}, "encoding must be", three),
+        ({**delta, "count": 2}, "multiple of 4", [b"\x00" * 7]),
+        ({**delta, "count": 2}, "must increase", [np.array([3, 0], "<u4").tobytes()]),
+        ({**delta, "count": 2}, "outside the frame's 20 points", [np.array([3, 17], "<u4").tobytes()]),
+        ({**delta, "count": 1}, "outside the frame's 20 points", [np.array([2**32 - 1], "<u4").tobytes()]),
+        ({**varint, "count": 1}, "ends inside a number", [b"\x85"]),
+        ({**varint, "count": 1}, "longer than 5 bytes", [b"\x80\x80\x80\x80\x80\x01"]),
+        ({**varint, "count": 1}, "over 32 bits", [b"\xff\xff\xff\xff\x7f"]),
+        ({**varint, "count": 2}, "must increase", [b"\x03\x00"]),
+        ({**varint, "count": 2}, "outside the frame's 20 points", [b"\x03\x11"]),
+        ({**paint, "class": 5}, "class must be an index in -1 .. 1", three),
+        ({**paint, "class": -2}, "class must be", three),
+        ({**paint, "class": "car"}, "class must be", three),
+        ({**paint, "class": True}, "class must be", three),
+        ({**paint, "instance": -1}, "instance must be", three),
+        ({**paint, "instance": 1.5}, "instance must be", three),
+        ({**paint, "only_unlabelled": "yes"}, "only_unlabelled must be", three),
+        ({**paint, "only_classes": "all"}, "only_classes must be", three),
+        ({**paint, "only_classes": [0, 9]}, "class must be", three),
+        ({**paint, "only_classes": [0] * 10}, "only_classes must be", three),
+        ({**paint, "count": 0}, "no point changes", [bytes(3)]),
+        ({"type": "accept", "item_id": 0, "scope": "all"}, "has no proposals"),
+        ({"type": "undo", "item_id": 0}, "nothing to undo"),
+        ({"type": "redo", "item_id": 0}, "nothing to redo"),
     ]
 
 
@@ -656,6 +712,13 @@ SPECS: dict[str, Spec] = {
         _av_align_widget,
         lambda w: {"type": "offset", "item_id": w.order[0], "offset_s": 0.12},
         _av_align_forged,
+    ),
+    "PointCloudAnnotator": Spec(
+        "hitl_widgets.widgets.pointcloud", "PointCloudAnnotator",
+        lambda C, s: C(POINTS, ["ground", "car"], store=s),
+        lambda w: {"type": "paint", "item_id": 0, "class": 1, "encoding": "bitmask", "count": 3},
+        _pointcloud_forged,
+        valid_buffers=lambda w: _bits(0, 5, 19),
     ),
     "SensorFusionReview": Spec(
         "hitl_widgets.widgets.fusion", "SensorFusionReview",

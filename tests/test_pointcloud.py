@@ -71,6 +71,26 @@ def test_paint_by_bitmask_and_delta_then_undo_and_redo():
     assert sent[-1][0]["type"] == "refused" and "nothing to redo" in sent[-1][0]["message"]
 
 
+def test_a_lasso_of_most_points_stores_the_same_event_as_a_paint_from_python():
+    pts = cloud(n=5000)
+    rng = np.random.default_rng(2)
+    sel = np.flatnonzero(rng.random(5000) < 0.8)
+    w, sent = make(points=pts)
+    w.paint(np.arange(0, 5000, 7), "pedestrian")  # some already labelled: a view's bitmask names them too
+    intent(w, [bitmask(sel, 5000)], type="paint", item_id=0, **{"class": 1}, encoding="bitmask", count=len(sel),
+           only_classes=[-1, 0, 1, 2])
+    assert sent[-1][0]["type"] == "ack" and sent[-1][0]["changed"] == len(sel)
+    w2, _ = make(points=pts)
+    w2.paint(np.arange(0, 5000, 7), "pedestrian")
+    w2.paint(sel, "car")
+    a, b = (x.store.events("points").iloc[-1]["payload"] for x in (w, w2))
+    assert a["indices"] == b["indices"] and np.array_equal(w.labels, w2.labels)
+    # the class filter drops some points: the stored indices are those that changed, no more
+    intent(w, [bitmask(sel, 5000)], type="paint", item_id=0, **{"class": 0}, encoding="bitmask", count=len(sel), only_classes=[1])
+    want = sel[np.isin(w2.labels[sel], [1])]
+    assert unpack(w.store.events("points").iloc[-1]["payload"]["indices"]).tolist() == want.tolist()
+
+
 def test_a_retried_paint_is_answered_again_and_applied_once():
     w, sent = make()
     msg = {"client": "c", "seq": 99_999_999, "type": "paint", "item_id": 0, "class": 1, "encoding": "delta", "count": 2}
@@ -240,6 +260,11 @@ def test_codecs_round_trip():
         assert unpack(pack(idx)).tolist() == idx.tolist()
     assert pack(np.arange(100)).startswith("b:") and pack(np.array([7, 99999])).startswith("d:")
     assert unpack_values(pack_values(np.array([2, -1, 0]))).tolist() == [2, -1, 0]
+    # the view's bitmask, stored as it is: the same text as a bitmask built from the indices
+    rng = np.random.default_rng(1)
+    for idx in (np.arange(5, 1000), np.flatnonzero(rng.random(1003) < 0.7), np.array([0, 7, 8, 1002])):
+        raw = bitmask(idx, 1003)
+        assert pack(idx, raw) == pack(idx) and unpack(pack(idx, memoryview(raw))).tolist() == idx.tolist()
     q, off, sc = quantise(np.array([[0.0, 1, 2], [10, 1, 4]]))
     assert q.max() == 65535 and sc[1] == 1.0
 

@@ -299,30 +299,40 @@ class PointCloudAnnotator(ItemsWidget):
         except ValueError as exc:
             raise IntentError(f"frame {frame}: {exc}") from None
 
-    def _narrow(self, frame: int, idx: np.ndarray, only_unlabelled: Any, only_classes: Any) -> np.ndarray:
-        """The selection less the points that overwrite protection or the class filter keep out."""
+    def _narrow(self, frame: int, idx: np.ndarray, only_unlabelled: Any, only_classes: Any) -> tuple[np.ndarray, np.ndarray]:
+        """The selection less the points that overwrite protection or the class filter keep out,
+        and those points' current labels (one gather, shared with the caller)."""
         if not isinstance(only_unlabelled, bool):
             raise IntentError("only_unlabelled must be true or false")
-        labels = self._labels[frame]
-        if only_unlabelled:
-            idx = idx[labels[idx] < 0]
+        keep = None
         if only_classes is not None:
             if not isinstance(only_classes, list) or len(only_classes) > len(self.classes) + 1:
                 raise IntentError("only_classes must be a list of class indices (-1: unlabelled)")
-            keep = np.array([self._class(c) for c in only_classes], np.int64)
-            idx = idx[np.isin(labels[idx], keep)]
-        return idx
+            keep = np.zeros(len(self.classes) + 1, bool)  # label + 1 -> kept (a table, not np.isin: one gather)
+            keep[np.array([self._class(c) for c in only_classes], np.int64) + 1] = True
+        current = self._labels[frame][idx]
+        if only_unlabelled:
+            keep = np.r_[True, np.zeros(len(self.classes), bool)] if keep is None else keep & np.r_[True, np.zeros(len(self.classes), bool)]
+        if keep is None or keep.all():
+            return idx, current
+        ok = keep[current + 1]
+        return idx[ok], current[ok]
 
-    def _paint(self, frame: int, idx: np.ndarray, cls: int, instance: int | None, only_unlabelled: Any, only_classes: Any) -> Committed:
-        idx = self._narrow(frame, idx, only_unlabelled, only_classes)
-        changed = self._labels[frame][idx] != cls
+    def _paint(self, frame: int, idx: np.ndarray, cls: int, instance: int | None, only_unlabelled: Any, only_classes: Any,
+               bitmask: bytes | memoryview | None = None) -> Committed:
+        """``bitmask``: the same indices as the view's bitmask, stored as it is when every one of
+        them changes (no second bitmask built)."""
+        n = len(idx)
+        idx, current = self._narrow(frame, idx, only_unlabelled, only_classes)
+        changed = current != cls
         if instance is not None:
             changed |= self._instances[frame][idx] != instance
-        idx = idx[changed]
+        if not changed.all():
+            idx = idx[changed]
         if len(idx) == 0:
             raise IntentError(f"frame {frame}: no point changes (selection empty, already so, or protected)")
         self._last_changed = len(idx)
-        payload: dict[str, Any] = {"op": "paint", "indices": pack(idx), "class": cls, "n": len(idx)}
+        payload: dict[str, Any] = {"op": "paint", "indices": pack(idx, bitmask if len(idx) == n else None), "class": cls, "n": len(idx)}
         if instance is not None:
             payload["instance"] = instance
         return self._store(frame, payload, idx=idx)
@@ -339,7 +349,8 @@ class PointCloudAnnotator(ItemsWidget):
         frame = self._frame_index(content.get("item_id"))
         idx = self._selection(content, frame)
         cls, instance = self._class(content.get("class")), self._instance(content.get("instance"))
-        done = self._paint(frame, idx, cls, instance, content.get("only_unlabelled", False), content.get("only_classes"))
+        bitmask = self.intent_buffers[0] if content.get("encoding") == "bitmask" else None
+        done = self._paint(frame, idx, cls, instance, content.get("only_unlabelled", False), content.get("only_classes"), bitmask)
         changed = self._last_changed
         if changed != len(idx):  # the kernel narrowed it: the view's optimistic copy is wrong
             self._send_labels(frame)
@@ -362,7 +373,7 @@ class PointCloudAnnotator(ItemsWidget):
         if isinstance(min_score, bool) or not isinstance(min_score, (int, float)) or not 0 <= min_score <= 1:
             raise IntentError("min_score must be a number in [0, 1]")
         idx = idx[(fr.prop_classes[idx] >= 0) & (fr.prop_scores[idx] >= min_score)]
-        idx = self._narrow(frame, idx, content.get("only_unlabelled", False), content.get("only_classes"))
+        idx, _ = self._narrow(frame, idx, content.get("only_unlabelled", False), content.get("only_classes"))
         idx = idx[self._labels[frame][idx] != fr.prop_classes[idx]]
         if len(idx) == 0:
             raise IntentError(f"frame {frame}: no proposal changes any point")

@@ -33,6 +33,9 @@ COUNT_DRAWN = """el => {
   return n;
 }"""
 
+# pixels of the selection's colour (yellow) on the point canvas
+COUNT_YELLOW = COUNT_DRAWN.replace("d[i] !== 17 || d[i + 1] !== 17 || d[i + 2] !== 17", "d[i] === 255 && d[i + 1] === 255 && d[i + 2] === 0")
+
 
 def inside(px: np.ndarray, py: np.ndarray, poly: list[float]) -> np.ndarray:
     """Even-odd point in polygon, the same arithmetic as js/src/lib/selection.ts."""
@@ -108,8 +111,12 @@ def test_lasso_labels_exactly_the_points_inside_then_protection_and_undo(lab):
     want = expected_selection(xyz, m, size, poly)
     assert 0 < len(want) < 0.9 * n  # most returns are the rings near the sensor
     expect(root).to_have_attribute("data-selected", str(len(want)))
+    # the selection's colours are drawn off screen, then shown on the canvas once drawn
+    lab.page.wait_for_function(f"() => ({COUNT_YELLOW})(document.querySelector('.hitl-pc-canvas')) > 200", timeout=20_000)
     lab.page.keyboard.press("2")  # paint: car
     expect(root.locator(".hitl-status-saved")).to_have_text("all saved", timeout=20_000)
+    # painted and deselected: no yellow left once the new colours are shown
+    lab.page.wait_for_function(f"() => ({COUNT_YELLOW})(document.querySelector('.hitl-pc-canvas')) === 0", timeout=20_000)
     lab.wait_for_python("int((w.labels >= 0).sum())", len(want))
     first = labels(lab)
     assert set(np.flatnonzero(first == 1).tolist()) == want and (first[first != 1] == -1).all()

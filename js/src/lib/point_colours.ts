@@ -23,12 +23,23 @@ function ramp(t: number): [number, number, number] {
 }
 
 export function pointColours(frame: FrameData, o: ColourOptions, out = new Uint8Array(frame.n * 4)): Uint8Array {
+  const write = colourWriter(frame, o);
+  for (let i = 0; i < frame.n; i++) write(i, out);
+  return out;
+}
+
+/** Writes point i's RGBA into `out` (at 4 i): the colour of one point, for a recolour of the
+ *  points whose selection changed (a lasso) without a pass over every point. */
+export function colourWriter(frame: FrameData, o: ColourOptions): (i: number, out: Uint8Array) => void {
   const table = o.colours.map(rgb);
   const span = frame.hi[2] - frame.lo[2] || 1;
-  for (let i = 0; i < frame.n; i++) {
+  const hiddenOf = new Uint8Array(table.length + 1); // label + 1 -> 1 when the class is hidden
+  for (const k of o.hidden) if (k >= -1 && k < table.length) hiddenOf[k + 1] = 1;
+  return (i, out) => {
     const label = frame.labels[i];
+    const selected = o.selected[i];
     let c: [number, number, number];
-    if (o.selected[i]) c = SELECTED;
+    if (selected) c = SELECTED;
     else if (o.mode === "label") c = label >= 0 ? table[label] : UNLABELLED;
     else if (o.mode === "height") c = ramp((frame.xyz[3 * i + 2] - frame.lo[2]) / span);
     else if (o.mode === "intensity" && frame.intensity) c = ramp(frame.intensity[i] / 255);
@@ -40,9 +51,8 @@ export function pointColours(frame: FrameData, o: ColourOptions, out = new Uint8
     out[4 * i] = c[0];
     out[4 * i + 1] = c[1];
     out[4 * i + 2] = c[2];
-    out[4 * i + 3] = o.hidden.has(label) && !o.selected[i] ? 0 : 255;
-  }
-  return out;
+    out[4 * i + 3] = hiddenOf[label + 1] && !selected ? 0 : 255;
+  };
 }
 
 const dim = (c: [number, number, number]): [number, number, number] => [c[0] >> 2, c[1] >> 2, c[2] >> 2];

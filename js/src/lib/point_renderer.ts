@@ -1,5 +1,9 @@
 // A small WebGL2 point renderer: gl.POINTS from a float32 position buffer and an RGBA uint8
-// colour buffer; alpha 0 discards a point (a hidden class). Draws on demand.
+// colour buffer; alpha 0 discards a point (a hidden class). Draws on demand: straight onto the
+// canvas, or (drawOffscreen) into a framebuffer of the canvas's size, copied onto the canvas by
+// present() once a fence says the GPU has drawn it (ready()). A frame that changes the canvas
+// waits for the GPU to finish drawing it (with software WebGL, ~0.6 s for 1M points, during which
+// the page handles no key); drawn off screen, the page stays responsive until the image is done.
 import type { Mat4 } from "./camera3d";
 
 const VERTEX = `#version 300 es
@@ -39,6 +43,12 @@ export class PointRenderer {
   private readonly colours: WebGLBuffer;
   private readonly vao: WebGLVertexArrayObject;
   private count = 0;
+  private fbo: WebGLFramebuffer | undefined;
+  private fboColour: WebGLRenderbuffer | undefined;
+  private fboDepth: WebGLRenderbuffer | undefined;
+  private fboSize = [0, 0];
+  private fence: WebGLSync | null = null;
+  private colourBytes = -1; // the size of the colour buffer's data store
 
   constructor(readonly canvas: HTMLCanvasElement) {
     const gl = canvas.getContext("webgl2", { antialias: false, preserveDrawingBuffer: true });
@@ -73,14 +83,90 @@ export class PointRenderer {
     this.count = xyz.length / 3;
   }
 
-  setColours(rgba: Uint8Array): void {
+  /** Upload the colours: all of them, or (`from`, `to`: points) only that range with
+   *  bufferSubData, when the buffer already holds as many colours as `rgba`. */
+  setColours(rgba: Uint8Array, from = 0, to = rgba.length / 4): void {
     const gl = this.gl;
     gl.bindBuffer(gl.ARRAY_BUFFER, this.colours);
-    gl.bufferData(gl.ARRAY_BUFFER, rgba, gl.DYNAMIC_DRAW);
+    if (this.colourBytes !== rgba.length) {
+      gl.bufferData(gl.ARRAY_BUFFER, rgba, gl.DYNAMIC_DRAW);
+      this.colourBytes = rgba.length;
+    } else if (to > from) gl.bufferSubData(gl.ARRAY_BUFFER, 4 * from, rgba, 4 * from, 4 * (to - from));
   }
 
-  /** Draw every point with view-projection `vp` at `size` CSS px (times the pixel ratio). */
+  /** Draw every point with view-projection `vp` at `size` CSS px (times the pixel ratio), onto the canvas. */
   draw(vp: Mat4, size: number, background: [number, number, number]): void {
+    this.cancelOffscreen();
+    this.drawPoints(vp, size, background);
+  }
+
+  /** The same image, drawn into the off-screen framebuffer; present() shows it. */
+  drawOffscreen(vp: Mat4, size: number, background: [number, number, number]): void {
+    const gl = this.gl;
+    const [w, h] = [this.canvas.width, this.canvas.height];
+    if (!this.fbo || this.fboSize[0] !== w || this.fboSize[1] !== h) this.makeFramebuffer(w, h);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, this.fbo ?? null);
+    this.drawPoints(vp, size, background);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    if (this.fence) gl.deleteSync(this.fence);
+    this.fence = gl.fenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0);
+    gl.flush();
+  }
+
+  /** Whether an off-screen image waits, and the GPU has finished it (never waits for the GPU). */
+  ready(): boolean {
+    const gl = this.gl;
+    return !!this.fence && gl.getSyncParameter(this.fence, gl.SYNC_STATUS) === gl.SIGNALED;
+  }
+
+  /** Whether an off-screen image is being drawn or waits to be shown. */
+  get offscreenPending(): boolean {
+    return !!this.fence;
+  }
+
+  /** Copy the off-screen image onto the canvas (pixel for pixel). */
+  present(): void {
+    const gl = this.gl;
+    if (!this.fbo) return;
+    const [w, h] = this.fboSize;
+    gl.bindFramebuffer(gl.READ_FRAMEBUFFER, this.fbo);
+    gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, null);
+    gl.blitFramebuffer(0, 0, w, h, 0, 0, w, h, gl.COLOR_BUFFER_BIT, gl.NEAREST);
+    gl.bindFramebuffer(gl.READ_FRAMEBUFFER, null);
+    this.cancelOffscreen();
+  }
+
+  private cancelOffscreen(): void {
+    if (this.fence) this.gl.deleteSync(this.fence);
+    this.fence = null;
+  }
+
+  private makeFramebuffer(w: number, h: number): void {
+    const gl = this.gl;
+    this.deleteFramebuffer();
+    const [fbo, colour, depth] = [gl.createFramebuffer(), gl.createRenderbuffer(), gl.createRenderbuffer()];
+    if (!fbo || !colour || !depth) return;
+    gl.bindRenderbuffer(gl.RENDERBUFFER, colour);
+    gl.renderbufferStorage(gl.RENDERBUFFER, gl.RGBA8, w, h);
+    gl.bindRenderbuffer(gl.RENDERBUFFER, depth);
+    gl.renderbufferStorage(gl.RENDERBUFFER, gl.DEPTH_COMPONENT24, w, h);
+    gl.bindRenderbuffer(gl.RENDERBUFFER, null);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, fbo);
+    gl.framebufferRenderbuffer(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.RENDERBUFFER, colour);
+    gl.framebufferRenderbuffer(gl.FRAMEBUFFER, gl.DEPTH_ATTACHMENT, gl.RENDERBUFFER, depth);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    [this.fbo, this.fboColour, this.fboDepth, this.fboSize] = [fbo, colour, depth, [w, h]];
+  }
+
+  private deleteFramebuffer(): void {
+    const gl = this.gl;
+    if (this.fbo) gl.deleteFramebuffer(this.fbo);
+    if (this.fboColour) gl.deleteRenderbuffer(this.fboColour);
+    if (this.fboDepth) gl.deleteRenderbuffer(this.fboDepth);
+    [this.fbo, this.fboColour, this.fboDepth, this.fboSize] = [undefined, undefined, undefined, [0, 0]];
+  }
+
+  private drawPoints(vp: Mat4, size: number, background: [number, number, number]): void {
     const gl = this.gl;
     gl.viewport(0, 0, this.canvas.width, this.canvas.height);
     gl.clearColor(background[0] / 255, background[1] / 255, background[2] / 255, 1);
@@ -96,6 +182,8 @@ export class PointRenderer {
 
   dispose(): void {
     const gl = this.gl;
+    this.cancelOffscreen();
+    this.deleteFramebuffer();
     gl.deleteBuffer(this.positions);
     gl.deleteBuffer(this.colours);
     gl.deleteVertexArray(this.vao);

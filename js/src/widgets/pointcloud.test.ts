@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { pointColours } from "../lib/point_colours";
-import { editable } from "./pointcloud/edits";
+import { editable, paintable } from "./pointcloud/edits";
+import { indicesOf } from "../lib/selection";
 import { decodeFrame, dequantise, robustBounds } from "../lib/point_frame";
 
 function frameMessage() {
@@ -44,6 +45,31 @@ describe("point frames", () => {
     expect([ok(0), ok(1)]).toEqual([false, false]);
     const ok2 = editable(f, { onlyUnlabelled: () => false, onlyVisible: () => false, hidden: () => new Set() });
     expect([ok2(0), ok2(1)]).toEqual([true, true]);
+  });
+});
+
+describe("paintable", () => {
+  it("is indicesOf(selected) narrowed by editable and by what the paint changes", () => {
+    let s = 7;
+    const r = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const n = 400;
+    const frame = {
+      id: 0, n, xyz: new Float32Array(3 * n), labels: Int16Array.from({ length: n }, () => Math.floor(r() * 4) - 1),
+      instances: Uint16Array.from({ length: n }, () => Math.floor(r() * 3)), lo: [0, 0, 0], hi: [1, 1, 1],
+    } as unknown as Parameters<typeof editable>[0];
+    const selected = Uint8Array.from({ length: n }, () => (r() < 0.6 ? 1 : 0));
+    for (const protect of [false, true]) {
+      for (const visible of [false, true]) {
+        for (const hidden of [new Set<number>(), new Set([-1]), new Set([0, 2])]) {
+          for (const [k, instance] of [[1, null], [-1, null], [2, 1]] as [number, number | null][]) {
+            const st = { onlyUnlabelled: () => protect, onlyVisible: () => visible, hidden: () => hidden };
+            const ok = editable(frame, st);
+            const want = indicesOf(selected, (i) => ok(i) && (frame.labels[i] !== k || (instance !== null && frame.instances[i] !== instance)));
+            expect(Array.from(paintable(frame, selected, st, k, instance))).toEqual(Array.from(want));
+          }
+        }
+      }
+    }
   });
 });
 

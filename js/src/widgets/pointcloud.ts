@@ -62,6 +62,7 @@ function render({ model, el }: RenderProps<PointCloudModel>) {
     onlyUnlabelled: () => ui.onlyUnlabelled.checked, onlyVisible: () => ui.onlyVisible.checked,
     instanceMode: () => model.get("mode") === "instance", instance: () => instance,
     changed: recolour, clearSelection: () => scene.selected.fill(0),
+    paintedSelection: () => { scene.deselect(); showSelection(); paintProgress(); },
   });
   ui.onlyVisible.checked = true;
   ui.size.value = String(model.get("point_size"));
@@ -69,10 +70,15 @@ function render({ model, el }: RenderProps<PointCloudModel>) {
   // ---------------------------------------------------------------- drawing
   function recolour(): void {
     scene.recolour();
+    showSelection();
+    paintProgress();
+  }
+
+  /** The selection's count and the tool (the scene recoloured what a selection changed). */
+  function showSelection(): void {
     const n = scene.selectedCount();
     root.dataset.selected = String(n);
     setText(ui.info, `${n} selected · ${tool} · colour: ${scene.mode}${model.get("mode") === "instance" ? ` · instance ${instance}` : ""}`);
-    paintProgress();
   }
 
   function paintProgress(): void {
@@ -91,11 +97,11 @@ function render({ model, el }: RenderProps<PointCloudModel>) {
     polygon: (polygon, how) => {
       root.dataset.lastPolygon = JSON.stringify(polygon);
       scene.selectPolygon(polygon, how);
-      recolour();
+      showSelection();
     },
     brush: (x, y, how, first) => {
       scene.brush(x, y, brushRadius(), how, first);
-      recolour();
+      showSelection();
     },
   });
 
@@ -128,7 +134,7 @@ function render({ model, el }: RenderProps<PointCloudModel>) {
     tool = t;
     pointer.cancel();
     ui.toolButtons.forEach((b, name) => b.setAttribute("aria-pressed", String(name === t)));
-    recolour();
+    showSelection(); // the info line names the tool; no point changes colour
   }
   ui.toolButtons.forEach((b, name) => b.addEventListener("click", () => setTool(name)));
   const setView = (v: ViewName) => scene.setView(v);
@@ -167,7 +173,7 @@ function render({ model, el }: RenderProps<PointCloudModel>) {
       toggleVisible: () => { ui.onlyVisible.checked = !ui.onlyVisible.checked; },
       showAll: () => { scene.hidden.clear(); eyeBoxes.forEach((e) => (e.checked = true)); recolour(); },
       accept: (scope) => edits.accept(scope),
-      newInstance: () => { instance += 1; recolour(); },
+      newInstance: () => { instance += 1; showSelection(); },
       selectInstances: () => {
         const f = scene.frame;
         if (f) selectInstances(f, scene.selected, editable(f, { onlyUnlabelled: () => false, onlyVisible: () => ui.onlyVisible.checked, hidden: () => scene.hidden }));

@@ -19,12 +19,37 @@ export interface EditState {
   /** labels changed in the view: recolour and redraw */
   changed: () => void;
   clearSelection: () => void;
+  /** the selected points were painted: deselect them and recolour them (only them); without
+   *  it, clearSelection then changed */
+  paintedSelection?: () => void;
 }
 
 /** Whether point i may be edited now: overwrite protection and the visible-classes filter. */
 export function editable(frame: FrameData, s: Pick<EditState, "onlyUnlabelled" | "onlyVisible" | "hidden">) {
   const hidden = s.hidden(), protect = s.onlyUnlabelled(), visible = s.onlyVisible();
   return (i: number) => (!protect || frame.labels[i] < 0) && (!visible || !hidden.has(frame.labels[i]));
+}
+
+/** The selected points a paint with class `k` (and `instance`, if not null) changes, and may
+ *  change (`editable`): increasing indices. One pass with table lookups (a closure per point
+ *  through a Set took ~40 ms over 800k selected points in V8). */
+export function paintable(
+  frame: FrameData, selected: Uint8Array, s: Pick<EditState, "onlyUnlabelled" | "onlyVisible" | "hidden">, k: number, instance: number | null,
+): Uint32Array {
+  const labels = frame.labels, instances = frame.instances, protect = s.onlyUnlabelled();
+  let top = 0;
+  for (const h of s.hidden()) top = Math.max(top, h + 2);
+  const hiddenOf = new Uint8Array(top); // label + 1 -> 1 when the filter keeps it out
+  if (s.onlyVisible()) for (const h of s.hidden()) if (h >= -1) hiddenOf[h + 1] = 1;
+  const scratch = new Uint32Array(selected.length);
+  let n = 0;
+  for (let i = 0; i < selected.length; i++) {
+    if (!selected[i]) continue;
+    const label = labels[i];
+    if ((protect && label >= 0) || hiddenOf[label + 1] === 1) continue;
+    if (label !== k || (instance !== null && instances[i] !== instance)) scratch[n++] = i;
+  }
+  return scratch.slice(0, n);
 }
 
 /** Add to the selection every point of an instance it touches (`ok`: the points it may take). */
@@ -56,8 +81,7 @@ export class PointEdits {
     const frame = this.s.frame();
     if (!frame) return;
     const instance = this.s.instanceMode() ? this.s.instance() : null;
-    const ok = editable(frame, this.s);
-    const idx = indicesOf(this.s.selected(), (i) => ok(i) && (frame.labels[i] !== k || (instance !== null && frame.instances[i] !== instance)));
+    const idx = paintable(frame, this.s.selected(), this.s, k, instance);
     if (!idx.length) {
       this.status.info("nothing to paint: select points first (lasso l, box b, brush r)" + (this.s.onlyUnlabelled() ? "; only unlabelled points can change" : ""));
       return;
@@ -72,7 +96,6 @@ export class PointEdits {
       frame.labels[i] = k;
       if (instance !== null) frame.instances[i] = instance;
     }
-    this.s.clearSelection();
     const { encoding, buffer } = encodeIndices(idx, frame.n);
     this.status.info(`painted ${idx.length} points`);
     // sent before the recolour: the kernel has the edit while the view recolours
@@ -86,7 +109,11 @@ export class PointEdits {
         this.s.changed();
       },
     }, [buffer]);
-    this.s.changed();
+    if (this.s.paintedSelection) this.s.paintedSelection();
+    else {
+      this.s.clearSelection();
+      this.s.changed();
+    }
   }
 
   /** Accept the model's proposals: everywhere, or in the selection. */
