@@ -165,7 +165,11 @@ def sections(text: str) -> dict[str, str]:
     for line in text.splitlines():
         if line.startswith("```"):
             fenced = not fenced
-        if line.startswith("## ") and not fenced:
+        # a section's own heading is a script name; one seen inside a fence means the fence above
+        # was never closed (a damaged file): the heading wins, so the sections after it survive
+        script_heading = re.fullmatch(r"## [a-z0-9_]+", line.rstrip()) is not None
+        if line.startswith("## ") and (not fenced or script_heading):
+            fenced = False
             name = line[3:].strip()
             out[name] = ""
         if name is not None:

@@ -161,3 +161,10 @@ def test_a_scripts_own_headings_inside_its_output_stay_in_its_section(runner, mo
     parts = runner.sections(out.read_text())
     assert "## Boxes: mean over seeds\n| a | b |" in parts["d_tables"]
     assert "Boxes: mean over seeds" not in parts and set(parts) == {"a_fine", "d_tables"}
+
+
+def test_a_section_left_unclosed_does_not_swallow_the_next(runner):
+    text = "# B\n\n## a_fine\n\n```\n## Boxes: a table\n| x |\n\n## b_broken\n\n```\nold broken figures\n```\n"
+    parts = runner.sections(text)
+    assert set(parts) == {"a_fine", "b_broken"} and "old broken figures" in parts["b_broken"]
+    assert "## Boxes: a table" in parts["a_fine"]
