@@ -10,7 +10,7 @@ import { Heatmap } from "../lib/heatmap";
 import { HelpOverlay, helpButton as newHelpButton } from "../lib/help";
 import { Keymap } from "../lib/keyboard";
 import { StatusLine } from "../lib/status";
-import { exposeModel } from "../lib/widget";
+import { mountRoot } from "../lib/widget";
 import { helpKeys, kernelMessages, startView } from "../lib/review";
 
 type Num = number | null;
@@ -55,9 +55,7 @@ function labelParts(r: QueueRow): Part[] {
 }
 
 function render({ model, el }: RenderProps<AgreementModel>) {
-  const root = h("div", "hitl-root hitl-agreement");
-  exposeModel(root, model);
-  el.append(root);
+  const root = mountRoot(el, model, "hitl-root hitl-agreement");
 
   const title = h("span", "hitl-title");
   const summary = h("span", "hitl-muted");
