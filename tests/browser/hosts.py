@@ -39,9 +39,10 @@ Check = Callable[[str, Any], None]
 
 
 def focus(root) -> None:
-    """The widget takes the keyboard, as a Tab to it would."""
+    """The widget takes the keyboard, as a Tab to it would (inside a shadow root, as in marimo, the
+    document's activeElement is the root's host: ask the root's own tree)."""
     root.focus()
-    assert root.evaluate("el => document.activeElement === el")
+    assert root.evaluate("el => el.getRootNode().activeElement === el")
 
 
 def to_page(canvas, x: float, y: float) -> tuple[float, float]:
@@ -65,7 +66,7 @@ def ready(page, name: str):
     if name == "dash":
         expect(root.locator(".hitl-heat-cell")).to_have_count(9, timeout=60_000)
     else:
-        part, text = {"classify": (".hitl-current", "unlabelled"), "boxes": (".hitl-counts", "0 boxes"),
+        part, text = {"classify": (".hitl-current", "unlabelled"), "boxes": (".hitl-counts", "open proposals"),
                       "masks": (".hitl-info", "brush")}[name]
         expect(root.locator(part)).to_contain_text(text, timeout=60_000)
     root.scroll_into_view_if_needed()

@@ -69,6 +69,21 @@ describe("refocusAfterMouse", () => {
     expect(document.activeElement).toBe(root);
   });
 
+  it("inside a shadow root (marimo) too: the click leaves the focus on the root", () => {
+    const host = document.createElement("div");
+    document.body.append(host);
+    const shadow = host.attachShadow({ mode: "open" });
+    const root = document.createElement("div");
+    root.tabIndex = 0;
+    const button = document.createElement("button");
+    root.append(button);
+    shadow.append(root);
+    refocusAfterMouse(root);
+    button.focus();
+    button.dispatchEvent(new MouseEvent("click", { bubbles: true, detail: 1 }));
+    expect(shadow.activeElement).toBe(root);
+  });
+
   it("a slider let go gives the focus back to the root (it would take the arrow keys)", () => {
     const { root, input } = widget();
     input.type = "range";

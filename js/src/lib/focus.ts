@@ -8,9 +8,23 @@
 const BURST_MS = 1500; // outside a notebook: widgets shown within this of the last one stay unfocused
 let lastClaim = -Infinity;
 
+/** The focused element as `node`'s tree sees it: inside a shadow root (marimo renders each widget
+ *  in one) the document's activeElement is only the shadow host. */
+export function activeIn(node: Node): Element | null {
+  const tree = node.getRootNode() as Document | ShadowRoot;
+  return "activeElement" in tree ? tree.activeElement : document.activeElement;
+}
+
+/** The focused element of the page, inside shadow roots too (another widget's, in marimo). */
+function deepActive(): Element | null {
+  let active = document.activeElement;
+  while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+  return active;
+}
+
 /** Whether `root`, just shown, may take the focus (see the module comment). */
 export function mayTakeFocus(root: HTMLElement, now: number = performance.now()): boolean {
-  const active = document.activeElement;
+  const active = deepActive();
   if (active && active !== document.body && !root.contains(active) && active.closest(".hitl-root")) {
     return false; // another widget has it: the person is working there
   }
@@ -44,7 +58,7 @@ export function refocusAfterMouse(root: HTMLElement): () => void {
     // since: a repaint that rebuilds the buttons, leaving the focus nowhere)
     const button = (e.target as Element | null)?.closest?.("button");
     if (!button) return;
-    const active = document.activeElement;
+    const active = activeIn(root);
     if (!active || active === button || button.contains(active) || active === document.body) {
       root.focus({ preventScroll: true });
     }

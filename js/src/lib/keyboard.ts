@@ -14,7 +14,7 @@
 // separate bundles, so the keymaps find each other through the DOM (data-hitl-keymap, and a
 // synchronous custom event on each peer's root), not through module state.
 
-import { refocusAfterMouse } from "./focus";
+import { activeIn, refocusAfterMouse } from "./focus";
 
 export interface Binding {
   /** Key names as produced by keyName(): "1", "Enter", "Space", "ArrowLeft", "Ctrl+Z", "?" ... */
@@ -91,7 +91,7 @@ function installSuppressor(): void {
 
 /** Give the focus back to the host: the enclosing notebook (command mode) when there is one. */
 export function releaseFocus(root: HTMLElement): void {
-  const active = document.activeElement as HTMLElement | null;
+  const active = activeIn(root) as HTMLElement | null;
   if (active && root.contains(active)) active.blur();
   const notebook = root.closest(".jp-Notebook") as HTMLElement | null;
   notebook?.focus({ preventScroll: true });

@@ -1,0 +1,119 @@
+"""Widgets in marimo (anywidget's support, ``mo.ui.anywidget``): an app file written here, served by
+``marimo run`` (one server for the module), driven by keyboard and mouse in headless Chromium.
+
+``marimo run`` builds the widgets in its own process for each page, so Python's side is checked
+here from the store they write (the test folder's SQLite file), through the same widgets' API
+(``boxes.boxes``, ``masks.masks``, ``dash.relabels``) rebuilt on that file. The gestures are
+tests/browser/hosts.py's, shared with the Notebook 7 test. marimo's display theme is "system", so
+the page's prefers-color-scheme turns marimo (and with it the widgets' fallback colours) light or dark.
+"""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from hitl_widgets.testing.marimo import app_url, marimo_server, write_app
+
+from . import hosts
+from .conftest import ARTIFACTS
+from .test_dark_theme_lab import COLOURS
+from .test_dark_theme_lab import SETUP as THEME_SETUP
+from .test_dark_theme_lab import WIDGETS as THEMED
+
+pytestmark = [pytest.mark.browser, pytest.mark.marimo]
+
+# ipywidgets containers (VBox), not anywidgets: marimo cannot render them (see the README's Hosts)
+CONTAINERS = {"hitl-agreement", "hitl-bias"}
+
+
+@pytest.fixture(scope="module")
+def marimo_app(tmp_path_factory):
+    """One marimo server on a folder of two apps: widgets.py (the four driven widgets, one store
+    file) and themes.py (every anywidget of the package, for the theme test)."""
+    folder = tmp_path_factory.mktemp("marimo")
+    db = folder / "store.db"
+    built = "".join(f"{name} = {code}\n" for name, code in hosts.WIDGETS.items())
+    write_app(folder / "widgets.py", [
+        f"import marimo as mo\nDB = {str(db)!r}\n{hosts.SETUP}\n{built}",
+        *(f"mo.ui.anywidget({name})" for name in hosts.WIDGETS),
+    ])
+    themed = [code for cls, code in THEMED.items() if cls not in CONTAINERS]
+    write_app(folder / "themes.py", [
+        f"import marimo as mo\n_ns = {{}}\nexec({THEME_SETUP!r}, _ns)\nthemed = [eval(_c, _ns) for _c in {themed!r}]",
+        "mo.vstack([mo.ui.anywidget(_w) for _w in themed])",
+    ])
+    with marimo_server(folder, env={"HITL_ANNOTATOR": "tester"}, theme="system") as url:
+        yield url, db
+
+
+@pytest.fixture
+def check(marimo_app, monkeypatch):
+    """Poll a Python expression over the widgets, rebuilt here on the app's store file."""
+    _, db = marimo_app
+    monkeypatch.setenv("HITL_ANNOTATOR", "tester")
+
+    def poll(expr: str, expected, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            ns: dict = {"DB": str(db)}
+            exec(hosts.SETUP, ns)
+            for name, code in hosts.WIDGETS.items():
+                if re.search(rf"\b{name}\b", expr):
+                    ns[name] = eval(code, ns)
+            value = eval(expr, ns)
+            if repr(value) == repr(expected):
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"store: {expr} = {value!r}, expected {expected!r}")
+            time.sleep(0.2)
+
+    return poll
+
+
+def open_app(page, url: str, name: str) -> None:
+    page.goto(app_url(url, "widgets.py"))
+    hosts.ready(page, name)
+    # marimo renders each anywidget in its own shadow root (Playwright's CSS locators go through it)
+    assert page.evaluate("() => document.querySelector('marimo-anywidget')?.shadowRoot?.querySelector('.hitl-root') != null")
+
+
+GESTURES = {"classify": hosts.classify_by_key, "boxes": hosts.box_by_drag, "masks": hosts.mask_by_stroke,
+            "dash": hosts.relabel_by_keyboard}
+
+
+@pytest.mark.parametrize("name", GESTURES)
+def test_widget_in_marimo(page, marimo_app, check, name):
+    url, _ = marimo_app
+    open_app(page, url, name)
+    GESTURES[name](page, check)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_theme_fallbacks_follow_marimo(page, marimo_app, scheme):
+    """Outside JupyterLab (no --jp-* variables) every anywidget takes theme.css's fallbacks: light or
+    dark as marimo is, readable either way."""
+    url, _ = marimo_app
+    page.emulate_media(color_scheme=scheme)
+    page.goto(app_url(url, "themes.py"))
+    expect(page.locator("body")).to_have_class(re.compile(r"\bdark\b") if scheme == "dark" else re.compile(r"^(?!.*\bdark\b)"))
+    classes = [cls for cls in THEMED if cls not in CONTAINERS]
+    for cls in classes:
+        expect(page.locator(f".hitl-root.{cls}").first).to_be_visible(timeout=60_000)
+    page.wait_for_timeout(500)  # first items and charts land
+    for cls in classes:
+        root = page.locator(f".hitl-root.{cls}").first
+        assert root.evaluate("(el) => getComputedStyle(el).getPropertyValue('--jp-layout-color1')") == ""  # no JupyterLab here
+        assert root.get_attribute("data-hitl-theme") == scheme, cls
+        c = root.evaluate(COLOURS)
+        surface, text = sum(c["background"]) / 3, sum(c["colour"]) / 3
+        if scheme == "dark":
+            assert surface < 100 and text > 150, (cls, c)
+        else:
+            assert surface > 200 and text < 100, (cls, c)
+        assert c["count"] > 0, (cls, c)
+        assert c["worst"] >= 3.0, (cls, c)  # every button and header text readable (WCAG large-text 3:1)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"marimo-{scheme}.png"), full_page=True)
