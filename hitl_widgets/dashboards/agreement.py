@@ -446,6 +446,13 @@ class AgreementDashboard(ipywidgets.VBox):
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return with_static(super()._repr_mimebundle_(**kwargs), self)
 
+    def _display_(self) -> Any:
+        """In marimo: the view above the adjudication widget (shown from the start: marimo
+        ignores the layout that hides it until an item is adjudicated)."""
+        from ._marimo import stacked
+
+        return stacked(self.children)
+
     def _static_card(self) -> StaticCard:
         return section_card(self)
 

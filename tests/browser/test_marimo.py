@@ -25,14 +25,27 @@ from .test_dark_theme_lab import WIDGETS as THEMED
 
 pytestmark = [pytest.mark.browser, pytest.mark.marimo]
 
-# ipywidgets containers (VBox), not anywidgets: marimo cannot render them (see the README's Hosts)
+# ipywidgets containers (VBox), not anywidgets: shown in marimo by their _display_ (test below)
 CONTAINERS = {"hitl-agreement", "hitl-bias"}
+DASHBOARDS = """
+import numpy as np, pandas as pd, hitl_widgets as hw
+rng = np.random.default_rng(0)
+truth = rng.integers(0, 3, 60)
+answers = [np.where(rng.random(60) < acc, truth, rng.integers(0, 3, 60)) for acc in (0.95, 0.9, 0.4)]
+rows = [(i, a, ["x", "y", "z"][int(v)]) for a, lab in zip(("ann", "bob", "poor"), answers) for i, v in enumerate(lab)]
+store = hw.AnnotationStore(DB)
+agree = hw.AgreementDashboard(pd.DataFrame(rows, columns=["item", "annotator", "label"]), task="pets", store=store, n_boot=50)
+pred = np.where(rng.random(60) < 0.8, truth, (truth + 1) % 3)
+audit = hw.BiasAudit(truth, pred, pd.DataFrame({"site": np.repeat(["a", "b", "c"], 20)}), metrics=("accuracy",),
+                     store=store, items=rng.integers(0, 255, (60, 24, 24), dtype=np.uint8), task="bias", min_group_size=5)
+"""
 
 
 @pytest.fixture(scope="module")
 def marimo_app(tmp_path_factory):
-    """One marimo server on a folder of two apps: widgets.py (the four driven widgets, one store
-    file) and themes.py (every anywidget of the package, for the theme test)."""
+    """One marimo server on a folder of three apps: widgets.py (the four driven widgets, one store
+    file), themes.py (every anywidget of the package, for the theme test) and dashboards.py (the
+    two dashboards that are ipywidgets boxes, shown by their _display_)."""
     folder = tmp_path_factory.mktemp("marimo")
     db = folder / "store.db"
     built = "".join(f"{name} = {code}\n" for name, code in hosts.WIDGETS.items())
@@ -45,8 +58,21 @@ def marimo_app(tmp_path_factory):
         f"import marimo as mo\n_ns = {{}}\nexec({THEME_SETUP!r}, _ns)\nthemed = [eval(_c, _ns) for _c in {themed!r}]",
         "mo.vstack([mo.ui.anywidget(_w) for _w in themed])",
     ])
+    write_app(folder / "dashboards.py", [f"DB = {str(db)!r}\n{DASHBOARDS}", "agree", "audit"])
     with marimo_server(folder, env={"HITL_ANNOTATOR": "tester"}, theme="system") as url:
         yield url, db
+
+
+def poll(build, expr: str, expected, timeout: float = 20.0) -> None:
+    """Until ``repr(expr) == repr(expected)``, ``expr`` evaluated over the names ``build()`` makes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = eval(expr, build())
+        if repr(value) == repr(expected):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"store: {expr} = {value!r}, expected {expected!r}")
+        time.sleep(0.2)
 
 
 @pytest.fixture
@@ -55,22 +81,15 @@ def check(marimo_app, monkeypatch):
     _, db = marimo_app
     monkeypatch.setenv("HITL_ANNOTATOR", "tester")
 
-    def poll(expr: str, expected, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            ns: dict = {"DB": str(db)}
-            exec(hosts.SETUP, ns)
-            for name, code in hosts.WIDGETS.items():
-                if re.search(rf"\b{name}\b", expr):
-                    ns[name] = eval(code, ns)
-            value = eval(expr, ns)
-            if repr(value) == repr(expected):
-                return
-            if time.monotonic() > deadline:
-                raise AssertionError(f"store: {expr} = {value!r}, expected {expected!r}")
-            time.sleep(0.2)
+    def rebuilt(expr: str) -> dict:
+        ns: dict = {"DB": str(db)}
+        exec(hosts.SETUP, ns)
+        for name, code in hosts.WIDGETS.items():
+            if re.search(rf"\b{name}\b", expr):
+                ns[name] = eval(code, ns)
+        return ns
 
-    return poll
+    return lambda expr, expected: poll(lambda: rebuilt(expr), expr, expected)
 
 
 def open_app(page, url: str, name: str) -> None:
@@ -117,3 +136,32 @@ def test_theme_fallbacks_follow_marimo(page, marimo_app, scheme):
         assert c["worst"] >= 3.0, (cls, c)  # every button and header text readable (WCAG large-text 3:1)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"marimo-{scheme}.png"), full_page=True)
+
+
+def test_box_dashboards_in_marimo(page, marimo_app, monkeypatch):
+    """AgreementDashboard and BiasAudit (ipywidgets boxes) show their live parts in marimo; an
+    adjudication made there by keyboard lands in the store."""
+    url, db = marimo_app
+    monkeypatch.setenv("HITL_ANNOTATOR", "tester")
+
+    def rebuilt() -> dict:
+        ns: dict = {"DB": str(db)}
+        exec(DASHBOARDS, ns)
+        return ns
+
+    second = rebuilt()["agree"].queue["item_id"].iloc[1]
+    page.goto(app_url(url, "dashboards.py"))
+    root = page.locator(".hitl-agreement")
+    expect(root.locator(".hitl-queue-row").first).to_be_visible(timeout=60_000)
+    expect(page.locator(".hitl-bias .hitl-title")).to_be_visible()  # the live table, not the static card
+    expect(page.get_by_text("static view: run the notebook")).to_have_count(0)
+    hosts.focus(root)
+    page.keyboard.press("j")  # the second most disputed item
+    expect(root.locator(".hitl-queue-row").nth(1)).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("a")  # adjudicate: the ClassifyWidget below takes the keys (across shadow roots)
+    classify = page.locator(".hitl-classify")
+    page.wait_for_function("() => document.activeElement?.shadowRoot?.activeElement?.classList.contains('hitl-classify')")
+    expect(classify.locator(".hitl-position")).to_contain_text("item 2 / ")
+    page.keyboard.press("2")  # class "y"
+    poll(rebuilt, "agree.adjudicated[['item_id', 'annotator', 'label']].values.tolist()", [[second, "adjudicator", "y"]])
+    expect(root.locator(".hitl-queue-row").nth(1).locator("td").nth(3)).to_have_text("y")

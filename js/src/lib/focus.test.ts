@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { mayTakeFocus, refocusAfterMouse } from "./focus";
+import { mayTakeFocus, outputMates, refocusAfterMouse } from "./focus";
 
 /** A notebook of `n` cells, each with a widget root; cell `active` carries jp-mod-active. */
 function notebook(n: number, active: number): HTMLElement[] {
@@ -116,5 +116,44 @@ describe("refocusAfterMouse", () => {
     button.focus();
     button.dispatchEvent(new MouseEvent("click", { bubbles: true, detail: 1 }));
     expect(document.activeElement).toBe(button);
+  });
+});
+
+describe("outputMates", () => {
+  afterEach(() => document.body.replaceChildren());
+
+  /** marimo's vstack of two widgets, each in its own shadow root */
+  function shadowed(className: string, parent: HTMLElement): HTMLElement {
+    const host = document.createElement("marimo-anywidget");
+    parent.append(host);
+    const el = document.createElement("div");
+    el.className = className;
+    host.attachShadow({ mode: "open" }).append(el);
+    return el;
+  }
+
+  it("finds a widget shown beside this one across shadow roots (marimo)", () => {
+    const stack = document.createElement("div");
+    document.body.append(stack);
+    const view = shadowed("hitl-root hitl-agreement", stack);
+    const classify = shadowed("hitl-root hitl-classify", stack);
+    expect(outputMates(view, ".hitl-classify")).toEqual([classify]);
+  });
+
+  it("stays inside JupyterLab's output area", () => {
+    const [a, b] = ["jp-OutputArea-output", "jp-OutputArea-output"].map((c) => {
+      const out = document.createElement("div");
+      out.className = c;
+      document.body.append(out);
+      return out;
+    });
+    const view = document.createElement("div");
+    const mine = document.createElement("div");
+    mine.className = "hitl-classify";
+    a.append(view, mine);
+    const other = document.createElement("div");
+    other.className = "hitl-classify";
+    b.append(other);
+    expect(outputMates(view, ".hitl-classify")).toEqual([mine]);
   });
 });

@@ -22,6 +22,28 @@ function deepActive(): Element | null {
   return active;
 }
 
+function deepQuery(node: ParentNode, selector: string): HTMLElement[] {
+  const found = [...node.querySelectorAll<HTMLElement>(selector)];
+  for (const el of node.querySelectorAll("*")) if (el.shadowRoot) found.push(...deepQuery(el.shadowRoot, selector));
+  return found;
+}
+
+/** The elements matching `selector` shown with `root` in one output: JupyterLab's output area or
+ *  ipywidgets box; in marimo, where each widget sits in its own shadow root, the nearest ancestor
+ *  of root's host whose subtree (shadow roots included) holds one; else the document's. */
+export function outputMates(root: HTMLElement, selector: string): HTMLElement[] {
+  const box = root.closest(".jp-OutputArea-output, .widget-vbox, .jupyter-widgets");
+  if (box) return [...box.querySelectorAll<HTMLElement>(selector)];
+  const tree = root.getRootNode();
+  if (tree instanceof ShadowRoot) {
+    for (let e: Element | null = tree.host.parentElement, up = 0; e && up < 8; e = e.parentElement, up++) {
+      const found = deepQuery(e, selector);
+      if (found.length) return found;
+    }
+  }
+  return [...document.querySelectorAll<HTMLElement>(selector)];
+}
+
 /** Whether `root`, just shown, may take the focus (see the module comment). */
 export function mayTakeFocus(root: HTMLElement, now: number = performance.now()): boolean {
   const active = deepActive();

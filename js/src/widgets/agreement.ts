@@ -7,6 +7,7 @@ import "./agreement.css";
 import { IntentChannel } from "../lib/channel";
 import { data, h, Part, setParts, setText } from "../lib/dom";
 import { Heatmap } from "../lib/heatmap";
+import { outputMates } from "../lib/focus";
 import { HelpOverlay, helpButton as newHelpButton } from "../lib/help";
 import { Keymap } from "../lib/keyboard";
 import { StatusLine } from "../lib/status";
@@ -160,8 +161,7 @@ function render({ model, el }: RenderProps<AgreementModel>) {
         status.info(`adjudicating below: ${place}`, { item: id, title: `item id ${JSON.stringify(id)}` });
         status.showing(id);
         // the adjudication widget sits below this view in the same output: give it the keys
-        const box = root.closest(".jp-OutputArea-output, .widget-vbox, .jupyter-widgets") ?? document;
-        const target = [...box.querySelectorAll<HTMLElement>(".hitl-classify")].pop();
+        const target = outputMates(root, ".hitl-classify").pop();
         if (target) follow(target);
         setTimeout(() => target?.focus({ preventScroll: false }), 50);
       },
