@@ -35,18 +35,24 @@ def app_url(url: str, name: str) -> str:
 
 
 @contextlib.contextmanager
-def marimo_server(app: Path, env: dict | None = None, theme: str = "system", timeout: float = 90) -> Iterator[str]:
+def marimo_server(
+    app: Path, env: dict | None = None, theme: str = "system", mode: str = "run", timeout: float = 90,
+) -> Iterator[str]:
     """Serve ``app`` (an app file, or a folder of them: each at ``app_url(url, name)``) with
-    ``marimo run`` (headless, no token) from its folder, with marimo's display theme ``theme``
-    ("light", "dark" or "system": the browser's prefers-color-scheme) from a ``.marimo.toml``
-    there; yield the server's URL; stop it on exit."""
+    ``marimo run`` (``mode="run"``: the app) or ``marimo edit`` (``mode="edit"``: the notebook editor,
+    every cell run on opening), headless, no token, from its folder, with marimo's display theme
+    ``theme`` ("light", "dark" or "system": the browser's prefers-color-scheme) from a
+    ``.marimo.toml`` there; yield the server's URL; stop it on exit."""
+    if mode not in ("run", "edit"):
+        raise ValueError(f"mode must be 'run' or 'edit', not {mode!r}")
     app = Path(app)
     folder = app if app.is_dir() else app.parent
-    (folder / ".marimo.toml").write_text(f'[display]\ntheme = "{theme}"\n')  # found first: marimo looks in the cwd
+    # found first: marimo looks for its config in the cwd
+    (folder / ".marimo.toml").write_text(f'[display]\ntheme = "{theme}"\n\n[runtime]\nauto_instantiate = true\n')
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     command = [
-        sys.executable, "-m", "marimo", "-q", "run", str(app), "--headless", "--no-token",
+        sys.executable, "-m", "marimo", "-q", mode, str(app), "--headless", "--no-token",
         "--host", "127.0.0.1", "--port", str(port), "--no-sandbox",
     ]
     with served(command, url, folder / "marimo.log", env=env, cwd=folder, timeout=timeout):

@@ -7,10 +7,15 @@ The same code builds the widgets in every host (``SETUP`` with the store's path 
 """
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
+
+from hitl_widgets.testing.marimo import write_app
 
 IW, IH = 320, 200  # the image's size, in pixels
 
@@ -36,6 +41,41 @@ WIDGETS = {
 ROOTS = {"classify": ".hitl-classify", "boxes": ".hitl-bbox", "masks": ".hitl-segmentation", "dash": ".hitl-confusion"}
 
 Check = Callable[[str, Any], None]
+
+
+def marimo_app(path: Path, db: Path) -> Path:
+    """A marimo app of the setup and the widgets (one cell), then one cell showing each."""
+    built = "".join(f"{name} = {code}\n" for name, code in WIDGETS.items())
+    return write_app(path, [
+        f"import marimo as mo\nDB = {str(db)!r}\n{SETUP}\n{built}",
+        *(f"mo.ui.anywidget({name})" for name in WIDGETS),
+    ])
+
+
+def poll(build: Callable[[], dict], expr: str, expected: Any, timeout: float = 20.0) -> None:
+    """Until ``repr(expr) == repr(expected)``, ``expr`` evaluated over the names ``build()`` makes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = eval(expr, build())
+        if repr(value) == repr(expected):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"store: {expr} = {value!r}, expected {expected!r}")
+        time.sleep(0.2)
+
+
+def store_check(db: Path) -> Check:
+    """A ``check`` for a host whose kernel the test cannot reach (marimo): the widgets an expression
+    names, rebuilt in this process on the store file ``db`` (HITL_ANNOTATOR as the app's)."""
+    def rebuilt(expr: str) -> dict:
+        ns: dict = {"DB": str(db)}
+        exec(SETUP, ns)
+        for name, code in WIDGETS.items():
+            if re.search(rf"\b{name}\b", expr):
+                ns[name] = eval(code, ns)
+        return ns
+
+    return lambda expr, expected: poll(lambda: rebuilt(expr), expr, expected)
 
 
 def focus(root) -> None:

@@ -10,7 +10,6 @@ the page's prefers-color-scheme turns marimo (and with it the widgets' fallback 
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import expect
@@ -48,11 +47,7 @@ def marimo_app(tmp_path_factory):
     two dashboards that are ipywidgets boxes, shown by their _display_)."""
     folder = tmp_path_factory.mktemp("marimo")
     db = folder / "store.db"
-    built = "".join(f"{name} = {code}\n" for name, code in hosts.WIDGETS.items())
-    write_app(folder / "widgets.py", [
-        f"import marimo as mo\nDB = {str(db)!r}\n{hosts.SETUP}\n{built}",
-        *(f"mo.ui.anywidget({name})" for name in hosts.WIDGETS),
-    ])
+    hosts.marimo_app(folder / "widgets.py", db)
     themed = [code for cls, code in THEMED.items() if cls not in CONTAINERS]
     write_app(folder / "themes.py", [
         f"import marimo as mo\n_ns = {{}}\nexec({THEME_SETUP!r}, _ns)\nthemed = [eval(_c, _ns) for _c in {themed!r}]",
@@ -63,33 +58,11 @@ def marimo_app(tmp_path_factory):
         yield url, db
 
 
-def poll(build, expr: str, expected, timeout: float = 20.0) -> None:
-    """Until ``repr(expr) == repr(expected)``, ``expr`` evaluated over the names ``build()`` makes."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = eval(expr, build())
-        if repr(value) == repr(expected):
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"store: {expr} = {value!r}, expected {expected!r}")
-        time.sleep(0.2)
-
-
 @pytest.fixture
 def check(marimo_app, monkeypatch):
     """Poll a Python expression over the widgets, rebuilt here on the app's store file."""
-    _, db = marimo_app
     monkeypatch.setenv("HITL_ANNOTATOR", "tester")
-
-    def rebuilt(expr: str) -> dict:
-        ns: dict = {"DB": str(db)}
-        exec(hosts.SETUP, ns)
-        for name, code in hosts.WIDGETS.items():
-            if re.search(rf"\b{name}\b", expr):
-                ns[name] = eval(code, ns)
-        return ns
-
-    return lambda expr, expected: poll(lambda: rebuilt(expr), expr, expected)
+    return hosts.store_check(marimo_app[1])
 
 
 def open_app(page, url: str, name: str) -> None:
@@ -163,5 +136,5 @@ def test_box_dashboards_in_marimo(page, marimo_app, monkeypatch):
     page.wait_for_function("() => document.activeElement?.shadowRoot?.activeElement?.classList.contains('hitl-classify')")
     expect(classify.locator(".hitl-position")).to_contain_text("item 2 / ")
     page.keyboard.press("2")  # class "y"
-    poll(rebuilt, "agree.adjudicated[['item_id', 'annotator', 'label']].values.tolist()", [[second, "adjudicator", "y"]])
+    hosts.poll(rebuilt, "agree.adjudicated[['item_id', 'annotator', 'label']].values.tolist()", [[second, "adjudicator", "y"]])
     expect(root.locator(".hitl-queue-row").nth(1).locator("td").nth(3)).to_have_text("y")
