@@ -10,6 +10,7 @@ from playwright.sync_api import Page
 from hitl_widgets.testing.jupyterlab import Lab, LabServer, lab_server
 
 from . import hosts
+from .test_dark_theme_lab import COLOURS
 
 pytestmark = [pytest.mark.browser, pytest.mark.lab]
 
@@ -50,3 +51,17 @@ def test_widget_in_notebook7(nb, name):
     # turn a cell into a markdown heading ("2")
     types = nb.page.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets.map((c) => c.model.type)")
     assert len(types) > 2 and set(types) == {"code"}, types
+
+
+def test_dark_theme_in_notebook7(nb):
+    """Notebook 7 defines JupyterLab's --jp-* variables: its dark theme reaches the widgets."""
+    setup = f"DB = {str(nb.workdir / 'store.db')!r}\n" + hosts.SETUP
+    nb.open(nb.new_notebook("dark.ipynb", [setup, *(f"{name} = {code}\n{name}" for name, code in hosts.WIDGETS.items())]))
+    nb.set_theme("JupyterLab Dark")
+    nb.run_all()
+    for name in hosts.WIDGETS:
+        root = hosts.ready(nb.page, name)
+        assert root.evaluate("(el) => getComputedStyle(el).getPropertyValue('--jp-layout-color1')") != ""
+        c = root.evaluate(COLOURS)
+        assert sum(c["background"]) / 3 < 100 and sum(c["colour"]) / 3 > 150, (name, c)
+        assert c["worst"] >= 3.0, (name, c)
