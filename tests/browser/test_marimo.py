@@ -24,8 +24,6 @@ from .test_dark_theme_lab import WIDGETS as THEMED
 
 pytestmark = [pytest.mark.browser, pytest.mark.marimo]
 
-# ipywidgets containers (VBox), not anywidgets: shown in marimo by their _display_ (test below)
-CONTAINERS = {"hitl-agreement", "hitl-bias"}
 DASHBOARDS = """
 import numpy as np, pandas as pd, hitl_widgets as hw
 rng = np.random.default_rng(0)
@@ -43,15 +41,16 @@ audit = hw.BiasAudit(truth, pred, pd.DataFrame({"site": np.repeat(["a", "b", "c"
 @pytest.fixture(scope="module")
 def marimo_app(tmp_path_factory):
     """One marimo server on a folder of three apps: widgets.py (the four driven widgets, one store
-    file), themes.py (every anywidget of the package, for the theme test) and dashboards.py (the
+    file), themes.py (every widget of the package, for the theme test) and dashboards.py (the
     two dashboards that are ipywidgets boxes, shown by their _display_)."""
     folder = tmp_path_factory.mktemp("marimo")
     db = folder / "store.db"
     hosts.marimo_app(folder / "widgets.py", db)
-    themed = [code for cls, code in THEMED.items() if cls not in CONTAINERS]
+    themed = list(THEMED.values())
     write_app(folder / "themes.py", [
         f"import marimo as mo\n_ns = {{}}\nexec({THEME_SETUP!r}, _ns)\nthemed = [eval(_c, _ns) for _c in {themed!r}]",
-        "mo.vstack([mo.ui.anywidget(_w) for _w in themed])",
+        # the dashboards that are ipywidgets boxes show through their _display_ (marimo's protocol)
+        "mo.vstack([_w if hasattr(_w, '_display_') else mo.ui.anywidget(_w) for _w in themed])",
     ])
     write_app(folder / "dashboards.py", [f"DB = {str(db)!r}\n{DASHBOARDS}", "agree", "audit"])
     with marimo_server(folder, env={"HITL_ANNOTATOR": "tester"}, theme="system") as url:
@@ -85,13 +84,13 @@ def test_widget_in_marimo(page, marimo_app, check, name):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_theme_fallbacks_follow_marimo(page, marimo_app, scheme):
-    """Outside JupyterLab (no --jp-* variables) every anywidget takes theme.css's fallbacks: light or
+    """Outside JupyterLab (no --jp-* variables) every widget takes theme.css's fallbacks: light or
     dark as marimo is, readable either way."""
     url, _ = marimo_app
     page.emulate_media(color_scheme=scheme)
     page.goto(app_url(url, "themes.py"))
     expect(page.locator("body")).to_have_class(re.compile(r"\bdark\b") if scheme == "dark" else re.compile(r"^(?!.*\bdark\b)"))
-    classes = [cls for cls in THEMED if cls not in CONTAINERS]
+    classes = list(THEMED)
     for cls in classes:
         expect(page.locator(f".hitl-root.{cls}").first).to_be_visible(timeout=60_000)
     page.wait_for_timeout(500)  # first items and charts land
