@@ -452,6 +452,13 @@ class AgreementDashboard(ipywidgets.VBox):
 
         return agreement_section(self, light)
 
+    def _display_(self) -> Any:
+        """In marimo: the view above the adjudication widget (shown from the start: marimo
+        ignores the layout that hides it until an item is adjudicated)."""
+        from ._marimo import stacked
+
+        return stacked(self.children)
+
     def _static_card(self) -> StaticCard:
         return section_card(self)
 

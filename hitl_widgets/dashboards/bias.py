@@ -514,6 +514,13 @@ class BiasAudit(ipywidgets.VBox):
 
         return bias_section(self, light)
 
+    def _display_(self) -> Any:
+        """In marimo: the table (and the drill-down widget open when the cell ran; one opened from
+        the table later is shown by a cell showing ``audit.drill_widget``)."""
+        from ._marimo import stacked
+
+        return stacked(self.view.children)
+
     def _static_card(self) -> StaticCard:
         return section_card(self)
 

@@ -1,4 +1,4 @@
-"""A throw-away JupyterLab server on 127.0.0.1 and a Playwright page driving it.
+"""A throw-away JupyterLab (or Notebook 7) server on 127.0.0.1 and a Playwright page driving it.
 
 Used by the browser tests (tests/browser/conftest.py) and the UI benchmarks (benchmarks/).
 
@@ -13,14 +13,14 @@ import contextlib
 import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from .server import free_port, served
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -52,17 +52,17 @@ LAB_SETTINGS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class LabServer:
-    """A running JupyterLab: its URL, root folder, log file and REST API."""
+    """A running JupyterLab or Notebook 7: its URL, root folder, log file, UI and REST API."""
 
-    def __init__(self, url: str, root: Path, log: Path):
-        self.url, self.root, self.log = url, root, log
+    def __init__(self, url: str, root: Path, log: Path, app: str = "lab"):
+        self.url, self.root, self.log, self.app = url, root, log, app
+
+    def page_url(self, rel: str) -> str:
+        """Where a notebook (``rel`` to the root) opens in this server's UI."""
+        if self.app == "notebook":
+            return f"{self.url}/notebooks/{rel}?token={TOKEN}"
+        return f"{self.url}/lab/tree/{rel}?reset&token={TOKEN}"
 
     def api(self, method: str, path: str, body: dict | None = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
@@ -79,9 +79,15 @@ class LabServer:
             self.api("DELETE", f"/api/sessions/{session['id']}")
 
 
+# the two front ends on one Jupyter Server (both jupyterlab_server apps): module, config class
+APPS = {"lab": ("jupyterlab", "LabApp"), "notebook": ("notebook", "JupyterNotebookApp")}
+
+
 @contextlib.contextmanager
-def lab_server(base: Path, env: dict | None = None, timeout: float = 90) -> Iterator[LabServer]:
-    """Start JupyterLab with settings, config and runtime dirs under ``base``; stop it on exit."""
+def lab_server(base: Path, env: dict | None = None, timeout: float = 90, app: str = "lab") -> Iterator[LabServer]:
+    """Start JupyterLab (``app="lab"``) or Notebook 7 (``app="notebook"``) with settings, config and
+    runtime dirs under ``base``; stop it on exit."""
+    module, config = APPS[app]
     base = Path(base)
     root, settings = base / "root", base / "settings"
     root.mkdir(parents=True, exist_ok=True)
@@ -90,48 +96,28 @@ def lab_server(base: Path, env: dict | None = None, timeout: float = 90) -> Iter
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
     full_env = {
-        **os.environ,
         "JUPYTER_CONFIG_DIR": str(base / "config"),
         "JUPYTER_DATA_DIR": str(base / "data"),  # kernels and labextensions still come from sys.prefix
         "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
         "IPYTHONDIR": str(base / "ipython"),
         **(env or {}),
     }
-    port = _free_port()
-    log = base / "server.log"
+    port = free_port()
     command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+        sys.executable, "-m", module, "--no-browser", "--allow-root",
         "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
-        f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={base / 'workspaces'}",
-        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp for commands
+        f"--{config}.user_settings_dir={settings}", f"--{config}.workspaces_dir={base / 'workspaces'}",
+        f"--{config}.expose_app_in_browser=True",  # window.jupyterapp for commands
     ]
-    with open(log, "w") as out:
-        process = subprocess.Popen(command, env=full_env, stdout=out, stderr=subprocess.STDOUT)
-    server = LabServer(f"http://127.0.0.1:{port}", root, log)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited ({process.returncode}):\n{log.read_text()[-3000:]}")
-            try:
-                server.api("GET", "/api/status")
-                break
-            except OSError as err:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"jupyter lab did not start in {timeout} s:\n{log.read_text()[-3000:]}") from err
-                time.sleep(0.2)
+    server = LabServer(f"http://127.0.0.1:{port}", root, base / "server.log", app)
+    with served(command, lambda: server.api("GET", "/api/status"), server.log, env=full_env, timeout=timeout):
         yield server
-    finally:
-        process.terminate()  # the server shuts its kernels down
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 class Lab:
-    """One JupyterLab tab, driven through its UI and ``window.jupyterapp`` commands."""
+    """One JupyterLab (or Notebook 7) tab, driven through its UI and ``window.jupyterapp`` commands
+    (Notebook 7 is built from JupyterLab's pieces: the same shell, notebook commands and kernel)."""
 
     # Every wait in the page is bounded: a kernel that never answers (dead, restarting, a
     # "select kernel" dialog) turns into an error that says what the page showed, never a hang.
@@ -179,7 +165,7 @@ class Lab:
         if notebook.resolve() != target.resolve():
             shutil.copy(notebook, target)
         rel = target.relative_to(self.server.root).as_posix()
-        self.page.goto(f"{self.server.url}/lab/tree/{rel}?reset&token={TOKEN}")
+        self.page.goto(self.server.page_url(rel))
         self.wait_idle(timeout)
 
     def new_notebook(self, name: str, cells: list[str]) -> Path:

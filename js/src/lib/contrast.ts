@@ -64,25 +64,50 @@ export function themeColour(el: Element, name: string, fallback: string): RGB {
 }
 
 const watchers = new Set<() => void>();
-let observer: MutationObserver | null = null;
+let stopWatching: (() => void) | null = null;
+const THEME_CLASSES = /(^|\s)(dark|light|dark-theme|light-theme|vscode-[\w-]+)(?=\s|$)/g;
 
-/** Call `repaint` after JupyterLab switches its theme (body's data-jp-theme-* attributes change);
- *  returns the function that stops it. One observer serves every caller. */
+/** What names the page's theme: JupyterLab's body attributes, other hosts' theme attributes and
+ *  classes on <html> and <body> (marimo, VS Code), the system's colour scheme. */
+function themeSignature(): string {
+  const parts = [document.documentElement, document.body].map((el) => [
+    el.getAttribute("data-jp-theme-name"), el.getAttribute("data-jp-theme-light"), el.getAttribute("data-theme"),
+    el.getAttribute("data-vscode-theme-kind"), (el.className.toString().match(THEME_CLASSES) ?? []).join(" "),
+  ].join("|"));
+  const dark = typeof matchMedia === "function" && matchMedia("(prefers-color-scheme: dark)").matches;
+  return [...parts, dark].join("/");
+}
+
+/** Call `repaint` after the page's theme changes — JupyterLab's theme switch, another host's
+ *  (marimo, VS Code: attributes and classes on <html> / <body>), the system's light / dark — on
+ *  the next frame; returns the function that stops it. One observer serves every caller. */
 export function onThemeChange(repaint: () => void): () => void {
   watchers.add(repaint);
-  if (!observer && typeof MutationObserver !== "undefined" && typeof document !== "undefined" && document.body) {
-    observer = new MutationObserver(() => {
+  if (!stopWatching && typeof MutationObserver !== "undefined" && typeof document !== "undefined" && document.body) {
+    let last = themeSignature();
+    const changed = () => {
+      const now = themeSignature();
+      if (now === last) return; // another class on <body> (a drag's cursor): not the theme
+      last = now;
       const run = () => watchers.forEach((w) => w());
       if (typeof requestAnimationFrame === "function") requestAnimationFrame(run);
       else run();
-    });
-    observer.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light"] });
+    };
+    const observer = new MutationObserver(changed);
+    const attributeFilter = ["data-jp-theme-name", "data-jp-theme-light", "data-theme", "data-vscode-theme-kind", "class"];
+    for (const el of [document.documentElement, document.body]) observer.observe(el, { attributes: true, attributeFilter });
+    const media = typeof matchMedia === "function" ? matchMedia("(prefers-color-scheme: dark)") : null;
+    media?.addEventListener?.("change", changed);
+    stopWatching = () => {
+      observer.disconnect();
+      media?.removeEventListener?.("change", changed);
+    };
   }
   return () => {
     watchers.delete(repaint);
-    if (!watchers.size && observer) {
-      observer.disconnect();
-      observer = null;
+    if (!watchers.size && stopWatching) {
+      stopWatching();
+      stopWatching = null;
     }
   };
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { mayTakeFocus, refocusAfterMouse } from "./focus";
+import { mayTakeFocus, outputMates, refocusAfterMouse } from "./focus";
 
 /** A notebook of `n` cells, each with a widget root; cell `active` carries jp-mod-active. */
 function notebook(n: number, active: number): HTMLElement[] {
@@ -69,6 +69,21 @@ describe("refocusAfterMouse", () => {
     expect(document.activeElement).toBe(root);
   });
 
+  it("inside a shadow root (marimo) too: the click leaves the focus on the root", () => {
+    const host = document.createElement("div");
+    document.body.append(host);
+    const shadow = host.attachShadow({ mode: "open" });
+    const root = document.createElement("div");
+    root.tabIndex = 0;
+    const button = document.createElement("button");
+    root.append(button);
+    shadow.append(root);
+    refocusAfterMouse(root);
+    button.focus();
+    button.dispatchEvent(new MouseEvent("click", { bubbles: true, detail: 1 }));
+    expect(shadow.activeElement).toBe(root);
+  });
+
   it("a slider let go gives the focus back to the root (it would take the arrow keys)", () => {
     const { root, input } = widget();
     input.type = "range";
@@ -101,5 +116,44 @@ describe("refocusAfterMouse", () => {
     button.focus();
     button.dispatchEvent(new MouseEvent("click", { bubbles: true, detail: 1 }));
     expect(document.activeElement).toBe(button);
+  });
+});
+
+describe("outputMates", () => {
+  afterEach(() => document.body.replaceChildren());
+
+  /** marimo's vstack of two widgets, each in its own shadow root */
+  function shadowed(className: string, parent: HTMLElement): HTMLElement {
+    const host = document.createElement("marimo-anywidget");
+    parent.append(host);
+    const el = document.createElement("div");
+    el.className = className;
+    host.attachShadow({ mode: "open" }).append(el);
+    return el;
+  }
+
+  it("finds a widget shown beside this one across shadow roots (marimo)", () => {
+    const stack = document.createElement("div");
+    document.body.append(stack);
+    const view = shadowed("hitl-root hitl-agreement", stack);
+    const classify = shadowed("hitl-root hitl-classify", stack);
+    expect(outputMates(view, ".hitl-classify")).toEqual([classify]);
+  });
+
+  it("stays inside JupyterLab's output area", () => {
+    const [a, b] = ["jp-OutputArea-output", "jp-OutputArea-output"].map((c) => {
+      const out = document.createElement("div");
+      out.className = c;
+      document.body.append(out);
+      return out;
+    });
+    const view = document.createElement("div");
+    const mine = document.createElement("div");
+    mine.className = "hitl-classify";
+    a.append(view, mine);
+    const other = document.createElement("div");
+    other.className = "hitl-classify";
+    b.append(other);
+    expect(outputMates(view, ".hitl-classify")).toEqual([mine]);
   });
 });

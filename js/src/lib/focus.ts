@@ -8,9 +8,45 @@
 const BURST_MS = 1500; // outside a notebook: widgets shown within this of the last one stay unfocused
 let lastClaim = -Infinity;
 
+/** The focused element as `node`'s tree sees it: inside a shadow root (marimo renders each widget
+ *  in one) the document's activeElement is only the shadow host. */
+export function activeIn(node: Node): Element | null {
+  const tree = node.getRootNode() as Document | ShadowRoot;
+  return "activeElement" in tree ? tree.activeElement : document.activeElement;
+}
+
+/** The focused element of the page, inside shadow roots too (another widget's, in marimo). */
+function deepActive(): Element | null {
+  let active = document.activeElement;
+  while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+  return active;
+}
+
+function deepQuery(node: ParentNode, selector: string): HTMLElement[] {
+  const found = [...node.querySelectorAll<HTMLElement>(selector)];
+  for (const el of node.querySelectorAll("*")) if (el.shadowRoot) found.push(...deepQuery(el.shadowRoot, selector));
+  return found;
+}
+
+/** The elements matching `selector` shown with `root` in one output: JupyterLab's output area or
+ *  ipywidgets box; in marimo, where each widget sits in its own shadow root, the nearest ancestor
+ *  of root's host whose subtree (shadow roots included) holds one; else the document's. */
+export function outputMates(root: HTMLElement, selector: string): HTMLElement[] {
+  const box = root.closest(".jp-OutputArea-output, .widget-vbox, .jupyter-widgets");
+  if (box) return [...box.querySelectorAll<HTMLElement>(selector)];
+  const tree = root.getRootNode();
+  if (tree instanceof ShadowRoot) {
+    for (let e: Element | null = tree.host.parentElement, up = 0; e && up < 8; e = e.parentElement, up++) {
+      const found = deepQuery(e, selector);
+      if (found.length) return found;
+    }
+  }
+  return [...document.querySelectorAll<HTMLElement>(selector)];
+}
+
 /** Whether `root`, just shown, may take the focus (see the module comment). */
 export function mayTakeFocus(root: HTMLElement, now: number = performance.now()): boolean {
-  const active = document.activeElement;
+  const active = deepActive();
   if (active && active !== document.body && !root.contains(active) && active.closest(".hitl-root")) {
     return false; // another widget has it: the person is working there
   }
@@ -44,7 +80,7 @@ export function refocusAfterMouse(root: HTMLElement): () => void {
     // since: a repaint that rebuilds the buttons, leaving the focus nowhere)
     const button = (e.target as Element | null)?.closest?.("button");
     if (!button) return;
-    const active = document.activeElement;
+    const active = activeIn(root);
     if (!active || active === button || button.contains(active) || active === document.body) {
       root.focus({ preventScroll: true });
     }

@@ -76,6 +76,30 @@ describe("Keymap", () => {
     expect(root.hasAttribute("data-lm-suppress-shortcuts")).toBe(false);
   });
 
+  it("hides a widget's key (not a host key) from a host reading keys in the capture phase (Notebook 7), for that event only", async () => {
+    const { root, keymap } = setup();
+    keymap.add({ keys: ["ArrowDown"], description: "down", run: vi.fn() });
+    const button = document.createElement("button");
+    root.append(button);
+    const marked: Array<[string, boolean]> = []; // what Lumino's document capture listener would see
+    const onCapture = (e: Event) => marked.push([(e as KeyboardEvent).key, (e.target as HTMLElement).hasAttribute("data-lm-suppress-shortcuts")]);
+    document.addEventListener("keydown", onCapture, true);
+    cleanup.push(() => document.removeEventListener("keydown", onCapture, true));
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 0)); // each real key press is its own task
+    const press = async (el: HTMLElement, init: KeyboardEventInit) => { el.dispatchEvent(ev(init)); await tick(); };
+    await press(root, { key: "ArrowDown" });
+    await press(root, { key: "d" }); // unbound: still never the host's
+    await press(button, { key: "ArrowDown" }); // a focused button of the widget
+    await press(root, { key: "Shift", shiftKey: true }); // a lone modifier: the start of a host key
+    await press(root, { key: "Enter", shiftKey: true }); // the host's: it runs the cell
+    const outside = document.createElement("div");
+    document.body.append(outside);
+    await press(outside, { key: "ArrowDown" }); // not a widget's
+    expect(marked).toEqual([["ArrowDown", true], ["d", true], ["ArrowDown", true], ["Shift", false], ["Enter", false], ["ArrowDown", false]]);
+    expect(root.hasAttribute("data-lm-suppress-shortcuts")).toBe(false);
+    expect(button.hasAttribute("data-lm-suppress-shortcuts")).toBe(false);
+  });
+
   it("never takes the host's keys (run, save, palette), even where a binding names them", () => {
     const { root, keymap, seenByDocument } = setup();
     const enter = vi.fn();

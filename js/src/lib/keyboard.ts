@@ -1,7 +1,9 @@
-// A keyboard map that acts only while the widget has focus. Keys stop at the widget (JupyterLab 4
-// and Notebook 7 read shortcuts in the bubbling phase, so stopPropagation is enough): a bound key
+// A keyboard map that acts only while the widget has focus. Keys stop at the widget: a bound key
 // runs and its default is prevented; an unbound one keeps its default but never reaches the host's
-// single-key commands. The host's own keys always pass, even where a binding would match: run
+// single-key commands. JupyterLab 4 reads shortcuts in the bubbling phase, so stopPropagation is
+// enough there; Notebook 7 reads them on the document in the capture phase, before the widget sees
+// the key, so a window capture listener (installed once) marks the key's target with Lumino's
+// data-lm-suppress-shortcuts for the time of that one event (suppressHostShortcuts). The host's own keys always pass, even where a binding would match: run
 // (Shift/Ctrl/Alt+Enter), save (Ctrl+S) and the command palette. Escape that no binding wants gives
 // the focus back to the notebook (command mode) and reaches the host.
 //
@@ -12,7 +14,7 @@
 // separate bundles, so the keymaps find each other through the DOM (data-hitl-keymap, and a
 // synchronous custom event on each peer's root), not through module state.
 
-import { refocusAfterMouse } from "./focus";
+import { activeIn, refocusAfterMouse } from "./focus";
 
 export interface Binding {
   /** Key names as produced by keyName(): "1", "Enter", "Space", "ArrowLeft", "Ctrl+Z", "?" ... */
@@ -55,9 +57,41 @@ export function hostKeyName(e: KeyboardEvent): string {
   return [...mods.filter(Boolean), key].join("+");
 }
 
+const SUPPRESS = "data-lm-suppress-shortcuts";
+
+let suppressed: HTMLElement | null = null; // the target marked for the key being dispatched
+
+function unmark(): void {
+  suppressed?.removeAttribute(SUPPRESS);
+  suppressed = null;
+}
+
+/** Window capture listener: a key for a widget's keymap (not a host key, not a lone modifier, not
+ *  typed into a field) is hidden from Lumino's shortcuts (which then ignore its target) until the
+ *  event is over: the mark goes in a task after it, or when the next key comes (Chromium runs
+ *  queued input ahead of timers). */
+export function suppressHostShortcuts(e: KeyboardEvent): void {
+  unmark();
+  const target = e.composedPath()[0];
+  if (!(target instanceof HTMLElement) || target.hasAttribute(SUPPRESS)) return;
+  if (!target.closest("[data-hitl-keymap]") || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) return;
+  if (["Shift", "Control", "Alt", "Meta"].includes(e.key) || HOST_KEYS.has(hostKeyName(e))) return;
+  target.setAttribute(SUPPRESS, "");
+  suppressed = target;
+  setTimeout(() => { if (suppressed === target) unmark(); }, 0); // after every listener of this event
+}
+
+function installSuppressor(): void {
+  const flag = "__hitlSuppressShortcuts"; // once per page, whichever widget bundle comes first
+  const w = window as unknown as Record<string, boolean>;
+  if (w[flag]) return;
+  w[flag] = true;
+  window.addEventListener("keydown", suppressHostShortcuts, true);
+}
+
 /** Give the focus back to the host: the enclosing notebook (command mode) when there is one. */
 export function releaseFocus(root: HTMLElement): void {
-  const active = document.activeElement as HTMLElement | null;
+  const active = activeIn(root) as HTMLElement | null;
   if (active && root.contains(active)) active.blur();
   const notebook = root.closest(".jp-Notebook") as HTMLElement | null;
   notebook?.focus({ preventScroll: true });
@@ -91,6 +125,7 @@ export class Keymap {
 
   constructor(private readonly root: HTMLElement) {
     root.tabIndex = 0;
+    installSuppressor();
     this.unfocus = refocusAfterMouse(root); // a clicked button keeps no focus ring (lib/focus.ts)
     root.setAttribute("data-hitl-keymap", "");
     root.addEventListener("keydown", this.listener);

@@ -32,6 +32,16 @@ describe("listen", () => {
     model.kernelSet("a", 7);
     expect(seen).toHaveLength(3);
   });
+
+  it("gives each event name its own model.on (marimo's model does not split \"change:a change:b\")", () => {
+    const on: string[] = [];
+    const off: string[] = [];
+    const model = { on: (name: string) => on.push(name), off: (name: string) => off.push(name) };
+    const stop = listen(model as unknown as Parameters<typeof listen>[0], { "change:a  change:b": () => {}, "msg:custom": () => {} });
+    expect(on).toEqual(["change:a", "change:b", "msg:custom"]);
+    stop();
+    expect(off).toEqual(["change:a", "change:b", "msg:custom"]);
+  });
 });
 
 describe("kernelMessages", () => {

@@ -40,9 +40,13 @@ export function headerRow() {
   return { header, title, position, progress };
 }
 
-/** Register `{event: handler}` on the model (in that order); the returned function removes them all. */
+/** Register `{event: handler}` on the model (in that order; a key may name several events, space-separated);
+ *  the returned function removes them all. */
 export function listen(model: Model, handlers: Record<string, Handler>): () => void {
-  const entries = Object.entries(handlers);
+  // one name per model.on: Backbone (JupyterLab, Notebook 7) splits "change:a change:b" itself,
+  // marimo's model does not (it would listen for an event of that whole name, which never comes)
+  const entries = Object.entries(handlers).flatMap(([events, handler]) =>
+    events.split(/\s+/).filter(Boolean).map((event) => [event, handler] as const));
   for (const [event, handler] of entries) model.on(event, handler);
   return () => {
     for (const [event, handler] of entries) model.off(event, handler);

@@ -2,6 +2,7 @@
 import type { AnyModel } from "@anywidget/types";
 import { h } from "./dom";
 import type { StatusLine } from "./status";
+import { followHostTheme } from "./theme";
 
 declare const __HITL_VERSION__: string;
 
@@ -20,11 +21,12 @@ export function checkVersion(model: AnyModel, status: StatusLine): boolean {
 }
 
 /** The view's root: a div of class `className` appended to anywidget's `el`, holding the model
- *  for tests (exposeModel). */
+ *  for tests (exposeModel), marked light or dark as its host is (lib/theme.ts). */
 export function mountRoot(el: HTMLElement, model: unknown, className: string): HTMLDivElement {
   const root = h("div", className);
   exposeModel(root, model);
   el.append(root);
+  followHostTheme(root);
   return root;
 }
 

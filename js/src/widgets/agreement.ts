@@ -7,10 +7,11 @@ import "./agreement.css";
 import { IntentChannel } from "../lib/channel";
 import { data, h, Part, setParts, setText } from "../lib/dom";
 import { Heatmap } from "../lib/heatmap";
+import { outputMates } from "../lib/focus";
 import { HelpOverlay, helpButton as newHelpButton } from "../lib/help";
 import { Keymap } from "../lib/keyboard";
 import { StatusLine } from "../lib/status";
-import { exposeModel } from "../lib/widget";
+import { mountRoot } from "../lib/widget";
 import { helpKeys, kernelMessages, startView } from "../lib/review";
 
 type Num = number | null;
@@ -55,9 +56,7 @@ function labelParts(r: QueueRow): Part[] {
 }
 
 function render({ model, el }: RenderProps<AgreementModel>) {
-  const root = h("div", "hitl-root hitl-agreement");
-  exposeModel(root, model);
-  el.append(root);
+  const root = mountRoot(el, model, "hitl-root hitl-agreement");
 
   const title = h("span", "hitl-title");
   const summary = h("span", "hitl-muted");
@@ -162,8 +161,7 @@ function render({ model, el }: RenderProps<AgreementModel>) {
         status.info(`adjudicating below: ${place}`, { item: id, title: `item id ${JSON.stringify(id)}` });
         status.showing(id);
         // the adjudication widget sits below this view in the same output: give it the keys
-        const box = root.closest(".jp-OutputArea-output, .widget-vbox, .jupyter-widgets") ?? document;
-        const target = [...box.querySelectorAll<HTMLElement>(".hitl-classify")].pop();
+        const target = outputMates(root, ".hitl-classify").pop();
         if (target) follow(target);
         setTimeout(() => target?.focus({ preventScroll: false }), 50);
       },

@@ -12,7 +12,7 @@ import { h, setText } from "../lib/dom";
 import { HelpOverlay, helpButton as newHelpButton } from "../lib/help";
 import { Keymap } from "../lib/keyboard";
 import { StatusLine } from "../lib/status";
-import { exposeModel } from "../lib/widget";
+import { mountRoot } from "../lib/widget";
 import { helpKeys, kernelMessages, startView } from "../lib/review";
 
 export interface BiasRow {
@@ -88,9 +88,7 @@ export function metricHeading(metric: string): string {
 }
 
 function render({ model, el }: RenderProps<BiasModel>) {
-  const root = h("div", "hitl-root hitl-bias");
-  exposeModel(root, model);
-  el.append(root);
+  const root = mountRoot(el, model, "hitl-root hitl-bias");
 
   const title = h("span", "hitl-title");
   const summary = h("span", "hitl-muted hitl-summary");

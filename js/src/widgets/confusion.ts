@@ -16,7 +16,8 @@ import { Keymap } from "../lib/keyboard";
 import { DoneModel, EditLedger } from "../lib/ledger";
 import { Binary } from "../lib/media";
 import { StatusLine } from "../lib/status";
-import { checkVersion, exposeModel } from "../lib/widget";
+import { listen } from "../lib/review";
+import { checkVersion, mountRoot } from "../lib/widget";
 import { classKeys } from "../lib/classes";
 
 type Cls = string | number;
@@ -58,9 +59,7 @@ const fmt = (v: number | null) => (v === null || v === undefined ? "–" : v.toF
 const DIGITS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"];
 
 function render({ model, el }: RenderProps<ConfusionModel>) {
-  const root = h("div", "hitl-root hitl-confusion");
-  exposeModel(root, model);
-  el.append(root);
+  const root = mountRoot(el, model, "hitl-root hitl-confusion");
 
   // ---------------------------------------------------------------- layout
   const title = h("span", "hitl-title");
@@ -328,9 +327,8 @@ function render({ model, el }: RenderProps<ConfusionModel>) {
       gallery.refresh();
     }
   };
-  model.on("msg:custom", onMessage);
   const watched = "change:matrix change:normalize change:class_metrics change:accuracy change:n_issues change:n_relabelled change:title change:classes";
-  model.on(watched, paintMatrix);
+  const unlisten = listen(model, { "msg:custom": onMessage, [watched]: paintMatrix });
 
   checkVersion(model as unknown as AnyModel, status);
   status.setSaved(0, 0);
@@ -339,8 +337,7 @@ function render({ model, el }: RenderProps<ConfusionModel>) {
   if (model.get("autofocus")) takeFocusWhenShown(root);
 
   return () => {
-    model.off("msg:custom", onMessage);
-    model.off(watched, paintMatrix);
+    unlisten();
     keymap.dispose();
     ledger.dispose();
   };

@@ -9,7 +9,7 @@ import { h, setText } from "../lib/dom";
 import { HelpOverlay, helpButton as newHelpButton } from "../lib/help";
 import { Keymap } from "../lib/keyboard";
 import { StatusLine } from "../lib/status";
-import { exposeModel } from "../lib/widget";
+import { mountRoot } from "../lib/widget";
 import { helpKeys, startView } from "../lib/review";
 
 /** One round: `n_labels` and a value (or null) per metric key. */
@@ -30,9 +30,7 @@ export interface LoopPanelModel {
 const num = (v: number | null | undefined) => (v === null || v === undefined ? NaN : v);
 
 function render({ model, el }: RenderProps<LoopPanelModel>) {
-  const root = h("div", "hitl-root hitl-loop-panel");
-  exposeModel(root, model);
-  el.append(root);
+  const root = mountRoot(el, model, "hitl-root hitl-loop-panel");
 
   const spinner = h("span", "hitl-spinner");
   const message = h("span", "hitl-loop-message");
