@@ -450,3 +450,20 @@ def test_a_box_moved_and_resized_relations_follow():
     off = r.intent("update_object", item_id=0, object_id="cup", x=200, y=6, w=7, h=9)
     assert off["type"] == "refused" and "item 0: box (200, 6, 7, 9) lies outside the 60x40 image" in off["message"]
     assert w.objects.set_index("object_id").loc["cup", "x"] == 22.5
+
+
+def test_a_replayed_verdict_on_a_proposed_box_is_stored_once(tmp_path):
+    import time
+
+    w, r = make_boxes(hw.AnnotationStore(tmp_path / "r.db"))
+    made = time.time() * 1000 - 50
+    r.intent("accept_object", item_id=0, object_id="m2")  # stored, its answer lost
+    before = len(w.store.events(w.task))
+    dup = r.intent("replay", edits=[{"type": "accept_object", "fields": {"item_id": 0, "object_id": "m2"}, "made_at": made}])
+    assert dup["results"] == [{"ok": True, "already": True}] and len(w.store.events(w.task)) == before
+    old = r.intent("replay", edits=[{"type": "reject_object", "fields": {"item_id": 0, "object_id": "m2"}, "made_at": made}])
+    assert old["results"][0]["ok"] is False and "newer change stands" in old["results"][0]["message"]
+    later = r.intent("replay", edits=[{"type": "reject_object", "fields": {"item_id": 0, "object_id": "m3"},
+                                       "made_at": time.time() * 1000}])
+    assert later["results"][0]["ok"] is True
+    assert w._item_info(0)["rejected_objects"] == ["m3"]

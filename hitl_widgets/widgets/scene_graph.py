@@ -396,11 +396,13 @@ class SceneGraphAnnotator(ImageEditor):
         ids = {o["id"] for o in state["objects"]}
         return [p for p in self._object_proposals.get(item_id, []) if p["id"] not in ids and p["id"] not in state["rejected_objects"]]
 
-    def _open_object_proposal(self, item_id: Hashable, state: dict, value: Any) -> dict:
+    def _open_object_proposal(self, item_id: Hashable, state: dict, value: Any, op: str) -> dict:
         p = next((p for p in self._object_proposals.get(item_id, []) if isinstance(value, str) and p["id"] == value), None)
         if p is None:
             raise IntentError(f"item {item_id!r} has no proposed box {str(value)[:60]!r}")
         if p not in self._open_object_proposals(item_id, state):
+            if self._replay_at is not None:  # a replayed verdict the store may already hold (its answer lost)
+                self._check_newest(item_id, item_id, KIND, {**state, "op": op})
             raise IntentError(f"item {item_id!r}: proposed box {p['id']} was already accepted or rejected")
         return p
 
@@ -531,7 +533,7 @@ class SceneGraphAnnotator(ImageEditor):
     def _on_accept_object(self, content: dict) -> dict:
         item_id = self._item_id(content)
         state = self._current(item_id)
-        p = self._open_object_proposal(item_id, state, content.get("object_id"))
+        p = self._open_object_proposal(item_id, state, content.get("object_id"), "accept_object")
         state["objects"].append(self._accepted_box(p))
         return self._answer(content, self._change(item_id, state, "accept_object"))
 
@@ -539,7 +541,7 @@ class SceneGraphAnnotator(ImageEditor):
     def _on_reject_object(self, content: dict) -> dict:
         item_id = self._item_id(content)
         state = self._current(item_id)
-        p = self._open_object_proposal(item_id, state, content.get("object_id"))
+        p = self._open_object_proposal(item_id, state, content.get("object_id"), "reject_object")
         state["rejected_objects"].append(p["id"])
         return self._answer(content, self._change(item_id, state, "reject_object"))
 
@@ -552,7 +554,7 @@ class SceneGraphAnnotator(ImageEditor):
             raise IntentError(f"item {item_id!r}: object_ids must be a list of 1 to {MAX_OBJECTS} proposed boxes (none open above the threshold?)")
         if len({str(v) for v in ids}) != len(ids):
             raise IntentError(f"item {item_id!r}: object_ids name a proposed box twice")
-        boxes = [self._open_object_proposal(item_id, state, v) for v in ids]
+        boxes = [self._open_object_proposal(item_id, state, v, "accept_objects") for v in ids]
         state["objects"].extend(self._accepted_box(p) for p in boxes)
         return self._answer(content, self._change(item_id, state, "accept_objects"), accepted=len(boxes))
 
