@@ -265,3 +265,30 @@ def test_proposed_box_accepted_by_key_related_moved_resized_and_nudged(lab):
     focus(root)
     keys.press("Control+z")
     near([39, 9, 11, 10])
+
+
+def test_accepting_a_relation_on_a_proposed_box_accepts_the_box_and_A_takes_those_above_the_threshold(lab):
+    lab.open(lab.new_notebook("scene_graph_boxes_bulk.ipynb", [BOX_SETUP]))
+    lab.run_all()
+    root = lab.page.locator(".hitl-scene-graph")
+    expect(root.locator(".hitl-sg-box-proposal")).to_have_count(2, timeout=60_000)
+    lab.wait_idle()
+    root.scroll_into_view_if_needed()
+    keys = lab.page.keyboard
+    # P goes back from the start: the last open proposal, the relation m1 -> on -> tbl; Enter accepts it and m1
+    focus(root)
+    keys.press("P")
+    expect(root.locator(".hitl-sg-pending")).to_contain_text("proposal: m1 (cup) → on → tbl (table)")
+    keys.press("Enter")
+    lab.wait_for_python(TRIPLES, [["m1", "on", "tbl", "model"]])
+    assert kernel(lab, "w.objects.set_index('object_id').loc['m1', 'source']") == "model"
+    expect(root.locator(".hitl-sg-box-proposal")).to_have_count(1)
+    # A: no open box scores 0.5 or more (m2 is 0.3); with the threshold at 0.2, A accepts m2
+    focus(root)
+    keys.press("A")
+    expect(root.locator(".hitl-status-message")).to_contain_text("no open proposed box scored 0.50 or more")
+    lab.run_code("w.object_threshold = 0.2")
+    focus(root)
+    keys.press("A")
+    lab.wait_for_python("sorted(w.objects.query('source == \"model\"')['object_id'])", ["m1", "m2"])
+    expect(root.locator(".hitl-sg-box-proposal")).to_have_count(0)
