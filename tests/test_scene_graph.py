@@ -450,6 +450,12 @@ def test_a_box_moved_and_resized_relations_follow():
     off = r.intent("update_object", item_id=0, object_id="cup", x=200, y=6, w=7, h=9)
     assert off["type"] == "refused" and "item 0: box (200, 6, 7, 9) lies outside the 60x40 image" in off["message"]
     assert w.objects.set_index("object_id").loc["cup", "x"] == 22.5
+    # the model's box moved: the person's now, its score kept; deleting it still rejects the proposal
+    r.intent("accept_object", item_id=0, object_id="m2")
+    r.intent("update_object", item_id=0, object_id="m2", x=6, y=34, w=4, h=4)
+    assert w.objects.set_index("object_id").loc["m2", ["source", "score"]].tolist() == ["human", 0.95]
+    d = r.intent("delete_object", item_id=0, object_id="m2")
+    assert d["type"] == "ack" and d["rejected_objects"] == ["m2"]
 
 
 def test_a_replayed_verdict_on_a_proposed_box_is_stored_once(tmp_path):

@@ -9,7 +9,8 @@ whole state, so undo / redo are those of ``ImageEditor``:
      "rejected": [proposal ids], "rejected_objects": [object proposal ids], "op": str}
 
 An object's ``source`` is "given" (from ``objects=``), "human" (drawn) or "model" (a proposed box
-accepted: it keeps its ``score``; deleting it rejects the proposal); a relation's is "human"
+accepted as proposed: it keeps its ``score``; one then moved, resized, reclassed or retagged is
+"human" and keeps the score; deleting either rejects the proposal); a relation's is "human"
 or "model" (a proposal accepted as proposed; one whose predicate was changed is "human" and keeps
 the proposal's id and score; removing a relation that came from a proposal rejects the proposal).
 Proposed boxes (``object_proposals=``) are open until accepted or rejected; a proposed relation
@@ -202,8 +203,8 @@ class SceneGraphAnnotator(ImageEditor):
     @property
     def objects(self) -> pd.DataFrame:
         """This annotator's current objects: item, object_id, x, y, w, h, class, attributes (a list
-        of strs), source ("given", "human" or "model": a proposed box accepted), score (the
-        proposal's; NaN for the others)."""
+        of strs), source ("given", "human" or "model": a proposed box accepted as proposed), score
+        (a proposed box's, kept when it is changed; NaN for the others)."""
         rows = [(item_id, o["id"], o["x"], o["y"], o["w"], o["h"], o["class"], list(o["attributes"]), o["source"],
                  math.nan if o.get("score") is None else float(o["score"]))
                 for item_id in self.items.ids for o in self._current(item_id)["objects"]]
@@ -465,6 +466,8 @@ class SceneGraphAnnotator(ImageEditor):
             obj["class"] = self._class(item_id, content["class"])
         if "attributes" in content:
             obj["attributes"] = self._attributes(item_id, content["attributes"])
+        if obj["source"] == "model":
+            obj["source"] = "human"  # the model's box, changed: the person's now (its score kept)
         return self._answer(content, self._change(item_id, state, "update_object"))
 
     @intent("delete_object")
@@ -476,7 +479,8 @@ class SceneGraphAnnotator(ImageEditor):
         state["objects"] = [o for o in state["objects"] if o is not obj]
         state["relations"] = [r for r in state["relations"] if obj["id"] not in (r["subject"], r["object"])]
         removed = before - len(state["relations"])
-        if obj["source"] == "model" and obj["id"] not in state["rejected_objects"]:
+        proposed = any(p["id"] == obj["id"] for p in self._object_proposals.get(item_id, []))
+        if proposed and obj["source"] != "given" and obj["id"] not in state["rejected_objects"]:
             state["rejected_objects"].append(obj["id"])  # an accepted proposed box deleted: rejected, not open again
         return self._answer(content, self._change(item_id, state, "delete_object"), removed_relations=removed)
 

@@ -31,6 +31,9 @@ const CHANGES: Record<string, string> = {
   accept_object: "an accepted proposed box", reject_object: "a rejected proposed box", accept_objects: "accepted proposed boxes",
 };
 
+/** A box's source once changed: the model's box becomes the person's (as the kernel does). */
+const human = (o: SgObject): SgObject["source"] => (o.source === "model" ? "human" : o.source);
+
 /** A run of arrow nudges is sent this long after the last key. */
 const NUDGE_MS = 400;
 
@@ -92,7 +95,7 @@ export class SceneActions {
   /** Change the class or attributes of box `id`. */
   updateBox(id: string, fields: { class?: unknown; attributes?: string[] }): void {
     this.send("update_object", { object_id: id, ...fields }, (it) => {
-      it.objects = (it.objects ?? []).map((o) => (o.id === id ? { ...o, ...(fields as Partial<SgObject>) } : o));
+      it.objects = (it.objects ?? []).map((o) => (o.id === id ? { ...o, ...(fields as Partial<SgObject>), source: human(o) } : o));
     });
   }
 
@@ -100,7 +103,7 @@ export class SceneActions {
   placeBox(id: string, r: Rect): void {
     const q = roundRect(r);
     this.send("update_object", { object_id: id, ...q }, (it) => {
-      it.objects = (it.objects ?? []).map((o) => (o.id === id ? { ...o, ...q } : o));
+      it.objects = (it.objects ?? []).map((o) => (o.id === id ? { ...o, ...q, source: human(o) } : o));
     });
   }
 
@@ -112,7 +115,7 @@ export class SceneActions {
     if (item === undefined || !it) return;
     if (this.nudged && (this.nudged.item !== item || this.nudged.id !== id)) this.flush();
     const q = roundRect(r);
-    it.objects = (it.objects ?? []).map((o) => (o.id === id ? { ...o, ...q } : o));
+    it.objects = (it.objects ?? []).map((o) => (o.id === id ? { ...o, ...q, source: human(o) } : o));
     this.nudged = { item, id };
     clearTimeout(this.nudgeTimer);
     this.nudgeTimer = setTimeout(() => this.flush(), NUDGE_MS);
@@ -164,7 +167,7 @@ export class SceneActions {
     const item = state.current();
     const n = state.relations().filter((r) => r.subject === id || r.object === id).length;
     this.send("delete_object", { object_id: id }, (it) => {
-      if ((it.objects ?? []).some((o) => o.id === id && o.source === "model")) it.rejected_objects = [...(it.rejected_objects ?? []), id]; // as the kernel does
+      if ((it.object_proposals ?? []).some((p) => p.id === id)) it.rejected_objects = [...(it.rejected_objects ?? []), id]; // as the kernel does
       it.objects = (it.objects ?? []).filter((o) => o.id !== id);
       it.relations = (it.relations ?? []).filter((r) => r.subject !== id && r.object !== id);
     }, (reply) => {
