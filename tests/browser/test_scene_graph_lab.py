@@ -250,6 +250,7 @@ def test_proposed_box_accepted_by_key_related_moved_resized_and_nudged(lab):
     expect(root.locator(".hitl-sg-pending")).to_contain_text("relation: m1 (cup)")
     drag((49, 7), (43, 13))
     near([39, 9, 8, 8])
+    assert kernel(lab, "[str(v) for v in w.objects.set_index('object_id').loc['m1', ['source', 'score']]]") == ["human", "0.8"]
     # its bottom-right handle (47, 17) dragged to (50, 19): resized to 11 x 10
     drag((47, 17), (50, 19))
     near([39, 9, 11, 10])
