@@ -421,6 +421,19 @@ def _scene_graph_forged(w) -> list:
         ({"type": "accept", "item_id": first, "proposal_id": "p9"}, "has no proposal"),
         ({"type": "accept", "item_id": first, "proposal_id": "p0", "predicate": "eats"}, "not in the list of predicates"),
         ({"type": "reject", "item_id": first, "proposal_id": ["p0"]}, "has no proposal"),
+        ({"type": "accept_object", "item_id": first, "object_id": "ghost"}, "has no proposed box 'ghost'"),
+        ({"type": "accept_object", "item_id": first, "object_id": ["m1"]}, "has no proposed box"),
+        ({"type": "accept_object", "item_id": first, "object_id": "a"}, "has no proposed box 'a'"),  # a given object
+        ({"type": "accept_object", "item_id": w.order[1], "object_id": "m1"}, "has no proposed box 'm1'"),  # item 0's
+        ({"type": "reject_object", "item_id": first, "object_id": None}, "has no proposed box"),
+        ({"type": "accept_objects", "item_id": first, "object_ids": "m1"}, "object_ids must be a list"),
+        ({"type": "accept_objects", "item_id": first, "object_ids": []}, "object_ids must be a list"),
+        ({"type": "accept_objects", "item_id": first, "object_ids": ["m1", "m1"]}, "twice"),
+        ({"type": "accept_objects", "item_id": first, "object_ids": ["m1", "zz"]}, "has no proposed box 'zz'"),
+        ({"type": "add_object", "item_id": first, "object": {**box, "id": "m1"}}, "already has a proposed box"),
+        ({"type": "update_object", "item_id": first, "object_id": "a", "x": 1, "y": 1, "w": 5, "h": -5}, "positive width"),
+        ({"type": "update_object", "item_id": first, "object_id": "a", "x": 900, "y": 1, "w": 5, "h": 5}, "outside"),
+        ({"type": "update_object", "item_id": first, "object_id": "m1", "x": 1, "y": 1, "w": 5, "h": 5}, "is not a box"),
         ({"type": "undo", "item_id": first}, "nothing to undo"),
         ({"type": "redo", "item_id": first}, "nothing to redo"),
     ]
@@ -667,7 +680,9 @@ SPECS: dict[str, Spec] = {
         "hitl_widgets.widgets.scene_graph", "SceneGraphAnnotator",
         lambda C, s: C(IMAGES[:2], ["cup", "table"], ["on", "near"], store=s, objects=pd.DataFrame(
             {"item": [0, 0], "object_id": ["a", "b"], "x": [2, 30], "y": [2, 2], "w": [20, 20], "h": [20, 20], "class": ["cup", "table"]}),
-            proposals=pd.DataFrame({"item": [0], "subject": ["a"], "predicate": ["on"], "object": ["b"], "score": [0.7]})),
+            proposals=pd.DataFrame({"item": [0], "subject": ["a"], "predicate": ["on"], "object": ["b"], "score": [0.7]}),
+            object_proposals=pd.DataFrame({"item": [0], "object_id": ["m1"], "x": [40], "y": [30], "w": [10], "h": [10],
+                                           "class": ["cup"], "score": [0.8]})),
         lambda w: {"type": "relate", "item_id": w.order[0], "subject": "a", "predicate": "near", "object": "b"},
         _scene_graph_forged,
     ),

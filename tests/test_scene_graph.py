@@ -213,7 +213,7 @@ def test_proposal_of_a_deleted_box_is_refused():
     w, r = make()
     r.intent("delete_object", item_id=0, object_id="tbl")
     reply = r.intent("accept", item_id=0, proposal_id="p1")
-    assert reply["type"] == "refused" and "names a deleted box" in reply["message"]
+    assert reply["type"] == "refused" and "names a deleted or rejected box" in reply["message"]
 
 
 def test_state_survives_a_restart(tmp_path):
@@ -321,3 +321,155 @@ def test_accept_and_reject_from_code_and_the_static_card():
     assert "3 objects, 2 relations on 1 images" in html
     thumb = np.asarray(Image.open(io.BytesIO(base64.b64decode(re.search(r"base64,([^']+)'", html)[1]))).convert("RGB")).astype(int)
     assert np.abs(thumb - 200).max() > 60  # the boxes are drawn on the plain image
+
+
+# ---------------------------------------------------------------- proposed boxes
+BOXES = pd.DataFrame({"item": [0, 0, 0], "object_id": ["m1", "m2", "m3"], "x": [40, 5, 50], "y": [2, 34, 30],
+                      "w": [10, 4, 8], "h": [10, 4, 8], "class": ["cup", "cup", "table"], "score": [0.4, 0.95, 0.7],
+                      "attributes": [None, "red", []]})
+REL_ON_BOX = pd.DataFrame({"item": [0, 0], "subject": ["m1", "man"], "predicate": ["on", "next to"], "object": ["tbl", "m3"],
+                           "score": [0.8, 0.5]})
+
+
+def make_boxes(store=None, **kw):
+    kw.setdefault("object_proposals", BOXES)
+    kw.setdefault("proposals", REL_ON_BOX)
+    return make(store, **kw)
+
+
+def test_proposed_boxes_accept_reject_and_the_frames():
+    w, r = make_boxes()
+    assert w.object_proposals[["object_id", "score"]].values.tolist() == [["m2", 0.95], ["m3", 0.7], ["m1", 0.4]]
+    info = w._item_info(0)
+    assert [p["id"] for p in info["object_proposals"]] == ["m2", "m3", "m1"] and info["rejected_objects"] == []
+    a = r.intent("accept_object", item_id=0, object_id="m2")
+    assert a["type"] == "ack" and a["objects"][-1] == {"id": "m2", "x": 5, "y": 34, "w": 4, "h": 4, "class": "cup",
+                                                       "attributes": ["red"], "source": "model", "score": 0.95}
+    o = w.objects.set_index("object_id")
+    assert o.loc["m2", "source"] == "model" and o.loc["m2", "score"] == 0.95 and math.isnan(o.loc["man", "score"])
+    again = r.intent("accept_object", item_id=0, object_id="m2")
+    assert again["type"] == "refused" and again["message"] == "item 0: proposed box m2 was already accepted or rejected"
+    # an accepted box is an object relations can use
+    assert r.intent("relate", item_id=0, subject="m2", predicate="on", object="tbl")["type"] == "ack"
+    rej = r.intent("reject_object", item_id=0, object_id="m3")
+    assert rej["type"] == "ack" and rej["rejected_objects"] == ["m3"] and "m3" not in w.objects["object_id"].tolist()
+    # the relation proposed on a rejected box is no longer open
+    p1 = r.intent("accept", item_id=0, proposal_id="p1")
+    assert p1["type"] == "refused" and "names a deleted or rejected box" in p1["message"]
+    before = w._current(0)
+    bad = r.intent("reject_object", item_id=0, object_id="m3")
+    assert bad["type"] == "refused" and "item 0" in bad["message"]
+    bad = r.intent("accept_object", item_id=0, object_id="ghost")
+    assert bad["type"] == "refused" and bad["message"] == "item 0 has no proposed box 'ghost'"
+    assert r.intent("accept_object", item_id=1, object_id="m1")["type"] == "refused"  # m1 is item 0's
+    assert w._current(0) == before  # nothing stored by a refusal
+    # undo / redo, one event per change
+    r.intent("undo", item_id=0)
+    assert w._item_info(0)["rejected_objects"] == []
+    r.intent("redo", item_id=0)
+    assert w._item_info(0)["rejected_objects"] == ["m3"]
+
+
+def test_accepting_a_relation_accepts_its_proposed_boxes_in_one_event():
+    w, r = make_boxes()
+    a = r.intent("accept", item_id=0, proposal_id="p0")  # m1 -> on -> tbl, m1 proposed
+    assert a["type"] == "ack"
+    assert [o["id"] for o in a["objects"]][-1] == "m1" and a["objects"][-1]["source"] == "model"
+    assert w.triples[["subject", "predicate", "object", "source"]].values.tolist() == [["m1", "on", "tbl", "model"]]
+    assert r.intent("accept_object", item_id=0, object_id="m1")["type"] == "refused"
+    r.intent("undo", item_id=0)  # one undo takes back both
+    assert w.triples.empty and "m1" not in w.objects["object_id"].tolist()
+    # deleting an accepted proposed box rejects it
+    r.intent("accept_object", item_id=0, object_id="m1")
+    d = r.intent("delete_object", item_id=0, object_id="m1")
+    assert d["type"] == "ack" and d["rejected_objects"] == ["m1"]
+    assert r.intent("accept_object", item_id=0, object_id="m1")["type"] == "refused"
+
+
+def test_accept_every_proposed_box_above_the_threshold():
+    w, r = make_boxes(object_threshold=0.6)
+    assert w.object_threshold == 0.6
+    event = w.accept_objects(0)
+    assert isinstance(event, int)
+    assert sorted(w.objects.query("source == 'model'")["object_id"]) == ["m2", "m3"]
+    with pytest.raises(ValueError, match="item 0: object_ids must be a list of 1"):
+        w.accept_objects(0)  # none left above 0.6
+    w.accept_objects(0, min_score=0.0)
+    assert "m1" in w.objects["object_id"].tolist()
+    bad = r.intent("accept_objects", item_id=1, object_ids=["m1", "m1"])
+    assert bad["type"] == "refused" and "twice" in bad["message"]
+    with pytest.raises(ValueError, match="object_threshold"):
+        make_boxes(object_threshold=2)
+
+
+def test_python_api_accept_reject_object_and_add_object_ids():
+    w, _ = make_boxes()
+    assert isinstance(w.accept_object(0, "m2"), int) and isinstance(w.reject_object(0, "m1"), int)
+    with pytest.raises(ValueError, match="item 0: proposed box m1 was already accepted or rejected"):
+        w.accept_object(0, "m1")
+    with pytest.raises(ValueError, match="unknown item id 9"):
+        w.accept_object(9, "m1")
+    with pytest.raises(ValueError, match="item 0 already has a proposed box 'm3'"):
+        w.add_object(0, (1, 1, 5, 5), "cup", object_id="m3")
+    assert w.add_object(0, (1, 1, 5, 5), "cup") == "h1"
+
+
+@pytest.mark.parametrize("boxes, message", [
+    (BOXES.assign(**{"class": ["cup", "dog", "table"]}), r"item 0 proposed box 'm2': unknown class 'dog'"),
+    (BOXES.assign(x=[40, 500, 50]), r"item 0 proposed box 'm2'.*wholly outside the 60x40 image"),
+    (BOXES.assign(object_id=["m1", "cup", "m3"]), r"item 0 proposed box 'cup': the item already has a given object 'cup'"),
+    (BOXES.assign(object_id=["m1", "m1", "m3"]), r"item 0 proposed box 'm1' appears twice"),
+    (BOXES.assign(score=[0.4, None, 0.7]), r"item 0 proposed box 'm2': score must be a finite number"),
+    (BOXES.assign(item=[0, 5, 0]), r"object_proposals row 1: unknown item id 5"),
+    (BOXES.drop(columns="x"), r"object_proposals DataFrame needs columns .*missing \['x'\]"),
+])
+def test_bad_proposed_boxes_name_the_item(boxes, message):
+    with pytest.raises(ValueError, match=message):
+        make_boxes(object_proposals=boxes)
+
+
+def test_proposed_boxes_survive_a_restart(tmp_path):
+    w, r = make_boxes(hw.AnnotationStore(tmp_path / "b.db"))
+    r.intent("accept_object", item_id=0, object_id="m2")
+    r.intent("reject_object", item_id=0, object_id="m3")
+    objects = w.objects
+    w2, r2 = make_boxes(hw.AnnotationStore(tmp_path / "b.db"))
+    pd.testing.assert_frame_equal(w2.objects, objects)
+    assert w2._item_info(0)["rejected_objects"] == ["m3"]
+    assert r2.intent("accept_object", item_id=0, object_id="m3")["type"] == "refused"
+    r2.intent("undo", item_id=0)
+    assert r2.intent("accept_object", item_id=0, object_id="m3")["type"] == "ack"
+
+
+def test_a_box_moved_and_resized_relations_follow():
+    w, r = make_boxes()
+    r.intent("relate", item_id=0, subject="man", predicate="holding", object="cup")
+    m = r.intent("update_object", item_id=0, object_id="cup", x=22.5, y=6, w=7, h=9)
+    assert m["type"] == "ack"
+    assert w.triples["object_box"].tolist() == [(22.5, 6.0, 7.0, 9.0)]
+    off = r.intent("update_object", item_id=0, object_id="cup", x=200, y=6, w=7, h=9)
+    assert off["type"] == "refused" and "item 0: box (200, 6, 7, 9) lies outside the 60x40 image" in off["message"]
+    assert w.objects.set_index("object_id").loc["cup", "x"] == 22.5
+    # the model's box moved: the person's now, its score kept; deleting it still rejects the proposal
+    r.intent("accept_object", item_id=0, object_id="m2")
+    r.intent("update_object", item_id=0, object_id="m2", x=6, y=34, w=4, h=4)
+    assert w.objects.set_index("object_id").loc["m2", ["source", "score"]].tolist() == ["human", 0.95]
+    d = r.intent("delete_object", item_id=0, object_id="m2")
+    assert d["type"] == "ack" and d["rejected_objects"] == ["m2"]
+
+
+def test_a_replayed_verdict_on_a_proposed_box_is_stored_once(tmp_path):
+    import time
+
+    w, r = make_boxes(hw.AnnotationStore(tmp_path / "r.db"))
+    made = time.time() * 1000 - 50
+    r.intent("accept_object", item_id=0, object_id="m2")  # stored, its answer lost
+    before = len(w.store.events(w.task))
+    dup = r.intent("replay", edits=[{"type": "accept_object", "fields": {"item_id": 0, "object_id": "m2"}, "made_at": made}])
+    assert dup["results"] == [{"ok": True, "already": True}] and len(w.store.events(w.task)) == before
+    old = r.intent("replay", edits=[{"type": "reject_object", "fields": {"item_id": 0, "object_id": "m2"}, "made_at": made}])
+    assert old["results"][0]["ok"] is False and "newer change stands" in old["results"][0]["message"]
+    later = r.intent("replay", edits=[{"type": "reject_object", "fields": {"item_id": 0, "object_id": "m3"},
+                                       "made_at": time.time() * 1000}])
+    assert later["results"][0]["ok"] is True
+    assert w._item_info(0)["rejected_objects"] == ["m3"]

@@ -4,13 +4,18 @@ between them (subject -> predicate -> object), drawn by hand or reviewed from a 
 Every change of an item is one store event (``kind="scene_graph"``) whose payload is the item's
 whole state, so undo / redo are those of ``ImageEditor``:
 
-    {"objects": [{"id", "x", "y", "w", "h", "class", "attributes": [str, ...], "source"}, ...],
+    {"objects": [{"id", "x", "y", "w", "h", "class", "attributes": [str, ...], "source", "score"?}, ...],
      "relations": [{"subject", "predicate", "object", "source", "score", "proposal"}, ...],
-     "rejected": [proposal ids], "op": str}
+     "rejected": [proposal ids], "rejected_objects": [object proposal ids], "op": str}
 
-An object's ``source`` is "given" (from ``objects=``) or "human" (drawn); a relation's is "human"
+An object's ``source`` is "given" (from ``objects=``), "human" (drawn) or "model" (a proposed box
+accepted as proposed: it keeps its ``score``; one then moved, resized, reclassed or retagged is
+"human" and keeps the score; deleting either rejects the proposal); a relation's is "human"
 or "model" (a proposal accepted as proposed; one whose predicate was changed is "human" and keeps
 the proposal's id and score; removing a relation that came from a proposal rejects the proposal).
+Proposed boxes (``object_proposals=``) are open until accepted or rejected; a proposed relation
+may name a proposed box: accepting the relation accepts its open proposed boxes in the same event
+(one undo takes back both); once a named box is rejected, the relation is no longer open.
 Until an item has an event its state is its given objects. Deleting
 an object deletes its relations in the same event (the ack says how many), so one undo restores
 both. A relation is identified by its triple (subject, predicate, object): a triple is stored once.
@@ -23,6 +28,9 @@ Protocol (browser -> kernel; each intent carries ``client``/``seq`` and ``item_i
     unrelate       {subject, predicate, object}
     accept         {proposal_id, predicate?}                         a predicate given: the proposal, changed
     reject         {proposal_id}
+    accept_object  {object_id}                                       a proposed box becomes an object
+    reject_object  {object_id}
+    accept_objects {object_ids: [...]}                               several proposed boxes, one event
     undo / redo / sync
 Every ack carries the item's state after the change: ``objects``, ``relations``, ``rejected``.
 """
@@ -52,7 +60,8 @@ MAX_ATTRIBUTE_CHARS = 64
 OBJECT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 TRIPLE_COLUMNS = ["item", "subject", "subject_class", "predicate", "object", "object_class", "subject_box", "object_box",
                   "source", "score"]
-OBJECT_COLUMNS = ["item", "object_id", "x", "y", "w", "h", "class", "attributes", "source"]
+OBJECT_COLUMNS = ["item", "object_id", "x", "y", "w", "h", "class", "attributes", "source", "score"]
+OBJECT_PROPOSAL_COLUMNS = ["item", "object_id", "x", "y", "w", "h", "class", "attributes", "score"]
 PROPOSAL_COLUMNS = ["item", "subject", "predicate", "object", "score", "proposal_id"]
 
 
@@ -67,6 +76,7 @@ def _state_of(payload: dict) -> dict:
         "objects": [{**o, "attributes": list(o.get("attributes", []))} for o in payload.get("objects", [])],
         "relations": [dict(r) for r in payload.get("relations", [])],
         "rejected": list(payload.get("rejected", [])),
+        "rejected_objects": list(payload.get("rejected_objects", [])),
     }
 
 
@@ -76,7 +86,7 @@ def _triple(r: dict) -> tuple:
 
 class SceneGraphAnnotator(ImageEditor):
     """Annotate a scene graph per image: objects (boxes with a class and attributes) and relations
-    subject -> predicate -> object between them; review a model's proposed relations.
+    subject -> predicate -> object between them; review a model's proposed boxes and relations.
 
     A relation takes three actions: click the subject box, click the object box, press the
     predicate's digit (1-9; or type to filter the predicate list, then Enter). Keys (``?`` lists
@@ -86,6 +96,10 @@ class SceneGraphAnnotator(ImageEditor):
     that predicate; Delete deletes the selected relation (or the selected box and its relations);
     c cycles the class of the selected box (or of the next boxes drawn); t edits its attributes;
     ] / PageDown next image, [ / PageUp previous; Ctrl+Z undo, Ctrl+Shift+Z (or Ctrl+Y) redo.
+    Proposed boxes are drawn dashed with their score; p / P select them too (then Enter / a accepts,
+    x / Backspace rejects), A accepts every open proposed box scored at least ``object_threshold``.
+    A selected box (clicked, or picked with Tab and Enter): drag it to move it, drag one of its
+    eight handles to resize it; arrows move it by one image pixel (Shift: 10), Alt+arrows resize it.
     Mouse: drag on the image draws a box; click a relation in the side list to select it.
 
     Args:
@@ -99,6 +113,10 @@ class SceneGraphAnnotator(ImageEditor):
             x, y, w, h (image pixels, top-left origin), class, and optional attributes (a list of
             strs or a comma-separated str).
         attributes: the attributes allowed (e.g. colours); None: any short tag.
+        object_proposals: a model's boxes: a DataFrame with columns item, object_id, x, y, w, h,
+            class, score and optional attributes, as ``objects``; an id may not be that of a given
+            object of the item. ``proposals`` may name them.
+        object_threshold: the score from which A accepts proposed boxes all at once.
 
     Example:
         >>> import numpy as np
@@ -109,6 +127,13 @@ class SceneGraphAnnotator(ImageEditor):
         >>> _ = w.relate(0, "a", "on", "b")
         >>> w.triples[["subject", "predicate", "object", "source"]].values.tolist()
         [['a', 'on', 'b', 'human']]
+        >>> boxes = pd.DataFrame({"item": [0], "object_id": ["m1"], "x": [5], "y": [20], "w": [8], "h": [8],
+        ...                       "class": ["cup"], "score": [0.8]})
+        >>> w = SceneGraphAnnotator(np.zeros((1, 40, 40), np.uint8), ["cup", "table"], ["on", "near"],
+        ...                         objects=objs, object_proposals=boxes, store=AnnotationStore(":memory:"))
+        >>> _ = w.accept_object(0, "m1")
+        >>> w.objects[["object_id", "source", "score"]].values.tolist()[-1]
+        ['m1', 'model', 0.8]
     """
 
     _esm = STATIC / "scene_graph.js"
@@ -118,6 +143,7 @@ class SceneGraphAnnotator(ImageEditor):
     predicates: traitlets.List[Any] = traitlets.List().tag(sync=True)
     attribute_choices: traitlets.List[Any] = traitlets.List().tag(sync=True)
     display_size = traitlets.Int(520).tag(sync=True)
+    object_threshold = traitlets.Float(0.5).tag(sync=True)
 
     def __init__(
         self,
@@ -133,6 +159,8 @@ class SceneGraphAnnotator(ImageEditor):
         annotator: str | None = None,
         display_size: int = 520,
         title: str = "",
+        object_proposals: Any = None,
+        object_threshold: float = 0.5,
     ):
         static_file("scene_graph.js")
         items = self._image_items(items)
@@ -142,12 +170,16 @@ class SceneGraphAnnotator(ImageEditor):
         self._allowed_attributes = attrs
         self._classes = classes
         self._given = self._normalise_objects(objects, items, classes)
+        self._object_proposals = self._normalise_object_proposals(object_proposals, items, classes)
         self._proposals = self._normalise_proposals(proposals, items, preds)
+        if isinstance(object_threshold, bool) or not isinstance(object_threshold, (int, float)) or not 0 <= object_threshold <= 1:
+            raise ValueError(f"object_threshold must be a number in [0, 1], got {object_threshold!r}")
         super().__init__(items, store=store, task=task, queue=queue, annotator=annotator, title=title)
         self.classes = classes
         self.predicates = preds
         self.attribute_choices = attrs or []
         self.display_size = int(display_size)
+        self.object_threshold = float(object_threshold)
 
     # ------------------------------------------------------------------ public API
     @property
@@ -171,10 +203,38 @@ class SceneGraphAnnotator(ImageEditor):
     @property
     def objects(self) -> pd.DataFrame:
         """This annotator's current objects: item, object_id, x, y, w, h, class, attributes (a list
-        of strs), source ("given" or "human")."""
-        rows = [(item_id, o["id"], o["x"], o["y"], o["w"], o["h"], o["class"], list(o["attributes"]), o["source"])
+        of strs), source ("given", "human" or "model": a proposed box accepted as proposed), score
+        (a proposed box's, kept when it is changed; NaN for the others)."""
+        rows = [(item_id, o["id"], o["x"], o["y"], o["w"], o["h"], o["class"], list(o["attributes"]), o["source"],
+                 math.nan if o.get("score") is None else float(o["score"]))
                 for item_id in self.items.ids for o in self._current(item_id)["objects"]]
-        return pd.DataFrame(rows, columns=OBJECT_COLUMNS)
+        return pd.DataFrame(rows, columns=OBJECT_COLUMNS).astype({"score": float})
+
+    @property
+    def object_proposals(self) -> pd.DataFrame:
+        """The model's proposed boxes: item, object_id, x, y, w, h, class, attributes, score."""
+        rows = [(i, p["id"], p["x"], p["y"], p["w"], p["h"], p["class"], list(p["attributes"]), p["score"])
+                for i, ps in self._object_proposals.items() for p in ps]
+        return pd.DataFrame(rows, columns=OBJECT_PROPOSAL_COLUMNS).astype({"score": float})
+
+    def accept_object(self, item_id: Hashable, object_id: str) -> int:
+        """Accept a proposed box: it becomes an object (source "model", its score kept), as Enter
+        does in the view. Returns the event id."""
+        return self._call("accept_object", item_id, object_id=object_id)
+
+    def reject_object(self, item_id: Hashable, object_id: str) -> int:
+        """Reject a proposed box (the relations proposed on it are no longer open), as x does in
+        the view. Returns the event id."""
+        return self._call("reject_object", item_id, object_id=object_id)
+
+    def accept_objects(self, item_id: Hashable, min_score: float | None = None) -> int:
+        """Accept, in one event, every open proposed box of the item scored at least ``min_score``
+        (default: ``object_threshold``), as A does in the view. Returns the event id."""
+        threshold = self.object_threshold if min_score is None else float(min_score)
+        state = self._current(item_id) if item_id in self.items else None
+        ids = [] if state is None else [p["id"] for p in self._open_object_proposals(item_id, state)
+                                        if p["score"] is not None and p["score"] >= threshold]
+        return self._call("accept_objects", item_id, object_ids=ids)
 
     @property
     def proposals(self) -> pd.DataFrame:
@@ -198,7 +258,7 @@ class SceneGraphAnnotator(ImageEditor):
     def add_object(self, item_id: Hashable, box: tuple, cls: Any, attributes: Any = (), object_id: str | None = None) -> str:
         """Add an object ``box`` = (x, y, w, h) of class ``cls``; returns its id (``h1``, ``h2``,
         ... unless given)."""
-        object_id = object_id or self._next_id(self._current(item_id))
+        object_id = object_id or self._next_id(item_id, self._current(item_id))
         self._call("add_object", item_id, object={"id": object_id, **dict(zip("xywh", (plain(v) for v in box))),
                                                   "class": plain(cls), "attributes": list(attributes)})
         return object_id
@@ -259,11 +319,13 @@ class SceneGraphAnnotator(ImageEditor):
         return item_id in self._state
 
     def _item_info(self, item_id: Hashable) -> dict:
-        return {"proposals": self._proposals.get(item_id, []), **self._view_state(item_id)}
+        return {"proposals": self._proposals.get(item_id, []), "object_proposals": self._object_proposals.get(item_id, []),
+                **self._view_state(item_id)}
 
     def _view_state(self, item_id: Hashable) -> dict:
         state = self._current(item_id)
-        return {"objects": state["objects"], "relations": state["relations"], "rejected": state["rejected"]}
+        return {"objects": state["objects"], "relations": state["relations"], "rejected": state["rejected"],
+                "rejected_objects": state["rejected_objects"]}
 
     def _item_state(self, item_id: Any) -> dict:
         return {**self._view_state(item_id), "n_done": self.n_done, "can_redo": bool(self._redo.get(item_id))}
@@ -310,25 +372,45 @@ class SceneGraphAnnotator(ImageEditor):
             raise IntentError(f"item {item_id!r}: {role} {str(value)[:60]!r} is not a box of this image (unknown or deleted)")
         return found
 
-    @staticmethod
-    def _next_id(state: dict) -> str:
-        taken = {o["id"] for o in state["objects"]}
+    def _next_id(self, item_id: Hashable, state: dict) -> str:
+        taken = {o["id"] for o in state["objects"]} | {p["id"] for p in self._object_proposals.get(item_id, [])}
         n = 1 + sum(1 for o in state["objects"] if o["source"] == "human")
         while f"h{n}" in taken:
             n += 1
         return f"h{n}"
 
     def _open_proposal(self, item_id: Hashable, state: dict, value: Any) -> dict:
-        """A proposal that is not rejected, whose boxes exist and whose triple is not yet stored."""
+        """A proposal that is not rejected, whose boxes exist (or are open proposed boxes) and whose
+        triple is not yet stored."""
         p = next((p for p in self._proposals.get(item_id, []) if p["id"] == value), None)
         if p is None or not isinstance(value, str):
             raise IntentError(f"item {item_id!r} has no proposal {str(value)[:60]!r}")
-        ids = {o["id"] for o in state["objects"]}
+        ids = {o["id"] for o in state["objects"]} | {q["id"] for q in self._open_object_proposals(item_id, state)}
         if p["id"] in state["rejected"] or any(r.get("proposal") == p["id"] for r in state["relations"]):
             raise IntentError(f"item {item_id!r}: proposal {p['id']} was already accepted or rejected")
         if p["subject"] not in ids or p["object"] not in ids:
-            raise IntentError(f"item {item_id!r}: proposal {p['id']} names a deleted box")
+            raise IntentError(f"item {item_id!r}: proposal {p['id']} names a deleted or rejected box")
         return p
+
+    def _open_object_proposals(self, item_id: Hashable, state: dict) -> list[dict]:
+        """The proposed boxes of the item neither accepted (an object of that id) nor rejected."""
+        ids = {o["id"] for o in state["objects"]}
+        return [p for p in self._object_proposals.get(item_id, []) if p["id"] not in ids and p["id"] not in state["rejected_objects"]]
+
+    def _open_object_proposal(self, item_id: Hashable, state: dict, value: Any, op: str) -> dict:
+        p = next((p for p in self._object_proposals.get(item_id, []) if isinstance(value, str) and p["id"] == value), None)
+        if p is None:
+            raise IntentError(f"item {item_id!r} has no proposed box {str(value)[:60]!r}")
+        if p not in self._open_object_proposals(item_id, state):
+            if self._replay_at is not None:  # a replayed verdict the store may already hold (its answer lost)
+                self._check_newest(item_id, item_id, KIND, {**state, "op": op})
+            raise IntentError(f"item {item_id!r}: proposed box {p['id']} was already accepted or rejected")
+        return p
+
+    @staticmethod
+    def _accepted_box(p: dict) -> dict:
+        return {"id": p["id"], "x": p["x"], "y": p["y"], "w": p["w"], "h": p["h"], "class": p["class"],
+                "attributes": list(p["attributes"]), "source": "model", "score": p["score"]}
 
     # ------------------------------------------------------------------ intents
     def _change(self, item_id: Hashable, state: dict, op: str, clear_redo: bool = True) -> Committed:
@@ -358,6 +440,8 @@ class SceneGraphAnnotator(ImageEditor):
             raise IntentError(f"item {item_id!r}: object id {str(oid)[:60]!r} must be 1-64 letters, digits or _.:-")
         if any(o["id"] == oid for o in state["objects"]):
             raise IntentError(f"item {item_id!r} already has a box {oid!r}")
+        if any(p["id"] == oid for p in self._object_proposals.get(item_id, [])):
+            raise IntentError(f"item {item_id!r} already has a proposed box {oid!r}")
         obj = {"id": oid, **self._geometry(item_id, value), "class": self._class(item_id, value.get("class")),
                "attributes": self._attributes(item_id, value.get("attributes", [])), "source": "human"}
         state["objects"].append(obj)
@@ -382,6 +466,8 @@ class SceneGraphAnnotator(ImageEditor):
             obj["class"] = self._class(item_id, content["class"])
         if "attributes" in content:
             obj["attributes"] = self._attributes(item_id, content["attributes"])
+        if obj["source"] == "model":
+            obj["source"] = "human"  # the model's box, changed: the person's now (its score kept)
         return self._answer(content, self._change(item_id, state, "update_object"))
 
     @intent("delete_object")
@@ -393,6 +479,9 @@ class SceneGraphAnnotator(ImageEditor):
         state["objects"] = [o for o in state["objects"] if o is not obj]
         state["relations"] = [r for r in state["relations"] if obj["id"] not in (r["subject"], r["object"])]
         removed = before - len(state["relations"])
+        proposed = any(p["id"] == obj["id"] for p in self._object_proposals.get(item_id, []))
+        if proposed and obj["source"] != "given" and obj["id"] not in state["rejected_objects"]:
+            state["rejected_objects"].append(obj["id"])  # an accepted proposed box deleted: rejected, not open again
         return self._answer(content, self._change(item_id, state, "delete_object"), removed_relations=removed)
 
     @intent("relate")
@@ -428,6 +517,10 @@ class SceneGraphAnnotator(ImageEditor):
         if "predicate" in content:
             predicate = self._predicate(item_id, content["predicate"])
         source = "model" if predicate == p["predicate"] else "human"
+        ids = {o["id"] for o in state["objects"]}
+        for q in self._open_object_proposals(item_id, state):  # the proposed boxes it names are accepted with it
+            if q["id"] in (p["subject"], p["object"]) and q["id"] not in ids:
+                state["objects"].append(self._accepted_box(q))
         self._add_relation(item_id, state, {"subject": p["subject"], "predicate": predicate, "object": p["object"],
                                             "source": source, "score": p["score"], "proposal": p["id"]})
         return self._answer(content, self._change(item_id, state, "accept"))
@@ -440,38 +533,72 @@ class SceneGraphAnnotator(ImageEditor):
         state["rejected"].append(p["id"])
         return self._answer(content, self._change(item_id, state, "reject"))
 
+    @intent("accept_object")
+    def _on_accept_object(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        state = self._current(item_id)
+        p = self._open_object_proposal(item_id, state, content.get("object_id"), "accept_object")
+        state["objects"].append(self._accepted_box(p))
+        return self._answer(content, self._change(item_id, state, "accept_object"))
+
+    @intent("reject_object")
+    def _on_reject_object(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        state = self._current(item_id)
+        p = self._open_object_proposal(item_id, state, content.get("object_id"), "reject_object")
+        state["rejected_objects"].append(p["id"])
+        return self._answer(content, self._change(item_id, state, "reject_object"))
+
+    @intent("accept_objects")
+    def _on_accept_objects(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        state = self._current(item_id)
+        ids = content.get("object_ids")
+        if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_OBJECTS:
+            raise IntentError(f"item {item_id!r}: object_ids must be a list of 1 to {MAX_OBJECTS} proposed boxes (none open above the threshold?)")
+        if len({str(v) for v in ids}) != len(ids):
+            raise IntentError(f"item {item_id!r}: object_ids name a proposed box twice")
+        boxes = [self._open_object_proposal(item_id, state, v, "accept_objects") for v in ids]
+        state["objects"].extend(self._accepted_box(p) for p in boxes)
+        return self._answer(content, self._change(item_id, state, "accept_objects"), accepted=len(boxes))
+
     @intent("sync")
     def _on_sync(self, content: dict) -> dict:
         item_id = self._item_id(content)
         return self._ack(content, item_id=item_id, event_id=None, **self._item_state(item_id))
 
     # ------------------------------------------------------------------ construction
-    def _normalise_objects(self, objects: Any, items: Any, classes: list) -> dict[Hashable, list[dict]]:
+    def _normalise_objects(self, objects: Any, items: Any, classes: list, name: str = "objects") -> dict[Hashable, list[dict]]:
         """Given objects as ``{item_id: [{"id", "x", "y", "w", "h", "class", "attributes", "source"}]}``
-        (errors name the item)."""
+        (errors name the item); with ``name="object_proposals"`` the model's boxes, each with its
+        ``score`` (and no id of a given object)."""
         from .bbox import _image_size
 
+        proposed = name == "object_proposals"
         if objects is None:
             return {}
+        need = "item, object_id, x, y, w, h, class" + (", score" if proposed else "") + " (and attributes)"
         if not isinstance(objects, pd.DataFrame):
-            raise ValueError("objects must be a DataFrame with columns item, object_id, x, y, w, h, class (and attributes)")
+            raise ValueError(f"{name} must be a DataFrame with columns {need}")
         id_col = next((c for c in ("object_id", "object", "id") if c in objects.columns), None)
         missing = {"item", "x", "y", "w", "h", "class"} - set(objects.columns)
         if missing or id_col is None:
-            raise ValueError(f"an objects DataFrame needs columns item, object_id, x, y, w, h, class (and attributes); missing {sorted(missing) or ['object_id']}")
+            raise ValueError(f"an {name} DataFrame needs columns {need}; missing {sorted(missing) or ['object_id']}")
         out: dict[Hashable, list[dict]] = {}
         for n, rec in enumerate(objects.to_dict("records")):
             item_id = plain(rec["item"])
             if item_id not in items:
-                raise ValueError(f"objects row {n}: unknown item id {item_id!r}")
+                raise ValueError(f"{name} row {n}: unknown item id {item_id!r}")
             oid = plain(rec[id_col])
             oid = "" if oid is None or is_missing(oid) else str(oid)
-            where = f"item {item_id!r} object {oid!r}"
+            where = f"item {item_id!r} {'proposed box' if proposed else 'object'} {oid!r}"
             if not OBJECT_ID.match(oid):
                 raise ValueError(f"item {item_id!r}: object id {oid[:60]!r} must be 1-64 letters, digits or _.:-")
             rows = out.setdefault(item_id, [])
             if any(o["id"] == oid for o in rows):
                 raise ValueError(f"{where} appears twice")
+            if proposed and any(o["id"] == oid for o in self._given.get(item_id, [])):
+                raise ValueError(f"{where}: the item already has a given object {oid!r}")
             cls = next((c for c in classes if same(c, plain(rec["class"]))), None)
             if cls is None:
                 raise ValueError(f"{where}: unknown class {rec['class']!r} (classes: {classes[:10]})")
@@ -494,9 +621,24 @@ class SceneGraphAnnotator(ImageEditor):
                 attrs = self._attributes(item_id, [plain(a) for a in attrs])
             except (IntentError, TypeError) as exc:
                 raise ValueError(f"{where}: {exc}") from None
-            rows.append({"id": oid, "x": round(cx, 2), "y": round(cy, 2), "w": round(cw, 2), "h": round(ch, 2),
-                         "class": cls, "attributes": attrs, "source": "given"})
+            row = {"id": oid, "x": round(cx, 2), "y": round(cy, 2), "w": round(cw, 2), "h": round(ch, 2),
+                   "class": cls, "attributes": attrs, "source": "given"}
+            if proposed:
+                score = plain(rec.get("score"))
+                if score is None or is_missing(score) or isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+                    raise ValueError(f"{where}: score must be a finite number, got {str(score)[:30]!r}")
+                del row["source"]
+                row["score"] = float(score)
+            rows.append(row)
+        if proposed:
+            for rows in out.values():
+                rows.sort(key=lambda r: -r["score"])
         return out
+
+    def _normalise_object_proposals(self, proposals: Any, items: Any, classes: list) -> dict[Hashable, list[dict]]:
+        """A model's boxes as ``{item_id: [{"id", "x", "y", "w", "h", "class", "attributes", "score"}]}``,
+        by descending score (errors name the item)."""
+        return self._normalise_objects(proposals, items, classes, name="object_proposals")
 
     def _normalise_proposals(self, proposals: Any, items: Any, predicates: list[str]) -> dict[Hashable, list[dict]]:
         """Proposals as ``{item_id: [{"id", "subject", "predicate", "object", "score"}]}``, ids p0,
@@ -513,7 +655,7 @@ class SceneGraphAnnotator(ImageEditor):
             item_id = plain(rec["item"])
             if item_id not in items:
                 raise ValueError(f"proposal for unknown item id {item_id!r}")
-            ids = {o["id"] for o in self._given.get(item_id, [])}
+            ids = {o["id"] for o in self._given.get(item_id, [])} | {o["id"] for o in self._object_proposals.get(item_id, [])}
             s, p, o = (str(plain(rec[k])) for k in ("subject", "predicate", "object"))
             where = f"item {item_id!r} proposal {s} -> {p} -> {o}"
             for role, v in (("subject", s), ("object", o)):

@@ -68,7 +68,9 @@ CELLS = {
     "scene": "sgo = pd.DataFrame({'item': 0, 'object_id': ['a', 'b', 'c'], 'x': [5, 50, 95], 'y': 5, 'w': 30, 'h': 30,\n"
              "                    'class': P, 'attributes': [[p] for p in P]})\n"
              "sgw = hw.SceneGraphAnnotator(imgs, P, P, store=store, task='scene', objects=sgo, attributes=P, display_size=200,\n"
-             "                             proposals=pd.DataFrame({'item': [0], 'subject': ['a'], 'predicate': [P[0]], 'object': ['b']}))\n"
+             "                             proposals=pd.DataFrame({'item': [0], 'subject': ['a'], 'predicate': [P[0]], 'object': ['b']}),\n"
+             "                             object_proposals=pd.DataFrame({'item': [0], 'object_id': ['m'], 'x': [5], 'y': [40], 'w': [20],\n"
+             "                                                            'h': [10], 'class': [P[2]], 'score': [0.5]}))\n"
              "sgw",
     "fusion": "from hitl_widgets.demo.fusion import tiny_frame\n"
               "fu = hw.SensorFusionReview(tiny_frame(classes=P), store=store, task='fusion')\nfu",
@@ -239,20 +241,25 @@ def test_hostile_text_renders_literally_and_runs_nothing(lab):
         expect(co.locator(".hitl-chains")).to_contain_text(PAYLOADS[int(k) - 1])
     lab.wait_for_python("co.links['region'].tolist()", ["r3"])
     assert ast.literal_eval(lab.python("co.regions['label'].tolist()")) == PAYLOADS
-    # SceneGraphAnnotator: predicates and classes (in the proposal's row) stay text; the proposal
-    # accepted with predicate 3 (p, 3) and a relation made by keys (Tab Enter, Tab Enter, 1) reach the kernel
+    # SceneGraphAnnotator: predicates and classes (in the proposals' rows) stay text; the proposed box
+    # accepted (p, Enter), the proposal accepted with predicate 3 (3) and a relation made by keys (Tab
+    # Enter, Tab Enter, 1) reach the kernel
     sg = page.locator(".hitl-scene-graph")
     for payload in PAYLOADS:
         expect(sg.locator(".hitl-sg-predicates")).to_contain_text(payload)
-    expect(sg.locator(".hitl-sg-proposal")).to_contain_text(f"a ({PAYLOADS[0]})")
+    expect(sg.locator(".hitl-sg-proposal:not(.hitl-sg-box-proposal)")).to_contain_text(f"a ({PAYLOADS[0]})")
+    expect(sg.locator(".hitl-sg-box-proposal")).to_contain_text(f"m ({PAYLOADS[2]})")
     sg.focus()
-    for key in ("p", "3", "Tab", "Enter", "Tab", "Enter"):
+    page.keyboard.press("p")
+    expect(sg.locator(".hitl-sg-pending")).to_contain_text(f"proposed box: m ({PAYLOADS[2]}) 0.50")
+    for key in ("Enter", "3", "Tab", "Enter", "Tab", "Enter"):
         page.keyboard.press(key)
     expect(sg.locator(".hitl-sg-pending")).to_contain_text(f"b ({PAYLOADS[1]})")
     page.keyboard.press("1")
     expect(sg.locator(".hitl-sg-triple")).to_have_count(2)
     lab.wait_for_python("sgw.triples[['predicate', 'subject_class']].values.tolist()", [[PAYLOADS[2], PAYLOADS[0]], [PAYLOADS[0], PAYLOADS[0]]])
-    assert ast.literal_eval(lab.python("sgw.objects['attributes'].tolist()")) == [[p] for p in PAYLOADS]
+    assert ast.literal_eval(lab.python("sgw.objects['attributes'].tolist()")) == [[p] for p in PAYLOADS] + [[]]
+    assert ast.literal_eval(lab.python("sgw.objects['class'].tolist()[-1]")) == PAYLOADS[2]
 
     # QualityGate: reject each sampled item with one of the reasons; the verdict line shows it
     gate = page.locator(".hitl-gate")

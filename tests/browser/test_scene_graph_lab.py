@@ -190,3 +190,106 @@ def test_state_survives_a_kernel_restart(lab):
     lab.run_code(SETUP.replace("\nw\n", "\n"))
     assert kernel(lab, "w.triples.drop(columns='score').values.tolist()") == before
     assert kernel(lab, "w.triples['score'].tolist()[1]") == 0.9
+
+
+# proposed boxes: m1 (cup, 0.8) at (45, 3, 8, 8), m2 (table, 0.3) at (2, 36, 10, 3); the model also
+# proposes m1 -> on -> tbl (0.6), a relation on a proposed box
+BOX_SETUP = SETUP.replace("\nw\n", """
+boxes = pd.DataFrame({"item": [0, 0], "object_id": ["m1", "m2"], "x": [45, 2], "y": [3, 36], "w": [8, 10], "h": [8, 3],
+                      "class": ["cup", "table"], "score": [0.8, 0.3]})
+w = hw.SceneGraphAnnotator(images, ["person", "cup", "table"], ["holding", "on", "near", "next to"], store=store,
+                           objects=objects, object_proposals=boxes, display_size=240,
+                           proposals=pd.DataFrame({"item": [0], "subject": ["m1"], "predicate": ["on"], "object": ["tbl"], "score": [0.6]}))
+w
+""")
+M1 = "[float(v) for v in w.objects.set_index('object_id').loc['m1', ['x', 'y', 'w', 'h']]]"
+
+
+def test_proposed_box_accepted_by_key_related_moved_resized_and_nudged(lab):
+    lab.open(lab.new_notebook("scene_graph_boxes.ipynb", [BOX_SETUP]))
+    lab.run_all()
+    root = lab.page.locator(".hitl-scene-graph")
+    expect(root.locator(".hitl-sg-box-proposal")).to_have_count(2, timeout=60_000)
+    lab.wait_idle()
+    root.scroll_into_view_if_needed()
+    canvas = root.locator("canvas")
+    keys = lab.page.keyboard
+
+    def at(x: float, y: float) -> tuple[float, float]:  # image pixels -> page (4 screen px each)
+        canvas.scroll_into_view_if_needed()
+        b = canvas.bounding_box()
+        return b["x"] + 4 * x, b["y"] + 4 * y
+
+    def drag(a: tuple[float, float], b: tuple[float, float]) -> None:
+        lab.page.mouse.move(*at(*a))
+        lab.page.mouse.down()
+        lab.page.mouse.move(*at(*b), steps=5)
+        lab.page.mouse.up()
+
+    def near(expected: list[float]) -> None:  # within one screen pixel at the display scale (1/4 image px)
+        lab.wait_for_python(f"all(abs(a - b) <= 0.25 for a, b in zip({M1}, {expected}))", True)
+
+    # p selects the best proposed box (m1, 0.80), Enter accepts it; the next (m2) is selected: x rejects it
+    focus(root)
+    keys.press("p")
+    expect(root.locator(".hitl-sg-pending")).to_contain_text("proposed box: m1 (cup) 0.80")
+    keys.press("Enter")
+    expect(root.locator(".hitl-sg-pending")).to_contain_text("proposed box: m2 (table) 0.30")
+    keys.press("x")
+    expect(root.locator(".hitl-status-saved")).to_have_text("all saved")
+    lab.wait_for_python("[str(v) for v in w.objects.set_index('object_id').loc['m1', ['source', 'score']]]", ["model", "0.8"])
+    assert kernel(lab, "w._item_info(0)['rejected_objects']") == ["m2"]
+    assert "m2" not in kernel(lab, "w.objects['object_id'].tolist()")
+    # the accepted box takes relations: click the man, click m1, 2 (on)
+    lab.page.mouse.click(*at(10, 20))
+    lab.page.mouse.click(*at(49, 7))
+    keys.press("2")
+    lab.wait_for_python(TRIPLES, [["man", "on", "m1", "human"]])
+    # select m1 (a click), drag it by (-6, +6) image pixels: moved to (39, 9)
+    lab.page.mouse.click(*at(49, 7))
+    expect(root.locator(".hitl-sg-pending")).to_contain_text("relation: m1 (cup)")
+    drag((49, 7), (43, 13))
+    near([39, 9, 8, 8])
+    assert kernel(lab, "[str(v) for v in w.objects.set_index('object_id').loc['m1', ['source', 'score']]]") == ["human", "0.8"]
+    # its bottom-right handle (47, 17) dragged to (50, 19): resized to 11 x 10
+    drag((47, 17), (50, 19))
+    near([39, 9, 11, 10])
+    expect(root.locator(".hitl-status-saved")).to_have_text("all saved")
+    # arrows nudge it: 2 x left (1 px), Shift+Down (10 px), Alt+Right (1 px wider): one change
+    focus(root)
+    for key in ("ArrowLeft", "ArrowLeft", "Shift+ArrowDown", "Alt+ArrowRight"):
+        keys.press(key)
+    near([37, 19, 12, 10])
+    # the relation follows the box
+    assert kernel(lab, "[float(v) for v in w.triples['object_box'][0]]") == kernel(lab, M1)
+    # one undo takes back the run of nudges
+    focus(root)
+    keys.press("Control+z")
+    near([39, 9, 11, 10])
+
+
+def test_accepting_a_relation_on_a_proposed_box_accepts_the_box_and_A_takes_those_above_the_threshold(lab):
+    lab.open(lab.new_notebook("scene_graph_boxes_bulk.ipynb", [BOX_SETUP]))
+    lab.run_all()
+    root = lab.page.locator(".hitl-scene-graph")
+    expect(root.locator(".hitl-sg-box-proposal")).to_have_count(2, timeout=60_000)
+    lab.wait_idle()
+    root.scroll_into_view_if_needed()
+    keys = lab.page.keyboard
+    # P goes back from the start: the last open proposal, the relation m1 -> on -> tbl; Enter accepts it and m1
+    focus(root)
+    keys.press("P")
+    expect(root.locator(".hitl-sg-pending")).to_contain_text("proposal: m1 (cup) → on → tbl (table)")
+    keys.press("Enter")
+    lab.wait_for_python(TRIPLES, [["m1", "on", "tbl", "model"]])
+    assert kernel(lab, "w.objects.set_index('object_id').loc['m1', 'source']") == "model"
+    expect(root.locator(".hitl-sg-box-proposal")).to_have_count(1)
+    # A: no open box scores 0.5 or more (m2 is 0.3); with the threshold at 0.2, A accepts m2
+    focus(root)
+    keys.press("A")
+    expect(root.locator(".hitl-status-message")).to_contain_text("no open proposed box scored 0.50 or more")
+    lab.run_code("w.object_threshold = 0.2")
+    focus(root)
+    keys.press("A")
+    lab.wait_for_python("sorted(w.objects.query('source == \"model\"')['object_id'])", ["m1", "m2"])
+    expect(root.locator(".hitl-sg-box-proposal")).to_have_count(0)

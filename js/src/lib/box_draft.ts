@@ -17,6 +17,8 @@ export interface DraftHost {
   keep: (box: Box) => void;
   /** a press without a drag, at this point of the image */
   click?: (point: [number, number]) => void;
+  /** a press at this point: true when the view takes it (e.g. to move a box), so no box is drawn */
+  press?: (point: [number, number], e: MouseEvent) => boolean;
 }
 
 /** The smallest drag that draws a box, in image pixels each way. */
@@ -79,6 +81,7 @@ export class BoxDraft {
       e.preventDefault();
       root.focus({ preventScroll: true });
       const from = canvasPoint(e, canvas, size[0], size[1]);
+      if (this.host.press?.(from, e)) return;
       this.dragFrom = from;
       this.dragged = false;
     };

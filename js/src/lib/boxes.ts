@@ -1,4 +1,5 @@
 // Boxes on an image drawn with drawFit: image-pixel geometry, keyboard nudging, mouse mapping.
+import { handlePoints } from "./box_edit";
 import { drawFit } from "./media";
 
 /** [x0, y0, x1, y1] in image pixels, x0 < x1, y0 < y1. */
@@ -9,6 +10,10 @@ export interface DrawnBox {
   colour: string;
   dashed?: boolean;
   width?: number;
+  /** draw its eight handles (lib/box_edit.ts handlePoints) */
+  handles?: boolean;
+  /** a short text above its top-left corner (e.g. a score), drawn on the canvas */
+  label?: string;
 }
 
 /** Order the corners, keep the box inside a w×h image, at least 1 pixel wide and high. */
@@ -67,6 +72,29 @@ export function drawBoxes(
     if (b.dashed) ctx.setLineDash([6, 4]);
     const [x0, y0, x1, y1] = b.box;
     ctx.strokeRect(x0 * sx, y0 * sy, (x1 - x0) * sx, (y1 - y0) * sy);
+    ctx.setLineDash([]);
+    const dpr = typeof devicePixelRatio === "number" && devicePixelRatio > 0 ? devicePixelRatio : 1;
+    if (b.label) {
+      ctx.font = `${11 * dpr}px sans-serif`;
+      const tw = ctx.measureText(b.label).width + 4 * dpr;
+      const th = 14 * dpr;
+      const ty = y0 * sy >= th ? y0 * sy - th : y0 * sy;
+      ctx.fillStyle = b.colour;
+      ctx.fillRect(x0 * sx, ty, tw, th);
+      ctx.fillStyle = "#000000";
+      ctx.textBaseline = "top";
+      ctx.fillText(b.label, x0 * sx + 2 * dpr, ty + 2 * dpr);
+    }
+    if (b.handles) {
+      const s = 3.5 * dpr;
+      ctx.fillStyle = "#ffffff";
+      ctx.strokeStyle = "#000000";
+      ctx.lineWidth = dpr;
+      for (const p of handlePoints({ x: x0 * sx, y: y0 * sy, w: (x1 - x0) * sx, h: (y1 - y0) * sy })) {
+        ctx.fillRect(p.x - s, p.y - s, 2 * s, 2 * s);
+        ctx.strokeRect(p.x - s, p.y - s, 2 * s, 2 * s);
+      }
+    }
     ctx.restore();
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nextObjectId, openProposals, SceneItem, tripleKey } from "./scene_graph/state";
+import { acceptedBox, nextObjectId, openBoxProposals, openProposals, proposalOrder, SceneItem, tripleKey } from "./scene_graph/state";
 
 const obj = (id: string) => ({ id, x: 0, y: 0, w: 1, h: 1, class: "cup", attributes: [], source: "human" as const });
 
@@ -28,5 +28,26 @@ describe("scene graph state", () => {
   });
   it("keys a triple unambiguously", () => {
     expect(tripleKey({ subject: "a b", predicate: "c", object: "d" })).not.toBe(tripleKey({ subject: "a", predicate: "b c", object: "d" }));
+  });
+  it("keeps open the proposed boxes neither accepted nor rejected; a relation may name one; p walks boxes first", () => {
+    const box = (id: string, score: number) => ({ id, x: 1, y: 1, w: 2, h: 2, class: "cup", attributes: ["red"], score });
+    const it: SceneItem = {
+      id: 0, kind: "image",
+      objects: [obj("a"), { ...obj("m1"), source: "model" }],
+      relations: [],
+      object_proposals: [box("m0", 0.9), box("m1", 0.8), box("m2", 0.7), box("m3", 0.6)],
+      rejected_objects: ["m2"],
+      proposals: [
+        { id: "p0", subject: "a", predicate: "on", object: "m0", score: 0.9 }, // m0 open: the relation is open
+        { id: "p1", subject: "m2", predicate: "on", object: "a", score: 0.8 }, // m2 rejected: not open
+        { id: "p2", subject: "m1", predicate: "on", object: "a", score: 0.7 }, // m1 accepted
+      ],
+    } as SceneItem;
+    expect(openBoxProposals(it).map((p) => p.id)).toEqual(["m0", "m3"]);
+    expect(openProposals(it).map((p) => p.id)).toEqual(["p0", "p2"]);
+    expect(proposalOrder(it)).toEqual([{ kind: "box", id: "m0" }, { kind: "box", id: "m3" }, { kind: "proposal", id: "p0" },
+      { kind: "proposal", id: "p2" }]);
+    expect(acceptedBox(box("m0", 0.9))).toEqual({ id: "m0", x: 1, y: 1, w: 2, h: 2, class: "cup", attributes: ["red"], source: "model", score: 0.9 });
+    expect(nextObjectId([obj("h1"), { id: "h4" }])).toBe("h5");
   });
 });

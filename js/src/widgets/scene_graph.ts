@@ -4,11 +4,13 @@
 // subject box, click the object box, press the predicate's digit (or type to filter, then Enter).
 // Ids, classes, predicates and attributes are untrusted: shown as text only.
 // The parts: scene_graph/state.ts (data, selection), layout.ts (DOM), paint.ts (drawing),
-// actions.ts (edits through the ledger); boxes are drawn with lib/box_draft.ts, arrows with lib/arrows.ts.
+// actions.ts (edits through the ledger); boxes are drawn with lib/box_draft.ts, moved / resized
+// with lib/box_edit.ts (as BBoxAnnotator's), arrows with lib/arrows.ts.
 import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./scene_graph.css";
 import { boxAt, BoxDraft } from "../lib/box_draft";
+import { arrowDelta, BoxGrab, handleCursor, nudgeRect } from "../lib/box_edit";
 import { canvasPoint } from "../lib/boxes";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache } from "../lib/items";
@@ -20,7 +22,7 @@ import { mountRoot } from "../lib/widget";
 import { SceneActions } from "./scene_graph/actions";
 import { sceneLayout } from "./scene_graph/layout";
 import { ScenePainter } from "./scene_graph/paint";
-import { asBox, openProposals, SceneModel, SceneState } from "./scene_graph/state";
+import { asBox, openBoxProposals, proposalOrder, SceneModel, SceneState } from "./scene_graph/state";
 
 export type { Proposal, Relation, SceneModel, SgObject } from "./scene_graph/state";
 
@@ -41,6 +43,7 @@ function render({ model, el }: RenderProps<SceneModel>) {
     paint: () => painter.paint(),
     paintProgress: () => painter.progress(),
     enter: () => {
+      actions.flush();
       state.enter();
       draft.cancel();
     },
@@ -62,9 +65,10 @@ function render({ model, el }: RenderProps<SceneModel>) {
     state.filter = "";
     paint();
   };
-  const select = (kind: "relation" | "proposal", key: string) => {
+  const select = (kind: "relation" | "proposal" | "box", key: string) => {
     state.clear();
     if (kind === "relation") state.relation = key;
+    else if (kind === "box") state.boxProposal = key;
     else state.proposal = key;
     paint();
   };
@@ -87,28 +91,47 @@ function render({ model, el }: RenderProps<SceneModel>) {
     }
     paint();
   };
+  /** p / P: the proposed boxes (best first), then the proposed relations. */
   const nextProposal = (step: number) => {
-    const list = openProposals(state.item());
-    const at = state.proposal === null ? -1 : list.findIndex((p) => p.id === state.proposal);
+    const list = proposalOrder(state.item());
+    const at = list.findIndex((p) => (p.kind === "box" ? p.id === state.boxProposal : p.id === state.proposal));
     state.clear();
-    if (list.length) state.proposal = (at < 0 ? list[step > 0 ? 0 : list.length - 1] : list[(at + step + list.length) % list.length]).id;
-    paint();
+    if (list.length) {
+      const next = at < 0 ? list[step > 0 ? 0 : list.length - 1] : list[(at + step + list.length) % list.length];
+      select(next.kind, next.id);
+    } else paint();
   };
   /** After a verdict: the first proposal still open is selected (so Enter goes on down the list). */
   const afterVerdict = () => {
     state.clear();
-    const rest = openProposals(state.item());
-    if (rest.length) state.proposal = rest[0].id;
-    paint();
+    const rest = proposalOrder(state.item());
+    if (rest.length) select(rest[0].kind, rest[0].id);
+    else paint();
   };
   const verdict = (v: "accept" | "reject") => {
+    const box = state.selectedBoxProposal();
     const prop = state.selectedProposal();
-    if (!prop) {
-      say("select a proposal first (p, or click it in the list)");
+    if (box) actions.boxProposal(box.id, v);
+    else if (prop) actions.proposal(prop.id, v);
+    else {
+      say("select a proposal first (p, or click it in the list or on the image)");
       return;
     }
-    actions.proposal(prop.id, v);
     afterVerdict();
+  };
+  const acceptBoxesAbove = () => {
+    const t = model.get("object_threshold");
+    const n = actions.acceptBoxesAbove(t);
+    say(n ? `accepted ${n} proposed box${n === 1 ? "" : "es"} scored ${t.toFixed(2)} or more` : `no open proposed box scored ${t.toFixed(2)} or more`);
+    afterVerdict();
+  };
+  /** An arrow key: nudge the selected box by 1 image pixel (Shift: 10; Alt: resize it), as BBoxAnnotator's. */
+  const nudge = (e: KeyboardEvent) => {
+    const o = state.editable();
+    const size = state.imageSize();
+    if (!o || !size) return;
+    const [dx, dy] = arrowDelta(e.key);
+    actions.nudgeBox(o.id, nudgeRect(o, dx, dy, e.shiftKey ? 10 : 1, e.altKey, size[0], size[1]));
   };
   const deleteSelected = () => {
     const rel = state.selectedRelation();
@@ -116,7 +139,7 @@ function render({ model, el }: RenderProps<SceneModel>) {
       actions.unrelate(rel);
       state.relation = null;
       paint();
-    } else if (state.selectedProposal()) verdict("reject");
+    } else if (state.selectedProposal() || state.selectedBoxProposal()) verdict("reject");
     else if (state.subject !== null && !state.awaiting()) {
       actions.deleteBox(state.subject);
       paint();
@@ -141,11 +164,27 @@ function render({ model, el }: RenderProps<SceneModel>) {
   };
   const enter = () => {
     if (state.awaiting()) choose(0);
-    else if (state.selectedProposal()) verdict("accept");
+    else if (state.selectedProposal() || state.selectedBoxProposal()) verdict("accept");
     else if (state.cursor >= 0 && state.objects()[state.cursor]) pick(state.objects()[state.cursor].id);
     else say("Tab reaches a box, Enter picks it; p selects a proposal");
   };
-  const painter: ScenePainter = new ScenePainter({ model, root, ui, state, cache, stepper, ledger, draft: () => draft, select });
+  const painter: ScenePainter = new ScenePainter({ model, root, ui, state, cache, stepper, ledger, draft: () => draft, grab: () => grab, select });
+  const grab = new BoxGrab({
+    canvas: ui.canvas,
+    size: () => state.imageSize(),
+    changed: () => painter.image(),
+    drop: (r, moved) => {
+      const o = state.editable();
+      if (!o) return painter.image();
+      if (moved) actions.placeBox(o.id, r);
+      else pick(o.id); // a click on the selected box, as before: it is unselected
+    },
+  });
+  const stopGrab = grab.listen((e) => {
+    const size = state.imageSize() ?? [1, 1];
+    const [x, y] = canvasPoint(e, ui.canvas, size[0], size[1]);
+    return { x, y };
+  });
   const draft = new BoxDraft({
     canvas: ui.canvas, root,
     size: () => state.imageSize(),
@@ -156,9 +195,20 @@ function render({ model, el }: RenderProps<SceneModel>) {
       actions.addBox(box);
       paint();
     },
+    press: (point) => {
+      const o = state.editable();
+      const k = o ? grab.hit(o, { x: point[0], y: point[1] }) : null;
+      if (!o || k === null) return false;
+      // inside it, a smaller box under the press is picked by the click (the object of a relation)
+      if (k < 0 && boxAt(state.objects().map((v) => ({ box: asBox(v), value: v.id })), point) !== o.id) return false;
+      grab.begin(o, { x: point[0], y: point[1] }, k);
+      return true;
+    },
     click: (point) => {
       const id = boxAt(state.objects().map((o) => ({ box: asBox(o), value: o.id })), point);
+      const proposed = id === undefined ? boxAt(openBoxProposals(state.item()).map((p) => ({ box: asBox(p), value: p.id })), point) : undefined;
       if (id !== undefined) pick(id);
+      else if (proposed !== undefined) select("box", proposed);
       else {
         state.clear();
         paint();
@@ -168,8 +218,12 @@ function render({ model, el }: RenderProps<SceneModel>) {
   const stopDraft = draft.listen();
   const onHover = (e: MouseEvent) => {
     const size = state.imageSize();
-    if (!size || draft.dragFrom) return;
-    const id = boxAt(state.objects().map((o) => ({ box: asBox(o), value: o.id })), canvasPoint(e, ui.canvas, size[0], size[1])) ?? null;
+    if (!size || draft.dragFrom || grab.active()) return;
+    const [x, y] = canvasPoint(e, ui.canvas, size[0], size[1]);
+    const o = state.editable();
+    const k = o ? grab.hit(o, { x, y }) : null;
+    ui.canvas.style.cursor = k === null ? "" : k < 0 ? "move" : handleCursor(k);
+    const id = boxAt(state.objects().map((v) => ({ box: asBox(v), value: v.id })), [x, y]) ?? null;
     if (id !== state.hover) {
       state.hover = id;
       painter.image();
@@ -202,6 +256,10 @@ function render({ model, el }: RenderProps<SceneModel>) {
     { keys: ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"], description: "while drawing a box: move it (Shift: resize)",
       when: () => draft.active(), run: (e) => draft.nudge(e) },
     { keys: ["Enter"], description: "while drawing a box: keep it", when: () => draft.active(), run: () => draft.keep() },
+    { keys: ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"], description: "move the selected box by a pixel (Shift: 10)",
+      when: () => state.editable() !== undefined, run: nudge },
+    { keys: ["Alt+ArrowLeft", "Alt+ArrowRight", "Alt+ArrowUp", "Alt+ArrowDown"], description: "resize the selected box (Shift: 10 px)",
+      when: () => state.editable() !== undefined && !draft.active(), run: nudge },
     { keys: ["Escape"], description: "while drawing a box: cancel it", when: () => draft.active() && !help.open, run: () => draft.cancel() },
     { keys: ["Backspace"], description: "while choosing a predicate: erase the last letter typed",
       when: () => state.awaiting() && state.filter.length > 0, run: () => {
@@ -212,6 +270,7 @@ function render({ model, el }: RenderProps<SceneModel>) {
       keys: [d], description: "the predicate (subject and object picked, or a proposal selected); else the class of the box",
       run: () => {
         if (state.awaiting() || state.selectedProposal()) choose(k);
+        else if (state.selectedBoxProposal()) say("a proposed box: Enter accepts it, x rejects it");
         else if (k < state.classes().length) {
           const o = state.object_(state.subject);
           if (o) actions.updateBox(o.id, { class: state.classes()[k] });
@@ -224,10 +283,11 @@ function render({ model, el }: RenderProps<SceneModel>) {
     })),
     { keys: ["Tab"], description: "reach the next box (Shift: previous)", run: (e) => moveCursor(e.shiftKey ? -1 : 1) },
     { keys: ["Enter"], description: "pick the predicate typed / accept the proposal / pick the box reached with Tab", run: enter },
-    { keys: ["a"], description: "accept the selected proposal", run: () => verdict("accept") },
-    { keys: ["x", "Backspace"], description: "reject the selected proposal", when: () => state.selectedProposal() !== undefined,
-      run: () => verdict("reject") },
-    { keys: ["p", "P"], description: "select the next open proposal (P: previous)", run: (e) => nextProposal(e.key === "P" ? -1 : 1) },
+    { keys: ["a"], description: "accept the selected proposal (box or relation)", run: () => verdict("accept") },
+    { keys: ["A"], description: "accept every proposed box scored at least the threshold", run: acceptBoxesAbove },
+    { keys: ["x", "Backspace"], description: "reject the selected proposal (box or relation)",
+      when: () => state.selectedProposal() !== undefined || state.selectedBoxProposal() !== undefined, run: () => verdict("reject") },
+    { keys: ["p", "P"], description: "select the next open proposal, boxes first (P: previous)", run: (e) => nextProposal(e.key === "P" ? -1 : 1) },
     { keys: ["Delete"], description: "delete the selected relation, or the selected box and its relations", run: deleteSelected },
     { keys: ["h"], description: "hide / show the arrows", run: () => {
       state.showArrows = !state.showArrows;
@@ -243,7 +303,8 @@ function render({ model, el }: RenderProps<SceneModel>) {
     { keys: ["?"], description: "show / hide these shortcuts", run: () => help.toggle() },
     {
       keys: ["Escape"], description: "close this help / cancel the relation being made or the selection (else: leave the widget)",
-      when: () => help.open || state.subject !== null || state.relation !== null || state.proposal !== null || state.cursor >= 0,
+      when: () => help.open || state.subject !== null || state.relation !== null || state.proposal !== null || state.boxProposal !== null
+        || state.cursor >= 0,
       run: () => {
         if (help.open) help.toggle(false);
         else {
@@ -300,7 +361,8 @@ function render({ model, el }: RenderProps<SceneModel>) {
   return startView(model, root, status, {
     on: { ...stepper.listeners(onMessage), "change:title change:display_size change:predicates": () => painter.paint() },
     paint: () => painter.paint(),
-    dispose: [stepper, stopDraft, keymap, ledger, () => {
+    dispose: [stepper, stopDraft, stopGrab, keymap, ledger, () => {
+      actions.flush();
       root.removeEventListener("keydown", onFilterKey);
       ui.canvas.removeEventListener("mousemove", onHover);
       ui.canvas.removeEventListener("mouseleave", onLeave);

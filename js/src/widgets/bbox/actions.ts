@@ -1,6 +1,7 @@
 // BBoxAnnotator's commands, by key or button: pick a class, accept / reject proposals, delete,
 // undo / redo, cycle the selection, add a box, copy the previous item's boxes, nudge, threshold.
 import type { AnyModel } from "@anywidget/types";
+import { nudgeRect } from "../../lib/box_edit";
 import { countOf, placeOf, sayAbout, undoText } from "../../lib/canvas_stage";
 import { setText } from "../../lib/dom";
 import type { ItemCache } from "../../lib/items";
@@ -8,7 +9,7 @@ import type { StatusLine } from "../../lib/status";
 import type { Stepper } from "../../lib/stepper";
 import type { PanZoom, Viewport } from "../../lib/viewport";
 import type { BoxEdits } from "./edits";
-import { BBoxModel, Box, BoxItem, moveBox, Proposal, rectFromPoints, Selection } from "./geometry";
+import { BBoxModel, Box, BoxItem, Proposal, rectFromPoints, Selection } from "./geometry";
 import type { BoxLayout } from "./layout";
 import type { BoxPainter } from "./paint";
 import type { BoxState } from "./state";
@@ -196,10 +197,7 @@ export class BoxActions {
     const d = edits.beginEdit();
     if (!d) return;
     const { w, h: hh } = state.imageSize();
-    const r = e.altKey
-      ? rectFromPoints({ x: d.x, y: d.y }, { x: d.x + Math.max(1, d.w + dx * step), y: d.y + Math.max(1, d.h + dy * step) }, w, hh)
-      : moveBox(d, dx * step, dy * step, w, hh);
-    Object.assign(d, r);
+    Object.assign(d, nudgeRect(d, dx, dy, step, e.altKey, w, hh));
     edits.commitSoon();
   }
 

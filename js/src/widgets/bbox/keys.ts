@@ -1,5 +1,6 @@
 // BBoxAnnotator's keys, in the order the "?" overlay lists them.
 import type { AnyModel } from "@anywidget/types";
+import { arrowDelta } from "../../lib/box_edit";
 import { editorKeys } from "../../lib/canvas_stage";
 import { classDigitKeys } from "../../lib/classes";
 import type { HelpOverlay } from "../../lib/help";
@@ -8,12 +9,6 @@ import type { Stepper } from "../../lib/stepper";
 import type { PanZoom } from "../../lib/viewport";
 import type { BoxActions } from "./actions";
 import type { BBoxModel } from "./geometry";
-
-/** The arrow of a key as (dx, dy): -1, 0 or 1 each. */
-const arrowDelta = (key: string): [number, number] => [
-  key === "ArrowLeft" ? -1 : key === "ArrowRight" ? 1 : 0,
-  key === "ArrowUp" ? -1 : key === "ArrowDown" ? 1 : 0,
-];
 
 export function boxKeys(
   model: AnyModel<BBoxModel>, a: BoxActions, stepper: Stepper, panZoom: PanZoom, help: HelpOverlay,

@@ -1,11 +1,13 @@
 // SceneGraphAnnotator's drawing: the image with its boxes (class colours; the subject, the object,
 // the Tab cursor and the box under the pointer stand out) and the relations as labelled arrows
 // (those of the focused box highlighted, the others dimmed; proposals dashed); the relation being
-// made and the predicate list; the selected box's class and attributes; the triples and open
-// proposals. Ids, classes, predicates and attributes go in as text only.
+// made and the predicate list; the selected box's class and attributes (and its eight handles);
+// the model's proposed boxes dashed with their score; the triples and open proposals. Ids, classes,
+// predicates and attributes go in as text only.
 import type { AnyModel } from "@anywidget/types";
 import { DrawnArrow, drawArrows } from "../../lib/arrows";
 import type { BoxDraft } from "../../lib/box_draft";
+import type { BoxGrab } from "../../lib/box_edit";
 import { DrawnBox, drawBoxes } from "../../lib/boxes";
 import { classColour } from "../../lib/classes";
 import { data, h, labelText, Part, setParts, setText } from "../../lib/dom";
@@ -14,7 +16,7 @@ import type { EditLedger } from "../../lib/ledger";
 import { showSaved } from "../../lib/review";
 import type { Stepper } from "../../lib/stepper";
 import type { SceneLayout } from "./layout";
-import { asBox, openProposals, SceneModel, SceneState, SgObject, tripleKey } from "./state";
+import { asBox, openBoxProposals, openProposals, SceneModel, SceneState, SgObject, tripleKey } from "./state";
 
 export interface PaintParts {
   model: AnyModel<SceneModel>;
@@ -25,8 +27,9 @@ export interface PaintParts {
   stepper: Stepper;
   ledger: EditLedger;
   draft: () => BoxDraft;
-  /** a relation (tripleKey) or proposal (id) in the side list was clicked */
-  select: (kind: "relation" | "proposal", key: string) => void;
+  grab: () => BoxGrab;
+  /** a relation (tripleKey), proposal or proposed box (id) in the side list was clicked */
+  select: (kind: "relation" | "proposal" | "box", key: string) => void;
 }
 
 const RELATION = "#00bcd4";
@@ -65,8 +68,12 @@ export class ScenePainter {
     ui.canvas.hidden = false;
     setText(ui.imageMessage, "");
     const classes = state.classes();
-    const objects = state.objects(it);
-    const byId = new Map(objects.map((o) => [o.id, o]));
+    const grabbed = this.p.grab().box;
+    const edited = state.editable(it);
+    const objects = state.objects(it).map((o) => (grabbed && o.id === edited?.id ? { ...o, ...grabbed } : o));
+    const proposed = openBoxProposals(it);
+    const boxProp = state.selectedBoxProposal(it);
+    const byId = new Map<string, { x: number; y: number; w: number; h: number }>([...proposed, ...objects].map((o) => [o.id, o]));
     const focus = state.focus();
     const rel = state.selectedRelation(it);
     const prop = state.selectedProposal(it);
@@ -76,12 +83,18 @@ export class ScenePainter {
       colour: o.id === state.subject || o.id === state.object ? SELECTED : classColour(classes.findIndex((c) => c === o.class)),
       width: marked.has(o.id) || k === state.cursor ? 3.5 : 1.5,
       dashed: k === state.cursor && !marked.has(o.id),
+      handles: o.id === edited?.id,
     }));
+    for (const p of proposed) {
+      const on = p.id === boxProp?.id;
+      boxes.push({ box: asBox(p), colour: on ? SELECTED : PROPOSED, dashed: true, width: on ? 3 : 1.5,
+        label: p.score === null ? "?" : p.score.toFixed(2) });
+    }
     const draft = this.p.draft().box;
     if (draft) boxes.push({ box: draft, colour: SELECTED, dashed: true, width: 2 });
     drawBoxes(ui.canvas, it.image, state.displaySize(), boxes);
     if (!state.showArrows) return;
-    const dim = focus !== null || rel !== undefined || prop !== undefined;
+    const dim = focus !== null || rel !== undefined || prop !== undefined || boxProp !== undefined;
     // every arrow's label while there are few; with many, only those of the focused box, the selection
     const labelAll = state.relations(it).length + openProposals(it).length <= LABEL_ALL;
     const arrows: DrawnArrow[] = [];
@@ -114,11 +127,16 @@ export class ScenePainter {
   pending(): void {
     const { ui, state } = this.p;
     const it = state.item();
-    const name = (id: string | null): Part[] => (id === null ? ["?"] : nameParts(state.object_(id, it), id));
+    const name = (id: string | null): Part[] => (id === null ? ["?"]
+      : nameParts(state.object_(id, it) ?? openBoxProposals(it).find((b) => b.id === id) as SgObject | undefined, id));
     const preds = state.predicates();
     const prop = state.selectedProposal(it);
     const rel = state.selectedRelation(it);
-    if (state.subject !== null) {
+    const box = state.selectedBoxProposal(it);
+    if (box) {
+      setParts(ui.pending, ["proposed box: ", data(box.id), " (", data(labelText(box.class)), ")",
+        box.score === null ? "" : ` ${box.score.toFixed(2)}`, "  Enter accepts, x rejects"]);
+    } else if (state.subject !== null) {
       setParts(ui.pending, ["relation: ", ...name(state.subject), " → ", state.filter ? data(`${state.filter}…`) : "?", " → ",
         ...name(state.object), state.awaiting() ? "" : "  (click the object box)"]);
     } else if (prop) {
@@ -169,15 +187,15 @@ export class ScenePainter {
   triples(): void {
     const { ui, state } = this.p;
     const it = state.item();
-    const sources = [it, it?.objects, it?.relations, it?.proposals, it?.rejected, state.showArrows];
+    const sources = [it, it?.objects, it?.relations, it?.proposals, it?.rejected, it?.object_proposals, it?.rejected_objects, state.showArrows];
     if (sources.length !== this.listed.length || sources.some((v, k) => v !== this.listed[k])) {
       this.listed = sources;
       this.buildTriples();
     }
-    const selected = state.relation ?? state.proposal;
+    const selected = state.relation ?? state.proposal ?? state.boxProposal;
     for (const li of ui.triples.children) {
       const el = li as HTMLElement;
-      const on = el.dataset.key === (el.dataset.kind === "relation" ? state.relation : state.proposal);
+      const on = el.dataset.key === (el.dataset.kind === "relation" ? state.relation : el.dataset.kind === "box" ? state.boxProposal : state.proposal);
       if ((el.getAttribute("aria-selected") === "true") !== on) el.setAttribute("aria-selected", String(on));
     }
     if (selected !== null && selected !== this.listedSelection) {
@@ -191,13 +209,22 @@ export class ScenePainter {
     const it = state.item();
     const rels = state.relations(it);
     const props = openProposals(it);
+    const boxes = openBoxProposals(it);
     const name = (cls: string, id: string) => {
       const span = h("span", cls);
-      setParts(span, nameParts(state.object_(id, it), id));
+      setParts(span, nameParts(state.object_(id, it) ?? boxes.find((b) => b.id === id) as SgObject | undefined, id));
       return span;
     };
     setText(ui.triplesHead, `${rels.length} relation${rels.length === 1 ? "" : "s"}, ${props.length} open proposal${props.length === 1 ? "" : "s"}`
-      + `, ${state.objects(it).length} boxes${state.showArrows ? "" : " (arrows hidden)"}`);
+      + `, ${state.objects(it).length} boxes${boxes.length ? ` (+${boxes.length} proposed)` : ""}${state.showArrows ? "" : " (arrows hidden)"}`);
+    const boxRow = (b: (typeof boxes)[number]) => {
+      const li = h("li", "hitl-sg-triple hitl-sg-proposal hitl-sg-box-proposal");
+      li.dataset.key = b.id;
+      li.dataset.kind = "box";
+      li.append("box ", name("hitl-sg-s", b.id), h("span", "hitl-muted", ` proposed${b.score === null ? "" : ` ${b.score.toFixed(2)}`}`));
+      li.addEventListener("click", () => select("box", b.id));
+      return li;
+    };
     const row = (kind: "relation" | "proposal", key: string, t: { subject: string; predicate: string; object: string }, extra: string) => {
       const li = h("li", `hitl-sg-triple${kind === "proposal" ? " hitl-sg-proposal" : ""}`);
       li.dataset.key = key;
@@ -208,6 +235,7 @@ export class ScenePainter {
       return li;
     };
     ui.triples.replaceChildren(
+      ...boxes.map(boxRow),
       ...rels.map((r) => row("relation", tripleKey(r), r,
         r.source === "model" ? " (model)" : "")),
       ...props.map((p) => row("proposal", p.id, p,

@@ -1,7 +1,8 @@
 // SceneGraphAnnotator's data and tool state: the item's objects, relations and proposals as the
 // kernel sends them (hitl_widgets/widgets/scene_graph.py), and what is selected: the subject and
 // object of a relation being made, the Tab cursor, the selected relation or proposal, the
-// predicate filter typed, the box under the pointer, whether the arrows are shown.
+// predicate filter typed, the box under the pointer, whether the arrows are shown; the model's
+// proposed boxes and relations still open, in the order p / P walks them.
 import type { AnyModel } from "@anywidget/types";
 import { filterChoices } from "../../lib/arrows";
 import type { Box } from "../../lib/boxes";
@@ -13,6 +14,7 @@ export interface SceneModel extends EditorModel {
   predicates: string[];
   attribute_choices: string[];
   display_size: number;
+  object_threshold: number;
 }
 
 export interface SgObject {
@@ -23,7 +25,21 @@ export interface SgObject {
   h: number;
   class: ClassName;
   attributes: string[];
-  source: "given" | "human";
+  source: "given" | "human" | "model";
+  /** a proposed box accepted: its score */
+  score?: number | null;
+}
+
+/** A model's proposed box: an object once accepted. */
+export interface BoxProposal {
+  id: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  class: ClassName;
+  attributes: string[];
+  score: number | null;
 }
 
 export interface Relation {
@@ -48,7 +64,28 @@ export type SceneItem = ItemInfo & {
   relations?: Relation[];
   proposals?: Proposal[];
   rejected?: string[];
+  object_proposals?: BoxProposal[];
+  rejected_objects?: string[];
 };
+
+/** Proposed boxes neither accepted (an object of that id) nor rejected, best score first. */
+export function openBoxProposals(it: SceneItem | undefined): BoxProposal[] {
+  const ids = new Set((it?.objects ?? []).map((o) => o.id));
+  const rejected = new Set(it?.rejected_objects ?? []);
+  return (it?.object_proposals ?? []).filter((p) => !ids.has(p.id) && !rejected.has(p.id));
+}
+
+/** A proposed box as the object it becomes when accepted (as the kernel makes it). */
+export const acceptedBox = (p: BoxProposal): SgObject => ({
+  id: p.id, x: p.x, y: p.y, w: p.w, h: p.h, class: p.class, attributes: [...p.attributes], source: "model", score: p.score,
+});
+
+/** What p / P walks: the open proposed boxes, then the open proposed relations. */
+export type ProposalRef = { kind: "box" | "proposal"; id: string };
+export function proposalOrder(it: SceneItem | undefined): ProposalRef[] {
+  return [...openBoxProposals(it).map((p) => ({ kind: "box" as const, id: p.id })),
+    ...openProposals(it).map((p) => ({ kind: "proposal" as const, id: p.id }))];
+}
 
 export const asBox = (o: { x: number; y: number; w: number; h: number }): Box => [o.x, o.y, o.x + o.w, o.y + o.h];
 
@@ -56,18 +93,20 @@ export const asBox = (o: { x: number; y: number; w: number; h: number }): Box =>
 export const tripleKey = (r: { subject: string; predicate: string; object: string }): string =>
   JSON.stringify([r.subject, r.predicate, r.object]);
 
-/** Proposals not rejected, not accepted, whose boxes exist and whose triple is not stored. */
+/** Proposals not rejected, not accepted, whose boxes exist (or are open proposed boxes: accepting
+ *  the relation accepts them) and whose triple is not stored. */
 export function openProposals(it: SceneItem | undefined): Proposal[] {
   const rejected = new Set(it?.rejected ?? []);
   const used = new Set((it?.relations ?? []).map((r) => r.proposal));
   const triples = new Set((it?.relations ?? []).map(tripleKey));
-  const ids = new Set((it?.objects ?? []).map((o) => o.id));
+  const ids = new Set([...(it?.objects ?? []), ...openBoxProposals(it)].map((o) => o.id));
   return (it?.proposals ?? []).filter((p) => !rejected.has(p.id) && !used.has(p.id) && !triples.has(tripleKey(p))
     && ids.has(p.subject) && ids.has(p.object));
 }
 
-/** The next id for a drawn box: h<n>, n one more than the largest h<n> of the item. */
-export function nextObjectId(objects: SgObject[]): string {
+/** The next id for a drawn box: h<n>, n one more than the largest h<n> of the item's boxes and
+ *  proposed boxes. */
+export function nextObjectId(objects: Array<{ id: string }>): string {
   const n = objects.reduce((m, o) => Math.max(m, /^h\d+$/.test(o.id) ? Number(o.id.slice(1)) : 0), 0);
   return `h${n + 1}`;
 }
@@ -81,6 +120,8 @@ export class SceneState {
   /** the selected relation (tripleKey) or proposal (id) */
   relation: string | null = null;
   proposal: string | null = null;
+  /** the selected proposed box (id) */
+  boxProposal: string | null = null;
   /** the predicate filter typed while choosing a predicate */
   filter = "";
   hover: string | null = null;
@@ -102,7 +143,7 @@ export class SceneState {
   }
 
   clear(): void {
-    this.subject = this.object = this.relation = this.proposal = null;
+    this.subject = this.object = this.relation = this.proposal = this.boxProposal = null;
     this.filter = "";
   }
 
@@ -147,6 +188,15 @@ export class SceneState {
 
   selectedProposal(it = this.item()): Proposal | undefined {
     return this.proposal === null ? undefined : openProposals(it).find((p) => p.id === this.proposal);
+  }
+
+  selectedBoxProposal(it = this.item()): BoxProposal | undefined {
+    return this.boxProposal === null ? undefined : openBoxProposals(it).find((p) => p.id === this.boxProposal);
+  }
+
+  /** The box that arrows and a drag move: the subject, while no object is picked. */
+  editable(it = this.item()): SgObject | undefined {
+    return this.awaiting() ? undefined : this.object_(this.subject, it);
   }
 
   /** The box whose relations stand out: the one under the pointer, else the subject. */
