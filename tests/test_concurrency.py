@@ -48,8 +48,10 @@ def test_four_annotators_at_once_lose_nothing(backend):
             watcher = watcher or AnnotationStore(backend, annotator="watcher")
             lab = watcher.labels("shared")
             seen.append(lab.groupby("annotator").size().to_dict() if len(lab) else {})
-            if dashboard_counts is None and len(seen[-1]) >= 2 and sum(seen[-1].values()) < N_PROC * N_ITEMS // 2:
-                dash = AgreementDashboard(watcher, task="shared", n_boot=10)  # mid-way, as a lead would
+            # mid-way, as a lead would: at the first partial snapshot (under a loaded CI machine the
+            # watcher's first read can come after half the writes; any partial state will do)
+            if dashboard_counts is None and len(seen[-1]) >= 2 and sum(seen[-1].values()) < N_PROC * N_ITEMS:
+                dash = AgreementDashboard(watcher, task="shared", n_boot=10)
                 dashboard_counts = dict(zip(dash.per_annotator["annotator"], dash.per_annotator["n"]))
         except Exception as exc:  # the schema may not exist for the first few ms only
             if seen:
