@@ -63,7 +63,7 @@ describe("ConfusionDashboard view", () => {
     expect(t.intents().at(-1)).toMatchObject({ type: "open_cell", row: 1, col: 0 });
     await t.ack({ ids: [7, 9], total: 2 });
     expect(t.root.querySelector(".hitl-gallery-title")!.textContent).toContain("true dog, predicted cat: 2 items");
-    expect(t.root.querySelectorAll(".hitl-tile")).toHaveLength(2);
+    expect(t.root.querySelectorAll(".hitl-tile-option")).toHaveLength(2);
     t.model.kernelSend({ type: "items", items: [7, 9].map((id) => ({ id, kind: "text", text: `t${id}`, label: "dog", pred: "cat" })) });
     await flush();
     expect(t.root.querySelector(".hitl-tile-caption")!.textContent).toBe("dog · pred cat");

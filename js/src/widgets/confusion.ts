@@ -305,7 +305,7 @@ function render({ model, el }: RenderProps<ConfusionModel>) {
       for (const info of infos) {
         try {
           const image = rawThumbnail(buffers[0], Number(info.offset), Number(info.width), Number(info.height), Number(info.channels));
-          info.image = image as unknown as ImageBitmap; // drawFit takes any canvas image source
+          info.image = image as unknown as ImageBitmap; // the gallery draws any canvas image source
         } catch (e) {
           info.kind = "error";
           info.error = `cannot show thumbnail: ${e}`;
@@ -340,6 +340,7 @@ function render({ model, el }: RenderProps<ConfusionModel>) {
     unlisten();
     keymap.dispose();
     ledger.dispose();
+    gallery.dispose();
   };
 }
 

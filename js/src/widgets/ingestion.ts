@@ -448,7 +448,7 @@ function render({ model, el }: RenderProps<IngestionModel>) {
       "change:title": paint,
     },
     paint,
-    dispose: [keymap, ledger],
+    dispose: [keymap, ledger, gallery],
   });
 }
 
