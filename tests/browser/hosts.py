@@ -150,6 +150,25 @@ def mask_by_stroke(page, check: Check) -> None:
     check("[int(masks.masks[0][90, 130]), int(masks.masks[0][180, 20]), int(masks.masks[0][20, 300])]", [2, 0, 0])
 
 
+def gallery_tile(root, index: int) -> dict:
+    """Where the gallery (lib/gallery.ts) paints tile ``index`` in its one canvas (CSS pixels from
+    the canvas's top left, as its hidden option says) and the canvas's pixel at the tile's centre."""
+    return root.locator(f'.hitl-tile-option[data-index="{index}"]').evaluate("""(o) => {
+      const canvas = o.closest('.hitl-gallery').querySelector('.hitl-gallery-canvas');
+      const x = Number(o.dataset.x), y = Number(o.dataset.y), size = Number(o.dataset.size);
+      const ratio = canvas.width / canvas.clientWidth;
+      const at = [Math.round((x + size / 2) * ratio), Math.round((y + size / 2) * ratio)];
+      return {x, y, size, pixel: [...canvas.getContext('2d').getImageData(at[0], at[1], 1, 1).data]};
+    }""")
+
+
+def click_tile(root, index: int) -> None:
+    """A mouse click on the centre of the painted tile ``index`` (painted: its pixel is opaque)."""
+    tile = gallery_tile(root, index)
+    assert tile["pixel"][3] == 255, tile
+    root.locator(".hitl-gallery-canvas").click(position={"x": tile["x"] + tile["size"] / 2, "y": tile["y"] + tile["size"] / 2})
+
+
 def relabel_by_keyboard(page, check: Check) -> None:
     """Arrows to cell (true 1, predicted 2), Enter opens its gallery, "2" relabels item 10 as 2."""
     root = ready(page, "dash")
@@ -160,8 +179,9 @@ def relabel_by_keyboard(page, check: Check) -> None:
     cell = root.locator('.hitl-heat-cell[data-row="1"][data-col="2"]')
     expect(cell).to_have_attribute("aria-selected", "true")
     page.keyboard.press("Enter")
-    expect(root.locator(".hitl-tile")).to_have_count(2)
-    expect(root.locator(".hitl-tile canvas").first).to_be_visible()
+    expect(root.locator(".hitl-tile-option")).to_have_count(2)  # the gallery's tiles, listed as text
+    expect(root.locator(".hitl-gallery-canvas")).to_be_visible()  # ... and painted in its one canvas
+    assert gallery_tile(root, 0)["pixel"][3] == 255
     page.keyboard.press("2")
     expect(cell).to_have_text("1")
     expect(root.locator(".hitl-status-saved")).to_have_text("all saved")

@@ -10,6 +10,8 @@ import ast
 import pytest
 from playwright.sync_api import expect
 
+from .hosts import click_tile
+
 pytestmark = [pytest.mark.browser, pytest.mark.lab]
 
 CONFUSION_SETUP = """
@@ -53,20 +55,24 @@ def test_click_cell_relabel_counts_move_and_store_holds_event(lab):
     expect(cell(root, r, c)).to_have_text(str(n))
     diagonal = value(lab, f"dash.matrix[{c}][{c}]")
     cell(root, r, c).click()
-    tiles = root.locator(".hitl-tile")
+    tiles = root.locator(".hitl-tile-option")  # the tiles listed as text; painted in one canvas
     expect(tiles).to_have_count(n)
-    expect(tiles.first.locator("canvas")).to_be_visible()
+    expect(root.locator(".hitl-gallery canvas")).to_have_count(1)
     expect(root.locator(".hitl-gallery-title")).to_contain_text(f"true {r}, predicted {c}: {n} item")
-    first = value(lab, f"dash.cell_items({r}, {c})[0]")
-    tiles.first.click()
+    assert n >= 2
+    second = value(lab, f"dash.cell_items({r}, {c})[1]")
+    click_tile(root, 1)  # the second tile, by the mouse in the canvas (the first is selected at first)
+    expect(root.locator(".hitl-selection")).to_contain_text(f"item 2 / {n}")
+    expect(tiles.nth(1)).to_have_attribute("aria-selected", "true")
     root.locator(".hitl-class").nth(c).click()  # relabel: the model was right
     expect(cell(root, r, c)).to_have_text(str(n - 1))
     expect(cell(root, c, c)).to_have_text(str(diagonal + 1))
-    expect(tiles.first.locator(".hitl-tile-caption")).to_have_text(f"✎ {c} · pred {c}")
+    expect(tiles.nth(1).locator(".hitl-tile-caption")).to_have_text(f"✎ {c} · pred {c}")
+    expect(tiles.nth(0).locator(".hitl-tile-caption")).to_have_text(f"{r} · pred {c}")
     expect(root.locator(".hitl-status-saved")).to_have_text("all saved")
-    lab.wait_for_python("dash.relabels.set_index('item_id')['label'].to_dict()", {first: c})
+    lab.wait_for_python("dash.relabels.set_index('item_id')['label'].to_dict()", {second: c})
     assert value(lab, f"dash.matrix[{r}][{c}]") == n - 1
-    assert value(lab, "[(e.item_id, e.kind, e.payload['previous']) for e in store.events('digits-cm').itertuples()]") == [(first, "label", r)]
+    assert value(lab, "[(e.item_id, e.kind, e.payload['previous']) for e in store.events('digits-cm').itertuples()]") == [(second, "label", r)]
     lab.screenshot_element(root, "confusion-dashboard.png")
 
 
@@ -81,7 +87,7 @@ def test_keyboard_navigation_opens_cell_and_relabels(lab):
         lab.page.keyboard.press("ArrowRight")
     expect(cell(root, r, c)).to_have_attribute("aria-selected", "true")
     lab.page.keyboard.press("Enter")
-    expect(root.locator(".hitl-tile")).to_have_count(n)
+    expect(root.locator(".hitl-tile-option")).to_have_count(n)
     second = ids[1] if n > 1 else None
     if second is not None:
         lab.page.keyboard.press("ArrowRight")

@@ -7,6 +7,8 @@ import ast
 import pytest
 from playwright.sync_api import expect
 
+from .hosts import click_tile
+
 pytestmark = [pytest.mark.browser, pytest.mark.lab]
 
 CELLS = [
@@ -54,6 +56,13 @@ def test_keyboard_and_mouse_decide_items_and_groups(lab):
     focus(root)
     # the missing file: its error is the evidence
     expect(root.locator(".hitl-finding-detail").first).to_contain_text("gone.png")
+    # the mouse picks a tile painted in the gallery's canvas: the truncated file, then back
+    click_tile(root, 1)
+    expect(root.locator(".hitl-decision")).to_contain_text("item 2 / 2")
+    click_tile(root, 0)
+    expect(root.locator(".hitl-decision")).to_contain_text("item 1 / 2")
+    expect(root.locator(".hitl-finding-detail").first).to_contain_text("gone.png")
+    focus(root)
     lab.page.keyboard.press("d")  # drop the missing file, and on to the truncated one
     expect(root.locator(".hitl-decision")).to_contain_text("item 2 / 2")
     lab.page.keyboard.press("r")

@@ -230,10 +230,14 @@ def open_confusion_gallery(page):
     confusion.locator('.hitl-heat-cell[data-row="0"][data-col="1"]').click()
     gallery = confusion.locator(".hitl-gallery")
     expect(gallery).to_be_visible(timeout=30_000)
-    expect(gallery.locator(".hitl-tile").first).to_be_visible(timeout=30_000)
+    expect(gallery.locator(".hitl-tile-option").first).to_be_attached(timeout=30_000)
     page.wait_for_timeout(300)
-    g = gallery.evaluate("""(g) => { const tiles = [...g.querySelectorAll('.hitl-tile')].map((t) => t.getBoundingClientRect());
+    # the tiles as painted in the gallery's canvas (each option says where: lib/gallery.ts)
+    g = gallery.evaluate("""(g) => { const canvas = g.querySelector('.hitl-gallery-canvas').getBoundingClientRect();
       const box = g.getBoundingClientRect();
+      const tiles = [...g.querySelectorAll('.hitl-tile-option')].map((o) => {
+        const x = canvas.left + Number(o.dataset.x), y = canvas.top + Number(o.dataset.y), s = Number(o.dataset.size);
+        return {top: y, right: x + s, bottom: y + s + 18}; });
       return {n: tiles.length, height: box.height, bottom: Math.max(...tiles.map((t) => t.bottom)) - box.top,
               right: Math.max(...tiles.map((t) => t.right)) - box.left, width: box.width,
               rows: new Set(tiles.map((t) => Math.round(t.top))).size}; }""")

@@ -125,6 +125,9 @@ describe("Gallery", () => {
     g.select(42); // row 8: top 512, bottom 576 -> scrolled to 576 - 128
     expect(g.node.scrollTop).toBe(576 - 128);
     expect(g.visibleIds()).toContain(42);
+    // its option says where it is painted: column 2, 512 - 448 px below the canvas's top (+ the gap)
+    const option = g.node.querySelector<HTMLElement>('.hitl-tile-option[data-index="42"]')!;
+    expect([option.dataset.x, option.dataset.y, option.dataset.size]).toEqual(["98", String(512 + 6 - 448), "40"]);
     g.select(0);
     expect(g.node.scrollTop).toBe(0);
   });

@@ -10,7 +10,8 @@
 //
 // Accessibility: the canvas is aria-hidden; beside it a visually hidden listbox holds one option
 // per tile in the window (caption and text via textContent / setParts, aria-selected, the
-// selected one named by aria-activedescendant), and a polite live region says the selected tile
+// selected one named by aria-activedescendant; data-x / data-y / data-size: where the tile is
+// painted in the canvas now, for automation), and a polite live region says the selected tile
 // ("item 3 / 40: cat · pred dog") when the selection moves. Captions and texts from data are drawn
 // with fillText only; data pieces of a caption are wrapped in Unicode isolates (FSI … PDI), the
 // canvas counterpart of setParts' <bdi>.
@@ -361,6 +362,8 @@ export class Gallery {
     const used = this.options.slice(0, this.window.length);
     if (this.list.childElementCount !== used.length || used.some((o, k) => this.list.children[k] !== o)) this.list.replaceChildren(...used);
     let active = "";
+    const layout = this.layout;
+    const scrollTop = this.node.scrollTop;
     this.window.forEach((index, k) => {
       const option = used[k];
       const id = this.ids[index];
@@ -374,6 +377,11 @@ export class Gallery {
       option.id = `${this.uid}-${index}`;
       option.dataset.index = String(index);
       option.dataset.id = JSON.stringify(id);
+      // where the tile is painted in the canvas now (CSS pixels from its top left): for automation
+      const r = tileRect(index, layout);
+      option.dataset.x = String(r.x);
+      option.dataset.y = String(r.y - scrollTop);
+      option.dataset.size = String(layout.size);
       option.setAttribute("aria-selected", String(index === this.selected));
       if (index === this.selected) active = option.id;
     });
