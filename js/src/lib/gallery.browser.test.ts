@@ -2,7 +2,7 @@
 // where tileRect says, the gaps stay clear, the selection's frame is drawn, a click at a painted
 // tile selects that tile (and one in a gap selects nothing), hover and scroll redraw, nothing else does.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Gallery, GAP, rowHeight, tileLayout, tileRect } from "./gallery";
+import { Gallery, GAP, rawThumbnail, rowHeight, tileLayout, tileRect } from "./gallery";
 import { ItemCache, ItemInfo } from "./items";
 
 const sender = { sent: [] as unknown[], send(m: unknown) { this.sent.push(m); } };
@@ -119,5 +119,24 @@ describe("Gallery canvas in Chromium", () => {
     expect(g.draws).toBe(draws + 2);
     g.refresh([20]);
     expect(g.draws).toBe(draws + 3);
+  });
+
+  it("rawThumbnail decodes raw grey / RGB pixels once into an ImageBitmap; bad input is an error", async () => {
+    const buf = new Uint8Array([9, 9, 10, 20, 30, 40, 1, 2, 3, 4, 5, 6, 200, 100, 50, 7, 7]); // 2 of junk, then 2x2 grey, 2x1 RGB
+    const grey = await rawThumbnail(buf, 2, 2, 2, 1);
+    const rgb = await rawThumbnail(buf, 6, 2, 1, 3);
+    expect(grey).toBeInstanceOf(ImageBitmap);
+    const read = (image: ImageBitmap) => {
+      const c = document.createElement("canvas");
+      c.width = image.width;
+      c.height = image.height;
+      const ctx = c.getContext("2d")!;
+      ctx.drawImage(image, 0, 0);
+      return [...ctx.getImageData(0, 0, c.width, c.height).data];
+    };
+    expect(read(grey)).toEqual([10, 10, 10, 255, 20, 20, 20, 255, 30, 30, 30, 255, 40, 40, 40, 255]);
+    expect(read(rgb)).toEqual([1, 2, 3, 255, 4, 5, 6, 255]);
+    await expect(rawThumbnail(buf, 10, 4, 4, 1)).rejects.toThrow("bad raw thumbnail");
+    await expect(rawThumbnail(buf, 0, 1, 1, 2)).rejects.toThrow("bad raw thumbnail");
   });
 });

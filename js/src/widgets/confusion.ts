@@ -302,16 +302,15 @@ function render({ model, el }: RenderProps<ConfusionModel>) {
       });
     } else if (msg.type === "thumbs") {
       const infos = msg.items as ItemInfo[];
-      for (const info of infos) {
+      // each thumbnail decoded once into an ImageBitmap, then cached (the gallery draws those)
+      void Promise.all(infos.map(async (info) => {
         try {
-          const image = rawThumbnail(buffers[0], Number(info.offset), Number(info.width), Number(info.height), Number(info.channels));
-          info.image = image as unknown as ImageBitmap; // the gallery draws any canvas image source
+          info.image = await rawThumbnail(buffers[0], Number(info.offset), Number(info.width), Number(info.height), Number(info.channels));
         } catch (e) {
           info.kind = "error";
           info.error = `cannot show thumbnail: ${e}`;
         }
-      }
-      cache.receive(infos, [], gallery.visibleIds()).then(() => {
+      })).then(() => cache.receive(infos, [], gallery.visibleIds())).then(() => {
         gallery.refresh(infos.map((i) => i.id));
         paintSelection();
       });
