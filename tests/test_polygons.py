@@ -269,3 +269,25 @@ def test_static_card_draws_polygons():
     put(send, "g1", [SQUARE])
     card = w._static_card()
     assert ("polygons", "1 on 1 items") in card.rows
+
+
+def test_hole_containment_rule_and_its_cost():
+    import time
+
+    from hitl_widgets.widgets.polygons import check_rings
+
+    # a hole vertex on the outer ring's edge or vertex is inside; just past it is not
+    assert len(check_rings([SQUARE, [[10, 20], [30, 10], [30, 30]]], W, H)) == 2
+    with pytest.raises(Exception, match="hole 1 vertex 2 .* outside"):
+        check_rings([SQUARE, [[20, 20], [30, 20], [50.01, 30]]], W, H)
+    # a concave outer ring: a hole in its notch is refused
+    ell = [[0, 0], [40, 0], [40, 10], [10, 10], [10, 40], [0, 40]]
+    with pytest.raises(Exception, match="outside the outer ring"):
+        check_rings([ell, [[20, 20], [30, 20], [30, 30]]], W, H)
+    # the largest rings a message can carry are checked quickly (vectorised)
+    ang = np.linspace(0, 2 * np.pi, 4000, endpoint=False)
+    outer = np.column_stack([40 + 29 * np.cos(ang), 30 + 29 * np.sin(ang)]).round(3).tolist()
+    hole = np.column_stack([40 + 10 * np.cos(ang), 30 + 10 * np.sin(ang)]).round(3).tolist()
+    t0 = time.perf_counter()
+    assert len(check_rings([outer, hole], W, H)[1]) == 4000
+    assert time.perf_counter() - t0 < 5.0

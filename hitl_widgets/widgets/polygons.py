@@ -67,23 +67,26 @@ def _number(value: Any, name: str) -> float:
     return value
 
 
-def _inside(point: tuple[float, float], ring: list[list[float]]) -> bool:
-    """Whether ``point`` lies inside ``ring`` or on its boundary (even-odd rule)."""
-    x, y = point
-    n = len(ring)
-    inside = False
-    for k in range(n):
-        x0, y0 = ring[k]
-        x1, y1 = ring[(k + 1) % n]
-        # on the edge (within 1e-6 px)?
-        dx, dy = x1 - x0, y1 - y0
-        seg = dx * dx + dy * dy
-        t = 0.0 if seg == 0 else max(0.0, min(1.0, ((x - x0) * dx + (y - y0) * dy) / seg))
-        if math.hypot(x0 + t * dx - x, y0 + t * dy - y) <= 1e-6:
-            return True
-        if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * dx / dy:
-            inside = not inside
-    return inside
+def _outside(points: list[list[float]], ring: list[list[float]], block: int = 512) -> int:
+    """Index of the first of ``points`` outside ``ring`` (neither inside by the even-odd rule nor
+    within 1e-6 px of its boundary), or -1 when all lie inside; vectorised over blocks of points."""
+    r = np.asarray(ring, np.float64)
+    a, b = r, np.roll(r, -1, axis=0)
+    d = b - a
+    seg = (d * d).sum(1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = d[:, 0] / d[:, 1]  # x per y along each edge (inf / nan for a level one: never crossed)
+    for start in range(0, len(points), block):
+        p = np.asarray(points[start:start + block], np.float64)
+        x, y = p[:, :1], p[:, 1:]
+        crosses = (a[:, 1] > y) != (b[:, 1] > y)
+        with np.errstate(invalid="ignore"):  # 0 * inf on a level edge, which `crosses` excludes
+            inside = (crosses & (x < a[:, 0] + (y - a[:, 1]) * slope)).sum(1) % 2 == 1
+        for k in np.flatnonzero(~inside):  # outside by the rule: on the boundary is inside too
+            t = np.clip(((p[k] - a) * d).sum(1) / np.where(seg > 0, seg, 1.0), 0.0, 1.0)
+            if not (np.hypot(*(a + t[:, None] * d - p[k]).T) <= 1e-6).any():
+                return start + int(k)
+    return -1
 
 
 def check_rings(rings: Any, width: int, height: int, where: str = "polygon") -> list[list[list[float]]]:
@@ -118,9 +121,9 @@ def check_rings(rings: Any, width: int, height: int, where: str = "polygon") -> 
         out.append(clean)
     outer = out[0]
     for r, hole in enumerate(out[1:], start=1):
-        for v, p in enumerate(hole):
-            if not _inside((p[0], p[1]), outer):
-                raise IntentError(f"{where} hole {r} vertex {v} ({p[0]:g}, {p[1]:g}) lies outside the outer ring")
+        v = _outside(hole, outer)
+        if v >= 0:
+            raise IntentError(f"{where} hole {r} vertex {v} ({hole[v][0]:g}, {hole[v][1]:g}) lies outside the outer ring")
     return out
 
 
