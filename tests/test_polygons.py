@@ -269,6 +269,10 @@ def test_static_card_draws_polygons():
     put(send, "g1", [SQUARE])
     card = w._static_card()
     assert ("polygons", "1 on 1 items") in card.rows
+    picture = w._static_picture(0)
+    assert picture[:2] == b"\xff\xd8"  # a JPEG with the outline drawn
+    blank = PolygonAnnotator(np.zeros((1, H, W, 3), np.uint8), store=hw.AnnotationStore(":memory:"))._static_picture(0)
+    assert picture != blank
 
 
 def test_hole_containment_rule_and_its_cost():

@@ -142,7 +142,7 @@ class PolygonAnnotator(ImageEditor):
     to close; click a polygon to select it; drag a vertex to move it; click on an edge of the
     selected polygon to insert a vertex there; Alt+click a vertex deletes it (a ring keeps 3);
     wheel zooms, space-drag pans. Keys (``?`` lists them): 1–9, 0 class of new polygons (or of the
-    selected one), H starts a hole in the selected polygon, Tab selects the next polygon or
+    selected one), N a new square polygon in the view (to shape by keys alone), H starts a hole in the selected polygon, Tab selects the next polygon or
     proposal (, and . the previous / next vertex), Delete / Backspace deletes the selected vertex
     (else the polygon, or rejects a proposal), arrows nudge the selected vertex (Shift: 10 px),
     Enter closes the ring being drawn or accepts the selected (or best) proposal, A accepts every

@@ -155,4 +155,18 @@ describe("PolygonAnnotator view", () => {
     expect(t.intents().at(-1)).toMatchObject({ type: "put", edit: "move_vertex", polygon: { id: "p2", rings: [[[90, 95], [300, 100], [300, 300], [100, 300]]] } });
     expect(t.q(".hitl-counts").textContent).toBe("2 polygons, 0 open proposals");
   });
+
+  it("by keyboard alone: N adds a square in the view, arrows move its selected vertex, I inserts one", async () => {
+    vi.useFakeTimers();
+    const t = await mount();
+    t.press("n");
+    const [put] = t.intents();
+    expect(put).toMatchObject({ type: "put", edit: "draw", polygon: { class: "cat", rings: [[[260, 180], [380, 180], [380, 300], [260, 300]]] } });
+    t.press("ArrowLeft", { shiftKey: true });
+    vi.advanceTimersByTime(500);
+    expect(t.intents().at(-1)).toMatchObject({ edit: "nudge", polygon: { id: put.polygon.id, rings: [[[250, 180], [380, 180], [380, 300], [260, 300]]] } });
+    t.press("i");
+    expect(t.intents().at(-1)).toMatchObject({ edit: "insert_vertex", polygon: { rings: [[[250, 180], [315, 180], [380, 180], [380, 300], [260, 300]]] } });
+    expect(t.leaked).toEqual([]);
+  });
 });

@@ -83,6 +83,27 @@ export class PolygonActions {
     painter.redraw();
   }
 
+  /** N: a new square polygon in the middle of the view, chosen, its first vertex selected (then
+   *  its vertices are moved by arrows, inserted by I: drawing by keyboard alone). */
+  newPolygonByKey(): void {
+    const { state, edits, viewport, painter } = this.p;
+    edits.flushDraft();
+    if (!state.item()?.image || state.drawing) return;
+    const v = viewport.visibleRect();
+    const { w, h } = state.imageSize();
+    const side = Math.max(1, Math.min(v.w, v.h) / 4);
+    const cx = v.x + v.w / 2;
+    const cy = v.y + v.h / 2;
+    const corners = [[-1, -1], [1, -1], [1, 1], [-1, 1]].map(([dx, dy]) => clampVertex({ x: cx + (dx * side) / 2, y: cy + (dy * side) / 2 }, w, h));
+    if (ringArea(corners) <= 0) return this.say("no room for a new polygon in this view");
+    const polygon: Polygon = {
+      id: edits.newId(), class: state.classes()[state.currentClass], rings: [corners], source: "human", score: null, proposal: null,
+    };
+    edits.put(polygon, "draw");
+    state.choose({ kind: "polygon", id: polygon.id, vertex: { ring: 0, index: 0 } });
+    painter.redraw();
+  }
+
   /** Start a hole in the selected polygon (H): the next clicks place its vertices. */
   startHole(): void {
     const { state, edits, painter } = this.p;

@@ -19,6 +19,8 @@ export function polygonKeys(
       "class of new polygons (of the polygon you clicked or Tabbed to, if any; never changes a proposal)"),
     { keys: ["Enter"], description: "close the ring being drawn; else accept the selected (or best) proposal",
       run: () => (state.drawing ? a.closeRing() : a.acceptProposal()) },
+    { keys: ["n", "N"], description: "new square polygon in the middle of the view (move its vertices by arrows, I inserts)",
+      run: () => a.newPolygonByKey() },
     { keys: ["h", "H"], description: "draw a hole in the selected polygon (click its vertices, Enter closes)", run: () => a.startHole() },
     { keys: ["Tab"], description: "select the next polygon or proposal (Shift: previous)", run: (e) => a.cycle(e.shiftKey ? -1 : 1) },
     { keys: ["."], description: "select the next vertex of the selected polygon", run: () => a.cycleVertex(1) },
