@@ -24,6 +24,7 @@ _LAZY = {
     "ClassifyWidget": "hitl_widgets.widgets.classify",
     "BBoxAnnotator": "hitl_widgets.widgets.bbox",
     "SegmentationCanvas": "hitl_widgets.widgets.segmentation",
+    "PolygonAnnotator": "hitl_widgets.widgets.polygons",
     "RetrievalVerifier": "hitl_widgets.widgets.retrieval",
     "HallucinationFlagger": "hitl_widgets.widgets.hallucination",
     "CoreferenceLinker": "hitl_widgets.widgets.coreference",

@@ -44,9 +44,10 @@ def _e(value: Any) -> str:
 
 
 def thumbnail_jpeg(image: Image.Image, boxes: Sequence[tuple[float, float, float, float, int]] = (),
-                  mask: np.ndarray | None = None, side: int = THUMBNAIL_SIDE) -> bytes:
+                  mask: np.ndarray | None = None, side: int = THUMBNAIL_SIDE,
+                  polygons: Sequence[tuple[Sequence[Sequence[float]], int]] = ()) -> bytes:
     """A JPEG thumbnail (small in a saved notebook; longest side ``side``) of ``image`` with ``boxes`` (x, y, w, h, colour index)
-    outlined and ``mask`` (integer labels, 0 = none) tinted over it."""
+    and ``polygons`` (a ring of ``[x, y]`` vertices, colour index) outlined and ``mask`` (integer labels, 0 = none) tinted over it."""
     rgb = image.convert("RGB")
     if mask is not None and mask.shape == (rgb.height, rgb.width) and mask.any():
         base = np.asarray(rgb, dtype=np.float32)
@@ -60,6 +61,10 @@ def thumbnail_jpeg(image: Image.Image, boxes: Sequence[tuple[float, float, float
     draw = ImageDraw.Draw(rgb)
     for x, y, w, h, colour in boxes:
         draw.rectangle([x * scale, y * scale, (x + w) * scale, (y + h) * scale], outline=_PALETTE[colour % len(_PALETTE)], width=2)
+    for ring, colour in polygons:
+        points = [(float(x) * scale, float(y) * scale) for x, y in ring]
+        if len(points) >= 3:
+            draw.line([*points, points[0]], fill=_PALETTE[colour % len(_PALETTE)], width=2)
     buffer = io.BytesIO()
     rgb.save(buffer, format="JPEG", quality=85)
     return buffer.getvalue()

@@ -7,7 +7,7 @@ message naming the problem, one entry more in ``widget.refused`` — and leave t
 The table ``SPECS`` has one entry per widget class that existed when this file was written:
 ClassifyWidget, LoopPanel, BBoxAnnotator, SegmentationCanvas, HallucinationFlagger,
 RetrievalVerifier, VQAReview, QualityGate, ConfusionDashboard and AgreementDashboard (its
-``AgreementView``); TemporalSegmenter, TrackAnnotator, TranscriptReview, AVAlignReview, ReasoningChainReview, CoreferenceLinker, IngestionReview, SensorFusionReview, SceneGraphAnnotator and PointCloudAnnotator since. A new widget needs an entry here. An entry whose module does not import is
+``AgreementView``); TemporalSegmenter, TrackAnnotator, TranscriptReview, AVAlignReview, ReasoningChainReview, CoreferenceLinker, IngestionReview, SensorFusionReview, SceneGraphAnnotator, PointCloudAnnotator and PolygonAnnotator since. A new widget needs an entry here. An entry whose module does not import is
 left out at collection, and ``test_every_table_entry_imports`` fails then, so nothing drops out
 silently.
 """
@@ -216,6 +216,43 @@ def _bbox_forged(w) -> list:
         ({"type": "delete", "item_id": first, "box_ids": ["nope"]}, "unknown box id"),
         ({"type": "accept", "item_id": first, "proposal_ids": ["p-none"]}, "no open proposal"),
         ({"type": "reject", "item_id": first, "proposal_ids": "p"}, "list of 1 to"),
+        ({"type": "undo", "item_id": first}, "nothing to undo"),
+        ({"type": "redo", "item_id": first}, "nothing to redo"),
+    ]
+
+
+def _polygons_forged(w) -> list:
+    first = w.order[0]
+    square = [[10, 10], [40, 10], [40, 30], [10, 30]]
+    poly = {"id": "g1", "class": "cat", "rings": [square]}
+
+    def put(**change):
+        return {"type": "put", "item_id": first, "edit": "draw", "polygon": {**poly, **change}}
+
+    return [
+        *_item_forgeries(first, "put", {"polygon": poly, "edit": "draw"}),
+        (put(rings=[[[500, 500], [600, 500], [600, 600]]]), "at least 3 distinct vertices"),
+        (put(rings=[[[0, 0], [5, 5]]]), "at least 3"),
+        (put(rings=[[[0, 0], [5, 5], [10, 10]]]), "no area"),
+        (put(rings=[[[0, float("inf")], [5, 0], [5, 5]]]), "must be finite"),
+        (put(rings=[[[0, None], [5, 0], [5, 5]]]), "must be a number"),
+        (put(rings=[[[0, "1"], [5, 0], [5, 5]]]), "must be a number"),
+        (put(rings=[[{"x": 0, "y": 0}, [5, 0], [5, 5]]]), "must be [x, y]"),
+        (put(rings="all"), "rings must be a list"),
+        (put(rings=[square, [[0, 0], [3, 0], [3, 3]]]), "outside the outer ring"),
+        (put(rings=[[[k % 50, k // 50] for k in range(4001)]]), "at most 4000 vertices"),
+        (put(**{"class": "cow"}), "unknown class"),
+        (put(**{"class": {"$ne": 1}}), "unknown class"),
+        (put(id="<script>"), "invalid polygon id"),
+        (put(id=7), "invalid polygon id"),
+        ({"type": "put", "item_id": first, "edit": "move_vertex", "polygon": poly}, "unknown polygon id"),
+        ({"type": "put", "item_id": first, "edit": "<b>", "polygon": poly}, "edit must be one of"),
+        ({"type": "put", "item_id": first, "polygon": [poly]}, "polygon object"),
+        ({"type": "delete", "item_id": first, "polygon_ids": ["nope"]}, "unknown polygon id"),
+        ({"type": "delete", "item_id": first, "polygon_ids": "g1"}, "list of 1 to"),
+        ({"type": "accept", "item_id": first, "proposal_ids": ["p-none"]}, "no open proposal"),
+        ({"type": "accept", "item_id": first, "proposal_ids": ["p0", "p0"]}, "appears twice"),
+        ({"type": "reject", "item_id": first, "proposal_ids": []}, "list of 1 to"),
         ({"type": "undo", "item_id": first}, "nothing to undo"),
         ({"type": "redo", "item_id": first}, "nothing to redo"),
     ]
@@ -643,6 +680,14 @@ SPECS: dict[str, Spec] = {
         lambda C, s: C(IMAGES, ["cat", "dog"], store=s, proposals={0: [(10, 10, 20, 15, "cat", 0.9)]}),
         lambda w: {"type": "add", "item_id": w.order[0], "boxes": [{"id": "h1", "x": 1, "y": 2, "w": 30, "h": 20, "class": "dog"}]},
         _bbox_forged,
+    ),
+    "PolygonAnnotator": Spec(
+        "hitl_widgets.widgets.polygons", "PolygonAnnotator",
+        lambda C, s: C(IMAGES, store=s, classes=["cat", "dog"],
+                       proposals={0: [{"class": "cat", "score": 0.9, "polygon": [[5, 5], [30, 5], [20, 25]]}]}),
+        lambda w: {"type": "put", "item_id": w.order[0], "edit": "draw",
+                   "polygon": {"id": "h1", "class": "dog", "rings": [[[1, 2], [30, 2], [30, 20], [1, 20]]]}},
+        _polygons_forged,
     ),
     "SegmentationCanvas": Spec(
         "hitl_widgets.widgets.segmentation", "SegmentationCanvas",

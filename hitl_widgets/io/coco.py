@@ -1,7 +1,12 @@
 """COCO export / import of boxes (and instance masks) as plain dicts, loadable by pycocotools.
 
 ``to_coco`` builds a COCO *dataset* (``images``, ``annotations``, ``categories``) from a
-``BBoxAnnotator`` or a DataFrame shaped like ``w.boxes``; ``coco_results`` turns model proposals
+``BBoxAnnotator`` or a DataFrame shaped like ``w.boxes``; ``to_coco`` of a ``PolygonAnnotator`` (or a DataFrame shaped like ``w.polygons``) exports each polygon
+as an instance: its ``segmentation`` the outer ring as a COCO polygon ``[[x0, y0, x1, y1, ...]]``
+when it has no hole; COCO polygons cannot hold holes, so a polygon *with* holes is exported as a
+compressed RLE of its mask (the outer ring rasterised as COCO does, the holes taken out), and its
+rings are kept beside it in ``hitl_rings``. ``bbox`` is the extent of the outer ring's vertices,
+``area`` the pixel count of the mask (as pycocotools computes it). ``coco_results`` turns model proposals
 into COCO *results* (``image_id``, ``category_id``, ``bbox``, ``score``) against that dataset, for
 ``COCO.loadRes`` + ``COCOeval``; ``from_coco`` reads a dataset back into a DataFrame.
 
@@ -31,8 +36,50 @@ from ..metrics.geometry import rle_area, rle_encode, rle_to_string
 BOX_FIELDS = ["item", "x", "y", "w", "h", "class"]
 
 
+def _polygon_rows(df: pd.DataFrame, sizes: Mapping) -> pd.DataFrame:
+    """Rows of polygons (``w.polygons``: item, class, rings, ...) as rows of boxes with a segmentation."""
+    from ..metrics.geometry import rings_to_mask
+
+    rows = []
+    for rec in df.to_dict("records"):
+        item = plain(rec["item"])
+        if item not in sizes:
+            raise ValueError(f"no image size for item {item!r}")
+        rings = [np.asarray(r, np.float64).reshape(-1, 2) for r in rec["rings"]]
+        if not rings or len(rings[0]) < 3 or not all(np.isfinite(r).all() for r in rings):
+            raise ValueError(f"item {item!r}: a polygon needs an outer ring of at least 3 finite vertices")
+        outer = rings[0]
+        x0, y0 = outer.min(0)
+        x1, y1 = outer.max(0)
+        width, height = sizes[item]
+        if len(rings) == 1:
+            segmentation: Any = [outer.ravel().tolist()]
+        else:
+            segmentation = rle_encode(rings_to_mask(rings, int(height), int(width)))
+        row = {k: rec.get(k) for k in ("item", "class", "source", "score")}
+        row.update(item=item, x=float(x0), y=float(y0), w=float(x1 - x0), h=float(y1 - y0), segmentation=segmentation)
+        if len(rings) > 1:
+            row["hitl_rings"] = [r.tolist() for r in rings]
+        if rec.get("polygon_id") is not None:
+            row["hitl_polygon_id"] = str(rec["polygon_id"])
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[*BOX_FIELDS, "source", "score", "segmentation", "hitl_rings", "hitl_polygon_id"])
+
+
 def _frame_and_sizes(source: Any, image_sizes: Mapping | None, classes: Sequence | None):
     """(DataFrame of boxes, {item: (w, h)}, classes, item order) from a widget or a DataFrame."""
+    if hasattr(source, "polygons") and hasattr(source, "image_size") and hasattr(source, "items"):
+        items = list(source.items.ids)
+        sizes = dict(image_sizes or {})
+        for i in items:
+            if i not in sizes:
+                sizes[i] = source.image_size(i)
+        return _polygon_rows(source.polygons, sizes), sizes, list(classes if classes is not None else source.classes), items
+    if isinstance(source, pd.DataFrame) and "rings" in source.columns:
+        if image_sizes is None:
+            raise ValueError("image_sizes={item: (width, height)} is needed with a DataFrame (COCO records image sizes)")
+        sizes = {plain(k): (int(v[0]), int(v[1])) for k, v in image_sizes.items()}
+        source = _polygon_rows(source, sizes)
     if hasattr(source, "boxes") and hasattr(source, "image_size") and hasattr(source, "items"):
         df = source.boxes
         items = list(source.items.ids)
@@ -103,9 +150,11 @@ def to_coco(
     """A COCO dataset dict of the boxes (one image entry per item, categories 1..K).
 
     Args:
-        source: a ``BBoxAnnotator`` (its current boxes, classes and image sizes) or a DataFrame
+        source: a ``BBoxAnnotator`` (its current boxes, classes and image sizes), a
+            ``PolygonAnnotator`` (its polygons: see the module docstring for holes), a DataFrame
             with columns item, x, y, w, h, class (optional: source, score, segmentation — an
-            RLE dict, polygons, or a bool mask).
+            RLE dict, polygons, or a bool mask), or one with columns item, class, rings (as
+            ``w.polygons``).
         image_sizes: ``{item: (width, height)}``; required with a DataFrame (every item listed
             becomes an image, boxed or not).
         classes: category order (ids 1..K); default: the widget's classes, or the sorted classes.
@@ -185,6 +234,9 @@ def _annotation(rec: dict, ann_id: int, cats: dict, classes: Any, image_ids: dic
     score: Any = rec.get("score")
     if not is_missing(score):
         ann["score"] = float(score)
+    for key in ("hitl_polygon_id", "hitl_rings"):
+        if isinstance(rec.get(key), (str, list)):
+            ann[key] = rec[key]
     return ann
 
 

@@ -30,7 +30,10 @@ __all__: list[str] = [
     "clip_box",
     "mask_iou",
     "mask_to_polygons",
+    "mask_to_rings",
     "polygon_to_mask",
+    "ring_area",
+    "rings_to_mask",
     "rle_area",
     "rle_decode",
     "rle_encode",
@@ -505,6 +508,85 @@ def mask_to_polygons(mask: ArrayLike, tolerance: float = 0.0) -> list[NDArray[np
         signed = np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))
         if len(c) >= 3 and signed < 0:  # holes wind the other way
             out.append(np.column_stack([x, y]).ravel())
+    return out
+
+
+def ring_area(ring: ArrayLike) -> float:
+    """Area enclosed by one ring (``(K, 2)`` vertices or flat ``[x0, y0, ...]``), shoelace formula,
+    always >= 0.
+
+    >>> ring_area([[0, 0], [4, 0], [4, 3], [0, 3]])
+    12.0
+    """
+    p = np.asarray(ring, np.float64).reshape(-1, 2)
+    if len(p) < 3:
+        return 0.0
+    x, y = p[:, 0], p[:, 1]
+    return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2.0)
+
+
+def rings_to_mask(rings: Sequence[ArrayLike], height: int, width: int) -> NDArray[np.bool_]:
+    """The mask of one polygon with holes: ``rings[0]`` is the outer ring, the others are holes
+    (each ``(K, 2)`` or flat). Every ring is rasterised as COCO does (:func:`polygon_to_mask`), and
+    a pixel is set when it is inside the outer ring and inside no hole.
+
+    >>> outer = [[0, 0], [6, 0], [6, 6], [0, 6]]
+    >>> hole = [[2, 2], [4, 2], [4, 4], [2, 4]]
+    >>> int(rings_to_mask([outer, hole], 6, 6).sum())
+    32
+    """
+    rings = list(rings)
+    if not rings:
+        return np.zeros((height, width), np.bool_)
+    out = polygon_to_mask(np.asarray(rings[0], np.float64).reshape(-1, 2), height, width)
+    for hole in rings[1:]:
+        out &= ~polygon_to_mask(np.asarray(hole, np.float64).reshape(-1, 2), height, width)
+    return out
+
+
+def mask_to_rings(mask: ArrayLike, tolerance: float = 0.0, min_area: float = 0.0) -> list[list[NDArray[np.float64]]]:
+    """A mask as polygons with holes, one per 4-connected piece of foreground: each a list of
+    ``(K, 2)`` rings, the outer ring first, then its holes (background enclosed by the piece).
+
+    Uses ``skimage.measure.find_contours`` on each piece; ``tolerance > 0`` simplifies each ring
+    (Douglas-Peucker, ``skimage.measure.approximate_polygon``); rings with fewer than 3 vertices
+    or an area below ``min_area`` are dropped (a piece whose outer ring is dropped is dropped).
+    :func:`rings_to_mask` of a piece without simplification gives the piece back.
+
+    >>> m = np.zeros((8, 8), bool); m[1:7, 1:7] = True; m[3:5, 3:5] = False
+    >>> [len(r) for r in mask_to_rings(m, tolerance=0.5)[0]]
+    [4, 4]
+    """
+    from scipy import ndimage
+    from skimage.measure import approximate_polygon, find_contours
+
+    m = _as_mask(mask)
+    labels, n = ndimage.label(m)  # 4-connected, as find_contours traces foreground
+    out: list[list[NDArray[np.float64]]] = []
+    for k, sl in enumerate(ndimage.find_objects(labels), start=1):
+        if sl is None:
+            continue
+        piece = np.pad(labels[sl] == k, 1).astype(np.float64)
+        oy, ox = sl[0].start - 1, sl[1].start - 1
+        outer: NDArray[np.float64] | None = None
+        holes = []
+        for c in find_contours(piece, 0.5, positive_orientation="high"):
+            if tolerance > 0:
+                c = approximate_polygon(c, tolerance)
+            c = c[:-1]  # closed: the last point repeats the first
+            if len(c) < 3:
+                continue
+            ring = np.column_stack([c[:, 1] + ox + 0.5, c[:, 0] + oy + 0.5])
+            x, y = ring[:, 0], ring[:, 1]
+            signed = np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))
+            if abs(signed) / 2.0 < max(min_area, 1e-9):
+                continue
+            if signed < 0:  # the outer boundary winds this way, holes the other
+                outer = ring if outer is None or ring_area(ring) > ring_area(outer) else outer
+            else:
+                holes.append(ring)
+        if outer is not None:
+            out.append([outer, *holes])
     return out
 
 

@@ -26,6 +26,7 @@ WIDGETS = {
     "hitl-classify": "hw.ClassifyWidget(images, classes=['x', 'y', 'z'], store=store, task='c')",
     "hitl-bbox": "hw.BBoxAnnotator(images, classes=['x', 'y'], store=store, task='b')",
     "hitl-segmentation": "hw.SegmentationCanvas(images, classes=['x', 'y'], store=store, task='s', assist='flood')",
+    "hitl-polygons": "hw.PolygonAnnotator(images, store=store, task='poly', classes=['x', 'y'])",
     "hitl-retrieval": "hw.RetrievalVerifier(['pets'], {0: ['t0', 't1', 't2', 't3']}, items, store=store)",
     "hitl-hallucination": "hw.HallucinationFlagger(images[:4], ['a grey square'] * 4, store=store)",
     "hitl-coreference": "hw.CoreferenceLinker(images[:4], ['a grey square'] * 4, store=store, regions={0: [(2, 2, 10, 10, 'square')]})",

@@ -1,6 +1,6 @@
 """Hostile text through the text fields of the image, gate and dashboard widgets, in a real
 JupyterLab + kernel (headless Chromium): class names in ClassifyWidget, BBoxAnnotator,
-SegmentationCanvas, TemporalSegmenter, TrackAnnotator, PointCloudAnnotator and ConfusionDashboard, AVAlignReview's title,
+SegmentationCanvas, PolygonAnnotator, TemporalSegmenter, TrackAnnotator, PointCloudAnnotator and ConfusionDashboard, AVAlignReview's title,
 ReasoningChainReview's questions, model names and steps (and a corrected step typed in), CoreferenceLinker's captions and
 region labels, SceneGraphAnnotator's object classes, predicates and attributes, a gate's name and reject reasons, BiasAudit's sensitive
 column and group names, AgreementDashboard's annotators and labels, IngestionReview's classes and file
@@ -43,6 +43,8 @@ CELLS = {
     "bbox": "bb = hw.BBoxAnnotator(imgs, P, store=store, task='boxes', display_height=240,\n"
             "                      proposals={0: [(10, 5, 60, 30, P[0], 0.9), (90, 5, 60, 30, P[2], 0.8)]})\nbb",
     "segmentation": "sg = hw.SegmentationCanvas(imgs, P, store=store, task='masks', display_height=240)\nsg",
+    "poly": "po = hw.PolygonAnnotator(imgs, store=store, task='polys', classes=P, display_height=240,\n"
+            "                         proposals={0: [{'class': P[0], 'score': 0.9, 'polygon': [(10, 10), (60, 10), (40, 50)]}]})\npo",
     "segmenter": "from hitl_widgets.demo.clips import synthetic_clip\n"
                  "tsg = hw.TemporalSegmenter([synthetic_clip(n_frames=20, size=(64, 48), seed=0).frames], P, store=store,\n"
                  "                            task='segments', proposals=[dict(video=0, start_frame=2, end_frame=9, score=0.9, **{'class': P[0]})])\n"
@@ -89,7 +91,7 @@ CELLS = {
 # the first ClassifyWidget in the page is ours (its cell comes first): ConfusionDashboard relabels
 # in a ClassifyWidget of its own, shown below its heatmap
 CLASSIFY = ".hitl-classify"
-ROOTS = {"classify": CLASSIFY, "confusion": ".hitl-confusion", "bbox": ".hitl-bbox", "segmentation": ".hitl-segmentation", "segmenter": ".hitl-segmenter", "tracks": ".hitl-tracks", "avalign": ".hitl-avalign", "pointcloud": ".hitl-pointcloud", "gate": ".hitl-gate", "bias": ".hitl-bias", "reasoning": ".hitl-reasoning", "coref": ".hitl-coreference",
+ROOTS = {"classify": CLASSIFY, "confusion": ".hitl-confusion", "bbox": ".hitl-bbox", "segmentation": ".hitl-segmentation", "poly": ".hitl-polygons", "segmenter": ".hitl-segmenter", "tracks": ".hitl-tracks", "avalign": ".hitl-avalign", "pointcloud": ".hitl-pointcloud", "gate": ".hitl-gate", "bias": ".hitl-bias", "reasoning": ".hitl-reasoning", "coref": ".hitl-coreference",
          "scene": ".hitl-scene-graph", "ingestion": ".hitl-ingestion", "fusion": ".hitl-fusion",
          "agreement": ".hitl-agreement"}
 
@@ -143,6 +145,7 @@ def start(lab, payloads=PAYLOADS, column=SVG):
     expect(page.locator(".hitl-confusion .hitl-heat-cell")).to_have_count(9, timeout=60_000)
     expect(page.locator(".hitl-bbox .hitl-position")).not_to_have_text("", timeout=60_000)
     expect(page.locator(".hitl-segmentation .hitl-info")).to_contain_text("brush", timeout=60_000)
+    expect(page.locator(".hitl-polygons .hitl-counts")).to_have_text("0 polygons, 1 open proposals", timeout=60_000)
     expect(page.locator(".hitl-pointcloud")).to_have_attribute("data-frame-loaded", "0", timeout=60_000)
     expect(page.locator(".hitl-fusion")).to_have_attribute("data-frame-loaded", "0", timeout=60_000)
     expect(page.locator(".hitl-gate .hitl-verdict")).to_have_text("undecided", timeout=60_000)
@@ -216,6 +219,17 @@ def test_hostile_text_renders_literally_and_runs_nothing(lab):
         page.mouse.up()
     lab.wait_for_python("len(bb.boxes)", 3)
     assert sorted(ast.literal_eval(lab.python("bb.boxes['class'].tolist()"))) == sorted(PAYLOADS)
+
+    # PolygonAnnotator: class names in the class bar, the selected proposal's class in the
+    # selection line, as text; accepted by Enter, the kernel has the class as given
+    po = page.locator(".hitl-polygons")
+    for payload in PAYLOADS:
+        expect(po.locator(".hitl-classes")).to_contain_text(payload)
+    po.focus()
+    page.keyboard.press("Tab")
+    expect(po.locator(".hitl-selection")).to_contain_text(f"proposal {PAYLOADS[0]} (0.90)")
+    page.keyboard.press("Enter")
+    lab.wait_for_python("po.polygons['class'].tolist()", [PAYLOADS[0]])
 
     # ReasoningChainReview: question, model names and steps as text; a payload typed as a corrected step
     rc = page.locator(".hitl-reasoning")

@@ -1,0 +1,103 @@
+// PolygonAnnotator front-end: instance polygons (outer ring + holes) on a zoomable canvas, in image
+// pixels, editable after closing (drag / insert / delete a vertex, holes, class, nudge). Every
+// change is applied at once in the view and travels to the kernel as vertices (put, delete, accept,
+// reject, undo, redo); the kernel validates it, stores one event with the item's whole polygon
+// list, and answers with that list, which then replaces the view's copy.
+// The parts: polygons/model.ts (data), layout.ts (DOM), state.ts (selection, drawing, draft),
+// paint.ts (frame and texts), edits.ts (intents through the ledger), actions.ts (commands),
+// pointer.ts (mouse), keys.ts (keyboard); the geometry is lib/polygon_edit.ts.
+import type { AnyWidget, RenderProps } from "@anywidget/types";
+import "../lib/theme.css";
+import { editorRootClass, placeOf, wireEditorNav } from "../lib/canvas_stage";
+import "./polygons.css";
+import { HelpOverlay } from "../lib/help";
+import { ItemCache, ItemId } from "../lib/items";
+import { Keymap } from "../lib/keyboard";
+import { EditLedger } from "../lib/ledger";
+import { kernelMessages, startView } from "../lib/review";
+import { Stepper } from "../lib/stepper";
+import { PanZoom, Viewport } from "../lib/viewport";
+import { mountRoot } from "../lib/widget";
+import { PolygonActions } from "./polygons/actions";
+import { PolygonEdits } from "./polygons/edits";
+import { polygonKeys } from "./polygons/keys";
+import { polygonLayout } from "./polygons/layout";
+import type { PolygonModel } from "./polygons/model";
+import { PolygonPainter } from "./polygons/paint";
+import { PolygonPointer } from "./polygons/pointer";
+import { PolygonState } from "./polygons/state";
+
+export type { Polygon, PolygonModel, Proposal } from "./polygons/model";
+
+const AHEAD = 4;
+const BEHIND = 2;
+
+function render({ model, el }: RenderProps<PolygonModel>) {
+  const root = mountRoot(el, model, editorRootClass("polygons"));
+  const ui = polygonLayout(root);
+  const { status, stage, canvas } = ui;
+  const cache = new ItemCache(model, 24);
+  const viewport = new Viewport();
+  const state = new PolygonState(model, cache, viewport, () => stepper.current());
+  const repaint = (id: ItemId) => (stepper.current() === id ? painter.redraw() : painter.progress());
+  const ledger = new EditLedger(model, { status, repaint, progress: () => painter.progress() });
+  const enter = () => {
+    state.selection = null;
+    state.drawing = null;
+    stage.forget();
+  };
+  const stepper: Stepper = new Stepper(model, {
+    behind: BEHIND, ahead: AHEAD, enter,
+    paint: () => painter.paint(),
+    paintProgress: () => painter.progress(),
+    leave: () => edits.flushDraft(), // the vertex being moved belongs to the item left
+    restart: () => {
+      edits.flushDraft();
+      enter();
+    },
+  });
+  const painter: PolygonPainter = new PolygonPainter({
+    model, root, ui, state, cache, viewport, stepper, ledger, pickClass: (k) => actions.pickClass(k),
+  });
+  const edits = new PolygonEdits({ state, cache, ledger, redraw: () => painter.redraw(), place: (id) => placeOf(stepper.order(), id) });
+  // before the pointer: a space-drag or middle-drag pan stops the event before the tool sees it
+  const panZoom = new PanZoom(viewport, canvas, root, { onChange: () => painter.redraw() });
+  const actions = new PolygonActions({ state, viewport, stepper, status, edits, painter, panZoom });
+  const pointer = new PolygonPointer({ root, canvas, state, viewport, panZoom, edits, actions, painter });
+
+  const keymap = new Keymap(root);
+  const help = new HelpOverlay(keymap);
+  root.append(help.node);
+  keymap.add(...polygonKeys(model, actions, state, stepper, panZoom, help, {
+    run: () => {
+      pointer.cancel();
+      actions.cancel();
+    },
+    // an idle Escape is not taken: it leaves the widget (JupyterLab's command mode)
+    when: () => state.drawing !== null || state.selection !== null || state.draft !== null,
+  }));
+  ui.acceptAll.addEventListener("click", () => actions.acceptAll());
+  ui.zoomIn.addEventListener("click", () => panZoom.zoomIn());
+  ui.zoomOut.addEventListener("click", () => panZoom.zoomOut());
+  ui.zoomFit.addEventListener("click", () => panZoom.fit());
+  wireEditorNav(ui.nav, root, { step: (delta) => stepper.step(delta), undoRedo: (kind) => actions.undoRedo(kind), help, channel: ledger });
+
+  const onMessage = kernelMessages(ledger.channel, status, stepper.itemRoutes(cache, () => stage.forget()));
+  stage.observeResize(() => painter.frame());
+
+  const stop = startView(model, root, status, {
+    on: {
+      ...stepper.listeners(onMessage),
+      "change:classes change:title change:display_height": () => painter.paint(),
+    },
+    paint: () => painter.paint(),
+    dispose: [stepper, stage, panZoom, keymap, ledger],
+  });
+  return () => {
+    edits.flushDraft();
+    stop();
+  };
+}
+
+// anywidget's current module form: a default export holding render
+export default { render } satisfies AnyWidget<PolygonModel>;

@@ -1,0 +1,297 @@
+"""PolygonAnnotator kernel side: a polygon travels and is stored as vertices (outer ring + holes),
+every intent is validated, each change is one store event with the item's whole polygon list,
+undo / redo, proposals (polygons or masks traced to polygons), masks and COCO export checked
+against pycocotools and skimage."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hitl_widgets as hw
+from hitl_widgets.io import from_coco, to_coco
+from hitl_widgets.metrics.geometry import mask_to_rings, polygon_to_mask, ring_area, rings_to_mask
+from hitl_widgets.widgets.polygons import MAX_VERTICES, POLYGON_COLUMNS, PolygonAnnotator, polygon_area
+
+W, H = 80, 60
+SQUARE = [[10, 10], [50, 10], [50, 40], [10, 40]]
+HOLE = [[20, 20], [30, 20], [30, 30], [20, 30]]
+
+
+class Recorder:
+    """Plays the browser: sends intents with (client, seq), collects the kernel's answers."""
+
+    def __init__(self, widget):
+        self.w = widget
+        self.seq = 0
+        self.sent: list[dict] = []
+        widget.send = lambda content, buffers=None: self.sent.append(content)
+
+    def __call__(self, type_: str, **fields):
+        self.seq += 1
+        self.w._dispatch(self.w, {"type": type_, "client": "test", "seq": self.seq, **fields}, [])
+        return self.sent[-1]
+
+
+def make(proposals=None, store=None, **kw):
+    images = np.zeros((3, H, W, 3), np.uint8)
+    store = store or hw.AnnotationStore(":memory:", annotator="ann")
+    w = PolygonAnnotator(images, store=store, task="t", classes=["cat", "dog"], proposals=proposals, **kw)
+    return w, Recorder(w), store
+
+
+def put(send, pid, rings, cls="cat", edit="draw", item=0):
+    return send("put", item_id=item, polygon={"id": pid, "class": cls, "rings": rings}, edit=edit)
+
+
+def test_public_name_and_columns():
+    assert hw.PolygonAnnotator is PolygonAnnotator
+    w, _, _ = make()
+    assert list(w.polygons.columns) == POLYGON_COLUMNS and w.polygons.empty
+
+
+def test_draw_edit_hole_reclass_delete_each_one_event_as_vertices():
+    w, send, store = make()
+    r = put(send, "g1", [SQUARE])
+    assert r["type"] == "ack" and r["polygons"][0]["rings"] == [[[10.0, 10.0], [50.0, 10.0], [50.0, 40.0], [10.0, 40.0]]]
+    moved = [[10, 10], [55.5, 12.25], [50, 40], [10, 40]]
+    assert put(send, "g1", [moved], edit="move_vertex")["type"] == "ack"
+    inserted = [[10, 10], [30, 5], [55.5, 12.25], [50, 40], [10, 40]]
+    assert put(send, "g1", [inserted], edit="insert_vertex")["type"] == "ack"
+    r = put(send, "g1", [inserted, HOLE], cls="dog", edit="hole")
+    assert r["type"] == "ack"
+    ev = store.events("t")
+    assert list(ev["kind"]) == ["polygons"] * 4
+    assert [e["op"] for e in ev["payload"]] == ["draw", "move_vertex", "insert_vertex", "hole"]
+    stored = ev["payload"].iloc[-1]["polygons"][0]
+    assert stored["rings"] == [[[float(x), float(y)] for x, y in inserted], [[float(x), float(y)] for x, y in HOLE]]
+    df = w.polygons
+    row = df.iloc[0]
+    assert (row["item"], row["polygon_id"], row["class"], row["n_vertices"], row["n_holes"], row["source"]) == (0, "g1", "dog", 9, 1, "human")
+    assert row["area"] == pytest.approx(ring_area(inserted) - 100)
+    assert math.isnan(row["score"])
+    assert send("delete", item_id=0, polygon_ids=["g1"])["polygons"] == []
+    assert w.polygons.empty and w.n_done == 0
+
+
+def test_undo_redo_and_reload_from_the_store(tmp_path):
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    w, send, store = make(store=hw.AnnotationStore(url, annotator="ann"))
+    put(send, "g1", [SQUARE])
+    put(send, "g1", [[[10, 10], [60, 10], [50, 40], [10, 40]]], edit="move_vertex")
+    r = send("undo", item_id=0)
+    assert r["type"] == "ack" and r["undone"] == "move_vertex" and r["polygons"][0]["rings"][0][1] == [50.0, 10.0]
+    r = send("redo", item_id=0)
+    assert r["redone"] == "move_vertex" and r["polygons"][0]["rings"][0][1] == [60.0, 10.0]
+    again = PolygonAnnotator(np.zeros((3, H, W, 3), np.uint8), store=hw.AnnotationStore(url, annotator="ann"), task="t", classes=["cat", "dog"])
+    assert again.polygons_of(0) == w.polygons_of(0)
+    assert again.polygons["rings"].iloc[0][0][1] == [60.0, 10.0]
+
+
+def test_clamping_rule_and_rounding():
+    w, send, _ = make()
+    r = put(send, "g1", [[[-5, -5], [90.12345, 3], [40, 70]]])
+    assert r["polygons"][0]["rings"][0] == [[0.0, 0.0], [80.0, 3.0], [40.0, 60.0]]
+    # consecutive duplicates merge; a closing repeat of the first vertex is dropped
+    r = put(send, "g2", [[[1, 1], [1, 1], [20, 1], [20, 20], [1, 1]]])
+    assert r["polygons"][1]["rings"][0] == [[1.0, 1.0], [20.0, 1.0], [20.0, 20.0]]
+
+
+BAD = [
+    ({"polygon": {"id": "g", "class": "cat", "rings": [[[0, 0], [5, 0]]]}}, "at least 3"),
+    ({"polygon": {"id": "g", "class": "cat", "rings": [[[0, 0], [5, 0], [10, 0]]]}}, "no area"),
+    ({"polygon": {"id": "g", "class": "cat", "rings": [[[100, 0], [120, 0], [130, 10]]]}}, "at least 3"),  # all clamped to x=80
+    ({"polygon": {"id": "g", "class": "cat", "rings": [[[0, math.nan], [5, 0], [5, 5]]]}}, "finite"),
+    ({"polygon": {"id": "g", "class": "cat", "rings": [[[0, "1"], [5, 0], [5, 5]]]}}, "must be a number"),
+    ({"polygon": {"id": "g", "class": "cat", "rings": [[[0, True], [5, 0], [5, 5]]]}}, "must be a number"),
+    ({"polygon": {"id": "g", "class": "cat", "rings": [[[0, 1, 2], [5, 0], [5, 5]]]}}, "must be [x, y]"),
+    ({"polygon": {"id": "g", "class": "cat", "rings": []}}, "rings must be a list"),
+    ({"polygon": {"id": "g", "class": "cat", "rings": [SQUARE] * 65}}, "rings must be a list"),
+    ({"polygon": {"id": "g", "class": "cat", "rings": [[[k % 7, k // 7] for k in range(MAX_VERTICES + 1)]]}}, "at most"),
+    ({"polygon": {"id": "g", "class": "cat", "rings": [SQUARE, [[0, 0], [5, 0], [5, 5]]]}}, "outside the outer ring"),
+    ({"polygon": {"id": "g", "class": "cow", "rings": [SQUARE]}}, "unknown class"),
+    ({"polygon": {"id": "<b>", "class": "cat", "rings": [SQUARE]}}, "invalid polygon id"),
+    ({"polygon": {"id": "g", "class": "cat", "rings": [SQUARE]}, "edit": "explode"}, "edit must be one of"),
+    ({"polygon": {"id": "g", "class": "cat", "rings": [SQUARE]}, "edit": "move_vertex"}, "unknown polygon id"),
+    ({"polygon": "g"}, "polygon object"),
+]
+
+
+@pytest.mark.parametrize("fields,needle", BAD)
+def test_bad_put_is_refused_and_stores_nothing(fields, needle):
+    w, send, store = make()
+    r = send("put", item_id=0, **({"edit": "draw"} | fields))
+    assert r["type"] == "refused" and needle in r["message"], r
+    assert store.events("t").empty and w.polygons.empty
+
+
+def test_put_that_changes_nothing_and_other_refusals():
+    w, send, store = make()
+    put(send, "g1", [SQUARE])
+    assert "changes nothing" in put(send, "g1", [SQUARE], edit="move_vertex")["message"]
+    assert "unknown polygon id" in send("delete", item_id=0, polygon_ids=["nope"])["message"]
+    assert "nothing to redo" in send("redo", item_id=0)["message"]
+    assert "no open proposal" in send("accept", item_id=0, proposal_ids=["p0"])["message"]
+    assert len(store.events("t")) == 1
+
+
+def test_proposals_polygons_and_masks_accept_reject_adjust():
+    mask = np.zeros((H, W), bool)
+    mask[5:25, 50:75] = True
+    mask[10:15, 58:66] = False  # a hole
+    props = {0: [{"class": "dog", "score": 0.4, "polygon": [10, 10, 30, 10, 30, 30]},
+                 {"class": "cat", "score": 0.9, "mask": mask}]}
+    w, send, store = make(proposals=props, tolerance=0.0)
+    pr = w.proposals
+    assert pr["polygon_id"].tolist() == ["p0", "p1"] and pr["class"].tolist() == ["cat", "dog"]
+    assert pr["n_holes"].tolist() == [1, 0]
+    # the traced polygon gives the mask back exactly (no simplification)
+    np.testing.assert_array_equal(rings_to_mask(pr["rings"].iloc[0], H, W), mask)
+    r = send("accept", item_id=0, proposal_ids=["p0"])
+    assert r["polygons"][0]["source"] == "proposal" and r["polygons"][0]["score"] == 0.9
+    np.testing.assert_array_equal(w.masks(0)["p0"], mask)
+    # an open proposal edited before accepting is "adjusted"
+    r = put(send, "p1", [[[10, 10], [35, 10], [30, 30]]], cls="dog", edit="move_vertex")
+    assert r["type"] == "ack" and r["polygons"][1]["source"] == "adjusted" and r["polygons"][1]["score"] == 0.4
+    assert "no open proposal" in send("reject", item_id=0, proposal_ids=["p1"])["message"]
+    send("undo", item_id=0)
+    assert send("reject", item_id=0, proposal_ids=["p1"])["rejected"] == ["p1"]
+    assert w.polygons["polygon_id"].tolist() == ["p0"]
+    # editing an accepted proposal keeps its proposal and score
+    ring = pr["rings"].iloc[0][0]
+    r = put(send, "p0", [[*ring[:-1]], *pr["rings"].iloc[0][1:]], edit="delete_vertex")
+    assert r["polygons"][0]["source"] == "adjusted" and r["polygons"][0]["proposal"] == "p0"
+
+
+def test_proposals_dataframe_and_bad_proposals():
+    df = pd.DataFrame({"item": [1], "class": ["cat"], "score": [0.5], "rings": [[SQUARE, HOLE]]})
+    w, _, _ = make(proposals=df)
+    assert w.proposals["n_holes"].tolist() == [1]
+    with pytest.raises(ValueError, match="item 0 proposal 0.*not one of"):
+        make(proposals={0: [{"class": "cow", "polygon": SQUARE}]})
+    with pytest.raises(ValueError, match="mask of shape"):
+        make(proposals={0: [{"class": "cat", "mask": np.ones((3, 3), bool)}]})
+    with pytest.raises(ValueError, match="unknown item"):
+        make(proposals={9: [{"class": "cat", "polygon": SQUARE}]})
+
+
+def test_set_polygons_checks_everything_or_stores_nothing():
+    w, _, store = make()
+    w.set_polygons(2, [{"class": "cat", "polygon": np.array(SQUARE)}, {"class": "dog", "rings": [SQUARE, HOLE]}])
+    assert w.polygons["n_holes"].tolist() == [0, 1]
+    with pytest.raises(ValueError, match="item 1: polygon 1 outer ring needs at least 3"):
+        w.set_polygons(1, [{"class": "cat", "polygon": SQUARE}, {"class": "cat", "polygon": [[0, 0], [1, 1]]}])
+    assert len(store.events("t")) == 1
+
+
+def test_masks_match_skimage_and_pycocotools():
+    from pycocotools import mask as cmask
+    from skimage.draw import polygon as sk_polygon
+
+    w, send, _ = make()
+    # integer vertices: COCO's pixel-centre rule equals skimage's (shifted half a pixel)
+    put(send, "g1", [SQUARE, HOLE])
+    got = w.masks(0)["g1"]
+    ref = np.zeros((H, W), bool)
+    sq, hole = np.array(SQUARE, float), np.array(HOLE, float)
+    rr, cc = sk_polygon(sq[:, 1] - 0.5, sq[:, 0] - 0.5, (H, W))
+    ref[rr, cc] = True
+    rr, cc = sk_polygon(hole[:, 1] - 0.5, hole[:, 0] - 0.5, (H, W))
+    ref[rr, cc] = False
+    np.testing.assert_array_equal(got, ref)
+    assert got.sum() == 40 * 30 - 100
+    # any vertices: equal to pycocotools' rasterisation of each ring
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        c = rng.uniform(20, 40, 2)
+        ang = np.sort(rng.uniform(0, 2 * np.pi, 7))
+        outer = np.column_stack([c[0] + 18 * np.cos(ang), c[1] + 18 * np.sin(ang)])
+        inner = np.column_stack([c[0] + 4 * np.cos(ang), c[1] + 4 * np.sin(ang)])
+        rings = [outer.round(3).tolist(), inner.round(3).tolist()]
+        mine = rings_to_mask(rings, H, W)
+        o = cmask.decode(cmask.frPyObjects([outer.round(3).ravel().tolist()], H, W))[..., 0].astype(bool)
+        i = cmask.decode(cmask.frPyObjects([inner.round(3).ravel().tolist()], H, W))[..., 0].astype(bool)
+        np.testing.assert_array_equal(mine, o & ~i)
+
+
+def test_coco_export_read_by_pycocotools(tmp_path):
+    from pycocotools.coco import COCO
+
+    w, send, _ = make(proposals={1: [{"class": "dog", "score": 0.8, "polygon": [[5.5, 5.25], [30.75, 8], [20, 33.5]]}]})
+    put(send, "g1", [SQUARE, HOLE])  # with a hole: RLE
+    put(send, "g2", [[[55, 5], [75.5, 5], [70, 25.25], [60, 20]]], cls="dog")  # no hole: a polygon
+    send("accept", item_id=1, proposal_ids=["p0"])
+    path = tmp_path / "poly.json"
+    ds = to_coco(w, path=str(path), progress=False)
+    anns = {a["hitl_polygon_id"]: a for a in ds["annotations"]}
+    assert anns["g2"]["segmentation"] == [[55.0, 5.0, 75.5, 5.0, 70.0, 25.25, 60.0, 20.0]]
+    assert anns["g2"]["bbox"] == [55.0, 5.0, 20.5, 20.25]
+    assert isinstance(anns["g1"]["segmentation"], dict) and anns["g1"]["hitl_rings"][1] == [[float(x), float(y)] for x, y in HOLE]
+    assert anns["p0"]["hitl_source"] == "proposal" and anns["p0"]["score"] == 0.8
+    coco = COCO(str(path))
+    image_of = {img["id"]: img["hitl_item"] for img in coco.dataset["images"]}
+    for ann in coco.dataset["annotations"]:
+        item = image_of[ann["image_id"]]
+        expected = w.masks(item)[ann["hitl_polygon_id"]]
+        np.testing.assert_array_equal(coco.annToMask(ann).astype(bool), expected)
+        assert ann["area"] == expected.sum()
+    back = from_coco(json.loads(path.read_text()))
+    assert sorted(back["class"]) == ["cat", "dog", "dog"]
+
+
+def test_coco_export_of_a_polygons_dataframe():
+    df = pd.DataFrame({"item": ["a"], "class": ["cat"], "rings": [[SQUARE]], "polygon_id": ["x"]})
+    ds = to_coco(df, image_sizes={"a": (W, H)}, progress=False)
+    assert ds["annotations"][0]["segmentation"] == [np.array(SQUARE, float).ravel().tolist()]
+    assert ds["annotations"][0]["area"] == float(polygon_to_mask(np.array(SQUARE).ravel(), H, W).sum())
+
+
+def test_mask_to_rings_round_trip_and_instances():
+    m = np.zeros((30, 40), bool)
+    m[2:20, 2:20] = True
+    m[6:10, 6:10] = False
+    m[12:15, 12:15] = False
+    m[25:28, 30:38] = True
+    pieces = mask_to_rings(m)
+    assert sorted(len(p) for p in pieces) == [1, 3]
+    back = np.zeros_like(m)
+    for p in pieces:
+        back |= rings_to_mask(p, 30, 40)
+    np.testing.assert_array_equal(back, m)
+    assert polygon_area([SQUARE, HOLE]) == 1100.0
+
+
+def test_static_card_draws_polygons():
+    w, send, _ = make()
+    put(send, "g1", [SQUARE])
+    card = w._static_card()
+    assert ("polygons", "1 on 1 items") in card.rows
+    picture = w._static_picture(0)
+    assert picture[:2] == b"\xff\xd8"  # a JPEG with the outline drawn
+    blank = PolygonAnnotator(np.zeros((1, H, W, 3), np.uint8), store=hw.AnnotationStore(":memory:"))._static_picture(0)
+    assert picture != blank
+
+
+def test_hole_containment_rule_and_its_cost():
+    import time
+
+    from hitl_widgets.widgets.polygons import check_rings
+
+    # a hole vertex on the outer ring's edge or vertex is inside; just past it is not
+    assert len(check_rings([SQUARE, [[10, 20], [30, 10], [30, 30]]], W, H)) == 2
+    with pytest.raises(Exception, match="hole 1 vertex 2 .* outside"):
+        check_rings([SQUARE, [[20, 20], [30, 20], [50.01, 30]]], W, H)
+    # a concave outer ring: a hole in its notch is refused
+    ell = [[0, 0], [40, 0], [40, 10], [10, 10], [10, 40], [0, 40]]
+    with pytest.raises(Exception, match="outside the outer ring"):
+        check_rings([ell, [[20, 20], [30, 20], [30, 30]]], W, H)
+    # the largest rings a message can carry are checked quickly (vectorised)
+    ang = np.linspace(0, 2 * np.pi, 4000, endpoint=False)
+    outer = np.column_stack([40 + 29 * np.cos(ang), 30 + 29 * np.sin(ang)]).round(3).tolist()
+    hole = np.column_stack([40 + 10 * np.cos(ang), 30 + 10 * np.sin(ang)]).round(3).tolist()
+    t0 = time.perf_counter()
+    assert len(check_rings([outer, hole], W, H)[1]) == 4000
+    assert time.perf_counter() - t0 < 5.0
