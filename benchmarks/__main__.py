@@ -17,6 +17,7 @@ Usage:
     python -m benchmarks --only ui_peers --only rle_speed   # updates only these sections
     python -m benchmarks --only rle_speed --allow-mixed     # ... even if the others are from another commit
     python -m benchmarks --timeout 300 --output /tmp/B.md
+    python -m benchmarks --only confusion_speed --args "confusion_speed=--before 9f25356"  # a script's own options
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ import importlib.metadata
 import os
 import platform
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -133,10 +135,27 @@ def section_commit(text: str) -> str:
     return found.group(1) if found else "unknown"
 
 
-def run(path: Path, quick: bool, timeout: float, at: str = "unknown") -> dict:
+def script_args(given: list[str]) -> dict[str, list[str]]:
+    """``--args NAME=OPTIONS`` values as {name: [option, ...]} (OPTIONS split like a shell would).
+
+    Example:
+        >>> script_args(["confusion_speed=--before abc --rounds 3"])
+        {'confusion_speed': ['--before', 'abc', '--rounds', '3']}
+    """
+    out: dict[str, list[str]] = {}
+    for item in given:
+        name, sep, options = item.partition("=")
+        if not sep or not name.strip():
+            raise SystemExit(f"--args takes NAME=OPTIONS, not {item!r}")
+        out.setdefault(name.strip().removesuffix(".py"), []).extend(shlex.split(options))
+    return out
+
+
+def run(path: Path, quick: bool, timeout: float, at: str = "unknown", extra: list[str] | None = None) -> dict:
     command = [sys.executable, str(path.relative_to(ROOT))]
     if quick and accepts_quick(path):
         command.append("--quick")
+    command += extra or []
     shown = "python " + " ".join(command[1:])
     print(f"\n=== {shown}", flush=True)
     started, date = time.monotonic(), now()
@@ -234,6 +253,8 @@ def main() -> None:
                         help="with --only: keep sections from other commits (the file then says it mixes runs)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per script (default 600)")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--args", action="append", default=[], metavar="NAME=OPTIONS",
+                        help="options for one script, e.g. \"confusion_speed=--before 9f25356\" (repeatable; shown in its section)")
     args = parser.parse_args()
     selected = scripts(args.only)
     at = commit()
@@ -250,7 +271,11 @@ def main() -> None:
                 "from other runs (" + ", ".join(f"{k}: {c}" for k, c in sorted(other.items())) + "). "
                 "Run every benchmark (no --only), or pass --allow-mixed to write a file that says it mixes commits.")
     info = machine()
-    results = [run(path, args.quick, args.timeout, at) for path in selected]
+    extra = script_args(args.args)
+    unknown = set(extra) - {p.stem for p in selected}
+    if unknown:
+        raise SystemExit(f"--args names {', '.join(sorted(unknown))}, which this run does not include")
+    results = [run(path, args.quick, args.timeout, at, extra.get(path.stem)) for path in selected]
     args.output.write_text(markdown(results, info, args.quick, keep))
     failed = [r["path"].stem for r in results if r["error"]]
     print(f"\nwrote {args.output} ({len(results)} benchmarks" + (f"; failed: {', '.join(failed)}" if failed else "") + ")")

@@ -168,3 +168,18 @@ def test_a_section_left_unclosed_does_not_swallow_the_next(runner):
     parts = runner.sections(text)
     assert set(parts) == {"a_fine", "b_broken"} and "old broken figures" in parts["b_broken"]
     assert "## Boxes: a table" in parts["a_fine"]
+
+
+def test_a_scripts_own_options_are_passed_and_shown_in_its_section(runner, monkeypatch, tmp_path):
+    out = tmp_path / "B.md"
+    run_main(runner, monkeypatch, "--only", "a_fine", "--args", "a_fine=--quick", "--output", str(out))
+    fine = runner.sections(out.read_text())["a_fine"]
+    assert "median 1.0 ms quick" in fine  # the option reached the script
+    assert "Ran `python benchmarks/a_fine.py --quick` at commit" in fine  # and its section says so
+
+
+def test_options_for_a_script_the_run_leaves_out_are_refused(runner, monkeypatch, tmp_path):
+    with pytest.raises(SystemExit, match="b_broken"):
+        run_main(runner, monkeypatch, "--only", "a_fine", "--args", "b_broken=--x", "--output", str(tmp_path / "B.md"))
+    with pytest.raises(SystemExit, match="NAME=OPTIONS"):
+        run_main(runner, monkeypatch, "--only", "a_fine", "--args", "no-equals", "--output", str(tmp_path / "B.md"))
