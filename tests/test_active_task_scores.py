@@ -15,6 +15,8 @@ from hitl_widgets.active import (
     mean_pixel_entropy,
     scene_complexity,
     select,
+    shown_margin,
+    text_margin_uncertainty,
 )
 
 
@@ -93,7 +95,51 @@ def test_alignment_uncertainty_matches_its_definition(seed):
     assert select(alignment_uncertainty(s), 2).tolist() == list(np.argsort(want)[::-1][:2])
 
 
+def _text_margin_by_definition(S):
+    """1 - min(best - second best of the row, best - the best other text on the best image), by loops."""
+    n, m = len(S), len(S[0])
+    out = []
+    for t in range(n):
+        b = max(range(m), key=lambda j: (S[t][j], -j))  # the first best image
+        margins = []
+        if m > 1:
+            margins.append(S[t][b] - sorted(S[t])[-2])
+        if n > 1:
+            margins.append(S[t][b] - max(S[u][b] for u in range(n) if u != t))
+        out.append(1 - min(margins) if margins else 0.0)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_text_margin_uncertainty_matches_its_definition(seed):
+    rng = np.random.default_rng(seed)
+    S = rng.uniform(size=(9, 12))
+    np.testing.assert_allclose(text_margin_uncertainty(S), _text_margin_by_definition(S.tolist()))
+    assert text_margin_uncertainty(S[:1, :1]).tolist() == [0.0]  # no margin to form
+    assert text_margin_uncertainty(S[:1]).tolist() == pytest.approx(_text_margin_by_definition(S[:1].tolist()))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_shown_margin_is_the_most_uncertain_of_the_likeliest_shown(seed):
+    rng = np.random.default_rng(seed)
+    S = rng.uniform(size=(30, 8))
+    for k, candidates in [(4, 3), (2, 5), (10, 3), (30, 5)]:
+        best = S.max(axis=1)
+        shortlist = sorted(range(30), key=lambda t: (-best[t], t))[: candidates * k]
+        u = _text_margin_by_definition(S.tolist())
+        want = sorted(shortlist, key=lambda t: (-u[t], t))[:k]
+        assert shown_margin(S, k, candidates=candidates).tolist() == want
+    # a shortlisted text is never passed over for a more uncertain one outside the shortlist
+    S = np.array([[0.9, 0.1], [0.3, 0.29], [0.8, 0.7], [0.85, 0.2]])
+    # best similarities .9, .3, .8, .85; uncertainties .95, 1.6, 1.1, 1.05 (every best image is image 0)
+    assert [shown_margin(S, 1, candidates=c).tolist() for c in (1, 2, 3, 4)] == [[0], [3], [2], [1]]
+    assert shown_margin(S, 0).tolist() == [] and len(shown_margin(S, 9)) == 4
+
+
 @pytest.mark.parametrize("call,message", [
+    (lambda: text_margin_uncertainty(np.ones(3)), "similarity must be a \\(texts, images\\) matrix"),
+    (lambda: shown_margin(np.array([[0.1, np.inf]]), 1), "text 0: similarity is NaN or infinite"),
+    (lambda: shown_margin(np.ones((2, 2)), 1, candidates=0), "candidates >= 1"),
     (lambda: box_uncertainty([np.array([0.5, np.nan])]), "image 0: box scores must be probabilities"),
     (lambda: box_uncertainty([np.array([[0.5, 0.6]])]), "image 0: each box's class probabilities must sum to 1"),
     (lambda: box_uncertainty([np.array([0.5])], aggregate="median"), "aggregate must be"),

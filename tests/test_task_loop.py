@@ -240,6 +240,41 @@ def test_pairs_margin_scores_follow_the_definition():
     assert task.evaluate(S, [0, 1]) == pytest.approx(0.5)
 
 
+def test_pairs_default_asks_the_most_uncertain_of_the_texts_likely_to_find_their_image(captions):
+    from hitl_widgets.active import select, shown_margin, text_margin_uncertainty
+
+    images, texts = captions
+    assert PairTask(images).default == "shown_margin" and "shown_margin" in PairTask(images).strategies
+    loop, margin_loop = pair_loop(captions), pair_loop(captions, strategy="margin")
+    open_ids = list(range(10, 120))  # the ten initial pairs trained the first model
+    S = loop.model.similarity(loop.task._images(), [texts[i] for i in open_ids])
+    assert loop.batch == [open_ids[i] for i in shown_margin(S, 8, candidates=5)]
+    assert margin_loop.batch == [open_ids[i] for i in select(text_margin_uncertainty(S), 8)]
+    assert pair_loop(captions, strategy="shown_margin").batch == loop.batch
+    narrow = TaskLoop(ShapeTextMatcher(), texts[:120], PairTask(images, k=10, candidates=1), initial={i: i for i in range(10)},
+                      batch_size=8, store=AnnotationStore(":memory:"), background=False, progress=False)
+    assert narrow.batch == [open_ids[i] for i in shown_margin(S, 8, candidates=1)]
+    # why: the plain margin's texts seldom have their image among the 10 shown; the default's mostly do
+    loop.simulate(list(range(120)), budget=42)
+    margin_loop.simulate(list(range(120)), budget=42)
+    found = [sum(a is not None for a in run.annotations.values()) for run in (loop, margin_loop)]
+    assert found[0] > found[1] + 5, found
+    with pytest.raises(ValueError, match="candidates must be a positive int"):
+        PairTask(images, candidates=0)
+
+
+def test_a_task_batch_that_is_not_k_distinct_open_positions_fails_the_round(captions):
+    class Twice(PairTask):
+        def choose(self, predictions, k, strategy):
+            return [0] * k
+
+    images, texts = captions
+    loop = TaskLoop(ShapeTextMatcher(), texts[:40], Twice(images, k=5), initial={i: i for i in range(10)}, batch_size=4,
+                    store=AnnotationStore(":memory:"), background=False, progress=False)
+    assert loop.error is not None and "batch must be 4 distinct positions among 30 open items" in loop.error
+    assert loop.panel.state == "error"
+
+
 def test_pairs_resume_rebuilds_the_judged_lists_and_bad_input_is_refused(captions):
     images, texts = captions
     store = AnnotationStore(":memory:")

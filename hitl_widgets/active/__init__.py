@@ -37,6 +37,8 @@ from .task_scores import (
     localisation_stability,
     mean_pixel_entropy,
     scene_complexity,
+    shown_margin,
+    text_margin_uncertainty,
 )
 from .tasks import BoxTask, LoopTask, MaskTask, PairTask, as_task
 
@@ -78,6 +80,8 @@ __all__ = [
     "score_pool",
     "select",
     "select_stratified",
+    "shown_margin",
     "simulate",
     "stratified_quota",
+    "text_margin_uncertainty",
 ]

@@ -315,6 +315,12 @@ class TaskLoop:
             return []
         if predictions is None or self.strategy == "random" or (self.strategy == "default" and self.task.default == "random"):
             return [open_ids[int(i)] for i in self.rng.choice(len(open_ids), size=k, replace=False)]
+        chosen = None if callable(self.strategy) else self.task.choose(predictions, k, self.strategy)
+        if chosen is not None:
+            picked = [int(i) for i in chosen]
+            if len(picked) != k or len(set(picked)) != k or not all(0 <= i < len(open_ids) for i in picked):
+                raise ValueError(f"the task's {self.strategy!r} batch must be {k} distinct positions among {len(open_ids)} open items, got {picked}")
+            return [open_ids[i] for i in picked]
         if callable(self.strategy):
             scores = np.asarray(self.strategy(predictions), dtype=np.float64)
         else:
