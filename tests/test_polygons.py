@@ -178,6 +178,62 @@ def test_proposals_dataframe_and_bad_proposals():
         make(proposals={9: [{"class": "cat", "polygon": SQUARE}]})
 
 
+THREE = {0: [{"class": "dog", "score": 0.4, "polygon": [10, 10, 30, 10, 30, 30]},
+             {"class": "cat", "score": 0.9, "rings": [SQUARE, HOLE]},
+             {"class": "cat", "polygon": [[60, 40], [70, 40], [70, 50]]}]}  # unscored: first (p0)
+
+
+def test_accept_reject_delete_from_code_go_through_the_intent_handlers():
+    w, send, store = make(proposals=THREE)
+    assert w.proposals["score"].fillna(-1).tolist() == [-1, 0.9, 0.4]
+    ev = w.accept(0, "p1")
+    # the same path as the view's intent: an ack to the view (client "python"), then a refetch
+    assert send.sent[-2]["type"] == "ack" and send.sent[-2]["client"] == "python" and send.sent[-2]["event_id"] == ev
+    assert send.sent[-1] == {"type": "invalidate"}
+    (row,) = w.polygons.to_dict("records")
+    assert (row["polygon_id"], row["class"], row["source"], row["score"], row["proposal_id"], row["n_holes"]) == ("p1", "cat", "proposal", 0.9, "p1", 1)
+    assert row["rings"] == [[[float(x), float(y)] for x, y in r] for r in (SQUARE, HOLE)]
+    assert w.reject(0, ["p2", "p0"]) > ev
+    assert w.polygons_of(0)[0]["id"] == "p1" and store.events("t")["payload"].iloc[-1]["rejected"] == ["p2", "p0"]
+    assert [e["op"] for e in store.events("t")["payload"]] == ["accept", "reject"]
+    # the view's undo takes back the code's change, one event at a time
+    r = send("undo", item_id=0)
+    assert r["undone"] == "reject" and r["rejected"] == []
+    # refusals name the proposal and the item, and store nothing
+    n = len(store.events("t"))
+    with pytest.raises(ValueError, match=r"no open proposal 'p1' on item 0 \(already accepted\)"):
+        w.reject(0, "p1")
+    with pytest.raises(ValueError, match=r"no open proposal 'p9' on item 0$"):
+        w.accept(0, ["p0", "p9"])
+    with pytest.raises(ValueError, match="an id appears twice"):
+        w.accept(0, ["p0", "p0"])
+    with pytest.raises(ValueError, match="unknown item"):
+        w.accept(7, "p0")
+    with pytest.raises(ValueError, match="invalid polygon id"):
+        w.reject(0, ["<b>"])
+    assert len(store.events("t")) == n and w.polygons["polygon_id"].tolist() == ["p1"]
+    # delete from code: the polygon goes, and its proposal is open again (as in the view)
+    w.delete(0, "p1")
+    assert w.polygons.empty and w.proposals_of(0) == ["p0", "p1", "p2"]  # the reject was undone above
+    assert w.accept_all(0) and w.polygons["polygon_id"].tolist() == ["p0", "p1", "p2"]
+    with pytest.raises(ValueError, match="unknown polygon id"):
+        w.delete(0, ["p1", "g7"])
+
+
+def test_accept_all_above_a_score():
+    w, send, store = make(proposals={**THREE, 1: [{"class": "dog", "score": 0.2, "polygon": SQUARE}]})
+    with pytest.raises(ValueError, match="min_score must be"):
+        w.accept_all(0, math.nan)
+    w.accept_all(0, min_score=0.4)  # 0.9 and 0.4 (at the threshold); the unscored one stays open
+    assert w.polygons["polygon_id"].tolist() == ["p1", "p2"] and len(store.events("t")) == 1
+    with pytest.raises(ValueError, match=r"item 1: no open proposal scored at least 0.5"):
+        w.accept_all(1, min_score=0.5)
+    assert w.accept_all(0) and w.polygons["polygon_id"].tolist() == ["p1", "p2", "p0"]
+    with pytest.raises(ValueError, match=r"item 0: no open proposal$"):
+        w.accept_all(0)
+    assert [e["op"] for e in store.events("t")["payload"]] == ["accept", "accept"]
+
+
 def test_set_polygons_checks_everything_or_stores_nothing():
     w, _, store = make()
     w.set_polygons(2, [{"class": "cat", "polygon": np.array(SQUARE)}, {"class": "dog", "rings": [SQUARE, HOLE]}])

@@ -278,6 +278,52 @@ class PolygonAnnotator(ImageEditor):
         self.send({"type": "invalidate"})
         return done.event_id
 
+    def accept(self, item_id: Hashable, proposal_ids: str | Sequence[str]) -> int:
+        """Accept open proposals of an item (an id or a list of ids, as in ``w.proposals``'s
+        ``polygon_id``): each becomes a polygon with the same id (source "proposal", its score
+        kept), in one event, as Enter / A do in the view (the same intent handler: the same checks,
+        one undo). Raises ``ValueError`` naming the proposal when one is not open (unknown, already
+        accepted or rejected); nothing is stored then. Returns the event id."""
+        return self._from_code("accept", item_id, proposal_ids=_id_list(proposal_ids))
+
+    def reject(self, item_id: Hashable, proposal_ids: str | Sequence[str]) -> int:
+        """Reject open proposals of an item (an id or a list of ids), in one event, as Delete does
+        on a selected proposal in the view. Returns the event id."""
+        return self._from_code("reject", item_id, proposal_ids=_id_list(proposal_ids))
+
+    def accept_all(self, item_id: Hashable, min_score: float | None = None) -> int:
+        """Accept, in one event, every open proposal of the item (as A does in the view), or only
+        those scored at least ``min_score`` (an unscored proposal is then left open). Raises
+        ``ValueError`` when none qualifies. Returns the event id."""
+        if min_score is not None and (isinstance(min_score, bool) or not isinstance(min_score, (int, float))
+                                      or not math.isfinite(min_score)):
+            raise ValueError(f"min_score must be a finite number or None, got {min_score!r}")
+        key = plain(item_id)
+        if key not in self.items:
+            raise ValueError(f"unknown item id {key!r}")
+        ids = [pid for pid, p in self._pending(key, self._current(key)).items()
+               if min_score is None or (p["score"] is not None and p["score"] >= min_score)]
+        if not ids:
+            above = "" if min_score is None else f" scored at least {min_score:g}"
+            raise ValueError(f"item {key!r}: no open proposal{above}")
+        return self._from_code("accept", key, proposal_ids=ids)
+
+    def delete(self, item_id: Hashable, polygon_ids: str | Sequence[str]) -> int:
+        """Delete polygons of an item (an id or a list of ids, as in ``w.polygons``), in one event,
+        as Delete does in the view. A deleted accepted proposal is open again (as in the view).
+        Returns the event id."""
+        return self._from_code("delete", item_id, polygon_ids=_id_list(polygon_ids))
+
+    def proposals_of(self, item_id: Hashable) -> list[str]:
+        """The ids of the item's open proposals (neither accepted, adjusted nor rejected), best first."""
+        key = plain(item_id)
+        if key not in self.items:
+            raise KeyError(f"unknown item id {key!r}")
+        return list(self._pending(key, self._current(key)))
+
+    def _from_code(self, kind: str, item_id: Hashable, **fields: Any) -> int:
+        return int(self._intent_from_code(kind, item_id=plain(item_id), **fields)["event_id"])
+
     def set_proposals(self, proposals: Any, tolerance: float = 1.0) -> None:
         """Replace the model proposals (e.g. after retraining); the view refetches."""
         self._proposals = _normalise_proposals(proposals, self.items, self.classes, float(tolerance))
@@ -349,7 +395,9 @@ class PolygonAnnotator(ImageEditor):
         pending = self._pending(item_id, state)
         for pid in ids:
             if pid not in pending:
-                raise IntentError(f"no open proposal {pid[:60]!r} on this item")
+                why = ("already rejected" if pid in state["rejected"]
+                       else "already accepted" if any(p.get("proposal") == pid for p in state["polygons"]) else "")
+                raise IntentError(f"no open proposal {pid[:60]!r} on item {item_id!r}" + (f" ({why})" if why else ""))
         return [pending[pid] for pid in ids]
 
     # ------------------------------------------------------------------ intents
@@ -430,6 +478,11 @@ class PolygonAnnotator(ImageEditor):
     def _on_sync(self, content: dict) -> dict:
         item_id = self._item_id(content)
         return self._ack(content, item_id=item_id, event_id=None, **self._item_state(item_id))
+
+
+def _id_list(ids: Any) -> list:
+    """One id (a str) or a list of ids, as a list (checked by the intent handler)."""
+    return [ids] if isinstance(ids, str) else list(ids)
 
 
 def _copy(p: dict) -> dict:
