@@ -91,6 +91,17 @@ def test_undo_redo_and_reload_from_the_store(tmp_path):
     assert again.polygons["rings"].iloc[0][0][1] == [60.0, 10.0]
 
 
+def test_a_whole_polygon_moved_is_one_put_of_its_vertices_and_one_undo():
+    w, send, store = make()
+    put(send, "g1", [SQUARE, HOLE])
+    moved = [[[x + 5.5, y - 3] for x, y in r] for r in (SQUARE, HOLE)]
+    r = put(send, "g1", moved, edit="move")
+    assert r["type"] == "ack" and r["polygons"][0]["rings"] == moved
+    assert [e["op"] for e in store.events("t")["payload"]] == ["draw", "move"]
+    r = send("undo", item_id=0)
+    assert r["undone"] == "move" and r["polygons"][0]["rings"] == [[[float(x), float(y)] for x, y in ring] for ring in (SQUARE, HOLE)]
+
+
 def test_clamping_rule_and_rounding():
     w, send, _ = make()
     r = put(send, "g1", [[[-5, -5], [90.12345, 3], [40, 70]]])
