@@ -140,11 +140,13 @@ class PolygonAnnotator(ImageEditor):
     Each object is a polygon with a class, one outer ring and any number of holes, kept as vertices
     (never turned into pixels). Mouse: click to place vertices, click the first vertex (or Enter)
     to close; click a polygon to select it; drag a vertex to move it; click on an edge of the
-    selected polygon to insert a vertex there; Alt+click a vertex deletes it (a ring keeps 3);
-    wheel zooms, space-drag pans. Keys (``?`` lists them): 1–9, 0 class of new polygons (or of the
+    selected polygon to insert a vertex there; Alt+click a vertex deletes it (a ring keeps 3); drag
+    inside the selected polygon to move it whole (holes too; stopped at the image's border, shape
+    kept); wheel zooms, space-drag pans. Keys (``?`` lists them): 1–9, 0 class of new polygons (or of the
     selected one), N a new square polygon in the view (to shape by keys alone), H starts a hole in the selected polygon, Tab selects the next polygon or
     proposal (, and . the previous / next vertex), Delete / Backspace deletes the selected vertex
-    (else the polygon, or rejects a proposal), arrows nudge the selected vertex (Shift: 10 px),
+    (else the polygon, or rejects a proposal), arrows nudge the selected vertex (Shift: 10 px), else
+    move the polygon clicked or Tabbed to as a whole,
     Enter closes the ring being drawn or accepts the selected (or best) proposal, A accepts every
     proposal, Escape cancels the drawing / clears the selection, Ctrl+Z / Ctrl+Y undo / redo,
     PageDown / PageUp next / previous item.
@@ -170,6 +172,9 @@ class PolygonAnnotator(ImageEditor):
         >>> _ = w.set_polygons(1, [{"class": "dog", "rings": [[(0, 0), (20, 0), (20, 20), (0, 20)]]}])
         >>> w.polygons[["item", "class", "n_vertices", "area"]].values.tolist()
         [[1, 'dog', 4, 400.0]]
+        >>> _ = w.accept(0, "p0")  # from code, as Enter in the view (also reject, accept_all, delete)
+        >>> w.polygons.sort_values("item")[["item", "source", "score"]].values.tolist()
+        [[0, 'proposal', 0.9], [1, 'human', nan]]
     """
 
     _esm = STATIC / "polygons.js"
