@@ -6,7 +6,8 @@ vertex, inserts one with a click on an edge, deletes one with Alt+click, draws a
 the class with a key, nudges a vertex by keys and undoes that once, accepts the proposal (Enter),
 and asserts the vertices and classes on the Python side: in ``w.polygons``, in the store's events
 (as vertices), and in a second widget made on the same store (the reload), shown in the page too;
-then drags the whole polygon (holes and all) and nudges it by keys, and undoes the nudge.
+then drags the whole polygon (holes and all) and nudges it by keys, and undoes the nudge; then
+deletes and rejects the proposal from Python (``w.delete``, ``w.reject``), which the view shows.
 Mouse-placed vertices are checked within 1 image px of where the mouse was (the expected image
 coordinates come from the canvas box, independently of the widget's transform); keyboard changes
 exactly.
@@ -159,4 +160,12 @@ def test_draw_edit_hole_class_undo_accept_then_reload(lab):
     page.keyboard.press("Control+z")
     lab.wait_for_python(f"w.polygons.set_index('polygon_id').loc[{pid!r}, 'rings'] == " + repr(dragged), True)
     expect(root.locator(".hitl-status")).to_contain_text("undone on item 1: a polygon moved")
+
+    # from code, through the same intents: the view refetches and shows the change
+    lab.run_code("w.delete(0, 'p0')")  # the accepted proposal deleted: open again
+    expect(root.locator(".hitl-counts")).to_have_text("1 polygons, 1 open proposals", timeout=30_000)
+    lab.run_code("w.reject(0, 'p0')")
+    expect(root.locator(".hitl-counts")).to_have_text("1 polygons, 0 open proposals", timeout=30_000)
+    assert value(lab, "[e.get('op') for e in store.events('polys')['payload']][-2:]") == ["delete", "reject"]
+    assert value(lab, "w.proposals_of(0)") == []
     lab.screenshot_element(root, "polygons.png")
