@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 import hitl_widgets as hw
-from hitl_widgets.io import from_coco, to_coco
-from hitl_widgets.metrics.geometry import mask_to_rings, polygon_to_mask, ring_area, rings_to_mask
+from hitl_widgets.io import from_coco, from_coco_polygons, to_coco
+from hitl_widgets.metrics.geometry import mask_to_rings, polygon_to_mask, ring_area, rings_to_mask, rle_decode, rle_encode
 from hitl_widgets.widgets.polygons import MAX_VERTICES, POLYGON_COLUMNS, PolygonAnnotator, polygon_area
 
 W, H = 80, 60
@@ -89,6 +89,17 @@ def test_undo_redo_and_reload_from_the_store(tmp_path):
     again = PolygonAnnotator(np.zeros((3, H, W, 3), np.uint8), store=hw.AnnotationStore(url, annotator="ann"), task="t", classes=["cat", "dog"])
     assert again.polygons_of(0) == w.polygons_of(0)
     assert again.polygons["rings"].iloc[0][0][1] == [60.0, 10.0]
+
+
+def test_a_whole_polygon_moved_is_one_put_of_its_vertices_and_one_undo():
+    w, send, store = make()
+    put(send, "g1", [SQUARE, HOLE])
+    moved = [[[x + 5.5, y - 3] for x, y in r] for r in (SQUARE, HOLE)]
+    r = put(send, "g1", moved, edit="move")
+    assert r["type"] == "ack" and r["polygons"][0]["rings"] == moved
+    assert [e["op"] for e in store.events("t")["payload"]] == ["draw", "move"]
+    r = send("undo", item_id=0)
+    assert r["undone"] == "move" and r["polygons"][0]["rings"] == [[[float(x), float(y)] for x, y in ring] for ring in (SQUARE, HOLE)]
 
 
 def test_clamping_rule_and_rounding():
@@ -178,6 +189,62 @@ def test_proposals_dataframe_and_bad_proposals():
         make(proposals={9: [{"class": "cat", "polygon": SQUARE}]})
 
 
+THREE = {0: [{"class": "dog", "score": 0.4, "polygon": [10, 10, 30, 10, 30, 30]},
+             {"class": "cat", "score": 0.9, "rings": [SQUARE, HOLE]},
+             {"class": "cat", "polygon": [[60, 40], [70, 40], [70, 50]]}]}  # unscored: first (p0)
+
+
+def test_accept_reject_delete_from_code_go_through_the_intent_handlers():
+    w, send, store = make(proposals=THREE)
+    assert w.proposals["score"].fillna(-1).tolist() == [-1, 0.9, 0.4]
+    ev = w.accept(0, "p1")
+    # the same path as the view's intent: an ack to the view (client "python"), then a refetch
+    assert send.sent[-2]["type"] == "ack" and send.sent[-2]["client"] == "python" and send.sent[-2]["event_id"] == ev
+    assert send.sent[-1] == {"type": "invalidate"}
+    (row,) = w.polygons.to_dict("records")
+    assert (row["polygon_id"], row["class"], row["source"], row["score"], row["proposal_id"], row["n_holes"]) == ("p1", "cat", "proposal", 0.9, "p1", 1)
+    assert row["rings"] == [[[float(x), float(y)] for x, y in r] for r in (SQUARE, HOLE)]
+    assert w.reject(0, ["p2", "p0"]) > ev
+    assert w.polygons_of(0)[0]["id"] == "p1" and store.events("t")["payload"].iloc[-1]["rejected"] == ["p2", "p0"]
+    assert [e["op"] for e in store.events("t")["payload"]] == ["accept", "reject"]
+    # the view's undo takes back the code's change, one event at a time
+    r = send("undo", item_id=0)
+    assert r["undone"] == "reject" and r["rejected"] == []
+    # refusals name the proposal and the item, and store nothing
+    n = len(store.events("t"))
+    with pytest.raises(ValueError, match=r"no open proposal 'p1' on item 0 \(already accepted\)"):
+        w.reject(0, "p1")
+    with pytest.raises(ValueError, match=r"no open proposal 'p9' on item 0$"):
+        w.accept(0, ["p0", "p9"])
+    with pytest.raises(ValueError, match="an id appears twice"):
+        w.accept(0, ["p0", "p0"])
+    with pytest.raises(ValueError, match="unknown item"):
+        w.accept(7, "p0")
+    with pytest.raises(ValueError, match="invalid polygon id"):
+        w.reject(0, ["<b>"])
+    assert len(store.events("t")) == n and w.polygons["polygon_id"].tolist() == ["p1"]
+    # delete from code: the polygon goes, and its proposal is open again (as in the view)
+    w.delete(0, "p1")
+    assert w.polygons.empty and w.proposals_of(0) == ["p0", "p1", "p2"]  # the reject was undone above
+    assert w.accept_all(0) and w.polygons["polygon_id"].tolist() == ["p0", "p1", "p2"]
+    with pytest.raises(ValueError, match="unknown polygon id"):
+        w.delete(0, ["p1", "g7"])
+
+
+def test_accept_all_above_a_score():
+    w, send, store = make(proposals={**THREE, 1: [{"class": "dog", "score": 0.2, "polygon": SQUARE}]})
+    with pytest.raises(ValueError, match="min_score must be"):
+        w.accept_all(0, math.nan)
+    w.accept_all(0, min_score=0.4)  # 0.9 and 0.4 (at the threshold); the unscored one stays open
+    assert w.polygons["polygon_id"].tolist() == ["p1", "p2"] and len(store.events("t")) == 1
+    with pytest.raises(ValueError, match=r"item 1: no open proposal scored at least 0.5"):
+        w.accept_all(1, min_score=0.5)
+    assert w.accept_all(0) and w.polygons["polygon_id"].tolist() == ["p1", "p2", "p0"]
+    with pytest.raises(ValueError, match=r"item 0: no open proposal$"):
+        w.accept_all(0)
+    assert [e["op"] for e in store.events("t")["payload"]] == ["accept", "accept"]
+
+
 def test_set_polygons_checks_everything_or_stores_nothing():
     w, _, store = make()
     w.set_polygons(2, [{"class": "cat", "polygon": np.array(SQUARE)}, {"class": "dog", "rings": [SQUARE, HOLE]}])
@@ -247,6 +314,118 @@ def test_coco_export_of_a_polygons_dataframe():
     ds = to_coco(df, image_sizes={"a": (W, H)}, progress=False)
     assert ds["annotations"][0]["segmentation"] == [np.array(SQUARE, float).ravel().tolist()]
     assert ds["annotations"][0]["area"] == float(polygon_to_mask(np.array(SQUARE).ravel(), H, W).sum())
+
+
+def _annotated(tmp_path):
+    w, send, _ = make(proposals={1: [{"class": "dog", "score": 0.8, "polygon": [[5.5, 5.25], [30.75, 8], [20, 33.5]]}]})
+    put(send, "g1", [SQUARE, HOLE, [[35, 15], [45, 15], [40, 35]]])  # two holes: RLE + hitl_rings
+    put(send, "g2", [[[55, 5], [75.5, 5], [70, 25.25], [60, 20]]], cls="dog")  # no hole: a COCO polygon
+    send("accept", item_id=1, proposal_ids=["p0"])
+    path = tmp_path / "poly.json"
+    to_coco(w, path=str(path), progress=False)
+    return w, path
+
+
+def test_coco_import_gives_the_exported_rings_back(tmp_path):
+    w, path = _annotated(tmp_path)
+    back = from_coco_polygons(str(path))  # from the JSON file
+    mine = w.polygons
+    cols = ["item", "polygon_id", "class", "rings", "n_vertices", "n_holes", "source"]
+    assert back[cols].values.tolist() == mine[cols].values.tolist()
+    assert back["score"].fillna(-1).tolist() == mine["score"].fillna(-1).tolist() == [-1, -1, 0.8]
+    assert back["image_width"].tolist() == [W] * 3 and back["image_height"].tolist() == [H] * 3
+    # ... as proposals of a new annotator: the same rings, to accept
+    w2, _, _ = make(proposals=back)
+    got = {(p["item"], tuple(map(str, p["rings"]))) for p in w2.proposals.to_dict("records")}
+    assert got == {(p["item"], tuple(map(str, p["rings"]))) for p in mine.to_dict("records")}
+    for item in (0, 1):
+        w2.accept_all(item)
+    assert sorted(map(str, w2.polygons["rings"])) == sorted(map(str, mine["rings"]))
+    # ... or as a person's polygons, item by item
+    w3, _, _ = make()
+    for item, rows in back.groupby("item"):
+        w3.set_polygons(item, rows.to_dict("records"))
+    assert sorted(map(str, w3.polygons["rings"])) == sorted(map(str, mine["rings"]))
+    # by file name or image id
+    ds = json.loads(path.read_text())
+    assert from_coco_polygons(ds, by="file_name")["item"].tolist() == ["0", "0", "1"]
+    assert from_coco_polygons(ds, by="id")["item"].tolist() == [1, 1, 2]
+
+
+def test_coco_import_of_an_rle_without_hitl_rings_traces_the_mask(tmp_path):
+    _, path = _annotated(tmp_path)
+    ds = json.loads(path.read_text())
+    (holed,) = [a for a in ds["annotations"] if "hitl_rings" in a]
+    del holed["hitl_rings"]
+    back = from_coco_polygons(ds)
+    (row,) = back[back["polygon_id"] == "g1"].to_dict("records")
+    assert row["n_holes"] == 2
+    mask = rle_decode(holed["segmentation"])
+    from pycocotools import mask as mask_utils
+
+    np.testing.assert_array_equal(mask_utils.decode({**holed["segmentation"], "counts": holed["segmentation"]["counts"].encode()}).astype(bool), mask)
+    np.testing.assert_array_equal(rings_to_mask(row["rings"], H, W), mask)  # rasterised: the mask exactly
+    # the traced rings are valid PolygonAnnotator proposals, whose masks are the mask
+    w2, _, _ = make(proposals=back)
+    w2.accept_all(0)
+    (pid,) = [p["id"] for p in w2.polygons_of(0) if p["rings"] == row["rings"]]  # the rings unchanged by its checks
+    np.testing.assert_array_equal(w2.masks(0)[pid], mask)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_coco_import_of_noisy_rle_masks_pieces_and_holes(seed):
+    from scipy import ndimage
+
+    rng = np.random.default_rng(seed)
+    h, w = 23 + seed, 31
+    mask = ndimage.gaussian_filter(rng.random((h, w)), 1.2) > 0.5 if seed % 2 else rng.random((h, w)) > 0.5
+    mask[0, :3] = True  # on the border
+    counts = rle_encode(mask)  # uncompressed counts, as iscrowd annotations have them
+    ds = {"images": [{"id": 9, "file_name": "n.png", "width": w, "height": h}],
+          "annotations": [{"id": 4, "image_id": 9, "category_id": 1, "iscrowd": 1, "segmentation": counts, "bbox": [0, 0, 1, 1]}],
+          "categories": [{"id": 1, "name": "cat"}]}
+    back = from_coco_polygons(ds)
+    assert len(back) == ndimage.label(mask)[1]  # one polygon per 4-connected piece
+    assert back["polygon_id"].iloc[0] == "coco4" and back["polygon_id"].iloc[1] == "coco4-1"
+    union = np.zeros_like(mask)
+    for rings in back["rings"]:
+        union |= rings_to_mask(rings, h, w)
+    np.testing.assert_array_equal(union, mask)
+
+
+def test_coco_import_polygon_parts_boxes_and_errors(tmp_path):
+    ds = {"images": [{"id": 1, "file_name": "a.png", "width": W, "height": H}],
+          "annotations": [
+              {"id": 7, "image_id": 1, "category_id": 2, "score": 0.25, "segmentation": [[0, 0, 10, 0, 10, 10], [20, 20, 30, 20, 30, 30, 20, 30]]},
+              {"id": 8, "image_id": 1, "category_id": 2, "bbox": [1, 2, 3, 4]},
+          ],
+          "categories": [{"id": 2, "name": "dog"}]}
+    back = from_coco_polygons(ds)
+    assert back[["item", "polygon_id", "class", "n_vertices", "source"]].values.tolist() == [
+        ["a.png", "coco7", "dog", 3, "coco"], ["a.png", "coco7-1", "dog", 4, "coco"], ["a.png", "coco8", "dog", 4, "coco"]]
+    assert back["rings"].iloc[2] == [[[1.0, 2.0], [4.0, 2.0], [4.0, 6.0], [1.0, 6.0]]]
+    assert back["score"].fillna(-1).tolist() == [0.25, 0.25, -1]
+    bad = json.loads(json.dumps(ds))
+    bad["annotations"][0]["image_id"] = 5
+    with pytest.raises(ValueError, match="annotation 7 names unknown image 5"):
+        from_coco_polygons(bad)
+    bad = json.loads(json.dumps(ds))
+    bad["annotations"][1]["category_id"] = 3
+    with pytest.raises(ValueError, match="annotation 8 names unknown category 3"):
+        from_coco_polygons(bad)
+    bad = json.loads(json.dumps(ds))
+    bad["annotations"][0]["segmentation"] = [[0, 0, 10, 0]]
+    with pytest.raises(ValueError, match="annotation 7: every ring needs at least 3"):
+        from_coco_polygons(bad)
+    bad = json.loads(json.dumps(ds))
+    bad["annotations"][0]["segmentation"] = rle_encode(np.ones((4, 4), bool))
+    with pytest.raises(ValueError, match=r"annotation 7: RLE of size \[4, 4\] for a 80x60 image"):
+        from_coco_polygons(bad)
+    with pytest.raises(ValueError, match="by must be"):
+        from_coco_polygons(ds, by="name")
+    (tmp_path / "list.json").write_text("[]")
+    with pytest.raises(ValueError, match="not a COCO dataset"):
+        from_coco_polygons(tmp_path / "list.json")
 
 
 def test_mask_to_rings_round_trip_and_instances():

@@ -11,7 +11,7 @@ Example:
     [[0, 1.0, 'cat']]
 """
 from .activitynet import from_activitynet, to_activitynet
-from .coco import coco_results, from_coco, to_coco
+from .coco import coco_results, from_coco, from_coco_polygons, to_coco
 from .coco_video import from_coco_video, to_coco_video
 from .mot import from_mot, to_mot
 from .pointcloud import read_label, read_ply, write_label, write_ply
@@ -19,6 +19,6 @@ from .subtitles import to_ctm, to_srt, to_webvtt
 from .visual_genome import to_visual_genome
 from .yolo import from_yolo, to_yolo
 
-__all__ = ["to_coco", "from_coco", "coco_results", "to_yolo", "from_yolo", "to_activitynet", "from_activitynet", "to_mot",
+__all__ = ["to_coco", "from_coco", "from_coco_polygons", "coco_results", "to_yolo", "from_yolo", "to_activitynet", "from_activitynet", "to_mot",
            "from_mot", "to_coco_video", "from_coco_video", "to_srt", "to_webvtt", "to_ctm", "write_label", "read_label",
            "write_ply", "read_ply", "to_visual_genome"]

@@ -8,7 +8,10 @@ compressed RLE of its mask (the outer ring rasterised as COCO does, the holes ta
 rings are kept beside it in ``hitl_rings``. ``bbox`` is the extent of the outer ring's vertices,
 ``area`` the pixel count of the mask (as pycocotools computes it). ``coco_results`` turns model proposals
 into COCO *results* (``image_id``, ``category_id``, ``bbox``, ``score``) against that dataset, for
-``COCO.loadRes`` + ``COCOeval``; ``from_coco`` reads a dataset back into a DataFrame.
+``COCO.loadRes`` + ``COCOeval``; ``from_coco`` reads a dataset back into a DataFrame of boxes, and
+``from_coco_polygons`` into a DataFrame of polygons with holes (``hitl_rings`` as written, else COCO
+polygons, else the rings traced from an RLE mask), which ``PolygonAnnotator(..., proposals=df)``
+takes as it is.
 
 Example:
     >>> import pandas as pd
@@ -313,3 +316,107 @@ def from_coco(dataset: Mapping | str | os.PathLike) -> pd.DataFrame:
             ann.get("segmentation"), img.get("width"), img.get("height"),
         ))
     return pd.DataFrame(rows, columns=["item", "x", "y", "w", "h", "class", "source", "score", "segmentation", "image_width", "image_height"])
+
+
+POLYGON_IMPORT_COLUMNS = ["item", "polygon_id", "class", "rings", "n_vertices", "n_holes", "score", "source",
+                          "annotation_id", "image_width", "image_height"]
+
+
+def _load(dataset: Mapping | str | os.PathLike) -> Mapping:
+    if isinstance(dataset, Mapping):
+        return dataset
+    with open(dataset, encoding="utf-8") as f:
+        data = json.load(f)
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{os.fspath(dataset)!r} is not a COCO dataset (a JSON object)")
+    return data
+
+
+def _ring_sets(ann: Mapping, width: Any, height: Any, tolerance: float) -> list[list[list[list[float]]]]:
+    """The polygons (each a list of rings, the outer first) of one COCO annotation."""
+    from ..metrics.geometry import mask_to_rings, rle_decode
+
+    where = f"annotation {ann.get('id')!r}"
+    rings = ann.get("hitl_rings")
+    seg = ann.get("segmentation")
+    if isinstance(rings, list) and rings:
+        sets = [[np.asarray(r, np.float64).reshape(-1, 2) for r in rings]]
+    elif isinstance(seg, Mapping) and "counts" in seg:
+        size = [int(v) for v in seg.get("size", ())]
+        if len(size) != 2 or (height is not None and width is not None and size != [int(height), int(width)]):
+            raise ValueError(f"{where}: RLE of size {size} for a {width}x{height} image (size is [height, width])")
+        mask = rle_decode(dict(seg))
+        sets = [list(piece) for piece in mask_to_rings(mask, tolerance=tolerance)]
+        if not sets:
+            raise ValueError(f"{where}: the RLE mask is empty")
+    elif isinstance(seg, list) and seg:
+        sets = [[np.asarray(p, np.float64).reshape(-1, 2)] for p in seg]
+    elif "bbox" in ann:
+        x, y, w, h = (float(v) for v in ann["bbox"])
+        sets = [[np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]])]]
+    else:
+        raise ValueError(f"{where}: no segmentation, hitl_rings or bbox")
+    out = []
+    for rs in sets:
+        if not all(len(r) >= 3 and np.isfinite(r).all() for r in rs):
+            raise ValueError(f"{where}: every ring needs at least 3 finite vertices")
+        out.append([r.tolist() for r in rs])
+    return out
+
+
+def from_coco_polygons(
+    dataset: Mapping | str | os.PathLike, *, by: str = "item", tolerance: float = 0.0,
+) -> pd.DataFrame:
+    """Polygons (with holes) of a COCO dataset (a dict or a JSON file) as a DataFrame, one row per
+    polygon, in the shape ``PolygonAnnotator`` takes as ``proposals`` (and ``set_polygons`` as rows).
+
+    Each annotation gives its rings from, in this order: ``hitl_rings`` (written by ``to_coco`` for
+    a polygon with holes: the exact vertices); a COCO polygon segmentation (each part its own
+    polygon, no holes); an RLE (compressed or not: its mask traced into polygons with holes, one per
+    4-connected piece, by ``metrics.mask_to_rings`` — without simplification, ``tolerance=0``,
+    the rings rasterised as COCO does give the mask back exactly); else the ``bbox`` as a rectangle.
+
+    Args:
+        dataset: the COCO dict, or the path of its JSON file.
+        by: what names an image in the ``item`` column: ``"item"`` (``hitl_item`` when the file
+            came from ``to_coco``, else the file name, as ``from_coco``), ``"file_name"`` or ``"id"``.
+        tolerance: Douglas-Peucker simplification (px) of the rings traced from an RLE.
+
+    Columns: item, polygon_id (``hitl_polygon_id`` if written, else ``coco<annotation id>`` and
+    ``-<part>`` for the second part on), class (category name), rings (a list of rings of ``[x,
+    y]``, the outer first), n_vertices, n_holes, score (NaN when absent), source (``hitl_source``
+    or "coco"), annotation_id, image_width, image_height.
+
+    Example:
+        >>> ds = {"images": [{"id": 3, "file_name": "x.jpg", "width": 8, "height": 8}],
+        ...       "annotations": [{"id": 1, "image_id": 3, "category_id": 7, "bbox": [1, 1, 4, 4],
+        ...                        "segmentation": [[1, 1, 5, 1, 5, 5]]}],
+        ...       "categories": [{"id": 7, "name": "dog"}]}
+        >>> from_coco_polygons(ds)[["item", "class", "rings"]].values.tolist()
+        [['x.jpg', 'dog', [[[1.0, 1.0], [5.0, 1.0], [5.0, 5.0]]]]]
+    """
+    if by not in ("item", "file_name", "id"):
+        raise ValueError(f"by must be 'item', 'file_name' or 'id', got {by!r}")
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not math.isfinite(tolerance) or tolerance < 0:
+        raise ValueError(f"tolerance must be a finite number >= 0, got {tolerance!r}")
+    data = _load(dataset)
+    images = {img["id"]: img for img in data.get("images", [])}
+    cats = {c["id"]: c["name"] for c in data.get("categories", [])}
+    rows = []
+    for ann in data.get("annotations", []):
+        img = images.get(ann.get("image_id"))
+        if img is None:
+            raise ValueError(f"annotation {ann.get('id')!r} names unknown image {ann.get('image_id')!r}")
+        if ann.get("category_id") not in cats:
+            raise ValueError(f"annotation {ann.get('id')!r} names unknown category {ann.get('category_id')!r}")
+        item = (img.get("hitl_item", img.get("file_name", img["id"])) if by == "item"
+                else img.get("file_name", img["id"]) if by == "file_name" else img["id"])
+        score = float(ann["score"]) if ann.get("score") is not None else np.nan
+        for part, rings in enumerate(_ring_sets(ann, img.get("width"), img.get("height"), float(tolerance))):
+            pid = ann.get("hitl_polygon_id") if part == 0 and isinstance(ann.get("hitl_polygon_id"), str) else None
+            if pid is None:
+                pid = f"coco{ann.get('id')}" + (f"-{part}" if part else "")
+            rows.append((item, pid, cats[ann["category_id"]], rings, sum(len(r) for r in rings), len(rings) - 1, score,
+                         ann.get("hitl_source", "coco"), ann.get("id"), img.get("width"), img.get("height")))
+    df = pd.DataFrame(rows, columns=POLYGON_IMPORT_COLUMNS)
+    return df.astype({"score": float, "n_vertices": int, "n_holes": int})

@@ -290,6 +290,18 @@ class IntentWidget(anywidget.AnyWidget):
         self._reply(reply)
         return reply
 
+    def _intent_from_code(self, kind: str, **fields: Any) -> dict:
+        """Run the declared handler of intent ``kind`` for a call from Python, as if the view had
+        sent it (one commit path: the same validation, store event and ack); a refusal becomes a
+        ``ValueError`` and stores nothing. The view refetches its items. Returns the ack."""
+        spec = self._intents[kind]
+        try:
+            reply = getattr(self, spec.method)({"type": kind, "client": "python", "seq": 0, **fields})
+        except IntentError as exc:
+            raise ValueError(str(exc)) from None
+        self.send({"type": "invalidate"})
+        return reply
+
     def _ack(self, content: dict, **fields: Any) -> dict:
         reply = {"type": "ack", "client": content["client"], "seq": content["seq"], "intent": content["type"], **fields}
         self._reply(reply)

@@ -140,11 +140,13 @@ class PolygonAnnotator(ImageEditor):
     Each object is a polygon with a class, one outer ring and any number of holes, kept as vertices
     (never turned into pixels). Mouse: click to place vertices, click the first vertex (or Enter)
     to close; click a polygon to select it; drag a vertex to move it; click on an edge of the
-    selected polygon to insert a vertex there; Alt+click a vertex deletes it (a ring keeps 3);
-    wheel zooms, space-drag pans. Keys (``?`` lists them): 1–9, 0 class of new polygons (or of the
+    selected polygon to insert a vertex there; Alt+click a vertex deletes it (a ring keeps 3); drag
+    inside the selected polygon to move it whole (holes too; stopped at the image's border, shape
+    kept); wheel zooms, space-drag pans. Keys (``?`` lists them): 1–9, 0 class of new polygons (or of the
     selected one), N a new square polygon in the view (to shape by keys alone), H starts a hole in the selected polygon, Tab selects the next polygon or
     proposal (, and . the previous / next vertex), Delete / Backspace deletes the selected vertex
-    (else the polygon, or rejects a proposal), arrows nudge the selected vertex (Shift: 10 px),
+    (else the polygon, or rejects a proposal), arrows nudge the selected vertex (Shift: 10 px), else
+    move the polygon clicked or Tabbed to as a whole,
     Enter closes the ring being drawn or accepts the selected (or best) proposal, A accepts every
     proposal, Escape cancels the drawing / clears the selection, Ctrl+Z / Ctrl+Y undo / redo,
     PageDown / PageUp next / previous item.
@@ -170,6 +172,9 @@ class PolygonAnnotator(ImageEditor):
         >>> _ = w.set_polygons(1, [{"class": "dog", "rings": [[(0, 0), (20, 0), (20, 20), (0, 20)]]}])
         >>> w.polygons[["item", "class", "n_vertices", "area"]].values.tolist()
         [[1, 'dog', 4, 400.0]]
+        >>> _ = w.accept(0, "p0")  # from code, as Enter in the view (also reject, accept_all, delete)
+        >>> w.polygons.sort_values("item")[["item", "source", "score"]].values.tolist()
+        [[0, 'proposal', 0.9], [1, 'human', nan]]
     """
 
     _esm = STATIC / "polygons.js"
@@ -278,6 +283,52 @@ class PolygonAnnotator(ImageEditor):
         self.send({"type": "invalidate"})
         return done.event_id
 
+    def accept(self, item_id: Hashable, proposal_ids: str | Sequence[str]) -> int:
+        """Accept open proposals of an item (an id or a list of ids, as in ``w.proposals``'s
+        ``polygon_id``): each becomes a polygon with the same id (source "proposal", its score
+        kept), in one event, as Enter / A do in the view (the same intent handler: the same checks,
+        one undo). Raises ``ValueError`` naming the proposal when one is not open (unknown, already
+        accepted or rejected); nothing is stored then. Returns the event id."""
+        return self._from_code("accept", item_id, proposal_ids=_id_list(proposal_ids))
+
+    def reject(self, item_id: Hashable, proposal_ids: str | Sequence[str]) -> int:
+        """Reject open proposals of an item (an id or a list of ids), in one event, as Delete does
+        on a selected proposal in the view. Returns the event id."""
+        return self._from_code("reject", item_id, proposal_ids=_id_list(proposal_ids))
+
+    def accept_all(self, item_id: Hashable, min_score: float | None = None) -> int:
+        """Accept, in one event, every open proposal of the item (as A does in the view), or only
+        those scored at least ``min_score`` (an unscored proposal is then left open). Raises
+        ``ValueError`` when none qualifies. Returns the event id."""
+        if min_score is not None and (isinstance(min_score, bool) or not isinstance(min_score, (int, float))
+                                      or not math.isfinite(min_score)):
+            raise ValueError(f"min_score must be a finite number or None, got {min_score!r}")
+        key = plain(item_id)
+        if key not in self.items:
+            raise ValueError(f"unknown item id {key!r}")
+        ids = [pid for pid, p in self._pending(key, self._current(key)).items()
+               if min_score is None or (p["score"] is not None and p["score"] >= min_score)]
+        if not ids:
+            above = "" if min_score is None else f" scored at least {min_score:g}"
+            raise ValueError(f"item {key!r}: no open proposal{above}")
+        return self._from_code("accept", key, proposal_ids=ids)
+
+    def delete(self, item_id: Hashable, polygon_ids: str | Sequence[str]) -> int:
+        """Delete polygons of an item (an id or a list of ids, as in ``w.polygons``), in one event,
+        as Delete does in the view. A deleted accepted proposal is open again (as in the view).
+        Returns the event id."""
+        return self._from_code("delete", item_id, polygon_ids=_id_list(polygon_ids))
+
+    def proposals_of(self, item_id: Hashable) -> list[str]:
+        """The ids of the item's open proposals (neither accepted, adjusted nor rejected), best first."""
+        key = plain(item_id)
+        if key not in self.items:
+            raise KeyError(f"unknown item id {key!r}")
+        return list(self._pending(key, self._current(key)))
+
+    def _from_code(self, kind: str, item_id: Hashable, **fields: Any) -> int:
+        return int(self._intent_from_code(kind, item_id=plain(item_id), **fields)["event_id"])
+
     def set_proposals(self, proposals: Any, tolerance: float = 1.0) -> None:
         """Replace the model proposals (e.g. after retraining); the view refetches."""
         self._proposals = _normalise_proposals(proposals, self.items, self.classes, float(tolerance))
@@ -349,7 +400,9 @@ class PolygonAnnotator(ImageEditor):
         pending = self._pending(item_id, state)
         for pid in ids:
             if pid not in pending:
-                raise IntentError(f"no open proposal {pid[:60]!r} on this item")
+                why = ("already rejected" if pid in state["rejected"]
+                       else "already accepted" if any(p.get("proposal") == pid for p in state["polygons"]) else "")
+                raise IntentError(f"no open proposal {pid[:60]!r} on item {item_id!r}" + (f" ({why})" if why else ""))
         return [pending[pid] for pid in ids]
 
     # ------------------------------------------------------------------ intents
@@ -430,6 +483,11 @@ class PolygonAnnotator(ImageEditor):
     def _on_sync(self, content: dict) -> dict:
         item_id = self._item_id(content)
         return self._ack(content, item_id=item_id, event_id=None, **self._item_state(item_id))
+
+
+def _id_list(ids: Any) -> list:
+    """One id (a str) or a list of ids, as a list (checked by the intent handler)."""
+    return [ids] if isinstance(ids, str) else list(ids)
 
 
 def _copy(p: dict) -> dict:

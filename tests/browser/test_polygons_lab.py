@@ -5,7 +5,9 @@ test's folder); the test draws a polygon with the mouse and closes it on its fir
 vertex, inserts one with a click on an edge, deletes one with Alt+click, draws a hole (H), changes
 the class with a key, nudges a vertex by keys and undoes that once, accepts the proposal (Enter),
 and asserts the vertices and classes on the Python side: in ``w.polygons``, in the store's events
-(as vertices), and in a second widget made on the same store (the reload), shown in the page too.
+(as vertices), and in a second widget made on the same store (the reload), shown in the page too;
+then drags the whole polygon (holes and all) and nudges it by keys, and undoes the nudge; then
+deletes and rejects the proposal from Python (``w.delete``, ``w.reject``), which the view shows.
 Mouse-placed vertices are checked within 1 image px of where the mouse was (the expected image
 coordinates come from the canvas box, independently of the widget's transform); keyboard changes
 exactly.
@@ -133,4 +135,37 @@ def test_draw_edit_hole_class_undo_accept_then_reload(lab):
     expect(out.locator(".hitl-polygons .hitl-counts")).to_have_text("2 polygons, 0 open proposals", timeout=60_000)
     again = value(lab, "w2.polygons.fillna({'score': -1})[['polygon_id', 'class', 'rings', 'source', 'score']].values.tolist()")
     assert again == table
+
+    # move the whole polygon: a click inside selects it, a drag inside moves every ring by one offset
+    # (one put, edit "move"); then arrows nudge it as a whole (Shift: 10 px), exactly
+    root.scroll_into_view_if_needed()
+    page.mouse.click(*t.page(150, 130))  # inside the outer ring, away from its edges and the hole
+    expect(root.locator(".hitl-selection")).to_contain_text("polygon dog [human] 7 vertices, 1 holes")
+    drag(page, t.page(150, 130), t.page(190, 170))
+    lab.wait_for_python("len(store.events('polys'))", 10)
+    dragged = value(lab, f"w.polygons.set_index('polygon_id').loc[{pid!r}, 'rings']")
+    offsets = {(round(b[0] - a[0], 3), round(b[1] - a[1], 3)) for ra, rb in zip(g[2], dragged) for a, b in zip(ra, rb)}
+    assert len(offsets) == 1, offsets  # every vertex of both rings by the same offset
+    ((tx, ty),) = offsets
+    assert abs(tx - 40) <= 1 and abs(ty - 40) <= 1, offsets
+    root.focus()
+    page.keyboard.press("Shift+ArrowLeft")
+    page.keyboard.press("ArrowUp")
+    lab.wait_for_python("len(store.events('polys'))", 11)
+    nudged = value(lab, f"w.polygons.set_index('polygon_id').loc[{pid!r}, 'rings']")
+    assert nudged == [[[round(x - 10, 3), round(y - 1, 3)] for x, y in ring] for ring in dragged], nudged
+    assert value(lab, "[e.get('op') for e in store.events('polys')['payload']][-2:]") == ["move", "move"]
+    assert value(lab, "w.polygons.set_index('polygon_id').loc['p0', 'rings']") == [TRIANGLE]  # the other one untouched
+    root.focus()
+    page.keyboard.press("Control+z")
+    lab.wait_for_python(f"w.polygons.set_index('polygon_id').loc[{pid!r}, 'rings'] == " + repr(dragged), True)
+    expect(root.locator(".hitl-status")).to_contain_text("undone on item 1: a polygon moved")
+
+    # from code, through the same intents: the view refetches and shows the change
+    lab.run_code("w.delete(0, 'p0')")  # the accepted proposal deleted: open again
+    expect(root.locator(".hitl-counts")).to_have_text("1 polygons, 1 open proposals", timeout=30_000)
+    lab.run_code("w.reject(0, 'p0')")
+    expect(root.locator(".hitl-counts")).to_have_text("1 polygons, 0 open proposals", timeout=30_000)
+    assert value(lab, "[e.get('op') for e in store.events('polys')['payload']][-2:]") == ["delete", "reject"]
+    assert value(lab, "w.proposals_of(0)") == []
     lab.screenshot_element(root, "polygons.png")

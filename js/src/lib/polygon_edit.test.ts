@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   clampVertex, closesRing, deleteVertex, edgeMidpoint, holeFits, insertVertex, insidePolygon, insideRing, moveVertex,
-  nearestEdge, nearestVertex, polygonArea, polygonAt, projectOnSegment, Ring, ringArea, ringBounds,
+  nearestEdge, nearestVertex, polygonArea, polygonAt, projectOnSegment, Ring, ringArea, ringBounds, translatePolygon,
 } from "./polygon_edit";
 
 const square: Ring = [[10, 10], [50, 10], [50, 40], [10, 40]];
@@ -52,6 +52,24 @@ describe("polygon geometry", () => {
     expect(closesRing([[0, 0], [10, 0], [10, 10]], { x: 5, y: 5 }, 2)).toBe(false);
     expect(holeFits(square, hole)).toBe(true);
     expect(holeFits(square, [[5, 5], [30, 20], [30, 30]])).toBe(false);
+  });
+  it("moves a whole polygon, holes too, the move clamped so its shape stays inside the image", () => {
+    const rings = [square, hole];
+    expect(translatePolygon(rings, 5, -3, 80, 60)).toEqual([
+      [[15, 7], [55, 7], [55, 37], [15, 37]], [[25, 17], [35, 17], [35, 27], [25, 27]],
+    ]);
+    expect(rings[0]).toEqual([[10, 10], [50, 10], [50, 40], [10, 40]]); // the input untouched
+    // past the right / top border: stopped there (outer x max 80, y min 0), shape kept
+    expect(translatePolygon(rings, 100, -50, 80, 60)).toEqual([
+      [[40, 0], [80, 0], [80, 30], [40, 30]], [[50, 10], [60, 10], [60, 20], [50, 20]],
+    ]);
+    // past the left / bottom border
+    expect(translatePolygon([square], -11, 25, 80, 60)).toEqual([[[0, 30], [40, 30], [40, 60], [0, 60]]]);
+    // fractions at the kernel's 1/1000 px
+    expect(translatePolygon([[[0.5, 0.5], [2, 0.5], [2, 2]]], 0.12345, 1 / 3, 80, 60)).toEqual([[[0.623, 0.833], [2.123, 0.833], [2.123, 2.333]]]);
+    // a polygon as wide as the image does not move sideways; it still moves down
+    const wide: Ring = [[0, 0], [80, 0], [80, 10]];
+    expect(translatePolygon([wide], 7, 4, 80, 60)).toEqual([[[0, 4], [80, 4], [80, 14]]]);
   });
   it("picks the smallest polygon under a point", () => {
     const big = { id: "big", rings: [[[0, 0], [100, 0], [100, 100], [0, 100]] as Ring] };

@@ -1,7 +1,8 @@
 // Polygons with holes, in image pixels: a polygon is a list of rings (the outer ring first, then its
 // holes), a ring a list of [x, y] vertices, as PolygonAnnotator stores them
 // (hitl_widgets/widgets/polygons.py). Hit-testing (inside, nearest vertex, nearest edge) and the
-// edits made after a ring is closed (move / insert / delete a vertex, nudge), kept inside the image.
+// edits made after a ring is closed (move / insert / delete a vertex, nudge; move the whole polygon),
+// kept inside the image.
 import type { Point, Rect } from "./viewport";
 
 export type Vertex = [number, number];
@@ -133,6 +134,16 @@ export function moveVertex(rings: Ring[], at: VertexRef, p: Point, width: number
   const out = copy(rings);
   out[at.ring][at.index] = clampVertex(p, width, height);
   return out;
+}
+
+/** The rings moved as a whole by (dx, dy) image pixels, the move clamped so that the outer ring's
+ *  extent stays inside the image [0, width] x [0, height] (the shape is kept, as a box's move;
+ *  holes lie inside the outer ring, so they stay in too); vertices at the kernel's precision. */
+export function translatePolygon(rings: Ring[], dx: number, dy: number, width: number, height: number): Ring[] {
+  const b = ringBounds(rings[0] ?? []);
+  const tx = Math.min(Math.max(dx, -b.x), Math.max(0, width - (b.x + b.w)));
+  const ty = Math.min(Math.max(dy, -b.y), Math.max(0, height - (b.y + b.h)));
+  return rings.map((r) => r.map(([x, y]) => [roundCoord(x + tx), roundCoord(y + ty)] as Vertex));
 }
 
 /** The midpoint of the edge from vertex `at` to the next one of its ring. */

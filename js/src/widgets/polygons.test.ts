@@ -156,6 +156,60 @@ describe("PolygonAnnotator view", () => {
     expect(t.q(".hitl-counts").textContent).toBe("2 polygons, 0 open proposals");
   });
 
+  it("drag inside the selected polygon moves it whole, holes too (one put 'move', kept in the image); arrows nudge it", async () => {
+    vi.useFakeTimers();
+    const HOLE = [[150, 150], [250, 150], [250, 250], [150, 250]];
+    const t = await mount({ 0: { polygons: [human("g", [SQUARE, HOLE])] } });
+    t.click(120, 200); // inside (not in the hole): selected
+    expect(t.intents()).toEqual([]);
+    t.drag(120, 200, 150, 180); // +30, -20
+    const moves = t.intents().filter((c: Any) => c.type === "put");
+    expect(moves).toHaveLength(1);
+    expect(moves[0]).toMatchObject({ edit: "move", polygon: { id: "g", rings: [
+      [[130, 80], [330, 80], [330, 280], [130, 280]], [[180, 130], [280, 130], [280, 230], [180, 230]],
+    ] } });
+    t.drag(150, 180, 150, 1000); // far past the bottom: stops with the outer ring on the border (480)
+    expect(t.intents().at(-1)).toMatchObject({ edit: "move", polygon: { rings: [
+      [[130, 280], [330, 280], [330, 480], [130, 480]], [[180, 330], [280, 330], [280, 430], [180, 430]],
+    ] } });
+    // arrows: the polygon chosen (no vertex) moves as a whole, Shift 10 px; one put once they pause
+    const before = t.intents().length;
+    t.press("ArrowLeft", { shiftKey: true });
+    t.press("ArrowUp");
+    t.press("ArrowDown"); // at the border: stays
+    t.press("ArrowDown");
+    expect(t.intents()).toHaveLength(before);
+    vi.advanceTimersByTime(500);
+    expect(t.intents()).toHaveLength(before + 1);
+    expect(t.intents().at(-1)).toMatchObject({ edit: "move", polygon: { rings: [
+      [[120, 280], [320, 280], [320, 480], [120, 480]], [[170, 330], [270, 330], [270, 430], [170, 430]],
+    ] } });
+    // a press in the hole is not inside the polygon: it starts a new one, nothing moves
+    t.drag(220, 380, 240, 390);
+    expect(t.intents()).toHaveLength(before + 1);
+  });
+
+  it("arrows pan, not move, a proposal selected on its own after an accept", async () => {
+    vi.useFakeTimers();
+    const proposals = [
+      { id: "p0", class: "dog", rings: [[[400, 50], [500, 50], [450, 150]]], score: 0.9 },
+      { id: "p1", class: "cat", rings: [SQUARE], score: 0.5 },
+    ];
+    const t = await mount({ 0: { proposals } });
+    t.press("Enter"); // accepts p0; p1 selected by itself
+    t.press("ArrowRight");
+    vi.advanceTimersByTime(500);
+    expect(t.intents().map((c: Any) => c.type)).toEqual(["accept"]);
+    t.press("Tab"); // the accepted p0, chosen: arrows move it
+    t.press("ArrowRight");
+    vi.advanceTimersByTime(500);
+    expect(t.intents().at(-1)).toMatchObject({ type: "put", edit: "move", polygon: { id: "p0", rings: [[[401, 50], [501, 50], [451, 150]]] } });
+    t.press("Tab"); // the proposal p1, chosen: moved, it becomes an edited proposal
+    t.press("ArrowRight");
+    vi.advanceTimersByTime(500);
+    expect(t.intents().at(-1)).toMatchObject({ type: "put", edit: "move", polygon: { id: "p1", rings: [[[101, 100], [301, 100], [301, 300], [101, 300]]] } });
+  });
+
   it("by keyboard alone: N adds a square in the view, arrows move its selected vertex, I inserts one", async () => {
     vi.useFakeTimers();
     const t = await mount();

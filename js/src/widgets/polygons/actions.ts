@@ -1,12 +1,13 @@
 // PolygonAnnotator's commands, by key, button or click: place and close a ring (a new polygon or a
 // hole), pick a class, accept / reject proposals, delete a vertex or a polygon, insert a vertex,
-// nudge a vertex, cycle the selection and its vertex, undo / redo.
+// nudge a vertex or the whole polygon, cycle the selection and its vertex, undo / redo.
 import { countOf, placeOf, sayAbout, undoText } from "../../lib/canvas_stage";
 import type { StatusLine } from "../../lib/status";
 import type { Stepper } from "../../lib/stepper";
 import type { PanZoom, Point, Viewport } from "../../lib/viewport";
 import {
-  clampVertex, deleteVertex, edgeMidpoint, holeFits, insertVertex, insideRing, moveVertex, ringArea, ringBounds, VertexRef,
+  clampVertex, deleteVertex, edgeMidpoint, holeFits, insertVertex, insideRing, moveVertex, ringArea, ringBounds, translatePolygon,
+  VertexRef,
 } from "../../lib/polygon_edit";
 import type { PolygonEdits } from "./edits";
 import type { Polygon, Proposal, Selection } from "./model";
@@ -26,7 +27,7 @@ export interface ActionParts {
 /** What an undo / redo took back or did again, by the op the kernel names (hitl_widgets/widgets/polygons.py). */
 const CHANGES: Record<string, string> = {
   draw: "a new polygon", move_vertex: "a vertex moved", insert_vertex: "a vertex inserted", delete_vertex: "a vertex deleted",
-  hole: "a hole", class: "a class change", nudge: "a vertex nudged", delete: "a deletion", accept: "accepted proposals",
+  hole: "a hole", class: "a class change", nudge: "a vertex nudged", move: "a polygon moved", delete: "a deletion", accept: "accepted proposals",
   adjust: "an edited proposal", reject: "a rejected proposal", redo: "a redo", set: "polygons set from Python",
 };
 
@@ -284,21 +285,28 @@ export class PolygonActions {
     if (this.insertVertex(sel.vertex)) this.p.edits.flushDraft();
   }
 
-  /** An arrow key: nudge the selected vertex (Shift: 10 px), else pan. */
+  /** An arrow key: nudge the selected vertex (Shift: 10 px), else the polygon or proposal the
+   *  person clicked or Tabbed to, as a whole (kept inside the image; not one selected on its own,
+   *  as the next proposal after an accept), else (or while drawing) pan. A run of nudges is sent
+   *  as one change once the keys pause. */
   arrow(dx: number, dy: number, e: KeyboardEvent): void {
     const { state, edits } = this.p;
     const sel = state.selection;
-    if (!sel?.vertex) {
+    if (!sel || state.drawing || !state.selectedPolygon() || (!sel.vertex && !state.chosen)) {
       this.p.panZoom.pan(-dx * 40, -dy * 40);
       return;
     }
-    const d = edits.beginEdit("nudge");
+    const d = edits.beginEdit(sel.vertex ? "nudge" : "move");
     if (!d) return;
     const step = e.shiftKey ? 10 : 1;
-    const ref = state.selection?.vertex ?? sel.vertex;
-    const [x, y] = d.rings[ref.ring][ref.index];
     const { w, h } = state.imageSize();
-    d.rings = moveVertex(d.rings, ref, { x: x + dx * step, y: y + dy * step }, w, h);
+    const ref = state.selection?.vertex ?? sel.vertex;
+    if (ref) {
+      const [x, y] = d.rings[ref.ring][ref.index];
+      d.rings = moveVertex(d.rings, ref, { x: x + dx * step, y: y + dy * step }, w, h);
+    } else {
+      d.rings = translatePolygon(d.rings, dx * step, dy * step, w, h);
+    }
     edits.commitSoon();
   }
 

@@ -40,4 +40,4 @@ export interface Drawing {
 }
 
 /** What a put intent's `edit` says the change was (the kernel's EDITS). */
-export type EditKind = "draw" | "move_vertex" | "insert_vertex" | "delete_vertex" | "hole" | "class" | "nudge";
+export type EditKind = "draw" | "move_vertex" | "insert_vertex" | "delete_vertex" | "hole" | "class" | "nudge" | "move";

@@ -1,8 +1,12 @@
 // PolygonAnnotator's mouse. While a ring is drawn: a click places a vertex, a click on the first
 // vertex closes the ring. Otherwise, on the selected polygon (or proposal): press on a vertex and
-// drag to move it (Alt+click deletes it), press on an edge to insert a vertex there (and drag it);
-// a click on another polygon or proposal selects it; a press on empty image starts a new polygon.
-import { closesRing, moveVertex, nearestEdge, nearestVertex, polygonAt, VertexRef } from "../../lib/polygon_edit";
+// drag to move it (Alt+click deletes it), press on an edge to insert a vertex there (and drag it),
+// press inside it and drag to move the whole polygon, holes and all (one change, kept inside the
+// image); a click on another polygon or proposal selects it; a press on empty image starts a new
+// polygon.
+import {
+  closesRing, moveVertex, nearestEdge, nearestVertex, polygonAt, Ring, translatePolygon, VertexRef,
+} from "../../lib/polygon_edit";
 import { capturePointer, Point, Viewport } from "../../lib/viewport";
 import type { PanZoom } from "../../lib/viewport";
 import type { PolygonActions } from "./actions";
@@ -15,12 +19,15 @@ const EDGE_PX = 5; // CSS px: grab distance of an edge
 const MIN_DRAG_PX = 3; // a drag shorter than this (CSS px) is a click
 
 interface Drag {
-  ref: VertexRef;
+  /** the vertex dragged; null: the whole polygon, from `from` (image px), its rings then `rings` */
+  ref: VertexRef | null;
   id: number;
   sx: number;
   sy: number;
   moved: boolean;
   inserted: boolean;
+  from?: Point;
+  rings?: Ring[];
 }
 
 export interface PointerParts {
@@ -96,6 +103,13 @@ export class PolygonPointer {
     const shown = state.shownPolygons(it);
     const hitPolygon = polygonAt(shown, ip);
     const hitProposal = hitPolygon ? null : polygonAt(state.pendingProposals(it), ip);
+    if (sel && g && (hitPolygon ? sel.kind === "polygon" && hitPolygon === sel.id : sel.kind === "proposal" && hitProposal === sel.id)) {
+      // inside the selected one: the polygon itself is chosen (not a vertex); a drag moves it
+      state.choose({ ...sel, vertex: null });
+      capturePointer(canvas, e.pointerId);
+      this.drag = { ref: null, id: e.pointerId, sx: sp.x, sy: sp.y, moved: false, inserted: false, from: ip, rings: g.rings };
+      return painter.redraw();
+    }
     if (hitPolygon || hitProposal) {
       edits.flushDraft();
       state.choose({ kind: hitPolygon ? "polygon" : "proposal", id: (hitPolygon ?? hitProposal)!, vertex: null });
@@ -119,10 +133,11 @@ export class PolygonPointer {
     }
     if (!drag.moved && Math.hypot(sp.x - drag.sx, sp.y - drag.sy) < MIN_DRAG_PX) return;
     drag.moved = true;
-    const d = edits.beginEdit(drag.inserted ? "insert_vertex" : "move_vertex");
+    const d = edits.beginEdit(drag.ref === null ? "move" : drag.inserted ? "insert_vertex" : "move_vertex");
     if (!d) return;
     const { w, h } = state.imageSize();
-    d.rings = moveVertex(d.rings, drag.ref, ip, w, h);
+    if (drag.ref) d.rings = moveVertex(d.rings, drag.ref, ip, w, h);
+    else if (drag.from && drag.rings) d.rings = translatePolygon(drag.rings, ip.x - drag.from.x, ip.y - drag.from.y, w, h);
     painter.frame();
   }
 
@@ -144,6 +159,7 @@ export class PolygonPointer {
     const g = state.drawing ? null : state.selectedPolygon();
     const px = 1 / viewport.scale;
     canvas.style.cursor = g && nearestVertex(g.rings, ip, VERTEX_PX * px) ? "move"
-      : g && nearestEdge(g.rings, ip, EDGE_PX * px) ? "copy" : "crosshair";
+      : g && nearestEdge(g.rings, ip, EDGE_PX * px) ? "copy"
+        : g && polygonAt([g], ip) ? "grab" : "crosshair";
   }
 }
