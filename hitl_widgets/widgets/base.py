@@ -140,8 +140,8 @@ class Reply(dict):
         ('ack', 2, ['client', 'seq', 'type'])
     """
 
-    def __init__(self, fields: Mapping[str, Any], buffers: list | None = None, binary: tuple[str, ...] = ()):
-        super().__init__(fields)
+    def __init__(self, fields: Mapping[str, Any] | None = None, buffers: list | None = None, binary: tuple[str, ...] = ()):
+        super().__init__(fields or {})
         self.buffers: list = list(buffers or [])
         self.binary = binary
 
