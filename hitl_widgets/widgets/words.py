@@ -142,8 +142,9 @@ PACKED_SOURCES = ("model", "human")
 
 
 def pack_words(words: list[dict], buffers: list) -> dict:
-    """Words for the view in one message part instead of a dict per word: ``{n, id, text, buffer}``,
-    ``id`` and ``text`` the words' ids and texts joined by single spaces (neither holds a space:
+    """Words for the view (a fetch's item, every ack of TranscriptReview) in one message part instead
+    of a dict per word: ``{n, id, text, buffer}``, ``id`` and ``text`` the words' ids and texts
+    joined by single spaces (neither holds a space:
     ``check_text``), ``buffers[buffer]`` (appended) n little-endian float64 starts, n ends, n
     confidences (NaN: None), then n uint8 sources (``PACKED_SOURCES``) and n uint8 flags
     (``PACKED_FLAGS``). js/src/widgets/transcript/model.ts ``unpackWords`` reads it.
