@@ -139,6 +139,8 @@ def check_hypotheses(frame: Any, durations: Mapping[Hashable, float]) -> dict[Ha
 
 PACKED_FLAGS = (None, *FLAGS)  # a flag's code in pack_words
 PACKED_SOURCES = ("model", "human")
+_FLAG_CODES = {f: k for k, f in enumerate(PACKED_FLAGS)}
+_SOURCE_CODES = {s: k for k, s in enumerate(PACKED_SOURCES)}
 
 
 def pack_words(words: list[dict], buffers: list) -> dict:
@@ -159,13 +161,13 @@ def pack_words(words: list[dict], buffers: list) -> dict:
     """
     n = len(words)
     times = np.empty((3, n), dtype="<f8")
+    times[0] = [w["start"] for w in words]
+    times[1] = [w["end"] for w in words]
+    times[2] = [math.nan if w["confidence"] is None else w["confidence"] for w in words]
     codes = np.empty((2, n), dtype=np.uint8)
-    for k, w in enumerate(words):
-        times[0, k], times[1, k] = w["start"], w["end"]
-        times[2, k] = math.nan if w["confidence"] is None else w["confidence"]
-        codes[0, k] = PACKED_SOURCES.index(w["source"])
-        codes[1, k] = PACKED_FLAGS.index(w["flag"])
-    out = {"n": n, "id": " ".join(w["id"] for w in words), "text": " ".join(w["text"] for w in words), "buffer": len(buffers)}
+    codes[0] = [_SOURCE_CODES[w["source"]] for w in words]
+    codes[1] = [_FLAG_CODES[w["flag"]] for w in words]
+    out = {"n": n, "id": " ".join([w["id"] for w in words]), "text": " ".join([w["text"] for w in words]), "buffer": len(buffers)}
     buffers.append(times.tobytes() + codes.tobytes())
     return out
 
