@@ -25,6 +25,9 @@ confidences): 7,200 words for the hour, all given to the widget. Measured in one
     word is brought into view in the transcript text (the text box scrolled to it) READ_MS before the
     click, as a person finds a word before clicking it. "cold": a word 48.5 s past the last one
     played (outside the window played); "warm": a word 2 s after the one just played.
+(e) one edit's answer: a ``text`` intent run through the widget's dispatch in the kernel; its ack's
+    JSON bytes plus buffer bytes (the utterance's words travel packed: ``pack_words``). Also
+    benchmarks/transcript_ack_size.py, without JupyterLab.
 
 Run: .venv/bin/python benchmarks/audio_ui.py [--quick]
 """
@@ -344,6 +347,12 @@ def main() -> None:
         for kind in ("cold", "warm"):
             print(line(f"{kind}: click -> <audio> 'playing'", [r[0] for r in results[kind]], "<= 50 ms"))
             print(line(f"{kind}: click -> playhead moving (its frame painted)", [r[1] for r in results[kind]], "<= 50 ms"))
+        # (e) one edit's answer: a text intent run through the widget's dispatch in the kernel (as the view's arrives)
+        edit = ("w._dispatch(w, {'type': 'text', 'client': 'bench', 'seq': 1, 'item_id': 0, 'text': 'edited', "
+                "'word': w._current(0)['words'][len(w._current(0)['words']) // 2]['id']}, [])")
+        ack = ast.literal_eval(lab.python(f"({edit}, [s for s in sent if s[0] == 'ack'][-1])[1]"))
+        print(f"(e) one text edit's ack (the utterance's {words.strip()} words packed, kernel side): "
+              f"{ack[2]:,} B JSON + {ack[3]:,} B buffers = {ack[2] + ack[3]:,} B")
         errors = [m for m in lab.console if m.startswith("pageerror")]
         if errors:
             print(f"  page errors: {errors[:3]}")

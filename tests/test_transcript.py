@@ -61,6 +61,24 @@ def texts(w, u):
     return [x["text"] for x in w._current(u)["words"]]
 
 
+def unpack(packed: dict, buffers: list) -> list[dict]:
+    """The words of a fetch's ``packed_words`` (as js/src/widgets/transcript/model.ts unpackWords reads them)."""
+    n, raw = packed["n"], bytes(buffers[packed["buffer"]])
+    assert len(raw) == 26 * n
+    start, end, conf = np.frombuffer(raw[:24 * n], "<f8").reshape(3, n)
+    source, flag = np.frombuffer(raw[24 * n:], np.uint8).reshape(2, n)
+    return [{"id": i, "text": t, "start": float(a), "end": float(b), "source": ("model", "human")[s],
+             "confidence": None if np.isnan(c) else float(c), "flag": (None, "unclear", "jargon")[f]}
+            for i, t, a, b, c, s, f in zip(packed["id"].split(" ") if n else [], packed["text"].split(" ") if n else [],
+                                           start, end, conf, source, flag)]
+
+
+def ack_words(sent: list, bufs: list, k: int = -1) -> list[dict]:
+    """The words an ack carries (packed, in the buffers sent with it)."""
+    assert "words" not in sent[k]
+    return unpack(sent[k]["packed_words"], bufs[k])
+
+
 def test_queue_is_least_confident_first_or_sequential():
     w, _, _ = make()
     assert w.order == [1, 0, 2] and w.position == 0
@@ -71,10 +89,10 @@ def test_queue_is_least_confident_first_or_sequential():
 
 
 def test_text_time_flag_verdict_acks_and_tables():
-    w, sent, _ = make()
+    w, sent, bufs = make()
     c = Client(w)
     c(type="text", item_id=0, word=wid(w, 0, 1), text="hat")
-    assert sent[-1]["type"] == "ack" and [x["text"] for x in sent[-1]["words"]] == ["the", "hat", "sat"]
+    assert sent[-1]["type"] == "ack" and [x["text"] for x in ack_words(sent, bufs)] == ["the", "hat", "sat"]
     c(type="time", item_id=0, word=wid(w, 0, 1), start_s=0.35, end_s=0.75)
     assert sent[-1]["type"] == "ack"
     c(type="flag", item_id=0, word=wid(w, 0, 2), flag="jargon")
@@ -92,7 +110,7 @@ def test_text_time_flag_verdict_acks_and_tables():
 
 
 def test_split_merge_insert_delete():
-    w, sent, _ = make()
+    w, sent, bufs = make()
     c = Client(w)
     c(type="split", item_id=1, word=wid(w, 1, 0), at_s=0.4, texts=["hel", "lo"])
     assert sent[-1]["type"] == "ack" and texts(w, 1) == ["hel", "lo", "world"]
@@ -112,7 +130,7 @@ def test_split_merge_insert_delete():
     c(type="insert", item_id=1, after=None, text="x", start_s=0.16, end_s=0.18, new_word="hview1")
     assert sent.pop()["type"] == "refused" and "already exists" in w.refused[-1]["message"]
     c(type="sync", item_id=1)
-    assert sent[-1]["type"] == "ack" and len(sent[-1]["words"]) == 4
+    assert sent[-1]["type"] == "ack" and ack_words(sent, bufs) == w._current(1)["words"] and len(w._current(1)["words"]) == 4
     assert all(m["type"] == "ack" for m in sent)
 
 
@@ -213,18 +231,6 @@ def test_audio_window_is_a_bounded_wav():
         w._dispatch(w, {"type": "audio", "item_id": 1, "start_s": 0.0, "end_s": 1.0, **bad}, [])
         assert sent[-1]["type"] == "refused", bad
     assert "at most" in sent[-1]["message"] or "inside" in sent[-1]["message"]
-
-
-def unpack(packed: dict, buffers: list) -> list[dict]:
-    """The words of a fetch's ``packed_words`` (as js/src/widgets/transcript/model.ts unpackWords reads them)."""
-    n, raw = packed["n"], bytes(buffers[packed["buffer"]])
-    assert len(raw) == 26 * n
-    start, end, conf = np.frombuffer(raw[:24 * n], "<f8").reshape(3, n)
-    source, flag = np.frombuffer(raw[24 * n:], np.uint8).reshape(2, n)
-    return [{"id": i, "text": t, "start": float(a), "end": float(b), "source": ("model", "human")[s],
-             "confidence": None if np.isnan(c) else float(c), "flag": (None, "unclear", "jargon")[f]}
-            for i, t, a, b, c, s, f in zip(packed["id"].split(" ") if n else [], packed["text"].split(" ") if n else [],
-                                           start, end, conf, source, flag)]
 
 
 def test_fetch_sends_no_audio_only_words_length_and_first_peaks():
@@ -389,3 +395,65 @@ def test_fine_peaks_and_playback_read_only_their_window_of_a_long_recording(monk
     reads.clear()
     w._dispatch(w, {"type": "audio", "item_id": 0, "start_s": 300.0, "end_s": 320.0}, [])
     assert reads == [(300 * RATE, 320 * RATE)] and len(sent[-1][1][0]) == 44 + 2 * 20 * RATE
+
+
+def test_every_answer_carries_the_words_packed_with_one_buffer_never_a_dict_per_word():
+    w, sent, bufs = make()
+    c = Client(w)
+    c(type="text", item_id=0, word="m1", text="hat")
+    c(type="time", item_id=0, word="m1", start_s=0.35)
+    c(type="undo", item_id=0)
+    assert sent[-1]["undone"] == "time"
+    c(type="redo", item_id=0)
+    c(type="sync", item_id=0)
+    for k in range(len(sent)):
+        assert sent[k]["type"] == "ack" and len(bufs[k]) == 1 and sent[k]["packed_words"]["buffer"] == 0
+        assert ack_words(sent, bufs, k)[1]["text"] == "hat"
+    assert [x["start"] for x in ack_words(sent, bufs, 2)] == [0.1, 0.4, 0.8]  # after the undo
+    assert ack_words(sent, bufs) == w._current(0)["words"] and ack_words(sent, bufs)[1]["start"] == 0.35
+    # a retry gets the same answer with the same buffer; a refusal carries none
+    w._dispatch(w, {"type": "text", "client": "c", "seq": 1, "item_id": 0, "word": "m1", "text": "hat"}, [])
+    assert sent[-1] == sent[0] and bytes(bufs[-1][0]) == bytes(bufs[0][0])
+    c(type="text", item_id=0, word="nope", text="x")
+    assert sent[-1]["type"] == "refused" and bufs[-1] is None
+
+
+def test_a_replayed_edit_keeps_its_packed_answer_while_muted_and_sends_only_the_replay_ack(tmp_path):
+    import time
+
+    w, sent, bufs = make(hw.AnnotationStore(tmp_path / "m.db", annotator="ann"))
+    kept = []
+    real_reply = w._reply
+
+    def spy(reply, buffers=None):
+        out = real_reply(reply, buffers)
+        if w._muted is not None:
+            kept.append(out)
+        return out
+
+    w._reply = spy
+    t0 = time.time() * 1000 - 60_000
+    Client(w)(type="replay", edits=[{"type": "text", "fields": {"item_id": 2, "word": "m0", "text": "good"}, "made_at": t0}])
+    assert [m["type"] for m in sent] == ["invalidate", "ack"] and bufs == [None, None]  # the muted answer was not sent
+    assert sent[-1]["results"] == [{"ok": True}]
+    (muted,) = kept
+    assert muted["intent"] == "text" and len(muted.buffers) == 1
+    assert unpack(muted["packed_words"], muted.buffers) == w._current(2)["words"] and texts(w, 2) == ["good"]
+
+
+def test_old_answers_kept_for_retries_shed_their_buffers_past_the_memory_bound(monkeypatch):
+    from hitl_widgets.widgets import base
+
+    w, sent, bufs = make()
+    c = Client(w)
+    c(type="text", item_id=0, word="m0", text="a")
+    one = bufs[-1][0]
+    monkeypatch.setattr(base, "ACK_BUFFER_MEMORY", 2 * len(one))
+    c(type="text", item_id=0, word="m0", text="b")
+    c(type="text", item_id=0, word="m0", text="c")  # three answers' buffers: the oldest sheds its own
+    assert w._answer_bytes == 2 * len(one)
+    w._dispatch(w, {"type": "text", "client": "c", "seq": 1, "item_id": 0, "word": "m0", "text": "a"}, [])
+    assert sent[-1]["type"] == "ack" and sent[-1]["seq"] == 1 and "packed_words" not in sent[-1] and bufs[-1] is None
+    assert sent[-1]["verdict"] is None and sent[-1]["event_id"] == sent[0]["event_id"]
+    w._dispatch(w, {"type": "text", "client": "c", "seq": 3, "item_id": 0, "word": "m0", "text": "c"}, [])
+    assert ack_words(sent, bufs)[0]["text"] == "c"

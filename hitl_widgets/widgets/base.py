@@ -39,7 +39,7 @@ import json
 import logging
 import math
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -65,6 +65,7 @@ MAX_FETCH = 64  # items per fetch request
 MAX_MESSAGE_BYTES = 256 * 1024  # larger intents are refused
 MAX_BUFFER_BYTES = 32 * 1024 * 1024  # binary buffers of one intent, in all
 ACK_MEMORY = 10_000  # answers kept for retried intents
+ACK_BUFFER_MEMORY = 64 * 1024 * 1024  # bytes of binary buffers kept with those answers (the oldest shed theirs)
 MAX_BATCH = 64  # intents in one batch message
 MAX_REPLAY = 200  # edits in one replay message (the view sends more in several)
 REPLAY_EXCLUDED = frozenset({"replay", "batch", "fetch"})  # intents a replay cannot hold
@@ -127,6 +128,32 @@ def intent(name: str, *, last_wins: bool = False, sequenced: bool = True) -> Cal
     return declare
 
 
+class Reply(dict):
+    """An answer to an intent as it is sent: its JSON fields (the dict) and the binary buffers that
+    travel with it (``buffers``; a field such as ``{"buffer": 0}`` indexes them), kept together so
+    that a retry gets both again. ``binary``: the fields that index the buffers; ``shed()`` drops
+    them with the buffers (an old answer kept for retries, ``ACK_BUFFER_MEMORY``).
+
+    Example:
+        >>> r = Reply({"type": "ack", "client": "c", "seq": 1, "packed": {"buffer": 0}}, [b"ab"], binary=("packed",))
+        >>> r["type"], r.nbytes, sorted(r.shed())
+        ('ack', 2, ['client', 'seq', 'type'])
+    """
+
+    def __init__(self, fields: Mapping[str, Any] | None = None, buffers: list | None = None, binary: tuple[str, ...] = ()):
+        super().__init__(fields or {})
+        self.buffers: list = list(buffers or [])
+        self.binary = binary
+
+    @property
+    def nbytes(self) -> int:
+        return sum(len(memoryview(b).cast("B")) for b in self.buffers)
+
+    def shed(self) -> Reply:
+        """This answer without its buffers and the fields that index them."""
+        return Reply({k: v for k, v in self.items() if k not in self.binary})
+
+
 @dataclass(frozen=True)
 class Committed:
     """A change the commit path stored: event ``event_id`` (an ``op``) on ``item_id``; a handler
@@ -166,6 +193,8 @@ class IntentWidget(anywidget.AnyWidget):
     def __init__(self, **kwargs: Any):
         self.refused: list[dict] = []  # every refused intent, newest last
         self._answers: OrderedDict[tuple[str, int], dict] = OrderedDict()
+        self._answer_bytes = 0  # bytes of the buffers kept with self._answers
+        self._buffered: deque[tuple[str, int]] = deque()  # keys of the answers kept with buffers, oldest first
         self._applied: dict[tuple[str, Any], int] = {}  # (client, item id) -> newest seq applied
         self.intent_buffers: list[bytes] = []
         super().__init__(**kwargs)
@@ -229,7 +258,7 @@ class IntentWidget(anywidget.AnyWidget):
                 return
             key = (client, seq)
             if key in self._answers:  # a retry: answer the same, change nothing
-                self.send(self._answers[key])
+                self._send_reply(self._answers[key])
                 return
             slot = self._slot(content, client) if spec.last_wins else None
             if slot is not None and self._applied.get(slot, -1) > seq:  # overtaken by a newer intent
@@ -252,10 +281,28 @@ class IntentWidget(anywidget.AnyWidget):
                 self._applied[slot] = max(self._applied.get(slot, -1), content["seq"])
 
     def _remember(self, key: tuple[str, int], reply: dict) -> None:
-        """Keep the answer to (client, seq) for its retries (the newest ACK_MEMORY answers)."""
+        """Keep the answer to (client, seq) for its retries (the newest ACK_MEMORY answers; past
+        ACK_BUFFER_MEMORY bytes of buffers, the oldest answers keep only their JSON fields: a late
+        retry of one is still acknowledged, without the state that travelled in binary)."""
+        self._forget(key)
         self._answers[key] = reply
+        if _nbytes(reply):
+            self._answer_bytes += _nbytes(reply)
+            self._buffered.append(key)
         while len(self._answers) > ACK_MEMORY:
-            self._answers.popitem(last=False)
+            self._forget(next(iter(self._answers)))
+        while self._answer_bytes > ACK_BUFFER_MEMORY and len(self._buffered) > 1:
+            old = self._buffered.popleft()
+            kept = self._answers.get(old)
+            if isinstance(kept, Reply) and kept.buffers:
+                self._answer_bytes -= kept.nbytes
+                self._answers[old] = kept.shed()
+
+    def _forget(self, key: tuple[str, int]) -> None:
+        reply = self._answers.pop(key, None)
+        if _nbytes(reply):
+            self._answer_bytes -= _nbytes(reply)
+            self._buffered.remove(key)
 
     def _slot(self, content: dict, client: str) -> tuple[str, Any] | None:
         """(client, item id) for a last-wins intent naming a valid item id, else None."""
@@ -266,17 +313,30 @@ class IntentWidget(anywidget.AnyWidget):
 
     def _stale_reply(self, content: dict) -> dict:
         """Answer an overtaken intent: an ack marked stale with the item's current state."""
-        return self._ack(content, item_id=content.get("item_id"), stale=True, **self._item_state(content.get("item_id")))
+        return self._state_ack(content, content.get("item_id"), stale=True)
 
     def _item_state(self, item_id: Any) -> dict:
         """What the view is told of an item's state (its label, its verdict...) in every answer
         about it: a change's ack, a stale answer."""
         return {}
 
+    _binary_state: ClassVar[tuple[str, ...]] = ()  # the fields of _reply_state that index buffers
+
+    def _reply_state(self, item_id: Any, buffers: list) -> dict:
+        """``_item_state`` as the answers carry it; a widget whose state is large overrides it to
+        send part of it as binary buffers (appended to ``buffers``, named in ``_binary_state``)."""
+        return self._item_state(item_id)
+
+    def _state_ack(self, content: dict, item_id: Any, **fields: Any) -> dict:
+        """Acknowledge ``content`` with the item's state (``_reply_state``: its buffers go too)."""
+        buffers: list = []
+        state = self._reply_state(item_id, buffers)
+        return self._ack(content, buffers, item_id=item_id, **fields, **state)
+
     def _answer(self, content: dict, done: Committed, **fields: Any) -> dict:
         """The last step of the commit path: acknowledge a committed change with its item, its
         event and the item's state after it (``fields``: more)."""
-        return self._ack(content, item_id=done.item_id, event_id=done.event_id, **self._item_state(done.item_id), **fields)
+        return self._state_ack(content, done.item_id, event_id=done.event_id, **fields)
 
     def _refuse(self, content: dict, message: str) -> dict:
         """Send a refusal (the caller decides whether a retry gets the same answer: _dispatch_one
@@ -287,8 +347,7 @@ class IntentWidget(anywidget.AnyWidget):
                 reply["intent" if k == "type" else k] = content[k]
         self.refused.append({"message": message, "intent": reply.get("intent")})
         log.warning("hitl_widgets refused an intent: %s", message)
-        self._reply(reply)
-        return reply
+        return self._reply(reply)
 
     def _intent_from_code(self, kind: str, **fields: Any) -> dict:
         """Run the declared handler of intent ``kind`` for a call from Python, as if the view had
@@ -302,18 +361,32 @@ class IntentWidget(anywidget.AnyWidget):
         self.send({"type": "invalidate"})
         return reply
 
-    def _ack(self, content: dict, **fields: Any) -> dict:
+    def _ack(self, content: dict, buffers: list | None = None, **fields: Any) -> Reply:
+        """Acknowledge ``content`` with ``fields`` (and binary ``buffers``, which its fields index)."""
         reply = {"type": "ack", "client": content["client"], "seq": content["seq"], "intent": content["type"], **fields}
-        self._reply(reply)
-        return reply
+        return self._reply(reply, buffers)
 
-    _muted: list[dict] | None = None  # while replaying: the edits' own answers, kept instead of sent
+    _muted: list[Reply] | None = None  # while replaying: the edits' own answers (with their buffers), kept instead of sent
 
-    def _reply(self, reply: dict) -> None:
+    def _reply(self, reply: dict, buffers: list | None = None) -> Reply:
+        """Send an answer with its buffers (kept instead while muted); returns it as a ``Reply``."""
+        out = Reply(reply, buffers, self._binary_state if buffers else ())
         if self._muted is not None:
-            self._muted.append(reply)
+            self._muted.append(out)
+        else:
+            self._send_reply(out)
+        return out
+
+    def _send_reply(self, reply: dict) -> None:
+        buffers = getattr(reply, "buffers", None)
+        if buffers:
+            self.send(reply, buffers=buffers)
         else:
             self.send(reply)
+
+
+def _nbytes(reply: Any) -> int:
+    return reply.nbytes if isinstance(reply, Reply) else 0
 
 
 def _same_json(a: Any, b: Any) -> bool:

@@ -19,8 +19,9 @@ Protocol (browser → kernel; each edit carries ``client``/``seq`` and ``item_id
     undo / redo / sync                            the last change / the utterance's state
 ``new_word``: the id the view gives the word it makes (``h`` and 1 to 32 letters or digits, not in
 use), so that its next edits can name it before the ack; else the kernel picks one.
-Every ack carries the utterance's state after the change: ``words`` and ``verdict`` (and ``word``:
-the word made or changed). Reads: ``peaks`` and ``audio`` (``AudioReads``, widgets/audio_reads.py).
+Every ack carries the utterance's state after the change: ``packed_words`` (its words as a fetch
+sends them, ``pack_words``: ids and texts as two strings, times, confidences and codes in one binary
+buffer of the message) and ``verdict`` (and ``word``: the word made or changed). Reads: ``peaks`` and ``audio`` (``AudioReads``, widgets/audio_reads.py).
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from ..coerce import is_item_id
 from ..items import Items
 from ..store import AnnotationStore
 from .audio_reads import MAX_PEAKS, MAX_PLAY_S, AudioReads
@@ -212,11 +214,15 @@ class TranscriptReview(AudioReads, ImageEditor):
     def _label(self, key: Hashable) -> Any:
         return self._current(key)["verdict"]
 
-    def _item_state(self, item_id: Any) -> dict:
-        if item_id not in self.items:
+    _binary_state: ClassVar[tuple[str, ...]] = ("packed_words",)
+
+    def _reply_state(self, item_id: Any, buffers: list) -> dict:
+        """An answer's state of the utterance: its words packed as a fetch sends them (``pack_words``:
+        two strings and one buffer, not a dict per word) and its verdict."""
+        if not is_item_id(item_id) or item_id not in self.items:
             return {}
         cur = self._current(item_id)
-        return {"words": cur["words"], "verdict": cur["verdict"]}
+        return {"packed_words": pack_words(cur["words"], buffers), "verdict": cur["verdict"]}
 
     def _media(self, key: Any, buffers: list) -> dict:
         """No audio in the fetch: the words packed (``pack_words``: two strings and one buffer, not a
@@ -376,7 +382,7 @@ class TranscriptReview(AudioReads, ImageEditor):
     def _on_sync(self, content: dict) -> dict:
         """Answer with the utterance's current state (the view asks after a refusal)."""
         u = self._item_id(content)
-        return self._ack(content, item_id=u, event_id=None, **self._item_state(u))
+        return self._state_ack(content, u, event_id=None)
 
 
 def _wer_or_none(wer: Any, ref: str, hyp: str) -> float | None:

@@ -139,11 +139,14 @@ def check_hypotheses(frame: Any, durations: Mapping[Hashable, float]) -> dict[Ha
 
 PACKED_FLAGS = (None, *FLAGS)  # a flag's code in pack_words
 PACKED_SOURCES = ("model", "human")
+_FLAG_CODES = {f: k for k, f in enumerate(PACKED_FLAGS)}
+_SOURCE_CODES = {s: k for k, s in enumerate(PACKED_SOURCES)}
 
 
 def pack_words(words: list[dict], buffers: list) -> dict:
-    """Words for the view in one message part instead of a dict per word: ``{n, id, text, buffer}``,
-    ``id`` and ``text`` the words' ids and texts joined by single spaces (neither holds a space:
+    """Words for the view (a fetch's item, every ack of TranscriptReview) in one message part instead
+    of a dict per word: ``{n, id, text, buffer}``, ``id`` and ``text`` the words' ids and texts
+    joined by single spaces (neither holds a space:
     ``check_text``), ``buffers[buffer]`` (appended) n little-endian float64 starts, n ends, n
     confidences (NaN: None), then n uint8 sources (``PACKED_SOURCES``) and n uint8 flags
     (``PACKED_FLAGS``). js/src/widgets/transcript/model.ts ``unpackWords`` reads it.
@@ -158,13 +161,13 @@ def pack_words(words: list[dict], buffers: list) -> dict:
     """
     n = len(words)
     times = np.empty((3, n), dtype="<f8")
+    times[0] = [w["start"] for w in words]
+    times[1] = [w["end"] for w in words]
+    times[2] = [math.nan if w["confidence"] is None else w["confidence"] for w in words]
     codes = np.empty((2, n), dtype=np.uint8)
-    for k, w in enumerate(words):
-        times[0, k], times[1, k] = w["start"], w["end"]
-        times[2, k] = math.nan if w["confidence"] is None else w["confidence"]
-        codes[0, k] = PACKED_SOURCES.index(w["source"])
-        codes[1, k] = PACKED_FLAGS.index(w["flag"])
-    out = {"n": n, "id": " ".join(w["id"] for w in words), "text": " ".join(w["text"] for w in words), "buffer": len(buffers)}
+    codes[0] = [_SOURCE_CODES[w["source"]] for w in words]
+    codes[1] = [_FLAG_CODES[w["flag"]] for w in words]
+    out = {"n": n, "id": " ".join([w["id"] for w in words]), "text": " ".join([w["text"] for w in words]), "buffer": len(buffers)}
     buffers.append(times.tobytes() + codes.tobytes())
     return out
 

@@ -183,6 +183,14 @@ def test_split_merge_insert_delete_flag_undo_and_verdict_keys(lab):
     lab.wait_for_python("e.words.flag.tolist()", [None, None, None, "jargon"])
     expect(root.locator(".hitl-transcript-word")).to_have_count(4)
     assert shown() == ["one", "twotwo", "and", "four"]
+    # the kernel's ack carries the whole utterance (packed, in binary buffers) and replaces the view's
+    # copy: a change made in Python behind the view's back shows once the view's next edit is answered
+    lab.python("e.edit(0, 0, 'ONE')")
+    keys("u")  # "four": unclear
+    lab.wait_for_python("e.words.flag.tolist()", [None, None, None, "unclear"])
+    expect(root.locator(".hitl-transcript-word").first).to_have_text("ONE", timeout=10_000)
+    assert shown() == ["ONE", "twotwo", "and", "four"]
+    expect(root.locator(".hitl-status-message")).not_to_contain_text("misshapen")
     keys("c")  # verdict: corrected (and on to the end screen)
     lab.wait_for_python("e.transcripts.verdict.tolist()", ["corrected"])
     expect(root.locator(".hitl-progress")).to_have_text("judged 1 of 1 utterances")

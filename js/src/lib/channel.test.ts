@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { IntentChannel, MAX_BATCH, MAX_BATCH_CHARS, Reply, UnsavedError } from "./channel";
+import { kernelMessages } from "./review";
+import { StatusLine } from "./status";
 // @ts-expect-error plain JS helper without type declarations
 import { createFakeModel } from "../../testing/fake-model.js";
 
@@ -79,6 +81,37 @@ describe("IntentChannel", () => {
     expect(p.value).toEqual(reply);
     expect(channel.pendingCount).toBe(0);
     expect(changes).toHaveBeenCalledTimes(1);
+  });
+
+  it("an answer's binary buffers reach the promise as reply.buffers; an answer without has none", async () => {
+    const { channel } = setup();
+    const p1 = watch(channel.send("text", { item_id: 1 }));
+    const p2 = watch(channel.send("text", { item_id: 1 }));
+    const bytes = new Uint8Array([1, 2, 3]);
+    const msg = ack(channel, 1, { packed_words: { n: 0, id: "", text: "", buffer: 0 } });
+    expect(channel.handle(msg, [new DataView(bytes.buffer)])).toBe(true);
+    expect(channel.handle(ack(channel, 2), [])).toBe(true);
+    await flush();
+    const reply = p1.value as Reply;
+    expect(reply.buffers).toHaveLength(1);
+    expect([...new Uint8Array((reply.buffers![0] as DataView).buffer)]).toEqual([1, 2, 3]);
+    expect(reply).toMatchObject({ seq: 1, packed_words: { buffer: 0 } });
+    expect(msg).not.toHaveProperty("buffers"); // the kernel's message is not changed
+    expect(p2.value).not.toHaveProperty("buffers");
+  });
+
+  it("kernelMessages hands an ack's buffers to the channel, and other messages' to their routes", async () => {
+    const { model, channel } = setup();
+    const items = vi.fn();
+    model.on("msg:custom", kernelMessages(channel, new StatusLine(), { items }));
+    const p = watch(channel.send("text", { item_id: 1 }));
+    const a = new ArrayBuffer(8);
+    const b = new ArrayBuffer(4);
+    model.kernelSend(ack(channel, 1, { packed_words: { buffer: 1 } }), [a, b]);
+    model.kernelSend({ type: "items", items: [{ id: 1, kind: "audio" }] }, [b]);
+    await flush();
+    expect((p.value as Reply).buffers).toEqual([a, b]);
+    expect(items).toHaveBeenCalledWith([{ id: 1, kind: "audio" }], [b]);
   });
 
   it("answers are matched by seq, in any order", async () => {

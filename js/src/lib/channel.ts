@@ -9,6 +9,8 @@
 // busy and an idle status, which JupyterLab shows (its favicon and kernel indicator); under fast
 // typing batching halves their number.
 
+import type { Binary } from "./media";
+
 export interface Sender {
   send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void;
 }
@@ -18,6 +20,8 @@ export interface Reply {
   client: string;
   seq: number;
   message?: string;
+  /** the binary buffers the answer came with (its fields index them); absent when it came without */
+  buffers?: Binary[];
   [key: string]: unknown;
 }
 
@@ -223,10 +227,11 @@ export class IntentChannel {
     }, this.options.retryMs);
   }
 
-  /** Feed a kernel message; returns true when it answered one of our intents. */
-  handle(msg: Partial<Reply>): boolean {
+  /** Feed a kernel message and the buffers that came with it (they reach the intent's promise as
+   *  `reply.buffers`); returns true when it answered one of our intents. */
+  handle(msg: Partial<Reply>, buffers: readonly Binary[] = []): boolean {
     if ((msg.type !== "ack" && msg.type !== "refused") || msg.client !== this.client) return false;
-    this.answer(msg as Reply);
+    this.answer((buffers.length ? { ...msg, buffers: [...buffers] } : msg) as Reply);
     this.afterAnswers();
     return true;
   }

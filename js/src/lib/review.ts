@@ -63,10 +63,11 @@ export interface KernelRoutes {
   other?: (msg: Record<string, unknown>, buffers: Binary[]) => void;
 }
 
-/** A "msg:custom" handler: intent replies go to the channel, a refusal to the status line, the rest to `routes`. */
+/** A "msg:custom" handler: intent replies go to the channel (with their buffers: `reply.buffers`), a
+ *  refusal to the status line, the rest to `routes`. */
 export function kernelMessages(channel: IntentChannel, status: StatusLine, routes: KernelRoutes) {
   return (msg: Record<string, unknown>, buffers: Binary[] = []) => {
-    if (channel.handle(msg)) return;
+    if (channel.handle(msg, buffers)) return;
     if (msg.type === "items") routes.items?.(msg.items as ItemInfo[], buffers);
     else if (msg.type === "refused") status.error(`refused: ${String(msg.message ?? "invalid message")}`);
     else if (msg.type === "invalidate") routes.invalidate?.();

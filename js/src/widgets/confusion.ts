@@ -293,7 +293,7 @@ function render({ model, el }: RenderProps<ConfusionModel>) {
 
   // ---------------------------------------------------------------- kernel messages
   const onMessage = (msg: Record<string, unknown>, buffers: Binary[] = []) => {
-    if (channel.handle(msg)) return;
+    if (channel.handle(msg, buffers)) return;
     if (msg.type === "items") {
       const infos = msg.items as ItemInfo[];
       cache.receive(infos, buffers, gallery.visibleIds()).then(() => {

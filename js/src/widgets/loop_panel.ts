@@ -5,6 +5,7 @@ import "../lib/theme.css";
 import "./loop_panel.css";
 import { barChart, lineChart, Series, svg } from "../lib/chart";
 import { IntentChannel } from "../lib/channel";
+import type { Binary } from "../lib/media";
 import { h, setText } from "../lib/dom";
 import { HelpOverlay, helpButton as newHelpButton } from "../lib/help";
 import { Keymap } from "../lib/keyboard";
@@ -109,7 +110,7 @@ function render({ model, el }: RenderProps<LoopPanelModel>) {
   return startView(model, root, status, {
     on: {
       "change:history change:baselines change:state change:message change:class_counts change:group_counts": paint,
-      "msg:custom": (msg: Record<string, unknown>) => channel.handle(msg),
+      "msg:custom": (msg: Record<string, unknown>, buffers?: Binary[]) => channel.handle(msg, buffers),
     },
     paint,
     dispose: [keymap, channel],

@@ -1,7 +1,21 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import type { ItemInfo } from "../lib/items";
+import { ItemCache } from "../lib/items";
+import { EditLedger } from "../lib/ledger";
+import { kernelMessages } from "../lib/review";
+import { StatusLine } from "../lib/status";
+import type { Stepper } from "../lib/stepper";
+import { TranscriptActions } from "./transcript/actions";
 import {
-  boundaryNear, confidenceClass, edgeLimits, insertSpan, movedEdge, newWordId, splitPoint, unpackWords, withMerge, withSplit, wordAt, Word,
+  boundaryNear, confidenceClass, edgeLimits, insertSpan, movedEdge, newWordId, splitPoint, unpackWords, Utterance, withMerge, withSplit,
+  wordAt, Word,
 } from "./transcript/model";
+// @ts-expect-error plain JS helper without type declarations
+import { createFakeModel } from "../../testing/fake-model.js";
+
+const flush = async () => {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+};
 
 const word = (id: string, start: number, end: number, confidence: number | null = 0.9, text = id): Word =>
   ({ id, text, start, end, source: "model", confidence, flag: null });
@@ -59,5 +73,99 @@ describe("transcript model", () => {
     expect(unpackWords({ ...packed, text: "the cat" }, [new ArrayBuffer(0), bytes])).toBe("misshapen words");
     expect(unpackWords(packed, [new ArrayBuffer(0), bytes.subarray(1)])).toBe("misshapen words");
     expect(unpackWords({ ...packed, buffer: 5 }, [bytes])).toBe("misshapen words");
+  });
+});
+
+/** The words packed as words.py pack_words packs them: [packed fields, its one buffer]. */
+function pack(ws: Word[]): [Record<string, unknown>, DataView] {
+  const n = ws.length;
+  const bytes = new Uint8Array(26 * n);
+  const times = new Float64Array(bytes.buffer, 0, 3 * n);
+  ws.forEach((w, k) => {
+    times[k] = w.start;
+    times[n + k] = w.end;
+    times[2 * n + k] = w.confidence ?? NaN;
+    bytes[24 * n + k] = w.source === "model" ? 0 : 1;
+    bytes[25 * n + k] = [null, "unclear", "jargon"].indexOf(w.flag);
+  });
+  return [{ n, id: ws.map((w) => w.id).join(" "), text: ws.map((w) => w.text).join(" "), buffer: 0 }, new DataView(bytes.buffer)];
+}
+
+describe("transcript acks", () => {
+  async function setup() {
+    const model = createFakeModel({ n_done: 0 });
+    const status = new StatusLine();
+    const cache = new ItemCache(model);
+    const ledger = new EditLedger(model, { status, repaint: () => {}, progress: () => {} });
+    model.on("msg:custom", kernelMessages(ledger.channel, status, {}));
+    const stepper = { current: () => 0, order: () => [0], step: () => {} } as unknown as Stepper;
+    const actions = new TranscriptActions({
+      cache, ledger, stepper, status, playhead: () => 0, pixel: () => 0.01, edit: () => {}, repaint: () => {},
+    });
+    await cache.receive([{ id: 0, kind: "audio", duration_s: 2, words: words.map((w) => ({ ...w })), verdict: null } as unknown as ItemInfo], []);
+    const shown = () => (cache.get(0) as unknown as Utterance).words;
+    const ack = (type: string, fields: Record<string, unknown>, buffers: DataView[]) => {
+      const sent = model.lastSent(type) as { client: string; seq: number };
+      model.kernelSend({ type: "ack", client: sent.client, seq: sent.seq, intent: type, item_id: 0, ...fields }, buffers);
+    };
+    const message = () => status.node.querySelector(".hitl-status-message")!.textContent;
+    const errors = vi.spyOn(status, "error");
+    return { model, ledger, actions, shown, ack, message, errors, cache };
+  }
+
+  it("the kernel's packed words replace the view's once no later edit of the utterance is pending", async () => {
+    const t = await setup();
+    t.actions.select(1);
+    t.actions.setText("hat");
+    t.actions.flag("jargon");
+    expect(t.shown().map((w) => [w.text, w.flag])).toEqual([["a", null], ["hat", "jargon"], ["c", null]]);
+    const kernel = words.map((w) => ({ ...w }));
+    kernel[1] = { ...kernel[1], text: "hat", source: "human" };
+    const [first, firstBuffer] = pack(kernel);
+    t.ack("text", { packed_words: first, verdict: null }, [firstBuffer]);
+    await flush();
+    // the flag is still on its way: the older state from the kernel does not undo it in the view
+    expect(t.shown()[1]).toMatchObject({ text: "hat", flag: "jargon" });
+    kernel[1] = { ...kernel[1], flag: "jargon", confidence: 0.5 }; // the kernel's own value wins
+    const [second, secondBuffer] = pack(kernel);
+    t.ack("flag", { packed_words: second, verdict: "corrected" }, [secondBuffer]);
+    await flush();
+    expect(t.ledger.pending(0)).toBe(0);
+    expect(t.shown()).toEqual(kernel);
+  });
+
+  it("a misshapen pack is refused with a status error, the view's words kept and the edit settled", async () => {
+    const t = await setup();
+    t.actions.select(0);
+    t.actions.setText("x");
+    const [packed, buffer] = pack(words);
+    t.ack("text", { packed_words: { ...packed, text: "only two" }, verdict: null }, [buffer]);
+    await flush();
+    expect(t.message()).toContain("misshapen words");
+    expect(t.errors).toHaveBeenCalledTimes(1);
+    expect(t.shown().map((w) => w.text)).toEqual(["x", "b", "c"]);
+    expect(t.ledger.pending(0)).toBe(0);
+    t.actions.setText("y");
+    t.ack("text", { packed_words: "not an object", verdict: null }, []);
+    await flush();
+    t.actions.verdict("accept");
+    t.ack("verdict", { packed_words: { ...packed, buffer: 3 }, verdict: "accept" }, [buffer]);
+    await flush();
+    expect(t.errors).toHaveBeenCalledTimes(3);
+    expect(t.errors.mock.calls.every(([text]) => text.includes("misshapen words"))).toBe(true);
+    expect(t.shown().map((w) => w.text)).toEqual(["y", "b", "c"]);
+    expect((t.cache.get(0) as unknown as Utterance).verdict).toBe("accept"); // the verdict still settles
+    expect(t.ledger.pending(0)).toBe(0);
+  });
+
+  it("an answer without packed words (an old answer re-sent) settles the edit and keeps the view's words", async () => {
+    const t = await setup();
+    t.actions.select(2);
+    t.actions.setText("z");
+    t.ack("text", { verdict: null }, []);
+    await flush();
+    expect(t.ledger.pending(0)).toBe(0);
+    expect(t.shown().map((w) => w.text)).toEqual(["a", "b", "z"]);
+    expect(t.message()).not.toContain("misshapen");
   });
 });

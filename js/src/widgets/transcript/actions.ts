@@ -1,7 +1,8 @@
 // TranscriptReview's commands. Each edit changes the view's copy of the utterance at once and goes
-// through the EditLedger; the kernel's ack (the utterance's words and verdict) then replaces the
-// copy, and a refusal asks for the kernel's state again (editorEdit's "sync"). Words the view makes
-// (split, insert) get their id here (new_word), so the next edit can name them before the ack.
+// through the EditLedger; the kernel's ack (the utterance's words, packed in its buffers as a fetch
+// sends them, and its verdict) then replaces the copy, and a refusal asks for the kernel's state
+// again (editorEdit's "sync"). Words the view makes (split, insert) get their id here (new_word), so
+// the next edit can name them before the ack.
 import { editorEdit, placeOf, sayAbout, undoText } from "../../lib/canvas_stage";
 import type { Reply } from "../../lib/channel";
 import type { ItemCache, ItemId } from "../../lib/items";
@@ -9,8 +10,8 @@ import type { EditLedger } from "../../lib/ledger";
 import type { StatusLine } from "../../lib/status";
 import type { Stepper } from "../../lib/stepper";
 import {
-  Edge, insertSpan, movedEdge, newWordId, splitPoint, Utterance, Verdict, withFlag, withInsert, withMerge, withSplit,
-  withText, withTimes, Word,
+  Edge, insertSpan, movedEdge, newWordId, replyWords, splitPoint, Utterance, Verdict, withFlag, withInsert, withMerge,
+  withSplit, withText, withTimes, Word,
 } from "./model";
 
 const CHANGES: Record<string, string> = {
@@ -62,15 +63,27 @@ export class TranscriptActions {
 
   private send(type: string, id: ItemId, fields: Record<string, unknown>, after?: (reply: Reply) => void): void {
     const ack = (reply: Reply) => {
+      const words = this.ackWords(id, reply);
       // the kernel's state replaces the view's only when no later edit of this utterance is on its way:
       // an older state would undo those edits in the view (and the next nudge would start from it)
-      if (Array.isArray(reply.words) && this.p.ledger.pending(id) === 0) {
-        this.p.cache.update(id, { words: reply.words as Word[], verdict: (reply.verdict ?? null) as Verdict | null });
+      if (words && this.p.ledger.pending(id) === 0) {
+        this.p.cache.update(id, { words, verdict: (reply.verdict ?? null) as Verdict | null });
       }
       after?.(reply);
       this.p.repaint();
     };
     void this.p.ledger.send(type, { item_id: id, ...fields }, editorEdit(this.p.ledger, id, ack, this.place(id)));
+  }
+
+  /** The words an ack of utterance `id` carries (packed, in its buffers); undefined when it carries
+   *  none, or when they are misshapen: then said on the status line, and the view's copy stays. */
+  private ackWords(id: ItemId, reply: Reply): Word[] | undefined {
+    const words = replyWords(reply);
+    if (typeof words !== "string") return words;
+    this.p.status.error(`${this.place(id)}: the kernel's answer held ${words}; the words shown are the view's own`, {
+      item: id, title: `item id ${JSON.stringify(id)}`,
+    });
+    return undefined;
   }
 
   private patch(id: ItemId, words: Word[], verdict?: Verdict | null): void {
@@ -211,7 +224,9 @@ export class TranscriptActions {
     this.patch(v.id, v.u.words, verdict);
     void this.p.ledger.send("verdict", { item_id: v.id, verdict }, {
       ...editorEdit(this.p.ledger, v.id, (reply) => {
-        this.p.cache.update(v.id, { words: reply.words as Word[], verdict: (reply.verdict ?? null) as Verdict | null });
+        const words = this.ackWords(v.id, reply);
+        const verdict = (reply.verdict ?? null) as Verdict | null;
+        this.p.cache.update(v.id, words ? { words, verdict } : { verdict });
         this.p.repaint();
       }, this.place(v.id)),
       done: before === null ? true : undefined,

@@ -47,8 +47,11 @@ const FLAGS = [null, "unclear", "jargon"] as const;
 /** The words of `packed` (its buffer in `buffers`), or an error message when it is misshapen.
  *  Example: unpackWords({n: 1, id: "m0", text: "hi", buffer: 0}, [bytes]) → [{id: "m0", text: "hi", …}]. */
 export function unpackWords(packed: PackedWords, buffers: readonly Binary[]): Word[] | string {
+  if (typeof packed !== "object" || packed === null || typeof packed.id !== "string" || typeof packed.text !== "string") {
+    return "misshapen words";
+  }
   const n = packed.n;
-  const buffer = buffers[packed.buffer];
+  const buffer = Number.isInteger(packed.buffer) && packed.buffer >= 0 ? buffers[packed.buffer] : undefined;
   if (!Number.isInteger(n) || n < 0 || !buffer) return "misshapen words";
   if (n === 0) return [];
   const ids = packed.id.split(" ");
@@ -66,6 +69,14 @@ export function unpackWords(packed: PackedWords, buffers: readonly Binary[]): Wo
     };
   }
   return words;
+}
+
+/** The words an answer of the kernel carries (`packed_words`, its buffers in `reply.buffers`):
+ *  the words, a message when they are misshapen, or undefined when it carries none (an old answer
+ *  re-sent to a retry keeps only its fields: base.py ACK_BUFFER_MEMORY). */
+export function replyWords(reply: { packed_words?: unknown; buffers?: readonly Binary[] }): Word[] | string | undefined {
+  if (reply.packed_words === undefined) return undefined;
+  return unpackWords(reply.packed_words as PackedWords, reply.buffers ?? []);
 }
 
 export const MIN_WORD_S = 0.01; // a word stays at least this long when a boundary moves
