@@ -789,14 +789,13 @@ class ReviewWidget(ItemsWidget):
         (``position``, -1 when it is not queued) and the window that holds it (starting at a
         multiple of ``count``). Answered
         ``{"type": "order", "version", "total", "start", "ids"[, "find", "position"]}``."""
-        keys = set(content) - {"type"}
         count = content.get("count", MAX_ORDER_WINDOW // 4)
         if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_ORDER_WINDOW:
             raise IntentError(f"order window: count must be an int from 1 to {MAX_ORDER_WINDOW}")
         reply: dict[str, Any] = {"type": "order", "version": self._order_version, "total": len(self._queue)}
         if "find" in content:
-            if keys - {"find", "count"}:
-                raise IntentError("order window: a find takes find and count only")
+            if "start" in content:
+                raise IntentError("order window: either start or find, not both")
             item_id = content["find"]
             if not is_item_id(item_id) or (isinstance(item_id, str) and len(item_id) > 4 * MAX_ID_CHARS):
                 raise IntentError(f"order window: find needs an item id, not {type(item_id).__name__}")
@@ -805,8 +804,8 @@ class ReviewWidget(ItemsWidget):
             reply.update(find=item_id, position=at, start=start, ids=self._ids_at(start, start + count) if at >= 0 else [])
         else:
             first = content.get("start")
-            if keys - {"start", "count"} or not isinstance(first, int) or isinstance(first, bool) or first < 0:
-                raise IntentError("order window: expected {start, count} with start an int >= 0, or {find}")
+            if not isinstance(first, int) or isinstance(first, bool) or not 0 <= first <= 2**53:
+                raise IntentError("order window: expected {start, count} with start an int from 0 to 2**53, or {find}")
             reply.update(start=first, ids=self._ids_at(first, first + count))
         self.send(reply)
         return None
