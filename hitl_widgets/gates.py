@@ -362,6 +362,9 @@ class QualityGate(ReviewWidget):
     def _is_done(self, item_id: Hashable) -> bool:
         return item_id in self._decisions
 
+    def _done_candidates(self) -> list[Hashable]:
+        return list(self._decisions)  # a recount looks at the items with a state only
+
     def _refresh_done(self) -> None:
         super()._refresh_done()
         self._summarise()

@@ -153,6 +153,12 @@ def test_the_order_reads_like_the_list_it_stands_for():
     assert w.order == ["e", "a", "c"]
 
 
+def test_the_static_card_names_the_current_item_of_a_long_queue(big):
+    big.position = 77_777
+    card = big._static_card()
+    assert ("current item", "77777 (77778 of 100000)") in card.rows and ("done", "0 of 100000") in card.rows
+
+
 def test_the_kernel_keeps_a_few_bytes_an_item(big):
     n = len(big.order)
     assert big._queue.nbytes + big._where.nbytes + big._done_at.nbytes <= 9 * n

@@ -826,7 +826,8 @@ class ReviewWidget(ItemsWidget):
         n = len(self._queue)
         card.rows += [("done", f"{self.n_done} of {n}")]
         if n:
-            item_id = self._ids_at(min(max(self.position, 0), n - 1), n)[0]
+            at = min(max(self.position, 0), n - 1)
+            item_id = self._ids_at(at, at + 1)[0]
             card.rows.append(("current item", f"{item_id!r} ({self.position + 1} of {n})"))
             if self.items.kind(item_id) == "text":
                 text = str(self.items.raw(item_id))
