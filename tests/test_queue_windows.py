@@ -146,11 +146,15 @@ def test_the_order_reads_like_the_list_it_stands_for():
     assert order.index("c") == 2 and "a" in order and "b" not in order and [1] not in order
     with pytest.raises(ValueError):
         order.index("b")
-    assert order == w.order and repr(order) == "QueueOrder(['e', 'a', 'c'])"
+    assert order == w.order and repr(order) == "['e', 'a', 'c']"  # as the list it stands for
     w.set_queue(order[::-1])
     assert w.order == ["c", "a", "e"] and order == ["e", "a", "c"]  # a snapshot
     w.set_queue(order)  # a widget's own order passes on as its positions
     assert w.order == ["e", "a", "c"]
+
+
+def test_a_long_order_shows_its_ends_and_length(big):
+    assert repr(big.order) == "[0, 1, 2, 3, 4, ..., 99999]  (a queue of 100000 ids)"
 
 
 def test_the_static_card_names_the_current_item_of_a_long_queue(big):

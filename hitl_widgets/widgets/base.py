@@ -681,9 +681,11 @@ class QueueOrder(Sequence):
     __hash__ = None  # type: ignore[assignment]  # compares by value, like the list it stands for
 
     def __repr__(self) -> str:
+        """As the list of its ids (up to 1,000 of them); a longer queue shows its ends and its length."""
         n = len(self)
-        shown = ", ".join(repr(i) for i in self[:10]) + (f", ... ({n} ids)" if n > 10 else "")
-        return f"QueueOrder([{shown}])"
+        if n <= 1000:
+            return repr(list(self))
+        return "[" + ", ".join(repr(i) for i in self[:5]) + f", ..., {self[-1]!r}]  (a queue of {n} ids)"
 
 
 SYNC_WINDOW = 512  # ids of the queue synced with the widget's state (around its position)
