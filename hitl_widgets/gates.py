@@ -300,7 +300,7 @@ class QualityGate(ReviewWidget):
     def decisions(self) -> pd.DataFrame:
         """One row per decided sample item, in sample order: item_id, verdict, reason, stratum,
         annotator, event_id."""
-        position = self._order_index  # kept by ReviewWidget as the order changes
+        n = len(self.order)
         rows = [
             {
                 "item_id": i,
@@ -310,7 +310,7 @@ class QualityGate(ReviewWidget):
                 "annotator": d.get("annotator"),
                 "event_id": d.get("event_id"),
             }
-            for i, d in sorted(self._decisions.items(), key=lambda kv: position.get(kv[0], len(position)))
+            for i, d in sorted(self._decisions.items(), key=lambda kv: self._place(kv[0]) % (n + 1))
         ]
         df = pd.DataFrame(rows, columns=["item_id", "verdict", "reason", "stratum", "annotator", "event_id"])
         df["reason"] = pd.Series([r["reason"] for r in rows], dtype=object)  # None for accepts, not NaN
@@ -362,6 +362,9 @@ class QualityGate(ReviewWidget):
     def _is_done(self, item_id: Hashable) -> bool:
         return item_id in self._decisions
 
+    def _done_candidates(self) -> list[Hashable]:
+        return list(self._decisions)  # a recount looks at the items with a state only
+
     def _refresh_done(self) -> None:
         super()._refresh_done()
         self._summarise()
@@ -376,7 +379,7 @@ class QualityGate(ReviewWidget):
     # ------------------------------------------------------------------ intents
     def _store_decision(self, item_id: Any, verdict: Any, reason: Any) -> Committed:
         item_id = check_item_id(item_id, self.items, error=IntentError)
-        if item_id not in set(self.order):
+        if item_id not in self.order:
             raise IntentError(f"item {item_id!r} is not in this gate's sample")
         if verdict not in ("accept", "reject"):
             raise IntentError(f"verdict must be 'accept' or 'reject', not {str(verdict)[:40]!r}")

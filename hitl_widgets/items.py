@@ -51,6 +51,45 @@ class Media:
     height: int = 0
 
 
+def _is_range(ids: Any) -> bool:
+    """Whether ``ids`` is a list of the plain ints 0..N-1, in order (checked at C speed)."""
+    if type(ids) is not list or not ids or not all(type(i) is int for i in ids):
+        return False
+    return ids[0] == 0 and ids[-1] == len(ids) - 1 and bool(np.array_equal(np.fromiter(ids, np.int64, len(ids)), np.arange(len(ids))))
+
+
+class _RangeIndex:
+    """The position of each of the ids 0..N-1 (itself), as the dict {i: i} would answer it, without
+    one entry per id: a number equal to an int in range (1, 1.0, True, np.int64(1)) is found, anything
+    else is not."""
+
+    __slots__ = ("n",)
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if isinstance(key, (int, np.integer)):
+            i = int(key)
+        elif isinstance(key, (float, np.floating)) and float(key).is_integer():
+            i = int(key)
+        else:
+            return default
+        return i if 0 <= i < self.n else default
+
+    def __contains__(self, key: Any) -> bool:
+        return self.get(key) is not None
+
+    def __getitem__(self, key: Any) -> int:
+        i = self.get(key)
+        if i is None:
+            raise KeyError(key)
+        return i
+
+    def __len__(self) -> int:
+        return self.n
+
+
 def _is_torch_dataset(data: Any) -> bool:
     mod = type(data).__module__
     return mod.startswith("torch") or any(c.__module__.startswith("torch.utils.data") for c in type(data).__mro__)
@@ -116,7 +155,10 @@ class Items:
         self._remote_options = dict(remote_options or {})
         self._source, self._kind, default_ids = self._bind(data, kind)
         self.ids: list[Hashable] = self._check_ids(ids if ids is not None else default_ids, len(self._source))
-        self._index = {i: n for n, i in enumerate(self.ids)}
+        # ids 0..N-1 (the default for arrays and lists): positions are the ids, no dict of N entries
+        self._index: dict[Hashable, int] | _RangeIndex = (
+            _RangeIndex(len(self.ids)) if _is_range(self.ids) else {i: n for n, i in enumerate(self.ids)}
+        )
         self._cache: OrderedDict[Hashable, Media] = OrderedDict()
         self._cache_size = max(1, int(cache_size))
         self._lock = threading.Lock()
@@ -241,6 +283,10 @@ class Items:
 
     @staticmethod
     def _check_ids(ids: Sequence[Hashable], n: int) -> list[Hashable]:
+        if _is_range(ids):  # 0..N-1 as plain ints: valid and unique (the per-id checks cost ~6 µs an id)
+            if len(ids) != n:
+                raise ValueError(f"got {len(ids)} ids for {n} items")
+            return ids  # type: ignore[return-value]  # _is_range: a list
         ids = [plain(i) for i in ids]
         if len(ids) != n:
             raise ValueError(f"got {len(ids)} ids for {n} items")

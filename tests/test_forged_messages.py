@@ -80,9 +80,34 @@ def _item_forgeries(first, type_: str, extra: dict) -> list[tuple[dict, str]]:
     ]
 
 
+# a window of the queue's ids (ReviewWidget's "order" read): every review widget takes it
+ORDER_FORGERIES: list[tuple[dict, str]] = [
+    ({"type": "order"}, "expected {start, count}"),
+    ({"type": "order", "start": -1, "count": 10}, "start an int from 0"),
+    ({"type": "order", "start": "0", "count": 10}, "start an int from 0"),
+    ({"type": "order", "start": True, "count": 10}, "start an int from 0"),
+    ({"type": "order", "start": 0.5, "count": 10}, "start an int from 0"),
+    ({"type": "order", "start": 10**30, "count": 10}, "start an int from 0"),
+    ({"type": "order", "start": [0], "count": 10}, "start an int from 0"),
+    ({"type": "order", "start": 0, "count": 0}, "count must be an int from 1"),
+    ({"type": "order", "start": 0, "count": 10**9}, "count must be an int from 1"),
+    ({"type": "order", "start": 0, "count": 2.5}, "count must be an int from 1"),
+    ({"type": "order", "start": 0, "count": "all"}, "count must be an int from 1"),
+    ({"type": "order", "start": 0, "count": None}, "count must be an int from 1"),
+    ({"type": "order", "start": 0, "find": 0}, "either start or find"),
+    ({"type": "order", "find": [0]}, "find needs an item id"),
+    ({"type": "order", "find": {"$ne": None}}, "find needs an item id"),
+    ({"type": "order", "find": True}, "find needs an item id"),
+    ({"type": "order", "find": None}, "find needs an item id"),
+    ({"type": "order", "find": "x" * 5000}, "find needs an item id"),
+    ({"type": "order", "find": HUGE}, "too large"),
+]
+
+
 def _classify_forged(w) -> list:
     first = w.order[0]
     return [
+        *ORDER_FORGERIES,
         *_item_forgeries(first, "label", {"label": 1}),
         ({"type": "label", "item_id": first, "label": 10}, "unknown class"),
         ({"type": "label", "item_id": first, "label": "1"}, "unknown class"),
@@ -907,6 +932,24 @@ def test_widget_specific_forgeries_are_refused(name, memory_store):
     # after all that the widget still works
     assert h.deliver_valid()["type"] == "ack"
     assert h.changes() == before + 1
+
+
+@pytest.mark.parametrize("name", sorted(n for n, C in CLASSES.items() if "order" in getattr(C, "_intents", {})))
+def test_forged_order_windows_are_refused(name, memory_store):
+    """Every review widget refuses a malformed window request (nothing sent but the refusal, nothing
+    stored), and answers a well-formed one with ids of its queue."""
+    h = Harness(name, memory_store)
+    before = h.changes()
+    for content, expected in ORDER_FORGERIES:
+        n_sent = len(h.sent)
+        reply = h.deliver(content, envelope=False)
+        assert reply["type"] == "refused" and expected in reply["message"], (str(content)[:100], reply)
+        assert [m["type"] for m in h.sent[n_sent:]] == ["refused"]  # no window went out
+    assert h.changes() == before
+    h.w._dispatch(h.w, {"type": "order", "start": 0, "count": 2}, [])
+    assert h.sent[-1]["type"] == "order" and h.sent[-1]["ids"] == list(h.w.order[:2])
+    h.w._dispatch(h.w, {"type": "order", "find": h.w.order[-1]}, [])
+    assert h.sent[-1]["position"] == len(h.w.order) - 1 and h.sent[-1]["find"] == h.w.order[-1]
 
 
 def test_forged_messages_change_nothing_on_postgresql(request):

@@ -99,9 +99,10 @@ def test_the_real_widgets_declare_their_intents():
     from hitl_widgets.widgets.retrieval import RetrievalVerifier
 
     assert {n: s.last_wins for n, s in ClassifyWidget._intents.items()} == {
-        "fetch": False, "label": True, "skip": True, "undo": True, "replay": False}
-    assert QualityGate._intents.keys() == {"fetch", "decide", "undo", "replay"} and QualityGate._intents["decide"].last_wins
-    assert BBoxAnnotator._intents.keys() == {"fetch", "add", "update", "delete", "accept", "adjust", "reject", "undo", "redo", "sync", "replay"}
+        "fetch": False, "order": False, "label": True, "skip": True, "undo": True, "replay": False}
+    assert not ClassifyWidget._intents["order"].sequenced  # a read, as fetch: answered by its own message
+    assert QualityGate._intents.keys() == {"fetch", "order", "decide", "undo", "replay"} and QualityGate._intents["decide"].last_wins
+    assert BBoxAnnotator._intents.keys() == {"fetch", "order", "add", "update", "delete", "accept", "adjust", "reject", "undo", "redo", "sync", "replay"}
     assert RetrievalVerifier._intents["fetch"].method == "_on_fetch"  # the one media server, its keys parsed by a hook
     assert ConfusionDashboard._intents.keys() == {"fetch", "open_cell", "open_issues", "relabel", "replay"}  # no queue: no undo
 

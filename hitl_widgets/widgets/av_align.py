@@ -243,6 +243,9 @@ class AVAlignReview(AudioReads, ImageEditor, VideoWidget):
         state = self._state.get(item_id)  # no state: the proposal, unconfirmed (not computed for this)
         return bool(state and state["confirmed"])
 
+    def _done_candidates(self) -> list[Hashable]:
+        return list(self._state)  # a recount looks at the items with a state only
+
     def _label(self, key: Hashable) -> Any:
         return self._current(key)["offset_s"]
 

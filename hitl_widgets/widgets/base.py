@@ -40,7 +40,7 @@ import logging
 import math
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,13 +48,14 @@ from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
 
 import anywidget
+import numpy as np
 import sqlalchemy as sa
 import traitlets
 
 from .._version import __version__
 from ..coerce import check_item_id, is_item_id
-from ..items import Items
-from ..queue import QueueSpec, resolve_queue
+from ..items import MAX_ID_CHARS, Items
+from ..queue import QueueSpec, queue_positions
 from ..static import StaticCard, thumbnail_jpeg, with_static
 from ..store import AnnotationStore, event_time
 
@@ -695,12 +696,102 @@ class ItemsWidget(IntentWidget):
         """Warm the kernel-side cache for the items the view will ask for after ``item_id``."""
 
 
-class ReviewWidget(ItemsWidget):
-    """Base for widgets that step through ``Items`` with a queue and a store."""
+class QueueOrder(Sequence):
+    """A review widget's queue: its item ids in review order, as a read-only sequence over a compact
+    array (the ids' positions in ``Items``, 4 bytes an item) instead of a list of N Python objects.
 
-    order: traitlets.List[Any] = traitlets.List().tag(sync=True)  # item ids, in review order
+    It compares equal to a list or tuple of the same ids, indexes, slices (a list), iterates, and
+    answers ``id in order`` and ``order.index(id)`` in O(1). It is a snapshot: a new queue makes a
+    new one. Assign a list (or another order) to ``widget.order``, or call ``set_queue``, to change it.
+
+    Example:
+        >>> from hitl_widgets import ClassifyWidget
+        >>> w = ClassifyWidget(["a", "b", "c"], classes=["x", "y"], queue=[2, 0])
+        >>> w.order == [2, 0], w.order[0], len(w.order), w.order.index(0), 1 in w.order
+        (True, 2, 2, 1, False)
+    """
+
+    __slots__ = ("_ids", "_positions", "_where", "_index")
+
+    def __init__(self, ids: Sequence[Hashable], positions: np.ndarray, where: np.ndarray, index: Any):
+        self._ids, self._positions, self._where = ids, positions, where
+        self._index = index  # Items' id -> position
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def __getitem__(self, k: Any) -> Any:
+        if isinstance(k, slice):
+            return [self._ids[p] for p in self._positions[k].tolist()]
+        return self._ids[int(self._positions[k])]
+
+    def __iter__(self) -> Iterator[Hashable]:
+        ids = self._ids
+        for a in range(0, len(self._positions), 65536):  # in chunks: never N Python ints at once
+            yield from (ids[p] for p in self._positions[a : a + 65536].tolist())
+
+    def position_of(self, item_id: Any) -> int:
+        """Where ``item_id`` stands in the queue (from 0), -1 when it is not queued."""
+        try:
+            p = self._index.get(item_id) if is_item_id(item_id) else None
+        except TypeError:
+            p = None
+        return -1 if p is None else int(self._where[p])
+
+    def __contains__(self, item_id: object) -> bool:
+        return self.position_of(item_id) >= 0
+
+    def index(self, item_id: Any, start: int = 0, stop: int | None = None) -> int:
+        at = self.position_of(item_id)
+        if at < 0 or at < start or (stop is not None and at >= stop):
+            raise ValueError(f"{item_id!r} is not in the queue")
+        return at
+
+    def count(self, item_id: Any) -> int:
+        return int(item_id in self)
+
+    def _positions_in(self, items: Items) -> np.ndarray | None:
+        """Its positions, when ``items`` holds the same ids (so a queue passes on without a lookup)."""
+        return self._positions if items.ids is self._ids else None
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, QueueOrder):
+            return len(self) == len(other) and (
+                bool(np.array_equal(self._positions, other._positions)) if self._ids is other._ids else list(self) == list(other)
+            )
+        if isinstance(other, (list, tuple)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # compares by value, like the list it stands for
+
+    def __repr__(self) -> str:
+        """As the list of its ids (up to 1,000 of them); a longer queue shows its ends and its length."""
+        n = len(self)
+        if n <= 1000:
+            return repr(list(self))
+        return "[" + ", ".join(repr(i) for i in self[:5]) + f", ..., {self[-1]!r}]  (a queue of {n} ids)"
+
+
+SYNC_WINDOW = 512  # ids of the queue synced with the widget's state (around its position)
+SYNC_WINDOW_BYTES = 32 * 1024  # ... at most this much JSON (long ids: fewer)
+MAX_ORDER_WINDOW = 1024  # ids one "order" request may ask for
+
+
+class ReviewWidget(ItemsWidget):
+    """Base for widgets that step through ``Items`` with a queue and a store.
+
+    The queue (``order``) stays in the kernel as compact arrays: the positions of its ids in
+    ``Items``, the inverse (item → place in the queue, -1 when not queued) and a done flag per place,
+    a few bytes an item. The browser gets a window of ids (``order_window``: the ids around the
+    position, the total, a version that changes with the queue) and asks for others with the ``order``
+    read (``{"type": "order", "start", "count"}`` or ``{"type": "order", "find": item_id}``).
+    """
+
     position = traitlets.Int(0).tag(sync=True)
     n_done = traitlets.Int(0).tag(sync=True)  # items of the queue with a current label
+    # {"version", "total", "start", "ids"}: the queue's ids around the position when the queue was set
+    order_window = traitlets.Dict().tag(sync=True)
 
     def __init__(
         self,
@@ -712,26 +803,118 @@ class ReviewWidget(ItemsWidget):
         **kwargs: Any,
     ):
         self._done_lock = threading.RLock()  # n_done's count, shared with a background set_queue
-        self._done: set[Hashable] = set()
-        self._order_index: dict[Hashable, int] = {}
+        self._queue = np.zeros(0, dtype=np.int32)  # positions in Items of the queue's ids, in order
+        self._where = np.zeros(0, dtype=np.int32)  # Items position -> place in the queue (-1: not queued)
+        self._done_at = np.zeros(0, dtype=bool)  # place in the queue -> done
+        self._order_version = 0
         super().__init__(items, store=store, task=task, annotator=annotator, **kwargs)  # loads the state
-        self.order = resolve_queue(queue, self.items)  # counts n_done (the order observer)
+        self._set_order(queue_positions(queue, self.items))  # counts n_done
 
     # ------------------------------------------------------------------ public API
+    @property
+    def order(self) -> QueueOrder:
+        """The queue's item ids, in review order (a ``QueueOrder``: compares equal to a list of
+        them). Assigning a sequence of ids replaces the queue (as ``set_queue``, keeping the position)."""
+        return QueueOrder(self.items.ids, self._queue, self._where, self.items._index)
+
+    @order.setter
+    def order(self, queue: QueueSpec) -> None:
+        positions = queue_positions(queue, self.items)
+        with self.hold_sync():
+            self._set_order(positions)
+
     def set_queue(self, queue: QueueSpec, position: int = 0) -> None:
         """Review these item ids next (a sequence, or a callable returning one)."""
-        order = resolve_queue(queue, self.items)
-        self.order = order  # counts n_done again (the order observer)
-        self.position = max(0, min(position, len(order) - 1))
+        positions = queue_positions(queue, self.items)
+        with self.hold_sync():
+            self._set_order(positions, max(0, min(position, len(positions) - 1)))
+
+    # ------------------------------------------------------------------ the queue, kept compact
+    def _set_order(self, positions: np.ndarray, position: int | None = None) -> None:
+        with self._done_lock:
+            same = len(positions) == len(self._queue) and bool(np.array_equal(positions, self._queue))
+            where = np.full(len(self.items), -1, dtype=positions.dtype)
+            where[positions] = np.arange(len(positions), dtype=positions.dtype)
+            self._queue, self._where = positions, where
+            if not same:
+                self._order_version += 1
+            self._refresh_done()
+            if position is not None:
+                self.position = position
+            self.order_window = self._window_state()
+
+    def _place(self, item_id: Any) -> int:
+        """Where ``item_id`` stands in the queue (from 0); -1 when it is not queued (or not an id)."""
+        try:
+            p = self.items._index.get(item_id) if is_item_id(item_id) else None
+        except TypeError:
+            return -1
+        return -1 if p is None else int(self._where[p])
+
+    def _ids_at(self, start: int, stop: int) -> list[Hashable]:
+        """The ids at queue places start..stop-1 (clamped)."""
+        ids = self.items.ids
+        return [ids[p] for p in self._queue[max(0, start) : max(0, stop)].tolist()]
+
+    def _window_state(self) -> dict:
+        """The synced window: SYNC_WINDOW ids around the position (all of a short queue), at most
+        SYNC_WINDOW_BYTES of JSON."""
+        total = len(self._queue)
+        at = min(max(self.position, 0), max(total - 1, 0))
+        size = SYNC_WINDOW
+        while True:
+            start = min(max(0, at - size // 4), max(0, total - size))
+            ids = self._ids_at(start, start + size)
+            if size <= 16 or len(json.dumps(ids)) <= SYNC_WINDOW_BYTES:
+                return {"version": self._order_version, "total": total, "start": start, "ids": ids}
+            size //= 2
+
+    @intent("order", sequenced=False)
+    def _on_order(self, content: dict) -> None:
+        """A window of the queue's ids: ``{"start", "count"}`` (count 1..MAX_ORDER_WINDOW; a start at
+        or past the end gets no ids), or ``{"find": item_id, "count"?}``: the item's place
+        (``position``, -1 when it is not queued) and the window that holds it (starting at a
+        multiple of ``count``). Answered
+        ``{"type": "order", "version", "total", "start", "ids"[, "find", "position"]}``."""
+        count = content.get("count", MAX_ORDER_WINDOW // 4)
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_ORDER_WINDOW:
+            raise IntentError(f"order window: count must be an int from 1 to {MAX_ORDER_WINDOW}")
+        reply: dict[str, Any] = {"type": "order", "version": self._order_version, "total": len(self._queue)}
+        if "find" in content:
+            if "start" in content:
+                raise IntentError("order window: either start or find, not both")
+            item_id = content["find"]
+            if not is_item_id(item_id) or (isinstance(item_id, str) and len(item_id) > 4 * MAX_ID_CHARS):
+                raise IntentError(f"order window: find needs an item id, not {type(item_id).__name__}")
+            at = self._place(item_id)
+            start = at - at % count if at >= 0 else 0  # the window of `count` (aligned) that holds it
+            reply.update(find=item_id, position=at, start=start, ids=self._ids_at(start, start + count) if at >= 0 else [])
+        else:
+            first = content.get("start")
+            if not isinstance(first, int) or isinstance(first, bool) or not 0 <= first <= 2**53:
+                raise IntentError("order window: expected {start, count} with start an int from 0 to 2**53, or {find}")
+            reply.update(start=first, ids=self._ids_at(first, first + count))
+        self.send(reply)
+        return None
+
+    @traitlets.observe("position")
+    def _window_follows(self, change: dict) -> None:
+        """The position left the synced window (set from Python, or the person went far): sync the
+        window around it, so that a view shown now paints without asking first."""
+        window = self.order_window
+        if window and not window["start"] <= change["new"] < window["start"] + len(window["ids"]):
+            with self._done_lock:
+                self.order_window = self._window_state()
 
     # ------------------------------------------------------------------ static view
     def _static_card(self) -> StaticCard | None:
         card = super()._static_card()
         assert card is not None
-        n = len(self.order)
+        n = len(self._queue)
         card.rows += [("done", f"{self.n_done} of {n}")]
         if n:
-            item_id = self.order[min(max(self.position, 0), n - 1)]
+            at = min(max(self.position, 0), n - 1)
+            item_id = self._ids_at(at, at + 1)[0]
             card.rows.append(("current item", f"{item_id!r} ({self.position + 1} of {n})"))
             if self.items.kind(item_id) == "text":
                 text = str(self.items.raw(item_id))
@@ -745,35 +928,46 @@ class ReviewWidget(ItemsWidget):
         """Whether one item counts towards ``n_done`` (labelled, reviewed, boxed, ...)."""
         return False
 
+    def _done_candidates(self) -> Iterable[Hashable] | None:
+        """The items that may be done (a superset: e.g. those with a label), so that a recount
+        looks at them only; None (the default): every item of the queue is asked ``_is_done``."""
+        return None
+
     def _first_open(self) -> int:
         """Position of the first item of the queue not done (0 when all are): where to resume."""
-        return next((n for n, i in enumerate(self.order) if not self._is_done(i)), 0)
+        open_ = np.flatnonzero(~self._done_at[: len(self._queue)])
+        return int(open_[0]) if len(open_) else 0
 
     def _refresh_done(self) -> None:
         """Recount ``n_done`` over the whole queue (a new queue, state loaded in bulk)."""
         with self._done_lock:  # a background thread (the active-learning loop) may set the queue
-            self._done = {i for i in self.order if self._is_done(i)}
-            self.n_done = len(self._done)
+            done = np.zeros(len(self._queue), dtype=bool)
+            candidates = self._done_candidates()
+            if candidates is None:
+                for n, item_id in enumerate(self.order):
+                    done[n] = self._is_done(item_id)
+            else:
+                for item_id in candidates:
+                    at = self._place(item_id)
+                    if at >= 0 and self._is_done(item_id):
+                        done[at] = True
+            self._done_at = done
+            self.n_done = int(done.sum())
 
     def _recount_item(self, item_id: Hashable) -> None:
         """One item changed: update ``n_done`` by that item alone (O(1), where a recount is
         O(queue): 2 ms per label on a 100,000-item queue)."""
         with self._done_lock:
-            if item_id not in self._order_index:
+            at = self._place(item_id)
+            if at < 0:
                 return
-            now, done = self._is_done(item_id), self._done
-            if now != (item_id in done):
-                (done.add if now else done.discard)(item_id)
-                self.n_done = len(done)
-
-    @traitlets.observe("order")
-    def _index_order(self, change: dict) -> None:
-        with self._done_lock:
-            self._order_index = {item_id: n for n, item_id in enumerate(change["new"])}
-            self._refresh_done()  # by set_queue, or ``w.order`` assigned directly
+            now = bool(self._is_done(item_id))
+            if now != self._done_at[at]:
+                self._done_at[at] = now
+                self.n_done += 1 if now else -1
 
     def _prefetch_after(self, item_id: Hashable, count: int = 8) -> None:
         """Warm the kernel-side cache for the items after ``item_id`` in the queue."""
-        start = self._order_index.get(item_id)
-        if start is not None:
-            self.items.prefetch(self.order[start + 1 : start + 1 + count])
+        at = self._place(item_id)
+        if at >= 0:
+            self.items.prefetch(self._ids_at(at + 1, at + 1 + count))

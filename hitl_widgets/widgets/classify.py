@@ -134,6 +134,9 @@ class ClassifyWidget(ReviewWidget):
     def _is_done(self, item_id: Hashable) -> bool:
         return item_id in self._current
 
+    def _done_candidates(self) -> list[Hashable]:
+        return list(self._current)  # a recount looks at the labelled items only, not the whole queue
+
     # ------------------------------------------------------------------ intents
     def _check_label(self, value: Any) -> Any:
         if self.multi_label:

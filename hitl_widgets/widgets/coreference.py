@@ -243,6 +243,9 @@ class CoreferenceLinker(ImageEditor):
     def _is_done(self, item_id: Hashable) -> bool:
         return bool(self._state.get(item_id, {}).get("links"))
 
+    def _done_candidates(self) -> list[Hashable]:
+        return list(self._state)  # a recount looks at the items with a state only
+
     def _item_info(self, item_id: Hashable) -> dict:
         return {
             "pieces": pieces(self.texts[item_id], self._tokens[item_id]),

@@ -288,6 +288,9 @@ class SensorFusionReview(ReviewWidget):
     def _is_done(self, item_id: Hashable) -> bool:
         return item_id in self._current
 
+    def _done_candidates(self) -> list[Hashable]:
+        return list(self._current)  # a recount looks at the items with a state only
+
     def _item_state(self, item_id: Any) -> dict:
         cur = self._current.get(item_id) if isinstance(item_id, int) else None
         return {"verdict": cur["verdict"] if cur else None, "reason": cur.get("reason", "") if cur else ""}

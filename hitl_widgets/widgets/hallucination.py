@@ -180,7 +180,7 @@ class HallucinationFlagger(ReviewWidget):
             categories=categories, models=models, display_size=display_size, title=title,
         )
         # resume at the first image with a text still without a verdict
-        self.position = next((n for n, i in enumerate(self.order) if self.texts[i] and i not in self._done), 0)
+        self.position = next((n for n, i in enumerate(self.order) if self.texts[i] and not self._done_at[n]), 0)
 
     # ------------------------------------------------------------------ state
     def _load(self) -> None:

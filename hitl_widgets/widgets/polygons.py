@@ -355,6 +355,9 @@ class PolygonAnnotator(ImageEditor):
     def _is_done(self, item_id: Hashable) -> bool:
         return bool(self._state.get(item_id, {}).get("polygons"))
 
+    def _done_candidates(self) -> list[Hashable]:
+        return list(self._state)  # a recount looks at the items with a state only
+
     def _snapshot(self, item_id: Hashable) -> dict:
         return self._current(item_id)
 

@@ -318,6 +318,9 @@ class SceneGraphAnnotator(ImageEditor):
     def _is_done(self, item_id: Hashable) -> bool:
         return item_id in self._state
 
+    def _done_candidates(self) -> list[Hashable]:
+        return list(self._state)  # a recount looks at the items with a state only
+
     def _item_info(self, item_id: Hashable) -> dict:
         return {"proposals": self._proposals.get(item_id, []), "object_proposals": self._object_proposals.get(item_id, []),
                 **self._view_state(item_id)}

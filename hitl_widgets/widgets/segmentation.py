@@ -337,6 +337,9 @@ class SegmentationCanvas(ImageEditor):
         state = self._state.get(item_id)
         return state is not None and bool(state["labels"].any())
 
+    def _done_candidates(self) -> list[Hashable]:
+        return list(self._state)  # a recount looks at the items with a state only
+
     def _snapshot(self, item_id: Hashable) -> dict:
         return self._get(item_id)
 

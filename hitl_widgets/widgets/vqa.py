@@ -147,6 +147,9 @@ class VQAReview(ReviewWidget):
     def _is_done(self, item_id: Hashable) -> bool:
         return item_id in self._current
 
+    def _done_candidates(self) -> list[Hashable]:
+        return list(self._current)  # a recount looks at the items with a state only
+
     @intent("verdict", last_wins=True)
     def _on_verdict(self, content: dict) -> dict:
         item_id = self._item_id(content)

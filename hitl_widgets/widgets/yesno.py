@@ -86,6 +86,9 @@ class YesNoReview(ReviewWidget):
     def _is_done(self, item_id: Hashable) -> bool:
         return item_id in self._current
 
+    def _done_candidates(self) -> list[Hashable]:
+        return list(self._current)  # a recount looks at the items with a state only
+
     def _item_info(self, item_id: Hashable) -> dict:
         return {"answer": self._current.get(item_id)}
 

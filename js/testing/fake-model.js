@@ -11,6 +11,12 @@
  */
 export function createFakeModel(initial = {}) {
   const state = { ...initial };
+  // A review widget's queue given whole as `order: [...]` (as tests describe it) is synced as the
+  // kernel syncs a short queue: all of it in `order_window`, with a version (ReviewWidget)
+  let version = 0;
+  const orderWindow = (ids) => ({ version: (version += 1), total: ids.length, start: 0, ids: [...ids] });
+  if (Array.isArray(state.order) && state.order_window === undefined) state.order_window = orderWindow(state.order);
+  delete state.order;
   /** @type {Map<string, Set<Function>>} */
   const handlers = new Map();
   const emit = (event, ...args) => {
@@ -69,7 +75,7 @@ export function createFakeModel(initial = {}) {
       return contents[contents.length - 1];
     },
     /** simulate Python setting a traitlet (kernel -> front-end) */
-    kernelSet: (key, value) => model.set(key, value),
+    kernelSet: (key, value) => (key === "order" ? model.set("order_window", orderWindow(value)) : model.set(key, value)),
     /** simulate Python `widget.send(content, buffers=[...])` (a custom message, with binary buffers) */
     kernelSend: (content, buffers = []) => emit("msg:custom", content, buffers),
     /** fire any model event (e.g. "comm_live_update" when the widget manager marks the comm dead) */

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import {
-  CanvasStage, classSwatches, countOf, editorEdit, editorKeys, editorNav, editorRootClass, placeOf, sayAbout,
+  CanvasStage, classSwatches, countOf, editorEdit, editorKeys, editorNav, editorRootClass, sayAbout,
   undoText, wireEditorNav,
 } from "./canvas_stage";
 import type { EditLedger } from "./ledger";
@@ -161,17 +161,8 @@ describe("editor nav and keys", () => {
 });
 
 describe("messages about an item", () => {
-  it("placeOf counts as the header does (1-based place in the order), not the internal id", () => {
-    expect(placeOf([829, 17, 4], 17)).toBe("item 2");
-    expect(placeOf([[1, "a"], [2, "b"]] as unknown as number[], [2, "b"] as unknown as number)).toBe("item 2");
-    expect(placeOf([829], 5)).toBe("an item no longer in the queue");
-  });
-
-  it("placeOf names the unit the widget counts in (the video widgets: \"video 2\"), items by default", () => {
-    expect(placeOf([829, 17, 4], 17, "video")).toBe("video 2");
-    expect(placeOf([829], 5, "video")).toBe("a video no longer in the queue");
-    expect(placeOf([829, 17], 829, "image")).toBe("image 1");
-    expect(undoText("undo", placeOf([3, 9], 9, "video"), { type: "ack" as const, client: "c", seq: 1, undone: "key" }, { key: "a keyframe" }))
+  it("undoText names the item by its place", () => {
+    expect(undoText("undo", "video 2", { type: "ack" as const, client: "c", seq: 1, undone: "key" }, { key: "a keyframe" }))
       .toBe("undone on video 2: a keyframe");
   });
 

@@ -32,17 +32,6 @@ export function editorEdit(ledger: EditLedger, id: ItemId, ack: (reply: Reply) =
   };
 }
 
-/** "item 4": where `id` stands in `order`, counted as the header counts ("item 4 / 100"), not its
- *  internal id (which goes in a tooltip: sayAbout). `noun` is the unit the header names
- *  (`stepper.positionText(noun)`): the video widgets say "video 4".
- *
- *  Example: `placeOf(order, id, "video")` is "video 4" when `id` is the fourth of `order`. */
-export function placeOf(order: ItemId[], id: ItemId, noun = "item"): string {
-  const key = itemKey(id);
-  const at = order.findIndex((v) => itemKey(v) === key);
-  return at < 0 ? `${/^[aeiou]/i.test(noun) ? "an" : "a"} ${noun} no longer in the queue` : `${noun} ${at + 1}`;
-}
-
 /** Show `text` on the status line as a message about item `id` (cleared when another item is
  *  shown), with the internal id as its tooltip. */
 export function sayAbout(status: StatusLine, id: ItemId, text: string): void {

@@ -6,7 +6,8 @@ import type { AnyModel } from "@anywidget/types";
 import type { IntentChannel } from "./channel";
 import { h } from "./dom";
 import { helpButton, type HelpOverlay } from "./help";
-import type { ItemId, ItemInfo } from "./items";
+import type { ItemInfo } from "./items";
+import type { OrderWindowState } from "./order";
 import type { Binding } from "./keyboard";
 import type { Binary } from "./media";
 import type { StatusLine } from "./status";
@@ -22,7 +23,7 @@ type Handler = Parameters<AnyModel["on"]>[1];
 export interface ReviewModel {
   task: string;
   annotator: string;
-  order: ItemId[]; // item ids, in review order
+  order_window: OrderWindowState; // the queue's ids around the position, its total and version (lib/order.ts)
   position: number;
   n_done: number;
   title: string;

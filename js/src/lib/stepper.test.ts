@@ -81,7 +81,7 @@ describe("Stepper", () => {
 
   it("restarts at a position of a new order: its own hook and a paint, no step and no save", () => {
     const { model, stepper, log } = make(["a", "b", "c"], 2);
-    model.set("order", ["x", "y"]);
+    model.set("order_window", { version: 9, total: 2, start: 0, ids: ["x", "y"] });
     stepper.restart(1);
     expect(log).toEqual(["restart 1", "paint 1"]);
     expect(stepper.current()).toBe("y");
@@ -110,6 +110,18 @@ describe("Stepper", () => {
     expect(stepper.placeText("x1", "image")).toBe("image 3");
     expect(stepper.placeText(5)).toBe("item 5"); // not in the order: its id
     expect(stepper.placeText("gone")).toBe('item "gone"');
+  });
+
+  it("placeOf counts as the header does (1-based place in the order), not the internal id", () => {
+    expect(make([829, 17, 4]).stepper.placeOf(17)).toBe("item 2");
+    expect(make([[1, "a"], [2, "b"]]).stepper.placeOf([2, "b"] as unknown as number)).toBe("item 2");
+    expect(make([829]).stepper.placeOf(5)).toBe("an item no longer in the queue");
+  });
+
+  it("placeOf names the unit the widget counts in (the video widgets: \"video 2\"), items by default", () => {
+    expect(make([829, 17, 4]).stepper.placeOf(17, "video")).toBe("video 2");
+    expect(make([829]).stepper.placeOf(5, "video")).toBe("a video no longer in the queue");
+    expect(make([829, 17]).stepper.placeOf(829, "image")).toBe("image 1");
   });
 
   it("tells the status line which item it shows on every step and restart", () => {

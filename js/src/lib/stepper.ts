@@ -1,7 +1,8 @@
 // The position of a view that steps through the kernel's queue one item at a time: where it is,
-// how a step moves it (clamped to 0..len(order), len(order) being the end screen), the kernel
-// told in the background (PositionSync), the items around it read ahead (ItemCache.around), and
-// what a new order from the kernel does. Shared by the review views and the canvas editors.
+// how a step moves it (clamped to 0..total, total being the end screen), the kernel told in the
+// background (PositionSync), the queue's ids around it held in windows (OrderWindow: never the
+// whole order), the items around it read ahead (ItemCache.around), and what a new order from the
+// kernel does. Shared by the review views and the canvas editors.
 import type { AnyModel } from "@anywidget/types";
 import { itemKey } from "./items";
 import type { ItemCache, ItemId, ItemInfo } from "./items";
@@ -9,6 +10,7 @@ import type { Binding } from "./keyboard";
 import type { Binary } from "./media";
 import type { KernelRoutes } from "./review";
 import type { StatusLine } from "./status";
+import { CHUNK, OrderWindow, syncedWindow } from "./order";
 
 /** Any widget's model (the views' own model interfaces narrow it). */
 type Model = AnyModel;
@@ -28,16 +30,16 @@ export function receiveItems(cache: ItemCache, nearby: () => ItemId[], shown: ()
   };
 }
 
-/** The kernel's position clamped to 0..len(order) (len(order) is the end screen). */
+/** The kernel's position clamped to 0..total (total is the end screen). */
 export function kernelPosition(model: Model): number {
-  return Math.min(Math.max(0, model.get("position")), model.get("order").length);
+  return Math.min(Math.max(0, model.get("position")), syncedWindow(model).total);
 }
 
 /** A "change:position" handler: go to the kernel's position unless the view (at `shown()`) is there. */
 export function followPosition(model: Model, shown: () => number, go: (to: number) => void) {
   return () => {
     const wanted = model.get("position");
-    if (wanted !== Math.min(shown(), model.get("order").length - 1)) go(wanted);
+    if (wanted !== Math.min(shown(), syncedWindow(model).total - 1)) go(wanted);
   };
 }
 
@@ -50,7 +52,7 @@ export function followPosition(model: Model, shown: () => number, go: (to: numbe
  *  Example: `const sync = new PositionSync(model); sync.set(3); ... sync.dispose();` */
 export class PositionSync {
   private pending: number | undefined;
-  private orderOfPending: unknown; // the order the pending position is a place in
+  private orderOfPending: number | undefined; // the version of the order the pending position is a place in
   private since = 0; // when the oldest unsaved step was taken
   private timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -58,11 +60,11 @@ export class PositionSync {
 
   /** The view now shows `pos` (clamped to the last item: the end screen counts as the last). */
   set(pos: number): void {
-    const order = this.model.get("order");
+    const order = syncedWindow(this.model);
     const now = Date.now();
     if (this.pending === undefined) this.since = now;
-    this.pending = Math.min(Math.max(0, pos), Math.max(0, order.length - 1));
-    this.orderOfPending = order;
+    this.pending = Math.min(Math.max(0, pos), Math.max(0, order.total - 1));
+    this.orderOfPending = order.version;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.flush(), Math.max(0, Math.min(this.quiet, this.since + this.most - now)));
   }
@@ -76,7 +78,7 @@ export class PositionSync {
     this.pending = undefined;
     // a new order came from the kernel meanwhile: the old place means nothing in it (the kernel
     // chose the position in the new order, and the view followed)
-    if (this.model.get("order") !== this.orderOfPending) return;
+    if (syncedWindow(this.model).version !== this.orderOfPending) return;
     if (this.model.get("position") === pos) return;
     this.model.set("position", pos);
     this.model.save_changes();
@@ -100,14 +102,26 @@ export interface StepperHooks {
   /** a new order from the kernel: start over at this position (drop the undo history, repaint) */
   restart: (position: number) => void;
   paintProgress: () => void;
+  /** the synced window changed, same order (the kernel moved it around its position) */
+  rewindow?: () => void;
+  /** an "order" message (a window the view asked for): true when taken */
+  orderMessage?: (msg: Record<string, unknown>) => boolean;
 }
 
 /** The listeners of a stepping view: kernel messages, a new order, the kernel moving the position,
  *  progress. Spread into startView's `on` beside the widget's own. */
 export function stepperListeners(model: Model, hooks: StepperHooks): Record<string, Handler> {
+  let version = syncedWindow(model).version;
   return {
-    "msg:custom": hooks.onMessage,
-    "change:order": () => hooks.restart(kernelPosition(model)),
+    "msg:custom": (msg: Record<string, unknown>, ...rest: unknown[]) => {
+      if (!hooks.orderMessage?.(msg)) hooks.onMessage(msg, ...rest);
+    },
+    "change:order_window": () => {
+      const now = syncedWindow(model).version;
+      if (now === version && hooks.rewindow) hooks.rewindow();
+      else hooks.restart(kernelPosition(model));
+      version = now;
+    },
     "change:position": followPosition(model, hooks.shown, hooks.go),
     "change:n_done": hooks.paintProgress,
   };
@@ -132,79 +146,127 @@ export interface StepperParts {
   status?: Pick<StatusLine, "showing">;
 }
 
-/** One view's place in `model.get("order")`, starting at the model's `position`.
+/** One view's place in the kernel's queue (held in windows: `OrderWindow`), starting at the
+ *  model's `position`. A step to a place whose id has not arrived waits for it (one round trip,
+ *  rare: the window ahead is asked for long before the view gets there); further steps meanwhile
+ *  count from where it is going.
  *
  *  Example: `const stepper = new Stepper(model, { behind: 2, ahead: 8, paint, paintProgress });`
  *  then `stepper.step(1)` on a key, `stepper.prefetch(cache)` in paint, `stepper.listeners(onMessage)`
  *  in startView's `on`, and the stepper in its `dispose`. */
 export class Stepper {
   private at: number;
+  private going: number | undefined; // a place the view steps to once its id arrives
   private readonly sync: PositionSync;
+  /** the queue's ids, in windows */
+  readonly order: OrderWindow;
 
   constructor(private readonly model: Model, private readonly parts: StepperParts) {
+    this.order = new OrderWindow(model, () => this.arrived());
     this.at = Math.max(0, model.get("position"));
     this.sync = new PositionSync(model);
+    this.blank = !this.order.ensure(this.at) && this.at < this.order.total;
     parts.status?.showing(this.current());
   }
 
-  /** The position shown: 0..len(order), len(order) being the end screen. */
+  /** The position shown: 0..total, total being the end screen. */
   get pos(): number {
     return this.at;
   }
 
-  order(): ItemId[] {
-    return this.model.get("order");
+  /** The number of items in the queue. */
+  get total(): number {
+    return this.order.total;
   }
 
-  /** The item shown (undefined on the end screen). */
+  /** The id at place `n` of the queue (undefined when not held yet, or out of it). */
+  idAt(n: number): ItemId | undefined {
+    return this.order.get(n);
+  }
+
+  /** The item shown (undefined on the end screen, or while its id is on its way). */
   current(): ItemId | undefined {
-    return this.order()[this.at];
+    return this.order.get(this.at);
   }
 
   atEnd(): boolean {
-    return this.at >= this.order().length;
+    return this.at >= this.order.total;
   }
 
-  /** Move to `to` (clamped), repaint at once, and tell the kernel once stepping pauses. */
+  /** Move to `to` (clamped), repaint at once, and tell the kernel once stepping pauses. When the
+   *  id at `to` is not held, the step waits for it (the view stays where it is). */
   go(to: number): void {
+    const target = Math.max(0, Math.min(to, this.order.total));
+    if (target < this.order.total && !this.order.ensure(target)) {
+      this.going = target;
+      return;
+    }
+    this.going = undefined;
     this.parts.leave?.();
-    this.at = Math.max(0, Math.min(to, this.order().length));
+    this.at = target;
     this.parts.enter?.();
     this.parts.status?.showing(this.current());
     this.parts.paint();
     this.sync.set(this.at);
   }
 
-  /** Move by `delta` items (+1 next, -1 previous). */
+  /** Move by `delta` items (+1 next, -1 previous), from where a waiting step is going. */
   step(delta: number): void {
-    this.go(this.at + delta);
+    this.go((this.going ?? this.at) + delta);
   }
 
-  /** Go to `id`'s (first) place in the order; false when the order lacks it. With `again` false,
-   *  an item already shown is left as it is (no step, no repaint). */
+  /** Go to `id`'s (first) place in the order: at once when its place is held, else once the
+   *  kernel said where it is; false when the order lacks it (known here). With `again` false, an
+   *  item already shown is left as it is (no step, no repaint). */
   seek(id: ItemId, again = true): boolean {
-    const to = this.order().findIndex((v) => v === id);
-    if (to < 0) return false;
-    if (again || to !== this.at) this.go(to);
+    const held = this.order.indexOf(id);
+    if (held < 0 && this.order.complete()) return false;
+    const to = (at: number) => {
+      if (at >= 0 && (again || at !== this.at)) this.go(at);
+    };
+    if (held >= 0) to(held);
+    else this.order.find(id, to);
     return true;
   }
 
   /** The kernel's order changed: show `position` in it (no step: nothing is left, nothing synced). */
   restart(position: number): void {
+    this.order.reset();
+    this.going = undefined;
     this.at = position;
+    this.blank = !this.order.ensure(this.at) && this.at < this.order.total;
     this.parts.restart?.();
     this.parts.status?.showing(this.current());
     this.parts.paint();
   }
 
-  /** The ids of the read-ahead window (kept in the cache when new items arrive). */
-  nearby(): ItemId[] {
-    return this.order().slice(Math.max(0, this.at - this.parts.behind), this.at + this.parts.ahead);
+  /** A window arrived: finish a step that waited for it, or repaint a view shown without its id. */
+  private arrived(): void {
+    if (this.going !== undefined) {
+      if (this.order.get(this.going) !== undefined) this.go(this.going);
+    } else if (this.blank && this.current() !== undefined) {
+      this.blank = false;
+      this.parts.status?.showing(this.current());
+      this.parts.paint();
+    }
   }
 
-  /** Ask `cache` for the read-ahead window's missing items (see ItemCache.around). */
+  /** shown at a place whose id had not arrived (a start or restart outside the synced window) */
+  private blank = false;
+
+  /** The ids of the read-ahead window (kept in the cache when new items arrive). */
+  nearby(): ItemId[] {
+    const start = Math.max(0, this.at - this.parts.behind);
+    return this.order.slice(start, this.at + this.parts.ahead);
+  }
+
+  /** Ask `cache` for the read-ahead window's missing items (see ItemCache.around), and the kernel
+   *  for the queue's ids a chunk behind and ahead of the view. */
   prefetch(cache: ItemCache): void {
-    cache.around(this.order(), this.at, this.parts.behind, this.parts.ahead);
+    this.order.need(this.at - CHUNK / 4, this.at + this.parts.ahead + CHUNK / 2);
+    const start = Math.max(0, this.at - this.parts.behind);
+    const ids = this.order.slice(start, this.at + this.parts.ahead);
+    if (ids.length > this.at - start) cache.around(ids, this.at - start, this.at - start, this.parts.ahead);
   }
 
   /** Repaint once `id` is in `cache`, if it is still the item shown (after a "loading…" paint). */
@@ -235,17 +297,25 @@ export class Stepper {
   }
 
   /** Where `id` is for the person: "<noun> 3" (its place in the order, from 1), as the position
-   *  text counts; `<noun> <id>` for an id not in the order. For status lines, which never show
+   *  text counts; `<noun> <id>` for an id whose place is not held here (not in the order, or far
+   *  from the view: status lines speak of items near it). For status lines, which never show
    *  internal ids (those go in a tooltip: see StatusLine's About.title). */
   placeText(id: ItemId, noun = "item"): string {
-    const key = itemKey(id);
-    const at = this.order().findIndex((v) => itemKey(v) === key);
+    const at = this.order.indexOf(id);
     return at < 0 ? `${noun} ${JSON.stringify(id)}` : `${noun} ${at + 1}`;
+  }
+
+  /** "item 4", as placeText, but "an item no longer in the queue" for an id not in it (known when
+   *  the whole queue is held), for the canvas editors' messages about an edit's item. */
+  placeOf(id: ItemId, noun = "item"): string {
+    const at = this.order.indexOf(id);
+    if (at >= 0) return `${noun} ${at + 1}`;
+    return this.order.complete() ? `${/^[aeiou]/i.test(noun) ? "an" : "a"} ${noun} no longer in the queue` : `${noun} ${JSON.stringify(id)}`;
   }
 
   /** "end" on the end screen, else "<noun> 3 / 10". */
   positionText(noun = "item"): string {
-    const total = this.order().length;
+    const total = this.order.total;
     return this.at >= total ? "end" : `${noun} ${this.at + 1} / ${total}`;
   }
 
@@ -254,9 +324,14 @@ export class Stepper {
   listeners(onMessage: Handler): Record<string, Handler> {
     return stepperListeners(this.model, {
       onMessage,
-      shown: () => this.at,
+      shown: () => this.going ?? this.at,
       go: (to) => this.go(to),
       restart: (position) => this.restart(position),
+      rewindow: () => {
+        this.order.reset();
+        this.arrived();
+      },
+      orderMessage: (msg) => this.order.receive(msg),
       paintProgress: this.parts.paintProgress,
     });
   }

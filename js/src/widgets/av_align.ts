@@ -8,7 +8,7 @@
 import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./av_align.css";
-import { editorEdit, placeOf, sayAbout, undoText, wireEditorNav } from "../lib/canvas_stage";
+import { editorEdit, sayAbout, undoText, wireEditorNav } from "../lib/canvas_stage";
 import type { Reply } from "../lib/channel";
 import { onThemeChange } from "../lib/contrast";
 import { setText } from "../lib/dom";
@@ -98,11 +98,11 @@ function render({ model, el }: RenderProps<AlignModel>) {
     return indexAtTime(item()?.v.times ?? [], t);
   }
 
-  const place = (id: ItemId) => placeOf(stepper.order(), id, "video");
+  const place = (id: ItemId) => stepper.placeOf(id, "video");
 
   // ---------------------------------------------------------------- drawing
   function paintProgress(): void {
-    const total = stepper.order().length;
+    const total = stepper.total;
     setText(ui.progress, `confirmed ${ledger.done(total)} of ${total} videos`);
     setText(ui.position, stepper.positionText("video"));
     showSaved(status, ledger, ui.nav.retry);
@@ -149,7 +149,7 @@ function render({ model, el }: RenderProps<AlignModel>) {
     paintProgress();
     const id = stepper.current();
     if (id === undefined) {
-      setText(ui.offset, `All ${stepper.order().length} videos seen. ← goes back.`);
+      setText(ui.offset, `All ${stepper.total} videos seen. ← goes back.`);
       return;
     }
     stepper.prefetch(cache);

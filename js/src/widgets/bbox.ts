@@ -7,7 +7,7 @@
 // (commands), pointer.ts (mouse), keys.ts (keyboard).
 import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
-import { editorRootClass, placeOf, wireEditorNav } from "../lib/canvas_stage";
+import { editorRootClass, wireEditorNav } from "../lib/canvas_stage";
 import "./bbox.css";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId } from "../lib/items";
@@ -67,7 +67,7 @@ function render({ model, el }: RenderProps<BBoxModel>) {
   const painter: BoxPainter = new BoxPainter({
     model, root, ui, state, cache, viewport, stepper, ledger, frame, pickClass: (k) => actions.pickClass(k),
   });
-  const edits = new BoxEdits({ state, cache, ledger, redraw: () => painter.redraw(), place: (id) => placeOf(stepper.order(), id) });
+  const edits = new BoxEdits({ state, cache, ledger, redraw: () => painter.redraw(), place: (id) => stepper.placeOf(id) });
   const panZoom = new PanZoom(viewport, canvas, root, { onChange: () => painter.redraw() });
   const actions = new BoxActions({ model, ui, state, cache, viewport, stepper, status, edits, painter, panZoom });
   const pointer = new BoxPointer({ root, canvas, state, viewport, panZoom, edits, painter, frame });

@@ -665,7 +665,7 @@ describe("ClassifyWidget view", () => {
       const t = await setup();
       expect(t.model.totalListeners()).toBeGreaterThan(0);
       t.cleanup();
-      for (const ev of ["msg:custom", "change:order", "change:position", "change:n_done", "change:classes", "change:title", "change:display_size", "change:multi_label"]) {
+      for (const ev of ["msg:custom", "change:order_window", "change:position", "change:n_done", "change:classes", "change:title", "change:display_size", "change:multi_label"]) {
         expect(t.model.listenerCount(ev)).toBe(0);
       }
       expect(t.model.totalListeners()).toBe(0);

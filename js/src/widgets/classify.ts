@@ -80,15 +80,13 @@ function render({ model, el }: RenderProps<ClassifyModel>) {
     restart: () => ledger.restart(),
     status,
   });
-
-  const order = () => model.get("order");
   const classes = () => model.get("classes");
   const proposalName = () => model.get("proposal_label") || "model";
   const current = () => stepper.current();
 
   // ---------------------------------------------------------------- drawing
   function paintProgress(): void {
-    const total = order().length;
+    const total = stepper.total;
     setText(progress, `labelled ${ledger.done(total)} of ${total}`);
     setText(position, stepper.positionText());
     showSaved(status, ledger, retry);
@@ -149,7 +147,7 @@ function render({ model, el }: RenderProps<ClassifyModel>) {
     if (id === undefined) {
       showOnly(placeholder);
       notes.hidden = true;
-      setText(placeholder, `All ${order().length} items reviewed. ← goes back.`);
+      setText(placeholder, `All ${stepper.total} items reviewed. ← goes back.`);
       placeholder.className = "hitl-done";
       setText(proposalLine, "");
       setText(currentLine, "");

@@ -110,7 +110,7 @@ function render({ model, el }: RenderProps<FusionModel>) {
 
   // ---------------------------------------------------------------- drawing
   function paintProgress(): void {
-    const total = model.get("order").length;
+    const total = stepper.total;
     setText(progress, `reviewed ${ledger.done(total)} of ${total}`);
     setText(position, stepper.positionText("disagreement"));
     showSaved(status, ledger, buttons.retry);
@@ -137,7 +137,7 @@ function render({ model, el }: RenderProps<FusionModel>) {
     paintProgress();
     const id = stepper.current();
     if (id === undefined) {
-      what.replaceChildren(h("span", "hitl-done", `All ${model.get("order").length} disagreements reviewed. ← goes back.`));
+      what.replaceChildren(h("span", "hitl-done", `All ${stepper.total} disagreements reviewed. ← goes back.`));
       setText(current, "");
       return;
     }

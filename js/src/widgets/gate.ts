@@ -120,8 +120,6 @@ function render({ model, el }: RenderProps<GateModel>) {
     status,
   });
   let rejecting = false; // R pressed: the next digit picks the reason
-
-  const order = () => model.get("order");
   const current = () => stepper.current();
 
   function paintSummary(): void {
@@ -169,7 +167,7 @@ function render({ model, el }: RenderProps<GateModel>) {
     paintReasons();
     const id = current();
     if (id === undefined) {
-      showPane(item, "none", null, null, `All ${order().length} sampled items reviewed. ← goes back.`);
+      showPane(item, "none", null, null, `All ${stepper.total} sampled items reviewed. ← goes back.`);
       original.pane.hidden = true;
       setText(verdictLine, "");
       setText(stratum, "");

@@ -8,7 +8,7 @@
 // pointer.ts (mouse), keys.ts (keyboard); the geometry is lib/polygon_edit.ts.
 import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
-import { editorRootClass, placeOf, wireEditorNav } from "../lib/canvas_stage";
+import { editorRootClass, wireEditorNav } from "../lib/canvas_stage";
 import "./polygons.css";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId } from "../lib/items";
@@ -59,7 +59,7 @@ function render({ model, el }: RenderProps<PolygonModel>) {
   const painter: PolygonPainter = new PolygonPainter({
     model, root, ui, state, cache, viewport, stepper, ledger, pickClass: (k) => actions.pickClass(k),
   });
-  const edits = new PolygonEdits({ state, cache, ledger, redraw: () => painter.redraw(), place: (id) => placeOf(stepper.order(), id) });
+  const edits = new PolygonEdits({ state, cache, ledger, redraw: () => painter.redraw(), place: (id) => stepper.placeOf(id) });
   // before the pointer: a space-drag or middle-drag pan stops the event before the tool sees it
   const panZoom = new PanZoom(viewport, canvas, root, { onChange: () => painter.redraw() });
   const actions = new PolygonActions({ state, viewport, stepper, status, edits, painter, panZoom });

@@ -7,7 +7,7 @@ import "../lib/theme.css";
 import "./reasoning.css";
 import { BoxDrag } from "../lib/box_drag";
 import { Box, DrawnBox, drawBoxes } from "../lib/boxes";
-import { editorEdit, editorNav, placeOf, sayAbout, undoText, wireEditorNav } from "../lib/canvas_stage";
+import { editorEdit, editorNav, sayAbout, undoText, wireEditorNav } from "../lib/canvas_stage";
 import type { Reply } from "../lib/channel";
 import { h, setText } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
@@ -151,7 +151,7 @@ function render({ model, el }: RenderProps<ReasoningModel>) {
   const stopDrag = drag.listen();
 
   function paintProgress(): void {
-    const total = stepper.order().length;
+    const total = stepper.total;
     setText(progress, `reviewed ${ledger.done(total)} of ${total}`);
     setText(position, stepper.positionText("image"));
     showSaved(status, ledger, nav.retry);
@@ -224,7 +224,7 @@ function render({ model, el }: RenderProps<ReasoningModel>) {
     const id = stepper.current();
     if (id === undefined) {
       setText(question, "");
-      panels.replaceChildren(h("span", "hitl-done", `All ${stepper.order().length} images seen. [ goes back.`));
+      panels.replaceChildren(h("span", "hitl-done", `All ${stepper.total} images seen. [ goes back.`));
       paintImage();
       input.disabled = true;
       return;
@@ -275,7 +275,7 @@ function render({ model, el }: RenderProps<ReasoningModel>) {
     reviews[c.model] = next;
     cache.update(id, { reviews });
     status.clear();
-    ledger.send(type, { item_id: id, model: c.model, step: stepIdx, ...fields }, editorEdit(ledger, id, take(id), placeOf(stepper.order(), id)));
+    ledger.send(type, { item_id: id, model: c.model, step: stepIdx, ...fields }, editorEdit(ledger, id, take(id), stepper.placeOf(id)));
     paint();
     return true;
   }
@@ -342,9 +342,9 @@ function render({ model, el }: RenderProps<ReasoningModel>) {
     drag.cancel();
     ledger.send(kind, { item_id: id }, editorEdit(ledger, id, (reply) => {
       take(id)(reply);
-      if (stepper.current() === id) sayAbout(status, id, undoText(kind, placeOf(stepper.order(), id), reply, CHANGES));
+      if (stepper.current() === id) sayAbout(status, id, undoText(kind, stepper.placeOf(id), reply, CHANGES));
       paint();
-    }, placeOf(stepper.order(), id)));
+    }, stepper.placeOf(id)));
   }
 
   input.addEventListener("keydown", (e) => {

@@ -106,8 +106,6 @@ function render({ model, el }: RenderProps<RetrievalModel>) {
     status,
   });
   let focus = 0;
-
-  const order = () => model.get("order");
   const current = () => stepper.current();
   const queryInfo = (): ItemInfo | undefined => {
     const q = current();
@@ -117,7 +115,7 @@ function render({ model, el }: RenderProps<RetrievalModel>) {
 
   // ---------------------------------------------------------------- drawing
   function paintProgress(): void {
-    const total = order().length;
+    const total = stepper.total;
     setText(progress, `complete ${ledger.done(total)} of ${total}`);
     setText(position, stepper.positionText("query"));
     showSaved(status, ledger, retry);
@@ -165,7 +163,7 @@ function render({ model, el }: RenderProps<RetrievalModel>) {
     paintProgress();
     const q = current();
     if (q === undefined) {
-      queryBox.replaceChildren(h("span", "hitl-done", `All ${order().length} queries reviewed. [ goes back.`));
+      queryBox.replaceChildren(h("span", "hitl-done", `All ${stepper.total} queries reviewed. [ goes back.`));
       setText(queryMetrics, "");
       grid.replaceChildren();
       return;

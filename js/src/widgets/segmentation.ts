@@ -57,7 +57,7 @@ function render({ model, el }: RenderProps<SegModel>) {
     model, root, ui, state, cache, viewport, stepper, ledger, layers, pickClass: (k) => edits.pickClass(k),
   });
   const edits = new SegEdits({
-    state, ledger, status, stage, layers, painter, order: () => stepper.order(), read: (msg) => model.send(msg),
+    state, ledger, status, stage, layers, painter, place: (id) => stepper.placeOf(id), read: (msg) => model.send(msg),
   });
   const panZoom = new PanZoom(viewport, canvas, root, { onChange: () => layers.scheduler.request() });
   new SegPointer({ root, canvas, state, viewport, edits, layers, painter });

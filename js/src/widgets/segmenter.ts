@@ -7,7 +7,7 @@ import type { AnyModel, AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "../lib/canvas_stage.css";
 import "./segmenter.css";
-import { placeOf, wireEditorNav } from "../lib/canvas_stage";
+import { wireEditorNav } from "../lib/canvas_stage";
 import { classDigitKeys } from "../lib/classes";
 import { setText } from "../lib/dom";
 import type { FrameMsg } from "../lib/frames";
@@ -50,7 +50,7 @@ function render({ model, el }: RenderProps<SegmenterModel>) {
   const actions = new SegmentActions({ model, cache, ledger, stepper, status, player, repaint: () => repaint() });
 
   function paintProgress(): void {
-    const total = stepper.order().length;
+    const total = stepper.total;
     setText(ui.progress, `${ledger.done(total)} of ${total} videos with segments`);
     setText(ui.position, stepper.positionText("video"));
     showSaved(status, ledger, ui.nav.retry);
@@ -88,7 +88,7 @@ function render({ model, el }: RenderProps<SegmenterModel>) {
     const id = stepper.current();
     if (id === undefined) {
       ui.placeholder.hidden = false;
-      setText(ui.placeholder, `All ${stepper.order().length} videos seen. ← goes back.`);
+      setText(ui.placeholder, `All ${stepper.total} videos seen. ← goes back.`);
       return;
     }
     stepper.prefetch(cache);
@@ -99,7 +99,7 @@ function render({ model, el }: RenderProps<SegmenterModel>) {
       stepper.paintWhenReady(cache, id);
       return;
     }
-    if (v.info.video_error) status.error(`${placeOf(stepper.order(), id, "video")}: ${v.info.video_error}`);
+    if (v.info.video_error) status.error(`${stepper.placeOf(id, "video")}: ${v.info.video_error}`);
     player.setVideo(id, v.info.n_frames ?? 0, v.info.times ?? [], v.info.width ?? 0, v.info.height ?? 0);
     repaint();
   }

@@ -9,7 +9,7 @@ import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./tracks.css";
 import { nudgeBox } from "../lib/boxes";
-import { classSwatches, editorEdit, editorNav, editorRootClass, placeOf, sayAbout, undoText, wireEditorNav } from "../lib/canvas_stage";
+import { classSwatches, editorEdit, editorNav, editorRootClass, sayAbout, undoText, wireEditorNav } from "../lib/canvas_stage";
 import type { Reply } from "../lib/channel";
 import { classDigitKeys } from "../lib/classes";
 import { h, setText } from "../lib/dom";
@@ -121,7 +121,7 @@ function render({ model, el }: RenderProps<TrackModel>) {
 
   // ---------------------------------------------------------------- drawing
   function paintProgress(): void {
-    const total = stepper.order().length;
+    const total = stepper.total;
     setText(progress, `${ledger.done(total)} of ${total} videos with tracks`);
     setText(position, stepper.positionText("video"));
     showSaved(status, ledger, nav.retry);
@@ -132,7 +132,7 @@ function render({ model, el }: RenderProps<TrackModel>) {
     classBar.replaceChildren(...classSwatches(classes(), currentClass, (k) => pickClass(k)));
     paintProgress();
     const id = stepper.current();
-    if (id === undefined) return message(`All ${stepper.order().length} videos seen. ← goes back.`);
+    if (id === undefined) return message(`All ${stepper.total} videos seen. ← goes back.`);
     stepper.prefetch(cache);
     const it = item();
     if (!it) {
@@ -209,7 +209,7 @@ function render({ model, el }: RenderProps<TrackModel>) {
     void ledger.send(type, { item_id: id, ...fields }, editorEdit(ledger, id, (reply) => {
       take(id)(reply);
       after?.(reply);
-    }, placeOf(stepper.order(), id, "video")));
+    }, stepper.placeOf(id, "video")));
   }
 
   function choose(track: number | string | null): void {
@@ -326,7 +326,7 @@ function render({ model, el }: RenderProps<TrackModel>) {
     flushNudge();
     stage.cancel();
     send(kind, {}, (reply) => {
-      if (stepper.current() === id) sayAbout(status, id, undoText(kind, placeOf(stepper.order(), id, "video"), reply, CHANGES));
+      if (stepper.current() === id) sayAbout(status, id, undoText(kind, stepper.placeOf(id, "video"), reply, CHANGES));
     });
   }
 

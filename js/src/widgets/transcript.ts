@@ -86,7 +86,7 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
 
   // ---------------------------------------------------------------- drawing
   function paintProgress(): void {
-    const total = stepper.order().length;
+    const total = stepper.total;
     setText(ui.progress, `judged ${ledger.done(total)} of ${total} utterances`);
     setText(ui.position, stepper.positionText("utterance"));
     showSaved(status, ledger, ui.nav.retry);
@@ -129,7 +129,7 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
     paintProgress();
     const id = stepper.current();
     if (id === undefined) {
-      text.say(`All ${stepper.order().length} utterances seen. ← goes back.`);
+      text.say(`All ${stepper.total} utterances seen. ← goes back.`);
       setText(ui.verdict, "");
       return;
     }

@@ -75,12 +75,10 @@ function render({ model, el }: RenderProps<VQAModel>) {
     restart: () => ledger.restart(),
     status,
   });
-
-  const order = () => model.get("order");
   const currentId = () => stepper.current();
 
   function paintProgress(): void {
-    const total = order().length;
+    const total = stepper.total;
     setText(progress, `reviewed ${ledger.done(total)} of ${total}`);
     setText(position, stepper.positionText());
     showSaved(status, ledger, retry);
@@ -91,7 +89,7 @@ function render({ model, el }: RenderProps<VQAModel>) {
     paintProgress();
     const id = currentId();
     if (id === undefined) {
-      image.replaceChildren(h("span", "hitl-done", `All ${order().length} items reviewed. ← goes back.`));
+      image.replaceChildren(h("span", "hitl-done", `All ${stepper.total} items reviewed. ← goes back.`));
       for (const n of [question, answer, reference, current]) setText(n, "");
       input.value = "";
       input.disabled = true;

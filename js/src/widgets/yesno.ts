@@ -50,11 +50,10 @@ function render({ model, el }: RenderProps<YesNoModel>) {
   const cache = new ItemCache(model); // media and per-item fields, prefetched around the position
   const ledger = new EditLedger(model, { status, repaint: (id) => stepper.repaint(id), progress: paintProgress }, { coalesce: true });
   const stepper = new Stepper(model, { behind: 2, ahead: 8, paint, paintProgress, restart: () => ledger.restart(), status });
-  const order = () => model.get("order");
 
   // ---------------------------------------------------------------- drawing
   function paintProgress(): void {
-    const total = order().length;
+    const total = stepper.total;
     setText(progress, `answered ${ledger.done(total)} of ${total}`);
     setText(position, stepper.positionText());
     showSaved(status, ledger, retry);
@@ -66,7 +65,7 @@ function render({ model, el }: RenderProps<YesNoModel>) {
     paintProgress();
     const id = stepper.current();
     if (id === undefined) {
-      media.replaceChildren(h("span", "hitl-done", `All ${order().length} items answered. ← goes back.`));
+      media.replaceChildren(h("span", "hitl-done", `All ${stepper.total} items answered. ← goes back.`));
       setText(current, "");
       return;
     }

@@ -2,7 +2,7 @@
 // undo / redo, cycle the selection, add a box, copy the previous item's boxes, nudge, threshold.
 import type { AnyModel } from "@anywidget/types";
 import { nudgeRect } from "../../lib/box_edit";
-import { countOf, placeOf, sayAbout, undoText } from "../../lib/canvas_stage";
+import { countOf, sayAbout, undoText } from "../../lib/canvas_stage";
 import { setText } from "../../lib/dom";
 import type { ItemCache } from "../../lib/items";
 import type { StatusLine } from "../../lib/status";
@@ -128,7 +128,7 @@ export class BoxActions {
     const id = state.current();
     if (id === undefined) return;
     edits.send(kind, {}, undefined, id, (reply) => {
-      if (state.current() === id) this.say(undoText(kind, placeOf(stepper.order(), id), reply, CHANGES));
+      if (state.current() === id) this.say(undoText(kind, stepper.placeOf(id), reply, CHANGES));
     });
   }
 
@@ -169,7 +169,7 @@ export class BoxActions {
   copyPrevious(): void {
     const { state, cache, stepper, edits } = this.p;
     edits.flushDraft();
-    const prevId = stepper.order()[stepper.pos - 1];
+    const prevId = stepper.idAt(stepper.pos - 1);
     const id = state.current();
     if (prevId === undefined || id === undefined) return this.say("no previous item to copy from");
     cache.whenReady(prevId).then((p) => {

@@ -44,7 +44,7 @@ export class BoxPainter {
       setText(ui.selectionLine, "");
       setText(ui.countLine, "");
     }
-    const end = `All ${stepper.order().length} items reviewed. PgUp goes back.`;
+    const end = `All ${stepper.total} items reviewed. PgUp goes back.`;
     const shown = ui.stage.showCurrent(stepper, cache, viewport, model.get("display_height"), end);
     if (!shown) return;
     this.counts(shown.item as BoxItem);
@@ -64,7 +64,7 @@ export class BoxPainter {
 
   progress(): void {
     const { ui, stepper, ledger } = this.p;
-    const total = stepper.order().length;
+    const total = stepper.total;
     setText(ui.progress, `boxed ${ledger.done(total)} of ${total}`);
     setText(ui.position, stepper.positionText());
     showSaved(ui.status, ledger, ui.nav.retry);

@@ -4,7 +4,7 @@
 // links, drawn boxes and rejected proposals, which replace the view's once nothing else about the
 // item is on its way (a refusal fetches the kernel's state: editorEdit).
 import type { Box } from "../../lib/boxes";
-import { editorEdit, placeOf, sayAbout, undoText } from "../../lib/canvas_stage";
+import { editorEdit, sayAbout, undoText } from "../../lib/canvas_stage";
 import type { Reply } from "../../lib/channel";
 import type { ItemCache, ItemId } from "../../lib/items";
 import type { EditLedger } from "../../lib/ledger";
@@ -32,7 +32,7 @@ export class CorefActions {
   constructor(private readonly p: ActionParts) {}
 
   private place(id: ItemId): string {
-    return placeOf(this.p.stepper.order(), id, "image");
+    return this.p.stepper.placeOf(id, "image");
   }
 
   /** Send an intent about the image shown; `apply` changes the view's copy at once. */

@@ -44,7 +44,7 @@ export class CorefPainter {
 
   progress(): void {
     const { ui, stepper, ledger } = this.p;
-    const total = stepper.order().length;
+    const total = stepper.total;
     setText(ui.progress, `linked ${ledger.done(total)} of ${total}`);
     setText(ui.position, stepper.positionText("image"));
     showSaved(ui.status, ledger, ui.nav.retry);
@@ -198,7 +198,7 @@ export class CorefPainter {
     const id = stepper.current();
     if (id === undefined) {
       ui.canvas.hidden = true;
-      setText(ui.imageMessage, `All ${stepper.order().length} images linked. [ goes back.`);
+      setText(ui.imageMessage, `All ${stepper.total} images linked. [ goes back.`);
       for (const n of [ui.caption, ui.proposal, ui.regionBar, ui.chains]) n.replaceChildren();
       setText(ui.mention, "");
       return;

@@ -29,7 +29,7 @@ export class FlaggerPainter {
 
   progress(): void {
     const { ui, stepper, ledger } = this.p;
-    const total = stepper.order().length;
+    const total = stepper.total;
     setText(ui.progress, `done ${ledger.done(total)} of ${total}`);
     setText(ui.position, stepper.positionText("image"));
     showSaved(ui.status, ledger, ui.nav.retry);
@@ -154,7 +154,7 @@ export class FlaggerPainter {
     const id = stepper.current();
     if (id === undefined) {
       ui.canvas.hidden = true;
-      setText(ui.imageMessage, `All ${stepper.order().length} images reviewed. [ goes back.`);
+      setText(ui.imageMessage, `All ${stepper.total} images reviewed. [ goes back.`);
       ui.panels.replaceChildren();
       return;
     }

@@ -1,7 +1,7 @@
 // PolygonAnnotator's commands, by key, button or click: place and close a ring (a new polygon or a
 // hole), pick a class, accept / reject proposals, delete a vertex or a polygon, insert a vertex,
 // nudge a vertex or the whole polygon, cycle the selection and its vertex, undo / redo.
-import { countOf, placeOf, sayAbout, undoText } from "../../lib/canvas_stage";
+import { countOf, sayAbout, undoText } from "../../lib/canvas_stage";
 import type { StatusLine } from "../../lib/status";
 import type { Stepper } from "../../lib/stepper";
 import type { PanZoom, Point, Viewport } from "../../lib/viewport";
@@ -320,7 +320,7 @@ export class PolygonActions {
     edits.send(kind, {}, undefined, id, (reply) => {
       if (state.current() !== id) return;
       if (state.selection && !state.selectedPolygon()) state.selection = null;
-      this.say(undoText(kind, placeOf(stepper.order(), id), reply, CHANGES));
+      this.say(undoText(kind, stepper.placeOf(id), reply, CHANGES));
       painter.redraw();
     });
   }

@@ -53,7 +53,7 @@ export class PolygonPainter {
       setText(ui.selectionLine, "");
       setText(ui.countLine, "");
     }
-    const end = `All ${stepper.order().length} items reviewed. PgUp goes back.`;
+    const end = `All ${stepper.total} items reviewed. PgUp goes back.`;
     const shown = ui.stage.showCurrent(stepper, cache, viewport, model.get("display_height"), end);
     if (!shown) return;
     this.texts(shown.item as PolygonItem);
@@ -71,7 +71,7 @@ export class PolygonPainter {
 
   progress(): void {
     const { ui, stepper, ledger } = this.p;
-    const total = stepper.order().length;
+    const total = stepper.total;
     setText(ui.progress, `outlined ${ledger.done(total)} of ${total}`);
     setText(ui.position, stepper.positionText());
     showSaved(ui.status, ledger, ui.nav.retry);

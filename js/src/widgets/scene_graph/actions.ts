@@ -7,7 +7,7 @@
 // nothing else about the item is on its way (a refusal fetches the kernel's state: editorEdit).
 import type { Box } from "../../lib/boxes";
 import { roundRect } from "../../lib/box_edit";
-import { countOf, editorEdit, placeOf, sayAbout, undoText } from "../../lib/canvas_stage";
+import { countOf, editorEdit, sayAbout, undoText } from "../../lib/canvas_stage";
 import type { Reply } from "../../lib/channel";
 import type { ItemCache, ItemId } from "../../lib/items";
 import type { EditLedger } from "../../lib/ledger";
@@ -45,7 +45,7 @@ export class SceneActions {
   constructor(private readonly p: ActionParts) {}
 
   private place(id: ItemId): string {
-    return placeOf(this.p.stepper.order(), id, "image");
+    return this.p.stepper.placeOf(id, "image");
   }
 
   private settle(id: ItemId, reply: Reply): void {

@@ -50,7 +50,7 @@ export class ScenePainter {
 
   progress(): void {
     const { ui, stepper, ledger } = this.p;
-    const total = stepper.order().length;
+    const total = stepper.total;
     setText(ui.progress, `annotated ${ledger.done(total)} of ${total}`);
     setText(ui.position, stepper.positionText("image"));
     showSaved(ui.status, ledger, ui.nav.retry);
@@ -250,7 +250,7 @@ export class ScenePainter {
     const id = stepper.current();
     if (id === undefined) {
       ui.canvas.hidden = true;
-      setText(ui.imageMessage, `All ${stepper.order().length} images shown. [ goes back.`);
+      setText(ui.imageMessage, `All ${stepper.total} images shown. [ goes back.`);
       for (const n of [ui.triples, ui.predicateList]) n.replaceChildren();
       setText(ui.pending, "");
       return;

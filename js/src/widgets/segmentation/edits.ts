@@ -8,7 +8,7 @@ import type { Edit, EditLedger } from "../../lib/ledger";
 import { Binary, toBytes } from "../../lib/media";
 import { applyRuns, decodeLabelRuns, polygonRuns } from "../../lib/runs";
 import type { StatusLine } from "../../lib/status";
-import { CanvasStage, editorEdit, placeOf, sayAbout, undoText } from "../../lib/canvas_stage";
+import { CanvasStage, editorEdit, sayAbout, undoText } from "../../lib/canvas_stage";
 import type { Reply } from "../../lib/channel";
 import { clickAt, decodeSuperpixels, runsArea, uint32s } from "./assist";
 import type { MaskLayers } from "./layers";
@@ -24,7 +24,7 @@ export interface EditParts {
   layers: MaskLayers;
   painter: SegPainter;
   /** the order of items, as the header counts them (for "item 4" in messages) */
-  order: () => ItemId[];
+  place: (id: ItemId) => string;
   /** send a read to the kernel (no client/seq: click-to-segment, superpixels) */
   read: (msg: Record<string, unknown>) => void;
 }
@@ -45,12 +45,12 @@ export class SegEdits {
   /** An edit of item `id`: the ack names the item's instances (then `acked` runs with it); a
    *  refusal fetches the kernel's mask (a "mask" message). */
   private edit(id: ItemId, acked?: (reply: Reply) => void): Edit {
-    const { state, ledger, order } = this.p;
+    const { state, ledger, place } = this.p;
     return editorEdit(ledger, id, (reply) => {
       const m = state.masks.get(itemKey(id));
       if (m && reply.instances) m.instances = reply.instances as Record<string, ClassName>;
       acked?.(reply);
-    }, placeOf(order(), id));
+    }, place(id));
   }
 
   /** Send intent `type` about item `id` (default: the one shown). */
@@ -152,11 +152,11 @@ export class SegEdits {
   /** The kernel undoes (redoes) the item's last change and sends its mask; what it undid is said
    *  on the status line while the item is shown ("undone on item 4: a brush stroke"). */
   undoRedo(kind: "undo" | "redo"): void {
-    const { state, order } = this.p;
+    const { state, place } = this.p;
     const id = state.current();
     if (id === undefined) return;
     this.send(kind, {}, id, [], (reply) => {
-      if (state.current() === id) this.say(undoText(kind, placeOf(order(), id), reply, CHANGES));
+      if (state.current() === id) this.say(undoText(kind, place(id), reply, CHANGES));
     });
   }
 

@@ -37,7 +37,7 @@ export class SegPainter {
   /** Progress, tool state and the info line (what a stroke would paint, the model's mask). */
   info(): void {
     const { ui, state, stepper, ledger } = this.p;
-    const total = stepper.order().length;
+    const total = stepper.total;
     setText(ui.progress, `masked ${ledger.done(total)} of ${total}`);
     setText(ui.position, stepper.positionText());
     showSaved(ui.status, ledger, ui.nav.retry);
@@ -87,7 +87,7 @@ export class SegPainter {
     setText(ui.title, model.get("title"));
     this.classes();
     this.info();
-    const end = `All ${stepper.order().length} items reviewed. PgUp goes back.`;
+    const end = `All ${stepper.total} items reviewed. PgUp goes back.`;
     const shown = ui.stage.showCurrent(stepper, cache, viewport, model.get("display_height"), end);
     if (!shown) return;
     if (shown.fresh) layers.setup(shown.item, state.enterItem(shown.item));

@@ -3,7 +3,7 @@
 // the kernel's ack (the video's whole state) then replaces the copy, and a refusal asks for that
 // state again (editorEdit's "sync").
 import type { AnyModel } from "@anywidget/types";
-import { editorEdit, placeOf, sayAbout, undoText } from "../../lib/canvas_stage";
+import { editorEdit, sayAbout, undoText } from "../../lib/canvas_stage";
 import type { Reply } from "../../lib/channel";
 import type { ClassName } from "../../lib/classes";
 import type { ItemCache, ItemId } from "../../lib/items";
@@ -53,7 +53,7 @@ export class SegmentActions {
   }
 
   private place(id: ItemId): string {
-    return placeOf(this.p.stepper.order(), id, "video");
+    return this.p.stepper.placeOf(id, "video");
   }
 
   /** The frame the person sees (refused while none is painted). */

@@ -3,7 +3,7 @@
 // sends them, and its verdict) then replaces the copy, and a refusal asks for the kernel's state
 // again (editorEdit's "sync"). Words the view makes (split, insert) get their id here (new_word), so
 // the next edit can name them before the ack.
-import { editorEdit, placeOf, sayAbout, undoText } from "../../lib/canvas_stage";
+import { editorEdit, sayAbout, undoText } from "../../lib/canvas_stage";
 import type { Reply } from "../../lib/channel";
 import type { ItemCache, ItemId } from "../../lib/items";
 import type { EditLedger } from "../../lib/ledger";
@@ -58,7 +58,7 @@ export class TranscriptActions {
   }
 
   private place(id: ItemId): string {
-    return placeOf(this.p.stepper.order(), id);
+    return this.p.stepper.placeOf(id);
   }
 
   private send(type: string, id: ItemId, fields: Record<string, unknown>, after?: (reply: Reply) => void): void {

@@ -1,0 +1,224 @@
+"""Queues of millions: the order stays in the kernel (compact arrays), the view gets windows of it.
+
+ReviewWidget keeps the queue as the positions of its ids in Items (``_queue``), the inverse
+(``_where``) and a done flag per place (``_done_at``); ``w.order`` is a ``QueueOrder`` over them;
+the synced state holds only ``order_window`` (the ids around the position, the total, a version)
+and the browser asks for other windows with ``{"type": "order", "start", "count"}`` or
+``{"type": "order", "find": id}``.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from hitl_widgets import ClassifyWidget
+from hitl_widgets.items import Items, _RangeIndex
+from hitl_widgets.queue import queue_positions, resolve_queue
+from hitl_widgets.store import AnnotationStore
+from hitl_widgets.widgets.base import MAX_ORDER_WINDOW, SYNC_WINDOW, QueueOrder
+
+
+def mem() -> AnnotationStore:
+    return AnnotationStore(":memory:", annotator="ada")
+
+
+def _strided(n: int) -> np.ndarray:
+    """n distinct 4x4 grey images in n + 16 bytes (item i is the bytes from i on)."""
+    buf = np.random.default_rng(0).integers(0, 256, n + 16, dtype=np.uint8)
+    return np.lib.stride_tricks.as_strided(buf, shape=(n, 4, 4), strides=(1, 4, 1))
+
+
+def _wire(w):
+    sent: list[dict] = []
+    w.send = lambda content, buffers=None: sent.append(content)
+
+    def ask(**fields):
+        w._dispatch(w, {"type": "order", **fields}, [])
+        return sent[-1]
+
+    return ask
+
+
+@pytest.fixture
+def big():
+    return ClassifyWidget(_strided(100_000), classes=["a", "b"], store=mem())
+
+
+def test_the_synced_state_holds_a_window_not_the_order(big):
+    state = big.get_state()
+    assert "order" not in state
+    window = state["order_window"]
+    assert window["total"] == 100_000 and window["start"] == 0 and window["ids"] == list(range(SYNC_WINDOW))
+    assert len(json.dumps(window)) < 4_000  # the old `order` trait: ~590 kB of JSON
+    assert len(json.dumps(state, default=str)) < 100_000  # the whole state, the view's code (_esm, _css) included
+
+
+def test_a_short_queue_is_synced_whole():
+    w = ClassifyWidget(["x", "y", "z"], classes=["a"], store=mem(), queue=[2, 0])
+    assert w.order_window == {"version": w.order_window["version"], "total": 2, "start": 0, "ids": [2, 0]}
+
+
+def test_long_ids_make_the_synced_window_shorter():
+    ids = [f"{n:04d}-" + "x" * 400 for n in range(2000)]
+    w = ClassifyWidget(Items(_strided(2000), ids=ids), classes=["a"], store=mem())
+    window = w.order_window
+    assert 16 <= len(window["ids"]) < SYNC_WINDOW and len(json.dumps(window)) <= 32 * 1024
+    assert window["ids"] == ids[: len(window["ids"])]
+
+
+def test_windows_at_the_edges(big):
+    ask = _wire(big)
+    first = ask(start=0, count=256)
+    assert first["ids"] == list(range(256)) and first["total"] == 100_000 and first["version"] == big.order_window["version"]
+    assert ask(start=99_900, count=256)["ids"] == list(range(99_900, 100_000))  # the last window is short
+    assert ask(start=99_999, count=1)["ids"] == [99_999]
+    assert ask(start=100_000, count=10)["ids"] == []  # at or past the end: no ids, not a refusal
+    assert ask(start=2**53, count=MAX_ORDER_WINDOW)["ids"] == []
+    assert big.refused == []
+
+
+def test_windows_follow_a_reordered_queue_of_named_items():
+    ids = [f"img-{n}" for n in range(3000)]
+    w = ClassifyWidget(Items(_strided(3000), ids=ids), classes=["a"], store=mem(), queue=ids[::-1])
+    ask = _wire(w)
+    assert ask(start=2990, count=256)["ids"] == [f"img-{n}" for n in range(9, -1, -1)]
+    found = ask(find="img-0")
+    assert found["position"] == 2999 and found["start"] == 2999 - 2999 % 256
+    assert found["ids"][found["position"] - found["start"]] == "img-0"
+
+
+def test_jump_to_an_id_far_away(big):
+    ask = _wire(big)
+    found = ask(find=77_777, count=256)
+    assert found["find"] == 77_777 and found["position"] == 77_777
+    assert found["start"] == 77_777 - 77_777 % 256 and found["ids"] == list(range(found["start"], found["start"] + 256))
+    missing = ask(find="nope")
+    assert missing["position"] == -1 and missing["ids"] == []
+    big.set_queue([5, 7, 9])
+    assert ask(find=77_777)["position"] == -1  # no longer queued
+
+
+def test_set_queue_replaces_the_order_and_its_window(big):
+    version = big.order_window["version"]
+    big.record_label(50_000, "a")
+    new = list(range(99_999, 49_999, -1))  # 50,000 ids, reversed
+    big.set_queue(new, position=30_000)
+    assert big.order == new and len(big.order) == 50_000 and big.position == 30_000
+    window = big.order_window
+    assert window["version"] == version + 1 and window["total"] == 50_000
+    assert window["start"] <= 30_000 < window["start"] + len(window["ids"])
+    assert window["ids"][30_000 - window["start"]] == new[30_000]
+    assert big.n_done == 1  # 50,000 is in the new queue (its last)
+    assert _wire(big)(start=49_990, count=256)["ids"] == new[49_990:]
+    big.set_queue(new, position=30_000)  # the same queue again: same version, no restart in the view
+    assert big.order_window["version"] == version + 1
+
+
+def test_assigning_the_order_keeps_the_position_and_validates(big):
+    big.position = 10
+    big.order = [3, 1, 4, 15, 9, 2, 6, 5, 35, 8, 97, 93]
+    assert big.position == 10 and big.order[10] == 97 and big.order_window["total"] == 12
+    with pytest.raises(ValueError, match="queue position 1: unknown item id 100000"):
+        big.order = [0, 100_000]
+    with pytest.raises(ValueError, match="queue position 2: item id 3 is queued twice"):
+        big.order = [3, 1, 3]
+    with pytest.raises(ValueError, match="queue position 1: item id 7 is queued twice"):
+        big.order = np.array([7, 7, 7])
+    assert big.order == [3, 1, 4, 15, 9, 2, 6, 5, 35, 8, 97, 93]  # unchanged by the refusals
+
+
+def test_a_position_set_far_away_moves_the_synced_window(big):
+    big.position = 60_000
+    window = big.order_window
+    assert window["start"] <= 60_000 < window["start"] + len(window["ids"])
+    big.position = 60_001  # inside it: left alone (no state traffic per step)
+    assert big.order_window is window
+
+
+def test_the_order_reads_like_the_list_it_stands_for():
+    w = ClassifyWidget(Items(_strided(6), ids=list("abcdef")), classes=["x"], store=mem(), queue=["e", "a", "c"])
+    order = w.order
+    assert isinstance(order, QueueOrder)
+    assert order == ["e", "a", "c"] and order == ("e", "a", "c") and order != ["e", "a"] and order != ["a", "e", "c"]
+    assert list(order) == ["e", "a", "c"] and order[1] == "a" and order[-1] == "c" and order[1:] == ["a", "c"]
+    assert order.index("c") == 2 and "a" in order and "b" not in order and [1] not in order
+    with pytest.raises(ValueError):
+        order.index("b")
+    assert order == w.order and repr(order) == "['e', 'a', 'c']"  # as the list it stands for
+    w.set_queue(order[::-1])
+    assert w.order == ["c", "a", "e"] and order == ["e", "a", "c"]  # a snapshot
+    w.set_queue(order)  # a widget's own order passes on as its positions
+    assert w.order == ["e", "a", "c"]
+
+
+def test_a_long_order_shows_its_ends_and_length(big):
+    assert repr(big.order) == "[0, 1, 2, 3, 4, ..., 99999]  (a queue of 100000 ids)"
+
+
+def test_the_static_card_names_the_current_item_of_a_long_queue(big):
+    big.position = 77_777
+    card = big._static_card()
+    assert ("current item", "77777 (77778 of 100000)") in card.rows and ("done", "0 of 100000") in card.rows
+
+
+def test_the_kernel_keeps_a_few_bytes_an_item(big):
+    n = len(big.order)
+    assert big._queue.nbytes + big._where.nbytes + big._done_at.nbytes <= 9 * n
+    assert isinstance(big.items._index, _RangeIndex)  # ids 0..N-1: no dict of N entries
+
+
+def test_a_label_looks_at_one_item_whatever_the_queue(big, monkeypatch):
+    """record_label's cost does not grow with the queue: one item's done-ness is asked, no recount."""
+    calls = []
+    real = ClassifyWidget._is_done
+    monkeypatch.setattr(ClassifyWidget, "_is_done", lambda self, i: calls.append(i) or real(self, i))
+    big.record_label(99_000, "a")
+    big.record_label(99_000, "b")
+    big.record_label(5, "b")
+    assert calls == [99_000, 99_000, 5] and big.n_done == 2
+    calls.clear()
+    big.set_queue(list(range(0, 100_000, 2)))  # a new queue looks at its labelled items, not at 50,000
+    assert calls == [99_000] and big.n_done == 1
+
+
+def test_done_flags_follow_labels_and_resume_at_the_first_open():
+    w = ClassifyWidget(_strided(1000), classes=["a"], store=mem(), queue=list(range(999, -1, -1)))
+    for i in (999, 998, 997):
+        w.record_label(i, "a")
+    assert w.n_done == 3 and w._first_open() == 3 and w._done_at[:4].tolist() == [True, True, True, False]
+    again = ClassifyWidget(w.items, classes=["a"], store=w.store, queue=list(range(999, -1, -1)))
+    assert again.position == 3 and again.n_done == 3
+    assert again.order_window["start"] <= 3 < again.order_window["start"] + len(again.order_window["ids"])
+
+
+def test_items_over_ids_0_to_n_minus_1_answer_like_a_dict():
+    items = Items(_strided(5))
+    assert isinstance(items._index, _RangeIndex) and items.ids == [0, 1, 2, 3, 4]
+    for key, found in ((0, True), (4, True), (5, False), (-1, False), (np.int64(3), True), (3.0, True), (3.5, False),
+                       (True, True), ("3", False), (None, False), ((1,), False)):
+        assert (key in items._index) is found, key
+        assert (key in {i: i for i in range(5)}) is found, key  # as the dict it replaces
+    assert items.position(np.int64(2)) == 2
+    with pytest.raises(KeyError, match="unknown item id 9"):
+        items.position(9)
+    named = Items(_strided(3), ids=["a", 1, "c"])
+    assert isinstance(named._index, dict)
+    assert not isinstance(Items(_strided(3), ids=[2, 1, 0])._index, _RangeIndex)
+
+
+def test_queue_positions_is_compact_and_checked():
+    items = Items(_strided(10))
+    q = queue_positions(np.array([9, 0, 3]), items)
+    assert q.dtype == np.int32 and q.tolist() == [9, 0, 3]
+    assert queue_positions(None, items).tolist() == list(range(10))
+    assert resolve_queue(np.array([2, 1]), items) == [2, 1]
+    with pytest.raises(ValueError, match="queue position 1: unknown item id -1"):
+        queue_positions(np.array([0, -1]), items)
+    with pytest.raises(ValueError, match="queue position 0: unknown item id 10"):
+        queue_positions(np.array([10]), items)
+    with pytest.raises(ValueError, match="the queue is empty"):
+        queue_positions(np.array([], dtype=np.int64), items)
+    with pytest.raises(ValueError, match="queue position 3: item id 1 is queued twice"):
+        queue_positions([0, 1, 2, 1, 0], items)
