@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { data, h, labelText, setParts, setText, slider } from "./dom";
+import { data, h, labelText, plural, setParts, setText, slider } from "./dom";
 
 const PAYLOADS = [
   `<img src=x onerror="window.__hitlPwned = 1">`,
@@ -134,5 +134,13 @@ describe("setParts", () => {
     setText(line, "plain");
     setParts(line, ["a ", data(["x", "y"])]);
     expect(line.textContent).toBe("a x, y");
+  });
+});
+
+describe("plural", () => {
+  it("keeps the noun singular for one only", () => {
+    expect(plural(1, "polygon")).toBe("1 polygon");
+    expect(plural(0, "polygon")).toBe("0 polygons");
+    expect(plural(2, "open proposal")).toBe("2 open proposals");
   });
 });

@@ -68,3 +68,9 @@ export function labelText(value: unknown): string {
   if (Array.isArray(value)) return value.length ? value.map(String).join(", ") : "(none)";
   return String(value);
 }
+
+/** "1 edit", "3 edits": a count with its noun, plural unless it is one.
+ *  Example: plural(2, "polygon") → "2 polygons". */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}

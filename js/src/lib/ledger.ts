@@ -15,6 +15,7 @@
 import { IntentChannel, Reply, UnsavedError } from "./channel";
 import type { ChannelOptions, Sender } from "./channel";
 import { watchConnection } from "./connection";
+import { plural } from "./dom";
 import { ItemId, itemKey } from "./items";
 import { editStore, KeptEdit, KeptEdits, offerBar, replayChunks } from "./offline";
 import type { SaveState, StatusLine } from "./status";
@@ -373,8 +374,4 @@ export class EditLedger<U = true> {
     t.edit.failed?.();
     this.hooks.repaint(t.edit.item);
   }
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
