@@ -130,7 +130,7 @@ def box_by_drag(page, check: Check) -> None:
     focus(root)
     page.keyboard.press("2")  # new boxes are dogs
     drag(page, canvas, (40, 60), (140, 160))
-    expect(root.locator(".hitl-counts")).to_contain_text("1 boxes")
+    expect(root.locator(".hitl-counts")).to_contain_text("1 box,")
     expect(root.locator(".hitl-status-saved")).to_have_text("all saved")
     # within 2 px of the drag (the canvas maps a CSS pixel to 320 / width image pixels)
     check("[[round(v / 4) for v in r] for r in boxes.boxes[['x', 'y', 'w', 'h']].values.tolist()]", [[10, 15, 25, 25]])

@@ -167,7 +167,7 @@ def test_accept_and_reject_proposals(lab):
     page.keyboard.press("Enter")  # accept the best proposal (dog 0.92)
     expect(root.locator(".hitl-selection")).to_contain_text("proposal cat (0.55)")
     page.keyboard.press("Delete")  # reject the next one
-    expect(root.locator(".hitl-counts")).to_have_text("1 boxes, 1 open proposals (1 below threshold)")
+    expect(root.locator(".hitl-counts")).to_have_text("1 box, 1 open proposal (1 below threshold)")
     for _ in range(6):
         page.keyboard.press(",")  # threshold 0.5 -> 0.2
     expect(root.locator(".hitl-threshold-value")).to_have_text("0.20")
@@ -249,7 +249,7 @@ def test_class_key_after_enter_sets_the_class_of_new_boxes(lab):
     expect(root.locator(".hitl-selection")).to_contain_text("proposal cat (0.55)")
     page.keyboard.press("2")
     expect(root.locator(".hitl-classes .hitl-button[aria-pressed=true]")).to_contain_text("dog")
-    expect(root.locator(".hitl-counts")).to_have_text("1 boxes, 2 open proposals (1 below threshold)")
+    expect(root.locator(".hitl-counts")).to_have_text("1 box, 2 open proposals (1 below threshold)")
     t = Transform(canvas)
     drag(page, t.page(40, 300), t.page(90, 380))  # clear of the proposals
     lab.wait_for_python("len(store.events('boxes'))", 2)

@@ -145,7 +145,7 @@ def start(lab, payloads=PAYLOADS, column=SVG):
     expect(page.locator(".hitl-confusion .hitl-heat-cell")).to_have_count(9, timeout=60_000)
     expect(page.locator(".hitl-bbox .hitl-position")).not_to_have_text("", timeout=60_000)
     expect(page.locator(".hitl-segmentation .hitl-info")).to_contain_text("brush", timeout=60_000)
-    expect(page.locator(".hitl-polygons .hitl-counts")).to_have_text("0 polygons, 1 open proposals", timeout=60_000)
+    expect(page.locator(".hitl-polygons .hitl-counts")).to_have_text("0 polygons, 1 open proposal", timeout=60_000)
     expect(page.locator(".hitl-pointcloud")).to_have_attribute("data-frame-loaded", "0", timeout=60_000)
     expect(page.locator(".hitl-fusion")).to_have_attribute("data-frame-loaded", "0", timeout=60_000)
     expect(page.locator(".hitl-gate .hitl-verdict")).to_have_text("undecided", timeout=60_000)

@@ -53,7 +53,7 @@ def test_draw_edit_hole_class_undo_accept_then_reload(lab):
     lab.run_all()
     page = lab.page
     root = page.locator(".hitl-polygons").first
-    expect(root.locator(".hitl-counts")).to_have_text("0 polygons, 1 open proposals", timeout=60_000)
+    expect(root.locator(".hitl-counts")).to_have_text("0 polygons, 1 open proposal", timeout=60_000)
     lab.wait_idle()
     canvas = root.locator("canvas")
     root.scroll_into_view_if_needed()
@@ -163,9 +163,9 @@ def test_draw_edit_hole_class_undo_accept_then_reload(lab):
 
     # from code, through the same intents: the view refetches and shows the change
     lab.run_code("w.delete(0, 'p0')")  # the accepted proposal deleted: open again
-    expect(root.locator(".hitl-counts")).to_have_text("1 polygons, 1 open proposals", timeout=30_000)
+    expect(root.locator(".hitl-counts")).to_have_text("1 polygon, 1 open proposal", timeout=30_000)
     lab.run_code("w.reject(0, 'p0')")
-    expect(root.locator(".hitl-counts")).to_have_text("1 polygons, 0 open proposals", timeout=30_000)
+    expect(root.locator(".hitl-counts")).to_have_text("1 polygon, 0 open proposals", timeout=30_000)
     assert value(lab, "[e.get('op') for e in store.events('polys')['payload']][-2:]") == ["delete", "reject"]
     assert value(lab, "w.proposals_of(0)") == []
     lab.screenshot_element(root, "polygons.png")

@@ -38,10 +38,7 @@ export function sayAbout(status: StatusLine, id: ItemId, text: string): void {
   status.info(text, { item: id, title: `item id ${JSON.stringify(id)}` });
 }
 
-/** "1 box", "3 boxes": `n` and its noun in the right number. */
-export function countOf(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
+export { countOf } from "./dom"; // where the widgets have always imported it from
 
 /** What an undo / redo of item `place` did, from the kernel's ack (`undone` / `redone`: the op of
  *  the change, named through `names`): "undone on item 4: a brush stroke". */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { data, h, labelText, plural, setParts, setText, slider } from "./dom";
+import { data, h, labelText, countOf, setParts, setText, slider } from "./dom";
 
 const PAYLOADS = [
   `<img src=x onerror="window.__hitlPwned = 1">`,
@@ -137,10 +137,12 @@ describe("setParts", () => {
   });
 });
 
-describe("plural", () => {
+describe("countOf", () => {
   it("keeps the noun singular for one only", () => {
-    expect(plural(1, "polygon")).toBe("1 polygon");
-    expect(plural(0, "polygon")).toBe("0 polygons");
-    expect(plural(2, "open proposal")).toBe("2 open proposals");
+    expect(countOf(1, "polygon")).toBe("1 polygon");
+    expect(countOf(0, "polygon")).toBe("0 polygons");
+    expect(countOf(2, "open proposal")).toBe("2 open proposals");
+    expect(countOf(3, "box", "boxes")).toBe("3 boxes");
+    expect(countOf(1, "box", "boxes")).toBe("1 box");
   });
 });

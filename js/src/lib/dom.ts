@@ -69,8 +69,8 @@ export function labelText(value: unknown): string {
   return String(value);
 }
 
-/** "1 edit", "3 edits": a count with its noun, plural unless it is one.
- *  Example: plural(2, "polygon") → "2 polygons". */
-export function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+/** "1 box", "3 boxes": `n` and its noun in the right number (`many`, else the noun + "s").
+ *  Example: countOf(2, "polygon") → "2 polygons"; countOf(2, "box", "boxes") → "2 boxes". */
+export function countOf(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

@@ -15,7 +15,7 @@
 import { IntentChannel, Reply, UnsavedError } from "./channel";
 import type { ChannelOptions, Sender } from "./channel";
 import { watchConnection } from "./connection";
-import { plural } from "./dom";
+import { countOf } from "./dom";
 import { ItemId, itemKey } from "./items";
 import { editStore, KeptEdit, KeptEdits, offerBar, replayChunks } from "./offline";
 import type { SaveState, StatusLine } from "./status";
@@ -258,7 +258,7 @@ export class EditLedger<U = true> {
         bar.busy("discarding…");
         void this.kept!.forget(edits.map((e) => e.id)).then(() => {
           this.closeOffer();
-          this.hooks.status.info(`discarded ${plural(edits.length, "edit")} from before the restart`);
+          this.hooks.status.info(`discarded ${countOf(edits.length, "edit")} from before the restart`);
         });
       },
     });
@@ -277,7 +277,7 @@ export class EditLedger<U = true> {
    *  made. An edit leaves the browser once the kernel answered it: stored, or refused (said
    *  here); a failure to save and an unanswered replay keep it for the next offer. */
   private async replay(edits: KeptEdit[], busy: (text: string) => void): Promise<void> {
-    busy(`saving ${plural(edits.length, "edit")} from before the restart…`);
+    busy(`saving ${countOf(edits.length, "edit")} from before the restart…`);
     let stored = 0;
     let already = 0;
     let answered = 0; // stored or refused: gone from the browser
@@ -309,7 +309,7 @@ export class EditLedger<U = true> {
     }
     this.closeOffer();
     const left = edits.length - answered;
-    let text = `saved ${stored} of ${plural(edits.length, "edit")} from before the restart`;
+    let text = `saved ${stored} of ${countOf(edits.length, "edit")} from before the restart`;
     if (already) text += `, ${already} already saved`;
     if (refused.length) text += `; ${refused.length} not stored: ${refused[0]}`;
     if (left) text += `; ${left} kept in this browser, not saved${stopped ? ` (${stopped})` : ""}`;

@@ -11,7 +11,7 @@ import "./av_align.css";
 import { editorEdit, sayAbout, undoText, wireEditorNav } from "../lib/canvas_stage";
 import type { Reply } from "../lib/channel";
 import { onThemeChange } from "../lib/contrast";
-import { plural, setText } from "../lib/dom";
+import { countOf, setText } from "../lib/dom";
 import { FrameCache, FrameMsg, FramePainter, frameText, indexAtTime } from "../lib/frames";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId } from "../lib/items";
@@ -220,7 +220,7 @@ function render({ model, el }: RenderProps<AlignModel>) {
     const offset = nudged(cur.v.offset_s, frames, cur.v.fps);
     if (!setOffset(cur, offset, { source: "nudged", marks: null })) return;
     send("offset", cur.id, { offset_s: offset }, { done: cur.v.confirmed ? false : undefined });
-    sayAbout(status, cur.id, `${how} ${frames > 0 ? "+" : "−"}${plural(Math.abs(frames), "frame")}`);
+    sayAbout(status, cur.id, `${how} ${frames > 0 ? "+" : "−"}${countOf(Math.abs(frames), "frame")}`);
     repaint();
   }
 

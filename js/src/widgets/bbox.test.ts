@@ -118,7 +118,7 @@ describe("BBoxAnnotator view", () => {
     const [add] = t.intents();
     expect(add).toMatchObject({ type: "add", item_id: 0, boxes: [{ x: 100, y: 50, w: 120, h: 80, class: "cat" }] });
     expect(add.boxes[0].id).toMatch(/^b1-/);
-    expect(t.q(".hitl-counts").textContent).toContain("1 boxes");
+    expect(t.q(".hitl-counts").textContent).toContain("1 box,");
     expect(t.q(".hitl-status-saved").textContent).toBe("1 unsaved");
     expect(t.q(".hitl-selection").textContent).toContain("box cat [human] x 100.0 y 50.0 w 120.0 h 80.0");
     await t.ack(add, { boxes: [{ ...add.boxes[0], source: "human", score: null, proposal: null }], rejected: [], n_done: 1 });
@@ -211,7 +211,7 @@ describe("BBoxAnnotator view", () => {
     expect(t.q(".hitl-selection").textContent).toContain("proposal cat (0.60)");
     t.press("2");
     expect(t.intents()).toHaveLength(1); // nothing re-classed, nothing accepted
-    expect(t.q(".hitl-counts").textContent).toBe("1 boxes, 2 open proposals (1 below threshold)");
+    expect(t.q(".hitl-counts").textContent).toBe("1 box, 2 open proposals (1 below threshold)");
     expect(t.q(".hitl-selection").textContent).toContain("new boxes: dog");
     const pressed = [...t.root.querySelectorAll(".hitl-class")].map((b) => b.getAttribute("aria-pressed"));
     expect(pressed).toEqual(["false", "true"]); // the class bar shows what a new box gets
@@ -228,7 +228,7 @@ describe("BBoxAnnotator view", () => {
     t.press("2");
     expect(t.intents()).toEqual([]);
     expect(t.q(".hitl-status-message").textContent).toContain("the selected proposal is unchanged");
-    expect(t.q(".hitl-counts").textContent).toBe("1 boxes, 3 open proposals (1 below threshold)");
+    expect(t.q(".hitl-counts").textContent).toBe("1 box, 3 open proposals (1 below threshold)");
     t.drag(50, 330, 50, 330); // a click on the box
     expect(t.q(".hitl-selection").textContent).toContain("a class key re-classes it");
     t.press("1");
@@ -321,7 +321,7 @@ describe("BBoxAnnotator view", () => {
     const redo = t.intents().at(-1);
     expect(redo).toMatchObject({ type: "redo", item_id: 0 });
     await t.ack(redo, { boxes: [box], rejected: [], n_done: 1 });
-    expect(t.q(".hitl-counts").textContent).toContain("1 boxes");
+    expect(t.q(".hitl-counts").textContent).toContain("1 box,");
   });
 
   it("a refused change is shown and the view asks the kernel for the truth", async () => {

@@ -7,7 +7,7 @@ import "../lib/theme.css";
 import { takeFocusWhenShown } from "../lib/focus";
 import "./confusion.css";
 import type { Reply } from "../lib/channel";
-import { data, h, Part, plural, setParts, setText } from "../lib/dom";
+import { data, h, Part, countOf, setParts, setText } from "../lib/dom";
 import { Gallery, rawThumbnail } from "../lib/gallery";
 import { Heatmap } from "../lib/heatmap";
 import { HelpOverlay, helpButton as newHelpButton } from "../lib/help";
@@ -180,7 +180,7 @@ function render({ model, el }: RenderProps<ConfusionModel>) {
   function showIds(reply: Reply, heading: Part[]): void {
     const ids = (reply.ids as ItemId[]) ?? [];
     const total = Number(reply.total ?? ids.length);
-    setParts(galleryTitle, [...heading, `: ${plural(total, "item")}${ids.length < total ? ` (first ${ids.length} shown)` : ""} — Esc back to the matrix`]);
+    setParts(galleryTitle, [...heading, `: ${countOf(total, "item")}${ids.length < total ? ` (first ${ids.length} shown)` : ""} — Esc back to the matrix`]);
     panel.hidden = false;
     gallery.setIds(ids, ids.slice(0, Number(reply.first ?? 0)));
     setMode(ids.length ? "gallery" : "matrix");

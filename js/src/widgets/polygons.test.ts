@@ -82,7 +82,7 @@ describe("PolygonAnnotator view", () => {
     t.click(102, 101); // on the first vertex
     const [put] = t.intents();
     expect(put).toMatchObject({ type: "put", item_id: 0, edit: "draw", polygon: { class: "dog", rings: [[[100, 100], [200, 100], [150, 180]]] } });
-    expect(t.q(".hitl-counts").textContent).toBe("1 polygons, 0 open proposals");
+    expect(t.q(".hitl-counts").textContent).toBe("1 polygon, 0 open proposals");
     t.press("Escape"); // clears the selection: taken
     expect(t.leaked).toEqual([]);
     t.press("Escape"); // nothing to cancel: JupyterLab's

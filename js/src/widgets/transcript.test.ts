@@ -98,7 +98,7 @@ describe("transcript acks", () => {
     const cache = new ItemCache(model);
     const ledger = new EditLedger(model, { status, repaint: () => {}, progress: () => {} });
     model.on("msg:custom", kernelMessages(ledger.channel, status, {}));
-    const stepper = { current: () => 0, order: () => [0], step: () => {} } as unknown as Stepper;
+    const stepper = { current: () => 0, placeOf: () => "item 1 / 1", step: () => {} } as unknown as Stepper;
     const actions = new TranscriptActions({
       cache, ledger, stepper, status, playhead: () => 0, pixel: () => 0.01, edit: () => {}, repaint: () => {},
     });

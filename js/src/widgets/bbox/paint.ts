@@ -2,7 +2,7 @@
 // the selection line; paint() shows the item (or the end / loading screen), redraw() an edit.
 import type { AnyModel } from "@anywidget/types";
 import { classSwatches } from "../../lib/canvas_stage";
-import { data, setParts, setText } from "../../lib/dom";
+import { data, countOf, setParts, setText } from "../../lib/dom";
 import type { ItemCache } from "../../lib/items";
 import type { EditLedger } from "../../lib/ledger";
 import { showSaved } from "../../lib/review";
@@ -79,7 +79,7 @@ export class BoxPainter {
     const { ui, state } = this.p;
     const pending = state.pendingProposals(it);
     const hidden = pending.length - state.visibleProposals(it).length;
-    setText(ui.countLine, `${(it.boxes ?? []).length} boxes, ${pending.length} open proposals${hidden ? ` (${hidden} below threshold)` : ""}`);
+    setText(ui.countLine, `${countOf((it.boxes ?? []).length, "box", "boxes")}, ${countOf(pending.length, "open proposal")}${hidden ? ` (${hidden} below threshold)` : ""}`);
   }
 
   private selectionText(): void {

@@ -5,7 +5,7 @@
 import type { AnyModel } from "@anywidget/types";
 import { classSwatches } from "../../lib/canvas_stage";
 import { classColour } from "../../lib/classes";
-import { data, plural, setParts, setText } from "../../lib/dom";
+import { data, countOf, setParts, setText } from "../../lib/dom";
 import type { ItemCache } from "../../lib/items";
 import type { EditLedger } from "../../lib/ledger";
 import type { Ring } from "../../lib/polygon_edit";
@@ -89,7 +89,7 @@ export class PolygonPainter {
     const g = state.selectedPolygon(it);
     if (sel && !g) state.selection = null;
     else if (sel?.vertex && g && !g.rings[sel.vertex.ring]?.[sel.vertex.index]) state.choose({ ...sel, vertex: null });
-    setText(ui.countLine, `${plural((it.polygons ?? []).length, "polygon")}, ${plural(state.pendingProposals(it).length, "open proposal")}`);
+    setText(ui.countLine, `${countOf((it.polygons ?? []).length, "polygon")}, ${countOf(state.pendingProposals(it).length, "open proposal")}`);
     const newOnes = ["; new polygons: ", data(state.classes()[state.currentClass] ?? "")];
     const d = state.drawing;
     if (d) {

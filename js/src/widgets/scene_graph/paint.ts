@@ -10,7 +10,7 @@ import type { BoxDraft } from "../../lib/box_draft";
 import type { BoxGrab } from "../../lib/box_edit";
 import { DrawnBox, drawBoxes } from "../../lib/boxes";
 import { classColour } from "../../lib/classes";
-import { data, h, labelText, Part, plural, setParts, setText } from "../../lib/dom";
+import { data, h, labelText, Part, countOf, setParts, setText } from "../../lib/dom";
 import type { ItemCache } from "../../lib/items";
 import type { EditLedger } from "../../lib/ledger";
 import { showSaved } from "../../lib/review";
@@ -215,7 +215,7 @@ export class ScenePainter {
       setParts(span, nameParts(state.object_(id, it) ?? boxes.find((b) => b.id === id) as SgObject | undefined, id));
       return span;
     };
-    setText(ui.triplesHead, `${plural(rels.length, "relation")}, ${plural(props.length, "open proposal")}`
+    setText(ui.triplesHead, `${countOf(rels.length, "relation")}, ${countOf(props.length, "open proposal")}`
       + `, ${state.objects(it).length} boxes${boxes.length ? ` (+${boxes.length} proposed)` : ""}${state.showArrows ? "" : " (arrows hidden)"}`);
     const boxRow = (b: (typeof boxes)[number]) => {
       const li = h("li", "hitl-sg-triple hitl-sg-proposal hitl-sg-box-proposal");

@@ -3,7 +3,7 @@
 // and the superpixel map (SLIC labels from the kernel, grouped so that a stroke paints whole
 // superpixels).
 import type { Box } from "../../lib/runs";
-import { plural } from "../../lib/dom";
+import { countOf } from "../../lib/dom";
 
 export interface AssistClick {
   x: number; // image pixels (integers)
@@ -41,7 +41,7 @@ export function runsArea(runs: Uint32Array): number {
 /** The clicks' summary for the info line: "2 clicks (+1 −1)". */
 export function clicksText(clicks: AssistClick[]): string {
   const pos = clicks.filter((c) => c.positive).length;
-  return `${plural(clicks.length, "click")} (+${pos} −${clicks.length - pos})`;
+  return `${countOf(clicks.length, "click")} (+${pos} −${clicks.length - pos})`;
 }
 
 /** Superpixels of one image: the label of each pixel and, per label, its pixels (a counting sort:
