@@ -2,8 +2,8 @@
 
 Items: ``N`` distinct 32x32 grey images from one buffer of N + 1,024 random bytes (a strided numpy
 view: item i is the 1,024 bytes from byte i on), ids 0..N-1; nothing exists on disk and no image is
-encoded until the view asks for it. "before" is the package at the commit this change started from
-(its ``order`` trait synced the whole queue as a JSON list; ``_order_index`` a dict and ``_done``
+encoded until the view asks for it. "before" is the package at ``--before`` (default 9f25356, the
+last commit before the windowed order: its ``order`` trait synced the whole queue as a JSON list; ``_order_index`` a dict and ``_done``
 a set over it; Items checked every id and built a dict of them), unpacked with ``git archive`` into
 a temporary folder with its own JavaScript built there; "after" is this tree. Both run here, now.
 
@@ -113,9 +113,11 @@ def measure(package_root: Path, n: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def old_tree(tmp: Path) -> Path:
-    """The package at the commit this change started from, with its own built JavaScript."""
-    base = subprocess.run(["git", "merge-base", "HEAD", "main"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+BEFORE = "9f25356"  # main's last commit before the windowed order
+
+
+def old_tree(tmp: Path, base: str = BEFORE) -> Path:
+    """The package at commit ``base``, with its own built JavaScript."""
     target = tmp / "before"
     target.mkdir()
     archive = subprocess.run(["git", "archive", base], cwd=ROOT, capture_output=True, check=True).stdout
@@ -170,6 +172,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1,000,000 items instead of 10,000,000; fewer displays")
     parser.add_argument("--child", nargs=2, metavar=("PACKAGE_ROOT", "N"), help=argparse.SUPPRESS)
     parser.add_argument("--no-lab", action="store_true", help="kernel figures only")
+    parser.add_argument("--before", default=BEFORE, help=f"the git ref measured as 'before' (default {BEFORE}, the last commit before the windowed order)")
     args = parser.parse_args()
     if args.child:
         child(args.child[0], int(args.child[1]))
@@ -179,7 +182,8 @@ def main() -> None:
     print(f"ClassifyWidget over N strided {SIDE}x{SIDE} images (ids 0..N-1, nothing on disk)" + ("  [--quick]" if args.quick else ""))
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        before = old_tree(tmp)
+        before = old_tree(tmp, args.before)
+        print(f"  before = commit {args.before}; after = this checkout")
         rows = [("before", 1_000, before), ("before", 1_000_000, before), ("after", 1_000, ROOT), ("after", 1_000_000, ROOT)]
         if big > 1_000_000:
             rows += [("before", big, before), ("after", big, ROOT)]
