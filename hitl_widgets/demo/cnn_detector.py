@@ -51,9 +51,9 @@ def _module(n_classes: int, width: int) -> Any:
                 nn.Conv2d(width // 2, width, 3, 2, 1), nn.ReLU(),
                 nn.Conv2d(width, width, 3, 1, 2, dilation=2), nn.ReLU())
             self.head = nn.Conv2d(width, n_classes + 4, 1)
-            with_prior = self.head.bias.data
-            with_prior[:n_classes] = -2.19  # CenterNet's prior: a centre in 10% of the cells at first
-            with_prior[n_classes:] = 0.0
+            with_prior: Any = self.head.bias
+            with_prior.data[:n_classes] = -2.19  # CenterNet's prior: a centre in 10% of the cells at first
+            with_prior.data[n_classes:] = 0.0
 
         def forward(self, x: Any) -> Any:
             return self.head(self.body(x))
