@@ -116,6 +116,8 @@ def test_bad_input_is_refused(shapes):
         d.fit(images[:1], [[(1, 2, 3, 4, "red circle")]])
     with pytest.raises(ValueError, match="steps must be an int >= 1"):
         CenterNetDetector(NAMED_CLASSES, steps=0)
+    with pytest.raises(ValueError, match="width must be a multiple of 8"):
+        CenterNetDetector(NAMED_CLASSES, width=12)
     with pytest.raises(ValueError, match="threshold must be in"):
         CenterNetDetector(NAMED_CLASSES, threshold=1.5)
     # an image without objects is a valid target: negatives only
