@@ -19,9 +19,10 @@ so the per-budget gaps are paired.
 * Boxes with the torch ``CenterNetDetector`` of ``hitl_widgets.demo.cnn_detector`` (a centre
   heatmap per class and a box-size head on a 16 × 16 grid, trained from scratch on the labelled
   images, 150 batches of 16, on one CPU thread) in place of ``ShapeDetector``: the same 12
-  classes and strategies, on smaller pools to keep the part near 6 minutes on an idle core
+  classes and strategies, on smaller pools to keep the part near 6 minutes on one core
   (``make_scenes(200, seed=300 + seed)``: a pool of 120 images, 80 test images, batches of 5 up to
-  30 labels: 6 fits per strategy and seed). The box entropy the strategies read is that of each
+  30 labels: 6 fits per strategy and seed; 338 s for 5 seeds on a shared 2-core machine). The
+  detector and the strategies were checked on other scenes (seeds 351..353), never these. The box entropy the strategies read is that of each
   box's ``probs``, the cell's per-class heatmap values normalised. Needs torch.
 * Pairs: a pool of 160 captions (2–4 objects) matched against 240 images, 10 initial pairs, batches
   of 10 up to 60 labels, each text shown with its 6 best images; recall@1 on 80 held-out captions.
