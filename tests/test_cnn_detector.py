@@ -131,3 +131,19 @@ def test_runs_in_the_boxes_loop(shapes):
                     test=(images[60:80], boxes[60:80]), store=AnnotationStore(":memory:"), background=False, progress=False)
     history = loop.simulate(boxes[:40], budget=15)
     assert history["n_labels"].tolist() == [5, 10, 15] and history["mAP@0.5"].between(0, 1).all()
+
+
+def test_docstring_example_and_import_without_torch():
+    import doctest
+    import subprocess
+    import sys
+
+    from hitl_widgets.demo import cnn_detector
+
+    assert doctest.testmod(cnn_detector).failed == 0
+    # the module imports with torch unavailable; only building a detector needs it
+    code = ("import sys; sys.modules['torch'] = None\n"
+            "from hitl_widgets.demo.cnn_detector import CenterNetDetector\n"
+            "try:\n    CenterNetDetector(['a'])\nexcept ImportError:\n    print('needs torch')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "needs torch", out.stderr
