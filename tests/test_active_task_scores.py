@@ -16,6 +16,7 @@ from hitl_widgets.active import (
     scene_complexity,
     select,
     shown_margin,
+    shown_random,
     text_margin_uncertainty,
 )
 
@@ -134,6 +135,19 @@ def test_shown_margin_is_the_most_uncertain_of_the_likeliest_shown(seed):
     # best similarities .9, .3, .8, .85; uncertainties .95, 1.6, 1.1, 1.05 (every best image is image 0)
     assert [shown_margin(S, 1, candidates=c).tolist() for c in (1, 2, 3, 4)] == [[0], [3], [2], [1]]
     assert shown_margin(S, 0).tolist() == [] and len(shown_margin(S, 9)) == 4
+
+
+def test_shown_random_draws_from_the_likeliest_shown_without_repeats():
+    S = np.random.default_rng(3).uniform(size=(40, 8))
+    best = S.max(axis=1)
+    shortlist = set(sorted(range(40), key=lambda t: (-best[t], t))[:15])
+    draws = [shown_random(S, 5, candidates=3, rng=seed).tolist() for seed in range(30)]
+    assert all(len(set(d)) == 5 and set(d) <= shortlist for d in draws)
+    assert len({t for d in draws for t in d}) == 15  # every shortlisted text is drawn some time
+    assert shown_random(S, 5, candidates=3, rng=7).tolist() == shown_random(S, 5, candidates=3, rng=7).tolist()
+    assert shown_random(S, 0).tolist() == [] and sorted(shown_random(S[:4], 9).tolist()) == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match="candidates >= 1"):
+        shown_random(S, 2, candidates=0)
 
 
 @pytest.mark.parametrize("call,message", [

@@ -8,7 +8,15 @@ torch = pytest.importorskip("torch")
 
 from hitl_widgets.active.task_loop import TaskLoop  # noqa: E402
 from hitl_widgets.active.tasks import PairTask  # noqa: E402
-from hitl_widgets.demo.dual_encoder import CAPTION_VOCABULARY, DualEncoder, caption_words  # noqa: E402
+from hitl_widgets.demo.dual_encoder import (  # noqa: E402
+    CAPTION_VOCABULARY,
+    PHRASES,
+    REGION_FEATURES,
+    DualEncoder,
+    caption_phrases,
+    caption_words,
+    region_features,
+)
 from hitl_widgets.demo.scenes import make_scenes  # noqa: E402
 from hitl_widgets.store import AnnotationStore  # noqa: E402
 
@@ -24,18 +32,41 @@ def test_every_caption_word_is_in_the_vocabulary(pairs):
     assert {w for t in texts for w in caption_words(t)} <= set(CAPTION_VOCABULARY)
 
 
-def test_fit_is_seeded_and_learns_the_pairs(pairs):
+def test_caption_phrases_bind_counts_colours_and_shapes():
+    assert caption_phrases("A picture of two red circles and one blue square. The blue square is left of the red circle.") == [
+        ("red circle", 2.0), ("blue square", 1.0)]
+    assert caption_phrases("a yellow triangle") == [("yellow triangle", 1.0)]
+    assert caption_phrases("green") == [] and {p for p, _ in caption_phrases("three green squares")} <= set(PHRASES)
+
+
+def test_region_features_count_each_colour_slot(pairs):
     images, texts = pairs
-    a = DualEncoder(steps=150, seed=1).fit(images[:80], texts[:80])
-    b = DualEncoder(steps=150, seed=1).fit(images[:80], texts[:80])
-    S = a.similarity(images[:80], texts[:80])
-    assert S.shape == (80, 80) and np.array_equal(S, b.similarity(images[:80], texts[:80]))
+    f = region_features(images[0]).reshape(4, 5)
+    assert f.shape == (4, 5) and REGION_FEATURES == 20
+    # the last column of each colour slot counts that colour's regions: the caption's objects
+    assert f[:, 4].sum() == sum(w for _, w in caption_phrases(texts[0]))
+
+
+def test_fit_is_seeded(pairs):
+    images, texts = pairs
+    a = DualEncoder(steps=50, seed=1).fit(images[:40], texts[:40])
+    b = DualEncoder(steps=50, seed=1).fit(images[:40], texts[:40])
+    S = a.similarity(images, texts[:40])
+    assert S.shape == (40, 100) and np.array_equal(S, b.similarity(images, texts[:40]))
     assert np.all(np.abs(S) <= 1 + 1e-6)  # cosine similarities
-    # trained pairs: the own image ranks far above chance (chance: the top 10 of 80 holds it 1 time in 8)
-    in_top10 = np.mean([i in np.argsort(-S[i])[:10] for i in range(80)])
-    assert in_top10 > 0.5, in_top10
-    other = DualEncoder(steps=150, seed=2).fit(images[:80], texts[:80]).similarity(images[:80], texts[:80])
+    other = DualEncoder(steps=50, seed=2).fit(images[:40], texts[:40]).similarity(images, texts[:40])
     assert not np.array_equal(S, other)
+
+
+@pytest.mark.parametrize("n, least", [(20, 0.1), (40, 0.4)])
+def test_it_learns_from_tens_of_pairs(n, least):
+    # the benchmark's kind of scenes (2-4 objects, 64 px), on seeds it never uses: held-out captions
+    # against a gallery of 240 images, where chance is 1/240 = 0.004
+    images, scenes = make_scenes(240, seed=7, n_objects=(2, 4))
+    texts = [s.description() for s in scenes]
+    S = DualEncoder(seed=0).fit(images[:n], texts[:n]).similarity(images, texts[160:])
+    recall = np.mean(S.argmax(axis=1) == np.arange(160, 240))
+    assert recall > least, recall
 
 
 def test_bad_input_is_refused(pairs):

@@ -241,7 +241,7 @@ def test_pairs_margin_scores_follow_the_definition():
 
 
 def test_pairs_default_asks_the_most_uncertain_of_the_texts_likely_to_find_their_image(captions):
-    from hitl_widgets.active import select, shown_margin, text_margin_uncertainty
+    from hitl_widgets.active import select, shown_margin, shown_random, text_margin_uncertainty
 
     images, texts = captions
     assert PairTask(images).default == "shown_margin" and "shown_margin" in PairTask(images).strategies
@@ -254,6 +254,10 @@ def test_pairs_default_asks_the_most_uncertain_of_the_texts_likely_to_find_their
     narrow = TaskLoop(ShapeTextMatcher(), texts[:120], PairTask(images, k=10, candidates=1), initial={i: i for i in range(10)},
                       batch_size=8, store=AnnotationStore(":memory:"), background=False, progress=False)
     assert narrow.batch == [open_ids[i] for i in shown_margin(S, 8, candidates=1)]
+    drawn = TaskLoop(ShapeTextMatcher(), texts[:120], PairTask(images, k=10, seed=5), strategy="shown_random",
+                     initial={i: i for i in range(10)}, batch_size=8, store=AnnotationStore(":memory:"), background=False,
+                     progress=False)
+    assert drawn.batch == [open_ids[i] for i in shown_random(S, 8, candidates=5, rng=np.random.default_rng(5))]
     # why: the plain margin's texts seldom have their image among the 10 shown; the default's mostly do
     loop.simulate(list(range(120)), budget=42)
     margin_loop.simulate(list(range(120)), budget=42)

@@ -38,6 +38,7 @@ from .task_scores import (
     mean_pixel_entropy,
     scene_complexity,
     shown_margin,
+    shown_random,
     text_margin_uncertainty,
 )
 from .tasks import BoxTask, LoopTask, MaskTask, PairTask, as_task
@@ -81,6 +82,7 @@ __all__ = [
     "select",
     "select_stratified",
     "shown_margin",
+    "shown_random",
     "simulate",
     "stratified_quota",
     "text_margin_uncertainty",

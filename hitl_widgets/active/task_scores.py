@@ -25,6 +25,7 @@ unknown, each text shown with its ``k`` best images):
 * ``shown_margin`` — a batch, not a score: of the ``candidates · k`` texts with the highest best
   similarity (those whose match is most likely among the images shown), the ``k`` with the highest
   ``text_margin_uncertainty``.
+* ``shown_random`` — a batch: ``k`` texts drawn at random from the same shortlist.
 
 Entropies are in nats (0 log 0 = 0). Every function validates its input and names the image.
 
@@ -44,7 +45,8 @@ from ..coerce import to_numpy
 from ..metrics.geometry import box_iou
 
 __all__ = ["box_uncertainty", "localisation_stability", "scene_complexity", "mean_pixel_entropy",
-           "boundary_uncertainty", "alignment_uncertainty", "text_margin_uncertainty", "shown_margin"]
+           "boundary_uncertainty", "alignment_uncertainty", "text_margin_uncertainty", "shown_margin",
+           "shown_random"]
 
 
 def _entropy_rows(p: np.ndarray) -> np.ndarray:
@@ -259,3 +261,25 @@ def shown_margin(similarity: Any, k: int, candidates: int = 5) -> np.ndarray:
     shortlist = np.lexsort((np.arange(len(S)), -best))[: int(candidates) * k]
     u = text_margin_uncertainty(S)[shortlist]
     return shortlist[np.lexsort((shortlist, -u))[:k]].astype(np.int64)
+
+
+def shown_random(similarity: Any, k: int, candidates: int = 5, rng: Any = None) -> np.ndarray:
+    """``k`` texts (indices) drawn at random, without replacement, from the ``candidates * k`` texts whose
+    best similarity is highest (``shown_margin``'s shortlist); ``rng`` a numpy ``Generator`` or a seed.
+
+    Why: with a model trained from the labelled pairs alone (the demo's ``DualEncoder``), the most
+    confident or most uncertain texts are an unrepresentative sample of the pairs and teach less than
+    random ones; the shortlist keeps most of the texts whose match will be among the images shown, and
+    the random draw keeps the pairs representative (see ``PairTask``).
+
+    Example:
+        >>> S = np.array([[0.9, 0.1], [0.2, 0.19], [0.8, 0.75], [0.1, 0.0]])
+        >>> sorted(shown_random(S, 1, candidates=2, rng=0).tolist()) in ([0], [2])
+        True
+    """
+    S = _similarity_rows(similarity)
+    if isinstance(k, bool) or int(k) < 0 or isinstance(candidates, bool) or int(candidates) < 1:
+        raise ValueError(f"k must be >= 0 and candidates >= 1, not k={k!r}, candidates={candidates!r}")
+    k = min(int(k), len(S))
+    shortlist = np.lexsort((np.arange(len(S)), -S.max(axis=1)))[: int(candidates) * k]
+    return np.random.default_rng(rng).choice(shortlist, size=k, replace=False).astype(np.int64)

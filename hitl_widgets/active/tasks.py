@@ -21,7 +21,8 @@ The model interface each task asks for (duck-typed: any object with these method
   of the pool with the ``k`` images the model ranks highest): ``fit(images, texts)`` on matched
   pairs, ``similarity(images, texts)`` → ``(len(texts), len(images))``. Strategies:
   ``"shown_margin"`` (also ``"default"``: the most uncertain of the texts whose match is likely among
-  the ``k`` shown, see ``PairTask``), ``"margin"`` (both directions), ``"random"``. Evaluated by recall@1.
+  the ``k`` shown, see ``PairTask``), ``"shown_random"`` (random texts among those), ``"margin"`` (both
+  directions), ``"random"``. Evaluated by recall@1.
 
 An image with nothing drawn or painted counts as not yet labelled (a text, until its match is
 marked relevant or every image shown is judged not relevant); "retrain now" (the panel's
@@ -47,6 +48,7 @@ from .task_scores import (
     mean_pixel_entropy,
     scene_complexity,
     shown_margin,
+    shown_random,
     text_margin_uncertainty,
 )
 
@@ -307,6 +309,18 @@ class PairTask(LoopTask):
     * ``"margin"``: 1 − the smaller margin of the text's best match, both directions (its best image
       against its second best, and that image's similarity with this text against the other open
       texts'; ``task_scores.text_margin_uncertainty``).
+    * ``"shown_random"``: ``batch_size`` texts drawn at random from the same shortlist
+      (``task_scores.shown_random``, with ``seed``). With the torch ``DualEncoder``
+      (``hitl_widgets.demo.dual_encoder``), trained from the labelled pairs alone, the default fell
+      behind random texts (tuning scenes below, 24 seeds 254..277, 60 labels: recall@1 0.409 against
+      0.495, −0.086 ± 0.034): its shortlist's margin pick found no more pairs than random texts,
+      because with that model a text's best similarity tells less about whether its match is shown
+      (ROC AUC 0.60 from the 10 first pairs; the ridge matcher's 0.76) and a confident text is more
+      often found, so the most uncertain ones are found less; and the 10 most confident texts found
+      more pairs (37 of 50 against random's 31, seeds 266..277) without beating random (−0.004 ±
+      0.037 at 60, 24 seeds), presumably because confident pairs teach the model what it knows. A random draw from the
+      shortlist (24 seeds) was ahead of random texts at every budget there (+0.008 / +0.026 / +0.023 / +0.043
+      / +0.021 at 20 / 30 / 40 / 50 / 60 labels, standard errors 0.016–0.036; 34 of 50 found).
     * ``"random"``.
 
     The default was chosen, by the rule of ``BoxTask``, on tuning scenes the benchmark never uses
@@ -329,11 +343,12 @@ class PairTask(LoopTask):
 
     name = "pairs"
     metric = "recall@1"
-    strategies = ("default", "shown_margin", "margin", "random")
+    strategies = ("default", "shown_margin", "shown_random", "margin", "random")
     default = "shown_margin"
     noun = "text"
 
-    def __init__(self, gallery: Any, k: int = 10, classes: Sequence[Any] | None = None, candidates: int = 5):
+    def __init__(self, gallery: Any, k: int = 10, classes: Sequence[Any] | None = None, candidates: int = 5,
+                 seed: int | None = 0):
         from ..items import Items
 
         super().__init__(None)
@@ -344,6 +359,7 @@ class PairTask(LoopTask):
         if isinstance(candidates, bool) or not isinstance(candidates, (int, np.integer)) or candidates < 1:
             raise ValueError(f"candidates must be a positive int, not {candidates!r}")
         self.candidates = int(candidates)
+        self.rng = np.random.default_rng(seed)  # "shown_random"'s draws
         self._gallery_inputs: list[Any] | None = None
 
     def _images(self) -> list[Any]:
@@ -420,6 +436,8 @@ class PairTask(LoopTask):
     def choose(self, predictions: list[np.ndarray], k: int, strategy: Any) -> np.ndarray | None:
         if strategy in ("default", "shown_margin"):
             return shown_margin(np.stack(predictions), k, candidates=self.candidates)
+        if strategy == "shown_random":
+            return shown_random(np.stack(predictions), k, candidates=self.candidates, rng=self.rng)
         return None
 
     def propose(self, widget: Any, item_ids: list[Hashable], predictions: list[np.ndarray]) -> None:
