@@ -1,14 +1,13 @@
 """The demo's torch dual encoder (hitl_widgets.demo.dual_encoder): PairTask's interface, seeded, learns."""
 from __future__ import annotations
 
+# torch is installed by the test setup: DualEncoder imports it when built, so a missing torch fails, never skips
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
-
-from hitl_widgets.active.task_loop import TaskLoop  # noqa: E402
-from hitl_widgets.active.tasks import PairTask  # noqa: E402
-from hitl_widgets.demo.dual_encoder import (  # noqa: E402
+from hitl_widgets.active.task_loop import TaskLoop
+from hitl_widgets.active.tasks import PairTask
+from hitl_widgets.demo.dual_encoder import (
     CAPTION_VOCABULARY,
     PHRASES,
     REGION_FEATURES,
@@ -17,8 +16,8 @@ from hitl_widgets.demo.dual_encoder import (  # noqa: E402
     caption_words,
     region_features,
 )
-from hitl_widgets.demo.scenes import make_scenes  # noqa: E402
-from hitl_widgets.store import AnnotationStore  # noqa: E402
+from hitl_widgets.demo.scenes import make_scenes
+from hitl_widgets.store import AnnotationStore
 
 
 @pytest.fixture(scope="module")
