@@ -260,30 +260,10 @@ class BBoxAnnotator(ShapeListEditor):
             box["source"] = "adjusted"  # still remembers its proposal and score
         return self._answer(content, self._change(item_id, state, "update"))
 
-    @intent("delete")
-    def _on_delete(self, content: dict) -> dict:
-        item_id = self._item_id(content)
-        state = self._current(item_id)
-        ids = self._ids(content, "box_ids")
-        for box_id in ids:
-            self._find(state, box_id)
-        state["boxes"] = [b for b in state["boxes"] if b["id"] not in ids]
-        return self._answer(content, self._change(item_id, state, "delete"))
-
-    @intent("accept")
-    def _on_accept(self, content: dict) -> dict:
-        item_id = self._item_id(content)
-        state = self._current(item_id)
-        taken = {b["id"] for b in state["boxes"]}
-        for p in self._pending_ids(item_id, state, self._ids(content, "proposal_ids")):
-            if p["id"] in taken:
-                raise IntentError(f"box id {p['id']!r} is already used on this item")
-            geometry = self._geometry(item_id, p, f"proposal {p['id']}")
-            state["boxes"].append({
-                "id": p["id"], **geometry, "class": p["class"], "source": "proposal",
-                "score": p["score"], "proposal": p["id"],
-            })
-        return self._answer(content, self._change(item_id, state, "accept"))
+    def _accepted(self, item_id: Hashable, proposal: dict) -> dict:
+        geometry = self._geometry(item_id, proposal, f"proposal {proposal['id']}")
+        return {"id": proposal["id"], **geometry, "class": proposal["class"], "source": "proposal",
+                "score": proposal["score"], "proposal": proposal["id"]}
 
     @intent("adjust")
     def _on_adjust(self, content: dict) -> dict:

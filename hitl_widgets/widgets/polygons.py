@@ -376,29 +376,9 @@ class PolygonAnnotator(ShapeListEditor):
             op = "draw"
         return self._answer(content, self._change(item_id, state, op))
 
-    @intent("delete")
-    def _on_delete(self, content: dict) -> dict:
-        item_id = self._item_id(content)
-        state = self._current(item_id)
-        ids = self._ids(content, "polygon_ids")
-        known = {p["id"] for p in state["polygons"]}
-        for pid in ids:
-            if pid not in known:
-                raise IntentError(f"unknown polygon id {pid[:60]!r}")
-        state["polygons"] = [p for p in state["polygons"] if p["id"] not in ids]
-        return self._answer(content, self._change(item_id, state, "delete"))
-
-    @intent("accept")
-    def _on_accept(self, content: dict) -> dict:
-        item_id = self._item_id(content)
-        state = self._current(item_id)
-        taken = {p["id"] for p in state["polygons"]}
-        for p in self._pending_ids(item_id, state, self._ids(content, "proposal_ids")):
-            if p["id"] in taken:
-                raise IntentError(f"polygon id {p['id']!r} is already used on this item")
-            state["polygons"].append({"id": p["id"], "class": p["class"], "rings": [[list(v) for v in r] for r in p["rings"]],
-                                      "source": "proposal", "score": p["score"], "proposal": p["id"]})
-        return self._answer(content, self._change(item_id, state, "accept"))
+    def _accepted(self, item_id: Hashable, proposal: dict) -> dict:
+        return {"id": proposal["id"], "class": proposal["class"], "rings": [[list(v) for v in r] for r in proposal["rings"]],
+                "source": "proposal", "score": proposal["score"], "proposal": proposal["id"]}
 
 
 def _id_list(ids: Any) -> list:

@@ -10,8 +10,10 @@ A subclass sets ``KIND``, ``_LIST`` (the list's name in the state, payloads, ite
 ``_NOUN`` (one shape, in messages), ``_MAX`` (shapes per item) and ``_ID`` (the pattern of a shape
 id), and overrides ``_copy_shape`` where a shape holds lists (a polygon's rings). This mixin gives the
 state hooks (``_decode``, ``_current``, ``_snapshot``, ``_label``, ``_is_done``, ``_item_info``,
-``_item_state``), the checks of classes and ids, the open proposals, ``_change``, and the ``reject``
-and ``sync`` intents; the subclass keeps its own drawing / editing intents.
+``_item_state``), the checks of classes and ids, the open proposals, ``_change``, and the ``delete``
+(``{NOUN}_ids``), ``accept`` (``proposal_ids``; each becomes ``_accepted(item_id, proposal)``, which
+the subclass gives), ``reject`` and ``sync`` intents; the subclass keeps its own drawing / editing
+intents.
 """
 from __future__ import annotations
 
@@ -129,6 +131,33 @@ class ShapeListEditor(ImageEditor):
             raise IntentError(f"more than {self._MAX} {self._LIST} on one item")
         payload = {self._LIST: state[self._LIST], "rejected": state["rejected"], "op": op}
         return self._store_state(item_id, payload, self._state_of(payload), op, clear_redo)
+
+    def _accepted(self, item_id: Hashable, proposal: dict) -> dict:
+        """The shape an open proposal of the item becomes when accepted as proposed (source "proposal")."""
+        raise NotImplementedError
+
+    @intent("delete")
+    def _on_delete(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        state = self._current(item_id)
+        ids = self._ids(content, f"{self._NOUN}_ids")
+        known = {s["id"] for s in state[self._LIST]}
+        for sid in ids:
+            if sid not in known:
+                raise IntentError(f"unknown {self._NOUN} id {sid[:60]!r}")
+        state[self._LIST] = [s for s in state[self._LIST] if s["id"] not in ids]
+        return self._answer(content, self._change(item_id, state, "delete"))
+
+    @intent("accept")
+    def _on_accept(self, content: dict) -> dict:
+        item_id = self._item_id(content)
+        state = self._current(item_id)
+        taken = {s["id"] for s in state[self._LIST]}
+        for p in self._pending_ids(item_id, state, self._ids(content, "proposal_ids")):
+            if p["id"] in taken:
+                raise IntentError(f"{self._NOUN} id {p['id']!r} is already used on this item")
+            state[self._LIST].append(self._accepted(item_id, p))
+        return self._answer(content, self._change(item_id, state, "accept"))
 
     @intent("reject")
     def _on_reject(self, content: dict) -> dict:
