@@ -1,8 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { AnyModel } from "@anywidget/types";
 import type { ClassName } from "./classes";
 import type { ItemCache, ItemId, ItemInfo } from "./items";
-import { openProposals, ShapeState, withDraft } from "./shape_state";
+import { NUDGE_COMMIT_MS, openProposals, ShapeState, withDraft } from "./shape_state";
 import { Viewport } from "./viewport";
 // @ts-expect-error plain JS helper without type declarations
 import { createFakeModel } from "../../testing/fake-model.js";
@@ -47,6 +47,30 @@ describe("ShapeState", () => {
     expect(s.imageSize()).toEqual({ w: 640, h: 480 });
     expect(setup(null).item()).toBeUndefined();
     expect(setup(9).item()).toBeUndefined();
+  });
+});
+
+describe("ShapeState nudges", () => {
+  it("flushSoon flushes once, NUDGE_COMMIT_MS after the last call; stopNudge cancels it", () => {
+    vi.useFakeTimers();
+    try {
+      const s = setup();
+      const flush = vi.fn();
+      s.flushSoon(flush);
+      vi.advanceTimersByTime(NUDGE_COMMIT_MS - 1);
+      s.flushSoon(flush);
+      vi.advanceTimersByTime(NUDGE_COMMIT_MS - 1);
+      expect(flush).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(1);
+      expect(flush).toHaveBeenCalledTimes(1);
+      s.flushSoon(flush);
+      s.stopNudge();
+      expect(s.nudgeTimer).toBeNull();
+      vi.advanceTimersByTime(NUDGE_COMMIT_MS * 2);
+      expect(flush).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -1,12 +1,15 @@
 // The tool state an editor of classed shapes with proposals keeps (BBoxAnnotator's boxes,
 // PolygonAnnotator's polygons): the selection (automatic, or chosen by the person, which decides
-// what a class key does), the class of new shapes, the item the draft belongs to and its nudge
-// timer; what the view reads of the item shown; and two pieces of the shape lists as shown: the open
+// what a class key does), the class of new shapes, the item the draft belongs to and the timer
+// that sends a nudged draft once the keys rest; what the view reads of the item shown; and two pieces of the shape lists as shown: the open
 // proposals and a list with the draft in place of its original.
 import type { AnyModel } from "@anywidget/types";
 import type { ClassName } from "./classes";
 import type { ItemCache, ItemId, ItemInfo } from "./items";
 import type { Viewport } from "./viewport";
+
+/** A draft nudged by keys is sent this long after the last key. */
+export const NUDGE_COMMIT_MS = 400;
 
 /** A stored shape: its id and the proposal it came from (null for one drawn here). */
 export interface SourcedShape {
@@ -50,6 +53,20 @@ export class ShapeState<M extends { classes: ClassName[] }, I extends ItemInfo, 
   /** Whether the selection was chosen by the person (see choose), not made automatically. */
   get chosen(): boolean {
     return this.explicit && this.selected !== null;
+  }
+
+  /** Call `flush` (it sends the draft) once nudging pauses: NUDGE_COMMIT_MS after the last call. */
+  flushSoon(flush: () => void): void {
+    if (this.nudgeTimer !== null) clearTimeout(this.nudgeTimer);
+    this.nudgeTimer = setTimeout(flush, NUDGE_COMMIT_MS);
+  }
+
+  /** Forget the pending flushSoon (the draft is being sent now). */
+  stopNudge(): void {
+    if (this.nudgeTimer !== null) {
+      clearTimeout(this.nudgeTimer);
+      this.nudgeTimer = null;
+    }
   }
 
   classes(): ClassName[] {

@@ -10,8 +10,6 @@ import type { Rect } from "../../lib/viewport";
 import { Box, BoxItem, roundRect } from "./geometry";
 import type { BoxState } from "./state";
 
-const NUDGE_COMMIT_MS = 400;
-
 export interface EditParts {
   state: BoxState;
   cache: ItemCache;
@@ -41,10 +39,7 @@ export class BoxEdits extends ItemEdits<BoxItem> {
   /** Send the draft (a moved / resized / nudged box) to the kernel. */
   flushDraft(): void {
     const { state, cache, redraw } = this.p;
-    if (state.nudgeTimer !== null) {
-      clearTimeout(state.nudgeTimer);
-      state.nudgeTimer = null;
-    }
+    state.stopNudge();
     const d = state.draft;
     const op = state.draftOp;
     const of = state.draftItem;
@@ -99,8 +94,7 @@ export class BoxEdits extends ItemEdits<BoxItem> {
   /** Send the draft once nudging pauses. */
   commitSoon(): void {
     const { state, redraw } = this.p;
-    if (state.nudgeTimer !== null) clearTimeout(state.nudgeTimer);
-    state.nudgeTimer = setTimeout(() => this.flushDraft(), NUDGE_COMMIT_MS);
+    state.flushSoon(() => this.flushDraft());
     redraw();
   }
 }

@@ -10,8 +10,6 @@ import type { Ring } from "../../lib/polygon_edit";
 import type { EditKind, Polygon, PolygonItem } from "./model";
 import type { PolygonState } from "./state";
 
-const NUDGE_COMMIT_MS = 400;
-
 export interface EditParts {
   state: PolygonState;
   cache: ItemCache;
@@ -68,10 +66,7 @@ export class PolygonEdits extends ItemEdits<PolygonItem> {
   /** Send the draft, unless it changes nothing. */
   flushDraft(): void {
     const { state, cache, redraw } = this.p;
-    if (state.nudgeTimer !== null) {
-      clearTimeout(state.nudgeTimer);
-      state.nudgeTimer = null;
-    }
+    state.stopNudge();
     const d = state.draft;
     const edit = state.draftEdit;
     const of = state.draftItem;
@@ -97,8 +92,7 @@ export class PolygonEdits extends ItemEdits<PolygonItem> {
   /** Send the draft once nudging pauses. */
   commitSoon(): void {
     const { state, redraw } = this.p;
-    if (state.nudgeTimer !== null) clearTimeout(state.nudgeTimer);
-    state.nudgeTimer = setTimeout(() => this.flushDraft(), NUDGE_COMMIT_MS);
+    state.flushSoon(() => this.flushDraft());
     redraw();
   }
 }
