@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { AnyModel } from "@anywidget/types";
 import type { ClassName } from "./classes";
 import type { ItemCache, ItemId, ItemInfo } from "./items";
-import { NUDGE_COMMIT_MS, openProposals, ShapeState, withDraft } from "./shape_state";
+import { cycleStep, NUDGE_COMMIT_MS, openProposals, ShapeState, withDraft } from "./shape_state";
 import { Viewport } from "./viewport";
 // @ts-expect-error plain JS helper without type declarations
 import { createFakeModel } from "../../testing/fake-model.js";
@@ -95,5 +95,17 @@ describe("withDraft", () => {
     expect(withDraft(shapes, { id: "a", v: 9 })).toEqual([{ id: "a", v: 9 }, { id: "b", v: 2 }]);
     expect(withDraft(shapes, { id: "c", v: 3 })).toEqual([{ id: "a", v: 1 }, { id: "b", v: 2 }, { id: "c", v: 3 }]);
     expect(shapes).toEqual([{ id: "a", v: 1 }, { id: "b", v: 2 }]);
+  });
+});
+
+describe("cycleStep", () => {
+  it("steps around a cycle; from no selection, forward gives the first and back the last", () => {
+    expect(cycleStep(-1, 1, 4)).toBe(0);
+    expect(cycleStep(-1, -1, 4)).toBe(3);
+    expect(cycleStep(0, 1, 4)).toBe(1);
+    expect(cycleStep(3, 1, 4)).toBe(0);
+    expect(cycleStep(0, -1, 4)).toBe(3);
+    expect(cycleStep(2, -1, 4)).toBe(1);
+    expect(cycleStep(0, 1, 1)).toBe(0);
   });
 });

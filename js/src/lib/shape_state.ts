@@ -102,3 +102,9 @@ export function withDraft<T extends { id: string }>(shapes: T[], draft: T): T[] 
   if (!shapes.some((s) => s.id === draft.id)) out.push(draft);
   return out;
 }
+
+/** Where Tab (`step` 1) or Shift+Tab (-1) goes in a cycle of `n` from index `at` (-1: nothing
+ *  selected yet; then 1 gives the first and -1 the last). */
+export function cycleStep(at: number, step: number, n: number): number {
+  return (at + step + n * 2 + (at < 0 && step < 0 ? 1 : 0)) % n;
+}

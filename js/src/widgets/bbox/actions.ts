@@ -5,6 +5,7 @@ import { nudgeRect } from "../../lib/box_edit";
 import { countOf, sayAbout, undoText } from "../../lib/canvas_stage";
 import { setText } from "../../lib/dom";
 import type { ItemCache } from "../../lib/items";
+import { cycleStep } from "../../lib/shape_state";
 import type { StatusLine } from "../../lib/status";
 import type { Stepper } from "../../lib/stepper";
 import type { PanZoom, Viewport } from "../../lib/viewport";
@@ -147,7 +148,7 @@ export class BoxActions {
       return;
     }
     const at = state.selection ? list.findIndex((s) => state.isSelected(s)) : -1;
-    state.choose(list[(at + step + list.length * 2 + (at < 0 && step < 0 ? 1 : 0)) % list.length]);
+    state.choose(list[cycleStep(at, step, list.length)]);
     const r = state.selectedRect(it);
     if (r && !viewport.isVisible(r)) viewport.centreOn(r.x + r.w / 2, r.y + r.h / 2);
     painter.redraw();
