@@ -1,12 +1,12 @@
 import { describe, expect, it, vi } from "vitest";
 import type { Reply } from "./channel";
-import { ItemEdits } from "./item_edits";
+import { ItemEditOptions, ItemEdits } from "./item_edits";
 import type { ItemCache, ItemId, ItemInfo } from "./items";
 import type { Edit, EditLedger } from "./ledger";
 
 type ShapeItem = ItemInfo & { shapes?: string[]; rejected?: string[] };
 
-function setup(current: ItemId | null = 7) {
+function setup(current: ItemId | null = 7, options: ItemEditOptions = {}) {
   const items = new Map<ItemId, ShapeItem>([[7, { id: 7, kind: "image", shapes: ["a"], rejected: [] }]]);
   const cache = {
     get: (id: ItemId) => items.get(id),
@@ -18,7 +18,7 @@ function setup(current: ItemId | null = 7) {
   const redraw = vi.fn();
   const edits = new ItemEdits<ShapeItem>(
     { cache: cache as unknown as ItemCache, ledger: ledger as unknown as EditLedger, current: () => current ?? undefined, redraw, place: (id) => `item ${String(id)}` },
-    ["shapes", "rejected"], "s",
+    ["shapes", "rejected"], "s", options,
   );
   const ack = (n: number, reply: Record<string, unknown>) =>
     send.mock.calls[n][2].ack!({ type: "ack", client: "c1", seq: n + 1, ...reply } as Reply);
@@ -69,6 +69,19 @@ describe("ItemEdits", () => {
     send.mock.calls[0][2].refused!({ type: "refused", client: "c1", seq: 1 } as Reply);
     expect(send.mock.calls[1][0]).toBe("sync");
     expect(send.mock.calls[1][1]).toEqual({ item_id: 7 });
+  });
+
+  it("options: done marks every edit; hold keeps the view's copy through an ack while it holds", () => {
+    expect(setup().edits.edit(7).done).toBeUndefined();
+    let held = true;
+    const { cache, send, edits, ack } = setup(7, { done: true, hold: (id) => held && id === 7 });
+    edits.send("add", {});
+    expect(send.mock.calls[0][2].done).toBe(true);
+    ack(0, { shapes: ["k"], rejected: [] });
+    expect(cache.update).not.toHaveBeenCalled();
+    held = false;
+    edits.settle(7, { type: "ack", client: "c1", seq: 2, shapes: ["m"], rejected: [] } as Reply);
+    expect(cache.update).toHaveBeenCalledWith(7, { shapes: ["m"], rejected: [] });
   });
 
   it("newId numbers ids with the prefix and the client, at most 64 characters", () => {

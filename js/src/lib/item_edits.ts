@@ -1,5 +1,6 @@
 // The optimistic edits of an editor whose item's state is a few lists the kernel answers with whole
-// (BBoxAnnotator: boxes, rejected; PolygonAnnotator: polygons, rejected): `send` changes the view's
+// (BBoxAnnotator: boxes, rejected; PolygonAnnotator: polygons, rejected; SceneGraphAnnotator: objects,
+// relations, rejected, rejected_objects): `send` changes the view's
 // copy of the item at once and sends the intent through the edit ledger; the ack's lists (the
 // `fields` named) replace the view's copy once no other edit of that item is on its way (a refusal
 // fetches the kernel's state: editorEdit). `newId` names a shape drawn here, unique to this client.
@@ -19,6 +20,13 @@ export interface ItemEditParts {
   place: (id: ItemId) => string;
 }
 
+export interface ItemEditOptions {
+  /** every edit makes its item count as done until it settles (Edit.done) */
+  done?: boolean;
+  /** while true for an item, acks leave the view's copy as it is (a change of it not yet sent) */
+  hold?: (id: ItemId) => boolean;
+}
+
 export class ItemEdits<I extends ItemInfo> {
   private counter = 0;
 
@@ -27,16 +35,27 @@ export class ItemEdits<I extends ItemInfo> {
     private readonly parts: ItemEditParts,
     private readonly fields: readonly string[],
     private readonly idPrefix: string,
+    private readonly options: ItemEditOptions = {},
   ) {}
 
-  /** An edit of item `id`: its ack's lists replace the view's once nothing else is on its way
-   *  (then `acked` runs with the reply). */
-  private edit(id: ItemId, acked?: (reply: Reply) => void): Edit {
-    const { cache, ledger, place } = this.parts;
-    return editorEdit(ledger, id, (reply) => {
-      if (ledger.pending(id) === 0) cache.update(id, Object.fromEntries(this.fields.map((f) => [f, reply[f]])));
+  /** The lists of the kernel's `reply` about item `id` replace the view's, unless another edit of
+   *  the item is on its way (or the item is held). */
+  settle(id: ItemId, reply: Reply): void {
+    const { cache, ledger } = this.parts;
+    if (ledger.pending(id) === 0 && !this.options.hold?.(id)) {
+      cache.update(id, Object.fromEntries(this.fields.map((f) => [f, reply[f]])));
+    }
+  }
+
+  /** An edit of item `id` for the ledger: its ack settles (then `acked` runs with the reply). */
+  edit(id: ItemId, acked?: (reply: Reply) => void): Edit {
+    const { ledger, place } = this.parts;
+    const edit = editorEdit(ledger, id, (reply) => {
+      this.settle(id, reply);
       acked?.(reply);
     }, place(id));
+    if (this.options.done) edit.done = true;
+    return edit;
   }
 
   /** Send an intent about item `id` (default: the one shown); `apply` changes the view's copy at
