@@ -34,7 +34,7 @@ from ..queue import QueueSpec
 from ..static import thumbnail_jpeg
 from ..store import AnnotationStore
 from .base import STATIC, IntentError, intent, static_file
-from .shape_list import ShapeListEditor, finite_number
+from .shape_list import ShapeListEditor, finite_number, proposal_lists
 
 KIND = "boxes"
 MAX_BOXES = 5000  # per item
@@ -306,15 +306,8 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list) -> dict[Ha
                 {"x": rec["x"], "y": rec["y"], "w": rec["w"], "h": rec["h"], "class": rec["class"], "score": score}
             )
         proposals = grouped
-    if not isinstance(proposals, dict):
-        raise ValueError("proposals must be a DataFrame (item, x, y, w, h, class, score) or a dict {item_id: [boxes]}")
     out: dict[Hashable, list[dict]] = {}
-    for raw_id, boxes in proposals.items():
-        item_id = plain(raw_id)
-        if item_id not in items:
-            raise ValueError(f"proposal for unknown item id {item_id!r}")
-        if isinstance(boxes, (str, bytes, dict)) or not hasattr(boxes, "__iter__"):
-            raise ValueError(f"item {item_id!r}: proposals must be a list of boxes")
+    for item_id, boxes in proposal_lists(proposals, items, "boxes", "item, x, y, w, h, class, score"):
         rows = []
         for n, box in enumerate(boxes):
             if isinstance(box, dict):

@@ -44,7 +44,7 @@ from ..static import thumbnail_jpeg
 from ..store import AnnotationStore
 from .base import STATIC, IntentError, intent, static_file
 from .bbox import _image_size
-from .shape_list import ShapeListEditor, finite_number
+from .shape_list import ShapeListEditor, finite_number, proposal_lists
 
 KIND = "polygons"
 MAX_POLYGONS = 2000  # per item
@@ -411,15 +411,8 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list, tolerance:
         for rec in proposals.to_dict("records"):
             grouped.setdefault(plain(rec["item"]), []).append(rec)
         proposals = grouped
-    if not isinstance(proposals, dict):
-        raise ValueError("proposals must be a DataFrame (item, class, score, rings | mask) or a dict {item_id: [polygons]}")
     out: dict[Hashable, list[dict]] = {}
-    for raw_id, polys in proposals.items():
-        item_id = plain(raw_id)
-        if item_id not in items:
-            raise ValueError(f"proposal for unknown item id {item_id!r}")
-        if isinstance(polys, (str, bytes, dict)) or not hasattr(polys, "__iter__"):
-            raise ValueError(f"item {item_id!r}: proposals must be a list of polygons")
+    for item_id, polys in proposal_lists(proposals, items, "polygons", "item, class, score, rings | mask"):
         width, height = _image_size(items, item_id)
         rows = []
         for n, raw in enumerate(polys):

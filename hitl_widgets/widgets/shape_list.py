@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from typing import Any
 
-from ..coerce import same
+from ..coerce import plain, same
+from ..items import Items
 from .base import Committed, IntentError, intent
 from .image_editor import ImageEditor
 
@@ -35,6 +36,21 @@ def finite_number(value: Any, name: str) -> float:
     if not math.isfinite(value):
         raise IntentError(f"{name} must be finite, got {value}")
     return value
+
+
+def proposal_lists(proposals: Any, items: Items, noun: str, shape: str) -> Iterator[tuple[Hashable, Any]]:
+    """``(item_id, its proposals)`` of a dict ``{item_id: [shape, ...]}`` of a user's proposals, each id
+    checked (a known item) and each list too (a list, not a str or dict); ``noun`` names the shapes
+    ("boxes") and ``shape`` the accepted forms, in the errors (``ValueError``)."""
+    if not isinstance(proposals, dict):
+        raise ValueError(f"proposals must be a DataFrame ({shape}) or a dict {{item_id: [{noun}]}}")
+    for raw_id, shapes in proposals.items():
+        item_id = plain(raw_id)
+        if item_id not in items:
+            raise ValueError(f"proposal for unknown item id {item_id!r}")
+        if isinstance(shapes, (str, bytes, dict)) or not hasattr(shapes, "__iter__"):
+            raise ValueError(f"item {item_id!r}: proposals must be a list of {noun}")
+        yield item_id, shapes
 
 
 class ShapeListEditor(ImageEditor):
