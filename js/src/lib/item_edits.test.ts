@@ -84,6 +84,14 @@ describe("ItemEdits", () => {
     expect(cache.update).toHaveBeenCalledWith(7, { shapes: ["m"], rejected: [] });
   });
 
+  it("accept adds the proposals to the item's first list at once, as source proposal, in one intent", () => {
+    const { items, send, edits } = setup();
+    edits.accept([{ id: "p0", score: 0.9 } as { id: string }, { id: "p2" }]);
+    expect(items.get(7)!.shapes).toEqual(["a", { id: "p0", score: 0.9, source: "proposal", proposal: "p0" }, { id: "p2", source: "proposal", proposal: "p2" }]);
+    expect(send.mock.calls[0][0]).toBe("accept");
+    expect(send.mock.calls[0][1]).toEqual({ item_id: 7, proposal_ids: ["p0", "p2"] });
+  });
+
   it("newId numbers ids with the prefix and the client, at most 64 characters", () => {
     const { edits } = setup();
     expect(edits.newId()).toBe("s1-c1");

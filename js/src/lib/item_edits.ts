@@ -72,6 +72,16 @@ export class ItemEdits<I extends ItemInfo> {
     redraw();
   }
 
+  /** Accept `proposals` of the item shown as proposed: at once each joins the item's first list
+   *  (`fields[0]`) as itself with source "proposal" and `proposal` its id; sent as one "accept". */
+  accept(proposals: ReadonlyArray<{ id: string }>): void {
+    const list = this.fields[0];
+    this.send("accept", { proposal_ids: proposals.map((p) => p.id) }, (it) => {
+      const lists = it as unknown as Record<string, unknown[] | undefined>;
+      lists[list] = [...(lists[list] ?? []), ...proposals.map((p) => ({ ...p, source: "proposal", proposal: p.id }))];
+    });
+  }
+
   /** A new id for a shape drawn here (unique to this client; at most 64 characters). */
   newId(): string {
     return `${this.idPrefix}${++this.counter}-${this.parts.ledger.channel.client}`.slice(0, 64);

@@ -10,7 +10,7 @@ import type { StatusLine } from "../../lib/status";
 import type { Stepper } from "../../lib/stepper";
 import type { PanZoom, Viewport } from "../../lib/viewport";
 import type { BoxEdits } from "./edits";
-import { BBoxModel, Box, BoxItem, Proposal, rectFromPoints, Selection } from "./geometry";
+import { BBoxModel, BoxItem, Proposal, rectFromPoints, Selection } from "./geometry";
 import type { BoxLayout } from "./layout";
 import type { BoxPainter } from "./paint";
 import type { BoxState } from "./state";
@@ -79,10 +79,7 @@ export class BoxActions {
     if (sel?.kind === "proposal") target = state.pendingProposals(it).find((p) => p.id === sel.id);
     target ??= state.visibleProposals(it)[0];
     if (!target) return this.say("no open proposal above the threshold");
-    const p = target;
-    edits.send("accept", { proposal_ids: [p.id] }, (item) => {
-      item.boxes = [...(item.boxes ?? []), { ...p, source: "proposal", proposal: p.id } as Box];
-    });
+    edits.accept([target]);
     const nextOne = state.visibleProposals(it)[0];
     state.selection = nextOne ? { kind: "proposal", id: nextOne.id } : null;
     painter.redraw();
@@ -93,9 +90,7 @@ export class BoxActions {
     edits.flushDraft();
     const list = state.visibleProposals();
     if (!list.length) return this.say("no open proposal above the threshold");
-    edits.send("accept", { proposal_ids: list.map((p) => p.id) }, (it) => {
-      it.boxes = [...(it.boxes ?? []), ...list.map((p) => ({ ...p, source: "proposal", proposal: p.id }) as Box)];
-    });
+    edits.accept(list);
     state.selection = null;
     this.say(`accepted ${countOf(list.length, "proposal")}`);
   }

@@ -196,9 +196,7 @@ export class PolygonActions {
     const open = state.pendingProposals(it);
     const target: Proposal | undefined = (sel?.kind === "proposal" ? open.find((q) => q.id === sel.id) : undefined) ?? open[0];
     if (!target) return this.say("no open proposal");
-    edits.send("accept", { proposal_ids: [target.id] }, (item) => {
-      item.polygons = [...(item.polygons ?? []), { ...target, source: "proposal", proposal: target.id }];
-    });
+    edits.accept([target]);
     const next = state.pendingProposals(it)[0];
     state.selection = next ? { kind: "proposal", id: next.id, vertex: null } : null;
     painter.redraw();
@@ -209,9 +207,7 @@ export class PolygonActions {
     edits.flushDraft();
     const list = state.pendingProposals();
     if (!list.length) return this.say("no open proposal");
-    edits.send("accept", { proposal_ids: list.map((q) => q.id) }, (it) => {
-      it.polygons = [...(it.polygons ?? []), ...list.map((q) => ({ ...q, source: "proposal" as const, proposal: q.id }))];
-    });
+    edits.accept(list);
     state.selection = null;
     this.say(`accepted ${countOf(list.length, "proposal")}`);
     painter.redraw();
