@@ -130,16 +130,12 @@ class BBoxAnnotator(ShapeListEditor):
         annotator, event_id.
         """
         rows = []
-        current = self.store.current(self.task, kinds=(KIND,), annotator=self.annotator)
-        for rec in current.itertuples():
-            if rec.item_id not in self.items:
-                continue
-            for b in self._state_of(rec.payload)["boxes"]:
-                rows.append((
-                    rec.item_id, b["x"], b["y"], b["w"], b["h"], b["class"], b["source"],
-                    np.nan if b.get("score") is None else float(b["score"]), b["id"], b.get("proposal"),
-                    rec.annotator, int(rec.event_id),
-                ))
+        for rec, b in self._stored_shapes():
+            rows.append((
+                rec.item_id, b["x"], b["y"], b["w"], b["h"], b["class"], b["source"],
+                np.nan if b.get("score") is None else float(b["score"]), b["id"], b.get("proposal"),
+                rec.annotator, int(rec.event_id),
+            ))
         df = pd.DataFrame(rows, columns=BOX_COLUMNS)
         return df.astype({"x": float, "y": float, "w": float, "h": float, "score": float})
 

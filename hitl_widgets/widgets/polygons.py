@@ -208,17 +208,13 @@ class PolygonAnnotator(ShapeListEditor):
         annotator, event_id.
         """
         rows = []
-        current = self.store.current(self.task, kinds=(KIND,), annotator=self.annotator)
-        for rec in current.itertuples():
-            if rec.item_id not in self.items:
-                continue
-            for p in self._state_of(rec.payload)["polygons"]:
-                rows.append((
-                    rec.item_id, p["id"], p["class"], [[list(v) for v in r] for r in p["rings"]],
-                    sum(len(r) for r in p["rings"]), len(p["rings"]) - 1, polygon_area(p["rings"]), p["source"],
-                    np.nan if p.get("score") is None else float(p["score"]), p.get("proposal"),
-                    rec.annotator, int(rec.event_id),
-                ))
+        for rec, p in self._stored_shapes():
+            rows.append((
+                rec.item_id, p["id"], p["class"], [[list(v) for v in r] for r in p["rings"]],
+                sum(len(r) for r in p["rings"]), len(p["rings"]) - 1, polygon_area(p["rings"]), p["source"],
+                np.nan if p.get("score") is None else float(p["score"]), p.get("proposal"),
+                rec.annotator, int(rec.event_id),
+            ))
         df = pd.DataFrame(rows, columns=POLYGON_COLUMNS)
         return df.astype({"area": float, "score": float, "n_vertices": int, "n_holes": int})
 

@@ -71,6 +71,14 @@ class ShapeListEditor(ImageEditor):
         """The state in a payload (or a stored state), copied."""
         return {self._LIST: [self._copy_shape(s) for s in payload.get(self._LIST, [])], "rejected": list(payload.get("rejected", []))}
 
+    def _stored_shapes(self) -> Iterator[tuple[Any, dict]]:
+        """``(store row, shape)`` for each of this annotator's current shapes (the public tables); the
+        row has ``item_id``, ``annotator`` and ``event_id``."""
+        for rec in self.store.current(self.task, kinds=self._state_kinds, annotator=self.annotator).itertuples():
+            if rec.item_id in self.items:
+                for shape in self._state_of(rec.payload)[self._LIST]:
+                    yield rec, shape
+
     def _decode(self, item_id: Hashable, payload: dict) -> dict:
         return self._state_of(payload)
 
