@@ -201,3 +201,13 @@ def test_threshold_is_clamped():
     w.threshold = 3
     assert w.threshold == 1.0
     assert w._item_info(0)["proposals"] == []
+
+
+@pytest.mark.parametrize("proposals, message", [
+    ([(1, 1, 5, 5, "cat")], r"proposals must be a DataFrame \(item, x, y, w, h, class, score\) or a dict \{item_id: \[boxes\]\}"),
+    ({7: [(1, 1, 5, 5, "cat")]}, "proposal for unknown item id 7"),
+    ({0: "1 1 5 5 cat"}, "item 0: proposals must be a list of boxes"),
+])
+def test_bad_proposal_containers_are_refused_naming_the_item(proposals, message):
+    with pytest.raises(ValueError, match=message):
+        BBoxAnnotator(np.zeros((2, H, W), np.uint8), ["cat"], store=hw.AnnotationStore(":memory:"), proposals=proposals)

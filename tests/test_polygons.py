@@ -474,3 +474,14 @@ def test_hole_containment_rule_and_its_cost():
     t0 = time.perf_counter()
     assert len(check_rings([outer, hole], W, H)[1]) == 4000
     assert time.perf_counter() - t0 < 5.0
+
+
+@pytest.mark.parametrize("proposals, message", [
+    ([{"class": "cat", "polygon": [(1, 1), (5, 1), (5, 5)]}],
+     r"proposals must be a DataFrame \(item, class, score, rings \| mask\) or a dict \{item_id: \[polygons\]\}"),
+    ({7: [{"class": "cat", "polygon": [(1, 1), (5, 1), (5, 5)]}]}, "proposal for unknown item id 7"),
+    ({0: {"class": "cat"}}, "item 0: proposals must be a list of polygons"),
+])
+def test_bad_proposal_containers_are_refused_naming_the_item(proposals, message):
+    with pytest.raises(ValueError, match=message):
+        PolygonAnnotator(np.zeros((2, 20, 20), np.uint8), store=hw.AnnotationStore(":memory:"), classes=["cat"], proposals=proposals)

@@ -33,8 +33,8 @@ from ..metrics.geometry import clip_box
 from ..queue import QueueSpec
 from ..static import thumbnail_jpeg
 from ..store import AnnotationStore
-from .base import STATIC, Committed, IntentError, intent, static_file
-from .image_editor import ImageEditor
+from .base import STATIC, IntentError, intent, static_file
+from .shape_list import ShapeListEditor, finite_number, proposal_lists
 
 KIND = "boxes"
 MAX_BOXES = 5000  # per item
@@ -44,20 +44,11 @@ BOX_COLUMNS = ["item", "x", "y", "w", "h", "class", "source", "score", "box_id",
 PROPOSAL_COLUMNS = ["item", "x", "y", "w", "h", "class", "score", "proposal_id"]
 
 
-def _number(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise IntentError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise IntentError(f"{name} must be finite, got {value}")
-    return value
-
-
 def _rounded(v: float) -> float:
     return round(float(v), 3)
 
 
-class BBoxAnnotator(ImageEditor):
+class BBoxAnnotator(ShapeListEditor):
     """Draw boxes on images by mouse or keyboard; accept, adjust or reject a detector's proposals.
 
     Mouse: drag on the image draws a box; click selects; drag a box moves it; drag a handle
@@ -96,6 +87,7 @@ class BBoxAnnotator(ImageEditor):
     _css = STATIC / "bbox.css"
     KIND = KIND
     _state_kinds = (KIND,)
+    _LIST, _NOUN, _MAX, _ID = "boxes", "box", MAX_BOXES, BOX_ID
     threshold = traitlets.Float(0.5).tag(sync=True)
 
     def __init__(
@@ -138,16 +130,12 @@ class BBoxAnnotator(ImageEditor):
         annotator, event_id.
         """
         rows = []
-        current = self.store.current(self.task, kinds=(KIND,), annotator=self.annotator)
-        for rec in current.itertuples():
-            if rec.item_id not in self.items:
-                continue
-            for b in _state_of(rec.payload)["boxes"]:
-                rows.append((
-                    rec.item_id, b["x"], b["y"], b["w"], b["h"], b["class"], b["source"],
-                    np.nan if b.get("score") is None else float(b["score"]), b["id"], b.get("proposal"),
-                    rec.annotator, int(rec.event_id),
-                ))
+        for rec, b in self._stored_shapes():
+            rows.append((
+                rec.item_id, b["x"], b["y"], b["w"], b["h"], b["class"], b["source"],
+                np.nan if b.get("score") is None else float(b["score"]), b["id"], b.get("proposal"),
+                rec.annotator, int(rec.event_id),
+            ))
         df = pd.DataFrame(rows, columns=BOX_COLUMNS)
         return df.astype({"x": float, "y": float, "w": float, "h": float, "score": float})
 
@@ -207,49 +195,15 @@ class BBoxAnnotator(ImageEditor):
         self.send({"type": "invalidate"})
 
     # ------------------------------------------------------------------ static view
-    def _static_rows(self) -> list[tuple[str, Any]]:
-        n_boxes = sum(len(s.get("boxes", [])) for s in self._state.values())
-        return [("boxes", f"{n_boxes} on {sum(1 for s in self._state.values() if s.get('boxes'))} items")]
-
     def _static_picture(self, item_id: Hashable) -> bytes | None:
         index = {c: n for n, c in enumerate(self.classes)}
         boxes = [(b["x"], b["y"], b["w"], b["h"], index.get(b["class"], 0)) for b in self.boxes_of(item_id)]
         return thumbnail_jpeg(self.items.image(item_id), boxes=boxes)
 
-    # ------------------------------------------------------------------ hooks
-    def _decode(self, item_id: Hashable, payload: dict) -> dict:
-        return _state_of(payload)
-
-    def _item_info(self, item_id: Hashable) -> dict:
-        state = self._state.get(item_id, {"boxes": [], "rejected": []})
-        return {"boxes": state["boxes"], "rejected": state["rejected"], "proposals": self._proposals.get(item_id, [])}
-
-    def _is_done(self, item_id: Hashable) -> bool:
-        return bool(self._state.get(item_id, {}).get("boxes"))
-
-    def _done_candidates(self) -> list[Hashable]:
-        return list(self._state)  # a recount looks at the items with a state only
-
-    def _snapshot(self, item_id: Hashable) -> dict:
-        return self._current(item_id)
-
-    def _label(self, key: Hashable) -> Any:
-        return self._current(key)["boxes"]
-
-    def _item_state(self, item_id: Any) -> dict:
-        state = self._current(item_id)
-        return {"boxes": state["boxes"], "rejected": state["rejected"], "n_done": self.n_done, "can_redo": bool(self._redo.get(item_id))}
-
-    # ------------------------------------------------------------------ validation
-    def _class(self, value: Any) -> Any:
-        for c in self.classes:
-            if same(c, value):
-                return c
-        raise IntentError(f"unknown class {str(value)[:60]!r}")
-
+    # ------------------------------------------------------------------ validation (the rest: ShapeListEditor)
     def _geometry(self, item_id: Hashable, content: dict, where: str = "box") -> dict:
         """x, y, w, h of a message: finite numbers, clamped to the image, positive size."""
-        x, y, w, h = (_number(content.get(k), f"{where} {k}") for k in ("x", "y", "w", "h"))
+        x, y, w, h = (finite_number(content.get(k), f"{where} {k}") for k in ("x", "y", "w", "h"))
         if w <= 0 or h <= 0:
             raise IntentError(f"{where}: width and height must be positive, got {w:g} x {h:g}")
         width, height = self.image_size(item_id)
@@ -258,29 +212,6 @@ class BBoxAnnotator(ImageEditor):
             raise IntentError(f"{where} ({x:g}, {y:g}, {w:g}, {h:g}) lies outside the {width}x{height} image")
         return {"x": _rounded(cx), "y": _rounded(cy), "w": _rounded(cw), "h": _rounded(ch)}
 
-    def _box_id(self, value: Any) -> str:
-        if not isinstance(value, str) or not BOX_ID.match(value):
-            raise IntentError(f"invalid box id {str(value)[:60]!r}")
-        return value
-
-    def _ids(self, content: dict, key: str) -> list[str]:
-        ids = content.get(key)
-        if not isinstance(ids, list) or not ids or len(ids) > MAX_BOXES:
-            raise IntentError(f"{key} must be a list of 1 to {MAX_BOXES} ids")
-        ids = [self._box_id(i) for i in ids]
-        if len(set(ids)) != len(ids):
-            raise IntentError(f"{key}: an id appears twice")
-        return ids
-
-    def _current(self, item_id: Hashable) -> dict:
-        state = self._state.get(item_id, {"boxes": [], "rejected": []})
-        return {"boxes": [dict(b) for b in state["boxes"]], "rejected": list(state["rejected"])}
-
-    def _pending(self, item_id: Hashable, state: dict) -> dict[str, dict]:
-        """Proposals of the item neither accepted, adjusted nor rejected: id -> proposal."""
-        used = {b.get("proposal") for b in state["boxes"]} | set(state["rejected"])
-        return {p["id"]: p for p in self._proposals.get(item_id, []) if p["id"] not in used}
-
     def _find(self, state: dict, box_id: str) -> dict:
         for b in state["boxes"]:
             if b["id"] == box_id:
@@ -288,12 +219,6 @@ class BBoxAnnotator(ImageEditor):
         raise IntentError(f"unknown box id {box_id[:60]!r}")
 
     # ------------------------------------------------------------------ intents
-    def _change(self, item_id: Hashable, state: dict, op: str, clear_redo: bool = True) -> Committed:
-        if len(state["boxes"]) > MAX_BOXES:
-            raise IntentError(f"more than {MAX_BOXES} boxes on one item")
-        payload = {"boxes": state["boxes"], "rejected": state["rejected"], "op": op}
-        return self._store_state(item_id, payload, _state_of(payload), op, clear_redo)
-
     @intent("add")
     def _on_add(self, content: dict) -> dict:
         item_id = self._item_id(content)
@@ -305,7 +230,7 @@ class BBoxAnnotator(ImageEditor):
         for n, raw in enumerate(new):
             if not isinstance(raw, dict):
                 raise IntentError(f"box {n} must be an object")
-            box_id = self._box_id(raw.get("id"))
+            box_id = self._shape_id(raw.get("id"))
             if box_id in taken:
                 raise IntentError(f"box id {box_id!r} is already used on this item")
             taken.add(box_id)
@@ -320,7 +245,7 @@ class BBoxAnnotator(ImageEditor):
     def _on_update(self, content: dict) -> dict:
         item_id = self._item_id(content)
         state = self._current(item_id)
-        box = self._find(state, self._box_id(content.get("box_id")))
+        box = self._find(state, self._shape_id(content.get("box_id")))
         geometry = self._geometry(item_id, content)
         cls = self._class(content.get("class"))
         changed = cls != box["class"] or any(abs(geometry[k] - box[k]) > 1e-6 for k in "xywh")
@@ -331,43 +256,16 @@ class BBoxAnnotator(ImageEditor):
             box["source"] = "adjusted"  # still remembers its proposal and score
         return self._answer(content, self._change(item_id, state, "update"))
 
-    @intent("delete")
-    def _on_delete(self, content: dict) -> dict:
-        item_id = self._item_id(content)
-        state = self._current(item_id)
-        ids = self._ids(content, "box_ids")
-        for box_id in ids:
-            self._find(state, box_id)
-        state["boxes"] = [b for b in state["boxes"] if b["id"] not in ids]
-        return self._answer(content, self._change(item_id, state, "delete"))
-
-    def _pending_ids(self, item_id: Hashable, state: dict, ids: list[str]) -> list[dict]:
-        pending = self._pending(item_id, state)
-        for pid in ids:
-            if pid not in pending:
-                raise IntentError(f"no open proposal {pid[:60]!r} on this item")
-        return [pending[pid] for pid in ids]
-
-    @intent("accept")
-    def _on_accept(self, content: dict) -> dict:
-        item_id = self._item_id(content)
-        state = self._current(item_id)
-        taken = {b["id"] for b in state["boxes"]}
-        for p in self._pending_ids(item_id, state, self._ids(content, "proposal_ids")):
-            if p["id"] in taken:
-                raise IntentError(f"box id {p['id']!r} is already used on this item")
-            geometry = self._geometry(item_id, p, f"proposal {p['id']}")
-            state["boxes"].append({
-                "id": p["id"], **geometry, "class": p["class"], "source": "proposal",
-                "score": p["score"], "proposal": p["id"],
-            })
-        return self._answer(content, self._change(item_id, state, "accept"))
+    def _accepted(self, item_id: Hashable, proposal: dict) -> dict:
+        geometry = self._geometry(item_id, proposal, f"proposal {proposal['id']}")
+        return {"id": proposal["id"], **geometry, "class": proposal["class"], "source": "proposal",
+                "score": proposal["score"], "proposal": proposal["id"]}
 
     @intent("adjust")
     def _on_adjust(self, content: dict) -> dict:
         item_id = self._item_id(content)
         state = self._current(item_id)
-        pid = self._box_id(content.get("proposal_id"))
+        pid = self._shape_id(content.get("proposal_id"))
         (p,) = self._pending_ids(item_id, state, [pid])
         if pid in {b["id"] for b in state["boxes"]}:
             raise IntentError(f"box id {pid!r} is already used on this item")
@@ -376,24 +274,6 @@ class BBoxAnnotator(ImageEditor):
             "source": "adjusted", "score": p["score"], "proposal": pid,
         })
         return self._answer(content, self._change(item_id, state, "adjust"))
-
-    @intent("reject")
-    def _on_reject(self, content: dict) -> dict:
-        item_id = self._item_id(content)
-        state = self._current(item_id)
-        ids = self._ids(content, "proposal_ids")
-        self._pending_ids(item_id, state, ids)
-        state["rejected"].extend(ids)
-        return self._answer(content, self._change(item_id, state, "reject"))
-
-    @intent("sync")
-    def _on_sync(self, content: dict) -> dict:
-        item_id = self._item_id(content)
-        return self._ack(content, item_id=item_id, event_id=None, **self._item_state(item_id))
-
-
-def _state_of(payload: dict) -> dict:
-    return {"boxes": [dict(b) for b in payload.get("boxes", [])], "rejected": list(payload.get("rejected", []))}
 
 
 def _image_size(items: Items, item_id: Hashable) -> tuple[int, int]:
@@ -422,15 +302,8 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list) -> dict[Ha
                 {"x": rec["x"], "y": rec["y"], "w": rec["w"], "h": rec["h"], "class": rec["class"], "score": score}
             )
         proposals = grouped
-    if not isinstance(proposals, dict):
-        raise ValueError("proposals must be a DataFrame (item, x, y, w, h, class, score) or a dict {item_id: [boxes]}")
     out: dict[Hashable, list[dict]] = {}
-    for raw_id, boxes in proposals.items():
-        item_id = plain(raw_id)
-        if item_id not in items:
-            raise ValueError(f"proposal for unknown item id {item_id!r}")
-        if isinstance(boxes, (str, bytes, dict)) or not hasattr(boxes, "__iter__"):
-            raise ValueError(f"item {item_id!r}: proposals must be a list of boxes")
+    for item_id, boxes in proposal_lists(proposals, items, "boxes", "item, x, y, w, h, class, score"):
         rows = []
         for n, box in enumerate(boxes):
             if isinstance(box, dict):

@@ -42,9 +42,9 @@ from ..metrics.geometry import mask_to_rings, ring_area, rings_to_mask
 from ..queue import QueueSpec
 from ..static import thumbnail_jpeg
 from ..store import AnnotationStore
-from .base import STATIC, Committed, IntentError, intent, static_file
+from .base import STATIC, IntentError, intent, static_file
 from .bbox import _image_size
-from .image_editor import ImageEditor
+from .shape_list import ShapeListEditor, finite_number, proposal_lists
 
 KIND = "polygons"
 MAX_POLYGONS = 2000  # per item
@@ -56,15 +56,6 @@ EDITS = ("draw", "move_vertex", "insert_vertex", "delete_vertex", "hole", "delet
 POLYGON_COLUMNS = ["item", "polygon_id", "class", "rings", "n_vertices", "n_holes", "area", "source", "score",
                    "proposal_id", "annotator", "event_id"]
 PROPOSAL_COLUMNS = ["item", "polygon_id", "class", "rings", "n_vertices", "n_holes", "area", "score"]
-
-
-def _number(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise IntentError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise IntentError(f"{name} must be finite, got {value}")
-    return value
 
 
 def _outside(points: list[list[float]], ring: list[list[float]], block: int = 512) -> int:
@@ -107,8 +98,8 @@ def check_rings(rings: Any, width: int, height: int, where: str = "polygon") -> 
         for v, vertex in enumerate(ring):
             if not isinstance(vertex, (list, tuple)) or len(vertex) != 2:
                 raise IntentError(f"{name} vertex {v} must be [x, y]")
-            x = _number(vertex[0], f"{name} vertex {v} x")
-            y = _number(vertex[1], f"{name} vertex {v} y")
+            x = finite_number(vertex[0], f"{name} vertex {v} x")
+            y = finite_number(vertex[1], f"{name} vertex {v} y")
             p = [round(min(float(width), max(0.0, x)), 3), round(min(float(height), max(0.0, y)), 3)]
             if not clean or clean[-1] != p:
                 clean.append(p)
@@ -134,7 +125,7 @@ def polygon_area(rings: Sequence[Any]) -> float:
     return max(0.0, ring_area(rings[0]) - sum(ring_area(r) for r in rings[1:]))
 
 
-class PolygonAnnotator(ImageEditor):
+class PolygonAnnotator(ShapeListEditor):
     """Instance polygons on images: draw, then edit vertices and holes; accept or reject a model's.
 
     Each object is a polygon with a class, one outer ring and any number of holes, kept as vertices
@@ -181,6 +172,7 @@ class PolygonAnnotator(ImageEditor):
     _css = STATIC / "polygons.css"
     KIND = KIND
     _state_kinds = (KIND,)
+    _LIST, _NOUN, _MAX, _ID = "polygons", "polygon", MAX_POLYGONS, POLYGON_ID
 
     def __init__(
         self,
@@ -216,17 +208,13 @@ class PolygonAnnotator(ImageEditor):
         annotator, event_id.
         """
         rows = []
-        current = self.store.current(self.task, kinds=(KIND,), annotator=self.annotator)
-        for rec in current.itertuples():
-            if rec.item_id not in self.items:
-                continue
-            for p in _state_of(rec.payload)["polygons"]:
-                rows.append((
-                    rec.item_id, p["id"], p["class"], [[list(v) for v in r] for r in p["rings"]],
-                    sum(len(r) for r in p["rings"]), len(p["rings"]) - 1, polygon_area(p["rings"]), p["source"],
-                    np.nan if p.get("score") is None else float(p["score"]), p.get("proposal"),
-                    rec.annotator, int(rec.event_id),
-                ))
+        for rec, p in self._stored_shapes():
+            rows.append((
+                rec.item_id, p["id"], p["class"], [[list(v) for v in r] for r in p["rings"]],
+                sum(len(r) for r in p["rings"]), len(p["rings"]) - 1, polygon_area(p["rings"]), p["source"],
+                np.nan if p.get("score") is None else float(p["score"]), p.get("proposal"),
+                rec.annotator, int(rec.event_id),
+            ))
         df = pd.DataFrame(rows, columns=POLYGON_COLUMNS)
         return df.astype({"area": float, "score": float, "n_vertices": int, "n_holes": int})
 
@@ -335,86 +323,21 @@ class PolygonAnnotator(ImageEditor):
         self.send({"type": "invalidate"})
 
     # ------------------------------------------------------------------ static view
-    def _static_rows(self) -> list[tuple[str, Any]]:
-        n = sum(len(s.get("polygons", [])) for s in self._state.values())
-        return [("polygons", f"{n} on {sum(1 for s in self._state.values() if s.get('polygons'))} items")]
-
     def _static_picture(self, item_id: Hashable) -> bytes | None:
         index = {c: n for n, c in enumerate(self.classes)}
         outlines = [(ring, index.get(p["class"], 0)) for p in self.polygons_of(item_id) for ring in p["rings"]]
         return thumbnail_jpeg(self.items.image(item_id), polygons=outlines)
 
-    # ------------------------------------------------------------------ hooks
-    def _decode(self, item_id: Hashable, payload: dict) -> dict:
-        return _state_of(payload)
+    # ------------------------------------------------------------------ hooks (the rest: ShapeListEditor)
+    def _copy_shape(self, shape: dict) -> dict:
+        return _copy(shape)
 
-    def _item_info(self, item_id: Hashable) -> dict:
-        state = self._state.get(item_id, {"polygons": [], "rejected": []})
-        return {"polygons": state["polygons"], "rejected": state["rejected"], "proposals": self._proposals.get(item_id, [])}
-
-    def _is_done(self, item_id: Hashable) -> bool:
-        return bool(self._state.get(item_id, {}).get("polygons"))
-
-    def _done_candidates(self) -> list[Hashable]:
-        return list(self._state)  # a recount looks at the items with a state only
-
-    def _snapshot(self, item_id: Hashable) -> dict:
-        return self._current(item_id)
-
-    def _label(self, key: Hashable) -> Any:
-        return self._current(key)["polygons"]
-
-    def _item_state(self, item_id: Any) -> dict:
-        state = self._current(item_id)
-        return {"polygons": state["polygons"], "rejected": state["rejected"], "n_done": self.n_done,
-                "can_redo": bool(self._redo.get(item_id))}
-
-    # ------------------------------------------------------------------ validation
-    def _class(self, value: Any) -> Any:
-        for c in self.classes:
-            if same(c, value):
-                return c
-        raise IntentError(f"unknown class {str(value)[:60]!r}")
-
-    def _polygon_id(self, value: Any) -> str:
-        if not isinstance(value, str) or not POLYGON_ID.match(value):
-            raise IntentError(f"invalid polygon id {str(value)[:60]!r}")
-        return value
-
-    def _ids(self, content: dict, key: str) -> list[str]:
-        ids = content.get(key)
-        if not isinstance(ids, list) or not ids or len(ids) > MAX_POLYGONS:
-            raise IntentError(f"{key} must be a list of 1 to {MAX_POLYGONS} ids")
-        ids = [self._polygon_id(i) for i in ids]
-        if len(set(ids)) != len(ids):
-            raise IntentError(f"{key}: an id appears twice")
-        return ids
-
-    def _current(self, item_id: Hashable) -> dict:
-        state = self._state.get(item_id, {"polygons": [], "rejected": []})
-        return {"polygons": [_copy(p) for p in state["polygons"]], "rejected": list(state["rejected"])}
-
-    def _pending(self, item_id: Hashable, state: dict) -> dict[str, dict]:
-        """Proposals of the item neither accepted, adjusted nor rejected: id -> proposal."""
-        used = {p.get("proposal") for p in state["polygons"]} | set(state["rejected"])
-        return {p["id"]: p for p in self._proposals.get(item_id, []) if p["id"] not in used}
-
-    def _pending_ids(self, item_id: Hashable, state: dict, ids: list[str]) -> list[dict]:
-        pending = self._pending(item_id, state)
-        for pid in ids:
-            if pid not in pending:
-                why = ("already rejected" if pid in state["rejected"]
-                       else "already accepted" if any(p.get("proposal") == pid for p in state["polygons"]) else "")
-                raise IntentError(f"no open proposal {pid[:60]!r} on item {item_id!r}" + (f" ({why})" if why else ""))
-        return [pending[pid] for pid in ids]
+    def _not_open(self, item_id: Hashable, state: dict, pid: str) -> str:
+        why = ("already rejected" if pid in state["rejected"]
+               else "already accepted" if any(p.get("proposal") == pid for p in state["polygons"]) else "")
+        return f"no open proposal {pid[:60]!r} on item {item_id!r}" + (f" ({why})" if why else "")
 
     # ------------------------------------------------------------------ intents
-    def _change(self, item_id: Hashable, state: dict, op: str, clear_redo: bool = True) -> Committed:
-        if len(state["polygons"]) > MAX_POLYGONS:
-            raise IntentError(f"more than {MAX_POLYGONS} polygons on one item")
-        payload = {"polygons": state["polygons"], "rejected": state["rejected"], "op": op}
-        return self._store_state(item_id, payload, _state_of(payload), op, clear_redo)
-
     @intent("put")
     def _on_put(self, content: dict) -> dict:
         item_id = self._item_id(content)
@@ -422,7 +345,7 @@ class PolygonAnnotator(ImageEditor):
         raw = content.get("polygon")
         if not isinstance(raw, dict):
             raise IntentError("put needs a polygon object {id, class, rings}")
-        pid = self._polygon_id(raw.get("id"))
+        pid = self._shape_id(raw.get("id"))
         edit = content.get("edit", "edit")
         if edit not in EDITS:
             raise IntentError(f"edit must be one of {', '.join(EDITS)}")
@@ -449,43 +372,9 @@ class PolygonAnnotator(ImageEditor):
             op = "draw"
         return self._answer(content, self._change(item_id, state, op))
 
-    @intent("delete")
-    def _on_delete(self, content: dict) -> dict:
-        item_id = self._item_id(content)
-        state = self._current(item_id)
-        ids = self._ids(content, "polygon_ids")
-        known = {p["id"] for p in state["polygons"]}
-        for pid in ids:
-            if pid not in known:
-                raise IntentError(f"unknown polygon id {pid[:60]!r}")
-        state["polygons"] = [p for p in state["polygons"] if p["id"] not in ids]
-        return self._answer(content, self._change(item_id, state, "delete"))
-
-    @intent("accept")
-    def _on_accept(self, content: dict) -> dict:
-        item_id = self._item_id(content)
-        state = self._current(item_id)
-        taken = {p["id"] for p in state["polygons"]}
-        for p in self._pending_ids(item_id, state, self._ids(content, "proposal_ids")):
-            if p["id"] in taken:
-                raise IntentError(f"polygon id {p['id']!r} is already used on this item")
-            state["polygons"].append({"id": p["id"], "class": p["class"], "rings": [[list(v) for v in r] for r in p["rings"]],
-                                      "source": "proposal", "score": p["score"], "proposal": p["id"]})
-        return self._answer(content, self._change(item_id, state, "accept"))
-
-    @intent("reject")
-    def _on_reject(self, content: dict) -> dict:
-        item_id = self._item_id(content)
-        state = self._current(item_id)
-        ids = self._ids(content, "proposal_ids")
-        self._pending_ids(item_id, state, ids)
-        state["rejected"].extend(ids)
-        return self._answer(content, self._change(item_id, state, "reject"))
-
-    @intent("sync")
-    def _on_sync(self, content: dict) -> dict:
-        item_id = self._item_id(content)
-        return self._ack(content, item_id=item_id, event_id=None, **self._item_state(item_id))
+    def _accepted(self, item_id: Hashable, proposal: dict) -> dict:
+        return {"id": proposal["id"], "class": proposal["class"], "rings": [[list(v) for v in r] for r in proposal["rings"]],
+                "source": "proposal", "score": proposal["score"], "proposal": proposal["id"]}
 
 
 def _id_list(ids: Any) -> list:
@@ -495,10 +384,6 @@ def _id_list(ids: Any) -> list:
 
 def _copy(p: dict) -> dict:
     return {**p, "rings": [[list(v) for v in r] for r in p["rings"]]}
-
-
-def _state_of(payload: dict) -> dict:
-    return {"polygons": [_copy(p) for p in payload.get("polygons", [])], "rejected": list(payload.get("rejected", []))}
 
 
 def _rings_of(raw: dict) -> Any:
@@ -522,15 +407,8 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list, tolerance:
         for rec in proposals.to_dict("records"):
             grouped.setdefault(plain(rec["item"]), []).append(rec)
         proposals = grouped
-    if not isinstance(proposals, dict):
-        raise ValueError("proposals must be a DataFrame (item, class, score, rings | mask) or a dict {item_id: [polygons]}")
     out: dict[Hashable, list[dict]] = {}
-    for raw_id, polys in proposals.items():
-        item_id = plain(raw_id)
-        if item_id not in items:
-            raise ValueError(f"proposal for unknown item id {item_id!r}")
-        if isinstance(polys, (str, bytes, dict)) or not hasattr(polys, "__iter__"):
-            raise ValueError(f"item {item_id!r}: proposals must be a list of polygons")
+    for item_id, polys in proposal_lists(proposals, items, "polygons", "item, class, score, rings | mask"):
         width, height = _image_size(items, item_id)
         rows = []
         for n, raw in enumerate(polys):

@@ -37,6 +37,36 @@ describe("CanvasStage", () => {
   });
 });
 
+describe("CanvasStage.beginFrame", () => {
+  it("fits the stage, writes the zoom only when it changed, clears the canvas without an image, returns the context", () => {
+    const s = new CanvasStage();
+    const viewport = new Viewport();
+    viewport.setImage(100, 50);
+    const zoomText = document.createElement("span");
+    const ctx = { setTransform: vi.fn(), clearRect: vi.fn() };
+    vi.spyOn(s.canvas, "getContext").mockReturnValue(ctx as unknown as RenderingContext);
+    const onLevel = vi.fn();
+    expect(s.beginFrame(viewport, 200, zoomText, undefined, onLevel)).toBe(ctx);
+    expect(s.node.style.height).toBe("200px");
+    expect(zoomText.textContent).toBe(`${Math.round(viewport.scale * 100)}%`);
+    expect(ctx.clearRect).toHaveBeenCalledWith(0, 0, s.canvas.width, s.canvas.height); // the whole canvas, as fitted
+    expect(ctx.setTransform).toHaveBeenCalled();
+    zoomText.textContent = "stale";
+    s.beginFrame(viewport, 200, zoomText, undefined, onLevel);
+    expect(zoomText.textContent).toBe("stale"); // the same zoom is not written again
+    viewport.zoomAt(2);
+    s.beginFrame(viewport, 200, zoomText, undefined, onLevel);
+    expect(zoomText.textContent).toBe(`${Math.round(viewport.scale * 100)}%`);
+    expect(onLevel).not.toHaveBeenCalled();
+  });
+
+  it("returns null when the canvas has no 2D context", () => {
+    const s = new CanvasStage();
+    vi.spyOn(s.canvas, "getContext").mockReturnValue(null);
+    expect(s.beginFrame(new Viewport(), 100, document.createElement("span"), undefined, () => undefined)).toBeNull();
+  });
+});
+
 describe("CanvasStage.showCurrent", () => {
   const image = (width: number, height: number) => ({ width, height, close: () => undefined }) as unknown as ImageBitmap;
 

@@ -64,6 +64,7 @@ export class CanvasStage {
   private shown: string | null = null; // key of the item the viewport is set to
   private pyramid: ImagePyramid | null = null;
   private resize: ResizeObserver | null = null;
+  private zoomShown = ""; // the zoom beginFrame last wrote
 
   constructor() {
     this.node.append(this.canvas, this.placeholder);
@@ -141,6 +142,26 @@ export class CanvasStage {
       this.pyramid = new ImagePyramid(image, onLevel);
     }
     viewport.drawImage(ctx, image, this.pyramid);
+  }
+
+  /** Begin a frame of an image editor: fit the stage to `height`, write the zoom into `zoomText`
+   *  (only when it changed), paint `image` (`onLevel` as drawImage) or, with none, clear the canvas,
+   *  and leave the context in the viewport's screen transform for the overlays. Null: no 2D context. */
+  beginFrame(
+    viewport: Viewport, height: number, zoomText: HTMLElement, image: ImageBitmap | undefined, onLevel: () => void,
+  ): CanvasRenderingContext2D | null {
+    this.fitWidth(viewport, height);
+    const zoom = `${Math.round(viewport.scale * 100)}%`;
+    if (zoom !== this.zoomShown) setText(zoomText, (this.zoomShown = zoom));
+    const ctx = this.canvas.getContext("2d");
+    if (!ctx) return null;
+    if (image) this.drawImage(ctx, viewport, image, onLevel);
+    else {
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    }
+    viewport.screenTransform(ctx);
+    return ctx;
   }
 
   /** Stop observing the size and free the pyramid. */

@@ -5,11 +5,12 @@ import { nudgeRect } from "../../lib/box_edit";
 import { countOf, sayAbout, undoText } from "../../lib/canvas_stage";
 import { setText } from "../../lib/dom";
 import type { ItemCache } from "../../lib/items";
+import { cycleStep } from "../../lib/shape_state";
 import type { StatusLine } from "../../lib/status";
 import type { Stepper } from "../../lib/stepper";
 import type { PanZoom, Viewport } from "../../lib/viewport";
 import type { BoxEdits } from "./edits";
-import { BBoxModel, Box, BoxItem, Proposal, rectFromPoints, Selection } from "./geometry";
+import { BBoxModel, BoxItem, Proposal, rectFromPoints, Selection } from "./geometry";
 import type { BoxLayout } from "./layout";
 import type { BoxPainter } from "./paint";
 import type { BoxState } from "./state";
@@ -78,10 +79,7 @@ export class BoxActions {
     if (sel?.kind === "proposal") target = state.pendingProposals(it).find((p) => p.id === sel.id);
     target ??= state.visibleProposals(it)[0];
     if (!target) return this.say("no open proposal above the threshold");
-    const p = target;
-    edits.send("accept", { proposal_ids: [p.id] }, (item) => {
-      item.boxes = [...(item.boxes ?? []), { ...p, source: "proposal", proposal: p.id } as Box];
-    });
+    edits.accept([target]);
     const nextOne = state.visibleProposals(it)[0];
     state.selection = nextOne ? { kind: "proposal", id: nextOne.id } : null;
     painter.redraw();
@@ -92,9 +90,7 @@ export class BoxActions {
     edits.flushDraft();
     const list = state.visibleProposals();
     if (!list.length) return this.say("no open proposal above the threshold");
-    edits.send("accept", { proposal_ids: list.map((p) => p.id) }, (it) => {
-      it.boxes = [...(it.boxes ?? []), ...list.map((p) => ({ ...p, source: "proposal", proposal: p.id }) as Box)];
-    });
+    edits.accept(list);
     state.selection = null;
     this.say(`accepted ${countOf(list.length, "proposal")}`);
   }
@@ -147,7 +143,7 @@ export class BoxActions {
       return;
     }
     const at = state.selection ? list.findIndex((s) => state.isSelected(s)) : -1;
-    state.choose(list[(at + step + list.length * 2 + (at < 0 && step < 0 ? 1 : 0)) % list.length]);
+    state.choose(list[cycleStep(at, step, list.length)]);
     const r = state.selectedRect(it);
     if (r && !viewport.isVisible(r)) viewport.centreOn(r.x + r.w / 2, r.y + r.h / 2);
     painter.redraw();

@@ -3,7 +3,6 @@
 // selection with its handles, and the rubber band of a box being drawn.
 import type { AnyModel } from "@anywidget/types";
 import { ClassName, classColour } from "../../lib/classes";
-import { setText } from "../../lib/dom";
 import { FrameScheduler, Rect, Viewport } from "../../lib/viewport";
 import { BBoxModel, handlePoints } from "./geometry";
 import type { BoxLayout } from "./layout";
@@ -16,7 +15,6 @@ type ClassRect = Rect & { class: ClassName };
 export class BoxFrame {
   /** asks for a frame (drawn once per animation frame, however often asked) */
   readonly scheduler = new FrameScheduler(() => this.draw());
-  private zoomShown = "";
 
   constructor(
     private readonly model: AnyModel<BBoxModel>,
@@ -29,18 +27,9 @@ export class BoxFrame {
   private draw(): void {
     const { ui, state, viewport } = this;
     const t0 = performance.now();
-    ui.stage.fitWidth(viewport, this.model.get("display_height"));
-    const zoom = `${Math.round(viewport.scale * 100)}%`;
-    if (zoom !== this.zoomShown) setText(ui.zoomText, (this.zoomShown = zoom));
-    const ctx = ui.canvas.getContext("2d");
     const it = state.item();
+    const ctx = ui.stage.beginFrame(viewport, this.model.get("display_height"), ui.zoomText, it?.image, () => this.scheduler.request());
     if (!ctx) return;
-    if (it?.image) ui.stage.drawImage(ctx, viewport, it.image, () => this.scheduler.request());
-    else {
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.clearRect(0, 0, ui.canvas.width, ui.canvas.height);
-    }
-    viewport.screenTransform(ctx);
     let drawn = 0;
     if (it) {
       const v = viewport.visibleRect();

@@ -1,17 +1,14 @@
 // BBoxAnnotator's intents: each change is applied to the view's copy of the item at once and sent
-// through the edit ledger; the kernel answers with the item's whole box list, which replaces the
-// view's copy once no other edit of that item is on its way (a refusal fetches the kernel's list).
+// through the edit ledger (lib/item_edits.ts: the kernel answers with the item's whole box list, which
+// replaces the view's copy once no other edit of that item is on its way).
 // The draft (a box being moved, resized or nudged) is sent when editing it ends.
-import { editorEdit } from "../../lib/canvas_stage";
-import type { Reply } from "../../lib/channel";
 import type { ClassName } from "../../lib/classes";
+import { ItemEdits } from "../../lib/item_edits";
 import type { ItemCache, ItemId } from "../../lib/items";
-import type { Edit, EditLedger } from "../../lib/ledger";
+import type { EditLedger } from "../../lib/ledger";
 import type { Rect } from "../../lib/viewport";
 import { Box, BoxItem, roundRect } from "./geometry";
 import type { BoxState } from "./state";
-
-const NUDGE_COMMIT_MS = 400;
 
 export interface EditParts {
   state: BoxState;
@@ -23,40 +20,15 @@ export interface EditParts {
   place: (id: ItemId) => string;
 }
 
-export class BoxEdits {
-  private boxCounter = 0;
-
-  constructor(private readonly p: EditParts) {}
-
-  /** An edit of item `id`: its ack's box list replaces the view's once nothing else is on its way
-   *  (then `acked` runs with the reply). */
-  private edit(id: ItemId, acked?: (reply: Reply) => void): Edit {
-    const { cache, ledger, place } = this.p;
-    return editorEdit(ledger, id, (reply) => {
-      if (ledger.pending(id) === 0) cache.update(id, { boxes: reply.boxes as Box[], rejected: reply.rejected as string[] });
-      acked?.(reply);
-    }, place(id));
-  }
-
-  /** Send an intent about item `id` (default: the one shown); `apply` changes the view's copy at
-   *  once; `acked` runs with the kernel's acknowledgement. */
-  send(
-    type: string, fields: Record<string, unknown>, apply?: (it: BoxItem) => void, id = this.p.state.current(),
-    acked?: (reply: Reply) => void,
-  ): void {
-    const { cache, ledger, redraw } = this.p;
-    const it = id === undefined ? undefined : (cache.get(id) as BoxItem | undefined);
-    if (id === undefined || !it) return;
-    if (apply) apply(it);
-    void ledger.send(type, { item_id: id, ...fields }, this.edit(id, acked));
-    redraw();
+export class BoxEdits extends ItemEdits<BoxItem> {
+  constructor(private readonly p: EditParts) {
+    super({ ...p, current: () => p.state.current() }, ["boxes", "rejected"], "b");
   }
 
   /** Add boxes of the given rects and classes to the item shown; returns their new ids. */
   addBoxes(rects: Array<Rect & { class: ClassName }>): string[] {
-    const client = this.p.ledger.channel.client;
     const boxes: Box[] = rects.map((r) => ({
-      id: `b${++this.boxCounter}-${client}`.slice(0, 64), ...roundRect(r), class: r.class, source: "human", score: null, proposal: null,
+      id: this.newId(), ...roundRect(r), class: r.class, source: "human", score: null, proposal: null,
     }));
     this.send("add", { boxes: boxes.map(({ id, x, y, w, h: hh, class: c }) => ({ id, x, y, w, h: hh, class: c })) }, (it) => {
       it.boxes = [...(it.boxes ?? []), ...boxes];
@@ -67,10 +39,7 @@ export class BoxEdits {
   /** Send the draft (a moved / resized / nudged box) to the kernel. */
   flushDraft(): void {
     const { state, cache, redraw } = this.p;
-    if (state.nudgeTimer !== null) {
-      clearTimeout(state.nudgeTimer);
-      state.nudgeTimer = null;
-    }
+    state.stopNudge();
     const d = state.draft;
     const op = state.draftOp;
     const of = state.draftItem;
@@ -125,8 +94,7 @@ export class BoxEdits {
   /** Send the draft once nudging pauses. */
   commitSoon(): void {
     const { state, redraw } = this.p;
-    if (state.nudgeTimer !== null) clearTimeout(state.nudgeTimer);
-    state.nudgeTimer = setTimeout(() => this.flushDraft(), NUDGE_COMMIT_MS);
+    state.flushSoon(() => this.flushDraft());
     redraw();
   }
 }

@@ -2,6 +2,7 @@
 // hole), pick a class, accept / reject proposals, delete a vertex or a polygon, insert a vertex,
 // nudge a vertex or the whole polygon, cycle the selection and its vertex, undo / redo.
 import { countOf, sayAbout, undoText } from "../../lib/canvas_stage";
+import { cycleStep } from "../../lib/shape_state";
 import type { StatusLine } from "../../lib/status";
 import type { Stepper } from "../../lib/stepper";
 import type { PanZoom, Point, Viewport } from "../../lib/viewport";
@@ -162,7 +163,7 @@ export class PolygonActions {
       return painter.redraw();
     }
     const at = list.findIndex((s) => s && state.isSelected(s.kind, s.id));
-    state.choose(list[(at + step + list.length * 2 + (at < 0 && step < 0 ? 1 : 0)) % list.length]);
+    state.choose(list[cycleStep(at, step, list.length)]);
     const g = state.selectedPolygon(it);
     if (g) {
       const r = ringBounds(g.rings[0]);
@@ -179,7 +180,7 @@ export class PolygonActions {
     if (!sel || !g) return this.say("select a polygon first (click it or press Tab)");
     const refs: VertexRef[] = g.rings.flatMap((r, ring) => r.map((_, index) => ({ ring, index })));
     const at = sel.vertex ? refs.findIndex((v) => v.ring === sel.vertex!.ring && v.index === sel.vertex!.index) : -1;
-    const next = refs[(at + step + refs.length * 2 + (at < 0 && step < 0 ? 1 : 0)) % refs.length];
+    const next = refs[cycleStep(at, step, refs.length)];
     state.choose({ ...sel, vertex: next });
     painter.redraw();
   }
@@ -195,9 +196,7 @@ export class PolygonActions {
     const open = state.pendingProposals(it);
     const target: Proposal | undefined = (sel?.kind === "proposal" ? open.find((q) => q.id === sel.id) : undefined) ?? open[0];
     if (!target) return this.say("no open proposal");
-    edits.send("accept", { proposal_ids: [target.id] }, (item) => {
-      item.polygons = [...(item.polygons ?? []), { ...target, source: "proposal", proposal: target.id }];
-    });
+    edits.accept([target]);
     const next = state.pendingProposals(it)[0];
     state.selection = next ? { kind: "proposal", id: next.id, vertex: null } : null;
     painter.redraw();
@@ -208,9 +207,7 @@ export class PolygonActions {
     edits.flushDraft();
     const list = state.pendingProposals();
     if (!list.length) return this.say("no open proposal");
-    edits.send("accept", { proposal_ids: list.map((q) => q.id) }, (it) => {
-      it.polygons = [...(it.polygons ?? []), ...list.map((q) => ({ ...q, source: "proposal" as const, proposal: q.id }))];
-    });
+    edits.accept(list);
     state.selection = null;
     this.say(`accepted ${countOf(list.length, "proposal")}`);
     painter.redraw();

@@ -1,17 +1,14 @@
 // PolygonAnnotator's intents: each change is applied to the view's copy of the item at once and sent
 // through the edit ledger; a polygon travels as its vertices (put {polygon: {id, class, rings}, edit}).
 // The kernel answers with the item's whole polygon list, which replaces the view's copy once no
-// other edit of that item is on its way (a refusal fetches the kernel's list). The draft (a polygon
+// other edit of that item is on its way (lib/item_edits.ts). The draft (a polygon
 // whose vertex is dragged or nudged) is sent when the drag ends or the nudging pauses.
-import { editorEdit } from "../../lib/canvas_stage";
-import type { Reply } from "../../lib/channel";
+import { ItemEdits } from "../../lib/item_edits";
 import type { ItemCache, ItemId } from "../../lib/items";
-import type { Edit, EditLedger } from "../../lib/ledger";
+import type { EditLedger } from "../../lib/ledger";
 import type { Ring } from "../../lib/polygon_edit";
 import type { EditKind, Polygon, PolygonItem } from "./model";
 import type { PolygonState } from "./state";
-
-const NUDGE_COMMIT_MS = 400;
 
 export interface EditParts {
   state: PolygonState;
@@ -24,35 +21,9 @@ export interface EditParts {
 
 const sameRings = (a: Ring[], b: Ring[]) => JSON.stringify(a) === JSON.stringify(b);
 
-export class PolygonEdits {
-  private counter = 0;
-
-  constructor(private readonly p: EditParts) {}
-
-  private edit(id: ItemId, acked?: (reply: Reply) => void): Edit {
-    const { cache, ledger, place } = this.p;
-    return editorEdit(ledger, id, (reply) => {
-      if (ledger.pending(id) === 0) cache.update(id, { polygons: reply.polygons as Polygon[], rejected: reply.rejected as string[] });
-      acked?.(reply);
-    }, place(id));
-  }
-
-  /** Send an intent about item `id` (default: the one shown); `apply` changes the view's copy at once. */
-  send(
-    type: string, fields: Record<string, unknown>, apply?: (it: PolygonItem) => void, id = this.p.state.current(),
-    acked?: (reply: Reply) => void,
-  ): void {
-    const { cache, ledger, redraw } = this.p;
-    const it = id === undefined ? undefined : (cache.get(id) as PolygonItem | undefined);
-    if (id === undefined || !it) return;
-    if (apply) apply(it);
-    void ledger.send(type, { item_id: id, ...fields }, this.edit(id, acked));
-    redraw();
-  }
-
-  /** A new id for a polygon drawn here. */
-  newId(): string {
-    return `g${++this.counter}-${this.p.ledger.channel.client}`.slice(0, 64);
+export class PolygonEdits extends ItemEdits<PolygonItem> {
+  constructor(private readonly p: EditParts) {
+    super({ ...p, current: () => p.state.current() }, ["polygons", "rejected"], "g");
   }
 
   /** Send `polygon` (new, or new vertices / class of one that exists, or an open proposal edited). */
@@ -95,10 +66,7 @@ export class PolygonEdits {
   /** Send the draft, unless it changes nothing. */
   flushDraft(): void {
     const { state, cache, redraw } = this.p;
-    if (state.nudgeTimer !== null) {
-      clearTimeout(state.nudgeTimer);
-      state.nudgeTimer = null;
-    }
+    state.stopNudge();
     const d = state.draft;
     const edit = state.draftEdit;
     const of = state.draftItem;
@@ -124,8 +92,7 @@ export class PolygonEdits {
   /** Send the draft once nudging pauses. */
   commitSoon(): void {
     const { state, redraw } = this.p;
-    if (state.nudgeTimer !== null) clearTimeout(state.nudgeTimer);
-    state.nudgeTimer = setTimeout(() => this.flushDraft(), NUDGE_COMMIT_MS);
+    state.flushSoon(() => this.flushDraft());
     redraw();
   }
 }

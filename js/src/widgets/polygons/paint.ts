@@ -33,7 +33,6 @@ export interface PainterParts {
 
 export class PolygonPainter {
   private readonly scheduler = new FrameScheduler(() => this.draw());
-  private zoomShown = "";
 
   constructor(private readonly p: PainterParts) {}
 
@@ -116,18 +115,9 @@ export class PolygonPainter {
 
   private draw(): void {
     const { ui, state, viewport, model, root } = this.p;
-    ui.stage.fitWidth(viewport, model.get("display_height"));
-    const zoom = `${Math.round(viewport.scale * 100)}%`;
-    if (zoom !== this.zoomShown) setText(ui.zoomText, (this.zoomShown = zoom));
-    const ctx = ui.canvas.getContext("2d");
     const it = state.item();
+    const ctx = ui.stage.beginFrame(viewport, model.get("display_height"), ui.zoomText, it?.image, () => this.scheduler.request());
     if (!ctx) return;
-    if (it?.image) ui.stage.drawImage(ctx, viewport, it.image, () => this.scheduler.request());
-    else {
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.clearRect(0, 0, ui.canvas.width, ui.canvas.height);
-    }
-    viewport.screenTransform(ctx);
     if (it) {
       const proposals = state.pendingProposals(it);
       const polygons = state.shownPolygons(it);

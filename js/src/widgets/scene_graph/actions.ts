@@ -9,6 +9,7 @@ import type { Box } from "../../lib/boxes";
 import { roundRect } from "../../lib/box_edit";
 import { countOf, editorEdit, sayAbout, undoText } from "../../lib/canvas_stage";
 import type { Reply } from "../../lib/channel";
+import { ItemEdits } from "../../lib/item_edits";
 import type { ItemCache, ItemId } from "../../lib/items";
 import type { EditLedger } from "../../lib/ledger";
 import type { StatusLine } from "../../lib/status";
@@ -42,36 +43,29 @@ export class SceneActions {
   private nudged: { item: ItemId; id: string } | null = null;
   private nudgeTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly p: ActionParts) {}
+  /** the edits' ledger side (lib/item_edits.ts): marked done, and no ack replaces the view's copy
+   *  of an item whose nudged box is not yet sent */
+  private readonly edits: ItemEdits<SceneItem>;
+
+  constructor(private readonly p: ActionParts) {
+    this.edits = new ItemEdits<SceneItem>(
+      { cache: p.cache, ledger: p.ledger, current: () => p.state.current(), redraw: () => p.paint(), place: (id) => this.place(id) },
+      ["objects", "relations", "rejected", "rejected_objects"], "o", { done: true, hold: (id) => this.nudged?.item === id },
+    );
+  }
 
   private place(id: ItemId): string {
     return this.p.stepper.placeOf(id, "image");
   }
 
-  private settle(id: ItemId, reply: Reply): void {
-    const { cache, ledger } = this.p;
-    if (ledger.pending(id) === 0 && reply.type === "ack" && this.nudged?.item !== id) {
-      cache.update(id, { objects: reply.objects as SgObject[], relations: reply.relations as Relation[], rejected: reply.rejected as string[],
-        rejected_objects: reply.rejected_objects as string[] });
-    }
-  }
-
   /** Send an intent about the image shown; `apply` changes the view's copy at once. */
   private send(type: string, fields: Record<string, unknown>, apply: (it: SceneItem) => void, acked?: (r: Reply) => void): void {
-    const { state, ledger, paint, status } = this.p;
+    const { state, status } = this.p;
     this.flush();
     const id = state.current();
-    const it = state.item();
-    if (id === undefined || !it) return;
-    apply(it);
+    if (id === undefined || !state.item()) return;
     status.clear();
-    const edit = editorEdit(ledger, id, (reply) => {
-      this.settle(id, reply);
-      acked?.(reply);
-    }, this.place(id));
-    edit.done = true;
-    void ledger.send(type, { item_id: id, ...fields }, edit);
-    paint();
+    this.edits.send(type, fields, apply, id, acked);
   }
 
   /** A box drawn ([x0, y0, x1, y1] image pixels) of the current class; it becomes the subject. */
@@ -131,9 +125,7 @@ export class SceneActions {
     const { cache, ledger } = this.p;
     const o = ((cache.get(n.item) as SceneItem | undefined)?.objects ?? []).find((v) => v.id === n.id);
     if (!o) return;
-    const edit = editorEdit(ledger, n.item, (reply) => this.settle(n.item, reply), this.place(n.item));
-    edit.done = true;
-    void ledger.send("update_object", { item_id: n.item, object_id: o.id, x: o.x, y: o.y, w: o.w, h: o.h }, edit);
+    void ledger.send("update_object", { item_id: n.item, object_id: o.id, x: o.x, y: o.y, w: o.w, h: o.h }, this.edits.edit(n.item));
   }
 
   /** Accept the proposed box `id` (an object, source "model") or reject it. */
@@ -229,7 +221,7 @@ export class SceneActions {
     const place = this.place(id);
     void ledger.send(kind, { item_id: id }, editorEdit(ledger, id, (reply) => {
       if (reply.type !== "ack") return;
-      this.settle(id, reply);
+      this.edits.settle(id, reply);
       if (stepper.current() === id) sayAbout(status, id, undoText(kind, place, reply, CHANGES));
       paint();
     }, place));
