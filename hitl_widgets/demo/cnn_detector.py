@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..coerce import normalise_classes, plain
+from .torch_threads import torch_threads
 
 __all__ = ["CenterNetDetector"]
 
@@ -167,12 +168,6 @@ class CenterNetDetector:
         return (torch.from_numpy(heat), index, torch.tensor(size, dtype=torch.float32).reshape(-1, 2),
                 torch.tensor(offset, dtype=torch.float32).reshape(-1, 2))
 
-    def _threads(self) -> int:
-        before = self._torch.get_num_threads()
-        if self.threads:
-            self._torch.set_num_threads(int(self.threads))
-        return before
-
     # ------------------------------------------------------------------ fit
     def _loss(self, out: Any, heat: Any, index: Any, size: Any, offset: Any, flipped: Any) -> Any:
         torch = self._torch
@@ -194,8 +189,7 @@ class CenterNetDetector:
         x = self._image_tensor(images, "fit")
         gh, gw = x.shape[2] // self.stride, x.shape[3] // self.stride
         heat, index, size, offset = self._targets(targets, len(x), (gh, gw))
-        before = self._threads()
-        try:
+        with torch_threads(self.threads):
             generator = torch.Generator().manual_seed(self.seed)
             torch.manual_seed(self.seed)
             self._net = _module(len(self.classes), self.width)
@@ -225,8 +219,6 @@ class CenterNetDetector:
                 optimiser.step()
                 self.loss_ = float(loss.detach())
             self._net.eval()
-        finally:
-            torch.set_num_threads(before)
         return self
 
     # ------------------------------------------------------------------ predict
@@ -238,12 +230,8 @@ class CenterNetDetector:
     def _forward(self, x: Any) -> Any:
         if self._net is None:
             raise RuntimeError("fit the CNN detector on some labelled images first")
-        before = self._threads()
-        try:
-            with self._torch.no_grad():
-                return self._net(x)
-        finally:
-            self._torch.set_num_threads(before)
+        with torch_threads(self.threads), self._torch.no_grad():
+            return self._net(x)
 
     def predict(self, images: Any) -> list[pd.DataFrame]:
         torch = self._torch

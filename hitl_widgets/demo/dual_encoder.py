@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from .scenes import COLOURS, NUMBERS, SHAPES
+from .torch_threads import torch_threads
 
 __all__ = ["DualEncoder", "caption_words", "caption_phrases", "region_features", "CAPTION_VOCABULARY", "PHRASES"]
 
@@ -145,13 +146,6 @@ class DualEncoder:
         self._net: Any = None
         self._features: dict[bytes, np.ndarray] = {}
 
-    def _threads(self) -> Any:
-        torch = self._torch
-        before = torch.get_num_threads()
-        if self.threads:
-            torch.set_num_threads(int(self.threads))  # a tiny model: one thread is fastest
-        return before
-
     def _image_tensor(self, images: Any) -> Any:
         a = np.asarray(images if not isinstance(images, list) else np.stack([np.asarray(i) for i in images]))
         if a.ndim != 4 or a.shape[-1] != 3:
@@ -185,8 +179,7 @@ class DualEncoder:
         x = self._image_tensor(images)
         if len(x) != len(texts) or len(texts) < 2:
             raise ValueError(f"fit takes at least 2 matched pairs: {len(x)} images and {len(texts)} texts")
-        before = self._threads()
-        try:
+        with torch_threads(self.threads):
             generator = torch.Generator().manual_seed(self.seed)
             torch.manual_seed(self.seed)
             self._net = _module(self.dim)
@@ -209,8 +202,6 @@ class DualEncoder:
                 optimiser.step()
                 self.loss_ = float(loss.detach())
             self._net.eval()
-        finally:
-            self._torch.set_num_threads(before)
         return self
 
     def _fitted(self) -> Any:
@@ -220,16 +211,12 @@ class DualEncoder:
 
     def embed_images(self, images: Any) -> Any:
         net = self._fitted()
-        before = self._threads()
-        try:
-            with self._torch.no_grad():
-                return net.images(self._image_tensor(images))
-        finally:
-            self._torch.set_num_threads(before)
+        with torch_threads(self.threads), self._torch.no_grad():
+            return net.images(self._image_tensor(images))
 
     def embed_texts(self, texts: Sequence[str]) -> Any:
         net = self._fitted()
-        with self._torch.no_grad():
+        with torch_threads(self.threads), self._torch.no_grad():
             return net.texts(*self._text_tensors([str(t) for t in texts]))
 
     def similarity(self, images: Any, texts: Sequence[str]) -> np.ndarray:
