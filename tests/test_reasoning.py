@@ -134,7 +134,7 @@ def test_first_error_semantics():
     # the API from code
     w.mark_first_error(0, "a", 0)
     assert verdicts(w) == ["perception error", None, None, None]
-    with pytest.raises(hw.widgets.base.IntentError, match="after the first error"):
+    with pytest.raises(ValueError, match="after the first error"):
         w.verdict(0, "a", 2, "correct")
 
 

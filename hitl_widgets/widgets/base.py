@@ -350,10 +350,11 @@ class IntentWidget(anywidget.AnyWidget):
         log.warning("hitl_widgets refused an intent: %s", message)
         return self._reply(reply)
 
-    def _intent_from_code(self, kind: str, **fields: Any) -> dict:
+    def _intent_from_code(self, kind: str, /, **fields: Any) -> dict:
         """Run the declared handler of intent ``kind`` for a call from Python, as if the view had
         sent it (one commit path: the same validation, store event and ack); a refusal becomes a
-        ``ValueError`` and stores nothing. The view refetches its items. Returns the ack."""
+        ``ValueError`` and stores nothing. The view refetches its items. Returns the ack. (``kind`` is
+        positional-only: an intent may have a field named ``kind``.)"""
         spec = self._intents[kind]
         try:
             reply = getattr(self, spec.method)({"type": kind, "client": "python", "seq": 0, **fields})

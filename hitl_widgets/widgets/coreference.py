@@ -210,9 +210,7 @@ class CoreferenceLinker(ImageEditor):
             fields["box"] = dict(zip("xywh", (plain(v) for v in box)))
         else:
             fields["region"] = region
-        reply = self._on_link({"type": "link", "client": "python", "seq": 0, "item_id": item_id, **fields})
-        self.send({"type": "invalidate"})
-        return int(reply["event_id"])
+        return int(self._intent_from_code("link", item_id=item_id, **fields)["event_id"])
 
     def _span_words(self, item_id: Hashable, start: Any, end: Any) -> tuple[int, int]:
         if item_id not in self.texts:

@@ -300,16 +300,13 @@ class HallucinationFlagger(ReviewWidget):
         ends = [n for n, (_, e) in enumerate(tokens) if e == end]
         if not starts or not ends:
             raise ValueError(f"[{start}, {end}) does not start and end on word boundaries of item {item_id!r}, model {model!r}")
-        reply = self._on_flag({"type": "flag", "client": "python", "seq": 0, "item_id": item_id, "model": model,
-                               "token_start": starts[0], "token_end": ends[0], "category": category, "evidence": evidence})
-        self.send({"type": "invalidate"})
+        reply = self._intent_from_code("flag", item_id=item_id, model=model, token_start=starts[0], token_end=ends[0],
+                                       category=category, evidence=evidence)
         return reply["flag"]
 
     def verdict(self, item_id: Hashable, model: str, verdict: str) -> int:
         """Give a text its verdict ("faithful", "hallucinated" or "unsure") from code; returns the event id."""
-        reply = self._on_verdict({"type": "verdict", "client": "python", "seq": 0, "item_id": plain(item_id), "model": model, "verdict": verdict})
-        self.send({"type": "invalidate"})
-        return reply["event_id"]
+        return int(self._intent_from_code("verdict", item_id=plain(item_id), model=model, verdict=verdict)["event_id"])
 
     # ------------------------------------------------------------------ hooks
     def _flag_info(self, event_id: int, ev: dict) -> dict:

@@ -288,9 +288,7 @@ class ReasoningChainReview(ImageEditor):
         return chain_summary(self.steps, n_boot=n_boot, level=level, seed=seed)
 
     def _from_code(self, kind: str, fields: dict) -> int:
-        reply = getattr(self, self._intents[kind].method)({"type": kind, "client": "python", "seq": 0, **fields})
-        self.send({"type": "invalidate"})
-        return int(reply["event_id"])
+        return int(self._intent_from_code(kind, **fields)["event_id"])
 
     def verdict(self, item_id: Hashable, model: str, step: int, verdict: str | None) -> int:
         """Give a step its verdict from code (validated as the view's); returns the event id."""

@@ -293,12 +293,7 @@ class SceneGraphAnnotator(ImageEditor):
     def _call(self, type_: str, item_id: Hashable, **fields: Any) -> int:
         if item_id not in self.items:
             raise ValueError(f"unknown item id {item_id!r}")
-        try:
-            reply = getattr(self, f"_on_{type_}")({"type": type_, "client": "python", "seq": 0, "item_id": item_id, **fields})
-        except IntentError as exc:
-            raise ValueError(str(exc)) from None
-        self.send({"type": "invalidate"})
-        return int(reply["event_id"])
+        return int(self._intent_from_code(type_, item_id=item_id, **fields)["event_id"])
 
     # ------------------------------------------------------------------ hooks
     def _decode(self, item_id: Hashable, payload: dict) -> dict:
