@@ -200,6 +200,32 @@ describe("Stepper over a queue of a million", () => {
     expect(stepper.current()).toBe("z");
   });
 
+  it("the kernel's jump wins over a step not yet saved: the view goes there and saves nothing older", () => {
+    const { model, stepper } = make(0);
+    stepper.go(10); // saved once stepping pauses (250 ms)
+    model.kernelSet("position", 900_000); // far: its window is asked for
+    vi.advanceTimersByTime(250); // the pause ends while the window is on its way
+    expect(model.get("position")).toBe(900_000); // the older step is not saved over the kernel's
+    answer(model);
+    expect(stepper.pos).toBe(900_000);
+    vi.advanceTimersByTime(2000);
+    expect(model.get("position")).toBe(900_000);
+    expect(model.saved.map((s: { position: number }) => s.position)).toEqual([]);
+  });
+
+  it("saving the position does not cancel a step that waits for its window", () => {
+    const { model, stepper } = make(0);
+    stepper.go(383); // the synced window holds 0..511
+    vi.advanceTimersByTime(200);
+    stepper.go(2000); // not held: waits for its window
+    vi.advanceTimersByTime(250); // 383 is saved meanwhile
+    expect(model.get("position")).toBe(383);
+    answer(model);
+    expect(stepper.pos).toBe(2000);
+    vi.advanceTimersByTime(250);
+    expect(model.get("position")).toBe(2000);
+  });
+
   it("a synced window moved by the kernel in the same queue keeps the view where it is", () => {
     const { model, stepper, log } = make(0);
     stepper.go(10);

@@ -55,8 +55,23 @@ export class PositionSync {
   private orderOfPending: number | undefined; // the version of the order the pending position is a place in
   private since = 0; // when the oldest unsaved step was taken
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private saving = false;
 
   constructor(private readonly model: Model, private readonly quiet = 250, private readonly most = 1000) {}
+
+  /** True while this sync writes the model's position: the "change:position" that follows is the
+   *  view's own, not the kernel moving it. */
+  get savingNow(): boolean {
+    return this.saving;
+  }
+
+  /** Forget the unsaved position: the kernel moved the view somewhere else, and an older place
+   *  saved after that would drag the view (and the kernel) back. */
+  drop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
+  }
 
   /** The view now shows `pos` (clamped to the last item: the end screen counts as the last). */
   set(pos: number): void {
@@ -80,7 +95,12 @@ export class PositionSync {
     // chose the position in the new order, and the view followed)
     if (syncedWindow(this.model).version !== this.orderOfPending) return;
     if (this.model.get("position") === pos) return;
-    this.model.set("position", pos);
+    this.saving = true;
+    try {
+      this.model.set("position", pos);
+    } finally {
+      this.saving = false;
+    }
     this.model.save_changes();
   }
 
@@ -325,7 +345,11 @@ export class Stepper {
     return stepperListeners(this.model, {
       onMessage,
       shown: () => this.going ?? this.at,
-      go: (to) => this.go(to),
+      go: (to) => {
+        if (this.sync.savingNow) return; // the view's own save, not the kernel moving it
+        this.sync.drop(); // the kernel's place wins over a step not yet saved
+        this.go(to);
+      },
       restart: (position) => this.restart(position),
       rewindow: () => {
         this.order.reset();
