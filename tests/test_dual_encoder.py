@@ -86,3 +86,4 @@ def test_runs_in_the_pairs_loop(pairs):
                     test=(texts[60:], list(range(60, 100))), store=AnnotationStore(":memory:"), background=False, progress=False)
     history = loop.simulate(list(range(60)), budget=20)
     assert history["n_labels"].tolist() == [10, 15, 20] and history["recall@1"].between(0, 1).all()
+    assert loop.strategy_used == "shown_random"  # "default" means the strategy chosen for this model (its default_strategy)

@@ -267,6 +267,34 @@ def test_pairs_default_asks_the_most_uncertain_of_the_texts_likely_to_find_their
         PairTask(images, candidates=0)
 
 
+def test_a_model_may_name_what_default_means_for_it_and_a_bad_name_is_refused(captions):
+    from hitl_widgets.active import shown_margin, shown_random
+
+    images, texts = captions
+
+    class Tuned(ShapeTextMatcher):
+        default_strategy = "shown_random"
+
+    def loop_of(model, **kw):
+        return TaskLoop(model, texts[:120], PairTask(images, k=10, seed=5), initial={i: i for i in range(10)}, batch_size=8,
+                        store=AnnotationStore(":memory:"), background=False, progress=False, **kw)
+
+    open_ids = list(range(10, 120))
+    plain = loop_of(ShapeTextMatcher())  # no default_strategy: the task's own default
+    S = plain.model.similarity(plain.task._images(), [texts[i] for i in open_ids])
+    tuned = loop_of(Tuned())
+    assert (tuned.strategy, tuned.strategy_used) == ("default", "shown_random")
+    assert tuned.batch == [open_ids[i] for i in shown_random(S, 8, candidates=5, rng=np.random.default_rng(5))]
+    assert tuned.batch != [open_ids[i] for i in shown_margin(S, 8, candidates=5)]
+    assert plain.strategy_used == "default" and plain.batch == [open_ids[i] for i in shown_margin(S, 8, candidates=5)]
+    asked = loop_of(Tuned(), strategy="shown_margin")  # a strategy asked for by name wins over the model's
+    assert asked.strategy_used == "shown_margin" and asked.batch == plain.batch
+    for bad in ["uncertainty", "default", 3]:
+        Bad = type("Bad", (ShapeTextMatcher,), {"default_strategy": bad})
+        with pytest.raises(ValueError, match=r"Bad.default_strategy must be None or one of \['shown_margin', 'shown_random', 'margin', 'random'\] for the pairs task"):
+            loop_of(Bad())
+
+
 def test_a_task_batch_that_is_not_k_distinct_open_positions_fails_the_round(captions):
     class Twice(PairTask):
         def choose(self, predictions, k, strategy):

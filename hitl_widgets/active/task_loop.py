@@ -57,6 +57,8 @@ class TaskLoop:
         classes: the classes (masks: a semantic canvas's classes; label ``k`` is ``classes[k - 1]``).
         strategy: one of the task's ``strategies`` ("default", "random", and the task's single
             scores) or a callable ``predictions -> one score per image`` (higher: asked first).
+            "default" is the task's rule, unless the model names its own in ``default_strategy``
+            (the demo ``DualEncoder``: "shown_random"); ``strategy_used`` says which.
         batch_size: images per round.
         test: ``(test_images, test_annotations)`` for the learning curve (the task's metric).
         store: where the annotations go (default ``hitl.db``); annotations already stored for
@@ -91,6 +93,8 @@ class TaskLoop:
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
         self.task: LoopTask = as_task(task, classes)
         self.strategy = self.task.check_strategy(strategy)
+        #: the strategy the rounds use: "default" resolved by the model's own ``default_strategy``
+        self.strategy_used = self.task.default_for(model) if self.strategy == "default" else self.strategy
         self.model = model
         self.items = images if isinstance(images, Items) else Items(images)
         if len(self.items) == 0:
@@ -313,18 +317,19 @@ class TaskLoop:
         k = min(self.batch_size, len(open_ids))
         if k == 0:
             return []
-        if predictions is None or self.strategy == "random" or (self.strategy == "default" and self.task.default == "random"):
+        strategy = self.strategy_used
+        if predictions is None or strategy == "random" or (strategy == "default" and self.task.default == "random"):
             return [open_ids[int(i)] for i in self.rng.choice(len(open_ids), size=k, replace=False)]
-        chosen = None if callable(self.strategy) else self.task.choose(predictions, k, self.strategy)
+        chosen = None if callable(strategy) else self.task.choose(predictions, k, strategy)
         if chosen is not None:
             picked = [int(i) for i in chosen]
             if len(picked) != k or len(set(picked)) != k or not all(0 <= i < len(open_ids) for i in picked):
-                raise ValueError(f"the task's {self.strategy!r} batch must be {k} distinct positions among {len(open_ids)} open items, got {picked}")
+                raise ValueError(f"the task's {strategy!r} batch must be {k} distinct positions among {len(open_ids)} open items, got {picked}")
             return [open_ids[i] for i in picked]
-        if callable(self.strategy):
-            scores = np.asarray(self.strategy(predictions), dtype=np.float64)
+        if callable(strategy):
+            scores = np.asarray(strategy(predictions), dtype=np.float64)
         else:
-            scores = np.asarray(self.task.score(predictions, self.strategy), dtype=np.float64)
+            scores = np.asarray(self.task.score(predictions, strategy), dtype=np.float64)
         if scores.shape != (len(open_ids),):
             raise ValueError(f"the strategy gave {scores.shape} scores for {len(open_ids)} images")
         if not np.isfinite(scores).all():

@@ -24,6 +24,10 @@ The model interface each task asks for (duck-typed: any object with these method
   the ``k`` shown, see ``PairTask``), ``"shown_random"`` (random texts among those), ``"margin"`` (both
   directions), ``"random"``. Evaluated by recall@1.
 
+Any task: a model may name what ``"default"`` means for it in an optional ``default_strategy``
+attribute (one of the task's strategies, chosen for that model on tuning data); the demo
+``DualEncoder`` names ``"shown_random"``. ``TaskLoop.strategy_used`` says which strategy runs.
+
 An image with nothing drawn or painted counts as not yet labelled (a text, until its match is
 marked relevant or every image shown is judged not relevant); "retrain now" (the panel's
 button, key r) trains on what there is.
@@ -121,6 +125,25 @@ class LoopTask:
         """The next batch's positions in ``predictions`` for a strategy that picks a batch as a whole;
         None: the loop takes the top ``k`` of ``score``."""
         return None
+
+    def default_for(self, model: Any) -> str:
+        """What ``"default"`` means with ``model``: the strategy it names in an optional
+        ``default_strategy`` attribute (one of this task's strategies, chosen for that model on
+        tuning data), else ``"default"`` (the task's own rule).
+
+        Example:
+            >>> class Tuned: default_strategy = "shown_random"
+            >>> PairTask(["img a", "img b"], k=2).default_for(Tuned())
+            'shown_random'
+        """
+        named = getattr(model, "default_strategy", None)
+        if named is None:
+            return "default"
+        allowed = [s for s in self.strategies if s != "default"]
+        if not isinstance(named, str) or named not in allowed:
+            raise ValueError(f"{type(model).__name__}.default_strategy must be None or one of {allowed} for the "
+                             f"{self.name or type(self).__name__} task, not {named!r}")
+        return named
 
     def check_strategy(self, strategy: Any) -> Any:
         if callable(strategy):
@@ -320,7 +343,9 @@ class PairTask(LoopTask):
       more pairs (37 of 50 against random's 31, seeds 266..277) without beating random (−0.004 ±
       0.037 at 60, 24 seeds), presumably because confident pairs teach the model what it knows. A random draw from the
       shortlist (24 seeds) was ahead of random texts at every budget there (+0.008 / +0.026 / +0.023 / +0.043
-      / +0.021 at 20 / 30 / 40 / 50 / 60 labels, standard errors 0.016–0.036; 34 of 50 found).
+      / +0.021 at 20 / 30 / 40 / 50 / 60 labels, standard errors 0.016–0.036; 34 of 50 found),
+      so ``DualEncoder.default_strategy`` names it: with that model, ``"default"`` is ``"shown_random"``
+      (``LoopTask.default_for``).
     * ``"random"``.
 
     The default was chosen, by the rule of ``BoxTask``, on tuning scenes the benchmark never uses
