@@ -16,7 +16,7 @@ Usage:
     python -m benchmarks --quick              # pass --quick to the scripts that accept it
     python -m benchmarks --only ui_peers --only rle_speed   # updates only these sections
     python -m benchmarks --only rle_speed --allow-mixed     # ... even if the others are from another commit
-    python -m benchmarks --timeout 300 --output /tmp/B.md
+    python -m benchmarks --timeout 300 --output /tmp/B.md    # a script's own RUNNER_TIMEOUT_S, if larger, wins
     python -m benchmarks --only confusion_speed --args "confusion_speed=--before 9f25356"  # a script's own options
 """
 from __future__ import annotations
@@ -62,6 +62,22 @@ def accepts_quick(path: Path) -> bool:
     """Whether the script has a --quick option (read from its source: a script that does not parse
     arguments would run in full on ``--help``)."""
     return '"--quick"' in path.read_text()
+
+
+def own_timeout(path: Path) -> float:
+    """The seconds a script says it needs (a module-level ``RUNNER_TIMEOUT_S = <number>``, read from its
+    source without importing it); 0 when it says nothing. The runner gives it at least that."""
+    try:
+        tree = ast.parse(path.read_text())
+    except SyntaxError:
+        return 0.0
+    for node in tree.body:
+        if (isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, (int, float)) and not isinstance(node.value.value, bool)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "RUNNER_TIMEOUT_S" for t in targets):
+                return float(node.value.value)
+    return 0.0
 
 
 def _version(dist: str) -> str:
@@ -251,7 +267,8 @@ def main() -> None:
     parser.add_argument("--only", action="append", default=[], metavar="NAME", help="run only this script (repeatable)")
     parser.add_argument("--allow-mixed", action="store_true",
                         help="with --only: keep sections from other commits (the file then says it mixes runs)")
-    parser.add_argument("--timeout", type=float, default=600, help="seconds per script (default 600)")
+    parser.add_argument("--timeout", type=float, default=600,
+                        help="seconds per script (default 600; a script's own RUNNER_TIMEOUT_S, when larger, wins)")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument("--args", action="append", default=[], metavar="NAME=OPTIONS",
                         help="options for one script, e.g. \"confusion_speed=--before 9f25356\" (repeatable; shown in its section)")
@@ -275,7 +292,7 @@ def main() -> None:
     unknown = set(extra) - {p.stem for p in selected}
     if unknown:
         raise SystemExit(f"--args names {', '.join(sorted(unknown))}, which this run does not include")
-    results = [run(path, args.quick, args.timeout, at, extra.get(path.stem)) for path in selected]
+    results = [run(path, args.quick, max(args.timeout, own_timeout(path)), at, extra.get(path.stem)) for path in selected]
     args.output.write_text(markdown(results, info, args.quick, keep))
     failed = [r["path"].stem for r in results if r["error"]]
     print(f"\nwrote {args.output} ({len(results)} benchmarks" + (f"; failed: {', '.join(failed)}" if failed else "") + ")")

@@ -183,3 +183,14 @@ def test_options_for_a_script_the_run_leaves_out_are_refused(runner, monkeypatch
         run_main(runner, monkeypatch, "--only", "a_fine", "--args", "b_broken=--x", "--output", str(tmp_path / "B.md"))
     with pytest.raises(SystemExit, match="NAME=OPTIONS"):
         run_main(runner, monkeypatch, "--only", "a_fine", "--args", "no-equals", "--output", str(tmp_path / "B.md"))
+
+
+def test_a_script_that_says_it_needs_longer_gets_its_own_timeout(runner, monkeypatch, tmp_path):
+    (runner.HERE / "d_long.py").write_text('"""Long benchmark."""\nimport time\nRUNNER_TIMEOUT_S = 8\ntime.sleep(3)\nprint("finished")\n')
+    assert runner.own_timeout(runner.HERE / "d_long.py") == 8.0
+    assert runner.own_timeout(runner.HERE / "c_slow.py") == 0.0
+    out = tmp_path / "B.md"
+    run_main(runner, monkeypatch, "--only", "d_long", "--only", "c_slow", "--timeout", "1", "--output", str(out))
+    parts = runner.sections(out.read_text())
+    assert "finished" in parts["d_long"] and "timed out" not in parts["d_long"]  # 3 s, under its own 8
+    assert "timed out after 1 s" in parts["c_slow"]  # says nothing: the runner's --timeout
