@@ -134,7 +134,7 @@ def pair_runs(seed: int, strategies: list[str], matcher: str = "ridge") -> dict[
 
 def report(title: str, metric: str, runs: list[dict], strategies: list[str]) -> None:
     budgets = list(runs[0]["random"].index)
-    print(f"\n## {title}: mean {metric} over {len(runs)} seeds (gap to random: mean ± standard error, paired by seed)")
+    print(f"\n### {title}: mean {metric} over {len(runs)} seeds (gap to random: mean ± standard error, paired by seed)")
     print("| strategy | " + " | ".join(str(b) for b in budgets) + " | labels to reach random's final |")
     print("|---|" + "---|" * len(budgets) + "---|")
     final = np.mean([r["random"].iloc[-1] for r in runs])
