@@ -21,6 +21,11 @@ lab      JupyterLab + headless Chromium (one server, one page, one kernel per ve
          fetched from the kernel, decoded and drawn), median of several; each display is a new
          widget, so its state crosses the websocket each time.
 
+urls     the same over N image URLs (``http://127.0.0.1:<port>/img/<n>.png``) served by a local HTTP
+         server started here (a 32x32 PNG for any n): the list of N str is built before measuring
+         (it is the user's data), Items keeps the names and fetches an image only when it is shown,
+         so the lab figure includes one HTTP fetch through fsspec. This checkout only.
+
 The old code's lab figure is measured at 1,000,000 items only (at 10,000,000 its state is ~79 MB of
 JSON per display); its kernel figures are measured at every size.
 
@@ -29,14 +34,20 @@ Run: .venv/bin/python benchmarks/queue_scale.py [--quick]   (--quick: 1,000,000 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import http.server
+import io
 import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 SIDE = 32
@@ -47,6 +58,59 @@ ITEMS_CODE = (
     "buf = np.random.default_rng(0).integers(0, 256, {n} + {side} * {side}, dtype=np.uint8)\n"
     "arr = np.lib.stride_tricks.as_strided(buf, shape=({n}, {side}, {side}), strides=(1, {side}, 1))\n"
 )
+# the URL rows: N image URLs on a local HTTP server (``serve_images``), as the user's list of str
+URLS_CODE = "arr = [f'{base}/img/{{i:08d}}.png' for i in range({n})]\n"
+
+
+class _ImageHandler(http.server.BaseHTTPRequestHandler):
+    """Any ``/img/<n>.png``: a 32x32 grey PNG whose shade follows n (HEAD and GET, as fsspec asks)."""
+
+    def _png(self) -> bytes | None:
+        name = self.path.rsplit("/", 1)[-1]
+        if not (self.path.startswith("/img/") and name.endswith(".png") and name[:-4].isdigit()):
+            return None
+        buf = io.BytesIO()
+        Image.new("L", (SIDE, SIDE), int(name[:-4]) % 256).save(buf, format="PNG")
+        return buf.getvalue()
+
+    def _answer(self, body: bool) -> None:
+        data = self._png()
+        if data is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if body:
+            self.wfile.write(data)
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        self._answer(True)
+
+    def do_HEAD(self) -> None:  # noqa: N802 - http.server's name
+        self._answer(False)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve_images():
+    """A local HTTP server of ``_ImageHandler`` in a thread; yields its base URL."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ImageHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def items_code(n: int, base: str | None) -> str:
+    """The cell that makes ``arr``: strided images, or (with ``base``) N image URLs."""
+    return ITEMS_CODE.format(n=n, side=SIDE) if base is None else URLS_CODE.format(n=n, base=base)
 
 
 def rss_mb() -> float:
@@ -56,7 +120,7 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def child(package_root: str, n: int) -> None:
+def child(package_root: str, n: int, base: str | None = None) -> None:
     """One size, one version, in this (fresh) process: print its figures as JSON."""
     sys.path.insert(0, package_root)
     import numpy as np
@@ -69,7 +133,7 @@ def child(package_root: str, n: int) -> None:
     import tracemalloc
 
     scope: dict = {}
-    exec(ITEMS_CODE.format(n=n, side=SIDE), scope)
+    exec(items_code(n, base), scope)
     hw.ClassifyWidget(["a", "b"], classes=CLASSES, store=AnnotationStore(":memory:"), queue=[0])  # imports done, not counted
     base = rss_mb()
     t0 = time.perf_counter()  # pass 1: times and RSS
@@ -103,9 +167,9 @@ def child(package_root: str, n: int) -> None:
     }))
 
 
-def measure(package_root: Path, n: int) -> dict:
+def measure(package_root: Path, n: int, base: str | None = None) -> dict:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(package_root), str(n)],
+        [sys.executable, __file__, "--child", str(package_root), str(n)] + ([base] if base else []),
         capture_output=True, text=True, timeout=1800, env={**os.environ, "OMP_NUM_THREADS": "1"},
     )
     if out.returncode:
@@ -145,15 +209,15 @@ PAINT_JS = """async ([code, ms]) => {
 }"""
 
 
-def lab_first_paint(lab, package_root: Path, n: int, displays: int) -> list[float]:
+def lab_first_paint(lab, package_root: Path, n: int, displays: int, base: str | None = None) -> list[float]:
     setup = (
         f"import sys; sys.path.insert(0, {str(package_root)!r})\n"
         "import hitl_widgets as hw\n"
         f"assert hw.__file__.startswith({str(package_root)!r}), hw.__file__\n"
-        + ITEMS_CODE.format(n=n, side=SIDE)
+        + items_code(n, base)
         + "items = hw.Items(arr)\n"
     )
-    lab.open(lab.new_notebook(f"queue_{package_root.name}_{n}.ipynb", [setup]), timeout=120_000)
+    lab.open(lab.new_notebook(f"queue_{package_root.name}_{n}{'_urls' if base else ''}.ipynb", [setup]), timeout=120_000)
     lab.run_all(timeout=900_000)
     lab.wait_idle(timeout=900_000)
     code = (
@@ -170,17 +234,17 @@ def lab_first_paint(lab, package_root: Path, n: int, displays: int) -> list[floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1,000,000 items instead of 10,000,000; fewer displays")
-    parser.add_argument("--child", nargs=2, metavar=("PACKAGE_ROOT", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs="+", metavar="PACKAGE_ROOT N [BASE_URL]", help=argparse.SUPPRESS)
     parser.add_argument("--no-lab", action="store_true", help="kernel figures only")
     parser.add_argument("--before", default=BEFORE, help=f"the git ref measured as 'before' (default {BEFORE}, the last commit before the windowed order)")
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], int(args.child[1]))
+        child(args.child[0], int(args.child[1]), *args.child[2:3])
         return
     big = 1_000_000 if args.quick else 10_000_000
     displays = 3 if args.quick else 5
     print(f"ClassifyWidget over N strided {SIDE}x{SIDE} images (ids 0..N-1, nothing on disk)" + ("  [--quick]" if args.quick else ""))
-    with tempfile.TemporaryDirectory() as tmp_name:
+    with tempfile.TemporaryDirectory() as tmp_name, serve_images() as base:
         tmp = Path(tmp_name)
         before = old_tree(tmp, args.before)
         print(f"  before = commit {args.before}; after = this checkout")
@@ -201,6 +265,17 @@ def main() -> None:
               f"kernel memory added by the widget {ab['widget_mb']:.0f} MB ({ab['widget_mb'] * 2**20 / big:.1f} B an item), "
               f"by Items {ab['items_mb']:.0f} MB ({ab['items_mb'] * 2**20 / big:.1f} B an item)")
         print(f"  record_label median at N={big:,} / at N=1,000: {ab['label_ms']:.2f} / {a1['label_ms']:.2f} ms = {ab['label_ms'] / a1['label_ms']:.2f}x")
+        print(f"\n  ClassifyWidget over N image URLs ({base}/img/00000000.png ..., a local HTTP server; the user's list of str "
+              "made before measuring; nothing fetched until shown), this checkout")
+        for n in (1_000, 1_000_000) + ((big,) if big > 1_000_000 else ()):
+            f = measure(ROOT, n, base)
+            figures["urls", n] = f
+            print(f"    urls   N={n:>10,}  {f['items_s']:6.2f} s {f['items_mb']:6.0f} MB ({f['items_rss_mb']:.0f})"
+                  f"  {f['widget_s']:6.2f} s {f['widget_mb']:6.0f} MB ({f['widget_rss_mb']:.0f})"
+                  f"  {f['state_bytes']:>11,} B / {f['queue_bytes']:>11,} B   median {f['label_ms']:.2f} ms, p90 {f['label_p90_ms']:.2f} ms")
+        ub = figures["urls", big]
+        print(f"  urls, N={big:,}: Items adds {ub['items_mb'] * 2**20 / big:.1f} B an item (its list of the names), "
+              f"the widget {ub['widget_mb'] * 2**20 / big:.1f} B an item; state {ub['state_bytes']:,} B")
         if args.no_lab:
             return
         from playwright.sync_api import sync_playwright
@@ -213,11 +288,12 @@ def main() -> None:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             lab = Lab(page, server, server.root)
-            runs = [("after", big, ROOT)] + ([("after", 1_000_000, ROOT)] if big > 1_000_000 else []) + [("before", 1_000_000, before)]
-            for name, n, root in runs:
-                t = lab_first_paint(lab, root, n, displays)
+            runs = [("after", big, ROOT, None), ("urls", big, ROOT, base)] + (
+                [("after", 1_000_000, ROOT, None)] if big > 1_000_000 else []) + [("before", 1_000_000, before, None)]
+            for name, n, root, url_base in runs:
+                t = lab_first_paint(lab, root, n, displays, url_base)
                 print(f"    {name:6s} N={n:>10,}: median {statistics.median(t):7.0f} ms  ({', '.join(f'{x:.0f}' for x in t)})"
-                      + ("  (target <= 1000 ms)" if name == "after" else ""))
+                      + ("  (target <= 1000 ms)" if name != "before" else ""))
             browser.close()
 
 

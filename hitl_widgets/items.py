@@ -19,7 +19,7 @@ import json
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,10 +52,88 @@ class Media:
 
 
 def _is_range(ids: Any) -> bool:
-    """Whether ``ids`` is a list of the plain ints 0..N-1, in order (checked at C speed)."""
+    """Whether ``ids`` are the plain ints 0..N-1, in order: a ``RangeIds``, a ``range(N)``, or a list
+    of them (checked at C speed)."""
+    if isinstance(ids, RangeIds):
+        return len(ids) > 0
+    if isinstance(ids, range):
+        return len(ids) > 0 and ids.start == 0 and ids.step == 1
     if type(ids) is not list or not ids or not all(type(i) is int for i in ids):
         return False
     return ids[0] == 0 and ids[-1] == len(ids) - 1 and bool(np.array_equal(np.fromiter(ids, np.int64, len(ids)), np.arange(len(ids))))
+
+
+class RangeIds(Sequence):
+    """The ids 0..N-1 (``Items.ids`` when no other ids are given): a read-only list of them in
+    everything but its cost. It holds no Python object per id, compares equal to the list
+    ``[0, 1, ..., N-1]``, slices to a list and converts to a numpy array at C speed.
+
+    Example:
+        >>> ids = RangeIds(4)
+        >>> ids == [0, 1, 2, 3], ids[1:3], 3 in ids, list(reversed(ids))
+        (True, [1, 2], True, [3, 2, 1, 0])
+    """
+
+    __slots__ = ("_range",)
+
+    def __init__(self, n: int):
+        self._range = range(int(n))
+
+    def __len__(self) -> int:
+        return len(self._range)
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, slice):
+            return list(self._range[key])
+        return self._range[key]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._range)
+
+    def __reversed__(self) -> Iterator[int]:
+        return reversed(self._range)
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._range
+
+    def index(self, value: Any, start: int = 0, stop: int | None = None) -> int:
+        at = self._range.index(value) if value in self._range else -1
+        if at < 0 or at < start or (stop is not None and at >= stop):
+            raise ValueError(f"{value!r} is not among the ids")
+        return at
+
+    def count(self, value: Any) -> int:
+        return int(value in self._range)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RangeIds):
+            return self._range == other._range
+        if isinstance(other, range):
+            return self._range == other
+        if isinstance(other, (list, tuple)):
+            return len(other) == len(self._range) and list(self._range) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # compares by value, like the list it stands for
+
+    def __add__(self, other: Any) -> list:
+        return list(self._range) + list(other)
+
+    def __radd__(self, other: Any) -> list:
+        return list(other) + list(self._range)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return np.arange(len(self._range), dtype=dtype or np.int64)
+
+    def __reduce__(self) -> tuple:
+        return (RangeIds, (len(self._range),))
+
+    def __repr__(self) -> str:
+        """As the list of its ids (up to 1,000 of them); a longer one shows its ends and its length."""
+        n = len(self._range)
+        if n <= 1000:
+            return repr(list(self._range))
+        return f"[0, 1, 2, 3, 4, ..., {n - 1}]  ({n} ids)"
 
 
 class _RangeIndex:
@@ -127,7 +205,9 @@ class Items:
 
     Args:
         data: the items.
-        ids: item ids (unique ints or strs); default ``0..N-1`` (or the Series' index).
+        ids: item ids (unique ints or strs); default ``0..N-1`` (or the Series' index). Ids 0..N-1 are
+            kept as a ``RangeIds`` (``items.ids``: equal to the list ``[0, ..., N-1]``, no Python
+            object per id); other ids as a list.
         kind: "auto", "image", "text" (for lists of strings: paths vs texts), "video" or "audio".
         cache_size: how many encoded items to keep.
         image_format: "auto" (PNG up to 512×512, JPEG above), "png" or "jpeg".
@@ -154,10 +234,10 @@ class Items:
         self.image_format = image_format
         self._remote_options = dict(remote_options or {})
         self._source, self._kind, default_ids = self._bind(data, kind)
-        self.ids: list[Hashable] = self._check_ids(ids if ids is not None else default_ids, len(self._source))
+        self.ids: Sequence[Hashable] = self._check_ids(ids if ids is not None else default_ids, len(self._source))
         # ids 0..N-1 (the default for arrays and lists): positions are the ids, no dict of N entries
         self._index: dict[Hashable, int] | _RangeIndex = (
-            _RangeIndex(len(self.ids)) if _is_range(self.ids) else {i: n for n, i in enumerate(self.ids)}
+            _RangeIndex(len(self.ids)) if isinstance(self.ids, RangeIds) else {i: n for n, i in enumerate(self.ids)}
         )
         self._cache: OrderedDict[Hashable, Media] = OrderedDict()
         self._cache_size = max(1, int(cache_size))
@@ -177,30 +257,32 @@ class Items:
             return source, k, ids
         if isinstance(data, Items):
             self._timed_info, self._fetcher = data._timed_info, data._fetcher
-            return data._source, data._kind, list(data.ids)
+            return data._source, data._kind, (data.ids if isinstance(data.ids, RangeIds) else list(data.ids))
         if isinstance(data, str) and (remote.is_url(data) or remote.has_glob(data)):  # one URL or glob: its objects
             data = remote.expand([data], self._remote_options.get("storage_options"))
         if kind == "audio" or (kind == "auto" and _looks_like_audio(data)):
-            return self._bind_timed(data, "audio"), "audio", list(range(len(data)))
+            return self._bind_timed(data, "audio"), "audio", RangeIds(len(data))
         if kind == "video" or (kind == "auto" and _looks_like_videos(data)):
-            return self._bind_timed(data, "video"), "video", list(range(len(data)))
+            return self._bind_timed(data, "video"), "video", RangeIds(len(data))
         if isinstance(data, np.ndarray):
-            return self._bind_array(data), "image", list(range(len(data)))
+            return self._bind_array(data), "image", RangeIds(len(data))
         if _is_torch_dataset(data) and hasattr(data, "__getitem__") and hasattr(data, "__len__"):
-            return _TorchSource(data), "image", list(range(len(data)))
+            return _TorchSource(data), "image", RangeIds(len(data))
         if isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
             raise ValueError(f"Items needs a sequence of items (array, list, Series, Dataset), not {type(data).__name__}")
         seq = list(data)
         if not seq:
             raise ValueError("Items got an empty dataset")
-        if all(isinstance(x, Image.Image) for x in seq):
-            return seq, "image", list(range(len(seq)))
-        if all(isinstance(x, np.ndarray) for x in seq):
+        types = set(map(type, seq))  # at C speed: a list may hold millions of paths
+        if all(issubclass(t, Image.Image) for t in types):
+            return seq, "image", RangeIds(len(seq))
+        if all(issubclass(t, np.ndarray) for t in types):
             for n, x in enumerate(seq):
                 _check_image_array(x, f"item {n}")
-            return seq, "image", list(range(len(seq)))
-        if all(isinstance(x, (str, os.PathLike)) for x in seq):
-            return self._bind_strings(seq, kind), ("text" if self._texts else "image"), list(range(len(seq)))
+            return seq, "image", RangeIds(len(seq))
+        if all(issubclass(t, (str, os.PathLike)) for t in types):
+            pathlike = any(issubclass(t, os.PathLike) for t in types)
+            return self._bind_strings(seq, kind, pathlike), ("text" if self._texts else "image"), RangeIds(len(seq))
         bad = next((n for n, x in enumerate(seq) if not isinstance(x, type(seq[0]))), None)
         if bad is None:  # all one type, but not one Items can show (bytes, numbers, dicts, ...)
             hint = (
@@ -228,30 +310,32 @@ class Items:
         check_pixel_stack(arr, lambda n: f"item {n}")
         return arr
 
-    def _bind_strings(self, seq: list, kind: str) -> list:
+    def _bind_strings(self, seq: list, kind: str, pathlike: bool) -> list:
         if kind == "text":
             self._texts = True
             return _check_texts([str(x) for x in seq])
         # plain strings, not Path objects: a Path costs ~300 bytes and a parse per item, which adds
         # up over 10^5-10^6 items; raw() hands out a Path when asked
-        names = [os.fspath(x) for x in seq]
-        if any(remote.is_url(x) for x in names):
+        names = [os.fspath(x) for x in seq] if pathlike else seq  # seq: a list of our own
+        urls = remote.url_flags(names)
+        if any(urls) and remote.any_glob(names):
             names = remote.expand(names, self._remote_options.get("storage_options"))
+            urls = remote.url_flags(names)
             if len(names) != len(seq):
                 raise ValueError("a list with URL globs becomes a different number of items: pass ids= after expanding "
                                  "them yourself (hitl_widgets.remote.expand), or give the glob alone")
-        if kind == "auto" and not any(isinstance(x, os.PathLike) for x in seq) and not any(
+        if kind == "auto" and not pathlike and not any(
             os.path.splitext(x)[1].lower() in IMAGE_SUFFIXES for x in names
         ):
             self._texts = True
             return _check_texts([str(x) for x in seq])
         self._texts = False
-        for n, name in enumerate(names):
-            if remote.is_url(name):  # fetched lazily: a missing object is reported when the item is shown
-                if self._fetcher is None:
-                    self._fetcher = remote.Fetcher(**self._remote_options)
-            elif not os.path.isfile(name):
-                raise ValueError(f"item {n}: image file not found: {name}")
+        if any(urls):  # fetched lazily: a missing object is reported when the item is shown
+            self._fetcher = remote.Fetcher(**self._remote_options)
+        if not all(urls):
+            for n, name in enumerate(names):
+                if not urls[n] and not os.path.isfile(name):
+                    raise ValueError(f"item {n}: image file not found: {name}")
         return names
 
     _texts = False
@@ -282,14 +366,16 @@ class Items:
         return source
 
     @staticmethod
-    def _check_ids(ids: Sequence[Hashable], n: int) -> list[Hashable]:
+    def _check_ids(ids: Sequence[Hashable], n: int) -> Sequence[Hashable]:
         if _is_range(ids):  # 0..N-1 as plain ints: valid and unique (the per-id checks cost ~6 µs an id)
             if len(ids) != n:
                 raise ValueError(f"got {len(ids)} ids for {n} items")
-            return ids  # type: ignore[return-value]  # _is_range: a list
+            return ids if isinstance(ids, RangeIds) else RangeIds(n)  # not a Python int per id
         ids = [plain(i) for i in ids]
         if len(ids) != n:
             raise ValueError(f"got {len(ids)} ids for {n} items")
+        if _is_range(ids):  # 0..N-1 once plain (numpy ints, a RangeIndex): as above
+            return RangeIds(n)
         for k, i in enumerate(ids):
             if not is_item_id(i):
                 raise ValueError(f"id {k}: ids must be ints or strs, not {type(i).__name__} ({i!r})")
@@ -562,8 +648,8 @@ def _looks_like_audio(data: Any) -> bool:
         return False
     from .audio import AUDIO_SUFFIXES
 
-    if all(isinstance(x, (str, os.PathLike)) for x in data):
-        return all(os.path.splitext(os.fspath(x))[1].lower() in AUDIO_SUFFIXES for x in data)
+    if isinstance(data[0], (str, os.PathLike)):  # one pass that stops at the first item that is not one
+        return all(isinstance(x, (str, os.PathLike)) and os.path.splitext(os.fspath(x))[1].lower() in AUDIO_SUFFIXES for x in data)
     return all(isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], np.ndarray) for x in data)
 
 
@@ -573,8 +659,8 @@ def _looks_like_videos(data: Any) -> bool:
         return False
     from .video import VIDEO_SUFFIXES
 
-    if all(isinstance(x, (str, os.PathLike)) for x in data):
-        return all(os.path.splitext(os.fspath(x))[1].lower() in VIDEO_SUFFIXES for x in data)
+    if isinstance(data[0], (str, os.PathLike)):  # one pass that stops at the first item that is not one
+        return all(isinstance(x, (str, os.PathLike)) and os.path.splitext(os.fspath(x))[1].lower() in VIDEO_SUFFIXES for x in data)
     return all(isinstance(x, np.ndarray) and x.ndim == 4 for x in data)
 
 

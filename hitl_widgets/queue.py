@@ -51,9 +51,13 @@ def queue_positions(queue: QueueSpec, items: Items) -> np.ndarray:
         raise ValueError(
             f"queue must be a sequence of item ids (or a callable returning one), not {type(queue).__name__}"
         )
-    from .items import _RangeIndex
+    from .items import RangeIds, _RangeIndex
 
-    if isinstance(queue, np.ndarray) and queue.ndim == 1 and queue.dtype.kind in "iu" and isinstance(items._index, _RangeIndex):
+    if isinstance(queue, RangeIds) and isinstance(items._index, _RangeIndex):  # items.ids itself, or a prefix
+        if len(queue) > len(items):
+            raise ValueError(f"queue position {len(items)}: unknown item id {len(items)!r}")
+        positions = np.arange(len(queue), dtype=dtype)
+    elif isinstance(queue, np.ndarray) and queue.ndim == 1 and queue.dtype.kind in "iu" and isinstance(items._index, _RangeIndex):
         positions = queue.astype(dtype, copy=True)
         bad = (positions < 0) | (positions >= len(items)) | (queue < 0) | (queue >= len(items))
         if bad.any():

@@ -60,6 +60,26 @@ def test_glob_expands_sorted_and_names_no_match(bucket):
         Items(f"{bucket}/dogs/*.png")
 
 
+def test_a_list_may_mix_urls_local_paths_and_path_objects(bucket, tmp_path):
+    from pathlib import Path
+
+    from hitl_widgets.items import RangeIds
+
+    for name, value in (("a.png", 70), ("b.png", 80)):
+        (tmp_path / name).write_bytes(_png(value))
+    items = Items([f"{bucket}/cats/1.png", str(tmp_path / "a.png"), tmp_path / "b.png"])
+    assert isinstance(items.ids, RangeIds) and items.raw(0) == f"{bucket}/cats/1.png"
+    assert isinstance(items.raw(2), Path) and items.raw(2) == tmp_path / "b.png"
+    assert [int(np.asarray(items.image(i))[0, 0, 0]) for i in items.ids] == [10, 70, 80]
+    assert items._fetcher.fetches == 1  # only the URL went through fsspec
+    with pytest.raises(ValueError, match=r"item 1: image file not found: .*gone\.png"):
+        Items([f"{bucket}/cats/0.png", str(tmp_path / "gone.png")])  # local paths are checked up front
+    with pytest.raises(ValueError, match="a list with URL globs becomes a different number of items"):
+        Items([f"{bucket}/cats/*.png", str(tmp_path / "a.png")])
+    one = Items([f"{bucket}/cats/3*.png", str(tmp_path / "a.png")])  # a glob matching one object: the same length
+    assert len(one) == 2 and one.raw(0).endswith("/cats/3.png") and np.asarray(one.image(0))[0, 0, 0] == 30
+
+
 def test_missing_object_names_the_item(bucket):
     items = Items([f"{bucket}/cats/0.png", f"{bucket}/cats/gone.png"], ids=["ok", "lost"])
     items.media("ok")

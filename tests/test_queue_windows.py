@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from hitl_widgets import ClassifyWidget
-from hitl_widgets.items import Items, _RangeIndex
+from hitl_widgets.items import Items, RangeIds, _RangeIndex
 from hitl_widgets.queue import queue_positions, resolve_queue
 from hitl_widgets.store import AnnotationStore
 from hitl_widgets.widgets.base import MAX_ORDER_WINDOW, SYNC_WINDOW, QueueOrder
@@ -208,6 +208,69 @@ def test_items_over_ids_0_to_n_minus_1_answer_like_a_dict():
     assert not isinstance(Items(_strided(3), ids=[2, 1, 0])._index, _RangeIndex)
 
 
+def test_ids_0_to_n_minus_1_hold_no_python_object_per_item():
+    """Items over a million images keeps no list of a million ints: its ids are a RangeIds."""
+    import tracemalloc
+
+    arr = _strided(1_000_000)
+    tracemalloc.start()
+    items = Items(arr)
+    held, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert isinstance(items.ids, RangeIds) and held < 100_000, held  # a list of the ids: ~36 MB
+    assert Items(items).ids is items.ids  # passed on, not copied
+
+
+def test_range_ids_behave_as_the_list_of_them():
+    ids = Items(_strided(5)).ids
+    assert ids == [0, 1, 2, 3, 4] and ids == (0, 1, 2, 3, 4) and ids == range(5) and ids == RangeIds(5)
+    assert ids != [0, 1, 2, 3] and ids != [0, 1, 2, 3, 5] and ids != RangeIds(4) and ids != "01234"
+    assert ids[1:3] == [1, 2] and ids[-1] == 4 and ids[np.int64(2)] == 2 and ids[::-2] == [4, 2, 0]
+    with pytest.raises(IndexError):
+        ids[5]
+    assert list(ids) == [0, 1, 2, 3, 4] and list(reversed(ids)) == [4, 3, 2, 1, 0]
+    assert 4 in ids and 5 not in ids and "1" not in ids and ids.index(3) == 3 and ids.count(3) == 1 and ids.count(7) == 0
+    with pytest.raises(ValueError, match="7 is not among the ids"):
+        ids.index(7)
+    with pytest.raises(ValueError, match="3 is not among the ids"):
+        ids.index(3, 0, 3)
+    assert ids + ["x"] == [0, 1, 2, 3, 4, "x"] and ["x"] + ids == ["x", 0, 1, 2, 3, 4]
+    assert np.asarray(ids).tolist() == [0, 1, 2, 3, 4] and np.asarray(ids, dtype=np.int32).dtype == np.int32
+    assert repr(ids) == "[0, 1, 2, 3, 4]" and repr(RangeIds(10**7)) == "[0, 1, 2, 3, 4, ..., 9999999]  (10000000 ids)"
+    import pickle
+
+    assert pickle.loads(pickle.dumps(ids)) == [0, 1, 2, 3, 4]
+    with pytest.raises(TypeError):
+        hash(ids)
+
+
+def test_ids_given_as_0_to_n_minus_1_are_not_the_callers_list():
+    """A list of 0..N-1 passed as ids= is not kept (it was: appending to it changed the items' ids)."""
+    given = [0, 1, 2]
+    items = Items(_strided(3), ids=given)
+    given.append(3)
+    assert isinstance(items.ids, RangeIds) and items.ids == [0, 1, 2] and len(items) == 3
+    assert isinstance(Items(_strided(3), ids=range(3)).ids, RangeIds)
+    assert isinstance(Items(_strided(3), ids=np.arange(3)).ids, RangeIds)  # numpy ints: their plain values
+    import pandas as pd
+
+    assert isinstance(Items(pd.Series(["a", "b", "c"])).ids, RangeIds)  # a RangeIndex
+    assert not isinstance(Items(pd.Series(["a", "b", "c"], index=[0, 2, 1])).ids, RangeIds)
+    assert Items(_strided(3), ids=range(1, 4)).ids == [1, 2, 3]  # other ranges: ids as given
+    with pytest.raises(ValueError, match="got 4 ids for 3 items"):
+        Items(_strided(3), ids=range(4))
+
+
+def test_a_queue_of_range_ids_is_taken_whole_without_a_lookup_per_id():
+    items = Items(_strided(10))
+    assert queue_positions(items.ids, items).tolist() == list(range(10))
+    assert queue_positions(RangeIds(4), items).tolist() == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match="queue position 10: unknown item id 10"):
+        queue_positions(RangeIds(11), items)
+    w = ClassifyWidget(items, classes=["a"], store=mem(), queue=items.ids)
+    assert w.order == list(range(10))
+
+
 def test_queue_positions_is_compact_and_checked():
     items = Items(_strided(10))
     q = queue_positions(np.array([9, 0, 3]), items)
@@ -222,3 +285,13 @@ def test_queue_positions_is_compact_and_checked():
         queue_positions(np.array([], dtype=np.int64), items)
     with pytest.raises(ValueError, match="queue position 3: item id 1 is queued twice"):
         queue_positions([0, 1, 2, 1, 0], items)
+
+
+def test_the_examples_of_items_and_queue_run():
+    import doctest
+
+    from hitl_widgets import items, queue
+
+    for module in (items, queue):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted >= 5, (module.__name__, result)

@@ -29,7 +29,7 @@ import pandas as pd
 import traitlets
 
 from ..coerce import check_item_id, normalise_classes, plain, same, to_numpy
-from ..items import Items, Media
+from ..items import Items, Media, RangeIds
 from ..metrics.confusion import (
     Backend,
     RankBy,
@@ -84,7 +84,7 @@ class _Placeholders(Items):
 
     def __init__(self, n: int):  # noqa: D107 - deliberately not Items.__init__
         self._n = int(n)
-        self.ids = range(self._n)  # type: ignore[assignment]  # a range serves as Items.ids' list, in O(1)
+        self.ids = RangeIds(self._n)  # in O(1)
         self._kind = "text"
         self.image_format = "auto"
 

@@ -48,18 +48,18 @@ class _Delivery(Items):
     """Items over file paths some of which may be missing: a missing file becomes a finding (and an
     item that shows its error), not an error of the constructor."""
 
-    def _bind_strings(self, seq: list, kind: str) -> list:
+    def _bind_strings(self, seq: list, kind: str, pathlike: bool) -> list:
         names = [os.fspath(x) for x in seq]
-        paths = kind == "image" or any(isinstance(x, os.PathLike) for x in seq) or any(
+        paths = kind == "image" or pathlike or any(
             os.path.splitext(x)[1].lower() in IMAGE_SUFFIXES for x in names)
         missing = [n for n, x in enumerate(names) if not remote.is_url(x) and not os.path.isfile(x)]
         if not missing or kind == "text" or not paths:  # texts, or every file there
-            return super()._bind_strings(seq, kind)
+            return super()._bind_strings(seq, kind, pathlike)
         present = next((x for x in names if x not in {names[m] for m in missing}), None)
         if present is None:  # every file is missing: checked against a file that exists
             present, kind = os.path.abspath(__file__), "image"
         stand_in = [present if n in set(missing) else x for n, x in enumerate(names)]
-        bound = super()._bind_strings(stand_in, kind)
+        bound = super()._bind_strings(stand_in, kind, pathlike)
         if self._texts:
             return bound
         for n in missing:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -389,7 +389,7 @@ def _wer_or_none(wer: Any, ref: str, hyp: str) -> float | None:
     return float(wer([ref], [hyp])) if ref.split() and any(c.isalnum() for c in ref) else None
 
 
-def _by_confidence(ids: list[Hashable], model: dict[Hashable, list[dict]]) -> list[Hashable]:
+def _by_confidence(ids: Sequence[Hashable], model: dict[Hashable, list[dict]]) -> list[Hashable]:
     """Item ids, lowest mean word confidence first (no words: first of all); ties in item order."""
     def mean(u: Hashable) -> float:
         confs = [w["confidence"] for w in model.get(u, []) if w["confidence"] is not None]
@@ -398,10 +398,11 @@ def _by_confidence(ids: list[Hashable], model: dict[Hashable, list[dict]]) -> li
     return sorted(ids, key=mean)
 
 
-def _per_utterance(value: Any, ids: list[Hashable], what: str, frame: bool = False) -> Any:
+def _per_utterance(value: Any, ids: Sequence[Hashable], what: str, frame: bool = False) -> Any:
     """One value per utterance, as a Series indexed by item id (from a Series / dict by id, or a list
     in item order; with ``frame``, a DataFrame too: its rows by utterance id, or in item order); an
     utterance without one is refused by name."""
+    ids = list(ids)
     if isinstance(value, pd.DataFrame):
         if not frame:
             raise ValueError(f"{what}: give a Series, dict or list (one value per utterance), not a DataFrame")
