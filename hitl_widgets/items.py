@@ -97,8 +97,9 @@ class RangeIds(Sequence):
         return value in self._range
 
     def index(self, value: Any, start: int = 0, stop: int | None = None) -> int:
+        start, stop, _ = slice(start, stop).indices(len(self._range))  # negative bounds as a list takes them
         at = self._range.index(value) if value in self._range else -1
-        if at < 0 or at < start or (stop is not None and at >= stop):
+        if at < start or at >= stop:
             raise ValueError(f"{value!r} is not among the ids")
         return at
 
@@ -112,6 +113,8 @@ class RangeIds(Sequence):
             return self._range == other
         if isinstance(other, (list, tuple)):
             return len(other) == len(self._range) and list(self._range) == list(other)
+        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):  # e.g. a widget's order
+            return len(other) == len(self._range) and all(a == b for a, b in zip(self._range, other))
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]  # compares by value, like the list it stands for

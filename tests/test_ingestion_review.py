@@ -268,3 +268,12 @@ def test_unreadable_inputs_never_stop_the_run(tmp_path):
     w.decide_group("file", "drop")
     assert w.status == "passed" and w.accepted == []
     assert hw.IngestionReview(["a cat", "a dog"], progress=False).items.is_text  # texts stay texts
+
+
+def test_path_objects_are_files_whatever_their_suffix(tmp_path):
+    """A delivery of Path objects is files even without image suffixes (as Items takes them): a missing
+    one is a finding, not a reason to read the delivery as texts."""
+    Image.fromarray(digit_images(1)[0]).save(tmp_path / "scan.dat", format="PNG")
+    w = hw.IngestionReview([tmp_path / "scan.dat", tmp_path / "gone.dat"], store=hw.AnnotationStore(":memory:"), progress=False)
+    assert not w.items.is_text
+    assert w.findings[["item", "check", "problem"]].values.tolist() == [[1, "file", "missing"]]

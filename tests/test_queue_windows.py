@@ -234,6 +234,9 @@ def test_range_ids_behave_as_the_list_of_them():
         ids.index(7)
     with pytest.raises(ValueError, match="3 is not among the ids"):
         ids.index(3, 0, 3)
+    assert ids.index(4, -2) == [0, 1, 2, 3, 4].index(4, -2) == 4 and ids.index(1, -9, -3) == 1
+    with pytest.raises(ValueError):
+        ids.index(1, -2)  # as [0, 1, 2, 3, 4].index(1, -2)
     assert ids + ["x"] == [0, 1, 2, 3, 4, "x"] and ["x"] + ids == ["x", 0, 1, 2, 3, 4]
     assert np.asarray(ids).tolist() == [0, 1, 2, 3, 4] and np.asarray(ids, dtype=np.int32).dtype == np.int32
     assert repr(ids) == "[0, 1, 2, 3, 4]" and repr(RangeIds(10**7)) == "[0, 1, 2, 3, 4, ..., 9999999]  (10000000 ids)"
@@ -269,6 +272,9 @@ def test_a_queue_of_range_ids_is_taken_whole_without_a_lookup_per_id():
         queue_positions(RangeIds(11), items)
     w = ClassifyWidget(items, classes=["a"], store=mem(), queue=items.ids)
     assert w.order == list(range(10))
+    assert w.order == items.ids and items.ids == w.order and not items.ids != w.order  # both sides list-like
+    w.set_queue([3, 2])
+    assert w.order != items.ids and items.ids != w.order
 
 
 def test_queue_positions_is_compact_and_checked():
