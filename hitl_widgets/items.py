@@ -63,6 +63,38 @@ def _is_range(ids: Any) -> bool:
     return ids[0] == 0 and ids[-1] == len(ids) - 1 and bool(np.array_equal(np.fromiter(ids, np.int64, len(ids)), np.arange(len(ids))))
 
 
+def _ids_to_check(ids: list, types: set[type]) -> Iterable[int]:
+    """The positions of the ids that need the per-id checks of ``Items._check_ids`` (each ~6 µs): all
+    of them, unless they are plain strs and ints that pass in bulk (no NUL, valid unicode, checked on
+    their concatenation at C speed); then only those long enough that their JSON might not fit."""
+    if not types <= {str, int}:
+        return range(len(ids))
+    strs = ids if types == {str} else [i for i in ids if type(i) is str]
+    ints = [] if types == {str} else ids if types == {int} else [i for i in ids if type(i) is int]
+    printable = True  # every str id printable ASCII
+    if strs:
+        joined = "".join(strs)
+        printable = joined.isascii() and joined.isprintable()
+        if "\x00" in joined:
+            return range(len(ids))
+        try:
+            joined.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate
+            return range(len(ids))
+    if ints and max(abs(max(ints)), abs(min(ints))).bit_length() > 1500:  # below: at most 452 digits
+        return range(len(ids))
+    # a str's JSON: its quotes and at most 12 characters per character (a \uXXXX pair), 2 when it is
+    # printable ASCII (\" and \\ are the only escapes)
+    if types == {str}:
+        lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+        if printable:
+            return np.flatnonzero(2 * lengths + 2 > MAX_ID_CHARS).tolist()
+        maybe = np.flatnonzero(lengths > (MAX_ID_CHARS - 2) // 12).tolist()
+    else:
+        maybe = [k for k, i in enumerate(ids) if type(i) is str and len(i) > (MAX_ID_CHARS - 2) // 12]
+    return [k for k in maybe if not (2 * len(ids[k]) + 2 <= MAX_ID_CHARS and ids[k].isascii() and ids[k].isprintable())]
+
+
 class RangeIds(Sequence):
     """The ids 0..N-1 (``Items.ids`` when no other ids are given): a read-only list of them in
     everything but its cost. It holds no Python object per id, compares equal to the list
@@ -240,7 +272,7 @@ class Items:
         self.ids: Sequence[Hashable] = self._check_ids(ids if ids is not None else default_ids, len(self._source))
         # ids 0..N-1 (the default for arrays and lists): positions are the ids, no dict of N entries
         self._index: dict[Hashable, int] | _RangeIndex = (
-            _RangeIndex(len(self.ids)) if isinstance(self.ids, RangeIds) else {i: n for n, i in enumerate(self.ids)}
+            _RangeIndex(len(self.ids)) if isinstance(self.ids, RangeIds) else dict(zip(self.ids, range(len(self.ids))))
         )
         self._cache: OrderedDict[Hashable, Media] = OrderedDict()
         self._cache_size = max(1, int(cache_size))
@@ -374,12 +406,16 @@ class Items:
             if len(ids) != n:
                 raise ValueError(f"got {len(ids)} ids for {n} items")
             return ids if isinstance(ids, RangeIds) else RangeIds(n)  # not a Python int per id
-        ids = [plain(i) for i in ids]
+        ids = list(ids)
+        types = set(map(type, ids))
+        if not types <= {str, int}:  # plain() leaves exact strs and ints as they are
+            ids = [plain(i) for i in ids]
         if len(ids) != n:
             raise ValueError(f"got {len(ids)} ids for {n} items")
         if _is_range(ids):  # 0..N-1 once plain (numpy ints, a RangeIndex): as above
             return RangeIds(n)
-        for k, i in enumerate(ids):
+        for k in _ids_to_check(ids, types):
+            i = ids[k]
             if not is_item_id(i):
                 raise ValueError(f"id {k}: ids must be ints or strs, not {type(i).__name__} ({i!r})")
             if isinstance(i, str):

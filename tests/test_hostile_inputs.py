@@ -413,6 +413,54 @@ def test_items_refuse_ids_the_store_cannot_keep():
     AnnotationStore(":memory:").record("t", items.ids[0], {"label": 1})
 
 
+def test_many_ids_are_checked_in_bulk_and_the_first_bad_one_is_named():
+    """Ids checked in bulk (a list of plain strs / ints) give the error the one-by-one checks give:
+    the first bad id, by position, whatever the mix."""
+    import json
+
+    import numpy as np
+
+    from hitl_widgets.items import MAX_ID_CHARS, Items
+
+    def first_bad(ids):  # the rules, one id at a time
+        for k, i in enumerate(ids):
+            if "\x00" in str(i):
+                return k, "NUL"
+            try:
+                str(i).encode("utf-8")
+            except UnicodeEncodeError:
+                return k, "lone surrogate"
+            if len(json.dumps(i)) > MAX_ID_CHARS:
+                return k, "too long"
+        return None
+
+    images = np.zeros((2000, 2, 2), np.uint8)
+    fine = [f"img_{n:05d}" for n in range(2000)]
+    cases = {
+        "a long ASCII id": {700: "x" * 499},
+        "quotes that double": {5: '"' * 250},  # 250 characters, 502 once escaped
+        "a control character": {1999: "\x01" * 84},  # 6 characters each once escaped
+        "emoji, 12 characters each": {3: "\U0001f600" * 42},
+        "NUL after a long one": {900: "é" * 100, 10: "a\x00b"},
+        "a lone surrogate": {1500: "ok\udc80"},
+        "an int of 600 digits": {42: 10**600},
+        "a long one among ints": {0: 7, 1: "x" * 600},
+    }
+    for name, bad in cases.items():
+        ids = list(fine)
+        for k, v in bad.items():
+            ids[k] = v
+        expected = first_bad(ids)
+        assert expected is not None, name
+        with pytest.raises(ValueError, match=f"^id {expected[0]} .*{expected[1]}"):
+            Items(images, ids=ids)
+    edge = list(fine)
+    edge[0], edge[1], edge[2] = "x" * 498, "\U0001f600" * 41, 10**400  # 500, 494 and 401 characters: kept
+    assert Items(images, ids=edge).ids[:3] == edge[:3]
+    mixed = [n if n % 2 else f"s{n}" for n in range(2000)]
+    assert Items(images, ids=mixed).position(1999) == 1999 and Items(images, ids=mixed).position("s0") == 0
+
+
 def test_items_refuse_texts_with_lone_surrogates():
     from hitl_widgets.items import Items
     from hitl_widgets.widgets.classify import ClassifyWidget
