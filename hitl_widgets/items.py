@@ -287,7 +287,9 @@ class Items:
         except ImportError:  # pragma: no cover - pandas is a dependency
             pd = None
         if pd is not None and isinstance(data, pd.Series):
-            ids = [plain(i) for i in data.index]
+            index = data.index
+            default = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+            ids = RangeIds(len(index)) if default else [plain(i) for i in index]
             source, k, _ = self._bind(list(data.values), kind)
             return source, k, ids
         if isinstance(data, Items):
