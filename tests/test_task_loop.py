@@ -104,6 +104,28 @@ def test_a_bad_oracle_answer_stores_nothing_of_its_batch(scenes):
         loop.simulate(boxes[:3], budget=10)
 
 
+def test_an_empty_oracle_answer_is_refused_not_asked_for_forever(scenes):
+    """An empty box table or an all-unlabelled mask is stored but is no annotation: the loop would
+    ask for the image again and again. The batch is undone and the image named; a good oracle then runs."""
+    images, boxes, masks = scenes
+    loop = box_loop(scenes)
+    empty = list(boxes[:60])
+    victim = loop.batch[3]
+    empty[victim] = pd.DataFrame(columns=["x", "y", "w", "h", "class"])
+    with pytest.raises(ValueError, match=rf"oracle, image {victim}: its annotation is empty .*1 such in this batch"):
+        loop.simulate(empty, budget=10)
+    assert loop.annotations == {} and loop.history.empty
+    assert loop.simulate(boxes[:60], budget=10)["n_labels"].tolist() == [5, 10]
+    mask_loop = TaskLoop(ShapeSegmenter(MASK_CLASSES), images[:60], "masks", MASK_CLASSES, batch_size=4,
+                         store=AnnotationStore(":memory:"), background=False, progress=False)
+    blank = list(masks[:60])
+    victim = mask_loop.batch[0]
+    blank[victim] = np.zeros_like(masks[victim])
+    with pytest.raises(ValueError, match=rf"oracle, image {victim}: its annotation is empty"):
+        mask_loop.simulate(blank, budget=4)
+    assert mask_loop.annotations == {}
+
+
 def test_random_strategy_and_a_callable_strategy(scenes):
     a = box_loop(scenes, strategy="random", seed=5)
     b = box_loop(scenes, strategy="random", seed=5)

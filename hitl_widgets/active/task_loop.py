@@ -193,6 +193,7 @@ class TaskLoop:
                         break
                     answers = [(i, self.task.check(answer(self.items.position(i)), f"oracle, {self.task.noun} {i!r}")) for i in todo]
                     self._store_batch(answers)
+                    self._refuse_uncounted(todo)
                     bar.update(len(self._known()) - before)
                     if self.error is not None:
                         raise RuntimeError(f"the active-learning round failed:\n{self.error}")
@@ -239,6 +240,22 @@ class TaskLoop:
                     self.widget._undo(item_id)
             self._oracle_ids.difference_update(stored)
             raise
+
+    def _refuse_uncounted(self, todo: list[Hashable]) -> None:
+        """An oracle answer stored but not counted as an annotation (an empty box table, a mask with
+        no labelled pixel) would be asked for again forever: undo the batch and say which."""
+        known = self._known()
+        uncounted = [i for i in todo if i not in known]
+        if not uncounted:
+            return
+        for item_id in reversed(todo):
+            self.widget._undo(item_id)
+        self._oracle_ids.difference_update(todo)
+        raise ValueError(
+            f"oracle, {self.task.noun} {uncounted[0]!r}: its annotation is empty (no box, or no labelled pixel), "
+            f"which this task does not count as an annotation ({len(uncounted)} such in this batch; the "
+            f"batch is undone): give every {self.task.noun} the loop queries a non-empty annotation"
+        )
 
     def _on_label(self, event: dict) -> None:
         batch = self.batch
