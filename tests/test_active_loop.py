@@ -176,6 +176,32 @@ def test_a_failing_round_raises_in_simulate_and_keeps_the_labels():
     assert loop.panel.state == "error"
 
 
+def test_a_model_that_gives_the_wrong_number_of_rows_is_named_not_trusted():
+    """Without a scheduler too: 5 rows short would score the wrong items (or fail deep in a strategy)."""
+    from hitl_widgets.active.simulate import query
+
+    class Short:
+        def fit(self, X, y):
+            self.inner = LogisticRegression(max_iter=300).fit(X, y)
+            self.classes_ = self.inner.classes_
+            return self
+
+        def predict_proba(self, X):
+            return self.inner.predict_proba(X)[:-5]
+
+    loop = ActiveLearningLoop(Short(), POOL, items=IMAGES, test=TEST, store=hw.AnnotationStore(":memory:"), background=False)
+    with pytest.raises(RuntimeError, match="predict_proba gave 592 rows for a test set of 597 items"):
+        loop.simulate(Y_POOL, budget=30)
+    untested = ActiveLearningLoop(Short(), POOL, items=IMAGES, classes=list(range(10)), store=hw.AnnotationStore(":memory:"),
+                                  background=False)
+    with pytest.raises(RuntimeError, match="predict_proba gave 595 rows for a pool of 600 items"):
+        untested.simulate(Y_POOL, budget=30)
+    fitted = Short().fit(POOL[:50], Y_POOL[:50])
+    with pytest.raises(ValueError, match="predict_proba gave 595 rows for a pool of 600 items"):
+        query(fitted, POOL, k=5, strategy="margin")
+    assert len(query(fitted.inner, POOL, k=5, strategy="margin")) == 5
+
+
 def test_bald_needs_monte_carlo_samples():
     with pytest.raises(ValueError, match="'bald' needs Monte-Carlo samples"):
         make(strategy="bald")

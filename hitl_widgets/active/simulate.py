@@ -144,9 +144,9 @@ class ActiveSession:
         proba = None
         if self.fitted:
             if getattr(self.strategy, "needs_mc", False):
-                proba = self.adapter.mc_predict_proba(self.X_pool, self.mc_samples)
+                proba = _rows_checked(self.adapter.mc_predict_proba(self.X_pool, self.mc_samples), self.n_pool, mc=True)
             else:
-                proba = self.adapter.predict_proba(self.X_pool)
+                proba = _rows_checked(self.adapter.predict_proba(self.X_pool), self.n_pool)
             self.last_proba = proba
         emb = self.embeddings(from_model=getattr(self.strategy, "needs_embeddings", True))
         labelled = np.asarray(self.labelled_idx, dtype=np.int64)
@@ -204,7 +204,7 @@ class ActiveSession:
 
         acc = f1 = float("nan")
         if self.fitted and self.X_test is not None and self.y_test is not None:
-            p = self.adapter.predict_proba(self.X_test)
+            p = _rows_checked(self.adapter.predict_proba(self.X_test), len(self.y_test), what="test set")
             pred = np.asarray(self.adapter.classes_)[np.asarray(p).argmax(axis=1)]
             acc = float(accuracy_score(self.y_test, pred))
             f1 = float(f1_score(self.y_test, pred, average="macro", zero_division=0))
@@ -244,9 +244,9 @@ def query(model: Any, X_pool: Any, strategy: Any = "default", k: int = 10, label
     strat = get_strategy(strategy)
     _check_mc(strat, adapter)
     if getattr(strat, "needs_mc", False):
-        proba = adapter.mc_predict_proba(X_pool, mc_samples)
+        proba = _rows_checked(adapter.mc_predict_proba(X_pool, mc_samples), len(X_pool), mc=True)
     else:
-        proba = adapter.predict_proba(X_pool)
+        proba = _rows_checked(adapter.predict_proba(X_pool), len(X_pool))
     if embeddings is None and (not isinstance(strat, ScoreStrategy) or strat.density_beta):
         if getattr(adapter, "has_embed", False):
             embeddings = adapter.embed(X_pool)
@@ -255,6 +255,20 @@ def query(model: Any, X_pool: Any, strategy: Any = "default", k: int = 10, label
             embeddings = x.reshape(x.shape[0], -1)
     li = np.asarray([] if labelled_idx is None else as_numpy(labelled_idx), dtype=np.int64)
     return as_numpy(strat(proba, embeddings, li, int(k), _rng(rng)), dtype=np.int64)
+
+
+def _rows_checked(proba: Any, n: int, mc: bool = False, what: str = "pool") -> np.ndarray:
+    """The model's class probabilities, refused unless they hold one row per pool item (a wrong
+    count would score the wrong items)."""
+    p = as_numpy(proba)
+    want = 3 if mc else 2
+    rows = p.shape[1] if mc and p.ndim == 3 else p.shape[0] if p.ndim == want else None
+    if rows != n:
+        method = "mc_predict_proba" if mc else "predict_proba"
+        got = f"{rows} rows" if rows is not None else f"shape {p.shape}"
+        raise ValueError(f"the model's {method} gave {got} for a {what} of {n} items: it must give one row of class "
+                         f"probabilities per item ({'(T, N, C)' if mc else '(N, C)'})")
+    return p
 
 
 def _check_mc(strategy: Any, adapter: Any) -> None:
