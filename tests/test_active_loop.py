@@ -202,6 +202,24 @@ def test_a_model_that_gives_the_wrong_number_of_rows_is_named_not_trusted():
     assert len(query(fitted.inner, POOL, k=5, strategy="margin")) == 5
 
 
+def test_an_oracle_without_a_label_for_a_queried_item_is_named_and_stores_nothing_of_its_batch():
+    known = {i: int(Y_POOL[i]) for i in range(300)}  # half the pool
+    loop = make(batch_size=10)
+    with pytest.raises(ValueError, match=r"oracle has no label for pool position \d+ \(item \d+\): KeyError"):
+        loop.simulate(lambda i: known[i], budget=600)
+    with_gaps = np.array(Y_POOL, dtype=object)
+    with_gaps[loop.batch[4]] = None
+    with pytest.raises(ValueError, match=rf"oracle has no label for pool position {loop.batch[4]} .*it gave None"):
+        loop.simulate(with_gaps, budget=40)
+    with pytest.raises(ValueError, match="oracle has no label .*it gave nan"):
+        loop.simulate(lambda i: float("nan"), budget=40)
+    with pytest.raises(TypeError, match="for a dict keyed by pool position pass oracle.__getitem__"):
+        loop.simulate(known, budget=40)
+    stored = set(loop.classify.current_labels)
+    assert all(i < 300 for i in stored) and len(stored) % 10 == 0  # whole batches only
+    assert loop.simulate(Y_POOL, budget=len(stored) + 10)["n_labels"].iloc[-1] == len(stored) + 10
+
+
 def test_bald_needs_monte_carlo_samples():
     with pytest.raises(ValueError, match="'bald' needs Monte-Carlo samples"):
         make(strategy="bald")

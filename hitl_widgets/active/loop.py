@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .._progress import progress_bar
-from ..coerce import normalise_classes, plain, same
+from ..coerce import is_missing, normalise_classes, plain, same
 from ..items import Items
 from ..static import with_static
 from ..store import AnnotationStore
@@ -244,6 +244,9 @@ class ActiveLearningLoop:
         the session, the model and the batch on screen are put back as they were before the batch:
         the rounds completed before it stay, and calling ``simulate`` again continues from there.
         """
+        if isinstance(oracle, dict):
+            raise TypeError("oracle must be the pool's labels in pool order (array, list, Series) or a function of "
+                            "the pool position; for a dict keyed by pool position pass oracle.__getitem__")
         if callable(oracle):
             label_of = oracle
         else:
@@ -275,7 +278,7 @@ class ActiveLearningLoop:
                     open_ = [i for i in self.batch if i not in self.classify.current_labels]
                     todo = open_[: max(room, 0)]
                     # the oracle answers first: interrupting it stores nothing
-                    answers = [(item_id, plain(label_of(self.items.position(item_id)))) for item_id in todo]
+                    answers = [(item_id, _oracle_label(label_of, self.items.position(item_id), item_id)) for item_id in todo]
                     self._label_batch(answers, cut=bool(todo) and len(todo) < len(open_))
                     bar.update(max(min(self._count_labels(), int(budget)) - counted, 0))
                     if self.error is not None:
@@ -460,3 +463,14 @@ def _default_items(pool: Any) -> Any:
         return f"row {n}: " + ", ".join(values) + more
 
     return [text(n, row) for n, row in enumerate(arr)]
+
+
+def _oracle_label(label_of: Any, position: int, item_id: Hashable) -> Any:
+    """The oracle's label for one pool position, or a ValueError naming it when it has none."""
+    try:
+        label = plain(label_of(position))
+    except (KeyError, IndexError) as exc:
+        raise ValueError(f"oracle has no label for pool position {position} (item {item_id!r}): {exc!r}") from None
+    if not isinstance(label, (list, tuple, set, frozenset)) and is_missing(label):
+        raise ValueError(f"oracle has no label for pool position {position} (item {item_id!r}): it gave {label!r}")
+    return label
