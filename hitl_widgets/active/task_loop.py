@@ -24,12 +24,13 @@ Example:
 """
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
 import traceback
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -226,6 +227,8 @@ class TaskLoop:
         stored: list[Hashable] = []
         done, answered = self.annotations, {i for i, _ in answers}
         cut = any(i not in done and i not in answered for i in self.batch)
+        task_rng = getattr(self.task, "rng", None)
+        saved = (len(self._rows), self.fitted, self.batch, copy.deepcopy(self.rng), copy.deepcopy(task_rng))
         try:
             for item_id, annotation in answers:
                 self._oracle_ids.add(item_id)
@@ -239,6 +242,15 @@ class TaskLoop:
                 if item_id in done:
                     self.widget._undo(item_id)
             self._oracle_ids.difference_update(stored)
+            # the round it started, if any: its history row, its draws and its next batch go too (the
+            # model is refit from every annotation by the next round)
+            n_rows, self.fitted, batch, self.rng, rng = saved
+            del self._rows[n_rows:]
+            if task_rng is not None:
+                cast(Any, self.task).rng = rng
+            if batch and self.batch != batch:
+                self.widget.set_queue(batch)
+            self._show_history()
             raise
 
     def _refuse_uncounted(self, todo: list[Hashable]) -> None:
@@ -326,8 +338,13 @@ class TaskLoop:
                 self.error = traceback.format_exc()
                 self.panel.state, self.panel.message = "error", f"retrain failed: {type(exc).__name__}: {exc}"
             finally:
-                self.panel.history = [{"n_labels": r["n_labels"], self.task.metric: None if not np.isfinite(r[self.task.metric]) else r[self.task.metric]}
-                                      for r in self._rows]
+                self._show_history()
+
+    def _show_history(self) -> None:
+        """The panel's curve: the rows so far (NaN scores as gaps)."""
+        metric = self.task.metric
+        self.panel.history = [{"n_labels": r["n_labels"], metric: None if not np.isfinite(r[metric]) else r[metric]}
+                              for r in self._rows]
 
     def _choose(self, open_ids: list[Hashable], predictions: list[Any] | None) -> list[Hashable]:
         """The next batch: random before the first model (and for "random"), else the top scores."""
