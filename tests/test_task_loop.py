@@ -157,6 +157,19 @@ def test_an_interrupted_batch_leaves_no_row_no_draw_and_no_batch_behind(scenes, 
     assert set(loop.annotations) == set(reference.annotations)
 
 
+def test_an_empty_pool_is_refused_by_name():
+    from sklearn.linear_model import LogisticRegression
+
+    from hitl_widgets.active.loop import ActiveLearningLoop
+
+    for images in (np.zeros((0, 64, 64, 3), np.uint8), []):
+        with pytest.raises(ValueError, match="the pool is empty: nothing to query"):
+            TaskLoop(ShapeDetector(NAMED_CLASSES), images, "boxes", NAMED_CLASSES, background=False, progress=False)
+    for items in (None, np.zeros((0, 8, 8))):
+        with pytest.raises(ValueError, match="the pool is empty: nothing to query"):
+            ActiveLearningLoop(LogisticRegression(), np.zeros((0, 4)), items=items, classes=[0, 1], background=False)
+
+
 def test_random_strategy_and_a_callable_strategy(scenes):
     a = box_loop(scenes, strategy="random", seed=5)
     b = box_loop(scenes, strategy="random", seed=5)

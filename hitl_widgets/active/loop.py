@@ -26,7 +26,7 @@ from ..static import with_static
 from ..store import AnnotationStore
 from .adapters import _is_torch_module, as_adapter
 from .simulate import ActiveSession
-from .strategies import StratifiedStrategy, as_numpy
+from .strategies import StratifiedStrategy, as_numpy, is_empty_pool
 
 log = logging.getLogger("hitl_widgets")
 
@@ -116,6 +116,8 @@ class ActiveLearningLoop:
 
         if int(batch_size) < 1:
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        if is_empty_pool(pool):
+            raise ValueError("the pool is empty: nothing to query")
         if items is None:
             items = _default_items(pool)
         self.items = items if isinstance(items, Items) else Items(items)

@@ -40,7 +40,7 @@ from ..coerce import plain
 from ..items import Items
 from ..static import with_static
 from ..store import AnnotationStore
-from .strategies import select
+from .strategies import is_empty_pool, select
 from .tasks import LoopTask, as_task
 
 log = logging.getLogger("hitl_widgets")
@@ -97,9 +97,9 @@ class TaskLoop:
         #: the strategy the rounds use: "default" resolved by the model's own ``default_strategy``
         self.strategy_used = self.task.default_for(model) if self.strategy == "default" else self.strategy
         self.model = model
+        if is_empty_pool(images):
+            raise ValueError("the pool is empty: nothing to query")
         self.items = images if isinstance(images, Items) else Items(images)
-        if len(self.items) == 0:
-            raise ValueError("the pool is empty")
         self.batch_size = int(batch_size)
         self.test = self._check_test(test)
         self.initial = self._check_initial(initial)
