@@ -212,6 +212,37 @@ def test_simulated_masks_loop(scenes):
         loop.simulate([np.full((64, 64), 9)] * 60, budget=12)
 
 
+@pytest.mark.parametrize("strategy", ["default", "entropy", "boundary"])
+def test_mask_strategies_pick_the_images_their_definitions_rank_first(scenes, strategy):
+    """The batch after the first round: the top 4 open images by mean pixel entropy, by the mean
+    entropy of the pixels on the predicted labels' boundaries (4-neighbours that differ), or by the
+    mean of those two scores' ranks (the default), computed here from the model's maps."""
+    from scipy.stats import rankdata
+
+    images, _, masks = scenes
+    loop = TaskLoop(ShapeSegmenter(MASK_CLASSES), images[:60], "masks", MASK_CLASSES, batch_size=4, strategy=strategy,
+                    store=AnnotationStore(":memory:"), background=False, progress=False)
+    loop.simulate(masks[:60], budget=4)
+    open_ids = [i for i in loop.items.ids if i not in loop.annotations]
+    maps = [np.asarray(p, float) for p in loop.model.predict_proba([images[i] for i in open_ids])]
+    entropy = [-(p * np.log(np.clip(p, 1e-12, 1))).sum(axis=0) for p in maps]
+    mean_entropy = np.array([e.mean() for e in entropy])
+    boundary = []
+    for p, e in zip(maps, entropy):
+        label = p.argmax(axis=0)
+        padded = np.pad(label, 1, mode="edge")
+        centre = padded[1:-1, 1:-1]
+        edge = ((padded[:-2, 1:-1] != centre) | (padded[2:, 1:-1] != centre) | (padded[1:-1, :-2] != centre)
+                | (padded[1:-1, 2:] != centre))
+        boundary.append(e[edge].mean() if edge.any() else 0.0)
+    boundary = np.array(boundary)
+    n = len(open_ids)
+    score = {"entropy": mean_entropy, "boundary": boundary,
+             "default": ((rankdata(mean_entropy) - 1) + (rankdata(boundary) - 1)) / (2 * (n - 1))}[strategy]
+    top = [open_ids[i] for i in np.argsort(-score, kind="stable")[:4]]
+    assert set(loop.batch) == set(top)
+
+
 def test_mask_task_metric_is_mean_iou_over_labelled_pixels():
     task = MaskTask(["a", "b"])
     p = np.zeros((2, 1, 4))
