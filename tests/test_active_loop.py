@@ -202,6 +202,30 @@ def test_a_model_that_gives_the_wrong_number_of_rows_is_named_not_trusted():
     assert len(query(fitted.inner, POOL, k=5, strategy="margin")) == 5
 
 
+def test_nan_class_probabilities_are_refused_naming_the_pool_positions():
+    """Not ranked quietly: with NaN rows the hybrid default's diverse phases still picked them."""
+    from hitl_widgets.active.simulate import query
+
+    class Holes:
+        def fit(self, X, y):
+            self.inner = LogisticRegression(max_iter=300).fit(X, y)
+            self.classes_ = self.inner.classes_
+            return self
+
+        def predict_proba(self, X):
+            p = self.inner.predict_proba(X)
+            if len(X) == len(POOL):
+                p[[3, 10]] = np.nan
+                p[12, 0] = np.inf
+            return p
+
+    loop = ActiveLearningLoop(Holes(), POOL, items=IMAGES, test=TEST, store=hw.AnnotationStore(":memory:"), background=False)
+    with pytest.raises(RuntimeError, match=r"NaN or infinite for 3 pool item\(s\) at position\(s\) \[3, 10, 12\]"):
+        loop.simulate(Y_POOL, budget=30)
+    with pytest.raises(ValueError, match=r"position\(s\) \[3, 10, 12\]"):
+        query(Holes().fit(POOL[:50], Y_POOL[:50]), POOL, k=5, strategy="margin")
+
+
 def test_an_oracle_without_a_label_for_a_queried_item_is_named_and_stores_nothing_of_its_batch():
     known = {i: int(Y_POOL[i]) for i in range(300)}  # half the pool
     loop = make(batch_size=10)
