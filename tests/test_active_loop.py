@@ -176,16 +176,20 @@ def test_a_failing_round_raises_in_simulate_and_keeps_the_labels():
     assert loop.panel.state == "error"
 
 
+class _Wrapped:
+    """A logistic regression behind fit / predict_proba, for models that break the contract."""
+
+    def fit(self, X, y):
+        self.inner = LogisticRegression(max_iter=300).fit(X, y)
+        self.classes_ = self.inner.classes_
+        return self
+
+
 def test_a_model_that_gives_the_wrong_number_of_rows_is_named_not_trusted():
     """Without a scheduler too: 5 rows short would score the wrong items (or fail deep in a strategy)."""
     from hitl_widgets.active.simulate import query
 
-    class Short:
-        def fit(self, X, y):
-            self.inner = LogisticRegression(max_iter=300).fit(X, y)
-            self.classes_ = self.inner.classes_
-            return self
-
+    class Short(_Wrapped):
         def predict_proba(self, X):
             return self.inner.predict_proba(X)[:-5]
 
@@ -206,12 +210,7 @@ def test_nan_class_probabilities_are_refused_naming_the_pool_positions():
     """Not ranked quietly: with NaN rows the hybrid default's diverse phases still picked them."""
     from hitl_widgets.active.simulate import query
 
-    class Holes:
-        def fit(self, X, y):
-            self.inner = LogisticRegression(max_iter=300).fit(X, y)
-            self.classes_ = self.inner.classes_
-            return self
-
+    class Holes(_Wrapped):
         def predict_proba(self, X):
             p = self.inner.predict_proba(X)
             if len(X) == len(POOL):
