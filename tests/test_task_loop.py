@@ -73,6 +73,48 @@ def test_default_scores_pick_the_most_uncertain_images(scenes):
     assert set(loop.batch) == top
 
 
+def _iou(a, b):
+    """IoU of two (x, y, w, h) boxes."""
+    w = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    return w * h / (a[2] * a[3] + b[2] * b[3] - w * h)
+
+
+@pytest.mark.parametrize("strategy", ["mean", "stability"])
+def test_mean_and_stability_pick_the_images_their_definitions_rank_first(scenes, strategy):
+    """mean: per-box class entropy averaged over the image; stability: 1 − the mean best IoU of each
+    box with the boxes predicted on the left–right mirror image, mapped back. Computed here from the
+    model's own predictions."""
+    images = scenes[0]
+    loop = box_loop(scenes, strategy=strategy)
+    assert loop.task.flip is (strategy == "stability")
+    loop.simulate(scenes[1][:60], budget=10)
+    open_ids = [i for i in loop.items.ids if i not in loop.annotations]
+    tables = loop.model.predict([images[i] for i in open_ids])
+    if strategy == "mean":
+        def entropy(p):
+            p = np.asarray(p, float)
+            return float(-(p[p > 0] * np.log(p[p > 0])).sum())
+        score = np.array([np.mean([entropy(p) for p in t["probs"]]) if len(t) else 0.0 for t in tables])
+    else:
+        mirrored = loop.model.predict([np.ascontiguousarray(images[i][:, ::-1]) for i in open_ids])
+        score = []
+        for i, t, m in zip(open_ids, tables, mirrored):
+            width = images[i].shape[1]
+            a = t[["x", "y", "w", "h"]].to_numpy(float)
+            b = [(width - x - w, y, w, h) for x, y, w, h in m[["x", "y", "w", "h"]].to_numpy(float)]
+            if len(a) == 0 and len(b) == 0:
+                score.append(0.0)
+            elif len(a) == 0 or len(b) == 0:
+                score.append(1.0)
+            else:
+                score.append(1.0 - np.mean([max(_iou(box, other) for other in b) for box in a]))
+        score = np.array(score)
+    top = {open_ids[i] for i in np.argsort(-score, kind="stable")[:5]}
+    assert set(loop.batch) == top
+    assert box_loop(scenes, strategy="stability").simulate(scenes[1][:60], budget=15)["n_labels"].tolist() == [5, 10, 15]
+
+
 def test_resume_from_the_store_after_a_restart(scenes):
     store = AnnotationStore(":memory:")
     loop = box_loop(scenes, store=store)

@@ -96,6 +96,7 @@ class TaskLoop:
         self.strategy = self.task.check_strategy(strategy)
         #: the strategy the rounds use: "default" resolved by the model's own ``default_strategy``
         self.strategy_used = self.task.default_for(model) if self.strategy == "default" else self.strategy
+        self.task.prepare(self.strategy_used)
         self.model = model
         if is_empty_pool(images):
             raise ValueError("the pool is empty: nothing to query")

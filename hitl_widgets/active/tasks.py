@@ -49,6 +49,7 @@ from ..metrics.detection import box_columns, detection_table, mean_average_preci
 from .task_scores import (
     boundary_uncertainty,
     box_uncertainty,
+    localisation_stability,
     mean_pixel_entropy,
     scene_complexity,
     shown_margin,
@@ -145,6 +146,10 @@ class LoopTask:
                              f"{self.name or type(self).__name__} task, not {named!r}")
         return named
 
+    def prepare(self, strategy: Any) -> None:
+        """Told the strategy the rounds will use, before the first (``BoxTask``: "stability" makes
+        ``predict`` also predict on flipped images)."""
+
     def check_strategy(self, strategy: Any) -> Any:
         if callable(strategy):
             return strategy
@@ -162,11 +167,20 @@ class BoxTask(LoopTask):
     on tuning scenes that the benchmark never uses (``make_scenes(300, seed=150..152)``;
     ``benchmarks/task_label_efficiency.py`` runs seeds 100+). There, summed entropy needed 20 labels,
     random 35, and the uncertainty/complexity hybrid 30.
+
+    Also ``"mean"`` (box entropy averaged over the image) and ``"stability"`` (localisation
+    stability: 1 − the mean best IoU of each predicted box with the boxes predicted on the image
+    flipped left–right, mapped back; an image with boxes on one side only scores 1): with it,
+    ``predict`` runs the model on the flipped images too, twice the prediction cost.
     """
 
     name = "boxes"
     metric = "mAP@0.5"
-    strategies = ("default", "uncertainty", "max", "complexity", "hybrid", "random")
+    strategies = ("default", "uncertainty", "mean", "max", "complexity", "hybrid", "stability", "random")
+    flip = False  # predict on flipped images too (for "stability")
+
+    def prepare(self, strategy: Any) -> None:
+        self.flip = strategy == "stability"
 
     def make_widget(self, items: Any, store: Any, task: str, annotator: str | None) -> Any:
         from ..widgets.bbox import BBoxAnnotator
@@ -199,6 +213,16 @@ class BoxTask(LoopTask):
         model.fit(images, annotations)
 
     def predict(self, model: Any, images: list[np.ndarray]) -> list[pd.DataFrame]:
+        tables = self._predict_tables(model, images)
+        if self.flip:  # each table keeps the boxes predicted on its mirror image, mapped back
+            mirrored = self._predict_tables(model, [np.ascontiguousarray(np.asarray(im)[:, ::-1]) for im in images])
+            for table, back, im in zip(tables, mirrored, images):
+                back = back[["x", "y", "w", "h"]].astype(float)
+                back["x"] = np.asarray(im).shape[1] - back["x"] - back["w"]
+                table.attrs["flipped_boxes"] = back.to_numpy()
+        return tables
+
+    def _predict_tables(self, model: Any, images: list[np.ndarray]) -> list[pd.DataFrame]:
         out = model.predict(images)
         if len(out) != len(images):
             raise ValueError(f"the model's predict gave {len(out)} box tables for {len(images)} images")
@@ -219,6 +243,11 @@ class BoxTask(LoopTask):
         scores = [self._box_scores(t) for t in predictions]
         if strategy in ("default", "uncertainty"):
             return box_uncertainty(scores, aggregate="sum")
+        if strategy == "mean":
+            return box_uncertainty(scores, aggregate="mean")
+        if strategy == "stability":
+            return localisation_stability([t[["x", "y", "w", "h"]].to_numpy(float) for t in predictions],
+                                          [t.attrs["flipped_boxes"] for t in predictions])
         if strategy == "max":
             return box_uncertainty(scores, aggregate="max")
         if strategy == "complexity":
