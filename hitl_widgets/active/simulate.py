@@ -269,8 +269,8 @@ def _rows_checked(proba: Any, n: int, mc: bool = False, what: str = "pool") -> n
         raise ValueError(f"the model's {method} gave {got} for a {what} of {n} items: it must give one row of class "
                          f"probabilities per item ({'(T, N, C)' if mc else '(N, C)'})")
     if p.dtype.kind in "fc" and not np.isfinite(p).all():
-        per_item = ~np.isfinite(p).reshape((p.shape[0], -1) if not mc else (p.shape[0], p.shape[1], -1)).all(axis=-1)
-        bad = np.flatnonzero(per_item.any(axis=0) if mc else per_item)
+        item_axis = 1 if mc else 0
+        bad = np.flatnonzero(~np.isfinite(p).all(axis=tuple(a for a in range(p.ndim) if a != item_axis)))
         raise ValueError(f"the model's class probabilities are NaN or infinite for {len(bad)} {what} item(s) at "
                          f"position(s) {bad[:10].tolist()}: nothing can rank them")
     return p
