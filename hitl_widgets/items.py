@@ -203,6 +203,22 @@ class _RangeIndex:
         return self.n
 
 
+class LazyRows(Sequence):
+    """Items computed only when shown: subclass it with ``kind`` ("image" or "text"), ``__len__`` and
+    ``__getitem__(n)`` (an image array or a text); ``Items`` keeps it as it is, listing nothing up front.
+
+    Example:
+        >>> class Squares(LazyRows):
+        ...     kind = "text"
+        ...     def __len__(self): return 10**9
+        ...     def __getitem__(self, n): return f"{n} squared is {n * n}"
+        >>> Items(Squares()).media(12).data
+        '12 squared is 144'
+    """
+
+    kind = "image"
+
+
 def _is_torch_dataset(data: Any) -> bool:
     mod = type(data).__module__
     return mod.startswith("torch") or any(c.__module__.startswith("torch.utils.data") for c in type(data).__mro__)
@@ -292,6 +308,12 @@ class Items:
             ids = RangeIds(len(index)) if default else [plain(i) for i in index]
             source, k, _ = self._bind(list(data.values), kind)
             return source, k, ids
+        if isinstance(data, LazyRows):
+            if data.kind not in ("image", "text"):
+                raise ValueError(f"a LazyRows' kind is 'image' or 'text', not {data.kind!r}")
+            if len(data) == 0:
+                raise ValueError("Items got an empty dataset")
+            return data, data.kind, RangeIds(len(data))
         if isinstance(data, Items):
             self._timed_info, self._fetcher = data._timed_info, data._fetcher
             return data._source, data._kind, (data.ids if isinstance(data.ids, RangeIds) else list(data.ids))

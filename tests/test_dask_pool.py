@@ -1,7 +1,9 @@
 """Pool scoring on Dask (hitl_widgets.active.distributed): on a LocalCluster of two worker processes,
 the top-k of a dask array, a list of files and a Dask dataframe equal the single-process path's;
 the model reaches each worker once; NaN scores, an empty pool, a model with the wrong number of
-rows and a worker that dies mid-scoring fail clearly, and the scoring can be retried."""
+rows and a worker that dies mid-scoring fail clearly, and the scoring can be retried. The loop
+queries a Dask dataframe and a list of files as it queries the same rows in memory, computing only
+the rows it needs; a scheduler given as an address or "local" scores as the Client does."""
 from __future__ import annotations
 
 import os
@@ -238,3 +240,114 @@ def test_loop_round_fails_clearly_when_a_worker_dies_and_retrain_retries(client,
     client.wait_for_workers(2, timeout=60)
     assert loop.retrain() and loop.error is None
     assert len(loop.batch) == 10 and not set(loop.batch) & set(batch)
+
+
+def _margin_loop(pool, y, scheduler, **kwargs):
+    from hitl_widgets import AnnotationStore
+    from hitl_widgets.active.loop import ActiveLearningLoop
+
+    loop = ActiveLearningLoop(LogisticRegression(max_iter=500), pool, strategy="margin", batch_size=10,
+                              initial=(np.arange(6), y[:6]), classes=[0, 1, 2], store=AnnotationStore(":memory:"),
+                              background=False, scheduler=scheduler, progress=False, **kwargs)
+    loop.simulate(y, budget=36)
+    return loop
+
+
+def test_loop_on_a_dask_dataframe_pool_with_no_items_queries_as_on_pandas(client, data):
+    X, y, _ = data
+    X, y = X[:600], y[:600]
+    names = [f"f{j}" for j in range(D)]
+    frame = pd.DataFrame(X, columns=names)
+    on_pandas = _margin_loop(frame, y, None)
+    on_dask = _margin_loop(dd.from_pandas(frame, npartitions=4), y, client)
+    assert list(on_dask.session.labelled_idx) == list(on_pandas.session.labelled_idx)
+    assert len(on_dask.session.labelled_idx) == 36
+    # the model was given pandas rows with their column names, in labelling order
+    assert list(on_dask.session.adapter.model_.feature_names_in_) == names
+    assert on_dask.classify.proposals, "the batch on screen has the model's proposals"
+    # no items=: each row shown as the pandas pool's rows are, computed when shown
+    for item_id in (0, 149, 150, 599):
+        assert on_dask.items.media(item_id).data == on_pandas.items.media(item_id).data
+    assert on_dask.items.media(151).data.startswith(f"row 151: f0={X[151, 0]:.4g}, ")
+
+
+def test_loop_on_a_list_of_files_gives_the_model_what_the_loader_reads(client, data, tmp_path):
+    X, y, _ = data
+    X, y = X[:300], y[:300]
+    paths = []
+    for i, row in enumerate(X):
+        paths.append(str(tmp_path / f"row{i:04d}.npy"))
+        np.save(paths[-1], row)
+    reference = _margin_loop(X, y, None).session.labelled_idx
+    # on Dask, the files are read as score_pool reads them (the model would refuse paths)
+    assert list(_margin_loop(paths, y, client).session.labelled_idx) == list(reference)
+
+    def loader(batch):
+        return np.stack([np.load(p) for p in batch])
+
+    # in this process, through the loader given
+    loop = _margin_loop(paths, y, None, loader=loader)
+    assert list(loop.session.labelled_idx) == list(reference)
+    assert loop.items.kind_of_all == "text"  # no items=: the .npy names, as Items reads a list of them
+    with pytest.raises(TypeError, match="loader must be a function"):
+        _margin_loop(paths, y, None, loader="npy")
+
+
+_BLOCKS_COMPUTED: list[int] = []
+
+
+def _counted(block, block_info=None):
+    _BLOCKS_COMPUTED.append(block_info[0]["chunk-location"][0])
+    return block
+
+
+def test_a_dask_pool_is_read_a_few_rows_at_a_time():
+    import doctest
+
+    from hitl_widgets import Items
+    from hitl_widgets.active import pool as pool_module
+    from hitl_widgets.active.pool import PoolRows, PoolView
+
+    assert doctest.testmod(pool_module).failed == 0
+    images = np.random.default_rng(0).integers(0, 255, size=(100, 8, 8), dtype=np.uint8)
+    x = da.from_array(images, chunks=(10, 8, 8)).map_blocks(_counted, dtype=np.uint8)
+    _BLOCKS_COMPUTED.clear()
+    items = Items(PoolView(PoolRows(x)))
+    assert len(items) == 100 and items.kind_of_all == "image" and _BLOCKS_COMPUTED == []
+    np.testing.assert_array_equal(np.asarray(items.image(37)), images[37])
+    assert _BLOCKS_COMPUTED == [3], "showing item 37 computes its block only"
+    np.testing.assert_array_equal(PoolRows(x).take([95, 2, 40]), images[[95, 2, 40]])
+
+    frame = pd.DataFrame({"a": np.arange(200.0), "b": np.arange(200) * 2})
+    rows = PoolRows(dd.from_pandas(frame, npartitions=5))
+    assert len(rows) == 200
+    wanted = [130, 5, 199, 0, 41, 40]  # across partitions, out of order
+    pd.testing.assert_frame_equal(rows.take(wanted), frame.iloc[wanted])
+    with pytest.raises(IndexError, match="pool index 200 out of range"):
+        rows.take([3, 200])
+
+
+def test_scheduler_given_as_an_address_or_local(client, data):
+    from hitl_widgets.active.distributed import _CLIENTS, get_client
+
+    X, _, model = data
+    x = da.from_array(X, chunks=1000)
+    ref = select(margin(model.predict_proba(X)), 10).tolist()
+    address = client.scheduler.address
+    try:
+        assert score_pool(model, x, 10, scheduler=address, progress=False)[0].tolist() == ref
+        connected = get_client(address)
+        assert connected is get_client(address) and connected is not client, "connected once, then reused"
+        assert connected.scheduler.address == address
+    finally:
+        _CLIENTS.pop(address).close()
+    try:
+        assert score_pool(model, x, 10, scheduler="local", progress=False)[0].tolist() == ref
+        local = get_client("local")
+        assert local.scheduler.address != address, "'local' starts a cluster of its own"
+        assert local is get_client("local")
+    finally:
+        local = _CLIENTS.pop("local")
+        cluster = local.cluster
+        local.close()
+        cluster.close()

@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from .._progress import progress_bar
+from .pool import PoolRows, pool_kind
 from .strategies import RandomStrategy, ScoreStrategy, as_numpy, bald, entropy, least_confident, margin, select
 
 __all__ = ["score_pool", "get_client", "PoolScorer", "PoolScoringError", "SCORES"]
@@ -168,17 +169,6 @@ def load_files(paths: Sequence[str]) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- the pool
-def _kind(pool: Any) -> str:
-    mod = type(pool).__module__.split(".")[0]
-    if mod in ("dask", "dask_expr") and hasattr(pool, "map_partitions") and hasattr(pool, "columns"):
-        return "frame"
-    if mod == "dask" and hasattr(pool, "map_blocks"):
-        return "array"
-    if isinstance(pool, (list, tuple)) and pool and all(isinstance(p, (str, os.PathLike)) for p in pool):
-        return "files"
-    return "numpy"
-
-
 def _merge(parts: list[np.ndarray], k: int) -> tuple[np.ndarray, np.ndarray]:
     rows = np.concatenate(parts) if parts else np.empty((0, 2))
     s, pos = rows[:, 0], rows[:, 1].astype(np.int64)
@@ -229,7 +219,7 @@ def score_pool(model: Any, pool: Any, k: int, *, score: str | Callable[[Any], An
         raise TypeError(f"score must be a name or a function, not {type(score).__name__}")
     k, partition_rows = int(k), max(int(partition_rows), 1)
     mc = score is bald
-    kind = _kind(pool)
+    kind = pool_kind(pool)
     if kind != "frame" and len(pool) == 0:
         raise ValueError("the pool is empty: nothing to score")
     adapter = _fitted_adapter(model)
@@ -391,7 +381,7 @@ class PoolScorer:
             model_proba, embeddings, labelled_idx, k, rng)
 
     def _pool(self, pool: Any) -> Any:
-        if _kind(pool) != "numpy" or self.scheduler is None:
+        if pool_kind(pool) != "numpy" or self.scheduler is None:
             return pool
         if self._persisted is None or self._persisted[0] != id(pool):
             import dask.array as da
@@ -402,25 +392,18 @@ class PoolScorer:
         return self._persisted[1]
 
     def query(self, adapter: Any, pool: Any, labelled_idx: Any, k: int, rng: Any = None, *, n: int | None = None) -> np.ndarray:
-        """Positions of the next ``k`` items (``adapter`` None: no model yet, so random)."""
+        """Positions of the next ``k`` items (``adapter`` None: no model yet, so random). ``pool`` is
+        the pool or its :class:`~hitl_widgets.active.pool.PoolRows` (which reads the batch's rows)."""
         self.last_batch_proba = None
+        rows = pool if isinstance(pool, PoolRows) else PoolRows(pool, self._loader_for(pool), self.scheduler)
         if adapter is None:
-            return RandomStrategy()(None, None, labelled_idx, k, rng, n=len(pool) if n is None else n)
-        idx, _ = score_pool(adapter, self._pool(pool), k, score=self.score, exclude=labelled_idx, scheduler=self.scheduler,
-                            nan=self.nan, loader=self.loader, partition_rows=self.partition_rows, progress=self.progress)
+            return RandomStrategy()(None, None, labelled_idx, k, rng, n=len(rows) if n is None else n)
+        idx, _ = score_pool(adapter, self._pool(rows.pool), k, score=self.score, exclude=labelled_idx, scheduler=self.scheduler,
+                            nan=self.nan, loader=rows.loader or self.loader, partition_rows=self.partition_rows,
+                            progress=self.progress)
         if len(idx):
-            rows = _rows(pool, idx, self.loader)
-            self.last_batch_proba = as_numpy(adapter.predict_proba(rows))
+            self.last_batch_proba = as_numpy(adapter.predict_proba(rows.take(idx)))
         return idx
 
-
-def _rows(pool: Any, idx: np.ndarray, loader: Callable | None) -> Any:
-    """The pool's rows ``idx`` in this process (a few: the batch)."""
-    kind = _kind(pool)
-    if kind == "files":
-        return (loader or load_files)([pool[int(i)] for i in idx])
-    if kind == "array":
-        return pool[np.asarray(idx)].compute(scheduler="sync")
-    if kind == "frame":
-        raise TypeError("the loop takes a Dask dataframe pool through score_pool only")
-    return as_numpy(pool)[np.asarray(idx)]
+    def _loader_for(self, pool: Any) -> Callable | None:
+        return self.loader or (load_files if pool_kind(pool) == "files" else None)

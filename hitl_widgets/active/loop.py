@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 import traceback
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,8 +25,9 @@ from ..items import Items
 from ..static import with_static
 from ..store import AnnotationStore
 from .adapters import _is_torch_module, as_adapter
+from .pool import PoolRows, PoolView, is_empty_pool, pool_kind, row_text
 from .simulate import ActiveSession
-from .strategies import StratifiedStrategy, as_numpy, is_empty_pool
+from .strategies import StratifiedStrategy, as_numpy
 
 log = logging.getLogger("hitl_widgets")
 
@@ -48,8 +49,9 @@ class ActiveLearningLoop:
             (see ``hitl_widgets.active.as_adapter``).
         pool: the features the model sees, one row per item (array, tensor, DataFrame).
         items: what the human sees (``Items`` or anything it accepts); default: ``pool`` itself
-            when it is an image array, else each row's values as a short text ("row 3: 0.12, 4.5,
-            ..."): a tabular pool (a headless ``simulate`` on it, say) needs no ``items``.
+            when it is an image array or a list of files, else each row's values as a short text
+            ("row 3: 0.12, 4.5, ..."): a tabular pool (a headless ``simulate`` on it, say) needs no
+            ``items``. A Dask pool's rows are computed one by one as they are shown.
         strategy: "default" (chosen per task by the number of classes C the model predicts:
             plain margin when C = 2; else the hybrid with its phases scaled with C, diversity
             until 3·C labels, then uncertainty + diversity, then uncertainty spread over class
@@ -74,9 +76,15 @@ class ActiveLearningLoop:
         scheduler: score the pool on Dask instead of in this process: a ``dask.distributed``
             Client, a scheduler address (``"tcp://host:8786"``) or ``"local"`` (see
             ``hitl_widgets.active.distributed.score_pool``: each partition's top-k on its worker,
-            the model sent once per worker). The pool is then a numpy or dask array, and
-            ``strategy`` a score ("margin", "entropy", "least_confident", "bald"; "default"
-            and "hybrid" become "margin", since they need every item's probabilities in one process).
+            the model sent once per worker). The pool is then a numpy or dask array, a Dask
+            dataframe (the model gets pandas DataFrames) or a list of file paths/URLs (read by
+            ``loader``), and ``strategy`` a score ("margin", "entropy", "least_confident", "bald";
+            "default" and "hybrid" become "margin", since they need every item's probabilities in
+            one process). Only the batch's and the labelled rows are computed in this process.
+        loader: ``rows -> model input``: what the model is given of the pool's rows, to fit and to
+            predict (e.g. paths -> an image stack). Default: the rows as they are, except a list of
+            files scored on Dask, which is read as ``score_pool`` reads it (``.npy`` files and images,
+            URLs through fsspec). Without ``scheduler=`` the whole pool goes through it each round.
         progress: show a progress bar while the pool is scored on Dask and while ``simulate`` runs.
 
     Example:
@@ -108,6 +116,7 @@ class ActiveLearningLoop:
         seed: int | None = 0,
         background: bool = True,
         scheduler: Any = None,
+        loader: Callable[[Any], Any] | None = None,
         progress: bool = True,
     ):
         from ipywidgets import VBox
@@ -118,13 +127,21 @@ class ActiveLearningLoop:
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
         if is_empty_pool(pool):
             raise ValueError("the pool is empty: nothing to query")
+        if loader is None and scheduler is not None and pool_kind(pool) == "files":
+            from .distributed import load_files
+
+            loader = load_files  # as score_pool reads them on the workers
+        rows = PoolRows(pool, loader, scheduler)
+        n_pool = len(rows)
+        if n_pool == 0:
+            raise ValueError("the pool is empty: nothing to query")
         if items is None:
-            items = _default_items(pool)
+            items = _default_items(rows)
         self.items = items if isinstance(items, Items) else Items(items)
-        if len(self.items) != len(pool):
-            raise ValueError(f"items has {len(self.items)} entries but the pool has {len(pool)} rows")
+        if len(self.items) != n_pool:
+            raise ValueError(f"items has {len(self.items)} entries but the pool has {n_pool} rows")
         X_test, y_test = test if test is not None else (None, None)
-        self._initial = self._parse_initial(initial, len(pool))
+        self._initial = self._parse_initial(initial, n_pool)
         if classes is None:
             seen = list(as_numpy(y_test)) if y_test is not None else []
             seen += list(self._initial.values())
@@ -132,8 +149,8 @@ class ActiveLearningLoop:
                 raise ValueError("pass classes= (no test labels or initial labels to learn them from)")
             classes = sorted({plain(c) for c in seen}, key=lambda c: (isinstance(c, str), c))
         self.groups = None if groups is None else np.asarray(groups)
-        if self.groups is not None and len(self.groups) != len(pool):
-            raise ValueError(f"groups has {len(self.groups)} entries but the pool has {len(pool)} rows")
+        if self.groups is not None and len(self.groups) != n_pool:
+            raise ValueError(f"groups has {len(self.groups)} entries but the pool has {n_pool} rows")
         if isinstance(strategy, str) and strategy == "stratified":
             if self.groups is None:
                 raise ValueError('strategy="stratified" needs groups= (one group per pool item)')
@@ -141,7 +158,8 @@ class ActiveLearningLoop:
         if scheduler is not None:
             from .distributed import PoolScorer
 
-            strategy = PoolScorer.from_strategy("margin" if strategy in ("default", "hybrid", None) else strategy, scheduler, progress=progress)
+            strategy = PoolScorer.from_strategy("margin" if strategy in ("default", "hybrid", None) else strategy, scheduler,
+                                                loader=loader, progress=progress)
         self.progress = bool(progress)
         if _is_torch_module(model):  # its output units are the classes, in this order
             model = as_adapter(model, classes=list(classes))
@@ -149,7 +167,7 @@ class ActiveLearningLoop:
         for i, label in self._initial.items():
             if not any(same(c, label) for c in classes):
                 raise ValueError(f"initial: pool index {i} has label {label!r}, which is not one of the classes {classes[:20]}")
-        self._session_args = dict(model=model, X_pool=pool, strategy=strategy, X_test=X_test, y_test=y_test,
+        self._session_args = dict(model=model, X_pool=rows, strategy=strategy, X_test=X_test, y_test=y_test,
                                   embeddings=embeddings, batch_size=batch_size, seed=seed)
         self._classes, self._annotator = classes, annotator
         self.batch_size = int(batch_size)
@@ -447,24 +465,25 @@ class ActiveLearningLoop:
             self.panel.group_counts = [[str(g), int(labelled.get(g, 0)), int(n)] for g, n in pool_counts.items()]
 
 
-def _default_items(pool: Any) -> Any:
-    """What the human sees when ``items`` is not given: an image pool itself, a table's rows as texts."""
+def _default_items(rows: PoolRows) -> Any:
+    """What the human sees when ``items`` is not given: an image pool itself, a table's rows as texts
+    (a Dask pool's rows each computed when shown)."""
+    pool = rows.pool
+    if rows.kind in ("array", "frame"):
+        if rows.kind == "array" and pool.ndim not in (2, 3, 4):
+            raise ValueError(f"pass items= (what the human sees): the pool has shape {pool.shape}, neither images "
+                             "(N, H, W[, C]) nor a table (N, features)")
+        return PoolView(rows)
+    if rows.kind == "files":
+        return list(pool)
     arr = as_numpy(pool)
     if arr.ndim in (3, 4):
         return arr
     if arr.ndim != 2:
         raise ValueError(f"pass items= (what the human sees): the pool has shape {arr.shape}, neither images "
                          "(N, H, W[, C]) nor a table (N, features)")
-    names = list(pool.columns) if isinstance(pool, pd.DataFrame) else None
-
-    def text(n: int, row: np.ndarray) -> str:
-        values = [f"{v:.4g}" if isinstance(v, (float, np.floating)) else str(v) for v in row[:12]]
-        if names is not None:
-            values = [f"{k}={v}" for k, v in zip(names, values)]
-        more = f", ... ({len(row) - 12} more)" if len(row) > 12 else ""
-        return f"row {n}: " + ", ".join(values) + more
-
-    return [text(n, row) for n, row in enumerate(arr)]
+    names = [str(c) for c in pool.columns] if isinstance(pool, pd.DataFrame) else None
+    return [row_text(n, row, names) for n, row in enumerate(arr)]
 
 
 def _oracle_label(label_of: Any, position: int, item_id: Hashable) -> Any:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .adapters import as_adapter
+from .pool import PoolRows
 from .strategies import RandomStrategy, ScoreStrategy, _rng, as_numpy, get_strategy
 
 __all__ = ["ActiveSession", "simulate", "query", "HISTORY_COLUMNS"]
@@ -40,19 +41,6 @@ __all__ = ["ActiveSession", "simulate", "query", "HISTORY_COLUMNS"]
 HISTORY_COLUMNS = ["round", "n_labels", "accuracy", "macro_f1", "seconds", "query_seconds", "fit_seconds"]
 
 
-def _take(X: Any, idx: np.ndarray) -> Any:
-    """Rows ``idx`` of an array, tensor, DataFrame or list."""
-    if isinstance(X, (pd.DataFrame, pd.Series)):
-        return X.iloc[idx]
-    if isinstance(X, (list, tuple)):
-        return [X[i] for i in idx.tolist()]
-    if type(X).__module__.split(".")[0] == "torch":
-        import torch
-
-        return X[torch.as_tensor(idx, dtype=torch.long)]
-    return X[idx]
-
-
 class ActiveSession:
     """One active-learning run over a fixed pool: the shared code path of the widget loop and
     :func:`simulate`.
@@ -62,16 +50,19 @@ class ActiveSession:
     strategies: an array ``(N, D)``, ``"model"`` (ask ``adapter.embed`` after each retrain), or
     ``None`` (default: ``adapter.embed`` when the adapter has one, else the pool itself when it is
     a numeric array). ``mc_samples`` is T for strategies that need Monte-Carlo samples (BALD).
+    ``X_pool`` may be a :class:`~hitl_widgets.active.pool.PoolRows` (a Dask pool's rows computed
+    a few at a time; a ``loader`` between the pool's rows and the model); ``loader`` makes one.
     """
 
     def __init__(self, model: Any, X_pool: Any, strategy: Any = "default", *, X_test: Any = None,
                  y_test: Any = None, embeddings: Any = None, batch_size: int = 10, seed: Any = None,
-                 mc_samples: int = 20):
+                 mc_samples: int = 20, loader: Callable[[Any], Any] | None = None):
         if int(batch_size) < 1:
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
         self.adapter = as_adapter(model)
-        self.X_pool = X_pool
-        self.n_pool = len(X_pool)
+        self.rows = X_pool if isinstance(X_pool, PoolRows) else PoolRows(X_pool, loader)
+        self.X_pool = self.rows.pool
+        self.n_pool = len(self.rows)
         self.strategy = get_strategy(strategy)
         _check_mc(self.strategy, self.adapter)
         self.X_test, self.y_test = X_test, (None if y_test is None else as_numpy(y_test))
@@ -116,7 +107,7 @@ class ActiveSession:
         use_model = use_model and from_model
         if use_model and self.fitted:
             if self._embeddings is None:
-                self._embeddings = as_numpy(self.adapter.embed(self.X_pool))
+                self._embeddings = as_numpy(self.adapter.embed(self.rows.whole()))
             return self._embeddings
         if (use_model and spec == "model") or isinstance(self.X_pool, (list, tuple)):
             return None  # (a list may hold paths or images: never densify it here)
@@ -137,16 +128,16 @@ class ActiveSession:
             self.last_proba = None
             labelled = np.asarray(self.labelled_idx, dtype=np.int64)
             pool_query: Any = getattr(self.strategy, "query")  # noqa: B009 (a PoolScorer's; strategy is typed Callable)
-            idx = as_numpy(pool_query(self.adapter if self.fitted else None, self.X_pool, labelled, k, self.rng,
+            idx = as_numpy(pool_query(self.adapter if self.fitted else None, self.rows, labelled, k, self.rng,
                                       n=self.n_pool), dtype=np.int64).ravel()
             self._query_seconds += time.perf_counter() - t0
             return idx
         proba = None
         if self.fitted:
             if getattr(self.strategy, "needs_mc", False):
-                proba = _rows_checked(self.adapter.mc_predict_proba(self.X_pool, self.mc_samples), self.n_pool, mc=True)
+                proba = _rows_checked(self.adapter.mc_predict_proba(self.rows.whole(), self.mc_samples), self.n_pool, mc=True)
             else:
-                proba = _rows_checked(self.adapter.predict_proba(self.X_pool), self.n_pool)
+                proba = _rows_checked(self.adapter.predict_proba(self.rows.whole()), self.n_pool)
             self.last_proba = proba
         emb = self.embeddings(from_model=getattr(self.strategy, "needs_embeddings", True))
         labelled = np.asarray(self.labelled_idx, dtype=np.int64)
@@ -193,7 +184,7 @@ class ActiveSession:
             return
         t0 = time.perf_counter()
         idx = np.asarray(self.labelled_idx, dtype=np.int64)
-        self.adapter.fit(_take(self.X_pool, idx), np.asarray(self.labels))
+        self.adapter.fit(self.rows.take(idx), np.asarray(self.labels))
         self.fitted = True
         self._embeddings = None
         self._fit_seconds += time.perf_counter() - t0

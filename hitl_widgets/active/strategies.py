@@ -281,21 +281,6 @@ def _exclusion_mask(n: int, exclude: Any) -> np.ndarray | None:
     return mask
 
 
-def is_empty_pool(pool: Any) -> bool:
-    """Whether a pool has no rows, read without computing it (a Dask collection is never read here).
-
-    Example:
-        >>> is_empty_pool(np.zeros((0, 4))), is_empty_pool([]), is_empty_pool([[1.0]])
-        (True, True, False)
-    """
-    if hasattr(pool, "dask"):
-        return False
-    shape = getattr(pool, "shape", None)
-    if shape is not None and len(shape):
-        return shape[0] == 0
-    return hasattr(pool, "__len__") and len(pool) == 0
-
-
 def select(scores: Any, k: int, exclude: Any = None) -> np.ndarray:
     """Indices of the ``k`` highest scores, best first.
 

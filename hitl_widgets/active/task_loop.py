@@ -40,7 +40,8 @@ from ..coerce import plain
 from ..items import Items
 from ..static import with_static
 from ..store import AnnotationStore
-from .strategies import is_empty_pool, select
+from .pool import is_empty_pool
+from .strategies import select
 from .tasks import LoopTask, as_task
 
 log = logging.getLogger("hitl_widgets")
