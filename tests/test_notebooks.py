@@ -39,6 +39,7 @@ def test_notebook_runs(path: Path, tmp_path: Path, monkeypatch):
         reach = re.search(r"labels to reach [\d.]+: default (\d+), random (\d+)", text)
         assert reach and int(reach[1]) < int(reach[2]), text  # random's final score with fewer labels
         assert "the same: True" in text, text  # Dask's top-k equals the in-process one
+        assert "dataframe on Dask, the same items: True" in text, text  # the loop on a Dask dataframe
 
 
 def test_notebooks_have_no_outputs():

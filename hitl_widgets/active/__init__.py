@@ -9,6 +9,7 @@ Example:
     [1]
 """
 from .adapters import CallableAdapter, ModelAdapter, SklearnAdapter, TorchAdapter, as_adapter
+from .class_task import ClassTask
 from .distributed import PoolScoringError, score_pool  # dask is imported only when a pool is scored on it
 from .simulate import HISTORY_COLUMNS, ActiveSession, query, simulate
 from .strategies import (
@@ -46,6 +47,7 @@ from .tasks import BoxTask, LoopTask, MaskTask, PairTask, as_task
 __all__ = [
     "ActiveSession",
     "BoxTask",
+    "ClassTask",
     "LoopTask",
     "MaskTask",
     "PairTask",

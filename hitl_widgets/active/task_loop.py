@@ -1,8 +1,8 @@
-"""TaskLoop: active learning for boxes and masks — the model picks, the human draws, the model retrains.
+"""TaskLoop: active learning for any annotation widget — the model picks, the human annotates, the model retrains.
 
-The same round as ``ActiveLearningLoop`` (which drives classification), for the tasks of
-``hitl_widgets.active.tasks``: displaying the loop shows the batch in the task's widget
-(``BBoxAnnotator``, ``SegmentationCanvas``) with the model's output as proposals to accept or fix,
+One round for every task of ``hitl_widgets.active.tasks``: displaying the loop shows the batch in
+the task's widget (``ClassifyWidget``, ``BBoxAnnotator``, ``SegmentationCanvas``,
+``RetrievalVerifier``) with the model's output as proposals to accept or fix,
 above the ``LoopPanel`` (status, the learning curve in the task's metric). When every image of the
 batch is annotated (or on "retrain now", key r) the model retrains — in a background thread, so
 the widget stays usable — on every annotation in the store, is evaluated on ``test``, and the next
@@ -48,14 +48,17 @@ log = logging.getLogger("hitl_widgets")
 
 
 class TaskLoop:
-    """Active learning with a human in the loop for boxes or masks.
+    """Active learning with a human in the loop for classes, boxes, masks or image–text pairs.
 
     Args:
         model: the task's model (see ``hitl_widgets.active.tasks`` for the methods each task calls:
-            boxes ``fit(images, box_tables)`` / ``predict(images)``; masks ``fit(images, label_maps)`` /
-            ``predict_proba(images)``).
-        images: the pool (``Items`` or anything it accepts: an image array, paths, ...).
-        task: "boxes", "masks", or a ``LoopTask``.
+            classes ``fit(X, labels)`` / ``predict_proba(X)``, a scikit-learn classifier or a torch
+            module; boxes ``fit(images, box_tables)`` / ``predict(images)``; masks
+            ``fit(images, label_maps)`` / ``predict_proba(images)``; pairs ``fit(images, texts)`` /
+            ``similarity(images, texts)``).
+        images: the pool (``Items`` or anything it accepts: an image array, paths, texts, ...).
+        task: "classes", "boxes", "masks", or a ``LoopTask`` (``ClassTask(classes, features=X)``,
+            ``PairTask(gallery)``).
         classes: the classes (masks: a semantic canvas's classes; label ``k`` is ``classes[k - 1]``).
         strategy: one of the task's ``strategies`` ("default", "random", and the task's single
             scores) or a callable ``predictions -> one score per image`` (higher: asked first).

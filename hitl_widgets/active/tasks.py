@@ -1,8 +1,13 @@
-"""What the active-learning loop needs to know about a task besides classification: which widget
-shows a batch, how a model's output becomes proposals and scores, and how the model is fitted and
-evaluated. ``TaskLoop`` drives any of them the same way.
+"""What the active-learning loop needs to know about a task: which widget shows a batch, how a
+model's output becomes proposals and scores, and how the model is fitted and evaluated. ``TaskLoop``
+drives any of them the same way.
 
 The model interface each task asks for (duck-typed: any object with these methods):
+
+* ``"classes"`` (``ClassTask`` in ``hitl_widgets.active.class_task``, shown in ``ClassifyWidget``):
+  ``fit(X, labels)`` and ``predict_proba(X)`` → ``(N, C)``; a scikit-learn classifier or a torch
+  ``nn.Module`` through ``as_adapter``. Scores: ``"margin"`` (also ``"default"``), ``"entropy"``,
+  ``"least_confident"``, ``"random"``. Evaluated by accuracy.
 
 * ``"boxes"`` (``BoxTask``, shown in ``BBoxAnnotator``): ``fit(images, targets)`` with one box table
   per image (DataFrame x, y, w, h, class: the form of ``BBoxAnnotator.boxes``); ``predict(images)``
@@ -34,7 +39,7 @@ button, key r) trains on what there is.
 
 Example:
     >>> BoxTask(["cat", "dog"]).strategies
-    ('default', 'uncertainty', 'max', 'complexity', 'hybrid', 'random')
+    ('default', 'uncertainty', 'mean', 'max', 'complexity', 'hybrid', 'stability', 'random')
 """
 from __future__ import annotations
 
@@ -510,14 +515,17 @@ _TASKS = {"boxes": BoxTask, "masks": MaskTask}
 
 
 def as_task(task: Any, classes: Sequence[Any] | None) -> LoopTask:
-    """A ``LoopTask`` from its name ("boxes", "masks") or a ``LoopTask`` itself."""
+    """A ``LoopTask`` from its name ("classes", "boxes", "masks") or a ``LoopTask`` itself."""
     if isinstance(task, LoopTask):
         return task
     if task == "pairs":
         raise ValueError('for image-text pairs pass task=PairTask(gallery_images, k=10): the loop needs the images to match')
-    if task not in _TASKS:
-        raise ValueError(f"task must be one of {sorted(_TASKS)} or a LoopTask, not {task!r} "
-                         "(classes: use ActiveLearningLoop)")
+    if task not in (*_TASKS, "classes"):
+        raise ValueError(f"task must be one of {sorted([*_TASKS, 'classes'])} or a LoopTask, not {task!r}")
     if not classes:
         raise ValueError(f"task {task!r} needs classes=")
+    if task == "classes":
+        from .class_task import ClassTask  # (it builds on this module)
+
+        return ClassTask(classes)
     return _TASKS[task](classes)

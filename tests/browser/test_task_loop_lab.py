@@ -139,3 +139,47 @@ def test_pairs_mark_the_matching_image_by_keyboard_and_the_matcher_retrains(lab)
     nxt = kernel_value(lab, "loop.batch")
     assert not set(nxt) & set(batch)
     expect(root.locator(".hitl-query")).to_have_text(kernel_value(lab, f"texts[{nxt[0]}]"), timeout=20_000)
+
+
+CLASSES_SETUP = '''
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+import hitl_widgets as hw
+from hitl_widgets.active import ClassTask
+
+X, y = load_digits(return_X_y=True)
+loop = hw.TaskLoop(LogisticRegression(max_iter=500), X[:300].reshape(-1, 8, 8) / 16,
+                   ClassTask(list(range(10)), features=X[:300]), batch_size=4,
+                   test=(X[1000:], y[1000:]), store=hw.AnnotationStore("classes.db"))
+loop
+'''
+
+
+def test_classes_label_a_batch_by_key_retrain_and_accept_a_proposal_with_enter(lab):
+    lab.open(lab.new_notebook("class_loop.ipynb", [CLASSES_SETUP]))
+    lab.run_all()
+    classify = lab.page.locator(".hitl-classify")
+    panel = lab.page.locator(".hitl-loop-panel")
+    expect(classify.locator(".hitl-progress")).to_have_text("labelled 0 of 4", timeout=60_000)
+    lab.wait_idle()
+    batch = kernel_value(lab, "loop.batch")
+    truth = kernel_value(lab, "[int(y[i]) for i in loop.batch]")
+    classify.focus()
+    for digit in truth:
+        lab.page.keyboard.press(str(digit))
+    # the batch is complete: the classifier retrains and the curve gains a point (accuracy)
+    expect(panel.locator(".hitl-series-0 circle")).to_have_count(1, timeout=30_000)
+    expect(panel.locator(".hitl-loop-latest")).to_contain_text("round 0: 4 labels, accuracy")
+    assert kernel_value(lab, "loop.history['n_labels'].tolist()") == [4]
+    assert {int(k): v for k, v in kernel_value(lab, "loop.annotations").items()} == dict(zip(batch, truth))
+    # the next batch comes with the model's proposals: Enter accepts the first one
+    second = kernel_value(lab, "loop.batch")
+    assert not set(second) & set(batch)
+    expect(classify.locator(".hitl-proposal")).to_contain_text("model:")
+    proposed = kernel_value(lab, f"loop.widget.proposals[{second[0]}]['label']")
+    classify.focus()
+    lab.page.keyboard.press("Enter")
+    lab.wait_for_python("len(loop.annotations)", 5)
+    assert kernel_value(lab, f"loop.annotations[{second[0]}]") == proposed
+    assert kernel_value(lab, f"loop.store.labels(loop.task_name).set_index('item_id').loc[{second[0]}, 'label']") == proposed
