@@ -16,7 +16,7 @@ so the per-budget gaps are paired.
   of 5 up to 40 labels; mAP@0.5 (COCO-style, equal to pycocotools'). Strategies: default (=
   uncertainty: summed box entropy), mean (box entropy averaged), max, complexity, hybrid (the mean
   rank of summed box entropy and scene complexity), stability (localisation stability under a
-  left-right flip), random.
+  left-right flip), shift (the same under a 3-pixel shift right and down), random.
 * Boxes with the torch ``CenterNetDetector`` of ``hitl_widgets.demo.cnn_detector`` (a centre
   heatmap per class and a box-size head on a 16 × 16 grid, trained from scratch on the labelled
   images, 150 batches of 16, on one CPU thread) in place of ``ShapeDetector``: the same 12
@@ -172,12 +172,12 @@ def main() -> None:
     parts = args.only or ["boxes", "cnn", "pairs", "dual"]
     started = time.perf_counter()
     if "boxes" in parts:
-        box_strategies = ["default", "mean", "max", "complexity", "hybrid", "stability", "random"]
+        box_strategies = ["default", "mean", "max", "complexity", "hybrid", "stability", "shift", "random"]
         report("Boxes (BBoxAnnotator, ShapeDetector)", "mAP@0.5", [box_runs(s, box_strategies) for s in seeds], box_strategies)
     if "cnn" in parts:
         import torch
 
-        cnn_strategies = ["default", "mean", "max", "complexity", "hybrid", "stability", "random"]
+        cnn_strategies = ["default", "mean", "max", "complexity", "hybrid", "stability", "shift", "random"]
         report(f"Boxes (BBoxAnnotator, torch CenterNetDetector, torch {torch.__version__}, 1 thread)", "mAP@0.5",
                [cnn_runs(s, cnn_strategies) for s in seeds], cnn_strategies)
     pair_strategies = ["default", "shown_random", "margin", "random"]

@@ -80,6 +80,15 @@ def _iou(a, b):
     return w * h / (a[2] * a[3] + b[2] * b[3] - w * h)
 
 
+def _instability(a, b):
+    """1 − the mean best IoU of each box of ``a`` with the boxes ``b`` (0 when both are empty, 1 when one is)."""
+    if len(a) == 0 and len(b) == 0:
+        return 0.0
+    if len(a) == 0 or len(b) == 0:
+        return 1.0
+    return 1.0 - np.mean([max(_iou(box, other) for other in b) for box in a])
+
+
 @pytest.mark.parametrize("strategy", ["mean", "stability"])
 def test_mean_and_stability_pick_the_images_their_definitions_rank_first(scenes, strategy):
     """mean: per-box class entropy averaged over the image; stability: 1 − the mean best IoU of each
@@ -101,14 +110,8 @@ def test_mean_and_stability_pick_the_images_their_definitions_rank_first(scenes,
         score = []
         for i, t, m in zip(open_ids, tables, mirrored):
             width = images[i].shape[1]
-            a = t[["x", "y", "w", "h"]].to_numpy(float)
             b = [(width - x - w, y, w, h) for x, y, w, h in m[["x", "y", "w", "h"]].to_numpy(float)]
-            if len(a) == 0 and len(b) == 0:
-                score.append(0.0)
-            elif len(a) == 0 or len(b) == 0:
-                score.append(1.0)
-            else:
-                score.append(1.0 - np.mean([max(_iou(box, other) for other in b) for box in a]))
+            score.append(_instability(t[["x", "y", "w", "h"]].to_numpy(float), b))
         score = np.array(score)
     top = {open_ids[i] for i in np.argsort(-score, kind="stable")[:5]}
     assert set(loop.batch) == top
@@ -476,3 +479,84 @@ def test_retrieval_set_results_replaces_the_lists_given_and_keeps_stored_judgeme
     assert w._current[(0, "b")] == "relevant"  # back in the list: its stored judgement too
     with pytest.raises(ValueError, match="unknown result item id 'zz'"):
         w.set_results({0: ["zz"]})
+
+
+def test_the_task_modules_doctests_pass():
+    import doctest
+
+    from hitl_widgets.active import task_loop, tasks
+
+    assert doctest.testmod(tasks).failed == 0
+    assert doctest.testmod(task_loop).failed == 0
+
+
+def test_shift_picks_the_images_whose_boxes_move_least_with_the_image(scenes):
+    """shift: 1 − the mean best IoU of each box with the boxes predicted on the image moved 3 pixels
+    right and down (edges repeated), moved back. Computed here from the model's own predictions."""
+    images, boxes, _ = scenes
+
+    class GridDetector(ShapeDetector):
+        """Boxes snapped to a 4-pixel grid, as a grid-based detector's are: not shift-equivariant
+        (ShapeDetector's connected regions move exactly with the image, and would all score 0)."""
+
+        def predict(self, images):
+            tables = super().predict(images)
+            for t in tables:
+                t[["x", "y", "w", "h"]] = (t[["x", "y", "w", "h"]].to_numpy(float) / 4).round() * 4
+            return tables
+
+    loop = TaskLoop(GridDetector(NAMED_CLASSES), images[:60], "boxes", NAMED_CLASSES, strategy="shift", batch_size=5,
+                    test=(images[60:], boxes[60:]), store=AnnotationStore(":memory:"), background=False, progress=False)
+    assert loop.task.shift and not loop.task.flip
+    loop.simulate(scenes[1][:60], budget=10)
+    open_ids = [i for i in loop.items.ids if i not in loop.annotations]
+    tables = loop.model.predict([images[i] for i in open_ids])
+    moved = []
+    for i in open_ids:
+        im = images[i]
+        out = np.empty_like(im)
+        out[3:, 3:] = im[:-3, :-3]
+        out[:3, 3:] = im[0:1, :-3]
+        out[:, :3] = out[:, 3:4]
+        moved.append(out)
+    shifted = loop.model.predict(moved)
+    score = np.array([_instability(t[["x", "y", "w", "h"]].to_numpy(float),
+                                   [(x - 3, y - 3, w, h) for x, y, w, h in m[["x", "y", "w", "h"]].to_numpy(float)])
+                      for t, m in zip(tables, shifted)])
+    assert score.max() > score.min(), "the shift moves some boxes more than others"
+    assert set(loop.batch) == {open_ids[i] for i in np.argsort(-score, kind="stable")[:5]}
+
+
+def test_groups_split_every_batch_by_quota_and_the_strategy_picks_within_each(scenes):
+    from hitl_widgets.active import select_stratified, stratified_quota
+
+    images = scenes[0]
+    groups = np.array(["site A"] * 45 + ["site B"] * 15, dtype=object)  # B under-represented in the pool
+    loop = box_loop(scenes, groups=groups)
+    first = loop.batch  # no model yet: random within the quotas, 3 from A and 2 from B
+    assert sorted(groups[first].tolist()) == ["site A"] * 3 + ["site B"] * 2
+    loop.simulate(scenes[1][:60], budget=10)
+    done = loop.annotations
+    open_ids = [i for i in loop.items.ids if i not in done]
+    scores = loop.task.score(loop.task.predict(loop.model, [images[i] for i in open_ids]), "default")
+    labelled_groups = groups[list(done)]
+    quota = stratified_quota(groups[open_ids], 5, labelled_groups)
+    assert quota == {"site A": 3, "site B": 2}
+    expected = select_stratified(scores, groups[open_ids], 5, labelled_groups=labelled_groups)
+    assert loop.batch == [open_ids[i] for i in expected]
+    # within site B, its best two by the default score; not the pool's top five
+    in_b = [i for i in open_ids if groups[i] == "site B"]
+    top_b = {in_b[j] for j in np.argsort(-scores[[open_ids.index(i) for i in in_b]], kind="stable")[:2]}
+    assert {i for i in loop.batch if groups[i] == "site B"} == top_b
+    assert loop.panel.group_counts == [["site A", int((groups[list(done)] == "site A").sum()), 45],
+                                       ["site B", int((groups[list(done)] == "site B").sum()), 15]]
+
+
+def test_groups_are_checked(scenes, captions):
+    with pytest.raises(ValueError, match="groups has 3 entries but the pool has 60 images"):
+        box_loop(scenes, groups=["a", "b", "c"])
+    with pytest.raises(ValueError, match="groups: pool position 4 has no group"):
+        box_loop(scenes, groups=["a"] * 4 + [None] + ["b"] * 55)
+    with pytest.raises(ValueError, match="strategy 'default' picks the batch as a whole"):
+        pair_loop(captions, groups=["a"] * 120)
+    assert pair_loop(captions, groups=["a"] * 60 + ["b"] * 60, strategy="margin").batch

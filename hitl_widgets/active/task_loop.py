@@ -41,7 +41,7 @@ from ..items import Items
 from ..static import with_static
 from ..store import AnnotationStore
 from .pool import is_empty_pool
-from .strategies import select
+from .strategies import select, select_stratified
 from .tasks import LoopTask, as_task
 
 log = logging.getLogger("hitl_widgets")
@@ -71,6 +71,11 @@ class TaskLoop:
         task_name: the task's name in the store.
         background: retrain in a background thread (False: in the calling thread).
         seed: the random order of the first batch (before there is a model) and of "random".
+        groups: one group per pool item (a stratum: site, device, subgroup): every batch is then
+            split by per-group quotas (``stratified_quota``: the groups with the fewest labels so far
+            get the most), the strategy's best items within each (random ones before the first
+            model); the panel shows labelled / pool per group. Not with a strategy that picks a
+            batch as a whole (the pairs' "shown_margin" and "shown_random").
     """
 
     def __init__(
@@ -89,6 +94,7 @@ class TaskLoop:
         background: bool = True,
         seed: int | None = 0,
         progress: bool = True,
+        groups: Sequence[Any] | None = None,
     ):
         from ipywidgets import VBox
 
@@ -105,6 +111,7 @@ class TaskLoop:
         if is_empty_pool(images):
             raise ValueError("the pool is empty: nothing to query")
         self.items = images if isinstance(images, Items) else Items(images)
+        self.groups = self._check_groups(groups)
         self.batch_size = int(batch_size)
         self.test = self._check_test(test)
         self.initial = self._check_initial(initial)
@@ -291,6 +298,20 @@ class TaskLoop:
     def _inputs(self, ids: Sequence[Hashable]) -> list[Any]:
         return self.task.inputs(self.items, ids)
 
+    def _check_groups(self, groups: Any) -> np.ndarray | None:
+        if groups is None:
+            return None
+        values = np.asarray([plain(g) for g in groups], dtype=object)
+        if len(values) != len(self.items):
+            raise ValueError(f"groups has {len(values)} entries but the pool has {len(self.items)} {self.task.noun}s")
+        missing = [n for n, g in enumerate(values) if g is None or (isinstance(g, float) and np.isnan(g))]
+        if missing:
+            raise ValueError(f"groups: pool position {missing[0]} has no group ({len(missing)} such)")
+        if not callable(self.strategy_used) and self.strategy_used in self.task.whole_batch:
+            raise ValueError(f"strategy {self.strategy_used!r} picks the batch as a whole, so it cannot take per-group "
+                             f"quotas: with groups= use one of the task's scores or 'random'")
+        return values
+
     def _check_initial(self, initial: Any) -> dict[Hashable, Any]:
         if initial is None:
             return {}
@@ -350,6 +371,11 @@ class TaskLoop:
         metric = self.task.metric
         self.panel.history = [{"n_labels": r["n_labels"], metric: None if not np.isfinite(r[metric]) else r[metric]}
                               for r in self._rows]
+        if self.groups is not None:  # labelled / pool per group, as ActiveLearningLoop shows them
+            known = self._known()
+            labelled = pd.Series([self.groups[self.items.position(i)] for i in known], dtype=object).value_counts()
+            self.panel.group_counts = [[str(g), int(labelled.get(g, 0)), int(n)]
+                                       for g, n in pd.Series(self.groups, dtype=object).value_counts().items()]
 
     def _choose(self, open_ids: list[Hashable], predictions: list[Any] | None) -> list[Hashable]:
         """The next batch: random before the first model (and for "random"), else the top scores."""
@@ -358,6 +384,8 @@ class TaskLoop:
             return []
         strategy = self.strategy_used
         if predictions is None or strategy == "random" or (strategy == "default" and self.task.default == "random"):
+            if self.groups is not None:  # random within each group's quota
+                return self._by_quota(open_ids, self.rng.random(len(open_ids)), k)
             return [open_ids[int(i)] for i in self.rng.choice(len(open_ids), size=k, replace=False)]
         chosen = None if callable(strategy) else self.task.choose(predictions, k, strategy)
         if chosen is not None:
@@ -373,4 +401,16 @@ class TaskLoop:
             raise ValueError(f"the strategy gave {scores.shape} scores for {len(open_ids)} images")
         if not np.isfinite(scores).all():
             raise ValueError(f"the strategy gave a NaN or infinite score for image {open_ids[int(np.argmax(~np.isfinite(scores)))]!r}")
+        if self.groups is not None:
+            return self._by_quota(open_ids, scores, k)
         return [open_ids[int(i)] for i in select(scores, k)]
+
+    def _by_quota(self, open_ids: list[Hashable], scores: np.ndarray, k: int) -> list[Hashable]:
+        """The top scores within each group's quota (``stratified_quota``: the groups with the fewest
+        labels so far first), best first."""
+        assert self.groups is not None
+        is_open = np.zeros(len(self.items), dtype=bool)
+        is_open[[self.items.position(i) for i in open_ids]] = True
+        open_groups = self.groups[[self.items.position(i) for i in open_ids]]
+        picked = select_stratified(scores, open_groups, k, labelled_groups=self.groups[~is_open])
+        return [open_ids[int(i)] for i in picked]

@@ -39,7 +39,7 @@ button, key r) trains on what there is.
 
 Example:
     >>> BoxTask(["cat", "dog"]).strategies
-    ('default', 'uncertainty', 'mean', 'max', 'complexity', 'hybrid', 'stability', 'random')
+    ('default', 'uncertainty', 'mean', 'max', 'complexity', 'hybrid', 'stability', 'shift', 'random')
 """
 from __future__ import annotations
 
@@ -82,6 +82,8 @@ class LoopTask:
     default = "score"
     #: what a pool item is, in messages
     noun = "image"
+    #: the strategies that pick a batch as a whole (``choose``), not by a score per item
+    whole_batch: tuple[str, ...] = ()
 
     def __init__(self, classes: Sequence[Any] | None):
         self.classes = normalise_classes(classes) if classes is not None else []
@@ -176,16 +178,22 @@ class BoxTask(LoopTask):
     Also ``"mean"`` (box entropy averaged over the image) and ``"stability"`` (localisation
     stability: 1 − the mean best IoU of each predicted box with the boxes predicted on the image
     flipped left–right, mapped back; an image with boxes on one side only scores 1): with it,
-    ``predict`` runs the model on the flipped images too, twice the prediction cost.
+    ``predict`` runs the model on the flipped images too, twice the prediction cost. ``"shift"`` is
+    the same under a small shift: the image moved ``shift_px`` (3) pixels right and down (the
+    top and left edges repeated), the boxes predicted there moved back.
     """
 
     name = "boxes"
     metric = "mAP@0.5"
-    strategies = ("default", "uncertainty", "mean", "max", "complexity", "hybrid", "stability", "random")
+    strategies = ("default", "uncertainty", "mean", "max", "complexity", "hybrid", "stability", "shift", "random")
     flip = False  # predict on flipped images too (for "stability")
+    shift = False  # predict on shifted images too (for "shift")
+    #: how far "shift" moves the image, right and down, in pixels
+    shift_px = 3
 
     def prepare(self, strategy: Any) -> None:
         self.flip = strategy == "stability"
+        self.shift = strategy == "shift"
 
     def make_widget(self, items: Any, store: Any, task: str, annotator: str | None) -> Any:
         from ..widgets.bbox import BBoxAnnotator
@@ -225,6 +233,14 @@ class BoxTask(LoopTask):
                 back = back[["x", "y", "w", "h"]].astype(float)
                 back["x"] = np.asarray(im).shape[1] - back["x"] - back["w"]
                 table.attrs["flipped_boxes"] = back.to_numpy()
+        if self.shift:  # each table keeps the boxes predicted on its shifted image, moved back
+            d = self.shift_px
+            moved = self._predict_tables(model, [_shifted(np.asarray(im), d) for im in images])
+            for table, back in zip(tables, moved):
+                back = back[["x", "y", "w", "h"]].astype(float)
+                back["x"] -= d
+                back["y"] -= d
+                table.attrs["shifted_boxes"] = back.to_numpy()
         return tables
 
     def _predict_tables(self, model: Any, images: list[np.ndarray]) -> list[pd.DataFrame]:
@@ -250,9 +266,10 @@ class BoxTask(LoopTask):
             return box_uncertainty(scores, aggregate="sum")
         if strategy == "mean":
             return box_uncertainty(scores, aggregate="mean")
-        if strategy == "stability":
+        if strategy in ("stability", "shift"):
+            key = "flipped_boxes" if strategy == "stability" else "shifted_boxes"
             return localisation_stability([t[["x", "y", "w", "h"]].to_numpy(float) for t in predictions],
-                                          [t.attrs["flipped_boxes"] for t in predictions])
+                                          [t.attrs[key] for t in predictions])
         if strategy == "max":
             return box_uncertainty(scores, aggregate="max")
         if strategy == "complexity":
@@ -270,6 +287,17 @@ class BoxTask(LoopTask):
 
     def evaluate(self, predictions: list[pd.DataFrame], truths: list[pd.DataFrame]) -> float:
         return mean_average_precision([p.drop(columns="probs", errors="ignore") for p in predictions], truths)
+
+
+def _shifted(image: np.ndarray, d: int) -> np.ndarray:
+    """``image`` moved ``d`` pixels right and down, its top rows and left columns repeated to fill.
+
+    Example:
+        >>> _shifted(np.arange(9).reshape(3, 3), 1).tolist()
+        [[0, 0, 1], [0, 0, 1], [3, 3, 4]]
+    """
+    pad = ((d, 0), (d, 0)) + ((0, 0),) * (image.ndim - 2)
+    return np.pad(image, pad, mode="edge")[: image.shape[0], : image.shape[1]]
 
 
 class MaskTask(LoopTask):
@@ -404,6 +432,7 @@ class PairTask(LoopTask):
     metric = "recall@1"
     strategies = ("default", "shown_margin", "shown_random", "margin", "random")
     default = "shown_margin"
+    whole_batch = ("default", "shown_margin", "shown_random")
     noun = "text"
 
     def __init__(self, gallery: Any, k: int = 10, classes: Sequence[Any] | None = None, candidates: int = 5,
