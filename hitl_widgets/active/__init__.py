@@ -10,7 +10,9 @@ Example:
 """
 from .adapters import CallableAdapter, ModelAdapter, SklearnAdapter, TorchAdapter, as_adapter
 from .class_task import ClassTask
-from .distributed import PoolScoringError, score_pool  # dask is imported only when a pool is scored on it
+from .distributed import PoolScoringError, score_pool
+from .mask_adapters import PixelClassifier, TorchSegmenter
+from .pair_adapters import FeatureMatcher, TorchDualEncoder  # dask is imported only when a pool is scored on it
 from .simulate import HISTORY_COLUMNS, ActiveSession, query, simulate
 from .strategies import (
     CoreSetStrategy,
@@ -48,6 +50,10 @@ __all__ = [
     "ActiveSession",
     "BoxTask",
     "ClassTask",
+    "FeatureMatcher",
+    "PixelClassifier",
+    "TorchDualEncoder",
+    "TorchSegmenter",
     "LoopTask",
     "MaskTask",
     "PairTask",
