@@ -9,6 +9,7 @@ Example:
     [1]
 """
 from .adapters import CallableAdapter, ModelAdapter, SklearnAdapter, TorchAdapter, as_adapter
+from .box_adapters import RegionDetector, TorchCenterNet, connected_regions
 from .class_task import ClassTask
 from .distributed import PoolScoringError, score_pool
 from .mask_adapters import PixelClassifier, TorchSegmenter
@@ -52,6 +53,9 @@ __all__ = [
     "ClassTask",
     "FeatureMatcher",
     "PixelClassifier",
+    "RegionDetector",
+    "TorchCenterNet",
+    "connected_regions",
     "TorchDualEncoder",
     "TorchSegmenter",
     "LoopTask",
