@@ -33,7 +33,7 @@ import pandas as pd
 
 from ..coerce import normalise_classes, plain
 
-__all__ = ["RegionDetector", "TorchCenterNet", "connected_regions"]
+__all__ = ["RegionDetector", "TorchCenterNet", "connected_regions", "label_regions", "region_features"]
 
 _COLUMNS = ["x", "y", "w", "h", "class"]
 NO_OBJECT = "__no_object__"
@@ -51,17 +51,11 @@ def connected_regions(background: Sequence[float], tolerance: float = 30.0) -> C
         >>> boxes.tolist(), features.shape
         ([[1.0, 1.0, 3.0, 2.0]], (1, 7))
     """
-    bg = np.asarray(background, dtype=np.int16)
-
     def propose(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        from scipy import ndimage
-
         img = np.asarray(image)
-        if img.ndim != 3 or img.shape[2] != 3:
-            raise ValueError(f"expected an (H, W, 3) image, got shape {img.shape}")
-        labels, _ = ndimage.label(np.abs(img.astype(np.int16) - bg).max(axis=2) > tolerance)
+        labels, slices = label_regions(img, background, tolerance)
         boxes, feats = [], []
-        for k, where in enumerate(ndimage.find_objects(labels), start=1):
+        for k, where in enumerate(slices, start=1):
             if where is None:
                 continue
             ys, xs = where
@@ -70,6 +64,25 @@ def connected_regions(background: Sequence[float], tolerance: float = 30.0) -> C
         return np.array(boxes, float).reshape(-1, 4), np.array(feats).reshape(-1, 7)
 
     return propose
+
+
+def label_regions(image: Any, background: Sequence[float], tolerance: float = 30.0) -> tuple[np.ndarray, list]:
+    """The label map of the connected regions of pixels farther than ``tolerance`` from the
+    ``background`` colour (region ``k`` is ``k``, background 0) and each region's slices.
+
+    Example:
+        >>> image = np.zeros((4, 4, 3), dtype=np.uint8); image[0, 0] = image[3, 3] = 255
+        >>> labels, slices = label_regions(image, (0, 0, 0))
+        >>> int(labels.max()), len(slices)
+        (2, 2)
+    """
+    from scipy import ndimage
+
+    img = np.asarray(image)
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise ValueError(f"expected an (H, W, 3) image, got shape {img.shape}")
+    labels, _ = ndimage.label(np.abs(img.astype(np.int16) - np.asarray(background, dtype=np.int16)).max(axis=2) > tolerance)
+    return labels, list(ndimage.find_objects(labels))
 
 
 def region_features(image: np.ndarray, region: np.ndarray, where: tuple[slice, slice]) -> np.ndarray:
@@ -374,14 +387,14 @@ class TorchCenterNet:
         from ..demo.torch_threads import torch_threads
 
         if self._net is None:
-            raise RuntimeError("fit the detector on some labelled images first")
+            raise RuntimeError(f"fit the {type(self).__name__} on some labelled images first")
         with torch_threads(self.threads), self._torch.no_grad():
             return self._checked(self._net(x), x)
 
     def predict(self, images: Any) -> list[pd.DataFrame]:
         torch = self._torch
         if self._net is None:
-            raise RuntimeError("fit the detector on some labelled images first")
+            raise RuntimeError(f"fit the {type(self).__name__} on some labelled images first")
         arrays = list(images) if not isinstance(images, np.ndarray) or images.ndim == 4 else [images]
         if not arrays:
             return []
