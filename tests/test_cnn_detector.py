@@ -92,7 +92,7 @@ def test_threads_restored(shapes):
 def test_bad_input_is_refused(shapes):
     images, boxes = shapes
     d = CenterNetDetector(NAMED_CLASSES, steps=2)
-    with pytest.raises(RuntimeError, match="fit the CNN detector"):
+    with pytest.raises(RuntimeError, match="fit the CenterNetDetector on some labelled images first"):
         d.predict(images[:2])
     with pytest.raises(ValueError, match="fit: 3 images but 2 box tables"):
         d.fit(images[:3], boxes[:2])

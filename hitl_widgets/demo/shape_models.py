@@ -22,14 +22,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import ndimage
 
+from ..active.box_adapters import RegionDetector, connected_regions, label_regions, region_features
 from .scenes import BACKGROUND, COLOURS, Scene
 
 SHAPE_CLASSES = ("circle", "square", "triangle")
 #: the classes of ``scene_boxes(by="name")``
 NAMED_CLASSES = tuple(f"{c} {s}" for c in COLOURS for s in SHAPE_CLASSES)
-_NONE = "__no_object__"
 
 
 def scene_boxes(scenes: Sequence[Scene], by: str = "shape") -> list[pd.DataFrame]:
@@ -50,7 +49,7 @@ def scene_masks(images: np.ndarray, scenes: Sequence[Scene], classes: Sequence[s
     out = []
     for img, s in zip(images, scenes):
         labels = np.full(img.shape[:2], classes.index("background") + 1, np.uint8)
-        regions, _ = _regions(img)
+        regions, _ = label_regions(img, BACKGROUND)
         for o in s.objects:
             at = regions[int(o.y), int(o.x)]
             if at:
@@ -59,76 +58,29 @@ def scene_masks(images: np.ndarray, scenes: Sequence[Scene], classes: Sequence[s
     return out
 
 
-def _regions(image: np.ndarray) -> tuple[np.ndarray, list[tuple[slice, slice]]]:
-    img = np.asarray(image)
-    if img.ndim != 3 or img.shape[2] != 3:
-        raise ValueError(f"expected an (H, W, 3) image, got shape {img.shape}")
-    foreground = np.abs(img.astype(np.int16) - np.array(BACKGROUND, np.int16)).max(axis=2) > 30
-    labels, _ = ndimage.label(foreground)
-    return labels, list(ndimage.find_objects(labels))
-
-
-def _features(image: np.ndarray, labels: np.ndarray, k: int, where: tuple[slice, slice]) -> np.ndarray:
-    region = labels[where] == k
-    h, w = region.shape
-    colour = image[where][region].mean(axis=0) / 255.0
-    rows = region.sum(axis=1)
-    top, bottom = rows[: max(1, h // 3)].mean() / w, rows[-max(1, h // 3):].mean() / w
-    return np.array([*colour, region.mean(), top, bottom, bottom - top])
-
-
 def _boxes_and_features(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    labels, slices = _regions(image)
+    """The image's regions: boxes (x, y, w, h), their 7 features and the label map (region k is k)."""
+    labels, slices = label_regions(image, BACKGROUND)
     boxes, feats = [], []
     for k, where in enumerate(slices, start=1):
         if where is None:
             continue
         ys, xs = where
         boxes.append((xs.start, ys.start, xs.stop - xs.start, ys.stop - ys.start))
-        feats.append(_features(image, labels, k, where))
+        feats.append(region_features(np.asarray(image), labels[where] == k, where))
     return np.array(boxes, float).reshape(-1, 4), np.array(feats).reshape(-1, 7), labels
 
 
-class _RegionClassifier:
-    def __init__(self, classes: Sequence[Any]):
-        if len(classes) < 1:
-            raise ValueError("give at least one class")
-        self.classes = list(classes)
-        self._model: Any = None
-        self._only: Any = None
+def _region_classifier(classes: Sequence[Any]) -> RegionDetector:
+    """The logistic regression both models class regions with."""
+    from sklearn.linear_model import LogisticRegression
 
-    @property
-    def fitted(self) -> bool:
-        return self._model is not None or self._only is not None
-
-    def _fit(self, X: np.ndarray, y: list[Any]) -> None:
-        from sklearn.linear_model import LogisticRegression
-
-        if not len(y):
-            raise ValueError("nothing to learn from: no labelled region")
-        if len(set(y)) == 1:
-            self._model, self._only = None, y[0]
-            return
-        self._model = LogisticRegression(max_iter=2000, C=10.0).fit(X, y)
-        self._only = None
-
-    def _proba(self, X: np.ndarray) -> tuple[np.ndarray, list[Any]]:
-        """Probabilities over ``classes + [no object]`` for each row of X."""
-        names = [*self.classes, _NONE]
-        out = np.zeros((len(X), len(names)))
-        if not self.fitted:
-            raise RuntimeError("fit the model first")
-        if self._model is None:
-            out[:, names.index(self._only)] = 1.0
-            return out, names
-        p = self._model.predict_proba(X)
-        for j, c in enumerate(self._model.classes_):
-            out[:, names.index(c)] = p[:, j]
-        return out, names
+    return RegionDetector(LogisticRegression(max_iter=2000, C=10.0), classes, propose=connected_regions(BACKGROUND))
 
 
-class ShapeDetector(_RegionClassifier):
-    """Boxes around the shapes, classed by a logistic regression (see the module).
+class ShapeDetector(RegionDetector):
+    """Boxes around the shapes, classed by a logistic regression (see the module): a
+    ``hitl_widgets.active.RegionDetector`` on the scenes' connected regions.
 
     ``fit(images, targets)``: ``targets`` one box table per image (x, y, w, h, class), as
     ``BBoxAnnotator.boxes`` gives them. ``predict(images)`` → one table per image with x, y, w, h,
@@ -136,39 +88,14 @@ class ShapeDetector(_RegionClassifier):
     ``box_uncertainty``); regions it takes for "no object" are left out.
     """
 
-    def fit(self, images: Sequence[np.ndarray], targets: Sequence[pd.DataFrame]) -> ShapeDetector:
-        from ..metrics.geometry import box_iou
-
-        X, y = [], []
-        for img, t in zip(images, targets):
-            boxes, feats, _ = _boxes_and_features(img)
-            truth = t[["x", "y", "w", "h"]].to_numpy(float) if len(t) else np.zeros((0, 4))
-            iou = box_iou(boxes, truth)
-            for k in range(len(boxes)):
-                best = int(np.argmax(iou[k])) if truth.size else -1
-                X.append(feats[k])
-                y.append(t["class"].iloc[best] if best >= 0 and iou[k, best] >= 0.5 else _NONE)
-        self._fit(np.array(X).reshape(-1, 7), y)
-        return self
-
-    def predict(self, images: Sequence[np.ndarray]) -> list[pd.DataFrame]:
-        out = []
-        for img in images:
-            boxes, feats, _ = _boxes_and_features(img)
-            p, names = self._proba(feats) if len(feats) else (np.zeros((0, len(self.classes) + 1)), [*self.classes, _NONE])
-            best = p.argmax(axis=1) if len(p) else np.zeros(0, int)
-            keep = [k for k in range(len(boxes)) if names[best[k]] != _NONE]
-            probs = [p[k, : len(self.classes)] / max(p[k, : len(self.classes)].sum(), 1e-12) for k in keep]
-            out.append(pd.DataFrame({
-                "x": boxes[keep, 0] if keep else [], "y": boxes[keep, 1] if keep else [],
-                "w": boxes[keep, 2] if keep else [], "h": boxes[keep, 3] if keep else [],
-                "class": [names[best[k]] for k in keep], "score": [float(p[k, best[k]]) for k in keep],
-                "probs": probs,
-            }))
-        return out
+    def __init__(self, classes: Sequence[Any]):
+        if len(classes) < 1:
+            raise ValueError("give at least one class")
+        model = _region_classifier(classes)
+        super().__init__(model.estimator, classes, propose=model.propose)
 
 
-class ShapeSegmenter(_RegionClassifier):
+class ShapeSegmenter:
     """Per-pixel class probabilities: background pixels are ``background`` (the class named so), a
     region's pixels share its classifier's probabilities (see the module).
 
@@ -180,7 +107,8 @@ class ShapeSegmenter(_RegionClassifier):
     def __init__(self, classes: Sequence[Any] = ("background", *SHAPE_CLASSES)):
         if "background" not in classes:
             raise ValueError('the classes must include "background"')
-        super().__init__(classes)
+        self.classes = list(classes)
+        self._regions = _region_classifier(self.classes)
 
     def fit(self, images: Sequence[np.ndarray], masks: Sequence[np.ndarray]) -> ShapeSegmenter:
         X, y = [], []
@@ -192,7 +120,7 @@ class ShapeSegmenter(_RegionClassifier):
                 if painted.size:
                     X.append(feats[k - 1])
                     y.append(self.classes[int(np.bincount(painted).argmax()) - 1])
-        self._fit(np.array(X).reshape(-1, 7), y)
+        self._regions.fit_rows(np.array(X).reshape(-1, 7), y)
         return self
 
     def predict_proba(self, images: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -204,7 +132,7 @@ class ShapeSegmenter(_RegionClassifier):
             maps = np.zeros((C, *labels.shape))
             maps[bg] = 1.0
             if len(feats):
-                p, _ = self._proba(feats)
+                p = self._regions.proba(feats)
                 p = p[:, :C] + np.eye(C)[bg] * p[:, C:].sum(axis=1, keepdims=True)  # "no object" is background
                 for k in range(1, len(feats) + 1):
                     maps[:, labels == k] = p[k - 1][:, None]
