@@ -328,7 +328,7 @@ def test_a_dask_pool_is_read_a_few_rows_at_a_time():
 
 
 def test_scheduler_given_as_an_address_or_local(client, data):
-    from hitl_widgets.active.distributed import _CLIENTS, get_client
+    from hitl_widgets.active.cluster import _CLIENTS, get_client
 
     X, _, model = data
     x = da.from_array(X, chunks=1000)

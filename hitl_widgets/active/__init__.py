@@ -33,7 +33,7 @@ from .strategies import (
     select_stratified,
     stratified_quota,
 )
-from .task_loop import TaskLoop
+from .task_loop import TaskLoop, as_task
 from .task_scores import (
     alignment_uncertainty,
     boundary_uncertainty,
@@ -45,7 +45,7 @@ from .task_scores import (
     shown_random,
     text_margin_uncertainty,
 )
-from .tasks import BoxTask, LoopTask, MaskTask, PairTask, as_task
+from .tasks import BoxTask, LoopTask, MaskTask, PairTask
 
 __all__ = [
     "ActiveSession",

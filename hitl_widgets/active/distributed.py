@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from .._progress import progress_bar
+from .cluster import get_client
 from .pool import PoolRows, pool_kind
 from .strategies import RandomStrategy, ScoreStrategy, as_numpy, bald, entropy, least_confident, margin, select
 
@@ -56,37 +57,11 @@ SCORES: dict[str, Callable[[Any], Any]] = {"margin": margin, "entropy": entropy,
 #: rows per partition when a numpy pool or a list of files is split here
 PARTITION_ROWS = 100_000
 
-_CLIENTS: dict[str, Any] = {}
-
 
 class PoolScoringError(RuntimeError):
     """The cluster failed while scoring the pool (a worker died, the scheduler went away).
 
     Nothing was stored: calling again scores the pool again."""
-
-
-# --------------------------------------------------------------------------- the scheduler
-def get_client(scheduler: Any) -> Any:
-    """A ``dask.distributed.Client`` for ``scheduler``: a Client (used as is), ``"local"`` (a
-    ``LocalCluster`` of worker processes on this machine, started once and reused; in a script, under
-    ``if __name__ == "__main__":``, since its workers are started by spawning), or a scheduler
-    address such as ``"tcp://10.0.0.5:8786"`` (connected once and reused). Clients made here do not
-    become dask's default scheduler, so the rest of a session's dask work is not moved to them."""
-    from distributed import Client, LocalCluster
-
-    if isinstance(scheduler, Client):
-        return scheduler
-    if not isinstance(scheduler, str):
-        raise TypeError(f"scheduler must be a dask.distributed Client, a scheduler address or 'local', not {type(scheduler).__name__}")
-    client = _CLIENTS.get(scheduler)
-    if client is None or client.status not in ("running", "connecting"):
-        if scheduler == "local":
-            cluster = LocalCluster(processes=True, dashboard_address=None)
-            client = Client(cluster, set_as_default=False)
-        else:
-            client = Client(scheduler, set_as_default=False, timeout="30s")
-        _CLIENTS[scheduler] = client
-    return client
 
 
 # --------------------------------------------------------------------------- one partition (runs on a worker)

@@ -166,7 +166,7 @@ class PoolRows:
     def _compute(self, collection: Any) -> Any:
         if self.scheduler is None:
             return collection.compute()
-        from .distributed import get_client
+        from .cluster import get_client
 
         return get_client(self.scheduler).compute(collection).result()
 

@@ -40,11 +40,28 @@ from ..coerce import plain
 from ..items import Items
 from ..static import with_static
 from ..store import AnnotationStore
+from .class_task import ClassTask
 from .pool import is_empty_pool
 from .strategies import select, select_stratified
-from .tasks import LoopTask, as_task
+from .tasks import BoxTask, LoopTask, MaskTask
 
 log = logging.getLogger("hitl_widgets")
+
+_TASKS = {"boxes": BoxTask, "masks": MaskTask, "classes": ClassTask}
+
+
+def as_task(task: Any, classes: Sequence[Any] | None) -> LoopTask:
+    """A ``LoopTask`` from its name ("classes", "boxes", "masks") or a ``LoopTask`` itself."""
+    if isinstance(task, LoopTask):
+        return task
+    if task == "pairs":
+        raise ValueError('for image-text pairs pass task=PairTask(gallery_images, k=10): the loop needs the images to match')
+    if task not in _TASKS:
+        raise ValueError(f"task must be one of {sorted(_TASKS)} or a LoopTask, not {task!r}")
+    if not classes:
+        raise ValueError(f"task {task!r} needs classes=")
+    return _TASKS[task](classes)
+
 
 
 class TaskLoop:

@@ -62,7 +62,7 @@ from .task_scores import (
     text_margin_uncertainty,
 )
 
-__all__ = ["LoopTask", "BoxTask", "MaskTask", "PairTask", "as_task"]
+__all__ = ["LoopTask", "BoxTask", "MaskTask", "PairTask"]
 
 
 def _ranks(scores: np.ndarray) -> np.ndarray:
@@ -538,23 +538,3 @@ class PairTask(LoopTask):
     def evaluate(self, predictions: list[np.ndarray], truths: list[Any]) -> float:
         hits = [self.gallery.ids[int(np.argmax(row))] == t for row, t in zip(predictions, truths) if t is not None]
         return float(np.mean(hits)) if hits else float("nan")
-
-
-_TASKS = {"boxes": BoxTask, "masks": MaskTask}
-
-
-def as_task(task: Any, classes: Sequence[Any] | None) -> LoopTask:
-    """A ``LoopTask`` from its name ("classes", "boxes", "masks") or a ``LoopTask`` itself."""
-    if isinstance(task, LoopTask):
-        return task
-    if task == "pairs":
-        raise ValueError('for image-text pairs pass task=PairTask(gallery_images, k=10): the loop needs the images to match')
-    if task not in (*_TASKS, "classes"):
-        raise ValueError(f"task must be one of {sorted([*_TASKS, 'classes'])} or a LoopTask, not {task!r}")
-    if not classes:
-        raise ValueError(f"task {task!r} needs classes=")
-    if task == "classes":
-        from .class_task import ClassTask  # (it builds on this module)
-
-        return ClassTask(classes)
-    return _TASKS[task](classes)
