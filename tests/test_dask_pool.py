@@ -293,6 +293,52 @@ def test_loop_on_a_list_of_files_gives_the_model_what_the_loader_reads(client, d
         _margin_loop(paths, y, None, loader="npy")
 
 
+def test_a_column_selection_of_read_parquet_scores_and_reads_the_right_rows(client, data, tmp_path):
+    # dask fuses parquet files differently for len(), for a map_partitions and for .partitions[] of a
+    # column selection: every read goes through the partitions PoolRows froze once
+    from hitl_widgets.active.pool import PoolRows
+
+    X, y, _ = data
+    names = [f"f{j}" for j in range(D)]
+    frame = pd.DataFrame(X, columns=names).assign(note="x")
+    dd.from_pandas(frame, npartitions=12).to_parquet(tmp_path / "pool")
+    pool = dd.read_parquet(tmp_path / "pool")[names]
+    rows = PoolRows(pool, scheduler=client)
+    assert len(rows) == N
+    wanted = [2999, 0, 1234, 250, 251, 2400]
+    np.testing.assert_array_equal(rows.take(wanted).to_numpy(), X[wanted])
+    empty = rows.take([])
+    assert list(empty.columns) == names and len(empty) == 0
+    fmodel = LogisticRegression(max_iter=500).fit(frame[names].iloc[:300], y[:300])
+    exclude = np.arange(0, N, 7)
+    ref = select(margin(fmodel.predict_proba(frame[names])), 12, exclude=exclude)
+    for scheduler in (client, None):
+        idx, _ = score_pool(fmodel, PoolRows(pool), 12, exclude=exclude, scheduler=scheduler, progress=False)
+        assert idx.tolist() == ref.tolist()
+
+
+def test_the_loader_reaches_the_model_on_the_workers_for_every_pool(client, data):
+    # the model is fitted on what the loader gives (the first three columns, doubled): without the
+    # loader on the workers it would be given six columns there and refuse them
+    X, y, _ = data
+    X, y = X[:600], y[:600]
+    frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(D)])
+
+    def from_frame(rows):
+        return rows.iloc[:, :3].to_numpy() * 2
+
+    def from_array(rows):
+        return np.asarray(rows)[:, :3] * 2
+
+    reference = _margin_loop(X[:, :3] * 2, y, None).session.labelled_idx
+    on_frame = _margin_loop(dd.from_pandas(frame, npartitions=4), y, client, loader=from_frame)
+    assert list(on_frame.session.labelled_idx) == list(reference)
+    on_array = _margin_loop(da.from_array(X, chunks=(150, D)), y, client, loader=from_array)
+    assert list(on_array.session.labelled_idx) == list(reference)
+    on_numpy = _margin_loop(X, y, client, loader=from_array)
+    assert list(on_numpy.session.labelled_idx) == list(reference)
+
+
 _BLOCKS_COMPUTED: list[int] = []
 
 

@@ -92,10 +92,10 @@ def _part_topk(s: np.ndarray, k: int, exclude_local: np.ndarray | None, nan: str
 
 
 def _array_block(block: np.ndarray, adapter: Any, k: int, exclude: np.ndarray, nan: str, score: Callable, mc: bool,
-                 mc_samples: int, loader: Callable | None, block_info: Any = None) -> np.ndarray:
+                 mc_samples: int, loader: Callable | None, files: bool, block_info: Any = None) -> np.ndarray:
     start = int(block_info[0]["array-location"][0][0]) if block_info else 0
     n = block.shape[0]
-    X = loader(list(block)) if loader is not None else block
+    X = block if loader is None else loader(list(block) if files else block)
     span = f"at positions {start}..{start + n - 1}"
     s = _score_rows(adapter, X, n, score, mc, mc_samples, span)
     lo, hi = np.searchsorted(exclude, [start, start + n])
@@ -105,12 +105,12 @@ def _array_block(block: np.ndarray, adapter: Any, k: int, exclude: np.ndarray, n
 
 
 def _frame_part(part: Any, adapter: Any, k: int, nan: str, score: Callable, mc: bool, mc_samples: int,
-                partition_info: Any = None) -> Any:
+                loader: Callable | None, number: int) -> Any:
     import pandas as pd
 
-    number = int(partition_info["number"]) if partition_info else 0
     n = len(part)
-    s = _score_rows(adapter, part, n, score, mc, mc_samples, f"of partition {number}")
+    X = part if loader is None else loader(part)
+    s = _score_rows(adapter, X, n, score, mc, mc_samples, f"of partition {number}")
     top = _part_topk(s, k, None, nan, f"of partition {number}", lambda i: f"its row {i}, index {part.index[i]!r}")
     # one extra row (local = -1) carries the partition's length, so positions follow without a second pass
     return pd.DataFrame({"score": np.append(top[:, 0], np.nan), "local": np.append(top[:, 1].astype(np.int64), -1),
@@ -168,7 +168,9 @@ def score_pool(model: Any, pool: Any, k: int, *, score: str | Callable[[Any], An
 
     Args:
         model: a fitted adapter, or a fitted estimator / object with ``predict_proba``.
-        pool: a dask array, a list of file paths/URLs, a Dask dataframe, or a numpy array.
+        pool: a dask array, a list of file paths/URLs, a Dask dataframe, or a numpy array (or its
+            :class:`~hitl_widgets.active.pool.PoolRows`, whose frozen partitions a Dask dataframe's
+            positions then follow).
         k: how many to return (fewer when fewer are left).
         score: "margin", "entropy", "least_confident", "bald" (``mc_predict_proba``), or a
             function ``proba -> scores`` (higher = more informative).
@@ -176,7 +178,9 @@ def score_pool(model: Any, pool: Any, k: int, *, score: str | Callable[[Any], An
         scheduler: a ``dask.distributed`` Client, a scheduler address, "local", or None (this
             process, partition by partition).
         nan: "raise" (NaN scores are refused) or "last" (ranked after every number).
-        loader: for a list of files, ``paths -> model input`` (default :func:`load_files`).
+        loader: ``rows -> model input``, applied to each partition's rows before the model sees
+            them (a list of files: ``paths -> model input``, default :func:`load_files`; a Dask
+            dataframe: ``DataFrame -> model input``; an array: ``block -> model input``).
         partition_rows: rows per partition for a numpy pool or a list of files.
         progress: show a progress bar over the partitions.
 
@@ -194,6 +198,8 @@ def score_pool(model: Any, pool: Any, k: int, *, score: str | Callable[[Any], An
         raise TypeError(f"score must be a name or a function, not {type(score).__name__}")
     k, partition_rows = int(k), max(int(partition_rows), 1)
     mc = score is bald
+    rows = pool if isinstance(pool, PoolRows) else None
+    pool = rows.pool if rows is not None else pool
     kind = pool_kind(pool)
     if kind != "frame" and len(pool) == 0:
         raise ValueError("the pool is empty: nothing to score")
@@ -204,11 +210,11 @@ def score_pool(model: Any, pool: Any, k: int, *, score: str | Callable[[Any], An
     if k <= 0:
         return np.empty(0, dtype=np.int64), np.empty(0)
     if kind == "numpy" and scheduler is None:
-        return _score_local(adapter, pool, k, ex, nan, score, mc, mc_samples, partition_rows, progress)
+        return _score_local(adapter, pool, k, ex, nan, score, mc, mc_samples, partition_rows, progress, loader)
     if kind == "files":
         loader = loader or load_files
     if kind == "frame":
-        return _score_frame(adapter, pool, k, ex, nan, score, mc, mc_samples, scheduler, progress)
+        return _score_frame(adapter, rows or PoolRows(pool), k, ex, nan, score, mc, mc_samples, scheduler, progress, loader)
     import dask.array as da
 
     if kind == "array":
@@ -225,20 +231,22 @@ def score_pool(model: Any, pool: Any, k: int, *, score: str | Callable[[Any], An
                      for s, e, b in zip(starts[:-1], starts[1:], x.chunks[0]))
     axes: dict[str, Any] = {"new_axis": [1]} if x.ndim == 1 else ({"drop_axis": list(range(2, x.ndim))} if x.ndim > 2 else {})
     return _run(scheduler, adapter, progress, "scoring the pool", lambda model_ref: list(x.map_blocks(
-        _array_block, model_ref, k, ex, nan, score, mc, mc_samples, loader if kind == "files" else None,
+        _array_block, model_ref, k, ex, nan, score, mc, mc_samples, loader, kind == "files",
         dtype=np.float64, chunks=(out_rows, (2,)), **axes).to_delayed().ravel()), k)
 
 
-def _score_frame(adapter: Any, pool: Any, k: int, ex: np.ndarray, nan: str, score: Callable, mc: bool, mc_samples: int,
-                 scheduler: Any, progress: bool) -> tuple[np.ndarray, np.ndarray]:
+def _score_frame(adapter: Any, rows: PoolRows, k: int, ex: np.ndarray, nan: str, score: Callable, mc: bool, mc_samples: int,
+                 scheduler: Any, progress: bool, loader: Callable | None) -> tuple[np.ndarray, np.ndarray]:
     import pandas as pd
+    from dask import delayed
 
     kk = k + len(ex)  # positions are known only once every partition's length is: take enough to drop the excluded
     meta = pd.DataFrame({"score": pd.Series(dtype="f8"), "local": pd.Series(dtype="i8"), "part": pd.Series(dtype="i8"),
                          "n": pd.Series(dtype="i8")})
 
-    def parts(model_ref: Any) -> list:
-        return list(pool.map_partitions(_frame_part, model_ref, kk, nan, score, mc, mc_samples, meta=meta).to_delayed())
+    def parts(model_ref: Any) -> list:  # the partitions the pool's rows are read from (PoolRows.parts)
+        return [delayed(_frame_part)(part, model_ref, kk, nan, score, mc, mc_samples, loader, number)
+                for number, part in enumerate(rows.parts())]
 
     frames: list[Any] = []
     _run(scheduler, adapter, progress, "scoring the pool", parts, k, collect=frames)
@@ -299,14 +307,14 @@ def _cluster_failure(exc: BaseException) -> bool:
 
 
 def _score_local(adapter: Any, pool: Any, k: int, ex: np.ndarray, nan: str, score: Callable, mc: bool, mc_samples: int,
-                 partition_rows: int, progress: bool) -> tuple[np.ndarray, np.ndarray]:
+                 partition_rows: int, progress: bool, loader: Callable | None) -> tuple[np.ndarray, np.ndarray]:
     """The single-process path: the same partition code over slices, no dask needed."""
     n = len(pool)
     parts = []
     with progress_bar(-(-n // partition_rows), "scoring the pool", progress, unit="part") as bar:
         for start in range(0, n, partition_rows):
             block = pool[start : start + partition_rows]
-            parts.append(_array_block(block, adapter, k, ex, nan, score, mc, mc_samples, None,
+            parts.append(_array_block(block, adapter, k, ex, nan, score, mc, mc_samples, loader, False,
                                       block_info={0: {"array-location": [(start, start + len(block))]}}))
             bar.update(1)
     return _merge(parts, k)
@@ -373,7 +381,7 @@ class PoolScorer:
         rows = pool if isinstance(pool, PoolRows) else PoolRows(pool, self._loader_for(pool), self.scheduler)
         if adapter is None:
             return RandomStrategy()(None, None, labelled_idx, k, rng, n=len(rows) if n is None else n)
-        idx, _ = score_pool(adapter, self._pool(rows.pool), k, score=self.score, exclude=labelled_idx, scheduler=self.scheduler,
+        idx, _ = score_pool(adapter, rows if rows.kind == "frame" else self._pool(rows.pool), k, score=self.score, exclude=labelled_idx, scheduler=self.scheduler,
                             nan=self.nan, loader=rows.loader or self.loader, partition_rows=self.partition_rows,
                             progress=self.progress)
         if len(idx):

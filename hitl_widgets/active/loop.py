@@ -82,7 +82,8 @@ class ActiveLearningLoop:
             "default" and "hybrid" become "margin", since they need every item's probabilities in
             one process). Only the batch's and the labelled rows are computed in this process.
         loader: ``rows -> model input``: what the model is given of the pool's rows, to fit and to
-            predict (e.g. paths -> an image stack). Default: the rows as they are, except a list of
+            predict (e.g. paths -> an image stack), in this process and, with ``scheduler=``, on the
+            workers (each partition's rows). Default: the rows as they are, except a list of
             files scored on Dask, which is read as ``score_pool`` reads it (``.npy`` files and images,
             URLs through fsspec). Without ``scheduler=`` the whole pool goes through it each round.
         progress: show a progress bar while the pool is scored on Dask and while ``simulate`` runs.

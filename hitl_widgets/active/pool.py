@@ -77,9 +77,9 @@ def take_rows(X: Any, idx: np.ndarray) -> Any:
     return X[idx]
 
 
-def _pick(part: pd.DataFrame, local: list[np.ndarray], partition_info: Any = None) -> pd.DataFrame:
-    """The rows ``local[number]`` of partition ``number`` (runs where the partition lives)."""
-    return part.iloc[local[int(partition_info["number"]) if partition_info else 0]]
+def _local_rows(part: pd.DataFrame, local: np.ndarray) -> pd.DataFrame:
+    """Rows ``local`` of one partition (runs where the partition lives)."""
+    return part.iloc[local]
 
 
 class PoolRows:
@@ -105,6 +105,7 @@ class PoolRows:
         self.pool, self.loader, self.scheduler = pool, loader, scheduler
         self.kind = pool_kind(pool)
         self._starts: np.ndarray | None = None  # a Dask dataframe's partition starts, and its length last
+        self._parts: list[Any] | None = None  # a Dask dataframe's partitions, frozen once
 
     def __len__(self) -> int:
         if self.kind == "frame":
@@ -117,10 +118,21 @@ class PoolRows:
             return int(n)
         return len(self.pool)
 
+    def parts(self) -> list[Any]:
+        """A Dask dataframe's partitions as ``dask.delayed`` objects, made once: its lengths, the rows
+        taken from it and its scores all read these, so they agree on where each row is (dask's
+        optimiser may split or fuse the partitions of different computations on one dataframe
+        differently: a column selection of ``read_parquet`` fuses files)."""
+        if self._parts is None:
+            self._parts = list(self.pool.to_delayed())
+        return self._parts
+
     def starts(self) -> np.ndarray:
         """A Dask dataframe's partition starts, then its length (one pass over it, kept)."""
         if self._starts is None:
-            lengths = np.asarray(self._compute(self.pool.map_partitions(len)), dtype=np.int64).ravel()
+            from dask import delayed
+
+            lengths = np.asarray(self.compute_all([delayed(len)(p) for p in self.parts()]), dtype=np.int64)
             self._starts = np.concatenate([[0], np.cumsum(lengths)])
         return self._starts
 
@@ -156,12 +168,27 @@ class PoolRows:
         if len(idx) and (idx.min() < 0 or idx.max() >= n):
             bad = int(idx[(idx < 0) | (idx >= n)][0])
             raise IndexError(f"pool index {bad} out of range (pool size {n})")
+        if not len(idx):
+            return self.pool._meta
+        from dask import delayed
+
         part = np.searchsorted(starts, idx, side="right") - 1
-        parts = np.unique(part)
+        numbers = np.unique(part)
         order = np.argsort(part, kind="stable")  # the rows come back partition by partition
-        local = [idx[part == p] - starts[p] for p in parts]
-        picked = self._compute(self.pool.partitions[parts.tolist()].map_partitions(_pick, local, meta=self.pool._meta))
+        parts = self.parts()
+        picked = pd.concat(self.compute_all([delayed(_local_rows)(parts[p], idx[part == p] - starts[p]) for p in numbers]))
         return picked.iloc[np.argsort(order, kind="stable")]
+
+    def compute_all(self, tasks: list[Any]) -> list[Any]:
+        """Compute ``dask.delayed`` tasks together, on ``scheduler`` when there is one."""
+        if self.scheduler is None:
+            import dask
+
+            return list(dask.compute(*tasks))
+        from .cluster import get_client
+
+        client = get_client(self.scheduler)
+        return list(client.gather(client.compute(tasks)))
 
     def _compute(self, collection: Any) -> Any:
         if self.scheduler is None:
