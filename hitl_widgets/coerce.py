@@ -36,6 +36,7 @@ __all__ = [
     "normalise_classes",
     "plain",
     "plain_array",
+    "unit_pixels",
     "same",
     "to_numpy",
 ]
@@ -162,6 +163,34 @@ def check_pixel_stack(arr: np.ndarray, name: Callable[[int], str], what: str = "
             f"{name(n)}: float pixels must lie in [0, 1] (found {flat[n].min():.3g}..{flat[n].max():.3g}); "
             "divide by the maximum or pass uint8"
         )
+
+
+def unit_pixels(arr: np.ndarray, where: str) -> np.ndarray:
+    """Pixels as float32 in [0, 1], scaled by their dtype, never by their values: uint8 / 255,
+    uint16 / 65535, bool as 0 / 1, floats kept (they must be finite and in [0, 1]). Other integer
+    types are refused (their range is a guess), naming ``where``.
+
+    Example:
+        >>> unit_pixels(np.array([0, 51, 255], dtype=np.uint8), "image 0").tolist()
+        [0.0, 0.20000000298023224, 1.0]
+        >>> unit_pixels(np.array([0, 1]), "image 3")
+        Traceback (most recent call last):
+        ValueError: image 3: int64 pixels have no known range: pass uint8 (0..255), uint16 (0..65535) or floats in [0, 1]
+    """
+    arr = np.asarray(arr)
+    if arr.dtype == np.bool_:
+        return arr.astype(np.float32)
+    if arr.dtype in (np.uint8, np.uint16):
+        return arr.astype(np.float32) / np.float32(np.iinfo(arr.dtype).max)
+    if arr.dtype.kind != "f":
+        raise ValueError(f"{where}: {arr.dtype} pixels have no known range: pass uint8 (0..255), uint16 (0..65535) "
+                         "or floats in [0, 1]")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{where}: NaN or infinite pixel values")
+    if arr.size and (arr.min() < 0 or arr.max() > 1):
+        raise ValueError(f"{where}: float pixels must lie in [0, 1] (found {arr.min():.3g}..{arr.max():.3g}); "
+                         "divide by the maximum or pass uint8")
+    return arr.astype(np.float32, copy=False)
 
 
 def is_item_id(value: Any) -> bool:

@@ -87,9 +87,27 @@ def test_region_detector_refuses_bad_input_by_name(shapes):
         broken.fit(images[:1], boxes[:1])
     with pytest.raises(ValueError, match="2 images but 1 box tables"):
         detector.fit(images[:2], boxes[:1])
-    # every labelled proposal of one class: no classifier, that class for sure
-    one = detector.fit(images[:1], [boxes[0].iloc[:1]] if len(boxes[0]) == 1 else [boxes[0]])
-    assert one.model_ is not None or one.predict(images[:1])[0]["score"].eq(1.0).all()
+    with pytest.raises(ValueError, match="fit_rows: class 'pink hexagon' is not one of"):
+        detector.fit_rows(np.ones((2, 7)), [NAMED_CLASSES[0], "pink hexagon"])
+    # every labelled proposal of one class: no classifier, that class for sure on every proposal
+    one = detector.fit_rows(np.ones((3, 7)), [NAMED_CLASSES[1]] * 3)
+    assert one.model_ is None
+    table = one.predict(images[:1])[0]
+    assert len(table) == len(propose(images[0])[0]) > 0
+    assert table["class"].eq(NAMED_CLASSES[1]).all() and table["score"].eq(1.0).all()
+
+
+def test_region_detector_with_numbered_classes_predicts_as_with_named_ones(shapes):
+    # numbered classes sit beside the "no object" text: the classifier learns codes, never mixed types
+    images, boxes = shapes
+    numbered = [b.assign(**{"class": [NAMED_CLASSES.index(c) for c in b["class"]]}) for b in boxes[:30]]
+    propose = connected_regions(BACKGROUND)
+    by_name = RegionDetector(LogisticRegression(max_iter=2000), NAMED_CLASSES, propose=propose).fit(images[:30], boxes[:30])
+    by_number = RegionDetector(LogisticRegression(max_iter=2000), list(range(len(NAMED_CLASSES))), propose=propose)
+    by_number.fit(images[:30], numbered)
+    for named, counted in zip(by_name.predict(images[30:40]), by_number.predict(images[30:40])):
+        assert counted["class"].tolist() == [NAMED_CLASSES.index(c) for c in named["class"]]
+        np.testing.assert_allclose(counted["score"], named["score"], rtol=1e-6)
 
 
 def _centernet_net(torch, n_classes):

@@ -68,6 +68,14 @@ def test_a_class_not_painted_yet_gets_zero_and_the_columns_follow_the_labels(sha
     assert (maps[0][bg] > 0.5).mean() > 0.9, "background pixels are background"
 
 
+def test_one_painted_label_is_that_label_for_sure(shapes):
+    # a first stroke of one class (scikit-learn refuses a one-class fit): that class everywhere
+    images, masks = shapes
+    first = [np.where(masks[0] == 2, 2, 0)]
+    maps = PixelClassifier(LogisticRegression(), CLASSES).fit([images[0]], first).predict_proba([images[5]])[0]
+    assert (maps[1] == 1.0).all() and not np.delete(maps, 1, axis=0).any()
+
+
 def test_pixel_classifier_in_the_masks_round(shapes):
     images, masks = shapes
     loop = TaskLoop(PixelClassifier(LogisticRegression(max_iter=300), CLASSES, max_pixels=5000), images[:40], "masks",
@@ -95,6 +103,20 @@ def test_bad_masks_and_images_are_named(shapes):
         seg.fit(list(images[:2]), [masks[0]])
     with pytest.raises(TypeError, match="has no predict_proba"):
         PixelClassifier(object(), CLASSES)
+    with pytest.raises(ValueError, match="image 1: int64 pixels have no known range"):
+        seg.fit([images[0], images[1].astype(np.int64)], list(masks[:2]))
+    with pytest.raises(ValueError, match=r"image 0: float pixels must lie in \[0, 1\] \(found \d+\.\.\d+\)"):
+        seg.fit([images[0].astype(np.float64)], [masks[0]])
+
+
+def test_pixels_are_scaled_by_their_type_never_by_their_values():
+    # a dark uint8 image (every value <= 1) is still divided by 255, a uint16 one by 65535
+    dark = np.zeros((4, 4, 3), dtype=np.uint8)
+    dark[1, 1] = 1
+    np.testing.assert_allclose(pixel_features(dark, sigmas=())[5], [1 / 255] * 3, rtol=1e-6)
+    deep = (dark.astype(np.uint16) * 65535)
+    np.testing.assert_allclose(pixel_features(deep, sigmas=())[5], [1.0] * 3)
+    np.testing.assert_allclose(pixel_features(dark / 255.0, sigmas=()), pixel_features(dark, sigmas=()), rtol=1e-6)
 
 
 def _net(torch):

@@ -135,6 +135,8 @@ def test_bad_pairs_and_towers_are_named():
         TorchDualEncoder(image_tower, _towers(torch, dim=5)[1], steps=1).fit(images, texts)
     with pytest.raises(TypeError, match="text_tower must be a torch.nn.Module"):
         TorchDualEncoder(image_tower, lambda texts: texts)
+    with pytest.raises(ValueError, match="image 1: int32 pixels have no known range"):
+        enc.fit([images[0], images[1].astype(np.int32), *images[2:]], texts)
     matcher = FeatureMatcher(Ridge(), colour_histogram, lambda texts: np.ones((len(texts) + 1, 3)))
     with pytest.raises(ValueError, match=r"text_features gave shape \(5, 3\), expected \(4, features\)"):
         matcher.fit(images, texts)

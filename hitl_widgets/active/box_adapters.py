@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..coerce import normalise_classes, plain
+from ..coerce import normalise_classes, plain, unit_pixels
 
 __all__ = ["RegionDetector", "TorchCenterNet", "connected_regions", "label_regions", "region_features"]
 
@@ -161,16 +161,28 @@ class RegionDetector:
 
     def fit_rows(self, X: np.ndarray, y: Sequence[Any]) -> RegionDetector:
         """Fit the classifier on proposals' features ``X`` and their classes ``y`` (a class, or
-        ``NO_OBJECT``): what ``fit`` does once it has matched proposals to true boxes."""
+        ``NO_OBJECT``): what ``fit`` does once it has matched proposals to true boxes. The
+        classifier learns codes, so classes of any type (numbers too) sit beside "no object"."""
         from sklearn.base import clone
 
         if not len(y):
             raise ValueError("nothing to learn from: no labelled region")
+        codes = self._codes()
+        unknown = [c for c in y if c not in codes]
+        if unknown:
+            raise ValueError(f"fit_rows: class {plain(unknown[0])!r} is not one of {list(self.classes)[:20]} or NO_OBJECT")
         if len(set(y)) == 1:
             self.model_, self._only = None, y[0]
         else:
-            self.model_, self._only = clone(self.estimator).fit(X, list(y)), None
+            self.model_, self._only = clone(self.estimator).fit(X, [codes[c] for c in y]), None
         return self
+
+    def _codes(self) -> dict[Any, int]:
+        """Each name's code: its rank among ``classes + [NO_OBJECT]`` sorted as text (the order a
+        classifier would sort those names in if they were all text)."""
+        names = [*self.classes, NO_OBJECT]
+        order = sorted(range(len(names)), key=lambda j: str(names[j]))
+        return {names[j]: rank for rank, j in enumerate(order)}
 
     def proba(self, X: np.ndarray) -> np.ndarray:
         """Probabilities over ``classes + [NO_OBJECT]`` for proposals' features ``X``."""
@@ -181,9 +193,10 @@ class RegionDetector:
         if self.model_ is None:
             out[:, names.index(self._only)] = 1.0
             return out
+        column = {code: names.index(name) for name, code in self._codes().items()}
         p = self.model_.predict_proba(X)
-        for j, c in enumerate(self.model_.classes_):
-            out[:, names.index(c)] = p[:, j]
+        for j, code in enumerate(self.model_.classes_):
+            out[:, column[int(code)]] = p[:, j]
         return out
 
     def predict(self, images: Sequence[Any]) -> list[pd.DataFrame]:
@@ -271,11 +284,7 @@ class TorchCenterNet:
                 raise ValueError(f"{what}: image {n} must be (H, W, 3) with H, W >= {self.stride}, got shape {a.shape}")
             if a.shape != arrays[0].shape:
                 raise ValueError(f"{what}: image {n} has shape {a.shape}, image 0 {arrays[0].shape}: give images of one size")
-        a = np.stack(arrays).astype(np.float32)
-        if not np.isfinite(a).all():
-            raise ValueError(f"{what}: the images have NaN or infinite values")
-        if a.max(initial=0.0) > 1.0:
-            a = a / 255.0
+        a = unit_pixels(np.stack(arrays), f"{what}: the images")
         x = self._torch.from_numpy(np.ascontiguousarray(a)).permute(0, 3, 1, 2)
         h, w = x.shape[2:]
         pad = ((-h) % self.stride, (-w) % self.stride)

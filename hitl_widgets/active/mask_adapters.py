@@ -30,23 +30,19 @@ from typing import Any
 
 import numpy as np
 
-from ..coerce import to_numpy
+from ..coerce import to_numpy, unit_pixels
 
 __all__ = ["PixelClassifier", "TorchSegmenter", "pixel_features"]
 
 
 def _as_float_image(image: Any, where: str) -> np.ndarray:
-    """An image as float ``(H, W, channels)`` in [0, 1] (uint8 divided by 255; floats kept)."""
+    """An image as float ``(H, W, channels)`` in [0, 1], scaled by its dtype (``unit_pixels``)."""
     arr = np.asarray(to_numpy(image))
     if arr.ndim == 2:
         arr = arr[:, :, None]
     if arr.ndim != 3 or arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"{where}: an image must be (H, W) or (H, W, channels), got shape {arr.shape}")
-    if arr.dtype.kind in "ui":
-        return arr.astype(np.float32) / (255.0 if arr.dtype.itemsize == 1 or arr.max(initial=0) > 1 else 1.0)
-    if arr.dtype.kind != "f" or not np.isfinite(arr).all():
-        raise ValueError(f"{where}: pixels must be finite numbers, got {arr.dtype}")
-    return arr.astype(np.float32)
+    return unit_pixels(arr, where)
 
 
 def _checked_masks(images: Sequence[Any], masks: Sequence[Any], n_classes: int) -> list[np.ndarray]:
@@ -66,9 +62,10 @@ def _checked_masks(images: Sequence[Any], masks: Sequence[Any], n_classes: int) 
     return out
 
 
-def pixel_features(image: Any, sigmas: Sequence[float] = (1.0, 2.0, 4.0)) -> np.ndarray:
-    """Per-pixel features ``(H * W, channels * (1 + len(sigmas)))``: each channel in [0, 1], then
-    blurred by a Gaussian of each ``sigma`` (pixels, row-major).
+def pixel_features(image: Any, sigmas: Sequence[float] = (1.0, 2.0, 4.0), *, name: str = "image") -> np.ndarray:
+    """Per-pixel features ``(H * W, channels * (1 + len(sigmas)))``: each channel in [0, 1] (scaled
+    by its dtype: ``hitl_widgets.coerce.unit_pixels``), then blurred by a Gaussian of each ``sigma``
+    (pixels, row-major). ``name`` names the image in errors.
 
     Example:
         >>> pixel_features(np.zeros((4, 5, 3), dtype=np.uint8)).shape
@@ -76,9 +73,19 @@ def pixel_features(image: Any, sigmas: Sequence[float] = (1.0, 2.0, 4.0)) -> np.
     """
     from scipy.ndimage import gaussian_filter
 
-    x = _as_float_image(image, "image")
+    x = _as_float_image(image, name)
     layers = [x] + [gaussian_filter(x, sigma=(float(s), float(s), 0.0), mode="nearest") for s in sigmas]
     return np.concatenate(layers, axis=2).reshape(x.shape[0] * x.shape[1], -1)
+
+
+class _OneLabel:
+    """What ``PixelClassifier`` fits when every painted pixel has one label: that label, for sure."""
+
+    def __init__(self, label: int):
+        self.classes_ = np.array([label])
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return np.ones((len(X), 1))
 
 
 class PixelClassifier:
@@ -108,16 +115,17 @@ class PixelClassifier:
 
         checked = _checked_masks(images, masks, len(self.classes))
         X, y = [], []
-        for image, mask in zip(images, checked):
+        for n, (image, mask) in enumerate(zip(images, checked)):
             painted = mask.ravel() > 0
             if painted.any():
-                X.append(pixel_features(image, self.sigmas)[painted])
+                X.append(pixel_features(image, self.sigmas, name=f"image {n}")[painted])
                 y.append(mask.ravel()[painted])
         features, labels = np.concatenate(X), np.concatenate(y)
         if len(labels) > self.max_pixels:
             keep = np.random.default_rng(self.seed).choice(len(labels), self.max_pixels, replace=False)
             features, labels = features[keep], labels[keep]
-        self.model_ = clone(self.estimator).fit(features, labels)
+        only = np.unique(labels)
+        self.model_ = _OneLabel(int(only[0])) if len(only) == 1 else clone(self.estimator).fit(features, labels)
         return self
 
     def predict_proba(self, images: Sequence[Any]) -> list[np.ndarray]:
@@ -125,9 +133,9 @@ class PixelClassifier:
         if self.model_ is None:
             raise RuntimeError("PixelClassifier: call fit first")
         out = []
-        for image in images:
+        for n, image in enumerate(images):
             h, w = np.asarray(to_numpy(image)).shape[:2]
-            p = self.model_.predict_proba(pixel_features(image, self.sigmas))
+            p = self.model_.predict_proba(pixel_features(image, self.sigmas, name=f"image {n}"))
             maps = np.zeros((len(self.classes), h, w))
             for j, label in enumerate(self.model_.classes_):
                 maps[int(label) - 1] = p[:, j].reshape(h, w)

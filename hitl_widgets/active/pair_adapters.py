@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from ..coerce import to_numpy
+from ..coerce import to_numpy, unit_pixels
 
 __all__ = ["FeatureMatcher", "TorchDualEncoder"]
 
@@ -157,7 +157,7 @@ class TorchDualEncoder:
             a = a[:, :, None] if a.ndim == 2 else a
             if a.ndim != 3:
                 raise ValueError(f"image {n}: expected (H, W) or (H, W, channels), got shape {a.shape}")
-            arrays.append(a.astype(np.float32) / (255.0 if a.dtype.kind in "ui" else 1.0))
+            arrays.append(unit_pixels(a, f"image {n}"))
         if len({a.shape for a in arrays}) > 1:
             raise ValueError("TorchDualEncoder needs images of one size and channel count")
         return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
