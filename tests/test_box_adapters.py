@@ -71,6 +71,19 @@ def test_region_detector_in_the_boxes_round_with_another_classifier(shapes):
     assert set(loop.batch) == {open_ids[i] for i in np.argsort(-scores, kind="stable")[:5]}
 
 
+def test_a_fitted_region_detector_pickles_and_predicts_the_same(shapes):
+    # (as it must to go to Dask workers, or to disk between sessions)
+    import pickle
+
+    images, boxes = shapes
+    detector = RegionDetector(LogisticRegression(max_iter=2000), NAMED_CLASSES, propose=connected_regions(BACKGROUND))
+    detector.fit(images[:20], boxes[:20])
+    copy_ = pickle.loads(pickle.dumps(detector))
+    for a, b in zip(detector.predict(images[20:25]), copy_.predict(images[20:25])):
+        pd.testing.assert_frame_equal(a.drop(columns="probs"), b.drop(columns="probs"))
+        assert len(a) > 0
+
+
 def test_region_detector_refuses_bad_input_by_name(shapes):
     images, boxes = shapes
     propose = connected_regions(BACKGROUND)

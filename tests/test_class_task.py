@@ -110,3 +110,8 @@ def test_bad_labels_and_features_are_refused_by_name(digits):
         ClassTask([])
     with pytest.raises(ValueError, match="task 'classes' needs classes="):
         _loop(LogisticRegression(), X[:50].reshape(-1, 8, 8), "classes", None)
+    # pixels as features need one image size: the odd item is named
+    images = [np.zeros((8, 8), np.uint8)] * 12 + [np.zeros((10, 12), np.uint8)] * 8
+    odd = _loop(LogisticRegression(), images, "classes", None, classes=CLASSES)
+    with pytest.raises(RuntimeError, match=r"round failed:[\s\S]*item 1\d is 12x10 pixels but item \d+ is 8x8: give images of one size"):
+        odd.simulate([0, 1] * 10, budget=20)

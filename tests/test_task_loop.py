@@ -557,6 +557,8 @@ def test_groups_are_checked(scenes, captions):
         box_loop(scenes, groups=["a", "b", "c"])
     with pytest.raises(ValueError, match="groups: pool position 4 has no group"):
         box_loop(scenes, groups=["a"] * 4 + [None] + ["b"] * 55)
+    with pytest.raises(ValueError, match=r"groups mixes kinds of value: pool position 0 is a str \('a'\), position 7 a number \(2\)"):
+        box_loop(scenes, groups=["a"] * 7 + [2] + ["b"] * 52)
     with pytest.raises(ValueError, match="strategy 'default' picks the batch as a whole"):
         pair_loop(captions, groups=["a"] * 120)
     assert pair_loop(captions, groups=["a"] * 60 + ["b"] * 60, strategy="margin").batch

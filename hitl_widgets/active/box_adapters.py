@@ -40,10 +40,11 @@ NO_OBJECT = "__no_object__"
 
 
 # --------------------------------------------------------------------------- region proposals
-def connected_regions(background: Sequence[float], tolerance: float = 30.0) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+def connected_regions(background: Sequence[float], tolerance: float = 30.0) -> ConnectedRegions:
     """A proposer: the connected regions of pixels farther than ``tolerance`` (in any channel) from
     the ``background`` colour, each with 7 features (mean colour in [0, 1], the share of its box it
-    fills, its width in the top and bottom thirds, their difference).
+    fills, its width in the top and bottom thirds, their difference). It pickles (a detector using
+    it can go to Dask workers or to disk).
 
     Example:
         >>> image = np.zeros((6, 6, 3), dtype=np.uint8); image[1:3, 1:4] = 255
@@ -51,9 +52,21 @@ def connected_regions(background: Sequence[float], tolerance: float = 30.0) -> C
         >>> boxes.tolist(), features.shape
         ([[1.0, 1.0, 3.0, 2.0]], (1, 7))
     """
-    def propose(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return ConnectedRegions(tuple(float(c) for c in background), float(tolerance))
+
+
+class ConnectedRegions:
+    """The proposer :func:`connected_regions` makes: ``image -> (boxes (K, 4), features (K, 7))``."""
+
+    def __init__(self, background: tuple[float, ...], tolerance: float):
+        self.background, self.tolerance = background, tolerance
+
+    def __repr__(self) -> str:
+        return f"connected_regions({self.background}, tolerance={self.tolerance})"
+
+    def __call__(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         img = np.asarray(image)
-        labels, slices = label_regions(img, background, tolerance)
+        labels, slices = label_regions(img, self.background, self.tolerance)
         boxes, feats = [], []
         for k, where in enumerate(slices, start=1):
             if where is None:
@@ -62,8 +75,6 @@ def connected_regions(background: Sequence[float], tolerance: float = 30.0) -> C
             boxes.append((xs.start, ys.start, xs.stop - xs.start, ys.stop - ys.start))
             feats.append(region_features(img, labels[where] == k, where))
         return np.array(boxes, float).reshape(-1, 4), np.array(feats).reshape(-1, 7)
-
-    return propose
 
 
 def label_regions(image: Any, background: Sequence[float], tolerance: float = 30.0) -> tuple[np.ndarray, list]:
@@ -354,7 +365,9 @@ class TorchCenterNet:
         x = self._image_tensor(images, "fit")
         gh, gw = x.shape[2] // self.stride, x.shape[3] // self.stride
         heat, index, size, offset = self._targets(targets, len(x), (gh, gw))
-        with torch_threads(self.threads):
+        # seeded inside a fork of torch's global generator: a fit is repeatable (dropout, a subclass's
+        # fresh network) and leaves the session's own random state as it was
+        with torch_threads(self.threads), torch.random.fork_rng(devices=[]):
             generator = torch.Generator().manual_seed(self.seed)
             torch.manual_seed(self.seed)
             self._net = self._fresh_net()

@@ -3,9 +3,9 @@ likely class as each item's proposal, the curve in accuracy.
 
 With it, ``TaskLoop`` drives every annotation widget through one interface (``LoopTask``):
 ``ClassifyWidget`` ("classes"), ``BBoxAnnotator`` ("boxes"), ``SegmentationCanvas`` ("masks") and
-``RetrievalVerifier`` (``PairTask``). ``ActiveLearningLoop`` remains the loop for classes with
-more: the hybrid default (diversity phases over the whole pool), groups and stratified quotas,
-Monte-Carlo strategies and pool scoring on Dask.
+``RetrievalVerifier`` (``PairTask``), each with per-group quotas (``groups=``).
+``ActiveLearningLoop`` remains the loop for classes with more: the hybrid default (diversity
+phases over the whole pool), Monte-Carlo strategies and pool scoring on Dask.
 
 The model is anything :func:`~hitl_widgets.active.as_adapter` wraps: a scikit-learn classifier,
 a torch ``nn.Module`` (its outputs are the classes, in order) or an object with ``fit(X, y)`` and
@@ -140,4 +140,9 @@ def _pixels_or_texts(items: Any, ids: Sequence[Hashable]) -> Any:
     """Each image's pixels flattened in [0, 1] (one row per item); a text pool's texts."""
     if items.kind_of_all == "text":
         return [items.raw(i) for i in ids]
-    return np.stack([np.asarray(items.image(i), dtype=np.float64).ravel() / 255.0 for i in ids])
+    rows = [np.asarray(items.image(i), dtype=np.float64) / 255.0 for i in ids]
+    for i, row in zip(ids, rows):
+        if row.shape != rows[0].shape:
+            raise ValueError(f"item {i!r} is {row.shape[1]}x{row.shape[0]} pixels but item {ids[0]!r} is "
+                             f"{rows[0].shape[1]}x{rows[0].shape[0]}: give images of one size, or features=")
+    return np.stack([row.ravel() for row in rows])

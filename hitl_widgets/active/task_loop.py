@@ -324,6 +324,11 @@ class TaskLoop:
         missing = [n for n, g in enumerate(values) if g is None or (isinstance(g, float) and np.isnan(g))]
         if missing:
             raise ValueError(f"groups: pool position {missing[0]} has no group ({len(missing)} such)")
+        kinds = ["number" if isinstance(g, (int, float)) else type(g).__name__ for g in values]
+        odd = [n for n, k in enumerate(kinds) if k != kinds[0]]
+        if odd:
+            raise ValueError(f"groups mixes kinds of value: pool position 0 is a {kinds[0]} ({values[0]!r}), position "
+                             f"{odd[0]} a {kinds[odd[0]]} ({values[odd[0]]!r}); give every item's group as one kind")
         if not callable(self.strategy_used) and self.strategy_used in self.task.whole_batch:
             raise ValueError(f"strategy {self.strategy_used!r} picks the batch as a whole, so it cannot take per-group "
                              f"quotas: with groups= use one of the task's scores or 'random'")
