@@ -590,3 +590,20 @@ def test_partial_fit_keeps_a_dataframes_feature_names(digits):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no "X has feature names, but ... fitted without"
         a.predict_proba(pd.DataFrame(Xt[:5], columns=cols))
+
+
+def test_without_embeddings_diversity_sees_the_pool_as_the_loader_gives_it():
+    from sklearn.linear_model import LogisticRegression
+
+    from hitl_widgets.active.simulate import ActiveSession
+
+    rng = np.random.default_rng(4)
+    paths = [f"row{i}.npy" for i in range(40)]
+    table = rng.normal(size=(40, 3))
+
+    def loader(rows):
+        return table[[paths.index(p) for p in rows]]
+
+    session = ActiveSession(LogisticRegression(), paths, "default", loader=loader)
+    np.testing.assert_array_equal(session.embeddings(), table)
+    assert ActiveSession(LogisticRegression(), paths, "default").embeddings() is None, "paths alone: nothing to embed"

@@ -48,8 +48,8 @@ class ActiveSession:
     ``model`` is anything :func:`~hitl_widgets.active.as_adapter` accepts; ``strategy`` anything
     :func:`~hitl_widgets.active.get_strategy` accepts. ``embeddings`` are used by diversity-aware
     strategies: an array ``(N, D)``, ``"model"`` (ask ``adapter.embed`` after each retrain), or
-    ``None`` (default: ``adapter.embed`` when the adapter has one, else the pool itself when it is
-    a numeric array). ``mc_samples`` is T for strategies that need Monte-Carlo samples (BALD).
+    ``None`` (default: ``adapter.embed`` when the adapter has one, else the pool as the model reads
+    it (through the ``loader`` when there is one) when that is a numeric array). ``mc_samples`` is T for strategies that need Monte-Carlo samples (BALD).
     ``X_pool`` may be a :class:`~hitl_widgets.active.pool.PoolRows` (a Dask pool's rows computed
     a few at a time; a ``loader`` between the pool's rows and the model); ``loader`` makes one.
     """
@@ -109,10 +109,13 @@ class ActiveSession:
             if self._embeddings is None:
                 self._embeddings = as_numpy(self.adapter.embed(self.rows.whole()))
             return self._embeddings
-        if (use_model and spec == "model") or isinstance(self.X_pool, (list, tuple)):
+        if use_model and spec == "model":
+            return None
+        source = self.rows.whole() if self.rows.loader is not None else self.X_pool
+        if isinstance(source, (list, tuple)):
             return None  # (a list may hold paths or images: never densify it here)
         try:
-            x = as_numpy(self.X_pool)
+            x = as_numpy(source)
         except Exception:
             return None
         if x.dtype.kind not in "fiub" or x.ndim < 1:
