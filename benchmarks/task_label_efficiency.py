@@ -1,6 +1,6 @@
-"""Label efficiency of TaskLoop for boxes and image–text pairs: each strategy against random, per budget.
+"""Label efficiency of TaskLoop for boxes, image–text pairs and masks: each strategy against random, per budget.
 
-    python benchmarks/task_label_efficiency.py [--quick] [--seeds 5] [--only boxes|cnn|pairs|dual ...]
+    python benchmarks/task_label_efficiency.py [--quick] [--seeds 5] [--only boxes|cnn|pairs|dual|masks ...]
 
 Every run is ``TaskLoop.simulate`` (the code path a person's labels take: the oracle's annotations
 go through the widget's checks into an in-memory store), on the synthetic shapes of
@@ -43,7 +43,14 @@ so the per-budget gaps are paired.
   Strategies: default (= shown_random, the model's ``default_strategy``: 10 texts drawn at random
   from the same shortlist of 50, chosen for this model on ``make_scenes(240, seed=254..277)``, never
   run here, where the task's own default fell behind random), shown_margin (the task's default),
-  margin, random. Needs torch (``--only boxes --only pairs`` does not).
+  margin, random. Needs torch (``--only boxes --only pairs --only masks`` does not).
+* Masks (SegmentationCanvas, semantic) with ``ShapeSegmenter`` (background, circle, square,
+  triangle): a pool of 120 images, 80 test images (``make_scenes(200, seed=500 + seed)``), batches
+  of 2 up to 16 labels and batches of 5 up to 30, on ``--mask-seeds`` seeds (default 10; it trains
+  in milliseconds); mean IoU over the classes. Strategies: default (the mean rank of pixel entropy
+  and boundary uncertainty, the whole batch random while a class has no labelled pixel: see
+  ``MaskTask``; chosen on ``make_scenes(200, seed=400..405)``, never run here), entropy, boundary,
+  random.
 
 Prints the mean metric per budget for each strategy, the paired gap to random with its standard
 error, and the labels each strategy needs to reach random's final score (of random's labels).
@@ -134,6 +141,27 @@ def pair_runs(seed: int, strategies: list[str], matcher: str = "ridge") -> dict[
     return out
 
 
+MASK_CLASSES = ["background", "circle", "square", "triangle"]
+
+
+def mask_runs(seed: int, strategies: list[str], batch_size: int, budget: int) -> dict[str, np.ndarray]:
+    from hitl_widgets.active.task_loop import TaskLoop
+    from hitl_widgets.demo.scenes import make_scenes
+    from hitl_widgets.demo.shape_models import ShapeSegmenter, scene_masks
+    from hitl_widgets.store import AnnotationStore
+
+    images, scenes = make_scenes(200, seed=500 + seed)
+    masks = scene_masks(images, scenes, MASK_CLASSES)
+    out = {}
+    for strategy in strategies:
+        loop = TaskLoop(ShapeSegmenter(MASK_CLASSES), images[:120], "masks", MASK_CLASSES, strategy=strategy,
+                        batch_size=batch_size, test=(images[120:], masks[120:]), store=AnnotationStore(":memory:"),
+                        background=False, progress=False, seed=seed)
+        history = loop.simulate(masks[:120], budget=budget)
+        out[strategy] = history.set_index("n_labels")["mIoU"]
+    return out
+
+
 def report(title: str, metric: str, runs: list[dict], strategies: list[str]) -> None:
     budgets = list(runs[0]["random"].index)
     print(f"\n### {title}: mean {metric} over {len(runs)} seeds (gap to random: mean ± standard error, paired by seed)")
@@ -165,11 +193,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2 seeds")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--dual-seeds", type=int, default=24, help="seeds of the dual part (default 24; --quick: 2)")
-    parser.add_argument("--only", choices=["boxes", "cnn", "pairs", "dual"], action="append",
+    parser.add_argument("--mask-seeds", type=int, default=10, help="seeds of the masks part (default 10; --quick: 2)")
+    parser.add_argument("--only", choices=["boxes", "cnn", "pairs", "dual", "masks"], action="append",
                         help="run only these parts (repeatable); default: all (cnn and dual need torch)")
     args = parser.parse_args()
     seeds = range(2 if args.quick else args.seeds)
-    parts = args.only or ["boxes", "cnn", "pairs", "dual"]
+    parts = args.only or ["boxes", "cnn", "pairs", "dual", "masks"]
     started = time.perf_counter()
     if "boxes" in parts:
         box_strategies = ["default", "mean", "max", "complexity", "hybrid", "stability", "shift", "random"]
@@ -192,6 +221,12 @@ def main() -> None:
         report(f"Image-text pairs (RetrievalVerifier, torch DualEncoder, torch {torch.__version__}, 1 thread; "
                "default = shown_random, its default_strategy)", "recall@1",
                [pair_runs(s, dual_strategies, "dual") for s in dual_seeds], dual_strategies)
+    if "masks" in parts:
+        mask_strategies = ["default", "entropy", "boundary", "random"]
+        mask_seeds = range(2 if args.quick else args.mask_seeds)
+        for batch_size, budget in ((2, 16), (5, 30)):
+            report(f"Masks (SegmentationCanvas, ShapeSegmenter, batches of {batch_size})", "mIoU",
+                   [mask_runs(s, mask_strategies, batch_size, budget) for s in mask_seeds], mask_strategies)
     print(f"\n{time.perf_counter() - started:.0f} s in all")
 
 

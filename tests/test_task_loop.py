@@ -288,6 +288,36 @@ def test_mask_strategies_pick_the_images_their_definitions_rank_first(scenes, st
     assert set(loop.batch) == set(top)
 
 
+def test_the_masks_default_draws_at_random_while_a_class_has_no_labelled_pixel(scenes):
+    # the first model knows no triangle (3 of the 4 classes painted): the default's whole batch is a
+    # random draw from the open images (the loop's generator, unused before), and the panel says why;
+    # an explicit score does not explore; once every class has a pixel the default scores again
+    images, _, masks = scenes
+    no_triangle = {i: np.where(masks[i] == 4, 0, masks[i]) for i in range(6)}
+    assert not any((m == 4).any() for m in no_triangle.values()) and any((m == 3).any() for m in no_triangle.values())
+
+    def loop_with(strategy, initial):
+        return TaskLoop(ShapeSegmenter(MASK_CLASSES), images[:60], "masks", MASK_CLASSES, batch_size=4, strategy=strategy,
+                        initial=initial, store=AnnotationStore(":memory:"), background=False, progress=False, seed=7)
+
+    exploring = loop_with("default", no_triangle)
+    assert exploring.unseen == ["triangle"]
+    open_ids = [i for i in exploring.items.ids if i not in no_triangle]
+    drawn = np.random.default_rng(7).choice(np.arange(len(open_ids)), size=4, replace=False)
+    assert exploring.batch == [open_ids[int(i)] for i in drawn]
+    assert "exploring: 4 of them drawn at random, since no annotation shows triangle yet" in exploring.panel.message
+    scored = loop_with("entropy", no_triangle)
+    maps = scored.model.predict_proba([images[i] for i in open_ids])
+    entropy = MaskTask(MASK_CLASSES).score(maps, "entropy")
+    assert set(scored.batch) == {open_ids[i] for i in np.argsort(-entropy, kind="stable")[:4]}
+    assert "exploring" not in scored.panel.message
+    every = loop_with("default", {i: masks[i] for i in range(6)})
+    assert every.unseen == [] and "exploring" not in every.panel.message
+    rest = [i for i in every.items.ids if i >= 6]
+    default = MaskTask(MASK_CLASSES).score(every.model.predict_proba([images[i] for i in rest]), "default")
+    assert set(every.batch) == {rest[i] for i in np.argsort(-default, kind="stable")[:4]}
+
+
 def test_mask_task_metric_is_mean_iou_over_labelled_pixels():
     task = MaskTask(["a", "b"])
     p = np.zeros((2, 1, 4))

@@ -136,6 +136,8 @@ class TaskLoop:
         self.progress = bool(progress)
         self.background = background
         self.fitted = False
+        #: the classes no annotation showed when the batch on screen was chosen (the default explores for them)
+        self.unseen: list[Any] = []
         self.error: str | None = None
         self._rows: list[dict] = []
         self._lock = threading.Lock()
@@ -363,6 +365,7 @@ class TaskLoop:
                     self.task.fit(self.model, self._inputs(ids), [done[i] for i in ids])
                     self.fitted = True
                 open_ids = [i for i in self.items.ids if i not in done]
+                self.unseen = []
                 predictions = self.task.predict(self.model, self._inputs(open_ids)) if self.fitted and open_ids else None
                 batch = self._choose(open_ids, predictions)
                 seconds = time.perf_counter() - started
@@ -381,6 +384,10 @@ class TaskLoop:
                 self.panel.message = (f"pool exhausted: {len(done)} {noun}s labelled" if not batch else
                                       f"retrained on {len(done)} {noun}s in {seconds:.1f} s; label the next {len(batch)}" if done else
                                       f"no model yet: label these {len(batch)} {noun}s to train the first one")
+                if batch and self.unseen:
+                    names = ", ".join(str(c) for c in self.unseen[:5]) + (", …" if len(self.unseen) > 5 else "")
+                    self.panel.message += (f" (exploring: {self._exploring(len(batch))} of them drawn at random, since no "
+                                           f"annotation shows {names} yet)")
                 self.error = None
             except Exception as exc:  # shown in the panel; the annotations are safe in the store
                 self.error = traceback.format_exc()
@@ -425,7 +432,21 @@ class TaskLoop:
             raise ValueError(f"the strategy gave a NaN or infinite score for image {open_ids[int(np.argmax(~np.isfinite(scores)))]!r}")
         if self.groups is not None:
             return self._by_quota(open_ids, scores, k)
-        return [open_ids[int(i)] for i in select(scores, k)]
+        explore = self._exploring(k)
+        picked = [int(i) for i in select(scores, k - explore)]
+        if explore:  # random among the rest (see LoopTask.explores_unseen)
+            rest = np.setdiff1d(np.arange(len(open_ids)), picked)
+            picked += [int(i) for i in self.rng.choice(rest, size=explore, replace=False)]
+        return [open_ids[i] for i in picked]
+
+    def _exploring(self, k: int) -> int:
+        """How many of a batch of ``k`` the default draws at random while a class has no annotation
+        yet, for a task that explores so (``LoopTask.explores_unseen``: the share of the batch); else 0."""
+        share = float(self.task.explores_unseen)
+        if self.strategy != "default" or self.strategy_used != "default" or not share:
+            return 0
+        self.unseen = self.task.unseen_classes(list(self._known().values()))
+        return min(k, max(1, round(k * share))) if self.unseen else 0
 
     def _by_quota(self, open_ids: list[Hashable], scores: np.ndarray, k: int) -> list[Hashable]:
         """The top scores within each group's quota (``stratified_quota``: the groups with the fewest
