@@ -180,7 +180,7 @@ def unit_pixels(arr: np.ndarray, where: str) -> np.ndarray:
     arr = np.asarray(arr)
     if arr.dtype == np.bool_:
         return arr.astype(np.float32)
-    if arr.dtype in (np.uint8, np.uint16):
+    if arr.dtype.kind == "u" and arr.dtype.itemsize in (1, 2):  # uint8, uint16 (either byte order)
         return arr.astype(np.float32) / np.float32(np.iinfo(arr.dtype).max)
     if arr.dtype.kind != "f":
         raise ValueError(f"{where}: {arr.dtype} pixels have no known range: pass uint8 (0..255), uint16 (0..65535) "

@@ -607,3 +607,29 @@ def test_without_embeddings_diversity_sees_the_pool_as_the_loader_gives_it():
     session = ActiveSession(LogisticRegression(), paths, "default", loader=loader)
     np.testing.assert_array_equal(session.embeddings(), table)
     assert ActiveSession(LogisticRegression(), paths, "default").embeddings() is None, "paths alone: nothing to embed"
+
+
+def test_the_loader_reads_the_pool_once_for_embeddings_not_at_every_query():
+    from sklearn.linear_model import LogisticRegression
+
+    from hitl_widgets.active.simulate import ActiveSession
+
+    rng = np.random.default_rng(5)
+    paths = [f"row{i}.npy" for i in range(60)]
+    table = rng.normal(size=(60, 3))
+    y = (table[:, 0] > 0).astype(int)
+    calls = []
+
+    def loader(rows):
+        calls.append(len(rows))
+        return table[[paths.index(p) for p in rows]]
+
+    session = ActiveSession(LogisticRegression(), paths, "margin", loader=loader)
+    session.teach(np.arange(10), y[:10])
+    session.retrain()
+    calls.clear()
+    for _ in range(3):
+        batch = session.query(5)
+        session.teach(batch, y[batch])
+    # each query predicts the whole pool through the loader; the embeddings read it once in all
+    assert calls.count(60) == 3 + 1

@@ -164,6 +164,10 @@ def test_torch_centernet_refuses_a_network_of_the_wrong_shape(shapes):
         detector.fit(images[:4], boxes[:4])
     with pytest.raises(TypeError, match="module must be a torch.nn.Module"):
         TorchCenterNet(lambda x: x, NAMED_CLASSES)
+    # uint8 images with one of floats 0..255: that image is named (not the stack numpy would upcast)
+    mixed = [images[0], images[1].astype(np.float64), images[2]]
+    with pytest.raises(ValueError, match=r"fit: image 1: float pixels must lie in \[0, 1\]"):
+        TorchCenterNet(_centernet_net(torch, 12), NAMED_CLASSES, steps=2).fit(mixed, boxes[:3])
     with pytest.raises(ValueError, match="steps must be an int >= 1"):
         TorchCenterNet(_centernet_net(torch, 12), NAMED_CLASSES, steps=0)
     empty = pd.DataFrame({"x": [], "y": [], "w": [], "h": [], "class": []})

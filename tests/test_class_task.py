@@ -113,5 +113,5 @@ def test_bad_labels_and_features_are_refused_by_name(digits):
     # pixels as features need one image size: the odd item is named
     images = [np.zeros((8, 8), np.uint8)] * 12 + [np.zeros((10, 12), np.uint8)] * 8
     odd = _loop(LogisticRegression(), images, "classes", None, classes=CLASSES)
-    with pytest.raises(RuntimeError, match=r"round failed:[\s\S]*item 1\d is 12x10 pixels but item \d+ is 8x8: give images of one size"):
+    with pytest.raises(RuntimeError, match=r"round failed:[\s\S]*item 1\d has shape \(10, 12\) but item \d+ \(8, 8\): give images of one size"):
         odd.simulate([0, 1] * 10, budget=20)

@@ -543,3 +543,12 @@ def test_entry_point_treats_a_value_as_its_plain_python_value(entry, variant):
         assert want[0] == "ok", want  # np.int64(1) / np.str_("b") / tensor(1) where 1 / "b" is a class or id
     if got[0] == "error":  # an error names the plain value, never numpy's or pandas' spelling of it
         assert not any(s in got[2] for s in ("np.", "tensor(", "<NA>", "NAType")), got
+
+
+def test_unit_pixels_scale_by_dtype_in_either_byte_order():
+    from hitl_widgets.coerce import unit_pixels
+
+    big = np.array([0, 65535, 32768], dtype=">u2")
+    np.testing.assert_allclose(unit_pixels(big, "image 0"), [0.0, 1.0, 32768 / 65535], rtol=1e-6)
+    with pytest.raises(ValueError, match="image 2: uint32 pixels have no known range"):
+        unit_pixels(np.zeros(3, dtype=np.uint32), "image 2")

@@ -397,3 +397,39 @@ def test_scheduler_given_as_an_address_or_local(client, data):
         cluster = local.cluster
         local.close()
         cluster.close()
+
+
+def test_empty_partitions_never_reach_the_loader_and_a_pool_rows_loader_is_used(client, data):
+    from hitl_widgets.active.pool import PoolRows
+
+    X, y, _ = data
+    names = [f"f{j}" for j in range(D)]
+    frame = pd.DataFrame(X[:400], columns=names)
+    fmodel = LogisticRegression(max_iter=500).fit(frame.to_numpy()[:200], y[:200])
+
+    def stacked(rows):  # refuses an empty partition, as np.stack does
+        return np.stack(list(rows.to_numpy()))
+
+    with_empty = dd.concat([dd.from_pandas(frame, npartitions=3), dd.from_pandas(frame.iloc[:0], npartitions=1)])
+    ref = select(margin(fmodel.predict_proba(frame.to_numpy())), 9)
+    for scheduler in (client, None):
+        idx, _ = score_pool(fmodel, with_empty, 9, scheduler=scheduler, loader=stacked, progress=False)
+        assert idx.tolist() == ref.tolist()
+    # a PoolRows brings its own loader (here: paths that are no files, read from a table)
+    paths = [f"row{i}" for i in range(400)]
+    rows = PoolRows(paths, loader=lambda batch: X[[int(p[3:]) for p in batch]])
+    idx, _ = score_pool(fmodel, rows, 9, scheduler=client, partition_rows=64, progress=False)
+    assert idx.tolist() == ref.tolist()
+
+
+def test_a_pandas_pool_on_dask_gives_the_loader_dataframes_as_in_the_kernel(client, data):
+    X, y, _ = data
+    X, y = X[:600], y[:600]
+    frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(D)], index=np.arange(600)[::-1])  # an unsorted index
+
+    def from_frame(rows):
+        assert isinstance(rows, pd.DataFrame)
+        return rows.iloc[:, :3].to_numpy() * 2
+
+    reference = _margin_loop(X[:, :3] * 2, y, None).session.labelled_idx
+    assert list(_margin_loop(frame, y, client, loader=from_frame).session.labelled_idx) == list(reference)

@@ -592,3 +592,19 @@ def test_groups_are_checked(scenes, captions):
     with pytest.raises(ValueError, match="strategy 'default' picks the batch as a whole"):
         pair_loop(captions, groups=["a"] * 120)
     assert pair_loop(captions, groups=["a"] * 60 + ["b"] * 60, strategy="margin").batch
+
+
+def test_exploring_with_groups_draws_at_random_within_each_quota(scenes):
+    images, _, masks = scenes
+    no_triangle = {i: np.where(masks[i] == 4, 0, masks[i]) for i in range(6)}
+    groups = np.array(["a", "b"] * 30, dtype=object)
+    loop = TaskLoop(ShapeSegmenter(MASK_CLASSES), images[:60], "masks", MASK_CLASSES, batch_size=4, initial=no_triangle,
+                    groups=groups, store=AnnotationStore(":memory:"), background=False, progress=False, seed=7)
+    assert loop.unseen == ["triangle"] and "exploring" in loop.panel.message
+    open_ids = [i for i in loop.items.ids if i not in no_triangle]
+    # the same quota split, ranked by the loop's random draw (its generator, unused before)
+    from hitl_widgets.active.strategies import select_stratified
+
+    draw = np.random.default_rng(7).random(len(open_ids))
+    expected = select_stratified(draw, groups[open_ids], 4, labelled_groups=groups[list(no_triangle)])
+    assert loop.batch == [open_ids[int(i)] for i in expected]

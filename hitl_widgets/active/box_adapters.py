@@ -295,7 +295,7 @@ class TorchCenterNet:
                 raise ValueError(f"{what}: image {n} must be (H, W, 3) with H, W >= {self.stride}, got shape {a.shape}")
             if a.shape != arrays[0].shape:
                 raise ValueError(f"{what}: image {n} has shape {a.shape}, image 0 {arrays[0].shape}: give images of one size")
-        a = unit_pixels(np.stack(arrays), f"{what}: the images")
+        a = np.stack([unit_pixels(a, f"{what}: image {n}") for n, a in enumerate(arrays)])
         x = self._torch.from_numpy(np.ascontiguousarray(a)).permute(0, 3, 1, 2)
         h, w = x.shape[2:]
         pad = ((-h) % self.stride, (-w) % self.stride)
@@ -365,8 +365,10 @@ class TorchCenterNet:
         x = self._image_tensor(images, "fit")
         gh, gw = x.shape[2] // self.stride, x.shape[3] // self.stride
         heat, index, size, offset = self._targets(targets, len(x), (gh, gw))
-        # seeded inside a fork of torch's global generator: a fit is repeatable (dropout, a subclass's
-        # fresh network) and leaves the session's own random state as it was
+        # seeded inside a fork of torch's global CPU generator (as TorchAdapter does): a fit is
+        # repeatable (dropout, a subclass's fresh network) and leaves the session's own random state
+        # as it was; draws another thread makes from that generator during a fit (TaskLoop's
+        # background retrain) are undone with it
         with torch_threads(self.threads), torch.random.fork_rng(devices=[]):
             generator = torch.Generator().manual_seed(self.seed)
             torch.manual_seed(self.seed)

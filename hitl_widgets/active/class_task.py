@@ -143,6 +143,6 @@ def _pixels_or_texts(items: Any, ids: Sequence[Hashable]) -> Any:
     rows = [np.asarray(items.image(i), dtype=np.float64) / 255.0 for i in ids]
     for i, row in zip(ids, rows):
         if row.shape != rows[0].shape:
-            raise ValueError(f"item {i!r} is {row.shape[1]}x{row.shape[0]} pixels but item {ids[0]!r} is "
-                             f"{rows[0].shape[1]}x{rows[0].shape[0]}: give images of one size, or features=")
+            raise ValueError(f"item {i!r} has shape {row.shape} but item {ids[0]!r} {rows[0].shape}: give images "
+                             "of one size and channel count, or features=")
     return np.stack([row.ravel() for row in rows])

@@ -43,6 +43,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .._progress import progress_bar
 from .cluster import get_client
@@ -95,7 +96,7 @@ def _array_block(block: np.ndarray, adapter: Any, k: int, exclude: np.ndarray, n
                  mc_samples: int, loader: Callable | None, files: bool, block_info: Any = None) -> np.ndarray:
     start = int(block_info[0]["array-location"][0][0]) if block_info else 0
     n = block.shape[0]
-    X = block if loader is None else loader(list(block) if files else block)
+    X = block if loader is None or n == 0 else loader(list(block) if files else block)
     span = f"at positions {start}..{start + n - 1}"
     s = _score_rows(adapter, X, n, score, mc, mc_samples, span)
     lo, hi = np.searchsorted(exclude, [start, start + n])
@@ -109,7 +110,7 @@ def _frame_part(part: Any, adapter: Any, k: int, nan: str, score: Callable, mc: 
     import pandas as pd
 
     n = len(part)
-    X = part if loader is None else loader(part)
+    X = part if loader is None or n == 0 else loader(part)
     s = _score_rows(adapter, X, n, score, mc, mc_samples, f"of partition {number}")
     top = _part_topk(s, k, None, nan, f"of partition {number}", lambda i: f"its row {i}, index {part.index[i]!r}")
     # one extra row (local = -1) carries the partition's length, so positions follow without a second pass
@@ -200,6 +201,7 @@ def score_pool(model: Any, pool: Any, k: int, *, score: str | Callable[[Any], An
     mc = score is bald
     rows = pool if isinstance(pool, PoolRows) else None
     pool = rows.pool if rows is not None else pool
+    loader = loader or (rows.loader if rows is not None else None)
     kind = pool_kind(pool)
     if kind != "frame" and len(pool) == 0:
         raise ValueError("the pool is empty: nothing to score")
@@ -214,7 +216,7 @@ def score_pool(model: Any, pool: Any, k: int, *, score: str | Callable[[Any], An
     if kind == "files":
         loader = loader or load_files
     if kind == "frame":
-        return _score_frame(adapter, rows or PoolRows(pool), k, ex, nan, score, mc, mc_samples, scheduler, progress, loader)
+        return _score_frame(adapter, rows if rows is not None else PoolRows(pool), k, ex, nan, score, mc, mc_samples, scheduler, progress, loader)
     import dask.array as da
 
     if kind == "array":
@@ -327,7 +329,8 @@ class PoolScorer:
 
     ``score`` is a score name or function; the loop builds one from its ``strategy`` (a score
     strategy: "margin", "entropy", "least_confident", "bald" or ``ScoreStrategy`` without density).
-    A numpy pool is sent to the cluster once (``persist``) and reused every round.
+    A numpy pool is sent to the cluster once (``persist``) and reused every round; a pandas one as a
+    Dask dataframe in pool order (so a ``loader`` gets DataFrames on the workers as in the kernel).
     ``last_batch_proba`` holds the probabilities of the last batch (the loop's proposals).
     """
 
@@ -367,11 +370,17 @@ class PoolScorer:
         if pool_kind(pool) != "numpy" or self.scheduler is None:
             return pool
         if self._persisted is None or self._persisted[0] != id(pool):
-            import dask.array as da
-
-            arr = as_numpy(pool)
             client = get_client(self.scheduler)
-            self._persisted = (id(pool), client.persist(da.from_array(arr, chunks=(self.partition_rows,) + arr.shape[1:])))
+            if isinstance(pool, pd.DataFrame):  # as a Dask dataframe, rows in pool order: the model gets DataFrames
+                import dask.dataframe as dd
+
+                frame = client.persist(dd.from_pandas(pool, chunksize=self.partition_rows, sort=False))
+                self._persisted = (id(pool), PoolRows(frame))
+            else:
+                import dask.array as da
+
+                arr = as_numpy(pool)
+                self._persisted = (id(pool), client.persist(da.from_array(arr, chunks=(self.partition_rows,) + arr.shape[1:])))
         return self._persisted[1]
 
     def query(self, adapter: Any, pool: Any, labelled_idx: Any, k: int, rng: Any = None, *, n: int | None = None) -> np.ndarray:

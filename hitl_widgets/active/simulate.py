@@ -71,6 +71,7 @@ class ActiveSession:
         self.mc_samples = int(mc_samples)
         self._embeddings_spec = embeddings
         self._embeddings: np.ndarray | None = None  # the model's, computed once per fit
+        self._loaded_pool: Any = None  # the pool through the loader, for embeddings
         self.labelled_idx: list[int] = []
         self.labels: list[Any] = []
         self._position: dict[int, int] = {}
@@ -111,7 +112,12 @@ class ActiveSession:
             return self._embeddings
         if use_model and spec == "model":
             return None
-        source = self.rows.whole() if self.rows.loader is not None else self.X_pool
+        if self.rows.loader is not None:
+            if self._loaded_pool is None:  # read through the loader once (the pool does not change)
+                self._loaded_pool = self.rows.whole()
+            source = self._loaded_pool
+        else:
+            source = self.X_pool
         if isinstance(source, (list, tuple)):
             return None  # (a list may hold paths or images: never densify it here)
         try:

@@ -430,9 +430,9 @@ class TaskLoop:
             raise ValueError(f"the strategy gave {scores.shape} scores for {len(open_ids)} images")
         if not np.isfinite(scores).all():
             raise ValueError(f"the strategy gave a NaN or infinite score for image {open_ids[int(np.argmax(~np.isfinite(scores)))]!r}")
-        if self.groups is not None:
-            return self._by_quota(open_ids, scores, k)
         explore = self._exploring(k)
+        if self.groups is not None:  # exploring: random within each group's quota
+            return self._by_quota(open_ids, self.rng.random(len(open_ids)) if explore else scores, k)
         picked = [int(i) for i in select(scores, k - explore)]
         if explore:  # random among the rest (see LoopTask.explores_unseen)
             rest = np.setdiff1d(np.arange(len(open_ids)), picked)
@@ -441,7 +441,8 @@ class TaskLoop:
 
     def _exploring(self, k: int) -> int:
         """How many of a batch of ``k`` the default draws at random while a class has no annotation
-        yet, for a task that explores so (``LoopTask.explores_unseen``: the share of the batch); else 0."""
+        yet, for a task that explores so (``LoopTask.explores_unseen``: the share of the batch); else 0.
+        With ``groups=`` an exploring batch is random within each group's quota."""
         share = float(self.task.explores_unseen)
         if self.strategy != "default" or self.strategy_used != "default" or not share:
             return 0
