@@ -609,7 +609,8 @@ def test_without_embeddings_diversity_sees_the_pool_as_the_loader_gives_it():
     assert ActiveSession(LogisticRegression(), paths, "default").embeddings() is None, "paths alone: nothing to embed"
 
 
-def test_the_loader_reads_the_pool_once_for_embeddings_not_at_every_query():
+@pytest.mark.parametrize("strategy, reads", [("margin", 3), ("hybrid", 3 + 1)])
+def test_the_loader_reads_the_pool_once_for_embeddings_not_at_every_query(strategy, reads):
     from sklearn.linear_model import LogisticRegression
 
     from hitl_widgets.active.simulate import ActiveSession
@@ -624,12 +625,13 @@ def test_the_loader_reads_the_pool_once_for_embeddings_not_at_every_query():
         calls.append(len(rows))
         return table[[paths.index(p) for p in rows]]
 
-    session = ActiveSession(LogisticRegression(), paths, "margin", loader=loader)
+    session = ActiveSession(LogisticRegression(), paths, strategy, loader=loader)
     session.teach(np.arange(10), y[:10])
     session.retrain()
     calls.clear()
     for _ in range(3):
         batch = session.query(5)
         session.teach(batch, y[batch])
-    # each query predicts the whole pool through the loader; the embeddings read it once in all
-    assert calls.count(60) == 3 + 1
+    # each query predicts the whole pool through the loader; a strategy that reads embeddings has
+    # the pool read once more in all (margin reads none, so it is not read for them)
+    assert calls.count(60) == reads

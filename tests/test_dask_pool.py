@@ -433,3 +433,11 @@ def test_a_pandas_pool_on_dask_gives_the_loader_dataframes_as_in_the_kernel(clie
 
     reference = _margin_loop(X[:, :3] * 2, y, None).session.labelled_idx
     assert list(_margin_loop(frame, y, client, loader=from_frame).session.labelled_idx) == list(reference)
+    # a MultiIndex (which dask's dataframes do not take) and text columns, whose type the loader sees as in the kernel
+    indexed = frame.assign(site="x").set_index(pd.MultiIndex.from_arrays([np.arange(600) % 3, np.arange(600)]))
+
+    def typed(rows):
+        assert rows["site"].dtype == frame.assign(site="x")["site"].dtype
+        return rows.iloc[:, :3].to_numpy() * 2
+
+    assert list(_margin_loop(indexed, y, client, loader=typed).session.labelled_idx) == list(reference)

@@ -330,7 +330,8 @@ class PoolScorer:
     ``score`` is a score name or function; the loop builds one from its ``strategy`` (a score
     strategy: "margin", "entropy", "least_confident", "bald" or ``ScoreStrategy`` without density).
     A numpy pool is sent to the cluster once (``persist``) and reused every round; a pandas one as a
-    Dask dataframe in pool order (so a ``loader`` gets DataFrames on the workers as in the kernel).
+    Dask dataframe in pool order (so a ``loader`` gets DataFrames on the workers as in the kernel;
+    a MultiIndex becomes a plain one there). A pool changed in place is not sent again: make a new one.
     ``last_batch_proba`` holds the probabilities of the last batch (the loop's proposals).
     """
 
@@ -345,7 +346,7 @@ class PoolScorer:
         self.scheduler, self.nan, self.loader = scheduler, nan, loader
         self.partition_rows, self.progress = int(partition_rows), progress
         self.last_batch_proba: np.ndarray | None = None
-        self._persisted: tuple[int, Any] | None = None
+        self._persisted: tuple[Any, Any] | None = None
 
     @classmethod
     def from_strategy(cls, strategy: Any, scheduler: Any, **kwargs: Any) -> PoolScorer:
@@ -369,18 +370,21 @@ class PoolScorer:
     def _pool(self, pool: Any) -> Any:
         if pool_kind(pool) != "numpy" or self.scheduler is None:
             return pool
-        if self._persisted is None or self._persisted[0] != id(pool):
+        if self._persisted is None or self._persisted[0] is not pool:  # (held, so its id is never reused)
             client = get_client(self.scheduler)
             if isinstance(pool, pd.DataFrame):  # as a Dask dataframe, rows in pool order: the model gets DataFrames
+                import dask
                 import dask.dataframe as dd
 
-                frame = client.persist(dd.from_pandas(pool, chunksize=self.partition_rows, sort=False))
-                self._persisted = (id(pool), PoolRows(frame))
+                plain_index = pool.reset_index(drop=True) if isinstance(pool.index, pd.MultiIndex) else pool
+                with dask.config.set({"dataframe.convert-string": False}):  # the column types the kernel sees
+                    frame = client.persist(dd.from_pandas(plain_index, chunksize=self.partition_rows, sort=False))
+                self._persisted = (pool, PoolRows(frame))
             else:
                 import dask.array as da
 
                 arr = as_numpy(pool)
-                self._persisted = (id(pool), client.persist(da.from_array(arr, chunks=(self.partition_rows,) + arr.shape[1:])))
+                self._persisted = (pool, client.persist(da.from_array(arr, chunks=(self.partition_rows,) + arr.shape[1:])))
         return self._persisted[1]
 
     def query(self, adapter: Any, pool: Any, labelled_idx: Any, k: int, rng: Any = None, *, n: int | None = None) -> np.ndarray:

@@ -148,7 +148,9 @@ class ActiveSession:
             else:
                 proba = _rows_checked(self.adapter.predict_proba(self.rows.whole()), self.n_pool)
             self.last_proba = proba
-        emb = self.embeddings(from_model=getattr(self.strategy, "needs_embeddings", True))
+        needs = getattr(self.strategy, "needs_embeddings", True)
+        # (a strategy that reads no embeddings is not given a pool read through the loader for them)
+        emb = self.embeddings(from_model=needs) if needs or self.rows.loader is None else None
         labelled = np.asarray(self.labelled_idx, dtype=np.int64)
         if proba is None and emb is None:  # nothing to go on yet: random
             idx = RandomStrategy()(None, None, labelled, k, self.rng, n=self.n_pool)

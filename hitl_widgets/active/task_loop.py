@@ -138,6 +138,7 @@ class TaskLoop:
         self.fitted = False
         #: the classes no annotation showed when the batch on screen was chosen (the default explores for them)
         self.unseen: list[Any] = []
+        self._explored = 0  # how many of the batch on screen were drawn at random to explore
         self.error: str | None = None
         self._rows: list[dict] = []
         self._lock = threading.Lock()
@@ -365,7 +366,8 @@ class TaskLoop:
                     self.task.fit(self.model, self._inputs(ids), [done[i] for i in ids])
                     self.fitted = True
                 open_ids = [i for i in self.items.ids if i not in done]
-                self.unseen = []
+                self.unseen = self._unseen(done)
+                self._explored = 0
                 predictions = self.task.predict(self.model, self._inputs(open_ids)) if self.fitted and open_ids else None
                 batch = self._choose(open_ids, predictions)
                 seconds = time.perf_counter() - started
@@ -384,9 +386,9 @@ class TaskLoop:
                 self.panel.message = (f"pool exhausted: {len(done)} {noun}s labelled" if not batch else
                                       f"retrained on {len(done)} {noun}s in {seconds:.1f} s; label the next {len(batch)}" if done else
                                       f"no model yet: label these {len(batch)} {noun}s to train the first one")
-                if batch and self.unseen:
+                if batch and self._explored:
                     names = ", ".join(str(c) for c in self.unseen[:5]) + (", …" if len(self.unseen) > 5 else "")
-                    self.panel.message += (f" (exploring: {self._exploring(len(batch))} of them drawn at random, since no "
+                    self.panel.message += (f" (exploring: {self._explored} of them drawn at random, since no "
                                            f"annotation shows {names} yet)")
                 self.error = None
             except Exception as exc:  # shown in the panel; the annotations are safe in the store
@@ -431,8 +433,10 @@ class TaskLoop:
         if not np.isfinite(scores).all():
             raise ValueError(f"the strategy gave a NaN or infinite score for image {open_ids[int(np.argmax(~np.isfinite(scores)))]!r}")
         explore = self._exploring(k)
-        if self.groups is not None:  # exploring: random within each group's quota
+        if self.groups is not None:  # exploring: the whole batch random within each group's quota
+            self._explored = k if explore else 0
             return self._by_quota(open_ids, self.rng.random(len(open_ids)) if explore else scores, k)
+        self._explored = explore
         picked = [int(i) for i in select(scores, k - explore)]
         if explore:  # random among the rest (see LoopTask.explores_unseen)
             rest = np.setdiff1d(np.arange(len(open_ids)), picked)
@@ -444,10 +448,13 @@ class TaskLoop:
         yet, for a task that explores so (``LoopTask.explores_unseen``: the share of the batch); else 0.
         With ``groups=`` an exploring batch is random within each group's quota."""
         share = float(self.task.explores_unseen)
-        if self.strategy != "default" or self.strategy_used != "default" or not share:
-            return 0
-        self.unseen = self.task.unseen_classes(list(self._known().values()))
-        return min(k, max(1, round(k * share))) if self.unseen else 0
+        return min(k, max(1, round(k * share))) if share and self.unseen else 0
+
+    def _unseen(self, done: dict[Hashable, Any]) -> list[Any]:
+        """The classes none of the round's annotations shows, when the default explores for them."""
+        if self.strategy != "default" or self.strategy_used != "default" or not self.task.explores_unseen:
+            return []
+        return self.task.unseen_classes(list(done.values()))
 
     def _by_quota(self, open_ids: list[Hashable], scores: np.ndarray, k: int) -> list[Hashable]:
         """The top scores within each group's quota (``stratified_quota``: the groups with the fewest
