@@ -106,8 +106,11 @@ def test_model_reaches_each_worker_once(client, data):
     idx, _ = score_pool(_Counted(model), x, 5, scheduler=client, progress=False)
     assert idx.tolist() == select(margin(model.predict_proba(X)), 5).tolist()
     counts = client.run(lambda: int(os.environ.get("HITL_TEST_UNPICKLED", "0")))
-    assert sum(counts.values()) <= len(counts), counts  # once per worker, not once per partition
-    assert max(counts.values()) == 1
+    # once per worker, not once per partition (15): a model sent with each task would be unpickled
+    # 15 times; dask may, rarely, move the broadcast copy once more between workers (seen once in
+    # many runs on a loaded machine), so a worker may count 2
+    assert sum(counts.values()) >= len(counts), counts
+    assert max(counts.values()) <= 2 and sum(counts.values()) <= 2 * len(counts) < 15, counts
 
 
 class _Broken:
