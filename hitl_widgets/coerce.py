@@ -185,11 +185,8 @@ def unit_pixels(arr: np.ndarray, where: str) -> np.ndarray:
     if arr.dtype.kind != "f":
         raise ValueError(f"{where}: {arr.dtype} pixels have no known range: pass uint8 (0..255), uint16 (0..65535) "
                          "or floats in [0, 1]")
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{where}: NaN or infinite pixel values")
-    if arr.size and (arr.min() < 0 or arr.max() > 1):
-        raise ValueError(f"{where}: float pixels must lie in [0, 1] (found {arr.min():.3g}..{arr.max():.3g}); "
-                         "divide by the maximum or pass uint8")
+    if arr.size:
+        check_pixel_stack(arr[np.newaxis], lambda _: where)  # finite, in [0, 1]
     return arr.astype(np.float32, copy=False)
 
 

@@ -143,6 +143,11 @@ class RegionDetector:
         self.estimator, self.classes, self.propose, self.iou = estimator, normalise_classes(classes), propose, float(iou)
         self.model_: Any = None
         self._only: Any = None
+        # each name's code for the classifier: its rank among classes + [NO_OBJECT] sorted as text
+        # (the order a classifier would sort those names in if they were all text)
+        names = [*self.classes, NO_OBJECT]
+        order = sorted(range(len(names)), key=lambda j: str(names[j]))
+        self._codes: dict[Any, int] = {names[j]: rank for rank, j in enumerate(order)}
 
     def _proposals(self, image: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
         boxes, feats = self.propose(np.asarray(image))
@@ -178,7 +183,7 @@ class RegionDetector:
 
         if not len(y):
             raise ValueError("nothing to learn from: no labelled region")
-        codes = self._codes()
+        codes = self._codes
         unknown = [c for c in y if c not in codes]
         if unknown:
             raise ValueError(f"fit_rows: class {plain(unknown[0])!r} is not one of {list(self.classes)[:20]} or NO_OBJECT")
@@ -187,13 +192,6 @@ class RegionDetector:
         else:
             self.model_, self._only = clone(self.estimator).fit(X, [codes[c] for c in y]), None
         return self
-
-    def _codes(self) -> dict[Any, int]:
-        """Each name's code: its rank among ``classes + [NO_OBJECT]`` sorted as text (the order a
-        classifier would sort those names in if they were all text)."""
-        names = [*self.classes, NO_OBJECT]
-        order = sorted(range(len(names)), key=lambda j: str(names[j]))
-        return {names[j]: rank for rank, j in enumerate(order)}
 
     def proba(self, X: np.ndarray) -> np.ndarray:
         """Probabilities over ``classes + [NO_OBJECT]`` for proposals' features ``X``."""
@@ -204,7 +202,7 @@ class RegionDetector:
         if self.model_ is None:
             out[:, names.index(self._only)] = 1.0
             return out
-        column = {code: names.index(name) for name, code in self._codes().items()}
+        column = {code: names.index(name) for name, code in self._codes.items()}
         p = self.model_.predict_proba(X)
         for j, code in enumerate(self.model_.classes_):
             out[:, column[int(code)]] = p[:, j]

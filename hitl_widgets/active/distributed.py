@@ -107,8 +107,6 @@ def _array_block(block: np.ndarray, adapter: Any, k: int, exclude: np.ndarray, n
 
 def _frame_part(part: Any, adapter: Any, k: int, nan: str, score: Callable, mc: bool, mc_samples: int,
                 loader: Callable | None, number: int) -> Any:
-    import pandas as pd
-
     n = len(part)
     X = part if loader is None or n == 0 else loader(part)
     s = _score_rows(adapter, X, n, score, mc, mc_samples, f"of partition {number}")
@@ -239,7 +237,6 @@ def score_pool(model: Any, pool: Any, k: int, *, score: str | Callable[[Any], An
 
 def _score_frame(adapter: Any, rows: PoolRows, k: int, ex: np.ndarray, nan: str, score: Callable, mc: bool, mc_samples: int,
                  scheduler: Any, progress: bool, loader: Callable | None) -> tuple[np.ndarray, np.ndarray]:
-    import pandas as pd
     from dask import delayed
 
     kk = k + len(ex)  # positions are known only once every partition's length is: take enough to drop the excluded

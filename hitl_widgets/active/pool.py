@@ -140,7 +140,7 @@ class PoolRows:
         """Rows ``idx`` as they are in the pool (for a Dask collection: computed, in ``idx`` order)."""
         idx = np.asarray(idx, dtype=np.int64).ravel()
         if self.kind == "array":
-            return np.asarray(self._compute(self.pool[idx]))
+            return np.asarray(self.compute_all([self.pool[idx]])[0])
         if self.kind == "frame":
             return self._frame_rows(idx)
         return take_rows(self.pool, idx)
@@ -180,7 +180,7 @@ class PoolRows:
         return picked.iloc[np.argsort(order, kind="stable")]
 
     def compute_all(self, tasks: list[Any]) -> list[Any]:
-        """Compute ``dask.delayed`` tasks together, on ``scheduler`` when there is one."""
+        """Compute dask collections or ``dask.delayed`` tasks together, on ``scheduler`` when there is one."""
         if self.scheduler is None:
             import dask
 
@@ -189,13 +189,6 @@ class PoolRows:
 
         client = get_client(self.scheduler)
         return list(client.gather(client.compute(tasks)))
-
-    def _compute(self, collection: Any) -> Any:
-        if self.scheduler is None:
-            return collection.compute()
-        from .cluster import get_client
-
-        return get_client(self.scheduler).compute(collection).result()
 
 
 class PoolView(LazyRows):

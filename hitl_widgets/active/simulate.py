@@ -49,7 +49,8 @@ class ActiveSession:
     :func:`~hitl_widgets.active.get_strategy` accepts. ``embeddings`` are used by diversity-aware
     strategies: an array ``(N, D)``, ``"model"`` (ask ``adapter.embed`` after each retrain), or
     ``None`` (default: ``adapter.embed`` when the adapter has one, else the pool as the model reads
-    it (through the ``loader`` when there is one) when that is a numeric array). ``mc_samples`` is T for strategies that need Monte-Carlo samples (BALD).
+    it (through the ``loader`` when there is one) when that is a numeric array). ``mc_samples`` is
+    T for strategies that need Monte-Carlo samples (BALD).
     ``X_pool`` may be a :class:`~hitl_widgets.active.pool.PoolRows` (a Dask pool's rows computed
     a few at a time; a ``loader`` between the pool's rows and the model); ``loader`` makes one.
     """

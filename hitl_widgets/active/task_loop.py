@@ -63,7 +63,6 @@ def as_task(task: Any, classes: Sequence[Any] | None) -> LoopTask:
     return _TASKS[task](classes)
 
 
-
 class TaskLoop:
     """Active learning with a human in the loop for classes, boxes, masks or image–text pairs.
 
@@ -367,7 +366,6 @@ class TaskLoop:
                     self.fitted = True
                 open_ids = [i for i in self.items.ids if i not in done]
                 self.unseen = self._unseen(done)
-                self._explored = 0
                 predictions = self.task.predict(self.model, self._inputs(open_ids)) if self.fitted and open_ids else None
                 batch = self._choose(open_ids, predictions)
                 seconds = time.perf_counter() - started
@@ -414,7 +412,9 @@ class TaskLoop:
         if k == 0:
             return []
         strategy = self.strategy_used
-        if predictions is None or strategy == "random" or (strategy == "default" and self.task.default == "random"):
+        self._explored = self._exploring(k) if predictions is not None else 0
+        if (predictions is None or strategy == "random" or (strategy == "default" and self.task.default == "random")
+                or self._explored == k):
             if self.groups is not None:  # random within each group's quota
                 return self._by_quota(open_ids, self.rng.random(len(open_ids)), k)
             return [open_ids[int(i)] for i in self.rng.choice(len(open_ids), size=k, replace=False)]
@@ -432,15 +432,12 @@ class TaskLoop:
             raise ValueError(f"the strategy gave {scores.shape} scores for {len(open_ids)} images")
         if not np.isfinite(scores).all():
             raise ValueError(f"the strategy gave a NaN or infinite score for image {open_ids[int(np.argmax(~np.isfinite(scores)))]!r}")
-        explore = self._exploring(k)
-        if self.groups is not None:  # exploring: the whole batch random within each group's quota
-            self._explored = k if explore else 0
-            return self._by_quota(open_ids, self.rng.random(len(open_ids)) if explore else scores, k)
-        self._explored = explore
-        picked = [int(i) for i in select(scores, k - explore)]
-        if explore:  # random among the rest (see LoopTask.explores_unseen)
+        if self.groups is not None:
+            return self._by_quota(open_ids, scores, k)
+        picked = [int(i) for i in select(scores, k - self._explored)]
+        if self._explored:  # a share of the batch random among the rest (see LoopTask.explores_unseen)
             rest = np.setdiff1d(np.arange(len(open_ids)), picked)
-            picked += [int(i) for i in self.rng.choice(rest, size=explore, replace=False)]
+            picked += [int(i) for i in self.rng.choice(rest, size=self._explored, replace=False)]
         return [open_ids[i] for i in picked]
 
     def _exploring(self, k: int) -> int:
@@ -448,7 +445,9 @@ class TaskLoop:
         yet, for a task that explores so (``LoopTask.explores_unseen``: the share of the batch); else 0.
         With ``groups=`` an exploring batch is random within each group's quota."""
         share = float(self.task.explores_unseen)
-        return min(k, max(1, round(k * share))) if share and self.unseen else 0
+        if not (share and self.unseen):
+            return 0
+        return k if self.groups is not None else min(k, max(1, round(k * share)))
 
     def _unseen(self, done: dict[Hashable, Any]) -> list[Any]:
         """The classes none of the round's annotations shows, when the default explores for them."""
