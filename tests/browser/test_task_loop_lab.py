@@ -183,3 +183,53 @@ def test_classes_label_a_batch_by_key_retrain_and_accept_a_proposal_with_enter(l
     lab.wait_for_python("len(loop.annotations)", 5)
     assert kernel_value(lab, f"loop.annotations[{second[0]}]") == proposed
     assert kernel_value(lab, f"loop.store.labels(loop.task_name).set_index('item_id').loc[{second[0]}, 'label']") == proposed
+
+
+MASKS = '''
+import numpy as np
+import hitl_widgets as hw
+from hitl_widgets.demo.scenes import make_scenes
+from hitl_widgets.demo.shape_models import ShapeSegmenter, scene_masks
+
+classes = ["background", "circle", "square", "triangle"]
+images, scenes = make_scenes(40, seed=3)
+masks = scene_masks(images, scenes, classes)
+no_triangle = {i: np.where(masks[i] == 4, 0, masks[i]) for i in range(4)}  # labels that never show a triangle
+loop = hw.TaskLoop(ShapeSegmenter(classes), images[:30], "masks", classes, batch_size=2, initial=no_triangle,
+                   test=(images[30:], masks[30:]), store=hw.AnnotationStore("masks_loop.db"), seed=0)
+loop
+'''
+
+
+def test_masks_explore_for_an_unseen_class_until_a_stroke_paints_it(lab):
+    lab.open(lab.new_notebook("masks_loop.ipynb", [MASKS]))
+    lab.run_all()
+    root = lab.page.locator(".hitl-segmentation")
+    panel = lab.page.locator(".hitl-loop-panel")
+    # no label shows a triangle: the whole batch is drawn at random, and the panel says why
+    expect(panel.locator(".hitl-series-0 circle")).to_have_count(1, timeout=60_000)
+    expect(panel.locator(".hitl-loop-message")).to_contain_text(
+        "exploring: 2 of them drawn at random, since no annotation shows triangle yet", timeout=60_000)
+    lab.wait_idle()
+    assert kernel_value(lab, "loop.unseen") == ["triangle"]
+    batch = kernel_value(lab, "loop.batch")
+    assert len(batch) == 2
+    canvas = root.locator("canvas")
+    root.scroll_into_view_if_needed()
+    for n, item_id in enumerate(batch):
+        root.focus()
+        lab.page.keyboard.press("4")  # class "triangle" (label value 4)
+        lab.page.mouse.move(*page_point(canvas, 20, 32))
+        lab.page.mouse.down()
+        lab.page.mouse.move(*page_point(canvas, 44, 32), steps=8)
+        lab.page.mouse.up()
+        lab.wait_for_python(f"int((loop.annotations.get({item_id}, np.zeros(1)) == 4).sum() > 0)", 1)
+        if n == 0:
+            root.focus()
+            lab.page.keyboard.press("PageDown")
+    # the batch is painted: the segmenter retrains, the triangle is seen, the default scores again
+    expect(panel.locator(".hitl-series-0 circle")).to_have_count(2, timeout=30_000)  # the 4 initial, then 6
+    expect(panel.locator(".hitl-loop-message")).not_to_contain_text("exploring")
+    assert kernel_value(lab, "loop.unseen") == []
+    assert kernel_value(lab, "loop.history['n_labels'].tolist()") == [4, 6]
+    assert not set(kernel_value(lab, "loop.batch")) & set(batch)
