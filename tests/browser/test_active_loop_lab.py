@@ -96,6 +96,8 @@ def test_retrain_now_by_key(lab):
     # and the other way round: with the focus in the panel, a digit labels the batch's item
     new_batch = ast.literal_eval(lab.python("loop.batch"))
     first = ast.literal_eval(lab.python("int(y[loop.batch[0]])"))
+    # the page shows the new batch before the key (else the key labels the old batch's open item)
+    expect(classify.locator(".hitl-progress")).to_have_text("labelled 0 of 5", timeout=30_000)
     panel.focus()
     lab.page.keyboard.press(str(first))
     lab.wait_for_python(f"loop.classify.current_labels.get({new_batch[0]!r})", first)
