@@ -57,6 +57,18 @@ def test_fit_is_seeded(pairs):
     assert not np.array_equal(S, other)
 
 
+
+def test_fit_leaves_the_sessions_random_state_alone(pairs):
+    # a fit seeds its own towers; the user's next torch draw is the one it would have been without it
+    import torch
+
+    images, texts = pairs
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    DualEncoder(steps=5, seed=1).fit(images[:10], texts[:10])
+    assert torch.equal(torch.rand(3), expected)
+
 @pytest.mark.parametrize("n, least", [(20, 0.1), (40, 0.4)])
 def test_it_learns_from_tens_of_pairs(n, least):
     # the benchmark's kind of scenes (2-4 objects, 64 px), on seeds it never uses: held-out captions

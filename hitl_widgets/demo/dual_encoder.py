@@ -185,7 +185,9 @@ class DualEncoder:
         x = self._image_tensor(images)
         if len(x) != len(texts) or len(texts) < 2:
             raise ValueError(f"fit takes at least 2 matched pairs: {len(x)} images and {len(texts)} texts")
-        with torch_threads(self.threads):
+        # seeded inside a fork of torch's global CPU generator (as TorchCenterNet does): the towers'
+        # initial weights are repeatable and the session's own random state is left as it was
+        with torch_threads(self.threads), torch.random.fork_rng(devices=[]):
             generator = torch.Generator().manual_seed(self.seed)
             torch.manual_seed(self.seed)
             self._net = _module(self.dim)
