@@ -142,6 +142,27 @@ def test_torch_segmenter_learns_foreground_from_strokes_and_restarts_at_every_fi
     np.testing.assert_allclose(seg.predict_proba([images[40]])[0], again.predict_proba([images[40]])[0], atol=1e-6)
 
 
+def test_torch_segmenter_seeds_the_modules_dropout_and_leaves_the_session_alone(shapes):
+    torch = pytest.importorskip("torch")
+    from hitl_widgets.active.mask_adapters import TorchSegmenter
+
+    images, masks = shapes
+    fg = [np.where(m > 1, 2, m) for m in masks]
+    module = torch.nn.Sequential(*_net(torch)[:2], torch.nn.Dropout2d(0.5), _net(torch)[2])  # dropout: the global generator
+
+    def fitted(seed):
+        seg = TorchSegmenter(copy.deepcopy(module), ["background", "shape"], steps=10, seed=seed, threads=1)
+        return seg.fit(list(images[:4]), [strokes(m) for m in fg[:4]]).predict_proba([images[40]])[0]
+
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    a = fitted(3)
+    assert torch.equal(torch.rand(3), expected), "a fit leaves the session's random state as it was"
+    torch.manual_seed(99)  # another session state: a seeded fit does not depend on it
+    np.testing.assert_array_equal(a, fitted(3))
+    assert not np.array_equal(a, fitted(4))
+
 def test_torch_segmenter_refuses_a_module_of_the_wrong_shape(shapes):
     torch = pytest.importorskip("torch")
     from hitl_widgets.active.mask_adapters import TorchSegmenter

@@ -117,6 +117,27 @@ def test_torch_dual_encoder_learns_colour_words_and_restarts_at_every_fit():
     assert enc.similarity(references, []).shape == (0, 6)
 
 
+def test_torch_dual_encoder_seeds_the_towers_dropout_and_leaves_the_session_alone():
+    torch = pytest.importorskip("torch")
+    from hitl_widgets.active.pair_adapters import TorchDualEncoder
+
+    images, texts, _ = _solid(np.random.default_rng(1), 30)
+    image_tower, text_tower = _towers(torch)
+    image_tower = torch.nn.Sequential(image_tower, torch.nn.Dropout(0.5))  # draws from torch's global generator
+
+    def fitted(seed):
+        enc = TorchDualEncoder(copy.deepcopy(image_tower), copy.deepcopy(text_tower), steps=20, batch_size=8, seed=seed, threads=1)
+        return enc.fit(images, texts).similarity(images[:5], texts[:5])
+
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    a = fitted(3)
+    assert torch.equal(torch.rand(3), expected), "a fit leaves the session's random state as it was"
+    torch.manual_seed(99)  # another session state: a seeded fit does not depend on it
+    np.testing.assert_array_equal(a, fitted(3))
+    assert not np.array_equal(a, fitted(4))
+
 def test_bad_pairs_and_towers_are_named():
     torch = pytest.importorskip("torch")
     from hitl_widgets.active.pair_adapters import TorchDualEncoder

@@ -375,18 +375,17 @@ class TorchAdapter(_Base):
     def _fit(self, X: Any, y: Any) -> TorchAdapter:
         import torch
 
+        from ..demo.torch_threads import seeded_torch
+
         if not self.warm_start or not self._fitted:
             self.module.load_state_dict(self._init_state)
         xt, yt = self._x(X), self._y(y)
         gen = None
         if self.seed is not None:
             gen = torch.Generator().manual_seed(int(self.seed))
-        devices = [self.device.index or 0] if self.device.type == "cuda" else []
-        # dropout draws from the global generator: fork it so that a seeded fit is repeatable
+        # dropout draws from the global generator: seeded on a fork, a seeded fit is repeatable
         # without disturbing the user's random state
-        with torch.random.fork_rng(devices=devices, enabled=self.seed is not None):
-            if self.seed is not None:
-                torch.manual_seed(int(self.seed))
+        with seeded_torch(self.seed, self._devices()):
             if self.train_fn is not None:
                 self.train_fn(self.module, xt.to(self.device), yt.to(self.device))
             else:
@@ -428,20 +427,23 @@ class TorchAdapter(_Base):
     def _mc_predict_proba(self, X: Any, T: int = 20) -> np.ndarray:
         import torch
 
+        from ..demo.torch_threads import seeded_torch
+
         self.module.eval()
         dropouts = [m for m in self.module.modules() if isinstance(m, torch.nn.modules.dropout._DropoutNd)]
         if not dropouts:
             raise NotImplementedError("MC dropout needs at least one dropout layer in the module")
         for m in dropouts:
             m.train()
-        devices = [self.device.index or 0] if self.device.type == "cuda" else []
         try:
-            with torch.random.fork_rng(devices=devices, enabled=self.seed is not None):
-                if self.seed is not None:
-                    torch.manual_seed(int(self.seed))
+            with seeded_torch(self.seed, self._devices()):
                 return np.stack([self._forward_proba(X) for _ in range(int(T))])
         finally:
             self.module.eval()
+
+    def _devices(self) -> tuple[int, ...]:
+        """The CUDA devices whose generator a seeded block forks (none on the CPU)."""
+        return (self.device.index or 0,) if self.device.type == "cuda" else ()
 
     @property
     def has_embed(self) -> bool:

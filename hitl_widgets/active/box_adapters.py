@@ -357,7 +357,7 @@ class TorchCenterNet:
 
     def fit(self, images: Any, targets: Sequence[Any]) -> TorchCenterNet:
         """Train from the initial weights on the images and their box tables (an empty table: no object)."""
-        from ..demo.torch_threads import torch_threads
+        from ..demo.torch_threads import seeded_torch, torch_threads
 
         torch = self._torch
         x = self._image_tensor(images, "fit")
@@ -367,9 +367,8 @@ class TorchCenterNet:
         # repeatable (dropout, a subclass's fresh network) and leaves the session's own random state
         # as it was; draws another thread makes from that generator during a fit (TaskLoop's
         # background retrain) are undone with it
-        with torch_threads(self.threads), torch.random.fork_rng(devices=[]):
+        with torch_threads(self.threads), seeded_torch(self.seed):
             generator = torch.Generator().manual_seed(self.seed)
-            torch.manual_seed(self.seed)
             self._net = self._fresh_net()
             optimiser = torch.optim.Adam(self._net.parameters(), lr=self.lr)
             n = len(x)

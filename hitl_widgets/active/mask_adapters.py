@@ -155,7 +155,8 @@ class TorchSegmenter:
         module: the network (``torch.nn.Module``).
         classes: the canvas's classes (label ``k`` is ``classes[k - 1]``).
         steps, batch_size, lr: the training.
-        seed: the batches' draws.
+        seed: the batches' draws and the module's own (dropout), on a fork of torch's generator
+            (None: dropout draws from the session's generator).
         threads: CPU threads while training and predicting (None: torch's setting).
 
     Example:
@@ -198,13 +199,14 @@ class TorchSegmenter:
         """Train from the initial weights on the painted pixels (label > 0)."""
         import torch
 
-        from ..demo.torch_threads import torch_threads
+        from ..demo.torch_threads import seeded_torch, torch_threads
 
         checked = _checked_masks(images, masks, len(self.classes))
         keep = [n for n, m in enumerate(checked) if (m > 0).any()]
         x = self._batch([images[n] for n in keep])
         y = torch.from_numpy(np.stack([checked[n] for n in keep]) - 1)  # unlabelled: -1, ignored
-        with torch_threads(self.threads):
+        # dropout in the module is seeded on a fork of torch's generator (the session's is left alone)
+        with torch_threads(self.threads), seeded_torch(self.seed):
             self.module.load_state_dict(self._initial)
             self.module.train()
             generator = torch.Generator().manual_seed(0 if self.seed is None else int(self.seed))

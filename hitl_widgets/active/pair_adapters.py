@@ -116,7 +116,8 @@ class TorchDualEncoder:
     Args:
         image_tower, text_tower: ``torch.nn.Module``.
         steps, batch_size, lr: the training (at least 2 pairs per batch: one needs a negative).
-        seed: the batches' draws.
+        seed: the batches' draws and the towers' own (dropout), on a fork of torch's generator
+            (None: dropout draws from the session's generator).
         threads: CPU threads while training and predicting (None: torch's setting).
 
     Example:
@@ -177,11 +178,12 @@ class TorchDualEncoder:
         """Train both towers from their initial weights on the matched pairs."""
         import torch
 
-        from ..demo.torch_threads import torch_threads
+        from ..demo.torch_threads import seeded_torch, torch_threads
 
         _check_pairs(images, texts, least=2)
         x = self._pixels(images)
-        with torch_threads(self.threads):
+        # dropout in the towers is seeded on a fork of torch's generator (the session's is left alone)
+        with torch_threads(self.threads), seeded_torch(self.seed):
             self.image_tower.load_state_dict(self._initial[0])
             self.text_tower.load_state_dict(self._initial[1])
             self.log_scale.data.fill_(math.log(1 / 0.07))

@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from .scenes import COLOURS, NUMBERS, SHAPES
-from .torch_threads import torch_threads
+from .torch_threads import seeded_torch, torch_threads
 
 __all__ = ["DualEncoder", "caption_words", "caption_phrases", "region_features", "CAPTION_VOCABULARY", "PHRASES"]
 
@@ -185,11 +185,9 @@ class DualEncoder:
         x = self._image_tensor(images)
         if len(x) != len(texts) or len(texts) < 2:
             raise ValueError(f"fit takes at least 2 matched pairs: {len(x)} images and {len(texts)} texts")
-        # seeded inside a fork of torch's global CPU generator (as TorchCenterNet does): the towers'
-        # initial weights are repeatable and the session's own random state is left as it was
-        with torch_threads(self.threads), torch.random.fork_rng(devices=[]):
+        # the towers' initial weights are seeded on a fork of torch's generator (the session's is left alone)
+        with torch_threads(self.threads), seeded_torch(self.seed):
             generator = torch.Generator().manual_seed(self.seed)
-            torch.manual_seed(self.seed)
             self._net = _module(self.dim)
             optimiser = torch.optim.Adam(self._net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
             n = len(texts)
