@@ -17,6 +17,7 @@ from hitl_widgets.active.task_loop import TaskLoop
 from hitl_widgets.demo.scenes import make_scenes
 from hitl_widgets.demo.shape_models import scene_masks
 from hitl_widgets.store import AnnotationStore
+from torch_seeding import assert_seeded_fit
 
 CLASSES = ["background", "circle", "square", "triangle"]
 
@@ -154,14 +155,7 @@ def test_torch_segmenter_seeds_the_modules_dropout_and_leaves_the_session_alone(
         seg = TorchSegmenter(copy.deepcopy(module), ["background", "shape"], steps=10, seed=seed, threads=1)
         return seg.fit(list(images[:4]), [strokes(m) for m in fg[:4]]).predict_proba([images[40]])[0]
 
-    torch.manual_seed(7)
-    expected = torch.rand(3)
-    torch.manual_seed(7)
-    a = fitted(3)
-    assert torch.equal(torch.rand(3), expected), "a fit leaves the session's random state as it was"
-    torch.manual_seed(99)  # another session state: a seeded fit does not depend on it
-    np.testing.assert_array_equal(a, fitted(3))
-    assert not np.array_equal(a, fitted(4))
+    assert_seeded_fit(fitted)
 
 def test_torch_segmenter_refuses_a_module_of_the_wrong_shape(shapes):
     torch = pytest.importorskip("torch")

@@ -16,6 +16,7 @@ from hitl_widgets.active import PairTask, TaskLoop, pair_adapters
 from hitl_widgets.active.pair_adapters import FeatureMatcher
 from hitl_widgets.demo.scenes import make_scenes
 from hitl_widgets.store import AnnotationStore
+from torch_seeding import assert_seeded_fit
 
 PALETTE = {"red": (220, 30, 30), "green": (30, 200, 60), "blue": (40, 60, 220), "yellow": (230, 220, 40),
            "purple": (140, 40, 170), "grey": (128, 128, 128)}
@@ -129,14 +130,7 @@ def test_torch_dual_encoder_seeds_the_towers_dropout_and_leaves_the_session_alon
         enc = TorchDualEncoder(copy.deepcopy(image_tower), copy.deepcopy(text_tower), steps=20, batch_size=8, seed=seed, threads=1)
         return enc.fit(images, texts).similarity(images[:5], texts[:5])
 
-    torch.manual_seed(7)
-    expected = torch.rand(3)
-    torch.manual_seed(7)
-    a = fitted(3)
-    assert torch.equal(torch.rand(3), expected), "a fit leaves the session's random state as it was"
-    torch.manual_seed(99)  # another session state: a seeded fit does not depend on it
-    np.testing.assert_array_equal(a, fitted(3))
-    assert not np.array_equal(a, fitted(4))
+    assert_seeded_fit(fitted)
 
 def test_bad_pairs_and_towers_are_named():
     torch = pytest.importorskip("torch")
