@@ -171,17 +171,19 @@ def test_an_empty_oracle_answer_is_refused_not_asked_for_forever(scenes):
     assert mask_loop.annotations == {}
 
 
-@pytest.mark.parametrize("where", ["oracle", "propose"])
+@pytest.mark.parametrize("where", ["oracle", "propose", "queue"])
 def test_an_interrupted_batch_leaves_no_row_no_draw_and_no_batch_behind(scenes, where):
     """Interrupted while the oracle answers, or in the round its batch started (after the refit and
-    the history row): the store, the curve, the batch on screen and the random draws are as before it,
-    and simulate continues as an uninterrupted run."""
+    the history row; "queue": after the next batch's proposals too): the store, the curve, the batch
+    on screen, its proposals, the panel's message and the random draws are as before it, and simulate
+    continues as an uninterrupted run."""
     images, boxes, _ = scenes
     reference = box_loop(scenes, strategy="random", seed=4)
     reference.simulate(boxes[:60], budget=20)
     loop = box_loop(scenes, strategy="random", seed=4)
     loop.simulate(boxes[:60], budget=10)
-    before = (dict(loop.annotations).keys(), loop.history["n_labels"].tolist(), loop.batch, list(loop.panel.history))
+    before = (dict(loop.annotations).keys(), loop.history["n_labels"].tolist(), loop.batch, list(loop.panel.history),
+              loop.panel.message, {i: loop.widget._proposals.get(i) for i in loop.batch})
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
@@ -190,12 +192,16 @@ def test_an_interrupted_batch_leaves_no_row_no_draw_and_no_batch_behind(scenes, 
         oracle = lambda i: interrupt() if i == loop.batch[2] else boxes[i]  # noqa: E731
     else:
         oracle = boxes[:60]
-        loop.task.propose = interrupt
+        setattr(loop.task if where == "propose" else loop.widget, "propose" if where == "propose" else "set_queue", interrupt)
     with pytest.raises(KeyboardInterrupt):
         loop.simulate(oracle, budget=20)
-    assert (dict(loop.annotations).keys(), loop.history["n_labels"].tolist(), loop.batch, list(loop.panel.history)) == before
+    assert before[-1] and all(before[-1].values()), "the batch on screen has the model's proposals"
+    assert (dict(loop.annotations).keys(), loop.history["n_labels"].tolist(), loop.batch, list(loop.panel.history),
+            loop.panel.message, {i: loop.widget._proposals.get(i) for i in loop.batch}) == before
     if where == "propose":
         del loop.task.propose
+    elif where == "queue":
+        del loop.widget.set_queue
     history = loop.simulate(boxes[:60], budget=20)
     assert history["n_labels"].tolist() == reference.history["n_labels"].tolist() == [5, 10, 15, 20]
     np.testing.assert_allclose(history["mAP@0.5"], reference.history["mAP@0.5"])

@@ -138,6 +138,7 @@ class TaskLoop:
         #: the classes no annotation showed when the batch on screen was chosen (the default explores for them)
         self.unseen: list[Any] = []
         self._explored = 0  # how many of the batch on screen were drawn at random to explore
+        self._proposed: tuple[list[Hashable], list[Any]] | None = None  # the batch on screen's proposals
         self.error: str | None = None
         self._rows: list[dict] = []
         self._lock = threading.Lock()
@@ -260,6 +261,7 @@ class TaskLoop:
         cut = any(i not in done and i not in answered for i in self.batch)
         task_rng = getattr(self.task, "rng", None)
         saved = (len(self._rows), self.fitted, self.batch, copy.deepcopy(self.rng), copy.deepcopy(task_rng))
+        shown = (self._proposed, self.unseen, self._explored, self.panel.state, self.panel.message)
         try:
             for item_id, annotation in answers:
                 self._oracle_ids.add(item_id)
@@ -273,15 +275,19 @@ class TaskLoop:
                 if item_id in done:
                     self.widget._undo(item_id)
             self._oracle_ids.difference_update(stored)
-            # the round it started, if any: its history row, its draws and its next batch go too (the
-            # model is refit from every annotation by the next round)
+            # the round it started, if any: its history row, its draws, its next batch and that batch's
+            # proposals and message go too (the model is refit from every annotation by the next round)
             n_rows, self.fitted, batch, self.rng, rng = saved
+            proposed, self.unseen, self._explored, self.panel.state, self.panel.message = shown
             del self._rows[n_rows:]
             if task_rng is not None:
                 cast(Any, self.task).rng = rng
             if batch and self.batch != batch:
                 self.widget.set_queue(batch)
             self._show_history()
+            if proposed is not None and self._proposed is not proposed:
+                self._proposed = proposed
+                self.task.propose(self.widget, *proposed)
             raise
 
     def _refuse_uncounted(self, todo: list[Hashable]) -> None:
@@ -376,7 +382,9 @@ class TaskLoop:
                     self._rows.append({"round": len(self._rows), "n_labels": len(done), self.task.metric: score, "seconds": seconds})
                 if predictions is not None and batch:
                     at = {i: n for n, i in enumerate(open_ids)}
-                    self.task.propose(self.widget, batch, [predictions[at[i]] for i in batch])
+                    proposed = (batch, [predictions[at[i]] for i in batch])
+                    self.task.propose(self.widget, *proposed)
+                    self._proposed = proposed
                 if batch:
                     self.widget.set_queue(batch)
                 self.panel.state = "idle"
