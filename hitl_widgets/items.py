@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Iterator, Sequence
@@ -240,13 +241,15 @@ class Items:
     ``VideoSource`` opened on first use (a few kept open).
 
     Remote images: URLs that fsspec opens (``s3://``, ``gs://``, ``http(s)://``, ``memory://``, …), in
-    a list or as one string, and globs (``"s3://bucket/cats/*.jpg"``, or a local ``"images/*.png"``),
-    expanded once here. Nothing is fetched until an item is shown or prefetched: at most
+    a list or as one string, and globs (``*``, ``?``, ``[...]``: ``"s3://bucket/cats/*.jpg"``, or a local
+    ``"images/*.png"``; in an http(s) URL ``?`` starts the query, not a glob), expanded once here. Nothing is fetched until an item is shown or prefetched: at most
     ``remote_options["concurrency"]`` requests at once (default 8), the most recent objects' bytes
     kept up to ``remote_options["cache_bytes"]`` (default 256 MiB); ``remote_options["storage_options"]``
     go to fsspec (credentials, ``anon``…). A missing object raises ``ValueError`` naming the item and
     its URL when it is fetched (see ``hitl_widgets.remote``; the ``remote`` extra). URLs are images
-    when they end in an image suffix (``kind="image"`` for others, e.g. ``https://host/img?id=3``).
+    when their path ends in an image suffix, ``?query`` and ``#fragment`` left out (a presigned
+    ``https://host/cat.jpg?X-Amz-Signature=…`` is an image; ``kind="image"`` for others, e.g.
+    ``https://host/img?id=3``).
 
     Audio: a list (or Series) of audio file paths (wav, flac, ogg, opus, mp3, m4a, aac: recognised by
     their suffix; the audio track of a video file with ``kind="audio"``) or of ``(samples, sample_rate)``
@@ -383,9 +386,7 @@ class Items:
             if len(names) != len(seq):
                 raise ValueError("a list with URL globs becomes a different number of items: pass ids= after expanding "
                                  "them yourself (hitl_widgets.remote.expand), or give the glob alone")
-        if kind == "auto" and not pathlike and not any(
-            os.path.splitext(x)[1].lower() in IMAGE_SUFFIXES for x in names
-        ):
+        if kind == "auto" and not pathlike and not any(_suffix(x) in IMAGE_SUFFIXES for x in names):
             self._texts = True
             return _check_texts([str(x) for x in seq])
         self._texts = False
@@ -549,9 +550,11 @@ class Items:
             return Path(value)
         return value  # (a URL stays a str)
 
-    def _fetch(self, item_id: Hashable, url: str) -> bytes:
+    def _fetch(self, item_id: Hashable, url: str, cached: bool = True) -> bytes:
+        """The object at ``url`` (``cached=False``: read again, not from the cache); ``ValueError``
+        naming the item (``remote.ObjectNotFound`` when there is no object)."""
         assert self._fetcher is not None
-        return self._fetcher.get(url, f"item {item_id!r}")
+        return self._fetcher.get(url, f"item {item_id!r}", cached=cached)
 
     def image(self, item_id: Hashable) -> Image.Image:
         """The item as a PIL image (raises ValueError naming the item if it cannot be read)."""
@@ -622,7 +625,7 @@ class Items:
             except Exception as exc:
                 raise ValueError(f"item {item_id!r}: cannot read the video's first frame ({exc})") from exc
         if isinstance(value, str) and remote.is_url(value) and self.image_format == "auto":
-            suffix = os.path.splitext(value.split("?")[0])[1].lower()
+            suffix = _suffix(value)
             if suffix in PASSTHROUGH_MIME:  # already encoded: send the object's own bytes
                 data = self._fetch(item_id, value)
                 try:
@@ -703,6 +706,19 @@ def _timed_info(src: Any) -> dict[str, Any]:
                 "duration_s": float(src.times[-1]) + 1.0 / src.fps}
     return {"sample_rate": src.sample_rate, "n_samples": src.n_samples, "n_channels": src.n_channels,
             "duration_s": src.duration_s}
+
+
+_QUERY = re.compile(r"[?#]")
+
+
+def _suffix(name: str) -> str:
+    """``name``'s suffix in lower case; a URL's that of its path, ``?query`` and ``#fragment`` left out
+    (a presigned URL), unless only the whole name ends in an image suffix (a key may hold "?" or "#")."""
+    suffix = os.path.splitext(name)[1].lower()
+    if "://" not in name or not remote.is_url(name):
+        return suffix
+    path = os.path.splitext(_QUERY.split(name, 1)[0])[1].lower()
+    return path if path in IMAGE_SUFFIXES or suffix not in IMAGE_SUFFIXES else suffix
 
 
 def _looks_like_audio(data: Any) -> bool:

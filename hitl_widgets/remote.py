@@ -3,8 +3,11 @@
 ``Items`` keeps a URL as it was given and fetches its bytes only when the item is shown (or
 prefetched), through :class:`Fetcher`: at most ``concurrency`` requests at once, the bytes of the
 most recent objects kept up to ``cache_bytes``. A glob (``s3://bucket/images/*.jpg``) is expanded
-once, when ``Items`` is made (:func:`expand`). A missing object raises ``ValueError`` naming the item
-and the URL when it is fetched; nothing is checked up front, since a pool may hold millions.
+once, when ``Items`` is made (:func:`expand`): ``*``, ``?`` and ``[...]`` are glob characters, except
+that in an ``http(s)://`` URL ``?`` starts the query (a presigned URL is no glob). A missing object
+raises :class:`ObjectNotFound` (a ``ValueError``) naming the item and the URL when it is fetched, an
+object that cannot be fetched (an unknown protocol, a refused request) a ``ValueError`` naming both;
+nothing is checked up front, since a pool may hold millions.
 
 fsspec (and aiohttp for HTTP) is the optional ``remote`` extra; ``import hitl_widgets`` never
 imports it: this module imports it on first use. Credentials and options for a filesystem go in
@@ -18,7 +21,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-__all__ = ["is_url", "has_glob", "any_glob", "url_flags", "expand", "Fetcher", "read_bytes"]
+__all__ = ["is_url", "has_glob", "any_glob", "url_flags", "expand", "Fetcher", "ObjectNotFound", "read_bytes"]
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 #: defaults of a Fetcher (Items(remote_options={...}) overrides them)
@@ -31,16 +34,23 @@ def is_url(value: Any) -> bool:
     return isinstance(value, str) and bool(_URL.match(value))
 
 
-_GLOB = re.compile(r"[*?\[]")
+# a glob: "*", "?" or "[" anywhere; in an http(s) URL "*" or "[" in its path (after the host, which
+# may be an IPv6 "[::1]", and before "?query" / "#fragment": "?" starts the query there)
+_GLOB = re.compile(r"(?i:https?://)[^/?#]*/[^?#*\[]*[*\[]|(?!(?i:https?://))[^*?\[]*[*?\[]")
+
+
+class ObjectNotFound(ValueError):
+    """No object at a URL (missing or deleted): a ``ValueError`` naming the item and the URL."""
 
 
 def has_glob(value: str) -> bool:
-    return _GLOB.search(value) is not None
+    """Whether ``value`` holds a glob (``*``, ``?``, ``[``; in an http(s) URL, ``?`` starts the query)."""
+    return _GLOB.match(value) is not None
 
 
 def any_glob(names: list[str]) -> bool:
-    """Whether some name holds a glob (``*``, ``?``, ``[``), at C speed."""
-    return any(map(_GLOB.search, names))
+    """Whether some name holds a glob (as ``has_glob``), at C speed."""
+    return any(map(_GLOB.match, names))
 
 
 def url_flags(names: list[str]) -> list[bool]:
@@ -66,8 +76,15 @@ def expand(names: list[str], storage_options: dict | None = None) -> list[str]:
         if not has_glob(name):
             out.append(name)
             continue
-        if is_url(name):
-            fs, _, paths = _fsspec().core.get_fs_token_paths(name, storage_options=storage_options or {})
+        if is_url(name):  # fs.glob: get_fs_token_paths expands "*" only, not "?" or "[...]"
+            fsspec = _fsspec()
+            try:
+                fs, path = fsspec.core.url_to_fs(name, **(storage_options or {}))
+                paths = fs.glob(path)
+            except ImportError:
+                raise
+            except Exception as exc:
+                raise ValueError(f"cannot expand {name!r} ({type(exc).__name__}: {exc})") from exc
             found = sorted(fs.unstrip_protocol(p) if not is_url(p) else p for p in paths)
         else:
             found = sorted(glob.glob(name))
@@ -87,6 +104,7 @@ class Fetcher:
     """Fetch objects by URL with bounded concurrency and a bounded cache of their bytes (LRU).
 
     ``get(url, where)`` returns the bytes; ``where`` (e.g. "item 'cat-3'") names the item in errors.
+    ``cached=False`` reads the object again (e.g. to hash what is there now) and caches what it read.
     An object larger than the whole cache is returned but not kept.
     """
 
@@ -108,9 +126,9 @@ class Fetcher:
     def cached_bytes(self) -> int:
         return self._size
 
-    def get(self, url: str, where: str = "") -> bytes:
+    def get(self, url: str, where: str = "", cached: bool = True) -> bytes:
         with self._lock:
-            data = self._cache.get(url)
+            data = self._cache.get(url) if cached else None
             if data is not None:
                 self._cache.move_to_end(url)
                 return data
@@ -122,19 +140,20 @@ class Fetcher:
             try:
                 data = read_bytes(url, self.storage_options)
             except FileNotFoundError:
-                raise ValueError(f"{where}: no object at {url} (missing or deleted)".lstrip(": ")) from None
-            except (ImportError, ValueError):
+                raise ObjectNotFound(f"{where}: no object at {url} (missing or deleted)".lstrip(": ")) from None
+            except ImportError:  # fsspec, or the protocol's package (s3fs, gcsfs, ...), is not installed
                 raise
-            except Exception as exc:
+            except Exception as exc:  # an unknown protocol (fsspec's ValueError), a refused request, ...
                 raise ValueError(f"{where}: cannot fetch {url} ({type(exc).__name__}: {exc})".lstrip(": ")) from exc
             finally:
                 with self._lock:
                     self.active -= 1
-        if len(data) <= self.cache_bytes:
-            with self._lock:
-                if url not in self._cache:
-                    self._cache[url] = data
-                    self._size += len(data)
+        with self._lock:
+            stale = self._cache.pop(url, None)  # read again (cached=False): the new bytes replace it
+            self._size -= len(stale) if stale is not None else 0
+            if len(data) <= self.cache_bytes:
+                self._cache[url] = data
+                self._size += len(data)
                 while self._size > self.cache_bytes:
                     _, old = self._cache.popitem(last=False)
                     self._size -= len(old)

@@ -173,3 +173,45 @@ def test_local_glob_string(tmp_path):
     assert [items.raw(i).name for i in items.ids] == ["a.png", "b.png"]
     with pytest.raises(ValueError, match=r"no files match"):
         Items(str(tmp_path / "*.jpg"))
+
+
+def test_url_globs_with_question_marks_and_brackets_expand(bucket):
+    items = Items(f"{bucket}/cats/?.png")
+    assert [items.raw(i).rsplit("/", 1)[1] for i in items.ids] == [f"{i}.png" for i in range(5)]
+    items = Items(f"{bucket}/cats/[1-3].png")
+    assert [items.raw(i).rsplit("/", 1)[1] for i in items.ids] == ["1.png", "2.png", "3.png"]
+    assert np.asarray(items.image(2))[0, 0, 0] == 30
+    with pytest.raises(ValueError, match=r"no files match .*dogs/\?\.png"):
+        Items(f"{bucket}/dogs/?.png")
+
+
+def test_presigned_urls_are_images_and_their_query_is_no_glob(server, monkeypatch):
+    from hitl_widgets import remote
+
+    base, _ = server
+    urls = [f"{base}/{i}.png?X-Amz-Signature=abc{i}&X-Amz-Expires=60#frag" for i in range(3)]
+    assert not remote.any_glob(urls) and remote.has_glob(f"{base}/*.png?sig=1") and remote.has_glob("s3://b/img?.png")
+    monkeypatch.setattr(remote, "expand", lambda *a, **k: pytest.fail("a URL's query was taken for a glob"))
+    items = Items(urls)
+    assert items.kind_of_all == "image" and items.raw(1) == urls[1]
+    m = items.media(1)
+    assert m.mime == "image/png" and m.data == _png(20)
+    assert Items([f"{base}/img?id=3"]).is_text  # no image suffix in its path: as before, kind="image" for those
+
+
+def test_unknown_protocol_names_the_item_and_url():
+    items = Items(["nosuch://b/a.png", "nosuch://b/c.png"], ids=["a", "b"])
+    with pytest.raises(ValueError, match=r"item 'b': cannot fetch nosuch://b/c\.png \(.*Protocol not known: nosuch"):
+        items.media("b")
+    with pytest.raises(ValueError, match=r"cannot expand 'nosuch://b/\*\.png' \(.*Protocol not known"):
+        Items("nosuch://b/*.png")
+
+
+def test_fetch_uncached_reads_the_object_again(bucket):
+    fetcher = Fetcher(cache_bytes=10_000)
+    url = f"{bucket}/cats/0.png"
+    assert fetcher.get(url) == _png(0)
+    fsspec.filesystem("memory").pipe(url.split("://", 1)[1], _png(99, size=9))
+    assert fetcher.get(url) == _png(0)  # from the cache
+    assert fetcher.get(url, cached=False) == _png(99, size=9) == fetcher.get(url)  # read again, and cached
+    assert fetcher.cached_bytes == len(_png(99, size=9)) and fetcher.fetches == 2
