@@ -277,3 +277,34 @@ def test_path_objects_are_files_whatever_their_suffix(tmp_path):
     w = hw.IngestionReview([tmp_path / "scan.dat", tmp_path / "gone.dat"], store=hw.AnnotationStore(":memory:"), progress=False)
     assert not w.items.is_text
     assert w.findings[["item", "check", "problem"]].values.tolist() == [[1, "file", "missing"]]
+
+
+def test_remote_items_are_read_like_files(tmp_path):
+    """URL items are fetched and checked as files are (same hashes, sizes); a missing object is a
+    'missing' finding naming its URL, a corrupt one 'unreadable'."""
+    import io
+
+    from hitl_widgets.ingestion import digest
+
+    fsspec = pytest.importorskip("fsspec")
+    fs, root = fsspec.filesystem("memory"), f"/ingest-{id(object())}"
+    blobs = []
+    for k, img in enumerate(digit_images(3)):
+        buf = io.BytesIO()
+        Image.fromarray(img).save(buf, format="PNG")
+        blobs.append(buf.getvalue())
+        fs.pipe(f"{root}/{k}.png", blobs[-1])
+    fs.pipe(f"{root}/3.png", b"not an image")
+    (tmp_path / "0.png").write_bytes(blobs[0])
+    urls = [f"memory://{root}/{k}.png" for k in range(4)] + [f"memory://{root}/gone.png"]
+    try:
+        d = digest(Items(urls), progress=False, embeddings=np.eye(5))
+        local = digest(Items([str(tmp_path / "0.png")]), progress=False, embeddings=np.eye(1))
+        assert d.ok == [0, 1, 2] and d.sha[0] == local.sha[0]
+        assert d.meta.drop(columns="item").iloc[0].tolist() == local.meta.drop(columns="item").iloc[0].tolist()
+        assert d.errors[3][0] == "unreadable" and f"{root}/3.png" in d.errors[3][1]
+        assert d.errors[4][0] == "missing" and f"memory://{root}/gone.png" in d.errors[4][1]
+        w = hw.IngestionReview(Items(urls), store=hw.AnnotationStore(":memory:"), progress=False)
+        assert w.findings[w.findings.check == "file"][["item", "problem"]].values.tolist() == [[3, "unreadable"], [4, "missing"]]
+    finally:
+        fs.rm(root, recursive=True)
