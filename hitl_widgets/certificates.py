@@ -51,6 +51,7 @@ from ._progress import progress_bar
 from ._version import __version__
 from .coerce import is_missing, is_tensor, json_default, plain, to_numpy
 from .items import Items
+from .remote import is_url
 from .signing import ALGORITHM, PublicKey, SigningKey, as_public_key
 from .store import GENESIS, AnnotationStore, LogReport, encode_item_id  # noqa: F401  (GENESIS: kept importable here)
 from .store import audit_log_table as log_table
@@ -75,22 +76,36 @@ def _id_key(item_id: Hashable) -> tuple:
 
 # ---------------------------------------------------------------------------------- hashing
 def item_hash(items: Items, item_id: Hashable) -> str:
-    """SHA-256 of one item's content (array bytes with dtype and shape, file bytes, or text)."""
-    raw = items.raw(item_id)
+    """SHA-256 of one item's content: array bytes with dtype and shape, file bytes, or text. A file
+    item (image, video or audio) is hashed by its bytes, an object at a URL too (read again, not from
+    the cache); a missing file or object raises ``ValueError`` naming the item. A ``(samples,
+    sample_rate)`` recording is hashed by its parts' contents."""
+    return _sha(_content(items, item_id, items.raw(item_id)))
+
+
+def _content(items: Items, item_id: Hashable, raw: Any) -> bytes:
+    """The bytes ``item_hash`` hashes (see it)."""
     if is_tensor(raw):
         raw = to_numpy(raw)
     if isinstance(raw, np.ndarray):
         arr = np.ascontiguousarray(raw)
-        head = f"ndarray|{arr.dtype.str}|{arr.shape}|".encode()
-        return _sha(head + arr.tobytes())
+        return f"ndarray|{arr.dtype.str}|{arr.shape}|".encode() + arr.tobytes()
     if isinstance(raw, (str, os.PathLike)):
+        if items.kind(item_id) == "text":
+            return ("text|" + str(raw)).encode("utf-8")
+        if isinstance(raw, str) and is_url(raw):
+            return b"file|" + items._fetch(item_id, raw, cached=False)
         path = Path(raw)
-        if items.kind(item_id) == "image" and path.is_file():
-            return _sha(b"file|" + path.read_bytes())
-        return _sha("text|" + str(raw))
+        try:
+            return b"file|" + path.read_bytes()
+        except OSError as exc:
+            raise ValueError(f"item {item_id!r} (position {items.position(item_id)}): cannot read {items.kind(item_id)} "
+                             f"file {path} ({'missing or deleted' if isinstance(exc, FileNotFoundError) else exc})") from None
     if hasattr(raw, "tobytes") and hasattr(raw, "mode") and hasattr(raw, "size"):  # PIL image
-        return _sha(f"pil|{raw.mode}|{raw.size}|".encode() + raw.tobytes())
-    return _sha("repr|" + repr(raw))
+        return f"pil|{raw.mode}|{raw.size}|".encode() + raw.tobytes()
+    if isinstance(raw, (tuple, list)):  # a (samples, rate) recording: repr would elide the samples
+        return f"seq|{len(raw)}|".encode() + b"".join(bytes.fromhex(_sha(_content(items, item_id, part))) for part in raw)
+    return ("repr|" + repr(raw)).encode("utf-8")
 
 
 def _label_map(labels: Any, items: Items) -> dict[Hashable, Any]:

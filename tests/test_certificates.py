@@ -266,3 +266,97 @@ def test_concurrent_log_appends_keep_one_chain(backend):
     assert report.ok, report.problems
     assert report.sealed_events == 30 and report.unsealed_events == 0 and report.entries == 30 + 24
     assert sorted(e["seq"] for e in entries) == sorted({e["seq"] for e in entries})  # no seq handed out twice
+
+
+def _png(value: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.full((6, 6, 3), value, dtype=np.uint8)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_remote_items_are_hashed_by_their_bytes(tmp_path):
+    """A URL item is hashed by its object's bytes (read again, not from the cache), as a file is: a
+    changed object is caught, a deleted one named."""
+    fsspec = pytest.importorskip("fsspec")
+    from hitl_widgets import Items
+    from hitl_widgets.certificates import item_hash
+
+    fs, root = fsspec.filesystem("memory"), f"/cert-{id(object())}"
+    for i in range(3):
+        fs.pipe(f"{root}/{i}.png", _png(40 * i))
+    try:
+        items = Items(f"memory://{root}/*.png")
+        store = AnnotationStore(":memory:")
+        cert = certify(items, ["a", "b", "c"], store=store, progress=False)
+        assert verify(cert, items, ["a", "b", "c"]).ok
+        (tmp_path / "0.png").write_bytes(_png(0))
+        assert cert["item_hashes"]["0"] == item_hash(Items([str(tmp_path / "0.png")]), 0)  # as a file of those bytes
+        fs.pipe(f"{root}/1.png", _png(255))
+        report = verify(cert, items, ["a", "b", "c"])
+        assert not report.ok and report.changed_items == [1] and report.problems == ["item 1 changed"]
+        fs.rm(f"{root}/2.png")
+        with pytest.raises(ValueError, match=r"item 2: no object at memory://.*/2\.png"):
+            verify(cert, items, ["a", "b", "c"])
+    finally:
+        fs.rm(root, recursive=True)
+
+
+def test_a_deleted_image_file_is_named_not_hashed_as_text(tmp_path):
+    from hitl_widgets import Items
+
+    paths = []
+    for i in range(2):
+        paths.append(tmp_path / f"{i}.png")
+        paths[-1].write_bytes(_png(i))
+    items = Items([str(p) for p in paths], ids=["x", "y"])
+    paths[1].unlink()
+    with pytest.raises(ValueError, match=r"item 'y' \(position 1\): cannot read image file .*1\.png \(missing or deleted\)"):
+        certify(items, ["a", "b"], store=AnnotationStore(":memory:"), progress=False)
+
+
+def test_text_items_are_hashed_as_before():
+    """Texts (even one that names a file or URL) hash as "text|..."; certificates of texts made before still verify."""
+    import hashlib
+
+    from hitl_widgets import Items
+    from hitl_widgets.certificates import item_hash
+
+    texts = Items(["a cat", "memory://not/fetched.png?"], kind="text")
+    assert [item_hash(texts, i) for i in texts.ids] == [hashlib.sha256(f"text|{t}".encode()).hexdigest()
+                                                       for t in ("a cat", "memory://not/fetched.png?")]
+
+
+def test_recordings_are_hashed_by_their_samples_and_files_by_their_bytes(tmp_path):
+    """A (samples, rate) recording is hashed by every sample (repr elides the middle of a long array),
+    an audio file by its bytes (not its path)."""
+    import wave
+
+    from hitl_widgets import Items
+    from hitl_widgets.certificates import item_hash
+
+    samples = np.zeros(50_000, dtype=np.float32)
+    changed = samples.copy()
+    changed[25_000] = 0.5  # in the part repr leaves out
+    assert item_hash(Items([(samples, 16_000)], kind="audio"), 0) != item_hash(Items([(changed, 16_000)], kind="audio"), 0)
+    assert item_hash(Items([(samples, 16_000)], kind="audio"), 0) != item_hash(Items([(samples, 8_000)], kind="audio"), 0)
+
+    def write(path, value):
+        with wave.open(str(path), "wb") as f:
+            f.setnchannels(1)
+            f.setsampwidth(2)
+            f.setframerate(8_000)
+            f.writeframes(np.full(800, value, dtype=np.int16).tobytes())
+
+    write(tmp_path / "a.wav", 0)
+    items = Items([str(tmp_path / "a.wav")])
+    assert items.kind(0) == "audio"
+    before = item_hash(items, 0)
+    write(tmp_path / "a.wav", 1000)
+    assert item_hash(Items([str(tmp_path / "a.wav")]), 0) != before
+    (tmp_path / "a.wav").unlink()
+    with pytest.raises(ValueError, match=r"item 0 \(position 0\): cannot read audio file .*a\.wav \(missing or deleted\)"):
+        item_hash(items, 0)
