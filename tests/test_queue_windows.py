@@ -129,6 +129,29 @@ def test_assigning_the_order_keeps_the_position_and_validates(big):
     assert big.order == [3, 1, 4, 15, 9, 2, 6, 5, 35, 8, 97, 93]  # unchanged by the refusals
 
 
+def test_assigning_a_shorter_order_moves_the_position_to_its_last_item(big):
+    big.position = 2
+    big.order = [5]  # a position past the end would show the view's "done" screen with 5 unlabelled
+    assert big.position == 0 and big.order_window["total"] == 1
+    assert ("current item", "5 (1 of 1)") in big._static_card().rows
+    big.order = list(range(10))
+    big.position = 3
+    big.order = [7, 8]
+    assert big.position == 1  # the last item, as set_queue clamps
+
+
+@pytest.mark.parametrize("position", [-1, 3, 10**9, True])
+def test_a_position_outside_the_queue_is_refused_from_the_browser_too(position):
+    w = ClassifyWidget(Items(_strided(10)), ["a", "b"], store=AnnotationStore(":memory:"))
+    w.order = [4, 5]
+    w.position = 2  # the end screen: one past the last item
+    import traitlets
+
+    with pytest.raises(traitlets.TraitError, match="outside the queue"):
+        w.set_state({"position": position})  # what a browser's state message does
+    assert w.position == 2 and w._static_card() is not None
+
+
 def test_a_position_set_far_away_moves_the_synced_window(big):
     big.position = 60_000
     window = big.order_window

@@ -815,17 +815,17 @@ class ReviewWidget(ItemsWidget):
     @property
     def order(self) -> QueueOrder:
         """The queue's item ids, in review order (a ``QueueOrder``: compares equal to a list of
-        them). Assigning a sequence of ids replaces the queue (as ``set_queue``, keeping the position)."""
+        them). Assigning a sequence of ids replaces the queue (as ``set_queue``, keeping the position,
+        or the last item when the new queue is shorter)."""
         return QueueOrder(self.items.ids, self._queue, self._where, self.items._index)
 
     @order.setter
     def order(self, queue: QueueSpec) -> None:
-        positions = queue_positions(queue, self.items)
-        with self.hold_sync():
-            self._set_order(positions)
+        self.set_queue(queue, position=self.position)
 
     def set_queue(self, queue: QueueSpec, position: int = 0) -> None:
-        """Review these item ids next (a sequence, or a callable returning one)."""
+        """Review these item ids next (a sequence, or a callable returning one), from ``position``
+        (clamped to the queue)."""
         positions = queue_positions(queue, self.items)
         with self.hold_sync():
             self._set_order(positions, max(0, min(position, len(positions) - 1)))
@@ -897,6 +897,14 @@ class ReviewWidget(ItemsWidget):
             reply.update(start=first, ids=self._ids_at(first, first + count))
         self.send(reply)
         return None
+
+    @traitlets.validate("position")
+    def _valid_position(self, proposal: dict) -> int:
+        """A position in the queue, or its length (the end screen): a browser's too is checked here."""
+        value = proposal["value"]
+        if isinstance(value, bool) or not 0 <= value <= len(self._queue):
+            raise traitlets.TraitError(f"position {value!r} is outside the queue (0 to {len(self._queue)}, the end)")
+        return value
 
     @traitlets.observe("position")
     def _window_follows(self, change: dict) -> None:
