@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
+import stat
 
 import numpy as np
 import pandas as pd
@@ -92,6 +94,21 @@ def test_to_coco_from_the_widget(tmp_path):
     res = coco_results(w, ds)
     assert res == [{"image_id": 2, "category_id": 2, "bbox": [1.0, 2.0, 3.0, 4.0], "score": 0.7}]
     assert evaluate(gt, res)[1] == pytest.approx(0.5, abs=0.01)  # one of two boxes found at AP@.5
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_the_export_has_the_mode_of_a_file_opened_normally_or_of_the_one_it_replaces(tmp_path):
+    path = tmp_path / "boxes.json"
+    old = os.umask(0o027)
+    try:
+        to_coco(GT, image_sizes=SIZES, path=path, progress=False)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640  # 0o666 less the umask (mkstemp: 0o600)
+        path.chmod(0o604)
+        to_coco(GT, image_sizes=SIZES, path=path, progress=False)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o604  # a re-export keeps the file's mode
+    finally:
+        os.umask(old)
+    assert [p.name for p in tmp_path.iterdir()] == ["boxes.json"]  # no temporary file left
 
 
 def test_masks_export_as_rle_matching_pycocotools(tmp_path):

@@ -201,14 +201,30 @@ def to_coco(
 
 
 def _write_json_atomically(data: Any, path: str | os.PathLike) -> None:
-    """JSON to a temporary file in ``path``'s folder, then renamed over ``path`` (removed if interrupted)."""
-    import tempfile
+    """JSON to a temporary file in ``path``'s folder, then renamed over ``path`` (removed if interrupted).
+
+    The file gets the mode of the ``path`` it replaces, else that of a file opened normally: the
+    temporary file is created with mode 0o666, which the kernel narrows by the umask (and the folder's
+    default ACL) when it is created (``mkstemp`` would give 0o600; reading the umask means setting it,
+    which is not thread-safe)."""
+    import secrets
+    import stat
 
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".coco-", suffix=".json.part", dir=folder)
+    while True:
+        tmp = os.path.join(folder, f".coco-{secrets.token_hex(8)}.json.part")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            break
+        except FileExistsError:
+            continue
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(data, f)
+        try:
+            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
+        except FileNotFoundError:
+            pass  # a new file: keeps the mode it was created with
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
