@@ -192,6 +192,31 @@ def test_worker_dies_mid_scoring_fails_clearly_and_can_be_retried(client, data, 
     assert idx.tolist() == select(margin(model.predict_proba(X)), 10).tolist()
 
 
+def test_an_error_of_the_loader_on_a_worker_is_raised_as_itself_not_as_a_cluster_failure(client, data):
+    X, _, model = data
+
+    def loader(rows):
+        raise FileNotFoundError("/data/pool/part-3.npy")
+
+    with pytest.raises(FileNotFoundError, match="part-3.npy"):
+        score_pool(model, da.from_array(X, chunks=500), 5, scheduler=client, loader=loader, progress=False)
+    idx, _ = score_pool(model, da.from_array(X, chunks=500), 5, scheduler=client, progress=False)  # the cluster is fine
+    assert idx.tolist() == select(margin(model.predict_proba(X)), 5).tolist()
+
+
+def test_cluster_failures_are_told_from_the_tasks_own_errors():
+    from distributed import KilledWorker
+    from distributed.comm import CommClosedError
+
+    from hitl_widgets.active.distributed import _cluster_failure
+
+    assert _cluster_failure(KilledWorker("t", None, 0), raised_by_task=True)
+    for exc in (CommClosedError("in: closed"), ConnectionResetError(), TimeoutError(), OSError("Timed out trying to connect")):
+        assert _cluster_failure(exc, raised_by_task=False)  # scatter, comms, gathering: the cluster's
+        assert not _cluster_failure(exc, raised_by_task=True)  # raised by the code a task runs: the user's
+    assert not _cluster_failure(ValueError("bad"), raised_by_task=False)
+
+
 def test_loop_with_a_scheduler_queries_as_the_single_process_loop(client, data):
     from hitl_widgets import AnnotationStore
     from hitl_widgets.active.loop import ActiveLearningLoop

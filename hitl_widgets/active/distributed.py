@@ -31,7 +31,8 @@ Reliability:
 * a **worker that dies** mid-scoring (after Dask's own retries, ``distributed.scheduler.allowed-failures``)
   raises :class:`PoolScoringError`; the unfinished tasks are cancelled, nothing was stored (scoring
   writes nothing), and calling again retries the whole scoring. A ``KeyboardInterrupt`` cancels the
-  tasks the same way.
+  tasks the same way. An error of the code a task runs (the loader's ``FileNotFoundError``, the
+  model's) cancels them too and propagates as itself: it is not the cluster's.
 
 Dask is an optional extra (``pip install "hitl-widgets[dask]"``): this module imports it only when
 a pool is scored on it. The workers need ``hitl_widgets`` (and the model's packages) installed.
@@ -278,6 +279,7 @@ def _run(scheduler: Any, adapter: Any, progress: bool, desc: str, build: Callabl
 
         client = get_client(scheduler)
         futures: list[Any] = []
+        future = None
         try:
             model_ref = client.scatter(adapter, broadcast=True, hash=False)
             futures = client.compute(build(model_ref))
@@ -286,8 +288,9 @@ def _run(scheduler: Any, adapter: Any, progress: bool, desc: str, build: Callabl
                     parts.append(future.result())
                     bar.update(1)
         except BaseException as exc:
+            raised_by_task = future is not None and future.status == "error"  # before the cancel changes it
             client.cancel(futures)
-            if _cluster_failure(exc):
+            if _cluster_failure(exc, raised_by_task):
                 raise PoolScoringError(
                     f"the Dask cluster failed while scoring the pool ({type(exc).__name__}: {exc}); "
                     "nothing was stored: call again to retry") from exc
@@ -298,11 +301,19 @@ def _run(scheduler: Any, adapter: Any, progress: bool, desc: str, build: Callabl
     return _merge(parts, k)
 
 
-def _cluster_failure(exc: BaseException) -> bool:
+def _cluster_failure(exc: BaseException, raised_by_task: bool) -> bool:
+    """Whether ``exc`` means the cluster failed (retrying may work), not the scoring code.
+
+    A task's own error (the loader's ``FileNotFoundError``, a model's ``ConnectionError``) is the
+    user's: only ``KilledWorker`` among them is the cluster's. Raised outside a task (scatter, the
+    scheduler's comms, gathering a result), ``CommClosedError`` and ``OSError`` (``ConnectionError``,
+    ``TimeoutError``, "timed out trying to connect") are."""
     from distributed import KilledWorker
     from distributed.comm import CommClosedError
 
-    return isinstance(exc, (KilledWorker, CommClosedError, OSError))
+    if isinstance(exc, KilledWorker):
+        return True
+    return not raised_by_task and isinstance(exc, (CommClosedError, OSError))
 
 
 def _score_local(adapter: Any, pool: Any, k: int, ex: np.ndarray, nan: str, score: Callable, mc: bool, mc_samples: int,
