@@ -900,11 +900,12 @@ class ReviewWidget(ItemsWidget):
 
     @traitlets.validate("position")
     def _valid_position(self, proposal: dict) -> int:
-        """A position in the queue, or its length (the end screen): a browser's too is checked here."""
+        """A position in the queue, or its length (the end screen); one outside is clamped to them (a
+        browser's position sent before it had a shorter queue, or a forged one)."""
         value = proposal["value"]
-        if isinstance(value, bool) or not 0 <= value <= len(self._queue):
-            raise traitlets.TraitError(f"position {value!r} is outside the queue (0 to {len(self._queue)}, the end)")
-        return value
+        if isinstance(value, bool):
+            raise traitlets.TraitError(f"position must be an int, not {value!r}")
+        return max(0, min(int(value), len(self._queue)))
 
     @traitlets.observe("position")
     def _window_follows(self, change: dict) -> None:
