@@ -32,6 +32,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
@@ -71,15 +72,19 @@ def _ids(data: Sequence[Any], ids: Sequence[Hashable] | None) -> list[Hashable]:
 
 def _open(value: Any) -> tuple[np.ndarray, dict]:
     """One item as an array and its metadata; raises (caught by load_images) when it cannot be read."""
-    if isinstance(value, (str, os.PathLike)):
-        path = Path(value)
-        if not path.exists():
-            raise FileNotFoundError("missing")
-        size = path.stat().st_size
+    if isinstance(value, (str, os.PathLike, bytes)):  # bytes: an encoded file's (a fetched object's)
+        if isinstance(value, bytes):
+            source: Any = io.BytesIO(value)
+            size = len(value)
+        else:
+            source = Path(value)
+            if not source.exists():
+                raise FileNotFoundError("missing")
+            size = source.stat().st_size
         if size == 0:
             raise EOFError("empty file")
         ImageFile.LOAD_TRUNCATED_IMAGES = False
-        with Image.open(path) as im:
+        with Image.open(source) as im:
             im.load()  # raises on a truncated file
             orientation = int(im.getexif().get(0x0112, 1))
             return _as_array(im), {"mode": im.mode, "orientation": orientation, "bytes": size}
@@ -136,8 +141,11 @@ def file_problems(data: Sequence[Any] | Loaded, ids: Sequence[Hashable] | None =
 
 
 def content_hash(value: Any) -> str:
-    """SHA-256 of a file's bytes, or of an array's dtype, shape and bytes (PIL: of its pixels)."""
+    """SHA-256 of a file's bytes (or of encoded ``bytes``, the same), or of an array's dtype, shape and
+    bytes (PIL: of its pixels)."""
     h = hashlib.sha256()
+    if isinstance(value, bytes):
+        return hashlib.sha256(value).hexdigest()
     if isinstance(value, (str, os.PathLike)):
         with open(value, "rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):

@@ -27,15 +27,12 @@ seeded sample of that many is the reference.
 """
 from __future__ import annotations
 
-import hashlib
-import io
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from PIL import Image, ImageFile, UnidentifiedImageError
 
 from . import checks, remote
 from ._progress import progress_bar
@@ -108,34 +105,29 @@ def digest(items: Items, embed: Any = None, *, chunk: int = 1024, progress: bool
         for s in range(0, len(items), chunk):
             part = out.ids[s:s + chunk]
             values = []
-            fetched: dict[Hashable, int] = {}  # URL items: the object's size
-            fetched_sha: dict[Hashable, str] = {}
+            urls: dict[Hashable, str] = {}
             for i in part:
                 try:
                     value = items.raw(i)
                     if isinstance(value, str) and remote.is_url(value) and items.kind(i) == "image":
-                        data = items._fetch(i, value)
-                        fetched[i], fetched_sha[i] = len(data), hashlib.sha256(data).hexdigest()  # as a file's
-                        value = _decode(data, value)
+                        urls[i] = value
+                        value = items._fetch(i, value)  # the object's bytes: checked as a file's
                     values.append(value)
                 except remote.ObjectNotFound as exc:
                     values.append(None)
                     out.errors[i] = ("missing", str(exc))
                 except Exception as exc:  # noqa: BLE001 - any failure to reach the item is a finding
                     values.append(None)
-                    out.errors[i] = _load_error(exc)
+                    out.errors[i] = ("unreadable", f"{type(exc).__name__}: {exc}")
             loaded = checks.load_images([v if v is not None else b"" for v in values], part)
-            for i, err in loaded.errors.items():
-                out.errors.setdefault(i, err)
-            if fetched and len(loaded.meta):  # a decoded object: its size, as a file's
-                sizes = loaded.meta["item"].map(fetched)
-                loaded.meta["bytes"] = sizes.where(sizes.notna(), loaded.meta["bytes"]).astype("int64")
+            for i, (problem, detail) in loaded.errors.items():
+                out.errors.setdefault(i, (problem, f"{urls[i]}: {detail}" if i in urls else detail))
             metas.append(loaded.meta)
             good = [i for i in part if i in loaded.images and i not in out.errors]
             imgs = [loaded.images[i] for i in good]
             for i in good:
                 try:
-                    shas.append(fetched_sha[i] if i in fetched_sha else checks.content_hash(loaded.sources[i]))
+                    shas.append(checks.content_hash(loaded.sources[i]))
                 except OSError as exc:  # the file went away between reading and hashing
                     out.errors[i] = ("unreadable", f"{type(exc).__name__}: {exc}")
                     shas.append("")
@@ -155,28 +147,6 @@ def digest(items: Items, embed: Any = None, *, chunk: int = 1024, progress: bool
     meta = pd.concat(metas, ignore_index=True) if metas else pd.DataFrame()
     out.meta = meta[~meta["item"].isin(list(out.errors))].reset_index(drop=True) if len(meta) else meta
     return out
-
-
-def _decode(data: bytes, url: str) -> Image.Image:
-    """A fetched object as a loaded PIL image (raises as ``checks.load_images`` finds a file's errors)."""
-    if not data:
-        raise EOFError(f"empty object {url}")
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
-    try:
-        im = Image.open(io.BytesIO(data))
-    except UnidentifiedImageError:
-        raise UnidentifiedImageError(f"cannot identify image file {url}") from None
-    with im:
-        im.load()  # raises on a truncated object
-        return im
-
-
-def _load_error(exc: Exception) -> tuple[str, str]:
-    """(problem, detail) for an item that did not open, as ``checks.load_images`` words them."""
-    if isinstance(exc, EOFError):
-        return "empty", str(exc)
-    problem = "truncated" if "truncated" in str(exc).lower() else "unreadable"
-    return problem, f"{type(exc).__name__}: {exc}"
 
 
 def _given_embeddings(embeddings: Any, items: Items, ids: Sequence[Hashable]) -> np.ndarray:
