@@ -386,7 +386,7 @@ class Items:
             if len(names) != len(seq):
                 raise ValueError("a list with URL globs becomes a different number of items: pass ids= after expanding "
                                  "them yourself (hitl_widgets.remote.expand), or give the glob alone")
-        if kind == "auto" and not pathlike and not any(_suffix(x) in IMAGE_SUFFIXES for x in names):
+        if kind == "auto" and not pathlike and not any(name_suffix(x) in IMAGE_SUFFIXES for x in names):
             self._texts = True
             return _check_texts([str(x) for x in seq])
         self._texts = False
@@ -625,7 +625,7 @@ class Items:
             except Exception as exc:
                 raise ValueError(f"item {item_id!r}: cannot read the video's first frame ({exc})") from exc
         if isinstance(value, str) and remote.is_url(value) and self.image_format == "auto":
-            suffix = _suffix(value)
+            suffix = name_suffix(value)
             if suffix in PASSTHROUGH_MIME:  # already encoded: send the object's own bytes
                 data = self._fetch(item_id, value)
                 try:
@@ -711,9 +711,12 @@ def _timed_info(src: Any) -> dict[str, Any]:
 _QUERY = re.compile(r"[?#]")
 
 
-def _suffix(name: str) -> str:
+def name_suffix(name: str) -> str:
     """``name``'s suffix in lower case; a URL's that of its path, ``?query`` and ``#fragment`` left out
-    (a presigned URL), unless only the whole name ends in an image suffix (a key may hold "?" or "#")."""
+    (a presigned URL), unless only the whole name ends in an image suffix (a key may hold "?" or "#").
+
+    Example: ``name_suffix("https://host/a.JPG?X-Amz-Signature=f0")`` is ``".jpg"``.
+    """
     suffix = os.path.splitext(name)[1].lower()
     if "://" not in name or not remote.is_url(name):
         return suffix

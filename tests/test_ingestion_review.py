@@ -308,3 +308,21 @@ def test_remote_items_are_read_like_files(tmp_path):
         assert w.findings[w.findings.check == "file"][["item", "problem"]].values.tolist() == [[3, "unreadable"], [4, "missing"]]
     finally:
         fs.rm(root, recursive=True)
+
+
+def test_a_missing_file_beside_presigned_urls_is_a_finding(tmp_path):
+    """A presigned URL's suffix is that of its path, so the delivery is one of images and a missing
+    local file among them is a finding, not an error of the constructor."""
+    import io
+
+    fsspec = pytest.importorskip("fsspec")
+    fs, root = fsspec.filesystem("memory"), f"/presigned-{id(object())}"
+    buf = io.BytesIO()
+    Image.fromarray(digit_images(1)[0]).save(buf, format="PNG")
+    fs.pipe(f"{root}/x.png?X-Amz-Signature=1", buf.getvalue())
+    try:
+        new = [str(tmp_path / "scan_0001"), f"memory://{root}/x.png?X-Amz-Signature=1"]
+        w = hw.IngestionReview(new, store=hw.AnnotationStore(":memory:"), progress=False)
+        assert w.findings[w.findings.check == "file"][["item", "problem"]].values.tolist() == [[0, "missing"]]
+    finally:
+        fs.rm(root, recursive=True)

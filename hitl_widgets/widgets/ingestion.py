@@ -34,7 +34,7 @@ from .. import remote
 from ..coerce import plain
 from ..gates import GateNotPassed, clopper_pearson
 from ..ingestion import CHECKS, TITLES, scan
-from ..items import IMAGE_SUFFIXES, Items
+from ..items import IMAGE_SUFFIXES, Items, name_suffix
 from ..store import AnnotationStore
 from .base import STATIC, Committed, IntentError, ItemsWidget, intent, media_info, static_file
 
@@ -51,7 +51,7 @@ class _Delivery(Items):
     def _bind_strings(self, seq: list, kind: str, pathlike: bool) -> list:
         names = [os.fspath(x) for x in seq]
         paths = kind == "image" or pathlike or any(
-            os.path.splitext(x)[1].lower() in IMAGE_SUFFIXES for x in names)
+            name_suffix(x) in IMAGE_SUFFIXES for x in names)
         missing = [n for n, x in enumerate(names) if not remote.is_url(x) and not os.path.isfile(x)]
         if not missing or kind == "text" or not paths:  # texts, or every file there
             return super()._bind_strings(seq, kind, pathlike)
