@@ -138,10 +138,14 @@ def _label_map(labels: Any, items: Items) -> dict[Hashable, Any]:
     return out
 
 
-def _content_hashes(items: Any, labels: Any, complete: bool = False, progress: bool = False) -> tuple[dict[str, str], dict[str, str]]:
+def _content_hashes(
+    items: Any, labels: Any, complete: bool = False, progress: bool = False, unreadable: dict[str, str] | None = None,
+) -> tuple[dict[str, str], dict[str, str]]:
     """Item and label hashes by encoded item id. ``complete``: every item must have a label (an
     explicit ``None`` counts), else ``ValueError`` names the items without one. ``progress``: a
-    progress bar over the items (hashing reads every item: minutes for large datasets)."""
+    progress bar over the items (hashing reads every item: minutes for large datasets).
+    ``unreadable``: collects {encoded id: why} for items whose file or object cannot be read (they get
+    no hash) instead of raising at the first."""
     items = items if isinstance(items, Items) else Items(items)
     label_map = _label_map(labels, items)
     unknown = [i for i in label_map if i not in items]
@@ -160,7 +164,12 @@ def _content_hashes(items: Any, labels: Any, complete: bool = False, progress: b
     item_hashes = {}
     with progress_bar(len(ids), "hashing items", progress, unit="item") as bar:
         for i in ids:
-            item_hashes[encode_item_id(i)] = item_hash(items, i)
+            try:
+                item_hashes[encode_item_id(i)] = item_hash(items, i)
+            except ValueError as exc:
+                if unreadable is None:
+                    raise
+                unreadable[encode_item_id(i)] = str(exc)
             bar.update(1)
     label_hashes = {encode_item_id(i): _sha(_canonical(label_map.get(i))) for i in ids}
     return item_hashes, label_hashes
@@ -531,6 +540,7 @@ class VerifyReport:
     changed_labels: list[Hashable] = field(default_factory=list)
     missing_items: list[Hashable] = field(default_factory=list)
     extra_items: list[Hashable] = field(default_factory=list)
+    unreadable_items: list[Hashable] = field(default_factory=list)  # its file or object is gone or unreadable
     signed_by: str | None = None  # the signer's name, when the signature verified
 
     def __bool__(self) -> bool:
@@ -549,7 +559,8 @@ def verify(
     With ``store``, also check that the certificate is the one in the store's audit log and that
     the log verifies. A signed certificate's signature is always checked against the public key it
     carries; with ``public_key`` (a ``PublicKey``, PEM text or a ``.pem`` path) the certificate must
-    also be signed by that key.
+    also be signed by that key. An item whose file or object is gone or unreadable is a problem of
+    the report (``unreadable_items``, with the reason), like a changed one: every such item is listed.
 
     Example:
         >>> from hitl_widgets.signing import generate_key
@@ -569,18 +580,23 @@ def verify(
         problems.append("the certificate itself was edited (its hash does not match its content)")
     signature_problems, signed_by = _check_signature(cert, body, public_key)
     problems += signature_problems
-    item_hashes, label_hashes = _content_hashes(items, labels)
+    unreadable: dict[str, str] = {}
+    item_hashes, label_hashes = _content_hashes(items, labels, unreadable=unreadable)
     old_items, old_labels = cert.get("item_hashes", {}), cert.get("label_hashes", {})
     decode = json.loads
+    gone = sorted(unreadable, key=lambda k: _id_key(decode(k)))
     changed = sorted((k for k in item_hashes if k in old_items and item_hashes[k] != old_items[k]), key=lambda k: _id_key(decode(k)))
     relabelled = sorted((k for k in label_hashes if k in old_labels and label_hashes[k] != old_labels[k]), key=lambda k: _id_key(decode(k)))
     missing = sorted((k for k in old_items if k not in item_hashes), key=lambda k: _id_key(decode(k)))
-    extra = sorted((k for k in item_hashes if k not in old_items), key=lambda k: _id_key(decode(k)))
+    missing = [k for k in missing if k not in unreadable]
+    extra = sorted((k for k in [*item_hashes, *gone] if k not in old_items), key=lambda k: _id_key(decode(k)))
+    gone = [k for k in gone if k in old_items]
     problems += [f"item {decode(k)!r} changed" for k in changed]
     problems += [f"label of item {decode(k)!r} changed" for k in relabelled]
     problems += [f"item {decode(k)!r} is missing" for k in missing]
     problems += [f"item {decode(k)!r} was added" for k in extra]
-    if not (changed or relabelled or missing or extra):
+    problems += [unreadable[k] for k in gone]
+    if not (changed or relabelled or missing or extra or gone):
         items_hash, labels_hash = _digest(item_hashes), _digest(label_hashes)
         if _sha(f"{items_hash}|{labels_hash}") != cert.get("content_hash"):
             problems.append("content hash does not match")
@@ -601,4 +617,5 @@ def verify(
         changed_labels=[decode(k) for k in relabelled],
         missing_items=[decode(k) for k in missing],
         extra_items=[decode(k) for k in extra],
+        unreadable_items=[decode(k) for k in gone],
     )

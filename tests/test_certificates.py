@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 import numpy as np
@@ -299,8 +300,9 @@ def test_remote_items_are_hashed_by_their_bytes(tmp_path):
         report = verify(cert, items, ["a", "b", "c"])
         assert not report.ok and report.changed_items == [1] and report.problems == ["item 1 changed"]
         fs.rm(f"{root}/2.png")
-        with pytest.raises(ValueError, match=r"item 2: no object at memory://.*/2\.png"):
-            verify(cert, items, ["a", "b", "c"])
+        report = verify(cert, items, ["a", "b", "c"])
+        assert not report.ok and report.unreadable_items == [2] and report.missing_items == []
+        assert re.fullmatch(r"item 2: no object at memory://.*/2\.png.*", report.problems[-1])
     finally:
         fs.rm(root, recursive=True)
 
@@ -316,6 +318,28 @@ def test_a_deleted_image_file_is_named_not_hashed_as_text(tmp_path):
     paths[1].unlink()
     with pytest.raises(ValueError, match=r"item 'y' \(position 1\): cannot read image file .*1\.png \(missing or deleted\)"):
         certify(items, ["a", "b"], store=AnnotationStore(":memory:"), progress=False)
+
+
+def test_verify_lists_every_deleted_file_rather_than_raising_at_the_first(tmp_path):
+    from hitl_widgets import Items
+
+    paths = []
+    for i in range(4):
+        paths.append(tmp_path / f"{i}.png")
+        paths[-1].write_bytes(_png(i))
+    items = Items([str(p) for p in paths], ids=["w", "x", "y", "z"])
+    cert = certify(items, ["a", "b", "c", "d"], store=AnnotationStore(":memory:"), progress=False)
+    fewer = Items([str(p) for p in paths[:2]], ids=["w", "x"])
+    paths[1].unlink()
+    paths[3].unlink()
+    report = verify(cert, items, ["a", "b", "c", "e"])
+    assert not report.ok and report.unreadable_items == ["x", "z"] and report.changed_labels == ["z"]
+    assert report.missing_items == [] and report.changed_items == []
+    assert [p.split(":")[0] for p in report.problems] == ["label of item 'z' changed", "item 'x' (position 1)", "item 'z' (position 3)"]
+    assert all("missing or deleted" in p for p in report.problems[1:])
+    # an unreadable item the certificate lacks is an added one
+    extra = verify(certify(Items([str(paths[0])], ids=["w"]), ["a"], store=AnnotationStore(":memory:"), progress=False), fewer, ["a", "b"])
+    assert extra.extra_items == ["x"] and extra.unreadable_items == []
 
 
 def test_text_items_are_hashed_as_before():
