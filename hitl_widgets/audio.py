@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from .remote import is_url
+
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac")
 _SOUNDFILE_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus")
 MAX_CHANNELS = 32
@@ -72,6 +74,9 @@ class AudioSource:
         self._peaks: dict[int, np.ndarray] = {}
         self.path: Path | None = None
         if isinstance(source, (str, os.PathLike)):
+            if is_url(source):
+                raise ValueError(f"{name or source}: audio is read from local files, not URLs: copy it here first "
+                                 "(e.g. fsspec.get(url, path))")
             self.path = Path(source)
             self.name = name or str(self.path)
             if sample_rate is not None:

@@ -731,7 +731,7 @@ def _looks_like_audio(data: Any) -> bool:
     from .audio import AUDIO_SUFFIXES
 
     if isinstance(data[0], (str, os.PathLike)):  # one pass that stops at the first item that is not one
-        return all(isinstance(x, (str, os.PathLike)) and os.path.splitext(os.fspath(x))[1].lower() in AUDIO_SUFFIXES for x in data)
+        return all(isinstance(x, (str, os.PathLike)) and name_suffix(os.fspath(x)) in AUDIO_SUFFIXES for x in data)
     return all(isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], np.ndarray) for x in data)
 
 
@@ -742,7 +742,7 @@ def _looks_like_videos(data: Any) -> bool:
     from .video import VIDEO_SUFFIXES
 
     if isinstance(data[0], (str, os.PathLike)):  # one pass that stops at the first item that is not one
-        return all(isinstance(x, (str, os.PathLike)) and os.path.splitext(os.fspath(x))[1].lower() in VIDEO_SUFFIXES for x in data)
+        return all(isinstance(x, (str, os.PathLike)) and name_suffix(os.fspath(x)) in VIDEO_SUFFIXES for x in data)
     return all(isinstance(x, np.ndarray) and x.ndim == 4 for x in data)
 
 

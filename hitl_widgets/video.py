@@ -33,6 +33,7 @@ import numpy as np
 from PIL import Image
 
 from .coerce import check_pixel_stack
+from .remote import is_url
 
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi")
 
@@ -81,6 +82,9 @@ class VideoSource:
         self._at = -1
         self.path: Path | None = None
         if isinstance(source, (str, os.PathLike)):
+            if is_url(source):
+                raise ValueError(f"{name if name is not None else source}: video is read from local files, not URLs: "
+                                 "copy it here first (e.g. fsspec.get(url, path))")
             self.path = Path(source)
             self.name = name if name is not None else str(self.path)
             self._open_file(fps)

@@ -215,3 +215,12 @@ def test_fetch_uncached_reads_the_object_again(bucket):
     assert fetcher.get(url) == _png(0)  # from the cache
     assert fetcher.get(url, cached=False) == _png(99, size=9) == fetcher.get(url)  # read again, and cached
     assert fetcher.cached_bytes == len(_png(99, size=9)) and fetcher.fetches == 2
+
+
+@pytest.mark.parametrize("url", ["https://h.example/a.wav", "https://h.example/a.wav?X-Amz-Signature=1",
+                                 "https://h.example/a.mp4", "s3://bucket/a.mp4?versionId=2"])
+def test_audio_and_video_urls_are_refused_not_bound_as_texts(url):
+    """Audio and video are read from local files: a URL is refused naming the item, presigned or not
+    (a presigned one was bound as a text item)."""
+    with pytest.raises(ValueError, match=r"item 0 \(.*\): (audio|video) is read from local files, not URLs"):
+        Items([url])
