@@ -152,6 +152,84 @@ def test_bad_input_is_refused():
         coco_results(GT.assign(item=99), ds)
 
 
+
+def _ap50(dataset: dict, detections: list) -> float:
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO()
+        gt.dataset = json.loads(json.dumps(dataset))
+        gt.createIndex()
+        ev = COCOeval(gt, gt.loadRes(detections), "bbox")
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    return float(ev.stats[1])
+
+
+def test_a_crowd_region_stays_a_crowd_region_through_from_coco_and_to_coco():
+    """COCO evaluation ignores a crowd region: read back as an ordinary object it would count as missed."""
+    crowd = {"size": [100, 100], "counts": [5050] + [40, 60] * 39 + [40, 1010]}  # a 40x40 square at (50, 50)
+    gt = {"images": [{"id": 1, "file_name": "z.jpg", "width": 100, "height": 100}],
+          "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "area": 400, "iscrowd": 0},
+                          {"id": 2, "image_id": 1, "category_id": 1, "bbox": [50, 50, 40, 40], "area": 1600, "iscrowd": 1,
+                           "segmentation": crowd}],
+          "categories": [{"id": 1, "name": "person"}]}
+    detections = [{"image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "score": 0.9}]
+    df = from_coco(gt)
+    assert df["iscrowd"].tolist() == [0, 1]
+    back = to_coco(df, image_sizes={"z.jpg": (100, 100)}, progress=False)
+    assert [a["iscrowd"] for a in back["annotations"]] == [0, 1]
+    assert _ap50(back, detections) == pytest.approx(_ap50(gt, detections)) == pytest.approx(1.0)
+    assert hw.io.from_coco_polygons(gt)["iscrowd"].tolist() == [0, 1]
+    with pytest.raises(ValueError, match=r"item 'z.jpg': iscrowd must be 0 or 1, not 2"):
+        to_coco(df.assign(iscrowd=[0, 2]), image_sizes={"z.jpg": (100, 100)}, progress=False)
+    bad = json.loads(json.dumps(gt))
+    bad["annotations"][1]["iscrowd"] = "yes"
+    with pytest.raises(ValueError, match=r"annotation 2: iscrowd must be 0 or 1"):
+        from_coco(bad)
+
+
+def test_segmentations_are_checked_against_the_image_and_name_the_item():
+    one = pd.DataFrame({"item": ["a"], "x": [1.0], "y": [1.0], "w": [2.0], "h": [2.0], "class": ["cat"]})
+    sizes = {"a": (8, 6)}  # width 8, height 6
+
+    def export(segmentation):
+        return to_coco(one.assign(segmentation=[segmentation]), image_sizes=sizes, progress=False)
+
+    mask = np.zeros((6, 8), bool)
+    mask[1:3, 1:3] = True
+    assert export(mask)["annotations"][0]["area"] == 4.0
+    with pytest.raises(ValueError, match=r"item 'a': a mask of shape \(8, 6\) for a 8x6 image"):
+        export(mask.T.copy())
+    with pytest.raises(ValueError, match=r"item 'a': RLE of size \[8, 6\] for a 8x6 image"):
+        export(rle_encode(mask.T))
+    with pytest.raises(ValueError, match=r"item 'a': not a valid RLE \(RLE counts sum to 10, expected h\*w = 48\)"):
+        export({"size": [6, 8], "counts": [3, 7]})
+    with pytest.raises(ValueError, match=r"item 'a': a polygon segmentation is a list of polygons"):
+        export([1, 1, 3, 1, 3, 3])
+    with pytest.raises(ValueError, match=r"item 'a': each polygon needs an even number of finite coordinates"):
+        export([[1, 1, 3, 1, 3]])
+    with pytest.raises(ValueError, match=r"item 'a': each polygon needs an even number"):
+        export([[1, 1, 3, 1]])  # two vertices: no area
+
+
+def test_classes_keep_their_type_and_classes_alike_as_text_are_refused():
+    boxes = pd.DataFrame({"item": [0, 0], "x": [0.0, 10.0], "y": [0.0, 10.0], "w": [5.0, 5.0], "h": [5.0, 5.0],
+                          "class": [1, "1"]})
+    with pytest.raises(ValueError, match=r"two classes have the same name as text: \['1', '1'\]"):
+        to_coco(boxes, image_sizes={0: (20, 20)}, progress=False)
+    ints = boxes.assign(**{"class": [3, 7]})
+    ds = to_coco(ints, image_sizes={0: (20, 20)}, progress=False)
+    assert ds["categories"] == [{"id": 1, "name": "3", "supercategory": "", "hitl_class": 3},
+                                {"id": 2, "name": "7", "supercategory": "", "hitl_class": 7}]
+    assert from_coco(ds)["class"].tolist() == [3, 7]  # not "3", "7"
+    assert [r["category_id"] for r in coco_results(ints.assign(score=0.5), ds)] == [1, 2]
+    flags = boxes.assign(**{"class": [True, 1]})  # equal as values, distinct as classes
+    ds = to_coco(flags, image_sizes={0: (20, 20)}, classes=[1, True], progress=False)
+    assert [a["category_id"] for a in ds["annotations"]] == [2, 1]
+    assert from_coco(ds)["class"].map(type).tolist() == [bool, int]
+    external = {**ds, "categories": [{"id": 1, "name": "1"}, {"id": 2, "name": "True"}]}  # another tool's file
+    assert [r["category_id"] for r in coco_results(flags.assign(score=0.5), external)] == [2, 1]
+
 def test_yolo_round_trip(tmp_path):
     texts = to_yolo(GT, tmp_path / "labels", image_sizes=SIZES, classes=["cat", "dog"])
     assert texts[0] == "0 0.200000 0.250000 0.200000 0.250000\n1 0.650000 0.500000 0.300000 0.500000\n"

@@ -122,3 +122,16 @@ def test_export_refusals():
 def test_doctests():
     result = doctest.testmod(coco_video)
     assert result.attempted >= 4 and result.failed == 0
+
+
+def test_two_videos_of_one_name_are_refused_not_read_twice():
+    """Boxes are grouped by a video's name: two videos named alike gave every box twice."""
+    ext = {"videos": [{"id": 1, "name": "clip", "width": 10, "height": 10}, {"id": 2, "name": "clip", "width": 10, "height": 10}],
+           "images": [{"id": 1, "video_id": 1, "frame_id": 0}, {"id": 2, "video_id": 2, "frame_id": 0}],
+           "annotations": [{"id": 1, "image_id": 1, "track_id": 1, "category_id": 1, "bbox": [0, 0, 2, 2]},
+                           {"id": 2, "image_id": 2, "track_id": 2, "category_id": 1, "bbox": [5, 5, 2, 2]}],
+           "categories": [{"id": 1, "name": "x"}]}
+    with pytest.raises(ValueError, match=r"videos 1 and 2 are both named 'clip'"):
+        from_coco_video(ext)
+    ext["videos"][1]["name"] = "clip2"
+    assert from_coco_video(ext)["video"].tolist() == ["clip", "clip2"]

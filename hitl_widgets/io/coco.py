@@ -59,14 +59,14 @@ def _polygon_rows(df: pd.DataFrame, sizes: Mapping) -> pd.DataFrame:
             segmentation: Any = [outer.ravel().tolist()]
         else:
             segmentation = rle_encode(rings_to_mask(rings, int(height), int(width)))
-        row = {k: rec.get(k) for k in ("item", "class", "source", "score")}
+        row = {k: rec.get(k) for k in ("item", "class", "source", "score", "iscrowd")}
         row.update(item=item, x=float(x0), y=float(y0), w=float(x1 - x0), h=float(y1 - y0), segmentation=segmentation)
         if len(rings) > 1:
             row["hitl_rings"] = [r.tolist() for r in rings]
         if rec.get("polygon_id") is not None:
             row["hitl_polygon_id"] = str(rec["polygon_id"])
         rows.append(row)
-    return pd.DataFrame(rows, columns=[*BOX_FIELDS, "source", "score", "segmentation", "hitl_rings", "hitl_polygon_id"])
+    return pd.DataFrame(rows, columns=[*BOX_FIELDS, "source", "score", "iscrowd", "segmentation", "hitl_rings", "hitl_polygon_id"])
 
 
 def _frame_and_sizes(source: Any, image_sizes: Mapping | None, classes: Sequence | None):
@@ -112,33 +112,85 @@ def _frame_and_sizes(source: Any, image_sizes: Mapping | None, classes: Sequence
     return source, sizes, list(classes), items
 
 
-def _category_ids(classes: Sequence) -> dict:
-    if len(set(map(repr, classes))) != len(classes):
+def category_ids(classes: Sequence) -> dict[tuple[str, Any], int]:
+    """Category ids 1..K by ``class_key`` of each class (so 1, 1.0, True and "1" stay apart).
+
+    Refused: a repeated class, or two classes with the same name as text (COCO tools show a category
+    by its name, and a class that is not a str is written as its text).
+
+    Example:
+        >>> category_ids(["cat", 7])
+        {('str', 'cat'): 1, ('int', 7): 2}
+    """
+    cats = {class_key(c): k + 1 for k, c in enumerate(classes)}
+    if len(cats) != len(classes):
         raise ValueError(f"classes must be unique: {list(classes)}")
-    return {plain(c): k + 1 for k, c in enumerate(classes)}
+    names = [str(c) for _, c in cats]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two classes have the same name as text: {names}")
+    return cats
 
 
-def _segmentation(value: Any, height: int, width: int) -> tuple[Any, float] | None:
-    """COCO segmentation (JSON-able) and its area, from an RLE, a polygon list or a bool mask."""
+def class_key(cls: Any) -> tuple[str, Any]:
+    """A class as a dict key that keeps its type: ``1``, ``1.0``, ``True`` and ``"1"`` are four keys."""
+    cls = plain(cls)
+    return (type(cls).__name__, cls)
+
+
+def category_entries(cats: Mapping[tuple[str, Any], int]) -> list[dict[str, Any]]:
+    """COCO ``categories`` of ``category_ids``: a class that is not a str keeps its value in
+    ``hitl_class`` (its ``name`` is its text), so reading the file back gives the class itself."""
+    out = []
+    for (_, c), k in cats.items():
+        cat: dict[str, Any] = {"id": k, "name": str(c), "supercategory": ""}
+        if not isinstance(c, str):
+            cat["hitl_class"] = c
+        out.append(cat)
+    return out
+
+
+def category_classes(categories: Sequence[Mapping]) -> dict[Any, Any]:
+    """{category id: class} of a COCO ``categories`` list (``hitl_class`` when written, else the name)."""
+    return {c["id"]: c.get("hitl_class", c.get("name")) for c in categories}
+
+
+def _segmentation(value: Any, height: int, width: int, where: str) -> tuple[Any, float] | None:
+    """COCO segmentation (JSON-able) and its area, from an RLE, a polygon list or a bool mask,
+    checked against the image (a mask or RLE of its size, polygons of 3+ finite vertices)."""
+    from ..metrics.geometry import check_rle, polygon_to_mask
+
     if is_missing(value):
         return None
     if isinstance(value, np.ndarray) and value.ndim == 2:
+        if value.shape != (height, width):
+            raise ValueError(f"{where}: a mask of shape {value.shape} for a {width}x{height} image "
+                             f"(a mask is (height, width) = ({height}, {width}))")
         value = rle_encode(value)
     if isinstance(value, dict) and "counts" in value:
+        size = [int(v) for v in value.get("size", ())]
+        if size != [height, width]:
+            raise ValueError(f"{where}: RLE of size {size} for a {width}x{height} image (size is [height, width])")
+        try:
+            check_rle(value)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{where}: not a valid RLE ({exc})") from None
         area = float(rle_area(value))
         counts = value["counts"]
         if isinstance(counts, list):
             counts = rle_to_string(value)
         if isinstance(counts, bytes):
             counts = counts.decode("ascii")
-        return {"size": [int(s) for s in value["size"]], "counts": counts}, area
+        return {"size": size, "counts": counts}, area
     if isinstance(value, (list, tuple)):
-        from ..metrics.geometry import polygon_to_mask
-
+        if not value or not all(isinstance(p, (list, tuple, np.ndarray)) for p in value):
+            raise ValueError(f"{where}: a polygon segmentation is a list of polygons [[x0, y0, x1, y1, ...], ...]"
+                             " (a flat list of coordinates needs its own brackets)")
         polys = [list(map(float, p)) for p in value]
+        if not all(len(p) >= 6 and len(p) % 2 == 0 and all(map(math.isfinite, p)) for p in polys):
+            raise ValueError(f"{where}: each polygon needs an even number of finite coordinates, at least 3 vertices")
         area = float(polygon_to_mask(polys, height, width).sum())
         return polys, area
-    raise ValueError(f"segmentation must be an RLE dict, a list of polygons or a 2-D mask, not {type(value).__name__}")
+    raise ValueError(f"{where}: segmentation must be an RLE dict, a list of polygons or a 2-D mask, not {type(value).__name__}")
 
 
 def to_coco(
@@ -175,7 +227,7 @@ def to_coco(
         4.0
     """
     df, sizes, classes, items = _frame_and_sizes(source, image_sizes, classes)
-    cats = _category_ids(classes)
+    cats = category_ids(classes)
     file_names = dict(file_names or {})
     image_ids = {item: n + 1 for n, item in enumerate(items)}
     images = [
@@ -193,7 +245,7 @@ def to_coco(
         "info": {"description": "hitl-widgets export", "date_created": datetime.now(timezone.utc).isoformat()},
         "images": images,
         "annotations": annotations,
-        "categories": [{"id": k, "name": str(c) if not isinstance(c, str) else c, "supercategory": ""} for c, k in cats.items()],
+        "categories": category_entries(cats),
     }
     if path is not None:
         _write_json_atomically(dataset, path)
@@ -235,17 +287,22 @@ def _annotation(rec: dict, ann_id: int, cats: dict, classes: Any, image_ids: dic
     """One COCO annotation of a box row (checked: a known class, a finite box of positive size)."""
     item = plain(rec["item"])
     cls = plain(rec["class"])
-    if cls not in cats:
+    if class_key(cls) not in cats:
         raise ValueError(f"class {cls!r} of item {item!r} is not one of {classes}")
     bbox = [float(rec[k]) for k in ("x", "y", "w", "h")]
     if not all(math.isfinite(v) for v in bbox) or bbox[2] <= 0 or bbox[3] <= 0:
         raise ValueError(f"item {item!r}: box {bbox} must be finite with positive size")
     width, height = sizes[item]
+    crowd = rec.get("iscrowd", 0)
+    if is_missing(crowd):
+        crowd = 0
+    if isinstance(crowd, (bool, np.bool_)) or plain(crowd) not in (0, 1):
+        raise ValueError(f"item {item!r}: iscrowd must be 0 or 1, not {crowd!r}")
     ann: dict[str, Any] = {
-        "id": ann_id, "image_id": image_ids[item], "category_id": cats[cls],
-        "bbox": bbox, "area": bbox[2] * bbox[3], "iscrowd": 0,
+        "id": ann_id, "image_id": image_ids[item], "category_id": cats[class_key(cls)],
+        "bbox": bbox, "area": bbox[2] * bbox[3], "iscrowd": int(crowd),
     }
-    seg = _segmentation(rec.get("segmentation"), height, width) if "segmentation" in rec else None
+    seg = _segmentation(rec.get("segmentation"), height, width, f"item {item!r}") if "segmentation" in rec else None
     if seg is not None:
         ann["segmentation"], ann["area"] = seg
     if rec.get("source") is not None and not (isinstance(rec.get("source"), float)):
@@ -275,18 +332,19 @@ def coco_results(proposals: Any, dataset: Mapping) -> list[dict]:
     if hasattr(proposals, "proposals") and not isinstance(proposals, pd.DataFrame):
         proposals = proposals.proposals
     image_ids = {_key(img.get("hitl_item", img["file_name"])): img["id"] for img in dataset["images"]}
-    cats = {c["name"]: c["id"] for c in dataset["categories"]}
+    cats = {class_key(c): k for k, c in category_classes(dataset["categories"]).items()}
+    by_name = {c["name"]: c["id"] for c in dataset["categories"] if "hitl_class" not in c}  # another tool's file
     out = []
     for rec in proposals.to_dict("records"):
         item, cls = plain(rec["item"]), plain(rec["class"])
         if _key(item) not in image_ids:
             raise ValueError(f"item {item!r} is not an image of the dataset")
-        name = cls if isinstance(cls, str) else str(cls)
-        if name not in cats:
+        category = cats.get(class_key(cls), by_name.get(str(cls)))
+        if category is None:
             raise ValueError(f"class {cls!r} is not a category of the dataset")
         score = rec.get("score")
         out.append({
-            "image_id": image_ids[_key(item)], "category_id": cats[name],
+            "image_id": image_ids[_key(item)], "category_id": category,
             "bbox": [float(rec[k]) for k in ("x", "y", "w", "h")],
             "score": 1.0 if is_missing(score) else float(score),
         })
@@ -301,8 +359,10 @@ def from_coco(dataset: Mapping | str | os.PathLike) -> pd.DataFrame:
     """Boxes of a COCO dataset (a dict or a JSON file) as a DataFrame.
 
     Columns: item (``hitl_item`` if the file came from ``to_coco``, else the file name), x, y, w,
-    h, class (category name), source (``hitl_source`` or "coco"), score (NaN when absent),
-    segmentation (the COCO segmentation or None), image_width, image_height.
+    h, class (``hitl_class`` if written, else the category name), source (``hitl_source`` or
+    "coco"), score (NaN when absent), segmentation (the COCO segmentation or None), iscrowd (0,
+    or 1 for a crowd region, which COCO evaluation ignores; ``to_coco`` writes it back),
+    image_width, image_height.
 
     Example:
         >>> ds = {"images": [{"id": 3, "file_name": "x.jpg", "width": 5, "height": 5}],
@@ -317,7 +377,7 @@ def from_coco(dataset: Mapping | str | os.PathLike) -> pd.DataFrame:
         with open(dataset, encoding="utf-8") as f:
             data = json.load(f)
     images = {img["id"]: img for img in data.get("images", [])}
-    cats = {c["id"]: c["name"] for c in data.get("categories", [])}
+    cats = category_classes(data.get("categories", []))
     rows = []
     for ann in data.get("annotations", []):
         img = images.get(ann["image_id"])
@@ -329,13 +389,22 @@ def from_coco(dataset: Mapping | str | os.PathLike) -> pd.DataFrame:
         rows.append((
             img.get("hitl_item", img.get("file_name", img["id"])), x, y, w, h, cats[ann["category_id"]],
             ann.get("hitl_source", "coco"), float(ann["score"]) if "score" in ann else np.nan,
-            ann.get("segmentation"), img.get("width"), img.get("height"),
+            ann.get("segmentation"), _crowd(ann), img.get("width"), img.get("height"),
         ))
-    return pd.DataFrame(rows, columns=["item", "x", "y", "w", "h", "class", "source", "score", "segmentation", "image_width", "image_height"])
+    return pd.DataFrame(rows, columns=["item", "x", "y", "w", "h", "class", "source", "score", "segmentation", "iscrowd",
+                                       "image_width", "image_height"])
+
+
+def _crowd(ann: Mapping) -> int:
+    """An annotation's ``iscrowd`` (0 when absent), checked."""
+    crowd = ann.get("iscrowd", 0)
+    if isinstance(crowd, bool) or crowd not in (0, 1):
+        raise ValueError(f"annotation {ann.get('id')!r}: iscrowd must be 0 or 1, not {crowd!r}")
+    return int(crowd)
 
 
 POLYGON_IMPORT_COLUMNS = ["item", "polygon_id", "class", "rings", "n_vertices", "n_holes", "score", "source",
-                          "annotation_id", "image_width", "image_height"]
+                          "annotation_id", "iscrowd", "image_width", "image_height"]
 
 
 def _load(dataset: Mapping | str | os.PathLike) -> Mapping:
@@ -399,9 +468,10 @@ def from_coco_polygons(
         tolerance: Douglas-Peucker simplification (px) of the rings traced from an RLE.
 
     Columns: item, polygon_id (``hitl_polygon_id`` if written, else ``coco<annotation id>`` and
-    ``-<part>`` for the second part on), class (category name), rings (a list of rings of ``[x,
-    y]``, the outer first), n_vertices, n_holes, score (NaN when absent), source (``hitl_source``
-    or "coco"), annotation_id, image_width, image_height.
+    ``-<part>`` for the second part on), class (``hitl_class`` if written, else the category
+    name), rings (a list of rings of ``[x, y]``, the outer first), n_vertices, n_holes, score (NaN
+    when absent), source (``hitl_source`` or "coco"), annotation_id, iscrowd (as ``from_coco``),
+    image_width, image_height.
 
     Example:
         >>> ds = {"images": [{"id": 3, "file_name": "x.jpg", "width": 8, "height": 8}],
@@ -417,7 +487,7 @@ def from_coco_polygons(
         raise ValueError(f"tolerance must be a finite number >= 0, got {tolerance!r}")
     data = _load(dataset)
     images = {img["id"]: img for img in data.get("images", [])}
-    cats = {c["id"]: c["name"] for c in data.get("categories", [])}
+    cats = category_classes(data.get("categories", []))
     rows = []
     for ann in data.get("annotations", []):
         img = images.get(ann.get("image_id"))
@@ -433,6 +503,6 @@ def from_coco_polygons(
             if pid is None:
                 pid = f"coco{ann.get('id')}" + (f"-{part}" if part else "")
             rows.append((item, pid, cats[ann["category_id"]], rings, sum(len(r) for r in rings), len(rings) - 1, score,
-                         ann.get("hitl_source", "coco"), ann.get("id"), img.get("width"), img.get("height")))
+                         ann.get("hitl_source", "coco"), ann.get("id"), _crowd(ann), img.get("width"), img.get("height")))
     df = pd.DataFrame(rows, columns=POLYGON_IMPORT_COLUMNS)
     return df.astype({"score": float, "n_vertices": int, "n_holes": int})

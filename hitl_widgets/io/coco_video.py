@@ -31,6 +31,7 @@ import pandas as pd
 
 from ..coerce import plain
 from ..tracks import TRACK_COLUMNS, validate_tracks
+from .coco import category_entries, category_ids, class_key
 
 
 def _per_video(value: Any, video: Any, what: str) -> Any:
@@ -99,12 +100,7 @@ def to_coco_video(
             classes = sorted(seen)
         except TypeError:
             classes = seen
-    cats = {(type(c).__name__, c): k + 1 for k, c in enumerate(plain(c) for c in classes)}
-    if len(cats) != len(classes):
-        raise ValueError(f"classes must be unique: {list(classes)}")
-    names = [str(c) for _, c in cats]
-    if len(set(names)) != len(names):
-        raise ValueError(f"two classes have the same name as text: {names}")
+    cats = category_ids(classes)
     out: dict[str, list] = {"videos": [], "images": [], "annotations": [], "tracks": []}
     for vid, (name, v, w, h, n) in enumerate(groups, start=1):
         entry: dict[str, Any] = {"id": vid, "name": str(name), "width": w, "height": h, "hitl_video": name}
@@ -119,7 +115,7 @@ def to_coco_video(
         scores = v["score"].to_numpy(dtype=np.float64) if "score" in v.columns else np.full(len(v), np.nan)
         for k, rec in enumerate(v[TRACK_COLUMNS].to_dict("records")):
             t, cls = plain(rec["track"]), plain(rec["class"])
-            key = (type(cls).__name__, cls)
+            key = class_key(cls)
             if key not in cats:
                 raise ValueError(f"video {name!r}, track {t!r}, frame {rec['frame']}: class {cls!r} is not one of {list(classes)}")
             tkey = (type(t).__name__, t)
@@ -135,12 +131,7 @@ def to_coco_video(
             if math.isfinite(scores[k]):
                 ann["score"] = float(scores[k])
             out["annotations"].append(ann)
-    categories = []
-    for (_, c), k in cats.items():
-        cat: dict[str, Any] = {"id": k, "name": str(c), "supercategory": ""}
-        if not isinstance(c, str):
-            cat["hitl_class"] = c
-        categories.append(cat)
+    categories = category_entries(cats)
     dataset = {"info": {"description": "hitl-widgets tracks export", "date_created": datetime.now(timezone.utc).isoformat()},
                **out, "categories": categories}
     if path is not None:
@@ -226,8 +217,13 @@ def from_coco_video(dataset: Mapping | str | os.PathLike) -> pd.DataFrame:
         with open(dataset, encoding="utf-8") as f:
             data = json.load(f)
     videos = _index(data.get("videos", []), "videos")
-    for v in videos.values():
+    named: dict[tuple, Any] = {}
+    for k, v in videos.items():
         v.setdefault("hitl_video", v.get("name", v["id"]))
+        other = named.setdefault((type(v["hitl_video"]), v["hitl_video"]), k)
+        if other != k:
+            raise ValueError(f"videos {other} and {k} are both named {v['hitl_video']!r}: a video's boxes are read by "
+                             "its name, so each needs its own (set 'name' or 'hitl_video')")
     images = _index(data.get("images", []), "images")
     for i, img in images.items():
         where = f"image {i}"

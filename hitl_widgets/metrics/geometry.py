@@ -277,6 +277,18 @@ def rle_from_string(counts: bytes | str, size: Sequence[int]) -> RLE:
     return {"size": [h, w], "counts": c.tolist()}
 
 
+def check_rle(rle: RLE) -> tuple[int, int]:
+    """``(h, w)`` of a valid RLE (counts non-negative and covering every pixel), else ``ValueError``;
+    nothing is decoded.
+
+    >>> check_rle({"size": [2, 2], "counts": [1, 3]})
+    (2, 2)
+    """
+    h, w = _rle_size(rle)
+    _check_counts(_rle_counts(rle), h, w)
+    return h, w
+
+
 def rle_area(rle: RLE) -> int:
     """Foreground pixel count of an RLE (uncompressed or compressed).
 
