@@ -90,3 +90,67 @@ def test_wer_by_group_intervals():
     assert t["n_utterances"].tolist() == [60, 60] and t["n_words"].tolist() == [480, 480]
     with pytest.raises(ValueError, match="1 group values for 120 utterances"):
         wer_by_group(refs, hyps, ["us"])
+
+
+def test_dict_is_read_as_ids_to_texts():
+    refs = {"u1": "the cat sat", "u2": "a dog"}
+    hyps = {"u1": "the cat sat", "u2": "the dog barked"}
+    assert wer(refs, hyps) == pytest.approx(2 / 5)  # not the keys compared with each other
+    assert cer(refs, hyps) == pytest.approx(cer(list(refs.values()), list(hyps.values())))
+    t = utterance_errors(refs, hyps)
+    assert t.index.tolist() == ["u1", "u2"] and t["wer"].tolist() == [0.0, 1.0]
+    # a dict against a plain list: by position, rows named by the dict's keys
+    assert utterance_errors(refs, ["the cat sat", "a dog"])["wer"].to_dict() == {"u1": 0.0, "u2": 0.0}
+    with pytest.raises(ValueError, match="hypotheses: utterance 'u2' is missing"):
+        wer(refs, {"u1": "x", "u2": None})
+
+
+def test_dataframe_is_refused():
+    frame = pd.DataFrame({"text": ["the cat sat"]})
+    with pytest.raises(TypeError, match=r"references: a DataFrame .*pass its text column \(a Series"):
+        wer(frame, pd.DataFrame({"text": ["x y z"]}))
+    with pytest.raises(TypeError, match="hypotheses: a DataFrame"):
+        utterance_errors(["the cat sat"], frame)
+    assert wer(frame["text"], pd.Series(["x y z"])) == 1.0  # its column is fine
+
+
+def test_series_and_dicts_are_paired_by_id():
+    refs = pd.Series({"u1": "the cat sat", "u2": "hello world"})
+    hyps = pd.Series({"u2": "hello world", "u1": "the cat sat"})  # same utterances, other order
+    assert wer(refs, hyps) == 0.0 and cer(refs, hyps) == 0.0
+    assert wer(refs, {"u2": "hello there", "u1": "the cat sat"}) == pytest.approx(1 / 5)
+    t = utterance_errors(refs, pd.Series({"u2": "hello", "u1": "the cat sat"}))
+    assert t.index.tolist() == ["u1", "u2"]  # the references' order
+    assert t["wer"].tolist() == [0.0, 0.5] and t["deletions"].tolist() == [0, 1]
+    # one side a plain list: by position, as before
+    assert wer(refs, ["the cat sat", "hello world"]) == 0.0
+    assert wer(["hello world", "the cat sat"], hyps) == 0.0
+
+
+def test_ids_that_do_not_match_are_refused():
+    refs = pd.Series({"u1": "a", "u2": "b"})
+    with pytest.raises(ValueError, match=r"hypotheses .*by id: no value for .*'u2'; utterance\(s\) 'u3' not among"):
+        wer(refs, {"u1": "a", "u3": "b"})
+    with pytest.raises(ValueError, match=r"utterance\(s\) 'u3' not among the references"):
+        wer(refs, {"u1": "a", "u2": "b", "u3": "c"})
+    with pytest.raises(ValueError, match="no value for the references' utterance.* 'u2'"):
+        utterance_errors(refs, {"u1": "a"})
+    with pytest.raises(ValueError, match="references: utterance ids repeat .'u1'"):
+        wer(pd.Series(["a", "b"], index=["u1", "u1"]), {"u1": "a"})
+    with pytest.raises(ValueError, match="hypotheses: utterance ids repeat .'u2'"):
+        wer(refs, pd.Series(["a", "b", "c"], index=["u1", "u2", "u2"]))
+
+
+def test_wer_by_group_pairs_groups_by_id():
+    refs = pd.Series({"u1": "the cat sat", "u2": "hello world"})
+    hyps = {"u2": "hello there", "u1": "the cat sat"}
+    for groups in (pd.Series({"u2": "B", "u1": "A"}), {"u2": "B", "u1": "A"},
+                   pd.DataFrame({"accent": ["B", "A"]}, index=["u2", "u1"])):
+        t = wer_by_group(refs, hyps, groups, n_boot=10)
+        assert t.index.tolist() == ["A", "B"]
+        assert t["n_words"].tolist() == [3, 2] and t["wer"].tolist() == [0.0, 0.5]
+    # references without ids: groups by position
+    t = wer_by_group(["the cat sat", "hello world"], ["the cat sat", "hello"], pd.Series(["A", "B"], index=[5, 3]), n_boot=10)
+    assert t["n_words"].tolist() == [3, 2]
+    with pytest.raises(ValueError, match=r"groups are paired .*by id: no value for .*'u2'; utterance\(s\) 'u9'"):
+        wer_by_group(refs, hyps, {"u1": "A", "u9": "B"}, n_boot=10)

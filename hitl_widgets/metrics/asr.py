@@ -12,6 +12,11 @@ together (the corpus figure, not the mean of per-utterance rates), N the number 
 CER the same over characters, a single space between words counting as one (as jiwer does). An
 empty reference (after normalisation) has no defined rate and is refused, naming the utterance.
 
+Inputs: references and hypotheses are each a string, a sequence of strings (paired by position), a
+dict ``{utterance id: text}`` or a pandas Series (index: the ids). When both sides carry ids they are
+paired by id, in the references' order (the same ids, none repeated, else a ValueError naming them);
+when one side is a plain sequence, by position. A DataFrame is refused: pass its text column.
+
 Example:
     >>> wer(["the cat sat"], ["the cat sat down"])
     0.3333333333333333
@@ -21,7 +26,7 @@ Example:
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -138,36 +143,73 @@ def align(reference: Sequence[Any], hypothesis: Sequence[Any]) -> Alignment:
     return Alignment(ops, len(reference))
 
 
-def _texts(values: Any, what: str) -> list[str]:
+def _texts(values: Any, what: str) -> tuple[list[Any] | None, list[str]]:
+    """(ids, texts): ids from a dict's keys or a Series' index, None for a plain sequence."""
     if isinstance(values, str):
-        return [values]
-    if isinstance(values, pd.Series):
-        labels = list(values.index)
-        values = list(values)
+        ids, texts = None, [values]
+    elif isinstance(values, pd.DataFrame):
+        raise TypeError(f"{what}: a DataFrame is not a list of texts; pass its text column (a Series, e.g. df['text'])")
+    elif isinstance(values, pd.Series):
+        ids, texts = list(values.index), list(values)
+    elif isinstance(values, Mapping):
+        ids, texts = list(values.keys()), list(values.values())
     else:
         try:
-            values = list(values)
+            texts = list(values)
         except TypeError:
-            raise TypeError(f"{what} must be a string or a sequence of strings, not {type(values).__name__}") from None
-        labels = list(range(len(values)))
+            raise TypeError(f"{what} must be a string, a sequence of strings, a dict {{id: text}} or a Series, "
+                            f"not {type(values).__name__}") from None
+        ids = None
+    labels = ids if ids is not None else range(len(texts))
     out = []
-    for label, v in zip(labels, values):
+    for label, v in zip(labels, texts):
         v = plain(v)
         if is_missing(v):
             raise ValueError(f"{what}: utterance {label!r} is missing (None/NaN); give its text, '' for silence")
         if not isinstance(v, str):
             raise TypeError(f"{what}: utterance {label!r} is {type(v).__name__}, not a string")
         out.append(v)
-    return out
+    return ids, out
 
 
-def _pairs(references: Any, hypotheses: Any) -> tuple[list[str], list[str]]:
-    refs, hyps = _texts(references, "references"), _texts(hypotheses, "hypotheses")
-    if len(refs) != len(hyps):
+def _show(ids: Sequence[Any], limit: int = 5) -> str:
+    shown = ", ".join(repr(plain(i)) for i in ids[:limit])
+    return shown + (f", ... ({len(ids)} in all)" if len(ids) > limit else "")
+
+
+def _index(ids: Sequence[Any], what: str) -> pd.Index:
+    index = pd.Index(ids, dtype=object, tupleize_cols=False)
+    if not index.is_unique:
+        raise ValueError(f"{what}: utterance ids repeat ({_show(list(index[index.duplicated()].unique()))}); "
+                         "ids must be unique to pair utterances by id")
+    return index
+
+
+def _positions(ref_ids: Sequence[Any], other_ids: Sequence[Any], what: str) -> np.ndarray:
+    """Where each reference id sits among ``other_ids`` (both unique, the same set), else a ValueError."""
+    ref, other = _index(ref_ids, "references"), _index(other_ids, what)
+    pos = other.get_indexer(ref)
+    missing, extra = list(ref[pos < 0]), list(other[~other.isin(ref)])
+    if missing or extra:
+        parts = ([f"no value for the references' utterance(s) {_show(missing)}"] if missing else []) + (
+            [f"utterance(s) {_show(extra)} not among the references"] if extra else [])
+        raise ValueError(f"{what} are paired with the references by id: {'; '.join(parts)} "
+                         "(give a list to pair by position)")
+    return pos
+
+
+def _pairs(references: Any, hypotheses: Any) -> tuple[list[Any] | None, list[str], list[str]]:
+    """(the references' ids or None, references, hypotheses), hypotheses aligned to the references' ids
+    when both carry ids (dict or Series), else paired by position."""
+    (ref_ids, refs), (hyp_ids, hyps) = _texts(references, "references"), _texts(hypotheses, "hypotheses")
+    if ref_ids is not None and hyp_ids is not None:
+        pos = _positions(ref_ids, hyp_ids, "hypotheses")
+        hyps = [hyps[k] for k in pos]
+    elif len(refs) != len(hyps):
         raise ValueError(f"got {len(refs)} references for {len(hyps)} hypotheses; give one of each per utterance")
     if not refs:
         raise ValueError("no utterances")
-    return refs, hyps
+    return ref_ids, refs, hyps
 
 
 def _tokens(text: str, normalise: bool, chars: bool) -> list[str]:
@@ -210,44 +252,54 @@ def _rate(counts: np.ndarray) -> float:
 def wer(references: Any, hypotheses: Any, *, normalise: bool = True) -> float:
     """Word error rate over all utterances together: (S + D + I) / reference words.
 
+    ``references`` and ``hypotheses``: a string, a sequence of strings (paired by position), a dict
+    ``{utterance id: text}`` or a pandas Series (index: the ids). When both carry ids they are paired
+    by id (the same ids, each once, in any order); a DataFrame is refused: pass its text column.
+
     Example:
         >>> wer("the cat", "a cat")
         0.5
+        >>> wer({"u1": "the cat sat", "u2": "a dog"}, {"u2": "the dog barked", "u1": "the cat sat"})
+        0.4
     """
-    refs, hyps = _pairs(references, hypotheses)
-    return _rate(_counts(refs, hyps, normalise, False, range(len(refs))))
+    ids, refs, hyps = _pairs(references, hypotheses)
+    return _rate(_counts(refs, hyps, normalise, False, ids if ids is not None else range(len(refs))))
 
 
 def cer(references: Any, hypotheses: Any, *, normalise: bool = True) -> float:
     """Character error rate over all utterances together (a space between words is one character).
+    Inputs as for :func:`wer` (dicts and Series paired by id).
 
     Example:
         >>> cer("ab cd", "abcd")
         0.2
     """
-    refs, hyps = _pairs(references, hypotheses)
-    return _rate(_counts(refs, hyps, normalise, True, range(len(refs))))
+    ids, refs, hyps = _pairs(references, hypotheses)
+    return _rate(_counts(refs, hyps, normalise, True, ids if ids is not None else range(len(refs))))
 
 
-def _ids(references: Any, n: int, ids: Sequence[Any] | None) -> list[Any]:
+def _ids(ref_ids: list[Any] | None, n: int, ids: Sequence[Any] | None) -> list[Any]:
     if ids is not None:
         out = [plain(i) for i in ids]
         if len(out) != n:
             raise ValueError(f"got {len(out)} ids for {n} utterances")
         return out
-    return list(references.index) if isinstance(references, pd.Series) else list(range(n))
+    return ref_ids if ref_ids is not None else list(range(n))
 
 
 def utterance_errors(references: Any, hypotheses: Any, *, ids: Sequence[Any] | None = None, normalise: bool = True) -> pd.DataFrame:
     """One row per utterance: n_words, hits, substitutions, deletions, insertions, wer, n_chars,
-    char_errors, cer (index: ``ids``, the references' Series index, or 0..n-1).
+    char_errors, cer (index: ``ids``, else the references' ids — a dict's keys, a Series' index — else
+    0..n-1; rows in the references' order). Inputs as for :func:`wer` (dicts and Series paired by id).
 
     Example:
         >>> utterance_errors(["a b c"], ["a x c d"])[["substitutions", "insertions", "wer"]].iloc[0].tolist()
         [1.0, 1.0, 0.6666666666666666]
+        >>> utterance_errors({"u1": "a b", "u2": "c"}, {"u2": "c", "u1": "a x"})["wer"].to_dict()
+        {'u1': 0.5, 'u2': 0.0}
     """
-    refs, hyps = _pairs(references, hypotheses)
-    names = _ids(references, len(refs), ids)
+    ref_ids, refs, hyps = _pairs(references, hypotheses)
+    names = _ids(ref_ids, len(refs), ids)
     w = _counts(refs, hyps, normalise, False, names)
     c = _counts(refs, hyps, normalise, True, names)
     frame = pd.DataFrame(w, columns=["n_words", "hits", "substitutions", "deletions", "insertions"],
@@ -270,6 +322,17 @@ def _bootstrap_rates(errors: np.ndarray, words: np.ndarray, codes: np.ndarray, n
     return out
 
 
+def _groups_by_id(groups: Any, ref_ids: list[Any] | None) -> Any:
+    """``groups`` in the references' order: a dict as a Series; a Series or DataFrame reordered by
+    its index when the references carry ids; anything else as it is (by position)."""
+    if isinstance(groups, Mapping):
+        groups = pd.Series(list(groups.values()), index=pd.Index(list(groups.keys()), dtype=object, tupleize_cols=False),
+                           name="group")
+    if ref_ids is not None and isinstance(groups, (pd.Series, pd.DataFrame)):
+        groups = groups.iloc[_positions(ref_ids, list(groups.index), "groups")]
+    return groups
+
+
 def wer_by_group(
     references: Any,
     hypotheses: Any,
@@ -282,24 +345,29 @@ def wer_by_group(
 ) -> pd.DataFrame:
     """WER and CER per speaker group (accent, speaker, ...) with percentile bootstrap intervals
     (utterances resampled within each group, ``n_boot`` times; the rate of a resample is its corpus
-    rate). ``groups``: one value per utterance (a Series, array or a DataFrame of several columns: the
-    groups are their combinations, as in ``group_metrics``). Rows: one per group, sorted; columns
+    rate). Inputs as for :func:`wer`. ``groups``: one value per utterance (a Series, dict, array or a
+    DataFrame of several columns: the groups are their combinations, as in ``group_metrics``); when the
+    references carry ids (dict or Series) a Series, dict or DataFrame of groups is paired with them by
+    id (its index or keys: the same ids), else by position. Rows: one per group, sorted; columns
     n_utterances, n_words, wer, wer_low, wer_high, cer, cer_low, cer_high.
 
     Example:
         >>> t = wer_by_group(["a b", "a b", "c d"], ["a b", "a x", "x y"], ["uk", "uk", "us"], n_boot=50)
         >>> t["wer"].tolist()
         [0.25, 1.0]
+        >>> refs = {"u1": "a b", "u2": "c d"}
+        >>> wer_by_group(refs, refs, {"u2": "us", "u1": "uk"}, n_boot=5)["n_words"].to_dict()
+        {'uk': 2, 'us': 2}
     """
-    refs, hyps = _pairs(references, hypotheses)
+    ref_ids, refs, hyps = _pairs(references, hypotheses)
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
         raise ValueError(f"n_boot must be an int >= 1, not {n_boot!r}")
     if not 0 < level < 1:
         raise ValueError(f"level must lie in (0, 1), not {level!r}")
-    codes, index = group_codes(groups)
+    codes, index = group_codes(_groups_by_id(groups, ref_ids))
     if len(codes) != len(refs):
         raise ValueError(f"got {len(codes)} group values for {len(refs)} utterances")
-    names = _ids(references, len(refs), None)
+    names = _ids(ref_ids, len(refs), None)
     rng = np.random.default_rng(seed)
     tail = (1 - level) / 2
     frame = pd.DataFrame(index=index)
