@@ -186,6 +186,49 @@ def test_mask_iou_matches_pycocotools():
         mask_iou([rle_encode(m)], [rle_encode(np.zeros((3, 4)))])
 
 
+def test_mask_iou_arrays_follow_as_bool_mask():
+    """A float stack is held to as_bool_mask's rule (only 0/1; no probability map, no NaN), as a list is."""
+    hard = np.array([[0, 1], [0, 0]], bool)
+    prob = np.array([[0.1, 0.9], [0.0, 0.2]])
+    with pytest.raises(ValueError, match=r"^a\[0\] holds 0.1 at \(0, 0\).*probability map"):
+        mask_iou(prob[None], hard[None])
+    with pytest.raises(ValueError, match=r"^a holds 0.1 at \(0, 0\)"):
+        mask_iou(prob, hard)
+    nan = np.zeros((2, 2, 2))
+    nan[1, 1, 0] = np.nan
+    with pytest.raises(ValueError, match=r"^b\[1\] holds nan at \(1, 0\)"):
+        mask_iou(hard[None], nan)
+    with pytest.raises(ValueError, match=r"^b\[0\] holds 0.1"):  # the same rule for a list, naming the mask
+        mask_iou([hard], [prob])
+    with pytest.raises(ValueError, match="must be bool, integers or floats 0/1"):
+        mask_iou(np.array([[["a", "b"], ["c", "d"]]]), hard)
+    # 0/1 floats, 0/255 integers and bool agree
+    for m in (hard.astype(float), hard.astype(np.uint8) * 255, hard.astype(np.int64), hard):
+        assert mask_iou(m[None], hard[None]).tolist() == [[1.0]]
+    # a bool stack is used as it is: no copy
+    A = np.zeros((2, 3, 3), bool)
+    assert geometry._stack(A) is A
+
+
+@pytest.mark.parametrize("bad, what", [
+    ({"size": [2, 2], "counts": [0, 9]}, "sum to 9"),  # more pixels than the mask has
+    ({"size": [2, 2], "counts": [0, 2]}, "sum to 2"),  # fewer
+    ({"size": [2, 2], "counts": [5, -1]}, "non-negative"),
+    ({"size": [2, 2], "counts": b"09"}, "sum to 9"),  # compressed
+])
+def test_invalid_rle_counts_are_refused(bad, what):
+    full = {"size": [2, 2], "counts": [0, 4]}
+    with pytest.raises(ValueError, match=what):
+        rle_area(bad)
+    with pytest.raises(ValueError, match=rf"^a\[1\]: RLE counts .*{what}"):
+        mask_iou([full, bad], [full])  # the run-by-run path: which RLE is named
+    with pytest.raises(ValueError, match=rf"^b: RLE counts .*{what}"):
+        mask_iou([full], bad)
+    with pytest.raises(ValueError, match=rf"^b\[0\]: RLE counts .*{what}"):
+        mask_iou(np.ones((1, 2, 2), bool), [bad])  # the decoding path
+    assert rle_area(full) == 4 and mask_iou([full], full).tolist() == [[1.0]]
+
+
 def test_mask_iou_large_masks_exact():
     rng = np.random.default_rng(13)
     A = rng.random((3, 1080, 1920)) < 0.5

@@ -72,6 +72,21 @@ def test_matching_by_boxes_by_hand():
     assert triple_agreement(pred, ref).n_match == 0
 
 
+def test_box_classes_compare_by_value_like_ids():
+    """Class 1 of an int column is 1.0 of a float one (as item ids are); True is not 1, "1" is not 1."""
+    tri = T([(0, "s", "on", "o")])
+    oa = pd.DataFrame({"item": 0, "object": ["s", "o"], "class": [1, 2], "x": [0, 0], "y": [0, 10], "w": 5, "h": 5})
+    ob = oa.assign(**{"class": [1.0, 2.0]})
+    assert ob["class"].dtype == float
+    assert triple_agreement(tri, tri, objects_a=oa, objects_b=ob).f1 == 1.0
+    assert triple_recall_at_k(tri.assign(score=1.0), tri, k=1, objects=oa, reference_objects=ob) == 1.0
+    both = pd.concat([tri.assign(annotator="a"), tri.assign(annotator="b")])
+    boxes = pd.concat([oa.assign(annotator="a"), ob.assign(annotator="b")])
+    assert triple_agreement_table(both, objects=boxes)["f1"].tolist() == [1.0]
+    for other in ([True, 2], ["1", "2"], [1.5, 2.0]):
+        assert triple_agreement(tri, tri, objects_a=oa, objects_b=oa.assign(**{"class": other})).n_match == 0
+
+
 def test_agreement_and_table_by_hand():
     a = T([(0, "o1", "left of", "o2"), (0, "o2", "right of", "o1"), (1, "o1", "above", "o2")])
     b = T([(0, "o1", "left of", "o2"), (1, "o1", "below", "o2"), (1, "o2", "above", "o1"), (2, "o1", "inside", "o2")])

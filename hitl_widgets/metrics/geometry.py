@@ -292,10 +292,15 @@ def check_rle(rle: RLE) -> tuple[int, int]:
 def rle_area(rle: RLE) -> int:
     """Foreground pixel count of an RLE (uncompressed or compressed).
 
+    Invalid counts (negative, or not summing to ``h * w``) raise ``ValueError``, as in ``rle_decode``.
+
     >>> rle_area({"size": [2, 2], "counts": [1, 3]})
     3
     """
-    return int(_rle_counts(rle)[1::2].sum())
+    h, w = _rle_size(rle)
+    counts = _rle_counts(rle)
+    _check_counts(counts, h, w)
+    return int(counts[1::2].sum())
 
 
 # --------------------------------------------------------------------------- IoU
@@ -378,11 +383,52 @@ def _rle_inter(a: list[NDArray[np.int64]], b: list[NDArray[np.int64]]) -> NDArra
     return out
 
 
-def _stack(x: Masks) -> NDArray[np.bool_]:
+def _mask_names(x: Masks, what: str, n: int) -> list[str]:
+    """Names for error messages: ``what`` for one mask, ``what[k]`` for the masks of a stack or list."""
+    one = _is_rle(x) or (isinstance(x, np.ndarray) and x.ndim == 2)
+    return [what] if one and n == 1 else [f"{what}[{k}]" for k in range(n)]
+
+
+def _checked_counts(rle: RLE, what: str) -> NDArray[np.int64]:
+    """Counts of an RLE, checked (non-negative, summing to ``h * w``) without decoding."""
+    h, w = _rle_size(rle)
+    counts = _rle_counts(rle)
+    try:
+        _check_counts(counts, h, w)
+    except ValueError as e:
+        raise ValueError(f"{what}: {e} (size {[h, w]})") from None
+    return counts
+
+
+def _bool_stack(m: NDArray[Any], what: str, one: bool = False) -> NDArray[np.bool_]:
+    """``as_bool_mask``'s rule on a ``(N, H, W)`` array, vectorised: bool as it is (no copy),
+    integers non-zero, floats only 0/1 (else ``ValueError`` naming the mask ``what[k]``, or
+    ``what`` when ``one``, and the pixel)."""
+    if m.dtype == np.bool_:
+        return m
+    if m.dtype.kind in "iu":
+        return m != 0
+    if m.dtype.kind != "f":
+        raise ValueError(f"{what} must be bool, integers or floats 0/1, not {m.dtype}")
+    bad = (m != 0) & (m != 1)  # NaN too
+    if bad.any():
+        k, r, c = np.unravel_index(int(np.argmax(bad)), m.shape)
+        raise ValueError(
+            f"{what if one else f'{what}[{k}]'} holds {m[k, r, c].item()!r} at ({r}, {c}): a float mask must hold only 0 and 1 "
+            "(a probability map? threshold it first, e.g. mask >= 0.5)"
+        )
+    return m != 0
+
+
+def _stack(x: Masks, what: str = "masks") -> NDArray[np.bool_]:
     if isinstance(x, np.ndarray) and x.ndim in (2, 3):
-        m = x[None] if x.ndim == 2 else x
-        return m if m.dtype == np.bool_ else m != 0
-    ms = [rle_decode(i) if _is_rle(i) else _as_mask(i) for i in _mask_items(x)]
+        return _bool_stack(x[None] if x.ndim == 2 else x, what, one=x.ndim == 2)
+    items = _mask_items(x)
+    names = _mask_names(x, what, len(items))
+    ms = [
+        _counts_to_mask(_checked_counts(i, name), *_rle_size(i)) if _is_rle(i) else as_bool_mask(i, name)
+        for i, name in zip(items, names)
+    ]
     return np.stack(ms) if ms else np.zeros((0, 0, 0), np.bool_)
 
 
@@ -390,7 +436,9 @@ def mask_iou(a: Masks, b: Masks) -> NDArray[np.float64]:
     """IoU matrix ``(len(a), len(b))`` of masks: ``(N, H, W)`` arrays, one 2-D mask, or RLEs.
 
     Two empty masks give 0, as in ``pycocotools.mask.iou`` with ``iscrowd`` all zero. Lists of
-    RLEs are compared run by run, without decoding.
+    RLEs are compared run by run, without decoding. Masks follow ``as_bool_mask`` (bool; integers:
+    non-zero; floats only 0/1 — a probability map or NaN is refused) and RLE counts must be valid
+    (``check_rle``); a ``ValueError`` names the mask (``a[2]``, ``b``).
 
     >>> m = np.zeros((1, 4, 4), bool); m[0, :2, :2] = True
     >>> n = np.zeros((1, 4, 4), bool); n[0, :2, :] = True
@@ -402,12 +450,13 @@ def mask_iou(a: Masks, b: Masks) -> NDArray[np.float64]:
         sizes = {_rle_size(x) for x in ia + ib}
         if len(sizes) > 1:
             raise ValueError(f"masks of different sizes: {sorted(sizes)}")
-        ca, cb = [_rle_counts(x) for x in ia], [_rle_counts(x) for x in ib]
+        ca = [_checked_counts(x, n) for x, n in zip(ia, _mask_names(a, "a", len(ia)))]
+        cb = [_checked_counts(x, n) for x, n in zip(ib, _mask_names(b, "b", len(ib)))]
         inter = _rle_inter(ca, cb)
         area_a = np.array([c[1::2].sum() for c in ca], np.float64)
         area_b = np.array([c[1::2].sum() for c in cb], np.float64)
     else:
-        A, B = _stack(a), _stack(b)
+        A, B = _stack(a, "a"), _stack(b, "b")
         if A.shape[0] and B.shape[0] and A.shape[1:] != B.shape[1:]:
             raise ValueError(f"masks of different sizes: {A.shape[1:]} and {B.shape[1:]}")
         A = A.reshape(A.shape[0], int(np.prod(A.shape[1:])))

@@ -9,8 +9,10 @@ they are on the same item with the same predicate and
   * the same subject and object ids (the default: both sides name the same objects), or
   * — when each side drew its own boxes (give both sides' ``objects``: item, object, class, x, y,
     w, h) — subjects of the same class whose boxes have IoU >= ``iou_threshold``, and likewise the
-    objects. Matching is then one-to-one per item (the most matched pairs, ties broken by the
-    summed IoU; ``scipy.optimize.linear_sum_assignment``), so one triple never counts twice.
+    objects (classes compare by value, as ids do: class ``1`` of an int column is ``1.0`` of a
+    float one; ``True`` is not ``1`` and ``"1"`` is not ``1``). Matching is then one-to-one per
+    item (the most matched pairs, ties broken by the summed IoU;
+    ``scipy.optimize.linear_sum_assignment``), so one triple never counts twice.
 
 Bad input raises ``ValueError`` naming the item: a missing column, a missing subject / predicate /
 object, a triple relating an object to itself or stated twice by one side, a missing or infinite
@@ -122,6 +124,12 @@ def _check_known(t: pd.DataFrame, objs: _Objects, what: str) -> None:
                 raise ValueError(f"{what}: item {item!r}: object {obj!r} is not among its objects")
 
 
+def _same_class(x: Any, y: Any) -> bool:
+    """Classes (plain values) compare as ids do, by value: ``1`` (an int column) is ``1.0`` (a float
+    one); but a bool is a class of its own (``True`` is not ``1``, as in ``coerce.same``)."""
+    return isinstance(x, bool) == isinstance(y, bool) and bool(x == y)
+
+
 def _count_matches(a: pd.DataFrame, b: pd.DataFrame, objs_a: _Objects | None, objs_b: _Objects | None,
                    iou_threshold: float) -> dict[Hashable, int]:
     """Per item of ``a`` or ``b``: the number of one-to-one matched triples."""
@@ -146,8 +154,8 @@ def _count_matches(a: pd.DataFrame, b: pd.DataFrame, objs_a: _Objects | None, ob
         (cs_a, bs_a), (cs_b, bs_b) = side(ga, objs_a, "subject"), side(gb, objs_b, "subject")
         (co_a, bo_a), (co_b, bo_b) = side(ga, objs_a, "object"), side(gb, objs_b, "object")
         iou_s, iou_o = box_iou(bs_a, bs_b), box_iou(bo_a, bo_b)
-        same = np.array([[x == y and type(x) is type(y) for y in cs_b] for x in cs_a]).reshape(len(ga), len(gb))
-        same &= np.array([[x == y and type(x) is type(y) for y in co_b] for x in co_a]).reshape(len(ga), len(gb))
+        same = np.array([[_same_class(x, y) for y in cs_b] for x in cs_a]).reshape(len(ga), len(gb))
+        same &= np.array([[_same_class(x, y) for y in co_b] for x in co_a]).reshape(len(ga), len(gb))
         allowed = same & (iou_s >= iou_threshold) & (iou_o >= iou_threshold)
         if not allowed.any():
             continue
