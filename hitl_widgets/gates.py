@@ -115,7 +115,8 @@ class QualityGate(ReviewWidget):
         items: the batch (``Items`` or anything it accepts).
         name: the gate's name; its decisions are stored under task ``gate:<name>``.
         store: the ``AnnotationStore``.
-        sample: items to review: a count, or a fraction of the batch in (0, 1].
+        sample: items to review: a count, or a fraction of the batch in (0, 1] (rounded up;
+            0.07 of 100 is 7).
         threshold: the acceptance rate the batch must have.
         reasons: reject reason codes (1 to 9 of them), shown with keys 1–9.
         strata: one value per item (source, class, augmentation, ...): the sample is stratified.
@@ -178,7 +179,7 @@ class QualityGate(ReviewWidget):
         if isinstance(sample, bool) or not isinstance(sample, (int, float, np.integer, np.floating)):
             raise ValueError(f"sample must be a count or a fraction, not {sample!r}")
         if isinstance(sample, (float, np.floating)) and 0 < sample <= 1:
-            n = max(1, math.ceil(float(sample) * n_items))
+            n = max(1, math.ceil(round(float(sample) * n_items, 9)))  # 0.07 * 100 is 7.000000000000001
         elif float(sample) >= 1 and float(sample) == int(sample):
             n = min(int(sample), n_items)
         else:

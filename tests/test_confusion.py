@@ -49,6 +49,44 @@ def test_label_codes_mixed_types():
         label_codes(np.array(["3"], dtype=object), [3])
 
 
+@pytest.mark.parametrize("y_true, y_pred, classes, said", [
+    (["1", "2", "2"], np.array([1, 2, 2], dtype=object), None, "y_true holds strs, y_pred ints"),
+    ([1, 2, 2], ["1", "2", "2"], None, "y_true holds ints, y_pred strs"),
+    (np.array(["1", "2"], dtype=object), np.array(["1", "2"], dtype=object), [1, 2], "classes ints"),
+    (np.array([1.0, 2.0]), np.array(["a", "b"]), None, "y_true holds floats, y_pred strs"),
+])
+def test_confusion_matrix_refuses_strs_mixed_with_numbers(y_true, y_pred, classes, said):
+    """"1" and 1 were two classes: a 4x4 matrix with nothing on the diagonal, or "label 1 is
+    not one of the classes [1, 2, '1', '2']"."""
+    with pytest.raises(ValueError, match=f"{said}.*mix strs with numbers"):
+        confusion_matrix(y_true, y_pred, classes=classes)
+
+
+def test_confusion_dashboard_refuses_strs_mixed_with_numbers():
+    import pandas as pd
+
+    y_true, y_pred = pd.Series(["1", "2", "2"]), pd.Series([1, 2, 2], dtype=object)
+    with pytest.raises(ValueError, match="y_true holds strs, y_pred ints.*mix strs with numbers"):
+        hw.ConfusionDashboard(y_true, y_pred, store=hw.AnnotationStore(":memory:"))
+    with pytest.raises(ValueError, match="y_true holds strs, classes ints"):
+        hw.ConfusionDashboard(y_true, np.full((3, 2), 0.5), classes=[1, 2], store=hw.AnnotationStore(":memory:"))
+    d = hw.ConfusionDashboard(y_true, y_pred.astype(str), store=hw.AnnotationStore(":memory:"))
+    assert d.classes == ["1", "2"] and d.matrix == [[1, 0], [0, 2]] and d.accuracy == 1.0
+
+
+@pytest.mark.parametrize("y_true, y_pred, classes, expected", [
+    (np.array([-100, 100, 100], np.int8), np.array([-100, 100, -100], np.int8), [-100, 100], [[1, 0], [1, 1]]),
+    (np.array([0, 3, 3], np.uint8), np.array([-1, 3, 0]), [-1, 0, 3], [[0, 0, 0], [1, 0, 0], [0, 1, 1]]),
+    (np.array([250, 5], np.uint8), np.array([5, 5], np.int16), [5, 250], [[1, 0], [1, 0]]),
+])
+def test_confusion_matrix_small_integer_dtypes(y_true, y_pred, classes, expected):
+    """The classes were found by ``a - lo`` in the array's own dtype: int8 -100/100 gave the
+    classes [-100, 45]; uint8 against -1 raised OverflowError."""
+    assert confusion_matrix(y_true, y_pred).tolist() == expected
+    d = hw.ConfusionDashboard(y_true, y_pred, store=hw.AnnotationStore(":memory:"))
+    assert d.classes == classes and d.matrix == expected
+
+
 def test_per_class_metrics_match_sklearn():
     rng = np.random.default_rng(2)
     t = rng.integers(0, 4, 800)

@@ -200,3 +200,12 @@ def test_a_decision_overtaken_by_a_newer_one_for_the_same_item_changes_nothing()
     assert (late["verdict"], late["reason"], late["status"]) == ("reject", REASONS[0], gate.status)
     assert gate.decisions[["item_id", "verdict"]].values.tolist() == [[item, "reject"]]
     assert len(gate.store.events()) == 1
+
+
+@pytest.mark.parametrize("fraction, n_items, expected", [(0.07, 100, 7), (0.14, 100, 14), (0.29, 100, 29),
+                                                         (0.1, 30, 3), (0.071, 100, 8), (0.5, 3, 2), (1.0, 7, 7)])
+def test_a_fraction_samples_its_exact_share(fraction, n_items, expected):
+    """0.07 * 100 is 7.000000000000001 in floating point: math.ceil made it a sample of 8."""
+    gate = QualityGate(batch(n_items), name="f", sample=fraction, threshold=0.1,
+                       store=AnnotationStore(":memory:"))
+    assert gate.plan["n"] == expected and len(gate.order) == expected

@@ -34,6 +34,7 @@ from ..metrics.confusion import (
     Backend,
     RankBy,
     _classes_of,
+    _refuse_mixed_kinds,
     find_label_issues,
     label_codes,
     per_class_metrics,
@@ -120,7 +121,8 @@ class ConfusionDashboard(ItemsWidget):
     gallery arrows move, 1–9/0 relabel the selected item, Esc goes back to the matrix; ``?``.
 
     Args:
-        y_true: the given labels, one per item.
+        y_true: the given labels, one per item: ints or strs, of one kind with ``y_pred`` and
+            ``classes`` ("1" and 1 are refused: they would be two classes).
         y_pred_or_proba: predicted classes ``(N,)``, or probabilities ``(N, C)`` (columns in the
             order of ``classes``): these also rank the likely label errors.
         items: the media (``Items`` or anything it accepts), aligned with ``y_true``; default:
@@ -186,6 +188,9 @@ class ConfusionDashboard(ItemsWidget):
         if len(y) == 0:
             raise ValueError("ConfusionDashboard needs at least one prediction")
         _refuse_missing(y, "y_true")
+        if classes is not None:
+            classes = normalise_classes(classes)
+        given_classes = classes
         proba = None
         if out.ndim == 2:
             if not np.issubdtype(out.dtype, np.number) or not np.isfinite(out).all():
@@ -211,6 +216,9 @@ class ConfusionDashboard(ItemsWidget):
         if classes is None:
             _refuse_label_kinds(y, "y_true")
             _refuse_label_kinds(out, "y_pred")
+        # "1" and 1 would be two classes (a 4x4 matrix for 2 classes, accuracy 0): refuse the mix
+        _refuse_mixed_kinds(y_true=y, y_pred=out if proba is None else None, classes=given_classes)
+        if classes is None:
             classes = _classes_of(y, out)
         classes = normalise_classes(classes)
         true_codes = label_codes(y, classes)
