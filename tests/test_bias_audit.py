@@ -199,3 +199,78 @@ def test_disagreement_per_group_from_the_store(tmp_path):
     audit.refresh()
     assert np.isnan(audit.by_group.loc["a", "disagreement"])  # no item with two annotators
     assert audit.by_group.loc["b", "disagreement"] == pytest.approx(0.25)  # (0.5 + 0) / 2
+
+
+def test_relabel_longer_than_y_true_strs_is_used_exactly():
+    y = np.array(["cat", "dog"] * 20)  # <U3
+    p = np.array(["bird"] + list(y[1:]))  # the model says row 0 is a bird
+    store = AnnotationStore(":memory:")
+    audit = BiasAudit(y, p, ["a"] * 20 + ["b"] * 20, metrics=("accuracy",), store=store,
+                      items=[f"t{i}" for i in range(40)], n_boot=10)
+    assert audit.errors("a") == [0]
+    w = audit.drill("a")
+    w.record_label(w.order[0], "bird")  # the reviewer agrees with the model
+    assert audit.y_true[0] == "bird" and audit.y_true.dtype == np.dtype("<U4")
+    assert audit.errors("a") == [] and audit.by_group["accuracy"].tolist() == [1.0, 1.0]
+    assert audit._y_true.dtype == np.dtype("<U3")  # the original is untouched
+
+
+def test_ratio_to_overall_flags_a_group_at_zero():
+    p = np.r_[np.zeros(10, int), np.ones(44, int), np.zeros(56, int), np.ones(46, int), np.zeros(54, int)]
+    g = np.array(["a"] * 10 + ["b"] * 100 + ["c"] * 100)
+    audit = BiasAudit(p, p, g, metrics=("selection_rate",), threshold=0.5, ratio_threshold=0.8, min_group_size=10, n_boot=10)
+    mf = MetricFrame(metrics=selection_rate, y_true=p, y_pred=p, sensitive_features=g)
+    d = audit.disparities.loc["selection_rate"]
+    assert d["ratio_to_overall"] == 0.0 == mf.ratio(method="to_overall") and d["flagged"]
+    assert audit.flags[["group", "ratio"]].values.tolist() == [["a", 0.0]]
+
+
+def test_group_column_mixing_strs_and_numbers_is_refused():
+    y = np.array([0, 1] * 50)
+    site = pd.Series([1] * 25 + ["1"] * 25 + [2] * 50, dtype=object)
+    with pytest.raises(ValueError, match="sensitive column 'site' mixes strs with ints"):
+        BiasAudit(y, y, pd.DataFrame({"site": site}), metrics=("accuracy",), n_boot=10)
+
+
+def test_labelled_ids_must_not_repeat():
+    y = np.array([0, 1] * 50)
+    groups = pd.DataFrame({"site": ["a"] * 50 + ["b"] * 50})
+    flag = pd.Series([0] * 50 + [1] * 50)  # a 0/1 column is not a list of ids
+    with pytest.raises(ValueError, match=r"item id 0 occurs more than once.*astype\(bool\)"):
+        BiasAudit(y, y, groups, metrics=("accuracy",), labelled=flag, n_boot=10)
+    rep = BiasAudit(y, y, groups, metrics=("accuracy",), labelled=flag.astype(bool), n_boot=10).representation
+    assert rep["n_sample"].tolist() == [0, 50]
+    rep = BiasAudit(y, y, groups, metrics=("accuracy",), labelled=pd.Series(flag.astype(bool), dtype="boolean"),
+                    n_boot=10).representation
+    assert rep["n_sample"].tolist() == [0, 50]
+    rep = BiasAudit(y, y, groups, metrics=("accuracy",), labelled=[0, 1, 99], n_boot=10).representation
+    assert rep["n_sample"].tolist() == [2, 1]
+
+
+@pytest.mark.parametrize("kind", ["bool", "float"])
+def test_drill_down_of_bool_and_float_labels(kind):
+    y = np.array([False, True] * 20) if kind == "bool" else np.array([0.0, 1.0] * 20)
+    p = y.copy()
+    p[0] = y[1]  # one error in group a
+    store = AnnotationStore(":memory:")
+    audit = BiasAudit(y, p, ["a"] * 20 + ["b"] * 20, store=store, items=[f"t{i}" for i in range(40)], n_boot=10)
+    w = audit.drill("a")
+    assert w.classes == [0, 1] and w.order == [0] and w.proposals[0]["label"] == 1
+    w.record_label(0, 1)  # the model was right
+    assert store.labels("bias_audit")["label"].tolist() == [1]
+    assert audit.y_true.dtype == y.dtype and audit.y_true[0] == 1 and audit.errors("a") == []
+    assert audit.by_group.loc["a", "accuracy"] == 1.0
+
+
+def test_n_boot_zero_means_no_intervals():
+    y, p, groups = data(1000)
+    audit = BiasAudit(y, p, groups[["region"]], n_boot=0, threshold=0.01)
+    assert audit.intervals.isna().all().all() and audit.overall_intervals.isna().all().all()
+    assert audit.disparities[["difference_low", "difference_high"]].isna().all().all()
+    assert len(audit.flags) and not audit.flags["significant"].any()
+    assert audit.by_group["accuracy"].notna().all()
+    audit.view  # noqa: B018 - the table builds with no intervals
+    assert "<html" in audit.to_html().lower()
+    for bad in (-1, 1.5, True, "10"):
+        with pytest.raises(ValueError, match=r"n_boot must be an int >= 0"):
+            BiasAudit(y, p, groups, n_boot=bad)

@@ -16,6 +16,7 @@ from hitl_widgets.metrics.fairness import (
     group_metrics,
     label_distribution,
     metrics_from_counts,
+    ratio_to_overall,
     representation,
 )
 
@@ -198,3 +199,30 @@ def test_metric_names_and_aliases():
     out = group_metrics([0, 1, 1], [1, 1, 0], ["a", "a", "a"], metrics=("false_positive_rate", "tpr"))
     assert list(out.columns) == ["n", "false_positive_rate", "tpr"]
     assert out["false_positive_rate"].iloc[0] == 1.0 and out["tpr"].iloc[0] == 0.5
+
+
+def test_ratio_to_overall_is_zero_for_a_group_at_zero():
+    # group a never selected (0.0), b and c about the overall rate: the ratio is 0, as fairlearn's
+    p = np.r_[np.zeros(10, int), np.ones(44, int), np.zeros(56, int), np.ones(46, int), np.zeros(54, int)]
+    g = np.array(["a"] * 10 + ["b"] * 100 + ["c"] * 100)
+    ours = group_metrics(p, p, g, metrics=("selection_rate",))
+    mf = MetricFrame(metrics=selection_rate, y_true=p, y_pred=p, sensitive_features=g)
+    table = disparity_table(ours[["selection_rate"]], pd.Series({"selection_rate": float(mf.overall)}))
+    assert table.loc["selection_rate", "ratio_to_overall"] == 0.0 == mf.ratio(method="to_overall")
+    assert ratio_to_overall([0.0, 0.5, np.nan], 0.4).tolist()[:2] == [0.0, 0.8]
+    assert np.isnan(ratio_to_overall([0.0, 0.5, np.nan], 0.4)).tolist() == [False, False, True]
+    assert np.isnan(ratio_to_overall([0.0, 0.0], 0.0)).all()  # 0/0: undefined
+
+
+def test_group_column_mixing_strs_and_numbers_is_refused():
+    site = pd.Series([1, "1", 2, 2], dtype=object, name="site")
+    with pytest.raises(ValueError, match=r"sensitive column 'site' mixes strs with ints \('1' and 1\)"):
+        group_codes(site)
+    with pytest.raises(ValueError, match="'site' mixes strs"):
+        group_codes(pd.Series(pd.Categorical([1, "1"]), name="site"))
+    with pytest.raises(ValueError, match="'site' mixes strs"):
+        group_metrics([0, 1, 0, 1], [0, 1, 1, 1], pd.DataFrame({"sex": list("fmfm"), "site": site}))
+    with pytest.raises(ValueError, match="'site' mixes strs"):  # sample and pool coded differently
+        representation(pd.DataFrame({"site": [1, 2]}), pd.DataFrame({"site": ["1", "2"]}))
+    codes, index = group_codes(pd.Series(["1", "2", "1"], dtype=object))  # one type: fine
+    assert codes.tolist() == [0, 1, 0] and list(index) == ["1", "2"]

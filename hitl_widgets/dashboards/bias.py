@@ -35,6 +35,7 @@ from ..metrics.fairness import (
     group_codes,
     label_distribution,
     metrics_from_counts,
+    ratio_to_overall,
     representation,
 )
 from ..static import StaticCard, section_card, with_static
@@ -125,8 +126,9 @@ class BiasAudit(ipywidgets.VBox):
             several columns give intersectional groups (a MultiIndex).
         metrics: any of ``accuracy``, ``precision``, ``recall``, ``fpr``, ``fnr``,
             ``selection_rate`` (the last five for ``pos_label``, one-vs-rest).
-        labelled: which rows are in the labelled set (bool mask or item ids), for
-            ``representation``; default all rows.
+        labelled: which rows are in the labelled set, for ``representation``: a bool mask (one
+            entry per row) or item ids, each once (a 0/1 int column is refused: pass
+            ``.astype(bool)``); default all rows.
         pool: the sensitive columns of the pool (e.g. the unlabelled data) to compare the labelled
             set against; default all rows of ``groups``.
         store: an ``AnnotationStore``: adds ``disagreement`` (share of annotators who differ from
@@ -147,7 +149,8 @@ class BiasAudit(ipywidgets.VBox):
         min_group_size: groups with fewer rows are shown but never flagged, nor counted in the
             between-group disparities.
         n_boot, ci_level, seed: the bootstrap (stratified by group; resamples counts, so it costs
-            the same for 1,000 or 1,000,000 rows).
+            the same for 1,000 or 1,000,000 rows). ``n_boot=0``: no bootstrap, the intervals are NaN
+            (and no flag is ``significant``).
 
     Results (pandas): ``by_group`` (one row per group: ``n`` then one column per metric),
     ``intervals`` (columns (metric, "low"/"high")), ``overall``, ``overall_intervals``,
@@ -211,6 +214,8 @@ class BiasAudit(ipywidgets.VBox):
             raise ValueError(f"ci_level must be in (0, 1), not {ci_level}")
         if not (isinstance(threshold, (int, float)) and threshold >= 0):
             raise ValueError(f"threshold must be a number >= 0, not {threshold!r}")
+        if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
+            raise ValueError(f"n_boot must be an int >= 0 (0: no confidence intervals), not {n_boot!r}")
         self.pos_label = plain(pos_label)
         self.threshold = float(threshold)
         self.ratio_threshold = ratio_threshold
@@ -244,7 +249,10 @@ class BiasAudit(ipywidgets.VBox):
 
     @property
     def y_true(self) -> np.ndarray:
-        """``y_true`` with every stored human label of ``task`` in place of the original."""
+        """``y_true`` with every stored human label of ``task`` in place of the original (exactly:
+        a longer str widens the array; 0/1 from the drill-down are booleans again for boolean
+        labels, as are whole numbers for float labels; a label of another type is skipped, with a
+        warning)."""
         if self.store is None:
             return self._y_true
         labels = self.store.labels(self.task)
@@ -252,14 +260,23 @@ class BiasAudit(ipywidgets.VBox):
             return self._y_true
         latest = labels.sort_values("event_id").drop_duplicates("item_id", keep="last")
         position = self._positions()
-        y = self._y_true.copy()
+        dtype = self._y_true.dtype
+        changes = []
         for item_id, label in zip(latest["item_id"], latest["label"]):
             n = position.get(item_id)
             if n is not None:
-                try:
-                    y[n] = label
-                except (TypeError, ValueError):
-                    log.warning("hitl_widgets: stored label %r does not fit y_true's dtype", label)
+                value = _fit_label(label, dtype)
+                if value is _MISFIT:
+                    log.warning("hitl_widgets: stored label %r does not fit y_true's dtype %s", label, dtype)
+                else:
+                    changes.append((n, value))
+        if dtype.kind == "U":  # widen the fixed-width strs: "bird" must not become "bir"
+            width = max([dtype.itemsize // 4] + [len(v) for _, v in changes])
+            y = self._y_true.astype(f"<U{width}")
+        else:
+            y = self._y_true.copy()
+        for n, value in changes:
+            y[n] = value
         return y
 
     def to_html(self, path: str | os.PathLike | None = None, title: str | None = None) -> str:
@@ -282,18 +299,23 @@ class BiasAudit(ipywidgets.VBox):
         by_group = pd.DataFrame({"n": sizes, **values}, index=self.index)
         overall = pd.Series({m: float(overall_values[m]) for m in self.metrics}, name="overall")
 
-        boot = bootstrap_counts(counts, self.n_boot, self.seed)  # (B, G, 8)
-        boot_values = metrics_from_counts(boot, self.metrics)
-        boot_overall = metrics_from_counts(boot.sum(axis=1), self.metrics)
         alpha = (1 - self.ci_level) / 2
         qs = [100 * alpha, 100 * (1 - alpha)]
-        intervals = {}
-        overall_ci = {}
+        intervals: dict[tuple[str, str], Any] = {}
+        overall_ci: dict[str, tuple[float, float]] = {}
         eligible = sizes >= self.min_group_size
-        diff_ci = {}
+        diff_ci: dict[str, tuple[float, float]] = {}
+        if self.n_boot == 0:  # no bootstrap: NaN intervals
+            for m in self.metrics:
+                intervals[(m, "low")] = intervals[(m, "high")] = np.full(n_groups, np.nan)
+                overall_ci[m] = diff_ci[m] = (np.nan, np.nan)
+        else:
+            boot = bootstrap_counts(counts, self.n_boot, self.seed)  # (B, G, 8)
+            boot_values = metrics_from_counts(boot, self.metrics)
+            boot_overall = metrics_from_counts(boot.sum(axis=1), self.metrics)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices (empty denominators)
-            for m in self.metrics:
+            for m in self.metrics if self.n_boot else ():
                 lo, hi = np.nanpercentile(boot_values[m], qs, axis=0)
                 intervals[(m, "low")], intervals[(m, "high")] = lo, hi
                 overall_ci[m] = tuple(np.nanpercentile(boot_overall[m], qs))
@@ -349,8 +371,7 @@ class BiasAudit(ipywidgets.VBox):
             v = by_group[m].to_numpy(dtype=float)
             o = float(overall[m])
             diff = v - o
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = np.minimum(v / o, o / v) if o else np.full_like(v, np.nan)
+            ratio = ratio_to_overall(v, o)  # as disparities' ratio_to_overall: 0 for a metric of 0
             hit = np.abs(diff) > self.threshold
             if self.ratio_threshold is not None:
                 hit |= ratio < self.ratio_threshold
@@ -370,7 +391,7 @@ class BiasAudit(ipywidgets.VBox):
                         "n": int(by_group["n"].iloc[k]),
                         "ci_low": lo[k],
                         "ci_high": hi[k],
-                        "significant": bool(not (lo[k] <= o <= hi[k])),
+                        "significant": bool(lo[k] > o or hi[k] < o),  # False without an interval
                     }
                 )
         columns = ["group", "metric", "value", "overall", "difference", "ratio", "n", "ci_low", "ci_high", "significant"]
@@ -418,7 +439,9 @@ class BiasAudit(ipywidgets.VBox):
     def drill(self, group: Any, annotator: str | None = None):
         """Open the group's errors in a ``ClassifyWidget`` (proposals: the model's predictions).
 
-        Relabels are stored under ``task`` and the audit refreshes after each one.
+        Relabels are stored under ``task`` and the audit refreshes after each one. Its classes are
+        ints or strs: boolean labels are shown and stored as 0/1, float labels (whole numbers) as
+        ints; ``y_true`` turns them back.
         """
         if self.items is None:
             raise ValueError("drill-down needs items= (the media of the rows)")
@@ -430,10 +453,10 @@ class BiasAudit(ipywidgets.VBox):
         ids = self.errors(row)
         if not ids:
             raise ValueError(f"group {_key_text(self.index[row])} has no errors to review")
-        values = np.concatenate([np.unique(self._y_true_now), np.unique(self._y_pred)])
-        classes = sorted({plain(v) for v in values}, key=lambda v: (str(type(v)), v))
+        values = [_drill_class(v) for a in (self._y_true_now, self._y_pred) for v in np.unique(a).tolist()]
+        classes = sorted(set(values), key=lambda v: (str(type(v)), v))
         position = self._positions()
-        proposals = {i: plain(self._y_pred[position[i]]) for i in ids}
+        proposals = {i: _drill_class(self._y_pred[position[i]]) for i in ids}
         widget = ClassifyWidget(
             self.items, classes=classes, store=self.store, task=self.task, proposals=proposals,
             queue=ids, annotator=annotator, title=f"errors of {' × '.join(_key_text(self.index[row]))} ({len(ids)})",
@@ -568,10 +591,48 @@ def _frame(groups: Any) -> pd.DataFrame:
     raise ValueError(f"groups must be a DataFrame, Series or 1-D/2-D array, not {arr.ndim}-D")
 
 
+_MISFIT = object()  # _fit_label: the stored label does not fit y_true's dtype
+
+
+def _fit_label(label: Any, dtype: np.dtype) -> Any:
+    """A stored label as a value of ``y_true``'s dtype, or ``_MISFIT`` (never silently changed:
+    no truncated str, no "5" for 5)."""
+    label = plain(label)
+    kind = dtype.kind
+    if kind == "O":
+        return label
+    if kind == "U":
+        return label if isinstance(label, str) else _MISFIT
+    if isinstance(label, str) or not isinstance(label, (bool, int, float)):
+        return _MISFIT
+    if kind == "b":
+        return bool(label) if label in (0, 1) else _MISFIT
+    if kind in "iu":
+        if isinstance(label, float) and not label.is_integer():
+            return _MISFIT
+        info = np.iinfo(dtype)
+        return int(label) if info.min <= label <= info.max else _MISFIT
+    if kind == "f":
+        return float(label)
+    return _MISFIT
+
+
+def _drill_class(value: Any) -> Any:
+    """A label as a ``ClassifyWidget`` class (an int or a str): booleans → 0/1, whole floats → ints."""
+    value = plain(value)
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _mask(labelled: Any, item_ids: Sequence[Hashable], name: str) -> np.ndarray | None:
     if labelled is None:
         return None
     arr = np.asarray(labelled)
+    if arr.dtype == object and len(arr) and all(isinstance(v, (bool, np.bool_)) for v in arr.tolist()):
+        arr = arr.astype(bool)  # e.g. a pandas "boolean" Series
     if arr.dtype == bool:
         if arr.shape != (len(item_ids),):
             raise ValueError(f"{name} mask has shape {arr.shape}, expected ({len(item_ids)},)")
@@ -580,7 +641,12 @@ def _mask(labelled: Any, item_ids: Sequence[Hashable], name: str) -> np.ndarray 
     mask = np.zeros(len(item_ids), bool)
     for i in labelled:
         i = plain(i)
-        if i not in position:
-            raise ValueError(f"{name}: unknown item id {i!r}")
+        if isinstance(i, bool) or i not in position:
+            raise ValueError(f"{name}: unknown item id {i!r} (give a bool mask, one entry per row, or item ids)")
+        if mask[position[i]]:
+            raise ValueError(
+                f"{name}: item id {i!r} occurs more than once: give each item id once, or a bool mask "
+                f"with one entry per row (a 0/1 column: {name}.astype(bool))"
+            )
         mask[position[i]] = True
     return mask

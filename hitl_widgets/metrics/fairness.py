@@ -58,6 +58,7 @@ __all__ = [
     "check_labels",
     "bootstrap_counts",
     "disparity_table",
+    "ratio_to_overall",
     "label_distribution",
     "representation",
 ]
@@ -82,12 +83,27 @@ def canonical_metric(name: str) -> str:
     return key
 
 
+def _check_one_kind(values: pd.Index, name: Any) -> None:
+    """Refuse a column mixing strs with numbers/booleans (1 and "1" would be two groups both shown
+    as "1")."""
+    if values.dtype != object:
+        return
+    text = next((v for v in values if isinstance(v, str)), None)
+    other = next((v for v in values if isinstance(v, (bool, int, float, np.number, np.bool_))), None)
+    if text is not None and other is not None:
+        raise ValueError(
+            f"sensitive column {name!r} mixes strs with {type(plain(other)).__name__}s ({text!r} and {plain(other)!r}): "
+            "give every value one type, e.g. column.astype(str)"
+        )
+
+
 def _column_codes(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
     if isinstance(col.dtype, pd.CategoricalDtype):
         codes = col.cat.codes.to_numpy()
         cats = col.cat.categories
         if (codes < 0).any():
             raise ValueError(f"sensitive column {col.name!r} has missing values")
+        _check_one_kind(pd.Index(cats), col.name)
         return codes.astype(np.intp, copy=False), pd.Index(cats)
     values = col.to_numpy()
     if values.dtype.kind in "iu" and len(values):
@@ -101,6 +117,7 @@ def _column_codes(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
     codes, uniques = pd.factorize(col, sort=True)
     if (codes < 0).any():
         raise ValueError(f"sensitive column {col.name!r} has missing values")
+    _check_one_kind(pd.Index(uniques), col.name)
     return codes.astype(np.intp, copy=False), pd.Index(uniques)
 
 
@@ -109,7 +126,8 @@ def group_codes(groups: Any) -> tuple[np.ndarray, pd.Index]:
 
     ``groups`` is a DataFrame (one or more columns), a Series or a 1-D array. The groups come back
     sorted; a MultiIndex (one level per column) when there are several columns (only the
-    combinations that occur).
+    combinations that occur). Missing values, and a column mixing strs with numbers (1 and "1"),
+    are refused (ValueError naming the column).
 
     Example:
         >>> codes, index = group_codes(pd.DataFrame({"a": ["x", "y", "x"], "b": [1, 1, 2]}))
@@ -449,6 +467,23 @@ def bootstrap_counts(counts: np.ndarray, n_boot: int = 1000, seed: int | None = 
     return rng.multinomial(n, shares, size=(int(n_boot), len(n)))
 
 
+def ratio_to_overall(values: ArrayLike, overall: float) -> np.ndarray:
+    """``min(value / overall, overall / value)`` per group, as fairlearn's ``MetricFrame.ratio(method=
+    "to_overall")``: 0 for a group whose metric is 0 (overall > 0); NaN where the metric is NaN or
+    overall is 0 or NaN (0/0).
+
+    Example:
+        >>> ratio_to_overall([0.0, 0.5, 0.8, np.nan], 0.4).tolist()
+        [0.0, 0.8, 0.5, nan]
+    """
+    v = np.asarray(values, dtype=float)
+    o = float(overall)
+    if not o or np.isnan(o):
+        return np.full(v.shape, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.isnan(v), np.nan, np.minimum(v / o, o / v))  # v = 0: min(0, inf) = 0
+
+
 def disparity_table(
     values: pd.DataFrame,
     overall: pd.Series,
@@ -458,8 +493,8 @@ def disparity_table(
 
     Columns: ``difference`` (max − min over groups), ``ratio`` (min / max),
     ``difference_to_overall`` (max |group − overall|), ``ratio_to_overall``
-    (min over groups of min(group/overall, overall/group)), ``worst_group`` (the group farthest
-    from overall), ``n_groups``. ``eligible`` (bool per row) restricts the groups considered.
+    (min over groups of ``ratio_to_overall``: 0 when a group's metric is 0), ``worst_group`` (the
+    group farthest from overall), ``n_groups``. ``eligible`` (bool per row) restricts the groups considered.
     Definitions match fairlearn's ``MetricFrame.difference`` / ``ratio`` (methods
     ``between_groups`` and ``to_overall``).
     """
@@ -477,8 +512,7 @@ def disparity_table(
         v = col[ok]
         hi, lo = v.max(), v.min()
         gaps = np.abs(v - o)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r_over = np.minimum(_ratio(v, np.full_like(v, o)), _ratio(np.full_like(v, o), v))
+        r_over = ratio_to_overall(v, o)
         worst = sub.index[np.flatnonzero(ok)[int(np.argmax(gaps))]]
         rows[metric] = dict(
             difference=hi - lo,
