@@ -190,7 +190,11 @@ def test_krippendorff_accepts_labels_and_none() -> None:
         )
     with pytest.raises(ValueError, match="numbers"):
         krippendorff_alpha(as_labels, "interval")
+    unsortable = np.empty((2, 2), dtype=object)
+    unsortable[:, 0], unsortable[:, 1] = [(1,), (1,)], ["a", "a"]  # a tuple and a str: no order
     with pytest.raises(ValueError, match="sorted"):
+        krippendorff_alpha(unsortable, "ordinal")
+    with pytest.raises(ValueError, match="mix strs with ints"):  # "1" is not 1: refused, not sorted
         krippendorff_alpha(np.array([[1, "a"], [1, "a"]], dtype=object), "ordinal")
 
 
@@ -578,3 +582,106 @@ def test_alpha_bounded_and_nominal_relabelling_invariant(
     assert fleiss_kappa(relabelled.T) == pytest.approx(kappa, abs=1e-12)
     a, b = np.array(perm)[[1, 2, 3, 0, 1]], np.array(perm)[[1, 2, 0, 0, 3]]
     assert cohen_kappa(a, b) == pytest.approx(cohen_kappa([1, 2, 3, 0, 1], [1, 2, 0, 0, 3]), abs=1e-12)
+
+
+# --------------------------------------------------------------------------- no silent conversion of labels
+
+
+@pytest.mark.parametrize("missing", [nan, None, np.float64("nan")])
+def test_nan_among_string_labels_is_missing_not_the_label_nan(missing: object) -> None:
+    pd = pytest.importorskip("pandas")
+    ann1, ann2 = ["a", "b", "a", missing], ["a", "b", "b", "c"]
+    expected = krippendorff.alpha(reliability_data=[[0, 1, 0, nan], [0, 1, 1, 2]], level_of_measurement="nominal")
+    assert krippendorff_alpha([ann1, ann2]) == pytest.approx(expected, abs=1e-12)  # 0.4444, was 0.3636
+    for na in (pd.NA, pd.NaT):
+        assert krippendorff_alpha([["a", "b", "a", na], ann2]) == pytest.approx(expected, abs=1e-12)
+    assert majority_vote([["a", missing, missing], ["b", "b", "c"]]).tolist() == ["a", "b"]  # was ['nan', 'b']
+    assert percent_agreement([["a", missing], ["b", "b"], [missing, missing]]) == 1.0
+    with_none = [["a", None, "a"], ["b", "b", "a"], ["b", "b", "b"]]
+    assert fleiss_kappa([["a", missing, "a"], ["b", "b", "a"], ["b", "b", "b"]]) == pytest.approx(
+        fleiss_kappa(with_none), abs=1e-12
+    )
+    kept = [0, 1, 3]  # sklearn on the pairs where both labels are present
+    a, b = ["y", "n", missing, "y"], ["y", "n", "n", "n"]
+    assert cohen_kappa(a, b) == pytest.approx(
+        sk_metrics.cohen_kappa_score([a[i] for i in kept], [b[i] for i in kept]), abs=1e-12
+    )
+
+
+def test_the_string_nan_is_a_label() -> None:
+    # a str "nan" (in a list or a numpy str array) is a label like any other, as before
+    assert majority_vote([["nan", "nan", "a"]]).tolist() == ["nan"]
+    as_codes = krippendorff.alpha(reliability_data=[[0, 1, 2], [0, 1, 1]], level_of_measurement="nominal")
+    assert krippendorff_alpha([["nan", "a", "b"], ["nan", "a", "a"]]) == pytest.approx(as_codes, abs=1e-12)
+    assert krippendorff_alpha(np.array([["nan", "a", "b"], ["nan", "a", "a"]])) == pytest.approx(as_codes, abs=1e-12)
+
+
+def test_cohen_kappa_refuses_raters_with_different_label_types() -> None:
+    for a, b in (
+        ([1, 2, 1, 2], ["1", "2", "1", "1"]),  # was 0.5, with 1 read as "1"
+        ([1, 2, nan, 1], ["1", "2", "1", "2"]),  # was 0.0
+        (np.array([1, 2, 1, 2]), np.array(["1", "2", "1", "1"])),
+    ):
+        with pytest.raises(ValueError, match="the labels mix strs with (ints|floats)"):
+            cohen_kappa(a, b)
+    with pytest.raises(ValueError, match="mix booleans with ints"):
+        cohen_kappa(np.array([True, False, True]), np.array([1, 0, 0]))
+    # numbers of different dtypes still compare by value
+    assert cohen_kappa(np.array([1, 2, 1, 2]), np.array([1.0, 2.0, 1.0, 1.0])) == pytest.approx(
+        sk_metrics.cohen_kappa_score([1, 2, 1, 2], [1, 2, 1, 1]), abs=1e-12
+    )
+
+
+def test_booleans_mixed_with_numbers_or_strings_are_refused() -> None:
+    data = np.array([[True, 0, 1, None], [1, False, 1, 0]], dtype=object)
+    with pytest.raises(ValueError, match="mix booleans with ints"):
+        krippendorff_alpha(data)  # was 1.0: True/1 and False/0 merged
+    with pytest.raises(ValueError, match="mix booleans with ints"):
+        krippendorff_alpha([[True, False, True], [1, 0, 1]])  # a list: np.asarray would make it ints
+    with pytest.raises(ValueError, match="the labels mix"):
+        majority_vote(np.array([[True, 1, "x"]], dtype=object))  # was [True]
+    with pytest.raises(ValueError, match="mix strs with bools"):
+        majority_vote([[True, "x", "x"]])
+    with pytest.raises(ValueError, match="mix strs with ints"):
+        krippendorff_alpha([[1, "a", 2], ["1", "a", 2]])  # a list: np.asarray would make 1 the str "1"
+    # booleans alone (with missing values) are fine
+    assert majority_vote([[True, None, True], [False, False, True]]).tolist() == [True, False]
+    assert krippendorff_alpha([[True, False, None, True], [True, False, False, False]]) == pytest.approx(
+        krippendorff.alpha(reliability_data=[[1, 0, nan, 1], [1, 0, 0, 0]], level_of_measurement="nominal"),
+        abs=1e-12,
+    )
+
+
+def test_majority_vote_with_no_items_is_empty() -> None:
+    for dtype in (float, int, object):
+        out = majority_vote(np.zeros((0, 3), dtype=dtype))
+        assert isinstance(out, np.ndarray) and out.shape == (0,)
+    with pytest.raises(ValueError, match="without any label"):
+        majority_vote(np.zeros((2, 0)))  # items, but no labels
+
+
+def test_span_agreement_refuses_nan_or_infinite_bounds() -> None:
+    for mode in ("exact", "overlap"):
+        with pytest.raises(ValueError, match=r"spans_a: span 1 has a NaN"):
+            span_agreement([(0, 5, "A"), (nan, 5, "A")], [(0, 5, "A")], mode)
+        with pytest.raises(ValueError, match=r"spans_b: span 0 has a NaN"):
+            span_agreement([(0, 5, "A")], [(0, np.float32("nan"), "A")], mode)
+        with pytest.raises(ValueError, match="infinite"):
+            span_agreement([(0, float("inf"))], [(0, 5)], mode)
+        with pytest.raises(ValueError, match="missing"):
+            span_agreement([(None, 5)], [(0, 5)], mode)
+
+
+def test_mask_agreement_refuses_probability_maps_and_nan() -> None:
+    hard = np.array([[0, 1], [0, 0]], dtype=bool)
+    with pytest.raises(ValueError, match=r"mask_a holds 0\.1 .*probability map"):
+        mask_agreement(np.array([[0.1, 0.9], [0.0, 0.2]]), hard)  # was IoU 1/3: 0.1 and 0.2 counted as inside
+    with pytest.raises(ValueError, match="mask_b holds nan"):
+        mask_agreement(hard, np.array([[nan, 1.0], [0.0, 0.0]]))
+    # bool, 0/1 floats, 0/255 integers and masks that are not 2-D still work
+    assert mask_agreement(hard.astype(float), hard.astype(np.uint8) * 255) == (1.0, 1.0)
+    volume = np.zeros((2, 2, 2), bool)
+    volume[0, 0, 0] = True
+    assert mask_agreement(volume, volume.astype(float)) == (1.0, 1.0)
+    with pytest.raises(ValueError, match="flattened"):
+        mask_agreement(volume * 0.5, volume)

@@ -7,9 +7,14 @@ Layouts:
   **items x raters** label arrays.
 * ``krippendorff_alpha`` takes **raters x units**, the layout of the ``krippendorff`` package.
 
-Labels may be numbers, strings or any hashable, sortable values. A missing label is ``NaN``
-or ``None`` (object arrays). Categories are ordered by sorting their values (that order is the
-one used by weights, ties and result columns).
+Labels may be numbers, strings, booleans or any hashable, sortable values. A missing label is
+``None``, a float ``NaN``, ``pd.NA`` or ``pd.NaT``, also among strings in a list or object array
+(``["a", nan]`` is "a" and a missing label, never the label "nan"); only a ``str`` "nan" is a
+label (as is every value of a numpy str array, which cannot hold a missing one). Labels are
+never converted to another type: strings mixed with numbers or booleans, and booleans mixed
+with numbers, are refused with a ``ValueError`` ("1" is not the class 1, True is not 1). Numbers
+compare by value (1 and 1.0 are one category). Categories are ordered by sorting their values
+(that order is the one used by weights, ties and result columns).
 
 Undefined results never come back as a silent ``NaN``: they raise ``ValueError`` with the
 reason (e.g. every label is the same category, so chance agreement is 1 and kappa is 0/0).
@@ -27,7 +32,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 
-from ..coerce import is_missing, plain_array, to_numpy
+from ..coerce import is_missing, plain, plain_array, to_numpy
+from .geometry import as_bool_mask
 
 __all__ = [
     "BootstrapCI",
@@ -129,6 +135,71 @@ def _factorize(arr: np.ndarray, ordered: bool = False) -> tuple[NDArray[np.intp]
     return codes.reshape(arr.shape), cats
 
 
+def _label_kind(value: Any) -> str | None:
+    """"str", "bool", "number" or None (missing, or any other type) for the mixing rule."""
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, (int, float, np.number)):
+        return None if isinstance(value, (float, np.floating)) and math.isnan(value) else "number"
+    return None
+
+
+_KIND_OF_TYPE = {bool: "bool", np.bool_: "bool", str: "str", int: "number", float: "number"}
+
+
+def _refuse_mixed_kinds(flat: np.ndarray) -> None:
+    """Refuse an object array mixing strs, booleans and numbers (missing values aside)."""
+    kinds = set()
+    for t in set(map(type, flat)):
+        kind = _KIND_OF_TYPE.get(t)
+        if kind is None and issubclass(t, (str, bool, np.bool_, int, float, np.number)):
+            kind = "str" if issubclass(t, str) else "bool" if issubclass(t, (bool, np.bool_)) else "number"
+        if kind is not None:
+            kinds.add(kind)
+    if len(kinds) < 2:
+        return
+    seen: dict[str, Any] = {}
+    for v in flat:  # floats may all be NaN (missing): look at the values
+        kind = _label_kind(v)
+        if kind is not None and seen.setdefault(kind, v) is v and len(seen) == 2:
+            (k1, v1), (k2, v2) = sorted(seen.items(), key=lambda kv: ("str", "bool", "number").index(kv[0]))
+            what = "booleans" if k1 == "bool" else f"{type(v1).__name__}s"
+            hint = "True is not the class 1" if k1 == "bool" else f"{str(v2)!r} is not the class {v2!r}"
+            raise ValueError(
+                f"the labels mix {what} with {type(v2).__name__}s ({v1!r} and {v2!r}): give every label one type "
+                f"({hint}; NaN/None = missing)"
+            )
+
+
+def _label_array(values: Any) -> np.ndarray:
+    """``values`` as a label array with no silent conversion.
+
+    A typed numpy array (numbers, bools, strs, dates) is returned as it is. A list is not left
+    to ``np.asarray``, which turns ``["a", nan]`` into ``["a", "nan"]``, ``[1, "1"]`` into
+    ``["1", "1"]`` and ``[True, 2]`` into ``[1, 2]``: anything but plain numbers, bools or strs
+    becomes an object array of plain values. Object arrays mixing strs, bools and numbers are
+    refused (see the module docstring).
+    """
+    arr = to_numpy(values)
+    from_list = isinstance(values, (list, tuple))
+    kind = arr.dtype.kind
+    if kind == "b" or (not from_list and kind != "O"):
+        return arr
+    if from_list:
+        obj = to_numpy(values, dtype=object)
+        types = set(map(type, obj.flat))
+        if (kind in "iuf" and not any(issubclass(t, (bool, np.bool_)) for t in types)) or (
+            kind in "US" and all(issubclass(t, (str, bytes)) for t in types)
+        ):
+            return arr  # plain numbers (NaN = missing), or strs only
+        arr = obj
+    arr = plain_array(arr)
+    _refuse_mixed_kinds(arr.ravel())
+    return arr
+
+
 def _encode(
     values: ArrayLike,
     categories: ArrayLike | None = None,
@@ -136,7 +207,7 @@ def _encode(
     ordered: bool = False,
 ) -> tuple[NDArray[np.intp], np.ndarray]:
     """Integer codes (-1 = missing) into ``categories`` (given, or the sorted values present)."""
-    arr = plain_array(to_numpy(values))
+    arr = _label_array(values)
     if (
         arr.dtype.kind == "O"
         and arr.size
@@ -238,8 +309,9 @@ def _unit_totals(counts: np.ndarray | sparse.csr_array) -> np.ndarray:
     return np.asarray(counts.sum(axis=0), dtype=np.float64).ravel()
 
 
-def _2d(data: ArrayLike, what: str) -> np.ndarray:
-    arr = plain_array(to_numpy(data))
+def _2d(data: ArrayLike, what: str, labels: bool = True) -> np.ndarray:
+    """A 2-D array: of labels (see ``_label_array``), or as given (``labels=False``)."""
+    arr = _label_array(data) if labels else plain_array(to_numpy(data))
     if arr.ndim != 2:
         raise ValueError(f"{what} must be 2-D, got shape {arr.shape}")
     return arr
@@ -261,18 +333,24 @@ def cohen_kappa(
     of ``labels``), as scikit-learn does. With ``labels``, pairs holding any other label are
     ignored. Pairs where either label is missing (NaN/None) are dropped.
 
-    Raises ``ValueError`` when no pair is left, or when chance agreement is perfect (both
-    raters used one and the same category only), where kappa is 0/0.
+    Raises ``ValueError`` when no pair is left, when chance agreement is perfect (both
+    raters used one and the same category only), where kappa is 0/0, or when the two raters'
+    labels are of different types (``[1, 2]`` and ``["1", "2"]``: nothing is converted).
 
     >>> cohen_kappa(["y", "y", "n", "n"], ["y", "n", "n", "n"])
     0.5
     """
-    a_arr, b_arr = np.asarray(a), np.asarray(b)
+    a_arr, b_arr = _label_array(a), _label_array(b)
     if a_arr.ndim != 1 or a_arr.shape != b_arr.shape:
         raise ValueError(f"a and b must be 1-D of the same length, got {a_arr.shape}, {b_arr.shape}")
     if weights not in (None, "linear", "quadratic"):
         raise ValueError(f"weights must be None, 'linear' or 'quadratic', got {weights!r}")
-    codes, cats = _encode(np.concatenate([a_arr, b_arr]), labels, unknown="missing")
+    ka, kb = a_arr.dtype.kind, b_arr.dtype.kind
+    if (ka in "iuf" and kb in "iuf") or (ka == kb and ka in "bUS"):
+        joined = np.concatenate([a_arr, b_arr])
+    else:  # np.concatenate would turn numbers into strs: join as objects, then check the mix
+        joined = np.concatenate([a_arr.astype(object), b_arr.astype(object)])
+    codes, cats = _encode(joined, labels, unknown="missing")
     ca, cb = codes[: a_arr.size], codes[a_arr.size :]
     keep = (ca >= 0) & (cb >= 0)
     if not keep.all():
@@ -443,7 +521,7 @@ def set_distance(a: Any, b: Any, kind: SetLevel = "jaccard") -> float:
 def encode_label_sets(data: ArrayLike) -> tuple[NDArray[np.intp], list[frozenset]]:
     """Codes (-1 = missing) of a 2-D array of label sets (lists, tuples, sets; None/NaN missing)
     and the distinct sets (sorted by size, then by their sorted labels' text)."""
-    arr = _2d(data if isinstance(data, np.ndarray) else _object_2d(data), "data")
+    arr = _2d(data if isinstance(data, np.ndarray) else _object_2d(data), "data", labels=False)
     flat = arr.ravel()
     sets: list = [None] * flat.size
     for i, v in enumerate(flat):
@@ -671,13 +749,15 @@ def majority_vote(
 
     Ties go to the smallest tied label in sort order (``ties="smallest"``, deterministic), or
     to a tied label drawn at random with ``seed`` (``ties="random"``). Raises ``ValueError``
-    if an item has no label at all.
+    if an item has no label at all. No items (shape ``(0, n)``): an empty array.
 
     >>> majority_vote([["a", "b", "b"], ["c", "a", None], ["b", "b", "b"]]).tolist()
     ['b', 'a', 'b']
     """
     counts, cats = _category_counts(_2d(labels, "labels"), axis=0)
     counts = counts.toarray() if not isinstance(counts, np.ndarray) else counts
+    if counts.shape[1] == 0:
+        return cats[:0]
     empty = np.flatnonzero(counts.sum(axis=0) == 0)
     if empty.size:
         raise ValueError(f"items without any label: {empty[:10].tolist()}")
@@ -824,10 +904,14 @@ def _max_matching(allowed: np.ndarray, quality: np.ndarray) -> tuple[np.ndarray,
 
 def _spans(spans: Sequence[Sequence[Any]], name: str) -> list[tuple[Any, Any, Any]]:
     out = []
-    for s in spans:
+    for i, s in enumerate(spans):
         if len(s) not in (2, 3):
             raise ValueError(f"{name}: a span is (start, end) or (start, end, label), got {s!r}")
         start, end = s[0], s[1]
+        for bound in (start, end):
+            bound = plain(bound)
+            if is_missing(bound) or (isinstance(bound, float) and not math.isfinite(bound)):
+                raise ValueError(f"{name}: span {i} has a NaN, missing or infinite bound {tuple(s)!r}")
         if end < start:
             raise ValueError(f"{name}: span end before start: {s!r}")
         out.append((start, end, s[2] if len(s) == 3 else None))
@@ -841,7 +925,8 @@ def span_agreement(
 ) -> SpanAgreement:
     """Precision / recall / F1 of ``spans_b`` against ``spans_a``.
 
-    Spans are ``(start, end, label)`` with ``end`` exclusive (``(start, end)`` = no label).
+    Spans are ``(start, end, label)`` with ``end`` exclusive (``(start, end)`` = no label);
+    a NaN, None or infinite bound is refused.
     ``exact``: a match is an identical span (duplicates matched once each). ``overlap``: a
     match is a pair with the same label sharing at least one position; pairs are one-to-one,
     chosen to maximise the number of matches (ties: larger overlap IoU). F1 is symmetric in
@@ -956,15 +1041,25 @@ class MaskAgreement(NamedTuple):
     dice: float
 
 
+def _bool_mask(mask: ArrayLike, what: str) -> np.ndarray:
+    """``as_bool_mask`` for masks of any shape (not 2-D: checked flattened)."""
+    m = np.asarray(mask)
+    if m.ndim == 2:
+        return as_bool_mask(m, what)
+    return as_bool_mask(m.reshape(1, -1), f"{what} (flattened)").reshape(m.shape)
+
+
 def mask_agreement(mask_a: ArrayLike, mask_b: ArrayLike) -> MaskAgreement:
-    """IoU and Dice of two same-shape masks (non-zero = inside).
+    """IoU and Dice of two same-shape masks: bool, integers (non-zero = inside) or floats
+    that are all 0 or 1; a probability map or NaN is refused (threshold it first), see
+    ``geometry.as_bool_mask``.
 
     Both masks empty: IoU = Dice = 1.0 (they agree on "nothing").
 
     >>> mask_agreement([[1, 1, 0, 0]], [[0, 1, 1, 0]])
     MaskAgreement(iou=0.3333333333333333, dice=0.5)
     """
-    a, b = np.asarray(mask_a).astype(bool), np.asarray(mask_b).astype(bool)
+    a, b = _bool_mask(mask_a, "mask_a"), _bool_mask(mask_b, "mask_b")
     if a.shape != b.shape:
         raise ValueError(f"masks must have the same shape, got {a.shape} and {b.shape}")
     inter = int(np.count_nonzero(a & b))
