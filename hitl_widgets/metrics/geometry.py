@@ -59,21 +59,7 @@ def as_bool_mask(mask: ArrayLike, what: str = "mask") -> NDArray[np.bool_]:
     m = np.asarray(mask)
     if m.ndim != 2:
         raise ValueError(f"{what} must be 2-D (height, width), got shape {m.shape}")
-    if m.dtype == np.bool_:
-        return m
-    if m.dtype.kind in "iu":
-        return m != 0
-    if m.dtype.kind != "f":
-        raise ValueError(f"{what} must be bool, integers or floats 0/1, not {m.dtype}")
-    bad = (m != 0) & (m != 1)
-    if bad.any():
-        r, c = np.unravel_index(int(np.argmax(bad)), m.shape)
-        value = m[r, c].item()
-        raise ValueError(
-            f"{what} holds {value!r} at ({r}, {c}): a float mask must hold only 0 and 1 "
-            "(a probability map? threshold it first, e.g. mask >= 0.5)"
-        )
-    return m != 0
+    return _bool_stack(m[None], what, one=True)[0]
 
 
 def _as_mask(mask: ArrayLike) -> NDArray[np.bool_]:
