@@ -324,3 +324,16 @@ def test_doctests():
     for module in (metrics_confusion, confusion, agreement):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.attempted > 0 and result.failed == 0, module.__name__
+
+
+@pytest.mark.parametrize(("y_true", "y_pred", "message"), [
+    (["a", 2, "a"], ["a", "a", "a"], r"y_true holds strs and ints, y_pred strs: labels mix strs with numbers \('a' and 2\)"),
+    (["a", "b"], ["a", 1], r"y_pred strs and ints: labels mix strs with numbers \('a' and 1\)"),
+    (["a", None, "b"], ["a", "a", "b"], r"y_true has a missing label \(None/NaN\) at row 1"),
+    ([1.0, 2.0], [1.0, np.nan], r"y_pred has a missing label \(None/NaN\) at row 1"),
+])
+def test_plain_lists_are_not_stringified_and_missing_labels_are_refused(y_true, y_pred, message):
+    """numpy makes ["a", 2, None] the strs "a", "2", "None": a plain list's mix and its None were
+    counted as classes."""
+    with pytest.raises(ValueError, match=message):
+        hw.metrics.confusion_matrix(y_true, y_pred)

@@ -383,3 +383,13 @@ def test_property_string_round_trip(counts, lead_zero):
 
 def test_doctests():
     assert doctest.testmod(geometry, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0
+
+
+def test_rle_to_string_refuses_counts_that_do_not_cover_the_mask():
+    from hitl_widgets.metrics.geometry import rle_to_string
+
+    assert rle_to_string({"size": [2, 2], "counts": [1, 3]}) == b"13"
+    with pytest.raises(ValueError, match=r"RLE counts sum to 9, expected h\*w = 4"):
+        rle_to_string({"size": [2, 2], "counts": [0, 9]})
+    with pytest.raises(ValueError, match="non-negative"):
+        rle_to_string({"size": [2, 2], "counts": [5, -1]})

@@ -34,6 +34,7 @@ from ..metrics.confusion import (
     Backend,
     RankBy,
     _classes_of,
+    _refuse_missing,
     _refuse_mixed_kinds,
     find_label_issues,
     label_codes,
@@ -47,18 +48,6 @@ MAX_CELL_IDS = 50_000  # ids sent to the browser for one cell (the gallery is vi
 MAX_ISSUES_SHOWN = 5_000
 EAGER_ISSUES = 200_000  # above this many items the error ranking is recomputed on demand
 MAX_PUSH = 160  # thumbnails sent with an opened cell, unasked (saves the view a round trip)
-
-
-def _refuse_missing(arr: np.ndarray, name: str) -> None:
-    """None / NaN is not a label: refuse it naming the row (it gave TypeError '<' or 'class 0.0')."""
-    if arr.dtype.kind == "f":
-        bad = np.isnan(arr)
-    elif arr.dtype.kind == "O":
-        bad = pd.isna(arr)
-    else:
-        return
-    if np.ndim(bad) == 1 and bad.any():
-        raise ValueError(f"{name} has a missing label (None/NaN) at row {int(np.argmax(bad))}: every row needs a class")
 
 
 def _refuse_label_kinds(arr: np.ndarray, name: str) -> None:

@@ -36,10 +36,25 @@ Backend = Literal["auto", "own", "cleanlab"]  # find_label_issues' ranker
 
 
 def _as_array(values: ArrayLike, what: str) -> np.ndarray:
-    arr = plain_array(to_numpy(values))
+    arr = to_numpy(values)
+    if isinstance(values, (list, tuple)) and arr.dtype.kind in "US" and not all(isinstance(v, (str, bytes)) for v in values):
+        arr = to_numpy(values, dtype=object)  # numpy would make ["a", 2, None] the strs "a", "2", "None"
+    arr = plain_array(arr)
     if arr.ndim != 1:
         raise ValueError(f"{what} must be 1-D, got shape {arr.shape}")
     return arr
+
+
+def _refuse_missing(arr: np.ndarray, name: str) -> None:
+    """None / NaN is not a label: refuse it naming the row (it gave TypeError '<' or 'class 0.0')."""
+    if arr.dtype.kind == "f":
+        bad = np.isnan(arr)
+    elif arr.dtype.kind == "O":
+        bad = pd.isna(arr)
+    else:
+        return
+    if np.ndim(bad) == 1 and bad.any():
+        raise ValueError(f"{name} has a missing label (None/NaN) at row {int(np.argmax(bad))}: every row needs a class")
 
 
 def _classes_of(*arrays: np.ndarray) -> list:
@@ -194,7 +209,8 @@ def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, classes: Sequence[Any
     """Counts ``(C, C)``: row = true class, column = predicted class (as scikit-learn's).
 
     ``classes`` fixes the order (default: the sorted classes present in either array). Labels
-    that mix strs with numbers ("1" and 1) are refused (``ValueError``), not counted apart.
+    that mix strs with numbers ("1" and 1, also in a plain list) are refused (``ValueError``), not
+    counted apart, and so is a missing label (None/NaN), naming its row.
 
     >>> confusion_matrix(["a", "b", "b"], ["a", "a", "b"], classes=["b", "a"]).tolist()
     [[1, 1], [0, 1]]
@@ -203,6 +219,8 @@ def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, classes: Sequence[Any
     p = _as_array(y_pred, "y_pred")
     if len(t) != len(p):
         raise ValueError(f"y_true has {len(t)} labels, y_pred {len(p)}")
+    _refuse_missing(t, "y_true")
+    _refuse_missing(p, "y_pred")
     _refuse_mixed_kinds(y_true=t, y_pred=p, classes=classes)
     if all(a.dtype.kind in "US" and a.dtype.itemsize and a.size for a in (t, p)):
         ft, fp = _distinct(t), _distinct(p)

@@ -245,10 +245,15 @@ def _counts_to_string(counts: NDArray[np.int64]) -> bytes:
 def rle_to_string(rle: RLE) -> bytes:
     """COCO's compressed counts string of an RLE (byte-identical to pycocotools' ``counts``).
 
+    Invalid counts (negative, or not summing to ``h * w``) raise ``ValueError``.
+
     >>> rle_to_string({"size": [2, 2], "counts": [1, 3]})
     b'13'
     """
-    return _counts_to_string(_rle_counts(rle))
+    h, w = _rle_size(rle)
+    counts = _rle_counts(rle)
+    _check_counts(counts, h, w)
+    return _counts_to_string(counts)
 
 
 def rle_from_string(counts: bytes | str, size: Sequence[int]) -> RLE:
