@@ -34,7 +34,7 @@ import pandas as pd
 
 from .._progress import progress_bar
 from ..coerce import is_missing, plain
-from ..metrics.geometry import rle_area, rle_encode, rle_to_string
+from ..metrics.geometry import rle_encode, rle_to_string
 
 BOX_FIELDS = ["item", "x", "y", "w", "h", "class"]
 
@@ -157,7 +157,7 @@ def category_classes(categories: Sequence[Mapping]) -> dict[Any, Any]:
 def _segmentation(value: Any, height: int, width: int, where: str) -> tuple[Any, float] | None:
     """COCO segmentation (JSON-able) and its area, from an RLE, a polygon list or a bool mask,
     checked against the image (a mask or RLE of its size, polygons of 3+ finite vertices)."""
-    from ..metrics.geometry import check_rle, polygon_to_mask
+    from ..metrics.geometry import polygon_to_mask, rle_counts
 
     if is_missing(value):
         return None
@@ -171,16 +171,15 @@ def _segmentation(value: Any, height: int, width: int, where: str) -> tuple[Any,
         if size != [height, width]:
             raise ValueError(f"{where}: RLE of size {size} for a {width}x{height} image (size is [height, width])")
         try:
-            check_rle(value)
+            counts = rle_counts(value)  # checked once; the area and the string come from it
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{where}: not a valid RLE ({exc})") from None
-        area = float(rle_area(value))
-        counts = value["counts"]
-        if isinstance(counts, list):
-            counts = rle_to_string(value)
-        if isinstance(counts, bytes):
-            counts = counts.decode("ascii")
-        return {"size": size, "counts": counts}, area
+        text = value["counts"]
+        if isinstance(text, list):
+            text = rle_to_string({"size": size, "counts": counts})
+        if isinstance(text, bytes):
+            text = text.decode("ascii")
+        return {"size": size, "counts": text}, float(counts[1::2].sum())
     if isinstance(value, (list, tuple)):
         if not value or not all(isinstance(p, (list, tuple, np.ndarray)) for p in value):
             raise ValueError(f"{where}: a polygon segmentation is a list of polygons [[x0, y0, x1, y1, ...], ...]"

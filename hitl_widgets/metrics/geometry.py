@@ -139,8 +139,22 @@ def _check_counts(counts: NDArray[np.int64], h: int, w: int) -> None:
         raise ValueError(f"RLE counts sum to {int(counts.sum())}, expected h*w = {h * w}")
 
 
+def _valid_counts(rle: RLE, what: str | None = None) -> tuple[NDArray[np.int64], int, int]:
+    """``(counts, h, w)`` of an RLE, its counts checked (non-negative, summing to ``h * w``) without
+    decoding; ``what`` names the RLE in the error."""
+    h, w = _rle_size(rle)
+    counts = _rle_counts(rle)
+    try:
+        _check_counts(counts, h, w)
+    except ValueError as e:
+        if what is None:
+            raise
+        raise ValueError(f"{what}: {e} (size {[h, w]})") from None
+    return counts, h, w
+
+
 def _counts_to_mask(counts: NDArray[np.int64], h: int, w: int) -> NDArray[np.bool_]:
-    _check_counts(counts, h, w)
+    """The mask of counts already checked (``_valid_counts``)."""
     n = h * w
     if counts.size <= 64:  # few runs: fill slices
         flat = np.zeros(n, np.bool_)
@@ -178,8 +192,7 @@ def rle_decode(rle: RLE) -> NDArray[np.bool_]:
     >>> rle_decode({"size": [2, 2], "counts": b"13"}).astype(int).tolist()
     [[0, 1], [1, 1]]
     """
-    h, w = _rle_size(rle)
-    return _counts_to_mask(_rle_counts(rle), h, w)
+    return _counts_to_mask(*_valid_counts(rle))
 
 
 def _string_to_counts(s: bytes | bytearray | str) -> NDArray[np.int64]:
@@ -250,10 +263,7 @@ def rle_to_string(rle: RLE) -> bytes:
     >>> rle_to_string({"size": [2, 2], "counts": [1, 3]})
     b'13'
     """
-    h, w = _rle_size(rle)
-    counts = _rle_counts(rle)
-    _check_counts(counts, h, w)
-    return _counts_to_string(counts)
+    return _counts_to_string(_valid_counts(rle)[0])
 
 
 def rle_from_string(counts: bytes | str, size: Sequence[int]) -> RLE:
@@ -268,16 +278,14 @@ def rle_from_string(counts: bytes | str, size: Sequence[int]) -> RLE:
     return {"size": [h, w], "counts": c.tolist()}
 
 
-def check_rle(rle: RLE) -> tuple[int, int]:
-    """``(h, w)`` of a valid RLE (counts non-negative and covering every pixel), else ``ValueError``;
-    nothing is decoded.
+def rle_counts(rle: RLE) -> NDArray[np.int64]:
+    """The uncompressed counts of a valid RLE (non-negative, covering every pixel), else
+    ``ValueError``; nothing is decoded.
 
-    >>> check_rle({"size": [2, 2], "counts": [1, 3]})
-    (2, 2)
+    >>> rle_counts({"size": [2, 2], "counts": b"13"}).tolist()
+    [1, 3]
     """
-    h, w = _rle_size(rle)
-    _check_counts(_rle_counts(rle), h, w)
-    return h, w
+    return _valid_counts(rle)[0]
 
 
 def rle_area(rle: RLE) -> int:
@@ -288,10 +296,7 @@ def rle_area(rle: RLE) -> int:
     >>> rle_area({"size": [2, 2], "counts": [1, 3]})
     3
     """
-    h, w = _rle_size(rle)
-    counts = _rle_counts(rle)
-    _check_counts(counts, h, w)
-    return int(counts[1::2].sum())
+    return int(_valid_counts(rle)[0][1::2].sum())
 
 
 # --------------------------------------------------------------------------- IoU
@@ -380,17 +385,6 @@ def _mask_names(x: Masks, what: str, n: int) -> list[str]:
     return [what] if one and n == 1 else [f"{what}[{k}]" for k in range(n)]
 
 
-def _checked_counts(rle: RLE, what: str) -> NDArray[np.int64]:
-    """Counts of an RLE, checked (non-negative, summing to ``h * w``) without decoding."""
-    h, w = _rle_size(rle)
-    counts = _rle_counts(rle)
-    try:
-        _check_counts(counts, h, w)
-    except ValueError as e:
-        raise ValueError(f"{what}: {e} (size {[h, w]})") from None
-    return counts
-
-
 def _bool_stack(m: NDArray[Any], what: str, one: bool = False) -> NDArray[np.bool_]:
     """``as_bool_mask``'s rule on a ``(N, H, W)`` array, vectorised: bool as it is (no copy),
     integers non-zero, floats only 0/1 (else ``ValueError`` naming the mask ``what[k]``, or
@@ -417,7 +411,7 @@ def _stack(x: Masks, what: str = "masks") -> NDArray[np.bool_]:
     items = _mask_items(x)
     names = _mask_names(x, what, len(items))
     ms = [
-        _counts_to_mask(_checked_counts(i, name), *_rle_size(i)) if _is_rle(i) else as_bool_mask(i, name)
+        _counts_to_mask(*_valid_counts(i, name)) if _is_rle(i) else as_bool_mask(i, name)
         for i, name in zip(items, names)
     ]
     return np.stack(ms) if ms else np.zeros((0, 0, 0), np.bool_)
@@ -429,7 +423,7 @@ def mask_iou(a: Masks, b: Masks) -> NDArray[np.float64]:
     Two empty masks give 0, as in ``pycocotools.mask.iou`` with ``iscrowd`` all zero. Lists of
     RLEs are compared run by run, without decoding. Masks follow ``as_bool_mask`` (bool; integers:
     non-zero; floats only 0/1 — a probability map or NaN is refused) and RLE counts must be valid
-    (``check_rle``); a ``ValueError`` names the mask (``a[2]``, ``b``).
+    (``rle_counts``); a ``ValueError`` names the mask (``a[2]``, ``b``).
 
     >>> m = np.zeros((1, 4, 4), bool); m[0, :2, :2] = True
     >>> n = np.zeros((1, 4, 4), bool); n[0, :2, :] = True
@@ -441,8 +435,8 @@ def mask_iou(a: Masks, b: Masks) -> NDArray[np.float64]:
         sizes = {_rle_size(x) for x in ia + ib}
         if len(sizes) > 1:
             raise ValueError(f"masks of different sizes: {sorted(sizes)}")
-        ca = [_checked_counts(x, n) for x, n in zip(ia, _mask_names(a, "a", len(ia)))]
-        cb = [_checked_counts(x, n) for x, n in zip(ib, _mask_names(b, "b", len(ib)))]
+        ca = [_valid_counts(x, n)[0] for x, n in zip(ia, _mask_names(a, "a", len(ia)))]
+        cb = [_valid_counts(x, n)[0] for x, n in zip(ib, _mask_names(b, "b", len(ib)))]
         inter = _rle_inter(ca, cb)
         area_a = np.array([c[1::2].sum() for c in ca], np.float64)
         area_b = np.array([c[1::2].sum() for c in cb], np.float64)
