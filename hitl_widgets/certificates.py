@@ -584,13 +584,16 @@ def verify(
     item_hashes, label_hashes = _content_hashes(items, labels, unreadable=unreadable)
     old_items, old_labels = cert.get("item_hashes", {}), cert.get("label_hashes", {})
     decode = json.loads
-    gone = sorted(unreadable, key=lambda k: _id_key(decode(k)))
-    changed = sorted((k for k in item_hashes if k in old_items and item_hashes[k] != old_items[k]), key=lambda k: _id_key(decode(k)))
-    relabelled = sorted((k for k in label_hashes if k in old_labels and label_hashes[k] != old_labels[k]), key=lambda k: _id_key(decode(k)))
-    missing = sorted((k for k in old_items if k not in item_hashes), key=lambda k: _id_key(decode(k)))
-    missing = [k for k in missing if k not in unreadable]
-    extra = sorted((k for k in [*item_hashes, *gone] if k not in old_items), key=lambda k: _id_key(decode(k)))
-    gone = [k for k in gone if k in old_items]
+
+    def in_order(keys: Iterable[str]) -> list[str]:
+        return sorted(keys, key=lambda k: _id_key(decode(k)))
+
+    present = item_hashes.keys() | unreadable.keys()  # an unreadable item is there, just not hashed
+    changed = in_order(k for k in item_hashes if k in old_items and item_hashes[k] != old_items[k])
+    relabelled = in_order(k for k in label_hashes if k in old_labels and label_hashes[k] != old_labels[k])
+    missing = in_order(k for k in old_items if k not in present)
+    extra = in_order(k for k in present if k not in old_items)
+    gone = in_order(k for k in unreadable if k in old_items)
     problems += [f"item {decode(k)!r} changed" for k in changed]
     problems += [f"label of item {decode(k)!r} changed" for k in relabelled]
     problems += [f"item {decode(k)!r} is missing" for k in missing]

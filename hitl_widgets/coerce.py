@@ -100,6 +100,18 @@ def same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
+def same_label(a: Any, b: Any) -> bool:
+    """Equal as labels of plain values: numbers by value (``1`` of an int column is ``1.0`` of a
+    float one), but a bool only equals a bool and a str only a str (``True`` is not ``1``, ``"1"`` is
+    not ``1``).
+
+    Example:
+        >>> same_label(1, 1.0), same_label(True, 1), same_label("1", 1)
+        (True, False, False)
+    """
+    return isinstance(a, bool) == isinstance(b, bool) and bool(a == b)
+
+
 def to_numpy(x: Any, dtype: Any = None) -> np.ndarray:
     """``x`` as a numpy array: a torch tensor on any device is detached and moved to the CPU
     (bfloat16 → float32), a pandas object gives its values, a list is converted; a numpy array

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import traitlets
 
-from ..coerce import is_item_id, is_missing, plain
+from ..coerce import is_item_id, is_missing, plain, same_label
 from ..items import Items
 from ..metrics.agreement import (
     SET_LEVELS,
@@ -57,13 +57,6 @@ def _finite(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return value if math.isfinite(value) else None
-
-
-def _same_label(a: Any, b: Any) -> bool:
-    """Equal and of the same kind: "1" is not 1 and True is not 1."""
-    if isinstance(a, bool) or isinstance(b, bool) or isinstance(a, str) or isinstance(b, str):
-        return type(a) is type(b) and a == b
-    return a == b
 
 
 def _missing_label(value: Any) -> bool:
@@ -335,7 +328,7 @@ class AgreementDashboard(ipywidgets.VBox):
         for (i, r), v in np.ndenumerate(arr):
             if v is not None:
                 k = index.get(tuple(v) if self.multi_label else plain(v))
-                if k is None or not (self.multi_label or _same_label(self._categories[k], plain(v))):
+                if k is None or not (self.multi_label or same_label(self._categories[k], plain(v))):
                     raise ValueError(f"item {self.item_ids[i]!r}, annotator {self.annotators[r]!r}: label {plain(v)!r} is not one of the classes {self.classes[:20]}")
                 codes[i, r] = k
         self._codes = codes

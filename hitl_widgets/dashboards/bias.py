@@ -313,18 +313,18 @@ class BiasAudit(ipywidgets.VBox):
             boot = bootstrap_counts(counts, self.n_boot, self.seed)  # (B, G, 8)
             boot_values = metrics_from_counts(boot, self.metrics)
             boot_overall = metrics_from_counts(boot.sum(axis=1), self.metrics)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices (empty denominators)
-            for m in self.metrics if self.n_boot else ():
-                lo, hi = np.nanpercentile(boot_values[m], qs, axis=0)
-                intervals[(m, "low")], intervals[(m, "high")] = lo, hi
-                overall_ci[m] = tuple(np.nanpercentile(boot_overall[m], qs))
-                sub = boot_values[m][:, eligible]
-                if sub.shape[1]:
-                    spread = np.nanmax(sub, axis=1) - np.nanmin(sub, axis=1)
-                    diff_ci[m] = tuple(np.nanpercentile(spread, qs))
-                else:
-                    diff_ci[m] = (np.nan, np.nan)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices (empty denominators)
+                for m in self.metrics:
+                    lo, hi = np.nanpercentile(boot_values[m], qs, axis=0)
+                    intervals[(m, "low")], intervals[(m, "high")] = lo, hi
+                    overall_ci[m] = tuple(np.nanpercentile(boot_overall[m], qs))
+                    sub = boot_values[m][:, eligible]
+                    if sub.shape[1]:
+                        spread = np.nanmax(sub, axis=1) - np.nanmin(sub, axis=1)
+                        diff_ci[m] = tuple(np.nanpercentile(spread, qs))
+                    else:
+                        diff_ci[m] = (np.nan, np.nan)
 
         if self.store is not None:
             by_group["disagreement"] = self._disagreement(self.store, n_groups)

@@ -209,7 +209,8 @@ class ConfusionDashboard(ItemsWidget):
         _refuse_mixed_kinds(y_true=y, y_pred=out if proba is None else None, classes=given_classes)
         if classes is None:
             classes = _classes_of(y, out)
-        classes = normalise_classes(classes)
+        if given_classes is None:  # given ones were normalised above
+            classes = normalise_classes(classes)
         true_codes = label_codes(y, classes)
         pred_codes = np.argmax(proba, axis=1) if proba is not None else label_codes(out, classes)
         if items is None:

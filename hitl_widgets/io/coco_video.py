@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..coerce import plain
 from ..tracks import TRACK_COLUMNS, validate_tracks
-from .coco import category_entries, category_ids, class_key
+from .coco import category_classes, category_entries, category_ids, class_key
 
 
 def _per_video(value: Any, video: Any, what: str) -> Any:
@@ -231,7 +231,7 @@ def from_coco_video(dataset: Mapping | str | os.PathLike) -> pd.DataFrame:
         img["frame_id"] = _int(img.get("frame_id"), where, "frame_id", low=0)
         if img["video_id"] not in videos:
             raise ValueError(f"{where}: unknown video_id {img['video_id']}")
-    cats = {k: c.get("hitl_class", c.get("name")) for k, c in _index(data.get("categories", []), "categories").items()}
+    cats = category_classes(list(_index(data.get("categories", []), "categories").values()))
     anns = data.get("annotations", [])
     if not isinstance(anns, list):
         raise ValueError("the dataset's annotations must be a list")

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from ..coerce import is_missing, plain
+from ..coerce import is_missing, plain, same_label
 from .agreement import SET_LEVELS, alpha_from_codes, set_distances
 from .geometry import box_iou
 
@@ -124,12 +124,6 @@ def _check_known(t: pd.DataFrame, objs: _Objects, what: str) -> None:
                 raise ValueError(f"{what}: item {item!r}: object {obj!r} is not among its objects")
 
 
-def _same_class(x: Any, y: Any) -> bool:
-    """Classes (plain values) compare as ids do, by value: ``1`` (an int column) is ``1.0`` (a float
-    one); but a bool is a class of its own (``True`` is not ``1``, as in ``coerce.same``)."""
-    return isinstance(x, bool) == isinstance(y, bool) and bool(x == y)
-
-
 def _count_matches(a: pd.DataFrame, b: pd.DataFrame, objs_a: _Objects | None, objs_b: _Objects | None,
                    iou_threshold: float) -> dict[Hashable, int]:
     """Per item of ``a`` or ``b``: the number of one-to-one matched triples."""
@@ -154,8 +148,8 @@ def _count_matches(a: pd.DataFrame, b: pd.DataFrame, objs_a: _Objects | None, ob
         (cs_a, bs_a), (cs_b, bs_b) = side(ga, objs_a, "subject"), side(gb, objs_b, "subject")
         (co_a, bo_a), (co_b, bo_b) = side(ga, objs_a, "object"), side(gb, objs_b, "object")
         iou_s, iou_o = box_iou(bs_a, bs_b), box_iou(bo_a, bo_b)
-        same = np.array([[_same_class(x, y) for y in cs_b] for x in cs_a]).reshape(len(ga), len(gb))
-        same &= np.array([[_same_class(x, y) for y in co_b] for x in co_a]).reshape(len(ga), len(gb))
+        same = np.array([[same_label(x, y) for y in cs_b] for x in cs_a]).reshape(len(ga), len(gb))
+        same &= np.array([[same_label(x, y) for y in co_b] for x in co_a]).reshape(len(ga), len(gb))
         allowed = same & (iou_s >= iou_threshold) & (iou_o >= iou_threshold)
         if not allowed.any():
             continue
