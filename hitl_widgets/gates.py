@@ -62,6 +62,16 @@ def acceptance_number(n: int, threshold: float, risk: float) -> int:
     return c
 
 
+def _smallest_sample(threshold: float, risk: float) -> int:
+    """The smallest ``n`` whose ``acceptance_number`` is >= 0 (``threshold ** n <= risk``), by the same
+    binomial test, so a suggested sample size is never refused again (the logarithms' estimate can
+    be one off at exact boundaries: 0.8 ** 2 == 0.64)."""
+    n = max(1, math.ceil(math.log(risk) / math.log(threshold)) - 1)
+    while acceptance_number(n, threshold, risk) < 0:
+        n += 1
+    return n
+
+
 def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Exact two-sided interval for a binomial proportion ``k / n`` (NaNs when n = 0)."""
     if n == 0:
@@ -192,7 +202,7 @@ class QualityGate(ReviewWidget):
         else:
             c = acceptance_number(n, float(threshold), float(risk))
             if c < 0:
-                need = math.ceil(math.log(risk) / math.log(threshold))
+                need = _smallest_sample(float(threshold), float(risk))
                 raise ValueError(
                     f"a sample of {n} can never show an acceptance rate of {threshold} at risk {risk}: "
                     f"review at least {need} items (sample={need}), lower the threshold, or raise the risk"

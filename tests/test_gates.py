@@ -59,6 +59,9 @@ def test_simulated_batches_pass_as_the_plan_says():
 def test_too_small_a_sample_is_refused_with_the_size_needed():
     with pytest.raises(ValueError, match="review at least 29 items"):
         make(sample=20, threshold=0.9, risk=0.05)  # 0.9 ** 29 < 0.05 <= 0.9 ** 28
+    with pytest.raises(ValueError, match="review at least 2 items"):  # 0.8 ** 2 == 0.64: logarithms said 3
+        make(sample=1, threshold=0.8, risk=0.64)
+    make(sample=2, threshold=0.8, risk=0.64)  # the size suggested is accepted
     with pytest.raises(ValueError, match="threshold"):
         make(threshold=1.2)
     with pytest.raises(ValueError, match="reasons"):
