@@ -292,14 +292,9 @@ def _annotation(rec: dict, ann_id: int, cats: dict, classes: Any, image_ids: dic
     if not all(math.isfinite(v) for v in bbox) or bbox[2] <= 0 or bbox[3] <= 0:
         raise ValueError(f"item {item!r}: box {bbox} must be finite with positive size")
     width, height = sizes[item]
-    crowd = rec.get("iscrowd", 0)
-    if is_missing(crowd):
-        crowd = 0
-    if isinstance(crowd, (bool, np.bool_)) or plain(crowd) not in (0, 1):
-        raise ValueError(f"item {item!r}: iscrowd must be 0 or 1, not {crowd!r}")
     ann: dict[str, Any] = {
         "id": ann_id, "image_id": image_ids[item], "category_id": cats[class_key(cls)],
-        "bbox": bbox, "area": bbox[2] * bbox[3], "iscrowd": int(crowd),
+        "bbox": bbox, "area": bbox[2] * bbox[3], "iscrowd": _crowd(rec.get("iscrowd", 0), f"item {item!r}"),
     }
     seg = _segmentation(rec.get("segmentation"), height, width, f"item {item!r}") if "segmentation" in rec else None
     if seg is not None:
@@ -388,18 +383,24 @@ def from_coco(dataset: Mapping | str | os.PathLike) -> pd.DataFrame:
         rows.append((
             img.get("hitl_item", img.get("file_name", img["id"])), x, y, w, h, cats[ann["category_id"]],
             ann.get("hitl_source", "coco"), float(ann["score"]) if "score" in ann else np.nan,
-            ann.get("segmentation"), _crowd(ann), img.get("width"), img.get("height"),
+            ann.get("segmentation"), _ann_crowd(ann), img.get("width"), img.get("height"),
         ))
     return pd.DataFrame(rows, columns=["item", "x", "y", "w", "h", "class", "source", "score", "segmentation", "iscrowd",
                                        "image_width", "image_height"])
 
 
-def _crowd(ann: Mapping) -> int:
-    """An annotation's ``iscrowd`` (0 when absent), checked."""
-    crowd = ann.get("iscrowd", 0)
-    if isinstance(crowd, bool) or crowd not in (0, 1):
-        raise ValueError(f"annotation {ann.get('id')!r}: iscrowd must be 0 or 1, not {crowd!r}")
+def _crowd(crowd: Any, where: str) -> int:
+    """An ``iscrowd`` value as 0 or 1 (missing: 0); a bool or any other value is a ValueError naming ``where``."""
+    if is_missing(crowd):
+        return 0
+    if isinstance(crowd, (bool, np.bool_)) or plain(crowd) not in (0, 1):
+        raise ValueError(f"{where}: iscrowd must be 0 or 1, not {crowd!r}")
     return int(crowd)
+
+
+def _ann_crowd(ann: Mapping) -> int:
+    """A COCO annotation's ``iscrowd``, checked (see ``_crowd``)."""
+    return _crowd(ann.get("iscrowd", 0), f"annotation {ann.get('id')!r}")
 
 
 POLYGON_IMPORT_COLUMNS = ["item", "polygon_id", "class", "rings", "n_vertices", "n_holes", "score", "source",
@@ -502,6 +503,6 @@ def from_coco_polygons(
             if pid is None:
                 pid = f"coco{ann.get('id')}" + (f"-{part}" if part else "")
             rows.append((item, pid, cats[ann["category_id"]], rings, sum(len(r) for r in rings), len(rings) - 1, score,
-                         ann.get("hitl_source", "coco"), ann.get("id"), _crowd(ann), img.get("width"), img.get("height")))
+                         ann.get("hitl_source", "coco"), ann.get("id"), _ann_crowd(ann), img.get("width"), img.get("height")))
     df = pd.DataFrame(rows, columns=POLYGON_IMPORT_COLUMNS)
     return df.astype({"score": float, "n_vertices": int, "n_holes": int})
