@@ -186,6 +186,11 @@ def test_a_crowd_region_stays_a_crowd_region_through_from_coco_and_to_coco():
     bad["annotations"][1]["iscrowd"] = "yes"
     with pytest.raises(ValueError, match=r"annotation 2: iscrowd must be 0 or 1"):
         from_coco(bad)
+    bad["annotations"][1]["iscrowd"] = True
+    with pytest.raises(ValueError, match=r"annotation 2: iscrowd must be 0 or 1"):
+        hw.io.from_coco_polygons(bad)
+    bad["annotations"][1]["iscrowd"] = None  # JSON null reads as absent: 0
+    assert from_coco(bad)["iscrowd"].tolist() == [0, 0]
 
 
 def test_segmentations_are_checked_against_the_image_and_name_the_item():
