@@ -94,7 +94,7 @@ SETUP = {
 import hitl_widgets as hw
 w = hw.PointCloudAnnotator(xyz, list(CLASSES), store=hw.AnnotationStore('{name}.db'), task='{name}')
 for k in range(len(CLASSES)):
-    w.paint(np.flatnonzero(truth == k), k)
+    w.paint(np.flatnonzero(truth == k), class_index=k)
 _stored = []  # time.time() of each stored change (after the widget's own handling)
 w.on_label(lambda e: _stored.append(time.time()))
 _handled = []  # time.time() when the paint intent's handler starts and ends

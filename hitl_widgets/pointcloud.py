@@ -17,7 +17,17 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .coerce import to_numpy
+from .widgets.pointcloud_frames import check_frame
+
 GROUND, CAR, PEDESTRIAN, POLE, WALL = range(5)
+
+
+def _xyz(points: object) -> np.ndarray:
+    """The (N, 3) float64 coordinates of ``points`` (numpy, torch or a list), checked as
+    ``PointCloudAnnotator`` checks a frame: (N, 3), (N, 4), (N, 6) or (N, 7), numbers, finite (an
+    error names the first bad point)."""
+    return check_frame(to_numpy(points), "points").xyz
 
 
 class Proposals(NamedTuple):
@@ -35,7 +45,8 @@ def fit_ground_plane(xyz: np.ndarray, threshold: float = 0.15, iterations: int =
                      max_tilt_deg: float = 20.0, sample: int = 50_000) -> np.ndarray:
     """RANSAC plane ``(a, b, c, d)`` (unit normal, c > 0) of the most points within ``threshold``
     metres, among planes tilted at most ``max_tilt_deg`` from horizontal; refined by least squares
-    on its inliers. Scored on a random ``sample`` of the points (speed), refined on all.
+    on its inliers. Scored on a random ``sample`` of the points (speed), refined on all. ``xyz``
+    is checked as ``propose``'s points are.
 
     Example:
         >>> rng = np.random.default_rng(0)
@@ -43,7 +54,7 @@ def fit_ground_plane(xyz: np.ndarray, threshold: float = 0.15, iterations: int =
         >>> np.round(fit_ground_plane(pts)[:3], 2).tolist() == [0, 0, 1]
         True
     """
-    xyz = np.asarray(xyz, np.float64)[:, :3]
+    xyz = _xyz(xyz)
     if len(xyz) < 3:
         raise ValueError(f"a plane needs at least 3 points, got {len(xyz)}")
     rng = np.random.default_rng(seed)
@@ -98,10 +109,14 @@ def propose(points: np.ndarray, ground_threshold: float = 0.2, voxel: float = 0.
 
     Scores: ground points 1 - distance / threshold (at least 0.5); a cluster's points its class's
     score (``class_of_cluster``); unclassed points 0.
+
+    ``points``: rows of x, y, z (and intensity / RGB), checked as ``PointCloudAnnotator`` checks a
+    frame: another shape, or a NaN / inf coordinate, is refused naming the first bad point. A
+    transposed array of 3 to 7 points cannot be told apart from rows and is read as rows.
     """
     from sklearn.cluster import DBSCAN
 
-    xyz = np.asarray(points, np.float64)[:, :3]
+    xyz = _xyz(points)
     n = len(xyz)
     plane = fit_ground_plane(xyz, threshold=ground_threshold, seed=seed)
     dist = xyz @ plane[:3] + plane[3]

@@ -63,6 +63,38 @@ def test_ply_refusals(tmp_path):
         read_ply(tmp_path / "t.ply")
 
 
+def test_ply_keeps_float64_as_double_and_float32_as_float(tmp_path):
+    pts = np.c_[500000.123 + np.arange(4) * 0.01, np.full(4, 4000000.456), np.zeros(4), np.linspace(100, 200, 4)]
+    write_ply(tmp_path / "a.ply", pts)
+    head = (tmp_path / "a.ply").read_bytes()[:300]
+    assert b"property double x" in head and b"property double intensity" in head
+    back = read_ply(tmp_path / "a.ply")
+    assert np.array_equal(np.c_[back["x"], back["y"], back["z"], back["intensity"]], pts)
+    write_ply(tmp_path / "b.ply", pts.astype(np.float32))
+    assert b"property float x" in (tmp_path / "b.ply").read_bytes()[:300]
+    assert np.array_equal(read_ply(tmp_path / "b.ply")["x"], pts[:, 0].astype(np.float32))
+    write_ply(tmp_path / "c.ply", np.arange(9, dtype=np.int32).reshape(3, 3) + 2**30)  # int32 needs double
+    assert read_ply(tmp_path / "c.ply")["x"].tolist() == [2**30, 2**30 + 3, 2**30 + 6]
+
+
+def test_inputs_that_would_be_written_wrong_are_refused(tmp_path):
+    target = tmp_path / "a"
+    cases = [
+        (lambda: write_ply(target, np.c_[np.zeros((3, 3)), np.full((3, 3), 200.0)]), r"point 0: red 200.0 is outside \[0, 1\]"),
+        (lambda: write_ply(target, np.c_[np.zeros((2, 3)), [[0, 0, 0], [0, np.nan, 0]]]), "point 1: green nan"),
+        (lambda: write_ply(target, np.zeros((2, 3)), labels=np.array([0, 2**31])), "point 1: label 2147483648 does not fit"),
+        (lambda: write_ply(target, np.array([["a", "b", "c"]])), "points must be numbers"),
+        (lambda: write_label(target, np.array([0, 1]), codes=[40.7, 10]), "codes must be integers"),
+        (lambda: write_label(target, np.array([0, 1]), codes=np.array([True, False])), "codes must be integers"),
+        (lambda: write_label(target, np.array([0, 1]), instances=np.array([2.5, 0])), "instances must be integers"),
+    ]
+    for call, message in cases:
+        with pytest.raises(ValueError, match=message):
+            call()
+    write_label(target, np.array([0, 1]), codes=np.array([40, 10], np.uint16))  # any integer array
+    assert (np.fromfile(target, "<u4") & 0xFFFF).tolist() == [40, 10]
+
+
 def test_doctests():
     import doctest
 

@@ -4,9 +4,10 @@ SemanticKITTI ``.label``: one little-endian uint32 per point, the instance id in
 and the semantic code in the lower 16. Our labels are class indices (``-1``: unlabelled); ``codes``
 maps class index → semantic code (default: index + 1, so 0 is "unlabeled" as in SemanticKITTI).
 
-PLY: ``format binary_little_endian 1.0``, one ``vertex`` element with float x, y, z, any extra
-float columns (intensity, or r, g, b in [0, 1] written as uchar red, green, blue) and int
-``label`` (and ``instance``) properties. ``read_ply`` reads any binary little-endian PLY whose
+PLY: ``format binary_little_endian 1.0``, one ``vertex`` element with x, y, z and any extra
+columns (intensity, or r, g, b in [0, 1] written as uchar red, green, blue) as ``float`` when the
+points are float32 (or a type float32 holds exactly), else ``double``, so the values written are
+the values given; and int ``label`` (and ``instance``) properties. ``read_ply`` reads any binary little-endian PLY whose
 first element is ``vertex`` with scalar properties.
 
 Example:
@@ -31,8 +32,16 @@ __all__ = ["write_label", "read_label", "write_ply", "read_ply"]
 Target = str | os.PathLike | IO[bytes]
 
 
+def _integers(values: ArrayLike, name: str) -> np.ndarray:
+    """``values`` as an int64 array, refused (naming ``name``) unless of an integer dtype."""
+    arr = np.asarray(values)
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"{name} must be integers, not {arr.dtype}")
+    return arr.astype(np.int64)
+
+
 def _codes(codes: Sequence[int] | None, n: int) -> np.ndarray:
-    table = np.arange(1, n + 1, dtype=np.int64) if codes is None else np.asarray(codes, np.int64)
+    table = np.arange(1, n + 1, dtype=np.int64) if codes is None else _integers(codes, "codes")
     if table.ndim != 1 or ((table < 1) | (table > 0xFFFF)).any() or len(np.unique(table)) != len(table):
         raise ValueError("codes must be distinct semantic codes in 1 .. 65535 (0 is unlabelled)")
     return table
@@ -68,7 +77,7 @@ def write_label(target: Target, labels: ArrayLike, instances: ArrayLike | None =
     if bad.size:
         raise ValueError(f"point {bad[0]}: label {lab[bad[0]]} has no code (classes 0 .. {len(table) - 1}, -1 unlabelled)")
     sem = np.where(lab < 0, 0, table[np.maximum(lab, 0)] if len(table) else 0).astype(np.uint32)
-    inst = np.zeros(len(lab), np.int64) if instances is None else np.asarray(instances).astype(np.int64)
+    inst = np.zeros(len(lab), np.int64) if instances is None else _integers(instances, "instances")
     if inst.shape != lab.shape:
         raise ValueError(f"instances has shape {inst.shape}, labels {lab.shape}: one per point")
     bad = np.flatnonzero((inst < 0) | (inst > 0xFFFF))
@@ -113,7 +122,9 @@ def write_ply(target: Target, points: ArrayLike, labels: ArrayLike | None = None
     """Write a binary little-endian PLY of ``points`` (N, 3+k) with int ``label`` (and ``instance``).
 
     ``extra`` names the k extra columns: ``("intensity",)`` or ``("red", "green", "blue")``
-    (RGB in [0, 1], stored as uchar); default ``intensity`` for k = 1, RGB for k = 3.
+    (RGB in [0, 1], stored as uchar; outside [0, 1] refused); default ``intensity`` for k = 1, RGB
+    for k = 3. x, y, z and the other columns are written as ``float`` when ``points`` is float32
+    (or a type float32 holds exactly: float16, (u)int8, (u)int16), else as ``double``.
 
     Example:
         >>> import io
@@ -123,30 +134,40 @@ def write_ply(target: Target, points: ArrayLike, labels: ArrayLike | None = None
         >>> read_ply(buf)["label"].tolist()
         [1, -1]
     """
-    pts = np.asarray(points, np.float64)
+    given = np.asarray(points)
+    if not (np.issubdtype(given.dtype, np.floating) or np.issubdtype(given.dtype, np.integer)):
+        raise ValueError(f"points must be numbers, not {given.dtype}")
+    pts = given.astype(np.float64)
     if pts.ndim != 2 or pts.shape[1] < 3:
         raise ValueError(f"points must be (N, 3+k), not shape {pts.shape}")
     k = pts.shape[1] - 3
     names = tuple(extra) or {0: (), 1: ("intensity",), 3: ("red", "green", "blue")}.get(k, tuple(f"f{i}" for i in range(k)))
     if len(names) != k:
         raise ValueError(f"points have {k} extra columns but extra names {len(names)}")
-    fields: list[tuple[str, str, np.ndarray]] = [(n, "<f4", pts[:, i]) for i, n in enumerate("xyz")]
+    real = "<f4" if np.can_cast(given.dtype, np.float32) else "<f8"
+    fields: list[tuple[str, str, np.ndarray]] = [(n, real, pts[:, i]) for i, n in enumerate("xyz")]
     for i, name in enumerate(names):
         col = pts[:, 3 + i]
         if name in ("red", "green", "blue"):
-            fields.append((name, "u1", np.clip(np.round(col * 255), 0, 255)))
+            bad = np.flatnonzero(~((col >= 0) & (col <= 1)))
+            if bad.size:
+                raise ValueError(f"point {bad[0]}: {name} {col[bad[0]]} is outside [0, 1] (RGB is written as uchar 0 .. 255)")
+            fields.append((name, "u1", np.round(col * 255)))
         else:
-            fields.append((name, "<f4", col))
+            fields.append((name, real, col))
     for name, values in (("label", labels), ("instance", instances)):
         if values is not None:
             arr = np.asarray(values)
             if arr.shape != (len(pts),) or (arr.size and not np.issubdtype(arr.dtype, np.integer)):
                 raise ValueError(f"{name} must be {len(pts)} integers (one per point), not {arr.dtype} of shape {arr.shape}")
+            bad = np.flatnonzero((arr < -(2**31)) | (arr >= 2**31))
+            if bad.size:
+                raise ValueError(f"point {bad[0]}: {name} {arr[bad[0]]} does not fit a PLY int (32 bits)")
             fields.append((name, "<i4", arr))
     table = np.empty(len(pts), dtype=[(n, t) for n, t, _ in fields])
     for name, _t, values in fields:
         table[name] = values
-    ply_name = {"i1": "char", "u1": "uchar", "<i4": "int", "<f4": "float"}
+    ply_name = {"i1": "char", "u1": "uchar", "<i4": "int", "<f4": "float", "<f8": "double"}
     header = ["ply", "format binary_little_endian 1.0", "comment hitl-widgets point cloud", f"element vertex {len(pts)}"]
     header += [f"property {ply_name[t]} {n}" for n, t, _ in fields] + ["end_header"]
     _write(target, ("\n".join(header) + "\n").encode("ascii") + table.tobytes())

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import traitlets
 
-from ..coerce import normalise_classes
+from ..coerce import normalise_classes, plain, same
 from ..items import Items
 from ..store import AnnotationStore
 from .base import STATIC, Committed, IntentError, ItemsWidget, intent, static_file
@@ -41,6 +41,7 @@ from .pointcloud_frames import (
     label_codes,
     pack,
     pack_values,
+    point_indices,
     quantise,
     unit_bytes,
     unpack,
@@ -49,6 +50,9 @@ from .pointcloud_frames import (
 
 KIND = "points"
 PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#9a6324", "#469990"]
+
+
+_NO_CLASS: Any = object()  # paint() without a class name
 
 
 def _check_colours(colors: Any, n: int) -> list[str]:
@@ -159,32 +163,54 @@ class PointCloudAnnotator(ItemsWidget):
         q, offset, scale = quantise(self._frames[self._frame_index(frame)].xyz)
         return dequantise(q, offset, scale)
 
-    def paint(self, indices: Any, cls: Any, frame: int = 0, instance: int | None = None, only_unlabelled: bool = False) -> int:
-        """Give points ``indices`` of ``frame`` the class ``cls`` (a name or an index; None
-        unlabels), validated as the view's edits are; returns the event id."""
-        k = -1 if cls is None else (self.classes.index(cls) if cls in self.classes else cls)
-        f = self._frame_index(frame)
-        idx = np.unique(np.asarray(indices, np.int64))
-        if len(idx) and (idx[0] < 0 or idx[-1] >= len(self._frames[f])):
-            raise IntentError(f"frame {f}: point indices must be in 0 .. {len(self._frames[f]) - 1}")
-        return self._paint(f, idx, self._class(k), instance, only_unlabelled, None).event_id
+    def paint(self, indices: Any, cls: Any = _NO_CLASS, frame: int = 0, instance: int | None = None,
+              only_unlabelled: bool = False, *, class_index: int | None = None) -> int:
+        """Give points ``indices`` of ``frame`` a class, validated as the view's edits are; returns
+        the event id. Every argument is checked before anything is stored (``IntentError``, a
+        ``ValueError``, naming the frame and the value).
 
-    def to_semantickitti(self, path: str | os.PathLike, frame: int = 0, codes: Sequence[int] | None = None) -> None:
-        """Write a frame's labels and instances as a SemanticKITTI ``.label`` file (io.pointcloud)."""
+        ``indices``: point indices (integers, or floats that are whole numbers) in 0 .. N-1, or a
+        bool mask of the frame's N points (its True positions).
+        ``cls``: a class NAME, one of ``classes`` (``np.int64(2)`` is class ``2``, ``True`` is not
+        ``1``), or None to unlabel. It is never read as an index, even when the classes are ints:
+        for an index (as in ``labels``; -1 unlabels) give ``class_index=`` instead of ``cls``.
+        ``instance``: an instance id in 0 .. 65535, or None to leave the instances as they are.
+        """
+        f = self._frame_index(frame)
+        where = f"frame {f}"
+        k = self._class_arg(cls, class_index, where)
+        try:
+            inst = self._instance(instance)
+        except IntentError as exc:
+            raise IntentError(f"{where}: {exc}") from None
+        idx = point_indices(indices, len(self._frames[f]), where, IntentError)
+        return self._paint(f, idx, k, inst, only_unlabelled, None).event_id
+
+    def to_semantickitti(self, path: str | os.PathLike, frame: int = 0, codes: Any = None) -> None:
+        """Write a frame's labels and instances as a SemanticKITTI ``.label`` file (io.pointcloud).
+        ``codes``: one semantic code per class, in the order of ``classes`` (a list or an integer
+        array; default: class index + 1); another number of codes is refused."""
         from ..io.pointcloud import write_label
 
         f = self._frame_index(frame)
-        write_label(path, self._labels[f], self._instances[f], codes=codes or list(range(1, len(self.classes) + 1)))
+        if codes is not None and len(codes) != len(self.classes):
+            raise ValueError(f"frame {f}: codes has {len(codes)} entries for {len(self.classes)} classes: one code per class")
+        write_label(path, self._labels[f], self._instances[f], codes=list(range(1, len(self.classes) + 1)) if codes is None else codes)
 
     def to_ply(self, path: str | os.PathLike, frame: int = 0) -> None:
-        """Write a frame's points with ``label`` and ``instance`` properties as binary PLY."""
+        """Write a frame's points with ``label`` and ``instance`` properties as binary PLY: x, y, z
+        and intensity as given (``float`` when the points came as float32 or a narrower type,
+        else ``double``; intensity is never the view's rescaled one), RGB as uchar 0 .. 255."""
         from ..io.pointcloud import write_ply
 
         f = self._frame_index(frame)
         fr = self._frames[f]
         extra = [c for c in (fr.intensity[:, None] if fr.intensity is not None else None, fr.rgb) if c is not None]
         names = (["intensity"] if fr.intensity is not None else []) + (["red", "green", "blue"] if fr.rgb is not None else [])
-        write_ply(path, np.concatenate([fr.xyz, *extra], axis=1), self._labels[f], self._instances[f], extra=names)
+        columns = np.concatenate([fr.xyz, *extra], axis=1)
+        if np.can_cast(fr.dtype, np.float32):  # float32 holds every value exactly: write 'float'
+            columns = columns.astype(np.float32)
+        write_ply(path, columns, self._labels[f], self._instances[f], extra=names)
 
     @traitlets.validate("frame")
     def _valid_frame(self, proposal: dict) -> int:
@@ -263,8 +289,9 @@ class PointCloudAnnotator(ItemsWidget):
 
         put("xyz", q)
         put("labels", label_codes(self._labels[f], len(self.classes)))
-        if fr.intensity is not None:
-            put("intensity", unit_bytes(fr.intensity))
+        intensity = fr.display_intensity()
+        if intensity is not None:
+            put("intensity", unit_bytes(intensity))
         if fr.rgb is not None:
             put("rgb", unit_bytes(fr.rgb))
         if fr.prop_classes is not None and fr.prop_scores is not None:
@@ -279,6 +306,27 @@ class PointCloudAnnotator(ItemsWidget):
         self.send({"type": "labels", "item_id": frame, "labelled": int((self._labels[frame] >= 0).sum())}, buffers=buffers)
 
     # ------------------------------------------------------------------ validation
+    def _class_arg(self, cls: Any, class_index: Any, where: str) -> int:
+        """``paint``'s class: the index of the name ``cls`` (None: -1), or ``class_index``."""
+        if class_index is not None:
+            if cls is not _NO_CLASS:
+                raise IntentError(f"{where}: give the class as a name (cls) or as class_index, not both")
+            try:
+                return self._class(class_index)
+            except IntentError as exc:
+                raise IntentError(f"{where}: class_index: {exc}") from None
+        if cls is _NO_CLASS:
+            raise IntentError(f"{where}: no class: give a class name (None unlabels) or class_index=")
+        if cls is None:
+            return -1
+        value = plain(cls)
+        for k, name in enumerate(self.classes):
+            if same(name, value):
+                return k
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:39] + "…"
+        hint = "; a class is named, never indexed: for an index give class_index=" if type(value) is int else ""
+        raise IntentError(f"{where}: class {shown} is not one of {list(self.classes)[:20]}{hint}")
+
     def _class(self, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not -1 <= value < len(self.classes):
             raise IntentError(f"class must be an index in -1 .. {len(self.classes) - 1} (-1 unlabels), not {str(value)[:40]!r}")

@@ -36,17 +36,29 @@ MAX_INSTANCE = 65535  # SemanticKITTI keeps instance ids in 16 bits
 
 @dataclass
 class Frame:
-    """One validated frame: ``xyz`` (N, 3) float64, ``intensity`` (N,) in [0, 1] or None,
-    ``rgb`` (N, 3) in [0, 1] or None, proposals ``prop_classes`` (N,) int / ``prop_scores`` (N,)."""
+    """One validated frame: ``xyz`` (N, 3) float64, ``intensity`` (N,) float64 as given (any
+    range) or None, ``rgb`` (N, 3) in [0, 1] or None, proposals ``prop_classes`` (N,) int /
+    ``prop_scores`` (N,); ``dtype``: the dtype the points came in (what exports keep)."""
 
     xyz: np.ndarray
     intensity: np.ndarray | None
     rgb: np.ndarray | None
     prop_classes: np.ndarray | None = None
     prop_scores: np.ndarray | None = None
+    dtype: np.dtype = np.dtype(np.float64)
 
     def __len__(self) -> int:
         return len(self.xyz)
+
+    def display_intensity(self) -> np.ndarray | None:
+        """The intensity the view colours by, in [0, 1]: as given when it lies in [0, 1], else
+        min-max scaled (a constant one: all 0). For display only: ``intensity`` and the exports
+        keep the values given."""
+        value = self.intensity
+        if value is None or ((value >= 0) & (value <= 1)).all():
+            return value
+        lo, hi = value.min(), value.max()
+        return (value - lo) / (hi - lo) if hi > lo else np.zeros_like(value)
 
 
 def _first_bad(mask: Any) -> int:
@@ -55,17 +67,23 @@ def _first_bad(mask: Any) -> int:
 
 def check_frame(points: Any, where: str) -> Frame:
     """``points`` (N, 3) or (N, 3+k): k = 1 intensity, 3 RGB, 4 intensity + RGB (RGB in [0, 1], or
-    0 .. 255 when any value is over 1); refused with an error naming ``where`` and the point."""
+    0 .. 255 when any value is over 1); refused with an error naming ``where`` and the point.
+
+    Points are rows. A transposed (3, N) or (4, N) array is refused by its shape unless N is 3, 4,
+    6 or 7: such a small one ((3, 4), (4, 3), ...) has a valid shape, cannot be told apart, and is
+    read as rows."""
     if not (isinstance(points, np.ndarray) or is_tensor(points)):
         raise ValueError(f"{where}: points must be a numpy array or a torch tensor, not {type(points).__name__}")
     arr = to_numpy(points)
     if arr.ndim != 2 or arr.shape[1] not in (3, 4, 6, 7):
-        raise ValueError(f"{where}: points must have shape (N, 3), (N, 4) intensity, (N, 6) RGB or (N, 7) intensity + RGB, not {arr.shape}")
+        hint = " (points are rows: is it transposed?)" if arr.ndim == 2 and arr.shape[0] in (3, 4, 6, 7) else ""
+        raise ValueError(f"{where}: points must have shape (N, 3), (N, 4) intensity, (N, 6) RGB or (N, 7) intensity + RGB, "
+                         f"not {arr.shape}{hint}")
     if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
         raise ValueError(f"{where}: points must be numbers, not {arr.dtype}")
     if len(arr) == 0:
         raise ValueError(f"{where}: no points")
-    arr = arr.astype(np.float64)
+    dtype, arr = arr.dtype, arr.astype(np.float64)
     bad = ~np.isfinite(arr).all(axis=1)
     if bad.any():
         n = _first_bad(bad)
@@ -73,9 +91,6 @@ def check_frame(points: Any, where: str) -> Frame:
     k = arr.shape[1] - 3
     intensity = arr[:, 3] if k in (1, 4) else None
     rgb = arr[:, -3:] if k in (3, 4) else None
-    if intensity is not None and ((intensity < 0) | (intensity > 1)).any():
-        lo, hi = intensity.min(), intensity.max()
-        intensity = (intensity - lo) / (hi - lo) if hi > lo else np.zeros_like(intensity)  # scaled into [0, 1]
     if rgb is not None:
         if (rgb < 0).any():
             raise ValueError(f"{where}, point {_first_bad((rgb < 0).any(1))}: RGB must be >= 0")
@@ -83,7 +98,7 @@ def check_frame(points: Any, where: str) -> Frame:
             if rgb.max() > 255:
                 raise ValueError(f"{where}, point {_first_bad((rgb > 255).any(1))}: RGB must be in [0, 1] or 0 .. 255")
             rgb = rgb / 255.0
-    return Frame(arr[:, :3], intensity, rgb)
+    return Frame(arr[:, :3], intensity, rgb, dtype=dtype)
 
 
 def check_proposal(proposal: Any, frame: Frame, n_classes: int, where: str) -> tuple[np.ndarray, np.ndarray]:
@@ -147,6 +162,44 @@ def label_codes(labels: np.ndarray, n_classes: int) -> np.ndarray:
 def unit_bytes(values: np.ndarray) -> np.ndarray:
     """Values in [0, 1] as uint8 0 .. 255."""
     return np.clip(np.rint(values * 255), 0, 255).astype("u1")
+
+
+# ---------------------------------------------------------------------------------- from Python
+def point_indices(indices: Any, n: int, where: str, error: type[Exception] = ValueError) -> np.ndarray:
+    """The sorted, distinct point indices that ``indices`` names among ``n`` points: integers (or
+    floats that are whole numbers) in 0 .. n-1, or a bool mask of length ``n`` (its True
+    positions). Anything else (floats with a fraction, NaN, a bool mask of another length, a list
+    mixing bools and numbers, strings, ...) raises ``error`` naming ``where`` and the value.
+
+    Example:
+        >>> point_indices([3, 1, 3.0], 5, "frame 0").tolist(), point_indices(np.arange(5) > 2, 5, "frame 0").tolist()
+        ([1, 3], [3, 4])
+    """
+    if isinstance(indices, (list, tuple)) and len({isinstance(v, (bool, np.bool_)) for v in indices}) > 1:
+        raise error(f"{where}: point indices mix bools and numbers: give indices, or a bool mask of all {n} points")
+    arr = to_numpy(indices)
+    if arr.ndim == 0 and np.issubdtype(arr.dtype, np.integer):
+        arr = arr.reshape(1)
+    if arr.ndim != 1:
+        raise error(f"{where}: point indices must be a 1-D array of indices or a bool mask of {n} points, not shape {arr.shape}")
+    if arr.size == 0:
+        return np.zeros(0, np.int64)
+    if arr.dtype == np.bool_:
+        if len(arr) != n:
+            raise error(f"{where}: a bool mask needs one entry per point ({n}), not {len(arr)}")
+        return np.flatnonzero(arr)
+    if np.issubdtype(arr.dtype, np.floating):
+        bad = ~np.isfinite(arr) | (arr != np.round(arr))
+        if bad.any():
+            at = _first_bad(bad)
+            raise error(f"{where}: point index {arr[at]} (position {at}) is not a whole number")
+    elif not np.issubdtype(arr.dtype, np.integer):
+        raise error(f"{where}: point indices must be integers or a bool mask, not {arr.dtype}")
+    bad = (arr < 0) | (arr >= n)
+    if bad.any():
+        at = _first_bad(bad)
+        raise error(f"{where}: point index {arr[at]} (position {at}) is outside 0 .. {n - 1}")
+    return np.unique(arr.astype(np.int64))
 
 
 # ---------------------------------------------------------------------------------- from the browser
