@@ -15,7 +15,9 @@ Detections
     optionally score. LiDAR: clusters, given per point as ``lidar_instances`` (0: no cluster) and
     ``lidar_labels`` (class index, -1 none); a cluster's class is the most common label of its
     points and its 2D box the bounds of its points in view. Or 3D boxes (``BOX3D_COLUMNS``), whose
-    2D box is the bounds of their projected corners.
+    2D box is the bounds of their projected corners (a box reaching behind the camera is cut at
+    depth ``MIN_DEPTH`` first: its part in front is projected). Classes are matched by value and
+    type (``coerce.same``: ``True`` and ``1.0`` are not class ``1``).
 
 Example (a known projection: a point 10 m ahead at the camera's height lands on the principal point):
     >>> import numpy as np
@@ -33,6 +35,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from .coerce import plain, same, unit_pixels
 
 MIN_DEPTH = 0.1  # metres: nearer points (and those behind the camera) are not in view
 KINDS = ("camera_only", "lidar_only", "low_overlap", "class_conflict")
@@ -115,6 +119,46 @@ def points_in_box(uv32: np.ndarray, box: Any) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------- detections
+def check_thresholds(min_score: Any = 0.1, low_overlap: Any = 0.6) -> tuple[float, float]:
+    """``min_score`` in (0, 1] (a score of 0 is two boxes that do not overlap: never a pair) and
+    ``low_overlap`` in [0, 1], as floats; ``ValueError`` naming the argument otherwise.
+
+    Example:
+        >>> check_thresholds(0, 0.6)
+        Traceback (most recent call last):
+        ValueError: min_score must be a number in (0, 1] (0 would pair boxes that do not overlap), not 0
+    """
+    out = []
+    for name, value, lowest in (("min_score", min_score, "(0"), ("low_overlap", low_overlap, "[0")):
+        v = plain(value)
+        ok = not isinstance(v, bool) and isinstance(v, (int, float)) and (0 < v <= 1 if lowest == "(0" else 0 <= v <= 1)
+        if not ok:
+            why = " (0 would pair boxes that do not overlap)" if lowest == "(0" else ""
+            raise ValueError(f"{name} must be a number in {lowest}, 1]{why}, not {str(value)[:40]}")
+        out.append(float(v))
+    return out[0], out[1]
+
+
+def check_min_points(min_points: Any) -> int:
+    """``min_points`` (the fewest points in view that make a cluster) as an int of at least 1;
+    ``ValueError`` otherwise (a bool, a float or a str is refused, not rounded or parsed)."""
+    v = plain(min_points)
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        raise ValueError(f"min_points must be an int of at least 1, not {str(min_points)[:40]!r} ({type(min_points).__name__})")
+    return v
+
+
+def class_index(value: Any, classes: list, where: str) -> int:
+    """The index of ``value`` in ``classes``, matched by value and type (``coerce.same``: ``True``
+    and ``1.0`` are not class ``1``, ``np.int64(1)`` is); ``ValueError`` naming ``where`` otherwise."""
+    for k, c in enumerate(classes):
+        if same(value, c):
+            return k
+    v = plain(value)
+    kind = "" if type(v) in (int, str) else f" (a {type(v).__name__})"
+    raise ValueError(f"{where}: class {str(value)[:40]!r}{kind} is not one of {classes}")
+
+
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """IoU matrix (len(a), len(b)) of boxes (M, 4) and (K, 4)."""
     a, b = np.asarray(a, np.float64).reshape(-1, 4), np.asarray(b, np.float64).reshape(-1, 4)
@@ -142,11 +186,7 @@ def check_camera_boxes(boxes: Any, classes: list, width: int, height: int, where
             raise ValueError(f"{where}, camera box {n}: needs finite x0 < x1 and y0 < y1, got {[x0, y0, x1, y1]}")
         if x1 <= 0 or y1 <= 0 or x0 >= width or y0 >= height:
             raise ValueError(f"{where}, camera box {n}: {[x0, y0, x1, y1]} is outside the {width}x{height} image")
-    cls = []
-    for n, c in enumerate(df["class"]):
-        if c not in classes:
-            raise ValueError(f"{where}, camera box {n}: class {str(c)[:40]!r} is not one of {classes}")
-        cls.append(classes.index(c))
+    cls = [class_index(c, classes, f"{where}, camera box {n}") for n, c in enumerate(df["class"])]
     return pd.DataFrame({"x0": xy[:, 0], "y0": xy[:, 1], "x1": xy[:, 2], "y1": xy[:, 3], "class": np.array(cls, np.int64)})
 
 
@@ -155,6 +195,7 @@ def lidar_detections(uv: np.ndarray, depth: np.ndarray, instances: np.ndarray, l
     """One row per LiDAR cluster with at least ``min_points`` points in view: instance, class
     (its points' most common label), points (in view), and the 2D box x0, y0, x1, y1 of those
     points (their pixels, whole: floor / floor + 1)."""
+    min_points = check_min_points(min_points)
     seen = in_view(uv, depth, width, height) & (instances > 0)
     rows = []
     for inst in np.unique(instances[seen]):
@@ -184,11 +225,7 @@ def check_lidar_boxes(boxes: Any, classes: list, where: str) -> pd.DataFrame:
     for n, row in enumerate(num):
         if not np.isfinite(row).all() or (row[3:6] <= 0).any():
             raise ValueError(f"{where}, LiDAR box {n}: needs finite values and positive sizes, got {row.tolist()}")
-    cls = []
-    for n, c in enumerate(df["class"]):
-        if c not in classes:
-            raise ValueError(f"{where}, LiDAR box {n}: class {str(c)[:40]!r} is not one of {classes}")
-        cls.append(classes.index(c))
+    cls = [class_index(c, classes, f"{where}, LiDAR box {n}") for n, c in enumerate(df["class"])]
     out = pd.DataFrame(num, columns=BOX3D_COLUMNS[:-1])
     out["class"] = np.array(cls, np.int64)
     return out
@@ -208,17 +245,28 @@ def points_in_boxes3d(xyz: np.ndarray, boxes: pd.DataFrame) -> np.ndarray:
 
 def box3d_detections(boxes: pd.DataFrame, K: np.ndarray, T_cam_lidar: np.ndarray, width: int, height: int,
                      instances: np.ndarray) -> pd.DataFrame:
-    """The 2D boxes of LiDAR 3D boxes: the bounds of their 8 corners projected, clipped to the
-    image (a box with a corner behind the camera, or none of it in the image, is left out);
-    columns as ``lidar_detections`` (instance: 1 + the row; points: the points inside it)."""
+    """The 2D boxes of LiDAR 3D boxes: the bounds of the projection of their part in front of the
+    camera (the box cut at depth ``MIN_DEPTH``: its corners there and the points where its edges
+    cross that plane), clipped to the image; a box wholly behind the camera or outside the image is
+    not in view and left out. Columns as ``lidar_detections`` (instance: 1 + the row; points: the
+    points inside it).
+
+    Example (a box around the camera: its front part fills the view):
+        >>> K = np.array([[100.0, 0, 50], [0, 100.0, 50], [0, 0, 1]])
+        >>> T = np.array([[0.0, -1, 0, 0], [0, 0, -1, 0], [1, 0, 0, 0], [0, 0, 0, 1]])
+        >>> b = pd.DataFrame({"x": [1.0], "y": [0.0], "z": [-0.6], "length": [3.0], "width": [1.5], "height": [1.2],
+        ...                   "yaw": [0.0], "class": [1]})
+        >>> box3d_detections(b, K, T, 100, 100, np.zeros(0))[["x0", "y0", "x1", "y1"]].values.tolist()
+        [[0.0, 0.0, 100.0, 100.0]]
+    """
     rows = []
     for n, b in enumerate(boxes.itertuples()):
         c, s = np.cos(b.yaw), np.sin(b.yaw)
         lx, ly = np.array([1, 1, -1, -1]) * b.length / 2, np.array([1, -1, -1, 1]) * b.width / 2
         xs, ys = b.x + c * lx - s * ly, b.y + s * lx + c * ly
         corners = np.c_[np.r_[xs, xs], np.r_[ys, ys], np.r_[[b.z] * 4, [b.z + b.height] * 4]]
-        uv, depth = project(corners, K, T_cam_lidar)
-        if (depth < MIN_DEPTH).any():
+        uv = _visible_box_uv(corners, K, T_cam_lidar)
+        if uv is None:
             continue
         x0, y0 = max(0.0, float(uv[:, 0].min())), max(0.0, float(uv[:, 1].min()))
         x1, y1 = min(float(width), float(uv[:, 0].max())), min(float(height), float(uv[:, 1].max()))
@@ -226,6 +274,23 @@ def box3d_detections(boxes: pd.DataFrame, K: np.ndarray, T_cam_lidar: np.ndarray
             continue
         rows.append({"instance": n + 1, "class": int(boxes["class"].iloc[n]), "points": int((instances == n + 1).sum()), "x0": x0, "y0": y0, "x1": x1, "y1": y1})
     return pd.DataFrame(rows, columns=["instance", "class", "points", "x0", "y0", "x1", "y1"])
+
+
+_BOX_EDGES = [(k, (k + 1) % 4) for k in range(4)] + [(k + 4, (k + 1) % 4 + 4) for k in range(4)] + [(k, k + 4) for k in range(4)]
+
+
+def _visible_box_uv(corners: np.ndarray, K: np.ndarray, T_cam_lidar: np.ndarray) -> np.ndarray | None:
+    """The pixels of the vertices of a 3D box's part at depth >= ``MIN_DEPTH`` (``corners``: 0-3
+    the base in order round it, 4-7 the top above them), None when none of it is. The projection
+    of a convex solid in front of the camera is the convex hull of its vertices' projections."""
+    _, depth = project(corners, K, T_cam_lidar)
+    front = depth >= MIN_DEPTH
+    if not front.any():
+        return None
+    cuts = [corners[i] + (MIN_DEPTH - depth[i]) / (depth[j] - depth[i]) * (corners[j] - corners[i])
+            for i, j in _BOX_EDGES if front[i] != front[j]]  # depth is linear along an edge
+    uv, _ = project(np.vstack([corners[front], *cuts]), K, T_cam_lidar)
+    return uv
 
 
 def camera_boxes_from_labels(image_labels: np.ndarray, classes: Any, keep: Any = ("car", "pedestrian"), min_area: int = 30) -> pd.DataFrame:
@@ -258,9 +323,11 @@ def overlap(camera_boxes: np.ndarray, lidar_boxes: np.ndarray) -> np.ndarray:
 
 def match(camera: pd.DataFrame, lidar: pd.DataFrame, min_score: float = 0.1) -> list[tuple[int, int, float, float]]:
     """Pairs (camera row, lidar row, IoU, overlap) matched one to one by the largest total score
-    (the mean of IoU and ``overlap``; Hungarian), keeping pairs scoring at least ``min_score``."""
+    (the mean of IoU and ``overlap``; Hungarian), keeping pairs scoring at least ``min_score``
+    (in (0, 1]: boxes that do not overlap are never a pair)."""
     from scipy.optimize import linear_sum_assignment
 
+    min_score, _ = check_thresholds(min_score)
     if camera.empty or lidar.empty:
         return []
     a, b = camera[["x0", "y0", "x1", "y1"]].to_numpy(), lidar[["x0", "y0", "x1", "y1"]].to_numpy()
@@ -283,6 +350,7 @@ def disagreements(camera: pd.DataFrame, lidar: pd.DataFrame, frame: int = 0, min
         >>> disagreements(cam, lid)["kind"].tolist()
         ['class_conflict', 'camera_only']
     """
+    min_score, low_overlap = check_thresholds(min_score, low_overlap)
     pairs = match(camera, lidar, min_score)
     rows = []
     box = lambda df, i: df[["x0", "y0", "x1", "y1"]].iloc[i].to_numpy(np.float64)  # noqa: E731
@@ -320,13 +388,13 @@ class EdgeCheck:
 
 def image_edges(image: np.ndarray, threshold: float = 0.1) -> np.ndarray:
     """Edges of an image (H, W[, C]) as a bool mask: the largest Sobel gradient magnitude over
-    the channels (values in [0, 1]) above ``threshold`` (colour edges count: a red car on grey
-    asphalt can have the asphalt's brightness)."""
+    the channels (scaled to [0, 1] by their dtype, ``coerce.unit_pixels``: uint8 / 255, floats in
+    [0, 1]) above ``threshold`` (colour edges count: a red car on grey asphalt can have the
+    asphalt's brightness)."""
     from scipy import ndimage
 
-    img = np.asarray(image, np.float64)
+    img = unit_pixels(np.asarray(image), "image").astype(np.float64)
     img = img[..., None] if img.ndim == 2 else img
-    img = img / 255.0 if img.max() > 1 else img
     mag = np.zeros(img.shape[:2])
     for ch in range(img.shape[2]):
         mag = np.maximum(mag, np.hypot(ndimage.sobel(img[..., ch], 1), ndimage.sobel(img[..., ch], 0)) / 8.0)

@@ -12,7 +12,8 @@ Protocol (browser → kernel; each intent carries ``client``/``seq``):
     verdict {item_id, verdict, reason}     (last wins)
     undo / redo {item_id}
     select  {frame, box: [x0, y0, x1, y1] | null, encoding, count} + 1 buffer of point indices
-            (``pointcloud_frames.decode_indices``): the view's linked selection, kept in ``selection``
+            (``pointcloud_frames.decode_indices``): the view's linked selection, kept in ``selection``;
+            the box is in image pixels, x0 <= x1, y0 <= y1, within the image (``BOX_SLACK``)
     fetch   {ids: [...]} → "items": each disagreement (small JSON, no media)
     frame   {frame} → "frame" + buffers: xyz (uint16 x 3, quantised as ``pointcloud_frames``),
             labels (uint8 class + 1), instances (uint16), uv (float32 x 2, NaN: not in view, see
@@ -22,6 +23,7 @@ Protocol (browser → kernel; each intent carries ``client``/``seq``):
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -31,7 +33,7 @@ import pandas as pd
 import traitlets
 
 from .. import fusion as F
-from ..coerce import normalise_classes, to_numpy
+from ..coerce import normalise_classes, to_numpy, unit_pixels
 from ..items import Items
 from ..queue import QueueSpec
 from ..store import AnnotationStore
@@ -41,6 +43,7 @@ from .pointcloud_frames import check_frame, decode_indices, label_codes, quantis
 
 VERDICTS = ("camera", "lidar", "both_wrong", "ambiguous")
 MAX_REASON = 500
+BOX_SLACK = 0.02  # a selected box may reach this share of the image (at least 1 px) past its edges: the pointer's rounding
 
 
 @dataclass
@@ -83,12 +86,9 @@ def _image(value: Any, where: str) -> np.ndarray:
         img = np.repeat(img[..., None], 3, axis=2)
     if img.ndim != 3 or img.shape[2] not in (3, 4) or img.shape[0] < 2 or img.shape[1] < 2:
         raise ValueError(f"{where}: image must be (H, W), (H, W, 3) or (H, W, 4), not {img.shape}")
-    if img.dtype != np.uint8:
-        if not np.issubdtype(img.dtype, np.number) or not np.isfinite(img).all():
-            raise ValueError(f"{where}: image must be uint8, or finite numbers in [0, 1]")
-        if img.min() < 0 or img.max() > 1:
-            raise ValueError(f"{where}: a float image must be in [0, 1]")
-        img = np.rint(img * 255).astype(np.uint8)
+    if img.dtype != np.uint8:  # scaled by the dtype, never by the values (coerce's rule); other ints are refused
+        unit = unit_pixels(img, f"{where}: image")
+        img = np.rint((img if img.dtype.kind == "f" else unit).astype(np.float64) * 255).astype(np.uint8)
     return np.ascontiguousarray(img[..., :3])
 
 
@@ -106,11 +106,27 @@ def _per_point(value: Any, n: int, name: str, where: str, lo: int, hi: int, defa
     return arr
 
 
+def _frame_classes(frame: Any, where: str) -> list | None:
+    """The frame's own ``classes`` (normalised), None when it has none."""
+    own = _field(frame, "classes")
+    if own is None:
+        return None
+    try:
+        return normalise_classes(own)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+
+
 def check_fusion_frame(frame: Any, n: int, classes: list, min_points: int) -> FusionFrame:
     """A frame (a mapping, or an object such as ``demo.lidar.LidarScan``, with points, image, K,
-    T_cam_lidar, camera_boxes, and lidar_labels + lidar_instances or lidar_boxes (3D)), validated;
+    T_cam_lidar, camera_boxes, and lidar_labels + lidar_instances or lidar_boxes (3D); its own
+    ``classes``, when it has them, must be ``classes``: its labels are indices into them), validated;
     ``ValueError`` naming it."""
     where = f"frame {n}"
+    own = _frame_classes(frame, where)
+    if own is not None and own != classes:
+        raise ValueError(f"{where}: its classes {own[:20]} are not the classes in use {classes[:20]} (lidar_labels are "
+                         f"indices into them): give every frame the same class list, in the same order")
     camera = _field(frame, "camera")
     K = _field(frame, "K", None if camera is None else camera.K)
     T = _field(frame, "T_cam_lidar", None if camera is None else camera.T_cam_lidar)
@@ -191,13 +207,12 @@ class SensorFusionReview(ReviewWidget):
         if not raw:
             raise ValueError("frames: an empty list")
         if classes is None:
-            classes = _field(raw[0], "classes")
+            classes = _frame_classes(raw[0], "frame 0")
             if classes is None:
-                raise ValueError("classes: give the class names (the frames have no 'classes')")
+                raise ValueError("classes: give the class names (frame 0 has no 'classes')")
         class_list = normalise_classes(classes)
-        for name, v in (("min_score", min_score), ("low_overlap", low_overlap)):
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
-                raise ValueError(f"{name} must be a number in [0, 1], not {v!r}")
+        min_score, low_overlap = F.check_thresholds(min_score, low_overlap)
+        min_points = F.check_min_points(min_points)
         self._frames = [check_fusion_frame(f, n, class_list, min_points) for n, f in enumerate(raw)]
         table = pd.concat([F.disagreements(f.camera, f.lidar, n, min_score, low_overlap) for n, f in enumerate(self._frames)],
                           ignore_index=True)
@@ -313,6 +328,24 @@ class SensorFusionReview(ReviewWidget):
             raise IntentError(f"unknown frame {str(frame)[:40]!r} (there are {len(self._frames)})")
         return int(frame)
 
+    def _image_box(self, box: Any, frame: int) -> list[float] | None:
+        """A selection's image box: None, or four finite numbers x0 <= x1, y0 <= y1 (a drag of no
+        height selects the points on its line), within the image but for ``BOX_SLACK``."""
+        if box is None:
+            return None
+        if (not isinstance(box, list) or len(box) != 4  # an int of any size is finite (compared exactly below)
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and (isinstance(v, int) or math.isfinite(v))
+                           for v in box)):
+            raise IntentError(f"frame {frame}: box must be [x0, y0, x1, y1], four finite numbers")
+        x0, y0, x1, y1 = box
+        if x0 > x1 or y0 > y1:
+            raise IntentError(f"frame {frame}: box {str(box)[:80]} is reversed (needs x0 <= x1 and y0 <= y1)")
+        f = self._frames[frame]
+        sx, sy = max(1.0, BOX_SLACK * f.width), max(1.0, BOX_SLACK * f.height)
+        if x0 < -sx or y0 < -sy or x1 > f.width + sx or y1 > f.height + sy:
+            raise IntentError(f"frame {frame}: box {str(box)[:80]} reaches outside the {f.width}x{f.height} image")
+        return [float(v) for v in box]
+
     @staticmethod
     def _check(verdict: Any) -> str:
         if verdict not in VERDICTS:
@@ -361,18 +394,14 @@ class SensorFusionReview(ReviewWidget):
     def _on_select(self, content: dict) -> dict:
         frame = self._frame_index(content.get("frame"))
         f = self._frames[frame]
-        box = content.get("box")
-        if box is not None:
-            if (not isinstance(box, list) or len(box) != 4
-                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in box)):
-                raise IntentError(f"frame {frame}: box must be [x0, y0, x1, y1], four finite numbers")
+        box = self._image_box(content.get("box"), frame)
         if len(self.intent_buffers) != 1:
             raise IntentError(f"frame {frame}: a selection needs exactly one binary buffer of point indices")
         try:
             idx = decode_indices(self.intent_buffers[0], content.get("encoding"), len(f.xyz), content.get("count"))
         except ValueError as exc:
             raise IntentError(f"frame {frame}: {exc}") from None
-        self._selection = (frame, idx, [float(v) for v in box] if box is not None else None)
+        self._selection = (frame, idx, box)
         return self._ack(content, count=len(idx))
 
     @intent("frame", sequenced=False)
