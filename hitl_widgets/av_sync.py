@@ -77,24 +77,46 @@ def estimate_offset(reference: Any, other: Any, *, max_offset_s: float = 10.0, h
     return OffsetEstimate(float(lags[best] * hop_s), float(values[best] / norm), float((values[best] - runner_up) / norm))
 
 
+TIME_SLACK_S = 1e-9  # a time this close to a frame's is that frame's (float rounding of pts x time base)
+
+
+def frame_at(times: Any, seconds: Any) -> np.ndarray:
+    """The frame on screen at each time in ``seconds``: the last frame whose presentation time is at
+    most that time plus ``TIME_SLACK_S`` (-1 before the first frame). The slack absorbs float
+    rounding: with a 1/12800 time base frame 35 of a 25 fps file is at 1.4000000000000001 s, and 1.4 s
+    is frame 35. ``VideoSource.index_at`` and the views (``indexAtTime``, js/src/lib/frames.ts) use
+    the same rule.
+
+    Example:
+        >>> frame_at(np.arange(100) * 512 * float(1 / 12800), [1.4, 1.39]).tolist()
+        [35, 34]
+    """
+    return np.searchsorted(np.asarray(times, dtype=float), np.asarray(seconds, dtype=float) + TIME_SLACK_S, side="right") - 1
+
+
 def to_frames(table: pd.DataFrame, times: Any, *, offset_s: float = 0.0) -> pd.DataFrame:
     """``table`` (with start_s, end_s) with start_frame and end_frame (inclusive) added: the frames on
-    screen from ``start_s + offset_s`` until just before ``end_s + offset_s``. ``times`` are the
-    video's presentation times (``VideoSource.times``); a row outside the video is refused, naming it."""
+    screen from ``start_s + offset_s`` until just before ``end_s + offset_s`` (``frame_at``'s rule,
+    the same slack at both ends: a span ending within ``TIME_SLACK_S`` of a frame's time ends before
+    that frame). ``times`` are the video's presentation times (``VideoSource.times``); a row outside
+    the video (before its first frame, or past its last frame's end) is refused, naming it."""
     t = np.asarray(times, dtype=float)
-    if t.ndim != 1 or not len(t) or not np.all(np.diff(t) > 0):
+    if t.ndim != 1 or not len(t) or not np.all(np.isfinite(t)) or not np.all(np.diff(t) > 0):
         raise ValueError("times must be the video's strictly increasing frame times (VideoSource.times)")
+    if isinstance(offset_s, bool) or not isinstance(offset_s, (int, float, np.integer, np.floating)) or not np.isfinite(offset_s):
+        raise ValueError(f"offset_s must be a finite number of seconds, not {offset_s!r}")
     period = float(t[-1] - t[-2]) if len(t) > 1 else 1.0
     end_of_video = float(t[-1]) + period
     start = table["start_s"].to_numpy(dtype=float) + offset_s
     end = table["end_s"].to_numpy(dtype=float) + offset_s
-    bad = ~np.isfinite(start) | ~np.isfinite(end) | (end < start) | (start < 0) | (end > end_of_video + 1e-9)
+    bad = (~np.isfinite(start) | ~np.isfinite(end) | (end < start) | (start < t[0] - TIME_SLACK_S)
+           | (end > end_of_video + TIME_SLACK_S))
     if bad.any():
         k = int(np.argmax(bad))
         raise ValueError(f"row {table.index[k]!r}: {start[k]:.3f}..{end[k]:.3f} s (offset included) is not a time span "
-                         f"inside the video (0..{end_of_video:.3f} s)")
+                         f"inside the video ({t[0]:.3f}..{end_of_video:.3f} s)")
     out = table.copy()
-    out["start_frame"] = np.searchsorted(t, start, side="right") - 1
-    last = np.searchsorted(t, end, side="left") - 1  # the frame on screen just before end
+    out["start_frame"] = frame_at(t, start)
+    last = np.searchsorted(t, end - TIME_SLACK_S, side="left") - 1  # the frame on screen just before end
     out["end_frame"] = np.maximum(last, out["start_frame"])
     return out

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .audio import AudioSource
+from .coerce import check_item_id, is_item_id, plain
 from .items import Items
 
 RATE = 16000  # the bundled model's sample rate
@@ -53,7 +54,7 @@ def _sources(audio: Any, ids: Iterable[Hashable] | None) -> list[tuple[Hashable,
     items = audio if isinstance(audio, Items) else Items(audio, kind="audio")
     if not items.is_audio:
         raise ValueError(f"recognise takes recordings, not {items.kind_of_all}s")
-    chosen = list(items.ids) if ids is None else list(ids)
+    chosen = list(items.ids) if ids is None else [check_item_id(i, items, error=ValueError) for i in ids]
     return [(i, items.audio(i)) for i in chosen]
 
 
@@ -72,9 +73,41 @@ def recognise(audio: Any, ids: Iterable[Hashable] | None = None) -> pd.DataFrame
 
 
 def hypotheses(words: pd.DataFrame, ids: Iterable[Hashable]) -> pd.Series:
-    """The transcript of each utterance from a words table ("" where no word was recognised)."""
-    text = words.sort_values(["utterance", "index"]).groupby("utterance", sort=False)["text"].agg(" ".join)
-    return pd.Series([text.get(i, "") for i in ids], index=list(ids), dtype=object)
+    """The transcript of each utterance in ``ids`` from a words table (as ``recognise`` gives), indexed
+    by id; "" for an utterance with no word recognised. Ids match the words' utterances as item ids
+    do (``coerce.same``: "0" is not 0, True not 1). Refused, naming them: an id that is not an int or
+    a str, repeated, or of a type none of the words' utterances has ("0" among int utterances: it
+    could never match), and ids of which none has a word (they name other utterances)."""
+    if not isinstance(words, pd.DataFrame) or any(c not in words.columns for c in ("utterance", "index", "text")):
+        raise ValueError("words must be a DataFrame with utterance, index and text columns (as recognise gives)")
+    ids = [check_item_id(i, error=lambda m: ValueError(f"hypotheses: {m}")) for i in ids]
+    keys = [(type(i), i) for i in ids]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"hypotheses: id {next(i for k, i in zip(keys, ids) if keys.count(k) > 1)!r} is given twice")
+    found: dict[tuple[type, Hashable], list[tuple[int, str]]] = {}
+    for n, row in enumerate(words[["utterance", "index", "text"]].itertuples(index=False)):
+        utt, index, text = plain(row.utterance), plain(row.index), plain(row.text)
+        if not is_item_id(utt):
+            raise ValueError(f"words row {n}: utterance {row.utterance!r} is not an utterance id (an int or a str)")
+        if isinstance(index, bool) or not isinstance(index, int) or not isinstance(text, str):
+            raise ValueError(f"words row {n}: utterance {utt!r} needs an int index and a str text, not {row.index!r}, {row.text!r}")
+        found.setdefault((type(utt), utt), []).append((index, text))
+    types = {t for t, _ in found}
+    alien = [i for i in ids if found and type(i) not in types]
+    if alien:
+        raise ValueError(f"hypotheses: ids {alien[:5]!r} are {type(alien[0]).__name__}s; the words' utterances are "
+                         f"{' and '.join(sorted(t.__name__ + 's' for t in types))}: no id of another type matches")
+    if found and ids and not any(k in found for k in keys):
+        raise ValueError(f"hypotheses: none of the ids {ids[:5]!r} has a word; the words are of utterances "
+                         f"{[u for _, u in list(found)[:5]]!r}")
+    joined: dict[tuple[type, Hashable], str] = {}
+    for k in keys:
+        pairs = sorted(found.get(k, []), key=lambda p: p[0])
+        twice = [i for (i, _), (j, _) in zip(pairs, pairs[1:]) if i == j]
+        if twice:
+            raise ValueError(f"hypotheses: utterance {k[1]!r} word {twice[0]}: index {twice[0]} appears twice")
+        joined[k] = " ".join(t for _, t in pairs)
+    return pd.Series([joined[k] for k in keys], index=pd.Index(ids, dtype=object), dtype=object)
 
 
 def force_align(source: AudioSource, transcript: str, utterance: Hashable = 0) -> pd.DataFrame:

@@ -221,7 +221,9 @@ class VideoSource:
 
     def index_at(self, seconds: float) -> int:
         """The frame on screen at ``seconds`` (relative to the first frame): the last one shown at or before it."""
-        return int(np.clip(np.searchsorted(self.times, seconds + 1e-9, side="right") - 1, 0, self.n_frames - 1))
+        from .av_sync import frame_at  # the one time -> frame rule (also to_frames, segments_to_frames)
+
+        return int(np.clip(frame_at(self.times, seconds), 0, self.n_frames - 1))
 
     def keyframe_before(self, i: int) -> int:
         """The index of the keyframe at or before frame ``i`` (where decoding frame ``i`` starts)."""

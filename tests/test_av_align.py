@@ -165,7 +165,7 @@ def test_segments_to_frames_with_the_confirmed_offset(clip):
     assert got["start_frame"][1] == np.searchsorted(t, 0.5 + off, side="right") - 1
     twice = pd.concat([words, words])  # a repeated index: rows kept in order, by position
     assert w.segments_to_frames(twice)["start_frame"].tolist() == got["start_frame"].tolist() * 2
-    with pytest.raises(ValueError, match="no video nan"):
+    with pytest.raises(ValueError, match=r"row 1: the video id \(utterance\) is missing"):
         w.segments_to_frames(words.assign(utterance=[0, None]))
     with pytest.raises(ValueError, match="row 0: no video 5"):
         w.segments_to_frames(words.assign(utterance=5))
@@ -173,6 +173,26 @@ def test_segments_to_frames_with_the_confirmed_offset(clip):
         w.segments_to_frames(words.assign(start_s=[1.9, 0.5], end_s=[2.0, 0.6]))
     with pytest.raises(ValueError, match="no column 'start_s'"):
         w.segments_to_frames(words.drop(columns="start_s"))
+
+
+def test_segments_to_frames_refuse_a_video_id_of_another_type(clip):
+    w, _ = make(clip)
+    w.set_offset(0, 0.0)
+    w.confirm(0)
+    words = pd.DataFrame({"utterance": [0, 0], "start_s": [0.1, 0.5], "end_s": [0.3, 0.6]})
+    for other in (False, 0.0, "0"):  # grouping would file False and 0.0 under video 0
+        with pytest.raises(ValueError, match=f"row 1: no video {other!r} in this widget"):
+            w.segments_to_frames(words.assign(utterance=pd.Series([0, other], dtype=object)))
+
+
+def test_segments_to_frames_maps_a_span_from_frame_k_to_k_plus_1_to_frame_k(clip):
+    """The clip's 1/12800 time base puts frames 35, 41, 47 a hair after k/25: still frame k."""
+    w, _ = make(clip)
+    w.set_offset(0, 0.0)
+    w.confirm(0)
+    k = np.arange(50)
+    got = w.segments_to_frames(pd.DataFrame({"item": 0, "start_s": k / FPS, "end_s": (k + 1) / FPS}))
+    assert got["start_frame"].tolist() == k.tolist() and got["end_frame"].tolist() == k.tolist()
 
 
 def test_reads_serve_the_recording_and_frames(clip):

@@ -59,7 +59,7 @@ def test_bad_input_is_refused():
     times = np.arange(10) / 25
     with pytest.raises(ValueError, match="row 1: .* not a time span inside the video"):
         to_frames(pd.DataFrame({"start_s": [0.0, 0.3], "end_s": [0.1, 0.2]}), times)
-    with pytest.raises(ValueError, match="row 0: .* inside the video \\(0..0.400 s\\)"):
+    with pytest.raises(ValueError, match="row 0: .* inside the video \\(0.000..0.400 s\\)"):
         to_frames(pd.DataFrame({"start_s": [0.3], "end_s": [0.5]}), times)
     with pytest.raises(ValueError, match="strictly increasing frame times"):
         to_frames(pd.DataFrame({"start_s": [0.0], "end_s": [0.1]}), [0.0, 0.0])
@@ -70,3 +70,50 @@ def test_bad_input_is_refused():
         estimate_offset((beep_track([0.5], 1.0), 16000), (beep_track([0.5], 1.0), 16000), max_offset_s=0)
     with pytest.raises(ValueError, match="reference must be an AudioSource or a \\(samples, sample_rate\\) pair"):
         estimate_offset([1, 2, 3], quiet)
+
+
+@pytest.fixture(scope="module")
+def cfr_file(tmp_path_factory):
+    """A 25 fps file: its 1/12800 time base puts frames 35, 41, 47... a hair after k/25 (1.4000000000000001)."""
+    clip = synthetic_clip(tmp_path_factory.mktemp("cfr") / "c.mp4", n_frames=100, fps=25, seed=0)
+    return VideoSource(clip.path)
+
+
+def test_a_span_from_frame_k_to_k_plus_1_is_frame_k_despite_float_rounding(cfr_file):
+    times = cfr_file.times
+    assert float(times[35]) > 35 / 25  # the rounding this is about (10 of the 100 frames)
+    k = np.arange(100)
+    got = to_frames(pd.DataFrame({"start_s": k / 25, "end_s": (k + 1) / 25}), times)
+    assert got["start_frame"].tolist() == k.tolist() and got["end_frame"].tolist() == k.tolist()
+    # the end: k/25 + 0.04 is a hair past frame k + 1's time for 6 frames; still the end of frame k
+    got = to_frames(pd.DataFrame({"start_s": k / 25, "end_s": k / 25 + 0.04}), times)
+    assert got["end_frame"].tolist() == k.tolist()
+    # the same arithmetic as VideoSource on another time base: 29.97 fps in 1/30000 s
+    t = (np.arange(100) * 1001) * float(1 / 30000)
+    got = to_frames(pd.DataFrame({"start_s": k * 1001 / 30000, "end_s": (k + 1) * 1001 / 30000}), t)
+    assert got["start_frame"].tolist() == k.tolist() and got["end_frame"].tolist() == k.tolist()
+
+
+def test_to_frames_and_video_source_index_at_share_one_rule(cfr_file):
+    from hitl_widgets.av_sync import frame_at  # the rule, public
+
+    grid = np.concatenate([np.arange(100) / 25, np.arange(100) / 25 - 1e-10, np.arange(100) / 25 + 0.013])
+    grid = grid[(grid >= 0) & (grid < 4.0)]
+    ours = to_frames(pd.DataFrame({"start_s": grid, "end_s": grid}), cfr_file.times)["start_frame"].tolist()
+    assert ours == [cfr_file.index_at(x) for x in grid] == frame_at(cfr_file.times, grid).tolist()
+
+
+def test_times_not_starting_at_zero_refuse_a_span_before_the_first_frame():
+    times = 1.0 + np.arange(10) * 0.04
+    with pytest.raises(ValueError, match=r"row 'w7': 0.200..0.500 s .* inside the video \(1.000..1.400 s\)"):
+        to_frames(pd.DataFrame({"start_s": [0.2], "end_s": [0.5]}, index=["w7"]), times)
+    with pytest.raises(ValueError, match="row 1: "):
+        to_frames(pd.DataFrame({"start_s": [1.0, 0.99], "end_s": [1.1, 1.1]}), times)
+    got = to_frames(pd.DataFrame({"start_s": [1.0 - 1e-12, 1.04], "end_s": [1.04, 1.4]}), times)
+    assert got[["start_frame", "end_frame"]].values.tolist() == [[0, 0], [1, 9]]
+
+
+@pytest.mark.parametrize("offset", [float("nan"), float("inf"), True, "0.1", None])
+def test_an_offset_that_is_not_a_finite_number_is_refused_as_the_offset(offset):
+    with pytest.raises(ValueError, match="offset_s must be a finite number of seconds"):
+        to_frames(pd.DataFrame({"start_s": [0.2], "end_s": [0.5]}, index=["w7"]), np.arange(10) / 25, offset_s=offset)

@@ -283,6 +283,9 @@ def test_first_peaks_of_a_long_recording_cover_the_first_screen_only():
 
 @pytest.mark.parametrize("change, message", [
     (lambda d: d.assign(utterance=d.utterance.replace(2, 9)), "unknown utterance id 9"),
+    (lambda d: d.assign(utterance=d.utterance.astype(object).where(d.utterance != 1, True)),
+     r"row 3: unknown utterance id True \(a bool: item ids are ints or strs\)"),
+    (lambda d: d.assign(utterance=d.utterance.astype(float)), r"row 0: unknown utterance id 0.0 \(a float"),
     (lambda d: d.assign(end_s=d.end_s.where(d.index != 2, 1.6)), r"utterance 0 word 2 \('sat'\).*outside the audio"),
     (lambda d: d.assign(start_s=d.start_s.where(d.index != 1, 0.2)), "utterance 0 word 1 .*overlap"),
     (lambda d: d.assign(index=d["index"].where(d.index != 1, 0)), "utterance 0 word 0: index 0 appears twice"),
@@ -335,6 +338,28 @@ def test_reference_wer_and_wer_by_group():
         make(groups=both.assign(sex=["f", None, "m"]))
     with pytest.raises(ValueError, match="groups="):
         make()[0].wer_by_group()
+
+
+@pytest.mark.parametrize("what", ["reference", "groups"])
+def test_a_reference_or_groups_index_repeating_an_utterance_is_refused_when_made(what):
+    value = {"reference": pd.Series(["the cat sat", "the cat sad", "hello there world", "fine"], index=[0, 0, 1, 2]),
+             "groups": pd.Series(["us", "uk", "in", "in"], index=[0, 0, 1, 2])}[what]
+    with pytest.raises(ValueError, match=f"{what}: utterance 0 appears twice in the index"):
+        make(**{what: value})
+    if what == "groups":
+        with pytest.raises(ValueError, match="groups: utterance 0 appears twice in the index"):
+            make(groups=value.to_frame("accent"))
+
+
+def test_reference_and_groups_match_utterances_by_type_too():
+    with pytest.raises(ValueError, match=r"reference: utterance 1 has no value \(1 missing\) \(the index has True, a bool"):
+        make(reference={0: "the cat sat", True: "hello there world", 2: "fine"})
+    with pytest.raises(ValueError, match="groups: utterance 0 has no value .*the index has '0', a str"):
+        make(groups=pd.Series(["a", "b", "b"], index=["0", "1", "2"]))
+    with pytest.raises(ValueError, match="reference: utterance 2: the reference must be a str, not int"):
+        make(reference=["the cat sat", "hello there world", 5])
+    w, _, _ = make(reference=pd.Series({2: "fine", 0: "the cat sat", 1: "hello there world", 7: "unused"}))
+    assert w.transcripts["reference"].tolist() == ["the cat sat", "hello there world", "fine"]
 
 
 def test_exports_srt_webvtt_ctm_escape_text():

@@ -4,12 +4,16 @@ Input: a words table with utterance, index, text, start_s, end_s (and optionally
 ``TranscriptReview.words`` or ``speech.recognise`` give. SRT and WebVTT are per recording: give the
 words of one utterance (or name it with ``utterance=``); words are grouped into cues of at most
 ``max_words`` words and ``max_s`` seconds, a new cue also starting after a pause longer than
-``max_gap_s``. CTM takes every utterance, one word per line.
+``max_gap_s``. CTM takes every utterance, one word per line. Every word is checked where it enters
+(an error names the utterance and word): an utterance's words in ``index`` order must be in time
+order, none starting before the one before it ends (as ``TranscriptReview``'s hypotheses).
 
 Escaping: WebVTT text escapes ``&``, ``<`` and ``>`` as character references (so no text becomes a
 tag, and ``-->`` cannot appear); SRT has no escape mechanism and players read HTML-like tags, so
 ``<`` and ``>`` become ``‹`` and ``›``; both collapse line breaks (a blank line would end the cue).
-CTM fields are space-separated: whitespace inside a word or utterance id becomes ``_``.
+CTM fields are space-separated: whitespace inside a word or utterance id becomes ``_`` (two utterance
+ids written alike, "a b" and "a_b" or 1 and "1", are refused); times are written to the millisecond
+and a word's duration is its written end minus its written start.
 
 Example:
     >>> import pandas as pd
@@ -28,31 +32,51 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Hashable
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
+
+from ..coerce import check_item_id, is_item_id, plain, same
+from ..widgets.words import check_order, check_time
 
 _NEEDED = ("utterance", "index", "text", "start_s", "end_s")
 _SPACE = re.compile(r"\s+")
 
 
 def _words(words: Any, utterance: Hashable | None, one: bool) -> pd.DataFrame:
+    """The words checked (utterance an int or str id, index an int, text a str, times a span) and in
+    order: utterances by id (ints, then strs), each one's words by index, whose order must be their
+    time order (``check_order``: a word starting before the one before it ends is refused, naming
+    the utterance and both words)."""
     if not isinstance(words, pd.DataFrame):
         raise ValueError(f"words must be a DataFrame with columns {list(_NEEDED)}, not {type(words).__name__}")
     missing = [c for c in _NEEDED if c not in words.columns]
     if missing:
         raise ValueError(f"words lack the columns {missing}")
-    if utterance is not None:
-        words = words[words["utterance"] == utterance]
-        if words.empty:
-            raise ValueError(f"no words of utterance {utterance!r}")
-    if one and words["utterance"].nunique() > 1:
-        raise ValueError(f"these words are of {words['utterance'].nunique()} utterances: a subtitle file is of one "
-                         "recording: pass utterance=")
-    for row in words.itertuples(index=False):
-        if not (math.isfinite(row.start_s) and math.isfinite(row.end_s) and 0 <= row.start_s <= row.end_s):
-            raise ValueError(f"utterance {row.utterance!r} word {row.index}: times {row.start_s}..{row.end_s} are not a span")
-    return words.sort_values(["utterance", "index"])
+    wanted = None if utterance is None else check_item_id(utterance, error=ValueError)
+    by_utt: dict[tuple[type, Hashable], list[tuple[int, dict]]] = {}
+    for n, row in enumerate(words[list(_NEEDED)].itertuples(index=False)):
+        utt, index = plain(row.utterance), plain(row.index)
+        if not is_item_id(utt):
+            raise ValueError(f"words row {n}: utterance {row.utterance!r} is not an utterance id (an int or a str)")
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise ValueError(f"words row {n}: utterance {utt!r} word index must be an int, not {row.index!r}")
+        where = f"utterance {utt!r} word {index}"
+        if not isinstance(plain(row.text), str):
+            raise ValueError(f"{where}: text must be a str, not {type(plain(row.text)).__name__}")
+        start, end = (check_time(plain(t), name, where, ValueError) for t, name in ((row.start_s, "start_s"), (row.end_s, "end_s")))
+        if not 0 <= start <= end:
+            raise ValueError(f"{where}: times {start}..{end} are not a span")
+        if wanted is None or same(utt, wanted):
+            by_utt.setdefault((type(utt), utt), []).append((index, {"text": row.text, "start": start, "end": end, "row": n}))
+    if wanted is not None and not by_utt:
+        raise ValueError(f"no words of utterance {wanted!r}")
+    if one and len(by_utt) > 1:
+        raise ValueError(f"these words are of {len(by_utt)} utterances: a subtitle file is of one recording: pass utterance=")
+    rows = [w["row"] for key in sorted(by_utt, key=lambda k: (k[0] is str, k[1]))
+            for w in check_order(key[1], by_utt[key], "words")]
+    return words.iloc[rows]
 
 
 def _stamp(seconds: float, sep: str) -> str:
@@ -122,11 +146,17 @@ def to_ctm(words: Any, channel: str = "A") -> str:
     ws = _words(words, None, one=False)
     conf = ws["confidence"] if "confidence" in ws.columns else None
     with_conf = conf is not None and all(isinstance(c, (int, float)) and math.isfinite(c) for c in conf)
+    names: dict[str, Hashable] = {}  # CTM field -> the utterance id written as it
     lines = []
     for n, row in enumerate(ws.itertuples(index=False)):
         utt = _SPACE.sub("_", str(row.utterance).strip()) or "_"
+        first = names.setdefault(utt, plain(row.utterance))
+        if not same(first, row.utterance):
+            raise ValueError(f"utterances {first!r} and {plain(row.utterance)!r} are both written {utt!r} in CTM "
+                             "(a text field, whitespace made _): rename one")
         word = _SPACE.sub("_", str(row.text).strip()) or "_"
-        line = f"{utt} {channel} {row.start_s:.3f} {row.end_s - row.start_s:.3f} {word}"
+        start, end = (Decimal(f"{float(t):.3f}") for t in (row.start_s, row.end_s))  # duration: end and start as written
+        line = f"{utt} {channel} {start:f} {end - start:f} {word}"
         if with_conf:
             line += f" {float(conf.iloc[n]):.3f}"  # type: ignore[union-attr]
         lines.append(line)

@@ -34,6 +34,7 @@ import pandas as pd
 
 from ..audio import AudioSource
 from ..av_sync import estimate_offset, to_frames
+from ..coerce import is_item_id, is_missing, plain
 from ..items import Items, _open_timed
 from ..store import AnnotationStore
 from .audio_reads import AudioReads
@@ -162,12 +163,18 @@ class AVAlignReview(AudioReads, ImageEditor, VideoWidget):
         if missing:
             raise ValueError(f"segments_to_frames: the table has no column {missing[0]!r} (it needs {col!r}, start_s, end_s)")
         index = table.index
+        gone = table[col].map(is_missing).to_numpy(dtype=bool)  # first: a missing id turns a column of ints to floats
+        if gone.any():
+            raise ValueError(f"row {index[int(gone.argmax())]!r}: the video id ({col}) is missing")
+        for row, vid in zip(index, table[col]):  # before grouping, which would file True under video 1
+            vid = plain(vid)
+            if not is_item_id(vid) or vid not in self.items:
+                why = "" if is_item_id(vid) else " (video ids are ints or strs)"
+                raise ValueError(f"row {row!r}: no video {vid!r} in this widget{why}")
         if not index.is_unique:  # rows are put back in order by position
             table = table.reset_index(drop=True)
         parts = []
         for vid, rows in table.groupby(col, sort=False, dropna=False):
-            if vid not in self.items:
-                raise ValueError(f"row {rows.index[0]!r}: no video {vid!r} in this widget")
             cur = self._current(vid)
             if confirmed_only and not cur["confirmed"]:
                 raise ValueError(f"item {vid!r}: its offset is not confirmed yet (confirm it, or pass confirmed_only=False)")

@@ -25,7 +25,6 @@ buffer of the message) and ``verdict`` (and ``word``: the word made or changed).
 """
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Hashable, Sequence
 from typing import Any, ClassVar
@@ -33,7 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ..coerce import is_item_id
+from ..coerce import is_item_id, is_missing, plain
 from ..items import Items
 from ..store import AnnotationStore
 from .audio_reads import MAX_PEAKS, MAX_PLAY_S, AudioReads
@@ -150,7 +149,7 @@ class TranscriptReview(AudioReads, ImageEditor):
         if self._reference is not None:
             from ..metrics.asr import wer
 
-            ref = [str(self._reference[u]) for u in ids]
+            ref = [str(self._reference.loc[u]) for u in ids]
             df["reference"] = ref
             df["wer"] = pd.Series([_wer_or_none(wer, r, t) for r, t in zip(ref, df["text"])], dtype=object)
             df["model_wer"] = pd.Series([_wer_or_none(wer, r, t) for r, t in zip(ref, df["model_text"])], dtype=object)
@@ -401,34 +400,48 @@ def _by_confidence(ids: Sequence[Hashable], model: dict[Hashable, list[dict]]) -
 def _per_utterance(value: Any, ids: Sequence[Hashable], what: str, frame: bool = False) -> Any:
     """One value per utterance, as a Series indexed by item id (from a Series / dict by id, or a list
     in item order; with ``frame``, a DataFrame too: its rows by utterance id, or in item order); an
-    utterance without one is refused by name."""
+    utterance without one, an id repeated in the index, and (for the reference) a value that is not
+    a str are refused by name. Ids match as item ids do (``coerce.same``: True is not 1, "1" not 1)."""
     ids = list(ids)
-    if isinstance(value, pd.DataFrame):
-        if not frame:
-            raise ValueError(f"{what}: give a Series, dict or list (one value per utterance), not a DataFrame")
-        if not all(u in value.index for u in ids):
-            if len(value) != len(ids):
-                raise ValueError(f"{what}: got {len(value)} rows for {len(ids)} utterances (index them by utterance id)")
-            value = value.set_axis(ids)
-        out = value.loc[ids]
-        if out.isna().any(axis=None):
-            raise ValueError(f"{what}: utterance {out.index[out.isna().any(axis=1)][0]!r} is missing a group (None/NaN)")
-        return out
+    if isinstance(value, pd.DataFrame) and not frame:
+        raise ValueError(f"{what}: give a Series, dict or list (one value per utterance), not a DataFrame")
     if isinstance(value, dict):
-        value = pd.Series(value)
-    elif not isinstance(value, pd.Series):
+        value = pd.Series(list(value.values()), index=pd.Index(list(value), dtype=object), dtype=object)
+    elif not isinstance(value, (pd.Series, pd.DataFrame)):
         value = list(value)
         if len(value) != len(ids):
             raise ValueError(f"{what}: got {len(value)} values for {len(ids)} utterances")
-        value = pd.Series(value, index=ids)
-    missing = [u for u in ids if u not in value.index]
-    if missing:
-        raise ValueError(f"{what}: utterance {missing[0]!r} has no value ({len(missing)} missing)")
-    series = value.loc[ids]
-    bad = [u for u, v in series.items() if v is None or (isinstance(v, float) and math.isnan(v))]
+        value = pd.Series(value, index=pd.Index(ids, dtype=object), dtype=object)
+    at: dict[tuple[type, Any], int] = {}
+    for n, key in enumerate(value.index):
+        key = plain(key)
+        if (type(key), key) in at:
+            raise ValueError(f"{what}: utterance {key!r} appears twice in the index: one value per utterance")
+        at[(type(key), key)] = n
+    missing = [u for u in ids if (type(u), u) not in at]
+    if missing and isinstance(value, pd.DataFrame) and len(value) == len(ids):
+        rows = list(range(len(ids)))  # a DataFrame not indexed by utterance id: its rows in item order
+    elif missing:
+        if isinstance(value, pd.DataFrame):
+            raise ValueError(f"{what}: got {len(value)} rows for {len(ids)} utterances (index them by utterance id)")
+        near = [k for _, k in at if k == missing[0] or str(k) == str(missing[0])]
+        hint = f" (the index has {near[0]!r}, a {type(near[0]).__name__}: ids match by type too)" if near else ""
+        raise ValueError(f"{what}: utterance {missing[0]!r} has no value ({len(missing)} missing){hint}")
+    else:
+        rows = [at[(type(u), u)] for u in ids]
+    out = value.iloc[rows].set_axis(pd.Index(ids, dtype=object))
+    if isinstance(out, pd.DataFrame):
+        if out.isna().any(axis=None):
+            raise ValueError(f"{what}: utterance {out.index[out.isna().any(axis=1)][0]!r} is missing a group (None/NaN)")
+        return out
+    bad = [u for u, v in out.items() if is_missing(v)]
     if bad:
         raise ValueError(f"{what}: utterance {bad[0]!r} is missing (None/NaN)")
-    return series
+    if what == "reference":
+        bad = [u for u, v in out.items() if not isinstance(plain(v), str)]
+        if bad:
+            raise ValueError(f"{what}: utterance {bad[0]!r}: the reference must be a str, not {type(plain(out[bad[0]])).__name__}")
+    return out
 
 
 __all__ = ["TranscriptReview", "VERDICTS", "FLAGS", "MAX_PEAKS", "MAX_PLAY_S"]

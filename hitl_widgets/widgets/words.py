@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..coerce import plain
+from ..coerce import is_item_id, plain
 
 COLUMNS = ("utterance", "index", "text", "start_s", "end_s", "confidence")
 FLAGS = ("unclear", "jargon")
@@ -110,8 +110,9 @@ def check_hypotheses(frame: Any, durations: Mapping[Hashable, float]) -> dict[Ha
     rows: dict[Hashable, list[tuple[int, dict]]] = {}
     for n, row in enumerate(frame[list(COLUMNS)].itertuples(index=False)):
         utt = plain(row.utterance)
-        if not isinstance(utt, (int, str)) or utt not in durations:
-            raise ValueError(f"hypotheses row {n}: unknown utterance id {row.utterance!r} (not an item of the audio)")
+        if not is_item_id(utt) or utt not in durations:  # True is not item 1, 1.0 not item 1 (coerce.is_item_id)
+            why = "not an item of the audio" if is_item_id(utt) else f"a {type(utt).__name__}: item ids are ints or strs"
+            raise ValueError(f"hypotheses row {n}: unknown utterance id {row.utterance!r} ({why})")
         index = plain(row.index)
         if isinstance(index, bool) or not isinstance(index, int):
             raise ValueError(f"hypotheses row {n}: utterance {utt!r} word index must be an int, not {row.index!r}")
@@ -126,15 +127,22 @@ def check_hypotheses(frame: Any, durations: Mapping[Hashable, float]) -> dict[Ha
         rows.setdefault(utt, []).append((index, {"id": f"m{index}", "text": text, "start": start, "end": end,
                                                  "source": "model", "confidence": conf, "flag": None}))
     for utt, pairs in rows.items():
-        pairs.sort(key=lambda p: p[0])
-        for (i, a), (j, b) in zip(pairs, pairs[1:]):
-            if i == j:
-                raise ValueError(f"hypotheses: utterance {utt!r} word {j}: index {j} appears twice")
-            if b["start"] < a["end"] - TIME_SLACK:
-                raise ValueError(f"hypotheses: utterance {utt!r} word {j} ({b['text']!r}) starts at {b['start']:.3f} s, "
-                                 f"before word {i} ({a['text']!r}) ends ({a['end']:.3f} s): words overlap or are out of order")
-        out[utt] = [w for _, w in pairs]
+        out[utt] = check_order(utt, pairs, "hypotheses")
     return out
+
+
+def check_order(utt: Hashable, pairs: list[tuple[int, dict]], what: str) -> list[dict]:
+    """One utterance's words ``(index, {text, start, end, ...})`` sorted by index, refused (naming the
+    utterance and the words) where an index repeats or a word starts before the one before it ends
+    (more than TIME_SLACK): words overlap or their index order is not their time order."""
+    pairs = sorted(pairs, key=lambda p: p[0])
+    for (i, a), (j, b) in zip(pairs, pairs[1:]):
+        if i == j:
+            raise ValueError(f"{what}: utterance {utt!r} word {j}: index {j} appears twice")
+        if b["start"] < a["end"] - TIME_SLACK:
+            raise ValueError(f"{what}: utterance {utt!r} word {j} ({b['text']!r}) starts at {b['start']:.3f} s, "
+                             f"before word {i} ({a['text']!r}) ends ({a['end']:.3f} s): words overlap or are out of order")
+    return [w for _, w in pairs]
 
 
 PACKED_FLAGS = (None, *FLAGS)  # a flag's code in pack_words
