@@ -259,6 +259,25 @@ describe("SegmentationCanvas assisted segmentation", () => {
     expect(idle.defaultPrevented).toBe(false);
   });
 
+  it("after another click the older region is not ready: the info says it is on its way and Enter waits for the newest", async () => {
+    const t = await setup({ assist: "flood" });
+    cleanups.push(t.cleanup);
+    t.press("a");
+    const region = new Uint32Array([40, 45, 10, 41, 45, 10]);
+    click(t, 50, 40);
+    t.model.kernelSend({ type: "assist", item_id: 0, req: 1, width: 640, height: 480, area: 20 }, [region.buffer]);
+    expect(t.q(".hitl-info").textContent).toContain("1 click (+1 −0), region 20 px: Enter paints it");
+    click(t, 80, 40, { shiftKey: true }); // the answer for 1 click is still shown, but no longer the region
+    expect(t.q(".hitl-info").textContent).toContain("2 clicks (+1 −1), region on its way");
+    t.press("Enter");
+    expect(t.sent().filter((m: Any) => m.content.type === "paint")).toHaveLength(0);
+    expect(t.q(".hitl-status-message").textContent).toContain("the region is on its way");
+    t.model.kernelSend({ type: "assist", item_id: 0, req: 2, width: 640, height: 480, area: 20 }, [region.buffer]);
+    expect(t.q(".hitl-info").textContent).toContain("2 clicks (+1 −1), region 20 px: Enter paints it");
+    t.press("Enter");
+    expect(t.sent().filter((m: Any) => m.content.type === "paint")).toHaveLength(1);
+  });
+
   it("a refused assist request drops its click; without assist the tool is hidden and A does nothing", async () => {
     const t = await setup({ assist: "model" });
     cleanups.push(t.cleanup);

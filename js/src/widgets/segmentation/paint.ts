@@ -53,8 +53,12 @@ export class SegPainter {
     const id = state.current();
     let extra = "";
     if (state.tool === "assist") {
+      // the region shown is ready only when it answers the newest clicks: after another click the
+      // older region stays drawn until its answer comes, but Enter would not paint it
+      const pv = state.preview;
+      const ready = pv !== null && pv.req === state.assistReq;
       extra = !state.clicks.length ? " — click the object (Shift+click or right click: not this part)"
-        : ` — ${clicksText(state.clicks)}, ${state.preview ? `region ${state.preview.area} px: Enter paints it, Esc drops the clicks` : "region on its way"}`;
+        : ` — ${clicksText(state.clicks)}, ${ready ? `region ${pv.area} px: Enter paints it, Esc drops the clicks` : "region on its way"}`;
     } else if (state.tool === "superpixel") {
       const sp = id === undefined ? undefined : state.superpixels.get(itemKey(id));
       extra = sp ? ` — ${sp.count} superpixels` : " — superpixels on their way";
