@@ -278,6 +278,62 @@ def test_link_agreement_table_over_annotators_from_widgets(tmp_path):
     assert t["f1"].tolist() == [2 / 3] and t["mention_f1"].tolist() == [1.0]
 
 
+def test_drawn_regions_compare_by_box_not_by_their_per_annotator_ids():
+    """Each annotator's drawn boxes are "d1", "d2", ...: two "d1" may be two regions. With both boxes
+    the IoU decides; the id only where a box is missing."""
+    r = link_agreement([(0, 0, 12, "d1", (2, 2, 10, 10))], [(0, 0, 12, "d1", (45, 25, 10, 10))])  # IoU 0
+    assert (r.n_match, r.f1, r.mention_f1) == (0, 0.0, 1.0)
+    # IoU 90/110 >= 0.5, whatever the ids; a missing box falls back to the id
+    assert link_agreement([(0, 0, 5, "d1", (0, 0, 10, 10))], [(0, 0, 5, "d1", (1, 0, 10, 10))]).n_match == 1
+    assert link_agreement([(0, 0, 5, "d1", (0, 0, 10, 10))], [(0, 0, 5, "d1")]).n_match == 1
+    assert link_agreement([(0, 0, 5, "d1", (0, 0, 10, 10))], [(0, 0, 5, "d2")]).n_match == 0
+    # end to end: two widgets each draw their own "d1" for the same mention, in opposite corners
+    store = hw.AnnotationStore(":memory:")
+    ann = CoreferenceLinker(IMAGES, TEXTS, store=store, annotator="ann")
+    bob = CoreferenceLinker(IMAGES, TEXTS, store=store, annotator="bob")
+    ann.link(0, 0, 12, box=(2, 2, 10, 10))
+    bob.link(0, 0, 12, box=(45, 25, 10, 10))
+    links = ann.all_links()
+    assert links["region"].tolist() == ["d1", "d1"]
+    t = link_agreement_table(links)
+    assert t[["n_match", "f1", "mention_f1"]].values.tolist() == [[0, 0.0, 1.0]]
+    bob.link(0, 0, 12, box=(3, 2, 10, 10))  # relinked to a box over ann's: IoU 90/110
+    assert link_agreement_table(ann.all_links())["f1"].tolist() == [1.0]
+
+
+@pytest.mark.parametrize("row, message", [
+    ((0, 0.9, 12, None), r"a: row 0: start 0.9 is not a character offset"),
+    ((0, np.nan, 12, None), r"a: row 0: start nan is not a character offset"),
+    ((0, 0, None, None), r"a: row 0: end None is not a character offset"),
+    ((0, True, 12, None), r"a: row 0: start True is not a character offset"),
+    ((0, "0", 12, None), r"a: row 0: start '0' is not a character offset"),
+    ((0, 12, 12, None), r"a: item 0, row 0: the mention \[12, 12\) is empty or negative"),
+    ((0, -2, 12, None), r"a: item 0, row 0: the mention \[-2, 12\) is empty or negative"),
+    ((None, 0, 12, None), r"a: row 0 has no item"),
+    ((0, 0, 12, "d1", (0, 0, np.nan, 1)), r"a: row 0: box \(0, 0, nan, 1\) is not \(x, y, w, h\)"),
+    ((0, 0, 12, "d1", (0, 0, 5)), r"a: row 0: box \(0, 0, 5\) is not \(x, y, w, h\)"),
+    ((0, 0, 12, "d1", (0, 0, -1, 5)), r"a: row 0: box \(0, 0, -1, 5\) is not \(x, y, w, h\)"),
+    ((0, 0, 12), r"a: row 0 is not \(item, start, end, region\[, box\]\)"),
+])
+def test_link_offsets_and_boxes_are_checked_naming_the_row(row, message):
+    """0.9 is not character 0 (it used to be truncated to it), NaN is not an offset (it raised numpy's
+    message), and a NaN box is not "no overlap"."""
+    with pytest.raises(ValueError, match=message):
+        link_agreement([row], [(0, 0, 12, None)])
+    # whole numbers of any numeric type are offsets; a DataFrame is named by its row the same way
+    ok = link_agreement([(0, np.int64(0), 12.0, None)], [(0, 0, np.float32(12), None)])
+    assert ok.n_match == 1
+    df = pd.DataFrame({"item": [0, 0], "start": [0, 0.5], "end": [5, 9], "region": [None, None]})
+    with pytest.raises(ValueError, match=r"b: row 1: start 0.5 is not a character offset"):
+        link_agreement([], df)
+
+
+def test_link_agreement_table_refuses_a_link_without_annotator():
+    df = pd.DataFrame({"item": [0, 0], "start": [0, 0], "end": [5, 5], "region": ["r1", "r1"], "annotator": ["ann", None]})
+    with pytest.raises(ValueError, match=r"links: row 1 \(label 1\) has no annotator"):
+        link_agreement_table(df)
+
+
 def test_links_kept_in_the_browser_are_replayed_with_their_times(tmp_path):
     """Edits made while the kernel was down come back as one replay: each runs through its own
     handler (validated as if it came alone) and is stored with the time it was made."""

@@ -553,3 +553,32 @@ def test_table_validation():
         average_precision_at_tiou(pred, gt, 1.01)
     with pytest.raises(ValueError, match="gt has no segments: average precision is undefined"):
         mean_average_precision_tiou(pred, gt.iloc[:0])
+
+
+def test_videos_and_classes_that_read_alike_are_refused_not_scored_as_misses():
+    """Video 1 in gt and "1" in pred never match (it gave AP 0); class True and 1 are not one class
+    (they merged): both are refused naming the values. 1 and 1.0 are one value."""
+    gt = pd.DataFrame({"video": [1], "class": ["run"], "start_frame": [0], "end_frame": [9]})
+    pred = gt.assign(video=["1"], score=[0.9])
+    with pytest.raises(ValueError, match=r"video '1' \(a str\) in pred and 1 \(an int\) in gt read alike but never match"):
+        average_precision_at_tiou(pred, gt, 0.5)
+    with pytest.raises(ValueError, match=r"video '1' \(a str\) in pred"):
+        mean_average_precision_tiou(pred, gt)
+    assert average_precision_at_tiou(gt.assign(video=[1.0], score=[0.9]), gt, 0.5).tolist() == [1.0]
+    two = pd.DataFrame({"video": "v", "class": [True, 1], "start_frame": [0, 20], "end_frame": [9, 29]})
+    with pytest.raises(ValueError, match=r"class True \(a bool\) in pred and 1 \(an int\) in pred .*\(a bool is not a number here\)"):
+        average_precision_at_tiou(two.assign(score=[0.9, 0.8]), two, 0.5)
+    with pytest.raises(ValueError, match=r"class 'True' \(a str\) in pred and True \(a bool\) in gt"):
+        average_precision_at_tiou(two.iloc[:1].assign(score=[0.9], **{"class": ["True"]}), two.iloc[:1], 0.5)
+    a = pd.DataFrame({"video": [0], "class": [1], "start_frame": [0], "end_frame": [9]})
+    with pytest.raises(ValueError, match=r"video '0' \(a str\) in b and 0 \(an int\) in a"):
+        segment_agreement_f1(a, a.assign(video=["0"]))
+    with pytest.raises(ValueError, match=r"class True \(a bool\) in b and 1 \(an int\) in a"):
+        segment_agreement_f1(a, a.assign(**{"class": [True]}), same_class=True)
+    assert segment_agreement_f1(a, a.assign(**{"class": [True]})).f1 == 1.0  # classes not compared
+    b = a.assign(**{"class": [True]})
+    with pytest.raises(ValueError, match=r"class True \(a bool\) in annotator 'y' and 1 \(an int\) in annotator 'x'"):
+        frame_alpha({"x": a.drop(columns="video"), "y": b.drop(columns="video")}, 10)
+    long = pd.DataFrame({"annotator": [1, True], "class": 1, "start_frame": [0, 0], "end_frame": [9, 9]}, dtype=object)
+    with pytest.raises(ValueError, match=r"annotator True \(a bool\) in segments and 1 \(an int\) in segments"):
+        frame_alpha(long, 10)

@@ -12,7 +12,7 @@ import pytest
 
 import hitl_widgets as hw
 from hitl_widgets.demo import make_scenes, model_chains, reasoning_chain
-from hitl_widgets.metrics import chain_summary, first_error_agreement
+from hitl_widgets.metrics import chain_summary, first_error_agreement, first_error_table
 from hitl_widgets.widgets.reasoning import ReasoningChainReview, normalise_chains
 
 IMAGES = np.zeros((2, 40, 60, 3), np.uint8)  # 60 wide, 40 high
@@ -263,6 +263,71 @@ def test_first_error_agreement_hand_computed():
     for bad in ([[1]], [[1, -1]], [[1.5, 1]], [[True, 1]], []):
         with pytest.raises(ValueError):
             first_error_agreement(bad, n_boot=0)
+
+
+def test_chain_summary_keeps_each_annotators_chain():
+    """Several annotators' steps concatenated (as first_error_table takes them): each annotator's
+    review of a chain is one chain, never merged with another's."""
+    ann = pd.DataFrame({"item_id": 0, "model": "m", "step": [0, 1], "verdict": ["correct", "reasoning error"],
+                        "reviewed": True, "annotator": "ann"})
+    bob = ann.assign(verdict=["perception error", None], annotator="bob")
+    s = chain_summary(pd.concat([ann, bob], ignore_index=True), n_boot=0)
+    acc = s[s.measure == "step_accuracy"]
+    assert acc.estimate.item() == pytest.approx(1 / 3) and acc.n.item() == 3  # ann 1 of 2, bob 0 of 1
+    first = s[s.measure == "first_error_at"].set_index("value")
+    assert first.estimate.to_dict() == {"1": 0.5, "2": 0.5, "none": 0.0} and set(first.n) == {2}
+    kinds = s[s.measure == "error_kind"].set_index("value").estimate.to_dict()
+    assert kinds == {"perception error": 0.5, "reasoning error": 0.5, "unsupported": 0.0}
+    # the same from two widgets
+    store = hw.AnnotationStore(":memory:")
+    w1 = ReasoningChainReview(IMAGES, CHAINS, store=store, annotator="ann")
+    w2 = ReasoningChainReview(IMAGES, CHAINS, store=store, annotator="bob")
+    w1.mark_first_error(0, "a", 2)
+    w2.mark_first_error(0, "a", 0)
+    both = chain_summary(pd.concat([w1.steps, w2.steps]), n_boot=0)
+    first = both[(both.model == "a") & (both.measure == "first_error_at")].set_index("value")
+    assert first.estimate.to_dict() == {"1": 0.5, "3": 0.5, "none": 0.0} and set(first.n) == {2}
+    # without the annotator column the two chains cannot be told apart: refused, not merged
+    with pytest.raises(ValueError, match=r"steps: row 2 \(label 2\): model 'm', item_id 0 has step 0 twice \(several annotators' steps\? add an annotator column\)"):
+        chain_summary(pd.concat([ann, bob], ignore_index=True).drop(columns="annotator"), n_boot=0)
+    with pytest.raises(ValueError, match=r"item_id 0, model 'm', annotator 'ann' has step 0 twice \(is the annotator column right\?\)"):
+        first_error_table(pd.concat([ann, ann, bob], ignore_index=True))
+
+
+@pytest.mark.parametrize("column, value, message", [
+    ("reviewed", "False", r"steps: row 0 \(label 0\): reviewed 'False' is not a bool"),
+    ("reviewed", [True, False], r"steps: row 0 \(label 0\): model 'm', item_id 0 is reviewed on some steps and not others"),
+    ("verdict", ["Correct", None], r"steps: row 0 \(label 0\): verdict 'Correct' is not one of"),
+    ("step", [0, 1.5], r"steps: row 1 \(label 1\): step 1.5 is not a step index"),
+    ("step", [0, np.nan], r"steps: row 1 \(label 1\): step nan is not a step index"),
+    ("item_id", [0, None], r"steps: row 1 \(label 1\) has no item_id"),
+    ("item_id", [1, "1"], r"item_id '1' \(a str\) in steps and 1 \(an int\) in steps read alike"),
+])
+def test_chain_summary_and_first_error_table_refuse_bad_steps(column, value, message):
+    """"False" is a true string: it used to count the chain as reviewed; an unknown verdict used to be
+    quietly "not judged"."""
+    df = pd.DataFrame({"item_id": 0, "model": "m", "step": [0, 1], "verdict": ["correct", None], "reviewed": True,
+                       "annotator": "ann"}).assign(**{column: value})
+    with pytest.raises(ValueError, match=message):
+        chain_summary(df.drop(columns="annotator"), n_boot=0)
+    with pytest.raises(ValueError, match=message.replace("model 'm', item_id 0", "item_id 0, model 'm', annotator 'ann'")):
+        first_error_table(pd.concat([df, df.assign(annotator="bob")], ignore_index=True))
+
+
+def test_first_error_agreement_reads_every_no_error_marker():
+    """None, NaN of any float type and pandas' <NA> all mean "no error"."""
+    expected = first_error_agreement([[1, None], [2, 2]], n_boot=0)
+    for ratings in (pd.DataFrame({"a": [1, 2], "b": [None, 2]}, dtype="Int64"),
+                    np.array([[1, np.nan], [2, 2]], dtype=np.float32),
+                    [[1, pd.NA], [2, 2]], [[1, np.float64("nan")], [2, 2]]):
+        r = first_error_agreement(ratings, n_boot=0)
+        assert (r.n_chains, r.exact, r.within_one) == (expected.n_chains, expected.exact, expected.within_one) == (2, 0.5, 0.5)
+    with pytest.raises(ValueError, match=r"chain 1, annotator 0: .* not 1.5"):
+        first_error_agreement([[1, 1], [1.5, 1]], n_boot=0)
+    with pytest.raises(ValueError, match=r"chain 'c2', annotator 'bob': .* not -1"):
+        first_error_agreement(pd.DataFrame({"ann": [1, 1], "bob": [1, -1]}, index=["c1", "c2"]), n_boot=0)
+    with pytest.raises(ValueError, match=r"chain 0, annotator 1: .* not inf"):
+        first_error_agreement([[1, np.inf]], n_boot=0)
 
 
 def test_demo_chains_have_known_errors():

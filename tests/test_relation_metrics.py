@@ -73,7 +73,8 @@ def test_matching_by_boxes_by_hand():
 
 
 def test_box_classes_compare_by_value_like_ids():
-    """Class 1 of an int column is 1.0 of a float one (as item ids are); True is not 1, "1" is not 1."""
+    """Class 1 of an int column is 1.0 of a float one (as item ids are); True and "1" never equal 1,
+    so a class column with 1 on one side and True or "1" on the other is refused, not a miss."""
     tri = T([(0, "s", "on", "o")])
     oa = pd.DataFrame({"item": 0, "object": ["s", "o"], "class": [1, 2], "x": [0, 0], "y": [0, 10], "w": 5, "h": 5})
     ob = oa.assign(**{"class": [1.0, 2.0]})
@@ -83,8 +84,11 @@ def test_box_classes_compare_by_value_like_ids():
     both = pd.concat([tri.assign(annotator="a"), tri.assign(annotator="b")])
     boxes = pd.concat([oa.assign(annotator="a"), ob.assign(annotator="b")])
     assert triple_agreement_table(both, objects=boxes)["f1"].tolist() == [1.0]
-    for other in ([True, 2], ["1", "2"], [1.5, 2.0]):
-        assert triple_agreement(tri, tri, objects_a=oa, objects_b=oa.assign(**{"class": other})).n_match == 0
+    assert triple_agreement(tri, tri, objects_a=oa, objects_b=oa.assign(**{"class": [1.5, 2.0]})).n_match == 0
+    for other, shown in (([True, 2], r"class True \(a bool\) in b objects and 1 \(an int\) in a objects"),
+                         (["1", "2"], r"class '1' \(a str\) in b objects and 1 \(an int\) in a objects")):
+        with pytest.raises(ValueError, match=shown):
+            triple_agreement(tri, tri, objects_a=oa, objects_b=oa.assign(**{"class": other}))
 
 
 def test_agreement_and_table_by_hand():
@@ -307,3 +311,38 @@ def test_bad_input_names_the_item():
         triple_alpha(ref.assign(annotator="a"), level="ordinal")
     with pytest.raises(ValueError, match="iou_threshold"):
         triple_agreement(ref, ref, iou_threshold=0)
+
+
+def test_ids_that_read_alike_are_refused_not_scored_as_misses():
+    """Item 1 and "1" never match (recall was 0), subject True matched 1 (recall was 1): both are
+    refused naming the values, across the two tables or within one. 1 and 1.0 are one id."""
+    ref = T([(1, "o1", "on", "o2")])
+    pred = ref.assign(item=["1"], score=[0.9])
+    with pytest.raises(ValueError, match=r"item '1' \(a str\) in predicted and 1 \(an int\) in reference read alike"):
+        triple_recall_at_k(pred, ref, 1)
+    with pytest.raises(ValueError, match=r"item '1' \(a str\) in predicted"):
+        triple_precision(pred, ref)
+    assert triple_recall_at_k(ref.assign(item=[1.0], score=[0.9]), ref, 1) == 1.0
+    ref = T([(0, 1, "on", 2)])
+    pred = T([(0, True, "on", 2)]).assign(score=[1.0])
+    with pytest.raises(ValueError, match=r"object id True \(a bool\) in predicted and 1 \(an int\) in reference"):
+        triple_recall_at_k(pred, ref, 1)
+    with pytest.raises(ValueError, match=r"object id True \(a bool\) in b and 1 \(an int\) in a"):
+        triple_agreement(ref, pred.drop(columns="score"))
+    with pytest.raises(ValueError, match=r"predicate 1 \(an int\) in b and '1' \(a str\) in a|predicate '1' \(a str\) in a"):
+        triple_agreement(T([(0, "o1", "1", "o2")]), T([(0, "o1", 1, "o2")]))
+    both = T([(0, 1, "on", 2), (0, True, "on", 2)]).assign(annotator=["a", "b"])  # (pd.concat would make True 1)
+    for f in (triple_agreement_table, triple_units, triple_alpha):
+        with pytest.raises(ValueError, match=r"object id True \(a bool\) in triples and 1 \(an int\) in triples"):
+            f(both)
+    # by boxes: each side's ids name its own objects, so "1" on one side and 1 on the other is fine ...
+    ta, tb = T([(0, "1", "on", "2")]), T([(0, 1, "on", 2)])
+    box = {"x": [0, 20], "y": 0, "w": 10, "h": 10}
+    oa = pd.DataFrame({"item": 0, "object": ["1", "2"], "class": ["cup", "table"], **box})
+    ob = pd.DataFrame({"item": 0, "object": [1, 2], "class": ["cup", "table"], **box})
+    assert triple_agreement(ta, tb, objects_a=oa, objects_b=ob).f1 == 1.0
+    # ... but a side's triples and its own objects must agree, and items are compared across
+    with pytest.raises(ValueError, match=r"object id '1' \(a str\) in a and 1 \(an int\) in a objects"):
+        triple_agreement(ta, tb, objects_a=ob, objects_b=ob)
+    with pytest.raises(ValueError, match=r"item '0' \(a str\) in b objects and 0 \(an int\) in a"):
+        triple_agreement(ta, tb, objects_a=oa, objects_b=ob.assign(item="0"))

@@ -3,6 +3,14 @@ the first error falls, which kind it is, and how far annotators agree on the fir
 
 A chain's *first error* is the position (0-based step index) of its first step judged wrong; a
 chain with no wrong step has none (``None``). Pure functions over numpy / pandas: no widget imports.
+
+A steps table (``ReasoningChainReview.steps``, or several concatenated) has one row per step;
+a *chain* is one annotator's review of one model's chain on one item: the rows sharing item_id,
+model and, when the table has one, annotator. Bad input raises ``ValueError`` naming the row or the
+chain: a missing item_id / model / annotator, a step that is not a whole number >= 0, a step
+number twice in one chain (two annotators' tables concatenated without an annotator column), a
+verdict not in ``STEP_VERDICTS`` (or None), a ``reviewed`` that is not a bool or differs within a
+chain, ids that read alike but never match (``1`` and ``"1"``: ``relations.refuse_lookalikes``).
 """
 from __future__ import annotations
 
@@ -12,7 +20,9 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ..coerce import is_missing, plain
 from .agreement import BootstrapCI, bootstrap_ci
+from .relations import refuse_lookalikes
 
 __all__ = [
     "STEP_VERDICTS",
@@ -42,24 +52,36 @@ class FirstErrorAgreement(NamedTuple):
     within_one_ci: BootstrapCI | None
 
 
-def _position(value: Any) -> int:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def _whole(value: Any) -> int | None:
+    """``value`` as an int when it is a whole number >= 0 (not a bool), else None."""
+    v = plain(value)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v != int(v) or v < 0:
+        return None
+    return int(v)
+
+
+def _position(value: Any, where: str) -> int:
+    if value is not pd.NaT and is_missing(value):  # None, NaN of any float type, pd.NA: no error
         return NO_ERROR
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, float, np.floating)):
-        raise ValueError(f"a first-error position is a step index (int >= 0) or None, not {value!r}")
-    if float(value) != int(value) or int(value) < 0:
-        raise ValueError(f"a first-error position is a step index (int >= 0) or None, not {value!r}")
-    return int(value)
+    position = _whole(value)
+    if position is None:
+        raise ValueError(f"{where}: a first-error position is a step index (int >= 0) or None / NaN / <NA> "
+                         f"(no error), not {plain(value)!r}")
+    return position
 
 
 def first_error_positions(ratings: Any) -> np.ndarray:
-    """A chains x annotators table of first-error positions (ints >= 0; None or NaN: no error) as
-    an int array with ``-1`` for "no error".
+    """A chains x annotators table of first-error positions (ints >= 0; None, NaN or ``pd.NA``: no
+    error) as an int array with ``-1`` for "no error". A bad entry is named by its chain and
+    annotator (a DataFrame's labels, else positions).
 
     >>> first_error_positions([[2, 2], [None, 0]]).tolist()
     [[2, 2], [-1, 0]]
     """
+    chains: list[Any] | None = None
+    annotators: list[Any] | None = None
     if isinstance(ratings, pd.DataFrame):
+        chains, annotators = ratings.index.tolist(), ratings.columns.tolist()
         ratings = ratings.to_numpy(dtype=object)
     rows = [list(r) for r in ratings]
     if not rows:
@@ -67,7 +89,13 @@ def first_error_positions(ratings: Any) -> np.ndarray:
     width = {len(r) for r in rows}
     if len(width) != 1 or width.pop() < 2:
         raise ValueError("ratings must be a chains x annotators table with at least two annotators")
-    return np.array([[_position(v) for v in r] for r in rows], dtype=np.int64)
+
+    def where(i: int, j: int) -> str:
+        if chains is None or annotators is None:
+            return f"chain {i}, annotator {j}"
+        return f"chain {chains[i]!r}, annotator {annotators[j]!r}"
+
+    return np.array([[_position(v, where(i, j)) for j, v in enumerate(r)] for i, r in enumerate(rows)], dtype=np.int64)
 
 
 def _pair_scores(codes: np.ndarray, tolerance: int) -> np.ndarray:
@@ -103,11 +131,95 @@ def first_error_agreement(ratings: Any, n_boot: int = 1000, level: float = 0.95,
     return FirstErrorAgreement(len(codes), float(exact.mean()), float(near.mean()), exact_ci, near_ci)
 
 
+def _row(steps: pd.DataFrame, n: int) -> str:
+    return f"steps: row {n} (label {steps.index[n]!r})"
+
+
+def _chains(steps: Any, keys: list[str]) -> pd.DataFrame:
+    """One row per chain (the steps sharing ``keys``), in order of first appearance, checked (see
+    the module): the keys, reviewed, n_ok and n_judged (correct / correct-or-wrong steps up to the
+    first error), first (the first error's step number, ``NO_ERROR`` for none) and kind (its
+    verdict; missing for none)."""
+    if not isinstance(steps, pd.DataFrame):
+        raise ValueError(f"steps must be a DataFrame, not {type(steps).__name__}")
+    missing = {*keys, "step", "verdict", "reviewed"} - set(steps.columns)
+    if missing:
+        raise ValueError(f"steps needs the columns {sorted(missing)}")
+    for key in keys:
+        gone = steps[key].isna().to_numpy()
+        if gone.any():
+            raise ValueError(f"{_row(steps, int(gone.argmax()))} has no {key}")
+        refuse_lookalikes(key, [("steps", steps[key])])
+    step = steps["step"]
+    if step.dtype.kind in "iu":
+        bad = (step < 0).to_numpy()
+    else:
+        bad = np.array([_whole(v) is None for v in step.tolist()], dtype=bool)
+    if bad.any():
+        n = int(bad.argmax())
+        raise ValueError(f"{_row(steps, n)}: step {plain(step.iloc[n])!r} is not a step index (an int >= 0)")
+    verdict = steps["verdict"].astype(object)
+    bad = ~(verdict.isin(STEP_VERDICTS) | verdict.map(is_missing)).to_numpy(dtype=bool)
+    if bad.any():
+        n = int(bad.argmax())
+        raise ValueError(f"{_row(steps, n)}: verdict {plain(verdict.iloc[n])!r} is not one of {STEP_VERDICTS} or None")
+    reviewed = steps["reviewed"]
+    if reviewed.dtype != bool:
+        bad = np.array([not isinstance(v, (bool, np.bool_)) for v in reviewed.tolist()], dtype=bool)
+        if bad.any():
+            n = int(bad.argmax())
+            raise ValueError(f"{_row(steps, n)}: reviewed {plain(reviewed.iloc[n])!r} is not a bool (True / False)")
+    if steps.empty:
+        return pd.DataFrame({**{k: [] for k in keys}, "reviewed": np.zeros(0, bool), "n_ok": np.zeros(0, np.int64),
+                             "n_judged": np.zeros(0, np.int64), "first": np.zeros(0, np.int64), "kind": []})
+    codes = steps.groupby(keys, sort=False).ngroup().to_numpy()
+    step_no = step.to_numpy(dtype=np.int64)
+    order = np.lexsort((step_no, codes))  # by chain (first appearance), then step
+    c, st = codes[order], step_no[order]
+    same = (c[1:] == c[:-1]) & (st[1:] == st[:-1])
+    if same.any():
+        k = int(same.argmax()) + 1
+        n = int(order[k])
+        chain = ", ".join(f"{key} {plain(steps[key].iloc[n])!r}" for key in keys)
+        why = "is the annotator column right?" if "annotator" in keys else "several annotators' steps? add an annotator column"
+        raise ValueError(f"{_row(steps, n)}: {chain} has step {int(st[k])} twice ({why})")
+    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+    chain_of_row = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(c)]))
+    v = verdict.to_numpy(dtype=object)[order]
+    ok = v == "correct"
+    wrong = np.isin(v, ERROR_VERDICTS)
+    done = reviewed.to_numpy(dtype=bool)[order]
+    errors_before: np.ndarray = np.cumsum(wrong) - wrong  # in the sorted table, then within the chain
+    errors_before -= errors_before[starts][chain_of_row]
+    upto = errors_before == 0  # the steps up to and including the first error
+    first_row = wrong & upto
+    all_done = np.logical_and.reduceat(done, starts)
+    any_done = np.logical_or.reduceat(done, starts)
+    if (all_done != any_done).any():
+        n = int(order[starts[int((all_done != any_done).argmax())]])
+        chain = ", ".join(f"{k} {plain(steps[k].iloc[n])!r}" for k in keys)
+        raise ValueError(f"{_row(steps, n)}: {chain} is reviewed on some steps and not others (reviewed is per chain)")
+    first = np.full(len(starts), NO_ERROR, dtype=np.int64)
+    kind = np.full(len(starts), None, dtype=object)
+    first[chain_of_row[first_row]] = st[first_row]
+    kind[chain_of_row[first_row]] = v[first_row]
+    head = steps.iloc[order[starts]]
+    return pd.DataFrame({
+        **{k: head[k].map(plain).tolist() for k in keys},
+        "reviewed": all_done,
+        "n_ok": np.add.reduceat((ok & upto).astype(np.int64), starts),
+        "n_judged": np.add.reduceat(((ok | wrong) & upto).astype(np.int64), starts),
+        "first": first,
+        "kind": kind,
+    })
+
+
 def first_error_table(steps: pd.DataFrame) -> pd.DataFrame:
     """Several annotators' step verdicts (``ReasoningChainReview.steps`` of each, concatenated:
     columns item_id, model, step, verdict, reviewed, annotator) as a chains x annotators table of
     first-error positions (None: no error), for ``first_error_agreement``. Only the chains every
-    annotator reviewed (judged up to its first error) are kept.
+    annotator reviewed (judged up to its first error) are kept. Bad input is refused as the module
+    says.
 
     >>> a = pd.DataFrame({"item_id": 0, "model": "m", "step": [0, 1], "reviewed": True,
     ...                   "verdict": ["correct", "unsupported"], "annotator": "ann"})
@@ -118,14 +230,13 @@ def first_error_table(steps: pd.DataFrame) -> pd.DataFrame:
     missing = {"item_id", "model", "step", "verdict", "reviewed", "annotator"} - set(steps.columns)
     if missing:
         raise ValueError(f"steps needs the columns {sorted(missing)}")
-    annotators = list(dict.fromkeys(steps["annotator"].tolist()))
+    chains = _chains(steps, ["item_id", "model", "annotator"])
+    annotators = list(dict.fromkeys(chains["annotator"].tolist()))
     out: dict[tuple, dict] = {}
-    for (item_id, model, annotator), chain in steps.groupby(["item_id", "model", "annotator"], sort=False):
-        if not chain["reviewed"].astype(bool).all():
-            continue
-        chain = chain.sort_values("step")
-        wrong = [int(s) for s, v in zip(chain["step"], chain["verdict"]) if v in ERROR_VERDICTS]
-        out.setdefault((item_id, model), {})[annotator] = wrong[0] if wrong else None
+    for item_id, model, annotator, reviewed, first in chains[["item_id", "model", "annotator", "reviewed", "first"]].itertuples(
+            index=False, name=None):
+        if reviewed:
+            out.setdefault((item_id, model), {})[annotator] = None if first == NO_ERROR else int(first)
     keys = [k for k, v in out.items() if len(v) == len(annotators)]
     index = pd.MultiIndex.from_tuples(keys, names=["item_id", "model"])
     table = pd.DataFrame([[out[k][a] for a in annotators] for k in keys], index=index, columns=annotators, dtype=object)
@@ -158,8 +269,11 @@ def chain_summary(
     percentile bootstrap CIs over chains.
 
     ``steps``: one row per step with columns item_id, model, step (0-based), verdict (one of
-    ``STEP_VERDICTS`` or None) and reviewed (whether the step's chain is fully judged: every step
-    up to its first error, or every step, has a verdict). Only reviewed chains count.
+    ``STEP_VERDICTS`` or None), reviewed (a bool per chain: whether it is fully judged: every step
+    up to its first error, or every step, has a verdict) and optionally annotator. Only reviewed
+    chains count. With an annotator column (several annotators' ``ReasoningChainReview.steps``
+    concatenated) each annotator's review of a chain is one chain: the measures pool them, and the
+    bootstrap resamples them as independent chains. Bad input is refused as the module says.
 
     Rows (long form, columns model, measure, value, n, estimate, low, high):
       - measure "step_accuracy": correct steps / steps judged correct or wrong ("not checkable" and
@@ -176,28 +290,18 @@ def chain_summary(
     >>> s[s.measure == "step_accuracy"].estimate.item()
     0.75
     """
-    missing = {"item_id", "model", "step", "verdict", "reviewed"} - set(steps.columns)
-    if missing:
-        raise ValueError(f"steps needs the columns {sorted(missing)}")
+    if not isinstance(steps, pd.DataFrame):
+        raise ValueError(f"steps must be a DataFrame, not {type(steps).__name__}")
+    keys = ["model", "item_id", *(["annotator"] if "annotator" in steps.columns else [])]
+    all_chains = _chains(steps, keys)
     rows: list[tuple] = []
-    done = steps[steps["reviewed"].astype(bool)]
-    for model in list(dict.fromkeys(steps["model"].tolist())):
-        mine = done[done["model"] == model]
-        chains = []  # per chain: (n correct, n judged correct-or-wrong, first error or -1, its kind)
-        for _, chain in mine.groupby("item_id", sort=False):
-            chain = chain.sort_values("step")
-            verdicts = chain["verdict"].tolist()
-            first = next((n for n, v in enumerate(verdicts) if v in ERROR_VERDICTS), NO_ERROR)
-            upto = verdicts if first == NO_ERROR else verdicts[: first + 1]
-            n_ok = sum(v == "correct" for v in upto)
-            n_judged = sum(v in ("correct", *ERROR_VERDICTS) for v in upto)
-            kind = verdicts[first] if first != NO_ERROR else None
-            chains.append((n_ok, n_judged, int(chain["step"].iloc[first]) if first != NO_ERROR else NO_ERROR, kind))
-        pairs = np.array([[c[0], c[1]] for c in chains], dtype=float).reshape(-1, 2)
+    for model in list(dict.fromkeys(all_chains["model"].tolist())):
+        chains = all_chains[(all_chains["model"] == model) & all_chains["reviewed"]]
+        pairs = chains[["n_ok", "n_judged"]].to_numpy(dtype=float).reshape(-1, 2)
         est = _ratio(pairs) if len(pairs) else math.nan
         low, high = _ci(pairs, lambda p: _ratio(p), n_boot, level, seed)
         rows.append((model, "step_accuracy", "", int(pairs[:, 1].sum()), est, low, high))
-        firsts = np.array([c[2] for c in chains], dtype=np.int64)
+        firsts = chains["first"].to_numpy(dtype=np.int64)
 
         def label(p: int) -> str:
             if p == NO_ERROR:
@@ -213,7 +317,7 @@ def chain_summary(
             est = float(hit.mean()) if len(hit) else math.nan
             low, high = _ci(hit, np.mean, n_boot, level, seed)
             rows.append((model, "first_error_at", v, len(hit), est, low, high))
-        kinds = [c[3] for c in chains if c[3] is not None]
+        kinds = chains.loc[chains["first"] != NO_ERROR, "kind"].tolist()
         for kind in ERROR_VERDICTS:
             hit = np.array([k == kind for k in kinds], dtype=float)
             est = float(hit.mean()) if len(hit) else math.nan

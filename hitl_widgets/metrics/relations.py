@@ -9,27 +9,31 @@ they are on the same item with the same predicate and
   * the same subject and object ids (the default: both sides name the same objects), or
   * — when each side drew its own boxes (give both sides' ``objects``: item, object, class, x, y,
     w, h) — subjects of the same class whose boxes have IoU >= ``iou_threshold``, and likewise the
-    objects (classes compare by value, as ids do: class ``1`` of an int column is ``1.0`` of a
-    float one; ``True`` is not ``1`` and ``"1"`` is not ``1``). Matching is then one-to-one per
-    item (the most matched pairs, ties broken by the summed IoU;
-    ``scipy.optimize.linear_sum_assignment``), so one triple never counts twice.
+    objects. Matching is then one-to-one per item (the most matched pairs, ties broken by the summed
+    IoU; ``scipy.optimize.linear_sum_assignment``), so one triple never counts twice.
+
+Ids, predicates and classes compare by value: item ``1`` of an int column is ``1.0`` of a float one.
+Values that read alike but are of other types never match (``True`` is not ``1``, ``"1"`` is not
+``1``), so a column holding both — in one table or across the two compared, e.g. one side read from
+a CSV — is refused naming the two values (:func:`refuse_lookalikes`), not counted as a miss.
 
 Bad input raises ``ValueError`` naming the item: a missing column, a missing subject / predicate /
 object, a triple relating an object to itself or stated twice by one side, a missing or infinite
-score, an object id the side's ``objects`` lack, a NaN or negative box, no triples at all.
+score, an object id the side's ``objects`` lack, a NaN or negative box, no triples at all, values
+that read alike but differ in type.
 """
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from ..coerce import is_missing, plain, same_label
+from ..coerce import is_missing, plain, plain_array, same_label
 from .agreement import SET_LEVELS, alpha_from_codes, set_distances
 from .geometry import box_iou
 
@@ -46,6 +50,93 @@ __all__ = [
 TRIPLE_COLUMNS = ["item", "subject", "predicate", "object"]
 OBJECT_COLUMNS = ["item", "object", "class", "x", "y", "w", "h"]
 _Objects = dict[tuple[Hashable, Hashable], tuple[Any, np.ndarray]]  # (item, object) -> (class, box)
+
+
+def _kind(t: type) -> str | None:
+    """The kind of a plain value's type, as labels compare: "bool", "number", "str" (None: other)."""
+    if issubclass(t, (bool, np.bool_)):
+        return "bool"
+    if issubclass(t, (int, float, np.integer, np.floating)):
+        return "number"
+    if issubclass(t, str):
+        return "str"
+    return None
+
+
+def _a(value: Any) -> str:
+    name = type(value).__name__
+    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
+
+
+_DTYPE_KINDS = {"b": "bool", "i": "number", "u": "number", "f": "number", "U": "str"}
+_CLASHES = ({"bool", "number"}, {"str", "number"}, {"str", "bool"})
+_PLAIN_TYPES = frozenset({bool, int, float, str, type(None)})
+
+
+def refuse_lookalikes(column: str, pools: Sequence[tuple[str, Any]]) -> None:
+    """Refuse values of ``column`` that read alike but never compare equal: ``1`` and ``"1"`` (or
+    ``"1.0"``), ``True`` and ``1`` (``False`` and ``0``), ``True`` and ``"True"``, in one table or
+    across the tables compared. ``pools``: ``(name, values)`` of each table (a Series, an array or
+    a list). Numbers compare by value (``1`` is ``1.0``), a bool only equals a bool and a str only a
+    str (``coerce.same_label``), so such a pair is a type problem (one side read from a CSV, a
+    column turned bool), never a disagreement: ValueError naming both values and their tables.
+    Costs one pass over the types when the values are of one kind.
+
+    Example:
+        >>> refuse_lookalikes("item", [("predicted", [1, 2]), ("reference", ["1", "x"])])
+        Traceback (most recent call last):
+        ...
+        ValueError: item '1' (a str) in reference and 1 (an int) in predicted read alike but never match: give them one type (e.g. .astype(str) on both)
+    """
+    arrays: list[tuple[str, np.ndarray]] = []
+    kinds: set[str | None] = set()
+    for name, values in pools:
+        if isinstance(values, (pd.Series, pd.Index)):
+            arr = values.to_numpy()
+        elif isinstance(values, np.ndarray):
+            arr = values
+        else:  # a list: as objects (np.asarray would turn [0, "a"] into two strs)
+            arr = np.fromiter(values, dtype=object)
+        if arr.dtype == object:
+            types = set(map(type, arr.ravel().tolist()))
+            if not types <= _PLAIN_TYPES:  # numpy scalars, pd.NA, 0-d tensors
+                arr = plain_array(arr)
+                types = set(map(type, arr.ravel().tolist()))
+            kinds |= {_kind(t) for t in types}
+        elif arr.size:
+            kinds.add(_DTYPE_KINDS.get(arr.dtype.kind))
+        arrays.append((name, arr))
+    if not any(clash <= kinds for clash in _CLASHES):
+        return
+    seen: dict[str, dict[Any, tuple[Any, str]]] = {"bool": {}, "number": {}, "str": {}}
+    for name, arr in arrays:
+        for v in arr.ravel().tolist():
+            k = _kind(type(v))
+            if k is not None:
+                seen[k].setdefault(v, (v, name))  # bools and numbers apart: True and 1 stay two keys
+
+    def refuse(a: tuple[Any, str], b: tuple[Any, str]) -> None:
+        (x, wx), (y, wy) = a, b
+        hint = "e.g. .astype(str) on both" if isinstance(x, str) or isinstance(y, str) else "a bool is not a number here"
+        raise ValueError(f"{column} {x!r} ({_a(x)}) in {wx} and {y!r} ({_a(y)}) in {wy} "
+                         f"read alike but never match: give them one type ({hint})")
+
+    numbers, bools = seen["number"], seen["bool"]
+    for b, where in bools.items():
+        if b in numbers:  # True == 1, False == 0.0
+            refuse(where, numbers[b])
+    for s, where in seen["str"].items():
+        text = s.strip()
+        if text.lower() in ("true", "false") and (text.lower() == "true") in bools:
+            refuse(where, bools[text.lower() == "true"])
+        for parse in (int, float):
+            try:
+                x = parse(text)
+            except ValueError:
+                continue
+            if x in numbers:
+                refuse(where, numbers[x])
+            break
 
 
 def _columns(df: Any, needed: list[str], what: str) -> None:
@@ -65,6 +156,7 @@ def _triples(df: Any, what: str, score: bool = False, extra: tuple[str, ...] = (
     out = df[cols].reset_index(drop=True).copy()
     for c in (*TRIPLE_COLUMNS, *extra):
         out[c] = pd.Series([plain(v) for v in out[c]], dtype=object)
+    _refuse_triple_lookalikes([(what, out)], ids=True, extra=extra)  # before the checks below compare them
     for n, row in enumerate(out.itertuples(index=False)):
         item = row[0]
         if is_missing(item):
@@ -89,9 +181,22 @@ def _triples(df: Any, what: str, score: bool = False, extra: tuple[str, ...] = (
     return out
 
 
+def _refuse_triple_lookalikes(tables: Sequence[tuple[str, pd.DataFrame]], ids: bool, extra: tuple[str, ...] = ()) -> None:
+    """``refuse_lookalikes`` on the columns of triples compared across ``tables``: item, predicate,
+    the object ids (subject and object, one id space) when ``ids``, and ``extra``."""
+    refuse_lookalikes("item", [(n, t["item"]) for n, t in tables])
+    refuse_lookalikes("predicate", [(n, t["predicate"]) for n, t in tables])
+    if ids:
+        refuse_lookalikes("object id", [(n, t[c]) for n, t in tables for c in ("subject", "object")])
+    for c in extra:
+        refuse_lookalikes(c, [(n, t[c]) for n, t in tables])
+
+
 def _objects(df: Any, what: str, extra: tuple[str, ...] = ()) -> dict[Any, _Objects]:
     """(extra key or None) -> {(item, object): (class, (x, y, w, h))}, checked."""
     _columns(df, [*OBJECT_COLUMNS, *extra], what)
+    for c in ("item", "object", "class", *extra):
+        refuse_lookalikes(c if c != "object" else "object id", [(what, df[c])])
     out: dict[Any, _Objects] = {}
     for r in df.to_dict("records"):
         item, obj = plain(r["item"]), plain(r["object"])
@@ -166,10 +271,18 @@ def _prepare(predicted: Any, reference: Any, objects: Any, reference_objects: An
     by_box = _both(objects, reference_objects)
     p = _triples(predicted, names[0], score=score)
     r = _triples(reference, names[1])
+    # ids are compared across the sides only when matching by ids; with boxes, each side's ids name its own objects
+    _refuse_triple_lookalikes([(names[0], p), (names[1], r)], ids=not by_box)
     objs_p = objs_r = None
     if by_box:
-        objs_p = _objects(objects, f"{names[0]} objects" if names[0] != "predicted" else "objects")[None]
-        objs_r = _objects(reference_objects, f"{names[1]} objects" if names[1] != "reference" else "reference_objects")[None]
+        what_p = f"{names[0]} objects" if names[0] != "predicted" else "objects"
+        what_r = f"{names[1]} objects" if names[1] != "reference" else "reference_objects"
+        objs_p, objs_r = _objects(objects, what_p)[None], _objects(reference_objects, what_r)[None]
+        refuse_lookalikes("item", [(names[0], p["item"]), (names[1], r["item"]), (what_p, objects["item"]),
+                                   (what_r, reference_objects["item"])])
+        refuse_lookalikes("class", [(what_p, objects["class"]), (what_r, reference_objects["class"])])
+        for t, what, objs, what_o in ((p, names[0], objects, what_p), (r, names[1], reference_objects, what_r)):
+            refuse_lookalikes("object id", [(what, t["subject"]), (what, t["object"]), (what_o, objs["object"])])
         _check_known(p, objs_p, names[0])
         _check_known(r, objs_r, names[1])
     return p, r, objs_p, objs_r
@@ -280,6 +393,7 @@ def triple_agreement_table(triples: pd.DataFrame, annotator: str = "annotator", 
     objs: dict[Any, _Objects] | None = None
     if objects is not None:
         objs = _objects(objects, "objects", extra=(annotator,) if per_annotator else ())
+        _refuse_object_lookalikes(t, objects, annotator if per_annotator else None)
     names = sorted(t[annotator].unique().tolist(), key=str)
     rows = []
     for x, y in itertools.combinations(names, 2):
@@ -297,6 +411,14 @@ def triple_agreement_table(triples: pd.DataFrame, annotator: str = "annotator", 
         n = sum(_count_matches(ta, tb, oa, ob, iou_threshold).values())
         rows.append((x, y, len(items), len(ta), len(tb), n, n / len(ta), n / len(tb), 2 * n / (len(ta) + len(tb))))
     return pd.DataFrame(rows, columns=["annotator_a", "annotator_b", "n_items", "n_a", "n_b", "n_match", "precision", "recall", "f1"])
+
+
+def _refuse_object_lookalikes(t: pd.DataFrame, objects: pd.DataFrame, annotator: str | None) -> None:
+    """``refuse_lookalikes`` between the triples ``t`` and the ``objects`` they name."""
+    refuse_lookalikes("item", [("triples", t["item"]), ("objects", objects["item"])])
+    refuse_lookalikes("object id", [("triples", t["subject"]), ("triples", t["object"]), ("objects", objects["object"])])
+    if annotator is not None:
+        refuse_lookalikes(annotator, [("triples", t[annotator]), ("objects", objects[annotator])])
 
 
 def _sort_key(v: Any) -> tuple[str, str]:
@@ -332,6 +454,7 @@ def triple_units(triples: pd.DataFrame, annotator: str = "annotator", *, objects
         if annotator in objects.columns:
             raise ValueError(f"objects has an {annotator!r} column: the units need object ids shared by the annotators "
                              "(annotators' own boxes are compared by triple_agreement_table)")
+        _refuse_object_lookalikes(t, objects, None)
         ids: dict[Hashable, list] = {}
         for item, obj in zip(objects["item"], objects["object"]):
             ids.setdefault(plain(item), []).append(plain(obj))

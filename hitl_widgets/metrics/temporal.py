@@ -13,10 +13,14 @@ Conventions:
   ``video``, ``class``, ``start_frame``, ``end_frame`` (and ``score`` for predictions); with
   ``inclusive_frames=False`` the columns ``start_s``, ``end_s`` are read instead.
 - A box is ``(x, y, w, h)`` in pixels, no ``+1`` (as in ``metrics.geometry``).
+- Videos and classes compare by value (class ``1`` of an int column is ``1.0`` of a float one);
+  values that read alike but are of other types never match (``True`` is not ``1``, ``"1"`` is
+  not ``1``), so tables holding both (say, video ``1`` in ``gt`` and ``"1"`` in ``pred``) are
+  refused naming the two values (``relations.refuse_lookalikes``) rather than scored as misses.
 
 Bad input raises ``ValueError`` naming the offending segment (its position, and its row label
 in a DataFrame): NaN or infinite values, an end before its start, negative values, frames that
-are not integers, wrong shapes, mismatched lengths.
+are not integers, wrong shapes, mismatched lengths; or naming the values that read alike.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from .agreement import _max_matching, _prf, krippendorff_alpha
+from .relations import refuse_lookalikes
 
 __all__: list[str] = [
     "ACTIVITYNET_TIOU_THRESHOLDS",
@@ -286,6 +291,8 @@ def _ap_table(pred: Any, gt: Any, thresholds: Sequence[float], inclusive_frames:
     assert P.score is not None
     if len(G.seg) == 0:
         raise ValueError("gt has no segments: average precision is undefined")
+    refuse_lookalikes("video", [("pred", P.video), ("gt", G.video)])
+    refuse_lookalikes("class", [("pred", P.cls), ("gt", G.cls)])
     classes = _sorted_unique(G.cls)
     out = np.zeros((len(classes), len(thresholds)))
     n_p = len(P.seg)
@@ -430,11 +437,13 @@ def segment_agreement_f1(
         raise ValueError("a and b must both have a video column, or neither")
     na, nb = len(A.seg), len(B.seg)
     if A.video is not None and B.video is not None:
+        refuse_lookalikes("video", [("a", A.video), ("b", B.video)])
         codes = pd.factorize(np.concatenate([A.video, B.video]))[0]
     else:
         codes = np.zeros(na + nb, dtype=np.intp)
     va, vb = codes[:na], codes[na:]
     if A.cls is not None and B.cls is not None:
+        refuse_lookalikes("class", [("a", A.cls), ("b", B.cls)])
         cc = pd.factorize(np.concatenate([A.cls, B.cls]))[0]
         ca, cb = cc[:na], cc[na:]
     ious: list[NDArray[np.float64]] = []
@@ -483,6 +492,7 @@ def frame_alpha(
         if df["annotator"].isna().any():
             k = int(np.argmax(df["annotator"].isna().to_numpy()))
             raise ValueError(f"segments: {_label(df.index.tolist(), k)} has no annotator")
+        refuse_lookalikes("annotator", [("segments", df["annotator"])])
         tables: dict[Hashable, pd.DataFrame] = {k: g for k, g in df.groupby("annotator", sort=True)}
     elif isinstance(segments_by_annotator, Mapping):
         tables = dict(segments_by_annotator)
@@ -494,6 +504,9 @@ def frame_alpha(
     if len(tables) < 2:
         raise ValueError(f"frame_alpha needs at least two annotators, got {len(tables)}")
     parsed = {name: _table(t, f"annotator {name!r}", True, video=None) for name, t in tables.items()}
+    for column, field in (("video", "video"), ("class", "cls")):
+        refuse_lookalikes(column, [(f"annotator {n!r}", getattr(p, field)) for n, p in parsed.items()
+                                   if getattr(p, field) is not None])
     videos = {v for p in parsed.values() if p.video is not None for v in p.video.tolist()}
     if len(videos) > 1:
         raise ValueError(f"frame_alpha takes one video at a time, got {len(videos)}: call it per video")
