@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .audio import AudioSource
+from .video import TIME_SLACK_S, frame_at
 
 HOP_S = 0.005  # the envelope's resolution: 5 ms, an eighth of a 25 fps frame
 
@@ -75,23 +76,6 @@ def estimate_offset(reference: Any, other: Any, *, max_offset_s: float = 10.0, h
     away = np.abs(lags - lags[best]) * hop_s >= 0.1
     runner_up = float(values[away].max()) if away.any() else 0.0
     return OffsetEstimate(float(lags[best] * hop_s), float(values[best] / norm), float((values[best] - runner_up) / norm))
-
-
-TIME_SLACK_S = 1e-9  # a time this close to a frame's is that frame's (float rounding of pts x time base)
-
-
-def frame_at(times: Any, seconds: Any) -> np.ndarray:
-    """The frame on screen at each time in ``seconds``: the last frame whose presentation time is at
-    most that time plus ``TIME_SLACK_S`` (-1 before the first frame). The slack absorbs float
-    rounding: with a 1/12800 time base frame 35 of a 25 fps file is at 1.4000000000000001 s, and 1.4 s
-    is frame 35. ``VideoSource.index_at`` and the views (``indexAtTime``, js/src/lib/frames.ts) use
-    the same rule.
-
-    Example:
-        >>> frame_at(np.arange(100) * 512 * float(1 / 12800), [1.4, 1.39]).tolist()
-        [35, 34]
-    """
-    return np.searchsorted(np.asarray(times, dtype=float), np.asarray(seconds, dtype=float) + TIME_SLACK_S, side="right") - 1
 
 
 def to_frames(table: pd.DataFrame, times: Any, *, offset_s: float = 0.0) -> pd.DataFrame:

@@ -30,6 +30,7 @@ import pandas as pd
 
 from .coerce import is_missing, plain
 from .metrics.geometry import box_iou
+from .widgets.segments import check_scores
 
 __all__ = [
     "TRACK_COLUMNS",
@@ -156,9 +157,9 @@ def validate_tracks(
     missing = [c for c in TRACK_COLUMNS[:7] if c not in df.columns]
     if missing:
         raise ValueError(f"tracks lack the column(s) {missing} (they have {list(df.columns)})")
-    for name, value in (("n_frames", n_frames), ("width", width), ("height", height)):
-        if value is not None and (isinstance(value, bool) or not isinstance(plain(value), (int, float)) or not value > 0):
-            raise ValueError(f"{name} must be a positive number, not {value!r}")
+    for name, value, kind in (("n_frames", n_frames, int), ("width", width, (int, float)), ("height", height, (int, float))):
+        if value is not None and (isinstance(value, bool) or not isinstance(plain(value), kind) or not value > 0):
+            raise ValueError(f"{name} must be a positive {'int' if kind is int else 'number'}, not {value!r}")
     tracks = _ids(df["track"], lambda k: _row(df, k), "track id")
     frames = _frames(df["frame"], lambda k: f"track {tracks[k]!r}, {_row(df, k)}", n_frames)
 
@@ -348,11 +349,7 @@ def _detections(detections: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[
     boxes = _boxes(detections, lambda k: f"{where(k)} (frame {frames[k]})", None, None)
     classes = _ids(detections["class"], lambda k: f"{where(k)} (frame {frames[k]})", "class")
     if "score" in detections.columns:
-        scores = _numbers(detections["score"], lambda k: f"{where(k)} (frame {frames[k]})", "score")
-        bad = ~np.isfinite(scores)
-        if bad.any():
-            k = int(np.argmax(bad))
-            raise ValueError(f"{where(k)} (frame {frames[k]}): score {scores[k]!r} is not finite")
+        scores = check_scores(detections["score"], lambda k: f"{where(k)} (frame {frames[k]})")
     else:
         scores = np.ones(len(detections))
     return frames, boxes, classes, scores
@@ -374,7 +371,9 @@ def propagate_detections(
 ) -> pd.DataFrame:
     """Link per-frame detector boxes into track proposals with a greedy IoU tracker.
 
-    ``detections``: frame, x, y, w, h, class and (optional, default 1) score. Frame by frame, each
+    ``detections``: frame, x, y, w, h, class and (optional, default 1) score, a finite number in
+    [0, 1] as ``TemporalSegmenter``'s and ``TrackAnnotator``'s proposals (``widgets.segments.check_score``:
+    a score outside, a str or a bool is refused naming the row). Frame by frame, each
     open track of a class is matched to a detection of the same class by the IoU of the detection
     with the track's predicted box (its last box; with ``motion``, moved on at its mean velocity
     over its last five detections), greedily (highest IoU first; ties: the older track, the higher score),
@@ -392,9 +391,9 @@ def propagate_detections(
         >>> propagate_detections(det, max_gap=1)[["track", "frame", "x", "keyframe"]].values.tolist()
         [[0, 0, 0.0, True], [0, 1, 1.0, True], [0, 2, 2.0, False], [0, 3, 3.0, True], [1, 1, 50.0, True]]
     """
-    t = float(iou_threshold)
-    if not 0.0 < t <= 1.0:
-        raise ValueError(f"iou_threshold must be in (0, 1], not {iou_threshold!r}")
+    t = plain(iou_threshold)
+    if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0.0 < t <= 1.0:
+        raise ValueError(f"iou_threshold must be a number in (0, 1], not {repr(t)[:40]}")
     for name, value, low in (("max_gap", max_gap, 0), ("min_length", min_length, 1)):
         if isinstance(value, bool) or not isinstance(plain(value), int) or value < low:
             raise ValueError(f"{name} must be an int >= {low}, not {value!r}")

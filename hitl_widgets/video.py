@@ -46,6 +46,23 @@ def _import_av() -> Any:
     return av
 
 
+TIME_SLACK_S = 1e-9  # a time this close to a frame's is that frame's (float rounding of pts x time base)
+
+
+def frame_at(times: Any, seconds: Any) -> np.ndarray:
+    """The frame on screen at each time in ``seconds``: the last frame whose presentation time is at
+    most that time plus ``TIME_SLACK_S`` (-1 before the first frame). The slack absorbs float
+    rounding: with a 1/12800 time base frame 35 of a 25 fps file is at 1.4000000000000001 s, and 1.4 s
+    is frame 35. ``VideoSource.index_at``, ``av_sync.to_frames`` and the views (``indexAtTime``, js/src/lib/frames.ts) use
+    the same rule.
+
+    Example:
+        >>> frame_at(np.arange(100) * 512 * float(1 / 12800), [1.4, 1.39]).tolist()
+        [35, 34]
+    """
+    return np.searchsorted(np.asarray(times, dtype=float), np.asarray(seconds, dtype=float) + TIME_SLACK_S, side="right") - 1
+
+
 class VideoSource:
     """Frame-exact random access to one video: a file path or a ``(T, H, W[, C])`` array.
 
@@ -221,8 +238,6 @@ class VideoSource:
 
     def index_at(self, seconds: float) -> int:
         """The frame on screen at ``seconds`` (relative to the first frame): the last one shown at or before it."""
-        from .av_sync import frame_at  # the one time -> frame rule (also to_frames, segments_to_frames)
-
         return int(np.clip(frame_at(self.times, seconds), 0, self.n_frames - 1))
 
     def keyframe_before(self, i: int) -> int:

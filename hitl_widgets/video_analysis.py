@@ -44,10 +44,47 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .coerce import plain
+
 __all__ = ["PROPOSAL_CLASSES", "motion_proposals", "shot_changes", "snap_to"]
 
 PROPOSAL_CLASSES: tuple[str, ...] = ("appear", "jump", "spin", "leave")
 SEGMENT_COLUMNS = ["video", "class", "start_frame", "end_frame", "start_s", "end_s", "score", "source"]
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def check_int(name: str, value: Any, low: int) -> int:
+    """``value`` as an int >= ``low`` (numpy ints made plain; a bool or a float such as 2.9 refused,
+    never truncated), else ValueError naming ``name``.
+
+    Example:
+        >>> check_int("within", 2.9, 0)
+        Traceback (most recent call last):
+        ...
+        ValueError: within must be an int >= 0, not 2.9
+    """
+    v = plain(value)
+    if isinstance(v, bool) or not isinstance(v, int) or v < low:
+        raise ValueError(f"{name} must be an int >= {low}, not {repr(v)[:40]}")
+    return v
+
+
+def check_number(name: str, value: Any, low: float, high: float, high_open: bool = False) -> float:
+    """``value`` as a float in ``[low, high]`` (``[low, high)`` with ``high_open``), else ValueError
+    naming ``name`` (a bool, a str, NaN are refused; nothing is clamped).
+
+    Example:
+        >>> check_number("min_area", 2.0, 0, 1)
+        Traceback (most recent call last):
+        ...
+        ValueError: min_area must be a number in [0, 1], not 2.0
+    """
+    v = plain(value)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not (low <= v < high if high_open else low <= v <= high):
+        raise ValueError(f"{name} must be a number in [{low:g}, {high:g}{')' if high_open else ']'}, not {repr(v)[:40]}")
+    return float(v)
 
 
 # --------------------------------------------------------------------------- reading
@@ -146,8 +183,7 @@ def shot_changes(source: Any, threshold: float | None = None, *, work_width: int
 def snap_to(frames: Sequence[int] | np.ndarray, cuts: Sequence[int] | np.ndarray, within: int = 3) -> np.ndarray:
     """Each frame moved to the nearest cut at most ``within`` frames away (the earlier one on a tie),
     else left as it is. ``snap_to([9, 30], [10, 20], within=2)`` → ``[10, 30]``."""
-    if isinstance(within, bool) or not isinstance(within, (int, np.integer)) or within < 0:
-        raise ValueError(f"within must be an int >= 0, not {within!r}")
+    within = check_int("within", within, 0)
     f = np.asarray(frames)
     c = np.unique(np.asarray(cuts))
     for name, a in (("frames", f), ("cuts", c)):
@@ -249,9 +285,13 @@ def motion_proposals(
         video: the ``video`` column's value (default: the source's name).
         ignore: ``(x, y, w, h)`` rectangles in pixels of the full frame to leave out (overlays).
         work_width: frames are block-mean downscaled to about this width first.
-        fg_threshold: a pixel is foreground when a channel differs from the background by more (0..255).
-        min_area: smallest region kept, as a fraction of the frame's area.
-        min_track: tracks seen on fewer frames are dropped (flicker).
+        fg_threshold: a pixel is foreground when a channel differs from the background by more; a
+            number in [0, 255) (at 255 or above nothing could be foreground).
+        min_area: smallest region kept, as a fraction of the frame's area: a number in [0, 1].
+        min_track: tracks seen on fewer frames are dropped (flicker): an int >= 1.
+
+    Raises:
+        ValueError: a parameter of the wrong type or out of its range, naming it (never clamped).
 
     Returns:
         DataFrame with columns video, class, start_frame, end_frame (both inclusive), start_s (start
@@ -262,6 +302,9 @@ def motion_proposals(
     bad = [c for c in classes if c not in PROPOSAL_CLASSES] if not isinstance(classes, str) else [classes]
     if bad or not classes:
         raise ValueError(f"classes must be a non-empty subset of {PROPOSAL_CLASSES}, got {classes!r}")
+    fg_threshold = check_number("fg_threshold", fg_threshold, 0, 255, high_open=True)
+    min_area = check_number("min_area", min_area, 0, 1)
+    min_track = check_int("min_track", min_track, 1)
     factor = _factor(source.width, work_width)
     smalls = np.stack(list(_small_frames(source, factor)))  # (T, h, w, 3)
     n, h, w = smalls.shape[:3]

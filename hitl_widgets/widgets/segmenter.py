@@ -19,7 +19,6 @@ Every ack carries the video's state after the change: ``segments`` and ``decided
 """
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Hashable, Sequence
 from typing import Any, ClassVar
@@ -28,8 +27,10 @@ import numpy as np
 import pandas as pd
 import traitlets
 
+from ..coerce import normalise_classes, plain
 from ..queue import QueueSpec
 from ..store import AnnotationStore
+from ..video_analysis import check_int, check_number, shot_changes, snap_to
 from .base import STATIC, Committed, IntentError, intent, static_file
 from .image_editor import ImageEditor
 from .segments import check_class, check_segment_id, check_tree, normalise_proposals
@@ -48,10 +49,12 @@ class TemporalSegmenter(VideoCollectionEditor, ImageEditor):
         videos: an ``Items`` of videos, or a list of video paths / ``(T, H, W[, C])`` arrays.
         classes: the segment classes (keys 1-9 pick the first nine).
         store, task, queue, annotator: as every widget.
-        proposals: a DataFrame or list of dicts with video, class, start_frame, end_frame
-            (inclusive), score (finite, in [0, 1]); those at or above ``threshold`` are offered.
+        proposals: a DataFrame or list of dicts with video (an item id: an int or a str),
+            class, start_frame, end_frame (inclusive), score (finite, in [0, 1]); those at or above
+            ``threshold`` (in [0, 1]; outside it is refused, never clamped) are offered.
         snap_to_shots: snap the proposals' edges to the shot changes found in each video
-            (``video_analysis.shot_changes``, at most ``snap_within`` frames away) and show the cuts.
+            (``video_analysis.shot_changes``, at most ``snap_within`` frames away, an int >= 0) and
+            show the cuts.
 
     Example:
         >>> import numpy as np
@@ -85,17 +88,17 @@ class TemporalSegmenter(VideoCollectionEditor, ImageEditor):
         title: str = "",
     ):
         static_file("segmenter.js")
-        from ..coerce import normalise_classes
-
         classes = normalise_classes(classes)
         self._proposals: dict[Hashable, list[dict]] = {}
+        if not isinstance(plain(snap_to_shots), bool):
+            raise ValueError(f"snap_to_shots must be True or False, not {str(snap_to_shots)[:40]!r}")
         self._snap = bool(snap_to_shots)
-        self._snap_within = int(snap_within)
+        self._snap_within = check_int("snap_within", snap_within, 0)
         self._shots: dict[Hashable, list[int]] = {}
         self._raw_proposals = proposals
         super().__init__(
             videos, store=store, task=task, queue=queue, annotator=annotator, classes=classes,
-            threshold=float(threshold), display_height=int(display_height), title=title,
+            threshold=check_number("threshold", threshold, 0, 1), display_height=int(display_height), title=title,
         )
         self._proposals = normalise_proposals(
             proposals, lambda v: v in self.items, lambda v, s, e: self.check_range(v, s, e, ValueError), classes
@@ -105,10 +108,10 @@ class TemporalSegmenter(VideoCollectionEditor, ImageEditor):
 
     @traitlets.validate("threshold")
     def _valid_threshold(self, proposal: dict) -> float:
-        value = float(proposal["value"])
-        if not math.isfinite(value):
-            raise traitlets.TraitError("threshold must be finite")
-        return min(1.0, max(0.0, value))
+        try:
+            return check_number("threshold", proposal["value"], 0, 1)  # scores lie in [0, 1]: refused, not clamped
+        except ValueError as exc:
+            raise traitlets.TraitError(str(exc)) from None
 
     # ------------------------------------------------------------------ public API
     @property
@@ -150,8 +153,6 @@ class TemporalSegmenter(VideoCollectionEditor, ImageEditor):
         """The proposals of one video (edges snapped to its shot changes with ``snap_to_shots``)."""
         props = self._proposals.get(video, [])
         if self._snap and props and video not in self._snapped:
-            from ..video_analysis import snap_to
-
             cuts = self.shots(video)
             n = self.n_frames(video)
             starts = snap_to(np.array([p["start"] for p in props]), cuts, self._snap_within)
@@ -166,8 +167,6 @@ class TemporalSegmenter(VideoCollectionEditor, ImageEditor):
     def shots(self, video: Hashable) -> list[int]:
         """The frames where a new shot starts in ``video`` (``video_analysis.shot_changes``, cached)."""
         if video not in self._shots:
-            from ..video_analysis import shot_changes
-
             self._shots[video] = [int(c) for c in shot_changes(self.items.video(video))]
         return self._shots[video]
 

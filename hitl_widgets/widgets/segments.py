@@ -16,9 +16,10 @@ import re
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from ..coerce import is_missing, plain, same
+from ..coerce import check_item_id, is_missing, plain, same
 
 SEGMENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 PROPOSAL_COLUMNS = ("video", "class", "start_frame", "end_frame", "score")
@@ -69,17 +70,44 @@ def check_tree(segments: dict[str, dict], seg: dict, where: str, error: type[Exc
             )
 
 
-def _score(value: Any, where: str) -> float:
+def check_video(value: Any, where: str) -> Hashable:
+    """A proposal's video as a plain item id, checked as every widget checks one
+    (``coerce.check_item_id``: an int or a str; ``True`` or ``1.0`` is not video ``1``), else
+    ValueError naming ``where``; whether the video exists is the caller's check."""
+    return check_item_id(value, error=lambda msg: ValueError(f"{where}: {msg}"))
+
+
+def check_score(value: Any, where: str) -> float:
+    """A proposal's score as a float: an int or a float (numpy scalars made plain), finite, in [0, 1];
+    else ValueError naming ``where`` (a bool, a str such as ``"0.5"``, a missing value are refused).
+
+    Example:
+        >>> check_score(7.0, "proposal 3")
+        Traceback (most recent call last):
+        ...
+        ValueError: proposal 3: score must be a finite number in [0, 1], not 7.0
+    """
     value = plain(value)
-    if value is None or is_missing(value) or isinstance(value, bool):
-        raise ValueError(f"{where}: score must be a number in [0, 1], not {value!r}")
-    try:
-        score = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{where}: score must be a number in [0, 1], not {str(value)[:40]!r}") from None
-    if not math.isfinite(score) or not 0.0 <= score <= 1.0:
-        raise ValueError(f"{where}: score must be a finite number in [0, 1], not {score!r}")
-    return score
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        shown = "missing" if is_missing(value) else f"{str(value)[:40]!r} (a {type(value).__name__})"
+        raise ValueError(f"{where}: score must be a number in [0, 1], not {shown}")
+    if not math.isfinite(value) or not 0 <= value <= 1:
+        raise ValueError(f"{where}: score must be a finite number in [0, 1], not {value!r}")
+    return float(value)
+
+
+def check_scores(values: Any, where: Callable[[int], str]) -> np.ndarray:
+    """:func:`check_score` of each value (a Series or a sequence) as float64; ``where(k)`` names
+    value ``k`` (a numeric column is checked at once, the first bad value named)."""
+    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+    if arr.dtype.kind in "iuf":
+        scores = arr.astype(np.float64)
+        bad = ~((scores >= 0) & (scores <= 1))  # NaN and infinities too
+        if not bad.any():
+            return scores
+        k = int(np.argmax(bad))
+        check_score(arr[k], where(k))
+    return np.array([check_score(v, where(k)) for k, v in enumerate(arr)], dtype=np.float64)
 
 
 def normalise_proposals(
@@ -90,8 +118,9 @@ def normalise_proposals(
 ) -> dict[Hashable, list[dict]]:
     """Proposals (a DataFrame or a list of dicts with video, class, start_frame, end_frame, score)
     as ``{video: [{"id", "class", "start", "end", "score"}, ...]}``, highest score first, ids ``p0``,
-    ``p1``, ... per video. Every row is checked (known video, class, range inside the video, a
-    finite score in [0, 1]); an error names the row."""
+    ``p1``, ... per video. Every row is checked (a known video id, an int or a str as
+    ``coerce.check_item_id`` takes it: ``True`` or ``1.0`` is not video ``1``; a known class; a range
+    inside the video; a finite score in [0, 1], :func:`check_score`); an error names the row."""
     if proposals is None:
         return {}
     if isinstance(proposals, pd.DataFrame):
@@ -107,16 +136,16 @@ def normalise_proposals(
     for n, row in enumerate(rows):
         if not isinstance(row, dict) or set(PROPOSAL_COLUMNS) - set(row):
             raise ValueError(f"proposal {n}: expected a dict with {list(PROPOSAL_COLUMNS)}")
-        video = plain(row["video"])
+        video = check_video(row["video"], f"proposal {n}")
         where = f"proposal {n} (video {video!r})"
-        if not isinstance(video, Hashable) or not has_video(video):
+        if not has_video(video):
             raise ValueError(f"proposal {n}: unknown video {video!r}")
         cls = check_class(row["class"], classes, ValueError, where)
         try:
             start, end = check_range(video, plain(row["start_frame"]), plain(row["end_frame"]))
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from None
-        out.setdefault(video, []).append({"class": cls, "start": start, "end": end, "score": _score(row["score"], where)})
+        out.setdefault(video, []).append({"class": cls, "start": start, "end": end, "score": check_score(row["score"], where)})
     for video, props in out.items():
         props.sort(key=lambda p: (-p["score"], p["start"], p["end"]))
         out[video] = [{"id": f"p{k}", **p} for k, p in enumerate(props)]

@@ -7,7 +7,8 @@ payload is the video's whole state, so undo is ``store.undo`` and redo re-applie
 (``ImageEditor``); frames are served by ``VideoWidget`` (``video_base.py``).
 
 Protocol (browser → kernel; each intent carries ``client``/``seq`` and ``item_id``, the video):
-    key           {frame, x, y, w, h, track?, class?}  set a keyframe (no track: a new track of class)
+    key           {frame, x, y, w, h, track?, class?}  set a keyframe (no track: a new track of class;
+                                                        with track, a class other than its own is refused)
     delete_key    {track, frame}                        (the last keyframe deletes the track)
     delete_track  {track}
     set_class     {track, class}
@@ -26,15 +27,16 @@ import math
 from collections.abc import Hashable, Sequence
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
-from ..coerce import normalise_classes, plain
+from ..coerce import normalise_classes, plain, same
 from ..queue import QueueSpec
 from ..store import AnnotationStore
-from ..tracks import TRACK_COLUMNS, interpolate, merge_tracks, split_track, validate_tracks
+from ..tracks import TRACK_COLUMNS, _row, interpolate, merge_tracks, split_track, validate_tracks
 from .base import STATIC, Committed, IntentError, intent, static_file
 from .image_editor import ImageEditor
-from .segments import check_class
+from .segments import check_class, check_scores, check_video
 from .video_base import VideoCollectionEditor
 
 KIND = "tracks"
@@ -44,6 +46,18 @@ _EDGE = 0.5  # px a box may pass the frame's edge by (the view clamps; this is r
 def _track_rows(video: Any, state: dict) -> list[tuple]:
     """One row per keyframe: track, frame, x, y, w, h, class, keyframe, source."""
     return [(t["id"], k[0], *k[1:5], t["class"], True, k[5]) for t in state["tracks"].values() for k in t["keys"]]
+
+
+def _scores(tracks: pd.DataFrame, where: str) -> np.ndarray:
+    """Each row's score of a validated tracks DataFrame (index 0..N-1), checked as
+    ``TemporalSegmenter``'s (``check_scores``: a finite number in [0, 1]) naming ``where``, the track
+    and the frame; NaN where none is given (an interpolated row, an unscored proposal)."""
+    out = np.full(len(tracks), np.nan)
+    if "score" in tracks.columns:
+        given = np.flatnonzero(tracks["score"].notna().to_numpy())
+        out[given] = check_scores(tracks["score"].iloc[given], lambda k: (
+            f"{where}: track {plain(tracks['track'].iat[given[k]])!r}, frame {tracks['frame'].iat[given[k]]}"))
+    return out
 
 
 class TrackAnnotator(VideoCollectionEditor, ImageEditor):
@@ -124,7 +138,8 @@ class TrackAnnotator(VideoCollectionEditor, ImageEditor):
 
     def add_keyframe(self, video: Hashable, frame: int, box: Sequence[float], cls: Any = None, track: int | None = None) -> int:
         """Set a keyframe from code, validated as the view's are (no ``track``: a new track of
-        ``cls``); returns the track id."""
+        ``cls``; with ``track``, ``cls`` may be left out, and if given must be the track's class, else
+        ValueError naming the track); returns the track id."""
         x, y, w, h = box
         content = {"item_id": video, "frame": frame, "x": x, "y": y, "w": w, "h": h, "track": track, "class": cls}
         video = self._item_id(content)
@@ -165,20 +180,22 @@ class TrackAnnotator(VideoCollectionEditor, ImageEditor):
         if not isinstance(proposals, pd.DataFrame) or "video" not in proposals.columns:
             raise ValueError("proposals must be a tracks DataFrame with a video column (propagate_detections(...) plus video)")
         out: dict[Hashable, list[dict]] = {}
-        videos = [plain(v) for v in proposals["video"]]
+        videos = [check_video(v, f"proposals, {_row(proposals, k)}") for k, v in enumerate(proposals["video"])]
         for video in dict.fromkeys(videos):
             if video not in self.items:
                 raise ValueError(f"proposals: unknown video {video!r}")
             info = self.items.info(video)
-            part = proposals[[v == video for v in videos]].drop(columns="video")
+            part = proposals[[same(v, video) for v in videos]].drop(columns="video")
             try:
                 v = validate_tracks(part, n_frames=self.n_frames(video), width=info["width"], height=info["height"])
             except ValueError as e:
                 raise ValueError(f"proposals of item {video!r}: {e}") from None
+            scores = _scores(v, f"proposals of item {video!r}")
             for track, g in v.groupby(v["track"].map(repr), sort=False):
                 cls = check_class(g["class"].iat[0], self.classes, ValueError, f"proposals of item {video!r} track {track}")
                 keys = g[g["keyframe"]]
-                score = float(keys["score"].mean()) if "score" in keys.columns and keys["score"].notna().any() else None
+                given = scores[keys.index]  # v's index is 0..N-1
+                score = float(np.nanmean(given)) if not np.isnan(given).all() else None
                 out.setdefault(video, []).append({
                     "id": f"p{len(out.get(video, []))}", "class": cls, "score": score,
                     "keys": [[int(f), *map(float, b)] for f, b in zip(keys["frame"], keys[["x", "y", "w", "h"]].to_numpy())],
@@ -219,6 +236,12 @@ class TrackAnnotator(VideoCollectionEditor, ImageEditor):
             state["tracks"][tid] = {"id": tid, "class": cls, "source": "human", "keys": [[frame, *box, "human"]]}
             return state, tid
         track = self._track(video, state, content["track"])
+        if content.get("class") is not None:  # a class given with a track must be the track's own
+            where = f"item {video!r} track {track['id']}"
+            cls = check_class(content["class"], self.classes, IntentError, where)
+            if not same(cls, track["class"]):
+                raise IntentError(f"{where} is of class {track['class']!r}, not {cls!r}: a keyframe keeps its track's "
+                                  "class (change it with set_class, or start a new track)")
         source = "adjusted" if track["source"] == "proposal" else "human"
         track["keys"] = sorted([k for k in track["keys"] if k[0] != frame] + [[frame, *box, source]], key=lambda k: k[0])
         return state, track["id"]
