@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import math
+import numbers
 import sys
 from collections.abc import Callable, Container, Hashable, Sequence
 from datetime import datetime
@@ -29,10 +30,12 @@ import pandas as pd
 
 __all__ = [
     "check_item_id",
+    "check_label_kinds",
     "is_item_id",
     "is_missing",
     "is_tensor",
     "json_default",
+    "label_array",
     "normalise_classes",
     "plain",
     "plain_array",
@@ -150,6 +153,132 @@ def plain_array(arr: np.ndarray) -> np.ndarray:
     return np.fromiter((plain(v) for v in arr.flat), dtype=object, count=arr.size).reshape(arr.shape)
 
 
+def _shown(value: Any, width: int = 60) -> str:
+    """``repr(value)``, cut to ``width`` characters (…) for a message."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _kind_of_type(t: type) -> str | None:
+    """The label kind of values of type ``t``: "str" (str, bytes), "bool" (bool, np.bool_),
+    "number" (any other number: int, float, numpy numbers), or None (None, pd.NA, anything else)."""
+    if issubclass(t, (str, bytes)):
+        return "str"
+    if issubclass(t, (bool, np.bool_)):
+        return "bool"
+    return "number" if issubclass(t, numbers.Number) else None
+
+
+def _kinds_of_types(types: set[type]) -> set[str]:
+    """The label kinds of values of these types."""
+    return {k for t in types if (k := _kind_of_type(t)) is not None}
+
+
+def _kind_of(value: Any) -> str | None:
+    """The label kind of one value; a missing one (None, NaN, pd.NA) has none."""
+    kind = _kind_of_type(type(value))
+    return None if kind == "number" and is_missing(value) else kind
+
+
+_DTYPE_KINDS = {"b": "bool", "i": "number", "u": "number", "f": "number", "c": "number", "U": "str", "S": "str"}
+
+
+def label_array(values: Any) -> np.ndarray:
+    """``values`` as a numpy array of labels that numpy never converted to another kind: a list or
+    tuple that numpy would turn into strs (``["a", 1]`` → ``'<U21'``, ``["a", nan]`` → ``"nan"``) or
+    ints (``[True, 2]``) becomes an object array instead; arrays, tensors and pandas objects keep their
+    dtype. Object arrays hold plain values (:func:`plain_array`).
+
+    Example:
+        >>> label_array(["a", 1]).tolist(), label_array(["a", "b"]).dtype.kind, label_array([True, 2]).dtype
+        (['a', 1], 'U', dtype('O'))
+    """
+    arr = to_numpy(values)
+    if isinstance(values, (list, tuple)) and arr.dtype.kind in _DTYPE_KINDS:
+        obj = to_numpy(values, dtype=object)
+        if _kinds_of_types(set(map(type, obj.flat))) - {_DTYPE_KINDS[arr.dtype.kind]}:
+            arr = obj
+    return plain_array(arr)
+
+
+def _kinds(arr: np.ndarray) -> set[str]:
+    """The label kinds ``arr`` holds (missing values aside): from its dtype, or for an object array
+    from one pass over its values' types (and one over those not missing when some are floats)."""
+    if not arr.size:
+        return set()
+    if arr.dtype.kind != "O":
+        kind = _DTYPE_KINDS.get(arr.dtype.kind)
+        if kind is None or (arr.dtype.kind in "fc" and np.isnan(arr).all()):
+            return set()
+        return {kind}
+    flat = arr.ravel()
+    types = set(map(type, flat))  # one pass, in C
+    if any(issubclass(t, (float, complex, np.inexact)) for t in types):  # NaN is missing: no kind
+        types = set(map(type, flat[~pd.isna(flat)]))
+    return _kinds_of_types(types)
+
+
+def _first_of(arr: np.ndarray, kind: str, outside_01: bool = False) -> Any:
+    """The first value of ``kind`` in ``arr`` (with ``outside_01``: the first number neither 0 nor 1),
+    as a plain value; None when there is none. For messages: object arrays are read value by value."""
+    flat = arr.ravel()
+    if flat.dtype.kind == "O":
+        return next((plain(v) for v in flat if _kind_of(v) == kind and not (outside_01 and v in (0, 1))), None)
+    if _DTYPE_KINDS.get(flat.dtype.kind) != kind:
+        return None
+    hit = np.flatnonzero(_outside_01(flat) if outside_01 else ~pd.isna(flat))
+    return plain(flat[hit[0]]) if hit.size else None
+
+
+def _outside_01(arr: np.ndarray) -> np.ndarray:
+    """Mask of the numbers of a numeric array that are neither 0 nor 1 (NaN aside)."""
+    bad = (arr != 0) & (arr != 1)
+    return bad & ~np.isnan(arr) if arr.dtype.kind in "fc" else bad
+
+
+def check_label_kinds(**named: Any) -> set[str]:
+    """Refuse labels that mix kinds, within or across the ``named`` inputs (arrays, lists, Series,
+    tensors; None: not given); return the kinds found ("str", "bool", "number").
+
+    The rule: strs never mix with numbers or bools (is "1" the class 1?); bools mix with numbers only
+    when every number is 0 or 1 (numpy and Python read True as 1: y_true as 0/1 ints against
+    ``y_pred = proba > 0.5``). Missing values (None, NaN, pd.NA) have no kind: each caller keeps its
+    own policy for them. The ``ValueError`` names which input holds which offending values. Lists are
+    read with :func:`label_array` (never stringified); typed arrays cost O(1) (bools beside numbers: one
+    vectorised look at the numbers), object arrays one pass over their values' types.
+
+    Example:
+        >>> sorted(check_label_kinds(y_true=[0, 1, 1], y_pred=np.array([0.2, 0.7, 0.9]) > 0.5))
+        ['bool', 'number']
+        >>> check_label_kinds(y_true=["a", "b"], y_pred=[1, 2])
+        Traceback (most recent call last):
+        ...
+        ValueError: y_true holds 'a', y_pred holds 1: the labels mix strs with ints (is '1' the class 1?): give every label of y_true and y_pred one kind, e.g. .astype(str)
+    """
+    arrays = {name: v if isinstance(v, np.ndarray) else label_array(v) for name, v in named.items() if v is not None}
+    found = {name: _kinds(arr) for name, arr in arrays.items()}
+    kinds: set[str] = set().union(*found.values())
+    if "str" in kinds and len(kinds) > 1:
+        other = "number" if "number" in kinds else "bool"
+        culprits = {name: [_first_of(arrays[name], k) for k in ("str", other) if k in found[name]] for name in arrays}
+        example = next(v for vs in culprits.values() for v in vs if _kind_of(v) == other)
+        problem = f"the labels mix strs with {type(example).__name__}s (is {str(example)!r} the class {example!r}?)"
+        hint = ".astype(str)"
+    elif kinds == {"bool", "number"}:
+        bad = {name: _first_of(arrays[name], "number", outside_01=True) for name in arrays if "number" in found[name]}
+        if all(v is None for v in bad.values()):
+            return kinds
+        culprits = {name: [v for v in (_first_of(arrays[name], "bool"), bad.get(name)) if v is not None] for name in arrays}
+        problem = "the labels mix booleans with numbers other than 0/1 (True counts as 1, False as 0)"
+        hint = ".astype(int), or booleans only"
+    else:
+        return kinds
+    held = ", ".join(f"{name} holds {' and '.join(_shown(v, 40) for v in vs)}" for name, vs in culprits.items() if vs)
+    names = list(arrays)
+    given = names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
+    raise ValueError(f"{held}: {problem}: give every label of {given} one kind, e.g. {hint}")
+
+
 def check_pixel_stack(arr: np.ndarray, name: Callable[[int], str], what: str = "image array") -> None:
     """Refuse a stack of images or frames ``(N, H, W[, C])`` that is neither uint8 nor float in [0, 1],
     naming the first bad one with ``name(n)`` ("item 3", "clip.mp4: frame 3") and the whole stack
@@ -225,7 +354,7 @@ def check_item_id(value: Any, items: Container | None = None, *, error: Callable
         ValueError: unknown item id 9
     """
     item_id = plain(value)
-    shown = repr(item_id) if len(repr(item_id)) <= 60 else repr(item_id)[:59] + "…"
+    shown = _shown(item_id)
     if not is_item_id(item_id):
         what = "missing" if is_missing(item_id) else f"a {type(item_id).__name__}, not an int or a str"
         raise error(f"unknown item id {shown}: item ids are ints or strs, this one is {what}")

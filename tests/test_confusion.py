@@ -50,15 +50,15 @@ def test_label_codes_mixed_types():
 
 
 @pytest.mark.parametrize("y_true, y_pred, classes, said", [
-    (["1", "2", "2"], np.array([1, 2, 2], dtype=object), None, "y_true holds strs, y_pred ints"),
-    ([1, 2, 2], ["1", "2", "2"], None, "y_true holds ints, y_pred strs"),
-    (np.array(["1", "2"], dtype=object), np.array(["1", "2"], dtype=object), [1, 2], "classes ints"),
-    (np.array([1.0, 2.0]), np.array(["a", "b"]), None, "y_true holds floats, y_pred strs"),
+    (["1", "2", "2"], np.array([1, 2, 2], dtype=object), None, "y_true holds '1', y_pred holds 1: the labels mix strs with ints"),
+    ([1, 2, 2], ["1", "2", "2"], None, "y_true holds 1, y_pred holds '1': the labels mix strs with ints"),
+    (np.array(["1", "2"], dtype=object), np.array(["1", "2"], dtype=object), [1, 2], "classes holds 1: the labels mix strs with ints"),
+    (np.array([1.0, 2.0]), np.array(["a", "b"]), None, "y_true holds 1.0, y_pred holds 'a': the labels mix strs with floats"),
 ])
 def test_confusion_matrix_refuses_strs_mixed_with_numbers(y_true, y_pred, classes, said):
     """"1" and 1 were two classes: a 4x4 matrix with nothing on the diagonal, or "label 1 is
     not one of the classes [1, 2, '1', '2']"."""
-    with pytest.raises(ValueError, match=f"{said}.*mix strs with numbers"):
+    with pytest.raises(ValueError, match=said):
         confusion_matrix(y_true, y_pred, classes=classes)
 
 
@@ -66,9 +66,9 @@ def test_confusion_dashboard_refuses_strs_mixed_with_numbers():
     import pandas as pd
 
     y_true, y_pred = pd.Series(["1", "2", "2"]), pd.Series([1, 2, 2], dtype=object)
-    with pytest.raises(ValueError, match="y_true holds strs, y_pred ints.*mix strs with numbers"):
+    with pytest.raises(ValueError, match="y_true holds '1', y_pred holds 1: the labels mix strs with ints"):
         hw.ConfusionDashboard(y_true, y_pred, store=hw.AnnotationStore(":memory:"))
-    with pytest.raises(ValueError, match="y_true holds strs, classes ints"):
+    with pytest.raises(ValueError, match="y_true holds '1', classes holds 1: the labels mix strs with ints"):
         hw.ConfusionDashboard(y_true, np.full((3, 2), 0.5), classes=[1, 2], store=hw.AnnotationStore(":memory:"))
     d = hw.ConfusionDashboard(y_true, y_pred.astype(str), store=hw.AnnotationStore(":memory:"))
     assert d.classes == ["1", "2"] and d.matrix == [[1, 0], [0, 2]] and d.accuracy == 1.0
@@ -327,8 +327,8 @@ def test_doctests():
 
 
 @pytest.mark.parametrize(("y_true", "y_pred", "message"), [
-    (["a", 2, "a"], ["a", "a", "a"], r"y_true holds strs and ints, y_pred strs: labels mix strs with numbers \('a' and 2\)"),
-    (["a", "b"], ["a", 1], r"y_pred strs and ints: labels mix strs with numbers \('a' and 1\)"),
+    (["a", 2, "a"], ["a", "a", "a"], r"y_true holds 'a' and 2, y_pred holds 'a': the labels mix strs with ints"),
+    (["a", "b"], ["a", 1], r"y_true holds 'a', y_pred holds 'a' and 1: the labels mix strs with ints"),
     (["a", None, "b"], ["a", "a", "b"], r"y_true has a missing label \(None/NaN\) at row 1"),
     ([1.0, 2.0], [1.0, np.nan], r"y_pred has a missing label \(None/NaN\) at row 1"),
 ])

@@ -624,20 +624,27 @@ def test_cohen_kappa_refuses_raters_with_different_label_types() -> None:
     ):
         with pytest.raises(ValueError, match="the labels mix strs with (ints|floats)"):
             cohen_kappa(a, b)
-    with pytest.raises(ValueError, match="mix booleans with ints"):
-        cohen_kappa(np.array([True, False, True]), np.array([1, 0, 0]))
+    # booleans beside 0/1 numbers are those numbers (True is 1); beside any other number, refused
+    assert cohen_kappa(np.array([True, False, True]), np.array([1, 0, 0])) == pytest.approx(
+        sk_metrics.cohen_kappa_score([1, 0, 1], [1, 0, 0]), abs=1e-12
+    )
+    with pytest.raises(ValueError, match="a holds True, b holds 2: the labels mix booleans with numbers other than 0/1"):
+        cohen_kappa(np.array([True, False, True]), np.array([2, 0, 0]))
     # numbers of different dtypes still compare by value
     assert cohen_kappa(np.array([1, 2, 1, 2]), np.array([1.0, 2.0, 1.0, 1.0])) == pytest.approx(
         sk_metrics.cohen_kappa_score([1, 2, 1, 2], [1, 2, 1, 1]), abs=1e-12
     )
 
 
-def test_booleans_mixed_with_numbers_or_strings_are_refused() -> None:
+def test_booleans_mixed_with_numbers_other_than_0_1_or_strings_are_refused() -> None:
+    # beside 0/1 numbers a boolean is that number (True is 1, as numpy reads it)
     data = np.array([[True, 0, 1, None], [1, False, 1, 0]], dtype=object)
-    with pytest.raises(ValueError, match="mix booleans with ints"):
-        krippendorff_alpha(data)  # was 1.0: True/1 and False/0 merged
-    with pytest.raises(ValueError, match="mix booleans with ints"):
-        krippendorff_alpha([[True, False, True], [1, 0, 1]])  # a list: np.asarray would make it ints
+    assert krippendorff_alpha(data) == krippendorff_alpha(np.array([[1, 0, 1, None], [1, 0, 1, 0]], dtype=object)) == 1.0
+    assert krippendorff_alpha([[True, False, True, True], [1, 0, 1, 0]]) == pytest.approx(
+        krippendorff_alpha([[1, 0, 1, 1], [1, 0, 1, 0]]), abs=1e-12
+    )
+    with pytest.raises(ValueError, match="mix booleans with numbers other than 0/1"):
+        krippendorff_alpha([[True, False, True], [2, 0, 1]])  # a list: np.asarray would make True the int 1
     with pytest.raises(ValueError, match="the labels mix"):
         majority_vote(np.array([[True, 1, "x"]], dtype=object))  # was [True]
     with pytest.raises(ValueError, match="mix strs with bools"):

@@ -29,11 +29,12 @@ import numpy as np
 import pandas as pd
 import traitlets
 
-from ..coerce import is_item_id, is_missing, plain, same_label
+from ..coerce import check_label_kinds, is_item_id, is_missing, label_array, plain, same_label
 from ..items import Items
 from ..metrics.agreement import (
     SET_LEVELS,
     SetLevel,
+    _bools_as_ints,
     alpha_from_codes,
     bootstrap_ci,
     cohen_kappa,
@@ -173,7 +174,9 @@ class AgreementDashboard(ipywidgets.VBox):
             as agreeing, Krippendorff's alpha uses ``set_distance`` between sets (partial
             overlap is partial agreement), per-class agreement is per class within the sets.
         task: the store task (required with a store; names the adjudication task otherwise).
-        classes: the classes (default: the sorted labels seen).
+        classes: the classes (default: the sorted labels seen). Labels and classes that mix kinds are
+            refused (``coerce.check_label_kinds``: "1" is not the class 1); booleans beside 0/1 labels
+            are those numbers (True is the class 1).
         items: the items' media for adjudication (``Items`` or anything it accepts, whose ids
             are the item ids); default: the item ids shown as text.
         store: where adjudications go (default: ``source`` when it is a store, else in memory).
@@ -259,7 +262,11 @@ class AgreementDashboard(ipywidgets.VBox):
         if self.multi_label:  # each label a set: canonical sorted lists of plain values
             df = df.assign(label=[_label_set(v, i, a) for v, i, a in zip(df["label"], df["item_id"], df["annotator"])])
             seen = sorted({c for v in df["label"] for c in v}, key=lambda v: (isinstance(v, str), v))
-        else:
+            check_label_kinds(**{"the multi-label column": seen, "classes": classes})  # "1" is not the class 1
+        else:  # "1" is not the class 1; True is 1 beside 0/1 labels
+            if {"bool", "number"} <= check_label_kinds(**{"the label column": df["label"], "classes": classes}):
+                df = df.assign(label=_bools_as_ints(label_array(df["label"])))
+                classes = None if classes is None else list(_bools_as_ints(label_array(classes)))
             seen = sorted(df["label"].map(plain).unique(), key=lambda v: (isinstance(v, str), v))
         self.classes = [plain(c) for c in (classes if classes is not None else seen)]
         # items x annotators (None = missing); built by hand so list labels survive

@@ -22,12 +22,13 @@ import numpy as np
 import pandas as pd
 import traitlets
 
-from ..coerce import plain, plain_array, to_numpy
+from ..coerce import plain
 from ..items import Items
 from ..metrics.fairness import (
     _NO_POSITIVE,
     FAIRNESS_METRICS,
     _cells,
+    _labels,
     bootstrap_counts,
     canonical_metric,
     check_labels,
@@ -121,7 +122,8 @@ class BiasAudit(ipywidgets.VBox):
 
     Args:
         y_true: true labels, one per row.
-        y_pred: the model's predicted labels.
+        y_pred: the model's predicted labels. Labels that mix kinds are refused (``coerce.check_label_kinds``:
+            strs beside numbers or booleans, booleans beside numbers other than 0/1), also in a plain list.
         groups: DataFrame of one or more sensitive columns (a Series or 1-D array also works);
             several columns give intersectional groups (a MultiIndex).
         metrics: any of ``accuracy``, ``precision``, ``recall``, ``fpr``, ``fnr``,
@@ -570,9 +572,7 @@ class _RangePositions:
 
 
 def _array(values: Any, name: str) -> np.ndarray:
-    arr = plain_array(to_numpy(values))
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+    arr = _labels(values, name)  # 1-D, never stringified (["a", 1] is refused, not read as "a", "1")
     if len(arr) == 0:
         raise ValueError(f"{name} is empty")
     return arr

@@ -28,14 +28,13 @@ import numpy as np
 import pandas as pd
 import traitlets
 
-from ..coerce import check_item_id, normalise_classes, plain, same, to_numpy
+from ..coerce import check_item_id, check_label_kinds, label_array, normalise_classes, plain, same
 from ..items import Items, Media, RangeIds
 from ..metrics.confusion import (
     Backend,
     RankBy,
     _classes_of,
     _refuse_missing,
-    _refuse_mixed_kinds,
     find_label_issues,
     label_codes,
     per_class_metrics,
@@ -168,8 +167,8 @@ class ConfusionDashboard(ItemsWidget):
         thumb_size: int = 72,
     ):
         static_file("confusion.js")
-        y = to_numpy(y_true)
-        out = to_numpy(y_pred_or_proba)
+        y = label_array(y_true)  # never stringified: ["a", 1] stays "a" and 1 (refused below), not "a" and "1"
+        out = label_array(y_pred_or_proba)
         if y.ndim != 1:
             raise ValueError(f"y_true must be 1-D, got shape {y.shape}")
         if len(out) != len(y):
@@ -206,7 +205,7 @@ class ConfusionDashboard(ItemsWidget):
             _refuse_label_kinds(y, "y_true")
             _refuse_label_kinds(out, "y_pred")
         # "1" and 1 would be two classes (a 4x4 matrix for 2 classes, accuracy 0): refuse the mix
-        _refuse_mixed_kinds(y_true=y, y_pred=out if proba is None else None, classes=given_classes)
+        check_label_kinds(y_true=y, y_pred=out if proba is None else None, classes=given_classes)
         if classes is None:
             classes = _classes_of(y, out)
         if given_classes is None:  # given ones were normalised above
@@ -336,6 +335,11 @@ class ConfusionDashboard(ItemsWidget):
         label = plain(label)
         code = self._class_code(label)
         if code is None:
+            if isinstance(label, (str, int, float)):  # "1" for the class 1: say so
+                try:
+                    check_label_kinds(label=[label], classes=self._classes)
+                except ValueError as exc:
+                    raise IntentError(f"unknown class {str(label)[:60]!r}: {exc}") from None
             raise IntentError(f"unknown class {str(label)[:60]!r}")
         n = self.items.position(item_id)
         if code == int(self._true[n]):

@@ -11,10 +11,12 @@ Labels may be numbers, strings, booleans or any hashable, sortable values. A mis
 ``None``, a float ``NaN``, ``pd.NA`` or ``pd.NaT``, also among strings in a list or object array
 (``["a", nan]`` is "a" and a missing label, never the label "nan"); only a ``str`` "nan" is a
 label (as is every value of a numpy str array, which cannot hold a missing one). Labels are
-never converted to another type: strings mixed with numbers or booleans, and booleans mixed
-with numbers, are refused with a ``ValueError`` ("1" is not the class 1, True is not 1). Numbers
-compare by value (1 and 1.0 are one category). Categories are ordered by sorting their values
-(that order is the one used by weights, ties and result columns).
+never converted to strs: labels that mix kinds are refused with a ``ValueError`` naming the input
+(``coerce.check_label_kinds``: strings beside numbers or booleans, "1" is not the class 1; booleans
+beside numbers other than 0/1). Booleans beside 0/1 numbers are those numbers (True is 1, as numpy
+reads it: ``cohen_kappa([True, False], [1, 0])`` is 1.0). Numbers compare by value (1 and 1.0 are
+one category). Categories are ordered by sorting their values (that order is the one used by
+weights, ties and result columns).
 
 Undefined results never come back as a silent ``NaN``: they raise ``ValueError`` with the
 reason (e.g. every label is the same category, so chance agreement is 1 and kappa is 0/0).
@@ -32,7 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 
-from ..coerce import is_missing, plain, plain_array, to_numpy
+from ..coerce import check_label_kinds, is_missing, label_array, plain, plain_array, to_numpy
 from .geometry import as_bool_mask
 
 __all__ = [
@@ -135,69 +137,31 @@ def _factorize(arr: np.ndarray, ordered: bool = False) -> tuple[NDArray[np.intp]
     return codes.reshape(arr.shape), cats
 
 
-def _label_kind(value: Any) -> str | None:
-    """"str", "bool", "number" or None (missing, or any other type) for the mixing rule."""
-    if isinstance(value, (bool, np.bool_)):
-        return "bool"
-    if isinstance(value, str):
-        return "str"
-    if isinstance(value, (int, float, np.number)):
-        return None if isinstance(value, (float, np.floating)) and math.isnan(value) else "number"
-    return None
+def _label_arrays(**named: Any) -> dict[str, np.ndarray]:
+    """Each given input (None: not given) as a label array with no silent conversion
+    (``coerce.label_array``: ``["a", nan]`` stays "a" and NaN, ``[1, "1"]`` an int and a str),
+    checked together by ``coerce.check_label_kinds``; where booleans sit beside 0/1 numbers,
+    each boolean becomes its number (True is 1), so the two are one category."""
+    arrays = {name: label_array(v) for name, v in named.items() if v is not None}
+    if {"bool", "number"} <= check_label_kinds(**arrays):
+        arrays = {name: _bools_as_ints(arr) for name, arr in arrays.items()}
+    return arrays
 
 
-_KIND_OF_TYPE = {bool: "bool", np.bool_: "bool", str: "str", int: "number", float: "number"}
-
-
-def _refuse_mixed_kinds(flat: np.ndarray) -> None:
-    """Refuse an object array mixing strs, booleans and numbers (missing values aside)."""
-    kinds = set()
-    for t in set(map(type, flat)):
-        kind = _KIND_OF_TYPE.get(t)
-        if kind is None and issubclass(t, (str, bool, np.bool_, int, float, np.number)):
-            kind = "str" if issubclass(t, str) else "bool" if issubclass(t, (bool, np.bool_)) else "number"
-        if kind is not None:
-            kinds.add(kind)
-    if len(kinds) < 2:
-        return
-    seen: dict[str, Any] = {}
-    for v in flat:  # floats may all be NaN (missing): look at the values
-        kind = _label_kind(v)
-        if kind is not None and seen.setdefault(kind, v) is v and len(seen) == 2:
-            (k1, v1), (k2, v2) = sorted(seen.items(), key=lambda kv: ("str", "bool", "number").index(kv[0]))
-            what = "booleans" if k1 == "bool" else f"{type(v1).__name__}s"
-            hint = "True is not the class 1" if k1 == "bool" else f"{str(v2)!r} is not the class {v2!r}"
-            raise ValueError(
-                f"the labels mix {what} with {type(v2).__name__}s ({v1!r} and {v2!r}): give every label one type "
-                f"({hint}; NaN/None = missing)"
-            )
-
-
-def _label_array(values: Any) -> np.ndarray:
-    """``values`` as a label array with no silent conversion.
-
-    A typed numpy array (numbers, bools, strs, dates) is returned as it is. A list is not left
-    to ``np.asarray``, which turns ``["a", nan]`` into ``["a", "nan"]``, ``[1, "1"]`` into
-    ``["1", "1"]`` and ``[True, 2]`` into ``[1, 2]``: anything but plain numbers, bools or strs
-    becomes an object array of plain values. Object arrays mixing strs, bools and numbers are
-    refused (see the module docstring).
-    """
-    arr = to_numpy(values)
-    from_list = isinstance(values, (list, tuple))
-    kind = arr.dtype.kind
-    if kind == "b" or (not from_list and kind != "O"):
+def _bools_as_ints(arr: np.ndarray) -> np.ndarray:
+    """``arr`` with True as 1 and False as 0 (plain numbers: a numeric array, as numpy makes of a list)."""
+    if arr.dtype.kind == "b":
+        return arr.astype(np.intp)
+    if arr.dtype.kind != "O":
         return arr
-    if from_list:
-        obj = to_numpy(values, dtype=object)
-        types = set(map(type, obj.flat))
-        if (kind in "iuf" and not any(issubclass(t, (bool, np.bool_)) for t in types)) or (
-            kind in "US" and all(issubclass(t, (str, bytes)) for t in types)
-        ):
-            return arr  # plain numbers (NaN = missing), or strs only
-        arr = obj
-    arr = plain_array(arr)
-    _refuse_mixed_kinds(arr.ravel())
-    return arr
+    values = [int(v) if isinstance(v, (bool, np.bool_)) else v for v in arr.flat]
+    out = np.array(values) if set(map(type, values)) <= {int, float} else np.fromiter(values, dtype=object, count=arr.size)
+    return out.reshape(arr.shape)
+
+
+def _label_array(values: Any, name: str = "labels") -> np.ndarray:
+    """``values`` as a label array (see ``_label_arrays``), named ``name`` in errors."""
+    return _label_arrays(**{name: values})[name]
 
 
 def _encode(
@@ -206,8 +170,9 @@ def _encode(
     unknown: Literal["raise", "missing"] = "raise",
     ordered: bool = False,
 ) -> tuple[NDArray[np.intp], np.ndarray]:
-    """Integer codes (-1 = missing) into ``categories`` (given, or the sorted values present)."""
-    arr = _label_array(values)
+    """Integer codes (-1 = missing) into ``categories`` (given, or the sorted values present) of a
+    label array (``_label_arrays``: already checked)."""
+    arr = np.asarray(values)
     if (
         arr.dtype.kind == "O"
         and arr.size
@@ -311,7 +276,7 @@ def _unit_totals(counts: np.ndarray | sparse.csr_array) -> np.ndarray:
 
 def _2d(data: ArrayLike, what: str, labels: bool = True) -> np.ndarray:
     """A 2-D array: of labels (see ``_label_array``), or as given (``labels=False``)."""
-    arr = _label_array(data) if labels else plain_array(to_numpy(data))
+    arr = _label_array(data, what) if labels else plain_array(to_numpy(data))
     if arr.ndim != 2:
         raise ValueError(f"{what} must be 2-D, got shape {arr.shape}")
     return arr
@@ -334,13 +299,15 @@ def cohen_kappa(
     ignored. Pairs where either label is missing (NaN/None) are dropped.
 
     Raises ``ValueError`` when no pair is left, when chance agreement is perfect (both
-    raters used one and the same category only), where kappa is 0/0, or when the two raters'
-    labels are of different types (``[1, 2]`` and ``["1", "2"]``: nothing is converted).
+    raters used one and the same category only), where kappa is 0/0, or when the labels of
+    ``a``, ``b`` and ``labels`` mix kinds (``[1, 2]`` and ``["1", "2"]``: nothing is converted;
+    booleans beside 0/1 numbers are those numbers).
 
     >>> cohen_kappa(["y", "y", "n", "n"], ["y", "n", "n", "n"])
     0.5
     """
-    a_arr, b_arr = _label_array(a), _label_array(b)
+    arrays = _label_arrays(a=a, b=b, labels=labels)
+    a_arr, b_arr = arrays["a"], arrays["b"]
     if a_arr.ndim != 1 or a_arr.shape != b_arr.shape:
         raise ValueError(f"a and b must be 1-D of the same length, got {a_arr.shape}, {b_arr.shape}")
     if weights not in (None, "linear", "quadratic"):
@@ -350,7 +317,7 @@ def cohen_kappa(
         joined = np.concatenate([a_arr, b_arr])
     else:  # np.concatenate would turn numbers into strs: join as objects, then check the mix
         joined = np.concatenate([a_arr.astype(object), b_arr.astype(object)])
-    codes, cats = _encode(joined, labels, unknown="missing")
+    codes, cats = _encode(joined, arrays.get("labels"), unknown="missing")
     ca, cb = codes[: a_arr.size], codes[a_arr.size :]
     keep = (ca >= 0) & (cb >= 0)
     if not keep.all():
@@ -714,7 +681,7 @@ def bootstrap_ci(
         raise ValueError(f"level must be in (0, 1), got {level}")
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
-    arrays = [np.asarray(d) for d in data] if isinstance(data, tuple) else [np.asarray(data)]
+    arrays = [label_array(d) for d in data] if isinstance(data, tuple) else [label_array(data)]  # ["a", 1]: not strs
     sizes = {arr.shape[axis] for arr in arrays}
     if len(sizes) != 1:
         raise ValueError(f"all arrays must have the same number of units along axis {axis}")
@@ -813,7 +780,8 @@ def dawid_skene(
     """
     if n_iter < 1 or tol < 0 or smoothing < 0:
         raise ValueError("need n_iter >= 1, tol >= 0 and smoothing >= 0")
-    codes, cats = _encode(_2d(labels, "labels"), classes)
+    arrays = _label_arrays(labels=labels, classes=classes)
+    codes, cats = _encode(_2d(arrays["labels"], "labels", labels=False), arrays.get("classes"))
     n_items, n_raters = codes.shape
     k = len(cats)
     obs = np.flatnonzero(codes >= 0)
@@ -944,7 +912,7 @@ def span_agreement(
         if a and b:
             sa, ea = np.array([s[0] for s in a], float), np.array([s[1] for s in a], float)
             sb, eb = np.array([s[0] for s in b], float), np.array([s[1] for s in b], float)
-            codes, _ = _encode(np.array([s[2] for s in a + b] + [None], dtype=object)[:-1])
+            codes, _ = _encode(_label_array(np.array([s[2] for s in a + b] + [None], dtype=object)[:-1], "span labels"))
             same = codes[: len(a), None] == codes[None, len(a) :]
             inter = np.minimum(ea[:, None], eb[None, :]) - np.maximum(sa[:, None], sb[None, :])
             union = np.maximum(ea[:, None], eb[None, :]) - np.minimum(sa[:, None], sb[None, :])
@@ -1023,7 +991,8 @@ def box_set_agreement(
         la, lb = np.asarray(labels_a, dtype=object).ravel(), np.asarray(labels_b, dtype=object).ravel()
         if la.size != len(a) or lb.size != len(b):
             raise ValueError("one label per box is needed")
-        codes, _ = _encode(np.concatenate([la, lb]))
+        checked = _label_arrays(labels_a=la, labels_b=lb)
+        codes, _ = _encode(np.concatenate([checked["labels_a"], checked["labels_b"]]))
         allowed &= codes[: len(a), None] == codes[None, len(a) :]
     rows, cols = _max_matching(allowed, iou)
     matched_iou = iou[rows, cols]

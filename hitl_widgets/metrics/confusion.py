@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from ..coerce import plain, plain_array, to_numpy
+from ..coerce import check_label_kinds, label_array, plain
 
 __all__ = [
     "label_codes",
@@ -36,10 +36,7 @@ Backend = Literal["auto", "own", "cleanlab"]  # find_label_issues' ranker
 
 
 def _as_array(values: ArrayLike, what: str) -> np.ndarray:
-    arr = to_numpy(values)
-    if isinstance(values, (list, tuple)) and arr.dtype.kind in "US" and not all(isinstance(v, (str, bytes)) for v in values):
-        arr = to_numpy(values, dtype=object)  # numpy would make ["a", 2, None] the strs "a", "2", "None"
-    arr = plain_array(arr)
+    arr = label_array(values)  # numpy would make ["a", 2, None] the strs "a", "2", "None"
     if arr.ndim != 1:
         raise ValueError(f"{what} must be 1-D, got shape {arr.shape}")
     return arr
@@ -76,53 +73,6 @@ def _classes_of(*arrays: np.ndarray) -> list:
         return [plain(v) for v in sorted(seen)]
     except TypeError:  # mixed types: ints first, then strs
         return [plain(v) for v in sorted(seen, key=lambda v: (isinstance(v, str), v if not isinstance(v, str) else 0, str(v)))]
-
-
-def _label_kinds(values: Any) -> dict[str, Any]:
-    """The kinds of label ``values`` holds ("str", "number": ints, floats, bools), each with its
-    first value; missing values (None, NaN in an object array) are no kind."""
-    arr = values if isinstance(values, np.ndarray) else np.asarray(list(values), dtype=object)
-    if arr.size == 0:
-        return {}
-    if arr.dtype.kind in "iufb":
-        return {"number": plain(arr.flat[0])}
-    if arr.dtype.kind == "U":
-        return {"str": plain(arr.flat[0])}
-    if arr.dtype.kind != "O":
-        return {}
-    try:
-        distinct = pd.unique(arr.ravel()).tolist()  # a hash pass in C: few distinct labels to look at
-    except TypeError:  # unhashable values: every value
-        distinct = arr.ravel().tolist()
-    kinds: dict[str, Any] = {}
-    for v in distinct:
-        v = plain(v)
-        if isinstance(v, str):
-            kinds.setdefault("str", v)
-        elif isinstance(v, (int, float)) and not (isinstance(v, float) and v != v):
-            kinds.setdefault("number", v)
-        if len(kinds) == 2:
-            break
-    return kinds
-
-
-def _refuse_mixed_kinds(**named: Any) -> None:
-    """Refuse labels that mix strs with numbers across (or within) ``y_true``, ``y_pred`` and
-    ``classes`` (None: not given): "1" and 1 would be two classes, and nothing would match."""
-    found = {name: _label_kinds(v) for name, v in named.items() if v is not None}
-    strs = [k["str"] for k in found.values() if "str" in k]
-    nums = [k["number"] for k in found.values() if "number" in k]
-    if not (strs and nums):
-        return
-
-    def held(kinds: dict[str, Any]) -> str:
-        return " and ".join(f"{type(v).__name__}s" for v in kinds.values())
-
-    said = ", ".join(f"{name} {held(k)}" for name, k in found.items() if k)
-    raise ValueError(
-        f"{said.replace(' ', ' holds ', 1)}: labels mix strs with numbers ({strs[0]!r} and {nums[0]!r}), "
-        "which would be different classes: give y_true, y_pred and classes one kind (e.g. .astype(str))"
-    )
 
 
 _HASH_WEIGHTS = np.random.default_rng(12345).integers(1, 2**62, 4096, dtype=np.uint64) | np.uint64(1)
@@ -209,8 +159,9 @@ def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, classes: Sequence[Any
     """Counts ``(C, C)``: row = true class, column = predicted class (as scikit-learn's).
 
     ``classes`` fixes the order (default: the sorted classes present in either array). Labels
-    that mix strs with numbers ("1" and 1, also in a plain list) are refused (``ValueError``), not
-    counted apart, and so is a missing label (None/NaN), naming its row.
+    that mix kinds (``coerce.check_label_kinds``: "1" and 1, also in a plain list; True beside a
+    number other than 0/1) are refused (``ValueError``), not counted apart, and so is a missing
+    label (None/NaN), naming its row.
 
     >>> confusion_matrix(["a", "b", "b"], ["a", "a", "b"], classes=["b", "a"]).tolist()
     [[1, 1], [0, 1]]
@@ -221,7 +172,7 @@ def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, classes: Sequence[Any
         raise ValueError(f"y_true has {len(t)} labels, y_pred {len(p)}")
     _refuse_missing(t, "y_true")
     _refuse_missing(p, "y_pred")
-    _refuse_mixed_kinds(y_true=t, y_pred=p, classes=classes)
+    check_label_kinds(y_true=t, y_pred=p, classes=classes)
     if all(a.dtype.kind in "US" and a.dtype.itemsize and a.size for a in (t, p)):
         ft, fp = _distinct(t), _distinct(p)
         if ft is not None and fp is not None:  # strings: hash once, then work on the few distinct

@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from ..coerce import plain, plain_array, to_numpy
+from ..coerce import check_label_kinds, label_array, plain
 
 __all__ = [
     "FAIRNESS_METRICS",
@@ -173,7 +173,7 @@ def _as_frame(groups: Any) -> pd.DataFrame:
 
 
 def _labels(y: ArrayLike, name: str) -> np.ndarray:
-    arr = plain_array(to_numpy(y))
+    arr = label_array(y)  # never stringified: ["a", 1] stays a str and an int (refused by check_label_kinds)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
     return arr
@@ -227,7 +227,7 @@ def check_labels(
       unless ``threshold`` is given, which turns the positive class's scores into labels
       (``pos_label`` where ``score >= threshold``, else ``y_true``'s other class).
     - Strs mixed with numbers or booleans, and booleans mixed with numbers other than 0/1, are
-      refused (is "1" the class 1?).
+      refused (is "1" the class 1?), also in a plain list (``coerce.check_label_kinds``).
     - ``pos_label=None`` is inferred when unambiguous: booleans → True, labels within {0, 1} → 1;
       any other label set (strings, {1, 2}, {-1, 1}, several classes) needs ``pos_label=``
       (only when ``need_pos_label``: accuracy alone needs none).
@@ -279,7 +279,7 @@ def check_labels(
         out[...] = negative
         out[p >= threshold] = pos_label
         p = out
-        _check_kinds(t, p)
+        check_label_kinds(y_true=t, y_pred=p)
         if inferred:
             return t, p, pos_label
     elif _is_scores(p):
@@ -288,7 +288,7 @@ def check_labels(
             f"y_pred holds probabilities or scores ({p.tolist()[k]!r} at row {k}), not labels: pass threshold= "
             "(predicted positive when score >= threshold) or the predicted labels"
         )
-    _check_kinds(t, p)
+    check_label_kinds(y_true=t, y_pred=p)
     if pos_label is _INFER:
         if need_pos_label:
             classes = _distinct(t, p)
@@ -320,28 +320,6 @@ def check_labels(
             "every rate of the positive class would be 0; pass one of the labels"
         )
     return t, p, pos_label
-
-
-def _check_kinds(t: np.ndarray, p: np.ndarray) -> None:
-    """Labels of one kind: strs are never mixed with numbers or booleans (is "1" the class 1?),
-    and booleans mix only with 0/1 (False is 0, True is 1, as numpy compares them)."""
-    kinds: dict[str, Any] = {}
-    for v in _distinct(t, p):
-        kind = "str" if isinstance(v, str) else "bool" if isinstance(v, (bool, np.bool_)) else "number"
-        kinds.setdefault(kind, v)
-        if kind == "number" and v not in (0, 1):
-            kinds["number>1"] = v
-    if "str" in kinds and len({k for k in kinds if k != "number>1"}) > 1:
-        other = next(v for k, v in kinds.items() if k not in ("str", "number>1"))
-        raise ValueError(
-            f"the labels mix strs with {type(other).__name__}s ({kinds['str']!r} and {other!r}): "
-            "give every label of y_true and y_pred one type"
-        )
-    if "bool" in kinds and "number>1" in kinds:
-        raise ValueError(
-            f"the labels mix booleans with numbers other than 0/1 ({kinds['bool']!r} and {kinds['number>1']!r}): "
-            "give every label of y_true and y_pred one type"
-        )
 
 
 def _same_label(a: Any, b: Any) -> bool:
@@ -540,6 +518,7 @@ def label_distribution(
     bad = _missing_rows(arr)
     if len(bad):
         raise ValueError(f"y has a missing value (NaN/None) at row {int(bad[0])}: every row needs a label")
+    check_label_kinds(y=arr)
     if len(arr) != len(codes):
         raise ValueError(f"y ({len(arr)}) and groups ({len(codes)}) differ in length")
     ycodes, classes = _column_codes(pd.Series(arr, name="y", copy=False))
