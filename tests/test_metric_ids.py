@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hitl_widgets import coerce
 from hitl_widgets.metrics import (
     average_precision_at_tiou,
     chain_summary,
     first_error_table,
     link_agreement,
-    relations,
     segment_agreement_f1,
     triple_agreement,
     triple_recall_at_k,
@@ -29,18 +29,18 @@ APART = [(0, "a"), (1, "v1"), (True, 2), (1, 1.0), (np.int64(1), 1.0), ("1", "1"
 @pytest.mark.parametrize("x, y", LOOKALIKES)
 def test_lookalikes_are_refused_naming_both_values_and_tables(x, y):
     with pytest.raises(ValueError, match=r"read alike but never match") as caught:
-        relations.refuse_lookalikes("item", [("left", [x, "other"]), ("right", [y])])
+        coerce.refuse_lookalikes("item", [("left", [x, "other"]), ("right", [y])])
     message = str(caught.value)
     assert "in left" in message and "in right" in message
     assert repr(x.item() if isinstance(x, np.generic) else x) in message
     with pytest.raises(ValueError, match=r"in left and .* in left"):  # within one table too
-        relations.refuse_lookalikes("item", [("left", pd.Series([x, y], dtype=object)), ("right", [])])
+        coerce.refuse_lookalikes("item", [("left", pd.Series([x, y], dtype=object)), ("right", [])])
 
 
 @pytest.mark.parametrize("x, y", APART)
 def test_values_that_do_not_read_alike_pass(x, y):
-    relations.refuse_lookalikes("item", [("left", [x, "other", None]), ("right", pd.Series([y, pd.NA], dtype=object))])
-    relations.refuse_lookalikes("item", [("left", pd.Series([1, None], dtype="Int64")), ("right", np.array([2.0, np.nan]))])
+    coerce.refuse_lookalikes("item", [("left", [x, "other", None]), ("right", pd.Series([y, pd.NA], dtype=object))])
+    coerce.refuse_lookalikes("item", [("left", pd.Series([1, None], dtype="Int64")), ("right", np.array([2.0, np.nan]))])
 
 
 def _link(item):

@@ -17,7 +17,7 @@ linked it to).
 Bad input raises ``ValueError`` naming the row: a missing item, an offset that is missing or not a
 whole number (``0.9`` is not character 0), an empty or negative span, a box that is not four finite
 numbers with w, h >= 0, a mention linked twice; or naming two item or region ids that read alike
-but never match (``1`` and ``"1"``, ``True`` and ``1``: ``relations.refuse_lookalikes``).
+but never match (``1`` and ``"1"``, ``True`` and ``1``: ``coerce.refuse_lookalikes``).
 """
 from __future__ import annotations
 
@@ -29,9 +29,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..coerce import is_missing, plain
+from ..coerce import is_missing, plain, refuse_lookalikes
 from .geometry import box_iou
-from .relations import refuse_lookalikes
 
 __all__ = ["LinkAgreement", "link_agreement", "link_agreement_table"]
 

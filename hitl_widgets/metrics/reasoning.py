@@ -10,7 +10,7 @@ model and, when the table has one, annotator. Bad input raises ``ValueError`` na
 chain: a missing item_id / model / annotator, a step that is not a whole number >= 0, a step
 number twice in one chain (two annotators' tables concatenated without an annotator column), a
 verdict not in ``STEP_VERDICTS`` (or None), a ``reviewed`` that is not a bool or differs within a
-chain, ids that read alike but never match (``1`` and ``"1"``: ``relations.refuse_lookalikes``).
+chain, ids that read alike but never match (``1`` and ``"1"``: ``coerce.refuse_lookalikes``).
 """
 from __future__ import annotations
 
@@ -20,9 +20,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..coerce import is_missing, plain
+from ..coerce import is_missing, plain, refuse_lookalikes
 from .agreement import BootstrapCI, bootstrap_ci
-from .relations import refuse_lookalikes
 
 __all__ = [
     "STEP_VERDICTS",

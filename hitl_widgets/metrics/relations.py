@@ -15,7 +15,7 @@ they are on the same item with the same predicate and
 Ids, predicates and classes compare by value: item ``1`` of an int column is ``1.0`` of a float one.
 Values that read alike but are of other types never match (``True`` is not ``1``, ``"1"`` is not
 ``1``), so a column holding both — in one table or across the two compared, e.g. one side read from
-a CSV — is refused naming the two values (:func:`refuse_lookalikes`), not counted as a miss.
+a CSV — is refused naming the two values (:func:`hitl_widgets.coerce.refuse_lookalikes`), not counted as a miss.
 
 Bad input raises ``ValueError`` naming the item: a missing column, a missing subject / predicate /
 object, a triple relating an object to itself or stated twice by one side, a missing or infinite
@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from ..coerce import is_missing, plain, plain_array, same_label
+from ..coerce import is_missing, plain, refuse_lookalikes, same_label
 from .agreement import SET_LEVELS, alpha_from_codes, set_distances
 from .geometry import box_iou
 
@@ -50,93 +50,6 @@ __all__ = [
 TRIPLE_COLUMNS = ["item", "subject", "predicate", "object"]
 OBJECT_COLUMNS = ["item", "object", "class", "x", "y", "w", "h"]
 _Objects = dict[tuple[Hashable, Hashable], tuple[Any, np.ndarray]]  # (item, object) -> (class, box)
-
-
-def _kind(t: type) -> str | None:
-    """The kind of a plain value's type, as labels compare: "bool", "number", "str" (None: other)."""
-    if issubclass(t, (bool, np.bool_)):
-        return "bool"
-    if issubclass(t, (int, float, np.integer, np.floating)):
-        return "number"
-    if issubclass(t, str):
-        return "str"
-    return None
-
-
-def _a(value: Any) -> str:
-    name = type(value).__name__
-    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
-
-
-_DTYPE_KINDS = {"b": "bool", "i": "number", "u": "number", "f": "number", "U": "str"}
-_CLASHES = ({"bool", "number"}, {"str", "number"}, {"str", "bool"})
-_PLAIN_TYPES = frozenset({bool, int, float, str, type(None)})
-
-
-def refuse_lookalikes(column: str, pools: Sequence[tuple[str, Any]]) -> None:
-    """Refuse values of ``column`` that read alike but never compare equal: ``1`` and ``"1"`` (or
-    ``"1.0"``), ``True`` and ``1`` (``False`` and ``0``), ``True`` and ``"True"``, in one table or
-    across the tables compared. ``pools``: ``(name, values)`` of each table (a Series, an array or
-    a list). Numbers compare by value (``1`` is ``1.0``), a bool only equals a bool and a str only a
-    str (``coerce.same_label``), so such a pair is a type problem (one side read from a CSV, a
-    column turned bool), never a disagreement: ValueError naming both values and their tables.
-    Costs one pass over the types when the values are of one kind.
-
-    Example:
-        >>> refuse_lookalikes("item", [("predicted", [1, 2]), ("reference", ["1", "x"])])
-        Traceback (most recent call last):
-        ...
-        ValueError: item '1' (a str) in reference and 1 (an int) in predicted read alike but never match: give them one type (e.g. .astype(str) on both)
-    """
-    arrays: list[tuple[str, np.ndarray]] = []
-    kinds: set[str | None] = set()
-    for name, values in pools:
-        if isinstance(values, (pd.Series, pd.Index)):
-            arr = values.to_numpy()
-        elif isinstance(values, np.ndarray):
-            arr = values
-        else:  # a list: as objects (np.asarray would turn [0, "a"] into two strs)
-            arr = np.fromiter(values, dtype=object)
-        if arr.dtype == object:
-            types = set(map(type, arr.ravel().tolist()))
-            if not types <= _PLAIN_TYPES:  # numpy scalars, pd.NA, 0-d tensors
-                arr = plain_array(arr)
-                types = set(map(type, arr.ravel().tolist()))
-            kinds |= {_kind(t) for t in types}
-        elif arr.size:
-            kinds.add(_DTYPE_KINDS.get(arr.dtype.kind))
-        arrays.append((name, arr))
-    if not any(clash <= kinds for clash in _CLASHES):
-        return
-    seen: dict[str, dict[Any, tuple[Any, str]]] = {"bool": {}, "number": {}, "str": {}}
-    for name, arr in arrays:
-        for v in arr.ravel().tolist():
-            k = _kind(type(v))
-            if k is not None:
-                seen[k].setdefault(v, (v, name))  # bools and numbers apart: True and 1 stay two keys
-
-    def refuse(a: tuple[Any, str], b: tuple[Any, str]) -> None:
-        (x, wx), (y, wy) = a, b
-        hint = "e.g. .astype(str) on both" if isinstance(x, str) or isinstance(y, str) else "a bool is not a number here"
-        raise ValueError(f"{column} {x!r} ({_a(x)}) in {wx} and {y!r} ({_a(y)}) in {wy} "
-                         f"read alike but never match: give them one type ({hint})")
-
-    numbers, bools = seen["number"], seen["bool"]
-    for b, where in bools.items():
-        if b in numbers:  # True == 1, False == 0.0
-            refuse(where, numbers[b])
-    for s, where in seen["str"].items():
-        text = s.strip()
-        if text.lower() in ("true", "false") and (text.lower() == "true") in bools:
-            refuse(where, bools[text.lower() == "true"])
-        for parse in (int, float):
-            try:
-                x = parse(text)
-            except ValueError:
-                continue
-            if x in numbers:
-                refuse(where, numbers[x])
-            break
 
 
 def _columns(df: Any, needed: list[str], what: str) -> None:

@@ -16,7 +16,7 @@ Conventions:
 - Videos and classes compare by value (class ``1`` of an int column is ``1.0`` of a float one);
   values that read alike but are of other types never match (``True`` is not ``1``, ``"1"`` is
   not ``1``), so tables holding both (say, video ``1`` in ``gt`` and ``"1"`` in ``pred``) are
-  refused naming the two values (``relations.refuse_lookalikes``) rather than scored as misses.
+  refused naming the two values (``coerce.refuse_lookalikes``) rather than scored as misses.
 
 Bad input raises ``ValueError`` naming the offending segment (its position, and its row label
 in a DataFrame): NaN or infinite values, an end before its start, negative values, frames that
@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from ..coerce import refuse_lookalikes
 from .agreement import _max_matching, _prf, krippendorff_alpha
-from .relations import refuse_lookalikes
 
 __all__: list[str] = [
     "ACTIVITYNET_TIOU_THRESHOLDS",
