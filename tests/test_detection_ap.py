@@ -98,3 +98,101 @@ def test_bad_predictions_are_refused_naming_the_image(bad, message):
 def test_lengths_must_match():
     with pytest.raises(ValueError, match="2 prediction tables for 1"):
         mean_average_precision([[], []], [[(0, 0, 1, 1, "a")]])
+
+
+def _frame(rows: list[tuple], scored: bool) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["x", "y", "w", "h", "class"] + (["score"] if scored else []))
+
+
+def test_an_iou_tie_between_two_truths_goes_to_the_later_one_as_in_pycocotools():
+    # Both truths overlap the first prediction by 8 x 10 pixels: IoU 80 / 120 = 2/3 with each, a tie.
+    # COCOeval.evaluateImg walks the truths in order and keeps a later one of equal IoU
+    # (`if ious[dind, gind] < iou: continue`), so the first prediction takes B; the second prediction
+    # (IoU 1 with B, 60 / 140 = 0.43 with A) is then a false alarm: precision 1 at recall 1/2, so the
+    # 51 recall points 0 .. 0.5 of 101 read 1 and AP = 51 / 101. Taking the first of the tied truths
+    # (A) would let the second prediction take B: AP 1.
+    a, b = (0, 0, 10, 10, "a"), (4, 0, 10, 10, "a")
+    pred = _frame([(2, 0, 10, 10, "a", 0.9), (4, 0, 10, 10, "a", 0.8)], scored=True)
+    ours = mean_average_precision([pred], [_frame([a, b], scored=False)])
+    assert ours == pytest.approx(51 / 101, abs=1e-12)
+    assert ours == pytest.approx(_coco_ap50([pred], [_frame([a, b], scored=False)], ["a"]), abs=1e-12)
+    # the truths the other way round: the tie goes to A, B stays free for the second prediction
+    swapped = mean_average_precision([pred], [_frame([b, a], scored=False)])
+    assert swapped == 1.0 == pytest.approx(_coco_ap50([pred], [_frame([b, a], scored=False)], ["a"]), abs=1e-12)
+
+
+@pytest.mark.parametrize("truth, pred", [
+    (_frame([(0, 0, 10, 10, 1.0), (20, 0, 10, 10, np.nan)], False), _frame([(0, 0, 10, 10, 1.0, 0.9)], True)),  # was mAP 1.0
+    (_frame([(0, 0, 10, 10, "cat"), (20, 0, 10, 10, None)], False), _frame([(0, 0, 10, 10, "cat", 0.9)], True)),
+    ([(0, 0, 10, 10, 1), (0, 0, 5, 5, None)], []),  # was a TypeError from sorting None with ints
+    ([(0, 0, 10, 10, 1), (0, 0, 5, 5, 1)], [(0, 0, 10, 10, 1, 0.9), (0, 0, 5, 5, None, 0.8)]),  # a prediction
+])
+def test_a_box_without_class_is_refused_naming_the_image_and_box(truth, pred):
+    with pytest.raises(ValueError, match=r"image 0: box 1 has no class"):
+        mean_average_precision([pred], [truth])
+    with pytest.raises(ValueError, match=r"image 'scan_7': box 1 has no class"):
+        average_precision_per_class({"scan_7": pred}, {"scan_7": truth})
+
+
+def test_images_keyed_by_id_are_paired_by_id_not_by_position():
+    t_a, t_b = [(0, 0, 10, 10, "cat")], [(50, 50, 10, 10, "cat")]
+    p_a, p_b = [(0, 0, 10, 10, "cat", 0.9)], [(50, 50, 10, 10, "cat", 0.8)]
+    truths = pd.Series({"img_a": t_a, "img_b": t_b})
+    assert mean_average_precision(pd.Series({"img_b": p_b, "img_a": p_a}), truths) == 1.0  # was 0.0, paired by position
+    assert mean_average_precision({"img_b": p_b, "img_a": p_a}, {"img_a": t_a, "img_b": t_b}) == 1.0
+    assert mean_average_precision({"img_b": p_b, "img_a": p_a}, truths) == 1.0  # a dict and a Series
+    assert mean_average_precision({np.int64(3): p_a}, {3: t_a}) == 1.0  # numpy ids are plain ids
+    with pytest.raises(ValueError, match=r"no prediction table for the image ids \['img_b'\].*tables for the image ids \['img_c'\]"):
+        mean_average_precision({"img_a": p_a, "img_c": p_b}, truths)
+    with pytest.raises(ValueError, match=r"no prediction table for the image ids \['1'\].*tables for the image ids \[1\]"):
+        mean_average_precision({1: p_a}, {"1": t_a})  # 1 is not "1"
+    with pytest.raises(ValueError, match="predictions is keyed by image id but truths is a list"):
+        mean_average_precision(pd.Series({"img_a": p_a}), [t_a])
+    with pytest.raises(ValueError, match="truths is keyed by image id but predictions is a list"):
+        mean_average_precision([p_a, p_b], truths)
+    with pytest.raises(ValueError, match="image id 'img_a' appears more than once"):
+        mean_average_precision(pd.Series([p_a, p_b], index=["img_a", "img_a"]), truths)
+    with pytest.raises(ValueError, match="truths is one DataFrame"):
+        mean_average_precision([_frame(p_a, True)], _frame(t_a + t_b, False))
+
+
+@pytest.mark.parametrize("max_detections", [0, -1, True, 2.0, "3"])
+def test_max_detections_must_be_a_positive_int(max_detections):
+    truth, pred = [[(0, 0, 10, 10, "a"), (20, 0, 10, 10, "a")]], [[(0, 0, 10, 10, "a", 0.9), (20, 0, 10, 10, "a", 0.8)]]
+    assert mean_average_precision(pred, truth, max_detections=np.int64(1)) == pytest.approx(51 / 101)
+    with pytest.raises(ValueError, match="max_detections must be an int >= 1"):
+        mean_average_precision(pred, truth, max_detections=max_detections)  # -1 was [:-1], one dropped
+
+
+@pytest.mark.parametrize("truth_class, pred_class, kinds", [
+    (1, "1", "number and str"),   # was mAP 0.0: never matched
+    ("1", 1, "str and number"),
+    (True, 1, "bool and number"),  # was merged: True == 1
+    (1, True, "number and bool"),
+])
+def test_classes_of_different_kinds_are_refused_naming_both(truth_class, pred_class, kinds):
+    truth, pred = [[(0, 0, 10, 10, truth_class)]], [[(0, 0, 10, 10, pred_class, 0.9)]]
+    with pytest.raises(ValueError, match=rf"classes of different kinds \({kinds}\) never match: truths, image 0, box 0: "
+                                         rf"class {truth_class!r}; predictions, image 0, box 0: class {pred_class!r}"):
+        mean_average_precision(pred, truth)
+
+
+def test_classes_mixed_within_the_truths_are_refused_and_numbers_match_by_value():
+    with pytest.raises(ValueError, match=r"\(bool and number\).*image 0, box 0: class True; truths, image 1, box 0: class 1"):
+        mean_average_precision([[], []], [[(0, 0, 10, 10, True)], [(20, 0, 10, 10, 1)]])
+    # 1 of an int column is 1.0 of a float one (numbers compare by value), np.str_ is a str
+    ints = _frame([(0, 0, 10, 10, 1), (20, 0, 10, 10, 2)], False)
+    floats = _frame([(0, 0, 10, 10, 1.0, 0.9), (20, 0, 10, 10, 2.0, 0.8)], True)
+    assert mean_average_precision([floats], [ints]) == 1.0
+    assert mean_average_precision([[(0, 0, 1, 1, np.str_("a"), 0.5)]], [[(0, 0, 1, 1, "a")]]) == 1.0
+    with pytest.raises(ValueError, match=r"image 0: box 0 has class \['a'\], a list"):
+        mean_average_precision([[]], [[(0, 0, 1, 1, ["a"])]])
+
+
+def test_doctests():
+    import doctest
+
+    from hitl_widgets.metrics import detection
+
+    result = doctest.testmod(detection)
+    assert result.attempted > 0 and result.failed == 0

@@ -39,6 +39,28 @@ def test_iou_refuses_bad_input():
         point_iou([-1, -1], [-1, -1], n_classes=2)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.uint32, np.int8])
+def test_unsigned_and_small_label_dtypes_without_n_classes(dtype):
+    # label maps are often uint8 / uint16: np.max(..., initial=-1) overflowed on them (OverflowError)
+    a, b = np.array([0, 0, 1, 2, 2]), np.array([0, 1, 1, 2, 0])
+    expected = point_iou(a, b)
+    got = point_iou(a.astype(dtype), b.astype(dtype))
+    assert np.array_equal(got.iou, expected.iou) and got.miou == expected.miou
+    assert point_alpha(np.stack([a, b]).astype(dtype)) == point_alpha(np.stack([a, b]))
+    if dtype == np.uint8:
+        assert point_iou(np.array([0, 255], dtype), np.array([0, 255], dtype)).iou.shape == (256,)
+
+
+def test_n_classes_and_huge_labels_are_checked():
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="n_classes must be a positive int"):
+            point_iou([0], [0], n_classes=bad)
+    with pytest.raises(ValueError, match="point 0 has label 9223372036854775808, too large"):
+        point_iou(np.array([2**63], np.uint64), [0])  # would wrap to a negative int64
+    with pytest.raises(ValueError, match="annotator 1: point 1 has label -2, below -1"):
+        point_alpha([[0, 1], [0, -2]])
+
+
 def test_alpha_by_hand_and_as_the_shared_implementation():
     labels = np.array([[0, 0, 1, 1, 2], [0, 0, 1, 2, 2]])
     # coincidences: o00 = 4, o11 = 2, o22 = 2, o12 = o21 = 1; n = (4, 3, 3), n = 10

@@ -85,6 +85,28 @@ def test_metric_input_validation():
         ndcg_at_k([1, -1], 2)
 
 
+@pytest.mark.parametrize("relevance, k, ideal", [
+    ([1, 1], 2, [1]),               # two relevant results, one relevant item: was nDCG 1.63
+    ([3, 0], 2, [1, 1]),            # a grade-3 result, no grade above 1 in the collection: was 1.84
+    ([0, 0, 2], 3, [1, 1, 1]),      # nDCG 0.47 before, within [0, 1] but against a too-small ideal
+    ([1, 0, 1], 1, [1]),            # beyond k too: the 2nd relevant result is an item `ideal` lacks
+])
+def test_ndcg_refuses_results_more_relevant_than_ideal_allows(relevance, k, ideal):
+    with pytest.raises(ValueError, match="more relevant than `ideal` allows"):
+        ndcg_at_k(relevance, k, ideal=ideal)
+
+
+def test_ndcg_accepts_every_ideal_that_allows_the_results():
+    assert ndcg_at_k([2, 1], 2, ideal=[1, 2]) == 1.0
+    assert ndcg_at_k([1, 1], 2, ideal=[1, 1, 1]) == pytest.approx((1 + 1 / math.log2(3)) / (1 + 1 / math.log2(3)))
+    assert ndcg_at_k([1, 0], 2, ideal=[3]) == pytest.approx(1 / 3)  # a less relevant result than the best item
+    rng = np.random.default_rng(1)
+    for _ in range(200):  # results drawn from a collection, ideal = the whole collection: always allowed, <= 1
+        collection = rng.integers(0, 4, 12).astype(float)
+        shown = collection[rng.permutation(12)[: int(rng.integers(1, 12))]]
+        assert 0.0 <= ndcg_at_k(shown, int(rng.integers(1, 13)), ideal=collection[collection > 0]) <= 1.0
+
+
 # ---------------------------------------------------------------------------------------- widget
 QUERIES = ["red circle", "blue square"]
 ITEMS = hw.Items(["a red circle", "a blue square", "red circle and blue square", "green star", "nothing"],

@@ -36,14 +36,34 @@ class PointIoU(NamedTuple):
     union: np.ndarray
 
 
-def _labels(values: ArrayLike, n_classes: int, name: str) -> np.ndarray:
+def _labels(values: ArrayLike, name: str) -> np.ndarray:
+    """Integer labels as int64 (any integer dtype: uint8 / uint16 label maps included), checked >= -1."""
     arr = np.asarray(values)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D (one label per point), not shape {arr.shape}")
     if arr.size and not np.issubdtype(arr.dtype, np.integer):
         raise ValueError(f"{name} must hold integer class indices, not {arr.dtype}")
-    arr = arr.astype(np.int64)
-    bad = np.flatnonzero((arr < -1) | (arr >= n_classes))
+    if arr.dtype == np.uint64 and arr.size and arr.max() > np.iinfo(np.int64).max:  # would wrap to negative
+        k = int(np.argmax(arr > np.iinfo(np.int64).max))
+        raise ValueError(f"{name}: point {k} has label {arr[k]}, too large for a class index")
+    arr = arr.astype(np.int64)  # before any max / comparison with -1: uint8 cannot hold -1
+    bad = np.flatnonzero(arr < -1)
+    if bad.size:
+        raise ValueError(f"{name}: point {bad[0]} has label {arr[bad[0]]}, below -1 (unlabelled)")
+    return arr
+
+
+def _n_classes(n_classes: int | None, *labels: np.ndarray) -> int:
+    """``n_classes`` checked, or the largest label + 1; every label checked to be below it."""
+    if n_classes is None:
+        n_classes = max((int(a.max()) for a in labels if a.size), default=-1) + 1
+    elif isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
+        raise ValueError(f"n_classes must be a positive int, not {n_classes!r}")
+    return int(n_classes)
+
+
+def _in_range(arr: np.ndarray, n_classes: int, name: str) -> np.ndarray:
+    bad = np.flatnonzero(arr >= n_classes)
     if bad.size:
         raise ValueError(f"{name}: point {bad[0]} has label {arr[bad[0]]}, outside -1 .. {n_classes - 1}")
     return arr
@@ -56,9 +76,9 @@ def point_iou(a: ArrayLike, b: ArrayLike, n_classes: int | None = None) -> Point
     Raises ``ValueError`` on different lengths, labels outside ``-1 .. n_classes-1``, or when no
     class is present at all.
     """
-    if n_classes is None:
-        n_classes = int(max(np.max(a, initial=-1), np.max(b, initial=-1))) + 1
-    la, lb = _labels(a, n_classes, "a"), _labels(b, n_classes, "b")
+    la, lb = _labels(a, "a"), _labels(b, "b")
+    n_classes = _n_classes(n_classes, la, lb)
+    la, lb = _in_range(la, n_classes, "a"), _in_range(lb, n_classes, "b")
     if len(la) != len(lb):
         raise ValueError(f"a has {len(la)} points and b {len(lb)}: one label per point in each")
     k = n_classes + 1  # unlabelled is the last bin
@@ -83,8 +103,8 @@ def point_alpha(labels: ArrayLike, n_classes: int | None = None) -> float:
     arr = np.asarray(labels)
     if arr.ndim != 2:
         raise ValueError(f"labels must be annotators x points (2-D), not shape {arr.shape}")
-    if n_classes is None:
-        n_classes = int(np.max(arr, initial=-1)) + 1
-    codes = np.stack([_labels(row, n_classes, f"annotator {n}") for n, row in enumerate(arr)]) if len(arr) else arr
+    rows = [_labels(row, f"annotator {n}") for n, row in enumerate(arr)]
+    n_classes = _n_classes(n_classes, *rows)
+    codes = np.stack([_in_range(row, n_classes, f"annotator {n}") for n, row in enumerate(rows)]) if rows else arr
     delta = 1.0 - np.eye(max(n_classes, 1))
     return alpha_from_codes(codes, delta)

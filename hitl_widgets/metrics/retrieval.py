@@ -118,6 +118,10 @@ def ndcg_at_k(
     ``ideal``: the relevance of **every** relevant item in the collection (e.g. ``[1] * n_relevant``
     for binary judgements); by default the returned results themselves, re-sorted (which
     overestimates nDCG when relevant items were not retrieved). ``0.0`` when nothing is relevant.
+    The returned results are items of the collection, so ``ideal`` must allow them: a ``ValueError``
+    when the n-th most relevant returned result (any rank, not only the top ``k``) is more relevant
+    than the n-th largest value of ``ideal`` (e.g. two relevant results with ``ideal=[1]``) — nDCG
+    would exceed 1 or be too high (as ``recall_at_k`` refuses more found than ``n_relevant``).
 
     Example:
         >>> round(ndcg_at_k([0, 1], 2), 4)            # (1/log2(3)) / 1
@@ -127,6 +131,17 @@ def ndcg_at_k(
     """
     rel, k = _relevance(relevance), _k(k)
     best = np.sort(_relevance(rel if ideal is None else ideal))[::-1]
+    if ideal is not None:
+        found = np.sort(rel[rel > 0])[::-1]
+        allowed = np.concatenate([best, np.zeros(max(found.size - best.size, 0))])[: found.size]
+        over = np.flatnonzero(found > allowed)
+        if over.size:  # exact comparisons: no rounding decides
+            n, value = int(over[0]) + 1, float(found[over[0]])
+            raise ValueError(
+                f"the returned results are more relevant than `ideal` allows: {n} returned result(s) have relevance >= {value:g}, "
+                f"but `ideal` has only {int(np.count_nonzero(best >= value))} such item(s); `ideal` must list the "
+                "relevance of every relevant item in the collection, the returned ones included"
+            )
     idcg = dcg_at_k(best, k)
     if idcg == 0:
         return 0.0
