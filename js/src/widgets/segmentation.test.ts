@@ -259,13 +259,19 @@ describe("SegmentationCanvas assisted segmentation", () => {
     expect(idle.defaultPrevented).toBe(false);
   });
 
-  it("after another click the older region is not ready: the info says it is on its way and Enter waits for the newest", async () => {
+  /** The assist tool on, one click made and its region answered (request 1). */
+  async function oneClickAnswered() {
     const t = await setup({ assist: "flood" });
     cleanups.push(t.cleanup);
     t.press("a");
     const region = new Uint32Array([40, 45, 10, 41, 45, 10]);
     click(t, 50, 40);
     t.model.kernelSend({ type: "assist", item_id: 0, req: 1, width: 640, height: 480, area: 20 }, [region.buffer]);
+    return { t, region };
+  }
+
+  it("after another click the older region is not ready: the info says it is on its way and Enter waits for the newest", async () => {
+    const { t, region } = await oneClickAnswered();
     expect(t.q(".hitl-info").textContent).toContain("1 click (+1 −0), region 20 px: Enter paints it");
     click(t, 80, 40, { shiftKey: true }); // the answer for 1 click is still shown, but no longer the region
     expect(t.q(".hitl-info").textContent).toContain("2 clicks (+1 −1), region on its way");
@@ -276,6 +282,32 @@ describe("SegmentationCanvas assisted segmentation", () => {
     expect(t.q(".hitl-info").textContent).toContain("2 clicks (+1 −1), region 20 px: Enter paints it");
     t.press("Enter");
     expect(t.sent().filter((m: Any) => m.content.type === "paint")).toHaveLength(1);
+  });
+
+  it("after a refused click the region of the clicks left is paintable again, or asked again", async () => {
+    const { t, region } = await oneClickAnswered();
+    click(t, 80, 40, { shiftKey: true });
+    t.model.kernelSend({ type: "refused", intent: "assist", item_id: 0, message: "item 0: bad click" });
+    expect(t.q(".hitl-info").textContent).toContain("1 click (+1 −0), region 20 px: Enter paints it");
+    t.press("Enter");
+    expect(t.sent().filter((m: Any) => m.content.type === "paint")).toHaveLength(1);
+    // two clicks pending, the third refused: the answer for two was dropped as older, so it is asked again
+    const answer = (req: number) =>
+      t.model.kernelSend({ type: "assist", item_id: 0, req, width: 640, height: 480, area: 20 }, [region.buffer]);
+    click(t, 50, 40);
+    answer(reads(t, "assist").at(-1).req);
+    click(t, 60, 40, { shiftKey: true });
+    const two = reads(t, "assist").at(-1).req;
+    click(t, 70, 40, { shiftKey: true });
+    answer(two); // dropped: the three-click request is newer
+    t.model.kernelSend({ type: "refused", intent: "assist", item_id: 0, message: "item 0: bad click" });
+    const again = reads(t, "assist").at(-1);
+    expect(again.req).toBeGreaterThan(two + 1);
+    expect(again.clicks).toEqual([{ x: 50, y: 40, positive: true }, { x: 60, y: 40, positive: false }]);
+    expect(t.q(".hitl-info").textContent).toContain("2 clicks (+1 −1), region on its way");
+    answer(again.req);
+    t.press("Enter");
+    expect(t.sent().filter((m: Any) => m.content.type === "paint")).toHaveLength(2);
   });
 
   it("a refused assist request drops its click; without assist the tool is hidden and A does nothing", async () => {

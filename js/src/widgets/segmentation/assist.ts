@@ -15,6 +15,8 @@ export interface AssistClick {
 export interface AssistPreview {
   key: string;
   req: number;
+  /** how many clicks the region answers */
+  clicks: number;
   runs: Uint32Array;
   area: number;
 }

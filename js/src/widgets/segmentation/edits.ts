@@ -205,10 +205,16 @@ export class SegEdits {
     if (!state.clicks.length && !positive) return this.say("click-to-segment: the first click marks the object (a plain click)");
     if (state.clicks.length >= MAX_CLICKS) return this.say(`at most ${MAX_CLICKS} clicks: Enter paints the region, Esc drops the clicks`);
     state.clicks.push(c);
-    state.assistReq += 1;
-    this.p.read({ type: "assist", item_id: id, clicks: state.clicks, req: state.assistReq });
+    this.askAssist(id);
     painter.info();
     layers.scheduler.request();
+  }
+
+  /** Ask the kernel for the region of all the clicks so far (a new request number). */
+  private askAssist(id: ItemId): void {
+    const { state } = this.p;
+    state.assistReq += 1;
+    this.p.read({ type: "assist", item_id: id, clicks: state.clicks, req: state.assistReq });
   }
 
   /** An "assist" message: the region for the newest clicks (an older answer, or one about another
@@ -223,18 +229,23 @@ export class SegEdits {
     for (let i = 0; i + 2 < runs.length; i += 3) {
       if (runs[i] >= m.height || runs[i + 2] === 0 || runs[i + 1] + runs[i + 2] > m.width) return; // misshapen
     }
-    state.preview = { key: itemKey(id), req: state.assistReq, runs, area: runsArea(runs) };
+    state.preview = { key: itemKey(id), req: state.assistReq, clicks: state.clicks.length, runs, area: runsArea(runs) };
     layers.preview(m);
     painter.info();
     layers.scheduler.request();
   }
 
   /** The kernel refused an assist request (bad clicks, or the user's model failed): the newest
-   *  click goes; the region shown stays that of the clicks before it. */
+   *  click goes. The region shown, when it answers the clicks left, is theirs again (Enter paints
+   *  it); otherwise (its answer was dropped as older) the region of the clicks left is asked again. */
   assistRefused(): void {
     const { state, painter, layers } = this.p;
     state.clicks.pop();
+    const pv = state.preview;
+    const id = state.current();
     if (!state.clicks.length) state.preview = null;
+    else if (pv && pv.clicks === state.clicks.length) pv.req = state.assistReq;
+    else if (id !== undefined) this.askAssist(id);
     painter.info();
     layers.scheduler.request();
   }
