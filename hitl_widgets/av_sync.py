@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .audio import AudioSource
+from .coerce import plain
 from .video import TIME_SLACK_S, frame_at
 
 HOP_S = 0.005  # the envelope's resolution: 5 ms, an eighth of a 25 fps frame
@@ -87,7 +88,8 @@ def to_frames(table: pd.DataFrame, times: Any, *, offset_s: float = 0.0) -> pd.D
     t = np.asarray(times, dtype=float)
     if t.ndim != 1 or not len(t) or not np.all(np.isfinite(t)) or not np.all(np.diff(t) > 0):
         raise ValueError("times must be the video's strictly increasing frame times (VideoSource.times)")
-    if isinstance(offset_s, bool) or not isinstance(offset_s, (int, float, np.integer, np.floating)) or not np.isfinite(offset_s):
+    offset_s = plain(offset_s)  # a 0-d array or tensor is its number
+    if isinstance(offset_s, bool) or not isinstance(offset_s, (int, float)) or not np.isfinite(offset_s):
         raise ValueError(f"offset_s must be a finite number of seconds, not {offset_s!r}")
     period = float(t[-1] - t[-2]) if len(t) > 1 else 1.0
     end_of_video = float(t[-1]) + period

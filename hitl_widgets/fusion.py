@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .coerce import plain, same, unit_pixels
+from .coerce import plain, same_label, unit_pixels
 
 MIN_DEPTH = 0.1  # metres: nearer points (and those behind the camera) are not in view
 KINDS = ("camera_only", "lidar_only", "low_overlap", "class_conflict")
@@ -149,10 +149,12 @@ def check_min_points(min_points: Any) -> int:
 
 
 def class_index(value: Any, classes: list, where: str) -> int:
-    """The index of ``value`` in ``classes``, matched by value and type (``coerce.same``: ``True``
-    and ``1.0`` are not class ``1``, ``np.int64(1)`` is); ``ValueError`` naming ``where`` otherwise."""
+    """The index of ``value`` in ``classes``, matched as labels (``coerce.same_label``: numbers by
+    value, so ``1.0`` of a float column and ``np.int64(1)`` are class ``1``; ``True`` and ``"1"``
+    are not); ``ValueError`` naming ``where`` otherwise."""
+    value = plain(value)
     for k, c in enumerate(classes):
-        if same(value, c):
+        if same_label(value, c):
             return k
     v = plain(value)
     kind = "" if type(v) in (int, str) else f" (a {type(v).__name__})"

@@ -24,10 +24,16 @@ GROUND, CAR, PEDESTRIAN, POLE, WALL = range(5)
 
 
 def _xyz(points: object) -> np.ndarray:
-    """The (N, 3) float64 coordinates of ``points`` (numpy, torch or a list), checked as
-    ``PointCloudAnnotator`` checks a frame: (N, 3), (N, 4), (N, 6) or (N, 7), numbers, finite (an
-    error names the first bad point)."""
-    return check_frame(to_numpy(points), "points").xyz
+    """The (N, 3) float64 coordinates of ``points`` (numpy, torch or a list): rows of x, y, z and any
+    further columns (intensity, ring, time, ... as in nuScenes' (N, 5) scans), which are ignored; the
+    coordinates checked as ``PointCloudAnnotator`` checks a frame's (numbers, finite: an error names
+    the first bad point). Fewer rows than columns reads as a transposed array and is refused."""
+    arr = to_numpy(points)
+    if arr.ndim != 2 or arr.shape[1] < 3:
+        raise ValueError(f"points must be rows of x, y, z (and any further columns), shape (N, >= 3), not {arr.shape}")
+    if arr.shape[0] < arr.shape[1]:
+        raise ValueError(f"points of shape {arr.shape} have fewer rows than columns: points are rows; is it transposed?")
+    return check_frame(arr[:, :3], "points").xyz
 
 
 class Proposals(NamedTuple):

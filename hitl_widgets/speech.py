@@ -77,7 +77,7 @@ def hypotheses(words: pd.DataFrame, ids: Iterable[Hashable]) -> pd.Series:
     by id; "" for an utterance with no word recognised. Ids match the words' utterances as item ids
     do (``coerce.same``: "0" is not 0, True not 1). Refused, naming them: an id that is not an int or
     a str, repeated, or of a type none of the words' utterances has ("0" among int utterances: it
-    could never match), and ids of which none has a word (they name other utterances)."""
+    could never match). Ids with no word are silent recordings: "" each, even when none has a word."""
     if not isinstance(words, pd.DataFrame) or any(c not in words.columns for c in ("utterance", "index", "text")):
         raise ValueError("words must be a DataFrame with utterance, index and text columns (as recognise gives)")
     ids = [check_item_id(i, error=lambda m: ValueError(f"hypotheses: {m}")) for i in ids]
@@ -97,9 +97,6 @@ def hypotheses(words: pd.DataFrame, ids: Iterable[Hashable]) -> pd.Series:
     if alien:
         raise ValueError(f"hypotheses: ids {alien[:5]!r} are {type(alien[0]).__name__}s; the words' utterances are "
                          f"{' and '.join(sorted(t.__name__ + 's' for t in types))}: no id of another type matches")
-    if found and ids and not any(k in found for k in keys):
-        raise ValueError(f"hypotheses: none of the ids {ids[:5]!r} has a word; the words are of utterances "
-                         f"{[u for _, u in list(found)[:5]]!r}")
     joined: dict[tuple[type, Hashable], str] = {}
     for k in keys:
         pairs = sorted(found.get(k, []), key=lambda p: p[0])

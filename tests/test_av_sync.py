@@ -117,3 +117,10 @@ def test_times_not_starting_at_zero_refuse_a_span_before_the_first_frame():
 def test_an_offset_that_is_not_a_finite_number_is_refused_as_the_offset(offset):
     with pytest.raises(ValueError, match="offset_s must be a finite number of seconds"):
         to_frames(pd.DataFrame({"start_s": [0.2], "end_s": [0.5]}, index=["w7"]), np.arange(10) / 25, offset_s=offset)
+
+
+def test_an_offset_given_as_a_numpy_scalar_or_0d_array_is_its_number():
+    table, times = pd.DataFrame({"start_s": [0.21], "end_s": [0.51]}), np.arange(30) / 25  # away from frame edges (float32)
+    expected = to_frames(table, times, offset_s=0.08)
+    for offset in (np.float32(0.08), np.array(0.08), np.float64(0.08)):
+        assert to_frames(table, times, offset_s=offset)[["start_frame", "end_frame"]].equals(expected[["start_frame", "end_frame"]])

@@ -92,7 +92,7 @@ def test_a_selected_box_must_be_ordered_and_inside_the_image():
 
 
 # ---------------------------------------------------------------------------------- F4 classes by type
-@pytest.mark.parametrize(("value", "kind"), [(True, "bool"), (1.0, "float"), ("1", "")])
+@pytest.mark.parametrize(("value", "kind"), [(True, "bool"), ("1", ""), (1.5, "float")])
 def test_camera_and_lidar_classes_are_matched_by_type(value, kind):
     fr = tiny_frame(classes=[0, 1, 2])
     fr["camera_boxes"] = fr["camera_boxes"].assign(**{"class": pd.Series([1, value, 1], dtype=object)})
@@ -104,7 +104,7 @@ def test_camera_and_lidar_classes_are_matched_by_type(value, kind):
 
 def test_numpy_class_values_still_match():
     fr = tiny_frame(classes=[0, 1, 2])
-    fr["camera_boxes"] = fr["camera_boxes"].assign(**{"class": pd.Series([np.int64(1), 1, np.int32(1)], dtype=object)})
+    fr["camera_boxes"] = fr["camera_boxes"].assign(**{"class": pd.Series([np.int64(1), 1.0, np.int32(1)], dtype=object)})
     w, _ = make(fr)
     assert w.detections(0)[0]["class"].tolist() == [1, 1, 1]
     assert F.class_index(np.str_("car"), ["ground", "car"], "x") == 1

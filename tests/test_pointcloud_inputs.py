@@ -145,13 +145,17 @@ def test_propose_refuses_points_it_cannot_read():
         (np.r_[pts, [[np.nan, 0, 0]]], r"point 500: coordinates must be finite"),
         (np.r_[pts, [[0, np.inf, 0]]], "point 500"),
         (pts[:, :2], r"not \(500, 2\)"),
-        (pts.T, r"not \(3, 500\) \(points are rows: is it transposed\?\)"),
+        (pts.T, r"\(3, 500\) have fewer rows than columns: points are rows; is it transposed\?"),
     ]:
         with pytest.raises(ValueError, match=message):
             propose(bad)
         with pytest.raises(ValueError, match=message):
             fit_ground_plane(bad)
     assert propose(pts.tolist()).classes.shape == (500,)  # a list of rows is read as the array
+    # further columns (nuScenes scans are x, y, z, intensity, ring) are ignored, as before
+    five = np.c_[pts, np.ones(500), np.arange(500) % 32]
+    assert np.allclose(fit_ground_plane(five), fit_ground_plane(pts))
+    assert (propose(five).classes == propose(pts).classes).all()
 
 
 def test_a_transposed_frame_of_many_points_is_refused_with_a_hint():

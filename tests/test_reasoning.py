@@ -296,6 +296,7 @@ def test_chain_summary_keeps_each_annotators_chain():
 
 @pytest.mark.parametrize("column, value, message", [
     ("reviewed", "False", r"steps: row 0 \(label 0\): reviewed 'False' is not a bool"),
+    ("reviewed", 2, r"steps: row 0 \(label 0\): reviewed 2 is not a bool"),
     ("reviewed", [True, False], r"steps: row 0 \(label 0\): model 'm', item_id 0 is reviewed on some steps and not others"),
     ("verdict", ["Correct", None], r"steps: row 0 \(label 0\): verdict 'Correct' is not one of"),
     ("step", [0, 1.5], r"steps: row 1 \(label 1\): step 1.5 is not a step index"),
@@ -312,6 +313,13 @@ def test_chain_summary_and_first_error_table_refuse_bad_steps(column, value, mes
         chain_summary(df.drop(columns="annotator"), n_boot=0)
     with pytest.raises(ValueError, match=message.replace("model 'm', item_id 0", "item_id 0, model 'm', annotator 'ann'")):
         first_error_table(pd.concat([df, df.assign(annotator="bob")], ignore_index=True))
+
+
+def test_reviewed_may_be_0_or_1():
+    """A store or CSV round trip gives reviewed as ints: 1 / 0 read as True / False."""
+    df = pd.DataFrame({"item_id": 0, "model": "m", "step": [0, 1], "verdict": ["correct", "reasoning error"], "reviewed": True})
+    as_bools = chain_summary(df, n_boot=0)
+    pd.testing.assert_frame_equal(chain_summary(df.assign(reviewed=1), n_boot=0), as_bools)
 
 
 def test_first_error_agreement_reads_every_no_error_marker():

@@ -47,8 +47,8 @@ _SPACE = re.compile(r"\s+")
 def _words(words: Any, utterance: Hashable | None, one: bool) -> pd.DataFrame:
     """The words checked (utterance an int or str id, index an int, text a str, times a span) and in
     order: utterances by id (ints, then strs), each one's words by index, whose order must be their
-    time order (``check_order``: a word starting before the one before it ends is refused, naming
-    the utterance and both words)."""
+    time order (``check_order``: a word starting before the one before it starts is refused, naming
+    the utterance and both words; words may overlap, as aligners' often do)."""
     if not isinstance(words, pd.DataFrame):
         raise ValueError(f"words must be a DataFrame with columns {list(_NEEDED)}, not {type(words).__name__}")
     missing = [c for c in _NEEDED if c not in words.columns]
@@ -60,6 +60,8 @@ def _words(words: Any, utterance: Hashable | None, one: bool) -> pd.DataFrame:
         utt, index = plain(row.utterance), plain(row.index)
         if not is_item_id(utt):
             raise ValueError(f"words row {n}: utterance {row.utterance!r} is not an utterance id (an int or a str)")
+        if isinstance(index, float) and index.is_integer():  # an index column read from a CSV as floats
+            index = int(index)
         if isinstance(index, bool) or not isinstance(index, int):
             raise ValueError(f"words row {n}: utterance {utt!r} word index must be an int, not {row.index!r}")
         where = f"utterance {utt!r} word {index}"
@@ -75,7 +77,7 @@ def _words(words: Any, utterance: Hashable | None, one: bool) -> pd.DataFrame:
     if one and len(by_utt) > 1:
         raise ValueError(f"these words are of {len(by_utt)} utterances: a subtitle file is of one recording: pass utterance=")
     rows = [w["row"] for key in sorted(by_utt, key=lambda k: (k[0] is str, k[1]))
-            for w in check_order(key[1], by_utt[key], "words")]
+            for w in check_order(key[1], by_utt[key], "words", overlap=True)]
     return words.iloc[rows]
 
 

@@ -9,7 +9,7 @@ a *chain* is one annotator's review of one model's chain on one item: the rows s
 model and, when the table has one, annotator. Bad input raises ``ValueError`` naming the row or the
 chain: a missing item_id / model / annotator, a step that is not a whole number >= 0, a step
 number twice in one chain (two annotators' tables concatenated without an annotator column), a
-verdict not in ``STEP_VERDICTS`` (or None), a ``reviewed`` that is not a bool or differs within a
+verdict not in ``STEP_VERDICTS`` (or None), a ``reviewed`` that is not a bool (or 0 / 1) or differs within a
 chain, ids that read alike but never match (``1`` and ``"1"``: ``coerce.refuse_lookalikes``).
 """
 from __future__ import annotations
@@ -164,10 +164,12 @@ def _chains(steps: Any, keys: list[str]) -> pd.DataFrame:
         raise ValueError(f"{_row(steps, n)}: verdict {plain(verdict.iloc[n])!r} is not one of {STEP_VERDICTS} or None")
     reviewed = steps["reviewed"]
     if reviewed.dtype != bool:
-        bad = np.array([not isinstance(v, (bool, np.bool_)) for v in reviewed.tolist()], dtype=bool)
+        # a bool, or 0 / 1 (a store or CSV round trip gives ints); "False" or 2 is refused
+        bad = np.array([not (isinstance(v, (bool, np.bool_)) or (isinstance(v, (int, np.integer)) and v in (0, 1)))
+                        for v in reviewed.tolist()], dtype=bool)
         if bad.any():
             n = int(bad.argmax())
-            raise ValueError(f"{_row(steps, n)}: reviewed {plain(reviewed.iloc[n])!r} is not a bool (True / False)")
+            raise ValueError(f"{_row(steps, n)}: reviewed {plain(reviewed.iloc[n])!r} is not a bool (True / False, or 1 / 0)")
     if steps.empty:
         return pd.DataFrame({**{k: [] for k in keys}, "reviewed": np.zeros(0, bool), "n_ok": np.zeros(0, np.int64),
                              "n_judged": np.zeros(0, np.int64), "first": np.zeros(0, np.int64), "kind": []})

@@ -131,15 +131,20 @@ def check_hypotheses(frame: Any, durations: Mapping[Hashable, float]) -> dict[Ha
     return out
 
 
-def check_order(utt: Hashable, pairs: list[tuple[int, dict]], what: str) -> list[dict]:
+def check_order(utt: Hashable, pairs: list[tuple[int, dict]], what: str, overlap: bool = False) -> list[dict]:
     """One utterance's words ``(index, {text, start, end, ...})`` sorted by index, refused (naming the
     utterance and the words) where an index repeats or a word starts before the one before it ends
-    (more than TIME_SLACK): words overlap or their index order is not their time order."""
+    (more than TIME_SLACK): words overlap or their index order is not their time order. With
+    ``overlap`` (exports of aligner output, whose words often overlap by a few ms) only a word starting
+    before the one before it starts is refused."""
     pairs = sorted(pairs, key=lambda p: p[0])
     for (i, a), (j, b) in zip(pairs, pairs[1:]):
         if i == j:
             raise ValueError(f"{what}: utterance {utt!r} word {j}: index {j} appears twice")
-        if b["start"] < a["end"] - TIME_SLACK:
+        if overlap and b["start"] < a["start"] - TIME_SLACK:
+            raise ValueError(f"{what}: utterance {utt!r} word {j} ({b['text']!r}) starts at {b['start']:.3f} s, "
+                             f"before word {i} ({a['text']!r}) starts ({a['start']:.3f} s): the index order is not the time order")
+        if not overlap and b["start"] < a["end"] - TIME_SLACK:
             raise ValueError(f"{what}: utterance {utt!r} word {j} ({b['text']!r}) starts at {b['start']:.3f} s, "
                              f"before word {i} ({a['text']!r}) ends ({a['end']:.3f} s): words overlap or are out of order")
     return [w for _, w in pairs]
