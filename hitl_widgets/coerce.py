@@ -196,9 +196,10 @@ def label_array(values: Any) -> np.ndarray:
     """
     arr = to_numpy(values)
     if isinstance(values, (list, tuple)) and arr.dtype.kind in _DTYPE_KINDS:
-        obj = to_numpy(values, dtype=object)
-        if _kinds_of_types(set(map(type, obj.flat))) - {_DTYPE_KINDS[arr.dtype.kind]}:
-            arr = obj
+        # the values' types: read off a flat list directly (one C-level pass), else off an object copy
+        types = set(map(type, values)) if arr.ndim == 1 else set(map(type, to_numpy(values, dtype=object).flat))
+        if _kinds_of_types(types) - {_DTYPE_KINDS[arr.dtype.kind]}:
+            arr = to_numpy(values, dtype=object)
     return plain_array(arr)
 
 
@@ -289,6 +290,9 @@ _CLASHES = ({"bool", "number"}, {"str", "number"}, {"str", "bool"})
 _PLAIN_TYPES = frozenset({bool, int, float, str, type(None)})
 
 
+_NUMBER_STARTS = frozenset("0123456789+-.iInN")  # the first characters of strs float() can read
+
+
 def refuse_lookalikes(column: str, pools: Sequence[tuple[str, Any]]) -> None:
     """Refuse values of ``column`` that read alike but never compare equal: ``1`` and ``"1"`` (or
     ``"1.0"``), ``True`` and ``1`` (``False`` and ``0``), ``True`` and ``"True"``, in one table or
@@ -325,10 +329,12 @@ def refuse_lookalikes(column: str, pools: Sequence[tuple[str, Any]]) -> None:
     if not any(clash <= kinds for clash in _CLASHES):
         return
     seen: dict[str, dict[Any, tuple[Any, str]]] = {"bool": {}, "number": {}, "str": {}}
+    kind_of = {t: _kind_of_type(t) for _, arr in arrays for t in set(map(type, arr.ravel().tolist()))}
     for name, arr in arrays:
-        for v in arr.ravel().tolist():
-            k = _kind_of_type(type(v))
-            if k is not None:
+        values = arr.ravel().tolist()
+        for t, v in dict.fromkeys(zip(map(type, values), values)):  # distinct (type, value) pairs, first seen first
+            k = kind_of[t]
+            if k is not None and not (k == "number" and v != v):  # NaN is missing, not a number
                 seen[k].setdefault(v, (v, name))  # bools and numbers apart: True and 1 stay two keys
 
     def refuse(a: tuple[Any, str], b: tuple[Any, str]) -> None:
@@ -341,18 +347,24 @@ def refuse_lookalikes(column: str, pools: Sequence[tuple[str, Any]]) -> None:
     for b, where in bools.items():
         if b in numbers:  # True == 1, False == 0.0
             refuse(where, numbers[b])
-    for s, where in seen["str"].items():
-        text = s.strip()
-        if text.lower() in ("true", "false") and (text.lower() == "true") in bools:
-            refuse(where, bools[text.lower() == "true"])
-        for parse in (int, float):
+    strs = list(seen["str"].items())
+    if bools:
+        for s, where in strs:
+            text = s.strip().lower()
+            if text in ("true", "false") and (text == "true") in bools:
+                refuse(where, bools[text == "true"])
+    if numbers and strs:
+        # the strs that parse as numbers, parsed in one vectorised pass; only those are compared
+        strs = [(s, where) for s, where in strs if s.lstrip()[:1] in _NUMBER_STARTS]  # cheap pre-filter
+        parsed = pd.to_numeric(pd.Series([s for s, _ in strs], dtype=object).str.strip(), errors="coerce").to_numpy()
+        for at in np.flatnonzero(~pd.isna(parsed)):
+            s, where = strs[at]
             try:
-                x = parse(text)
+                x: Any = int(s.strip())
             except ValueError:
-                continue
+                x = float(s.strip())
             if x in numbers:
                 refuse(where, numbers[x])
-            break
 
 
 def check_pixel_stack(arr: np.ndarray, name: Callable[[int], str], what: str = "image array") -> None:
