@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import traitlets
 
 import hitl_widgets as hw
 from hitl_widgets.widgets.bbox import BOX_COLUMNS, BBoxAnnotator
@@ -180,11 +181,15 @@ def test_retry_is_answered_once():
 
 def test_proposals_input_validation_and_dataframe():
     df = pd.DataFrame({"item": [0, 0, 1], "x": [1, 2, 3], "y": [1, 2, 3], "w": [4, 4, 4], "h": [4, 4, 4],
-                       "class": ["cat", "dog", "cat"], "score": [0.2, 0.8, np.nan]})
+                       "class": ["cat", "dog", "cat"], "score": [0.2, 0.8, 0.5]})
     w, send, _ = make(df)
     p = w.proposals
     assert p[p["item"] == 0]["score"].tolist() == [0.8, 0.2]  # best first: p0 is the best
-    assert p[p["item"] == 1]["score"].isna().all()
+    # an empty score cell is no score (from_coco writes NaN for an unscored box): shown whatever the threshold
+    w, send, _ = make(df.assign(score=[0.2, 0.8, np.nan]))
+    assert w.proposals.set_index("item")["score"].isna().tolist() == [False, False, True]
+    w, send, _ = make(df.drop(columns="score"))
+    assert w.proposals["score"].isna().all()
     with pytest.raises(ValueError, match="unknown item"):
         make({7: [(1, 1, 2, 2, "cat", 0.5)]})
     with pytest.raises(ValueError, match="not one of"):
@@ -195,12 +200,16 @@ def test_proposals_input_validation_and_dataframe():
         make(pd.DataFrame({"item": [0]}))
 
 
-def test_threshold_is_clamped():
+def test_threshold_outside_0_1_is_refused_not_clamped():
+    # changed deliberately: a threshold of 3 was clamped to 1.0 (and 1.5 in the constructor too); scores
+    # are probabilities, so a threshold outside [0, 1] is a mistake: refused, as TemporalSegmenter does
     w, _, _ = make(threshold=0.7)
     assert w.threshold == 0.7
-    w.threshold = 3
-    assert w.threshold == 1.0
-    assert w._item_info(0)["proposals"] == []
+    with pytest.raises(traitlets.TraitError, match=r"threshold must be a number in \[0, 1\], not 3"):
+        w.threshold = 3
+    assert w.threshold == 0.7
+    w.threshold = 1
+    assert w.threshold == 1.0 and w._item_info(0)["proposals"] == []
 
 
 @pytest.mark.parametrize("proposals, message", [

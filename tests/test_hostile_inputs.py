@@ -194,8 +194,10 @@ def test_bbox_refuses_a_proposal_wholly_outside_the_image():
         BBoxAnnotator(IMAGES, classes=["a"], store=_store(), proposals={0: [(20, 20, 5, 5, "a", 0.9)]})
     with pytest.raises(ValueError, match="outside"):
         BBoxAnnotator(IMAGES, classes=["a"], store=_store(), proposals={0: [(-9, 0, 5, 5, "a")]})
-    w = BBoxAnnotator(IMAGES, classes=["a"], store=_store(), proposals={0: [(8, 6, 5, 5, "a", 0.9)]})  # partly inside
-    assert len(w.proposals) == 1
+    with pytest.raises(ValueError, match=r"item 0 proposal 0: \(x, y, w, h\) = \(8, 6, 5, 5\) reaches 3 pixels outside the 10x8 image"):
+        BBoxAnnotator(IMAGES, classes=["a"], store=_store(), proposals={0: [(8, 6, 5, 5, "a", 0.9)]})  # partly outside: refused
+    w = BBoxAnnotator(IMAGES, classes=["a"], store=_store(), proposals={0: [(8, 6, 2.5, 2, "a", 0.9)]})  # 0.5 px beyond: clipped
+    assert w.proposals[["w", "h"]].values.tolist() == [[2.0, 2.0]]
 
 
 # --------------------------------------------------------------------------- 6: numpy scalars, record_label(score=)

@@ -341,11 +341,15 @@ def test_coco_import_gives_the_exported_rings_back(tmp_path):
     for item in (0, 1):
         w2.accept_all(item)
     assert sorted(map(str, w2.polygons["rings"])) == sorted(map(str, mine["rings"]))
-    # ... or as a person's polygons, item by item
+    # ... or as a person's polygons, item by item (their ids kept; score, source, ... are not a person's)
     w3, _, _ = make()
+    with pytest.raises(ValueError, match=r"item 0: set_polygons takes a DataFrame with the columns class, rings, polygon, "
+                                         r"id, polygon_id .*drop the other columns \['item', 'n_vertices'"):
+        w3.set_polygons(0, back[back["item"] == 0])
     for item, rows in back.groupby("item"):
-        w3.set_polygons(item, rows.to_dict("records"))
+        w3.set_polygons(item, rows[["polygon_id", "class", "rings"]])
     assert sorted(map(str, w3.polygons["rings"])) == sorted(map(str, mine["rings"]))
+    assert sorted(w3.polygons["polygon_id"]) == sorted(mine["polygon_id"]) and set(w3.polygons["source"]) == {"human"}
     # by file name or image id
     ds = json.loads(path.read_text())
     assert from_coco_polygons(ds, by="file_name")["item"].tolist() == ["0", "0", "1"]

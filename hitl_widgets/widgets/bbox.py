@@ -27,14 +27,15 @@ import pandas as pd
 import traitlets
 from PIL import Image
 
-from ..coerce import is_missing, normalise_classes, plain, same
+from ..coerce import check_item_id, is_missing, normalise_classes, plain, same
 from ..items import Items
 from ..metrics.geometry import clip_box
 from ..queue import QueueSpec
 from ..static import thumbnail_jpeg
 from ..store import AnnotationStore
+from ..video_analysis import check_number
 from .base import STATIC, IntentError, intent, static_file
-from .shape_list import ShapeListEditor, finite_number, proposal_lists
+from .shape_list import ShapeListEditor, finite_number, proposal_lists, proposal_score, rank_proposals
 
 KIND = "boxes"
 MAX_BOXES = 5000  # per item
@@ -42,6 +43,26 @@ BOX_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 SOURCES = ("human", "proposal", "adjusted")
 BOX_COLUMNS = ["item", "x", "y", "w", "h", "class", "source", "score", "box_id", "proposal_id", "annotator", "event_id"]
 PROPOSAL_COLUMNS = ["item", "x", "y", "w", "h", "class", "score", "proposal_id"]
+#: how far (pixels) a box from code (a proposal, ``set_boxes``) may reach beyond its image: that much
+#: is clipped (round-off, an inclusive corner at ``x = width``); more is refused
+OVERHANG = 1.0
+_PROPOSAL_KEYS = ("x", "y", "w", "h", "class", "label", "score", "id")  # of a proposal dict
+#: a proposals DataFrame's columns: these are read ("proposal_id": the id, as ``w.proposals`` has it) ...
+_FRAME_COLUMNS = ("item", "x", "y", "w", "h", "class", "score", "id", "proposal_id")
+#: ... and these ignored: the other columns of ``w.boxes``, and a detector table's per-class probs
+_FRAME_IGNORED = ("source", "box_id", "annotator", "event_id", "probs")
+_BOX_KEYS = ("x", "y", "w", "h", "class")  # of a box from code (``set_boxes``)
+
+
+class _Threshold(traitlets.Float):
+    """A Float trait that refuses a bool (``traitlets.Float`` reads ``True`` as 1.0) and takes numpy
+    numbers as plain floats; the range is checked by the widget's ``@validate``."""
+
+    def validate(self, obj: Any, value: Any) -> Any:
+        value = plain(value)
+        if isinstance(value, bool):
+            self.error(obj, value)
+        return super().validate(obj, value)
 
 
 def _rounded(v: float) -> float:
@@ -61,17 +82,30 @@ class BBoxAnnotator(ShapeListEditor):
     C copies the previous item's boxes, , and . move the score threshold, + / - / F zoom,
     Ctrl+Z undo, Ctrl+Y redo, PageDown / PageUp next / previous item.
 
-    Coordinates are image pixels ``(x, y, w, h)``, top-left origin, clamped to the image.
+    Coordinates are image pixels ``(x, y, w, h)``: the top-left corner, then width and height (not
+    the corners ``x1, y1, x2, y2``). Proposals and boxes from code (``set_boxes``) must lie inside
+    their image: one that reaches more than ``OVERHANG`` (1) pixel beyond it is refused, naming the
+    item and the box (corners given as ``(x, y, w, h)`` usually do; clip a model's overhanging boxes
+    first, ``metrics.clip_box``); up to 1 pixel is clipped. Boxes drawn, moved or resized in the
+    browser are clipped to the image.
 
     Args:
         items: ``Items`` or anything ``Items`` accepts (image arrays, paths, PIL images).
         classes: class names (strs or ints).
         store: the ``AnnotationStore`` (default: ``hitl.db`` in the working directory).
         task: the task name in the store.
-        proposals: model boxes: a DataFrame with columns item, x, y, w, h, class, score (the
-            shape of ``w.boxes``), or a dict ``{item_id: [{"x", "y", "w", "h", "class",
-            "score"}, ...]}`` (tuples ``(x, y, w, h, class[, score])`` work too).
-        threshold: proposals scoring below it are hidden (and not accepted by "accept all").
+        proposals: model boxes: a DataFrame with columns item, x, y, w, h, class and optionally
+            score and id (the shape of ``w.proposals``, whose ``proposal_id`` is the id; the other
+            columns of ``w.boxes`` and a ``probs`` column are ignored, any other is refused), or a
+            dict ``{item_id: [{"x", "y", "w", "h", "class", "score", "id"}, ...]}`` (``label`` for
+            ``class``; any other key is refused), or tuples ``(x, y, w, h, class[, score])``.
+            Item ids are ints or strs (``True`` or ``1.0`` is not item ``1``). A score is a
+            probability: a number in [0, 1] (NaN, None, a str or a bool is refused); a proposal
+            without one leaves it out (no score key, a 5-tuple, no score column) and is always
+            shown and taken by "accept all". An id (optional; default ``p0``, ``p1``, ... best
+            first) matches ``[A-Za-z0-9_.:-]{1,64}`` and is unique within the item.
+        threshold: a number in [0, 1] (outside it is refused, never clamped); proposals scoring
+            below it are hidden (and not accepted by "accept all").
         queue: review order: item ids, or a callable returning them (default: all items).
 
     Example:
@@ -88,7 +122,7 @@ class BBoxAnnotator(ShapeListEditor):
     KIND = KIND
     _state_kinds = (KIND,)
     _LIST, _NOUN, _MAX, _ID = "boxes", "box", MAX_BOXES, BOX_ID
-    threshold = traitlets.Float(0.5).tag(sync=True)
+    threshold = _Threshold(0.5).tag(sync=True)
 
     def __init__(
         self,
@@ -109,15 +143,15 @@ class BBoxAnnotator(ShapeListEditor):
         self._proposals = _normalise_proposals(proposals, items, classes)
         super().__init__(
             items, store=store, task=task, queue=queue, annotator=annotator, classes=classes,
-            threshold=float(threshold), display_height=int(display_height), title=title,
+            threshold=check_number("threshold", threshold, 0, 1), display_height=int(display_height), title=title,
         )
 
     @traitlets.validate("threshold")
     def _valid_threshold(self, proposal: dict) -> float:
-        value = float(proposal["value"])
-        if not math.isfinite(value):
-            raise traitlets.TraitError("threshold must be finite")
-        return min(1.0, max(0.0, value))
+        try:
+            return check_number("threshold", proposal["value"], 0, 1)  # scores lie in [0, 1]: refused, not clamped
+        except ValueError as exc:
+            raise traitlets.TraitError(str(exc)) from None
 
     # ------------------------------------------------------------------ public API
     @property
@@ -149,16 +183,20 @@ class BBoxAnnotator(ShapeListEditor):
         return pd.DataFrame(rows, columns=PROPOSAL_COLUMNS).astype({"score": float})
 
     def boxes_of(self, item_id: Hashable) -> list[dict]:
-        """The current boxes of one item (dicts with id, x, y, w, h, class, source, score, proposal)."""
-        if item_id not in self.items:
-            raise KeyError(f"unknown item id {item_id!r}")
+        """The current boxes of one item (dicts with id, x, y, w, h, class, source, score, proposal);
+        ``KeyError`` for an id that is not an item's (``True`` or ``1.0`` is not item ``1``)."""
+        item_id = check_item_id(item_id, self.items, error=KeyError)
         return [dict(b) for b in self._state.get(item_id, {"boxes": []})["boxes"]]
 
     def set_boxes(self, item_id: Hashable, boxes: Any) -> int:
         """Make ``boxes`` the item's boxes (one undoable change, as if drawn by hand), for a script or
-        an oracle: a DataFrame with columns x, y, w, h, class, or a list of ``(x, y, w, h, class)``
-        or dicts. Every box is checked like a drawn one; nothing is stored when one fails. Returns
-        the event id.
+        an oracle: a DataFrame with columns x, y, w, h, class (no other), or a list of
+        ``(x, y, w, h, class)`` or of dicts with those keys (no other: a box from code is a human
+        box, with no score). Coordinates are numbers (numpy numbers too; not a str or a bool), the
+        box inside the image (more than 1 pixel beyond it is refused, up to 1 pixel clipped), the
+        class one of the widget's. Every box is checked; nothing is stored when one fails
+        (``ValueError`` naming the item and box; ``KeyError`` for an unknown item id). Returns the
+        event id.
 
         Example:
             >>> import numpy as np
@@ -167,22 +205,46 @@ class BBoxAnnotator(ShapeListEditor):
             >>> w.boxes[["x", "w", "class"]].values.tolist()
             [[10.0, 20.0, 'cat']]
         """
-        item_id = plain(item_id)
-        if item_id not in self.items:
-            raise KeyError(f"unknown item id {item_id!r}")
-        rows = boxes.to_dict("records") if isinstance(boxes, pd.DataFrame) else list(boxes)
+        item_id = check_item_id(item_id, self.items, error=KeyError)
+        if isinstance(boxes, pd.DataFrame):
+            other = [c for c in boxes.columns if c not in _BOX_KEYS]
+            missing = [c for c in _BOX_KEYS if c not in boxes.columns]
+            if missing or other:
+                raise ValueError(f"item {item_id!r}: set_boxes takes a DataFrame with columns x, y, w, h, class "
+                                 f"(a box from code is a human box, with no score): "
+                                 + (f"missing {missing}" if missing else f"drop the other columns {other[:10]}"))
+            rows: list = boxes.to_dict("records")
+        elif isinstance(boxes, (str, bytes, dict)) or not hasattr(boxes, "__iter__"):
+            raise ValueError(f"item {item_id!r}: boxes must be a DataFrame or a list of (x, y, w, h, class) or dicts, "
+                             f"not a {type(boxes).__name__}")
+        else:
+            rows = list(boxes)
         if len(rows) > MAX_BOXES:
             raise ValueError(f"item {item_id!r}: more than {MAX_BOXES} boxes")
+        width, height = self.image_size(item_id)
         state = self._current(item_id)
         new = []
         for n, raw in enumerate(rows):
-            if not isinstance(raw, dict):
-                raw = dict(zip(("x", "y", "w", "h", "class"), raw))
+            where = f"item {item_id!r}: box {n}"
+            if isinstance(raw, dict):
+                other = [k for k in raw if k not in _BOX_KEYS]
+                if other:
+                    raise ValueError(f"{where}: unknown key {_shown(other[0])}: a box from code has keys x, y, w, h, "
+                                     "class (a human box, with no score)")
+                missing = [k for k in _BOX_KEYS if k not in raw]
+                if missing:
+                    raise ValueError(f"{where}: missing {missing}")
+            elif isinstance(raw, (tuple, list)) and len(raw) == 5:
+                raw = dict(zip(_BOX_KEYS, raw))
+            else:
+                got = f"{len(raw)} values" if isinstance(raw, (tuple, list)) else f"a {type(raw).__name__}"
+                raise ValueError(f"{where}: expected (x, y, w, h, class) or a dict with those keys, got {got} "
+                                 "(a box from code is a human box, with no score)")
+            geometry = _inside(_numbers(raw, where), width, height, where)
             try:
-                geometry = self._geometry(item_id, raw, f"box {n}")
-                cls = self._class(raw.get("class"))
+                cls = self._class(raw["class"])
             except IntentError as exc:
-                raise ValueError(f"item {item_id!r}: {exc}") from None
+                raise ValueError(f"item {item_id!r}: {exc} (box {n})") from None
             new.append({"id": f"b{uuid.uuid4().hex[:12]}", **geometry, "class": cls, "source": "human", "score": None, "proposal": None})
         state["boxes"] = new
         done = self._change(item_id, state, "set")
@@ -202,7 +264,8 @@ class BBoxAnnotator(ShapeListEditor):
 
     # ------------------------------------------------------------------ validation (the rest: ShapeListEditor)
     def _geometry(self, item_id: Hashable, content: dict, where: str = "box") -> dict:
-        """x, y, w, h of a message: finite numbers, clamped to the image, positive size."""
+        """x, y, w, h of a browser's message (a drag: clamped to the image, positive size); finite
+        numbers. Boxes from code are checked by ``_inside`` (refused beyond the image)."""
         x, y, w, h = (finite_number(content.get(k), f"{where} {k}") for k in ("x", "y", "w", "h"))
         if w <= 0 or h <= 0:
             raise IntentError(f"{where}: width and height must be positive, got {w:g} x {h:g}")
@@ -287,57 +350,134 @@ def _image_size(items: Items, item_id: Hashable) -> tuple[int, int]:
     return int(media.width), int(media.height)
 
 
+def _shown(value: Any) -> str:
+    """``repr(value)``, cut to 40 characters, for a message."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _numbers(raw: dict, where: str) -> tuple[float, float, float, float]:
+    """x, y, w, h of a box from code: numbers (numpy numbers made plain; not a bool, not a str),
+    finite, with a positive width and height; else ``ValueError`` naming ``where``."""
+    out = []
+    for k in ("x", "y", "w", "h"):
+        v = plain(raw[k])
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ValueError(f"{where}: {k} must be a number, not {_shown(v)} (a {type(v).__name__})")
+        if not math.isfinite(v):
+            raise ValueError(f"{where}: {k} must be finite, not {v}")
+        out.append(float(v))
+    x, y, w, h = out
+    if w <= 0 or h <= 0:
+        raise ValueError(f"{where}: width and height must be positive, got {w:g} x {h:g}")
+    return x, y, w, h
+
+
+def _inside(box: tuple[float, float, float, float], width: int, height: int, where: str) -> dict:
+    """``{x, y, w, h}`` of a box from code that lies inside the ``width`` x ``height`` image: up to
+    ``OVERHANG`` pixels beyond an edge are clipped, more is refused (``ValueError`` naming ``where``:
+    corners ``x1, y1, x2, y2`` given as ``(x, y, w, h)`` are the usual cause)."""
+    x, y, w, h = box
+    shown = f"({x:g}, {y:g}, {w:g}, {h:g})"
+    clipped = clip_box([x, y, w, h], width, height).tolist()
+    if clipped[2] <= 0 or clipped[3] <= 0:
+        raise ValueError(f"{where}: box {shown} lies wholly outside the {width}x{height} image")
+    cx, cy, cw, ch = (_rounded(v) for v in clipped)
+    if cw <= 0 or ch <= 0:  # coordinates are kept to 1/1000 of a pixel
+        raise ValueError(f"{where}: box {shown} is less than 0.001 pixels wide or high inside the image")
+    beyond = max(-x, -y, x + w - width, y + h - height)
+    if beyond > OVERHANG:
+        corners = 0 <= x < w <= width + OVERHANG and 0 <= y < h <= height + OVERHANG
+        hint = (f"as corners (x1, y1, x2, y2) it would be the {w - x:g} x {h - y:g} box at ({x:g}, {y:g}): pass "
+                "(x, y, x2 - x, y2 - y)" if corners else
+                "boxes are (x, y, w, h), the top-left corner then width and height, not corners x1, y1, x2, y2")
+        raise ValueError(f"{where}: (x, y, w, h) = {shown} reaches {beyond:g} pixels outside the {width}x{height} "
+                         f"image (at most {OVERHANG:g} is clipped): {hint}; clip a model's boxes to the image first "
+                         "(hitl_widgets.metrics.clip_box)")
+    return {"x": cx, "y": cy, "w": cw, "h": ch}
+
+
+def _frame_proposals(frame: pd.DataFrame, items: Items) -> tuple[dict[Hashable, list[dict]], dict[Hashable, list[int]]]:
+    """A proposals DataFrame as ``{item_id: [proposal dict, ...]}`` and ``{item_id: [row number,
+    ...]}`` (for messages): its columns checked, each row's item id too (``check_item_id``, before
+    grouping: a ``True`` row never joins item ``1``)."""
+    missing = [c for c in ("item", "x", "y", "w", "h", "class") if c not in frame.columns]
+    if missing:
+        raise ValueError(f"a proposals DataFrame needs columns item, x, y, w, h, class (and score); missing {sorted(missing)}")
+    other = [c for c in frame.columns if c not in _FRAME_COLUMNS and c not in _FRAME_IGNORED]
+    if other:
+        raise ValueError(f"a proposals DataFrame has columns {', '.join(_FRAME_COLUMNS)} (and, ignored, "
+                         f"{', '.join(_FRAME_IGNORED)}); unknown column {_shown(other[0])}: "
+                         "rename or drop it")
+    if "id" in frame.columns and "proposal_id" in frame.columns:
+        raise ValueError("a proposals DataFrame has both id and proposal_id columns: keep one")
+    keys = [c for c in ("x", "y", "w", "h", "class", "score") if c in frame.columns]
+    id_column = "id" if "id" in frame.columns else "proposal_id" if "proposal_id" in frame.columns else None
+    grouped: dict[Hashable, list[dict]] = {}
+    numbers: dict[Hashable, list[int]] = {}
+    for n, rec in enumerate(frame.to_dict("records")):
+
+        def refused(msg: str, n: int = n) -> ValueError:
+            return ValueError(f"proposals row {n}: {msg}")
+
+        item_id = check_item_id(rec["item"], items, error=refused)
+        # an empty score cell is no score (pandas' missing value: from_coco's unscored boxes), as in a
+        # PolygonAnnotator frame; a dict's NaN score is refused (proposal_score)
+        row = {k: rec[k] for k in keys if not (k == "score" and is_missing(rec[k]))}
+        if id_column is not None and not is_missing(rec[id_column]):
+            row["id"] = rec[id_column]
+        grouped.setdefault(item_id, []).append(row)
+        numbers.setdefault(item_id, []).append(n)
+    return grouped, numbers
+
+
 def _normalise_proposals(proposals: Any, items: Items, classes: list) -> dict[Hashable, list[dict]]:
-    """Proposals as ``{item_id: [{"id", "x", "y", "w", "h", "class", "score"}, ...]}`` (ids p0, p1, ...)."""
+    """Proposals as ``{item_id: [{"id", "x", "y", "w", "h", "class", "score"}, ...]}``, best first (a
+    proposal without a score first); every one checked (see ``BBoxAnnotator``), errors naming the
+    item and the proposal (its position in the item's list; and a DataFrame's row). The ids: the
+    user's (checked), else ``p0``, ``p1``, ... in that order, skipping the user's."""
     if proposals is None:
         return {}
+    rows_of: dict[Hashable, list[int]] = {}
     if isinstance(proposals, pd.DataFrame):
-        missing = {"item", "x", "y", "w", "h", "class"} - set(proposals.columns)
-        if missing:
-            raise ValueError(f"a proposals DataFrame needs columns item, x, y, w, h, class (and score); missing {sorted(missing)}")
-        grouped: dict[Hashable, list] = {}
-        for rec in proposals.to_dict("records"):
-            score = rec.get("score")
-            grouped.setdefault(plain(rec["item"]), []).append(
-                {"x": rec["x"], "y": rec["y"], "w": rec["w"], "h": rec["h"], "class": rec["class"], "score": score}
-            )
-        proposals = grouped
+        proposals, rows_of = _frame_proposals(proposals, items)
     out: dict[Hashable, list[dict]] = {}
     for item_id, boxes in proposal_lists(proposals, items, "boxes", "item, x, y, w, h, class, score"):
-        rows = []
+        width, height = _image_size(items, item_id)
+        rows: list[dict] = []
         for n, box in enumerate(boxes):
+            where = f"item {item_id!r} proposal {n}" + (f" (row {rows_of[item_id][n]})" if rows_of else "")
             if isinstance(box, dict):
-                cls = box.get("class", box.get("label"))
-                x, y, w, h, score = box.get("x"), box.get("y"), box.get("w"), box.get("h"), box.get("score")
+                other = [k for k in box if k not in _PROPOSAL_KEYS]
+                if other:
+                    raise ValueError(f"{where}: unknown key {_shown(other[0])}: a proposal dict has the keys "
+                                     f"{', '.join(_PROPOSAL_KEYS[:5])} (or label for class), and optionally score and id")
+                if "class" in box and "label" in box:
+                    raise ValueError(f"{where}: both class {_shown(box['class'])} and label {_shown(box['label'])}: "
+                                     "give one")
+                fields = {("class" if k == "label" else k): v for k, v in box.items()}
+                missing = [k for k in _BOX_KEYS if k not in fields]
+                if missing:
+                    raise ValueError(f"{where}: missing {missing}")
             elif isinstance(box, (tuple, list)) and len(box) in (5, 6):
-                x, y, w, h, cls = box[:5]
-                score = box[5] if len(box) == 6 else None
+                fields = dict(zip((*_BOX_KEYS, "score"), box))
             else:
-                raise ValueError(f"item {item_id!r} proposal {n}: expected a dict or (x, y, w, h, class[, score])")
-            where = f"item {item_id!r} proposal {n}"
-            try:
-                nums = [float(plain(v)) for v in (x, y, w, h)]
-            except (TypeError, ValueError):
-                raise ValueError(f"{where}: x, y, w, h must be numbers") from None
-            if not all(math.isfinite(v) for v in nums) or nums[2] <= 0 or nums[3] <= 0:
-                raise ValueError(f"{where}: x, y, w, h must be finite with positive width and height, got {nums}")
-            width, height = _image_size(items, item_id)
-            cw, ch = clip_box(nums, width, height).tolist()[2:]
-            if cw <= 0 or ch <= 0:
-                raise ValueError(f"{where}: box {nums} lies wholly outside the {width}x{height} image")
-            cls = plain(cls)
-            if not any(same(c, cls) for c in classes):
-                raise ValueError(f"{where}: class {cls!r} is not one of {classes}")
-            score = plain(score)
-            if score is not None:
-                if is_missing(score):
-                    score = None
-                else:
-                    score = float(score)
-                    if not math.isfinite(score):
-                        raise ValueError(f"{where}: score must be finite")
-            rows.append({"x": nums[0], "y": nums[1], "w": nums[2], "h": nums[3], "class": cls, "score": score})
-        # highest score first; ids follow that order
-        rows.sort(key=lambda r: -(r["score"] if r["score"] is not None else math.inf))
-        out[item_id] = [{"id": f"p{k}", **r} for k, r in enumerate(rows)]
+                got = f"{len(box)} values" if isinstance(box, (tuple, list)) else f"a {type(box).__name__}"
+                raise ValueError(f"{where}: expected a dict or (x, y, w, h, class[, score]), got {got}")
+            geometry = _inside(_numbers(fields, where), width, height, where)
+            cls = plain(fields["class"])
+            match = [c for c in classes if same(c, cls)]
+            if not match:
+                raise ValueError(f"{where}: class {_shown(cls)} is not one of {classes[:20]}")
+            score = proposal_score(fields["score"], where) if "score" in fields else None
+            user_id = None
+            if "id" in fields:
+                user_id = plain(fields["id"])
+                if not isinstance(user_id, str) or not BOX_ID.match(user_id):
+                    raise ValueError(f"{where}: id {_shown(user_id)} must be a str of 1 to 64 letters, digits, "
+                                     "'_', '.', ':' or '-'")
+                if any(r["id"] == user_id for r in rows):
+                    raise ValueError(f"{where}: id {user_id!r} is used by another proposal of the item")
+            rows.append({"id": user_id, **geometry, "class": match[0], "score": score})
+        out[item_id] = rank_proposals(rows)  # best first; the ids the user left out follow that order
     return out

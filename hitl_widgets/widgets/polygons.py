@@ -17,34 +17,45 @@ Protocol (browser → kernel; each intent carries ``client``/``seq`` and ``item_
     undo / redo / sync                              answer with the item's current state
 Every ack carries the item's state after the change: ``polygons`` and ``rejected``.
 
-An edit travels as vertices, never as a mask. The kernel checks every vertex: two finite numbers,
-clamped to the image ``[0, width] x [0, height]`` (a vertex dragged past the border lies on it);
-consecutive repeated vertices (after rounding to 1/1000 px) are merged; a ring needs at least 3
-vertices and a non-zero area after that, at most ``MAX_VERTICES`` vertices, a polygon at most
-``MAX_RINGS`` rings and ``MAX_POLYGON_VERTICES`` vertices in all, and every vertex of a hole must lie
-inside (or on) the outer ring. Self-intersection is not refused: a ring is filled by the even-odd
-rule, as COCO rasterises it.
+An edit travels as vertices, never as a mask. The kernel checks every vertex: two finite numbers
+(not a bool, not a str), rounded to 1/1000 px, consecutive repeated vertices merged; a ring needs at
+least 3 vertices and a non-zero area after that, at most ``MAX_VERTICES`` vertices, a polygon at most
+``MAX_RINGS`` rings and ``MAX_POLYGON_VERTICES`` vertices in all. A vertex beyond the image is
+clamped onto its border when it comes from the browser (a vertex dragged past the border lies on
+it); from code (proposals, ``set_polygons``) one more than ``OVERHANG`` (1) px beyond the image is
+refused, naming the item (coordinates scaled for another image size, or ``(row, col)`` for
+``(x, y)``), and up to 1 px is clamped.
+
+Polygons are simple, as COCO's are: a ring must not cross or touch itself (a bowtie or figure 8 is
+refused, naming the item and the two edges: draw it as two polygons), every hole lies inside the
+outer ring (it may touch it with its own vertices, never cross it), and holes neither meet nor nest.
+A crossing ring would be filled by the even-odd rule (as COCO rasterises it) while its shoelace
+area counts a lobe twice or cancels it (a bowtie: ``area`` 400 px² for a mask of 660 px), and
+overlapping holes would be subtracted twice; with these rules ``area`` (the outer ring's minus its
+holes') measures the region ``masks`` rasterises. In the browser a refused edit (a vertex dragged
+across an edge, a ring closed across itself) is undone and the kernel's reason shown in the status
+line.
 """
 from __future__ import annotations
 
 import math
 import re
 import uuid
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..coerce import is_missing, normalise_classes, plain, same
+from ..coerce import check_item_id, is_missing, is_tensor, normalise_classes, plain, same, to_numpy
 from ..items import Items
-from ..metrics.geometry import mask_to_rings, ring_area, rings_to_mask
+from ..metrics.geometry import as_bool_mask, mask_to_rings, ring_area, rings_to_mask
 from ..queue import QueueSpec
 from ..static import thumbnail_jpeg
 from ..store import AnnotationStore
 from .base import STATIC, IntentError, intent, static_file
 from .bbox import _image_size
-from .shape_list import ShapeListEditor, finite_number, proposal_lists
+from .shape_list import ShapeListEditor, finite_number, proposal_lists, proposal_score, rank_proposals
 
 KIND = "polygons"
 MAX_POLYGONS = 2000  # per item
@@ -56,39 +67,176 @@ EDITS = ("draw", "move_vertex", "insert_vertex", "delete_vertex", "hole", "delet
 POLYGON_COLUMNS = ["item", "polygon_id", "class", "rings", "n_vertices", "n_holes", "area", "source", "score",
                    "proposal_id", "annotator", "event_id"]
 PROPOSAL_COLUMNS = ["item", "polygon_id", "class", "rings", "n_vertices", "n_holes", "area", "score"]
+#: how far (px) a vertex from code (a proposal, ``set_polygons``) may lie beyond its image: that much
+#: is clamped (round-off, a vertex at ``x = width + 0.5``); more is refused
+OVERHANG = 1.0
+_GEOMETRY = ("rings", "polygon", "mask")
+_PROPOSAL_KEYS = ("class", "label", "score", "rings", "polygon", "mask", "id")  # of a proposal dict
+#: a proposals DataFrame's columns: these are read ("polygon_id": the id, as ``w.proposals``,
+#: ``w.polygons`` and ``io.from_coco_polygons`` name it; image_width / image_height checked) ...
+_FRAME_COLUMNS = ("item", "class", "label", "score", "rings", "polygon", "mask", "id", "polygon_id", "image_width",
+                  "image_height")
+#: ... and these not read: the other columns of ``w.polygons`` and ``io.from_coco_polygons``
+_FRAME_IGNORED = ("n_vertices", "n_holes", "area", "source", "proposal_id", "annotator", "event_id", "annotation_id",
+                  "iscrowd")
+_SET_KEYS = ("class", "rings", "polygon", "id", "polygon_id")  # of a polygon from code (``set_polygons``)
 
 
-def _outside(points: list[list[float]], ring: list[list[float]], block: int = 512) -> int:
-    """Index of the first of ``points`` outside ``ring`` (neither inside by the even-odd rule nor
-    within 1e-6 px of its boundary), or -1 when all lie inside; vectorised over blocks of points."""
+def _inside(points: Any, ring: Any, block: int = 512) -> np.ndarray:
+    """For each of ``points``: inside ``ring`` by the even-odd rule, or within 1e-6 px of its boundary
+    (bool array); vectorised over blocks of points."""
     r = np.asarray(ring, np.float64)
     a, b = r, np.roll(r, -1, axis=0)
     d = b - a
     seg = (d * d).sum(1)
     with np.errstate(divide="ignore", invalid="ignore"):
         slope = d[:, 0] / d[:, 1]  # x per y along each edge (inf / nan for a level one: never crossed)
-    for start in range(0, len(points), block):
-        p = np.asarray(points[start:start + block], np.float64)
+    pts = np.asarray(points, np.float64).reshape(-1, 2)
+    out = np.zeros(len(pts), np.bool_)
+    for start in range(0, len(pts), block):
+        p = pts[start:start + block]
         x, y = p[:, :1], p[:, 1:]
         crosses = (a[:, 1] > y) != (b[:, 1] > y)
         with np.errstate(invalid="ignore"):  # 0 * inf on a level edge, which `crosses` excludes
             inside = (crosses & (x < a[:, 0] + (y - a[:, 1]) * slope)).sum(1) % 2 == 1
-        for k in np.flatnonzero(~inside):  # outside by the rule: on the boundary is inside too
+        for k in np.flatnonzero(~inside):  # outside by the rule: on the boundary counts as inside
             t = np.clip(((p[k] - a) * d).sum(1) / np.where(seg > 0, seg, 1.0), 0.0, 1.0)
-            if not (np.hypot(*(a + t[:, None] * d - p[k]).T) <= 1e-6).any():
-                return start + int(k)
-    return -1
+            inside[k] = bool((np.hypot(*(a + t[:, None] * d - p[k]).T) <= 1e-6).any())
+        out[start:start + block] = inside
+    return out
 
 
-def check_rings(rings: Any, width: int, height: int, where: str = "polygon") -> list[list[list[float]]]:
+def _outside(points: list[list[float]], ring: list[list[float]]) -> int:
+    """Index of the first of ``points`` outside ``ring`` (neither inside by the even-odd rule nor
+    within 1e-6 px of its boundary), or -1 when all lie inside."""
+    bad = np.flatnonzero(~_inside(points, ring))
+    return int(bad[0]) if bad.size else -1
+
+
+def _edge_pairs(lo: np.ndarray, hi: np.ndarray, chunk: int = 1 << 20) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The pairs ``(i, j)`` of edges whose x ranges ``[lo, hi]`` overlap, in chunks of at most about
+    ``chunk`` pairs (edges sorted by ``lo``: each is paired with the ones that start before it ends)."""
+    order = np.argsort(lo, kind="stable")
+    ends = np.searchsorted(lo[order], hi[order], side="right")
+    pos = np.arange(len(order))
+    counts = np.maximum(ends - pos - 1, 0)
+    start = 0
+    while start < len(order):
+        cum = np.cumsum(counts[start:])
+        stop = start + max(1, int(np.searchsorted(cum, chunk, side="right")))
+        c = counts[start:stop]
+        total = int(c.sum())
+        if total:
+            first = np.repeat(pos[start:stop], c)
+            second = first + 1 + np.arange(total) - np.repeat(np.cumsum(c) - c, c)
+            yield order[first], order[second]
+        start = stop
+
+
+def _contact(rings: list[list[list[float]]], within: bool, touched: set | None = None) -> tuple[str, int, int, int, int] | None:
+    """The first forbidden contact between edges of ``rings`` (vertices already on the 1/1000 px
+    grid: tested exactly, in integers), as ``(why, ring, edge, other ring, other edge)``, or None.
+
+    ``within``: edges of the same ring, which must not meet (a simple ring) except two consecutive
+    edges at their shared vertex (``why`` "crosses": they meet elsewhere; "doubles back": two
+    consecutive edges overlap). Else edges of different rings (rings[0] the outer ring): a hole
+    may touch the outer ring only with its own vertices ("crosses": any other contact), and two
+    holes must not meet at all ("meets"); ``touched`` (a set) gets the ``(ring, vertex)`` of each hole
+    vertex that touches the outer ring (or may: a few more is harmless)."""
+    pts = [np.rint(np.asarray(r, np.float64) * 1000).astype(np.int64) for r in rings]
+    a = np.concatenate(pts)
+    b = np.concatenate([np.roll(p, -1, axis=0) for p in pts])
+    ring = np.concatenate([np.full(len(p), k) for k, p in enumerate(pts)])
+    edge = np.concatenate([np.arange(len(p)) for p in pts])
+    size = np.array([len(p) for p in pts])[ring]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+
+    def orient(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
+        return np.sign((q[:, 0] - p[:, 0]) * (r[:, 1] - p[:, 1]) - (q[:, 1] - p[:, 1]) * (r[:, 0] - p[:, 0]))
+
+    def on(lo_: np.ndarray, hi_: np.ndarray, r: np.ndarray) -> np.ndarray:
+        return np.asarray(((lo_ <= r) & (r <= hi_)).all(axis=1))
+
+    for i, j in _edge_pairs(lo[:, 0].astype(np.float64), hi[:, 0].astype(np.float64)):
+        keep = (lo[i, 1] <= hi[j, 1]) & (lo[j, 1] <= hi[i, 1]) & ((ring[i] == ring[j]) == within)
+        i, j = i[keep], j[keep]
+        if not i.size:
+            continue
+        pa, pb, pc, pd = a[i], b[i], a[j], b[j]
+        o1, o2, o3, o4 = orient(pa, pb, pc), orient(pa, pb, pd), orient(pc, pd, pa), orient(pc, pd, pb)
+        meet = (((o1 * o2) < 0) & ((o3 * o4) < 0)) | ((o1 == 0) & on(lo[i], hi[i], pc)) | ((o2 == 0) & on(lo[i], hi[i], pd)) \
+            | ((o3 == 0) & on(lo[j], hi[j], pa)) | ((o4 == 0) & on(lo[j], hi[j], pb))
+        collinear = (o1 == 0) & (o2 == 0)
+        axis = (hi[i, 0] == lo[i, 0]).astype(np.int64)  # project on x, or on y for an upright edge
+        overlap = collinear & (np.maximum(lo[i, axis], lo[j, axis]) < np.minimum(hi[i, axis], hi[j, axis]))
+        if within:
+            adjacent = (edge[j] == (edge[i] + 1) % size[i]) | (edge[i] == (edge[j] + 1) % size[i])
+            bad = np.where(adjacent, overlap, meet)
+            whys = np.where(adjacent, "doubles back", "crosses")
+        else:
+            outer_i, outer_j = ring[i] == 0, ring[j] == 0
+            # a hole's own vertex on the outer ring's edge is allowed: the hole's end lies on the outer edge's line
+            touch = np.where(outer_i, (o1 == 0) | (o2 == 0), (o3 == 0) | (o4 == 0))
+            bad = np.where(outer_i | outer_j, meet & np.where(collinear, overlap, ~touch), meet)
+            whys = np.where(outer_i | outer_j, "crosses", "meets")
+            if touched is not None:
+                for k in np.flatnonzero(meet & (outer_i | outer_j) & ~bad):
+                    h = j[k] if outer_i[k] else i[k]  # the hole's edge: both its ends, to be safe
+                    touched.update({(int(ring[h]), int(edge[h])), (int(ring[h]), int((edge[h] + 1) % size[h]))})
+        hit = np.flatnonzero(bad)
+        if hit.size:
+            k = hit[0]
+            first, second = sorted([(int(ring[i[k]]), int(edge[i[k]])), (int(ring[j[k]]), int(edge[j[k]]))])
+            return str(whys[k]), *first, *second
+    return None
+
+
+def _edge_text(ring: list[list[float]], k: int) -> str:
+    (x0, y0), (x1, y1) = ring[k], ring[(k + 1) % len(ring)]
+    return f"edge {k} ({x0:g}, {y0:g}) to ({x1:g}, {y1:g})"
+
+
+def _ring_name(r: int) -> str:
+    return "outer ring" if r == 0 else f"hole {r}"
+
+
+def _contact_text(rings: list[list[list[float]]], contact: tuple[str, int, int, int, int], where: str) -> str:
+    """The refusal of a contact found by ``_contact``, naming ``where``, the rings and their edges."""
+    why, r1, e1, r2, e2 = contact
+    a, b = rings[r1], rings[r2]
+    if why == "doubles back":
+        v = e2 if e2 == (e1 + 1) % len(a) else e1  # the vertex the two edges share
+        return (f"{where} {_ring_name(r1)} doubles back on itself at vertex {v} ({a[v][0]:g}, {a[v][1]:g}): "
+                f"its {_edge_text(a, e1)} and {_edge_text(a, e2)} overlap")
+    if r1 == r2:
+        return (f"{where} {_ring_name(r1)} crosses or touches itself: its {_edge_text(a, e1)} meets its "
+                f"{_edge_text(a, e2)} (a ring must be simple, as a COCO polygon: draw a figure 8 or a bowtie as two polygons)")
+    if why == "crosses":
+        return (f"{where} hole {r2} crosses the outer ring: its {_edge_text(b, e2)} meets the outer ring's "
+                f"{_edge_text(a, e1)} (a hole lies inside the outer ring and may touch it only with its own vertices)")
+    return (f"{where} holes {r1} and {r2} touch or overlap: the {_edge_text(a, e1)} of hole {r1} meets the "
+            f"{_edge_text(b, e2)} of hole {r2} (holes must not meet)")
+
+
+def _one_line(ring: list[list[float]]) -> bool:
+    """Whether every vertex of ``ring`` (on the 1/1000 px grid; its first two differ) lies on one line."""
+    p = np.rint(np.asarray(ring, np.float64) * 1000).astype(np.int64)
+    d, e = p[1] - p[0], p[2:] - p[0]
+    return bool((d[0] * e[:, 1] - d[1] * e[:, 0] == 0).all())
+
+
+def check_rings(rings: Any, width: int, height: int, where: str = "polygon",
+                overhang: float | None = None) -> list[list[list[float]]]:
     """Validated rings (the rules of the module docstring): a list of rings of ``[x, y]`` floats,
-    clamped to the image and rounded to 1/1000 px; raises ``IntentError`` naming ``where``."""
+    rounded to 1/1000 px; raises ``IntentError`` naming ``where``. A vertex beyond the image is
+    clamped onto its border when ``overhang`` is None (the browser's drags); else (from code,
+    ``OVERHANG``) one more than ``overhang`` px beyond it is refused and the rest clamped."""
     if not isinstance(rings, (list, tuple)) or not rings or len(rings) > MAX_RINGS:
         raise IntentError(f"{where}: rings must be a list of 1 to {MAX_RINGS} rings (the outer ring, then holes)")
     total = 0
     out: list[list[list[float]]] = []
     for r, ring in enumerate(rings):
-        name = f"{where} {'outer ring' if r == 0 else f'hole {r}'}"
+        name = f"{where} {_ring_name(r)}"
         if not isinstance(ring, (list, tuple)) or len(ring) > MAX_VERTICES:
             raise IntentError(f"{name} must be a list of at most {MAX_VERTICES} vertices")
         total += len(ring)
@@ -100,6 +248,13 @@ def check_rings(rings: Any, width: int, height: int, where: str = "polygon") -> 
                 raise IntentError(f"{name} vertex {v} must be [x, y]")
             x = finite_number(vertex[0], f"{name} vertex {v} x")
             y = finite_number(vertex[1], f"{name} vertex {v} y")
+            if overhang is not None:
+                beyond = max(-x, -y, x - width, y - height)
+                if beyond > overhang:
+                    raise IntentError(
+                        f"{name} vertex {v} ({x:g}, {y:g}) lies {beyond:g} px outside the {width}x{height} image "
+                        f"(at most {overhang:g} px is clamped): vertices are (x, y) in this image's pixels "
+                        "(scaled for another image size? (row, col) for (x, y)?)")
             p = [round(min(float(width), max(0.0, x)), 3), round(min(float(height), max(0.0, y)), 3)]
             if not clean or clean[-1] != p:
                 clean.append(p)
@@ -107,14 +262,37 @@ def check_rings(rings: Any, width: int, height: int, where: str = "polygon") -> 
             clean.pop()
         if len(clean) < 3:
             raise IntentError(f"{name} needs at least 3 distinct vertices inside the {width}x{height} image, got {len(clean)}")
-        if ring_area(clean) <= 0:
+        if ring_area(clean) <= 0 and _one_line(clean):
             raise IntentError(f"{name} has no area (its vertices lie on one line, or outside the {width}x{height} image)")
+        contact = _contact([clean], within=True)
+        if contact is not None:
+            raise IntentError(_contact_text([clean] * (r + 1), (contact[0], r, contact[2], r, contact[4]), where))
         out.append(clean)
     outer = out[0]
     for r, hole in enumerate(out[1:], start=1):
         v = _outside(hole, outer)
         if v >= 0:
             raise IntentError(f"{where} hole {r} vertex {v} ({hole[v][0]:g}, {hole[v][1]:g}) lies outside the outer ring")
+    if len(out) > 1:
+        touched: set[tuple[int, int]] = set()
+        contact = _contact(out, within=False, touched=touched)
+        if contact is not None:
+            raise IntentError(_contact_text(out, contact, where))
+        # a hole's edge meets the outer ring at most at its ends: wholly inside unless it leaves from a
+        # vertex on the outer ring (a chord across a notch), which its midpoint tells
+        for r, v in sorted(touched):
+            hole = out[r]
+            for k in (v - 1) % len(hole), v:
+                mid = [(hole[k][0] + hole[(k + 1) % len(hole)][0]) / 2, (hole[k][1] + hole[(k + 1) % len(hole)][1]) / 2]
+                if _outside([mid], outer) >= 0:
+                    raise IntentError(f"{where} hole {r} {_edge_text(hole, k)} runs outside the outer ring")
+        firsts = [hole[0] for hole in out[1:]]
+        for r, hole in enumerate(out[1:], start=1):  # holes do not meet: one vertex tells whether one holds another
+            inside = _inside(firsts, hole)
+            inside[r - 1] = False
+            if inside.any():
+                s = int(np.flatnonzero(inside)[0]) + 1
+                raise IntentError(f"{where} hole {s} lies inside hole {r} (holes must not overlap)")
     return out
 
 
@@ -147,12 +325,28 @@ class PolygonAnnotator(ShapeListEditor):
         store: the ``AnnotationStore`` (default: ``hitl.db`` in the working directory).
         task: the task name in the store.
         classes: class names (strs or ints).
-        proposals: model polygons: a DataFrame with columns item, class, score and ``rings`` (a list
-            of rings, the outer first) or ``mask`` (a 2-D bool array: each 4-connected piece
-            becomes a polygon, holes kept, simplified within ``tolerance`` px), or a dict
-            ``{item_id: [{"class", "score", "rings" | "polygon" | "mask"}, ...]}`` (``polygon``:
-            one ring as ``(K, 2)`` or flat ``[x0, y0, ...]``).
-        tolerance: simplification (Douglas-Peucker, px) of the polygons traced from proposed masks.
+        proposals: model polygons: a dict ``{item_id: [{"class", "score", "rings" | "polygon" |
+            "mask", "id"}, ...]}`` or a DataFrame with those columns and ``item`` (``polygon_id`` for
+            ``id``, as ``w.proposals``, ``w.polygons`` and ``io.from_coco_polygons`` have it; their
+            other columns are not read, except ``image_width`` / ``image_height``, which must be the
+            item's image size; any other column, or any other key of a dict, is refused). Exactly one
+            geometry: ``rings`` (a list of rings, the outer first), ``polygon`` (one ring: ``(K, 2)``
+            or flat ``[x0, y0, ...]``; a ``(2, K)`` array or a flat list of odd length is refused) or
+            ``mask`` (``(height, width)``: bool, 0/1 floats or integers with one foreground value
+            such as 0/255 — a probability map, NaN or a label map is refused; each 4-connected piece
+            becomes a polygon, holes kept, simplified within ``tolerance`` px, pieces under 1 px²
+            dropped). ``class`` (or ``label``, not both). Item ids are ints or strs (``True`` or
+            ``1.0`` is not item ``1``). A score is a probability in [0, 1] (NaN, None, a str or a bool
+            is refused; logits are refused as out of range); a proposal without one leaves it out (no
+            key; in a DataFrame an empty cell, as ``io.from_coco_polygons`` writes for an annotation
+            without a score) and is listed first. An id (optional; default ``p0``, ``p1``, ... best
+            first; a mask's further pieces get ``<id>-1``, ``<id>-2``, ...) matches
+            ``[A-Za-z0-9_.:-]{1,64}`` and is unique within the item. Vertices more than 1 px beyond
+            the image are refused (see the module docstring). Every refusal names the item and the
+            proposal (its position in the item's list, and the DataFrame's row).
+        tolerance: simplification (Douglas-Peucker, px, a number >= 0) of the polygons traced from
+            proposed masks; a mask whose simplified rings would cross is traced again finer (half,
+            a quarter, then none of it).
         annotator, queue, display_height, title: as the other image editors.
 
     Example:
@@ -190,7 +384,7 @@ class PolygonAnnotator(ShapeListEditor):
         static_file("polygons.js")
         items = self._image_items(items)
         classes = normalise_classes(classes)
-        self._proposals = _normalise_proposals(proposals, items, classes, float(tolerance))
+        self._proposals = _normalise_proposals(proposals, items, classes, tolerance)
         super().__init__(
             items, store=store, task=task, queue=queue, annotator=annotator, classes=classes,
             display_height=int(display_height), title=title,
@@ -229,43 +423,78 @@ class PolygonAnnotator(ShapeListEditor):
         return pd.DataFrame(rows, columns=PROPOSAL_COLUMNS).astype({"score": float, "area": float})
 
     def polygons_of(self, item_id: Hashable) -> list[dict]:
-        """The current polygons of one item (dicts with id, class, rings, source, score, proposal)."""
-        item_id = plain(item_id)
-        if item_id not in self.items:
-            raise KeyError(f"unknown item id {item_id!r}")
+        """The current polygons of one item (dicts with id, class, rings, source, score, proposal);
+        ``KeyError`` for an id that is not an item's (``True`` or ``1.0`` is not item ``1``)."""
+        item_id = check_item_id(item_id, self.items, error=KeyError)
         return [_copy(p) for p in self._state.get(item_id, {"polygons": []})["polygons"]]
 
     def masks(self, item_id: Hashable) -> dict[str, np.ndarray]:
         """Each polygon of an item rasterised: ``{polygon_id: bool (height, width) mask}``, the outer
         ring filled as COCO rasterises a polygon (pixel centres, ``metrics.polygon_to_mask``) and
         the holes taken out (``metrics.rings_to_mask``)."""
-        width, height = self.image_size(plain(item_id))
+        item_id = check_item_id(item_id, self.items, error=KeyError)
+        width, height = self.image_size(item_id)
         return {p["id"]: rings_to_mask(p["rings"], height, width) for p in self.polygons_of(item_id)}
 
     def set_polygons(self, item_id: Hashable, polygons: Any) -> int:
         """Make ``polygons`` the item's polygons (one undoable change, as if drawn by hand), for a
-        script or an oracle: dicts with ``class`` and ``rings`` (or ``polygon``: one ring). Every
-        polygon is checked like a drawn one; nothing is stored when one fails. Returns the event id.
+        script or an oracle: a list of dicts, or a DataFrame, with ``class``, ``rings`` (a list of
+        rings, the outer first) or ``polygon`` (one ring: ``(K, 2)`` or flat ``[x0, y0, ...]``; not
+        ``(2, K)``), and optionally ``id`` (or ``polygon_id``, as ``w.polygons`` names it; kept when it
+        matches ``[A-Za-z0-9_.:-]{1,64}``, is unique in the list and is not one of the item's proposal
+        ids; else a new one). No other key: a polygon from code is a person's (source "human", no
+        score, no proposal). Every polygon is checked like a drawn one, and a vertex more than 1 px
+        beyond the image is refused; nothing is stored when one fails (``ValueError`` naming the item
+        and the polygon; ``KeyError`` for an unknown item id). Returns the event id.
         """
-        item_id = plain(item_id)
-        if item_id not in self.items:
-            raise KeyError(f"unknown item id {item_id!r}")
-        rows = list(polygons)
+        item_id = check_item_id(item_id, self.items, error=KeyError)
+        if isinstance(polygons, pd.DataFrame):
+            other = [c for c in polygons.columns if c not in _SET_KEYS]
+            if other:
+                raise ValueError(f"item {item_id!r}: set_polygons takes a DataFrame with the columns {', '.join(_SET_KEYS)} "
+                                 f"(a polygon from code is a person's: no score, source or proposal): drop the other columns "
+                                 f"{[str(c)[:40] for c in other[:10]]}")
+            rows: list = [_given(rec) for rec in polygons.to_dict("records")]
+        elif isinstance(polygons, (str, bytes, dict)) or not hasattr(polygons, "__iter__"):
+            raise ValueError(f"item {item_id!r}: polygons must be a list of dicts or a DataFrame, not a {type(polygons).__name__}")
+        else:
+            rows = list(polygons)
         if len(rows) > MAX_POLYGONS:
             raise ValueError(f"item {item_id!r}: more than {MAX_POLYGONS} polygons")
         width, height = self.image_size(item_id)
+        proposal_ids = {p["id"] for p in self._proposals.get(item_id, [])}
         state = self._current(item_id)
-        new = []
+        new: list[dict] = []
         for n, raw in enumerate(rows):
+            where = f"item {item_id!r}: polygon {n}"
             if not isinstance(raw, dict):
-                raise ValueError(f"item {item_id!r} polygon {n}: expected a dict with class and rings")
+                raise ValueError(f"{where}: expected a dict with class and rings (or polygon), not a {type(raw).__name__}")
+            other = [k for k in raw if k not in _SET_KEYS]
+            if other:
+                raise ValueError(f"{where}: unknown key {str(other[0])[:40]!r}: a polygon from code has the keys class, "
+                                 "rings or polygon (one of them) and id or polygon_id (optional); it is a person's "
+                                 "polygon, with no score, source or proposal")
+            fields = _given(raw)
+            pid = _user_id(fields, where)
+            if pid is not None and pid in proposal_ids:
+                raise ValueError(f"{where}: id {pid!r} is the id of a proposal of the item: accept it (w.accept), or "
+                                 "leave the id out to store the polygon as a person's")
+            if pid is not None and any(p["id"] == pid for p in new):
+                raise ValueError(f"{where}: id {pid!r} is used by another polygon in the list")
+            key = _one_geometry(fields, ("rings", "polygon"), where)
             try:
-                rings = check_rings(_rings_of(raw), width, height, f"polygon {n}")
-                cls = self._class(raw.get("class"))
+                rings = check_rings(_rings_of(fields, key, where), width, height, where, overhang=OVERHANG)
+                cls = self._class(fields.get("class"))
             except IntentError as exc:
-                raise ValueError(f"item {item_id!r}: {exc}") from None
-            new.append({"id": f"g{uuid.uuid4().hex[:12]}", "class": cls, "rings": rings, "source": "human",
-                        "score": None, "proposal": None})
+                raise ValueError(f"{exc}" if str(exc).startswith(where) else f"{where}: {exc}") from None
+            new.append({"id": pid, "class": cls, "rings": rings, "source": "human", "score": None, "proposal": None})
+        taken = {p["id"] for p in new} | proposal_ids
+        for p in new:
+            while p["id"] is None:
+                fresh = f"g{uuid.uuid4().hex[:12]}"
+                if fresh not in taken:
+                    p["id"] = fresh
+                    taken.add(fresh)
         state["polygons"] = new
         done = self._change(item_id, state, "set")
         self.send({"type": "invalidate"})
@@ -291,9 +520,7 @@ class PolygonAnnotator(ShapeListEditor):
         if min_score is not None and (isinstance(min_score, bool) or not isinstance(min_score, (int, float))
                                       or not math.isfinite(min_score)):
             raise ValueError(f"min_score must be a finite number or None, got {min_score!r}")
-        key = plain(item_id)
-        if key not in self.items:
-            raise ValueError(f"unknown item id {key!r}")
+        key = check_item_id(item_id, self.items, error=ValueError)
         ids = [pid for pid, p in self._pending(key, self._current(key)).items()
                if min_score is None or (p["score"] is not None and p["score"] >= min_score)]
         if not ids:
@@ -309,9 +536,7 @@ class PolygonAnnotator(ShapeListEditor):
 
     def proposals_of(self, item_id: Hashable) -> list[str]:
         """The ids of the item's open proposals (neither accepted, adjusted nor rejected), best first."""
-        key = plain(item_id)
-        if key not in self.items:
-            raise KeyError(f"unknown item id {key!r}")
+        key = check_item_id(item_id, self.items, error=KeyError)
         return list(self._pending(key, self._current(key)))
 
     def _from_code(self, kind: str, item_id: Hashable, **fields: Any) -> int:
@@ -319,7 +544,7 @@ class PolygonAnnotator(ShapeListEditor):
 
     def set_proposals(self, proposals: Any, tolerance: float = 1.0) -> None:
         """Replace the model proposals (e.g. after retraining); the view refetches."""
-        self._proposals = _normalise_proposals(proposals, self.items, self.classes, float(tolerance))
+        self._proposals = _normalise_proposals(proposals, self.items, self.classes, tolerance)
         self.send({"type": "invalidate"})
 
     # ------------------------------------------------------------------ static view
@@ -386,62 +611,216 @@ def _copy(p: dict) -> dict:
     return {**p, "rings": [[list(v) for v in r] for r in p["rings"]]}
 
 
-def _rings_of(raw: dict) -> Any:
-    """The rings of a user's polygon dict: ``rings``, or ``polygon`` (one ring, ``(K, 2)`` or flat)."""
-    if raw.get("rings") is not None:
-        rings = raw["rings"]
-        return [np.asarray(r, np.float64).reshape(-1, 2).tolist() for r in rings] if isinstance(rings, (list, tuple)) else rings
-    if raw.get("polygon") is not None:
-        return [np.asarray(raw["polygon"], np.float64).reshape(-1, 2).tolist()]
-    return None
+def _is_array(value: Any) -> bool:
+    return isinstance(value, np.ndarray) or is_tensor(value)
+
+
+def _is_seq(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) or _is_array(value)
+
+
+def _ring_of(value: Any, name: str) -> list[list[Any]]:
+    """One ring given from code as a list of ``[x, y]`` (plain values; check_rings checks the numbers):
+    ``(K, 2)`` vertices or a flat ``[x0, y0, x1, y1, ...]``, as a list, a tuple, a numpy array or a
+    tensor. A ``(2, K)`` array (K != 2: transposed), a flat list of odd length or anything else is
+    refused, naming ``name`` (``ValueError``)."""
+    if _is_array(value):
+        arr = to_numpy(value)
+        if arr.dtype.kind not in "iuf":
+            raise ValueError(f"{name}: vertices must be numbers, not an array of {arr.dtype}")
+        if arr.ndim == 2 and arr.shape[0] == 2 and arr.shape[1] != 2:
+            raise ValueError(f"{name}: an array of shape {arr.shape}: transposed? a ring is (K, 2), one [x, y] "
+                             "row per vertex (pass polygon.T)")
+        if not (arr.ndim == 2 and arr.shape[1] == 2) and arr.ndim != 1:
+            raise ValueError(f"{name}: an array of shape {arr.shape}: a ring is (K, 2) vertices or flat [x0, y0, x1, y1, ...]")
+        value = arr.tolist()
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{name}: a ring is a list of [x, y] vertices or a flat [x0, y0, x1, y1, ...], "
+                         f"not a {type(value).__name__}")
+    nested = [_is_seq(v) for v in value]
+    if all(nested) and value:
+        rows = [to_numpy(v).tolist() if _is_array(v) else v for v in value]
+        if len(rows) == 2 and len(rows[0]) == len(rows[1]) != 2:
+            raise ValueError(f"{name}: 2 rows of {len(rows[0])} values: transposed? a ring is one [x, y] per vertex "
+                             "(zip(xs, ys))")
+        for v, vertex in enumerate(rows):
+            if len(vertex) != 2:
+                raise ValueError(f"{name} vertex {v} must be [x, y], got {len(vertex)} values")
+        return [[plain(x), plain(y)] for x, y in rows]
+    if any(nested):
+        raise ValueError(f"{name}: mixes [x, y] vertices and single numbers: a ring is a list of [x, y] vertices "
+                         "or a flat [x0, y0, x1, y1, ...]")
+    if len(value) % 2:
+        raise ValueError(f"{name}: a flat ring [x0, y0, x1, y1, ...] needs an even count of numbers, got {len(value)}")
+    return [[plain(value[k]), plain(value[k + 1])] for k in range(0, len(value), 2)]
+
+
+def _rings_of(fields: dict, key: str, where: str) -> list[list[list[Any]]]:
+    """The rings given from code under ``key``: ``rings`` (a list of rings, the outer first) or
+    ``polygon`` (one ring); each ring as ``_ring_of`` takes it. ``ValueError`` naming ``where``."""
+    value = fields[key]
+    if key == "polygon":
+        return [_ring_of(value, f"{where} outer ring")]
+    if _is_array(value):
+        value = list(to_numpy(value))
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{where}: rings must be a list of rings (the outer ring, then holes), not a {type(value).__name__}")
+    if len(value) >= 3 and all(_is_seq(r) and len(r) == 2 and not any(_is_seq(c) for c in r) for r in value):
+        raise ValueError(f"{where}: rings is a list of rings (the outer ring, then holes), each a list of [x, y]; this "
+                         f"looks like one ring of {len(value)} vertices: pass [ring], or give it as polygon")
+    if not value or len(value) > MAX_RINGS:
+        raise ValueError(f"{where}: rings must be a list of 1 to {MAX_RINGS} rings (the outer ring, then holes)")
+    return [_ring_of(r, f"{where} {_ring_name(k)}") for k, r in enumerate(value)]
+
+
+def _user_id(fields: dict, where: str) -> str | None:
+    """The id a user gave (``id``, or ``polygon_id`` as ``w.polygons`` names it), checked against
+    ``POLYGON_ID``; None when none is given."""
+    given = {k: plain(fields[k]) for k in ("id", "polygon_id") if k in fields}
+    if len(given) == 2 and given["id"] != given["polygon_id"]:
+        raise ValueError(f"{where}: both id {str(given['id'])[:60]!r} and polygon_id {str(given['polygon_id'])[:60]!r}: give one")
+    if not given:
+        return None
+    value = next(iter(given.values()))
+    if not isinstance(value, str) or not POLYGON_ID.match(value):
+        raise ValueError(f"{where}: id {str(value)[:60]!r} must be a str of 1 to 64 letters, digits, '_', '.', ':' or '-'")
+    return value
+
+
+def _given(raw: dict) -> dict:
+    """The entries of a user's dict whose value is given (not None, NaN or pd.NA: a DataFrame's empty cell)."""
+    return {k: v for k, v in raw.items() if not is_missing(v)}
+
+
+def _one_geometry(fields: dict, allowed: tuple[str, ...], where: str) -> str:
+    """The one key of ``allowed`` (rings, polygon, mask) that ``fields`` gives; none or two are refused."""
+    keys = [k for k in allowed if k in fields]
+    if len(keys) != 1:
+        names = ", ".join(allowed[:-1]) + f" or {allowed[-1]}"
+        raise ValueError(f"{where}: " + (f"no {names}" if not keys else f"both {keys[0]} and {keys[1]}: give one of {names}"))
+    return keys[0]
+
+
+def _check_tolerance(value: Any) -> float:
+    v = plain(value)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+        raise ValueError(f"tolerance must be a finite number >= 0 (px), not {repr(v)[:40]}")
+    return float(v)
+
+
+def _traced(mask: Any, width: int, height: int, tolerance: float, where: str) -> list[list[list[list[float]]]]:
+    """The polygons (checked rings) of a proposed mask: one per 4-connected piece, holes kept,
+    simplified within ``tolerance`` px; where a simplified ring would cross another or itself (or
+    fail another check), the whole mask is traced again at half, a quarter, then none of the
+    tolerance (an unsimplified trace never crosses). The mask must be
+    ``(height, width)``, bool, integers with one foreground value (0/1, 0/255: a label map with
+    several is refused) or floats 0/1 (a probability map or NaN is refused: ``as_bool_mask``)."""
+    m = to_numpy(mask)
+    if m.shape != (height, width):
+        raise ValueError(f"{where}: mask of shape {m.shape} for a {width}x{height} image (height, width expected)")
+    b = as_bool_mask(m, f"{where}: mask")
+    if m.dtype.kind in "iu":
+        fg = m[b]
+        if fg.size and (fg != fg[0]).any():
+            other = fg[np.argmax(fg != fg[0])]
+            raise ValueError(f"{where}: mask holds the labels {plain(fg[0])!r} and {plain(other)!r}: a label map? give one mask per "
+                             "instance (labels == k), or a bool mask")
+    for tol in ((tolerance, tolerance / 2, tolerance / 4, 0.0) if tolerance > 0 else (0.0,)):
+        pieces = mask_to_rings(b, tolerance=tol, min_area=1.0)
+        if not pieces:
+            raise ValueError(f"{where}: the mask is empty (or its pieces are under 1 px² each)")
+        try:
+            return [check_rings([r.tolist() for r in piece], width, height, where + (f" piece {k}" if len(pieces) > 1 else ""),
+                                overhang=OVERHANG) for k, piece in enumerate(pieces)]
+        except IntentError as exc:
+            if tol == 0:
+                raise ValueError(str(exc)) from None
+    raise AssertionError("unreachable")
+
+
+def _frame_proposals(frame: pd.DataFrame, items: Items) -> tuple[dict[Hashable, list[dict]], dict[Hashable, list[int]]]:
+    """A proposals DataFrame as ``{item_id: [proposal dict, ...]}`` (its empty cells left out: a NaN
+    score is no score) and each proposal's row: the columns checked, each row's item id too
+    (``check_item_id``, before grouping: a ``True`` row never joins item ``1``)."""
+    cols = list(frame.columns)
+    if "item" not in cols or not {"class", "label"} & set(cols) or not set(_GEOMETRY) & set(cols):
+        raise ValueError("a proposals DataFrame needs columns item, class and rings (or polygon, or mask); score and "
+                         f"polygon_id are optional; it has {[str(c)[:40] for c in cols[:12]]}")
+    other = [c for c in cols if c not in _FRAME_COLUMNS and c not in _FRAME_IGNORED]
+    if other:
+        raise ValueError(f"a proposals DataFrame has the columns {', '.join(_FRAME_COLUMNS)} (and, not read, "
+                         f"{', '.join(_FRAME_IGNORED)}); unknown column {str(other[0])[:40]!r} (a misspelled one?): "
+                         "rename or drop it")
+    if "id" in cols and "polygon_id" in cols:
+        raise ValueError("a proposals DataFrame has both id and polygon_id columns: keep one")
+    grouped: dict[Hashable, list[dict]] = {}
+    rows: dict[Hashable, list[int]] = {}
+    for n, rec in enumerate(frame.to_dict("records")):
+        try:
+            item_id = check_item_id(rec["item"], items)
+        except ValueError as exc:
+            raise ValueError(f"proposals row {n}: {exc}") from None
+        grouped.setdefault(item_id, []).append({k: v for k, v in _given(rec).items() if k != "item"})
+        rows.setdefault(item_id, []).append(n)
+    return grouped, rows
 
 
 def _normalise_proposals(proposals: Any, items: Items, classes: list, tolerance: float) -> dict[Hashable, list[dict]]:
-    """Proposals as ``{item_id: [{"id", "class", "rings", "score"}, ...]}``, best first (ids p0, p1, ...)."""
+    """Proposals as ``{item_id: [{"id", "class", "rings", "score"}, ...]}``, best first (a proposal
+    without a score first); every one checked (see ``PolygonAnnotator``), errors naming the item and
+    the proposal (its position in the item's list, and the DataFrame's row). The ids: the user's
+    (checked; a mask's second piece on gets ``-1``, ``-2``, ...), else ``p0``, ``p1``, ... in that
+    order, skipping the user's."""
+    tolerance = _check_tolerance(tolerance)
     if proposals is None:
         return {}
+    frame_rows: dict[Hashable, list[int]] | None = None
     if isinstance(proposals, pd.DataFrame):
-        if not {"item", "class"} <= set(proposals.columns) or not ({"rings", "mask", "polygon"} & set(proposals.columns)):
-            raise ValueError("a proposals DataFrame needs columns item, class, score and rings (or mask, or polygon)")
-        grouped: dict[Hashable, list] = {}
-        for rec in proposals.to_dict("records"):
-            grouped.setdefault(plain(rec["item"]), []).append(rec)
-        proposals = grouped
+        proposals, frame_rows = _frame_proposals(proposals, items)
     out: dict[Hashable, list[dict]] = {}
     for item_id, polys in proposal_lists(proposals, items, "polygons", "item, class, score, rings | mask"):
         width, height = _image_size(items, item_id)
-        rows = []
+        rows: list[dict] = []
         for n, raw in enumerate(polys):
-            where = f"item {item_id!r} proposal {n}"
+            where = f"item {item_id!r} proposal {n}" + (f" (DataFrame row {frame_rows[item_id][n]})" if frame_rows else "")
             if not isinstance(raw, dict):
-                raise ValueError(f"{where}: expected a dict with class, score and rings (or mask, or polygon)")
-            cls = plain(raw.get("class", raw.get("label")))
-            if not any(same(c, cls) for c in classes):
-                raise ValueError(f"{where}: class {cls!r} is not one of {classes}")
-            score = plain(raw.get("score"))
-            if score is not None and is_missing(score):
-                score = None
-            if score is not None:
-                score = float(score)
-                if not math.isfinite(score):
-                    raise ValueError(f"{where}: score must be finite")
-            mask = raw.get("mask")
-            if mask is not None and not (isinstance(mask, float) and math.isnan(mask)):
-                m = np.asarray(mask)
-                if m.shape != (height, width):
-                    raise ValueError(f"{where}: mask of shape {m.shape} for a {width}x{height} image")
-                pieces = mask_to_rings(m.astype(bool), tolerance=tolerance, min_area=1.0)
-                if not pieces:
-                    raise ValueError(f"{where}: the mask is empty")
-                ring_sets = [[r.tolist() for r in piece] for piece in pieces]
+                raise ValueError(f"{where}: expected a dict with class, score and rings (or polygon, or mask), "
+                                 f"not a {type(raw).__name__}")
+            if frame_rows is None:
+                other = [k for k in raw if k not in _PROPOSAL_KEYS]
+                if other:
+                    raise ValueError(f"{where}: unknown key {str(other[0])[:40]!r} (a misspelled one?): a proposal dict has "
+                                     "the keys class (or label), rings, polygon or mask (one of them), score and id "
+                                     "(both optional)")
+            fields = {k: v for k, v in raw.items() if k == "score" or not is_missing(v)}  # a score given is checked
+            if "class" in fields and "label" in fields:
+                raise ValueError(f"{where}: both class {str(fields['class'])[:40]!r} and label {str(fields['label'])[:40]!r}: "
+                                 "give one")
+            cls = plain(fields.get("class", fields.get("label")))
+            match = [c for c in classes if same(c, cls)]
+            if not match:
+                raise ValueError(f"{where}: class {str(cls)[:40]!r} is not one of {classes[:20]}")
+            for key, size in (("image_width", width), ("image_height", height)):
+                v = plain(fields.get(key, size))
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or v != size:
+                    raise ValueError(f"{where}: {key} {str(plain(fields[key]))[:20]} but the item's image is {width}x{height}: "
+                                     "polygons for another image (size)?")
+            score = proposal_score(fields["score"], where) if "score" in fields else None
+            user_id = _user_id(fields, where)
+            key = _one_geometry(fields, _GEOMETRY, where)
+            if key == "mask":
+                ring_sets = _traced(fields["mask"], width, height, tolerance, where)
             else:
-                ring_sets = [_rings_of(raw)]
-            for rings in ring_sets:
                 try:
-                    checked = check_rings(rings, width, height, where)
+                    ring_sets = [check_rings(_rings_of(fields, key, where), width, height, where, overhang=OVERHANG)]
                 except IntentError as exc:
                     raise ValueError(str(exc)) from None
-                rows.append({"class": next(c for c in classes if same(c, cls)), "rings": checked, "score": score})
-        rows.sort(key=lambda r: -(r["score"] if r["score"] is not None else math.inf))
-        out[item_id] = [{"id": f"p{k}", **r} for k, r in enumerate(rows)]
+            for k, rings in enumerate(ring_sets):
+                pid = user_id if user_id is None or k == 0 else f"{user_id}-{k}"
+                if pid is not None and not POLYGON_ID.match(pid):
+                    raise ValueError(f"{where}: id {pid!r} (piece {k} of its mask) is longer than 64 characters")
+                if pid is not None and any(r["id"] == pid for r in rows):
+                    raise ValueError(f"{where}: id {pid!r} is used by another proposal of the item")
+                rows.append({"id": pid, "class": match[0], "rings": rings, "score": score})
+        out[item_id] = rank_proposals(rows)  # best first; the ids the user left out: p0, p1, ... in that order
     return out

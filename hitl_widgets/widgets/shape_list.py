@@ -22,7 +22,7 @@ import re
 from collections.abc import Hashable, Iterator
 from typing import Any
 
-from ..coerce import plain, same
+from ..coerce import check_item_id, is_missing, plain, same
 from ..items import Items
 from .base import Committed, IntentError, intent
 from .image_editor import ImageEditor
@@ -38,16 +38,60 @@ def finite_number(value: Any, name: str) -> float:
     return value
 
 
+def proposal_score(value: Any, where: str) -> float:
+    """A proposal's given score as a float: a number (numpy numbers made plain; not a bool, not a
+    str), finite, in [0, 1] (a probability, as the threshold); else ``ValueError`` naming ``where``. A
+    missing value (None, NaN) is refused too: a proposal without a score leaves it out, so that a
+    NaN from a broken model is never read as "no score" (always shown, taken by "accept all").
+
+    Example:
+        >>> proposal_score(7.5, "item 0 proposal 1")
+        Traceback (most recent call last):
+        ...
+        ValueError: item 0 proposal 1: score must be a probability in [0, 1], not 7.5 (logits? apply a sigmoid/softmax)
+    """
+    v = plain(value)
+    if is_missing(v):
+        raise ValueError(f"{where}: score is missing ({v!r}): a proposal without a score leaves it out (no score "
+                         "key, no score column, a tuple without its last value), never NaN or None")
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ValueError(f"{where}: score must be a number in [0, 1], not {str(v)[:40]!r} (a {type(v).__name__})")
+    if not 0 <= v <= 1:  # infinities too
+        raise ValueError(f"{where}: score must be a probability in [0, 1], not {v!r} (logits? apply a sigmoid/softmax)")
+    return float(v)
+
+
+def rank_proposals(rows: list[dict]) -> list[dict]:
+    """A user's checked proposals of one item (dicts with ``score``: a float or None, and ``id``: the
+    user's or None), best first (a proposal without a score first), each id the user left out given
+    as ``p0``, ``p1``, ... in that order, skipping the user's ids; sorted in place and returned.
+
+    Example:
+        >>> [r["id"] for r in rank_proposals([{"id": None, "score": 0.2}, {"id": "p0", "score": 0.9}, {"id": None, "score": None}])]
+        ['p1', 'p0', 'p2']
+    """
+    rows.sort(key=lambda r: -(r["score"] if r["score"] is not None else math.inf))
+    taken = {r["id"] for r in rows}
+    k = 0
+    for r in rows:
+        if r["id"] is None:
+            while f"p{k}" in taken:
+                k += 1
+            r["id"] = f"p{k}"
+            k += 1
+    return rows
+
+
 def proposal_lists(proposals: Any, items: Items, noun: str, shape: str) -> Iterator[tuple[Hashable, Any]]:
     """``(item_id, its proposals)`` of a dict ``{item_id: [shape, ...]}`` of a user's proposals, each id
-    checked (a known item) and each list too (a list, not a str or dict); ``noun`` names the shapes
+    checked (``coerce.check_item_id``: a known item, an int or a str; ``True`` or ``1.0`` is not item
+    ``1``) and each list too (a list, not a str or dict); ``noun`` names the shapes
     ("boxes") and ``shape`` the accepted forms, in the errors (``ValueError``)."""
     if not isinstance(proposals, dict):
         raise ValueError(f"proposals must be a DataFrame ({shape}) or a dict {{item_id: [{noun}]}}")
     for raw_id, shapes in proposals.items():
-        item_id = plain(raw_id)
-        if item_id not in items:
-            raise ValueError(f"proposal for unknown item id {item_id!r}")
+        # an int or a str (np.int64(1) is item 1); True, 1.0 or np.float64(1.0) is not item 1: refused
+        item_id = check_item_id(raw_id, items, error=lambda msg: ValueError(f"proposal for {msg}"))
         if isinstance(shapes, (str, bytes, dict)) or not hasattr(shapes, "__iter__"):
             raise ValueError(f"item {item_id!r}: proposals must be a list of {noun}")
         yield item_id, shapes
