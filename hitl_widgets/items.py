@@ -30,12 +30,13 @@ import numpy as np
 from PIL import Image
 
 from . import remote
-from .coerce import check_pixel_stack, is_item_id, is_tensor, plain, to_numpy
+from .coerce import check_pixel_stack, is_item_id, is_tensor, plain, to_numpy, unit_pixels
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
 PASSTHROUGH_MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp"}
 PNG_MAX_PIXELS = 512 * 512  # larger RGB images travel as JPEG
-PNG_MODES = {"1", "L", "LA", "P", "RGB", "RGBA", "I;16"}  # modes Pillow writes as PNG
+PNG_MODES = {"1", "L", "LA", "P", "RGB", "RGBA"}  # modes Pillow writes as PNG (numeric modes: see _pil_pixels)
+NUMERIC_MODES = {"F", "I", "I;16", "I;16L", "I;16B", "I;16N"}  # PIL modes read by the array rules, never clipped
 MAX_ID_CHARS = 500  # an item id, JSON-encoded, must fit the store's item_id column (store.MAX_LENGTHS)
 
 
@@ -231,6 +232,14 @@ class Items:
     Accepts a numpy array ``(N, H, W)`` or ``(N, H, W, 1|3|4)`` (uint8, or float in [0, 1]), a list
     of image file paths, a list of PIL images, a list of strings (texts), a pandas Series of any of
     these, or a torch ``Dataset`` whose items are CHW/HW tensors (or ``(tensor, target)`` tuples).
+    A 3-D array whose last size is 1, 3 or 4 is refused: it reads as one ``(H, W, C)`` image as well
+    as N grey images that narrow; pass ``[img]`` (or ``img[None]``) for one image, ``arr[..., None]``
+    for N grey images.
+
+    PIL images (and image files) of the numeric modes are read by the array rules, never clipped:
+    ``F`` (float) must lie in [0, 1], ``I;16`` (uint16) is scaled by 1/65535, ``I`` (int32: no
+    known range) is refused, naming the item; they are shown as 8-bit grey. A list of PIL images is
+    checked when ``Items`` is made, an image file when it is read.
 
     Videos: a list (or Series) of video file paths (mp4, m4v, mov, webm, mkv, avi: recognised by their
     suffix with ``kind="auto"``) or of ``(T, H, W[, C])`` arrays (a list of 4-D arrays is recognised;
@@ -337,6 +346,9 @@ class Items:
             raise ValueError("Items got an empty dataset")
         types = set(map(type, seq))  # at C speed: a list may hold millions of paths
         if all(issubclass(t, Image.Image) for t in types):
+            for n, im in enumerate(seq):
+                if im.mode in ("F", "I"):  # F: its values are read; I: refused by its mode alone (I;16: any value)
+                    _pil_pixels(im, f"item {n}")
             return seq, "image", RangeIds(len(seq))
         if all(issubclass(t, np.ndarray) for t in types):
             for n, x in enumerate(seq):
@@ -361,11 +373,19 @@ class Items:
         )
 
     def _bind_array(self, arr: np.ndarray) -> np.ndarray:
+        if arr.ndim == 3 and arr.shape[-1] in (1, 3, 4):  # before the squeeze: (N, H, W, 1) is explicit
+            n, _, w = arr.shape
+            raise ValueError(
+                f"image array of shape {arr.shape} looks like one (H, W, C) image of {w} channel"
+                f"{'s' if w > 1 else ''}, not {n} grey images {w} px wide: for one image pass [img] or "
+                f"img[None]; for {n} grey (H, W) images {w} px wide pass arr[..., None] (N, H, W, 1)"
+            )
         if arr.ndim == 4 and arr.shape[-1] == 1:
             arr = arr[..., 0]
         if arr.ndim not in (3, 4) or (arr.ndim == 4 and arr.shape[-1] not in (3, 4)):
+            hint = "; for one (H, W) image pass [img] or img[None]" if arr.ndim == 2 else ""
             raise ValueError(
-                f"image array must be (N, H, W) or (N, H, W, 1|3|4), got shape {arr.shape}"
+                f"image array must be (N, H, W) or (N, H, W, 1|3|4), got shape {arr.shape}{hint}"
             )
         if len(arr) == 0:
             raise ValueError("Items got an empty array")
@@ -557,21 +577,22 @@ class Items:
         return self._fetcher.get(url, f"item {item_id!r}", cached=cached)
 
     def image(self, item_id: Hashable) -> Image.Image:
-        """The item as a PIL image (raises ValueError naming the item if it cannot be read)."""
+        """The item as a PIL image (raises ValueError naming the item if it cannot be read). A numeric
+        mode (F, I;16) comes as 8-bit grey ("L") read by the array rules; mode I is refused."""
         if self._kind != "image":
             raise ValueError(f"item {item_id!r} is {self._kind}, not an image")
         value = self.raw(item_id)
         try:
             if isinstance(value, Image.Image):
-                return value
+                return _pil_pixels(value, f"item {item_id!r}")
             if isinstance(value, str) and remote.is_url(value):
                 with Image.open(io.BytesIO(self._fetch(item_id, value))) as im:
                     im.load()
-                    return im
+                    return _pil_pixels(im, f"item {item_id!r} ({value})")
             if isinstance(value, Path):
                 with Image.open(value) as im:
                     im.load()
-                    return im
+                    return _pil_pixels(im, f"item {item_id!r} ({value})")
             return Image.fromarray(_to_uint8(_check_image_array(np.asarray(value), f"item {item_id!r}")))
         except ValueError:
             raise
@@ -773,6 +794,21 @@ def _check_image_array(arr: np.ndarray, where: str) -> np.ndarray:
     if arr.min() < 0 or arr.max() > 1:
         raise ValueError(f"{where}: float pixels must lie in [0, 1] (found {arr.min():.3g}..{arr.max():.3g})")
     return arr
+
+
+def _pil_pixels(im: Image.Image, where: str) -> Image.Image:
+    """``im`` as it is, unless its mode is numeric (F, I, I;16...): then its pixels as an array, read
+    by the array rules (``coerce.unit_pixels``: float in [0, 1], uint16 / 65535) and returned as 8-bit
+    grey; mode I (int32, no known range) is refused. ``ValueError`` naming ``where``; never clipped."""
+    if im.mode not in NUMERIC_MODES:
+        return im
+    if im.mode == "I":  # refused by its mode: int32 has no known range, whatever the values
+        raise ValueError(
+            f"{where}: a PIL image of mode 'I' (int32 pixels) has no known range: convert it to uint8 "
+            "(0..255, mode 'L'), uint16 (0..65535, mode 'I;16') or floats in [0, 1] (mode 'F')"
+        )
+    unit = unit_pixels(np.asarray(im), f"{where} (PIL image of mode {im.mode!r})")
+    return Image.fromarray(_to_uint8(unit))
 
 
 def _to_uint8(arr: np.ndarray) -> np.ndarray:

@@ -172,7 +172,7 @@ class Notes(ReviewWidget):
     def __init__(self, store: AnnotationStore, log: list):
         self.notes: dict[Hashable, str] = {}
         self.trace = log
-        super().__init__(np.zeros((3, 4, 4), np.uint8), store=store, task="notes")
+        super().__init__(np.zeros((3, 4, 4, 1), np.uint8), store=store, task="notes")
 
     def _load(self) -> None:
         self.trace.append(("load", self.order))  # before the queue: the order is still empty

@@ -27,7 +27,7 @@ def mem() -> AnnotationStore:
 def _strided(n: int) -> np.ndarray:
     """n distinct 4x4 grey images in n + 16 bytes (item i is the bytes from i on)."""
     buf = np.random.default_rng(0).integers(0, 256, n + 16, dtype=np.uint8)
-    return np.lib.stride_tricks.as_strided(buf, shape=(n, 4, 4), strides=(1, 4, 1))
+    return np.lib.stride_tricks.as_strided(buf, shape=(n, 4, 4, 1), strides=(1, 4, 1, 1))
 
 
 def _wire(w):

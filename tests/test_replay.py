@@ -19,7 +19,7 @@ from hitl_widgets.widgets.base import MAX_MESSAGE_BYTES, MAX_REPLAY, store_ident
 from store_backends import backend  # noqa: F401  (fixture: every backend)
 from tests.test_classify_protocol import Browser
 
-IMAGES = np.random.default_rng(2).integers(0, 256, size=(6, 5, 4), dtype=np.uint8)
+IMAGES = np.random.default_rng(2).integers(0, 256, size=(6, 5, 4, 1), dtype=np.uint8)
 MINUTE_MS = 60_000
 
 

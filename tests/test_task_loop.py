@@ -361,7 +361,7 @@ def test_set_boxes_and_set_mask_are_checked_and_undoable():
     with pytest.raises(KeyError):
         w.set_boxes(7, [])
     assert w.boxes_of(1) == []
-    s = SegmentationCanvas(np.zeros((1, 3, 4), np.uint8), ["sky", "sea"], store=store)
+    s = SegmentationCanvas(np.zeros((1, 3, 4, 1), np.uint8), ["sky", "sea"], store=store)
     s.set_mask(0, np.array([[1, 1, 2, 2]] * 3))
     assert s.masks[0].tolist() == [[1, 1, 2, 2]] * 3
     with pytest.raises(ValueError, match="the label map is"):
