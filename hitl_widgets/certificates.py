@@ -11,20 +11,25 @@ it) is a hash chain: each entry holds the hash of its content and ``entry_hash =
 entry_hash | kind | ref | content_hash | created_at)``. Entries are the store's annotation events
 (sealed in ``event_id`` order — ``store.seal_log()``, which ``certify`` runs in the transaction that
 appends the certificate) and the certificates. ``verify_log(store)`` (the same as
-``store.verify_log()``) recomputes the chain and the hash of every sealed event: an edited, deleted
-or inserted event, an edited certificate entry and a broken or cut chain are all reported. Events
-recorded after the last seal are counted as ``unsealed``, not as problems.
+``store.verify_log()``, plus the signatures) recomputes the chain and the hash of every sealed
+event: an edited, deleted or inserted event, an edited certificate entry, an entry edited, deleted
+or inserted inside the chain, and entries cut from its end (against the head record that every
+append writes to ``hitl_meta``) are reported. Events recorded after the last seal are counted as
+``unsealed``, not as problems.
 
-What the chain cannot do on its own: someone who rewrites an event *and* recomputes every later
-entry of the chain is caught only by comparing the head with a copy kept elsewhere — the exported
-certificate holds its entry's hash (``certificate["log"]["entry_hash"]``), which ``verify(...,
-store=store)`` checks against the log.
+What the database cannot show on its own: someone who rewrites an event *and* recomputes every
+later entry of the chain, or who cuts the log's end *and* rewrites the head record, is caught only
+against a copy kept elsewhere — the exported certificate holds its entry's hash
+(``certificate["log"]["entry_hash"]``), which ``verify(..., store=store)`` checks against the log;
+``sign_log`` signs the head, and ``verify_log(store, public_key=...)`` finds a signed entry changed
+(a cut back past the newest signature shows only as a smaller ``report.signed_through`` than the
+``seq`` that ``sign_log`` returned: compare the two).
 
 Example:
     >>> import numpy as np
     >>> from hitl_widgets import AnnotationStore
     >>> store = AnnotationStore(":memory:", annotator="ada")
-    >>> images = np.zeros((3, 4, 4), np.uint8)
+    >>> images = np.zeros((3, 4, 5), np.uint8)
     >>> cert = certify(images, [0, 1, 1], store=store)
     >>> verify(cert, images, [0, 1, 1]).ok, verify(cert, images, [0, 1, 0]).problems
     (True, ['label of item 2 changed'])
@@ -130,9 +135,14 @@ def _label_map(labels: Any, items: Items) -> dict[Hashable, Any]:
         if len(seq) != len(items):
             raise ValueError(f"labels has {len(seq)} entries for {len(items)} items")
         pairs = zip(items.ids, seq)
-    out = {}
+    out: dict[Hashable, Any] = {}
     for item_id, label in pairs:
         item_id = plain(item_id)
+        if item_id in out:  # a Series index may repeat an id: keeping one label would hide the other
+            raise ValueError(
+                f"item {item_id!r} has several labels (its id appears twice in labels): certify one label "
+                "per item, e.g. a majority vote"
+            )
         label = None if is_missing(label) else plain(label)
         out[item_id] = json_default(label) if isinstance(label, np.ndarray) or is_tensor(label) else label
     return out
@@ -191,7 +201,9 @@ def verify_log(store: AnnotationStore, public_key: Any = None) -> LogReport:
     """Recompute the audit log's hash chain and every sealed event's hash (``store.verify_log()``),
     and check every signature in it (``sign_log``); with ``public_key`` the log must carry a valid
     signature by that key. ``report.signed_through`` is the last log entry a valid signature (by
-    that key) covers: entries after it are hash-chained only.
+    that key) covers: entries after it are hash-chained only. A cut of the log back past its newest
+    signature, with the head record in ``hitl_meta`` rewritten too, leaves an older signature valid
+    and the report ok: compare ``signed_through`` with the ``seq`` that ``sign_log`` returned.
 
     Example:
         >>> store = AnnotationStore(":memory:")
@@ -259,7 +271,8 @@ class Certificate(dict):
             for g in gates:
                 cls = "pass" if g.get("status") == "passed" else "fail"
                 rate = g.get("acceptance_rate")
-                rate_text = "n/a" if rate is None else f"{rate:.1%} ({g.get('ci_low', 0):.1%}–{g.get('ci_high', 1):.1%})"
+                rate_text = "n/a" if rate is None else (
+                    f"{_percent(rate)} ({_percent(g.get('ci_low', 0))}–{_percent(g.get('ci_high', 1))})")
                 parts.append(
                     f"<tr><td>{e(g.get('name'))}</td><td class='{cls}'>{e(g.get('status'))}</td>"
                     f"<td>{e(g.get('reviewed'))} of {e(g.get('n'))}</td><td>{e(g.get('rejected'))} ({e(g.get('c'))})</td>"
@@ -304,9 +317,18 @@ def _signer_text(signer: Any) -> str:
     return f"{signer.get('name')} ({signer.get('algorithm')} key, SHA-256 fingerprint {signer.get('fingerprint')})"
 
 
+def _percent(value: Any) -> str:
+    """A fraction as a percentage, never 100.0% for less than 1 (``reports.format_number``)."""
+    from .reports import format_number
+
+    return "n/a" if value is None else format_number(value, 1, percent=True)
+
+
 def _short(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:.4g}"
+        from .reports import format_number
+
+        return format_number(value, 4, significant=True)
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_short(v)}" for k, v in value.items())
     if isinstance(value, list):

@@ -32,8 +32,9 @@ import numpy as np
 import pandas as pd
 
 from ._version import __version__
+from .coerce import plain
 
-__all__ = ["AuditReport", "audit_report", "CSP"]
+__all__ = ["AuditReport", "audit_report", "CSP", "format_number", "short_names"]
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 _STYLE = (
@@ -52,19 +53,100 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _num(value: Any, digits: int = 3) -> str:
+_MORE_DIGITS = 6  # how many digits format_number adds, at most, before it writes "<1.000" / ">0.000"
+
+
+def format_number(value: Any, digits: int = 3, *, percent: bool = False, significant: bool = False) -> str:
+    """One number as report text (not escaped; "–" for NaN or inf), never shown as a whole number
+    that it is not: ``digits`` decimals (``significant``: significant figures, for a small risk),
+    and more where rounding would make a rate below 1 read as 1 (``0.9995`` → ``"0.9995"``, not
+    ``"1.000"``; ``0.0004`` → ``"0.0004"``, not ``"0.000"``); beyond 6 more digits, ``"<1.000"`` /
+    ``">0.000"``. ``percent``: ``value`` is a fraction, shown in percent with a ``%`` sign.
+
+    Every number in a report and a certificate's HTML goes through this one function.
+
+    Example:
+        >>> format_number(0.5), format_number(2000 / 2001), format_number(0.0004, significant=True)
+        ('0.500', '0.9995', '0.0004')
+        >>> format_number(2000 / 2001, 1, percent=True), format_number(1.0, 1, percent=True)
+        ('99.95%', '100.0%')
+    """
+    x = float(plain(value))
+    if not math.isfinite(x):
+        return "–"
+    if percent:
+        x *= 100
+    suffix = "%" if percent else ""
+    spec = "g" if significant else "f"
+    digits = max(int(digits), 1 if significant else 0)
+    for more in range(_MORE_DIGITS + 1):
+        text = f"{x:.{digits + more}{spec}}"
+        shown = float(text)
+        if shown == x or shown != round(shown):  # exact, or not a whole number it is not
+            return text + suffix
+    whole = round(x)  # still rounds to a whole number: say on which side of it the value is
+    return f"{'<' if x < whole else '>'}{abs(whole) if whole == 0 else whole:.{0 if significant else digits}f}{suffix}"
+
+
+def _num(value: Any, digits: int = 3, **how: bool) -> str:
+    """``format_number`` of a number, escaped text of anything else."""
     try:
-        v = float(value)
+        float(plain(value))
     except (TypeError, ValueError):
         return _e(value)
-    return "–" if not math.isfinite(v) else f"{v:.{digits}f}"
+    return _e(format_number(value, digits, **how))
 
 
-def _ci(estimate: Any, low: Any, high: Any) -> str:
-    text = _num(estimate)
+def _ci(estimate: Any, low: Any, high: Any, digits: int = 3, **how: bool) -> str:
+    text = _num(estimate, digits, **how)
     if all(isinstance(v, (int, float, np.number)) and math.isfinite(float(v)) for v in (low, high)):
-        text += f" <span class='muted'>({_num(low)}–{_num(high)})</span>"
+        text += f" <span class='muted'>({_num(low, digits, **how)}–{_num(high, digits, **how)})</span>"
     return text
+
+
+def short_names(names: list[str], width: int = 20) -> list[str]:
+    """Names for a figure's axis or a table's header, at most ``width`` characters where that
+    keeps them apart: a longer name keeps its start and its end around "…"
+    (``annotator_team_alpha_1`` → ``annotator_…m_alpha_1``); names that would still read the same
+    are cut less, and names that are the same to begin with get " (2)", " (3)"... Never two
+    equal names for two rows.
+
+    Example:
+        >>> short_names(["annotator_team_alpha_1", "annotator_team_alpha_2", "bo"])
+        ['annotator_…m_alpha_1', 'annotator_…m_alpha_2', 'bo']
+    """
+    names = [str(n) for n in names]
+
+    def cut(name: str, w: int) -> str:
+        if len(name) <= w:
+            return name
+        tail = (w - 1) // 2
+        return name[: w - 1 - tail] + "…" + (name[-tail:] if tail else "")
+
+    def repeated(labels: list[str]) -> set[int]:
+        seen: dict[str, list[int]] = {}
+        for n, label in enumerate(labels):
+            seen.setdefault(label, []).append(n)
+        return {n for group in seen.values() if len(group) > 1 for n in group}
+
+    out = [cut(n, width) for n in names]
+    w = width
+    longest = max((len(n) for n in names), default=0)
+    while (clash := repeated(out)) and w < longest:
+        w += 1
+        for n in clash:
+            out[n] = cut(names[n], w)
+    taken = set(out)
+    counts: dict[str, int] = {}
+    for n, label in enumerate(out):
+        counts[label] = counts.get(label, 0) + 1
+        if counts[label] > 1:  # the same name twice: number the later ones
+            k = counts[label]
+            while f"{label} ({k})" in taken:
+                k += 1
+            out[n] = f"{label} ({k})"
+            taken.add(out[n])
+    return out
 
 
 def _table(header: list[str], rows: list[list[str]], flagged: list[bool] | None = None) -> str:
@@ -99,34 +181,34 @@ def _new_figure(width: float, height: float) -> Any:
     return Figure(figsize=(width, height), layout="constrained")
 
 
-def _heatmap(matrix: np.ndarray, rows: list[str], cols: list[str], title: str, fmt: str = "{:.0f}", cmap: str = "Blues") -> str:
+def _heatmap(matrix: np.ndarray, rows: list[str], cols: list[str], title: str, digits: int = 0, cmap: str = "Blues") -> str:
     n_rows, n_cols = matrix.shape
     fig = _new_figure(min(1.2 + 0.55 * n_cols, 12), min(1.0 + 0.45 * n_rows, 12))
     ax = fig.subplots()
     finite = matrix[np.isfinite(matrix)]
     image = ax.imshow(matrix, cmap=cmap, vmin=float(finite.min()) if finite.size else 0, vmax=float(finite.max()) if finite.size else 1)
-    ax.set_xticks(range(n_cols), [c[:20] for c in cols], rotation=45, ha="right")
-    ax.set_yticks(range(n_rows), [r[:20] for r in rows])
+    ax.set_xticks(range(n_cols), short_names(cols), rotation=45, ha="right")
+    ax.set_yticks(range(n_rows), short_names(rows))
     ax.set_title(title)
     if n_rows * n_cols <= 400:
         for (i, j), v in np.ndenumerate(matrix):
             if np.isfinite(v):
                 r, g, b, _ = image.cmap(image.norm(v))  # dark text on light cells, light on dark
-                ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=8,
+                ax.text(j, i, format_number(v, digits), ha="center", va="center", fontsize=8,
                         color="black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white")
     fig.colorbar(image, ax=ax, shrink=0.8)
     return _figure_png(fig)
 
 
-def _cell_heatmap(matrix: np.ndarray, rows: list[str], cols: list[str], title: str, fmt: str = "{:.0f}") -> str:
+def _cell_heatmap(matrix: np.ndarray, rows: list[str], cols: list[str], title: str, digits: int = 0) -> str:
     """A heatmap as an HTML table with shaded cells: no figure to draw (quick enough for a widget's
     static card), readable with images off."""
     finite = matrix[np.isfinite(matrix)]
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     span = (high - low) or 1.0
-    header = "<tr><th></th>" + "".join(f"<th style='font-size:11px'>{_e(c[:20])}</th>" for c in cols) + "</tr>"
+    header = "<tr><th></th>" + "".join(f"<th style='font-size:11px'>{_e(c)}</th>" for c in short_names(cols)) + "</tr>"
     body = []
-    for name, values in zip(rows, matrix):
+    for name, values in zip(short_names(rows), matrix):
         cells = []
         for v in values:
             if not np.isfinite(v):
@@ -135,8 +217,8 @@ def _cell_heatmap(matrix: np.ndarray, rows: list[str], cols: list[str], title: s
             t = (float(v) - low) / span  # white → dark blue
             r, g, b = (round(255 - t * (255 - 21)), round(255 - t * (255 - 101)), round(255 - t * (255 - 192)))
             ink = "#fff" if t > 0.55 else "#000"
-            cells.append(f"<td style='background:rgb({r},{g},{b});color:{ink};text-align:center'>{_e(fmt.format(v))}</td>")
-        body.append(f"<tr><th style='font-size:11px'>{_e(name[:20])}</th>{''.join(cells)}</tr>")
+            cells.append(f"<td style='background:rgb({r},{g},{b});color:{ink};text-align:center'>{_e(format_number(v, digits))}</td>")
+        body.append(f"<tr><th style='font-size:11px'>{_e(name)}</th>{''.join(cells)}</tr>")
     return f"<p><b>{_e(title)}</b></p><table>{header}{''.join(body)}</table>"
 
 
@@ -187,7 +269,7 @@ def _bias_figure(audit: Any, metrics: list[str], groups: list[str]) -> str:
         ax.axvline(float(audit.overall[m]), color="#c62828", lw=1, ls="--")
         ax.set_title(m, fontsize=9)
         ax.set_xlim(-0.02, 1.02)
-    axes[0].set_yticks(ys, [g[:24] for g in groups])
+    axes[0].set_yticks(ys, short_names(groups, 24))
     axes[0].invert_yaxis()
     fig.suptitle("per group, with the bootstrap CI; dashed: overall", fontsize=9)
     return _figure_png(fig)
@@ -202,7 +284,7 @@ def agreement_section(dash: Any, light: bool = False) -> tuple[str, str]:
     )
     pairwise = dash.pairwise
     figure = (_cell_heatmap if light else _heatmap)(pairwise.to_numpy(float), [str(a) for a in pairwise.index], [str(a) for a in pairwise.columns],
-                      "Cohen's kappa between annotators", fmt="{:.2f}", **({} if light else {"cmap": "viridis"})) if len(pairwise) > 1 else ""
+                      "Cohen's kappa between annotators", digits=2, **({} if light else {"cmap": "viridis"})) if len(pairwise) > 1 else ""
     queue = dash.queue
     adjudicated = int(queue["adjudicated"].notna().sum()) if "adjudicated" in queue else 0
     body = (
@@ -222,7 +304,7 @@ def confusion_section(dash: Any, light: bool = False) -> tuple[str, str]:
     correct = int(np.trace(matrix.to_numpy()))
     issues = dash.label_issues
     body = (
-        f"<p>{total} items, {correct} where prediction and label agree ({correct / total:.1%}); "
+        f"<p>{total} items, {correct} where prediction and label agree ({format_number(correct / total, 1, percent=True)}); "
         f"{len(issues)} likely label errors, {len(dash.relabels)} relabelled.</p>" if total else "<p>no items</p>"
     ) + figure + "<h3>Per class</h3>" + _frame(dash.per_class) + "<h3>Likely label errors</h3>" + (
         _frame(issues) if len(issues) else "<p>none found</p>")
@@ -237,7 +319,7 @@ def gate_section(gate: Any, light: bool = False) -> tuple[str, str]:
         ["sampling plan", f"inspect {_e(r['n'])}, accept the batch with at most {_e(r['c'])} rejected"],
         ["reviewed", f"{_e(r['reviewed'])} of {_e(r['n'])}: {_e(r['accepted'])} accepted, {_e(r['rejected'])} rejected"],
         ["acceptance rate (95% CI)", _ci(r["acceptance_rate"], r["ci_low"], r["ci_high"])],
-        ["required acceptance", f"{_num(r['threshold'])} (risk {_num(r['risk'])})"],
+        ["required acceptance", f"{_num(r['threshold'])} (risk {_num(r['risk'], significant=True)})"],
     ]
     reasons = [[_e(k), _e(v)] for k, v in (r.get("reasons") or {}).items() if v]
     rejected = gate.decisions[gate.decisions["verdict"] == "reject"]

@@ -17,6 +17,10 @@ The audit log (table ``hitl_audit_log``) is a hash chain over the events and the
 ``hitl_widgets.certificates`` issues: ``seal_log()`` appends the events not yet in it,
 ``append_log()`` a certificate, ``verify_log()`` recomputes it. Each entry holds the hash of its
 content and ``entry_hash = sha256(previous entry_hash | kind | ref | content_hash | created_at)``.
+Every append also writes the chain's head (its last ``seq`` and ``entry_hash``) to ``hitl_meta``
+(key ``audit_log_head``), in the same transaction, so entries cut from the end of the log are
+reported. Whoever can write the database can still rewrite the chain and the head record with it;
+only a copy kept outside the database catches that (see ``verify_log``).
 
 Writing through the store: ``store.transaction(fn, lock=...)`` runs ``fn(conn)`` in one write
 transaction (the write lock held, retried on lock contention) — what the audit log and the undo use.
@@ -45,7 +49,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -67,6 +71,8 @@ _PG_LOCK_KEY = 0x68_69_74_6C  # "hitl": advisory lock that serialises schema cre
 _PG_NAMED_LOCKS = 0x68_69_74_6D  # first key of the two-key advisory locks taken by transaction(lock=)
 _IN_CHUNK = 500  # item ids per IN (...) list: well under every backend's bound-parameter limit
 GENESIS = "0" * 64  # the audit log's "previous hash" before its first entry
+LOG_HEAD_KEY = "audit_log_head"  # hitl_meta key: {"seq", "entry_hash"} of the log's last entry, kept by every append
+MAX_EVENT_ID = 2**63 - 1  # no backend stores a larger id (SQLite INTEGER, PostgreSQL bigint)
 EARLIEST_EVENT = datetime(2000, 1, 1, tzinfo=timezone.utc)  # an event time given with ``at`` is not older
 MAX_CLOCK_SKEW_S = 300  # ... nor later than now by more than this (a browser's clock vs the kernel's)
 
@@ -221,6 +227,31 @@ def decode_item_id(text: str) -> Hashable:
     return json.loads(text)
 
 
+def check_event_id(value: Any, name: str = "event_id") -> int:
+    """``value`` as an event id: an ``int`` (a numpy int too), not a bool, a float or a str (``True``
+    would name event 1, ``2.9`` event 2). Raises ``ValueError`` naming the value."""
+    event_id = plain(value)
+    if not isinstance(event_id, int) or isinstance(event_id, bool):
+        raise ValueError(f"{name} must be an int (an event id), not {type(event_id).__name__}: {event_id!r}")
+    return event_id
+
+
+def item_id_list(item_ids: Any, name: str = "item_ids") -> list:
+    """``item_ids`` as a list (read once: a generator is not consumed twice). Raises ``ValueError``
+    for a single id where a collection is expected (a str or bytes would be read as its
+    characters, ``"abc"`` as ``"a"``, ``"b"``, ``"c"``) and for a DataFrame (its column names)."""
+    single = plain(item_ids)
+    if isinstance(single, (str, bytes)) or is_item_id(single):
+        raise ValueError(
+            f"{name} must be a collection of item ids, not a single {type(single).__name__} {single!r}"
+            + (" (it would be read as its characters)" if isinstance(single, (str, bytes)) else "")
+            + f": pass [{single!r}]"
+        )
+    if isinstance(item_ids, pd.DataFrame) or not isinstance(item_ids, Iterable):
+        raise ValueError(f"{name} must be a collection of item ids (a list, an array), not a {type(item_ids).__name__}")
+    return list(item_ids)
+
+
 def _to_url(location: str | os.PathLike | None) -> str:
     if location is None:
         location = "hitl.db"
@@ -359,14 +390,32 @@ def _log_seal(conn: sa.Connection) -> int:
     rows = conn.execute(
         sa.select(events_table).where(events_table.c.event_id > after).order_by(events_table.c.event_id)
     ).fetchall()
+    entry = None
     for row in rows:
-        _log_append(conn, "event", str(row.event_id), _sha(_event_content(row)))
+        entry = _log_append(conn, "event", str(row.event_id), _sha(_event_content(row)))
+    if entry is not None:
+        _log_write_head(conn, entry)
     return len(rows)
 
 
-def _check_log(log: Sequence[Any], events: dict[int, Any]) -> LogReport:
-    """Recompute the chain of ``log`` (entries in seq order) against ``events`` (rows by id)."""
-    problems: list[str] = []
+def _log_write_head(conn: sa.Connection, entry: Mapping[str, Any]) -> None:
+    """Record the chain's head in ``hitl_meta`` (the caller holds the log's lock, in the transaction
+    that appended ``entry``): ``verify_log`` then reports entries cut from the log's end."""
+    value = json.dumps({"seq": int(entry["seq"]), "entry_hash": str(entry["entry_hash"])}, sort_keys=True)
+    done = conn.execute(meta_table.update().where(meta_table.c.key == LOG_HEAD_KEY).values(value=value)).rowcount
+    if not done:
+        conn.execute(meta_table.insert().values(key=LOG_HEAD_KEY, value=value))
+
+
+def _log_read_head(conn: sa.Connection) -> str | None:
+    """The head record's text (None: no append wrote one yet, e.g. a log sealed by an older release)."""
+    return conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == LOG_HEAD_KEY)).scalar()
+
+
+def _check_log(log: Sequence[Any], events: dict[int, Any], head: str | None = None) -> LogReport:
+    """Recompute the chain of ``log`` (entries in seq order) against ``events`` (rows by id) and
+    ``head``, the head record that the last append wrote (``hitl_meta.audit_log_head``)."""
+    problems: list[str] = _head_problems(log, head)
     prev = GENESIS
     sealed: set[int] = set()
     for n, entry in enumerate(log, start=1):
@@ -402,6 +451,28 @@ def _check_log(log: Sequence[Any], events: dict[int, Any]) -> LogReport:
         ok=not problems, problems=problems, entries=len(log), sealed_events=len(sealed),
         unsealed_events=unsealed, head=prev,
     )
+
+
+def _head_problems(log: Sequence[Any], head: str | None) -> list[str]:
+    """The log against its head record: the entry it names must still be there, unchanged (the
+    log may go on after it: an older release appends without updating the record)."""
+    if head is None:
+        return []
+    try:
+        recorded = json.loads(head)
+        seq, entry_hash = recorded["seq"], recorded["entry_hash"]
+        if not isinstance(seq, int) or isinstance(seq, bool) or not isinstance(entry_hash, str):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        return [f"the audit log's head record (hitl_meta.{LOG_HEAD_KEY}) is unreadable: {head[:80]!r} (edited)"]
+    entry = next((e for e in reversed(log) if e.seq == seq), None)
+    last = log[-1].seq if log else 0
+    if entry is None and last < seq:
+        return [f"the audit log ends at entry {last}, but entry {seq} was written: entries were cut from its end"]
+    if entry is None or entry.entry_hash != entry_hash:
+        return [f"audit log entry {seq} is not the one written there (its hash differs from the head record): "
+                "the log was rewritten"]
+    return []
 
 
 class AnnotationStore:
@@ -661,7 +732,8 @@ class AnnotationStore:
         Raises ``ValueError`` (and stores nothing) for a payload that is not a JSON object, and
         for text that some backend could not keep: NUL characters, lone surrogates, a task or
         annotator over 200 characters, a kind over 50, an item id over 500 once JSON-encoded.
-        A hand-written undo (``kind="undo"``) must name, in ``supersedes``, an event of the same
+        ``supersedes``, when given, must be an int event id (not a bool, a float or a str). A
+        hand-written undo (``kind="undo"``) must name, in ``supersedes``, an event of the same
         task and item that no undo cancels yet.
 
         Example:
@@ -688,6 +760,10 @@ class AnnotationStore:
         }
         for field_name, value in row.items():  # the same rules on every backend
             _check_text(field_name, value)
+        if supersedes is not None:  # a float or a bool would be stored as it is and break events()
+            supersedes = check_event_id(supersedes, "supersedes")
+            if not 1 <= supersedes <= MAX_EVENT_ID:
+                raise ValueError(f"supersedes={supersedes} names no event (event ids are 1 or more)")
         if kind == "undo":  # reads by item find an undo by its target's task and item id
             target = self._check_undo_target(task, row["item_id"], supersedes)
             return self._write_undo(target, row["annotator"], payload_json, at=created)
@@ -699,13 +775,16 @@ class AnnotationStore:
         return self._retry(self._insert, {**row, "created_at": created, "supersedes": supersedes})
 
     def _event(self, event_id: int) -> Any:
-        """One event's row (None when there is none)."""
+        """One event's row (None when there is none); ``event_id`` an int (``check_event_id``)."""
+        if not 1 <= event_id <= MAX_EVENT_ID:  # no such event (and beyond what a backend can compare)
+            return None
         with self.connect() as conn:
-            return conn.execute(sa.select(events_table).where(events_table.c.event_id == int(event_id))).first()
+            return conn.execute(sa.select(events_table).where(events_table.c.event_id == event_id)).first()
 
     def _check_undo_target(self, task: str, encoded_item_id: str, supersedes: Any) -> Any:
-        if not isinstance(supersedes, int) or isinstance(supersedes, bool):
+        if supersedes is None:
             raise ValueError("an undo event needs supersedes=<the event id it cancels> (or use undo())")
+        supersedes = check_event_id(supersedes, "supersedes")
         target = self._event(supersedes)
         if target is None or target.task != task or target.item_id != encoded_item_id:
             raise ValueError(f"an undo must name the task and item of the event it cancels ({supersedes}); use undo()")
@@ -761,9 +840,12 @@ class AnnotationStore:
         latest still-active event of that item by that annotator is cancelled. Reading the target
         and writing the undo are one locked transaction, so concurrent undos of one place cancel
         one event each, newest first. Raises ``ValueError`` for an event that an undo already
-        cancels (an event is undone once) and for an undo event. ``at``: when the undo was made,
+        cancels (an event is undone once), for an undo event, and for an ``event_id`` that is not
+        an int (a bool, a float, a str: ``check_event_id``). ``at``: when the undo was made,
         checked as in ``record``.
         """
+        if event_id is not None:
+            event_id = check_event_id(event_id)
         annotator = annotator or self.annotator
         _check_text("annotator", annotator)
         created = event_time(at)
@@ -879,8 +961,14 @@ class AnnotationStore:
 
         Columns: item_id, annotator, kind, payload (dict), event_id, created_at.
 
+        ``item_ids`` is a collection of ids (``[3]``; a str is refused, not read as its characters).
+
         Example: ``store.current("classify", kinds=("label",), item_ids=[3])``
         """
+        if item_ids is not None:
+            item_ids = item_id_list(item_ids)
+        if isinstance(kinds, str):
+            kinds = (kinds,)
         df = self._active(task, item_ids=item_ids, annotator=annotator)
         if kinds is not None:
             df = df[df["kind"].isin(kinds)]
@@ -903,11 +991,13 @@ class AnnotationStore:
         One SQL query (per 500 item ids) through the (task, item) index: the newest event per item
         that no undo cancels (an undo by anyone counts), whatever the size of the task.
 
+        ``item_ids`` is a collection of ids (``[3]``; a str is refused, not read as its characters).
+
         Example: ``store.latest("classify", [3], kinds=("label",), annotator="bo").get(3)``
         """
         if isinstance(kinds, str):
             kinds = (kinds,)
-        encoded = list(dict.fromkeys(encode_item_id(i) for i in item_ids))
+        encoded = list(dict.fromkeys(encode_item_id(i) for i in item_id_list(item_ids)))
         found: dict[str, Any] = {}
         with self.connect() as conn:
             for start in range(0, len(encoded), _IN_CHUNK):
@@ -932,8 +1022,10 @@ class AnnotationStore:
         """Current label per item and annotator (of every item, or only ``item_ids``).
 
         Columns: item_id, annotator, label (the class, or a list for multi-label), event_id,
-        created_at.
+        created_at. ``item_ids`` is a collection of ids (``[3]``; a str is refused).
         """
+        if item_ids is not None:
+            item_ids = item_id_list(item_ids)
         df = self.current(task, kinds=LABEL_KINDS, annotator=annotator, item_ids=item_ids)
         out = pd.DataFrame(
             {
@@ -972,7 +1064,9 @@ class AnnotationStore:
 
         def run(conn: sa.Connection) -> dict:
             _log_seal(conn)
-            return _log_append(conn, entry_kind, ref, _sha(body), body)
+            entry = _log_append(conn, entry_kind, ref, _sha(body), body)
+            _log_write_head(conn, entry)
+            return entry
 
         return self.transaction(run, lock=_AUDIT_LOCK)
 
@@ -998,9 +1092,22 @@ class AnnotationStore:
     def verify_log(self) -> LogReport:
         """Recompute the audit log's hash chain and the hash of every sealed event.
 
-        An edited, deleted or inserted event, an edited certificate entry and a broken or cut
-        chain are reported in ``problems``; events recorded after the last seal are counted as
+        Reported in ``problems``: a sealed event edited or deleted, an event inserted among the
+        sealed ones, an edited certificate or signature entry, an entry edited, deleted or
+        inserted inside the chain, and entries cut from its end (against the head record that
+        every append writes to ``hitl_meta``). Events recorded after the last seal are counted as
         ``unsealed_events``, not as problems.
+
+        Not detectable from the database alone (whoever can write it can do these): a chain
+        rewritten with every later hash recomputed; a cut of the log's end whose head record was
+        rewritten or deleted too; a cut of entries that a release without the head record
+        appended after the entry the record names (a store whose log has no record yet is not
+        checked for cuts until its next append). Only a copy kept elsewhere catches them: a
+        certificate's ``log.entry_hash`` (``certificates.verify(cert, ..., store=store)`` finds its
+        entry gone or changed), a signature (``certificates.verify_log(store, public_key=...)``
+        finds a signed entry changed; a cut back past the newest signature shows only as a smaller
+        ``report.signed_through`` than the ``seq`` that ``sign_log`` returned), or this report's
+        ``head`` and ``entries`` noted down and compared later.
 
         Example:
             >>> store = AnnotationStore(":memory:")
@@ -1011,7 +1118,8 @@ class AnnotationStore:
         with self.connect() as conn:
             log = [] if self._log_missing else conn.execute(sa.select(audit_log_table).order_by(audit_log_table.c.seq)).fetchall()
             events = {r.event_id: r for r in conn.execute(sa.select(events_table).order_by(events_table.c.event_id))}
-        return _check_log(log, events)
+            head = None if self._log_missing else _log_read_head(conn)
+        return _check_log(log, events, head)
 
     def __repr__(self) -> str:
         url = self.url if self._is_sqlite else sa.engine.make_url(self.url).render_as_string(hide_password=True)

@@ -175,7 +175,7 @@ def test_new_events_are_unsealed_not_tampering(setup):
 
 
 def test_a_failed_gate_blocks_certification(tmp_path):
-    images = np.zeros((40, 4, 4), np.uint8)
+    images = np.zeros((40, 4, 4, 1), np.uint8)
     store = AnnotationStore(tmp_path / "g.db")
     gate = QualityGate(images, name="bad", sample=20, plan=(20, 0), store=store)
     gate.decide(gate.order[0], "reject", gate.reasons[0])
@@ -384,3 +384,45 @@ def test_recordings_are_hashed_by_their_samples_and_files_by_their_bytes(tmp_pat
     (tmp_path / "a.wav").unlink()
     with pytest.raises(ValueError, match=r"item 0 \(position 0\): cannot read audio file .*a\.wav \(missing or deleted\)"):
         item_hash(items, 0)
+
+
+# ---------------------------------------------------------------------------- one label per item
+@pytest.mark.parametrize("labels", [
+    pd.Series(["cat", "dog", "cat"], index=[0, 1, 1]),
+    pd.Series(["cat", "dog", "cat"], index=pd.Index([0, 1, np.int64(1)], dtype=object)),
+    pd.DataFrame({"item_id": pd.Series([0, 1, np.int64(1)], dtype=object), "label": ["cat", "dog", "cat"]}),
+])
+def test_labels_repeating_an_item_id_are_refused_not_collapsed(labels):
+    """A Series whose index repeats an item id (or a DataFrame whose ids repeat once made plain):
+    keeping the last label would certify one label while another was given for the same item."""
+    store, images = AnnotationStore(":memory:"), np.zeros((2, 4, 4, 1), np.uint8)
+    with pytest.raises(ValueError, match=r"item 1 has several labels"):
+        certify(images, labels, store=store, progress=False)
+    assert store.log_entries() == []  # nothing logged
+    cert = certify(images, {0: "cat", 1: "cat"}, store=store, progress=False)
+    with pytest.raises(ValueError, match=r"item 1 has several labels"):
+        verify(cert, images, labels)
+
+
+# ---------------------------------------------------------------------------- the gate row's numbers
+class _Gate:
+    """A gate's report as QualityGate gives it: 2000 of 2001 accepted."""
+
+    def __init__(self, accepted: int, rejected: int, low: float, high: float):
+        n = accepted + rejected
+        self.report = {"name": "big", "status": "passed", "n": n, "c": 12, "threshold": 0.99, "risk": 0.0004,
+                       "reviewed": n, "accepted": accepted, "rejected": rejected, "acceptance_rate": accepted / n,
+                       "ci_low": low, "ci_high": high, "reasons": {}}
+
+    def require(self) -> None:
+        pass
+
+
+def test_the_gate_row_never_shows_a_rate_below_1_as_100_percent():
+    gate = _Gate(2000, 1, 0.99721, 0.999987)
+    cert = certify(np.zeros((2, 4, 4, 1), np.uint8), [0, 1], store=AnnotationStore(":memory:"), gates=[gate], progress=False)
+    row = re.search(r"<td>big</td>.*?</tr>", cert.html_body()).group(0)
+    assert "99.95% (99.7%–99.999%)" in row and "100.0%" not in row  # was "100.0% (99.7%–100.0%)"
+    every = _Gate(2001, 0, 0.99817, 1.0)  # all accepted: 100.0% is the truth
+    cert = certify(np.zeros((2, 4, 4, 1), np.uint8), [0, 1], store=AnnotationStore(":memory:"), gates=[every], progress=False)
+    assert "100.0% (99.8%–100.0%)" in cert.html_body()

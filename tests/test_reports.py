@@ -8,6 +8,7 @@ import re
 from html.parser import HTMLParser
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -34,7 +35,7 @@ def parse(text: str) -> list[tuple[str, dict]]:
 @pytest.fixture
 def full(tmp_path):
     a = audits(tmp_path)
-    cert = hw.certify(np.zeros((5, 4, 4), np.uint8), [0, 1, 2, 0, 1], store=a["store"], gates=[a["gate"]],
+    cert = hw.certify(np.zeros((5, 4, 4, 1), np.uint8), [0, 1, 2, 0, 1], store=a["store"], gates=[a["gate"]],
                       require_gates=False, note=SCRIPT, progress=False)
     a["cert"] = cert
     report = audit_report(a["bias"], a["agreement"], a["confusion"], a["gate"], cert, ("Scope", SCRIPT),
@@ -102,7 +103,7 @@ def test_to_html_on_each_audit_and_the_certificate(tmp_path):
         text = a[key].to_html(tmp_path / f"{key}.html")
         assert f"<title>{title}</title>" in text and (tmp_path / f"{key}.html").exists()
     key = hw.generate_key()
-    cert = hw.certify(np.zeros((3, 4, 4), np.uint8), [0, 1, 2], store=a["store"], signing_key=key, signer="QA lead", progress=False)
+    cert = hw.certify(np.zeros((3, 4, 4, 1), np.uint8), [0, 1, 2], store=a["store"], signing_key=key, signer="QA lead", progress=False)
     text = cert.to_html()
     assert "<title>Dataset certificate: dataset</title>" in text and "QA lead (Ed25519 key, SHA-256 fingerprint" in text
     assert "hw.verify(certificate, items, labels, public_key='signer.pem.pub')" in text
@@ -113,3 +114,89 @@ def test_bad_parts_are_refused():
         audit_report()
     with pytest.raises(ValueError, match="cannot report a ndarray"):
         audit_report(np.zeros(3))
+
+
+# ---------------------------------------------------------------------------- numbers as text
+def test_format_number_never_shows_a_rate_below_1_as_1():
+    from hitl_widgets.reports import format_number
+
+    assert format_number(0.5) == "0.500" and format_number(1.0) == "1.000" and format_number(0.0) == "0.000"
+    assert format_number(2000 / 2001) == "0.9995" and format_number(1 - 1e-5) == "0.99999"
+    assert format_number(1 - 1e-12) == "<1.000" and format_number(1e-12) == ">0.000"
+    assert format_number(2000 / 2001, 1, percent=True) == "99.95%" and format_number(1.0, 1, percent=True) == "100.0%"
+    assert format_number(0.0004, significant=True) == "0.0004" and format_number(0.05, significant=True) == "0.05"
+    assert format_number(0.0004) == "0.0004" and format_number(float("nan")) == "–"
+    assert format_number(np.float32(0.25), 2) == "0.25"
+
+
+class _Gate:
+    """What gate_section reads of a QualityGate: 2000 of 2001 accepted, risk 0.0004."""
+
+    def __init__(self):
+        self.report = {"name": "big", "status": "passed", "n": 2001, "c": 12, "threshold": 0.99, "risk": 0.0004,
+                       "reviewed": 2001, "accepted": 2000, "rejected": 1, "acceptance_rate": 2000 / 2001,
+                       "ci_low": 0.99721, "ci_high": 0.999987, "reasons": {"duplicate": 1}}
+        self.decisions = pd.DataFrame({"item_id": [0], "verdict": ["reject"], "reason": ["duplicate"],
+                                       "stratum": [None], "annotator": ["ada"], "event_id": [1]})
+
+    def _report_section(self, light: bool = False):
+        from hitl_widgets.reports import gate_section
+
+        return gate_section(self, light)
+
+
+def test_gate_section_shows_the_risk_and_a_rate_below_1_as_they_are():
+    text = audit_report(_Gate()).to_html()
+    assert "required acceptance</td><td>0.990 (risk 0.0004)" in text  # was "(risk 0.000)"
+    assert "acceptance rate (95% CI)</td><td>0.9995 <span class='muted'>(0.997–0.99999)</span>" in text  # was 1.000
+
+
+def test_confusion_share_is_not_rounded_up_to_100_percent():
+    class Confusion:
+        matrix_df = pd.DataFrame([[1999, 1], [0, 0]], index=["a", "b"], columns=["a", "b"])
+        label_issues = relabels = per_class = pd.DataFrame({"x": []})
+
+        def _report_section(self, light=False):
+            from hitl_widgets.reports import confusion_section
+
+            return confusion_section(self, light)
+
+    text = audit_report(Confusion()).to_html()
+    assert "2000 items, 1999 where prediction and label agree (99.95%)" in text
+
+
+# ---------------------------------------------------------------------------- names on heatmaps
+def test_short_names_cut_with_an_ellipsis_and_stay_apart():
+    from hitl_widgets.reports import short_names
+
+    names = ["annotator_team_alpha_1", "annotator_team_alpha_2", "bo"]
+    assert short_names(names) == ["annotator_…m_alpha_1", "annotator_…m_alpha_2", "bo"]
+    middle = ["abcdefghij_MIDDLE1_klmnopqrstuvw", "abcdefghij_MIDDLE2_klmnopqrstuvw"]
+    cut = short_names(middle)
+    assert len(set(cut)) == 2 and all("…" in c for c in cut) and all(len(c) < len(middle[0]) for c in cut)
+    assert short_names(["1", "1", "x"]) == ["1", "1 (2)", "x"]  # 1 and "1" both read "1": told apart
+    assert short_names(["a" * 30]) == ["a" * 10 + "…" + "a" * 9]
+
+
+def test_both_heatmaps_keep_long_names_apart(monkeypatch):
+    import hitl_widgets.reports as reports
+
+    names = ["annotator_team_alpha_1", "annotator_team_alpha_2"]
+    matrix = np.array([[1.0, 0.999], [0.999, 1.0]])
+    html = reports._cell_heatmap(matrix, names, names, "kappa", digits=2)
+    headers = re.findall(r"<th style='font-size:11px'>([^<]*)</th>", html)
+    assert headers == ["annotator_…m_alpha_1", "annotator_…m_alpha_2"] * 2
+    assert ">0.999<" in html and html.count(">1.00<") == 2  # 0.999 is not shown as 1.00
+    drawn = {}
+
+    def keep(fig):
+        ax = fig.axes[0]
+        drawn["x"] = [t.get_text() for t in ax.get_xticklabels()]
+        drawn["y"] = [t.get_text() for t in ax.get_yticklabels()]
+        drawn["cells"] = [t.get_text() for t in ax.texts]
+        return ""
+
+    monkeypatch.setattr(reports, "_figure_png", keep)
+    reports._heatmap(matrix, names, names, "kappa", digits=2)
+    assert drawn["x"] == drawn["y"] == ["annotator_…m_alpha_1", "annotator_…m_alpha_2"]
+    assert drawn["cells"] == ["1.00", "0.999", "0.999", "1.00"]

@@ -117,7 +117,8 @@ def test_certify_refuses_a_signer_without_a_key_or_a_wrong_key(signed):
 
 
 def _rewrite_chain(store, path, event_id: int, payload: dict) -> None:
-    """What an attacker with write access does: change an event, then recompute every hash after it."""
+    """What an attacker with write access does: change an event, then recompute every hash after it
+    and the head record (hitl_meta.audit_log_head) that names the last one."""
     sql(path, "UPDATE hitl_events SET payload = ? WHERE event_id = ?", json.dumps(payload), event_id)
     with store.connect() as conn:  # the rows as the store reads them (its timestamps, its types)
         events = {r.event_id: r for r in conn.execute(sa.select(events_table))}
@@ -130,6 +131,8 @@ def _rewrite_chain(store, path, event_id: int, payload: dict) -> None:
         sql(path, "UPDATE hitl_audit_log SET content_hash = ?, prev_hash = ?, entry_hash = ? WHERE seq = ?",
             content, prev, new, entry["seq"])
         prev = new
+    head = json.dumps({"entry_hash": prev, "seq": store.log_entries()[-1]["seq"]}, sort_keys=True)
+    sql(path, "UPDATE hitl_meta SET value = ? WHERE key = 'audit_log_head'", head)
 
 
 def sql(path, statement, *args):
@@ -185,3 +188,25 @@ def test_a_tampered_signature_value_is_named(signed):
     _rewrite_chain(store, path, 1, {"label": 1})  # the same label: only the chain's hashes are recomputed
     problems = verify_log(store, public_key=key.public_key).problems
     assert problems == [f"signature in log entry {seq}: the signature does not verify (the signature or what it names was edited)"]
+
+
+def test_a_cut_past_the_newest_signature(signed):
+    """A cut of the log's end is reported against the head record; with the head record rewritten
+    too, an older signature still verifies: what is left to see is a smaller signed_through than
+    the seq sign_log returned (as verify_log's docstring says)."""
+    _, _, store, path, key, _ = signed
+    first = sign_log(store, key)
+    store.record("digits", 0, {"label": 2})
+    newest = sign_log(store, key)
+    assert verify_log(store, public_key=key.public_key).signed_through == newest["seq"]
+    sql(path, "DELETE FROM hitl_audit_log WHERE seq > ?", first["seq"] + 1)  # the second seal and signature
+    report = verify_log(store, public_key=key.public_key)
+    assert not report.ok
+    assert report.problems == [
+        f"the audit log ends at entry {first['seq'] + 1}, but entry {newest['seq'] + 1} was written: entries were cut from its end"
+    ]
+    last = store.log_entries()[-1]
+    sql(path, "UPDATE hitl_meta SET value = ? WHERE key = 'audit_log_head'",
+        json.dumps({"entry_hash": last["entry_hash"], "seq": last["seq"]}))
+    report = verify_log(store, public_key=key.public_key)
+    assert report.ok and report.signed_through == first["seq"] < newest["seq"]
