@@ -148,9 +148,9 @@ def test_select_exclusion():
     assert select(s, 2, exclude=mask).tolist() == [2, 3]
     # never returns excluded items, even when asked for more than remain
     assert select(s, 10, exclude=[1, 3]).tolist() == [0, 2, 4]
-    # -inf and NaN scores still count as available, ranked last
+    # -inf and NaN scores still count as available, ranked last: NaN after every number, -inf included
     s2 = np.array([np.nan, -np.inf, 1.0])
-    assert select(s2, 3, exclude=[2]).tolist() == [0, 1]
+    assert select(s2, 3, exclude=[2]).tolist() == [1, 0]
 
 
 def test_select_matches_full_sort_on_random_scores():

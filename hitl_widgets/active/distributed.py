@@ -49,7 +49,18 @@ import pandas as pd
 from .._progress import progress_bar
 from .cluster import get_client
 from .pool import PoolRows, pool_kind
-from .strategies import RandomStrategy, ScoreStrategy, as_numpy, bald, entropy, least_confident, margin, select
+from .strategies import (
+    RandomStrategy,
+    ScoreStrategy,
+    as_numpy,
+    bald,
+    check_proba,
+    checked_proba,
+    entropy,
+    least_confident,
+    margin,
+    select,
+)
 
 __all__ = ["score_pool", "get_client", "PoolScorer", "PoolScoringError", "SCORES"]
 
@@ -67,7 +78,8 @@ class PoolScoringError(RuntimeError):
 
 
 # --------------------------------------------------------------------------- one partition (runs on a worker)
-def _score_rows(adapter: Any, X: Any, n: int, score: Callable, mc: bool, mc_samples: int, where: str) -> np.ndarray:
+def _score_rows(adapter: Any, X: Any, n: int, score: Callable, mc: bool, mc_samples: int, where: str,
+                item: Callable[[int], str]) -> np.ndarray:
     if n == 0:  # an empty partition: nothing to ask the model
         return np.empty(0)
     proba = adapter.mc_predict_proba(X, mc_samples) if mc else adapter.predict_proba(X)
@@ -75,7 +87,12 @@ def _score_rows(adapter: Any, X: Any, n: int, score: Callable, mc: bool, mc_samp
     rows = shape[1] if mc and len(shape) == 3 else (shape[0] if shape else 0)
     if rows != n:
         raise ValueError(f"the model returned {rows} rows of probabilities for the {n} pool items {where}")
-    s = as_numpy(score(proba)).astype(np.float64, copy=False).ravel()
+    proba = as_numpy(proba)
+    if proba.ndim == (3 if mc else 2):
+        # probabilities, named by pool position (a NaN row scores NaN: the nan= policy decides)
+        check_proba(proba, item, mc=mc)
+    with checked_proba(proba):
+        s = as_numpy(score(proba)).astype(np.float64, copy=False).ravel()
     if s.shape[0] != n:
         raise ValueError(f"the score function returned {s.shape[0]} scores for the {n} pool items {where}")
     return s
@@ -99,7 +116,7 @@ def _array_block(block: np.ndarray, adapter: Any, k: int, exclude: np.ndarray, n
     n = block.shape[0]
     X = block if loader is None or n == 0 else loader(list(block) if files else block)
     span = f"at positions {start}..{start + n - 1}"
-    s = _score_rows(adapter, X, n, score, mc, mc_samples, span)
+    s = _score_rows(adapter, X, n, score, mc, mc_samples, span, lambda i: f"pool position {start + i}")
     lo, hi = np.searchsorted(exclude, [start, start + n])
     out = _part_topk(s, k, exclude[lo:hi] - start, nan, span, lambda i: f"position {start + i}")
     out[:, 1] += start
@@ -110,7 +127,8 @@ def _frame_part(part: Any, adapter: Any, k: int, nan: str, score: Callable, mc: 
                 loader: Callable | None, number: int) -> Any:
     n = len(part)
     X = part if loader is None or n == 0 else loader(part)
-    s = _score_rows(adapter, X, n, score, mc, mc_samples, f"of partition {number}")
+    s = _score_rows(adapter, X, n, score, mc, mc_samples, f"of partition {number}",
+                    lambda i: f"partition {number}, its row {i}, index {part.index[i]!r}")
     top = _part_topk(s, k, None, nan, f"of partition {number}", lambda i: f"its row {i}, index {part.index[i]!r}")
     # one extra row (local = -1) carries the partition's length, so positions follow without a second pass
     return pd.DataFrame({"score": np.append(top[:, 0], np.nan), "local": np.append(top[:, 1].astype(np.int64), -1),

@@ -30,7 +30,7 @@ import pandas as pd
 
 from .adapters import as_adapter
 from .pool import PoolRows
-from .strategies import RandomStrategy, ScoreStrategy, _rng, as_numpy, get_strategy
+from .strategies import RandomStrategy, ScoreStrategy, _labelled_mask, _rng, as_numpy, check_proba, checked_proba, get_strategy
 
 __all__ = ["ActiveSession", "simulate", "query", "HISTORY_COLUMNS"]
 
@@ -131,15 +131,20 @@ class ActiveSession:
 
     # the round ----------------------------------------------------------------------------------
     def query(self, k: int | None = None) -> np.ndarray:
-        """Pool indices of the next ``k`` (default ``batch_size``) items to label."""
+        """Pool indices of the next ``k`` (default ``batch_size``) items to label.
+
+        What the strategy returns is checked (:func:`checked_batch`): at most ``k`` distinct pool
+        indices, none of them labelled; anything else is refused naming the index and the strategy."""
         k = self.batch_size if k is None else int(k)
+        if k < 0:
+            raise ValueError(f"k must be >= 0, not {k}")
         t0 = time.perf_counter()
         if getattr(self.strategy, "scores_pool", False):  # scored where the pool lives (distributed.PoolScorer)
             self.last_proba = None
             labelled = np.asarray(self.labelled_idx, dtype=np.int64)
             pool_query: Any = getattr(self.strategy, "query")  # noqa: B009 (a PoolScorer's; strategy is typed Callable)
-            idx = as_numpy(pool_query(self.adapter if self.fitted else None, self.rows, labelled, k, self.rng,
-                                      n=self.n_pool), dtype=np.int64).ravel()
+            idx = checked_batch(pool_query(self.adapter if self.fitted else None, self.rows, labelled, k, self.rng,
+                                           n=self.n_pool), self.n_pool, k, labelled, self.strategy)
             self._query_seconds += time.perf_counter() - t0
             return idx
         proba = None
@@ -154,12 +159,13 @@ class ActiveSession:
         emb = self.embeddings(from_model=needs) if needs or self.rows.loader is None else None
         labelled = np.asarray(self.labelled_idx, dtype=np.int64)
         if proba is None and emb is None:  # nothing to go on yet: random
-            idx = RandomStrategy()(None, None, labelled, k, self.rng, n=self.n_pool)
+            strategy: Any = RandomStrategy()
+            idx = strategy(None, None, labelled, k, self.rng, n=self.n_pool)
         else:
-            idx = self.strategy(proba, emb, labelled, k, self.rng)
-        idx = as_numpy(idx, dtype=np.int64).ravel()
-        if len(set(idx.tolist()) & set(self._position)):
-            raise RuntimeError(f"strategy {self.strategy!r} returned already-labelled items")
+            strategy = self.strategy
+            with checked_proba(proba):  # checked above: the score functions need not read it again
+                idx = strategy(proba, emb, labelled, k, self.rng)
+        idx = checked_batch(idx, self.n_pool, k, labelled, strategy)
         self._query_seconds += time.perf_counter() - t0
         return idx
 
@@ -256,13 +262,67 @@ def query(model: Any, X_pool: Any, strategy: Any = "default", k: int = 10, label
         else:
             x = as_numpy(X_pool)
             embeddings = x.reshape(x.shape[0], -1)
-    li = np.asarray([] if labelled_idx is None else as_numpy(labelled_idx), dtype=np.int64)
-    return as_numpy(strat(proba, embeddings, li, int(k), _rng(rng)), dtype=np.int64)
+    k = int(k)
+    if k < 0:
+        raise ValueError(f"k must be >= 0, not {k}")
+    n = len(X_pool)
+    li = np.flatnonzero(_labelled_mask(n, labelled_idx))  # checked: integer indices in 0..n-1, or an (n,) mask
+    with checked_proba(proba):
+        idx = strat(proba, embeddings, li, k, _rng(rng))
+    return checked_batch(idx, n, k, li, strat)
+
+
+def _strategy_name(strategy: Any) -> str:
+    """A strategy as an error message names it: a function by its qualified name, else its repr."""
+    return getattr(strategy, "__qualname__", None) or repr(strategy)
+
+
+def checked_batch(idx: Any, n: int, k: int, labelled: Any, strategy: Any) -> np.ndarray:
+    """What a strategy returned, as int64 pool indices, refused (``RuntimeError`` naming the index and
+    the strategy) unless it is at most ``k`` distinct integer indices in ``0..n-1``, none of them in
+    ``labelled`` (indices). A custom strategy's ``-1`` would otherwise show the last item again, a
+    repeat would show one item twice, and an over-long batch would put more on screen than asked.
+    Vectorised over the batch (plus one (n,) mask).
+
+    >>> checked_batch([4, 2], 10, 3, [0, 1], "s").tolist()
+    [4, 2]
+    """
+    name = _strategy_name(strategy)
+    raw = as_numpy(idx)
+    if raw.size == 0:
+        return np.empty(0, dtype=np.int64)
+    if raw.dtype.kind not in "iu":
+        first = raw.ravel()[0]
+        raise RuntimeError(f"strategy {name} returned {raw.dtype} values such as {first!r}, not pool indices: a strategy "
+                           f"returns integer positions 0..{n - 1} (an index is never rounded)")
+    out = raw.ravel().astype(np.int64, copy=False)
+    if out.shape[0] > k:
+        raise RuntimeError(f"strategy {name} returned {out.shape[0]} pool indices for a batch of {k}")
+    outside = (out < 0) | (out >= n)
+    if outside.any():
+        raise RuntimeError(f"strategy {name} returned pool index {int(out[outside][0])}, outside 0..{n - 1} (a pool of "
+                           f"{n} items; a negative index is not read from the end)")
+    values, counts = np.unique(out, return_counts=True)
+    if (counts > 1).any():
+        j = int(np.argmax(counts > 1))
+        raise RuntimeError(f"strategy {name} returned pool index {int(values[j])} {int(counts[j])} times: a batch holds "
+                           "each item once")
+    lab = np.asarray(labelled, dtype=np.int64).ravel()
+    if lab.size:
+        is_labelled = np.zeros(n, dtype=bool)
+        is_labelled[lab] = True
+        hit = out[is_labelled[out]]
+        if hit.size:
+            raise RuntimeError(f"strategy {name} returned pool index {int(hit[0])}, which is already labelled"
+                               + (f" ({hit.size} of its {out.shape[0]} are)" if hit.size > 1 else ""))
+    return out
 
 
 def _rows_checked(proba: Any, n: int, mc: bool = False, what: str = "pool") -> np.ndarray:
     """The model's class probabilities, refused unless they hold one row per pool item (a wrong
-    count would score the wrong items)."""
+    count would score the wrong items), each a probability distribution (values in [0, 1]
+    summing to 1 within 1e-3: logits would be ranked quietly wrong; NaN or infinite: nothing can
+    rank them), naming the item. One vectorised pass (:func:`~.strategies.check_proba`)."""
     p = as_numpy(proba)
     want = 3 if mc else 2
     rows = p.shape[1] if mc and p.ndim == 3 else p.shape[0] if p.ndim == want else None
@@ -271,11 +331,15 @@ def _rows_checked(proba: Any, n: int, mc: bool = False, what: str = "pool") -> n
         got = f"{rows} rows" if rows is not None else f"shape {p.shape}"
         raise ValueError(f"the model's {method} gave {got} for a {what} of {n} items: it must give one row of class "
                          f"probabilities per item ({'(T, N, C)' if mc else '(N, C)'})")
-    if p.dtype.kind in "fc" and not np.isfinite(p).all():
-        item_axis = 1 if mc else 0
-        bad = np.flatnonzero(~np.isfinite(p).all(axis=tuple(a for a in range(p.ndim) if a != item_axis)))
-        raise ValueError(f"the model's class probabilities are NaN or infinite for {len(bad)} {what} item(s) at "
-                         f"position(s) {bad[:10].tolist()}: nothing can rank them")
+    try:
+        check_proba(p, lambda i: f"{what} item {i}", nan_ok=False, mc=mc)
+    except ValueError:
+        if p.dtype.kind in "fc" and not np.isfinite(p).all():
+            item_axis = 1 if mc else 0
+            bad = np.flatnonzero(~np.isfinite(p).all(axis=tuple(a for a in range(p.ndim) if a != item_axis)))
+            raise ValueError(f"the model's class probabilities are NaN or infinite for {len(bad)} {what} item(s) at "
+                             f"position(s) {bad[:10].tolist()}: nothing can rank them") from None
+        raise
     return p
 
 

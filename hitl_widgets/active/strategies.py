@@ -30,7 +30,9 @@ Example:
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Hashable, Iterable
+import threading
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -59,17 +61,98 @@ __all__ = [
 #: rows processed at a time by the score functions (~ a few hundred KiB of temporaries).
 CHUNK_ROWS = 16384
 
+#: how far a row of class probabilities may sum from 1 (as ``task_scores`` allows).
+PROBA_ATOL = 1e-3
+
+_checked_here = threading.local()
+
 
 # --------------------------------------------------------------------------- helpers
+@contextmanager
+def checked_proba(p: Any) -> Iterator[None]:
+    """Inside the block, the score functions do not check ``p`` (this very object) again: it was
+    checked where it entered (``simulate._rows_checked``), and a 1M-row pool is not read twice."""
+    before = getattr(_checked_here, "array", None)
+    _checked_here.array = p
+    try:
+        yield
+    finally:
+        _checked_here.array = before
+
+
+def _is_checked(p: Any) -> bool:
+    return p is not None and p is getattr(_checked_here, "array", None)
+
+
+def _bad_rows(q: np.ndarray, nan_ok: bool) -> np.ndarray:
+    """Which rows of a 2-D block are not probability distributions (a value outside [0, 1], or a
+    sum more than PROBA_ATOL from 1; with ``nan_ok`` a row holding a NaN is left to score NaN)."""
+    with np.errstate(invalid="ignore"):
+        s = q.sum(axis=1, dtype=np.float64)
+        bad = (q < 0).any(axis=1) | (q > 1).any(axis=1) | ~(np.abs(s - 1.0) <= PROBA_ATOL)
+    if nan_ok:
+        bad &= ~np.isnan(q).any(axis=1)
+    return bad
+
+
+def check_proba(p: np.ndarray, where: Callable[[int], str] | None = None, *, nan_ok: bool = True,
+                mc: bool = False) -> None:
+    """Refuse class probabilities that are not probabilities, naming the first such item.
+
+    ``p`` is ``(N, C)`` (``mc``: ``(T, N, C)`` Monte-Carlo samples): every value in [0, 1], every
+    row summing to 1 within :data:`PROBA_ATOL`. Logits, log-probabilities or unnormalised scores
+    would otherwise rank the pool quietly wrong (the entropy of the logits ``[2, -1]`` is
+    -1.386). With ``nan_ok`` a row holding a NaN passes (it scores NaN, which :func:`select` ranks
+    last; the loops refuse NaN rows where the model's output enters). One vectorised pass in
+    row chunks (a matrix-vector product for the sums); the details are worked out only on failure.
+    """
+    if where is None:
+        where = lambda i: f"item {i}"  # noqa: E731
+    if p.size == 0:
+        if p.ndim >= 2 and p.shape[-1] == 0 and p.shape[-2] > 0:
+            raise ValueError(f"the class probabilities have no class columns (shape {p.shape})")
+        return
+    rows = p.reshape(-1, p.shape[-1]) if mc else p
+    if rows.dtype.kind != "f" or rows.dtype.itemsize < 4:
+        rows = rows.astype(np.float64)
+    one = np.ones(rows.shape[1], dtype=rows.dtype)
+    low, high = 1.0 - PROBA_ATOL, 1.0 + PROBA_ATOL
+    for sl in _chunks(rows.shape[0]):
+        q = rows[sl]
+        s = q @ one
+        if q.min() >= 0 and q.max() <= 1 and s.min() >= low and s.max() <= high:  # NaN fails every test
+            continue
+        bad = np.flatnonzero(_bad_rows(q, nan_ok))
+        if not bad.size:
+            continue
+        r = sl.start + int(bad[0])
+        n_bad = int(_bad_rows(rows, nan_ok).sum())
+        row = rows[r]
+        item = r % p.shape[1] if mc else r
+        name = where(item) + (f" (Monte-Carlo sample {r // p.shape[1]})" if mc else "")
+        shown = "[" + ", ".join(f"{v:.4g}" for v in row[:8].tolist()) + (", …]" if row.shape[0] > 8 else "]")
+        outside = bool((row < 0).any() or (row > 1).any() or not np.isfinite(row).all())
+        why = "a value outside [0, 1]" if outside else f"a sum of {float(row.sum(dtype=np.float64)):.6g}"
+        raise ValueError(
+            f"{name}: the class probabilities {shown} are not probabilities ({why}; each value must lie in [0, 1] "
+            f"and each row sum to 1 within {PROBA_ATOL:g}; {n_bad} of {rows.shape[0]} rows are not). Logits or "
+            "scores? apply softmax first"
+        )
+
+
 def _proba(proba: Any) -> np.ndarray:
-    """(N, C) float probabilities; a 1-D input is P(positive) of a binary task."""
+    """(N, C) float probabilities, checked (:func:`check_proba`); a 1-D input is P(positive) of a
+    binary task."""
     p = as_numpy(proba)
+    trusted = _is_checked(p)
     if p.dtype.kind != "f":
         p = p.astype(np.float64)
     if p.ndim == 1:
         p = np.stack([1.0 - p, p], axis=1)
     if p.ndim != 2:
         raise ValueError(f"proba must have shape (N, C) or (N,), got {p.shape}")
+    if not trusted:
+        check_proba(p, lambda i: f"proba row {i}")
     return p
 
 
@@ -92,6 +175,13 @@ def _torch_proba(torch: Any, p: Any, ndim: int = 2) -> Any:
     if p.ndim != ndim:
         want = "(N, C) or (N,)" if ndim == 2 else "(T, N, C)"
         raise ValueError(f"{'proba' if ndim == 2 else 'mc_proba'} must have shape {want}, got {tuple(p.shape)}")
+    if p.numel():
+        # one synchronisation with the device; NaN rows pass (they score NaN), as in numpy
+        nan_row = p.isnan().any(dim=-1)
+        ok = (((p >= 0) & (p <= 1)).all(dim=-1) & ((p.sum(dim=-1, dtype=torch.float32) - 1).abs() <= PROBA_ATOL)) | nan_row
+        if not bool(ok.all()):
+            check_proba(p.cpu().numpy(), (lambda i: f"proba row {i}") if ndim == 2 else (lambda i: f"mc_proba item {i}"),
+                        mc=ndim == 3)
     return p
 
 
@@ -210,10 +300,13 @@ def bald(mc_proba: Any) -> np.ndarray:
         mean_h = -torch.special.xlogy(mc, mc).sum(dim=2).mean(dim=0)
         return (h_mean - mean_h).clamp_min(0.0)
     mc = as_numpy(mc_proba)
+    trusted = _is_checked(mc)
     if mc.dtype.kind != "f":
         mc = mc.astype(np.float64)
     if mc.ndim != 3:
         raise ValueError(f"mc_proba must have shape (T, N, C), got {mc.shape}")
+    if not trusted:
+        check_proba(mc, lambda i: f"mc_proba item {i}", mc=True)
     t, n, _ = mc.shape
     out = np.empty(n, dtype=mc.dtype)
     for sl in _chunks(n, max(1, CHUNK_ROWS // max(t, 1))):
@@ -267,35 +360,73 @@ def _embeddings(embeddings: Any) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- selection
-def _exclusion_mask(n: int, exclude: Any) -> np.ndarray | None:
-    if exclude is None:
-        return None
-    ex = as_numpy(exclude)
-    if ex.dtype == bool:
-        if ex.shape != (n,):
-            raise ValueError(f"boolean exclude must have shape ({n},), got {ex.shape}")
-        return ex
-    ex = ex.astype(np.int64, copy=False).ravel()
+def index_mask(n: int, idx: Any, what: str = "indices") -> np.ndarray:
+    """The boolean mask of the pool items ``idx`` names, refused unless it names them exactly.
+
+    ``idx`` is integer pool indices, ``0 <= i < n`` (repeats are harmless), or a boolean mask of
+    shape ``(n,)``. Refused, naming the index: a negative index (numpy would read ``-1`` as the
+    last item), one past the pool, a fractional or float one (``int()`` would round 0.9 down to
+    item 0), and a boolean mask of another length (numpy would take ``[False, True]`` as the
+    indices 0 and 1). Vectorised: O(len(idx)) checks, one (n,) mask.
+
+    >>> index_mask(4, [3, 1]).tolist()
+    [False, True, False, True]
+    """
+    a = as_numpy(idx)
+    if a.dtype == bool:
+        if a.shape != (n,):
+            raise ValueError(f"a boolean {what} must have shape ({n},) (one flag per pool item), got {a.shape}")
+        return a
+    a = a.ravel()
     mask = np.zeros(n, dtype=bool)
-    mask[ex] = True
+    if a.size == 0:
+        return mask
+    if a.dtype.kind == "O" and all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+                                   for v in a.tolist()):
+        a = a.astype(np.int64)
+    if a.dtype.kind not in "iu":
+        first = next((v for v in a.tolist() if not isinstance(v, int) or isinstance(v, bool)), a[0])
+        raise ValueError(f"{what} must be integer pool indices or a boolean mask of shape ({n},); got {a.dtype} "
+                         f"values such as {first!r} (an index is never rounded)")
+    if a.min() < 0 or a.max() >= n:
+        bad = a[(a < 0) | (a >= n)]
+        raise ValueError(f"{what}: pool index {int(bad[0])} is out of range for a pool of {n} items (0..{n - 1}; "
+                         "a negative index is not read from the end)")
+    mask[a] = True
     return mask
+
+
+def _scores(scores: Any) -> np.ndarray:
+    """One float64 score per item (a copy); ``(N, 1)`` is taken, a table of scores is refused (its
+    flattened positions are no pool indices)."""
+    s = as_numpy(scores)
+    if s.ndim > 1 and s.shape[1:] != (1,) * (s.ndim - 1):
+        raise ValueError(f"scores must be one number per item, shape (N,), got {s.shape}")
+    return s.astype(np.float64).ravel()
+
+
+def _exclusion_mask(n: int, exclude: Any) -> np.ndarray | None:
+    return None if exclude is None else index_mask(n, exclude, "exclude")
 
 
 def select(scores: Any, k: int, exclude: Any = None) -> np.ndarray:
     """Indices of the ``k`` highest scores, best first.
 
-    Ties are broken by the lower index (so the result is deterministic); NaN ranks last.
-    ``exclude`` (indices or a boolean mask) is never returned; fewer than ``k`` indices come back
-    when fewer are available. O(N) via ``np.argpartition``.
+    Ties are broken by the lower index (so the result is deterministic); NaN ranks last, after
+    every number (``-inf`` included). ``scores`` is one number per item, ``(N,)``. ``exclude``
+    (integer indices or a boolean mask of shape ``(N,)``, checked: :func:`index_mask`) is never
+    returned; fewer than ``k`` indices come back when fewer are available. O(N) via
+    ``np.argpartition``.
 
     >>> select(np.array([1.0, 3.0, 3.0, 2.0]), 2).tolist()
     [1, 2]
     >>> select(np.array([1.0, 3.0, 3.0, 2.0]), 2, exclude=[1]).tolist()
     [2, 3]
+    >>> select(np.array([0.5, np.nan, 0.5, -np.inf]), 4).tolist()
+    [0, 2, 3, 1]
     """
-    s = as_numpy(scores).astype(np.float64).ravel()
+    s = _scores(scores)
     n = s.shape[0]
-    s[np.isnan(s)] = -np.inf
     mask = _exclusion_mask(n, exclude)
     index = None
     if mask is not None:
@@ -303,6 +434,21 @@ def select(scores: Any, k: int, exclude: Any = None) -> np.ndarray:
         s = s[index]
     k = int(min(max(int(k), 0), s.shape[0]))
     if k == 0:
+        return np.empty(0, dtype=np.int64)
+    nan = np.isnan(s)
+    if nan.any():  # the numbers first (-inf included), then the NaNs by index
+        real = np.flatnonzero(~nan)
+        chosen = real[_top_k(s[real], min(k, real.shape[0]))]
+        if chosen.shape[0] < k:
+            chosen = np.concatenate([chosen, np.flatnonzero(nan)[: k - chosen.shape[0]]])
+    else:
+        chosen = _top_k(s, k)
+    return (index[chosen] if index is not None else chosen).astype(np.int64)
+
+
+def _top_k(s: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` highest of ``s`` (no NaN), best first, ties to the lower position."""
+    if k <= 0:
         return np.empty(0, dtype=np.int64)
     if k < s.shape[0]:
         part = np.argpartition(-s, k - 1)[:k]
@@ -312,9 +458,7 @@ def select(scores: Any, k: int, exclude: Any = None) -> np.ndarray:
         chosen = np.concatenate([above, ties])
     else:
         chosen = np.arange(s.shape[0])
-    order = np.lexsort((chosen, -s[chosen]))
-    chosen = chosen[order]
-    return (index[chosen] if index is not None else chosen).astype(np.int64)
+    return chosen[np.lexsort((chosen, -s[chosen]))]
 
 
 def _sq_norms(e: np.ndarray) -> np.ndarray:
@@ -336,7 +480,7 @@ def core_set(embeddings: Any, labelled_idx: Any, k: int, rng: Any = None) -> np.
     """
     e = _embeddings(embeddings)
     n = e.shape[0]
-    lab = np.unique(as_numpy(labelled_idx if labelled_idx is not None else [], dtype=np.int64).ravel())
+    lab = np.flatnonzero(_labelled_mask(n, labelled_idx))
     k = int(min(max(int(k), 0), n - lab.shape[0]))
     if k == 0:
         return np.empty(0, dtype=np.int64)
@@ -378,6 +522,44 @@ def core_set(embeddings: Any, labelled_idx: Any, k: int, rng: Any = None) -> np.
     return chosen
 
 
+def _group_codes(groups: Any, labelled_groups: Any = None) -> tuple[np.ndarray, list, np.ndarray | None]:
+    """The candidates' group codes (0..G-1 in the groups' sorted order; a missing value, None or
+    NaN, is a group of its own, sorted last: ``np.unique`` cannot hold it, NaN != NaN), the group
+    names (NaN as ``np.nan``), and the codes of ``labelled_groups`` (-1: no candidate's group)."""
+    import pandas as pd
+
+    g = as_numpy(groups).ravel()
+    codes, uniques = pd.factorize(g, sort=True, use_na_sentinel=False)
+    names = [np.nan if isinstance(v, float) and v != v else v for v in np.asarray(uniques).tolist()]
+    labelled = None
+    if labelled_groups is not None:
+        lg = as_numpy(labelled_groups).ravel()
+        if lg.size:
+            if lg.dtype.kind == "O":  # None / pd.NA are the missing group, which factorize names NaN
+                lg = np.where(pd.isna(lg), np.nan, lg)
+            labelled = pd.Index(uniques).get_indexer(lg)
+    return np.asarray(codes, dtype=np.int64), names, labelled
+
+
+def _quotas(codes: np.ndarray, n_groups: int, labelled: np.ndarray | None, k: int) -> np.ndarray:
+    """Water-filled quotas per group code (see :func:`stratified_quota`)."""
+    avail = np.bincount(codes, minlength=n_groups)
+    have = np.zeros(n_groups, dtype=np.int64)
+    if labelled is not None:
+        have = np.bincount(labelled[labelled >= 0], minlength=n_groups)
+    quota = np.zeros(n_groups, dtype=np.int64)
+    heap = [(int(have[j]), j) for j in range(n_groups)]
+    heapq.heapify(heap)
+    left = int(min(max(int(k), 0), codes.shape[0]))
+    while left and heap:
+        count, j = heapq.heappop(heap)
+        quota[j] += 1
+        left -= 1
+        if quota[j] < avail[j]:
+            heapq.heappush(heap, (count + 1, j))
+    return quota
+
+
 def stratified_quota(groups: Any, k: int, labelled_groups: Any = None) -> dict[Hashable, int]:
     """How many of the next ``k`` labels each group should get, favouring under-represented ones.
 
@@ -385,55 +567,40 @@ def stratified_quota(groups: Any, k: int, labelled_groups: Any = None) -> dict[H
     every item already labelled. Quotas are water-filled: each unit goes to the group with the
     fewest labels so far (counting quota already given), ties to the first group in sorted order,
     and no group gets more than it has candidates. The result sums to ``min(k, len(groups))``.
+    A missing group (None, NaN) is a group of its own, sorted last, keyed ``np.nan``.
 
     >>> stratified_quota(["a"] * 5 + ["b"] * 5, 4, labelled_groups=["a", "a"])
     {'a': 1, 'b': 3}
     """
-    g = as_numpy(groups).ravel()
-    names, avail = np.unique(g, return_counts=True)
-    have = dict.fromkeys(names.tolist(), 0)
-    if labelled_groups is not None:
-        lg = as_numpy(labelled_groups).ravel()
-        if lg.size:
-            ln, lc = np.unique(lg, return_counts=True)
-            for name, c in zip(ln.tolist(), lc.tolist()):
-                if name in have:
-                    have[name] = c
-    quota = dict.fromkeys(names.tolist(), 0)
-    heap = [(have[name], i, name) for i, name in enumerate(names.tolist())]
-    heapq.heapify(heap)
-    left = int(min(max(int(k), 0), g.shape[0]))
-    cap = dict(zip(names.tolist(), avail.tolist()))
-    while left and heap:
-        count, i, name = heapq.heappop(heap)
-        quota[name] += 1
-        left -= 1
-        if quota[name] < cap[name]:
-            heapq.heappush(heap, (count + 1, i, name))
-    return quota
+    codes, names, labelled = _group_codes(groups, labelled_groups)
+    quota = _quotas(codes, len(names), labelled, k)
+    return dict(zip(names, quota.tolist()))
 
 
 def select_stratified(scores: Any, groups: Any, k: int, labelled_groups: Any = None,
                       exclude: Any = None) -> np.ndarray:
     """Top-scored items within each group, with per-group counts from :func:`stratified_quota`.
 
-    ``scores`` and ``groups`` cover the whole pool; excluded items are neither candidates nor
-    counted (pass the labelled items' groups as ``labelled_groups``).
+    ``scores`` and ``groups`` cover the whole pool, one each per item (lengths must match);
+    excluded items are neither candidates nor counted (pass the labelled items' groups as
+    ``labelled_groups``). A missing group (None, NaN) is a group of its own.
 
     >>> s = np.array([0.9, 0.8, 0.7, 0.1, 0.2])
     >>> sorted(select_stratified(s, ["a", "a", "a", "b", "b"], 3).tolist())
     [0, 1, 4]
     """
-    s = as_numpy(scores).astype(np.float64).ravel()
+    s = _scores(scores)
     g = as_numpy(groups).ravel()
+    if g.shape[0] != s.shape[0]:
+        raise ValueError(f"{s.shape[0]} scores but {g.shape[0]} groups: give one group per item, in the scores' order")
     mask = _exclusion_mask(s.shape[0], exclude)
     cand = np.flatnonzero(~mask) if mask is not None else np.arange(s.shape[0])
-    quota = stratified_quota(g[cand], k, labelled_groups)
+    codes, names, labelled = _group_codes(g[cand], labelled_groups)
+    quota = _quotas(codes, len(names), labelled, k)
     picked = []
-    for name, q in quota.items():
-        if q:
-            members = cand[g[cand] == name]
-            picked.append(members[select(s[members], q)])
+    for j in np.flatnonzero(quota):
+        members = cand[codes == j]
+        picked.append(members[select(s[members], int(quota[j]))])
     if not picked:
         return np.empty(0, dtype=np.int64)
     out = np.concatenate(picked)
@@ -442,15 +609,10 @@ def select_stratified(scores: Any, groups: Any, k: int, labelled_groups: Any = N
 
 # --------------------------------------------------------------------------- strategies
 def _labelled_mask(n: int, labelled_idx: Any) -> np.ndarray:
-    """Boolean mask of the labelled items from indices (or a mask, returned as is)."""
+    """Boolean mask of the labelled items from indices or a mask (checked: :func:`index_mask`)."""
     if labelled_idx is None:
         return np.zeros(n, dtype=bool)
-    li = as_numpy(labelled_idx)
-    if li.dtype == bool and li.shape == (n,):
-        return li
-    mask = np.zeros(n, dtype=bool)
-    mask[li.astype(np.int64, copy=False).ravel()] = True
-    return mask
+    return index_mask(n, labelled_idx, "labelled_idx")
 
 
 class RandomStrategy:
@@ -544,6 +706,9 @@ class StratifiedStrategy:
             scores = _rng(rng).random(n)
         else:
             scores = self.score(model_proba)
+            if np.shape(scores)[:1] != (n,):
+                raise ValueError(f"StratifiedStrategy has a group for {n} pool items but the model's probabilities "
+                                 f"cover {np.shape(scores)[0] if np.ndim(scores) else 0}: give one group per pool item")
         return select_stratified(scores, self.groups, k, labelled_groups=self.groups[labelled], exclude=labelled)
 
     def __repr__(self) -> str:

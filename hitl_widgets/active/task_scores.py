@@ -90,7 +90,16 @@ def box_uncertainty(box_scores: Sequence[Any], aggregate: str = "mean") -> np.nd
 
 
 def _boxes(boxes: Any, image: int, what: str) -> np.ndarray:
-    b = np.asarray(to_numpy(boxes), dtype=np.float64).reshape(-1, 4) if np.size(boxes) else np.zeros((0, 4))
+    """One image's ``(boxes, 4)`` (x, y, w, h) array; no box: any empty input. Any other shape is
+    refused naming the image: reshaping a detector's ``(boxes, 6)`` output to rows of 4 would read
+    its scores and classes as coordinates."""
+    if not np.size(boxes):
+        return np.zeros((0, 4))
+    b = np.asarray(to_numpy(boxes), dtype=np.float64)
+    if b.ndim != 2 or b.shape[1] != 4:
+        raise ValueError(f"image {image}: {what} boxes must be a (boxes, 4) array of (x, y, w, h), got shape {b.shape}"
+                         + (f" (a detector's (boxes, {b.shape[1]}) output? give its 4 box columns)"
+                            if b.ndim == 2 and b.shape[1] > 4 else ""))
     if not np.isfinite(b).all() or (b[:, 2:] < 0).any():
         raise ValueError(f"image {image}: {what} boxes must be finite (x, y, w, h) with w, h >= 0")
     return b
@@ -117,10 +126,20 @@ def localisation_stability(boxes: Sequence[Any], boxes_augmented: Sequence[Any])
     return out
 
 
+def _class_distributions(scores: Any, image: int) -> None:
+    """Refuse 1-D box confidences where each box's class distribution is needed (scene_complexity):
+    read as (p, 1 - p) they would give a scene of boxes at 0.1 and one at 0.9 the same complexity."""
+    if np.ndim(scores) == 1 and np.size(scores):
+        raise ValueError(f"image {image}: scene_complexity needs each box's class probabilities, (boxes, classes), "
+                         f"not 1-D confidences (shape {np.shape(scores)}): a confidence alone has no class "
+                         "distribution (give (probs, confidences) pairs, or a detector's 'probs' column)")
+
+
 def scene_complexity(box_scores: Sequence[Any]) -> np.ndarray:
     """Expected number of objects × entropy of the mean class distribution, per image. Boxes come as
     ``(boxes, classes)`` probabilities with a confidence each: give ``(probs, confidences)`` pairs, or
-    probabilities alone (confidence = the top probability).
+    probabilities alone (confidence = the top probability). 1-D confidences alone are refused (they
+    hold no class distribution); an image with no box (an empty array) scores 0.
 
     Example:
         >>> scene_complexity([np.array([[1.0, 0.0], [0.0, 1.0]])]).round(3).tolist()
@@ -128,6 +147,7 @@ def scene_complexity(box_scores: Sequence[Any]) -> np.ndarray:
     """
     out = np.zeros(len(box_scores))
     for n, scores in enumerate(box_scores):
+        _class_distributions(scores[0] if isinstance(scores, tuple) else scores, n)
         if isinstance(scores, tuple):
             probs, conf = _box_probs(scores[0], n), np.asarray(to_numpy(scores[1]), dtype=np.float64)
             if conf.shape != (len(probs),) or not np.isfinite(conf).all() or (conf < 0).any() or (conf > 1).any():

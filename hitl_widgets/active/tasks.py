@@ -52,6 +52,7 @@ import pandas as pd
 
 from ..coerce import normalise_classes, plain, to_numpy
 from ..metrics.detection import box_columns, detection_table, mean_average_precision
+from ..metrics.geometry import clip_box
 from .task_scores import (
     boundary_uncertainty,
     box_uncertainty,
@@ -287,8 +288,12 @@ class BoxTask(LoopTask):
     def propose(self, widget: Any, item_ids: list[Hashable], predictions: list[pd.DataFrame]) -> None:
         proposals = {}
         for item_id, table in zip(item_ids, predictions):
+            # a detector's boxes may reach past the image (the widget refuses more than a pixel of that
+            # from a user, to catch xyxy/xywh mix-ups): clipped to it here, as detectors' post-processing does
+            width, height = widget.image_size(item_id)
+            boxes = clip_box(table[["x", "y", "w", "h"]].to_numpy(float), width, height)
             rows = [(float(x), float(y), float(w), float(h), plain(c), min(max(float(s), 0.0), 1.0))
-                    for x, y, w, h, c, s in zip(table["x"], table["y"], table["w"], table["h"], table["class"], table["score"])]
+                    for (x, y, w, h), c, s in zip(boxes, table["class"], table["score"])]
             proposals[item_id] = [r for r in rows if r[4] in widget.classes and r[2] > 0 and r[3] > 0]
         widget.set_proposals(proposals)
 
