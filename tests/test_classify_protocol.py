@@ -19,7 +19,7 @@ from hitl_widgets.widgets.base import MAX_FETCH, MAX_MESSAGE_BYTES
 
 N = 6
 rng = np.random.default_rng(1)
-IMAGES = rng.integers(0, 256, size=(N, 5, 4), dtype=np.uint8)
+IMAGES = rng.integers(0, 256, size=(N, 5, 4, 1), dtype=np.uint8)  # grey, with its channel: (N, 5, 4) reads as one RGBA image
 
 
 class Browser:
@@ -133,7 +133,7 @@ def test_fetch_returns_png_buffers_and_item_info():
         assert (info["width"], info["height"]) == (4, 5)
         data = buffers[info["buffer"]]
         assert bytes(data[:4]) == b"\x89PNG"
-        np.testing.assert_array_equal(decode(data), IMAGES[info["id"]])
+        np.testing.assert_array_equal(decode(data), IMAGES[info["id"]][..., 0])
     by_id = {i["id"]: i for i in msg["items"]}
     assert by_id[2]["label"] == "bird"
     assert by_id[0]["label"] is None
@@ -783,7 +783,7 @@ def test_notes_travel_with_the_item_and_refuse_unknown_ids():
     import hitl_widgets as hw_
 
     store = hw_.AnnotationStore(":memory:")
-    w = hw_.ClassifyWidget(np.zeros((3, 4, 4), np.uint8), ["a", "b"], store=store, notes={0: ["ann1: a", "ann2: b"], 2: "one line"})
+    w = hw_.ClassifyWidget(np.zeros((3, 4, 4, 1), np.uint8), ["a", "b"], store=store, notes={0: ["ann1: a", "ann2: b"], 2: "one line"})
     sent = []
     w.send = lambda content, buffers=None: sent.append(content)
     w._dispatch(w, {"type": "fetch", "ids": [0, 1, 2]}, [])

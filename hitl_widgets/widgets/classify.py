@@ -1,6 +1,7 @@
 """ClassifyWidget: one class (or a set of classes) per item, by keyboard, with model proposals."""
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -8,13 +9,39 @@ import numpy as np
 import pandas as pd
 import traitlets
 
-from ..coerce import check_item_id, is_tensor, normalise_classes, plain, same, to_numpy
+from ..coerce import check_item_id, is_missing, is_tensor, normalise_classes, plain, same, to_numpy
 from ..items import Items
 from ..queue import QueueSpec
 from ..store import AnnotationStore
 from .base import STATIC, Committed, IntentError, ReviewWidget, intent, static_file
 
 Proposal = dict  # {"label": class or [classes], "score": float | None}
+
+LOGITS_HINT = "logits or scores? apply a softmax, or a sigmoid for independent per-class scores, first"
+
+
+def check_score(value: Any, where: str, what: str = "score") -> float | None:
+    """A model's confidence as a float in [0, 1]; ``None`` (no score) stays None. A NaN, an infinite
+    value, a bool, a str or a number outside [0, 1] (a logit, a raw score) raises ValueError naming
+    ``where`` (the item and the proposal).
+
+    Example:
+        >>> check_score(0.25, "item 0"), check_score(None, "item 0")
+        (0.25, None)
+        >>> check_score(7.5, "item 0 proposal 1")
+        Traceback (most recent call last):
+        ...
+        ValueError: item 0 proposal 1: score 7.5 is not a probability in [0, 1] (logits or scores? apply a softmax, or a sigmoid for independent per-class scores, first)
+    """
+    score = plain(value)
+    if score is None:
+        return None
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+        raise ValueError(f"{where}: {what} must be a finite number, not {repr(score)[:30]}"
+                         + (" (None: no score)" if isinstance(score, float) and math.isnan(score) else ""))
+    if not 0 <= score <= 1:
+        raise ValueError(f"{where}: {what} {score:g} is not a probability in [0, 1] ({LOGITS_HINT})")
+    return float(score)
 
 
 class ClassifyWidget(ReviewWidget):
@@ -31,7 +58,9 @@ class ClassifyWidget(ReviewWidget):
         task: the task name in the store.
         proposals: model output: an ``(N, C)`` probability array aligned with items (e.g.
             ``predict_proba``), an ``(N,)`` array/list of classes, a pandas Series indexed by item
-            id, or a dict ``{item_id: class | (class, score)}``.
+            id, a DataFrame indexed by item id with columns ``label`` and optionally ``score`` (NaN:
+            no score), or a dict ``{item_id: class | (class, score)}``. Scores are probabilities in
+            [0, 1] (None: no score; a NaN in a dict is refused).
         multi_label: each item gets a set of classes.
         queue: review order: item ids, or a callable returning them (default: all items).
         notes: extra lines shown under an item, ``{item_id: str | [str, ...]}`` (e.g. every
@@ -219,10 +248,8 @@ class ClassifyWidget(ReviewWidget):
 
 def _normalise_notes(notes: dict | None, items: Items) -> dict[Hashable, list[str]]:
     out: dict[Hashable, list[str]] = {}
-    for item_id, value in (notes or {}).items():
-        item_id = plain(item_id)
-        if item_id not in items:
-            raise ValueError(f"note for unknown item id {item_id!r}")
+    for raw_id, value in (notes or {}).items():
+        item_id = check_item_id(raw_id, items, error=lambda m: ValueError(f"note for {m}"))
         out[item_id] = [str(value)] if isinstance(value, str) else [str(v) for v in value]
     return out
 
@@ -238,24 +265,24 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list, multi_labe
         if "label" not in proposals.columns:
             raise ValueError("a proposals DataFrame needs a 'label' column (and optionally 'score'), indexed by item id")
         scores = proposals["score"] if "score" in proposals.columns else None
-        pairs = {
-            plain(i): (row, None if scores is None else scores.loc[i])
-            for i, row in proposals["label"].items()
-        }
-        return _from_pairs(pairs, items, classes, multi_label)
+        rows = [
+            # NaN in a score column: no score for that row (the column's gap)
+            (i, label, None if scores is None or is_missing(scores.iloc[n]) else scores.iloc[n])
+            for n, (i, label) in enumerate(proposals["label"].items())
+        ]
+        return _from_pairs(rows, items, classes, multi_label)
     if isinstance(proposals, pd.Series):
-        return _from_pairs({plain(i): (v, None) for i, v in proposals.items()}, items, classes, multi_label)
+        return _from_pairs([(i, v, None) for i, v in proposals.items()], items, classes, multi_label)
     if isinstance(proposals, dict):
-        pairs = {}
+        rows = []
         for i, v in proposals.items():
-            key = plain(i)
             if isinstance(v, dict):
-                pairs[key] = (v.get("label"), v.get("score"))
+                rows.append((i, v.get("label"), v.get("score")))
             elif isinstance(v, tuple) and len(v) == 2:
-                pairs[key] = v
+                rows.append((i, *v))
             else:
-                pairs[key] = (v, None)
-        return _from_pairs(pairs, items, classes, multi_label)
+                rows.append((i, v, None))
+        return _from_pairs(rows, items, classes, multi_label)
     if is_tensor(proposals):
         proposals = to_numpy(proposals)
     try:
@@ -274,8 +301,7 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list, multi_labe
         if outside.any():
             n = int(np.argmax(outside))
             raise ValueError(
-                f"item {items.ids[n]!r}: proposals must be probabilities in [0, 1], got {arr[n].tolist()[:10]} "
-                "(logits or scores? apply a softmax, or sigmoid for multi-label, first)"
+                f"item {items.ids[n]!r}: proposals must be probabilities in [0, 1], got {arr[n].tolist()[:10]} ({LOGITS_HINT})"
             )
         if not multi_label:
             sums = arr.sum(axis=1)
@@ -296,15 +322,18 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list, multi_labe
                 out[item_id] = {"label": classes[k], "score": float(row[k])}
         return out
     if arr.ndim == 1 or multi_label:
-        return _from_pairs({i: (v, None) for i, v in zip(items.ids, list(proposals))}, items, classes, multi_label)
+        return _from_pairs([(i, v, None) for i, v in zip(items.ids, list(proposals))], items, classes, multi_label)
     raise ValueError(f"proposals must be (N, C) probabilities or (N,) classes, got shape {arr.shape}")
 
 
-def _from_pairs(pairs: dict, items: Items, classes: list, multi_label: bool) -> dict[Hashable, Proposal]:
+def _from_pairs(rows: list[tuple[Any, Any, Any]], items: Items, classes: list, multi_label: bool) -> dict[Hashable, Proposal]:
+    """``(item id, label, score)`` rows → ``{item_id: {"label", "score"}}``: each id checked as it comes
+    (``True`` or ``1.0`` is not item 1), each score a probability (None: no score)."""
     out = {}
-    for item_id, (label, score) in pairs.items():
-        if item_id not in items:
-            raise ValueError(f"proposal for unknown item id {item_id!r}")
+    for raw_id, label, score in rows:
+        item_id = check_item_id(raw_id, items, error=lambda m: ValueError(f"proposal for {m}"))
+        if item_id in out:
+            raise ValueError(f"proposals name item {item_id!r} more than once: give one proposal per item")
         if multi_label:
             if isinstance(label, (str, bytes, dict)) or not hasattr(label, "__iter__"):
                 raise ValueError(
@@ -320,12 +349,5 @@ def _from_pairs(pairs: dict, items: Items, classes: list, multi_label: bool) -> 
             raise ValueError(f"item {item_id!r}: proposed class {unknown[0]!r} is not one of {classes}")
         if multi_label:  # canonical (class) order, as labels from the browser are stored
             label = [c for c in classes if any(same(c, v) for v in label)]
-        score = plain(score)
-        if score is not None and not (isinstance(score, float) and np.isnan(score)):  # NaN: no score (a gap in a column)
-            if isinstance(score, bool) or not isinstance(score, (int, float)) or not np.isfinite(score):
-                raise ValueError(f"item {item_id!r}: proposal score must be a finite number, not {score!r}")
-            score = float(score)
-        else:
-            score = None
-        out[item_id] = {"label": label, "score": score}
+        out[item_id] = {"label": label, "score": check_score(score, f"item {item_id!r}", "proposal score")}
     return out

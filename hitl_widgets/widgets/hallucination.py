@@ -23,11 +23,12 @@ from typing import Any
 import pandas as pd
 import traitlets
 
-from ..coerce import is_missing, plain, same
+from ..coerce import check_item_id, is_missing, plain, same
 from ..items import Items
 from ..queue import QueueSpec
 from ..store import AnnotationStore
 from .base import STATIC, IntentError, ReviewWidget, intent, static_file
+from .vqa import by_item_id
 
 CATEGORIES = ("object", "attribute", "count", "relation", "other")
 VERDICTS = ("faithful", "hallucinated", "unsure")
@@ -69,37 +70,67 @@ def pieces(text: str, tokens: list[tuple[int, int]]) -> list[list]:
 def normalise_texts(texts: Any, items: Items) -> tuple[list[str], dict[Hashable, dict[str, str]]]:
     """Texts in any accepted shape → (model names, ``{item_id: {model: text}}``).
 
-    Accepted: a list / array / Series of strs aligned with the items (one model, named "text");
-    a dict ``{model: list aligned with items}``; a wide DataFrame (one column per model, indexed
-    by item id, or positional when the index is not item ids); a long DataFrame with columns
-    ``item_id, model, text``. Missing texts (None / NaN) are allowed.
+    Accepted: a list / tuple / array of strs aligned with the items by position, or a Series (by its
+    index) or dict keyed by item id (one model, named "text"); a dict ``{model: texts}`` whose values
+    take those forms; a wide DataFrame (one column per model) indexed by item id; a long DataFrame
+    with columns ``item_id, model, text`` (one row per item and model). A Series, a dict of texts
+    and a wide DataFrame are read by item id, never by position: every index entry or key must be
+    an item id and every item present. Missing texts (None / NaN) are allowed. Model names are
+    strs (``str(name)``): two names that read alike (``1`` and ``"1"``) are refused.
     """
-    def aligned(name: str, values: Any) -> dict:
-        if isinstance(values, pd.Series):
-            index = [plain(i) for i in values.index]
-            if all(i in items for i in index):
-                return dict(zip(index, values.tolist()))
-            values = values.tolist()
+    def aligned(name: str | None, values: Any) -> dict:
+        where = "texts" if name is None else f"model {name!r}"
+        if isinstance(values, (str, bytes)):
+            raise ValueError(f"{where}: texts must be a sequence (one per item), not a single string")
+        if isinstance(values, (pd.Series, Mapping)):
+            return by_item_id(where if name is None else f"{where}: texts", values, items)
+        if isinstance(values, (set, frozenset, pd.DataFrame)):
+            raise ValueError(f"{where}: texts must be a list aligned with the items, a Series or a dict by item id, "
+                             f"not a {type(values).__name__}")
         values = list(values)
         if len(values) != len(items):
-            raise ValueError(f"model {name!r}: {len(values)} texts for {len(items)} items")
+            raise ValueError(f"{where}: {len(values)} texts for {len(items)} items")
         return dict(zip(items.ids, values))
 
     columns: dict[str, dict] = {}
+    named: dict[str, Any] = {}  # model name -> the name as given (to refuse 1 and "1")
+
+    def model_name(raw: Any) -> str:
+        raw = plain(raw)
+        if is_missing(raw):
+            raise ValueError("a model name is missing (None / NaN)")
+        name = str(raw)
+        if name in named and not same(named[name], raw):
+            raise ValueError(f"models {named[name]!r} and {raw!r} both read as model {name!r}: give them distinct names")
+        named[name] = raw
+        return name
+
     if isinstance(texts, pd.DataFrame):
         if {"item_id", "model", "text"} <= set(texts.columns):
-            for row in texts.itertuples(index=False):
-                columns.setdefault(str(row.model), {})[plain(row.item_id)] = row.text
+            for n, row in enumerate(texts[["item_id", "model", "text"]].itertuples(index=False)):
+                try:
+                    item_id = check_item_id(row.item_id, items)
+                except ValueError as exc:
+                    raise ValueError(f"texts row {n}: {exc}") from None
+                model = model_name(row.model)
+                found = columns.setdefault(model, {})
+                if item_id in found:
+                    raise ValueError(f"texts row {n}: item {item_id!r}, model {model!r} has a text already "
+                                     "(one row per item and model)")
+                found[item_id] = row.text
         else:
+            if not texts.columns.is_unique:
+                raise ValueError(f"texts: column {plain(texts.columns[texts.columns.duplicated()][0])!r} appears twice")
             for col in texts.columns:
-                columns[str(col)] = aligned(str(col), texts[col])
+                columns[model_name(col)] = aligned(str(plain(col)), texts[col])
     elif isinstance(texts, Mapping):
-        for name, values in texts.items():
-            columns[str(name)] = aligned(str(name), values)
+        for raw, values in texts.items():
+            name = model_name(raw)
+            columns[name] = aligned(name, values)
     elif isinstance(texts, (str, bytes)):
         raise ValueError("texts must be a sequence of texts (one per item), not a single string")
     else:
-        columns["text"] = aligned("text", texts)
+        columns["text"] = aligned(None, texts)
     if not columns:
         raise ValueError("no texts given")
     out: dict[Hashable, dict[str, str]] = {i: {} for i in items.ids}
@@ -107,8 +138,6 @@ def normalise_texts(texts: Any, items: Items) -> tuple[list[str], dict[Hashable,
         if not model or len(model) > 200:
             raise ValueError(f"model names must be 1-200 characters, got {model[:40]!r}")
         for item_id, text in values.items():
-            if item_id not in items:
-                raise ValueError(f"model {model!r}: text for unknown item id {item_id!r}")
             if is_missing(text):
                 continue
             if not isinstance(text, str):

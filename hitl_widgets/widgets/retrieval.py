@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import traitlets
 
-from ..coerce import is_item_id, is_missing, plain, to_numpy
+from ..coerce import check_item_id, is_item_id, is_missing, plain, to_numpy
 from ..items import Items
 from ..metrics.retrieval import ndcg_at_k, precision_at_k, recall_at_k, reciprocal_rank
 from ..queue import QueueSpec
@@ -37,12 +37,19 @@ def pair_key(query_id: Hashable, item_id: Hashable) -> str:
 def normalise_results(results: Any, queries: Items, items: Items) -> Results:
     """Ranked results in any accepted shape → ``{query_id: [(item_id, score or None), ...]}``.
 
-    Accepted: a dict ``{query_id: [item_id, ...] | [(item_id, score), ...]}`` (rank order); a
-    DataFrame with columns ``query_id, item_id`` and optionally ``score`` / ``rank`` (sorted by
-    rank, else by score descending, else kept as given); or a tuple ``(indices, scores)`` of
-    ``(n_queries, k)`` arrays aligned with the queries, holding positions into ``items``.
+    Accepted: a dict ``{query_id: [item_id, ...] | [(item_id, score), ...]}`` (a list or tuple in
+    rank order: a set has no order and is refused); a DataFrame with columns ``query_id, item_id``
+    and optionally ``score`` / ``rank`` (sorted by rank, unique per query; else by score descending;
+    else kept as given); or a tuple ``(indices, scores)`` of ``(n_queries, k)`` arrays aligned with
+    the queries, holding positions into ``items``. Scores, when given, must not increase down a
+    ranking (a higher score ranked lower contradicts the ranking: distances? give their negatives).
+    Errors name the query.
     """
     out: Results = {}
+
+    def query_id(raw: Any) -> Hashable:
+        return check_item_id(raw, queries, error=lambda m: ValueError(f"results: {m.replace('item id', 'query id')}"))
+
     if isinstance(results, tuple) and len(results) == 2 and not isinstance(results[0], (str, int)):
         idx, scores = to_numpy(results[0]), to_numpy(results[1])
         if idx.ndim != 2 or idx.shape != scores.shape or idx.shape[0] != len(queries):
@@ -51,38 +58,60 @@ def normalise_results(results: Any, queries: Items, items: Items) -> Results:
             )
         if not np.issubdtype(idx.dtype, np.integer) or idx.min(initial=0) < 0 or idx.max(initial=0) >= len(items):
             raise ValueError(f"indices must be integer positions into items (0..{len(items) - 1})")
+        if scores.dtype.kind not in "iuf":
+            raise ValueError(f"scores must be numbers, not {scores.dtype}")
         for qid, row, srow in zip(queries.ids, idx, scores):
             out[qid] = [(items.ids[int(i)], float(s)) for i, s in zip(row, srow)]
     elif isinstance(results, pd.DataFrame):
         missing = {"query_id", "item_id"} - set(results.columns)
         if missing:
             raise ValueError(f"a results DataFrame needs columns query_id, item_id (missing {sorted(missing)})")
-        df = results
-        if "rank" in df.columns:
-            df = df.sort_values(["query_id", "rank"], kind="stable")
-        elif "score" in df.columns:
-            df = df.assign(_neg=-df["score"].astype(float)).sort_values(["query_id", "_neg"], kind="stable")
-        for row in df.itertuples(index=False):
-            score = getattr(row, "score", None)
-            score = None if is_missing(score) else float(plain(score))
-            out.setdefault(plain(row.query_id), []).append((plain(row.item_id), score))
+        qids = [query_id(q) for q in results["query_id"]]
+        rids = [plain(r) for r in results["item_id"]]
+        given = results["score"].tolist() if "score" in results.columns else [None] * len(results)
+        given_scores = [None if is_missing(sc) else _score(sc, q, r) for q, r, sc in zip(qids, rids, given)]
+        if "rank" in results.columns:
+            ranks = [plain(v) for v in results["rank"]]
+            first: dict[tuple, Hashable] = {}
+            for q, r, rank in zip(qids, rids, ranks):
+                if isinstance(rank, bool) or not isinstance(rank, (int, float)) or not math.isfinite(rank):
+                    raise ValueError(f"query {q!r}, item {r!r}: rank must be a finite number, not {str(rank)[:30]!r}")
+                if (q, rank) in first:
+                    raise ValueError(f"query {q!r}: rank {rank!r} is given to items {first[(q, rank)]!r} and {r!r}: "
+                                     "ranks must be unique per query")
+                first[(q, rank)] = r
+            order = sorted(range(len(results)), key=lambda n: ranks[n])
+        elif "score" in results.columns:
+            gap = next((n for n, sc in enumerate(given_scores) if sc is None), None)
+            if gap is not None:
+                raise ValueError(f"query {qids[gap]!r}, item {rids[gap]!r}: no score to rank by (NaN or None): "
+                                 "give every row a score, or a rank column")
+            order = sorted(range(len(results)), key=lambda n: -cast(float, given_scores[n]))
+        else:
+            order = list(range(len(results)))
+        for n in order:  # stable: within a query, rank (or score, or row) order
+            out.setdefault(qids[n], []).append((rids[n], given_scores[n]))
     elif isinstance(results, Mapping):
-        for qid, ranked in results.items():
+        for raw_qid, ranked in results.items():
+            qid = query_id(raw_qid)
             if isinstance(ranked, (str, bytes)):
                 raise ValueError(f"query {qid!r}: results must be a list of item ids, not a string")
+            if isinstance(ranked, (set, frozenset, Mapping)) or not hasattr(ranked, "__iter__"):
+                raise ValueError(f"query {qid!r}: results must be a list in rank order, not a {type(ranked).__name__} "
+                                 + ("(a set has no order)" if isinstance(ranked, (set, frozenset)) else
+                                    "(a dict {item: score}? give list(d.items()) in rank order)" if isinstance(ranked, Mapping) else ""))
             row = []
             for r in ranked:
                 if isinstance(r, (tuple, list)) and len(r) == 2:
-                    row.append((plain(r[0]), None if r[1] is None else float(r[1])))
+                    row.append((plain(r[0]), None if r[1] is None else _score(r[1], qid, r[0])))
                 else:
                     row.append((plain(r), None))
-            out[plain(qid)] = row
+            out[qid] = row
     else:
         raise ValueError("results must be a dict {query_id: ranked item ids}, a DataFrame or (indices, scores)")
     for qid, ranked in out.items():
-        if qid not in queries:
-            raise ValueError(f"results for unknown query id {qid!r}")
         seen = set()
+        last: tuple[Hashable, float] | None = None
         for rid, score in ranked:
             if not is_item_id(rid) or rid not in items:
                 raise ValueError(f"query {qid!r}: unknown result item id {rid!r}")
@@ -90,10 +119,25 @@ def normalise_results(results: Any, queries: Items, items: Items) -> Results:
                 raise ValueError(f"query {qid!r}: item {rid!r} is ranked twice")
             if score is not None and not math.isfinite(score):
                 raise ValueError(f"query {qid!r}, item {rid!r}: score is not finite")
+            if score is not None:
+                if last is not None and score > last[1]:
+                    raise ValueError(
+                        f"query {qid!r}: item {rid!r} (score {score:g}) is ranked below item {last[0]!r} (score {last[1]:g}): "
+                        "scores must not increase down a ranking (distances? rank by them ascending and give their "
+                        "negatives as scores)")
+                last = (rid, score)
             seen.add(rid)
     for qid in queries.ids:
         out.setdefault(qid, [])
     return out
+
+
+def _score(value: Any, query_id: Hashable, item_id: Any) -> float:
+    """A result's score as a float: a finite number, not a bool or a str (errors name the query)."""
+    score = plain(value)
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+        raise ValueError(f"query {query_id!r}, item {plain(item_id)!r}: score must be a finite number, not {repr(score)[:30]}")
+    return float(score)
 
 
 class RetrievalVerifier(ReviewWidget):
@@ -166,15 +210,15 @@ class RetrievalVerifier(ReviewWidget):
         self.relevant: dict[Hashable, set] | None = None
         if relevant is not None:
             self.relevant = {}
-            for qid, ids in relevant.items():
-                qid = plain(qid)
-                if qid not in queries:
-                    raise ValueError(f"relevant: unknown query id {qid!r}")
-                ids = {plain(i) for i in ([ids] if isinstance(ids, (str, int)) else ids)}
-                unknown = [i for i in ids if i not in result_items]
-                if unknown:
-                    raise ValueError(f"relevant[{qid!r}]: unknown item id {unknown[0]!r}")
-                self.relevant[qid] = ids
+            for raw_qid, ids in relevant.items():
+                qid = check_item_id(raw_qid, queries, error=lambda m: ValueError(f"relevant: {m.replace('item id', 'query id')}"))
+                if isinstance(ids, Mapping):
+                    raise ValueError(f"relevant[{qid!r}]: give the relevant item ids (a list or set), not a dict")
+                try:
+                    self.relevant[qid] = {check_item_id(i, result_items)
+                                          for i in ([ids] if isinstance(plain(ids), (str, int)) else ids)}
+                except ValueError as exc:
+                    raise ValueError(f"relevant[{qid!r}]: {exc}") from None
             for qid in queries.ids:
                 self.relevant.setdefault(qid, set())
         for name, value, low in (("columns", columns, 1), ("thumb_size", thumb_size, 16), ("query_size", query_size, 16)):
@@ -325,6 +369,13 @@ class RetrievalVerifier(ReviewWidget):
             "mrr": mean("reciprocal_rank"),
             "ndcg_at_k": mean("ndcg_at_k"),
         }
+
+    @traitlets.validate("k")
+    def _valid_k(self, proposal: dict) -> int:
+        value = proposal["value"]
+        if isinstance(value, bool) or value < 1:
+            raise traitlets.TraitError(f"k must be a positive int, not {value!r}")
+        return value
 
     @traitlets.observe("k")
     def _k_changed(self, change: dict) -> None:

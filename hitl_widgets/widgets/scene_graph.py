@@ -44,12 +44,13 @@ from typing import Any
 import pandas as pd
 import traitlets
 
-from ..coerce import is_missing, normalise_classes, plain, same
+from ..coerce import check_item_id, is_missing, normalise_classes, plain, same
 from ..metrics.geometry import clip_box
 from ..queue import QueueSpec
 from ..static import thumbnail_jpeg
 from ..store import AnnotationStore
 from .base import STATIC, Committed, IntentError, intent, static_file
+from .classify import check_score
 from .image_editor import ImageEditor
 
 KIND = "scene_graph"
@@ -108,7 +109,8 @@ class SceneGraphAnnotator(ImageEditor):
         predicates: the relation names (strs), e.g. ``["on", "left of", "holding"]``.
         store: the ``AnnotationStore``; task: its task name.
         proposals: model relations: a DataFrame with columns item, subject, predicate, object
-            (object ids of ``objects``) and score (optional).
+            (object ids of ``objects``) and score (optional: a probability in [0, 1]; None is no
+            score, a NaN is refused).
         objects: the given objects: a DataFrame with columns item, object_id (or object / id),
             x, y, w, h (image pixels, top-left origin), class, and optional attributes (a list of
             strs or a comma-separated str).
@@ -116,7 +118,8 @@ class SceneGraphAnnotator(ImageEditor):
         object_proposals: a model's boxes: a DataFrame with columns item, object_id, x, y, w, h,
             class, score and optional attributes, as ``objects``; an id may not be that of a given
             object of the item. ``proposals`` may name them.
-        object_threshold: the score from which A accepts proposed boxes all at once.
+        object_threshold: the score from which A accepts proposed boxes all at once (a number in
+            [0, 1], refused outside it, also when set later).
 
     Example:
         >>> import numpy as np
@@ -172,14 +175,20 @@ class SceneGraphAnnotator(ImageEditor):
         self._given = self._normalise_objects(objects, items, classes)
         self._object_proposals = self._normalise_object_proposals(object_proposals, items, classes)
         self._proposals = self._normalise_proposals(proposals, items, preds)
-        if isinstance(object_threshold, bool) or not isinstance(object_threshold, (int, float)) or not 0 <= object_threshold <= 1:
-            raise ValueError(f"object_threshold must be a number in [0, 1], got {object_threshold!r}")
+        _check_threshold("object_threshold", object_threshold)
         super().__init__(items, store=store, task=task, queue=queue, annotator=annotator, title=title)
         self.classes = classes
         self.predicates = preds
         self.attribute_choices = attrs or []
         self.display_size = int(display_size)
         self.object_threshold = float(object_threshold)
+
+    @traitlets.validate("object_threshold")
+    def _valid_object_threshold(self, proposal: dict) -> float:
+        try:
+            return _check_threshold("object_threshold", proposal["value"])
+        except ValueError as exc:
+            raise traitlets.TraitError(str(exc)) from None
 
     # ------------------------------------------------------------------ public API
     @property
@@ -230,10 +239,10 @@ class SceneGraphAnnotator(ImageEditor):
     def accept_objects(self, item_id: Hashable, min_score: float | None = None) -> int:
         """Accept, in one event, every open proposed box of the item scored at least ``min_score``
         (default: ``object_threshold``), as A does in the view. Returns the event id."""
-        threshold = self.object_threshold if min_score is None else float(min_score)
-        state = self._current(item_id) if item_id in self.items else None
-        ids = [] if state is None else [p["id"] for p in self._open_object_proposals(item_id, state)
-                                        if p["score"] is not None and p["score"] >= threshold]
+        item_id = check_item_id(item_id, self.items)
+        threshold = self.object_threshold if min_score is None else _check_threshold("min_score", min_score)
+        ids = [p["id"] for p in self._open_object_proposals(item_id, self._current(item_id))
+               if p["score"] is not None and p["score"] >= threshold]
         return self._call("accept_objects", item_id, object_ids=ids)
 
     @property
@@ -258,6 +267,7 @@ class SceneGraphAnnotator(ImageEditor):
     def add_object(self, item_id: Hashable, box: tuple, cls: Any, attributes: Any = (), object_id: str | None = None) -> str:
         """Add an object ``box`` = (x, y, w, h) of class ``cls``; returns its id (``h1``, ``h2``,
         ... unless given)."""
+        item_id = check_item_id(item_id, self.items)
         object_id = object_id or self._next_id(item_id, self._current(item_id))
         self._call("add_object", item_id, object={"id": object_id, **dict(zip("xywh", (plain(v) for v in box))),
                                                   "class": plain(cls), "attributes": list(attributes)})
@@ -291,8 +301,7 @@ class SceneGraphAnnotator(ImageEditor):
         return self._call("delete_object", item_id, object_id=object_id)
 
     def _call(self, type_: str, item_id: Hashable, **fields: Any) -> int:
-        if item_id not in self.items:
-            raise ValueError(f"unknown item id {item_id!r}")
+        item_id = check_item_id(item_id, self.items)
         return int(self._intent_from_code(type_, item_id=item_id, **fields)["event_id"])
 
     # ------------------------------------------------------------------ hooks
@@ -584,9 +593,10 @@ class SceneGraphAnnotator(ImageEditor):
             raise ValueError(f"an {name} DataFrame needs columns {need}; missing {sorted(missing) or ['object_id']}")
         out: dict[Hashable, list[dict]] = {}
         for n, rec in enumerate(objects.to_dict("records")):
-            item_id = plain(rec["item"])
-            if item_id not in items:
-                raise ValueError(f"{name} row {n}: unknown item id {item_id!r}")
+            try:
+                item_id = check_item_id(rec["item"], items)
+            except ValueError as exc:
+                raise ValueError(f"{name} row {n}: {exc}") from None
             oid = plain(rec[id_col])
             oid = "" if oid is None or is_missing(oid) else str(oid)
             where = f"item {item_id!r} {'proposed box' if proposed else 'object'} {oid!r}"
@@ -622,11 +632,11 @@ class SceneGraphAnnotator(ImageEditor):
             row = {"id": oid, "x": round(cx, 2), "y": round(cy, 2), "w": round(cw, 2), "h": round(ch, 2),
                    "class": cls, "attributes": attrs, "source": "given"}
             if proposed:
-                score = plain(rec.get("score"))
-                if score is None or is_missing(score) or isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
-                    raise ValueError(f"{where}: score must be a finite number, got {str(score)[:30]!r}")
+                score = check_score(rec.get("score"), where)
+                if score is None:
+                    raise ValueError(f"{where}: score must be a finite number, not None (a proposed box needs a score)")
                 del row["source"]
-                row["score"] = float(score)
+                row["score"] = score
             rows.append(row)
         if proposed:
             for rows in out.values():
@@ -649,10 +659,11 @@ class SceneGraphAnnotator(ImageEditor):
         if missing:
             raise ValueError(f"a proposals DataFrame needs columns item, subject, predicate, object (and score); missing {sorted(missing)}")
         grouped: dict[Hashable, list[dict]] = {}
-        for rec in proposals.to_dict("records"):
-            item_id = plain(rec["item"])
-            if item_id not in items:
-                raise ValueError(f"proposal for unknown item id {item_id!r}")
+        for n, rec in enumerate(proposals.to_dict("records")):
+            try:
+                item_id = check_item_id(rec["item"], items)
+            except ValueError as exc:
+                raise ValueError(f"proposals row {n}: {exc}") from None
             ids = {o["id"] for o in self._given.get(item_id, [])} | {o["id"] for o in self._object_proposals.get(item_id, [])}
             s, p, o = (str(plain(rec[k])) for k in ("subject", "predicate", "object"))
             where = f"item {item_id!r} proposal {s} -> {p} -> {o}"
@@ -663,13 +674,7 @@ class SceneGraphAnnotator(ImageEditor):
                 raise ValueError(f"{where}: unknown predicate {p!r} (predicates: {predicates[:10]})")
             if s == o:
                 raise ValueError(f"{where}: a box cannot be related to itself")
-            score = plain(rec.get("score"))
-            if score is not None and is_missing(score):
-                score = None
-            if score is not None:
-                if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
-                    raise ValueError(f"{where}: score must be a finite number")
-                score = float(score)
+            score = check_score(rec.get("score"), where)  # None: no score; NaN refused (a gap, or a failed model?)
             found = grouped.setdefault(item_id, [])
             if any((q["subject"], q["predicate"], q["object"]) == (s, p, o) for q in found):
                 raise ValueError(f"{where}: proposed twice")
@@ -679,6 +684,14 @@ class SceneGraphAnnotator(ImageEditor):
             found.sort(key=lambda r: -(r["score"] if r["score"] is not None else math.inf))
             out[item_id] = [{"id": f"p{k}", **r} for k, r in enumerate(found)]
         return out
+
+
+def _check_threshold(name: str, value: Any) -> float:
+    """A score threshold as a float in [0, 1] (ValueError naming ``name`` otherwise)."""
+    value = plain(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:  # NaN fails 0 <= value
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
+    return float(value)
 
 
 def _normalise_predicates(predicates: Any) -> list[str]:

@@ -37,12 +37,13 @@ import traitlets
 from scipy import ndimage
 
 from .. import assist as _assist
-from ..coerce import normalise_classes, plain, same, to_numpy
+from ..coerce import check_item_id, normalise_classes, plain, same, to_numpy
 from ..metrics.geometry import as_bool_mask, rle_decode, rle_encode, rle_from_string, rle_to_string
 from ..queue import QueueSpec
 from ..static import thumbnail_jpeg
 from ..store import AnnotationStore
 from .base import STATIC, Committed, IntentError, intent, static_file
+from .classify import check_score
 from .image_editor import ImageEditor
 
 KIND = "masks"
@@ -97,9 +98,10 @@ class SegmentationCanvas(ImageEditor):
         store: the ``AnnotationStore``.
         task: the task name in the store.
         proposals: model masks ``{item_id: [{"mask": bool (H, W) array or COCO RLE, "class": c,
-            "score": s}, ...]}``.
+            "score": s}, ...]}``; a score is a probability in [0, 1] (None: no score).
         mode: "semantic" (one label per pixel: a class) or "instance" (separate objects).
-        opacity: mask opacity in the view (0–1).
+        opacity: mask opacity in the view: a number in [0, 1] (refused outside it, also when set
+            later; never clamped).
         assist: click-to-segment: None (off), "watershed" (on the Sobel gradient), "flood"
             (colour tolerance; numpy/scipy only), "random_walker", or your own model, a callable
             ``assist(image, clicks) -> (H, W) bool mask`` given the item's image as a numpy array
@@ -152,6 +154,7 @@ class SegmentationCanvas(ImageEditor):
             raise ValueError(f"tolerance must be a finite number >= 0, not {tolerance!r}")
         if isinstance(superpixels, bool) or not isinstance(superpixels, int) or not 1 <= superpixels <= 65535:
             raise ValueError(f"superpixels must be an int from 1 to 65535, not {superpixels!r}")
+        opacity = _check_opacity(opacity)
         self._assist_fn = assist
         self._tolerance = float(tolerance)
         self._n_superpixels = superpixels
@@ -162,7 +165,7 @@ class SegmentationCanvas(ImageEditor):
             raise ValueError("semantic mode takes at most 255 classes")
         super().__init__(
             items, store=store, task=task, queue=queue, annotator=annotator, classes=classes, mode=mode,
-            opacity=float(opacity), display_height=int(display_height), title=title,
+            opacity=opacity, display_height=int(display_height), title=title,
             assist="" if assist is None else ("model" if callable(assist) else assist),
         )
         # self._state: item -> {"labels": uint16 (H, W), "classes": {value: class}, "accepted": [ids]}
@@ -170,8 +173,10 @@ class SegmentationCanvas(ImageEditor):
 
     @traitlets.validate("opacity")
     def _valid_opacity(self, proposal: dict) -> float:
-        value = float(proposal["value"])
-        return 0.5 if not math.isfinite(value) else min(1.0, max(0.0, value))
+        try:
+            return _check_opacity(proposal["value"])
+        except ValueError as exc:
+            raise traitlets.TraitError(str(exc)) from None
 
     # ------------------------------------------------------------------ static view
     def _static_rows(self) -> list[tuple[str, Any]]:
@@ -209,25 +214,27 @@ class SegmentationCanvas(ImageEditor):
     def set_mask(self, item_id: Hashable, labels: Any) -> int:
         """Make ``labels`` the item's mask (one undoable change, as if painted), for a script or an
         oracle (semantic mode): an integer ``(H, W)`` label map of the image's size where 0 is
-        unlabelled and ``k`` is ``classes[k - 1]`` (the form of ``w.masks``). Returns the event id.
+        unlabelled and ``k`` is ``classes[k - 1]`` (the form of ``w.masks``); a bool mask is refused
+        (which class would it be? give ``mask.astype(np.uint8) * k``). Returns the event id.
 
         Example:
             >>> import numpy as np
-            >>> w = SegmentationCanvas(np.zeros((1, 2, 3), np.uint8), ["sky", "sea"], store=AnnotationStore(":memory:"))
+            >>> w = SegmentationCanvas(np.zeros((1, 2, 3, 1), np.uint8), ["sky", "sea"], store=AnnotationStore(":memory:"))
             >>> _ = w.set_mask(0, [[1, 1, 2], [0, 2, 2]])
             >>> w.masks[0].tolist()
             [[1, 1, 2], [0, 2, 2]]
         """
-        item_id = plain(item_id)
-        if item_id not in self.items:
-            raise KeyError(f"unknown item id {item_id!r}")
+        item_id = check_item_id(item_id, self.items, error=KeyError)
         if self.mode != "semantic":
             raise ValueError("set_mask takes a semantic label map: this canvas is in instance mode")
         arr = to_numpy(labels)
         w, h = self.image_size(item_id)
         if arr.shape != (h, w):
             raise ValueError(f"item {item_id!r}: the label map is {arr.shape}, the image is {(h, w)}")
-        if arr.dtype.kind not in "iub" or (arr.size and (arr.min() < 0 or arr.max() > len(self.classes))):
+        if arr.dtype == np.bool_:
+            raise ValueError(f"item {item_id!r}: a bool mask is not a label map (it holds class indices: 0 unlabelled, "
+                             f"k for classes[k - 1]): for class k give mask.astype(np.uint8) * k")
+        if arr.dtype.kind not in "iu" or (arr.size and (arr.min() < 0 or arr.max() > len(self.classes))):
             raise ValueError(f"item {item_id!r}: labels must be integers in 0 .. {len(self.classes)} (0: unlabelled)")
         state = self._get(item_id)
         state["labels"] = arr.astype(np.uint16)
@@ -285,9 +292,7 @@ class SegmentationCanvas(ImageEditor):
             raise ValueError("proposals must be a dict {item_id: [{'mask', 'class', 'score'}, ...]}")
         out: dict[Hashable, list[dict]] = {}
         for raw_id, masks in proposals.items():
-            item_id = plain(raw_id)
-            if item_id not in self.items:
-                raise ValueError(f"proposal for unknown item id {item_id!r}")
+            item_id = check_item_id(raw_id, self.items, error=lambda m: ValueError(f"proposal for {m}"))
             w, h = self.image_size(item_id)
             rows = []
             if isinstance(masks, (str, bytes, dict)) or not hasattr(masks, "__iter__"):
@@ -303,11 +308,7 @@ class SegmentationCanvas(ImageEditor):
                 cls = plain(p.get("class"))
                 if not any(same(c, cls) for c in self.classes):
                     raise ValueError(f"item {item_id!r} proposal {n}: class {cls!r} is not one of {self.classes}")
-                score = plain(p.get("score"))
-                if score is not None:
-                    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
-                        raise ValueError(f"{where}: score must be a finite number, not {score!r}")
-                    score = float(score)
+                score = check_score(p.get("score"), where)  # None: no score
                 rows.append({"mask": m, "class": cls, "score": score})
             rows.sort(key=lambda r: -(r["score"] if r["score"] is not None else math.inf))
             out[item_id] = [{"id": f"p{k}", **r} for k, r in enumerate(rows)]
@@ -491,9 +492,7 @@ class SegmentationCanvas(ImageEditor):
             >>> int(w.assist_region(0, [{"x": 9, "y": 9, "positive": True}]).sum())
             100
         """
-        item_id = plain(item_id)
-        if item_id not in self.items:
-            raise KeyError(f"unknown item id {item_id!r}")
+        item_id = check_item_id(item_id, self.items, error=KeyError)
         where = f"item {item_id!r}"
         fn = self._assist_fn
         if fn is None:
@@ -513,9 +512,7 @@ class SegmentationCanvas(ImageEditor):
 
     def superpixel_labels(self, item_id: Hashable) -> np.ndarray:
         """The item's SLIC superpixels (int32 ``(H, W)``, labels 0..n-1) that the superpixel brush paints."""
-        item_id = plain(item_id)
-        if item_id not in self.items:
-            raise KeyError(f"unknown item id {item_id!r}")
+        item_id = check_item_id(item_id, self.items, error=KeyError)
         entry = self._assist_entry(item_id)
         if "superpixels" not in entry:
             entry["superpixels"] = _assist.superpixels(entry["image"], self._n_superpixels)
@@ -549,3 +546,11 @@ class SegmentationCanvas(ImageEditor):
         self.send({"type": "superpixels", "item_id": item_id, "width": w, "height": h, "count": int(labels.max()) + 1},
                   buffers=[label_map_runs(labels)])
         return None
+
+
+def _check_opacity(value: Any) -> float:
+    """The mask opacity as a float in [0, 1] (ValueError otherwise: NaN or 5 is not clamped)."""
+    value = plain(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:  # NaN fails 0 <= value
+        raise ValueError(f"opacity must be a number in [0, 1], not {value!r}")
+    return float(value)

@@ -5,13 +5,13 @@ latest one per item counts (undo cancels it).
 """
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import pandas as pd
 import traitlets
 
-from ..coerce import plain
+from ..coerce import check_item_id
 from ..items import Items
 from ..queue import QueueSpec
 from ..store import AnnotationStore
@@ -22,18 +22,16 @@ MAX_ANSWER = 2000  # characters of a corrected answer
 
 
 def _aligned(name: str, values: Any, items: Items) -> dict[Hashable, str]:
+    """One str per item: a Series or a dict is read by item id (every index entry or key an item id,
+    every item given), a list, tuple or array by position. Errors name the item or the entry."""
     if isinstance(values, (str, bytes)):
         raise ValueError(f"{name} must be a sequence of strs (one per item), not a single string")
-    if isinstance(values, pd.Series):
-        index = [plain(i) for i in values.index]
-        if all(i in items for i in index):
-            out = dict(zip(index, values.tolist()))
-            missing = [i for i in items.ids if i not in out]
-            if missing:
-                raise ValueError(f"{name}: no entry for item {missing[0]!r}")
-            values = [out[i] for i in items.ids]
-        else:
-            values = values.tolist()
+    if isinstance(values, (pd.Series, Mapping)):
+        by_id = by_item_id(name, values, items)
+        values = [by_id[i] for i in items.ids]
+    elif isinstance(values, (pd.DataFrame, set, frozenset)):
+        raise ValueError(f"{name} must be a list (aligned with the items), a Series or a dict by item id, "
+                         f"not a {type(values).__name__}")
     values = list(values)
     if len(values) != len(items):
         raise ValueError(f"{len(values)} {name} for {len(items)} items")
@@ -41,6 +39,26 @@ def _aligned(name: str, values: Any, items: Items) -> dict[Hashable, str]:
         if not isinstance(v, str):
             raise ValueError(f"item {i!r}: {name[:-1]} must be a str, not {type(v).__name__}")
     return dict(zip(items.ids, values))
+
+
+def by_item_id(name: str, values: pd.Series | Mapping, items: Items) -> dict[Hashable, Any]:
+    """A Series (by its index) or a dict (by its keys) as ``{item_id: value}``: every entry must be an
+    item id (``True``, ``1.0`` or ``"1"`` is not item 1), each once, and every item present. A Series
+    is never read by position: its index says which item each value is for."""
+    kind = "an index entry" if isinstance(values, pd.Series) else "a key"
+    kind_of = type(values).__name__
+    out: dict[Hashable, Any] = {}
+    for raw, v in values.items():
+        item_id = check_item_id(raw, items, error=lambda m: ValueError(
+            f"{name}: {m} ({kind} of the {kind_of}, which is read by item id: index it by the items' ids, "
+            "or give a list to align by position)"))
+        if item_id in out:
+            raise ValueError(f"{name}: item {item_id!r} is given twice")
+        out[item_id] = v
+    missing = [i for i in items.ids if i not in out]
+    if missing:
+        raise ValueError(f"{name}: no entry for item {missing[0]!r} ({len(missing)} of {len(items)} items missing)")
+    return out
 
 
 class VQAReview(ReviewWidget):
@@ -54,7 +72,8 @@ class VQAReview(ReviewWidget):
 
     Args:
         items: the images (``Items`` or anything it accepts).
-        questions, answers: one str per item (lists aligned with the items, or Series by item id).
+        questions, answers: one str per item: lists aligned with the items, or a Series (by its
+            index) or dict keyed by item id (every item, no other id).
         store: the ``AnnotationStore``; task: its task name.
         reference: optional reference answers (shown to the reviewer, copied into ``results``).
 
