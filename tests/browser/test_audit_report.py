@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser]
 @pytest.fixture
 def report_file(tmp_path):
     a = audits(tmp_path)
-    cert = hw.certify(np.zeros((5, 4, 4), np.uint8), [0, 1, 2, 0, 1], store=a["store"], note=SCRIPT,
+    cert = hw.certify(np.zeros((5, 4, 4, 1), np.uint8), [0, 1, 2, 0, 1], store=a["store"], note=SCRIPT,
                       signing_key=hw.generate_key(), signer=IMG, progress=False)
     path = tmp_path / "audit.html"
     hw.audit_report(a["bias"], a["agreement"], a["confusion"], a["gate"], cert, title="Audit " + SCRIPT,
