@@ -429,9 +429,11 @@ def is_item_id(value: Any) -> bool:
     return isinstance(value, (int, str)) and not isinstance(value, bool)
 
 
-def check_item_id(value: Any, items: Container | None = None, *, error: Callable[[str], Exception] = ValueError) -> Hashable:
+def check_item_id(value: Any, items: Container | None = None, *, error: Callable[[str], Exception] = ValueError,
+                  where: str = "") -> Hashable:
     """``value`` as a plain item id (``np.int64(3)`` → ``3``), checked to be an ``int`` or ``str``
-    and, when ``items`` is given, one of them; else raise ``error`` with a message naming the item.
+    and, when ``items`` is given, one of them; else raise ``error`` with a message naming the item
+    (after ``where``, e.g. "proposals row 3", when given).
 
     Example:
         >>> check_item_id(np.int64(3), [1, 2, 3])
@@ -442,12 +444,12 @@ def check_item_id(value: Any, items: Container | None = None, *, error: Callable
         ValueError: unknown item id 9
     """
     item_id = plain(value)
-    shown = _shown(item_id)
+    shown, at = _shown(item_id), f"{where}: " if where else ""
     if not is_item_id(item_id):
         what = "missing" if is_missing(item_id) else f"a {type(item_id).__name__}, not an int or a str"
-        raise error(f"unknown item id {shown}: item ids are ints or strs, this one is {what}")
+        raise error(f"{at}unknown item id {shown}: item ids are ints or strs, this one is {what}")
     if items is not None and item_id not in items:
-        raise error(f"unknown item id {shown}")
+        raise error(f"{at}unknown item id {shown}")
     return item_id
 
 

@@ -416,11 +416,7 @@ def _frame_proposals(frame: pd.DataFrame, items: Items) -> tuple[dict[Hashable, 
     grouped: dict[Hashable, list[dict]] = {}
     numbers: dict[Hashable, list[int]] = {}
     for n, rec in enumerate(frame.to_dict("records")):
-
-        def refused(msg: str, n: int = n) -> ValueError:
-            return ValueError(f"proposals row {n}: {msg}")
-
-        item_id = check_item_id(rec["item"], items, error=refused)
+        item_id = check_item_id(rec["item"], items, where=f"proposals row {n}")
         # an empty score cell is no score (pandas' missing value: from_coco's unscored boxes), as in a
         # PolygonAnnotator frame; a dict's NaN score is refused (proposal_score)
         row = {k: rec[k] for k in keys if not (k == "score" and is_missing(rec[k]))}

@@ -108,10 +108,7 @@ def normalise_texts(texts: Any, items: Items) -> tuple[list[str], dict[Hashable,
     if isinstance(texts, pd.DataFrame):
         if {"item_id", "model", "text"} <= set(texts.columns):
             for n, row in enumerate(texts[["item_id", "model", "text"]].itertuples(index=False)):
-                try:
-                    item_id = check_item_id(row.item_id, items)
-                except ValueError as exc:
-                    raise ValueError(f"texts row {n}: {exc}") from None
+                item_id = check_item_id(row.item_id, items, where=f"texts row {n}")
                 model = model_name(row.model)
                 found = columns.setdefault(model, {})
                 if item_id in found:

@@ -756,10 +756,7 @@ def _frame_proposals(frame: pd.DataFrame, items: Items) -> tuple[dict[Hashable, 
     grouped: dict[Hashable, list[dict]] = {}
     rows: dict[Hashable, list[int]] = {}
     for n, rec in enumerate(frame.to_dict("records")):
-        try:
-            item_id = check_item_id(rec["item"], items)
-        except ValueError as exc:
-            raise ValueError(f"proposals row {n}: {exc}") from None
+        item_id = check_item_id(rec["item"], items, where=f"proposals row {n}")
         grouped.setdefault(item_id, []).append({k: v for k, v in _given(rec).items() if k != "item"})
         rows.setdefault(item_id, []).append(n)
     return grouped, rows

@@ -593,10 +593,7 @@ class SceneGraphAnnotator(ImageEditor):
             raise ValueError(f"an {name} DataFrame needs columns {need}; missing {sorted(missing) or ['object_id']}")
         out: dict[Hashable, list[dict]] = {}
         for n, rec in enumerate(objects.to_dict("records")):
-            try:
-                item_id = check_item_id(rec["item"], items)
-            except ValueError as exc:
-                raise ValueError(f"{name} row {n}: {exc}") from None
+            item_id = check_item_id(rec["item"], items, where=f"{name} row {n}")
             oid = plain(rec[id_col])
             oid = "" if oid is None or is_missing(oid) else str(oid)
             where = f"item {item_id!r} {'proposed box' if proposed else 'object'} {oid!r}"
@@ -660,10 +657,7 @@ class SceneGraphAnnotator(ImageEditor):
             raise ValueError(f"a proposals DataFrame needs columns item, subject, predicate, object (and score); missing {sorted(missing)}")
         grouped: dict[Hashable, list[dict]] = {}
         for n, rec in enumerate(proposals.to_dict("records")):
-            try:
-                item_id = check_item_id(rec["item"], items)
-            except ValueError as exc:
-                raise ValueError(f"proposals row {n}: {exc}") from None
+            item_id = check_item_id(rec["item"], items, where=f"proposals row {n}")
             ids = {o["id"] for o in self._given.get(item_id, [])} | {o["id"] for o in self._object_proposals.get(item_id, [])}
             s, p, o = (str(plain(rec[k])) for k in ("subject", "predicate", "object"))
             where = f"item {item_id!r} proposal {s} -> {p} -> {o}"
