@@ -148,11 +148,34 @@ def test_a_position_outside_the_queue_is_clamped_from_the_browser_too(position, 
 
     w = ClassifyWidget(Items(_strided(10)), ["a", "b"], store=AnnotationStore(":memory:"))
     w.order = [4, 5]
-    w.set_state({"position": position})  # what a browser's state message does
+    version = w.order_window["version"]
+    w.set_state({"position": position, "_position_order": version})  # what a browser's state message does
     assert w.position == clamped and w._static_card() is not None
     w.position = 2
     with pytest.raises(traitlets.TraitError, match="position must be an int"):
-        w.set_state({"position": True})
+        w.set_state({"position": True, "_position_order": version})
+
+
+def test_a_browser_position_taken_in_a_replaced_queue_is_dropped_and_the_kernels_sent_back(monkeypatch):
+    """A save of the position that crossed a new queue on its way (a retrain's next batch) would move
+    the view off the item the kernel chose; it is dropped and the kernel's position sent back."""
+    w = ClassifyWidget(Items(_strided(10)), ["a", "b"], store=AnnotationStore(":memory:"))
+    old = w.order_window["version"]
+    w.set_state({"position": 3, "_position_order": old})
+    assert w.position == 3
+    sent = []
+    monkeypatch.setattr(w, "send_state", lambda key=None: sent.append(key) if key == "position" else None)
+    w.set_queue([5, 6, 7, 8, 9])  # the next batch, from its first item
+    assert w.position == 0 and w.order_window["version"] == old + 1
+    w.set_state({"position": 4})  # the browser's last save, still in the old queue (its version unchanged)
+    assert w.position == 0 and sent == ["position"]
+    w.set_state({"position": 2, "_position_order": old})
+    w.set_state({"position": 2, "_position_order": str(old + 1)})  # a forged version
+    assert w.position == 0 and sent == ["position"] * 3
+    w.set_state({"position": 2, "_position_order": old + 1})  # a step in the new queue
+    assert w.position == 2 and w._position_order == old + 1 and sent == ["position"] * 3
+    w.set_state({"position": 1})  # the next step (the version is sent only when it changes)
+    assert w.position == 1
 
 
 def test_a_position_set_far_away_moves_the_synced_window(big):

@@ -793,6 +793,8 @@ class ReviewWidget(ItemsWidget):
     n_done = traitlets.Int(0).tag(sync=True)  # items of the queue with a current label
     # {"version", "total", "start", "ids"}: the queue's ids around the position when the queue was set
     order_window = traitlets.Dict().tag(sync=True)
+    # written by the browser only, saved with each position: the version of the queue it is a place in
+    _position_order = traitlets.Int(0).tag(sync=True)
 
     def __init__(
         self,
@@ -897,6 +899,23 @@ class ReviewWidget(ItemsWidget):
             reply.update(start=first, ids=self._ids_at(first, first + count))
         self.send(reply)
         return None
+
+    def set_state(self, sync_data: dict) -> None:
+        """State from the browser. A position taken in a queue the kernel has since replaced (it
+        crossed a new batch's ``set_queue`` on its way) is dropped, and the kernel's position sent
+        back: applied to the new queue it would move the view off the item the kernel chose.
+
+        Example: ``w.set_state({"position": 2, "_position_order": w.order_window["version"]})``"""
+        if "position" not in sync_data:
+            super().set_state(sync_data)
+            return
+        with self._done_lock:  # a background set_queue waits: the version checked is the one applied
+            order = sync_data.get("_position_order", self._position_order)
+            if type(order) is int and order == self._order_version:
+                super().set_state(sync_data)
+                return
+            super().set_state({k: v for k, v in sync_data.items() if k not in ("position", "_position_order")})
+        self.send_state("position")
 
     @traitlets.validate("position")
     def _valid_position(self, proposal: dict) -> int:

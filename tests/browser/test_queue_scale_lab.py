@@ -91,3 +91,47 @@ def test_a_million_item_queue_pages_labels_and_jumps_by_keyboard(lab):
     assert len(reads) < 20, reads
     assert kernel_value(lab, "len(json.dumps(w.get_state(), default=str)) < 100_000") is True
     lab.wait_for_python("w.position", 3)  # the view is back on place 3 ("item 4"), told to the kernel
+
+
+
+RACE_CELLS = [
+    "import threading, numpy as np, hitl_widgets as hw\n"
+    "images = np.random.default_rng(1).integers(0, 256, (12, 8, 8), dtype=np.uint8)\n"
+    "w = hw.ClassifyWidget(images, ['cat', 'dog'], store=hw.AnnotationStore('race.db'), queue=[0, 1, 2, 3, 4, 5])\n"
+    "queued = threading.Event()\n"
+    "_set_state = w.set_state\n"
+    "def late_set_state(state):  # the position save arrives after the new queue is set (it crossed it)\n"
+    "    if 'position' in state and not queued.is_set():\n"
+    "        arrived.append(state)\n"
+    "        queued.wait(20)\n"
+    "    _set_state(state)\n"
+    "arrived = []\n"
+    "w.set_state = late_set_state",
+    "w",
+]
+
+
+def test_a_step_saved_while_the_kernel_replaces_the_queue_does_not_move_the_new_queue(lab):
+    """The view's position save crosses a new queue on the wire (as when a retrain's next batch comes
+    while the last key's save is on its way): the kernel keeps the position it chose for the new
+    queue, and the view shows it (before, the old place was applied to the new queue)."""
+    lab.open(lab.new_notebook("race.ipynb", RACE_CELLS))
+    lab.run_all()
+    root = lab.page.locator(".hitl-classify")
+    position = root.locator(".hitl-position")
+    expect(position).to_have_text("item 1 / 6", timeout=60_000)
+    lab.wait_idle()
+    root.focus()
+    for _ in range(4):  # to place 4, saved 250 ms later
+        lab.page.keyboard.press("ArrowRight")
+    expect(position).to_have_text("item 5 / 6")
+    lab.wait_for_python("len(arrived)", 1)  # the save is on its way
+    lab.run_code("w.set_queue([6, 7, 8, 9, 10, 11], position=0); queued.set()")  # then it arrives
+    lab.page.wait_for_timeout(1000)
+    lab.wait_idle(30_000)
+    expect(position).to_have_text("item 1 / 6")
+    assert kernel_value(lab, "(w.position, list(w.order))") == (0, [6, 7, 8, 9, 10, 11])
+    root.focus()
+    lab.page.keyboard.press("ArrowRight")  # steps in the new queue are saved as before
+    lab.wait_for_python("w.position", 1)
+    expect(position).to_have_text("item 2 / 6")

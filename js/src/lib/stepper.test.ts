@@ -274,6 +274,7 @@ describe("PositionSync", () => {
       expect(model.saved).toEqual([]);
       vi.advanceTimersByTime(1);
       expect(model.saved.map((s: any) => s.position)).toEqual([2]);
+      expect(model.saved[0]._position_order).toBe(model.get("order_window").version); // the kernel checks it
       sync.set(2); // already the kernel's: nothing to send
       vi.advanceTimersByTime(100);
       expect(model.saved.length).toBe(1);
@@ -297,9 +298,9 @@ describe("PositionSync", () => {
       vi.advanceTimersByTime(100);
       expect(model.saved).toEqual([]);
       expect(model.get("position")).toBe(0);
-      sync.set(1); // steps in the new order are saved as usual
+      sync.set(1); // steps in the new order are saved as usual, with the order's version
       vi.advanceTimersByTime(100);
-      expect(model.saved.map((s: any) => s.position)).toEqual([1]);
+      expect(model.saved.map((s: any) => [s.position, s._position_order])).toEqual([[1, model.get("order_window").version]]);
     } finally {
       vi.useRealTimers();
     }

@@ -47,7 +47,9 @@ export function followPosition(model: Model, shown: () => number, go: (to: numbe
  *  message per step: the newest position is saved once stepping pauses for `quiet` ms, and at
  *  least every `most` ms while it goes on. Each save is a kernel round trip (request, echo,
  *  busy / idle) that would otherwise compete with the next keystroke. A position taken in an
- *  order the kernel has since replaced is dropped, never saved into the new one.
+ *  order the kernel has since replaced is dropped, never saved into the new one; one saved just
+ *  as the kernel replaced the order carries the order's version (`_position_order`), and the
+ *  kernel drops it.
  *
  *  Example: `const sync = new PositionSync(model); sync.set(3); ... sync.dispose();` */
 export class PositionSync {
@@ -98,6 +100,9 @@ export class PositionSync {
     this.saving = true;
     try {
       this.model.set("position", pos);
+      // saved with it: the kernel drops a position taken in an order it has since replaced (the
+      // save may cross a new order on its way: ReviewWidget.set_state)
+      this.model.set("_position_order", this.orderOfPending);
     } finally {
       this.saving = false;
     }
