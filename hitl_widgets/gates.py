@@ -38,6 +38,7 @@ from scipy import stats
 
 from .coerce import check_item_id, plain
 from .items import Items
+from .reports import format_number
 from .static import StaticCard, section_card
 from .store import AnnotationStore
 from .widgets.base import STATIC, Committed, IntentError, ReviewWidget, intent, media_info, static_file
@@ -334,7 +335,7 @@ class QualityGate(ReviewWidget):
             raise GateNotPassed(
                 f"quality gate {self.name!r} is {r['status']}: {r['reviewed']} of {r['n']} reviewed, "
                 f"{r['rejected']} rejected (at most {r['c']} allowed), acceptance "
-                f"{'n/a' if not r['reviewed'] else format(r['acceptance_rate'], '.1%')}"
+                f"{'n/a' if not r['reviewed'] else format_number(r['acceptance_rate'], 1, percent=True)}"
             )
 
     def decide(self, item_id: Hashable, verdict: str, reason: str | None = None) -> int:

@@ -212,3 +212,15 @@ def test_a_fraction_samples_its_exact_share(fraction, n_items, expected):
     gate = QualityGate(batch(n_items), name="f", sample=fraction, threshold=0.1,
                        store=AnnotationStore(":memory:"))
     assert gate.plan["n"] == expected and len(gate.order) == expected
+
+
+def test_require_never_rounds_a_failed_gates_acceptance_up_to_100_percent():
+    """1 rejected of 2001: the message says 99.95%, not 100.0%."""
+    gate = QualityGate(batch(2001), store=AnnotationStore(":memory:", annotator="qa"), name="big", sample=2001,
+                       threshold=0.99, reasons=REASONS, risk=0.05, plan=(2001, 0))
+    order = gate.order
+    for item_id in order[:2000]:
+        gate.decide(item_id, "accept")
+    gate.decide(order[2000], "reject", REASONS[0])
+    with pytest.raises(GateNotPassed, match=r"acceptance 99\.95%$"):
+        gate.require()
