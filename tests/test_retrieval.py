@@ -34,6 +34,8 @@ def test_recall_at_k_by_hand():
     assert math.isnan(recall_at_k([0, 0], 2, n_relevant=0))
     with pytest.raises(ValueError, match="n_relevant"):
         recall_at_k(REL, 6, n_relevant=2)  # more found than exist
+    with pytest.raises(ValueError, match="3 relevant results in the ranked list but n_relevant=1"):
+        recall_at_k([1, 0, 1, 1], 2, n_relevant=1)  # past the top k too: recall 1.0 would be a wrong n_relevant's
 
 
 def test_reciprocal_rank_and_mrr_by_hand():

@@ -52,7 +52,9 @@ def precision_at_k(relevance: Sequence[float] | np.ndarray, k: int) -> float:
 
 
 def recall_at_k(relevance: Sequence[float] | np.ndarray, k: int, n_relevant: int) -> float:
-    """Fraction of the ``n_relevant`` relevant items of the collection found in the top ``k``.
+    """Fraction of the ``n_relevant`` relevant items of the collection found in the top ``k``
+    (``relevance`` ranks part of the collection: more relevant results in it than ``n_relevant``
+    is refused, past the top ``k`` too).
 
     ``nan`` when the query has no relevant item (recall is undefined there).
 
@@ -63,9 +65,10 @@ def recall_at_k(relevance: Sequence[float] | np.ndarray, k: int, n_relevant: int
     rel, k = _relevance(relevance), _k(k)
     if isinstance(n_relevant, bool) or int(n_relevant) != n_relevant or n_relevant < 0:
         raise ValueError(f"n_relevant must be a non-negative int, not {n_relevant!r}")
+    listed = int(np.count_nonzero(rel > 0))  # the ranked list is part of the collection: all of it counts
+    if listed > n_relevant:
+        raise ValueError(f"{listed} relevant results in the ranked list but n_relevant={n_relevant}")
     found = int(np.count_nonzero(rel[:k] > 0))
-    if found > n_relevant:
-        raise ValueError(f"{found} relevant results in the top {k} but n_relevant={n_relevant}")
     if n_relevant == 0:
         return float("nan")
     return float(found / n_relevant)
