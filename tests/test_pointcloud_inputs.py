@@ -161,3 +161,15 @@ def test_propose_refuses_points_it_cannot_read():
 def test_a_transposed_frame_of_many_points_is_refused_with_a_hint():
     with pytest.raises(ValueError, match=r"frame 0: .*not \(4, 20\) \(points are rows"):
         make(np.zeros((4, 20)))
+
+
+def test_integer_rgb_is_read_as_0_to_255_even_in_a_dark_frame():
+    """An int array's RGB is 0 .. 255 whatever its values: a frame of 0s and 1s is near black, not white."""
+    from hitl_widgets.widgets.pointcloud_frames import check_frame
+
+    dark = check_frame(np.c_[np.arange(12).reshape(4, 3), np.ones((4, 3), dtype=np.int64)], "frame 0")
+    assert dark.rgb is not None and np.allclose(dark.rgb, 1 / 255)
+    unit = check_frame(np.c_[np.zeros((4, 3)), np.full((4, 3), 0.5)], "frame 1")  # floats in [0, 1] stay
+    assert unit.rgb is not None and np.allclose(unit.rgb, 0.5)
+    bytes_ = check_frame(np.c_[np.zeros((4, 3)), np.full((4, 3), 255.0)], "frame 2")  # floats over 1: 0 .. 255
+    assert bytes_.rgb is not None and np.allclose(bytes_.rgb, 1.0)

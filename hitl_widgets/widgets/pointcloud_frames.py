@@ -67,7 +67,8 @@ def _first_bad(mask: Any) -> int:
 
 def check_frame(points: Any, where: str) -> Frame:
     """``points`` (N, 3) or (N, 3+k): k = 1 intensity, 3 RGB, 4 intensity + RGB (RGB in [0, 1], or
-    0 .. 255 when any value is over 1); refused with an error naming ``where`` and the point.
+    0 .. 255 when any value is over 1 or the array is of ints); refused with an error naming
+    ``where`` and the point.
 
     Points are rows. A transposed (3, N) or (4, N) array is refused by its shape unless N is 3, 4,
     6 or 7: such a small one ((3, 4), (4, 3), ...) has a valid shape, cannot be told apart, and is
@@ -94,10 +95,10 @@ def check_frame(points: Any, where: str) -> Frame:
     if rgb is not None:
         if (rgb < 0).any():
             raise ValueError(f"{where}, point {_first_bad((rgb < 0).any(1))}: RGB must be >= 0")
-        if rgb.max() > 1:
+        if rgb.max() > 1 or np.issubdtype(dtype, np.integer):
             if rgb.max() > 255:
                 raise ValueError(f"{where}, point {_first_bad((rgb > 255).any(1))}: RGB must be in [0, 1] or 0 .. 255")
-            rgb = rgb / 255.0
+            rgb = rgb / 255.0  # integer points are always 0 .. 255 (a dark frame's 0s and 1s too)
     return Frame(arr[:, :3], intensity, rgb, dtype=dtype)
 
 
