@@ -397,3 +397,20 @@ def test_agreement_between_two_annotators_widgets():
     assert (r.n_chains, r.exact, r.within_one) == (3, pytest.approx(1 / 3), pytest.approx(2 / 3))
     bob.verdict(0, "b", 0, None)  # bob's chain b no longer reviewed: left out
     assert len(first_error_table(pd.concat([ann.steps, bob.steps]))) == 2
+
+
+def test_chain_summary_bootstraps_items_not_each_annotators_review():
+    """Two annotators who agree on every chain add no independent evidence: the CIs are those of
+    one annotator's reviews (resampling the reviews one by one narrowed them)."""
+    rng = np.random.default_rng(3)
+    verdicts = rng.choice(["correct", "correct", "reasoning error", "perception error"], size=(30, 3))
+    one = pd.DataFrame({"item_id": np.repeat(np.arange(30), 3), "model": "m", "step": np.tile([0, 1, 2], 30),
+                        "verdict": verdicts.ravel(), "reviewed": True, "annotator": "ann"})
+    first = one.groupby("item_id")["verdict"].transform(lambda v: (v != "correct").cumsum().shift(fill_value=0) > 0)
+    one.loc[first.to_numpy(dtype=bool), "verdict"] = None  # steps after the first error are not judged
+    two = pd.concat([one, one.assign(annotator="bob")], ignore_index=True)
+    a, b = chain_summary(one, n_boot=300, seed=1), chain_summary(two, n_boot=300, seed=1)
+    assert np.allclose(a["estimate"], b["estimate"], equal_nan=True)
+    assert np.allclose(a[["low", "high"]], b[["low", "high"]], equal_nan=True)
+    accuracy = a[a.measure == "step_accuracy"].iloc[0]
+    assert accuracy.low < accuracy.estimate < accuracy.high  # a real interval, not a degenerate one

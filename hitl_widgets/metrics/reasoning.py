@@ -260,6 +260,16 @@ def _ratio(pairs: np.ndarray) -> float:
     return float(pairs[:, 0].sum() / den) if den else math.nan
 
 
+def _per_item(items: pd.Series, num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """(numerator, denominator) summed per item, one row per item: the bootstrap resamples items,
+    so that several annotators' reviews of one chain move together (they are not independent)."""
+    codes, uniques = pd.factorize(items, sort=False)
+    out = np.zeros((len(uniques), 2), dtype=float)
+    np.add.at(out, (codes, 0), num)
+    np.add.at(out, (codes, 1), den)
+    return out
+
+
 SUMMARY_COLUMNS = ["model", "measure", "value", "n", "estimate", "low", "high"]
 
 
@@ -267,14 +277,16 @@ def chain_summary(
     steps: pd.DataFrame, n_boot: int = 1000, level: float = 0.95, seed: int | None = 0, max_position: int | None = None
 ) -> pd.DataFrame:
     """Per model: step accuracy, the first-error position distribution and the error kinds, with
-    percentile bootstrap CIs over chains.
+    percentile bootstrap CIs over items.
 
     ``steps``: one row per step with columns item_id, model, step (0-based), verdict (one of
     ``STEP_VERDICTS`` or None), reviewed (a bool per chain: whether it is fully judged: every step
     up to its first error, or every step, has a verdict) and optionally annotator. Only reviewed
     chains count. With an annotator column (several annotators' ``ReasoningChainReview.steps``
     concatenated) each annotator's review of a chain is one chain: the measures pool them, and the
-    bootstrap resamples them as independent chains. Bad input is refused as the module says.
+    bootstrap resamples items (an item's reviews by several annotators are drawn together: they
+    are not independent, and resampling them one by one would narrow the CIs). Bad input is
+    refused as the module says.
 
     Rows (long form, columns model, measure, value, n, estimate, low, high):
       - measure "step_accuracy": correct steps / steps judged correct or wrong ("not checkable" and
@@ -298,9 +310,9 @@ def chain_summary(
     rows: list[tuple] = []
     for model in list(dict.fromkeys(all_chains["model"].tolist())):
         chains = all_chains[(all_chains["model"] == model) & all_chains["reviewed"]]
-        pairs = chains[["n_ok", "n_judged"]].to_numpy(dtype=float).reshape(-1, 2)
+        pairs = _per_item(chains["item_id"], chains["n_ok"].to_numpy(dtype=float), chains["n_judged"].to_numpy(dtype=float))
         est = _ratio(pairs) if len(pairs) else math.nan
-        low, high = _ci(pairs, lambda p: _ratio(p), n_boot, level, seed)
+        low, high = _ci(pairs, _ratio, n_boot, level, seed)
         rows.append((model, "step_accuracy", "", int(pairs[:, 1].sum()), est, low, high))
         firsts = chains["first"].to_numpy(dtype=np.int64)
 
@@ -316,12 +328,12 @@ def chain_summary(
         for v in [*values, "none"]:
             hit = np.array([x == v for x in labels], dtype=float)
             est = float(hit.mean()) if len(hit) else math.nan
-            low, high = _ci(hit, np.mean, n_boot, level, seed)
+            low, high = _ci(_per_item(chains["item_id"], hit, np.ones_like(hit)), _ratio, n_boot, level, seed)
             rows.append((model, "first_error_at", v, len(hit), est, low, high))
-        kinds = chains.loc[chains["first"] != NO_ERROR, "kind"].tolist()
+        with_error = chains[chains["first"] != NO_ERROR]
         for kind in ERROR_VERDICTS:
-            hit = np.array([k == kind for k in kinds], dtype=float)
+            hit = np.array([k == kind for k in with_error["kind"].tolist()], dtype=float)
             est = float(hit.mean()) if len(hit) else math.nan
-            low, high = _ci(hit, np.mean, n_boot, level, seed)
+            low, high = _ci(_per_item(with_error["item_id"], hit, np.ones_like(hit)), _ratio, n_boot, level, seed)
             rows.append((model, "error_kind", kind, len(hit), est, low, high))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
