@@ -22,15 +22,19 @@ import math
 import numbers
 import sys
 from collections.abc import Callable, Container, Hashable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
 
 __all__ = [
+    "ScoreWords",
+    "check_int",
     "check_item_id",
     "check_label_kinds",
+    "check_number",
     "is_item_id",
     "is_missing",
     "is_tensor",
@@ -39,6 +43,8 @@ __all__ = [
     "normalise_classes",
     "plain",
     "plain_array",
+    "probabilities",
+    "probability",
     "refuse_lookalikes",
     "unit_pixels",
     "same",
@@ -417,6 +423,127 @@ def unit_pixels(arr: np.ndarray, where: str) -> np.ndarray:
     if arr.size:
         check_pixel_stack(arr[np.newaxis], lambda _: where)  # finite, in [0, 1]
     return arr.astype(np.float32, copy=False)
+
+
+# --------------------------------------------------------------------------- numbers: settings and model scores
+
+
+def check_number(name: str, value: Any, low: float, high: float, *, low_open: bool = False, high_open: bool = False,
+                 why: str = "") -> float:
+    """``value`` as a float in ``[low, high]`` (an open end with ``low_open`` / ``high_open``), else
+    ``ValueError`` naming ``name`` (then ``why``, e.g. why an end is open): a bool, a str, NaN and a
+    number outside are refused, never parsed or clamped; numpy numbers and 0-d tensors are taken.
+
+    Example:
+        >>> check_number("min_area", 2.0, 0, 1)
+        Traceback (most recent call last):
+        ...
+        ValueError: min_area must be a number in [0, 1], not 2.0
+    """
+    v = plain(value)
+    inside = (not isinstance(v, bool) and isinstance(v, (int, float))
+              and (low < v if low_open else low <= v) and (v < high if high_open else v <= high))
+    if not inside:
+        ends = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        raise ValueError(f"{name} must be a number in {ends}{why}, not {_shown(v, 40)}")
+    return float(v)
+
+
+def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
+    """``value`` as an int >= ``low`` (and <= ``high`` when given), else ``ValueError`` naming
+    ``name``: a bool, a float such as 2.9 (never truncated) and a str are refused; numpy ints are taken.
+
+    Example:
+        >>> check_int("within", 2.9, 0)
+        Traceback (most recent call last):
+        ...
+        ValueError: within must be an int >= 0, not 2.9
+    """
+    v = plain(value)
+    if isinstance(v, bool) or not isinstance(v, int) or v < low or (high is not None and v > high):
+        bounds = f">= {low}" if high is None else f"in [{low}, {high}]"
+        raise ValueError(f"{name} must be an int {bounds}, not {_shown(v, 40)}")
+    return v
+
+
+@dataclass(frozen=True)
+class ScoreWords:
+    """How :func:`probability` words a refused score (after ``"{where}: "``), one format string per
+    fault: ``missing`` (None, NaN, pd.NA), ``not_number`` (a bool, a str, ...), ``outside`` (a number
+    outside [0, 1]) and ``infinite`` (None: as ``outside``). Fields: ``what`` (the value's name),
+    ``value`` (the plain value), ``number`` (the number as ``%g``, an int whole), ``shown`` (its
+    text, cut and quoted) and ``type`` (its type's name). Callers keep their own words; the rule is one.
+    """
+
+    missing: str = "{what} is missing ({value!r})"
+    not_number: str = "{what} must be a number in [0, 1], not {shown} (a {type})"
+    outside: str = "{what} must be a probability in [0, 1], not {value!r} (logits? apply a sigmoid/softmax)"
+    infinite: str | None = None
+
+
+@overload
+def probability(value: Any, where: str, *, what: str = ..., missing_ok: Literal[False] = ...,
+                words: ScoreWords = ...) -> float: ...
+@overload
+def probability(value: Any, where: str, *, what: str = ..., missing_ok: bool, words: ScoreWords = ...) -> float | None: ...
+def probability(value: Any, where: str, *, what: str = "score", missing_ok: bool = False,
+                words: ScoreWords = ScoreWords()) -> float | None:
+    """A model's score or probability as a float in [0, 1]: an int or a float (numpy numbers and 0-d
+    tensors made plain), finite, in [0, 1]. A bool, a str (even ``"0.5"``), NaN, an infinity and a
+    number outside [0, 1] (a logit) raise ``ValueError`` naming ``where`` and ``what``, worded by
+    ``words``; ``None`` (and ``pd.NA``) is returned as None with ``missing_ok``, refused otherwise
+    (NaN is never "no score": it is a broken model's output).
+
+    Example:
+        >>> probability(np.float32(0.25), "item 0"), probability(None, "item 0", missing_ok=True)
+        (0.25, None)
+        >>> probability(7.5, "item 0 proposal 1")
+        Traceback (most recent call last):
+        ...
+        ValueError: item 0 proposal 1: score must be a probability in [0, 1], not 7.5 (logits? apply a sigmoid/softmax)
+    """
+    v = plain(value)
+    if v is None and missing_ok:
+        return None
+    if is_missing(v):
+        template = words.missing
+    elif isinstance(v, bool) or not isinstance(v, (int, float)):
+        template = words.not_number
+    elif 0 <= v <= 1:
+        return float(v)
+    else:
+        infinite = isinstance(v, float) and math.isinf(v)
+        template = words.infinite if infinite and words.infinite is not None else words.outside
+    number = f"{v:g}" if isinstance(v, float) else _shown(v, 40)
+    raise ValueError(f"{where}: " + template.format(what=what, value=v, number=number, shown=repr(str(v)[:40]),
+                                                    type=type(v).__name__))
+
+
+def probabilities(values: Any, where: Callable[[int], str], *, what: str = "score",
+                  words: ScoreWords = ScoreWords()) -> np.ndarray:
+    """:func:`probability` of each value (a Series, an array, a tensor or a list; none missing) as
+    float64, ``where(k)`` naming value ``k``: a numeric array is checked at once and the first bad
+    value named; other values one by one (a list is never stringified: ``[0.5, "0.5"]`` is refused).
+
+    Example:
+        >>> probabilities(np.array([0.5, 1.0]), lambda k: f"row {k}").tolist()
+        [0.5, 1.0]
+        >>> probabilities([0.5, True], lambda k: f"row {k}")
+        Traceback (most recent call last):
+        ...
+        ValueError: row 1: score must be a number in [0, 1], not 'True' (a bool)
+    """
+    arr = label_array(values)
+    if arr.ndim != 1:
+        raise ValueError(f"{what}s must be one value each (a 1-D column), not an array of shape {arr.shape}")
+    if arr.dtype.kind in "iuf":
+        scores = arr.astype(np.float64)
+        bad = ~((scores >= 0) & (scores <= 1))  # NaN and infinities too
+        if not bad.any():
+            return scores
+        k = int(np.argmax(bad))
+        probability(arr[k], where(k), what=what, words=words)
+    return np.array([probability(v, where(k), what=what, words=words) for k, v in enumerate(arr)], dtype=np.float64)
 
 
 def is_item_id(value: Any) -> bool:

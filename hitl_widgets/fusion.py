@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .coerce import plain, same_label, unit_pixels
+from .coerce import check_int, check_number, plain, same_label, unit_pixels
 
 MIN_DEPTH = 0.1  # metres: nearer points (and those behind the camera) are not in view
 KINDS = ("camera_only", "lidar_only", "low_overlap", "class_conflict")
@@ -121,31 +121,16 @@ def points_in_box(uv32: np.ndarray, box: Any) -> np.ndarray:
 # ---------------------------------------------------------------------------------- detections
 def check_thresholds(min_score: Any = 0.1, low_overlap: Any = 0.6) -> tuple[float, float]:
     """``min_score`` in (0, 1] (a score of 0 is two boxes that do not overlap: never a pair) and
-    ``low_overlap`` in [0, 1], as floats; ``ValueError`` naming the argument otherwise.
+    ``low_overlap`` in [0, 1], as floats; ``ValueError`` naming the argument otherwise
+    (``coerce.check_number``).
 
     Example:
         >>> check_thresholds(0, 0.6)
         Traceback (most recent call last):
         ValueError: min_score must be a number in (0, 1] (0 would pair boxes that do not overlap), not 0
     """
-    out = []
-    for name, value, lowest in (("min_score", min_score, "(0"), ("low_overlap", low_overlap, "[0")):
-        v = plain(value)
-        ok = not isinstance(v, bool) and isinstance(v, (int, float)) and (0 < v <= 1 if lowest == "(0" else 0 <= v <= 1)
-        if not ok:
-            why = " (0 would pair boxes that do not overlap)" if lowest == "(0" else ""
-            raise ValueError(f"{name} must be a number in {lowest}, 1]{why}, not {str(value)[:40]}")
-        out.append(float(v))
-    return out[0], out[1]
-
-
-def check_min_points(min_points: Any) -> int:
-    """``min_points`` (the fewest points in view that make a cluster) as an int of at least 1;
-    ``ValueError`` otherwise (a bool, a float or a str is refused, not rounded or parsed)."""
-    v = plain(min_points)
-    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-        raise ValueError(f"min_points must be an int of at least 1, not {str(min_points)[:40]!r} ({type(min_points).__name__})")
-    return v
+    return (check_number("min_score", min_score, 0, 1, low_open=True, why=" (0 would pair boxes that do not overlap)"),
+            check_number("low_overlap", low_overlap, 0, 1))
 
 
 def class_index(value: Any, classes: list, where: str) -> int:
@@ -197,7 +182,7 @@ def lidar_detections(uv: np.ndarray, depth: np.ndarray, instances: np.ndarray, l
     """One row per LiDAR cluster with at least ``min_points`` points in view: instance, class
     (its points' most common label), points (in view), and the 2D box x0, y0, x1, y1 of those
     points (their pixels, whole: floor / floor + 1)."""
-    min_points = check_min_points(min_points)
+    min_points = check_int("min_points", min_points, 1)
     seen = in_view(uv, depth, width, height) & (instances > 0)
     rows = []
     for inst in np.unique(instances[seen]):

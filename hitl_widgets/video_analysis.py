@@ -44,47 +44,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .coerce import plain
+from .coerce import check_int, check_number
 
 __all__ = ["PROPOSAL_CLASSES", "motion_proposals", "shot_changes", "snap_to"]
 
 PROPOSAL_CLASSES: tuple[str, ...] = ("appear", "jump", "spin", "leave")
 SEGMENT_COLUMNS = ["video", "class", "start_frame", "end_frame", "start_s", "end_s", "score", "source"]
-
-
-# --------------------------------------------------------------------------- parameters
-
-
-def check_int(name: str, value: Any, low: int) -> int:
-    """``value`` as an int >= ``low`` (numpy ints made plain; a bool or a float such as 2.9 refused,
-    never truncated), else ValueError naming ``name``.
-
-    Example:
-        >>> check_int("within", 2.9, 0)
-        Traceback (most recent call last):
-        ...
-        ValueError: within must be an int >= 0, not 2.9
-    """
-    v = plain(value)
-    if isinstance(v, bool) or not isinstance(v, int) or v < low:
-        raise ValueError(f"{name} must be an int >= {low}, not {repr(v)[:40]}")
-    return v
-
-
-def check_number(name: str, value: Any, low: float, high: float, high_open: bool = False) -> float:
-    """``value`` as a float in ``[low, high]`` (``[low, high)`` with ``high_open``), else ValueError
-    naming ``name`` (a bool, a str, NaN are refused; nothing is clamped).
-
-    Example:
-        >>> check_number("min_area", 2.0, 0, 1)
-        Traceback (most recent call last):
-        ...
-        ValueError: min_area must be a number in [0, 1], not 2.0
-    """
-    v = plain(value)
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not (low <= v < high if high_open else low <= v <= high):
-        raise ValueError(f"{name} must be a number in [{low:g}, {high:g}{')' if high_open else ']'}, not {repr(v)[:40]}")
-    return float(v)
 
 
 # --------------------------------------------------------------------------- reading

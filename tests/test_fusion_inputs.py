@@ -113,7 +113,7 @@ def test_numpy_class_values_still_match():
 # ---------------------------------------------------------------------------------- F5 min_points
 @pytest.mark.parametrize("bad", [0, -5, 2.5, True, "3", None])
 def test_min_points_must_be_an_int_of_at_least_1(bad):
-    refused("min_points must be an int of at least 1", tiny_frame(), min_points=bad)
+    refused("min_points must be an int >= 1", tiny_frame(), min_points=bad)
     boxes = pd.DataFrame({"x": [10.0], "y": [0.0], "z": [-0.6], "length": [0.4], "width": [0.8], "height": [1.2], "yaw": [0.0],
                           "class": ["car"]})
     refused("min_points", {**tiny_frame(), "lidar_boxes": boxes}, min_points=bad)  # refused even where unused

@@ -53,7 +53,7 @@ import sqlalchemy as sa
 import traitlets
 
 from .._version import __version__
-from ..coerce import check_item_id, is_item_id
+from ..coerce import check_int, check_item_id, check_number, is_item_id
 from ..items import MAX_ID_CHARS, Items
 from ..queue import QueueSpec, queue_positions
 from ..static import StaticCard, thumbnail_jpeg, with_static
@@ -89,6 +89,65 @@ class IntentError(ValueError):
 
 class AlreadySaved(IntentError):
     """A replayed edit the store already holds (its answer was lost with the kernel, not the edit)."""
+
+
+DISPLAY_HEIGHTS = (32, 8192)  # a widget's display_height: pixels, from a strip to a very tall screen
+
+
+class _Bounded(traitlets.TraitType):
+    """A trait whose values are checked by ``check`` (a ``coerce`` check raising ``ValueError``, its
+    message naming the trait), refused with ``TraitError``; the bounds are ``low`` and ``high``."""
+
+    def __init__(self, default_value: Any, low: Any, high: Any, **kwargs: Any) -> None:
+        self.low, self.high = low, high
+        super().__init__(default_value, **kwargs)
+
+    def check(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def validate(self, obj: Any, value: Any) -> Any:
+        try:
+            return self.check(value)
+        except ValueError as exc:
+            raise traitlets.TraitError(str(exc)) from None
+
+
+class BoundedFloat(_Bounded, traitlets.Float):
+    """A Float trait in ``[low, high]``, checked as ``coerce.check_number`` checks a setting: a bool
+    (``traitlets.Float`` reads ``True`` as 1.0), a str, NaN or a number outside is refused (never
+    clamped) with ``TraitError`` naming the trait; numpy numbers are stored as plain floats.
+    ``check(value)`` is the same check raising ``ValueError``, for a constructor's arguments.
+
+    Example:
+        >>> class W(traitlets.HasTraits):
+        ...     threshold = BoundedFloat(0.5, 0, 1)
+        >>> W(threshold=True)
+        Traceback (most recent call last):
+        ...
+        traitlets.traitlets.TraitError: threshold must be a number in [0, 1], not True
+    """
+
+    def check(self, value: Any) -> float:
+        return check_number(str(self.name), value, self.low, self.high)
+
+
+class BoundedInt(_Bounded, traitlets.Int):
+    """An Int trait in ``[low, high]``, checked as ``coerce.check_int`` checks a setting: a bool
+    (``traitlets.Int`` takes ``True`` as 1), a float, a str or an int outside is refused with
+    ``TraitError`` naming the trait; numpy ints are stored as plain ints. ``check(value)`` raises
+    ``ValueError`` instead, for a constructor's arguments.
+
+    Example:
+        >>> class W(traitlets.HasTraits):
+        ...     display_height = BoundedInt(480, *DISPLAY_HEIGHTS)
+        >>> W(display_height=0)
+        Traceback (most recent call last):
+        ...
+        traitlets.traitlets.TraitError: display_height must be an int in [32, 8192], not 0
+    """
+
+    def check(self, value: Any) -> int:
+        return check_int(str(self.name), value, self.low, self.high)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import traitlets
 from PIL import Image
 
 from ..coerce import check_item_id, is_missing, normalise_classes, plain, same
@@ -33,8 +32,7 @@ from ..metrics.geometry import clip_box
 from ..queue import QueueSpec
 from ..static import thumbnail_jpeg
 from ..store import AnnotationStore
-from ..video_analysis import check_number
-from .base import STATIC, IntentError, intent, static_file
+from .base import DISPLAY_HEIGHTS, STATIC, BoundedFloat, BoundedInt, IntentError, intent, static_file
 from .shape_list import ShapeListEditor, finite_number, proposal_lists, proposal_score, rank_proposals
 
 KIND = "boxes"
@@ -52,17 +50,6 @@ _FRAME_COLUMNS = ("item", "x", "y", "w", "h", "class", "score", "id", "proposal_
 #: ... and these ignored: the other columns of ``w.boxes``, and a detector table's per-class probs
 _FRAME_IGNORED = ("source", "box_id", "annotator", "event_id", "probs")
 _BOX_KEYS = ("x", "y", "w", "h", "class")  # of a box from code (``set_boxes``)
-
-
-class _Threshold(traitlets.Float):
-    """A Float trait that refuses a bool (``traitlets.Float`` reads ``True`` as 1.0) and takes numpy
-    numbers as plain floats; the range is checked by the widget's ``@validate``."""
-
-    def validate(self, obj: Any, value: Any) -> Any:
-        value = plain(value)
-        if isinstance(value, bool):
-            self.error(obj, value)
-        return super().validate(obj, value)
 
 
 def _rounded(v: float) -> float:
@@ -107,6 +94,8 @@ class BBoxAnnotator(ShapeListEditor):
         threshold: a number in [0, 1] (outside it is refused, never clamped); proposals scoring
             below it are hidden (and not accepted by "accept all").
         queue: review order: item ids, or a callable returning them (default: all items).
+        display_height: the image's height on screen in pixels, an int in [32, 8192] (``DISPLAY_HEIGHTS``;
+            a bool, a float, a str or an int outside is refused, never rounded or parsed).
 
     Example:
         >>> import numpy as np
@@ -122,7 +111,8 @@ class BBoxAnnotator(ShapeListEditor):
     KIND = KIND
     _state_kinds = (KIND,)
     _LIST, _NOUN, _MAX, _ID = "boxes", "box", MAX_BOXES, BOX_ID
-    threshold = _Threshold(0.5).tag(sync=True)
+    threshold = BoundedFloat(0.5, 0, 1).tag(sync=True)  # scores lie in [0, 1]: refused, not clamped
+    display_height = BoundedInt(480, *DISPLAY_HEIGHTS).tag(sync=True)
 
     def __init__(
         self,
@@ -143,15 +133,9 @@ class BBoxAnnotator(ShapeListEditor):
         self._proposals = _normalise_proposals(proposals, items, classes)
         super().__init__(
             items, store=store, task=task, queue=queue, annotator=annotator, classes=classes,
-            threshold=check_number("threshold", threshold, 0, 1), display_height=int(display_height), title=title,
+            threshold=type(self).threshold.check(threshold),
+            display_height=type(self).display_height.check(display_height), title=title,
         )
-
-    @traitlets.validate("threshold")
-    def _valid_threshold(self, proposal: dict) -> float:
-        try:
-            return check_number("threshold", proposal["value"], 0, 1)  # scores lie in [0, 1]: refused, not clamped
-        except ValueError as exc:
-            raise traitlets.TraitError(str(exc)) from None
 
     # ------------------------------------------------------------------ public API
     @property

@@ -1,7 +1,6 @@
 """ClassifyWidget: one class (or a set of classes) per item, by keyboard, with model proposals."""
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -9,7 +8,7 @@ import numpy as np
 import pandas as pd
 import traitlets
 
-from ..coerce import check_item_id, is_missing, is_tensor, normalise_classes, plain, same, to_numpy
+from ..coerce import ScoreWords, check_item_id, is_missing, is_tensor, normalise_classes, plain, probability, same, to_numpy
 from ..items import Items
 from ..queue import QueueSpec
 from ..store import AnnotationStore
@@ -20,10 +19,19 @@ Proposal = dict  # {"label": class or [classes], "score": float | None}
 LOGITS_HINT = "logits or scores? apply a softmax, or a sigmoid for independent per-class scores, first"
 
 
+#: how a classifier's score is refused (``coerce.probability``): NaN is not "no score" (None is)
+SCORE_WORDS = ScoreWords(
+    missing="{what} must be a finite number, not {value!r} (None: no score)",
+    not_number="{what} must be a finite number, not {shown} (a {type})",
+    infinite="{what} must be a finite number, not {value!r}",
+    outside="{what} {number} is not a probability in [0, 1] (" + LOGITS_HINT + ")",
+)
+
+
 def check_score(value: Any, where: str, what: str = "score") -> float | None:
     """A model's confidence as a float in [0, 1]; ``None`` (no score) stays None. A NaN, an infinite
     value, a bool, a str or a number outside [0, 1] (a logit, a raw score) raises ValueError naming
-    ``where`` (the item and the proposal).
+    ``where`` (the item and the proposal): ``coerce.probability`` in this module's words.
 
     Example:
         >>> check_score(0.25, "item 0"), check_score(None, "item 0")
@@ -33,15 +41,7 @@ def check_score(value: Any, where: str, what: str = "score") -> float | None:
         ...
         ValueError: item 0 proposal 1: score 7.5 is not a probability in [0, 1] (logits or scores? apply a softmax, or a sigmoid for independent per-class scores, first)
     """
-    score = plain(value)
-    if score is None:
-        return None
-    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
-        raise ValueError(f"{where}: {what} must be a finite number, not {repr(score)[:30]}"
-                         + (" (None: no score)" if isinstance(score, float) and math.isnan(score) else ""))
-    if not 0 <= score <= 1:
-        raise ValueError(f"{where}: {what} {score:g} is not a probability in [0, 1] ({LOGITS_HINT})")
-    return float(score)
+    return probability(value, where, what=what, missing_ok=True, words=SCORE_WORDS)
 
 
 class ClassifyWidget(ReviewWidget):

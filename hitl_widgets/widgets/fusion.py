@@ -33,11 +33,11 @@ import pandas as pd
 import traitlets
 
 from .. import fusion as F
-from ..coerce import normalise_classes, to_numpy, unit_pixels
+from ..coerce import check_int, normalise_classes, to_numpy, unit_pixels
 from ..items import Items
 from ..queue import QueueSpec
 from ..store import AnnotationStore
-from .base import STATIC, IntentError, ReviewWidget, intent, static_file
+from .base import DISPLAY_HEIGHTS, STATIC, BoundedInt, IntentError, ReviewWidget, intent, static_file
 from .pointcloud import _check_colours
 from .pointcloud_frames import check_frame, decode_indices, label_codes, quantise
 
@@ -185,7 +185,7 @@ class SensorFusionReview(ReviewWidget):
     colors: traitlets.List[Any] = traitlets.List().tag(sync=True)
     n_frames = traitlets.Int(1).tag(sync=True)
     point_size = traitlets.Float(2.0).tag(sync=True)
-    display_height = traitlets.Int(360).tag(sync=True)
+    display_height = BoundedInt(360, *DISPLAY_HEIGHTS).tag(sync=True)
     _state_kinds: ClassVar[tuple[str, ...]] = ("verdict",)
 
     def __init__(
@@ -212,7 +212,7 @@ class SensorFusionReview(ReviewWidget):
                 raise ValueError("classes: give the class names (frame 0 has no 'classes')")
         class_list = normalise_classes(classes)
         min_score, low_overlap = F.check_thresholds(min_score, low_overlap)
-        min_points = F.check_min_points(min_points)
+        min_points = check_int("min_points", min_points, 1)
         self._frames = [check_fusion_frame(f, n, class_list, min_points) for n, f in enumerate(raw)]
         table = pd.concat([F.disagreements(f.camera, f.lidar, n, min_score, low_overlap) for n, f in enumerate(self._frames)],
                           ignore_index=True)

@@ -25,13 +25,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-import traitlets
 
-from ..coerce import normalise_classes, plain
+from ..coerce import check_int, normalise_classes, plain
 from ..queue import QueueSpec
 from ..store import AnnotationStore
-from ..video_analysis import check_int, check_number, shot_changes, snap_to
-from .base import STATIC, Committed, IntentError, intent, static_file
+from ..video_analysis import shot_changes, snap_to
+from .base import DISPLAY_HEIGHTS, STATIC, BoundedFloat, BoundedInt, Committed, IntentError, intent, static_file
 from .image_editor import ImageEditor
 from .segments import check_class, check_segment_id, check_tree, normalise_proposals
 from .video_base import VideoCollectionEditor
@@ -55,6 +54,8 @@ class TemporalSegmenter(VideoCollectionEditor, ImageEditor):
         snap_to_shots: snap the proposals' edges to the shot changes found in each video
             (``video_analysis.shot_changes``, at most ``snap_within`` frames away, an int >= 0) and
             show the cuts.
+        display_height: the frame's height on screen in pixels, an int in [32, 8192] (``DISPLAY_HEIGHTS``;
+            a bool, a float, a str or an int outside is refused).
 
     Example:
         >>> import numpy as np
@@ -70,7 +71,8 @@ class TemporalSegmenter(VideoCollectionEditor, ImageEditor):
     KIND = KIND
     _collection: ClassVar[str] = "segments"
     _state_kinds: ClassVar[tuple[str, ...]] = (KIND,)
-    threshold = traitlets.Float(0.0).tag(sync=True)
+    threshold = BoundedFloat(0.0, 0, 1).tag(sync=True)  # scores lie in [0, 1]: refused, not clamped
+    display_height = BoundedInt(360, *DISPLAY_HEIGHTS).tag(sync=True)
 
     def __init__(
         self,
@@ -98,20 +100,14 @@ class TemporalSegmenter(VideoCollectionEditor, ImageEditor):
         self._raw_proposals = proposals
         super().__init__(
             videos, store=store, task=task, queue=queue, annotator=annotator, classes=classes,
-            threshold=check_number("threshold", threshold, 0, 1), display_height=int(display_height), title=title,
+            threshold=type(self).threshold.check(threshold),
+            display_height=type(self).display_height.check(display_height), title=title,
         )
         self._proposals = normalise_proposals(
             proposals, lambda v: v in self.items, lambda v, s, e: self.check_range(v, s, e, ValueError), classes
         )
         self._snapped: set[Hashable] = set()
         self.position = self._first_open()
-
-    @traitlets.validate("threshold")
-    def _valid_threshold(self, proposal: dict) -> float:
-        try:
-            return check_number("threshold", proposal["value"], 0, 1)  # scores lie in [0, 1]: refused, not clamped
-        except ValueError as exc:
-            raise traitlets.TraitError(str(exc)) from None
 
     # ------------------------------------------------------------------ public API
     @property

@@ -11,7 +11,6 @@ Example:
 """
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..coerce import check_item_id, is_missing, plain, same
+from ..coerce import ScoreWords, check_item_id, plain, probabilities, probability, same
 
 SEGMENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 PROPOSAL_COLUMNS = ("video", "class", "start_frame", "end_frame", "score")
@@ -77,9 +76,15 @@ def check_video(value: Any, where: str) -> Hashable:
     return check_item_id(value, error=lambda msg: ValueError(f"{where}: {msg}"))
 
 
+#: how a segment proposal's score is refused (``coerce.probability``)
+SCORE_WORDS = ScoreWords(missing="{what} must be a number in [0, 1], not missing",
+                         outside="{what} must be a finite number in [0, 1], not {value!r}")
+
+
 def check_score(value: Any, where: str) -> float:
     """A proposal's score as a float: an int or a float (numpy scalars made plain), finite, in [0, 1];
-    else ValueError naming ``where`` (a bool, a str such as ``"0.5"``, a missing value are refused).
+    else ValueError naming ``where`` (a bool, a str such as ``"0.5"``, a missing value are refused):
+    ``coerce.probability`` in this module's words.
 
     Example:
         >>> check_score(7.0, "proposal 3")
@@ -87,27 +92,13 @@ def check_score(value: Any, where: str) -> float:
         ...
         ValueError: proposal 3: score must be a finite number in [0, 1], not 7.0
     """
-    value = plain(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        shown = "missing" if is_missing(value) else f"{str(value)[:40]!r} (a {type(value).__name__})"
-        raise ValueError(f"{where}: score must be a number in [0, 1], not {shown}")
-    if not math.isfinite(value) or not 0 <= value <= 1:
-        raise ValueError(f"{where}: score must be a finite number in [0, 1], not {value!r}")
-    return float(value)
+    return probability(value, where, words=SCORE_WORDS)
 
 
 def check_scores(values: Any, where: Callable[[int], str]) -> np.ndarray:
     """:func:`check_score` of each value (a Series or a sequence) as float64; ``where(k)`` names
-    value ``k`` (a numeric column is checked at once, the first bad value named)."""
-    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
-    if arr.dtype.kind in "iuf":
-        scores = arr.astype(np.float64)
-        bad = ~((scores >= 0) & (scores <= 1))  # NaN and infinities too
-        if not bad.any():
-            return scores
-        k = int(np.argmax(bad))
-        check_score(arr[k], where(k))
-    return np.array([check_score(v, where(k)) for k, v in enumerate(arr)], dtype=np.float64)
+    value ``k`` (a numeric column is checked at once, the first bad value named): ``coerce.probabilities``."""
+    return probabilities(values, where, words=SCORE_WORDS)
 
 
 def normalise_proposals(

@@ -22,7 +22,7 @@ import re
 from collections.abc import Hashable, Iterator
 from typing import Any
 
-from ..coerce import check_item_id, is_missing, plain, same
+from ..coerce import ScoreWords, check_item_id, probability, same
 from ..items import Items
 from .base import Committed, IntentError, intent
 from .image_editor import ImageEditor
@@ -38,11 +38,17 @@ def finite_number(value: Any, name: str) -> float:
     return value
 
 
+#: how a proposal's score is refused (``coerce.probability``): a missing one is left out, never NaN
+PROPOSAL_SCORE_WORDS = ScoreWords(missing="{what} is missing ({value!r}): a proposal without a score leaves it out (no score "
+                                          "key, no score column, a tuple without its last value), never NaN or None")
+
+
 def proposal_score(value: Any, where: str) -> float:
     """A proposal's given score as a float: a number (numpy numbers made plain; not a bool, not a
-    str), finite, in [0, 1] (a probability, as the threshold); else ``ValueError`` naming ``where``. A
-    missing value (None, NaN) is refused too: a proposal without a score leaves it out, so that a
-    NaN from a broken model is never read as "no score" (always shown, taken by "accept all").
+    str), finite, in [0, 1] (a probability, as the threshold); else ``ValueError`` naming ``where``
+    (``coerce.probability``). A missing value (None, NaN) is refused too: a proposal without a score
+    leaves it out, so that a NaN from a broken model is never read as "no score" (always shown, taken
+    by "accept all").
 
     Example:
         >>> proposal_score(7.5, "item 0 proposal 1")
@@ -50,15 +56,7 @@ def proposal_score(value: Any, where: str) -> float:
         ...
         ValueError: item 0 proposal 1: score must be a probability in [0, 1], not 7.5 (logits? apply a sigmoid/softmax)
     """
-    v = plain(value)
-    if is_missing(v):
-        raise ValueError(f"{where}: score is missing ({v!r}): a proposal without a score leaves it out (no score "
-                         "key, no score column, a tuple without its last value), never NaN or None")
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise ValueError(f"{where}: score must be a number in [0, 1], not {str(v)[:40]!r} (a {type(v).__name__})")
-    if not 0 <= v <= 1:  # infinities too
-        raise ValueError(f"{where}: score must be a probability in [0, 1], not {v!r} (logits? apply a sigmoid/softmax)")
-    return float(v)
+    return probability(value, where, words=PROPOSAL_SCORE_WORDS)
 
 
 def rank_proposals(rows: list[dict]) -> list[dict]:
