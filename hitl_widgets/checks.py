@@ -43,6 +43,9 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageFile
 
+from .coerce import plain
+from .items import _pil_pixels
+
 __all__ = ["Loaded", "load_images", "file_problems", "content_hash", "exact_duplicates", "difference_hash",
            "embed_images", "near_duplicates", "outliers", "schema_violations", "metadata_anomalies"]
 
@@ -101,9 +104,23 @@ def _open(value: Any) -> tuple[np.ndarray, dict]:
 
 
 def _as_array(im: Image.Image) -> np.ndarray:
+    """A PIL image's pixels as uint8, grey kept grey: numeric modes (16-bit ``I;16``, float ``F``)
+    read by Items' array rules, never clipped to white (mode ``I`` refused: no known range); 1-bit
+    as ``L``; others as RGB(A)."""
+    im = _pil_pixels(im, "image")
+    if im.mode == "1":
+        im = im.convert("L")
     if im.mode not in ("L", "RGB", "RGBA"):
         im = im.convert("RGBA" if "A" in im.mode else "RGB")
     return np.asarray(im)
+
+
+def _label_key(value: Any) -> tuple[str, Any]:
+    """A label as a set key by kind: a bool only matches a bool, a str only a str, numbers by value
+    (``1`` and ``1.0`` match; ``True`` and ``"1"`` are not the class ``1``)."""
+    v = plain(value)
+    kind = "bool" if isinstance(v, bool) else "str" if isinstance(v, str) else "number" if isinstance(v, (int, float)) else type(v).__name__
+    return (kind, v)
 
 
 def load_images(data: Sequence[Any] | Loaded, ids: Sequence[Hashable] | None = None) -> Loaded:
@@ -300,7 +317,8 @@ def outliers(embeddings: pd.DataFrame, existing_embeddings: pd.DataFrame, *, k: 
 
 def schema_violations(data: Sequence[Any] | Loaded, schema: dict, labels: Sequence[Any] | None = None,
                       ids: Sequence[Hashable] | None = None) -> pd.DataFrame:
-    """Findings against ``schema``: ``classes`` (labels must be among them), ``channels`` (1, 3 or 4),
+    """Findings against ``schema``: ``classes`` (labels must be among them, by kind: ``True`` and
+    ``"1"`` are not the class ``1``, ``1.0`` is), ``channels`` (1, 3 or 4),
     ``min_size`` ((width, height)), ``shape`` ((height, width) every image must have)."""
     unknown = set(schema) - {"classes", "channels", "min_size", "shape"}
     if unknown:
@@ -311,9 +329,9 @@ def schema_violations(data: Sequence[Any] | Loaded, schema: dict, labels: Sequen
         if len(labels) != len(loaded.ids):
             raise ValueError(f"got {len(labels)} labels for {len(loaded.ids)} items")
         if "classes" in schema:
-            classes = set(schema["classes"])
+            classes = {_label_key(c) for c in schema["classes"]}
             rows += [{"item": i, "field": "label", "value": lab, "problem": "not one of the classes"}
-                     for i, lab in zip(loaded.ids, labels) if lab not in classes]
+                     for i, lab in zip(loaded.ids, labels) if _label_key(lab) not in classes]
     for m in loaded.meta.itertuples(index=False):
         if "channels" in schema and m.channels != schema["channels"]:
             rows.append({"item": m.item, "field": "channels", "value": m.channels, "problem": f"expected {schema['channels']}"})

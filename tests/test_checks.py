@@ -118,3 +118,38 @@ def test_arrays_and_bad_calls():
         schema_violations([a], {"colour": "red"})
     with pytest.raises(ValueError, match="need more than k=5 existing items"):
         outliers(pd.DataFrame(np.ones((2, 3))), pd.DataFrame(np.ones((3, 3))))
+
+
+def test_16_bit_and_1_bit_images_are_read_as_grey_not_clipped_to_white(tmp_path):
+    """Three different uint16 PNGs were all read as white (PIL's convert clips): every one a
+    near-duplicate of the others, and 3 channels."""
+    rng = np.random.default_rng(0)
+    paths = []
+    for k in range(3):
+        path = tmp_path / f"depth{k}.png"
+        Image.fromarray(rng.integers(1000, 60000, (64, 64), dtype=np.uint16)).save(path)
+        paths.append(path)
+    mask = tmp_path / "mask.png"
+    Image.fromarray(rng.random((64, 64)) > 0.5).save(mask)
+    loaded = load_images([*paths, mask])
+    assert loaded.meta["channels"].tolist() == [1, 1, 1, 1]
+    assert loaded.meta["mode"].tolist() == ["I;16", "I;16", "I;16", "1"]
+    grey = np.asarray(Image.open(paths[0]), dtype=np.float64) / 65535 * 255
+    assert np.abs(loaded.images[0].astype(np.float64) - grey).max() <= 0.5  # scaled, as Items shows it
+    assert set(np.unique(loaded.images[3]).tolist()) == {0, 255}
+    assert near_duplicates(paths).empty
+    assert schema_violations(paths, {"channels": 1}).empty
+
+
+def test_a_32_bit_int_image_is_reported_unreadable_not_guessed(tmp_path):
+    path = tmp_path / "int32.tif"
+    Image.fromarray(np.arange(64, dtype=np.int32).reshape(8, 8) * 1000).save(path)
+    problems = file_problems([path])
+    assert problems["problem"].tolist() == ["unreadable"] and "mode 'I'" in problems["detail"].iloc[0]
+
+
+def test_schema_classes_compare_labels_by_kind():
+    """True and "1" are not the class 1 (1.0 is): a bool or str label column is flagged, not passed."""
+    images = digit_images(4)
+    found = schema_violations(images, {"classes": [0, 1]}, labels=[1, True, 1.0, "1"])
+    assert found["item"].tolist() == [1, 3]
