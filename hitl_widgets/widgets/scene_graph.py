@@ -44,7 +44,7 @@ from typing import Any
 import pandas as pd
 import traitlets
 
-from ..coerce import check_item_id, is_missing, normalise_classes, plain, same
+from ..coerce import check_item_id, is_item_id, is_missing, normalise_classes, plain, refuse_lookalikes, same
 from ..metrics.geometry import clip_box
 from ..queue import QueueSpec
 from ..static import thumbnail_jpeg
@@ -109,11 +109,14 @@ class SceneGraphAnnotator(ImageEditor):
         predicates: the relation names (strs), e.g. ``["on", "left of", "holding"]``.
         store: the ``AnnotationStore``; task: its task name.
         proposals: model relations: a DataFrame with columns item, subject, predicate, object
-            (object ids of ``objects``) and score (optional: a probability in [0, 1]; None is no
-            score, a NaN is refused).
+            (object ids of ``objects``) and score (optional: a probability in [0, 1]; an empty
+            cell, NaN or None, is no score, as in the other annotators' proposal DataFrames).
         objects: the given objects: a DataFrame with columns item, object_id (or object / id),
             x, y, w, h (image pixels, top-left origin), class, and optional attributes (a list of
-            strs or a comma-separated str).
+            strs or a comma-separated str). Object ids compare by value and are kept as strs
+            (``1`` and ``1.0`` are the object ``"1"``); ids of one item that read alike but differ
+            in type (``1`` and ``"1"``, ``True`` and ``1``), across ``objects``,
+            ``object_proposals`` and ``proposals``, are refused naming the item.
         attributes: the attributes allowed (e.g. colours); None: any short tag.
         object_proposals: a model's boxes: a DataFrame with columns item, object_id, x, y, w, h,
             class, score and optional attributes, as ``objects``; an id may not be that of a given
@@ -172,6 +175,7 @@ class SceneGraphAnnotator(ImageEditor):
         attrs = None if attributes is None else _normalise_attribute_list(attributes)
         self._allowed_attributes = attrs
         self._classes = classes
+        _refuse_lookalike_ids({"objects": objects, "object_proposals": object_proposals, "proposals": proposals})
         self._given = self._normalise_objects(objects, items, classes)
         self._object_proposals = self._normalise_object_proposals(object_proposals, items, classes)
         self._proposals = self._normalise_proposals(proposals, items, preds)
@@ -376,7 +380,7 @@ class SceneGraphAnnotator(ImageEditor):
     def _object(self, item_id: Hashable, state: dict, value: Any, role: str = "object") -> dict:
         found = next((o for o in state["objects"] if isinstance(value, str) and o["id"] == value), None)
         if found is None:
-            raise IntentError(f"item {item_id!r}: {role} {str(value)[:60]!r} is not a box of this image (unknown or deleted)")
+            raise IntentError(f"item {item_id!r}: {role} {repr(value)[:60]} is not a box of this image (unknown or deleted)")
         return found
 
     def _next_id(self, item_id: Hashable, state: dict) -> str:
@@ -587,15 +591,14 @@ class SceneGraphAnnotator(ImageEditor):
         need = "item, object_id, x, y, w, h, class" + (", score" if proposed else "") + " (and attributes)"
         if not isinstance(objects, pd.DataFrame):
             raise ValueError(f"{name} must be a DataFrame with columns {need}")
-        id_col = next((c for c in ("object_id", "object", "id") if c in objects.columns), None)
+        id_col = _id_column(objects)
         missing = {"item", "x", "y", "w", "h", "class"} - set(objects.columns)
         if missing or id_col is None:
             raise ValueError(f"an {name} DataFrame needs columns {need}; missing {sorted(missing) or ['object_id']}")
         out: dict[Hashable, list[dict]] = {}
         for n, rec in enumerate(objects.to_dict("records")):
             item_id = check_item_id(rec["item"], items, where=f"{name} row {n}")
-            oid = plain(rec[id_col])
-            oid = "" if oid is None or is_missing(oid) else str(oid)
+            oid = _id_text(rec[id_col])
             where = f"item {item_id!r} {'proposed box' if proposed else 'object'} {oid!r}"
             if not OBJECT_ID.match(oid):
                 raise ValueError(f"item {item_id!r}: object id {oid[:60]!r} must be 1-64 letters, digits or _.:-")
@@ -629,9 +632,9 @@ class SceneGraphAnnotator(ImageEditor):
             row = {"id": oid, "x": round(cx, 2), "y": round(cy, 2), "w": round(cw, 2), "h": round(ch, 2),
                    "class": cls, "attributes": attrs, "source": "given"}
             if proposed:
-                score = check_score(rec.get("score"), where)
+                score = _frame_score(rec, where)
                 if score is None:
-                    raise ValueError(f"{where}: score must be a finite number, not None (a proposed box needs a score)")
+                    raise ValueError(f"{where}: score must be a finite number, not an empty cell (a proposed box needs a score)")
                 del row["source"]
                 row["score"] = score
             rows.append(row)
@@ -659,16 +662,16 @@ class SceneGraphAnnotator(ImageEditor):
         for n, rec in enumerate(proposals.to_dict("records")):
             item_id = check_item_id(rec["item"], items, where=f"proposals row {n}")
             ids = {o["id"] for o in self._given.get(item_id, [])} | {o["id"] for o in self._object_proposals.get(item_id, [])}
-            s, p, o = (str(plain(rec[k])) for k in ("subject", "predicate", "object"))
+            s, p, o = _id_text(rec["subject"]), plain(rec["predicate"]), _id_text(rec["object"])
             where = f"item {item_id!r} proposal {s} -> {p} -> {o}"
             for role, v in (("subject", s), ("object", o)):
                 if v not in ids:
                     raise ValueError(f"{where}: unknown object id {v!r} ({role}; objects of the item: {sorted(ids)[:10]})")
-            if p not in predicates:
+            if not isinstance(p, str) or p not in predicates:  # the predicates are strs: 1 is not "1"
                 raise ValueError(f"{where}: unknown predicate {p!r} (predicates: {predicates[:10]})")
             if s == o:
                 raise ValueError(f"{where}: a box cannot be related to itself")
-            score = check_score(rec.get("score"), where)  # None: no score; NaN refused (a gap, or a failed model?)
+            score = _frame_score(rec, where)
             found = grouped.setdefault(item_id, [])
             if any((q["subject"], q["predicate"], q["object"]) == (s, p, o) for q in found):
                 raise ValueError(f"{where}: proposed twice")
@@ -678,6 +681,57 @@ class SceneGraphAnnotator(ImageEditor):
             found.sort(key=lambda r: -(r["score"] if r["score"] is not None else math.inf))
             out[item_id] = [{"id": f"p{k}", **r} for k, r in enumerate(found)]
         return out
+
+
+def _id_column(frame: pd.DataFrame) -> str | None:
+    """The column of an objects DataFrame that holds the object ids: the first of object_id, object
+    and id that it has; None if none."""
+    return next((c for c in ("object_id", "object", "id") if c in frame.columns), None)
+
+
+def _id_text(value: Any) -> str:
+    """An object id as the str that the state, the view and the tables use: a str as it is, a number
+    by value (``1``, ``1.0`` and ``np.int64(1)`` are ``"1"``), "" for a missing one (refused later).
+    Look-alikes of other types (``"1"`` beside ``1``) are refused before (``_refuse_lookalike_ids``).
+
+    Example:
+        >>> _id_text(1), _id_text(1.0), _id_text("cup"), _id_text(float("nan"))
+        ('1', '1', 'cup', '')
+    """
+    value = plain(value)
+    if is_missing(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _refuse_lookalike_ids(frames: dict[str, Any]) -> None:
+    """Refuse object ids of one item that read alike but never match (``1`` and ``"1"``, ``True``
+    and ``1``; ``coerce.refuse_lookalikes``) across the DataFrames ``frames`` (name: "objects",
+    "object_proposals" or "proposals" -> DataFrame or None): a ValueError naming the item and both
+    ids. A frame that is no DataFrame, a missing column or a row whose item is no item id is left to
+    the checks that follow.
+    """
+    by_item: dict[Hashable, dict[str, list]] = {}
+    for name, frame in frames.items():
+        if not isinstance(frame, pd.DataFrame) or "item" not in frame.columns:
+            continue
+        columns = ("subject", "object") if name == "proposals" else (_id_column(frame),)
+        present = [c for c in columns if c in frame.columns]
+        for item, *ids in zip(frame["item"].map(plain), *(frame[c] for c in present)):
+            if is_item_id(item):
+                by_item.setdefault(item, {}).setdefault(name, []).extend(ids)
+    for item, pools in by_item.items():
+        refuse_lookalikes(f"item {item!r}: object id", list(pools.items()))
+
+
+def _frame_score(rec: dict, where: str) -> float | None:
+    """The score cell of a proposals DataFrame row: an empty cell (NaN, None, pd.NA) is no score, as
+    in the other annotators' proposal DataFrames (``coerce.is_missing``); else a probability
+    (``check_score``, errors naming ``where``)."""
+    cell = rec.get("score")
+    return None if is_missing(cell) else check_score(cell, where)
 
 
 def _check_threshold(name: str, value: Any) -> float:
