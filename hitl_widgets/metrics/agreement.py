@@ -522,10 +522,14 @@ def set_distances(sets: Sequence[frozenset], kind: SetLevel = "jaccard") -> np.n
     return out
 
 
-def alpha_from_codes(codes: ArrayLike, delta: np.ndarray) -> float:
+def alpha_from_codes(codes: ArrayLike, delta: np.ndarray, *, no_variation: Literal["raise", "nan"] = "raise") -> float:
     """Krippendorff's alpha of **raters x units** integer codes (-1 = missing) under any
     distance ``delta[c, k]`` between categories (zero diagonal): 1 - (n - 1) sum o_ck d_ck /
-    sum n_c n_k d_ck from the coincidence matrix o of the pairable values."""
+    sum n_c n_k d_ck from the coincidence matrix o of the pairable values.
+
+    Pairable values without variation (sum n_c n_k d_ck = 0: alpha is 0/0) raise ``ValueError``, or
+    with ``no_variation="nan"`` give NaN (what the ``krippendorff`` package returns). No unit with
+    two values always raises."""
     codes = np.asarray(codes, dtype=np.intp)
     k = len(delta)
     unit_counts = _counts(codes, k, axis=1)  # dense or sparse by size
@@ -539,6 +543,8 @@ def alpha_from_codes(codes: ArrayLike, delta: np.ndarray) -> float:
     d_o = float((o * delta).sum())
     d_e = float(n_c @ delta @ n_c)
     if d_e == 0.0:
+        if no_variation == "nan":
+            return math.nan
         raise ValueError("krippendorff_alpha is undefined: every pairable value is the same")
     return 1.0 - (n - 1.0) * d_o / d_e
 

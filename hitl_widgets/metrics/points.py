@@ -96,9 +96,14 @@ def point_alpha(labels: ArrayLike, n_classes: int | None = None) -> float:
     """Krippendorff's alpha (nominal) over points: ``labels`` is **annotators x points**, -1 for a
     point an annotator left unlabelled (missing). Computed by ``metrics.agreement.alpha_from_codes``.
 
+    NaN when every pairable label (of a point labelled by two annotators or more) is the same class:
+    without variation alpha is 0/0, undefined, as the ``krippendorff`` package answers (a scene all
+    annotators labelled ground everywhere: perfect agreement, but nothing to tell it from chance).
+    ``ValueError`` when no point is labelled by two annotators (one annotator, or all unlabelled).
+
     Example:
-        >>> round(point_alpha([[0, 0, 1, 1, 2], [0, 0, 1, 2, 2]]), 3)
-        0.727
+        >>> round(point_alpha([[0, 0, 1, 1, 2], [0, 0, 1, 2, 2]]), 3), point_alpha([[0, 0, 1], [0, 0, -1]])
+        (0.727, nan)
     """
     arr = np.asarray(labels)
     if arr.ndim != 2:
@@ -107,4 +112,4 @@ def point_alpha(labels: ArrayLike, n_classes: int | None = None) -> float:
     n_classes = _n_classes(n_classes, *rows)
     codes = np.stack([_in_range(row, n_classes, f"annotator {n}") for n, row in enumerate(rows)]) if rows else arr
     delta = 1.0 - np.eye(max(n_classes, 1))
-    return alpha_from_codes(codes, delta)
+    return alpha_from_codes(codes, delta, no_variation="nan")
