@@ -22,7 +22,9 @@ import base64
 import html
 import io
 import math
+import numbers
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ._version import __version__
-from .coerce import plain
+from .coerce import plain, refuse_lookalikes
 
 __all__ = ["AuditReport", "audit_report", "CSP", "format_number", "short_names"]
 
@@ -104,17 +106,24 @@ def _ci(estimate: Any, low: Any, high: Any, digits: int = 3, **how: bool) -> str
     return text
 
 
-def short_names(names: list[str], width: int = 20) -> list[str]:
+def short_names(names: Sequence[Any], width: int = 20, *, what: str = "the names") -> list[str]:
     """Names for a figure's axis or a table's header, at most ``width`` characters where that
     keeps them apart: a longer name keeps its start and its end around "…"
     (``annotator_team_alpha_1`` → ``annotator_…m_alpha_1``); names that would still read the same
     are cut less, and names that are the same to begin with get " (2)", " (3)"... Never two
-    equal names for two rows.
+    equal names for two rows. Names that read alike but differ in type (the class ``1`` and the
+    class ``"1"``, ``True`` and ``1``) are refused, ``what`` naming them in the ``ValueError``
+    (``coerce.refuse_lookalikes``): shown as "1" and "1 (2)", one would pass for a copy of the other.
 
     Example:
         >>> short_names(["annotator_team_alpha_1", "annotator_team_alpha_2", "bo"])
         ['annotator_…m_alpha_1', 'annotator_…m_alpha_2', 'bo']
+        >>> short_names([1, "1"], what="the classes")
+        Traceback (most recent call last):
+        ...
+        ValueError: name '1' (a str) in the classes and 1 (an int) in the classes read alike but never match: give them one type (e.g. .astype(str) on both)
     """
+    refuse_lookalikes("name", [(what, list(names))])
     names = [str(n) for n in names]
 
     def cut(name: str, w: int) -> str:
@@ -159,9 +168,22 @@ def _table(header: list[str], rows: list[list[str]], flagged: list[bool] | None 
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _frame(df: pd.DataFrame, max_rows: int = 50) -> str:
-    """A DataFrame as an escaped table (its first ``max_rows`` rows, and how many were left out)."""
+def _refuse_lookalike_cells(df: pd.DataFrame, what: str) -> None:
+    """Refuse a table (``what`` names it) with two column names, or two values of one column, that
+    read alike as text but differ in type (``1`` and ``"1"``, ``True`` and ``1``): the reader could not
+    tell them apart (``coerce.refuse_lookalikes``, naming the column)."""
+    refuse_lookalikes("column name", [(what, list(df.columns))])
+    for n, name in enumerate(df.columns):
+        if df.dtypes.iloc[n].kind == "O":  # a typed column holds one kind
+            scalars = [v for v in df.iloc[:, n].tolist() if isinstance(v, (str, numbers.Number, np.generic))]
+            refuse_lookalikes("value", [(f"{what}, column {name!r}", scalars)])
+
+
+def _frame(df: pd.DataFrame, max_rows: int = 50, what: str = "a table") -> str:
+    """A DataFrame as an escaped table (its first ``max_rows`` rows, and how many were left out);
+    values that would read alike but differ in type are refused (``what`` names the table)."""
     shown = df.head(max_rows)
+    _refuse_lookalike_cells(shown, what)
     rows = [[_num(v) if isinstance(v, (float, np.floating)) else _e(v) for v in r] for r in shown.itertuples(index=False)]
     text = _table([str(c) for c in shown.columns], rows)
     if len(df) > max_rows:
@@ -181,14 +203,14 @@ def _new_figure(width: float, height: float) -> Any:
     return Figure(figsize=(width, height), layout="constrained")
 
 
-def _heatmap(matrix: np.ndarray, rows: list[str], cols: list[str], title: str, digits: int = 0, cmap: str = "Blues") -> str:
+def _heatmap(matrix: np.ndarray, rows: Sequence[Any], cols: Sequence[Any], title: str, digits: int = 0, cmap: str = "Blues") -> str:
     n_rows, n_cols = matrix.shape
     fig = _new_figure(min(1.2 + 0.55 * n_cols, 12), min(1.0 + 0.45 * n_rows, 12))
     ax = fig.subplots()
     finite = matrix[np.isfinite(matrix)]
     image = ax.imshow(matrix, cmap=cmap, vmin=float(finite.min()) if finite.size else 0, vmax=float(finite.max()) if finite.size else 1)
-    ax.set_xticks(range(n_cols), short_names(cols), rotation=45, ha="right")
-    ax.set_yticks(range(n_rows), short_names(rows))
+    ax.set_xticks(range(n_cols), short_names(cols, what=f"the columns of {title!r}"), rotation=45, ha="right")
+    ax.set_yticks(range(n_rows), short_names(rows, what=f"the rows of {title!r}"))
     ax.set_title(title)
     if n_rows * n_cols <= 400:
         for (i, j), v in np.ndenumerate(matrix):
@@ -200,15 +222,15 @@ def _heatmap(matrix: np.ndarray, rows: list[str], cols: list[str], title: str, d
     return _figure_png(fig)
 
 
-def _cell_heatmap(matrix: np.ndarray, rows: list[str], cols: list[str], title: str, digits: int = 0) -> str:
+def _cell_heatmap(matrix: np.ndarray, rows: Sequence[Any], cols: Sequence[Any], title: str, digits: int = 0) -> str:
     """A heatmap as an HTML table with shaded cells: no figure to draw (quick enough for a widget's
     static card), readable with images off."""
     finite = matrix[np.isfinite(matrix)]
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     span = (high - low) or 1.0
-    header = "<tr><th></th>" + "".join(f"<th style='font-size:11px'>{_e(c)}</th>" for c in short_names(cols)) + "</tr>"
+    header = "<tr><th></th>" + "".join(f"<th style='font-size:11px'>{_e(c)}</th>" for c in short_names(cols, what=f"the columns of {title!r}")) + "</tr>"
     body = []
-    for name, values in zip(short_names(rows), matrix):
+    for name, values in zip(short_names(rows, what=f"the rows of {title!r}"), matrix):
         cells = []
         for v in values:
             if not np.isfinite(v):
@@ -283,7 +305,7 @@ def agreement_section(dash: Any, light: bool = False) -> tuple[str, str]:
         [bool(f) for f in annotators.get("flagged", pd.Series(False, index=annotators.index))],
     )
     pairwise = dash.pairwise
-    figure = (_cell_heatmap if light else _heatmap)(pairwise.to_numpy(float), [str(a) for a in pairwise.index], [str(a) for a in pairwise.columns],
+    figure = (_cell_heatmap if light else _heatmap)(pairwise.to_numpy(float), list(pairwise.index), list(pairwise.columns),
                       "Cohen's kappa between annotators", digits=2, **({} if light else {"cmap": "viridis"})) if len(pairwise) > 1 else ""
     queue = dash.queue
     adjudicated = int(queue["adjudicated"].notna().sum()) if "adjudicated" in queue else 0
@@ -298,7 +320,7 @@ def agreement_section(dash: Any, light: bool = False) -> tuple[str, str]:
 
 def confusion_section(dash: Any, light: bool = False) -> tuple[str, str]:
     matrix = dash.matrix_df
-    figure = (_cell_heatmap if light else _heatmap)(matrix.to_numpy(float), [str(c) for c in matrix.index], [str(c) for c in matrix.columns],
+    figure = (_cell_heatmap if light else _heatmap)(matrix.to_numpy(float), list(matrix.index), list(matrix.columns),
                       "confusion (rows: given label, columns: predicted)")
     total = int(matrix.to_numpy().sum())
     correct = int(np.trace(matrix.to_numpy()))
@@ -353,7 +375,7 @@ def _section(part: Any, light: bool = False) -> tuple[str, str]:
         return own(light)
     if isinstance(part, tuple) and len(part) == 2 and isinstance(part[0], str) and isinstance(part[1], (pd.DataFrame, str)):
         title, content = part
-        return title, (_frame(content) if isinstance(content, pd.DataFrame) else f"<p>{_e(content)}</p>")
+        return title, (_frame(content, what=f"section {title!r}") if isinstance(content, pd.DataFrame) else f"<p>{_e(content)}</p>")
     raise ValueError(
         f"audit_report cannot report a {type(part).__name__}: give BiasAudit, AgreementDashboard, ConfusionDashboard, "
         "QualityGate, Certificate, or a (title, DataFrame or text) pair"
