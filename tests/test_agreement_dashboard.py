@@ -94,3 +94,13 @@ def test_bad_sources():
         hw.AgreementDashboard(hw.AnnotationStore(":memory:"))
     with pytest.raises(ValueError, match="no labels"):
         hw.AgreementDashboard(hw.AnnotationStore(":memory:"), task="empty")
+
+
+def test_annotators_or_items_that_read_alike_are_refused_not_merged():
+    """Annotators 1 and "1" were merged into one annotator "1" (one's labels overwriting the other's)."""
+    df = pd.DataFrame({"item": [0, 0, 1, 1, 2, 2], "annotator": [1, "1"] * 3, "label": ["a", "b", "a", "a", "b", "b"]})
+    with pytest.raises(ValueError, match=r"annotator '1' \(a str\) in the annotator column and 1 \(an int\)"):
+        hw.AgreementDashboard(df)
+    with pytest.raises(ValueError, match=r"item_id '0' \(a str\)"):
+        hw.AgreementDashboard(df.assign(annotator=["x", "y"] * 3, item=[0, "0", 1, 1, 2, 2]))
+    assert hw.AgreementDashboard(df.assign(annotator=df["annotator"].astype(str) + ["", "b"] * 3)).annotators == ["1", "1b"]

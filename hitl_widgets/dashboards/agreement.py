@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import traitlets
 
-from ..coerce import check_label_kinds, is_item_id, is_missing, label_array, plain, same_label
+from ..coerce import check_label_kinds, is_item_id, is_missing, label_array, plain, refuse_lookalikes, same_label
 from ..items import Items
 from ..metrics.agreement import (
     SET_LEVELS,
@@ -251,6 +251,8 @@ class AgreementDashboard(ipywidgets.VBox):
         df = df[[not _missing_label(v) for v in df["label"]]]
         if df.empty:
             raise ValueError("no labels to compare")
+        for column in ("annotator", "item_id"):  # annotators 1 and "1" would be merged into one
+            refuse_lookalikes(column, [(f"the {column} column", df[column])])
         self.multi_label = _multi_label(df)
         self.task = task
         self.store = store if store is not None else AnnotationStore(":memory:")
