@@ -16,7 +16,7 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
 import hitl_widgets as hw
-from hitl_widgets.io import coco_results, from_coco, from_yolo, to_coco, to_yolo
+from hitl_widgets.io import coco_results, from_coco, from_coco_polygons, from_yolo, to_coco, to_yolo
 from hitl_widgets.metrics.geometry import rle_decode, rle_encode
 from hitl_widgets.widgets.bbox import BBoxAnnotator
 
@@ -240,12 +240,12 @@ def test_yolo_round_trip(tmp_path):
     assert texts[0] == "0 0.200000 0.250000 0.200000 0.250000\n1 0.650000 0.500000 0.300000 0.500000\n"
     assert texts["c.png"] == "1 0.500000 0.500000 1.000000 1.000000\n"
     assert (tmp_path / "labels" / "classes.txt").read_text() == "cat\ndog\n"
-    assert (tmp_path / "labels" / "c.png.txt").is_file()
+    assert (tmp_path / "labels" / "c.txt").is_file()  # the image's stem, where YOLO tools look
     back = from_yolo(texts, image_sizes=SIZES, classes=["cat", "dog"])
     np.testing.assert_allclose(back[["x", "y", "w", "h"]].to_numpy(), GT[["x", "y", "w", "h"]].to_numpy(), atol=1e-4)
     assert back["class"].tolist() == GT["class"].tolist()
     from_dir = from_yolo(tmp_path / "labels", image_sizes=SIZES)
-    assert sorted(from_dir["item"].unique()) == ["0", "1", "c.png"]
+    assert from_dir["item"].drop_duplicates().tolist() == [0, 1, "c.png"]  # the items of image_sizes, as given
     assert len(from_dir) == 4
     with pytest.raises(ValueError, match="class index"):
         from_yolo({0: "5 0.5 0.5 0.1 0.1"}, image_sizes=SIZES, classes=["cat"])
@@ -253,3 +253,22 @@ def test_yolo_round_trip(tmp_path):
         from_yolo({0: "0 0.5 0.5"}, image_sizes=SIZES, classes=["cat"])
     with pytest.raises(ValueError, match="classes"):
         from_yolo({0: ""}, image_sizes=SIZES)
+
+
+def test_two_images_with_one_file_name_are_refused_not_merged():
+    """Frames of two videos both named 000001.jpg: their boxes were merged under one item, and a
+    model's detections on the first were sent to the second image."""
+    ds = {"images": [{"id": 1, "file_name": "000001.jpg", "width": 100, "height": 100},
+                     {"id": 2, "file_name": "000001.jpg", "width": 100, "height": 100}],
+          "annotations": [{"id": 1, "image_id": 1, "category_id": 3, "bbox": [0, 0, 10, 10]},
+                          {"id": 2, "image_id": 2, "category_id": 3, "bbox": [50, 50, 10, 10]}],
+          "categories": [{"id": 3, "name": "car"}]}
+    for read in (from_coco, from_coco_polygons):
+        with pytest.raises(ValueError, match=r"images 1 and 2 are both the item '000001.jpg'"):
+            read(ds)
+    by_id = from_coco(ds, by="id")
+    assert by_id[["item", "x"]].values.tolist() == [[1, 0.0], [2, 50.0]]
+    with pytest.raises(ValueError, match=r"images 1 and 2 are both the item"):
+        coco_results(by_id.assign(item="000001.jpg", score=0.9), ds)
+    with pytest.raises(ValueError, match=r"two images have the id 1"):
+        from_coco({**ds, "images": [ds["images"][0], {**ds["images"][1], "id": 1, "file_name": "b.jpg"}]})

@@ -325,7 +325,7 @@ def coco_results(proposals: Any, dataset: Mapping) -> list[dict]:
     """
     if hasattr(proposals, "proposals") and not isinstance(proposals, pd.DataFrame):
         proposals = proposals.proposals
-    image_ids = {_key(img.get("hitl_item", img["file_name"])): img["id"] for img in dataset["images"]}
+    image_ids = {_key(item): image_id for image_id, item in image_items(dataset["images"]).items()}
     cats = {class_key(c): k for k, c in category_classes(dataset["categories"]).items()}
     by_name = {c["name"]: c["id"] for c in dataset["categories"] if "hitl_class" not in c}  # another tool's file
     out = []
@@ -349,10 +349,40 @@ def _key(v: Any) -> str:
     return json.dumps(plain(v))
 
 
-def from_coco(dataset: Mapping | str | os.PathLike) -> pd.DataFrame:
+def image_items(images: Sequence[Mapping], by: str = "item") -> dict[Any, Hashable]:
+    """COCO image id -> the item the image stands for: ``by="item"`` its ``hitl_item`` (written by
+    ``to_coco``), else its file name, else its id; ``"file_name"`` its file name (else its id);
+    ``"id"`` its id. Two images that would be one item (frames of two videos both named
+    ``000001.jpg``), or two images with one id, are refused naming both: their boxes would be merged
+    under one item, and a model's detections sent to the wrong image.
+
+    Example:
+        >>> image_items([{"id": 1, "file_name": "a.jpg"}, {"id": 2, "file_name": "b.jpg"}])
+        {1: 'a.jpg', 2: 'b.jpg'}
+    """
+    if by not in ("item", "file_name", "id"):
+        raise ValueError(f"by must be 'item', 'file_name' or 'id', got {by!r}")
+    out: dict[Any, Hashable] = {}
+    owner: dict[str, Any] = {}  # item key -> the image id that has it
+    for img in images:
+        image_id = img["id"]
+        if image_id in out:
+            raise ValueError(f"two images have the id {image_id!r}")
+        item = (img.get("hitl_item", img.get("file_name", image_id)) if by == "item"
+                else img.get("file_name", image_id) if by == "file_name" else image_id)
+        key = _key(item)
+        if key in owner:
+            raise ValueError(f"images {owner[key]!r} and {image_id!r} are both the item {item!r} (by={by!r}): their boxes "
+                             "would be merged; read them by='id', or give the images distinct file names")
+        owner[key], out[image_id] = image_id, item
+    return out
+
+
+def from_coco(dataset: Mapping | str | os.PathLike, by: str = "item") -> pd.DataFrame:
     """Boxes of a COCO dataset (a dict or a JSON file) as a DataFrame.
 
-    Columns: item (``hitl_item`` if the file came from ``to_coco``, else the file name), x, y, w,
+    Columns: item (``hitl_item`` if the file came from ``to_coco``, else the file name; ``by="file_name"``
+    or ``"id"`` for those: see ``image_items``, which refuses two images that would be one item), x, y, w,
     h, class (``hitl_class`` if written, else the category name), source (``hitl_source`` or
     "coco"), score (NaN when absent), segmentation (the COCO segmentation or None), iscrowd (0,
     or 1 for a crowd region, which COCO evaluation ignores; ``to_coco`` writes it back),
@@ -370,6 +400,7 @@ def from_coco(dataset: Mapping | str | os.PathLike) -> pd.DataFrame:
     else:
         with open(dataset, encoding="utf-8") as f:
             data = json.load(f)
+    items = image_items(data.get("images", []), by)
     images = {img["id"]: img for img in data.get("images", [])}
     cats = category_classes(data.get("categories", []))
     rows = []
@@ -381,7 +412,7 @@ def from_coco(dataset: Mapping | str | os.PathLike) -> pd.DataFrame:
             raise ValueError(f"annotation {ann.get('id')} names unknown category {ann['category_id']}")
         x, y, w, h = (float(v) for v in ann["bbox"])
         rows.append((
-            img.get("hitl_item", img.get("file_name", img["id"])), x, y, w, h, cats[ann["category_id"]],
+            items[img["id"]], x, y, w, h, cats[ann["category_id"]],
             ann.get("hitl_source", "coco"), float(ann["score"]) if "score" in ann else np.nan,
             ann.get("segmentation"), _ann_crowd(ann), img.get("width"), img.get("height"),
         ))
@@ -481,11 +512,10 @@ def from_coco_polygons(
         >>> from_coco_polygons(ds)[["item", "class", "rings"]].values.tolist()
         [['x.jpg', 'dog', [[[1.0, 1.0], [5.0, 1.0], [5.0, 5.0]]]]]
     """
-    if by not in ("item", "file_name", "id"):
-        raise ValueError(f"by must be 'item', 'file_name' or 'id', got {by!r}")
     if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not math.isfinite(tolerance) or tolerance < 0:
         raise ValueError(f"tolerance must be a finite number >= 0, got {tolerance!r}")
     data = _load(dataset)
+    items = image_items(data.get("images", []), by)
     images = {img["id"]: img for img in data.get("images", [])}
     cats = category_classes(data.get("categories", []))
     rows = []
@@ -495,8 +525,7 @@ def from_coco_polygons(
             raise ValueError(f"annotation {ann.get('id')!r} names unknown image {ann.get('image_id')!r}")
         if ann.get("category_id") not in cats:
             raise ValueError(f"annotation {ann.get('id')!r} names unknown category {ann.get('category_id')!r}")
-        item = (img.get("hitl_item", img.get("file_name", img["id"])) if by == "item"
-                else img.get("file_name", img["id"]) if by == "file_name" else img["id"])
+        item = items[img["id"]]
         score = float(ann["score"]) if ann.get("score") is not None else np.nan
         for part, rings in enumerate(_ring_sets(ann, img.get("width"), img.get("height"), float(tolerance))):
             pid = ann.get("hitl_polygon_id") if part == 0 and isinstance(ann.get("hitl_polygon_id"), str) else None
