@@ -4,7 +4,9 @@ Displaying the loop shows a ClassifyWidget over the queried batch (with the mode
 above a LoopPanel (retrain status, live learning curve, label counts). When every item of the
 batch has a label, the model retrains in a background thread — the widget and the kernel stay
 usable — then the next batch is queried. The store holds every label; the same round runs
-headless in ``simulate``.
+headless in ``simulate``. A round that fails (the model's fit or scores raise) says why in the panel
+and in ``error``; the batch on screen stays (a first round's is a random batch of ``batch_size``,
+not the whole pool) and the next round tries again (see :func:`failed_round_message`).
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from ..store import AnnotationStore
 from .adapters import _is_torch_module, as_adapter
 from .pool import PoolRows, PoolView, is_empty_pool, pool_kind, row_text
 from .simulate import ActiveSession
-from .strategies import StratifiedStrategy, as_numpy
+from .strategies import RandomStrategy, StratifiedStrategy, as_numpy
 
 log = logging.getLogger("hitl_widgets")
 
@@ -423,9 +425,20 @@ class ActiveLearningLoop:
                 self.error = None
             except Exception as exc:  # shown in the panel; the labels are safe in the store
                 self.error = traceback.format_exc()
-                self.panel.state, self.panel.message = "error", f"retrain failed: {type(exc).__name__}: {exc}"
+                fallback = self._show_random_batch() if first else None
+                self.panel.state, self.panel.message = "error", failed_round_message(exc, fallback, "item")
             finally:
                 self._refresh_panel()
+
+    def _show_random_batch(self) -> list[Hashable]:
+        """Queue a random batch of unlabelled items: what a first round that failed shows (the new
+        widget's queue would otherwise be the whole pool), to label while the model is fixed."""
+        labelled = np.fromiter(self._labels_by_position(), dtype=np.int64)
+        picked = RandomStrategy()(None, None, labelled, self.batch_size, self.session.rng, n=self.session.n_pool)
+        batch = [self.items.ids[int(i)] for i in picked]
+        if batch:  # (none open: nothing to queue)
+            self.classify.set_queue(batch)
+        return batch
 
     def _show_batch(self, batch: list, pool_idx: np.ndarray) -> None:
         proba = self.session.last_proba if self.session.fitted else None
@@ -485,6 +498,22 @@ def _default_items(rows: PoolRows) -> Any:
                          "(N, H, W[, C]) nor a table (N, features)")
     names = [str(c) for c in pool.columns] if isinstance(pool, pd.DataFrame) else None
     return [row_text(n, row, names) for n, row in enumerate(arr)]
+
+
+def failed_round_message(exc: BaseException, fallback: Sequence[Any] | None, noun: str) -> str:
+    """What the panel says when a round failed: the error, and what is on screen meanwhile: the batch
+    that was there (``fallback`` None), or ``fallback``, a random batch that replaced a first round's.
+
+    Example:
+        >>> failed_round_message(RuntimeError("fit failed"), [3, 7], "item")
+        'retrain failed: RuntimeError: fit failed. Label these 2 items (drawn at random) meanwhile: the next round tries again'
+    """
+    said = f"retrain failed: {type(exc).__name__}: {exc}. "
+    if fallback is None:
+        return said + "The batch on screen stays: the next round (r, or the batch's last label) tries again"
+    if not fallback:
+        return said + f"Every {noun} is labelled: the next round (r) tries again"
+    return said + f"Label these {len(fallback)} {noun}s (drawn at random) meanwhile: the next round tries again"
 
 
 def _oracle_label(label_of: Any, position: int, item_id: Hashable) -> Any:

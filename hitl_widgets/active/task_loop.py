@@ -6,7 +6,8 @@ the task's widget (``ClassifyWidget``, ``BBoxAnnotator``, ``SegmentationCanvas``
 above the ``LoopPanel`` (status, the learning curve in the task's metric). When every image of the
 batch is annotated (or on "retrain now", key r) the model retrains — in a background thread, so
 the widget stays usable — on every annotation in the store, is evaluated on ``test``, and the next
-batch is the most informative of the unlabelled images by the task's score.
+batch is the most informative of the unlabelled images by the task's score. A round that fails
+says why in the panel and in ``error``, and keeps the batch on screen (a first round: a random one).
 
 ``simulate(oracle, budget)`` runs the same rounds headless, the oracle's annotations going through
 the widget's own checks into the store.
@@ -41,6 +42,7 @@ from ..items import Items
 from ..static import with_static
 from ..store import AnnotationStore
 from .class_task import ClassTask
+from .loop import failed_round_message
 from .pool import is_empty_pool
 from .strategies import select, select_stratified
 from .tasks import BoxTask, LoopTask, MaskTask
@@ -155,7 +157,7 @@ class TaskLoop:
         self.resumed_from = len(self.annotations)
         if self.resumed_from:
             log.warning("hitl_widgets: TaskLoop resumed from %d annotated images of task %r", self.resumed_from, self.task_name)
-        self._round()
+        self._round(first=True)
 
     # ------------------------------------------------------------------ public API
     @property
@@ -359,8 +361,9 @@ class TaskLoop:
         """What the model learns from: the initial annotations, overridden by the stored ones."""
         return {**self.initial, **self.annotations}
 
-    def _round(self) -> None:
-        """Fit on every annotation, evaluate, score the unlabelled images, show the next batch."""
+    def _round(self, first: bool = False) -> None:
+        """Fit on every annotation, evaluate, score the unlabelled images, show the next batch (a
+        ``first`` round that fails shows a random batch: the new widget's queue is the whole pool)."""
         with self._lock:
             try:
                 started = time.perf_counter()
@@ -399,9 +402,19 @@ class TaskLoop:
                 self.error = None
             except Exception as exc:  # shown in the panel; the annotations are safe in the store
                 self.error = traceback.format_exc()
-                self.panel.state, self.panel.message = "error", f"retrain failed: {type(exc).__name__}: {exc}"
+                fallback = self._show_random_batch() if first else None
+                self.panel.state, self.panel.message = "error", failed_round_message(exc, fallback, self.task.noun)
             finally:
                 self._show_history()
+
+    def _show_random_batch(self) -> list[Hashable]:
+        """Queue a random batch of the open items (within each group's quota): what a first round that
+        failed shows, to annotate while the model is fixed."""
+        done = self._known()
+        batch = self._choose([i for i in self.items.ids if i not in done], None)
+        if batch:  # (none open: nothing to queue)
+            self.widget.set_queue(batch)
+        return batch
 
     def _show_history(self) -> None:
         """The panel's curve: the rows so far (NaN scores as gaps)."""
