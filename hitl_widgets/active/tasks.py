@@ -341,8 +341,20 @@ class MaskTask(LoopTask):
         return dict(widget.masks)
 
     def check(self, annotation: Any, where: str) -> np.ndarray:
+        """An integer ``(H, W)`` label map (0 unlabelled, ``k`` is ``classes[k - 1]``), checked. A bool
+        mask is refused: read as labels, its True pixels would all be ``classes[0]`` and its False ones
+        unlabelled, whatever class it was drawn for (as ``SegmentationCanvas.set_mask`` refuses it).
+
+        Example:
+            >>> MaskTask(["bg", "car"]).check(np.array([[0, 2], [1, 1]]), "item 0").tolist()
+            [[0, 2], [1, 1]]
+        """
         arr = np.asarray(to_numpy(annotation))
-        if arr.ndim != 2 or arr.dtype.kind not in "iub":
+        if arr.dtype == np.bool_:
+            raise ValueError(f"{where}: a bool mask is not a label map (which class would its True pixels be? read as "
+                             "labels they would all be classes[0]): give integers, 0 unlabelled and k for classes[k - 1], "
+                             "e.g. mask.astype(np.uint8) * k")
+        if arr.ndim != 2 or arr.dtype.kind not in "iu":
             raise ValueError(f"{where}: a mask must be an integer (H, W) label map, got {arr.dtype} {arr.shape}")
         if arr.size and (arr.min() < 0 or arr.max() > len(self.classes)):
             raise ValueError(f"{where}: labels must be in 0 .. {len(self.classes)} (0: unlabelled; k: classes[k - 1])")
