@@ -31,6 +31,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from .pool import row_slice
 from .strategies import as_numpy
 
 __all__ = ["ModelAdapter", "SklearnAdapter", "TorchAdapter", "CallableAdapter", "as_adapter"]
@@ -70,11 +71,11 @@ class _Base:
         n = len(X)
         if n <= self.chunk_size:
             return as_numpy(fn(X))
-        first = as_numpy(fn(X[: self.chunk_size]))
+        first = as_numpy(fn(row_slice(X, 0, self.chunk_size)))
         out = np.empty((n,) + first.shape[1:], dtype=first.dtype)
         out[: first.shape[0]] = first
         for s in range(self.chunk_size, n, self.chunk_size):
-            part = as_numpy(fn(X[s : s + self.chunk_size]))
+            part = as_numpy(fn(row_slice(X, s, s + self.chunk_size)))
             out[s : s + part.shape[0]] = part
         return out
 

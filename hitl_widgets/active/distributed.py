@@ -48,7 +48,7 @@ import pandas as pd
 
 from .._progress import progress_bar
 from .cluster import get_client
-from .pool import PoolRows, pool_kind
+from .pool import PoolRows, pool_kind, row_slice
 from .strategies import (
     RandomStrategy,
     ScoreStrategy,
@@ -341,7 +341,7 @@ def _score_local(adapter: Any, pool: Any, k: int, ex: np.ndarray, nan: str, scor
     parts = []
     with progress_bar(-(-n // partition_rows), "scoring the pool", progress, unit="part") as bar:
         for start in range(0, n, partition_rows):
-            block = pool[start : start + partition_rows]
+            block = row_slice(pool, start, start + partition_rows)
             parts.append(_array_block(block, adapter, k, ex, nan, score, mc, mc_samples, loader, False,
                                       block_info={0: {"array-location": [(start, start + len(block))]}}))
             bar.update(1)

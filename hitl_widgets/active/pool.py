@@ -23,7 +23,7 @@ import pandas as pd
 from ..coerce import to_numpy
 from ..items import LazyRows
 
-__all__ = ["PoolRows", "is_empty_pool", "pool_kind", "take_rows"]
+__all__ = ["PoolRows", "is_empty_pool", "pool_kind", "row_slice", "take_rows"]
 
 
 def pool_kind(pool: Any) -> str:
@@ -75,6 +75,19 @@ def take_rows(X: Any, idx: np.ndarray) -> Any:
 
         return X[torch.as_tensor(idx, dtype=torch.long)]
     return X[idx]
+
+
+def row_slice(X: Any, start: int, stop: int) -> Any:
+    """Rows ``start:stop`` of an array, tensor, list or pandas object, by position: a pandas object's
+    ``X[start:stop]`` slices by label under pandas 2 when its index holds floats.
+
+    Example:
+        >>> row_slice(pd.DataFrame({"a": [1, 2, 3]}, index=[0.5, 1.0, 1.5]), 0, 2)["a"].tolist()
+        [1, 2]
+    """
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        return X.iloc[start:stop]
+    return X[start:stop]
 
 
 def _local_rows(part: pd.DataFrame, local: np.ndarray) -> pd.DataFrame:

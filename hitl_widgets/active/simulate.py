@@ -155,8 +155,9 @@ class ActiveSession:
                 proba = _rows_checked(self.adapter.predict_proba(self.rows.whole()), self.n_pool)
             self.last_proba = proba
         needs = getattr(self.strategy, "needs_embeddings", True)
-        # (a strategy that reads no embeddings is not given a pool read through the loader for them)
-        emb = self.embeddings(from_model=needs) if needs or self.rows.loader is None else None
+        # a strategy that reads no embeddings is not given a pool read through the loader for them, nor,
+        # once the model scores the pool, the pool itself (a DataFrame's would be converted every round)
+        emb = self.embeddings(from_model=needs) if needs or (proba is None and self.rows.loader is None) else None
         labelled = np.asarray(self.labelled_idx, dtype=np.int64)
         if proba is None and emb is None:  # nothing to go on yet: random
             strategy: Any = RandomStrategy()
