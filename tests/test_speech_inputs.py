@@ -107,3 +107,10 @@ def test_ctm_duration_is_the_written_end_minus_the_written_start():
     for row, line in zip(words.itertuples(), to_ctm(words).splitlines()):
         _, _, start, dur, _ = line.split()
         assert start == f"{row.start_s:.3f}" and f"{float(start) + float(dur):.3f}" == f"{row.end_s:.3f}"
+
+
+def test_a_cue_keeps_its_longest_words_end_when_an_overlapping_word_ends_sooner():
+    """"uh" (0.5-0.8 s) inside "hello" (0-2 s): the cue ended at 0.8 s, cutting "hello" 1.2 s short."""
+    w = pd.DataFrame({"utterance": "u", "index": [0, 1], "text": ["hello", "uh"], "start_s": [0.0, 0.5], "end_s": [2.0, 0.8]})
+    assert "00:00:00,000 --> 00:00:02,000\nhello uh" in to_srt(w)
+    assert "00:00:00.000 --> 00:00:02.000\nhello uh" in to_webvtt(w)

@@ -90,13 +90,20 @@ def _stamp(seconds: float, sep: str) -> str:
 
 
 def cues(words: pd.DataFrame, max_words: int = 10, max_s: float = 5.0, max_gap_s: float = 1.0) -> list[tuple[float, float, list[str]]]:
-    """The words (of one recording, in order) grouped into cues ``(start_s, end_s, texts)``."""
+    """The words (of one recording, in order) grouped into cues ``(start_s, end_s, texts)``; a cue
+    ends with the latest end of its words (an overlapping word that ends sooner never cuts it short).
+
+    Example:
+        >>> w = pd.DataFrame({"text": ["hello", "uh"], "start_s": [0.0, 0.5], "end_s": [2.0, 0.8]})
+        >>> cues(w)
+        [(0.0, 2.0, ['hello', 'uh'])]
+    """
     out: list[tuple[float, float, list[str]]] = []
     for row in words.itertuples(index=False):
         if out:
             start, end, texts = out[-1]
             if len(texts) < max_words and row.end_s - start <= max_s and row.start_s - end <= max_gap_s:
-                out[-1] = (start, row.end_s, [*texts, str(row.text)])
+                out[-1] = (start, max(end, float(row.end_s)), [*texts, str(row.text)])  # a word inside another keeps its end
                 continue
         out.append((float(row.start_s), float(row.end_s), [str(row.text)]))
     return out
