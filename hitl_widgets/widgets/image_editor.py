@@ -22,7 +22,7 @@ from typing import Any
 import traitlets
 
 from ..items import Items
-from .base import Committed, IntentError, ReviewWidget, intent
+from .base import DISPLAY_HEIGHTS, BoundedInt, Committed, IntentError, ReviewWidget, intent
 
 
 class ImageEditor(ReviewWidget):
@@ -30,7 +30,7 @@ class ImageEditor(ReviewWidget):
 
     KIND = ""  # the store's event kind of this editor's changes (a subclass sets _state_kinds = (KIND,))
     classes: traitlets.List[Any] = traitlets.List().tag(sync=True)
-    display_height = traitlets.Int(480).tag(sync=True)
+    display_height = BoundedInt(480, *DISPLAY_HEIGHTS).tag(sync=True)  # pixels; a subclass checks its argument with .check
 
     def __init__(self, items: Any, **kwargs: Any):
         self._sizes: dict[Hashable, tuple[int, int]] = {}

@@ -347,7 +347,9 @@ class PolygonAnnotator(ShapeListEditor):
         tolerance: simplification (Douglas-Peucker, px, a number >= 0) of the polygons traced from
             proposed masks; a mask whose simplified rings would cross is traced again finer (half,
             a quarter, then none of it).
-        annotator, queue, display_height, title: as the other image editors.
+        annotator, queue, title: as the other image editors.
+        display_height: the image's height on screen in pixels, an int in [32, 8192] (``DISPLAY_HEIGHTS``;
+            a bool, a float, a str or an int outside is refused, also when set later).
 
     Example:
         >>> import numpy as np
@@ -387,7 +389,7 @@ class PolygonAnnotator(ShapeListEditor):
         self._proposals = _normalise_proposals(proposals, items, classes, tolerance)
         super().__init__(
             items, store=store, task=task, queue=queue, annotator=annotator, classes=classes,
-            display_height=int(display_height), title=title,
+            display_height=type(self).display_height.check(display_height), title=title,
         )
 
     # ------------------------------------------------------------------ public API

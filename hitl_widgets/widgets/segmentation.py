@@ -109,6 +109,8 @@ class SegmentationCanvas(ImageEditor):
             ``hitl_widgets.assist``.
         tolerance: the flood fill's colour tolerance (0-255 scale).
         superpixels: about how many SLIC superpixels the superpixel brush divides an image into.
+        display_height: the image's height on screen in pixels, an int in [32, 8192] (``DISPLAY_HEIGHTS``;
+            a bool, a float, a str or an int outside is refused, also when set later).
 
     Example:
         >>> import numpy as np
@@ -165,7 +167,7 @@ class SegmentationCanvas(ImageEditor):
             raise ValueError("semantic mode takes at most 255 classes")
         super().__init__(
             items, store=store, task=task, queue=queue, annotator=annotator, classes=classes, mode=mode,
-            opacity=opacity, display_height=int(display_height), title=title,
+            opacity=opacity, display_height=type(self).display_height.check(display_height), title=title,
             assist="" if assist is None else ("model" if callable(assist) else assist),
         )
         # self._state: item -> {"labels": uint16 (H, W), "classes": {value: class}, "accepted": [ids]}

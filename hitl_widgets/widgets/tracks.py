@@ -70,6 +70,8 @@ class TrackAnnotator(VideoCollectionEditor, ImageEditor):
         store, task, queue, annotator: as every widget.
         proposals: a tracks DataFrame with a ``video`` column (``propagate_detections(...)`` with
             ``video`` added): each (video, track) is one proposal; its keyframe rows are kept.
+        display_height: the frame's height on screen in pixels, an int in [32, 8192] (``DISPLAY_HEIGHTS``;
+            a bool, a float, a str or an int outside is refused, also when set later).
 
     Example:
         >>> import numpy as np
@@ -102,7 +104,7 @@ class TrackAnnotator(VideoCollectionEditor, ImageEditor):
         classes = normalise_classes(classes)
         self._proposals: dict[Hashable, list[dict]] = {}
         super().__init__(videos, store=store, task=task, queue=queue, annotator=annotator, classes=classes,
-                         display_height=int(display_height), title=title)
+                         display_height=type(self).display_height.check(display_height), title=title)
         self._proposals = self._normalise_proposals(proposals)
         self.position = self._first_open()
 
