@@ -173,3 +173,14 @@ def test_integer_rgb_is_read_as_0_to_255_even_in_a_dark_frame():
     assert unit.rgb is not None and np.allclose(unit.rgb, 0.5)
     bytes_ = check_frame(np.c_[np.zeros((4, 3)), np.full((4, 3), 255.0)], "frame 2")  # floats over 1: 0 .. 255
     assert bytes_.rgb is not None and np.allclose(bytes_.rgb, 1.0)
+
+
+@pytest.mark.parametrize("bad", [True, 0, -5, 2.5, "300", 10**9])
+def test_display_height_is_a_checked_int(bad):
+    import traitlets
+
+    w = make()
+    with pytest.raises(traitlets.TraitError, match="display_height must be an int in"):
+        w.display_height = bad
+    w.display_height = 600
+    assert w.display_height == 600
