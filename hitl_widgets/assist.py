@@ -1,6 +1,7 @@
 """Assisted segmentation: a region from a few clicks, and superpixels to paint whole.
 
-Pure functions on an image (numpy ``(H, W)`` or ``(H, W, C)``; PIL images are converted), used by
+Pure functions on an image (numpy ``(H, W)`` or ``(H, W, C)``, or a PIL image), read on a 0-255 scale
+by ``as_image`` (by dtype or PIL mode; an image of no known range is refused), used by
 ``SegmentationCanvas(assist=...)`` and usable alone:
 
 - ``click_region(image, clicks, method=...)`` — the region that positive clicks point at and
@@ -34,7 +35,11 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image, ImageMode
 from scipy import ndimage
+
+from .coerce import unit_pixels
+from .items import _pil_pixels
 
 METHODS = ("watershed", "flood", "random_walker")
 MAX_CLICKS = 64
@@ -56,21 +61,62 @@ def _need_skimage(what: str) -> Any:
     return skimage
 
 
-def as_image(image: Any) -> NDArray[np.float64]:
-    """The image as float64 ``(H, W, C)`` on a 0-255 scale (a float image in 0..1 is scaled up)."""
+def as_image(image: Any, where: str = "image") -> NDArray[np.float64]:
+    """The image as float64 ``(H, W, C)`` on a 0-255 scale, read by its type, alpha dropped.
+
+    A PIL image is converted by its mode: palette, bilevel, CMYK... to RGB or grey, and numeric modes
+    (I;16, F) read as ``Items`` reads them. An array is scaled by its dtype: uint8 as it is, uint16 by
+    255/65535, bool by 255; floats in [0, 1] by 255, floats in [0, 255] as they are. A 2- or
+    4-channel image loses its last (alpha) channel. Other integer types (no known range) and
+    negative, NaN or infinite values raise ``ValueError`` naming ``where``.
+
+    Example:
+        >>> as_image(np.array([[0, 65535]], np.uint16))[..., 0].tolist()
+        [[0.0, 255.0]]
+    """
+    if isinstance(image, Image.Image):
+        image = _pil_array(image, where)
     arr = np.asarray(image)
     if arr.ndim == 2:
         arr = arr[:, :, None]
     if arr.ndim != 3 or arr.shape[0] < 1 or arr.shape[1] < 1 or arr.shape[2] < 1:
-        raise ValueError(f"image must be (H, W) or (H, W, C), got shape {np.shape(image)}")
+        raise ValueError(f"{where} must be (H, W) or (H, W, C), got shape {np.shape(image)}")
     if arr.dtype.kind not in "biuf":
-        raise ValueError(f"image must hold numbers, not {arr.dtype}")
-    out = arr.astype(np.float64)
-    if arr.dtype.kind == "f" and out.size and np.nanmax(out) <= 1.0:
-        out = out * 255.0
-    if arr.shape[2] == 4:  # drop alpha
-        out = out[:, :, :3]
-    return np.nan_to_num(out)
+        raise ValueError(f"{where} must hold numbers, not {arr.dtype}")
+    out = _on_255_scale(arr, where)
+    return out[:, :, :-1] if arr.shape[2] in (2, 4) else out
+
+
+def _pil_array(im: Image.Image, where: str) -> NDArray[Any]:
+    """A PIL image's pixels as 8-bit grey ``(H, W)`` or RGB ``(H, W, 3)``: numeric modes by
+    ``items._pil_pixels`` (uint16 / 65535, floats in [0, 1], mode I refused), other modes converted
+    to grey or RGB after their base mode (P, CMYK, YCbCr... to RGB; 1, LA to grey)."""
+    im = _pil_pixels(im, where)
+    target = "L" if ImageMode.getmode(im.mode).basemode == "L" else "RGB"
+    if im.mode != target:
+        try:
+            im = im.convert(target)
+        except ValueError as exc:
+            raise ValueError(f"{where}: a PIL image of mode {im.mode!r} cannot be converted to {target!r}: "
+                             f"convert it first ({exc})") from exc
+    return np.asarray(im)
+
+
+def _on_255_scale(arr: NDArray[Any], where: str) -> NDArray[np.float64]:
+    """Pixels as float64 on a 0-255 scale, by their dtype (``coerce.unit_pixels``' rules), except that
+    floats may be on either scale: [0, 1] is scaled up, [0, 255] kept; anything else refused."""
+    if arr.dtype == np.uint8:
+        return arr.astype(np.float64)
+    if arr.dtype.kind != "f":
+        return unit_pixels(arr, where).astype(np.float64) * 255.0
+    if not np.isfinite(arr).all():
+        row, col, _ = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(f"{where}: pixel (row {row}, column {col}) is NaN or infinite")
+    low, high = float(arr.min()), float(arr.max())
+    if low < 0 or high > 255:
+        raise ValueError(f"{where}: float pixels must lie in [0, 1] or [0, 255] (found {low:.4g}..{high:.4g}); "
+                         "rescale them or pass uint8")
+    return arr.astype(np.float64) * (255.0 if high <= 1.0 else 1.0)
 
 
 def check_clicks(clicks: Any, shape: tuple[int, int], where: str = "clicks") -> list[dict]:
@@ -121,9 +167,13 @@ def check_mask(mask: Any, shape: tuple[int, int], where: str = "mask") -> NDArra
 
 
 def gradient(image: Any) -> NDArray[np.float64]:
-    """The Sobel gradient magnitude, the largest over channels (needs scikit-image)."""
+    """The Sobel gradient magnitude of ``as_image(image)``, the largest over channels (needs scikit-image)."""
+    return _sobel(as_image(image))
+
+
+def _sobel(img: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``gradient`` of an image already read by ``as_image`` (not scaled a second time)."""
     skimage = _need_skimage("the watershed")
-    img = as_image(image)
     return np.max([skimage.filters.sobel(img[:, :, k]) for k in range(img.shape[2])], axis=0)
 
 
@@ -194,7 +244,7 @@ def click_region(
     """The region (bool ``(H, W)``) the clicks point at.
 
     Args:
-        image: ``(H, W)`` or ``(H, W, C)`` numbers (or a PIL image).
+        image: ``(H, W)`` or ``(H, W, C)`` numbers (or a PIL image), read by ``as_image``.
         clicks: ``[{"x", "y", "positive"}, ...]`` in image pixels (``check_clicks``).
         method: "watershed" (on the Sobel gradient; markers: positive clicks vs negative clicks and
             the image border), "flood" (colour tolerance; numpy/scipy only) or "random_walker".
@@ -219,7 +269,7 @@ def click_region(
         return _flood(img, cl, tol)
     if method == "watershed":
         skimage = _need_skimage("method='watershed'")
-        g = gradient(img) if grad is None else np.asarray(grad)
+        g = _sobel(img) if grad is None else np.asarray(grad)
         if g.shape != (h, w):
             raise ValueError(f"grad shape {g.shape} != image ({h}, {w})")
         return np.asarray(skimage.segmentation.watershed(g, _markers((h, w), cl, border=True)) == 1)
