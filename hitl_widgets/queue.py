@@ -15,7 +15,7 @@ Example:
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, KeysView, Mapping, Sequence, Set
 
 import numpy as np
 
@@ -51,6 +51,7 @@ def queue_positions(queue: QueueSpec, items: Items) -> np.ndarray:
         raise ValueError(
             f"queue must be a sequence of item ids (or a callable returning one), not {type(queue).__name__}"
         )
+    _refuse_unordered(queue)
     from .items import RangeIds, _RangeIndex
 
     if isinstance(queue, RangeIds) and isinstance(items._index, _RangeIndex):  # items.ids itself, or a prefix
@@ -77,6 +78,17 @@ def queue_positions(queue: QueueSpec, items: Items) -> np.ndarray:
         raise ValueError("the queue is empty: nothing to review")
     _refuse_repeats(positions, items)
     return positions
+
+
+def _refuse_unordered(queue: Iterable) -> None:
+    """Refuse a set (its order is its hashes': a str id's changes from run to run) and a mapping
+    (which would be read as its keys, silently). A dict's ``keys()`` keep their order and pass."""
+    if isinstance(queue, Set) and not isinstance(queue, KeysView):
+        raise ValueError(f"queue is a {type(queue).__name__}, which has no order, and a queue is ordered: "
+                         "pass sorted(...) or a list")
+    if isinstance(queue, Mapping):
+        raise ValueError(f"queue is a {type(queue).__name__} (a mapping), and a queue is ordered: pass "
+                         "sorted(...) or a list of item ids (e.g. list(d) for its keys in order)")
 
 
 def _refuse_repeats(positions: np.ndarray, items: Items) -> None:
