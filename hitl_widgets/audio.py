@@ -194,9 +194,10 @@ class AudioSource:
         return resample_poly(x, ratio.numerator, ratio.denominator, axis=0).astype(np.float32)
 
     def wav_bytes(self, start_s: float, end_s: float, *, rate: int | None = None) -> bytes:
-        """A 16-bit PCM WAV of the mono mix from ``start_s`` to ``end_s``: what the browser plays."""
+        """A 16-bit PCM WAV of the mono mix from ``start_s`` to ``end_s``: what the browser plays.
+        Samples are scaled as they are read (int16 / 32768), so a mono int16 clip comes back exact."""
         x = self.window(start_s, end_s, rate=rate)
-        pcm = np.clip(np.round(x * 32767.0), -32768, 32767).astype("<i2")
+        pcm = np.clip(np.round(x * 32768.0), -32768, 32767).astype("<i2")
         buf = io.BytesIO()
         with wave.open(buf, "wb") as w:
             w.setnchannels(1)
