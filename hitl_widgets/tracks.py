@@ -10,9 +10,12 @@ A *tracks* DataFrame has one row per track per frame, with the columns of ``TRAC
 - ``class``: an ``int`` or a ``str``;
 - ``keyframe``: True for a box someone (or a detector) placed, False for one interpolated between
   two keyframes of its track; a track starts and ends on keyframes;
-- ``source``: where the box came from ("human", "proposal", "adjusted", "mot", ...).
+- ``source``: where the box came from ("human", "proposal", "adjusted", "mot", ...);
+- ``video`` (optional): the video (an ``int`` or a ``str``) of the row. With it, a track is a
+  (video, track) pair, as ``TrackAnnotator.tracks`` and ``io.from_coco_video`` give them: each video
+  numbers its tracks on its own, so track 0 of one video is never track 0 of another.
 
-Other columns (``score``, ``video``, ...) are kept as they are.
+Other columns (``score``, ...) are kept as they are.
 
 Example:
     >>> kf = pd.DataFrame({"track": 0, "frame": [0, 4], "x": [0.0, 8.0], "y": 0.0, "w": 2.0, "h": 2.0, "class": "car"})
@@ -22,7 +25,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
@@ -51,6 +54,20 @@ _EDGE = 1e-6  # pixels a box may pass the frame's edge by (float rounding of x +
 def _key(value: Any) -> tuple[int, Any]:
     """A sort key that orders ints before strs (so a mix of track ids sorts)."""
     return (0, value) if isinstance(value, int) else (1, value)
+
+
+def _of(video: Any, word: str = "of") -> str:
+    """" of video 'a.mp4'" for a row's video, "" for tracks without a video column (video None)."""
+    return "" if video is None else f" {word} video {video!r}"
+
+
+def _track_name(video: Any, track: Any) -> str:
+    return f"track {track!r}{_of(video)}"
+
+
+def _track_key(video: Any, track: Any) -> tuple:
+    """What identifies a track: its id within its video (None: no video column); ints and strs kept apart."""
+    return (_key(video), _key(track))
 
 
 def _is_id(value: Any) -> bool:
@@ -160,11 +177,12 @@ def validate_tracks(
     for name, value, kind in (("n_frames", n_frames, int), ("width", width, (int, float)), ("height", height, (int, float))):
         if value is not None and (isinstance(value, bool) or not isinstance(plain(value), kind) or not value > 0):
             raise ValueError(f"{name} must be a positive {'int' if kind is int else 'number'}, not {value!r}")
+    videos = _ids(df["video"], lambda k: _row(df, k), "video") if "video" in df.columns else [None] * len(df)
     tracks = _ids(df["track"], lambda k: _row(df, k), "track id")
-    frames = _frames(df["frame"], lambda k: f"track {tracks[k]!r}, {_row(df, k)}", n_frames)
+    frames = _frames(df["frame"], lambda k: f"{_track_name(videos[k], tracks[k])}, {_row(df, k)}", n_frames)
 
     def where(k: int) -> str:
-        return f"track {tracks[k]!r}, frame {frames[k]}"
+        return f"{_track_name(videos[k], tracks[k])}, frame {frames[k]}"
 
     boxes = _boxes(df, where, width, height)
     classes = _ids(df["class"], where, "class")
@@ -173,16 +191,17 @@ def validate_tracks(
     for k, s in enumerate(sources):
         if not isinstance(s, str):
             raise ValueError(f"{where(k)}: source {s!r} is not a str")
+    keys = [_track_key(video, t) for video, t in zip(videos, tracks)]
     seen: dict[tuple[Any, int], int] = {}
     cls_of: dict[Any, int] = {}
-    for k, (t, f, c) in enumerate(zip(tracks, frames.tolist(), classes)):
-        tk = _key(t)
+    for k, (tk, f, c) in enumerate(zip(keys, frames.tolist(), classes)):
+        name = _track_name(videos[k], tracks[k])
         if (tk, f) in seen:
-            raise ValueError(f"track {t!r} has two rows for frame {f} (rows {seen[tk, f]} and {k})")
+            raise ValueError(f"{name} has two rows for frame {f} (rows {seen[tk, f]} and {k})")
         seen[tk, f] = k
         first = cls_of.setdefault(tk, k)
         if _key(classes[first]) != _key(c):
-            raise ValueError(f"track {t!r} has class {classes[first]!r} at frame {frames[first]} and {c!r} at frame {f}: "
+            raise ValueError(f"{name} has class {classes[first]!r} at frame {frames[first]} and {c!r} at frame {f}: "
                              "a track keeps one class (split it, or give the new class a new track id)")
     out = pd.DataFrame({
         "track": pd.Series(tracks, dtype=object if not tracks else None),
@@ -192,25 +211,53 @@ def validate_tracks(
     })
     for c in df.columns:
         if c not in out.columns:
-            out[c] = df[c].to_numpy()
-    order = sorted(range(len(out)), key=lambda k: (_key(tracks[k]), frames[k]))
+            out[c] = pd.Series(videos, dtype=object if not videos else None) if c == "video" else df[c].to_numpy()
+    order = sorted(range(len(out)), key=lambda k: (keys[k], frames[k]))
     out = out.iloc[order].reset_index(drop=True)
-    ends = out.groupby(_codes(out["track"]), sort=False)["frame"].agg(["idxmin", "idxmax"])
+    ends = out.groupby(_codes(out), sort=False)["frame"].agg(["idxmin", "idxmax"])
     for k in np.concatenate([ends["idxmin"].to_numpy(), ends["idxmax"].to_numpy()]):
         if not out["keyframe"].iat[k]:
-            raise ValueError(f"track {plain(out['track'].iat[k])!r}, frame {out['frame'].iat[k]}: a track starts and ends on "
-                             "keyframes, and this end is an interpolated box (keyframe=False)")
+            raise ValueError(f"{_track_name(*_pairs(out.iloc[[k]])[0])}, frame {out['frame'].iat[k]}: a track starts and "
+                             "ends on keyframes, and this end is an interpolated box (keyframe=False)")
     return out
 
 
-def _codes(track: pd.Series) -> np.ndarray:
-    """One int per track id (ints and strs kept apart: track 1 is not track "1")."""
-    return pd.factorize(pd.Series([_key(t) for t in track], dtype=object))[0]
+def _pairs(df: pd.DataFrame) -> list[tuple[Any, Any]]:
+    """(video, track) of each row of a validated tracks DataFrame (video None: no video column)."""
+    videos = df["video"] if "video" in df.columns else [None] * len(df)
+    return [(plain(video), plain(track)) for video, track in zip(videos, df["track"])]
 
 
-def _mask(df: pd.DataFrame, track: Any) -> np.ndarray:
-    key = _key(plain(track))
-    return np.fromiter((_key(t) == key for t in df["track"]), dtype=bool, count=len(df))
+def _codes(df: pd.DataFrame) -> np.ndarray:
+    """One int per track of a validated tracks DataFrame, numbered in row order: a (video, track)
+    pair when it has a video column (ints and strs kept apart: track 1 is not track "1")."""
+    return pd.factorize(pd.Series([_track_key(*p) for p in _pairs(df)], dtype=object))[0]
+
+
+def _mask(df: pd.DataFrame, video: Any, track: Any) -> np.ndarray:
+    """The rows of one track (of ``video``; None: the tracks have no video column)."""
+    key = _track_key(video, track)
+    return np.fromiter((_track_key(*p) == key for p in _pairs(df)), dtype=bool, count=len(df))
+
+
+def _which_video(v: pd.DataFrame, video: Any, what: str) -> Any:
+    """The video that ``split_track`` / ``merge_tracks`` changes: None when the tracks have no video
+    column; else ``video``, one of theirs (it may be left out when they are all from one video)."""
+    if "video" not in v.columns:
+        if video is not None:
+            raise ValueError(f"{what}: video={video!r} is given, but the tracks have no video column")
+        return None
+    videos = list(dict.fromkeys(_key(plain(x)) for x in v["video"]))
+    shown = ", ".join(repr(x[1]) for x in videos[:5]) + (", ..." if len(videos) > 5 else "")
+    if video is None:
+        if len(videos) > 1:
+            raise ValueError(f"{what}: the tracks are from {len(videos)} videos ({shown}), each numbering its tracks: "
+                             "name one with video=")
+        return videos[0][1] if videos else None
+    video = _track_id(video, "video")
+    if _key(video) not in videos:
+        raise ValueError(f"{what}: no video {video!r} in the tracks (they have {shown or 'none'})")
+    return video
 
 
 def _track_id(value: Any, what: str) -> Hashable:
@@ -224,8 +271,9 @@ def interpolate(keyframes_df: pd.DataFrame, max_gap: int | None = None) -> pd.Da
     """One box per frame of each track: boxes linearly interpolated between consecutive keyframes.
 
     Rows with ``keyframe=True`` are kept as they are; rows with ``keyframe=False`` are recomputed.
-    An interpolated row takes its track's class and the source of the keyframe before it, with
-    ``keyframe=False`` (and NaN in other columns). ``max_gap``: leave a run of more than this many
+    With a ``video`` column, a track is interpolated within its video only. An interpolated row takes
+    its track's class and video and the source of the keyframe before it, with ``keyframe=False``
+    (and NaN in other columns). ``max_gap``: leave a run of more than this many
     missing frames empty (the object was out of view); None fills every gap.
 
     Example:
@@ -237,7 +285,7 @@ def interpolate(keyframes_df: pd.DataFrame, max_gap: int | None = None) -> pd.Da
         raise ValueError(f"max_gap must be None or an int >= 0, not {max_gap!r}")
     v = validate_tracks(keyframes_df)
     keys = v[v["keyframe"]].reset_index(drop=True)
-    codes = _codes(keys["track"])
+    codes = _codes(keys)
     f = keys["frame"].to_numpy()
     b = keys[BOX].to_numpy()
     # consecutive keyframes of one track (rows are sorted by track, then frame)
@@ -254,14 +302,19 @@ def interpolate(keyframes_df: pd.DataFrame, max_gap: int | None = None) -> pd.Da
         "track": keys["track"].to_numpy()[src], "frame": f[src] + step,
         **{c: boxes[:, i] for i, c in enumerate(BOX)},
         "class": keys["class"].to_numpy()[src], "keyframe": False, "source": keys["source"].to_numpy()[src],
+        **({"video": keys["video"].to_numpy()[src]} if "video" in keys.columns else {}),
     })
     out = pd.concat([keys, new], ignore_index=True)
     order = np.lexsort((out["frame"].to_numpy(), np.concatenate([codes, codes[src]])))
     return out.iloc[order].reset_index(drop=True)
 
 
-def split_track(df: pd.DataFrame, track: Any, at_frame: int, new_id: Any = None) -> pd.DataFrame:
+def split_track(df: pd.DataFrame, track: Any, at_frame: int, new_id: Any = None, *, video: Any = None) -> pd.DataFrame:
     """Give the rows of ``track`` from ``at_frame`` on a new track id (default: the largest int id + 1).
+
+    With a ``video`` column, ``video`` names the track's video (it may be left out when all rows are
+    from one video), and ids are those of that video: the new id is new there, the default is that
+    video's largest int id + 1.
 
     The two rows either side of the cut become keyframes (their boxes unchanged), so each part still
     starts and ends on a keyframe and re-interpolating changes nothing.
@@ -273,20 +326,22 @@ def split_track(df: pd.DataFrame, track: Any, at_frame: int, new_id: Any = None)
     """
     v = validate_tracks(df)
     track = _track_id(track, "track")
-    at = _frames(np.array([at_frame], dtype=object), lambda k: f"split track {track!r}", None)[0]
-    mask = _mask(v, track)
+    video = _which_video(v, video, f"split track {track!r}")
+    name = _track_name(video, track)
+    at = _frames(np.array([at_frame], dtype=object), lambda k: f"split {name}", None)[0]
+    mask = _mask(v, video, track)
     if not mask.any():
-        raise ValueError(f"no track {track!r} to split")
+        raise ValueError(f"no {name} to split")
     frames = v["frame"].to_numpy()[mask]
     if not frames.min() < at <= frames.max():
-        raise ValueError(f"track {track!r} spans frames {frames.min()}..{frames.max()}: split it at a frame after its "
+        raise ValueError(f"{name} spans frames {frames.min()}..{frames.max()}: split it at a frame after its "
                          f"first and up to its last (rows from that frame on get the new id), not {at}")
-    used = {_key(t) for t in v["track"]}
+    ids = [t for vid, t in _pairs(v) if _key(vid) == _key(video)]
     if new_id is None:
-        new_id = max((t for t in v["track"] if isinstance(t, int)), default=-1) + 1
+        new_id = max((t for t in ids if isinstance(t, int)), default=-1) + 1
     new_id = _track_id(new_id, "new_id")
-    if _key(new_id) in used:
-        raise ValueError(f"track id {new_id!r} is already used: choose a new_id no track has")
+    if _key(new_id) in {_key(t) for t in ids}:
+        raise ValueError(f"track id {new_id!r} is already used{_of(video, 'in')}: choose a new_id no track has")
     tail = mask & (v["frame"].to_numpy() >= at)
     before = np.flatnonzero(mask & ~tail)[-1]
     after = np.flatnonzero(tail)[0]
@@ -297,11 +352,12 @@ def split_track(df: pd.DataFrame, track: Any, at_frame: int, new_id: Any = None)
     return validate_tracks(v)
 
 
-def merge_tracks(df: pd.DataFrame, keep: Any, absorb: Any) -> pd.DataFrame:
+def merge_tracks(df: pd.DataFrame, keep: Any, absorb: Any, *, video: Any = None) -> pd.DataFrame:
     """Give the rows of track ``absorb`` the id ``keep`` (one object annotated as two tracks).
 
     Refused when the tracks share a frame or have different classes. The frames between them stay
-    empty: :func:`interpolate` fills them.
+    empty: :func:`interpolate` fills them. With a ``video`` column, both tracks are of ``video`` (it
+    may be left out when all rows are from one video).
 
     Example:
         >>> df = pd.DataFrame({"track": [0, 1], "frame": [0, 5], "x": 0.0, "y": 0.0, "w": 2.0, "h": 2.0, "class": "car"})
@@ -310,20 +366,21 @@ def merge_tracks(df: pd.DataFrame, keep: Any, absorb: Any) -> pd.DataFrame:
     """
     v = validate_tracks(df)
     keep, absorb = _track_id(keep, "keep"), _track_id(absorb, "absorb")
+    video = _which_video(v, video, f"merge tracks {keep!r} and {absorb!r}")
     if _key(keep) == _key(absorb):
-        raise ValueError(f"cannot merge track {keep!r} with itself")
-    mk, ma = _mask(v, keep), _mask(v, absorb)
+        raise ValueError(f"cannot merge {_track_name(video, keep)} with itself")
+    mk, ma = _mask(v, video, keep), _mask(v, video, absorb)
     for t, m in ((keep, mk), (absorb, ma)):
         if not m.any():
-            raise ValueError(f"no track {t!r} to merge")
+            raise ValueError(f"no {_track_name(video, t)} to merge")
     ck, ca = v["class"][mk].iat[0], v["class"][ma].iat[0]
     if _key(ck) != _key(ca):
-        raise ValueError(f"tracks {keep!r} (class {ck!r}) and {absorb!r} (class {ca!r}) have different classes: "
+        raise ValueError(f"tracks {keep!r} (class {ck!r}) and {absorb!r} (class {ca!r}){_of(video)} have different classes: "
                          "a track keeps one class")
     both = np.intersect1d(v["frame"][mk], v["frame"][ma])
     if both.size:
         shown = ", ".join(map(str, both[:5])) + (", ..." if both.size > 5 else "")
-        raise ValueError(f"tracks {keep!r} and {absorb!r} both have boxes on {both.size} frame(s) ({shown}): "
+        raise ValueError(f"tracks {keep!r} and {absorb!r}{_of(video)} both have boxes on {both.size} frame(s) ({shown}): "
                          "a track has one box per frame; split or delete the overlap first")
     track_col = v["track"].astype(object)
     track_col[ma] = keep
@@ -355,6 +412,22 @@ def _detections(detections: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[
     return frames, boxes, classes, scores
 
 
+def _each_video(df: pd.DataFrame, run: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
+    """``run`` on each video's rows of ``df`` (without its video column), the results one after the
+    other with ``video`` as their first column; an error names the video."""
+    keys = [_key(v) for v in _ids(df["video"], lambda k: f"detection {_row(df, k)}", "video")]
+    videos: list[tuple[Any, Any]] = sorted(set(keys)) or [(None, None)]  # no rows: run once, for the columns
+    parts = []
+    for key in videos:
+        try:
+            out = run(df[np.array([k == key for k in keys], dtype=bool)].drop(columns="video"))
+        except ValueError as e:
+            raise ValueError(f"video {key[1]!r}: {e}") from None
+        out.insert(0, "video", pd.Series([key[1]] * len(out), dtype=object))
+        parts.append(out)
+    return pd.concat(parts, ignore_index=True)
+
+
 def _predict(rows: list[int], frames: np.ndarray, boxes: np.ndarray, f: int, motion: bool) -> np.ndarray:
     """Where a track's box should be on frame ``f``: its last box, moved on at the mean velocity of
     its last few detections when ``motion`` (the size is kept)."""
@@ -383,7 +456,9 @@ def propagate_detections(
     false positives, with ``min_length=2``).
 
     Returns a tracks DataFrame (ids 0, 1, ... by first frame) with ``source="proposal"``, detected
-    boxes as keyframes, and ``score`` (NaN on interpolated rows).
+    boxes as keyframes, and ``score`` (NaN on interpolated rows). With a ``video`` column (ints or
+    strs), each video's detections are linked on their own (ids from 0 in each video) and ``video``
+    is the result's first column, as ``TrackAnnotator`` takes proposals.
 
     Example:
         >>> det = pd.DataFrame({"frame": [0, 1, 1, 3], "x": [0.0, 1.0, 50.0, 3.0], "y": 0.0, "w": 10.0, "h": 10.0,
@@ -397,6 +472,8 @@ def propagate_detections(
     for name, value, low in (("max_gap", max_gap, 0), ("min_length", min_length, 1)):
         if isinstance(value, bool) or not isinstance(plain(value), int) or value < low:
             raise ValueError(f"{name} must be an int >= {low}, not {value!r}")
+    if isinstance(detections, pd.DataFrame) and "video" in detections.columns:
+        return _each_video(detections, lambda part: propagate_detections(part, t, max_gap, min_length, motion))
     frames, boxes, classes, scores = _detections(detections)
     ckeys = [_key(c) for c in classes]
     order = np.lexsort((-scores, frames))  # by frame, then score down (stable: earlier row first on ties)
@@ -439,7 +516,8 @@ def propagate_detections(
 
 
 def tracks_summary(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per track: track, class, first_frame, last_frame, n_boxes, n_keyframes.
+    """One row per track: track, class, first_frame, last_frame, n_boxes, n_keyframes. With a video
+    column: one row per track of each video, ``video`` first.
 
     Example:
         >>> kf = pd.DataFrame({"track": 0, "frame": [0, 4], "x": 0.0, "y": 0.0, "w": 2.0, "h": 2.0, "class": "car"})
@@ -447,8 +525,9 @@ def tracks_summary(df: pd.DataFrame) -> pd.DataFrame:
         [[0, 'car', 0, 4, 5, 2]]
     """
     v = validate_tracks(df)
-    g = v.groupby(_codes(v["track"]), sort=False)
+    g = v.groupby(_codes(v), sort=False)
     out = pd.DataFrame({
+        **({"video": g["video"].first()} if "video" in v.columns else {}),
         "track": g["track"].first(), "class": g["class"].first(), "first_frame": g["frame"].min(),
         "last_frame": g["frame"].max(), "n_boxes": g.size(), "n_keyframes": g["keyframe"].sum(),
     })

@@ -38,6 +38,7 @@ from ..queue import QueueSpec
 from ..store import AnnotationStore
 from .base import STATIC, Committed, IntentError, intent, static_file
 from .image_editor import ImageEditor
+from .vqa import by_item_id
 
 KIND = "chains"
 STEP_KINDS = ("perception", "inference", "answer")
@@ -80,16 +81,45 @@ def _chain(item_id: Hashable, model: str, raw: Any) -> list[dict]:
     return [_step(item_id, model, n, s) for n, s in enumerate(steps)]
 
 
+def _per_item(what: str, values: Any, items: Items, where: str = "") -> dict[Hashable, Any]:
+    """``values`` as ``{item_id: value}``: a Series (by its index) or a dict (by its keys) is read by
+    item id (``vqa.by_item_id``: every entry an item id, every item given, never by position), a
+    list, tuple or array by position (one value per item). Errors start with ``where``."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__") or isinstance(values, (pd.DataFrame, set, frozenset)):
+        raise ValueError(f"{where}{what} must be a list aligned with the items, or a Series or a dict by item id, "
+                         f"not a {type(values).__name__}")
+    if isinstance(values, (pd.Series, Mapping)):
+        return by_item_id(f"{where}{what}", values, items)
+    values = list(values)
+    if len(values) != len(items):
+        raise ValueError(f"{where}{len(values)} {what} for {len(items)} items")
+    return dict(zip(items.ids, values))
+
+
+def _given(by_item: dict[Hashable, Any]) -> dict[Hashable, Any]:
+    """The entries that are not None / NaN (no chain, or no question, for that item)."""
+    return {i: v for i, v in by_item.items() if not is_missing(v)}
+
+
 def normalise_chains(chains: Any, items: Items, questions: Any = None) -> tuple[list[str], dict, dict]:
     """Chains in any accepted shape → (model names, ``{item_id: {model: [step, ...]}}``,
     ``{item_id: question or None}``).
 
     Accepted: a long DataFrame with columns item_id, model, steps (and optionally question); a dict
-    ``{model: sequence aligned with the items}`` of chains (None: no chain for that item); a
-    sequence of chains aligned with the items (one model, named "model"). A chain is a list of
-    steps, each a str or ``{"text": str, "kind": "perception" | "inference" | "answer"}``.
-    ``questions``: one str per item (a sequence aligned with the items, or a dict / Series by item
-    id); it overrides the DataFrame's question column.
+    ``{model: chains}``; one model's chains (named "model"). Chains, and ``questions`` (one str per
+    item; they override the DataFrame's question column), are a list / tuple / array aligned with
+    the items by position, or a Series (by its index) or dict keyed by item id: every index entry or
+    key an item id and every item given (``vqa.by_item_id``; a Series is never read by position, so
+    a sorted DataFrame's columns stay together). None / NaN: no chain, or no question, for that item.
+    A chain is a list of steps, each a str or ``{"text": str, "kind": "perception" | "inference" | "answer"}``.
+
+    Example:
+        >>> import numpy as np
+        >>> items = Items(np.zeros((2, 8, 8), np.uint8), ids=["a", "b"])
+        >>> _, chains, questions = normalise_chains(pd.Series({"b": ["B"], "a": ["A"]}), items,
+        ...                                         pd.Series({"b": "Qb", "a": "Qa"}))
+        >>> chains["a"]["model"][0]["text"], questions["a"]
+        ('A', 'Qa')
     """
     found: dict[str, dict] = {}
     asked: dict[Hashable, Any] = {}
@@ -108,17 +138,11 @@ def normalise_chains(chains: Any, items: Items, questions: Any = None) -> tuple[
                 asked.setdefault(item_id, row.question)
     elif isinstance(chains, Mapping):
         for model, values in chains.items():
-            values = list(values)
-            if len(values) != len(items):
-                raise ValueError(f"model {model!r}: {len(values)} chains for {len(items)} items")
-            found[str(model)] = {i: v for i, v in zip(items.ids, values) if v is not None}
+            found[str(model)] = _given(_per_item("chains", values, items, where=f"model {model!r}: "))
     elif isinstance(chains, (str, bytes)) or not hasattr(chains, "__iter__"):
         raise ValueError("chains must be a DataFrame, a dict {model: chains} or a list of chains (one per item)")
     else:
-        values = list(chains)
-        if len(values) != len(items):
-            raise ValueError(f"{len(values)} chains for {len(items)} items")
-        found["model"] = {i: v for i, v in zip(items.ids, values) if v is not None}
+        found["model"] = _given(_per_item("chains", chains, items))
     if not found:
         raise ValueError("no chains given")
     out: dict[Hashable, dict[str, list[dict]]] = {i: {} for i in items.ids}
@@ -128,20 +152,7 @@ def normalise_chains(chains: Any, items: Items, questions: Any = None) -> tuple[
         for item_id, raw in by_item.items():
             out[item_id][model] = _chain(item_id, model, raw)
     if questions is not None:
-        if isinstance(questions, (str, bytes)):
-            raise ValueError("questions must be one str per item, not a single string")
-        if isinstance(questions, pd.Series):
-            questions = questions.to_dict() if all(plain(i) in items for i in questions.index) else questions.tolist()
-        if isinstance(questions, Mapping):
-            asked = {plain(k): v for k, v in questions.items()}
-            unknown = [k for k in asked if k not in items]
-            if unknown:
-                raise ValueError(f"question for unknown item id {unknown[0]!r}")
-        else:
-            qs = list(questions)
-            if len(qs) != len(items):
-                raise ValueError(f"{len(qs)} questions for {len(items)} items")
-            asked = dict(zip(items.ids, qs))
+        asked = _given(_per_item("questions", questions, items))
     texts: dict[Hashable, str | None] = {}
     for i in items.ids:
         q = asked.get(i)
@@ -173,7 +184,8 @@ class ReasoningChainReview(ImageEditor):
         items: the images (``Items`` or anything it accepts).
         chains: the models' chains (see ``normalise_chains``; ``demo.model_chains`` makes some).
         store: the ``AnnotationStore``; task: its task name.
-        questions: one question per item (or the ``question`` column of a chains DataFrame).
+        questions: one question per item: a list by position, or a Series / dict by item id (or the
+            ``question`` column of a chains DataFrame).
 
     Example:
         >>> import numpy as np
