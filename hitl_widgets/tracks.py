@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .coerce import is_missing, plain
+from .coerce import check_int, check_number, is_missing, plain
 from .metrics.geometry import box_iou
 from .widgets.segments import check_scores
 
@@ -281,8 +281,8 @@ def interpolate(keyframes_df: pd.DataFrame, max_gap: int | None = None) -> pd.Da
         >>> interpolate(kf)["w"].tolist()
         [2.0, 3.0, 4.0]
     """
-    if max_gap is not None and (isinstance(max_gap, bool) or not isinstance(plain(max_gap), int) or max_gap < 0):
-        raise ValueError(f"max_gap must be None or an int >= 0, not {max_gap!r}")
+    if max_gap is not None:
+        max_gap = check_int("max_gap", max_gap, 0)
     v = validate_tracks(keyframes_df)
     keys = v[v["keyframe"]].reset_index(drop=True)
     codes = _codes(keys)
@@ -466,12 +466,8 @@ def propagate_detections(
         >>> propagate_detections(det, max_gap=1)[["track", "frame", "x", "keyframe"]].values.tolist()
         [[0, 0, 0.0, True], [0, 1, 1.0, True], [0, 2, 2.0, False], [0, 3, 3.0, True], [1, 1, 50.0, True]]
     """
-    t = plain(iou_threshold)
-    if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0.0 < t <= 1.0:
-        raise ValueError(f"iou_threshold must be a number in (0, 1], not {repr(t)[:40]}")
-    for name, value, low in (("max_gap", max_gap, 0), ("min_length", min_length, 1)):
-        if isinstance(value, bool) or not isinstance(plain(value), int) or value < low:
-            raise ValueError(f"{name} must be an int >= {low}, not {value!r}")
+    t = check_number("iou_threshold", iou_threshold, 0, 1, low_open=True)
+    max_gap, min_length = check_int("max_gap", max_gap, 0), check_int("min_length", min_length, 1)
     if isinstance(detections, pd.DataFrame) and "video" in detections.columns:
         return _each_video(detections, lambda part: propagate_detections(part, t, max_gap, min_length, motion))
     frames, boxes, classes, scores = _detections(detections)
