@@ -325,3 +325,22 @@ def test_without_scikit_image_the_flood_works_and_the_rest_says_what_to_install(
     assert send.read("assist", item_id=0, clicks=[click(20, 20)])[0]["type"] == "assist"
     reply, _ = send.read("superpixels", item_id=0)
     assert reply["type"] == "refused" and "item 0" in reply["message"] and "needs scikit-image" in reply["message"]
+
+
+def test_the_canvas_assist_reads_a_palette_file_by_its_colours_not_its_indices(tmp_path):
+    """A palette PNG's indices sit within the flood tolerance of each other (0, 1, 2): the flood
+    covered all 400 pixels where the same picture as RGB gives the 364 of its red region."""
+    from PIL import Image
+
+    rgb = np.zeros((20, 20, 3), np.uint8)
+    rgb[:, :] = (200, 0, 0)
+    rgb[:, :10] = (205, 0, 0)  # two reds, within the tolerance
+    rgb[14:, 14:] = (0, 200, 0)  # a green square: 36 pixels
+    Image.fromarray(rgb).save(tmp_path / "rgb.png")
+    Image.fromarray(rgb).convert("P", palette=Image.Palette.ADAPTIVE, colors=3).save(tmp_path / "p.png")
+    assert Image.open(tmp_path / "p.png").mode == "P"
+    areas = []
+    for name in ("rgb.png", "p.png"):
+        w = hw.SegmentationCanvas([str(tmp_path / name)], ["red"], store=hw.AnnotationStore(":memory:"), assist="flood")
+        areas.append(int(w.assist_region(0, [{"x": 2, "y": 2, "positive": True}]).sum()))
+    assert areas == [364, 364]

@@ -471,11 +471,12 @@ class SegmentationCanvas(ImageEditor):
 
     # ------------------------------------------------------------------ assisted segmentation
     def _assist_entry(self, item_id: Hashable) -> dict:
-        """The item's image as numpy (and, once computed, its gradient and superpixels), for the
-        last ASSIST_CACHE items."""
+        """The item's image as 8-bit grey or RGB numpy (a palette image's colours, not its indices; what
+        a callable ``assist`` gets), and once computed its gradient and superpixels, for the last
+        ASSIST_CACHE items."""
         entry = self._assist_cache.get(item_id)
         if entry is None:
-            entry = {"image": np.asarray(self.items.image(item_id))}
+            entry = {"image": _assist._pil_array(self.items.image(item_id), f"item {item_id!r}")}  # palette: RGB, not indices
             self._assist_cache[item_id] = entry
             while len(self._assist_cache) > ASSIST_CACHE:
                 self._assist_cache.popitem(last=False)
