@@ -54,7 +54,7 @@ import pandas as pd
 
 from ._progress import progress_bar
 from ._version import __version__
-from .coerce import is_missing, is_tensor, json_default, plain, to_numpy
+from .coerce import is_missing, is_tensor, json_default, plain, refuse_non_str_keys, to_numpy
 from .items import Items
 from .remote import is_url
 from .signing import ALGORITHM, PublicKey, SigningKey, as_public_key
@@ -145,24 +145,8 @@ def _label_map(labels: Any, items: Items) -> dict[Hashable, Any]:
             )
         label = None if is_missing(label) else plain(label)
         out[item_id] = json_default(label) if isinstance(label, np.ndarray) or is_tensor(label) else label
-        _refuse_non_str_keys(out[item_id], f"item {item_id!r}: label")
+        refuse_non_str_keys(out[item_id], f"item {item_id!r}: label")
     return out
-
-
-def _refuse_non_str_keys(value: Any, where: str) -> None:
-    """Refuse a dict with a key that is not a str anywhere in a label: JSON writes the key 1 as "1",
-    so ``{1: "cat"}`` and ``{"1": "cat"}`` would hash the same (and a store keeps only the str).
-    Refusing them leaves the hash of every other label as it was."""
-    if isinstance(value, Mapping):
-        for key, part in value.items():
-            if not isinstance(key, str):
-                raise ValueError(f"{where}: the key {key!r} ({type(key).__name__}) is not a str: a label's dict keys "
-                                 "must be str (JSON writes every key as a str, so {1: ...} and {'1': ...} would "
-                                 "hash the same): convert them, e.g. {str(k): v for k, v in d.items()}")
-            _refuse_non_str_keys(part, f"{where}[{key!r}]")
-    elif isinstance(value, (list, tuple)):
-        for n, part in enumerate(value):
-            _refuse_non_str_keys(part, f"{where}[{n}]")
 
 
 def _content_hashes(

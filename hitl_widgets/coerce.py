@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import numbers
 import sys
-from collections.abc import Callable, Container, Hashable, Sequence
+from collections.abc import Callable, Container, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, overload
@@ -46,6 +46,7 @@ __all__ = [
     "probabilities",
     "probability",
     "refuse_lookalikes",
+    "refuse_non_str_keys",
     "unit_pixels",
     "same",
     "to_numpy",
@@ -544,6 +545,29 @@ def probabilities(values: Any, where: Callable[[int], str], *, what: str = "scor
         k = int(np.argmax(bad))
         probability(arr[k], where(k), what=what, words=words)
     return np.array([probability(v, where(k), what=what, words=words) for k, v in enumerate(arr)], dtype=np.float64)
+
+
+def refuse_non_str_keys(value: Any, where: str) -> None:
+    """Refuse a dict with a key that is not a str anywhere in ``value`` (dicts, lists and tuples
+    inside it too): JSON writes the key ``1`` as ``"1"``, so ``{1: "cat"}`` would be stored as (and
+    hash the same as) ``{"1": "cat"}``. ``ValueError`` naming ``where`` and the path to the key.
+
+    Example:
+        >>> refuse_non_str_keys({"boxes": [{2: "car"}]}, "item 0: label")
+        Traceback (most recent call last):
+        ...
+        ValueError: item 0: label['boxes'][0]: the key 2 (int) is not a str: dict keys must be str (JSON writes every key as a str, so {1: ...} and {'1': ...} would read the same): convert them, e.g. {str(k): v for k, v in d.items()}
+    """
+    if isinstance(value, Mapping):
+        for key, part in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{where}: the key {key!r} ({type(key).__name__}) is not a str: dict keys must be str "
+                                 "(JSON writes every key as a str, so {1: ...} and {'1': ...} would read the same): "
+                                 "convert them, e.g. {str(k): v for k, v in d.items()}")
+            refuse_non_str_keys(part, f"{where}[{key!r}]")
+    elif isinstance(value, (list, tuple)):
+        for n, part in enumerate(value):
+            refuse_non_str_keys(part, f"{where}[{n}]")
 
 
 def is_item_id(value: Any) -> bool:

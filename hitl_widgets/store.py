@@ -59,7 +59,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
-from .coerce import is_item_id, plain
+from .coerce import is_item_id, plain, refuse_non_str_keys
 
 T = TypeVar("T")
 
@@ -729,7 +729,8 @@ class AnnotationStore:
         within that skew is stored as now). The event's place in the log (its id) is still the
         order of recording: the current state is the newest *recorded* event.
 
-        Raises ``ValueError`` (and stores nothing) for a payload that is not a JSON object, and
+        Raises ``ValueError`` (and stores nothing) for a payload that is not a JSON object (a dict
+        key in it that is not a str too: JSON would bring ``{1: "cat"}`` back as ``{"1": "cat"}``), and
         for text that some backend could not keep: NUL characters, lone surrogates, a task or
         annotator over 200 characters, a kind over 50, an item id over 500 once JSON-encoded.
         ``supersedes``, when given, must be an int event id (not a bool, a float or a str). A
@@ -747,6 +748,7 @@ class AnnotationStore:
         if payload is not None and not isinstance(payload, dict):  # a list would break labels() for good
             raise ValueError(f"payload must be a dict, not {type(payload).__name__}")
         created = event_time(at)
+        refuse_non_str_keys(payload, "payload")  # {1: "cat"} would come back as {"1": "cat"}
         try:
             payload_json = json.dumps(payload if payload is not None else {}, allow_nan=False, ensure_ascii=False)
         except (TypeError, ValueError) as exc:
