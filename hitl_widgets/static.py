@@ -23,12 +23,15 @@ import base64
 import html
 import io
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw
+
+from .reports import format_number
 
 __all__ = ["StaticCard", "with_static", "thumbnail_jpeg", "curve_svg", "section_card"]
 
@@ -125,16 +128,62 @@ def section_card(part: Any) -> StaticCard:
     return StaticCard(title, extra_html=body)
 
 
+def _runs(points: Sequence[tuple[float, float]]) -> list[list[tuple[float, float]]]:
+    """The drawable stretches of one series: its points sorted by x, split where y is not finite
+    (NaN, inf: a gap in the line); a point whose x is not finite has no place and is left out.
+
+    Example:
+        >>> _runs([(3, 0.7), (1, 0.5), (2, float("nan")), (4, 0.8)])
+        [[(1.0, 0.5)], [(3.0, 0.7), (4.0, 0.8)]]
+    """
+    runs: list[list[tuple[float, float]]] = [[]]
+    for x, y in sorted((float(x), float(y)) for x, y in points if math.isfinite(float(x))):
+        if math.isfinite(y):
+            runs[-1].append((x, y))
+        elif runs[-1]:
+            runs.append([])
+    return [run for run in runs if run]
+
+
+def _span(low: float, high: float) -> tuple[float, float]:
+    """The range an axis spans for data from ``low`` to ``high``: the data's own range, or a small
+    pad around a single value (so that a flat curve is drawn mid-axis, not at ``low + 1``)."""
+    if high > low:
+        return low, high
+    pad = 0.05 * max(abs(low), 1.0)
+    return low - pad, high + pad
+
+
+def _run_svg(pixels: list[tuple[float, float]], colour: str, dash: str) -> str:
+    """One unbroken stretch of a curve (pixel coordinates) as SVG: a line, or a dot for a lone point."""
+    if len(pixels) == 1:
+        return f"<circle cx='{pixels[0][0]:.1f}' cy='{pixels[0][1]:.1f}' r='2.5' fill='{colour}'/>"
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pixels)
+    return f"<polyline points='{path}' fill='none' stroke='{colour}' stroke-width='2'{dash}/>"
+
+
 def curve_svg(series: dict[str, list[tuple[float, float]]], dashed: Sequence[str] = (), width: int = 420, height: int = 220) -> bytes:
-    """Line plot of ``series`` (name → [(x, y), ...]) as SVG bytes, with axis ranges and a legend;
-    names in ``dashed`` are drawn dashed. No script, text escaped."""
-    points = [p for pts in series.values() for p in pts]
-    if not points:
+    """Line plot of ``series`` (name → [(x, y), ...]) as SVG bytes, with a legend and axis labels
+    at the data's smallest and largest x and y (through ``reports.format_number``: a rate below 1
+    never reads "1.00"); names in ``dashed`` are drawn dashed. A point that is not finite (NaN,
+    inf) is left out, a gap in its line; a lone point is a dot. No script, text escaped. Empty
+    bytes when no point is finite.
+
+    Example:
+        >>> svg = curve_svg({"accuracy": [(100, 0.95), (200, 0.9996)]}).decode()
+        >>> ">0.95<" in svg and ">0.9996<" in svg and ">200 labels<" in svg
+        True
+    """
+    runs = {name: _runs(pts) for name, pts in series.items()}
+    finite = [p for name_runs in runs.values() for run in name_runs for p in run]
+    if not finite:
         return b""
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
-    y0, y1 = min(ys), max(ys) if max(ys) > min(ys) else min(ys) + 1
-    left, right, top, bottom = 44, 10, 10, 28
+    xs, ys = [p[0] for p in finite], [p[1] for p in finite]
+    (x0, x1), (y0, y1) = _span(min(xs), max(xs)), _span(min(ys), max(ys))
+    x_labels = sorted({min(xs), max(xs)})  # one label when every point has one x
+    y_labels = [(format_number(y, 2), y) for y in sorted({min(ys), max(ys)})]  # one when the curve is flat
+    left = max(44, 8 + 7 * max(len(text) for text, _ in y_labels))  # room for the widest y label
+    right, top, bottom = 10, 10, 28
     def sx(x: float) -> float:
         return left + (x - x0) / (x1 - x0) * (width - left - right)
     def sy(y: float) -> float:
@@ -142,18 +191,18 @@ def curve_svg(series: dict[str, list[tuple[float, float]]], dashed: Sequence[str
     parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height + 18 * len(series)}' font-family='sans-serif' font-size='11'>",
              "<rect width='100%' height='100%' fill='white'/>",
              f"<line x1='{left}' y1='{height - bottom}' x2='{width - right}' y2='{height - bottom}' stroke='#444'/>",
-             f"<line x1='{left}' y1='{top}' x2='{left}' y2='{height - bottom}' stroke='#444'/>",
-             f"<text x='{left}' y='{height - 10}'>{_e(f'{x0:g}')}</text>",
-             f"<text x='{width - right}' y='{height - 10}' text-anchor='end'>{_e(f'{x1:g}')} labels</text>",
-             f"<text x='{left - 4}' y='{height - bottom}' text-anchor='end'>{_e(f'{y0:.2f}')}</text>",
-             f"<text x='{left - 4}' y='{top + 8}' text-anchor='end'>{_e(f'{y1:.2f}')}</text>"]
-    for n, (name, pts) in enumerate(series.items()):
-        r, g, b = _PALETTE[n % len(_PALETTE)]
+             f"<line x1='{left}' y1='{top}' x2='{left}' y2='{height - bottom}' stroke='#444'/>"]
+    anchors = ["start", "end"] if len(x_labels) == 2 else ["middle"]
+    for x, anchor in zip(x_labels, anchors):  # a whole x as a plain int: 1000000, not 1e+06
+        suffix = " labels" if x == x_labels[-1] else ""
+        parts.append(f"<text x='{sx(x):.1f}' y='{height - 10}' text-anchor='{anchor}'>{_e(format_number(x, 0))}{suffix}</text>")
+    parts += [f"<text x='{left - 4}' y='{sy(y) + 4:.1f}' text-anchor='end'>{_e(text)}</text>" for text, y in y_labels]
+    for n, (name, name_runs) in enumerate(runs.items()):
+        colour = "rgb({},{},{})".format(*_PALETTE[n % len(_PALETTE)])
         dash = " stroke-dasharray='5 3'" if name in dashed else ""
-        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in sorted(pts))
-        parts.append(f"<polyline points='{path}' fill='none' stroke='rgb({r},{g},{b})' stroke-width='2'{dash}/>")
+        parts += [_run_svg([(sx(x), sy(y)) for x, y in run], colour, dash) for run in name_runs]
         y = height + 14 + 18 * n
-        parts.append(f"<line x1='{left}' y1='{y - 4}' x2='{left + 24}' y2='{y - 4}' stroke='rgb({r},{g},{b})' stroke-width='2'{dash}/>")
+        parts.append(f"<line x1='{left}' y1='{y - 4}' x2='{left + 24}' y2='{y - 4}' stroke='{colour}' stroke-width='2'{dash}/>")
         parts.append(f"<text x='{left + 30}' y='{y}'>{_e(name)}</text>")
     parts.append("</svg>")
     return "".join(parts).encode("utf-8")

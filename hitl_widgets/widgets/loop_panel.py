@@ -6,8 +6,22 @@ from typing import Any
 
 import traitlets
 
+from ..reports import format_number
 from ..static import StaticCard, curve_svg
 from .base import STATIC, IntentError, IntentWidget, intent, static_file
+
+
+def _value_text(value: Any) -> str:
+    """A value of a history row as the card shows it: a float through ``format_number`` (0.9996 is
+    "0.9996", not "1.000"; NaN is "–"), an int as it is, anything else as ``str``.
+
+    Example:
+        >>> _value_text(0.9996), _value_text(0.5), _value_text(40), _value_text(float("nan"))
+        ('0.9996', '0.500', '40', '–')
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    return format_number(value, 3 if isinstance(value, float) else 0)
 
 
 class LoopPanel(IntentWidget):
@@ -54,7 +68,7 @@ class LoopPanel(IntentWidget):
             series[str(name)] = [(float(x), float(y)) for x, y in points]
         card.picture = curve_svg(series, dashed=[str(n) for n in self.baselines]) or None
         last = self.history[-1]
-        card.rows.append(("last round", ", ".join(f"{k} {last[k]:.3f}" if isinstance(last.get(k), float) else f"{k} {last.get(k)}"
+        card.rows.append(("last round", ", ".join(f"{k} {_value_text(last[k])}"
                                                   for k in ["n_labels", *(m for m, _ in self.metrics)] if k in last)))
         return card
 
