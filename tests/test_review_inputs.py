@@ -221,7 +221,7 @@ def test_hallucination_wide_frame_and_dict_values_are_read_by_item_id():
     assert normalise_texts(wide.set_axis(["q", "p"]), items)[1] == {"p": {"m": "for q"}, "q": {"m": "for p"}}
     assert normalise_texts({"m": {"q": "for q", "p": "for p"}}, items)[1] == {"p": {"m": "for p"}, "q": {"m": "for q"}}
     assert normalise_texts({"m": ["for p", "for q"]}, items)[1]["p"] == {"m": "for p"}  # a list: by position
-    with pytest.raises(ValueError, match="model 'm': texts must be a sequence .* not a single string"):
+    with pytest.raises(ValueError, match=r"unknown item id 'm' .*read as \{item_id: text\}"):  # single texts: by item id
         normalise_texts({"m": "pq"}, items)
 
 

@@ -42,6 +42,7 @@ from ..store import AnnotationStore
 from .base import STATIC, Committed, IntentError, intent, static_file
 from .hallucination import normalise_texts, pieces, tokenize
 from .image_editor import ImageEditor
+from .scene_graph import _id_text
 
 KIND = "links"
 MAX_LINKS = 2000  # per item
@@ -422,7 +423,7 @@ class CoreferenceLinker(ImageEditor):
                     t0, t1 = self._span_words(item_id, start, end)
                 except ValueError as exc:
                     raise ValueError(f"{where}: {exc}") from None
-                region = None if is_missing(region) else str(region)
+                region = _region_id(region, where)
                 if region is not None and region not in regions:
                     raise ValueError(f"{where}: item {item_id!r} has no region {region!r} (regions: {sorted(regions)[:10]})")
                 score = plain(row[3]) if len(row) == 4 else None
@@ -447,6 +448,23 @@ def _state_of(payload: dict) -> dict:
         "boxes": [dict(b) for b in payload.get("boxes", [])],
         "rejected": list(payload.get("rejected", [])),
     }
+
+
+def _region_id(value: Any, where: str) -> str | None:
+    """A region id as the str that links and tables use, None when missing (None / NaN): a str as
+    it is, a number by value (``_id_text``: ``1``, ``1.0`` and ``np.int64(1)`` are ``"1"``, as a
+    region column that pandas made float holds them). A float that is not whole is refused.
+
+    Example:
+        >>> _region_id(1.0, "item 'a' region 0"), _region_id("r2", ""), _region_id(float("nan"), "")
+        ('1', 'r2', None)
+    """
+    value = plain(value)
+    if is_missing(value):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(f"{where}: region id {value!r} is a float that is not a whole number (give a str or an int)")
+    return _id_text(value)
 
 
 def _normalise_regions(regions: Any, items: Any) -> dict[Hashable, list[dict]]:
@@ -497,7 +515,8 @@ def _normalise_regions(regions: Any, items: Any) -> dict[Hashable, list[dict]]:
             cx, cy, cw, ch = clip_box([x, y, w, h], width, height).tolist()
             if cw <= 0 or ch <= 0:
                 raise ValueError(f"{where}: box {[x, y, w, h]} lies wholly outside the {width}x{height} image")
-            rid = f"r{n + 1}" if rid is None or is_missing(rid) else str(plain(rid))
+            given_id = _region_id(rid, where)
+            rid = f"r{n + 1}" if given_id is None else given_id
             if not REGION_ID.match(rid) or re.fullmatch(r"d\d+", rid):
                 raise ValueError(f"{where}: region id {rid[:60]!r} must be 1-64 letters, digits or _.:- (and not d1, d2, ...: drawn boxes take those)")
             if any(r["id"] == rid for r in rows):

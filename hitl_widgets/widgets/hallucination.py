@@ -67,16 +67,39 @@ def pieces(text: str, tokens: list[tuple[int, int]]) -> list[list]:
     return out
 
 
+def _texts_by_item(texts: Mapping) -> bool:
+    """Whether a dict of texts is ``{item_id: text}`` (every value a single text: a str, or missing,
+    or another scalar that is refused later naming its item) rather than ``{model: texts}`` (every
+    value a list, array, Series or dict). A dict that mixes the two is refused: a ValueError
+    naming a key of each kind.
+
+    Example:
+        >>> _texts_by_item({"1": "a dog", "2": None}), _texts_by_item({"m1": ["a dog", "a cat"]})
+        (True, False)
+    """
+    singles: list = []
+    sequences: list = []
+    for key, value in texts.items():
+        (sequences if pd.api.types.is_list_like(value) else singles).append(key)
+    if singles and sequences:
+        raise ValueError(f"texts: a dict of texts by item id ({{item_id: text}}) or by model ({{model: texts}}), "
+                         f"not both: key {plain(singles[0])!r} holds one text, key {plain(sequences[0])!r} "
+                         "a sequence of texts")
+    return bool(singles)
+
+
 def normalise_texts(texts: Any, items: Items) -> tuple[list[str], dict[Hashable, dict[str, str]]]:
     """Texts in any accepted shape → (model names, ``{item_id: {model: text}}``).
 
     Accepted: a list / tuple / array of strs aligned with the items by position, or a Series (by its
-    index) or dict keyed by item id (one model, named "text"); a dict ``{model: texts}`` whose values
-    take those forms; a wide DataFrame (one column per model) indexed by item id; a long DataFrame
-    with columns ``item_id, model, text`` (one row per item and model). A Series, a dict of texts
-    and a wide DataFrame are read by item id, never by position: every index entry or key must be
-    an item id and every item present. Missing texts (None / NaN) are allowed. Model names are
-    strs (``str(name)``): two names that read alike (``1`` and ``"1"``) are refused.
+    index) or dict keyed by item id (one model, named "text"; every value one text); a dict
+    ``{model: texts}`` whose values take those forms (every value a list, Series or dict; a dict
+    that mixes single texts and sequences is refused); a wide DataFrame (one column per model)
+    indexed by item id; a long DataFrame with columns ``item_id, model, text`` (one row per item
+    and model). A Series, a dict of texts and a wide DataFrame are read by item id, never by
+    position: every index entry or key must be an item id and every item present. Missing texts
+    (None / NaN) are allowed. Model names are strs (``str(name)``): two names that read alike
+    (``1`` and ``"1"``) are refused.
     """
     def aligned(name: str | None, values: Any) -> dict:
         where = "texts" if name is None else f"model {name!r}"
@@ -120,6 +143,12 @@ def normalise_texts(texts: Any, items: Items) -> tuple[list[str], dict[Hashable,
                 raise ValueError(f"texts: column {plain(texts.columns[texts.columns.duplicated()][0])!r} appears twice")
             for col in texts.columns:
                 columns[model_name(col)] = aligned(str(plain(col)), texts[col])
+    elif isinstance(texts, Mapping) and _texts_by_item(texts):
+        try:
+            columns["text"] = aligned(None, texts)
+        except ValueError as exc:  # perhaps meant as {model: text}: say how the dict was read
+            raise ValueError(f"{exc}; a dict of single texts is read as {{item_id: text}} "
+                             "(for {model: texts}, give each model a list, Series or dict of texts)") from None
     elif isinstance(texts, Mapping):
         for raw, values in texts.items():
             name = model_name(raw)
