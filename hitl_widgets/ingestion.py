@@ -121,7 +121,7 @@ def digest(items: Items, embed: Any = None, *, chunk: int = 1024, progress: bool
                     out.errors[i] = ("unreadable", f"{type(exc).__name__}: {exc}")
             loaded = checks.load_images([v if v is not None else b"" for v in values], part)
             for i, (problem, detail) in loaded.errors.items():
-                out.errors.setdefault(i, (problem, f"{urls[i]}: {detail}" if i in urls else detail))
+                out.errors.setdefault(i, (problem, f"{remote.redact_urls(urls[i])}: {detail}" if i in urls else detail))
             metas.append(loaded.meta)
             good = [i for i in part if i in loaded.images and i not in out.errors]
             imgs = [loaded.images[i] for i in good]

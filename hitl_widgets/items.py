@@ -437,7 +437,7 @@ class Items:
         for n, x in enumerate(seq):
             value = os.fspath(x) if isinstance(x, os.PathLike) else x
             try:
-                with _open_timed(kind, value, f"item {n}" + (f" ({value})" if isinstance(value, str) else ""), probe=True) as src:
+                with _open_timed(kind, value, f"item {n}" + (f" ({remote.redact_urls(value)})" if isinstance(value, str) else ""), probe=True) as src:
                     infos.append(_timed_info(src))
             except FileNotFoundError as exc:
                 raise ValueError(str(exc)) from None  # as a missing image file: ValueError
@@ -553,7 +553,7 @@ class Items:
                 return src
         value = self._source[n]
         try:
-            src = _open_timed(kind, value, f"item {item_id!r}" + (f" ({value})" if isinstance(value, str) else ""))
+            src = _open_timed(kind, value, f"item {item_id!r}" + (f" ({remote.redact_urls(value)})" if isinstance(value, str) else ""))
         except FileNotFoundError as exc:  # deleted since Items was made
             raise ValueError(str(exc)) from None
         with self._lock:
@@ -588,11 +588,11 @@ class Items:
             if isinstance(value, str) and remote.is_url(value):
                 with Image.open(io.BytesIO(self._fetch(item_id, value))) as im:
                     im.load()
-                    return _pil_pixels(im, f"item {item_id!r} ({value})")
+                    return _pil_pixels(im, f"item {item_id!r} ({remote.redact_urls(str(value))})")
             if isinstance(value, Path):
                 with Image.open(value) as im:
                     im.load()
-                    return _pil_pixels(im, f"item {item_id!r} ({value})")
+                    return _pil_pixels(im, f"item {item_id!r} ({remote.redact_urls(str(value))})")
             return Image.fromarray(_to_uint8(_check_image_array(np.asarray(value), f"item {item_id!r}")))
         except ValueError:
             raise
@@ -653,7 +653,7 @@ class Items:
                     with Image.open(io.BytesIO(data)) as im:
                         w, h = im.size
                 except Exception as exc:
-                    raise ValueError(f"item {item_id!r}: cannot read image {value} ({exc})") from exc
+                    raise ValueError(f"item {item_id!r}: cannot read image {remote.redact_urls(str(value))} ({remote.redact_urls(str(exc))})") from exc
                 return Media("image", PASSTHROUGH_MIME[suffix], data, w, h)
         if isinstance(value, Path) and value.suffix.lower() in PASSTHROUGH_MIME and self.image_format == "auto":
             try:  # already encoded: send the file's own bytes
@@ -661,7 +661,7 @@ class Items:
                     w, h = im.size
                 return Media("image", PASSTHROUGH_MIME[value.suffix.lower()], value.read_bytes(), w, h)
             except Exception as exc:
-                raise ValueError(f"item {item_id!r}: cannot read image {value} ({exc})") from exc
+                raise ValueError(f"item {item_id!r}: cannot read image {remote.redact_urls(str(value))} ({remote.redact_urls(str(exc))})") from exc
         im = self.image(item_id)
         buf = io.BytesIO()
         try:

@@ -253,3 +253,29 @@ def test_expand_messages_leave_out_the_query(closed_port):
     with pytest.raises(ValueError, match=r"cannot expand 'http://127\.0\.0\.1:\d+/b/\*\.png' \(") as info:
         remote.expand([f"http://127.0.0.1:{closed_port}/b/*.png?{SECRET}"])
     assert "deadbeefsecret" not in _error_text(info.value)
+
+
+def test_items_messages_about_an_unreadable_url_image_leave_its_signature_out():
+    """Items' own messages (an object that is not an image) show the URL without its query."""
+
+    class NotAnImage(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "12")
+            self.end_headers()
+            self.wfile.write(b"not an image")
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotAnImage)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{httpd.server_address[1]}"
+        items = Items([f"{base}/cat.png?{SECRET}"])
+        with pytest.raises(ValueError) as bad:
+            items.media(0)
+        assert f"{base}/cat.png" in str(bad.value) and "Signature" not in _error_text(bad.value)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
