@@ -6,6 +6,8 @@ import pytest
 
 from hitl_widgets.io import read_label, read_ply, write_label, write_ply
 
+RGB = ("red", "green", "blue")
+
 
 def test_semantickitti_label_layout_and_round_trip(tmp_path):
     labels = np.array([0, 3, -1, 1])
@@ -47,7 +49,7 @@ def test_ply_round_trip_with_intensity_and_rgb(tmp_path):
     assert np.array_equal(np.c_[back["x"], back["y"], back["z"], back["intensity"]], pts)
     assert back["label"].tolist() == labels.tolist() and back["instance"].tolist() == inst.tolist()
     rgb = np.c_[pts[:, :3], rng.integers(0, 256, (50, 3)) / 255]
-    write_ply(tmp_path / "b.ply", rgb, labels)
+    write_ply(tmp_path / "b.ply", rgb, labels, extra=("red", "green", "blue"))
     back = read_ply(tmp_path / "b.ply")
     assert np.allclose(np.c_[back["red"], back["green"], back["blue"]] / 255, rgb[:, 3:])
     assert "instance" not in back
@@ -80,8 +82,8 @@ def test_ply_keeps_float64_as_double_and_float32_as_float(tmp_path):
 def test_inputs_that_would_be_written_wrong_are_refused(tmp_path):
     target = tmp_path / "a"
     cases = [
-        (lambda: write_ply(target, np.c_[np.zeros((3, 3)), np.full((3, 3), 200.0)]), r"point 0: red 200.0 is outside \[0, 1\]"),
-        (lambda: write_ply(target, np.c_[np.zeros((2, 3)), [[0, 0, 0], [0, np.nan, 0]]]), "point 1: green nan"),
+        (lambda: write_ply(target, np.c_[np.zeros((3, 3)), np.full((3, 3), 200.0)], extra=RGB), r"point 0: red 200.0 is outside \[0, 1\]"),
+        (lambda: write_ply(target, np.c_[np.zeros((2, 3)), [[0, 0, 0], [0, np.nan, 0]]], extra=RGB), "point 1: green nan"),
         (lambda: write_ply(target, np.zeros((2, 3)), labels=np.array([0, 2**31])), "point 1: label 2147483648 does not fit"),
         (lambda: write_ply(target, np.array([["a", "b", "c"]])), "points must be numbers"),
         (lambda: write_label(target, np.array([0, 1]), codes=[40.7, 10]), "codes must be integers"),

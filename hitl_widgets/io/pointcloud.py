@@ -5,9 +5,9 @@ and the semantic code in the lower 16. Our labels are class indices (``-1``: unl
 maps class index → semantic code (default: index + 1, so 0 is "unlabeled" as in SemanticKITTI).
 
 PLY: ``format binary_little_endian 1.0``, one ``vertex`` element with x, y, z and any extra
-columns (intensity, or r, g, b in [0, 1] written as uchar red, green, blue) as ``float`` when the
-points are float32 (or a type float32 holds exactly), else ``double``, so the values written are
-the values given; and int ``label`` (and ``instance``) properties. ``read_ply`` reads any binary little-endian PLY whose
+columns (intensity, or RGB in [0, 1] written as uchar ``red``, ``green``, ``blue`` when so named) as
+``float`` when the points are float32 (or a type float32 holds exactly), else ``double``, so the
+values written are the values given; and int ``label`` (and ``instance``) properties. ``read_ply`` reads any binary little-endian PLY whose
 first element is ``vertex`` with scalar properties.
 
 Example:
@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from typing import IO, Any
 
@@ -30,13 +31,19 @@ from numpy.typing import ArrayLike
 __all__ = ["write_label", "read_label", "write_ply", "read_ply"]
 
 Target = str | os.PathLike | IO[bytes]
+RGB = ("red", "green", "blue")
+_PROPERTY_NAME = re.compile(r"[A-Za-z0-9_]+")  # one word of the header: no spaces, newlines or other bytes
 
 
 def _integers(values: ArrayLike, name: str) -> np.ndarray:
-    """``values`` as an int64 array, refused (naming ``name``) unless of an integer dtype."""
+    """``values`` as an int64 array, refused (naming ``name``) unless of an integer dtype whose
+    values int64 holds (a uint64 above 2**63 - 1 would wrap to a negative number)."""
     arr = np.asarray(values)
     if arr.size and not np.issubdtype(arr.dtype, np.integer):
         raise ValueError(f"{name} must be integers, not {arr.dtype}")
+    big = np.flatnonzero(arr.ravel() > np.iinfo(np.int64).max) if arr.dtype == np.uint64 else np.empty(0, np.intp)
+    if big.size:
+        raise ValueError(f"{name}: entry {big[0]} is {arr.ravel()[big[0]]}, too large for int64")
     return arr.astype(np.int64)
 
 
@@ -68,9 +75,9 @@ def write_label(target: Target, labels: ArrayLike, instances: ArrayLike | None =
     ``labels`` (N,) class indices (-1 unlabelled → code 0); ``instances`` (N,) ids in 0 .. 65535;
     ``codes``: see the module docstring.
     """
-    lab = np.asarray(labels)
-    if lab.ndim != 1 or (lab.size and not np.issubdtype(lab.dtype, np.integer)):
-        raise ValueError(f"labels must be a 1-D integer array, not {lab.dtype} of shape {lab.shape}")
+    lab = _integers(labels, "labels")  # int64, so -1 and the codes' range compare with any integer dtype
+    if lab.ndim != 1:
+        raise ValueError(f"labels must be a 1-D integer array, not of shape {lab.shape}")
     n_classes = int(lab.max(initial=-1)) + 1 if codes is None else len(codes)
     table = _codes(codes, max(n_classes, 0))
     bad = np.flatnonzero((lab < -1) | (lab >= len(table)))
@@ -117,14 +124,42 @@ _PLY_TYPES = {"char": "i1", "uchar": "u1", "short": "<i2", "ushort": "<u2", "int
               "int32": "<i4", "uint32": "<u4", "float32": "<f4", "float64": "<f8"}
 
 
+def _extra_names(extra: Sequence[str], k: int) -> tuple[str, ...]:
+    """The PLY property names of ``k`` extra columns: ``extra`` checked, else the defaults of
+    :func:`write_ply` (three unnamed columns are refused: RGB or not is the caller's to say)."""
+    if isinstance(extra, str):
+        raise ValueError(f"extra must be a sequence of names, e.g. ({extra!r},), not one str")
+    names = tuple(extra)
+    if not names and k == 3:
+        raise ValueError("points have 3 extra columns: name them, extra=('red', 'green', 'blue') for RGB in [0, 1] "
+                         "(written as uchar 0 .. 255) or e.g. extra=('intensity', 'ring', 'time') (written as given)")
+    if not names:
+        names = ("intensity",) if k == 1 else tuple(f"f{i}" for i in range(k))
+    if len(names) != k:
+        raise ValueError(f"points have {k} extra columns but extra names {len(names)}")
+    for name in names:
+        if not isinstance(name, str) or not _PROPERTY_NAME.fullmatch(name):
+            raise ValueError(f"extra name {name!r}: a PLY property name here is letters, digits and underscores")
+    return names
+
+
+def _refuse_repeated(names: list[str]) -> None:
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"PLY property {repeated[0]!r} would be written twice (x, y, z, extra, label, instance): "
+                         "rename it in extra=")
+
+
 def write_ply(target: Target, points: ArrayLike, labels: ArrayLike | None = None, instances: ArrayLike | None = None,
               extra: Sequence[str] = ()) -> None:
     """Write a binary little-endian PLY of ``points`` (N, 3+k) with int ``label`` (and ``instance``).
 
-    ``extra`` names the k extra columns: ``("intensity",)`` or ``("red", "green", "blue")``
-    (RGB in [0, 1], stored as uchar; outside [0, 1] refused); default ``intensity`` for k = 1, RGB
-    for k = 3. x, y, z and the other columns are written as ``float`` when ``points`` is float32
-    (or a type float32 holds exactly: float16, (u)int8, (u)int16), else as ``double``.
+    ``extra`` names the k extra columns (letters, digits and underscores): e.g. ``("intensity",)``
+    or ``("red", "green", "blue")`` (RGB in [0, 1], stored as uchar; outside [0, 1] refused). Without
+    ``extra``: ``intensity`` for k = 1, ``f0`` .. for k = 2 or k > 3; k = 3 must be named, as RGB
+    (colours, rounded to 1/255) or not, since three columns in [0, 1] may as well be intensity, ring
+    and time. x, y, z and the non-RGB columns are written as ``float`` when ``points`` is float32 (or
+    a type float32 holds exactly: float16, (u)int8, (u)int16), else as ``double``.
 
     Example:
         >>> import io
@@ -140,15 +175,12 @@ def write_ply(target: Target, points: ArrayLike, labels: ArrayLike | None = None
     pts = given.astype(np.float64)
     if pts.ndim != 2 or pts.shape[1] < 3:
         raise ValueError(f"points must be (N, 3+k), not shape {pts.shape}")
-    k = pts.shape[1] - 3
-    names = tuple(extra) or {0: (), 1: ("intensity",), 3: ("red", "green", "blue")}.get(k, tuple(f"f{i}" for i in range(k)))
-    if len(names) != k:
-        raise ValueError(f"points have {k} extra columns but extra names {len(names)}")
+    names = _extra_names(extra, pts.shape[1] - 3)
     real = "<f4" if np.can_cast(given.dtype, np.float32) else "<f8"
     fields: list[tuple[str, str, np.ndarray]] = [(n, real, pts[:, i]) for i, n in enumerate("xyz")]
     for i, name in enumerate(names):
         col = pts[:, 3 + i]
-        if name in ("red", "green", "blue"):
+        if name in RGB:
             bad = np.flatnonzero(~((col >= 0) & (col <= 1)))
             if bad.size:
                 raise ValueError(f"point {bad[0]}: {name} {col[bad[0]]} is outside [0, 1] (RGB is written as uchar 0 .. 255)")
@@ -164,6 +196,7 @@ def write_ply(target: Target, points: ArrayLike, labels: ArrayLike | None = None
             if bad.size:
                 raise ValueError(f"point {bad[0]}: {name} {arr[bad[0]]} does not fit a PLY int (32 bits)")
             fields.append((name, "<i4", arr))
+    _refuse_repeated([n for n, _, _ in fields])
     table = np.empty(len(pts), dtype=[(n, t) for n, t, _ in fields])
     for name, _t, values in fields:
         table[name] = values
@@ -176,7 +209,7 @@ def write_ply(target: Target, points: ArrayLike, labels: ArrayLike | None = None
 def read_ply(source: Target) -> dict[str, Any]:
     """Read a binary little-endian PLY's vertices → ``{property name: array}`` (x, y, z, label, ...)."""
     data = _read(source)
-    end = data.find(b"end_header\n")
+    end = data.find(b"\nend_header\n")  # the line, never a property or comment that ends in the word
     if not data.startswith(b"ply") or end < 0:
         raise ValueError("not a PLY file (no 'ply' magic or no end_header)")
     lines = data[:end].decode("ascii", "replace").splitlines()
@@ -197,6 +230,6 @@ def read_ply(source: Target) -> dict[str, Any]:
             if words[1] == "list" or words[1] not in _PLY_TYPES:
                 raise ValueError(f"unsupported PLY property {line!r}")
             dtype.append((words[2], _PLY_TYPES[words[1]]))
-    body = data[end + len(b"end_header\n"):]
+    body = data[end + len(b"\nend_header\n"):]
     table = np.frombuffer(body, dtype=dtype, count=count)
     return {name: table[name].copy() for name, _ in dtype}
