@@ -46,23 +46,63 @@ def _source(x: Any, what: str) -> AudioSource:
     raise ValueError(f"{what} must be an AudioSource or a (samples, sample_rate) pair, not {type(x).__name__}")
 
 
+def _positive_seconds(value: Any, what: str) -> float:
+    """``value`` as a float, refused unless it is a positive finite number (a 0-d array is its number)."""
+    value = plain(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{what} must be a positive number of seconds, not {value!r}")
+    return float(value)
+
+
+def _check_hop(hop_s: Any, source: AudioSource) -> float:
+    """``hop_s`` as a float, refused unless it is a positive number of seconds of at least one sample."""
+    hop_s = _positive_seconds(hop_s, "hop_s")
+    if hop_s * source.sample_rate < 1:
+        raise ValueError(f"hop_s={hop_s!r} is shorter than one sample of {source.name} ({source.sample_rate} Hz): "
+                         f"give at least {1 / source.sample_rate:.3g} s (default {HOP_S})")
+    return hop_s
+
+
+def _frame_bounds(n_samples: int, rate: int, hop_s: float) -> np.ndarray:
+    """The samples where frames ``k * hop_s`` begin (and the last ends): each the sample nearest its
+    time, so the frames lie on the exact time grid whatever the rate (220 or 221 samples for 5 ms at
+    44.1 kHz)."""
+    per_frame = rate * hop_s
+    n = int(n_samples / per_frame)
+    return np.minimum(np.floor(np.arange(n + 1) * per_frame + 0.5).astype(np.int64), n_samples)
+
+
 def onset_envelope(source: AudioSource, hop_s: float = HOP_S) -> np.ndarray:
-    """Half-wave rectified rise of the log energy per ``hop_s``: large where a sound starts."""
-    hop = max(1, int(round(source.sample_rate * hop_s)))
+    """Half-wave rectified rise of the log energy per frame of ``hop_s``: large where a sound starts.
+    Frame ``k`` starts at ``k * hop_s`` seconds exactly (to the nearest sample), so the envelopes of two
+    recordings at different sample rates share one time grid.
+
+    Example:
+        >>> from hitl_widgets.demo.beeps import beep_track
+        >>> env = onset_envelope(AudioSource(beep_track([0.5], 1.0, rate=44100), 44100))
+        >>> len(env), int(env.argmax())   # 200 frames of 5 ms; the beep starts in frame 100 (0.5 s)
+        (200, 100)
+    """
+    hop_s = _check_hop(hop_s, source)
     x = source.samples()
-    n = len(x) // hop
-    if n < 2:
+    bounds = _frame_bounds(len(x), source.sample_rate, hop_s)
+    if len(bounds) < 3:
         raise ValueError(f"{source.name}: too short to align ({source.duration_s:.3f} s)")
-    energy = np.log1p(1e4 * (x[: n * hop].reshape(n, hop) ** 2).mean(axis=1))
+    power = np.add.reduceat(x[: bounds[-1]] ** 2, bounds[:-1]) / np.diff(bounds)
+    energy = np.log1p(1e4 * power)
     rise = np.maximum(np.diff(energy, prepend=energy[0]), 0.0)
     return rise - rise.mean()
 
 
 def estimate_offset(reference: Any, other: Any, *, max_offset_s: float = 10.0, hop_s: float = HOP_S) -> OffsetEstimate:
-    """The offset that best lines ``other`` up with ``reference`` (within ±``max_offset_s``)."""
+    """The offset that best lines ``other`` up with ``reference`` (within ±``max_offset_s``), to the
+    nearest ``hop_s``; the two may have different sample rates (both envelopes on one grid of ``hop_s``).
+    ``hop_s`` must be at least one sample of each and at most ``max_offset_s``."""
     ref, oth = _source(reference, "reference"), _source(other, "other")
-    if not (isinstance(max_offset_s, (int, float)) and np.isfinite(max_offset_s) and max_offset_s > 0):
-        raise ValueError(f"max_offset_s must be a positive number of seconds, not {max_offset_s!r}")
+    max_offset_s = _positive_seconds(max_offset_s, "max_offset_s")
+    hop_s = _positive_seconds(hop_s, "hop_s")  # at least one sample of each: onset_envelope checks
+    if hop_s > max_offset_s:
+        raise ValueError(f"hop_s={hop_s!r} is longer than max_offset_s={max_offset_s!r}: only a zero offset could be found")
     if ref.silent() or oth.silent():
         raise ValueError(f"{(ref if ref.silent() else oth).name} is silent: there is nothing to align on")
     a, b = onset_envelope(ref, hop_s), onset_envelope(oth, hop_s)
