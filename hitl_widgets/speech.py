@@ -19,6 +19,7 @@ import pandas as pd
 from .audio import AudioSource
 from .coerce import check_item_id, is_item_id, plain
 from .items import Items
+from .metrics.asr import normalise_text
 
 RATE = 16000  # the bundled model's sample rate
 FRAMES_PER_S = 100  # pocketsphinx's feature frames
@@ -107,35 +108,67 @@ def hypotheses(words: pd.DataFrame, ids: Iterable[Hashable]) -> pd.Series:
     return pd.Series([joined[k] for k in keys], index=pd.Index(ids, dtype=object), dtype=object)
 
 
-def force_align(source: AudioSource, transcript: str, utterance: Hashable = 0) -> pd.DataFrame:
-    """Times for the words of a known transcript (lower-cased, split on spaces). Words the
-    dictionary lacks cannot be aligned: they are left out of the alignment and get the gap between
-    their aligned neighbours, with confidence NaN (``aligned`` False), so no time is invented silently."""
-    decoder = _decoder()
-    words = transcript.lower().split()
+def _transcript_words(transcript: Any, utterance: Hashable) -> list[tuple[str, list[str]]]:
+    """Each word of ``transcript`` as written (split on whitespace) with the dictionary words it reads
+    as (``normalise_text``: "Please," is ["please"], "GPU-kernel" ["gpu", "kernel"]); a token of
+    punctuation alone ("-", "...") is no word and is left out."""
+    if not isinstance(transcript, str):
+        raise ValueError(f"utterance {utterance!r}: the transcript must be a str, not {type(transcript).__name__}")
+    words = [(token, normalise_text(token).split()) for token in transcript.split()]
+    words = [(token, keys) for token, keys in words if keys]
     if not words:
-        raise ValueError(f"utterance {utterance!r}: the transcript is empty")
-    known = [w for w in words if decoder.lookup_word(w) is not None]
-    rows: list[dict] = []
-    if known:
-        decoder.set_align_text(" ".join(known))
-        decoder.start_utt()
-        decoder.process_raw(_pcm(source), full_utt=True)
-        decoder.end_utt()
-        rows = [r for r in _words(decoder, utterance)]
-    if [r["text"] for r in rows] != known:
+        raise ValueError(f"utterance {utterance!r}: the transcript is empty"
+                         + (" (punctuation only, no word)" if transcript.strip() else ""))
+    return words
+
+
+def _aligned_rows(decoder: Any, source: AudioSource, keys: list[str], utterance: Hashable) -> list[dict]:
+    """One row per word of ``keys`` (dictionary words) with the times the recogniser aligns it to."""
+    decoder.set_align_text(" ".join(keys))
+    decoder.start_utt()
+    decoder.process_raw(_pcm(source), full_utt=True)
+    decoder.end_utt()
+    rows = _words(decoder, utterance)
+    if [r["text"] for r in rows] != keys:
         raise ValueError(f"utterance {utterance!r}: the recogniser could not align the transcript to the audio")
-    out, k = [], 0
-    for n, w in enumerate(words):
-        if k < len(rows) and w == known[k]:
-            out.append({**rows[k], "index": n, "aligned": True})
-            k += 1
-        else:
-            out.append({"utterance": utterance, "index": n, "text": w, "start_s": np.nan, "end_s": np.nan,
-                        "confidence": np.nan, "aligned": False})
-    frame = pd.DataFrame(out)
+    return rows
+
+
+def force_align(source: AudioSource, transcript: str, utterance: Hashable = 0) -> pd.DataFrame:
+    """Times for the words of a known transcript: one row per word as written (split on whitespace,
+    ``text`` kept as given, punctuation alone left out), matched to the recogniser's dictionary after
+    ``metrics.asr.normalise_text`` ("Please," is "please"). A word that reads as several ("GPU-kernel")
+    spans them all, with their lowest confidence. Words the dictionary lacks cannot be aligned: they are
+    left out of the alignment and get the gap between their aligned neighbours, with confidence NaN
+    (``aligned`` False), so no time is invented silently. A transcript with no word in the dictionary
+    is refused, naming the utterance.
+
+    Example:
+        >>> force_align(items.audio("u1"), "Please, restart the cluster.", "u1").text.tolist()  # doctest: +SKIP
+        ['Please,', 'restart', 'the', 'cluster.']
+    """
+    decoder = _decoder()
+    words = _transcript_words(transcript, utterance)
+    known = [all(decoder.lookup_word(k) is not None for k in keys) for _, keys in words]
+    if not any(known):
+        shown = ", ".join(repr(token) for token, _ in words[:5]) + (", ..." if len(words) > 5 else "")
+        raise ValueError(f"utterance {utterance!r}: no word of the transcript ({shown}) is in the recogniser's "
+                         "dictionary, so none can be aligned")
+    rows = iter(_aligned_rows(decoder, source, [k for (_, keys), ok in zip(words, known) if ok for k in keys], utterance))
+    frame = pd.DataFrame([_word_row(utterance, n, text, [next(rows) for _ in keys] if ok else [])
+                          for n, ((text, keys), ok) in enumerate(zip(words, known))])
     _fill_gaps(frame, source.duration_s)
     return frame
+
+
+def _word_row(utterance: Hashable, index: int, text: str, parts: list[dict]) -> dict:
+    """A transcript word's row: from the start of its first aligned dictionary word (``parts``) to the
+    end of its last, with their lowest confidence; unaligned (NaN times and confidence) without any."""
+    row = {"utterance": utterance, "index": index, "text": text}
+    if not parts:
+        return {**row, "start_s": np.nan, "end_s": np.nan, "confidence": np.nan, "aligned": False}
+    return {**row, "start_s": parts[0]["start_s"], "end_s": parts[-1]["end_s"],
+            "confidence": min(p["confidence"] for p in parts), "aligned": True}
 
 
 def _fill_gaps(frame: pd.DataFrame, duration: float) -> None:

@@ -74,3 +74,36 @@ def test_recognise_refuses_bad_input():
 
     with pytest.raises(ValueError, match="utterance 'u': the transcript is empty"):
         force_align(AudioSource(*x), "  ", "u")
+
+
+def test_force_align_reads_punctuated_words_and_keeps_them_as_written(speech):
+    items = Items(speech.audio, ids=list(speech.utterances.utterance))
+    text = speech.utterances.text[0]  # "please restart the kubernetes cluster before the training job"
+    plain = force_align(items.audio("en-us/00"), text, "en-us/00")
+    written = " ".join(w.capitalize() + "," for w in text.split()) + " —"  # a dash alone is no word
+    got = force_align(items.audio("en-us/00"), written, "en-us/00")
+    assert got.text.tolist() == [w.capitalize() + "," for w in text.split()]
+    assert got.aligned.tolist() == plain.aligned.tolist() and got.aligned.sum() == len(got) - 1  # only kubernetes
+    assert np.allclose(got[["start_s", "end_s"]], plain[["start_s", "end_s"]])  # the same dictionary words: the same times
+
+
+def test_force_align_spans_a_word_that_reads_as_several(speech):
+    items = Items(speech.audio, ids=list(speech.utterances.utterance))
+    plain = force_align(items.audio("en-us/00"), speech.utterances.text[0], "en-us/00")
+    got = force_align(items.audio("en-us/00"), speech.utterances.text[0].replace("training job", "training-job"), "en-us/00")
+    assert got.text.tolist()[-1] == "training-job" and bool(got.aligned.iloc[-1]) and len(got) == len(plain) - 1
+    # from the start of "training" to the end of "job", with the lower of their confidences
+    assert got.start_s.iloc[-1] == pytest.approx(plain.start_s.iloc[-2])
+    assert got.end_s.iloc[-1] == pytest.approx(plain.end_s.iloc[-1])
+    assert got.confidence.iloc[-1] == pytest.approx(plain.confidence.iloc[-2:].min())
+
+
+def test_force_align_refuses_a_transcript_with_nothing_to_align(speech):
+    source = Items(speech.audio, ids=list(speech.utterances.utterance)).audio("en-us/00")
+    with pytest.raises(ValueError, match=r"utterance 'en-us/00': no word of the transcript \('Xqzzt,', 'Blorfk!'\) "
+                                         "is in the recogniser's dictionary"):
+        force_align(source, "Xqzzt, Blorfk!", "en-us/00")
+    with pytest.raises(ValueError, match=r"utterance 'en-us/00': the transcript is empty \(punctuation only"):
+        force_align(source, " -- ... !", "en-us/00")
+    with pytest.raises(ValueError, match="utterance 'en-us/00': the transcript must be a str, not NoneType"):
+        force_align(source, None, "en-us/00")
