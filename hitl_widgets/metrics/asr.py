@@ -3,14 +3,18 @@
 Normalisation (``normalise=True``, the default; :func:`normalise_text`): Unicode NFKC, case folded,
 curly apostrophes made straight, every punctuation or symbol character a space except an apostrophe
 between two letters or digits ("don't" stays one word, "'quoted'" loses its quotes), then words are
-split on whitespace. With ``normalise=False`` the text is only split on whitespace (what jiwer's
-default transforms do).
+split on whitespace. With ``normalise=False`` the text is taken as given: for WER only split on
+whitespace (as jiwer 4's default, which splits on spaces after collapsing runs of whitespace: the two
+differ only on a lone tab, newline or other non-space whitespace between words: a word break here,
+part of a word in jiwer).
 
 Counting: the alignment is a minimum edit-distance alignment of reference words to hypothesis words
 (each substitution, deletion and insertion costs 1). WER = (S + D + I) / N over all utterances
 together (the corpus figure, not the mean of per-utterance rates), N the number of reference words;
-CER the same over characters, a single space between words counting as one (as jiwer does). An
-empty reference (after normalisation) has no defined rate and is refused, naming the utterance.
+CER the same over characters: those of the normalised text (words joined by single spaces), or with
+``normalise=False`` every character of the text less leading and trailing whitespace (repeated
+spaces, tabs and newlines each count: jiwer 4's default). An empty reference (after normalisation,
+or all whitespace) has no defined rate and is refused, naming the utterance.
 
 Inputs: references and hypotheses are each a string, a sequence of strings (paired by position), a
 dict ``{utterance id: text}`` or a pandas Series (index: the ids). When both sides carry ids they are
@@ -213,8 +217,9 @@ def _pairs(references: Any, hypotheses: Any) -> tuple[list[Any] | None, list[str
 
 
 def _tokens(text: str, normalise: bool, chars: bool) -> list[str]:
-    words = (normalise_text(text) if normalise else text).split()
-    return list(" ".join(words)) if chars else words
+    """Words (split on whitespace) or characters (the text stripped: ``normalise_text`` leaves single spaces)."""
+    text = normalise_text(text) if normalise else text
+    return list(text.strip()) if chars else text.split()
 
 
 _BATCH = 256  # pairs per distance-table batch (bounds the memory: batch x longest ref x longest hyp)
@@ -267,8 +272,9 @@ def wer(references: Any, hypotheses: Any, *, normalise: bool = True) -> float:
 
 
 def cer(references: Any, hypotheses: Any, *, normalise: bool = True) -> float:
-    """Character error rate over all utterances together (a space between words is one character).
-    Inputs as for :func:`wer` (dicts and Series paired by id).
+    """Character error rate over all utterances together. Normalised, a space between words is one
+    character; with ``normalise=False`` every character but leading and trailing whitespace counts,
+    repeated spaces too (as jiwer 4). Inputs as for :func:`wer` (dicts and Series paired by id).
 
     Example:
         >>> cer("ab cd", "abcd")
