@@ -8,6 +8,8 @@ ranking of likely label errors (confident learning: ``cleanlab`` when installed,
 ``hitl_widgets.metrics.confusion.find_label_issues``) update at once (above 200,000 items the
 ranking is recomputed when next opened, so a relabel stays fast). Stored labels of ``task``
 replace ``y_true`` for their items when the dashboard is built, so the corrections persist.
+pandas labels and predictions both indexed (one by item id) are paired by id, never by position;
+one beside an array pairs by position (``ConfusionDashboard``'s "Pairing by item id").
 
 Protocol (browser → kernel, besides ``fetch``):
     {"type": "open_cell", "row": int, "col": int, "first": int}  → ack {ids, total, row, col}
@@ -28,8 +30,8 @@ import numpy as np
 import pandas as pd
 import traitlets
 
-from ..coerce import check_item_id, check_label_kinds, label_array, normalise_classes, plain, same
-from ..items import Items, Media, RangeIds
+from ..coerce import check_item_id, check_label_kinds, label_array, normalise_classes, plain, refuse_lookalikes, same
+from ..items import Items, LazyRows, Media, RangeIds
 from ..metrics.confusion import (
     Backend,
     RankBy,
@@ -67,6 +69,91 @@ def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
+def _is_positions(index: pd.Index) -> bool:
+    """True for an index that says nothing but positions: the default RangeIndex, ints 0..N-1 in order,
+    or no entry at all."""
+    if not len(index):
+        return True
+    if isinstance(index, pd.RangeIndex):
+        return index.start == 0 and index.step == 1
+    return index.dtype.kind in "iu" and bool((index.to_numpy() == np.arange(len(index))).all())
+
+
+def _ids_of(value: Any) -> pd.Index | None:
+    """The item ids a pandas Series or DataFrame carries: its index, unless that is only positions
+    (:func:`_is_positions`); None for anything else (arrays, lists, tensors: positions)."""
+    if isinstance(value, (pd.Series, pd.DataFrame)) and not _is_positions(value.index):
+        return value.index
+    return None
+
+
+def _positions_by_id(index: pd.Index, ids: Sequence[Hashable], name: str, of: str) -> np.ndarray:
+    """Where each of ``ids`` (``of``'s item ids) sits in ``index`` (``name``'s): both unique, the same
+    ids, none a look-alike of another (``1`` and ``"1"``); else a ValueError naming the ids.
+
+    Example:
+        >>> _positions_by_id(pd.Index(["b", "a"]), ["a", "b"], "y_pred_or_proba", "y_true").tolist()
+        [1, 0]
+    """
+    wanted = pd.Index(list(ids), dtype=object, tupleize_cols=False)
+    for where, held in ((name, index), (of, wanted)):
+        repeated = held[held.duplicated()]
+        if len(repeated):
+            raise ValueError(f"{where}: item id {plain(repeated[0])!r} appears twice: one row per item")
+    refuse_lookalikes("item id", [(f"{name}'s index", index), (of, wanted)])
+    at = index.get_indexer(wanted)
+    missing, extra = wanted[at < 0], index[~index.isin(wanted)]
+    if len(missing) or len(extra):
+        parts = ([f"{name} has no row for item {plain(missing[0])!r} ({len(missing)} missing)"] if len(missing) else []) + (
+            [f"{name} has item {plain(extra[0])!r}, not in {of} ({len(extra)} such)"] if len(extra) else [])
+        raise ValueError(f"{name} is paired with {of} by item id (its index): {'; '.join(parts)}")
+    return at
+
+
+def _pair_by_id(y_true: Any, predicted: Any) -> tuple[Any, Any, pd.Index | None]:
+    """``(y_true, predicted, ids)``: when both are pandas objects and either carries item ids (an
+    index other than 0..N-1), ``predicted`` is put in ``y_true``'s order of ids; ``ids`` is ``y_true``'s
+    index when it carries ids, else None (positions). One pandas object with ids beside an array, a
+    list or a tensor (``y_test`` beside ``model.predict(X_test)``) pairs by position, the array having
+    no ids to pair by, and its ids are the item ids.
+
+    Example:
+        >>> y, p, ids = _pair_by_id(pd.Series([0, 1], index=["a", "b"]), pd.Series([1, 0], index=["b", "a"]))
+        >>> p.tolist(), list(ids)
+        ([0, 1], ['a', 'b'])
+    """
+    true_ids, pred_ids = _ids_of(y_true), _ids_of(predicted)
+    if true_ids is None and pred_ids is None:
+        return y_true, predicted, None
+    frames = (pd.Series, pd.DataFrame)
+    if not (isinstance(y_true, frames) and isinstance(predicted, frames)):  # an array has no ids: by position
+        return y_true, predicted, true_ids if true_ids is not None else pred_ids
+    at = _positions_by_id(predicted.index, y_true.index, "y_pred_or_proba", "y_true")
+    return y_true, predicted.iloc[at], true_ids
+
+
+def _items_by_id(items: Any, ids: pd.Index, n: int) -> tuple[Items, np.ndarray | None]:
+    """``(items, order)`` for labels that carry item ids ``ids``: no items → placeholders named by the
+    ids; items with their own ids → the labels' rows in the items' order (``order``; the same ids
+    required); items without ids (0..N-1) → the same items, with the labels' ids."""
+    if items is None:
+        return _with_ids(_NamedPlaceholders(list(ids)), ids), None
+    items = items if isinstance(items, Items) else Items(items)
+    if len(items) != n:
+        raise ValueError(f"items has {len(items)} entries for {n} labels")
+    if isinstance(items.ids, RangeIds):
+        return _with_ids(items, ids, image_format=items.image_format), None
+    return items, _positions_by_id(ids, items.ids, "y_true", "items")
+
+
+def _with_ids(data: Any, ids: pd.Index, **options: Any) -> Items:
+    """``Items(data, ids=ids)``; an id ``Items`` refuses (a float, a repeat) is named as y_true's."""
+    try:
+        return Items(data, ids=list(ids), **options)
+    except ValueError as exc:
+        raise ValueError(f"y_true's index gives the item ids: {exc}") from None
+
+
 class _Placeholders(Items):
     """Items ``0..N-1`` shown as the text "item n" when no media were given: built in O(1), so a
     dashboard over a million predictions does not build a million strings."""
@@ -101,6 +188,21 @@ class _Placeholders(Items):
         return None
 
 
+class _NamedPlaceholders(LazyRows):
+    """The text "item <id>" for each of ``ids`` when no media were given but the labels carry ids."""
+
+    kind = "text"
+
+    def __init__(self, ids: list[Hashable]):
+        self._ids = ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, n: Any) -> Any:
+        return f"item {self._ids[n]}"
+
+
 class ConfusionDashboard(ItemsWidget):
     """Confusion matrix of a model with drill-down, relabel in place and likely label errors.
 
@@ -114,7 +216,7 @@ class ConfusionDashboard(ItemsWidget):
         y_pred_or_proba: predicted classes ``(N,)``, or probabilities ``(N, C)`` (columns in the
             order of ``classes``): these also rank the likely label errors.
         items: the media (``Items`` or anything it accepts), aligned with ``y_true``; default:
-            placeholders "item n" with ids ``0..N-1``.
+            placeholders "item n" with ids ``0..N-1`` (or ``y_true``'s ids: "Pairing by item id").
         classes: class names in display order (default: the sorted classes present, or
             ``0..C-1`` for probabilities).
         store: the ``AnnotationStore`` receiving relabels (default: ``hitl.db``).
@@ -125,6 +227,14 @@ class ConfusionDashboard(ItemsWidget):
     ``per_class`` (class, precision, recall, f1, support, predicted), ``label_issues`` (item_id,
     given, suggested, self_confidence, margin, rank), ``relabels`` (the stored labels of
     ``task``). ``dash.open_cell(true_class, predicted_class)`` returns the cell's item ids.
+
+    Pairing by item id: a pandas Series / DataFrame whose index is not just 0..N-1 carries item ids.
+    When ``y_true`` and ``y_pred_or_proba`` are both pandas objects and one carries ids, they are
+    paired by id (the same ids each once, no look-alikes such as 1 and "1"; else ``ValueError``); a
+    pandas object with ids beside an array, list or tensor (``y_test`` beside ``model.predict(X_test)``)
+    pairs by position, the array having no ids. The ids carried (``y_true``'s first) are the item ids: placeholders "item <id>" without
+    ``items``; items without ids of their own take them; items with ids (an ``Items`` with ``ids=``, a
+    Series) must have the same ids and are paired by id. Plain arrays and lists pair by position.
 
     Example:
         >>> import numpy as np
@@ -167,6 +277,11 @@ class ConfusionDashboard(ItemsWidget):
         thumb_size: int = 72,
     ):
         static_file("confusion.js")
+        y_true, y_pred_or_proba, ids = _pair_by_id(y_true, y_pred_or_proba)
+        if ids is not None:
+            items, order = _items_by_id(items, ids, len(y_true))
+            if order is not None:  # the labels in the order of the items' ids
+                y_true, y_pred_or_proba = y_true.iloc[order], y_pred_or_proba.iloc[order]
         y = label_array(y_true)  # never stringified: ["a", 1] stays "a" and 1 (refused below), not "a" and "1"
         out = label_array(y_pred_or_proba)
         if y.ndim != 1:
