@@ -32,8 +32,9 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ..coerce import is_item_id, is_missing, plain
+from ..coerce import is_item_id, is_missing, plain, refuse_lookalikes
 from ..items import Items
+from ..metrics.asr import _show
 from ..store import AnnotationStore
 from .audio_reads import MAX_PEAKS, MAX_PLAY_S, AudioReads
 from .base import STATIC, Committed, IntentError, intent, static_file
@@ -66,10 +67,11 @@ class TranscriptReview(AudioReads, ImageEditor):
         audio: an ``Items`` of audio, or what ``Items(..., kind="audio")`` takes.
         hypotheses: words DataFrame (utterance, index, text, start_s, end_s, confidence), as
             ``speech.recognise`` gives; checked here (errors name the utterance and word).
-        reference: reference transcripts per utterance (a Series / dict by utterance id, or a list in
-            item order): ``transcripts`` gains their WER.
+        reference: reference transcripts per utterance (a Series / dict by utterance id: every
+            utterance once and no other id; or a list in item order): ``transcripts`` gains their WER.
         groups: a group per utterance (accent, speaker; same forms, or a DataFrame of several
-            columns: their combinations) for ``wer_by_group``.
+            columns: their combinations, its rows by utterance id, or in item order when it has the
+            default index 0..N-1 and the utterance ids are not ints) for ``wer_by_group``.
         order: "confidence" (lowest mean word confidence first) or "sequential" (item order).
 
     Example:
@@ -399,9 +401,10 @@ def _by_confidence(ids: Sequence[Hashable], model: dict[Hashable, list[dict]]) -
 
 def _per_utterance(value: Any, ids: Sequence[Hashable], what: str, frame: bool = False) -> Any:
     """One value per utterance, as a Series indexed by item id (from a Series / dict by id, or a list
-    in item order; with ``frame``, a DataFrame too: its rows by utterance id, or in item order); an
-    utterance without one, an id repeated in the index, and (for the reference) a value that is not
-    a str are refused by name. Ids match as item ids do (``coerce.same``: True is not 1, "1" not 1)."""
+    in item order; with ``frame``, a DataFrame too: its rows by utterance id, or in item order when it
+    has the default index 0..N-1 and the utterance ids are not ints). Matched by id
+    (:func:`_rows_by_id`): every utterance once and no other id; a missing value, and (for the
+    reference) a value that is not a str, are refused by name."""
     ids = list(ids)
     if isinstance(value, pd.DataFrame) and not frame:
         raise ValueError(f"{what}: give a Series, dict or list (one value per utterance), not a DataFrame")
@@ -412,24 +415,8 @@ def _per_utterance(value: Any, ids: Sequence[Hashable], what: str, frame: bool =
         if len(value) != len(ids):
             raise ValueError(f"{what}: got {len(value)} values for {len(ids)} utterances")
         value = pd.Series(value, index=pd.Index(ids, dtype=object), dtype=object)
-    at: dict[tuple[type, Any], int] = {}
-    for n, key in enumerate(value.index):
-        key = plain(key)
-        if (type(key), key) in at:
-            raise ValueError(f"{what}: utterance {key!r} appears twice in the index: one value per utterance")
-        at[(type(key), key)] = n
-    missing = [u for u in ids if (type(u), u) not in at]
-    if missing and isinstance(value, pd.DataFrame) and len(value) == len(ids):
-        rows = list(range(len(ids)))  # a DataFrame not indexed by utterance id: its rows in item order
-    elif missing:
-        if isinstance(value, pd.DataFrame):
-            raise ValueError(f"{what}: got {len(value)} rows for {len(ids)} utterances (index them by utterance id)")
-        near = [k for _, k in at if k == missing[0] or str(k) == str(missing[0])]
-        hint = f" (the index has {near[0]!r}, a {type(near[0]).__name__}: ids match by type too)" if near else ""
-        raise ValueError(f"{what}: utterance {missing[0]!r} has no value ({len(missing)} missing){hint}")
-    else:
-        rows = [at[(type(u), u)] for u in ids]
-    out = value.iloc[rows].set_axis(pd.Index(ids, dtype=object))
+    rows = _rows_in_item_order(value, ids, what)
+    out = value.iloc[rows if rows is not None else _rows_by_id(value.index, ids, what)].set_axis(pd.Index(ids, dtype=object))
     if isinstance(out, pd.DataFrame):
         if out.isna().any(axis=None):
             raise ValueError(f"{what}: utterance {out.index[out.isna().any(axis=1)][0]!r} is missing a group (None/NaN)")
@@ -442,6 +429,45 @@ def _per_utterance(value: Any, ids: Sequence[Hashable], what: str, frame: bool =
         if bad:
             raise ValueError(f"{what}: utterance {bad[0]!r}: the reference must be a str, not {type(plain(out[bad[0]])).__name__}")
     return out
+
+
+def _rows_in_item_order(value: pd.Series | pd.DataFrame, ids: list[Hashable], what: str) -> list[int] | None:
+    """The rows 0..N-1 of a DataFrame read in item order: only with the default index 0..N-1 and
+    utterance ids that are not ints (else that index could be read as utterance ids); None otherwise
+    (the rows are matched by id)."""
+    index = value.index
+    default = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+    if not isinstance(value, pd.DataFrame) or not default or any(isinstance(u, int) for u in ids):
+        return None
+    if len(value) != len(ids):
+        raise ValueError(f"{what}: got {len(value)} rows for {len(ids)} utterances (rows without an index "
+                         "are read in item order; index them by utterance id otherwise)")
+    return list(range(len(ids)))
+
+
+def _rows_by_id(index: pd.Index, ids: list[Hashable], what: str) -> list[int]:
+    """The position in ``index`` of each utterance id: every utterance once, no other id (an extra row
+    is refused too: a table of other utterances, or one not indexed by utterance id). Ids match as item
+    ids do (``coerce.same``: True is not 1, "1" not 1; such look-alikes are refused by name)."""
+    at: dict[tuple[type, Any], int] = {}
+    for n, key in enumerate(index):
+        key = plain(key)
+        if (type(key), key) in at:
+            raise ValueError(f"{what}: utterance {key!r} appears twice in the index: one value per utterance")
+        at[(type(key), key)] = n
+    wanted = {(type(u), u) for u in ids}
+    missing = [u for u in ids if (type(u), u) not in at]
+    extra = [key for kind, key in at if (kind, key) not in wanted]
+    if missing or extra:
+        refuse_lookalikes(f"{what}: utterance", [("its index", [k for _, k in at]), ("the audio's ids", ids)])
+        parts = ([f"no value for utterance{'s' if len(missing) > 1 else ''} {_show(missing)} "
+                  f"({len(missing)} of {len(ids)} missing)"] if missing else []) + (
+            [f"{_show(extra)} in its index {'is not an utterance' if len(extra) == 1 else 'are not utterances'}"]
+            if extra else [])
+        raise ValueError(f"{what} is matched to the utterances by its index: {'; '.join(parts)} "
+                         "(index it by utterance id, one entry per utterance and no other, e.g. .loc[ids]; "
+                         "or give a list in item order)")
+    return [at[(type(u), u)] for u in ids]
 
 
 __all__ = ["TranscriptReview", "VERDICTS", "FLAGS", "MAX_PEAKS", "MAX_PLAY_S"]
