@@ -10,6 +10,7 @@ from sklearn.metrics import precision_recall_fscore_support
 
 import hitl_widgets as hw
 from hitl_widgets.metrics.confusion import (
+    _confident_class,
     confident_joint,
     confusion_matrix,
     find_label_issues,
@@ -132,7 +133,12 @@ def test_confident_joint_off_diagonal_is_the_issue_set():
     _, given, probs, _ = noisy_problem(seed=3)
     cj = confident_joint(given, probs)
     assert cj.sum() <= len(given)
-    assert cj.sum() - np.trace(cj) == len(find_label_issues(given, probs))
+    # the issues are the off-diagonal items less those the model predicts as their given label
+    guess = _confident_class(given, probs)
+    off = np.flatnonzero((guess >= 0) & (guess != given))
+    assert cj.sum() - np.trace(cj) == len(off)
+    expected = off[probs[off].argmax(axis=1) != given[off]]
+    assert set(find_label_issues(given, probs)["position"]) == set(expected.tolist())
 
 
 def test_auto_backend_falls_back_without_cleanlab(monkeypatch):

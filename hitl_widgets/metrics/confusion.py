@@ -3,10 +3,11 @@
 ``confusion_matrix`` is one ``np.bincount`` over ``true * C + pred`` codes (a million predictions
 in a few milliseconds). ``find_label_issues`` ranks likely label errors by confident learning
 (Northcutt, Jiang & Chuang, 2021): per-class thresholds are the mean predicted probability of
-each class over the items given that class; an item whose probability for another class reaches
-that class's threshold (the off-diagonal of the *confident joint*) is a likely error, ranked by
-the probability of its given label (self-confidence) or by the normalised margin. With
-``backend="auto"`` the ranking comes from ``cleanlab`` when it is installed.
+each class over the items given that class; an item confidently predicted to be another class
+(the off-diagonal of the *confident joint*) whose given label is not its most probable class is a
+likely error, ranked by the probability of its given label (self-confidence) or by the normalised
+margin — the same set as ``cleanlab.filter.find_label_issues(filter_by="confident_learning")``.
+With ``backend="auto"`` the ranking comes from ``cleanlab`` (that filter) when it is installed.
 
 >>> confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2]).tolist()
 [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
@@ -235,6 +236,9 @@ def per_class_metrics(matrix: ArrayLike, classes: Sequence[Any] | None = None) -
     })
 
 
+_FLOAT_TOL = 1e-6  # cleanlab's FLOATING_POINT_COMPARISON
+
+
 def _check_probs(labels: ArrayLike, pred_probs: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     y = _as_array(labels, "labels")
     p = np.asarray(pred_probs, dtype=float)
@@ -265,15 +269,21 @@ def _thresholds(y: np.ndarray, p: np.ndarray) -> np.ndarray:
     sums = np.bincount(y, weights=p[np.arange(len(y)), y], minlength=n_classes)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = sums / counts
-    return np.where(counts > 0, t, np.inf)  # a class nobody was given can never be confident
+    # a class nobody was given can never be confident; like cleanlab, a threshold is at least 2e-6
+    return np.where(counts > 0, np.maximum(t, 2 * _FLOAT_TOL), np.inf)
 
 
 def _confident_class(y: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Per item, the most probable class among those at or above their threshold (-1: none)."""
-    above = p >= _thresholds(y, p)[None, :]
-    masked = np.where(above, p, -np.inf)
-    best = np.argmax(masked, axis=1)
-    best[~above.any(axis=1)] = -1
+    """Per item, the class it is confidently predicted to be (-1: none), as cleanlab counts it.
+
+    A class is confident when its probability reaches its threshold less ``1e-6`` (a mean such as
+    0.7000000000000001 must not miss items at 0.7). One confident class: that class; two or more:
+    the item's most probable class overall (cleanlab's ``compute_confident_joint``).
+    """
+    above = p >= _thresholds(y, p)[None, :] - _FLOAT_TOL
+    n_above = above.sum(axis=1)
+    best = np.where(n_above > 1, np.argmax(p, axis=1), np.argmax(above, axis=1))
+    best[n_above == 0] = -1
     return best
 
 
@@ -300,7 +310,10 @@ def _margin(y: np.ndarray, p: np.ndarray) -> np.ndarray:
 def _cleanlab_issues(y: np.ndarray, p: np.ndarray, rank_by: RankBy) -> np.ndarray:
     from cleanlab.filter import find_label_issues as cl_find  # optional dependency
 
-    return np.asarray(cl_find(labels=y, pred_probs=p, return_indices_ranked_by=rank_by), dtype=np.intp)
+    # filter_by="confident_learning": the off-diagonals of the confident joint, the rule the own
+    # backend implements (cleanlab's default, "prune_by_noise_rate", flags a different set)
+    found = cl_find(labels=y, pred_probs=p, filter_by="confident_learning", return_indices_ranked_by=rank_by)
+    return np.asarray(found, dtype=np.intp)
 
 
 def find_label_issues(
@@ -312,8 +325,11 @@ def find_label_issues(
     """Likely label errors, most likely first, by confident learning.
 
     ``labels``: given class codes ``0..C-1`` (see ``label_codes``); ``pred_probs``: ``(N, C)``
-    out-of-sample probabilities. An item is flagged when its most probable class among the
-    classes whose probability reaches their per-class threshold differs from its given label.
+    out-of-sample probabilities. An item is flagged when it is confidently predicted to be
+    another class than its given label and that label is not its most probable class — cleanlab's
+    ``filter_by="confident_learning"``, which both backends use, so they flag the same items. A
+    class is confident when its probability reaches its per-class threshold (less ``1e-6``); with
+    two or more confident classes the item's most probable class is the one counted.
     Ranked by ``rank_by``: "self_confidence" (probability of the given label, lowest first) or
     "normalized_margin" (given minus best other, lowest first). ``backend``: "own" (this
     implementation), "cleanlab" (``cleanlab.filter.find_label_issues``), "auto" (cleanlab when
@@ -345,6 +361,10 @@ def find_label_issues(
     if used == "own":
         best = _confident_class(y, p)
         flagged = np.flatnonzero((best >= 0) & (best != y))
+        # as cleanlab does: not an issue when the given label is (within 1e-6) the most probable
+        nudged = p[flagged].copy()
+        nudged[np.arange(len(flagged)), y[flagged]] += _FLOAT_TOL
+        flagged = flagged[nudged.argmax(axis=1) != y[flagged]]
         key = self_conf[flagged] if rank_by == "self_confidence" else margin[flagged]
         idx = flagged[np.lexsort((flagged, key))]
     others = p.copy()
