@@ -4,8 +4,9 @@ The heatmap shows counts or row-normalised shares (``n`` toggles); clicking a ce
 with the arrow keys and pressing Enter) opens a virtualised gallery of the cell's items, fetched as
 binary thumbnails through ``ItemsWidget``'s fetch. Relabelling an item (a class key, or its button)
 stores one ``label`` event for ``task``; the matrix, per-class precision / recall / F1 and the
-ranking of likely label errors (confident learning: ``cleanlab`` when installed, else
-``hitl_widgets.metrics.confusion.find_label_issues``) update at once (above 200,000 items the
+ranking of likely label errors (confident learning, the items cleanlab's
+``filter_by="confident_learning"`` flags: ``cleanlab`` when installed, else
+``hitl_widgets.metrics.confusion.find_label_issues``, which flags the same) update at once (above 200,000 items the
 ranking is recomputed when next opened, so a relabel stays fast). Stored labels of ``task``
 replace ``y_true`` for their items when the dashboard is built, so the corrections persist.
 pandas labels and predictions both indexed (one by item id) are paired by id, never by position;
