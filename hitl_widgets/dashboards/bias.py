@@ -42,6 +42,7 @@ from ..metrics.fairness import (
 from ..static import StaticCard, section_card, with_static
 from ..store import AnnotationStore
 from ..widgets.base import STATIC, IntentError, IntentWidget, intent, static_file
+from .confusion import _ids_of, _items_by_id, _positions_by_id
 
 if TYPE_CHECKING:
     from ..widgets.classify import ClassifyWidget
@@ -121,7 +122,13 @@ class BiasAudit(ipywidgets.VBox):
     """Audit a model's predictions across sensitive groups (and their intersections).
 
     Args:
-        y_true: true labels, one per row.
+        y_true: true labels, one per row. pandas ``y_true``, ``y_pred`` and ``groups`` are paired by
+            item id when two or more are pandas objects and one carries ids (an index other than
+            0..N-1): the same ids, none repeated, no look-alikes (``1`` and ``"1"``), rows in the first
+            pandas input's order; never by position (``ConfusionDashboard``'s "Pairing by item id").
+            A pandas input beside plain arrays pairs with them by position. The ids carried are the
+            rows' item ids (``labelled``, the store, ``items`` without ids); ``items`` with their own
+            ids are paired with them by id.
         y_pred: the model's predicted labels. Labels that mix kinds are refused (``coerce.check_label_kinds``:
             strs beside numbers or booleans, booleans beside numbers other than 0/1), also in a plain list.
         groups: DataFrame of one or more sensitive columns (a Series or 1-D array also works);
@@ -137,7 +144,7 @@ class BiasAudit(ipywidgets.VBox):
             the item's majority, per group) and receives relabels from the drill-down; stored labels
             of ``task`` replace ``y_true`` for their items.
         items: the media of the rows (``Items`` or anything it accepts), for the drill-down; its
-            ids are the rows' item ids (default ``0..N-1``).
+            ids are the rows' item ids (default ``0..N-1``, or the ids the pandas inputs carry).
         task: the store task of the relabels.
         pos_label: the positive class of precision, recall, fpr, fnr and selection_rate. Inferred
             only when unambiguous (0/1 labels → 1, booleans → True); any other labels (strings,
@@ -201,6 +208,12 @@ class BiasAudit(ipywidgets.VBox):
         self.metrics = [canonical_metric(m) for m in metrics]
         if not self.metrics or len(set(self.metrics)) != len(self.metrics):
             raise ValueError(f"metrics must be a non-empty list without repeats, got {list(metrics)}")
+        y_true, y_pred, groups, ids = _pair_by_id(y_true, y_pred, groups)
+        if items is not None and ids is not None:
+            items, order = _items_by_id(items, ids, len(ids))
+            if order is not None:  # rows put in the items' order of ids
+                y_true, y_pred, groups = (v.iloc[order] if isinstance(v, (pd.Series, pd.DataFrame))
+                                          else np.asarray(v)[order] for v in (y_true, y_pred, groups))
         y_true = _array(y_true, "y_true")
         y_pred = _array(y_pred, "y_pred")
         if len(y_true) != len(y_pred):
@@ -229,8 +242,10 @@ class BiasAudit(ipywidgets.VBox):
         self.items = None if items is None else (items if isinstance(items, Items) else Items(items))
         if self.items is not None and len(self.items) != len(self._y_true):
             raise ValueError(f"items has {len(self.items)} entries for {len(self._y_true)} rows")
-        # the rows' item ids (a range when there are no items: no million-entry list)
-        self.item_ids: Sequence[Hashable] = list(self.items.ids) if self.items is not None else range(len(self._y_true))
+        # the rows' item ids (a range when there are no items and no ids: no million-entry list)
+        self.item_ids: Sequence[Hashable] = (
+            list(self.items.ids) if self.items is not None
+            else range(len(self._y_true)) if ids is None else _id_list(ids))
         self._labelled = _mask(labelled, self.item_ids, "labelled")
         self._pool = None if pool is None else _frame(pool)
         self.codes, self.index = group_codes(self.groups)
@@ -576,6 +591,42 @@ def _array(values: Any, name: str) -> np.ndarray:
     if len(arr) == 0:
         raise ValueError(f"{name} is empty")
     return arr
+
+
+def _pair_by_id(y_true: Any, y_pred: Any, groups: Any) -> tuple[Any, Any, Any, pd.Index | None]:
+    """``(y_true, y_pred, groups, ids)`` paired by item id, ``ConfusionDashboard``'s rule for three
+    inputs: when two or more are pandas objects and one of them carries item ids (an index other than
+    0..N-1), each is put in the first pandas input's order of ids (the same ids, none repeated, no
+    look-alike such as ``1`` and ``"1"``; else a ValueError naming them). A pandas input beside plain
+    arrays pairs with them by position. ``ids``: the item ids of the rows (the first pandas input's
+    index when it carries ids, or a lone pandas input's), None when the rows are positions.
+
+    Example:
+        >>> y, p, g, ids = _pair_by_id(pd.Series([0, 1], index=["a", "b"]), [1, 1],
+        ...                            pd.Series(["x", "y"], index=["b", "a"]))
+        >>> g.tolist(), list(ids)
+        (['y', 'x'], ['a', 'b'])
+    """
+    values = {"y_true": y_true, "y_pred": y_pred, "groups": groups}
+    frames = {k: v for k, v in values.items() if isinstance(v, (pd.Series, pd.DataFrame))}
+    carried = [_ids_of(v) for v in frames.values()]
+    if all(c is None for c in carried):
+        return y_true, y_pred, groups, None
+    if len(frames) == 1:  # beside arrays: by position, its ids are the item ids
+        return y_true, y_pred, groups, carried[0]
+    (first, ref), *others = frames.items()
+    for name, v in others:
+        values[name] = v.iloc[_positions_by_id(v.index, ref.index, name, first)]
+    return values["y_true"], values["y_pred"], values["groups"], _ids_of(ref)
+
+
+def _id_list(ids: pd.Index) -> list:
+    """The item ids of an index (numpy scalars as Python values); a repeated id is refused."""
+    out = [plain(i) for i in ids]
+    repeated = ids[ids.duplicated()]
+    if len(repeated):
+        raise ValueError(f"item id {plain(repeated[0])!r} appears twice in the index: one row per item")
+    return out
 
 
 def _frame(groups: Any) -> pd.DataFrame:
