@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import pandas as pd
@@ -37,6 +37,7 @@ from ..ingestion import CHECKS, TITLES, scan
 from ..items import IMAGE_SUFFIXES, Items, name_suffix
 from ..store import AnnotationStore
 from .base import STATIC, Committed, IntentError, ItemsWidget, intent, media_info, static_file
+from .vqa import by_item_id
 
 DECISIONS = ("keep", "drop", "relabel", "not_a_problem")
 INGESTED = ("keep", "relabel", "not_a_problem")
@@ -69,11 +70,18 @@ class _Delivery(Items):
 
 def _as_items(data: Any, what: str) -> Items:
     if isinstance(data, Items):
-        return data
-    try:
-        return _Delivery(data)
-    except ValueError as exc:
-        raise ValueError(f"{what}: {exc}") from None
+        items = data
+    else:
+        try:
+            items = _Delivery(data)
+        except ValueError as exc:
+            raise ValueError(f"{what}: {exc}") from None
+    if items.is_text:
+        raise ValueError(
+            f"{what} holds texts: the checks of IngestionReview are for images (a list of strings is read "
+            "as texts when none has an image suffix and no file exists; image paths: "
+            "Items(paths, kind='image'))")
+    return items
 
 
 class IngestionReview(ItemsWidget):
@@ -84,14 +92,17 @@ class IngestionReview(ItemsWidget):
     next group; arrows move; ``Backspace`` undo (the last decision, an item's or a group's); ``?`` help.
 
     Args:
-        new: the new items (anything ``Items`` takes; missing files in a list of paths are findings).
+        new: the new images (anything ``Items`` takes; missing files in a list of paths are findings).
+            Texts are refused (ValueError): the checks are for images.
         existing: the dataset they join (anything ``Items`` takes), for duplicates, outliers, metadata.
         embed: a function (list of uint8 image arrays -> one vector per item) or a model with
             ``transform`` / ``encode`` / ``predict``; default the small offline feature
             (``checks.embed_images``).
         schema: ``checks.schema_violations``' schema (classes, channels, min_size, shape).
         store: the ``AnnotationStore``; task: its task.
-        labels: the delivered labels of ``new`` (checked against ``schema["classes"]``).
+        labels: the delivered labels of ``new`` (checked against ``schema["classes"]``): a list or
+            array by position, or a Series (by its index) or dict keyed by item id (every item, no
+            other id; never read by position).
         classes: the classes a relabel may pick (default ``schema["classes"]``).
         embeddings / existing_embeddings: precomputed vectors (DataFrame by item id, or an array by position).
         review_clean: items with no finding need a decision too.
@@ -123,7 +134,7 @@ class IngestionReview(ItemsWidget):
         store: AnnotationStore | None = None,
         task: str = "ingestion",
         *,
-        labels: Sequence[Any] | None = None,
+        labels: Sequence[Any] | pd.Series | Mapping[Hashable, Any] | None = None,
         classes: Sequence[Any] | None = None,
         embeddings: Any = None,
         existing_embeddings: Any = None,
@@ -143,9 +154,13 @@ class IngestionReview(ItemsWidget):
         items = _as_items(new, "new")
         self.existing = None if existing is None else _as_items(existing, "existing")
         if labels is not None:
-            labels = [plain(v) for v in (labels.to_numpy() if hasattr(labels, "to_numpy") else labels)]
-            if len(labels) != len(items):
-                raise ValueError(f"got {len(labels)} labels for {len(items)} new items")
+            if isinstance(labels, (pd.Series, Mapping)):  # by item id, never by position
+                by_id = by_item_id("labels", labels, items)
+                labels = [plain(by_id[i]) for i in items.ids]
+            else:
+                labels = [plain(v) for v in (labels.to_numpy() if hasattr(labels, "to_numpy") else labels)]
+                if len(labels) != len(items):
+                    raise ValueError(f"got {len(labels)} labels for {len(items)} new items")
         if schema is not None and not isinstance(schema, dict):
             raise ValueError(f"schema must be a dict, not {type(schema).__name__}")
         if classes is None and schema and "classes" in schema:
