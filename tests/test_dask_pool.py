@@ -469,3 +469,16 @@ def test_a_pandas_pool_on_dask_gives_the_loader_dataframes_as_in_the_kernel(clie
         return rows.iloc[:, :3].to_numpy() * 2
 
     assert list(_margin_loop(indexed, y, client, loader=typed).session.labelled_idx) == list(reference)
+
+
+def test_a_binary_models_one_column_of_probabilities_is_still_checked_when_scored_locally():
+    """A 1-D P(positive) is not the (N, C) shape checked at entry: it was marked checked anyway, so
+    1.5 and -0.5 scored silently; the score function now checks it."""
+    from hitl_widgets.active.distributed import _score_rows
+
+    class OneColumn:
+        def predict_proba(self, X):
+            return np.array([0.2, 1.5, -0.5])
+
+    with pytest.raises(ValueError, match="not probabilities"):
+        _score_rows(OneColumn(), None, 3, margin, False, 0, "in part 0", lambda k: f"pool item {k}")

@@ -39,6 +39,7 @@ a pool is scored on it. The workers need ``hitl_widgets`` (and the model's packa
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -88,10 +89,10 @@ def _score_rows(adapter: Any, X: Any, n: int, score: Callable, mc: bool, mc_samp
     if rows != n:
         raise ValueError(f"the model returned {rows} rows of probabilities for the {n} pool items {where}")
     proba = as_numpy(proba)
-    if proba.ndim == (3 if mc else 2):
-        # probabilities, named by pool position (a NaN row scores NaN: the nan= policy decides)
+    checked = proba.ndim == (3 if mc else 2)  # another shape (a binary P(positive)): the score checks it
+    if checked:  # probabilities, named by pool position (a NaN row scores NaN: the nan= policy decides)
         check_proba(proba, item, mc=mc)
-    with checked_proba(proba):
+    with checked_proba(proba) if checked else contextlib.nullcontext():  # only what was checked skips it
         s = as_numpy(score(proba)).astype(np.float64, copy=False).ravel()
     if s.shape[0] != n:
         raise ValueError(f"the score function returned {s.shape[0]} scores for the {n} pool items {where}")
