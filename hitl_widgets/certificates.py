@@ -57,6 +57,7 @@ from ._version import __version__
 from .coerce import is_missing, is_tensor, json_default, plain, refuse_non_str_keys, to_numpy
 from .items import Items
 from .remote import is_url
+from .reports import format_number
 from .signing import ALGORITHM, PublicKey, SigningKey, as_public_key
 from .store import GENESIS, AnnotationStore, LogReport, encode_item_id  # noqa: F401  (GENESIS: kept importable here)
 from .store import audit_log_table as log_table
@@ -320,15 +321,11 @@ def _signer_text(signer: Any) -> str:
 
 def _percent(value: Any) -> str:
     """A fraction as a percentage, never 100.0% for less than 1 (``reports.format_number``)."""
-    from .reports import format_number
-
     return "n/a" if value is None else format_number(value, 1, percent=True)
 
 
 def _short(value: Any) -> str:
     if isinstance(value, float):
-        from .reports import format_number
-
         return format_number(value, 4, significant=True)
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_short(v)}" for k, v in value.items())

@@ -417,10 +417,12 @@ def _each_video(df: pd.DataFrame, run: Callable[[pd.DataFrame], pd.DataFrame]) -
     other with ``video`` as their first column; an error names the video."""
     keys = [_key(v) for v in _ids(df["video"], lambda k: f"detection {_row(df, k)}", "video")]
     videos: list[tuple[Any, Any]] = sorted(set(keys)) or [(None, None)]  # no rows: run once, for the columns
+    number = {key: n for n, key in enumerate(videos)}
+    codes = np.fromiter((number[k] for k in keys), dtype=np.int64, count=len(keys))  # one pass, not one per video
     parts = []
-    for key in videos:
+    for n, key in enumerate(videos):
         try:
-            out = run(df[np.array([k == key for k in keys], dtype=bool)].drop(columns="video"))
+            out = run(df[codes == n].drop(columns="video"))
         except ValueError as e:
             raise ValueError(f"video {key[1]!r}: {e}") from None
         out.insert(0, "video", pd.Series([key[1]] * len(out), dtype=object))

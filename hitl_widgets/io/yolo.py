@@ -182,7 +182,8 @@ def _label_stems(items: list, file_stems: Mapping[Hashable, str] | None) -> dict
     ``classes``, and two items with one stem (``"a.png"`` and ``"a.jpg"``), naming both."""
     given = {plain(k): v for k, v in (file_stems or {}).items()}
     refuse_lookalikes("item", [("file_stems", list(given)), ("the items", items)])
-    unknown = [k for k in given if k not in set(items)]
+    item_set = set(items)
+    unknown = [k for k in given if k not in item_set]
     if unknown:
         raise ValueError(f"file_stems names {unknown[0]!r}, which is not one of the items")
     stems: dict[Hashable, str] = {}

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from ..coerce import _shown as shown_repr
 from ..coerce import check_item_id, is_missing, normalise_classes, plain, same
 from ..items import Items
 from ..metrics.geometry import clip_box
@@ -335,9 +336,8 @@ def _image_size(items: Items, item_id: Hashable) -> tuple[int, int]:
 
 
 def _shown(value: Any) -> str:
-    """``repr(value)``, cut to 40 characters, for a message."""
-    text = repr(value)
-    return text if len(text) <= 40 else text[:39] + "…"
+    """``repr(value)``, cut to 40 characters, for a message (``coerce``'s, at this module's width)."""
+    return shown_repr(value, 40)
 
 
 def _numbers(raw: dict, where: str) -> tuple[float, float, float, float]:

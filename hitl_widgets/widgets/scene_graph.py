@@ -44,12 +44,12 @@ from typing import Any
 import pandas as pd
 import traitlets
 
-from ..coerce import check_item_id, is_item_id, is_missing, normalise_classes, plain, refuse_lookalikes, same
+from ..coerce import check_item_id, check_number, is_item_id, is_missing, normalise_classes, plain, refuse_lookalikes, same
 from ..metrics.geometry import clip_box
 from ..queue import QueueSpec
 from ..static import thumbnail_jpeg
 from ..store import AnnotationStore
-from .base import STATIC, Committed, IntentError, intent, static_file
+from .base import STATIC, BoundedFloat, Committed, IntentError, intent, static_file
 from .classify import check_score
 from .image_editor import ImageEditor
 
@@ -149,7 +149,7 @@ class SceneGraphAnnotator(ImageEditor):
     predicates: traitlets.List[Any] = traitlets.List().tag(sync=True)
     attribute_choices: traitlets.List[Any] = traitlets.List().tag(sync=True)
     display_size = traitlets.Int(520).tag(sync=True)
-    object_threshold = traitlets.Float(0.5).tag(sync=True)
+    object_threshold = BoundedFloat(0.5, 0, 1).tag(sync=True)  # refused outside, never clamped
 
     def __init__(
         self,
@@ -179,20 +179,13 @@ class SceneGraphAnnotator(ImageEditor):
         self._given = self._normalise_objects(objects, items, classes)
         self._object_proposals = self._normalise_object_proposals(object_proposals, items, classes)
         self._proposals = self._normalise_proposals(proposals, items, preds)
-        _check_threshold("object_threshold", object_threshold)
+        object_threshold = type(self).object_threshold.check(object_threshold)
         super().__init__(items, store=store, task=task, queue=queue, annotator=annotator, title=title)
         self.classes = classes
         self.predicates = preds
         self.attribute_choices = attrs or []
         self.display_size = int(display_size)
-        self.object_threshold = float(object_threshold)
-
-    @traitlets.validate("object_threshold")
-    def _valid_object_threshold(self, proposal: dict) -> float:
-        try:
-            return _check_threshold("object_threshold", proposal["value"])
-        except ValueError as exc:
-            raise traitlets.TraitError(str(exc)) from None
+        self.object_threshold = object_threshold
 
     # ------------------------------------------------------------------ public API
     @property
@@ -244,7 +237,7 @@ class SceneGraphAnnotator(ImageEditor):
         """Accept, in one event, every open proposed box of the item scored at least ``min_score``
         (default: ``object_threshold``), as A does in the view. Returns the event id."""
         item_id = check_item_id(item_id, self.items)
-        threshold = self.object_threshold if min_score is None else _check_threshold("min_score", min_score)
+        threshold = self.object_threshold if min_score is None else check_number("min_score", min_score, 0, 1)
         ids = [p["id"] for p in self._open_object_proposals(item_id, self._current(item_id))
                if p["score"] is not None and p["score"] >= threshold]
         return self._call("accept_objects", item_id, object_ids=ids)
@@ -732,14 +725,6 @@ def _frame_score(rec: dict, where: str) -> float | None:
     (``check_score``, errors naming ``where``)."""
     cell = rec.get("score")
     return None if is_missing(cell) else check_score(cell, where)
-
-
-def _check_threshold(name: str, value: Any) -> float:
-    """A score threshold as a float in [0, 1] (ValueError naming ``name`` otherwise)."""
-    value = plain(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:  # NaN fails 0 <= value
-        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
-    return float(value)
 
 
 def _normalise_predicates(predicates: Any) -> list[str]:

@@ -42,7 +42,7 @@ from ..metrics.geometry import as_bool_mask, rle_decode, rle_encode, rle_from_st
 from ..queue import QueueSpec
 from ..static import thumbnail_jpeg
 from ..store import AnnotationStore
-from .base import STATIC, Committed, IntentError, intent, static_file
+from .base import STATIC, BoundedFloat, Committed, IntentError, intent, static_file
 from .classify import check_score
 from .image_editor import ImageEditor
 
@@ -124,7 +124,7 @@ class SegmentationCanvas(ImageEditor):
     KIND = KIND
     _state_kinds = (KIND,)
     mode = traitlets.Unicode("semantic").tag(sync=True)
-    opacity = traitlets.Float(0.5).tag(sync=True)
+    opacity = BoundedFloat(0.5, 0, 1).tag(sync=True)  # refused outside, never clamped
     # "" (off), a method of hitl_widgets.assist, or "model" (a callable): the view offers the tool
     assist = traitlets.Unicode("").tag(sync=True)
 
@@ -156,7 +156,7 @@ class SegmentationCanvas(ImageEditor):
             raise ValueError(f"tolerance must be a finite number >= 0, not {tolerance!r}")
         if isinstance(superpixels, bool) or not isinstance(superpixels, int) or not 1 <= superpixels <= 65535:
             raise ValueError(f"superpixels must be an int from 1 to 65535, not {superpixels!r}")
-        opacity = _check_opacity(opacity)
+        opacity = type(self).opacity.check(opacity)
         self._assist_fn = assist
         self._tolerance = float(tolerance)
         self._n_superpixels = superpixels
@@ -172,13 +172,6 @@ class SegmentationCanvas(ImageEditor):
         )
         # self._state: item -> {"labels": uint16 (H, W), "classes": {value: class}, "accepted": [ids]}
         self._proposals = self._normalise_proposals(proposals)
-
-    @traitlets.validate("opacity")
-    def _valid_opacity(self, proposal: dict) -> float:
-        try:
-            return _check_opacity(proposal["value"])
-        except ValueError as exc:
-            raise traitlets.TraitError(str(exc)) from None
 
     # ------------------------------------------------------------------ static view
     def _static_rows(self) -> list[tuple[str, Any]]:
@@ -551,9 +544,3 @@ class SegmentationCanvas(ImageEditor):
         return None
 
 
-def _check_opacity(value: Any) -> float:
-    """The mask opacity as a float in [0, 1] (ValueError otherwise: NaN or 5 is not clamped)."""
-    value = plain(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:  # NaN fails 0 <= value
-        raise ValueError(f"opacity must be a number in [0, 1], not {value!r}")
-    return float(value)
