@@ -28,6 +28,7 @@ from ..static import with_static
 from ..store import AnnotationStore
 from .adapters import _is_torch_module, as_adapter
 from .pool import PoolRows, PoolView, is_empty_pool, pool_kind, row_text
+from .rounds import BackgroundRounds
 from .simulate import ActiveSession
 from .strategies import RandomStrategy, StratifiedStrategy, as_numpy
 
@@ -43,7 +44,7 @@ def _shallow(value: Any) -> Any:
     return value.copy() if isinstance(value, (list, dict)) else value
 
 
-class ActiveLearningLoop:
+class ActiveLearningLoop(BackgroundRounds):
     """Active learning with a human in the loop, for scikit-learn, torch or any fit/predict_proba model.
 
     Args:
@@ -225,27 +226,9 @@ class ActiveLearningLoop:
         """Item ids of the batch on screen."""
         return list(self.classify.order)
 
-    @property
-    def training(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def wait(self, timeout: float | None = None) -> None:
-        """Block until a background retrain finishes."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-
-    def retrain(self) -> bool:
-        """Retrain now on every label so far and query the next batch (False if already running)."""
-        if self.training:
-            return False
-        self._start_round()
-        return True
-
     def add_baseline(self, name: str, history: pd.DataFrame, metric: str = "accuracy") -> None:
         """Draw another run's curve (e.g. ``hitl_widgets.active.simulate(..., "random")``) beside ours."""
-        points = [[int(n), float(v)] for n, v in zip(history["n_labels"], history[metric]) if np.isfinite(v)]
-        self.panel.baselines = {**self.panel.baselines, name: points}
+        self._draw_baseline(name, history, metric)
 
     def simulate(self, oracle: Any, budget: int) -> pd.DataFrame:
         """Label batches from ``oracle`` until ``budget`` labels: the true label of every pool
@@ -378,13 +361,8 @@ class ActiveLearningLoop:
         if batch and all(i in self.classify.current_labels for i in batch) and not self.training:
             self._start_round()
 
-    def _start_round(self) -> None:
-        if self.background:
-            self.panel.state, self.panel.message = "training", f"retraining on {self._count_labels()} labels…"
-            self._thread = threading.Thread(target=self._round, name="hitl-retrain", daemon=True)
-            self._thread.start()
-        else:
-            self._round()
+    def _training_message(self) -> str:
+        return f"retraining on {self._count_labels()} labels…"
 
     def _count_labels(self) -> int:
         return len(self._labels_by_position())

@@ -44,6 +44,7 @@ from ..store import AnnotationStore
 from .class_task import ClassTask
 from .loop import failed_round_message
 from .pool import is_empty_pool
+from .rounds import BackgroundRounds
 from .strategies import select, select_stratified
 from .tasks import BoxTask, LoopTask, MaskTask
 
@@ -65,7 +66,7 @@ def as_task(task: Any, classes: Sequence[Any] | None) -> LoopTask:
     return _TASKS[task](classes)
 
 
-class TaskLoop:
+class TaskLoop(BackgroundRounds):
     """Active learning with a human in the loop for classes, boxes, masks or image–text pairs.
 
     Args:
@@ -176,27 +177,9 @@ class TaskLoop:
         """Item ids of the batch on screen."""
         return list(self.widget.order)
 
-    @property
-    def training(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def wait(self, timeout: float | None = None) -> None:
-        """Block until a background retrain finishes."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def retrain(self) -> bool:
-        """Retrain now on every annotation so far and query the next batch (False while one runs)."""
-        if self.training:
-            return False
-        self._start_round()
-        return True
-
     def add_baseline(self, name: str, history: pd.DataFrame) -> None:
         """Draw another run's curve (e.g. a ``strategy="random"`` loop's ``history``) beside ours."""
-        metric = self.task.metric
-        points = [[int(n), float(v)] for n, v in zip(history["n_labels"], history[metric]) if np.isfinite(v)]
-        self.panel.baselines = {**self.panel.baselines, name: points}
+        self._draw_baseline(name, history, self.task.metric)
 
     def simulate(self, oracle: Any, budget: int) -> pd.DataFrame:
         """Annotate batches from ``oracle`` (one annotation per pool image, in pool order, or a function
@@ -314,13 +297,8 @@ class TaskLoop:
         if batch and all(i in done for i in batch) and not self.training:
             self._start_round()
 
-    def _start_round(self) -> None:
-        if self.background:
-            self.panel.state, self.panel.message = "training", f"retraining on {len(self._known())} {self.task.noun}s…"
-            self._thread = threading.Thread(target=self._round, name="hitl-retrain", daemon=True)
-            self._thread.start()
-        else:
-            self._round()
+    def _training_message(self) -> str:
+        return f"retraining on {len(self._known())} {self.task.noun}s…"
 
     def _inputs(self, ids: Sequence[Hashable]) -> list[Any]:
         return self.task.inputs(self.items, ids)
