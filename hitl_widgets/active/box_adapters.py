@@ -65,6 +65,12 @@ class ConnectedRegions:
         return f"connected_regions({self.background}, tolerance={self.tolerance})"
 
     def __call__(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        boxes, feats, _ = self.regions(image)
+        return boxes, feats
+
+    def regions(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The image's regions: boxes ``(x, y, w, h)``, their 7 features, and the label map (region
+        ``k`` of the boxes is ``k + 1`` there, 0 the background)."""
         img = np.asarray(image)
         labels, slices = label_regions(img, self.background, self.tolerance)
         boxes, feats = [], []
@@ -74,7 +80,7 @@ class ConnectedRegions:
             ys, xs = where
             boxes.append((xs.start, ys.start, xs.stop - xs.start, ys.stop - ys.start))
             feats.append(region_features(img, labels[where] == k, where))
-        return np.array(boxes, float).reshape(-1, 4), np.array(feats).reshape(-1, 7)
+        return np.array(boxes, float).reshape(-1, 4), np.array(feats).reshape(-1, 7), labels
 
 
 def label_regions(image: Any, background: Sequence[float], tolerance: float = 30.0) -> tuple[np.ndarray, list]:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..active.box_adapters import RegionDetector, connected_regions, label_regions, region_features
+from ..active.box_adapters import RegionDetector, connected_regions, label_regions
 from .scenes import BACKGROUND, COLOURS, Scene
 
 SHAPE_CLASSES = ("circle", "square", "triangle")
@@ -60,15 +60,7 @@ def scene_masks(images: np.ndarray, scenes: Sequence[Scene], classes: Sequence[s
 
 def _boxes_and_features(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The image's regions: boxes (x, y, w, h), their 7 features and the label map (region k is k)."""
-    labels, slices = label_regions(image, BACKGROUND)
-    boxes, feats = [], []
-    for k, where in enumerate(slices, start=1):
-        if where is None:
-            continue
-        ys, xs = where
-        boxes.append((xs.start, ys.start, xs.stop - xs.start, ys.stop - ys.start))
-        feats.append(region_features(np.asarray(image), labels[where] == k, where))
-    return np.array(boxes, float).reshape(-1, 4), np.array(feats).reshape(-1, 7), labels
+    return connected_regions(BACKGROUND).regions(image)
 
 
 def _region_classifier(classes: Sequence[Any]) -> RegionDetector:
