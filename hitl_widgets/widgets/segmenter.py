@@ -227,16 +227,6 @@ class TemporalSegmenter(VideoCollectionEditor, ImageEditor):
             raise IntentError(f"item {video!r}: no segment {sid!r}")
         return seg
 
-    def _proposal(self, video: Hashable, content: dict) -> dict:
-        pid = content.get("proposal_id")
-        for p in self.proposals_of(video):
-            if p["id"] == pid:
-                decided = self._current(video)["decided"].get(pid)
-                if decided is not None:
-                    raise IntentError(f"item {video!r}: proposal {pid!r} was already {decided}")
-                return p
-        raise IntentError(f"item {video!r}: no proposal {str(pid)[:40]!r}")
-
     # ------------------------------------------------------------------ intents
     @intent("add")
     def _on_add(self, content: dict) -> dict:

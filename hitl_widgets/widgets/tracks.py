@@ -132,7 +132,7 @@ class TrackAnnotator(VideoCollectionEditor, ImageEditor):
         rows = []
         for video in self.items.ids:
             decided = self._current(video)["decided"]
-            for p in self._proposals.get(video, []):
+            for p in self.proposals_of(video):
                 rows.append((video, p["id"], p["class"], p["keys"][0][0], p["keys"][-1][0], len(p["keys"]), p["score"],
                              decided.get(p["id"], "open")))
         return pd.DataFrame(rows, columns=["video", "proposal_id", "class", "first_frame", "last_frame", "n_keyframes",
@@ -172,7 +172,7 @@ class TrackAnnotator(VideoCollectionEditor, ImageEditor):
 
     def _item_info(self, item_id: Hashable) -> dict:
         info = {**super()._item_info(item_id), **self._item_state(item_id)}
-        info["proposals"] = self._proposals.get(item_id, [])
+        info["proposals"] = self.proposals_of(item_id)
         return info
 
     # ------------------------------------------------------------------ validation
@@ -258,16 +258,6 @@ class TrackAnnotator(VideoCollectionEditor, ImageEditor):
                                         "keys": []})
             t["keys"].append([int(rec["frame"]), *(float(rec[c]) for c in ("x", "y", "w", "h")), rec["source"]])
         state["tracks"] = tracks
-
-    def _proposal(self, video: Hashable, content: dict) -> dict:
-        pid = content.get("proposal_id")
-        for p in self._proposals.get(video, []):
-            if p["id"] == pid:
-                decided = self._current(video)["decided"].get(pid)
-                if decided is not None:
-                    raise IntentError(f"item {video!r}: proposal {pid!r} was already {decided}")
-                return p
-        raise IntentError(f"item {video!r}: no proposal {str(pid)[:40]!r}")
 
     # ------------------------------------------------------------------ intents
     @intent("key")

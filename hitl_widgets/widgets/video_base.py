@@ -147,10 +147,26 @@ class VideoCollectionEditor(VideoWidget):
     collection of elements (``_collection``: "segments", "tracks") keyed by id, plus the proposals
     decided. A video is done once it has an element; its label is how many it has. The "reject"
     (a proposal) and "sync" (the video's state, asked after a refusal) intents live here; a
-    subclass gives ``_copy`` (a deep copy of the state), ``_change`` (store a new state) and
-    ``_proposal`` (the open proposal a message names)."""
+    subclass gives ``_copy`` (a deep copy of the state), ``_change`` (store a new state) and its
+    proposals by video (``_proposals``, read through ``proposals_of``)."""
 
     _collection: ClassVar[str] = ""
+    _proposals: dict[Hashable, list[dict]]
+
+    def proposals_of(self, video: Hashable) -> list[dict]:
+        """The proposals of one video."""
+        return self._proposals.get(video, [])
+
+    def _proposal(self, video: Hashable, content: dict) -> dict:
+        """The open proposal a message names (an IntentError if it names none, or a decided one)."""
+        pid = content.get("proposal_id")
+        for p in self.proposals_of(video):
+            if p["id"] == pid:
+                decided = self._current(video)["decided"].get(pid)
+                if decided is not None:
+                    raise IntentError(f"item {video!r}: proposal {pid!r} was already {decided}")
+                return p
+        raise IntentError(f"item {video!r}: no proposal {str(pid)[:40]!r}")
 
     def _is_done(self, item_id: Hashable) -> bool:
         return bool(self._current(item_id)[self._collection])
