@@ -76,6 +76,26 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=json_default)
 
 
+def _sorted_sets(value: Any) -> Any:
+    """``value`` with every set (and frozenset) in it, nested ones too, as a list in ``_element_key``
+    order: a set's own order of strs changes with ``PYTHONHASHSEED``. Anything else keeps its JSON."""
+    if isinstance(value, (set, frozenset)):
+        return sorted((_sorted_sets(v) for v in value), key=_element_key)
+    if isinstance(value, dict):
+        return {k: _sorted_sets(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_sorted_sets(v) for v in value]
+    return value
+
+
+def _element_key(value: Any) -> tuple:
+    """Sort key for a set's elements: numbers by value, then strs, then anything else by its JSON."""
+    value = plain(value)
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        return _id_key(value)
+    return (2, 0, _canonical(value))
+
+
 def _id_key(item_id: Hashable) -> tuple:
     return (isinstance(item_id, str), item_id if not isinstance(item_id, str) else 0, item_id if isinstance(item_id, str) else "")
 
@@ -116,7 +136,7 @@ def _content(items: Items, item_id: Hashable, raw: Any) -> bytes:
 
 def _label_map(labels: Any, items: Items) -> dict[Hashable, Any]:
     """labels as {item_id: label}: a store.labels() DataFrame, a Series / dict by item id, or a
-    sequence aligned with items."""
+    sequence aligned with items. Each label is made canonical: arrays as lists, sets as sorted lists."""
     if isinstance(labels, pd.DataFrame):
         if not {"item_id", "label"} <= set(labels.columns):
             raise ValueError("a labels DataFrame needs 'item_id' and 'label' columns (as store.labels() gives)")
@@ -145,7 +165,7 @@ def _label_map(labels: Any, items: Items) -> dict[Hashable, Any]:
                 "per item, e.g. a majority vote"
             )
         label = None if is_missing(label) else plain(label)
-        out[item_id] = json_default(label) if isinstance(label, np.ndarray) or is_tensor(label) else label
+        out[item_id] = _sorted_sets(json_default(label) if isinstance(label, np.ndarray) or is_tensor(label) else label)
         refuse_non_str_keys(out[item_id], f"item {item_id!r}: label")
     return out
 
