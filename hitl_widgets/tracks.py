@@ -214,11 +214,11 @@ def validate_tracks(
             out[c] = pd.Series(videos, dtype=object if not videos else None) if c == "video" else df[c].to_numpy()
     order = sorted(range(len(out)), key=lambda k: (keys[k], frames[k]))
     out = out.iloc[order].reset_index(drop=True)
-    ends = out.groupby(_codes(out), sort=False)["frame"].agg(["idxmin", "idxmax"])
+    ends = out.groupby(_numbered([keys[k] for k in order]), sort=False)["frame"].agg(["idxmin", "idxmax"])
     for k in np.concatenate([ends["idxmin"].to_numpy(), ends["idxmax"].to_numpy()]):
         if not out["keyframe"].iat[k]:
-            raise ValueError(f"{_track_name(*_pairs(out.iloc[[k]])[0])}, frame {out['frame'].iat[k]}: a track starts and "
-                             "ends on keyframes, and this end is an interpolated box (keyframe=False)")
+            raise ValueError(f"{_track_name(videos[order[k]], tracks[order[k]])}, frame {out['frame'].iat[k]}: a track "
+                             "starts and ends on keyframes, and this end is an interpolated box (keyframe=False)")
     return out
 
 
@@ -231,7 +231,12 @@ def _pairs(df: pd.DataFrame) -> list[tuple[Any, Any]]:
 def _codes(df: pd.DataFrame) -> np.ndarray:
     """One int per track of a validated tracks DataFrame, numbered in row order: a (video, track)
     pair when it has a video column (ints and strs kept apart: track 1 is not track "1")."""
-    return pd.factorize(pd.Series([_track_key(*p) for p in _pairs(df)], dtype=object))[0]
+    return _numbered([_track_key(*p) for p in _pairs(df)])
+
+
+def _numbered(keys: list[tuple]) -> np.ndarray:
+    """One int per distinct track key (``_track_key``), numbered in the order they first appear."""
+    return pd.factorize(pd.Series(keys, dtype=object))[0]
 
 
 def _mask(df: pd.DataFrame, video: Any, track: Any) -> np.ndarray:

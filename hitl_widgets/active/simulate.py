@@ -88,10 +88,15 @@ class ActiveSession:
         return len(self.labelled_idx)
 
     @property
+    def labelled_mask(self) -> np.ndarray:
+        """``(n_pool,)`` bool: True for the labelled items."""
+        mask = np.zeros(self.n_pool, dtype=bool)
+        mask[self.labelled_idx] = True
+        return mask
+
+    @property
     def unlabelled_idx(self) -> np.ndarray:
-        mask = np.ones(self.n_pool, dtype=bool)
-        mask[self.labelled_idx] = False
-        return np.flatnonzero(mask)
+        return np.flatnonzero(~self.labelled_mask)
 
     @property
     def history(self) -> pd.DataFrame:
@@ -144,7 +149,7 @@ class ActiveSession:
             labelled = np.asarray(self.labelled_idx, dtype=np.int64)
             pool_query: Any = getattr(self.strategy, "query")  # noqa: B009 (a PoolScorer's; strategy is typed Callable)
             idx = checked_batch(pool_query(self.adapter if self.fitted else None, self.rows, labelled, k, self.rng,
-                                           n=self.n_pool), self.n_pool, k, labelled, self.strategy)
+                                           n=self.n_pool), k, self.labelled_mask, self.strategy)
             self._query_seconds += time.perf_counter() - t0
             return idx
         proba = None
@@ -166,7 +171,7 @@ class ActiveSession:
             strategy = self.strategy
             with checked_proba(proba):  # checked above: the score functions need not read it again
                 idx = strategy(proba, emb, labelled, k, self.rng)
-        idx = checked_batch(idx, self.n_pool, k, labelled, strategy)
+        idx = checked_batch(idx, k, self.labelled_mask, strategy)
         self._query_seconds += time.perf_counter() - t0
         return idx
 
@@ -266,11 +271,10 @@ def query(model: Any, X_pool: Any, strategy: Any = "default", k: int = 10, label
     k = int(k)
     if k < 0:
         raise ValueError(f"k must be >= 0, not {k}")
-    n = len(X_pool)
-    li = np.flatnonzero(_labelled_mask(n, labelled_idx))  # checked: integer indices in 0..n-1, or an (n,) mask
+    labelled = _labelled_mask(len(X_pool), labelled_idx)  # checked: integer indices in 0..n-1, or an (n,) mask
     with checked_proba(proba):
-        idx = strat(proba, embeddings, li, k, _rng(rng))
-    return checked_batch(idx, n, k, li, strat)
+        idx = strat(proba, embeddings, np.flatnonzero(labelled), k, _rng(rng))
+    return checked_batch(idx, k, labelled, strat)
 
 
 def _strategy_name(strategy: Any) -> str:
@@ -278,17 +282,17 @@ def _strategy_name(strategy: Any) -> str:
     return getattr(strategy, "__qualname__", None) or repr(strategy)
 
 
-def checked_batch(idx: Any, n: int, k: int, labelled: Any, strategy: Any) -> np.ndarray:
+def checked_batch(idx: Any, k: int, labelled: np.ndarray, strategy: Any) -> np.ndarray:
     """What a strategy returned, as int64 pool indices, refused (``RuntimeError`` naming the index and
-    the strategy) unless it is at most ``k`` distinct integer indices in ``0..n-1``, none of them in
-    ``labelled`` (indices). A custom strategy's ``-1`` would otherwise show the last item again, a
-    repeat would show one item twice, and an over-long batch would put more on screen than asked.
-    Vectorised over the batch (plus one (n,) mask).
+    the strategy) unless it is at most ``k`` distinct integer indices in ``0..n-1``, none of them
+    labelled (``labelled``: the pool's ``(n,)`` bool mask). A custom strategy's ``-1`` would otherwise
+    show the last item again, a repeat would show one item twice, and an over-long batch would put
+    more on screen than asked. Vectorised over the batch.
 
-    >>> checked_batch([4, 2], 10, 3, [0, 1], "s").tolist()
+    >>> checked_batch([4, 2], 3, np.arange(10) < 2, "s").tolist()
     [4, 2]
     """
-    name = _strategy_name(strategy)
+    name, n = _strategy_name(strategy), labelled.shape[0]
     raw = as_numpy(idx)
     if raw.size == 0:
         return np.empty(0, dtype=np.int64)
@@ -308,14 +312,10 @@ def checked_batch(idx: Any, n: int, k: int, labelled: Any, strategy: Any) -> np.
         j = int(np.argmax(counts > 1))
         raise RuntimeError(f"strategy {name} returned pool index {int(values[j])} {int(counts[j])} times: a batch holds "
                            "each item once")
-    lab = np.asarray(labelled, dtype=np.int64).ravel()
-    if lab.size:
-        is_labelled = np.zeros(n, dtype=bool)
-        is_labelled[lab] = True
-        hit = out[is_labelled[out]]
-        if hit.size:
-            raise RuntimeError(f"strategy {name} returned pool index {int(hit[0])}, which is already labelled"
-                               + (f" ({hit.size} of its {out.shape[0]} are)" if hit.size > 1 else ""))
+    hit = out[labelled[out]]
+    if hit.size:
+        raise RuntimeError(f"strategy {name} returned pool index {int(hit[0])}, which is already labelled"
+                           + (f" ({hit.size} of its {out.shape[0]} are)" if hit.size > 1 else ""))
     return out
 
 

@@ -55,9 +55,15 @@ def _entropy_rows(p: np.ndarray) -> np.ndarray:
     return -(p * logs).sum(axis=-1)
 
 
-def _box_probs(scores: Any, image: int) -> np.ndarray:
-    """(B, C) class distributions of one image's boxes: a 1-D confidence becomes (p, 1 - p)."""
+def _box_probs(scores: Any, image: int, classes_needed: bool = False) -> np.ndarray:
+    """(B, C) class distributions of one image's boxes: a 1-D confidence becomes (p, 1 - p), or with
+    ``classes_needed`` (scene_complexity) is refused: read as (p, 1 - p), a scene of boxes at 0.1 and
+    one at 0.9 would get the same complexity."""
     p = np.asarray(to_numpy(scores), dtype=np.float64)
+    if classes_needed and p.ndim == 1 and p.size:
+        raise ValueError(f"image {image}: scene_complexity needs each box's class probabilities, (boxes, classes), "
+                         f"not 1-D confidences (shape {p.shape}): a confidence alone has no class "
+                         "distribution (give (probs, confidences) pairs, or a detector's 'probs' column)")
     if p.ndim == 1:
         p = np.stack([p, 1.0 - p], axis=1) if p.size else np.zeros((0, 2))
     if p.ndim != 2:
@@ -126,15 +132,6 @@ def localisation_stability(boxes: Sequence[Any], boxes_augmented: Sequence[Any])
     return out
 
 
-def _class_distributions(scores: Any, image: int) -> None:
-    """Refuse 1-D box confidences where each box's class distribution is needed (scene_complexity):
-    read as (p, 1 - p) they would give a scene of boxes at 0.1 and one at 0.9 the same complexity."""
-    if np.ndim(scores) == 1 and np.size(scores):
-        raise ValueError(f"image {image}: scene_complexity needs each box's class probabilities, (boxes, classes), "
-                         f"not 1-D confidences (shape {np.shape(scores)}): a confidence alone has no class "
-                         "distribution (give (probs, confidences) pairs, or a detector's 'probs' column)")
-
-
 def scene_complexity(box_scores: Sequence[Any]) -> np.ndarray:
     """Expected number of objects × entropy of the mean class distribution, per image. Boxes come as
     ``(boxes, classes)`` probabilities with a confidence each: give ``(probs, confidences)`` pairs, or
@@ -147,13 +144,13 @@ def scene_complexity(box_scores: Sequence[Any]) -> np.ndarray:
     """
     out = np.zeros(len(box_scores))
     for n, scores in enumerate(box_scores):
-        _class_distributions(scores[0] if isinstance(scores, tuple) else scores, n)
-        if isinstance(scores, tuple):
-            probs, conf = _box_probs(scores[0], n), np.asarray(to_numpy(scores[1]), dtype=np.float64)
+        pair = isinstance(scores, tuple)
+        probs = _box_probs(scores[0] if pair else scores, n, classes_needed=True)
+        if pair:
+            conf = np.asarray(to_numpy(scores[1]), dtype=np.float64)
             if conf.shape != (len(probs),) or not np.isfinite(conf).all() or (conf < 0).any() or (conf > 1).any():
                 raise ValueError(f"image {n}: give one confidence in [0, 1] per box ({len(probs)} boxes)")
         else:
-            probs = _box_probs(scores, n)
             conf = probs.max(axis=1) if len(probs) else np.zeros(0)
         if len(probs):
             out[n] = conf.sum() * _entropy_rows(probs.mean(axis=0, keepdims=True))[0]
@@ -254,6 +251,15 @@ def text_margin_uncertainty(similarity: Any) -> np.ndarray:
     return 1.0 - np.where(np.isfinite(margin), margin, 1.0)
 
 
+def _shortlist(S: np.ndarray, k: int, candidates: int) -> tuple[int, np.ndarray]:
+    """``k`` (checked, at most the number of texts) and the ``candidates * k`` texts whose best
+    similarity is highest (ties to the lower index): the shortlist of ``shown_margin`` / ``shown_random``."""
+    if isinstance(k, bool) or int(k) < 0 or isinstance(candidates, bool) or int(candidates) < 1:
+        raise ValueError(f"k must be >= 0 and candidates >= 1, not k={k!r}, candidates={candidates!r}")
+    k = min(int(k), len(S))
+    return k, np.lexsort((np.arange(len(S)), -S.max(axis=1)))[: int(candidates) * k]
+
+
 def shown_margin(similarity: Any, k: int, candidates: int = 5) -> np.ndarray:
     """The ``k`` texts to ask next (indices, most uncertain first): of the ``candidates * k`` texts whose
     best similarity is highest, the ``k`` with the highest ``text_margin_uncertainty`` (computed over
@@ -272,13 +278,9 @@ def shown_margin(similarity: Any, k: int, candidates: int = 5) -> np.ndarray:
         [2]
     """
     S = _similarity_rows(similarity)
-    if isinstance(k, bool) or int(k) < 0 or isinstance(candidates, bool) or int(candidates) < 1:
-        raise ValueError(f"k must be >= 0 and candidates >= 1, not k={k!r}, candidates={candidates!r}")
-    k = min(int(k), len(S))
+    k, shortlist = _shortlist(S, k, candidates)
     if k == 0:
         return np.zeros(0, dtype=np.int64)
-    best = S.max(axis=1)
-    shortlist = np.lexsort((np.arange(len(S)), -best))[: int(candidates) * k]
     u = text_margin_uncertainty(S)[shortlist]
     return shortlist[np.lexsort((shortlist, -u))[:k]].astype(np.int64)
 
@@ -297,9 +299,5 @@ def shown_random(similarity: Any, k: int, candidates: int = 5, rng: Any = None) 
         >>> sorted(shown_random(S, 1, candidates=2, rng=0).tolist()) in ([0], [2])
         True
     """
-    S = _similarity_rows(similarity)
-    if isinstance(k, bool) or int(k) < 0 or isinstance(candidates, bool) or int(candidates) < 1:
-        raise ValueError(f"k must be >= 0 and candidates >= 1, not k={k!r}, candidates={candidates!r}")
-    k = min(int(k), len(S))
-    shortlist = np.lexsort((np.arange(len(S)), -S.max(axis=1)))[: int(candidates) * k]
+    k, shortlist = _shortlist(_similarity_rows(similarity), k, candidates)
     return np.random.default_rng(rng).choice(shortlist, size=k, replace=False).astype(np.int64)

@@ -33,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..coerce import check_item_id, check_number, is_missing, plain, refuse_lookalikes
+from ..coerce import check_item_id, check_number, is_item_id, is_missing, plain, refuse_lookalikes
 
 COLUMNS = ["video", "segment_id", "parent", "class", "start_frame", "end_frame", "start_s", "end_s",
            "source", "score", "annotator"]
@@ -62,7 +62,8 @@ def _finite(v: Any, name: str) -> float:
 
 
 def _label(label: Any, where: str) -> Any:
-    if isinstance(label, bool) or not isinstance(label, (str, int)):
+    """``label`` when it is a str or an int (not a bool: the item-id rule), else ``ValueError``."""
+    if not is_item_id(label):
         raise ValueError(f"{where}: 'label' must be a string or int, not {str(label)[:40]!r}")
     return label
 
