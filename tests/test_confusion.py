@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import confusion_matrix as sk_confusion
 from sklearn.metrics import precision_recall_fscore_support
@@ -343,3 +344,54 @@ def test_plain_lists_are_not_stringified_and_missing_labels_are_refused(y_true, 
     counted as classes."""
     with pytest.raises(ValueError, match=message):
         hw.metrics.confusion_matrix(y_true, y_pred)
+
+
+# ---------------------------------------------------------------- probabilities in a DataFrame
+def _proba_dash(y_true, proba, **kwargs):
+    return hw.ConfusionDashboard(y_true, proba, store=hw.AnnotationStore(":memory:"), **kwargs)
+
+
+def test_a_dataframe_of_probabilities_is_read_by_class_name_not_by_position():
+    """Columns ["dog", "cat"] beside classes=["cat", "dog"] were read by position: the classes swapped."""
+    proba = pd.DataFrame([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3]], columns=["dog", "cat"])
+    d = _proba_dash(["dog", "cat", "cat"], proba, classes=["cat", "dog"])
+    assert d.matrix_df.loc["cat"].tolist() == [1, 1] and d.matrix_df.loc["dog"].tolist() == [0, 1]
+    assert d._item_info(2) == {"label": "cat", "pred": "dog", "relabelled": False, "score": 0.3}
+    assert d.cell_items("cat", "dog") == [2]
+    no_classes = _proba_dash(["dog", "cat", "cat"], proba)  # the columns are the classes, in their order
+    assert no_classes.classes == ["dog", "cat"] and no_classes.matrix == [[1, 0], [1, 1]]
+
+
+def test_label_issues_rank_the_columns_aligned_by_class_name():
+    _, given, probs, _ = noisy_problem(seed=3, n=600, n_classes=3)
+    names = np.array(["a", "b", "c"])[given]
+    ids = [f"x{n}" for n in range(600)]
+    frame = pd.DataFrame(probs[:, [2, 0, 1]], columns=["c", "a", "b"], index=ids)[::-1]  # rows and columns shuffled
+    by_name = _proba_dash(pd.Series(names, index=ids), frame, classes=["a", "b", "c"])
+    by_position = _proba_dash(pd.Series(names, index=ids), pd.DataFrame(probs, index=ids), classes=["a", "b", "c"])
+    assert by_name.matrix == by_position.matrix
+    assert len(by_name.label_issues) > 0
+    pd.testing.assert_frame_equal(by_name.label_issues, by_position.label_issues)
+
+
+@pytest.mark.parametrize(("columns", "classes", "message"), [
+    (["dog", "cow"], ["cat", "dog"], r"no column for the classes \['cat'\]; the columns \['cow'\] are not in classes"),
+    (["dog", "cat", "cow"], ["cat", "dog"], r"the columns \['cow'\] are not in classes \(give .to_numpy\(\)"),
+    (["dog"], ["cat", "dog"], r"no column for the classes \['cat'\]"),
+    (["1", "0"], [0, 1], r"classes holds 0, y_pred_or_proba's columns holds '1': the labels mix strs with ints"),
+    (["1", "0"], None, r"y_true holds 0, y_pred_or_proba's columns holds '1': the labels mix strs with ints"),
+    ([0.0, 1.0], None, r"y_pred_or_proba's columns name the classes unless they are 0..C-1: class 0.0"),
+    (["cat", "cat"], None, r"y_pred_or_proba's columns name the classes .*classes must be unique"),
+])
+def test_dataframe_columns_that_are_not_the_classes_are_refused(columns, classes, message):
+    y_true = ["cat", "dog"] if isinstance(columns[0], str) and columns[0].isalpha() else [0, 1]
+    proba = pd.DataFrame(np.full((2, len(columns)), 1 / len(columns)), columns=columns)
+    with pytest.raises(ValueError, match=message):
+        _proba_dash(y_true, proba, classes=classes)
+
+
+def test_an_array_or_a_dataframe_with_columns_0_to_c_is_read_by_position():
+    proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3]])
+    for given in (proba, pd.DataFrame(proba)):
+        d = _proba_dash(["dog", "cat", "cat"], given, classes=["dog", "cat"])
+        assert d.matrix == [[1, 0], [1, 1]] and d._item_info(2)["score"] == 0.3

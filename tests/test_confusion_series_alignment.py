@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import hitl_widgets as hw
-from hitl_widgets.dashboards import confusion
+from hitl_widgets.dashboards import _pairing, confusion
 
 
 def dash(y_true, y_pred, **kwargs):
@@ -78,3 +78,5 @@ def test_items_take_the_ids_of_y_true_or_are_paired_with_them_by_id():
 
 def test_the_helpers_doctests_pass():
     assert doctest.testmod(confusion).failed == 0
+    result = doctest.testmod(_pairing)
+    assert result.attempted > 0 and result.failed == 0

@@ -42,7 +42,7 @@ from ..metrics.fairness import (
 from ..static import StaticCard, section_card, with_static
 from ..store import AnnotationStore
 from ..widgets.base import STATIC, IntentError, IntentWidget, intent, static_file
-from .confusion import _ids_of, _items_by_id, _positions_by_id
+from ._pairing import _items_by_id, _pair_by_id
 
 if TYPE_CHECKING:
     from ..widgets.classify import ClassifyWidget
@@ -208,7 +208,7 @@ class BiasAudit(ipywidgets.VBox):
         self.metrics = [canonical_metric(m) for m in metrics]
         if not self.metrics or len(set(self.metrics)) != len(self.metrics):
             raise ValueError(f"metrics must be a non-empty list without repeats, got {list(metrics)}")
-        y_true, y_pred, groups, ids = _pair_by_id(y_true, y_pred, groups)
+        (y_true, y_pred, groups), ids = _pair_by_id(y_true=y_true, y_pred=y_pred, groups=groups)
         if items is not None and ids is not None:
             items, order = _items_by_id(items, ids, len(ids))
             if order is not None:  # rows put in the items' order of ids
@@ -591,33 +591,6 @@ def _array(values: Any, name: str) -> np.ndarray:
     if len(arr) == 0:
         raise ValueError(f"{name} is empty")
     return arr
-
-
-def _pair_by_id(y_true: Any, y_pred: Any, groups: Any) -> tuple[Any, Any, Any, pd.Index | None]:
-    """``(y_true, y_pred, groups, ids)`` paired by item id, ``ConfusionDashboard``'s rule for three
-    inputs: when two or more are pandas objects and one of them carries item ids (an index other than
-    0..N-1), each is put in the first pandas input's order of ids (the same ids, none repeated, no
-    look-alike such as ``1`` and ``"1"``; else a ValueError naming them). A pandas input beside plain
-    arrays pairs with them by position. ``ids``: the item ids of the rows (the first pandas input's
-    index when it carries ids, or a lone pandas input's), None when the rows are positions.
-
-    Example:
-        >>> y, p, g, ids = _pair_by_id(pd.Series([0, 1], index=["a", "b"]), [1, 1],
-        ...                            pd.Series(["x", "y"], index=["b", "a"]))
-        >>> g.tolist(), list(ids)
-        (['y', 'x'], ['a', 'b'])
-    """
-    values = {"y_true": y_true, "y_pred": y_pred, "groups": groups}
-    frames = {k: v for k, v in values.items() if isinstance(v, (pd.Series, pd.DataFrame))}
-    carried = [_ids_of(v) for v in frames.values()]
-    if all(c is None for c in carried):
-        return y_true, y_pred, groups, None
-    if len(frames) == 1:  # beside arrays: by position, its ids are the item ids
-        return y_true, y_pred, groups, carried[0]
-    (first, ref), *others = frames.items()
-    for name, v in others:
-        values[name] = v.iloc[_positions_by_id(v.index, ref.index, name, first)]
-    return values["y_true"], values["y_pred"], values["groups"], _ids_of(ref)
 
 
 def _id_list(ids: pd.Index) -> list:

@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 import traitlets
 
-from ..coerce import check_item_id, check_label_kinds, label_array, normalise_classes, plain, refuse_lookalikes, same
-from ..items import Items, LazyRows, Media, RangeIds
+from ..coerce import check_item_id, check_label_kinds, label_array, normalise_classes, plain, same
+from ..items import Items, Media, RangeIds
 from ..metrics.confusion import (
     Backend,
     RankBy,
@@ -45,6 +45,7 @@ from ..metrics.confusion import (
 from ..static import StaticCard, section_card
 from ..store import AnnotationStore
 from ..widgets.base import STATIC, Committed, IntentError, ItemsWidget, intent, static_file
+from ._pairing import _is_positions, _items_by_id, _pair_by_id
 
 MAX_CELL_IDS = 50_000  # ids sent to the browser for one cell (the gallery is virtualised)
 MAX_ISSUES_SHOWN = 5_000
@@ -70,89 +71,34 @@ def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-def _is_positions(index: pd.Index) -> bool:
-    """True for an index that says nothing but positions: the default RangeIndex, ints 0..N-1 in order,
-    or no entry at all."""
-    if not len(index):
-        return True
-    if isinstance(index, pd.RangeIndex):
-        return index.start == 0 and index.step == 1
-    return index.dtype.kind in "iu" and bool((index.to_numpy() == np.arange(len(index))).all())
-
-
-def _ids_of(value: Any) -> pd.Index | None:
-    """The item ids a pandas Series or DataFrame carries: its index, unless that is only positions
-    (:func:`_is_positions`); None for anything else (arrays, lists, tensors: positions)."""
-    if isinstance(value, (pd.Series, pd.DataFrame)) and not _is_positions(value.index):
-        return value.index
-    return None
-
-
-def _positions_by_id(index: pd.Index, ids: Sequence[Hashable], name: str, of: str) -> np.ndarray:
-    """Where each of ``ids`` (``of``'s item ids) sits in ``index`` (``name``'s): both unique, the same
-    ids, none a look-alike of another (``1`` and ``"1"``); else a ValueError naming the ids.
+def _class_columns(columns: pd.Index, classes: list | None, y_true: np.ndarray) -> tuple[list, np.ndarray]:
+    """``(classes, order)`` for probabilities in a DataFrame whose columns name the classes (not just
+    0..C-1): ``order`` puts the columns in the order of ``classes`` (the same classes, one kind with
+    ``y_true``'s labels; else a ValueError naming them); without ``classes`` the columns are the
+    classes, in their order.
 
     Example:
-        >>> _positions_by_id(pd.Index(["b", "a"]), ["a", "b"], "y_pred_or_proba", "y_true").tolist()
-        [1, 0]
+        >>> classes, order = _class_columns(pd.Index(["dog", "cat"]), ["cat", "dog"], np.array(["cat"]))
+        >>> classes, order.tolist()
+        (['cat', 'dog'], [1, 0])
     """
-    wanted = pd.Index(list(ids), dtype=object, tupleize_cols=False)
-    for where, held in ((name, index), (of, wanted)):
-        repeated = held[held.duplicated()]
-        if len(repeated):
-            raise ValueError(f"{where}: item id {plain(repeated[0])!r} appears twice: one row per item")
-    refuse_lookalikes("item id", [(f"{name}'s index", index), (of, wanted)])
-    at = index.get_indexer(wanted)
-    missing, extra = wanted[at < 0], index[~index.isin(wanted)]
-    if len(missing) or len(extra):
-        parts = ([f"{name} has no row for item {plain(missing[0])!r} ({len(missing)} missing)"] if len(missing) else []) + (
-            [f"{name} has item {plain(extra[0])!r}, not in {of} ({len(extra)} such)"] if len(extra) else [])
-        raise ValueError(f"{name} is paired with {of} by item id (its index): {'; '.join(parts)}")
-    return at
-
-
-def _pair_by_id(y_true: Any, predicted: Any) -> tuple[Any, Any, pd.Index | None]:
-    """``(y_true, predicted, ids)``: when both are pandas objects and either carries item ids (an
-    index other than 0..N-1), ``predicted`` is put in ``y_true``'s order of ids; ``ids`` is ``y_true``'s
-    index when it carries ids, else None (positions). One pandas object with ids beside an array, a
-    list or a tensor (``y_test`` beside ``model.predict(X_test)``) pairs by position, the array having
-    no ids to pair by, and its ids are the item ids.
-
-    Example:
-        >>> y, p, ids = _pair_by_id(pd.Series([0, 1], index=["a", "b"]), pd.Series([1, 0], index=["b", "a"]))
-        >>> p.tolist(), list(ids)
-        ([0, 1], ['a', 'b'])
-    """
-    true_ids, pred_ids = _ids_of(y_true), _ids_of(predicted)
-    if true_ids is None and pred_ids is None:
-        return y_true, predicted, None
-    frames = (pd.Series, pd.DataFrame)
-    if not (isinstance(y_true, frames) and isinstance(predicted, frames)):  # an array has no ids: by position
-        return y_true, predicted, true_ids if true_ids is not None else pred_ids
-    at = _positions_by_id(predicted.index, y_true.index, "y_pred_or_proba", "y_true")
-    return y_true, predicted.iloc[at], true_ids
-
-
-def _items_by_id(items: Any, ids: pd.Index, n: int) -> tuple[Items, np.ndarray | None]:
-    """``(items, order)`` for labels that carry item ids ``ids``: no items → placeholders named by the
-    ids; items with their own ids → the labels' rows in the items' order (``order``; the same ids
-    required); items without ids (0..N-1) → the same items, with the labels' ids."""
-    if items is None:
-        return _with_ids(_NamedPlaceholders(list(ids)), ids), None
-    items = items if isinstance(items, Items) else Items(items)
-    if len(items) != n:
-        raise ValueError(f"items has {len(items)} entries for {n} labels")
-    if isinstance(items.ids, RangeIds):
-        return _with_ids(items, ids, image_format=items.image_format), None
-    return items, _positions_by_id(ids, items.ids, "y_true", "items")
-
-
-def _with_ids(data: Any, ids: pd.Index, **options: Any) -> Items:
-    """``Items(data, ids=ids)``; an id ``Items`` refuses (a float, a repeat) is named as y_true's."""
+    name = "y_pred_or_proba's columns"
+    hint = "give .to_numpy() to read the columns by position, in the order of classes"
     try:
-        return Items(data, ids=list(ids), **options)
+        names = normalise_classes(list(columns))
     except ValueError as exc:
-        raise ValueError(f"y_true's index gives the item ids: {exc}") from None
+        raise ValueError(f"{name} name the classes unless they are 0..C-1: {exc} ({hint})") from None
+    check_label_kinds(y_true=y_true, classes=classes, **{name: names})  # 1 and "1" would never match
+    if classes is None:
+        return names, np.arange(len(names))
+    order = pd.Index(names, dtype=object).get_indexer(pd.Index(classes, dtype=object))
+    missing = [c for c, k in zip(classes, order) if k < 0]
+    extra = [c for c in names if c not in classes]
+    if missing or extra:
+        parts = ([f"no column for the classes {missing}"] if missing else []) + (
+            [f"the columns {extra} are not in classes"] if extra else [])
+        raise ValueError(f"{name} are read by class name: {'; '.join(parts)} ({hint})")
+    return classes, order
 
 
 class _Placeholders(Items):
@@ -189,21 +135,6 @@ class _Placeholders(Items):
         return None
 
 
-class _NamedPlaceholders(LazyRows):
-    """The text "item <id>" for each of ``ids`` when no media were given but the labels carry ids."""
-
-    kind = "text"
-
-    def __init__(self, ids: list[Hashable]):
-        self._ids = ids
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def __getitem__(self, n: Any) -> Any:
-        return f"item {self._ids[n]}"
-
-
 class ConfusionDashboard(ItemsWidget):
     """Confusion matrix of a model with drill-down, relabel in place and likely label errors.
 
@@ -215,11 +146,12 @@ class ConfusionDashboard(ItemsWidget):
         y_true: the given labels, one per item: ints or strs, of one kind with ``y_pred`` and
             ``classes`` ("1" and 1 are refused: they would be two classes).
         y_pred_or_proba: predicted classes ``(N,)``, or probabilities ``(N, C)`` (columns in the
-            order of ``classes``): these also rank the likely label errors.
+            order of ``classes``; a DataFrame's columns, unless just 0..C-1, name the classes and
+            are read by name): these also rank the likely label errors.
         items: the media (``Items`` or anything it accepts), aligned with ``y_true``; default:
             placeholders "item n" with ids ``0..N-1`` (or ``y_true``'s ids: "Pairing by item id").
-        classes: class names in display order (default: the sorted classes present, or
-            ``0..C-1`` for probabilities).
+        classes: class names in display order (default: the sorted classes present, or for
+            probabilities ``0..C-1``, or a DataFrame's columns when they name the classes).
         store: the ``AnnotationStore`` receiving relabels (default: ``hitl.db``).
         task: the store task of the relabels. rank_by: "self_confidence" or
             "normalized_margin". backend: "auto" (cleanlab when installed), "own", "cleanlab".
@@ -278,7 +210,7 @@ class ConfusionDashboard(ItemsWidget):
         thumb_size: int = 72,
     ):
         static_file("confusion.js")
-        y_true, y_pred_or_proba, ids = _pair_by_id(y_true, y_pred_or_proba)
+        (y_true, y_pred_or_proba), ids = _pair_by_id(y_true=y_true, y_pred_or_proba=y_pred_or_proba)
         if ids is not None:
             items, order = _items_by_id(items, ids, len(y_true))
             if order is not None:  # the labels in the order of the items' ids
@@ -294,6 +226,9 @@ class ConfusionDashboard(ItemsWidget):
         _refuse_missing(y, "y_true")
         if classes is not None:
             classes = normalise_classes(classes)
+        if isinstance(y_pred_or_proba, pd.DataFrame) and not _is_positions(y_pred_or_proba.columns):
+            classes, order = _class_columns(y_pred_or_proba.columns, classes, y)
+            out = out[:, order]
         given_classes = classes
         proba = None
         if out.ndim == 2:
