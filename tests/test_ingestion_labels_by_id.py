@@ -54,6 +54,18 @@ def test_labels_by_id_refuses_missing_or_unknown_ids(paths, labels, message):
         _review(paths, labels)
 
 
+@pytest.mark.parametrize("labels, message", [
+    ("cdcdc", "labels must be a list aligned with the items, or a Series or a dict by item id, not a str"),
+    ({"cat", "dog", "bird", "eel", "fox"}, "labels must be a list .*not a set"),
+    (pd.DataFrame({"label": ["cat"] * 5}), "labels must be a list .*not a DataFrame"),
+    (7, "labels must be a list .*not a int"),
+])
+def test_labels_neither_by_position_nor_by_id_are_refused(paths, labels, message):
+    """A str of five letters was read as five labels, a set in its own (arbitrary) order."""
+    with pytest.raises(ValueError, match=message):
+        _review(paths, labels)
+
+
 @pytest.mark.parametrize("ids", [None, ["t0", "t1", "t2"], [10, 11, 12]])
 def test_texts_are_refused(ids):
     texts = ["a cat on a mat", "two dogs", "a bird"]

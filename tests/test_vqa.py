@@ -81,6 +81,26 @@ def test_inputs_are_checked():
     assert w.questions[0] == "How many circles?"
 
 
+@pytest.mark.parametrize("questions, message", [
+    (5, r"questions must be a list \(aligned with the items\), a Series or a dict by item id, not a int"),
+    ({"a", "b", "c"}, "questions must be a list .*not a set"),
+    ("abc", "questions must be a sequence of strs .*not a single string"),
+])
+def test_questions_that_are_no_list_series_or_dict_are_refused_by_name(questions, message):
+    """A number was a bare TypeError ('int' object is not iterable)."""
+    with pytest.raises(ValueError, match=message):
+        VQAReview(IMAGES, questions, ANSWERS, store=hw.AnnotationStore(":memory:"))
+
+
+def test_doctests():
+    import doctest
+
+    from hitl_widgets.widgets import vqa
+
+    result = doctest.testmod(vqa)
+    assert result.attempted > 0 and result.failed == 0
+
+
 def test_a_verdict_overtaken_by_a_newer_one_for_the_same_item_changes_nothing():
     w, rec = make()
     rec.seq = 10

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from ..coerce import is_missing, plain, refuse_lookalikes
 from .agreement import BootstrapCI, bootstrap_ci
@@ -260,13 +261,21 @@ def _ratio(pairs: np.ndarray) -> float:
     return float(pairs[:, 0].sum() / den) if den else math.nan
 
 
-def _per_item(items: pd.Series, num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """(numerator, denominator) summed per item, one row per item: the bootstrap resamples items,
-    so that several annotators' reviews of one chain move together (they are not independent)."""
+def _item_codes(items: pd.Series) -> tuple[NDArray[np.intp], int]:
+    """``(codes, n)``: each chain's item as a code ``0..n-1``, first appearance first; computed once
+    per set of chains and shared by the measures over them."""
     codes, uniques = pd.factorize(items, sort=False)
-    out = np.zeros((len(uniques), 2), dtype=float)
-    np.add.at(out, (codes, 0), num)
-    np.add.at(out, (codes, 1), den)
+    return codes, len(uniques)
+
+
+def _per_item(items: tuple[NDArray[np.intp], int], num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """(numerator, denominator) summed per item (``items``: :func:`_item_codes`), one row per item: the
+    bootstrap resamples items, so that several annotators' reviews of one chain move together (they
+    are not independent)."""
+    codes, n = items
+    out = np.zeros((n, 2), dtype=float)
+    np.add.at(out[:, 0], codes, num)  # views: summed into out
+    np.add.at(out[:, 1], codes, den)
     return out
 
 
@@ -310,7 +319,8 @@ def chain_summary(
     rows: list[tuple] = []
     for model in list(dict.fromkeys(all_chains["model"].tolist())):
         chains = all_chains[(all_chains["model"] == model) & all_chains["reviewed"]]
-        pairs = _per_item(chains["item_id"], chains["n_ok"].to_numpy(dtype=float), chains["n_judged"].to_numpy(dtype=float))
+        items = _item_codes(chains["item_id"])
+        pairs = _per_item(items, chains["n_ok"].to_numpy(dtype=float), chains["n_judged"].to_numpy(dtype=float))
         est = _ratio(pairs) if len(pairs) else math.nan
         low, high = _ci(pairs, _ratio, n_boot, level, seed)
         rows.append((model, "step_accuracy", "", int(pairs[:, 1].sum()), est, low, high))
@@ -328,12 +338,13 @@ def chain_summary(
         for v in [*values, "none"]:
             hit = np.array([x == v for x in labels], dtype=float)
             est = float(hit.mean()) if len(hit) else math.nan
-            low, high = _ci(_per_item(chains["item_id"], hit, np.ones_like(hit)), _ratio, n_boot, level, seed)
+            low, high = _ci(_per_item(items, hit, np.ones_like(hit)), _ratio, n_boot, level, seed)
             rows.append((model, "first_error_at", v, len(hit), est, low, high))
         with_error = chains[chains["first"] != NO_ERROR]
+        error_items = _item_codes(with_error["item_id"])
         for kind in ERROR_VERDICTS:
             hit = np.array([k == kind for k in with_error["kind"].tolist()], dtype=float)
             est = float(hit.mean()) if len(hit) else math.nan
-            low, high = _ci(_per_item(with_error["item_id"], hit, np.ones_like(hit)), _ratio, n_boot, level, seed)
+            low, high = _ci(_per_item(error_items, hit, np.ones_like(hit)), _ratio, n_boot, level, seed)
             rows.append((model, "error_kind", kind, len(hit), est, low, high))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

@@ -37,7 +37,7 @@ from ..ingestion import CHECKS, TITLES, scan
 from ..items import IMAGE_SUFFIXES, Items, name_suffix
 from ..store import AnnotationStore
 from .base import STATIC, Committed, IntentError, ItemsWidget, intent, media_info, static_file
-from .vqa import by_item_id
+from .vqa import per_item
 
 DECISIONS = ("keep", "drop", "relabel", "not_a_problem")
 INGESTED = ("keep", "relabel", "not_a_problem")
@@ -153,14 +153,9 @@ class IngestionReview(ItemsWidget):
         static_file("ingestion.js")
         items = _as_items(new, "new")
         self.existing = None if existing is None else _as_items(existing, "existing")
-        if labels is not None:
-            if isinstance(labels, (pd.Series, Mapping)):  # by item id, never by position
-                by_id = by_item_id("labels", labels, items)
-                labels = [plain(by_id[i]) for i in items.ids]
-            else:
-                labels = [plain(v) for v in (labels.to_numpy() if hasattr(labels, "to_numpy") else labels)]
-                if len(labels) != len(items):
-                    raise ValueError(f"got {len(labels)} labels for {len(items)} new items")
+        if labels is not None:  # a Series or dict by item id, never by position
+            by_id = per_item("labels", labels, items, count="got {n} {name} for {total} new items")
+            labels = [plain(v) for v in by_id.values()]
         if schema is not None and not isinstance(schema, dict):
             raise ValueError(f"schema must be a dict, not {type(schema).__name__}")
         if classes is None and schema and "classes" in schema:

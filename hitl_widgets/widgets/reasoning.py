@@ -38,7 +38,7 @@ from ..queue import QueueSpec
 from ..store import AnnotationStore
 from .base import STATIC, Committed, IntentError, intent, static_file
 from .image_editor import ImageEditor
-from .vqa import by_item_id
+from .vqa import per_item
 
 KIND = "chains"
 STEP_KINDS = ("perception", "inference", "answer")
@@ -81,21 +81,6 @@ def _chain(item_id: Hashable, model: str, raw: Any) -> list[dict]:
     return [_step(item_id, model, n, s) for n, s in enumerate(steps)]
 
 
-def _per_item(what: str, values: Any, items: Items, where: str = "") -> dict[Hashable, Any]:
-    """``values`` as ``{item_id: value}``: a Series (by its index) or a dict (by its keys) is read by
-    item id (``vqa.by_item_id``: every entry an item id, every item given, never by position), a
-    list, tuple or array by position (one value per item). Errors start with ``where``."""
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__") or isinstance(values, (pd.DataFrame, set, frozenset)):
-        raise ValueError(f"{where}{what} must be a list aligned with the items, or a Series or a dict by item id, "
-                         f"not a {type(values).__name__}")
-    if isinstance(values, (pd.Series, Mapping)):
-        return by_item_id(f"{where}{what}", values, items)
-    values = list(values)
-    if len(values) != len(items):
-        raise ValueError(f"{where}{len(values)} {what} for {len(items)} items")
-    return dict(zip(items.ids, values))
-
-
 def _given(by_item: dict[Hashable, Any]) -> dict[Hashable, Any]:
     """The entries that are not None / NaN (no chain, or no question, for that item)."""
     return {i: v for i, v in by_item.items() if not is_missing(v)}
@@ -109,7 +94,7 @@ def normalise_chains(chains: Any, items: Items, questions: Any = None) -> tuple[
     ``{model: chains}``; one model's chains (named "model"). Chains, and ``questions`` (one str per
     item; they override the DataFrame's question column), are a list / tuple / array aligned with
     the items by position, or a Series (by its index) or dict keyed by item id: every index entry or
-    key an item id and every item given (``vqa.by_item_id``; a Series is never read by position, so
+    key an item id and every item given (``vqa.per_item``; a Series is never read by position, so
     a sorted DataFrame's columns stay together). None / NaN: no chain, or no question, for that item.
     A chain is a list of steps, each a str or ``{"text": str, "kind": "perception" | "inference" | "answer"}``.
 
@@ -138,11 +123,11 @@ def normalise_chains(chains: Any, items: Items, questions: Any = None) -> tuple[
                 asked.setdefault(item_id, row.question)
     elif isinstance(chains, Mapping):
         for model, values in chains.items():
-            found[str(model)] = _given(_per_item("chains", values, items, where=f"model {model!r}: "))
+            found[str(model)] = _given(per_item("chains", values, items, where=f"model {model!r}: "))
     elif isinstance(chains, (str, bytes)) or not hasattr(chains, "__iter__"):
         raise ValueError("chains must be a DataFrame, a dict {model: chains} or a list of chains (one per item)")
     else:
-        found["model"] = _given(_per_item("chains", chains, items))
+        found["model"] = _given(per_item("chains", chains, items))
     if not found:
         raise ValueError("no chains given")
     out: dict[Hashable, dict[str, list[dict]]] = {i: {} for i in items.ids}
@@ -152,7 +137,7 @@ def normalise_chains(chains: Any, items: Items, questions: Any = None) -> tuple[
         for item_id, raw in by_item.items():
             out[item_id][model] = _chain(item_id, model, raw)
     if questions is not None:
-        asked = _given(_per_item("questions", questions, items))
+        asked = _given(per_item("questions", questions, items))
     texts: dict[Hashable, str | None] = {}
     for i in items.ids:
         q = asked.get(i)

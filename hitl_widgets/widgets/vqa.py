@@ -22,22 +22,36 @@ MAX_ANSWER = 2000  # characters of a corrected answer
 
 
 def _aligned(name: str, values: Any, items: Items) -> dict[Hashable, str]:
-    """One str per item: a Series or a dict is read by item id (every index entry or key an item id,
-    every item given), a list, tuple or array by position. Errors name the item or the entry."""
+    """One str per item (:func:`per_item`). Errors name the item or the entry."""
     if isinstance(values, (str, bytes)):
         raise ValueError(f"{name} must be a sequence of strs (one per item), not a single string")
-    if isinstance(values, (pd.Series, Mapping)):
-        by_id = by_item_id(name, values, items)
-        values = [by_id[i] for i in items.ids]
-    elif isinstance(values, (pd.DataFrame, set, frozenset)):
-        raise ValueError(f"{name} must be a list (aligned with the items), a Series or a dict by item id, "
-                         f"not a {type(values).__name__}")
-    values = list(values)
-    if len(values) != len(items):
-        raise ValueError(f"{len(values)} {name} for {len(items)} items")
-    for i, v in zip(items.ids, values):
+    by_id = per_item(name, values, items, expected="a list (aligned with the items), a Series or a dict by item id")
+    for i, v in by_id.items():
         if not isinstance(v, str):
             raise ValueError(f"item {i!r}: {name[:-1]} must be a str, not {type(v).__name__}")
+    return by_id
+
+
+def per_item(name: str, values: Any, items: Items, *, where: str = "", count: str = "{where}{n} {name} for {total} items",
+             expected: str = "a list aligned with the items, or a Series or a dict by item id") -> dict[Hashable, Any]:
+    """``values`` as ``{item_id: value}`` in the items' order: a Series (by its index) or a dict (by its
+    keys) is read by item id (:func:`by_item_id`: never by position), a list, tuple or array by position
+    (one value per item). A str, a DataFrame, a set or a non-iterable is refused as not ``expected``.
+    Errors start with ``where``; ``count`` words a wrong number of values (fields where, n, name, total).
+
+    Example:
+        >>> items = Items(["x", "y"], ids=["a", "b"])
+        >>> per_item("labels", {"b": 1, "a": 0}, items), per_item("labels", [0, 1], items)
+        ({'a': 0, 'b': 1}, {'a': 0, 'b': 1})
+    """
+    if isinstance(values, (str, bytes, pd.DataFrame, set, frozenset)) or not hasattr(values, "__iter__"):
+        raise ValueError(f"{where}{name} must be {expected}, not a {type(values).__name__}")
+    if isinstance(values, (pd.Series, Mapping)):
+        by_id = by_item_id(f"{where}{name}", values, items)
+        return {i: by_id[i] for i in items.ids}
+    values = list(values)
+    if len(values) != len(items):
+        raise ValueError(count.format(where=where, n=len(values), name=name, total=len(items)))
     return dict(zip(items.ids, values))
 
 
