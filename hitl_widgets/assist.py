@@ -35,11 +35,11 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, ImageMode
+from PIL import Image
 from scipy import ndimage
 
 from .coerce import unit_pixels
-from .items import _pil_pixels
+from .items import pil_array
 
 METHODS = ("watershed", "flood", "random_walker")
 MAX_CLICKS = 64
@@ -75,7 +75,7 @@ def as_image(image: Any, where: str = "image") -> NDArray[np.float64]:
         [[0.0, 255.0]]
     """
     if isinstance(image, Image.Image):
-        image = _pil_array(image, where)
+        image = pil_array(image, where)
     arr = np.asarray(image)
     if arr.ndim == 2:
         arr = arr[:, :, None]
@@ -85,21 +85,6 @@ def as_image(image: Any, where: str = "image") -> NDArray[np.float64]:
         raise ValueError(f"{where} must hold numbers, not {arr.dtype}")
     out = _on_255_scale(arr, where)
     return out[:, :, :-1] if arr.shape[2] in (2, 4) else out
-
-
-def _pil_array(im: Image.Image, where: str) -> NDArray[Any]:
-    """A PIL image's pixels as 8-bit grey ``(H, W)`` or RGB ``(H, W, 3)``: numeric modes by
-    ``items._pil_pixels`` (uint16 / 65535, floats in [0, 1], mode I refused), other modes converted
-    to grey or RGB after their base mode (P, CMYK, YCbCr... to RGB; 1, LA to grey)."""
-    im = _pil_pixels(im, where)
-    target = "L" if ImageMode.getmode(im.mode).basemode == "L" else "RGB"
-    if im.mode != target:
-        try:
-            im = im.convert(target)
-        except ValueError as exc:
-            raise ValueError(f"{where}: a PIL image of mode {im.mode!r} cannot be converted to {target!r}: "
-                             f"convert it first ({exc})") from exc
-    return np.asarray(im)
 
 
 def _on_255_scale(arr: NDArray[Any], where: str) -> NDArray[np.float64]:

@@ -43,8 +43,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageFile
 
-from .coerce import plain
-from .items import _pil_pixels
+from .coerce import plain, same_label
+from .items import pil_array
 
 __all__ = ["Loaded", "load_images", "file_problems", "content_hash", "exact_duplicates", "difference_hash",
            "embed_images", "near_duplicates", "outliers", "schema_violations", "metadata_anomalies"]
@@ -90,9 +90,9 @@ def _open(value: Any) -> tuple[np.ndarray, dict]:
         with Image.open(source) as im:
             im.load()  # raises on a truncated file
             orientation = int(im.getexif().get(0x0112, 1))
-            return _as_array(im), {"mode": im.mode, "orientation": orientation, "bytes": size}
+            return pil_array(im, keep_alpha=True), {"mode": im.mode, "orientation": orientation, "bytes": size}
     if isinstance(value, Image.Image):
-        return _as_array(value), {"mode": value.mode, "orientation": int(value.getexif().get(0x0112, 1)), "bytes": 0}
+        return pil_array(value, keep_alpha=True), {"mode": value.mode, "orientation": int(value.getexif().get(0x0112, 1)), "bytes": 0}
     arr = np.asarray(value)
     if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (1, 3, 4)) or 0 in arr.shape:
         raise ValueError(f"not an image array: shape {arr.shape}")
@@ -103,24 +103,20 @@ def _open(value: Any) -> tuple[np.ndarray, dict]:
     return arr, {"mode": "array", "orientation": 1, "bytes": int(arr.nbytes)}
 
 
-def _as_array(im: Image.Image) -> np.ndarray:
-    """A PIL image's pixels as uint8, grey kept grey: numeric modes (16-bit ``I;16``, float ``F``)
-    read by Items' array rules, never clipped to white (mode ``I`` refused: no known range); 1-bit
-    as ``L``; others as RGB(A)."""
-    im = _pil_pixels(im, "image")
-    if im.mode == "1":
-        im = im.convert("L")
-    if im.mode not in ("L", "RGB", "RGBA"):
-        im = im.convert("RGBA" if "A" in im.mode else "RGB")
-    return np.asarray(im)
+def _by_value(classes: Sequence[Any]) -> dict[Any, list]:
+    """The classes (plain values) grouped by value as a dict finds them (``1``, ``1.0`` and ``True``
+    in one group): the candidates ``_is_class`` tells apart."""
+    groups: dict[Any, list] = {}
+    for c in map(plain, classes):
+        groups.setdefault(c, []).append(c)
+    return groups
 
 
-def _label_key(value: Any) -> tuple[str, Any]:
-    """A label as a set key by kind: a bool only matches a bool, a str only a str, numbers by value
-    (``1`` and ``1.0`` match; ``True`` and ``"1"`` are not the class ``1``)."""
-    v = plain(value)
-    kind = "bool" if isinstance(v, bool) else "str" if isinstance(v, str) else "number" if isinstance(v, (int, float)) else type(v).__name__
-    return (kind, v)
+def _is_class(label: Any, classes: dict[Any, list]) -> bool:
+    """Whether ``label`` is one of ``classes`` (``_by_value``'s) as labels match
+    (``coerce.same_label``: ``1.0`` is the class ``1``; ``True`` and ``"1"`` are not)."""
+    v = plain(label)
+    return any(same_label(v, c) for c in classes.get(v, ()))
 
 
 def load_images(data: Sequence[Any] | Loaded, ids: Sequence[Hashable] | None = None) -> Loaded:
@@ -317,9 +313,9 @@ def outliers(embeddings: pd.DataFrame, existing_embeddings: pd.DataFrame, *, k: 
 
 def schema_violations(data: Sequence[Any] | Loaded, schema: dict, labels: Sequence[Any] | None = None,
                       ids: Sequence[Hashable] | None = None) -> pd.DataFrame:
-    """Findings against ``schema``: ``classes`` (labels must be among them, by kind: ``True`` and
-    ``"1"`` are not the class ``1``, ``1.0`` is), ``channels`` (1, 3 or 4),
-    ``min_size`` ((width, height)), ``shape`` ((height, width) every image must have)."""
+    """Findings against ``schema``: ``classes`` (labels must be among them, as ``coerce.same_label``
+    matches labels: ``True`` and ``"1"`` are not the class ``1``, ``1.0`` and ``Decimal(1)`` are),
+    ``channels`` (1, 3 or 4), ``min_size`` ((width, height)), ``shape`` ((height, width) every image must have)."""
     unknown = set(schema) - {"classes", "channels", "min_size", "shape"}
     if unknown:
         raise ValueError(f"unknown schema keys {sorted(unknown)}; known: classes, channels, min_size, shape")
@@ -329,9 +325,9 @@ def schema_violations(data: Sequence[Any] | Loaded, schema: dict, labels: Sequen
         if len(labels) != len(loaded.ids):
             raise ValueError(f"got {len(labels)} labels for {len(loaded.ids)} items")
         if "classes" in schema:
-            classes = {_label_key(c) for c in schema["classes"]}
+            classes = _by_value(schema["classes"])
             rows += [{"item": i, "field": "label", "value": lab, "problem": "not one of the classes"}
-                     for i, lab in zip(loaded.ids, labels) if _label_key(lab) not in classes]
+                     for i, lab in zip(loaded.ids, labels) if not _is_class(lab, classes)]
     for m in loaded.meta.itertuples(index=False):
         if "channels" in schema and m.channels != schema["channels"]:
             rows.append({"item": m.item, "field": "channels", "value": m.channels, "problem": f"expected {schema['channels']}"})

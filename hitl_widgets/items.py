@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageMode
 
 from . import remote
 from .coerce import check_pixel_stack, is_item_id, is_tensor, plain, to_numpy, unit_pixels
@@ -251,7 +251,10 @@ class Items:
 
     Remote images: URLs that fsspec opens (``s3://``, ``gs://``, ``http(s)://``, ``memory://``, …), in
     a list or as one string, and globs (``*``, ``?``, ``[...]``: ``"s3://bucket/cats/*.jpg"``, or a local
-    ``"images/*.png"``; in an http(s) URL ``?`` starts the query, not a glob), expanded once here. Nothing is fetched until an item is shown or prefetched: at most
+    ``"images/*.png"``; in an http(s) URL ``?`` starts the query, not a glob), expanded once here. In a
+    list, only ``*`` and ``?`` make a glob: a name whose only glob characters are ``[...]`` is that very
+    file or object (``img[2].png``, never its look-alike ``img2.png``), reported missing as any name is
+    (a file when ``Items`` is made, an object when it is fetched). Nothing is fetched until an item is shown or prefetched: at most
     ``remote_options["concurrency"]`` requests at once (default 8), the most recent objects' bytes
     kept up to ``remote_options["cache_bytes"]`` (default 256 MiB); ``remote_options["storage_options"]``
     go to fsspec (credentials, ``anon``…). A missing object raises ``ValueError`` naming the item and
@@ -304,6 +307,7 @@ class Items:
         )
         self._cache: OrderedDict[Hashable, Media] = OrderedDict()
         self._cache_size = max(1, int(cache_size))
+        self._rereads = 0  # objects read again (``_fetch(cached=False)``): an encoding begun before one is stale
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._open: OrderedDict[int, Any] = OrderedDict()  # position -> open VideoSource / AudioSource (a few)
@@ -401,7 +405,7 @@ class Items:
         names = [os.fspath(x) for x in seq] if pathlike else seq  # seq: a list of our own
         urls = remote.url_flags(names)
         if any(urls) and remote.any_glob(names):
-            names = remote.expand(names, self._remote_options.get("storage_options"))
+            names = _expand_patterns(names, self._remote_options.get("storage_options"))
             urls = remote.url_flags(names)
             if len(names) != len(seq):
                 raise ValueError("a list with URL globs becomes a different number of items: pass ids= after expanding "
@@ -415,7 +419,7 @@ class Items:
         if not all(urls):
             for n, name in enumerate(names):
                 if not urls[n] and not os.path.isfile(name):
-                    raise ValueError(f"item {n}: image file not found: {name}")
+                    raise ValueError(f"item {n}: image file not found: {name}{_brackets_hint(name)}")
         return names
 
     _texts = False
@@ -437,7 +441,7 @@ class Items:
         for n, x in enumerate(seq):
             value = os.fspath(x) if isinstance(x, os.PathLike) else x
             try:
-                with _open_timed(kind, value, f"item {n}" + (f" ({remote.redact_urls(value)})" if isinstance(value, str) else ""), probe=True) as src:
+                with _open_timed(kind, value, _item_name(n, value), probe=True) as src:
                     infos.append(_timed_info(src))
             except FileNotFoundError as exc:
                 raise ValueError(str(exc)) from None  # as a missing image file: ValueError
@@ -553,7 +557,7 @@ class Items:
                 return src
         value = self._source[n]
         try:
-            src = _open_timed(kind, value, f"item {item_id!r}" + (f" ({remote.redact_urls(value)})" if isinstance(value, str) else ""))
+            src = _open_timed(kind, value, _item_name(item_id, value))
         except FileNotFoundError as exc:  # deleted since Items was made
             raise ValueError(str(exc)) from None
         with self._lock:
@@ -571,10 +575,27 @@ class Items:
         return value  # (a URL stays a str)
 
     def _fetch(self, item_id: Hashable, url: str, cached: bool = True) -> bytes:
-        """The object at ``url`` (``cached=False``: read again, not from the cache); ``ValueError``
-        naming the item (``remote.ObjectNotFound`` when there is no object)."""
+        """The object at ``url`` (``cached=False``: read again, not from the cache, and the item's
+        encoded media dropped, so that ``media`` shows what was read); ``ValueError`` naming the item
+        (``remote.ObjectNotFound`` when there is no object)."""
         assert self._fetcher is not None
-        return self._fetcher.get(url, f"item {item_id!r}", cached=cached)
+        try:
+            data = self._fetcher.get(url, f"item {item_id!r}", cached=cached)
+        except remote.ObjectNotFound as exc:
+            hint = _brackets_hint(url)
+            if not hint:
+                raise
+            raise remote.ObjectNotFound(f"{exc}{hint}") from None
+        if not cached:
+            self._forget_media(item_id)
+        return data
+
+    def _forget_media(self, item_id: Hashable) -> None:
+        """Drop the item's encoded media (its object was read again: its bytes may have changed); an
+        encoding under way meanwhile is not cached either."""
+        with self._lock:
+            self._cache.pop(item_id, None)
+            self._rereads += 1
 
     def image(self, item_id: Hashable) -> Image.Image:
         """The item as a PIL image (raises ValueError naming the item if it cannot be read). A numeric
@@ -588,11 +609,11 @@ class Items:
             if isinstance(value, str) and remote.is_url(value):
                 with Image.open(io.BytesIO(self._fetch(item_id, value))) as im:
                     im.load()
-                    return _pil_pixels(im, f"item {item_id!r} ({remote.redact_urls(str(value))})")
+                    return _pil_pixels(im, _item_name(item_id, value))
             if isinstance(value, Path):
                 with Image.open(value) as im:
                     im.load()
-                    return _pil_pixels(im, f"item {item_id!r} ({remote.redact_urls(str(value))})")
+                    return _pil_pixels(im, _item_name(item_id, value))
             return Image.fromarray(_to_uint8(_check_image_array(np.asarray(value), f"item {item_id!r}")))
         except ValueError:
             raise
@@ -606,11 +627,13 @@ class Items:
             if hit is not None:
                 self._cache.move_to_end(item_id)
                 return hit
+            rereads = self._rereads
         media = self._encode(item_id)
         with self._lock:
-            self._cache[item_id] = media
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            if self._rereads == rereads:  # no object read again meanwhile: what was encoded is current
+                self._cache[item_id] = media
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
         return media
 
     def prefetch(self, item_ids: Iterable[Hashable]) -> None:
@@ -645,23 +668,9 @@ class Items:
                 raise
             except Exception as exc:
                 raise ValueError(f"item {item_id!r}: cannot read the video's first frame ({exc})") from exc
-        if isinstance(value, str) and remote.is_url(value) and self.image_format == "auto":
-            suffix = name_suffix(value)
-            if suffix in PASSTHROUGH_MIME:  # already encoded: send the object's own bytes
-                data = self._fetch(item_id, value)
-                try:
-                    with Image.open(io.BytesIO(data)) as im:
-                        w, h = im.size
-                except Exception as exc:
-                    raise ValueError(f"item {item_id!r}: cannot read image {remote.redact_urls(str(value))} ({remote.redact_urls(str(exc))})") from exc
-                return Media("image", PASSTHROUGH_MIME[suffix], data, w, h)
-        if isinstance(value, Path) and value.suffix.lower() in PASSTHROUGH_MIME and self.image_format == "auto":
-            try:  # already encoded: send the file's own bytes
-                with Image.open(value) as im:
-                    w, h = im.size
-                return Media("image", PASSTHROUGH_MIME[value.suffix.lower()], value.read_bytes(), w, h)
-            except Exception as exc:
-                raise ValueError(f"item {item_id!r}: cannot read image {remote.redact_urls(str(value))} ({remote.redact_urls(str(exc))})") from exc
+        mime = PASSTHROUGH_MIME.get(name_suffix(os.fspath(value))) if isinstance(value, (str, Path)) else None
+        if mime is not None and self.image_format == "auto":  # already encoded: send its own bytes
+            return self._own_bytes(item_id, value, mime)
         im = self.image(item_id)
         buf = io.BytesIO()
         try:
@@ -677,6 +686,18 @@ class Items:
         except Exception as exc:
             raise ValueError(f"item {item_id!r}: cannot encode image ({exc})") from exc
         return Media("image", f"image/{fmt}", buf.getvalue(), im.width, im.height)
+
+    def _own_bytes(self, item_id: Hashable, value: str | Path, mime: str) -> Media:
+        """An image file's (``Path``) or object's (URL) own bytes, already encoded as ``mime``."""
+        source = io.BytesIO(self._fetch(item_id, value)) if isinstance(value, str) else value  # a fetch's error names the item
+        try:
+            with Image.open(source) as im:
+                w, h = im.size
+            data = source.getvalue() if isinstance(source, io.BytesIO) else source.read_bytes()
+        except Exception as exc:
+            raise ValueError(f"{_item_name(item_id)}: cannot read image {remote.redact_urls(str(value))} "
+                             f"({remote.redact_urls(str(exc))})") from exc
+        return Media("image", mime, data, w, h)
 
 
 class _TorchSource:
@@ -727,6 +748,38 @@ def _timed_info(src: Any) -> dict[str, Any]:
                 "duration_s": float(src.times[-1]) + 1.0 / src.fps}
     return {"sample_rate": src.sample_rate, "n_samples": src.n_samples, "n_channels": src.n_channels,
             "duration_s": src.duration_s}
+
+
+def _item_name(item_id: Hashable, value: Any = None) -> str:
+    """How a message names an item: ``item 'a'``, with its file or URL when ``value`` is one (an
+    http(s) URL without its query, fragment and user info: ``remote.redact_urls``).
+
+    Example: ``_item_name("a", "https://h/cat.jpg?X-Amz-Signature=f0")`` is ``"item 'a' (https://h/cat.jpg)"``.
+    """
+    if isinstance(value, (str, os.PathLike)):
+        return f"item {item_id!r} ({remote.redact_urls(os.fspath(value))})"
+    return f"item {item_id!r}"
+
+
+def _is_pattern(name: str) -> bool:
+    """Whether a name in a list is a glob: it holds ``*`` or ``?`` (``remote.has_glob``'s reading: in
+    an http(s) URL ``?`` starts the query). ``[...]`` alone makes none: ``img[2].png`` is a name."""
+    return remote.has_glob(name.replace("[", ""))
+
+
+def _expand_patterns(names: list[str], storage_options: dict | None) -> list[str]:
+    """The names of a list, each glob (``_is_pattern``) replaced by what it matches (``remote.expand``);
+    a name whose only glob characters are ``[...]`` stays as written, never globbed to a look-alike."""
+    return [match for name in names for match in (remote.expand([name], storage_options) if _is_pattern(name) else [name])]
+
+
+def _brackets_hint(name: str) -> str:
+    """For a missing name whose only glob characters are ``[...]``: why it was not globbed, and how
+    to ask for a pattern; "" for any other name."""
+    if not remote.has_glob(name) or _is_pattern(name):
+        return ""
+    return ("; in a list, [...] is part of a name, not a glob: for a pattern, give the glob alone as one string "
+            "(or, in a list with URLs, use * or ?)")
 
 
 _QUERY = re.compile(r"[?#]")
@@ -809,6 +862,36 @@ def _pil_pixels(im: Image.Image, where: str) -> Image.Image:
         )
     unit = unit_pixels(np.asarray(im), f"{where} (PIL image of mode {im.mode!r})")
     return Image.fromarray(_to_uint8(unit))
+
+
+def pil_array(image: Image.Image, where: str = "image", keep_alpha: bool = False) -> np.ndarray:
+    """A PIL image's pixels as uint8: grey modes (1, L, LA, and the numeric modes, read by
+    ``_pil_pixels``: I;16 / 65535, F in [0, 1], mode I refused) as ``(H, W)``, the others (P, RGBA,
+    CMYK, YCbCr, LAB...) as RGB ``(H, W, 3)``; with ``keep_alpha``, a mode with an alpha band (LA, PA,
+    RGBA; not LAB, whose ``A`` is a colour) as RGBA ``(H, W, 4)``. Never clipped; ``ValueError``
+    naming ``where`` for mode I or a mode Pillow cannot convert.
+
+    Example:
+        >>> im = Image.new("LA", (3, 2))
+        >>> pil_array(im).shape, pil_array(im, keep_alpha=True).shape
+        ((2, 3), (2, 3, 4))
+    """
+    im = _pil_pixels(image, where)
+    target = _array_mode(im.mode, keep_alpha)
+    if im.mode != target:
+        try:
+            im = im.convert(target)
+        except ValueError as exc:
+            raise ValueError(f"{where}: a PIL image of mode {im.mode!r} cannot be converted to {target!r}: "
+                             f"convert it first ({exc})") from exc
+    return np.asarray(im)
+
+
+def _array_mode(mode: str, keep_alpha: bool) -> str:
+    """The mode ``pil_array`` reads ``mode`` in: RGBA (an ``A`` band kept), L (grey) or RGB."""
+    if keep_alpha and ImageMode.getmode(mode).bands[-1] == "A":  # LAB's "A" is a colour band
+        return "RGBA"
+    return "L" if ImageMode.getmode(mode).basemode == "L" else "RGB"
 
 
 def _to_uint8(arr: np.ndarray) -> np.ndarray:

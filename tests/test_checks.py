@@ -153,3 +153,12 @@ def test_schema_classes_compare_labels_by_kind():
     images = digit_images(4)
     found = schema_violations(images, {"classes": [0, 1]}, labels=[1, True, 1.0, "1"])
     assert found["item"].tolist() == [1, 3]
+
+
+def test_schema_classes_match_other_numbers_by_value():
+    """A label column of Decimals (a SQL NUMERIC column) is read as coerce.same_label reads labels:
+    Decimal(1) is the class 1 (it was flagged, its kind being "Decimal", not "number")."""
+    from decimal import Decimal
+
+    found = schema_violations(digit_images(3), {"classes": [0, 1]}, labels=[Decimal(1), Decimal("0.0"), Decimal(2)])
+    assert found["item"].tolist() == [2]

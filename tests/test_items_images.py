@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from hitl_widgets.items import Items, Media
+from hitl_widgets.items import Items, Media, pil_array
 
 rng = np.random.default_rng(7)
 
@@ -204,3 +204,21 @@ def test_float_tiff_at_a_url_is_refused_naming_the_item_and_url():
             Items([url]).media(0)
     finally:
         fs.rm(f"/imgs-{id(fs)}", recursive=True)
+
+
+@pytest.mark.parametrize(("mode", "plain", "with_alpha"), [
+    ("1", (3, 4), (3, 4)), ("L", (3, 4), (3, 4)), ("LA", (3, 4), (3, 4, 4)), ("P", (3, 4, 3), (3, 4, 3)),
+    ("PA", (3, 4, 3), (3, 4, 4)), ("RGBA", (3, 4, 3), (3, 4, 4)), ("CMYK", (3, 4, 3), (3, 4, 3)),
+    ("I;16", (3, 4), (3, 4)), ("F", (3, 4), (3, 4)), ("LAB", (3, 4, 3), (3, 4, 3)),  # LAB's A is a colour
+])
+def test_pil_array_reads_each_mode_as_grey_rgb_or_rgba(mode, plain, with_alpha):
+    im = Image.new(mode, (4, 3))
+    assert pil_array(im).shape == plain and pil_array(im, keep_alpha=True).shape == with_alpha
+    assert pil_array(im).dtype == np.uint8
+
+
+def test_pil_array_names_where_for_a_mode_it_cannot_read():
+    with pytest.raises(ValueError, match=r"item 7: a PIL image of mode 'I' \(int32 pixels\) has no known range"):
+        pil_array(Image.new("I", (2, 2)), "item 7")
+    with pytest.raises(ValueError, match=r"item 7: a PIL image of mode 'La' cannot be converted to 'L'"):
+        pil_array(Image.new("La", (2, 2)), "item 7", keep_alpha=True)

@@ -224,3 +224,56 @@ def test_audio_and_video_urls_are_refused_not_bound_as_texts(url):
     (a presigned one was bound as a text item)."""
     with pytest.raises(ValueError, match=r"item 0 \(.*\): (audio|video) is read from local files, not URLs"):
         Items([url])
+
+
+@pytest.mark.parametrize("suffix", ["png", "bmp"])  # sent as the object's own bytes / encoded here
+def test_reading_an_object_again_refreshes_its_media(bucket, suffix):
+    """A read of the object again (``cached=False``, as ``certificates.item_hash`` does) that finds new
+    bytes is what the view shows next, not the media encoded from the old ones."""
+    fs = fsspec.filesystem("memory")
+    url = f"{bucket}/cats/changing.{suffix}"
+
+    def put(value: int) -> None:
+        buf = io.BytesIO()
+        Image.fromarray(np.full((6, 6, 3), value, dtype=np.uint8)).save(buf, format=suffix.upper())
+        fs.pipe(url.split("://", 1)[1], buf.getvalue())
+
+    def shown(items: Items) -> int:
+        return int(np.asarray(Image.open(io.BytesIO(items.media(0).data)))[0, 0, 0])
+
+    put(10)
+    items = Items([url])
+    assert shown(items) == 10
+    put(200)
+    assert items._fetch(0, url, cached=False) == fs.cat(url.split("://", 1)[1])
+    assert shown(items) == 200
+
+
+def test_item_hash_of_a_changed_object_refreshes_its_media(bucket):
+    from hitl_widgets.certificates import item_hash
+
+    url = f"{bucket}/cats/0.png"
+    items = Items([url])
+    assert items.media(0).data == _png(0)
+    fsspec.filesystem("memory").pipe(url.split("://", 1)[1], _png(99))
+    item_hash(items, 0)  # reads the object again: what it hashed is what the view shows
+    assert items.media(0).data == _png(99)
+
+
+def test_an_encoding_begun_before_a_read_again_is_not_cached(bucket, monkeypatch):
+    """A prefetch that encoded the old bytes while the object was read again returns them, but does
+    not cache them over the new read."""
+    url = f"{bucket}/cats/1.png"
+    items = Items([url])
+    encode = items._encode
+
+    def encode_then_read_again(item_id):
+        media = encode(item_id)  # the old bytes
+        fsspec.filesystem("memory").pipe(url.split("://", 1)[1], _png(99))
+        items._fetch(item_id, url, cached=False)
+        return media
+
+    monkeypatch.setattr(items, "_encode", encode_then_read_again)
+    assert items.media(0).data == _png(10)
+    monkeypatch.setattr(items, "_encode", encode)
+    assert items.media(0).data == _png(99)

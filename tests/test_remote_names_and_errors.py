@@ -279,3 +279,40 @@ def test_items_messages_about_an_unreadable_url_image_leave_its_signature_out():
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+# --- 5. in a list, [...] alone is part of a name, never a glob ----------------------------------
+
+BRACKETS_HINT = r"in a list, \[\.\.\.\] is part of a name, not a glob"
+
+
+def _without_brackets_name(lookalikes: str) -> str:
+    """Remove ``img[1].png``: its glob still matches the look-alike ``img1.png``."""
+    fsspec.filesystem("memory").rm_file(f"{lookalikes.split('://')[1]}/img[1].png")  # rm would glob it
+    return f"{lookalikes}/img[1].png"
+
+
+def test_a_missing_url_with_brackets_in_a_list_is_missing_not_its_lookalike(lookalikes):
+    missing = _without_brackets_name(lookalikes)
+    items = Items([missing, f"{lookalikes}/other.png"])  # was bound to img1.png, silently
+    assert items.raw(0) == missing
+    with pytest.raises(ObjectNotFound, match=rf"item 0: no object at .*/img\[1\]\.png .*; {BRACKETS_HINT}"):
+        items.media(0)
+    assert _pixel(items, 1) == [0, 128, 0]
+
+
+def test_a_missing_local_path_with_brackets_in_a_list_is_missing_not_its_lookalike(tmp_path, lookalikes):
+    (tmp_path / "img1.png").write_bytes(_png("blue"))
+    with pytest.raises(ValueError, match=rf"item 1: image file not found: .*img\[1\]\.png; {BRACKETS_HINT}"):
+        Items([f"{lookalikes}/other.png", str(tmp_path / "img[1].png")])  # was bound to img1.png
+    with pytest.raises(ValueError, match=rf"item 0: image file not found: .*img\[1\]\.png; {BRACKETS_HINT}"):
+        Items([str(tmp_path / "img[1].png")])
+
+
+def test_star_and_question_mark_in_a_list_still_glob(lookalikes):
+    missing = _without_brackets_name(lookalikes)
+    for pattern in ("img?.png", "img*.png", "img[0-9]*.png"):
+        items = Items([f"{lookalikes}/{pattern}", f"{lookalikes}/other.png"])
+        assert items.raw(0).endswith("/img1.png") and _pixel(items, 0) == [0, 0, 255]
+    one = Items(missing)  # alone, as one string, [...] is a glob
+    assert one.raw(0).endswith("/img1.png")

@@ -38,6 +38,7 @@ from scipy import ndimage
 
 from .. import assist as _assist
 from ..coerce import check_item_id, normalise_classes, plain, same, to_numpy
+from ..items import pil_array
 from ..metrics.geometry import as_bool_mask, rle_decode, rle_encode, rle_from_string, rle_to_string
 from ..queue import QueueSpec
 from ..static import thumbnail_jpeg
@@ -469,7 +470,7 @@ class SegmentationCanvas(ImageEditor):
         ASSIST_CACHE items."""
         entry = self._assist_cache.get(item_id)
         if entry is None:
-            entry = {"image": _assist._pil_array(self.items.image(item_id), f"item {item_id!r}")}  # palette: RGB, not indices
+            entry = {"image": pil_array(self.items.image(item_id), f"item {item_id!r}")}  # palette: RGB, not indices
             self._assist_cache[item_id] = entry
             while len(self._assist_cache) > ASSIST_CACHE:
                 self._assist_cache.popitem(last=False)
