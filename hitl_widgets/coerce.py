@@ -50,6 +50,7 @@ __all__ = [
     "unit_pixels",
     "same",
     "to_numpy",
+    "whole_float_to_int",
 ]
 
 
@@ -84,6 +85,18 @@ def plain(value: Any) -> Any:
     if is_tensor(value):
         return value.item() if value.ndim == 0 else value
     return value
+
+
+def whole_float_to_int(value: Any) -> Any:
+    """``value`` as :func:`plain`, a float that is a whole number turned into an int (an int column
+    read back as floats: a CSV, a column with gaps); anything else (2.5, NaN, a bool, a str) as it is.
+
+    Example:
+        >>> [whole_float_to_int(v) for v in (np.float64(3.0), 2.5, np.int64(4), True, "1")]
+        [3, 2.5, 4, True, '1']
+    """
+    value = plain(value)
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def is_missing(value: Any) -> bool:

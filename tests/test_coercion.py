@@ -25,6 +25,7 @@ from hitl_widgets.coerce import (
     plain,
     same,
     to_numpy,
+    whole_float_to_int,
 )
 
 torch = pytest.importorskip("torch")
@@ -124,6 +125,25 @@ def test_item_ids():
 
     with pytest.raises(Refused, match=r"^unknown item id 'x{58}…$"):
         check_item_id("x" * 500, [], error=Refused)
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (3.0, 3), (np.float64(-2.0), -2), (np.float32(7.0), 7), (torch.tensor(4.0), 4), (np.int64(5), 5), (0, 0),
+        (2.5, 2.5), (True, True), (np.bool_(False), False), ("1.0", "1.0"), (None, None), (pd.NA, None),
+        (float("inf"), float("inf")),
+    ],
+    ids=repr,
+)
+def test_whole_float_to_int_turns_only_whole_floats_into_ints(value, expected):
+    got = whole_float_to_int(value)
+    assert type(got) is type(expected) and (got == expected or got is expected)
+
+
+def test_whole_float_to_int_leaves_nan_a_float():
+    got = whole_float_to_int(np.float64("nan"))
+    assert type(got) is float and got != got
 
 
 def test_normalise_classes():

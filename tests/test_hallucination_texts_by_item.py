@@ -37,3 +37,21 @@ def test_a_dict_mixing_texts_and_sequences_is_refused():
 def test_a_single_text_per_model_says_how_the_dict_was_read():
     with pytest.raises(ValueError, match=r"unknown item id 'm' .*read as \{item_id: text\} \(for \{model: texts\}"):
         normalise_texts({"m": "a dog"}, ITEMS)
+
+
+def test_texts_that_are_no_sequence_are_refused_as_a_value_error():
+    with pytest.raises(ValueError, match=r"^texts must be a list aligned with the items, a Series or a dict by item id, not a int$"):
+        normalise_texts(5, ITEMS)  # was a TypeError from list(5)
+
+
+@pytest.mark.parametrize(("texts", "message"), [
+    (["a dog"], r"^texts: 1 texts for 2 items$"),
+    ({"m": ["a dog"]}, r"^model 'm': 1 texts for 2 items$"),
+    ({"m": {"a dog"}}, r"^model 'm': texts must be a list aligned with the items, a Series or a dict by item id, not a set$"),
+    ({"m": {"1": "a dog", "9": "a cat"}}, r"^model 'm': texts: unknown item id '9'"),
+    (pd.Series(["a dog", "a cat"], index=["1", "9"]), r"^texts: unknown item id '9'"),
+    ({"a dog", "a cat"}, r"^texts must be a list aligned with the items, a Series or a dict by item id, not a set$"),
+])
+def test_errors_name_the_texts_or_the_model(texts, message):
+    with pytest.raises(ValueError, match=message):
+        normalise_texts(texts, ITEMS)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import traitlets
 
-from ..coerce import plain
+from ..coerce import plain, whole_float_to_int
 from ..items import Items
 from ..metrics.fairness import (
     _NO_POSITIVE,
@@ -644,11 +644,7 @@ def _fit_label(label: Any, dtype: np.dtype) -> Any:
 def _drill_class(value: Any) -> Any:
     """A label as a ``ClassifyWidget`` class (an int or a str): booleans → 0/1, whole floats → ints."""
     value = plain(value)
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+    return int(value) if isinstance(value, bool) else whole_float_to_int(value)
 
 
 def _mask(labelled: Any, item_ids: Sequence[Hashable], name: str) -> np.ndarray | None:

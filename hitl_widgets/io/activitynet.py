@@ -33,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..coerce import check_item_id, check_number, is_item_id, is_missing, plain, refuse_lookalikes
+from ..coerce import check_item_id, check_number, is_item_id, is_missing, plain, refuse_lookalikes, whole_float_to_int
 
 COLUMNS = ["video", "segment_id", "parent", "class", "start_frame", "end_frame", "start_s", "end_s",
            "source", "score", "annotator"]
@@ -45,12 +45,6 @@ metadata, and a video's last frame ends after its mean frame length, not its nom
 
 def _plain_or_none(v: Any) -> Any:
     return None if is_missing(v) else plain(v)
-
-
-def _whole(v: Any) -> Any:
-    """A float that is a whole number (a frame of a column with gaps) as an int; else as it is."""
-    v = plain(v)
-    return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
 def _seconds(v: Any, name: str) -> float:
@@ -129,7 +123,7 @@ def _export_where(video: Any, rec: dict, n: int) -> str:
 
 def _raw_annotation(rec: dict) -> dict:
     """A segments row in JSON form, unchecked (frames of a float column with gaps back to ints)."""
-    frames = [_whole(rec.get("start_frame")), _whole(rec.get("end_frame"))]
+    frames = [whole_float_to_int(rec.get("start_frame")), whole_float_to_int(rec.get("end_frame"))]
     return {"segment": [plain(rec["start_s"]), plain(rec["end_s"])], "label": plain(rec["class"]),
             "frames": None if all(is_missing(f) for f in frames) else frames} | {
             key: _plain_or_none(rec.get(col)) for key, col in OPTIONAL}

@@ -37,7 +37,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..coerce import check_item_id, is_item_id, plain, same
+from ..coerce import check_item_id, is_item_id, plain, same, whole_float_to_int
 from ..widgets.words import check_order, check_time
 
 _NEEDED = ("utterance", "index", "text", "start_s", "end_s")
@@ -57,11 +57,9 @@ def _words(words: Any, utterance: Hashable | None, one: bool) -> pd.DataFrame:
     wanted = None if utterance is None else check_item_id(utterance, error=ValueError)
     by_utt: dict[tuple[type, Hashable], list[tuple[int, dict]]] = {}
     for n, row in enumerate(words[list(_NEEDED)].itertuples(index=False)):
-        utt, index = plain(row.utterance), plain(row.index)
+        utt, index = plain(row.utterance), whole_float_to_int(row.index)  # an index column read from a CSV as floats
         if not is_item_id(utt):
             raise ValueError(f"words row {n}: utterance {row.utterance!r} is not an utterance id (an int or a str)")
-        if isinstance(index, float) and index.is_integer():  # an index column read from a CSV as floats
-            index = int(index)
         if isinstance(index, bool) or not isinstance(index, int):
             raise ValueError(f"words row {n}: utterance {utt!r} word index must be an int, not {row.index!r}")
         where = f"utterance {utt!r} word {index}"

@@ -28,10 +28,11 @@ from ..items import Items
 from ..queue import QueueSpec
 from ..store import AnnotationStore
 from .base import STATIC, IntentError, ReviewWidget, intent, static_file
-from .vqa import by_item_id
+from .vqa import per_item
 
 CATEGORIES = ("object", "attribute", "count", "relation", "other")
 VERDICTS = ("faithful", "hallucinated", "unsure")
+_EXPECTED = "a list aligned with the items, a Series or a dict by item id"  # normalise_texts: the forms of one model's texts
 _PUNCT = ".,;:!?\"'()[]{}«»“”‘’"
 
 
@@ -102,18 +103,10 @@ def normalise_texts(texts: Any, items: Items) -> tuple[list[str], dict[Hashable,
     (``1`` and ``"1"``) are refused.
     """
     def aligned(name: str | None, values: Any) -> dict:
-        where = "texts" if name is None else f"model {name!r}"
-        if isinstance(values, (str, bytes)):
-            raise ValueError(f"{where}: texts must be a sequence (one per item), not a single string")
-        if isinstance(values, (pd.Series, Mapping)):
-            return by_item_id(where if name is None else f"{where}: texts", values, items)
-        if isinstance(values, (set, frozenset, pd.DataFrame)):
-            raise ValueError(f"{where}: texts must be a list aligned with the items, a Series or a dict by item id, "
-                             f"not a {type(values).__name__}")
-        values = list(values)
-        if len(values) != len(items):
-            raise ValueError(f"{where}: {len(values)} texts for {len(items)} items")
-        return dict(zip(items.ids, values))
+        """One model's texts (``name``; None: the only texts) as ``{item_id: text}`` (``vqa.per_item``)."""
+        if name is None:
+            return per_item("texts", values, items, count="{name}: {n} {name} for {total} items", expected=_EXPECTED)
+        return per_item("texts", values, items, where=f"model {name!r}: ", expected=_EXPECTED)
 
     columns: dict[str, dict] = {}
     named: dict[str, Any] = {}  # model name -> the name as given (to refuse 1 and "1")

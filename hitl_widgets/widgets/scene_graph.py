@@ -44,7 +44,17 @@ from typing import Any
 import pandas as pd
 import traitlets
 
-from ..coerce import check_item_id, check_number, is_item_id, is_missing, normalise_classes, plain, refuse_lookalikes, same
+from ..coerce import (
+    check_item_id,
+    check_number,
+    is_item_id,
+    is_missing,
+    normalise_classes,
+    plain,
+    refuse_lookalikes,
+    same,
+    whole_float_to_int,
+)
 from ..metrics.geometry import clip_box
 from ..queue import QueueSpec
 from ..static import thumbnail_jpeg
@@ -691,12 +701,7 @@ def _id_text(value: Any) -> str:
         >>> _id_text(1), _id_text(1.0), _id_text("cup"), _id_text(float("nan"))
         ('1', '1', 'cup', '')
     """
-    value = plain(value)
-    if is_missing(value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return "" if is_missing(value) else str(whole_float_to_int(value))
 
 
 def _refuse_lookalike_ids(frames: dict[str, Any]) -> None:
