@@ -480,6 +480,69 @@ def test_hole_containment_rule_and_its_cost():
     assert time.perf_counter() - t0 < 5.0
 
 
+def _inside_one_by_one(point, ring):
+    """The containment rule, one point at a time in plain Python (the reference): inside by the even-odd
+    rule (a rightward ray; a level edge never crossed), or within 1e-6 px of an edge."""
+    x, y = point
+    crossings = 0
+    for (ax, ay), (bx, by) in zip(ring, ring[1:] + ring[:1]):
+        if (ay > y) != (by > y) and x < ax + (y - ay) * ((bx - ax) / (by - ay)):
+            crossings += 1
+    if crossings % 2:
+        return True
+    for (ax, ay), (bx, by) in zip(ring, ring[1:] + ring[:1]):
+        dx, dy = bx - ax, by - ay
+        seg = dx * dx + dy * dy
+        t = min(1.0, max(0.0, ((x - ax) * dx + (y - ay) * dy) / (seg if seg > 0 else 1.0)))
+        if math.hypot(ax + t * dx - x, ay + t * dy - y) <= 1e-6:
+            return True
+    return False
+
+
+def _grid_rings():
+    """Rings whose vertices lie on an integer grid (level and upright edges, rays through vertices,
+    collinear vertices): an L, a comb, a diamond, and random star-shaped rings."""
+    rings = [[[0, 0], [40, 0], [40, 10], [10, 10], [10, 40], [0, 40]],
+             [[0, 0], [60, 0], [60, 40], [50, 40], [50, 10], [40, 10], [40, 40], [20, 40], [20, 10], [10, 10],
+              [10, 40], [0, 40]],
+             [[20, 0], [30, 10], [40, 20], [30, 30], [20, 40], [10, 30], [0, 20], [10, 10]]]
+    rng = np.random.default_rng(0)
+    for n in (5, 12, 40):
+        ang = np.sort(rng.uniform(0, 2 * np.pi, n))
+        radius = rng.integers(4, 20, n)
+        ring = np.rint(np.column_stack([30 + radius * np.cos(ang), 30 + radius * np.sin(ang)])).tolist()
+        rings.append([v for k, v in enumerate(ring) if v != ring[k - 1]])
+    return rings
+
+
+def test_hole_points_are_tested_all_at_once_as_one_by_one():
+    from hitl_widgets.widgets.polygons import _inside
+
+    grid = [[x / 2, y / 2] for x in range(-2, 125) for y in range(-2, 125)]  # vertices, edges, rays through vertices
+    for ring in _grid_rings():
+        edges = list(zip(ring, ring[1:] + ring[:1]))
+        mids = [[(ax + bx) / 2, (ay + by) / 2] for (ax, ay), (bx, by) in edges]
+        off = [[mx + s * 0.5e-6, my + s * 0.5e-6] for mx, my in mids for s in (-1, 1)]  # within 1e-6: on the edge
+        off += [[mx + s * 3e-6, my + s * 3e-6] for mx, my in mids for s in (-1, 1)]  # beyond: by the rule
+        points = grid + ring + mids + off
+        expected = [_inside_one_by_one(p, ring) for p in points]
+        assert _inside(points, ring).tolist() == expected
+        assert any(expected) and not all(expected)
+
+
+def test_the_first_hole_edge_across_a_notch_is_the_one_named():
+    from hitl_widgets.widgets.polygons import check_rings
+
+    comb = _grid_rings()[1]  # two notches, x 10-20 and 40-50
+    hole = [[20, 40], [30, 8], [40, 40], [50, 40], [55, 5], [5, 5], [10, 40]]  # edges 2 and 6 cross the notches
+    # as one at a time: the edges at each touching vertex in order, vertex 0's edge 6 before vertex 2's edge 2
+    with pytest.raises(Exception, match=r"polygon hole 1 edge 6 \(10, 40\) to \(20, 40\) runs outside the outer ring"):
+        check_rings([comb, hole], W, H)
+    with pytest.raises(Exception, match=r"polygon hole 1 edge 1 \(40, 40\) to \(50, 40\) runs outside the outer ring"):
+        check_rings([comb, hole[1:] + hole[:1]], W, H)
+    assert len(check_rings([comb, [[20, 40], [30, 8], [40, 40], [30, 39]]], W, H)) == 2  # touching, inside
+
+
 @pytest.mark.parametrize("proposals, message", [
     ([{"class": "cat", "polygon": [(1, 1), (5, 1), (5, 5)]}],
      r"proposals must be a DataFrame \(item, class, score, rings \| mask\) or a dict \{item_id: \[polygons\]\}"),

@@ -34,7 +34,7 @@ from ..queue import QueueSpec
 from ..static import thumbnail_jpeg
 from ..store import AnnotationStore
 from .base import DISPLAY_HEIGHTS, STATIC, BoundedFloat, BoundedInt, IntentError, intent, static_file
-from .shape_list import ShapeListEditor, finite_number, proposal_lists, proposal_score, rank_proposals
+from .shape_list import ProposalFrame, ShapeListEditor, finite_number, proposal_lists, proposal_score, rank_proposals
 
 KIND = "boxes"
 MAX_BOXES = 5000  # per item
@@ -381,34 +381,32 @@ def _inside(box: tuple[float, float, float, float], width: int, height: int, whe
     return {"x": cx, "y": cy, "w": cw, "h": ch}
 
 
-def _frame_proposals(frame: pd.DataFrame, items: Items) -> tuple[dict[Hashable, list[dict]], dict[Hashable, list[int]]]:
-    """A proposals DataFrame as ``{item_id: [proposal dict, ...]}`` and ``{item_id: [row number,
-    ...]}`` (for messages): its columns checked, each row's item id too (``check_item_id``, before
-    grouping: a ``True`` row never joins item ``1``)."""
-    missing = [c for c in ("item", "x", "y", "w", "h", "class") if c not in frame.columns]
-    if missing:
-        raise ValueError(f"a proposals DataFrame needs columns item, x, y, w, h, class (and score); missing {sorted(missing)}")
-    other = [c for c in frame.columns if c not in _FRAME_COLUMNS and c not in _FRAME_IGNORED]
-    if other:
-        raise ValueError(f"a proposals DataFrame has columns {', '.join(_FRAME_COLUMNS)} (and, ignored, "
-                         f"{', '.join(_FRAME_IGNORED)}); unknown column {_shown(other[0])}: "
-                         "rename or drop it")
-    if "id" in frame.columns and "proposal_id" in frame.columns:
-        raise ValueError("a proposals DataFrame has both id and proposal_id columns: keep one")
-    keys = [c for c in ("x", "y", "w", "h", "class", "score") if c in frame.columns]
-    id_column = "id" if "id" in frame.columns else "proposal_id" if "proposal_id" in frame.columns else None
-    grouped: dict[Hashable, list[dict]] = {}
-    numbers: dict[Hashable, list[int]] = {}
-    for n, rec in enumerate(frame.to_dict("records")):
-        item_id = check_item_id(rec["item"], items, where=f"proposals row {n}")
-        # an empty score cell is no score (pandas' missing value: from_coco's unscored boxes), as in a
-        # PolygonAnnotator frame; a dict's NaN score is refused (proposal_score)
-        row = {k: rec[k] for k in keys if not (k == "score" and is_missing(rec[k]))}
-        if id_column is not None and not is_missing(rec[id_column]):
-            row["id"] = rec[id_column]
-        grouped.setdefault(item_id, []).append(row)
-        numbers.setdefault(item_id, []).append(n)
-    return grouped, numbers
+def _frame_lacking(cols: list) -> str | None:
+    """The refusal of a proposals DataFrame with the columns ``cols`` that lacks a needed one, or None."""
+    missing = [c for c in ("item", "x", "y", "w", "h", "class") if c not in cols]
+    if not missing:
+        return None
+    return f"a proposals DataFrame needs columns item, x, y, w, h, class (and score); missing {sorted(missing)}"
+
+
+def _frame_unknown(column: Any) -> str:
+    """The refusal of a proposals DataFrame's column that is neither read nor ignored."""
+    return (f"a proposals DataFrame has columns {', '.join(_FRAME_COLUMNS)} (and, ignored, {', '.join(_FRAME_IGNORED)}); "
+            f"unknown column {_shown(column)}: rename or drop it")
+
+
+def _frame_row(rec: dict) -> dict:
+    """A proposals DataFrame's row as a proposal dict: x, y, w, h, class and score, and its id (``id`` or
+    ``proposal_id``). An empty score or id cell is none (pandas' missing value: from_coco's unscored
+    boxes), as in a PolygonAnnotator frame; a dict's NaN score is refused (proposal_score)."""
+    row = {k: rec[k] for k in ("x", "y", "w", "h", "class", "score") if k in rec and not (k == "score" and is_missing(rec[k]))}
+    id_column = "id" if "id" in rec else "proposal_id" if "proposal_id" in rec else None
+    if id_column is not None and not is_missing(rec[id_column]):
+        row["id"] = rec[id_column]
+    return row
+
+
+_FRAME = ProposalFrame(_FRAME_COLUMNS, _FRAME_IGNORED, "proposal_id", _frame_lacking, _frame_unknown, _frame_row)
 
 
 def _normalise_proposals(proposals: Any, items: Items, classes: list) -> dict[Hashable, list[dict]]:
@@ -420,7 +418,7 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list) -> dict[Ha
         return {}
     rows_of: dict[Hashable, list[int]] = {}
     if isinstance(proposals, pd.DataFrame):
-        proposals, rows_of = _frame_proposals(proposals, items)
+        proposals, rows_of = _FRAME.group(proposals, items)
     out: dict[Hashable, list[dict]] = {}
     for item_id, boxes in proposal_lists(proposals, items, "boxes", "item, x, y, w, h, class, score"):
         width, height = _image_size(items, item_id)

@@ -55,7 +55,7 @@ from ..static import thumbnail_jpeg
 from ..store import AnnotationStore
 from .base import STATIC, IntentError, intent, static_file
 from .bbox import _image_size
-from .shape_list import ShapeListEditor, finite_number, proposal_lists, proposal_score, rank_proposals
+from .shape_list import ProposalFrame, ShapeListEditor, finite_number, proposal_lists, proposal_score, rank_proposals
 
 KIND = "polygons"
 MAX_POLYGONS = 2000  # per item
@@ -82,28 +82,73 @@ _FRAME_IGNORED = ("n_vertices", "n_holes", "area", "source", "proposal_id", "ann
 _SET_KEYS = ("class", "rings", "polygon", "id", "polygon_id")  # of a polygon from code (``set_polygons``)
 
 
-def _inside(points: Any, ring: Any, block: int = 512) -> np.ndarray:
-    """For each of ``points``: inside ``ring`` by the even-odd rule, or within 1e-6 px of its boundary
-    (bool array); vectorised over blocks of points."""
+#: how near (px) a point may lie to a ring's boundary to count as on it (``_inside``)
+_ON_EDGE = 1e-6
+#: the margin (px) around an edge's bounding box within which points are tested for lying on it:
+#: far wider than ``_ON_EDGE`` plus round-off, so that no point within ``_ON_EDGE`` of the edge is missed
+_EDGE_BOX = 1e-3
+
+
+def _inside(points: Any, ring: Any) -> np.ndarray:
+    """For each of ``points``: inside ``ring`` by the even-odd rule, or within ``_ON_EDGE`` px of its
+    boundary (bool array); vectorised, each edge tested only against the points in its reach."""
     r = np.asarray(ring, np.float64)
     a, b = r, np.roll(r, -1, axis=0)
+    pts = np.asarray(points, np.float64).reshape(-1, 2)
+    inside = _crossings(pts, a, b) % 2 == 1
+    rest = np.flatnonzero(~inside)  # outside by the rule: on the boundary counts as inside
+    inside[rest] = _on_boundary(pts[rest], a, b)
+    return inside
+
+
+def _reaching(coords: np.ndarray, lo: np.ndarray, hi: np.ndarray, closed: bool) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The pairs ``(edge, point)`` (index arrays, in chunks) of each edge with each point whose
+    coordinate (``coords``) lies in the edge's range: ``[lo, hi]`` when ``closed``, else ``[lo, hi)``."""
+    order = np.argsort(coords, kind="stable")
+    ordered = coords[order]
+    start = np.searchsorted(ordered, lo, side="left")
+    counts = np.maximum(np.searchsorted(ordered, hi, side="right" if closed else "left") - start, 0)
+    for edge, k in _range_pairs(start, counts):
+        yield edge, order[k]
+
+
+def _crossings(pts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each point: how many edges ``a -> b`` its rightward ray crosses (the even-odd rule's count;
+    a level edge is never crossed)."""
+    count = np.zeros(len(pts), np.int64)
+    d = b - a
+    for e, p in _reaching(pts[:, 1], np.minimum(a[:, 1], b[:, 1]), np.maximum(a[:, 1], b[:, 1]), closed=False):
+        x, y = pts[p, 0], pts[p, 1]
+        crossed = x < a[e, 0] + (y - a[e, 1]) * (d[e, 0] / d[e, 1])
+        count += np.bincount(p[crossed], minlength=len(pts))
+    return count
+
+
+def _in_box(pts: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The pairs ``(edge, point)`` (index arrays, in chunks) of each edge's box ``[lo, hi]`` with each
+    point in it; a box's candidates are the points in its range on the axis where it holds fewer."""
+    held = [np.searchsorted(c, hi[:, k], side="right") - np.searchsorted(c, lo[:, k], side="left")
+            for k, c in enumerate(np.sort(pts, axis=0).T)]
+    by_x = held[0] <= held[1]
+    for axis, edges in enumerate((np.flatnonzero(by_x), np.flatnonzero(~by_x))):
+        other = 1 - axis
+        for k, p in _reaching(pts[:, axis], lo[edges, axis], hi[edges, axis], closed=True):
+            e = edges[k]
+            keep = (lo[e, other] <= pts[p, other]) & (pts[p, other] <= hi[e, other])
+            yield e[keep], p[keep]
+
+
+def _on_boundary(pts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each point: within ``_ON_EDGE`` px of some edge ``a -> b`` (bool array); each edge is
+    measured against the points in its bounding box, widened by ``_EDGE_BOX``."""
+    near = np.zeros(len(pts), np.bool_)
     d = b - a
     seg = (d * d).sum(1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        slope = d[:, 0] / d[:, 1]  # x per y along each edge (inf / nan for a level one: never crossed)
-    pts = np.asarray(points, np.float64).reshape(-1, 2)
-    out = np.zeros(len(pts), np.bool_)
-    for start in range(0, len(pts), block):
-        p = pts[start:start + block]
-        x, y = p[:, :1], p[:, 1:]
-        crosses = (a[:, 1] > y) != (b[:, 1] > y)
-        with np.errstate(invalid="ignore"):  # 0 * inf on a level edge, which `crosses` excludes
-            inside = (crosses & (x < a[:, 0] + (y - a[:, 1]) * slope)).sum(1) % 2 == 1
-        for k in np.flatnonzero(~inside):  # outside by the rule: on the boundary counts as inside
-            t = np.clip(((p[k] - a) * d).sum(1) / np.where(seg > 0, seg, 1.0), 0.0, 1.0)
-            inside[k] = bool((np.hypot(*(a + t[:, None] * d - p[k]).T) <= 1e-6).any())
-        out[start:start + block] = inside
-    return out
+    for e, p in _in_box(pts, np.minimum(a, b) - _EDGE_BOX, np.maximum(a, b) + _EDGE_BOX):
+        q, ae, de = pts[p], a[e], d[e]
+        t = np.clip(((q - ae) * de).sum(1) / np.where(seg[e] > 0, seg[e], 1.0), 0.0, 1.0)
+        near[p[np.hypot(*(ae + t[:, None] * de - q).T) <= _ON_EDGE]] = True
+    return near
 
 
 def _outside(points: list[list[float]], ring: list[list[float]]) -> int:
@@ -113,24 +158,29 @@ def _outside(points: list[list[float]], ring: list[list[float]]) -> int:
     return int(bad[0]) if bad.size else -1
 
 
-def _edge_pairs(lo: np.ndarray, hi: np.ndarray, chunk: int = 1 << 20) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """The pairs ``(i, j)`` of edges whose x ranges ``[lo, hi]`` overlap, in chunks of at most about
-    ``chunk`` pairs (edges sorted by ``lo``: each is paired with the ones that start before it ends)."""
+def _range_pairs(start: np.ndarray, counts: np.ndarray, chunk: int = 1 << 20) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The pairs ``(k, start[k] + m)`` for each ``k`` and each ``m < counts[k]`` (two index arrays), in
+    chunks of at most about ``chunk`` pairs, in order of ``k``."""
+    first = 0
+    while first < len(counts):
+        cum = np.cumsum(counts[first:])
+        stop = first + max(1, int(np.searchsorted(cum, chunk, side="right")))
+        c = counts[first:stop]
+        total = int(c.sum())
+        if total:
+            owner = np.repeat(np.arange(first, stop), c)
+            yield owner, start[owner] + np.arange(total) - np.repeat(np.cumsum(c) - c, c)
+        first = stop
+
+
+def _edge_pairs(lo: np.ndarray, hi: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The pairs ``(i, j)`` of edges whose x ranges ``[lo, hi]`` overlap, in chunks (edges sorted by
+    ``lo``: each is paired with the ones that start before it ends)."""
     order = np.argsort(lo, kind="stable")
     ends = np.searchsorted(lo[order], hi[order], side="right")
     pos = np.arange(len(order))
-    counts = np.maximum(ends - pos - 1, 0)
-    start = 0
-    while start < len(order):
-        cum = np.cumsum(counts[start:])
-        stop = start + max(1, int(np.searchsorted(cum, chunk, side="right")))
-        c = counts[start:stop]
-        total = int(c.sum())
-        if total:
-            first = np.repeat(pos[start:stop], c)
-            second = first + 1 + np.arange(total) - np.repeat(np.cumsum(c) - c, c)
-            yield order[first], order[second]
-        start = stop
+    for first, second in _range_pairs(pos + 1, np.maximum(ends - pos - 1, 0)):
+        yield order[first], order[second]
 
 
 def _contact(rings: list[list[list[float]]], within: bool, touched: set | None = None) -> tuple[str, int, int, int, int] | None:
@@ -225,6 +275,18 @@ def _one_line(ring: list[list[float]]) -> bool:
     return bool((d[0] * e[:, 1] - d[1] * e[:, 0] == 0).all())
 
 
+def _chord_outside(rings: list[list[list[float]]], touched: set[tuple[int, int]]) -> tuple[int, int] | None:
+    """The first hole edge ``(ring, edge)`` at a ``touched`` vertex ``(ring, vertex)`` (in sorted order:
+    the edges before and after it) whose midpoint lies outside the outer ring, or None. A hole's edge
+    meets the outer ring at most at its ends: it lies wholly inside unless it leaves from a vertex on
+    the outer ring (a chord across a notch), which its midpoint tells; all midpoints tested at once."""
+    edges = [(r, k) for r, v in sorted(touched) for k in ((v - 1) % len(rings[r]), v)]
+    mids = [[(rings[r][k][0] + rings[r][(k + 1) % len(rings[r])][0]) / 2,
+             (rings[r][k][1] + rings[r][(k + 1) % len(rings[r])][1]) / 2] for r, k in edges]
+    bad = _outside(mids, rings[0])
+    return edges[bad] if bad >= 0 else None
+
+
 def check_rings(rings: Any, width: int, height: int, where: str = "polygon",
                 overhang: float | None = None) -> list[list[list[float]]]:
     """Validated rings (the rules of the module docstring): a list of rings of ``[x, y]`` floats,
@@ -278,14 +340,10 @@ def check_rings(rings: Any, width: int, height: int, where: str = "polygon",
         contact = _contact(out, within=False, touched=touched)
         if contact is not None:
             raise IntentError(_contact_text(out, contact, where))
-        # a hole's edge meets the outer ring at most at its ends: wholly inside unless it leaves from a
-        # vertex on the outer ring (a chord across a notch), which its midpoint tells
-        for r, v in sorted(touched):
-            hole = out[r]
-            for k in (v - 1) % len(hole), v:
-                mid = [(hole[k][0] + hole[(k + 1) % len(hole)][0]) / 2, (hole[k][1] + hole[(k + 1) % len(hole)][1]) / 2]
-                if _outside([mid], outer) >= 0:
-                    raise IntentError(f"{where} hole {r} {_edge_text(hole, k)} runs outside the outer ring")
+        chord = _chord_outside(out, touched)
+        if chord is not None:
+            r, k = chord
+            raise IntentError(f"{where} hole {r} {_edge_text(out[r], k)} runs outside the outer ring")
         firsts = [hole[0] for hole in out[1:]]
         for r, hole in enumerate(out[1:], start=1):  # holes do not meet: one vertex tells whether one holds another
             inside = _inside(firsts, hole)
@@ -740,28 +798,27 @@ def _traced(mask: Any, width: int, height: int, tolerance: float, where: str) ->
     raise AssertionError("unreachable")
 
 
-def _frame_proposals(frame: pd.DataFrame, items: Items) -> tuple[dict[Hashable, list[dict]], dict[Hashable, list[int]]]:
-    """A proposals DataFrame as ``{item_id: [proposal dict, ...]}`` (its empty cells left out: a NaN
-    score is no score) and each proposal's row: the columns checked, each row's item id too
-    (``check_item_id``, before grouping: a ``True`` row never joins item ``1``)."""
-    cols = list(frame.columns)
+def _frame_lacking(cols: list) -> str | None:
+    """The refusal of a proposals DataFrame with the columns ``cols`` that lacks a needed one, or None."""
     if "item" not in cols or not {"class", "label"} & set(cols) or not set(_GEOMETRY) & set(cols):
-        raise ValueError("a proposals DataFrame needs columns item, class and rings (or polygon, or mask); score and "
-                         f"polygon_id are optional; it has {[str(c)[:40] for c in cols[:12]]}")
-    other = [c for c in cols if c not in _FRAME_COLUMNS and c not in _FRAME_IGNORED]
-    if other:
-        raise ValueError(f"a proposals DataFrame has the columns {', '.join(_FRAME_COLUMNS)} (and, not read, "
-                         f"{', '.join(_FRAME_IGNORED)}); unknown column {str(other[0])[:40]!r} (a misspelled one?): "
-                         "rename or drop it")
-    if "id" in cols and "polygon_id" in cols:
-        raise ValueError("a proposals DataFrame has both id and polygon_id columns: keep one")
-    grouped: dict[Hashable, list[dict]] = {}
-    rows: dict[Hashable, list[int]] = {}
-    for n, rec in enumerate(frame.to_dict("records")):
-        item_id = check_item_id(rec["item"], items, where=f"proposals row {n}")
-        grouped.setdefault(item_id, []).append({k: v for k, v in _given(rec).items() if k != "item"})
-        rows.setdefault(item_id, []).append(n)
-    return grouped, rows
+        return ("a proposals DataFrame needs columns item, class and rings (or polygon, or mask); score and "
+                f"polygon_id are optional; it has {[str(c)[:40] for c in cols[:12]]}")
+    return None
+
+
+def _frame_unknown(column: Any) -> str:
+    """The refusal of a proposals DataFrame's column that is neither read nor ignored."""
+    return (f"a proposals DataFrame has the columns {', '.join(_FRAME_COLUMNS)} (and, not read, {', '.join(_FRAME_IGNORED)}); "
+            f"unknown column {str(column)[:40]!r} (a misspelled one?): rename or drop it")
+
+
+def _frame_row(rec: dict) -> dict:
+    """A proposals DataFrame's row as a proposal dict: its given cells but the item (an empty cell is
+    left out: a NaN score is no score)."""
+    return {k: v for k, v in _given(rec).items() if k != "item"}
+
+
+_FRAME = ProposalFrame(_FRAME_COLUMNS, _FRAME_IGNORED, "polygon_id", _frame_lacking, _frame_unknown, _frame_row)
 
 
 def _normalise_proposals(proposals: Any, items: Items, classes: list, tolerance: float) -> dict[Hashable, list[dict]]:
@@ -775,7 +832,7 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list, tolerance:
         return {}
     frame_rows: dict[Hashable, list[int]] | None = None
     if isinstance(proposals, pd.DataFrame):
-        proposals, frame_rows = _frame_proposals(proposals, items)
+        proposals, frame_rows = _FRAME.group(proposals, items)
     out: dict[Hashable, list[dict]] = {}
     for item_id, polys in proposal_lists(proposals, items, "polygons", "item, class, score, rings | mask"):
         width, height = _image_size(items, item_id)

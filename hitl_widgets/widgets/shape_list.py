@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
 from typing import Any
+
+import pandas as pd
 
 from ..coerce import ScoreWords, check_item_id, probability, same
 from ..items import Items
@@ -93,6 +96,39 @@ def proposal_lists(proposals: Any, items: Items, noun: str, shape: str) -> Itera
         if isinstance(shapes, (str, bytes, dict)) or not hasattr(shapes, "__iter__"):
             raise ValueError(f"item {item_id!r}: proposals must be a list of {noun}")
         yield item_id, shapes
+
+
+@dataclass(frozen=True)
+class ProposalFrame:
+    """How an editor reads a proposals DataFrame (``group``): its columns, refusals and rows."""
+
+    columns: tuple[str, ...]  # the columns read
+    ignored: tuple[str, ...]  # the columns accepted and not read (those of the editor's other tables)
+    id_alias: str  # the id column's other name (as ``w.proposals`` has it); a frame gives one of the two
+    lacking: Callable[[list], str | None]  # the refusal of a frame without a needed column (of its columns), or None
+    unknown: Callable[[Any], str]  # the refusal of a column neither read nor ignored
+    row: Callable[[dict], dict]  # a row (all its columns) as a proposal dict
+
+    def group(self, frame: pd.DataFrame, items: Items) -> tuple[dict[Hashable, list[dict]], dict[Hashable, list[int]]]:
+        """A proposals DataFrame as ``{item_id: [proposal dict, ...]}`` (each row as ``row`` reads it)
+        and ``{item_id: [row number, ...]}`` (for messages): its columns checked (``ValueError``), each
+        row's item id too (``check_item_id``, before grouping: a ``True`` row never joins item ``1``)."""
+        cols = list(frame.columns)
+        lacking = self.lacking(cols)
+        if lacking is not None:
+            raise ValueError(lacking)
+        other = [c for c in cols if c not in self.columns and c not in self.ignored]
+        if other:
+            raise ValueError(self.unknown(other[0]))
+        if "id" in cols and self.id_alias in cols:
+            raise ValueError(f"a proposals DataFrame has both id and {self.id_alias} columns: keep one")
+        grouped: dict[Hashable, list[dict]] = {}
+        numbers: dict[Hashable, list[int]] = {}
+        for n, rec in enumerate(frame.to_dict("records")):
+            item_id = check_item_id(rec["item"], items, where=f"proposals row {n}")
+            grouped.setdefault(item_id, []).append(self.row(rec))
+            numbers.setdefault(item_id, []).append(n)
+        return grouped, numbers
 
 
 class ShapeListEditor(ImageEditor):
