@@ -209,6 +209,20 @@ def test_item_info_has_pieces_regions_and_proposals():
     assert info["proposals"][0] == {"id": "p0", "t0": 0, "t1": 2, "region": "r1", "score": 0.9}
 
 
+def test_no_visual_referent_and_no_label_read_none_not_nan():
+    """A None among strs is NaN to pandas: the tables give None for no referent (and no label), as the
+    view gets it, whether the proposals came as a DataFrame with an empty cell or as a dict."""
+    frame = PROPOSALS.assign(region=["r1", np.nan])  # "It": no visual referent
+    for proposals in (frame, {0: [(0, 12, "r1", 0.9), (14, 16, None, 0.4)]}):
+        w, r = make(proposals=proposals)
+        assert w.proposals["region"].tolist() == ["r1", None]
+        assert [p["region"] for p in w._item_info(0)["proposals"]] == ["r1", None]
+        r.intent("accept", item_id=0, proposal_ids=["p0", "p1"])
+        assert w.links["region"].tolist() == ["r1", None]
+        r.intent("link", item_id=0, t0=7, t1=8, box={"x": 28, "y": 4, "w": 14, "h": 14})  # a drawn region: no label
+        assert w.regions["label"].tolist() == ["circle", "square", None]
+
+
 def test_doctests():
     import doctest
 

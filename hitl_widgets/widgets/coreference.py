@@ -181,9 +181,7 @@ class CoreferenceLinker(ImageEditor):
         where = {i: n for n, i in enumerate(self.items.ids)}
         rows.sort(key=lambda row: (where[row[0]], str(row[10]), row[1], row[2]))
         df = pd.DataFrame(rows, columns=LINK_COLUMNS).astype({"score": float})
-        for c in ("region", "box", "entity", "proposal_id"):  # None (no referent, no proposal), not NaN
-            df[c] = df[c].astype(object).where(df[c].notna(), None)
-        return df
+        return _with_none(df, ("region", "box", "entity", "proposal_id"))  # None (no referent, no proposal), not NaN
 
     @property
     def regions(self) -> pd.DataFrame:
@@ -192,14 +190,15 @@ class CoreferenceLinker(ImageEditor):
         rows = [(i, r["id"], r["x"], r["y"], r["w"], r["h"], r["label"], "given") for i, rs in self._regions.items() for r in rs]
         for i, state in self._state.items():
             rows += [(i, b["id"], b["x"], b["y"], b["w"], b["h"], None, "drawn") for b in state["boxes"]]
-        return pd.DataFrame(rows, columns=REGION_COLUMNS)
+        return _with_none(pd.DataFrame(rows, columns=REGION_COLUMNS), ("label",))  # None: no label, not NaN
 
     @property
     def proposals(self) -> pd.DataFrame:
-        """The model's proposals: item, start, end, text, region, score, proposal_id."""
+        """The model's proposals: item, start, end, text, region (None: no visual referent), score (NaN:
+        none), proposal_id."""
         rows = [(i, p["start"], p["end"], self.texts[i][p["start"]:p["end"]], p["region"], p["score"], p["id"])
                 for i, ps in self._proposals.items() for p in ps]
-        return pd.DataFrame(rows, columns=PROPOSAL_COLUMNS).astype({"score": float})
+        return _with_none(pd.DataFrame(rows, columns=PROPOSAL_COLUMNS).astype({"score": float}), ("region",))
 
     def link(self, item_id: Hashable, start: int, end: int, region: str | None = None, box: tuple | None = None) -> int:
         """Link the characters ``[start, end)`` of an item's caption (on word boundaries) to
@@ -440,6 +439,14 @@ class CoreferenceLinker(ImageEditor):
                 raise ValueError(f"item {item_id!r}: two proposals for the same mention")
             out[item_id] = [{"id": f"p{k}", **r} for k, r in enumerate(found)]
         return out
+
+
+def _with_none(df: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``df`` with ``columns`` as object columns whose missing values are None, not NaN (pandas reads
+    a None among strs as NaN)."""
+    for c in columns:
+        df[c] = df[c].astype(object).where(df[c].notna(), None)
+    return df
 
 
 def _state_of(payload: dict) -> dict:
