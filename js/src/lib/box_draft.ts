@@ -1,7 +1,10 @@
 // A box being drawn on an image shown with drawBoxes (lib/boxes.ts): dragged with the mouse, or
 // started with a key and moved / resized with the arrows. A press without a drag is a click (a
-// point in image pixels), so a view can pick what is under it instead.
+// point in image pixels), so a view can pick what is under it instead. drawingKeys: the keys of a
+// box drawn by keyboard (this one, or lib/box_drag.ts's).
 import { Box, canvasPoint, centredBox, clampBox, nudgeBox } from "./boxes";
+import type { HelpOverlay } from "./help";
+import type { Binding } from "./keyboard";
 
 export interface DraftHost {
   canvas: HTMLCanvasElement;
@@ -136,4 +139,25 @@ export function boxAt<T>(regions: Array<{ box: Box; value: T }>, point: [number,
     if (!best || area < best.area) best = { area, value: r.value };
   }
   return best?.value;
+}
+
+/** A box drawn by keyboard (BoxDraft, BoxDrag). */
+export interface KeyboardBox {
+  /** a box is being drawn by keyboard */
+  active(): boolean;
+  nudge(e: KeyboardEvent): void;
+  keep(): void;
+  cancel(): void;
+}
+
+/** The keys of `box` while it is drawn by keyboard, in the order the "?" overlay lists them: the
+ *  arrows move it (Shift: resize), Enter keeps it (`keepText` says as what), Escape cancels it
+ *  (not while the help is open: there Escape closes it). `noun` names the box. */
+export function drawingKeys(box: KeyboardBox, help: Pick<HelpOverlay, "open">, keepText = "keep it", noun = "box"): [Binding, Binding, Binding] {
+  return [
+    { keys: ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"], description: `while drawing a ${noun}: move it (Shift: resize)`,
+      when: () => box.active(), run: (e) => box.nudge(e) },
+    { keys: ["Enter"], description: `while drawing a ${noun}: ${keepText}`, when: () => box.active(), run: () => box.keep() },
+    { keys: ["Escape"], description: `while drawing a ${noun}: cancel it`, when: () => box.active() && !help.open, run: () => box.cancel() },
+  ];
 }

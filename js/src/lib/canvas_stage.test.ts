@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import {
-  CanvasStage, classSwatches, countOf, editorEdit, editorKeys, editorNav, editorRootClass, sayAbout,
-  undoText, wireEditorNav,
+  CanvasStage, classSwatches, clearSelectionRow, countOf, editorEdit, editorKeys, editorNav, editorRootClass, sayAbout,
+  selectionRow, undoText, wireEditorNav, wireZoomTools, zoomTools,
 } from "./canvas_stage";
 import type { EditLedger } from "./ledger";
 import { StatusLine } from "./status";
@@ -82,10 +82,12 @@ describe("CanvasStage.showCurrent", () => {
   }
 
   it("shows the end screen past the last item", () => {
-    const { stage, show } = setup(["a"], 1);
+    const { stage, stepper, cache, viewport, show } = setup(["a"], 1);
     expect(show()).toBeNull();
     expect(stage.canvas.hidden).toBe(true);
     expect(stage.placeholder.textContent).toBe("the end");
+    expect(stage.showCurrent(stepper, cache, viewport, 300)).toBeNull();
+    expect(stage.placeholder.textContent).toBe("All 1 items reviewed. PgUp goes back."); // the editors' own
   });
 
   it("shows loading… and asks for the window, then repaints once the item is cached", async () => {
@@ -220,6 +222,16 @@ describe("messages about an item", () => {
     expect(message.textContent).toBe("");
   });
 
+  it("sayAbout with no item (the end screen) shows a plain message, kept on another item", () => {
+    const status = new StatusLine();
+    sayAbout(status, undefined, "no previous item to copy from");
+    const message = status.node.querySelector(".hitl-status-message") as HTMLElement;
+    expect(message.textContent).toBe("no previous item to copy from");
+    expect(message.hasAttribute("title")).toBe(false);
+    status.showing(830);
+    expect(message.textContent).toBe("no previous item to copy from");
+  });
+
   it("editorEdit names the item by its place in an error, and a refusal's sync keeps that name", () => {
     const send = vi.fn();
     const ledger = { send } as unknown as EditLedger;
@@ -227,5 +239,32 @@ describe("messages about an item", () => {
     expect(edit.describe).toBe("item 4");
     edit.refused?.({ type: "refused", client: "c", seq: 1 });
     expect(send.mock.calls[0][2].describe).toBe("item 4");
+  });
+});
+
+describe("zoom tools and the selection row", () => {
+  it("zoomTools: −, the zoom shown, +, fit, in that order; wired, each drives the pan/zoom", () => {
+    const tools = zoomTools();
+    expect(tools.row).toEqual([tools.zoomOut, tools.zoomText, tools.zoomIn, tools.zoomFit]);
+    expect(tools.row.map((n) => n.textContent)).toEqual(["−", "", "+", "fit (F)"]);
+    expect(tools.zoomText.className).toBe("hitl-muted hitl-zoom");
+    const panZoom = { zoomIn: vi.fn(), zoomOut: vi.fn(), fit: vi.fn() };
+    wireZoomTools(tools, panZoom as unknown as PanZoom);
+    tools.zoomIn.click();
+    tools.zoomIn.click();
+    tools.zoomOut.click();
+    tools.zoomFit.click();
+    expect([panZoom.zoomIn.mock.calls.length, panZoom.zoomOut.mock.calls.length, panZoom.fit.mock.calls.length]).toEqual([2, 1, 1]);
+  });
+
+  it("selectionRow: the selection line, a spacer, the counts; clearSelectionRow empties both lines", () => {
+    const row = selectionRow();
+    expect([...row.info.children].map((n) => n.className)).toEqual(["hitl-selection", "hitl-spacer", "hitl-muted hitl-counts"]);
+    expect(row.info.children[0]).toBe(row.selectionLine);
+    expect(row.info.children[2]).toBe(row.countLine);
+    row.selectionLine.textContent = "box cat";
+    row.countLine.textContent = "2 boxes";
+    clearSelectionRow(row);
+    expect([row.selectionLine.textContent, row.countLine.textContent]).toEqual(["", ""]);
   });
 });

@@ -1,6 +1,7 @@
 // Shared parts of the pan/zoom canvas editors (bbox, segmentation): the stage (canvas + message,
 // its width, the item shown, the image pyramid), fitting the viewport to it, the class swatches,
-// the prev/next/undo/redo nav row, the zoom/undo/paging keys, and how an edit settles.
+// the zoom tools, the selection row, the prev/next/undo/redo nav row, the zoom/undo/paging keys,
+// and how an edit settles.
 import "./canvas_stage.css";
 import type { IntentChannel, Reply } from "./channel";
 import { ClassName, classColour, classKeys } from "./classes";
@@ -33,9 +34,10 @@ export function editorEdit(ledger: EditLedger, id: ItemId, ack: (reply: Reply) =
 }
 
 /** Show `text` on the status line as a message about item `id` (cleared when another item is
- *  shown), with the internal id as its tooltip. */
-export function sayAbout(status: StatusLine, id: ItemId, text: string): void {
-  status.info(text, { item: id, title: `item id ${JSON.stringify(id)}` });
+ *  shown), with the internal id as its tooltip; with no item (the end screen), as a plain message. */
+export function sayAbout(status: StatusLine, id: ItemId | undefined, text: string): void {
+  if (id === undefined) status.info(text);
+  else status.info(text, { item: id, title: `item id ${JSON.stringify(id)}` });
 }
 
 export { countOf } from "./dom"; // where the widgets have always imported it from
@@ -101,12 +103,14 @@ export class CanvasStage {
     this.shown = null;
   }
 
-  /** Show the stepper's current item: the end screen (`endText`), "loading…" until the cache holds it
+  /** Show the stepper's current item: the end screen (`endText`; by default "All 12 items reviewed.
+   *  PgUp goes back."), "loading…" until the cache holds it
    *  (then the stepper repaints), its error when it is no image, else the canvas, fitting the viewport to a
    *  `height` px stage and to the image the first time since forget(). Returns the item to draw
    *  and whether it was just set up (`fresh`), or null when there is none. */
   showCurrent(
-    stepper: Stepper, cache: ItemCache, viewport: Viewport, height: number, endText: string,
+    stepper: Stepper, cache: ItemCache, viewport: Viewport, height: number,
+    endText = `All ${stepper.total} items reviewed. PgUp goes back.`,
   ): { item: ImageItem; fresh: boolean } | null {
     const id = stepper.current();
     if (id === undefined) {
@@ -215,6 +219,38 @@ export function classSwatches(classes: ClassName[], current: number, pick: (k: n
 }
 
 type UndoRedo = (which: "undo" | "redo") => void;
+
+/** The zoom tools of an editor's tool row: −, the zoom shown (beginFrame writes it), +, fit;
+ *  `row` in that order. */
+export function zoomTools() {
+  const zoomOut = h("button", "hitl-button", "−");
+  const zoomIn = h("button", "hitl-button", "+");
+  const zoomFit = h("button", "hitl-button", "fit (F)");
+  const zoomText = h("span", "hitl-muted hitl-zoom");
+  return { zoomOut, zoomIn, zoomFit, zoomText, row: [zoomOut, zoomText, zoomIn, zoomFit] };
+}
+
+/** Make the zoom tools' buttons zoom `panZoom` in, out, and fit it. */
+export function wireZoomTools(tools: Pick<ReturnType<typeof zoomTools>, "zoomIn" | "zoomOut" | "zoomFit">, panZoom: PanZoom): void {
+  tools.zoomIn.addEventListener("click", () => panZoom.zoomIn());
+  tools.zoomOut.addEventListener("click", () => panZoom.zoomOut());
+  tools.zoomFit.addEventListener("click", () => panZoom.fit());
+}
+
+/** The row under a shape editor's stage: the selection line, then (right) the counts. */
+export function selectionRow() {
+  const selectionLine = h("span", "hitl-selection");
+  const countLine = h("span", "hitl-muted hitl-counts");
+  const info = h("div", "hitl-row");
+  info.append(selectionLine, h("span", "hitl-spacer"), countLine);
+  return { info, selectionLine, countLine };
+}
+
+/** Empty the selection row's lines (the end screen: nothing selected, nothing to count). */
+export function clearSelectionRow(row: { selectionLine: HTMLElement; countLine: HTMLElement }): void {
+  setText(row.selectionLine, "");
+  setText(row.countLine, "");
+}
 
 /** The nav row: ← prev, next →, undo, redo, then (right) retry unsaved and "?". */
 export function editorNav() {

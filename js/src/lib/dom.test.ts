@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { data, h, labelText, countOf, setParts, setText, slider } from "./dom";
+import { data, h, keyButton, labelText, countOf, setParts, setText, slider } from "./dom";
 
 const PAYLOADS = [
   `<img src=x onerror="window.__hitlPwned = 1">`,
@@ -144,5 +144,18 @@ describe("countOf", () => {
     expect(countOf(2, "open proposal")).toBe("2 open proposals");
     expect(countOf(3, "box", "boxes")).toBe("3 boxes");
     expect(countOf(1, "box", "boxes")).toBe("1 box");
+  });
+});
+
+describe("keyButton", () => {
+  it("is a hitl-button showing its key badge, then its text as text", () => {
+    const b = keyButton("hitl-accept", "a", "<b>accept</b>");
+    expect(b.tagName).toBe("BUTTON");
+    expect(b.className).toBe("hitl-button hitl-accept");
+    expect(b.children).toHaveLength(1);
+    expect(b.children[0].className).toBe("hitl-key");
+    expect(b.children[0].textContent).toBe("a");
+    expect(b.textContent).toBe("a<b>accept</b>");
+    expect(b.querySelector("b")).toBeNull();
   });
 });

@@ -12,6 +12,13 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
+/** A button of class `hitl-button <className>` showing its `key` (a hitl-key badge), then `text`. */
+export function keyButton(className: string, key: string, text: string): HTMLButtonElement {
+  const b = h("button", `hitl-button ${className}`);
+  b.append(h("span", "hitl-key", key), document.createTextNode(text));
+  return b;
+}
+
 /** A range input of class `className` from `min` to `max` by `step`, named `label` for screen readers. */
 export function slider(className: string, label: string, min = 0, max = 1, step = 0.05): HTMLInputElement {
   const input = h("input", className);

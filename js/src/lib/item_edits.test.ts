@@ -92,6 +92,18 @@ describe("ItemEdits", () => {
     expect(send.mock.calls[0][1]).toEqual({ item_id: 7, proposal_ids: ["p0", "p2"] });
   });
 
+  it("reject adds the proposal to the item's rejected list at once, in one intent", () => {
+    const { items, send, redraw, edits } = setup();
+    edits.reject("p1");
+    edits.reject("p3");
+    expect(items.get(7)!.rejected).toEqual(["p1", "p3"]);
+    expect(items.get(7)!.shapes).toEqual(["a"]);
+    expect(send.mock.calls.map((c) => [c[0], c[1]])).toEqual([
+      ["reject", { item_id: 7, proposal_ids: ["p1"] }], ["reject", { item_id: 7, proposal_ids: ["p3"] }],
+    ]);
+    expect(redraw).toHaveBeenCalledTimes(2);
+  });
+
   it("newId numbers ids with the prefix and the client, at most 64 characters", () => {
     const { edits } = setup();
     expect(edits.newId()).toBe("s1-c1");

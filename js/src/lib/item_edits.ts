@@ -82,6 +82,14 @@ export class ItemEdits<I extends ItemInfo> {
     });
   }
 
+  /** Reject proposal `id` of the item shown: at once it joins the item's `rejected` list; sent as "reject". */
+  reject(id: string): void {
+    this.send("reject", { proposal_ids: [id] }, (it) => {
+      const item = it as unknown as { rejected?: string[] };
+      item.rejected = [...(item.rejected ?? []), id];
+    });
+  }
+
   /** A new id for a shape drawn here (unique to this client; at most 64 characters). */
   newId(): string {
     return `${this.idPrefix}${++this.counter}-${this.parts.ledger.channel.client}`.slice(0, 64);

@@ -4,7 +4,7 @@ import { HelpOverlay } from "./help";
 import { Keymap } from "./keyboard";
 import { StatusLine } from "./status";
 import {
-  focusOnClick, headerRow, helpKeys, kernelMessages, listen, navButtons, showSaved, startView, wireNav,
+  focusOnClick, headerRow, helpKeys, kernelMessages, listen, navButtons, navRow, showProgress, showSaved, startView, wireNav,
 } from "./review";
 // @ts-expect-error plain JS helper without type declarations
 import { createFakeModel } from "../../testing/fake-model.js";
@@ -190,5 +190,39 @@ describe("showSaved", () => {
     showSaved(status, { pendingCount: 0, failedCount: 0 } as IntentChannel, retry);
     expect(badge()).toBe("all saved");
     expect(retry.hidden).toBe(true);
+  });
+});
+
+describe("showProgress", () => {
+  function nodes() {
+    const { position, progress } = headerRow();
+    const retry = document.createElement("button");
+    return { progress, position, status: new StatusLine(), nav: { retry } };
+  }
+
+  it("writes the done text, the position counting the noun, and the saved badge", () => {
+    const n = nodes();
+    const stepper = { total: 10, positionText: (noun = "item") => `${noun} 4 / 10` };
+    const ledger = { done: (total: number) => Math.min(total, 3), pendingCount: 0, failedCount: 2 };
+    showProgress(n, stepper, ledger, (done, total) => `linked ${done} of ${total}`, "image");
+    expect(n.progress.textContent).toBe("linked 3 of 10");
+    expect(n.position.textContent).toBe("image 4 / 10");
+    expect(n.nav.retry.hidden).toBe(false); // something failed: retry shows
+    showProgress(n, stepper, { ...ledger, failedCount: 0 }, (done, total) => `${done}/${total}`);
+    expect(n.progress.textContent).toBe("3/10");
+    expect(n.position.textContent).toBe("item 4 / 10"); // no noun: the stepper's default
+    expect(n.nav.retry.hidden).toBe(true);
+  });
+});
+
+describe("navRow", () => {
+  it("puts a spacer, prev, next, undo, the extra buttons, retry and help in one nav row", () => {
+    const nav = navButtons("← a", "b →");
+    const redo = document.createElement("button");
+    const row = navRow(nav, redo);
+    expect(row.className).toBe("hitl-row hitl-nav");
+    expect([...row.children].slice(1)).toEqual([nav.prev, nav.next, nav.undoButton, redo, nav.retry, nav.helpButton]);
+    expect(row.children[0].className).toBe("hitl-spacer");
+    expect(navRow(navButtons("p", "n")).children).toHaveLength(6);
   });
 });

@@ -1,16 +1,17 @@
 // The skeleton the widgets share: header row, kernel message routing, model listeners with one
 // cleanup (listen, startView), start-up focus, the help keys, the nav row's wiring and saved-state
-// badge. The stepping itself (position sync with the kernel included) is lib/stepper.ts.
+// badge, the progress line. The stepping itself (position sync with the kernel included) is lib/stepper.ts.
 import { takeFocusWhenShown } from "./focus";
 import type { AnyModel } from "@anywidget/types";
 import type { IntentChannel } from "./channel";
-import { h } from "./dom";
+import { h, setText } from "./dom";
 import { helpButton, type HelpOverlay } from "./help";
 import type { ItemInfo } from "./items";
 import type { OrderWindowState } from "./order";
 import type { Binding } from "./keyboard";
 import type { Binary } from "./media";
 import type { StatusLine } from "./status";
+import type { Stepper } from "./stepper";
 import { checkVersion } from "./widget";
 
 /** Any widget's model (the views' own model interfaces narrow it). */
@@ -133,6 +134,38 @@ export function wireNav(root: HTMLElement, buttons: NavButtons, actions: NavActi
 export function showSaved(status: StatusLine, channel: Pick<IntentChannel, "pendingCount" | "failedCount">, retry: HTMLElement): void {
   status.setSaved(channel.pendingCount, channel.failedCount);
   retry.hidden = channel.failedCount === 0;
+}
+
+/** The nodes showProgress writes: the header's progress and position texts, the status line, and
+ *  the nav row's "retry unsaved". */
+export interface ProgressNodes {
+  progress: HTMLElement;
+  position: HTMLElement;
+  status: StatusLine;
+  nav: { retry: HTMLElement };
+}
+
+/** The progress line of a stepping view: `text(done, total)` ("linked 3 of 10"), the position
+ *  ("image 4 / 10", counting `noun`s) and the saved-state badge (showSaved). */
+export function showProgress(
+  nodes: ProgressNodes,
+  stepper: Pick<Stepper, "total" | "positionText">,
+  ledger: Pick<IntentChannel, "pendingCount" | "failedCount"> & { done(total: number): number },
+  text: (done: number, total: number) => string,
+  noun?: string,
+): void {
+  const total = stepper.total;
+  setText(nodes.progress, text(ledger.done(total), total));
+  setText(nodes.position, stepper.positionText(noun));
+  showSaved(nodes.status, ledger, nodes.nav.retry);
+}
+
+/** The nav row of a stepping view: a spacer, then prev, next, undo, the `extra` buttons, retry
+ *  unsaved and "?". */
+export function navRow(nav: NavButtons, ...extra: HTMLElement[]): HTMLDivElement {
+  const row = h("div", "hitl-row hitl-nav");
+  row.append(h("span", "hitl-spacer"), nav.prev, nav.next, nav.undoButton, ...extra, nav.retry, nav.helpButton);
+  return row;
 }
 
 /** Focus the root on the next frame when the model asks for it and the person just ran its cell

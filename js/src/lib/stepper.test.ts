@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ItemCache } from "./items";
 import { listen } from "./review";
-import { followPosition, kernelPosition, PositionSync, receiveItems, Stepper, StepperParts, stepKeys, stepperListeners } from "./stepper";
+import {
+  followPosition, kernelPosition, paintCurrent, PositionSync, receiveItems, Stepper, StepperParts, stepKeys, stepperListeners,
+} from "./stepper";
 // @ts-expect-error plain JS helper without type declarations
 import { createFakeModel } from "../../testing/fake-model.js";
 
@@ -356,5 +358,52 @@ describe("receiveItems with compound ids", () => {
     await Promise.resolve();
     await Promise.resolve();
     expect(paint).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("paintCurrent", () => {
+  function setup(position: number) {
+    const model = createFakeModel({ order: ["a", "b"], position, n_done: 0 });
+    const paint = vi.fn();
+    const stepper = new Stepper(model, { behind: 1, ahead: 2, paint, paintProgress: () => undefined });
+    const cache = new ItemCache(model);
+    const log: string[] = [];
+    // the view draws only text items: an error item is "no such item"
+    const paintNow = () => paintCurrent(stepper, cache, {
+      item: () => {
+        const info = cache.get(stepper.current()!);
+        return info?.kind === "text" ? info.text : undefined;
+      },
+      end: () => log.push("end"),
+      wait: (message) => log.push(`wait ${message}`),
+      show: (id, text) => log.push(`show ${String(id)} ${text}`),
+    });
+    return { model, stepper, cache, paint, log, paintNow };
+  }
+
+  it("paints the end screen past the last item, asking for nothing", () => {
+    const { model, log, paintNow } = setup(2);
+    paintNow();
+    expect(log).toEqual(["end"]);
+    expect(model.sentContents("fetch")).toEqual([]);
+  });
+
+  it("says loading… and asks for the window until the item is here, then repaints and shows it", async () => {
+    const { model, cache, paint, log, paintNow } = setup(0);
+    paintNow();
+    expect(log).toEqual(["wait loading…"]);
+    expect(model.sentContents("fetch")[0].ids).toEqual(["a", "b"]);
+    await cache.receive([{ id: "a", kind: "text", text: "hello" }], []);
+    await Promise.resolve();
+    expect(paint).toHaveBeenCalledTimes(1);
+    paintNow();
+    expect(log).toEqual(["wait loading…", "show a hello"]);
+  });
+
+  it("says the error the cache holds for an item it cannot show", async () => {
+    const { cache, log, paintNow } = setup(0);
+    await cache.receive([{ id: "a", kind: "error", error: "broken file" }], []);
+    paintNow();
+    expect(log).toEqual(["wait broken file"]);
   });
 });

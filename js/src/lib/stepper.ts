@@ -371,6 +371,36 @@ export class Stepper {
   }
 }
 
+/** What paintCurrent does with the stepper's current item. */
+export interface CurrentHooks<I> {
+  /** the item shown as the view draws it; undefined while the cache lacks it (or holds no such item) */
+  item: () => I | undefined;
+  /** no item to show: the end screen */
+  end: () => void;
+  /** the item is not ready: show `message` ("loading…", or the error the cache holds for it) */
+  wait: (message: string) => void;
+  /** paint item `id` */
+  show: (id: ItemId, item: I) => void;
+}
+
+/** Paint the stepper's current item: the end screen when there is none; else (the read-ahead
+ *  window asked for) the item, or a message until `cache` holds it and the view repaints. */
+export function paintCurrent<I>(stepper: Stepper, cache: ItemCache, hooks: CurrentHooks<I>): void {
+  const id = stepper.current();
+  if (id === undefined) {
+    hooks.end();
+    return;
+  }
+  stepper.prefetch(cache);
+  const item = hooks.item();
+  if (item === undefined) {
+    hooks.wait(cache.get(id)?.error ?? "loading…");
+    stepper.paintWhenReady(cache, id);
+    return;
+  }
+  hooks.show(id, item);
+}
+
 /** The next / previous keys of a stepper, described as "next <noun>" / "previous <noun>". */
 export function stepKeys(stepper: Stepper, next: string[], prev: string[], noun = "item"): Binding[] {
   return [

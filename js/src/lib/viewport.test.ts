@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { FrameScheduler, ImagePyramid, MAX_SCALE, PanZoom, Viewport } from "./viewport";
+import { elementPoint, FrameScheduler, ImagePyramid, listenPointer, MAX_SCALE, PanZoom, Viewport } from "./viewport";
 
 function view(iw = 3840, ih = 2160, vw = 960, vh = 540, dpr = 1) {
   const v = new Viewport();
@@ -204,5 +204,21 @@ describe("ImagePyramid", () => {
     vi.unstubAllGlobals();
     p.dispose();
     expect(p.pick(0.2).factor).toBe(1);
+  });
+});
+
+describe("elementPoint and listenPointer", () => {
+  it("elementPoint: the event's point from the element's top-left corner", () => {
+    const el = document.createElement("canvas");
+    vi.spyOn(el, "getBoundingClientRect").mockReturnValue({ left: 30, top: 12 } as DOMRect);
+    expect(elementPoint({ clientX: 45, clientY: 20 }, el)).toEqual({ x: 15, y: 8 });
+  });
+
+  it("listenPointer: down and move go to the tool, pointerup and pointercancel both end the press", () => {
+    const el = document.createElement("canvas");
+    const seen: string[] = [];
+    listenPointer(el, { down: (e) => seen.push(`down ${e.type}`), move: (e) => seen.push(`move ${e.type}`), end: (e) => seen.push(`end ${e.type}`) });
+    for (const type of ["pointerdown", "pointermove", "pointerup", "pointercancel", "pointerleave"]) el.dispatchEvent(new Event(type));
+    expect(seen).toEqual(["down pointerdown", "move pointermove", "end pointerup", "end pointercancel"]);
   });
 });

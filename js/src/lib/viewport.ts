@@ -312,16 +312,11 @@ export class PanZoom {
     this.options.onChange();
   }
 
-  private point(e: MouseEvent): Point {
-    const r = this.canvas.getBoundingClientRect();
-    return { x: e.clientX - r.left, y: e.clientY - r.top };
-  }
-
   private onWheel(e: WheelEvent): void {
     e.preventDefault();
     const unit = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? 400 : 1;
     const factor = Math.pow(this.options.wheelFactor ?? 1.2, (-e.deltaY * unit) / 100);
-    const p = this.point(e);
+    const p = elementPoint(e, this.canvas);
     this.viewport.zoomAt(factor, p.x, p.y);
     this.options.onChange();
   }
@@ -358,6 +353,27 @@ export class PanZoom {
     for (const [target, type, fn] of this.listeners) target.removeEventListener(type, fn);
     this.listeners.length = 0;
   }
+}
+
+/** The CSS-pixel point of a mouse event over `el`, from its top-left corner. */
+export function elementPoint(e: { clientX: number; clientY: number }, el: Element): Point {
+  const r = el.getBoundingClientRect();
+  return { x: e.clientX - r.left, y: e.clientY - r.top };
+}
+
+/** What a canvas tool does with the pointer: a press, a move, and the end of a press (released or cancelled). */
+export interface PointerTool {
+  down: (e: PointerEvent) => void;
+  move: (e: PointerEvent) => void;
+  end: (e: PointerEvent) => void;
+}
+
+/** Send `el`'s pointer events to `tool`: pointerdown, pointermove, then pointerup and pointercancel to its end. */
+export function listenPointer(el: HTMLElement, tool: PointerTool): void {
+  el.addEventListener("pointerdown", tool.down);
+  el.addEventListener("pointermove", tool.move);
+  el.addEventListener("pointerup", tool.end);
+  el.addEventListener("pointercancel", tool.end);
 }
 
 /** Capture the pointer for a drag (ignored for pointers the browser does not track, e.g. synthetic ones). */

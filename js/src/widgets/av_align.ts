@@ -10,16 +10,17 @@ import "../lib/theme.css";
 import "./av_align.css";
 import { editorEdit, sayAbout, undoText, wireEditorNav } from "../lib/canvas_stage";
 import type { Reply } from "../lib/channel";
-import { onThemeChange } from "../lib/contrast";
 import { countOf, setText } from "../lib/dom";
 import { FrameCache, FrameMsg, FramePainter, frameText, indexAtTime } from "../lib/frames";
+import { editStepper } from "../lib/edit_stepper";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId } from "../lib/items";
 import { Binding, Keymap } from "../lib/keyboard";
-import { EditLedger } from "../lib/ledger";
 import { AudioMsg, AudioPlayer } from "../lib/player";
-import { helpKeys, kernelMessages, showSaved, startView } from "../lib/review";
-import { Stepper } from "../lib/stepper";
+import { helpKeys, kernelMessages, showProgress, startView } from "../lib/review";
+import { paintCurrent } from "../lib/stepper";
+import { FrameScheduler } from "../lib/viewport";
+import { redrawOnResize } from "../lib/time_canvas";
 import { PeakCache, PeaksMsg } from "../lib/waveform";
 import { mountRoot } from "../lib/widget";
 import {
@@ -36,23 +37,15 @@ function render({ model, el }: RenderProps<AlignModel>) {
   const ui = alignLayout(root);
   const { status } = ui;
   const cache = new ItemCache(model, 8);
-  const ledger = new EditLedger(model, { status, repaint: () => repaint(), progress: () => paintProgress() });
-  const stepper: Stepper = new Stepper(model, {
-    behind: 1, ahead: 2, paint, paintProgress: () => paintProgress(), status,
+  const { ledger, stepper } = editStepper(model, {
+    status, behind: 1, ahead: 2, paint, paintProgress: () => paintProgress(), repaint: () => repaint(),
     enter: () => {
       pending = { audio: null, frame: null };
       player.stop();
     },
   });
-  let drawQueued = false;
-  const queueDraw = () => {
-    if (drawQueued) return;
-    drawQueued = true;
-    requestAnimationFrame(() => {
-      drawQueued = false;
-      draw();
-    });
-  };
+  const drawing = new FrameScheduler(() => draw());
+  const queueDraw = () => drawing.request();
   const frames = new FrameCache(model, {
     capacity: 240,
     onFrame: (i) => {
@@ -102,10 +95,7 @@ function render({ model, el }: RenderProps<AlignModel>) {
 
   // ---------------------------------------------------------------- drawing
   function paintProgress(): void {
-    const total = stepper.total;
-    setText(ui.progress, `confirmed ${ledger.done(total)} of ${total} videos`);
-    setText(ui.position, stepper.positionText("video"));
-    showSaved(status, ledger, ui.nav.retry);
+    showProgress(ui, stepper, ledger, (done, total) => `confirmed ${done} of ${total} videos`, "video");
   }
 
   function paintFrame(): void {
@@ -147,30 +137,24 @@ function render({ model, el }: RenderProps<AlignModel>) {
   function paint(): void {
     setText(ui.title, model.get("title"));
     paintProgress();
-    const id = stepper.current();
-    if (id === undefined) {
-      setText(ui.offset, `All ${stepper.total} videos seen. ← goes back.`);
-      return;
-    }
-    stepper.prefetch(cache);
-    const cur = item();
-    if (!cur) {
-      setText(ui.offset, cache.get(id)?.error ?? "loading…");
-      stepper.paintWhenReady(cache, id);
-      return;
-    }
-    if (shown !== id) {
-      shown = id;
-      const { v } = cur;
-      frames.setVideo(id, v.n_frames, v.width ?? 0, v.height ?? 0);
-      painter.reset();
-      peaks.setItem(id, v.n_samples);
-      player.reset(v.audio_duration_s);
-      timeline.setItem(v.times, v.fps, videoEnd(v.times, v.fps), v.n_samples, v.sample_rate);
-      playhead = 0;
-      paintFrame();
-    }
-    repaint();
+    paintCurrent(stepper, cache, {
+      item,
+      end: () => setText(ui.offset, `All ${stepper.total} videos seen. ← goes back.`),
+      wait: (message) => setText(ui.offset, message),
+      show: (id, { v }) => {
+        if (shown !== id) {
+          shown = id;
+          frames.setVideo(id, v.n_frames, v.width ?? 0, v.height ?? 0);
+          painter.reset();
+          peaks.setItem(id, v.n_samples);
+          player.reset(v.audio_duration_s);
+          timeline.setItem(v.times, v.fps, videoEnd(v.times, v.fps), v.n_samples, v.sample_rate);
+          playhead = 0;
+          paintFrame();
+        }
+        repaint();
+      },
+    });
   }
 
   function seek(t: number): void {
@@ -312,13 +296,11 @@ function render({ model, el }: RenderProps<AlignModel>) {
       else if (msg.type === "audio" && msg.item_id === stepper.current()) player.receive(msg as unknown as AudioMsg, buffers[0]);
     },
   });
-  const resize = new ResizeObserver(() => queueDraw());
-  resize.observe(ui.box);
-  const unTheme = onThemeChange(queueDraw);
+  const stopRedrawing = redrawOnResize(ui.box, queueDraw);
   return startView(model, root, status, {
     on: { ...stepper.listeners(onMessage), "change:title": () => paint() },
     paint,
-    dispose: [() => resize.disconnect(), unTheme, player, timeline, frames, stepper, keymap, ledger],
+    dispose: [stopRedrawing, player, timeline, frames, stepper, keymap, ledger],
   });
 }
 

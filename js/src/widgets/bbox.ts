@@ -7,16 +7,16 @@
 // (commands), pointer.ts (mouse), keys.ts (keyboard).
 import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
-import { editorRootClass, wireEditorNav } from "../lib/canvas_stage";
+import { editorRootClass, wireEditorNav, wireZoomTools } from "../lib/canvas_stage";
 import "./bbox.css";
+import { draftStepper, startDraftView } from "../lib/draft_editor";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId } from "../lib/items";
 import { Keymap } from "../lib/keyboard";
 import { EditLedger } from "../lib/ledger";
-import { Stepper } from "../lib/stepper";
 import { PanZoom, Viewport } from "../lib/viewport";
 import { mountRoot } from "../lib/widget";
-import { kernelMessages, startView } from "../lib/review";
+import { kernelMessages } from "../lib/review";
 import { BoxActions } from "./bbox/actions";
 import { BoxFrame } from "./bbox/draw";
 import { BoxEdits } from "./bbox/edits";
@@ -53,15 +53,10 @@ function render({ model, el }: RenderProps<BBoxModel>) {
     state.selection = null;
     stage.forget();
   };
-  const stepper: Stepper = new Stepper(model, {
-    behind: BEHIND, ahead: AHEAD, enter,
+  const stepper = draftStepper(model, {
+    behind: BEHIND, ahead: AHEAD, enter, flushDraft: () => edits.flushDraft(),
     paint: () => painter.paint(),
     paintProgress: () => painter.progress(),
-    leave: () => edits.flushDraft(), // the box being edited belongs to the item left
-    restart: () => {
-      edits.flushDraft(); // to the item it was made on, which the new order may no longer hold
-      enter();
-    },
   });
   const frame = new BoxFrame(model, root, ui, state, viewport);
   const painter: BoxPainter = new BoxPainter({
@@ -87,15 +82,13 @@ function render({ model, el }: RenderProps<BBoxModel>) {
   }));
   ui.thresholdInput.addEventListener("input", () => actions.setThreshold(Number(ui.thresholdInput.value)));
   ui.acceptAll.addEventListener("click", () => actions.acceptAllAbove());
-  ui.zoomIn.addEventListener("click", () => panZoom.zoomIn());
-  ui.zoomOut.addEventListener("click", () => panZoom.zoomOut());
-  ui.zoomFit.addEventListener("click", () => panZoom.fit());
+  wireZoomTools(ui, panZoom);
   wireEditorNav(ui.nav, root, { step: (delta) => stepper.step(delta), undoRedo: (kind) => actions.undoRedo(kind), help, channel: ledger });
 
   const onMessage = kernelMessages(ledger.channel, status, stepper.itemRoutes(cache, () => stage.forget()));
   stage.observeResize(() => frame.scheduler.request());
 
-  const stop = startView(model, root, status, {
+  return startDraftView(model, root, status, {
     on: {
       ...stepper.listeners(onMessage),
       "change:threshold": () => painter.redraw(),
@@ -103,11 +96,7 @@ function render({ model, el }: RenderProps<BBoxModel>) {
     },
     paint: () => painter.paint(),
     dispose: [stepper, stage, panZoom, keymap, ledger],
-  });
-  return () => {
-    edits.flushDraft();
-    stop();
-  };
+  }, () => edits.flushDraft());
 }
 
 // anywidget's current module form: a default export holding render (a direct `render` export is deprecated)

@@ -8,14 +8,14 @@
 import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./coreference.css";
-import { boxAt, BoxDraft } from "../lib/box_draft";
+import { boxAt, BoxDraft, drawingKeys } from "../lib/box_draft";
+import { editStepper } from "../lib/edit_stepper";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache } from "../lib/items";
 import { Binding, Keymap } from "../lib/keyboard";
-import { EditLedger } from "../lib/ledger";
 import { kernelMessages, startView, wireNav } from "../lib/review";
 import { wordCount } from "../lib/spans";
-import { Stepper, stepKeys } from "../lib/stepper";
+import { stepKeys } from "../lib/stepper";
 import { mountRoot } from "../lib/widget";
 import { CorefActions } from "./coreference/actions";
 import { corefLayout } from "./coreference/layout";
@@ -30,19 +30,14 @@ function render({ model, el }: RenderProps<CorefModel>) {
   const { status } = ui;
   const cache = new ItemCache(model);
   const state = new CorefState(model, cache, () => stepper.current());
-  const ledger = new EditLedger(model, {
-    status, repaint: (id) => stepper.repaint(id), progress: () => painter.progress(),
-  }, { coalesce: true });
-  const stepper: Stepper = new Stepper(model, {
-    behind: 2, ahead: 6,
+  const { ledger, stepper } = editStepper(model, {
+    status, behind: 2, ahead: 6, coalesce: true, restartLedger: true,
     paint: () => painter.paint(),
     paintProgress: () => painter.progress(),
     enter: () => {
       state.enter();
       draft.cancel();
     },
-    restart: () => ledger.restart(),
-    status,
   });
   const actions = new CorefActions({ state, cache, ledger, stepper, status, paint: () => painter.paint() });
   const linkTo = (region: string) => {
@@ -102,10 +97,7 @@ function render({ model, el }: RenderProps<CorefModel>) {
   const help = new HelpOverlay(keymap);
   root.append(help.node);
   const keys: Binding[] = [
-    { keys: ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"], description: "while drawing a box: move it (Shift: resize)",
-      when: () => draft.active(), run: (e) => draft.nudge(e) },
-    { keys: ["Enter"], description: "while drawing a box: keep it as the mention's new region", when: () => draft.active(), run: () => draft.keep() },
-    { keys: ["Escape"], description: "while drawing a box: cancel it", when: () => draft.active() && !help.open, run: () => draft.cancel() },
+    ...drawingKeys(draft, help, "keep it as the mention's new region"),
     { keys: ["ArrowLeft", "ArrowRight"], description: "move the word cursor (on a mention: select it; Shift: extend the selection)", run: moveCursor },
     { keys: ["Tab"], description: "pick the next region (Shift: previous)", run: (e) => pickNext(e.shiftKey ? -1 : 1) },
     { keys: ["Enter"], description: "link the mention to the picked region (none picked: accept its proposal)", run: enter },

@@ -6,12 +6,11 @@
 import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./hallucination.css";
+import { editStepper } from "../lib/edit_stepper";
 import { HelpOverlay } from "../lib/help";
-import { ItemCache, ItemId } from "../lib/items";
+import { ItemCache } from "../lib/items";
 import { Keymap } from "../lib/keyboard";
-import { EditLedger } from "../lib/ledger";
 import { kernelMessages, startView, wireNav } from "../lib/review";
-import { Stepper } from "../lib/stepper";
 import { mountRoot } from "../lib/widget";
 import { BoxDrawing, flaggerKeys } from "./hallucination/input";
 import { FlaggerIntents } from "./hallucination/intents";
@@ -33,16 +32,11 @@ function render({ model, el }: RenderProps<FlaggerModel>) {
   const cache = new ItemCache(model);
   const state = new FlaggerState(model, cache, () => stepper.current());
   // keys come fast: intents are coalesced (see lib/channel.ts)
-  const ledger = new EditLedger(model, {
-    status, repaint: (id: ItemId) => stepper.repaint(id), progress: () => painter.progress(),
-  }, { coalesce: true });
-  const stepper: Stepper = new Stepper(model, {
-    behind: BEHIND, ahead: AHEAD,
+  const { ledger, stepper } = editStepper(model, {
+    status, behind: BEHIND, ahead: AHEAD, coalesce: true, restartLedger: true,
     paint: () => painter.paint(),
     paintProgress: () => painter.progress(),
     enter: () => state.enter(),
-    restart: () => ledger.restart(),
-    status,
   });
   const painter: FlaggerPainter = new FlaggerPainter({
     model, root, ui, state, cache, stepper, ledger, tag: (n) => intents.tag(n),

@@ -8,14 +8,14 @@
 // pointer.ts (mouse), keys.ts (keyboard); the geometry is lib/polygon_edit.ts.
 import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
-import { editorRootClass, wireEditorNav } from "../lib/canvas_stage";
+import { editorRootClass, wireEditorNav, wireZoomTools } from "../lib/canvas_stage";
 import "./polygons.css";
+import { draftStepper, startDraftView } from "../lib/draft_editor";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId } from "../lib/items";
 import { Keymap } from "../lib/keyboard";
 import { EditLedger } from "../lib/ledger";
-import { kernelMessages, startView } from "../lib/review";
-import { Stepper } from "../lib/stepper";
+import { kernelMessages } from "../lib/review";
 import { PanZoom, Viewport } from "../lib/viewport";
 import { mountRoot } from "../lib/widget";
 import { PolygonActions } from "./polygons/actions";
@@ -46,15 +46,10 @@ function render({ model, el }: RenderProps<PolygonModel>) {
     state.drawing = null;
     stage.forget();
   };
-  const stepper: Stepper = new Stepper(model, {
-    behind: BEHIND, ahead: AHEAD, enter,
+  const stepper = draftStepper(model, {
+    behind: BEHIND, ahead: AHEAD, enter, flushDraft: () => edits.flushDraft(),
     paint: () => painter.paint(),
     paintProgress: () => painter.progress(),
-    leave: () => edits.flushDraft(), // the vertex being moved belongs to the item left
-    restart: () => {
-      edits.flushDraft();
-      enter();
-    },
   });
   const painter: PolygonPainter = new PolygonPainter({
     model, root, ui, state, cache, viewport, stepper, ledger, pickClass: (k) => actions.pickClass(k),
@@ -77,26 +72,20 @@ function render({ model, el }: RenderProps<PolygonModel>) {
     when: () => state.drawing !== null || state.selection !== null || state.draft !== null,
   }));
   ui.acceptAll.addEventListener("click", () => actions.acceptAll());
-  ui.zoomIn.addEventListener("click", () => panZoom.zoomIn());
-  ui.zoomOut.addEventListener("click", () => panZoom.zoomOut());
-  ui.zoomFit.addEventListener("click", () => panZoom.fit());
+  wireZoomTools(ui, panZoom);
   wireEditorNav(ui.nav, root, { step: (delta) => stepper.step(delta), undoRedo: (kind) => actions.undoRedo(kind), help, channel: ledger });
 
   const onMessage = kernelMessages(ledger.channel, status, stepper.itemRoutes(cache, () => stage.forget()));
   stage.observeResize(() => painter.frame());
 
-  const stop = startView(model, root, status, {
+  return startDraftView(model, root, status, {
     on: {
       ...stepper.listeners(onMessage),
       "change:classes change:title change:display_height": () => painter.paint(),
     },
     paint: () => painter.paint(),
     dispose: [stepper, stage, panZoom, keymap, ledger],
-  });
-  return () => {
-    edits.flushDraft();
-    stop();
-  };
+  }, () => edits.flushDraft());
 }
 
 // anywidget's current module form: a default export holding render

@@ -6,6 +6,8 @@ import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./reasoning.css";
 import { BoxDrag } from "../lib/box_drag";
+import { drawingKeys } from "../lib/box_draft";
+import { imageStage } from "../lib/image_panel";
 import { Box, DrawnBox, drawBoxes } from "../lib/boxes";
 import { editorEdit, editorNav, sayAbout, undoText, wireEditorNav } from "../lib/canvas_stage";
 import type { Reply } from "../lib/channel";
@@ -14,7 +16,7 @@ import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId, ItemInfo } from "../lib/items";
 import { Keymap } from "../lib/keyboard";
 import { EditLedger } from "../lib/ledger";
-import { headerRow, helpKeys, kernelMessages, ReviewModel, showSaved, startView } from "../lib/review";
+import { headerRow, helpKeys, kernelMessages, ReviewModel, showProgress, startView } from "../lib/review";
 import { saveSuffix, StatusLine } from "../lib/status";
 import { Stepper, stepKeys } from "../lib/stepper";
 import { mountRoot } from "../lib/widget";
@@ -70,17 +72,12 @@ interface Chain {
 function render({ model, el }: RenderProps<ReasoningModel>) {
   const root = mountRoot(el, model, "hitl-root hitl-reasoning");
   const { header, title, position, progress } = headerRow();
-  const canvas = h("canvas", "hitl-region-canvas");
-  const imageMessage = h("div", "hitl-muted");
-  const imageBox = h("div", "hitl-image");
-  imageBox.append(canvas, imageMessage);
   const question = h("div", "hitl-literal hitl-question");
   question.dir = "auto";
   const panels = h("div", "hitl-chains");
   const side = h("div", "hitl-chain-side");
   side.append(question, panels);
-  const stageRow = h("div", "hitl-stage-row");
-  stageRow.append(imageBox, side);
+  const { canvas, imageMessage, stage: stageRow } = imageStage("hitl-region-canvas", side);
 
   const verdictButtons = model.get("verdicts").map((v, k) => {
     const b = h("button", `hitl-button hitl-step-verdict`);
@@ -151,10 +148,7 @@ function render({ model, el }: RenderProps<ReasoningModel>) {
   const stopDrag = drag.listen();
 
   function paintProgress(): void {
-    const total = stepper.total;
-    setText(progress, `reviewed ${ledger.done(total)} of ${total}`);
-    setText(position, stepper.positionText("image"));
-    showSaved(status, ledger, nav.retry);
+    showProgress({ progress, position, status, nav }, stepper, ledger, (done, total) => `reviewed ${done} of ${total}`, "image");
   }
 
   function paintImage(): void {
@@ -381,9 +375,7 @@ function render({ model, el }: RenderProps<ReasoningModel>) {
   const help = new HelpOverlay(keymap);
   root.append(help.node);
   keymap.add(
-    { keys: ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"], description: "while drawing a region: move it (Shift: resize)", when: () => drag.active(), run: (e) => drag.nudge(e) },
-    { keys: ["Enter"], description: "while drawing a region: keep it", when: () => drag.active(), run: () => drag.keep() },
-    { keys: ["Escape"], description: "while drawing a region: cancel it", when: () => drag.active() && !help.open, run: () => drag.cancel() },
+    ...drawingKeys(drag, help, "keep it", "region"),
     { keys: ["ArrowDown", "j"], description: "next step (on to the next model's chain)", run: () => move(1) },
     { keys: ["ArrowUp", "k"], description: "previous step", run: () => move(-1) },
     ...model.get("verdicts").slice(0, 9).map((v, n) => ({

@@ -9,15 +9,15 @@
 import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./scene_graph.css";
-import { boxAt, BoxDraft } from "../lib/box_draft";
+import { boxAt, BoxDraft, drawingKeys } from "../lib/box_draft";
 import { arrowDelta, BoxGrab, handleCursor, nudgeRect } from "../lib/box_edit";
 import { canvasPoint } from "../lib/boxes";
+import { editStepper } from "../lib/edit_stepper";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache } from "../lib/items";
 import { Binding, HOST_KEYS, hostKeyName, Keymap } from "../lib/keyboard";
-import { EditLedger } from "../lib/ledger";
 import { kernelMessages, startView, wireNav } from "../lib/review";
-import { Stepper, stepKeys } from "../lib/stepper";
+import { stepKeys } from "../lib/stepper";
 import { mountRoot } from "../lib/widget";
 import { SceneActions } from "./scene_graph/actions";
 import { sceneLayout } from "./scene_graph/layout";
@@ -35,11 +35,8 @@ function render({ model, el }: RenderProps<SceneModel>) {
   const { status } = ui;
   const cache = new ItemCache(model);
   const state = new SceneState(model, cache, () => stepper.current());
-  const ledger = new EditLedger(model, {
-    status, repaint: (id) => stepper.repaint(id), progress: () => painter.progress(),
-  }, { coalesce: true });
-  const stepper: Stepper = new Stepper(model, {
-    behind: 2, ahead: 6,
+  const { ledger, stepper } = editStepper(model, {
+    status, behind: 2, ahead: 6, coalesce: true, restartLedger: true,
     paint: () => painter.paint(),
     paintProgress: () => painter.progress(),
     enter: () => {
@@ -47,8 +44,6 @@ function render({ model, el }: RenderProps<SceneModel>) {
       state.enter();
       draft.cancel();
     },
-    restart: () => ledger.restart(),
-    status,
   });
   const paint = () => painter.paint();
   const actions = new SceneActions({ state, cache, ledger, stepper, status, paint });
@@ -252,15 +247,15 @@ function render({ model, el }: RenderProps<SceneModel>) {
   const keymap = new Keymap(root);
   const help = new HelpOverlay(keymap);
   root.append(help.node);
+  const [moveDraft, keepDraft, cancelDraft] = drawingKeys(draft, help);
   const keys: Binding[] = [
-    { keys: ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"], description: "while drawing a box: move it (Shift: resize)",
-      when: () => draft.active(), run: (e) => draft.nudge(e) },
-    { keys: ["Enter"], description: "while drawing a box: keep it", when: () => draft.active(), run: () => draft.keep() },
+    moveDraft,
+    keepDraft,
     { keys: ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"], description: "move the selected box by a pixel (Shift: 10)",
       when: () => state.editable() !== undefined, run: nudge },
     { keys: ["Alt+ArrowLeft", "Alt+ArrowRight", "Alt+ArrowUp", "Alt+ArrowDown"], description: "resize the selected box (Shift: 10 px)",
       when: () => state.editable() !== undefined && !draft.active(), run: nudge },
-    { keys: ["Escape"], description: "while drawing a box: cancel it", when: () => draft.active() && !help.open, run: () => draft.cancel() },
+    cancelDraft,
     { keys: ["Backspace"], description: "while choosing a predicate: erase the last letter typed",
       when: () => state.awaiting() && state.filter.length > 0, run: () => {
         state.filter = state.filter.slice(0, -1);

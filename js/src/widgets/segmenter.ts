@@ -11,12 +11,12 @@ import { wireEditorNav } from "../lib/canvas_stage";
 import { classDigitKeys } from "../lib/classes";
 import { setText } from "../lib/dom";
 import type { FrameMsg } from "../lib/frames";
+import { editStepper } from "../lib/edit_stepper";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache } from "../lib/items";
 import { Binding, Keymap } from "../lib/keyboard";
-import { EditLedger } from "../lib/ledger";
-import { helpKeys, kernelMessages, showSaved, startView } from "../lib/review";
-import { Stepper } from "../lib/stepper";
+import { helpKeys, kernelMessages, showProgress, startView } from "../lib/review";
+import { paintCurrent, Stepper } from "../lib/stepper";
 import { SegmentIndex, TimelineSegment } from "../lib/timeline";
 import { mountRoot } from "../lib/widget";
 import { SegmentActions } from "./segmenter/actions";
@@ -31,9 +31,8 @@ function render({ model, el }: RenderProps<SegmenterModel>) {
   const ui = segmenterLayout(root);
   const { status } = ui;
   const cache = new ItemCache(model, 8);
-  const ledger = new EditLedger(model, { status, repaint: () => repaint(), progress: () => paintProgress() });
-  const stepper: Stepper = new Stepper(model, {
-    behind: 1, ahead: 2, paint, paintProgress: () => paintProgress(), status,
+  const { ledger, stepper } = editStepper(model, {
+    status, behind: 1, ahead: 2, paint, paintProgress: () => paintProgress(), repaint: () => repaint(),
     enter: () => {
       actions.selection = null;
       actions.mark = { start: null, end: null };
@@ -50,10 +49,7 @@ function render({ model, el }: RenderProps<SegmenterModel>) {
   const actions = new SegmentActions({ model, cache, ledger, stepper, status, player, repaint: () => repaint() });
 
   function paintProgress(): void {
-    const total = stepper.total;
-    setText(ui.progress, `${ledger.done(total)} of ${total} videos with segments`);
-    setText(ui.position, stepper.positionText("video"));
-    showSaved(status, ledger, ui.nav.retry);
+    showProgress(ui, stepper, ledger, (done, total) => `${done} of ${total} videos with segments`, "video");
   }
 
   /** What depends on the data or the playhead: the timeline's data, the list, the marks. */
@@ -85,23 +81,20 @@ function render({ model, el }: RenderProps<SegmenterModel>) {
     paintProgress();
     paintClasses(ui, model.get("classes"), actions.currentClass, (k) => actions.pickClass(k));
     ui.canvas.style.height = `${model.get("display_height")}px`; // the frame fitted in it (object-fit: contain)
-    const id = stepper.current();
-    if (id === undefined) {
+    const say = (text: string) => {
       ui.placeholder.hidden = false;
-      setText(ui.placeholder, `All ${stepper.total} videos seen. ← goes back.`);
-      return;
-    }
-    stepper.prefetch(cache);
-    const v = actions.video();
-    if (!v) {
-      ui.placeholder.hidden = false;
-      setText(ui.placeholder, cache.get(id)?.error ?? "loading…");
-      stepper.paintWhenReady(cache, id);
-      return;
-    }
-    if (v.info.video_error) status.error(`${stepper.placeOf(id, "video")}: ${v.info.video_error}`);
-    player.setVideo(id, v.info.n_frames ?? 0, v.info.times ?? [], v.info.width ?? 0, v.info.height ?? 0);
-    repaint();
+      setText(ui.placeholder, text);
+    };
+    paintCurrent(stepper, cache, {
+      item: () => actions.video(),
+      end: () => say(`All ${stepper.total} videos seen. ← goes back.`),
+      wait: say,
+      show: (id, { info }) => {
+        if (info.video_error) status.error(`${stepper.placeOf(id, "video")}: ${info.video_error}`);
+        player.setVideo(id, info.n_frames ?? 0, info.times ?? [], info.width ?? 0, info.height ?? 0);
+        repaint();
+      },
+    });
   }
 
   // ---------------------------------------------------------------- keys

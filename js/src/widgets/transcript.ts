@@ -7,19 +7,20 @@ import type { AnyWidget, RenderProps } from "@anywidget/types";
 import "../lib/theme.css";
 import "./transcript.css";
 import { wireEditorNav } from "../lib/canvas_stage";
-import { onThemeChange } from "../lib/contrast";
 import { setText } from "../lib/dom";
+import { editStepper } from "../lib/edit_stepper";
 import { HelpOverlay } from "../lib/help";
 import type { Sender } from "../lib/channel";
 import { ItemCache, ItemId, ItemInfo } from "../lib/items";
 import { Binary, toBytes } from "../lib/media";
 import { Binding, Keymap } from "../lib/keyboard";
-import { EditLedger } from "../lib/ledger";
-import { helpKeys, kernelMessages, showSaved, startView } from "../lib/review";
+import { helpKeys, kernelMessages, showProgress, startView } from "../lib/review";
 import type { StatusLine } from "../lib/status";
-import { Stepper } from "../lib/stepper";
+import { paintCurrent, Stepper } from "../lib/stepper";
+import { FrameScheduler } from "../lib/viewport";
 import { mountRoot } from "../lib/widget";
 import { AudioMsg, AudioPlayer, nextRate } from "../lib/player";
+import { redrawOnResize } from "../lib/time_canvas";
 import { PeakCache, PeaksMsg } from "../lib/waveform";
 import { TranscriptActions } from "./transcript/actions";
 import { WordEditor } from "./transcript/editor";
@@ -36,24 +37,16 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
   const ui = transcriptLayout(root);
   const { status } = ui;
   const cache = new ItemCache(model, 16);
-  const ledger = new EditLedger(model, { status, repaint: () => repaint(), progress: () => paintProgress() });
-  const stepper: Stepper = new Stepper(model, {
-    behind: 1, ahead: 3, paint, paintProgress: () => paintProgress(), status,
+  const { ledger, stepper } = editStepper(model, {
+    status, behind: 1, ahead: 3, paint, paintProgress: () => paintProgress(), repaint: () => repaint(),
     enter: () => {
       actions.selected = null;
       editor.close(null);
       player.stop();
     },
   });
-  let drawQueued = false;
-  const queueDraw = () => {
-    if (drawQueued) return;
-    drawQueued = true;
-    requestAnimationFrame(() => {
-      drawQueued = false;
-      draw();
-    });
-  };
+  const drawing = new FrameScheduler(() => draw());
+  const queueDraw = () => drawing.request();
   const peaks = new PeakCache((m) => model.send(m), queueDraw);
   const wave = new WaveView(ui.canvas, peaks, {
     clickWord: (k) => playWord(k),
@@ -86,10 +79,7 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
 
   // ---------------------------------------------------------------- drawing
   function paintProgress(): void {
-    const total = stepper.total;
-    setText(ui.progress, `judged ${ledger.done(total)} of ${total} utterances`);
-    setText(ui.position, stepper.positionText("utterance"));
-    showSaved(status, ledger, ui.nav.retry);
+    showProgress(ui, stepper, ledger, (done, total) => `judged ${done} of ${total} utterances`, "utterance");
   }
 
   /** What depends on the playhead or the words: the canvas, the text, the readout. */
@@ -127,27 +117,24 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
   function paint(): void {
     setText(ui.title, model.get("title"));
     paintProgress();
-    const id = stepper.current();
-    if (id === undefined) {
-      text.say(`All ${stepper.total} utterances seen. ← goes back.`);
-      setText(ui.verdict, "");
-      return;
-    }
-    stepper.prefetch(cache);
-    const v = actions.utterance();
-    if (!v) {
-      text.say(cache.get(id)?.error ?? "loading…");
-      stepper.paintWhenReady(cache, id);
-      return;
-    }
-    if (shown !== id) {
-      shown = id;
-      peaks.setItem(id, v.u.n_samples);
-      peaks.preload(v.u.first_peaks ?? []);
-      wave.setRecording(v.u.n_samples, v.u.sample_rate, v.u.duration_s);
-      player.reset(v.u.duration_s);
-    }
-    repaint();
+    paintCurrent(stepper, cache, {
+      item: () => actions.utterance(),
+      end: () => {
+        text.say(`All ${stepper.total} utterances seen. ← goes back.`);
+        setText(ui.verdict, "");
+      },
+      wait: (message) => text.say(message),
+      show: (id, { u }) => {
+        if (shown !== id) {
+          shown = id;
+          peaks.setItem(id, u.n_samples);
+          peaks.preload(u.first_peaks ?? []);
+          wave.setRecording(u.n_samples, u.sample_rate, u.duration_s);
+          player.reset(u.duration_s);
+        }
+        repaint();
+      },
+    });
   }
 
   function playWord(k: number): void {
@@ -194,13 +181,11 @@ function render({ model, el }: RenderProps<TranscriptModel>) {
       else if (msg.type === "audio" && msg.item_id === stepper.current()) player.receive(msg as unknown as AudioMsg, buffers[0]);
     },
   });
-  const resize = new ResizeObserver(() => queueDraw());
-  resize.observe(ui.box);
-  const unTheme = onThemeChange(queueDraw); // the canvas takes the theme's colours when it draws
+  const stopRedrawing = redrawOnResize(ui.box, queueDraw); // the canvas takes the theme's colours when it draws
   return startView(model, root, status, {
     on: { ...stepper.listeners(onMessage), "change:title": () => paint() },
     paint,
-    dispose: [() => resize.disconnect(), () => clearTimeout(prefetchTimer), unTheme, player, wave, text, stepper, keymap, ledger],
+    dispose: [stopRedrawing, () => clearTimeout(prefetchTimer), player, wave, text, stepper, keymap, ledger],
   });
 }
 

@@ -8,6 +8,7 @@ import { editorNav } from "../../lib/canvas_stage";
 import { FrameCache, indexAtTime } from "../../lib/frames";
 import { headerRow } from "../../lib/review";
 import { StatusLine } from "../../lib/status";
+import { TimeCanvas } from "../../lib/time_canvas";
 import { TimeScale } from "../../lib/timeline";
 import { drawSecondsRuler, drawWaveform, PeakCache } from "../../lib/waveform";
 import { dragFrames } from "./model";
@@ -62,9 +63,7 @@ export interface TimelineState {
 }
 
 /** The shared timeline: a scale in samples (at the recording's rate) over the video's time. */
-export class AlignTimeline {
-  readonly scale = new TimeScale(1, 1);
-  rate = 16000;
+export class AlignTimeline extends TimeCanvas {
   fps = 25;
   times: number[] = [];
   end = 1; // video length (s)
@@ -72,17 +71,9 @@ export class AlignTimeline {
   state: TimelineState = { offset: 0, playhead: 0, audioMark: null, frameMark: null };
   private press: { x: number; dragging: boolean; frames: number } | null = null;
   private panFrom: number | null = null;
-  private readonly off: Array<() => void> = [];
 
-  constructor(readonly canvas: HTMLCanvasElement, readonly peaks: PeakCache, readonly frames: FrameCache, private readonly hooks: TimelineHooks) {
-    const on = <K extends keyof HTMLElementEventMap>(el: HTMLElement | Window, type: K, fn: (e: HTMLElementEventMap[K]) => void) => {
-      el.addEventListener(type, fn as EventListener);
-      this.off.push(() => el.removeEventListener(type, fn as EventListener));
-    };
-    on(canvas, "mousedown", (e) => this.down(e));
-    on(window, "mousemove", (e) => this.move(e));
-    on(window, "mouseup", (e) => this.up(e));
-    on(canvas, "wheel", (e) => this.wheel(e));
+  constructor(canvas: HTMLCanvasElement, readonly peaks: PeakCache, readonly frames: FrameCache, private readonly hooks: TimelineHooks) {
+    super(canvas, CANVAS_HEIGHT, () => hooks.changed());
   }
 
   /** A new video (`times`, `end` s) and recording (`samples` at `rate`): the whole video in view. */
@@ -101,10 +92,6 @@ export class AlignTimeline {
     return this.scale.span / Math.max(1, this.scale.width) / this.rate;
   }
 
-  xOf(t: number): number {
-    return this.scale.frameToX(t * this.rate);
-  }
-
   tOf(x: number): number {
     return (this.scale.start + (x * this.scale.span) / this.scale.width) / this.rate;
   }
@@ -114,14 +101,9 @@ export class AlignTimeline {
     return this.state.offset + (this.press?.dragging ? this.press.frames / this.fps : 0);
   }
 
-  zoom(factor: number, anchorX = this.xOf(this.state.playhead)): void {
-    this.scale.zoom(factor, anchorX);
-    this.scale.span = Math.max(this.scale.span, Math.min(this.scale.count, this.scale.width / 8)); // at most 8 px a sample
-    this.hooks.changed();
-  }
-
-  follow(t: number): void {
-    this.scale.follow(t * this.rate);
+  /** Zoom by `factor` at `anchorX` (default: the playhead). */
+  override zoom(factor: number, anchorX = this.xOf(this.state.playhead)): void {
+    super.zoom(factor, anchorX);
   }
 
   /** The frames whose thumbnails the strip shows: the frame on screen at each slot's middle. */
@@ -133,27 +115,13 @@ export class AlignTimeline {
   }
 
   draw(): void {
-    const width = Math.max(50, this.canvas.parentElement?.clientWidth ?? 600);
-    const dpr = window.devicePixelRatio || 1;
-    if (this.canvas.width !== Math.round(width * dpr)) {
-      this.canvas.width = Math.round(width * dpr);
-      this.canvas.height = Math.round(CANVAS_HEIGHT * dpr);
-      this.canvas.style.width = `${width}px`;
-      this.canvas.style.height = `${CANVAS_HEIGHT}px`;
-    }
-    this.scale.width = width;
-    this.expose();
-    const ctx = this.canvas.getContext("2d");
-    if (!ctx) return;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    const css = getComputedStyle(this.canvas);
-    const colour = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
+    const frame = this.begin();
+    if (!frame) return;
+    const { ctx, width, colour } = frame;
     const fg = colour("--hitl-fg", "#222");
     const muted = colour("--hitl-fg-muted", "#888");
     const accent = colour("--hitl-accent", "#1a73e8");
     const warn = colour("--hitl-warn", "#b26a00");
-    ctx.fillStyle = colour("--hitl-bg-alt", "#f4f4f4");
-    ctx.fillRect(0, 0, width, CANVAS_HEIGHT);
     drawSecondsRuler(ctx, (t) => this.xOf(t), this.tOf(0), this.secondsPerPx(), width, RULER, muted);
     this.strip(ctx, width, accent);
     // the recording, shifted: its sample s sits at video time s / rate + offset
@@ -194,7 +162,7 @@ export class AlignTimeline {
   }
 
   /** What the browser tests read: the view in seconds and pixels, the lanes' tops. */
-  private expose(): void {
+  protected expose(): void {
     const d = this.canvas.dataset;
     d.viewStartS = String(this.tOf(0));
     d.secondsPerPx = String(this.secondsPerPx());
@@ -205,12 +173,7 @@ export class AlignTimeline {
   }
 
   // ------------------------------------------------------------------ mouse
-  private pos(e: MouseEvent): { x: number; y: number } {
-    const r = this.canvas.getBoundingClientRect();
-    return { x: e.clientX - r.left, y: e.clientY - r.top };
-  }
-
-  private down(e: MouseEvent): void {
+  protected down(e: MouseEvent): void {
     if (e.button !== 0) return;
     const { x, y } = this.pos(e);
     e.preventDefault();
@@ -224,7 +187,7 @@ export class AlignTimeline {
     }
   }
 
-  private move(e: MouseEvent): void {
+  protected move(e: MouseEvent): void {
     const { x } = this.pos(e);
     if (this.panFrom !== null) {
       if (Math.abs(x - this.panFrom) > DRAG_PX) {
@@ -246,7 +209,7 @@ export class AlignTimeline {
     }
   }
 
-  private up(e: MouseEvent): void {
+  protected up(e: MouseEvent): void {
     this.panFrom = null;
     const p = this.press;
     if (!p) return;
@@ -258,16 +221,5 @@ export class AlignTimeline {
     }
     const r = this.tOf(this.pos(e).x) - this.state.offset;
     if (r >= 0 && r <= this.audioSamples / this.rate) this.hooks.markAudio(r);
-  }
-
-  private wheel(e: WheelEvent): void {
-    e.preventDefault();
-    if (e.shiftKey) this.scale.pan(e.deltaY || e.deltaX);
-    else this.zoom(e.deltaY < 0 ? 1.25 : 0.8, this.pos(e).x);
-    this.hooks.changed();
-  }
-
-  dispose(): void {
-    for (const off of this.off) off();
   }
 }

@@ -39,9 +39,7 @@ export class BoxActions {
 
   /** Show `text` as a message about the item shown (cleared when another item is shown). */
   private say(text: string): void {
-    const id = this.p.state.current();
-    if (id === undefined) this.p.status.info(text);
-    else sayAbout(this.p.status, id, text);
+    sayAbout(this.p.status, this.p.state.current(), text);
   }
 
   /** A class key (or swatch): re-class the box the person chose (a click on it, Tab); else set
@@ -102,9 +100,7 @@ export class BoxActions {
     const sel = state.selection;
     if (!sel) return this.say("nothing selected: click a box or press Tab");
     if (sel.kind === "proposal") {
-      edits.send("reject", { proposal_ids: [sel.id] }, (it) => {
-        it.rejected = [...(it.rejected ?? []), sel.id];
-      });
+      edits.reject(sel.id);
       const nextOne = state.visibleProposals()[0];
       state.selection = nextOne ? { kind: "proposal", id: nextOne.id } : null;
     } else {

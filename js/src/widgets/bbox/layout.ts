@@ -1,6 +1,6 @@
 // BBoxAnnotator's DOM: header, class swatches, the proposal threshold and zoom tools, the canvas
 // stage, the selection line and the nav row. Only structure here: the view wires the handlers.
-import { CanvasStage, editorNav } from "../../lib/canvas_stage";
+import { CanvasStage, editorNav, selectionRow, zoomTools } from "../../lib/canvas_stage";
 import { h, slider } from "../../lib/dom";
 import { headerRow } from "../../lib/review";
 import { StatusLine } from "../../lib/status";
@@ -16,19 +16,11 @@ export function boxLayout(root: HTMLElement) {
   const thresholdValue = h("span", "hitl-threshold-value");
   const acceptAll = h("button", "hitl-button hitl-accept-all", "accept all ≥ threshold (A)");
   const tools = h("div", "hitl-row hitl-tools");
-  const zoomOut = h("button", "hitl-button", "−");
-  const zoomIn = h("button", "hitl-button", "+");
-  const zoomFit = h("button", "hitl-button", "fit (F)");
-  const zoomText = h("span", "hitl-muted hitl-zoom");
-  tools.append(h("span", "hitl-muted", "proposals ≥"), thresholdInput, thresholdValue, acceptAll,
-    h("span", "hitl-spacer"), zoomOut, zoomText, zoomIn, zoomFit);
+  const { zoomOut, zoomIn, zoomFit, zoomText, row: zoomRow } = zoomTools();
+  tools.append(h("span", "hitl-muted", "proposals ≥"), thresholdInput, thresholdValue, acceptAll, h("span", "hitl-spacer"), ...zoomRow);
 
   const stage = new CanvasStage();
-
-  const selectionLine = h("span", "hitl-selection");
-  const countLine = h("span", "hitl-muted hitl-counts");
-  const info = h("div", "hitl-row");
-  info.append(selectionLine, h("span", "hitl-spacer"), countLine);
+  const { info, selectionLine, countLine } = selectionRow();
 
   const nav = editorNav();
   const status = new StatusLine();

@@ -1,11 +1,11 @@
 // BBoxAnnotator's texts around the canvas: title, progress, class swatches, threshold, counts and
 // the selection line; paint() shows the item (or the end / loading screen), redraw() an edit.
 import type { AnyModel } from "@anywidget/types";
-import { classSwatches } from "../../lib/canvas_stage";
+import { classSwatches, clearSelectionRow } from "../../lib/canvas_stage";
 import { data, countOf, setParts, setText } from "../../lib/dom";
 import type { ItemCache } from "../../lib/items";
 import type { EditLedger } from "../../lib/ledger";
-import { showSaved } from "../../lib/review";
+import { showProgress } from "../../lib/review";
 import type { Stepper } from "../../lib/stepper";
 import type { Viewport } from "../../lib/viewport";
 import type { BoxFrame } from "./draw";
@@ -40,12 +40,8 @@ export class BoxPainter {
     const t = model.get("threshold");
     ui.thresholdInput.value = String(t);
     setText(ui.thresholdValue, t.toFixed(2));
-    if (stepper.atEnd()) {
-      setText(ui.selectionLine, "");
-      setText(ui.countLine, "");
-    }
-    const end = `All ${stepper.total} items reviewed. PgUp goes back.`;
-    const shown = ui.stage.showCurrent(stepper, cache, viewport, model.get("display_height"), end);
+    if (stepper.atEnd()) clearSelectionRow(ui);
+    const shown = ui.stage.showCurrent(stepper, cache, viewport, model.get("display_height"));
     if (!shown) return;
     this.counts(shown.item as BoxItem);
     this.selectionText();
@@ -64,10 +60,7 @@ export class BoxPainter {
 
   progress(): void {
     const { ui, stepper, ledger } = this.p;
-    const total = stepper.total;
-    setText(ui.progress, `boxed ${ledger.done(total)} of ${total}`);
-    setText(ui.position, stepper.positionText());
-    showSaved(ui.status, ledger, ui.nav.retry);
+    showProgress(ui, stepper, ledger, (done, total) => `boxed ${done} of ${total}`);
   }
 
   classes(): void {

@@ -1,7 +1,7 @@
 // BBoxAnnotator's mouse: press on a handle to resize the selected box, on a box or proposal to
 // select and move it, elsewhere to draw a new box; the cursor shows what a press would do.
 import type { ClassName } from "../../lib/classes";
-import { capturePointer, Point, Rect, Viewport } from "../../lib/viewport";
+import { capturePointer, elementPoint, listenPointer, Point, Rect, Viewport } from "../../lib/viewport";
 import type { PanZoom } from "../../lib/viewport";
 import type { BoxFrame } from "./draw";
 import type { BoxEdits } from "./edits";
@@ -32,22 +32,13 @@ export class BoxPointer {
   private drag: Drag | null = null;
 
   constructor(private readonly p: PointerParts) {
-    const { canvas } = p;
-    canvas.addEventListener("pointerdown", (e) => this.down(e));
-    canvas.addEventListener("pointermove", (e) => this.move(e));
-    canvas.addEventListener("pointerup", (e) => this.end(e));
-    canvas.addEventListener("pointercancel", (e) => this.end(e));
-    canvas.addEventListener("pointermove", (e) => this.hover(e));
+    listenPointer(p.canvas, { down: (e) => this.down(e), move: (e) => this.move(e), end: (e) => this.end(e) });
+    p.canvas.addEventListener("pointermove", (e) => this.hover(e));
   }
 
   /** Drop the drag in progress (Escape). */
   cancel(): void {
     this.drag = null;
-  }
-
-  private point(e: MouseEvent): Point {
-    const r = this.p.canvas.getBoundingClientRect();
-    return { x: e.clientX - r.left, y: e.clientY - r.top };
   }
 
   /** What lies under screen point `sp`: a handle of the selected box, else the smallest box or proposal. */
@@ -84,7 +75,7 @@ export class BoxPointer {
     const { root, canvas, state, viewport, edits, painter } = this.p;
     if (e.button !== 0 || !state.item()?.image) return;
     root.focus({ preventScroll: true });
-    const sp = this.point(e);
+    const sp = elementPoint(e, canvas);
     const ip = viewport.toImage(sp.x, sp.y);
     const hit = this.hitTest(sp);
     capturePointer(canvas, e.pointerId);
@@ -106,10 +97,10 @@ export class BoxPointer {
   }
 
   private move(e: PointerEvent): void {
-    const { state, viewport, edits, frame } = this.p;
+    const { canvas, state, viewport, edits, frame } = this.p;
     const drag = this.drag;
     if (!drag || e.pointerId !== drag.id) return;
-    const sp = this.point(e);
+    const sp = elementPoint(e, canvas);
     const ip = viewport.toImage(sp.x, sp.y);
     const { w, h: hh } = state.imageSize();
     if (drag.mode === "draw") {
@@ -149,7 +140,7 @@ export class BoxPointer {
   private hover(e: PointerEvent): void {
     const { canvas, panZoom } = this.p;
     if (this.drag) return;
-    const hit = panZoom.spaceHeld ? null : this.hitTest(this.point(e));
+    const hit = panZoom.spaceHeld ? null : this.hitTest(elementPoint(e, canvas));
     canvas.style.cursor = panZoom.spaceHeld ? "grab" : hit?.kind === "handle" ? "nwse-resize" : hit ? "move" : "crosshair";
   }
 }

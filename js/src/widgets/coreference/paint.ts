@@ -7,7 +7,8 @@ import type { BoxDraft } from "../../lib/box_draft";
 import { DrawnBox, drawBoxes } from "../../lib/boxes";
 import { data, h, setParts, setText } from "../../lib/dom";
 import type { EditLedger } from "../../lib/ledger";
-import { showSaved } from "../../lib/review";
+import { paintImageStep, showItemImage } from "../../lib/image_panel";
+import { showProgress } from "../../lib/review";
 import { listenWordDrag, Piece, renderPieces } from "../../lib/spans";
 import type { Stepper } from "../../lib/stepper";
 import type { ItemCache } from "../../lib/items";
@@ -44,22 +45,13 @@ export class CorefPainter {
 
   progress(): void {
     const { ui, stepper, ledger } = this.p;
-    const total = stepper.total;
-    setText(ui.progress, `linked ${ledger.done(total)} of ${total}`);
-    setText(ui.position, stepper.positionText("image"));
-    showSaved(ui.status, ledger, ui.nav.retry);
+    showProgress(ui, stepper, ledger, (done, total) => `linked ${done} of ${total}`, "image");
   }
 
   image(): void {
     const { ui, state } = this.p;
-    const it = state.item();
-    if (!it || it.kind !== "image" || !it.image) {
-      ui.canvas.hidden = true;
-      setText(ui.imageMessage, !it ? "loading…" : it.error ?? "cannot show this image");
-      return;
-    }
-    ui.canvas.hidden = false;
-    setText(ui.imageMessage, "");
+    const it = showItemImage(ui, state.item());
+    if (!it) return;
     const ents = state.entities(it);
     const regions = state.regions(it);
     const sel = state.selectedLink(it);
@@ -195,26 +187,19 @@ export class CorefPainter {
     const { model, root, ui, state, cache, stepper } = this.p;
     setText(ui.title, model.get("title"));
     this.progress();
-    const id = stepper.current();
-    if (id === undefined) {
-      ui.canvas.hidden = true;
-      setText(ui.imageMessage, `All ${stepper.total} images linked. [ goes back.`);
-      for (const n of [ui.caption, ui.proposal, ui.regionBar, ui.chains]) n.replaceChildren();
-      setText(ui.mention, "");
-      return;
-    }
-    stepper.prefetch(cache);
-    if (!state.item()) {
-      this.image();
-      for (const n of [ui.caption, ui.proposal, ui.regionBar, ui.chains]) n.replaceChildren();
-      stepper.paintWhenReady(cache, id);
-      return;
-    }
-    this.caption();
-    this.mention();
-    this.regionButtons();
-    this.chains();
-    this.image();
-    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id, position: stepper.pos } }));
+    paintImageStep({
+      root, panel: ui, stepper, cache, done: "linked", item: () => state.item(),
+      clear: (atEnd) => {
+        for (const n of [ui.caption, ui.proposal, ui.regionBar, ui.chains]) n.replaceChildren();
+        if (atEnd) setText(ui.mention, "");
+      },
+      side: () => {
+        this.caption();
+        this.mention();
+        this.regionButtons();
+        this.chains();
+      },
+      image: () => this.image(),
+    });
   }
 }

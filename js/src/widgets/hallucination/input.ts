@@ -1,6 +1,7 @@
 // HallucinationFlagger's input: a box drawn on the image (mouse drag, or b then arrows), and the
 // keys (word cursor, texts, categories, evidence, verdicts, steps, undo, help).
 import { BoxDrag } from "../../lib/box_drag";
+import { drawingKeys } from "../../lib/box_draft";
 import type { HelpOverlay } from "../../lib/help";
 import type { Binding } from "../../lib/keyboard";
 import { wordCount } from "../../lib/spans";
@@ -121,14 +122,7 @@ function switchText(p: InputParts, step: number): void {
 export function flaggerKeys(p: InputParts, box: BoxDrawing): Binding[] {
   const { state, painter, intents, stepper, help } = p;
   return [
-    {
-      keys: ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"],
-      description: "while drawing a box: move it (Shift: resize)",
-      when: () => box.active(),
-      run: (e) => box.nudge(e),
-    },
-    { keys: ["Enter"], description: "while drawing a box: keep it as the flag's evidence", when: () => box.active(), run: () => box.keep() },
-    { keys: ["Escape"], description: "while drawing a box: cancel it", when: () => box.active() && !help.open, run: () => box.cancel() },
+    ...drawingKeys(box, help, "keep it as the flag's evidence"),
     { keys: ["ArrowLeft", "ArrowRight"], description: "move the word cursor (Shift: extend the selection)", run: (e) => moveCursor(p, e) },
     { keys: ["ArrowDown"], description: "next model's text", run: () => switchText(p, 1) },
     { keys: ["ArrowUp"], description: "previous model's text", run: () => switchText(p, -1) },

@@ -5,7 +5,8 @@ import { Box, DrawnBox, drawBoxes } from "../../lib/boxes";
 import { h, setText } from "../../lib/dom";
 import type { ItemCache } from "../../lib/items";
 import type { EditLedger } from "../../lib/ledger";
-import { showSaved } from "../../lib/review";
+import { paintImageStep, showItemImage } from "../../lib/image_panel";
+import { showProgress } from "../../lib/review";
 import { renderPieces, wordIndex } from "../../lib/spans";
 import type { Stepper } from "../../lib/stepper";
 import type { FlaggerLayout } from "./layout";
@@ -29,22 +30,13 @@ export class FlaggerPainter {
 
   progress(): void {
     const { ui, stepper, ledger } = this.p;
-    const total = stepper.total;
-    setText(ui.progress, `done ${ledger.done(total)} of ${total}`);
-    setText(ui.position, stepper.positionText("image"));
-    showSaved(ui.status, ledger, ui.nav.retry);
+    showProgress(ui, stepper, ledger, (done, total) => `done ${done} of ${total}`, "image");
   }
 
   image(): void {
     const { ui, state, model } = this.p;
-    const info = state.item();
-    if (!info || info.kind !== "image" || !info.image) {
-      ui.canvas.hidden = true;
-      setText(ui.imageMessage, !info ? "loading…" : info.error ?? "cannot show this image");
-      return;
-    }
-    ui.canvas.hidden = false;
-    setText(ui.imageMessage, "");
+    const info = showItemImage(ui, state.item());
+    if (!info) return;
     const target = state.targetFlag();
     const boxes: DrawnBox[] = state.flags()
       .filter((f) => f.evidence?.kind === "box")
@@ -151,23 +143,14 @@ export class FlaggerPainter {
     const { model, root, ui, state, cache, stepper } = this.p;
     setText(ui.title, model.get("title"));
     this.progress();
-    const id = stepper.current();
-    if (id === undefined) {
-      ui.canvas.hidden = true;
-      setText(ui.imageMessage, `All ${stepper.total} images reviewed. [ goes back.`);
-      ui.panels.replaceChildren();
-      return;
-    }
-    stepper.prefetch(cache);
-    if (!state.item()) {
-      this.image();
-      ui.panels.replaceChildren();
-      stepper.paintWhenReady(cache, id);
-      return;
-    }
-    state.textIdx = Math.max(0, Math.min(state.textIdx, state.texts().length - 1));
-    this.texts();
-    this.image();
-    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id, position: stepper.pos } }));
+    paintImageStep({
+      root, panel: ui, stepper, cache, done: "reviewed", item: () => state.item(),
+      clear: () => ui.panels.replaceChildren(),
+      side: () => {
+        state.textIdx = Math.max(0, Math.min(state.textIdx, state.texts().length - 1));
+        this.texts();
+      },
+      image: () => this.image(),
+    });
   }
 }

@@ -36,9 +36,7 @@ export class PolygonActions {
   constructor(private readonly p: ActionParts) {}
 
   say(text: string): void {
-    const id = this.p.state.current();
-    if (id === undefined) this.p.status.info(text);
-    else sayAbout(this.p.status, id, text);
+    sayAbout(this.p.status, this.p.state.current(), text);
   }
 
   // ---------------------------------------------------------------- drawing
@@ -227,9 +225,7 @@ export class PolygonActions {
     if (sel.vertex) return this.deleteVertex(sel.vertex);
     edits.flushDraft();
     if (sel.kind === "proposal") {
-      edits.send("reject", { proposal_ids: [sel.id] }, (it) => {
-        it.rejected = [...(it.rejected ?? []), sel.id];
-      });
+      edits.reject(sel.id);
       const next = state.pendingProposals()[0];
       state.selection = next ? { kind: "proposal", id: next.id, vertex: null } : null;
     } else {

@@ -1,6 +1,6 @@
 // PolygonAnnotator's DOM: header, class swatches, the proposal and zoom tools, the canvas stage,
 // the selection line and the nav row. Only structure here: the view wires the handlers.
-import { CanvasStage, editorNav } from "../../lib/canvas_stage";
+import { CanvasStage, editorNav, selectionRow, zoomTools } from "../../lib/canvas_stage";
 import { h } from "../../lib/dom";
 import { headerRow } from "../../lib/review";
 import { StatusLine } from "../../lib/status";
@@ -12,16 +12,10 @@ export function polygonLayout(root: HTMLElement) {
   const classBar = h("div", "hitl-row hitl-classes");
   const acceptAll = h("button", "hitl-button hitl-accept-all", "accept all proposals (A)");
   const tools = h("div", "hitl-row hitl-tools");
-  const zoomOut = h("button", "hitl-button", "−");
-  const zoomIn = h("button", "hitl-button", "+");
-  const zoomFit = h("button", "hitl-button", "fit (F)");
-  const zoomText = h("span", "hitl-muted hitl-zoom");
-  tools.append(acceptAll, h("span", "hitl-spacer"), zoomOut, zoomText, zoomIn, zoomFit);
+  const { zoomOut, zoomIn, zoomFit, zoomText, row: zoomRow } = zoomTools();
+  tools.append(acceptAll, h("span", "hitl-spacer"), ...zoomRow);
   const stage = new CanvasStage();
-  const selectionLine = h("span", "hitl-selection");
-  const countLine = h("span", "hitl-muted hitl-counts");
-  const info = h("div", "hitl-row");
-  info.append(selectionLine, h("span", "hitl-spacer"), countLine);
+  const { info, selectionLine, countLine } = selectionRow();
   const nav = editorNav();
   const status = new StatusLine();
   root.append(header, classBar, tools, stage.node, info, nav.nav, status.node);

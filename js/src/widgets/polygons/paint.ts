@@ -3,14 +3,14 @@
 // the ring being drawn with its rubber band) and the texts around it (title, progress, class
 // swatches, counts, the selection line).
 import type { AnyModel } from "@anywidget/types";
-import { classSwatches } from "../../lib/canvas_stage";
+import { classSwatches, clearSelectionRow } from "../../lib/canvas_stage";
 import { classColour } from "../../lib/classes";
 import { data, countOf, setParts, setText } from "../../lib/dom";
 import type { ItemCache } from "../../lib/items";
 import type { EditLedger } from "../../lib/ledger";
 import type { Ring } from "../../lib/polygon_edit";
 import { polygonArea } from "../../lib/polygon_edit";
-import { showSaved } from "../../lib/review";
+import { showProgress } from "../../lib/review";
 import type { Stepper } from "../../lib/stepper";
 import { FrameScheduler, Viewport } from "../../lib/viewport";
 import type { Polygon, PolygonItem, PolygonModel, Proposal } from "./model";
@@ -48,12 +48,8 @@ export class PolygonPainter {
     setText(ui.title, model.get("title"));
     this.progress();
     this.classes();
-    if (stepper.atEnd()) {
-      setText(ui.selectionLine, "");
-      setText(ui.countLine, "");
-    }
-    const end = `All ${stepper.total} items reviewed. PgUp goes back.`;
-    const shown = ui.stage.showCurrent(stepper, cache, viewport, model.get("display_height"), end);
+    if (stepper.atEnd()) clearSelectionRow(ui);
+    const shown = ui.stage.showCurrent(stepper, cache, viewport, model.get("display_height"));
     if (!shown) return;
     this.texts(shown.item as PolygonItem);
     this.scheduler.flush();
@@ -70,10 +66,7 @@ export class PolygonPainter {
 
   progress(): void {
     const { ui, stepper, ledger } = this.p;
-    const total = stepper.total;
-    setText(ui.progress, `outlined ${ledger.done(total)} of ${total}`);
-    setText(ui.position, stepper.positionText());
-    showSaved(ui.status, ledger, ui.nav.retry);
+    showProgress(ui, stepper, ledger, (done, total) => `outlined ${done} of ${total}`);
   }
 
   classes(): void {

@@ -7,7 +7,7 @@
 import {
   closesRing, moveVertex, nearestEdge, nearestVertex, polygonAt, Ring, translatePolygon, VertexRef,
 } from "../../lib/polygon_edit";
-import { capturePointer, Point, Viewport } from "../../lib/viewport";
+import { capturePointer, elementPoint, listenPointer, Point, Viewport } from "../../lib/viewport";
 import type { PanZoom } from "../../lib/viewport";
 import type { PolygonActions } from "./actions";
 import type { PolygonEdits } from "./edits";
@@ -45,12 +45,8 @@ export class PolygonPointer {
   private drag: Drag | null = null;
 
   constructor(private readonly p: PointerParts) {
-    const { canvas } = p;
-    canvas.addEventListener("pointerdown", (e) => this.down(e));
-    canvas.addEventListener("pointermove", (e) => this.move(e));
-    canvas.addEventListener("pointerup", (e) => this.end(e));
-    canvas.addEventListener("pointercancel", (e) => this.end(e));
-    canvas.addEventListener("pointerleave", () => {
+    listenPointer(p.canvas, { down: (e) => this.down(e), move: (e) => this.move(e), end: (e) => this.end(e) });
+    p.canvas.addEventListener("pointerleave", () => {
       p.state.hover = null;
       p.painter.frame();
     });
@@ -61,16 +57,11 @@ export class PolygonPointer {
     this.drag = null;
   }
 
-  private point(e: MouseEvent): Point {
-    const r = this.p.canvas.getBoundingClientRect();
-    return { x: e.clientX - r.left, y: e.clientY - r.top };
-  }
-
   private down(e: PointerEvent): void {
     const { root, canvas, state, viewport, edits, actions, painter } = this.p;
     if (e.button !== 0 || !state.item()?.image) return;
     root.focus({ preventScroll: true });
-    const sp = this.point(e);
+    const sp = elementPoint(e, canvas);
     const ip = viewport.toImage(sp.x, sp.y);
     const px = 1 / viewport.scale;
     if (state.drawing) {
@@ -121,8 +112,8 @@ export class PolygonPointer {
   }
 
   private move(e: PointerEvent): void {
-    const { state, viewport, edits, painter } = this.p;
-    const sp = this.point(e);
+    const { canvas, state, viewport, edits, painter } = this.p;
+    const sp = elementPoint(e, canvas);
     const ip = viewport.toImage(sp.x, sp.y);
     state.hover = ip;
     const drag = this.drag;

@@ -1,25 +1,15 @@
 // SceneGraphAnnotator's DOM: header, the image beside the side panel (the relation being made and
 // the predicate list, the selected box's class and attributes, the triples and proposals), the
 // action and nav rows, the status line. Structure only.
-import { h } from "../../lib/dom";
-import { headerRow, navButtons } from "../../lib/review";
+import { h, keyButton } from "../../lib/dom";
+import { imageStage } from "../../lib/image_panel";
+import { headerRow, navButtons, navRow } from "../../lib/review";
 import { StatusLine } from "../../lib/status";
 
 export type SceneLayout = ReturnType<typeof sceneLayout>;
 
-function keyButton(cls: string, key: string, text: string): HTMLButtonElement {
-  const b = h("button", `hitl-button ${cls}`);
-  b.append(h("span", "hitl-key", key), document.createTextNode(text));
-  return b;
-}
-
 export function sceneLayout(root: HTMLElement) {
   const { header, title, position, progress } = headerRow();
-  const canvas = h("canvas", "hitl-sg-canvas");
-  const imageMessage = h("div", "hitl-muted");
-  const imageBox = h("div", "hitl-image");
-  imageBox.append(canvas, imageMessage);
-
   const pending = h("div", "hitl-sg-pending");
   const predicateList = h("ol", "hitl-sg-predicates");
   const objectPanel = h("div", "hitl-row hitl-sg-object");
@@ -37,8 +27,7 @@ export function sceneLayout(root: HTMLElement) {
   const triples = h("ul", "hitl-sg-triples");
   const side = h("div", "hitl-sg-side");
   side.append(pending, predicateList, objectPanel, triplesHead, triples);
-  const stage = h("div", "hitl-stage-row");
-  stage.append(imageBox, side);
+  const { canvas, imageMessage, stage } = imageStage("hitl-sg-canvas", side);
 
   const arrowsButton = keyButton("hitl-sg-arrows", "h", "hide / show arrows");
   const deleteButton = keyButton("hitl-sg-delete", "Del", "delete selected");
@@ -49,10 +38,8 @@ export function sceneLayout(root: HTMLElement) {
 
   const nav = navButtons("← image ([)", "next image (])", "undo (Ctrl+Z)");
   const redoButton = h("button", "hitl-button hitl-redo", "redo (Ctrl+Shift+Z)");
-  const navRow = h("div", "hitl-row hitl-nav");
-  navRow.append(h("span", "hitl-spacer"), nav.prev, nav.next, nav.undoButton, redoButton, nav.retry, nav.helpButton);
   const status = new StatusLine();
-  root.append(header, stage, actions, navRow, status.node);
+  root.append(header, stage, actions, navRow(nav, redoButton), status.node);
   return {
     title, position, progress, canvas, imageMessage, pending, predicateList, objectPanel, objectName, classSelect,
     attrInput, attrList, triplesHead, triples, arrowsButton, deleteButton, acceptButton, rejectButton, nav, redoButton, status,

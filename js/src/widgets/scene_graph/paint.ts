@@ -13,7 +13,8 @@ import { classColour } from "../../lib/classes";
 import { data, h, labelText, Part, countOf, setParts, setText } from "../../lib/dom";
 import type { ItemCache } from "../../lib/items";
 import type { EditLedger } from "../../lib/ledger";
-import { showSaved } from "../../lib/review";
+import { paintImageStep, showItemImage } from "../../lib/image_panel";
+import { showProgress } from "../../lib/review";
 import type { Stepper } from "../../lib/stepper";
 import type { SceneLayout } from "./layout";
 import { asBox, openBoxProposals, openProposals, SceneModel, SceneState, SgObject, tripleKey } from "./state";
@@ -50,23 +51,14 @@ export class ScenePainter {
 
   progress(): void {
     const { ui, stepper, ledger } = this.p;
-    const total = stepper.total;
-    setText(ui.progress, `annotated ${ledger.done(total)} of ${total}`);
-    setText(ui.position, stepper.positionText("image"));
-    showSaved(ui.status, ledger, ui.nav.retry);
+    showProgress(ui, stepper, ledger, (done, total) => `annotated ${done} of ${total}`, "image");
   }
 
   /** The canvas: image, boxes, arrows (all this runs on a hover: nothing else). */
   image(): void {
     const { ui, state } = this.p;
-    const it = state.item();
-    if (!it || it.kind !== "image" || !it.image) {
-      ui.canvas.hidden = true;
-      setText(ui.imageMessage, !it ? "loading…" : it.error ?? "cannot show this image");
-      return;
-    }
-    ui.canvas.hidden = false;
-    setText(ui.imageMessage, "");
+    const it = showItemImage(ui, state.item());
+    if (!it) return;
     const classes = state.classes();
     const grabbed = this.p.grab().box;
     const edited = state.editable(it);
@@ -247,25 +239,18 @@ export class ScenePainter {
     const { model, root, ui, state, cache, stepper } = this.p;
     setText(ui.title, model.get("title"));
     this.progress();
-    const id = stepper.current();
-    if (id === undefined) {
-      ui.canvas.hidden = true;
-      setText(ui.imageMessage, `All ${stepper.total} images shown. [ goes back.`);
-      for (const n of [ui.triples, ui.predicateList]) n.replaceChildren();
-      setText(ui.pending, "");
-      return;
-    }
-    stepper.prefetch(cache);
-    if (!state.item()) {
-      this.image();
-      for (const n of [ui.triples, ui.predicateList]) n.replaceChildren();
-      stepper.paintWhenReady(cache, id);
-      return;
-    }
-    this.pending();
-    this.objectPanel();
-    this.triples();
-    this.image();
-    root.dispatchEvent(new CustomEvent("hitl:painted", { detail: { id, position: stepper.pos } }));
+    paintImageStep({
+      root, panel: ui, stepper, cache, done: "shown", item: () => state.item(),
+      clear: (atEnd) => {
+        for (const n of [ui.triples, ui.predicateList]) n.replaceChildren();
+        if (atEnd) setText(ui.pending, "");
+      },
+      side: () => {
+        this.pending();
+        this.objectPanel();
+        this.triples();
+      },
+      image: () => this.image(),
+    });
   }
 }

@@ -64,9 +64,7 @@ export class SegEdits {
 
   /** Show `text` as a message about the item shown (cleared when another item is shown). */
   private say(text: string): void {
-    const id = this.p.state.current();
-    if (id === undefined) this.p.status.info(text);
-    else sayAbout(this.p.status, id, text);
+    sayAbout(this.p.status, this.p.state.current(), text);
   }
 
   /** Send painted (or erased) row runs (y, x0, length) of the item shown. */

@@ -6,7 +6,7 @@ import { data, setParts, setText } from "../../lib/dom";
 import { itemKey, type ItemCache } from "../../lib/items";
 import { clicksText } from "./assist";
 import type { EditLedger } from "../../lib/ledger";
-import { showSaved } from "../../lib/review";
+import { showProgress } from "../../lib/review";
 import type { Stepper } from "../../lib/stepper";
 import type { Viewport } from "../../lib/viewport";
 import type { MaskLayers } from "./layers";
@@ -37,10 +37,7 @@ export class SegPainter {
   /** Progress, tool state and the info line (what a stroke would paint, the model's mask). */
   info(): void {
     const { ui, state, stepper, ledger } = this.p;
-    const total = stepper.total;
-    setText(ui.progress, `masked ${ledger.done(total)} of ${total}`);
-    setText(ui.position, stepper.positionText());
-    showSaved(ui.status, ledger, ui.nav.retry);
+    showProgress(ui, stepper, ledger, (done, total) => `masked ${done} of ${total}`);
     setText(ui.sizeText, `size ${state.brush * 2}`);
     for (const [name, b] of Object.entries(ui.toolButtons)) b.setAttribute("aria-pressed", String(name === state.tool));
     ui.instanceButton.hidden = !state.instanceMode();
@@ -91,8 +88,7 @@ export class SegPainter {
     setText(ui.title, model.get("title"));
     this.classes();
     this.info();
-    const end = `All ${stepper.total} items reviewed. PgUp goes back.`;
-    const shown = ui.stage.showCurrent(stepper, cache, viewport, model.get("display_height"), end);
+    const shown = ui.stage.showCurrent(stepper, cache, viewport, model.get("display_height"));
     if (!shown) return;
     if (shown.fresh) layers.setup(shown.item, state.enterItem(shown.item));
     layers.scheduler.flush();

@@ -8,7 +8,7 @@ import { h, setText } from "../../lib/dom";
 import { editorNav } from "../../lib/canvas_stage";
 import { headerRow } from "../../lib/review";
 import { StatusLine } from "../../lib/status";
-import { TimeScale } from "../../lib/timeline";
+import { TimeCanvas } from "../../lib/time_canvas";
 import { drawSecondsRuler, drawWaveform, PeakCache } from "../../lib/waveform";
 import { WindowedList } from "../../lib/windowed";
 import { boundaryNear, confidenceClass, Edge, movedEdge, Word } from "./model";
@@ -67,23 +67,13 @@ export interface WaveState {
 }
 
 /** The canvas: scale in samples, drawing, and the mouse. */
-export class WaveView {
-  readonly scale = new TimeScale(1, 1);
-  rate = 16000;
+export class WaveView extends TimeCanvas {
   duration = 0;
   state: WaveState = { words: [], selected: -1, edge: "start", playhead: 0, playing: -1 };
   private drag: { k: number; edge: Edge; start: number; end: number } | null = null;
-  private readonly off: Array<() => void> = [];
 
-  constructor(private readonly canvas: HTMLCanvasElement, readonly peaks: PeakCache, private readonly hooks: WaveHooks) {
-    const on = <K extends keyof HTMLElementEventMap>(el: HTMLElement | Window, type: K, fn: (e: HTMLElementEventMap[K]) => void) => {
-      el.addEventListener(type, fn as EventListener);
-      this.off.push(() => el.removeEventListener(type, fn as EventListener));
-    };
-    on(canvas, "mousedown", (e) => this.down(e));
-    on(window, "mousemove", (e) => this.move(e));
-    on(window, "mouseup", () => this.up());
-    on(canvas, "wheel", (e) => this.wheel(e));
+  constructor(canvas: HTMLCanvasElement, readonly peaks: PeakCache, private readonly hooks: WaveHooks) {
+    super(canvas, CANVAS_HEIGHT, () => hooks.changed());
   }
 
   /** A new recording: the first INITIAL_VIEW_S seconds in view. */
@@ -101,23 +91,8 @@ export class WaveView {
     return this.scale.span / this.scale.width / this.rate;
   }
 
-  xOf(t: number): number {
-    return this.scale.frameToX(t * this.rate);
-  }
-
   tOf(x: number): number {
     return Math.max(0, Math.min(this.duration, (this.scale.start + (x * this.scale.span) / this.scale.width) / this.rate));
-  }
-
-  /** Keep `t` in view (pages by half a view when it leaves it). */
-  follow(t: number): void {
-    this.scale.follow(t * this.rate);
-  }
-
-  zoom(factor: number, anchorX?: number): void {
-    this.scale.zoom(factor, anchorX);
-    this.scale.span = Math.max(this.scale.span, Math.min(this.scale.count, this.scale.width / 8)); // at most 8 px a sample
-    this.hooks.changed();
   }
 
   /** The words as drawn: a word being dragged at its dragged place. */
@@ -128,26 +103,12 @@ export class WaveView {
   }
 
   draw(): void {
-    const width = Math.max(50, this.canvas.parentElement?.clientWidth ?? 600);
-    const dpr = window.devicePixelRatio || 1;
-    if (this.canvas.width !== Math.round(width * dpr)) {
-      this.canvas.width = Math.round(width * dpr);
-      this.canvas.height = Math.round(CANVAS_HEIGHT * dpr);
-      this.canvas.style.width = `${width}px`;
-      this.canvas.style.height = `${CANVAS_HEIGHT}px`;
-    }
-    this.scale.width = width;
-    const ctx = this.canvas.getContext("2d");
-    this.expose();
-    if (!ctx) return;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    const css = getComputedStyle(this.canvas);
-    const colour = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
+    const frame = this.begin();
+    if (!frame) return;
+    const { ctx, width, colour } = frame;
     const fg = colour("--hitl-fg", "#222");
     const muted = colour("--hitl-fg-muted", "#888");
     const accent = colour("--hitl-accent", "#1a73e8");
-    ctx.fillStyle = colour("--hitl-bg-alt", "#f4f4f4");
-    ctx.fillRect(0, 0, width, CANVAS_HEIGHT);
     this.ruler(ctx, width, muted);
     drawWaveform(ctx, this.scale, this.peaks, RULER, WAVE, muted);
     const fills = { low: colour("--hitl-error", "#c62828"), mid: colour("--hitl-warn", "#b26a00"),
@@ -207,7 +168,7 @@ export class WaveView {
   }
 
   /** What the browser tests read: the view in seconds and pixels. */
-  private expose(): void {
+  protected expose(): void {
     const d = this.canvas.dataset;
     d.viewStartS = String(this.scale.start / this.rate);
     d.secondsPerPx = String(this.secondsPerPx());
@@ -216,12 +177,7 @@ export class WaveView {
   }
 
   // ------------------------------------------------------------------ mouse
-  private pos(e: MouseEvent): { x: number; y: number } {
-    const r = this.canvas.getBoundingClientRect();
-    return { x: e.clientX - r.left, y: e.clientY - r.top };
-  }
-
-  private down(e: MouseEvent): void {
+  protected down(e: MouseEvent): void {
     if (e.button !== 0) return;
     const { x, y } = this.pos(e);
     const t = this.tOf(x);
@@ -244,7 +200,7 @@ export class WaveView {
     this.hooks.seek(t);
   }
 
-  private move(e: MouseEvent): void {
+  protected move(e: MouseEvent): void {
     const d = this.drag;
     if (!d) return;
     const moved = movedEdge(this.state.words, d.k, d.edge, this.tOf(this.pos(e).x), this.duration);
@@ -253,24 +209,13 @@ export class WaveView {
     this.hooks.changed();
   }
 
-  private up(): void {
+  protected up(): void {
     const d = this.drag;
     if (!d) return;
     this.drag = null;
     const w = this.state.words[d.k];
     if (w && (w.start !== d.start || w.end !== d.end)) this.hooks.dragged(d.k, d.edge, d.start, d.end);
     else this.hooks.changed();
-  }
-
-  private wheel(e: WheelEvent): void {
-    e.preventDefault();
-    if (e.shiftKey) this.scale.pan(e.deltaY || e.deltaX);
-    else this.zoom(e.deltaY < 0 ? 1.25 : 0.8, this.pos(e).x);
-    this.hooks.changed();
-  }
-
-  dispose(): void {
-    for (const off of this.off) off();
   }
 }
 
