@@ -379,7 +379,8 @@ def test_label_issues_rank_the_columns_aligned_by_class_name():
     (["dog", "cat", "cow"], ["cat", "dog"], r"the columns \['cow'\] are not in classes \(give .to_numpy\(\)"),
     (["dog"], ["cat", "dog"], r"no column for the classes \['cat'\]"),
     (["1", "0"], [0, 1], r"classes holds 0, y_pred_or_proba's columns holds '1': the labels mix strs with ints"),
-    (["1", "0"], None, r"y_true holds 0, y_pred_or_proba's columns holds '1': the labels mix strs with ints"),
+    (["1", "0"], None, r"y_true holds 0, y_pred_or_proba's columns holds '1': the labels mix strs with ints"
+                       r".*; or give .to_numpy\(\) to read the columns by position"),  # read_csv's columns
     ([0.0, 1.0], None, r"y_pred_or_proba's columns name the classes unless they are 0..C-1: class 0.0"),
     (["cat", "cat"], None, r"y_pred_or_proba's columns name the classes .*classes must be unique"),
 ])
@@ -388,6 +389,12 @@ def test_dataframe_columns_that_are_not_the_classes_are_refused(columns, classes
     proba = pd.DataFrame(np.full((2, len(columns)), 1 / len(columns)), columns=columns)
     with pytest.raises(ValueError, match=message):
         _proba_dash(y_true, proba, classes=classes)
+
+
+def test_a_dataframe_of_one_column_is_refused_as_neither_classes_nor_probabilities():
+    """It was read as (N, 1) probabilities, or its column name as the one class."""
+    with pytest.raises(ValueError, match=r"DataFrame of one column \('pred'\): pass predicted classes as that column"):
+        _proba_dash([1, 2, 2], pd.DataFrame({"pred": [1, 2, 1]}))
 
 
 def test_an_array_or_a_dataframe_with_columns_0_to_c_is_read_by_position():

@@ -59,6 +59,7 @@ def test_labels_by_id_refuses_missing_or_unknown_ids(paths, labels, message):
     ({"cat", "dog", "bird", "eel", "fox"}, "labels must be a list .*not a set"),
     (pd.DataFrame({"label": ["cat"] * 5}), "labels must be a list .*not a DataFrame"),
     (7, "labels must be a list .*not a int"),
+    (np.array("cat"), "labels must be a list .*not a ndarray that cannot be iterated"),  # was a bare TypeError
 ])
 def test_labels_neither_by_position_nor_by_id_are_refused(paths, labels, message):
     """A str of five letters was read as five labels, a set in its own (arbitrary) order."""

@@ -88,7 +88,10 @@ def _class_columns(columns: pd.Index, classes: list | None, y_true: np.ndarray) 
         names = normalise_classes(list(columns))
     except ValueError as exc:
         raise ValueError(f"{name} name the classes unless they are 0..C-1: {exc} ({hint})") from None
-    check_label_kinds(y_true=y_true, classes=classes, **{name: names})  # 1 and "1" would never match
+    try:
+        check_label_kinds(y_true=y_true, classes=classes, **{name: names})  # 1 and "1" would never match
+    except ValueError as exc:  # e.g. read_csv's columns "0", "1" against int labels
+        raise ValueError(f"{exc}; or {hint}") from None
     if classes is None:
         return names, np.arange(len(names))
     order = pd.Index(names, dtype=object).get_indexer(pd.Index(classes, dtype=object))
@@ -226,6 +229,11 @@ class ConfusionDashboard(ItemsWidget):
         _refuse_missing(y, "y_true")
         if classes is not None:
             classes = normalise_classes(classes)
+        if (isinstance(y_pred_or_proba, pd.DataFrame) and y_pred_or_proba.shape[1] == 1
+                and not (classes and y_pred_or_proba.columns[0] in classes)):  # one class's column: said below
+            raise ValueError(
+                f"y_pred_or_proba is a DataFrame of one column ({y_pred_or_proba.columns[0]!r}): pass predicted "
+                "classes as that column (a Series) or a 1-D array, probabilities as (N, C) with C >= 2")
         if isinstance(y_pred_or_proba, pd.DataFrame) and not _is_positions(y_pred_or_proba.columns):
             classes, order = _class_columns(y_pred_or_proba.columns, classes, y)
             out = out[:, order]

@@ -49,7 +49,10 @@ def per_item(name: str, values: Any, items: Items, *, where: str = "", count: st
     if isinstance(values, (pd.Series, Mapping)):
         by_id = by_item_id(f"{where}{name}", values, items)
         return {i: by_id[i] for i in items.ids}
-    values = list(values)
+    try:
+        values = list(values)
+    except TypeError:  # has __iter__ but cannot iterate (a 0-d array)
+        raise ValueError(f"{where}{name} must be {expected}, not a {type(values).__name__} that cannot be iterated") from None
     if len(values) != len(items):
         raise ValueError(count.format(where=where, n=len(values), name=name, total=len(items)))
     return dict(zip(items.ids, values))
