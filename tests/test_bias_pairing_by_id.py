@@ -78,3 +78,20 @@ def test_lone_series_beside_arrays_follows_the_items_ids(df):
     a = _audit(df["y"], df["pred"].to_numpy(), df["site"].to_numpy(), items=items)
     assert a.by_group["accuracy"].to_dict() == {"a": 1.0, "b": 0.0}
     assert a.y_true.tolist() == df["y"].tolist()[::-1]
+
+
+def _items_with_ids(ids):
+    return Items([np.zeros((4, 4, 3), np.uint8)] * len(ids), ids=ids)
+
+
+def test_lists_beside_an_indexed_series_follow_it_into_the_items_order(df):
+    """Lists pair with the Series by position, then all go to the items' order of ids; a list of
+    another length is refused by name (was a bare IndexError) and ["1", 1] stays a str and an int."""
+    shuffled = df.iloc[[7, 6, 5, 4, 3, 2, 1, 0]]
+    a = _audit(shuffled["y"].tolist(), shuffled["pred"], shuffled["site"].tolist(), items=_items_with_ids(IDS))
+    assert a.by_group["accuracy"].to_dict() == {"a": 1.0, "b": 0.0}
+    assert list(a.item_ids) == IDS
+    with pytest.raises(ValueError, match="^y_true has 3 rows for 8 item ids$"):
+        _audit([1, 0, 1], shuffled["pred"], shuffled["site"].tolist(), items=_items_with_ids(IDS))
+    with pytest.raises(ValueError, match=r"y_true holds '1' and 1"):  # was "holds '1' and '0'": stringified
+        _audit(["1", 1] * 4, shuffled["pred"], shuffled["site"].tolist(), items=_items_with_ids(IDS))

@@ -351,6 +351,18 @@ def _proba_dash(y_true, proba, **kwargs):
     return hw.ConfusionDashboard(y_true, proba, store=hw.AnnotationStore(":memory:"), **kwargs)
 
 
+def test_a_list_beside_an_indexed_series_follows_it_into_the_items_order():
+    """y_true a list, y_pred a Series with ids, items with their own ids: an AttributeError before."""
+    items = hw.Items([np.zeros((4, 4, 3), np.uint8)] * 3, ids=["a", "b", "c"])
+    d = hw.ConfusionDashboard([0, 1, 1], pd.Series([0, 1, 0], index=["c", "b", "a"]), items=items,
+                              store=hw.AnnotationStore(":memory:"))
+    assert d.matrix == [[1, 0], [1, 1]]
+    assert (d._item_info("c")["label"], d._item_info("a")["label"], d._item_info("a")["pred"]) == (0, 1, 0)
+    with pytest.raises(ValueError, match="^items has 3 entries for 2 labels$"):
+        hw.ConfusionDashboard([0, 1], pd.Series([0, 1, 0], index=["c", "b", "a"]), items=items,
+                              store=hw.AnnotationStore(":memory:"))
+
+
 def test_a_dataframe_of_probabilities_is_read_by_class_name_not_by_position():
     """Columns ["dog", "cat"] beside classes=["cat", "dog"] were read by position: the classes swapped."""
     proba = pd.DataFrame([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3]], columns=["dog", "cat"])

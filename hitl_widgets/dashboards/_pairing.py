@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..coerce import plain, refuse_lookalikes
+from ..coerce import label_array, plain, refuse_lookalikes
 from ..items import Items, LazyRows, RangeIds
 
 
@@ -81,6 +81,27 @@ def _pair_by_id(**named: Any) -> tuple[list[Any], pd.Index | None]:
     for name, v in others:
         paired[name] = v.iloc[_positions_by_id(v.index, ref.index, name, first)]
     return list(paired.values()), carried[0]
+
+
+def _in_order(order: np.ndarray, **named: Any) -> list[Any]:
+    """Each of the ``named`` inputs with its rows taken in ``order`` (the items' order of ids): pandas
+    inputs by ``iloc``, the others (beside them by position) as label arrays, never stringified (a
+    list ``["1", 1]`` stays a str and an int). Each must have one row per id (else a ValueError naming it).
+
+    Example:
+        >>> _in_order(np.array([1, 0]), y_true=["1", 1], y_pred=pd.Series([0, 1], index=["a", "b"]))[0].tolist()
+        [1, '1']
+    """
+    out: list[Any] = []
+    for name, v in named.items():
+        if v is None:
+            out.append(v)
+            continue
+        n = len(v) if hasattr(v, "__len__") else None
+        if n != len(order):
+            raise ValueError(f"{name} has {n} rows for {len(order)} item ids")
+        out.append(v.iloc[order] if isinstance(v, (pd.Series, pd.DataFrame)) else label_array(v)[order])
+    return out
 
 
 def _items_by_id(items: Any, ids: pd.Index, n: int) -> tuple[Items, np.ndarray | None]:

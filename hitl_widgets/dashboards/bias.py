@@ -42,7 +42,7 @@ from ..metrics.fairness import (
 from ..static import StaticCard, section_card, with_static
 from ..store import AnnotationStore
 from ..widgets.base import STATIC, IntentError, IntentWidget, intent, static_file
-from ._pairing import _items_by_id, _pair_by_id
+from ._pairing import _in_order, _items_by_id, _pair_by_id
 
 if TYPE_CHECKING:
     from ..widgets.classify import ClassifyWidget
@@ -212,8 +212,7 @@ class BiasAudit(ipywidgets.VBox):
         if items is not None and ids is not None:
             items, order = _items_by_id(items, ids, len(ids))
             if order is not None:  # rows put in the items' order of ids
-                y_true, y_pred, groups = (v.iloc[order] if isinstance(v, (pd.Series, pd.DataFrame))
-                                          else np.asarray(v)[order] for v in (y_true, y_pred, groups))
+                y_true, y_pred, groups = _in_order(order, y_true=y_true, y_pred=y_pred, groups=groups)
         y_true = _array(y_true, "y_true")
         y_pred = _array(y_pred, "y_pred")
         if len(y_true) != len(y_pred):

@@ -45,7 +45,7 @@ from ..metrics.confusion import (
 from ..static import StaticCard, section_card
 from ..store import AnnotationStore
 from ..widgets.base import STATIC, Committed, IntentError, ItemsWidget, intent, static_file
-from ._pairing import _is_positions, _items_by_id, _pair_by_id
+from ._pairing import _in_order, _is_positions, _items_by_id, _pair_by_id
 
 MAX_CELL_IDS = 50_000  # ids sent to the browser for one cell (the gallery is virtualised)
 MAX_ISSUES_SHOWN = 5_000
@@ -217,7 +217,7 @@ class ConfusionDashboard(ItemsWidget):
         if ids is not None:
             items, order = _items_by_id(items, ids, len(y_true))
             if order is not None:  # the labels in the order of the items' ids
-                y_true, y_pred_or_proba = y_true.iloc[order], y_pred_or_proba.iloc[order]
+                y_true, y_pred_or_proba = _in_order(order, y_true=y_true, y_pred_or_proba=y_pred_or_proba)
         y = label_array(y_true)  # never stringified: ["a", 1] stays "a" and 1 (refused below), not "a" and "1"
         out = label_array(y_pred_or_proba)
         if y.ndim != 1:
