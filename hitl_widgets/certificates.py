@@ -203,8 +203,17 @@ def _content_hashes(
                     raise
                 unreadable[encode_item_id(i)] = str(exc)
             bar.update(1)
-    label_hashes = {encode_item_id(i): _sha(_canonical(label_map.get(i))) for i in ids}
+    label_hashes = {encode_item_id(i): _label_hash(i, label_map.get(i)) for i in ids}
     return item_hashes, label_hashes
+
+
+def _label_hash(item_id: Hashable, label: Any) -> str:
+    """The hash of one item's label; a label JSON cannot hold (NaN inside a list) is a ValueError naming the item."""
+    try:
+        return _sha(_canonical(label))
+    except ValueError as exc:
+        raise ValueError(f"item {item_id!r}: its label {label!r} cannot be certified ({exc}: "
+                         "NaN or infinity inside a label; None certifies an item as unlabelled)") from None
 
 
 def _digest(hashes: dict[str, str]) -> str:

@@ -204,6 +204,13 @@ def test_labels_must_be_one_per_item(setup):
         certify(images, [1, 2, 3], store=store)
 
 
+def test_nan_inside_a_label_is_refused_naming_the_item():
+    """It was json's bare "Out of range float values are not JSON compliant", no item named."""
+    labels = {0: "a", 1: [1.0, float("nan")]}
+    with pytest.raises(ValueError, match=r"^item 1: its label \[1.0, nan\] cannot be certified .*None certifies"):
+        certify(np.zeros((2, 2, 2), np.uint8), labels, store=AnnotationStore(":memory:"), progress=False)
+
+
 # ---------------------------------------------------------------------------- #15: a partial label set
 def test_certify_refuses_labels_that_miss_items(tmp_path):
     images = np.zeros((6, 2, 2), np.uint8)
