@@ -13,6 +13,7 @@ import sys
 import types
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hitl_widgets.metrics.confusion import confident_joint, find_label_issues
@@ -135,3 +136,27 @@ def test_cleanlab_backend_uses_the_confident_learning_filter(monkeypatch, rank_b
     for call in fake.calls:
         assert call["filter_by"] == "confident_learning"
         assert call["return_indices_ranked_by"] == rank_by
+
+
+PROBS = [[0.9, 0.1], [0.8, 0.2], [0.15, 0.85], [0.2, 0.8], [0.95, 0.05]]
+
+
+def test_dataframe_columns_that_name_classes_are_refused_not_read_by_position():
+    """Columns [dog, cat] were read as codes 0, 1 in that order: with cat = 0 the flags were wrong."""
+    named = pd.DataFrame(PROBS, columns=["dog", "cat"])
+    with pytest.raises(ValueError, match=r"pred_probs's columns \['dog', 'cat'\] are not 0..C-1: .*\.to_numpy\(\)"):
+        find_label_issues([0, 0, 1, 1, 1], named, backend="own")
+    with pytest.raises(ValueError, match="are not 0..C-1"):
+        confident_joint([0, 0, 1, 1, 1], named)
+    by_position = find_label_issues([0, 0, 1, 1, 1], pd.DataFrame(PROBS), backend="own")
+    assert by_position["position"].tolist() == find_label_issues([0, 0, 1, 1, 1], PROBS, backend="own")["position"].tolist() == [4]
+
+
+def test_pandas_inputs_indexed_by_different_ids_are_refused():
+    ids = ["a", "b", "c", "d", "e"]
+    labels = pd.Series([0, 0, 1, 1, 1], index=ids)
+    with pytest.raises(ValueError, match=r"indexed by different ids: .*pred_probs.loc\[labels.index\]"):
+        find_label_issues(labels, pd.DataFrame(PROBS, index=ids[::-1]), backend="own")
+    same = find_label_issues(labels, pd.DataFrame(PROBS, index=ids), backend="own")
+    beside_positions = find_label_issues(labels, pd.DataFrame(PROBS), backend="own")  # a default index: positions
+    assert same["position"].tolist() == beside_positions["position"].tolist() == [4]

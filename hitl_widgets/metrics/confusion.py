@@ -239,7 +239,23 @@ def per_class_metrics(matrix: ArrayLike, classes: Sequence[Any] | None = None) -
 _FLOAT_TOL = 1e-6  # cleanlab's FLOATING_POINT_COMPARISON
 
 
+def _refuse_named_frames(labels: ArrayLike, pred_probs: ArrayLike) -> None:
+    """Column ``k`` of ``pred_probs`` is class code ``k`` and rows pair by position: a DataFrame whose
+    columns are not 0..C-1 (class names, in some order), or pandas inputs indexed by different ids,
+    would be read wrongly without a word, so they are refused."""
+    if isinstance(pred_probs, pd.DataFrame) and not pred_probs.columns.equals(pd.RangeIndex(pred_probs.shape[1])):
+        raise ValueError(
+            f"pred_probs's columns {list(pred_probs.columns)[:10]} are not 0..C-1: find_label_issues reads column k "
+            "as class code k, so give pred_probs.to_numpy() with its columns in the order of the codes (label_codes)")
+    if isinstance(labels, (pd.Series, pd.DataFrame)) and isinstance(pred_probs, (pd.Series, pd.DataFrame)):
+        a, b = labels.index, pred_probs.index
+        if not a.equals(b) and not (a.equals(pd.RangeIndex(len(a))) or b.equals(pd.RangeIndex(len(b)))):
+            raise ValueError("labels and pred_probs are indexed by different ids: find_label_issues pairs rows by "
+                             "position, so align them first (e.g. pred_probs.loc[labels.index])")
+
+
 def _check_probs(labels: ArrayLike, pred_probs: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    _refuse_named_frames(labels, pred_probs)
     y = _as_array(labels, "labels")
     p = np.asarray(pred_probs, dtype=float)
     if p.ndim != 2:
