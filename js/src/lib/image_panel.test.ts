@@ -1,9 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
+import { fakeStepper } from "./fake_stepper";
 import { imageStage, paintImageStep, showItemImage, showMessage } from "./image_panel";
-import { ItemCache, ItemInfo } from "./items";
-import { Stepper } from "./stepper";
-// @ts-expect-error plain JS helper without type declarations
-import { createFakeModel } from "../../testing/fake-model.js";
+import type { ItemInfo } from "./items";
 
 const bitmap = { width: 4, height: 3, close: () => undefined } as unknown as ImageBitmap;
 
@@ -50,10 +48,7 @@ describe("showItemImage", () => {
 
 describe("paintImageStep", () => {
   function setup(position: number) {
-    const model = createFakeModel({ order: ["a", "b"], position, n_done: 0 });
-    const paint = vi.fn();
-    const stepper = new Stepper(model, { behind: 1, ahead: 2, paint, paintProgress: () => undefined });
-    const cache = new ItemCache(model);
+    const { paint, stepper, cache } = fakeStepper(position);
     const root = document.createElement("div");
     const panel = imageStage("c", document.createElement("div"));
     const log: string[] = [];

@@ -6,6 +6,7 @@ import {
 } from "./stepper";
 // @ts-expect-error plain JS helper without type declarations
 import { createFakeModel } from "../../testing/fake-model.js";
+import { fakeStepper } from "./fake_stepper";
 
 /** A stepper over `order` whose hooks write what they see into `log`. */
 function make(order: unknown[], position = 0, extra: Partial<StepperParts> = {}) {
@@ -363,10 +364,7 @@ describe("receiveItems with compound ids", () => {
 
 describe("paintCurrent", () => {
   function setup(position: number) {
-    const model = createFakeModel({ order: ["a", "b"], position, n_done: 0 });
-    const paint = vi.fn();
-    const stepper = new Stepper(model, { behind: 1, ahead: 2, paint, paintProgress: () => undefined });
-    const cache = new ItemCache(model);
+    const { model, paint, stepper, cache } = fakeStepper(position);
     const log: string[] = [];
     // the view draws only text items: an error item is "no such item"
     const paintNow = () => paintCurrent(stepper, cache, {
