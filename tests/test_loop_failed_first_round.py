@@ -1,7 +1,8 @@
 """A round that fails in ActiveLearningLoop / TaskLoop: the error is shown and kept (``loop.error``,
 the panel), nothing labelled is lost, the next round tries again. A first round that fails (the
 model's first fit or scores, at construction) shows a random batch of ``batch_size`` open items,
-not the new widget's whole pool; a later one keeps the batch on screen."""
+not the new widget's whole pool (none with ``PairTask``: its texts are judged on the model's images); a
+later one keeps the batch on screen."""
 from __future__ import annotations
 
 import numpy as np
@@ -112,3 +113,36 @@ def test_a_failed_first_round_with_nothing_left_to_label_says_so():
                               background=False, progress=False)
     assert loop.panel.state == "error" and "Every item is labelled: the next round (r) tries again" in loop.panel.message
     assert loop.retrain() and loop.error is None
+
+
+def test_a_failed_first_pairs_round_offers_nothing_to_judge_and_simulate_says_why():
+    """Texts are judged on the images the model ranks: after a failed first round there are none, so
+    no random batch is offered ("label these texts" would show texts with nothing to judge) and
+    ``simulate`` names the round's error (it raised "nothing to undo for item …" before)."""
+    from hitl_widgets.active.tasks import PairTask
+    from hitl_widgets.demo.scenes import make_scenes
+    from hitl_widgets.demo.shape_models import ShapeTextMatcher
+
+    images, scenes = make_scenes(60, seed=1, size=48, n_objects=(2, 4))
+    texts = [s.description() for s in scenes]
+
+    class FlakyMatcher(ShapeTextMatcher):
+        failures = 1
+
+        def similarity(self, images, texts):
+            if FlakyMatcher.failures:
+                FlakyMatcher.failures -= 1
+                raise RuntimeError("similarity blew up")
+            return super().similarity(images, texts)
+
+    loop = TaskLoop(FlakyMatcher(), texts[:40], PairTask(images, k=6), batch_size=5, initial={i: i for i in range(5)},
+                    store=AnnotationStore(":memory:"), background=False, progress=False)
+    assert loop.panel.state == "error" and "similarity blew up" in loop.error
+    assert "nothing to label until a round works: retrain now (r)" in loop.panel.message
+    assert "Label these" not in loop.panel.message
+    with pytest.raises(RuntimeError, match=r"(?s)first round, which proposes what to judge, failed.*similarity blew up"):
+        loop.simulate(list(range(40)), budget=15)
+    assert loop.annotations == {}, "nothing stored"
+    assert loop.retrain() and loop.error is None and len(loop.batch) == 5
+    history = loop.simulate(list(range(40)), budget=15)
+    assert history["n_labels"].tolist() == [5, 10, 15] and len(loop.annotations) == 10

@@ -478,15 +478,20 @@ def _default_items(rows: PoolRows) -> Any:
     return [row_text(n, row, names) for n, row in enumerate(arr)]
 
 
-def failed_round_message(exc: BaseException, fallback: Sequence[Any] | None, noun: str) -> str:
+def failed_round_message(exc: BaseException, fallback: Sequence[Any] | None, noun: str, *,
+                         needs_proposals: bool = False) -> str:
     """What the panel says when a round failed: the error, and what is on screen meanwhile: the batch
-    that was there (``fallback`` None), or ``fallback``, a random batch that replaced a first round's.
+    that was there (``fallback`` None), or ``fallback``, a random batch that replaced a first round's;
+    ``needs_proposals``: a first round failed for a task whose items are judged on the model's
+    proposals (``LoopTask.needs_proposals``), so there is nothing to label until a round works.
 
     Example:
         >>> failed_round_message(RuntimeError("fit failed"), [3, 7], "item")
         'retrain failed: RuntimeError: fit failed. Label these 2 items (drawn at random) meanwhile: the next round tries again'
     """
     said = f"retrain failed: {type(exc).__name__}: {exc}. "
+    if needs_proposals:
+        return said + f"A {noun} is judged on the model's proposals, so there is nothing to label until a round works: retrain now (r) to try again"
     if fallback is None:
         return said + "The batch on screen stays: the next round (r, or the batch's last label) tries again"
     if not fallback:

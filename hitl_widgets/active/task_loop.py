@@ -199,6 +199,9 @@ class TaskLoop(BackgroundRounds):
         if foreign:
             raise ValueError(f"simulate() would mix oracle annotations with {len(foreign)} already stored for task "
                              f"{self.task_name!r} (a human's, or another run's): use another task_name= or a fresh store")
+        if self.error is not None and self.task.needs_proposals and self._proposed is None:
+            raise RuntimeError(f"no {self.task.noun} can be judged: the first round, which proposes what to judge, "
+                               f"failed (loop.retrain() tries it again):\n{self.error}")
         background, self.background = self.background, False
         try:
             with progress_bar(int(budget), "simulating", self.progress, unit="label") as bar:
@@ -380,8 +383,10 @@ class TaskLoop(BackgroundRounds):
                 self.error = None
             except Exception as exc:  # shown in the panel; the annotations are safe in the store
                 self.error = traceback.format_exc()
-                fallback = self._show_random_batch() if first else None
-                self.panel.state, self.panel.message = "error", failed_round_message(exc, fallback, self.task.noun)
+                nothing_to_judge = first and self.task.needs_proposals
+                fallback = self._show_random_batch() if first and not nothing_to_judge else None
+                self.panel.state, self.panel.message = "error", failed_round_message(
+                    exc, fallback, self.task.noun, needs_proposals=nothing_to_judge)
             finally:
                 self._show_history()
 

@@ -88,6 +88,9 @@ class LoopTask:
     whole_batch: tuple[str, ...] = ()
     #: the share of each batch "default" draws at random while a class has no annotation yet (0: none)
     explores_unseen: float = 0.0
+    #: a batch can be annotated only with the model's proposals on screen (pairs: the images to judge), so
+    #: a first round that fails shows no random batch (there would be nothing to judge)
+    needs_proposals = False
 
     def __init__(self, classes: Sequence[Any] | None):
         self.classes = normalise_classes(classes) if classes is not None else []
@@ -478,6 +481,7 @@ class PairTask(LoopTask):
     default = "shown_margin"
     whole_batch = ("default", "shown_margin", "shown_random")
     noun = "text"
+    needs_proposals = True
 
     def __init__(self, gallery: Any, k: int = 10, classes: Sequence[Any] | None = None, candidates: int = 5,
                  seed: int | None = 0):
