@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .._progress import progress_bar
-from ..coerce import is_missing, normalise_classes, plain, same
+from ..coerce import check_int, is_missing, normalise_classes, plain, same
 from ..items import Items
 from ..static import with_static
 from ..store import AnnotationStore
@@ -250,6 +250,7 @@ class ActiveLearningLoop(BackgroundRounds):
         the session, the model and the batch on screen are put back as they were before the batch:
         the rounds completed before it stay, and calling ``simulate`` again continues from there.
         """
+        budget = check_int("budget", budget, 1)
         if isinstance(oracle, dict):
             raise TypeError("oracle must be the pool's labels in pool order (array, list, Series) or a function of "
                             "the pool position; for a dict keyed by pool position pass oracle.__getitem__")
@@ -276,13 +277,19 @@ class ActiveLearningLoop(BackgroundRounds):
             )
         background, self.background = self.background, False
         try:
-            with progress_bar(int(budget), "simulating", self.progress, unit="label") as bar:
-                bar.update(min(self._count_labels(), int(budget)))
+            with progress_bar(budget, "simulating", self.progress, unit="label") as bar:
+                bar.update(min(self._count_labels(), budget))
                 while self.session.n_labels < budget and self.batch:
                     before, counted = self.session.n_labels, self._count_labels()
-                    room = int(budget) - counted
+                    room = budget - counted
                     open_ = [i for i in self.batch if i not in self.classify.current_labels]
                     todo = open_[: max(room, 0)]
+                    if self.error is not None and not open_:
+                        # a failed round left nothing to label: try it again, as "retrain now" (r) would
+                        self._start_round()
+                        if self.error is not None:
+                            raise RuntimeError(f"the active-learning round failed (tried again):\n{self.error}")
+                        continue
                     # the oracle answers first: interrupting it stores nothing
                     answers = [(item_id, _oracle_label(label_of, self.items.position(item_id), item_id)) for item_id in todo]
                     self._label_batch(answers, cut=bool(todo) and len(todo) < len(open_))
@@ -379,6 +386,7 @@ class ActiveLearningLoop(BackgroundRounds):
         with self._lock:
             try:
                 started = time.perf_counter()
+                rows = len(self.session._rows)  # a round that fails after evaluating leaves no row
                 labels = self._labels_by_position()
                 self.panel.state = "training"
                 if labels:
@@ -403,6 +411,7 @@ class ActiveLearningLoop(BackgroundRounds):
                 self.error = None
             except Exception as exc:  # shown in the panel; the labels are safe in the store
                 self.error = traceback.format_exc()
+                del self.session._rows[rows:]
                 fallback = self._show_random_batch() if first else None
                 self.panel.state, self.panel.message = "error", failed_round_message(exc, fallback, "item")
             finally:

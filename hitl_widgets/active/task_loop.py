@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .._progress import progress_bar
-from ..coerce import plain
+from ..coerce import check_int, plain
 from ..items import Items
 from ..static import with_static
 from ..store import AnnotationStore
@@ -187,6 +187,7 @@ class TaskLoop(BackgroundRounds):
         human's would (in this thread). Every oracle answer of a batch is checked before any is
         stored; an interrupted batch is undone in the store. Refuses a task already holding
         annotations this loop's ``simulate`` did not write."""
+        budget = check_int("budget", budget, 1)
         if callable(oracle):
             answer = oracle
         else:
@@ -199,22 +200,24 @@ class TaskLoop(BackgroundRounds):
         if foreign:
             raise ValueError(f"simulate() would mix oracle annotations with {len(foreign)} already stored for task "
                              f"{self.task_name!r} (a human's, or another run's): use another task_name= or a fresh store")
-        if self.error is not None and self.task.needs_proposals and self._proposed is None:
-            raise RuntimeError(f"no {self.task.noun} can be judged: the first round, which proposes what to judge, "
-                               f"failed (loop.retrain() tries it again):\n{self.error}")
         background, self.background = self.background, False
         try:
-            with progress_bar(int(budget), "simulating", self.progress, unit="label") as bar:
-                bar.update(min(len(self._known()), int(budget)))
+            with progress_bar(budget, "simulating", self.progress, unit="label") as bar:
+                bar.update(min(len(self._known()), budget))
                 while len(self._known()) < budget and self.batch:
                     done = self._known()
                     before = len(done)
-                    todo = [i for i in self.batch if i not in done][: int(budget) - before]
+                    todo = [i for i in self.batch if i not in done][: budget - before]
+                    if self.error is not None and (not todo or (self.task.needs_proposals and self._proposed is None)):
+                        # a failed round left nothing to annotate: try it again, as "retrain now" (r) would
+                        self._start_round()
+                        if self.error is not None:
+                            raise RuntimeError(f"the active-learning round failed (tried again):\n{self.error}")
+                        continue
                     if not todo:
                         break
                     answers = [(i, self.task.check(answer(self.items.position(i)), f"oracle, {self.task.noun} {i!r}")) for i in todo]
                     self._store_batch(answers)
-                    self._refuse_uncounted(todo)
                     bar.update(len(self._known()) - before)
                     if self.error is not None:
                         raise RuntimeError(f"the active-learning round failed:\n{self.error}")
@@ -255,13 +258,12 @@ class TaskLoop(BackgroundRounds):
                 self._oracle_ids.add(item_id)
                 stored.append(item_id)
                 self.task.record(self.widget, item_id, annotation)
+            self._refuse_uncounted([i for i, _ in answers])
             if cut:
                 self._start_round()
         except BaseException:
-            done = self.annotations
             for item_id in reversed(stored):
-                if item_id in done:
-                    self.widget._undo(item_id)
+                self.task.undo(self.widget, item_id)
             self._oracle_ids.difference_update(stored)
             # the round it started, if any: its history row, its draws, its next batch and that batch's
             # proposals and message go too (the model is refit from every annotation by the next round)
@@ -280,14 +282,12 @@ class TaskLoop(BackgroundRounds):
 
     def _refuse_uncounted(self, todo: list[Hashable]) -> None:
         """An oracle answer stored but not counted as an annotation (an empty box table, a mask with
-        no labelled pixel) would be asked for again forever: undo the batch and say which."""
+        no labelled pixel) would be asked for again forever: say which (``_store_batch`` undoes the
+        batch before its round starts)."""
         known = self._known()
         uncounted = [i for i in todo if i not in known]
         if not uncounted:
             return
-        for item_id in reversed(todo):
-            self.widget._undo(item_id)
-        self._oracle_ids.difference_update(todo)
         raise ValueError(
             f"oracle, {self.task.noun} {uncounted[0]!r}: its annotation is empty (no box, or no labelled pixel), "
             f"which this task does not count as an annotation ({len(uncounted)} such in this batch; the "
@@ -348,6 +348,7 @@ class TaskLoop(BackgroundRounds):
         with self._lock:
             try:
                 started = time.perf_counter()
+                rows = len(self._rows)  # a round that fails after evaluating leaves no row
                 self.panel.state = "training"
                 done = self._known()
                 if done:
@@ -383,7 +384,8 @@ class TaskLoop(BackgroundRounds):
                 self.error = None
             except Exception as exc:  # shown in the panel; the annotations are safe in the store
                 self.error = traceback.format_exc()
-                nothing_to_judge = first and self.task.needs_proposals
+                del self._rows[rows:]
+                nothing_to_judge = self.task.needs_proposals and self._proposed is None
                 fallback = self._show_random_batch() if first and not nothing_to_judge else None
                 self.panel.state, self.panel.message = "error", failed_round_message(
                     exc, fallback, self.task.noun, needs_proposals=nothing_to_judge)

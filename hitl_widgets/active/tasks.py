@@ -121,6 +121,15 @@ class LoopTask:
         """An oracle's or a test set's annotation, checked (errors say ``where``)."""
         return annotation
 
+    def undo(self, widget: Any, item_id: Hashable) -> None:
+        """Take back what ``record`` stored for ``item_id`` (its newest event; nothing when it has none)."""
+        from ..widgets.base import IntentError
+
+        try:
+            widget._undo(item_id)
+        except IntentError:  # record stored nothing for it
+            pass
+
     def fit(self, model: Any, images: list[np.ndarray], annotations: list[Any]) -> None:
         raise NotImplementedError
 
@@ -537,9 +546,11 @@ class PairTask(LoopTask):
 
     def check(self, annotation: Any, where: str) -> Any:
         annotation = plain(annotation)
-        if annotation is not None and annotation not in self.gallery:
+        if annotation is None:
+            return None
+        if isinstance(annotation, bool) or annotation not in self.gallery:
             raise ValueError(f"{where}: {annotation!r} is not an image id of the gallery")
-        return annotation
+        return self.gallery.ids[self.gallery.position(annotation)]  # the gallery's own id: 29, not 29.0
 
     def record(self, widget: Any, item_id: Hashable, annotation: Any) -> None:
         shown = [r for r, _ in widget.results[item_id][: widget.k]]
@@ -548,6 +559,13 @@ class PairTask(LoopTask):
         else:  # what a person sees: no match among the images shown
             for r in shown:
                 widget.judge(item_id, r, "not_relevant")
+
+    def undo(self, widget: Any, item_id: Hashable) -> None:
+        """Take back every judgement of the text (``record`` stores one per image it judges)."""
+        from ..widgets.retrieval import pair_key
+
+        for q, r in [pair for pair in widget._current if pair[0] == item_id]:
+            widget._undo(q, key=pair_key(q, r), result_id=r)
 
     def fit(self, model: Any, texts: list[Any], annotations: list[Any]) -> None:
         pairs = [(self.gallery.position(a), t) for t, a in zip(texts, annotations) if a is not None]
