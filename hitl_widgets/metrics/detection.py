@@ -173,7 +173,21 @@ def _images(predictions: Any, truths: Any) -> tuple[list[Hashable], list[Any], l
                   "detections)"] if missing else []) + ([f"prediction tables for the image ids {_shown(extra)}, which have "
                                                           "no truth table"] if extra else [])
         raise ValueError("predictions and truths must hold the same image ids: " + "; ".join(parts))
-    return [name for name, _ in t.values()], [p[k][1] for k in t], [table for _, table in t.values()]
+    ids = _sorted_ids(list(t))  # COCOeval's order: tied scores rank the same whatever the dict's order
+    return [t[k][0] for k in ids], [p[k][1] for k in ids], [t[k][1] for k in ids]
+
+
+def _sorted_ids(ids: list[Hashable]) -> list[Hashable]:
+    """Image ids in sorted order (ids of kinds that do not compare: by kind, then by their text).
+
+    Example:
+        >>> _sorted_ids([3, 1, 2]), _sorted_ids(["b", 1])
+        ([1, 2, 3], [1, 'b'])
+    """
+    try:
+        return sorted(ids)  # type: ignore[type-var]
+    except TypeError:
+        return sorted(ids, key=lambda k: (type(k).__name__, repr(k)))
 
 
 def _check_class_kinds(preds: list[_Table], truths: list[_Table], names: list[Hashable]) -> None:
@@ -264,7 +278,8 @@ def mean_average_precision(predictions: Any, truths: Any, iou_threshold: float =
     """The mean over classes with ground truth of their AP (NaN when no image has a box).
 
     ``predictions`` and ``truths``: one box table per image, both lists (paired by position) or both
-    keyed by image id (``pd.Series`` or ``dict``, paired by id); see the module.
+    keyed by image id (``pd.Series`` or ``dict``, paired by id; detections of equal score rank in
+    sorted image id order, as COCOeval's); see the module.
 
     Example:
         >>> truths = {"img_a": [(0, 0, 10, 10, "cat")], "img_b": [(50, 50, 10, 10, "cat")]}
