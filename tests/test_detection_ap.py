@@ -201,9 +201,10 @@ def test_doctests():
 def test_tied_scores_across_images_rank_in_image_id_order_whatever_the_dicts_order():
     """One annotator's boxes as predictions all score 1.0: the ranking of tied detections followed the
     truths' key order ({2, 1}: 0.2525, {1, 2}: 0.505); COCOeval visits images in sorted id order."""
-    truths = {2: [(0, 0, 10, 10, "cat")], 1: [(0, 0, 10, 10, "cat")]}
-    preds = {2: [(50, 50, 10, 10, "cat", 1.0)], 1: [(0, 0, 10, 10, "cat", 1.0)]}  # image 2's is a false positive
-    coco = _coco_ap50([_frame(preds[k], True) for k in (1, 2)], [_frame(truths[k], False) for k in (1, 2)], ["cat"])
+    truths = {10: [(0, 0, 10, 10, "cat")], 2: [(0, 0, 10, 10, "cat")]}
+    preds = {10: [(50, 50, 10, 10, "cat", 1.0)], 2: [(0, 0, 10, 10, "cat", 1.0)]}  # image 10's is a false positive
+    coco = _coco_ap50([_frame(preds[k], True) for k in (2, 10)], [_frame(truths[k], False) for k in (2, 10)], ["cat"])
+    assert coco == pytest.approx(0.505, abs=1e-3)  # image 2 before image 10 (as numbers, not as text)
     assert mean_average_precision(preds, truths) == pytest.approx(coco)
     assert mean_average_precision(dict(reversed(list(preds.items()))), dict(sorted(truths.items()))) == pytest.approx(coco)
     assert mean_average_precision(pd.Series(preds), pd.Series(truths)) == pytest.approx(coco)

@@ -147,7 +147,7 @@ def _shown(keys: list[tuple[type, Any]]) -> str:
 
 def _images(predictions: Any, truths: Any) -> tuple[list[Hashable], list[Any], list[Any]]:
     """Image names, prediction tables and truth tables, paired by position (two lists) or by image id
-    (two Series / dicts, in the order of ``truths``)."""
+    (two Series / dicts, in the sorted order of the ids)."""
     keyed = {}
     for what, values in (("predictions", predictions), ("truths", truths)):
         if isinstance(values, pd.DataFrame):
@@ -173,21 +173,31 @@ def _images(predictions: Any, truths: Any) -> tuple[list[Hashable], list[Any], l
                   "detections)"] if missing else []) + ([f"prediction tables for the image ids {_shown(extra)}, which have "
                                                           "no truth table"] if extra else [])
         raise ValueError("predictions and truths must hold the same image ids: " + "; ".join(parts))
-    ids = _sorted_ids(list(t))  # COCOeval's order: tied scores rank the same whatever the dict's order
-    return [t[k][0] for k in ids], [p[k][1] for k in ids], [t[k][1] for k in ids]
+    keys = _sorted_keys(list(t))  # COCOeval's order: tied scores rank the same whatever the dict's order
+    return [t[k][0] for k in keys], [p[k][1] for k in keys], [t[k][1] for k in keys]
 
 
-def _sorted_ids(ids: list[Hashable]) -> list[Hashable]:
-    """Image ids in sorted order (ids of kinds that do not compare: by kind, then by their text).
+def _sorted_keys(keys: list[tuple[type, Any]]) -> list[tuple[type, Any]]:
+    """``_keyed``'s keys in the sorted order of their ids (ids that do not compare with each other,
+    such as ``1`` and ``"b"``: by kind first).
 
     Example:
-        >>> _sorted_ids([3, 1, 2]), _sorted_ids(["b", 1])
-        ([1, 2, 3], [1, 'b'])
+        >>> [k[1] for k in _sorted_keys([(int, 10), (int, 2), (str, "b")])]
+        [2, 10, 'b']
     """
     try:
-        return sorted(ids)  # type: ignore[type-var]
+        return sorted(keys, key=lambda k: k[1])
     except TypeError:
-        return sorted(ids, key=lambda k: (type(k).__name__, repr(k)))
+        groups: dict[str, list[tuple[type, Any]]] = {}
+        for k in keys:
+            groups.setdefault(type(k[1]).__name__, []).append(k)
+        out: list[tuple[type, Any]] = []
+        for _, group in sorted(groups.items()):
+            try:
+                out += sorted(group, key=lambda k: k[1])
+            except TypeError:  # ids of one kind that do not compare (tuples of mixed kinds): as given
+                out += group
+        return out
 
 
 def _check_class_kinds(preds: list[_Table], truths: list[_Table], names: list[Hashable]) -> None:
