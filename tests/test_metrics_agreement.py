@@ -692,3 +692,29 @@ def test_mask_agreement_refuses_probability_maps_and_nan() -> None:
     assert mask_agreement(volume, volume.astype(float)) == (1.0, 1.0)
     with pytest.raises(ValueError, match="flattened"):
         mask_agreement(volume * 0.5, volume)
+
+
+def test_weighted_kappa_is_unchanged_by_a_pair_dropped_for_a_missing_label():
+    """Category 3 appears only in the pair dropped for a's NaN: it shifted the positions the weights
+    are computed over (-0.200 against scikit-learn's -0.2857 on the kept pairs)."""
+    from sklearn.metrics import cohen_kappa_score
+
+    a, b = [2, np.nan, 0, 5], [2, 3, 2, 0]
+    for weights in ("linear", "quadratic"):
+        expected = cohen_kappa_score([2, 0, 5], [2, 2, 0], weights=weights)
+        assert cohen_kappa(a, b, weights=weights) == pytest.approx(expected)
+        assert cohen_kappa([2, None, 0, 5], [2, 3, 2, 0], weights=weights) == pytest.approx(expected)
+    # with labels= the positions are the given order, whatever is dropped
+    given = [0, 2, 3, 5]
+    assert cohen_kappa(a, b, weights="linear", labels=given) == pytest.approx(
+        cohen_kappa_score([2, 0, 5], [2, 2, 0], weights="linear", labels=given))
+
+
+def test_ints_past_two_to_the_53_beside_a_missing_label_stay_distinct():
+    """2**53 and 2**53 + 1 are one float: with a None beside them they were merged (kappa 1.0)."""
+    from sklearn.metrics import cohen_kappa_score
+
+    A, B = 2**53, 2**53 + 1
+    a, b = [A, B, A, B, 7, None], [B, A, A, B, 7, 7]
+    assert cohen_kappa(a, b) == pytest.approx(cohen_kappa_score(a[:5], b[:5])) == pytest.approx(0.375)
+    assert krippendorff_alpha([a, b]) == pytest.approx(krippendorff_alpha([a[:5], b[:5]])) == pytest.approx(0.4375)

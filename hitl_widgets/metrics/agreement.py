@@ -164,6 +164,10 @@ def _label_array(values: Any, name: str = "labels") -> np.ndarray:
     return _label_arrays(**{name: values})[name]
 
 
+#: the largest int a float holds exactly (2**53): larger ints stay objects, never merged by rounding
+_EXACT_INT = 2**53
+
+
 def _encode(
     values: ArrayLike,
     categories: ArrayLike | None = None,
@@ -177,7 +181,9 @@ def _encode(
         arr.dtype.kind == "O"
         and arr.size
         and all(
-            v is None or (isinstance(v, (int, float, np.number)) and not isinstance(v, bool))
+            v is None
+            or (isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                and (not isinstance(v, (int, np.integer)) or abs(int(v)) <= _EXACT_INT))
             for v in arr.flat
         )
     ):
@@ -296,7 +302,8 @@ def cohen_kappa(
     ``weights`` ``"linear"`` / ``"quadratic"`` give weighted kappa with disagreement weights
     ``|i - j|`` / ``(i - j)**2`` over the category *positions* (sorted labels, or the order
     of ``labels``), as scikit-learn does. With ``labels``, pairs holding any other label are
-    ignored. Pairs where either label is missing (NaN/None) are dropped.
+    ignored. Pairs where either label is missing (NaN/None) are dropped, as if never given (without
+    ``labels``, the positions are those of the labels the kept pairs hold).
 
     Raises ``ValueError`` when no pair is left, when chance agreement is perfect (both
     raters used one and the same category only), where kappa is 0/0, or when the labels of
@@ -320,11 +327,16 @@ def cohen_kappa(
     codes, cats = _encode(joined, arrays.get("labels"), unknown="missing")
     ca, cb = codes[: a_arr.size], codes[a_arr.size :]
     keep = (ca >= 0) & (cb >= 0)
+    k = len(cats)
     if not keep.all():
         ca, cb = ca[keep], cb[keep]
+        if labels is None:  # the positions are those of the labels the kept pairs hold, as if the others were never given
+            present = np.flatnonzero(np.bincount(np.concatenate([ca, cb]), minlength=k))
+            position = np.full(k, -1, dtype=np.intp)
+            position[present] = np.arange(len(present))
+            ca, cb, k = position[ca], position[cb], len(present)
     if ca.size == 0:
         raise ValueError("cohen_kappa needs at least one pair with both labels present")
-    k = len(cats)
     observed = np.bincount(ca * k + cb, minlength=k * k).reshape(k, k).astype(np.float64)
     expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / ca.size
     dist = np.abs(np.subtract.outer(np.arange(k), np.arange(k))).astype(np.float64)
