@@ -181,10 +181,13 @@ def _shown(value: Any, width: int = 60) -> str:
 
 
 def _kind_of_type(t: type) -> str | None:
-    """The label kind of values of type ``t``: "str" (str, bytes), "bool" (bool, np.bool_),
-    "number" (any other number: int, float, numpy numbers), or None (None, pd.NA, anything else)."""
-    if issubclass(t, (str, bytes)):
+    """The label kind of values of type ``t``: "str", "bytes" (``b"cat"`` never equals ``"cat"``),
+    "bool" (bool, np.bool_), "number" (any other number: int, float, numpy numbers), or None (None,
+    pd.NA, anything else)."""
+    if issubclass(t, str):
         return "str"
+    if issubclass(t, bytes):
+        return "bytes"
     if issubclass(t, (bool, np.bool_)):
         return "bool"
     return "number" if issubclass(t, numbers.Number) else None
@@ -201,7 +204,7 @@ def _kind_of(value: Any) -> str | None:
     return None if kind == "number" and is_missing(value) else kind
 
 
-_DTYPE_KINDS = {"b": "bool", "i": "number", "u": "number", "f": "number", "c": "number", "U": "str", "S": "str"}
+_DTYPE_KINDS = {"b": "bool", "i": "number", "u": "number", "f": "number", "c": "number", "U": "str", "S": "bytes"}
 
 
 def label_array(values: Any) -> np.ndarray:
@@ -260,9 +263,9 @@ def _outside_01(arr: np.ndarray) -> np.ndarray:
 
 def check_label_kinds(**named: Any) -> set[str]:
     """Refuse labels that mix kinds, within or across the ``named`` inputs (arrays, lists, Series,
-    tensors; None: not given); return the kinds found ("str", "bool", "number").
+    tensors; None: not given); return the kinds found ("str", "bytes", "bool", "number").
 
-    The rule: strs never mix with numbers or bools (is "1" the class 1?); bools mix with numbers only
+    The rule: strs never mix with numbers or bools (is "1" the class 1?), bytes with nothing else; bools mix with numbers only
     when every number is 0 or 1 (numpy and Python read True as 1: y_true as 0/1 ints against
     ``y_pred = proba > 0.5``). Missing values (None, NaN, pd.NA) have no kind: each caller keeps its
     own policy for them. The ``ValueError`` names which input holds which offending values. Lists are
@@ -280,7 +283,12 @@ def check_label_kinds(**named: Any) -> set[str]:
     arrays = {name: v if isinstance(v, np.ndarray) else label_array(v) for name, v in named.items() if v is not None}
     found = {name: _kinds(arr) for name, arr in arrays.items()}
     kinds: set[str] = set().union(*found.values())
-    if "str" in kinds and len(kinds) > 1:
+    if "bytes" in kinds and len(kinds) > 1:  # bytes from HDF5 or np.loadtxt beside strs: never equal
+        other = next(k for k in ("str", "number", "bool") if k in kinds)
+        culprits = {name: [_first_of(arrays[name], k) for k in ("bytes", other) if k in found[name]] for name in arrays}
+        problem = f"the labels mix bytes with {other}s (b'cat' never equals 'cat')"
+        hint = "decode the bytes (np.char.decode(a) or a.astype(str))"
+    elif "str" in kinds and len(kinds) > 1:
         other = "number" if "number" in kinds else "bool"
         culprits = {name: [_first_of(arrays[name], k) for k in ("str", other) if k in found[name]] for name in arrays}
         example = next(v for vs in culprits.values() for v in vs if _kind_of(v) == other)

@@ -718,3 +718,18 @@ def test_ints_past_two_to_the_53_beside_a_missing_label_stay_distinct():
     a, b = [A, B, A, B, 7, None], [B, A, A, B, 7, 7]
     assert cohen_kappa(a, b) == pytest.approx(cohen_kappa_score(a[:5], b[:5])) == pytest.approx(0.375)
     assert krippendorff_alpha([a, b]) == pytest.approx(krippendorff_alpha([a[:5], b[:5]])) == pytest.approx(0.4375)
+
+
+def test_bytes_labels_beside_str_labels_are_refused_not_counted_as_other_classes():
+    """b"cat" (HDF5, np.loadtxt) never equals "cat": kappa was 0.0 and the confusion matrix 4 x 4
+    with an empty diagonal, without a word; bytes alone are labels like any other."""
+    from hitl_widgets.metrics import confusion_matrix
+
+    a, b = np.array([b"cat", b"dog", b"cat", b"dog"]), np.array(["cat", "dog", "cat", "dog"])
+    with pytest.raises(ValueError, match=r"a holds b'cat', b holds 'cat': the labels mix bytes with strs"):
+        cohen_kappa(a, b)
+    with pytest.raises(ValueError, match="the labels mix bytes with strs"):
+        confusion_matrix(list(a), list(b))
+    with pytest.raises(ValueError, match="the labels mix bytes with strs"):
+        krippendorff_alpha([list(a), list(b)])
+    assert cohen_kappa(a, a) == 1.0 and cohen_kappa(a, np.char.decode(a).astype(bytes)) == 1.0
