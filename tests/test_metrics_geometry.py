@@ -393,3 +393,18 @@ def test_rle_to_string_refuses_counts_that_do_not_cover_the_mask():
         rle_to_string({"size": [2, 2], "counts": [0, 9]})
     with pytest.raises(ValueError, match="non-negative"):
         rle_to_string({"size": [2, 2], "counts": [5, -1]})
+
+
+def test_polygon_to_mask_reads_a_list_of_k_by_2_polygons_as_several_polygons():
+    """A list of (K, 2) polygons (or a (P, K, 2) array) was read as one polygon through all their
+    vertices: 29 pixels where the union, and pycocotools, give 25."""
+    from pycocotools import mask as coco_mask
+
+    a = np.array([[0, 0], [4, 0], [4, 4], [0, 4]], float)
+    b = np.array([[6, 6], [6, 9], [9, 9], [9, 6]], float)  # the other winding
+    coco = coco_mask.decode(coco_mask.merge(coco_mask.frPyObjects([a.ravel().tolist(), b.ravel().tolist()], 10, 10))).astype(bool)
+    for polygons in ([a, b], [a.tolist(), b.tolist()], np.stack([a, b]), [a.ravel().tolist(), b.ravel().tolist()]):
+        assert np.array_equal(polygon_to_mask(polygons, 10, 10), coco)
+    assert np.array_equal(polygon_to_mask(a, 10, 10), polygon_to_mask(a.ravel(), 10, 10))  # one (K, 2) polygon
+    with pytest.raises(ValueError, match=r"polygon 1 has an odd number of coordinates \(7\)"):
+        polygon_to_mask([a.ravel().tolist(), [0, 0, 5, 0, 5, 5, 1]], 10, 10)

@@ -461,12 +461,21 @@ def mask_iou(a: Masks, b: Masks) -> NDArray[np.float64]:
 
 
 def _polygons(polygon: ArrayLike | Sequence[ArrayLike]) -> list[NDArray[np.float64]]:
+    """The ``(K, 2)`` vertices of each polygon: one polygon (flat, or ``(K, 2)``), or several (a list
+    of flat or ``(K, 2)`` polygons, or a ``(P, K, 2)`` array), never merged into one."""
     if isinstance(polygon, np.ndarray):
-        return [polygon.astype(np.float64).reshape(-1, 2)]
-    items = list(polygon)  # type: ignore[arg-type]  # ArrayLike admits scalars; one fails here with list's TypeError
-    if items and np.ndim(items[0]) == 1 and np.size(items[0]) != 2:  # several flat polygons
-        return [np.asarray(p, np.float64).reshape(-1, 2) for p in items]
-    return [np.asarray(items, np.float64).reshape(-1, 2)]
+        several = list(polygon) if polygon.ndim == 3 else [polygon]
+    else:
+        items = list(polygon)  # type: ignore[arg-type]  # ArrayLike admits scalars; one fails here with list's TypeError
+        first = np.ndim(items[0]) if items else 0
+        several = items if first == 2 or (first == 1 and np.size(items[0]) != 2) else [items]
+    out = []
+    for k, p in enumerate(several):
+        flat = np.asarray(p, np.float64).ravel()
+        if flat.size % 2:
+            raise ValueError(f"polygon {k} has an odd number of coordinates ({flat.size}): give x0, y0, x1, y1, … or (K, 2) vertices")
+        out.append(flat.reshape(-1, 2))
+    return out
 
 
 def _boundary_toggles(p: NDArray[np.float64], height: int) -> tuple[NDArray[np.int64], ...]:
@@ -506,8 +515,9 @@ def polygon_to_mask(
     Follows COCO's rasteriser (pycocotools' ``frPyObjects`` + ``decode``, own vectorised code):
     vertices snap to a 1/5-pixel grid and a pixel is set when its centre
     ``(col + 0.5, row + 0.5)`` is inside, the edge's height being sampled on that grid near
-    the column centre (even-odd rule). A list of flat polygons (a COCO ``segmentation``) gives
-    their union; polygons of fewer than 3 vertices are ignored.
+    the column centre (even-odd rule). A list of flat polygons (a COCO ``segmentation``), of
+    ``(K, 2)`` polygons, or a ``(P, K, 2)`` array gives their union; polygons of fewer than 3
+    vertices are ignored.
 
     >>> polygon_to_mask([0, 0, 3, 0, 3, 2, 0, 2], 3, 4).astype(int).tolist()
     [[1, 1, 1, 0], [1, 1, 1, 0], [0, 0, 0, 0]]
