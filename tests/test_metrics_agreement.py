@@ -733,3 +733,17 @@ def test_bytes_labels_beside_str_labels_are_refused_not_counted_as_other_classes
     with pytest.raises(ValueError, match="the labels mix bytes with strs"):
         krippendorff_alpha([list(a), list(b)])
     assert cohen_kappa(a, a) == 1.0 and cohen_kappa(a, np.char.decode(a).astype(bytes)) == 1.0
+
+
+def test_exact_span_agreement_checks_labels_as_overlap_does():
+    """Identical spans whose missing labels are two NaN objects matched once of two (F1 0.5), and 1
+    against "1" scored 0 where overlap mode refuses the mix."""
+    a = [(0, 5, "PER"), (10, 12, None)]
+    b = [(0, 5, "PER"), (10, 12, float("nan"))]
+    assert span_agreement(a, b).f1 == 1.0 == span_agreement(a, b, "overlap").f1
+    assert span_agreement([(0, 5, float("nan"))], [(0, 5, float("nan"))]).f1 == 1.0
+    for mode in ("exact", "overlap"):
+        with pytest.raises(ValueError, match="the labels mix strs with ints"):
+            span_agreement([(0, 5, 1)], [(0, 5, "1")], mode)
+    assert span_agreement([(0, 5, "PER")], [(0, 5, "LOC")]).f1 == 0.0
+    assert span_agreement([(0, 5), (5, 9)], [(0, 5), (5, 9), (0, 5)]).n_matched == 2

@@ -924,23 +924,23 @@ def span_agreement(
     1.0
     """
     a, b = _spans(spans_a, "spans_a"), _spans(spans_b, "spans_b")
-    if mode == "exact":
-        matched = sum((Counter(a) & Counter(b)).values())
-    elif mode == "overlap":
-        if a and b:
+    if mode not in ("exact", "overlap"):
+        raise ValueError(f"mode must be 'exact' or 'overlap', got {mode!r}")
+    matched = 0
+    if a and b:  # labels checked and coded as every label is: "1" beside 1 refused, NaN and None one missing label
+        codes, _ = _encode(_label_array(np.array([s[2] for s in a + b] + [None], dtype=object)[:-1], "span labels"))
+        if mode == "exact":
+            coded = [(s[0], s[1], int(c)) for s, c in zip(a + b, codes)]
+            matched = sum((Counter(coded[: len(a)]) & Counter(coded[len(a) :])).values())
+        else:
             sa, ea = np.array([s[0] for s in a], float), np.array([s[1] for s in a], float)
             sb, eb = np.array([s[0] for s in b], float), np.array([s[1] for s in b], float)
-            codes, _ = _encode(_label_array(np.array([s[2] for s in a + b] + [None], dtype=object)[:-1], "span labels"))
             same = codes[: len(a), None] == codes[None, len(a) :]
             inter = np.minimum(ea[:, None], eb[None, :]) - np.maximum(sa[:, None], sb[None, :])
             union = np.maximum(ea[:, None], eb[None, :]) - np.minimum(sa[:, None], sb[None, :])
             allowed = same & (inter > 0)
             quality = np.where(allowed, inter / np.where(union > 0, union, 1.0), 0.0)
             matched = len(_max_matching(allowed, quality)[0])
-        else:
-            matched = 0
-    else:
-        raise ValueError(f"mode must be 'exact' or 'overlap', got {mode!r}")
     return SpanAgreement(*_prf(matched, len(a), len(b)), len(a), len(b), matched)
 
 
