@@ -179,10 +179,10 @@ def test_krippendorff_general_and_sparse_paths(
 def test_krippendorff_accepts_labels_and_none() -> None:
     names = np.array(["a", "b", "c", "d", "e"], dtype=object)
     as_labels = np.where(np.isnan(KRIPP_2011), None, names[np.nan_to_num(KRIPP_2011).astype(int) - 1])
-    for level in ("nominal", "ordinal"):
-        assert krippendorff_alpha(as_labels, level) == pytest.approx(
-            krippendorff_alpha(KRIPP_2011, level), abs=1e-12
-        )
+    assert krippendorff_alpha(as_labels, "nominal") == pytest.approx(krippendorff_alpha(KRIPP_2011, "nominal"), abs=1e-12)
+    assert krippendorff_alpha(as_labels, "ordinal", order=list("abcde")) == pytest.approx(
+        krippendorff_alpha(KRIPP_2011, "ordinal"), abs=1e-12
+    )
     with_none = np.where(np.isnan(KRIPP_2011), None, KRIPP_2011).astype(object)
     for level in LEVELS:
         assert krippendorff_alpha(with_none, level) == pytest.approx(
@@ -192,6 +192,9 @@ def test_krippendorff_accepts_labels_and_none() -> None:
         krippendorff_alpha(as_labels, "interval")
     unsortable = np.empty((2, 2), dtype=object)
     unsortable[:, 0], unsortable[:, 1] = [(1,), (1,)], ["a", "a"]  # a tuple and a str: no order
+    with pytest.raises(ValueError, match="needs their order"):
+        krippendorff_alpha(unsortable, "ordinal")
+    unsortable[:, 1] = [("a",), ("a",)]  # (1,) and ("a",): no order either
     with pytest.raises(ValueError, match="sorted"):
         krippendorff_alpha(unsortable, "ordinal")
     with pytest.raises(ValueError, match="mix strs with ints"):  # "1" is not 1: refused, not sorted
@@ -747,3 +750,38 @@ def test_exact_span_agreement_checks_labels_as_overlap_does():
             span_agreement([(0, 5, 1)], [(0, 5, "1")], mode)
     assert span_agreement([(0, 5, "PER")], [(0, 5, "LOC")]).f1 == 0.0
     assert span_agreement([(0, 5), (5, 9)], [(0, 5), (5, 9), (0, 5)]).n_matched == 2
+
+
+def test_ordered_categoricals_give_their_order_and_str_scales_without_one_are_refused():
+    """An ordered pandas Categorical (low < mid < high) was ranked alphabetically (high < low < mid):
+    quadratic kappa 0.0 where scikit-learn on the codes gives 0.571, ordinal alpha 0.065 against the
+    krippendorff package's 0.589. Str labels with no order are refused where positions matter."""
+    import krippendorff
+    import pandas as pd
+    from sklearn.metrics import cohen_kappa_score
+
+    order = ["low", "mid", "high"]
+    scale = pd.CategoricalDtype(order, ordered=True)
+    a = pd.Series(["low", "mid", "high", "high", "low", "mid"], dtype=scale)
+    b = pd.Series(["low", "high", "high", "mid", "mid", "mid"], dtype=scale)
+    codes = np.vstack([a.cat.codes, b.cat.codes]).astype(float)
+    for weights in ("linear", "quadratic"):
+        expected = cohen_kappa_score(a.cat.codes, b.cat.codes, weights=weights)
+        assert cohen_kappa(a, b, weights=weights) == pytest.approx(expected)
+        assert cohen_kappa(list(a), list(b), weights=weights, labels=order) == pytest.approx(expected)
+        with pytest.raises(ValueError, match=r"weighted kappa over str labels \('low', …\) needs their order"):
+            cohen_kappa(list(a), list(b), weights=weights)
+    assert cohen_kappa(list(a), list(b)) == pytest.approx(cohen_kappa_score(list(a), list(b)))  # unweighted: no order needed
+    expected = krippendorff.alpha(reliability_data=codes, level_of_measurement="ordinal")
+    assert krippendorff_alpha([a, b], "ordinal") == pytest.approx(expected)
+    assert krippendorff_alpha(pd.DataFrame([a, b]).astype(scale), "ordinal") == pytest.approx(expected)
+    assert krippendorff_alpha(np.vstack([a.to_numpy(), b.to_numpy()]), "ordinal", order=order) == pytest.approx(expected)
+    with pytest.raises(ValueError, match=r"ordinal alpha over str labels .* needs their order"):
+        krippendorff_alpha(np.vstack([a.to_numpy(), b.to_numpy()]), "ordinal")
+    with pytest.raises(ValueError, match=r"labels not among the categories: \['mid'\]"):
+        krippendorff_alpha([list(a), list(b)], "ordinal", order=["low", "high"])
+    with pytest.raises(ValueError, match="order= is for level='ordinal'"):
+        krippendorff_alpha(codes, "interval", order=[0, 1, 2])
+    with pytest.raises(ValueError, match="declare different orders"):
+        cohen_kappa(a, b.astype(pd.CategoricalDtype(order[::-1], ordered=True)), weights="linear")
+    assert krippendorff_alpha(codes, "ordinal") == pytest.approx(expected)  # numbers: their own order

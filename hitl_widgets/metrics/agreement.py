@@ -164,6 +164,49 @@ def _label_array(values: Any, name: str = "labels") -> np.ndarray:
     return _label_arrays(**{name: values})[name]
 
 
+def _declared_order(*inputs: Any) -> list | None:
+    """The order an input declares for its labels: the categories of an ordered pandas categorical
+    (a ``pd.Categorical``, a Series, a DataFrame's columns, or a list of those); None when none
+    declares one; ``ValueError`` when two declare different orders.
+
+    Example:
+        >>> import pandas as pd
+        >>> _declared_order(pd.Categorical(["low", "high"], categories=["low", "mid", "high"], ordered=True))
+        ['low', 'mid', 'high']
+    """
+    orders: list[list] = []
+
+    def visit(value: Any) -> None:  # duck-typed: pandas is not imported here
+        if hasattr(value, "columns") and hasattr(value, "items"):  # a DataFrame: its columns
+            for _, column in value.items():
+                visit(column)
+        elif getattr(getattr(value, "dtype", None), "ordered", None) is True:  # an ordered CategoricalDtype
+            orders.append([plain(c) for c in value.dtype.categories])
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                if hasattr(v, "dtype"):
+                    visit(v)
+
+    for value in inputs:
+        visit(value)
+    if not orders:
+        return None
+    if any(o != orders[0] for o in orders):
+        other = next(o for o in orders if o != orders[0])
+        raise ValueError(f"the inputs declare different orders of their categories ({orders[0][:10]} and {other[:10]}): "
+                         "give them one CategoricalDtype")
+    return orders[0]
+
+
+def _refuse_unordered_text(what: str, given: str, *arrays: np.ndarray) -> None:
+    """Positions of str (or bytes) labels would be their alphabetical order ("high" < "low" < "mid"),
+    rarely the scale's: refuse them unless the order is given (typed arrays: O(1))."""
+    if {"str", "bytes"} & check_label_kinds(**{f"labels {k}": arr for k, arr in enumerate(arrays)}):
+        first = plain(next(v for arr in arrays for v in arr.ravel() if isinstance(v, (str, bytes, np.str_, np.bytes_))))
+        raise ValueError(f"{what} over str labels ({first!r}, …) needs their order, lowest first: pass {given}, or an "
+                         "ordered pandas Categorical (sorted as text, 'high' < 'low' < 'mid')")
+
+
 #: the largest int a float holds exactly (2**53): larger ints stay objects, never merged by rounding
 _EXACT_INT = 2**53
 
@@ -310,27 +353,34 @@ def cohen_kappa(
     ``a``, ``b`` and ``labels`` mix kinds (``[1, 2]`` and ``["1", "2"]``: nothing is converted;
     booleans beside 0/1 numbers are those numbers).
 
+    Weighted kappa over str labels needs their order: ``labels`` (lowest first), or ``a`` and ``b``
+    as ordered pandas Categoricals, whose categories are then ``labels``; without either it is
+    refused (their alphabetical order, "high" < "low" < "mid", is rarely the scale's).
+
     >>> cohen_kappa(["y", "y", "n", "n"], ["y", "n", "n", "n"])
     0.5
     """
-    arrays = _label_arrays(a=a, b=b, labels=labels)
+    declared = _declared_order(a, b) if labels is None else None
+    arrays = _label_arrays(a=a, b=b, labels=labels if declared is None else declared)
     a_arr, b_arr = arrays["a"], arrays["b"]
     if a_arr.ndim != 1 or a_arr.shape != b_arr.shape:
         raise ValueError(f"a and b must be 1-D of the same length, got {a_arr.shape}, {b_arr.shape}")
     if weights not in (None, "linear", "quadratic"):
         raise ValueError(f"weights must be None, 'linear' or 'quadratic', got {weights!r}")
+    if weights is not None and labels is None and declared is None:
+        _refuse_unordered_text("weighted kappa", "labels=[...]", a_arr, b_arr)
     ka, kb = a_arr.dtype.kind, b_arr.dtype.kind
     if (ka in "iuf" and kb in "iuf") or (ka == kb and ka in "bUS"):
         joined = np.concatenate([a_arr, b_arr])
     else:  # np.concatenate would turn numbers into strs: join as objects, then check the mix
         joined = np.concatenate([a_arr.astype(object), b_arr.astype(object)])
-    codes, cats = _encode(joined, arrays.get("labels"), unknown="missing")
+    codes, cats = _encode(joined, arrays.get("labels"), unknown="missing" if declared is None else "raise")
     ca, cb = codes[: a_arr.size], codes[a_arr.size :]
     keep = (ca >= 0) & (cb >= 0)
     k = len(cats)
     if not keep.all():
         ca, cb = ca[keep], cb[keep]
-        if labels is None:  # the positions are those of the labels the kept pairs hold, as if the others were never given
+        if labels is None and declared is None:  # the positions are those of the labels the kept pairs hold
             present = np.flatnonzero(np.bincount(np.concatenate([ca, cb]), minlength=k))
             position = np.full(k, -1, dtype=np.intp)
             position[present] = np.arange(len(present))
@@ -561,7 +611,7 @@ def alpha_from_codes(codes: ArrayLike, delta: np.ndarray, *, no_variation: Liter
     return 1.0 - (n - 1.0) * d_o / d_e
 
 
-def krippendorff_alpha(data: ArrayLike, level: Level = "nominal") -> float:
+def krippendorff_alpha(data: ArrayLike, level: Level = "nominal", order: Sequence[Any] | None = None) -> float:
     """Krippendorff's alpha for **raters x units** data (NaN/None = missing).
 
     Same layout and definitions as the ``krippendorff`` package and Krippendorff (2011),
@@ -572,7 +622,11 @@ def krippendorff_alpha(data: ArrayLike, level: Level = "nominal") -> float:
     Nominal and ordinal accept any sortable labels; interval and ratio need numbers.
     Multi-label data (each rating a set of labels: a list, tuple or set) takes ``jaccard``
     (1 - |A ∩ B| / |A ∪ B|) or ``masi`` (Passonneau's MASI distance); see ``set_distance``.
-    Infinite values are refused (use NaN/None for a missing rating).
+    Infinite values are refused (use NaN/None for a missing rating). Ordinal ranks follow
+    ``order`` (the labels, lowest first; a label outside it is refused), else the order an ordered
+    pandas Categorical declares (``data`` a DataFrame of such columns, or a list of such rows), else
+    the sorted values; ordinal str labels without an order are refused (their alphabetical order,
+    "high" < "low" < "mid", is rarely the scale's).
 
     Vectorised: the coincidence matrix is summed from a units x values count matrix
     (nominal: its diagonal; ratio: ``N.T @ diag(1 / (m_u - 1)) @ N``). Interval and ordinal
@@ -591,7 +645,17 @@ def krippendorff_alpha(data: ArrayLike, level: Level = "nominal") -> float:
     arr = _2d(data, "data")
     if level not in ("nominal", "ordinal", "interval", "ratio"):
         raise ValueError(f"level must be nominal, ordinal, interval, ratio, jaccard or masi, got {level!r}")
+    if order is not None and level != "ordinal":
+        raise ValueError(f"order= is for level='ordinal', not {level!r}")
     _refuse_infinite(arr)
+    if level == "ordinal":
+        declared = list(order) if order is not None else _declared_order(data)
+        if declared is None:
+            _refuse_unordered_text("ordinal alpha", "order=[...]", arr)
+        else:  # each label's position in the order (NaN: missing): ranked as numbers from here on
+            codes, _ = _encode(arr, _label_array(declared, "order"), unknown="raise")
+            arr = np.where(codes >= 0, codes, -1).astype(np.float64)
+            arr[codes < 0] = np.nan
     if level in ("interval", "ratio") and arr.dtype.kind not in "iuf":
         try:
             arr = arr.astype(np.float64)  # None -> NaN
