@@ -568,6 +568,41 @@ def probabilities(values: Any, where: Callable[[int], str], *, what: str = "scor
     return np.array([probability(v, where(k), what=what, words=words) for k, v in enumerate(arr)], dtype=np.float64)
 
 
+def is_positions(index: pd.Index) -> bool:
+    """True for an index that says nothing but positions: the default RangeIndex, ints 0..N-1 in
+    order, or no entry at all.
+
+    Example:
+        >>> is_positions(pd.RangeIndex(3)), is_positions(pd.Index([0, 1, 2])), is_positions(pd.Index([2, 0, 1]))
+        (True, True, False)
+    """
+    if not len(index):
+        return True
+    if isinstance(index, pd.RangeIndex):
+        return index.start == 0 and index.step == 1
+    return index.dtype.kind in "iu" and bool((index.to_numpy() == np.arange(len(index))).all())
+
+
+def refuse_misaligned(function: str, **named: Any) -> None:
+    """Refuse pandas inputs (Series, DataFrames) indexed by different ids, or by the same ids in
+    another order: ``function`` pairs its inputs by position, so ``pred.sort_values()`` beside
+    ``truth`` would be compared row by row without a word. An index that is only positions
+    (:func:`is_positions`) pairs with anything, as arrays and lists do.
+
+    Example:
+        >>> refuse_misaligned("cohen_kappa", a=pd.Series([1, 0], index=["u1", "u2"]), b=pd.Series([0, 1], index=["u2", "u1"]))
+        Traceback (most recent call last):
+        ...
+        ValueError: a and b are indexed by different ids (or the same ids in another order): cohen_kappa pairs them by position, so align them first, e.g. b.loc[a.index]
+    """
+    indexed = [(name, v.index) for name, v in named.items()
+               if isinstance(v, (pd.Series, pd.DataFrame)) and not is_positions(v.index)]
+    for (first, a), (other, b) in zip(indexed, indexed[1:]):
+        if not a.equals(b):
+            raise ValueError(f"{first} and {other} are indexed by different ids (or the same ids in another order): "
+                             f"{function} pairs them by position, so align them first, e.g. {other}.loc[{first}.index]")
+
+
 def refuse_non_str_keys(value: Any, where: str) -> None:
     """Refuse a dict with a key that is not a str anywhere in ``value`` (dicts, lists and tuples
     inside it too): JSON writes the key ``1`` as ``"1"``, so ``{1: "cat"}`` would be stored as (and

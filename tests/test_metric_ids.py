@@ -87,3 +87,36 @@ def test_every_metric_refuses_lookalike_ids(metric, x, y):
 def test_every_metric_takes_1_and_1_0_as_one_id(metric):
     assert SCORES[metric](1, 1.0) == 1.0
     assert SCORES[metric](np.int64(3), 3) == 1.0
+
+
+def test_metrics_refuse_pandas_inputs_indexed_by_different_ids():
+    """cohen_kappa, confusion_matrix, group_metrics and label_distribution pair rows by position: a
+    prediction Series sorted by value beside the truth (same ids, other order) was compared row by
+    row without a word (recall per group {f: 0, m: 1} where aligned by id it is {f: 1, m: 0})."""
+    import pandas as pd
+
+    from hitl_widgets.metrics import cohen_kappa, confusion_matrix, find_label_issues, group_metrics
+    from hitl_widgets.metrics.fairness import label_distribution
+
+    ids = ["u1", "u2", "u3", "u4", "u5", "u6"]
+    truth = pd.Series([1, 1, 0, 1, 0, 0], index=ids)
+    pred = pd.Series([1, 1, 0, 0, 0, 1], index=ids).sort_values()
+    groups = pd.Series(["f", "f", "f", "m", "m", "m"], index=ids, name="sex")
+    message = r"indexed by different ids \(or the same ids in another order\): {} pairs them by position"
+    with pytest.raises(ValueError, match=message.format("group_metrics")):
+        group_metrics(truth, pred, groups, metrics=("recall",))
+    aligned = group_metrics(truth, pred.loc[ids], groups, metrics=("recall",))["recall"].to_dict()
+    assert aligned == {"f": 1.0, "m": 0.0}
+    with pytest.raises(ValueError, match=message.format("cohen_kappa") + r", so align them first, e\.g\. b\.loc\[a\.index\]"):
+        cohen_kappa(truth, pred)
+    with pytest.raises(ValueError, match=message.format("confusion_matrix")):
+        confusion_matrix(truth, pred)
+    with pytest.raises(ValueError, match=message.format("label_distribution")):
+        label_distribution(truth, groups.sort_values(ascending=False))
+    proba = pd.DataFrame({0: 1.0 - truth, 1: truth.astype(float)}).iloc[::-1]
+    with pytest.raises(ValueError, match=message.format("find_label_issues")):
+        find_label_issues(truth, proba)
+    # positions pair with anything; equal indexes are fine
+    assert cohen_kappa(truth, pred.loc[ids]) == cohen_kappa(truth.to_numpy(), pred.loc[ids].to_numpy())
+    assert cohen_kappa(truth.reset_index(drop=True), pred.to_numpy()) == cohen_kappa(truth.to_numpy(), pred.to_numpy())
+    assert confusion_matrix(truth, list(pred)).sum() == 6

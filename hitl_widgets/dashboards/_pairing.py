@@ -10,24 +10,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..coerce import label_array, plain, refuse_lookalikes
+from ..coerce import is_positions, label_array, plain, refuse_lookalikes
 from ..items import Items, LazyRows, RangeIds
-
-
-def _is_positions(index: pd.Index) -> bool:
-    """True for an index that says nothing but positions: the default RangeIndex, ints 0..N-1 in order,
-    or no entry at all."""
-    if not len(index):
-        return True
-    if isinstance(index, pd.RangeIndex):
-        return index.start == 0 and index.step == 1
-    return index.dtype.kind in "iu" and bool((index.to_numpy() == np.arange(len(index))).all())
 
 
 def _ids_of(value: Any) -> pd.Index | None:
     """The item ids a pandas Series or DataFrame carries: its index, unless that is only positions
-    (:func:`_is_positions`); None for anything else (arrays, lists, tensors: positions)."""
-    if isinstance(value, (pd.Series, pd.DataFrame)) and not _is_positions(value.index):
+    (:func:`is_positions`); None for anything else (arrays, lists, tensors: positions)."""
+    if isinstance(value, (pd.Series, pd.DataFrame)) and not is_positions(value.index):
         return value.index
     return None
 

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import traitlets
 
-from ..coerce import check_item_id, check_label_kinds, label_array, normalise_classes, plain, same
+from ..coerce import check_item_id, check_label_kinds, is_positions, label_array, normalise_classes, plain, same
 from ..items import Items, Media, RangeIds
 from ..metrics.confusion import (
     Backend,
@@ -45,7 +45,7 @@ from ..metrics.confusion import (
 from ..static import StaticCard, section_card
 from ..store import AnnotationStore
 from ..widgets.base import STATIC, Committed, IntentError, ItemsWidget, intent, static_file
-from ._pairing import _in_order, _is_positions, _items_by_id, _pair_by_id
+from ._pairing import _in_order, _items_by_id, _pair_by_id
 
 MAX_CELL_IDS = 50_000  # ids sent to the browser for one cell (the gallery is virtualised)
 MAX_ISSUES_SHOWN = 5_000
@@ -234,7 +234,7 @@ class ConfusionDashboard(ItemsWidget):
             raise ValueError(
                 f"y_pred_or_proba is a DataFrame of one column ({y_pred_or_proba.columns[0]!r}): pass predicted "
                 "classes as that column (a Series) or a 1-D array, probabilities as (N, C) with C >= 2")
-        if isinstance(y_pred_or_proba, pd.DataFrame) and not _is_positions(y_pred_or_proba.columns):
+        if isinstance(y_pred_or_proba, pd.DataFrame) and not is_positions(y_pred_or_proba.columns):
             classes, order = _class_columns(y_pred_or_proba.columns, classes, y)
             out = out[:, order]
         given_classes = classes

@@ -34,7 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 
-from ..coerce import check_label_kinds, is_missing, label_array, plain, plain_array, to_numpy
+from ..coerce import check_label_kinds, is_missing, label_array, plain, plain_array, refuse_misaligned, to_numpy
 from .geometry import as_bool_mask
 
 __all__ = [
@@ -351,7 +351,8 @@ def cohen_kappa(
     Raises ``ValueError`` when no pair is left, when chance agreement is perfect (both
     raters used one and the same category only), where kappa is 0/0, or when the labels of
     ``a``, ``b`` and ``labels`` mix kinds (``[1, 2]`` and ``["1", "2"]``: nothing is converted;
-    booleans beside 0/1 numbers are those numbers).
+    booleans beside 0/1 numbers are those numbers), or when ``a`` and ``b`` are pandas objects
+    indexed by different ids (pairs are by position: ``coerce.refuse_misaligned``).
 
     Weighted kappa over str labels needs their order: ``labels`` (lowest first), or ``a`` and ``b``
     as ordered pandas Categoricals, whose categories are then ``labels``; without either it is
@@ -360,6 +361,7 @@ def cohen_kappa(
     >>> cohen_kappa(["y", "y", "n", "n"], ["y", "n", "n", "n"])
     0.5
     """
+    refuse_misaligned("cohen_kappa", a=a, b=b)
     declared = _declared_order(a, b) if labels is None else None
     arrays = _label_arrays(a=a, b=b, labels=labels if declared is None else declared)
     a_arr, b_arr = arrays["a"], arrays["b"]

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from ..coerce import check_label_kinds, label_array, plain
+from ..coerce import check_label_kinds, label_array, plain, refuse_misaligned
 
 __all__ = [
     "label_codes",
@@ -162,11 +162,13 @@ def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, classes: Sequence[Any
     ``classes`` fixes the order (default: the sorted classes present in either array). Labels
     that mix kinds (``coerce.check_label_kinds``: "1" and 1, also in a plain list; True beside a
     number other than 0/1) are refused (``ValueError``), not counted apart, and so is a missing
-    label (None/NaN), naming its row.
+    label (None/NaN), naming its row. Rows pair by position: pandas inputs indexed by different
+    ids are refused (``coerce.refuse_misaligned``).
 
     >>> confusion_matrix(["a", "b", "b"], ["a", "a", "b"], classes=["b", "a"]).tolist()
     [[1, 1], [0, 1]]
     """
+    refuse_misaligned("confusion_matrix", y_true=y_true, y_pred=y_pred)
     t = _as_array(y_true, "y_true")
     p = _as_array(y_pred, "y_pred")
     if len(t) != len(p):
@@ -247,11 +249,7 @@ def _refuse_named_frames(labels: ArrayLike, pred_probs: ArrayLike) -> None:
         raise ValueError(
             f"pred_probs's columns {list(pred_probs.columns)[:10]} are not 0..C-1: find_label_issues reads column k "
             "as class code k, so give pred_probs.to_numpy() with its columns in the order of the codes (label_codes)")
-    if isinstance(labels, (pd.Series, pd.DataFrame)) and isinstance(pred_probs, (pd.Series, pd.DataFrame)):
-        a, b = labels.index, pred_probs.index
-        if not a.equals(b) and not (a.equals(pd.RangeIndex(len(a))) or b.equals(pd.RangeIndex(len(b)))):
-            raise ValueError("labels and pred_probs are indexed by different ids: find_label_issues pairs rows by "
-                             "position, so align them first (e.g. pred_probs.loc[labels.index])")
+    refuse_misaligned("find_label_issues", labels=labels, pred_probs=pred_probs)
 
 
 def _check_probs(labels: ArrayLike, pred_probs: ArrayLike) -> tuple[np.ndarray, np.ndarray]:

@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from ..coerce import check_label_kinds, label_array, plain
+from ..coerce import check_label_kinds, label_array, plain, refuse_misaligned
 
 __all__ = [
     "FAIRNESS_METRICS",
@@ -351,6 +351,7 @@ def cell_counts(
 
     The labels go through ``check_labels`` first (``pos_label`` / ``threshold`` as there).
     """
+    refuse_misaligned("cell_counts", y_true=y_true, y_pred=y_pred)
     t, p, pos_label = check_labels(y_true, y_pred, pos_label, threshold=threshold)
     return _cells(t, p, codes, n_groups, pos_label)
 
@@ -419,6 +420,7 @@ def group_metrics(
     ``check_labels`` for what is refused.
     """
     keys = [canonical_metric(m) for m in metrics]
+    refuse_misaligned("group_metrics", y_true=y_true, y_pred=y_pred, groups=groups)
     t, p, pos_label = check_labels(
         y_true, y_pred, pos_label, threshold=threshold, need_pos_label=any(k != "accuracy" for k in keys)
     )
@@ -512,6 +514,7 @@ def label_distribution(
 
     ``codes`` / ``index``: the output of ``group_codes(groups)`` when already computed.
     """
+    refuse_misaligned("label_distribution", y=y, groups=groups)
     if codes is None or index is None:
         codes, index = group_codes(groups)
     arr = _labels(y, "y")
