@@ -155,7 +155,7 @@ def test_dataframe_columns_that_name_classes_are_refused_not_read_by_position():
 def test_pandas_inputs_indexed_by_different_ids_are_refused():
     ids = ["a", "b", "c", "d", "e"]
     labels = pd.Series([0, 0, 1, 1, 1], index=ids)
-    with pytest.raises(ValueError, match=r"indexed by different ids: .*pred_probs.loc\[labels.index\]"):
+    with pytest.raises(ValueError, match=r"indexed by different ids \(or the same ids in another order\): .*pred_probs.loc\[labels.index\]"):
         find_label_issues(labels, pd.DataFrame(PROBS, index=ids[::-1]), backend="own")
     same = find_label_issues(labels, pd.DataFrame(PROBS, index=ids), backend="own")
     beside_positions = find_label_issues(labels, pd.DataFrame(PROBS), backend="own")  # a default index: positions
