@@ -134,3 +134,26 @@ def test_a_budget_that_is_not_a_positive_int_is_refused(budget):
         ActiveLearningLoop(LogisticRegression(), X, items=[f"row {i}" for i in range(40)], batch_size=4, classes=[0, 1],
                            initial={0: 0, 1: 1}, store=AnnotationStore(":memory:"), background=False,
                            progress=False).simulate(Y, budget=budget)
+
+
+def test_a_loop_refuses_a_task_that_holds_another_loops_kind_of_annotation():
+    """A task name reused across loops: the boxes loop ignored the class labels stored under it
+    (resumed_from 0, no word) and then wrote its boxes beside them."""
+    store = AnnotationStore(":memory:")
+    first = TaskLoop(LogisticRegression(), [f"row {i}" for i in range(40)], ClassTask([0, 1], features=X), task_name="shared",
+                     initial={0: 0, 1: 1, 2: 0, 3: 1}, store=store, **OPTIONS)
+    first.simulate(list(Y), budget=9)
+    with pytest.raises(ValueError, match=r"task 'shared' holds 5 annotations of another kind \(label\), not this loop's \(boxes\): "
+                                         r"give this loop another task_name="):
+        TaskLoop(ShapeDetector(NAMED_CLASSES), IMAGES, "boxes", NAMED_CLASSES, task_name="shared", store=store, **OPTIONS)
+    with pytest.raises(ValueError, match=r"holds 5 annotations of another kind \(label\), not this loop's \(judge\)"):
+        TaskLoop(ShapeTextMatcher(), TEXTS[:40], PairTask(GALLERY, k=6), task_name="shared", initial={0: 0, 1: 1}, store=store, **OPTIONS)
+    boxes = TaskLoop(ShapeDetector(NAMED_CLASSES), IMAGES, "boxes", NAMED_CLASSES, task_name="boxes", store=store, **OPTIONS)
+    boxes.simulate(BOXES, budget=5)
+    with pytest.raises(ValueError, match=r"task 'boxes' holds 5 annotations of another kind \(boxes\), not this loop's \(label\): "
+                                         r"give this loop another task="):
+        ActiveLearningLoop(LogisticRegression(), X, items=[f"row {i}" for i in range(40)], classes=[0, 1], task="boxes",
+                           store=store, background=False, progress=False)
+    again = TaskLoop(LogisticRegression(), [f"row {i}" for i in range(40)], ClassTask([0, 1], features=X), task_name="shared",
+                     initial={0: 0, 1: 1, 2: 0, 3: 1}, store=store, **OPTIONS)
+    assert again.resumed_from == 5  # its own kind resumes as before

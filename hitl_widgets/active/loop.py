@@ -28,7 +28,7 @@ from ..static import with_static
 from ..store import AnnotationStore
 from .adapters import _is_torch_module, as_adapter
 from .pool import PoolRows, PoolView, is_empty_pool, pool_kind, row_text
-from .rounds import BackgroundRounds
+from .rounds import BackgroundRounds, refuse_other_annotations
 from .simulate import ActiveSession
 from .strategies import RandomStrategy, StratifiedStrategy, as_numpy
 
@@ -200,6 +200,7 @@ class ActiveLearningLoop(BackgroundRounds):
         self.store, self.task = store, task
         self.classify = ClassifyWidget(self.items, self._classes, store=store, task=task,
                                        annotator=self._annotator, title="Label this batch")
+        refuse_other_annotations(store, task, ("label",), "task")
         self.classify.on_label(self._on_label)
         self.resumed_from = len(self.classify.current_labels)
         if self.resumed_from:

@@ -21,6 +21,30 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+#: the kinds of annotation the loops' widgets keep: ClassifyWidget, BBoxAnnotator, SegmentationCanvas, RetrievalVerifier
+LOOP_KINDS = ("label", "boxes", "masks", "judge")
+
+
+def refuse_other_annotations(store: Any, task: str, own: tuple[str, ...], option: str) -> None:
+    """A loop resumes from its task's annotations: a task holding another loop's kind of annotation
+    (boxes where this loop keeps class labels) would be ignored, then mixed with this loop's; refuse
+    it, naming the kinds and the ``option`` that picks another task.
+
+    Example:
+        >>> from hitl_widgets.store import AnnotationStore
+        >>> store = AnnotationStore(":memory:")
+        >>> _ = store.record(task="t", item_id=0, kind="boxes", payload={"boxes": []})
+        >>> refuse_other_annotations(store, "t", ("label",), "task")
+        Traceback (most recent call last):
+        ...
+        ValueError: task 't' holds 1 annotation of another kind (boxes), not this loop's (label): give this loop another task=
+    """
+    held = store.current(task, kinds=tuple(k for k in LOOP_KINDS if k not in own))
+    if len(held):
+        kinds = ", ".join(sorted(set(held["kind"])))
+        raise ValueError(f"task {task!r} holds {len(held)} annotation{'s' if len(held) > 1 else ''} of another kind ({kinds}), "
+                         f"not this loop's ({', '.join(own)}): give this loop another {option}=")
+
 
 class BackgroundRounds:
     """Runs a loop's retrain rounds, one at a time (see the module docstring)."""

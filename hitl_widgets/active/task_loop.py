@@ -44,7 +44,7 @@ from ..store import AnnotationStore
 from .class_task import ClassTask
 from .loop import failed_round_message
 from .pool import is_empty_pool
-from .rounds import BackgroundRounds
+from .rounds import BackgroundRounds, refuse_other_annotations
 from .strategies import select, select_stratified
 from .tasks import BoxTask, LoopTask, MaskTask
 
@@ -150,6 +150,7 @@ class TaskLoop(BackgroundRounds):
         self.store = store if store is not None else AnnotationStore()
         self.task_name = task_name or f"active-{self.task.name}"
         self.widget = self.task.make_widget(self.items, self.store, self.task_name, annotator)
+        refuse_other_annotations(self.store, self.task_name, tuple(self.widget._state_kinds), "task_name")
         self.widget.on_label(self._on_label)
         self.panel = LoopPanel(on_retrain=self.retrain)
         self.panel.metrics = [[self.task.metric, self.task.metric]]
