@@ -192,6 +192,10 @@ def _frame(df: pd.DataFrame, max_rows: int = 50, what: str = "a table") -> str:
 
 
 def _figure_png(fig: Any) -> str:
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):  # names are data: "$x^2$" is drawn as typed, and "$\\foo$" cannot break the report
+        text.set_parse_math(False)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     return "<img alt='figure' src='data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii") + "'>"

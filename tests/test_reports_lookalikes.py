@@ -50,3 +50,24 @@ def test_a_table_section_with_1_and_the_str_1_in_one_column_is_refused():
 
 def test_doctests():
     assert doctest.testmod(reports, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+def test_names_with_dollar_signs_are_drawn_as_typed_and_cannot_break_a_report():
+    """matplotlib read "$…$" in a tick label as a formula: an unknown command ("$\\undefinedmacro$")
+    raised while the figure was saved, so a class, group or annotator name blocked the report."""
+    import numpy as np
+    import pandas as pd
+
+    import hitl_widgets as hw
+
+    bad = "$\\undefinedmacro$"
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 100)
+    p = np.where(rng.random(100) < 0.7, y, (y + 1) % 3)
+    classes = np.array(["a", bad, "c"])
+    html = hw.ConfusionDashboard(classes[y], classes[p], classes=list(classes), store=hw.AnnotationStore(":memory:")).to_html()
+    assert "<img" in html and "undefinedmacro" in html  # the figure, and the name in the tables
+    y2 = rng.integers(0, 2, 200)
+    p2 = np.where(rng.random(200) < 0.8, y2, 1 - y2)
+    groups = pd.DataFrame({"site": np.where(rng.random(200) < 0.5, "a", bad)})
+    assert "<img" in hw.BiasAudit(y2, p2, groups, n_boot=20).to_html()
