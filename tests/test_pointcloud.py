@@ -305,3 +305,20 @@ def test_doctests():
     from hitl_widgets.widgets import pointcloud, pointcloud_frames
 
     assert doctest.testmod(pointcloud).failed == 0 and doctest.testmod(pointcloud_frames).failed == 0
+
+
+def test_colours_set_after_construction_are_checked_as_at_construction():
+    """colors was checked only by the constructor: a value set later (from code, or synced from the
+    view) such as "url(https://…)" reached a swatch's style."""
+    from hitl_widgets.widgets.fusion import SensorFusionReview
+
+    rng = np.random.default_rng(0)
+    w = hw.PointCloudAnnotator(rng.normal(size=(50, 3)), classes=["car", "road"], store=hw.AnnotationStore(":memory:"))
+    with pytest.raises(traitlets.TraitError, match=r"colour 'url\(https://x\)': colours must be '#rrggbb'"):
+        w.colors = ["url(https://x)", "#000000"]
+    with pytest.raises(traitlets.TraitError, match="colors has 1 entries for 2 classes"):
+        w.colors = ["#000000"]
+    w.colors = ["#112233", "#445566"]
+    assert w.colors == ["#112233", "#445566"]
+    assert "colors" in SensorFusionReview.class_traits(sync=True)
+    assert SensorFusionReview._valid_colors is hw.PointCloudAnnotator._valid_colors

@@ -38,7 +38,7 @@ from ..items import Items
 from ..queue import QueueSpec
 from ..store import AnnotationStore
 from .base import DISPLAY_HEIGHTS, STATIC, BoundedInt, IntentError, ReviewWidget, intent, static_file
-from .pointcloud import _check_colours
+from .pointcloud import ClassColours, _check_colours
 from .pointcloud_frames import check_frame, decode_indices, label_codes, quantise
 
 VERDICTS = ("camera", "lidar", "both_wrong", "ambiguous")
@@ -161,7 +161,7 @@ def _png(rgb: np.ndarray) -> bytes:
     return out.getvalue()
 
 
-class SensorFusionReview(ReviewWidget):
+class SensorFusionReview(ClassColours, ReviewWidget):
     """Review camera / LiDAR disagreements: the image with the projected points beside the cloud.
 
     Keys: ``c`` camera right, ``l`` LiDAR right, ``w`` both wrong, ``a`` ambiguous (each with the
@@ -181,8 +181,6 @@ class SensorFusionReview(ReviewWidget):
 
     _esm = STATIC / "fusion.js"
     _css = STATIC / "fusion.css"
-    classes: traitlets.List[Any] = traitlets.List().tag(sync=True)
-    colors: traitlets.List[Any] = traitlets.List().tag(sync=True)
     n_frames = traitlets.Int(1).tag(sync=True)
     point_size = traitlets.Float(2.0).tag(sync=True)
     display_height = BoundedInt(360, *DISPLAY_HEIGHTS).tag(sync=True)

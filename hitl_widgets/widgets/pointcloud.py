@@ -67,7 +67,23 @@ def _check_colours(colors: Any, n: int) -> list[str]:
     return out
 
 
-class PointCloudAnnotator(ItemsWidget):
+class ClassColours(traitlets.HasTraits):
+    """``classes`` and their ``colors`` (one '#rrggbb' per class), synced to the view and checked
+    whenever set: from code or from the view, as at construction (a value such as "url(https://…)"
+    would reach a swatch's style)."""
+
+    classes: traitlets.List[Any] = traitlets.List().tag(sync=True)
+    colors: traitlets.List[Any] = traitlets.List().tag(sync=True)
+
+    @traitlets.validate("colors")
+    def _valid_colors(self, proposal: dict) -> list[str]:
+        try:
+            return _check_colours(proposal["value"], len(self.classes))
+        except ValueError as exc:
+            raise traitlets.TraitError(str(exc)) from None
+
+
+class PointCloudAnnotator(ClassColours, ItemsWidget):
     """Label every point of a scan (or of each scan of a sequence) with a class, in WebGL.
 
     Mouse: drag orbits, right-drag (or Shift+drag in orbit mode) pans, the wheel zooms; L lasso,
@@ -86,8 +102,6 @@ class PointCloudAnnotator(ItemsWidget):
 
     _esm = STATIC / "pointcloud.js"
     _css = STATIC / "pointcloud.css"
-    classes: traitlets.List[Any] = traitlets.List().tag(sync=True)
-    colors: traitlets.List[Any] = traitlets.List().tag(sync=True)
     mode = traitlets.Unicode("semantic").tag(sync=True)
     frame = traitlets.Int(0).tag(sync=True)  # the frame shown
     n_frames = traitlets.Int(1).tag(sync=True)
