@@ -272,3 +272,63 @@ def test_two_images_with_one_file_name_are_refused_not_merged():
         coco_results(by_id.assign(item="000001.jpg", score=0.9), ds)
     with pytest.raises(ValueError, match=r"two images have the id 1"):
         from_coco({**ds, "images": [ds["images"][0], {**ds["images"][1], "id": 1, "file_name": "b.jpg"}]})
+
+
+def _ap(ground_truth: dict, detections: list) -> float:
+    import copy
+
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    gt = COCO()
+    gt.dataset = copy.deepcopy(ground_truth)
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt.createIndex()
+        ev = COCOeval(gt, gt.loadRes(copy.deepcopy(detections)), "bbox")
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    return float(ev.stats[0])
+
+
+def test_to_coco_like_keeps_the_category_and_image_ids_of_the_dataset_read():
+    """from_coco -> to_coco renumbered the ids (categories 1, 3, 18 became 1, 2, 3 in name order, images
+    by item order), so detections written against the original file scored AP 0.0 against the export."""
+    from hitl_widgets.io import from_coco, to_coco
+
+    gt = {"images": [{"id": 1, "file_name": "b.png", "width": 100, "height": 100},
+                     {"id": 2, "file_name": "a.png", "width": 100, "height": 100}],
+          "annotations": [{"id": 1, "image_id": 2, "category_id": 1, "bbox": [10, 10, 20, 20], "area": 400, "iscrowd": 0},
+                          {"id": 2, "image_id": 2, "category_id": 3, "bbox": [50, 50, 20, 20], "area": 400, "iscrowd": 0},
+                          {"id": 3, "image_id": 1, "category_id": 18, "bbox": [5, 5, 30, 30], "area": 900, "iscrowd": 0}],
+          "categories": [{"id": 1, "name": "person"}, {"id": 3, "name": "car"}, {"id": 18, "name": "dog"}]}
+    detections = [{"image_id": a["image_id"], "category_id": a["category_id"], "bbox": a["bbox"], "score": 0.9}
+                  for a in gt["annotations"]]
+    df = from_coco(gt)
+    sizes = {r.item: (r.image_width, r.image_height) for r in df.itertuples()}
+    assert _ap(to_coco(df, image_sizes=sizes, progress=False), detections) < 0.5  # renumbered, as documented
+    out = to_coco(df, image_sizes=sizes, progress=False, like=gt)
+    assert sorted((c["id"], c["name"]) for c in out["categories"]) == [(1, "person"), (3, "car"), (18, "dog")]
+    assert sorted((i["id"], i["file_name"]) for i in out["images"]) == [(1, "b.png"), (2, "a.png")]
+    assert _ap(out, detections) == pytest.approx(1.0)
+    # a class and an image the dataset lacks get ids after its largest
+    more = pd.concat([df, pd.DataFrame([{"item": "c.png", "x": 1.0, "y": 1.0, "w": 5.0, "h": 5.0, "class": "cat"}])])
+    out = to_coco(more, image_sizes={**sizes, "c.png": (50, 50)}, progress=False, like=gt)
+    assert {c["name"]: c["id"] for c in out["categories"]}["cat"] == 19
+    assert {i["file_name"]: i["id"] for i in out["images"]}["c.png"] == 3
+
+
+def test_rings_kept_beside_an_edited_segmentation_do_not_override_it():
+    """hitl_rings (the exact vertices written beside a polygon's mask) were read before the
+    segmentation: a tool that filled the hole and kept the key had its edit dropped."""
+    from hitl_widgets.io import from_coco_polygons, to_coco
+
+    outer = [[2.3, 2.1], [30.7, 2.1], [30.7, 25.9], [2.3, 25.9]]
+    hole = [[10.5, 8.5], [20.2, 8.5], [20.2, 18.4], [10.5, 18.4]]
+    ds = to_coco(pd.DataFrame({"item": [0], "class": ["a"], "rings": [[outer, hole]]}), image_sizes={0: (40, 30)}, progress=False)
+    assert from_coco_polygons(ds)["n_holes"].tolist() == [1]  # untouched: the exact rings
+    filled = mask_utils.decode(mask_utils.merge(mask_utils.frPyObjects([sum(outer, [])], 30, 40)))
+    rle = mask_utils.encode(np.asfortranarray(filled))
+    ds["annotations"][0]["segmentation"] = {"size": rle["size"], "counts": rle["counts"].decode()}
+    back = from_coco_polygons(ds)
+    assert back["n_holes"].tolist() == [0]

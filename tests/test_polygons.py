@@ -552,3 +552,26 @@ def test_the_first_hole_edge_across_a_notch_is_the_one_named():
 def test_bad_proposal_containers_are_refused_naming_the_item(proposals, message):
     with pytest.raises(ValueError, match=message):
         PolygonAnnotator(np.zeros((2, 20, 20), np.uint8), store=hw.AnnotationStore(":memory:"), classes=["cat"], proposals=proposals)
+
+
+def test_a_crowd_region_proposal_is_refused_not_turned_into_an_instance():
+    """from_coco_polygons reads iscrowd; PolygonAnnotator ignored the column, so an accepted crowd
+    region (an area COCO evaluation ignores) was exported with iscrowd 0: an instance to detect."""
+    from pycocotools import mask as mask_utils
+
+    m = np.zeros((20, 30), bool)
+    m[2:8, 20:26] = True
+    rle = mask_utils.encode(np.asfortranarray(m.astype(np.uint8)))
+    ds = {"images": [{"id": 1, "file_name": "a.png", "width": 30, "height": 20}],
+          "annotations": [{"id": 1, "image_id": 1, "category_id": 3, "bbox": [2, 2, 6, 6], "iscrowd": 0, "area": 36,
+                           "segmentation": [[2, 2, 8, 2, 8, 8, 2, 8]]},
+                          {"id": 2, "image_id": 1, "category_id": 3, "bbox": [20, 2, 6, 6], "iscrowd": 1, "area": 36,
+                           "segmentation": {"size": rle["size"], "counts": rle["counts"].decode()}}],
+          "categories": [{"id": 3, "name": "person"}]}
+    proposals = from_coco_polygons(ds).assign(item=0)
+    images = np.zeros((1, 20, 30), np.uint8)
+    with pytest.raises(ValueError, match=r"item 0 proposal 1 \(DataFrame row 1\): a crowd region \(iscrowd=1\) is not an instance"):
+        PolygonAnnotator(images, store=hw.AnnotationStore(":memory:"), classes=["person"], proposals=proposals)
+    w = PolygonAnnotator(images, store=hw.AnnotationStore(":memory:"), classes=["person"],
+                         proposals=proposals[proposals.iscrowd == 0])
+    assert len(w.proposals) == 1

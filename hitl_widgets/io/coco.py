@@ -200,8 +200,11 @@ def to_coco(
     file_names: Mapping[Hashable, str] | None = None,
     path: str | os.PathLike | None = None,
     progress: bool = True,
+    like: Mapping | str | os.PathLike | None = None,
+    like_by: str = "item",
 ) -> dict:
-    """A COCO dataset dict of the boxes (one image entry per item, categories 1..K).
+    """A COCO dataset dict of the boxes (one image entry per item, categories 1..K, images 1..N,
+    unless ``like`` gives them).
 
     Args:
         source: a ``BBoxAnnotator`` (its current boxes, classes and image sizes), a
@@ -216,6 +219,11 @@ def to_coco(
         path: also write the JSON there: to a temporary file beside it, renamed over ``path`` once
             complete, so an interrupted export (``KeyboardInterrupt``) leaves ``path`` as it was.
         progress: show a progress bar over the annotations.
+        like: a COCO dataset (a dict or a JSON file), usually the one the boxes were read from:
+            its categories keep their ids (matched by class) and its images theirs (matched by
+            item, read with ``like_by`` as ``from_coco``'s ``by``), so results and ground truth
+            written against it still match (COCOeval pairs by id); classes and items it lacks get
+            ids after its largest. Without it the ids are renumbered from 1.
 
     Each image keeps its item id in ``hitl_item``; each annotation keeps ``hitl_source`` (and
     ``score`` for accepted / adjusted proposals), so ``from_coco`` gives the DataFrame back.
@@ -227,8 +235,10 @@ def to_coco(
     """
     df, sizes, classes, items = _frame_and_sizes(source, image_sizes, classes)
     cats = category_ids(classes)
-    file_names = dict(file_names or {})
     image_ids = {item: n + 1 for n, item in enumerate(items)}
+    if like is not None:
+        cats, image_ids = _ids_like(_load(like), like_by, cats, items)
+    file_names = dict(file_names or {})
     images = [
         {"id": image_ids[i], "file_name": str(file_names.get(i, i)), "width": int(sizes[i][0]),
          "height": int(sizes[i][1]), "hitl_item": i}
@@ -249,6 +259,31 @@ def to_coco(
     if path is not None:
         _write_json_atomically(dataset, path)
     return dataset
+
+
+def _ids_like(data: Mapping, by: str, cats: dict[tuple[str, Any], int], items: list) -> tuple[dict, dict]:
+    """Category ids (by class key) and image ids (by item) taken from the dataset ``data`` where it
+    has the class or the item, else numbered after its largest id."""
+    known_cats: dict[tuple[str, Any], int] = {}
+    for cat_id, cls in category_classes(data.get("categories", [])).items():
+        if known_cats.setdefault(class_key(cls), cat_id) != cat_id:
+            raise ValueError(f"like: categories {known_cats[class_key(cls)]!r} and {cat_id!r} are both the class {cls!r}")
+    known_images = {_key(item): image_id for image_id, item in image_items(data.get("images", []), by).items()}
+
+    def numbered(keys: list, known: dict) -> dict:
+        taken = [v for v in known.values() if isinstance(v, int)]
+        following = max(taken, default=0) + 1
+        out = {}
+        for key in keys:
+            if key in known:
+                out[key] = known[key]
+            else:
+                out[key], following = following, following + 1
+        return out
+
+    categories = numbered(list(cats), known_cats)
+    by_key = numbered([_key(i) for i in items], known_images)
+    return categories, {item: by_key[_key(item)] for item in items}
 
 
 def _write_json_atomically(data: Any, path: str | os.PathLike) -> None:
@@ -455,7 +490,7 @@ def _ring_sets(ann: Mapping, width: Any, height: Any, tolerance: float) -> list[
     where = f"annotation {ann.get('id')!r}"
     rings = ann.get("hitl_rings")
     seg = ann.get("segmentation")
-    if isinstance(rings, list) and rings:
+    if isinstance(rings, list) and rings and _rings_still_match(rings, seg, width, height):
         sets = [[np.asarray(r, np.float64).reshape(-1, 2) for r in rings]]
     elif isinstance(seg, Mapping) and "counts" in seg:
         size = [int(v) for v in seg.get("size", ())]
@@ -480,6 +515,25 @@ def _ring_sets(ann: Mapping, width: Any, height: Any, tolerance: float) -> list[
     return out
 
 
+def _rings_still_match(rings: list, seg: Any, width: Any, height: Any) -> bool:
+    """Whether ``hitl_rings`` (the exact vertices ``to_coco`` writes beside a polygon's mask) still
+    give the annotation's segmentation: a tool that edited the segmentation and kept the extra key
+    would otherwise have its edit dropped for the old rings. True without a segmentation to compare."""
+    from ..metrics.geometry import polygon_to_mask, rings_to_mask, rle_decode
+
+    try:
+        if isinstance(seg, Mapping) and "counts" in seg:
+            mask = rle_decode(dict(seg))
+        elif isinstance(seg, list) and seg and width is not None and height is not None:
+            mask = polygon_to_mask([list(map(float, p)) for p in seg], int(height), int(width))
+        else:
+            return True
+        drawn = rings_to_mask([np.asarray(r, np.float64).reshape(-1, 2) for r in rings], *mask.shape)
+    except (ValueError, TypeError):  # a malformed segmentation or rings: the rings' own checks say why
+        return True
+    return bool(np.array_equal(drawn, mask))
+
+
 def from_coco_polygons(
     dataset: Mapping | str | os.PathLike, *, by: str = "item", tolerance: float = 0.0,
 ) -> pd.DataFrame:
@@ -487,7 +541,8 @@ def from_coco_polygons(
     polygon, in the shape ``PolygonAnnotator`` takes as ``proposals`` (and ``set_polygons`` as rows).
 
     Each annotation gives its rings from, in this order: ``hitl_rings`` (written by ``to_coco`` for
-    a polygon with holes: the exact vertices); a COCO polygon segmentation (each part its own
+    a polygon with holes: the exact vertices), while they still give its segmentation's mask (a tool
+    that edited the segmentation and kept the key: the segmentation wins); a COCO polygon segmentation (each part its own
     polygon, no holes); an RLE (compressed or not: its mask traced into polygons with holes, one per
     4-connected piece, by ``metrics.mask_to_rings`` — without simplification, ``tolerance=0``,
     the rings rasterised as COCO does give the mask back exactly); else the ``bbox`` as a rectangle.

@@ -73,12 +73,11 @@ OVERHANG = 1.0
 _GEOMETRY = ("rings", "polygon", "mask")
 _PROPOSAL_KEYS = ("class", "label", "score", "rings", "polygon", "mask", "id")  # of a proposal dict
 #: a proposals DataFrame's columns: these are read ("polygon_id": the id, as ``w.proposals``,
-#: ``w.polygons`` and ``io.from_coco_polygons`` name it; image_width / image_height checked) ...
+#: ``w.polygons`` and ``io.from_coco_polygons`` name it; image_width / image_height checked, iscrowd 1 refused) ...
 _FRAME_COLUMNS = ("item", "class", "label", "score", "rings", "polygon", "mask", "id", "polygon_id", "image_width",
-                  "image_height")
+                  "image_height", "iscrowd")
 #: ... and these not read: the other columns of ``w.polygons`` and ``io.from_coco_polygons``
-_FRAME_IGNORED = ("n_vertices", "n_holes", "area", "source", "proposal_id", "annotator", "event_id", "annotation_id",
-                  "iscrowd")
+_FRAME_IGNORED = ("n_vertices", "n_holes", "area", "source", "proposal_id", "annotator", "event_id", "annotation_id")
 _SET_KEYS = ("class", "rings", "polygon", "id", "polygon_id")  # of a polygon from code (``set_polygons``)
 
 
@@ -387,7 +386,9 @@ class PolygonAnnotator(ShapeListEditor):
             "mask", "id"}, ...]}`` or a DataFrame with those columns and ``item`` (``polygon_id`` for
             ``id``, as ``w.proposals``, ``w.polygons`` and ``io.from_coco_polygons`` have it; their
             other columns are not read, except ``image_width`` / ``image_height``, which must be the
-            item's image size; any other column, or any other key of a dict, is refused). Exactly one
+            item's image size, and ``iscrowd``: a COCO crowd region, 1, is refused, since a polygon
+            edited here is exported as an instance; any other column, or any other key of a dict, is
+            refused). Exactly one
             geometry: ``rings`` (a list of rings, the outer first), ``polygon`` (one ring: ``(K, 2)``
             or flat ``[x0, y0, ...]``; a ``(2, K)`` array or a flat list of odd length is refused) or
             ``mask`` (``(height, width)``: bool, 0/1 floats or integers with one foreground value
@@ -861,6 +862,9 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list, tolerance:
                 if isinstance(v, bool) or not isinstance(v, (int, float)) or v != size:
                     raise ValueError(f"{where}: {key} {str(plain(fields[key]))[:20]} but the item's image is {width}x{height}: "
                                      "polygons for another image (size)?")
+            if plain(fields.get("iscrowd", 0)) not in (0, False):  # COCO's crowd region: an area evaluation ignores
+                raise ValueError(f"{where}: a crowd region (iscrowd={plain(fields['iscrowd'])!r}) is not an instance, and a "
+                                 "polygon edited here is exported as one: keep crowd regions aside, e.g. df[df.iscrowd == 0]")
             score = proposal_score(fields["score"], where) if "score" in fields else None
             user_id = _user_id(fields, where)
             key = _one_geometry(fields, _GEOMETRY, where)
