@@ -135,3 +135,17 @@ def test_two_videos_of_one_name_are_refused_not_read_twice():
         from_coco_video(ext)
     ext["videos"][1]["name"] = "clip2"
     assert from_coco_video(ext)["video"].tolist() == ["clip", "clip2"]
+
+
+def test_two_images_that_are_one_frame_of_a_video_are_refused():
+    """Two images with one (video_id, frame_id) were read as one frame, their boxes merged."""
+    ext = {"videos": [{"id": 1, "name": "v", "width": 10, "height": 10}],
+           "images": [{"id": 10, "video_id": 1, "frame_id": 1, "file_name": "v/1.jpg"},
+                      {"id": 11, "video_id": 1, "frame_id": 1, "file_name": "v/2.jpg"}],
+           "annotations": [{"id": 1, "image_id": 10, "track_id": 1, "category_id": 1, "bbox": [1, 1, 2, 2]},
+                           {"id": 2, "image_id": 11, "track_id": 2, "category_id": 1, "bbox": [5, 5, 2, 2]}],
+           "categories": [{"id": 1, "name": "x"}]}
+    with pytest.raises(ValueError, match="images 10 and 11 are both frame 1 of video 1"):
+        from_coco_video(ext)
+    ext["images"][1]["frame_id"] = 2
+    assert sorted(from_coco_video(ext)["frame"]) == [1, 2]

@@ -134,3 +134,24 @@ def test_a_blank_line_among_the_class_names_is_refused(tmp_path):
 def test_docstring_examples_run():
     result = doctest.testmod(yolo)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_yolo_files_are_utf8_whatever_the_locale(tmp_path):
+    """The label files and classes.txt were written and read in the locale's encoding: under LC_ALL=C
+    a class named "café" could not be written (or came back garbled on another machine)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import pandas as pd, sys\n"
+        "from hitl_widgets.io import from_yolo, to_yolo\n"
+        "df = pd.DataFrame({'item': ['a.png'], 'x': [1.0], 'y': [1.0], 'w': [2.0], 'h': [2.0], 'class': ['caf\\u00e9']})\n"
+        f"to_yolo(df, {str(tmp_path)!r}, image_sizes={{'a.png': (10, 10)}}, classes=['caf\\u00e9'])\n"
+        f"back = from_yolo({str(tmp_path)!r}, image_sizes={{'a.png': (10, 10)}})\n"
+        "print(ascii(list(back['class'])))\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": "utf-8"}
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "['caf\\xe9']"
+    assert (tmp_path / "classes.txt").read_bytes() == "café\n".encode("utf-8")

@@ -226,7 +226,8 @@ def to_coco(
             ids after its largest. Without it the ids are renumbered from 1.
 
     Each image keeps its item id in ``hitl_item``; each annotation keeps ``hitl_source`` (and
-    ``score`` for accepted / adjusted proposals), so ``from_coco`` gives the DataFrame back.
+    ``score`` for accepted / adjusted proposals), so ``from_coco`` gives the boxes back (item, box,
+    class, source, score, segmentation, iscrowd: not the annotator, nor the box and proposal ids).
 
     Example:
         >>> df = pd.DataFrame({"item": [0], "x": [0.], "y": [0.], "w": [2.], "h": [2.], "class": ["a"]})

@@ -225,12 +225,17 @@ def from_coco_video(dataset: Mapping | str | os.PathLike) -> pd.DataFrame:
             raise ValueError(f"videos {other} and {k} are both named {v['hitl_video']!r}: a video's boxes are read by "
                              "its name, so each needs its own (set 'name' or 'hitl_video')")
     images = _index(data.get("images", []), "images")
+    frame_of: dict[tuple[int, int], Any] = {}  # (video, frame) -> the image that is that frame
     for i, img in images.items():
         where = f"image {i}"
         img["video_id"] = _int(img.get("video_id"), where, "video_id")
         img["frame_id"] = _int(img.get("frame_id"), where, "frame_id", low=0)
         if img["video_id"] not in videos:
             raise ValueError(f"{where}: unknown video_id {img['video_id']}")
+        other = frame_of.setdefault((img["video_id"], img["frame_id"]), i)
+        if other != i:
+            raise ValueError(f"images {other} and {i} are both frame {img['frame_id']} of video {img['video_id']}: their "
+                             "boxes would be merged into one frame")
     cats = category_classes(list(_index(data.get("categories", []), "categories").values()))
     anns = data.get("annotations", [])
     if not isinstance(anns, list):

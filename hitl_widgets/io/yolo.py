@@ -205,8 +205,8 @@ def _write(out: Path, texts: Mapping[Hashable, str], classes: Sequence, stems: M
     """Each item's text to ``<stem>.txt`` in ``out`` (made if need be), and ``classes.txt``."""
     out.mkdir(parents=True, exist_ok=True)
     for item, text in texts.items():
-        (out / f"{stems[item]}.txt").write_text(text)
-    (out / CLASSES_FILE).write_text("".join(f"{c}\n" for c in classes))
+        (out / f"{stems[item]}.txt").write_text(text, encoding="utf-8")
+    (out / CLASSES_FILE).write_text("".join(f"{c}\n" for c in classes), encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- import
@@ -218,7 +218,7 @@ def _read_classes(folder: Path) -> list[str] | None:
     path = folder / CLASSES_FILE
     if not path.is_file():
         return None
-    names = path.read_text().splitlines()
+    names = path.read_text(encoding="utf-8").splitlines()
     while names and not names[-1].strip():
         names.pop()
     blank = next((n for n, name in enumerate(names) if not name.strip()), None)
@@ -238,7 +238,7 @@ def _read_label_files(folder: Path, stems: Mapping[Hashable, str]) -> dict[Hasha
         if path.stem not in items:
             raise ValueError(f"{path}: no item of image_sizes has this label file (an image 'c.png' has c.txt; "
                              "pass the sizes of every labelled image, or file_stems)")
-        out[items[path.stem]] = (str(path), path.read_text())
+        out[items[path.stem]] = (str(path), path.read_text(encoding="utf-8"))
     return out
 
 
