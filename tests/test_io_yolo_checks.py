@@ -154,4 +154,4 @@ def test_yolo_files_are_utf8_whatever_the_locale(tmp_path):
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip() == "['caf\\xe9']"
-    assert (tmp_path / "classes.txt").read_bytes() == "café\n".encode("utf-8")
+    assert (tmp_path / "classes.txt").read_bytes() == "café\n".encode()
