@@ -297,6 +297,7 @@ def _segmentation_forged(w) -> list:
         (paint, "runs outside", _runs((0, 28, 3))),  # past the right edge
         (paint, "runs outside", _runs((0, 0, 0))),  # empty run
         (paint, "runs outside", _runs((2**31, 0, 1))),
+        (paint, "more than the 30x20 image holds", _runs(*[(0, 0, 30)] * 21)),  # overlapping: 630 of 600 pixels
         (paint, "runs buffer must hold", [b"\x00" * 5]),
         (paint, "runs buffer must hold", [b""]),
         ({**paint, "runs": "float64"}, "runs must be", one_run),
@@ -827,6 +828,13 @@ def _importable() -> dict[str, Any]:
 CLASSES = _importable()
 
 # wrong envelope / unknown commands / sizes: the same for every widget
+def _nested(depth: int) -> list:
+    out: list = []
+    for _ in range(depth):
+        out = [out]
+    return out
+
+
 COMMON: list[tuple[Any, str]] = [
     (["label", 0], "malformed message"),
     ("label", "malformed message"),
@@ -842,6 +850,11 @@ COMMON: list[tuple[Any, str]] = [
     ({"type": "x" * 10_000}, "unknown command"),
     ({"type": "retrain", "payload": HUGE}, "too large"),
     ({"type": "label", "blob": ["y" * 1000] * 300}, "too large"),
+    # a lone surrogate is valid JSON but no reply could carry it: the ack failed after the store wrote
+    ({"type": "label", "item_id": "\ud800", "client": "c", "seq": 1}, "not valid Unicode"),
+    ({"type": "\udfff"}, "not valid Unicode"),
+    ({"type": "label", "client": "\ud800", "seq": 1, "label": "x"}, "not valid Unicode"),
+    ({"type": "label", "deep": _nested(5000)}, "too large"),  # too deep to measure: RecursionError escaped
 ]
 
 
@@ -967,3 +980,27 @@ def test_forged_messages_change_nothing_on_postgresql(request):
             assert len(store.events()) == 1
         finally:
             store.engine.dispose()
+
+
+@pytest.mark.parametrize("name", sorted(CLASSES))
+def test_the_view_cannot_set_the_kernels_traits(name, memory_store):
+    """A browser's "update" of a synced trait other than the view's own settings (position, ...) was
+    applied: {"task", "annotator", "classes"} changed where and as whom the next label was stored,
+    and which classes it might be. They are dropped now, and listed in ``refused``."""
+    h = Harness(name, memory_store)
+    w = h.w
+    forged = {k: v for k, v in {"task": "somebody_elses", "annotator": "mallory", "classes": ["<img>"], "k": 99,
+                                "mode": "instance", "n_done": 10**6, "version": "0"}.items() if w.has_trait(k)}
+    before, n_changes = {k: getattr(w, k) for k in forged}, h.changes()
+    w.set_state(forged)
+    assert {k: getattr(w, k) for k in forged} == before
+    assert w.refused[-1]["intent"] == "update" and "the view may not set" in w.refused[-1]["message"]
+    reply = h.deliver_valid()
+    assert reply["type"] == "ack", reply
+    assert h.changes() == n_changes + 1
+    if w.has_trait("task"):
+        events = memory_store.events()
+        assert (events["task"] == w.task).all() and (events["annotator"] == "ada").all()
+    if w.has_trait("position") and len(getattr(w, "order", [])) > 1:
+        w.set_state({"position": 1, "_position_order": w.order_window["version"]})
+        assert w.position == 1  # the view's own trait still applies

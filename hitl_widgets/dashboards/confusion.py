@@ -44,7 +44,7 @@ from ..metrics.confusion import (
 )
 from ..static import StaticCard, section_card
 from ..store import AnnotationStore
-from ..widgets.base import STATIC, Committed, IntentError, ItemsWidget, intent, static_file
+from ..widgets.base import STATIC, Committed, IntentError, IntentWidget, ItemsWidget, intent, static_file
 from ._pairing import _in_order, _items_by_id, _pair_by_id
 
 MAX_CELL_IDS = 50_000  # ids sent to the browser for one cell (the gallery is virtualised)
@@ -188,6 +188,7 @@ class ConfusionDashboard(ItemsWidget):
     classes: traitlets.List[Any] = traitlets.List().tag(sync=True)
     matrix: traitlets.List[Any] = traitlets.List().tag(sync=True)  # counts, rows = true class
     normalize = traitlets.Bool(False).tag(sync=True)
+    _view_writable = IntentWidget._view_writable | {"normalize"}  # the view's own settings
     class_metrics: traitlets.List[Any] = traitlets.List().tag(sync=True)  # [{class, precision, recall, f1, support}]
     accuracy = traitlets.Float(0.0).tag(sync=True)
     n_items = traitlets.Int(0).tag(sync=True)

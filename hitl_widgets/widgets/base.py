@@ -224,6 +224,21 @@ class Committed:
     op: str
 
 
+def _clean_fields(content: Any) -> dict:
+    """The fields of a message a refusal echoes (client, seq, item_id, type), those that are valid Unicode."""
+    if not isinstance(content, dict):
+        return {}
+    out = {}
+    for k in ("client", "seq", "item_id", "type"):
+        v = content.get(k)
+        try:
+            json.dumps(v, ensure_ascii=False).encode("utf-8")
+        except (TypeError, ValueError):
+            continue
+        out[k] = v
+    return out
+
+
 class IntentWidget(anywidget.AnyWidget):
     """Base of every widget: declared, validated, acknowledged intents from the browser.
 
@@ -235,6 +250,11 @@ class IntentWidget(anywidget.AnyWidget):
 
     version = traitlets.Unicode(__version__).tag(sync=True)
     _intents: ClassVar[Mapping[str, IntentSpec]] = MappingProxyType({})
+    #: the synced traits the view may write (each checked by its own validator); a browser's update of
+    #: any other (task, annotator, classes, mode, ...) is dropped: the kernel's state is the kernel's
+    _view_writable: ClassVar[frozenset[str]] = frozenset({"position", "_position_order"})
+    #: traits the view mirrors from the kernel's replies and may send back: dropped without a word
+    _view_mirrors: ClassVar[frozenset[str]] = frozenset({"n_done"})
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -260,6 +280,21 @@ class IntentWidget(anywidget.AnyWidget):
         super().__init__(**kwargs)
         self.on_msg(self._dispatch)
 
+    def set_state(self, sync_data: dict) -> None:
+        """State from the browser: only the traits of ``_view_writable``; the others are dropped and
+        listed in ``refused`` (a forged ``{"task": …, "annotator": …, "classes": …}`` would have
+        changed where and as whom the next label is stored, and which classes are allowed).
+
+        Example: ``w.set_state({"annotator": "mallory"})`` changes nothing."""
+        dropped = sorted(str(k)[:40] for k in sync_data if k not in self._view_writable and k not in self._view_mirrors)
+        if dropped:
+            message = f"the view may not set {', '.join(dropped[:10])}: dropped"
+            self.refused.append({"message": message, "intent": "update"})
+            log.warning("hitl_widgets refused a state update: %s", message)
+        sync_data = {k: v for k, v in sync_data.items() if k in self._view_writable}
+        if sync_data:
+            super().set_state(sync_data)
+
     # ------------------------------------------------------------------ static view
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         """The live view, and a static card (``text/html``) for where no JavaScript runs."""
@@ -272,8 +307,11 @@ class IntentWidget(anywidget.AnyWidget):
     # ------------------------------------------------------------------ dispatch
     def _dispatch(self, _widget: Any, content: Any, buffers: list) -> None:
         try:
-            size = len(json.dumps(content, default=str))
-        except (TypeError, ValueError):
+            size = len(json.dumps(content, default=str, ensure_ascii=False).encode("utf-8"))
+        except UnicodeEncodeError:  # a lone surrogate ("\ud800" is valid JSON): no reply could carry it back
+            self._refuse(_clean_fields(content), "message holds text that is not valid Unicode (a lone surrogate)")
+            return
+        except (TypeError, ValueError, RecursionError):  # nested too deep to measure
             size = MAX_MESSAGE_BYTES + 1
         if size > MAX_MESSAGE_BYTES:
             self._refuse(content if isinstance(content, dict) else {}, f"message too large ({size} bytes)")

@@ -33,7 +33,7 @@ from ..metrics.geometry import clip_box
 from ..queue import QueueSpec
 from ..static import thumbnail_jpeg
 from ..store import AnnotationStore
-from .base import DISPLAY_HEIGHTS, STATIC, BoundedFloat, BoundedInt, IntentError, intent, static_file
+from .base import DISPLAY_HEIGHTS, STATIC, BoundedFloat, BoundedInt, IntentError, IntentWidget, intent, static_file
 from .shape_list import ProposalFrame, ShapeListEditor, finite_number, proposal_lists, proposal_score, rank_proposals
 
 KIND = "boxes"
@@ -113,6 +113,7 @@ class BBoxAnnotator(ShapeListEditor):
     _state_kinds = (KIND,)
     _LIST, _NOUN, _MAX, _ID = "boxes", "box", MAX_BOXES, BOX_ID
     threshold = BoundedFloat(0.5, 0, 1).tag(sync=True)  # scores lie in [0, 1]: refused, not clamped
+    _view_writable = IntentWidget._view_writable | {"threshold"}  # the view's own settings
     display_height = BoundedInt(480, *DISPLAY_HEIGHTS).tag(sync=True)
 
     def __init__(

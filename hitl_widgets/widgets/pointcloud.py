@@ -29,7 +29,7 @@ import traitlets
 from ..coerce import normalise_classes, plain, same
 from ..items import Items
 from ..store import AnnotationStore
-from .base import DISPLAY_HEIGHTS, STATIC, BoundedInt, Committed, IntentError, ItemsWidget, intent, static_file
+from .base import DISPLAY_HEIGHTS, STATIC, BoundedInt, Committed, IntentError, IntentWidget, ItemsWidget, intent, static_file
 from .pointcloud_frames import (
     MAX_INSTANCE,
     Frame,
@@ -107,6 +107,7 @@ class PointCloudAnnotator(ClassColours, ItemsWidget):
     n_frames = traitlets.Int(1).tag(sync=True)
     n_done = traitlets.Int(0).tag(sync=True)  # labelled points, all frames
     point_size = traitlets.Float(2.0).tag(sync=True)
+    _view_writable = IntentWidget._view_writable | {"frame", "point_size"}  # the view's own settings
     display_height = BoundedInt(480, *DISPLAY_HEIGHTS).tag(sync=True)
     _state_kinds: ClassVar[tuple[str, ...]] = (KIND,)
     _fetch_noun: ClassVar[str] = "frames"

@@ -43,7 +43,7 @@ from ..metrics.geometry import as_bool_mask, rle_decode, rle_encode, rle_from_st
 from ..queue import QueueSpec
 from ..static import thumbnail_jpeg
 from ..store import AnnotationStore
-from .base import STATIC, BoundedFloat, Committed, IntentError, intent, static_file
+from .base import STATIC, BoundedFloat, Committed, IntentError, IntentWidget, intent, static_file
 from .classify import check_score
 from .image_editor import ImageEditor
 
@@ -126,6 +126,7 @@ class SegmentationCanvas(ImageEditor):
     _state_kinds = (KIND,)
     mode = traitlets.Unicode("semantic").tag(sync=True)
     opacity = BoundedFloat(0.5, 0, 1).tag(sync=True)  # refused outside, never clamped
+    _view_writable = IntentWidget._view_writable | {"opacity"}  # the view's own settings
     # "" (off), a method of hitl_widgets.assist, or "model" (a callable): the view offers the tool
     assist = traitlets.Unicode("").tag(sync=True)
 
@@ -376,6 +377,8 @@ class SegmentationCanvas(ImageEditor):
         y, x, n = runs[:, 0], runs[:, 1], runs[:, 2]
         if (y >= h).any() or (n == 0).any() or (x + n > w).any():
             raise IntentError(f"runs outside the {w}x{h} image (or of length 0)")
+        if int(n.sum()) > w * h:  # overlapping runs: a million full rows would cost gigabytes to index
+            raise IntentError(f"runs cover {int(n.sum())} pixels, more than the {w}x{h} image holds (runs overlap)")
         return runs
 
     # ------------------------------------------------------------------ intents
