@@ -603,6 +603,29 @@ def refuse_misaligned(function: str, **named: Any) -> None:
                              f"{function} pairs them by position, so align them first, e.g. {other}.loc[{first}.index]")
 
 
+def refuse_unordered(value: Any, name: str) -> None:
+    """Refuse a set (its order is its hashes': a str's changes from run to run, so ids would pair with
+    other items in the next session), a mapping (read as its keys, silently) and one str (read as
+    its characters) where an ordered sequence is needed. A dict's ``keys()`` keep their order and pass.
+
+    Example:
+        >>> refuse_unordered({"b", "a"}, "ids")
+        Traceback (most recent call last):
+        ...
+        ValueError: ids is a set, which has no order, and ids are in order: pass sorted(...) or a list
+    """
+    from collections.abc import KeysView, Set
+
+    what = "a queue is ordered" if name == "queue" else f"{name} are in order"
+    if isinstance(value, Set) and not isinstance(value, KeysView):
+        raise ValueError(f"{name} is a {type(value).__name__}, which has no order, and {what}: pass sorted(...) or a list")
+    if isinstance(value, Mapping):
+        raise ValueError(f"{name} is a {type(value).__name__} (a mapping), and {what}: pass sorted(...) or a list of "
+                         "item ids (e.g. list(d) for its keys in order)")
+    if isinstance(value, (str, bytes)):
+        raise ValueError(f"{name} is one {type(value).__name__} ({_shown(value, 40)}), not a sequence: pass a list")
+
+
 def refuse_non_str_keys(value: Any, where: str) -> None:
     """Refuse a dict with a key that is not a str anywhere in ``value`` (dicts, lists and tuples
     inside it too): JSON writes the key ``1`` as ``"1"``, so ``{1: "cat"}`` would be stored as (and

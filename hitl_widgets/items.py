@@ -30,7 +30,7 @@ import numpy as np
 from PIL import Image, ImageMode
 
 from . import remote
-from .coerce import check_pixel_stack, is_item_id, is_tensor, plain, to_numpy, unit_pixels
+from .coerce import check_pixel_stack, is_item_id, is_tensor, plain, refuse_unordered, to_numpy, unit_pixels
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
 PASSTHROUGH_MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp"}
@@ -251,8 +251,11 @@ class Items:
 
     Remote images: URLs that fsspec opens (``s3://``, ``gs://``, ``http(s)://``, ``memory://``, …), in
     a list or as one string, and globs (``*``, ``?``, ``[...]``: ``"s3://bucket/cats/*.jpg"``, or a local
-    ``"images/*.png"``; in an http(s) URL ``?`` starts the query, not a glob), expanded once here. In a
-    list, only ``*`` and ``?`` make a glob: a name whose only glob characters are ``[...]`` is that very
+    ``"images/*.png"``; in an http(s) URL ``?`` starts the query, not a glob), expanded once here (files
+    only; ``**`` spans folders). A glob of files that are not images, audio or videos is refused (their
+    names would be the items). In a list holding URLs, only ``*`` and ``?`` make a glob; a list of
+    local names is never globbed (a caption may hold ``?``): give a local glob alone, as one string.
+    A name whose only glob characters are ``[...]`` is that very
     file or object (``img[2].png``, never its look-alike ``img2.png``), reported missing as any name is
     (a file when ``Items`` is made, an object when it is fetched). Nothing is fetched until an item is shown or prefetched: at most
     ``remote_options["concurrency"]`` requests at once (default 8), the most recent objects' bytes
@@ -334,7 +337,12 @@ class Items:
             self._timed_info, self._fetcher = data._timed_info, data._fetcher
             return data._source, data._kind, (data.ids if isinstance(data.ids, RangeIds) else list(data.ids))
         if isinstance(data, str) and (remote.is_url(data) or remote.has_glob(data)):  # one URL or glob: its objects
-            data = remote.expand([data], self._remote_options.get("storage_options"))
+            pattern, data = data, remote.expand([data], self._remote_options.get("storage_options"))
+            if (kind == "text" or (kind == "auto" and not _looks_like_audio(data) and not _looks_like_videos(data)
+                                   and not any(name_suffix(x) in IMAGE_SUFFIXES for x in data))):
+                raise ValueError(f"{remote.redact_urls(pattern)!r} names files that are not images, audio or videos "
+                                 f"({remote.redact_urls(str(data[0]))[:80]}, …): their names would be the items. For text "
+                                 "files pass their contents, e.g. [Path(p).read_text() for p in sorted(glob(...))]")
         if kind == "audio" or (kind == "auto" and _looks_like_audio(data)):
             return self._bind_timed(data, "audio"), "audio", RangeIds(len(data))
         if kind == "video" or (kind == "auto" and _looks_like_videos(data)):
@@ -345,6 +353,10 @@ class Items:
             return _TorchSource(data), "image", RangeIds(len(data))
         if isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
             raise ValueError(f"Items needs a sequence of items (array, list, Series, Dataset), not {type(data).__name__}")
+        if pd is not None and isinstance(data, pd.DataFrame):  # list(df) is its column names
+            raise ValueError(f"Items got a DataFrame (columns {[str(c)[:30] for c in data.columns[:8]]}): pass the column of "
+                             "the items, e.g. df['path'] or df['text'] (its index becomes the ids)")
+        refuse_unordered(data, "the items")
         seq = list(data)
         if not seq:
             raise ValueError("Items got an empty dataset")
@@ -455,6 +467,7 @@ class Items:
             if len(ids) != n:
                 raise ValueError(f"got {len(ids)} ids for {n} items")
             return ids if isinstance(ids, RangeIds) else RangeIds(n)  # not a Python int per id
+        refuse_unordered(ids, "ids")  # a set's order changes from run to run: labels would follow other items
         ids = list(ids)
         types = set(map(type, ids))
         if not types <= {str, int}:  # plain() leaves exact strs and ints as they are
@@ -693,6 +706,8 @@ class Items:
         try:
             with Image.open(source) as im:
                 w, h = im.size
+                im.load()  # the whole image decodes: a truncated file is refused, not shown half grey
+                mime = Image.MIME.get(im.format or "", mime)  # the bytes' own format (a JPEG named .png)
             data = source.getvalue() if isinstance(source, io.BytesIO) else source.read_bytes()
         except Exception as exc:
             raise ValueError(f"{_item_name(item_id)}: cannot read image {remote.redact_urls(str(value))} "

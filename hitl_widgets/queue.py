@@ -15,11 +15,11 @@ Example:
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, KeysView, Mapping, Sequence, Set
+from collections.abc import Callable, Hashable, Iterable, Sequence
 
 import numpy as np
 
-from .coerce import is_item_id, plain
+from .coerce import is_item_id, plain, refuse_unordered
 from .items import Items
 
 QueueSpec = None | Sequence[Hashable] | np.ndarray | Callable[[], Sequence[Hashable]]
@@ -51,7 +51,7 @@ def queue_positions(queue: QueueSpec, items: Items) -> np.ndarray:
         raise ValueError(
             f"queue must be a sequence of item ids (or a callable returning one), not {type(queue).__name__}"
         )
-    _refuse_unordered(queue)
+    refuse_unordered(queue, "queue")
     from .items import RangeIds, _RangeIndex
 
     if isinstance(queue, RangeIds) and isinstance(items._index, _RangeIndex):  # items.ids itself, or a prefix
@@ -78,17 +78,6 @@ def queue_positions(queue: QueueSpec, items: Items) -> np.ndarray:
         raise ValueError("the queue is empty: nothing to review")
     _refuse_repeats(positions, items)
     return positions
-
-
-def _refuse_unordered(queue: Iterable) -> None:
-    """Refuse a set (its order is its hashes': a str id's changes from run to run) and a mapping
-    (which would be read as its keys, silently). A dict's ``keys()`` keep their order and pass."""
-    if isinstance(queue, Set) and not isinstance(queue, KeysView):
-        raise ValueError(f"queue is a {type(queue).__name__}, which has no order, and a queue is ordered: "
-                         "pass sorted(...) or a list")
-    if isinstance(queue, Mapping):
-        raise ValueError(f"queue is a {type(queue).__name__} (a mapping), and a queue is ordered: pass "
-                         "sorted(...) or a list of item ids (e.g. list(d) for its keys in order)")
 
 
 def _refuse_repeats(positions: np.ndarray, items: Items) -> None:

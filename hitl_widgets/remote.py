@@ -108,7 +108,8 @@ def _glob_matches(name: str, storage_options: dict | None) -> list[str]:
     if is_url(name):
         found = _url_glob_matches(name, storage_options)
     else:
-        found = [name] if os.path.isfile(name) else sorted(glob.glob(name))
+        # files only (a folder is no item), and "**" spans folders as fsspec's does for URLs
+        found = [name] if os.path.isfile(name) else sorted(p for p in glob.glob(name, recursive=True) if os.path.isfile(p))
     if not found:
         raise ValueError(f"no files match {redact_urls(name)!r}")
     return found
@@ -120,7 +121,7 @@ def _url_glob_matches(name: str, storage_options: dict | None) -> list[str]:
         fs, path = fsspec.core.url_to_fs(name, **(storage_options or {}))
         if fs.isfile(path):  # fs.glob: get_fs_token_paths expands "*" only, not "?" or "[...]"
             return [name]
-        paths = fs.glob(path)
+        paths = [p for p, info in fs.glob(path, detail=True).items() if info.get("type") != "directory"]  # files only
     except ImportError:
         raise
     except Exception as exc:

@@ -476,3 +476,35 @@ def test_a_long_list_of_image_paths_costs_little_memory_and_raw_still_gives_a_pa
     assert grown < 20_000 * 150, grown
     assert isinstance(items.raw(19_999), Path) and items.raw(19_999) == Path(paths[-1])
     assert items.media(19_999).mime == "image/png"
+
+
+def test_a_dataframe_and_unordered_ids_are_refused():
+    """Items(df) made items of the column names; ids given as a set paired with other items in the
+    next session (a str's hash, so the set's order, changes from run to run); one str was its
+    characters."""
+    df = pd.DataFrame({"path": ["a.png", "b.png", "c.png"], "label": [0, 1, 0]})
+    with pytest.raises(ValueError, match=r"Items got a DataFrame \(columns \['path', 'label'\]\): pass the column"):
+        Items(df)
+    texts = ["x", "y", "z"]
+    with pytest.raises(ValueError, match="ids is a set, which has no order"):
+        Items(texts, ids={"cat", "dog", "eel"})
+    with pytest.raises(ValueError, match=r"ids is a dict \(a mapping\)"):
+        Items(texts, ids={"cat": 0, "dog": 1, "eel": 2})
+    with pytest.raises(ValueError, match="ids is one str"):
+        Items(texts, ids="abc")
+    with pytest.raises(ValueError, match="the items is a set|the items are in order"):
+        Items({"x", "y"})
+    assert Items(texts, ids=["cat", "dog", "eel"]).raw("dog") == "y"
+
+
+def test_a_truncated_image_file_is_refused_and_its_own_format_is_sent(tmp_path):
+    """With image_format="auto" a file's bytes were sent after reading the header only: a truncated
+    JPEG showed half grey, and a JPEG named .png went out as image/png."""
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(buf, format="JPEG")
+    (tmp_path / "half.jpg").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    (tmp_path / "really_jpeg.png").write_bytes(buf.getvalue())
+    items = Items([str(tmp_path / "half.jpg"), str(tmp_path / "really_jpeg.png")])
+    with pytest.raises(ValueError, match="item 0: cannot read image .* truncated"):
+        items.media(0)
+    assert items.media(1).mime == "image/jpeg"

@@ -277,3 +277,25 @@ def test_an_encoding_begun_before_a_read_again_is_not_cached(bucket, monkeypatch
     assert items.media(0).data == _png(10)
     monkeypatch.setattr(items, "_encode", encode)
     assert items.media(0).data == _png(99)
+
+
+def test_globs_match_files_only_and_double_star_spans_folders_locally_as_remotely(bucket, tmp_path, monkeypatch):
+    """A URL glob counted a folder as an item (fetching it said "no object"); a local "**" did not
+    span folders (glob without recursive=True) while fsspec's did; a glob of text files gave their
+    paths as the texts."""
+    fs = fsspec.filesystem("memory")
+    fs.pipe(bucket.replace("memory://", "/") + "/cats/sub/9.png", _png(90))
+    assert len(Items(f"{bucket}/cats/*")) == 6  # 5 png + notes.txt, not the folder "sub"
+    assert len(Items(f"{bucket}/cats/**/*.png")) == 6  # and 9.png down in sub/
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ss" / "sub").mkdir(parents=True)
+    (tmp_path / "ss" / "a.png").write_bytes(_png(1))
+    (tmp_path / "ss" / "sub" / "c.png").write_bytes(_png(2))
+    assert [str(Items("ss/**/*.png").raw(i)) for i in range(2)] == ["ss/a.png", "ss/sub/c.png"]
+    assert len(Items("ss/*")) == 1  # the file, not the folder
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.txt").write_text("hello")
+    with pytest.raises(ValueError, match=r"'notes/\*\.txt' names files that are not images, audio or videos"):
+        Items("notes/*.txt")
+    with pytest.raises(ValueError, match="names files that are not images"):
+        Items("notes/*.txt", kind="text")

@@ -350,3 +350,13 @@ def test_the_examples_of_items_and_queue_run():
     for module in (items, queue):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted >= 5, (module.__name__, result)
+
+
+def test_numpy_integer_ids_are_found_in_the_queue():
+    """np.int64(1) in items was True but np.int64(1) in w.order False, and w.order.index(np.int64(1))
+    said "is not in the queue": ids from np.argsort were not found where they stood."""
+    w = ClassifyWidget(["a", "b", "c", "d"], ["x", "y"], store=AnnotationStore(":memory:"))
+    assert np.int64(1) in w.order and w.order.index(np.int64(1)) == 1 and w.order.position_of(np.int32(3)) == 3
+    w.set_queue(np.argsort([3, 2, 1, 0]))
+    assert list(w.order) == [3, 2, 1, 0] and np.int64(3) in w.order and w.order.index(np.int64(0)) == 3
+    assert np.float64(1.0) not in w.order and True not in w.order  # only ints and strs are ids

@@ -53,7 +53,7 @@ import sqlalchemy as sa
 import traitlets
 
 from .._version import __version__
-from ..coerce import check_int, check_item_id, check_number, is_item_id
+from ..coerce import check_int, check_item_id, check_number, is_item_id, plain
 from ..items import MAX_ID_CHARS, Items
 from ..queue import QueueSpec, queue_positions
 from ..static import StaticCard, thumbnail_jpeg, with_static
@@ -829,7 +829,8 @@ class QueueOrder(Sequence):
             yield from (ids[p] for p in self._positions[a : a + 65536].tolist())
 
     def position_of(self, item_id: Any) -> int:
-        """Where ``item_id`` stands in the queue (from 0), -1 when it is not queued."""
+        """Where ``item_id`` stands in the queue (from 0), -1 when it is not queued (``np.int64(3)`` is id 3)."""
+        item_id = plain(item_id)
         try:
             p = self._index.get(item_id) if is_item_id(item_id) else None
         except TypeError:
@@ -945,6 +946,7 @@ class ReviewWidget(ItemsWidget):
 
     def _place(self, item_id: Any) -> int:
         """Where ``item_id`` stands in the queue (from 0); -1 when it is not queued (or not an id)."""
+        item_id = plain(item_id)
         try:
             p = self.items._index.get(item_id) if is_item_id(item_id) else None
         except TypeError:
