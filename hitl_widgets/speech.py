@@ -40,13 +40,16 @@ def _pcm(source: AudioSource) -> bytes:
     return np.clip(np.round(x * 32767.0), -32768, 32767).astype("<i2").tobytes()
 
 
-def _words(decoder: Any, utterance: Hashable) -> list[dict]:
+def _words(decoder: Any, utterance: Hashable, duration_s: float) -> list[dict]:
+    """The recognised words (none when the recogniser found none), their times within the recording:
+    a frame's end past the last sample (up to 10 ms) is cut at ``duration_s``."""
     out: list[dict] = []
-    for seg in decoder.seg():
+    for seg in decoder.seg() or ():
         if _FILLERS.match(seg.word):
             continue
+        end = min((seg.end_frame + 1) / FRAMES_PER_S, duration_s)
         out.append({"utterance": utterance, "index": len(out), "text": re.sub(r"\(\d+\)$", "", seg.word),
-                    "start_s": seg.start_frame / FRAMES_PER_S, "end_s": (seg.end_frame + 1) / FRAMES_PER_S,
+                    "start_s": min(seg.start_frame / FRAMES_PER_S, end), "end_s": end,
                     "confidence": float(min(1.0, max(0.0, seg.prob)))})
     return out
 
@@ -62,14 +65,17 @@ def _sources(audio: Any, ids: Iterable[Hashable] | None) -> list[tuple[Hashable,
 def recognise(audio: Any, ids: Iterable[Hashable] | None = None) -> pd.DataFrame:
     """Word hypotheses of every recording (``Items`` of audio, or what ``Items(..., kind="audio")``
     takes): one row per word with its times and the recogniser's posterior probability as
-    ``confidence`` (fillers and silences left out)."""
+    ``confidence`` (fillers and silences left out; a silent recording, ``AudioSource.silent()``, has
+    no word)."""
     decoder = _decoder()
     rows: list[dict] = []
     for item_id, source in _sources(audio, ids):
+        if source.silent():  # the recogniser hears a word in silence (with confidence 1.0): there is none
+            continue
         decoder.start_utt()
         decoder.process_raw(_pcm(source), full_utt=True)
         decoder.end_utt()
-        rows += _words(decoder, item_id)
+        rows += _words(decoder, item_id, source.duration_s)
     return pd.DataFrame(rows, columns=WORD_COLUMNS)
 
 
@@ -128,7 +134,7 @@ def _aligned_rows(decoder: Any, source: AudioSource, keys: list[str], utterance:
     decoder.start_utt()
     decoder.process_raw(_pcm(source), full_utt=True)
     decoder.end_utt()
-    rows = _words(decoder, utterance)
+    rows = _words(decoder, utterance, source.duration_s)
     if [r["text"] for r in rows] != keys:
         raise ValueError(f"utterance {utterance!r}: the recogniser could not align the transcript to the audio")
     return rows
@@ -184,6 +190,7 @@ def _fill_gaps(frame: pd.DataFrame, duration: float) -> None:
             j += 1
         lo = float(frame.at[k - 1, "end_s"]) if k > 0 else 0.0
         hi = float(frame.at[j, "start_s"]) if j < n else duration
+        hi = max(hi, lo)  # no room left (the previous word ends at the recording's end): zero-length, never reversed
         step = (hi - lo) / (j - k)
         for m in range(k, j):
             frame.at[m, "start_s"] = lo + (m - k) * step

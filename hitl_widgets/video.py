@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import io
+import math
 import os
 import threading
 from collections import OrderedDict
@@ -32,7 +33,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .coerce import check_pixel_stack
+from .coerce import check_pixel_stack, plain
 from .remote import is_url
 
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi")
@@ -237,8 +238,13 @@ class VideoSource:
         return float(self.times[self._check_index(i)])
 
     def index_at(self, seconds: float) -> int:
-        """The frame on screen at ``seconds`` (relative to the first frame): the last one shown at or before it."""
-        return int(np.clip(frame_at(self.times, seconds), 0, self.n_frames - 1))
+        """The frame on screen at ``seconds`` (relative to the first frame): the last one shown at or before it
+        (a time before the first frame is frame 0, one past the last the last frame). NaN, an infinity and
+        anything but a number are refused."""
+        value = plain(seconds)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ValueError(f"{self.name}: a time in seconds must be a finite number, not {value!r}")
+        return int(np.clip(frame_at(self.times, value), 0, self.n_frames - 1))
 
     def keyframe_before(self, i: int) -> int:
         """The index of the keyframe at or before frame ``i`` (where decoding frame ``i`` starts)."""

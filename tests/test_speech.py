@@ -107,3 +107,29 @@ def test_force_align_refuses_a_transcript_with_nothing_to_align(speech):
         force_align(source, " -- ... !", "en-us/00")
     with pytest.raises(ValueError, match="utterance 'en-us/00': the transcript must be a str, not NoneType"):
         force_align(source, None, "en-us/00")
+
+
+def test_silence_has_no_words_and_noise_with_nothing_recognised_is_not_a_type_error():
+    """On silent audio the recogniser heard "dog" with confidence 1.0; when it found nothing,
+    decoder.seg() was None and force_align raised a bare TypeError."""
+    from hitl_widgets.audio import AudioSource
+
+    for seconds in (0.5, 1.0, 3.0):
+        assert recognise([(np.zeros(int(seconds * SAMPLE_RATE), np.float32), SAMPLE_RATE)]).empty
+    noise = np.random.default_rng(0).normal(0, 0.01, SAMPLE_RATE).astype(np.float32)
+    with pytest.raises(ValueError, match="could not align the transcript to the audio"):
+        force_align(AudioSource(noise, SAMPLE_RATE), "hello world")
+
+
+def test_force_aligned_words_stay_within_the_recording(speech):
+    """A frame's end could overshoot the last sample by up to 10 ms, and an unknown last word then got
+    a start after its end (5.92 to 5.9197 s): to_srt refused the alignment."""
+    from hitl_widgets.audio import AudioSource
+
+    x, rate = speech.audio[0]
+    words = speech.words[speech.words["utterance"] == speech.words["utterance"].iloc[0]]
+    source = AudioSource(x[: int((words.end_s.iloc[-1] + 0.005) * rate) + 37], rate)
+    text = " ".join(words.text) + " zzxq"
+    aligned = force_align(source, text)
+    assert (aligned.end_s >= aligned.start_s).all() and (aligned.end_s <= source.duration_s + 1e-12).all()
+    assert not aligned.aligned.iloc[-1] and aligned.start_s.iloc[-1] == aligned.end_s.iloc[-1] == pytest.approx(source.duration_s)

@@ -55,3 +55,12 @@ def test_a_frame_without_an_index_is_read_in_item_order_only_beside_str_ids():
         named([10, 11, 12], groups=groups)  # int ids: 0..2 would read as ids, never as positions
     with pytest.raises(ValueError, match="no value for utterances 'a', 'b', 'c'"):
         named(["a", "b", "c"], groups=groups["accent"])  # a Series is always read by id
+
+
+def test_a_reference_with_no_word_is_left_out_of_wer_by_group():
+    """A punctuation-only reference ("...") passed the blank check, then wer_by_group raised "the
+    reference is empty after normalisation" instead of leaving it out, as its docstring says."""
+    groups = pd.DataFrame({"accent": ["us", "uk", "in"]}, index=[0, 1, 2])
+    w, _, _ = make(groups=groups, reference={**REFERENCE, 2: "..."})
+    by_accent = w.wer_by_group(n_boot=10)
+    assert by_accent["n_utterances"].to_dict() == {"uk": 1, "us": 1}

@@ -403,3 +403,14 @@ def test_importing_the_package_does_not_import_av():
             "print('av' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_index_at_refuses_a_time_that_is_not_a_finite_number():
+    """index_at(nan) was the last frame and index_at("1") frame 29, without a word."""
+    from hitl_widgets.video import VideoSource
+
+    v = VideoSource(np.zeros((90, 4, 4, 3), np.uint8), fps=30)
+    assert v.index_at(1) == 30 and v.index_at(np.float64(1.5)) == 45 and v.index_at(-5) == 0 and v.index_at(1e9) == 89
+    for bad in (float("nan"), float("inf"), "1", None, True):
+        with pytest.raises(ValueError, match="a time in seconds must be a finite number"):
+            v.index_at(bad)

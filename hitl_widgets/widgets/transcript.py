@@ -167,7 +167,10 @@ class TranscriptReview(AudioReads, ImageEditor):
 
         t = self.transcripts
         ref = t["reference"] if self._reference is not None else t["text"].where(t["verdict"].isin(["accept", "corrected"]))
-        keep = ref.notna() & (t["verdict"] != "unusable") & ref.fillna("").str.strip().ne("")
+        from ..metrics.asr import normalise_text
+
+        as_scored = normalise_text if kwargs.get("normalise", True) else str.strip  # "..." is empty once normalised
+        keep = ref.notna() & (t["verdict"] != "unusable") & ref.fillna("").map(as_scored).ne("")
         if not keep.any():
             raise ValueError("no utterance to score yet: judge some (accept / corrected) or give reference=")
         ids = t.loc[keep, "utterance"].tolist()
