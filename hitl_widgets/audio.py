@@ -63,8 +63,12 @@ class AudioSource:
     """One recording: a file path (see the module) or an array with its ``sample_rate``.
 
     Attributes:
-        sample_rate, n_samples, n_channels, duration_s; path (None for an array); name (used in errors).
+        sample_rate, n_samples, n_channels, duration_s; path (None for an array); name (used in errors);
+        start_s: when the first sample plays in its file (a container's audio stream may start after
+        its video, or before it; 0 for an array and a plain audio file). Sample times count from it.
     """
+
+    start_s = 0.0
 
     def __init__(self, source: Any, sample_rate: int | None = None, *, name: str | None = None):
         self._lock = threading.RLock()
@@ -136,8 +140,11 @@ class AudioSource:
                 rate = int(stream.rate or stream.codec_context.sample_rate)
                 channels = int(stream.codec_context.channels or 1)
                 resampler = av.AudioResampler(format="flt", layout=stream.layout.name, rate=rate)
-                parts = [f.to_ndarray().reshape(-1, channels) for frame in container.decode(stream)
-                         for f in resampler.resample(frame)]
+                parts: list[np.ndarray] = []
+                for frame in container.decode(stream):
+                    if not parts and frame.time is not None:  # the stream's first sample, in the file's time
+                        self.start_s = float(frame.time)
+                    parts += [f.to_ndarray().reshape(-1, channels) for f in resampler.resample(frame)]
                 parts += [f.to_ndarray().reshape(-1, channels) for f in resampler.resample(None)]
         except ValueError:
             raise

@@ -80,9 +80,13 @@ class VideoSource:
         n_frames, fps (nominal), width, height.
         pts: each frame's presentation timestamp in ``time_base`` units (int64, strictly increasing).
         times: each frame's presentation time in seconds, relative to the first frame (``times[0] == 0``).
+        start_s: when the first frame shows in its file (0 for an array): with ``AudioSource.start_s``,
+            how a container's soundtrack lines up with its frames.
         keyframes: indices of the frames a decoder can start from.
         seeks, decoded: counters (seeks done; frames decoded), for tests and benchmarks.
     """
+
+    start_s = 0.0
 
     def __init__(self, source: Any, *, fps: float | None = None, cache_size: int = 64, name: str | None = None):
         if isinstance(cache_size, bool) or not isinstance(cache_size, (int, np.integer)) or cache_size < 0:
@@ -186,6 +190,7 @@ class VideoSource:
         if len(self.keyframes) == 0 or self.keyframes[0] != 0:  # no keyframe flag: start from the beginning
             self.keyframes = np.union1d([0], self.keyframes).astype(np.int64)
         self.times = (pts - pts[0]) * float(self.time_base)
+        self.start_s = float(pts[0] * self.time_base)  # when the first frame shows, in the file's time
         self._check_duration(container, stream)
         self.width = int(stream.codec_context.width)
         self.height = int(stream.codec_context.height)

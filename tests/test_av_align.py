@@ -236,3 +236,46 @@ def test_constructor_checks_name_the_item(clip):
     # its own soundtrack only: proposal 0, the person marks
     w = hw.AVAlignReview([clip["video"]], store=hw.AnnotationStore(":memory:"))
     assert w.proposal(0)["method"] == "none" and not w._item_info(0)["separate"]
+
+
+def _delayed_video(path) -> str:
+    """An mkv whose first frame shows at 0.52 s while its soundtrack starts at 0 s and beeps at 1.0 s
+    (a camera's or an edited file's layout): the beep is on screen on frame 12 (0.48 s after frame 0)."""
+    from fractions import Fraction
+
+    import av
+
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream("mpeg4", rate=FPS)
+        vs.width = vs.height = 32
+        vs.pix_fmt = "yuv420p"
+        vs.time_base = Fraction(1, FPS)
+        audio = out.add_stream("aac", rate=RATE)
+        audio.layout = "mono"
+        for i in range(50):
+            frame = av.VideoFrame.from_ndarray(np.zeros((32, 32, 3), np.uint8), format="rgb24")
+            frame.pts = i + 13  # the first frame at 13/25 = 0.52 s
+            for packet in vs.encode(frame):
+                out.mux(packet)
+        for packet in vs.encode():
+            out.mux(packet)
+        beep = beep_track([1.0], duration_s=3.0, rate=RATE).astype(np.float32)
+        for k in range(0, len(beep), 1024):
+            frame = av.AudioFrame.from_ndarray(beep[None, k : k + 1024], format="flt", layout="mono")
+            frame.sample_rate, frame.pts = RATE, k
+            for packet in audio.encode(frame):
+                out.mux(packet)
+        for packet in audio.encode():
+            out.mux(packet)
+    return str(path)
+
+
+def test_a_soundtrack_that_starts_before_the_first_frame_is_lined_up_by_the_files_times(tmp_path):
+    """The soundtrack was read as if it started with the first frame: the proposal was 0 and the beep
+    at 1.0 s went to frame 25 instead of 12 (13 frames late)."""
+    video = _delayed_video(tmp_path / "delayed.mkv")
+    w = hw.AVAlignReview([video], store=hw.AnnotationStore(":memory:"))
+    assert w.proposal(0)["offset_s"] == pytest.approx(-0.52, abs=1e-3)
+    w.confirm(0)
+    frames = w.segments_to_frames(pd.DataFrame({"item": [0], "start_s": [1.0], "end_s": [1.2]}))
+    assert frames["start_frame"].tolist() == [12]

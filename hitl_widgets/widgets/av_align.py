@@ -6,6 +6,9 @@ to add to a time in the recording to get the video's time of the same moment (``
 convention). It starts as a proposal: ``av_sync.estimate_offset(soundtrack, recording)`` when the
 video has a soundtrack and a separate recording (with its score and margin; a margin under
 ``ambiguous_margin`` is flagged ambiguous), else 0 (nothing to correlate: the person marks an event).
+A soundtrack's times count from its stream's first sample, which a container may start before or
+after its first frame: the proposal adds that lead (``AudioSource.start_s - VideoSource.start_s``),
+so a soundtrack alone starts at its lead, not 0.
 
 Every change to an item is one store event (``kind="av_offset"``) whose payload is its whole state
 (``offset_s``, ``source``, ``confirmed``, ``marks``), so undo is ``store.undo`` and redo re-applies
@@ -118,7 +121,9 @@ class AVAlignReview(AudioReads, ImageEditor, VideoWidget):
         hit = self._proposals.get(item_id)
         if hit is None:
             track, separate = self._soundtrack(item_id), self._separate.get(item_id)
-            hit = {"offset_s": 0.0, "score": None, "margin": None, "ambiguous": False, "method": "none",
+            # the soundtrack's time t is the picture's t + lead: in the file its stream may start before or after the frames
+            lead = 0.0 if track is None else track.start_s - self.items.video(item_id).start_s
+            hit = {"offset_s": lead if separate is None else 0.0, "score": None, "margin": None, "ambiguous": False, "method": "none",
                    "note": "no separate recording: mark an event heard and seen" if separate is None else
                    "the video has no soundtrack: mark an event heard and seen"}
             if track is not None and separate is not None:
@@ -127,7 +132,7 @@ class AVAlignReview(AudioReads, ImageEditor, VideoWidget):
                 except ValueError as exc:
                     hit["note"] = f"no proposal: {exc}"
                 else:
-                    hit = {"offset_s": est.offset_s, "score": est.score, "margin": est.margin,
+                    hit = {"offset_s": est.offset_s + lead, "score": est.score, "margin": est.margin,
                            "ambiguous": bool(est.margin < self._ambiguous_margin), "method": "cross-correlation",
                            "note": "ambiguous: the sound repeats; check it" if est.margin < self._ambiguous_margin else ""}
             self._proposals[item_id] = hit
