@@ -242,3 +242,19 @@ def test_export_the_widgets_tracks_to_coco_video_and_mot():
     one = tracks[tracks["video"] == 0]
     mot = from_mot(to_mot(one, classes=CLASSES), classes=CLASSES)
     np.testing.assert_allclose(mot[["frame", "x", "y", "w", "h"]], one[["frame", "x", "y", "w", "h"]])
+
+
+def test_a_box_within_the_rounding_allowed_is_clipped_so_the_exports_take_it():
+    """The widget kept a box 0.4 px past the frame's edge (it allows 0.5 px of rounding), which its own
+    exports then refused: to_coco_video raised "leaves the frame … clip it first"."""
+    from hitl_widgets.io.coco_video import to_coco_video
+
+    w = hw.TrackAnnotator([np.zeros((10, 16, 16), np.uint8)], classes=["car"], store=hw.AnnotationStore(":memory:"))
+    t = w.add_keyframe(0, 0, (0, 0, 4, 4), "car")
+    w.add_keyframe(0, 6, (12.4, -0.3, 4, 4), track=t)
+    row = w.tracks.query("frame == 6").iloc[0]
+    assert (row.x, row.y) == (12.4, 0.0) and row.x + row.w == pytest.approx(16.0) and row.h == pytest.approx(3.7)
+    boxes = [a["bbox"] for a in to_coco_video(w.tracks, size=(16, 16))["annotations"]]
+    assert len(boxes) == 7 and all(b[0] + b[2] <= 16 + 1e-6 for b in boxes)  # keyframes 0 and 6 and the frames between
+    with pytest.raises(ValueError, match="leaves the 16 x 16 frame"):
+        w.add_keyframe(0, 8, (12.6, 0, 4, 4), track=t)

@@ -224,7 +224,12 @@ class TrackAnnotator(VideoCollectionEditor, ImageEditor):
             raise IntentError(f"{where}: the box must have w > 0 and h > 0, not {w} x {h}")
         if x < -_EDGE or y < -_EDGE or x + w > info["width"] + _EDGE or y + h > info["height"] + _EDGE:
             raise IntentError(f"{where}: box {box} leaves the {info['width']} x {info['height']} frame")
-        return box
+        # within the rounding allowed: clipped to the frame, so that the exports (which allow none) take it
+        x0, y0 = min(max(x, 0.0), info["width"]), min(max(y, 0.0), info["height"])
+        x1, y1 = min(x + w, info["width"]), min(y + h, info["height"])
+        if x1 <= x0 or y1 <= y0:
+            raise IntentError(f"{where}: box {box} has no area inside the {info['width']} x {info['height']} frame")
+        return [x0, y0, x1 - x0, y1 - y0]
 
     def _keyframe(self, video: Hashable, content: dict) -> tuple[dict, int]:
         """The state with the keyframe of ``content`` set, and the track's id."""
