@@ -106,6 +106,9 @@ def estimate_offset(reference: Any, other: Any, *, max_offset_s: float = 10.0, h
     if ref.silent() or oth.silent():
         raise ValueError(f"{(ref if ref.silent() else oth).name} is silent: there is nothing to align on")
     a, b = onset_envelope(ref, hop_s), onset_envelope(oth, hop_s)
+    for source, envelope in ((ref, a), (oth, b)):
+        if not np.any(envelope):  # a constant (DC) signal: not silent, yet no onset to line up
+            raise ValueError(f"{source.name} has no onset (its level never rises): there is nothing to align on")
     size = 1 << int(np.ceil(np.log2(len(a) + len(b))))
     corr = np.fft.irfft(np.fft.rfft(a, size) * np.conj(np.fft.rfft(b, size)), size)
     lags = np.concatenate([np.arange(0, len(a)), np.arange(-len(b) + 1, 0)])

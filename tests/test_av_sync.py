@@ -124,3 +124,17 @@ def test_an_offset_given_as_a_numpy_scalar_or_0d_array_is_its_number():
     expected = to_frames(table, times, offset_s=0.08)
     for offset in (np.float32(0.08), np.array(0.08), np.float64(0.08)):
         assert to_frames(table, times, offset_s=offset)[["start_frame", "end_frame"]].equals(expected[["start_frame", "end_frame"]])
+
+
+def test_a_constant_signal_has_no_onset_to_align_on():
+    """A DC signal is not silent, and estimate_offset answered offset 0.0 with score 0 (which the review
+    then called "ambiguous: the sound repeats") instead of refusing as it does silence."""
+    from hitl_widgets.av_sync import estimate_offset
+    from hitl_widgets.demo.beeps import beep_track
+
+    dc = np.full(16000, 0.5, np.float32)
+    beeps = beep_track([0.3, 0.7], duration_s=1.0)
+    with pytest.raises(ValueError, match="other has no onset .* nothing to align on"):
+        estimate_offset((beeps, 16000), (dc, 16000))
+    with pytest.raises(ValueError, match="reference has no onset"):
+        estimate_offset((dc, 16000), (beeps, 16000))
