@@ -154,3 +154,13 @@ def test_wer_by_group_pairs_groups_by_id():
     assert t["n_words"].tolist() == [3, 2]
     with pytest.raises(ValueError, match=r"groups are paired .*by id: no value for .*'u2'; utterance\(s\) 'u9'"):
         wer_by_group(refs, hyps, {"u1": "A", "u9": "B"}, n_boot=10)
+
+
+def test_invisible_characters_do_not_make_a_word_wrong():
+    """A zero-width space or soft hyphen inside a word (pasted from a web page) survived normalisation:
+    "ab" against "a\\u200bb" scored WER 1.0."""
+    for invisible in ("\u200b", "\u00ad", "\u2060", "\ufeff"):
+        assert normalise_text(f"a{invisible}b") == "ab"
+        assert wer(["ab cd"], [f"a{invisible}b cd"]) == 0.0
+    assert normalise_text("a\u200db") == "a\u200db"  # the zero-width joiner changes some scripts: kept
+    assert wer(["ab"], ["a\u200bb"], normalise=False) == 1.0  # as given without normalisation

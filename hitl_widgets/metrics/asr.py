@@ -1,7 +1,8 @@
 """Speech-recognition errors: WER and CER with their alignment, per utterance and per speaker group.
 
 Normalisation (``normalise=True``, the default; :func:`normalise_text`): Unicode NFKC, case folded,
-curly apostrophes made straight, every punctuation or symbol character a space except an apostrophe
+curly apostrophes made straight, invisible characters removed (soft hyphen, zero-width space, word
+joiner, byte-order mark: "a\u200bb" is "ab"), every punctuation or symbol character a space except an apostrophe
 between two letters or digits ("don't" stays one word, "'quoted'" loses its quotes), then words are
 split on whitespace. With ``normalise=False`` the text is taken as given: for WER only split on
 whitespace (as jiwer 4's default, which splits on spaces after collapsing runs of whitespace: the two
@@ -42,6 +43,9 @@ from .fairness import group_codes
 __all__ = ["normalise_text", "Alignment", "align", "wer", "cer", "utterance_errors", "wer_by_group"]
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+#: invisible characters that never change a word: a soft hyphen, a zero-width space, a word joiner, a
+#: byte-order mark (the zero-width joiner and non-joiner stay: they change how some scripts are written)
+_INVISIBLE = str.maketrans(dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff")))
 
 
 def normalise_text(text: str) -> str:
@@ -51,7 +55,7 @@ def normalise_text(text: str) -> str:
         >>> normalise_text("Don’t  STOP, the GPU-kernel!")
         "don't stop the gpu kernel"
     """
-    s = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
+    s = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES).translate(_INVISIBLE)
     out = []
     for i, ch in enumerate(s):
         cat = unicodedata.category(ch)
