@@ -591,7 +591,9 @@ class Items:
         """The object at ``url`` (``cached=False``: read again, not from the cache, and the item's
         encoded media dropped, so that ``media`` shows what was read); ``ValueError`` naming the item
         (``remote.ObjectNotFound`` when there is no object)."""
-        assert self._fetcher is not None
+        if self._fetcher is None:  # a LazyRows (or a source bound without URLs) gave a URL
+            raise ValueError(f"{_item_name(item_id)}: {remote.redact_urls(url)[:80]!r} is a URL, which a LazyRows cannot "
+                             "give (it gives an image array or a text): fetch it in __getitem__, or pass the URLs to Items")
         try:
             data = self._fetcher.get(url, f"item {item_id!r}", cached=cached)
         except remote.ObjectNotFound as exc:

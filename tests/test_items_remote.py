@@ -299,3 +299,18 @@ def test_globs_match_files_only_and_double_star_spans_folders_locally_as_remotel
         Items("notes/*.txt")
     with pytest.raises(ValueError, match="names files that are not images"):
         Items("notes/*.txt", kind="text")
+
+
+def test_a_lazy_rows_that_gives_a_url_is_told_why(bucket):
+    """A LazyRows returning a URL failed with a bare AssertionError."""
+    from hitl_widgets.items import LazyRows
+
+    class Urls(LazyRows):
+        def __len__(self):
+            return 1
+
+        def __getitem__(self, n):
+            return f"{bucket}/cats/0.png"
+
+    with pytest.raises(ValueError, match="item 0: .* is a URL, which a LazyRows cannot give"):
+        Items(Urls()).media(0)
