@@ -360,3 +360,13 @@ def test_numpy_integer_ids_are_found_in_the_queue():
     w.set_queue(np.argsort([3, 2, 1, 0]))
     assert list(w.order) == [3, 2, 1, 0] and np.int64(3) in w.order and w.order.index(np.int64(0)) == 3
     assert np.float64(1.0) not in w.order and True not in w.order  # only ints and strs are ids
+
+
+def test_set_queue_refuses_a_position_that_is_not_an_int():
+    """set_queue(..., position="2") raised a raw TypeError from a comparison."""
+    w = ClassifyWidget(["a", "b", "c"], ["x"], store=AnnotationStore(":memory:"))
+    for bad in ("2", 1.5, True, -1, None):
+        with pytest.raises(ValueError, match="position must be an int >= 0"):
+            w.set_queue([2, 1, 0], position=bad)
+    w.set_queue([2, 1, 0], position=np.int64(1))
+    assert w.position == 1 and list(w.order) == [2, 1, 0]

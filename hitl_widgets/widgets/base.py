@@ -925,7 +925,8 @@ class ReviewWidget(ItemsWidget):
 
     def set_queue(self, queue: QueueSpec, position: int = 0) -> None:
         """Review these item ids next (a sequence, or a callable returning one), from ``position``
-        (clamped to the queue)."""
+        (clamped to the queue; an int >= 0)."""
+        position = check_int("position", position, 0)
         positions = queue_positions(queue, self.items)
         with self.hold_sync():
             self._set_order(positions, max(0, min(position, len(positions) - 1)))
