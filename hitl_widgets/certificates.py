@@ -211,9 +211,10 @@ def _label_hash(item_id: Hashable, label: Any) -> str:
     """The hash of one item's label; a label JSON cannot hold (NaN inside a list) is a ValueError naming the item."""
     try:
         return _sha(_canonical(label))
-    except ValueError as exc:
-        raise ValueError(f"item {item_id!r}: its label {label!r} cannot be certified ({exc}: "
-                         "NaN or infinity inside a label; None certifies an item as unlabelled)") from None
+    except (ValueError, TypeError) as exc:  # NaN inside a list; bytes or another type JSON cannot hold
+        raise ValueError(f"item {item_id!r}: its label {label!r} cannot be certified ({exc}: a label is JSON — "
+                         "strs, numbers, bools, lists or dicts of them, without NaN or infinity; None certifies an "
+                         "item as unlabelled)") from None
 
 
 def _digest(hashes: dict[str, str]) -> str:

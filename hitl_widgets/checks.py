@@ -340,12 +340,14 @@ def schema_violations(data: Sequence[Any] | Loaded, schema: dict, labels: Sequen
     return pd.DataFrame(rows, columns=["item", "field", "value", "problem"])
 
 
-def _robust_z(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    med = np.median(reference)
-    mad = np.median(np.abs(reference - med)) * 1.4826
-    if mad == 0:
-        mad = max(abs(med) * 0.05, 1e-9)  # identical references: 5% of the value counts as one unit
-    return (values - med) / mad
+def _robust_z(log_values: np.ndarray, log_reference: np.ndarray, unit_if_identical: float) -> np.ndarray:
+    """Robust z-scores of logs (of areas, aspect ratios) against the reference's: (x - median) / (1.4826 MAD);
+    with identical references (MAD 0), ``unit_if_identical`` in log space is one unit. (It was 5% of the
+    median log: for square images, whose log aspect is 0, a 1e-9 unit made a 64x65 image an outlier
+    while a 4x larger one was not.)"""
+    med = np.median(log_reference)
+    mad = np.median(np.abs(log_reference - med)) * 1.4826
+    return (log_values - med) / (mad if mad > 0 else unit_if_identical)
 
 
 def metadata_anomalies(new: Sequence[Any] | Loaded, existing: Sequence[Any] | Loaded | None = None, *,
@@ -357,8 +359,9 @@ def metadata_anomalies(new: Sequence[Any] | Loaded, existing: Sequence[Any] | Lo
     if mref.empty or mnew.empty:
         return pd.DataFrame(columns=["item", "field", "value", "problem"])
     rows = []
-    area_z = _robust_z(np.log(mnew.width * mnew.height), np.log(mref.width * mref.height))
-    aspect_z = _robust_z(np.log(mnew.width / mnew.height), np.log(mref.width / mref.height))
+    # references all of one size: with max_z 4, an area 1.8x (or 1 / 1.8) theirs is flagged, an aspect ratio 22% off
+    area_z = _robust_z(np.log(mnew.width * mnew.height), np.log(mref.width * mref.height), 0.15)
+    aspect_z = _robust_z(np.log(mnew.width / mnew.height), np.log(mref.width / mref.height), 0.05)
     common = int(mref.channels.mode().iloc[0])
     for m, az, rz in zip(mnew.itertuples(index=False), area_z, aspect_z):
         if abs(az) > max_z:

@@ -179,9 +179,10 @@ class QualityGate(ReviewWidget):
         items = items if isinstance(items, Items) else Items(items)
         if not isinstance(name, str) or not name.strip() or len(name) > 150:
             raise ValueError(f"name must be a non-empty str (at most 150 characters), not {name!r}")
-        if not (isinstance(threshold, (int, float)) and 0 < threshold < 1):
+        threshold, risk = plain(threshold), plain(risk)  # np.float32(0.9) is 0.9
+        if isinstance(threshold, bool) or not (isinstance(threshold, (int, float)) and 0 < threshold < 1):
             raise ValueError(f"threshold must be in (0, 1), not {threshold!r}")
-        if not (isinstance(risk, (int, float)) and 0 < risk < 1):
+        if isinstance(risk, bool) or not (isinstance(risk, (int, float)) and 0 < risk < 1):
             raise ValueError(f"risk must be in (0, 1), not {risk!r}")
         reasons = [str(r) for r in reasons]
         if not 1 <= len(reasons) <= 9 or len(set(reasons)) != len(reasons):
@@ -196,8 +197,8 @@ class QualityGate(ReviewWidget):
         else:
             raise ValueError(f"sample must be a count >= 1 or a fraction in (0, 1], not {sample!r}")
         if plan is not None:
-            pn, pc = plan
-            if not (isinstance(pn, int) and isinstance(pc, int) and 1 <= pn <= n_items and 0 <= pc < pn):
+            pn, pc = (plain(v) for v in plan)  # np.int64(50) is 50
+            if not (type(pn) is int and type(pc) is int and 1 <= pn <= n_items and 0 <= pc < pn):
                 raise ValueError(f"plan must be (n, c) with 1 <= n <= {n_items} and 0 <= c < n, not {plan!r}")
             n, c = pn, pc
         else:

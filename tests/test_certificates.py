@@ -433,3 +433,10 @@ def test_the_gate_row_never_shows_a_rate_below_1_as_100_percent():
     every = _Gate(2001, 0, 0.99817, 1.0)  # all accepted: 100.0% is the truth
     cert = certify(np.zeros((2, 4, 4, 1), np.uint8), [0, 1], store=AnnotationStore(":memory:"), gates=[every], progress=False)
     assert "100.0% (99.8%–100.0%)" in cert.html_body()
+
+
+def test_a_label_json_cannot_hold_is_refused_naming_the_item():
+    """A bytes label raised a bare TypeError, naming nothing."""
+    images = np.zeros((3, 4, 5), np.uint8)
+    with pytest.raises(ValueError, match=r"item 1: its label b'a' cannot be certified .*a label is JSON"):
+        certify(images, ["x", b"a", "y"], store=AnnotationStore(":memory:"), name="v1")

@@ -162,3 +162,12 @@ def test_schema_classes_match_other_numbers_by_value():
 
     found = schema_violations(digit_images(3), {"classes": [0, 1]}, labels=[Decimal(1), Decimal("0.0"), Decimal(2)])
     assert found["item"].tolist() == [2]
+
+
+def test_metadata_anomalies_against_identical_references_scale_with_the_change():
+    """All references 64x64: a 64x65 image was flagged for aspect with robust z 15,504,186 (a 1e-9
+    unit, 5% of the log aspect 0) while a 4x larger image was not flagged for size."""
+    ref = [np.zeros((64, 64), np.uint8)] * 20
+    new = [np.zeros((65, 64), np.uint8), np.zeros((128, 128), np.uint8), np.zeros((64, 256), np.uint8)]
+    found = metadata_anomalies(new, ref)
+    assert set(zip(found["item"], found["field"])) == {(1, "size"), (2, "size"), (2, "aspect")}

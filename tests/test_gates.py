@@ -224,3 +224,15 @@ def test_require_never_rounds_a_failed_gates_acceptance_up_to_100_percent():
     gate.decide(order[2000], "reject", REASONS[0])
     with pytest.raises(GateNotPassed, match=r"acceptance 99\.95%$"):
         gate.require()
+
+
+def test_numpy_numbers_are_numbers_for_the_gates_settings():
+    """threshold=np.float32(0.9) was refused as "not in (0, 1)" and plan=(np.int64(50), 1) as out of range."""
+    images = np.zeros((100, 5, 6), np.uint8)
+    g = QualityGate(images, name="a", sample=50, threshold=np.float64(0.9), risk=np.float32(0.05), store=AnnotationStore(":memory:"))
+    assert (g.plan["n"], g.plan["c"]) == (50, 1)
+    g = QualityGate(images, name="b", plan=(np.int64(50), np.int64(1)), store=AnnotationStore(":memory:"))
+    assert (g.plan["n"], g.plan["c"]) == (50, 1)
+    for bad in ({"threshold": True}, {"threshold": np.float64(1.5)}, {"plan": (True, 0)}, {"plan": (50.0, 1)}):
+        with pytest.raises(ValueError, match="threshold must be in|plan must be"):
+            QualityGate(images, name="c", store=AnnotationStore(":memory:"), **bad)
