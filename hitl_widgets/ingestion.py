@@ -177,14 +177,15 @@ def _bucket_pairs(q_keys: np.ndarray, order: np.ndarray, sorted_keys: np.ndarray
 
 def near_duplicate_pairs(
     new_hash: np.ndarray, new_emb: np.ndarray, old_hash: np.ndarray | None, old_emb: np.ndarray | None, *,
-    max_hamming: int | None = 2, min_cosine: float = 0.97, exclude: dict[int, int] | None = None,
+    max_hamming: int | None = 2, min_cosine: float = 0.97, exclude: dict[int, set[int]] | None = None,
     exact_limit: float = 5e7, tables: int = 8, bits: int = 16, bucket_cap: int = 1000, seed: int = 0,
     chunk: int = 8192, progress: bool = False,
 ) -> pd.DataFrame:
     """For each new row (position), its closest match (see the module): columns new (position),
     match (position in the pool: new rows first, then the existing ones), hamming, cosine, method
-    ("exact" or "index"). ``exclude``: new position -> pool position not to report (an exact duplicate).
-    Hashes may be None (embeddings only); rows are unit vectors (float32)."""
+    ("exact" or "index"). ``exclude``: new position -> pool positions not to report (its exact duplicates).
+    Hashes may be None (embeddings only: hamming is then -1, no distance measured); rows are unit
+    vectors (float32)."""
     n_new = len(new_emb)
     emb = new_emb if old_emb is None else np.vstack([new_emb, old_emb])
     use_hash = max_hamming is not None and new_hash is not None and (old_emb is None or old_hash is not None)
@@ -227,13 +228,13 @@ def near_duplicate_pairs(
             if hashes is not None:
                 ham = np.bitwise_count(hashes[gi] ^ hashes[pj]).astype(np.int64)
             else:
-                ham = np.full(len(gi), 64, np.int64)
+                ham = np.full(len(gi), -1, np.int64)  # not measured
             hit = allowed & (cosv >= min_cosine)
             if hashes is not None:
                 hit |= allowed & (ham <= max_hamming)
             if exclude:
-                ex = np.array([exclude.get(int(g), -1) for g in gi[hit]])
-                hit[np.flatnonzero(hit)[ex == pj[hit]]] = False
+                dropped = [int(p) in exclude.get(int(g), ()) for g, p in zip(gi[hit], pj[hit])]
+                hit[np.flatnonzero(hit)[np.asarray(dropped, bool)]] = False
             gi, pj, ham, cosv = gi[hit], pj[hit], ham[hit], cosv[hit]
             if len(gi):  # the best match per new row: highest cosine
                 order = np.lexsort((-cosv, gi))
@@ -287,19 +288,20 @@ def scan(
     for i, (problem, detail) in dn.errors.items():
         rows.append({"item": i, "check": "file", "problem": problem, "detail": detail, "evidence": []})
     # exact duplicates: the same content hash
-    seen: dict[str, tuple[str, Hashable, int]] = {}
+    seen: dict[str, list[tuple[str, Hashable, int]]] = {}  # content -> every copy seen: (where, item, pool position)
     if do is not None:
         for n, (i, h) in enumerate(zip(do.ok, do.sha)):
-            seen.setdefault(h, ("existing", i, len(dn.ok) + n))
-    exclude: dict[int, int] = {}
+            seen.setdefault(h, []).append(("existing", i, len(dn.ok) + n))
+    exclude: dict[int, set[int]] = {}
     for n, (i, h) in enumerate(zip(dn.ok, dn.sha)):
-        if h in seen:
-            where, j, pos = seen[h]
+        copies = seen.setdefault(h, [])
+        if copies:
+            where = copies[0][0]
+            named = ", ".join(f"{w} item {j!r}" for w, j, _ in copies[:5]) + (f" and {len(copies) - 5} more" if len(copies) > 5 else "")
             rows.append({"item": i, "check": "exact_duplicate", "problem": f"same content as {where} item",
-                         "detail": f"SHA-256 {h[:16]}… equals {where} item {j!r}", "evidence": [(where, j)]})
-            exclude[n] = pos
-        else:
-            seen[h] = ("new", i, n)
+                         "detail": f"SHA-256 {h[:16]}… equals {named}", "evidence": [(w, j) for w, j, _ in copies]})
+            exclude[n] = {pos for _, _, pos in copies}  # none of them is also a near duplicate
+        copies.append(("new", i, n))
     # near duplicates
     if len(dn.ok):
         old_hash = do.dhash if do is not None and len(do.ok) else None
@@ -313,7 +315,8 @@ def scan(
             where = "new" if r.match < len(dn.ok) else "existing"
             j = pool_ids[r.match]
             rows.append({"item": dn.ok[r.new], "check": "near_duplicate", "problem": f"looks like {where} item",
-                         "detail": f"{where} item {j!r}: difference hash {r.hamming} bits apart, cosine {r.cosine:.3f}",
+                         "detail": f"{where} item {j!r}: " + (f"difference hash {r.hamming} bits apart, " if r.hamming >= 0 else "")
+                                   + f"cosine {r.cosine:.3f}",
                          "evidence": [(where, j)]})
     # outliers against the existing items
     if do is not None and len(do.ok) > k and len(dn.ok):

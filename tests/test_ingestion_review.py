@@ -327,3 +327,21 @@ def test_a_missing_file_beside_presigned_urls_is_a_finding(tmp_path):
         assert w.findings[w.findings.check == "file"][["item", "problem"]].values.tolist() == [[0, "missing"]]
     finally:
         fs.rm(root, recursive=True)
+
+
+def test_an_item_with_several_identical_existing_copies_is_one_exact_duplicate_of_them_all():
+    """The first existing copy was excluded from the near-duplicate search, the second was reported
+    as a near duplicate too, with a difference-hash distance of 64 bits made up when hashes were off."""
+    from hitl_widgets.ingestion import scan
+    from hitl_widgets.items import Items
+
+    rng = np.random.default_rng(0)
+    imgs = [rng.integers(0, 255, (16, 16, 3), dtype=np.uint8) for _ in range(8)]
+    existing = Items([imgs[0], imgs[0].copy(), *imgs[1:6]], ids=[f"e{i}" for i in range(7)])
+    new = Items([imgs[0].copy(), imgs[7]], ids=["n0", "n1"])
+    for max_hamming in (None, 2):
+        found, _, _ = scan(new, existing, progress=False, max_hamming=max_hamming)
+        n0 = found[found["item"] == "n0"]
+        assert n0["check"].tolist() == ["exact_duplicate"]
+        assert n0["evidence"].iloc[0] == [("existing", "e0"), ("existing", "e1")]
+        assert not found["detail"].str.contains("64 bits").any()
