@@ -346,3 +346,22 @@ def test_ids_that_read_alike_are_refused_not_scored_as_misses():
         triple_agreement(ta, tb, objects_a=ob, objects_b=ob)
     with pytest.raises(ValueError, match=r"item '0' \(a str\) in b objects and 0 \(an int\) in a"):
         triple_agreement(ta, tb, objects_a=oa, objects_b=ob.assign(item="0"))
+
+
+def test_missing_annotators_duplicate_objects_and_empty_object_tables_are_refused_naming_them():
+    """A missing annotator (NaN never equals itself) made its pair's shared items vanish (n_items 0);
+    an object listed twice doubled every unit of triple_units; an empty objects table raised KeyError."""
+    def triples(rows, extra=()):
+        return pd.DataFrame(rows, columns=["item", "subject", "predicate", "object", *extra])
+
+    with pytest.raises(ValueError, match=r"triples: item 0, row 0: the annotator is missing"):
+        triple_agreement_table(triples([(0, "a", "on", "b", None), (0, "a", "on", "b", "x")], ["annotator"]))
+    objs = pd.DataFrame({"item": [0, 0, 0], "object": ["a", "b", "a"]})
+    with pytest.raises(ValueError, match="objects: item 0 has object 'a' twice"):
+        triple_units(triples([(0, "a", "on", "b", "ann"), (0, "a", "on", "b", "bob")], ["annotator"]), objects=objs)
+    assert len(triple_units(triples([(0, "a", "on", "b", "ann"), (0, "a", "on", "b", "bob")], ["annotator"]),
+                            objects=objs.iloc[:2])) == 4  # (a, b) and (b, a), for ann and bob
+    boxes = pd.DataFrame([(0, "x", "cat", 0, 0, 10, 10), (0, "y", "dog", 20, 0, 10, 10)],
+                         columns=["item", "object", "class", "x", "y", "w", "h"])
+    with pytest.raises(ValueError, match="object 'a' is not among its objects"):
+        triple_agreement(triples([(0, "a", "on", "b")]), triples([(0, "x", "on", "y")]), objects_a=boxes.iloc[:0], objects_b=boxes)

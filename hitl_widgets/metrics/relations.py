@@ -74,8 +74,8 @@ def _triples(df: Any, what: str, score: bool = False, extra: tuple[str, ...] = (
         item = row[0]
         if is_missing(item):
             raise ValueError(f"{what}: row {n} has no item")
-        for c, v in zip(cols[1:4], row[1:4]):
-            if is_missing(v):
+        for c, v in [*zip(cols[1:4], row[1:4]), *zip(extra, row[len(cols) - len(extra):])]:
+            if is_missing(v):  # a missing annotator never equals itself: its triples would drop out of every pair
                 raise ValueError(f"{what}: item {item!r}, row {n}: the {c} is missing")
         if row[1] == row[3]:
             raise ValueError(f"{what}: item {item!r}: triple ({row[1]!r}, {row[2]!r}, {row[3]!r}) relates an object to itself")
@@ -190,7 +190,7 @@ def _prepare(predicted: Any, reference: Any, objects: Any, reference_objects: An
     if by_box:
         what_p = f"{names[0]} objects" if names[0] != "predicted" else "objects"
         what_r = f"{names[1]} objects" if names[1] != "reference" else "reference_objects"
-        objs_p, objs_r = _objects(objects, what_p)[None], _objects(reference_objects, what_r)[None]
+        objs_p, objs_r = _objects(objects, what_p).get(None, {}), _objects(reference_objects, what_r).get(None, {})
         refuse_lookalikes("item", [(names[0], p["item"]), (names[1], r["item"]), (what_p, objects["item"]),
                                    (what_r, reference_objects["item"])])
         refuse_lookalikes("class", [(what_p, objects["class"]), (what_r, reference_objects["class"])])
@@ -318,7 +318,7 @@ def triple_agreement_table(triples: pd.DataFrame, annotator: str = "annotator", 
         ta, tb = ta[ta["item"].isin(items)], tb[tb["item"].isin(items)]
         oa = ob = None
         if objs is not None:
-            oa, ob = (objs.get(x, {}), objs.get(y, {})) if per_annotator else (objs[None], objs[None])
+            oa, ob = (objs.get(x, {}), objs.get(y, {})) if per_annotator else (objs.get(None, {}), objs.get(None, {}))
             _check_known(ta, oa, f"annotator {x!r}")
             _check_known(tb, ob, f"annotator {y!r}")
         n = sum(_count_matches(ta, tb, oa, ob, iou_threshold).values())
@@ -370,7 +370,10 @@ def triple_units(triples: pd.DataFrame, annotator: str = "annotator", *, objects
         _refuse_object_lookalikes(t, objects, None)
         ids: dict[Hashable, list] = {}
         for item, obj in zip(objects["item"], objects["object"]):
-            ids.setdefault(plain(item), []).append(plain(obj))
+            mine = ids.setdefault(plain(item), [])
+            if plain(obj) in mine:  # each unit would be counted twice
+                raise ValueError(f"objects: item {plain(item)!r} has object {plain(obj)!r} twice")
+            mine.append(plain(obj))
         for item, s, o in t[["item", "subject", "object"]].itertuples(index=False, name=None):
             for obj in (s, o):
                 if obj not in ids.get(item, []):
