@@ -244,3 +244,14 @@ def test_per_item_reads_and_n_done_agree_with_the_whole_log(tmp_path):
     again = HallucinationFlagger(IMAGES, TEXTS, store=store)  # the same state read back from the store
     assert again.n_done == w.n_done and again._verdicts() == w._verdicts()
     assert [ev for _, ev in again._live_flags()] == [ev for _, ev in w._live_flags()]
+
+
+def test_flag_names_an_unknown_model_and_a_reversed_span():
+    """flag() with an unknown model, or with start after end, said the span "does not start and end on
+    word boundaries"."""
+    w = HallucinationFlagger(np.zeros((1, 8, 8), np.uint8), ["two red cats"], store=hw.AnnotationStore(":memory:"))
+    with pytest.raises(ValueError, match=r"item 0 has no text of model 'gpt' \(its models: \['text'\]\)"):
+        w.flag(0, "gpt", 0, 3, "object")
+    with pytest.raises(ValueError, match=r"\[8, 4\) is empty or reversed"):
+        w.flag(0, "text", 8, 4, "object")
+    assert w.flag(0, "text", 4, 12, "object") >= 0

@@ -342,3 +342,10 @@ def test_metrics_follow_a_new_k():
     rec.intent("undo", query_id=0, item_id="a")
     w.k = 1
     assert w.n_done == 0
+
+
+def test_a_refusal_shows_ids_as_typed():
+    """The query id 0 was shown as '0' (str() then repr), pointing at the int/str mix-up that was not there."""
+    w, _ = make()
+    with pytest.raises(ValueError, match=r"item 'zz' is not a result of query 0$"):
+        w.judge(0, "zz", "relevant")

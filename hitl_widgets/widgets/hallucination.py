@@ -343,7 +343,12 @@ class HallucinationFlagger(ReviewWidget):
         """
         if item_id not in self.items:
             raise ValueError(f"unknown item id {item_id!r}")
-        tokens = self._tokens.get((item_id, model), [])
+        if (item_id, model) not in self._tokens:
+            known = sorted({str(m) for i, m in self._tokens if i == item_id})
+            raise ValueError(f"item {item_id!r} has no text of model {model!r} (its models: {known[:10]})")
+        if isinstance(start, int) and isinstance(end, int) and start >= end:
+            raise ValueError(f"[{start}, {end}) is empty or reversed: a flag spans characters start..end-1, start < end")
+        tokens = self._tokens[(item_id, model)]
         starts = [n for n, (s, _) in enumerate(tokens) if s == start]
         ends = [n for n, (_, e) in enumerate(tokens) if e == end]
         if not starts or not ends:

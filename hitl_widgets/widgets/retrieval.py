@@ -449,12 +449,12 @@ class RetrievalVerifier(ReviewWidget):
     def _pair(self, content: dict) -> tuple[Hashable, Hashable]:
         q = content.get("query_id")
         if not is_item_id(q) or q not in self._rank:
-            raise IntentError(f"unknown query id {str(q)[:60]!r}")
+            raise IntentError(f"unknown query id {repr(q)[:60]}")
         r = content.get("item_id")
-        if not is_item_id(r) or r not in self._rank[q]:
-            raise IntentError(f"item {str(r)[:60]!r} is not a result of query {str(q)[:60]!r}")
+        if not is_item_id(r) or r not in self._rank[q]:  # ids as typed: 0 and '0' are two ids
+            raise IntentError(f"item {repr(r)[:60]} is not a result of query {repr(q)[:60]}")
         if self._rank[q][r][0] > self.k:
-            raise IntentError(f"item {str(r)[:60]!r} is ranked below k={self.k}")
+            raise IntentError(f"item {repr(r)[:60]} is ranked below k={self.k}")
         return q, r
 
     def _record_judgement(self, q: Hashable, r: Hashable, judgement: Any) -> Committed:
