@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import re
 import threading
@@ -325,7 +326,14 @@ class Items:
             index = data.index
             default = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
             ids = RangeIds(len(index)) if default else [plain(i) for i in index]
-            source, k, _ = self._bind(list(data.values), kind)
+            try:
+                source, k, _ = self._bind(list(data.values), kind)
+            except ValueError as exc:  # "item 3: …" names a row: name it by its id, as everything else does
+                named = re.match(r"item (\d+)([:\s])", str(exc))
+                if default or named is None or int(named[1]) >= len(ids):
+                    raise
+                n = int(named[1])
+                raise ValueError(f"item {ids[n]!r} (row {n}){named[2]}{str(exc)[named.end():]}") from None
             return source, k, ids
         if isinstance(data, LazyRows):
             if data.kind not in ("image", "text"):
@@ -383,6 +391,10 @@ class Items:
                 f"item 0: Items cannot show {type(seq[0]).__name__} items ({str(seq[0])[:40]!r}): give images "
                 f"(arrays, PIL images, file paths) or texts (str){hint}"
             )
+        missing = next((n for n, x in enumerate(seq) if x is None or (isinstance(x, float) and math.isnan(x))), None)
+        if missing is not None:  # a gap in a column read from a table: say so, not "float mixed with str"
+            raise ValueError(f"item {missing}: no value ({seq[missing]!r}): every item needs an image or a text "
+                             "(drop the empty rows first, e.g. series.dropna())")
         raise ValueError(
             f"item {bad}: {type(seq[bad]).__name__} mixed with {type(seq[0]).__name__}; "
             "Items takes all images (arrays, PIL, paths) or all texts"

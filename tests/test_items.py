@@ -508,3 +508,16 @@ def test_a_truncated_image_file_is_refused_and_its_own_format_is_sent(tmp_path):
     with pytest.raises(ValueError, match="item 0: cannot read image .* truncated"):
         items.media(0)
     assert items.media(1).mime == "image/jpeg"
+
+
+def test_errors_name_a_series_item_by_its_id_and_a_gap_as_a_gap():
+    """Errors for a Series named the row ("item 1"), not the id the user knows ("dog"); a None in a
+    column was reported as "float mixed with str"."""
+    with pytest.raises(ValueError, match=r"item 'dog' \(row 1\): no value .*dropna"):
+        Items(pd.Series(["a cat", None], index=["cat", "dog"]))
+    with pytest.raises(ValueError, match=r"item 1: no value"):
+        Items(["a cat", None])
+    with pytest.raises(ValueError, match=r"item 'cat' \(row 0\): image file not found: /nope/a.png"):
+        Items(pd.Series(["/nope/a.png", "/nope/b.png"], index=["cat", "dog"]))
+    with pytest.raises(ValueError, match=r"^item 0: image file not found"):
+        Items(pd.Series(["/nope/a.png"]))  # a default index: positions are the ids
