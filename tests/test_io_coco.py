@@ -332,3 +332,21 @@ def test_rings_kept_beside_an_edited_segmentation_do_not_override_it():
     ds["annotations"][0]["segmentation"] = {"size": rle["size"], "counts": rle["counts"].decode()}
     back = from_coco_polygons(ds)
     assert back["n_holes"].tolist() == [0]
+
+
+def test_to_coco_of_a_widget_can_leave_out_the_images_nobody_reviewed(caplog):
+    """Every item became an image, so one nobody opened went out as an image with no object, exactly
+    like one reviewed as empty; now a warning counts them and images='reviewed' leaves them out."""
+    w = BBoxAnnotator(np.zeros((3, 20, 30), np.uint8), ["cat"], store=hw.AnnotationStore(":memory:"))
+    w.set_boxes(0, [(1, 1, 5, 5, "cat")])
+    w.set_boxes(1, [])  # reviewed: no object
+    with caplog.at_level("WARNING", logger="hitl_widgets"):
+        everything = to_coco(w, progress=False)
+    assert [i["hitl_item"] for i in everything["images"]] == [0, 1, 2]
+    assert "1 of 3 images were never reviewed" in caplog.text
+    reviewed = to_coco(w, images="reviewed", progress=False)
+    assert [i["hitl_item"] for i in reviewed["images"]] == [0, 1] and len(reviewed["annotations"]) == 1
+    with pytest.raises(ValueError, match="images='reviewed' needs a widget"):
+        to_coco(w.boxes, image_sizes={0: (30, 20)}, images="reviewed", progress=False)
+    with pytest.raises(ValueError, match="images must be 'all' or 'reviewed'"):
+        to_coco(w, images="some", progress=False)

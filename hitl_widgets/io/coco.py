@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 from collections.abc import Hashable, Mapping, Sequence
@@ -35,6 +36,8 @@ import pandas as pd
 from .._progress import progress_bar
 from ..coerce import is_missing, plain
 from ..metrics.geometry import rle_encode, rle_to_string
+
+log = logging.getLogger("hitl_widgets")
 
 BOX_FIELDS = ["item", "x", "y", "w", "h", "class"]
 
@@ -202,6 +205,7 @@ def to_coco(
     progress: bool = True,
     like: Mapping | str | os.PathLike | None = None,
     like_by: str = "item",
+    images: str = "all",
 ) -> dict:
     """A COCO dataset dict of the boxes (one image entry per item, categories 1..K, images 1..N,
     unless ``like`` gives them).
@@ -224,6 +228,9 @@ def to_coco(
             item, read with ``like_by`` as ``from_coco``'s ``by``), so results and ground truth
             written against it still match (COCOeval pairs by id); classes and items it lacks get
             ids after its largest. Without it the ids are renumbered from 1.
+        images: with a widget, "all" (every item an image; those nobody reviewed have no
+            annotation, as a reviewed image with no object has, and a warning counts them) or
+            "reviewed" (the items the annotator saved something for, even "no object").
 
     Each image keeps its item id in ``hitl_item``; each annotation keeps ``hitl_source`` (and
     ``score`` for accepted / adjusted proposals), so ``from_coco`` gives the boxes back (item, box,
@@ -235,12 +242,23 @@ def to_coco(
         4.0
     """
     df, sizes, classes, items = _frame_and_sizes(source, image_sizes, classes)
+    if images not in ("all", "reviewed"):
+        raise ValueError(f"images must be 'all' or 'reviewed', not {images!r}")
+    reviewed = getattr(source, "_state", None)  # a widget's items with a saved state (boxes, polygons, even none)
+    if isinstance(reviewed, dict):
+        if images == "reviewed":
+            items = [i for i in items if i in reviewed]
+        elif len(reviewed) < len(items):
+            log.warning("to_coco: %d of %d images were never reviewed and are exported with no annotations, as "
+                        "images with no object are (images='reviewed' leaves them out)", len(items) - len(reviewed), len(items))
+    elif images == "reviewed":
+        raise ValueError("images='reviewed' needs a widget (a DataFrame says nothing about which images were reviewed)")
     cats = category_ids(classes)
     image_ids = {item: n + 1 for n, item in enumerate(items)}
     if like is not None:
         cats, image_ids = _ids_like(_load(like), like_by, cats, items)
     file_names = dict(file_names or {})
-    images = [
+    image_entries = [
         {"id": image_ids[i], "file_name": str(file_names.get(i, i)), "width": int(sizes[i][0]),
          "height": int(sizes[i][1]), "hitl_item": i}
         for i in items
@@ -253,7 +271,7 @@ def to_coco(
             bar.update(1)
     dataset = {
         "info": {"description": "hitl-widgets export", "date_created": datetime.now(timezone.utc).isoformat()},
-        "images": images,
+        "images": image_entries,
         "annotations": annotations,
         "categories": category_entries(cats),
     }
