@@ -155,3 +155,22 @@ def test_yolo_files_are_utf8_whatever_the_locale(tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip() == "['caf\\xe9']"
     assert (tmp_path / "classes.txt").read_bytes() == "café\n".encode()
+
+
+def test_to_yolo_of_a_widget_can_leave_out_the_images_nobody_reviewed(caplog):
+    """An item nobody opened got an empty label file, exactly like one reviewed as empty: a background
+    image for training."""
+    import numpy as np
+
+    import hitl_widgets as hw
+    from hitl_widgets.io import to_yolo
+    from hitl_widgets.widgets.bbox import BBoxAnnotator
+
+    w = BBoxAnnotator(np.zeros((3, 20, 30), np.uint8), ["cat"], store=hw.AnnotationStore(":memory:"))
+    w.set_boxes(0, [(1, 1, 5, 5, "cat")])
+    w.set_boxes(1, [])
+    with caplog.at_level("WARNING", logger="hitl_widgets"):
+        assert sorted(to_yolo(w)) == [0, 1, 2]
+    assert "to_yolo: 1 of 3 images were never reviewed" in caplog.text
+    texts = to_yolo(w, images="reviewed")
+    assert sorted(texts) == [0, 1] and texts[1] == ""

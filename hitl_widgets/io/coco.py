@@ -115,6 +115,26 @@ def _frame_and_sizes(source: Any, image_sizes: Mapping | None, classes: Sequence
     return source, sizes, list(classes), items
 
 
+def exported_items(source: Any, items: list, images: str, function: str) -> list:
+    """The items an export writes: ``images="all"`` every item (with a warning counting those a
+    widget's annotator never saved anything for: they go out with no annotation, as an image
+    reviewed as empty does) or ``"reviewed"`` only those (a widget's; a DataFrame cannot tell)."""
+    if images not in ("all", "reviewed"):
+        raise ValueError(f"images must be 'all' or 'reviewed', not {images!r}")
+    reviewed = getattr(source, "_state", None)  # a widget's items with a saved state (boxes, polygons, even none)
+    if not isinstance(reviewed, dict):
+        if images == "reviewed":
+            raise ValueError("images='reviewed' needs a widget (a DataFrame says nothing about which images were reviewed)")
+        return items
+    if images == "reviewed":
+        return [i for i in items if i in reviewed]
+    n_open = sum(i not in reviewed for i in items)
+    if n_open:
+        log.warning("%s: %d of %d images were never reviewed and are exported with no annotations, as images with no "
+                    "object are (images='reviewed' leaves them out)", function, n_open, len(items))
+    return items
+
+
 def category_ids(classes: Sequence) -> dict[tuple[str, Any], int]:
     """Category ids 1..K by ``class_key`` of each class (so 1, 1.0, True and "1" stay apart).
 
@@ -242,17 +262,7 @@ def to_coco(
         4.0
     """
     df, sizes, classes, items = _frame_and_sizes(source, image_sizes, classes)
-    if images not in ("all", "reviewed"):
-        raise ValueError(f"images must be 'all' or 'reviewed', not {images!r}")
-    reviewed = getattr(source, "_state", None)  # a widget's items with a saved state (boxes, polygons, even none)
-    if isinstance(reviewed, dict):
-        if images == "reviewed":
-            items = [i for i in items if i in reviewed]
-        elif len(reviewed) < len(items):
-            log.warning("to_coco: %d of %d images were never reviewed and are exported with no annotations, as "
-                        "images with no object are (images='reviewed' leaves them out)", len(items) - len(reviewed), len(items))
-    elif images == "reviewed":
-        raise ValueError("images='reviewed' needs a widget (a DataFrame says nothing about which images were reviewed)")
+    items = exported_items(source, items, images, "to_coco")
     cats = category_ids(classes)
     image_ids = {item: n + 1 for n, item in enumerate(items)}
     if like is not None:

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from ..coerce import plain, probability, refuse_lookalikes
-from .coco import _frame_and_sizes, category_ids, class_key
+from .coco import _frame_and_sizes, category_ids, class_key, exported_items
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 # the image files YOLO tools (Ultralytics' IMG_FORMATS, and .gif) find labels for by their stem
@@ -42,6 +42,7 @@ def to_yolo(
     classes: Sequence | None = None,
     file_stems: Mapping[Hashable, str] | None = None,
     precision: int = 6,
+    images: str = "all",
 ) -> dict[Hashable, str]:
     """YOLO label text per item (``{item: text}``); with ``directory``, also write the files.
 
@@ -57,11 +58,15 @@ def to_yolo(
         file_stems: ``{item: file stem}``; default :func:`label_stem` (``"c.png"`` → ``c``, else
             ``str(item)`` with unsafe characters as ``_``). Two items with one label file are refused.
         precision: decimals of the normalised coordinates.
+        images: with a widget, "all" (a label file per item; an empty one for an item nobody reviewed
+            too, which a warning counts) or "reviewed" (only the items the annotator saved something
+            for, even "no object").
 
     A box whose normalised centre or size falls outside [0, 1] (a centre off the image, a box larger
     than it) is refused naming the item: YOLO tools drop such a label file. Clip it to the image first.
     """
     df, sizes, classes, items = _frame_and_sizes(source, image_sizes, _explicit_classes(source, classes))
+    items = exported_items(source, items, images, "to_yolo")
     index = {key: k - 1 for key, k in category_ids(_checked_names(classes)).items()}  # ids 1..K → indices 0..K-1
     lines: dict[Hashable, list[str]] = {i: [] for i in items}
     for rec in df.to_dict("records"):
