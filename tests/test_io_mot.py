@@ -107,3 +107,16 @@ def test_a_file_name_names_the_file_in_errors(tmp_path):
 def test_doctests():
     result = doctest.testmod(mot)
     assert result.attempted >= 4 and result.failed == 0
+
+
+def test_ground_truth_flags_leave_out_the_boxes_to_ignore():
+    """A MOT17 gt.txt's 7th column is a flag (0: ignore the box), which came in as a score of 0 and 1,
+    with the boxes to ignore as tracks; ground_truth=True reads it as the flag it is."""
+    text = "1,1,912,484,97,109,0,7,1\n2,1,912,484,97,109,1,7,0.8\n1,2,1338,418,167,379,1,1,1\n"
+    df = from_mot(text, ground_truth=True)
+    assert df[["track", "frame", "class"]].values.tolist() == [[1, 1, 7], [2, 0, 1]]
+    assert df["score"].isna().all()
+    with pytest.raises(ValueError, match=r"line 1 .*a ground-truth flag must be 0 or 1, not '0.7'"):
+        from_mot("1,1,0,0,5,5,0.7,1,1\n", ground_truth=True)
+    with pytest.raises(ValueError, match="ground_truth must be True or False"):
+        from_mot(text, ground_truth=1)

@@ -123,8 +123,14 @@ def from_mot(
     n_frames: int | None = None,
     width: float | None = None,
     height: float | None = None,
+    ground_truth: bool = False,
 ) -> pd.DataFrame:
     """Tracks from MOT-challenge text (or a file): a tracks DataFrame plus ``score`` (the conf column).
+
+    ``ground_truth=True`` reads a ground-truth file (``gt.txt``), whose 7th column is not a confidence
+    but a flag: 1 to evaluate the box, 0 to ignore it (static people, occluders, reflections). The
+    boxes flagged 0 are left out and ``score`` is NaN. Without it, a ground-truth file's flags come in
+    as scores of 0 and 1, and the boxes to ignore as tracks.
 
     Frames become 0-based. The class: with ``classes`` (as for :func:`to_mot`) the 8th column's id,
     mapped back (an id not in the map is refused); without, the 8th column's int when there is one
@@ -137,6 +143,8 @@ def from_mot(
         [[7, 1, 30.0, 'object', 0.9]]
     """
     text, name = _read(source)
+    if not isinstance(ground_truth, bool):
+        raise ValueError(f"ground_truth must be True or False, not {ground_truth!r}")
     ids = _class_ids(classes)
     by_id = {k: c for (_, c), k in ids.items()} if ids is not None else None
     default_class = plain(default_class)
@@ -166,6 +174,12 @@ def from_mot(
         if not all(math.isfinite(b) for b in box) or box[2] <= 0 or box[3] <= 0:
             raise ValueError(f"{where}: box {fields[2:6]} must be finite with width and height > 0")
         conf = values[6] if len(values) > 6 else 1.0
+        if ground_truth:
+            if conf not in (0.0, 1.0):
+                raise ValueError(f"{where}: a ground-truth flag must be 0 or 1, not {fields[6]!r}")
+            if conf == 0.0:  # a box the evaluation ignores: not a track
+                continue
+            conf = math.nan
         cid = values[7] if len(values) > 7 else -1.0
         if by_id is not None:
             if cid != int(cid) or int(cid) not in by_id:
