@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import numbers
 import sys
-from collections.abc import Callable, Container, Hashable, Mapping, Sequence
+from collections.abc import Callable, Container, Hashable, KeysView, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, overload
@@ -614,8 +614,6 @@ def refuse_unordered(value: Any, name: str) -> None:
         ...
         ValueError: ids is a set, which has no order, and ids are in order: pass sorted(...) or a list
     """
-    from collections.abc import KeysView, Set
-
     what = "a queue is ordered" if name == "queue" else f"{name} are in order"
     if isinstance(value, Set) and not isinstance(value, KeysView):
         raise ValueError(f"{name} is a {type(value).__name__}, which has no order, and {what}: pass sorted(...) or a list")

@@ -21,7 +21,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -222,6 +222,11 @@ class LazyRows(Sequence):
     kind = "image"
 
 
+def _row_name(n: int) -> str:
+    """How a binding error names row ``n`` of data whose ids are its positions."""
+    return f"item {n}"
+
+
 def _is_torch_dataset(data: Any) -> bool:
     mod = type(data).__module__
     return mod.startswith("torch") or any(c.__module__.startswith("torch.utils.data") for c in type(data).__mro__)
@@ -317,7 +322,7 @@ class Items:
         self._open: OrderedDict[int, Any] = OrderedDict()  # position -> open VideoSource / AudioSource (a few)
 
     # ------------------------------------------------------------------ binding
-    def _bind(self, data: Any, kind: str):
+    def _bind(self, data: Any, kind: str, row: Callable[[int], str] = _row_name):
         try:
             import pandas as pd
         except ImportError:  # pragma: no cover - pandas is a dependency
@@ -326,14 +331,9 @@ class Items:
             index = data.index
             default = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
             ids = RangeIds(len(index)) if default else [plain(i) for i in index]
-            try:
-                source, k, _ = self._bind(list(data.values), kind)
-            except ValueError as exc:  # "item 3: …" names a row: name it by its id, as everything else does
-                named = re.match(r"item (\d+)([:\s])", str(exc))
-                if default or named is None or int(named[1]) >= len(ids):
-                    raise
-                n = int(named[1])
-                raise ValueError(f"item {ids[n]!r} (row {n}){named[2]}{str(exc)[named.end():]}") from None
+            # errors name a row by its id ("item 'dog' (row 1)"), as everything after binding does
+            row = _row_name if default else (lambda n: f"item {ids[n]!r} (row {n})")
+            source, k, _ = self._bind(list(data.values), kind, row)
             return source, k, ids
         if isinstance(data, LazyRows):
             if data.kind not in ("image", "text"):
@@ -372,15 +372,15 @@ class Items:
         if all(issubclass(t, Image.Image) for t in types):
             for n, im in enumerate(seq):
                 if im.mode in ("F", "I"):  # F: its values are read; I: refused by its mode alone (I;16: any value)
-                    _pil_pixels(im, f"item {n}")
+                    _pil_pixels(im, row(n))
             return seq, "image", RangeIds(len(seq))
         if all(issubclass(t, np.ndarray) for t in types):
             for n, x in enumerate(seq):
-                _check_image_array(x, f"item {n}")
+                _check_image_array(x, row(n))
             return seq, "image", RangeIds(len(seq))
         if all(issubclass(t, (str, os.PathLike)) for t in types):
             pathlike = any(issubclass(t, os.PathLike) for t in types)
-            return self._bind_strings(seq, kind, pathlike), ("text" if self._texts else "image"), RangeIds(len(seq))
+            return self._bind_strings(seq, kind, pathlike, row), ("text" if self._texts else "image"), RangeIds(len(seq))
         bad = next((n for n, x in enumerate(seq) if not isinstance(x, type(seq[0]))), None)
         if bad is None:  # all one type, but not one Items can show (bytes, numbers, dicts, ...)
             hint = (
@@ -388,15 +388,15 @@ class Items:
                 if isinstance(seq[0], (bytes, bytearray)) else ""
             )
             raise ValueError(
-                f"item 0: Items cannot show {type(seq[0]).__name__} items ({str(seq[0])[:40]!r}): give images "
+                f"{row(0)}: Items cannot show {type(seq[0]).__name__} items ({str(seq[0])[:40]!r}): give images "
                 f"(arrays, PIL images, file paths) or texts (str){hint}"
             )
         missing = next((n for n, x in enumerate(seq) if x is None or (isinstance(x, float) and math.isnan(x))), None)
         if missing is not None:  # a gap in a column read from a table: say so, not "float mixed with str"
-            raise ValueError(f"item {missing}: no value ({seq[missing]!r}): every item needs an image or a text "
+            raise ValueError(f"{row(missing)}: no value ({seq[missing]!r}): every item needs an image or a text "
                              "(drop the empty rows first, e.g. series.dropna())")
         raise ValueError(
-            f"item {bad}: {type(seq[bad]).__name__} mixed with {type(seq[0]).__name__}; "
+            f"{row(bad)}: {type(seq[bad]).__name__} mixed with {type(seq[0]).__name__}; "
             "Items takes all images (arrays, PIL, paths) or all texts"
         )
 
@@ -420,10 +420,10 @@ class Items:
         check_pixel_stack(arr, lambda n: f"item {n}")
         return arr
 
-    def _bind_strings(self, seq: list, kind: str, pathlike: bool) -> list:
+    def _bind_strings(self, seq: list, kind: str, pathlike: bool, row: Callable[[int], str] = _row_name) -> list:
         if kind == "text":
             self._texts = True
-            return _check_texts([str(x) for x in seq])
+            return _check_texts([str(x) for x in seq], row)
         # plain strings, not Path objects: a Path costs ~300 bytes and a parse per item, which adds
         # up over 10^5-10^6 items; raw() hands out a Path when asked
         names = [os.fspath(x) for x in seq] if pathlike else seq  # seq: a list of our own
@@ -436,14 +436,14 @@ class Items:
                                  "them yourself (hitl_widgets.remote.expand), or give the glob alone")
         if kind == "auto" and not pathlike and not any(name_suffix(x) in IMAGE_SUFFIXES for x in names):
             self._texts = True
-            return _check_texts([str(x) for x in seq])
+            return _check_texts([str(x) for x in seq], row)
         self._texts = False
         if any(urls):  # fetched lazily: a missing object is reported when the item is shown
             self._fetcher = remote.Fetcher(**self._remote_options)
         if not all(urls):
             for n, name in enumerate(names):
                 if not urls[n] and not os.path.isfile(name):
-                    raise ValueError(f"item {n}: image file not found: {name}{_brackets_hint(name)}")
+                    raise ValueError(f"{row(n)}: image file not found: {name}{_brackets_hint(name)}")
         return names
 
     _texts = False
@@ -849,14 +849,14 @@ def _looks_like_videos(data: Any) -> bool:
     return all(isinstance(x, np.ndarray) and x.ndim == 4 for x in data)
 
 
-def _check_texts(texts: list[str]) -> list[str]:
+def _check_texts(texts: list[str], row: Callable[[int], str] = _row_name) -> list[str]:
     """Texts must be valid unicode: a lone surrogate cannot travel to the browser or the store."""
     for n, text in enumerate(texts):
         try:
             text.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise ValueError(
-                f"item {n}: text is not valid unicode (a lone surrogate {text[exc.start]!r} at character "
+                f"{row(n)}: text is not valid unicode (a lone surrogate {text[exc.start]!r} at character "
                 f"{exc.start}); fix it, e.g. text.encode('utf-8', 'replace').decode()"
             ) from None
     return texts

@@ -224,19 +224,9 @@ class Committed:
     op: str
 
 
-def _clean_fields(content: Any) -> dict:
-    """The fields of a message a refusal echoes (client, seq, item_id, type), those that are valid Unicode."""
-    if not isinstance(content, dict):
-        return {}
-    out = {}
-    for k in ("client", "seq", "item_id", "type"):
-        v = content.get(k)
-        try:
-            json.dumps(v, ensure_ascii=False).encode("utf-8")
-        except (TypeError, ValueError):
-            continue
-        out[k] = v
-    return out
+def _travels(value: int | str) -> bool:
+    """Whether a reply can carry ``value`` back: not a str holding a lone surrogate (valid JSON, not UTF-8)."""
+    return not isinstance(value, str) or value.isascii() or not any(0xD800 <= ord(c) <= 0xDFFF for c in value)
 
 
 class IntentWidget(anywidget.AnyWidget):
@@ -309,7 +299,7 @@ class IntentWidget(anywidget.AnyWidget):
         try:
             size = len(json.dumps(content, default=str, ensure_ascii=False).encode("utf-8"))
         except UnicodeEncodeError:  # a lone surrogate ("\ud800" is valid JSON): no reply could carry it back
-            self._refuse(_clean_fields(content), "message holds text that is not valid Unicode (a lone surrogate)")
+            self._refuse(content if isinstance(content, dict) else {}, "message holds text that is not valid Unicode (a lone surrogate)")
             return
         except (TypeError, ValueError, RecursionError):  # nested too deep to measure
             size = MAX_MESSAGE_BYTES + 1
@@ -439,10 +429,11 @@ class IntentWidget(anywidget.AnyWidget):
     def _refuse(self, content: dict, message: str) -> dict:
         """Send a refusal (the caller decides whether a retry gets the same answer: _dispatch_one
         remembers a refused intent, not a failed save)."""
-        reply = {"type": "refused", "message": message}
+        reply: dict[str, Any] = {"type": "refused", "message": message}
         for k in ("client", "seq", "item_id", "type"):
-            if k in content and isinstance(content[k], (int, str)) and len(str(content[k])) < 200:
-                reply["intent" if k == "type" else k] = content[k]
+            v = content.get(k)
+            if isinstance(v, (int, str)) and len(str(v)) < 200 and _travels(v):
+                reply["intent" if k == "type" else k] = v
         self.refused.append({"message": message, "intent": reply.get("intent")})
         log.warning("hitl_widgets refused an intent: %s", message)
         return self._reply(reply)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import pandas as pd
@@ -34,7 +34,7 @@ from .. import remote
 from ..coerce import plain
 from ..gates import GateNotPassed, clopper_pearson
 from ..ingestion import CHECKS, TITLES, scan
-from ..items import IMAGE_SUFFIXES, Items, name_suffix
+from ..items import IMAGE_SUFFIXES, Items, _row_name, name_suffix
 from ..store import AnnotationStore
 from .base import STATIC, Committed, IntentError, ItemsWidget, intent, media_info, static_file
 from .vqa import per_item
@@ -49,18 +49,18 @@ class _Delivery(Items):
     """Items over file paths some of which may be missing: a missing file becomes a finding (and an
     item that shows its error), not an error of the constructor."""
 
-    def _bind_strings(self, seq: list, kind: str, pathlike: bool) -> list:
+    def _bind_strings(self, seq: list, kind: str, pathlike: bool, row: Callable[[int], str] = _row_name) -> list:
         names = [os.fspath(x) for x in seq]
         paths = kind == "image" or pathlike or any(
             name_suffix(x) in IMAGE_SUFFIXES for x in names)
         missing = [n for n, x in enumerate(names) if not remote.is_url(x) and not os.path.isfile(x)]
         if not missing or kind == "text" or not paths:  # texts, or every file there
-            return super()._bind_strings(seq, kind, pathlike)
+            return super()._bind_strings(seq, kind, pathlike, row)
         present = next((x for x in names if x not in {names[m] for m in missing}), None)
         if present is None:  # every file is missing: checked against a file that exists
             present, kind = os.path.abspath(__file__), "image"
         stand_in = [present if n in set(missing) else x for n, x in enumerate(names)]
-        bound = super()._bind_strings(stand_in, kind, pathlike)
+        bound = super()._bind_strings(stand_in, kind, pathlike, row)
         if self._texts:
             return bound
         for n in missing:

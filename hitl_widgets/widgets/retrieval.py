@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import traitlets
 
+from ..coerce import _shown as shown_repr
 from ..coerce import check_item_id, is_item_id, is_missing, plain, to_numpy
 from ..items import Items
 from ..metrics.retrieval import ndcg_at_k, precision_at_k, recall_at_k, reciprocal_rank
@@ -449,12 +450,12 @@ class RetrievalVerifier(ReviewWidget):
     def _pair(self, content: dict) -> tuple[Hashable, Hashable]:
         q = content.get("query_id")
         if not is_item_id(q) or q not in self._rank:
-            raise IntentError(f"unknown query id {repr(q)[:60]}")
+            raise IntentError(f"unknown query id {shown_repr(q)}")
         r = content.get("item_id")
         if not is_item_id(r) or r not in self._rank[q]:  # ids as typed: 0 and '0' are two ids
-            raise IntentError(f"item {repr(r)[:60]} is not a result of query {repr(q)[:60]}")
+            raise IntentError(f"item {shown_repr(r)} is not a result of query {shown_repr(q)}")
         if self._rank[q][r][0] > self.k:
-            raise IntentError(f"item {repr(r)[:60]} is ranked below k={self.k}")
+            raise IntentError(f"item {shown_repr(r)} is ranked below k={self.k}")
         return q, r
 
     def _record_judgement(self, q: Hashable, r: Hashable, judgement: Any) -> Committed:
