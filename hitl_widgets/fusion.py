@@ -204,7 +204,9 @@ BOX3D_COLUMNS = ["x", "y", "z", "length", "width", "height", "yaw", "class"]
 def check_lidar_boxes(boxes: Any, classes: list, where: str) -> pd.DataFrame:
     """LiDAR 3D boxes (``BOX3D_COLUMNS``: centre x, y, z of the box's base, length along the yaw,
     width, height, yaw in radians about z, class name) as a DataFrame with class indices, checked."""
-    df = pd.DataFrame(boxes)
+    df = pd.DataFrame(boxes if boxes is not None else [])
+    if df.empty and not len(df.columns):  # no boxes: a frame where the LiDAR detected nothing
+        df = pd.DataFrame({c: pd.Series([], dtype=np.float64) for c in BOX3D_COLUMNS})
     missing = set(BOX3D_COLUMNS) - set(df.columns)
     if missing:
         raise ValueError(f"{where}: LiDAR boxes need columns {BOX3D_COLUMNS} (missing {sorted(missing)})")
@@ -327,7 +329,8 @@ def match(camera: pd.DataFrame, lidar: pd.DataFrame, min_score: float = 0.1) -> 
 def disagreements(camera: pd.DataFrame, lidar: pd.DataFrame, frame: int = 0, min_score: float = 0.1, low_overlap: float = 0.6) -> pd.DataFrame:
     """Where the two sensors disagree, one row each (``DISAGREEMENT_COLUMNS``): ``camera_only`` (a
     camera box no cluster matches), ``lidar_only`` (a cluster in view no box matches),
-    ``class_conflict`` (a matched pair of different classes), ``low_overlap`` (a matched pair of
+    ``class_conflict`` (a matched pair of different classes; a cluster with no class, -1, has no
+    conflict), ``low_overlap`` (a matched pair of
     the same class whose LiDAR box is less than ``low_overlap`` inside the camera box: ``overlap``).
     camera / lidar: the row of each (-1: none); x0..y1: the union of both boxes (where to look).
 
@@ -343,7 +346,7 @@ def disagreements(camera: pd.DataFrame, lidar: pd.DataFrame, frame: int = 0, min
     box = lambda df, i: df[["x0", "y0", "x1", "y1"]].iloc[i].to_numpy(np.float64)  # noqa: E731
     for c, ldr, iou, cover in pairs:
         cc, lc = int(camera["class"].iloc[c]), int(lidar["class"].iloc[ldr])
-        kind = "class_conflict" if cc != lc else "low_overlap" if cover < low_overlap else None
+        kind = "class_conflict" if cc != lc and lc >= 0 else "low_overlap" if cover < low_overlap else None  # -1: no class
         if kind:
             a, b = box(camera, c), box(lidar, ldr)
             rows.append((frame, kind, c, ldr, cc, lc, iou, cover, *np.minimum(a, b)[:2], *np.maximum(a, b)[2:]))

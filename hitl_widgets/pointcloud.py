@@ -13,11 +13,12 @@ Example:
 """
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 
-from .coerce import to_numpy
+from .coerce import check_int, check_number, to_numpy
 from .widgets.pointcloud_frames import check_frame
 
 GROUND, CAR, PEDESTRIAN, POLE, WALL = range(5)
@@ -61,6 +62,9 @@ def fit_ground_plane(xyz: np.ndarray, threshold: float = 0.15, iterations: int =
         True
     """
     xyz = _xyz(xyz)
+    threshold = check_number("threshold", threshold, 0, math.inf, low_open=True, high_open=True)
+    iterations, sample = check_int("iterations", iterations, 1), check_int("sample", sample, 3)
+    max_tilt_deg = check_number("max_tilt_deg", max_tilt_deg, 0, 90)
     if len(xyz) < 3:
         raise ValueError(f"a plane needs at least 3 points, got {len(xyz)}")
     rng = np.random.default_rng(seed)
@@ -123,6 +127,9 @@ def propose(points: np.ndarray, ground_threshold: float = 0.2, voxel: float = 0.
     from sklearn.cluster import DBSCAN
 
     xyz = _xyz(points)
+    for name, value in (("ground_threshold", ground_threshold), ("voxel", voxel), ("eps", eps)):
+        check_number(name, value, 0, math.inf, low_open=True, high_open=True)
+    min_samples = check_int("min_samples", min_samples, 1)
     n = len(xyz)
     plane = fit_ground_plane(xyz, threshold=ground_threshold, seed=seed)
     dist = xyz @ plane[:3] + plane[3]

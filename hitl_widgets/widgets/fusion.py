@@ -16,7 +16,7 @@ Protocol (browser → kernel; each intent carries ``client``/``seq``):
             the box is in image pixels, x0 <= x1, y0 <= y1, within the image (``BOX_SLACK``)
     fetch   {ids: [...]} → "items": each disagreement (small JSON, no media)
     frame   {frame} → "frame" + buffers: xyz (uint16 x 3, quantised as ``pointcloud_frames``),
-            labels (uint8 class + 1), instances (uint16), uv (float32 x 2, NaN: not in view, see
+            labels (class + 1: uint8, uint16 over 254 classes, as ``label_dtype`` says), instances (uint16), uv (float32 x 2, NaN: not in view, see
             ``fusion.view_uv``), depth (float32), edge flags (uint8: 1 an outline point on an image
             edge, 2 off it), the image (PNG) and its edges (PNG, RGBA)
 """
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -127,9 +128,11 @@ def check_fusion_frame(frame: Any, n: int, classes: list, min_points: int) -> Fu
     if own is not None and own != classes:
         raise ValueError(f"{where}: its classes {own[:20]} are not the classes in use {classes[:20]} (lidar_labels are "
                          f"indices into them): give every frame the same class list, in the same order")
-    camera = _field(frame, "camera")
-    K = _field(frame, "K", None if camera is None else camera.K)
-    T = _field(frame, "T_cam_lidar", None if camera is None else camera.T_cam_lidar)
+    camera = _field(frame, "camera")  # a camera object with K and T_cam_lidar, or e.g. a channel name ("CAM_FRONT")
+    K = _field(frame, "K")
+    T = _field(frame, "T_cam_lidar")
+    K = getattr(camera, "K", None) if K is None else K
+    T = getattr(camera, "T_cam_lidar", None) if T is None else T
     if K is None or T is None:
         raise ValueError(f"{where}: needs K (3x3 intrinsics) and T_cam_lidar (4x4 extrinsics, LiDAR to camera)")
     img = _image(_field(frame, "image"), where)
@@ -233,8 +236,8 @@ class SensorFusionReview(ClassColours, ReviewWidget):
         camera box), and the
         box x0, y0, x1, y1 (pixels) covering both."""
         df = self._table.copy()
-        for col in ("camera_class", "lidar_class"):
-            df[col] = [self.classes[k] if k >= 0 else None for k in df[col]]
+        for col in ("camera_class", "lidar_class"):  # names as given (an int class stays an int), None for none
+            df[col] = pd.Series([self.classes[k] if k >= 0 else None for k in df[col]], index=df.index, dtype=object)
         return df.rename_axis("item_id").reset_index()
 
     def detections(self, frame: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -247,8 +250,9 @@ class SensorFusionReview(ClassColours, ReviewWidget):
         """Current verdicts, one row per reviewed disagreement: item_id, frame, kind, camera_class,
         lidar_class, iou, overlap, verdict (camera / lidar / both_wrong / ambiguous), reason, annotator,
         event_id, created_at."""
-        cur = self.store.current(self.task, kinds=self._state_kinds, annotator=self.annotator)
-        cur = cur[cur["item_id"].map(lambda i: i in self.items)]
+        with warnings.catch_warnings():  # said when the widget was made
+            warnings.simplefilter("ignore")
+            cur = self._stored()
         dis = self.disagreements.set_index("item_id")
         ids = cur["item_id"].tolist()
         df = pd.DataFrame({
@@ -281,16 +285,48 @@ class SensorFusionReview(ClassColours, ReviewWidget):
         """Store a verdict from code, validated as the view's are; returns the event id."""
         key = self._item_id({"item_id": item_id})
         self._redo.pop(key, None)
-        return self._commit(key, "verdict", {"verdict": self._check(verdict), "reason": self._reason(reason)}).event_id
+        return self._commit(key, "verdict", self._payload(key, verdict, reason)).event_id
 
     # ------------------------------------------------------------------ state
+    def _about(self, item_id: Hashable) -> dict:
+        """What the disagreement ``item_id`` (a row of the table) is: frame, kind, the camera box's
+        and the LiDAR cluster's rows and class names. Stored with its verdict, so that a verdict is
+        shown only on the disagreement it was given to (the rows move with the thresholds, the
+        detections and the classes)."""
+        r = self._table.iloc[int(item_id)]  # type: ignore[call-overload]
+        name = lambda k: self.classes[int(k)] if k >= 0 else None  # noqa: E731
+        return {"frame": int(r.frame), "kind": str(r.kind), "camera": int(r.camera), "lidar": int(r.lidar),
+                "camera_class": name(r.camera_class), "lidar_class": name(r.lidar_class)}
+
+    def _payload(self, item_id: Hashable, verdict: Any, reason: Any) -> dict:
+        return {"verdict": self._check(verdict), "reason": self._reason(reason), "disagreement": self._about(item_id)}
+
+    def _fits(self, item_id: Hashable, payload: dict) -> bool:
+        """Whether a stored verdict was given to this disagreement (one stored without its
+        description, by an older version, is taken as given)."""
+        about = payload.get("disagreement")
+        return item_id in self.items and (about is None or about == self._about(item_id))
+
+    def _stored(self) -> pd.DataFrame:
+        """The current verdicts in the store that belong to this table's disagreements; the others
+        (given with other thresholds, detections or classes) stay in the store, unshown, with a warning."""
+        cur = self.store.current(self.task, kinds=self._state_kinds, annotator=self.annotator)
+        fits = [self._fits(i, p) for i, p in zip(cur["item_id"], cur["payload"])]
+        other = cur[[not f for f in fits]]
+        if len(other):
+            shown = ", ".join(f"{i} ({(p.get('disagreement') or {}).get('kind')}, frame {(p.get('disagreement') or {}).get('frame')})"
+                              for i, p in zip(other["item_id"][:5], other["payload"][:5]))
+            warnings.warn(f"{len(other)} stored verdicts of task {self.task!r} were given to disagreements that are not "
+                          f"this table's (other thresholds, detections or classes): item ids {shown}"
+                          f"{' …' if len(other) > 5 else ''}. They stay in the store and are not shown", stacklevel=3)
+        return cur[fits]
+
     def _load(self) -> None:
-        for row in self.store.current(self.task, kinds=self._state_kinds, annotator=self.annotator).itertuples():
-            if row.item_id in self.items:
-                self._current[row.item_id] = dict(row.payload)
+        for row in self._stored().itertuples():
+            self._current[row.item_id] = dict(row.payload)
 
     def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
-        if event is None:
+        if event is None or not self._fits(key, event["payload"]):  # an undo back to another table's verdict: none here
             self._current.pop(key, None)
         else:
             self._current[key] = dict(event["payload"])
@@ -364,8 +400,7 @@ class SensorFusionReview(ClassColours, ReviewWidget):
     @intent("verdict", last_wins=True)
     def _on_verdict(self, content: dict) -> dict:
         item_id = self._item_id(content)
-        payload = {"verdict": self._check(content.get("verdict")), "reason": self._reason(content.get("reason"))}
-        done = self._commit(item_id, "verdict", payload)
+        done = self._commit(item_id, "verdict", self._payload(item_id, content.get("verdict"), content.get("reason")))
         self._redo.pop(item_id, None)
         return self._answer(content, done)
 
@@ -411,11 +446,12 @@ class SensorFusionReview(ClassColours, ReviewWidget):
         flags[f.edges.edge_points] = np.where(f.edges.aligned, 1, 2)
         edges = np.zeros((f.height, f.width, 4), np.uint8)
         edges[f.edges.image_edges] = (0, 255, 255, 200)
-        buffers = [q.tobytes(), label_codes(f.labels, len(self.classes)).astype("u1").tobytes(),
+        codes = label_codes(f.labels, len(self.classes))  # uint16 over 254 classes: said in label_dtype
+        buffers = [q.tobytes(), codes.tobytes(),
                    f.instances.astype("<u2").tobytes(), f.uv32.astype("<f4").tobytes(),
                    np.where(np.isfinite(f.depth), f.depth, 0).astype("<f4").tobytes(), flags.tobytes(), _png(f.image), _png(edges)]
         self.send({
-            "type": "frame", "frame": frame, "n": len(f.xyz), "offset": offset, "scale": scale, "width": f.width, "height": f.height,
+            "type": "frame", "frame": frame, "n": len(f.xyz), "label_dtype": "u2" if codes.dtype.itemsize == 2 else "u1", "offset": offset, "scale": scale, "width": f.width, "height": f.height,
             "camera": f.camera[["x0", "y0", "x1", "y1", "class"]].values.tolist(),
             "lidar": f.lidar[["x0", "y0", "x1", "y1", "class"]].values.tolist(),
             "edge_score": None if np.isnan(f.edges.score) else f.edges.score, "edge_points": len(f.edges.edge_points),

@@ -18,6 +18,7 @@ the view cannot know (undo, redo, an edit the kernel narrowed), then the ack.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Hashable, Sequence
 from typing import Any, ClassVar
@@ -130,7 +131,7 @@ class PointCloudAnnotator(ClassColours, ItemsWidget):
         raw, self._several = as_frames(points)
         self._frames: list[Frame] = [check_frame(p, f"frame {n}") for n, p in enumerate(raw)]
         if proposals is not None:
-            props, _ = as_frames(proposals) if len(self._frames) > 1 else ([proposals], False)
+            props, _ = as_frames(proposals) if self._several else ([proposals], False)
             if len(props) != len(self._frames):
                 raise ValueError(f"proposals for {len(props)} frames, points for {len(self._frames)}")
             for n, (frame, prop) in enumerate(zip(self._frames, props)):
@@ -139,6 +140,7 @@ class PointCloudAnnotator(ClassColours, ItemsWidget):
         self._labels = [np.full(len(f), -1, np.int64) for f in self._frames]
         self._instances = [np.zeros(len(f), np.int64) for f in self._frames]
         self._edits: dict[int, dict[int, dict]] = {}  # frame -> {event id: payload} of its current edits, in order
+        self._clouds: dict[int, str] = {}  # frame -> its fingerprint (_cloud)
         self._redo: dict[int, list[dict]] = {}
         self._last_changed = 0  # points the last paint changed
         super().__init__(
@@ -256,12 +258,41 @@ class PointCloudAnnotator(ClassColours, ItemsWidget):
         for payload in self._edits.get(frame, {}).values():
             self._apply(labels, instances, payload)
 
+    def _cloud(self, frame: int) -> str:
+        """A frame's fingerprint (its point count and a hash of its coordinates), stored with each
+        edit: the edits of one cloud are never replayed on another."""
+        if frame not in self._clouds:
+            xyz = np.ascontiguousarray(self._frames[frame].xyz)
+            self._clouds[frame] = f"{len(xyz)}:{hashlib.blake2b(xyz.tobytes(), digest_size=8).hexdigest()}"
+        return self._clouds[frame]
+
+    def _check_stored(self, frame: int, event_id: int, payload: dict) -> None:
+        """Refuse a stored edit that is not of this frame's points or classes (``ValueError`` naming both)."""
+        where = f"task {self.task!r}, frame {frame}: stored edit {event_id}"
+        cloud = payload.get("cloud")
+        if cloud is not None and cloud != self._cloud(frame):
+            n, had = len(self._frames[frame]), str(cloud).split(":")[0]
+            other = f"of {had} points; this frame has {n}" if had != str(n) else f"{n} points, at other places"
+            raise ValueError(f"{where} was made on another point cloud ({other}): label this cloud under another "
+                             "task= (or in another store)")
+        idx = unpack(payload["indices"])
+        if len(idx) and idx[-1] >= len(self._frames[frame]):
+            raise ValueError(f"{where} labels point {int(idx[-1])}, but the frame has {len(self._frames[frame])} points: "
+                             "label this cloud under another task=")
+        codes = unpack_values(payload["classes"]) if "classes" in payload else np.array([payload["class"]])
+        if len(codes) and (codes.min() < -1 or codes.max() >= len(self.classes)):
+            raise ValueError(f"{where} uses class {int(codes.max() if codes.max() >= len(self.classes) else codes.min())}, "
+                             f"but there are {len(self.classes)} classes ({list(self.classes)[:10]}): give the classes "
+                             "it was labelled with, in the same order")
+
     def _load(self) -> None:
-        """Every frame's labels: this annotator's current edits (no undo cancels them), oldest first."""
+        """Every frame's labels: this annotator's current edits (no undo cancels them), oldest first;
+        an edit of another cloud, or of classes beyond ``classes``, is refused (``ValueError``)."""
         events = self.store.events(self.task)
         mine = events[(events["kind"] == KIND) & (events["annotator"] == self.annotator) & ~events["undone"]]
         for row in mine.itertuples():
             if row.item_id in self.items:
+                self._check_stored(int(row.item_id), int(row.event_id), row.payload)
                 self._edits.setdefault(row.item_id, {})[int(row.event_id)] = row.payload
         for frame in self._edits:
             self._rebuild(frame)
@@ -401,7 +432,7 @@ class PointCloudAnnotator(ClassColours, ItemsWidget):
         return self._store(frame, payload, idx=idx)
 
     def _store(self, frame: int, payload: dict, clear_redo: bool = True, idx: np.ndarray | None = None) -> Committed:
-        done = self._commit(frame, KIND, payload, op=payload["op"], state=idx)
+        done = self._commit(frame, KIND, {**payload, "cloud": self._cloud(frame)}, op=payload["op"], state=idx)
         if clear_redo:
             self._redo.pop(frame, None)
         return done

@@ -85,11 +85,16 @@ def check_frame(points: Any, where: str) -> Frame:
     if len(arr) == 0:
         raise ValueError(f"{where}: no points")
     dtype, arr = arr.dtype, arr.astype(np.float64)
-    bad = ~np.isfinite(arr).all(axis=1)
+    bad = ~np.isfinite(arr[:, :3]).all(axis=1)
     if bad.any():
         n = _first_bad(bad)
         raise ValueError(f"{where}, point {n}: coordinates must be finite, got {arr[n, :3].tolist()} (NaN/inf)")
     k = arr.shape[1] - 3
+    bad = ~np.isfinite(arr[:, 3:]).all(axis=1)
+    if bad.any():
+        n = _first_bad(bad)
+        what = "intensity" if k == 1 else "RGB" if k == 3 else "intensity and RGB"
+        raise ValueError(f"{where}, point {n}: {what} must be finite, got {arr[n, 3:].tolist()} (NaN/inf)")
     intensity = arr[:, 3] if k in (1, 4) else None
     rgb = arr[:, -3:] if k in (3, 4) else None
     if rgb is not None:

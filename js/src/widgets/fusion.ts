@@ -203,7 +203,7 @@ function render({ model, el }: RenderProps<FusionModel>) {
     if (msg.type !== "frame") return;
     const info = msg as unknown as FrameInfo & Record<string, unknown>;
     const frame = info.frame as number;
-    const pointsInfo = { ...info, id: frame, kind: "points", label_dtype: "u1" as const, xyz_buffer: 0, labels_buffer: 1, instances_buffer: 2 };
+    const pointsInfo = { ...info, id: frame, kind: "points", label_dtype: info.label_dtype === "u2" ? "u2" as const : "u1" as const, xyz_buffer: 0, labels_buffer: 1, instances_buffer: 2 };
     const image: FusionImage & { score?: number | null; outline?: number } = {
       width: info.width as number, height: info.height as number, uv: f32(buffers[3]), depth: f32(buffers[4]),
       labels: new Int16Array(0), flags: toBytes(buffers[5]).slice(), camera: info.camera as number[][], lidar: info.lidar as number[][],
