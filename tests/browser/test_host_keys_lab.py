@@ -95,3 +95,32 @@ def test_run_all_leaves_the_focus_alone(lab):
     lab.wait_for_python("after_3", "ran")
     page.wait_for_timeout(500)  # a focus would be taken on the next frame
     assert page.evaluate("() => window.__hitlFocused") == 0
+
+
+
+def test_host_keys_in_a_widgets_text_box_are_jupyterlabs(lab):
+    """Typing a correction in VQAReview's answer box: Ctrl+S saves the notebook, Shift+Enter is not
+    taken as the box's Enter (JupyterLab binds it to no command there: nothing is saved)."""
+    cells = ["import numpy as np, hitl_widgets as hw\n"
+             "store = hw.AnnotationStore('box.db')\n"
+             "v = hw.VQAReview(np.zeros((2, 8, 8)), ['how many?', 'what colour?'], ['two', 'blue'], store=store, task='box')\n"
+             "v"]
+    lab.open(lab.new_notebook("box.ipynb", cells))
+    page = lab.page
+    page.locator(".jp-Notebook .jp-Cell").first.locator(".jp-InputPrompt").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Shift+Enter")
+    root = page.locator(".hitl-vqa")
+    expect(root.locator(".hitl-position")).to_have_text("item 1 / 2", timeout=60_000)
+    root.focus()
+    page.keyboard.press("w")  # wrong: the answer box takes the focus
+    box = root.locator(".hitl-corrected")
+    expect(box).to_be_focused()
+    page.keyboard.type("three")
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=10_000)  # the run's output
+    saved_at = (lab.workdir / "box.ipynb").stat().st_mtime_ns
+    page.keyboard.press("Control+s")  # saves the notebook, from inside the box
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=20_000)
+    assert (lab.workdir / "box.ipynb").stat().st_mtime_ns > saved_at
+    assert lab.python("v.results[['verdict', 'corrected']].values.tolist()") == "[['wrong', None]]"  # no correction saved

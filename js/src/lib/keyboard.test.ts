@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { KEY_SCOPE_CLASS, Keymap, keyLabel, keyName } from "./keyboard";
+import { KEY_SCOPE_CLASS, Keymap, keyLabel, keyName, textBoxKeys } from "./keyboard";
 
 const ev = (init: KeyboardEventInit) => new KeyboardEvent("keydown", { bubbles: true, cancelable: true, ...init });
 
@@ -398,5 +398,44 @@ describe("Keymap", () => {
       a.dispatchEvent(ev({ key: "r" }));
       expect(retrain).not.toHaveBeenCalled();
     });
+  });
+});
+
+describe("textBoxKeys", () => {
+  function box() {
+    const outer = document.createElement("div");
+    const input = document.createElement("input");
+    outer.append(input);
+    document.body.append(outer);
+    const heard: string[] = [];
+    outer.addEventListener("keydown", (e) => heard.push(keyName(e)));
+    const enter = vi.fn();
+    const escape = vi.fn();
+    textBoxKeys(input, { enter, escape });
+    const press = (init: KeyboardEventInit) => {
+      const e = ev(init);
+      input.dispatchEvent(e);
+      return e;
+    };
+    return { heard, enter, escape, press };
+  }
+
+  it("lets the host's keys through untouched", () => {
+    const { heard, enter, press } = box();
+    for (const init of [{ key: "Enter", shiftKey: true }, { key: "Enter", ctrlKey: true }, { key: "s", ctrlKey: true }, { key: "s", metaKey: true }]) {
+      expect(press(init).defaultPrevented).toBe(false);
+    }
+    expect(heard).toEqual(["Enter", "Ctrl+Enter", "Ctrl+S", "Ctrl+S"]);
+    expect(enter).not.toHaveBeenCalled();
+  });
+
+  it("runs enter and escape, and keeps them and the typing in the box", () => {
+    const { heard, enter, escape, press } = box();
+    expect(press({ key: "Enter" }).defaultPrevented).toBe(true);
+    expect(press({ key: "Escape" }).defaultPrevented).toBe(true);
+    press({ key: "a" });
+    press({ key: "Enter", isComposing: true }); // an IME's Enter picks a word: not a save
+    expect([enter.mock.calls.length, escape.mock.calls.length]).toEqual([1, 1]);
+    expect(heard).toEqual([]);
   });
 });

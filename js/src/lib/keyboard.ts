@@ -57,6 +57,24 @@ export function hostKeyName(e: KeyboardEvent): string {
   return [...mods.filter(Boolean), key].join("+");
 }
 
+/** The keys of a widget's one-line text box: the host's keys (HOST_KEYS: Shift+Enter runs the cell,
+ *  Ctrl+S saves) go on to JupyterLab untouched; Enter (not while composing) runs `enter`, Escape
+ *  runs `escape` (the box's own way out: the next Escape, from the widget, leaves it); anything else
+ *  typed stays in the box, never a notebook command or a widget key. */
+export function textBoxKeys(input: HTMLElement, on: { enter: () => void; escape: () => void }): void {
+  input.addEventListener("keydown", (e) => {
+    if (HOST_KEYS.has(hostKeyName(e))) return;
+    e.stopPropagation();
+    if (e.key === "Enter" && !e.isComposing) {
+      e.preventDefault();
+      on.enter();
+    } else if (e.key === "Escape") {
+      e.preventDefault();
+      on.escape();
+    }
+  });
+}
+
 const SUPPRESS = "data-lm-suppress-shortcuts";
 
 let suppressed: HTMLElement | null = null; // the target marked for the key being dispatched

@@ -33,9 +33,11 @@ function setup() {
     });
     await flush();
   };
+  const outer: string[] = [];
+  el.addEventListener("keydown", (e) => outer.push(e.key));
   const press = (key: string, target: HTMLElement = root) =>
     target.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true }));
-  return { model, root, serve, press, cleanup };
+  return { model, root, serve, press, cleanup, outer };
 }
 
 describe("reasoning chain verdicts", () => {
@@ -83,6 +85,24 @@ describe("ReasoningChainReview view", () => {
     press("Enter", input);
     expect(model.lastSent("fix")).toMatchObject({ item_id: 0, model: "m1", step: 0, text: "there are two red squares" });
     expect(root.querySelector(".hitl-step-fix")!.textContent).toContain("there are two red squares");
+    cleanup();
+  });
+
+  it("the host's keys typed in the step box reach JupyterLab and save nothing; letters stay in the box", async () => {
+    const { model, root, serve, press, cleanup, outer } = setup();
+    await serve();
+    press("e");
+    const input = root.querySelector(".hitl-fix") as HTMLInputElement;
+    input.value = "two squares";
+    const sent = model.sent.length;
+    press("x", input);
+    for (const init of [{ key: "Enter", shiftKey: true }, { key: "s", ctrlKey: true }]) {
+      const e = new KeyboardEvent("keydown", { ...init, bubbles: true, cancelable: true });
+      input.dispatchEvent(e);
+      expect(e.defaultPrevented).toBe(false);
+    }
+    expect(outer).toEqual(["Enter", "s"]);
+    expect(model.sent.length).toBe(sent);
     cleanup();
   });
 });

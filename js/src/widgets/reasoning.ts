@@ -14,7 +14,7 @@ import type { Reply } from "../lib/channel";
 import { h, setText } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId, ItemInfo } from "../lib/items";
-import { Keymap } from "../lib/keyboard";
+import { Keymap, textBoxKeys } from "../lib/keyboard";
 import { EditLedger } from "../lib/ledger";
 import { headerRow, helpKeys, kernelMessages, ReviewModel, showProgress, startView } from "../lib/review";
 import { saveSuffix, StatusLine } from "../lib/status";
@@ -341,17 +341,7 @@ function render({ model, el }: RenderProps<ReasoningModel>) {
     }, stepper.placeOf(id)));
   }
 
-  input.addEventListener("keydown", (e) => {
-    e.stopPropagation(); // typing never reaches JupyterLab or the widget's keys
-    if (e.key === "Enter") {
-      e.preventDefault();
-      saveFix();
-    } else if (e.key === "Escape") {
-      e.preventDefault();
-      root.focus({ preventScroll: true });
-      paint();
-    }
-  });
+  textBoxKeys(input, { enter: saveFix, escape: () => { root.focus({ preventScroll: true }); paint(); } });
   firstButton.addEventListener("click", markFirst);
   clearButton.addEventListener("click", () => judge(null));
   boxButton.addEventListener("click", () => startBox());

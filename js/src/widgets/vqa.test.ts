@@ -51,6 +51,23 @@ describe("VQAReview view", () => {
     expect(outer).toEqual([]); // neither the widget's keys nor the typing reached the page
   });
 
+  it("the host's keys typed in the answer box reach JupyterLab and save nothing", async () => {
+    const { model, root, serve, press, outer } = setup();
+    await serve();
+    press("w");
+    const input = root.querySelector(".hitl-corrected") as HTMLInputElement;
+    input.value = "three";
+    const sent = model.sent.length;
+    for (const init of [{ key: "Enter", shiftKey: true }, { key: "s", ctrlKey: true }]) {
+      const e = new KeyboardEvent("keydown", { ...init, bubbles: true, cancelable: true });
+      input.dispatchEvent(e);
+      expect(e.defaultPrevented).toBe(false);
+    }
+    expect(outer).toEqual(["Enter", "s"]); // Shift+Enter runs the cell, Ctrl+S saves: the page heard both
+    expect(model.sent.length).toBe(sent);
+    expect(root.querySelector(".hitl-position")!.textContent).toBe("item 1 / 2");
+  });
+
   it("undo names the place the header shows (the id in a tooltip); the message goes with the item", async () => {
     const { root, serve, press } = setup();
     await serve();

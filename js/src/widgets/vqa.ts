@@ -8,7 +8,7 @@ import { h, setText } from "../lib/dom";
 import { HelpOverlay } from "../lib/help";
 import { ItemCache, ItemId } from "../lib/items";
 import { EditLedger } from "../lib/ledger";
-import { Keymap } from "../lib/keyboard";
+import { Keymap, textBoxKeys } from "../lib/keyboard";
 import { saveSuffix, StatusLine } from "../lib/status";
 import { Stepper, stepKeys } from "../lib/stepper";
 import { itemView } from "../lib/view";
@@ -169,17 +169,7 @@ function render({ model, el }: RenderProps<VQAModel>) {
     status.info(`undo: ${stepper.placeText(id)}`, { item: id, title: `item id ${JSON.stringify(id)}` }); // the place the header shows
   }
 
-  input.addEventListener("keydown", (e) => {
-    e.stopPropagation(); // typing never reaches JupyterLab or the widget's keys
-    if (e.key === "Enter") {
-      e.preventDefault();
-      saveCorrection();
-    } else if (e.key === "Escape") {
-      e.preventDefault();
-      root.focus({ preventScroll: true });
-      paint();
-    }
-  });
+  textBoxKeys(input, { enter: saveCorrection, escape: () => { root.focus({ preventScroll: true }); paint(); } });
 
   const keymap = new Keymap(root);
   const help = new HelpOverlay(keymap);

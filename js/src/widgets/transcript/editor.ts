@@ -1,6 +1,6 @@
 // The one-line editor of a word's text: Enter saves, Escape cancels (and neither reaches the
 // notebook); losing the focus cancels. The host's own keys (Shift+Enter runs the cell) pass.
-import { HOST_KEYS, hostKeyName } from "../../lib/keyboard";
+import { textBoxKeys } from "../../lib/keyboard";
 
 export class WordEditor {
   constructor(
@@ -9,17 +9,7 @@ export class WordEditor {
     private readonly root: HTMLElement,
     private readonly done: (text: string | null) => void,
   ) {
-    input.addEventListener("keydown", (e) => {
-      if (HOST_KEYS.has(hostKeyName(e))) return;
-      e.stopPropagation(); // typing stays in the input: never a notebook command
-      if (e.key === "Enter" && !e.isComposing) {
-        e.preventDefault();
-        this.close(input.value);
-      } else if (e.key === "Escape") {
-        e.preventDefault();
-        this.close(null);
-      }
-    });
+    textBoxKeys(input, { enter: () => this.close(input.value), escape: () => this.close(null) });
     input.addEventListener("blur", () => this.close(null));
   }
 
