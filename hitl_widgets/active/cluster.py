@@ -12,9 +12,22 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["get_client"]
+__all__ = ["check_scheduler", "get_client"]
 
 _CLIENTS: dict[str, Any] = {}
+
+
+def check_scheduler(scheduler: Any) -> None:
+    """Refuse what ``get_client`` cannot take, before any client is made: a type other than a Client
+    or a str, and a str that is neither "local" nor an address (dask's own scheduler names,
+    "threads" / "processes" / "sync", would be tried as host names; None is this process)."""
+    if scheduler is None or type(scheduler).__name__ == "Client" or (isinstance(scheduler, str) and (
+            scheduler == "local" or "://" in scheduler or ":" in scheduler)):
+        return
+    if isinstance(scheduler, str):
+        raise ValueError(f"scheduler {scheduler[:80]!r} is not 'local' nor an address such as 'tcp://10.0.0.5:8786' "
+                         "(a scheduler's host:port); for this process, pass None")
+    raise TypeError(f"scheduler must be a dask.distributed Client, a scheduler address or 'local', not {type(scheduler).__name__}")
 
 
 def get_client(scheduler: Any) -> Any:
@@ -27,8 +40,7 @@ def get_client(scheduler: Any) -> Any:
 
     if isinstance(scheduler, Client):
         return scheduler
-    if not isinstance(scheduler, str):
-        raise TypeError(f"scheduler must be a dask.distributed Client, a scheduler address or 'local', not {type(scheduler).__name__}")
+    check_scheduler(scheduler)
     client = _CLIENTS.get(scheduler)
     if client is None or client.status not in ("running", "connecting"):
         if scheduler == "local":

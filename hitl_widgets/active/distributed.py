@@ -41,14 +41,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._progress import progress_bar
-from .cluster import get_client
+from ..coerce import check_int
+from .cluster import check_scheduler, get_client
 from .pool import PoolRows, pool_kind, row_slice
 from .strategies import (
     RandomStrategy,
@@ -58,6 +59,7 @@ from .strategies import (
     check_proba,
     checked_proba,
     entropy,
+    index_mask,
     least_confident,
     margin,
     select,
@@ -118,19 +120,18 @@ def _array_block(block: np.ndarray, adapter: Any, k: int, exclude: np.ndarray, n
     X = block if loader is None or n == 0 else loader(list(block) if files else block)
     span = f"at positions {start}..{start + n - 1}"
     s = _score_rows(adapter, X, n, score, mc, mc_samples, span, lambda i: f"pool position {start + i}")
-    lo, hi = np.searchsorted(exclude, [start, start + n])
-    out = _part_topk(s, k, exclude[lo:hi] - start, nan, span, lambda i: f"position {start + i}")
+    out = _part_topk(s, k, _local(exclude, start, start + n), nan, span, lambda i: f"position {start + i}")
     out[:, 1] += start
     return out
 
 
 def _frame_part(part: Any, adapter: Any, k: int, nan: str, score: Callable, mc: bool, mc_samples: int,
-                loader: Callable | None, number: int) -> Any:
+                loader: Callable | None, number: int, exclude_local: np.ndarray | None = None) -> Any:
     n = len(part)
     X = part if loader is None or n == 0 else loader(part)
     s = _score_rows(adapter, X, n, score, mc, mc_samples, f"of partition {number}",
                     lambda i: f"partition {number}, its row {i}, index {part.index[i]!r}")
-    top = _part_topk(s, k, None, nan, f"of partition {number}", lambda i: f"its row {i}, index {part.index[i]!r}")
+    top = _part_topk(s, k, exclude_local, nan, f"of partition {number}", lambda i: f"its row {i}, index {part.index[i]!r}")
     # one extra row (local = -1) carries the partition's length, so positions follow without a second pass
     return pd.DataFrame({"score": np.append(top[:, 0], np.nan), "local": np.append(top[:, 1].astype(np.int64), -1),
                          "part": np.full(top.shape[0] + 1, number, dtype=np.int64), "n": np.full(top.shape[0] + 1, n, dtype=np.int64)})
@@ -139,26 +140,39 @@ def _frame_part(part: Any, adapter: Any, k: int, nan: str, score: Callable, mc: 
 def load_files(paths: Sequence[str]) -> np.ndarray:
     """The default ``loader``: each file one row, stacked (``.npy`` arrays, or images through PIL).
 
-    Local paths are opened directly, URLs (``s3://``, ``gs://``, ``https://``…) through fsspec."""
+    Local paths are opened directly, URLs (``s3://``, ``gs://``, ``https://``…) through fsspec; a
+    URL's query (a presigned one's signature) neither decides how it is read nor reaches an error.
+    A missing object, one that cannot be read, and rows of different shapes are refused naming the file."""
     import io
 
     from PIL import Image
 
-    from ..remote import is_url, read_bytes
+    from ..items import name_suffix
+    from ..remote import Fetcher, is_url, redact_urls
 
-    rows = []
+    fetcher = Fetcher(concurrency=1, cache_bytes=0)
+    rows, shown = [], []
     for path in paths:
         path = os.fspath(path)
+        shown.append(redact_urls(path))
         if is_url(path):
-            data = read_bytes(path)
+            data = fetcher.get(path)  # ObjectNotFound / ValueError naming the URL, redacted
         else:
             with open(path, "rb") as f:
                 data = f.read()
-        if path.lower().endswith(".npy"):
-            rows.append(np.load(io.BytesIO(data), allow_pickle=False))
-        else:
-            with Image.open(io.BytesIO(data)) as im:
-                rows.append(np.asarray(im.convert("RGB")))
+        npy = name_suffix(path) == ".npy"
+        try:
+            if npy:
+                rows.append(np.load(io.BytesIO(data), allow_pickle=False))
+            else:
+                with Image.open(io.BytesIO(data)) as im:
+                    rows.append(np.asarray(im.convert("RGB")))
+        except Exception as exc:
+            raise ValueError(f"pool file {shown[-1]}: cannot read it as {'a .npy array' if npy else 'an image'} "
+                             f"({type(exc).__name__}: {redact_urls(str(exc))})") from None
+        if rows[-1].shape != rows[0].shape:
+            raise ValueError(f"pool file {shown[-1]} holds shape {rows[-1].shape}, {shown[0]} shape {rows[0].shape}: "
+                             "the rows of a pool must have one shape (pass a loader= that resizes them)")
     return np.stack(rows) if rows else np.empty((0,))
 
 
@@ -166,8 +180,8 @@ def load_files(paths: Sequence[str]) -> np.ndarray:
 def _merge(parts: list[np.ndarray], k: int) -> tuple[np.ndarray, np.ndarray]:
     rows = np.concatenate(parts) if parts else np.empty((0, 2))
     s, pos = rows[:, 0], rows[:, 1].astype(np.int64)
-    key = np.where(np.isnan(s), -np.inf, s)
-    order = np.lexsort((pos, -key))[:k]
+    nan = np.isnan(s)
+    order = np.lexsort((pos, -np.where(nan, 0.0, s), nan))[:k]  # the numbers (-inf included), then NaN, each by position
     return pos[order], s[order]
 
 
@@ -215,26 +229,33 @@ def score_pool(model: Any, pool: Any, k: int, *, score: str | Callable[[Any], An
         score = SCORES[score]
     if not callable(score):
         raise TypeError(f"score must be a name or a function, not {type(score).__name__}")
-    k, partition_rows = int(k), max(int(partition_rows), 1)
+    k, partition_rows = check_int("k", k, 0), check_int("partition_rows", partition_rows, 1)
+    check_scheduler(scheduler)
     mc = score is bald
     rows = pool if isinstance(pool, PoolRows) else None
     pool = rows.pool if rows is not None else pool
+    _refuse_pool_type(pool)
     loader = loader or (rows.loader if rows is not None else None)
+    if isinstance(pool, pd.DataFrame) and scheduler is not None and len(pool):  # the model gets DataFrames, as here
+        pool = _dask_frame(pool, partition_rows)
     kind = pool_kind(pool)
     if kind != "frame" and len(pool) == 0:
         raise ValueError("the pool is empty: nothing to score")
+    if kind == "frame" and rows is None:
+        rows = PoolRows(pool, scheduler=scheduler)
     adapter = _fitted_adapter(model)
     if mc and not hasattr(adapter, "mc_predict_proba"):
         raise ValueError(f'score="bald" needs Monte-Carlo samples: {type(adapter).__name__} has no mc_predict_proba')
-    ex = np.unique(np.asarray([] if exclude is None else as_numpy(exclude), dtype=np.int64).ravel())
-    if k <= 0:
+    ex = _excluded(exclude, rows if rows is not None else PoolRows(pool))
+    if k == 0:
         return np.empty(0, dtype=np.int64), np.empty(0)
     if kind == "numpy" and scheduler is None:
         return _score_local(adapter, pool, k, ex, nan, score, mc, mc_samples, partition_rows, progress, loader)
     if kind == "files":
         loader = loader or load_files
     if kind == "frame":
-        return _score_frame(adapter, rows if rows is not None else PoolRows(pool), k, ex, nan, score, mc, mc_samples, scheduler, progress, loader)
+        assert rows is not None
+        return _score_frame(adapter, rows, k, ex, nan, score, mc, mc_samples, scheduler, progress, loader)
     import dask.array as da
 
     if kind == "array":
@@ -255,16 +276,47 @@ def score_pool(model: Any, pool: Any, k: int, *, score: str | Callable[[Any], An
         dtype=np.float64, chunks=(out_rows, (2,)), **axes).to_delayed().ravel()), k)
 
 
+def _dask_frame(frame: pd.DataFrame, partition_rows: int) -> Any:
+    """A pandas pool as a Dask dataframe, its rows in pool order, its column types kept."""
+    import dask
+    import dask.dataframe as dd
+
+    plain_index = frame.reset_index(drop=True) if isinstance(frame.index, pd.MultiIndex) else frame
+    with dask.config.set({"dataframe.convert-string": False}):
+        return dd.from_pandas(plain_index, chunksize=partition_rows, sort=False)
+
+
+def _refuse_pool_type(pool: Any) -> None:
+    """A pool given as one name or as a mapping: refused (it would be scored as something else)."""
+    if isinstance(pool, (str, bytes, os.PathLike)):
+        raise TypeError(f"pool is one name ({str(pool)[:80]!r}): pass a list of file paths or URLs (a glob's: "
+                        "hitl_widgets.remote.expand([pattern]))")
+    if isinstance(pool, Mapping):
+        raise TypeError("pool is a mapping: pass an array, a list of file paths or URLs, or a Dask dataframe or array")
+
+
+def _excluded(exclude: Any, rows: PoolRows) -> np.ndarray:
+    """``exclude`` (pool positions, or a boolean mask of the pool) as sorted positions, checked as
+    ``select`` checks it: a negative, out-of-range or fractional position is refused, never
+    read as another item (a Dask dataframe's length is read for it, once)."""
+    if exclude is None:
+        return np.empty(0, dtype=np.int64)
+    if not len(as_numpy(exclude).ravel()):
+        return np.empty(0, dtype=np.int64)
+    return np.flatnonzero(index_mask(len(rows), exclude, "exclude")).astype(np.int64)
+
+
 def _score_frame(adapter: Any, rows: PoolRows, k: int, ex: np.ndarray, nan: str, score: Callable, mc: bool, mc_samples: int,
                  scheduler: Any, progress: bool, loader: Callable | None) -> tuple[np.ndarray, np.ndarray]:
     from dask import delayed
 
-    kk = k + len(ex)  # positions are known only once every partition's length is: take enough to drop the excluded
+    starts = rows.starts() if len(ex) else None  # read for the check of ex (_excluded): each partition drops its own
     meta = pd.DataFrame({"score": pd.Series(dtype="f8"), "local": pd.Series(dtype="i8"), "part": pd.Series(dtype="i8"),
                          "n": pd.Series(dtype="i8")})
 
     def parts(model_ref: Any) -> list:  # the partitions the pool's rows are read from (PoolRows.parts)
-        return [delayed(_frame_part)(part, model_ref, kk, nan, score, mc, mc_samples, loader, number)
+        return [delayed(_frame_part)(part, model_ref, k, nan, score, mc, mc_samples, loader, number,
+                                     None if starts is None else _local(ex, starts[number], starts[number + 1]))
                 for number, part in enumerate(rows.parts())]
 
     frames: list[Any] = []
@@ -278,6 +330,12 @@ def _score_frame(adapter: Any, rows: PoolRows, k: int, ex: np.ndarray, nan: str,
     pos = offsets.reindex(tops["part"]).to_numpy() + tops["local"].to_numpy()
     keep = ~np.isin(pos, ex)
     return _merge([np.stack([tops["score"].to_numpy()[keep], pos[keep].astype(np.float64)], axis=1)], k)
+
+
+def _local(ex: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """The sorted positions ``ex`` in ``start .. stop - 1``, from ``start``."""
+    lo, hi = np.searchsorted(ex, [start, stop])
+    return ex[lo:hi] - start
 
 
 def _run(scheduler: Any, adapter: Any, progress: bool, desc: str, build: Callable[[Any], list], k: int,
@@ -400,13 +458,7 @@ class PoolScorer:
         if self._persisted is None or self._persisted[0] is not pool:  # (held, so its id is never reused)
             client = get_client(self.scheduler)
             if isinstance(pool, pd.DataFrame):  # as a Dask dataframe, rows in pool order: the model gets DataFrames
-                import dask
-                import dask.dataframe as dd
-
-                plain_index = pool.reset_index(drop=True) if isinstance(pool.index, pd.MultiIndex) else pool
-                with dask.config.set({"dataframe.convert-string": False}):  # the column types the kernel sees
-                    frame = client.persist(dd.from_pandas(plain_index, chunksize=self.partition_rows, sort=False))
-                self._persisted = (pool, PoolRows(frame))
+                self._persisted = (pool, PoolRows(client.persist(_dask_frame(pool, self.partition_rows)), scheduler=self.scheduler))
             else:
                 import dask.array as da
 
