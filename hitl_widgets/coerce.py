@@ -35,6 +35,7 @@ __all__ = [
     "check_item_id",
     "check_label_kinds",
     "check_number",
+    "finite_number",
     "is_item_id",
     "is_missing",
     "is_tensor",
@@ -448,6 +449,25 @@ def unit_pixels(arr: np.ndarray, where: str) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- numbers: settings and model scores
+
+
+def finite_number(value: Any) -> float | None:
+    """``value`` as a finite float, or None when it is none: an int or a float (numpy numbers and
+    0-d tensors made plain) is taken; a bool, a str, NaN, an infinity and an int too large for a
+    float (``10**400``, on which ``math.isfinite`` raises OverflowError) are None.
+
+    Example:
+        >>> finite_number(np.int64(3)), finite_number(2.5), finite_number(True), finite_number(10**400)
+        (3.0, 2.5, None, None)
+    """
+    v = plain(value)
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    try:
+        number = float(v)
+    except OverflowError:  # an int beyond the largest float
+        return None
+    return number if math.isfinite(number) else None
 
 
 def check_number(name: str, value: Any, low: float, high: float, *, low_open: bool = False, high_open: bool = False,

@@ -226,6 +226,9 @@ def test_per_item_reads_and_n_done_agree_with_the_whole_log(tmp_path):
         if kind == "undo" and done_events:
             item, target = done_events.pop(int(ops.integers(0, len(done_events))))
             reply = rec.intent("undo", item_id=item, event_id=target)
+            if reply["type"] == "refused":  # a verdict given again since: no longer a current action
+                assert "not a current action" in reply["message"] and w._events[target]["kind"] == "verdict"
+                continue
         elif kind == "flag":
             reply = rec.intent("flag", item_id=item, model=model, token_start=(t := int(ops.integers(0, 2))), token_end=t, category="count")
         else:

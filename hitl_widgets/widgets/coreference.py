@@ -35,7 +35,7 @@ from typing import Any
 import pandas as pd
 import traitlets
 
-from ..coerce import is_missing, plain
+from ..coerce import finite_number, is_missing, plain
 from ..metrics.geometry import clip_box
 from ..queue import QueueSpec
 from ..store import AnnotationStore
@@ -58,9 +58,12 @@ def _int(value: Any) -> bool:
 
 
 def _num(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise IntentError(f"{name} must be a finite number, got {str(value)[:30]!r}")
-    return float(value)
+    """A finite number from the browser (``coerce.finite_number``), else refused naming ``name``."""
+    number = finite_number(value)
+    if number is None:
+        got = "an int too large for a float" if isinstance(value, int) and not isinstance(value, bool) else repr(str(value)[:30])
+        raise IntentError(f"{name} must be a finite number, got {got}")
+    return number
 
 
 def entities(links: list[dict]) -> dict[str, str]:
@@ -283,7 +286,7 @@ class CoreferenceLinker(ImageEditor):
     def _new_box(self, item_id: Hashable, value: Any) -> dict:
         if not isinstance(value, dict) or set(value) != {"x", "y", "w", "h"}:
             raise IntentError("box must be an object {x, y, w, h} in image pixels")
-        x, y, w, h = (_num(value[k], f"box {k}") for k in "xywh")
+        x, y, w, h = (_num(value[k], f"item {item_id!r}: box {k}") for k in "xywh")
         if w <= 0 or h <= 0:
             raise IntentError(f"item {item_id!r}: a box needs a positive width and height, got {w:g} x {h:g}")
         width, height = self.image_size(item_id)
@@ -429,9 +432,9 @@ class CoreferenceLinker(ImageEditor):
                 if score is not None and is_missing(score):
                     score = None
                 if score is not None:
-                    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+                    score = finite_number(score)
+                    if score is None:
                         raise ValueError(f"{where}: score must be a finite number")
-                    score = float(score)
                 found.append({"start": start, "end": end, "t0": t0, "t1": t1, "region": region, "score": score})
             found.sort(key=lambda r: -(r["score"] if r["score"] is not None else math.inf))
             spans = [(p["t0"], p["t1"]) for p in found]

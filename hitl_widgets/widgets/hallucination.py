@@ -15,7 +15,6 @@ image". Each text gets a verdict. Every action is one store event:
 """
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 import pandas as pd
 import traitlets
 
-from ..coerce import check_item_id, is_missing, plain, same
+from ..coerce import check_item_id, finite_number, is_missing, plain, same
 from ..items import Items
 from ..queue import QueueSpec
 from ..store import AnnotationStore
@@ -258,9 +257,22 @@ class HallucinationFlagger(ReviewWidget):
         ids = sorted(self._events) if item_id is None else self._by_item.get(item_id, [])
         return [(e, self._events[e]) for e in ids if e not in self._undone]
 
+    @staticmethod
+    def _superseded(active: list[tuple[int, dict]]) -> set[int]:
+        """The flags that an edit or a removal among the ``active`` events replaced (same item)."""
+        return {ev["supersedes"] for _, ev in active if ev["kind"] in ("flag", "unflag") and ev["supersedes"] is not None}
+
+    def _replaced(self, item_id: Hashable) -> set[int]:
+        """The item's events that are no longer current actions: flags an edit or a removal replaced,
+        and verdicts a newer verdict on the same text replaced."""
+        active = self._active(item_id)
+        newest = {ev["payload"]["model"]: e for e, ev in active if ev["kind"] == "verdict"}  # oldest first: the last wins
+        older = {e for e, ev in active if ev["kind"] == "verdict" and newest[ev["payload"]["model"]] != e}
+        return self._superseded(active) | older
+
     def _live_flags(self, item_id: Hashable | None = None) -> list[tuple[int, dict]]:
-        active = self._active(item_id)  # an edit or removal supersedes a flag of the same item
-        replaced = {ev["supersedes"] for _, ev in active if ev["kind"] in ("flag", "unflag") and ev["supersedes"] is not None}
+        active = self._active(item_id)
+        replaced = self._superseded(active)
         return [(e, ev) for e, ev in active if ev["kind"] == "flag" and e not in replaced]
 
     def _verdicts(self, item_id: Hashable | None = None) -> dict[tuple, str]:
@@ -303,7 +315,8 @@ class HallucinationFlagger(ReviewWidget):
         return pd.DataFrame(rows, columns=["item_id", "model", "verdict", "n_flags"])
 
     def summary(self) -> pd.DataFrame:
-        """Hallucination rate per model, overall (category "any") and per category.
+        """Hallucination rate per model, overall (category "any") and per category, over every item
+        (not only the queue's: ``set_queue`` changes what is shown, not what was reviewed).
 
         A text counts as reviewed when it has a flag or a verdict other than "unsure"; it counts as
         hallucinated ("any") when it has at least one flag or the verdict "hallucinated", and in a
@@ -316,7 +329,7 @@ class HallucinationFlagger(ReviewWidget):
             flagged.setdefault((ev["item_id"], ev["payload"]["model"]), set()).add(ev["payload"]["category"])
         rows = []
         for model in self.models:
-            texts = [i for i in self.order if model in self.texts[i]]
+            texts = [i for i in self.items.ids if model in self.texts[i]]
             reviewed = [i for i in texts if (i, model) in flagged or verdicts.get((i, model)) in ("faithful", "hallucinated")]
             n = len(reviewed)
             any_ = sum(1 for i in reviewed if (i, model) in flagged or verdicts.get((i, model)) == "hallucinated")
@@ -407,11 +420,12 @@ class HallucinationFlagger(ReviewWidget):
         box = value.get("box")
         if set(value) != {"kind", "box"} or not isinstance(box, list) or len(box) != 4:
             raise IntentError("a box is [x0, y0, x1, y1] in image pixels")
-        if any(isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) for v in box):
-            raise IntentError("box coordinates must be finite numbers")
+        coords = [c for v in box if (c := finite_number(v)) is not None]
+        if len(coords) != 4:
+            raise IntentError(f"item {item_id!r}: box coordinates must be finite numbers")
         media = self.items.media(item_id)
         w, h = media.width, media.height
-        x0, y0, x1, y1 = (float(v) for v in box)
+        x0, y0, x1, y1 = coords
         if not (0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h):
             raise IntentError(f"box {[round(v, 1) for v in box]} is not inside the {w}×{h} image (or is empty)")
         return {"kind": "box", "box": [round(x0, 2), round(y0, 2), round(x1, 2), round(y1, 2)]}
@@ -479,6 +493,7 @@ class HallucinationFlagger(ReviewWidget):
         item_id = self._item_id(content)
         target = content.get("event_id")
         ev = self._events.get(target) if isinstance(target, int) and not isinstance(target, bool) else None
-        if ev is None or target in self._undone or not same(ev["item_id"], item_id):
+        if (ev is None or target in self._undone or not same(ev["item_id"], item_id)
+                or target in self._replaced(item_id)):  # a flag edited or removed since, a verdict given again
             raise IntentError(f"nothing to undo: event {str(target)[:30]!r} is not a current action on item {item_id!r}")
         return self._answer(content, self._undo(item_id, target=target))

@@ -24,14 +24,13 @@ Every ack carries the item's state after the change: ``chains`` and ``can_redo``
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Hashable, Mapping
 from typing import Any
 
 import pandas as pd
 import traitlets
 
-from ..coerce import is_missing, plain
+from ..coerce import finite_number, is_missing, plain
 from ..items import Items
 from ..metrics.reasoning import ERROR_VERDICTS, STEP_VERDICTS, chain_summary
 from ..queue import QueueSpec
@@ -367,10 +366,11 @@ class ReasoningChainReview(ImageEditor):
         if box is not None:
             if not isinstance(box, list) or len(box) != 4:
                 raise IntentError("a box is [x0, y0, x1, y1] in image pixels, or null")
-            if any(isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) for v in box):
-                raise IntentError("box coordinates must be finite numbers")
+            coords = [c for v in box if (c := finite_number(v)) is not None]
+            if len(coords) != 4:
+                raise IntentError(f"item {item_id!r}: box coordinates must be finite numbers")
             w, h = self.image_size(item_id)
-            x0, y0, x1, y1 = (float(v) for v in box)
+            x0, y0, x1, y1 = coords
             if not (0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h):
                 raise IntentError(f"item {item_id!r}: box {[round(v, 1) for v in box]} is not inside the {w}×{h} image (or is empty)")
             box = [round(x0, 2), round(y0, 2), round(x1, 2), round(y1, 2)]

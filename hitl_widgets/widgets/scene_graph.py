@@ -21,7 +21,8 @@ an object deletes its relations in the same event (the ack says how many), so on
 both. A relation is identified by its triple (subject, predicate, object): a triple is stored once.
 
 Protocol (browser -> kernel; each intent carries ``client``/``seq`` and ``item_id``):
-    add_object     {object: {id, x, y, w, h, class, attributes}}     a drawn box (the view picks the id)
+    add_object     {object: {id, x, y, w, h, class, attributes}}     a drawn box (the view picks the id: never
+                                                                     a given object's, deleted or not)
     update_object  {object_id, x?, y?, w?, h?, class?, attributes?}  move / resize / reclass / retag
     delete_object  {object_id}                                       and its relations
     relate         {subject, predicate, object}
@@ -33,6 +34,7 @@ Protocol (browser -> kernel; each intent carries ``client``/``seq`` and ``item_i
     accept_objects {object_ids: [...]}                               several proposed boxes, one event
     undo / redo / sync
 Every ack carries the item's state after the change: ``objects``, ``relations``, ``rejected``.
+An item's payload carries ``given_ids`` too: the ids of its given objects, deleted ones included.
 """
 from __future__ import annotations
 
@@ -47,6 +49,7 @@ import traitlets
 from ..coerce import (
     check_item_id,
     check_number,
+    finite_number,
     is_item_id,
     is_missing,
     normalise_classes,
@@ -77,9 +80,12 @@ PROPOSAL_COLUMNS = ["item", "subject", "predicate", "object", "score", "proposal
 
 
 def _num(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise IntentError(f"{name} must be a finite number, got {str(value)[:30]!r}")
-    return float(value)
+    """A finite number from the browser (``coerce.finite_number``), else refused naming ``name``."""
+    number = finite_number(value)
+    if number is None:
+        got = "an int too large for a float" if isinstance(value, int) and not isinstance(value, bool) else repr(str(value)[:30])
+        raise IntentError(f"{name} must be a finite number, got {got}")
+    return number
 
 
 def _state_of(payload: dict) -> dict:
@@ -334,7 +340,7 @@ class SceneGraphAnnotator(ImageEditor):
 
     def _item_info(self, item_id: Hashable) -> dict:
         return {"proposals": self._proposals.get(item_id, []), "object_proposals": self._object_proposals.get(item_id, []),
-                **self._view_state(item_id)}
+                "given_ids": self._given_ids(item_id), **self._view_state(item_id)}
 
     def _view_state(self, item_id: Hashable) -> dict:
         state = self._current(item_id)
@@ -371,7 +377,7 @@ class SceneGraphAnnotator(ImageEditor):
         return out
 
     def _geometry(self, item_id: Hashable, value: dict) -> dict:
-        x, y, w, h = (_num(value.get(k), f"box {k}") for k in "xywh")
+        x, y, w, h = (_num(value.get(k), f"item {item_id!r}: box {k}") for k in "xywh")
         if w <= 0 or h <= 0:
             raise IntentError(f"item {item_id!r}: a box needs a positive width and height, got {w:g} x {h:g}")
         width, height = self.image_size(item_id)
@@ -386,8 +392,14 @@ class SceneGraphAnnotator(ImageEditor):
             raise IntentError(f"item {item_id!r}: {role} {repr(value)[:60]} is not a box of this image (unknown or deleted)")
         return found
 
+    def _given_ids(self, item_id: Hashable) -> list[str]:
+        """The ids of the item's given objects, deleted ones included: never an id for another box (a
+        proposal naming one names the given box)."""
+        return [o["id"] for o in self._given.get(item_id, [])]
+
     def _next_id(self, item_id: Hashable, state: dict) -> str:
-        taken = {o["id"] for o in state["objects"]} | {p["id"] for p in self._object_proposals.get(item_id, [])}
+        taken = ({o["id"] for o in state["objects"]} | {p["id"] for p in self._object_proposals.get(item_id, [])}
+                 | set(self._given_ids(item_id)))
         n = 1 + sum(1 for o in state["objects"] if o["source"] == "human")
         while f"h{n}" in taken:
             n += 1
@@ -402,6 +414,9 @@ class SceneGraphAnnotator(ImageEditor):
         ids = {o["id"] for o in state["objects"]} | {q["id"] for q in self._open_object_proposals(item_id, state)}
         if p["id"] in state["rejected"] or any(r.get("proposal") == p["id"] for r in state["relations"]):
             raise IntentError(f"item {item_id!r}: proposal {p['id']} was already accepted or rejected")
+        if any(_triple(r) == _triple(p) for r in state["relations"]):
+            raise IntentError(f"item {item_id!r}: proposal {p['id']} is already a relation "
+                              f"({p['subject']} -> {p['predicate']} -> {p['object']})")
         if p["subject"] not in ids or p["object"] not in ids:
             raise IntentError(f"item {item_id!r}: proposal {p['id']} names a deleted or rejected box")
         return p
@@ -454,6 +469,9 @@ class SceneGraphAnnotator(ImageEditor):
             raise IntentError(f"item {item_id!r}: object id {str(oid)[:60]!r} must be 1-64 letters, digits or _.:-")
         if any(o["id"] == oid for o in state["objects"]):
             raise IntentError(f"item {item_id!r} already has a box {oid!r}")
+        if oid in self._given_ids(item_id):
+            raise IntentError(f"item {item_id!r}: {oid!r} is the id of a given object (deleted, its id stays taken): "
+                              "give the box another id")
         if any(p["id"] == oid for p in self._object_proposals.get(item_id, [])):
             raise IntentError(f"item {item_id!r} already has a proposed box {oid!r}")
         obj = {"id": oid, **self._geometry(item_id, value), "class": self._class(item_id, value.get("class")),

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..coerce import is_item_id, plain
+from ..coerce import finite_number, is_item_id, plain
 
 COLUMNS = ("utterance", "index", "text", "start_s", "end_s", "confidence")
 FLAGS = ("unclear", "jargon")
@@ -55,9 +55,11 @@ def check_text(text: Any, where: str, error: type[Exception]) -> str:
 
 def check_time(value: Any, what: str, where: str, error: type[Exception]) -> float:
     """A finite time in seconds (an int or float, not a bool)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value):
-        raise error(f"{where}: {what} must be a finite time in seconds, not {str(value)[:40]!r}")
-    return float(value)
+    seconds = finite_number(value)
+    if seconds is None:
+        shown = "an int too large for a float" if isinstance(value, int) and not isinstance(value, bool) else repr(str(value)[:40])
+        raise error(f"{where}: {what} must be a finite time in seconds, not {shown}")
+    return seconds
 
 
 def secs(t: float) -> str:

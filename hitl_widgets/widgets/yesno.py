@@ -65,8 +65,10 @@ class YesNoReview(ReviewWidget):
         return df[df["item_id"].map(lambda i: i in self.items)].reset_index(drop=True)
 
     def answer(self, item_id: Hashable, answer: str) -> int:
-        """Store an answer from code, validated as the view's are; returns the event id."""
-        return self._commit(self._item_id({"item_id": item_id}), "answer", {"answer": self._check(answer)}).event_id
+        """Store an answer from code, validated as the view's are (the same intent: the view is told);
+        returns the event id."""
+        item_id, answer = self._item_id({"item_id": item_id}), self._check(answer)  # refused as IntentError, as before
+        return int(self._intent_from_code("answer", item_id=item_id, answer=answer)["event_id"])
 
     # ------------------------------------------------------------------ state (the kit's hooks)
     def _load(self) -> None:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { acceptedBox, nextObjectId, openBoxProposals, openProposals, proposalOrder, SceneItem, tripleKey } from "./scene_graph/state";
+import { acceptedBox, nextBoxId, nextObjectId, openBoxProposals, openProposals, proposalOrder, SceneItem, tripleKey } from "./scene_graph/state";
 
 const obj = (id: string) => ({ id, x: 0, y: 0, w: 1, h: 1, class: "cup", attributes: [], source: "human" as const });
 
@@ -49,5 +49,13 @@ describe("scene graph state", () => {
       { kind: "proposal", id: "p2" }]);
     expect(acceptedBox(box("m0", 0.9))).toEqual({ id: "m0", x: 1, y: 1, w: 2, h: 2, class: "cup", attributes: ["red"], source: "model", score: 0.9 });
     expect(nextObjectId([obj("h1"), { id: "h4" }])).toBe("h5");
+  });
+  it("never numbers a drawn box with a given object's id, deleted or not (a proposal naming it names the given box)", () => {
+    const box = { id: "h3", x: 1, y: 1, w: 2, h: 2, class: "cup", attributes: [], score: 0.5 };
+    const it = { id: 0, kind: "image", objects: [obj("h1")], given_ids: ["h1", "h2"] } as SceneItem; // h2 deleted
+    expect(nextBoxId(it)).toBe("h3");
+    expect(nextBoxId({ ...it, object_proposals: [box] } as SceneItem)).toBe("h4");
+    expect(nextBoxId({ ...it, given_ids: undefined } as SceneItem)).toBe("h2");
+    expect(nextBoxId(undefined)).toBe("h1");
   });
 });

@@ -15,7 +15,7 @@ import type { EditLedger } from "../../lib/ledger";
 import type { StatusLine } from "../../lib/status";
 import type { Stepper } from "../../lib/stepper";
 import type { Rect } from "../../lib/viewport";
-import { acceptedBox, nextObjectId, openBoxProposals, Relation, SceneItem, SceneState, SgObject, tripleKey } from "./state";
+import { acceptedBox, nextBoxId, openBoxProposals, Relation, SceneItem, SceneState, SgObject, tripleKey } from "./state";
 
 export interface ActionParts {
   state: SceneState;
@@ -75,7 +75,7 @@ export class SceneActions {
     if (!classes.length) return;
     const r = (v: number) => Math.round(v * 100) / 100;
     const obj: SgObject = {
-      id: nextObjectId([...state.objects(), ...(state.item()?.object_proposals ?? [])]), x: r(box[0]), y: r(box[1]), w: r(box[2] - box[0]), h: r(box[3] - box[1]),
+      id: nextBoxId(state.item()), x: r(box[0]), y: r(box[1]), w: r(box[2] - box[0]), h: r(box[3] - box[1]),
       class: classes[state.classIndex] ?? classes[0], attributes: [], source: "human",
     };
     this.send("add_object", { object: { id: obj.id, x: obj.x, y: obj.y, w: obj.w, h: obj.h, class: obj.class, attributes: [] } },

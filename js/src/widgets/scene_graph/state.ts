@@ -66,6 +66,8 @@ export type SceneItem = ItemInfo & {
   rejected?: string[];
   object_proposals?: BoxProposal[];
   rejected_objects?: string[];
+  /** the ids of the item's given objects, deleted ones included (never reused) */
+  given_ids?: string[];
 };
 
 /** Proposed boxes neither accepted (an object of that id) nor rejected, best score first. */
@@ -109,6 +111,13 @@ export function openProposals(it: SceneItem | undefined): Proposal[] {
 export function nextObjectId(objects: Array<{ id: string }>): string {
   const n = objects.reduce((m, o) => Math.max(m, /^h\d+$/.test(o.id) ? Number(o.id.slice(1)) : 0), 0);
   return `h${n + 1}`;
+}
+
+/** The id for a box drawn on `it`: after its boxes, its proposed boxes and its given objects' ids
+ *  (a deleted given object's id stays taken: a proposal naming it names the given box). */
+export function nextBoxId(it: SceneItem | undefined): string {
+  const given = (it?.given_ids ?? []).map((id) => ({ id }));
+  return nextObjectId([...(it?.objects ?? []), ...(it?.object_proposals ?? []), ...given]);
 }
 
 export class SceneState {
