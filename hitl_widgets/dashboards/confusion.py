@@ -24,6 +24,7 @@ Protocol (browser → kernel, besides ``fetch``):
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -31,6 +32,7 @@ import numpy as np
 import pandas as pd
 import traitlets
 
+from ..coerce import _shown as shown_repr
 from ..coerce import check_item_id, check_label_kinds, is_positions, label_array, normalise_classes, plain, same
 from ..items import Items, Media, RangeIds
 from ..metrics.confusion import (
@@ -43,7 +45,7 @@ from ..metrics.confusion import (
     per_class_metrics,
 )
 from ..static import StaticCard, section_card
-from ..store import AnnotationStore
+from ..store import LABEL_KINDS, AnnotationStore
 from ..widgets.base import STATIC, Committed, IntentError, IntentWidget, ItemsWidget, intent, static_file
 from ._pairing import _in_order, _items_by_id, _pair_by_id
 
@@ -162,7 +164,7 @@ class ConfusionDashboard(ItemsWidget):
     Results (pandas): ``matrix_df`` (counts, index = true class, columns = predicted class),
     ``per_class`` (class, precision, recall, f1, support, predicted), ``label_issues`` (item_id,
     given, suggested, self_confidence, margin, rank), ``relabels`` (the stored labels of
-    ``task``). ``dash.open_cell(true_class, predicted_class)`` returns the cell's item ids.
+    ``task`` by this dashboard's annotator: each annotator's relabels are their own). ``dash.open_cell(true_class, predicted_class)`` returns the cell's item ids.
 
     Pairing by item id: a pandas Series / DataFrame whose index is not just 0..N-1 carries item ids.
     When ``y_true`` and ``y_pred_or_proba`` are both pandas objects and one carries ids, they are
@@ -299,12 +301,34 @@ class ConfusionDashboard(ItemsWidget):
         self._recompute()
 
     def _load(self) -> None:
-        for row in self.store.labels(self.task).sort_values("event_id").itertuples():
+        """This annotator's relabels (another's are theirs: ``store.labels(task)`` has them all). A
+        relabel stored for another row — its given label or prediction is not this row's: the data
+        were reordered, or are other data under the same ``task`` — is left out, with a warning."""
+        current = self.store.current(self.task, kinds=LABEL_KINDS, annotator=self.annotator)
+        elsewhere = []
+        for row in current.sort_values("event_id").itertuples():
             if row.item_id in self.items:
-                code = self._class_code(row.label)
-                if code is not None:
-                    self._true[self.items.position(row.item_id)] = code
-                    self._relabelled.add(row.item_id)
+                code = self._class_code(row.payload.get("label"))
+                if code is None:
+                    continue
+                if not self._same_row(row.item_id, row.payload):
+                    elsewhere.append(row.item_id)
+                    continue
+                self._true[self.items.position(row.item_id)] = code
+                self._relabelled.add(row.item_id)
+        if elsewhere:
+            warnings.warn(f"{len(elsewhere)} stored relabels of task {self.task!r} were made on other rows (their given "
+                          f"label or prediction differs: the data were reordered, or are other data): item ids "
+                          f"{', '.join(shown_repr(i) for i in elsewhere[:5])}{' …' if len(elsewhere) > 5 else ''}. They stay in "
+                          "the store and are not applied: give the items ids (a Series index) to pair them", stacklevel=3)
+
+    def _same_row(self, item_id: Hashable, payload: dict) -> bool:
+        """Whether a relabel's payload was made on this row: its prediction, and the label given
+        (stored since this check; a relabel stored before it is checked by its prediction alone)."""
+        n = self.items.position(item_id)
+        if "predicted" in payload and not same(payload["predicted"], self._classes[int(self._pred[n])]):
+            return False
+        return "given" not in payload or same(payload["given"], self._classes[int(self._given[n])])
 
     # ------------------------------------------------------------------ results
     def to_html(self, path: str | os.PathLike | None = None, title: str | None = None) -> str:
@@ -350,8 +374,8 @@ class ConfusionDashboard(ItemsWidget):
 
     @property
     def relabels(self) -> pd.DataFrame:
-        """The stored labels of ``task``: item_id, annotator, label, event_id, created_at."""
-        return self.store.labels(self.task)
+        """This annotator's stored labels of ``task``: item_id, annotator, label, event_id, created_at."""
+        return self.store.labels(self.task, annotator=self.annotator)
 
     @property
     def y_true(self) -> np.ndarray:
@@ -408,6 +432,7 @@ class ConfusionDashboard(ItemsWidget):
             "label": self._classes[code],
             "previous": self._classes[int(self._true[n])],
             "predicted": self._classes[int(self._pred[n])],
+            "given": self._classes[int(self._given[n])],
             "source": "confusion_dashboard",
         }
         return self._commit(item_id, "label", payload)
