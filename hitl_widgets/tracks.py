@@ -475,6 +475,9 @@ def propagate_detections(
     """
     t = check_number("iou_threshold", iou_threshold, 0, 1, low_open=True)
     max_gap, min_length = check_int("max_gap", max_gap, 0), check_int("min_length", min_length, 1)
+    if not isinstance(plain(motion), bool):  # "no" or "False" would turn it on
+        raise ValueError(f"motion must be True or False, not {str(motion)[:40]!r}")
+    motion = bool(plain(motion))
     if isinstance(detections, pd.DataFrame) and "video" in detections.columns:
         return _each_video(detections, lambda part: propagate_detections(part, t, max_gap, min_length, motion))
     frames, boxes, classes, scores = _detections(detections)

@@ -158,6 +158,7 @@ class VideoSource:
             stream = container.streams.video[0]
             stamps: list[int] = []
             key: list[int] = []
+            shown_until = None  # the latest pts + duration: a last frame held for 10 s ends 10 s after it shows
             for packet in container.demux(stream):
                 ts = packet.pts if packet.pts is not None else packet.dts
                 if ts is None or packet.size == 0:  # the flush packet at the end
@@ -165,6 +166,8 @@ class VideoSource:
                 if packet.is_discard:  # before an edit list's start (a trimmed mp4): decoded, never shown
                     continue
                 stamps.append(int(ts))
+                if packet.duration:
+                    shown_until = max(shown_until or 0, int(ts) + int(packet.duration))
                 if packet.is_keyframe:
                     key.append(int(ts))
         except ValueError:
@@ -191,7 +194,7 @@ class VideoSource:
             self.keyframes = np.union1d([0], self.keyframes).astype(np.int64)
         self.times = (pts - pts[0]) * float(self.time_base)
         self.start_s = float(pts[0] * self.time_base)  # when the first frame shows, in the file's time
-        self._check_duration(container, stream)
+        self._check_duration(container, stream, None if shown_until is None else float((shown_until - pts[0]) * self.time_base))
         self.width = int(stream.codec_context.width)
         self.height = int(stream.codec_context.height)
         rate = stream.average_rate or stream.guessed_rate
@@ -207,8 +210,10 @@ class VideoSource:
             container.close()
             raise ValueError(f"{where}: the video stream has no frame size (corrupt header)")
 
-    def _check_duration(self, container: Any, stream: Any) -> None:
-        """A streamable file (mkv, webm) cut short still demuxes; its header's duration tells."""
+    def _check_duration(self, container: Any, stream: Any, shown_until: float | None = None) -> None:
+        """A streamable file (mkv, webm) cut short still demuxes; its header's duration tells. The
+        frames end where the last packet's duration says (``shown_until``, from the first frame), or,
+        without durations, a mean frame period after the last frame."""
         if stream.duration:
             declared = float(stream.duration * self.time_base)
         elif container.duration and len(container.streams) == 1:
@@ -216,7 +221,7 @@ class VideoSource:
         else:
             return
         period = float(self.times[-1]) / (self.n_frames - 1) if self.n_frames > 1 else 0.0
-        found = float(self.times[-1]) + period
+        found = max(float(self.times[-1]) + period, shown_until or 0.0)
         if found < declared - max(0.5, 0.1 * declared):
             container.close()
             raise ValueError(

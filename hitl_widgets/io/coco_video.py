@@ -257,7 +257,8 @@ def from_coco_video(dataset: Mapping | str | os.PathLike) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=columns)
     parts = []
     for vid, video in videos.items():
-        part = df[df["video"].map(lambda v, name=video["hitl_video"]: (type(v), v) == (type(name), name))]
+        mine = np.array([(type(v), v) == (type(video["hitl_video"]), video["hitl_video"]) for v in df["video"]], dtype=bool)
+        part = df[mine]  # a bool mask even when there are no rows (an empty Series would be read as columns)
         frames = [img["frame_id"] for img in images.values() if img["video_id"] == vid]
         size = {k: video.get(k) for k in ("width", "height")}
         try:
