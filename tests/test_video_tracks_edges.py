@@ -57,3 +57,31 @@ def test_motion_must_be_a_bool(motion):
     with pytest.raises(ValueError, match="motion must be True or False"):
         propagate_detections(dets, motion=motion)
     assert len(propagate_detections(dets, motion=np.bool_(False))) == 2
+
+
+def test_deleting_the_track_of_an_accepted_proposal_opens_the_proposal_again():
+    from hitl_widgets.store import AnnotationStore
+    from hitl_widgets.widgets.tracks import TrackAnnotator
+
+    proposals = pd.DataFrame([{"video": 0, "track": 0, "frame": f, "x": 0.0, "y": 0.0, "w": 4.0, "h": 4.0, "class": "car"}
+                              for f in (0, 4, 8)])
+    w = TrackAnnotator([np.zeros((10, 32, 32), np.uint8)], ["car"], store=AnnotationStore(":memory:"), proposals=proposals)
+    sent: list = []
+    w.send = lambda m, buffers=None: sent.append(m)
+    pid = w.proposals["proposal_id"].iloc[0]
+
+    def intent(seq, **fields):
+        w._dispatch(w, {"client": "c", "seq": seq, "item_id": 0, **fields}, [])
+        assert sent[-1]["type"] == "ack", sent[-1]
+
+    intent(1, type="accept", proposal_id=pid)
+    intent(2, type="split", track=0, frame=4)  # two parts of one proposal
+    intent(3, type="delete_track", track=0)
+    assert w.proposals["status"].tolist() == ["accepted"]  # the other part still comes from it
+    intent(4, type="delete_track", track=1)
+    assert w.proposals["status"].tolist() == ["open"] and w.tracks.empty
+    intent(5, type="accept", proposal_id=pid)  # it can be reviewed again
+    intent(6, type="delete_key", track=2, frame=0)
+    intent(7, type="delete_key", track=2, frame=4)
+    intent(8, type="delete_key", track=2, frame=8)  # its last keyframe: the track goes, the proposal opens
+    assert w.proposals["status"].tolist() == ["open"]

@@ -60,6 +60,14 @@ def _scores(tracks: pd.DataFrame, where: str) -> np.ndarray:
     return out
 
 
+def _drop_track(state: dict, track: dict) -> None:
+    """Delete a track; the proposal it was accepted from (if any) is open again, as a deleted segment's is."""
+    del state["tracks"][track["id"]]
+    p = track.get("proposal")
+    if p is not None and not any(t.get("proposal") == p for t in state["tracks"].values()):  # a split's other part keeps it
+        state["decided"].pop(p, None)
+
+
 class TrackAnnotator(VideoCollectionEditor, ImageEditor):
     """Annotate object tracks in videos: boxes on keyframes, interpolated between them; split, merge,
     and review tracks proposed by a detector (``hitl_widgets.tracks.propagate_detections``).
@@ -152,7 +160,9 @@ class TrackAnnotator(VideoCollectionEditor, ImageEditor):
     # ------------------------------------------------------------------ state (ImageEditor's hooks)
     def _decode(self, item_id: Hashable, payload: dict) -> dict:
         tracks = {int(t["id"]): {"id": int(t["id"]), "class": t["class"], "source": t.get("source", "human"),
-                                 "keys": [list(k) for k in t["keys"]]} for t in payload.get("tracks", [])}
+                                 "keys": [list(k) for k in t["keys"]],
+                                 **({"proposal": t["proposal"]} if t.get("proposal") is not None else {})}
+                  for t in payload.get("tracks", [])}
         return {"tracks": tracks, "decided": dict(payload.get("decided", {})), "next": int(payload.get("next", 0))}
 
     def _current(self, item_id: Hashable) -> dict:
@@ -259,8 +269,9 @@ class TrackAnnotator(VideoCollectionEditor, ImageEditor):
         tracks: dict[int, dict] = {}
         for rec in df[df["keyframe"]].to_dict("records"):
             tid = int(rec["track"])
-            t = tracks.setdefault(tid, {"id": tid, "class": rec["class"], "source": old.get(tid, {}).get("source", "human"),
-                                        "keys": []})
+            was = old.get(tid, {})
+            t = tracks.setdefault(tid, {"id": tid, "class": rec["class"], "source": was.get("source", "human"), "keys": [],
+                                        **({"proposal": was["proposal"]} if was.get("proposal") is not None else {})})
             t["keys"].append([int(rec["frame"]), *(float(rec[c]) for c in ("x", "y", "w", "h")), rec["source"]])
         state["tracks"] = tracks
 
@@ -283,7 +294,7 @@ class TrackAnnotator(VideoCollectionEditor, ImageEditor):
         if keys:
             track["keys"] = keys
         else:
-            del state["tracks"][track["id"]]
+            _drop_track(state, track)
         return self._answer(content, self._change(video, state, "delete_key"), track=track["id"])
 
     @intent("delete_track")
@@ -291,7 +302,7 @@ class TrackAnnotator(VideoCollectionEditor, ImageEditor):
         video = self._item_id(content)
         state = self._copy(video)
         track = self._track(video, state, content.get("track"))
-        del state["tracks"][track["id"]]
+        _drop_track(state, track)
         return self._answer(content, self._change(video, state, "delete_track"), track=track["id"])
 
     @intent("set_class")
@@ -320,6 +331,8 @@ class TrackAnnotator(VideoCollectionEditor, ImageEditor):
         source = track["source"]
         self._from_frame(state, df)
         state["tracks"][new]["source"] = source
+        if track.get("proposal") is not None:  # both parts come from it
+            state["tracks"][new]["proposal"] = track["proposal"]
         return self._answer(content, self._change(video, state, "split"), track=new)
 
     @intent("merge")
@@ -342,7 +355,7 @@ class TrackAnnotator(VideoCollectionEditor, ImageEditor):
         state = self._copy(video)
         tid = state["next"]
         state["next"] += 1
-        state["tracks"][tid] = {"id": tid, "class": p["class"], "source": "proposal",
+        state["tracks"][tid] = {"id": tid, "class": p["class"], "source": "proposal", "proposal": p["id"],
                                 "keys": [[*k, "proposal"] for k in p["keys"]]}
         state["decided"][p["id"]] = "accepted"
         return self._answer(content, self._change(video, state, "accept"), track=tid, proposal_id=p["id"])
