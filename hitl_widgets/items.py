@@ -31,7 +31,7 @@ import numpy as np
 from PIL import Image, ImageMode
 
 from . import remote
-from .coerce import check_pixel_stack, is_item_id, is_tensor, plain, refuse_unordered, to_numpy, unit_pixels
+from .coerce import check_number, check_pixel_stack, is_item_id, is_tensor, plain, refuse_unordered, to_numpy, unit_pixels
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
 PASSTHROUGH_MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp"}
@@ -453,7 +453,7 @@ class Items:
     def _bind_timed(self, data: Any, kind: str) -> list:
         """Check every video or recording where it enters (a video's header and packets; an audio file's
         header, or an array's samples) and keep its info."""
-        what = "video file paths or of (T, H, W[, C]) arrays (one array per video)" if kind == "video" else \
+        what = "video file paths or of (T, H, W[, C]) arrays (one array per video, 25 fps; (frames, fps) for another rate)" if kind == "video" else \
             "audio file paths or of (samples, sample_rate) pairs"
         if isinstance(data, np.ndarray) or isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
             raise ValueError(f"{kind}s must be a list of {what}")
@@ -755,11 +755,15 @@ class _TorchSource:
 def _open_timed(kind: str, value: Any, where: str, probe: bool = False) -> Any:
     """A VideoSource or AudioSource over a path or array (an audio array comes as ``(samples, rate)``)."""
     if kind == "video":
-        if not isinstance(value, (str, np.ndarray)):
-            raise ValueError(f"{where}: a video must be a file path or a (T, H, W[, C]) array, not {type(value).__name__}")
         from .video import VideoSource
 
-        return VideoSource(value, cache_size=0 if probe else 64, name=where)
+        fps = None
+        if _is_frames_and_rate(value):  # (frames, fps), as audio's (samples, sample_rate)
+            value, fps = value[0], check_number(f"{where}: fps", value[1], 0, math.inf, low_open=True, high_open=True)
+        if not isinstance(value, (str, np.ndarray)):
+            raise ValueError(f"{where}: a video must be a file path, a (T, H, W[, C]) array (25 fps) or a (frames, fps) "
+                             f"pair, not {type(value).__name__}")
+        return VideoSource(value, fps=fps, cache_size=0 if probe else 64, name=where)
     from .audio import AudioSource
 
     if isinstance(value, str):
@@ -838,15 +842,22 @@ def _looks_like_audio(data: Any) -> bool:
     return all(isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], np.ndarray) for x in data)
 
 
+def _is_frames_and_rate(value: Any) -> bool:
+    """A video array with its frame rate: ``(frames, fps)``, a tuple of an array and a number."""
+    return (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], np.ndarray)
+            and isinstance(value[1], (int, float, np.integer, np.floating)) and not isinstance(value[1], (bool, np.bool_)))
+
+
 def _looks_like_videos(data: Any) -> bool:
-    """A list of paths that all end in a video suffix, or of 4-D arrays (``kind="auto"``)."""
+    """A list of paths that all end in a video suffix, or of 4-D arrays or ``(4-D array, fps)`` pairs
+    (``kind="auto"``)."""
     if isinstance(data, (str, bytes, np.ndarray)) or not isinstance(data, (list, tuple)) or not data:
         return False
     from .video import VIDEO_SUFFIXES
 
     if isinstance(data[0], (str, os.PathLike)):  # one pass that stops at the first item that is not one
         return all(isinstance(x, (str, os.PathLike)) and name_suffix(os.fspath(x)) in VIDEO_SUFFIXES for x in data)
-    return all(isinstance(x, np.ndarray) and x.ndim == 4 for x in data)
+    return all((isinstance(x, np.ndarray) and x.ndim == 4) or (_is_frames_and_rate(x) and x[0].ndim == 4) for x in data)
 
 
 def _check_texts(texts: list[str], row: Callable[[int], str] = _row_name) -> list[str]:

@@ -85,3 +85,18 @@ def test_deleting_the_track_of_an_accepted_proposal_opens_the_proposal_again():
     intent(7, type="delete_key", track=2, frame=4)
     intent(8, type="delete_key", track=2, frame=8)  # its last keyframe: the track goes, the proposal opens
     assert w.proposals["status"].tolist() == ["open"]
+
+
+def test_a_video_array_given_with_its_frame_rate_keeps_its_seconds():
+    import hitl_widgets as hw
+    from hitl_widgets.widgets.segmenter import TemporalSegmenter
+
+    frames = np.zeros((30, 16, 16, 3), np.uint8)
+    items = hw.Items([(frames, 10), frames])  # (frames, fps); a bare array is 25 fps
+    assert [items.info(i)["fps"] for i in items.ids] == [10.0, 25.0]
+    w = TemporalSegmenter([(frames, 10)], ["run"], store=hw.AnnotationStore(":memory:"))
+    w.add_segment(0, "run", 10, 19)
+    assert w.segments[["start_s", "end_s"]].values.tolist() == [[1.0, 2.0]]  # frame 10 shows at 1 s, not 0.4 s
+    for bad in (0, -5.0, float("nan")):
+        with pytest.raises(ValueError, match=r"item 0: fps must be a number in \(0, inf\)"):
+            hw.Items([(frames, bad)], kind="video")
