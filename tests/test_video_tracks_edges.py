@@ -100,3 +100,22 @@ def test_a_video_array_given_with_its_frame_rate_keeps_its_seconds():
     for bad in (0, -5.0, float("nan")):
         with pytest.raises(ValueError, match=r"item 0: fps must be a number in \(0, inf\)"):
             hw.Items([(frames, bad)], kind="video")
+
+
+def test_a_videos_stored_tracks_are_not_shown_on_another_video(tmp_path):
+    import warnings
+
+    import hitl_widgets as hw
+    from hitl_widgets.widgets.tracks import TrackAnnotator
+
+    db = str(tmp_path / "t.db")
+    long, short = np.zeros((60, 64, 64), np.uint8), np.zeros((10, 32, 32), np.uint8)
+    w = TrackAnnotator([long, short], ["car"], store=hw.AnnotationStore(db))
+    w.add_keyframe(0, 50, (40.0, 40.0, 20.0, 20.0), "car")
+    with pytest.warns(UserWarning, match=r"1 stored states of task 'tracks' were made on other media .* item ids 0\."):
+        moved = TrackAnnotator([short, long], ["car"], store=hw.AnnotationStore(db))  # the list reordered
+    assert moved.tracks.empty and moved.n_done == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = TrackAnnotator([long, short], ["car"], store=hw.AnnotationStore(db))
+    assert again.tracks[["video", "frame", "x"]].values.tolist()[0] == [0, 50, 40.0]

@@ -16,11 +16,13 @@ here is about images but ``image_size`` and ``_image_items``.
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable
 from typing import Any
 
 import traitlets
 
+from ..coerce import _shown as shown_repr
 from ..items import Items
 from .base import DISPLAY_HEIGHTS, BoundedInt, Committed, IntentError, ReviewWidget, intent
 
@@ -63,14 +65,35 @@ class ImageEditor(ReviewWidget):
         """A copy of the item's current state (what an undo keeps for redo)."""
         raise NotImplementedError
 
+    def _media_print(self, item_id: Hashable) -> dict | None:
+        """What the item's media is (a video's frame count and size), stored with each state and
+        checked when it is read back; None: not checked (an image: checking would read every image)."""
+        return None
+
+    def _fits_media(self, item_id: Hashable, payload: dict) -> bool:
+        """Whether a stored state was made on this item's media (one stored without a print fits)."""
+        made_on = payload.get("media")
+        return made_on is None or made_on == self._media_print(item_id)
+
     def _load(self) -> None:
-        """Every item's state from this annotator's current events of ``KIND`` in the task."""
+        """Every item's state from this annotator's current events of ``KIND`` in the task; a state
+        made on other media (the items reordered, or other videos under the task) is left out, with a
+        warning: it stays in the store."""
+        elsewhere = []
         for row in self.store.current(self.task, kinds=self._state_kinds, annotator=self.annotator).itertuples():
             if row.item_id in self.items:
+                if not self._fits_media(row.item_id, row.payload):
+                    elsewhere.append(row.item_id)
+                    continue
                 self._state[row.item_id] = self._decode(row.item_id, row.payload)
+        if elsewhere:
+            warnings.warn(f"{len(elsewhere)} stored states of task {self.task!r} were made on other media (another frame "
+                          f"count or size: the items reordered, or other ones): item ids "
+                          f"{', '.join(shown_repr(i) for i in elsewhere[:5])}{' …' if len(elsewhere) > 5 else ''}. They stay "
+                          "in the store and are not shown: give the items ids, or use another task=", stacklevel=3)
 
     def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
-        if event is None:
+        if event is None or not self._fits_media(key, event["payload"]):  # an undo back to another media's state: none
             self._state.pop(key, None)
         else:
             self._state[key] = state if state is not None else self._decode(key, event["payload"])
@@ -83,7 +106,8 @@ class ImageEditor(ReviewWidget):
         """Record ``payload`` (the item's whole new state) as one event and make ``state`` the item's
         state; a change other than a redo drops the item's redo stack (``op`` names the change to
         the ``on_label`` listeners)."""
-        done = self._commit(item_id, self.KIND, payload, op=op, state=state)
+        media = self._media_print(item_id)
+        done = self._commit(item_id, self.KIND, payload if media is None else {**payload, "media": media}, op=op, state=state)
         if clear_redo:
             self._redo.pop(item_id, None)
             self._redo_ops.pop(item_id, None)

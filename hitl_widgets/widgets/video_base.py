@@ -168,6 +168,11 @@ class VideoCollectionEditor(VideoWidget):
                 return p
         raise IntentError(f"item {video!r}: no proposal {str(pid)[:40]!r}")
 
+    def _media_print(self, item_id: Hashable) -> dict | None:
+        """A video's frame count and size: its stored state is shown only on a video like it."""
+        info = self.items.info(item_id)
+        return {"frames": int(info["n_frames"]), "width": int(info["width"]), "height": int(info["height"])}
+
     def _is_done(self, item_id: Hashable) -> bool:
         return bool(self._current(item_id)[self._collection])
 
