@@ -74,6 +74,22 @@ def test_out_of_image_is_clamped_and_fully_outside_refused():
     assert len(store.events("t")) == 1
 
 
+#: in BAD, replaced in the test by the id of item 0's best proposal, looked up in ``w.proposals`` (a
+#: default id is a hash of the proposal's class and box, not its position)
+BEST = "<the id of item 0's best proposal>"
+
+
+def with_ids(value, best: str):
+    """``value`` with every ``BEST`` (also inside lists and dicts) replaced by ``best``."""
+    if isinstance(value, str) and value == BEST:
+        return best
+    if isinstance(value, list):
+        return [with_ids(v, best) for v in value]
+    if isinstance(value, dict):
+        return {k: with_ids(v, best) for k, v in value.items()}
+    return value
+
+
 BAD = [
     ("add", {"item_id": 0, "boxes": [{"id": "a", "x": math.nan, "y": 0, "w": 1, "h": 1, "class": "cat"}]}, "finite"),
     ("add", {"item_id": 0, "boxes": [{"id": "a", "x": "1", "y": 0, "w": 1, "h": 1, "class": "cat"}]}, "number"),
@@ -82,16 +98,16 @@ BAD = [
     ("add", {"item_id": 0, "boxes": [{"id": "a", "x": 1, "y": 0, "w": -3, "h": 1, "class": "cat"}]}, "positive"),
     ("add", {"item_id": 0, "boxes": [{"id": "a", "x": 1, "y": 0, "w": 2, "h": 1, "class": "cow"}]}, "unknown class"),
     ("add", {"item_id": 0, "boxes": [{"id": "<img>", "x": 1, "y": 0, "w": 2, "h": 1, "class": "cat"}]}, "invalid box id"),
-    ("add", {"item_id": 0, "boxes": [{"id": "p0", "x": 1, "y": 0, "w": 2, "h": 1, "class": "cat"}]}, "already used"),
+    ("add", {"item_id": 0, "boxes": [{"id": BEST, "x": 1, "y": 0, "w": 2, "h": 1, "class": "cat"}]}, "already used"),
     ("add", {"item_id": 0, "boxes": []}, "list of 1"),
     ("add", {"item_id": 0, "boxes": "x"}, "list of 1"),
     ("add", {"item_id": 99, "boxes": [{"id": "a", "x": 1, "y": 0, "w": 2, "h": 1, "class": "cat"}]}, "unknown item id"),
     ("update", {"item_id": 0, "box_id": "zz", "x": 1, "y": 1, "w": 1, "h": 1, "class": "cat"}, "unknown box id"),
     ("delete", {"item_id": 0, "box_ids": ["zz"]}, "unknown box id"),
     ("accept", {"item_id": 0, "proposal_ids": ["p9"]}, "no open proposal"),
-    ("accept", {"item_id": 1, "proposal_ids": ["p0"]}, "no open proposal"),
-    ("reject", {"item_id": 0, "proposal_ids": ["p0", "p0"]}, "twice"),
-    ("adjust", {"item_id": 0, "proposal_id": "p0", "x": 1, "y": 1, "w": math.inf, "h": 1, "class": "cat"}, "finite"),
+    ("accept", {"item_id": 1, "proposal_ids": [BEST]}, "no open proposal"),  # item 0's, not item 1's
+    ("reject", {"item_id": 0, "proposal_ids": [BEST, BEST]}, "twice"),
+    ("adjust", {"item_id": 0, "proposal_id": BEST, "x": 1, "y": 1, "w": math.inf, "h": 1, "class": "cat"}, "finite"),
     ("undo", {"item_id": 0}, "nothing to undo"),
     ("redo", {"item_id": 0}, "nothing to redo"),
     ("paint", {"item_id": 0}, "unknown command"),
@@ -101,7 +117,9 @@ BAD = [
 @pytest.mark.parametrize("kind,fields,expected", BAD, ids=[f"{k}-{e}-{n}" for n, (k, _, e) in enumerate(BAD)])
 def test_bad_intents_are_refused_and_store_nothing(kind, fields, expected):
     w, send, store = make(PROPS)
-    r = send(kind, **fields)
+    best = w.proposals["proposal_id"].iloc[0]
+    assert w.proposals["score"].iloc[0] == 0.9 and best != BEST
+    r = send(kind, **with_ids(fields, best))
     assert r["type"] == "refused"
     assert expected in r["message"]
     assert store.events("t").empty
@@ -118,26 +136,30 @@ def test_update_that_changes_nothing_is_refused():
 def test_proposals_accept_reject_adjust():
     w, send, store = make(PROPS)
     props = w.proposals
-    assert props["proposal_id"].tolist() == ["p0", "p1"] and props["score"].tolist() == [0.9, 0.3]
-    r = send("accept", item_id=0, proposal_ids=["p0"])
-    assert r["boxes"][0] == {"id": "p0", "x": 10.0, "y": 10.0, "w": 20.0, "h": 15.0, "class": "cat",
-                             "source": "proposal", "score": 0.9, "proposal": "p0"}
-    assert send("accept", item_id=0, proposal_ids=["p0"])["type"] == "refused"  # not open any more
+    assert props[["x", "class", "score"]].values.tolist() == [[10.0, "cat", 0.9], [40.0, "dog", 0.3]]  # best first
+    p0, p1 = props["proposal_id"].tolist()  # the cat's id, the dog's
+    assert p0 != p1
+    r = send("accept", item_id=0, proposal_ids=[p0])
+    assert r["boxes"][0] == {"id": p0, "x": 10.0, "y": 10.0, "w": 20.0, "h": 15.0, "class": "cat",
+                             "source": "proposal", "score": 0.9, "proposal": p0}
+    assert send("accept", item_id=0, proposal_ids=[p0])["type"] == "refused"  # not open any more
     # moving an accepted proposal makes it "adjusted", remembering proposal and score
-    send("update", item_id=0, box_id="p0", x=11, y=10, w=20, h=15, **{"class": "cat"})
-    r = send("reject", item_id=0, proposal_ids=["p1"])
-    assert r["rejected"] == ["p1"]
-    assert send("adjust", item_id=0, proposal_id="p1", x=1, y=1, w=2, h=2, **{"class": "dog"})["type"] == "refused"
+    send("update", item_id=0, box_id=p0, x=11, y=10, w=20, h=15, **{"class": "cat"})
+    r = send("reject", item_id=0, proposal_ids=[p1])
+    assert r["rejected"] == [p1]
+    assert send("adjust", item_id=0, proposal_id=p1, x=1, y=1, w=2, h=2, **{"class": "dog"})["type"] == "refused"
     df = w.boxes
-    assert df[["box_id", "source", "score", "proposal_id", "x"]].values.tolist() == [["p0", "adjusted", 0.9, "p0", 11.0]]
+    assert df[["box_id", "source", "score", "proposal_id", "x"]].values.tolist() == [[p0, "adjusted", 0.9, p0, 11.0]]
 
 
 def test_adjust_a_proposal_directly():
     w, send, store = make(PROPS)
-    r = send("adjust", item_id=0, proposal_id="p1", x=38, y=4, w=12, h=12, **{"class": "cat"})
+    props = w.proposals
+    (p1,) = props[props["class"] == "dog"]["proposal_id"]  # the second best: the dog at x = 40
+    r = send("adjust", item_id=0, proposal_id=p1, x=38, y=4, w=12, h=12, **{"class": "cat"})
     assert r["type"] == "ack"
     b = w.boxes.iloc[0]
-    assert (b["box_id"], b["source"], b["score"], b["proposal_id"], b["class"], b["w"]) == ("p1", "adjusted", 0.3, "p1", "cat", 12.0)
+    assert (b["box_id"], b["source"], b["score"], b["proposal_id"], b["class"], b["w"]) == (p1, "adjusted", 0.3, p1, "cat", 12.0)
 
 
 def test_undo_redo_through_the_store():
@@ -184,7 +206,7 @@ def test_proposals_input_validation_and_dataframe():
                        "class": ["cat", "dog", "cat"], "score": [0.2, 0.8, 0.5]})
     w, send, _ = make(df)
     p = w.proposals
-    assert p[p["item"] == 0]["score"].tolist() == [0.8, 0.2]  # best first: p0 is the best
+    assert p[p["item"] == 0]["score"].tolist() == [0.8, 0.2]  # best first
     # an empty score cell is no score (from_coco writes NaN for an unscored box): shown whatever the threshold
     w, send, _ = make(df.assign(score=[0.2, 0.8, np.nan]))
     assert w.proposals.set_index("item")["score"].isna().tolist() == [False, False, True]

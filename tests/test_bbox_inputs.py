@@ -25,6 +25,14 @@ def sent(w, item_id):
     return [(p["id"], p["class"], p["score"]) for p in w._item_info(item_id)["proposals"]]
 
 
+def pid(w, x: float, item_id=0) -> str:
+    """The id of the item's one proposal whose box starts at ``x``, looked up in ``w.proposals`` (a
+    default id is a hash of the proposal's class and box, not its position)."""
+    props = w.proposals
+    (found,) = props[(props["item"] == item_id) & (props["x"] == x)]["proposal_id"]
+    return found
+
+
 # --------------------------------------------------------------------------- 1: item ids
 
 
@@ -46,7 +54,7 @@ def test_a_proposals_dataframe_row_with_a_bool_or_float_item_is_refused_naming_t
 def test_numpy_int_item_ids_are_item_ids():
     w = make(proposals={np.int64(1): [(1, 1, 5, 5, "cat", 0.9)]})
     assert w.proposals["item"].tolist() == [1] and [type(k) for k in w._proposals] == [int]
-    assert sent(w, 1) == [("p0", "cat", 0.9)]
+    assert sent(w, 1) == [(pid(w, 1.0, item_id=1), "cat", 0.9)]
 
 
 def test_the_getters_refuse_a_bool_or_float_item_id():
@@ -93,7 +101,7 @@ def test_an_unknown_proposals_dataframe_column_is_refused():
 def test_a_proposal_without_a_score_leaves_it_out_and_is_always_shown():
     w = make(threshold=0.5, proposals={0: [(1, 1, 5, 5, "dog", 0.2), {"x": 20, "y": 20, "w": 5, "h": 5, "class": "cat"},
                                             (30, 30, 5, 5, "cat")]})
-    assert sent(w, 0) == [("p0", "cat", None), ("p1", "cat", None), ("p2", "dog", 0.2)]
+    assert sent(w, 0) == [(pid(w, 20.0), "cat", None), (pid(w, 30.0), "cat", None), (pid(w, 1.0), "dog", 0.2)]
 
 
 def test_w_proposals_and_w_boxes_round_trip_as_proposals():
@@ -101,10 +109,11 @@ def test_w_proposals_and_w_boxes_round_trip_as_proposals():
                                                         "id": "mine"}]})
     again = make(proposals=w.proposals)
     pd.testing.assert_frame_equal(again.proposals, w.proposals)
-    w._dispatch(w, {"type": "accept", "client": "c", "seq": 1, "item_id": 0, "proposal_ids": ["mine", "p0"]}, [])
+    dog = pid(w, 1.0)
+    w._dispatch(w, {"type": "accept", "client": "c", "seq": 1, "item_id": 0, "proposal_ids": ["mine", dog]}, [])
     boxes = w.boxes  # every row a proposal: w.boxes (its other columns ignored) gives them back
     assert make(proposals=boxes).proposals[["item", "x", "class", "score", "proposal_id"]].values.tolist() == [
-        [0, 20.0, "cat", 0.9, "mine"], [0, 1.0, "dog", 0.2, "p0"]]
+        [0, 20.0, "cat", 0.9, "mine"], [0, 1.0, "dog", 0.2, dog]]
 
 
 # --------------------------------------------------------------------------- 3: scores are probabilities
@@ -156,7 +165,7 @@ def test_a_box_from_code_reaching_beyond_the_image_is_refused_naming_item_and_bo
 def test_up_to_one_pixel_beyond_is_clipped_and_the_export_is_the_accepted_box():
     w = make(proposals={0: [(-0.5, 10, 20.5, 50.75, "cat", 0.9)]})  # y + h = 60.75: 0.75 px beyond
     assert w.proposals[["x", "y", "w", "h"]].values.tolist() == [[0.0, 10.0, 20.0, 50.0]]
-    w._dispatch(w, {"type": "accept", "client": "c", "seq": 1, "item_id": 0, "proposal_ids": ["p0"]}, [])
+    w._dispatch(w, {"type": "accept", "client": "c", "seq": 1, "item_id": 0, "proposal_ids": [pid(w, 0.0)]}, [])
     assert w.boxes[["x", "y", "w", "h"]].values.tolist() == w.proposals[["x", "y", "w", "h"]].values.tolist()
     w.set_boxes(1, [(60, 40, 21, 21, "dog")])
     assert [(b["x"], b["y"], b["w"], b["h"]) for b in w.boxes_of(1)] == [(60.0, 40.0, 20.0, 20.0)]
@@ -173,9 +182,14 @@ def test_the_browser_drag_is_still_clamped():
 
 
 def test_a_proposal_id_of_the_user_is_kept_checked_and_auto_ids_skip_it():
+    dog = (1, 1, 5, 5, "dog", 0.9)
+    auto = pid(make(proposals={0: [dog]}), 1.0)  # the id the dog gets by default
+    # the user gives that id to another proposal: the dog's default id skips it
     w = make(proposals={0: [{"id": "mybox", "x": 1, "y": 1, "w": 5, "h": 5, "class": "cat", "score": 0.5},
-                            (1, 1, 5, 5, "dog", 0.9), {"id": "p0", "x": 1, "y": 1, "w": 5, "h": 5, "class": "cat"}]})
-    assert sent(w, 0) == [("p0", "cat", None), ("p1", "dog", 0.9), ("mybox", "cat", 0.5)]
+                            dog, {"id": auto, "x": 1, "y": 1, "w": 5, "h": 5, "class": "cat"}]})
+    ids = w.proposals["proposal_id"].tolist()
+    assert ids[1] == f"{auto}-1"
+    assert sent(w, 0) == [(auto, "cat", None), (ids[1], "dog", 0.9), ("mybox", "cat", 0.5)]
     for bad in ("<img>", "", 3, None, "x" * 65):
         with pytest.raises(ValueError, match=r"item 0 proposal 0: id .* must be a str of 1 to 64"):
             make(proposals={0: [{"id": bad, "x": 1, "y": 1, "w": 5, "h": 5, "class": "cat"}]})

@@ -127,6 +127,7 @@ def _classify_forged(w) -> list:
 
 def _segmenter_forged(w) -> list:
     first = w.order[0]
+    proposal = w.proposals["proposal_id"].iloc[0]  # a real proposal (its id from its content)
     seg = {"class": "run", "start_frame": 2, "end_frame": 5}
     return [
         *_item_forgeries(first, "add", seg),
@@ -145,8 +146,8 @@ def _segmenter_forged(w) -> list:
         ({"type": "update", "item_id": first, "segment_id": "nope", "end_frame": 3}, "no segment 'nope'"),
         ({"type": "delete", "item_id": first, "segment_id": None}, "segment id must be"),
         ({"type": "accept", "item_id": first, "proposal_id": "p9"}, "no proposal"),
-        ({"type": "adjust", "item_id": first, "proposal_id": "p0", "start_frame": 0, "end_frame": 99}, "outside the video"),
-        ({"type": "reject", "item_id": first, "proposal_id": ["p0"]}, "no proposal"),
+        ({"type": "adjust", "item_id": first, "proposal_id": proposal, "start_frame": 0, "end_frame": 99}, "outside the video"),
+        ({"type": "reject", "item_id": first, "proposal_id": [proposal]}, "no proposal"),
         ({"type": "undo", "item_id": first}, "nothing to undo"),
         ({"type": "redo", "item_id": first}, "nothing to redo"),
         ({"type": "frames", "item_id": first, "frames": [10]}, "frame 10 is outside"),
@@ -157,8 +158,9 @@ def _segmenter_forged(w) -> list:
 
 def _tracks_forged(w) -> list:
     """TrackAnnotator on two 10-frame 32x24 videos, the first holding track 0 (class "car", a
-    keyframe at frame 2) and one proposal "p0"."""
+    keyframe at frame 2) and one proposal."""
     first = w.order[0]
+    proposal = w.proposals["proposal_id"].iloc[0]
     key = {"frame": 3, "x": 2, "y": 2, "w": 8, "h": 6}
     return [
         *_item_forgeries(first, "key", {**key, "class": "car"}),
@@ -195,7 +197,7 @@ def _tracks_forged(w) -> list:
         ({"type": "merge", "item_id": first, "keep": 0, "absorb": 0}, "cannot merge track 0 with itself"),
         ({"type": "merge", "item_id": first, "keep": 0, "absorb": 5}, "no track to absorb 5"),
         ({"type": "accept", "item_id": first, "proposal_id": "p9"}, "no proposal"),
-        ({"type": "accept", "item_id": first, "proposal_id": ["p0"]}, "no proposal"),
+        ({"type": "accept", "item_id": first, "proposal_id": [proposal]}, "no proposal"),
         ({"type": "reject", "item_id": first, "proposal_id": None}, "no proposal"),
         ({"type": "undo", "item_id": w.order[1]}, "nothing to undo"),  # the second video has no change
         ({"type": "redo", "item_id": first}, "nothing to redo"),

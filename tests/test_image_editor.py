@@ -52,7 +52,8 @@ def test_undo_and_redo_acks_name_the_change():
     w = BBoxAnnotator(np.zeros((2, H, W), np.uint8), ["x"], store=store, task="t", proposals={0: [(1, 1, 5, 5, "x", 0.9)]})
     box = {"id": "b1", "x": 1, "y": 2, "w": 3, "h": 4, "class": "x"}
     intent(w, "add", 1, item_id=0, boxes=[box])
-    intent(w, "accept", 2, item_id=0, proposal_ids=["p0"])
+    (p0,) = w.proposals["proposal_id"]
+    assert intent(w, "accept", 2, item_id=0, proposal_ids=[p0])["type"] == "ack"
     assert intent(w, "undo", 3, item_id=0)["undone"] == "accept"
     assert intent(w, "undo", 4, item_id=0)["undone"] == "add"
     assert intent(w, "redo", 5, item_id=0)["redone"] == "add"  # newest undone first

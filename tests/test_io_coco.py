@@ -84,7 +84,8 @@ def test_to_coco_from_the_widget(tmp_path):
     w.send = lambda *a, **k: None
     w._dispatch(w, {"type": "add", "client": "c", "seq": 1, "item_id": 0,
                     "boxes": [{"id": "k", "x": 1, "y": 1, "w": 10, "h": 5, "class": "b"}]}, [])
-    w._dispatch(w, {"type": "accept", "client": "c", "seq": 2, "item_id": 1, "proposal_ids": ["p0"]}, [])
+    (p0,) = w.proposals["proposal_id"]  # item 1's one proposal
+    w._dispatch(w, {"type": "accept", "client": "c", "seq": 2, "item_id": 1, "proposal_ids": [p0]}, [])
     ds = to_coco(w, path=tmp_path / "w.json")
     gt = load(ds, tmp_path)
     assert [(i["width"], i["height"]) for i in ds["images"]] == [(60, 40), (60, 40)]

@@ -229,8 +229,10 @@ def test_a_proposal_with_conflicting_or_unknown_keys_is_refused(proposal, messag
 
 
 def test_proposal_ids_are_kept_and_checked():
-    w = make({0: [{"class": "cat", "score": 0.2, "polygon": TRI, "id": "det-7"}, {"class": "dog", "score": 0.9, "polygon": SQUARE}]})
-    assert w.proposals["polygon_id"].tolist() == ["p0", "det-7"]  # best first; the unnamed one gets p0
+    dog = {"class": "dog", "score": 0.9, "polygon": SQUARE}
+    (default,) = make({0: [dog]}).proposals["polygon_id"]  # the id the dog gets when the user names none
+    w = make({0: [{"class": "cat", "score": 0.2, "polygon": TRI, "id": "det-7"}, dog]})
+    assert w.proposals["polygon_id"].tolist() == [default, "det-7"]  # best first; the unnamed one gets its default
     w.accept(0, "det-7")
     assert w.polygons["polygon_id"].tolist() == ["det-7"]
     with pytest.raises(ValueError, match="item 0 proposal 1: id 'a' is used by another proposal of the item"):
@@ -250,6 +252,7 @@ def test_proposal_ids_are_kept_and_checked():
 
 def test_set_polygons_keys_and_ids():
     w = make({0: [{"class": "cat", "score": 0.9, "polygon": TRI}]})
+    (pid,) = w.proposals["polygon_id"]  # item 0's proposal
     with pytest.raises(ValueError, match=r"item 1: polygon 0: both rings and polygon: give one of rings or polygon"):
         w.set_polygons(1, [{"class": "cat", "rings": [SQUARE], "polygon": TRI}])
     with pytest.raises(ValueError, match=r"item 1: polygon 0: unknown key 'mask'"):
@@ -258,8 +261,8 @@ def test_set_polygons_keys_and_ids():
         w.set_polygons(1, [{"class": "cat", "polygon": TRI, "score": 0.9}])
     with pytest.raises(ValueError, match=r"item 1: polygon 1: id 'a' is used by another polygon"):
         w.set_polygons(1, [{"class": "cat", "polygon": TRI, "id": "a"}, {"class": "dog", "polygon": SQUARE, "id": "a"}])
-    with pytest.raises(ValueError, match=r"item 0: polygon 0: id 'p0' is the id of a proposal of the item"):
-        w.set_polygons(0, [{"class": "cat", "polygon": TRI, "id": "p0"}])
+    with pytest.raises(ValueError, match=rf"item 0: polygon 0: id '{pid}' is the id of a proposal of the item"):
+        w.set_polygons(0, [{"class": "cat", "polygon": TRI, "id": pid}])
     with pytest.raises(ValueError, match=r"item 1: polygon 0: id 'x y' must be a str"):
         w.set_polygons(1, [{"class": "cat", "polygon": TRI, "id": "x y"}])
     with pytest.raises(ValueError, match=r"item 1: polygon 0: both id 'a' and polygon_id 'b': give one"):
@@ -278,6 +281,7 @@ def test_set_polygons_keys_and_ids():
 
 def test_item_ids_are_checked_true_is_not_item_1():
     w = make({1: [{"class": "cat", "score": 0.9, "polygon": TRI}]})
+    (pid,) = w.proposals["polygon_id"]  # item 1's proposal
     w.set_polygons(1, [{"class": "cat", "polygon": SQUARE}])
     for call in (lambda: w.polygons_of(True), lambda: w.masks(True), lambda: w.proposals_of(True),
                  lambda: w.set_polygons(True, [{"class": "cat", "polygon": TRI}]), lambda: w.polygons_of(1.0)):
@@ -285,4 +289,4 @@ def test_item_ids_are_checked_true_is_not_item_1():
             call()
     with pytest.raises(ValueError, match="unknown item id True"):
         w.accept_all(True)
-    assert len(w.polygons_of(np.int64(1))) == 1 and w.proposals_of(1) == ["p0"]
+    assert len(w.polygons_of(np.int64(1))) == 1 and w.proposals_of(1) == [pid]

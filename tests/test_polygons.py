@@ -157,24 +157,25 @@ def test_proposals_polygons_and_masks_accept_reject_adjust():
                  {"class": "cat", "score": 0.9, "mask": mask}]}
     w, send, store = make(proposals=props, tolerance=0.0)
     pr = w.proposals
-    assert pr["polygon_id"].tolist() == ["p0", "p1"] and pr["class"].tolist() == ["cat", "dog"]
-    assert pr["n_holes"].tolist() == [1, 0]
+    assert pr["class"].tolist() == ["cat", "dog"] and pr["n_holes"].tolist() == [1, 0]
+    p0, p1 = pr["polygon_id"].tolist()  # the cat's id (traced from the mask), the dog's
+    assert p0 != p1
     # the traced polygon gives the mask back exactly (no simplification)
     np.testing.assert_array_equal(rings_to_mask(pr["rings"].iloc[0], H, W), mask)
-    r = send("accept", item_id=0, proposal_ids=["p0"])
+    r = send("accept", item_id=0, proposal_ids=[p0])
     assert r["polygons"][0]["source"] == "proposal" and r["polygons"][0]["score"] == 0.9
-    np.testing.assert_array_equal(w.masks(0)["p0"], mask)
+    np.testing.assert_array_equal(w.masks(0)[p0], mask)
     # an open proposal edited before accepting is "adjusted"
-    r = put(send, "p1", [[[10, 10], [35, 10], [30, 30]]], cls="dog", edit="move_vertex")
+    r = put(send, p1, [[[10, 10], [35, 10], [30, 30]]], cls="dog", edit="move_vertex")
     assert r["type"] == "ack" and r["polygons"][1]["source"] == "adjusted" and r["polygons"][1]["score"] == 0.4
-    assert "no open proposal" in send("reject", item_id=0, proposal_ids=["p1"])["message"]
+    assert "no open proposal" in send("reject", item_id=0, proposal_ids=[p1])["message"]
     send("undo", item_id=0)
-    assert send("reject", item_id=0, proposal_ids=["p1"])["rejected"] == ["p1"]
-    assert w.polygons["polygon_id"].tolist() == ["p0"]
+    assert send("reject", item_id=0, proposal_ids=[p1])["rejected"] == [p1]
+    assert w.polygons["polygon_id"].tolist() == [p0]
     # editing an accepted proposal keeps its proposal and score
     ring = pr["rings"].iloc[0][0]
-    r = put(send, "p0", [[*ring[:-1]], *pr["rings"].iloc[0][1:]], edit="delete_vertex")
-    assert r["polygons"][0]["source"] == "adjusted" and r["polygons"][0]["proposal"] == "p0"
+    r = put(send, p0, [[*ring[:-1]], *pr["rings"].iloc[0][1:]], edit="delete_vertex")
+    assert r["polygons"][0]["source"] == "adjusted" and r["polygons"][0]["proposal"] == p0
 
 
 def test_proposals_dataframe_and_bad_proposals():
@@ -191,55 +192,59 @@ def test_proposals_dataframe_and_bad_proposals():
 
 THREE = {0: [{"class": "dog", "score": 0.4, "polygon": [10, 10, 30, 10, 30, 30]},
              {"class": "cat", "score": 0.9, "rings": [SQUARE, HOLE]},
-             {"class": "cat", "polygon": [[60, 40], [70, 40], [70, 50]]}]}  # unscored: first (p0)
+             {"class": "cat", "polygon": [[60, 40], [70, 40], [70, 50]]}]}  # unscored: first
 
 
 def test_accept_reject_delete_from_code_go_through_the_intent_handlers():
     w, send, store = make(proposals=THREE)
     assert w.proposals["score"].fillna(-1).tolist() == [-1, 0.9, 0.4]
-    ev = w.accept(0, "p1")
+    p0, p1, p2 = w.proposals["polygon_id"].tolist()  # best first: the unscored cat, the cat (0.9), the dog (0.4)
+    ev = w.accept(0, p1)
     # the same path as the view's intent: an ack to the view (client "python"), then a refetch
     assert send.sent[-2]["type"] == "ack" and send.sent[-2]["client"] == "python" and send.sent[-2]["event_id"] == ev
     assert send.sent[-1] == {"type": "invalidate"}
     (row,) = w.polygons.to_dict("records")
-    assert (row["polygon_id"], row["class"], row["source"], row["score"], row["proposal_id"], row["n_holes"]) == ("p1", "cat", "proposal", 0.9, "p1", 1)
+    assert (row["polygon_id"], row["class"], row["source"], row["score"], row["proposal_id"], row["n_holes"]) == (p1, "cat", "proposal", 0.9, p1, 1)
     assert row["rings"] == [[[float(x), float(y)] for x, y in r] for r in (SQUARE, HOLE)]
-    assert w.reject(0, ["p2", "p0"]) > ev
-    assert w.polygons_of(0)[0]["id"] == "p1" and store.events("t")["payload"].iloc[-1]["rejected"] == ["p2", "p0"]
+    assert w.reject(0, [p2, p0]) > ev
+    assert w.polygons_of(0)[0]["id"] == p1 and store.events("t")["payload"].iloc[-1]["rejected"] == [p2, p0]
     assert [e["op"] for e in store.events("t")["payload"]] == ["accept", "reject"]
     # the view's undo takes back the code's change, one event at a time
     r = send("undo", item_id=0)
     assert r["undone"] == "reject" and r["rejected"] == []
     # refusals name the proposal and the item, and store nothing
     n = len(store.events("t"))
-    with pytest.raises(ValueError, match=r"no open proposal 'p1' on item 0 \(already accepted\)"):
-        w.reject(0, "p1")
+    with pytest.raises(ValueError, match=rf"no open proposal '{p1}' on item 0 \(already accepted\)"):
+        w.reject(0, p1)
     with pytest.raises(ValueError, match=r"no open proposal 'p9' on item 0$"):
-        w.accept(0, ["p0", "p9"])
+        w.accept(0, [p0, "p9"])
     with pytest.raises(ValueError, match="an id appears twice"):
-        w.accept(0, ["p0", "p0"])
+        w.accept(0, [p0, p0])
     with pytest.raises(ValueError, match="unknown item"):
-        w.accept(7, "p0")
+        w.accept(7, p0)
     with pytest.raises(ValueError, match="invalid polygon id"):
         w.reject(0, ["<b>"])
-    assert len(store.events("t")) == n and w.polygons["polygon_id"].tolist() == ["p1"]
+    assert len(store.events("t")) == n and w.polygons["polygon_id"].tolist() == [p1]
     # delete from code: the polygon goes, and its proposal is open again (as in the view)
-    w.delete(0, "p1")
-    assert w.polygons.empty and w.proposals_of(0) == ["p0", "p1", "p2"]  # the reject was undone above
-    assert w.accept_all(0) and w.polygons["polygon_id"].tolist() == ["p0", "p1", "p2"]
+    w.delete(0, p1)
+    assert w.polygons.empty and w.proposals_of(0) == [p0, p1, p2]  # the reject was undone above
+    assert w.accept_all(0) and w.polygons["polygon_id"].tolist() == [p0, p1, p2]
     with pytest.raises(ValueError, match="unknown polygon id"):
-        w.delete(0, ["p1", "g7"])
+        w.delete(0, [p1, "g7"])
 
 
 def test_accept_all_above_a_score():
     w, send, store = make(proposals={**THREE, 1: [{"class": "dog", "score": 0.2, "polygon": SQUARE}]})
+    props = w.proposals
+    assert props[props["item"] == 0]["score"].fillna(-1).tolist() == [-1, 0.9, 0.4]
+    p0, p1, p2 = props[props["item"] == 0]["polygon_id"]  # best first: the unscored cat, the cat (0.9), the dog (0.4)
     with pytest.raises(ValueError, match="min_score must be"):
         w.accept_all(0, math.nan)
     w.accept_all(0, min_score=0.4)  # 0.9 and 0.4 (at the threshold); the unscored one stays open
-    assert w.polygons["polygon_id"].tolist() == ["p1", "p2"] and len(store.events("t")) == 1
+    assert w.polygons["polygon_id"].tolist() == [p1, p2] and len(store.events("t")) == 1
     with pytest.raises(ValueError, match=r"item 1: no open proposal scored at least 0.5"):
         w.accept_all(1, min_score=0.5)
-    assert w.accept_all(0) and w.polygons["polygon_id"].tolist() == ["p1", "p2", "p0"]
+    assert w.accept_all(0) and w.polygons["polygon_id"].tolist() == [p1, p2, p0]
     with pytest.raises(ValueError, match=r"item 0: no open proposal$"):
         w.accept_all(0)
     assert [e["op"] for e in store.events("t")["payload"]] == ["accept", "accept"]
@@ -290,14 +295,15 @@ def test_coco_export_read_by_pycocotools(tmp_path):
     w, send, _ = make(proposals={1: [{"class": "dog", "score": 0.8, "polygon": [[5.5, 5.25], [30.75, 8], [20, 33.5]]}]})
     put(send, "g1", [SQUARE, HOLE])  # with a hole: RLE
     put(send, "g2", [[[55, 5], [75.5, 5], [70, 25.25], [60, 20]]], cls="dog")  # no hole: a polygon
-    send("accept", item_id=1, proposal_ids=["p0"])
+    (p0,) = w.proposals["polygon_id"]  # the dog's (item 1's one proposal)
+    send("accept", item_id=1, proposal_ids=[p0])
     path = tmp_path / "poly.json"
     ds = to_coco(w, path=str(path), progress=False)
     anns = {a["hitl_polygon_id"]: a for a in ds["annotations"]}
     assert anns["g2"]["segmentation"] == [[55.0, 5.0, 75.5, 5.0, 70.0, 25.25, 60.0, 20.0]]
     assert anns["g2"]["bbox"] == [55.0, 5.0, 20.5, 20.25]
     assert isinstance(anns["g1"]["segmentation"], dict) and anns["g1"]["hitl_rings"][1] == [[float(x), float(y)] for x, y in HOLE]
-    assert anns["p0"]["hitl_source"] == "proposal" and anns["p0"]["score"] == 0.8
+    assert anns[p0]["hitl_source"] == "proposal" and anns[p0]["score"] == 0.8
     coco = COCO(str(path))
     image_of = {img["id"]: img["hitl_item"] for img in coco.dataset["images"]}
     for ann in coco.dataset["annotations"]:
@@ -320,7 +326,8 @@ def _annotated(tmp_path):
     w, send, _ = make(proposals={1: [{"class": "dog", "score": 0.8, "polygon": [[5.5, 5.25], [30.75, 8], [20, 33.5]]}]})
     put(send, "g1", [SQUARE, HOLE, [[35, 15], [45, 15], [40, 35]]])  # two holes: RLE + hitl_rings
     put(send, "g2", [[[55, 5], [75.5, 5], [70, 25.25], [60, 20]]], cls="dog")  # no hole: a COCO polygon
-    send("accept", item_id=1, proposal_ids=["p0"])
+    (p0,) = w.proposals["polygon_id"]  # the dog's (item 1's one proposal)
+    assert send("accept", item_id=1, proposal_ids=[p0])["type"] == "ack"
     path = tmp_path / "poly.json"
     to_coco(w, path=str(path), progress=False)
     return w, path

@@ -134,21 +134,22 @@ def test_instance_mode_and_proposals():
     prop = np.zeros((H, W), bool)
     prop[5:10, 5:15] = True
     w, send, store = make("instance", proposals={0: [{"mask": prop, "class": "sea", "score": 0.8}]})
+    (p0,) = [p["id"] for p in w._item_info(0)["proposals"]]  # the id the view gets for the mask
     assert send("paint", [runs((0, 0, 2))], item_id=0, value=1, erase=False)["type"] == "refused"  # no instance yet
     assert send("new_instance", item_id=0, value=1, **{"class": "sky"})["type"] == "ack"
     assert send("new_instance", item_id=0, value=1, **{"class": "sky"})["type"] == "refused"  # taken
     send("paint", [runs((0, 0, 2))], item_id=0, value=1, erase=False)
-    assert send("accept", item_id=0, proposal_id="p0")["type"] == "ack"
+    assert send("accept", item_id=0, proposal_id=p0)["type"] == "ack"
     (m1, c1), (m2, c2) = w.masks[0]
     assert c1 == "sky" and m1.sum() == 2 and c2 == "sea" and (m2 == prop).all()
     info = SegmentationCanvas(np.zeros((2, H, W, 3), np.uint8), ["sky", "sea"], store=hw.AnnotationStore(":memory:"),
                               mode="instance", proposals={0: [{"mask": prop, "class": "sea", "score": 0.8}]})._item_info(0)
     assert info["proposals"][0]["score"] == 0.8 and (rle_decode(info["proposals"][0]["rle"]) == prop).all()
     assert send("accept", item_id=0, proposal_id="p9")["type"] == "refused"
-    assert send("accept", item_id=0, proposal_id="p0")["type"] == "refused"  # accepted already
+    assert send("accept", item_id=0, proposal_id=p0)["type"] == "refused"  # accepted already
     assert w._item_info(0)["proposals"] == []  # no longer offered
     send("undo", item_id=0)
-    assert [p["id"] for p in w._item_info(0)["proposals"]] == ["p0"]  # offered again
+    assert [p["id"] for p in w._item_info(0)["proposals"]] == [p0]  # offered again
     assert send.masks_sent()[-1][0]["accepted"] == []
     with pytest.raises(ValueError, match="shape"):
         make(proposals={0: [{"mask": np.zeros((3, 3), bool), "class": "sea"}]})

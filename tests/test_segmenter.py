@@ -11,6 +11,7 @@ import pytest
 import hitl_widgets as hw
 from hitl_widgets.demo.clips import synthetic_clip
 from hitl_widgets.io.activitynet import from_activitynet, to_activitynet
+from hitl_widgets.widgets.proposal_ids import content_id
 from hitl_widgets.widgets.segmenter import SEGMENT_COLUMNS
 
 CLASSES = ["run", "jump", "spin"]
@@ -126,15 +127,17 @@ def test_proposals_accept_adjust_reject_and_threshold():
     w, sent = make(proposals=PROPOSALS, threshold=0.5)
     c = Client(w, sent)
     info = w._item_info(0)
-    assert [(p["id"], p["class"], p["start"], p["end"], p["score"]) for p in info["proposals"]] == [
-        ("p0", "run", 5, 12, 0.9), ("p1", "jump", 30, 40, 0.4)]
+    run, jump = (p["id"] for p in info["proposals"])  # ids from the content (class, frames): the same in every run
+    assert [(p["class"], p["start"], p["end"], p["score"]) for p in info["proposals"]] == [("run", 5, 12, 0.9), ("jump", 30, 40, 0.4)]
+    assert run == content_id({"class": "run", "start": 5, "end": 12}) != jump
     assert w.threshold == 0.5
-    r = c("accept", item_id=0, proposal_id="p0", segment_id="x")
-    assert r["type"] == "ack" and r["decided"] == {"p0": "accepted"}
-    assert "already accepted" in c("accept", item_id=0, proposal_id="p0")["message"]
-    assert c("adjust", item_id=1, proposal_id="p0", start_frame=3, end_frame=8)["type"] == "ack"
-    assert "end frame 99 is outside" in c("adjust", item_id=0, proposal_id="p1", start_frame=3, end_frame=99)["message"]
-    assert c("reject", item_id=0, proposal_id="p1")["type"] == "ack"
+    r = c("accept", item_id=0, proposal_id=run, segment_id="x")
+    assert r["type"] == "ack" and r["decided"] == {run: "accepted"}
+    assert "already accepted" in c("accept", item_id=0, proposal_id=run)["message"]
+    spin = w._item_info(1)["proposals"][0]["id"]
+    assert c("adjust", item_id=1, proposal_id=spin, start_frame=3, end_frame=8)["type"] == "ack"
+    assert "end frame 99 is outside" in c("adjust", item_id=0, proposal_id=jump, start_frame=3, end_frame=99)["message"]
+    assert c("reject", item_id=0, proposal_id=jump)["type"] == "ack"
     assert "no proposal 'p7'" in c("reject", item_id=0, proposal_id="p7")["message"]
     df = w.segments
     assert df[["video", "class", "start_frame", "end_frame", "source", "score"]].values.tolist() == [
@@ -169,7 +172,7 @@ def test_reload_from_the_same_store_file(tmp_path):
     c = Client(w, sent)
     c("add", item_id=0, segment_id="a", **{"class": "run"}, start_frame=3, end_frame=10)
     c("add", item_id=0, segment_id="b", **{"class": "jump"}, start_frame=4, end_frame=6, parent="a")
-    c("reject", item_id=0, proposal_id="p1")
+    c("reject", item_id=0, proposal_id=w._item_info(0)["proposals"][1]["id"])
     before = w.segments
     w2, _ = make(hw.AnnotationStore(url, annotator="ann"), proposals=PROPOSALS)
     pd.testing.assert_frame_equal(w2.segments, before)

@@ -153,10 +153,11 @@ def test_proposals_from_the_tracker_accepted_adjusted_and_rejected():
     assert len(p) == n >= 3 and set(p["status"]) == {"open"} and p["score"].tolist() == pytest.approx([0.8] * n)
     info = w._item_info(0)
     assert [len(q["keys"]) for q in info["proposals"]] == p["n_keyframes"].tolist()
-    r = c("accept", item_id=0, proposal_id="p0")
+    first, second = p["proposal_id"].iloc[0], p["proposal_id"].iloc[1]
+    r = c("accept", item_id=0, proposal_id=first)
     assert r["type"] == "ack" and r["track"] == 0
-    assert c("accept", item_id=0, proposal_id="p0")["message"] == "item 0: proposal 'p0' was already accepted"
-    assert c("reject", item_id=0, proposal_id="p1")["type"] == "ack"
+    assert c("accept", item_id=0, proposal_id=first)["message"] == f"item 0: proposal '{first}' was already accepted"
+    assert c("reject", item_id=0, proposal_id=second)["type"] == "ack"
     assert w.proposals["status"].tolist() == ["accepted", "rejected"] + ["open"] * (n - 2)
     t = w.tracks
     assert set(t["source"]) == {"proposal"}

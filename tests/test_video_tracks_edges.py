@@ -119,3 +119,40 @@ def test_a_videos_stored_tracks_are_not_shown_on_another_video(tmp_path):
         warnings.simplefilter("error")
         again = TrackAnnotator([long, short], ["car"], store=hw.AnnotationStore(db))
     assert again.tracks[["video", "frame", "x"]].values.tolist()[0] == [0, 50, 40.0]
+
+
+def test_a_decision_stays_with_its_proposal_when_the_model_is_run_again(tmp_path):
+    import hitl_widgets as hw
+    from hitl_widgets.widgets.segmenter import TemporalSegmenter
+
+    db = str(tmp_path / "s.db")
+    video = [np.zeros((30, 8, 8), np.uint8)]
+    first = [{"video": 0, "class": "run", "start_frame": 2, "end_frame": 5, "score": 0.9},
+             {"video": 0, "class": "jump", "start_frame": 10, "end_frame": 20, "score": 0.5}]
+    w = TemporalSegmenter(video, ["run", "jump"], store=hw.AnnotationStore(db), proposals=first)
+    jump = w.proposals.set_index("class").at["jump", "proposal_id"]
+    w.send = lambda m, buffers=None: None
+    w._dispatch(w, {"type": "reject", "client": "c", "seq": 1, "item_id": 0, "proposal_id": jump}, [])
+    rerun = first + [{"video": 0, "class": "run", "start_frame": 22, "end_frame": 25, "score": 0.7}]  # one more, ranked between
+    w2 = TemporalSegmenter(video, ["run", "jump"], store=hw.AnnotationStore(db), proposals=rerun)
+    assert w2.proposals[["class", "start_frame", "status"]].values.tolist() == [
+        ["run", 2, "open"], ["run", 22, "open"], ["jump", 10, "rejected"]]  # was: the new one rejected, jump open
+
+
+def test_an_accepted_track_proposal_stays_accepted_when_the_tracker_is_run_again(tmp_path):
+    import hitl_widgets as hw
+    from hitl_widgets.widgets.tracks import TrackAnnotator
+
+    def props(tracks):
+        return pd.DataFrame([{"video": 0, "track": t, "frame": f, "x": x, "y": 0.0, "w": 4.0, "h": 4.0, "class": "car"}
+                             for t, (x, frames) in enumerate(tracks) for f in frames])
+
+    db = str(tmp_path / "t.db")
+    video = [np.zeros((10, 32, 32), np.uint8)]
+    w = TrackAnnotator(video, ["car"], store=hw.AnnotationStore(db), proposals=props([(0.0, (0, 4)), (20.0, (3, 6))]))
+    second = w.proposals["proposal_id"].iloc[1]
+    w.send = lambda m, buffers=None: None
+    w._dispatch(w, {"type": "accept", "client": "c", "seq": 1, "item_id": 0, "proposal_id": second}, [])
+    again = TrackAnnotator(video, ["car"], store=hw.AnnotationStore(db),
+                           proposals=props([(10.0, (1, 2)), (0.0, (0, 4)), (20.0, (3, 6))]))  # one more, first
+    assert again.proposals[["first_frame", "status"]].values.tolist() == [[1, "open"], [0, "open"], [3, "accepted"]]

@@ -90,8 +90,11 @@ class BBoxAnnotator(ShapeListEditor):
             Item ids are ints or strs (``True`` or ``1.0`` is not item ``1``). A score is a
             probability: a number in [0, 1] (NaN, None, a str or a bool is refused); a proposal
             without one leaves it out (no score key, a 5-tuple, no score column) and is always
-            shown and taken by "accept all". An id (optional; default ``p0``, ``p1``, ... best
-            first) matches ``[A-Za-z0-9_.:-]{1,64}`` and is unique within the item.
+            shown and taken by "accept all". An id (optional) matches ``[A-Za-z0-9_.:-]{1,64}`` and
+            is unique within the item; the default is ``p`` and 12 hex digits of a hash of the class
+            and the box (to 0.1 px; ``shape_list.content_id``), so a box keeps its id, and a stored
+            accept or reject its meaning, when the model is run again (an identical box ranked after
+            it gets ``-1``, ...).
         threshold: a number in [0, 1] (outside it is refused, never clamped); proposals scoring
             below it are hidden (and not accepted by "accept all").
         queue: review order: item ids, or a callable returning them (default: all items).
@@ -251,15 +254,20 @@ class BBoxAnnotator(ShapeListEditor):
     # ------------------------------------------------------------------ validation (the rest: ShapeListEditor)
     def _geometry(self, item_id: Hashable, content: dict, where: str = "box") -> dict:
         """x, y, w, h of a browser's message (a drag: clamped to the image, positive size); finite
-        numbers. Boxes from code are checked by ``_inside`` (refused beyond the image)."""
+        numbers, kept to 1/1000 px, so a box at least 0.001 px wide and high inside the image once
+        rounded (as ``_inside`` checks the boxes from code, which are refused beyond the image)."""
         x, y, w, h = (finite_number(content.get(k), f"{where} {k}") for k in ("x", "y", "w", "h"))
         if w <= 0 or h <= 0:
             raise IntentError(f"{where}: width and height must be positive, got {w:g} x {h:g}")
         width, height = self.image_size(item_id)
-        cx, cy, cw, ch = clip_box([x, y, w, h], width, height).tolist()
-        if cw <= 0 or ch <= 0:
+        clipped = clip_box([x, y, w, h], width, height).tolist()
+        if clipped[2] <= 0 or clipped[3] <= 0:
             raise IntentError(f"{where} ({x:g}, {y:g}, {w:g}, {h:g}) lies outside the {width}x{height} image")
-        return {"x": _rounded(cx), "y": _rounded(cy), "w": _rounded(cw), "h": _rounded(ch)}
+        cx, cy, cw, ch = (_rounded(v) for v in clipped)
+        if cw <= 0 or ch <= 0:  # coordinates are kept to 1/1000 of a pixel
+            raise IntentError(f"{where} ({x:g}, {y:g}, {w:g}, {h:g}) is less than 0.001 pixels wide or high inside "
+                              f"the {width}x{height} image")
+        return {"x": cx, "y": cy, "w": cw, "h": ch}
 
     def _find(self, state: dict, box_id: str) -> dict:
         for b in state["boxes"]:
@@ -414,7 +422,7 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list) -> dict[Ha
     """Proposals as ``{item_id: [{"id", "x", "y", "w", "h", "class", "score"}, ...]}``, best first (a
     proposal without a score first); every one checked (see ``BBoxAnnotator``), errors naming the
     item and the proposal (its position in the item's list; and a DataFrame's row). The ids: the
-    user's (checked), else ``p0``, ``p1``, ... in that order, skipping the user's."""
+    user's (checked), else a hash of the class and box (``rank_proposals``), the same in every run."""
     if proposals is None:
         return {}
     rows_of: dict[Hashable, list[int]] = {}
@@ -458,5 +466,5 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list) -> dict[Ha
                 if any(r["id"] == user_id for r in rows):
                     raise ValueError(f"{where}: id {user_id!r} is used by another proposal of the item")
             rows.append({"id": user_id, **geometry, "class": match[0], "score": score})
-        out[item_id] = rank_proposals(rows)  # best first; the ids the user left out follow that order
+        out[item_id] = rank_proposals(rows)  # best first; the ids the user left out: a hash of class and box
     return out

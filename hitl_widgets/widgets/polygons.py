@@ -398,11 +398,14 @@ class PolygonAnnotator(ShapeListEditor):
             ``1.0`` is not item ``1``). A score is a probability in [0, 1] (NaN, None, a str or a bool
             is refused; logits are refused as out of range); a proposal without one leaves it out (no
             key; in a DataFrame an empty cell, as ``io.from_coco_polygons`` writes for an annotation
-            without a score) and is listed first. An id (optional; default ``p0``, ``p1``, ... best
-            first; a mask's further pieces get ``<id>-1``, ``<id>-2``, ...) matches
-            ``[A-Za-z0-9_.:-]{1,64}`` and is unique within the item. Vertices more than 1 px beyond
-            the image are refused (see the module docstring). Every refusal names the item and the
-            proposal (its position in the item's list, and the DataFrame's row).
+            without a score) and is listed first. An id (optional; a mask's further pieces get
+            ``<id>-1``, ``<id>-2``, ...) matches ``[A-Za-z0-9_.:-]{1,64}`` and is unique within the
+            item; the default is ``p`` and 12 hex digits of a hash of the class and the rings (to
+            0.1 px; ``shape_list.content_id``), so a polygon keeps its id, and a stored accept or
+            reject its meaning, when the model is run again (an identical polygon ranked after it
+            gets ``-1``, ...). Vertices more than 1 px beyond the image are refused (see the module
+            docstring). Every refusal names the item and the proposal (its position in the item's
+            list, and the DataFrame's row).
         tolerance: simplification (Douglas-Peucker, px, a number >= 0) of the polygons traced from
             proposed masks; a mask whose simplified rings would cross is traced again finer (half,
             a quarter, then none of it).
@@ -418,7 +421,7 @@ class PolygonAnnotator(ShapeListEditor):
         >>> _ = w.set_polygons(1, [{"class": "dog", "rings": [[(0, 0), (20, 0), (20, 20), (0, 20)]]}])
         >>> w.polygons[["item", "class", "n_vertices", "area"]].values.tolist()
         [[1, 'dog', 4, 400.0]]
-        >>> _ = w.accept(0, "p0")  # from code, as Enter in the view (also reject, accept_all, delete)
+        >>> _ = w.accept(0, w.proposals_of(0))  # from code, as Enter in the view (also reject, accept_all, delete)
         >>> w.polygons.sort_values("item")[["item", "source", "score"]].values.tolist()
         [[0, 'proposal', 0.9], [1, 'human', nan]]
     """
@@ -826,8 +829,8 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list, tolerance:
     """Proposals as ``{item_id: [{"id", "class", "rings", "score"}, ...]}``, best first (a proposal
     without a score first); every one checked (see ``PolygonAnnotator``), errors naming the item and
     the proposal (its position in the item's list, and the DataFrame's row). The ids: the user's
-    (checked; a mask's second piece on gets ``-1``, ``-2``, ...), else ``p0``, ``p1``, ... in that
-    order, skipping the user's."""
+    (checked; a mask's second piece on gets ``-1``, ``-2``, ...), else a hash of the class and rings
+    (``rank_proposals``), the same in every run."""
     tolerance = _check_tolerance(tolerance)
     if proposals is None:
         return {}
@@ -882,5 +885,5 @@ def _normalise_proposals(proposals: Any, items: Items, classes: list, tolerance:
                 if pid is not None and any(r["id"] == pid for r in rows):
                     raise ValueError(f"{where}: id {pid!r} is used by another proposal of the item")
                 rows.append({"id": pid, "class": match[0], "rings": rings, "score": score})
-        out[item_id] = rank_proposals(rows)  # best first; the ids the user left out: p0, p1, ... in that order
+        out[item_id] = rank_proposals(rows)  # best first; the ids the user left out: a hash of class and rings
     return out

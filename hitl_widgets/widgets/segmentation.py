@@ -26,6 +26,7 @@ Reads (no client/seq; answered with their own message and one buffer; nothing is
 """
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
@@ -46,6 +47,7 @@ from ..store import AnnotationStore
 from .base import STATIC, BoundedFloat, Committed, IntentError, IntentWidget, intent, static_file
 from .classify import check_score
 from .image_editor import ImageEditor
+from .shape_list import rank_proposals
 
 KIND = "masks"
 MAX_RUNS = 1_000_000
@@ -67,6 +69,14 @@ def mask_row_runs(mask: np.ndarray) -> bytes:
 
 def _encode_segment(mask: np.ndarray) -> str:
     return rle_to_string(rle_encode(mask)).decode("ascii")
+
+
+def _mask_content(row: dict) -> dict:
+    """What a mask proposal's default id hashes (``shape_list.content_id``): its class, its mask's
+    size and a digest of its pixels."""
+    mask = np.ascontiguousarray(row["mask"], bool)
+    return {"class": row["class"], "size": list(mask.shape),
+            "mask": hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).hexdigest()}
 
 
 def label_map_runs(labels: np.ndarray) -> bytes:
@@ -99,7 +109,10 @@ class SegmentationCanvas(ImageEditor):
         store: the ``AnnotationStore``.
         task: the task name in the store.
         proposals: model masks ``{item_id: [{"mask": bool (H, W) array or COCO RLE, "class": c,
-            "score": s}, ...]}``; a score is a probability in [0, 1] (None: no score).
+            "score": s}, ...]}``; a score is a probability in [0, 1] (None: no score). Each gets the
+            id ``p`` and 12 hex digits of a hash of its class and mask (``shape_list.content_id``;
+            an identical one ranked after it gets ``-1``, ...), so a stored accept keeps its
+            meaning when the model is run again.
         mode: "semantic" (one label per pixel: a class) or "instance" (separate objects).
         opacity: mask opacity in the view: a number in [0, 1] (refused outside it, also when set
             later; never clamped).
@@ -190,7 +203,9 @@ class SegmentationCanvas(ImageEditor):
         """Current masks per item (items with something painted).
 
         Semantic mode: ``{item_id: uint8 (H, W) label map}`` where 0 is unlabelled and ``k`` is
-        ``classes[k - 1]``. Instance mode: ``{item_id: [(bool (H, W) mask, class), ...]}``.
+        ``classes[k - 1]`` (of this canvas's ``classes``: the stored masks are read by their class
+        names, so reopening with the classes reordered keeps each pixel's class). Instance mode:
+        ``{item_id: [(bool (H, W) mask, class), ...]}``.
         """
         out: dict = {}
         for item_id, state in self._state.items():
@@ -273,14 +288,29 @@ class SegmentationCanvas(ImageEditor):
         return {"mode": self.mode, "size": list(labels.shape), "segments": segments, "accepted": state["accepted"], "op": op}
 
     def _decode(self, item_id: Hashable, payload: dict) -> dict:
+        """An item's state from a stored payload; in semantic mode each segment painted with its
+        class's value now (``_class_value``), whatever position the class had when it was stored."""
         state = self._empty(item_id)
         h, w = state["labels"].shape
         for seg in payload.get("segments", []):
             mask = rle_decode(rle_from_string(seg["rle"], [h, w]))
-            state["labels"][mask] = int(seg["value"])
-            state["classes"][int(seg["value"])] = seg["class"]
+            if self.mode == "semantic":
+                state["labels"][mask] = self._class_value(item_id, seg["class"])
+            else:
+                state["labels"][mask] = int(seg["value"])
+                state["classes"][int(seg["value"])] = seg["class"]
         state["accepted"] = list(payload.get("accepted", []))
         return state
+
+    def _class_value(self, item_id: Hashable, cls: Any) -> int:
+        """A stored semantic segment's pixel value now: its class's position in ``classes`` plus one;
+        ``ValueError`` naming the task, the item and the class when the class is not in the list."""
+        for k, c in enumerate(self.classes):
+            if same(c, cls):
+                return k + 1
+        raise ValueError(f"task {self.task!r}: item {item_id!r} has a stored mask of class {str(cls)[:60]!r}, which is not "
+                         f"one of the classes {self.classes[:20]}: add it to classes (the stored masks are read by "
+                         "class name), or use another task")
 
     def _normalise_proposals(self, proposals: Any) -> dict[Hashable, list[dict]]:
         if proposals is None:
@@ -306,9 +336,8 @@ class SegmentationCanvas(ImageEditor):
                 if not any(same(c, cls) for c in self.classes):
                     raise ValueError(f"item {item_id!r} proposal {n}: class {cls!r} is not one of {self.classes}")
                 score = check_score(p.get("score"), where)  # None: no score
-                rows.append({"mask": m, "class": cls, "score": score})
-            rows.sort(key=lambda r: -(r["score"] if r["score"] is not None else math.inf))
-            out[item_id] = [{"id": f"p{k}", **r} for k, r in enumerate(rows)]
+                rows.append({"id": None, "mask": m, "class": cls, "score": score})
+            out[item_id] = rank_proposals(rows, _mask_content)  # best first; ids: a hash of class and mask
         return out
 
     # ------------------------------------------------------------------ hooks

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..coerce import ScoreWords, check_item_id, plain, probabilities, probability, same
+from .proposal_ids import content_id, unique_id
 
 SEGMENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 PROPOSAL_COLUMNS = ("video", "class", "start_frame", "end_frame", "score")
@@ -139,5 +140,7 @@ def normalise_proposals(
         out.setdefault(video, []).append({"class": cls, "start": start, "end": end, "score": check_score(row["score"], where)})
     for video, props in out.items():
         props.sort(key=lambda p: (-p["score"], p["start"], p["end"]))
-        out[video] = [{"id": f"p{k}", **p} for k, p in enumerate(props)]
+        taken: set = set()  # ids from the content (class, frames): a stored decision keeps its proposal on a re-run
+        out[video] = [{"id": unique_id(content_id({"class": p["class"], "start": p["start"], "end": p["end"]}), taken), **p}
+                      for p in props]
     return out

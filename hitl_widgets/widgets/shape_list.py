@@ -29,6 +29,7 @@ from ..coerce import ScoreWords, check_item_id, probability, same
 from ..items import Items
 from .base import Committed, IntentError, intent
 from .image_editor import ImageEditor
+from .proposal_ids import content_id, unique_id
 
 
 def finite_number(value: Any, name: str) -> float:
@@ -62,24 +63,31 @@ def proposal_score(value: Any, where: str) -> float:
     return probability(value, where, words=PROPOSAL_SCORE_WORDS)
 
 
-def rank_proposals(rows: list[dict]) -> list[dict]:
+def _content(row: dict) -> dict:
+    """A proposal row's content (what its default id hashes): the row without its id and score."""
+    return {k: v for k, v in row.items() if k not in ("id", "score")}
+
+
+def rank_proposals(rows: list[dict], content: Callable[[dict], dict] = _content) -> list[dict]:
     """A user's checked proposals of one item (dicts with ``score``: a float or None, and ``id``: the
-    user's or None), best first (a proposal without a score first), each id the user left out given
-    as ``p0``, ``p1``, ... in that order, skipping the user's ids; sorted in place and returned.
+    user's or None), best first (a proposal without a score first), sorted in place and returned.
+    Each id the user left out is ``content_id(content(row))`` (default: the row's class and geometry),
+    so a proposal keeps its id, and a stored accept or reject its meaning, when the model is run
+    again; an id already taken (by the user's, or an identical proposal ranked before) gets ``-1``,
+    ``-2``, ... appended.
 
     Example:
-        >>> [r["id"] for r in rank_proposals([{"id": None, "score": 0.2}, {"id": "p0", "score": 0.9}, {"id": None, "score": None}])]
-        ['p1', 'p0', 'p2']
+        >>> rows = rank_proposals([{"id": None, "class": "a", "x": 1.0, "score": 0.2},
+        ...                        {"id": "mine", "class": "a", "x": 5.0, "score": 0.9},
+        ...                        {"id": None, "class": "a", "x": 1.0, "score": None}])
+        >>> [r["id"] for r in rows] == [content_id({"class": "a", "x": 1.0}), "mine", content_id({"class": "a", "x": 1.0}) + "-1"]
+        True
     """
     rows.sort(key=lambda r: -(r["score"] if r["score"] is not None else math.inf))
-    taken = {r["id"] for r in rows}
-    k = 0
+    taken = {r["id"] for r in rows if r["id"] is not None}
     for r in rows:
         if r["id"] is None:
-            while f"p{k}" in taken:
-                k += 1
-            r["id"] = f"p{k}"
-            k += 1
+            r["id"] = unique_id(content_id(content(r)), taken)
     return rows
 
 

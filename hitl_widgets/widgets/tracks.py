@@ -36,6 +36,7 @@ from ..store import AnnotationStore
 from ..tracks import TRACK_COLUMNS, _row, interpolate, merge_tracks, split_track, validate_tracks
 from .base import STATIC, Committed, IntentError, intent, static_file
 from .image_editor import ImageEditor
+from .proposal_ids import content_id, unique_id
 from .segments import check_class, check_scores, check_video
 from .video_base import VideoCollectionEditor
 
@@ -208,10 +209,10 @@ class TrackAnnotator(VideoCollectionEditor, ImageEditor):
                 keys = g[g["keyframe"]]
                 given = scores[keys.index]  # v's index is 0..N-1
                 score = float(np.nanmean(given)) if not np.isnan(given).all() else None
-                out.setdefault(video, []).append({
-                    "id": f"p{len(out.get(video, []))}", "class": cls, "score": score,
-                    "keys": [[int(f), *map(float, b)] for f, b in zip(keys["frame"], keys[["x", "y", "w", "h"]].to_numpy())],
-                })
+                key_list = [[int(f), *map(float, b)] for f, b in zip(keys["frame"], keys[["x", "y", "w", "h"]].to_numpy())]
+                taken = {p["id"] for p in out.get(video, [])}  # an id from the content: a stored decision keeps its track
+                out.setdefault(video, []).append({"id": unique_id(content_id({"class": cls, "keys": key_list}), taken),
+                                                  "class": cls, "score": score, "keys": key_list})
         return out
 
     def _track(self, video: Hashable, state: dict, value: Any, what: str = "track") -> dict:

@@ -108,10 +108,11 @@ def test_draw_edit_hole_class_undo_accept_then_reload(lab):
     lab.wait_for_python("w.polygons['rings'].iloc[0] == " + repr(before), True)
     expect(root.locator(".hitl-status")).to_contain_text("undone on item 1: a vertex nudged")
 
-    # accept the proposal (Enter: the best open one)
+    # accept the proposal (Enter: the best open one); its id, a hash of its class and rings, from the kernel
+    (proposal,) = value(lab, "w.proposals['polygon_id'].tolist()")
     root.focus()
     page.keyboard.press("Enter")
-    lab.wait_for_python("w.polygons['polygon_id'].tolist()", [pid, "p0"])
+    lab.wait_for_python("w.polygons['polygon_id'].tolist()", [pid, proposal])
     expect(root.locator(".hitl-counts")).to_have_text("2 polygons, 0 open proposals")
     expect(root.locator(".hitl-status-saved")).to_have_text("all saved")
 
@@ -121,7 +122,7 @@ def test_draw_edit_hole_class_undo_accept_then_reload(lab):
     assert g[0] == pid and g[1] == "dog" and g[3] == "human" and g[4] == -1 and g[2] == before
     assert near(g[2][0], [(100, 100), (220, 90), (340, 80), (300, 300)])
     assert near(g[2][1], [(200, 150), (280, 150), (270, 230)])
-    assert p == ["p0", "dog", [TRIANGLE], "proposal", 0.9]
+    assert p == [proposal, "dog", [TRIANGLE], "proposal", 0.9]
     ops = value(lab, "store.events('polys').apply(lambda r: r['payload'].get('op', r['kind']), axis=1).tolist()")
     assert ops == ["draw", "move_vertex", "insert_vertex", "delete_vertex", "hole", "class", "nudge", "undo", "accept"], ops
     stored = value(lab, "store.current('polys', kinds=('polygons',))['payload'].iloc[0]['polygons']")
@@ -155,16 +156,16 @@ def test_draw_edit_hole_class_undo_accept_then_reload(lab):
     nudged = value(lab, f"w.polygons.set_index('polygon_id').loc[{pid!r}, 'rings']")
     assert nudged == [[[round(x - 10, 3), round(y - 1, 3)] for x, y in ring] for ring in dragged], nudged
     assert value(lab, "[e.get('op') for e in store.events('polys')['payload']][-2:]") == ["move", "move"]
-    assert value(lab, "w.polygons.set_index('polygon_id').loc['p0', 'rings']") == [TRIANGLE]  # the other one untouched
+    assert value(lab, f"w.polygons.set_index('polygon_id').loc[{proposal!r}, 'rings']") == [TRIANGLE]  # the other one untouched
     root.focus()
     page.keyboard.press("Control+z")
     lab.wait_for_python(f"w.polygons.set_index('polygon_id').loc[{pid!r}, 'rings'] == " + repr(dragged), True)
     expect(root.locator(".hitl-status")).to_contain_text("undone on item 1: a polygon moved")
 
     # from code, through the same intents: the view refetches and shows the change
-    lab.run_code("w.delete(0, 'p0')")  # the accepted proposal deleted: open again
+    lab.run_code(f"w.delete(0, {proposal!r})")  # the accepted proposal deleted: open again
     expect(root.locator(".hitl-counts")).to_have_text("1 polygon, 1 open proposal", timeout=30_000)
-    lab.run_code("w.reject(0, 'p0')")
+    lab.run_code(f"w.reject(0, {proposal!r})")
     expect(root.locator(".hitl-counts")).to_have_text("1 polygon, 0 open proposals", timeout=30_000)
     assert value(lab, "[e.get('op') for e in store.events('polys')['payload']][-2:]") == ["delete", "reject"]
     assert value(lab, "w.proposals_of(0)") == []

@@ -143,17 +143,18 @@ def test_accept_and_reject_proposals_from_the_tracker(lab):
     lab.wait_idle()
     n = int(lab.python("len(w.proposals)"))
     assert n >= 3
+    ids = ast.literal_eval(lab.python("w.proposals['proposal_id'].tolist()"))  # best first; ids from the content
     focus(root)
     page = lab.page
     page.keyboard.press("a")  # selects the first open proposal
-    expect(root.locator(".hitl-selection")).to_contain_text("proposal p0")
+    expect(root.locator(".hitl-selection")).to_contain_text(f"proposal {ids[0]}")
     page.keyboard.press("a")  # accepts it: a track of the proposal's keyframes
     lab.wait_for_python("w.proposals['status'].tolist()[0]", "accepted")
     expect(root.locator(".hitl-selection")).to_contain_text("track 0")
     focus(root)  # running Python in the page took the focus
     page.keyboard.press("Escape")
     page.keyboard.press("r")  # selects the next open one
-    expect(root.locator(".hitl-selection")).to_contain_text("proposal p1")
+    expect(root.locator(".hitl-selection")).to_contain_text(f"proposal {ids[1]}")
     page.keyboard.press("r")
     lab.wait_for_python("w.proposals['status'].tolist()[:2]", ["accepted", "rejected"])
     assert lab.python("sorted(set(w.tracks['source']))") == "['proposal']"
