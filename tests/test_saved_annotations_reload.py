@@ -131,3 +131,33 @@ def test_a_browser_box_under_a_thousandth_of_a_pixel_inside_is_refused(x):
     assert send("add", item_id=0, boxes=[{"id": "b1", "x": 10, "y": 10, "w": 5, "h": 5, "class": "cat"}])["type"] == "ack"
     r = send("update", item_id=0, box_id="b1", x=10, y=59.9996, w=5, h=5, **{"class": "cat"})
     assert r["type"] == "refused" and w.boxes["h"].tolist() == [5.0]
+
+
+# ---------------------------------------------------------------------------------- two widgets on one store
+def test_a_change_made_on_a_stale_state_is_refused_and_the_widget_takes_the_stored_one(tmp_path):
+    """Each event holds the item's whole state: a second widget (kernel, notebook) on the same store,
+    task and annotator used to overwrite the first one's change without a word."""
+
+    db = str(tmp_path / "two.db")
+    images = np.zeros((1, 60, 80), np.uint8)
+
+    def opened():
+        w = BBoxAnnotator(images, ["cat"], store=AnnotationStore(db, annotator="ann"))
+        sent: list = []
+        w.send = lambda m, buffers=None: sent.append(m)
+        return w, sent
+
+    def add(w, box_id, x, seq=1):
+        w._dispatch(w, {"type": "add", "client": box_id, "seq": seq, "item_id": 0,
+                        "boxes": [{"id": box_id, "x": x, "y": 1, "w": 5, "h": 5, "class": "cat"}]}, [])
+
+    first, sent_first = opened()
+    second, _ = opened()
+    add(second, "b2", 1)
+    add(first, "b1", 30)  # made on the state before b2
+    assert sent_first[-2]["type"] == "invalidate" and sent_first[-1]["type"] == "refused"
+    assert "changed elsewhere" in sent_first[-1]["message"]
+    assert first.boxes["box_id"].tolist() == ["b2"]  # it took the stored state
+    add(first, "b1", 30, seq=2)  # made again, on it
+    assert sent_first[-1]["type"] == "ack"
+    assert sorted(opened()[0].boxes["box_id"]) == ["b1", "b2"]  # neither change lost

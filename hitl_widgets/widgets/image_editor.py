@@ -37,6 +37,7 @@ class ImageEditor(ReviewWidget):
     def __init__(self, items: Any, **kwargs: Any):
         self._sizes: dict[Hashable, tuple[int, int]] = {}
         self._state: dict[Hashable, dict] = {}
+        self._read_at: dict[Hashable, int] = {}  # item -> the stored event its state is (none: no event)
         self._redo: dict[Hashable, list[dict]] = {}  # item -> states undone, newest last
         self._redo_ops: dict[Hashable, list[str | None]] = {}  # item -> the op of each change undone (as _redo)
         super().__init__(items, **kwargs)
@@ -82,6 +83,7 @@ class ImageEditor(ReviewWidget):
         elsewhere = []
         for row in self.store.current(self.task, kinds=self._state_kinds, annotator=self.annotator).itertuples():
             if row.item_id in self.items:
+                self._read_at[row.item_id] = int(row.event_id)  # a state of other media is replaced by the next change
                 if not self._fits_media(row.item_id, row.payload):
                     elsewhere.append(row.item_id)
                     continue
@@ -93,6 +95,10 @@ class ImageEditor(ReviewWidget):
                           "in the store and are not shown: give the items ids, or use another task=", stacklevel=3)
 
     def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
+        if event is None:
+            self._read_at.pop(key, None)
+        else:
+            self._read_at[key] = int(event["event_id"])
         if event is None or not self._fits_media(key, event["payload"]):  # an undo back to another media's state: none
             self._state.pop(key, None)
         else:
@@ -106,12 +112,29 @@ class ImageEditor(ReviewWidget):
         """Record ``payload`` (the item's whole new state) as one event and make ``state`` the item's
         state; a change other than a redo drops the item's redo stack (``op`` names the change to
         the ``on_label`` listeners)."""
+        self._refuse_stale(item_id)
         media = self._media_print(item_id)
         done = self._commit(item_id, self.KIND, payload if media is None else {**payload, "media": media}, op=op, state=state)
         if clear_redo:
             self._redo.pop(item_id, None)
             self._redo_ops.pop(item_id, None)
         return done
+
+    def _refuse_stale(self, item_id: Hashable) -> None:
+        """Refuse a change made on a state that is no longer the item's in the store (another widget
+        or kernel on the same store, task and annotator changed it since): each event holds the item's
+        whole state, so it would drop that change. The widget takes the stored state (the view
+        refetches it), and the person makes the change again on it."""
+        latest = self.store.latest(self.task, [item_id], kinds=self._state_kinds, annotator=self.annotator).get(item_id)
+        if (None if latest is None else int(latest["event_id"])) == self._read_at.get(item_id):
+            return
+        self._mirror(item_id, latest)
+        self._redo.pop(item_id, None)
+        self._redo_ops.pop(item_id, None)
+        self._recount_item(item_id)
+        self.send({"type": "invalidate"})
+        raise IntentError(f"item {item_id!r} was changed elsewhere (another widget or kernel on this store) since this one "
+                          "read it: it now shows that change; make yours again")
 
     def _newest_op(self, item_id: Hashable) -> str | None:
         """The ``op`` of the change an undo of the item would cancel (this annotator's newest)."""
