@@ -196,21 +196,29 @@ class AVAlignReview(AudioReads, ImageEditor, VideoWidget):
     def set_offset(self, item_id: Hashable, offset_s: float) -> int:
         """Set a video's offset from code (checked as the view's are); returns the event id."""
         i = self._known(item_id)
-        return self._set(i, check_time(offset_s, "offset_s", f"item {i!r}", IntentError), "offset").event_id
+        return self._code_change(self._set(i, check_time(offset_s, "offset_s", f"item {i!r}", IntentError), "offset"))
 
     def mark(self, item_id: Hashable, audio_s: float, frame: int) -> int:
         """An event heard at ``audio_s`` in the recording is seen on ``frame``; returns the event id."""
         i = self._known(item_id)
-        return self._mark(i, {"audio_s": audio_s, "frame": frame}).event_id
+        return self._code_change(self._mark(i, {"audio_s": audio_s, "frame": frame}))
 
     def confirm(self, item_id: Hashable) -> int:
         """Confirm a video's current offset; returns the event id."""
         i = self._known(item_id)
-        return self._confirm(i, {}).event_id
+        return self._code_change(self._confirm(i, {}))
 
     def reset(self, item_id: Hashable) -> int:
         """Put a video's offset back to the proposal, unconfirmed; returns the event id."""
-        return self._reset(self._known(item_id)).event_id
+        return self._code_change(self._reset(self._known(item_id)))
+
+    def _media_print(self, item_id: Hashable) -> dict | None:
+        """The video (frames, size) and its separate recording (samples, rate; "soundtrack" for its
+        own): a stored offset is shown only on the same pair."""
+        info = self.items.info(item_id)
+        rec = self._separate.get(item_id)
+        return {"frames": int(info["n_frames"]), "width": int(info["width"]), "height": int(info["height"]),
+                "audio": "soundtrack" if rec is None else [int(rec.n_samples), int(rec.sample_rate)]}
 
     def recording(self, item_id: Hashable) -> AudioSource:
         """The recording aligned with a video (its separate recording, else its soundtrack)."""

@@ -89,8 +89,8 @@ class ImageEditor(ReviewWidget):
                     continue
                 self._state[row.item_id] = self._decode(row.item_id, row.payload)
         if elsewhere:
-            warnings.warn(f"{len(elsewhere)} stored states of task {self.task!r} were made on other media (another frame "
-                          f"count or size: the items reordered, or other ones): item ids "
+            warnings.warn(f"{len(elsewhere)} stored states of task {self.task!r} were made on other media (another video, "
+                          f"recording or hypothesis: the items reordered, or other ones): item ids "
                           f"{', '.join(shown_repr(i) for i in elsewhere[:5])}{' …' if len(elsewhere) > 5 else ''}. They stay "
                           "in the store and are not shown: give the items ids, or use another task=", stacklevel=3)
 
@@ -120,6 +120,11 @@ class ImageEditor(ReviewWidget):
             self._redo_ops.pop(item_id, None)
         return done
 
+    def _code_change(self, done: Committed) -> int:
+        """A change made from Python: the view refetches the item (it did not make the change); the event id."""
+        self.send({"type": "invalidate"})
+        return done.event_id
+
     def _refuse_stale(self, item_id: Hashable) -> None:
         """Refuse a change made on a state that is no longer the item's in the store (another widget
         or kernel on the same store, task and annotator changed it since): each event holds the item's
@@ -145,6 +150,7 @@ class ImageEditor(ReviewWidget):
     @intent("undo")
     def _on_undo(self, content: dict) -> dict:
         item_id = self._item_id(content)
+        self._refuse_stale(item_id)  # the store's newest change may be another widget's: never undo that unseen
         op = self._newest_op(item_id)
         done = self._undo(item_id, missing="nothing to undo on this item")
         self._redo_ops.setdefault(item_id, []).append(op)

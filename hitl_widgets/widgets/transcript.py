@@ -25,6 +25,8 @@ buffer of the message) and ``verdict`` (and ``word``: the word made or changed).
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Hashable, Sequence
 from typing import Any, ClassVar
@@ -180,18 +182,27 @@ class TranscriptReview(AudioReads, ImageEditor):
     def edit(self, utterance: Hashable, index: int, text: str) -> int:
         """Set the text of word ``index`` of ``utterance`` from code; returns the event id."""
         u = self._item_id({"item_id": utterance})
-        return self._edit_text(u, {"word": self._word_at(u, index)["id"], "text": text}).event_id
+        return self._code_change(self._edit_text(u, {"word": self._word_at(u, index)["id"], "text": text}))
 
     def retime(self, utterance: Hashable, index: int, start_s: float | None = None, end_s: float | None = None) -> int:
         """Move word ``index``'s boundaries from code (checked as the view's are); returns the event id."""
         u = self._item_id({"item_id": utterance})
         fields = {k: v for k, v in (("start_s", start_s), ("end_s", end_s)) if v is not None}
-        return self._edit_time(u, {"word": self._word_at(u, index)["id"], **fields}).event_id
+        return self._code_change(self._edit_time(u, {"word": self._word_at(u, index)["id"], **fields}))
 
     def set_verdict(self, utterance: Hashable, verdict: str | None) -> int:
         """Judge an utterance ("accept", "corrected", "unusable", None); returns the event id."""
         u = self._item_id({"item_id": utterance})
-        return self._edit_verdict(u, {"verdict": verdict}).event_id
+        return self._code_change(self._edit_verdict(u, {"verdict": verdict}))
+
+    def _media_print(self, item_id: Hashable) -> dict | None:
+        """The recording (samples, rate) and the hypothesis a transcript was made on: a stored one is
+        shown only over the same (the audio list reordered, or a new ASR run, leaves it in the store
+        with a warning)."""
+        info = self.items.info(item_id)
+        words = [[w["text"], w["start"], w["end"]] for w in self._model.get(item_id, [])]
+        digest = hashlib.sha256(json.dumps(words, separators=(",", ":")).encode()).hexdigest()[:16]
+        return {"samples": int(info["n_samples"]), "rate": int(info["sample_rate"]), "hypothesis": digest}
 
     def duration(self, utterance: Hashable) -> float:
         """Length of an utterance's audio in seconds."""
