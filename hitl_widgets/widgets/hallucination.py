@@ -4,14 +4,18 @@ The image is shown beside one or several models' texts. A span of words is selec
 or the keyboard, tagged with a category, and linked to evidence: a box on the image, or "not in
 image". Each text gets a verdict. Every action is one store event:
 
-    kind="flag"     payload {model, start, end, span, category, evidence, token_start, token_end};
+    kind="flag"     payload {model, start, end, span, category, evidence, token_start, token_end, text_hash};
                     an edit (new category or evidence) is a new "flag" event with ``supersedes`` =
                     the flag it replaces
-    kind="unflag"   payload {model, flag}; ``supersedes`` = the removed flag
-    kind="verdict"  payload {model, verdict}
+    kind="unflag"   payload {model, flag, text_hash}; ``supersedes`` = the removed flag
+    kind="verdict"  payload {model, verdict, text_hash}
     kind="undo"     cancels any of the above (the store's undo)
 
 ``start``/``end`` are character offsets into the text (Python string indices, end exclusive).
+``text_hash`` is a short hash of the text the event was made on (``vqa.judged_hash``): an event made
+on another text of that item and model (the model run again) is left out when the widget loads, with
+a warning naming the item and the model; it stays in the store. Events stored without it (by an
+older version) count as before.
 """
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ from ..items import Items
 from ..queue import QueueSpec
 from ..store import AnnotationStore
 from .base import STATIC, IntentError, ReviewWidget, intent, static_file
-from .vqa import per_item
+from .vqa import judged_hash, per_item, warn_stale
 
 CATEGORIES = ("object", "attribute", "count", "relation", "other")
 VERDICTS = ("faithful", "hallucinated", "unsure")
@@ -182,6 +186,12 @@ class HallucinationFlagger(ReviewWidget):
         store: the ``AnnotationStore``; task: its task name.
         categories: the hallucination categories (keys 1–9 pick the first nine).
 
+    Each flag, removal and verdict is stored with a hash of the text it was made on: stored ones made
+    on another text of the item and model (a caption generated again) are left out of ``flags``,
+    ``verdicts``, ``summary()``, ``n_done`` and the view, with a warning naming the item and the model
+    (they stay in the store), and an undo never brings one back. Ones stored without the hash (by an
+    older version) count as before.
+
     Example:
         >>> import numpy as np
         >>> w = HallucinationFlagger(np.zeros((2, 8, 8), np.uint8), ["a red cat", "two dogs"],
@@ -219,6 +229,7 @@ class HallucinationFlagger(ReviewWidget):
             raise ValueError(f"categories must be unique, 1-100 characters: {categories}")
         models, self.texts = normalise_texts(texts, items)
         self._tokens = {(i, m): tokenize(t) for i, d in self.texts.items() for m, t in d.items()}
+        self._hashes: dict[tuple[Hashable, str], str] = {}  # (item id, model) -> judged_hash(text), made when asked
         self._events: dict[int, dict] = {}  # event_id -> {kind, item_id, payload, supersedes}
         self._by_item: dict[Hashable, list[int]] = {}  # item id (an int or a str) -> its event ids, oldest first
         self._undone: set[int] = set()
@@ -230,7 +241,30 @@ class HallucinationFlagger(ReviewWidget):
         self.position = next((n for n, i in enumerate(self.order) if self.texts[i] and not self._done_at[n]), 0)
 
     # ------------------------------------------------------------------ state
+    def _text_hash(self, item_id: Hashable, model: Any) -> str | None:
+        """The hash of the item's text from ``model`` (None: the item has no such text)."""
+        if not isinstance(model, str):
+            return None
+        key = (item_id, model)
+        found = self._hashes.get(key)
+        if found is None:
+            text = self.texts[item_id].get(model)
+            if text is None:
+                return None
+            found = self._hashes[key] = judged_hash(text)
+        return found
+
+    def _fits(self, item_id: Hashable, payload: Any) -> bool:
+        """Whether a stored flag, removal or verdict was made on the item's current text of its model
+        (one stored without the hash, by an older version, fits)."""
+        made_on = payload.get("text_hash") if isinstance(payload, dict) else None
+        return made_on is None or made_on == self._text_hash(item_id, payload.get("model"))
+
     def _load(self) -> None:
+        """This annotator's events of the task; those made on another text of their item and model
+        are left out (with a warning), and so is a flag that such an event edited or removed (it was
+        on that text too, even when it was stored without a hash)."""
+        rows: list[tuple[int, str, Hashable, dict, int | None]] = []
         for row in self.store.events(self.task).itertuples():
             if row.annotator != self.annotator:
                 continue
@@ -238,7 +272,21 @@ class HallucinationFlagger(ReviewWidget):
                 self._undone.add(int(row.supersedes))
             elif row.kind in ("flag", "unflag", "verdict") and row.item_id in self.items:
                 sup = None if pd.isna(row.supersedes) else int(row.supersedes)
-                self._keep(int(row.event_id), row.kind, row.item_id, row.payload, sup)
+                rows.append((int(row.event_id), row.kind, row.item_id, row.payload, sup))
+        stale = {e for e, _, item_id, payload, _ in rows if not self._fits(item_id, payload)}
+        for e, _, _, _, sup in reversed(rows):  # newest first: an edit's target is older than the edit
+            if e in stale and sup is not None:
+                stale.add(sup)
+        shown: dict[tuple, None] = {}  # the (item, model) pairs left out, in the store's order
+        for e, kind, item_id, payload, sup in rows:
+            if e not in stale:
+                self._keep(e, kind, item_id, payload, sup)
+            elif e not in self._undone:
+                shown[(item_id, payload.get("model") if isinstance(payload, dict) else None)] = None
+        if shown:
+            warn_stale(f"stored flags or verdicts of task {self.task!r} were made on another text of {len(shown)} "
+                       "(item, model) pairs (the texts generated again, or other items under the task)",
+                       list(shown), stacklevel=5)
 
     def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
         if event is not None:
@@ -450,6 +498,8 @@ class HallucinationFlagger(ReviewWidget):
                 payload["evidence"] = self._evidence(content["evidence"], item_id)
             if payload == old["payload"]:
                 raise IntentError("the edit changes nothing")
+            # made on the current text (the flag is live: on this text, or stored without a hash)
+            payload["text_hash"] = self._text_hash(item_id, payload["model"])
             done = self._commit(item_id, "flag", payload, supersedes=old_id)
             return self._answer(content, done, flag=done.event_id)
         model = self._model(content, item_id)
@@ -469,7 +519,7 @@ class HallucinationFlagger(ReviewWidget):
             if p["model"] == model and p["start"] == start and p["end"] == end:
                 raise IntentError(f"this span is already flagged ({p['category']}): edit or remove that flag")
         payload = {"model": model, "start": start, "end": end, "span": text[start:end], "category": category,
-                   "evidence": evidence, "token_start": t0, "token_end": t1}
+                   "evidence": evidence, "token_start": t0, "token_end": t1, "text_hash": self._text_hash(item_id, model)}
         done = self._commit(item_id, "flag", payload)
         return self._answer(content, done, flag=done.event_id)
 
@@ -477,7 +527,9 @@ class HallucinationFlagger(ReviewWidget):
     def _on_unflag(self, content: dict) -> dict:
         item_id = self._item_id(content)
         flag_id, flag = self._flag_ref(content, item_id, "flag")
-        return self._answer(content, self._commit(item_id, "unflag", {"model": flag["payload"]["model"], "flag": flag_id}, supersedes=flag_id))
+        model = flag["payload"]["model"]
+        payload = {"model": model, "flag": flag_id, "text_hash": self._text_hash(item_id, model)}
+        return self._answer(content, self._commit(item_id, "unflag", payload, supersedes=flag_id))
 
     @intent("verdict")
     def _on_verdict(self, content: dict) -> dict:
@@ -486,7 +538,8 @@ class HallucinationFlagger(ReviewWidget):
         verdict = content.get("verdict")
         if verdict not in VERDICTS:
             raise IntentError(f"unknown verdict {str(verdict)[:40]!r} (expected one of {', '.join(VERDICTS)})")
-        return self._answer(content, self._commit(item_id, "verdict", {"model": model, "verdict": verdict}))
+        payload = {"model": model, "verdict": verdict, "text_hash": self._text_hash(item_id, model)}
+        return self._answer(content, self._commit(item_id, "verdict", payload))
 
     @intent("undo")
     def _on_undo(self, content: dict) -> dict:

@@ -1,16 +1,22 @@
 """VQAReview: judge a model's answer to a question about an image, and type the corrected answer.
 
-Each review is one store event ``kind="verdict"`` with payload ``{verdict, corrected}``; the
-latest one per item counts (undo cancels it).
+Each review is one store event ``kind="verdict"`` with payload ``{verdict, corrected, judged}``; the
+latest one per item counts (undo cancels it). ``judged`` is a short hash of the question and the answer
+the verdict was given on (:func:`judged_hash`): a verdict stored on another question or answer (the
+model run again) is not shown, with a warning naming the items; it stays in the store.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import warnings
 from collections.abc import Hashable, Mapping
 from typing import Any
 
 import pandas as pd
 import traitlets
 
+from ..coerce import _shown as shown_repr
 from ..coerce import check_item_id
 from ..items import Items
 from ..queue import QueueSpec
@@ -19,6 +25,25 @@ from .base import STATIC, IntentError, ReviewWidget, intent, static_file
 
 VQA_VERDICTS = ("correct", "partly", "wrong")
 MAX_ANSWER = 2000  # characters of a corrected answer
+
+
+def judged_hash(*parts: str) -> str:
+    """A short hash (16 hex digits of SHA-256) of what a decision was made on (a question and an
+    answer, a text), stored with the decision and compared when it is read back.
+
+    Example:
+        >>> judged_hash("What colour?", "red") == judged_hash("What colour?", "red") != judged_hash("What colour?", "blue")
+        True
+    """
+    return hashlib.sha256(json.dumps(list(parts), separators=(",", ":")).encode("utf-8")).hexdigest()[:16]
+
+
+def warn_stale(what: str, where: list, stacklevel: int = 2) -> None:
+    """Warn that ``what`` (e.g. "3 stored verdicts of task 'vqa' were given on another question or
+    answer") is left out, naming the first items of ``where`` (item ids, or (item, model) pairs)."""
+    shown = ", ".join(shown_repr(i) for i in where[:5]) + (" …" if len(where) > 5 else "")
+    warnings.warn(f"{what}: {shown}. They stay in the store and are not shown (nor counted): "
+                  "review these again, or use another task=", UserWarning, stacklevel=stacklevel + 1)
 
 
 def _aligned(name: str, values: Any, items: Items) -> dict[Hashable, str]:
@@ -82,6 +107,11 @@ class VQAReview(ReviewWidget):
     """Review visual question answering: image + question + the model's answer → correct / partly
     / wrong, with a corrected answer typed in.
 
+    Each verdict is stored with a hash of the question and the answer it judged: a stored verdict
+    whose question or answer differs from the ones given now (the model run again) is left out of
+    ``results``, ``n_done`` and the view, with a warning naming the items (it stays in the store);
+    the item is open again. Verdicts stored without that hash (by an older version) count as before.
+
     Keys (while the widget has focus): 1 / c correct (saves and moves on), 2 / p partly and
     3 / w wrong (save, then put the cursor in the corrected-answer box: type, Enter saves the
     correction and moves on, Esc leaves the box), e edits the corrected answer, Enter or → next,
@@ -129,10 +159,27 @@ class VQAReview(ReviewWidget):
                          display_size=display_size, title=title)
         self.position = self._first_open()
 
+    def _judged(self, item_id: Hashable) -> str:
+        """The hash of the item's question and answer (what a verdict on it judges)."""
+        return judged_hash(self.questions[item_id], self.answers[item_id])
+
+    def _fits(self, item_id: Hashable, payload: Any) -> bool:
+        """Whether a stored verdict was given on the item's current question and answer (one stored
+        without the hash, by an older version, fits)."""
+        judged = payload.get("judged") if isinstance(payload, dict) else None
+        return judged is None or judged == self._judged(item_id)
+
     def _load(self) -> None:
+        stale = []
         for row in self.store.current(self.task, kinds=self._state_kinds, annotator=self.annotator).itertuples():
             if row.item_id in self.items:
+                if not self._fits(row.item_id, row.payload):
+                    stale.append(row.item_id)
+                    continue
                 self._current[row.item_id] = row.payload
+        if stale:
+            warn_stale(f"{len(stale)} stored verdicts of task {self.task!r} were given on another question or answer "
+                       "(the model run again, or other items under the task): item ids", stale, stacklevel=5)
 
     @property
     def results(self) -> pd.DataFrame:
@@ -141,7 +188,7 @@ class VQAReview(ReviewWidget):
         cur = self.store.current(self.task, kinds=("verdict",), annotator=self.annotator)
         rows = []
         for r in cur.itertuples():
-            if r.item_id not in self.items:
+            if r.item_id not in self.items or not self._fits(r.item_id, r.payload):
                 continue
             rows.append((r.item_id, self.questions[r.item_id], self.answers[r.item_id],
                          None if self.reference is None else self.reference[r.item_id],
@@ -168,7 +215,7 @@ class VQAReview(ReviewWidget):
     _state_kinds = ("verdict",)
 
     def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
-        if event is None:
+        if event is None or not self._fits(key, event["payload"]):  # an undo back to a stale verdict: none
             self._current.pop(key, None)
         else:
             self._current[key] = event["payload"]
@@ -207,8 +254,15 @@ class VQAReview(ReviewWidget):
                     "or send no correction (null) to save the verdict alone"
                 )
             corrected = corrected or None
-        return self._answer(content, self._commit(item_id, "verdict", {"verdict": verdict, "corrected": corrected}))
+        payload = {"verdict": verdict, "corrected": corrected, "judged": self._judged(item_id)}
+        return self._answer(content, self._commit(item_id, "verdict", payload))
 
     @intent("undo", last_wins=True)
     def _on_undo(self, content: dict) -> dict:
-        return self._answer(content, self._undo(self._item_id(content)))
+        item_id = self._item_id(content)
+        if item_id not in self._current:  # the item shows no verdict: never cancel a stale one unseen
+            latest = self.store.latest(self.task, [item_id], kinds=self._state_kinds, annotator=self.annotator).get(item_id)
+            if latest is not None and not self._fits(item_id, latest["payload"]):
+                raise IntentError(f"nothing to undo for item {item_id!r}: its stored verdict was given on another "
+                                  "question or answer (it is not shown)")
+        return self._answer(content, self._undo(item_id))

@@ -3,24 +3,35 @@ example of docs/architecture.md (its front end is js/src/widgets/yesno.ts).
 
 Everything it does not declare comes from the kit: media serving, the queue, retries and stale
 answers (IntentWidget), the commit path and undo (ItemsWidget), n_done (ReviewWidget).
+
+Each answer is one store event ``kind="answer"`` with payload ``{answer, judged}``: ``judged`` is a
+short hash of the question it answers (``vqa.judged_hash``), so that answers to one question never
+show as answers to another one under the same task.
 """
 from __future__ import annotations
 
 from collections.abc import Hashable
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 import traitlets
 
 from ..queue import QueueSpec
 from ..store import AnnotationStore
 from .base import STATIC, IntentError, ReviewWidget, intent, static_file
+from .vqa import judged_hash, warn_stale
 
 ANSWERS = ("yes", "no")
 
 
 class YesNoReview(ReviewWidget):
     """Answer one question about every item: ``y`` yes, ``n`` no, ``Backspace`` undo.
+
+    Each answer is stored with a hash of the question: stored answers to another question (the
+    task ``"yesno"`` is shared by default) are left out of ``answers``, ``n_done`` and the view, with
+    a warning naming the items (they stay in the store). Setting ``question`` later shows that
+    question's answers. Answers stored without the hash (by an older version) count as before.
 
     Example:
         >>> import numpy as np
@@ -50,7 +61,10 @@ class YesNoReview(ReviewWidget):
         if not isinstance(question, str) or not question.strip():
             raise ValueError(f"question must be a non-empty str, not {question!r}")
         self._current: dict[Hashable, str] = {}  # item id -> "yes" / "no": state before the queue
+        self._ready = False  # the question set by the constructor is loaded by the constructor
+        self._hashed: tuple[str | None, str] = (None, "")  # (question, its hash)
         super().__init__(items, store=store, task=task, queue=queue, annotator=annotator, question=question)
+        self._ready = True
         self.position = self._first_open()
 
     # ------------------------------------------------------------------ public API
@@ -58,11 +72,12 @@ class YesNoReview(ReviewWidget):
     def answers(self) -> pd.DataFrame:
         """Current answers: item_id, answer ("yes" / "no"), annotator, event_id, created_at."""
         cur = self.store.current(self.task, kinds=self._state_kinds, annotator=self.annotator)
-        df = pd.DataFrame({
+        keep = np.array([i in self.items and self._fits(p) for i, p in zip(cur["item_id"], cur["payload"])], dtype=bool)
+        cur = cur[keep].reset_index(drop=True)  # a mask, so that none kept still has the columns
+        return pd.DataFrame({
             "item_id": cur["item_id"], "answer": [p["answer"] for p in cur["payload"]],
             "annotator": cur["annotator"], "event_id": cur["event_id"], "created_at": cur["created_at"],
         })
-        return df[df["item_id"].map(lambda i: i in self.items)].reset_index(drop=True)
 
     def answer(self, item_id: Hashable, answer: str) -> int:
         """Store an answer from code, validated as the view's are (the same intent: the view is told);
@@ -71,13 +86,42 @@ class YesNoReview(ReviewWidget):
         return int(self._intent_from_code("answer", item_id=item_id, answer=answer)["event_id"])
 
     # ------------------------------------------------------------------ state (the kit's hooks)
-    def _load(self) -> None:
+    def _judged(self) -> str:
+        """The hash of the question (what an answer answers), kept while the question stays."""
+        question = self.question
+        if self._hashed[0] != question:
+            self._hashed = (question, judged_hash(question))
+        return self._hashed[1]
+
+    def _fits(self, payload: Any) -> bool:
+        """Whether a stored answer answers the current question (one stored without the hash fits)."""
+        judged = payload.get("judged") if isinstance(payload, dict) else None
+        return judged is None or judged == self._judged()
+
+    def _load(self, stacklevel: int = 5) -> None:
+        stale = []
         for row in self.store.current(self.task, kinds=self._state_kinds, annotator=self.annotator).itertuples():
             if row.item_id in self.items:
+                if not self._fits(row.payload):
+                    stale.append(row.item_id)
+                    continue
                 self._current[row.item_id] = row.payload["answer"]
+        if stale:
+            warn_stale(f"{len(stale)} stored answers of task {self.task!r} answer another question than "
+                       f"{self.question[:60]!r}: item ids", stale, stacklevel=stacklevel)
+
+    @traitlets.observe("question")
+    def _question_changed(self, change: dict) -> None:
+        """A new question: its answers are the ones shown and counted (the view refetches)."""
+        if not self._ready:
+            return
+        self._current.clear()
+        self._load(stacklevel=9)
+        self._refresh_done()
+        self.send({"type": "invalidate"})
 
     def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
-        if event is None:
+        if event is None or not self._fits(event["payload"]):  # an undo back to another question's answer: none
             self._current.pop(key, None)
         else:
             self._current[key] = event["payload"]["answer"]
@@ -107,8 +151,15 @@ class YesNoReview(ReviewWidget):
     @intent("answer", last_wins=True)
     def _on_answer(self, content: dict) -> dict:
         item_id = self._item_id(content)
-        return self._answer(content, self._commit(item_id, "answer", {"answer": self._check(content.get("answer"))}))
+        payload = {"answer": self._check(content.get("answer")), "judged": self._judged()}
+        return self._answer(content, self._commit(item_id, "answer", payload))
 
     @intent("undo", last_wins=True)
     def _on_undo(self, content: dict) -> dict:
-        return self._answer(content, self._undo(self._item_id(content)))
+        item_id = self._item_id(content)
+        if item_id not in self._current:  # the item shows no answer: never cancel another question's unseen
+            latest = self.store.latest(self.task, [item_id], kinds=self._state_kinds, annotator=self.annotator).get(item_id)
+            if latest is not None and not self._fits(latest["payload"]):
+                raise IntentError(f"nothing to undo for item {item_id!r}: its stored answer answers another question "
+                                  "(it is not shown)")
+        return self._answer(content, self._undo(item_id))
