@@ -2,9 +2,10 @@
 chunks over ``Items`` (a progress bar per pass), gathered into one findings table.
 
 One pass over the new items (and one over the existing ones) reads each item once, in chunks of
-``chunk``: its metadata (or why it does not open), its content hash (SHA-256), its 64-bit difference
-hash and its embedding (``embed``; default ``checks.embed_images``). Nothing but those is kept, so the
-memory is O(items x dims), not O(pixels).
+``chunk``: its metadata (or why it does not open), its content hash (SHA-256; for an item that does not
+open, of its bytes or else of its path: ``unread_digest``), its 64-bit difference hash and its embedding
+(``embed``; default ``checks.embed_images``). Nothing but those is kept, so the memory is O(items x
+dims), not O(pixels).
 
 Near duplicates (``near_duplicate_pairs``): a new item whose difference hash is within ``max_hamming``
 bits of another's, or whose embedding has cosine >= ``min_cosine`` with it, against the existing items
@@ -27,6 +28,8 @@ seeded sample of that many is the reference.
 """
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,7 +58,8 @@ Embed = Callable[[list], Any]
 @dataclass
 class Digest:
     """What one pass kept of each item: ids in order, load errors, metadata, and for the items that
-    opened (``ok``, in order): content hashes, difference hashes, embeddings (float32, unit rows)."""
+    opened (``ok``, in order): content hashes, difference hashes, embeddings (float32, unit rows).
+    ``unread``: for the items that did not open, what stands for their content (``unread_digest``)."""
 
     ids: list[Hashable]
     errors: dict[Hashable, tuple[str, str]] = field(default_factory=dict)
@@ -64,11 +68,35 @@ class Digest:
     sha: list[str] = field(default_factory=list)
     dhash: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
     emb: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    unread: dict[Hashable, str] = field(default_factory=dict)
+
+    def contents(self) -> dict[Hashable, str]:
+        """Item id -> content digest: the SHA-256 of an item that opened, ``unread``'s of one that did not."""
+        return {**dict(zip(self.ok, self.sha)), **self.unread}
 
     def loaded(self) -> checks.Loaded:
         """A ``checks.Loaded`` with metadata and errors (no pixels): what the schema, metadata and
         file checks read."""
         return checks.Loaded(list(self.ids), errors=dict(self.errors), meta=self.meta)
+
+
+def unread_digest(value: Any, error: tuple[str, str]) -> str:
+    """The content digest of an item that did not open: the SHA-256 of its bytes (a file's, an array's)
+    where they can be read, else ``ref:`` and the SHA-256 of its path (or of its error)."""
+    if isinstance(value, (str, os.PathLike, bytes)):
+        try:
+            return checks.content_hash(value)
+        except OSError:  # a missing or unreadable file: known by its path
+            pass
+    elif value is not None:
+        try:
+            arr = np.asarray(value)
+            if arr.dtype.kind != "O":  # an object array's bytes are pointers
+                return checks.content_hash(arr)
+        except Exception:  # noqa: BLE001 - anything that has no bytes to hash
+            pass
+    ref = os.fspath(value) if isinstance(value, (str, os.PathLike)) else "\n".join(error)
+    return "ref:" + hashlib.sha256(str(ref).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def embedder(embed: Any) -> Embed:
@@ -131,6 +159,9 @@ def digest(items: Items, embed: Any = None, *, chunk: int = 1024, progress: bool
                 except OSError as exc:  # the file went away between reading and hashing
                     out.errors[i] = ("unreadable", f"{type(exc).__name__}: {exc}")
                     shas.append("")
+            for i, value in zip(part, values):
+                if i in out.errors:
+                    out.unread[i] = unread_digest(value, out.errors[i])
             dh.append(np.array([checks.difference_hash(a) for a in imgs], dtype=np.uint64))
             if fn is not None and imgs:
                 embs.append(_unit32(fn(imgs), len(imgs), f"items {part[0]!r}..{part[-1]!r}"))

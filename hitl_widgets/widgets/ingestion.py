@@ -11,6 +11,12 @@ of their own. An item in several groups with group decisions: ``drop`` wins, els
 the order of ``CHECKS``. Items with no finding are accepted unless dropped (``review_clean=True``: they
 need a decision too).
 
+An item's decision stores the item's content digest (``content``: SHA-256, ``ingestion.Digest``), a
+group's the ``[id, digest]`` of its members (``members``). Read back, a decision applies only to items
+that hold the content it was made on: a new delivery under the same task does not inherit the last
+one's decisions by position or check (a ``UserWarning`` names what is left out; the events stay in the
+store). A decision stored without digests (older versions) applies as before.
+
 Intents (browser -> kernel):
 
     {"type": "decide", "item_id", "decision", "label"?}       -> ack {decision, label, via}
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -66,6 +73,12 @@ class _Delivery(Items):
         for n in missing:
             bound[n] = names[n]
         return bound
+
+
+def _named(ids: Sequence[Hashable], shown: int = 10) -> str:
+    """Ids for a message: the first ``shown``, and how many more."""
+    more = len(ids) - shown
+    return f"{list(ids[:shown])}" + (f" and {more} more" if more > 0 else "")
 
 
 def _as_items(data: Any, what: str) -> Items:
@@ -173,6 +186,7 @@ class IngestionReview(ItemsWidget):
             existing_embeddings=existing_embeddings, k=k, quantile=quantile, max_hamming=max_hamming,
             min_cosine=min_cosine, max_z=max_z, progress=progress,
         )
+        self._content = self._digest.contents()  # item -> content digest, checked against stored decisions
         self._members: dict[str, list[Hashable]] = {}
         by_item: dict[Hashable, list[int]] = {}
         for n, (item, check) in enumerate(zip(self.findings["item"], self.findings["check"])):
@@ -186,7 +200,7 @@ class IngestionReview(ItemsWidget):
         self._members[CLEAN] = [i for i in items.ids if i not in by_item]
         self._member_sets[CLEAN] = set(self._members[CLEAN])
         self._own: dict[Hashable, dict] = {}  # item -> its own decision (payload + event_id, annotator)
-        self._group: dict[str, dict] = {}  # group -> its decision
+        self._group: dict[str, dict] = {}  # group -> its decision (covers: the members it applies to; None: all)
         super().__init__(items, store=store, task=task, annotator=annotator, classes=class_list,
                          thumb_size=int(thumb_size),
                          title=title or f"Ingestion review: {len(items)} new items, {len(self._flagged)} flagged")
@@ -197,12 +211,59 @@ class IngestionReview(ItemsWidget):
         return f"{self.task}:groups"
 
     def _load(self) -> None:
+        stale: list[Hashable] = []
         for row in self.store.current(self.task, kinds=self._state_kinds).sort_values("event_id").itertuples():
-            if row.item_id in self.items:
+            if row.item_id not in self.items:
+                continue
+            if self._fresh(row.item_id, row.payload):
                 self._own[row.item_id] = {**row.payload, "event_id": row.event_id, "annotator": row.annotator}
+            else:
+                stale.append(row.item_id)
+        if stale:
+            self._warn(f"the stored decisions of items {_named(stale)} were made on other content than these "
+                       "items hold (another delivery?): not applied")
         for row in self.store.current(self.group_task, kinds=("ingest_group",)).sort_values("event_id").itertuples():
             if row.item_id in self._members:
-                self._group[row.item_id] = {**row.payload, "event_id": row.event_id, "annotator": row.annotator}
+                event = {"payload": row.payload, "event_id": row.event_id, "annotator": row.annotator}
+                self._set_group(row.item_id, event, warn=True)
+
+    # ------------------------------------------------------------------ stored decisions vs content
+    def _fresh(self, item_id: Hashable, payload: dict) -> bool:
+        """Whether a stored item decision was made on the content the item holds (no digest: yes)."""
+        content = payload.get("content")
+        return content is None or content == self._content.get(item_id)
+
+    def _covered(self, group: str, payload: dict) -> set[Hashable] | None:
+        """The members a stored group decision applies to: those it recorded with the content they
+        hold now (None: every member, a decision stored without digests)."""
+        members = payload.get("members")
+        if not isinstance(members, list):
+            return None
+        was = {m[0]: m[1] for m in members if isinstance(m, list) and len(m) == 2 and isinstance(m[0], (int, str))}
+        return {i for i in self._members[group] if i in was and was[i] == self._content.get(i)}
+
+    def _set_group(self, group: str, event: dict | None, warn: bool = False) -> None:
+        """Make ``event`` (payload, event_id, annotator) the group's decision, for the members whose
+        content it covered; none covered (or no event): the group has no decision."""
+        if event is None:
+            self._group.pop(group, None)
+            return
+        payload = event["payload"]
+        covers = self._covered(group, payload)
+        left = [] if covers is None else [i for i in self._members[group] if i not in covers]
+        if left and warn:
+            self._warn(f"the stored {payload.get('decision')!r} decision on group {group!r} (event {event['event_id']}) "
+                       f"was made on other content than items {_named(left)} hold (another delivery?): not applied to them", depth=1)
+        if covers is not None and not covers:
+            self._group.pop(group, None)
+            return
+        self._group[group] = {"decision": payload.get("decision"), "label": payload.get("label"), "covers": covers,
+                              "event_id": event["event_id"], "annotator": event["annotator"]}
+
+    def _warn(self, message: str, depth: int = 0) -> None:
+        """A UserWarning at the constructor's caller (``depth``: calls between ``_load`` and here)."""
+        warnings.warn(f"ingestion review {self.task!r}: {message}; the decisions stay in the store", UserWarning,
+                      stacklevel=5 + depth)
 
     # ------------------------------------------------------------------ results
     def _checks_of(self, item_id: Hashable) -> list[str]:
@@ -215,7 +276,8 @@ class IngestionReview(ItemsWidget):
             return {"decision": own["decision"], "label": own.get("label"), "via": "item",
                     "event_id": own["event_id"], "annotator": own["annotator"]}
         groups = self._checks_of(item_id) or [CLEAN]
-        decided = [(g, self._group[g]) for g in groups if g in self._group]
+        decided = [(g, d) for g in groups if (d := self._group.get(g)) is not None
+                   and (d["covers"] is None or item_id in d["covers"])]
         if not decided:
             return None
         g, d = next(((g, d) for g, d in decided if d["decision"] == "drop"), decided[0])
@@ -348,7 +410,7 @@ class IngestionReview(ItemsWidget):
         self.summary = {k: r[k] for k in ("status", "n", "reviewed", "rejected", "accepted", "n_items", "decisions")}
 
     def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
-        if event is None:
+        if event is None or not self._fresh(key, event["payload"]):  # an undo may bring back another delivery's
             self._own.pop(key, None)
         else:
             self._own[key] = {**event["payload"], "event_id": event["event_id"], "annotator": event["annotator"]}
@@ -391,7 +453,8 @@ class IngestionReview(ItemsWidget):
 
     def _decide(self, item_id: Hashable, decision: Any, label: Any) -> Committed:
         decision, label = self._check_decision(decision, label, f"item {item_id!r}")
-        return self._commit(item_id, "ingest", {"decision": decision, "label": label})
+        return self._commit(item_id, "ingest", {"decision": decision, "label": label,
+                                                "content": self._content.get(item_id)})
 
     def _group_key(self, content: dict) -> str:
         g = content.get("group")
@@ -402,10 +465,12 @@ class IngestionReview(ItemsWidget):
     def _decide_group(self, group: Any, decision: Any, label: Any) -> int:
         group = self._group_key({"group": group})
         decision, label = self._check_decision(decision, label, f"group {group!r}")
-        payload = {"decision": decision, "label": label}
+        members = [[i, self._content.get(i)] for i in self._members[group]]
+        payload = {"decision": decision, "label": label, "members": members}
         event_id = self.store.record(self.group_task, group, payload, kind="ingest_group", annotator=self.annotator,
                                      at=self._replay_at)
-        self._group[group] = {**payload, "event_id": event_id, "annotator": self.annotator}
+        self._group[group] = {"decision": decision, "label": label, "covers": None, "event_id": event_id,
+                              "annotator": self.annotator}
         self._refresh()
         self._emit({"item_id": None, "kind": "ingest_group", "group": group, "label": decision, "event_id": event_id,
                     "annotator": self.annotator})
@@ -442,11 +507,7 @@ class IngestionReview(ItemsWidget):
         event_id = self.store.undo(task=self.group_task, item_id=group, annotator=self.annotator, at=self._replay_at)
         if event_id is None:
             raise IntentError(f"nothing of yours to undo for group {group!r}")
-        latest = self.store.latest(self.group_task, [group], kinds=("ingest_group",)).get(group)
-        if latest is None:
-            self._group.pop(group, None)
-        else:
-            self._group[group] = {**latest["payload"], "event_id": latest["event_id"], "annotator": latest["annotator"]}
+        self._set_group(group, self.store.latest(self.group_task, [group], kinds=("ingest_group",)).get(group))
         self._refresh()
         self._emit({"item_id": None, "kind": "undo", "group": group, "label": None, "event_id": event_id,
                     "annotator": self.annotator})
