@@ -301,12 +301,13 @@ class Certificate(dict):
         if gates:
             parts.append("<table><tr><th>gate</th><th>status</th><th>reviewed</th><th>rejected (max)</th><th>acceptance (95% CI)</th></tr>")
             for g in gates:
-                cls = "pass" if g.get("status") == "passed" else "fail"
+                cls = "pass" if g.get("status") == "passed" and not g.get("other_items") else "fail"
                 rate = g.get("acceptance_rate")
                 rate_text = "n/a" if rate is None else (
                     f"{_percent(rate)} ({_percent(g.get('ci_low', 0))}–{_percent(g.get('ci_high', 1))})")
+                status = g.get("status") if not g.get("other_items") else f"{g.get('status')} (on other items: {g['other_items']})"
                 parts.append(
-                    f"<tr><td>{e(g.get('name'))}</td><td class='{cls}'>{e(g.get('status'))}</td>"
+                    f"<tr><td>{e(g.get('name'))}</td><td class='{cls}'>{e(status)}</td>"
                     f"<td>{e(g.get('reviewed'))} of {e(g.get('n'))}</td><td>{e(g.get('rejected'))} ({e(g.get('c'))})</td>"
                     f"<td>{e(rate_text)}</td></tr>"
                 )
@@ -429,7 +430,11 @@ def certify(
             certified as unlabelled): ``ValueError`` names the items that have none.
         store: the ``AnnotationStore`` whose audit log receives the certificate.
         gates: ``QualityGate`` objects (their reports go in); with ``require_gates`` each must
-            have passed (``GateNotPassed`` otherwise).
+            have passed (``GateNotPassed`` otherwise). A ``QualityGate`` reports its decisions as
+            stored now (every reviewer's, another kernel's included), and one whose sampled items
+            are missing from ``items`` or have other content there (a gate built on another batch)
+            is a ``ValueError`` naming it and the first such item; with ``require_gates=False`` it
+            goes in with ``other_items`` saying so, and a warning.
         metrics: a ``BiasAudit`` or a dict of numbers (error summary).
         task: the store task whose labels give the agreement summary.
         approver: who approves (default ``store.annotator``).
@@ -446,11 +451,8 @@ def certify(
         raise ValueError("certify needs store= (an AnnotationStore) for its audit log")
     items = items if isinstance(items, Items) else Items(items)
     gate_reports = []
-    for gate in gates:
-        if require_gates:
-            gate.require()
-        report = dict(gate.report)
-        gate_reports.append(json.loads(_canonical({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in report.items()})))
+    for gate in gates:  # a loop, not a comprehension: a gate's warning points at the caller of certify
+        gate_reports.append(_gate_report(gate, items, require_gates))
     item_hashes, label_hashes = _content_hashes(items, labels, complete=True, progress=progress)
     items_hash, labels_hash = _digest(item_hashes), _digest(label_hashes)
     created = datetime.now(timezone.utc).isoformat()
@@ -487,6 +489,21 @@ def certify(
     entry = store.append_log("certificate", cert["id"], body)  # seals the events first, one transaction
     cert["log"] = {"seq": entry["seq"], "prev_hash": entry["prev_hash"], "entry_hash": entry["entry_hash"]}
     return cert
+
+
+def _gate_report(gate: Any, items: Items, require: bool) -> dict:
+    """One gate's entry of a certificate, JSON-ready. A ``QualityGate`` reports its decisions as
+    stored now and is refused when its sample's content is not the certified items' (see
+    ``QualityGate._for_certificate``); any other gate (``IngestionReview``) by ``require()`` and
+    ``report``."""
+    own = getattr(gate, "_for_certificate", None)
+    if callable(own):
+        report = dict(own(items, require))
+    else:
+        if require:
+            gate.require()
+        report = dict(gate.report)
+    return json.loads(_canonical({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in report.items()}))
 
 
 def _check_signature(cert: Mapping, body: str, public_key: Any) -> tuple[list[str], str | None]:

@@ -14,6 +14,13 @@ if the one-sided (1 − risk) Clopper-Pearson lower bound of its acceptance rate
 naming the smallest ``n`` that can. The reported interval is the two-sided 95% Clopper-Pearson
 interval of the acceptance rate among the decided items.
 
+Decisions: every reviewer's count, an item's latest decision by anyone (an undo by anyone cancels
+one). Each is stored with the SHA-256 of the item's content (``certificates.item_hash``); a stored
+decision made on other content (a batch re-generated under the same gate name) does not count, and
+a warning names its items (it stays in the store; one stored by an older version, without the hash,
+counts). The results (``status``, ``passed``, ``report``, ``decisions``, ``require()``) read the
+sample's decisions from the store as they are now, another reviewer's or kernel's included.
+
 Example:
     >>> import numpy as np
     >>> from hitl_widgets import AnnotationStore
@@ -28,6 +35,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -36,6 +44,8 @@ import pandas as pd
 import traitlets
 from scipy import stats
 
+from .certificates import item_hash
+from .coerce import _shown as shown_repr
 from .coerce import check_item_id, plain
 from .items import Items
 from .reports import format_number
@@ -44,6 +54,7 @@ from .store import AnnotationStore
 from .widgets.base import STATIC, Committed, IntentError, ReviewWidget, intent, media_info, static_file
 
 DEFAULT_REASONS = ("wrong label", "corrupted / unreadable", "off-distribution", "duplicate", "artefact")
+UNREADABLE = "unreadable"  # the content hash stored for an item whose file or object cannot be read
 
 
 class GateNotPassed(RuntimeError):
@@ -138,7 +149,9 @@ class QualityGate(ReviewWidget):
 
     Results: ``gate.status`` ("pending", "passed", "failed"), ``gate.passed``, ``gate.report``
     (dict), ``gate.decisions`` (DataFrame: item_id, verdict, reason, stratum, annotator, event_id,
-    created_at), ``gate.require()``.
+    created_at), ``gate.require()``: each reads the sample's decisions from the store as they are
+    now (every reviewer's: an item's latest decision by anyone, made on this item's content; see
+    the module docstring).
 
     Example:
         >>> import numpy as np
@@ -235,6 +248,8 @@ class QualityGate(ReviewWidget):
         self.plan = {"n": n, "c": c, "threshold": self.threshold, "risk": self.risk}
         self._sample = stratified_sample(items.ids, n, strata, seed)
         self._decisions: dict[Hashable, dict] = {}
+        self._hashes: dict[Hashable, str] = {}  # item id -> its content's hash, computed once
+        self._warned: set[int] = set()  # event ids of decisions on other content already warned about
         super().__init__(
             items, store=store, task=f"gate:{name}", queue=self._sample, annotator=annotator,
             reasons=reasons, side_by_side=self.originals is not None, display_size=display_size,
@@ -243,16 +258,95 @@ class QualityGate(ReviewWidget):
         self.position = self._first_open()
 
     def _load(self) -> None:
+        self._decisions = self._stored()
+
+    # ------------------------------------------------------------------ what was judged
+    def _content_hash(self, item_id: Hashable) -> str:
+        """SHA-256 of the item's content (``certificates.item_hash``), or ``UNREADABLE``; once per item."""
+        known = self._hashes.get(item_id)
+        if known is None:
+            try:
+                known = item_hash(self.items, item_id)
+            except ValueError:  # a missing file or object: it can still be rejected as unreadable
+                known = UNREADABLE
+            self._hashes[item_id] = known
+        return known
+
+    def _fits(self, item_id: Hashable, payload: dict) -> bool:
+        """Whether a stored decision was made on this item's content (one stored without its hash,
+        by an older version, is taken as made on it)."""
+        judged = payload.get("item_hash")
+        return judged is None or judged == self._content_hash(item_id)
+
+    def _stored(self) -> dict[Hashable, dict]:
+        """The sample's decisions as stored now: each item's latest by anyone, when made on this
+        content; the others stay in the store and are left out, with a warning."""
         sampled = set(self._sample)
-        current = self.store.current(self.task, kinds=self._state_kinds)
-        for row in current.sort_values("event_id").itertuples():
+        latest: dict[Hashable, dict] = {}
+        for row in self.store.current(self.task, kinds=self._state_kinds).sort_values("event_id").itertuples():
             if row.item_id in sampled:
-                self._decisions[row.item_id] = {**row.payload, "event_id": row.event_id, "annotator": row.annotator}
+                latest[row.item_id] = {**row.payload, "event_id": int(row.event_id), "annotator": row.annotator}
+        other = {i: d for i, d in latest.items() if not self._fits(i, d)}
+        self._warn_other(other)
+        return {i: d for i, d in latest.items() if i not in other}
+
+    def _warn_other(self, other: dict[Hashable, dict]) -> None:
+        """Warn once per stored decision about decisions made on other content, naming their items."""
+        new = [i for i, d in other.items() if d["event_id"] not in self._warned]
+        if not new:
+            return
+        self._warned.update(other[i]["event_id"] for i in new)
+        shown = ", ".join(shown_repr(i) for i in new[:5]) + (f" and {len(new) - 5} more" if len(new) > 5 else "")
+        warnings.warn(
+            f"{len(new)} stored decisions of quality gate {self.name!r} were made on other content than these items "
+            f"(the batch re-generated under the same gate name?): item ids {shown}. They stay in the store and do "
+            "not count: review these items again, or give the gate another name", UserWarning, stacklevel=5,
+        )
+
+    def refresh(self) -> None:
+        """Read the sample's decisions from the store again (another reviewer's or kernel's
+        decisions since): every result (``status``, ``report``, ``decisions``, ``require()``) does."""
+        stored = self._stored()
+        if stored != self._decisions:
+            self._decisions = stored
+            self._refresh_done()
+
+    def _other_items(self, items: Items) -> str | None:
+        """The first sampled item whose content in ``items`` is not the one this gate judges,
+        described; None when every sampled item is there with the same content."""
+        for i in self._sample:
+            if i not in items:
+                return f"its sampled item {shown_repr(i)} is not among them"
+            if item_hash(items, i) != self._content_hash(i):
+                return f"its sampled item {shown_repr(i)} has other content there"
+        return None
+
+    def _for_certificate(self, items: Items, require: bool) -> dict:
+        """The report ``certify`` records, from one read of the store. A gate that judged other
+        content than ``items`` is refused (``ValueError`` naming it and the first such item); with
+        ``require`` False its report goes in with ``other_items`` saying so, and a warning."""
+        self.refresh()
+        other = self._other_items(items)
+        message = f"quality gate {self.name!r} was built on other items than the certified ones: {other}"
+        if other is not None and require:
+            raise ValueError(message + ": review these items with a gate of their own")
+        if require:
+            self._require()
+        report = self._report()
+        if other is not None:
+            warnings.warn(message + ": its report goes in marked other_items", UserWarning, stacklevel=4)
+            report["other_items"] = other
+        return report
 
     # ------------------------------------------------------------------ results
     @property
     def status(self) -> str:
-        """"pending", "passed" or "failed" (by the plan in ``gate.plan``)."""
+        """"pending", "passed" or "failed" (by the plan in ``gate.plan``), on the decisions as stored now."""
+        self.refresh()
+        return self._status()
+
+    def _status(self) -> str:
+        """``status`` on the decisions read last."""
         rejected = sum(1 for d in self._decisions.values() if d["verdict"] == "reject")
         if rejected > self.plan["c"]:
             return "failed"
@@ -267,7 +361,13 @@ class QualityGate(ReviewWidget):
     @property
     def report(self) -> dict:
         """n, c, reviewed, accepted, rejected, acceptance_rate, ci_low, ci_high (95%
-        Clopper-Pearson), status, reasons (reject counts per reason code), threshold, risk."""
+        Clopper-Pearson), status, reasons (reject counts per reason code), threshold, risk; on the
+        decisions as stored now."""
+        self.refresh()
+        return self._report()
+
+    def _report(self) -> dict:
+        """``report`` on the decisions read last."""
         accepted = sum(1 for d in self._decisions.values() if d["verdict"] == "accept")
         rejected = len(self._decisions) - accepted
         reviewed = len(self._decisions)
@@ -278,7 +378,7 @@ class QualityGate(ReviewWidget):
                 reasons[d["reason"]] = reasons.get(d["reason"], 0) + 1
         return {
             "name": self.name,
-            "status": self.status,
+            "status": self._status(),
             "n": self.plan["n"],
             "c": self.plan["c"],
             "threshold": self.threshold,
@@ -312,7 +412,8 @@ class QualityGate(ReviewWidget):
     @property
     def decisions(self) -> pd.DataFrame:
         """One row per decided sample item, in sample order: item_id, verdict, reason, stratum,
-        annotator, event_id."""
+        annotator, event_id; as stored now."""
+        self.refresh()
         n = len(self.order)
         rows = [
             {
@@ -330,9 +431,15 @@ class QualityGate(ReviewWidget):
         return df
 
     def require(self) -> None:
-        """Raise ``GateNotPassed`` unless the gate has passed (put it in a pipeline cell)."""
-        if not self.passed:
-            r = self.report
+        """Raise ``GateNotPassed`` unless the gate has passed, by the decisions as stored now (put it
+        in a pipeline cell)."""
+        self.refresh()
+        self._require()
+
+    def _require(self) -> None:
+        """``require`` on the decisions read last."""
+        if self._status() != "passed":
+            r = self._report()
             raise GateNotPassed(
                 f"quality gate {self.name!r} is {r['status']}: {r['reviewed']} of {r['n']} reviewed, "
                 f"{r['rejected']} rejected (at most {r['c']} allowed), acceptance "
@@ -351,7 +458,7 @@ class QualityGate(ReviewWidget):
     _own_state = False  # a decision by anyone counts: the latest one
 
     def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
-        if event is None:
+        if event is None or not self._fits(key, event["payload"]):  # an undo back to a decision on other content: none
             self._decisions.pop(key, None)
         else:
             self._decisions[key] = {**event["payload"], "event_id": event["event_id"], "annotator": event["annotator"]}
@@ -362,7 +469,7 @@ class QualityGate(ReviewWidget):
 
     def _item_state(self, item_id: Any) -> dict:
         d = self._decisions.get(item_id)
-        return {"verdict": d and d["verdict"], "reason": d and d.get("reason"), "status": self.status}
+        return {"verdict": d and d["verdict"], "reason": d and d.get("reason"), "status": self._status()}
 
     def _item_info(self, item_id: Hashable) -> dict:
         d = self._decisions.get(item_id)
@@ -387,7 +494,7 @@ class QualityGate(ReviewWidget):
         self._summarise()
 
     def _summarise(self) -> None:
-        self.summary = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in self.report.items()}
+        self.summary = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in self._report().items()}
 
     # ------------------------------------------------------------------ intents
     def _store_decision(self, item_id: Any, verdict: Any, reason: Any) -> Committed:
@@ -401,7 +508,7 @@ class QualityGate(ReviewWidget):
                 raise IntentError(f"a reject needs one of the reason codes {self.reasons}, not {str(reason)[:60]!r}")
         elif reason is not None:
             raise IntentError("an accept takes no reason")
-        return self._commit(item_id, "gate", {"verdict": verdict, "reason": reason})
+        return self._commit(item_id, "gate", {"verdict": verdict, "reason": reason, "item_hash": self._content_hash(item_id)})
 
     @intent("decide", last_wins=True)
     def _on_decide(self, content: dict) -> dict:
