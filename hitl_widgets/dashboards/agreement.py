@@ -182,8 +182,8 @@ class AgreementDashboard(ipywidgets.VBox):
         store: where adjudications go (default: ``source`` when it is a store, else in memory).
         consensus: "majority" or "dawid_skene" (the consensus annotators are compared with).
         n_boot, level, seed: the bootstrap of the overall metrics.
-        flag_below: an annotator whose agreement with the consensus is this much below the
-            median of the others is flagged.
+        flag_below: an annotator whose agreement with the consensus (on the items others labelled
+            too) is this much below the median of the others is flagged.
         set_distance: for multi-label tasks, alpha's distance between label sets: "jaccard"
             (1 - |A ∩ B| / |A ∪ B|, the default) or "masi" (Passonneau's MASI).
         descriptions: a text (or lines) per item saying what it is, shown first in the
@@ -191,7 +191,9 @@ class AgreementDashboard(ipywidgets.VBox):
 
     Results (pandas): ``overall`` (metric, estimate, low, high), ``pairwise`` (Cohen's kappa,
     annotators x annotators), ``per_annotator`` (annotator, n, agreement, accuracy (Dawid-Skene),
-    flagged), ``per_class`` (class, agreement (specific agreement), n), ``queue`` (item_id,
+    flagged: ``agreement`` with the consensus over the ``n`` items the annotator labelled that at
+    least one other annotator labelled too; an item labelled alone is left out, its consensus being
+    that annotator's own label; NaN with none), ``per_class`` (class, agreement (specific agreement), n), ``queue`` (item_id,
     disagreement, n_labels, labels, description, adjudicated), ``adjudicated`` (item_id, label, ...). The
     dashboard is a widget (a VBox): its view (``dash.view``) above the adjudication widget
     (``dash.adjudicator``); ``dash.adjudicate(item_id)`` opens it.
@@ -383,8 +385,9 @@ class AgreementDashboard(ipywidgets.VBox):
         consensus = ds.labels.astype(float) if self.consensus_method == "dawid_skene" else vote
         self._consensus = consensus
         per = []
+        shared = present.sum(axis=1) >= 2  # an item labelled alone has its annotator's label as consensus
         for r, name in enumerate(self.annotators):
-            m = present[:, r]
+            m = present[:, r] & shared
             agree = float(np.mean(codes[m, r] == consensus[m])) if m.any() else np.nan
             per.append({"annotator": name, "n": int(m.sum()), "agreement": agree, "accuracy": float(ds.annotator_accuracy[r])})
         per_df = pd.DataFrame(per, columns=["annotator", "n", "agreement", "accuracy"])

@@ -5,7 +5,10 @@ The numbers come from ``hitl_widgets.metrics.fairness`` (one ``np.bincount`` ove
 the bootstrap resamples per-group counts, not rows). Clicking a group (or ↑/↓ then Enter) opens
 its errors in a ``ClassifyWidget`` (queue = the group's misclassified items, proposals = the
 model's predictions); each relabel goes to the store and the audit recomputes with the stored
-human label in place of ``y_true`` for that item.
+human label in place of ``y_true`` for that item. The drill-down stores with each relabel the row's
+given label and the model's prediction (``given``, ``predicted``); a stored label whose ``given`` or
+``predicted`` differs from its row's (the rows were reordered, or are other data under the same
+``task``) is not applied, with a warning naming the items, and stays in the store.
 """
 from __future__ import annotations
 
@@ -22,7 +25,8 @@ import numpy as np
 import pandas as pd
 import traitlets
 
-from ..coerce import plain, whole_float_to_int
+from ..coerce import _shown as shown_repr
+from ..coerce import plain, same, whole_float_to_int
 from ..items import Items
 from ..metrics.fairness import (
     _NO_POSITIVE,
@@ -40,8 +44,8 @@ from ..metrics.fairness import (
     representation,
 )
 from ..static import StaticCard, section_card, with_static
-from ..store import AnnotationStore
-from ..widgets.base import STATIC, IntentError, IntentWidget, intent, static_file
+from ..store import LABEL_KINDS, AnnotationStore
+from ..widgets.base import STATIC, Committed, IntentError, IntentWidget, intent, static_file
 from ._pairing import _in_order, _items_by_id, _pair_by_id
 
 if TYPE_CHECKING:
@@ -249,6 +253,7 @@ class BiasAudit(ipywidgets.VBox):
         self._pool = None if pool is None else _frame(pool)
         self.codes, self.index = group_codes(self.groups)
         self._view: Any = None
+        self._warned: set[Hashable] = set()  # items whose stored labels were made on other rows, already named
         self.drill_widget: ClassifyWidget | None = None
         self._drill_row: int | None = None
         self.refresh()
@@ -263,15 +268,52 @@ class BiasAudit(ipywidgets.VBox):
             self._position_map = {i: n for n, i in enumerate(self.item_ids)}
         return self._position_map
 
+    def _row_description(self, item_id: Hashable) -> dict:
+        """What a relabel of the row was made on: its given label and the model's prediction (as the
+        drill-down's classes)."""
+        n = self._positions()[item_id]
+        return {"given": _drill_class(self._y_true[n]), "predicted": _drill_class(self._y_pred[n])}
+
+    def _same_row(self, item_id: Hashable, payload: dict) -> bool:
+        """Whether a stored label was made on this row: its given label and prediction, when stored
+        (a label stored without them, e.g. by an older version or another widget, is taken as it is)."""
+        now = self._row_description(item_id)
+        return all(same(payload[k], now[k]) for k in ("given", "predicted") if k in payload)
+
+    def _stored_labels(self) -> pd.DataFrame:
+        """The current label per item and annotator of ``task`` (item_id, annotator, label, event_id),
+        of this audit's rows, without those made on other rows (named in a warning, once)."""
+        assert self.store is not None
+        current = self.store.current(self.task, kinds=LABEL_KINDS)
+        position = self._positions()
+        rows, elsewhere = [], []
+        for item_id, annotator, payload, event_id in zip(current["item_id"], current["annotator"], current["payload"], current["event_id"]):
+            if position.get(item_id) is None:
+                continue
+            if not self._same_row(item_id, payload):
+                if item_id not in self._warned:
+                    self._warned.add(item_id)
+                    elsewhere.append(item_id)
+                continue
+            rows.append((item_id, annotator, payload.get("label"), int(event_id)))
+        if elsewhere:
+            warnings.warn(
+                f"{len(elsewhere)} items have stored labels of task {self.task!r} made on other rows (their given label "
+                f"or prediction differs: the rows were reordered, or are other data): item ids "
+                f"{', '.join(shown_repr(i) for i in elsewhere[:5])}{' …' if len(elsewhere) > 5 else ''}. They stay in the "
+                "store and are not applied: give the rows ids (a pandas index, or items with ids) to pair them", stacklevel=4)
+        return pd.DataFrame(rows, columns=["item_id", "annotator", "label", "event_id"])
+
     @property
     def y_true(self) -> np.ndarray:
         """``y_true`` with every stored human label of ``task`` in place of the original (exactly:
         a longer str widens the array; 0/1 from the drill-down are booleans again for boolean
         labels, as are whole numbers for float labels; a label of another type is skipped, with a
-        warning)."""
+        warning). Each item takes its latest label of any annotator; a label stored with another
+        given label or prediction than the row's (made on another row) is left out, with a warning."""
         if self.store is None:
             return self._y_true
-        labels = self.store.labels(self.task)
+        labels = self._stored_labels()
         if labels.empty:
             return self._y_true
         latest = labels.sort_values("event_id").drop_duplicates("item_id", keep="last")
@@ -414,8 +456,9 @@ class BiasAudit(ipywidgets.VBox):
         return pd.DataFrame(rows, columns=columns)
 
     def _disagreement(self, store: AnnotationStore, n_groups: int) -> np.ndarray:
-        """Per group: mean over items with ≥ 2 annotators of the share that differ from the majority."""
-        labels = store.labels(self.task)
+        """Per group: mean over items with ≥ 2 annotators of the share that differ from the majority
+        (labels made on other rows left out)."""
+        labels = self._stored_labels()
         out = np.full(n_groups, np.nan)
         if labels.empty:
             return out
@@ -457,14 +500,14 @@ class BiasAudit(ipywidgets.VBox):
 
         Relabels are stored under ``task`` and the audit refreshes after each one. Its classes are
         ints or strs: boolean labels are shown and stored as 0/1, float labels (whole numbers) as
-        ints; ``y_true`` turns them back.
+        ints; ``y_true`` turns them back. Each relabel is stored with the row's given label and
+        prediction (``given``, ``predicted``), so that it is not applied to another row later; the
+        widget does not show a stored label made on another row.
         """
         if self.items is None:
             raise ValueError("drill-down needs items= (the media of the rows)")
         if self.store is None:
             raise ValueError("drill-down needs store= (where the relabels go)")
-        from ..widgets.classify import ClassifyWidget
-
         row = self._row_of(group)
         ids = self.errors(row)
         if not ids:
@@ -473,9 +516,10 @@ class BiasAudit(ipywidgets.VBox):
         classes = sorted(set(values), key=lambda v: (str(type(v)), v))
         position = self._positions()
         proposals = {i: _drill_class(self._y_pred[position[i]]) for i in ids}
-        widget = ClassifyWidget(
+        widget = _drill_widget_class()(
             self.items, classes=classes, store=self.store, task=self.task, proposals=proposals,
             queue=ids, annotator=annotator, title=f"errors of {' × '.join(_key_text(self.index[row]))} ({len(ids)})",
+            describe=self._row_description, same_row=self._same_row,
         )
         widget.on_label(lambda _event: self.refresh())
         self.drill_widget = widget
@@ -565,6 +609,45 @@ class BiasAudit(ipywidgets.VBox):
 
     def __repr__(self) -> str:
         return f"BiasAudit({len(self._y_true)} rows, {len(self.index)} groups, {len(self.flags)} flags)"
+
+
+_DRILL_WIDGET: type | None = None
+
+
+def _drill_widget_class() -> type:
+    """The drill-down's ``ClassifyWidget``, defined on first use: it stores with each label the
+    row's description (``describe(item_id)``: given label and prediction) and shows no stored label
+    that ``same_row(item_id, payload)`` says was made on another row."""
+    global _DRILL_WIDGET
+    if _DRILL_WIDGET is None:
+        from ..widgets.classify import ClassifyWidget
+
+        class BiasDrillWidget(ClassifyWidget):
+            """A ``ClassifyWidget`` over a group's errors whose labels say which row they were made on."""
+
+            def __init__(self, *args: Any, describe: Callable[[Hashable], dict],
+                         same_row: Callable[[Hashable, dict], bool], **kwargs: Any):
+                self._describe, self._same_row = describe, same_row
+                super().__init__(*args, **kwargs)
+
+            def _commit(self, item_id: Hashable, kind: str, payload: dict, **kwargs: Any) -> Committed:
+                if kind in LABEL_KINDS:
+                    payload = {**payload, **self._describe(item_id)}
+                return super()._commit(item_id, kind, payload, **kwargs)
+
+            def _load(self) -> None:
+                current = self.store.current(self.task, kinds=LABEL_KINDS, annotator=self.annotator)
+                for item_id, payload in zip(current["item_id"], current["payload"]):
+                    if item_id in self.items and self._same_row(item_id, payload):
+                        self._current[item_id] = payload.get("label")
+
+            def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
+                if event is not None and event["kind"] in LABEL_KINDS and not self._same_row(key, event["payload"]):
+                    event = None  # an undo back to a label made on another row: none
+                super()._mirror(key, event, state)
+
+        _DRILL_WIDGET = BiasDrillWidget
+    return _DRILL_WIDGET
 
 
 class _RangePositions:

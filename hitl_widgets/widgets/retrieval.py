@@ -5,12 +5,17 @@ event; precision@k, recall@k (when the relevant sets are known), reciprocal rank
 recomputed in Python after each one and shown live, per query and overall.
 
 Store layout: ``kind="judge"`` events whose ``item_id`` is the JSON text of ``[query_id, item_id]``
-and whose payload is ``{query_id, item_id, judgement, rank, score}``; undo cancels the latest one.
+and whose payload is ``{query_id, item_id, judgement, rank, score, query_hash, item_hash}``; undo
+cancels the latest one. ``query_hash`` / ``item_hash`` are short hashes of the query's and the
+result's content (``certificates.item_hash``): a stored judgement whose query or result now holds
+other content (the ids are positions and the data were reordered, or items were added) is left out,
+with a warning, and stays in the store. Judgements stored without them are taken as before.
 """
 from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Hashable, Mapping
 from typing import Any, cast
 
@@ -27,6 +32,7 @@ from ..store import AnnotationStore
 from .base import STATIC, Committed, IntentError, ReviewWidget, intent, media_info, static_file
 
 JUDGEMENTS = ("relevant", "not_relevant", "unsure")
+HASH_CHARS = 16  # the stored content hashes: the first 16 hex digits of item_hash's SHA-256
 Results = dict  # {query_id: [(item_id, score | None), ...]} in rank order
 
 
@@ -155,6 +161,11 @@ class RetrievalVerifier(ReviewWidget):
     without it, recall is ``nan`` and nDCG's ideal is the judged results re-sorted. Overall figures
     are means over the queries with at least one judgement.
 
+    Each judgement is stored with short hashes of its query's and its result's content: a stored
+    judgement made on other content (ids are positions: the gallery or the queries were reordered,
+    or items added) is left out of the view, the metrics and ``judgements``, with a warning naming
+    it, and stays in the store.
+
     Args:
         queries: the queries: texts, images, or anything ``Items`` accepts (ids = query ids).
         results: ranked results: ``{query_id: [(item_id, score), ...]}``, a DataFrame
@@ -230,6 +241,8 @@ class RetrievalVerifier(ReviewWidget):
         self._rank = {qid: {rid: (n + 1, s) for n, (rid, s) in enumerate(r)} for qid, r in self.results.items()}
         self._current: dict[tuple, str] = {}
         self._metrics_cache: dict[Hashable, dict] = {}  # per query, dropped when its judgements change
+        self._hashes: dict[tuple[str, Hashable], str | None] = {}  # ("q"/"r", id) -> short content hash (judged ones only)
+        self._warned: set[tuple] = set()  # stored judgements already named in a warning
         super().__init__(
             queries, store=store, task=task, queue=queue, annotator=annotator, k=int(k), columns=columns,
             thumb_size=thumb_size, query_size=query_size, title=title, relevant_known=relevant is not None,
@@ -238,10 +251,55 @@ class RetrievalVerifier(ReviewWidget):
         self.position = self._first_open()  # resume
 
     def _load(self) -> None:
+        self._current.update(self._stored(stacklevel=6))  # a warning names the line that made the widget
+
+    def _stored(self, queries: Any = None, stacklevel: int = 3) -> dict[tuple, str]:
+        """This annotator's stored judgements of the results now listed (of ``queries`` only, when
+        given): ``{(query_id, item_id): judgement}``. One made on other content — its query's or its
+        result's hash differs from the item's now — is left out, with a warning naming it (once)."""
+        out: dict[tuple, str] = {}
+        elsewhere = []
         for p in self.store.current(self.task, kinds=self._state_kinds, annotator=self.annotator)["payload"]:
             q, r, j = p.get("query_id"), p.get("item_id"), p.get("judgement")
-            if q in self._rank and r in self._rank[q] and j in JUDGEMENTS:
-                self._current[(q, r)] = j
+            if (queries is None or q in queries) and q in self._rank and r in self._rank[q] and j in JUDGEMENTS:
+                if self._same_pair(p):
+                    out[(q, r)] = j
+                elif (q, r) not in self._warned:
+                    self._warned.add((q, r))
+                    elsewhere.append((q, r))
+        if elsewhere:
+            shown = ", ".join(f"({shown_repr(q)}, {shown_repr(r)})" for q, r in elsewhere[:5])
+            warnings.warn(
+                f"{len(elsewhere)} stored judgements of task {self.task!r} were made on another query or result "
+                f"(its content differs: the ids are positions and the data were reordered, or items were added): "
+                f"(query id, item id) {shown}{' …' if len(elsewhere) > 5 else ''}. They stay in the store and are not "
+                "applied: give the queries and items ids to keep them", stacklevel=stacklevel)
+        return out
+
+    def _hash(self, which: str, item_id: Hashable) -> str | None:
+        """A short hash of a query's (``which="q"``) or a result's (``"r"``) content, computed once;
+        None when it cannot be read (a missing file)."""
+        key = (which, item_id)
+        if key not in self._hashes:
+            from ..certificates import item_hash
+
+            try:
+                self._hashes[key] = item_hash(self.queries if which == "q" else self.result_items, item_id)[:HASH_CHARS]
+            except (ValueError, OSError):
+                self._hashes[key] = None
+        return self._hashes[key]
+
+    def _same_pair(self, payload: dict) -> bool:
+        """Whether a stored judgement was made on this query and this result: their content hashes
+        (a judgement stored without them, or an item that cannot be read now, is taken as it is)."""
+        for which, id_field, hash_field in (("q", "query_id", "query_hash"), ("r", "item_id", "item_hash")):
+            stored = payload.get(hash_field)
+            if stored is None:
+                continue
+            now = self._hash(which, payload.get(id_field))
+            if now is not None and stored != now:
+                return False
+        return True
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -288,7 +346,7 @@ class RetrievalVerifier(ReviewWidget):
         rows = []
         for p, a, e, t in zip(cur["payload"], cur["annotator"], cur["event_id"], cur["created_at"]):
             q, r = p.get("query_id"), p.get("item_id")
-            if q in self._rank and r in self._rank[q]:
+            if q in self._rank and r in self._rank[q] and self._same_pair(p):  # not one made on other content
                 rank, score = self._rank[q][r]
                 rows.append((q, r, rank, score, p.get("judgement"), a, int(e), t))
         cols = ["query_id", "item_id", "rank", "score", "judgement", "annotator", "event_id", "created_at"]
@@ -398,7 +456,7 @@ class RetrievalVerifier(ReviewWidget):
 
     def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
         q, r = _pair_of(key)
-        if event is None:
+        if event is None or not self._same_pair(event["payload"]):  # an undo back to one made on other content: none
             self._current.pop((q, r), None)
         else:
             self._current[(q, r)] = event["payload"]["judgement"]
@@ -462,7 +520,8 @@ class RetrievalVerifier(ReviewWidget):
         if judgement not in JUDGEMENTS:
             raise IntentError(f"unknown judgement {str(judgement)[:40]!r} (expected one of {', '.join(JUDGEMENTS)})")
         rank, score = self._rank[q][r]
-        payload = {"query_id": q, "item_id": r, "judgement": judgement, "rank": rank, "score": score}
+        payload = {"query_id": q, "item_id": r, "judgement": judgement, "rank": rank, "score": score,
+                   "query_hash": self._hash("q", q), "item_hash": self._hash("r", r)}
         return self._commit(q, "judge", payload, key=pair_key(q, r), result_id=r)
 
     @intent("judge")
@@ -473,7 +532,8 @@ class RetrievalVerifier(ReviewWidget):
     def set_results(self, results: Mapping[Hashable, Any]) -> None:
         """Replace the ranked results of the queries given (``{query_id: [(item_id, score), ...]}``, e.g.
         a retrained model's), keeping the others; the view refetches. A judgement of a result no
-        longer in a query's list stays in the store but leaves the view and the metrics.
+        longer in a query's list stays in the store but leaves the view and the metrics; one made on
+        other content (see the module docstring) is not taken back.
 
         Example:
             >>> w = RetrievalVerifier(["q"], {0: ["a"]}, Items(["x", "y"], ids=["a", "b"]), k=2,
@@ -492,11 +552,9 @@ class RetrievalVerifier(ReviewWidget):
             for pair in [p for p in self._current if p[0] == q]:
                 del self._current[pair]
             self._metrics_cache.pop(q, None)
-        # the stored judgements of the results now shown (a result may come back into a list)
-        for p in self.store.current(self.task, kinds=self._state_kinds, annotator=self.annotator)["payload"]:
-            q, r, j = p.get("query_id"), p.get("item_id"), p.get("judgement")
-            if q in given and r in self._rank[q] and j in JUDGEMENTS:
-                self._current[(q, r)] = j
+        # the stored judgements of the results now shown (a result may come back into a list), but
+        # not one made on other content
+        self._current.update(self._stored(given))
         self._refresh_done()
         self.overall = self.overall_metrics
         self.send({"type": "invalidate"})
