@@ -82,3 +82,23 @@ def test_an_offset_is_not_shown_with_another_recording(tmp_path):
     with pytest.warns(UserWarning, match=r"stored states of task 'av_align' were made on other media .* item ids 0"):
         swapped = AVAlignReview(videos, audio=[r1, r0], store=AnnotationStore(db))
     assert not swapped.offsets.set_index("item").loc[0, "confirmed"]  # the 3 s recording has no confirmed offset
+
+
+def test_an_edit_made_on_another_asr_runs_words_is_refused():
+    """An edit kept in the browser across a restart names its word by id (m1: the second word); after
+    a new ASR run that is another word. The view sends the run it was shown (``hypothesis``)."""
+    old = hyp({0: [("the", 0.1, 0.3), ("cat", 0.5, 0.8), ("sat", 1.0, 1.2)]})
+    new = hyp({0: [("a", 0.0, 0.05), ("the", 0.1, 0.3), ("cat", 0.5, 0.8), ("sat", 1.0, 1.2)]})
+    before = TranscriptReview([(LONG, RATE)], old, store=AnnotationStore(":memory:"))
+    made_on = before._media(0, [])["hypothesis"]
+    w = TranscriptReview([(LONG, RATE)], new, store=AnnotationStore(":memory:"))
+    sent: list = []
+    w.send = lambda m, buffers=None: sent.append(m)
+    w._dispatch(w, {"type": "replay", "client": "c", "seq": 1, "edits": [
+        {"type": "text", "fields": {"item_id": 0, "word": "m1", "text": "bat", "hypothesis": made_on}, "made_at": 1.7e12}]}, [])
+    result = sent[-1]["results"][0]
+    assert not result["ok"] and "another ASR run" in result["message"]
+    assert w.transcripts["text"].tolist() == ["a the cat sat"]  # "the" not overwritten
+    current = w._media(0, [])["hypothesis"]
+    w._dispatch(w, {"type": "text", "client": "c", "seq": 2, "item_id": 0, "word": "m2", "text": "bat", "hypothesis": current}, [])
+    assert sent[-1]["type"] == "ack" and w.transcripts["text"].tolist() == ["a the bat sat"]

@@ -200,9 +200,21 @@ class TranscriptReview(AudioReads, ImageEditor):
         shown only over the same (the audio list reordered, or a new ASR run, leaves it in the store
         with a warning)."""
         info = self.items.info(item_id)
+        return {"samples": int(info["n_samples"]), "rate": int(info["sample_rate"]), "hypothesis": self._hypothesis(item_id)}
+
+    def _hypothesis(self, item_id: Hashable) -> str:
+        """A digest of the utterance's ASR words (text and times): which run they come from."""
         words = [[w["text"], w["start"], w["end"]] for w in self._model.get(item_id, [])]
-        digest = hashlib.sha256(json.dumps(words, separators=(",", ":")).encode()).hexdigest()[:16]
-        return {"samples": int(info["n_samples"]), "rate": int(info["sample_rate"]), "hypothesis": digest}
+        return hashlib.sha256(json.dumps(words, separators=(",", ":")).encode()).hexdigest()[:16]
+
+    def _same_run(self, u: Hashable, content: dict) -> None:
+        """Refuse an edit the view made on another ASR run's words (``hypothesis``: the digest it was
+        shown; an edit kept in the browser and replayed after a restart with a new run would land on
+        whatever word now has its id). An edit without one (from Python) is not checked."""
+        made_on = content.get("hypothesis")
+        if made_on is not None and made_on != self._hypothesis(u):
+            raise IntentError(f"item {u!r}: this edit was made on the words of another ASR run: not saved (the words "
+                              "shown now are the current run's)")
 
     def duration(self, utterance: Hashable) -> float:
         """Length of an utterance's audio in seconds."""
@@ -247,7 +259,7 @@ class TranscriptReview(AudioReads, ImageEditor):
         cur = self._current(key)
         return {"kind": "audio", "sample_rate": int(info["sample_rate"]), "n_samples": int(info["n_samples"]),
                 "duration_s": float(info["duration_s"]), "packed_words": pack_words(cur["words"], buffers),
-                "verdict": cur["verdict"], "first_peaks": self._first_peaks(key, buffers)}
+                "verdict": cur["verdict"], "first_peaks": self._first_peaks(key, buffers), "hypothesis": self._hypothesis(key)}
 
     def _prefetch_after(self, item_id: Hashable, count: int = 8) -> None:
         """Nothing to warm: the view asks for peaks and playback windows, never the items' media."""
@@ -260,6 +272,7 @@ class TranscriptReview(AudioReads, ImageEditor):
         return words[int(index)]
 
     def _find(self, u: Hashable, content: dict, key: str = "word") -> tuple[int, dict]:
+        self._same_run(u, content)
         wid = content.get(key)
         for k, w in enumerate(self._current(u)["words"]):
             if w["id"] == wid:
@@ -310,6 +323,7 @@ class TranscriptReview(AudioReads, ImageEditor):
         return self._edited(u, words, "time")
 
     def _edit_verdict(self, u: Hashable, content: dict) -> Committed:
+        self._same_run(u, content)
         verdict = content.get("verdict")
         if verdict is not None and verdict not in VERDICTS:
             raise IntentError(f"item {u!r}: verdict must be 'accept', 'corrected', 'unusable' or null, not {str(verdict)[:40]!r}")
@@ -361,6 +375,7 @@ class TranscriptReview(AudioReads, ImageEditor):
     @intent("insert")
     def _on_insert(self, content: dict) -> dict:
         u = self._item_id(content)
+        self._same_run(u, content)
         words = self._snapshot(u)["words"]
         k = -1 if content.get("after") is None else self._find(u, content, "after")[0]
         where = f"item {u!r} new word after word {k}" if k >= 0 else f"item {u!r} new first word"

@@ -102,7 +102,7 @@ describe("transcript acks", () => {
     const actions = new TranscriptActions({
       cache, ledger, stepper, status, playhead: () => 0, pixel: () => 0.01, edit: () => {}, repaint: () => {},
     });
-    await cache.receive([{ id: 0, kind: "audio", duration_s: 2, words: words.map((w) => ({ ...w })), verdict: null } as unknown as ItemInfo], []);
+    await cache.receive([{ id: 0, kind: "audio", duration_s: 2, words: words.map((w) => ({ ...w })), verdict: null, hypothesis: "run-1" } as unknown as ItemInfo], []);
     const shown = () => (cache.get(0) as unknown as Utterance).words;
     const ack = (type: string, fields: Record<string, unknown>, buffers: DataView[]) => {
       const sent = model.lastSent(type) as { client: string; seq: number };
@@ -132,6 +132,15 @@ describe("transcript acks", () => {
     await flush();
     expect(t.ledger.pending(0)).toBe(0);
     expect(t.shown()).toEqual(kernel);
+  });
+
+  it("each edit and verdict names the ASR run its words came from (an edit kept across a new run is refused)", async () => {
+    const t = await setup();
+    t.actions.select(1);
+    t.actions.setText("hat");
+    t.actions.verdict("accept");
+    expect(t.model.lastSent("text")).toMatchObject({ item_id: 0, hypothesis: "run-1", text: "hat" });
+    expect(t.model.lastSent("verdict")).toMatchObject({ item_id: 0, hypothesis: "run-1", verdict: "accept" });
   });
 
   it("a misshapen pack is refused with a status error, the view's words kept and the edit settled", async () => {

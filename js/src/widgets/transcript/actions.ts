@@ -72,7 +72,13 @@ export class TranscriptActions {
       after?.(reply);
       this.p.repaint();
     };
-    void this.p.ledger.send(type, { item_id: id, ...fields }, editorEdit(this.p.ledger, id, ack, this.place(id)));
+    void this.p.ledger.send(type, { item_id: id, ...this.run(id), ...fields }, editorEdit(this.p.ledger, id, ack, this.place(id)));
+  }
+
+  /** The ASR run the edit is made on (`hypothesis`), when the utterance carries it. */
+  private run(id: ItemId): { hypothesis?: string } {
+    const u = this.p.cache.get(id) as Utterance | undefined;
+    return typeof u?.hypothesis === "string" ? { hypothesis: u.hypothesis } : {};
   }
 
   /** The words an ack of utterance `id` carries (packed, in its buffers); undefined when it carries
@@ -222,7 +228,7 @@ export class TranscriptActions {
     if (!v) return;
     const before = v.u.verdict;
     this.patch(v.id, v.u.words, verdict);
-    void this.p.ledger.send("verdict", { item_id: v.id, verdict }, {
+    void this.p.ledger.send("verdict", { item_id: v.id, ...this.run(v.id), verdict }, {
       ...editorEdit(this.p.ledger, v.id, (reply) => {
         const words = this.ackWords(v.id, reply);
         const verdict = (reply.verdict ?? null) as Verdict | null;

@@ -25,6 +25,8 @@ export interface Utterance extends ItemInfo {
   duration_s: number;
   words: Word[];
   verdict: Verdict | null;
+  /** a digest of the ASR run's words: sent with each edit, so one kept across a new run is refused */
+  hypothesis?: string;
   /** the first screen's peaks, sent with the utterance (PeakCache.preload) */
   first_peaks?: Array<PeaksMsg & { values: Float32Array }>;
 }
