@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import sys
+import warnings
 from collections.abc import Callable, Container, Hashable, KeysView, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +38,7 @@ __all__ = [
     "check_label_kinds",
     "check_number",
     "finite_number",
+    "warn_user",
     "is_item_id",
     "is_missing",
     "is_tensor",
@@ -449,6 +452,25 @@ def unit_pixels(arr: np.ndarray, where: str) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- numbers: settings and model scores
+
+
+#: frames from these packages are skipped when a warning names the user's line (``warn_user``)
+_INTERNAL = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_CALLBACK_PACKAGES = (os.sep + "traitlets" + os.sep, os.sep + "ipywidgets" + os.sep, os.sep + "anywidget" + os.sep)
+
+
+def warn_user(message: str) -> None:
+    """A ``UserWarning`` that names the first line outside hitl_widgets (and the widget frameworks
+    that call back into it): the user's, however deep inside the package it was raised. A fixed
+    ``stacklevel`` named a line of the package whenever a widget's load was reached another way.
+
+    Example: ``warn_user("3 stored verdicts ... are not shown")``
+    """
+    frame, level = sys._getframe(1), 2
+    while frame.f_back is not None and (frame.f_code.co_filename.startswith(_INTERNAL)
+                                        or any(p in frame.f_code.co_filename for p in _CALLBACK_PACKAGES)):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, UserWarning, stacklevel=level)
 
 
 def finite_number(value: Any) -> float | None:

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -46,7 +45,7 @@ from scipy import stats
 
 from .certificates import item_hash
 from .coerce import _shown as shown_repr
-from .coerce import check_item_id, plain
+from .coerce import check_item_id, plain, warn_user
 from .items import Items
 from .reports import format_number
 from .static import StaticCard, section_card
@@ -297,10 +296,10 @@ class QualityGate(ReviewWidget):
             return
         self._warned.update(other[i]["event_id"] for i in new)
         shown = ", ".join(shown_repr(i) for i in new[:5]) + (f" and {len(new) - 5} more" if len(new) > 5 else "")
-        warnings.warn(
+        warn_user(
             f"{len(new)} stored decisions of quality gate {self.name!r} were made on other content than these items "
             f"(the batch re-generated under the same gate name?): item ids {shown}. They stay in the store and do "
-            "not count: review these items again, or give the gate another name", UserWarning, stacklevel=5,
+            "not count: review these items again, or give the gate another name",
         )
 
     def refresh(self) -> None:
@@ -334,7 +333,7 @@ class QualityGate(ReviewWidget):
             self._require()
         report = self._report()
         if other is not None:
-            warnings.warn(message + ": its report goes in marked other_items", UserWarning, stacklevel=4)
+            warn_user(message + ": its report goes in marked other_items")
             report["other_items"] = other
         return report
 

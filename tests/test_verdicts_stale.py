@@ -14,20 +14,10 @@ import hitl_widgets as hw
 from hitl_widgets.widgets.hallucination import HallucinationFlagger
 from hitl_widgets.widgets.vqa import VQAReview
 from hitl_widgets.widgets.yesno import YesNoReview
+from intent_recorder import Recorder
 
 IMAGES = np.zeros((2, 8, 8), np.uint8)
 QUESTIONS = ["What colour is the car?", "How many dogs?"]
-
-
-class Recorder:
-    def __init__(self, w):
-        self.w, self.sent, self.seq = w, [], 0
-        w.send = lambda content, buffers=None: self.sent.append(content)
-
-    def intent(self, type_, **fields):
-        self.seq += 1
-        self.w._dispatch(self.w, {"type": type_, "client": "t", "seq": self.seq, **fields}, [])
-        return self.sent[-1]
 
 
 def quiet(make):

@@ -19,22 +19,12 @@ from hitl_widgets.widgets.reasoning import ReasoningChainReview
 from hitl_widgets.widgets.scene_graph import SceneGraphAnnotator
 from hitl_widgets.widgets.words import check_time
 from hitl_widgets.widgets.yesno import YesNoReview
+from intent_recorder import Recorder
 
 HUGE = 10**400  # json.loads reads it as an int; float(HUGE) raises OverflowError
 OBJECTS = pd.DataFrame({"item": [0, 0], "object_id": ["h1", "h2"], "x": [1, 20], "y": [1, 1], "w": [10, 10],
                         "h": [10, 10], "class": ["cup", "table"]})
 PROPOSALS = pd.DataFrame({"item": [0], "subject": ["h1"], "predicate": ["on"], "object": ["h2"], "score": [0.9]})
-
-
-class Recorder:
-    def __init__(self, w):
-        self.w, self.sent, self.seq = w, [], 0
-        w.send = lambda content, buffers=None: self.sent.append(content)
-
-    def intent(self, type_, **fields):
-        self.seq += 1
-        self.w._dispatch(self.w, {"type": type_, "client": "t", "seq": self.seq, **fields}, [])
-        return self.sent[-1]
 
 
 def store():

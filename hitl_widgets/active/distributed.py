@@ -268,7 +268,7 @@ def score_pool(model: Any, pool: Any, k: int, *, score: str | Callable[[Any], An
     if x.shape[0] == 0:
         raise ValueError("the pool is empty: nothing to score")
     starts = np.concatenate([[0], np.cumsum(x.chunks[0])])
-    out_rows = tuple(int(min(k, b - (np.searchsorted(ex, e) - np.searchsorted(ex, s))))
+    out_rows = tuple(int(min(k, b - len(_local(ex, s, e))))
                      for s, e, b in zip(starts[:-1], starts[1:], x.chunks[0]))
     axes: dict[str, Any] = {"new_axis": [1]} if x.ndim == 1 else ({"drop_axis": list(range(2, x.ndim))} if x.ndim > 2 else {})
     return _run(scheduler, adapter, progress, "scoring the pool", lambda model_ref: list(x.map_blocks(
@@ -328,8 +328,7 @@ def _score_frame(adapter: Any, rows: PoolRows, k: int, ex: np.ndarray, nan: str,
     offsets = pd.Series(np.concatenate([[0], np.cumsum(lengths.to_numpy())[:-1]]), index=lengths.index)
     tops = tops[tops["local"] >= 0]
     pos = offsets.reindex(tops["part"]).to_numpy() + tops["local"].to_numpy()
-    keep = ~np.isin(pos, ex)
-    return _merge([np.stack([tops["score"].to_numpy()[keep], pos[keep].astype(np.float64)], axis=1)], k)
+    return _merge([np.stack([tops["score"].to_numpy(), pos.astype(np.float64)], axis=1)], k)  # each part dropped its own ex
 
 
 def _local(ex: np.ndarray, start: int, stop: int) -> np.ndarray:

@@ -26,7 +26,7 @@ import pandas as pd
 import traitlets
 
 from ..coerce import _shown as shown_repr
-from ..coerce import plain, same, whole_float_to_int
+from ..coerce import plain, same, warn_user, whole_float_to_int
 from ..items import Items
 from ..metrics.fairness import (
     _NO_POSITIVE,
@@ -297,11 +297,11 @@ class BiasAudit(ipywidgets.VBox):
                 continue
             rows.append((item_id, annotator, payload.get("label"), int(event_id)))
         if elsewhere:
-            warnings.warn(
+            warn_user(
                 f"{len(elsewhere)} items have stored labels of task {self.task!r} made on other rows (their given label "
                 f"or prediction differs: the rows were reordered, or are other data): item ids "
                 f"{', '.join(shown_repr(i) for i in elsewhere[:5])}{' …' if len(elsewhere) > 5 else ''}. They stay in the "
-                "store and are not applied: give the rows ids (a pandas index, or items with ids) to pair them", stacklevel=4)
+                "store and are not applied: give the rows ids (a pandas index, or items with ids) to pair them")
         return pd.DataFrame(rows, columns=["item_id", "annotator", "label", "event_id"])
 
     @property

@@ -24,7 +24,6 @@ Protocol (browser → kernel, besides ``fetch``):
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -33,7 +32,7 @@ import pandas as pd
 import traitlets
 
 from ..coerce import _shown as shown_repr
-from ..coerce import check_item_id, check_label_kinds, is_positions, label_array, normalise_classes, plain, same
+from ..coerce import check_item_id, check_label_kinds, is_positions, label_array, normalise_classes, plain, same, warn_user
 from ..items import Items, Media, RangeIds
 from ..metrics.confusion import (
     Backend,
@@ -317,10 +316,10 @@ class ConfusionDashboard(ItemsWidget):
                 self._true[self.items.position(row.item_id)] = code
                 self._relabelled.add(row.item_id)
         if elsewhere:
-            warnings.warn(f"{len(elsewhere)} stored relabels of task {self.task!r} were made on other rows (their given "
+            warn_user(f"{len(elsewhere)} stored relabels of task {self.task!r} were made on other rows (their given "
                           f"label or prediction differs: the data were reordered, or are other data): item ids "
                           f"{', '.join(shown_repr(i) for i in elsewhere[:5])}{' …' if len(elsewhere) > 5 else ''}. They stay in "
-                          "the store and are not applied: give the items ids (a Series index) to pair them", stacklevel=3)
+                          "the store and are not applied: give the items ids (a Series index) to pair them")
 
     def _same_row(self, item_id: Hashable, payload: dict) -> bool:
         """Whether a relabel's payload was made on this row: its prediction, and the label given

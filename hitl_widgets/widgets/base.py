@@ -53,7 +53,7 @@ import sqlalchemy as sa
 import traitlets
 
 from .._version import __version__
-from ..coerce import check_int, check_item_id, check_number, is_item_id, plain
+from ..coerce import check_int, check_item_id, check_number, finite_number, is_item_id, plain
 from ..items import MAX_ID_CHARS, Items
 from ..queue import QueueSpec, queue_positions
 from ..static import StaticCard, thumbnail_jpeg, with_static
@@ -85,6 +85,16 @@ def static_file(name: str) -> Path:
 
 class IntentError(ValueError):
     """A message from the browser that is refused (shown in the view, nothing stored)."""
+
+
+def browser_number(value: Any, name: str) -> float:
+    """A finite number from the browser (``coerce.finite_number``: not a bool, a str, NaN, an
+    infinity or an int too large for a float), else an ``IntentError`` naming ``name``."""
+    number = finite_number(value)
+    if number is None:
+        got = "an int too large for a float" if isinstance(value, int) and not isinstance(value, bool) else repr(str(value)[:30])
+        raise IntentError(f"{name} must be a finite number, got {got}")
+    return number
 
 
 class AlreadySaved(IntentError):

@@ -39,7 +39,7 @@ from ..coerce import finite_number, is_missing, plain
 from ..metrics.geometry import clip_box
 from ..queue import QueueSpec
 from ..store import AnnotationStore
-from .base import STATIC, Committed, IntentError, intent, static_file
+from .base import STATIC, Committed, IntentError, browser_number, intent, static_file
 from .hallucination import normalise_texts, pieces, tokenize
 from .image_editor import ImageEditor
 from .scene_graph import _id_text
@@ -55,15 +55,6 @@ REGION_COLUMNS = ["item", "region", "x", "y", "w", "h", "label", "source"]
 
 def _int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _num(value: Any, name: str) -> float:
-    """A finite number from the browser (``coerce.finite_number``), else refused naming ``name``."""
-    number = finite_number(value)
-    if number is None:
-        got = "an int too large for a float" if isinstance(value, int) and not isinstance(value, bool) else repr(str(value)[:30])
-        raise IntentError(f"{name} must be a finite number, got {got}")
-    return number
 
 
 def entities(links: list[dict]) -> dict[str, str]:
@@ -286,7 +277,7 @@ class CoreferenceLinker(ImageEditor):
     def _new_box(self, item_id: Hashable, value: Any) -> dict:
         if not isinstance(value, dict) or set(value) != {"x", "y", "w", "h"}:
             raise IntentError("box must be an object {x, y, w, h} in image pixels")
-        x, y, w, h = (_num(value[k], f"item {item_id!r}: box {k}") for k in "xywh")
+        x, y, w, h = (browser_number(value[k], f"item {item_id!r}: box {k}") for k in "xywh")
         if w <= 0 or h <= 0:
             raise IntentError(f"item {item_id!r}: a box needs a positive width and height, got {w:g} x {h:g}")
         width, height = self.image_size(item_id)

@@ -34,13 +34,13 @@ import pandas as pd
 import traitlets
 
 from .. import fusion as F
-from ..coerce import check_int, normalise_classes, to_numpy, unit_pixels
+from ..coerce import check_int, normalise_classes, to_numpy, unit_pixels, warn_user
 from ..items import Items
 from ..queue import QueueSpec
 from ..store import AnnotationStore
 from .base import DISPLAY_HEIGHTS, STATIC, BoundedInt, IntentError, ReviewWidget, intent, static_file
 from .pointcloud import ClassColours, _check_colours
-from .pointcloud_frames import check_frame, decode_indices, label_codes, quantise
+from .pointcloud_frames import check_frame, decode_indices, label_codes, label_dtype, quantise
 
 VERDICTS = ("camera", "lidar", "both_wrong", "ambiguous")
 MAX_REASON = 500
@@ -316,9 +316,9 @@ class SensorFusionReview(ClassColours, ReviewWidget):
         if len(other):
             shown = ", ".join(f"{i} ({(p.get('disagreement') or {}).get('kind')}, frame {(p.get('disagreement') or {}).get('frame')})"
                               for i, p in zip(other["item_id"][:5], other["payload"][:5]))
-            warnings.warn(f"{len(other)} stored verdicts of task {self.task!r} were given to disagreements that are not "
+            warn_user(f"{len(other)} stored verdicts of task {self.task!r} were given to disagreements that are not "
                           f"this table's (other thresholds, detections or classes): item ids {shown}"
-                          f"{' …' if len(other) > 5 else ''}. They stay in the store and are not shown", stacklevel=3)
+                          f"{' …' if len(other) > 5 else ''}. They stay in the store and are not shown")
         return cur[fits]
 
     def _load(self) -> None:
@@ -451,7 +451,7 @@ class SensorFusionReview(ClassColours, ReviewWidget):
                    f.instances.astype("<u2").tobytes(), f.uv32.astype("<f4").tobytes(),
                    np.where(np.isfinite(f.depth), f.depth, 0).astype("<f4").tobytes(), flags.tobytes(), _png(f.image), _png(edges)]
         self.send({
-            "type": "frame", "frame": frame, "n": len(f.xyz), "label_dtype": "u2" if codes.dtype.itemsize == 2 else "u1", "offset": offset, "scale": scale, "width": f.width, "height": f.height,
+            "type": "frame", "frame": frame, "n": len(f.xyz), "label_dtype": label_dtype(len(self.classes)), "offset": offset, "scale": scale, "width": f.width, "height": f.height,
             "camera": f.camera[["x0", "y0", "x1", "y1", "class"]].values.tolist(),
             "lidar": f.lidar[["x0", "y0", "x1", "y1", "class"]].values.tolist(),
             "edge_score": None if np.isnan(f.edges.score) else f.edges.score, "edge_points": len(f.edges.edge_points),

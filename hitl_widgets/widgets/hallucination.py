@@ -12,7 +12,7 @@ image". Each text gets a verdict. Every action is one store event:
     kind="undo"     cancels any of the above (the store's undo)
 
 ``start``/``end`` are character offsets into the text (Python string indices, end exclusive).
-``text_hash`` is a short hash of the text the event was made on (``vqa.judged_hash``): an event made
+``text_hash`` is a short hash of the text the event was made on (``judged.judged_hash``): an event made
 on another text of that item and model (the model run again) is left out when the widget loads, with
 a warning naming the item and the model; it stays in the store. Events stored without it (by an
 older version) count as before.
@@ -31,7 +31,8 @@ from ..items import Items
 from ..queue import QueueSpec
 from ..store import AnnotationStore
 from .base import STATIC, IntentError, ReviewWidget, intent, static_file
-from .vqa import judged_hash, per_item, warn_stale
+from .judged import judged_hash, warn_stale
+from .vqa import per_item
 
 CATEGORIES = ("object", "attribute", "count", "relation", "other")
 VERDICTS = ("faithful", "hallucinated", "unsure")
@@ -286,7 +287,7 @@ class HallucinationFlagger(ReviewWidget):
         if shown:
             warn_stale(f"stored flags or verdicts of task {self.task!r} were made on another text of {len(shown)} "
                        "(item, model) pairs (the texts generated again, or other items under the task)",
-                       list(shown), stacklevel=5)
+                       list(shown))
 
     def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
         if event is not None:

@@ -16,13 +16,13 @@ here is about images but ``image_size`` and ``_image_items``.
 """
 from __future__ import annotations
 
-import warnings
 from collections.abc import Hashable
 from typing import Any
 
 import traitlets
 
 from ..coerce import _shown as shown_repr
+from ..coerce import warn_user
 from ..items import Items
 from .base import DISPLAY_HEIGHTS, BoundedInt, Committed, IntentError, ReviewWidget, intent
 
@@ -89,10 +89,10 @@ class ImageEditor(ReviewWidget):
                     continue
                 self._state[row.item_id] = self._decode(row.item_id, row.payload)
         if elsewhere:
-            warnings.warn(f"{len(elsewhere)} stored states of task {self.task!r} were made on other media (another video, "
+            warn_user(f"{len(elsewhere)} stored states of task {self.task!r} were made on other media (another video, "
                           f"recording or hypothesis: the items reordered, or other ones): item ids "
                           f"{', '.join(shown_repr(i) for i in elsewhere[:5])}{' …' if len(elsewhere) > 5 else ''}. They stay "
-                          "in the store and are not shown: give the items ids, or use another task=", stacklevel=3)
+                          "in the store and are not shown: give the items ids, or use another task=")
 
     def _mirror(self, key: Hashable, event: dict | None, state: Any = None) -> None:
         if event is None:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -38,7 +37,7 @@ import pandas as pd
 import traitlets
 
 from .. import remote
-from ..coerce import plain
+from ..coerce import plain, warn_user
 from ..gates import GateNotPassed, clopper_pearson
 from ..ingestion import CHECKS, TITLES, scan
 from ..items import IMAGE_SUFFIXES, Items, _row_name, name_suffix
@@ -253,17 +252,16 @@ class IngestionReview(ItemsWidget):
         left = [] if covers is None else [i for i in self._members[group] if i not in covers]
         if left and warn:
             self._warn(f"the stored {payload.get('decision')!r} decision on group {group!r} (event {event['event_id']}) "
-                       f"was made on other content than items {_named(left)} hold (another delivery?): not applied to them", depth=1)
+                       f"was made on other content than items {_named(left)} hold (another delivery?): not applied to them")
         if covers is not None and not covers:
             self._group.pop(group, None)
             return
         self._group[group] = {"decision": payload.get("decision"), "label": payload.get("label"), "covers": covers,
                               "event_id": event["event_id"], "annotator": event["annotator"]}
 
-    def _warn(self, message: str, depth: int = 0) -> None:
-        """A UserWarning at the constructor's caller (``depth``: calls between ``_load`` and here)."""
-        warnings.warn(f"ingestion review {self.task!r}: {message}; the decisions stay in the store", UserWarning,
-                      stacklevel=5 + depth)
+    def _warn(self, message: str) -> None:
+        """A UserWarning at the user's line (``coerce.warn_user``)."""
+        warn_user(f"ingestion review {self.task!r}: {message}; the decisions stay in the store")
 
     # ------------------------------------------------------------------ results
     def _checks_of(self, item_id: Hashable) -> list[str]:

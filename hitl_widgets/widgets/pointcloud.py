@@ -40,6 +40,7 @@ from .pointcloud_frames import (
     decode_indices,
     dequantise,
     label_codes,
+    label_dtype,
     pack,
     pack_values,
     point_indices,
@@ -327,7 +328,7 @@ class PointCloudAnnotator(ClassColours, ItemsWidget):
         fr = self._frames[f]
         q, offset, scale = quantise(fr.xyz)
         info: dict[str, Any] = {"kind": "points", "n": len(fr), "offset": offset, "scale": scale,
-                                "label_dtype": "u2" if len(self.classes) > 254 else "u1"}
+                                "label_dtype": label_dtype(len(self.classes))}
 
         def put(name: str, arr: np.ndarray) -> None:
             info[f"{name}_buffer"] = len(buffers)

@@ -160,9 +160,14 @@ def dequantise(q: np.ndarray, offset: Sequence[float], scale: Sequence[float]) -
     return (np.asarray(offset, np.float64) + q.astype(np.float64) * np.asarray(scale, np.float64)).astype(np.float32)
 
 
+def label_dtype(n_classes: int) -> str:
+    """The view's label buffer type (``label_dtype`` of a frame message): "u1", "u2" over 254 classes."""
+    return "u2" if n_classes > 254 else "u1"
+
+
 def label_codes(labels: np.ndarray, n_classes: int) -> np.ndarray:
-    """``label + 1`` as uint8 (uint16 over 254 classes): 0 is unlabelled."""
-    return (labels + 1).astype("<u2" if n_classes > 254 else "u1")
+    """``label + 1`` as uint8 (uint16 over 254 classes, ``label_dtype``): 0 is unlabelled."""
+    return (labels + 1).astype("<u2" if label_dtype(n_classes) == "u2" else "u1")
 
 
 def unit_bytes(values: np.ndarray) -> np.ndarray:

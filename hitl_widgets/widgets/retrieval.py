@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
 from collections.abc import Hashable, Mapping
 from typing import Any, cast
 
@@ -24,7 +23,7 @@ import pandas as pd
 import traitlets
 
 from ..coerce import _shown as shown_repr
-from ..coerce import check_item_id, is_item_id, is_missing, plain, to_numpy
+from ..coerce import check_item_id, is_item_id, is_missing, plain, to_numpy, warn_user
 from ..items import Items
 from ..metrics.retrieval import ndcg_at_k, precision_at_k, recall_at_k, reciprocal_rank
 from ..queue import QueueSpec
@@ -251,9 +250,9 @@ class RetrievalVerifier(ReviewWidget):
         self.position = self._first_open()  # resume
 
     def _load(self) -> None:
-        self._current.update(self._stored(stacklevel=6))  # a warning names the line that made the widget
+        self._current.update(self._stored())
 
-    def _stored(self, queries: Any = None, stacklevel: int = 3) -> dict[tuple, str]:
+    def _stored(self, queries: Any = None) -> dict[tuple, str]:
         """This annotator's stored judgements of the results now listed (of ``queries`` only, when
         given): ``{(query_id, item_id): judgement}``. One made on other content — its query's or its
         result's hash differs from the item's now — is left out, with a warning naming it (once)."""
@@ -269,11 +268,11 @@ class RetrievalVerifier(ReviewWidget):
                     elsewhere.append((q, r))
         if elsewhere:
             shown = ", ".join(f"({shown_repr(q)}, {shown_repr(r)})" for q, r in elsewhere[:5])
-            warnings.warn(
+            warn_user(
                 f"{len(elsewhere)} stored judgements of task {self.task!r} were made on another query or result "
                 f"(its content differs: the ids are positions and the data were reordered, or items were added): "
                 f"(query id, item id) {shown}{' …' if len(elsewhere) > 5 else ''}. They stay in the store and are not "
-                "applied: give the queries and items ids to keep them", stacklevel=stacklevel)
+                "applied: give the queries and items ids to keep them")
         return out
 
     def _hash(self, which: str, item_id: Hashable) -> str | None:

@@ -49,7 +49,6 @@ import traitlets
 from ..coerce import (
     check_item_id,
     check_number,
-    finite_number,
     is_item_id,
     is_missing,
     normalise_classes,
@@ -62,7 +61,7 @@ from ..metrics.geometry import clip_box
 from ..queue import QueueSpec
 from ..static import thumbnail_jpeg
 from ..store import AnnotationStore
-from .base import STATIC, BoundedFloat, Committed, IntentError, intent, static_file
+from .base import STATIC, BoundedFloat, Committed, IntentError, browser_number, intent, static_file
 from .classify import check_score
 from .image_editor import ImageEditor
 
@@ -77,15 +76,6 @@ TRIPLE_COLUMNS = ["item", "subject", "subject_class", "predicate", "object", "ob
 OBJECT_COLUMNS = ["item", "object_id", "x", "y", "w", "h", "class", "attributes", "source", "score"]
 OBJECT_PROPOSAL_COLUMNS = ["item", "object_id", "x", "y", "w", "h", "class", "attributes", "score"]
 PROPOSAL_COLUMNS = ["item", "subject", "predicate", "object", "score", "proposal_id"]
-
-
-def _num(value: Any, name: str) -> float:
-    """A finite number from the browser (``coerce.finite_number``), else refused naming ``name``."""
-    number = finite_number(value)
-    if number is None:
-        got = "an int too large for a float" if isinstance(value, int) and not isinstance(value, bool) else repr(str(value)[:30])
-        raise IntentError(f"{name} must be a finite number, got {got}")
-    return number
 
 
 def _state_of(payload: dict) -> dict:
@@ -377,7 +367,7 @@ class SceneGraphAnnotator(ImageEditor):
         return out
 
     def _geometry(self, item_id: Hashable, value: dict) -> dict:
-        x, y, w, h = (_num(value.get(k), f"item {item_id!r}: box {k}") for k in "xywh")
+        x, y, w, h = (browser_number(value.get(k), f"item {item_id!r}: box {k}") for k in "xywh")
         if w <= 0 or h <= 0:
             raise IntentError(f"item {item_id!r}: a box needs a positive width and height, got {w:g} x {h:g}")
         width, height = self.image_size(item_id)

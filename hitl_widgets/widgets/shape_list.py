@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from ..coerce import ScoreWords, check_item_id, probability, same
+from ..coerce import finite_number as coerce_finite
 from ..items import Items
 from .base import Committed, IntentError, intent
 from .image_editor import ImageEditor
@@ -36,10 +37,10 @@ def finite_number(value: Any, name: str) -> float:
     """``value`` as a float: a number (not a bool) and finite, else an ``IntentError`` naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise IntentError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise IntentError(f"{name} must be finite, got {value}")
-    return value
+    number = coerce_finite(value)
+    if number is None:
+        raise IntentError(f"{name} must be finite, got {value if isinstance(value, float) else 'an int too large for a float'}")
+    return number
 
 
 #: how a proposal's score is refused (``coerce.probability``): a missing one is left out, never NaN

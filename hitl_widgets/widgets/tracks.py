@@ -192,6 +192,7 @@ class TrackAnnotator(VideoCollectionEditor, ImageEditor):
             return {}
         if not isinstance(proposals, pd.DataFrame) or "video" not in proposals.columns:
             raise ValueError("proposals must be a tracks DataFrame with a video column (propagate_detections(...) plus video)")
+        taken_ids: dict[Hashable, set] = {}  # per video, the proposal ids given so far
         out: dict[Hashable, list[dict]] = {}
         videos = [check_video(v, f"proposals, {_row(proposals, k)}") for k, v in enumerate(proposals["video"])]
         for video in dict.fromkeys(videos):
@@ -210,7 +211,7 @@ class TrackAnnotator(VideoCollectionEditor, ImageEditor):
                 given = scores[keys.index]  # v's index is 0..N-1
                 score = float(np.nanmean(given)) if not np.isnan(given).all() else None
                 key_list = [[int(f), *map(float, b)] for f, b in zip(keys["frame"], keys[["x", "y", "w", "h"]].to_numpy())]
-                taken = {p["id"] for p in out.get(video, [])}  # an id from the content: a stored decision keeps its track
+                taken = taken_ids.setdefault(video, set())  # an id from the content: a stored decision keeps its track
                 out.setdefault(video, []).append({"id": unique_id(content_id({"class": cls, "keys": key_list}), taken),
                                                   "class": cls, "score": score, "keys": key_list})
         return out

@@ -25,7 +25,6 @@ buffer of the message) and ``verdict`` (and ``word``: the word made or changed).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Hashable, Sequence
@@ -41,6 +40,7 @@ from ..store import AnnotationStore
 from .audio_reads import MAX_PEAKS, MAX_PLAY_S, AudioReads
 from .base import STATIC, Committed, IntentError, intent, static_file
 from .image_editor import ImageEditor
+from .judged import judged_hash
 from .words import (
     FLAGS,
     check_flag,
@@ -115,6 +115,7 @@ class TranscriptReview(AudioReads, ImageEditor):
         for i in items.ids:
             if items.audio(i).silent():
                 raise ValueError(f"audio item {i!r} is silent: nothing to transcribe")
+        self._digests: dict[Hashable, str] = {}  # utterance -> _hypothesis
         self._model = check_hypotheses(hypotheses, durations)
         self._durations = durations
         self._reference = None if reference is None else _per_utterance(reference, items.ids, "reference")
@@ -203,9 +204,13 @@ class TranscriptReview(AudioReads, ImageEditor):
         return {"samples": int(info["n_samples"]), "rate": int(info["sample_rate"]), "hypothesis": self._hypothesis(item_id)}
 
     def _hypothesis(self, item_id: Hashable) -> str:
-        """A digest of the utterance's ASR words (text and times): which run they come from."""
-        words = [[w["text"], w["start"], w["end"]] for w in self._model.get(item_id, [])]
-        return hashlib.sha256(json.dumps(words, separators=(",", ":")).encode()).hexdigest()[:16]
+        """A digest of the utterance's ASR words (text and times): which run they come from (made
+        once per utterance: the words given do not change)."""
+        digest = self._digests.get(item_id)
+        if digest is None:
+            words = [[w["text"], w["start"], w["end"]] for w in self._model.get(item_id, [])]
+            digest = self._digests[item_id] = judged_hash(*map(json.dumps, words))
+        return digest
 
     def _same_run(self, u: Hashable, content: dict) -> None:
         """Refuse an edit the view made on another ASR run's words (``hypothesis``: the digest it was
@@ -375,7 +380,8 @@ class TranscriptReview(AudioReads, ImageEditor):
     @intent("insert")
     def _on_insert(self, content: dict) -> dict:
         u = self._item_id(content)
-        self._same_run(u, content)
+        if content.get("after") is None:  # else _find checks it
+            self._same_run(u, content)
         words = self._snapshot(u)["words"]
         k = -1 if content.get("after") is None else self._find(u, content, "after")[0]
         where = f"item {u!r} new word after word {k}" if k >= 0 else f"item {u!r} new first word"

@@ -7,43 +7,21 @@ model run again) is not shown, with a warning naming the items; it stays in the 
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import warnings
 from collections.abc import Hashable, Mapping
 from typing import Any
 
 import pandas as pd
 import traitlets
 
-from ..coerce import _shown as shown_repr
 from ..coerce import check_item_id
 from ..items import Items
 from ..queue import QueueSpec
 from ..store import AnnotationStore
 from .base import STATIC, IntentError, ReviewWidget, intent, static_file
+from .judged import judged_hash, warn_stale
 
 VQA_VERDICTS = ("correct", "partly", "wrong")
 MAX_ANSWER = 2000  # characters of a corrected answer
-
-
-def judged_hash(*parts: str) -> str:
-    """A short hash (16 hex digits of SHA-256) of what a decision was made on (a question and an
-    answer, a text), stored with the decision and compared when it is read back.
-
-    Example:
-        >>> judged_hash("What colour?", "red") == judged_hash("What colour?", "red") != judged_hash("What colour?", "blue")
-        True
-    """
-    return hashlib.sha256(json.dumps(list(parts), separators=(",", ":")).encode("utf-8")).hexdigest()[:16]
-
-
-def warn_stale(what: str, where: list, stacklevel: int = 2) -> None:
-    """Warn that ``what`` (e.g. "3 stored verdicts of task 'vqa' were given on another question or
-    answer") is left out, naming the first items of ``where`` (item ids, or (item, model) pairs)."""
-    shown = ", ".join(shown_repr(i) for i in where[:5]) + (" …" if len(where) > 5 else "")
-    warnings.warn(f"{what}: {shown}. They stay in the store and are not shown (nor counted): "
-                  "review these again, or use another task=", UserWarning, stacklevel=stacklevel + 1)
 
 
 def _aligned(name: str, values: Any, items: Items) -> dict[Hashable, str]:
@@ -179,7 +157,7 @@ class VQAReview(ReviewWidget):
                 self._current[row.item_id] = row.payload
         if stale:
             warn_stale(f"{len(stale)} stored verdicts of task {self.task!r} were given on another question or answer "
-                       "(the model run again, or other items under the task): item ids", stale, stacklevel=5)
+                       "(the model run again, or other items under the task): item ids", stale)
 
     @property
     def results(self) -> pd.DataFrame:

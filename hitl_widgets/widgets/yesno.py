@@ -5,7 +5,7 @@ Everything it does not declare comes from the kit: media serving, the queue, ret
 answers (IntentWidget), the commit path and undo (ItemsWidget), n_done (ReviewWidget).
 
 Each answer is one store event ``kind="answer"`` with payload ``{answer, judged}``: ``judged`` is a
-short hash of the question it answers (``vqa.judged_hash``), so that answers to one question never
+short hash of the question it answers (``judged.judged_hash``), so that answers to one question never
 show as answers to another one under the same task.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ import traitlets
 from ..queue import QueueSpec
 from ..store import AnnotationStore
 from .base import STATIC, IntentError, ReviewWidget, intent, static_file
-from .vqa import judged_hash, warn_stale
+from .judged import judged_hash, warn_stale
 
 ANSWERS = ("yes", "no")
 
@@ -98,7 +98,7 @@ class YesNoReview(ReviewWidget):
         judged = payload.get("judged") if isinstance(payload, dict) else None
         return judged is None or judged == self._judged()
 
-    def _load(self, stacklevel: int = 5) -> None:
+    def _load(self) -> None:
         stale = []
         for row in self.store.current(self.task, kinds=self._state_kinds, annotator=self.annotator).itertuples():
             if row.item_id in self.items:
@@ -108,7 +108,7 @@ class YesNoReview(ReviewWidget):
                 self._current[row.item_id] = row.payload["answer"]
         if stale:
             warn_stale(f"{len(stale)} stored answers of task {self.task!r} answer another question than "
-                       f"{self.question[:60]!r}: item ids", stale, stacklevel=stacklevel)
+                       f"{self.question[:60]!r}: item ids", stale)
 
     @traitlets.observe("question")
     def _question_changed(self, change: dict) -> None:
@@ -116,7 +116,7 @@ class YesNoReview(ReviewWidget):
         if not self._ready:
             return
         self._current.clear()
-        self._load(stacklevel=9)
+        self._load()
         self._refresh_done()
         self.send({"type": "invalidate"})
 
